@@ -1,0 +1,3 @@
+from icecheck.cli import main
+
+main()

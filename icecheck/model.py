@@ -1,0 +1,294 @@
+"""Frozen data models that cross layers.
+
+Data flows one way: input readers produce ``CandidateRecord`` and ``AddressRecord`` values
+with an ``Origin``; ``classify`` turns addresses into ``AddressFacts``; ``infer`` derives
+``Exposure`` values; ``rules``/``policy`` derive ``Finding`` values; renderers read an
+``AuditResult``. Nothing here does I/O. Failures are data (``Diagnostic``), never aborts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, documented in README."""
+
+    CLEAN = 0
+    FINDINGS = 1
+    USAGE = 2
+    FAILURE = 3
+
+
+class CandidateType(StrEnum):
+    """ICE candidate types (RFC 8445 §5.1.1). The grammar allows other tokens: see ``Candidate.type``."""
+
+    HOST = "host"
+    SRFLX = "srflx"
+    PRFLX = "prflx"
+    RELAY = "relay"
+
+
+class AddressClass(StrEnum):
+    """Exactly one class per address (see ``classify.py`` for the range tables)."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+    CGNAT = "cgnat"
+    LOOPBACK = "loopback"
+    LINK_LOCAL = "link-local"
+    ULA = "ula"
+    DOCUMENTATION = "documentation"
+    UNSPECIFIED = "unspecified"
+    MULTICAST = "multicast"
+    RESERVED = "reserved"
+    TEREDO = "teredo"
+    SIX_TO_FOUR = "6to4"
+    NAT64 = "nat64"
+    IPV4_MAPPED = "ipv4-mapped"
+    IPV4_TRANSLATION = "ipv4-translation"
+    MDNS = "mdns"
+    HOSTNAME = "hostname"
+    INVALID = "invalid"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
+
+
+class Party(StrEnum):
+    """Who learns a thing (DESIGN.md §1)."""
+
+    SIGNALLING = "signalling-server"
+    REMOTE_PEER = "remote-peer"
+    TURN_SERVER = "turn-server"
+    ON_PATH = "on-path-observer"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an item came from. ``line`` is 1-based; ``packet`` is 1-based for captures."""
+
+    path: str
+    line: int | None = None
+    packet: int | None = None
+    time: float | None = None
+    detail: str | None = None  # e.g. "sdp 2, media 1 (audio)", "Call-ID abc INVITE", a 5-tuple
+    call: str | None = None  # grouping key: SIP Call-ID, PeerConnection id, WebSocket connection
+    party: str | None = None  # offerer/answerer, local/remote, or a sender address
+
+    def location(self) -> str:
+        """Short human form: ``path:line`` or ``path#packet``."""
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        if self.packet is not None:
+            return f"{self.path}#{self.packet}"
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One parsed ICE candidate (RFC 8839 §5.1). Strings keep the case written, except ``type``.
+
+    ``address`` has IPv6 brackets removed but is otherwise as written (it may be an FQDN or
+    an mDNS ``<uuid>.local`` name, or even an invalid literal for ``related_address``).
+    ``extensions`` holds every extension other than raddr/rport/tcptype/generation/ufrag/
+    network-id/network-cost, in order, as written. ``raw`` is the text that was parsed.
+    """
+
+    foundation: str
+    component: int
+    transport: str
+    priority: int
+    address: str
+    port: int
+    type: str  # lower-cased: host, srflx, prflx, relay (or another token the grammar allows)
+    related_address: str | None = None
+    related_port: int | None = None
+    tcptype: str | None = None
+    generation: int | None = None
+    ufrag: str | None = None
+    network_id: int | None = None
+    network_cost: int | None = None
+    extensions: tuple[tuple[str, str], ...] = ()
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityInfo:
+    """RFC 8445 §5.1.2.1 decoding, plus libwebrtc's layout of local preference (DESIGN.md §4)."""
+
+    type_preference: int
+    local_preference: int
+    component: int  # 256 - low byte
+    interface_rank: int | None = None  # libwebrtc: local_pref >> 8
+    address_preference: int | None = None  # libwebrtc: local_pref & 0xff
+    address_family: str | None = None  # "ipv4", "ipv6", "ipv6-ula", "6to4", "teredo" (from addr_pref)
+    relay_protocol: str | None = None  # relay only: "udp", "tcp", "tls" (from type_pref)
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """An extra fact about an address: ``kind`` is a stable token (eui64, embedded-ipv4, docker, ...)."""
+
+    kind: str
+    detail: str
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFacts:
+    """Pure facts about one address string."""
+
+    address: str
+    address_class: AddressClass
+    version: int | None = None  # 4, 6, or None for names
+    hints: tuple[Hint, ...] = ()
+    embedded_ipv4: str | None = None
+    mac: str | None = None
+    mac_vendor: str | None = None
+
+    def has_hint(self, kind: str) -> bool:
+        return any(h.kind == kind for h in self.hints)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionContext:
+    """The SDP context a candidate or address appeared in."""
+
+    sdp_index: int = 0  # 0-based index of the SDP within its file
+    media_index: int | None = None  # None = session level
+    media: str | None = None  # audio, video, application...
+    mid: str | None = None
+    ice_ufrag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRecord:
+    """A candidate as found in an input."""
+
+    candidate: Candidate
+    origin: Origin
+    context: SectionContext = SectionContext()
+
+
+class AddressRole(StrEnum):
+    """Where an address outside a candidate was found."""
+
+    CONNECTION = "c="
+    ORIGIN = "o="
+    RTCP = "a=rtcp"
+    CNAME = "cname"
+    REMOTE_CANDIDATES = "a=remote-candidates"
+    SIP_HEADER = "sip-header"
+    STUN_MAPPED = "stun-mapped"
+    STUN_RELAYED = "stun-relayed"
+    STUN_PEER = "stun-peer"
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRecord:
+    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...)."""
+
+    address: str
+    role: AddressRole
+    origin: Origin
+    context: SectionContext = SectionContext()
+    port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem with the input, located as precisely as known."""
+
+    origin: Origin
+    message: str
+    level: str = "error"  # "error" or "warning"
+
+
+class InputStatus(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"  # something was read, something was bad
+    EMPTY = "empty"  # readable, but held nothing to audit
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class InputDocument:
+    """What one input reader produced from one path."""
+
+    path: str
+    kind: str  # "sdp", "candidates", "sip", "pcap", ...
+    status: InputStatus
+    candidates: tuple[CandidateRecord, ...] = ()
+    addresses: tuple[AddressRecord, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    end_of_candidates: int = 0
+    duplicates: int = 0  # identical candidate lines seen again and folded
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedCandidate:
+    """A candidate with its facts. ``id`` (c1, c2...) is what evidence refers to."""
+
+    id: str
+    record: CandidateRecord
+    facts: AddressFacts
+    related_facts: AddressFacts | None
+    priority: PriorityInfo
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedAddress:
+    """An address outside candidates with its facts. ``id`` is a1, a2..."""
+
+    id: str
+    record: AddressRecord
+    facts: AddressFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Something an attacker learns, with the items that show it and who learns it."""
+
+    kind: str
+    summary: str
+    evidence: tuple[str, ...]
+    learned_by: tuple[Party, ...] = (Party.SIGNALLING, Party.REMOTE_PEER)
+    value: str | None = None  # the learned value in machine form (address, MAC, count, mode...)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    inputs: tuple[InputDocument, ...]
+    candidates: tuple[AuditedCandidate, ...]
+    addresses: tuple[AuditedAddress, ...]
+    exposures: tuple[Exposure, ...]
+    findings: tuple[Finding, ...]
+    policy: str = "default"
+    fail_on: Severity = Severity.HIGH
+    notes: tuple[str, ...] = field(default=())
+
+    def max_severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
