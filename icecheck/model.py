@@ -175,12 +175,33 @@ class SectionContext:
 
 
 @dataclass(frozen=True, slots=True)
+class InterfaceInfo:
+    """A local network interface behind a host candidate (live gathering only)."""
+
+    name: str
+    kind: str  # ethernet, wifi, vpn, tunnel, bridge, container, vm, cellular, loopback, unknown
+    default_route: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CandidateRecord:
     """A candidate as found in an input."""
 
     candidate: Candidate
     origin: Origin
     context: SectionContext = SectionContext()
+    interface: InterfaceInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One outward step that may fail (STUN/TURN request, RDAP or PTR lookup): failures are data."""
+
+    kind: str  # stun, turn, rdap, ptr, asn
+    target: str  # e.g. "stun:127.0.0.1:3478", an address for rdap/ptr
+    status: str  # ok, timeout, refused, auth-failed, unresolvable, nxdomain, rate-limited, no-network, error
+    detail: str = ""
+    elapsed: float | None = None
 
 
 class AddressRole(StrEnum):
@@ -236,6 +257,7 @@ class InputDocument:
     diagnostics: tuple[Diagnostic, ...] = ()
     end_of_candidates: int = 0
     duplicates: int = 0  # identical candidate lines seen again and folded
+    attempts: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +309,7 @@ class AuditResult:
     policy: str = "default"
     fail_on: Severity = Severity.HIGH
     notes: tuple[str, ...] = field(default=())
+    attempts: tuple[Attempt, ...] = ()
 
     def max_severity(self) -> Severity | None:
         if not self.findings:
