@@ -300,6 +300,34 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkInfo:
+    """What public registries and reverse DNS say about one public address (enrichment)."""
+
+    address: str
+    asn: int | None = None
+    as_name: str | None = None
+    network_name: str | None = None
+    cidr: str | None = None
+    organisation: str | None = None
+    country: str | None = None
+    registry: str | None = None
+    network_kind: str | None = None  # residential, mobile, hosting, vpn, cdn, education, unknown
+    ptr: str | None = None
+    ptr_hints: tuple[Hint, ...] = ()  # access technology, dynamic/static, POP/city, ISP domain
+
+
+@dataclass(frozen=True, slots=True)
+class NatBehaviour:
+    """RFC 5780 §4.3/4.4 results. Values: endpoint-independent, address-dependent,
+    address-and-port-dependent, no-nat, inconclusive."""
+
+    mapping: str
+    filtering: str
+    mapped_addresses: tuple[str, ...] = ()
+    reason: str = ""  # why a result is inconclusive, or how it was found
+
+
+@dataclass(frozen=True, slots=True)
 class AuditResult:
     inputs: tuple[InputDocument, ...]
     candidates: tuple[AuditedCandidate, ...]
@@ -310,6 +338,8 @@ class AuditResult:
     fail_on: Severity = Severity.HIGH
     notes: tuple[str, ...] = field(default=())
     attempts: tuple[Attempt, ...] = ()
+    network_info: tuple[NetworkInfo, ...] = ()
+    nat: NatBehaviour | None = None
 
     def max_severity(self) -> Severity | None:
         if not self.findings:
