@@ -1,0 +1,80 @@
+"""The pure pipeline: input documents → classified items → exposures → findings → ``AuditResult``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from icecheck.candidate import decode_priority
+from icecheck.classify import classify
+from icecheck.infer import infer
+from icecheck.model import (
+    Attempt,
+    AuditedAddress,
+    AuditedCandidate,
+    AuditResult,
+    Exposure,
+    InputDocument,
+    NatBehaviour,
+    NetworkInfo,
+)
+from icecheck.policy import Policy, apply, violations
+from icecheck.rules import Facts, evaluate
+
+
+def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, ...]:
+    """Classify every candidate of every document; ids c1, c2... in input order."""
+    out = []
+    for doc in docs:
+        for rec in doc.candidates:
+            cand = rec.candidate
+            out.append(
+                AuditedCandidate(
+                    id=f"c{len(out) + 1}",
+                    record=rec,
+                    facts=classify(cand.address),
+                    related_facts=classify(cand.related_address) if cand.related_address is not None else None,
+                    priority=decode_priority(cand.priority, cand.type, cand.address),
+                )
+            )
+    return tuple(out)
+
+
+def audit_addresses(docs: Sequence[InputDocument]) -> tuple[AuditedAddress, ...]:
+    """Classify every address found outside candidate lines; ids a1, a2..."""
+    out = []
+    for doc in docs:
+        for rec in doc.addresses:
+            out.append(AuditedAddress(f"a{len(out) + 1}", rec, classify(rec.address)))
+    return tuple(out)
+
+
+def audit(
+    docs: Sequence[InputDocument],
+    policy: Policy,
+    *,
+    attempts: Sequence[Attempt] = (),
+    network_info: Sequence[NetworkInfo] = (),
+    extra_exposures: Sequence[Exposure] = (),
+    nat: NatBehaviour | None = None,
+    notes: Sequence[str] = (),
+) -> AuditResult:
+    """Run classification, inference, rules and policy over already-read inputs."""
+    candidates = audit_candidates(docs)
+    addresses = audit_addresses(docs)
+    exposures = (*infer(candidates, addresses), *extra_exposures)
+    facts = Facts(candidates, addresses, exposures)
+    findings = apply(policy, [*evaluate(facts), *violations(policy, candidates)])
+    all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
+    return AuditResult(
+        inputs=tuple(docs),
+        candidates=candidates,
+        addresses=addresses,
+        exposures=exposures,
+        findings=findings,
+        policy=policy.name,
+        fail_on=policy.fail_on,
+        notes=tuple(notes),
+        attempts=all_attempts,
+        network_info=tuple(network_info),
+        nat=nat,
+    )

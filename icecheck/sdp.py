@@ -1,0 +1,273 @@
+"""SDP text → candidates and addresses, with line numbers (RFC 8866 syntax, RFC 8839 attributes).
+
+Pure: ``SdpParser`` is fed decoded lines one at a time (so files of any size stream through
+it) and yields what it found as an ``InputDocument``. It is lenient on purpose — an auditor
+must still see a leak in an SDP that a strict peer would reject — and reports every line it
+cannot use as a ``Diagnostic``. A text may hold several SDPs (a new ``v=`` starts the next
+one, e.g. an offer then an answer) or only candidate lines (trickle logs).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from icecheck.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.model import (
+    AddressRecord,
+    AddressRole,
+    Candidate,
+    CandidateRecord,
+    Diagnostic,
+    InputDocument,
+    InputStatus,
+    Origin,
+    SectionContext,
+)
+
+MAX_DIAGNOSTICS = 200
+MAX_CANDIDATES = 50_000  # distinct candidates kept per input; the rest are counted (bounded memory)
+
+# IPv4 dotted quads and IPv6 literals inside free text (a=ssrc cname values).
+_IPV4_IN_TEXT = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6_IN_TEXT = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+
+
+class SdpParser:
+    """Accumulates one input's SDP and candidate lines. Feed with ``feed(line, lineno)``."""
+
+    def __init__(self, base: Origin, kind: str = "sdp") -> None:
+        self._base = base
+        self._kind = kind
+        self._candidates: dict[tuple[Candidate, SectionContext], CandidateRecord] = {}
+        self._addresses: list[AddressRecord] = []
+        self._diagnostics: list[Diagnostic] = []
+        self._dropped_diagnostics = 0
+        self._duplicates = 0
+        self._overflow = 0
+        self._end_of_candidates = 0
+        self._sdp_index = -1
+        self._session = SectionContext(sdp_index=0)
+        self._context = self._session
+        self._media_count = 0
+        self._sdp_lines = 0
+
+    # -- feeding ---------------------------------------------------------------------------
+
+    def feed(self, line: str, lineno: int) -> None:
+        """Take one line (without its line ending). ``lineno`` is 1-based within the text."""
+        if not line or line.isspace():
+            return
+        if line[0] == ";" and self._kind == "sdp":  # comment lines in some example corpora
+            return
+        if line.startswith(("a=candidate:", "candidate:")):
+            self._candidate(line, lineno)
+        elif len(line) >= 2 and line[1] == "=":
+            self._sdp_line(line[0], line[2:], lineno)
+        elif line[0].isdigit():
+            self._candidate(line, lineno)  # a bare candidate value, as some logs write it
+        else:
+            self.problem(lineno, "not an SDP line or an ICE candidate", level="warning")
+
+    def problem(self, lineno: int | None, message: str, level: str = "error") -> None:
+        """Record a diagnostic for a line of this input (bounded in number)."""
+        if len(self._diagnostics) >= MAX_DIAGNOSTICS:
+            self._dropped_diagnostics += 1
+            return
+        self._diagnostics.append(Diagnostic(self._origin(lineno), message, level))
+
+    # -- results ---------------------------------------------------------------------------
+
+    @property
+    def found_anything(self) -> bool:
+        return bool(self._candidates or self._addresses or self._sdp_lines)
+
+    def result(self, fatal: str | None = None) -> InputDocument:
+        """The document so far. ``fatal`` marks the input unreadable with that message."""
+        diagnostics = list(self._diagnostics)
+        if self._dropped_diagnostics:
+            diagnostics.append(
+                Diagnostic(self._base, f"{self._dropped_diagnostics} more problems not listed", "warning")
+            )
+        if self._overflow:
+            diagnostics.append(
+                Diagnostic(
+                    self._base,
+                    f"{self._overflow} candidates beyond the first {MAX_CANDIDATES} distinct ones "
+                    "were counted but not audited",
+                    "warning",
+                )
+            )
+        if fatal is not None:
+            diagnostics.append(Diagnostic(self._base, fatal))
+        return InputDocument(
+            path=self._base.path,
+            kind=self._kind,
+            status=self._status(fatal, diagnostics),
+            candidates=tuple(self._candidates.values()),
+            addresses=tuple(self._addresses),
+            diagnostics=tuple(diagnostics),
+            end_of_candidates=self._end_of_candidates,
+            duplicates=self._duplicates,
+        )
+
+    def _status(self, fatal: str | None, diagnostics: list[Diagnostic]) -> InputStatus:
+        if fatal is not None and not self.found_anything:
+            return InputStatus.UNREADABLE
+        if not self._candidates and not self._addresses:
+            return InputStatus.UNREADABLE if diagnostics else InputStatus.EMPTY
+        if any(d.level == "error" for d in diagnostics):
+            return InputStatus.PARTIAL
+        return InputStatus.OK
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _origin(self, lineno: int | None) -> Origin:
+        base = self._base
+        if lineno is None:
+            return base
+        if base.packet is not None:
+            # SDP inside a packet: keep the packet as the location, add the body's line.
+            prefix = f"{base.detail}, " if base.detail else ""
+            return replace(base, detail=f"{prefix}SDP line {lineno}")
+        if base.line is not None:  # SDP embedded in a text file from base.line on
+            return replace(base, line=base.line + lineno - 1)
+        return replace(base, line=lineno)
+
+    def _located(self, lineno: int) -> Origin:
+        origin = self._origin(lineno)
+        ctx = self._context
+        where = f"sdp {ctx.sdp_index + 1}" if self._sdp_index >= 0 else None
+        if ctx.media_index is not None:
+            mid = f", mid {ctx.mid}" if ctx.mid is not None else ""
+            where = f"{where}, m-line {ctx.media_index} ({ctx.media}{mid})"
+        if where is None or origin.detail is not None:
+            return origin
+        return replace(origin, detail=where)
+
+    def _candidate(self, line: str, lineno: int) -> None:
+        try:
+            cand = parse_candidate(line)
+        except CandidateSyntaxError as exc:
+            self.problem(lineno, f"malformed candidate: {exc}")
+            return
+        key = (cand, self._context)
+        if key in self._candidates:
+            self._duplicates += 1
+        elif len(self._candidates) >= MAX_CANDIDATES:
+            self._overflow += 1
+        else:
+            self._candidates[key] = CandidateRecord(cand, self._located(lineno), self._context)
+
+    def _sdp_line(self, letter: str, value: str, lineno: int) -> None:
+        self._sdp_lines += 1
+        if letter == "v":
+            self._new_sdp()
+        elif letter == "m":
+            self._new_media(value)
+        elif letter == "a":
+            self._attribute(value, lineno)
+        elif letter == "c":
+            self._connection(value, lineno)
+        elif letter == "o":
+            self._origin_line(value, lineno)
+
+    def _new_sdp(self) -> None:
+        self._sdp_index += 1
+        self._media_count = 0
+        self._session = SectionContext(sdp_index=self._sdp_index)
+        self._context = self._session
+
+    def _new_media(self, value: str) -> None:
+        if self._sdp_index < 0:
+            self._new_sdp()
+        media = value.split(" ", 1)[0] or None
+        self._context = SectionContext(
+            sdp_index=self._sdp_index,
+            media_index=self._media_count,
+            media=media,
+            ice_ufrag=self._session.ice_ufrag,
+        )
+        self._media_count += 1
+
+    def _attribute(self, value: str, lineno: int) -> None:
+        name, _, rest = value.partition(":")
+        if name == "mid":
+            self._context = replace(self._context, mid=rest)
+        elif name == "ice-ufrag":
+            self._context = replace(self._context, ice_ufrag=rest)
+            if self._context.media_index is None:
+                self._session = self._context
+        elif name == "end-of-candidates":
+            self._end_of_candidates += 1
+        elif name == "rtcp":
+            self._rtcp(rest, lineno)
+        elif name == "remote-candidates":
+            self._remote_candidates(rest, lineno)
+        elif name == "ssrc":
+            self._ssrc(rest, lineno)
+
+    def _address(self, address: str, role: AddressRole, lineno: int, port: int | None = None) -> None:
+        origin = self._located(lineno)
+        self._addresses.append(AddressRecord(address, role, origin, self._context, port))
+
+    def _connection(self, value: str, lineno: int) -> None:
+        # c=<nettype> <addrtype> <connection-address>[/ttl][/count]  (RFC 8866 §5.7)
+        parts = value.split()
+        if len(parts) != 3:
+            self.problem(lineno, "c= line needs '<nettype> <addrtype> <address>'")
+            return
+        self._address(parts[2].split("/", 1)[0], AddressRole.CONNECTION, lineno)
+
+    def _origin_line(self, value: str, lineno: int) -> None:
+        # o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>  (§5.2)
+        parts = value.split()
+        if len(parts) != 6:
+            self.problem(lineno, "o= line needs six fields", level="warning")
+            return
+        self._address(parts[5], AddressRole.ORIGIN, lineno)
+
+    def _rtcp(self, rest: str, lineno: int) -> None:
+        # a=rtcp:<port> [<nettype> <addrtype> <connection-address>]  (RFC 3605 §2.1)
+        parts = rest.split()
+        if len(parts) == 4 and parts[0].isdigit():
+            self._address(parts[3], AddressRole.RTCP, lineno, int(parts[0]))
+        elif len(parts) != 1 or not parts[0].isdigit():
+            self.problem(lineno, "a=rtcp needs '<port> [IN IP4|IP6 <address>]'", level="warning")
+
+    def _remote_candidates(self, rest: str, lineno: int) -> None:
+        # a=remote-candidates:<component> <address> <port> ...  (RFC 8839 §5.2)
+        parts = rest.split()
+        if len(parts) % 3:
+            self.problem(lineno, "a=remote-candidates needs triples of component, address, port")
+        for i in range(0, len(parts) - 2, 3):
+            port = int(parts[i + 2]) if parts[i + 2].isdigit() else None
+            self._address(parts[i + 1], AddressRole.REMOTE_CANDIDATES, lineno, port)
+
+    def _ssrc(self, rest: str, lineno: int) -> None:
+        # a=ssrc:<id> cname:<value>  (RFC 5576) — SIP agents often put user@<LAN address> here.
+        _, _, attr = rest.partition(" ")
+        if not attr.startswith("cname:"):
+            return
+        cname = attr[6:]
+        for match in (*_IPV4_IN_TEXT.findall(cname), *_IPV6_IN_TEXT.findall(cname)):
+            if match.count(":") >= 2 or match.count(".") == 3:
+                self._address(match, AddressRole.CNAME, lineno)
+
+
+def parse_sdp_text(text: str, base: Origin, kind: str = "sdp") -> InputDocument:
+    """Parse a whole SDP (or candidate list) held in memory, e.g. a SIP body or a JSON field.
+
+    Items are located relative to ``base``: ``line`` is the line in ``text``, shifted by
+    ``base.line - 1`` when ``base.line`` is set; for a packet the line goes in ``detail``.
+    """
+    parser = SdpParser(base, kind)
+    feed_lines(parser, text.splitlines())
+    return parser.result()
+
+
+def feed_lines(parser: SdpParser, lines: Iterable[str], first: int = 1) -> None:
+    """Feed lines numbered from ``first``."""
+    for lineno, line in enumerate(lines, first):
+        parser.feed(line, lineno)
