@@ -102,18 +102,16 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...]) -> Table:
     table = Table(title="Candidates", title_justify="left", expand=False)
     table.add_column("id", no_wrap=True)
     table.add_column("type", no_wrap=True)
-    table.add_column("proto", no_wrap=True)
-    table.add_column("address", overflow="fold", min_width=15)
+    table.add_column("address", overflow="fold", min_width=12)
     table.add_column("port", no_wrap=True)
     table.add_column("class", no_wrap=True)
     table.add_column("details", overflow="fold", ratio=1)
-    table.add_column("line" if one_input else "where", overflow="fold")
+    table.add_column("line" if one_input else "where", overflow="fold", min_width=4)
     for c in cands[:MAX_ROWS]:
         cand = c.record.candidate
         table.add_row(
             c.id,
-            Text(safe(cand.type)),
-            Text(safe(cand.transport.lower())),
+            Text(safe(f"{cand.type}/{cand.transport.lower()}")),
             Text(safe(cand.address), style=CLASS_STYLE.get(c.facts.address_class, "")),
             str(cand.port),
             Text(c.facts.address_class.value, style=CLASS_STYLE.get(c.facts.address_class, "")),

@@ -1,0 +1,7 @@
+"""One module per subcommand, each exposing ``command`` (a click command).
+
+Modules import only click at module level: heavy libraries (aioice, ipwhois, dnspython)
+are imported inside the command body, so ``icecheck --help`` and ``icecheck sdp`` start fast.
+"""
+
+COMMANDS = ("sdp", "scan", "gather", "nat", "redact", "diff", "rules", "explain")
