@@ -9,7 +9,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from icecheck.model import AuditResult, InputDocument, InputStatus, Severity
+from icecheck.model import AuditResult, ExitCode, InputDocument, InputStatus, Severity
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITIES = [s.value for s in Severity]
@@ -41,7 +41,8 @@ def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
     from icecheck.report import OutputFormat, exit_code, write
 
     code = int(exit_code(result))
-    write(result, OutputFormat(fmt), output, code)
+    if code != ExitCode.USAGE or fmt != "text":  # nothing audited: the stderr line says it all
+        write(result, OutputFormat(fmt), output, code)
     report_unreadable(result.inputs)
     sys.exit(code)
 
