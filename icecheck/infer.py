@@ -26,7 +26,7 @@ LOCAL_CLASSES = frozenset(
     {AddressClass.PRIVATE, AddressClass.CGNAT, AddressClass.LINK_LOCAL, AddressClass.ULA}
 )
 PUBLIC_CLASSES = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
-VPN_HINTS = {"openvpn-default", "protonvpn", "mullvad", "warp", "tailscale", "tailscale-or-cgnat"}
+VPN_HINTS = {"openvpn-default", "protonvpn", "mullvad", "warp", "tailscale"}  # 100.64/10 alone is CGNAT-or-Tailscale: see "cgnat"
 VIRTUAL_HINTS = {"docker", "virtualbox"}
 
 # Chrome's network-cost values (libwebrtc rtc_base/network_constants.h; DESIGN.md §4).

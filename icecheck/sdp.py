@@ -52,6 +52,7 @@ class SdpParser:
         self._context = self._session
         self._media_count = 0
         self._sdp_lines = 0
+        self._candidate_lines = 0
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class SdpParser:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self._candidates or self._addresses or self._sdp_lines)
+        return bool(self._candidates or self._addresses or self._sdp_lines or self._candidate_lines)
 
     def result(self, fatal: str | None = None) -> InputDocument:
         """The document so far. ``fatal`` marks the input unreadable with that message."""
@@ -147,6 +148,7 @@ class SdpParser:
         return replace(origin, detail=where)
 
     def _candidate(self, line: str, lineno: int) -> None:
+        self._candidate_lines += 1
         try:
             cand = parse_candidate(line)
         except CandidateSyntaxError as exc:

@@ -53,6 +53,7 @@ def report_unreadable(docs: Sequence[InputDocument]) -> None:
 
     for doc in docs:
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
-            d = doc.diagnostics[-1] if doc.diagnostics else None
+            errors = [d for d in doc.diagnostics if d.level == "error"] or list(doc.diagnostics)
+            d = errors[0] if errors else None
             where = d.origin.location() if d else doc.path
             click.echo(f"icecheck: {safe(where)}: {safe(d.message if d else 'nothing to audit')}", err=True)

@@ -1,0 +1,41 @@
+"""Shared test helpers: where shared/ lives, and running the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ICECHECK_SHARED", REPO.parent / "shared"))
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    assert SHARED.is_dir(), f"shared/ not found at {SHARED} (set ICECHECK_SHARED)"
+    return SHARED
+
+
+def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m icecheck`` as a user would; never through the network."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "icecheck", *args],
+        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def run_json(*args: str) -> tuple[int, dict[str, Any]]:
+    proc = run_cli(*args, "--format", "json")
+    return proc.returncode, json.loads(proc.stdout)
