@@ -23,7 +23,7 @@ from icecheck.rules import Facts, evaluate
 
 def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, ...]:
     """Classify every candidate of every document; ids c1, c2... in input order."""
-    out = []
+    out: list[AuditedCandidate] = []
     for doc in docs:
         for rec in doc.candidates:
             cand = rec.candidate
@@ -41,7 +41,7 @@ def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, .
 
 def audit_addresses(docs: Sequence[InputDocument]) -> tuple[AuditedAddress, ...]:
     """Classify every address found outside candidate lines; ids a1, a2..."""
-    out = []
+    out: list[AuditedAddress] = []
     for doc in docs:
         for rec in doc.addresses:
             out.append(AuditedAddress(f"a{len(out) + 1}", rec, classify(rec.address)))

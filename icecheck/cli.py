@@ -39,6 +39,6 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, exit 3
+    except Exception as exc:
         click.echo(f"icecheck: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(int(ExitCode.FAILURE))

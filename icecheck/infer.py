@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from icecheck.fingerprint import guess_implementation
 from icecheck.model import (
     AddressClass,
-    AddressRole,
     AuditedAddress,
     AuditedCandidate,
     Exposure,
@@ -22,12 +21,16 @@ from icecheck.model import (
 )
 
 SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
-LOCAL_CLASSES = frozenset(
-    {AddressClass.PRIVATE, AddressClass.CGNAT, AddressClass.LINK_LOCAL, AddressClass.ULA}
-)
+LOCAL_CLASSES = frozenset({AddressClass.PRIVATE, AddressClass.CGNAT, AddressClass.LINK_LOCAL, AddressClass.ULA})
 PUBLIC_CLASSES = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
-VPN_HINTS = {"openvpn-default", "protonvpn", "mullvad", "warp", "tailscale"}  # 100.64/10 alone is CGNAT-or-Tailscale: see "cgnat"
-VIRTUAL_HINTS = {"docker", "virtualbox"}
+VPN_HINTS = {
+    "openvpn-default",
+    "protonvpn",
+    "mullvad",
+    "warp",
+    "tailscale",
+}  # 100.64/10 alone is CGNAT-or-Tailscale: see "cgnat"
+VIRTUAL_HINTS = {"docker", "virtualbox", "libvirt"}
 
 # Chrome's network-cost values (libwebrtc rtc_base/network_constants.h; DESIGN.md §4).
 NETWORK_COST = {
@@ -165,9 +168,7 @@ def _mac_addresses(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAdd
 
 def _embedded_ipv4(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]) -> list[Exposure]:
     facts = [(c.facts, c.id) for c in cands] + [(a.facts, a.id) for a in addrs]
-    groups = _group(
-        (f"{f.address}|{f.embedded_ipv4}|{f.address_class}", ref) for f, ref in facts if f.embedded_ipv4
-    )
+    groups = _group((f"{f.address}|{f.embedded_ipv4}|{f.address_class}", ref) for f, ref in facts if f.embedded_ipv4)
     out = []
     for key, refs in groups.items():
         addr, v4, cls = key.split("|")
@@ -248,8 +249,16 @@ def _interfaces(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     count = max(len(net_ids), len(ranks), len(v4), len(mdns) if not v4 else 0)
     if count < 2:
         return []
-    basis = [f"{n} {what}" for n, what in ((len(net_ids), "network-ids"), (len(ranks), "interface ranks in "
-             "the priorities"), (len(v4), "IPv4 host addresses"), (len(mdns), "mDNS names")) if n]
+    basis = [
+        f"{n} {what}"
+        for n, what in (
+            (len(net_ids), "network-ids"),
+            (len(ranks), "interface ranks in the priorities"),
+            (len(v4), "IPv4 host addresses"),
+            (len(mdns), "mDNS names"),
+        )
+        if n
+    ]
     return [
         Exposure(
             "interface-count",
@@ -321,10 +330,16 @@ def _browser_mode(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     elif raw:
         v4 = {c.facts.address for c in raw if c.facts.version == 4}
         mode = "1" if len(v4) > 1 else "1-or-2"
-        text = ("RFC 8828 mode 1 (all interfaces exposed)" if mode == "1"
-                else "RFC 8828 mode 1 or 2 (raw host addresses exposed)")
+        text = (
+            "RFC 8828 mode 1 (all interfaces exposed)"
+            if mode == "1"
+            else "RFC 8828 mode 1 or 2 (raw host addresses exposed)"
+        )
     else:
-        mode, text = "1-mdns", "RFC 8828 mode 1 with mDNS concealment (host addresses hidden behind .local names)"
+        mode, text = (
+            "1-mdns",
+            "RFC 8828 mode 1 with mDNS concealment (host addresses hidden behind .local names)",
+        )
     if concealed and raw:
         text += "; some host candidates are mDNS-concealed, others raw"
     return [Exposure("privacy-mode", f"The candidate set reflects {text}.", refs, value=mode)]

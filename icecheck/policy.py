@@ -38,9 +38,14 @@ def _no_host_ip(c: AuditedCandidate) -> str | None:
     if cand.type == "host" and c.facts.address_class is not AddressClass.MDNS:
         return f"host candidate exposes {c.facts.address}; hosts must be mDNS-concealed or absent"
     rf = c.related_facts
-    if cand.type != "relay" and rf is not None and rf.address_class not in (
-        AddressClass.UNSPECIFIED,
-        AddressClass.MDNS,
+    if (
+        cand.type != "relay"
+        and rf is not None
+        and rf.address_class
+        not in (
+            AddressClass.UNSPECIFIED,
+            AddressClass.MDNS,
+        )
     ):
         return f"{cand.type} candidate's raddr {rf.address} exposes the host address"
     return None

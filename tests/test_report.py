@@ -41,7 +41,11 @@ def test_json_report_shape() -> None:
     assert cand["type"] == "srflx" and cand["related_address"] == "192.168.1.23"
     assert cand["address_class"] == "documentation" and cand["related_address_class"] == "private"
     assert cand["priority_decoded"]["type_preference"] == 100
-    assert cand["origin"] == {"path": str(SAMPLES / "rules" / "ICE007.sdp"), "line": 12, "detail": "sdp 1, m-line 0 (audio, mid 0)"}
+    assert cand["origin"] == {
+        "path": str(SAMPLES / "rules" / "ICE007.sdp"),
+        "line": 12,
+        "detail": "sdp 1, m-line 0 (audio, mid 0)",
+    }
     kinds = {e["kind"] for e in report["exposures"]}
     assert {"public-address", "local-address", "privacy-mode"} <= kinds
     for exp in report["exposures"]:

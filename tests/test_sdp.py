@@ -21,15 +21,27 @@ OFFER = (
     "a=remote-candidates:1 10.0.0.1 5555 2 10.0.0.1 5556\r\n"
     "a=candidate:2 1 tcp 1518280447 192.168.1.5 9 typ host tcptype active\r\n"
 )
-ANSWER = "v=0\no=- 9 2 IN IP6 fd00::1\ns=-\nt=0 0\nm=audio 9 RTP/AVP 0\na=candidate:3 1 UDP 1 198.51.100.1 6 typ relay\n"
+ANSWER = (
+    "v=0\no=- 9 2 IN IP6 fd00::1\ns=-\nt=0 0\nm=audio 9 RTP/AVP 0\na=candidate:3 1 UDP 1 198.51.100.1 6 typ relay\n"
+)
 
 
 def test_sections_and_context() -> None:
     doc = parse_sdp_text(OFFER, Origin("x.sdp"))
     assert doc.status is InputStatus.OK
     c1, c2 = doc.candidates
-    assert (c1.context.media, c1.context.mid, c1.context.ice_ufrag, c1.origin.line) == ("audio", "0", "sess", 10)
-    assert (c2.context.media, c2.context.mid, c2.context.ice_ufrag, c2.origin.line) == ("video", "v", "vid", 17)
+    assert (c1.context.media, c1.context.mid, c1.context.ice_ufrag, c1.origin.line) == (
+        "audio",
+        "0",
+        "sess",
+        10,
+    )
+    assert (c2.context.media, c2.context.mid, c2.context.ice_ufrag, c2.origin.line) == (
+        "video",
+        "v",
+        "vid",
+        17,
+    )
     assert c2.candidate.tcptype == "active"
     assert doc.end_of_candidates == 1
 
@@ -106,8 +118,13 @@ def test_stdin_and_several_files(tmp_path: Path) -> None:
 
     f = tmp_path / "a.sdp"
     f.write_text(OFFER)
-    code, report = run_json("sdp", str(f), str(SHARED / "peer-vectors" / "sdp" / "aiortc-aiortc__test_audio_chrome.sdp"))
-    assert [i["path"] for i in report["inputs"]] == [str(f), str(SHARED / "peer-vectors/sdp/aiortc-aiortc__test_audio_chrome.sdp")]
+    _, report = run_json(
+        "sdp", str(f), str(SHARED / "peer-vectors" / "sdp" / "aiortc-aiortc__test_audio_chrome.sdp")
+    )
+    assert [i["path"] for i in report["inputs"]] == [
+        str(f),
+        str(SHARED / "peer-vectors/sdp/aiortc-aiortc__test_audio_chrome.sdp"),
+    ]
     from tests.conftest import run_cli
 
     proc = run_cli("sdp", "-", "--format", "json", stdin=OFFER.encode())

@@ -18,14 +18,35 @@ FORMATS = ["text", "json"]
 
 def output_options(f: F) -> F:
     """--format, --output, --policy, --fail-on."""
-    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Report format.")(f)
-    f = click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default=None,
-                     help="Write the report to FILE instead of stdout.")(f)
-    f = click.option("--policy", default="default", show_default=True,
-                     type=click.Choice(["default", "relay-only", "no-host-ip"]), help="Policy preset.")(f)
-    f = click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
-                     help="Exit 1 when a finding has at least this severity.")(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help="Report format.",
+    )(f)
+    f = click.option(
+        "-o",
+        "--output",
+        type=click.File("w", encoding="utf-8"),
+        default=None,
+        help="Write the report to FILE instead of stdout.",
+    )(f)
+    f = click.option(
+        "--policy",
+        default="default",
+        show_default=True,
+        type=click.Choice(["default", "relay-only", "no-host-ip"]),
+        help="Policy preset.",
+    )(f)
+    f = click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default="high",
+        show_default=True,
+        help="Exit 1 when a finding has at least this severity.",
+    )(f)
     return f
 
 

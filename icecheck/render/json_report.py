@@ -116,8 +116,13 @@ def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
         "candidates": [_candidate(c) for c in result.candidates],
         "addresses": [_address(a) for a in result.addresses],
         "exposures": [
-            {"kind": e.kind, "summary": e.summary, "value": e.value, "evidence": list(e.evidence),
-             "learned_by": [p.value for p in e.learned_by]}
+            {
+                "kind": e.kind,
+                "summary": e.summary,
+                "value": e.value,
+                "evidence": list(e.evidence),
+                "learned_by": [p.value for p in e.learned_by],
+            }
             for e in result.exposures
         ],
         "findings": [

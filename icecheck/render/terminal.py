@@ -188,7 +188,8 @@ def _findings(result: AuditResult) -> Iterator[RenderableType]:
 
 def _summary(result: AuditResult, exit_code: int) -> Text:
     counts = Counter(f.severity for f in result.findings)
-    parts = [f"{counts[s]} {s.value}" for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
-             if counts[s]]
+    parts = [
+        f"{counts[s]} {s.value}" for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO) if counts[s]
+    ]
     what = ", ".join(parts) if parts else "no findings"
     return Text(f"\n{len(result.findings)} findings ({what}); --fail-on {result.fail_on.value} → exit {exit_code}")
