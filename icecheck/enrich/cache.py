@@ -50,9 +50,7 @@ class Cache:
 
     def get(self, kind: str, key: str, allow_stale: bool = False) -> Entry | None:
         """The entry for (kind, key), or ``None`` when absent, unreadable or expired."""
-        row = self._db.execute(
-            "SELECT value, stored FROM entries WHERE kind = ? AND key = ?", (kind, key)
-        ).fetchone()
+        row = self._db.execute("SELECT value, stored FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         if row is None:
             return None
         age = max(0.0, self._clock() - float(row[1]))

@@ -45,6 +45,14 @@ class EnrichConfig:
     rdap: bool = True
     ptr: bool = True
 
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.retries < 0:
+            raise ValueError("concurrency must be >= 1 and retries >= 0")
+        if min(self.timeout, self.lookup_timeout) <= 0 or min(self.ttl, self.backoff, self.max_backoff) < 0:
+            raise ValueError("timeouts must be positive; ttl and backoff not negative")
+        if self.resolver is not None:
+            parse_resolver(self.resolver)  # fail early on a bad --resolver
+
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/icecheck``, else ``~/.cache/icecheck`` (XDG Base Directory spec)."""

@@ -69,7 +69,7 @@ def _http_failure(code: int, exc: BaseException, kind: str) -> Failure:
     if code == 429:
         return Failure("rate-limited", "HTTP 429", True, _retry_after(exc), kind)
     if code == 404:
-        return Failure("nxdomain", "HTTP 404: the registry has no record", kind=kind)
+        return Failure("error", "HTTP 404: the registry has no record", kind=kind)
     return Failure("error", f"HTTP {code}", code >= 500, _retry_after(exc), kind)
 
 
@@ -77,7 +77,8 @@ def _dns_failure(exc: BaseException, kind: str) -> Failure | None:
     """dnspython exceptions (matched by name so dnspython stays a lazy import)."""
     name = type(exc).__name__
     if name == "NXDOMAIN":
-        return Failure("nxdomain", "no such name (NXDOMAIN)", kind=kind)
+        what = "no ASN origin record (Team Cymru)" if kind == "asn" else "no such name"
+        return Failure("nxdomain", f"{what} (NXDOMAIN)", kind=kind)
     if name == "NoAnswer":
         return Failure("nxdomain", "name exists but has no record of that type", kind=kind)
     if name in {"Timeout", "LifetimeTimeout"}:

@@ -25,8 +25,7 @@ _ACCESS_TOKENS: Mapping[str, frozenset[str]] = {
     "dsl": frozenset({"dsl", "adsl", "vdsl", "xdsl", "sdsl", "hdsl", "dslam", "fttc", "bbdsl"}),
     "cable": frozenset({"cable", "docsis", "catv", "hfc", "cablemodem", "hsd", "coax"}),
     "fibre": frozenset({"fiber", "fibre", "ftth", "fttp", "fttb", "fttx", "ftto", "gpon", "epon", "fios"}),
-    "mobile": frozenset({"mobile", "mob", "lte", "umts", "gprs", "hsdpa", "cellular", "cell", "wap",
-                         "3g", "4g", "5g"}),
+    "mobile": frozenset({"mobile", "mob", "lte", "umts", "gprs", "hsdpa", "cellular", "cell", "wap", "3g", "4g", "5g"}),
     "dial-up": frozenset({"dialup", "dial", "dialin", "modem", "isdn", "pstn"}),
     "wireless": frozenset({"wireless", "wifi", "wlan", "wimax", "fwa"}),
     "satellite": frozenset({"satellite", "vsat", "starlink"}),
@@ -38,22 +37,76 @@ _STATIC = frozenset({"static", "staticip", "fix", "fixed", "sta", "stat"})
 # Points of presence: IATA-style codes, Telcordia CLLI city prefixes (used by Verizon and
 # others) and plain city names. Small on purpose: a false city is worse than none.
 POPS: Mapping[str, str] = {
-    "lon": "London", "ldn": "London", "man": "Manchester", "bhx": "Birmingham", "edi": "Edinburgh",
-    "gla": "Glasgow", "dub": "Dublin", "ams": "Amsterdam", "fra": "Frankfurt", "par": "Paris",
-    "ber": "Berlin", "muc": "Munich", "ham": "Hamburg", "mad": "Madrid", "bcn": "Barcelona",
-    "mil": "Milan", "vie": "Vienna", "zrh": "Zurich", "sto": "Stockholm", "cph": "Copenhagen",
-    "osl": "Oslo", "hel": "Helsinki", "waw": "Warsaw", "prg": "Prague", "bos": "Boston",
-    "nyc": "New York", "lax": "Los Angeles", "sjc": "San Jose", "sfo": "San Francisco",
-    "ord": "Chicago", "chi": "Chicago", "dfw": "Dallas", "atl": "Atlanta", "mia": "Miami",
-    "iad": "Washington", "sea": "Seattle", "tor": "Toronto", "yyz": "Toronto", "mtl": "Montreal",
-    "tyo": "Tokyo", "nrt": "Tokyo", "osa": "Osaka", "sel": "Seoul", "icn": "Seoul", "sin": "Singapore",
-    "hkg": "Hong Kong", "syd": "Sydney", "mel": "Melbourne", "gru": "Sao Paulo", "mex": "Mexico City",
-    "bstnma": "Boston, MA", "nycmny": "New York, NY", "washdc": "Washington, DC",
-    "lsanca": "Los Angeles, CA", "chcgil": "Chicago, IL", "phlapa": "Philadelphia, PA",
-    "dllstx": "Dallas, TX", "snfcca": "San Francisco, CA", "sttlwa": "Seattle, WA",
-    "atlnga": "Atlanta, GA", "miamfl": "Miami, FL", "pitbpa": "Pittsburgh, PA",
-    "london": "London", "manchester": "Manchester", "dublin": "Dublin", "paris": "Paris",
-    "berlin": "Berlin", "frankfurt": "Frankfurt", "amsterdam": "Amsterdam", "madrid": "Madrid",
+    "lon": "London",
+    "ldn": "London",
+    "man": "Manchester",
+    "bhx": "Birmingham",
+    "edi": "Edinburgh",
+    "gla": "Glasgow",
+    "dub": "Dublin",
+    "ams": "Amsterdam",
+    "fra": "Frankfurt",
+    "par": "Paris",
+    "ber": "Berlin",
+    "muc": "Munich",
+    "ham": "Hamburg",
+    "mad": "Madrid",
+    "bcn": "Barcelona",
+    "mil": "Milan",
+    "vie": "Vienna",
+    "zrh": "Zurich",
+    "sto": "Stockholm",
+    "cph": "Copenhagen",
+    "osl": "Oslo",
+    "hel": "Helsinki",
+    "waw": "Warsaw",
+    "prg": "Prague",
+    "bos": "Boston",
+    "nyc": "New York",
+    "lax": "Los Angeles",
+    "sjc": "San Jose",
+    "sfo": "San Francisco",
+    "ord": "Chicago",
+    "chi": "Chicago",
+    "dfw": "Dallas",
+    "atl": "Atlanta",
+    "mia": "Miami",
+    "iad": "Washington",
+    "sea": "Seattle",
+    "tor": "Toronto",
+    "yyz": "Toronto",
+    "mtl": "Montreal",
+    "tyo": "Tokyo",
+    "nrt": "Tokyo",
+    "osa": "Osaka",
+    "sel": "Seoul",
+    "icn": "Seoul",
+    "sin": "Singapore",
+    "hkg": "Hong Kong",
+    "syd": "Sydney",
+    "mel": "Melbourne",
+    "gru": "Sao Paulo",
+    "mex": "Mexico City",
+    "bstnma": "Boston, MA",
+    "nycmny": "New York, NY",
+    "washdc": "Washington, DC",
+    "lsanca": "Los Angeles, CA",
+    "chcgil": "Chicago, IL",
+    "phlapa": "Philadelphia, PA",
+    "dllstx": "Dallas, TX",
+    "snfcca": "San Francisco, CA",
+    "sttlwa": "Seattle, WA",
+    "atlnga": "Atlanta, GA",
+    "miamfl": "Miami, FL",
+    "pitbpa": "Pittsburgh, PA",
+    "london": "London",
+    "manchester": "Manchester",
+    "dublin": "Dublin",
+    "paris": "Paris",
+    "berlin": "Berlin",
+    "frankfurt": "Frankfurt",
+    "amsterdam": "Amsterdam",
+    "madrid": "Madrid",
 }
 # Second-level labels under which a registered domain has three labels (co.uk, com.mx, ne.jp).
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "ac", "ad", "ne", "or", "gov", "edu", "gob", "go", "gr"})
@@ -64,8 +117,10 @@ def ptr_hints(name: str, address: str) -> tuple[Hint, ...]:
     name = name.lower().rstrip(".")
     alpha = set(re.split(r"[^a-z]+", name)) - {""}
     alnum = set(re.split(r"[^a-z0-9]+", name)) - {""}
-    hints = [*_access(alpha | alnum), *_assignment(alpha), *_embedded(name, address), *_pops(alpha)]
     domain = registered_domain(name)
+    host_part = name[: -len(domain)] if domain else name  # a POP is never the ISP's own domain
+    pops = set(re.split(r"[^a-z]+", host_part)) - {""}
+    hints = [*_access(alpha | alnum), *_assignment(alpha), *_embedded(name, address), *_pops(pops)]
     if domain:
         hints.append(Hint(DOMAIN, f"the name belongs to the domain {domain}, usually the ISP's", domain))
     return tuple(hints)
@@ -73,9 +128,7 @@ def ptr_hints(name: str, address: str) -> tuple[Hint, ...]:
 
 def _access(tokens: set[str]) -> Iterable[Hint]:
     for tech, words in _ACCESS_TOKENS.items():
-        found = sorted(tokens & words) or sorted(
-            t for t in tokens if t.startswith(_ACCESS_PREFIXES.get(tech, ("\0",)))
-        )
+        found = sorted(tokens & words) or sorted(t for t in tokens if t.startswith(_ACCESS_PREFIXES.get(tech, ("\0",))))
         if found:
             yield Hint(ACCESS, f"the name says {tech} access (token '{found[0]}')", tech)
 

@@ -67,9 +67,7 @@ class RdapClient:
         errors: list[BaseException] = []
         whois.net.dns_resolver = _resolver(cfg, errors)
         try:
-            result = whois.lookup_rdap(
-                asn_methods=["dns"], inc_nir=False, retry_count=0, rate_limit_timeout=0, depth=0
-            )
+            result = whois.lookup_rdap(asn_methods=["dns"], inc_nir=False, retry_count=0, rate_limit_timeout=0, depth=0)
         except ASNRegistryError as exc:  # ipwhois swallows the DNS error: we recorded it
             raise AsnStepError(f"ASN lookup failed for {address}") from (errors[0] if errors else exc)
         return parse_result(result)

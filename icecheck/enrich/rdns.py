@@ -1,0 +1,65 @@
+"""Reverse DNS (PTR) for public addresses, with dnspython's asyncio resolver.
+
+With ``EnrichConfig.resolver`` set, the resolver is built with ``configure=False`` and that
+one nameserver: nothing is read from ``/etc/resolv.conf`` and no other server is asked. Without
+it the system resolver is used — what a real user wants, and what tests never do. What the
+name reveals is parsed by ``ptr_hints`` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from icecheck.enrich.config import EnrichConfig, parse_resolver
+from icecheck.enrich.errors import Failure, classify_exception
+from icecheck.enrich.ptr_hints import KINDS, ptr_hints
+from icecheck.model import Attempt
+
+__all__ = ["KINDS", "PtrClient", "ptr_hints"]
+
+
+class PtrClient:
+    """One per ``enrich`` run; the resolver is built on first use (lazy dnspython import)."""
+
+    def __init__(self, config: EnrichConfig) -> None:
+        self._config = config
+        self._resolver: Any = None
+
+    async def lookup(self, address: str) -> tuple[str | None, Attempt]:
+        """The PTR name of ``address`` (``None`` when there is none) and the attempt's outcome."""
+        start = time.monotonic()
+        try:
+            answer = await asyncio.wait_for(self._get_resolver().resolve_address(address), self._config.lookup_timeout)
+            name = str(answer[0].target.to_text(omit_final_dot=True)) if len(answer) else None
+        except TimeoutError:
+            failure = Failure("timeout", f"no answer within {self._config.lookup_timeout:g} s", kind="ptr")
+            return None, _attempt(address, failure.status, failure.detail, start)
+        except Exception as exc:
+            failure = classify_exception(exc, kind="ptr")
+            return None, _attempt(address, failure.status, failure.detail, start)
+        if name is None:
+            return None, _attempt(address, "nxdomain", "no PTR record", start)
+        return name, _attempt(address, "ok", name, start)
+
+    def _get_resolver(self) -> Any:
+        if self._resolver is None:
+            self._resolver = make_resolver(self._config)
+        return self._resolver
+
+
+def make_resolver(config: EnrichConfig) -> Any:
+    """An asyncio resolver: the configured ``IP[:PORT]`` only, else the system's settings."""
+    import dns.asyncresolver
+
+    resolver = dns.asyncresolver.Resolver(configure=config.resolver is None)
+    if config.resolver is not None:
+        host, port = parse_resolver(config.resolver)
+        resolver.nameservers, resolver.port = [host], port
+    resolver.timeout = resolver.lifetime = config.timeout
+    return resolver
+
+
+def _attempt(address: str, status: str, detail: str, start: float) -> Attempt:
+    return Attempt("ptr", address, status, detail, round(time.monotonic() - start, 4))
