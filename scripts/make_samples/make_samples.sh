@@ -45,7 +45,7 @@ SAMPLES=(
   "chromium-gum-relay-only|chromium|gum=1&policy=relay|--only relay --relay-addr $TURN_IP --relay-raddr zero"
   "firefox-esr-default|firefox||--want host,srflx,relay --srflx-prefix 203.0.113. --relay-addr $TURN_IP"
   "firefox-esr-raw|firefox|pref:media.peerconnection.ice.obfuscate_host_addresses=false|--want host,srflx,relay --mdns no --srflx-prefix 203.0.113. --relay-addr $TURN_IP"
-  "firefox-esr-gum|firefox|gum=1|--want host,srflx,relay --mdns no --srflx-prefix 203.0.113. --relay-addr $TURN_IP"
+  "firefox-esr-gum|firefox|gum=1 pref:media.navigator.permission.fake=true|--want host,srflx,relay --mdns no --srflx-prefix 203.0.113. --relay-addr $TURN_IP"
   "firefox-esr-relay-only|firefox|pref:media.peerconnection.ice.relay_only=true|--only relay --relay-addr $TURN_IP"
   "aiortc-offer|aiortc||--want host,srflx,relay --mdns no --srflx-prefix 203.0.113. --relay-addr $TURN_IP"
   "aiortc-relay-only|aiortc|--relay-only|--only relay --relay-addr $TURN_IP"
@@ -59,7 +59,7 @@ die() { log "error: $*"; exit 1; }
 # stopping it signals that group (a browser's helpers go with it) and nothing else.
 start_bg() {  # start_bg NAME NAMESPACE CMD...
   local name=$1 ns=$2; shift 2
-  setsid ip netns exec "$ns" "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+  setsid ip netns exec "$ns" "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$STATE/pids/$name.pid"
 }
 
@@ -143,6 +143,18 @@ table ip icmk_nat {
     oifname "r-wan" masquerade
   }
 }
+table inet icmk_guard {
+  # Belt and braces: the router has no route off the lab anyway. Count (and drop) whatever
+  # a client tries to send anywhere else; the count is reported at the end of the run.
+  chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr != { 192.168.77.0/24, 100.64.10.0/24, 203.0.113.0/24, 224.0.0.0/4,
+                  255.255.255.255 } counter name outside drop
+    ip6 daddr != { fd77:77::/64, 2001:db8:77::/64, 2001:db8:113::/64, fe80::/10,
+                   ff00::/8 } counter name outside drop
+  }
+  counter outside { }
+}
 NFT
   log "lab up in $((SECONDS - t0)) s"
 }
@@ -213,7 +225,7 @@ run_chromium() {  # run_chromium NAME QUERY
   return $rc
 }
 
-run_firefox() {  # run_firefox NAME QUERY-or-pref:NAME=VALUE
+run_firefox() {  # run_firefox NAME "WORD ..." (pref:NAME=VALUE or a page query part)
   local name=$1 opt=$2 prof query="" rc=0
   prof=$(mktemp -d "$STATE/profiles/firefox-XXXXXX")
   cp "$HERE/firefox-user.js" "$prof/user.js"
@@ -222,14 +234,17 @@ run_firefox() {  # run_firefox NAME QUERY-or-pref:NAME=VALUE
     echo 'user_pref("media.navigator.streams.fake", true);'          # fake microphone
     echo 'user_pref("media.navigator.permission.disabled", true);'   # grant gUM without a prompt
   } >>"$prof/user.js"
-  case $opt in
-    pref:*) opt=${opt#pref:}; echo "user_pref(\"${opt%%=*}\", ${opt#*=});" >>"$prof/user.js" ;;
-    *) query=$opt ;;
-  esac
+  local w
+  for w in $opt; do  # words: pref:NAME=VALUE → user.js, anything else → page query
+    case $w in
+      pref:*) w=${w#pref:}; echo "user_pref(\"${w%%=*}\", ${w#*=});" >>"$prof/user.js" ;;
+      *) query+="&$w" ;;
+    esac
+  done
   start_bg "firefox-$name" "$NS_C" env HOME="$prof" MOZ_CRASHREPORTER_DISABLE=1 \
     MOZ_DISABLE_AUTO_SAFE_MODE=1 XDG_CACHE_HOME="$prof/.cache" \
     firefox-esr --headless --no-remote --profile "$prof" \
-    "http://127.0.0.1:$SINK_PORT/page.html?name=$name&$query"
+    "http://127.0.0.1:$SINK_PORT/page.html?name=$name$query"
   wait_result "$name" "firefox-$name" || rc=1
   stop_bg "firefox-$name"
   return $rc
@@ -293,6 +308,8 @@ main() {
     if run_sample "$spec"; then done_+=("$name"); else failed+=("$name"); fi
   done
   rm -rf "$STATE/profiles"
+  log "guard: $(ip netns exec "$NS_R" nft list counter inet icmk_guard outside |
+    awk '/packets/ {print $2 " packets"}') sent to the router for addresses outside the lab (dropped)"
   log "done in $((SECONDS - t0)) s: ${#done_[@]} written${done_:+ (${done_[*]})}"
   if ((${#failed[@]})); then log "failed: ${failed[*]} (logs in $STATE/logs)"; exit 1; fi
 }
