@@ -46,6 +46,9 @@ NETWORK_COST = {
 }
 
 
+NO_TYPE_COSTS = {50, 999}  # unknown type; any-address gathering (Chrome before media permission)
+
+
 def network_cost_meaning(cost: int) -> tuple[str, bool]:
     """(interface type, behind a VPN?) for a network-cost value; +1 marks a VPN."""
     if cost in NETWORK_COST:
@@ -128,21 +131,27 @@ def _ipv6_prefix(addr: str, refs: list[str]) -> Exposure:
 
 
 def _relay_raddr(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
+    leaks = _group(
+        (f"{c.facts.address}|{c.related_facts.address}", c.id)
+        for c in cands
+        if c.record.candidate.type == "relay"
+        and c.related_facts is not None
+        # Firefox writes the relay's own address as raddr: nothing of yours.
+        and c.related_facts.address != c.facts.address
+        and (c.related_facts.address_class in PUBLIC_CLASSES or c.related_facts.address_class in LOCAL_CLASSES)
+    )
     out = []
-    for c in cands:
-        rf = c.related_facts
-        if c.record.candidate.type != "relay" or rf is None:
-            continue
-        if rf.address_class in PUBLIC_CLASSES or rf.address_class in LOCAL_CLASSES:
-            out.append(
-                Exposure(
-                    "relay-raddr-leak",
-                    f"The relay candidate {c.facts.address} names your own address {rf.address} as its "
-                    "related address, so relaying does not hide you.",
-                    (c.id,),
-                    value=rf.address,
-                )
+    for key, refs in leaks.items():
+        relay, raddr = key.split("|")
+        out.append(
+            Exposure(
+                "relay-raddr-leak",
+                f"The relay candidate {relay} names your own address {raddr} as its related address, "
+                "so relaying does not hide you.",
+                tuple(refs),
+                value=raddr,
             )
+        )
     return out
 
 
@@ -241,37 +250,48 @@ def _overlays(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]
 
 
 def _interfaces(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
+    """Interfaces from distinct IPv4 hosts, libwebrtc NIC ranks, and mDNS names per address family.
+
+    network-id counts networks (libwebrtc gives an interface's IPv4 and each IPv6 prefix their
+    own id), so it is reported beside the interface estimate, not as one.
+    """
     hosts = [c for c in cands if c.record.candidate.type == "host"]
     net_ids = {c.record.candidate.network_id for c in cands if c.record.candidate.network_id is not None}
-    ranks = {c.priority.interface_rank for c in hosts if c.priority.address_family is not None}
+    # libwebrtc ranks networks, and an interface has one IPv4 network: count IPv4 ranks only.
+    ranks = {c.priority.interface_rank for c in hosts if c.priority.address_family == "ipv4"}
     v4 = {c.facts.address for c in hosts if c.facts.version == 4}
-    mdns = {c.facts.address.lower() for c in hosts if c.facts.address_class is AddressClass.MDNS}
-    count = max(len(net_ids), len(ranks), len(v4), len(mdns) if not v4 else 0)
-    if count < 2:
+    mdns: dict[str | None, set[str]] = defaultdict(set)
+    for c in hosts:
+        # Without a known family, two names may be one interface's IPv4 and IPv6 (Firefox does that).
+        if c.facts.address_class is AddressClass.MDNS and c.priority.address_family is not None:
+            mdns[c.priority.address_family].add(c.facts.address.lower())
+    per_family = max((len(names) for names in mdns.values()), default=0)
+    count = max(len(v4), len(ranks), per_family)
+    if count < 2 and len(net_ids) < 2:
         return []
     basis = [
         f"{n} {what}"
         for n, what in (
-            (len(net_ids), "network-ids"),
-            (len(ranks), "interface ranks in the priorities"),
             (len(v4), "IPv4 host addresses"),
-            (len(mdns), "mDNS names"),
+            (len(ranks), "IPv4 interface ranks in the priorities"),
+            (per_family, "mDNS names of one address family"),
         )
-        if n
+        if n > 1
     ]
-    return [
-        Exposure(
-            "interface-count",
-            f"At least {count} network interfaces are revealed ({', '.join(basis)}).",
-            tuple(c.id for c in hosts) or tuple(c.id for c in cands),
-            value=str(count),
-        )
-    ]
+    refs = tuple(c.id for c in hosts) or tuple(c.id for c in cands)
+    if count < 2:
+        summary = f"{len(net_ids)} distinct networks are revealed (network-id)."
+    else:
+        nets = f"; {len(net_ids)} networks by network-id" if len(net_ids) > 1 else ""
+        summary = f"At least {count} network interfaces are revealed ({', '.join(basis)}{nets})."
+    return [Exposure("interface-count", summary, refs, value=str(max(count, 1)))]
 
 
 def _interface_types(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     groups = _group(
-        (str(c.record.candidate.network_cost), c.id) for c in cands if c.record.candidate.network_cost is not None
+        (str(c.record.candidate.network_cost), c.id)
+        for c in cands
+        if c.record.candidate.network_cost is not None and c.record.candidate.network_cost not in NO_TYPE_COSTS
     )
     out = []
     for cost, refs in groups.items():
@@ -342,4 +362,6 @@ def _browser_mode(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
         )
     if concealed and raw:
         text += "; some host candidates are mDNS-concealed, others raw"
+    if any(c.record.candidate.network_cost == 999 for c in cands):
+        text += "; network-cost 999 shows Chrome gathering on the any-address (no media permission granted)"
     return [Exposure("privacy-mode", f"The candidate set reflects {text}.", refs, value=mode)]

@@ -28,7 +28,7 @@ def _relay_only(c: AuditedCandidate) -> str | None:
     cand = c.record.candidate
     if cand.type != "relay":
         return f"{cand.type} candidate {c.facts.address} is not allowed: only relay candidates are"
-    if cand.related_address not in UNSPECIFIED_RADDR:
+    if cand.related_address not in UNSPECIFIED_RADDR and cand.related_address != cand.address:
         return f"relay candidate {c.facts.address} carries raddr {cand.related_address}; relay-only needs 0.0.0.0"
     return None
 

@@ -30,6 +30,7 @@ def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> sub
         capture_output=True,
         text=True,
         timeout=timeout,
+        cwd=REPO,
         env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
     )
     assert "Traceback" not in proc.stderr, proc.stderr
