@@ -1,0 +1,249 @@
+"""What enrichment lets an attacker conclude about the user's network (pure).
+
+From audited candidates and the ``NetworkInfo`` that ``enrich`` found for their public
+addresses: the user's ISP, ASN and country; the access technology and point of presence its
+reverse DNS names; a VPN exit, and a VPN leak (a VPN/hosting address beside a residential
+ISP's, or a VPN interface beside a non-VPN server-reflexive address); who owns the /64 an IPv6
+address sits in; double NAT; who operates the TURN relay. Every exposure's evidence is the
+candidate ids (``c1``...). ``infer.py`` already reports the bare addresses, ``ipv6-prefix`` and
+``relay-server``; the kinds here add what the registries and PTR names say about them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
+from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
+
+EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
+VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
+MAPPED = frozenset({"srflx", "prflx"})
+SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
+SEEN_BY = (*SDP_READERS, Party.TURN_SERVER)
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """One public network of the user's, with the candidates that show it."""
+
+    info: NetworkInfo
+    ids: tuple[str, ...]
+    mapped: bool = False  # seen by a STUN/TURN server too (a server-reflexive or relay's raddr)
+
+
+def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[Exposure, ...]:
+    """Every ISP/topology exposure, in a stable order (ISP first, relay operator last)."""
+    by_address = {canonical(i.address): i for i in info}
+    user = user_networks(candidates, by_address)
+    out: list[Exposure] = []
+    for net in user:
+        out += _identity(net)
+    out += _vpn_leaks(user, candidates)
+    out += _double_nat(candidates)
+    out += _relay_operators(candidates, by_address)
+    return tuple(out)
+
+
+def user_networks(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Network]:
+    """The user's own public addresses (srflx/prflx, public hosts, a relay's public raddr)."""
+    ids: dict[str, list[str]] = {}
+    mapped: set[str] = set()
+    for cand in candidates:
+        for address in _own_public(cand):
+            if address in by_address:
+                ids.setdefault(address, []).append(cand.id)
+                if cand.record.candidate.type != "host":
+                    mapped.add(address)
+    return [Network(by_address[a], tuple(dict.fromkeys(refs)), a in mapped) for a, refs in ids.items()]
+
+
+def _own_public(cand: AuditedCandidate) -> Iterable[str]:
+    kind = cand.record.candidate.type
+    if kind in MAPPED or (kind == "host" and cand.facts.address_class is AddressClass.PUBLIC):
+        yield canonical(cand.facts.address)
+    related = cand.related_facts
+    if kind == "relay" and related is not None and related.address_class is AddressClass.PUBLIC:
+        yield canonical(related.address)
+
+
+def _identity(net: Network) -> list[Exposure]:
+    """ISP or VPN exit, country, access technology, place, assignment, IPv6 prefix owner."""
+    info, who = net.info, label(net.info)
+    out: list[Exposure] = []
+    if info.network_kind in EXIT_KINDS:
+        out.append(
+            _exp(
+                "vpn-exit",
+                f"Your public address {info.address} belongs to {who}, a "
+                f"{info.network_kind} network: you appear to use a VPN or proxy there.",
+                net,
+                who,
+            )
+        )
+    elif info.asn is not None or info.as_name or info.network_name:
+        kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
+        out.append(_exp("isp", f"Your ISP is {who}{_asn(info)}{kind} (from {info.address}).", net, who))
+    if info.country:
+        out.append(_exp("country", f"Your address {info.address} is registered in {info.country}.", net, info.country))
+    if info.network_kind not in EXIT_KINDS:  # a VPN server's PTR and /64 say nothing about the user
+        out += _ptr_facts(net)
+        out += _prefix(net)
+    return out
+
+
+def _ptr_facts(net: Network) -> list[Exposure]:
+    info, out = net.info, []
+    hints = {h.kind: h for h in reversed(info.ptr_hints)}  # first hint of each kind wins
+    if ACCESS in hints or info.network_kind == "mobile":
+        tech = hints[ACCESS].value if ACCESS in hints else "mobile"
+        basis = f"reverse DNS {info.ptr}" if ACCESS in hints else "the network is a mobile carrier's"
+        out.append(_exp("access-technology", f"Your connection looks like {tech} access ({basis}).", net, tech))
+    if POP in hints:
+        out.append(_exp("location", f"Reverse DNS {info.ptr} names {hints[POP].detail}.", net, hints[POP].value))
+    if ASSIGNMENT in hints and hints[ASSIGNMENT].value == "static":
+        out.append(
+            _exp(
+                "static-address",
+                f"Reverse DNS {info.ptr} marks {info.address} as a static address: it identifies you across sessions.",
+                net,
+                info.address,
+            )
+        )
+    return out
+
+
+def _prefix(net: Network) -> list[Exposure]:
+    ip = ipaddress.ip_address(net.info.address)
+    if ip.version != 6:
+        return []
+    prefix = ipaddress.ip_network(f"{ip}/64", strict=False)
+    return [
+        _exp(
+            "ipv6-prefix-owner",
+            f"Your IPv6 prefix {prefix} is {label(net.info)}'s{_asn(net.info)}: "
+            "the /64 is delegated to one subscriber line.",
+            net,
+            str(prefix),
+        )
+    ]
+
+
+def _vpn_leaks(user: Sequence[Network], candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
+    exits = [n for n in user if n.info.network_kind in EXIT_KINDS]
+    homes = [n for n in user if n.info.network_kind in ("residential", "mobile")]
+    out: list[Exposure] = []
+    if exits and homes:
+        ids = tuple(dict.fromkeys(i for n in (*exits, *homes) for i in n.ids))
+        out.append(
+            Exposure(
+                "vpn-leak",
+                f"A VPN or hosting address ({_names(exits)}) appears beside your "
+                f"ISP's ({_names(homes)}): the peer learns both.",
+                ids,
+                SEEN_BY,
+                homes[0].info.address,
+            )
+        )
+    tunnels = [c for c in candidates if is_vpn_interface(c)]
+    mapped = [n for n in homes if any(i in _mapped_ids(candidates) for i in n.ids)]
+    if tunnels and mapped:
+        ids = tuple(dict.fromkeys([*(c.id for c in tunnels), *(i for n in mapped for i in n.ids)]))
+        out.append(
+            Exposure(
+                "vpn-leak",
+                f"A VPN interface is present, yet a STUN server saw your ISP's "
+                f"address ({_names(mapped)}): WebRTC bypasses the VPN.",
+                ids,
+                SEEN_BY,
+                mapped[0].info.address,
+            )
+        )
+    return out
+
+
+def is_vpn_interface(cand: AuditedCandidate) -> bool:
+    """A host candidate on a VPN tunnel: interface kind, VPN range hint or network-cost +1."""
+    if cand.record.candidate.type != "host":
+        return False
+    iface, cost = cand.record.interface, cand.record.candidate.network_cost
+    hinted = any(h.kind in VPN_RANGE_HINTS for h in cand.facts.hints)
+    return (iface is not None and iface.kind == "vpn") or hinted or (cost is not None and cost in {1, 11, 51, 901})
+
+
+def _double_nat(candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
+    """A mapped address that is itself private/CGNAT (not a host address) beside a public one."""
+    hosts = {canonical(c.facts.address) for c in candidates if c.record.candidate.type == "host"}
+    inner = [
+        c
+        for c in candidates
+        if c.record.candidate.type in MAPPED
+        and c.facts.address_class in (AddressClass.PRIVATE, AddressClass.CGNAT)
+        and canonical(c.facts.address) not in hosts
+    ]
+    outer = [
+        c for c in candidates if c.record.candidate.type in MAPPED and c.facts.address_class is AddressClass.PUBLIC
+    ]
+    if not inner or not outer:
+        return []
+    ids = tuple(c.id for c in (*inner, *outer))
+    summary = (
+        f"Two NAT layers: a STUN server inside the network saw you as {inner[0].facts.address}, the "
+        f"Internet sees {outer[0].facts.address} (double NAT, e.g. a router behind the ISP's CGNAT)."
+    )
+    return [Exposure("double-nat", summary, ids, value=inner[0].facts.address)]
+
+
+def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
+    groups: dict[str, list[str]] = {}
+    for cand in candidates:
+        address = canonical(cand.facts.address)
+        if cand.record.candidate.type == "relay" and address in by_address:
+            groups.setdefault(address, []).append(cand.id)
+    out = []
+    for address, ids in groups.items():
+        info = by_address[address]
+        kind = f", {info.network_kind}" if info.network_kind not in (None, "unknown") else ""
+        where = f", {info.country}" if info.country else ""
+        out.append(
+            Exposure(
+                "relay-operator",
+                f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}{where}.",
+                tuple(ids),
+                value=label(info),
+            )
+        )
+    return out
+
+
+def label(info: NetworkInfo) -> str:
+    """A display name: organisation, else AS name without Cymru's ", CC", else network name."""
+    as_name = info.as_name.rsplit(", ", 1)[0] if info.as_name else None
+    return info.organisation or as_name or info.network_name or (f"AS{info.asn}" if info.asn else info.address)
+
+
+def canonical(address: str) -> str:
+    """``ipaddress`` text form, so ``2001:4860:4860:0::8888`` matches ``2001:4860:4860::8888``."""
+    text = address.strip().strip("[]").split("%")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def _mapped_ids(candidates: Sequence[AuditedCandidate]) -> set[str]:
+    return {c.id for c in candidates if c.record.candidate.type in MAPPED}
+
+
+def _asn(info: NetworkInfo) -> str:
+    return f" (AS{info.asn}{', ' + info.country if info.country else ''})" if info.asn else ""
+
+
+def _names(nets: Sequence[Network]) -> str:
+    return ", ".join(f"{n.info.address} {label(n.info)}" for n in nets)
+
+
+def _exp(kind: str, summary: str, net: Network, value: str | None) -> Exposure:
+    return Exposure(kind, summary, net.ids, SEEN_BY if net.mapped else SDP_READERS, value)

@@ -1,0 +1,231 @@
+"""The network map an attacker can draw from the candidates (pure).
+
+device → interfaces (with kinds) → NAT / CGNAT → ISP (ASN, country) → Internet → TURN relay,
+built once as ``MapNode`` values and drawn two ways: a ``rich.tree.Tree`` for the terminal and
+Mermaid ``flowchart LR`` text for Markdown. Every string that came from input is escaped:
+rich markup (``rich.markup.escape``) and Mermaid quoted labels (entity codes for ``"#<>&```).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from icecheck.isp import VPN_RANGE_HINTS, canonical, is_vpn_interface, label
+from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+MAPPED = frozenset({"srflx", "prflx"})
+_STYLES = {
+    "device": "bold",
+    "interface": "green",
+    "nat": "yellow",
+    "isp": "cyan",
+    "internet": "blue",
+    "relay": "magenta",
+}
+_CLASS_KIND = {
+    AddressClass.PRIVATE: "LAN",
+    AddressClass.ULA: "LAN, ULA",
+    AddressClass.LINK_LOCAL: "link-local",
+    AddressClass.CGNAT: "CGNAT or overlay",
+    AddressClass.PUBLIC: "public, no NAT",
+    AddressClass.MDNS: "concealed by mDNS",
+    AddressClass.LOOPBACK: "loopback",
+}
+_COST_KIND = {10: "Wi-Fi", 900: "cellular", 250: "cellular", 500: "cellular", 910: "cellular", 980: "cellular"}
+
+
+@dataclass(frozen=True, slots=True)
+class MapNode:
+    """One box of the map; ``kind`` is device, interface, nat, isp, internet or relay."""
+
+    label: str
+    kind: str
+    children: tuple[MapNode, ...] = ()
+
+
+def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
+    """The map: one branch per host address, NATs under the interface they map, relays last.
+
+    Mapped candidates whose base address is unknown (mDNS-concealed host) hang off the device.
+    """
+    nets = {canonical(i.address): i for i in info}
+    relays = [c for c in candidates if c.record.candidate.type == "relay"]
+    placed: set[str] = set()
+    branches = [_interface(addr, group, candidates, nets, relays, placed) for addr, group in _hosts(candidates)]
+    orphans = [c for c in candidates if c.record.candidate.type in MAPPED and c.id not in placed]
+    branches += [_nat(addr, group, nets, relays, placed) for addr, group in _by_address(orphans)]
+    rest = [c for c in relays if c.id not in placed]
+    if rest:
+        branches.append(MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets))))
+    return MapNode("This device", "device", tuple(branches))
+
+
+def _hosts(candidates: Sequence[AuditedCandidate]) -> list[tuple[str, list[AuditedCandidate]]]:
+    return _by_address([c for c in candidates if c.record.candidate.type == "host"])
+
+
+def _by_address(cands: Sequence[AuditedCandidate]) -> list[tuple[str, list[AuditedCandidate]]]:
+    """Candidates grouped by canonical address, first-seen order (components, UDP/TCP fold)."""
+    groups: dict[str, list[AuditedCandidate]] = {}
+    for cand in cands:
+        groups.setdefault(canonical(cand.facts.address), []).append(cand)
+    return list(groups.items())
+
+
+def _interface(
+    address: str,
+    group: list[AuditedCandidate],
+    candidates: Sequence[AuditedCandidate],
+    nets: dict[str, NetworkInfo],
+    relays: list[AuditedCandidate],
+    placed: set[str],
+) -> MapNode:
+    first = group[0]
+    name = f"{first.record.interface.name} " if first.record.interface else ""
+    text = f"Interface {name}({interface_kind(first)}): {address} {_ids(group)}"
+    mapped = [c for c in candidates if c.record.candidate.type in MAPPED and _base(c) == address]
+    same = [c for c in mapped if canonical(c.facts.address) == address]  # a srflx equal to its host: no NAT
+    placed.update(c.id for c in same)
+    children = _nat_layers([c for c in mapped if c not in same], nets, relays, placed)
+    if first.facts.address_class is AddressClass.PUBLIC:
+        children.insert(0, _isp(address, nets, relays, placed))
+    return MapNode(text, "interface", tuple(children))
+
+
+def _nat_layers(
+    mapped: list[AuditedCandidate], nets: dict[str, NetworkInfo], relays: list[AuditedCandidate], placed: set[str]
+) -> list[MapNode]:
+    """Inner (private/CGNAT) mapped addresses first; the public NATs are drawn behind the last."""
+    groups = _by_address(mapped)
+    inner = [(a, g) for a, g in groups if g[0].facts.address_class is not AddressClass.PUBLIC]
+    outer = [_nat(a, g, nets, relays, placed) for a, g in groups if (a, g) not in inner]
+    if not inner:
+        return outer
+    nodes = [_nat(a, g, nets, relays, placed) for a, g in inner[:-1]]
+    return [*nodes, _nat(*inner[-1], nets, relays, placed, behind=tuple(outer))]
+
+
+def _nat(
+    address: str,
+    group: list[AuditedCandidate],
+    nets: dict[str, NetworkInfo],
+    relays: list[AuditedCandidate],
+    placed: set[str],
+    behind: tuple[MapNode, ...] = (),
+) -> MapNode:
+    placed.update(c.id for c in group)
+    first = group[0]
+    cgnat = first.facts.address_class is AddressClass.CGNAT or (
+        first.related_facts is not None and first.related_facts.address_class is AddressClass.CGNAT
+    )
+    what = "CGNAT" if cgnat else "NAT"
+    if first.facts.address_class is not AddressClass.PUBLIC:
+        return MapNode(f"{what} (inner layer) maps you to {address} {_ids(group)}", "nat", behind)
+    return MapNode(f"{what} maps you to {address} {_ids(group)}", "nat", (_isp(address, nets, relays, placed),))
+
+
+def _isp(address: str, nets: dict[str, NetworkInfo], relays: list[AuditedCandidate], placed: set[str]) -> MapNode:
+    info = nets.get(address)
+    mine = [c for c in relays if c.related_facts is not None and canonical(c.related_facts.address) == address]
+    placed.update(c.id for c in mine)
+    internet = MapNode("Internet", "internet", tuple(_relays(mine, nets)))
+    if info is None:
+        return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
+    return MapNode(f"ISP: {describe(info)}", "isp", (internet,))
+
+
+def _relays(relays: list[AuditedCandidate], nets: dict[str, NetworkInfo]) -> Iterator[MapNode]:
+    for address, group in _by_address(relays):
+        info = nets.get(address)
+        owner = f" on {describe(info)}" if info else ""
+        yield MapNode(f"TURN relay {address}{owner} {_ids(group)}", "relay")
+
+
+def describe(info: NetworkInfo) -> str:
+    """``BT-UK-AS BTnet UK Regional network (AS2856, GB, residential)``."""
+    facts = [f"AS{info.asn}" if info.asn else None, info.country]
+    facts.append(info.network_kind if info.network_kind not in (None, "unknown") else None)
+    inside = ", ".join(f for f in facts if f)
+    return f"{label(info)} ({inside})" if inside else label(info)
+
+
+def interface_kind(cand: AuditedCandidate) -> str:
+    """Interface kind: as gathered, else from VPN/VM hints, network-cost, or the address class."""
+    if cand.record.interface is not None:
+        return cand.record.interface.kind
+    hints = {h.kind for h in cand.facts.hints}
+    if is_vpn_interface(cand) or hints & VPN_RANGE_HINTS:
+        return "VPN"
+    for hint, kind in (
+        ("tailscale", "Tailscale overlay"),
+        ("docker", "container"),
+        ("virtualbox", "VM"),
+        ("libvirt", "VM"),
+    ):
+        if hint in hints:
+            return kind
+    cost = cand.record.candidate.network_cost
+    return _COST_KIND.get(cost or -1) or _CLASS_KIND.get(cand.facts.address_class, str(cand.facts.address_class))
+
+
+def _base(cand: AuditedCandidate) -> str | None:
+    return canonical(cand.related_facts.address) if cand.related_facts is not None else None
+
+
+def _ids(group: Sequence[AuditedCandidate]) -> str:
+    return "[" + ", ".join(dict.fromkeys(c.id for c in group)) + "]"
+
+
+def to_tree(root: MapNode) -> Tree:
+    """A rich Tree; labels are markup-escaped (an SDP can carry ``[bold]`` or ``[link=...]``)."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    def add(parent: Tree, node: MapNode) -> None:
+        branch = parent.add(f"[{_STYLES.get(node.kind, 'none')}]{escape(node.label)}[/]")
+        for child in node.children:
+            add(branch, child)
+
+    tree = Tree(f"[{_STYLES['device']}]{escape(root.label)}[/]")
+    for child in root.children:
+        add(tree, child)
+    return tree
+
+
+def to_mermaid(root: MapNode) -> str:
+    """Mermaid ``flowchart LR``: nodes ``n0..`` with quoted, entity-escaped labels."""
+    lines = ["flowchart LR"]
+    counter = iter(range(1_000_000))
+
+    def walk(node: MapNode) -> str:
+        me = f"n{next(counter)}"
+        lines.append(f'    {me}["{mermaid_escape(node.label)}"]')
+        for child in node.children:
+            lines.append(f"    {me} --> {walk(child)}")
+        return me
+
+    walk(root)
+    return "\n".join(lines) + "\n"
+
+
+def mermaid_escape(text: str) -> str:
+    """Make ``text`` safe inside a quoted Mermaid label (entity codes; one line)."""
+    text = text.replace("#", "#35;")
+    for char, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;"), ("`", "#96;")):
+        text = text.replace(char, code)
+    return " ".join(text.split())
+
+
+def network_tree(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> Tree:
+    """The map as a rich Tree (terminal report)."""
+    return to_tree(build_map(candidates, info))
+
+
+def network_mermaid(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> str:
+    """The map as Mermaid text (``--format mermaid``, embedded in Markdown)."""
+    return to_mermaid(build_map(candidates, info))
