@@ -74,12 +74,12 @@ group_alive() {  # group_alive PGID: some member of the process group is not a z
 }
 
 stop_bg() {  # stop_bg NAME: TERM the process group, KILL it after 3 s
-  local f=$STATE/pids/$1.pid pid i
+  local f=$STATE/pids/$1.pid pid
   [[ -f $f ]] || return 0
   pid=$(<"$f")
   if [[ $pid =~ ^[0-9]+$ ]] && { alive "$pid" || group_alive "$pid"; }; then
     kill -TERM -- "-$pid" 2>/dev/null || true
-    for i in $(seq 30); do group_alive "$pid" || break; sleep 0.1; done
+    for _ in $(seq 30); do group_alive "$pid" || break; sleep 0.1; done
     if group_alive "$pid"; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
   fi
   wait "$pid" 2>/dev/null || true  # reap our own child (a leftover from an earlier run is not)
@@ -186,8 +186,8 @@ EOF
 
 start_sink() {
   start_bg sink "$NS_C" "$PY" "$HERE/sink.py" "$SINK_PORT" "$STATE/out"
-  local i
-  for i in $(seq 50); do
+
+  for _ in $(seq 50); do
     if ip netns exec "$NS_C" bash -c "exec 3<>/dev/tcp/127.0.0.1/$SINK_PORT" 2>/dev/null; then return 0; fi
     sleep 0.1
   done
@@ -196,9 +196,9 @@ start_sink() {
 
 # ---------------------------------------------------------------- clients
 wait_result() {  # wait_result NAME PROC: until OUT/NAME.sdp or .err appears or the client exits
-  local name=$1 proc=$2 i pid
+  local name=$1 proc=$2 pid
   pid=$(<"$STATE/pids/$proc.pid")
-  for i in $(seq $((CLIENT_TIMEOUT * 10))); do
+  for _ in $(seq $((CLIENT_TIMEOUT * 10))); do
     [[ -f $STATE/out/$name.sdp || -f $STATE/out/$name.err ]] && return 0
     group_alive "$pid" || { log "$proc exited early (see $STATE/logs/$proc.log)"; return 1; }
     sleep 0.1
