@@ -84,9 +84,19 @@ def _dns_failure(exc: BaseException, kind: str) -> Failure | None:
     if name in {"Timeout", "LifetimeTimeout"}:
         return Failure("timeout", "DNS query timed out", kind=kind)
     if name == "NoNameservers":
+        for item in _server_errors(exc):  # the per-server errors say why (no route, refused...)
+            found = _socket_failure(item, kind)
+            if found is not None:
+                return found
         status = "refused" if "REFUSED" in str(exc) else "error"
         return Failure(status, "resolver answered " + ("REFUSED" if status == "refused" else "an error"), kind=kind)
     return None
+
+
+def _server_errors(exc: BaseException) -> list[BaseException]:
+    """dnspython's ``NoNameservers.kwargs['errors']``: (server, tcp, port, error, response)."""
+    errors = getattr(exc, "kwargs", {}).get("errors") or []
+    return [e[3] for e in errors if isinstance(e, tuple) and len(e) > 3 and isinstance(e[3], BaseException)]
 
 
 def _socket_failure(exc: BaseException, kind: str) -> Failure | None:
