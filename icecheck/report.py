@@ -28,17 +28,14 @@ def exit_code(result: AuditResult) -> ExitCode:
     return ExitCode.CLEAN
 
 
-def render_text(result: AuditResult, code: int) -> str:
-    """The report as a string in the given format (used for files and tests)."""
-    from icecheck.render.json_report import to_dict
-
-    return json.dumps(to_dict(result, code), indent=2, ensure_ascii=False) + "\n"
-
-
 def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int) -> None:
     """Write the report to ``out`` (stdout when None)."""
     if fmt is OutputFormat.JSON:
-        (out or sys.stdout).write(render_text(result, code))
+        from icecheck.render.json_report import to_dict
+
+        stream = out or sys.stdout
+        json.dump(to_dict(result, code), stream, indent=2, ensure_ascii=False)  # streamed in chunks
+        stream.write("\n")
         return
     from rich.console import Console
 

@@ -27,7 +27,8 @@ from icecheck.model import (
 )
 
 MAX_DIAGNOSTICS = 200
-MAX_CANDIDATES = 50_000  # distinct candidates kept per input; the rest are counted (bounded memory)
+MAX_CANDIDATES = 10_000  # distinct candidates audited per input; the rest are counted (bounded memory)
+MAX_ADDRESSES = 10_000  # distinct (address, field) pairs kept per input
 
 # IPv4 dotted quads and IPv6 literals inside free text (a=ssrc cname values).
 _IPV4_IN_TEXT = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
@@ -41,7 +42,7 @@ class SdpParser:
         self._base = base
         self._kind = kind
         self._candidates: dict[tuple[Candidate, SectionContext], CandidateRecord] = {}
-        self._addresses: list[AddressRecord] = []
+        self._addresses: dict[tuple[str, AddressRole], AddressRecord] = {}
         self._diagnostics: list[Diagnostic] = []
         self._dropped_diagnostics = 0
         self._duplicates = 0
@@ -95,7 +96,7 @@ class SdpParser:
             diagnostics.append(
                 Diagnostic(
                     self._base,
-                    f"{self._overflow} candidates beyond the first {MAX_CANDIDATES} distinct ones "
+                    f"{self._overflow} candidate lines after the first {MAX_CANDIDATES} distinct candidates "
                     "were counted but not audited",
                     "warning",
                 )
@@ -107,7 +108,7 @@ class SdpParser:
             kind=self._kind,
             status=self._status(fatal, diagnostics),
             candidates=tuple(self._candidates.values()),
-            addresses=tuple(self._addresses),
+            addresses=tuple(self._addresses.values()),
             diagnostics=tuple(diagnostics),
             end_of_candidates=self._end_of_candidates,
             duplicates=self._duplicates,
@@ -149,6 +150,9 @@ class SdpParser:
 
     def _candidate(self, line: str, lineno: int) -> None:
         self._candidate_lines += 1
+        if len(self._candidates) >= MAX_CANDIDATES:
+            self._overflow += 1  # counted, not parsed: memory and time stay bounded
+            return
         try:
             cand = parse_candidate(line)
         except CandidateSyntaxError as exc:
@@ -157,8 +161,6 @@ class SdpParser:
         key = (cand, self._context)
         if key in self._candidates:
             self._duplicates += 1
-        elif len(self._candidates) >= MAX_CANDIDATES:
-            self._overflow += 1
         else:
             self._candidates[key] = CandidateRecord(cand, self._located(lineno), self._context)
 
@@ -211,8 +213,9 @@ class SdpParser:
             self._ssrc(rest, lineno)
 
     def _address(self, address: str, role: AddressRole, lineno: int, port: int | None = None) -> None:
-        origin = self._located(lineno)
-        self._addresses.append(AddressRecord(address, role, origin, self._context, port))
+        key = (address, role)  # the first place an address shows in a field is evidence enough
+        if key not in self._addresses and len(self._addresses) < MAX_ADDRESSES:
+            self._addresses[key] = AddressRecord(address, role, self._located(lineno), self._context, port)
 
     def _connection(self, value: str, lineno: int) -> None:
         # c=<nettype> <addrtype> <connection-address>[/ttl][/count]  (RFC 8866 §5.7)

@@ -70,10 +70,10 @@ def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
 
 def report_unreadable(docs: Sequence[InputDocument]) -> None:
     """One line per input that yielded nothing, so a script sees why exit 2 happened."""
-    from icecheck.render.safe import safe
-
     for doc in docs:
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
+            from icecheck.render.safe import safe
+
             errors = [d for d in doc.diagnostics if d.level == "error"] or list(doc.diagnostics)
             d = errors[0] if errors else None
             where = d.origin.location() if d else doc.path

@@ -11,8 +11,6 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from rich.markup import escape as _markup_escape
-
 
 @lru_cache(maxsize=4096)
 def safe(text: str) -> str:
@@ -33,4 +31,6 @@ def _escape_char(ch: str) -> str:
 
 def markup(text: str) -> str:
     """``safe`` plus rich markup escaping, for APIs that interpret markup."""
-    return _markup_escape(safe(text))
+    from rich.markup import escape
+
+    return escape(safe(text))
