@@ -40,7 +40,9 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        reason = getattr(current, "reason", None)  # urllib's URLError wraps the socket error
+        following = current.__cause__ or current.__context__
+        current = reason if isinstance(reason, BaseException) and id(reason) not in seen else following
 
 
 def classify_exception(exc: BaseException, kind: str = "rdap") -> Failure:
