@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -13,15 +12,30 @@ from icecheck.commands import COMMANDS
 from icecheck.model import ExitCode
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when that command runs (or help lists it): fast start."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self.get_command(ctx, name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name = f"icecheck.commands.{cmd_name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # not built yet in this version
+                return None
+            raise
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="icecheck")
 def cli() -> None:
     """Audit ICE candidates (WebRTC, SIP) for what they reveal about your network."""
-
-
-for _name in COMMANDS:
-    if importlib.util.find_spec(f"icecheck.commands.{_name}") is not None:
-        cli.add_command(importlib.import_module(f"icecheck.commands.{_name}").command)
 
 
 def main() -> None:
