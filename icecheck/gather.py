@@ -1,0 +1,431 @@
+"""Live gathering: the candidates this machine would expose, and every STUN/TURN attempt as data.
+
+Host candidates: one UDP socket bound per local address (``interfaces.local_addresses``: no
+loopback, no IPv6 link-local), as aioice and browsers do. Each STUN server gets a Binding request
+(RFC 5389 §7.1) from every host socket of its address family, so a server-reflexive candidate
+keeps its real base; each TURN server gets an Allocate with long-term credentials (RFC 8656 §7.1),
+after which the allocation is deleted again. Unlike aioice's ``gather_candidates()`` (one STUN
+server, failures dropped, a fixed 5 s wait), every server attempt becomes an ``Attempt`` with its
+status and elapsed time, and ``GatherConfig.timeout`` bounds the whole gathering.
+
+Server host names are resolved only through ``GatherConfig.resolver`` (``system_resolver`` or
+``nameserver_resolver``, chosen explicitly); without one a name is reported ``unresolvable``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import re
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from aioice.candidate import Candidate as AioCandidate
+from aioice.candidate import candidate_foundation
+
+from icecheck.interfaces import LocalAddress, local_addresses
+from icecheck.model import Attempt, Candidate, CandidateRecord, Diagnostic, InputDocument, InputStatus, Origin
+from icecheck.stun import (
+    Address,
+    StunEndpoint,
+    StunError,
+    StunStream,
+    allocate,
+    binding_request,
+    mapped_address,
+    release,
+)
+
+__all__ = ["GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather", "nameserver_resolver",
+           "parse_ice_url", "system_resolver"]  # fmt: skip
+
+Resolver = Callable[[str], Awaitable[Sequence[str]]]
+DEFAULT_PORT = 3478  # RFC 7064 §3.2 / RFC 7065 §3.2 (stun:, turn: without TLS)
+_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+_STATUS_ORDER = ("refused", "no-network", "auth-failed", "unresolvable", "error", "timeout")
+_TYPE_PREF = {"host": 126, "srflx": 100, "udp": 2, "tcp": 1}  # RFC 8445 §5.1.2.2; relay by transport (libwebrtc)
+
+
+@dataclass(frozen=True, slots=True)
+class IceUrl:
+    """A parsed ``stun:`` or ``turn:`` URL (RFC 7064 §3.1, RFC 7065 §3.1)."""
+
+    scheme: str  # stun or turn
+    host: str  # IP literal (without brackets) or host name
+    port: int = DEFAULT_PORT
+    transport: str = "udp"  # turn only: client-to-server transport
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
+
+def parse_ice_url(url: str) -> IceUrl:
+    """Parse ``stun:host[:port]`` or ``turn:host[:port][?transport=udp|tcp]`` (IPv6 in brackets).
+
+    Raises ValueError saying what is wrong; stuns:/turns: (TLS) are refused as unsupported.
+    """
+    scheme, colon, rest = url.strip().partition(":")
+    scheme = scheme.lower()
+    if not colon or scheme not in ("stun", "turn", "stuns", "turns"):
+        raise ValueError(f"{url!r} is not a stun: or turn: URL (e.g. stun:192.0.2.1:3478)")
+    if scheme in ("stuns", "turns"):
+        raise ValueError(f"{url!r}: {scheme}: (TLS) is not supported, use {scheme[:-1]}:")
+    if rest.startswith("//"):
+        raise ValueError(f"{url!r}: write {scheme}:{rest[2:]} ({scheme}: URLs have no '//', RFC 7064 §3.1)")
+    where, _, query = rest.partition("?")
+    if "@" in where:
+        raise ValueError(f"{url!r}: credentials do not belong in the URL; pass them separately")
+    host, port = _host_port(where, url)
+    return IceUrl(scheme, host, port, _transport(scheme, query, url))
+
+
+def _host_port(text: str, url: str) -> tuple[str, int]:
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or not _is_ip(host) or ":" not in host or (rest and not rest.startswith(":")):
+            raise ValueError(f"{url!r}: bad bracketed IPv6 address (write [2001:db8::1]:3478)")
+        port_text = rest[1:] if rest else None
+    elif text.count(":") > 1:
+        raise ValueError(f"{url!r}: put an IPv6 address in brackets, e.g. stun:[2001:db8::1]:3478")
+    else:
+        host, colon, port_text_ = text.partition(":")
+        port_text = port_text_ if colon else None
+        if not (_is_ip(host) or (_HOSTNAME.fullmatch(host) and not host.rstrip(".").rsplit(".", 1)[-1].isdigit())):
+            raise ValueError(f"{url!r}: {host!r} is neither an IP address nor a host name")
+    if port_text is None:
+        return host, DEFAULT_PORT
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"{url!r}: port must be a number from 1 to 65535, not {port_text!r}")
+    return host, int(port_text)
+
+
+def _transport(scheme: str, query: str, url: str) -> str:
+    if not query:
+        return "udp"
+    key, _, value = query.partition("=")
+    if scheme != "turn":
+        raise ValueError(f"{url!r}: stun: URLs take no query (?transport= is for turn:)")
+    if key != "transport" or value.lower() not in ("udp", "tcp"):
+        raise ValueError(f"{url!r}: the only query is ?transport=udp or ?transport=tcp")
+    return value.lower()
+
+
+def hostport(host: str, port: int) -> str:
+    """``host:port``, with IPv6 literals in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class TurnServer:
+    """A TURN server and its long-term credentials; the password never appears in a repr or URL."""
+
+    host: str
+    port: int = DEFAULT_PORT
+    transport: str = "udp"  # client-to-server transport: udp or tcp
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    @classmethod
+    def from_url(cls, url: str, username: str = "", password: str = "") -> TurnServer:
+        """From a ``turn:host[:port][?transport=udp|tcp]`` URL; ValueError if it is not one."""
+        parsed = parse_ice_url(url)
+        if parsed.scheme != "turn":
+            raise ValueError(f"{url!r}: expected a turn: URL")
+        return cls(parsed.host, parsed.port, parsed.transport, username, password)
+
+    @property
+    def url(self) -> str:
+        return f"turn:{hostport(self.host, self.port)}?transport={self.transport}"
+
+
+@dataclass(frozen=True, slots=True)
+class GatherConfig:
+    """What to gather. ``timeout`` (seconds) bounds the whole gathering; ``offline`` sends nothing."""
+
+    stun_servers: Sequence[tuple[str, int]] = ()
+    turn_servers: Sequence[TurnServer] = ()
+    ipv6: bool = True
+    timeout: float = 3.0
+    offline: bool = False
+    resolver: Resolver | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stun_servers", tuple((str(h), int(p)) for h, p in self.stun_servers))
+        object.__setattr__(self, "turn_servers", tuple(self.turn_servers))
+        if not self.timeout > 0:
+            raise ValueError(f"timeout must be positive, not {self.timeout}")
+        if any(t.transport not in ("udp", "tcp") for t in self.turn_servers):
+            raise ValueError("TURN transport must be udp or tcp")
+
+
+@dataclass(slots=True)
+class _Base:
+    """A bound host socket: the base of host and server-reflexive candidates (RFC 8445 §5.1.1.1)."""
+
+    endpoint: StunEndpoint
+    local: LocalAddress
+    rank: int  # libwebrtc-style interface rank: 127 for the best interface, then downwards
+
+
+async def gather(config: GatherConfig) -> InputDocument:
+    """Gather host, server-reflexive and relay candidates; ``kind="gather"``, ``path="live"``.
+
+    Never raises for network trouble: failures are ``Attempt`` values and ``Diagnostic`` warnings.
+    Returns within ``config.timeout`` (plus socket setup) even when servers do not answer.
+    """
+    deadline = asyncio.get_running_loop().time() + config.timeout
+    bases, diagnostics = await _bind(local_addresses(config.ipv6))
+    records = [_host(b) for b in bases]
+    attempts: list[Attempt] = []
+    try:
+        if not config.offline:
+            jobs = [_stun(s, bases, config, deadline) for s in config.stun_servers]
+            jobs += [_turn(t, config, deadline) for t in config.turn_servers]
+            for attempt, found in await asyncio.gather(*jobs):
+                attempts.append(attempt)
+                records.extend(found)
+    finally:
+        for b in bases:
+            b.endpoint.close()
+    unique = list(dict.fromkeys(records))  # same mapping from two servers: one candidate
+    return InputDocument(
+        path="live", kind="gather", status=_status(unique, attempts), candidates=tuple(unique),
+        diagnostics=tuple(diagnostics + _notes(config, bases)), duplicates=len(records) - len(unique),
+        attempts=tuple(attempts),
+    )  # fmt: skip
+
+
+async def _bind(addresses: list[LocalAddress]) -> tuple[list[_Base], list[Diagnostic]]:
+    bases, diagnostics, names = [], [], list(dict.fromkeys(a.interface.name for a in addresses))
+    for local in addresses:
+        try:
+            endpoint = await StunEndpoint.bind(local.address)
+        except OSError as exc:
+            diagnostics.append(_warning(f"cannot bind {local.address} on {local.interface.name}: {exc.strerror}"))
+            continue
+        bases.append(_Base(endpoint, local, max(0, 127 - names.index(local.interface.name))))
+    return bases, diagnostics
+
+
+async def _stun(
+    server: tuple[str, int], bases: list[_Base], config: GatherConfig, deadline: float
+) -> tuple[Attempt, list[CandidateRecord]]:
+    """One STUN server: a Binding from each host socket of its family → (attempt, srflx records)."""
+    loop, target = asyncio.get_running_loop(), f"stun:{hostport(*server)}"
+    start = loop.time()
+    try:
+        ip = await _resolve(server[0], config, deadline)
+        mine = [b for b in bases if b.local.version == ipaddress.ip_address(ip).version]
+        if not mine:
+            raise StunError("no-network", f"no local IPv{ipaddress.ip_address(ip).version} address to send from")
+        outcomes = await _ask_all(mine, (ip, server[1]), deadline, config.timeout)
+    except StunError as exc:
+        return Attempt("stun", target, exc.status, exc.detail, loop.time() - start), []
+    status, detail = _summary(outcomes)
+    records = [_srflx(b, m, target) for b, m in outcomes if not isinstance(m, StunError) and m != b.endpoint.local]
+    return Attempt("stun", target, status, detail, loop.time() - start), records
+
+
+async def _ask_all(
+    bases: list[_Base], server: Address, deadline: float, timeout: float
+) -> list[tuple[_Base, Address | StunError]]:
+    """Ask ``server`` from every base at once, until all answered, one was refused, or the deadline."""
+    tasks = {asyncio.create_task(_mapped(b.endpoint, server)): b for b in bases}
+    pending: set[asyncio.Task[Address]] = set(tasks)
+    while pending:
+        done, pending = await asyncio.wait(pending, timeout=_left(deadline),
+                                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        if not done or any(_failed(t, "refused") for t in done):
+            break  # deadline, or the server's host refuses: the other bases would wait in vain
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    late = StunError("timeout", f"no answer within the {timeout:g} s gathering timeout")
+    return [(b, late if t.cancelled() else _outcome(t)) for t, b in tasks.items()]
+
+
+async def _mapped(endpoint: StunEndpoint, server: Address) -> Address:
+    response, _ = await endpoint.request(binding_request(), server)
+    return mapped_address(response)
+
+
+def _failed(task: asyncio.Task[Address], status: str) -> bool:
+    exc = None if task.cancelled() else task.exception()
+    return isinstance(exc, StunError) and exc.status == status
+
+
+def _outcome(task: asyncio.Task[Address]) -> Address | StunError:
+    exc = task.exception()
+    if exc is None:
+        return task.result()
+    return exc if isinstance(exc, StunError) else StunError("error", repr(exc))
+
+
+def _summary(outcomes: list[tuple[_Base, Address | StunError]]) -> tuple[str, str]:
+    """Attempt status (ok if any base got an answer) and a detail naming every base's outcome."""
+    parts, statuses = [], []
+    for base, got in outcomes:
+        src = hostport(*base.endpoint.local)
+        if isinstance(got, StunError):
+            statuses.append(got.status)
+            parts.append(f"{src}: {got.status} ({got.detail})")
+        else:
+            same = " (same as the host address: no NAT)" if got == base.endpoint.local else ""
+            parts.append(f"{src} mapped to {hostport(*got)}{same}")
+    status = "ok" if len(statuses) < len(outcomes) else min(statuses, key=_STATUS_ORDER.index)
+    return status, "; ".join(parts)
+
+
+async def _turn(server: TurnServer, config: GatherConfig, deadline: float) -> tuple[Attempt, list[CandidateRecord]]:
+    """One TURN server: allocate, record the relay candidate, delete the allocation."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    try:
+        addr = (await _resolve(server.host, config, deadline), server.port)
+        client = await asyncio.wait_for(_open(server.transport, addr), _left(deadline))
+        try:
+            credentials = (server.username, server.password)
+            allocation, auth = await asyncio.wait_for(allocate(client, addr, *credentials), _left(deadline))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(release(client, addr, auth), _left(deadline))
+        finally:
+            client.close()
+    except StunError as exc:
+        return Attempt("turn", server.url, exc.status, exc.detail, loop.time() - start), []
+    except TimeoutError:
+        detail = f"no answer within the {config.timeout:g} s gathering timeout"
+        return Attempt("turn", server.url, "timeout", detail, loop.time() - start), []
+    detail = f"relayed {hostport(*allocation.relayed)}, mapped {hostport(*allocation.mapped)}"
+    return Attempt("turn", server.url, "ok", detail, loop.time() - start), [_relay(allocation.relayed,
+                   allocation.mapped, server)]  # fmt: skip
+
+
+async def _open(transport: str, addr: Address) -> StunEndpoint | StunStream:
+    if transport == "tcp":
+        return await StunStream.connect(addr)
+    try:
+        return await StunEndpoint.bind("::" if ipaddress.ip_address(addr[0]).version == 6 else "0.0.0.0")
+    except OSError as exc:
+        raise StunError("no-network", exc.strerror or str(exc)) from exc
+
+
+async def _resolve(host: str, config: GatherConfig, deadline: float) -> str:
+    """An IP literal as is; a name only through ``config.resolver`` (StunError unresolvable)."""
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).compressed
+    if config.resolver is None:
+        raise StunError("unresolvable", f"{host} is a host name and no resolver was given")
+    try:
+        found = await asyncio.wait_for(config.resolver(host), _left(deadline))
+    except TimeoutError:
+        raise StunError("unresolvable", f"lookup of {host} timed out") from None
+    except Exception as exc:  # a resolver is pluggable: whatever it raises is an unresolvable name
+        raise StunError("unresolvable", f"{host}: {exc or type(exc).__name__}") from exc
+    usable = sorted((ipaddress.ip_address(a) for a in found if _is_ip(a)), key=lambda ip: ip.version)
+    usable = [ip for ip in usable if ip.version == 4 or config.ipv6]
+    if not usable:
+        raise StunError("unresolvable", f"{host} has no usable address")
+    return usable[0].compressed
+
+
+def _left(deadline: float) -> float:
+    """Seconds left until ``deadline`` (event-loop time), never negative."""
+    return max(0.0, deadline - asyncio.get_running_loop().time())
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+async def system_resolver(host: str) -> list[str]:
+    """Resolve through the operating system (getaddrinfo): its configured DNS servers get the query."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def nameserver_resolver(nameservers: Sequence[str], port: int = 53, lifetime: float = 2.0) -> Resolver:
+    """A resolver asking only ``nameservers`` (A, then AAAA) with dnspython; never /etc/resolv.conf."""
+    import dns.asyncresolver
+    import dns.exception
+
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port, resolver.lifetime = list(nameservers), port, lifetime
+
+    async def resolve(host: str) -> list[str]:
+        out = []
+        for rdtype in ("A", "AAAA"):
+            with contextlib.suppress(dns.exception.DNSException):
+                out += [r.to_text() for r in await resolver.resolve(host, rdtype)]
+        if not out:
+            raise LookupError(f"{host}: no A or AAAA record from {', '.join(nameservers)}")
+        return out
+
+    return resolve
+
+
+def _priority(type_pref: int, rank: int, address: str) -> int:
+    """RFC 8445 §5.1.2.1 with libwebrtc's local preference: (interface rank << 8) | address preference."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        pref = 30
+    elif ip in ipaddress.ip_network("fc00::/7"):
+        pref = 50
+    else:
+        pref = {0x2002: 20, 0x2001: 10 if ip.packed[2:4] == b"\0\0" else 40}.get(int.from_bytes(ip.packed[:2]), 40)
+    return (type_pref << 24) | (((rank << 8) | pref) << 8) | (256 - 1)
+
+
+def _candidate(kind: str, addr: Address, priority: int, base: str, related: Address | None = None) -> Candidate:
+    rel_addr, rel_port = related if related is not None else (None, None)
+    aio = AioCandidate(candidate_foundation(kind, "udp", base), 1, "udp", priority, addr[0], addr[1], kind,
+                       related_address=rel_addr, related_port=rel_port)  # fmt: skip
+    return Candidate(aio.foundation, 1, "udp", priority, addr[0], addr[1], kind, rel_addr, rel_port,
+                     raw=f"candidate:{aio.to_sdp()}")  # fmt: skip
+
+
+def _host(base: _Base) -> CandidateRecord:
+    local, iface = base.endpoint.local, base.local.interface
+    cand = _candidate("host", local, _priority(_TYPE_PREF["host"], base.rank, local[0]), local[0])
+    route = ", default route" if iface.default_route else ""
+    return CandidateRecord(cand, Origin("live", detail=f"host address on {iface.name} ({iface.kind}{route})"),
+                           interface=iface)  # fmt: skip
+
+
+def _srflx(base: _Base, mapped: Address, target: str) -> CandidateRecord:
+    local = base.endpoint.local
+    cand = _candidate("srflx", mapped, _priority(_TYPE_PREF["srflx"], base.rank, local[0]), local[0], local)
+    origin = Origin("live", detail=f"{target} asked from {hostport(*local)}")
+    return CandidateRecord(cand, origin, interface=base.local.interface)
+
+
+def _relay(relayed: Address, mapped: Address, server: TurnServer) -> CandidateRecord:
+    cand = _candidate("relay", relayed, _priority(_TYPE_PREF[server.transport], 127, relayed[0]), mapped[0], mapped)
+    return CandidateRecord(cand, Origin("live", detail=f"{server.url} allocation, mapped {hostport(*mapped)}"))
+
+
+def _status(records: list[CandidateRecord], attempts: list[Attempt]) -> InputStatus:
+    if not records:
+        return InputStatus.EMPTY
+    return InputStatus.PARTIAL if any(a.status != "ok" for a in attempts) else InputStatus.OK
+
+
+def _notes(config: GatherConfig, bases: list[_Base]) -> list[Diagnostic]:
+    notes = [] if bases else [_warning("no usable local address (only loopback or link-local addresses)")]
+    if config.offline:
+        notes.append(_warning("offline: no packet was sent, so only host candidates were gathered and the "
+                              "public address was not learned"))  # fmt: skip
+    elif not config.stun_servers and not config.turn_servers:
+        notes.append(_warning("no STUN or TURN server was asked, so the public (server-reflexive) address "
+                              "was not learned; give a STUN server to learn it"))  # fmt: skip
+    return notes
+
+
+def _warning(message: str) -> Diagnostic:
+    return Diagnostic(Origin("live"), message, "warning")
