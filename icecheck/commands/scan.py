@@ -1,0 +1,42 @@
+"""``icecheck scan``: audit captured signalling (pcap, SIP logs, HAR, webrtc-internals, JSON)."""
+
+from __future__ import annotations
+
+from typing import IO
+
+import click
+
+from icecheck.commands.common import finish, make_policy, output_options
+
+FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--input-format", type=click.Choice(FORMATS), default=None,
+              help="Read every file as this format instead of recognising it by content.")
+@output_options
+def command(paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str,
+            fail_on: str) -> None:
+    """Audit the candidates and addresses in captures and saved signalling.
+
+    PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
+    (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
+    lines, JSON signalling, SDP. Nothing is sent over the network.
+    """
+    from icecheck.audit import audit
+    from icecheck.inputs import grouping, wire
+    from icecheck.inputs.detect import Format
+    from icecheck.inputs.progress import progress
+    from icecheck.inputs.scanner import scan_paths
+
+    forced = Format(input_format) if input_format else None
+    with progress(paths) as tick:
+        outputs = list(scan_paths(paths, forced, tick))
+    docs = [o.document for o in outputs]
+    facts = [f for o in outputs for f in o.wire]
+    notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
+    notes += [o.summary for o in outputs if o.summary]
+    result = audit(docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts),
+                   notes=notes)
+    finish(result, fmt, output)

@@ -1,0 +1,310 @@
+"""Application framing on reassembled TCP streams: SIP, HTTP, WebSocket, STUN/TURN.
+
+``StreamFramer`` consumes one direction's contiguous bytes (``tcpstream.Consumer``) and
+recognises what it carries from the first bytes: a SIP start line (messages framed by
+Content-Length, RFC 3261 §18.3, several per segment or one across many), an HTTP start line
+(bodies framed per RFC 9112 §6; ``Upgrade: websocket`` + ``101`` switch both directions to
+WebSocket frames, RFC 6455 §4.1-4.2, on any port), or STUN (TURN over TCP, RFC 8656 §12.5:
+STUN messages and ChannelData back to back). Anything else is ignored. After a gap, SIP and
+HTTP resynchronise on the next start line; WebSocket and STUN framing cannot, so the rest of
+that direction is skipped with a diagnostic.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from enum import Enum
+
+from icecheck.inputs import http, sipmsg, stun
+from icecheck.inputs.payload import Dispatcher, Where
+from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length, parse_frame
+
+MAX_BUFFER = http.MAX_BODY + http.MAX_HEAD
+
+
+class Mode(Enum):
+    DETECT = 0
+    SIP = 1
+    HTTP = 2
+    WAIT_UPGRADE = 3
+    WS = 4
+    STUN = 5
+    IGNORE = 6
+
+
+class Connection:
+    """State shared by both directions: the WebSocket handshake and message numbering."""
+
+    def __init__(self, dispatcher: Dispatcher, base: Where, name: str) -> None:
+        self.dispatcher = dispatcher
+        self.base = base  # path; detail/party are filled per message
+        self.name = name  # "tcp a:p ↔ b:q": the grouping key for WebSocket signalling
+        self.upgrade: str | None = None  # extensions offered by the client when it asked to upgrade
+        self.last_method: str | None = None
+        self.ws_messages = 0
+        self.directions: list[StreamFramer] = []
+
+
+class StreamFramer:
+    """One direction. ``flow`` is "tcp a:p → b:q", ``sender``/``receiver`` the endpoints."""
+
+    def __init__(self, conn: Connection, flow: str, sender: str, receiver: str) -> None:
+        self.conn, self.flow, self.sender, self.receiver = conn, flow, sender, receiver
+        self.mode = Mode.DETECT
+        self.buf = bytearray()
+        self.first_packet = 0
+        self.ws: WsReader | None = None
+        self.closing_body: http.HttpHead | None = None  # a response read until the stream ends
+        conn.directions.append(self)
+
+    # -- tcpstream.Consumer ----------------------------------------------------------------------
+
+    def data(self, chunk: bytes, packet: int, time: float) -> None:
+        if self.mode is Mode.IGNORE:
+            return
+        if not self.buf:
+            self.first_packet = packet
+        self.buf += chunk
+        if len(self.buf) > MAX_BUFFER:
+            self._give_up(packet, f"more than {MAX_BUFFER >> 20} MiB without a complete message")
+            return
+        self._process(packet, time)
+
+    def gap(self, missing: int, packet: int) -> None:
+        sink = self.conn.dispatcher.sink
+        lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
+        sink.problem(self._origin(packet, None), f"TCP gap: {missing} bytes never captured before this "
+                     f"packet{lost}", "warning")
+        self.buf.clear()
+        if self.mode in (Mode.WS, Mode.STUN):
+            self._give_up(packet, "framing lost after the gap; the rest of this direction is skipped")
+        elif self.mode is not Mode.IGNORE:
+            self.mode = Mode.DETECT
+
+    def finish(self, packet: int, time: float) -> None:
+        """The stream ended: a body read until close is complete now."""
+        if self.closing_body is not None:
+            self._body(self.closing_body, bytes(self.buf), packet, time)
+            self.closing_body = None
+            self.buf.clear()
+
+    # -- framing ---------------------------------------------------------------------------------
+
+    def _process(self, packet: int, time: float) -> None:
+        while self.buf and self.mode is not Mode.IGNORE and self._step(packet, time):
+            pass
+
+    def _step(self, packet: int, time: float) -> bool:
+        """Handle the start of the buffer once; True if progress was made."""
+        if self.mode is Mode.DETECT:
+            return self._detect(packet)
+        if self.mode is Mode.SIP:
+            return self._sip(packet, time)
+        if self.mode is Mode.HTTP:
+            return self._http(packet, time)
+        if self.mode is Mode.WS:
+            return self._ws(packet, time)
+        if self.mode is Mode.STUN:
+            return self._stun(packet, time)
+        return False  # WAIT_UPGRADE: hold the bytes until the server answers
+
+    def _detect(self, packet: int) -> bool:
+        buf = self.buf
+        while bytes(buf[:1]) in (b"\r", b"\n"):  # RFC 5626 §3.5.1 CRLF keep-alives
+            del buf[:1]
+        if len(buf) < 16:
+            return False
+        if sipmsg.is_sip_start(bytes(buf[:2048])):
+            self.mode = Mode.SIP
+        elif http.is_http_start(buf):
+            self.mode = Mode.HTTP
+        elif stun.looks_like_stun(bytes(buf[:20])):
+            self.mode = Mode.STUN
+        else:
+            return self._resync(packet)
+        return True
+
+    def _resync(self, packet: int) -> bool:
+        """Skip to the next SIP/HTTP start line (a capture started mid-stream, or a gap)."""
+        pos = self.buf.find(b"\n")
+        while 0 <= pos < len(self.buf) - 1:
+            rest = bytes(self.buf[pos + 1 : pos + 2049])
+            if sipmsg.is_sip_start(rest) or http.is_http_start(rest):
+                del self.buf[: pos + 1]
+                return True
+            pos = self.buf.find(b"\n", pos + 1)
+        if len(self.buf) > 65536 or not self.buf.isascii():
+            self.mode = Mode.IGNORE  # binary (TLS, RTP over TCP...) or text of no interest
+            self.buf.clear()
+        return False
+
+    def _sip(self, packet: int, time: float) -> bool:
+        while bytes(self.buf[:1]) in (b"\r", b"\n"):
+            del self.buf[:1]
+        if not self.buf:
+            return False
+        framed = sipmsg.frame_sip(self.buf)
+        if framed is None:
+            return False
+        if isinstance(framed, str) or not sipmsg.is_sip_start(bytes(self.buf[:2048])):
+            reason = framed if isinstance(framed, str) else "stream does not continue with a SIP message"
+            self.conn.dispatcher.sink.problem(self._origin(packet, time), f"{reason}; resynchronising")
+            del self.buf[:1]
+            self.mode = Mode.DETECT
+            return True
+        _, end = framed
+        message = bytes(self.buf[:end])
+        where = self._origin(packet, time)
+        del self.buf[:end]
+        self.first_packet = packet
+        self.conn.dispatcher.sip(message, where)
+        return True
+
+    def _http(self, packet: int, time: float) -> bool:
+        head = http.parse_head(self.buf)
+        if head is None:
+            return False
+        if isinstance(head, str):
+            self.conn.dispatcher.sink.problem(self._origin(packet, time), f"{head}; resynchronising")
+            del self.buf[:1]
+            self.mode = Mode.DETECT
+            return True
+        size = http.body_length(head, self.conn.last_method)
+        if size == "close":
+            self.closing_body = head
+            del self.buf[: head.length]
+            self.mode = Mode.WAIT_UPGRADE  # nothing else can follow on this direction
+            return False
+        body_end, body = self._http_body(head, size)
+        if body_end < 0:
+            return False
+        del self.buf[:body_end]
+        self._message(head, body, packet, time)
+        return True
+
+    def _http_body(self, head: http.HttpHead, size: int | str | None) -> tuple[int, bytes]:
+        """(end offset, body) or (-1, b"") while incomplete; a bad chunk ends the body."""
+        if size is None:
+            return head.length, b""
+        if size == "chunked":
+            done = http.dechunk(self.buf, head.length)
+            if done is None:
+                return -1, b""
+            if isinstance(done, str):
+                return len(self.buf), b""
+            return done
+        assert isinstance(size, int)
+        end = head.length + size
+        return (end, bytes(self.buf[head.length : end])) if len(self.buf) >= end else (-1, b"")
+
+    def _message(self, head: http.HttpHead, body: bytes, packet: int, time: float) -> None:
+        conn = self.conn
+        if head.method is not None:
+            conn.last_method = head.method
+            if head.has_token("upgrade", "websocket"):
+                conn.upgrade = head.get("sec-websocket-extensions").lower()
+                self.mode = Mode.WAIT_UPGRADE
+        elif head.status == 101 and conn.upgrade is not None:
+            self._switch_to_websocket(head.get("sec-websocket-extensions").lower(), packet, time)
+        elif conn.upgrade is not None:
+            conn.upgrade = None  # refused: the client goes back to plain HTTP
+            for d in conn.directions:
+                if d is not self and d.mode is Mode.WAIT_UPGRADE:
+                    d.mode = Mode.HTTP
+        self._body(head, body, packet, time)
+
+    def _switch_to_websocket(self, extensions: str, packet: int, time: float) -> None:
+        """RFC 6455 §4.2.2: after the 101 both directions carry frames."""
+        deflate = "permessage-deflate" in extensions
+        for d in self.conn.directions:
+            side = "server" if d is self else "client"
+            d.ws = WsReader(deflate, f"{side}_no_context_takeover" in extensions)
+            d.mode = Mode.WS
+            if d is not self:
+                d._process(packet, time)
+
+    def _body(self, head: http.HttpHead, body: bytes, packet: int, time: float) -> None:
+        body = _decode_content(head, body)
+        if not body.strip():
+            return
+        ctype = head.get("content-type").lower()
+        where = self._origin(packet, time, f"HTTP {head.summary}")
+        disp = self.conn.dispatcher
+        if "sdp" in ctype:  # application/sdp (WHIP/WHEP), application/trickle-ice-sdpfrag (RFC 8840)
+            disp.sink.sdp(body.decode("utf-8", "replace"), where)
+        elif "json" in ctype or body.lstrip()[:1] in (b"{", b"["):
+            disp.json_text(body, where)
+
+    def _ws(self, packet: int, time: float) -> bool:
+        declared = frame_header_length(self.buf)
+        if declared is not None and declared > MAX_MESSAGE:
+            self._give_up(packet, f"WebSocket frame of {declared} bytes is too large to inspect")
+            return False
+        frame = parse_frame(self.buf)
+        if frame is None or self.ws is None:
+            return False
+        end, opcode, fin, rsv1, payload = frame
+        masked = bool(self.buf[1] & 0x80)
+        del self.buf[:end]
+        message = self.ws.frame(opcode, fin, rsv1, payload, masked)
+        if message is not None:
+            self.conn.ws_messages += 1
+            kind = "text" if message.opcode == 1 else "binary"
+            detail = f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame" \
+                     f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
+            where = self._origin(packet, time, detail)
+            self.conn.dispatcher.text(message.payload, where)
+            self.first_packet = packet
+        for problem in self.ws.problems:
+            self.conn.dispatcher.sink.problem(self._origin(packet, time), problem, "warning")
+        self.ws.problems.clear()
+        return True
+
+    def _stun(self, packet: int, time: float) -> bool:
+        buf = self.buf
+        if len(buf) < 4:
+            return False
+        if 0x40 <= buf[0] < 0x80:  # ChannelData: 4-byte header, padded to 4 over TCP (§12.5)
+            size = 4 + (((buf[2] << 8) | buf[3]) + 3) // 4 * 4
+            if len(buf) < size:
+                return False
+            del buf[:size]
+            return True
+        if len(buf) < 20:
+            return False
+        if not stun.looks_like_stun(bytes(buf[:20])):
+            self._give_up(packet, "TURN-over-TCP framing lost")
+            return False
+        size = stun.message_length(buf)
+        if len(buf) < size:
+            return False
+        message = bytes(buf[:size])
+        del buf[:size]
+        self.conn.dispatcher.stun(message, self._origin(packet, time), self.receiver)
+        return True
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _origin(self, packet: int, time: float | None, what: str | None = None) -> Where:
+        first, last = sorted((self.first_packet or packet, packet))
+        span = f" (packets {first}-{last})" if first != last else ""
+        detail = f"{self.flow}{span}" + (f", {what}" if what else "")
+        return replace(self.conn.base, packet=last, time=time, detail=detail, call=self.conn.name,
+                       party=self.sender)
+
+    def _give_up(self, packet: int, reason: str) -> None:
+        self.conn.dispatcher.sink.problem(self._origin(packet, None), reason, "warning")
+        self.mode = Mode.IGNORE
+        self.buf.clear()
+
+
+def _decode_content(head: http.HttpHead, body: bytes) -> bytes:
+    """Undo gzip/deflate Content-Encoding (bounded); other encodings are left alone."""
+    encoding = head.get("content-encoding").lower()
+    if encoding not in ("gzip", "deflate", "x-gzip"):
+        return body
+    try:
+        return zlib.decompressobj(47 if "gzip" in encoding else 15).decompress(body, http.MAX_BODY)
+    except zlib.error:
+        return b""

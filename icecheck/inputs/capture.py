@@ -1,0 +1,192 @@
+"""pcap/pcapng → candidates, addresses and wire facts, streaming with bounded memory.
+
+The loop per packet: link layer → IP (fragments reassembled) → UDP or TCP. UDP payloads
+are tried as STUN (RFC 8489 §5 header test) and SIP (start line); RTP/RTCP/DTLS are skipped
+by their first byte (RFC 7983 §7 demultiplexing: 128-191 RTP/RTCP, 20-63 DTLS) before any
+other work, which keeps media-heavy captures fast. TCP segments go to per-direction
+reassembly and application framing (``appstream``). Tables are bounded: at most
+``MAX_CONNECTIONS`` TCP connections (the oldest is closed to make room), fragment buffers
+per ``fragments``. Every item's origin names the packet (1-based), its time, the 5-tuple
+and direction.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import BinaryIO
+
+from icecheck.inputs import sipmsg, stun
+from icecheck.inputs.appstream import Connection, StreamFramer
+from icecheck.inputs.fragments import Reassembler
+from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload
+from icecheck.inputs.payload import Dispatcher
+from icecheck.inputs.pcapfile import PacketReader
+from icecheck.inputs.sink import Sink
+from icecheck.inputs.tcpstream import TcpDirection
+from icecheck.model import Origin
+
+MAX_CONNECTIONS = 20_000
+_TCP = struct.Struct("!HHIIBB")
+_UDP = struct.Struct("!HHH")
+_FIN, _SYN, _RST = 0x01, 0x02, 0x04
+
+TcpKey = tuple[bytes, int, bytes, int]
+
+
+class CaptureScan:
+    """Reads one capture into ``sink``. ``tick(bytes, packets)`` reports progress packets."""
+
+    def __init__(self, sink: Sink, tick: Callable[[int, int], None] | None = None) -> None:
+        self.sink = sink
+        self.dispatcher = Dispatcher(sink)
+        self.fragments = Reassembler()
+        self.connections: dict[TcpKey, tuple[TcpDirection, StreamFramer]] = {}
+        self.tick = tick
+        self.packets = 0
+        self.counts = {"udp": 0, "tcp": 0, "stun": 0, "sip-udp": 0, "reassembled": 0}
+        self._bad_links: set[int] = set()
+
+    def run(self, stream: BinaryIO) -> None:
+        """Read every packet of ``stream``; damage becomes diagnostics in the sink."""
+        reader = PacketReader(stream, self._report)
+        for number, time, linktype, frame, orig in reader.packets():
+            self.packets = number
+            if not number % 4096:
+                self._housekeeping(time)
+            packet = link_payload(linktype, frame)
+            if packet is None:
+                self._unknown_link(linktype, number)
+                continue
+            ip = decode_ip(packet)
+            if ip is None:
+                continue
+            if isinstance(ip, str):
+                self._problem(number, time, f"{ip} ({len(frame)} of {orig} bytes captured)")
+                continue
+            if ip.frag_id is not None:
+                ip = self._reassemble(ip, number, time)
+                if ip is None:
+                    continue
+            if ip.proto == 17:
+                self._udp(ip, number, time)
+            elif ip.proto == 6:
+                self._tcp(ip, number, time)
+        self._close_all()
+
+    # -- IP --------------------------------------------------------------------------------------
+
+    def _reassemble(self, ip: IpPacket, number: int, time: float) -> IpPacket | None:
+        key = (ip.version, ip.src, ip.dst, ip.proto, ip.frag_id or 0)
+        whole = self.fragments.add(key, ip.offset, ip.more, ip.payload, time, number)
+        if whole is None:
+            return None
+        self.counts["reassembled"] += 1
+        return ip._replace(payload=whole, frag_id=None, offset=0, more=False)
+
+    # -- UDP -------------------------------------------------------------------------------------
+
+    def _udp(self, ip: IpPacket, number: int, time: float) -> None:
+        data = ip.payload
+        if len(data) < 9:
+            return
+        first = data[8]
+        if 128 <= first < 192 or 20 <= first < 64:  # RTP/RTCP, DTLS (RFC 7983 §7)
+            return
+        self.counts["udp"] += 1
+        sport, dport, length = _UDP.unpack_from(data)
+        payload = data[8:length] if length >= 8 else data[8:]
+        if first < 4 and stun.looks_like_stun(payload):
+            self.counts["stun"] += 1
+            src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
+            self.dispatcher.stun(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+        elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
+            self.counts["sip-udp"] += 1
+            src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
+            where = self._where(number, time, f"udp {src} → {dst}", src)
+            if ip.missing or len(payload) < length - 8:
+                self.sink.problem(where, f"datagram cut by the capture's snapshot length "
+                                  f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
+                                  "warning")
+            self.dispatcher.sip(payload, where)
+
+    # -- TCP -------------------------------------------------------------------------------------
+
+    def _tcp(self, ip: IpPacket, number: int, time: float) -> None:
+        data = ip.payload
+        if len(data) < 20:
+            return
+        sport, dport, seq, _ack, offset, flags = _TCP.unpack_from(data)
+        payload = data[(offset >> 4) * 4 :]
+        key = (ip.src, sport, ip.dst, dport)
+        entry = self.connections.get(key)
+        if entry is None:
+            if not payload and not flags & _SYN:
+                return
+            entry = self._open(key, number)
+        self.counts["tcp"] += 1
+        direction = entry[0]
+        if flags & _SYN:
+            direction.syn(seq)
+        if payload:
+            direction.segment(seq, payload, number, time)
+            if ip.missing:
+                direction.cut(seq, len(payload) + ip.missing, len(payload), number)
+        if flags & (_FIN | _RST):
+            self._close(key, number, time, both=bool(flags & _RST))
+
+    def _open(self, key: TcpKey, number: int) -> tuple[TcpDirection, StreamFramer]:
+        src, sport, dst, dport = key
+        a, b = endpoint(src, sport), endpoint(dst, dport)
+        reverse = (dst, dport, src, sport)
+        other = self.connections.get(reverse)
+        if other is not None:  # this direction was closed (FIN) but the other is still open
+            conn = other[1].conn
+            pairs = [(key, (a, b))]
+        else:
+            conn = Connection(self.dispatcher, Origin(self.sink.path), f"tcp {a} ↔ {b}")
+            pairs = [(key, (a, b)), (reverse, (b, a))]
+        for k, (s, r) in pairs:
+            framer = StreamFramer(conn, f"tcp {s} → {r}", s, r)
+            self.connections[k] = (TcpDirection(framer), framer)
+        if len(self.connections) > 2 * MAX_CONNECTIONS:
+            oldest = next(iter(self.connections))
+            self._close(oldest, number, 0.0, both=True)
+        return self.connections[key]
+
+    def _close(self, key: TcpKey, number: int, time: float, both: bool) -> None:
+        src, sport, dst, dport = key
+        keys = [key, (dst, dport, src, sport)] if both else [key]
+        for k in keys:
+            entry = self.connections.pop(k, None)
+            if entry is not None:
+                entry[0].finish()
+                entry[1].finish(number, time)
+
+    def _close_all(self) -> None:
+        for key in list(self.connections):
+            self._close(key, self.packets, 0.0, both=False)
+        for dropped in self.fragments.flush():
+            self._problem(dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", "warning")
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _housekeeping(self, time: float) -> None:
+        if self.tick is not None:
+            self.tick(0, 4096)
+        for dropped in self.fragments.expire(time):
+            self._problem(dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", "warning")
+
+    def _where(self, number: int, time: float | None, detail: str, sender: str | None) -> Origin:
+        return Origin(self.sink.path, packet=number, time=time, detail=detail, party=sender)
+
+    def _problem(self, number: int | None, time: float | None, message: str, level: str = "error") -> None:
+        self.sink.problem(Origin(self.sink.path, packet=number, time=time), message, level)
+
+    def _report(self, number: int | None, message: str, level: str) -> None:
+        self._problem(number, None, message, level)
+
+    def _unknown_link(self, linktype: int, number: int) -> None:
+        if linktype not in LINKTYPES and linktype not in self._bad_links:
+            self._bad_links.add(linktype)
+            self._problem(number, None, f"link type {linktype} is not supported; its packets are skipped")

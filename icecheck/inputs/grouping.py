@@ -1,0 +1,79 @@
+"""Group what the inputs exposed by call and by party (pure).
+
+A call is the SIP Call-ID, the webrtc-internals PeerConnection, the WebSocket/HTTP
+connection or STUN exchange that carried the items (``Origin.call``; items without one fall
+in the input's ``(no call)`` group). Within a call a party is offerer/answerer when the
+offer/answer roles are known, else the sender's address (``Origin.party``). ``group`` builds
+the table; ``notes`` phrases it for the report until the renderer shows groups natively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from icecheck.model import InputDocument
+
+NO_CALL = "(no call)"
+NO_PARTY = "(unknown party)"
+MAX_NOTES = 50
+
+
+@dataclass
+class PartyExposure:
+    """What one party of one call exposed: candidates by type, and other addresses by role."""
+
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # type → addresses
+    addresses: dict[str, list[str]] = field(default_factory=dict)  # role → addresses
+
+    def add(self, table: dict[str, list[str]], key: str, address: str) -> None:
+        values = table.setdefault(key, [])
+        if address not in values:
+            values.append(address)
+
+
+@dataclass
+class CallGroup:
+    path: str
+    call: str
+    parties: dict[str, PartyExposure] = field(default_factory=dict)
+
+
+def group(docs: Sequence[InputDocument]) -> list[CallGroup]:
+    """Calls in order of first appearance, per input path."""
+    calls: dict[tuple[str, str], CallGroup] = {}
+    for doc in docs:
+        for rec in doc.candidates:
+            party = _party(calls, doc.path, rec.origin.call, rec.origin.party)
+            party.add(party.candidates, rec.candidate.type, rec.candidate.address)
+        for addr in doc.addresses:
+            party = _party(calls, doc.path, addr.origin.call, addr.origin.party)
+            party.add(party.addresses, addr.role.value, addr.address)
+    return list(calls.values())
+
+
+def _party(calls: dict[tuple[str, str], CallGroup], path: str, call: str | None, party: str | None) -> PartyExposure:
+    key = (path, call or NO_CALL)
+    entry = calls.setdefault(key, CallGroup(path, key[1]))
+    return entry.parties.setdefault(party or NO_PARTY, PartyExposure())
+
+
+def notes(groups: Sequence[CallGroup]) -> list[str]:
+    """One line per call and party, e.g. "Call abc@h (x.pcap) — offerer: 2 host (…), 1 srflx (…)"."""
+    out = []
+    for g in groups[:MAX_NOTES]:
+        for name, party in g.parties.items():
+            out.append(f"Call {g.call} ({g.path}) — {name}: {_describe(party)}.")
+    if len(groups) > MAX_NOTES:
+        out.append(f"{len(groups) - MAX_NOTES} more calls not listed.")
+    return out
+
+
+def _describe(p: PartyExposure) -> str:
+    parts = [f"{len(v)} {k} ({_few(v)})" for k, v in p.candidates.items()]
+    parts += [f"{k}: {_few(v)}" for k, v in p.addresses.items()]
+    return "; ".join(parts) or "nothing"
+
+
+def _few(values: list[str], n: int = 4) -> str:
+    return ", ".join(values[:n]) + (f" +{len(values) - n}" if len(values) > n else "")

@@ -1,0 +1,86 @@
+"""HAR 1.2 archives (browser DevTools "Save all as HAR"): signalling in HTTP and WebSocket.
+
+Per entry: the request's ``postData`` (WHIP offers are ``application/sdp``; JSON bodies are
+searched for SDP/candidates), the response's ``content`` (``encoding: "base64"`` decoded),
+and Chromium's ``_webSocketMessages`` (``{type: send|receive, time, opcode, data}``; opcode 1
+text, 2 binary as base64). Each WebSocket entry is one connection: its messages share the
+``call`` key ``ws <url>`` and are numbered from 1; the browser's messages have party
+``browser``, the server's ``server`` (the offer/answer roles replace these once known).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from icecheck.inputs.payload import Dispatcher
+from icecheck.model import Origin
+
+
+def read_har(value: dict[str, Any], disp: Dispatcher) -> None:
+    """Read every entry of a decoded HAR; malformed entries become diagnostics."""
+    for i, entry in enumerate(value["log"]["entries"]):
+        where = Origin(disp.sink.path, detail=f"$.log.entries[{i}]")
+        if not isinstance(entry, dict):
+            disp.sink.problem(where, "HAR entry is not an object", "warning")
+            continue
+        request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
+        url = str(request.get("url", "?"))
+        label = f"entry {i} {request.get('method', '?')} {url}"
+        _post_data(request.get("postData"), disp, Origin(disp.sink.path, detail=f"{label}, request body",
+                                                            call=f"http {url}", party="browser"))
+        response = entry.get("response")
+        if isinstance(response, dict):
+            _content(response.get("content"), disp, Origin(disp.sink.path, detail=f"{label}, response body",
+                                                           call=f"http {url}", party="server"))
+        messages = entry.get("_webSocketMessages")
+        if isinstance(messages, list):
+            _websocket(messages, disp, label, f"ws {url} (entry {i})")
+
+
+def _post_data(post: Any, disp: Dispatcher, where: Origin) -> None:
+    if isinstance(post, dict) and isinstance(post.get("text"), str):
+        body = _decode(post["text"], post.get("encoding"), disp, where)
+        _body(body, str(post.get("mimeType", "")), disp, where)
+
+
+def _content(content: Any, disp: Dispatcher, where: Origin) -> None:
+    if isinstance(content, dict) and isinstance(content.get("text"), str):
+        body = _decode(content["text"], content.get("encoding"), disp, where)
+        _body(body, str(content.get("mimeType", "")), disp, where)
+
+
+def _body(body: bytes | None, mime: str, disp: Dispatcher, where: Origin) -> None:
+    if not body or not body.strip():
+        return
+    if "sdp" in mime.lower():  # application/sdp, application/trickle-ice-sdpfrag (RFC 8840)
+        disp.sink.sdp(body.decode("utf-8", "replace"), where)
+    elif "json" in mime.lower() or body.lstrip()[:1] in (b"{", b"["):
+        disp.json_text(body, where)
+    else:
+        disp.text(body, where)
+
+
+def _websocket(messages: list[Any], disp: Dispatcher, label: str, call: str) -> None:
+    for j, msg in enumerate(messages, 1):
+        if not isinstance(msg, dict) or not isinstance(msg.get("data"), str):
+            continue
+        direction = "browser" if msg.get("type") == "send" else "server"
+        time = msg.get("time")
+        where = Origin(disp.sink.path, time=float(time) if isinstance(time, (int, float)) else None,
+                       detail=f"{label}, WebSocket message {j} ({msg.get('type')})", call=call, party=direction)
+        binary = msg.get("opcode") == 2
+        data = _decode(msg["data"], "base64" if binary else None, disp, where)
+        if data:
+            disp.text(data, where)
+
+
+def _decode(text: str, encoding: Any, disp: Dispatcher, where: Origin) -> bytes | None:
+    if encoding != "base64":
+        return text.encode("utf-8", "surrogatepass")
+    try:
+        return base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        disp.sink.problem(where, f"bad base64 data: {exc}", "warning")
+        return None

@@ -1,0 +1,114 @@
+"""JSON inputs: HAR, webrtc-internals, RTCStatsDump, trickle JSON lines, signalling JSON.
+
+Whole JSON documents are decoded in memory (capped at ``MAX_JSON`` bytes after gzip is
+undone — these are saved by browsers, not captured at line rate); JSON lines and
+RTCStatsDump are read one line at a time. The decoded value decides the reader
+(``detect.classify_json``), so a misnamed or forced file still lands in the right place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from icecheck.inputs import har
+from icecheck.inputs.detect import Format, classify_json
+from icecheck.inputs.payload import Dispatcher
+from icecheck.inputs.sink import Sink
+from icecheck.inputs.source import Source
+from icecheck.inputs.webrtc import PeerConnectionReader
+from icecheck.model import Origin
+
+MAX_JSON = 512 << 20
+MAX_LINE = 16 << 20
+
+
+def read_json_document(source: Source, sink: Sink, forced: Format | None) -> Format:
+    """Decode one JSON document and read it as HAR, webrtc-internals or signalling JSON."""
+    data = source.stream.read(MAX_JSON + 1)
+    if len(data) > MAX_JSON:
+        sink.problem(Origin(sink.path), f"JSON document larger than {MAX_JSON >> 20} MiB; not read")
+        return forced or Format.JSON
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        sink.problem(Origin(sink.path, line=getattr(exc, "lineno", None)), f"invalid JSON: {exc}")
+        return forced or Format.JSON
+    kind = classify_json(value)
+    disp = Dispatcher(sink)
+    if kind is Format.HAR:
+        har.read_har(value, disp)
+    elif kind is Format.WEBRTC_INTERNALS:
+        read_webrtc_internals(value, disp)
+    elif not disp.json_value(value, Origin(sink.path)):
+        sink.problem(Origin(sink.path), "JSON holds no SDP and no ICE candidates (not signalling)", "warning")
+    return kind
+
+
+def read_webrtc_internals(dump: dict[str, Any], disp: Dispatcher) -> None:
+    """Every PeerConnection's updateLog events, then its candidate stats series."""
+    for pc_id, pc in dump["PeerConnections"].items():
+        if not isinstance(pc, dict):
+            continue
+        reader = PeerConnectionReader(disp, Origin(disp.sink.path), str(pc_id))
+        log = pc.get("updateLog")
+        for i, event in enumerate(log if isinstance(log, list) else []):
+            if isinstance(event, dict) and isinstance(event.get("type"), str):
+                detail = f"{pc_id} updateLog[{i}] {event['type']}"
+                reader.event(event["type"], event.get("value"), detail, _time(event.get("time")))
+        stats = pc.get("stats")
+        if isinstance(stats, dict):
+            for stats_id, attrs in _stats_objects(stats).items():
+                reader.candidate_stats(stats_id, attrs, replace(reader.base, detail=f"{pc_id} stats"))
+
+
+def _stats_objects(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``<statsId>-<attr>`` series → {statsId: {attr: last value, "type": statsType}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, series in stats.items():
+        if not isinstance(series, dict) or series.get("statsType") not in ("local-candidate", "remote-candidate"):
+            continue
+        stats_id, _, attr = key.rpartition("-")
+        try:
+            values = json.loads(series.get("values", "[]"))
+        except (TypeError, ValueError):
+            continue
+        if stats_id and isinstance(values, list) and values:
+            obj = out.setdefault(stats_id, {"type": series["statsType"]})
+            obj[attr] = values[-1]
+    return out
+
+
+def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
+    """Trickle JSON lines (any signalling per line) or RTCStatsDump event arrays."""
+    disp = Dispatcher(sink)
+    readers: dict[str, PeerConnectionReader] = {}
+    found = 0
+    for lineno, raw in enumerate(iter(lambda: source.stream.readline(MAX_LINE), b""), 1):
+        line = raw.strip()
+        if not line or (statsdump and (line == b"RTCStatsDump" or line.startswith(b'{"fileFormat"'))):
+            continue
+        where = Origin(sink.path, line=lineno)
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            sink.problem(where, f"invalid JSON: {exc}", "warning")
+            continue
+        if statsdump and isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str):
+            pc_id = str(value[1])
+            reader = readers.setdefault(pc_id, PeerConnectionReader(disp, Origin(sink.path), pc_id))
+            reader.event(value[0], value[2], f"line {lineno} {value[0]}",
+                         _time(value[3]) if len(value) > 3 else None)
+            found += 1
+        else:
+            found += disp.json_value(value, where)
+    if not found and not sink.found_anything:
+        sink.problem(Origin(sink.path), "no line holds SDP or ICE candidates", "warning")
+
+
+def _time(value: Any) -> float | None:
+    """Epoch seconds from a number of seconds or milliseconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value / 1000.0 if value > 1e11 else float(value)
+    return None

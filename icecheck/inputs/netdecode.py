@@ -1,0 +1,139 @@
+"""Link layer and IP decoding for captured frames (pure, allocation-light: hot path).
+
+Link types (tcpdump.org LINKTYPE_* values): NULL (0) and LOOP (108) with a 4-byte address
+family, ETHERNET (1) with 802.1Q/802.1ad/QinQ tags (IEEE 802.1Q §9), LINUX_SLL (113),
+LINUX_SLL2 (276), RAW (101, and 12/14 on some BSDs), IPV4 (228), IPV6 (229).
+
+IPv4 (RFC 791 §3.1) and IPv6 (RFC 8200 §4: extension headers are walked, a Fragment header
+§4.5 ends the walk). ``decode_ip`` returns an ``IpPacket`` tuple; fragments are returned
+with their fragment fields so that ``fragments.Reassembler`` can put them together.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import NamedTuple
+
+LINKTYPES = {0: "null", 1: "ethernet", 12: "raw", 14: "raw", 101: "raw", 108: "loop", 113: "linux-sll",
+             228: "ipv4", 229: "ipv6", 276: "linux-sll2"}
+_VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
+_AF_INET6 = (10, 24, 28, 30)  # Linux, NetBSD/OpenBSD, FreeBSD, macOS
+_IPV6_EXT = frozenset({0, 43, 60, 135, 139, 140, 253, 254})
+
+
+class IpPacket(NamedTuple):
+    """One IP packet. ``payload`` holds the captured transport bytes, ``missing`` how many of
+    the bytes the IP header announces were not captured (snaplen). For a fragment ``frag_id``
+    is not None and ``offset``/``more`` locate it (offset in bytes)."""
+
+    version: int
+    src: bytes
+    dst: bytes
+    proto: int
+    payload: bytes
+    missing: int
+    frag_id: int | None = None
+    offset: int = 0
+    more: bool = False
+
+
+def link_payload(linktype: int, frame: bytes) -> bytes | None:
+    """The IP packet inside a frame, or None for non-IP frames and unknown link types."""
+    if linktype == 1:
+        return _ethertype_payload(frame, 12)
+    if linktype in (101, 12, 14, 228, 229):
+        return frame
+    if linktype == 113:
+        return _ethertype_payload(frame, 14)
+    if linktype == 276:
+        return _ethertype_payload(frame, 0, first_at=20)
+    if linktype in (0, 108):
+        return _null_payload(frame, linktype)
+    return None
+
+
+def _ethertype_payload(frame: bytes, at: int, first_at: int | None = None) -> bytes | None:
+    """Follow EtherType (and VLAN tags) at ``at``; data starts after it (or at ``first_at``)."""
+    if len(frame) < at + 2:
+        return None
+    etype = (frame[at] << 8) | frame[at + 1]
+    start = first_at if first_at is not None else at + 2
+    while etype in _VLAN and len(frame) >= start + 4:  # tag: TCI (2 bytes), then the inner EtherType
+        etype = (frame[start + 2] << 8) | frame[start + 3]
+        start += 4
+    if etype in (0x0800, 0x86DD):
+        return frame[start:]
+    return None
+
+
+def _null_payload(frame: bytes, linktype: int) -> bytes | None:
+    """NULL: address family in the writer's byte order; LOOP: network byte order."""
+    if len(frame) < 5:
+        return None
+    family = int.from_bytes(frame[:4], "big")
+    if linktype == 0 and family > 0xFFFF:
+        family = int.from_bytes(frame[:4], "little")
+    if family == 2 or family in _AF_INET6:
+        return frame[4:]
+    return None
+
+
+def decode_ip(packet: bytes) -> IpPacket | str | None:
+    """Decode an IPv4/IPv6 header. Returns a reason string for a malformed packet, None for
+    something that is not IP at all."""
+    if not packet:
+        return None
+    version = packet[0] >> 4
+    if version == 4:
+        return _ipv4(packet)
+    if version == 6:
+        return _ipv6(packet)
+    return None
+
+
+def _ipv4(p: bytes) -> IpPacket | str:
+    ihl = (p[0] & 0x0F) * 4
+    if ihl < 20 or len(p) < ihl:
+        return "IPv4 header cut short or with a bad header length"
+    total = (p[2] << 8) | p[3]
+    if total < ihl:
+        total = len(p)  # TSO captures write 0 here: trust the frame
+    frag = (p[6] << 8) | p[7]
+    payload = p[ihl:total]
+    missing = max(0, total - len(p))
+    offset, more = (frag & 0x1FFF) * 8, bool(frag & 0x2000)
+    frag_id = ((p[4] << 8) | p[5]) if (offset or more) else None
+    return IpPacket(4, p[12:16], p[16:20], p[9], payload, missing, frag_id, offset, more)
+
+
+def _ipv6(p: bytes) -> IpPacket | str:
+    if len(p) < 40:
+        return "IPv6 header cut short"
+    length = (p[4] << 8) | p[5]
+    end = 40 + length if length else len(p)  # 0: jumbogram (RFC 2675); trust the frame
+    missing = max(0, end - len(p))
+    nxt, pos = p[6], 40
+    while nxt in _IPV6_EXT or nxt == 51:  # RFC 8200 §4.3-4.6; AH (RFC 4302 §2.2) counts 4-byte units
+        if pos + 8 > len(p):
+            return "IPv6 extension headers cut short"
+        size = (p[pos + 1] + 2) * 4 if nxt == 51 else (p[pos + 1] + 1) * 8
+        nxt, pos = p[pos], pos + size
+    if nxt == 44:  # Fragment header (§4.5): next header, reserved, offset|M, identification
+        if pos + 8 > len(p):
+            return "IPv6 fragment header cut short"
+        field = (p[pos + 2] << 8) | p[pos + 3]
+        frag_id = int.from_bytes(p[pos + 4 : pos + 8], "big")
+        return IpPacket(6, p[8:24], p[24:40], p[pos], p[pos + 8 : end], missing, frag_id,
+                        field & 0xFFF8, bool(field & 1))
+    return IpPacket(6, p[8:24], p[24:40], nxt, p[pos:end], missing)
+
+
+def ip_text(raw: bytes) -> str:
+    """Printable address for 4- or 16-byte raw addresses."""
+    return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
+
+
+def endpoint(raw: bytes, port: int) -> str:
+    """``1.2.3.4:5060`` or ``[2001:db8::1]:5060``."""
+    text = ip_text(raw)
+    return f"{text}:{port}" if len(raw) == 4 else f"[{text}]:{port}"

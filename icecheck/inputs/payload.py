@@ -1,0 +1,181 @@
+"""Application messages → items in a ``Sink``: SIP, JSON signalling, SDP bodies, STUN.
+
+Every reader that finds a message (a UDP datagram, a reassembled TCP message, a WebSocket
+message, a HAR entry, a line of a log) hands it to a ``Dispatcher`` with a ``Where``: the
+origin to give the items (path, packet, time, detail such as the 5-tuple) plus the sender.
+The dispatcher decides the grouping keys: ``call`` is the SIP Call-ID when there is one,
+else the connection the caller named; ``party`` is offerer/answerer for SDP (RFC 3264 §4
+roles, learned from who sent the offer in each call) and the sender's address otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+from icecheck.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs import jsonsig, sipmsg, stun
+from icecheck.inputs.sink import Sink, WireFact
+from icecheck.model import AddressRecord, AddressRole, Origin, SectionContext
+
+MAX_CALLS = 10_000
+_STUN_ROLES = {"XOR-MAPPED-ADDRESS": AddressRole.STUN_MAPPED, "MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
+               "XOR-RELAYED-ADDRESS": AddressRole.STUN_RELAYED, "XOR-PEER-ADDRESS": AddressRole.STUN_PEER}
+_ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
+
+Where = Origin  # the base origin of a message: ``party`` holds the sender's address, if known
+
+
+class Dispatcher:
+    """Decodes messages into one sink, remembering offer/answer roles per call (bounded)."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self._roles: OrderedDict[tuple[str | None, str | None], str] = OrderedDict()
+        self._offers: OrderedDict[str, bool] = OrderedDict()
+
+    # -- generic text --------------------------------------------------------------------------
+
+    def text(self, data: bytes, where: Where) -> bool:
+        """A message of unknown kind: SIP, JSON or SDP by its first bytes. False if none fits."""
+        head = data.lstrip()[:1]
+        if sipmsg.is_sip_start(data):
+            self.sip(data, where)
+        elif head in (b"{", b"["):
+            self.json_text(data, where)
+        elif data.lstrip().startswith((b"v=0", b"a=candidate:", b"candidate:")):
+            self.sink.sdp(data.decode("utf-8", "replace"), where)
+        else:
+            return False
+        return True
+
+    # -- SIP -------------------------------------------------------------------------------------
+
+    def sip(self, data: bytes, where: Where) -> None:
+        """One SIP message: header addresses, then the SDP body with its offer/answer role."""
+        msg = sipmsg.parse_sip(data)
+        if isinstance(msg, str):
+            self.sink.problem(where, msg)
+            return
+        self.sink.signalling_messages += 1
+        sender = where.party
+        call = msg.call_id or where.call
+        base = replace(where, call=call, detail=_join(where.detail, f"SIP {msg.summary}"))
+        body = sipmsg.sdp_body(msg)
+        role = self._sip_role(msg, call) if body is not None else None
+        if role is not None:
+            self._remember(call, sender, role)
+        party = role or self._roles.get((call, sender)) or sender
+        for address, header, port in sipmsg.header_addresses(msg):
+            origin = replace(base, party=party, detail=_join(base.detail, header))
+            self.sink.address(AddressRecord(address, AddressRole.SIP_HEADER, origin, port=port))
+        if body is not None:
+            body_base = replace(base, party=role)
+            if where.line is not None:  # a log: the body starts after the head and the blank line
+                body_base = replace(body_base, line=where.line + data.split(b"\r\n\r\n", 1)[0].count(b"\n") + 2)
+            self.sink.sdp(body, body_base)
+        self._check_length(msg, base)
+
+    def _sip_role(self, msg: sipmsg.SipMessage, call: str | None) -> str:
+        """RFC 3264 §4 / RFC 6337 §2: an SDP in a request is an offer unless it answers an offer
+        made in a response (ACK after a late offer); in a response it answers the request's."""
+        key = call or ""
+        if msg.method is not None:
+            if msg.method == "ACK" and not self._offers.get(key, False):
+                return "answerer"
+            self._offers[key] = True
+            self._trim(self._offers)
+            return "offerer"
+        if self._offers.get(key, False):
+            return "answerer"
+        return "offerer"
+
+    def _check_length(self, msg: sipmsg.SipMessage, where: Where) -> None:
+        declared = msg.header("content-length")
+        if declared and declared.isdigit() and int(declared) > len(msg.body):
+            self.sink.problem(where, f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes "
+                              "present", "warning")
+
+    # -- JSON ------------------------------------------------------------------------------------
+
+    def json_text(self, data: bytes | str, where: Where) -> None:
+        """A JSON message: every SDP and candidate in it."""
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            self.sink.problem(where, f"invalid JSON: {exc}", "warning")
+            return
+        self.json_value(value, where)
+
+    def json_value(self, value: object, where: Where) -> int:
+        """Feed what ``jsonsig`` finds in a decoded value; returns how many items were found."""
+        count = 0
+        for item in jsonsig.find_signalling(value):
+            count += 1
+            self.sink.signalling_messages += 1
+            origin = replace(where, detail=_join(where.detail, item.path))
+            if isinstance(item, jsonsig.SdpItem):
+                self._json_sdp(item, origin)
+            else:
+                self._json_candidate(item, origin)
+        return count
+
+    def _json_sdp(self, item: jsonsig.SdpItem, origin: Origin) -> None:
+        role = _ROLE_BY_JSEP.get(item.type or "")
+        if role is not None:
+            self._remember(origin.call, origin.party, role)
+        self.sink.sdp(item.sdp, replace(origin, party=role or origin.party))
+
+    def _json_candidate(self, item: jsonsig.CandidateItem, origin: Origin) -> None:
+        if not item.candidate:
+            self.sink.end_of_candidates += 1
+            return
+        party = self._roles.get((origin.call, origin.party)) or origin.party
+        try:
+            cand = parse_candidate(item.candidate)
+        except CandidateSyntaxError as exc:
+            self.sink.problem(origin, f"malformed candidate: {exc}")
+            return
+        context = SectionContext(media_index=item.mline, mid=item.mid, ice_ufrag=item.ufrag)
+        self.sink.candidate(cand, replace(origin, party=party), context)
+
+    # -- STUN ------------------------------------------------------------------------------------
+
+    def stun(self, data: bytes, where: Where, receiver: str | None = None) -> None:
+        """A STUN/TURN message: mapped/relayed/peer addresses, SOFTWARE, GOOG-NETWORK-INFO.
+
+        Addresses in a response describe its receiver (the client), so ``receiver`` becomes
+        their party; attributes of requests and indications belong to the sender."""
+        msg = stun.decode(data)
+        origin = replace(where, detail=_join(where.detail, f"STUN {msg.kind}"))
+        if receiver is not None and msg.kind.endswith("response"):
+            origin = replace(origin, party=receiver)
+        for problem in msg.problems:
+            self.sink.problem(origin, problem, "warning")
+        for attr in msg.addresses:
+            role = _STUN_ROLES.get(attr.attribute)
+            if role is not None:
+                rec_origin = replace(origin, detail=_join(origin.detail, attr.attribute))
+                self.sink.address(AddressRecord(attr.address, role, rec_origin, port=attr.port))
+        if msg.software:
+            self.sink.fact(WireFact("software", msg.software, origin))
+        if msg.network_cost is not None:
+            self.sink.fact(WireFact("network-cost", f"{msg.network_id}/{msg.network_cost}", origin))
+
+    # -- roles -----------------------------------------------------------------------------------
+
+    def _remember(self, call: str | None, sender: str | None, role: str) -> None:
+        if sender is not None:
+            self._roles[(call, sender)] = role
+            self._trim(self._roles)
+
+    @staticmethod
+    def _trim(table: OrderedDict[Any, Any]) -> None:
+        while len(table) > MAX_CALLS:
+            table.popitem(last=False)
+
+
+def _join(detail: str | None, more: str) -> str:
+    return f"{detail}, {more}" if detail else more

@@ -1,0 +1,241 @@
+"""Stream packets out of pcap and pcapng files without loading them.
+
+pcap: the classic libpcap format (24-byte header, 16-byte record headers), both byte orders,
+micro- and nanosecond variants. pcapng (draft-ietf-opsawg-pcapng §4): sections (SHB, either
+byte order), interfaces (IDB: link type, snaplen, ``if_tsresol``/``if_tsoffset``), Enhanced,
+Simple and obsolete Packet Blocks; other blocks are skipped.
+
+``PacketReader.packets()`` yields ``(number, time, linktype, data, original_length)``, numbered
+from 1 like Wireshark. Damage is reported through ``report(packet, message, level)`` and never
+raised: a corrupt record header makes the reader search forward for the next plausible record
+(resynchronising), a file cut short ends the stream after saying where.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+Report = Callable[[int | None, str, str], None]
+Packet = tuple[int, float, int, bytes, int]
+
+PCAP_MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+    b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+}
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+CHUNK = 1 << 20
+MAX_RECORD = 1 << 24  # no link layer carries a 16 MiB frame: a larger length is corruption
+RESYNC_WINDOW = 1 << 20
+
+
+class PacketReader:
+    """Iterates the packets of one pcap/pcapng stream. ``consumed`` is the byte offset reached."""
+
+    def __init__(self, stream: BinaryIO, report: Report) -> None:
+        self._stream = stream
+        self._report = report
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+        self.number = 0
+        self.consumed = 0
+
+    # -- buffer ----------------------------------------------------------------------------------
+
+    def _have(self, n: int) -> bool:
+        """Make ``n`` bytes available at ``_pos``; False if the stream ends first."""
+        if len(self._buf) - self._pos >= n:
+            return True
+        if self._eof:
+            return False
+        self._buf = self._buf[self._pos :]
+        self.consumed += self._pos
+        self._pos = 0
+        while len(self._buf) < n and not self._eof:
+            chunk = self._stream.read(max(CHUNK, n - len(self._buf)))
+            if not chunk:
+                self._eof = True
+            self._buf += chunk
+        return len(self._buf) >= n
+
+    def _left(self) -> int:
+        return len(self._buf) - self._pos
+
+    # -- formats ---------------------------------------------------------------------------------
+
+    def packets(self) -> Iterator[Packet]:
+        """Sniff the format from the first bytes and yield packets."""
+        if not self._have(4):
+            self._report(None, "the file is too short to be a capture", "error")
+            return
+        magic = self._buf[:4]
+        if magic in PCAP_MAGICS:
+            yield from self._pcap(*PCAP_MAGICS[magic])
+        elif magic == PCAPNG_MAGIC:
+            yield from self._pcapng()
+        else:
+            self._report(None, "not a pcap or pcapng file (unknown magic number)", "error")
+
+    def _pcap(self, order: str, unit: float) -> Iterator[Packet]:
+        if not self._have(24):
+            self._report(None, "the pcap file header is cut short (24 bytes needed)", "error")
+            return
+        snaplen, network = struct.unpack_from(order + "II", self._buf, 16)
+        linktype = network & 0x0FFFFFFF  # upper bits: FCS length flags
+        self._pos = 24
+        header = struct.Struct(order + "IIII")
+        limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
+        prev_time = 0
+        while self._have(16):
+            secs, frac, incl, orig = header.unpack_from(self._buf, self._pos)
+            if incl > limit or frac >= 1 / unit or (orig < incl and orig != 0):
+                if not self._pcap_resync(header, limit, prev_time, unit, incl):
+                    return
+                continue
+            if not self._have(16 + incl):
+                self._cut_short(incl + 16)
+                return
+            start = self._pos + 16
+            self._pos = start + incl
+            self.number += 1
+            prev_time = secs
+            yield self.number, secs + frac * unit, linktype, self._buf[start : start + incl], orig or incl
+
+    def _cut_short(self, needed: int) -> None:
+        self._report(self.number + 1, f"the file ends inside this packet's record ({self._left()} of "
+                     f"{needed} bytes present): the capture is truncated", "error")
+        self._pos = len(self._buf)
+
+    def _pcap_resync(self, header: struct.Struct, limit: int, prev: int, unit: float, incl: int) -> bool:
+        """Find the next offset where two consecutive record headers look sane."""
+        at = self.consumed + self._pos
+        self._have(RESYNC_WINDOW)
+        for skip in range(1, self._left() - 32):
+            if self._pcap_plausible(header, self._pos + skip, limit, prev, unit):
+                self._report(self.number + 1, f"corrupt record header at byte {at} (claims {incl} bytes): "
+                             f"skipped {skip} bytes to the next plausible record", "error")
+                self._pos += skip
+                return True
+        self._report(self.number + 1, f"corrupt record header at byte {at} (claims {incl} bytes) and no "
+                     "plausible record follows: the rest of the file is unreadable", "error")
+        return False
+
+    def _pcap_plausible(self, header: struct.Struct, pos: int, limit: int, prev: int, unit: float) -> bool:
+        for _ in range(2):
+            if pos + 16 > len(self._buf):
+                return pos == len(self._buf)
+            secs, frac, incl, orig = header.unpack_from(self._buf, pos)
+            if incl > limit or incl == 0 or frac >= 1 / unit or orig < incl or abs(secs - prev) > 86400:
+                return False
+            pos += 16 + incl
+        return True
+
+    # -- pcapng ----------------------------------------------------------------------------------
+
+    def _pcapng(self) -> Iterator[Packet]:
+        order = "<"
+        interfaces: list[tuple[int, float, float]] = []  # (linktype, resolution, offset)
+        while self._have(12):
+            block = self._pcapng_block(order)
+            if block is None:
+                return
+            btype, body, order = block
+            if btype == 0x0A0D0D0A:
+                interfaces = []
+            elif btype == 1:
+                interfaces.append(_idb(body, order) if len(body) >= 8 else (-1, 1e-6, 0.0))
+            elif btype in (2, 3, 6):
+                self.number += 1
+                try:
+                    packet = _packet_block(btype, body, order, interfaces)
+                except struct.error:
+                    packet = None
+                if packet is None:
+                    self._report(self.number, "unusable packet block (too short, or its interface was "
+                                 "never described)", "error")
+                    continue
+                time, linktype, data, orig = packet
+                yield self.number, time, linktype, data, orig
+
+    def _pcapng_block(self, order: str) -> tuple[int, bytes, str] | None:
+        """The next block's (type, body, byte order), or None at the end of what can be read."""
+        btype = struct.unpack_from(order + "I", self._buf, self._pos)[0]
+        if btype == 0x0A0D0D0A:
+            order = "<" if self._buf[self._pos + 8 : self._pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        length = struct.unpack_from(order + "I", self._buf, self._pos + 4)[0]
+        if length < 12 or length % 4 or length > MAX_RECORD:
+            return self._pcapng_resync(order, length)
+        if not self._have(length):
+            self._cut_short(length)
+            return None
+        start = self._pos
+        trailer = struct.unpack_from(order + "I", self._buf, start + length - 4)[0]
+        if trailer != length:
+            return self._pcapng_resync(order, length)
+        self._pos += length
+        return btype, self._buf[start + 8 : start + length - 4], order
+
+    def _pcapng_resync(self, order: str, length: int) -> tuple[int, bytes, str] | None:
+        at = self.consumed + self._pos
+        self._have(RESYNC_WINDOW)
+        for skip in range(4, self._left() - 12, 4):
+            if _plausible_block(self._buf, self._pos + skip, order):
+                self._report(self.number + 1, f"corrupt block header at byte {at} (length {length}): "
+                             f"skipped {skip} bytes to the next plausible block", "error")
+                self._pos += skip
+                return self._pcapng_block(order) if self._have(12) else None
+        self._report(self.number + 1, f"corrupt block header at byte {at} (length {length}) and no plausible "
+                     "block follows: the rest of the file is unreadable", "error")
+        return None
+
+
+def _plausible_block(buf: bytes, pos: int, order: str) -> bool:
+    btype, length = struct.unpack_from(order + "II", buf, pos)
+    if btype not in (1, 2, 3, 5, 6) or length < 12 or length % 4 or pos + length > len(buf):
+        return False
+    return bool(struct.unpack_from(order + "I", buf, pos + length - 4)[0] == length)
+
+
+def _idb(body: bytes, order: str) -> tuple[int, float, float]:
+    """Interface Description Block (§4.2): link type, then options for time resolution/offset."""
+    linktype = struct.unpack_from(order + "H", body, 0)[0]
+    resolution, offset = 1e-6, 0.0
+    for code, value in _options(body[8:], order):
+        if code == 9 and value:  # if_tsresol: 10^-v, or 2^-v when the top bit is set
+            v = value[0]
+            resolution = 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0**-v
+        elif code == 14 and len(value) >= 8:  # if_tsoffset: seconds added to every timestamp
+            offset = float(struct.unpack_from(order + "q", value)[0])
+    return linktype, resolution, offset
+
+
+def _options(data: bytes, order: str) -> Iterator[tuple[int, bytes]]:
+    pos = 0
+    while pos + 4 <= len(data):
+        code, length = struct.unpack_from(order + "HH", data, pos)
+        if code == 0:
+            return
+        yield code, data[pos + 4 : pos + 4 + length]
+        pos += 4 + (length + 3) // 4 * 4
+
+
+def _packet_block(
+    btype: int, body: bytes, order: str, interfaces: list[tuple[int, float, float]]
+) -> tuple[float, int, bytes, int] | None:
+    """Enhanced (6), Simple (3) or obsolete Packet Block (2) → (time, linktype, data, orig_len)."""
+    if btype == 3:  # SPB: interface 0, no timestamp, captured length implied by the block
+        if not interfaces or len(body) < 4:
+            return None
+        orig = struct.unpack_from(order + "I", body)[0]
+        return 0.0, interfaces[0][0], body[4 : 4 + min(orig, len(body) - 4)], orig
+    if btype == 6:
+        iface, hi, lo, caplen, orig = struct.unpack_from(order + "IIIII", body)
+    else:
+        iface, _drops, hi, lo, caplen, orig = struct.unpack_from(order + "HHIIII", body)
+    if iface >= len(interfaces):
+        return None
+    linktype, resolution, offset = interfaces[iface]
+    data = body[20 : 20 + min(caplen, len(body) - 20)]
+    return ((hi << 32) | lo) * resolution + offset, linktype, data, orig

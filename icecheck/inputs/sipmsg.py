@@ -1,0 +1,160 @@
+"""SIP message parsing and stream framing (RFC 3261 §7, §18.3, §20), pure.
+
+``parse_sip`` splits one message into its start line, headers (compact forms expanded, §7.3.3)
+and body. ``frame_sip`` cuts a byte stream (SIP over TCP or WebSocket-free text) into messages
+by Content-Length (§18.3: mandatory on streams); ``header_addresses`` lists the IP literals a
+message's headers expose: Via sent-by, ``received=`` and ``rport=`` (RFC 3581 §4), Contact,
+From and To hosts. Host names are not reported: only literal addresses leak network layout.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+START_LINE = re.compile(rb"^(?:([A-Z][A-Z0-9_.!%*+`'~-]*) (\S+) SIP/2\.0|SIP/2\.0 (\d{3})(?: .*)?)\r?$")
+COMPACT = {"v": "via", "m": "contact", "f": "from", "t": "to", "i": "call-id", "l": "content-length",
+           "c": "content-type", "e": "content-encoding", "k": "supported", "s": "subject"}
+MAX_HEAD = 65536
+_URI_HOST = re.compile(r"(?:sips?|tel):(?:[^@;>\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:;>\s?]+)(?::(\d+))?", re.I)
+_VIA = re.compile(r"SIP\s*/\s*2\.0\s*/\s*\w+\s+(\[[0-9A-Fa-f:.]+\]|[^:;\s,]+)(?::(\d+))?([^,]*)", re.I)
+_PARAM = re.compile(r";\s*(received|rport)\s*=\s*([^;\s,]+)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class SipMessage:
+    """One message. ``method`` for requests, ``status`` for responses; header names lower-case."""
+
+    method: str | None
+    uri: str | None
+    status: int | None
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k == name]
+
+    @property
+    def summary(self) -> str:
+        """``INVITE`` or ``200 (INVITE)``: what the message is, for an origin's detail."""
+        if self.method is not None:
+            return self.method
+        cseq = (self.header("cseq") or "").split()
+        return f"{self.status} ({cseq[-1]})" if cseq else str(self.status)
+
+    @property
+    def call_id(self) -> str | None:
+        return self.header("call-id")
+
+
+def is_sip_start(data: bytes) -> bool:
+    """Whether ``data`` begins with a SIP request line or status line."""
+    end = data.find(b"\n", 0, 2048)
+    line = data[: end if end >= 0 else min(len(data), 2048)]
+    return START_LINE.match(line) is not None
+
+
+def parse_sip(data: bytes) -> SipMessage | str:
+    """Parse one whole message; a string explains why it is not SIP."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = data.partition(b"\n\n")
+    lines = head.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    m = START_LINE.match(lines[0].encode("utf-8", "replace"))
+    if m is None:
+        return "not a SIP start line"
+    headers = _headers(lines[1:])
+    method = m.group(1).decode() if m.group(1) else None
+    uri = m.group(2).decode("utf-8", "replace") if m.group(2) else None
+    status = int(m.group(3)) if m.group(3) else None
+    return SipMessage(method, uri, status, tuple(headers), body)
+
+
+def _headers(lines: list[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for line in lines:
+        if line[:1] in (" ", "\t") and out:  # folded continuation (§7.3.1)
+            out[-1] = (out[-1][0], out[-1][1] + " " + line.strip())
+            continue
+        name, colon, value = line.partition(":")
+        if not colon:
+            continue
+        key = name.strip().lower()
+        out.append((COMPACT.get(key, key), value.strip()))
+    return out
+
+
+def frame_sip(buf: bytes | bytearray) -> tuple[int, int] | str | None:
+    """Find the first message in a stream buffer starting at a start line.
+
+    Returns (head_end, message_end), None when more bytes are needed, or a reason string
+    when the head is unusable (too long, bad Content-Length).
+    """
+    end = buf.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
+    if end < 0:
+        return "SIP header section longer than 64 KiB" if len(buf) > MAX_HEAD else None
+    head = bytes(buf[:end]).decode("latin-1")
+    length = 0
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() in ("content-length", "l"):
+            if not value.strip().isdigit():
+                return f"bad Content-Length {value.strip()!r}"
+            length = int(value.strip())
+    total = end + 4 + length
+    return (end + 4, total) if len(buf) >= total else None
+
+
+def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None]]:
+    """(address, header, port) for every IP literal in Via/Contact/From/To and Via params."""
+    out: list[tuple[str, str, int | None]] = []
+    for via in msg.all("via"):
+        for m in _VIA.finditer(via):
+            _add(out, m.group(1), "Via", m.group(2))
+            for name, value in _PARAM.findall(m.group(3)):
+                if name.lower() == "received":
+                    _add(out, value, "Via received", None)
+                elif value.isdigit():
+                    _add(out, m.group(1), "Via rport", value)
+    for name in ("contact", "from", "to"):
+        for value in msg.all(name):
+            for m in _URI_HOST.finditer(value):
+                _add(out, m.group(1), name.capitalize(), m.group(2))
+    return out
+
+
+def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    out.append((host, where, int(port) if port and port.isdigit() else None))
+
+
+def sdp_body(msg: SipMessage) -> str | None:
+    """The SDP carried by a message: an application/sdp body or part of a multipart body."""
+    if not msg.body.strip():
+        return None
+    raw_type = msg.header("content-type") or ""
+    ctype = raw_type.lower()
+    if ctype.startswith("multipart/"):
+        return _multipart_sdp(raw_type, msg.body)
+    if "application/sdp" in ctype or msg.body.lstrip().startswith(b"v=0"):
+        return msg.body.decode("utf-8", "replace")
+    return None
+
+
+def _multipart_sdp(ctype: str, body: bytes) -> str | None:
+    m = re.search(r'boundary="?([^";]+)"?', ctype, re.I)
+    if m is None:
+        return None
+    for part in body.split(b"--" + m.group(1).encode()):
+        head, _, content = part.partition(b"\r\n\r\n")
+        if b"application/sdp" in head.lower():
+            return content.decode("utf-8", "replace")
+    return None

@@ -1,0 +1,98 @@
+"""Open an input as a byte stream: gzip is undone on the fly, bytes read are counted.
+
+Nothing here loads a whole file: readers pull chunks from ``Source.stream``. The counter
+sees compressed bytes (what the file holds), so a progress bar against the file size is
+right for gzipped inputs too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Callable
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+Tick = Callable[[int, int], None]  # (bytes read since last call, packets since last call)
+
+
+class CountingReader(io.RawIOBase):
+    """A raw reader that reports every read's size to ``tick`` (packets = 0)."""
+
+    def __init__(self, raw: BinaryIO, tick: Tick | None) -> None:
+        super().__init__()
+        self._raw = raw
+        self._tick = tick
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.consumed += n
+        if self._tick is not None and n:
+            self._tick(n, 0)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class Source:
+    """An opened input. ``stream`` yields decompressed bytes; ``compressed`` tells if gzip was undone."""
+
+    def __init__(self, path: str, tick: Tick | None = None) -> None:
+        self.path = path
+        self.tick = tick
+        self.size = os.path.getsize(path)
+        raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._counter = CountingReader(raw, tick)
+        buffered = io.BufferedReader(self._counter, 1 << 20)
+        self.compressed = buffered.peek(2)[:2] == GZIP_MAGIC
+        stream = gzip.GzipFile(fileobj=buffered, mode="rb") if self.compressed else buffered
+        self.stream: BinaryIO = stream  # type: ignore[assignment]  # both are binary readers
+
+    def close(self) -> None:
+        self.stream.close()
+        self._counter.close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_head(path: str, n: int = 65536) -> tuple[bytes, bool]:
+    """The first ``n`` bytes of ``path`` after undoing gzip (if it is gzip), and whether it was.
+
+    A corrupt or truncated gzip stream yields what could be decompressed before the damage.
+    """
+    with open(path, "rb") as f:
+        raw = f.read(n)
+        if raw[:2] != GZIP_MAGIC:
+            return raw, False
+        inflater = zlib.decompressobj(31)
+        out = b""
+        try:
+            while len(out) < n and raw:
+                out += inflater.decompress(raw, n - len(out))
+                raw = inflater.unconsumed_tail or f.read(65536)
+        except zlib.error:
+            pass
+        return out[:n], True
+
+
+def gzip_error(exc: BaseException) -> str | None:
+    """A human message when ``exc`` comes from a corrupt or truncated gzip stream, else None."""
+    if isinstance(exc, EOFError):
+        return "the gzip stream ends early (truncated file)"
+    if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
+        return f"corrupt gzip data: {exc}"
+    return None

@@ -1,0 +1,126 @@
+"""STUN/TURN message decoding (RFC 8489, formerly RFC 5389; TURN RFC 8656), pure.
+
+Only what an on-path observer learns is extracted: the address attributes (MAPPED-ADDRESS
+§14.1, XOR-MAPPED-ADDRESS §14.2, XOR-RELAYED-ADDRESS and XOR-PEER-ADDRESS RFC 8656 §18.3/18.5,
+plus RESPONSE-ORIGIN/OTHER-ADDRESS of RFC 5780 §7 which reveal the server), SOFTWARE §14.14,
+and Chrome's GOOG-NETWORK-INFO (0xC057: network id and network cost, 2+2 bytes). The XOR
+encoding (§14.2): port ^ top 16 bits of the magic cookie; IPv4 ^ cookie; IPv6 ^ cookie ‖
+transaction id.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass
+
+MAGIC = 0x2112A442
+MAGIC_BYTES = b"\x21\x12\xa4\x42"
+
+ADDRESS_ATTRS = {0x0001: "MAPPED-ADDRESS", 0x0020: "XOR-MAPPED-ADDRESS", 0x0016: "XOR-RELAYED-ADDRESS",
+                 0x0012: "XOR-PEER-ADDRESS", 0x802B: "RESPONSE-ORIGIN", 0x802C: "OTHER-ADDRESS"}
+_XORED = frozenset({0x0020, 0x0016, 0x0012})
+SOFTWARE = 0x8022
+GOOG_NETWORK_INFO = 0xC057
+_CLASSES = {0x000: "request", 0x010: "indication", 0x100: "success response", 0x110: "error response"}
+_METHODS = {1: "Binding", 3: "Allocate", 4: "Refresh", 6: "Send", 7: "Data", 8: "CreatePermission",
+            9: "ChannelBind", 10: "Connect", 11: "ConnectionBind", 12: "ConnectionAttempt"}
+
+
+@dataclass(frozen=True, slots=True)
+class StunAddress:
+    attribute: str  # e.g. "XOR-MAPPED-ADDRESS"
+    address: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class StunMessage:
+    """A decoded message: ``kind`` like "Binding success response", attributes of interest."""
+
+    kind: str
+    transaction: bytes
+    addresses: tuple[StunAddress, ...] = ()
+    software: str | None = None
+    network_id: int | None = None
+    network_cost: int | None = None
+    problems: tuple[str, ...] = ()
+
+
+def looks_like_stun(data: bytes) -> bool:
+    """RFC 8489 §5: top two bits zero, the magic cookie, a length that is a multiple of 4."""
+    return (len(data) >= 20 and data[0] < 0x40 and data[4:8] == MAGIC_BYTES
+            and not (data[2] << 8 | data[3]) & 3)
+
+
+def message_length(data: bytes | bytearray) -> int:
+    """Total length (header + attributes) announced by a STUN header (for stream framing)."""
+    return 20 + ((data[2] << 8) | data[3])
+
+
+def decode(data: bytes) -> StunMessage:
+    """Decode one message (``looks_like_stun`` must hold). Damage is listed in ``problems``."""
+    mtype = (data[0] << 8) | data[1]
+    method = (mtype & 0x000F) | ((mtype & 0x00E0) >> 1) | ((mtype & 0x3E00) >> 2)
+    kind = f"{_METHODS.get(method, f'method 0x{method:03x}')} {_CLASSES[mtype & 0x0110]}"
+    txid = data[8:20]
+    end = message_length(data)
+    problems = []
+    if end > len(data):
+        problems.append(f"STUN message announces {end} bytes, {len(data)} present")
+        end = len(data)
+    acc = _Acc()
+    pos = 20
+    while pos + 4 <= end:
+        atype, alen = struct.unpack_from("!HH", data, pos)
+        value = data[pos + 4 : pos + 4 + alen]
+        if len(value) < alen:
+            problems.append(f"attribute 0x{atype:04x} cut short")
+            break
+        problem = acc.attribute(atype, value, txid)
+        if problem:
+            problems.append(problem)
+        pos += 4 + (alen + 3) // 4 * 4  # §14: attributes are padded to 4 bytes
+    return StunMessage(kind, txid, tuple(acc.addresses), acc.software, acc.network_id, acc.network_cost,
+                       tuple(problems))
+
+
+class _Acc:
+    """Attributes gathered while walking a message."""
+
+    def __init__(self) -> None:
+        self.addresses: list[StunAddress] = []
+        self.software: str | None = None
+        self.network_id: int | None = None
+        self.network_cost: int | None = None
+
+    def attribute(self, atype: int, value: bytes, txid: bytes) -> str | None:
+        """Take one attribute; return a problem description or None."""
+        if atype in ADDRESS_ATTRS:
+            decoded = _address(value, atype in _XORED, txid)
+            if decoded is None:
+                return f"malformed {ADDRESS_ATTRS[atype]}"
+            self.addresses.append(StunAddress(ADDRESS_ATTRS[atype], *decoded))
+        elif atype == SOFTWARE:
+            self.software = value.decode("utf-8", "replace")
+        elif atype == GOOG_NETWORK_INFO:
+            if len(value) < 4:
+                return "malformed GOOG-NETWORK-INFO"
+            self.network_id, self.network_cost = struct.unpack_from("!HH", value)
+        return None
+
+
+def _address(value: bytes, xored: bool, txid: bytes) -> tuple[str, int] | None:
+    """§14.1: reserved byte, family (1 IPv4, 2 IPv6), port, address."""
+    if len(value) < 8:
+        return None
+    family, port = value[1], (value[2] << 8) | value[3]
+    size = 4 if family == 1 else 16 if family == 2 else 0
+    raw = value[4 : 4 + size]
+    if not size or len(raw) != size:
+        return None
+    if xored:
+        port ^= MAGIC >> 16
+        key = MAGIC_BYTES + txid
+        raw = bytes(a ^ b for a, b in zip(raw, key, strict=False))
+    return socket.inet_ntop(socket.AF_INET if size == 4 else socket.AF_INET6, raw), port

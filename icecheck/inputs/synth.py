@@ -1,0 +1,150 @@
+"""Build packets and capture files (pure byte builders): for tests, benchmarks and redaction.
+
+Frames for every link type the reader supports, IPv4/IPv6 with fragmentation, UDP and TCP
+segments, WebSocket frames (masked or not), STUN messages with XOR'd addresses, and writers
+for pcap (both byte orders, micro/nanosecond) and pcapng. Checksums are left zero: readers
+(ours, tshark by default, dpkt) do not verify them.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from icecheck.inputs.stun import MAGIC, MAGIC_BYTES
+
+MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
+
+
+def _raw(addr: str) -> bytes:
+    return socket.inet_pton(socket.AF_INET6 if ":" in addr else socket.AF_INET, addr)
+
+
+def udp(src: str, sport: int, dst: str, dport: int, payload: bytes) -> tuple[str, str, int, bytes]:
+    """(src, dst, protocol, transport bytes) for ``ip``."""
+    return src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def tcp(src: str, sport: int, dst: str, dport: int, seq: int, payload: bytes = b"", flags: int = 0x18,
+        ack: int = 0) -> tuple[str, str, int, bytes]:
+    """A TCP segment (default flags PSH|ACK) with a 20-byte header."""
+    header = struct.pack("!HHIIBBHHH", sport, dport, seq % (1 << 32), ack, 5 << 4, flags, 65535, 0, 0)
+    return src, dst, 6, header + payload
+
+
+def ip(segment: tuple[str, str, int, bytes], ident: int = 1, mtu: int | None = None) -> list[bytes]:
+    """IPv4 or IPv6 packet(s) for a transport segment; fragmented when ``mtu`` is exceeded."""
+    src, dst, proto, data = segment
+    if ":" in src:
+        return _ipv6(_raw(src), _raw(dst), proto, data, ident, mtu)
+    return _ipv4(_raw(src), _raw(dst), proto, data, ident, mtu)
+
+
+def _ipv4(src: bytes, dst: bytes, proto: int, data: bytes, ident: int, mtu: int | None) -> list[bytes]:
+    step = len(data) if mtu is None or len(data) + 20 <= mtu else (mtu - 20) // 8 * 8
+    out = []
+    for off in range(0, max(len(data), 1), step or 1):
+        piece = data[off : off + step]
+        more = off + step < len(data)
+        frag = (off // 8) | (0x2000 if more else 0)
+        out.append(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(piece), ident & 0xFFFF, frag, 64, proto, 0,
+                               src, dst) + piece)
+    return out
+
+
+def _ipv6(src: bytes, dst: bytes, proto: int, data: bytes, ident: int, mtu: int | None) -> list[bytes]:
+    if mtu is None or len(data) + 40 <= mtu:
+        return [struct.pack("!IHBB16s16s", 6 << 28, len(data), proto, 64, src, dst) + data]
+    step = (mtu - 48) // 8 * 8
+    out = []
+    for off in range(0, len(data), step):
+        piece = data[off : off + step]
+        more = off + step < len(data)
+        frag_header = struct.pack("!BBHI", proto, 0, off | (1 if more else 0), ident)
+        out.append(struct.pack("!IHBB16s16s", 6 << 28, 8 + len(piece), 44, 64, src, dst) + frag_header + piece)
+    return out
+
+
+def link(packet: bytes, linktype: int = 1, vlans: Iterable[int] = ()) -> bytes:
+    """Wrap an IP packet for a link type (Ethernet with optional 802.1Q tags, SLL, SLL2, null...)."""
+    etype = 0x86DD if packet[0] >> 4 == 6 else 0x0800
+    tags = b"".join(struct.pack("!HH", 0x8100, vid) for vid in vlans)
+    if linktype == 1:
+        first = struct.pack("!H", 0x8100) if tags else struct.pack("!H", etype)
+        inner = (tags[2:] + struct.pack("!H", etype)) if tags else b""
+        return MAC_B + MAC_A + first + inner + packet
+    if linktype == 113:
+        return struct.pack("!HHH8sH", 0, 1, 6, MAC_A + b"\0\0", etype) + packet
+    if linktype == 276:
+        return struct.pack("!HHIHBB8s", etype, 0, 2, 1, 0, 6, MAC_A + b"\0\0") + packet
+    if linktype == 0:
+        return struct.pack("<I", 30 if etype == 0x86DD else 2) + packet
+    if linktype == 108:
+        return struct.pack("!I", 24 if etype == 0x86DD else 2) + packet
+    return packet  # 101, 228, 229: raw IP
+
+
+def stun_message(method_class: int, txid: bytes, attrs: Iterable[tuple[int, bytes]]) -> bytes:
+    """A STUN message (RFC 8489 §5) with the given (type, value) attributes, padded."""
+    body = b"".join(struct.pack("!HH", t, len(v)) + v + b"\0" * (-len(v) % 4) for t, v in attrs)
+    return struct.pack("!HHI12s", method_class, len(body), MAGIC, txid) + body
+
+
+def xor_address(address: str, port: int, txid: bytes) -> bytes:
+    """An XOR-*-ADDRESS attribute value (RFC 8489 §14.2)."""
+    raw = _raw(address)
+    key = MAGIC_BYTES + txid
+    xored = bytes(a ^ b for a, b in zip(raw, key, strict=False))
+    return struct.pack("!BBH", 0, 1 if len(raw) == 4 else 2, port ^ (MAGIC >> 16)) + xored
+
+
+def ws_frame(payload: bytes, opcode: int = 1, fin: bool = True, mask: bytes | None = None, rsv1: bool = False) -> bytes:
+    """A WebSocket frame (RFC 6455 §5.2); ``mask`` (4 bytes) masks it as a client must."""
+    b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+    n = len(payload)
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head = struct.pack("!BB", b0, mbit | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", b0, mbit | 126, n)
+    else:
+        head = struct.pack("!BBQ", b0, mbit | 127, n)
+    if not mask:
+        return head + payload
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return head + mask + masked
+
+
+class PcapWriter:
+    """Writes a classic pcap. ``order`` "<" or ">"; ``nano`` for the nanosecond variant."""
+
+    def __init__(self, out: BinaryIO, linktype: int = 1, order: str = "<", nano: bool = False,
+                 snaplen: int = 262144) -> None:
+        self.out, self.order, self.nano = out, order, nano
+        magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+        out.write(struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
+
+    def write(self, frame: bytes, time: float, orig_len: int | None = None) -> None:
+        secs = int(time)
+        frac = round((time - secs) * (1e9 if self.nano else 1e6))
+        self.out.write(struct.pack(self.order + "IIII", secs, frac, len(frame), orig_len or len(frame)) + frame)
+
+
+class PcapngWriter:
+    """Writes a pcapng section with one interface (little-endian, microsecond resolution)."""
+
+    def __init__(self, out: BinaryIO, linktype: int = 1) -> None:
+        self.out = out
+        self._block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+        self._block(1, struct.pack("<HHI", linktype, 0, 262144))
+
+    def write(self, frame: bytes, time: float, orig_len: int | None = None) -> None:
+        ts = round(time * 1e6)
+        body = struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame), orig_len or len(frame))
+        self._block(6, body + frame + b"\0" * (-len(frame) % 4))
+
+    def _block(self, btype: int, body: bytes) -> None:
+        length = 12 + len(body)
+        self.out.write(struct.pack("<II", btype, length) + body + struct.pack("<I", length))

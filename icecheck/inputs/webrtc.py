@@ -1,0 +1,143 @@
+"""Chrome webrtc-internals dumps and the RTCStatsDump form (DESIGN.md §4, "Capture formats").
+
+webrtc-internals JSON: ``PeerConnections`` → ``{"<pid>-<lid>": {updateLog, stats, ...}}``.
+``updateLog`` events carry strings: SDP events (``createOfferOnSuccess``,
+``setLocalDescription``, ``setRemoteDescription``...) read ``type: offer, sdp: v=0...``;
+candidate events (``onicecandidate``/``icecandidate`` local, ``addIceCandidate`` remote)
+read ``sdpMid: 0, sdpMLineIndex: 0, candidate: candidate:...`` (one field per line in newer
+Chromium; candidate text never holds a comma). ``stats`` series are keyed
+``<statsId>-<attr>`` with JSON-encoded ``values``; local/remote candidate series reveal
+``networkType``, ``networkAdapterType``, ``vpn`` and ``relayProtocol``.
+
+RTCStatsDump: a ``RTCStatsDump`` line, ``{"fileFormat":N}``, then one JSON array per line,
+``[event, pcId, value, timestamp]``; ``value`` is an object (``{type, sdp}``, an
+``RTCIceCandidateInit``, a ``getstats`` report) or a webrtc-internals style string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import replace
+from typing import Any
+
+from icecheck.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.payload import Dispatcher
+from icecheck.inputs.sink import WireFact
+from icecheck.model import Candidate, InterfaceInfo, Origin, SectionContext
+
+_CAND = re.compile(r"((?:a=)?candidate:[^\s,][^,\n]*)")
+_MID = re.compile(r"sdpMid:\s*([^,\n]+)")
+_MLINE = re.compile(r"sdpMLineIndex:\s*(\d+)")
+_UFRAG = re.compile(r"usernameFragment:\s*([^,\n\s]+)")
+_TYPE = re.compile(r"type:\s*(offer|answer|pranswer|rollback)")
+_OPPOSITE = {"offerer": "answerer", "answerer": "offerer"}
+_KINDS = {"wifi": "wifi", "ethernet": "ethernet", "cellular": "cellular", "vpn": "vpn", "loopback": "loopback"}
+CANDIDATE_STATS = ("local-candidate", "remote-candidate")
+
+
+class PeerConnectionReader:
+    """Reads one PeerConnection's events; remembers which side made the offer."""
+
+    def __init__(self, disp: Dispatcher, base: Origin, pc_id: str) -> None:
+        self.disp = disp
+        self.base = replace(base, call=f"PeerConnection {pc_id}")
+        self.local_role: str | None = None
+
+    def event(self, kind: str, value: Any, detail: str, time: float | None = None) -> None:
+        """One updateLog/RTCStatsDump event."""
+        where = replace(self.base, detail=detail, time=time)
+        lower = kind.lower()
+        remote = "remote" in lower or "addicecandidate" in lower
+        if isinstance(value, dict):
+            self._object(lower, value, where, remote)
+        elif isinstance(value, str) and "error" not in lower:
+            self._string(value, where, remote)
+
+    def _side(self, remote: bool) -> str:
+        if self.local_role is None:
+            return "remote" if remote else "local"
+        return _OPPOSITE[self.local_role] if remote else self.local_role
+
+    def _string(self, value: str, where: Origin, remote: bool) -> None:
+        sdp_at = value.find("sdp: ")
+        if sdp_at >= 0:
+            self._sdp(value[sdp_at + 5 :], _TYPE.search(value[:sdp_at]), where, remote)
+            return
+        if value.lstrip().startswith("{"):
+            with contextlib.suppress(ValueError):
+                self._object("", json.loads(value), where, remote)
+            return
+        m = _CAND.search(value)
+        if m is not None:
+            self._candidate(m.group(1).strip(), value, where, remote)
+
+    def _sdp(self, sdp: str, kind: re.Match[str] | None, where: Origin, remote: bool) -> None:
+        role = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}.get(kind.group(1)) \
+            if kind else None
+        if role is not None and not remote and self.local_role is None:
+            self.local_role = role
+        self.disp.sink.sdp(sdp, replace(where, party=role or self._side(remote)))
+
+    def _candidate(self, text: str, value: str, where: Origin, remote: bool) -> None:
+        try:
+            cand = parse_candidate(text)
+        except CandidateSyntaxError as exc:
+            self.disp.sink.problem(where, f"malformed candidate: {exc}")
+            return
+        mid, mline, ufrag = _MID.search(value), _MLINE.search(value), _UFRAG.search(value)
+        context = SectionContext(media_index=int(mline.group(1)) if mline else None,
+                                 mid=mid.group(1).strip() if mid else None,
+                                 ice_ufrag=ufrag.group(1) if ufrag else None)
+        self.disp.sink.candidate(cand, replace(where, party=self._side(remote)), context)
+
+    def _object(self, kind: str, value: dict[str, Any], where: Origin, remote: bool) -> None:
+        if kind == "getstats" or "stats" in kind:
+            for stats_id, stats in value.items():
+                if isinstance(stats, dict) and stats.get("type") in CANDIDATE_STATS:
+                    self.candidate_stats(stats_id, stats, where)
+            return
+        sdp_type = value.get("type")
+        if isinstance(value.get("sdp"), str):
+            match = _TYPE.search(f"type: {sdp_type}") if isinstance(sdp_type, str) else None
+            self._sdp(value["sdp"], match, replace(where, detail=f"{where.detail}, $.sdp"), remote)
+        elif isinstance(value.get("candidate"), str) and value["candidate"]:
+            fields = ", ".join(f"{k}: {v}" for k, v in value.items() if k != "candidate")
+            self._candidate(value["candidate"], fields, where, remote)
+
+    def candidate_stats(self, stats_id: str, attrs: dict[str, Any], where: Origin) -> None:
+        """An RTCIceCandidateStats object: its network facts, and the candidate when new."""
+        remote = attrs.get("type") == "remote-candidate" or bool(attrs.get("isRemote"))
+        where = replace(where, party=self._side(remote), detail=f"{where.detail}, stats {stats_id}")
+        cand = _stats_candidate(stats_id, attrs)
+        if cand is None:
+            return
+        facts = [f"{k}={attrs[k]}" for k in ("networkType", "networkAdapterType", "vpn", "relayProtocol", "url")
+                 if attrs.get(k) not in (None, "")]
+        if facts:
+            self.disp.sink.fact(WireFact("network-type", f"{cand.address} " + " ".join(facts), where))
+        known = {(c.candidate.address, c.candidate.port, c.candidate.type)
+                 for c in self.disp.sink.candidates.values() if c.origin.call == self.base.call}
+        if (cand.address, cand.port, cand.type) not in known:
+            kind = "vpn" if attrs.get("vpn") is True else _KINDS.get(str(attrs.get("networkType")), "unknown")
+            iface = InterfaceInfo(str(attrs.get("networkAdapterType") or attrs.get("networkType") or "?"), kind)
+            self.disp.sink.candidate(cand, where, SectionContext(), iface if not remote else None)
+
+
+def _stats_candidate(stats_id: str, a: dict[str, Any]) -> Candidate | None:
+    address = a.get("address") or a.get("ip")
+    port, ctype = a.get("port"), a.get("candidateType")
+    if not isinstance(address, str) or not isinstance(port, int) or not isinstance(ctype, str):
+        return None
+    priority = a.get("priority")
+    raddr, rport = a.get("relatedAddress"), a.get("relatedPort")
+    return Candidate(
+        foundation=str(a.get("foundation") or "0"), component=1, transport=str(a.get("protocol") or "udp"),
+        priority=priority if isinstance(priority, int) else 0, address=address, port=port,
+        type=ctype.lower(), related_address=raddr if isinstance(raddr, str) and raddr else None,
+        related_port=rport if isinstance(rport, int) else None,
+        tcptype=a.get("tcpType") if isinstance(a.get("tcpType"), str) else None,
+        ufrag=a.get("usernameFragment") if isinstance(a.get("usernameFragment"), str) else None,
+        raw=f"(candidate stats {stats_id})",
+    )

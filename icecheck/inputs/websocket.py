@@ -1,0 +1,127 @@
+"""WebSocket frames (RFC 6455 §5), pure: framing, unmasking, message assembly, deflate.
+
+``WsReader`` is fed the bytes of one direction of an upgraded connection and returns whole
+messages: client→server frames are unmasked (§5.3: octet i XOR masking-key[i mod 4]),
+fragmented messages (§5.4: a first frame with FIN clear, continuation frames with opcode 0)
+are joined, control frames (§5.5) interleaved between fragments are skipped, and
+permessage-deflate (RFC 7692 §7.2.2: RSV1 on the first frame, append 00 00 ff ff, raw
+inflate, context kept across messages unless ``no_context_takeover``) is undone.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+MAX_MESSAGE = 4 << 20
+TEXT, BINARY, CLOSE = 1, 2, 8
+
+
+@dataclass(frozen=True, slots=True)
+class WsMessage:
+    """One whole message: ``opcode`` 1 (text) or 2 (binary), its payload, the frame count."""
+
+    opcode: int
+    payload: bytes
+    frames: int
+    masked: bool
+
+
+def unmask(data: bytes, key: bytes) -> bytes:
+    """RFC 6455 §5.3, done on big integers (much faster than a byte loop in Python)."""
+    n = len(data)
+    if not n:
+        return data
+    stream = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
+
+
+def parse_frame(buf: bytes | bytearray, pos: int = 0) -> tuple[int, int, bool, bool, bytes] | None:
+    """Parse one frame at ``pos`` (§5.2). Returns (end, opcode, fin, rsv1, payload) or None if
+    incomplete. The payload is unmasked."""
+    if len(buf) - pos < 2:
+        return None
+    b0, b1 = buf[pos], buf[pos + 1]
+    length, at = b1 & 0x7F, pos + 2
+    if length == 126:
+        if len(buf) - at < 2:
+            return None
+        length, at = int.from_bytes(buf[at : at + 2], "big"), at + 2
+    elif length == 127:
+        if len(buf) - at < 8:
+            return None
+        length, at = int.from_bytes(buf[at : at + 8], "big"), at + 8
+    masked = bool(b1 & 0x80)
+    key = bytes(buf[at : at + 4]) if masked else b""
+    at += 4 if masked else 0
+    if len(buf) - at < length:
+        return None
+    payload = bytes(buf[at : at + length])
+    return at + length, b0 & 0x0F, bool(b0 & 0x80), bool(b0 & 0x40), unmask(payload, key) if masked else payload
+
+
+def frame_header_length(buf: bytes | bytearray, pos: int = 0) -> int | None:
+    """The declared payload length of the frame at ``pos`` (for bounds checks), or None."""
+    if len(buf) - pos < 10:
+        return None
+    n = buf[pos + 1] & 0x7F
+    if n == 126:
+        return int.from_bytes(buf[pos + 2 : pos + 4], "big")
+    if n == 127:
+        return int.from_bytes(buf[pos + 2 : pos + 10], "big")
+    return n
+
+
+class WsReader:
+    """Frames → messages for one direction. ``deflate`` when permessage-deflate was agreed."""
+
+    def __init__(self, deflate: bool = False, reset_context: bool = False) -> None:
+        self._deflate = deflate
+        self._reset = reset_context
+        self._inflater = zlib.decompressobj(-15) if deflate else None
+        self._parts: list[bytes] = []
+        self._opcode = 0
+        self._compressed = False
+        self._frames = 0
+        self._masked = False
+        self.problems: list[str] = []
+
+    def frame(self, opcode: int, fin: bool, rsv1: bool, payload: bytes, masked: bool) -> WsMessage | None:
+        """Take one frame; return a message when it completes one."""
+        if opcode >= 8:  # control frames: never fragmented, never signalling
+            return None
+        if opcode in (TEXT, BINARY):
+            if self._parts:
+                self.problems.append("a new message started before the previous one finished")
+            self._parts, self._opcode, self._compressed, self._frames = [], opcode, rsv1, 0
+            self._masked = masked
+        elif not self._opcode:
+            self.problems.append("continuation frame without a message to continue")
+            return None
+        self._parts.append(payload)
+        self._frames += 1
+        if sum(len(p) for p in self._parts) > MAX_MESSAGE:
+            self.problems.append(f"message larger than {MAX_MESSAGE >> 20} MiB skipped")
+            self._parts, self._opcode = [], 0
+            return None
+        return self._finish() if fin else None
+
+    def _finish(self) -> WsMessage | None:
+        data, opcode = b"".join(self._parts), self._opcode
+        self._parts, self._opcode = [], 0
+        if self._compressed:
+            data = self._inflate(data)
+        return WsMessage(opcode, data, self._frames, self._masked)
+
+    def _inflate(self, data: bytes) -> bytes:
+        if self._inflater is None:  # RSV1 without the extension: RFC 7692 §6 says fail; try anyway
+            self._inflater = zlib.decompressobj(-15)
+        try:
+            out = self._inflater.decompress(data + b"\x00\x00\xff\xff", MAX_MESSAGE)
+        except zlib.error as exc:
+            self.problems.append(f"permessage-deflate data does not inflate: {exc}")
+            self._inflater = zlib.decompressobj(-15)
+            return b""
+        if self._reset:
+            self._inflater = zlib.decompressobj(-15)
+        return out

@@ -1,0 +1,83 @@
+"""What a capture shows on the wire that the signalling did not (pure).
+
+An on-path observer (and the STUN/TURN server) sees STUN: a success response's
+XOR-MAPPED-ADDRESS is the client's public address (RFC 8489 §14.2), and Chrome's
+connectivity checks carry GOOG-NETWORK-INFO with the interface's network cost. When the SDP
+hides these — mDNS host names, relay-only policies, a candidate filter on the signalling
+path — the capture still shows them. ``wire_exposures`` turns such facts into ``Exposure``
+values of kind ``wire-exposure``, learned by the on-path observer, with the evidence ids
+``audit`` will give the address records (a1, a2... in input order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from icecheck.classify import classify
+from icecheck.infer import PUBLIC_CLASSES, network_cost_meaning
+from icecheck.inputs.sink import WireFact
+from icecheck.model import AddressRole, Exposure, InputDocument, Party
+
+KIND = "wire-exposure"
+_STUN_ROLES = (AddressRole.STUN_MAPPED, AddressRole.STUN_RELAYED)
+
+
+def address_ids(docs: Sequence[InputDocument]) -> list[tuple[str, InputDocument, int]]:
+    """(id, document, index) for every address record, numbered as ``audit`` numbers them."""
+    out: list[tuple[str, InputDocument, int]] = []
+    for doc in docs:
+        for i, _ in enumerate(doc.addresses):
+            out.append((f"a{len(out) + 1}", doc, i))
+    return out
+
+
+def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> list[Exposure]:
+    """Public STUN-mapped/relayed addresses and network costs absent from every candidate."""
+    cands = [r.candidate for d in docs for r in d.candidates]
+    in_sdp = {c.address for c in cands} | {c.related_address for c in cands if c.related_address}
+    costs = {c.network_cost for c in cands if c.network_cost is not None}
+    hidden: dict[str, list[str]] = {}
+    for ref, doc, i in address_ids(docs):
+        rec = doc.addresses[i]
+        public = classify(rec.address).address_class in PUBLIC_CLASSES
+        if rec.role in _STUN_ROLES and rec.address not in in_sdp and public:
+            hidden.setdefault(rec.address, []).append(ref)
+    out = [
+        Exposure(KIND, f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
+                 tuple(refs), (Party.ON_PATH, Party.TURN_SERVER), value=addr)
+        for addr, refs in hidden.items()
+    ]
+    out += _costs(facts, costs)
+    return out
+
+
+def _costs(facts: Sequence[WireFact], in_sdp: set[int]) -> list[Exposure]:
+    out = []
+    seen: set[int] = set()
+    for fact in facts:
+        if fact.kind != "network-cost":
+            continue
+        cost = int(fact.value.split("/")[-1])
+        if cost in in_sdp or cost in seen:
+            continue
+        seen.add(cost)
+        kind, vpn = network_cost_meaning(cost)
+        via = " through a VPN" if vpn else ""
+        out.append(Exposure(
+            KIND, f"STUN GOOG-NETWORK-INFO on the wire shows network cost {cost} ({kind}{via}), which no SDP "
+            "candidate carried.", (fact.origin.location(),), (Party.ON_PATH, Party.REMOTE_PEER),
+            value=f"network-cost {cost}"))
+    return out
+
+
+def software_notes(facts: Sequence[WireFact]) -> list[str]:
+    """One note per distinct STUN SOFTWARE value and candidate-stats network fact."""
+    notes = []
+    for fact in facts:
+        if fact.kind == "software":
+            notes.append(f"STUN SOFTWARE on the wire names the implementation: {fact.value!r} "
+                         f"({fact.origin.location()}).")
+        elif fact.kind == "network-type":
+            notes.append(f"Candidate stats reveal {fact.value} ({fact.origin.location()}, "
+                         f"{fact.origin.call or 'no call'}).")
+    return notes
