@@ -190,9 +190,12 @@ async def gather(config: GatherConfig) -> InputDocument:
     finally:
         for b in bases:
             b.endpoint.close()
-    unique = list(dict.fromkeys(records))  # same mapping from two servers: one candidate
+    unique: dict[Candidate, CandidateRecord] = {}
+    for record in records:  # the same mapping learned from two servers is one candidate
+        unique.setdefault(record.candidate, record)
     return InputDocument(
-        path="live", kind="gather", status=_status(unique, attempts), candidates=tuple(unique),
+        path="live", kind="gather", status=_status(list(unique.values()), attempts),
+        candidates=tuple(unique.values()),
         diagnostics=tuple(diagnostics + _notes(config, bases)), duplicates=len(records) - len(unique),
         attempts=tuple(attempts),
     )  # fmt: skip

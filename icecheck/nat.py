@@ -186,11 +186,19 @@ _FILTERING_WORDS = {
 }
 
 
+_FIREWALL_WORDS = {
+    EIM: "No firewall filters incoming packets: any host may send to this device's ports.",
+    AD: "A firewall lets in only hosts this device has sent to.",
+    APD: "A firewall lets in only the exact address and port this device has sent to.",
+}
+
+
 def explain(nat: NatBehaviour) -> str:
     """Plain-words meaning of a ``NatBehaviour`` for the exposure and the call."""
     parts = [_MAPPING_WORDS.get(nat.mapping, f"The NAT mapping could not be determined ({_why(nat, 'mapping')}).")]
-    if nat.filtering in _FILTERING_WORDS:
-        parts.append(_FILTERING_WORDS[nat.filtering])
+    filtering_words = _FIREWALL_WORDS if nat.mapping == NO_NAT else _FILTERING_WORDS
+    if nat.filtering in filtering_words:
+        parts.append(filtering_words[nat.filtering])
     elif nat.mapping != INCONCLUSIVE:
         parts.append(f"Filtering could not be tested ({_why(nat, 'filtering')}).")
     if nat.mapping in (AD, APD) and nat.filtering == APD:

@@ -61,6 +61,14 @@ sys.stdout.buffer.write(pickle.dumps((out, time.perf_counter() - start)))
 """
 
 
+def lab_problem() -> str | None:
+    """Why the lab cannot run here (not root, a tool missing), or None when it can."""
+    if os.geteuid() != 0:
+        return "the network-namespace lab needs root"
+    missing = [tool for tool in ("ip", "nft", "turnserver") if shutil.which(tool) is None]
+    return f"missing {', '.join(missing)} (Debian: iproute2, nftables, coturn)" if missing else None
+
+
 def run(
     *argv: str, input: bytes | None = None, timeout: float = 30, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
