@@ -3,14 +3,20 @@
 A policy decides which rules run, at which severity, and which candidates are allowed at
 all. ``relay-only`` is the mitigation where only a relay address is advertised (RFC 8828
 mode 4); ``no-host-ip`` requires host addresses to be mDNS-concealed or absent.
+
+Allowlists (from a policy file, see ``config.py``): ``relays`` names the organisation's own TURN
+relay addresses (under ``relay-only`` a relay elsewhere is a violation) and ``allow`` names
+addresses or ranges that may appear; a finding whose evidence shows only allowlisted addresses
+(relays included) is dropped by ``drop_allowed``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import ipaddress
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from icecheck.model import AddressClass, AuditedCandidate, Finding, Severity
+from icecheck.model import AddressClass, AuditedCandidate, AuditResult, Finding, Severity
 
 UNSPECIFIED_RADDR = {"0.0.0.0", "::", None}
 
@@ -22,6 +28,10 @@ class Policy:
     disabled: frozenset[str] = frozenset()
     severities: dict[str, Severity] = field(default_factory=dict)
     fail_on: Severity = Severity.HIGH
+    preset: str = "default"  # which PRESETS entry decides violations
+    relays: tuple[str, ...] = ()  # CIDR strings: the organisation's TURN relay addresses
+    allow: tuple[str, ...] = ()  # CIDR strings: addresses that may appear
+    source: str | None = None  # the policy file, when one was used
 
 
 def _relay_only(c: AuditedCandidate) -> str | None:
@@ -56,11 +66,19 @@ Violation = Callable[[AuditedCandidate], str | None]
 PRESETS: dict[str, tuple[Policy, Violation | None]] = {
     "default": (Policy(), None),
     "relay-only": (
-        Policy("relay-only", "Only relay candidates with a zeroed raddr may be advertised (RFC 8828 mode 4)."),
+        Policy(
+            "relay-only",
+            "Only relay candidates with a zeroed raddr may be advertised (RFC 8828 mode 4).",
+            preset="relay-only",
+        ),
         _relay_only,
     ),
     "no-host-ip": (
-        Policy("no-host-ip", "Host addresses must be concealed by mDNS or absent; raddr must not reveal them."),
+        Policy(
+            "no-host-ip",
+            "Host addresses must be concealed by mDNS or absent; raddr must not reveal them.",
+            preset="no-host-ip",
+        ),
         _no_host_ip,
     ),
 }
@@ -73,15 +91,66 @@ def preset(name: str) -> Policy:
 
 def violations(policy: Policy, candidates: Sequence[AuditedCandidate]) -> list[Finding]:
     """ICE014 findings for candidates the policy does not allow."""
-    check = PRESETS.get(policy.name, (policy, None))[1]
+    check = PRESETS.get(policy.preset, (policy, None))[1]
     if check is None:
         return []
     out = []
     for c in candidates:
-        message = check(c)
+        message = check(c) or _foreign_relay(policy, c)
         if message is not None:
             out.append(Finding("ICE014", Severity.HIGH, f"{policy.name}: {message}", (c.id,)))
     return out
+
+
+def _foreign_relay(policy: Policy, c: AuditedCandidate) -> str | None:
+    """Under relay-only with a relay allowlist, a relay elsewhere is not the organisation's TURN."""
+    if policy.preset != "relay-only" or not policy.relays or c.record.candidate.type != "relay":
+        return None
+    if in_networks(c.record.candidate.address, policy.relays):
+        return None
+    return f"relay candidate {c.facts.address} is not on an allowed TURN relay ({', '.join(policy.relays)})"
+
+
+def in_networks(address: str | None, networks: Sequence[str]) -> bool:
+    """True when ``address`` is an IP literal inside one of the CIDR ``networks``."""
+    if address is None:
+        return False
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+def drop_allowed(result: AuditResult, policy: Policy) -> AuditResult:
+    """Remove findings whose evidence shows only allowlisted addresses (idempotent)."""
+    allowed = (*policy.relays, *policy.allow)
+    if not allowed:
+        return result
+    items = _evidence_addresses(result)
+    kept = tuple(f for f in result.findings if not _all_allowed(f, items, allowed))
+    return result if len(kept) == len(result.findings) else replace(result, findings=kept)
+
+
+def _all_allowed(f: Finding, items: dict[str, tuple[str, ...]], allowed: Sequence[str]) -> bool:
+    addresses = [a for ref in f.evidence for a in items.get(ref, (ref,))]
+    return bool(addresses) and all(in_networks(a, allowed) for a in addresses)
+
+
+def _evidence_addresses(result: AuditResult) -> dict[str, tuple[str, ...]]:
+    """Evidence id → the addresses it shows (a candidate's raddr counts unless unspecified)."""
+    return dict(_pairs(result))
+
+
+def _pairs(result: AuditResult) -> Iterator[tuple[str, tuple[str, ...]]]:
+    for c in result.candidates:
+        cand = c.record.candidate
+        shown = [cand.address]
+        if cand.related_address not in UNSPECIFIED_RADDR and cand.type != "host":
+            shown.append(str(cand.related_address))
+        yield c.id, tuple(shown)
+    for a in result.addresses:
+        yield a.id, (a.record.address,)
 
 
 def apply(policy: Policy, findings: Sequence[Finding]) -> tuple[Finding, ...]:

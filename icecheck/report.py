@@ -1,9 +1,15 @@
-"""Choosing and writing the output format. Renderers are pure; this module does the writing."""
+"""Choosing and writing the output format. Renderers are pure; this module does the writing.
+
+``OutputFormat`` is the one list of formats (``--format`` takes its values; a test renders
+every member). Text and JSON are written in their own way (rich console, streamed JSON); every
+other format is a function ``(result, exit_code) -> str`` in ``_RENDERERS``.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from typing import IO
 
@@ -15,6 +21,10 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
+    JUNIT = "junit"
 
 
 def exit_code(result: AuditResult) -> ExitCode:
@@ -28,12 +38,58 @@ def exit_code(result: AuditResult) -> ExitCode:
     return ExitCode.CLEAN
 
 
+def _sarif(result: AuditResult, code: int) -> str:
+    from icecheck.render.sarif import to_sarif
+
+    return json.dumps(to_sarif(result, code), indent=2, ensure_ascii=False) + "\n"
+
+
+def _markdown(result: AuditResult, code: int) -> str:
+    from icecheck.render.markdown import to_markdown
+
+    return to_markdown(result, code)
+
+
+def _github(result: AuditResult, code: int) -> str:
+    from icecheck.render.github import to_github
+
+    return to_github(result, code)
+
+
+def _junit(result: AuditResult, code: int) -> str:
+    from icecheck.render.junit import to_junit
+
+    return to_junit(result, code)
+
+
+_RENDERERS: dict[OutputFormat, Callable[[AuditResult, int], str]] = {
+    OutputFormat.SARIF: _sarif,
+    OutputFormat.MARKDOWN: _markdown,
+    OutputFormat.GITHUB: _github,
+    OutputFormat.JUNIT: _junit,
+}
+
+
+def render_text(result: AuditResult, fmt: OutputFormat, code: int) -> str:
+    """The report as one string (any format; used by tests and by ``write``)."""
+    if fmt in _RENDERERS:
+        return _RENDERERS[fmt](result, code)
+    from io import StringIO
+
+    buf = StringIO()
+    write(result, fmt, buf, code)
+    return buf.getvalue()
+
+
 def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int) -> None:
     """Write the report to ``out`` (stdout when None)."""
+    stream = out or sys.stdout
+    if fmt in _RENDERERS:
+        stream.write(_RENDERERS[fmt](result, code))
+        return
     if fmt is OutputFormat.JSON:
         from icecheck.render.json_report import to_dict
 
-        stream = out or sys.stdout
         json.dump(to_dict(result, code), stream, indent=2, ensure_ascii=False)  # streamed in chunks
         stream.write("\n")
         return

@@ -1,0 +1,144 @@
+"""Markdown renderer (pure) for a pull-request comment: verdict, summary table, findings,
+what an attacker learns, the Mermaid network map (when ``icecheck.netmap`` offers one) and the
+candidates in a collapsed section.
+
+Every string from the input goes through ``md`` first: control characters are shown escaped
+(``safe``), HTML is entity-encoded (GitHub renders HTML in comments), Markdown punctuation is
+backslash-escaped so no link, image, table cell or emphasis can be injected, and ``@`` is
+encoded so a hostile file cannot mention people.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from icecheck.model import AuditResult, Finding, Origin
+from icecheck.render.locate import SEVERITY_ORDER, fails, finding_origins, ordered, origins, summary
+from icecheck.render.safe import safe
+from icecheck.rules import CATALOGUE
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")  # text never starts a line: '#', '-', '1.' are inert
+MAX_ROWS = 200
+
+
+def md(text: str) -> str:
+    """``text`` made inert for Markdown and HTML, on one line."""
+    text = html.escape(safe(text), quote=True)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("@", "&#64;")
+
+
+def to_markdown(result: AuditResult, exit_code: int) -> str:
+    """The whole comment, ending with a newline."""
+    return "\n".join(_parts(result, exit_code)).rstrip("\n") + "\n"
+
+
+def _parts(result: AuditResult, exit_code: int) -> Iterator[str]:
+    yield from _header(result, exit_code)
+    yield from _problems(result)
+    yield from _findings(result)
+    yield from _exposures(result)
+    yield from _map(result)
+    yield from _candidates(result)
+
+
+def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
+    verdict = "❌ fails" if exit_code == 1 else ("⚠️ nothing audited" if exit_code == 2 else "✅ passes")
+    n = len(result.candidates)
+    yield f"## icecheck: {verdict} (policy `{md(result.policy)}`, fail-on `{result.fail_on.value}`)"
+    yield ""
+    yield (
+        f"{n} candidate{'s' * (n != 1)} and {len(result.addresses)} other addresses from "
+        f"{len(result.inputs)} input(s); {summary(result)}; exit code {exit_code}."
+    )
+    yield ""
+    counts = Counter(f.severity for f in result.findings)
+    yield "| severity | findings | gate |"
+    yield "|---|---:|---|"
+    for sev in SEVERITY_ORDER:
+        gate = "fails" if sev.rank >= result.fail_on.rank else "reported"
+        yield f"| {sev.value} | {counts[sev]} | {gate} |"
+    yield ""
+
+
+def _problems(result: AuditResult) -> Iterator[str]:
+    lines = [
+        f"- **{d.level}** {md(d.origin.location())}: {md(d.message)}" for doc in result.inputs for d in doc.diagnostics
+    ]
+    if lines:
+        yield "### Input problems"
+        yield ""
+        yield from lines[:MAX_ROWS]
+        yield ""
+
+
+def _where(f: Finding, where: dict[str, Origin]) -> str:
+    return "<br>".join(md(o.location()) for o in finding_origins(f, where)[:5])
+
+
+def _findings(result: AuditResult) -> Iterator[str]:
+    yield "### Findings"
+    yield ""
+    if not result.findings:
+        yield "None."
+        yield ""
+        return
+    where = origins(result)
+    yield "| | severity | rule | finding | where |"
+    yield "|---|---|---|---|---|"
+    for f in ordered(result)[:MAX_ROWS]:
+        mark = "❌" if fails(f, result) else "·"
+        rule = CATALOGUE.get(f.rule)
+        link = f"[{f.rule}]({rule.help_uri})" if rule else md(f.rule)
+        yield f"| {mark} | {f.severity.value} | {link} | {md(f.message)} | {_where(f, where)} |"
+    yield ""
+
+
+def _exposures(result: AuditResult) -> Iterator[str]:
+    if not result.exposures:
+        return
+    yield "### What an attacker learns"
+    yield ""
+    for e in result.exposures[:MAX_ROWS]:
+        who = ", ".join(p.value.replace("-", " ") for p in e.learned_by)
+        yield f"- {md(e.summary)} _(seen by {who})_"
+    yield ""
+
+
+def _map(result: AuditResult) -> Iterator[str]:
+    """The Mermaid network map, when the netmap module provides one (optional feature)."""
+    if not result.candidates:
+        return
+    try:
+        from icecheck import netmap
+    except ImportError:
+        return
+    draw = getattr(netmap, "network_mermaid", None)
+    if draw is None:
+        return
+    text = str(draw(result.candidates, result.network_info)).replace("```", "")
+    yield "### Network map"
+    yield ""
+    yield "```mermaid"
+    yield text.rstrip("\n")
+    yield "```"
+    yield ""
+
+
+def _candidates(result: AuditResult) -> Iterator[str]:
+    if not result.candidates:
+        return
+    yield f"<details><summary>Candidates ({len(result.candidates)})</summary>"
+    yield ""
+    yield "| id | type | address | port | class | where |"
+    yield "|---|---|---|---:|---|---|"
+    for c in result.candidates[:MAX_ROWS]:
+        cand = c.record.candidate
+        kind = md(f"{cand.type}/{cand.transport.lower()}")
+        loc = md(c.record.origin.location())
+        yield f"| {c.id} | {kind} | {md(cand.address)} | {cand.port} | {c.facts.address_class.value} | {loc} |"
+    yield ""
+    yield "</details>"
