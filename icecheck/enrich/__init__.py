@@ -42,7 +42,8 @@ async def enrich(
     executor = None if config.offline else ThreadPoolExecutor(config.concurrency, "icecheck-rdap")
     try:
         session = _Session(config, cache, executor)
-        results = await _run_all(targets, session.one, progress)
+        session.prefetch(targets)
+        results = await _run_all(targets, session, progress)
     finally:
         if cache is not None:
             cache.close()
@@ -58,25 +59,32 @@ def public_addresses(addresses: Sequence[str]) -> list[str]:
     seen: dict[str, None] = {}
     for address in addresses:
         if classify(address).address_class is AddressClass.PUBLIC:
-            seen.setdefault(str(ipaddress.ip_address(address.strip().strip("[]"))), None)
+            seen.setdefault(str(ipaddress.ip_address(address.strip().strip("[]").split("%")[0])), None)
     return list(seen)
 
 
 async def _run_all(
-    targets: list[str], one: Callable[[str], Any], progress: Progress | None
+    targets: list[str], session: _Session, progress: Progress | None
 ) -> list[tuple[NetworkInfo, list[Attempt]]]:
-    """Run ``one`` for every target concurrently; results in target order."""
+    """Answer cached addresses at once, look the rest up concurrently; results in target order."""
     done, total = 0, len(targets)
+    results: dict[str, tuple[NetworkInfo, list[Attempt]]] = {}
 
-    async def tracked(address: str) -> tuple[NetworkInfo, list[Attempt]]:
+    def finish(address: str, result: tuple[NetworkInfo, list[Attempt]]) -> None:
         nonlocal done
-        result: tuple[NetworkInfo, list[Attempt]] = await one(address)
-        done += 1
+        results[address], done = result, done + 1
         if progress is not None:
             progress(done, total)
-        return result
 
-    return list(await asyncio.gather(*(tracked(t) for t in targets)))
+    async def look_up(address: str) -> None:
+        finish(address, await session.one(address))
+
+    for address in targets:
+        hit = session.from_cache(address)
+        if hit is not None:
+            finish(address, hit)
+    await asyncio.gather(*(look_up(a) for a in targets if a not in results))
+    return [results[a] for a in targets]
 
 
 class _Session:
@@ -87,6 +95,27 @@ class _Session:
         self.rdap, self.ptr = RdapClient(config), PtrClient(config)
         self.rdap_slots = asyncio.Semaphore(config.concurrency)
         self.ptr_slots = asyncio.Semaphore(config.concurrency)
+        self.hits: dict[tuple[str, str], tuple[dict[str, Any], Attempt]] = {}
+        self.kinds = [k for k, on in (("rdap", config.rdap), ("ptr", config.ptr)) if on]
+
+    def prefetch(self, targets: list[str]) -> None:
+        """Read every usable cache entry in one query per kind (``refresh`` reads none)."""
+        if self.cache is None or (self.config.refresh and not self.config.offline):
+            return
+        for kind in self.kinds:
+            for address, entry in self.cache.get_many(kind, targets, self.config.offline).items():
+                what = "no record" if kind == "ptr" and not entry.value.get("ptr") else "answer"
+                detail = f"{what} from cache, {age_text(entry.age)} old" + (" (stale)" if entry.stale else "")
+                self.hits[kind, address] = entry.value, Attempt(kind, address, "cached", detail, 0.0)
+
+    def from_cache(self, address: str) -> tuple[NetworkInfo, list[Attempt]] | None:
+        """The whole answer when every enabled lookup is cached (no task, no await)."""
+        if not all((kind, address) in self.hits for kind in self.kinds):
+            return None
+        rdap, ptr = self.hits.get(("rdap", address)), self.hits.get(("ptr", address))
+        data = RdapData.from_json(rdap[0]) if rdap else None
+        attempts = [hit[1] for hit in (rdap, ptr) if hit is not None]
+        return build_info(address, data, ptr[0].get("ptr") if ptr else None), attempts
 
     async def one(self, address: str) -> tuple[NetworkInfo, list[Attempt]]:
         (data, a1), (ptr, a2) = await asyncio.gather(self._rdap(address), self._ptr(address))
@@ -121,15 +150,7 @@ class _Session:
         return name, [attempt]
 
     def _cached(self, kind: str, address: str) -> tuple[dict[str, Any], Attempt] | None:
-        """A usable cache entry and its ``cached`` attempt; ``refresh`` skips reading (not offline)."""
-        if self.cache is None or (self.config.refresh and not self.config.offline):
-            return None
-        entry = self.cache.get(kind, address, allow_stale=self.config.offline)
-        if entry is None:
-            return None
-        what = "no record" if kind == "ptr" and not entry.value.get("ptr") else "answer"
-        detail = f"{what} from cache, {age_text(entry.age)} old" + (" (stale)" if entry.stale else "")
-        return entry.value, Attempt(kind, address, "cached", detail, 0.0)
+        return self.hits.get((kind, address))
 
     def _in_thread(self, func: Callable[[], T]) -> asyncio.Future[T]:
         """``asyncio.to_thread`` on this run's own bounded executor (the default one has 6 threads

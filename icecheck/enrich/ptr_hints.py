@@ -30,7 +30,9 @@ _ACCESS_TOKENS: Mapping[str, frozenset[str]] = {
     "wireless": frozenset({"wireless", "wifi", "wlan", "wimax", "fwa"}),
     "satellite": frozenset({"satellite", "vsat", "starlink"}),
 }
-_ACCESS_PREFIXES = {"dsl": ("adsl", "vdsl", "xdsl"), "cable": ("cable", "docsis"), "fibre": ("fiber", "fibre")}
+# Tokens that also start longer words (adsl2plus, cablemodem, fiberlink), matched at a word start.
+_PREFIXED = re.compile(r"(?<![a-z])(adsl|vdsl|xdsl|cable|docsis|fiber|fibre)[a-z0-9]*")
+_TOKEN_TECH = {token: tech for tech, tokens in _ACCESS_TOKENS.items() for token in tokens}
 _DYNAMIC = frozenset({"dyn", "dynamic", "dynip", "pool", "dhcp", "ppp", "pppoe", "dip", "dialup", "dial"})
 _STATIC = frozenset({"static", "staticip", "fix", "fixed", "sta", "stat"})
 
@@ -120,17 +122,23 @@ def ptr_hints(name: str, address: str) -> tuple[Hint, ...]:
     domain = registered_domain(name)
     host_part = name[: -len(domain)] if domain else name  # a POP is never the ISP's own domain
     pops = set(re.split(r"[^a-z]+", host_part)) - {""}
-    hints = [*_access(alpha | alnum), *_assignment(alpha), *_embedded(name, address), *_pops(pops)]
+    hints = [*_access(name, alpha | alnum), *_assignment(alpha), *_embedded(name, address), *_pops(pops)]
     if domain:
         hints.append(Hint(DOMAIN, f"the name belongs to the domain {domain}, usually the ISP's", domain))
     return tuple(hints)
 
 
-def _access(tokens: set[str]) -> Iterable[Hint]:
-    for tech, words in _ACCESS_TOKENS.items():
-        found = sorted(tokens & words) or sorted(t for t in tokens if t.startswith(_ACCESS_PREFIXES.get(tech, ("\0",))))
-        if found:
-            yield Hint(ACCESS, f"the name says {tech} access (token '{found[0]}')", tech)
+def _access(name: str, tokens: set[str]) -> Iterable[Hint]:
+    found: dict[str, str] = {}
+    for token in sorted(tokens):
+        tech = _TOKEN_TECH.get(token)
+        if tech is not None:
+            found.setdefault(tech, token)
+    for match in _PREFIXED.finditer(name):  # adsl2plus, cablemodem3, fiberlink...
+        found.setdefault(_TOKEN_TECH[match.group(1)], match.group(0))
+    for tech in _ACCESS_TOKENS:  # a stable order
+        if tech in found:
+            yield Hint(ACCESS, f"the name says {tech} access (token '{found[tech]}')", tech)
 
 
 def _assignment(tokens: set[str]) -> Iterable[Hint]:
@@ -163,9 +171,10 @@ def address_shapes(address: str) -> list[str]:
     if ip.version == 6:
         groups = ip.exploded.split(":")
         return ["".join(groups), "-".join(groups), ip.compressed.replace(":", "-"), ip.compressed]
-    octets = str(ip).split(".")
-    shapes = [sep.join(seq) for seq in (octets, octets[::-1]) for sep in "-._"]
-    return [*shapes, "".join(f"{int(o):03d}" for o in octets), f"{int(ip):08x}"]
+    octets = ip.compressed.split(".")
+    reverse = octets[::-1]
+    shapes = ["-".join(octets), ".".join(octets), "_".join(octets), "-".join(reverse), ".".join(reverse)]
+    return [*shapes, "_".join(reverse), "".join(o.zfill(3) for o in octets), ip.packed.hex()]
 
 
 def registered_domain(name: str) -> str | None:

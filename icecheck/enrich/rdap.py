@@ -51,11 +51,11 @@ class RdapData:
 
 
 class RdapClient:
-    """One per ``enrich`` run: holds the TLS context so the CA bundle is read once."""
+    """One per ``enrich`` run: holds the opener (proxy, TLS context) the lookups share."""
 
     def __init__(self, config: EnrichConfig) -> None:
         self._config = config
-        self._context: ssl.SSLContext | None = None
+        self._built: urllib.request.OpenerDirector | None = None
 
     def lookup_sync(self, address: str) -> RdapData:
         """One blocking ipwhois lookup, no retries. Raises on any failure."""
@@ -93,14 +93,19 @@ class RdapClient:
         return None, _attempt(failure.kind, address, failure.status, detail, start)
 
     def _opener(self) -> urllib.request.OpenerDirector:
-        """urllib opener: the configured/environment proxy and CA bundle (ipwhois's hook)."""
-        if self._context is None:
-            self._context = ssl.create_default_context(cafile=ca_file(self._config))
-        proxy = https_proxy(self._config)
-        return urllib.request.build_opener(
-            urllib.request.ProxyHandler({"https": proxy} if proxy else {}),
-            urllib.request.HTTPSHandler(context=self._context),
-        )
+        """urllib opener: the configured/environment proxy and CA bundle (ipwhois's hook).
+
+        Built once per run and shared by the worker threads: its handlers keep no per-request
+        state, and the CA bundle is read once.
+        """
+        if self._built is None:
+            context = ssl.create_default_context(cafile=ca_file(self._config))
+            proxy = https_proxy(self._config)
+            self._built = urllib.request.build_opener(
+                urllib.request.ProxyHandler({"https": proxy} if proxy else {}),
+                urllib.request.HTTPSHandler(context=context),
+            )
+        return self._built
 
 
 def backoff_delay(config: EnrichConfig, tries: int, retry_after: float | None) -> float:
