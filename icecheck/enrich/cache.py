@@ -9,12 +9,14 @@ a packet the user asked us not to send. Writes are batched and committed by ``cl
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA_VERSION = 1
 _CHUNK = 500  # below SQLite's default limit of bound parameters
@@ -43,8 +45,10 @@ class Cache:
 
     def __init__(self, path: Path, ttl: float, clock: Callable[[], float] = time.time) -> None:
         self.path, self.ttl, self._clock = path, ttl, clock
+        import sqlite3  # lazy: the CLI's cold start is measured
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=10)
+        self._db: sqlite3.Connection = sqlite3.connect(str(path), timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")  # readers never wait on another run's writes
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._prepare()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +88,8 @@ def https_proxy(config: EnrichConfig) -> str | None:
     """The proxy for RDAP: explicit, else ``https_proxy``/``HTTPS_PROXY`` from the environment."""
     if config.https_proxy:
         return config.https_proxy
+    import urllib.request  # lazy: the CLI's cold start is measured
+
     return urllib.request.getproxies().get("https")
 
 

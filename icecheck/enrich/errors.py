@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import re
 import socket
-import ssl
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -109,7 +109,8 @@ def _socket_failure(exc: BaseException, kind: str) -> Failure | None:
         return Failure("refused", "connection refused", kind=kind)
     if isinstance(exc, socket.gaierror):
         return Failure("no-network", f"cannot resolve the server name ({exc.strerror})", kind=kind)
-    if isinstance(exc, ssl.SSLError):
+    ssl = sys.modules.get("ssl")  # loaded whenever a TLS error can exist; not imported for this
+    if ssl is not None and isinstance(exc, ssl.SSLError):
         return Failure("error", f"TLS: {getattr(exc, 'reason', None) or exc}", kind=kind)
     if isinstance(exc, OSError) and exc.errno in _NO_NETWORK:
         return Failure("no-network", exc.strerror or "network unreachable", kind=kind)

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ssl
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from icecheck.enrich.config import EnrichConfig, ca_file, https_proxy, parse_resolver
 from icecheck.enrich.errors import AsnStepError, Failure, classify_exception
 from icecheck.model import Attempt
+
+if TYPE_CHECKING:
+    from urllib.request import OpenerDirector
 
 T = TypeVar("T")
 Runner = Callable[[Callable[[], T]], Awaitable[T]]
@@ -55,7 +56,7 @@ class RdapClient:
 
     def __init__(self, config: EnrichConfig) -> None:
         self._config = config
-        self._built: urllib.request.OpenerDirector | None = None
+        self._built: OpenerDirector | None = None
 
     def lookup_sync(self, address: str) -> RdapData:
         """One blocking ipwhois lookup, no retries. Raises on any failure."""
@@ -92,13 +93,16 @@ class RdapClient:
         detail = failure.detail + (f" (after {tries} tries)" if tries > 1 else "")
         return None, _attempt(failure.kind, address, failure.status, detail, start)
 
-    def _opener(self) -> urllib.request.OpenerDirector:
+    def _opener(self) -> OpenerDirector:
         """urllib opener: the configured/environment proxy and CA bundle (ipwhois's hook).
 
         Built once per run and shared by the worker threads: its handlers keep no per-request
         state, and the CA bundle is read once.
         """
         if self._built is None:
+            import ssl
+            import urllib.request
+
             context = ssl.create_default_context(cafile=ca_file(self._config))
             proxy = https_proxy(self._config)
             self._built = urllib.request.build_opener(
