@@ -21,6 +21,7 @@ from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo
 EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
 VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
 MAPPED = frozenset({"srflx", "prflx"})
+CARRIERS = frozenset({AddressClass.SIX_TO_FOUR, AddressClass.TEREDO, AddressClass.IPV4_MAPPED})
 SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
 SEEN_BY = (*SDP_READERS, Party.TURN_SERVER)
 
@@ -64,6 +65,8 @@ def _own_public(cand: AuditedCandidate) -> Iterable[str]:
     kind = cand.record.candidate.type
     if kind in MAPPED or (kind == "host" and cand.facts.address_class is AddressClass.PUBLIC):
         yield canonical(cand.facts.address)
+    if kind != "relay" and cand.facts.address_class in CARRIERS and cand.facts.embedded_ipv4:
+        yield cand.facts.embedded_ipv4  # 6to4/Teredo carry the user's public IPv4
     related = cand.related_facts
     if kind == "relay" and related is not None and related.address_class is AddressClass.PUBLIC:
         yield canonical(related.address)

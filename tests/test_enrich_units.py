@@ -256,3 +256,23 @@ def test_registered_domain() -> None:
     assert registered_domain("a.b.example.co.uk") == "example.co.uk"
     assert registered_domain("x.btcentralplus.com.") == "btcentralplus.com"
     assert registered_domain("localhost") is None
+
+
+# --- which addresses are looked up --------------------------------------------------------------
+
+
+def test_public_addresses_only_and_canonical() -> None:
+    from icecheck.enrich.session import public_addresses
+
+    given = ["62.239.237.1", "192.168.1.2", "203.0.113.9", "2001:db8::1", "3fff::1", "100.64.0.1", "a.local",
+             "2001:4860:4860:0:0:0:0:8888", "[2001:4860:4860::8888]", "62.239.237.1", "example.com"]  # fmt: skip
+    assert public_addresses(given) == ["62.239.237.1", "2001:4860:4860::8888"]
+
+
+def test_transition_addresses_contribute_the_users_ipv4() -> None:
+    from icecheck.enrich.session import public_addresses
+
+    six_to_four, teredo = "2002:3eef:ed01::1", "2001:0:4136:e378:8000:63bf:c110:12fe"
+    assert public_addresses([six_to_four]) == ["62.239.237.1"]
+    assert public_addresses([teredo]) == ["62.239.237.1"]
+    assert public_addresses(["64:ff9b::808:808"]) == []  # NAT64 embeds the server's address

@@ -136,3 +136,9 @@ def test_label_fallbacks() -> None:
     assert label(GOOGLE) == "Google Inc."
     assert label(NetworkInfo("1.2.3.4", asn=64500)) == "AS64500"
     assert label(NetworkInfo("1.2.3.4")) == "1.2.3.4"
+
+
+def test_6to4_host_reveals_the_isp() -> None:
+    cs = cands("2002:3eef:ed01::5 5000 typ host")
+    found = by_kind(isp_exposures(cs, [BT]))
+    assert found["isp"][0].evidence == ("c1",) and "BT" in found["isp"][0].summary
