@@ -9,7 +9,7 @@ at most ``MAX_ITEMS`` items and ``MAX_DIAGNOSTICS`` diagnostics whatever the inp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from icecheck.model import (
     AddressRecord,
@@ -100,7 +100,10 @@ class Sink:
     def sdp(self, text: str, base: Origin) -> None:
         """Parse an SDP body found at ``base`` and merge what it holds."""
         self.signalling_messages += 1
-        self.merge(parse_sdp_text(text, base, "sdp"))
+        doc = parse_sdp_text(text, base, "sdp")
+        if base.line is None and base.packet is None:  # inside JSON/HAR: the SDP's line is no file line
+            doc = _lines_to_detail(doc)
+        self.merge(doc)
 
     def merge(self, doc: InputDocument) -> None:
         """Fold another document's items and diagnostics into this sink."""
@@ -153,3 +156,19 @@ class Sink:
         if fatal is not None or any(d.level == "error" for d in diags):
             return InputStatus.PARTIAL
         return InputStatus.OK
+
+
+def _lines_to_detail(doc: InputDocument) -> InputDocument:
+    """Move "line N of this SDP" from ``Origin.line`` into ``Origin.detail``."""
+
+    def move(o: Origin) -> Origin:
+        if o.line is None:
+            return o
+        return replace(o, line=None, detail=f"{o.detail}, SDP line {o.line}" if o.detail else f"SDP line {o.line}")
+
+    return replace(
+        doc,
+        candidates=tuple(replace(r, origin=move(r.origin)) for r in doc.candidates),
+        addresses=tuple(replace(a, origin=move(a.origin)) for a in doc.addresses),
+        diagnostics=tuple(replace(d, origin=move(d.origin)) for d in doc.diagnostics),
+    )

@@ -28,8 +28,10 @@ v2, pcapng, gzipped) and bob's link (Linux cooked v1, pcap).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -73,10 +75,8 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait: float =
 
 def teardown() -> None:
     for pid in PIDS:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     for name in NS.values():
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
@@ -102,7 +102,8 @@ def setup() -> None:
     sh("ip", "-n", NS["p"], "route", "add", "192.168.77.0/24", "via", "203.0.113.1")  # unused: NAT hides it
     for ns in ("r", "p"):
         sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=ns)
-    nft = 'table ip icmc_nat {\n chain post {\n  type nat hook postrouting priority srcnat;\n  oifname "r-wan" masquerade\n }\n}\n'
+    nft = ('table ip icmc_nat {\n chain post {\n  type nat hook postrouting priority srcnat;\n'
+           '  oifname "r-wan" masquerade\n }\n}\n')
     subprocess.run(["ip", "netns", "exec", NS["r"], "nft", "-f", "-"], input=nft, text=True, check=True)
     for ns in NS.values():
         Path(f"/etc/netns/{ns}").mkdir(parents=True, exist_ok=True)
@@ -126,21 +127,21 @@ def baresip_home(state: Path, name: str, listen: str, account: str) -> Path:
     return home
 
 
-def sip_calls(state: Path) -> None:
-    """alice (UDP, ICE, behind NAT) calls bob (TCP) through kamailio."""
+def sip_calls(state: Path) -> subprocess.Popen[bytes]:
+    """alice (UDP, ICE, behind NAT) calls bob (TCP) through kamailio; bob stays registered."""
     bob = baresip_home(state, "bob", "198.51.100.20:5060",
                        f"<sip:bob@{PROXY};transport=tcp>;regint=600;answermode=auto;"
                        f"medianat=ice;stunserver=stun:{TURN}")
     alice = baresip_home(state, "alice", "192.168.77.10:5060",
                          f"<sip:alice@{PROXY};transport=udp>;regint=600;medianat=ice;"
                          f"stunserver=turn:{TURN};stunuser=icetest;stunpass=icepass")
-    b = spawn("baresip-bob", "b", ["baresip", "-f", str(bob), "-t", "25"], state)
+    b = spawn("baresip-bob", "b", ["baresip", "-f", str(bob), "-t", "120"], state)
     time.sleep(2)
-    a = spawn("baresip-alice", "a", ["baresip", "-f", str(alice), "-t", "14",
+    a = spawn("baresip-alice", "a", ["baresip", "-s", "-f", str(alice), "-t", "6",
                                      "-e", f"/dial sip:bob@{PROXY}"], state)
     a.wait(30)
     time.sleep(1)
-    stop(b, signal.SIGINT)
+    return b
 
 
 def start_servers(state: Path) -> list[subprocess.Popen[bytes]]:
@@ -184,12 +185,13 @@ def main() -> int:
         servers = start_servers(state)
         captures = start_captures(state)
         time.sleep(2)
-        sip_calls(state)
+        bob = sip_calls(state)
         if not args.skip_browser:
             from browser import browser_session  # scripts/make_captures/browser.py
 
             browser_session(state, out, spawn)
         time.sleep(1)
+        stop(bob, signal.SIGINT)
         for proc in captures:
             stop(proc, signal.SIGINT)
         for proc in servers:
@@ -209,6 +211,8 @@ def save(state: Path, out: Path) -> None:
     shutil.copy(state / "bob.pcap", out / "sip-tcp-sll.pcap")
     with open(state / "public.pcapng", "rb") as src, gzip.open(out / "proxy-any-sll2.pcapng.gz", "wb", 9) as dst:
         shutil.copyfileobj(src, dst)
+    trace = (state / "baresip-alice.log").read_bytes()  # -s: baresip's own SIP trace, colours removed
+    (out / "baresip-sip-trace.log").write_bytes(re.sub(rb"\x1b\[[0-9;]*m", b"", trace))
     for path in sorted(out.iterdir()):
         print(f"make_captures: {path.name}: {path.stat().st_size} bytes", file=sys.stderr)
 
