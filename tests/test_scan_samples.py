@@ -78,7 +78,7 @@ def test_sll_capture_reads_sip_over_tcp() -> None:
 
 def test_sip_trace_log_locates_candidates_by_line() -> None:
     doc = scan("baresip-sip-trace.log").document
-    lines = (SAMPLES / "baresip-sip-trace.log").read_text(errors="replace").split("\n")
+    lines = (SAMPLES / "baresip-sip-trace.log").read_bytes().decode(errors="replace").split("\n")
     for rec in doc.candidates:
         assert rec.origin.line is not None
         assert rec.candidate.raw.rstrip() in lines[rec.origin.line - 1]
