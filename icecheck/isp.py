@@ -39,9 +39,11 @@ def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[Network
     """Every ISP/topology exposure, in a stable order (ISP first, relay operator last)."""
     by_address = {canonical(i.address): i for i in info}
     user = user_networks(candidates, by_address)
-    out: list[Exposure] = []
-    for net in user:
-        out += _identity(net)
+    homes = [n for n in user if n.info.network_kind not in EXIT_KINDS]
+    out = [*_operators(homes, "isp"), *_operators([n for n in user if n not in homes], "vpn-exit")]
+    out += _countries(homes)  # a VPN exit's country is the VPN's, not the user's
+    for net in homes:  # a VPN server's PTR and /64 say nothing about the user
+        out += _ptr_facts(net) + _prefix(net)
     out += _vpn_leaks(user, candidates)
     out += _double_nat(candidates)
     out += _relay_operators(candidates, by_address)
@@ -72,29 +74,44 @@ def _own_public(cand: AuditedCandidate) -> Iterable[str]:
         yield canonical(related.address)
 
 
-def _identity(net: Network) -> list[Exposure]:
-    """ISP or VPN exit, country, access technology, place, assignment, IPv6 prefix owner."""
-    info, who = net.info, label(net.info)
-    out: list[Exposure] = []
-    if info.network_kind in EXIT_KINDS:
-        out.append(
-            _exp(
-                "vpn-exit",
-                f"Your public address {info.address} belongs to {who}, a "
-                f"{info.network_kind} network: you appear to use a VPN or proxy there.",
-                net,
-                who,
-            )
-        )
-    elif info.asn is not None or info.as_name or info.network_name:
-        kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
-        out.append(_exp("isp", f"Your ISP is {who}{_asn(info)}{kind} (from {info.address}).", net, who))
-    if info.country:
-        out.append(_exp("country", f"Your address {info.address} is registered in {info.country}.", net, info.country))
-    if info.network_kind not in EXIT_KINDS:  # a VPN server's PTR and /64 say nothing about the user
-        out += _ptr_facts(net)
-        out += _prefix(net)
+def _operators(nets: Sequence[Network], kind: str) -> list[Exposure]:
+    """One exposure per operator (ASN, else name): ``isp`` for the user's, ``vpn-exit`` for exits."""
+    groups: dict[str, list[Network]] = {}
+    for net in nets:
+        if net.info.asn is not None or net.info.as_name or net.info.network_name:
+            groups.setdefault(str(net.info.asn or label(net.info)), []).append(net)
+    out = []
+    for members in groups.values():
+        info, where = members[0].info, ", ".join(n.info.address for n in members)
+        network = f"a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
+        if kind == "isp":
+            summary = f"Your ISP is {label(info)}{_asn(info)}{', ' + network if network else ''} (from {where})."
+        else:
+            summary = f"Your public address {where} belongs to {label(info)}{_asn(info)}, {network}: you appear "
+            summary += "to use a VPN or proxy there."
+        out.append(_group(kind, summary, members, label(info)))
     return out
+
+
+def _countries(nets: Sequence[Network]) -> list[Exposure]:
+    groups: dict[str, list[Network]] = {}
+    for net in nets:
+        if net.info.country:
+            groups.setdefault(net.info.country, []).append(net)
+    return [
+        _group(
+            "country",
+            f"Your address {', '.join(n.info.address for n in members)} is registered in {country}.",
+            members,
+            country,
+        )
+        for country, members in groups.items()
+    ]
+
+
+def _group(kind: str, summary: str, members: Sequence[Network], value: str) -> Exposure:
+    ids = tuple(dict.fromkeys(i for n in members for i in n.ids))
+    return Exposure(kind, summary, ids, SEEN_BY if any(n.mapped for n in members) else SDP_READERS, value)
 
 
 def _ptr_facts(net: Network) -> list[Exposure]:
@@ -208,12 +225,11 @@ def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[st
     out = []
     for address, ids in groups.items():
         info = by_address[address]
-        kind = f", {info.network_kind}" if info.network_kind not in (None, "unknown") else ""
-        where = f", {info.country}" if info.country else ""
+        kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
         out.append(
             Exposure(
                 "relay-operator",
-                f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}{where}.",
+                f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}.",
                 tuple(ids),
                 value=label(info),
             )

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from icecheck.isp import VPN_RANGE_HINTS, canonical, is_vpn_interface, label
+from icecheck.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
 
 if TYPE_CHECKING:
@@ -136,7 +136,8 @@ def _isp(address: str, nets: dict[str, NetworkInfo], relays: list[AuditedCandida
     internet = MapNode("Internet", "internet", tuple(_relays(mine, nets)))
     if info is None:
         return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
-    return MapNode(f"ISP: {describe(info)}", "isp", (internet,))
+    role = "Exit network (VPN/hosting)" if info.network_kind in EXIT_KINDS else "ISP"
+    return MapNode(f"{role}: {describe(info)}", "isp", (internet,))
 
 
 def _relays(relays: list[AuditedCandidate], nets: dict[str, NetworkInfo]) -> Iterator[MapNode]:
@@ -198,19 +199,20 @@ def to_tree(root: MapNode) -> Tree:
 
 
 def to_mermaid(root: MapNode) -> str:
-    """Mermaid ``flowchart LR``: nodes ``n0..`` with quoted, entity-escaped labels."""
-    lines = ["flowchart LR"]
-    counter = iter(range(1_000_000))
+    """Mermaid ``flowchart LR``: nodes ``n0..`` (pre-order) with quoted, entity-escaped labels, then edges."""
+    nodes: list[str] = []
+    edges: list[str] = []
 
     def walk(node: MapNode) -> str:
-        me = f"n{next(counter)}"
-        lines.append(f'    {me}["{mermaid_escape(node.label)}"]')
+        me = f"n{len(nodes)}"
+        nodes.append(f'    {me}["{mermaid_escape(node.label)}"]')
         for child in node.children:
-            lines.append(f"    {me} --> {walk(child)}")
+            edges.append(f"    {me} --> n{len(nodes)}")  # the id walk() is about to give the child
+            walk(child)
         return me
 
     walk(root)
-    return "\n".join(lines) + "\n"
+    return "\n".join(["flowchart LR", *nodes, *edges]) + "\n"
 
 
 def mermaid_escape(text: str) -> str:

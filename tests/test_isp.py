@@ -142,3 +142,28 @@ def test_6to4_host_reveals_the_isp() -> None:
     cs = cands("2002:3eef:ed01::5 5000 typ host")
     found = by_kind(isp_exposures(cs, [BT]))
     assert found["isp"][0].evidence == ("c1",) and "BT" in found["isp"][0].summary
+
+
+def test_one_isp_exposure_per_operator_and_no_country_for_exits() -> None:
+    cs = cands(
+        "2a00:2381:ffff::1 5001 typ host",
+        "192.168.1.5 5000 typ host",
+        "62.239.237.1 5000 typ srflx raddr 192.168.1.5 rport 5000",
+        "185.1.2.3 5002 typ srflx raddr 192.168.1.5 rport 5002",
+    )
+    found = by_kind(isp_exposures(cs, [BT, BT6, M247]))
+    (isp,) = found["isp"]
+    assert isp.evidence == ("c1", "c3") and "62.239.237.1" in isp.summary and "2a00:2381:ffff::1" in isp.summary
+    (country,) = found["country"]  # M247's GB is the VPN's country, not the user's
+    assert country.evidence == ("c1", "c3")
+    (relay_free,) = found["vpn-exit"]
+    assert relay_free.evidence == ("c4",)
+
+
+def test_relay_summary_names_country_once() -> None:
+    cs = cands("74.125.225.229 6000 typ relay raddr 0.0.0.0 rport 0")
+    (relay,) = isp_exposures(cs, [GOOGLE])
+    assert (
+        relay.summary
+        == "Your TURN relay 74.125.225.229 runs on Google Inc.'s network (AS15169, US), a hosting network."
+    )

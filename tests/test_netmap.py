@@ -58,8 +58,9 @@ def test_mermaid_flowchart() -> None:
     text = network_mermaid(cands(*LAPTOP), [BT, GOOGLE])
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
-    assert '    n0["This device"]' in lines and "    n0 --> n1" in lines
-    assert sum(" --> " in line for line in lines) == 5
+    assert lines[1] == '    n0["This device"]'
+    edges = [line.strip() for line in lines if " --> " in line]
+    assert edges == ["n0 --> n1", "n1 --> n2", "n2 --> n3", "n3 --> n4", "n4 --> n5"]
 
 
 def test_cgnat_double_layer_and_unknown_isp() -> None:
@@ -86,6 +87,14 @@ def test_public_host_without_nat_and_orphan_relay() -> None:
     assert [c.kind for c in root.children] == ["interface", "internet"]
     assert path(root.children[0]) == ["interface", "isp", "internet"]
     assert root.children[1].children[0].kind == "relay"
+
+
+def test_exit_network_is_not_called_an_isp() -> None:
+    m247 = NetworkInfo("185.1.2.3", asn=9009, as_name="M247, GB", network_kind="hosting")
+    text = render(
+        network_tree(cands("10.64.0.5 5000 typ host", "185.1.2.3 5000 typ srflx raddr 10.64.0.5 rport 5000"), [m247])
+    )
+    assert "Interface (VPN): 10.64.0.5 [c1]" in text and "Exit network (VPN/hosting): M247 (AS9009, hosting)" in text
 
 
 def test_mdns_host_and_concealed_srflx() -> None:
