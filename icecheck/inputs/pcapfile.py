@@ -14,8 +14,11 @@ raised: a corrupt record header makes the reader search forward for the next pla
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
+
+from icecheck.inputs.source import gzip_error
 
 Report = Callable[[int | None, str, str], None]
 Packet = tuple[int, float, int, bytes, int]
@@ -54,11 +57,19 @@ class PacketReader:
         self.consumed += self._pos
         self._pos = 0
         while len(self._buf) < n and not self._eof:
-            chunk = self._stream.read(max(CHUNK, n - len(self._buf)))
+            chunk = self._read(max(CHUNK, n - len(self._buf)))
             if not chunk:
                 self._eof = True
             self._buf += chunk
         return len(self._buf) >= n
+
+    def _read(self, n: int) -> bytes:
+        """Read up to ``n`` bytes; a damaged gzip stream ends the input after what inflated."""
+        try:
+            return self._stream.read1(n) if hasattr(self._stream, "read1") else self._stream.read(n)
+        except (EOFError, OSError, zlib.error) as exc:
+            self._report(self.number + 1, f"{gzip_error(exc) or exc}: reading stops here", "error")
+            return b""
 
     def _left(self) -> int:
         return len(self._buf) - self._pos
