@@ -45,6 +45,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     zone = fixture_zone()
     for address in EXTRA:
         zone.origins[address] = CymruOrigin("2856", "62.239.0.0/16", "GB", "ripencc", "2001-01-02")
+    zone.hosts["turn.lab.example"] = [GOOGLE_V4, GOOGLE]
     with LabDns(root / "dns", zone) as dns, RdapProxy(root / "proxy") as proxy:
         yield Lab(dns, proxy, root)
 
@@ -240,6 +241,21 @@ def test_lookups_run_concurrently(lab: Lab, proxy: RdapProxy, tmp_path: Path) ->
     assert statuses(attempts) == ["ok"] * 8 and {i.asn for i in info} == {2856}
     assert time.monotonic() - start < 4 * 0.4  # one after another would take 8 * 0.4 s
     assert seen[-1] == (8, 8) and len(seen) == 8
+
+
+def test_hostnames_resolved_only_when_asked(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
+    given = ["turn.lab.example", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.local"]
+    before = lab.dns.queries()
+    assert run(given, config(lab, tmp_path)) == ((), ())
+    assert lab.dns.queries() == before
+    info, attempts = run(given, config(lab, tmp_path, resolve_hostnames=True, ptr=False))
+    assert [i.address for i in info] == [GOOGLE_V4, GOOGLE] and {i.asn for i in info} == {15169}
+    resolve = [a for a in attempts if a.kind == "resolve"]
+    assert [(a.target, a.status) for a in resolve] == [("turn.lab.example", "ok")]  # never the .local name
+    _, attempts = run(["nothing.lab.example"], config(lab, tmp_path, resolve_hostnames=True))
+    assert [(a.kind, a.status) for a in attempts] == [("resolve", "nxdomain")]
+    _, attempts = run(["turn.lab.example"], config(lab, tmp_path, resolve_hostnames=True, offline=True))
+    assert [(a.kind, a.status) for a in attempts] == [("resolve", "offline")]
 
 
 def _unreachable(address: str) -> bool:

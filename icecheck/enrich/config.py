@@ -43,6 +43,7 @@ class EnrichConfig:
     concurrency: int = 16
     rdap: bool = True
     ptr: bool = True
+    resolve_hostnames: bool = False
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.retries < 0:

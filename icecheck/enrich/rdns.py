@@ -21,7 +21,7 @@ __all__ = ["KINDS", "PtrClient", "ptr_hints"]
 
 
 class PtrClient:
-    """One per ``enrich`` run; the resolver is built on first use (lazy dnspython import)."""
+    """PTR lookups (and host-name resolution when asked); one per run, resolver built on first use."""
 
     def __init__(self, config: EnrichConfig) -> None:
         self._config = config
@@ -43,6 +43,26 @@ class PtrClient:
             return None, _attempt(address, "nxdomain", "no PTR record", start)
         return name, _attempt(address, "ok", name, start)
 
+    async def resolve_name(self, name: str) -> tuple[list[str], Attempt]:
+        """A and AAAA of a candidate's host name (``--resolve-hostnames``; never ``.local``)."""
+        start = time.monotonic()
+        outcomes = await asyncio.gather(self._addresses(name, "A"), self._addresses(name, "AAAA"))
+        found = [a for addresses, _ in outcomes for a in addresses]
+        if found:
+            return found, Attempt("resolve", name, "ok", "resolved to " + ", ".join(found), _since(start))
+        failures = [f for _, f in outcomes if f is not None]
+        failure = next((f for f in failures if f.status != "nxdomain"), failures[0])
+        return [], Attempt("resolve", name, failure.status, failure.detail, _since(start))
+
+    async def _addresses(self, name: str, rdtype: str) -> tuple[list[str], Failure | None]:
+        try:
+            answer = await asyncio.wait_for(self._get_resolver().resolve(name, rdtype), self._config.lookup_timeout)
+        except TimeoutError:
+            return [], Failure("timeout", f"no answer within {self._config.lookup_timeout:g} s", kind="resolve")
+        except Exception as exc:
+            return [], classify_exception(exc, kind="resolve")
+        return [str(r.address) for r in answer], None
+
     def _get_resolver(self) -> Any:
         if self._resolver is None:
             self._resolver = make_resolver(self._config)
@@ -62,4 +82,8 @@ def make_resolver(config: EnrichConfig) -> Any:
 
 
 def _attempt(address: str, status: str, detail: str, start: float) -> Attempt:
-    return Attempt("ptr", address, status, detail, round(time.monotonic() - start, 4))
+    return Attempt("ptr", address, status, detail, _since(start))
+
+
+def _since(start: float) -> float:
+    return round(time.monotonic() - start, 4)

@@ -33,9 +33,10 @@ async def run(
     addresses: Sequence[str], config: EnrichConfig, progress: Progress | None = None
 ) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...]]:
     """Network facts for the public ``addresses``; ``progress(done, total)`` after each address."""
-    targets = public_addresses(addresses)
+    resolved, name_attempts = await resolve_hostnames(addresses, config) if config.resolve_hostnames else ([], [])
+    targets = public_addresses([*addresses, *resolved])
     if not targets:
-        return (), ()
+        return (), tuple(name_attempts)
     cache = None if config.no_cache else Cache(cache_file(config), config.ttl)
     executor = None if config.offline else ThreadPoolExecutor(config.concurrency, "icecheck-rdap")
     try:
@@ -47,7 +48,8 @@ async def run(
             cache.close()
         if executor is not None:  # a stalled lookup thread must not hold the caller up
             executor.shutdown(wait=False, cancel_futures=True)
-    return tuple(info for info, _ in results), tuple(a for _, attempts in results for a in attempts)
+    attempts = (*name_attempts, *(a for _, found in results for a in found))
+    return tuple(info for info, _ in results), attempts
 
 
 # Transition addresses whose embedded IPv4 is the user's own public address (a 6to4 router's,
@@ -70,6 +72,23 @@ def public_addresses(addresses: Sequence[str]) -> list[str]:
         elif facts.address_class in CARRIERS and _public(facts.embedded_ipv4):
             seen.setdefault(str(facts.embedded_ipv4), None)
     return list(seen)
+
+
+async def resolve_hostnames(addresses: Sequence[str], config: EnrichConfig) -> tuple[list[str], list[Attempt]]:
+    """Resolve the plain host names among ``addresses`` (never mDNS ``.local``; nothing offline)."""
+    from icecheck.classify import classify
+
+    names = list(dict.fromkeys(a.strip() for a in addresses if classify(a).address_class is AddressClass.HOSTNAME))
+    if config.offline:
+        return [], [Attempt("resolve", n, "offline", "offline mode resolves no name", 0.0) for n in names]
+    client, slots = PtrClient(config), asyncio.Semaphore(config.concurrency)
+
+    async def one(name: str) -> tuple[list[str], Attempt]:
+        async with slots:
+            return await client.resolve_name(name)
+
+    outcomes = await asyncio.gather(*(one(n) for n in names))
+    return [a for found, _ in outcomes for a in found], [attempt for _, attempt in outcomes]
 
 
 def _public(address: str | None) -> bool:

@@ -61,6 +61,7 @@ class Zone:
     ptrs: dict[str, str] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)
     as_names: dict[int, str] = field(default_factory=dict)
+    hosts: dict[str, list[str]] = field(default_factory=dict)  # name -> A/AAAA addresses
 
 
 def origin_name(address: str) -> str:
@@ -98,6 +99,8 @@ def config_lines(zone: Zone, refuse_unknown: bool = False) -> Iterable[str]:
     yield from ("no-resolv", "no-hosts", "cache-size=0")
     if not refuse_unknown:
         yield "local=/#/"
+    for name, addresses in zone.hosts.items():
+        yield f"host-record={name},{','.join(addresses)}"
     for address, name in zone.ptrs.items():
         yield f"ptr-record={ipaddress.ip_address(address).reverse_pointer},{name}"
     for address, o in zone.origins.items():
