@@ -126,7 +126,7 @@ class Dispatcher:
         role = _ROLE_BY_JSEP.get(item.type or "")
         if role is not None:
             self._remember(origin.call, origin.party, role)
-        self.sink.sdp(item.sdp, replace(origin, party=role or origin.party))
+        self.sink.sdp(item.sdp, replace(origin, party=role or origin.party), embedded=True)
 
     def _json_candidate(self, item: jsonsig.CandidateItem, origin: Origin) -> None:
         if not item.candidate:

@@ -97,12 +97,14 @@ class Sink:
             return
         self.diagnostics.append(Diagnostic(origin, message, level))
 
-    def sdp(self, text: str, base: Origin) -> None:
-        """Parse an SDP body found at ``base`` and merge what it holds."""
+    def sdp(self, text: str, base: Origin, embedded: bool = False) -> None:
+        """Parse an SDP body found at ``base`` and merge what it holds. ``embedded``: the SDP sits
+        inside one line or value (a JSON string), so its own line numbers go to the detail."""
         self.signalling_messages += 1
-        doc = parse_sdp_text(text, base, "sdp")
-        if base.line is None and base.packet is None:  # inside JSON/HAR: the SDP's line is no file line
-            doc = _lines_to_detail(doc)
+        if embedded or (base.line is None and base.packet is None):
+            doc = _lines_to_detail(parse_sdp_text(text, replace(base, line=None), "sdp"), base.line)
+        else:
+            doc = parse_sdp_text(text, base, "sdp")
         self.merge(doc)
 
     def merge(self, doc: InputDocument) -> None:
@@ -158,13 +160,13 @@ class Sink:
         return InputStatus.OK
 
 
-def _lines_to_detail(doc: InputDocument) -> InputDocument:
-    """Move "line N of this SDP" from ``Origin.line`` into ``Origin.detail``."""
+def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
+    """Move "line N of this SDP" from ``Origin.line`` into ``Origin.detail``; ``line`` is the file's."""
 
     def move(o: Origin) -> Origin:
-        if o.line is None:
+        if o.line is None or o.packet is not None:
             return o
-        return replace(o, line=None, detail=f"{o.detail}, SDP line {o.line}" if o.detail else f"SDP line {o.line}")
+        return replace(o, line=line, detail=f"{o.detail}, SDP line {o.line}" if o.detail else f"SDP line {o.line}")
 
     return replace(
         doc,
