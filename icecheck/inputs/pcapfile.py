@@ -99,20 +99,24 @@ class PacketReader:
         header = struct.Struct(order + "IIII")
         limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
         prev_time = 0
+        unpack, frac_limit = header.unpack_from, 1 / unit
         while self._have(16):
-            secs, frac, incl, orig = header.unpack_from(self._buf, self._pos)
-            if incl > limit or frac >= 1 / unit or (orig < incl and orig != 0):
+            secs, frac, incl, orig = unpack(self._buf, self._pos)
+            if incl > limit or frac >= frac_limit or (orig < incl and orig != 0):
                 if not self._pcap_resync(header, limit, prev_time, unit, incl):
                     return
                 continue
-            if not self._have(16 + incl):
-                self._cut_short(incl + 16)
-                return
             start = self._pos + 16
-            self._pos = start + incl
+            end = start + incl
+            if end > len(self._buf):  # the hot path avoids this call: most records are buffered
+                if not self._have(16 + incl):
+                    self._cut_short(incl + 16)
+                    return
+                start, end = self._pos + 16, self._pos + 16 + incl
+            self._pos = end
             self.number += 1
             prev_time = secs
-            yield self.number, secs + frac * unit, linktype, self._buf[start : start + incl], orig or incl
+            yield self.number, secs + frac * unit, linktype, self._buf[start:end], orig or incl
 
     def _cut_short(self, needed: int) -> None:
         self._report(self.number + 1, f"the file ends inside this packet's record ({self._left()} of "
