@@ -22,11 +22,20 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from aioice.candidate import Candidate as AioCandidate
 from aioice.candidate import candidate_foundation
+from aioice.stun import Message
 
-from icecheck.interfaces import LocalAddress, local_addresses
-from icecheck.model import Attempt, Candidate, CandidateRecord, Diagnostic, InputDocument, InputStatus, Origin
+from icecheck.interfaces import describe_interfaces, host_addresses, interface_rank_key
+from icecheck.model import (
+    Attempt,
+    Candidate,
+    CandidateRecord,
+    Diagnostic,
+    InputDocument,
+    InputStatus,
+    InterfaceInfo,
+    Origin,
+)
 from icecheck.stun import (
     Address,
     StunEndpoint,
@@ -44,6 +53,7 @@ __all__ = ["GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather", "namese
 Resolver = Callable[[str], Awaitable[Sequence[str]]]
 DEFAULT_PORT = 3478  # RFC 7064 §3.2 / RFC 7065 §3.2 (stun:, turn: without TLS)
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+_ULA = ipaddress.ip_network("fc00::/7")
 _STATUS_ORDER = ("refused", "no-network", "auth-failed", "unresolvable", "error", "timeout")
 _TYPE_PREF = {"host": 126, "srflx": 100, "udp": 2, "tcp": 1}  # RFC 8445 §5.1.2.2; relay by transport (libwebrtc)
 
@@ -166,8 +176,8 @@ class _Base:
     """A bound host socket: the base of host and server-reflexive candidates (RFC 8445 §5.1.1.1)."""
 
     endpoint: StunEndpoint
-    local: LocalAddress
-    rank: int  # libwebrtc-style interface rank: 127 for the best interface, then downwards
+    interface: InterfaceInfo  # name only until _describe() fills in kind and default route
+    rank: int = 0  # libwebrtc-style interface rank: 127 for the best interface, then downwards
 
 
 async def gather(config: GatherConfig) -> InputDocument:
@@ -175,96 +185,113 @@ async def gather(config: GatherConfig) -> InputDocument:
 
     Never raises for network trouble: failures are ``Attempt`` values and ``Diagnostic`` warnings.
     Returns within ``config.timeout`` (plus socket setup) even when servers do not answer.
+    Requests go out first; the interfaces are described while the answers travel.
     """
     deadline = asyncio.get_running_loop().time() + config.timeout
-    bases, diagnostics = await _bind(local_addresses(config.ipv6))
-    records = [_host(b) for b in bases]
-    attempts: list[Attempt] = []
+    sent = [] if config.offline else [asyncio.Event() for _ in config.turn_servers]
+    turns = [
+        asyncio.create_task(_turn(t, config, deadline, e)) for t, e in zip(config.turn_servers, sent, strict=False)
+    ]
+    bases: list[_Base] = []
     try:
-        if not config.offline:
-            jobs = [_stun(s, bases, config, deadline) for s in config.stun_servers]
-            jobs += [_turn(t, config, deadline) for t in config.turn_servers]
-            for attempt, found in await asyncio.gather(*jobs):
-                attempts.append(attempt)
-                records.extend(found)
+        for event in sent:  # an allocation takes two round trips: start them before the local scan
+            await event.wait()
+        bases, diagnostics = await _bind(host_addresses(config.ipv6))
+        stuns = [] if config.offline else [asyncio.create_task(_stun(s, bases, config, deadline))
+                                           for s in config.stun_servers]  # fmt: skip
+        await asyncio.sleep(0)  # each STUN task sends its requests in its first step
+        _describe(bases)
+        stun_results, turn_results = await asyncio.gather(*stuns), await asyncio.gather(*turns)
     finally:
-        for b in bases:
-            b.endpoint.close()
+        for task in turns:
+            task.cancel()  # a no-op once done; stops them if gathering itself failed
+        for base in bases:
+            base.endpoint.close()
+    records = [_host(b) for b in bases]
+    records += [_srflx(base, mapped, attempt.target) for attempt, found in stun_results for base, mapped in found]
+    records += [relay for _, relay in turn_results if relay is not None]
     unique: dict[Candidate, CandidateRecord] = {}
     for record in records:  # the same mapping learned from two servers is one candidate
         unique.setdefault(record.candidate, record)
+    attempts = [attempt for attempt, _ in [*stun_results, *turn_results]]
     return InputDocument(
         path="live", kind="gather", status=_status(list(unique.values()), attempts),
-        candidates=tuple(unique.values()),
-        diagnostics=tuple(diagnostics + _notes(config, bases)), duplicates=len(records) - len(unique),
-        attempts=tuple(attempts),
+        candidates=tuple(unique.values()), diagnostics=tuple(diagnostics + _notes(config, bases)),
+        duplicates=len(records) - len(unique), attempts=tuple(attempts),
     )  # fmt: skip
 
 
-async def _bind(addresses: list[LocalAddress]) -> tuple[list[_Base], list[Diagnostic]]:
-    bases, diagnostics, names = [], [], list(dict.fromkeys(a.interface.name for a in addresses))
-    for local in addresses:
+async def _bind(pairs: list[tuple[str, str]]) -> tuple[list[_Base], list[Diagnostic]]:
+    """One socket per ``(interface, address)``; an address that cannot be bound is a warning."""
+    bases, diagnostics = [], []
+    for name, address in pairs:
         try:
-            endpoint = await StunEndpoint.bind(local.address)
+            bases.append(_Base(await StunEndpoint.bind(address), InterfaceInfo(name, "unknown")))
         except OSError as exc:
-            diagnostics.append(_warning(f"cannot bind {local.address} on {local.interface.name}: {exc.strerror}"))
-            continue
-        bases.append(_Base(endpoint, local, max(0, 127 - names.index(local.interface.name))))
+            diagnostics.append(_warning(f"cannot bind {address} on {name}: {exc.strerror}"))
     return bases, diagnostics
+
+
+def _describe(bases: list[_Base]) -> None:
+    """Fill in interface kinds and the default route; rank and order the bases, best first."""
+    infos = describe_interfaces(dict.fromkeys(b.interface.name for b in bases))
+    for base in bases:
+        base.interface = infos[base.interface.name]
+    bases.sort(key=lambda b: interface_rank_key(b.interface))
+    names = list(dict.fromkeys(b.interface.name for b in bases))
+    for base in bases:
+        base.rank = max(0, 127 - names.index(base.interface.name))
 
 
 async def _stun(
     server: tuple[str, int], bases: list[_Base], config: GatherConfig, deadline: float
-) -> tuple[Attempt, list[CandidateRecord]]:
-    """One STUN server: a Binding from each host socket of its family → (attempt, srflx records)."""
+) -> tuple[Attempt, list[tuple[_Base, Address]]]:
+    """One STUN server: a Binding from each host socket of its family → (attempt, [(base, mapped)])."""
     loop, target = asyncio.get_running_loop(), f"stun:{hostport(*server)}"
     start = loop.time()
     try:
         ip = await _resolve(server[0], config, deadline)
-        mine = [b for b in bases if b.local.version == ipaddress.ip_address(ip).version]
+        version = ipaddress.ip_address(ip).version
+        mine = [b for b in bases if (":" in b.endpoint.local[0]) == (version == 6)]
         if not mine:
-            raise StunError("no-network", f"no local IPv{ipaddress.ip_address(ip).version} address to send from")
+            raise StunError("no-network", f"no local IPv{version} address to send from")
         outcomes = await _ask_all(mine, (ip, server[1]), deadline, config.timeout)
     except StunError as exc:
         return Attempt("stun", target, exc.status, exc.detail, loop.time() - start), []
     status, detail = _summary(outcomes)
-    records = [_srflx(b, m, target) for b, m in outcomes if not isinstance(m, StunError) and m != b.endpoint.local]
-    return Attempt("stun", target, status, detail, loop.time() - start), records
+    mapped = [(b, m) for b, m in outcomes if not isinstance(m, StunError) and m != b.endpoint.local]
+    return Attempt("stun", target, status, detail, loop.time() - start), mapped
 
 
 async def _ask_all(
     bases: list[_Base], server: Address, deadline: float, timeout: float
 ) -> list[tuple[_Base, Address | StunError]]:
     """Ask ``server`` from every base at once, until all answered, one was refused, or the deadline."""
-    tasks = {asyncio.create_task(_mapped(b.endpoint, server)): b for b in bases}
-    pending: set[asyncio.Task[Address]] = set(tasks)
+    asked = {b.endpoint.start(binding_request(), server): b for b in bases}  # sent right now
+    pending = set(asked)
     while pending:
-        done, pending = await asyncio.wait(pending, timeout=_left(deadline),
-                                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-        if not done or any(_failed(t, "refused") for t in done):
+        done, pending = await asyncio.wait(pending, timeout=_left(deadline), return_when=asyncio.FIRST_COMPLETED)
+        if not done or any(_failed(f, "refused") for f in done):
             break  # deadline, or the server's host refuses: the other bases would wait in vain
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    for fut in pending:
+        fut.cancel()
     late = StunError("timeout", f"no answer within the {timeout:g} s gathering timeout")
-    return [(b, late if t.cancelled() else _outcome(t)) for t, b in tasks.items()]
+    return [(b, late if f.cancelled() else _outcome(f)) for f, b in asked.items()]
 
 
-async def _mapped(endpoint: StunEndpoint, server: Address) -> Address:
-    response, _ = await endpoint.request(binding_request(), server)
-    return mapped_address(response)
-
-
-def _failed(task: asyncio.Task[Address], status: str) -> bool:
-    exc = None if task.cancelled() else task.exception()
+def _failed(fut: asyncio.Future[tuple[Message, Address]], status: str) -> bool:
+    exc = None if fut.cancelled() else fut.exception()
     return isinstance(exc, StunError) and exc.status == status
 
 
-def _outcome(task: asyncio.Task[Address]) -> Address | StunError:
-    exc = task.exception()
-    if exc is None:
-        return task.result()
-    return exc if isinstance(exc, StunError) else StunError("error", repr(exc))
+def _outcome(fut: asyncio.Future[tuple[Message, Address]]) -> Address | StunError:
+    exc = fut.exception()
+    if exc is not None:
+        return exc if isinstance(exc, StunError) else StunError("error", repr(exc))
+    try:
+        return mapped_address(fut.result()[0])
+    except StunError as err:
+        return err
 
 
 def _summary(outcomes: list[tuple[_Base, Address | StunError]]) -> tuple[str, str]:
@@ -282,28 +309,38 @@ def _summary(outcomes: list[tuple[_Base, Address | StunError]]) -> tuple[str, st
     return status, "; ".join(parts)
 
 
-async def _turn(server: TurnServer, config: GatherConfig, deadline: float) -> tuple[Attempt, list[CandidateRecord]]:
-    """One TURN server: allocate, record the relay candidate, delete the allocation."""
+async def _turn(
+    server: TurnServer, config: GatherConfig, deadline: float, sent: asyncio.Event
+) -> tuple[Attempt, CandidateRecord | None]:
+    """One TURN server: allocate, make the relay candidate, delete the allocation.
+
+    ``sent`` is set once the task waits on the network: its first Allocate is out, or a name
+    lookup or TCP connect is under way.
+    """
     loop = asyncio.get_running_loop()
     start = loop.time()
     try:
+        if not _is_ip(server.host) or server.transport == "tcp":
+            sent.set()
         addr = (await _resolve(server.host, config, deadline), server.port)
         client = await asyncio.wait_for(_open(server.transport, addr), _left(deadline))
         try:
-            credentials = (server.username, server.password)
-            allocation, auth = await asyncio.wait_for(allocate(client, addr, *credentials), _left(deadline))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(release(client, addr, auth), _left(deadline))
+            job = asyncio.ensure_future(allocate(client, addr, server.username, server.password))
+            sent.set()  # after scheduling the job: its first step (the send) runs before gather() resumes
+            allocation, auth = await asyncio.wait_for(job, _left(deadline))
+            release(client, addr, auth)
         finally:
             client.close()
     except StunError as exc:
-        return Attempt("turn", server.url, exc.status, exc.detail, loop.time() - start), []
+        return Attempt("turn", server.url, exc.status, exc.detail, loop.time() - start), None
     except TimeoutError:
         detail = f"no answer within the {config.timeout:g} s gathering timeout"
-        return Attempt("turn", server.url, "timeout", detail, loop.time() - start), []
+        return Attempt("turn", server.url, "timeout", detail, loop.time() - start), None
+    finally:
+        sent.set()
     detail = f"relayed {hostport(*allocation.relayed)}, mapped {hostport(*allocation.mapped)}"
-    return Attempt("turn", server.url, "ok", detail, loop.time() - start), [_relay(allocation.relayed,
-                   allocation.mapped, server)]  # fmt: skip
+    relay = _relay(allocation.relayed, allocation.mapped, server)
+    return Attempt("turn", server.url, "ok", detail, loop.time() - start), relay
 
 
 async def _open(transport: str, addr: Address) -> StunEndpoint | StunStream:
@@ -375,26 +412,26 @@ def nameserver_resolver(nameservers: Sequence[str], port: int = 53, lifetime: fl
 
 def _priority(type_pref: int, rank: int, address: str) -> int:
     """RFC 8445 §5.1.2.1 with libwebrtc's local preference: (interface rank << 8) | address preference."""
-    ip = ipaddress.ip_address(address)
-    if ip.version == 4:
-        pref = 30
-    elif ip in ipaddress.ip_network("fc00::/7"):
-        pref = 50
+    if ":" not in address:
+        pref = 30  # IPv4
     else:
-        pref = {0x2002: 20, 0x2001: 10 if ip.packed[2:4] == b"\0\0" else 40}.get(int.from_bytes(ip.packed[:2]), 40)
+        ip = ipaddress.IPv6Address(address)
+        pref = 50 if ip in _ULA else {0x2002: 20, 0x2001: 10 if ip.packed[2:4] == b"\0\0" else 40}.get(
+            int.from_bytes(ip.packed[:2]), 40)  # fmt: skip
     return (type_pref << 24) | (((rank << 8) | pref) << 8) | (256 - 1)
 
 
 def _candidate(kind: str, addr: Address, priority: int, base: str, related: Address | None = None) -> Candidate:
+    """A component-1 UDP candidate; foundation as aioice computes it (RFC 8445 §5.1.1.3)."""
+    foundation = candidate_foundation(kind, "udp", base)
     rel_addr, rel_port = related if related is not None else (None, None)
-    aio = AioCandidate(candidate_foundation(kind, "udp", base), 1, "udp", priority, addr[0], addr[1], kind,
-                       related_address=rel_addr, related_port=rel_port)  # fmt: skip
-    return Candidate(aio.foundation, 1, "udp", priority, addr[0], addr[1], kind, rel_addr, rel_port,
-                     raw=f"candidate:{aio.to_sdp()}")  # fmt: skip
+    tail = f" raddr {rel_addr} rport {rel_port}" if related is not None else ""
+    raw = f"candidate:{foundation} 1 udp {priority} {addr[0]} {addr[1]} typ {kind}{tail}"
+    return Candidate(foundation, 1, "udp", priority, addr[0], addr[1], kind, rel_addr, rel_port, raw=raw)
 
 
 def _host(base: _Base) -> CandidateRecord:
-    local, iface = base.endpoint.local, base.local.interface
+    local, iface = base.endpoint.local, base.interface
     cand = _candidate("host", local, _priority(_TYPE_PREF["host"], base.rank, local[0]), local[0])
     route = ", default route" if iface.default_route else ""
     return CandidateRecord(cand, Origin("live", detail=f"host address on {iface.name} ({iface.kind}{route})"),
@@ -405,7 +442,7 @@ def _srflx(base: _Base, mapped: Address, target: str) -> CandidateRecord:
     local = base.endpoint.local
     cand = _candidate("srflx", mapped, _priority(_TYPE_PREF["srflx"], base.rank, local[0]), local[0], local)
     origin = Origin("live", detail=f"{target} asked from {hostport(*local)}")
-    return CandidateRecord(cand, origin, interface=base.local.interface)
+    return CandidateRecord(cand, origin, interface=base.interface)
 
 
 def _relay(relayed: Address, mapped: Address, server: TurnServer) -> CandidateRecord:

@@ -2,9 +2,10 @@
 
 Pure functions (``interface_kind``, ``kind_from_name``, ``parse_ipv4_routes``,
 ``parse_ipv6_routes``, ``default_route_interfaces``) take text or facts and are unit-tested on
-their own; the readers (``read_sysfs``, ``read_default_routes``, ``local_addresses``) only gather
-that text from /sys/class/net and /proc/net. Kinds are those of ``model.InterfaceInfo``:
-ethernet, wifi, vpn, tunnel, bridge, container, vm, cellular, loopback, unknown.
+their own; the readers (``read_sysfs``, ``read_default_routes``, ``host_addresses``,
+``describe_interfaces``, ``local_addresses``) only gather that text from /sys/class/net and
+/proc/net. Kinds are those of ``model.InterfaceInfo``: ethernet, wifi, vpn, tunnel, bridge,
+container, vm, cellular, loopback, unknown.
 
 The default route is read from the main routing table (/proc/net/route, /proc/net/ipv6_route);
 policy routing (wg-quick, Tailscale) can send traffic elsewhere without showing there.
@@ -12,8 +13,10 @@ policy routing (wg-quick, Tailscale) can send traffic elsewhere without showing 
 
 from __future__ import annotations
 
-import ipaddress
+import os
 import re
+import socket
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +44,10 @@ _GENERIC_NAMES: tuple[tuple[str, str], ...] = (
     (r"eth|en", "ethernet"),
     (r"br|bridge", "bridge"),
 )
+# rtnetlink(7): <linux/rtnetlink.h>, <linux/if_link.h>, <linux/if_addr.h>
+_RTM_NEWLINK, _RTM_GETLINK, _RTM_NEWADDR, _RTM_GETADDR = 16, 18, 20, 22
+_IFLA_IFNAME, _IFA_ADDRESS, _IFA_LOCAL, _IFA_FLAGS = 3, 1, 2, 8
+_IFA_UNUSABLE = 0x40 | 0x08  # IFA_F_TENTATIVE, IFA_F_DADFAILED
 _KIND_ORDER = ("ethernet", "wifi", "cellular", "unknown", "vpn", "tunnel", "bridge", "vm", "container", "loopback")
 
 
@@ -130,12 +137,16 @@ def default_route_interfaces(ipv4_routes: str, ipv6_routes: str) -> frozenset[st
 def read_sysfs(name: str, root: Path = Path("/sys/class/net")) -> SysfsFacts:
     """Read the facts of one interface; missing files leave defaults."""
     d = root / name
+    try:
+        entries = set(os.listdir(d))
+    except OSError:
+        return SysfsFacts(name)
     uevent = dict(line.split("=", 1) for line in _read(d / "uevent").splitlines() if "=" in line)
     flags = _int(_read(d / "flags"), 16)
     return SysfsFacts(
         name=name, arphrd=_int(_read(d / "type")), devtype=uevent.get("DEVTYPE"),
-        wireless=(d / "wireless").exists() or (d / "phy80211").exists(), tun=(d / "tun_flags").exists(),
-        bridge=(d / "bridge").is_dir(), physical=(d / "device").exists(), up=flags is None or bool(flags & 0x1),
+        wireless=bool(entries & {"wireless", "phy80211"}), tun="tun_flags" in entries, bridge="bridge" in entries,
+        physical="device" in entries, up=flags is None or bool(flags & 0x1),
     )  # fmt: skip
 
 
@@ -144,22 +155,110 @@ def read_default_routes(proc: Path = Path("/proc/net")) -> frozenset[str]:
     return default_route_interfaces(_read(proc / "route"), _read(proc / "ipv6_route"))
 
 
+def host_addresses(ipv6: bool = True, sysfs: Path = Path("/sys/class/net")) -> list[tuple[str, str]]:
+    """``(interface, address)`` pairs a host candidate can use, from rtnetlink (else ifaddr).
+
+    Like aioice and browsers: no loopback addresses or interfaces, no link-local IPv6, and no
+    interface that is down; also no address the kernel cannot bind yet (IPv6 DAD tentative).
+    """
+    try:
+        return netlink_addresses(ipv6)
+    except OSError:  # not Linux, or netlink refused: the portable, slower way
+        return ifaddr_addresses(ipv6, sysfs)
+
+
+def netlink_addresses(ipv6: bool = True) -> list[tuple[str, str]]:
+    """``host_addresses`` from RTM_GETLINK and RTM_GETADDR dumps (rtnetlink(7)); OSError off Linux."""
+    links = parse_links(_rtnetlink_dump(_RTM_GETLINK))
+    return parse_addresses(_rtnetlink_dump(_RTM_GETADDR), links, ipv6)
+
+
+def parse_links(messages: Iterable[tuple[int, bytes]]) -> dict[int, str]:
+    """Interfaces that are up and not loopback, ``{ifindex: name}``, from RTM_NEWLINK payloads."""
+    out = {}
+    for kind, payload in messages:
+        if kind != _RTM_NEWLINK or len(payload) < 16:
+            continue
+        _, arphrd, index, flags, _ = struct.unpack_from("=BxHiII", payload)
+        name = _attrs(payload[16:]).get(_IFLA_IFNAME, b"").split(b"\0")[0].decode(errors="replace")
+        if flags & 0x1 and arphrd != 772 and name:  # IFF_UP, not ARPHRD_LOOPBACK
+            out[index] = name
+    return out
+
+
+def parse_addresses(messages: Iterable[tuple[int, bytes]], links: dict[int, str], ipv6: bool) -> list[tuple[str, str]]:
+    """Usable ``(interface, address)`` pairs from RTM_NEWADDR payloads, given ``parse_links``."""
+    out = []
+    for kind, payload in messages:
+        if kind != _RTM_NEWADDR or len(payload) < 8:
+            continue
+        family, _, flags, scope, index = struct.unpack_from("=BBBBI", payload)
+        attrs = _attrs(payload[8:])
+        flags = struct.unpack("=I", attrs[_IFA_FLAGS])[0] if len(attrs.get(_IFA_FLAGS, b"")) == 4 else flags
+        raw = attrs.get(_IFA_LOCAL) or attrs.get(_IFA_ADDRESS)  # IFA_LOCAL: own end of a point-to-point link
+        v6 = family == socket.AF_INET6
+        if index not in links or raw is None or scope >= 253 or flags & _IFA_UNUSABLE or (v6 and not ipv6):
+            continue  # down/loopback link, host or link scope, tentative or DAD-failed, IPv6 off
+        out.append((links[index], socket.inet_ntop(family, raw)))
+    return out
+
+
+def ifaddr_addresses(ipv6: bool = True, sysfs: Path = Path("/sys/class/net")) -> list[tuple[str, str]]:
+    """``host_addresses`` through ifaddr (as aioice), checking up/loopback in sysfs."""
+    out: list[tuple[str, str]] = []
+    for adapter in ifaddr.get_adapters():
+        usable = _usable(adapter.ips, ipv6) if adapter.name != "lo" else []
+        if usable and _up_and_not_loopback(sysfs / adapter.name):
+            out.extend((adapter.name, a) for a in usable)
+    return out
+
+
+def _rtnetlink_dump(request: int) -> list[tuple[int, bytes]]:
+    """``(message type, payload)`` of one NLM_F_DUMP request on a NETLINK_ROUTE socket."""
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.settimeout(1.0)
+        body = struct.pack("=Bxxx", socket.AF_UNSPEC)  # rtgenmsg: every family
+        sock.send(struct.pack("=IHHII", 16 + len(body), request, 0x301, 1, 0) + body)  # NLM_F_REQUEST|DUMP
+        out: list[tuple[int, bytes]] = []
+        while True:
+            data, offset = sock.recv(65536), 0
+            while offset + 16 <= len(data):
+                length, kind = struct.unpack_from("=IH", data, offset)
+                if kind == 3:  # NLMSG_DONE
+                    return out
+                if kind == 2:  # NLMSG_ERROR
+                    raise OSError(f"rtnetlink error for request {request}")
+                out.append((kind, data[offset + 16 : offset + length]))
+                offset += max(16, (length + 3) & ~3)
+
+
+def _attrs(data: bytes) -> dict[int, bytes]:
+    """rtattr TLVs (type, value), 4-byte aligned."""
+    out, offset = {}, 0
+    while offset + 4 <= len(data):
+        length, kind = struct.unpack_from("=HH", data, offset)
+        if length < 4:
+            break
+        out[kind] = data[offset + 4 : offset + length]
+        offset += (length + 3) & ~3
+    return out
+
+
+def describe_interfaces(
+    names: Iterable[str], sysfs: Path = Path("/sys/class/net"), proc: Path = Path("/proc/net")
+) -> dict[str, InterfaceInfo]:
+    """Kind and default-route flag of each named interface."""
+    defaults = read_default_routes(proc)
+    return {n: InterfaceInfo(n, interface_kind(read_sysfs(n, sysfs)), n in defaults) for n in names}
+
+
 def local_addresses(
     ipv6: bool = True, sysfs: Path = Path("/sys/class/net"), proc: Path = Path("/proc/net")
 ) -> list[LocalAddress]:
-    """Addresses a host candidate can use, best interface first (default route, then kind).
-
-    Like aioice and browsers, loopback addresses, IPv6 link-local addresses and interfaces that
-    are down are skipped.
-    """
-    defaults = read_default_routes(proc)
-    out: list[LocalAddress] = []
-    for adapter in ifaddr.get_adapters():
-        facts = read_sysfs(adapter.name, sysfs)
-        info = InterfaceInfo(adapter.name, interface_kind(facts), adapter.name in defaults)
-        if info.kind == "loopback" or not facts.up:
-            continue
-        out.extend(LocalAddress(a, ipaddress.ip_address(a).version, info) for a in _usable(adapter.ips, ipv6))
+    """``host_addresses`` with their interfaces, best interface first (default route, then kind)."""
+    pairs = host_addresses(ipv6, sysfs)
+    infos = describe_interfaces(dict.fromkeys(name for name, _ in pairs), sysfs, proc)
+    out = [LocalAddress(a, 6 if ":" in a else 4, infos[name]) for name, a in pairs]
     return sorted(out, key=lambda la: interface_rank_key(la.interface))
 
 
@@ -170,19 +269,26 @@ def interface_rank_key(info: InterfaceInfo) -> tuple[bool, int, str]:
 
 
 def _usable(ips: Iterable[ifaddr.IP], ipv6: bool) -> list[str]:
+    """Addresses in inet_ntop form, without loopback and (by scope id, as aioice) IPv6 link-local."""
     out = []
     for ip in ips:
-        text = ip.ip if isinstance(ip.ip, str) else ip.ip[0]
-        addr = ipaddress.ip_address(text)
-        if addr.is_loopback or (addr.version == 6 and (not ipv6 or addr.is_link_local)):
-            continue
-        out.append(addr.compressed)
+        if isinstance(ip.ip, str):
+            if not ip.ip.startswith("127."):
+                out.append(ip.ip)
+        elif ipv6 and ip.ip[0] != "::1" and ip.ip[2] == 0 and not ip.ip[0].lower().startswith("fe80:"):
+            out.append(ip.ip[0])
     return out
+
+
+def _up_and_not_loopback(d: Path) -> bool:
+    flags, arphrd = _int(_read(d / "flags"), 16), _int(_read(d / "type"))
+    return (flags is None or bool(flags & 0x1)) and arphrd != 772  # IFF_UP, ARPHRD_LOOPBACK
 
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text()
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
     except OSError:
         return ""
 

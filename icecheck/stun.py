@@ -57,8 +57,15 @@ def norm(addr: tuple[Any, ...]) -> Address:
     return ipaddress.ip_address(addr[0]).compressed, int(addr[1])
 
 
+def _sockaddr(addr: tuple[Any, ...]) -> Address:
+    """``(host, port)`` of a socket address: already canonical (inet_ntop), only trimmed."""
+    return str(addr[0]), int(addr[1])
+
+
 class Transactor(Protocol):
     async def request(self, message: Message, server: Address) -> tuple[Message, Address]: ...
+
+    def send(self, message: Message, server: Address) -> None: ...
 
 
 class StunEndpoint(asyncio.DatagramProtocol):
@@ -69,6 +76,7 @@ class StunEndpoint(asyncio.DatagramProtocol):
         self._pending: dict[bytes, tuple[Address, asyncio.Future[tuple[Message, Address]]]] = {}
         self._sending: Address | None = None
         self._errq: socket.socket | None = None
+        self._local: Address | None = None
 
     @classmethod
     async def bind(cls, host: str, port: int = 0) -> StunEndpoint:
@@ -91,29 +99,55 @@ class StunEndpoint(asyncio.DatagramProtocol):
     @property
     def local(self) -> Address:
         """The bound local address."""
-        return norm(self.transport.get_extra_info("sockname"))
+        if self._local is None:
+            self._local = _sockaddr(self.transport.get_extra_info("sockname"))
+        return self._local
 
     async def request(self, message: Message, server: Address, rto: float = RTO) -> tuple[Message, Address]:
         """Send ``message`` to ``server`` and retransmit until a response (of either class) arrives.
 
         Returns ``(response, source address)``; the source may differ from ``server`` (RFC 5780
-        CHANGE-REQUEST). Raises ``StunError`` on timeout (after Rc sends) or a socket error.
+        CHANGE-REQUEST). Raises ``StunError`` on timeout or a socket error.
         """
-        server = norm(server)
-        fut: asyncio.Future[tuple[Message, Address]] = asyncio.get_running_loop().create_future()
-        self._pending[message.transaction_id] = (server, fut)
-        data, delay = bytes(message), rto
-        try:
-            for sent in range(1, RC + 1):
+        return await self.start(message, server, rto)
+
+    def start(self, message: Message, server: Address, rto: float = RTO) -> asyncio.Future[tuple[Message, Address]]:
+        """Send now and return the future of ``request``; cancelling it stops the retransmissions.
+
+        RFC 5389 §7.2.1: resend after RTO, 2·RTO, 4·RTO... (Rc sends), then wait Rm·RTO.
+        """
+        server, loop = norm(server), asyncio.get_running_loop()
+        fut: asyncio.Future[tuple[Message, Address]] = loop.create_future()
+        tid, data, timer = message.transaction_id, bytes(message), None
+        self._pending[tid] = (server, fut)
+
+        def transmit(sent: int, delay: float) -> None:
+            nonlocal timer
+            if sent == RC:
+                fut.set_exception(StunError("timeout", f"no answer after {RC} requests"))
+            elif not fut.done():
                 self._send(data, server)
-                done, _ = await asyncio.wait({fut}, timeout=delay if sent < RC else RM * rto)
-                if done:
-                    return fut.result()
-                delay *= 2
-            raise StunError("timeout", f"no answer after {RC} requests")
+                timer = loop.call_later(delay if sent + 1 < RC else RM * rto, transmit, sent + 1, delay * 2)
+
+        def finish(_: object) -> None:
+            self._pending.pop(tid, None)
+            if timer is not None:
+                timer.cancel()
+
+        fut.add_done_callback(finish)
+        transmit(0, rto)
+        return fut
+
+    def send(self, message: Message, server: Address) -> None:
+        """Send without waiting for an answer (socket errors raise ``StunError``)."""
+        fut: asyncio.Future[tuple[Message, Address]] = asyncio.get_running_loop().create_future()
+        self._pending[message.transaction_id] = (norm(server), fut)
+        try:
+            self._send(bytes(message), norm(server))
         finally:
             self._pending.pop(message.transaction_id, None)
-            fut.cancel()
+        if fut.done():
+            fut.result()
 
     def close(self) -> None:
         if self._transport is not None:
@@ -144,7 +178,7 @@ class StunEndpoint(asyncio.DatagramProtocol):
             return  # not STUN, or malformed: RFC 5389 §7.3 says discard
         entry = self._pending.get(message.transaction_id)
         if entry and message.message_class in (Class.RESPONSE, Class.ERROR) and not entry[1].done():
-            entry[1].set_result((message, norm(addr)))
+            entry[1].set_result((message, _sockaddr(addr)))
 
     def error_received(self, exc: Exception) -> None:
         if self._sending is not None and isinstance(exc, OSError):
@@ -163,7 +197,7 @@ class StunEndpoint(asyncio.DatagramProtocol):
                 break
             for _, _, cdata in anc:  # struct sock_extended_err starts with __u32 ee_errno
                 if len(cdata) >= 4 and dest:
-                    out.append((norm(dest), struct.unpack_from("=I", cdata)[0]))
+                    out.append((_sockaddr(dest), struct.unpack_from("=I", cdata)[0]))
         return out
 
 
@@ -198,6 +232,10 @@ class StunStream:
             raise os_error(exc) from exc
         except (ValueError, struct.error) as exc:
             raise StunError("error", f"malformed STUN message: {exc}") from exc
+
+    def send(self, message: Message, server: Address) -> None:
+        """Write without waiting for an answer."""
+        self._writer.write(bytes(message))
 
     def close(self) -> None:
         self._writer.close()
@@ -289,9 +327,13 @@ def _allocation(response: Message, auth: LongTermAuth) -> Allocation:
     return Allocation(norm(attrs["XOR-RELAYED-ADDRESS"]), norm(attrs["XOR-MAPPED-ADDRESS"]), attrs.get("LIFETIME", 0))
 
 
-async def release(client: Transactor, server: Address, auth: LongTermAuth) -> None:
-    """Delete an allocation: a signed Refresh with LIFETIME 0 (RFC 8656 §8.1). Errors are ignored."""
+def release(client: Transactor, server: Address, auth: LongTermAuth) -> None:
+    """Delete an allocation: send a signed Refresh with LIFETIME 0 (RFC 8656 §8.1) and move on.
+
+    No answer is awaited: the client is done with the allocation, and should the request be
+    lost the server deletes the allocation when its lifetime ends (RFC 8656 §7.2, 600 s).
+    """
     message = Message(Method.REFRESH, Class.REQUEST)
     message.attributes["LIFETIME"] = 0
     with contextlib.suppress(StunError):
-        await client.request(auth.sign(message), server)
+        client.send(auth.sign(message), server)

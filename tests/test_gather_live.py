@@ -15,7 +15,7 @@ import pytest
 
 from icecheck.classify import classify
 from icecheck.gather import GatherConfig, TurnServer, gather
-from icecheck.interfaces import local_addresses
+from icecheck.interfaces import ifaddr_addresses, local_addresses, netlink_addresses
 from icecheck.model import AddressClass, CandidateRecord, InputDocument, InputStatus
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import (
@@ -114,6 +114,9 @@ def test_local_addresses_skip_loopback_and_link_local(lab: NatLab) -> None:
     assert addresses == {CLIENT_LAN, CLIENT_CGN, CLIENT_ULA, EUI64}
     v4_only, _ = lab.call(lab.client, local_addresses, False)
     assert {a.address for a in v4_only} == {CLIENT_LAN, CLIENT_CGN}
+    by_netlink, _ = lab.call(lab.client, netlink_addresses)
+    by_ifaddr, _ = lab.call(lab.client, ifaddr_addresses)
+    assert sorted(by_netlink) == sorted(by_ifaddr) and len(by_netlink) == 4
 
 
 def test_an_unreachable_server_is_reported_within_the_timeout(lab: NatLab) -> None:

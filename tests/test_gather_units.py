@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,15 @@ from icecheck.gather import GatherConfig, IceUrl, TurnServer, parse_ice_url
 from icecheck.interfaces import (
     SysfsFacts,
     default_route_interfaces,
+    ifaddr_addresses,
     interface_kind,
     interface_rank_key,
     kind_from_name,
+    netlink_addresses,
+    parse_addresses,
     parse_ipv4_routes,
     parse_ipv6_routes,
+    parse_links,
     read_sysfs,
 )
 from icecheck.model import InterfaceInfo
@@ -171,3 +177,38 @@ def test_the_default_route_interface_ranks_first() -> None:
     infos = [InterfaceInfo("docker0", "container"), InterfaceInfo("wlan0", "wifi", True),
              InterfaceInfo("eth0", "ethernet"), InterfaceInfo("tun0", "vpn")]  # fmt: skip
     assert [i.name for i in sorted(infos, key=interface_rank_key)] == ["wlan0", "eth0", "tun0", "docker0"]
+
+
+def rtattr(kind: int, value: bytes) -> bytes:
+    return struct.pack("=HH", 4 + len(value), kind) + value + b"\0" * (-len(value) % 4)
+
+
+def link(index: int, name: str, flags: int = 0x1, arphrd: int = 1) -> tuple[int, bytes]:
+    return 16, struct.pack("=BxHiII", 0, arphrd, index, flags, 0) + rtattr(3, name.encode() + b"\0")
+
+
+def addr(index: int, address: str, flags: int = 0, scope: int = 0, peer: str | None = None) -> tuple[int, bytes]:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    attrs = rtattr(1, socket.inet_pton(family, peer or address)) + rtattr(2, socket.inet_pton(family, address))
+    return 20, struct.pack("=BBBBI", family, 24, 0, scope, index) + attrs + rtattr(8, struct.pack("=I", flags))
+
+
+def test_rtnetlink_payloads_are_parsed() -> None:
+    links = parse_links([link(1, "lo", arphrd=772), link(2, "eth0"), link(3, "wlan0", flags=0), link(4, "tun0")])
+    assert links == {2: "eth0", 4: "tun0"}  # loopback and down interfaces are left out
+    messages = [
+        addr(1, "127.0.0.1", scope=254),
+        addr(2, "192.168.1.20"),
+        addr(2, "fe80::1", scope=253),  # link-local
+        addr(2, "2001:db8::20", flags=0x40),  # tentative: DAD still running, cannot be bound
+        addr(2, "2001:db8::21", flags=0x01),  # temporary (privacy) address: usable
+        addr(3, "10.0.0.5"),  # interface down
+        addr(4, "10.8.0.6", peer="10.8.0.5"),  # point-to-point: IFA_LOCAL is ours
+    ]
+    assert parse_addresses(messages, links, ipv6=True) == [("eth0", "192.168.1.20"), ("eth0", "2001:db8::21"),
+                                                           ("tun0", "10.8.0.6")]  # fmt: skip
+    assert parse_addresses(messages, links, ipv6=False) == [("eth0", "192.168.1.20"), ("tun0", "10.8.0.6")]
+
+
+def test_netlink_and_ifaddr_see_the_same_addresses() -> None:
+    assert sorted(netlink_addresses()) == sorted(ifaddr_addresses())
