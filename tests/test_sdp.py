@@ -118,9 +118,7 @@ def test_stdin_and_several_files(tmp_path: Path) -> None:
 
     f = tmp_path / "a.sdp"
     f.write_text(OFFER)
-    _, report = run_json(
-        "sdp", str(f), str(SHARED / "peer-vectors" / "sdp" / "aiortc-aiortc__test_audio_chrome.sdp")
-    )
+    _, report = run_json("sdp", str(f), str(SHARED / "peer-vectors" / "sdp" / "aiortc-aiortc__test_audio_chrome.sdp"))
     assert [i["path"] for i in report["inputs"]] == [
         str(f),
         str(SHARED / "peer-vectors/sdp/aiortc-aiortc__test_audio_chrome.sdp"),
