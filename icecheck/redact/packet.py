@@ -1,0 +1,238 @@
+"""One captured frame rewritten: link-layer MACs, ARP, IPv4/IPv6 addresses, UDP/TCP/ICMP payloads.
+
+Header checksums are recomputed (IPv4 RFC 791 §3.1; UDP RFC 768 and RFC 8200 §8.1 with their
+pseudo-headers; TCP RFC 9293 §3.1; ICMP RFC 792; ICMPv6 RFC 4443 §2.3). When a payload's length
+changes (a stand-in of another length), UDP and IP lengths follow, and TCP sequence and
+acknowledgement numbers of the flow are shifted by the bytes added so far. IPv4 fragments are
+handled by ``pcap.py``, which reassembles them first. Text payloads are redacted with
+``formats`` (SIP Content-Length kept right); binary payloads other than STUN pass unchanged.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from icecheck.redact.standins import StandIns
+from icecheck.redact.stunattr import rewrite_payload
+
+_VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
+Flow = tuple[bytes, bytes, int, int]
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071)."""
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return int(~total & 0xFFFF)
+
+
+def pseudo(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
+    """IPv4 or IPv6 pseudo-header for transport checksums."""
+    if len(src) == 4:
+        return src + dst + struct.pack("!BBH", 0, proto, length)
+    return src + dst + struct.pack("!I3xB", length, proto)
+
+
+class FrameRewriter:
+    """Rewrites frames of one capture; keeps TCP sequence shifts per flow."""
+
+    def __init__(self, standins: StandIns, text: Callable[[bytes], bytes]) -> None:
+        self.standins = standins
+        self.text = text
+        self.tcp_shift: dict[Flow, int] = {}
+
+    def addr(self, raw: bytes) -> bytes:
+        return self.standins.ip_bytes(raw)
+
+    def payload(self, data: bytes) -> bytes:
+        return rewrite_payload(data, self.addr, self.text, self.fixed)
+
+    def fixed(self, data: bytes) -> bytes:
+        """Text inside binary payloads, replaced only at the same length."""
+        from icecheck.redact.text import redact_fixed
+
+        return redact_fixed(data.decode("utf-8", "surrogateescape"), self.standins).encode("utf-8", "surrogateescape")
+
+    # -- link layer -----------------------------------------------------------------------------
+
+    def frame(self, linktype: int, frame: bytes) -> bytes:
+        """The rewritten frame (unchanged for unknown link types)."""
+        if linktype == 1 and len(frame) >= 14:
+            macs = self.standins.mac_bytes(frame[:6]) + self.standins.mac_bytes(frame[6:12])
+            return macs + self._ethertype(frame[12:])
+        if linktype == 113 and len(frame) >= 16:  # Linux cooked v1: halen at 4, address at 6
+            return frame[:6] + self._ll_addr(frame[6:14], frame[4:6]) + self._ethertype(frame[14:])
+        if linktype == 276 and len(frame) >= 20:  # Linux cooked v2: protocol first, address at 12
+            body = self._ethertype(frame[0:2] + frame[20:])
+            return (
+                body[:2]
+                + frame[2:11]
+                + bytes([frame[11]])
+                + self._ll_addr(frame[12:20], b"\x00" + frame[11:12])
+                + body[2:]
+            )
+        if linktype in (101, 12, 14, 228, 229):
+            return self.ip(frame)
+        if linktype in (0, 108) and len(frame) >= 5:
+            return frame[:4] + self.ip(frame[4:])
+        return frame
+
+    def _ll_addr(self, field: bytes, halen: bytes) -> bytes:
+        if int.from_bytes(halen, "big") == 6:
+            return self.standins.mac_bytes(field[:6]) + field[6:]
+        return field
+
+    def _ethertype(self, data: bytes) -> bytes:
+        """EtherType and what follows (VLAN tags walked)."""
+        etype = int.from_bytes(data[:2], "big")
+        if etype in _VLAN and len(data) >= 6:
+            return data[:4] + self._ethertype(data[4:])
+        if etype in (0x0800, 0x86DD):
+            return data[:2] + self.ip(data[2:])
+        if etype == 0x0806:
+            return data[:2] + self.arp(data[2:])
+        return data
+
+    def arp(self, p: bytes) -> bytes:
+        """RFC 826: sender/target hardware and protocol addresses."""
+        if len(p) < 8:
+            return p
+        hlen, plen = p[4], p[5]
+        if len(p) < 8 + 2 * (hlen + plen) or hlen != 6 or plen not in (4, 16):
+            return p
+        out, pos = bytearray(p), 8
+        for size, fn in ((6, self.standins.mac_bytes), (plen, self.addr)) * 2:
+            out[pos : pos + size] = fn(bytes(p[pos : pos + size]))
+            pos += size
+        return bytes(out)
+
+    # -- network layer --------------------------------------------------------------------------
+
+    def ip(self, p: bytes, inner: bool = False) -> bytes:
+        """An IPv4 or IPv6 packet (``inner``: quoted inside ICMP, lengths left alone)."""
+        if len(p) >= 20 and p[0] >> 4 == 4:
+            return self._ipv4(p, inner)
+        if len(p) >= 40 and p[0] >> 4 == 6:
+            return self._ipv6(p, inner)
+        return p
+
+    def _ipv4(self, p: bytes, inner: bool) -> bytes:
+        ihl = (p[0] & 0x0F) * 4
+        total = int.from_bytes(p[2:4], "big") or len(p)
+        if ihl < 20 or len(p) < ihl:
+            return p
+        src, dst, proto = p[12:16], p[16:20], p[9]
+        if int.from_bytes(p[6:8], "big") & 0x3FFF and not inner:
+            return self.ipv4_fragment(p[:total]) + p[total:]
+        body, trailer = p[ihl:total], p[total:]
+        if not int.from_bytes(p[6:8], "big") & 0x3FFF:
+            body = self.transport(proto, src, dst, body, inner)
+        return self.ipv4_header(p[:ihl], body, inner) + body + trailer
+
+    def ipv4_fragment(self, p: bytes) -> bytes:
+        """A fragment on its own: addresses only (``pcap.CaptureRewriter`` reassembles)."""
+        ihl = (p[0] & 0x0F) * 4
+        return self.ipv4_header(p[:ihl], p[ihl:], False) + p[ihl:]
+
+    def ipv4_header(self, header: bytes, body: bytes, inner: bool) -> bytes:
+        """The header with new addresses, total length (unless ``inner``) and checksum."""
+        ihl = len(header)
+        p = header
+        head = bytearray(p[:ihl])
+        head[12:16], head[16:20] = self.addr(p[12:16]), self.addr(p[16:20])
+        if not inner:
+            head[2:4] = (ihl + len(body)).to_bytes(2, "big")
+        head[10:12] = b"\x00\x00"
+        head[10:12] = checksum(bytes(head)).to_bytes(2, "big")
+        return bytes(head)
+
+    def _ipv6(self, p: bytes, inner: bool) -> bytes:
+        length = int.from_bytes(p[4:6], "big")
+        end = 40 + length if length else len(p)
+        src, dst, nxt = p[8:24], p[24:40], p[6]
+        body = p[40:end]
+        if nxt in (6, 17, 58):  # no extension headers: transport directly
+            body = self.transport(nxt, src, dst, body, inner)
+        head = bytearray(p[:40])
+        head[8:24], head[24:40] = self.addr(src), self.addr(dst)
+        if not inner and length:
+            head[4:6] = len(body).to_bytes(2, "big")
+        return bytes(head) + body + p[end:]
+
+    # -- transport ------------------------------------------------------------------------------
+
+    def transport(self, proto: int, src: bytes, dst: bytes, seg: bytes, inner: bool = False) -> bytes:
+        """UDP, TCP, ICMP or ICMPv6 with its checksum over the new addresses."""
+        nsrc, ndst = self.addr(src), self.addr(dst)
+        if proto == 17 and len(seg) >= 8:
+            return self.udp(seg, nsrc, ndst, inner)
+        if proto == 6 and len(seg) >= 20 and not inner:
+            return self.tcp(seg, src, dst, nsrc, ndst)
+        if proto in (1, 58) and len(seg) >= 8:
+            return self.icmp(seg, proto, nsrc, ndst)
+        return seg
+
+    def udp(self, seg: bytes, nsrc: bytes, ndst: bytes, inner: bool = False) -> bytes:
+        declared = int.from_bytes(seg[4:6], "big")
+        if inner and declared != len(seg):  # truncated quote inside ICMP: same-length rewrite only
+            new = self.payload(seg[8:])
+            return seg[:8] + (new if len(new) == len(seg) - 8 else seg[8:])
+        body = self.payload(seg[8:declared] if 8 <= declared <= len(seg) else seg[8:])
+        head = bytearray(seg[:8])
+        head[4:6] = (8 + len(body)).to_bytes(2, "big")
+        if seg[6:8] != b"\x00\x00" or len(nsrc) == 16:  # a zero IPv4 UDP checksum means "none"
+            head[6:8] = b"\x00\x00"
+            value = checksum(pseudo(nsrc, ndst, 17, 8 + len(body)) + bytes(head) + body) or 0xFFFF
+            head[6:8] = value.to_bytes(2, "big")
+        return bytes(head) + body
+
+    def tcp(self, seg: bytes, src: bytes, dst: bytes, nsrc: bytes, ndst: bytes) -> bytes:
+        off = (seg[12] >> 4) * 4
+        if off < 20 or len(seg) < off:
+            return seg
+        sport, dport = struct.unpack_from("!HH", seg)
+        flow, back = (src, dst, sport, dport), (dst, src, dport, sport)
+        body = self._tcp_payload(seg[off:]) if len(seg) > off else b""
+        head = bytearray(seg[:off])
+        seq, ack = struct.unpack_from("!II", seg, 4)
+        struct.pack_into("!II", head, 4, (seq + self.tcp_shift.get(flow, 0)) & 0xFFFFFFFF,
+                         (ack + self.tcp_shift.get(back, 0)) & 0xFFFFFFFF)  # fmt: skip
+        self.tcp_shift[flow] = self.tcp_shift.get(flow, 0) + len(body) - (len(seg) - off)
+        head[16:18] = b"\x00\x00"
+        value = checksum(pseudo(nsrc, ndst, 6, off + len(body)) + bytes(head) + body)
+        head[16:18] = value.to_bytes(2, "big")
+        return bytes(head) + body
+
+    def _tcp_payload(self, data: bytes) -> bytes:
+        """WebSocket frames (client frames are masked) or any other payload."""
+        from icecheck.redact.websocket import rewrite
+
+        ws = rewrite(data, self.text) if data[0] & 0x70 == 0 and data[0] & 0x80 else None
+        return ws if ws is not None else self.payload(data)
+
+    def icmp(self, seg: bytes, proto: int, nsrc: bytes, ndst: bytes) -> bytes:
+        """Errors quote the offending packet (rewritten too); ND messages carry a target address."""
+        kind = seg[0]
+        body = seg[8:]
+        if (proto == 1 and kind in (3, 4, 5, 11, 12)) or (proto == 58 and kind < 128):
+            body = self.ip(body, inner=True)
+        elif proto == 58 and kind in (135, 136, 137) and len(body) >= 16:
+            body = self.addr(body[:16]) + self._nd_options(body[16:])
+        out = bytearray(seg[:8] + body)
+        out[2:4] = b"\x00\x00"
+        prefix = pseudo(nsrc, ndst, 58, len(out)) if proto == 58 else b""
+        out[2:4] = checksum(prefix + bytes(out)).to_bytes(2, "big")
+        return bytes(out)
+
+    def _nd_options(self, opts: bytes) -> bytes:
+        """RFC 4861 §4.6.1 source/target link-layer address options (MACs)."""
+        out, pos = bytearray(opts), 0
+        while pos + 8 <= len(opts) and opts[pos + 1]:
+            if opts[pos] in (1, 2):
+                out[pos + 2 : pos + 8] = self.standins.mac_bytes(bytes(opts[pos + 2 : pos + 8]))
+            pos += opts[pos + 1] * 8
+        return bytes(out)

@@ -1,0 +1,207 @@
+"""Consistent documentation stand-ins for addresses, MACs, mDNS names and secrets.
+
+One ``StandIns`` per run: the same original always gets the same stand-in. IPv4 stand-ins
+come from 192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24 (RFC 5737), chosen with the same
+text length as the original where one exists (9 to 14 characters), so captured payloads keep
+their length; IPv6 from 2001:db8::/32 (RFC 3849), written with leading zeros or without
+``::`` to match the original's length when it is long enough; MACs from the documentation
+block 00:00:5e:00:53:xx (RFC 7042 §2.1.2), then locally administered 02:00:5e:xx:xx:xx;
+mDNS names become fresh ``<uuid4>.local`` names. Addresses that identify nothing
+(unspecified, loopback, multicast, broadcast) and the ``keep`` networks stay as they are.
+Originals seen in a first pass are ``reserve``d, so no stand-in ever equals an original.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import string
+import uuid
+from collections.abc import Iterable, Iterator
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
+V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
+_ICE_CHARS = string.ascii_letters + string.digits + "+/"
+_B64 = string.ascii_letters + string.digits + "+/"
+
+
+def _v4_pool() -> dict[int, Iterator[str]]:
+    """Stand-in texts grouped by length: 192.0.2.1 (9) … 198.51.100.254 (14)."""
+    by_len: dict[int, list[str]] = {}
+    for prefix in V4_PREFIXES:
+        for last in range(1, 255):
+            text = f"{prefix}{last}"
+            by_len.setdefault(len(text), []).append(text)
+    return {n: iter(texts) for n, texts in sorted(by_len.items())}
+
+
+class StandIns:
+    """The mapping of one redaction run."""
+
+    def __init__(self, keep: Iterable[str] = ()) -> None:
+        self.keep = [ipaddress.ip_network(k.strip("[]"), strict=False) for k in keep]
+        self._ip: dict[IPAddress, IPAddress] = {}
+        self._reserved: set[IPAddress] = set()
+        self._v4 = _v4_pool()
+        self._v6_next = 1
+        self._mac: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._secrets: dict[str, str] = {}
+        self.wrapped = False  # more distinct IPv4 addresses than stand-ins (762)
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    def reserve(self, addr: IPAddress) -> None:
+        """An original seen in the input: never hand it out as a stand-in."""
+        self._reserved.add(addr)
+
+    def kept(self, addr: IPAddress) -> bool:
+        """True for addresses that stay as they are."""
+        if addr.is_unspecified or addr.is_loopback or addr.is_multicast:
+            return True
+        if isinstance(addr, ipaddress.IPv4Address) and int(addr) == 0xFFFFFFFF:
+            return True
+        return any(addr in net for net in self.keep)
+
+    def ip(self, addr: IPAddress, length: int | None = None) -> IPAddress:
+        """The stand-in for ``addr`` (``addr`` itself when kept). ``length``: the original's text length."""
+        if self.kept(addr):
+            return addr
+        if addr not in self._ip:
+            self._ip[addr] = self._new_v4(length or len(str(addr))) if addr.version == 4 else self._new_v6()
+        return self._ip[addr]
+
+    def _new_v4(self, length: int) -> IPAddress:
+        order = sorted(self._v4, key=lambda n: (abs(n - length), -n))
+        for n in order:
+            for text in self._v4[n]:
+                addr = ipaddress.IPv4Address(text)
+                if addr not in self._reserved:
+                    return addr
+        self.wrapped = True  # all 762 used: reuse (consistency kept, uniqueness lost)
+        return ipaddress.IPv4Address(f"{V4_PREFIXES[len(self._ip) % 3]}{1 + len(self._ip) % 254}")
+
+    def _new_v6(self) -> IPAddress:
+        while True:
+            addr = ipaddress.IPv6Address(V6_BASE + self._v6_next)
+            self._v6_next += 1
+            if addr not in self._reserved:
+                return addr
+
+    def ip_text(self, text: str) -> str | None:
+        """Stand-in text for an address literal (same length where possible), None if not an address."""
+        bare = text.split("%", 1)[0]
+        try:
+            addr = ipaddress.ip_address(bare)
+        except ValueError:
+            return None
+        new = self.ip(addr, len(text))
+        if new == addr:
+            return text
+        return str(new) if new.version == 4 else v6_text(new, len(text))
+
+    def ip_bytes(self, raw: bytes) -> bytes:
+        """Stand-in for a 4- or 16-byte packed address."""
+        return self.ip(ipaddress.ip_address(raw)).packed
+
+    # -- MACs, names, secrets ------------------------------------------------------------------
+
+    def mac_bytes(self, raw: bytes) -> bytes:
+        """Stand-in for a 6-byte MAC; broadcast, zero and multicast MACs stay."""
+        if raw in (b"\xff" * 6, b"\x00" * 6) or raw[0] & 1:
+            return raw
+        key = raw.hex()
+        if key not in self._mac:
+            n = len(self._mac)
+            self._mac[key] = f"00005e0053{n:02x}" if n < 256 else f"02005e{n:06x}"
+        return bytes.fromhex(self._mac[key])
+
+    def mac_text(self, text: str) -> str:
+        """Stand-in for ``aa:bb:…`` or ``AA-BB-…``, keeping separator and case."""
+        sep = text[2]
+        new = self.mac_bytes(bytes.fromhex(text.replace(sep, ""))).hex()
+        out = sep.join(new[i : i + 2] for i in range(0, 12, 2))
+        return out.upper() if text.isupper() else out
+
+    def name(self, text: str) -> str:
+        """A fresh ``<uuid4>.local`` per distinct mDNS (or ``.local``) name."""
+        key = text.lower().rstrip(".")
+        if key not in self._names:
+            self._names[key] = f"{uuid.uuid4()}.local"
+        return self._names[key]
+
+    def secret(self, value: str, alphabet: str = _ICE_CHARS) -> str:
+        """A random value of the same length and alphabet, the same for the same value."""
+        if value not in self._secrets:
+            self._secrets[value] = "".join(secrets.choice(alphabet) for _ in value)
+        return self._secrets[value]
+
+    def hex_secret(self, value: str) -> str:
+        """A random fingerprint of the same shape (hex pairs, separators and case kept)."""
+        if value not in self._secrets:
+            digits = "0123456789ABCDEF" if value.upper() == value else "0123456789abcdef"
+            self._secrets[value] = "".join(secrets.choice(digits) if c not in ":" else c for c in value)
+        return self._secrets[value]
+
+    def secret_values(self) -> list[str]:
+        """Every original secret replaced so far."""
+        return list(self._secrets)
+
+    def counts(self) -> dict[str, int]:
+        """How many distinct things were replaced, by kind (for the summary line)."""
+        return {"addresses": len(self._ip), "macs": len(self._mac), "names": len(self._names),
+                "secrets": len(self._secrets)}  # fmt: skip
+
+
+def v6_text(addr: IPAddress, length: int) -> str:
+    """``addr`` written in exactly ``length`` characters when possible (else its short form)."""
+    short = str(addr)
+    if length <= len(short):
+        return short
+    groups = [f"{int(addr) >> (112 - 16 * i) & 0xFFFF:x}" for i in range(8)]
+    run = _zero_run(groups)
+    # "::" over the longest zero run, then over shorter parts of it, then all eight groups.
+    subs = [(s, e) for s in range(run[0], run[1]) for e in range(s + 1, run[1] + 1)]
+    layouts = [*sorted(subs, key=lambda r: r[0] - r[1]), (0, 0)]
+    for layout in layouts:
+        text = _pad(groups, layout, length)
+        if text is not None:
+            return text
+    return short
+
+
+def _zero_run(groups: list[str]) -> tuple[int, int]:
+    """The longest run of zero groups (at least two), as (start, end); (0, 0) if none."""
+    best, start = (0, 0), None
+    for i, g in enumerate([*groups, "x"]):
+        if g == "0" and start is None:
+            start = i
+        elif g != "0" and start is not None:
+            if i - start > max(1, best[1] - best[0]):
+                best = (start, i)
+            start = None
+    return best
+
+
+def _pad(groups: list[str], run: tuple[int, int], length: int) -> str | None:
+    """Leading zeros on the visible groups until the text is ``length`` long, or None."""
+    visible = [i for i in range(8) if not run[0] <= i < run[1]]
+    widths = {i: len(groups[i]) for i in visible}
+    extra = length - len(_render(groups, run, widths))
+    if extra < 0 or extra > sum(4 - w for w in widths.values()):
+        return None
+    for i in reversed(visible):
+        add = min(extra, 4 - widths[i])
+        widths[i] += add
+        extra -= add
+    return _render(groups, run, widths)
+
+
+def _render(groups: list[str], run: tuple[int, int], widths: dict[int, int]) -> str:
+    parts = {i: groups[i].zfill(w) for i, w in widths.items()}
+    if run[1] == run[0]:
+        return ":".join(parts[i] for i in range(8))
+    head = ":".join(parts[i] for i in range(run[0]))
+    tail = ":".join(parts[i] for i in range(run[1], 8))
+    return f"{head}::{tail}"

@@ -1,0 +1,96 @@
+"""STUN/TURN messages inside captured payloads: address attributes rewritten, FINGERPRINT fixed.
+
+RFC 8489 §14.1/§14.2 (MAPPED-ADDRESS, XOR-MAPPED-ADDRESS: port XOR the cookie's top 16 bits,
+IPv4 XOR the cookie, IPv6 XOR cookie‖transaction id), RFC 8656 §18 (XOR-PEER-ADDRESS,
+XOR-RELAYED-ADDRESS, DATA), RFC 5780 §7 (RESPONSE-ORIGIN, OTHER-ADDRESS), RFC 8489 §14.7
+FINGERPRINT (CRC-32 XOR 0x5354554e) is recomputed. MESSAGE-INTEGRITY cannot be recomputed
+without the key and no longer verifies. TURN ChannelData (RFC 8656 §12.4) is unwrapped.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable
+
+COOKIE = 0x2112A442
+PLAIN = {0x0001, 0x8023, 0x802B, 0x802C, 0x0004, 0x0005}  # MAPPED, ALTERNATE-SERVER, RESPONSE-ORIGIN, OTHER
+XORED = {0x0020, 0x8020, 0x0012, 0x0016}  # XOR-MAPPED (and its pre-RFC code), XOR-PEER, XOR-RELAYED
+DATA, FINGERPRINT, USERNAME = 0x0013, 0x8028, 0x0006
+TEXT_ATTRS = {0x8022, 0x0014, 0x0015, 0x0009}  # SOFTWARE, REALM, NONCE, ERROR-CODE
+
+Addr = Callable[[bytes], bytes]  # packed address → packed stand-in
+Text = Callable[[bytes], bytes]  # payload → redacted payload (any length)
+
+
+def is_stun(p: bytes) -> bool:
+    """A STUN message: top bits 00, magic cookie, length that fits, multiple of 4."""
+    if len(p) < 20 or p[0] & 0xC0:
+        return False
+    length, cookie = struct.unpack_from("!HI", p, 2)
+    return bool(cookie == COOKIE) and length % 4 == 0 and 20 + length <= len(p)
+
+
+def is_channel_data(p: bytes) -> bool:
+    """TURN ChannelData: channel 0x4000-0x7FFF and a length that fits."""
+    return len(p) >= 4 and 0x40 <= p[0] <= 0x7F and 4 + struct.unpack_from("!H", p, 2)[0] <= len(p)
+
+
+def rewrite_stun(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
+    """The message with its address attributes replaced (same length), FINGERPRINT fixed."""
+    out = bytearray(p)
+    length = struct.unpack_from("!H", p, 2)[0]
+    pos, end = 20, 20 + length
+    while pos + 4 <= end:
+        atype, alen = struct.unpack_from("!HH", p, pos)
+        value = slice(pos + 4, pos + 4 + alen)
+        if pos + 4 + alen > end:
+            break
+        if atype in PLAIN or atype in XORED:
+            out[value] = _address(p[value], atype in XORED, p[8:20], addr)
+        elif atype == DATA:
+            out[value] = _same_length(p[value], lambda d: rewrite_payload(d, addr, text, fixed))
+        elif atype in TEXT_ATTRS or atype == USERNAME:
+            out[value] = _same_length(p[value], text)
+        elif atype == FINGERPRINT and alen == 4:
+            crc = zlib.crc32(bytes(out[:pos])) ^ 0x5354554E
+            struct.pack_into("!I", out, pos + 4, crc & 0xFFFFFFFF)
+        pos += 4 + (alen + 3) // 4 * 4
+    return bytes(out)
+
+
+def _same_length(value: bytes, fn: Callable[[bytes], bytes]) -> bytes:
+    """``fn(value)`` when it keeps the length (attribute lengths are fixed here), else ``value``."""
+    new = fn(value)
+    return new if len(new) == len(value) else value
+
+
+def _address(value: bytes, xored: bool, tid: bytes, addr: Addr) -> bytes:
+    """Family 1 (IPv4) or 2 (IPv6) address attribute; others unchanged."""
+    if len(value) < 8 or value[1] not in (1, 2) or len(value) < (8 if value[1] == 1 else 20):
+        return value
+    size = 4 if value[1] == 1 else 16
+    mask = struct.pack("!I", COOKIE) + tid if xored else bytes(16)
+    raw = bytes(a ^ b for a, b in zip(value[4 : 4 + size], mask, strict=False))
+    new = addr(raw)
+    packed = bytes(a ^ b for a, b in zip(new, mask, strict=False))
+    return value[:4] + packed + value[4 + size :]
+
+
+def is_rtcp(p: bytes) -> bool:
+    """RTCP (RFC 3550 §6.4): version 2 and a packet type 200-206 (SR, RR, SDES, BYE, APP, FB)."""
+    return len(p) >= 8 and p[0] >> 6 == 2 and 200 <= p[1] <= 206
+
+
+def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
+    """STUN, ChannelData carrying STUN, RTCP (SDES CNAMEs, through ``fixed``: same length), or
+    text (through ``text``); anything else unchanged."""
+    if fixed is not None and is_rtcp(p):
+        return _same_length(p, fixed)
+    if is_stun(p):
+        return rewrite_stun(p, addr, text, fixed)
+    if is_channel_data(p):
+        n = struct.unpack_from("!H", p, 2)[0]
+        inner = p[4 : 4 + n]
+        return p[:4] + _same_length(inner, lambda d: rewrite_payload(d, addr, text, fixed)) + p[4 + n :]
+    return text(p)

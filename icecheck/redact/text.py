@@ -1,0 +1,107 @@
+"""Redaction of text (SDP, SIP, logs, decoded JSON strings, payloads read as Latin-1).
+
+One left-to-right scan finds IPv6 literals (validated with ``ipaddress``; a colon-hex token
+that is not an address may be a MAC), IPv4 literals, dashed MACs and ``.local`` names, and
+replaces each through ``StandIns``. ``scan_originals`` is the first pass that reserves every
+original address. With ``scrub`` set, ICE credentials (RFC 8839 §5.4 ``a=ice-ufrag``/
+``a=ice-pwd``, candidate ``ufrag``), DTLS fingerprints (RFC 8122 §5) and SDES keys (RFC 4568
+§6.1 ``inline:``) are replaced by random values of the same shape; a ufrag is replaced
+wherever it appears again as a token (STUN USERNAME ``remote:local``, JSON fields).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from icecheck.redact.standins import StandIns
+
+_V6 = r"(?<![\w:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f:]*[0-9A-Fa-f:.]*(?:%[\w.-]+)?(?![\w:])"
+_V4 = r"(?:(?<=\\[nrt])|(?<![\w.]))(?<![A-Za-z]/)(?:\d{1,3}\.){3}\d{1,3}(?!\w)(?!\.\d)"
+_MAC_DASH = r"(?<![\w-])[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![\w-])"
+_NAME = r"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?i:local)(?![\w-])(?!\.[A-Za-z0-9])"
+TOKENS = re.compile(f"(?P<v6>{_V6})|(?P<v4>{_V4})|(?P<mac>{_MAC_DASH})|(?P<name>{_NAME})")
+_MAC_COLON = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+
+_UFRAG = re.compile(r"(a=ice-ufrag:|\sufrag |\"usernameFragment\"\s*:\s*\"|\"ufrag\"\s*:\s*\")([A-Za-z0-9+/]+)")
+_PWD = re.compile(r"(a=ice-pwd:|\"(?:password|credential|pwd)\"\s*:\s*\")([A-Za-z0-9+/=._-]+)")
+_FINGERPRINT = re.compile(r"(a=fingerprint:[\w-]+ )([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+)")
+_INLINE = re.compile(r"(inline:)([A-Za-z0-9+/=]+)")
+
+
+def redact_text(text: str, standins: StandIns, scrub: bool = False) -> str:
+    """``text`` with every address, MAC and ``.local`` name replaced (and secrets, if ``scrub``)."""
+    if scrub:
+        text = scrub_secrets(text, standins)
+    return TOKENS.sub(lambda m: _replace(m, standins), text)
+
+
+def redact_fixed(text: str, standins: StandIns) -> str:
+    """As ``redact_text``, but a token is replaced only by a stand-in of the same length
+    (for text inside binary structures such as RTCP SDES items, RFC 3550 §6.5)."""
+
+    def same(m: re.Match[str]) -> str:
+        new = _replace(m, standins)
+        return new if len(new) == len(m.group(0)) else m.group(0)
+
+    return TOKENS.sub(same, text)
+
+
+def _replace(m: re.Match[str], standins: StandIns) -> str:
+    token = m.group(0)
+    kind = m.lastgroup
+    if kind == "v6":
+        return _v6_or_mac(token, standins)
+    if kind == "v4":
+        return standins.ip_text(token) or token
+    if kind == "mac":
+        return standins.mac_text(token)
+    return standins.name(token)
+
+
+def _v6_or_mac(token: str, standins: StandIns) -> str:
+    for text, rest in ((token, ""), (token.rstrip("."), token[len(token.rstrip(".")) :])):
+        new = standins.ip_text(text)
+        if new is not None:
+            return new + rest
+    if _MAC_COLON.fullmatch(token):
+        return standins.mac_text(token)
+    return token
+
+
+def scan_originals(text: str, standins: StandIns) -> None:
+    """First pass: reserve every address literal in ``text``."""
+    for m in TOKENS.finditer(text):
+        if m.lastgroup in ("v4", "v6"):
+            for candidate in (m.group(0), m.group(0).rstrip(".")):
+                try:
+                    standins.reserve(ipaddress.ip_address(candidate.split("%", 1)[0]))
+                    break
+                except ValueError:
+                    continue
+
+
+def ufrags(text: str) -> Iterator[str]:
+    """ICE ufrags named in ``text`` (to be replaced wherever they recur)."""
+    for m in _UFRAG.finditer(text):
+        yield m.group(2)
+
+
+def scrub_secrets(text: str, standins: StandIns) -> str:
+    """Replace ufrag/pwd, fingerprints and SDES keys with same-shaped random values."""
+    text = _UFRAG.sub(lambda m: m.group(1) + standins.secret(m.group(2)), text)
+    text = _PWD.sub(lambda m: m.group(1) + standins.secret(m.group(2)), text)
+    text = _FINGERPRINT.sub(lambda m: m.group(1) + standins.hex_secret(m.group(2)), text)
+    text = _INLINE.sub(lambda m: m.group(1) + standins.secret(m.group(2)), text)
+    return replace_known_ufrags(text, standins)
+
+
+def replace_known_ufrags(text: str, standins: StandIns) -> str:
+    """Replace every ufrag already scrubbed wherever it recurs as a whole token (4+ characters)."""
+    known = [u for u in standins.secret_values() if len(u) >= 4]
+    if not known:
+        return text
+    pattern = re.compile(r"(?<![A-Za-z0-9+/])(" + "|".join(map(re.escape, sorted(known, key=len, reverse=True)))
+                         + r")(?![A-Za-z0-9+/])")  # fmt: skip
+    return pattern.sub(lambda m: standins.secret(m.group(1)), text)
