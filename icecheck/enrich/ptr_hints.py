@@ -164,17 +164,17 @@ def _pops(tokens: set[str]) -> Iterable[Hint]:
 
 def address_shapes(address: str) -> list[str]:
     """The ways ISPs write an address into a name, most specific first."""
+    octets = address.split(".")
+    if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 for o in octets):  # IPv4, no ipaddress cost
+        reverse = octets[::-1]
+        shapes = [sep.join(seq) for seq in (octets, reverse) for sep in "-._"]
+        return [*shapes, "".join(o.zfill(3) for o in octets), "".join(f"{int(o):02x}" for o in octets)]
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.IPv6Address(address)
     except ValueError:
         return []
-    if ip.version == 6:
-        groups = ip.exploded.split(":")
-        return ["".join(groups), "-".join(groups), ip.compressed.replace(":", "-"), ip.compressed]
-    octets = ip.compressed.split(".")
-    reverse = octets[::-1]
-    shapes = ["-".join(octets), ".".join(octets), "_".join(octets), "-".join(reverse), ".".join(reverse)]
-    return [*shapes, "_".join(reverse), "".join(o.zfill(3) for o in octets), ip.packed.hex()]
+    groups = ip.exploded.split(":")
+    return ["".join(groups), "-".join(groups), ip.compressed.replace(":", "-"), ip.compressed]
 
 
 def registered_domain(name: str) -> str | None:
