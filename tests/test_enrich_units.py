@@ -115,7 +115,7 @@ def test_asn_step_is_reported_as_asn() -> None:
     import dns.resolver
 
     step = AsnStepError("ASN lookup failed")
-    step.__cause__ = dns.resolver.NXDOMAIN()
+    step.__cause__ = dns.resolver.NXDOMAIN()  # type: ignore[no-untyped-call]
     failure = classify_exception(step)
     assert (failure.kind, failure.status) == ("asn", "nxdomain")
 

@@ -118,7 +118,7 @@ class Documents:
         key = _canonical(address)
         if key in self.ips or not template or key is None:
             return self.ips.get(key or "")
-        doc = copy.deepcopy(self._v4 if ":" not in key else self._v6)
+        doc: dict[str, Any] = copy.deepcopy(self._v4 if ":" not in key else self._v6)
         doc.update(handle=f"LAB-{key}", name="LAB-TEMPLATE-NET", startAddress=key, endAddress=key)
         return doc
 
