@@ -243,6 +243,12 @@ def test_lookups_run_concurrently(lab: Lab, proxy: RdapProxy, tmp_path: Path) ->
     assert seen[-1] == (8, 8) and len(seen) == 8
 
 
+def test_concurrency_is_bounded(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
+    proxy.configure(delay=0.2, template=True)
+    info, _ = run(EXTRA, config(lab, tmp_path, concurrency=3, ptr=False))
+    assert len(info) == 8 and proxy.stats()["max_inflight"] == 3
+
+
 def test_hostnames_resolved_only_when_asked(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
     given = ["turn.lab.example", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.local"]
     before = lab.dns.queries()

@@ -136,7 +136,8 @@ class Lab:
     def __init__(self, docs: Documents, context: ssl.SSLContext) -> None:
         self.docs, self.context = docs, context
         self.mode: dict[str, Any] = dict(_DEFAULTS)
-        self.stats: dict[str, Any] = {"connects": 0, "requests": 0, "paths": {}}
+        self.stats: dict[str, Any] = _fresh_stats()
+        self.inflight = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -163,6 +164,14 @@ class Lab:
         await self._serve(path, reader, writer)
 
     async def _serve(self, path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.inflight += 1
+        self.stats["max_inflight"] = max(self.stats["max_inflight"], self.inflight)
+        try:
+            await self._answer(path, reader, writer)
+        finally:
+            self.inflight -= 1
+
+    async def _answer(self, path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.stats["requests"] += 1
         self.stats["paths"][path] = self.stats["paths"].get(path, 0) + 1
         if self.mode["stall"]:
@@ -190,8 +199,13 @@ class Lab:
             self.mode.update(json.loads(body or b"{}"))
         elif method == "POST" and target == "/_lab/reset":
             self.mode = dict(_DEFAULTS)
-            self.stats = {"connects": 0, "requests": 0, "paths": {}}
+            self.stats = _fresh_stats()
         return {"mode": self.mode, "stats": self.stats}
+
+
+def _fresh_stats() -> dict[str, Any]:
+    """Counters: tunnels opened, RDAP requests (and per path), most requests served at once."""
+    return {"connects": 0, "requests": 0, "paths": {}, "max_inflight": 0}
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes]:
