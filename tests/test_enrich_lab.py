@@ -249,6 +249,14 @@ def test_concurrency_is_bounded(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> N
     assert len(info) == 8 and proxy.stats()["max_inflight"] == 3
 
 
+def test_as_name_is_asked_once_per_asn(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
+    proxy.configure(template=True)
+    before = lab.dns.queries()
+    info, _ = run(EXTRA, config(lab, tmp_path, concurrency=1, ptr=False))
+    assert {i.as_name for i in info} == {"BT-UK-AS BTnet UK Regional network, GB"}
+    assert lab.dns.queries() - before == len(EXTRA) + 1  # one origin query each, one AS-name query
+
+
 def test_hostnames_resolved_only_when_asked(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
     given = ["turn.lab.example", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9.local"]
     before = lab.dns.queries()

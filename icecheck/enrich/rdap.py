@@ -57,6 +57,7 @@ class RdapClient:
     def __init__(self, config: EnrichConfig) -> None:
         self._config = config
         self._built: OpenerDirector | None = None
+        self._as_names: dict[str, Any] = {}  # AS-name TXT answers, shared by the run's lookups
 
     def lookup_sync(self, address: str) -> RdapData:
         """One blocking ipwhois lookup, no retries. Raises on any failure."""
@@ -66,7 +67,7 @@ class RdapClient:
         cfg = self._config
         whois = IPWhois(address, timeout=cfg.timeout, proxy_opener=self._opener())
         errors: list[BaseException] = []
-        whois.net.dns_resolver = _resolver(cfg, errors)
+        whois.net.dns_resolver = _resolver(cfg, errors, self._as_names)
         try:
             result = whois.lookup_rdap(asn_methods=["dns"], inc_nir=False, retry_count=0, rate_limit_timeout=0, depth=0)
         except ASNRegistryError as exc:  # ipwhois swallows the DNS error: we recorded it
@@ -165,15 +166,16 @@ def _attempt(kind: str, target: str, status: str, detail: str, start: float) -> 
     return Attempt(kind, target, status, detail, round(time.monotonic() - start, 4))
 
 
-def _resolver(config: EnrichConfig, errors: list[BaseException]) -> Any:
-    """A dnspython resolver for the Cymru queries that records the errors ipwhois swallows."""
+def _resolver(config: EnrichConfig, errors: list[BaseException], as_names: dict[str, Any]) -> Any:
+    """A dnspython resolver for the Cymru queries: records the errors ipwhois swallows and
+    shares ``AS<n>.asn.cymru.com`` answers across the run (one query per ASN, not per address)."""
     cls = _recording_resolver_class()
     resolver = cls(configure=config.resolver is None)
     if config.resolver is not None:
         host, port = parse_resolver(config.resolver)
         resolver.nameservers, resolver.port = [host], port
     resolver.timeout = resolver.lifetime = config.timeout
-    resolver.errors = errors
+    resolver.errors, resolver.as_names = errors, as_names
     return resolver
 
 
@@ -184,12 +186,20 @@ def _recording_resolver_class() -> type[Any]:
 
     class RecordingResolver(dns.resolver.Resolver):
         errors: list[BaseException]
+        as_names: dict[str, Any]
 
         def resolve(self, *args: Any, **kwargs: Any) -> Any:
+            qname = str(args[0] if args else kwargs.get("qname", "")).lower()
+            shared = qname.startswith("as") and qname.rstrip(".").endswith(".asn.cymru.com")
+            if shared and qname in self.as_names:
+                return self.as_names[qname]
             try:
-                return super().resolve(*args, **kwargs)
+                answer = super().resolve(*args, **kwargs)
             except Exception as exc:
                 self.errors.append(exc)
                 raise
+            if shared:
+                self.as_names[qname] = answer
+            return answer
 
     return RecordingResolver
