@@ -49,13 +49,11 @@ class CaptureScan:
 
     def run(self, stream: BinaryIO) -> None:
         """Read every packet of ``stream``; damage becomes diagnostics in the sink."""
-        reader = PacketReader(stream, self._report)
+        reader = PacketReader(stream, self._report, skip_media=True)
         for number, time, linktype, frame, orig in reader.packets():
-            if not number & 4095:
+            if number - self.packets >= 4096:  # media packets are skipped by the reader: count by number
+                self._housekeeping(time, number - self.packets)
                 self.packets = number
-                self._housekeeping(time)
-            if linktype == 1 and _media_over_ethernet(frame):
-                continue
             packet = link_payload(linktype, frame)
             if packet is None:
                 self._unknown_link(linktype, number)
@@ -74,6 +72,8 @@ class CaptureScan:
                 self._udp(ip, number, time)
             elif ip.proto == 6:
                 self._tcp(ip, number, time)
+        if self.tick is not None:
+            self.tick(0, reader.number - self.packets)
         self.packets = reader.number
         self._close_all()
 
@@ -174,9 +174,9 @@ class CaptureScan:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _housekeeping(self, time: float) -> None:
+    def _housekeeping(self, time: float, packets: int) -> None:
         if self.tick is not None:
-            self.tick(0, 4096)
+            self.tick(0, packets)
         for dropped in self.fragments.expire(time):
             self._problem(dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", "warning")
 
@@ -194,11 +194,3 @@ class CaptureScan:
             self._bad_links.add(linktype)
             self._problem(number, None, f"link type {linktype} is not supported; its packets are skipped")
 
-
-def _media_over_ethernet(frame: bytes) -> bool:
-    """Fast path for the bulk of a call capture: an unfragmented IPv4 UDP datagram on Ethernet whose
-    first payload byte says RTP/RTCP or DTLS (RFC 7983 §7). Anything else takes the full path."""
-    if len(frame) < 43 or frame[12] != 8 or frame[13] or frame[23] != 17 or frame[20] & 0x3F or frame[21]:
-        return False
-    at = 22 + (frame[14] & 15) * 4
-    return at < len(frame) and (128 <= frame[at] < 192 or 20 <= frame[at] < 64)

@@ -28,7 +28,7 @@ PCAP_MAGICS = {
     b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9),
 }
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
-CHUNK = 1 << 20
+CHUNK = 4 << 20
 MAX_RECORD = 1 << 24  # no link layer carries a 16 MiB frame: a larger length is corruption
 RESYNC_WINDOW = 1 << 20
 
@@ -36,7 +36,8 @@ RESYNC_WINDOW = 1 << 20
 class PacketReader:
     """Iterates the packets of one pcap/pcapng stream. ``consumed`` is the byte offset reached."""
 
-    def __init__(self, stream: BinaryIO, report: Report) -> None:
+    def __init__(self, stream: BinaryIO, report: Report, skip_media: bool = False) -> None:
+        self.skip_media = skip_media  # drop RTP/RTCP/DTLS over Ethernet+IPv4+UDP before yielding
         self._stream = stream
         self._report = report
         self._buf = b""
@@ -100,7 +101,8 @@ class PacketReader:
         limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
         prev_time = 0
         unpack, frac_limit = header.unpack_from, 1 / unit
-        while self._have(16):
+        skip_media = self.skip_media and linktype == 1
+        while len(self._buf) - self._pos >= 16 or self._have(16):
             secs, frac, incl, orig = unpack(self._buf, self._pos)
             if incl > limit or frac >= frac_limit or (orig < incl and orig != 0):
                 if not self._pcap_resync(header, limit, prev_time, unit, incl):
@@ -116,6 +118,8 @@ class PacketReader:
             self._pos = end
             self.number += 1
             prev_time = secs
+            if skip_media and media_over_ethernet(self._buf, start, end):
+                continue  # never copied nor yielded: most of a call capture is RTP
             yield self.number, secs + frac * unit, linktype, self._buf[start:end], orig or incl
 
     def _cut_short(self, needed: int) -> None:
@@ -254,3 +258,14 @@ def _packet_block(
     linktype, resolution, offset = interfaces[iface]
     data = body[20 : 20 + min(caplen, len(body) - 20)]
     return ((hi << 32) | lo) * resolution + offset, linktype, data, orig
+
+
+def media_over_ethernet(buf: bytes, start: int, end: int) -> bool:
+    """Whether the frame ``buf[start:end]`` is an unfragmented IPv4 UDP datagram on Ethernet whose
+    first payload byte says RTP/RTCP or DTLS (RFC 7983 §7). Anything else takes the full path."""
+    if end - start < 43 or buf[start + 12] != 8 or buf[start + 13] or buf[start + 23] != 17:
+        return False
+    if buf[start + 20] & 0x3F or buf[start + 21]:
+        return False
+    at = start + 22 + (buf[start + 14] & 15) * 4
+    return at < end and (128 <= buf[at] < 192 or 20 <= buf[at] < 64)

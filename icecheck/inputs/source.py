@@ -31,9 +31,7 @@ class CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         self.consumed += n
         if self._tick is not None and n:
             self._tick(n, 0)
