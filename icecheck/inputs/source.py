@@ -31,7 +31,7 @@ class CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        n: int = self._raw.readinto(buffer) or 0  # type: ignore[attr-defined]
         self.consumed += n
         if self._tick is not None and n:
             self._tick(n, 0)
