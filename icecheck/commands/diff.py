@@ -1,0 +1,91 @@
+"""``icecheck diff A B``: what changed between two audits (VPN on/off, before/after a change)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any
+
+import click
+
+from icecheck.commands.common import SEVERITIES, config_options, make_policy
+from icecheck.model import ExitCode
+
+PRESET_NAMES = ["default", "relay-only", "no-host-ip"]
+
+
+@click.command("diff")
+@click.argument("a", type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("b", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default=None, help="Write to FILE.")
+@click.option("--policy", default="default", show_default=True, type=click.Choice(PRESET_NAMES),
+              help="Policy for sides that are inputs, not reports.")  # fmt: skip
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
+              help="Exit 1 when B gained a finding of at least this severity.")  # fmt: skip
+@config_options
+def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: str, fail_on: str) -> None:
+    """Compare A and B: each a JSON report (icecheck … --format json) or an input to audit.
+
+    Lists exposures, findings and addresses gained (in B only) and lost (in A only).
+    """
+    from icecheck.diff import compare, to_dict, to_text
+
+    chosen = make_policy(policy, fail_on)
+    sides = [_load(path, chosen) for path in (a, b)]
+    d = compare(sides[0], sides[1], a, b, chosen.fail_on)
+    stream = output or sys.stdout
+    stream.write(json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else to_text(d))
+    sys.exit(int(ExitCode.FINDINGS if d.gating() else ExitCode.CLEAN))
+
+
+def _load(path: str, policy: Any) -> dict[str, Any]:
+    """A JSON report as is, or the report of auditing the input (exit 2 when unreadable)."""
+    from icecheck.diff import is_report
+
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
+    except OSError as exc:
+        click.echo(f"icecheck: {path}: {exc.strerror or exc}", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if is_report(value):
+        return dict(value)
+    return _audit(path, raw, policy)
+
+
+def _audit(path: str, raw: bytes, policy: Any) -> dict[str, Any]:
+    from icecheck.audit import audit
+    from icecheck.policy import drop_allowed
+    from icecheck.render.json_report import to_dict
+    from icecheck.report import exit_code
+
+    docs = _read(path, raw)
+    result = drop_allowed(audit(docs, policy), policy)
+    code = exit_code(result)
+    if code == ExitCode.USAGE:
+        from icecheck.commands.common import report_unreadable
+
+        report_unreadable(result.inputs)
+        sys.exit(int(ExitCode.USAGE))
+    return to_dict(result, int(code))
+
+
+def _read(path: str, raw: bytes) -> list[Any]:
+    """Read with the capture scanner when there is one, else as SDP."""
+    import importlib
+
+    try:
+        scanner: Any = importlib.import_module("icecheck.inputs.scanner")
+    except ImportError:
+        scanner = None
+    if scanner is not None and path != "-":
+        return [o.document for o in scanner.scan_paths((path,), None, None)]
+    import io
+
+    from icecheck.inputs.sdpfile import read_sdp_stream
+
+    return [read_sdp_stream(io.BytesIO(raw), path)]

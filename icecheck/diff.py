@@ -1,0 +1,122 @@
+"""Comparing two audits (pure): exposures, findings and addresses gained and lost.
+
+A side is a JSON report (``--format json`` output) or anything that can be audited. Exposures
+match by kind and value (the summary when there is no value), findings by rule and message,
+addresses by candidate type (or field) and address. "Gained" means present in B and not in A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from icecheck.model import Severity
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Items present only in B (gained) and only in A (lost)."""
+
+    gained: tuple[Item, ...]
+    lost: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    a: str
+    b: str
+    exposures: Change
+    findings: Change
+    addresses: Change
+    fail_on: Severity
+
+    def gating(self) -> list[Item]:
+        """Gained findings at or above fail-on."""
+        return [f for f in self.findings.gained if Severity(f["severity"]).rank >= self.fail_on.rank]
+
+
+def _exposure_key(e: Item) -> tuple[str, str]:
+    return str(e.get("kind")), str(e.get("value") if e.get("value") is not None else e.get("summary"))
+
+
+def _finding_key(f: Item) -> tuple[str, str]:
+    return str(f.get("rule")), str(f.get("message"))
+
+
+def _address_key(a: Item) -> tuple[str, str]:
+    return str(a.get("where")), str(a.get("address"))
+
+
+def _change(a: Iterable[Item], b: Iterable[Item], key: Callable[[Item], tuple[str, str]]) -> Change:
+    a_items = {key(i): i for i in a}
+    b_items = {key(i): i for i in b}
+    return Change(
+        tuple(i for k, i in b_items.items() if k not in a_items),
+        tuple(i for k, i in a_items.items() if k not in b_items),
+    )
+
+
+def addresses(report: Item) -> list[Item]:
+    """Every address a report shows: candidates by type, others by field."""
+    out = [{"where": c.get("type"), "address": c.get("address")} for c in report.get("candidates", [])]
+    out += [{"where": a.get("role"), "address": a.get("address")} for a in report.get("addresses", [])]
+    return out
+
+
+def compare(a: Item, b: Item, a_name: str, b_name: str, fail_on: Severity) -> Diff:
+    """The differences between two JSON reports."""
+    return Diff(
+        a_name,
+        b_name,
+        _change(a.get("exposures", []), b.get("exposures", []), _exposure_key),
+        _change(a.get("findings", []), b.get("findings", []), _finding_key),
+        _change(addresses(a), addresses(b), _address_key),
+        fail_on,
+    )
+
+
+def is_report(value: Any) -> bool:
+    """True for an icecheck JSON report."""
+    return isinstance(value, dict) and "schema_version" in value and "findings" in value and "exposures" in value
+
+
+def to_dict(d: Diff) -> Item:
+    """The JSON form (documented in docs/json.md)."""
+    return {
+        "schema_version": 1,
+        "a": d.a,
+        "b": d.b,
+        "fail_on": d.fail_on.value,
+        "exposures": {"gained": list(d.exposures.gained), "lost": list(d.exposures.lost)},
+        "findings": {"gained": list(d.findings.gained), "lost": list(d.findings.lost)},
+        "addresses": {"gained": list(d.addresses.gained), "lost": list(d.addresses.lost)},
+        "gating": len(d.gating()),
+        "exit_code": 1 if d.gating() else 0,
+    }
+
+
+def to_text(d: Diff) -> str:
+    """Plain text, one line per change; strings from the inputs made safe."""
+    from icecheck.render.safe import safe
+
+    lines = [f"icecheck diff: {safe(d.a)} → {safe(d.b)}"]
+    sections: tuple[tuple[str, Change, Callable[[Item], str]], ...] = (
+        ("Exposures", d.exposures, lambda e: f"[{e.get('kind')}] {e.get('summary')}"),
+        ("Findings", d.findings, lambda f: f"{str(f.get('severity')).upper():6} {f.get('rule')} {f.get('message')}"),
+        ("Addresses", d.addresses, lambda a: f"{a.get('where')} {a.get('address')}"),
+    )
+    for title, change, show in sections:
+        for word, sign, items in (("gained", "+", change.gained), ("lost", "-", change.lost)):
+            if items:
+                lines.append(f"{title} {word} ({len(items)}):")
+                lines += [f"  {sign} {safe(show(i))}" for i in items]
+    gating = d.gating()
+    lines.append(
+        f"{len(d.exposures.gained)} exposures gained, {len(d.exposures.lost)} lost; "
+        f"{len(d.findings.gained)} findings gained ({len(gating)} at or above {d.fail_on.value}), "
+        f"{len(d.findings.lost)} lost → exit {1 if gating else 0}"
+    )
+    return "\n".join(lines) + "\n"
