@@ -47,10 +47,13 @@ from icecheck.stun import (
     release,
 )
 
-__all__ = ["GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather", "nameserver_resolver",
-           "parse_ice_url", "system_resolver"]  # fmt: skip
+__all__ = ["PUBLIC_STUN_URLS", "GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather",
+           "nameserver_resolver", "parse_ice_url", "system_resolver"]  # fmt: skip
 
 Resolver = Callable[[str], Awaitable[Sequence[str]]]
+# Well-known public STUN servers for an explicit --public-stun: asking them sends packets to a
+# third party (Google, Cloudflare) and needs a resolver. Never used by the tests.
+PUBLIC_STUN_URLS = ("stun:stun.l.google.com:19302", "stun:stun1.l.google.com:19302", "stun:stun.cloudflare.com:3478")
 DEFAULT_PORT = 3478  # RFC 7064 §3.2 / RFC 7065 §3.2 (stun:, turn: without TLS)
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 _ULA = ipaddress.ip_network("fc00::/7")
@@ -161,6 +164,7 @@ class GatherConfig:
     timeout: float = 3.0
     offline: bool = False
     resolver: Resolver | None = field(default=None, repr=False, compare=False)
+    progress: Callable[[Attempt], None] | None = field(default=None, repr=False, compare=False)  # per attempt
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stun_servers", tuple((str(h), int(p)) for h, p in self.stun_servers))
@@ -199,6 +203,8 @@ async def gather(config: GatherConfig) -> InputDocument:
         bases, diagnostics = await _bind(host_addresses(config.ipv6))
         stuns = [] if config.offline else [asyncio.create_task(_stun(s, bases, config, deadline))
                                            for s in config.stun_servers]  # fmt: skip
+        for task in [*turns, *stuns]:
+            task.add_done_callback(lambda t: _report(config, t))
         await asyncio.sleep(0)  # each STUN task sends its requests in its first step
         _describe(bases)
         stun_results, turn_results = await asyncio.gather(*stuns), await asyncio.gather(*turns)
@@ -454,6 +460,12 @@ def _status(records: list[CandidateRecord], attempts: list[Attempt]) -> InputSta
     if not records:
         return InputStatus.EMPTY
     return InputStatus.PARTIAL if any(a.status != "ok" for a in attempts) else InputStatus.OK
+
+
+def _report(config: GatherConfig, task: asyncio.Task[tuple[Attempt, object]]) -> None:
+    """Tell ``config.progress`` (a spinner, say) about an attempt as soon as it is over."""
+    if config.progress is not None and not task.cancelled() and task.exception() is None:
+        config.progress(task.result()[0])
 
 
 def _notes(config: GatherConfig, bases: list[_Base]) -> list[Diagnostic]:

@@ -7,16 +7,21 @@ lab fails instead of skipping.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
-from collections.abc import Iterator
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from icecheck.classify import classify
-from icecheck.gather import GatherConfig, TurnServer, gather
+from icecheck.gather import GatherConfig, TurnServer, gather, nameserver_resolver
 from icecheck.interfaces import ifaddr_addresses, local_addresses, netlink_addresses
-from icecheck.model import AddressClass, CandidateRecord, InputDocument, InputStatus
+from icecheck.model import AddressClass, Attempt, CandidateRecord, InputDocument, InputStatus
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import (
     CLIENT_CGN,
@@ -27,6 +32,7 @@ from tests.lab.netns import (
     PUBLIC_A,
     PUBLIC_B,
     PUBLIC_C,
+    PUBLIC_DNS,
     ROUTER_WAN,
     NatLab,
     lab_problem,
@@ -212,3 +218,51 @@ def test_fully_random_nat_gives_a_port_unlike_the_base(lab: NatLab) -> None:
         lab.set_nat("cone")
     (lan,) = [r.candidate for r in of_type(doc, "srflx") if r.candidate.related_address == CLIENT_LAN]
     assert lan.address == ROUTER_WAN and lan.port != lan.related_port
+
+
+async def resolve_via_lab_dns(host: str) -> Sequence[str]:
+    """``nameserver_resolver`` pointed at the lab's dnsmasq (picklable by reference)."""
+    return await nameserver_resolver([PUBLIC_DNS], lifetime=1.0)(host)
+
+
+def dns_answers(name: str) -> bool:
+    """Poll the lab's dnsmasq until it answers (runs in the client namespace)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            return bool(asyncio.run(resolve_via_lab_dns(name)))
+        except LookupError:
+            time.sleep(0.05)
+    return False
+
+
+def test_a_host_name_is_resolved_by_the_named_dns_server(lab: NatLab, tmp_path: Path) -> None:
+    dnsmasq = shutil.which("dnsmasq")
+    if dnsmasq is None:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("dnsmasq (Debian dnsmasq-base) is missing")
+    conf = tmp_path / "lab.conf"
+    conf.write_text(f"no-resolv\nno-hosts\nlocal=/#/\nhost-record=stun.lab.example,{PUBLIC_A}\n")
+    proc = lab.spawn(lab.public, [str(dnsmasq), "--keep-in-foreground", f"--listen-address={PUBLIC_DNS}",
+                                  "--bind-interfaces", "--port=53", "--pid-file=", f"--conf-file={conf}"])  # fmt: skip
+    try:
+        assert lab.call(lab.client, dns_answers, "stun.lab.example")[0]
+        servers = [("stun.lab.example", 3478), ("nothing.lab.example", 3478)]
+        doc, _ = run_gather(lab, stun_servers=servers, resolver=resolve_via_lab_dns, ipv6=False, timeout=2.0)
+    finally:
+        lab.forget(proc)
+    assert attempt(doc, "stun:stun.lab.example:3478")[0] == "ok"
+    status, detail, _ = attempt(doc, "stun:nothing.lab.example:3478")
+    assert status == "unresolvable" and "nothing.lab.example" in detail
+
+
+async def gather_with_progress(config: GatherConfig) -> tuple[InputDocument, list[Attempt]]:
+    seen: list[Attempt] = []
+    doc = await gather(replace(config, progress=seen.append))
+    return doc, seen
+
+
+def test_progress_hears_of_every_attempt_as_it_ends(lab: NatLab) -> None:
+    config = GatherConfig(stun_servers=[STUN, (NOBODY, 3478)], turn_servers=[TURN], timeout=1.0)
+    (doc, seen), _ = lab.call(lab.client, gather_with_progress, config)
+    assert sorted(a.target for a in seen) == sorted(a.target for a in doc.attempts)
+    assert seen[-1].status == "timeout"  # the silent server is heard of last

@@ -3,7 +3,7 @@
     client ns                          router ns                         public ns
     c-lan 192.168.77.10/24  ────────── r-lan 192.168.77.1/24             p-wan 203.0.113.10/24
           fd77:77::10/64                     fd77:77::1/64, 2001:db8:77::1/64   203.0.113.11/24
-          2001:db8:77::11:22ff:fe33:4455 (EUI-64 of MAC 02:11:22:33:44:55)       203.0.113.20/24
+          2001:db8:77::11:22ff:fe33:4455 (EUI-64 of MAC 02:11:22:33:44:55)       203.0.113.20, .53/24
     c-cgn 100.64.10.10/24   ────────── r-cgn 100.64.10.1/24                     2001:db8:113::10/64
                                        r-wan 203.0.113.1/24 ──────────── (nft masquerade on r-wan)
 
@@ -39,6 +39,7 @@ CLIENT_LAN, CLIENT_CGN = "192.168.77.10", "100.64.10.10"
 CLIENT_ULA, CLIENT_EUI64, CLIENT_MAC = "fd77:77::10", "2001:db8:77::11:22ff:fe33:4455", "02:11:22:33:44:55"
 ROUTER_WAN = "203.0.113.1"
 PUBLIC_A, PUBLIC_B, PUBLIC_C = "203.0.113.10", "203.0.113.11", "203.0.113.20"
+PUBLIC_DNS = "203.0.113.53"  # for a DNS server a test starts in the public namespace
 NAT_MODES = {"cone": "masquerade", "fully-random": "masquerade fully-random", "random": "masquerade random"}
 _NAME = re.compile(r"icl(\d+)-[0-9a-f]{4}-[crp]$")
 # Kernel link upkeep (neighbour discovery, MLD) is not traffic of the code under test.
@@ -169,7 +170,7 @@ class NatLab:
                           ("c-lan", f"{CLIENT_EUI64}/64"), ("c-cgn", f"{CLIENT_CGN}/24")],
             self.router: [("r-lan", "192.168.77.1/24"), ("r-lan", "fd77:77::1/64"), ("r-lan", "2001:db8:77::1/64"),
                           ("r-cgn", "100.64.10.1/24"), ("r-wan", f"{ROUTER_WAN}/24"), ("r-wan", "2001:db8:113::1/64")],
-            self.public: [("p-wan", f"{a}/24") for a in (PUBLIC_A, PUBLIC_B, PUBLIC_C)]
+            self.public: [("p-wan", f"{a}/24") for a in (PUBLIC_A, PUBLIC_B, PUBLIC_C, PUBLIC_DNS)]
                          + [("p-wan", "2001:db8:113::10/64")],
         }  # fmt: skip
         for ns, entries in plan.items():
