@@ -4,8 +4,10 @@
 private, CGNAT, documentation, mDNS and other non-public addresses never leave the machine),
 RDAP and PTR side by side, with bounded concurrency, answering from the on-disk cache first.
 It returns one ``NetworkInfo`` per public address, in input order, and one ``Attempt`` per
-lookup: failures are data (ok, cached, offline, timeout, refused, nxdomain, rate-limited,
-no-network, error), never exceptions.
+lookup (kind ``rdap``, ``asn`` when the Team Cymru step failed, ``ptr``, ``resolve``): failures
+are data (ok, cached, offline, timeout, refused, nxdomain, rate-limited, no-network, error),
+never exceptions. With ``EnrichConfig.resolve_hostnames`` plain host names are resolved first;
+mDNS ``.local`` names never are.
 
 This package module stays light (the CLI's cold start is measured, and the pure ``isp`` and
 ``netmap`` modules import ``enrich.ptr_hints``): the machinery lives in ``session``, ``rdap``,
