@@ -78,7 +78,7 @@ _SPECS = {
     Mode.MODE1: _Spec("all", "all"),
     Mode.MODE2: _Spec("default", "default"),
     Mode.MODE3: _Spec("none", "default", srflx_raddr=False),
-    Mode.MODE4: _Spec("none", "none"),
+    Mode.MODE4: _Spec("none", "none", relay_raddr="zero"),  # via a proxy the TURN server maps the proxy, not you
     Mode.CHROME: _Spec("default", "default", mdns=True, srflx_raddr=False),
     Mode.CHROME_PERMISSION: _Spec("all", "all"),
     Mode.FIREFOX: _Spec("default", "default", mdns=True, srflx_raddr=False, relay_raddr="self"),

@@ -123,9 +123,11 @@ class StunEndpoint(asyncio.DatagramProtocol):
 
         def transmit(sent: int, delay: float) -> None:
             nonlocal timer
+            if fut.done():
+                return
             if sent == RC:
                 fut.set_exception(StunError("timeout", f"no answer after {RC} requests"))
-            elif not fut.done():
+            else:
                 self._send(data, server)
                 timer = loop.call_later(delay if sent + 1 < RC else RM * rto, transmit, sent + 1, delay * 2)
 

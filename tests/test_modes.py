@@ -87,8 +87,9 @@ def test_mode3_drops_hosts_and_hides_the_srflx_base() -> None:
     assert all(r.candidate.related_port == 0 for r in ours if r.candidate.type == "srflx")
 
 
-def test_mode4_is_relay_only() -> None:
-    assert {r.candidate.type for r in apply_mode(Mode.MODE4, gathered())} == {"relay"}
+def test_mode4_is_relay_only_and_shows_no_address_of_yours() -> None:
+    ours = apply_mode(Mode.MODE4, gathered())
+    assert shape(list(ours)) == {("relay", "203.0.113.10", "zero")}
 
 
 def test_the_comparison_table_and_json() -> None:
