@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from icecheck.candidate import decode_priority
 from icecheck.classify import classify
@@ -13,10 +14,12 @@ from icecheck.model import (
     AuditedCandidate,
     AuditResult,
     Exposure,
+    Finding,
     InputDocument,
     NatBehaviour,
     NetworkInfo,
 )
+from icecheck.parties import split
 from icecheck.policy import Policy, apply, violations
 from icecheck.rules import Facts, evaluate
 
@@ -61,16 +64,21 @@ def audit(
     """Run classification, inference, rules and policy over already-read inputs."""
     candidates = audit_candidates(docs)
     addresses = audit_addresses(docs)
-    exposures = (*infer(candidates, addresses), *extra_exposures)
-    facts = Facts(candidates, addresses, exposures)
-    findings = apply(policy, [*evaluate(facts), *violations(policy, candidates)])
+    exposures: list[Exposure] = []
+    findings: list[Finding] = []
+    for group in split(candidates, addresses):  # never mix two parties' networks in one inference
+        found = _labelled(infer(group.candidates, group.addresses), group.label)
+        exposures += found
+        findings += evaluate(Facts(group.candidates, group.addresses, found), group.label)
+    exposures += extra_exposures
+    findings = list(apply(policy, [*findings, *violations(policy, candidates)]))
     all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
     return AuditResult(
         inputs=tuple(docs),
         candidates=candidates,
         addresses=addresses,
-        exposures=exposures,
-        findings=findings,
+        exposures=tuple(exposures),
+        findings=tuple(findings),
         policy=policy.name,
         fail_on=policy.fail_on,
         notes=tuple(notes),
@@ -78,3 +86,9 @@ def audit(
         network_info=tuple(network_info),
         nat=nat,
     )
+
+
+def _labelled(exposures: Sequence[Exposure], label: str) -> list[Exposure]:
+    if not label:
+        return list(exposures)
+    return [replace(e, party=label) for e in exposures]

@@ -77,11 +77,11 @@ def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAdd
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = defaultdict(list)
+    """key → refs in first-seen order, without repeats (linear time: dicts as ordered sets)."""
+    groups: dict[str, dict[str, None]] = defaultdict(dict)
     for key, ref in pairs:
-        if ref not in groups[key]:
-            groups[key].append(ref)
-    return groups
+        groups[key][ref] = None
+    return {key: list(refs) for key, refs in groups.items()}
 
 
 def _public_addresses(cands: Sequence[AuditedCandidate]) -> list[Exposure]:

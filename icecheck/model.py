@@ -289,6 +289,7 @@ class Exposure:
     evidence: tuple[str, ...]
     learned_by: tuple[Party, ...] = (Party.SIGNALLING, Party.REMOTE_PEER)
     value: str | None = None  # the learned value in machine form (address, MAC, count, mode...)
+    party: str | None = None  # whose network it describes, when an input holds several parties
 
 
 @dataclass(frozen=True, slots=True)

@@ -341,13 +341,16 @@ RULES: tuple[tuple[Rule, Check], ...] = (
 CATALOGUE: dict[str, Rule] = {rule.id: rule for rule, _ in RULES}
 
 
-def evaluate(facts: Facts) -> list[Finding]:
-    """Run every check; one finding per (rule, message)."""
+def evaluate(facts: Facts, label: str | None = None) -> list[Finding]:
+    """Run every check; one finding per (rule, message) with the evidence of every occurrence.
+
+    ``label`` names the party the facts belong to when an input holds several.
+    """
     out: list[Finding] = []
+    prefix = f"{label}: " if label else ""
     for rule, check in RULES:
-        seen: set[str] = set()
+        merged: dict[str, dict[str, None]] = {}
         for message, evidence in check(facts):
-            if message not in seen:
-                seen.add(message)
-                out.append(Finding(rule.id, rule.severity, message, evidence))
+            merged.setdefault(message, {}).update(dict.fromkeys(evidence))
+        out += [Finding(rule.id, rule.severity, prefix + m, tuple(refs)) for m, refs in merged.items()]
     return out

@@ -122,6 +122,7 @@ def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
                 "value": e.value,
                 "evidence": list(e.evidence),
                 "learned_by": [p.value for p in e.learned_by],
+                "party": e.party,
             }
             for e in result.exposures
         ],

@@ -158,10 +158,14 @@ def _exposures(result: AuditResult) -> Iterator[RenderableType]:
     if not result.exposures:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
         return
+    party: str | None = None
     for e in result.exposures:
+        if e.party != party and e.party is not None:
+            yield Text.assemble("  ", (safe(e.party), "bold"))
+        party = e.party
         who = ", ".join(p.value.replace("-", " ") for p in e.learned_by)
-        refs = _refs(e.evidence)
-        yield Text.assemble("  • ", safe(e.summary), (f"  [{refs}; seen by {who}]", "dim"))
+        indent = "    • " if party else "  • "
+        yield Text.assemble(indent, safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
     for note in result.notes:
         yield Text.assemble("  • ", safe(note))
 

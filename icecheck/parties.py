@@ -1,0 +1,56 @@
+"""Whose candidates are whose (pure).
+
+An SDP file usually holds one party's offer; a file with an offer and an answer, several
+files, or a capture of a call hold several parties. Inference must not mix them: an
+interface count or a "your public address" sentence is about one party's network. A party
+is (input path, call, party) from the items' origins, with the SDP index standing in for
+the party when a text file holds several SDPs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from icecheck.model import AuditedAddress, AuditedCandidate, Origin, SectionContext
+
+
+@dataclass(frozen=True, slots=True)
+class PartyGroup:
+    """One party's items; ``label`` is empty when the whole audit is a single party."""
+
+    key: tuple[str, str, str]
+    label: str
+    candidates: tuple[AuditedCandidate, ...]
+    addresses: tuple[AuditedAddress, ...]
+
+
+def party_key(origin: Origin, context: SectionContext) -> tuple[str, str, str]:
+    """(path, call, party); the SDP number stands in for a party the origin does not name."""
+    party = origin.party if origin.party is not None else f"sdp {context.sdp_index + 1}"
+    return (origin.path, origin.call or "", party)
+
+
+def split(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> list[PartyGroup]:
+    """Items grouped by party, in first-seen order."""
+    cands: dict[tuple[str, str, str], list[AuditedCandidate]] = {}
+    addrs: dict[tuple[str, str, str], list[AuditedAddress]] = {}
+    for c in candidates:
+        cands.setdefault(party_key(c.record.origin, c.record.context), []).append(c)
+    for a in addresses:
+        addrs.setdefault(party_key(a.record.origin, a.record.context), []).append(a)
+    keys = list(dict.fromkeys([*cands, *addrs]))
+    multi = len(keys) > 1
+    paths = len({k[0] for k in keys}) > 1
+    return [
+        PartyGroup(k, _label(k, paths) if multi else "", tuple(cands.get(k, ())), tuple(addrs.get(k, ()))) for k in keys
+    ]
+
+
+def _label(key: tuple[str, str, str], with_path: bool) -> str:
+    path, call, party = key
+    parts = [path] if with_path else []
+    if call:
+        parts.append(f"call {call}")
+    parts.append(party)
+    return ", ".join(parts)
