@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
+from icecheck.parties import split
 
 EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
 VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
@@ -36,8 +37,18 @@ class Network:
 
 
 def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[Exposure, ...]:
-    """Every ISP/topology exposure, in a stable order (ISP first, relay operator last)."""
+    """Every ISP/topology exposure, per party (an offer and its answer are two networks), in a
+    stable order: ISP first, relay operator last. ``Exposure.party`` labels the party when the
+    candidates hold several."""
     by_address = {canonical(i.address): i for i in info}
+    out: list[Exposure] = []
+    for group in split(candidates, ()):
+        found = _one_party(group.candidates, by_address)
+        out += [replace(e, party=group.label) for e in found] if group.label else found
+    return tuple(out)
+
+
+def _one_party(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
     user = user_networks(candidates, by_address)
     homes = [n for n in user if n.info.network_kind not in EXIT_KINDS]
     out = [*_operators(homes, "isp"), *_operators([n for n in user if n not in homes], "vpn-exit")]
@@ -47,7 +58,7 @@ def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[Network
     out += _vpn_leaks(user, candidates)
     out += _double_nat(candidates)
     out += _relay_operators(candidates, by_address)
-    return tuple(out)
+    return out
 
 
 def user_networks(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Network]:

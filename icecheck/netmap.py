@@ -9,11 +9,12 @@ rich markup (``rich.markup.escape``) and Mermaid quoted labels (entity codes for
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from icecheck.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
+from icecheck.parties import split
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -49,6 +50,15 @@ class MapNode:
 
 
 def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
+    """The map; several parties (an offer and its answer, a captured call) get a device each."""
+    groups = split(candidates, ())
+    if len(groups) <= 1:
+        return device_map(candidates, info)
+    devices = [replace(device_map(g.candidates, info), label=f"Device: {g.label}") for g in groups]
+    return MapNode("Parties", "device", tuple(devices))
+
+
+def device_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
     """The map: one branch per host address, NATs under the interface they map, relays last.
 
     Mapped candidates whose base address is unknown (mDNS-concealed host) hang off the device.

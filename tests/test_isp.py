@@ -167,3 +167,13 @@ def test_relay_summary_names_country_once() -> None:
         relay.summary
         == "Your TURN relay 74.125.225.229 runs on Google Inc.'s network (AS15169, US), a hosting network."
     )
+
+
+def test_offer_and_answer_are_two_parties() -> None:
+    offer = HEAD + "a=candidate:1 1 udp 1 62.239.237.1 5000 typ srflx raddr 192.168.1.5 rport 5000\n"
+    answer = HEAD + "a=candidate:1 1 udp 1 185.1.2.3 5000 typ srflx raddr 10.0.0.5 rport 5000\n"
+    cs = audit_candidates([parse_sdp_text(offer + answer, Origin("call.sdp"))])
+    found = by_kind(isp_exposures(cs, [BT, M247]))
+    assert [(e.party, e.evidence) for e in found["isp"]] == [("sdp 1", ("c1",))]
+    assert [(e.party, e.evidence) for e in found["vpn-exit"]] == [("sdp 2", ("c2",))]
+    assert "vpn-leak" not in found  # two people's networks, not one person's leak

@@ -122,3 +122,11 @@ def test_hostile_strings_are_escaped() -> None:
 def test_mermaid_escape_one_line() -> None:
     assert mermaid_escape('a\n"b"') == "a #quot;b#quot;"
     assert to_mermaid(MapNode("x", "device")) == 'flowchart LR\n    n0["x"]\n'
+
+
+def test_two_parties_get_a_device_each() -> None:
+    offer = HEAD + "a=candidate:1 1 udp 1 62.239.237.1 5000 typ srflx raddr 192.168.1.5 rport 5000\n"
+    answer = HEAD + "a=candidate:1 1 udp 1 74.125.225.229 5000 typ srflx raddr 10.0.0.5 rport 5000\n"
+    cs = audit_candidates([parse_sdp_text(offer + answer, Origin("call.sdp"))])
+    root = build_map(cs, [BT, GOOGLE])
+    assert root.label == "Parties" and [c.label for c in root.children] == ["Device: sdp 1", "Device: sdp 2"]
