@@ -115,6 +115,7 @@ def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
         "inputs": [_input(d) for d in result.inputs],
         "candidates": [_candidate(c) for c in result.candidates],
         "addresses": [_address(a) for a in result.addresses],
+        "parties": _parties(result),
         "exposures": [
             {
                 "kind": e.kind,
@@ -136,3 +137,20 @@ def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
         ],
         "notes": list(result.notes),
     }
+
+
+def _parties(result: AuditResult) -> list[dict[str, Any]]:
+    """Each party (per input, call and side) with the ids of what it exposed."""
+    from icecheck.parties import split
+
+    return [
+        {
+            "label": g.label,
+            "path": g.key[0],
+            "call": g.key[1] or None,
+            "party": g.key[2],
+            "candidates": [c.id for c in g.candidates],
+            "addresses": [a.id for a in g.addresses],
+        }
+        for g in split(result.candidates, result.addresses)
+    ]
