@@ -60,6 +60,7 @@ def audit(
     extra_exposures: Sequence[Exposure] = (),
     nat: NatBehaviour | None = None,
     notes: Sequence[str] = (),
+    strict: bool = False,
 ) -> AuditResult:
     """Run classification, inference, rules and policy over already-read inputs."""
     candidates = audit_candidates(docs)
@@ -85,6 +86,7 @@ def audit(
         attempts=all_attempts,
         network_info=tuple(network_info),
         nat=nat,
+        strict=strict,
     )
 
 

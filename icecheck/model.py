@@ -193,13 +193,19 @@ class CandidateRecord:
     interface: InterfaceInfo | None = None
 
 
+FAILED_STATUSES = frozenset(
+    {"timeout", "refused", "auth-failed", "unresolvable", "rate-limited", "no-network", "error"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """One outward step that may fail (STUN/TURN request, RDAP or PTR lookup): failures are data."""
 
-    kind: str  # stun, turn, rdap, ptr, asn
+    kind: str  # stun, turn, rdap, ptr, asn, resolve
     target: str  # e.g. "stun:127.0.0.1:3478", an address for rdap/ptr
-    status: str  # ok, timeout, refused, auth-failed, unresolvable, nxdomain, rate-limited, no-network, error
+    # ok, cached, offline, timeout, refused, auth-failed, unresolvable, nxdomain, rate-limited, no-network, error
+    status: str
     detail: str = ""
     elapsed: float | None = None
 
@@ -326,6 +332,22 @@ class NatBehaviour:
     filtering: str
     mapped_addresses: tuple[str, ...] = ()
     reason: str = ""  # why a result is inconclusive, or how it was found
+    mapping_reason: str = ""  # the mapping half of ``reason``
+    filtering_reason: str = ""  # the filtering half of ``reason``
+
+
+@dataclass(frozen=True, slots=True)
+class ModeRow:
+    """What a browser in one privacy mode would signal, computed from a live gathering (``modes.py``)."""
+
+    mode: str  # the ``--as`` spelling: mode1..mode4, chrome, chrome-permission, firefox, relay-only
+    title: str
+    short: str  # a few words for a narrow table column, e.g. "Chrome default (mDNS)"
+    counts: tuple[tuple[str, int], ...]  # signalled candidates per type: (("host", 2), ("srflx", 1), ...)
+    addresses: tuple[str, ...]  # the user's IP addresses the peer learns (candidate address or raddr)
+    concealed: int = 0  # host candidates sent behind an mDNS name
+    shown: tuple[tuple[str, str], ...] = ()  # per gathered candidate: (label, raw|mdns|raddr-hidden|dropped)
+    selected: bool = False  # the mode ``--as`` audited
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +363,12 @@ class AuditResult:
     attempts: tuple[Attempt, ...] = ()
     network_info: tuple[NetworkInfo, ...] = ()
     nat: NatBehaviour | None = None
+    strict: bool = False  # a failed attempt (server or lookup) makes the exit code 3
+
+    def failed_attempts(self) -> tuple[Attempt, ...]:
+        """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""
+        return tuple(a for a in self.attempts if a.status in FAILED_STATUSES)
+    browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
 
     def max_severity(self) -> Severity | None:
         if not self.findings:

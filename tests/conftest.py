@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,10 @@ def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> sub
         text=True,
         timeout=timeout,
         cwd=REPO,
-        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+        # Tests never look anything up unless they say so: ICECHECK_OFFLINE keeps packets home, and a
+        # private cache directory keeps a developer's cache out of the results.
+        env={"ICECHECK_OFFLINE": "1", **os.environ, "COLUMNS": "200", "NO_COLOR": "1",
+             "XDG_CACHE_HOME": str(Path(tempfile.gettempdir()) / "icecheck-test-cache")},
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc

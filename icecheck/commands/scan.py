@@ -7,6 +7,7 @@ from typing import IO
 import click
 
 from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.lookups import lookup_options
 
 FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
 
@@ -16,15 +17,17 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 @click.option("--input-format", type=click.Choice(FORMATS), default=None,
               help="Read every file as this format instead of recognising it by content.")
 @output_options
+@lookup_options
 def command(paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str,
             fail_on: str) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
     PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
     (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
-    lines, JSON signalling, SDP. Nothing is sent over the network.
+    lines, JSON signalling, SDP. Public addresses are looked up (RDAP, reverse DNS) unless
+    --offline; nothing else is sent.
     """
-    from icecheck.audit import audit
+    from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, wire
     from icecheck.inputs.detect import Format
     from icecheck.inputs.progress import progress
@@ -37,6 +40,6 @@ def command(paths: tuple[str, ...], input_format: str | None, fmt: str, output: 
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    result = audit(docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts),
+    result = audit_with_lookups(docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts),
                    notes=notes)
     finish(result, fmt, output)

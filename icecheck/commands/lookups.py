@@ -1,0 +1,111 @@
+"""Lookup options (RDAP, reverse DNS) shared by the auditing commands, and the audit step with them.
+
+The options do not reach the command function (``expose_value=False``): they are kept in the
+click context, and ``audit_with_lookups`` reads them. Lookups are on by default — a user wants
+to know which ISP an address gives away — and ``--offline`` (or ``ICECHECK_OFFLINE=1``) keeps
+every packet on the machine, answering from the cache only.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from icecheck.model import AuditResult, Exposure, InputDocument
+
+F = TypeVar("F", bound=Callable[..., Any])
+_KEY = "icecheck.lookups"
+
+
+def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        ctx.meta.setdefault(_KEY, {})[name] = value
+
+    return callback
+
+
+def lookup_options(f: F) -> F:
+    """--offline, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames, --strict."""
+    options = (
+        ("--offline", dict(is_flag=True, envvar="ICECHECK_OFFLINE",
+                           help="Send no packet: answer lookups from the cache only.")),
+        ("--no-cache", dict(is_flag=True, help="Neither read nor write the lookup cache.")),
+        ("--refresh", dict(is_flag=True, help="Ignore cached answers; store fresh ones.")),
+        ("--resolver", dict(metavar="IP[:PORT]", default=None,
+                            help="DNS server for PTR and ASN queries (default: the system's).")),
+        ("--lookup-timeout", dict(type=float, default=5.0, show_default=True, metavar="SECONDS",
+                                  help="Bound on each network operation of a lookup.")),
+        ("--resolve-hostnames", dict(is_flag=True,
+                                     help="Resolve host-name candidates (never .local) to look them up.")),
+        ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
+    )
+    for flag, kwargs in reversed(options):
+        name = flag.lstrip("-").replace("-", "_")
+        f = click.option(flag, expose_value=False, callback=_store(name), **kwargs)(f)
+    return f
+
+
+def settings() -> dict[str, Any]:
+    """The lookup options of the running command (empty outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return dict(ctx.meta.get(_KEY, {})) if ctx is not None else {}
+
+
+def audit_with_lookups(docs: Sequence[InputDocument], policy: Any, **kwargs: Any) -> AuditResult:
+    """``audit`` with RDAP/PTR facts for the public addresses and the ISP exposures they give."""
+    import asyncio
+
+    from icecheck.audit import audit, audit_candidates
+    from icecheck.enrich import EnrichConfig, enrich
+    from icecheck.isp import isp_exposures
+
+    opts = settings()
+    try:
+        config = EnrichConfig(
+            offline=bool(opts.get("offline")),
+            no_cache=bool(opts.get("no_cache")),
+            refresh=bool(opts.get("refresh")),
+            resolver=opts.get("resolver"),
+            timeout=float(opts.get("lookup_timeout") or 5.0),
+            resolve_hostnames=bool(opts.get("resolve_hostnames")),
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    candidates = audit_candidates(docs)
+    addresses = [c.facts.address for c in candidates] + [
+        c.related_facts.address for c in candidates if c.related_facts is not None
+    ]
+    info, attempts = asyncio.run(enrich(addresses, config, _progress()))
+    skipped = [a for a in attempts if a.status == "offline"]
+    shown = tuple(a for a in attempts if a.status != "offline")
+    notes = list(kwargs.pop("notes", ()))
+    if skipped:
+        targets = len({a.target for a in skipped})
+        notes.append(f"{targets} public address(es) not looked up: --offline and not in the cache.")
+    extra: list[Exposure] = [*kwargs.pop("extra_exposures", ()), *isp_exposures(candidates, info)]
+    return audit(
+        docs,
+        policy,
+        attempts=(*kwargs.pop("attempts", ()), *shown),
+        network_info=info,
+        extra_exposures=extra,
+        notes=notes,
+        strict=bool(opts.get("strict")),
+        **kwargs,
+    )
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    """A lookup counter on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rlooking up public addresses: {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show
