@@ -10,16 +10,14 @@ status and elapsed time, and ``GatherConfig.timeout`` bounds the whole gathering
 
 Server host names are resolved only through ``GatherConfig.resolver`` (``system_resolver`` or
 ``nameserver_resolver``, chosen explicitly); without one a name is reported ``unresolvable``.
+URLs live in ``urls.py``, resolvers in ``resolve.py``; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
-import re
-import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from aioice.candidate import candidate_foundation
@@ -36,6 +34,7 @@ from icecheck.model import (
     InterfaceInfo,
     Origin,
 )
+from icecheck.resolve import Resolver, nameserver_resolver, resolve_host, system_resolver
 from icecheck.stun import (
     Address,
     StunEndpoint,
@@ -46,112 +45,17 @@ from icecheck.stun import (
     mapped_address,
     release,
 )
+from icecheck.urls import IceUrl, TurnServer, hostport, is_ip, parse_ice_url
 
 __all__ = ["PUBLIC_STUN_URLS", "GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather",
            "nameserver_resolver", "parse_ice_url", "system_resolver"]  # fmt: skip
 
-Resolver = Callable[[str], Awaitable[Sequence[str]]]
 # Well-known public STUN servers for an explicit --public-stun: asking them sends packets to a
 # third party (Google, Cloudflare) and needs a resolver. Never used by the tests.
 PUBLIC_STUN_URLS = ("stun:stun.l.google.com:19302", "stun:stun1.l.google.com:19302", "stun:stun.cloudflare.com:3478")
-DEFAULT_PORT = 3478  # RFC 7064 §3.2 / RFC 7065 §3.2 (stun:, turn: without TLS)
-_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 _ULA = ipaddress.ip_network("fc00::/7")
 _STATUS_ORDER = ("refused", "no-network", "auth-failed", "unresolvable", "error", "timeout")
 _TYPE_PREF = {"host": 126, "srflx": 100, "udp": 2, "tcp": 1}  # RFC 8445 §5.1.2.2; relay by transport (libwebrtc)
-
-
-@dataclass(frozen=True, slots=True)
-class IceUrl:
-    """A parsed ``stun:`` or ``turn:`` URL (RFC 7064 §3.1, RFC 7065 §3.1)."""
-
-    scheme: str  # stun or turn
-    host: str  # IP literal (without brackets) or host name
-    port: int = DEFAULT_PORT
-    transport: str = "udp"  # turn only: client-to-server transport
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.host, self.port
-
-
-def parse_ice_url(url: str) -> IceUrl:
-    """Parse ``stun:host[:port]`` or ``turn:host[:port][?transport=udp|tcp]`` (IPv6 in brackets).
-
-    Raises ValueError saying what is wrong; stuns:/turns: (TLS) are refused as unsupported.
-    """
-    scheme, colon, rest = url.strip().partition(":")
-    scheme = scheme.lower()
-    if not colon or scheme not in ("stun", "turn", "stuns", "turns"):
-        raise ValueError(f"{url!r} is not a stun: or turn: URL (e.g. stun:192.0.2.1:3478)")
-    if scheme in ("stuns", "turns"):
-        raise ValueError(f"{url!r}: {scheme}: (TLS) is not supported, use {scheme[:-1]}:")
-    if rest.startswith("//"):
-        raise ValueError(f"{url!r}: write {scheme}:{rest[2:]} ({scheme}: URLs have no '//', RFC 7064 §3.1)")
-    where, _, query = rest.partition("?")
-    if "@" in where:
-        raise ValueError(f"{url!r}: credentials do not belong in the URL; pass them separately")
-    host, port = _host_port(where, url)
-    return IceUrl(scheme, host, port, _transport(scheme, query, url))
-
-
-def _host_port(text: str, url: str) -> tuple[str, int]:
-    if text.startswith("["):
-        host, bracket, rest = text[1:].partition("]")
-        if not bracket or not _is_ip(host) or ":" not in host or (rest and not rest.startswith(":")):
-            raise ValueError(f"{url!r}: bad bracketed IPv6 address (write [2001:db8::1]:3478)")
-        port_text = rest[1:] if rest else None
-    elif text.count(":") > 1:
-        raise ValueError(f"{url!r}: put an IPv6 address in brackets, e.g. stun:[2001:db8::1]:3478")
-    else:
-        host, colon, port_text_ = text.partition(":")
-        port_text = port_text_ if colon else None
-        if not (_is_ip(host) or (_HOSTNAME.fullmatch(host) and not host.rstrip(".").rsplit(".", 1)[-1].isdigit())):
-            raise ValueError(f"{url!r}: {host!r} is neither an IP address nor a host name")
-    if port_text is None:
-        return host, DEFAULT_PORT
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"{url!r}: port must be a number from 1 to 65535, not {port_text!r}")
-    return host, int(port_text)
-
-
-def _transport(scheme: str, query: str, url: str) -> str:
-    if not query:
-        return "udp"
-    key, _, value = query.partition("=")
-    if scheme != "turn":
-        raise ValueError(f"{url!r}: stun: URLs take no query (?transport= is for turn:)")
-    if key != "transport" or value.lower() not in ("udp", "tcp"):
-        raise ValueError(f"{url!r}: the only query is ?transport=udp or ?transport=tcp")
-    return value.lower()
-
-
-def hostport(host: str, port: int) -> str:
-    """``host:port``, with IPv6 literals in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-@dataclass(frozen=True, slots=True)
-class TurnServer:
-    """A TURN server and its long-term credentials; the password never appears in a repr or URL."""
-
-    host: str
-    port: int = DEFAULT_PORT
-    transport: str = "udp"  # client-to-server transport: udp or tcp
-    username: str = ""
-    password: str = field(default="", repr=False)
-
-    @classmethod
-    def from_url(cls, url: str, username: str = "", password: str = "") -> TurnServer:
-        """From a ``turn:host[:port][?transport=udp|tcp]`` URL; ValueError if it is not one."""
-        parsed = parse_ice_url(url)
-        if parsed.scheme != "turn":
-            raise ValueError(f"{url!r}: expected a turn: URL")
-        return cls(parsed.host, parsed.port, parsed.transport, username, password)
-
-    @property
-    def url(self) -> str:
-        return f"turn:{hostport(self.host, self.port)}?transport={self.transport}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +160,7 @@ async def _stun(
     loop, target = asyncio.get_running_loop(), f"stun:{hostport(*server)}"
     start = loop.time()
     try:
-        ip = await _resolve(server[0], config, deadline)
+        ip = await resolve_host(server[0], config.resolver, config.ipv6, _left(deadline))
         version = ipaddress.ip_address(ip).version
         mine = [b for b in bases if (":" in b.endpoint.local[0]) == (version == 6)]
         if not mine:
@@ -326,9 +230,9 @@ async def _turn(
     loop = asyncio.get_running_loop()
     start = loop.time()
     try:
-        if not _is_ip(server.host) or server.transport == "tcp":
+        if not is_ip(server.host) or server.transport == "tcp":
             sent.set()
-        addr = (await _resolve(server.host, config, deadline), server.port)
+        addr = (await resolve_host(server.host, config.resolver, config.ipv6, _left(deadline)), server.port)
         client = await asyncio.wait_for(_open(server.transport, addr), _left(deadline))
         try:
             job = asyncio.ensure_future(allocate(client, addr, server.username, server.password))
@@ -358,62 +262,9 @@ async def _open(transport: str, addr: Address) -> StunEndpoint | StunStream:
         raise StunError("no-network", exc.strerror or str(exc)) from exc
 
 
-async def _resolve(host: str, config: GatherConfig, deadline: float) -> str:
-    """An IP literal as is; a name only through ``config.resolver`` (StunError unresolvable)."""
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).compressed
-    if config.resolver is None:
-        raise StunError("unresolvable", f"{host} is a host name and no resolver was given")
-    try:
-        found = await asyncio.wait_for(config.resolver(host), _left(deadline))
-    except TimeoutError:
-        raise StunError("unresolvable", f"lookup of {host} timed out") from None
-    except Exception as exc:  # a resolver is pluggable: whatever it raises is an unresolvable name
-        raise StunError("unresolvable", f"{host}: {exc or type(exc).__name__}") from exc
-    usable = sorted((ipaddress.ip_address(a) for a in found if _is_ip(a)), key=lambda ip: ip.version)
-    usable = [ip for ip in usable if ip.version == 4 or config.ipv6]
-    if not usable:
-        raise StunError("unresolvable", f"{host} has no usable address")
-    return usable[0].compressed
-
-
 def _left(deadline: float) -> float:
     """Seconds left until ``deadline`` (event-loop time), never negative."""
     return max(0.0, deadline - asyncio.get_running_loop().time())
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-async def system_resolver(host: str) -> list[str]:
-    """Resolve through the operating system (getaddrinfo): its configured DNS servers get the query."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_DGRAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def nameserver_resolver(nameservers: Sequence[str], port: int = 53, lifetime: float = 2.0) -> Resolver:
-    """A resolver asking only ``nameservers`` (A, then AAAA) with dnspython; never /etc/resolv.conf."""
-    import dns.asyncresolver
-    import dns.exception
-
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers, resolver.port, resolver.lifetime = list(nameservers), port, lifetime
-
-    async def resolve(host: str) -> list[str]:
-        out = []
-        for rdtype in ("A", "AAAA"):
-            with contextlib.suppress(dns.exception.DNSException):
-                out += [r.to_text() for r in await resolver.resolve(host, rdtype)]
-        if not out:
-            raise LookupError(f"{host}: no A or AAAA record from {', '.join(nameservers)}")
-        return out
-
-    return resolve
 
 
 def _priority(type_pref: int, rank: int, address: str) -> int:

@@ -364,11 +364,11 @@ class AuditResult:
     network_info: tuple[NetworkInfo, ...] = ()
     nat: NatBehaviour | None = None
     strict: bool = False  # a failed attempt (server or lookup) makes the exit code 3
+    browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""
         return tuple(a for a in self.attempts if a.status in FAILED_STATUSES)
-    browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
 
     def max_severity(self) -> Severity | None:
         if not self.findings:

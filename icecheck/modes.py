@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from icecheck.candidate import format_candidate
-from icecheck.model import AddressClass, AddressFacts, Candidate, CandidateRecord
+from icecheck.model import AddressClass, AddressFacts, Candidate, CandidateRecord, ModeRow
 
 
 class Mode(StrEnum):
@@ -62,6 +62,18 @@ TITLES: dict[Mode, str] = {
     Mode.CHROME_PERMISSION: "Chrome with camera/microphone permission: raw addresses",
     Mode.FIREFOX: "Firefox default: mode 2 with mDNS host names",
     Mode.RELAY_ONLY: 'relay only (iceTransportPolicy "relay")',
+}
+
+
+SHORT: dict[Mode, str] = {
+    Mode.MODE1: "all interfaces",
+    Mode.MODE2: "default route + its private address",
+    Mode.MODE3: "default route, no host",
+    Mode.MODE4: "proxy, relay only",
+    Mode.CHROME: "Chrome default (mDNS)",
+    Mode.CHROME_PERMISSION: "Chrome, camera/mic allowed",
+    Mode.FIREFOX: "Firefox default (mDNS)",
+    Mode.RELAY_ONLY: "iceTransportPolicy relay",
 }
 
 
@@ -137,6 +149,44 @@ class ModeComparison:
             "rows": [{"candidate": label, "shown": {v.mode.value: v.shown[i].value for v in self.views}}
                      for i, label in enumerate(self.labels)],
         }  # fmt: skip
+
+
+def mode_rows(comparison: ModeComparison, selected: Mode | None = None) -> tuple[ModeRow, ...]:
+    """One ``ModeRow`` per view: counts per candidate type, the user's addresses, each candidate's fate."""
+    return tuple(
+        ModeRow(
+            mode=v.mode.value,
+            title=v.title,
+            short=SHORT[v.mode],
+            counts=_counts(v.candidates),
+            addresses=own_addresses(v.candidates),
+            concealed=sum(s is Shown.MDNS for s in v.shown),
+            shown=tuple((label, s.value) for label, s in zip(comparison.labels, v.shown, strict=True)),
+            selected=v.mode is selected,
+        )
+        for v in comparison.views
+    )
+
+
+def own_addresses(records: Sequence[CandidateRecord]) -> tuple[str, ...]:
+    """The user's IP addresses in ``records``: every address and raddr except the unspecified
+    0.0.0.0/:: and a relay's own address (the TURN server's, also as raddr under Firefox)."""
+    found = []
+    for rec in records:
+        cand = rec.candidate
+        relay = _ip(cand.address) if cand.type == "relay" else ""
+        for addr in (cand.address, cand.related_address or ""):
+            ip = _ip(addr)
+            if ip and ip != relay and not _unspecified(ip):
+                found.append(ip)
+    return tuple(dict.fromkeys(found))
+
+
+def _counts(records: Sequence[CandidateRecord]) -> tuple[tuple[str, int], ...]:
+    """Candidates per type: host, srflx and relay always, other types (prflx) when present."""
+    types = [r.candidate.type for r in records]
+    extra = [t for t in dict.fromkeys(types) if t not in ("host", "srflx", "relay")]
+    return tuple((t, types.count(t)) for t in ("host", "srflx", "relay", *extra))
 
 
 def parse_mode(name: str) -> Mode:

@@ -1,21 +1,21 @@
-"""NAT behaviour discovery (RFC 5780) and what the result means for a call, in plain words.
+"""NAT behaviour discovery (RFC 5780); what a result means, in plain words, is ``natwords.explain``.
 
 Mapping (RFC 5780 §4.3) and filtering (§4.4) run at the same time on separate sockets, so one
 test's traffic never opens the NAT for the other. They need a server that returns OTHER-ADDRESS
 (§7.4, or RFC 3489 CHANGED-ADDRESS) and honours CHANGE-REQUEST (§7.2). Without one, mapping is
 inferred from two ordinary servers (same mapping → endpoint-independent) and filtering is
 ``inconclusive``. Results: endpoint-independent, address-dependent, address-and-port-dependent,
-no-nat, or inconclusive with the reason in ``NatBehaviour.reason``.
+no-nat, or inconclusive with the reason in ``NatBehaviour.mapping_reason`` / ``filtering_reason``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from dataclasses import dataclass
 
 from icecheck.model import NatBehaviour
+from icecheck.natwords import AD, APD, EIM, INCONCLUSIVE, NO_NAT, explain
 from icecheck.stun import (
     CHANGE_IP,
     CHANGE_PORT,
@@ -26,9 +26,10 @@ from icecheck.stun import (
     mapped_address,
     norm,
 )
+from icecheck.urls import hostport
 
-EIM, AD, APD = "endpoint-independent", "address-dependent", "address-and-port-dependent"
-NO_NAT, INCONCLUSIVE = "no-nat", "inconclusive"
+__all__ = ["AD", "APD", "EIM", "INCONCLUSIVE", "NO_NAT", "discover_nat", "explain"]
+
 FILTER_WAIT = 1.0  # seconds to wait for an answer a filtering NAT may drop
 _FILTER_RTO = 0.25  # retransmit within that window, so one lost packet is not read as filtering
 
@@ -51,7 +52,8 @@ async def discover_nat(server: Address, alt_server: Address | None = None, timeo
         local = _local_ip(server)
         mapping_ep, filtering_ep = await StunEndpoint.bind(local), await StunEndpoint.bind(local)
     except OSError as exc:
-        return NatBehaviour(INCONCLUSIVE, INCONCLUSIVE, reason=f"cannot reach {server[0]}: {exc.strerror or exc}")
+        why = f"no-network: cannot reach {server[0]}: {exc.strerror or exc}"
+        return NatBehaviour(INCONCLUSIVE, INCONCLUSIVE, reason=why, mapping_reason=why, filtering_reason=why)
     try:
         (mapping, mreason, mapped), (filtering, freason) = await asyncio.gather(
             _mapping(mapping_ep, server, alt_server, deadline), _filtering(filtering_ep, server, deadline)
@@ -59,8 +61,9 @@ async def discover_nat(server: Address, alt_server: Address | None = None, timeo
     finally:
         mapping_ep.close()
         filtering_ep.close()
-    shown = tuple(f"{a}:{p}" for a, p in dict.fromkeys(mapped))
-    return NatBehaviour(mapping, filtering, shown, reason=f"mapping: {mreason}; filtering: {freason}")
+    shown = tuple(hostport(*a) for a in dict.fromkeys(mapped))
+    reason = f"mapping: {mreason}; filtering: {freason}"
+    return NatBehaviour(mapping, filtering, shown, reason, mapping_reason=mreason, filtering_reason=freason)
 
 
 def _local_ip(server: Address) -> str:
@@ -163,54 +166,3 @@ async def _maybe(
         return await _ask(ep, server, deadline, change, wait)
     except StunError as exc:
         return None if exc.status == "timeout" else exc
-
-
-_MAPPING_WORDS = {
-    NO_NAT: "There is no NAT: this device's own address is public, so every host candidate hands it to the "
-    "peer and the signalling server, and anyone may try to reach it.",
-    EIM: "Your NAT keeps one public address and port per socket whatever the destination (endpoint-independent "
-    "mapping): the address a STUN server sees is the one peers see, so direct calls usually work and the "
-    "peer learns your public address.",
-    AD: "Your NAT picks a new public port for each destination (a 'symmetric' NAT): the address learned from "
-    "STUN is not what a peer sees, so direct calls mostly fail and fall back to a TURN relay, which adds "
-    "delay and lets the relay operator see both sides. Your public IP address still shows in the srflx "
-    "candidate.",
-}
-_MAPPING_WORDS[APD] = _MAPPING_WORDS[AD]
-_FILTERING_WORDS = {
-    EIM: "Anyone may send to an open mapping (endpoint-independent filtering): during a call your port is "
-    "reachable from the whole internet.",
-    AD: "Only hosts you have sent to may answer (address-dependent filtering).",
-    APD: "Only the exact address and port you sent to may answer (address-and-port-dependent filtering), the "
-    "strictest kind: both sides must send for a direct path to open.",
-}
-
-
-_FIREWALL_WORDS = {
-    EIM: "No firewall filters incoming packets: any host may send to this device's ports.",
-    AD: "A firewall lets in only hosts this device has sent to.",
-    APD: "A firewall lets in only the exact address and port this device has sent to.",
-}
-
-
-def explain(nat: NatBehaviour) -> str:
-    """Plain-words meaning of a ``NatBehaviour`` for the exposure and the call."""
-    parts = [_MAPPING_WORDS.get(nat.mapping, f"The NAT mapping could not be determined ({_why(nat, 'mapping')}).")]
-    filtering_words = _FIREWALL_WORDS if nat.mapping == NO_NAT else _FILTERING_WORDS
-    if nat.filtering in filtering_words:
-        parts.append(filtering_words[nat.filtering])
-    elif nat.mapping != INCONCLUSIVE:
-        parts.append(f"Filtering could not be tested ({_why(nat, 'filtering')}).")
-    if nat.mapping in (AD, APD) and nat.filtering == APD:
-        parts.append("With this NAT, expect calls to be relayed unless the other side has an open NAT.")
-    return " ".join(parts)
-
-
-def _why(nat: NatBehaviour, part: str) -> str:
-    """The ``part: reason`` piece of ``nat.reason``, or the whole reason."""
-    for piece in nat.reason.split("; "):
-        with contextlib.suppress(ValueError):
-            name, text = piece.split(": ", 1)
-            if name == part:
-                return text
-    return nat.reason or "no reason recorded"

@@ -12,6 +12,8 @@ from icecheck.model import (
     AuditResult,
     Diagnostic,
     InputDocument,
+    ModeRow,
+    NatBehaviour,
     Origin,
 )
 
@@ -136,6 +138,45 @@ def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
             for t in result.attempts
         ],
         "notes": list(result.notes),
+        **_live(result),
+    }
+
+
+def _live(result: AuditResult) -> dict[str, Any]:
+    """``browser_modes`` and ``nat``, present only when a live gathering filled them."""
+    out: dict[str, Any] = {}
+    if result.browser_modes:
+        out["browser_modes"] = [mode_row_dict(r) for r in result.browser_modes]
+    if result.nat is not None:
+        out["nat"] = nat_dict(result.nat)
+    return out
+
+
+def mode_row_dict(row: ModeRow) -> dict[str, Any]:
+    """One browser mode: what it signals (counts per type), the user's addresses, each candidate's fate."""
+    return {
+        "mode": row.mode,
+        "title": row.title,
+        "selected": row.selected,
+        "counts": dict(row.counts),
+        "mdns_concealed": row.concealed,
+        "addresses": list(row.addresses),
+        "candidates": [{"candidate": label, "shown": shown} for label, shown in row.shown],
+    }
+
+
+def nat_dict(nat: NatBehaviour) -> dict[str, Any]:
+    """A NAT discovery result with its reasons and the plain-words explanation."""
+    from icecheck.natwords import explain
+
+    return {
+        "mapping": nat.mapping,
+        "filtering": nat.filtering,
+        "mapped_addresses": list(nat.mapped_addresses),
+        "mapping_reason": nat.mapping_reason,
+        "filtering_reason": nat.filtering_reason,
+        "reason": nat.reason,
+        "explanation": explain(nat),
     }
 
 

@@ -13,7 +13,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from icecheck.model import AddressClass, AuditedAddress, AuditedCandidate, AuditResult, Origin, Severity
+from icecheck.model import (
+    AddressClass,
+    AuditedAddress,
+    AuditedCandidate,
+    AuditResult,
+    NatBehaviour,
+    Origin,
+    Severity,
+)
 from icecheck.render.safe import safe
 
 SEVERITY_STYLE = {
@@ -49,6 +57,8 @@ def _parts(result: AuditResult, exit_code: int) -> Iterator[RenderableType]:
     if result.addresses:
         yield _address_table(result.addresses)
     yield from _attempts(result)
+    yield from browser_modes(result)
+    yield from nat_section(result)
     yield from _exposures(result)
     yield from _findings(result)
     yield _summary(result, exit_code)
@@ -197,3 +207,47 @@ def _summary(result: AuditResult, exit_code: int) -> Text:
     ]
     what = ", ".join(parts) if parts else "no findings"
     return Text(f"\n{len(result.findings)} findings ({what}); --fail-on {result.fail_on.value} → exit {exit_code}")
+
+
+def browser_modes(result: AuditResult) -> Iterator[RenderableType]:
+    """The browser-mode comparison (live gathering): per mode, candidates by type and your addresses."""
+    if not result.browser_modes:
+        return
+    table = Table(title="What a browser would signal in each privacy mode", title_justify="left")
+    table.add_column("--as", no_wrap=True)
+    table.add_column("setting", overflow="fold")
+    for kind in ("host", "srflx", "relay"):
+        table.add_column(kind, justify="right", no_wrap=True)
+    table.add_column("your addresses the peer learns", overflow="fold", ratio=1)
+    for row in result.browser_modes:
+        counts = dict(row.counts)
+        host = f"{counts.get('host', 0)}" + (f" ({row.concealed} mDNS)" if row.concealed else "")
+        mark = Text(f"{row.mode} *" if row.selected else row.mode, style="bold" if row.selected else "")
+        shown = safe(", ".join(row.addresses)) if row.addresses else "none"
+        learned = Text(shown, style="" if row.addresses else "green")
+        table.add_row(mark, safe(row.short), host, str(counts.get("srflx", 0)), str(counts.get("relay", 0)), learned)
+    if any(r.selected for r in result.browser_modes):
+        table.caption = "* the mode audited above (--as)"
+    yield table
+
+
+def nat_section(result: AuditResult) -> Iterator[RenderableType]:
+    """The NAT discovery result, when the run had one."""
+    if result.nat is not None:
+        yield from nat_view(result.nat)
+
+
+def nat_view(nat: NatBehaviour) -> Iterator[RenderableType]:
+    """A NAT discovery result (RFC 5780) with its reasons and what it means, in plain words."""
+    from icecheck.natwords import explain
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    for part, value in (("mapping", nat.mapping), ("filtering", nat.filtering)):
+        why = (nat.mapping_reason if part == "mapping" else nat.filtering_reason) or nat.reason
+        grid.add_row(part, Text.assemble(value, (f"  {safe(why)}", "dim")))
+    grid.add_row("public address", safe(", ".join(nat.mapped_addresses)) or "not learned")
+    grid.add_row("what it means", safe(explain(nat)))
+    yield Text("\nNAT behaviour (RFC 5780)", style="bold underline")
+    yield grid

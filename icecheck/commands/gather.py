@@ -1,0 +1,58 @@
+"""``icecheck gather``: what this machine exposes when it places a call (live, through STUN/TURN)."""
+
+from __future__ import annotations
+
+from typing import IO
+
+import click
+
+from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.liveopts import server_options, usage
+
+MODES = ["mode1", "mode2", "mode3", "mode4", "chrome", "chrome-permission", "firefox", "relay-only"]  # modes.Mode
+
+
+@click.command("gather")
+@server_options
+@click.option("--turn", multiple=True, metavar="URL", help="TURN server, turn:HOST[:PORT][?transport=udp|tcp].")
+@click.option("--turn-user", default="", metavar="NAME", help="TURN user name (long-term credentials).")
+@click.option("--turn-password", default="", envvar="ICECHECK_TURN_PASSWORD", show_envvar=True, metavar="SECRET",
+              help="TURN password; prefer the environment variable. Never printed.")  # fmt: skip
+@click.option("--ipv6/--no-ipv6", default=True, show_default=True, help="Gather IPv6 host candidates too.")
+@click.option("--public-stun", is_flag=True, help="Also ask public STUN servers (stun.l.google.com, "
+              "stun1.l.google.com, stun.cloudflare.com): a third party then sees your address.")  # fmt: skip
+@click.option("--offline", is_flag=True, help="Send no packet at all: host candidates only.")
+@click.option("--nat", "with_nat", is_flag=True, help="Also test the NAT (RFC 5780) with the first STUN server(s).")
+@click.option("--as", "as_mode", type=click.Choice(MODES), default=None,
+              help="Audit what a browser in this privacy mode would signal.")  # fmt: skip
+@click.option("--strict", is_flag=True, help="Exit 3 when a server attempt failed.")
+@output_options
+def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: tuple[str, ...], turn_user: str,
+            turn_password: str, ipv6: bool, public_stun: bool, offline: bool, with_nat: bool, as_mode: str | None,
+            strict: bool, fmt: str, output: IO[str] | None, policy: str, fail_on: str) -> None:  # fmt: skip
+    """Gather this machine's ICE candidates and audit what a call would expose.
+
+    Host candidates with their interfaces, the public address from --stun or --public-stun, a
+    relay from --turn; every server attempt is shown, and a table shows what each browser
+    privacy mode would signal. Without a server only host candidates are gathered.
+    """
+    import asyncio
+
+    from icecheck.live import Progress, choose, run
+    from icecheck.liveaudit import live_audit
+    from icecheck.modes import Mode
+
+    if offline and (stun or turn or public_stun or with_nat):
+        usage("--offline sends no packet: drop --stun, --turn, --public-stun and --nat")
+    if with_nat and not (stun or public_stun):
+        usage("--nat needs a STUN server: --stun URL (a second --stun helps) or --public-stun")
+    try:
+        choice = choose(stun, turn, turn_user, turn_password, public_stun, resolver)
+    except ValueError as exc:
+        usage(str(exc))
+    chosen = make_policy(policy, fail_on)
+    progress = Progress(choice.targets, choice.nat_targets if with_nat else (), choice.resolver_name)
+    with progress.shown():
+        doc, nat, more = asyncio.run(run(choice, ipv6, timeout, offline, with_nat, progress))
+    mode = Mode(as_mode) if as_mode else None
+    finish(live_audit(doc, chosen, mode=mode, nat=nat, attempts=more, offline=offline, strict=strict), fmt, output)
