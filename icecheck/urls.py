@@ -52,10 +52,13 @@ def parse_ice_url(url: str) -> IceUrl:
 
 def _shown(url: str) -> str:
     """``url`` with any ``user:password@`` part replaced, so an error message never repeats a secret."""
-    scheme, colon, rest = url.strip().partition(":")
-    if "@" not in rest:
-        return url.strip()
-    return f"{scheme}{colon}{'//' if rest.startswith('//') else ''}***@{rest.rpartition('@')[2]}"
+    url = url.strip()
+    if "@" not in url:
+        return url
+    scheme, colon, rest = url.partition(":")
+    if "@" in scheme or not colon:  # no scheme before the credentials
+        return f"***@{url.rpartition('@')[2]}"
+    return f"{scheme}:{'//' if rest.startswith('//') else ''}***@{rest.rpartition('@')[2]}"
 
 
 def parse_host_port(text: str, default_port: int, url: str | None = None) -> tuple[str, int]:

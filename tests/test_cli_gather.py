@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +25,17 @@ from icecheck.gather import PUBLIC_STUN_URLS, parse_ice_url
 from icecheck.modes import Mode
 from tests.conftest import run_cli
 from tests.lab.coturn import PASSWORD, USER, Coturn
-from tests.lab.netns import CLIENT_CGN, CLIENT_LAN, PUBLIC_A, PUBLIC_B, REPO, ROUTER_WAN, NatLab, lab_problem
+from tests.lab.netns import (
+    CLIENT_CGN,
+    CLIENT_LAN,
+    PUBLIC_A,
+    PUBLIC_B,
+    PUBLIC_DNS,
+    REPO,
+    ROUTER_WAN,
+    NatLab,
+    lab_problem,
+)
 
 STUN = f"stun:{PUBLIC_A}:3478"
 TURN = f"turn:{PUBLIC_A}:3478"
@@ -210,6 +222,25 @@ def test_nat_with_a_silent_server_is_inconclusive_and_fatal_under_strict(lab: Na
     assert nat["mapping"] == "inconclusive" and "timeout" in nat["mapping_reason"] and proc.returncode == 3
     assert (attempt["kind"], attempt["status"], data["exit_code"]) == ("nat", "timeout", 3)
     assert seconds < 0.5 + 0.5
+
+
+def test_host_names_go_to_the_resolver_given_else_to_the_system_one(lab: NatLab, tmp_path: Path) -> None:
+    dnsmasq = shutil.which("dnsmasq")
+    if dnsmasq is None:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("dnsmasq (Debian dnsmasq-base) is missing")
+    conf = tmp_path / "lab.conf"
+    conf.write_text(f"no-resolv\nno-hosts\nlocal=/#/\nhost-record=stun.lab.example,{PUBLIC_A}\n")
+    proc = lab.spawn(lab.public, [dnsmasq, "--keep-in-foreground", f"--listen-address={PUBLIC_DNS}",
+                                  "--bind-interfaces", "--port=53", "--pid-file=", f"--conf-file={conf}"])  # fmt: skip
+    try:
+        named = ("gather", "--stun", "stun:stun.lab.example", "--no-ipv6", "--timeout", "2")
+        _, data, _ = report(lab, *named, "--resolver", PUBLIC_DNS)
+        # The client's own resolv.conf names 127.0.0.1, where nothing answers.
+        _, system, _ = report(lab, *named)
+    finally:
+        lab.forget(proc)
+    assert data["attempts"][0]["status"] == "ok" and of_type(data, "srflx")
+    assert system["attempts"][0]["status"] == "unresolvable" and not of_type(system, "srflx")
 
 
 def test_progress_names_the_servers_on_a_terminal_only(lab: NatLab) -> None:

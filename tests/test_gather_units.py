@@ -24,6 +24,7 @@ from icecheck.interfaces import (
     read_sysfs,
 )
 from icecheck.model import InterfaceInfo
+from icecheck.urls import parse_host_port
 
 
 @pytest.mark.parametrize(
@@ -69,6 +70,30 @@ def test_ice_urls_parse(url: str, expected: IceUrl) -> None:
 def test_bad_ice_urls_say_what_is_wrong(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("?", r"\?")):
         parse_ice_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["turn:alice:Pw-1234@192.0.2.1", "turn://alice:Pw-1234@192.0.2.1:3478", "http://alice:Pw-1234@x", "Pw-1234@x"],
+)
+def test_an_error_never_repeats_credentials_put_in_a_url(url: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_ice_url(url)
+    assert "Pw-1234" not in str(caught.value) and "***@" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("192.0.2.53", ("192.0.2.53", 53)),
+        ("192.0.2.53:5353", ("192.0.2.53", 5353)),
+        ("[2001:db8::53]:5353", ("2001:db8::53", 5353)),
+        ("2001:db8::53", ("2001:db8::53", 53)),  # outside a URL a bare IPv6 literal is fine
+        ("dns.example.net", ("dns.example.net", 53)),
+    ],
+)
+def test_host_and_port_outside_urls(text: str, expected: tuple[str, int]) -> None:
+    assert parse_host_port(text, 53) == expected
 
 
 def test_turn_server_from_url_keeps_the_password_out_of_reprs_and_urls() -> None:
