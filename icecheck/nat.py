@@ -155,7 +155,7 @@ async def _filtering(ep: StunEndpoint, server: Address, deadline: float) -> tupl
         return EIM, "an answer from the server's other address and port came in (test II)"
     if test3 is not None:
         return AD, "only an answer from the same address, other port, came in (test III)"
-    return APD, f"no answer from another address or port came in within {wait:g} s (tests II, III)"
+    return APD, f"no answer from another address or port came in within {round(wait, 1):g} s (tests II, III)"
 
 
 async def _maybe(

@@ -215,7 +215,7 @@ def browser_modes(result: AuditResult) -> Iterator[RenderableType]:
         return
     table = Table(title="What a browser would signal in each privacy mode", title_justify="left")
     table.add_column("--as", no_wrap=True)
-    table.add_column("setting", overflow="fold")
+    table.add_column("setting", overflow="fold", max_width=20)
     for kind in ("host", "srflx", "relay"):
         table.add_column(kind, justify="right", no_wrap=True)
     table.add_column("your addresses the peer learns", overflow="fold", ratio=1)
@@ -223,7 +223,7 @@ def browser_modes(result: AuditResult) -> Iterator[RenderableType]:
         counts = dict(row.counts)
         host = f"{counts.get('host', 0)}" + (f" ({row.concealed} mDNS)" if row.concealed else "")
         mark = Text(f"{row.mode} *" if row.selected else row.mode, style="bold" if row.selected else "")
-        shown = safe(", ".join(row.addresses)) if row.addresses else "none"
+        shown = safe(" ".join(row.addresses)) if row.addresses else "none"  # no comma to wrap away from an address
         learned = Text(shown, style="" if row.addresses else "green")
         table.add_row(mark, safe(row.short), host, str(counts.get("srflx", 0)), str(counts.get("relay", 0)), learned)
     if any(r.selected for r in result.browser_modes):
