@@ -215,7 +215,7 @@ def browser_modes(result: AuditResult) -> Iterator[RenderableType]:
         return
     table = Table(title="What a browser would signal in each privacy mode", title_justify="left")
     table.add_column("--as", no_wrap=True)
-    table.add_column("setting", overflow="fold", max_width=20)
+    table.add_column("setting", overflow="fold", max_width=24)
     for kind in ("host", "srflx", "relay"):
         table.add_column(kind, justify="right", no_wrap=True)
     table.add_column("your addresses the peer learns", overflow="fold", ratio=1)
