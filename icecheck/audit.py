@@ -72,6 +72,7 @@ def audit(
         exposures += found
         findings += evaluate(Facts(group.candidates, group.addresses, found), group.label)
     exposures += extra_exposures
+    findings += evaluate(Facts((), (), tuple(extra_exposures)))  # lookups and the wire: exposure rules only
     findings = list(apply(policy, [*findings, *violations(policy, candidates)]))
     all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
     return AuditResult(

@@ -336,7 +336,50 @@ RULES: tuple[tuple[Rule, Check], ...] = (
         ),
         _virtual,
     ),
+    (
+        Rule(
+            "ICE018",
+            "vpn-leak",
+            Severity.HIGH,
+            "VPN leak: your ISP's address beside a VPN or hosting exit",
+            "The candidates carry both the public address of a VPN or hosting provider and one of a residential or "
+            "mobile ISP, or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough "
+            "location although you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection "
+            "or a relay-only policy.",
+        ),
+        _exposed("vpn-leak"),
+    ),
+    (
+        Rule(
+            "ICE019",
+            "isp-identified",
+            Severity.LOW,
+            "ISP, network and country identified",
+            "Registry data (RDAP) for a public address in the candidates names the operator, its autonomous system "
+            "and the country: anyone who receives the SDP can look the same up.",
+        ),
+        lambda f: [(e.summary, e.evidence) for e in f.exposures if e.kind in ("isp", "country")],
+    ),
+    (
+        Rule(
+            "ICE020",
+            "reverse-dns-details",
+            Severity.LOW,
+            "Reverse DNS reveals access technology or location",
+            "The reverse DNS name of a public address in the candidates tells the access technology (DSL, cable, "
+            "fibre, mobile), whether the address is static, or a city or POP code — details of your line.",
+        ),
+        lambda f: [
+            (e.summary, e.evidence)
+            for e in f.exposures
+            if e.kind in ("access-technology", "location", "static-address")
+        ],
+    ),
 )
+
+# Rules over lookup results (RDAP, reverse DNS): their samples are audited against the lab's
+# DNS server and RDAP proxy (tests/test_cli_lookups.py), since offline they have nothing to see.
+LOOKUP_RULES = frozenset({"ICE018", "ICE019", "ICE020"})
 
 CATALOGUE: dict[str, Rule] = {rule.id: rule for rule, _ in RULES}
 

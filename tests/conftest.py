@@ -23,7 +23,9 @@ def shared() -> Path:
     return SHARED
 
 
-def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: bytes | None = None, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m icecheck`` as a user would; never through the network."""
     proc = subprocess.run(
         [sys.executable, "-m", "icecheck", *args],
@@ -34,8 +36,14 @@ def run_cli(*args: str, stdin: bytes | None = None, timeout: float = 120) -> sub
         cwd=REPO,
         # Tests never look anything up unless they say so: ICECHECK_OFFLINE keeps packets home, and a
         # private cache directory keeps a developer's cache out of the results.
-        env={"ICECHECK_OFFLINE": "1", **os.environ, "COLUMNS": "200", "NO_COLOR": "1",
-             "XDG_CACHE_HOME": str(Path(tempfile.gettempdir()) / "icecheck-test-cache")},
+        env={
+            "ICECHECK_OFFLINE": "1",
+            **os.environ,
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+            "XDG_CACHE_HOME": str(Path(tempfile.gettempdir()) / "icecheck-test-cache"),
+            **(env or {}),
+        },
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc

@@ -150,7 +150,7 @@ def test_rules_and_explain() -> None:
     proc = run_cli("rules")
     assert proc.returncode == 0 and "ICE006" in proc.stdout and "relay-raddr-leak" in proc.stdout
     rows = json.loads(run_cli("rules", "--format", "json").stdout)
-    assert [r["id"] for r in rows] == [f"ICE{n:03d}" for n in range(1, 18)]
+    assert [r["id"] for r in rows] == [f"ICE{n:03d}" for n in range(1, 21)]
     assert all(r["help_uri"].endswith("#" + r["id"].lower()) for r in rows)
     proc = run_cli("explain", "ICE006")
     assert proc.returncode == 0 and "severity: high" in proc.stdout and "samples/rules/ICE006.sdp" in proc.stdout

@@ -14,6 +14,7 @@ from icecheck.model import (
     InputDocument,
     ModeRow,
     NatBehaviour,
+    NetworkInfo,
     Origin,
 )
 
@@ -118,6 +119,7 @@ def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
         "candidates": [_candidate(c) for c in result.candidates],
         "addresses": [_address(a) for a in result.addresses],
         "parties": _parties(result),
+        "network_info": [_network(n) for n in result.network_info],
         "exposures": [
             {
                 "kind": e.kind,
@@ -195,3 +197,19 @@ def _parties(result: AuditResult) -> list[dict[str, Any]]:
         }
         for g in split(result.candidates, result.addresses)
     ]
+
+
+def _network(n: NetworkInfo) -> dict[str, Any]:
+    return {
+        "address": n.address,
+        "asn": n.asn,
+        "as_name": n.as_name,
+        "network_name": n.network_name,
+        "cidr": n.cidr,
+        "organisation": n.organisation,
+        "country": n.country,
+        "registry": n.registry,
+        "network_kind": n.network_kind,
+        "ptr": n.ptr,
+        "ptr_hints": [{"kind": h.kind, "detail": h.detail, "value": h.value} for h in n.ptr_hints],
+    }
