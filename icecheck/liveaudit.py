@@ -9,7 +9,7 @@ the ordinary pipeline (``audit.audit``), adding what only a live run knows: whic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from icecheck.audit import audit, audit_candidates
@@ -65,18 +65,22 @@ def live_audit(
     attempts: Sequence[Attempt] = (),
     offline: bool = False,
     strict: bool = False,
+    auditor: Callable[..., AuditResult] = audit,
 ) -> AuditResult:
     """Audit a live gathering; with ``mode``, audit what a browser in that mode would signal.
 
     ``attempts`` are attempts beyond the gathering's (NAT discovery); with ``strict`` any failed
-    attempt makes the exit code 3 (``AuditResult.strict``).
+    attempt makes the exit code 3 (``AuditResult.strict``). ``auditor`` is the audit step: the
+    pure ``audit``, or the command's audit with lookups.
     """
     items = [Item(rec, classify(rec.candidate.address)) for rec in doc.candidates]
     rows = mode_rows(compare(items), mode)
     audited = doc if mode is None else replace(doc, candidates=apply_mode(mode, items))
     notes = [note for note in (public_address_note(doc, offline), _mode_note(doc, audited, mode)) if note]
     exposures = interface_exposures(audit_candidates([audited]))
-    result = audit([audited], policy, attempts=attempts, extra_exposures=exposures, nat=nat, notes=notes, strict=strict)
+    result = auditor(
+        [audited], policy, attempts=attempts, extra_exposures=exposures, nat=nat, notes=notes, strict=strict
+    )
     return replace(result, browser_modes=rows)
 
 

@@ -37,7 +37,9 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
     privacy mode would signal. Without a server only host candidates are gathered.
     """
     import asyncio
+    from functools import partial
 
+    from icecheck.commands.lookups import audit_with_lookups
     from icecheck.live import Progress, choose, run
     from icecheck.liveaudit import live_audit
     from icecheck.modes import Mode
@@ -55,4 +57,7 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
     with progress.shown():
         doc, nat, more = asyncio.run(run(choice, ipv6, timeout, offline, with_nat, progress))
     mode = Mode(as_mode) if as_mode else None
-    finish(live_audit(doc, chosen, mode=mode, nat=nat, attempts=more, offline=offline, strict=strict), fmt, output)
+    lookups = {"offline": offline, "resolver": resolver, "strict": strict}
+    auditor = partial(audit_with_lookups, lookups=lookups)
+    result = live_audit(doc, chosen, mode=mode, nat=nat, attempts=more, offline=offline, strict=strict, auditor=auditor)
+    finish(result, fmt, output)

@@ -30,16 +30,30 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
 def lookup_options(f: F) -> F:
     """--offline, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames, --strict."""
     options = (
-        ("--offline", dict(is_flag=True, envvar="ICECHECK_OFFLINE",
-                           help="Send no packet: answer lookups from the cache only.")),
+        (
+            "--offline",
+            dict(is_flag=True, envvar="ICECHECK_OFFLINE", help="Send no packet: answer lookups from the cache only."),
+        ),
         ("--no-cache", dict(is_flag=True, help="Neither read nor write the lookup cache.")),
         ("--refresh", dict(is_flag=True, help="Ignore cached answers; store fresh ones.")),
-        ("--resolver", dict(metavar="IP[:PORT]", default=None,
-                            help="DNS server for PTR and ASN queries (default: the system's).")),
-        ("--lookup-timeout", dict(type=float, default=5.0, show_default=True, metavar="SECONDS",
-                                  help="Bound on each network operation of a lookup.")),
-        ("--resolve-hostnames", dict(is_flag=True,
-                                     help="Resolve host-name candidates (never .local) to look them up.")),
+        (
+            "--resolver",
+            dict(metavar="IP[:PORT]", default=None, help="DNS server for PTR and ASN queries (default: the system's)."),
+        ),
+        (
+            "--lookup-timeout",
+            dict(
+                type=float,
+                default=5.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Bound on each network operation of a lookup.",
+            ),
+        ),
+        (
+            "--resolve-hostnames",
+            dict(is_flag=True, help="Resolve host-name candidates (never .local) to look them up."),
+        ),
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
     for flag, kwargs in reversed(options):
@@ -54,15 +68,21 @@ def settings() -> dict[str, Any]:
     return dict(ctx.meta.get(_KEY, {})) if ctx is not None else {}
 
 
-def audit_with_lookups(docs: Sequence[InputDocument], policy: Any, **kwargs: Any) -> AuditResult:
-    """``audit`` with RDAP/PTR facts for the public addresses and the ISP exposures they give."""
+def audit_with_lookups(
+    docs: Sequence[InputDocument], policy: Any, lookups: dict[str, Any] | None = None, **kwargs: Any
+) -> AuditResult:
+    """``audit`` with RDAP/PTR facts for the public addresses and the ISP exposures they give.
+
+    Settings come from the command's ``lookup_options``; ``lookups`` overrides them (``gather``
+    has its own --offline, --resolver and --strict, which mean the same for lookups).
+    """
     import asyncio
 
     from icecheck.audit import audit, audit_candidates
     from icecheck.enrich import EnrichConfig, enrich
     from icecheck.isp import isp_exposures
 
-    opts = settings()
+    opts = settings() | (lookups or {})
     try:
         config = EnrichConfig(
             offline=bool(opts.get("offline")),
@@ -74,6 +94,7 @@ def audit_with_lookups(docs: Sequence[InputDocument], policy: Any, **kwargs: Any
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    strict = bool(kwargs.pop("strict", False)) or bool(opts.get("strict"))
     candidates = audit_candidates(docs)
     addresses = [c.facts.address for c in candidates] + [
         c.related_facts.address for c in candidates if c.related_facts is not None
@@ -93,7 +114,7 @@ def audit_with_lookups(docs: Sequence[InputDocument], policy: Any, **kwargs: Any
         network_info=info,
         extra_exposures=extra,
         notes=notes,
-        strict=bool(opts.get("strict")),
+        strict=strict,
         **kwargs,
     )
 
