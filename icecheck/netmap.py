@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from rich.tree import Tree
 
 MAPPED = frozenset({"srflx", "prflx"})
+# Documentation ranges stand in for public addresses in labs and samples: drawn as public.
+PUBLIC_LIKE = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
 _STYLES = {
     "device": "bold",
     "interface": "green",
@@ -34,6 +36,7 @@ _CLASS_KIND = {
     AddressClass.LINK_LOCAL: "link-local",
     AddressClass.CGNAT: "CGNAT or overlay",
     AddressClass.PUBLIC: "public, no NAT",
+    AddressClass.DOCUMENTATION: "public (documentation range), no NAT",
     AddressClass.MDNS: "concealed by mDNS",
     AddressClass.LOOPBACK: "loopback",
 }
@@ -102,7 +105,7 @@ def _interface(
     same = [c for c in mapped if canonical(c.facts.address) == address]  # a srflx equal to its host: no NAT
     placed.update(c.id for c in same)
     children = _nat_layers([c for c in mapped if c not in same], nets, relays, placed)
-    if first.facts.address_class is AddressClass.PUBLIC:
+    if first.facts.address_class in PUBLIC_LIKE:
         children.insert(0, _isp(address, nets, relays, placed))
     return MapNode(text, "interface", tuple(children))
 
@@ -112,7 +115,7 @@ def _nat_layers(
 ) -> list[MapNode]:
     """Inner (private/CGNAT) mapped addresses first; the public NATs are drawn behind the last."""
     groups = _by_address(mapped)
-    inner = [(a, g) for a, g in groups if g[0].facts.address_class is not AddressClass.PUBLIC]
+    inner = [(a, g) for a, g in groups if g[0].facts.address_class not in PUBLIC_LIKE]
     outer = [_nat(a, g, nets, relays, placed) for a, g in groups if (a, g) not in inner]
     if not inner:
         return outer
@@ -134,7 +137,7 @@ def _nat(
         first.related_facts is not None and first.related_facts.address_class is AddressClass.CGNAT
     )
     what = "CGNAT" if cgnat else "NAT"
-    if first.facts.address_class is not AddressClass.PUBLIC:
+    if first.facts.address_class not in PUBLIC_LIKE:
         return MapNode(f"{what} (inner layer) maps you to {address} {_ids(group)}", "nat", behind)
     return MapNode(f"{what} maps you to {address} {_ids(group)}", "nat", (_isp(address, nets, relays, placed),))
 

@@ -25,6 +25,7 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     GITHUB = "github"
     JUNIT = "junit"
+    MERMAID = "mermaid"
 
 
 def exit_code(result: AuditResult) -> ExitCode:
@@ -65,7 +66,14 @@ def _junit(result: AuditResult, code: int) -> str:
     return to_junit(result, code)
 
 
+def _mermaid(result: AuditResult, code: int) -> str:
+    from icecheck.netmap import network_mermaid
+
+    return network_mermaid(result.candidates, result.network_info) + "\n"
+
+
 _RENDERERS: dict[OutputFormat, Callable[[AuditResult, int], str]] = {
+    OutputFormat.MERMAID: _mermaid,
     OutputFormat.SARIF: _sarif,
     OutputFormat.MARKDOWN: _markdown,
     OutputFormat.GITHUB: _github,

@@ -59,6 +59,7 @@ def _parts(result: AuditResult, exit_code: int) -> Iterator[RenderableType]:
     yield from _attempts(result)
     yield from browser_modes(result)
     yield from nat_section(result)
+    yield from _network_map(result)
     yield from _exposures(result)
     yield from _findings(result)
     yield _summary(result, exit_code)
@@ -163,6 +164,16 @@ def _attempts(result: AuditResult) -> Iterator[RenderableType]:
     yield table
 
 
+def _network_map(result: AuditResult) -> Iterator[RenderableType]:
+    """Device → interfaces → NAT → ISP → Internet → relay, as an attacker could draw it."""
+    if not result.candidates:
+        return
+    from icecheck.netmap import network_tree
+
+    yield Text("\nThe network map an attacker can draw", style="bold underline")
+    yield network_tree(result.candidates, result.network_info)
+
+
 def _exposures(result: AuditResult) -> Iterator[RenderableType]:
     yield Text("\nWhat an attacker learns", style="bold underline")
     if not result.exposures:
@@ -206,7 +217,11 @@ def _summary(result: AuditResult, exit_code: int) -> Text:
         f"{counts[s]} {s.value}" for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO) if counts[s]
     ]
     what = ", ".join(parts) if parts else "no findings"
-    return Text(f"\n{len(result.findings)} findings ({what}); --fail-on {result.fail_on.value} → exit {exit_code}")
+    if exit_code == 3 and result.strict:
+        why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
+    else:
+        why = f"--fail-on {result.fail_on.value}"
+    return Text(f"\n{len(result.findings)} findings ({what}); {why} → exit {exit_code}")
 
 
 def browser_modes(result: AuditResult) -> Iterator[RenderableType]:
