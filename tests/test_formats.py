@@ -132,7 +132,7 @@ def test_renderers_handle_findings_without_evidence() -> None:
     result = AuditResult(base.inputs, base.candidates, base.addresses, base.exposures,
                          (Finding("ICE999", Severity.HIGH, "made up"),), fail_on=Severity.HIGH)  # fmt: skip
     assert exit_code(result) is ExitCode.FINDINGS
-    for fmt in OutputFormat:
+    for fmt in set(OutputFormat) - {OutputFormat.MERMAID}:  # the map shows no findings
         assert "made up" in render_text(result, fmt, 1)
     sarif = json.loads(render_text(result, OutputFormat.SARIF, 1))
     assert "locations" not in sarif["runs"][0]["results"][0]
