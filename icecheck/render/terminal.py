@@ -103,8 +103,11 @@ def _hints(c: AuditedCandidate) -> str:
 
 
 def _where(origin: Origin, one_input: bool) -> str:
+    """Line (or packet) alone when every item comes from one input; else path:line / path#packet."""
     if one_input and origin.line is not None:
         return str(origin.line)
+    if one_input and origin.packet is not None:
+        return f"#{origin.packet}"
     return origin.location()
 
 
