@@ -12,15 +12,15 @@ Choices where peers disagree are argued in ``docs/conformance.md``; in short: si
 from __future__ import annotations
 
 import re
-from dataclasses import fields
-from socket import AF_INET, AF_INET6, inet_pton
+from _socket import AF_INET, AF_INET6, inet_pton  # not `socket`: its import costs ~2 ms per run
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from icecheck.model import Candidate, PriorityInfo
 
 _HEAD = ("foundation", "component", "transport", "priority", "address", "port", "'typ'", "type")
 _TRANSPORTS = frozenset({"udp", "tcp", "ssltcp"})  # ssltcp: legacy Chrome, still parsed by libwebrtc
-_FAST_TRANSPORTS = frozenset({"udp", "UDP", "tcp", "TCP"})
 _TYPES = frozenset({"host", "srflx", "prflx", "relay"})
 _TCPTYPES = frozenset({"active", "passive", "so"})  # RFC 6544 §4.5
 _KNOWN = frozenset({"raddr", "rport", "tcptype", "generation", "ufrag", "network-id", "network-cost"})
@@ -52,72 +52,108 @@ class _Bad(Exception):
 # layout-identical mutable twin that then takes its real class, because the frozen 16-field
 # dataclass __init__ alone costs as much as aioice's whole unvalidated parse. Anything unusual
 # goes to _parse_full, which checks everything and explains errors. Tests check both agree.
+#
+# Why the class switch is sound: CPython allows ``obj.__class__ = C`` only between classes of
+# the same layout (same base, same basic size, same __slots__ names, no __dict__/__weakref__
+# difference) and raises TypeError otherwise, so a mismatch cannot corrupt memory. The fast path
+# sets every slot of _WRITTEN, so no field is left unset, and it skips Candidate.__init__, which
+# is only right while that __init__ stores its arguments as given (no __post_init__). _FAST
+# checks the slots and the hook; a model change makes every line take _parse_full (a test says
+# so), and the property tests compare the two paths on generated and damaged lines.
+_WRITTEN = (
+    "foundation", "component", "transport", "priority", "address", "port", "type", "related_address",
+    "related_port", "tcptype", "generation", "ufrag", "network_id", "network_cost", "extensions", "raw",
+)  # fmt: skip
+_FAST = getattr(Candidate, "__slots__", None) == _WRITTEN and not hasattr(Candidate, "__post_init__")
+
+
 class _Twin:
-    __slots__ = tuple(f.name for f in fields(Candidate))
+    __slots__ = _WRITTEN
 
 
-_FAST = len(_Twin.__slots__) == 16  # a new model field: stay correct but slow (a test notices)
-_SMALL = {str(i): i for i in range(1000)}  # generation, network-id and network-cost are small
+_COMPONENTS = {"1": 1, "2": 2} if _FAST else {}  # empty: the model no longer fits, every line goes to _parse_full
+_FAST_TRANSPORTS = frozenset({"udp", "UDP", "tcp", "TCP"})
+_MDNS = re.compile(rf"{_LABEL}\.local").fullmatch  # RFC 8828 mDNS name: <uuid>.local
+_SMALL: dict[str | None, int | None] = {str(i): i for i in range(1000)}  # generation, network-id/cost
+_SMALL[None] = None  # absent
+_TCPTYPE_OR_NONE = frozenset({*_TCPTYPES, None})
+_EXT_ORDER = ("raddr", "rport", "tcptype", "generation", "ufrag", "network-id", "network-cost")
+_Pick = Callable[[list[Any]], Any]
+_PLANS: dict[str, _Pick] = {}  # extension layouts: a few per implementation
+_MAX_PLANS = 4096
+_PRIORITIES: dict[str, int] = {}
+_MAX_PRIORITIES = 8192
+_PREFIXES = frozenset({"candidate", "a=candidate"})
 
 
 def parse_candidate(text: str) -> Candidate:
     """Parse one candidate; raise ``CandidateSyntaxError`` at the first violation, left to right."""
     t = text.split(" ")
     n = len(t)  # odd n: a trailing name without a value
-    if n < 8 or n % 2 or t[6] != "typ" or t[7] not in _TYPES or t[2] not in _FAST_TRANSPORTS or not _FAST:
-        return _parse_full(text)
-    f, pri, addr, port = t[0], t[3], t[4], t[5]
-    if not (text.isascii() and f.isalnum()):  # isascii is O(1) and keeps isdigit/isalnum ASCII
-        f = f[10:] if f[:10] == "candidate:" else f[12:] if f[:12] == "a=candidate:" else ""
-        if not (text.isascii() and f.isalnum()):
+    if n < 8 or n & 1 or not text.isascii():
+        return _parse_full(text)  # isascii is O(1) and keeps isdigit/isalnum below ASCII-only
+    # Every token gets a test that admits no control character (digits, letters, a set, an
+    # address check, a dict of small numbers); only the free-form ones (raddr, ufrag) need
+    # isprintable, cheaper on them than on the whole line.
+    f = t[0]
+    comp = t[1]
+    transport = t[2]
+    pri = t[3]
+    addr = t[4]
+    port = t[5]
+    typ_literal = t[6]
+    typ = t[7]
+    if not f.isalnum():
+        prefix, _, f = f.partition(":")
+        if prefix not in _PREFIXES or not f.isalnum():
             return _parse_full(text)
-    comp = 1 if t[1] == "1" else 2 if t[1] == "2" else 0
-    if not (comp and pri.isdigit() and port.isdigit() and len(pri) <= 10 and len(f) <= 32):
+    priority = _PRIORITIES.get(pri)
+    if priority is None:
+        priority = _priority(pri)
+    if (
+        len(f) > 32
+        or priority is None
+        or not port.isdigit()
+        or typ_literal != "typ"
+        or typ not in _TYPES
+        or transport not in _FAST_TRANSPORTS
+    ):
         return _parse_full(text)
-    priority, port_n = int(pri), int(port)
-    if priority > _U32 or port_n > 65535:
-        return _parse_full(text)
-    try:
+    try:  # one handler for the failed checks below: KeyError from a dict, OSError from inet_pton...
+        component = _COMPONENTS[comp]
+        if (port_n := int(port)) > 65535:  # ValueError: over 4300 digits
+            return _parse_full(text)
         if ":" in addr:
             inet_pton(AF_INET6, addr)
-        elif addr[-1] <= "9":
+        elif addr[-1] <= "9":  # IndexError: empty
             inet_pton(AF_INET, addr)
-        elif not (addr.endswith(".local") and _is_label(addr[:-6])) and not _HOSTNAME.fullmatch(addr):
+        elif not _MDNS(addr) and not _HOSTNAME.fullmatch(addr):
             return _parse_full(text)
-    except (OSError, ValueError, IndexError):  # not an IP literal, embedded NUL, empty
-        return _parse_full(text)
-    raddr = ufrag = tcptype = None
-    rport = gen = net_id = cost = None
-    ext: list[tuple[str, str]] | None = None
-    for i in range(8, n, 2):
-        name, value = t[i], t[i + 1]
-        if name == "generation" and gen is None and value in _SMALL:
-            gen = _SMALL[value]
-        elif name == "ufrag" and ufrag is None and value.isprintable():
-            ufrag = value
-        elif name == "network-id" and net_id is None and value in _SMALL:
-            net_id = _SMALL[value]
-        elif name == "network-cost" and cost is None and value in _SMALL:
-            cost = _SMALL[value]
-        elif name == "raddr" and raddr is None and value[:1] not in ("", "[") and value.isprintable():
-            raddr = value
-        elif name == "rport" and rport is None and value.isdigit() and (rport := int(value)) <= 65535:
-            pass
-        elif name == "tcptype" and tcptype is None and value in _TCPTYPES:
-            tcptype = value
-        elif name and name.isprintable() and value.isprintable() and name.lower() not in _KNOWN:
-            ext = ext or []
-            ext.append((name, value))
+        if n == 8:
+            raddr = rport = tcptype = ufrag = gen = net_id = cost = None
         else:
-            return _parse_full(text)
-    c: Any = object.__new__(_Twin)
+            pick = _PLANS.get(names := " ".join(t[8::2])) or _plan(names)
+            if pick is None:
+                return _parse_full(text)
+            t.append(None)  # type: ignore[arg-type]  # what the plan picks for an absent name
+            raddr, rport, tcptype, gen, ufrag, net_id, cost = pick(t)
+            gen, net_id, cost = _SMALL[gen], _SMALL[net_id], _SMALL[cost]
+            if rport is not None and (not rport.isdigit() or (rport := int(rport)) > 65535):
+                return _parse_full(text)
+            if tcptype not in _TCPTYPE_OR_NONE or not (ufrag is None or ufrag.isprintable()):
+                return _parse_full(text)
+            if raddr is not None and (raddr[0] == "[" or not raddr.isprintable()):  # IndexError: empty
+                return _parse_full(text)
+    except (KeyError, ValueError, OSError, IndexError):
+        return _parse_full(text)
+    c: Any = _Twin()
     c.foundation = f
-    c.component = comp
-    c.transport = t[2]
+    c.component = component
+    c.transport = transport
     c.priority = priority
     c.address = addr
     c.port = port_n
-    c.type = t[7]
+    c.type = typ
     c.related_address = raddr
     c.related_port = rport
     c.tcptype = tcptype
@@ -125,15 +161,43 @@ def parse_candidate(text: str) -> Candidate:
     c.ufrag = ufrag
     c.network_id = net_id
     c.network_cost = cost
-    c.extensions = tuple(ext) if ext else ()
+    c.extensions = ()
     c.raw = text
     c.__class__ = Candidate
     result: Candidate = c
     return result
 
 
-def _is_label(label: str) -> bool:
-    return 0 < len(label) <= 63 and label.replace("-", "").isalnum() and label[0] != "-" != label[-1]
+def _priority(text: str) -> int | None:
+    """The priority ``text`` denotes (1-10 ASCII digits, at most 2^32-1), remembered; None if invalid.
+
+    A bounded memo: an agent uses a handful of priorities (RFC 8445 §5.1.2.1: type preference,
+    local preference, component), and a dict hit costs a fraction of checking and converting.
+    """
+    if not (text.isdigit() and text.isascii() and len(text) <= 10) or (value := int(text)) > _U32:
+        return None
+    if len(_PRIORITIES) < _MAX_PRIORITIES:
+        _PRIORITIES[text] = value
+    return value
+
+
+def _plan(layout: str) -> _Pick | None:
+    """How the fast path picks the extensions named in ``layout`` out of ``tokens + [None]``.
+
+    ``layout`` is the names joined by spaces (one string hashes faster than a tuple). The result
+    gives the seven values of ``_EXT_ORDER``, None where absent. None: leave the line to
+    ``_parse_full``, when a name is not one of the seven as written or comes twice (unknown
+    extensions are rare: one line in the 526 of samples/ and the peer vectors).
+    """
+    names = layout.split(" ")
+    if not _KNOWN.issuperset(names) or len(set(names)) != len(names):
+        return None
+    absent = 8 + 2 * len(names)
+    where = {name: 9 + 2 * i for i, name in enumerate(names)}
+    pick = itemgetter(*(where.get(name, absent) for name in _EXT_ORDER))
+    if len(_PLANS) < _MAX_PLANS:  # a few layouts per implementation; at most 13699 exist
+        _PLANS[layout] = pick
+    return pick
 
 
 def _parse_full(text: str) -> Candidate:
@@ -171,10 +235,10 @@ def _parse_tokens(t: list[str], raw: str) -> Candidate:
         raise _Bad(f"missing {_HEAD[len(t)]}", len(t))
     ext: list[tuple[str, str]] = []
     known = _extensions(t, ext)
-    num = {k: int(known[k]) if k in known else None for k in ("rport", "generation", "network-id", "network-cost")}
+    num = {k: _int(known[k]) if k in known else None for k in ("rport", "generation", "network-id", "network-cost")}
     return Candidate(
-        foundation=t[0], component=int(t[1]), transport=t[2], priority=int(t[3]), address=_unbracket(t[4]),
-        port=int(t[5]), type=t[7].lower(), related_address=known.get("raddr"), related_port=num["rport"],
+        foundation=t[0], component=_int(t[1]), transport=t[2], priority=_int(t[3]), address=_unbracket(t[4]),
+        port=_int(t[5]), type=t[7].lower(), related_address=known.get("raddr"), related_port=num["rport"],
         tcptype=known.get("tcptype"), generation=num["generation"], ufrag=known.get("ufrag"),
         network_id=num["network-id"], network_cost=num["network-cost"], extensions=tuple(ext), raw=raw,
     )  # fmt: skip
@@ -214,10 +278,20 @@ def _digits(t: list[str], i: int, width: int | None, limit: int, what: str) -> N
     tok = t[i] if i < len(t) else ""
     if not (tok.isdigit() and tok.isascii()):
         raise _Bad(f"{what} must be a decimal number" if tok else f"{what} needs a value", i)
-    if int(tok) > limit:
-        raise _Bad(f"{what} {tok} is out of range 0-{limit}", i)
+    significant = tok.lstrip("0")
+    if len(significant) > len(str(limit)) or _int(significant) > limit:
+        raise _Bad(f"{what} {_abbreviate(tok)} is out of range 0-{limit}", i)
     if width is not None and len(tok) > width:
         raise _Bad(f"{what} has {len(tok)} digits, at most {width} allowed", i)
+
+
+def _int(digits: str) -> int:
+    """``int`` of checked digits; int() refuses over 4300 digits, leading zeros included."""
+    return int(digits.lstrip("0") or "0")
+
+
+def _abbreviate(tok: str) -> str:
+    return tok if len(tok) <= 40 else f"{tok[:20]}...({len(tok)} digits)"
 
 
 def _check_address(a: str, i: int) -> None:

@@ -17,7 +17,6 @@ from icecheck.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.model import (
     AddressRecord,
     AddressRole,
-    Candidate,
     CandidateRecord,
     Diagnostic,
     InputDocument,
@@ -29,6 +28,8 @@ from icecheck.model import (
 MAX_DIAGNOSTICS = 200
 MAX_CANDIDATES = 10_000  # distinct candidates audited per input; the rest are counted (bounded memory)
 MAX_ADDRESSES = 10_000  # distinct (address, field) pairs kept per input
+_CANDIDATE_PREFIXES = ("a=candidate:", "candidate:")
+_Fields = tuple[int, int | None, str | None, str | None, str | None]  # SectionContext's, in order
 
 # IPv4 dotted quads and IPv6 literals inside free text (a=ssrc cname values).
 _IPV4_IN_TEXT = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
@@ -36,12 +37,19 @@ _IPV6_IN_TEXT = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4
 
 
 class SdpParser:
-    """Accumulates one input's SDP and candidate lines. Feed with ``feed(line, lineno)``."""
+    """Accumulates one input's SDP and candidate lines. Feed with ``feed(line, lineno)``.
+
+    The section context is kept as plain fields and made a ``SectionContext`` only when an
+    item is recorded (and then reused until the context changes): most lines of a big log
+    record nothing once the caps are reached.
+    """
 
     def __init__(self, base: Origin, kind: str = "sdp") -> None:
         self._base = base
         self._kind = kind
-        self._candidates: dict[tuple[Candidate, SectionContext], CandidateRecord] = {}
+        # Keyed by the line and its section: the same text parses to the same candidate (raw
+        # included), so a repeated line is folded without parsing it again.
+        self._candidates: dict[tuple[str, _Fields], CandidateRecord] = {}
         self._addresses: dict[tuple[str, AddressRole], AddressRecord] = {}
         self._diagnostics: list[Diagnostic] = []
         self._dropped_diagnostics = 0
@@ -49,28 +57,38 @@ class SdpParser:
         self._overflow = 0
         self._end_of_candidates = 0
         self._sdp_index = -1
-        self._session = SectionContext(sdp_index=0)
-        self._context = self._session
         self._media_count = 0
         self._sdp_lines = 0
         self._candidate_lines = 0
+        # The current section as SectionContext fields, and the session's ice-ufrag for new m-lines.
+        self._ctx_sdp = 0
+        self._ctx_media_index: int | None = None
+        self._ctx_media: str | None = None
+        self._ctx_mid: str | None = None
+        self._ctx_ufrag: str | None = None
+        self._session_ufrag: str | None = None
+        self._ctx: tuple[SectionContext, str | None, _Fields] | None = None  # built on demand
 
     # -- feeding ---------------------------------------------------------------------------
 
     def feed(self, line: str, lineno: int) -> None:
         """Take one line (without its line ending). ``lineno`` is 1-based within the text."""
-        if not line or line.isspace():
-            return
-        if line[0] == ";" and self._kind == "sdp":  # comment lines in some example corpora
-            return
-        if line.startswith(("a=candidate:", "candidate:")):
+        if line.startswith(_CANDIDATE_PREFIXES):
             self._candidate(line, lineno)
-        elif len(line) >= 2 and line[1] == "=":
+        elif not line or line.isspace() or (line[0] == ";" and self._kind == "sdp"):
+            return  # blank, or a comment line as in some example corpora
+        elif line[1:2] == "=":
             self._sdp_line(line[0], line[2:], lineno)
         elif line[0].isdigit():
             self._candidate(line, lineno)  # a bare candidate value, as some logs write it
         else:
             self.problem(lineno, "not an SDP line or an ICE candidate", level="warning")
+
+    def feed_many(self, lines: Iterable[str], first: int = 1) -> None:
+        """``feed`` each of ``lines``, numbered from ``first``."""
+        feed = self.feed
+        for lineno, line in enumerate(lines, first):
+            feed(line, lineno)
 
     def problem(self, lineno: int | None, message: str, level: str = "error") -> None:
         """Record a diagnostic for a line of this input (bounded in number)."""
@@ -125,7 +143,8 @@ class SdpParser:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _origin(self, lineno: int | None) -> Origin:
+    def _origin(self, lineno: int | None, where: str | None = None) -> Origin:
+        """Where line ``lineno`` is; ``where`` (the SDP section) goes in ``detail`` if that is free."""
         base = self._base
         if lineno is None:
             return base
@@ -133,45 +152,46 @@ class SdpParser:
             # SDP inside a packet: keep the packet as the location, add the body's line.
             prefix = f"{base.detail}, " if base.detail else ""
             return replace(base, detail=f"{prefix}SDP line {lineno}")
-        if base.line is not None:  # SDP embedded in a text file from base.line on
-            return replace(base, line=base.line + lineno - 1)
-        return replace(base, line=lineno)
+        line = lineno if base.line is None else base.line + lineno - 1  # base.line: SDP embedded from there
+        return replace(base, line=line, detail=where) if where and base.detail is None else replace(base, line=line)
 
-    def _located(self, lineno: int) -> Origin:
-        origin = self._origin(lineno)
-        ctx = self._context
-        where = f"sdp {ctx.sdp_index + 1}" if self._sdp_index >= 0 else None
-        if ctx.media_index is not None:
-            mid = f", mid {ctx.mid}" if ctx.mid is not None else ""
-            where = f"{where}, m-line {ctx.media_index} ({ctx.media}{mid})"
-        if where is None or origin.detail is not None:
-            return origin
-        return replace(origin, detail=where)
+    def _context(self) -> tuple[SectionContext, str | None, _Fields]:
+        """The current section, its description (``sdp 1, m-line 0 (audio, mid 0)``), its fields."""
+        if self._ctx is None:
+            fields = (self._ctx_sdp, self._ctx_media_index, self._ctx_media, self._ctx_mid, self._ctx_ufrag)
+            ctx = SectionContext(*fields)
+            where = f"sdp {ctx.sdp_index + 1}" if self._sdp_index >= 0 else None
+            if ctx.media_index is not None:
+                mid = f", mid {ctx.mid}" if ctx.mid is not None else ""
+                where = f"{where}, m-line {ctx.media_index} ({ctx.media}{mid})"
+            self._ctx = (ctx, where, fields)
+        return self._ctx
 
     def _candidate(self, line: str, lineno: int) -> None:
         self._candidate_lines += 1
         if len(self._candidates) >= MAX_CANDIDATES:
             self._overflow += 1  # counted, not parsed: memory and time stay bounded
             return
+        ctx, where, fields = self._ctx or self._context()
+        key = (line, fields)
+        if key in self._candidates:
+            self._duplicates += 1
+            return
         try:
             cand = parse_candidate(line)
         except CandidateSyntaxError as exc:
             self.problem(lineno, f"malformed candidate: {exc}")
             return
-        key = (cand, self._context)
-        if key in self._candidates:
-            self._duplicates += 1
-        else:
-            self._candidates[key] = CandidateRecord(cand, self._located(lineno), self._context)
+        self._candidates[key] = CandidateRecord(cand, self._origin(lineno, where), ctx)
 
     def _sdp_line(self, letter: str, value: str, lineno: int) -> None:
         self._sdp_lines += 1
-        if letter == "v":
+        if letter == "a":
+            self._attribute(value, lineno)
+        elif letter == "v":
             self._new_sdp()
         elif letter == "m":
             self._new_media(value)
-        elif letter == "a":
-            self._attribute(value, lineno)
         elif letter == "c":
             self._connection(value, lineno)
         elif letter == "o":
@@ -180,29 +200,27 @@ class SdpParser:
     def _new_sdp(self) -> None:
         self._sdp_index += 1
         self._media_count = 0
-        self._session = SectionContext(sdp_index=self._sdp_index)
-        self._context = self._session
+        self._session_ufrag = None
+        self._set_context(None, None, None)
 
     def _new_media(self, value: str) -> None:
         if self._sdp_index < 0:
             self._new_sdp()
-        media = value.split(" ", 1)[0] or None
-        self._context = SectionContext(
-            sdp_index=self._sdp_index,
-            media_index=self._media_count,
-            media=media,
-            ice_ufrag=self._session.ice_ufrag,
-        )
+        self._set_context(self._media_count, value.split(" ", 1)[0] or None, self._session_ufrag)
         self._media_count += 1
+
+    def _set_context(self, media_index: int | None, media: str | None, ufrag: str | None) -> None:
+        self._ctx_sdp, self._ctx_media_index, self._ctx_media = self._sdp_index, media_index, media
+        self._ctx_mid, self._ctx_ufrag, self._ctx = None, ufrag, None
 
     def _attribute(self, value: str, lineno: int) -> None:
         name, _, rest = value.partition(":")
         if name == "mid":
-            self._context = replace(self._context, mid=rest)
+            self._ctx_mid, self._ctx = rest, None
         elif name == "ice-ufrag":
-            self._context = replace(self._context, ice_ufrag=rest)
-            if self._context.media_index is None:
-                self._session = self._context
+            self._ctx_ufrag, self._ctx = rest, None
+            if self._ctx_media_index is None:
+                self._session_ufrag = rest
         elif name == "end-of-candidates":
             self._end_of_candidates += 1
         elif name == "rtcp":
@@ -215,7 +233,8 @@ class SdpParser:
     def _address(self, address: str, role: AddressRole, lineno: int, port: int | None = None) -> None:
         key = (address, role)  # the first place an address shows in a field is evidence enough
         if key not in self._addresses and len(self._addresses) < MAX_ADDRESSES:
-            self._addresses[key] = AddressRecord(address, role, self._located(lineno), self._context, port)
+            ctx, where, _ = self._context()
+            self._addresses[key] = AddressRecord(address, role, self._origin(lineno, where), ctx, port)
 
     def _connection(self, value: str, lineno: int) -> None:
         # c=<nettype> <addrtype> <connection-address>[/ttl][/count]  (RFC 8866 §5.7)
@@ -268,11 +287,10 @@ def parse_sdp_text(text: str, base: Origin, kind: str = "sdp") -> InputDocument:
     ``base.line - 1`` when ``base.line`` is set; for a packet the line goes in ``detail``.
     """
     parser = SdpParser(base, kind)
-    feed_lines(parser, text.splitlines())
+    parser.feed_many(text.splitlines())
     return parser.result()
 
 
 def feed_lines(parser: SdpParser, lines: Iterable[str], first: int = 1) -> None:
     """Feed lines numbered from ``first``."""
-    for lineno, line in enumerate(lines, first):
-        parser.feed(line, lineno)
+    parser.feed_many(lines, first)

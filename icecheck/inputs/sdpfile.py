@@ -1,7 +1,9 @@
 """Read SDP / candidate-list files (or stdin) as a stream of lines into ``SdpParser``.
 
-Memory stays bounded whatever the file: lines are read one at a time with a length cap,
-decoded one at a time, and the parser keeps only what it found.
+Memory stays bounded whatever the file: it is read in blocks of ``BLOCK`` bytes, a line longer
+than ``MAX_LINE`` bytes is reported and skipped without being held, and the parser keeps only
+what it found. Speed: a block is decoded and split at once, and only a line holding a NUL byte
+or invalid UTF-8 is handled (and reported) on its own. Lines end at LF; trailing CRs are dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import BinaryIO
 from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
 from icecheck.sdp import SdpParser
 
-MAX_LINE = 1 << 20  # a longer line is reported and skipped, never held whole
+MAX_LINE = 1 << 20  # a longer line (in bytes, CRs included) is reported and skipped, never held whole
+BLOCK = 1 << 18  # at most MAX_LINE, as _SNIFF: a line within one block is never too long
 _SNIFF = 8192
 
 
@@ -46,45 +49,66 @@ def read_sdp_stream(stream: BinaryIO, name: str) -> InputDocument:
 
 
 def _feed_stream(parser: SdpParser, head: bytes, stream: BinaryIO) -> None:
+    """Feed every line of ``head`` and the rest of ``stream``, numbered from 1."""
     lineno = 0
-    pending = head
-    while True:
-        raw, pending, complete = _next_line(pending, stream)
-        if raw is None:
-            return
-        lineno += 1
-        if not complete:
-            parser.problem(lineno, f"line longer than {MAX_LINE} bytes; skipped")
-            continue
-        _feed_raw(parser, raw, lineno)
+    carry = b""  # the start of a line that the next block ends
+    too_long = False  # inside an over-long line: its bytes are dropped up to its end
+    block = head
+    while block:
+        end = block.rfind(b"\n") + 1  # 0: no line ends in this block
+        if not end:
+            too_long = too_long or len(carry) + len(block) > MAX_LINE
+            carry = b"" if too_long else carry + block  # bounded: at most MAX_LINE / BLOCK appends
+        else:
+            start = 0
+            if carry or too_long:  # finish the line begun in earlier blocks
+                start = block.find(b"\n") + 1
+                lineno += 1
+                _feed_one(parser, None if too_long else carry + block[: start - 1], lineno)
+                carry, too_long = b"", False
+            lineno = _feed_lines(parser, block, start, end, lineno)
+            carry = block[end:]
+        block = stream.read(BLOCK)
+    if carry or too_long:  # a last line without a line ending
+        _feed_one(parser, None if too_long else carry, lineno + 1)
 
 
-def _next_line(pending: bytes, stream: BinaryIO) -> tuple[bytes | None, bytes, bool]:
-    """Return (line without ending, rest of buffer, complete?) or (None, b"", True) at EOF.
+def _feed_lines(parser: SdpParser, block: bytes, pos: int, end: int, lineno: int) -> int:
+    """Feed the lines of ``block[pos:end]`` (it ends with LF) after line ``lineno``; the last number."""
+    while pos < end:
+        nul = block.find(b"\0", pos, end)  # a line with NUL, and a line with invalid UTF-8, go alone
+        good = end if nul < 0 else block.rfind(b"\n", pos, nul) + 1 or pos
+        try:
+            text = block[pos:good].decode("utf-8")  # UTF-8 self-synchronises: same as line by line
+        except UnicodeDecodeError as exc:
+            good = block.rfind(b"\n", pos, pos + exc.start) + 1 or pos
+            text = block[pos:good].decode("utf-8")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        if "\r" in text:  # CRs left: CR CR LF, or a CR inside a line (kept)
+            lines = [line.rstrip("\r") for line in lines]
+        lines.pop()  # what follows the last LF: nothing
+        parser.feed_many(lines, lineno + 1)
+        lineno += len(lines)
+        pos = good
+        if pos < end:
+            cut = block.find(b"\n", pos) + 1
+            lineno += 1
+            _feed_one(parser, block[pos : cut - 1], lineno)
+            pos = cut
+    return lineno
 
-    An over-long line is consumed up to its end without being kept (complete=False).
-    """
-    while True:
-        cut = pending.find(b"\n")
-        if cut >= 0:
-            return pending[:cut].rstrip(b"\r"), pending[cut + 1 :], True
-        if len(pending) > MAX_LINE:
-            return b"", _skip_rest_of_line(stream), False
-        chunk = stream.read(65536)
-        if not chunk:
-            return (pending.rstrip(b"\r"), b"", True) if pending else (None, b"", True)
-        pending += chunk
 
-
-def _skip_rest_of_line(stream: BinaryIO) -> bytes:
-    while chunk := stream.read(65536):
-        cut = chunk.find(b"\n")
-        if cut >= 0:
-            return chunk[cut + 1 :]
-    return b""
-
-
-def _feed_raw(parser: SdpParser, raw: bytes, lineno: int) -> None:
+def _feed_one(parser: SdpParser, raw: bytes | None, lineno: int) -> None:
+    """One line, without LF (None: too long), with its own diagnostics."""
+    if raw is None:
+        parser.problem(lineno, f"line longer than {MAX_LINE} bytes; skipped")
+        return
+    if len(raw) > MAX_LINE:
+        parser.problem(lineno, f"line longer than {MAX_LINE} bytes; skipped")
+        return
+    raw = raw.rstrip(b"\r")
     if b"\0" in raw:
         parser.problem(lineno, "NUL byte in line; skipped")
         return
