@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -139,14 +138,14 @@ def generate(path: Path, size_mb: int, seed: int) -> dict[str, list[str]]:
 
 
 def timed(cmd: list[str], out: Path | None = None) -> tuple[float, int, int]:
-    """(seconds, peak RSS in MB of the child, exit code)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(seconds, peak RSS in MB of this child alone, exit code)."""
     start = time.perf_counter()
     with open(out, "wb") if out else open(os.devnull, "wb") as sink:
-        rc = subprocess.run(cmd, stdout=sink, stderr=subprocess.DEVNULL).returncode
+        child = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not the maximum of all
+        child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, (peak if peak > before else -1) // 1024, rc
+    return seconds, usage.ru_maxrss // 1024, child.returncode
 
 
 DPKT_LOOP = """
@@ -181,7 +180,7 @@ def main() -> int:
           f"candidates, {len(truth['mapped'])} STUN mapped addresses")
     report = work / "report.json"
     secs, rss, rc = timed([sys.executable, "-m", "icecheck", "scan", str(cap), "--format", "json", "--fail-on",
-                           "high"], report)
+                           "high", "--offline"], report)  # --offline: no lookup leaves the machine
     data = json.loads(report.read_text())
     found = {c["raw"].removeprefix("a=") for c in data["candidates"]}
     mapped = {f"{a['address']}:{a['port']}" for a in data["addresses"] if a["role"] == "stun-mapped"}

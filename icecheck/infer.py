@@ -7,7 +7,9 @@ everything in it; the TURN server additionally learns the client's public addres
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -216,9 +218,17 @@ def _local_addresses(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedA
     return out
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # 0-255 without leading zeros, as ipaddress
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+@functools.lru_cache(maxsize=65536)
 def _subnet_phrase(addr: str) -> str:
+    text = addr.split("%")[0].strip("[]")
+    if _IPV4.fullmatch(text):  # what ``ipaddress`` accepts as IPv4, without its cost
+        return f"it shows your LAN layout (likely subnet {text.rsplit('.', 1)[0]}.0/24)."
     try:
-        ip = ipaddress.ip_address(addr.split("%")[0].strip("[]"))
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return "it shows the layout of your network."
     bits = 24 if ip.version == 4 else 64

@@ -11,6 +11,7 @@ candidate ids (``c1``...). ``infer.py`` already reports the bare addresses, ``ip
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +42,8 @@ def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[Network
     stable order: ISP first, relay operator last. ``Exposure.party`` labels the party when the
     candidates hold several."""
     by_address = {canonical(i.address): i for i in info}
+    if not by_address and not any(_inner_mapped(c) for c in candidates):
+        return ()  # without lookups only a double NAT can show, and it needs an inner mapped address
     out: list[Exposure] = []
     for group in split(candidates, ()):
         found = _one_party(group.candidates, by_address)
@@ -254,6 +257,14 @@ def label(info: NetworkInfo) -> str:
     return info.organisation or as_name or info.network_name or (f"AS{info.asn}" if info.asn else info.address)
 
 
+INNER = (AddressClass.PRIVATE, AddressClass.CGNAT)
+
+
+def _inner_mapped(cand: AuditedCandidate) -> bool:
+    return cand.record.candidate.type in MAPPED and cand.facts.address_class in INNER
+
+
+@functools.lru_cache(maxsize=65536)
 def canonical(address: str) -> str:
     """``ipaddress`` text form, so ``2001:4860:4860:0::8888`` matches ``2001:4860:4860::8888``."""
     text = address.strip().strip("[]").split("%")[0]

@@ -33,18 +33,40 @@ def party_key(origin: Origin, context: SectionContext) -> tuple[str, str, str]:
 
 def split(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> list[PartyGroup]:
     """Items grouped by party, in first-seen order."""
+    global _last
+    last = _last
+    if last is not None and last[0] is candidates and last[1] is addresses:
+        return list(last[2])  # the audit and its JSON report ask for the same split
     cands: dict[tuple[str, str, str], list[AuditedCandidate]] = {}
     addrs: dict[tuple[str, str, str], list[AuditedAddress]] = {}
-    for c in candidates:
-        cands.setdefault(party_key(c.record.origin, c.record.context), []).append(c)
+    for c in candidates:  # party_key, inlined: this runs once per item of a large capture
+        o = c.record.origin
+        key = (o.path, o.call or "", o.party if o.party is not None else f"sdp {c.record.context.sdp_index + 1}")
+        found = cands.get(key)
+        if found is None:
+            cands[key] = [c]
+        else:
+            found.append(c)
     for a in addresses:
-        addrs.setdefault(party_key(a.record.origin, a.record.context), []).append(a)
+        o = a.record.origin
+        key = (o.path, o.call or "", o.party if o.party is not None else f"sdp {a.record.context.sdp_index + 1}")
+        held = addrs.get(key)
+        if held is None:
+            addrs[key] = [a]
+        else:
+            held.append(a)
     keys = list(dict.fromkeys([*cands, *addrs]))
     multi = len(keys) > 1
     paths = len({k[0] for k in keys}) > 1
-    return [
+    groups = [
         PartyGroup(k, _label(k, paths) if multi else "", tuple(cands.get(k, ())), tuple(addrs.get(k, ()))) for k in keys
     ]
+    if isinstance(candidates, tuple) and isinstance(addresses, tuple):  # immutable: safe to remember
+        _last = (candidates, addresses, tuple(groups))
+    return groups
+
+
+_last: tuple[tuple[AuditedCandidate, ...], tuple[AuditedAddress, ...], tuple[PartyGroup, ...]] | None = None
 
 
 def _label(key: tuple[str, str, str], with_path: bool) -> str:

@@ -99,9 +99,9 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         stream.write(_RENDERERS[fmt](result, code))
         return
     if fmt is OutputFormat.JSON:
-        from icecheck.render.json_report import to_dict
+        from icecheck.render.json_report import write_json
 
-        json.dump(to_dict(result, code), stream, indent=2, ensure_ascii=False)  # streamed in chunks
+        write_json(result, code, stream)  # json.dumps(to_dict(...), indent=2) text, streamed in blocks
         stream.write("\n")
         return
     from rich.console import Console

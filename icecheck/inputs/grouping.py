@@ -48,14 +48,20 @@ def group(docs: Sequence[InputDocument]) -> list[CallGroup]:
             party.add(party.candidates, rec.candidate.type, rec.candidate.address)
         for addr in doc.addresses:
             party = _party(calls, doc.path, addr.origin.call, addr.origin.party)
-            party.add(party.addresses, addr.role.value, addr.address)
+            party.add(party.addresses, addr.role._value_, addr.address)
     return list(calls.values())
 
 
 def _party(calls: dict[tuple[str, str], CallGroup], path: str, call: str | None, party: str | None) -> PartyExposure:
     key = (path, call or NO_CALL)
-    entry = calls.setdefault(key, CallGroup(path, key[1]))
-    return entry.parties.setdefault(party or NO_PARTY, PartyExposure())
+    entry = calls.get(key)
+    if entry is None:  # built only when new: this runs once per item of a large capture
+        entry = calls[key] = CallGroup(path, key[1])
+    name = party or NO_PARTY
+    found = entry.parties.get(name)
+    if found is None:
+        found = entry.parties[name] = PartyExposure()
+    return found
 
 
 def notes(groups: Sequence[CallGroup]) -> list[str]:

@@ -41,6 +41,10 @@ class PacketReader:
         self._stream = stream
         self._report = report
         self._buf = b""
+        self._scratch = bytearray()
+        self._readinto: Callable[[memoryview], int | None] | None = getattr(
+            stream, "readinto1", getattr(stream, "readinto", None))  # one raw read, as read1: a damaged gzip
+        # stream then loses nothing that inflated before the damage
         self._pos = 0
         self._eof = False
         self.number = 0
@@ -49,28 +53,45 @@ class PacketReader:
     # -- buffer ----------------------------------------------------------------------------------
 
     def _have(self, n: int) -> bool:
-        """Make ``n`` bytes available at ``_pos``; False if the stream ends first."""
+        """Make ``n`` bytes available at ``_pos``; False if the stream ends first.
+
+        The unread rest and the next chunk are read into one scratch buffer and copied out once:
+        concatenating a large chunk to the rest costs a fresh allocation per chunk, which on a
+        1 GB capture took longer than the reading itself.
+        """
         if len(self._buf) - self._pos >= n:
             return True
         if self._eof:
             return False
-        self._buf = self._buf[self._pos :]
+        rest = len(self._buf) - self._pos
+        want = max(CHUNK, n)
+        if len(self._scratch) < want:
+            self._scratch = bytearray(want)
+        view = memoryview(self._scratch)
+        view[:rest] = memoryview(self._buf)[self._pos :]
         self.consumed += self._pos
         self._pos = 0
-        while len(self._buf) < n and not self._eof:
-            chunk = self._read(max(CHUNK, n - len(self._buf)))
-            if not chunk:
+        have = rest
+        while have < n and not self._eof:
+            got = self._read_into(view[have:want])
+            if not got:
                 self._eof = True
-            self._buf += chunk
-        return len(self._buf) >= n
+            have += got
+        self._buf = bytes(view[:have])
+        view.release()
+        return have >= n
 
-    def _read(self, n: int) -> bytes:
-        """Read up to ``n`` bytes; a damaged gzip stream ends the input after what inflated."""
+    def _read_into(self, view: memoryview) -> int:
+        """Read into ``view``; a damaged gzip stream ends the input after what inflated."""
         try:
-            return self._stream.read1(n) if hasattr(self._stream, "read1") else self._stream.read(n)
+            if self._readinto is not None:
+                return self._readinto(view) or 0
+            chunk = self._stream.read(len(view))
         except (EOFError, OSError, zlib.error) as exc:
             self._report(self.number + 1, f"{gzip_error(exc) or exc}: reading stops here", "error")
-            return b""
+            return 0
+        view[: len(chunk)] = chunk
+        return len(chunk)
 
     def _left(self) -> int:
         return len(self._buf) - self._pos
@@ -98,29 +119,59 @@ class PacketReader:
         linktype = network & 0x0FFFFFFF  # upper bits: FCS length flags
         self._pos = 24
         header = struct.Struct(order + "IIII")
+        # The record header and, read with it, the Ethernet/IPv4 fields the media test needs:
+        # EtherType, version/IHL, flags/fragment offset, protocol (16-bit fields in the file's
+        # byte order, so the constants they are compared with are swapped to match).
+        wide = struct.Struct(order + "IIII12xHB5xHxB")
+        ipv4 = 0x0800 if order == ">" else 0x0008
+        unfragmented = 0x3FFF if order == ">" else 0xFF3F  # MF flag and fragment offset bits
         limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
         prev_time = 0
-        unpack, frac_limit = header.unpack_from, 1 / unit
+        unpack, unpack_wide, frac_limit = header.unpack_from, wide.unpack_from, 1 / unit
         skip_media = self.skip_media and linktype == 1
-        while len(self._buf) - self._pos >= 16 or self._have(16):
-            secs, frac, incl, orig = unpack(self._buf, self._pos)
+        media = _MEDIA_FIRST_BYTE
+        # The hot loop keeps the buffer, position and count in locals and writes them back before
+        # anything else can look (a yield, a refill, a resync): most records are skipped media.
+        buf, pos, size, number = self._buf, self._pos, len(self._buf), self.number
+        while True:
+            if size - pos < 40:
+                self._pos, self.number = pos, number
+                if not self._have(40) and not self._have(16):
+                    return
+                buf, pos, size = self._buf, self._pos, len(self._buf)
+                if size - pos < 40:  # the last record, shorter than a media frame
+                    secs, frac, incl, orig = unpack(buf, pos)
+                    proto = 0
+                else:
+                    secs, frac, incl, orig, ethertype, ihl, frag, proto = unpack_wide(buf, pos)
+            else:
+                secs, frac, incl, orig, ethertype, ihl, frag, proto = unpack_wide(buf, pos)
             if incl > limit or frac >= frac_limit or (orig < incl and orig != 0):
+                self._pos, self.number = pos, number
                 if not self._pcap_resync(header, limit, prev_time, unit, incl):
                     return
+                buf, pos, size = self._buf, self._pos, len(self._buf)
                 continue
-            start = self._pos + 16
+            start = pos + 16
             end = start + incl
-            if end > len(self._buf):  # the hot path avoids this call: most records are buffered
+            if end > size:  # the hot path avoids this call: most records are buffered
+                self._pos, self.number = pos, number
                 if not self._have(16 + incl):
                     self._cut_short(incl + 16)
                     return
-                start, end = self._pos + 16, self._pos + 16 + incl
-            self._pos = end
-            self.number += 1
+                buf, pos, size = self._buf, self._pos, len(self._buf)
+                start, end = pos + 16, pos + 16 + incl
+            pos = end
+            number += 1
             prev_time = secs
-            if skip_media and media_over_ethernet(self._buf, start, end):
-                continue  # never copied nor yielded: most of a call capture is RTP
-            yield self.number, secs + frac * unit, linktype, self._buf[start:end], orig or incl
+            # media_over_ethernet, inlined: never copied nor yielded, most of a call capture is RTP
+            if proto == 17 and skip_media and incl >= 43 and ethertype == ipv4 and not frag & unfragmented:
+                at = start + 22 + (ihl & 15) * 4
+                if at < end and media[buf[at]]:
+                    continue
+            self._pos, self.number = pos, number
+            yield number, secs + frac * unit, linktype, buf[start:end], orig or incl
+            buf, pos, size, number = self._buf, self._pos, len(self._buf), self.number
 
     def _cut_short(self, needed: int) -> None:
         self._report(self.number + 1, f"the file ends inside this packet's record ({self._left()} of "
@@ -258,6 +309,10 @@ def _packet_block(
     linktype, resolution, offset = interfaces[iface]
     data = body[20 : 20 + min(caplen, len(body) - 20)]
     return ((hi << 32) | lo) * resolution + offset, linktype, data, orig
+
+
+# RFC 7983 §7: a first byte of 128-191 is RTP/RTCP, 20-63 DTLS
+_MEDIA_FIRST_BYTE = bytes(1 if 128 <= b < 192 or 20 <= b < 64 else 0 for b in range(256))
 
 
 def media_over_ethernet(buf: bytes, start: int, end: int) -> bool:

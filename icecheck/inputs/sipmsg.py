@@ -9,6 +9,7 @@ From and To hosts. Host names are not reported: only literal addresses leak netw
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -129,11 +130,18 @@ def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None]]:
 
 def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
     host = host.strip("[]")
+    if _is_ip(host):
+        out.append((host, where, int(port) if port and port.isdigit() else None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_ip(host: str) -> bool:
+    """An IP literal? Cached: a capture repeats the same few hosts in every message."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return
-    out.append((host, where, int(port) if port and port.isdigit() else None))
+        return False
+    return True
 
 
 def sdp_body(msg: SipMessage) -> str | None:

@@ -37,11 +37,13 @@ def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> 
     in_sdp = {c.address for c in cands} | {c.related_address for c in cands if c.related_address}
     costs = {c.network_cost for c in cands if c.network_cost is not None}
     hidden: dict[str, list[str]] = {}
-    for ref, doc, i in address_ids(docs):
-        rec = doc.addresses[i]
-        public = classify(rec.address).address_class in PUBLIC_CLASSES
-        if rec.role in _STUN_ROLES and rec.address not in in_sdp and public:
-            hidden.setdefault(rec.address, []).append(ref)
+    number = 0  # ids as ``address_ids`` gives them, without building that list for every address
+    for doc in docs:
+        for rec in doc.addresses:
+            number += 1
+            if (rec.role in _STUN_ROLES and rec.address not in in_sdp
+                    and classify(rec.address).address_class in PUBLIC_CLASSES):
+                hidden.setdefault(rec.address, []).append(f"a{number}")
     out = [
         Exposure(KIND, f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
                  tuple(refs), (Party.ON_PATH, Party.TURN_SERVER), value=addr)
