@@ -158,7 +158,7 @@ class StreamFramer:
         where = self._origin(packet, time)
         del self.buf[:end]
         self.first_packet = packet
-        self.conn.dispatcher.sip(message, where)
+        self.conn.dispatcher.sip(message, where, self.receiver)
         return True
 
     def _http(self, packet: int, time: float) -> bool:
@@ -254,7 +254,7 @@ class StreamFramer:
             detail = f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame" \
                      f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
             where = self._origin(packet, time, detail)
-            self.conn.dispatcher.text(message.payload, where)
+            self.conn.dispatcher.text(message.payload, where, self.receiver)
             self.first_packet = packet
         for problem in self.ws.problems:
             self.conn.dispatcher.sink.problem(self._origin(packet, time), problem, "warning")

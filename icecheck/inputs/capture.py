@@ -111,7 +111,7 @@ class CaptureScan:
                 self.sink.problem(where, f"datagram cut by the capture's snapshot length "
                                   f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
                                   "warning")
-            self.dispatcher.sip(payload, where)
+            self.dispatcher.sip(payload, where, dst)
 
     # -- TCP -------------------------------------------------------------------------------------
 

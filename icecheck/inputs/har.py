@@ -73,7 +73,7 @@ def _websocket(messages: list[Any], disp: Dispatcher, label: str, call: str) -> 
         binary = msg.get("opcode") == 2
         data = _decode(msg["data"], "base64" if binary else None, disp, where)
         if data:
-            disp.text(data, where)
+            disp.text(data, where, "server" if direction == "browser" else "browser")
 
 
 def _decode(text: str, encoding: Any, disp: Dispatcher, where: Origin) -> bytes | None:

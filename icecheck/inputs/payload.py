@@ -24,6 +24,7 @@ MAX_CALLS = 10_000
 _STUN_ROLES = {"XOR-MAPPED-ADDRESS": AddressRole.STUN_MAPPED, "MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
                "XOR-RELAYED-ADDRESS": AddressRole.STUN_RELAYED, "XOR-PEER-ADDRESS": AddressRole.STUN_PEER}
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
+_OTHER = {"offerer": "answerer", "answerer": "offerer"}
 
 Where = Origin  # the base origin of a message: ``party`` holds the sender's address, if known
 
@@ -35,14 +36,15 @@ class Dispatcher:
         self.sink = sink
         self._roles: OrderedDict[tuple[str | None, str | None], str] = OrderedDict()
         self._offers: OrderedDict[str, bool] = OrderedDict()
+        self._sides: OrderedDict[tuple[str | None, str], str] = OrderedDict()  # (call, dialog tag) → role
 
     # -- generic text --------------------------------------------------------------------------
 
-    def text(self, data: bytes, where: Where) -> bool:
+    def text(self, data: bytes, where: Where, receiver: str | None = None) -> bool:
         """A message of unknown kind: SIP, JSON or SDP by its first bytes. False if none fits."""
         head = data.lstrip()[:1]
         if sipmsg.is_sip_start(data):
-            self.sip(data, where)
+            self.sip(data, where, receiver)
         elif head in (b"{", b"["):
             self.json_text(data, where)
         elif data.lstrip().startswith((b"v=0", b"a=candidate:", b"candidate:")):
@@ -53,8 +55,15 @@ class Dispatcher:
 
     # -- SIP -------------------------------------------------------------------------------------
 
-    def sip(self, data: bytes, where: Where) -> None:
-        """One SIP message: header addresses, then the SDP body with its offer/answer role."""
+    def sip(self, data: bytes, where: Where, receiver: str | None = None) -> None:
+        """One SIP message: header addresses, then the SDP body with its offer/answer role.
+
+        ``where.party`` is the sender's address and ``receiver`` the receiver's, when known. A
+        header address goes to the party it describes (``sipmsg.header_addresses``): the side the
+        message comes from, the other side, or a proxy. Sides are told apart by their dialog tags
+        (From tag for a request's side, To tag for a response's, RFC 3261 §12), which hold
+        through proxies and in logs without addresses; their offerer/answerer roles are learned
+        from the SDP they send, and addresses stand in while no role is known."""
         msg = sipmsg.parse_sip(data)
         if isinstance(msg, str):
             self.sink.problem(where, msg)
@@ -65,11 +74,20 @@ class Dispatcher:
         base = replace(where, call=call, detail=_join(where.detail, f"SIP {msg.summary}"))
         body = sipmsg.sdp_body(msg)
         role = self._sip_role(msg, call) if body is not None else None
+        own_tag, peer_tag = self._sip_tags(msg)
         if role is not None:
             self._remember(call, sender, role)
-        party = role or self._roles.get((call, sender)) or sender
-        for address, header, port in sipmsg.header_addresses(msg):
-            origin = replace(base, party=party, detail=_join(base.detail, header))
+            self._remember_side(call, own_tag, role)
+            self._remember_side(call, peer_tag, _OTHER[role])
+        own = self._side(call, own_tag)
+        other = self._side(call, peer_tag)
+        parties = {
+            sipmsg.SENDER: role or own or _OTHER.get(other or "") or self._roles.get((call, sender)) or sender,
+            sipmsg.PEER: _OTHER.get(role or "") or other or _OTHER.get(own or "")
+            or self._roles.get((call, receiver)) or receiver,
+        }
+        for address, header, port, owner in sipmsg.header_addresses(msg):
+            origin = replace(base, party=parties.get(owner, owner), detail=_join(base.detail, header))
             self.sink.address(AddressRecord(address, AddressRole.SIP_HEADER, origin, port=port))
         if body is not None:
             body_base = replace(base, party=role)
@@ -77,6 +95,22 @@ class Dispatcher:
                 body_base = replace(body_base, line=where.line + data.split(b"\r\n\r\n", 1)[0].count(b"\n") + 2)
             self.sink.sdp(body, body_base)
         self._check_length(msg, base)
+
+    @staticmethod
+    def _sip_tags(msg: sipmsg.SipMessage) -> tuple[str | None, str | None]:
+        """(the message's own side's tag, the peer side's): From/To for a request, To/From for a response."""
+        from_tag, to_tag = sipmsg.header_tag(msg.header("from")), sipmsg.header_tag(msg.header("to"))
+        return (from_tag, to_tag) if msg.method is not None else (to_tag, from_tag)
+
+    def _side(self, call: str | None, tag: str | None) -> str | None:
+        return self._sides.get((call, tag)) if tag is not None else None
+
+    def _remember_side(self, call: str | None, tag: str | None, role: str) -> None:
+        """A dialog side keeps the role of its first offer or answer (a later re-offer does not swap
+        who is who in the report)."""
+        if tag is not None and (call, tag) not in self._sides:
+            self._sides[(call, tag)] = role
+            self._trim(self._sides)
 
     def _sip_role(self, msg: sipmsg.SipMessage, call: str | None) -> str:
         """RFC 3264 §4 / RFC 6337 §2: an SDP in a request is an offer unless it answers an offer

@@ -4,7 +4,17 @@
 and body. ``frame_sip`` cuts a byte stream (SIP over TCP or WebSocket-free text) into messages
 by Content-Length (§18.3: mandatory on streams); ``header_addresses`` lists the IP literals a
 message's headers expose: Via sent-by, ``received=`` and ``rport=`` (RFC 3581 §4), Contact,
-From and To hosts. Host names are not reported: only literal addresses leak network layout.
+From and To hosts, each with the side of the transaction it describes. Host names are not
+reported: only literal addresses leak network layout.
+
+Whose is a header (RFC 3261): a request comes from its UAC side and a response from its UAS side,
+the message's "sender" side; the other is its "peer". Each element that sends a request on puts
+its Via on top (§16.6 step 8), so the bottom Via is the UAC's and any other a proxy's, and the
+``received``/``rport`` a hop adds to a Via (§18.2.1, RFC 3581 §4) is that Via's sender as seen:
+the UAC's public address, for the bottom one. A response copies the request's Vias, From and To
+(§8.2.6.2), so its Vias and From describe the peer (the request's sender), its To and Contact its
+own UAS (§12.1.1) — except a REGISTER response, whose Contact lists the registering UA's bindings
+(§10.3 step 8). In a REGISTER, To is the registering user's address of record (§10.2), not a peer.
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ MAX_HEAD = 65536
 _URI_HOST = re.compile(r"(?:sips?|tel):(?:[^@;>\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:;>\s?]+)(?::(\d+))?", re.I)
 _VIA = re.compile(r"SIP\s*/\s*2\.0\s*/\s*\w+\s+(\[[0-9A-Fa-f:.]+\]|[^:;\s,]+)(?::(\d+))?([^,]*)", re.I)
 _PARAM = re.compile(r";\s*(received|rport)\s*=\s*([^;\s,]+)", re.I)
+_TAG = re.compile(r";\s*tag\s*=\s*([^;,\s]+)", re.I)
+SENDER, PEER, PROXY = "sender", "peer", "proxy"  # owners of a header address; a proxy's is "proxy host:port"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +62,14 @@ class SipMessage:
     @property
     def call_id(self) -> str | None:
         return self.header("call-id")
+
+    @property
+    def transaction_method(self) -> str | None:
+        """The method of the transaction: a request's own, a response's from CSeq (§8.1.1.5)."""
+        if self.method is not None:
+            return self.method
+        cseq = (self.header("cseq") or "").split()
+        return cseq[-1] if cseq else None
 
 
 def is_sip_start(data: bytes) -> bool:
@@ -110,28 +130,50 @@ def frame_sip(buf: bytes | bytearray) -> tuple[int, int] | str | None:
     return (end + 4, total) if len(buf) >= total else None
 
 
-def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None]]:
-    """(address, header, port) for every IP literal in Via/Contact/From/To and Via params."""
-    out: list[tuple[str, str, int | None]] = []
-    for via in msg.all("via"):
-        for m in _VIA.finditer(via):
-            _add(out, m.group(1), "Via", m.group(2))
-            for name, value in _PARAM.findall(m.group(3)):
-                if name.lower() == "received":
-                    _add(out, value, "Via received", None)
-                elif value.isdigit():
-                    _add(out, m.group(1), "Via rport", value)
-    for name in ("contact", "from", "to"):
+def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None, str]]:
+    """(address, header, port, owner) for every IP literal in Via/Contact/From/To and Via params.
+
+    ``owner`` is ``SENDER`` (the side the message comes from), ``PEER`` (the other side) or
+    ``"proxy host:port"`` for a proxy's Via (see the module docstring)."""
+    out: list[tuple[str, str, int | None, str]] = []
+    request = msg.method is not None
+    register = msg.transaction_method == "REGISTER"
+    vias = [m for via in msg.all("via") for m in _VIA.finditer(via)]
+    for i, m in enumerate(vias):
+        if i == len(vias) - 1:
+            owner = SENDER if request else PEER
+        else:
+            owner = f"{PROXY} {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else "")
+        _add(out, m.group(1), "Via", m.group(2), owner)
+        for name, value in _PARAM.findall(m.group(3)):
+            if name.lower() == "received":
+                _add(out, value, "Via received", None, owner)
+            elif value.isdigit():
+                _add(out, m.group(1), "Via rport", value, owner)
+    owners = {
+        "contact": PEER if register and not request else SENDER,
+        "from": SENDER if request else PEER,
+        "to": (SENDER if request else PEER) if register else (PEER if request else SENDER),
+    }
+    for name, owner in owners.items():
         for value in msg.all(name):
             for m in _URI_HOST.finditer(value):
-                _add(out, m.group(1), name.capitalize(), m.group(2))
+                _add(out, m.group(1), name.capitalize(), m.group(2), owner)
     return out
 
 
-def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
+def header_tag(value: str | None) -> str | None:
+    """The ``tag`` parameter of a From or To value (RFC 3261 §19.3): a dialog side's name."""
+    if not value:
+        return None
+    m = _TAG.search(value[value.rfind(">") + 1 :] if ">" in value else value)
+    return m.group(1) if m else None
+
+
+def _add(out: list[tuple[str, str, int | None, str]], host: str, where: str, port: str | None, owner: str) -> None:
     host = host.strip("[]")
     if _is_ip(host):
-        out.append((host, where, int(port) if port and port.isdigit() else None))
+        out.append((host, where, int(port) if port and port.isdigit() else None, owner))
 
 
 @functools.lru_cache(maxsize=4096)
