@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this tree's icecheck, whatever is installed
 SAMPLE = REPO / "samples" / "real" / "chromium-gum-raw.sdp"
 
 
@@ -85,13 +86,15 @@ def _distinct_priorities(lines: list[str]) -> list[str]:
     return out
 
 
-def _best_cpu(fn: Callable[[str], object], lines: list[str], runs: int) -> float:
-    best = float("inf")
+def _best_cpu(fns: list[Callable[[str], object]], lines: list[str], runs: int) -> list[float]:
+    """The best CPU time of each function over ``runs`` rounds; they take turns, so load hits all alike."""
+    best = [float("inf")] * len(fns)
     for _ in range(runs):
-        t0 = time.process_time()
-        for line in lines:
-            fn(line)
-        best = min(best, time.process_time() - t0)
+        for i, fn in enumerate(fns):
+            t0 = time.process_time()
+            for line in lines:
+                fn(line)
+            best[i] = min(best[i], time.process_time() - t0)
     return best
 
 
@@ -103,7 +106,7 @@ def bench_parse(n: int, runs: int) -> None:
     lines = realistic_lines(n)
     for label, batch in (("realistic lines", lines), ("every priority new", _distinct_priorities(lines))):
         assert all(parse_candidate(line) == _parse_full(line) for line in batch[:600])
-        ours, theirs = _best_cpu(parse_candidate, batch, runs), _best_cpu(AioCandidate.from_sdp, batch, runs)
+        ours, theirs = _best_cpu([parse_candidate, AioCandidate.from_sdp], batch, runs)
         print(
             f"  {label:19} icecheck {n / ours:10,.0f} lines/s   aioice {n / theirs:10,.0f} lines/s   "
             f"ratio {theirs / ours:.2f}x (target >= 1.0)"
@@ -204,7 +207,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.only in (None, "parse"):
         print("1. candidate parsing (CPU time, best of runs)")
-        bench_parse(30_000 if args.quick else 200_000, 3 if args.quick else 5)
+        bench_parse(30_000 if args.quick else 200_000, 3 if args.quick else 7)
     if args.only in (None, "cold"):
         print("2. cold start (fresh processes, bytecode cached)")
         bench_cold_start(5 if args.quick else 21)

@@ -81,6 +81,8 @@ _EXT_ORDER = ("raddr", "rport", "tcptype", "generation", "ufrag", "network-id", 
 _Pick = Callable[[list[Any]], Any]
 _PLANS: dict[str, _Pick] = {}  # extension layouts: a few per implementation
 _MAX_PLANS = 4096
+# A bounded memo of priorities: an agent uses a handful (RFC 8445 §5.1.2.1: type preference,
+# local preference, component), and a dict hit costs a fraction of checking and converting.
 _PRIORITIES: dict[str, int] = {}
 _MAX_PRIORITIES = 8192
 _PREFIXES = frozenset({"candidate", "a=candidate"})
@@ -108,11 +110,14 @@ def parse_candidate(text: str) -> Candidate:
         if prefix not in _PREFIXES or not f.isalnum():
             return _parse_full(text)
     priority = _PRIORITIES.get(pri)
-    if priority is None:
-        priority = _priority(pri)
+    if priority is None:  # a new one: check it, and remember it while there is room
+        if not (pri.isdigit() and len(pri) <= 10) or (value := int(pri)) > _U32:
+            return _parse_full(text)
+        priority = value
+        if len(_PRIORITIES) < _MAX_PRIORITIES:
+            _PRIORITIES[pri] = value
     if (
         len(f) > 32
-        or priority is None
         or not port.isdigit()
         or typ_literal != "typ"
         or typ not in _TYPES
@@ -166,19 +171,6 @@ def parse_candidate(text: str) -> Candidate:
     c.__class__ = Candidate
     result: Candidate = c
     return result
-
-
-def _priority(text: str) -> int | None:
-    """The priority ``text`` denotes (1-10 ASCII digits, at most 2^32-1), remembered; None if invalid.
-
-    A bounded memo: an agent uses a handful of priorities (RFC 8445 §5.1.2.1: type preference,
-    local preference, component), and a dict hit costs a fraction of checking and converting.
-    """
-    if not (text.isdigit() and text.isascii() and len(text) <= 10) or (value := int(text)) > _U32:
-        return None
-    if len(_PRIORITIES) < _MAX_PRIORITIES:
-        _PRIORITIES[text] = value
-    return value
 
 
 def _plan(layout: str) -> _Pick | None:

@@ -46,6 +46,7 @@ class SdpParser:
 
     def __init__(self, base: Origin, kind: str = "sdp") -> None:
         self._base = base
+        self._plain_base = base == Origin(base.path)  # nothing but a path, whatever fields Origin gains
         self._kind = kind
         # Keyed by the line and its section: the same text parses to the same candidate (raw
         # included), so a repeated line is folded without parsing it again.
@@ -152,6 +153,8 @@ class SdpParser:
             # SDP inside a packet: keep the packet as the location, add the body's line.
             prefix = f"{base.detail}, " if base.detail else ""
             return replace(base, detail=f"{prefix}SDP line {lineno}")
+        if self._plain_base:  # a file of its own: build directly, half the cost of replace()
+            return Origin(path=base.path, line=lineno, detail=where)
         line = lineno if base.line is None else base.line + lineno - 1  # base.line: SDP embedded from there
         return replace(base, line=line, detail=where) if where and base.detail is None else replace(base, line=line)
 
