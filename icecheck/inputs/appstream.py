@@ -269,7 +269,9 @@ class StreamFramer:
             size = 4 + (((buf[2] << 8) | buf[3]) + 3) // 4 * 4
             if len(buf) < size:
                 return False
+            message = bytes(buf[:size])
             del buf[:size]
+            self.conn.dispatcher.channel_data(message, self._origin(packet, time), self.receiver)
             return True
         if len(buf) < 20:
             return False

@@ -1,7 +1,8 @@
 """pcap/pcapng → candidates, addresses and wire facts, streaming with bounded memory.
 
 The loop per packet: link layer → IP (fragments reassembled) → UDP or TCP. UDP payloads
-are tried as STUN (RFC 8489 §5 header test) and SIP (start line); RTP/RTCP/DTLS are skipped
+are tried as STUN (RFC 8489 §5 header test), SIP (start line) and TURN ChannelData (first
+byte 64-79, the STUN inside read); RTP/RTCP/DTLS are skipped
 by their first byte (RFC 7983 §7 demultiplexing: 128-191 RTP/RTCP, 20-63 DTLS) before any
 other work, which keeps media-heavy captures fast. TCP segments go to per-direction
 reassembly and application framing (``appstream``). Tables are bounded: at most
@@ -112,6 +113,9 @@ class CaptureScan:
                                   f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
                                   "warning")
             self.dispatcher.sip(payload, where, dst)
+        elif 64 <= first <= 79:  # TURN ChannelData (RFC 7983 §7, RFC 8656 §12): relayed connectivity checks
+            src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
+            self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
 
     # -- TCP -------------------------------------------------------------------------------------
 

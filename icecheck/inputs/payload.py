@@ -37,6 +37,8 @@ class Dispatcher:
         self._roles: OrderedDict[tuple[str | None, str | None], str] = OrderedDict()
         self._offers: OrderedDict[str, bool] = OrderedDict()
         self._sides: OrderedDict[tuple[str | None, str], str] = OrderedDict()  # (call, dialog tag) → role
+        # TURN channels: (client, server, channel number) → the peer bound to it
+        self._channels: OrderedDict[tuple[str | None, str | None, int], str] = OrderedDict()
 
     # -- generic text --------------------------------------------------------------------------
 
@@ -177,14 +179,17 @@ class Dispatcher:
 
     # -- STUN ------------------------------------------------------------------------------------
 
-    def stun(self, data: bytes, where: Where, receiver: str | None = None) -> None:
+    def stun(self, data: bytes, where: Where, receiver: str | None = None, relayed: bool = False) -> None:
         """A STUN/TURN message: mapped/relayed/peer addresses, SOFTWARE, GOOG-NETWORK-INFO.
 
         Addresses in a response describe its receiver (the client), so ``receiver`` becomes
-        their party; attributes of requests and indications belong to the sender."""
+        their party; attributes of requests and indications belong to the sender. The STUN a
+        Send or Data indication relays (its DATA attribute) is read as well, between the client
+        and the peer that XOR-PEER-ADDRESS names (RFC 8656 §11). ``relayed``: this message was
+        itself carried so; its parties are then exactly ``where.party`` and ``receiver``."""
         msg = stun.decode(data)
         origin = replace(where, detail=_join(where.detail, f"STUN {msg.kind}"))
-        if receiver is not None and msg.kind.endswith("response"):
+        if (receiver is not None or relayed) and msg.kind.endswith("response"):
             origin = replace(origin, party=receiver)
         for problem in msg.problems:
             self.sink.problem(origin, problem, "warning")
@@ -197,6 +202,43 @@ class Dispatcher:
             self.sink.fact(WireFact("software", msg.software, origin))
         if msg.network_cost is not None:
             self.sink.fact(WireFact("network-cost", f"{msg.network_id}/{msg.network_cost}", origin))
+        if relayed:
+            return
+        peer = next((_endpoint(a.address, a.port) for a in msg.addresses if a.attribute == "XOR-PEER-ADDRESS"), None)
+        if msg.kind == "ChannelBind request" and msg.channel is not None and peer is not None:
+            self._channels[(where.party, receiver, msg.channel)] = peer  # client, server, channel → peer
+            self._trim(self._channels)
+        if msg.data is not None and msg.kind in ("Send indication", "Data indication"):
+            inner = replace(where, detail=_join(origin.detail, "DATA"))
+            if msg.kind == "Send indication":  # client → server, for the peer
+                self._relayed(msg.data, replace(inner, party=where.party), peer)
+            else:  # server → client, from the peer
+                self._relayed(msg.data, replace(inner, party=peer), receiver)
+
+    def channel_data(self, data: bytes, where: Where, receiver: str | None = None) -> bool:
+        """A TURN ChannelData message (RFC 8656 §12.4); the STUN it carries is read like a Send or
+        Data indication's, its peer known from the ChannelBind that bound the channel (either
+        direction: client → server, or server → client). False if ``data`` is no ChannelData."""
+        framed = stun.channel_data(data)
+        if framed is None:
+            return False
+        channel, inner = framed
+        sender = where.party
+        inner_where = replace(where, detail=_join(where.detail, f"TURN ChannelData 0x{channel:04x}"))
+        to_peer = self._channels.get((sender, receiver, channel))
+        from_peer = self._channels.get((receiver, sender, channel))
+        if to_peer is not None:
+            self._relayed(inner, inner_where, to_peer)
+        elif from_peer is not None:
+            self._relayed(inner, replace(inner_where, party=from_peer), receiver)
+        else:  # bound before the capture started: the peer, and so the direction, are unknown
+            self._relayed(inner, replace(inner_where, party=None), None)
+        return True
+
+    def _relayed(self, data: bytes, where: Where, receiver: str | None) -> None:
+        """What TURN relays between a client and a peer: ICE connectivity checks are STUN."""
+        if stun.looks_like_stun(data):
+            self.stun(data, where, receiver, relayed=True)
 
     # -- roles -----------------------------------------------------------------------------------
 
@@ -209,6 +251,11 @@ class Dispatcher:
     def _trim(table: OrderedDict[Any, Any]) -> None:
         while len(table) > MAX_CALLS:
             table.popitem(last=False)
+
+
+def _endpoint(address: str, port: int) -> str:
+    """``1.2.3.4:5060`` or ``[2001:db8::1]:5060``, as captures name endpoints."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def _join(detail: str | None, more: str) -> str:

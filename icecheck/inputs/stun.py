@@ -6,6 +6,11 @@ plus RESPONSE-ORIGIN/OTHER-ADDRESS of RFC 5780 §7 which reveal the server), SOF
 and Chrome's GOOG-NETWORK-INFO (0xC057: network id and network cost, 2+2 bytes). The XOR
 encoding (§14.2): port ^ top 16 bits of the magic cookie; IPv4 ^ cookie; IPv6 ^ cookie ‖
 transaction id.
+
+What a client relays through TURN is kept too, so that the STUN inside can be read: the DATA
+attribute of Send and Data indications (RFC 8656 §11, §18.4) and CHANNEL-NUMBER (§18.1) of a
+ChannelBind; ``channel_data`` unwraps a ChannelData message (§12.4). ICE connectivity checks
+through a relay travel that way, and their responses name peer-reflexive addresses.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ ADDRESS_ATTRS = {0x0001: "MAPPED-ADDRESS", 0x0020: "XOR-MAPPED-ADDRESS", 0x0016:
 _XORED = frozenset({0x0020, 0x0016, 0x0012})
 SOFTWARE = 0x8022
 GOOG_NETWORK_INFO = 0xC057
+DATA = 0x0013
+CHANNEL_NUMBER = 0x000C
+CHANNELS = range(0x4000, 0x8000)  # RFC 8656 §12 assigns 0x4000-0x4FFF; RFC 5766 allowed up to 0x7FFF
 _CLASSES = {0x000: "request", 0x010: "indication", 0x100: "success response", 0x110: "error response"}
 _METHODS = {1: "Binding", 3: "Allocate", 4: "Refresh", 6: "Send", 7: "Data", 8: "CreatePermission",
             9: "ChannelBind", 10: "Connect", 11: "ConnectionBind", 12: "ConnectionAttempt"}
@@ -45,6 +53,8 @@ class StunMessage:
     network_id: int | None = None
     network_cost: int | None = None
     problems: tuple[str, ...] = ()
+    data: bytes | None = None  # DATA: what a Send or Data indication relays
+    channel: int | None = None  # CHANNEL-NUMBER of a ChannelBind
 
 
 def looks_like_stun(data: bytes) -> bool:
@@ -82,7 +92,19 @@ def decode(data: bytes) -> StunMessage:
             problems.append(problem)
         pos += 4 + (alen + 3) // 4 * 4  # §14: attributes are padded to 4 bytes
     return StunMessage(kind, txid, tuple(acc.addresses), acc.software, acc.network_id, acc.network_cost,
-                       tuple(problems))
+                       tuple(problems), acc.data, acc.channel)
+
+
+def channel_data(data: bytes) -> tuple[int, bytes] | None:
+    """(channel number, application data) of a ChannelData message (RFC 8656 §12.4), or None.
+
+    Over UDP the padding to 4 bytes may be missing; the data must be there whole."""
+    if len(data) < 4:
+        return None
+    channel, length = (data[0] << 8) | data[1], (data[2] << 8) | data[3]
+    if channel not in CHANNELS or 4 + length > len(data):
+        return None
+    return channel, data[4 : 4 + length]
 
 
 class _Acc:
@@ -93,6 +115,8 @@ class _Acc:
         self.software: str | None = None
         self.network_id: int | None = None
         self.network_cost: int | None = None
+        self.data: bytes | None = None
+        self.channel: int | None = None
 
     def attribute(self, atype: int, value: bytes, txid: bytes) -> str | None:
         """Take one attribute; return a problem description or None."""
@@ -107,6 +131,12 @@ class _Acc:
             if len(value) < 4:
                 return "malformed GOOG-NETWORK-INFO"
             self.network_id, self.network_cost = struct.unpack_from("!HH", value)
+        elif atype == DATA:
+            self.data = value
+        elif atype == CHANNEL_NUMBER:
+            if len(value) < 2:
+                return "malformed CHANNEL-NUMBER"
+            self.channel = (value[0] << 8) | value[1]
         return None
 
 
