@@ -149,6 +149,8 @@ def parse_candidate(text: str) -> Candidate:
                 return _parse_full(text)
             if raddr is not None and (raddr[0] == "[" or not raddr.isprintable()):  # IndexError: empty
                 return _parse_full(text)
+    except CandidateSyntaxError:
+        raise  # from a _parse_full above, which has answered: not a second time
     except (KeyError, ValueError, OSError, IndexError):
         return _parse_full(text)
     c: Any = _Twin()
@@ -270,8 +272,8 @@ def _digits(t: list[str], i: int, width: int | None, limit: int, what: str) -> N
     tok = t[i] if i < len(t) else ""
     if not (tok.isdigit() and tok.isascii()):
         raise _Bad(f"{what} must be a decimal number" if tok else f"{what} needs a value", i)
-    significant = tok.lstrip("0")
-    if len(significant) > len(str(limit)) or _int(significant) > limit:
+    significant = tok if len(tok) <= 10 else tok.lstrip("0") or "0"  # limit < 10**10
+    if len(significant) > 10 or int(significant) > limit:
         raise _Bad(f"{what} {_abbreviate(tok)} is out of range 0-{limit}", i)
     if width is not None and len(tok) > width:
         raise _Bad(f"{what} has {len(tok)} digits, at most {width} allowed", i)
@@ -279,7 +281,7 @@ def _digits(t: list[str], i: int, width: int | None, limit: int, what: str) -> N
 
 def _int(digits: str) -> int:
     """``int`` of checked digits; int() refuses over 4300 digits, leading zeros included."""
-    return int(digits.lstrip("0") or "0")
+    return int(digits) if len(digits) <= 4300 else int(digits.lstrip("0") or "0")
 
 
 def _abbreviate(tok: str) -> str:

@@ -141,3 +141,20 @@ def test_parser_memos_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         tail = " ".join(f"{n} {values.get(n, '1')}" for n in layout)
         assert parse_candidate(f"1 1 udp {i} 10.0.0.1 9 typ host {tail}").priority == i
     assert len(cand_mod._PLANS) == 5 and len(cand_mod._PRIORITIES) == 7
+
+
+def test_a_malformed_line_is_checked_once_by_the_full_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    full = cand_mod._parse_full
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return full(text)
+
+    monkeypatch.setattr(cand_mod, "_parse_full", counting)
+    head = "1 1 udp 1 10.0.0.1"
+    for text in (f"{head} 70000 typ host", f"{head} 9 typ host rport 70000", f"{head} 9 typ host generation x", "a b"):
+        calls.clear()
+        with pytest.raises(CandidateSyntaxError):
+            parse_candidate(text)
+        assert len(calls) == 1, text
