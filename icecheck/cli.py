@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -56,3 +57,7 @@ def main() -> None:
     except Exception as exc:
         click.echo(f"icecheck: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(int(ExitCode.FAILURE))
+    finally:
+        # The process ends here. Shutdown would run full garbage collections over everything an
+        # audit built (on a 1 GB capture, a seventh of the run); frozen objects are left out.
+        gc.freeze()

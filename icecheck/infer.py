@@ -63,18 +63,20 @@ def network_cost_meaning(cost: int) -> tuple[str, bool]:
 def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> tuple[Exposure, ...]:
     """All exposures, in a stable order (most revealing first)."""
     out: list[Exposure] = []
-    out += _public_addresses(candidates)
-    out += _relay_raddr(candidates)
+    if candidates:  # each of these finds nothing without candidates (a party seen in SIP headers only)
+        out += _public_addresses(candidates)
+        out += _relay_raddr(candidates)
     out += _mac_addresses(candidates, addresses)
     out += _embedded_ipv4(candidates, addresses)
     out += _local_addresses(candidates, addresses)
     out += _overlays(candidates, addresses)
-    out += _interfaces(candidates)
-    out += _interface_types(candidates)
-    out += _names(candidates)
-    out += _relay_servers(candidates)
-    out += _browser_mode(candidates)
-    out += guess_implementation(candidates)
+    if candidates:
+        out += _interfaces(candidates)
+        out += _interface_types(candidates)
+        out += _names(candidates)
+        out += _relay_servers(candidates)
+        out += _browser_mode(candidates)
+        out += guess_implementation(candidates)
     return tuple(out)
 
 

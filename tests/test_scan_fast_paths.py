@@ -247,3 +247,26 @@ def test_wire_ids_are_the_audit_ids(tmp_path: Path) -> None:
     for exposure in wired:
         assert all(ids[ref].address == exposure.value for ref in exposure.evidence)
     assert [ref for ref, _d, _i in wire.address_ids(list(result.inputs))] == list(ids)
+
+
+def test_inference_without_candidates_is_the_address_part() -> None:
+    """``infer`` skips the candidate-only steps for a party seen in SIP headers only: each finds nothing."""
+    from icecheck import fingerprint, infer
+
+    for step in (
+        infer._public_addresses,
+        infer._relay_raddr,
+        infer._interfaces,
+        infer._interface_types,
+        infer._names,
+        infer._relay_servers,
+        infer._browser_mode,
+        fingerprint.guess_implementation,
+    ):
+        assert step(()) == [], step
+    result = _audit([str(SAMPLES / "captures")])
+    for group in parties.split(result.candidates, result.addresses):
+        if not group.candidates:
+            steps = (infer._mac_addresses, infer._embedded_ipv4, infer._local_addresses, infer._overlays)
+            expected = tuple(e for step in steps for e in step((), group.addresses))
+            assert infer.infer((), group.addresses) == expected
