@@ -68,8 +68,14 @@ def find_config(start: Path) -> Path | None:
 def _has_tool_table(path: Path) -> bool:
     """True when ``path`` parses and has ``[tool.icecheck]`` (a broken pyproject is not ours)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "tool.icecheck" not in text and "[tool]" not in text:  # most pyproject.toml files: skip the parse
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return False
     return isinstance(data.get("tool"), dict) and "icecheck" in data["tool"]
 

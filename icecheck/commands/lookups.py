@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 
 import click
 
-from icecheck.model import AuditResult, Exposure, InputDocument
+from icecheck.model import Attempt, AuditResult, Exposure, InputDocument, NetworkInfo
 
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "icecheck.lookups"
+MAX_LOOKUPS = 256  # public addresses looked up per run; a capture of thousands would take hours
 
 
 def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
@@ -54,6 +55,8 @@ def lookup_options(f: F) -> F:
             "--resolve-hostnames",
             dict(is_flag=True, help="Resolve host-name candidates (never .local) to look them up."),
         ),
+        ("--max-lookups", dict(type=int, default=MAX_LOOKUPS, show_default=True, metavar="N",
+                               help="Look up at most N public addresses (the first seen).")),
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
     for flag, kwargs in reversed(options):
@@ -76,10 +79,9 @@ def audit_with_lookups(
     Settings come from the command's ``lookup_options``; ``lookups`` overrides them (``gather``
     has its own --offline, --resolver and --strict, which mean the same for lookups).
     """
-    import asyncio
-
     from icecheck.audit import audit, audit_candidates
-    from icecheck.enrich import EnrichConfig, enrich
+    from icecheck.enrich.config import EnrichConfig
+    from icecheck.enrich.targets import public_addresses
     from icecheck.isp import isp_exposures
 
     opts = settings() | (lookups or {})
@@ -99,13 +101,20 @@ def audit_with_lookups(
     addresses = [c.facts.address for c in candidates] + [
         c.related_facts.address for c in candidates if c.related_facts is not None
     ]
-    info, attempts = asyncio.run(enrich(addresses, config, _progress()))
+    notes = list(kwargs.pop("notes", ()))
+    targets = public_addresses(addresses)
+    limit = int(opts.get("max_lookups") or MAX_LOOKUPS)
+    if len(targets) > limit:
+        notes.append(f"{len(targets) - limit} more public addresses not looked up (--max-lookups {limit}).")
+        targets = targets[:limit]
+    if config.resolve_hostnames:
+        targets += [a for a in addresses if a not in targets]
+    info, attempts = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
     skipped = [a for a in attempts if a.status == "offline"]
     shown = tuple(a for a in attempts if a.status != "offline")
-    notes = list(kwargs.pop("notes", ()))
     if skipped:
-        targets = len({a.target for a in skipped})
-        notes.append(f"{targets} public address(es) not looked up: --offline and not in the cache.")
+        count = len({a.target for a in skipped})
+        notes.append(f"{count} public address(es) not looked up: --offline and not in the cache.")
     extra: list[Exposure] = [*kwargs.pop("extra_exposures", ()), *isp_exposures(candidates, info)]
     return audit(
         docs,
@@ -117,6 +126,14 @@ def audit_with_lookups(
         strict=strict,
         **kwargs,
     )
+
+
+def _lookup(targets: Sequence[str], config: Any) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...]]:
+    import asyncio
+
+    from icecheck.enrich import enrich
+
+    return asyncio.run(enrich(targets, config, _progress()))
 
 
 def _progress() -> Callable[[int, int], None] | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import ipaddress
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from icecheck.enrich.config import EnrichConfig, cache_file
 from icecheck.enrich.ptr_hints import ptr_hints
 from icecheck.enrich.rdap import RdapClient, RdapData
 from icecheck.enrich.rdns import PtrClient
+from icecheck.enrich.targets import public_addresses
 from icecheck.model import AddressClass, Attempt, NetworkInfo
 
 T = TypeVar("T")
@@ -54,26 +54,6 @@ async def run(
 
 # Transition addresses whose embedded IPv4 is the user's own public address (a 6to4 router's,
 # a Teredo client's NAT); NAT64's embedded IPv4 is the remote server's and is not followed.
-CARRIERS = frozenset({AddressClass.SIX_TO_FOUR, AddressClass.TEREDO, AddressClass.IPV4_MAPPED})
-
-
-def public_addresses(addresses: Sequence[str]) -> list[str]:
-    """Distinct public addresses in first-seen order, canonical text (``2001:db8::1`` form).
-
-    A 6to4, Teredo or IPv4-mapped address contributes the public IPv4 it carries.
-    """
-    from icecheck.classify import classify
-
-    seen: dict[str, None] = {}
-    for address in addresses:
-        facts = classify(address)
-        if facts.address_class is AddressClass.PUBLIC:
-            seen.setdefault(str(ipaddress.ip_address(address.strip().strip("[]").split("%")[0])), None)
-        elif facts.address_class in CARRIERS and _public(facts.embedded_ipv4):
-            seen.setdefault(str(facts.embedded_ipv4), None)
-    return list(seen)
-
-
 async def resolve_hostnames(addresses: Sequence[str], config: EnrichConfig) -> tuple[list[str], list[Attempt]]:
     """Resolve the plain host names among ``addresses`` (never mDNS ``.local``; nothing offline)."""
     from icecheck.classify import classify
@@ -89,12 +69,6 @@ async def resolve_hostnames(addresses: Sequence[str], config: EnrichConfig) -> t
 
     outcomes = await asyncio.gather(*(one(n) for n in names))
     return [a for found, _ in outcomes for a in found], [attempt for _, attempt in outcomes]
-
-
-def _public(address: str | None) -> bool:
-    from icecheck.classify import classify
-
-    return address is not None and classify(address).address_class is AddressClass.PUBLIC
 
 
 async def _run_all(
