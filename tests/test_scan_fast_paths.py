@@ -270,3 +270,16 @@ def test_inference_without_candidates_is_the_address_part() -> None:
             steps = (infer._mac_addresses, infer._embedded_ipv4, infer._local_addresses, infer._overlays)
             expected = tuple(e for step in steps for e in step((), group.addresses))
             assert infer.infer((), group.addresses) == expected
+
+
+def test_origins_built_directly_have_every_field() -> None:
+    """``payload.at`` and ``StreamFramer._origin`` build ``Origin`` positionally: a new field must be
+    added there too."""
+    from dataclasses import fields, replace
+
+    from icecheck.inputs.payload import at
+    from icecheck.model import Origin
+
+    assert [f.name for f in fields(Origin)] == ["path", "line", "packet", "time", "detail", "call", "party"]
+    o = Origin("p", 3, 4, 5.0, "d", "c", "x")
+    assert at(o, "e", "y") == replace(o, detail="e", party="y")

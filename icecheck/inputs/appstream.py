@@ -13,12 +13,12 @@ that direction is skipped with a diagnostic.
 from __future__ import annotations
 
 import zlib
-from dataclasses import replace
 from enum import Enum
 
 from icecheck.inputs import http, sipmsg, stun
 from icecheck.inputs.payload import Dispatcher, Where
 from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length, parse_frame
+from icecheck.model import Origin
 
 MAX_BUFFER = http.MAX_BODY + http.MAX_HEAD
 
@@ -292,8 +292,8 @@ class StreamFramer:
         first, last = sorted((self.first_packet or packet, packet))
         span = f" (packets {first}-{last})" if first != last else ""
         detail = f"{self.flow}{span}" + (f", {what}" if what else "")
-        return replace(self.conn.base, packet=last, time=time, detail=detail, call=self.conn.name,
-                       party=self.sender)
+        base = self.conn.base  # replace(base, packet=..., time=..., ...) built directly, as ``payload.at``
+        return Origin(base.path, base.line, last, time, detail, self.conn.name, self.sender)
 
     def _give_up(self, packet: int, reason: str) -> None:
         self.conn.dispatcher.sink.problem(self._origin(packet, None), reason, "warning")
