@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from json.encoder import INFINITY, encode_basestring
 from typing import IO, Any
 
@@ -55,7 +55,7 @@ def _input(doc: InputDocument) -> dict[str, Any]:
     }
 
 
-def _candidate(a: AuditedCandidate) -> dict[str, Any]:
+def _candidate(a: AuditedCandidate, origin: Callable[[Origin], Any] = origin_dict) -> dict[str, Any]:
     c, p, ctx = a.record.candidate, a.priority, a.record.context
     out: dict[str, Any] = {
         "id": a.id,
@@ -89,7 +89,7 @@ def _candidate(a: AuditedCandidate) -> dict[str, Any]:
         "mac_vendor": a.facts.mac_vendor,
         "embedded_ipv4": a.facts.embedded_ipv4,
         "media": {"sdp": ctx.sdp_index, "m_line": ctx.media_index, "kind": ctx.media, "mid": ctx.mid},
-        "origin": origin_dict(a.record.origin),
+        "origin": origin(a.record.origin),
         "raw": c.raw,
     }
     if a.record.interface is not None:
@@ -98,20 +98,21 @@ def _candidate(a: AuditedCandidate) -> dict[str, Any]:
     return out
 
 
-def _address(a: AuditedAddress) -> dict[str, Any]:
+def _address(a: AuditedAddress, origin: Callable[[Origin], Any] = origin_dict) -> dict[str, Any]:
     return {
         "id": a.id,
         "address": a.record.address,
         "role": a.record.role._value_,
         "port": a.record.port,
         **_facts(a.facts),
-        "origin": origin_dict(a.record.origin),
+        "origin": origin(a.record.origin),
     }
 
 
 def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
     """The whole report. Keys are stable within a ``schema_version``."""
-    return {key: list(value) if isinstance(value, Iterator) else value for key, value in _sections(result, exit_code)}
+    sections = _sections(result, exit_code, origin_dict)
+    return {key: list(value) if isinstance(value, Iterator) else value for key, value in sections}
 
 
 def write_json(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
@@ -130,7 +131,7 @@ def write_json(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
 def _write_json(result: AuditResult, exit_code: int, out: _Blocks) -> None:
     out.add("{")
     first = True
-    for key, value in _sections(result, exit_code):
+    for key, value in _sections(result, exit_code, _same):  # origins stay objects: ``_encode_origin``
         out.add(("\n  " if first else ",\n  ") + _key(key))
         first = False
         if not isinstance(value, Iterator):
@@ -145,8 +146,9 @@ def _write_json(result: AuditResult, exit_code: int, out: _Blocks) -> None:
     out.flush()
 
 
-def _sections(result: AuditResult, exit_code: int) -> list[tuple[str, Any]]:
-    """The report's keys in order; the long lists as iterators, built while they are written."""
+def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], Any]) -> list[tuple[str, Any]]:
+    """The report's keys in order; the long lists as iterators, built while they are written.
+    ``origin`` gives the candidates' and addresses' origins (``origin_dict``, or the object)."""
     return [
         ("schema_version", SCHEMA_VERSION),
         ("tool", {"name": "icecheck", "version": __version__}),
@@ -154,8 +156,8 @@ def _sections(result: AuditResult, exit_code: int) -> list[tuple[str, Any]]:
         ("fail_on", result.fail_on.value),
         ("exit_code", exit_code),
         ("inputs", [_input(d) for d in result.inputs]),
-        ("candidates", map(_candidate, result.candidates)),
-        ("addresses", map(_address, result.addresses)),
+        ("candidates", (_candidate(c, origin) for c in result.candidates)),
+        ("addresses", (_address(a, origin) for a in result.addresses)),
         ("parties", iter(_parties(result))),
         ("network_info", [_network(n) for n in result.network_info]),
         (
@@ -215,6 +217,8 @@ def _encode(o: Any, level: int) -> str:
         return _encode_list(o, level) if o else "[]"
     if kind is int:
         return int.__repr__(o)
+    if kind is Origin:
+        return _encode_origin(o, level)
     # the rest in ``json``'s order: subclasses of str, then booleans, numbers and containers
     if isinstance(o, str):
         return _encode_string(o)
@@ -242,6 +246,24 @@ def _encode_dict(o: dict[Any, Any], level: int) -> str:
         for k, v in o.items()
     ]
     return "{" + inner + ("," + inner).join(items) + close + "}"
+
+
+def _encode_origin(o: Origin, level: int) -> str:
+    """``_encode(origin_dict(o), level)`` without the dict: an origin for every item of the report."""
+    inner, deeper, enc = _indent(level + 1), level + 1, _encode_string
+    items = [f'"path": {_encode(o.path, deeper)}', f'"line": {_encode(o.line, deeper)}']
+    for key, value in (("packet", o.packet), ("time", o.time), ("detail", o.detail), ("call", o.call),
+                       ("party", o.party)):
+        if value is not None:
+            items.append(_ORIGIN_KEYS[key] + (enc(value) if type(value) is str else _encode(value, deeper)))
+    return "{" + inner + ("," + inner).join(items) + _indent(level) + "}"
+
+
+_ORIGIN_KEYS = {key: f'"{key}": ' for key in ("packet", "time", "detail", "call", "party")}
+
+
+def _same(o: Origin) -> Origin:
+    return o
 
 
 def _encode_list(o: list[Any] | tuple[Any, ...], level: int) -> str:
