@@ -283,3 +283,19 @@ def test_origins_built_directly_have_every_field() -> None:
     assert [f.name for f in fields(Origin)] == ["path", "line", "packet", "time", "detail", "call", "party"]
     o = Origin("p", 3, 4, 5.0, "d", "c", "x")
     assert at(o, "e", "y") == replace(o, detail="e", party="y")
+
+
+@pytest.mark.parametrize("nano", [False, True])
+def test_synthetic_pcap_times_never_round_to_a_full_second(nano: bool) -> None:
+    """1700000135.9999998 once became 1700000135 s + 1000000 µs, a record the reader rightly calls corrupt
+    (bench_scan's captures past 1.3 million packets had one)."""
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf, nano=nano)
+    frame = synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 5060, b"OPTIONS x"))[0])
+    for t in (1700000135.9999998, 1700000135.9999999999, 1.5):
+        writer.write(frame, t)
+    problems: list[str] = []
+    reader = PacketReader(io.BufferedReader(io.BytesIO(buf.getvalue())), lambda _n, m, _l: problems.append(m))
+    times = [t for _n, t, *_ in reader.packets()]
+    assert not problems
+    assert times == pytest.approx([1700000136.0, 1700000136.0, 1.5], abs=1e-6)

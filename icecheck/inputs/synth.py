@@ -129,6 +129,8 @@ class PcapWriter:
     def write(self, frame: bytes, time: float, orig_len: int | None = None) -> None:
         secs = int(time)
         frac = round((time - secs) * (1e9 if self.nano else 1e6))
+        if frac >= (1_000_000_000 if self.nano else 1_000_000):  # rounded up to the next second
+            secs, frac = secs + 1, 0
         self.out.write(struct.pack(self.order + "IIII", secs, frac, len(frame), orig_len or len(frame)) + frame)
 
 
