@@ -114,8 +114,10 @@ class CaptureScan:
                                   "warning")
             self.dispatcher.sip(payload, where, dst)
         elif 64 <= first <= 79:  # TURN ChannelData (RFC 7983 §7, RFC 8656 §12): relayed connectivity checks
-            src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-            self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+            framed = stun.channel_data(payload)
+            if framed is not None and stun.looks_like_stun(framed[1]):  # relayed media stops here
+                src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
+                self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
 
     # -- TCP -------------------------------------------------------------------------------------
 
