@@ -89,10 +89,6 @@ def test_markdown_escapes_and_links(tmp_path: Path) -> None:
 
 def test_markdown_has_the_mermaid_map_when_available() -> None:
     text = render_text(result_for(CHROMIUM), OutputFormat.MARKDOWN, 1)
-    try:
-        from icecheck.netmap import network_mermaid  # noqa: F401
-    except ImportError:
-        pytest.skip("icecheck.netmap has no network_mermaid")
     assert "```mermaid\nflowchart LR\n" in text and text.count("```") == 2
 
 
