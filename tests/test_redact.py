@@ -6,8 +6,8 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
