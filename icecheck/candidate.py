@@ -85,14 +85,21 @@ _MAX_PLANS = 4096
 # local preference, component), and a dict hit costs a fraction of checking and converting.
 _PRIORITIES: dict[str, int] = {}
 _MAX_PRIORITIES = 8192
+# A bounded memo of extension tails (all the text after the type) that passed the checks: an
+# agent repeats them (a host candidate's "generation 0 ufrag EsXb network-id 1 network-cost 10"),
+# and one hit replaces the plan lookup, the picking and the checks. Only short tails without a
+# related address are kept (raddr/rport differ from one candidate to the next).
+_Extensions = tuple[str | None, int | None, str | None, int | None, str | None, int | None, int | None]
+_TAILS: dict[str, _Extensions] = {}
+_MAX_TAILS = 4096
+_MAX_TAIL = 160
 _PREFIXES = frozenset({"candidate", "a=candidate"})
 
 
 def parse_candidate(text: str) -> Candidate:
     """Parse one candidate; raise ``CandidateSyntaxError`` at the first violation, left to right."""
-    t = text.split(" ")
-    n = len(t)  # odd n: a trailing name without a value
-    if n < 8 or n & 1 or not text.isascii():
+    t = text.split(" ", 8)  # the eight head tokens, then the extensions as one string
+    if len(t) < 8 or not text.isascii():
         return _parse_full(text)  # isascii is O(1) and keeps isdigit/isalnum below ASCII-only
     # Every token gets a test that admits no control character (digits, letters, a set, an
     # address check, a dict of small numbers); only the free-form ones (raddr, ufrag) need
@@ -134,14 +141,19 @@ def parse_candidate(text: str) -> Candidate:
             inet_pton(AF_INET, addr)
         elif not _MDNS(addr) and not _HOSTNAME.fullmatch(addr):
             return _parse_full(text)
-        if n == 8:
+        if len(t) == 8:
             raddr = rport = tcptype = ufrag = gen = net_id = cost = None
+        elif (known := _TAILS.get(tail := t[8])) is not None:
+            raddr, rport, tcptype, gen, ufrag, net_id, cost = known
         else:
-            pick = _PLANS.get(names := " ".join(t[8::2])) or _plan(names)
+            e = tail.split(" ")
+            if len(e) & 1:  # a trailing name without a value
+                return _parse_full(text)
+            pick = _PLANS.get(names := " ".join(e[::2])) or _plan(names)
             if pick is None:
                 return _parse_full(text)
-            t.append(None)  # type: ignore[arg-type]  # what the plan picks for an absent name
-            raddr, rport, tcptype, gen, ufrag, net_id, cost = pick(t)
+            e.append(None)  # type: ignore[arg-type]  # what the plan picks for an absent name
+            raddr, rport, tcptype, gen, ufrag, net_id, cost = pick(e)
             gen, net_id, cost = _SMALL[gen], _SMALL[net_id], _SMALL[cost]
             if rport is not None and (not rport.isdigit() or (rport := int(rport)) > 65535):
                 return _parse_full(text)
@@ -149,6 +161,8 @@ def parse_candidate(text: str) -> Candidate:
                 return _parse_full(text)
             if raddr is not None and (raddr[0] == "[" or not raddr.isprintable()):  # IndexError: empty
                 return _parse_full(text)
+            if raddr is None and len(tail) <= _MAX_TAIL and len(_TAILS) < _MAX_TAILS:
+                _TAILS[tail] = (raddr, rport, tcptype, gen, ufrag, net_id, cost)
     except CandidateSyntaxError:
         raise  # from a _parse_full above, which has answered: not a second time
     except (KeyError, ValueError, OSError, IndexError):
@@ -176,7 +190,7 @@ def parse_candidate(text: str) -> Candidate:
 
 
 def _plan(layout: str) -> _Pick | None:
-    """How the fast path picks the extensions named in ``layout`` out of ``tokens + [None]``.
+    """How the fast path picks the extensions named in ``layout`` out of ``extension tokens + [None]``.
 
     ``layout`` is the names joined by spaces (one string hashes faster than a tuple). The result
     gives the seven values of ``_EXT_ORDER``, None where absent. None: leave the line to
@@ -186,8 +200,8 @@ def _plan(layout: str) -> _Pick | None:
     names = layout.split(" ")
     if not _KNOWN.issuperset(names) or len(set(names)) != len(names):
         return None
-    absent = 8 + 2 * len(names)
-    where = {name: 9 + 2 * i for i, name in enumerate(names)}
+    absent = 2 * len(names)
+    where = {name: 1 + 2 * i for i, name in enumerate(names)}
     pick = itemgetter(*(where.get(name, absent) for name in _EXT_ORDER))
     if len(_PLANS) < _MAX_PLANS:  # a few layouts per implementation; at most 13699 exist
         _PLANS[layout] = pick

@@ -158,3 +158,39 @@ def test_a_malformed_line_is_checked_once_by_the_full_parser(monkeypatch: pytest
         with pytest.raises(CandidateSyntaxError):
             parse_candidate(text)
         assert len(calls) == 1, text
+
+
+def test_extension_tail_memo_stays_bounded_and_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A remembered tail gives what checking it again gives, under any head; long tails are not kept."""
+    monkeypatch.setattr(cand_mod, "_TAILS", {})
+    monkeypatch.setattr(cand_mod, "_MAX_TAILS", 3)
+    tails = [f"generation {i} ufrag u{i} network-id 1" for i in range(6)] + ["raddr 10.0.0.1 rport 9"]
+    heads = ["1 1 udp 7 10.0.0.2 9 typ host", "candidate:2 2 UDP 8 ::1 10 typ srflx", "3 1 tcp 9 x.local 11 typ relay"]
+    for _ in range(2):  # the second round hits the memo where the first filled it
+        for head in heads:
+            for tail in tails:
+                text = f"{head} {tail}"
+                assert parse_candidate(text) == cand_mod._parse_full(text), text
+    assert len(cand_mod._TAILS) == 3
+    long_tail = "ufrag " + "u" * cand_mod._MAX_TAIL
+    monkeypatch.setattr(cand_mod, "_TAILS", {})
+    assert parse_candidate(f"{heads[0]} {long_tail}").ufrag == "u" * cand_mod._MAX_TAIL
+    assert cand_mod._TAILS == {}
+    assert parse_candidate(f"{heads[0]} raddr 10.0.0.1 rport 9").related_port == 9
+    assert cand_mod._TAILS == {}  # a related address is one candidate's own
+
+
+def test_a_remembered_tail_does_not_change_what_the_rest_of_the_line_gives() -> None:
+    tail = "generation 0 ufrag EsXb network-id 1 network-cost 10"
+    head = "1 1 udp 7 10.0.0.2 9 typ host"
+    assert parse_candidate(f"{head} {tail}").network_cost == 10  # now remembered
+    variants = [f"1 1 udp 7 10.0.0.256 9 typ host {tail}", f"{head} {tail} ", f"{head} {tail} x", f"{head} {tail}\r\n",
+                f"{head} {tail}\r\n\r\n", f"{head}  {tail}", f"{head} {tail} generation 1"]  # fmt: skip
+    for text in variants:
+        outcomes: list[object] = []
+        for parse in (parse_candidate, cand_mod._parse_full):
+            try:
+                outcomes.append(parse(text))
+            except CandidateSyntaxError as exc:
+                outcomes.append(("error", exc.reason, exc.token, exc.column))
+        assert outcomes[0] == outcomes[1], text
