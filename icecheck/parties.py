@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from icecheck.model import AuditedAddress, AuditedCandidate, Origin, SectionContext
 
@@ -31,30 +32,31 @@ def party_key(origin: Origin, context: SectionContext) -> tuple[str, str, str]:
     return (origin.path, origin.call or "", party)
 
 
+Item = TypeVar("Item", AuditedCandidate, AuditedAddress)
+
+
+def _by_party(items: Sequence[Item]) -> dict[tuple[str, str, str], list[Item]]:
+    """Items keyed by ``party_key`` (inlined: this runs once per item of a large capture)."""
+    out: dict[tuple[str, str, str], list[Item]] = {}
+    for item in items:
+        o = item.record.origin
+        key = (o.path, o.call or "", o.party if o.party is not None else f"sdp {item.record.context.sdp_index + 1}")
+        held = out.get(key)
+        if held is None:
+            out[key] = [item]
+        else:
+            held.append(item)
+    return out
+
+
 def split(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> list[PartyGroup]:
     """Items grouped by party, in first-seen order."""
     global _last
     last = _last
     if last is not None and last[0] is candidates and last[1] is addresses:
         return list(last[2])  # the audit and its JSON report ask for the same split
-    cands: dict[tuple[str, str, str], list[AuditedCandidate]] = {}
-    addrs: dict[tuple[str, str, str], list[AuditedAddress]] = {}
-    for c in candidates:  # party_key, inlined: this runs once per item of a large capture
-        o = c.record.origin
-        key = (o.path, o.call or "", o.party if o.party is not None else f"sdp {c.record.context.sdp_index + 1}")
-        found = cands.get(key)
-        if found is None:
-            cands[key] = [c]
-        else:
-            found.append(c)
-    for a in addresses:
-        o = a.record.origin
-        key = (o.path, o.call or "", o.party if o.party is not None else f"sdp {a.record.context.sdp_index + 1}")
-        held = addrs.get(key)
-        if held is None:
-            addrs[key] = [a]
-        else:
-            held.append(a)
+    cands = _by_party(candidates)
+    addrs = _by_party(addresses)
     keys = list(dict.fromkeys([*cands, *addrs]))
     multi = len(keys) > 1
     paths = len({k[0] for k in keys}) > 1

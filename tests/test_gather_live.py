@@ -35,7 +35,7 @@ from tests.lab.netns import (
     PUBLIC_DNS,
     ROUTER_WAN,
     NatLab,
-    lab_problem,
+    require_lab,
 )
 
 STUN = (PUBLIC_A, 3478)
@@ -43,14 +43,6 @@ TURN = TurnServer(PUBLIC_A, 3478, "udp", USER, PASSWORD)
 EUI64 = ipaddress.ip_address(CLIENT_EUI64).compressed  # 2001:db8:77:0:11:22ff:fe33:4455
 NOBODY = "203.0.113.99"  # on the public link, but no host answers: silence, no ICMP in time
 NO_ROUTE = "198.51.100.7"  # the router has no route there: ICMP network unreachable
-
-
-def require_lab() -> None:
-    problem = lab_problem()
-    if problem and os.environ.get("CI"):
-        pytest.fail(f"CI must run the lab tests: {problem}")
-    if problem:
-        pytest.skip(problem)
 
 
 @pytest.fixture(scope="module")

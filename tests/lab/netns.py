@@ -70,6 +70,17 @@ def lab_problem() -> str | None:
     return f"missing {', '.join(missing)} (Debian: iproute2, nftables, coturn)" if missing else None
 
 
+def require_lab() -> None:
+    """Skip a lab test on a machine that cannot run the lab; under CI (CI set) fail instead."""
+    import pytest
+
+    problem = lab_problem()
+    if problem and os.environ.get("CI"):
+        pytest.fail(f"CI must run the lab tests: {problem}")
+    if problem:
+        pytest.skip(problem)
+
+
 def run(
     *argv: str, input: bytes | None = None, timeout: float = 30, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
