@@ -1,35 +1,24 @@
 """The network map an attacker can draw from the candidates (pure).
 
 device → interfaces (with kinds) → NAT / CGNAT → ISP (ASN, country) → Internet → TURN relay,
-built once as ``MapNode`` values and drawn two ways: a ``rich.tree.Tree`` for the terminal and
-Mermaid ``flowchart LR`` text for Markdown. Every string that came from input is escaped:
-rich markup (``rich.markup.escape``) and Mermaid quoted labels (entity codes for ``"#<>&```).
+built once as ``MapNode`` values and drawn two ways: a tree of lines in the terminal report
+(``render.terminal.map_lines``, labels escaped there) and Mermaid ``flowchart LR`` text for
+Markdown here (quoted labels, entity codes for ``"#<>&```).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from icecheck.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
 from icecheck.parties import split
-
-if TYPE_CHECKING:
-    from rich.tree import Tree
+from icecheck.records import record
 
 MAPPED = frozenset({"srflx", "prflx"})
 # Documentation ranges stand in for public addresses in labs and samples: drawn as public.
 PUBLIC_LIKE = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
-_STYLES = {
-    "device": "bold",
-    "interface": "green",
-    "nat": "yellow",
-    "isp": "cyan",
-    "internet": "blue",
-    "relay": "magenta",
-}
 _CLASS_KIND = {
     AddressClass.PRIVATE: "LAN",
     AddressClass.ULA: "LAN, ULA",
@@ -43,7 +32,7 @@ _CLASS_KIND = {
 _COST_KIND = {10: "Wi-Fi", 900: "cellular", 250: "cellular", 500: "cellular", 910: "cellular", 980: "cellular"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapNode:
     """One box of the map; ``kind`` is device, interface, nat, isp, internet or relay."""
 
@@ -195,22 +184,6 @@ def _ids(group: Sequence[AuditedCandidate]) -> str:
     return "[" + ", ".join(dict.fromkeys(c.id for c in group)) + "]"
 
 
-def to_tree(root: MapNode) -> Tree:
-    """A rich Tree; labels are markup-escaped (an SDP can carry ``[bold]`` or ``[link=...]``)."""
-    from rich.markup import escape
-    from rich.tree import Tree
-
-    def add(parent: Tree, node: MapNode) -> None:
-        branch = parent.add(f"[{_STYLES.get(node.kind, 'none')}]{escape(node.label)}[/]")
-        for child in node.children:
-            add(branch, child)
-
-    tree = Tree(f"[{_STYLES['device']}]{escape(root.label)}[/]")
-    for child in root.children:
-        add(tree, child)
-    return tree
-
-
 def to_mermaid(root: MapNode) -> str:
     """Mermaid ``flowchart LR``: nodes ``n0..`` (pre-order) with quoted, entity-escaped labels, then edges."""
     nodes: list[str] = []
@@ -234,11 +207,6 @@ def mermaid_escape(text: str) -> str:
     for char, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;"), ("`", "#96;")):
         text = text.replace(char, code)
     return " ".join(text.split())
-
-
-def network_tree(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> Tree:
-    """The map as a rich Tree (terminal report)."""
-    return to_tree(build_map(candidates, info))
 
 
 def network_mermaid(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> str:

@@ -7,7 +7,6 @@ other format is a function ``(result, exit_code) -> str`` in ``_RENDERERS``.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -43,6 +42,8 @@ def exit_code(result: AuditResult) -> ExitCode:
 
 
 def _sarif(result: AuditResult, code: int) -> str:
+    import json
+
     from icecheck.render.sarif import to_sarif
 
     return json.dumps(to_sarif(result, code), indent=2, ensure_ascii=False) + "\n"
@@ -108,5 +109,5 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
 
     from icecheck.render.terminal import render
 
-    console = Console(file=out, highlight=False, soft_wrap=False) if out else Console(highlight=False)
-    console.print(render(result, code))
+    console = Console(file=out, highlight=False) if out else Console(highlight=False)
+    console.print(render(result, code, console.width), soft_wrap=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console
-
 from icecheck.audit import audit
 from icecheck.candidate import parse_candidate
 from icecheck.live import Progress, choose, nat_attempt
@@ -143,9 +141,7 @@ def test_json_has_browser_modes_and_nat_only_for_live_runs() -> None:
 def test_terminal_shows_the_mode_table_and_the_nat_in_plain_words() -> None:
     nat = NatBehaviour("address-and-port-dependent", "address-and-port-dependent", mapping_reason="tests II, III")
     result = live_audit(laptop(OK_STUN), preset("default"), mode=Mode.FIREFOX, nat=nat)
-    console = Console(width=160, record=True, color_system=None)
-    console.print(render(result, 0))
-    text = console.export_text()
+    text = render(result, 0, 160).plain
     assert "What a browser would signal in each privacy mode" in text and "firefox *" in text
     assert "* the mode audited above (--as)" in text and "iceTransportPolicy relay" in text
     assert "NAT behaviour (RFC 5780)" in text and "tests II, III" in text and "TURN relay" in text

@@ -1,14 +1,11 @@
-"""The network map: structure, rich Tree rendering and Mermaid text, with hostile input (pure)."""
+"""The network map: structure, terminal tree lines and Mermaid text, with hostile input (pure)."""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
-
 from icecheck.audit import audit_candidates
 from icecheck.model import AuditedCandidate, NetworkInfo, Origin
-from icecheck.netmap import MapNode, build_map, mermaid_escape, network_mermaid, network_tree, to_mermaid, to_tree
+from icecheck.netmap import MapNode, build_map, mermaid_escape, network_mermaid, to_mermaid
+from icecheck.render.terminal import map_lines
 from icecheck.sdp import parse_sdp_text
 
 HEAD = "v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\nm=audio 9 UDP/TLS/RTP/SAVPF 111\nc=IN IP4 0.0.0.0\n"
@@ -22,10 +19,8 @@ def cands(*lines: str) -> tuple[AuditedCandidate, ...]:
     return audit_candidates([parse_sdp_text(text, Origin("t.sdp"))])
 
 
-def render(tree: object) -> str:
-    out = io.StringIO()
-    Console(file=out, width=200, color_system=None).print(tree)
-    return out.getvalue()
+def render(root: MapNode) -> str:
+    return "\n".join(line.plain for line in map_lines(root, 200))
 
 
 def path(node: MapNode) -> list[str]:
@@ -47,7 +42,7 @@ LAPTOP = (
 def test_device_interface_nat_isp_internet_relay() -> None:
     root = build_map(cands(*LAPTOP), [BT, GOOGLE])
     assert path(root) == ["device", "interface", "nat", "isp", "internet", "relay"]
-    text = render(to_tree(root))
+    text = render(root)
     assert "Interface (Wi-Fi): 192.168.1.20 [c1]" in text
     assert "NAT maps you to 62.239.237.1 [c2]" in text
     assert "ISP: BT-UK-AS BTnet UK Regional network (AS2856, GB, residential)" in text
@@ -69,7 +64,7 @@ def test_cgnat_double_layer_and_unknown_isp() -> None:
         "10.0.0.2 5000 typ srflx raddr 100.64.7.8 rport 5000",
         "62.239.237.1 5000 typ srflx raddr 100.64.7.8 rport 5000",
     )
-    text = render(network_tree(cs, []))
+    text = render(build_map(cs, []))
     assert "Interface (CGNAT or overlay): 100.64.7.8 [c1]" in text
     assert "CGNAT (inner layer) maps you to 10.0.0.2 [c2]" in text
     assert "ISP: not looked up (62.239.237.1)" in text
@@ -92,7 +87,7 @@ def test_public_host_without_nat_and_orphan_relay() -> None:
 def test_exit_network_is_not_called_an_isp() -> None:
     m247 = NetworkInfo("185.1.2.3", asn=9009, as_name="M247, GB", network_kind="hosting")
     text = render(
-        network_tree(cands("10.64.0.5 5000 typ host", "185.1.2.3 5000 typ srflx raddr 10.64.0.5 rport 5000"), [m247])
+        build_map(cands("10.64.0.5 5000 typ host", "185.1.2.3 5000 typ srflx raddr 10.64.0.5 rport 5000"), [m247])
     )
     assert "Interface (VPN): 10.64.0.5 [c1]" in text and "Exit network (VPN/hosting): M247 (AS9009, hosting)" in text
 
@@ -110,7 +105,7 @@ def test_mdns_host_and_concealed_srflx() -> None:
 def test_hostile_strings_are_escaped() -> None:
     evil = NetworkInfo("62.239.237.1", as_name='[bold red]x[/] "q" <b>#1</b> `t` & y', asn=1)
     cs = cands(*LAPTOP[:2])
-    text = render(network_tree(cs, [evil]))
+    text = render(build_map(cs, [evil]))
     assert "[bold red]x[/]" in text  # printed literally, not interpreted as markup
     mermaid = network_mermaid(cs, [evil])
     label_line = next(line for line in mermaid.splitlines() if "ISP:" in line)

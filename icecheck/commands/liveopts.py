@@ -55,7 +55,7 @@ def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: in
                   "elapsed": attempt.elapsed}]}  # fmt: skip
         (output or sys.stdout).write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         return
-    from rich.console import Console, Group
+    from rich.console import Console
     from rich.text import Text
 
     from icecheck.render.safe import safe
@@ -63,4 +63,4 @@ def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: in
 
     console = Console(file=output, highlight=False) if output else Console(highlight=False)
     asked = Text(safe(f"asked {attempt.target}: {attempt.status} in {attempt.elapsed * 1000:.0f} ms"), style="dim")
-    console.print(Group(*nat_view(nat), asked))
+    console.print(Text("\n").join([*nat_view(nat, console.width), asked]), soft_wrap=True)

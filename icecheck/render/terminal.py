@@ -1,16 +1,16 @@
-"""Terminal renderer (pure): ``AuditResult`` → rich renderables. Printing happens in ``report.py``.
+"""Terminal renderer (pure): ``AuditResult`` → one rich ``Text`` of lines laid out for a width.
 
-Every string taken from the input goes through ``safe`` and into ``Text`` objects, so neither
-control characters nor rich markup from a hostile file reach the terminal.
+Every string taken from the input goes through ``safe`` and into ``Text`` objects (never parsed
+as markup), so neither control characters nor rich markup from a hostile file reach the
+terminal. Layout (columns, wrapping, the map's tree) is ``layout``'s; printing is ``report``'s.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from icecheck.model import (
@@ -22,7 +22,11 @@ from icecheck.model import (
     Origin,
     Severity,
 )
+from icecheck.render.layout import columns, tree, wrap
 from icecheck.render.safe import safe
+
+if TYPE_CHECKING:
+    from icecheck.netmap import MapNode
 
 SEVERITY_STYLE = {
     Severity.HIGH: "bold red",
@@ -40,42 +44,57 @@ CLASS_STYLE = {
     AddressClass.MDNS: "green",
     AddressClass.UNSPECIFIED: "dim",
 }
+NODE_STYLE = {
+    "device": "bold",
+    "interface": "green",
+    "nat": "yellow",
+    "isp": "cyan",
+    "internet": "blue",
+    "relay": "magenta",
+}
 MAX_ROWS = 500
 MAX_DIAGNOSTICS = 20
+WIDTH = 80
+MIN_WIDTH = 60  # narrower terminals get 60-cell lines (and wrap them)
+Lines = Iterator[Text]
 
 
-def render(result: AuditResult, exit_code: int) -> RenderableType:
-    """The whole terminal report."""
-    return Group(*_parts(result, exit_code))
+def render(result: AuditResult, exit_code: int, width: int = WIDTH) -> Text:
+    """The whole terminal report, laid out for ``width`` cells (print it with ``soft_wrap=True``)."""
+    return Text("\n").join(_parts(result, exit_code, max(width, MIN_WIDTH)))
 
 
-def _parts(result: AuditResult, exit_code: int) -> Iterator[RenderableType]:
-    yield _header(result)
-    yield from _diagnostics(result)
+def _parts(result: AuditResult, exit_code: int, width: int) -> Lines:
+    yield from wrap(_header(result), width)
+    yield from _diagnostics(result, width)
     if result.candidates:
-        yield _candidate_table(result.candidates)
+        yield from _candidate_table(result.candidates, width)
     if result.addresses:
-        yield _address_table(result.addresses)
-    yield from _attempts(result)
-    yield from browser_modes(result)
-    yield from nat_section(result)
-    yield from _network_map(result)
-    yield from _exposures(result)
-    yield from _findings(result)
-    yield _summary(result, exit_code)
+        yield from _address_table(result.addresses, width)
+    yield from _attempts(result, width)
+    yield from browser_modes(result, width)
+    yield from nat_section(result, width)
+    yield from _network_map(result, width)
+    yield from _exposures(result, width)
+    yield from _findings(result, width)
+    yield from _summary(result, exit_code, width)
+
+
+def _heading(title: str) -> Lines:
+    yield Text()
+    yield Text(title, style="bold underline")
 
 
 def _header(result: AuditResult) -> Text:
     n, m = len(result.candidates), len(result.inputs)
-    text = Text.assemble(
+    return Text.assemble(
         ("icecheck", "bold"),
         f" — {n} candidate{'s' * (n != 1)} and {len(result.addresses)} other address"
         f"{'es' * (len(result.addresses) != 1)} from {m} input{'s' * (m != 1)} (policy {result.policy})",
     )
-    return text
 
 
-def _diagnostics(result: AuditResult) -> Iterator[RenderableType]:
+def _diagnostics(result: AuditResult, width: int) -> Lines:
     shown = 0
     for doc in result.inputs:
         for d in doc.diagnostics:
@@ -86,7 +105,8 @@ def _diagnostics(result: AuditResult) -> Iterator[RenderableType]:
             shown += 1
             style = "red" if d.level == "error" else "yellow"
             detail = f" ({d.origin.detail})" if d.origin.detail and d.origin.line is None else ""
-            yield Text.assemble((f"{d.level}: ", style), safe(f"{d.origin.location()}{detail}: {d.message}"))
+            line = Text.assemble((f"{d.level}: ", style), safe(f"{d.origin.location()}{detail}: {d.message}"))
+            yield from wrap(line, width, "", "  ")
 
 
 def _hints(c: AuditedCandidate) -> str:
@@ -111,110 +131,125 @@ def _where(origin: Origin, one_input: bool) -> str:
     return origin.location()
 
 
-def _candidate_table(cands: tuple[AuditedCandidate, ...]) -> Table:
+def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
     one_input = len({c.record.origin.path for c in cands}) == 1
-    table = Table(title="Candidates", title_justify="left", expand=False)
-    table.add_column("id", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("address", overflow="fold", min_width=12)
-    table.add_column("port", no_wrap=True)
-    table.add_column("class", no_wrap=True)
-    table.add_column("details", overflow="fold", ratio=1)
-    table.add_column("line" if one_input else "where", overflow="fold", min_width=4)
+    yield from _heading("Candidates")
+    rows = []
     for c in cands[:MAX_ROWS]:
         cand = c.record.candidate
-        table.add_row(
-            c.id,
-            Text(safe(f"{cand.type}/{cand.transport.lower()}")),
-            Text(safe(cand.address), style=CLASS_STYLE.get(c.facts.address_class, "")),
-            str(cand.port),
-            Text(c.facts.address_class.value, style=CLASS_STYLE.get(c.facts.address_class, "")),
-            Text(safe(_hints(c))),
-            Text(safe(_where(c.record.origin, one_input))),
+        style = CLASS_STYLE.get(c.facts.address_class, "")
+        rows.append(
+            (
+                Text(c.id),
+                Text(safe(_where(c.record.origin, one_input))),
+                Text(safe(f"{cand.type}/{cand.transport.lower()}")),
+                Text(safe(cand.address), style=style),
+                Text(str(cand.port)),
+                Text(c.facts.address_class.value, style=style),
+                Text(safe(_hints(c)), style="dim"),
+            )
         )
+    where = "line" if one_input else "where"
+    yield from columns(("id", where, "type", "address", "port", "class", "details"), rows, width, foldable=(1, 3))
     if len(cands) > MAX_ROWS:
-        table.caption = f"{len(cands) - MAX_ROWS} more candidates in --format json"
-    return table
+        yield Text(f"  … {len(cands) - MAX_ROWS} more candidates in --format json", style="dim")
 
 
-def _address_table(addrs: tuple[AuditedAddress, ...]) -> Table:
+def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
     one_input = len({a.record.origin.path for a in addrs}) == 1
-    table = Table(title="Addresses outside candidates", title_justify="left")
-    for col in ("id", "field", "line" if one_input else "where", "address", "class", "details"):
-        table.add_column(col, overflow="fold")
-    for a in addrs[:MAX_ROWS]:
-        table.add_row(
-            a.id,
-            a.record.role.value,
+    yield from _heading("Addresses outside candidates")
+    rows = [
+        (
+            Text(a.id),
             Text(safe(_where(a.record.origin, one_input))),
+            Text(a.record.role.value),
             Text(safe(a.record.address), style=CLASS_STYLE.get(a.facts.address_class, "")),
-            a.facts.address_class.value,
-            Text(safe("; ".join(h.detail for h in a.facts.hints))),
+            Text(a.facts.address_class.value, style=CLASS_STYLE.get(a.facts.address_class, "")),
+            Text(safe("; ".join(h.detail for h in a.facts.hints)), style="dim"),
         )
-    return table
+        for a in addrs[:MAX_ROWS]
+    ]
+    where = "line" if one_input else "where"
+    yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3))
+    if len(addrs) > MAX_ROWS:
+        yield Text(f"  … {len(addrs) - MAX_ROWS} more addresses in --format json", style="dim")
 
 
-def _attempts(result: AuditResult) -> Iterator[RenderableType]:
+def _attempts(result: AuditResult, width: int) -> Lines:
     if not result.attempts:
         return
-    table = Table(title="Server and lookup attempts", title_justify="left")
-    for col in ("kind", "target", "status", "time", "detail"):
-        table.add_column(col, overflow="fold")
+    yield from _heading("Server and lookup attempts")
+    rows = []
     for t in result.attempts:
         elapsed = f"{t.elapsed * 1000:.0f} ms" if t.elapsed is not None else ""
         style = "green" if t.status in ("ok", "cached") else "red"
-        table.add_row(t.kind, Text(safe(t.target)), Text(t.status, style=style), elapsed, Text(safe(t.detail)))
-    yield table
+        rows.append((Text(t.kind), Text(safe(t.target)), Text(t.status, style=style), Text(elapsed),
+                     Text(safe(t.detail), style="dim")))  # fmt: skip
+    yield from columns(("kind", "target", "status", "time", "detail"), rows, width, foldable=(1,))
 
 
-def _network_map(result: AuditResult) -> Iterator[RenderableType]:
+def _network_map(result: AuditResult, width: int) -> Lines:
     """Device → interfaces → NAT → ISP → Internet → relay, as an attacker could draw it."""
     if not result.candidates:
         return
-    from icecheck.netmap import network_tree
+    from icecheck.netmap import build_map
 
-    yield Text("\nThe network map an attacker can draw", style="bold underline")
-    yield network_tree(result.candidates, result.network_info)
+    yield from _heading("The network map an attacker can draw")
+    yield from map_lines(build_map(result.candidates, result.network_info), width)
 
 
-def _exposures(result: AuditResult) -> Iterator[RenderableType]:
-    yield Text("\nWhat an attacker learns", style="bold underline")
+def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:
+    """The network map as tree lines, each label escaped and styled by its kind."""
+
+    def label(node: MapNode) -> Text:
+        return Text(safe(node.label), style=NODE_STYLE.get(node.kind, ""))
+
+    def children(node: MapNode) -> tuple[MapNode, ...]:
+        return node.children
+
+    return tree(root, label, children, width, "  ")
+
+
+def _exposures(result: AuditResult, width: int) -> Lines:
+    yield from _heading("What an attacker learns")
     if not result.exposures:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
         return
     party: str | None = None
     for e in result.exposures:
         if e.party != party and e.party is not None:
-            yield Text.assemble("  ", (safe(e.party), "bold"))
+            yield from wrap(Text(safe(e.party), style="bold"), width, "  ")
         party = e.party
         who = ", ".join(p.value.replace("-", " ") for p in e.learned_by)
-        indent = "    • " if party else "  • "
-        yield Text.assemble(indent, safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
+        indent = "    " if party else "  "
+        line = Text.assemble(safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
+        yield from wrap(line, width, indent + "• ", indent + "  ")
     for note in result.notes:
-        yield Text.assemble("  • ", safe(note))
+        yield from wrap(Text(safe(note)), width, "  • ", "    ")
 
 
 def _refs(refs: tuple[str, ...]) -> str:
     return ", ".join(refs[:6]) + (f" +{len(refs) - 6}" if len(refs) > 6 else "")
 
 
-def _findings(result: AuditResult) -> Iterator[RenderableType]:
-    yield Text("\nFindings", style="bold underline")
+def _findings(result: AuditResult, width: int) -> Lines:
+    yield from _heading("Findings")
     if not result.findings:
         yield Text("  None.", style="green")
         return
     order = sorted(result.findings, key=lambda f: (-f.severity.rank, f.rule))
+    rule_width = max(len(f.rule) for f in order)
     for f in order:
-        yield Text.assemble(
-            "  ",
-            (f"{f.severity.value.upper():6}", SEVERITY_STYLE[f.severity]),
-            (f" {f.rule} ", "bold"),
-            safe(f.message),
-            (f"  [{_refs(f.evidence)}]", "dim"),
+        head = Text.assemble(
+            (f"{f.severity.value.upper():6}", SEVERITY_STYLE[f.severity]), (f" {f.rule:{rule_width}} ", "bold")
         )
+        line = Text.assemble(safe(f.message), (f"  [{_refs(f.evidence)}]", "dim"))
+        first, *rest = wrap(line, width, " " * (2 + len(head)))
+        yield Text.assemble("  ", head, first[2 + len(head) :])
+        yield from rest
 
 
-def _summary(result: AuditResult, exit_code: int) -> Text:
+def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
     counts = Counter(f.severity for f in result.findings)
     parts = [
         f"{counts[s]} {s.value}" for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO) if counts[s]
@@ -224,48 +259,45 @@ def _summary(result: AuditResult, exit_code: int) -> Text:
         why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
     else:
         why = f"--fail-on {result.fail_on.value}"
-    return Text(f"\n{len(result.findings)} findings ({what}); {why} → exit {exit_code}")
+    yield Text()
+    yield from wrap(Text(f"{len(result.findings)} findings ({what}); {why} → exit {exit_code}"), width)
 
 
-def browser_modes(result: AuditResult) -> Iterator[RenderableType]:
+def browser_modes(result: AuditResult, width: int = WIDTH) -> Lines:
     """The browser-mode comparison (live gathering): per mode, candidates by type and your addresses."""
     if not result.browser_modes:
         return
-    table = Table(title="What a browser would signal in each privacy mode", title_justify="left")
-    table.add_column("--as", no_wrap=True)
-    table.add_column("setting", overflow="fold", max_width=24)
-    for kind in ("host", "srflx", "relay"):
-        table.add_column(kind, justify="right", no_wrap=True)
-    table.add_column("your addresses the peer learns", overflow="fold", ratio=1)
+    yield from _heading("What a browser would signal in each privacy mode")
+    rows = []
     for row in result.browser_modes:
         counts = dict(row.counts)
         host = f"{counts.get('host', 0)}" + (f" ({row.concealed} mDNS)" if row.concealed else "")
         mark = Text(f"{row.mode} *" if row.selected else row.mode, style="bold" if row.selected else "")
-        shown = safe(" ".join(row.addresses)) if row.addresses else "none"  # no comma to wrap away from an address
+        shown = safe(" ".join(row.addresses)) if row.addresses else "none"
         learned = Text(shown, style="" if row.addresses else "green")
-        table.add_row(mark, safe(row.short), host, str(counts.get("srflx", 0)), str(counts.get("relay", 0)), learned)
+        rows.append((mark, Text(safe(row.short)), Text(host), Text(str(counts.get("srflx", 0))),
+                     Text(str(counts.get("relay", 0))), learned))  # fmt: skip
+    header = ("--as", "setting", "host", "srflx", "relay", "your addresses the peer learns")
+    yield from columns(header, rows, width, foldable=(1,))
     if any(r.selected for r in result.browser_modes):
-        table.caption = "* the mode audited above (--as)"
-    yield table
+        yield Text("  * the mode audited above (--as)", style="dim")
 
 
-def nat_section(result: AuditResult) -> Iterator[RenderableType]:
+def nat_section(result: AuditResult, width: int = WIDTH) -> Lines:
     """The NAT discovery result, when the run had one."""
     if result.nat is not None:
-        yield from nat_view(result.nat)
+        yield from nat_view(result.nat, width)
 
 
-def nat_view(nat: NatBehaviour) -> Iterator[RenderableType]:
+def nat_view(nat: NatBehaviour, width: int = WIDTH) -> Lines:
     """A NAT discovery result (RFC 5780) with its reasons and what it means, in plain words."""
     from icecheck.natwords import explain
 
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(no_wrap=True, style="bold")
-    grid.add_column(overflow="fold")
+    rows = []
     for part, value in (("mapping", nat.mapping), ("filtering", nat.filtering)):
         why = (nat.mapping_reason if part == "mapping" else nat.filtering_reason) or nat.reason
-        grid.add_row(part, Text.assemble(value, (f"  {safe(why)}", "dim")))
-    grid.add_row("public address", safe(", ".join(nat.mapped_addresses)) or "not learned")
-    grid.add_row("what it means", safe(explain(nat)))
-    yield Text("\nNAT behaviour (RFC 5780)", style="bold underline")
-    yield grid
+        rows.append((Text(part, style="bold"), Text.assemble(value, (f"  {safe(why)}", "dim"))))
+    rows.append((Text("public address", style="bold"), Text(safe(", ".join(nat.mapped_addresses)) or "not learned")))
+    rows.append((Text("what it means", style="bold"), Text(safe(explain(nat)))))
+    yield from _heading("NAT behaviour (RFC 5780)")
+    yield from columns(("", ""), rows, width)
