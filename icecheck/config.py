@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from icecheck.model import Severity
 from icecheck.policy import PRESETS, Policy, preset
+from icecheck.records import record
 from icecheck.rules import CATALOGUE
 
 CONFIG_NAME = ".icecheck.toml"
@@ -44,7 +44,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConfigFile:
     """The raw ``[tool.icecheck]``-style table of one file, with its text for line lookups."""
 
@@ -73,6 +73,8 @@ def _has_tool_table(path: Path) -> bool:
         return False
     if "tool.icecheck" not in text and "[tool]" not in text:  # most pyproject.toml files: skip the parse
         return False
+    import tomllib  # here: most runs find no policy file and never parse TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -86,6 +88,8 @@ def read_config(path: Path) -> ConfigFile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read the policy file: {getattr(exc, 'strerror', None) or exc}") from None
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,7 +102,7 @@ def read_config(path: Path) -> ConfigFile:
     return ConfigFile(path, data, text)
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
+def _toml_error(path: Path, exc: ValueError) -> ConfigError:
     """tomllib appends '(at line L, column C)': move the line to the front."""
     message = str(exc)
     match = _TOML_LINE.search(message)

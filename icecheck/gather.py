@@ -34,6 +34,7 @@ from icecheck.model import (
     InterfaceInfo,
     Origin,
 )
+from icecheck.records import record
 from icecheck.resolve import Resolver, nameserver_resolver, resolve_host, system_resolver
 from icecheck.stun import (
     Address,
@@ -58,7 +59,7 @@ _STATUS_ORDER = ("refused", "no-network", "auth-failed", "unresolvable", "error"
 _TYPE_PREF = {"host": 126, "srflx": 100, "udp": 2, "tcp": 1}  # RFC 8445 §5.1.2.2; relay by transport (libwebrtc)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GatherConfig:
     """What to gather. ``timeout`` (seconds) bounds the whole gathering; ``offline`` sends nothing."""
 
@@ -121,8 +122,8 @@ async def gather(config: GatherConfig) -> InputDocument:
     records += [_srflx(base, mapped, attempt.target) for attempt, found in stun_results for base, mapped in found]
     records += [relay for _, relay in turn_results if relay is not None]
     unique: dict[Candidate, CandidateRecord] = {}
-    for record in records:  # the same mapping learned from two servers is one candidate
-        unique.setdefault(record.candidate, record)
+    for item in records:  # the same mapping learned from two servers is one candidate
+        unique.setdefault(item.candidate, item)
     attempts = [attempt for attempt, _ in [*stun_results, *turn_results]]
     return InputDocument(
         path="live", kind="gather", status=_status(list(unique.values()), attempts),

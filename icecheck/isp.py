@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
 from icecheck.parties import split
+from icecheck.records import record
 
 EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
 VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
@@ -28,7 +29,7 @@ SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
 SEEN_BY = (*SDP_READERS, Party.TURN_SERVER)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Network:
     """One public network of the user's, with the candidates that show it."""
 

@@ -13,11 +13,12 @@ import asyncio
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from icecheck.gather import PUBLIC_STUN_URLS, GatherConfig, gather
 from icecheck.model import Attempt, InputDocument, NatBehaviour
 from icecheck.natwords import INCONCLUSIVE
+from icecheck.records import record
 from icecheck.resolve import Resolver, nameserver_resolver, resolve_host, system_resolver
 from icecheck.stun import StunError
 from icecheck.urls import IceUrl, TurnServer, hostport, is_ip, parse_host_port, parse_ice_url
@@ -27,7 +28,7 @@ __all__ = ["Choice", "Progress", "choose", "discover", "nat_attempt", "run"]
 _NAT_STATUSES = ("unresolvable", "no-network", "refused", "timeout", "error")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Choice:
     """The servers to ask and how to resolve their names; the TURN password stays out of repr."""
 

@@ -10,7 +10,7 @@ the ordinary pipeline (``audit.audit``), adding what only a live run knows: whic
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from icecheck.audit import audit, audit_candidates
 from icecheck.classify import classify
@@ -26,6 +26,7 @@ from icecheck.model import (
 )
 from icecheck.modes import TITLES, Item, Mode, apply_mode, compare, mode_rows
 from icecheck.policy import Policy
+from icecheck.records import record
 
 __all__ = ["interface_exposures", "live_audit", "public_address_note"]
 
@@ -47,7 +48,7 @@ _HOW_TO_LEARN = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Shown:
     """One interface and what the candidates show of it."""
 

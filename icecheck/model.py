@@ -8,8 +8,10 @@ with an ``Origin``; ``classify`` turns addresses into ``AddressFacts``; ``infer`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum, StrEnum
+
+from icecheck.records import record
 
 
 class ExitCode(IntEnum):
@@ -76,7 +78,7 @@ class Party(StrEnum):
     ON_PATH = "on-path-observer"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Origin:
     """Where an item came from. ``line`` is 1-based; ``packet`` is 1-based for captures."""
 
@@ -97,7 +99,7 @@ class Origin:
         return self.path
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """One parsed ICE candidate (RFC 8839 §5.1). Strings keep the case written, except ``type``.
 
@@ -125,7 +127,7 @@ class Candidate:
     raw: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PriorityInfo:
     """RFC 8445 §5.1.2.1 decoding, plus libwebrtc's layout of local preference (DESIGN.md §4)."""
 
@@ -138,7 +140,7 @@ class PriorityInfo:
     relay_protocol: str | None = None  # relay only: "udp", "tcp", "tls" (from type_pref)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hint:
     """An extra fact about an address: ``kind`` is a stable token (eui64, embedded-ipv4, docker, ...)."""
 
@@ -147,7 +149,7 @@ class Hint:
     value: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddressFacts:
     """Pure facts about one address string."""
 
@@ -163,7 +165,7 @@ class AddressFacts:
         return any(h.kind == kind for h in self.hints)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SectionContext:
     """The SDP context a candidate or address appeared in."""
 
@@ -174,7 +176,7 @@ class SectionContext:
     ice_ufrag: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InterfaceInfo:
     """A local network interface behind a host candidate (live gathering only)."""
 
@@ -183,7 +185,7 @@ class InterfaceInfo:
     default_route: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CandidateRecord:
     """A candidate as found in an input."""
 
@@ -198,7 +200,7 @@ FAILED_STATUSES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attempt:
     """One outward step that may fail (STUN/TURN request, RDAP or PTR lookup): failures are data."""
 
@@ -224,7 +226,7 @@ class AddressRole(StrEnum):
     STUN_PEER = "stun-peer"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddressRecord:
     """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...)."""
 
@@ -235,7 +237,7 @@ class AddressRecord:
     port: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """A problem with the input, located as precisely as known."""
 
@@ -251,7 +253,7 @@ class InputStatus(StrEnum):
     UNREADABLE = "unreadable"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputDocument:
     """What one input reader produced from one path."""
 
@@ -266,7 +268,7 @@ class InputDocument:
     attempts: tuple[Attempt, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AuditedCandidate:
     """A candidate with its facts. ``id`` (c1, c2...) is what evidence refers to."""
 
@@ -277,7 +279,7 @@ class AuditedCandidate:
     priority: PriorityInfo
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AuditedAddress:
     """An address outside candidates with its facts. ``id`` is a1, a2..."""
 
@@ -286,7 +288,7 @@ class AuditedAddress:
     facts: AddressFacts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Exposure:
     """Something an attacker learns, with the items that show it and who learns it."""
 
@@ -298,7 +300,7 @@ class Exposure:
     party: str | None = None  # whose network it describes, when an input holds several parties
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule: str
     severity: Severity
@@ -306,7 +308,7 @@ class Finding:
     evidence: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkInfo:
     """What public registries and reverse DNS say about one public address (enrichment)."""
 
@@ -323,7 +325,7 @@ class NetworkInfo:
     ptr_hints: tuple[Hint, ...] = ()  # access technology, dynamic/static, POP/city, ISP domain
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NatBehaviour:
     """RFC 5780 §4.3/4.4 results. Values: endpoint-independent, address-dependent,
     address-and-port-dependent, no-nat, inconclusive."""
@@ -336,7 +338,7 @@ class NatBehaviour:
     filtering_reason: str = ""  # the filtering half of ``reason``
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModeRow:
     """What a browser in one privacy mode would signal, computed from a live gathering (``modes.py``)."""
 
@@ -350,7 +352,7 @@ class ModeRow:
     selected: bool = False  # the mode ``--as`` audited
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AuditResult:
     inputs: tuple[InputDocument, ...]
     candidates: tuple[AuditedCandidate, ...]

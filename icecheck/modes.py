@@ -23,12 +23,13 @@ import hashlib
 import ipaddress
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 from icecheck.candidate import format_candidate
 from icecheck.model import AddressClass, AddressFacts, Candidate, CandidateRecord, ModeRow
+from icecheck.records import record
 
 
 class Mode(StrEnum):
@@ -77,7 +78,7 @@ SHORT: dict[Mode, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Spec:
     hosts: str  # all, default, none
     srflx: str  # all, default, none
@@ -108,7 +109,7 @@ class CandidateLike(Protocol):
     def facts(self) -> AddressFacts: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Item:
     """A ``CandidateLike`` made from a record and ``classify(record.candidate.address)``."""
 
@@ -116,7 +117,7 @@ class Item:
     facts: AddressFacts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModeView:
     """One mode: what becomes of each input candidate, what is signalled, which IPs the peer learns."""
 
@@ -127,7 +128,7 @@ class ModeView:
     addresses: tuple[str, ...]  # IP addresses in the signalled candidates (address or raddr)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModeComparison:
     """Every mode side by side, for a comparison table and JSON."""
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from dataclasses import dataclass
 
 from icecheck.model import NatBehaviour
 from icecheck.natwords import AD, APD, EIM, INCONCLUSIVE, NO_NAT, explain
+from icecheck.records import record
 from icecheck.stun import (
     CHANGE_IP,
     CHANGE_PORT,
@@ -34,7 +34,7 @@ FILTER_WAIT = 1.0  # seconds to wait for an answer a filtering NAT may drop
 _FILTER_RTO = 0.25  # retransmit within that window, so one lost packet is not read as filtering
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Answer:
     mapped: Address
     other: Address | None  # OTHER-ADDRESS: the server's alternate IP and port

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from icecheck.model import AddressClass, AuditedCandidate, AuditResult, Finding, Severity
+from icecheck.records import record
 
 UNSPECIFIED_RADDR = {"0.0.0.0", "::", None}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     name: str = "default"
     description: str = "Report every rule at its catalogue severity."

@@ -7,7 +7,6 @@ a sample under ``samples/rules/<ID>.sdp`` that triggers it (a test checks this).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from icecheck.infer import LOCAL_CLASSES, PUBLIC_CLASSES
 from icecheck.model import (
@@ -19,11 +18,12 @@ from icecheck.model import (
     Finding,
     Severity,
 )
+from icecheck.records import record
 
 DOCS_URL = "https://github.com/icecheck/icecheck/blob/main/docs/rules.md#"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     id: str
     name: str
@@ -36,7 +36,7 @@ class Rule:
         return f"{DOCS_URL}{self.id.lower()}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Facts:
     """Everything a rule may look at."""
 

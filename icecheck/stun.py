@@ -20,10 +20,12 @@ import ipaddress
 import os
 import socket
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol, cast
 
 from aioice.stun import Class, Message, Method, parse_message
+
+from icecheck.records import record
 
 Address = tuple[str, int]
 
@@ -266,7 +268,7 @@ def error_text(response: Message) -> str:
     return f"{code} {reason}".strip()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LongTermAuth:
     """RFC 5389 §10.2 long-term credentials: key = MD5(username ":" realm ":" password)."""
 
@@ -281,7 +283,7 @@ class LongTermAuth:
         return message
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Allocation:
     """A TURN allocation (RFC 8656 §7.3): relayed and server-reflexive (mapped) addresses."""
 

@@ -55,8 +55,16 @@ def lookup_options(f: F) -> F:
             "--resolve-hostnames",
             dict(is_flag=True, help="Resolve host-name candidates (never .local) to look them up."),
         ),
-        ("--max-lookups", dict(type=int, default=MAX_LOOKUPS, show_default=True, metavar="N",
-                               help="Look up at most N public addresses (the first seen).")),
+        (
+            "--max-lookups",
+            dict(
+                type=int,
+                default=MAX_LOOKUPS,
+                show_default=True,
+                metavar="N",
+                help="Look up at most N public addresses (the first seen).",
+            ),
+        ),
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
     for flag, kwargs in reversed(options):

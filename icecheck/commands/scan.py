@@ -14,12 +14,17 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--input-format", type=click.Choice(FORMATS), default=None,
-              help="Read every file as this format instead of recognising it by content.")
+@click.option(
+    "--input-format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Read every file as this format instead of recognising it by content.",
+)
 @output_options
 @lookup_options
-def command(paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str,
-            fail_on: str) -> None:
+def command(
+    paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str, fail_on: str
+) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
     PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
@@ -40,6 +45,7 @@ def command(paths: tuple[str, ...], input_format: str | None, fmt: str, output: 
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    result = audit_with_lookups(docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts),
-                   notes=notes)
+    result = audit_with_lookups(
+        docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts), notes=notes
+    )
     finish(result, fmt, output)

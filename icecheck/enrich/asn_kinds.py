@@ -13,8 +13,9 @@ import functools
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
+
+from icecheck.records import record
 
 KINDS = ("residential", "mobile", "hosting", "vpn", "cdn", "education")
 UNKNOWN = "unknown"
@@ -46,7 +47,7 @@ _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AsnKind:
     """One curated row."""
 

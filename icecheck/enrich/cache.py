@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from icecheck.records import record
 
 if TYPE_CHECKING:
     import sqlite3
@@ -31,7 +32,7 @@ CREATE TABLE IF NOT EXISTS entries (
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """A cached value and its age in seconds; ``stale`` means older than the TTL."""
 

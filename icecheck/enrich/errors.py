@@ -12,13 +12,14 @@ import re
 import socket
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from icecheck.records import record
 
 _NO_NETWORK = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 _HTTP_CODE = re.compile(r"\b([1-5]\d\d)\b")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Failure:
     """A classified failure. ``kind`` is the step that failed (rdap, asn, ptr)."""
 

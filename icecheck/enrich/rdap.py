@@ -17,12 +17,13 @@ import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from icecheck.enrich.config import EnrichConfig, ca_file, https_proxy, parse_resolver
 from icecheck.enrich.errors import AsnStepError, Failure, classify_exception
 from icecheck.model import Attempt
+from icecheck.records import record
 
 if TYPE_CHECKING:
     from urllib.request import OpenerDirector
@@ -31,7 +32,7 @@ T = TypeVar("T")
 Runner = Callable[[Callable[[], T]], Awaitable[T]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RdapData:
     """The registry facts icecheck keeps about one address (JSON-serialisable for the cache)."""
 

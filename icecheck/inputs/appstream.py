@@ -74,8 +74,9 @@ class StreamFramer:
     def gap(self, missing: int, packet: int) -> None:
         sink = self.conn.dispatcher.sink
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
-        sink.problem(self._origin(packet, None), f"TCP gap: {missing} bytes never captured before this "
-                     f"packet{lost}", "warning")
+        sink.problem(
+            self._origin(packet, None), f"TCP gap: {missing} bytes never captured before this packet{lost}", "warning"
+        )
         self.buf.clear()
         if self.mode in (Mode.WS, Mode.STUN):
             self._give_up(packet, "framing lost after the gap; the rest of this direction is skipped")
@@ -251,8 +252,10 @@ class StreamFramer:
         if message is not None:
             self.conn.ws_messages += 1
             kind = "text" if message.opcode == 1 else "binary"
-            detail = f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame" \
-                     f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
+            detail = (
+                f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame"
+                f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
+            )
             where = self._origin(packet, time, detail)
             self.conn.dispatcher.text(message.payload, where, self.receiver)
             self.first_packet = packet

@@ -109,9 +109,12 @@ class CaptureScan:
             src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
             where = self._where(number, time, f"udp {src} → {dst}", src)
             if ip.missing or len(payload) < length - 8:
-                self.sink.problem(where, f"datagram cut by the capture's snapshot length "
-                                  f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
-                                  "warning")
+                self.sink.problem(
+                    where,
+                    f"datagram cut by the capture's snapshot length "
+                    f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
+                    "warning",
+                )
             self.dispatcher.sip(payload, where, dst)
         elif 64 <= first <= 79:  # TURN ChannelData (RFC 7983 §7, RFC 8656 §12): relayed connectivity checks
             framed = stun.channel_data(payload)
@@ -199,4 +202,3 @@ class CaptureScan:
         if linktype not in LINKTYPES and linktype not in self._bad_links:
             self._bad_links.add(linktype)
             self._problem(number, None, f"link type {linktype} is not supported; its packets are skipped")
-

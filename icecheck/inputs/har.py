@@ -28,12 +28,18 @@ def read_har(value: dict[str, Any], disp: Dispatcher) -> None:
         request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
         url = str(request.get("url", "?"))
         label = f"entry {i} {request.get('method', '?')} {url}"
-        _post_data(request.get("postData"), disp, Origin(disp.sink.path, detail=f"{label}, request body",
-                                                            call=f"http {url}", party="browser"))
+        _post_data(
+            request.get("postData"),
+            disp,
+            Origin(disp.sink.path, detail=f"{label}, request body", call=f"http {url}", party="browser"),
+        )
         response = entry.get("response")
         if isinstance(response, dict):
-            _content(response.get("content"), disp, Origin(disp.sink.path, detail=f"{label}, response body",
-                                                           call=f"http {url}", party="server"))
+            _content(
+                response.get("content"),
+                disp,
+                Origin(disp.sink.path, detail=f"{label}, response body", call=f"http {url}", party="server"),
+            )
         messages = entry.get("_webSocketMessages")
         if isinstance(messages, list):
             _websocket(messages, disp, label, f"ws {url} (entry {i})")
@@ -68,8 +74,13 @@ def _websocket(messages: list[Any], disp: Dispatcher, label: str, call: str) -> 
             continue
         direction = "browser" if msg.get("type") == "send" else "server"
         time = msg.get("time")
-        where = Origin(disp.sink.path, time=float(time) if isinstance(time, (int, float)) else None,
-                       detail=f"{label}, WebSocket message {j} ({msg.get('type')})", call=call, party=direction)
+        where = Origin(
+            disp.sink.path,
+            time=float(time) if isinstance(time, (int, float)) else None,
+            detail=f"{label}, WebSocket message {j} ({msg.get('type')})",
+            call=call,
+            party=direction,
+        )
         binary = msg.get("opcode") == 2
         data = _decode(msg["data"], "base64" if binary else None, disp, where)
         if data:

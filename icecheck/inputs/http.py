@@ -9,14 +9,15 @@ read until the connection closes (§6.3 rule 8). ``Upgrade: websocket`` requests
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from icecheck.records import record
 
 START = re.compile(rb"^(?:([A-Z]+) (\S+) HTTP/1\.[01]|HTTP/1\.[01] (\d{3})(?: .*)?)\r?$")
 MAX_HEAD = 65536
 MAX_BODY = 16 << 20
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HttpHead:
     method: str | None
     target: str | None

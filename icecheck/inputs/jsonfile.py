@@ -98,8 +98,7 @@ def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
         if statsdump and isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str):
             pc_id = str(value[1])
             reader = readers.setdefault(pc_id, PeerConnectionReader(disp, Origin(sink.path), pc_id))
-            reader.event(value[0], value[2], f"line {lineno} {value[0]}",
-                         _time(value[3]) if len(value) > 3 else None)
+            reader.event(value[0], value[2], f"line {lineno} {value[0]}", _time(value[3]) if len(value) > 3 else None)
             found += 1
         else:
             found += disp.json_value(value, where)

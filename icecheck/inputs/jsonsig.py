@@ -17,21 +17,22 @@ The walk is bounded in depth and in the number of nodes visited.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from icecheck.records import record
 
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SdpItem:
     sdp: str
     type: str | None  # offer, answer, pranswer, rollback, or None when not said
     path: str  # JSONPath-like location, e.g. "$.jsep.sdp"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CandidateItem:
     candidate: str  # "" = end of candidates
     mid: str | None

@@ -14,8 +14,18 @@ from __future__ import annotations
 import socket
 from typing import NamedTuple
 
-LINKTYPES = {0: "null", 1: "ethernet", 12: "raw", 14: "raw", 101: "raw", 108: "loop", 113: "linux-sll",
-             228: "ipv4", 229: "ipv6", 276: "linux-sll2"}
+LINKTYPES = {
+    0: "null",
+    1: "ethernet",
+    12: "raw",
+    14: "raw",
+    101: "raw",
+    108: "loop",
+    113: "linux-sll",
+    228: "ipv4",
+    229: "ipv6",
+    276: "linux-sll2",
+}
 _VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
 _AF_INET6 = (10, 24, 28, 30)  # Linux, NetBSD/OpenBSD, FreeBSD, macOS
 _IPV6_EXT = frozenset({0, 43, 60, 135, 139, 140, 253, 254})
@@ -123,8 +133,9 @@ def _ipv6(p: bytes) -> IpPacket | str:
             return "IPv6 fragment header cut short"
         field = (p[pos + 2] << 8) | p[pos + 3]
         frag_id = int.from_bytes(p[pos + 4 : pos + 8], "big")
-        return IpPacket(6, p[8:24], p[24:40], p[pos], p[pos + 8 : end], missing, frag_id,
-                        field & 0xFFF8, bool(field & 1))
+        return IpPacket(
+            6, p[8:24], p[24:40], p[pos], p[pos + 8 : end], missing, frag_id, field & 0xFFF8, bool(field & 1)
+        )
     return IpPacket(6, p[8:24], p[24:40], nxt, p[pos:end], missing)
 
 

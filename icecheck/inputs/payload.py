@@ -21,8 +21,12 @@ from icecheck.inputs.sink import Sink, WireFact
 from icecheck.model import AddressRecord, AddressRole, Origin, SectionContext
 
 MAX_CALLS = 10_000
-_STUN_ROLES = {"XOR-MAPPED-ADDRESS": AddressRole.STUN_MAPPED, "MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
-               "XOR-RELAYED-ADDRESS": AddressRole.STUN_RELAYED, "XOR-PEER-ADDRESS": AddressRole.STUN_PEER}
+_STUN_ROLES = {
+    "XOR-MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
+    "MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
+    "XOR-RELAYED-ADDRESS": AddressRole.STUN_RELAYED,
+    "XOR-PEER-ADDRESS": AddressRole.STUN_PEER,
+}
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
 _OTHER = {"offerer": "answerer", "answerer": "offerer"}
 
@@ -85,8 +89,11 @@ class Dispatcher:
         other = self._side(call, peer_tag)
         parties = {
             sipmsg.SENDER: role or own or _OTHER.get(other or "") or self._roles.get((call, sender)) or sender,
-            sipmsg.PEER: _OTHER.get(role or "") or other or _OTHER.get(own or "")
-            or self._roles.get((call, receiver)) or receiver,
+            sipmsg.PEER: _OTHER.get(role or "")
+            or other
+            or _OTHER.get(own or "")
+            or self._roles.get((call, receiver))
+            or receiver,
         }
         for address, header, port, owner in sipmsg.header_addresses(msg):
             origin = at(base, _join(base.detail, header), parties.get(owner, owner))
@@ -131,8 +138,9 @@ class Dispatcher:
     def _check_length(self, msg: sipmsg.SipMessage, where: Where) -> None:
         declared = msg.header("content-length")
         if declared and declared.isdigit() and int(declared) > len(msg.body):
-            self.sink.problem(where, f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes "
-                              "present", "warning")
+            self.sink.problem(
+                where, f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes present", "warning"
+            )
 
     # -- JSON ------------------------------------------------------------------------------------
 

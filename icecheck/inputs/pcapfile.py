@@ -24,8 +24,10 @@ Report = Callable[[int | None, str, str], None]
 Packet = tuple[int, float, int, bytes, int]
 
 PCAP_MAGICS = {
-    b"\xd4\xc3\xb2\xa1": ("<", 1e-6), b"\xa1\xb2\xc3\xd4": (">", 1e-6),
-    b"\x4d\x3c\xb2\xa1": ("<", 1e-9), b"\xa1\xb2\x3c\x4d": (">", 1e-9),
+    b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
+    b"\xa1\xb2\xc3\xd4": (">", 1e-6),
+    b"\x4d\x3c\xb2\xa1": ("<", 1e-9),
+    b"\xa1\xb2\x3c\x4d": (">", 1e-9),
 }
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 CHUNK = 4 << 20
@@ -43,7 +45,8 @@ class PacketReader:
         self._buf = b""
         self._scratch = bytearray()
         self._readinto: Callable[[memoryview], int | None] | None = getattr(
-            stream, "readinto1", getattr(stream, "readinto", None))  # one raw read, as read1: a damaged gzip
+            stream, "readinto1", getattr(stream, "readinto", None)
+        )  # one raw read, as read1: a damaged gzip
         # stream then loses nothing that inflated before the damage
         self._pos = 0
         self._eof = False
@@ -174,8 +177,12 @@ class PacketReader:
             buf, pos, size, number = self._buf, self._pos, len(self._buf), self.number
 
     def _cut_short(self, needed: int) -> None:
-        self._report(self.number + 1, f"the file ends inside this packet's record ({self._left()} of "
-                     f"{needed} bytes present): the capture is truncated", "error")
+        self._report(
+            self.number + 1,
+            f"the file ends inside this packet's record ({self._left()} of "
+            f"{needed} bytes present): the capture is truncated",
+            "error",
+        )
         self._pos = len(self._buf)
 
     def _pcap_resync(self, header: struct.Struct, limit: int, prev: int, unit: float, incl: int) -> bool:
@@ -184,12 +191,20 @@ class PacketReader:
         self._have(RESYNC_WINDOW)
         for skip in range(1, self._left() - 32):
             if self._pcap_plausible(header, self._pos + skip, limit, prev, unit):
-                self._report(self.number + 1, f"corrupt record header at byte {at} (claims {incl} bytes): "
-                             f"skipped {skip} bytes to the next plausible record", "error")
+                self._report(
+                    self.number + 1,
+                    f"corrupt record header at byte {at} (claims {incl} bytes): "
+                    f"skipped {skip} bytes to the next plausible record",
+                    "error",
+                )
                 self._pos += skip
                 return True
-        self._report(self.number + 1, f"corrupt record header at byte {at} (claims {incl} bytes) and no "
-                     "plausible record follows: the rest of the file is unreadable", "error")
+        self._report(
+            self.number + 1,
+            f"corrupt record header at byte {at} (claims {incl} bytes) and no "
+            "plausible record follows: the rest of the file is unreadable",
+            "error",
+        )
         return False
 
     def _pcap_plausible(self, header: struct.Struct, pos: int, limit: int, prev: int, unit: float) -> bool:
@@ -223,8 +238,9 @@ class PacketReader:
                 except struct.error:
                     packet = None
                 if packet is None:
-                    self._report(self.number, "unusable packet block (too short, or its interface was "
-                                 "never described)", "error")
+                    self._report(
+                        self.number, "unusable packet block (too short, or its interface was never described)", "error"
+                    )
                     continue
                 time, linktype, data, orig = packet
                 yield self.number, time, linktype, data, orig
@@ -252,12 +268,20 @@ class PacketReader:
         self._have(RESYNC_WINDOW)
         for skip in range(4, self._left() - 12, 4):
             if _plausible_block(self._buf, self._pos + skip, order):
-                self._report(self.number + 1, f"corrupt block header at byte {at} (length {length}): "
-                             f"skipped {skip} bytes to the next plausible block", "error")
+                self._report(
+                    self.number + 1,
+                    f"corrupt block header at byte {at} (length {length}): "
+                    f"skipped {skip} bytes to the next plausible block",
+                    "error",
+                )
                 self._pos += skip
                 return self._pcapng_block(order) if self._have(12) else None
-        self._report(self.number + 1, f"corrupt block header at byte {at} (length {length}) and no plausible "
-                     "block follows: the rest of the file is unreadable", "error")
+        self._report(
+            self.number + 1,
+            f"corrupt block header at byte {at} (length {length}) and no plausible "
+            "block follows: the rest of the file is unreadable",
+            "error",
+        )
         return None
 
 

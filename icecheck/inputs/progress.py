@@ -25,8 +25,13 @@ def progress(paths: Iterable[str]) -> Iterator[Tick | None]:
     from icecheck.inputs.scanner import walk
 
     total = sum(_size(p) for p in walk(paths))
-    columns = (TextColumn("scanning"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-               TextColumn("{task.fields[packets]} packets"))
+    columns = (
+        TextColumn("scanning"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[packets]} packets"),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("scan", total=total or None, packets=0)
         counts = [0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from icecheck.inputs import jsonfile
 from icecheck.inputs.capture import CaptureScan
@@ -22,11 +21,12 @@ from icecheck.inputs.sink import Sink, WireFact
 from icecheck.inputs.siplog import read_sip_log
 from icecheck.inputs.source import Source, Tick, gzip_error, read_head
 from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
+from icecheck.records import record
 
 _KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScanOutput:
     """One file's result: the document for ``audit``, wire facts, and a one-line summary."""
 
@@ -77,10 +77,15 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
         scan = CaptureScan(sink, source.tick)
         scan.run(source.stream)
         c = scan.counts
-        summary = (f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
-                   f"{c['reassembled']} reassembled datagrams")
-        return ScanOutput(sink.document("pcap", empty="no signalling or STUN found in the capture"),
-                          tuple(sink.wire.values()), summary)
+        summary = (
+            f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
+            f"{c['reassembled']} reassembled datagrams"
+        )
+        return ScanOutput(
+            sink.document("pcap", empty="no signalling or STUN found in the capture"),
+            tuple(sink.wire.values()),
+            summary,
+        )
     if fmt is Format.SDP:
         return ScanOutput(read_sdp_stream(source.stream, sink.path))
     if fmt is Format.SIP:

@@ -22,6 +22,7 @@ from icecheck.model import (
     Origin,
     SectionContext,
 )
+from icecheck.records import record
 from icecheck.sdp import parse_sdp_text
 
 MAX_ITEMS = 50_000
@@ -32,7 +33,7 @@ _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WireFact:
     """Something a capture shows on the wire besides signalling (STUN attributes).
 
@@ -63,8 +64,13 @@ class Sink:
 
     # -- adding ----------------------------------------------------------------------------------
 
-    def candidate(self, cand: Candidate, origin: Origin, context: SectionContext | None = None,
-                  interface: InterfaceInfo | None = None) -> None:
+    def candidate(
+        self,
+        cand: Candidate,
+        origin: Origin,
+        context: SectionContext | None = None,
+        interface: InterfaceInfo | None = None,
+    ) -> None:
         """Add one candidate; the same candidate for the same call, party and m-line is folded."""
         context = context or _SESSION
         key = (cand, context.media_index, context.mid, origin.call, origin.party)
@@ -129,11 +135,17 @@ class Sink:
         ``empty``: the message explaining an input that was readable but held nothing."""
         diags = list(self.diagnostics)
         if self.dropped_diagnostics:
-            diags.append(Diagnostic(Origin(self.path), f"{self.dropped_diagnostics} more problems not listed",
-                                    "warning"))
+            diags.append(
+                Diagnostic(Origin(self.path), f"{self.dropped_diagnostics} more problems not listed", "warning")
+            )
         if self.dropped_items:
-            diags.append(Diagnostic(Origin(self.path), f"{self.dropped_items} items beyond the first "
-                                    f"{MAX_ITEMS} were counted but not audited", "warning"))
+            diags.append(
+                Diagnostic(
+                    Origin(self.path),
+                    f"{self.dropped_items} items beyond the first {MAX_ITEMS} were counted but not audited",
+                    "warning",
+                )
+            )
         if fatal is not None:
             diags.append(Diagnostic(Origin(self.path), fatal))
         status = self._status(fatal, diags)

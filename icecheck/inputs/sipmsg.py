@@ -22,11 +22,22 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
+
+from icecheck.records import record
 
 START_LINE = re.compile(rb"^(?:([A-Z][A-Z0-9_.!%*+`'~-]*) (\S+) SIP/2\.0|SIP/2\.0 (\d{3})(?: .*)?)\r?$")
-COMPACT = {"v": "via", "m": "contact", "f": "from", "t": "to", "i": "call-id", "l": "content-length",
-           "c": "content-type", "e": "content-encoding", "k": "supported", "s": "subject"}
+COMPACT = {
+    "v": "via",
+    "m": "contact",
+    "f": "from",
+    "t": "to",
+    "i": "call-id",
+    "l": "content-length",
+    "c": "content-type",
+    "e": "content-encoding",
+    "k": "supported",
+    "s": "subject",
+}
 MAX_HEAD = 65536
 _URI_HOST = re.compile(r"(?:sips?|tel):(?:[^@;>\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:;>\s?]+)(?::(\d+))?", re.I)
 _VIA = re.compile(r"SIP\s*/\s*2\.0\s*/\s*\w+\s+(\[[0-9A-Fa-f:.]+\]|[^:;\s,]+)(?::(\d+))?([^,]*)", re.I)
@@ -35,7 +46,7 @@ _TAG = re.compile(r";\s*tag\s*=\s*([^;,\s]+)", re.I)
 SENDER, PEER, PROXY = "sender", "peer", "proxy"  # owners of a header address; a proxy's is "proxy host:port"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SipMessage:
     """One message. ``method`` for requests, ``status`` for responses; header names lower-case."""
 

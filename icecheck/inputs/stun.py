@@ -17,13 +17,20 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass
+
+from icecheck.records import record
 
 MAGIC = 0x2112A442
 MAGIC_BYTES = b"\x21\x12\xa4\x42"
 
-ADDRESS_ATTRS = {0x0001: "MAPPED-ADDRESS", 0x0020: "XOR-MAPPED-ADDRESS", 0x0016: "XOR-RELAYED-ADDRESS",
-                 0x0012: "XOR-PEER-ADDRESS", 0x802B: "RESPONSE-ORIGIN", 0x802C: "OTHER-ADDRESS"}
+ADDRESS_ATTRS = {
+    0x0001: "MAPPED-ADDRESS",
+    0x0020: "XOR-MAPPED-ADDRESS",
+    0x0016: "XOR-RELAYED-ADDRESS",
+    0x0012: "XOR-PEER-ADDRESS",
+    0x802B: "RESPONSE-ORIGIN",
+    0x802C: "OTHER-ADDRESS",
+}
 _XORED = frozenset({0x0020, 0x0016, 0x0012})
 SOFTWARE = 0x8022
 GOOG_NETWORK_INFO = 0xC057
@@ -31,18 +38,28 @@ DATA = 0x0013
 CHANNEL_NUMBER = 0x000C
 CHANNELS = range(0x4000, 0x8000)  # RFC 8656 §12 assigns 0x4000-0x4FFF; RFC 5766 allowed up to 0x7FFF
 _CLASSES = {0x000: "request", 0x010: "indication", 0x100: "success response", 0x110: "error response"}
-_METHODS = {1: "Binding", 3: "Allocate", 4: "Refresh", 6: "Send", 7: "Data", 8: "CreatePermission",
-            9: "ChannelBind", 10: "Connect", 11: "ConnectionBind", 12: "ConnectionAttempt"}
+_METHODS = {
+    1: "Binding",
+    3: "Allocate",
+    4: "Refresh",
+    6: "Send",
+    7: "Data",
+    8: "CreatePermission",
+    9: "ChannelBind",
+    10: "Connect",
+    11: "ConnectionBind",
+    12: "ConnectionAttempt",
+}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StunAddress:
     attribute: str  # e.g. "XOR-MAPPED-ADDRESS"
     address: str
     port: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StunMessage:
     """A decoded message: ``kind`` like "Binding success response", attributes of interest."""
 
@@ -59,8 +76,7 @@ class StunMessage:
 
 def looks_like_stun(data: bytes) -> bool:
     """RFC 8489 §5: top two bits zero, the magic cookie, a length that is a multiple of 4."""
-    return (len(data) >= 20 and data[0] < 0x40 and data[4:8] == MAGIC_BYTES
-            and not (data[2] << 8 | data[3]) & 3)
+    return len(data) >= 20 and data[0] < 0x40 and data[4:8] == MAGIC_BYTES and not (data[2] << 8 | data[3]) & 3
 
 
 def message_length(data: bytes | bytearray) -> int:
@@ -91,8 +107,17 @@ def decode(data: bytes) -> StunMessage:
         if problem:
             problems.append(problem)
         pos += 4 + (alen + 3) // 4 * 4  # §14: attributes are padded to 4 bytes
-    return StunMessage(kind, txid, tuple(acc.addresses), acc.software, acc.network_id, acc.network_cost,
-                       tuple(problems), acc.data, acc.channel)
+    return StunMessage(
+        kind,
+        txid,
+        tuple(acc.addresses),
+        acc.software,
+        acc.network_id,
+        acc.network_cost,
+        tuple(problems),
+        acc.data,
+        acc.channel,
+    )
 
 
 def channel_data(data: bytes) -> tuple[int, bytes] | None:

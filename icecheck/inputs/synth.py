@@ -27,8 +27,9 @@ def udp(src: str, sport: int, dst: str, dport: int, payload: bytes) -> tuple[str
     return src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
 
 
-def tcp(src: str, sport: int, dst: str, dport: int, seq: int, payload: bytes = b"", flags: int = 0x18,
-        ack: int = 0) -> tuple[str, str, int, bytes]:
+def tcp(
+    src: str, sport: int, dst: str, dport: int, seq: int, payload: bytes = b"", flags: int = 0x18, ack: int = 0
+) -> tuple[str, str, int, bytes]:
     """A TCP segment (default flags PSH|ACK) with a 20-byte header."""
     header = struct.pack("!HHIIBBHHH", sport, dport, seq % (1 << 32), ack, 5 << 4, flags, 65535, 0, 0)
     return src, dst, 6, header + payload
@@ -49,8 +50,9 @@ def _ipv4(src: bytes, dst: bytes, proto: int, data: bytes, ident: int, mtu: int 
         piece = data[off : off + step]
         more = off + step < len(data)
         frag = (off // 8) | (0x2000 if more else 0)
-        out.append(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(piece), ident & 0xFFFF, frag, 64, proto, 0,
-                               src, dst) + piece)
+        out.append(
+            struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(piece), ident & 0xFFFF, frag, 64, proto, 0, src, dst) + piece
+        )
     return out
 
 
@@ -120,8 +122,9 @@ def ws_frame(payload: bytes, opcode: int = 1, fin: bool = True, mask: bytes | No
 class PcapWriter:
     """Writes a classic pcap. ``order`` "<" or ">"; ``nano`` for the nanosecond variant."""
 
-    def __init__(self, out: BinaryIO, linktype: int = 1, order: str = "<", nano: bool = False,
-                 snaplen: int = 262144) -> None:
+    def __init__(
+        self, out: BinaryIO, linktype: int = 1, order: str = "<", nano: bool = False, snaplen: int = 262144
+    ) -> None:
         self.out, self.order, self.nano = out, order, nano
         magic = 0xA1B23C4D if nano else 0xA1B2C3D4
         out.write(struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))

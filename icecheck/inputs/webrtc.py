@@ -74,8 +74,7 @@ class PeerConnectionReader:
             self._candidate(m.group(1).strip(), value, where, remote)
 
     def _sdp(self, sdp: str, kind: re.Match[str] | None, where: Origin, remote: bool) -> None:
-        role = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}.get(kind.group(1)) \
-            if kind else None
+        role = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}.get(kind.group(1)) if kind else None
         if role is not None and not remote and self.local_role is None:
             self.local_role = role
         self.disp.sink.sdp(sdp, replace(where, party=role or self._side(remote)))
@@ -87,9 +86,11 @@ class PeerConnectionReader:
             self.disp.sink.problem(where, f"malformed candidate: {exc}")
             return
         mid, mline, ufrag = _MID.search(value), _MLINE.search(value), _UFRAG.search(value)
-        context = SectionContext(media_index=int(mline.group(1)) if mline else None,
-                                 mid=mid.group(1).strip() if mid else None,
-                                 ice_ufrag=ufrag.group(1) if ufrag else None)
+        context = SectionContext(
+            media_index=int(mline.group(1)) if mline else None,
+            mid=mid.group(1).strip() if mid else None,
+            ice_ufrag=ufrag.group(1) if ufrag else None,
+        )
         self.disp.sink.candidate(cand, replace(where, party=self._side(remote)), context)
 
     def _object(self, kind: str, value: dict[str, Any], where: Origin, remote: bool) -> None:
@@ -113,12 +114,18 @@ class PeerConnectionReader:
         cand = _stats_candidate(stats_id, attrs)
         if cand is None:
             return
-        facts = [f"{k}={attrs[k]}" for k in ("networkType", "networkAdapterType", "vpn", "relayProtocol", "url")
-                 if attrs.get(k) not in (None, "")]
+        facts = [
+            f"{k}={attrs[k]}"
+            for k in ("networkType", "networkAdapterType", "vpn", "relayProtocol", "url")
+            if attrs.get(k) not in (None, "")
+        ]
         if facts:
             self.disp.sink.fact(WireFact("network-type", f"{cand.address} " + " ".join(facts), where))
-        known = {(c.candidate.address, c.candidate.port, c.candidate.type)
-                 for c in self.disp.sink.candidates.values() if c.origin.call == self.base.call}
+        known = {
+            (c.candidate.address, c.candidate.port, c.candidate.type)
+            for c in self.disp.sink.candidates.values()
+            if c.origin.call == self.base.call
+        }
         if (cand.address, cand.port, cand.type) not in known:
             kind = "vpn" if attrs.get("vpn") is True else _KINDS.get(str(attrs.get("networkType")), "unknown")
             iface = InterfaceInfo(str(attrs.get("networkAdapterType") or attrs.get("networkType") or "?"), kind)
@@ -133,9 +140,14 @@ def _stats_candidate(stats_id: str, a: dict[str, Any]) -> Candidate | None:
     priority = a.get("priority")
     raddr, rport = a.get("relatedAddress"), a.get("relatedPort")
     return Candidate(
-        foundation=str(a.get("foundation") or "0"), component=1, transport=str(a.get("protocol") or "udp"),
-        priority=priority if isinstance(priority, int) else 0, address=address, port=port,
-        type=ctype.lower(), related_address=raddr if isinstance(raddr, str) and raddr else None,
+        foundation=str(a.get("foundation") or "0"),
+        component=1,
+        transport=str(a.get("protocol") or "udp"),
+        priority=priority if isinstance(priority, int) else 0,
+        address=address,
+        port=port,
+        type=ctype.lower(),
+        related_address=raddr if isinstance(raddr, str) and raddr else None,
         related_port=rport if isinstance(rport, int) else None,
         tcptype=a.get("tcpType") if isinstance(a.get("tcpType"), str) else None,
         ufrag=a.get("usernameFragment") if isinstance(a.get("usernameFragment"), str) else None,

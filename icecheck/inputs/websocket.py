@@ -11,13 +11,14 @@ inflate, context kept across messages unless ``no_context_takeover``) is undone.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+
+from icecheck.records import record
 
 MAX_MESSAGE = 4 << 20
 TEXT, BINARY, CLOSE = 1, 2, 8
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WsMessage:
     """One whole message: ``opcode`` 1 (text) or 2 (binary), its payload, the frame count."""
 

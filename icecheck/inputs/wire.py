@@ -41,12 +41,20 @@ def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> 
     for doc in docs:
         for rec in doc.addresses:
             number += 1
-            if (rec.role in _STUN_ROLES and rec.address not in in_sdp
-                    and classify(rec.address).address_class in PUBLIC_CLASSES):
+            if (
+                rec.role in _STUN_ROLES
+                and rec.address not in in_sdp
+                and classify(rec.address).address_class in PUBLIC_CLASSES
+            ):
                 hidden.setdefault(rec.address, []).append(f"a{number}")
     out = [
-        Exposure(KIND, f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
-                 tuple(refs), (Party.ON_PATH, Party.TURN_SERVER), value=addr)
+        Exposure(
+            KIND,
+            f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
+            tuple(refs),
+            (Party.ON_PATH, Party.TURN_SERVER),
+            value=addr,
+        )
         for addr, refs in hidden.items()
     ]
     out += _costs(facts, costs)
@@ -65,10 +73,16 @@ def _costs(facts: Sequence[WireFact], in_sdp: set[int]) -> list[Exposure]:
         seen.add(cost)
         kind, vpn = network_cost_meaning(cost)
         via = " through a VPN" if vpn else ""
-        out.append(Exposure(
-            KIND, f"STUN GOOG-NETWORK-INFO on the wire shows network cost {cost} ({kind}{via}), which no SDP "
-            "candidate carried.", (fact.origin.location(),), (Party.ON_PATH, Party.REMOTE_PEER),
-            value=f"network-cost {cost}"))
+        out.append(
+            Exposure(
+                KIND,
+                f"STUN GOOG-NETWORK-INFO on the wire shows network cost {cost} ({kind}{via}), which no SDP "
+                "candidate carried.",
+                (fact.origin.location(),),
+                (Party.ON_PATH, Party.REMOTE_PEER),
+                value=f"network-cost {cost}",
+            )
+        )
     return out
 
 
@@ -77,9 +91,11 @@ def software_notes(facts: Sequence[WireFact]) -> list[str]:
     notes = []
     for fact in facts:
         if fact.kind == "software":
-            notes.append(f"STUN SOFTWARE on the wire names the implementation: {fact.value!r} "
-                         f"({fact.origin.location()}).")
+            notes.append(
+                f"STUN SOFTWARE on the wire names the implementation: {fact.value!r} ({fact.origin.location()})."
+            )
         elif fact.kind == "network-type":
-            notes.append(f"Candidate stats reveal {fact.value} ({fact.origin.location()}, "
-                         f"{fact.origin.call or 'no call'}).")
+            notes.append(
+                f"Candidate stats reveal {fact.value} ({fact.origin.location()}, {fact.origin.call or 'no call'})."
+            )
     return notes

@@ -252,8 +252,13 @@ def _encode_origin(o: Origin, level: int) -> str:
     """``_encode(origin_dict(o), level)`` without the dict: an origin for every item of the report."""
     inner, deeper, enc = _indent(level + 1), level + 1, _encode_string
     items = [f'"path": {_encode(o.path, deeper)}', f'"line": {_encode(o.line, deeper)}']
-    for key, value in (("packet", o.packet), ("time", o.time), ("detail", o.detail), ("call", o.call),
-                       ("party", o.party)):
+    for key, value in (
+        ("packet", o.packet),
+        ("time", o.time),
+        ("detail", o.detail),
+        ("call", o.call),
+        ("party", o.party),
+    ):
         if value is not None:
             items.append(_ORIGIN_KEYS[key] + (enc(value) if type(value) is str else _encode(value, deeper)))
     return "{" + inner + ("," + inner).join(items) + _indent(level) + "}"
