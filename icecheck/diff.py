@@ -26,6 +26,8 @@ class Change:
 
 @record
 class Diff:
+    """What changed between two reports: exposures, findings and addresses gained and lost."""
+
     a: str
     b: str
     exposures: Change

@@ -302,6 +302,8 @@ class Exposure:
 
 @record
 class Finding:
+    """A rule that matched: its severity, message and the ids of the evidence."""
+
     rule: str
     severity: Severity
     message: str
@@ -354,6 +356,8 @@ class ModeRow:
 
 @record
 class AuditResult:
+    """Everything one run found: inputs, audited items, exposures, findings and the policy applied."""
+
     inputs: tuple[InputDocument, ...]
     candidates: tuple[AuditedCandidate, ...]
     addresses: tuple[AuditedAddress, ...]

@@ -80,6 +80,8 @@ SHORT: dict[Mode, str] = {
 
 @record
 class _Spec:
+    """What a privacy mode signals: which host addresses, srflx, mDNS concealment, raddr."""
+
     hosts: str  # all, default, none
     srflx: str  # all, default, none
     mdns: bool = False  # conceal host addresses

@@ -36,6 +36,8 @@ _FILTER_RTO = 0.25  # retransmit within that window, so one lost packet is not r
 
 @record
 class _Answer:
+    """A STUN binding response: mapped address, OTHER-ADDRESS and where it came from."""
+
     mapped: Address
     other: Address | None  # OTHER-ADDRESS: the server's alternate IP and port
     source: Address  # where the answer came from

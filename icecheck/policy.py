@@ -24,6 +24,8 @@ UNSPECIFIED_RADDR = {"0.0.0.0", "::", None}
 
 @record
 class Policy:
+    """Which rules apply at which severity, the preset, the fail-on level and the allowlists."""
+
     name: str = "default"
     description: str = "Report every rule at its catalogue severity."
     disabled: frozenset[str] = frozenset()

@@ -25,6 +25,8 @@ DOCS_URL = "https://github.com/icecheck/icecheck/blob/main/docs/rules.md#"
 
 @record
 class Rule:
+    """A catalogue entry: stable id, name, severity, title and doc."""
+
     id: str
     name: str
     severity: Severity

@@ -19,6 +19,8 @@ MAX_BODY = 16 << 20
 
 @record
 class HttpHead:
+    """The start line and headers of one HTTP message (request or response)."""
+
     method: str | None
     target: str | None
     status: int | None

@@ -27,6 +27,8 @@ MAX_NODES = 1_000_000
 
 @record
 class SdpItem:
+    """An SDP document found in JSON signalling, with its type and JSON path."""
+
     sdp: str
     type: str | None  # offer, answer, pranswer, rollback, or None when not said
     path: str  # JSONPath-like location, e.g. "$.jsep.sdp"
@@ -34,6 +36,8 @@ class SdpItem:
 
 @record
 class CandidateItem:
+    """A trickled candidate found in JSON signalling, with its m-line context."""
+
     candidate: str  # "" = end of candidates
     mid: str | None
     mline: int | None

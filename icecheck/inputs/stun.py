@@ -54,6 +54,8 @@ _METHODS = {
 
 @record
 class StunAddress:
+    """An address carried by a STUN attribute (XOR-MAPPED-ADDRESS, XOR-RELAYED-ADDRESS, ...)."""
+
     attribute: str  # e.g. "XOR-MAPPED-ADDRESS"
     address: str
     port: int
