@@ -63,9 +63,10 @@ def test_columns_align_and_move_details_below_when_narrow() -> None:
     starts = {line.plain.index(a) for line, a in zip(wide[1:], ("192.168", "2001:"), strict=True)}
     assert len(starts) == 1  # the address column is aligned
     narrow = columns(("id", "type", "address", "details"), rows, 60)
-    assert narrow[0].plain.split() == ["id", "type", "address"]  # details move below their row
-    assert narrow[2].plain.strip() == "Tailscale or carrier-grade NAT range" and narrow[2].plain.startswith("      ")
-    assert "2001:db8:77:0:11:22ff:fe33:4455" in narrow[3].plain and len(narrow) == 4
+    assert narrow[0].plain.split() == ["id", "type", "address"]  # details move below their row,
+    assert narrow[1].plain == "      details"  # and their title below the others
+    assert narrow[3].plain.strip() == "Tailscale or carrier-grade NAT range" and narrow[3].plain.startswith("      ")
+    assert "2001:db8:77:0:11:22ff:fe33:4455" in narrow[4].plain and len(narrow) == 5
     tiny = columns(("id", "type", "address", "details"), rows, 36, foldable=(2,))
     assert all(cell_len(line.plain) <= 36 for line in tiny)
     assert "2001:db8:77:0:11:22ff:fe33:4455" not in "\n".join(line.plain for line in tiny)  # too wide: folded

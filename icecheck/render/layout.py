@@ -19,7 +19,7 @@ from rich.text import Text
 
 N = TypeVar("N")
 _WORD = re.compile(r"\S+\s*")
-MIN_WRAP = 24  # a wrapped last column narrower than this moves to lines of its own
+MIN_WRAP = 36  # a wrapped last column narrower than this moves to lines of its own
 
 
 def width_of(text: str) -> int:
@@ -128,6 +128,8 @@ def columns(
     if any(header[:shown]):
         lines.append(_row([[Text(h, style="bold")] for h in header[:shown]], widths, indent, gap))
     under = " " * (indent + widths[0] + gap)
+    if wrap_last and not inline and header[-1] and any(row[-1].plain for row in rows):  # its title moves too
+        lines.append(Text.assemble(under, (header[-1], "bold")))
     for row in rows:
         parts: list[list[Text]] = []
         for i, cell in enumerate(row[:fixed]):
