@@ -110,4 +110,8 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
     from icecheck.render.terminal import render
 
     console = Console(file=out, highlight=False) if out else Console(highlight=False)
-    console.print(render(result, code, console.width), soft_wrap=True)
+    text = render(result, code, console.width)
+    if console.color_system is None:  # a file or a pipe: nothing to style, the lines are final
+        stream.write(text.plain + "\n")
+    else:
+        console.print(text, soft_wrap=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from icecheck.render.safe import markup, safe
@@ -68,3 +69,16 @@ def test_fail_on_controls_exit_code() -> None:
     assert run_cli("sdp", sample).returncode == 0
     assert run_cli("sdp", sample, "--fail-on", "medium").returncode == 1
     assert run_cli("sdp", sample, "--fail-on", "low").returncode == 1
+
+
+def test_styles_only_where_a_terminal_shows_them_and_input_never_styles(tmp_path: Path) -> None:
+    f = tmp_path / "evil.sdp"
+    f.write_bytes(b"v=0\na=candidate:1 1 udp 1 10.0.0.1 5 typ host x \x1b]0;pwned\x07\na=candidate:1 1 udp 1 "
+                  b"192.168.1.9 5 typ host\n")  # fmt: skip
+    piped = run_cli("sdp", str(f))
+    assert "\x1b" not in piped.stdout and "192.168.1.9" in piped.stdout
+    coloured = run_cli("sdp", str(f), env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm-256color"})
+    assert "\x1b[1m" in coloured.stdout  # headings in bold: rich styled the report
+    assert "\x1b]0;pwned" not in coloured.stdout and "\\x1b]0;pwned" in coloured.stdout
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", coloured.stdout)
+    assert plain == piped.stdout  # the same lines, only styled

@@ -38,33 +38,36 @@ def wrap(text: Text, width: int, first: str = "", rest: str | None = None) -> li
     """``text`` word-wrapped to ``width`` cells: ``first`` before line one, ``rest`` before the others."""
     rest = " " * width_of(first) if rest is None else rest
     plain = text.plain
-    lines: list[Text] = []
-    prefix, room = first, max(1, width - width_of(first))
-    start: int | None = None  # the current line is plain[start:end]; used counts its cells and blanks
+    room = max(1, width - width_of(first))
+    if width_of(plain) <= room and "\n" not in plain:  # most lines: nothing to wrap
+        return [_line(first, text)]
+    cuts: list[int] = []  # start, end of each line in turn (ends exclude trailing blanks)
+    start: int | None = None
     end = used = 0
     for m in _WORD.finditer(plain):
         at, word = m.start(), m.group().rstrip()
         size = width_of(word)
         if start is not None and used + size > room:
-            lines.append(_line(text, start, end, prefix))
-            prefix, room, start = rest, max(1, width - width_of(rest)), None
+            cuts += (start, end)
+            room, start = max(1, width - width_of(rest)), None
         while size > room:  # a word wider than a whole line: cut it
             cut = _fit(word, room)
-            lines.append(_line(text, at, at + cut, prefix))
-            prefix, room = rest, max(1, width - width_of(rest))
+            cuts += (at, at + cut)
+            room = max(1, width - width_of(rest))
             at, word = at + cut, word[cut:]
             size = width_of(word)
         if start is None:
             start, used = at, 0
         end = at + len(word)
         used += size + len(m.group()) - len(m.group().rstrip())
-    lines.append(_line(text, start or 0, end, prefix))
-    return lines
+    cuts += (start or 0, end)
+    pieces = text.divide(cuts)  # one pass: pieces 1, 3, 5... are the lines
+    return [_line(first if i == 0 else rest, pieces[2 * i + 1]) for i in range(len(cuts) // 2)]
 
 
-def _line(text: Text, start: int, end: int, prefix: str) -> Text:
+def _line(prefix: str, piece: Text) -> Text:
     line = Text(prefix)
-    line.append_text(text[start:end])
+    line.append_text(piece)
     return line
 
 
