@@ -101,3 +101,19 @@ def test_every_sample_report_fits_the_width(sample: Path, width: int) -> None:
     for cand in result.candidates:  # every address appears whole when it fits the column
         if width >= 80 and len(cand.record.candidate.address) <= 45:
             assert cand.record.candidate.address in text.plain
+
+
+def test_tables_name_several_inputs_by_file_name_unless_two_share_one(tmp_path: Path) -> None:
+    line = "a=candidate:1 1 udp 2122260223 10.0.0.{} 5000 typ host\n"
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    for folder, n in (("a", 1), ("b", 2)):
+        (tmp_path / folder / "offer.sdp").write_text("v=0\n" + line.format(n))
+    (tmp_path / "answer.sdp").write_text("v=0\n" + line.format(3))
+    one = render(audit([read_sdp_path(str(tmp_path / "answer.sdp"))], preset("default")), 0).plain
+    assert "  id  line  type" in one and "  c1  2     host/udp" in one
+    docs = [read_sdp_path(str(p)) for p in (tmp_path / "a" / "offer.sdp", tmp_path / "answer.sdp")]
+    two = render(audit(docs, preset("default")), 0, 120).plain
+    assert "  id  where         type" in two and "offer.sdp:2 " in two and "answer.sdp:2 " in two
+    docs = [read_sdp_path(str(tmp_path / f / "offer.sdp")) for f in ("a", "b")]
+    same = render(audit(docs, preset("default")), 0, 200).plain
+    assert f"{tmp_path / 'a' / 'offer.sdp'}:2" in same and f"{tmp_path / 'b' / 'offer.sdp'}:2" in same

@@ -7,6 +7,7 @@ terminal. Layout (columns, wrapping, the map's tree) is ``layout``'s; printing i
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -122,17 +123,27 @@ def _hints(c: AuditedCandidate) -> str:
     return "; ".join(parts)
 
 
-def _where(origin: Origin, one_input: bool) -> str:
-    """Line (or packet) alone when every item comes from one input; else path:line / path#packet."""
-    if one_input and origin.line is not None:
-        return str(origin.line)
-    if one_input and origin.packet is not None:
-        return f"#{origin.packet}"
-    return origin.location()
+def _names(paths: set[str]) -> dict[str, str]:
+    """How tables name each input: nothing for a lone input, else its file name (its path if two share one)."""
+    if len(paths) == 1:
+        return dict.fromkeys(paths, "")
+    base = {p: os.path.basename(p) or p for p in paths}
+    counts = Counter(base.values())
+    return {p: base[p] if counts[base[p]] == 1 else p for p in paths}
+
+
+def _where(origin: Origin, names: dict[str, str]) -> str:
+    """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``."""
+    name = names[origin.path]
+    if origin.line is not None:
+        return f"{name}:{origin.line}" if name else str(origin.line)
+    if origin.packet is not None:
+        return f"{name}#{origin.packet}"
+    return name or origin.path
 
 
 def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
-    one_input = len({c.record.origin.path for c in cands}) == 1
+    names = _names({c.record.origin.path for c in cands})
     yield from _heading("Candidates")
     rows = []
     for c in cands[:MAX_ROWS]:
@@ -141,7 +152,7 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
         rows.append(
             (
                 Text(c.id),
-                Text(safe(_where(c.record.origin, one_input))),
+                Text(safe(_where(c.record.origin, names))),
                 Text(safe(f"{cand.type}/{cand.transport.lower()}")),
                 Text(safe(cand.address), style=style),
                 Text(str(cand.port)),
@@ -149,19 +160,19 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
                 Text(safe(_hints(c)), style="dim"),
             )
         )
-    where = "line" if one_input else "where"
+    where = "where" if any(names.values()) else "line"
     yield from columns(("id", where, "type", "address", "port", "class", "details"), rows, width, foldable=(1, 3))
     if len(cands) > MAX_ROWS:
         yield Text(f"  … {len(cands) - MAX_ROWS} more candidates in --format json", style="dim")
 
 
 def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
-    one_input = len({a.record.origin.path for a in addrs}) == 1
+    names = _names({a.record.origin.path for a in addrs})
     yield from _heading("Addresses outside candidates")
     rows = [
         (
             Text(a.id),
-            Text(safe(_where(a.record.origin, one_input))),
+            Text(safe(_where(a.record.origin, names))),
             Text(a.record.role.value),
             Text(safe(a.record.address), style=CLASS_STYLE.get(a.facts.address_class, "")),
             Text(a.facts.address_class.value, style=CLASS_STYLE.get(a.facts.address_class, "")),
@@ -169,7 +180,7 @@ def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
         )
         for a in addrs[:MAX_ROWS]
     ]
-    where = "line" if one_input else "where"
+    where = "where" if any(names.values()) else "line"
     yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3))
     if len(addrs) > MAX_ROWS:
         yield Text(f"  … {len(addrs) - MAX_ROWS} more addresses in --format json", style="dim")
@@ -260,7 +271,8 @@ def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
     else:
         why = f"--fail-on {result.fail_on.value}"
     yield Text()
-    yield from wrap(Text(f"{len(result.findings)} findings ({what}); {why} → exit {exit_code}"), width)
+    n = len(result.findings)
+    yield from wrap(Text(f"{n} finding{'s' * (n != 1)} ({what}); {why} → exit {exit_code}"), width)
 
 
 def browser_modes(result: AuditResult, width: int = WIDTH) -> Lines:
