@@ -132,6 +132,14 @@ def _names(paths: set[str]) -> dict[str, str]:
     return {p: base[p] if counts[base[p]] == 1 else p for p in paths}
 
 
+def _where_title(names: dict[str, str], origins: list[Origin]) -> str:
+    if any(names.values()):
+        return "where"
+    if all(o.line is not None for o in origins):
+        return "line"
+    return "packet" if all(o.packet is not None for o in origins) else "where"
+
+
 def _where(origin: Origin, names: dict[str, str]) -> str:
     """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``."""
     name = names[origin.path]
@@ -160,8 +168,9 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
                 Text(safe(_hints(c)), style="dim"),
             )
         )
-    where = "where" if any(names.values()) else "line"
-    yield from columns(("id", where, "type", "address", "port", "class", "details"), rows, width, foldable=(1, 3))
+    where = _where_title(names, [c.record.origin for c in cands])
+    header = ("id", where, "type", "address", "port", "class", "details")
+    yield from columns(header, rows, width, foldable=(1, 3))
     if len(cands) > MAX_ROWS:
         yield Text(f"  … {len(cands) - MAX_ROWS} more candidates in --format json", style="dim")
 
@@ -180,7 +189,7 @@ def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
         )
         for a in addrs[:MAX_ROWS]
     ]
-    where = "where" if any(names.values()) else "line"
+    where = _where_title(names, [a.record.origin for a in addrs])
     yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3))
     if len(addrs) > MAX_ROWS:
         yield Text(f"  … {len(addrs) - MAX_ROWS} more addresses in --format json", style="dim")
