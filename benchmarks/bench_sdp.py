@@ -1,6 +1,6 @@
 """Benchmarks for `icecheck sdp` (issue 2: core audit). Not part of the test suite.
 
-    python benchmarks/bench_sdp.py [--quick] [--only parse|cold|stream]
+    python benchmarks/bench_sdp.py [--quick] [--only parse|cold|stream|report]
 
 Times are CPU time (user + system), the best of N runs unless said otherwise: the machine is
 shared, and CPU time is what load disturbs least. Wall time is shown beside it.
@@ -18,6 +18,8 @@ shared, and CPU time is what load disturbs least. Wall time is shown beside it.
 3. Streaming: a 100 MB SDP-like file through read_sdp_path (throughput, peak RSS), then the
    whole CLI run with a JSON report (peak RSS); then the same for 200 MB. The CLI runs with
    --offline: the file holds thousands of public addresses, and lookups are not what is measured.
+4. Reports of a 10,000-candidate file in each kind of format (whole runs), so that no renderer
+   grows faster than its input.
 Targets: parse >= aioice; JSON cold start <= 2.0x; terminal <= 1.3x; >= 20 MB/s with flat
 memory; < 300 MB peak RSS.
 """
@@ -218,10 +220,22 @@ def bench_stream(megabytes: int) -> None:
         )
 
 
+def bench_big_report(count: int) -> None:
+    """Every report format on one file of ``count`` candidates (the terminal caps its sections)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "many.sdp"
+        path.write_text("v=0\r\n" + "".join(f"a=candidate:{line}\r\n" for line in realistic_lines(count)))
+        for fmt in ("text", "json", "markdown", "sarif"):
+            cmd = [sys.executable, "-m", "icecheck", "sdp", str(path), "--offline", "--format", fmt]
+            cpu, wall, rss = _run(cmd, dict(os.environ))
+            what = f"  {count} candidates, --format {fmt:8}"
+            print(f"{what}: CPU {cpu:5.2f} s, wall {wall:5.2f} s, peak RSS {rss / 1024:.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
-    ap.add_argument("--only", choices=("parse", "cold", "stream"), help="run one section")
+    ap.add_argument("--only", choices=("parse", "cold", "stream", "report"), help="run one section")
     args = ap.parse_args()
     if args.only in (None, "parse"):
         print("1. candidate parsing (CPU time, best of runs)")
@@ -233,6 +247,9 @@ def main() -> None:
         print("3. streaming")
         for mb in (10,) if args.quick else (100, 200):
             bench_stream(mb)
+    if args.only in (None, "report"):
+        print("4. reports of a large offer")
+        bench_big_report(1000 if args.quick else 10_000)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Markdown here (quoted labels, entity codes for ``"#<>&```).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from icecheck.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
@@ -29,6 +29,7 @@ _CLASS_KIND = {
     AddressClass.MDNS: "concealed by mDNS",
     AddressClass.LOOPBACK: "loopback",
 }
+Relays = dict[str | None, list["AuditedCandidate"]]  # relay candidates by their related (base) address
 _COST_KIND = {10: "Wi-Fi", 900: "cellular", 250: "cellular", 500: "cellular", 910: "cellular", 980: "cellular"}
 
 
@@ -57,10 +58,12 @@ def device_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInf
     """
     nets = {canonical(i.address): i for i in info}
     relays = [c for c in candidates if c.record.candidate.type == "relay"]
+    by_related = _grouped(relays, _base)  # indexes: the map is drawn in one pass, also for 10,000 candidates
+    by_base = _grouped([c for c in candidates if c.record.candidate.type in MAPPED], _base)
     placed: set[str] = set()
-    branches = [_interface(addr, group, candidates, nets, relays, placed) for addr, group in _hosts(candidates)]
+    branches = [_interface(addr, group, by_base, nets, by_related, placed) for addr, group in _hosts(candidates)]
     orphans = [c for c in candidates if c.record.candidate.type in MAPPED and c.id not in placed]
-    branches += [_nat(addr, group, nets, relays, placed) for addr, group in _by_address(orphans)]
+    branches += [_nat(addr, group, nets, by_related, placed) for addr, group in _by_address(orphans)]
     rest = [c for c in relays if c.id not in placed]
     if rest:
         branches.append(MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets))))
@@ -79,33 +82,42 @@ def _by_address(cands: Sequence[AuditedCandidate]) -> list[tuple[str, list[Audit
     return list(groups.items())
 
 
+def _grouped(
+    cands: Sequence[AuditedCandidate], key: Callable[[AuditedCandidate], str | None]
+) -> dict[str | None, list[AuditedCandidate]]:
+    groups: dict[str | None, list[AuditedCandidate]] = {}
+    for cand in cands:
+        groups.setdefault(key(cand), []).append(cand)
+    return groups
+
+
 def _interface(
     address: str,
     group: list[AuditedCandidate],
-    candidates: Sequence[AuditedCandidate],
+    by_base: dict[str | None, list[AuditedCandidate]],
     nets: dict[str, NetworkInfo],
-    relays: list[AuditedCandidate],
+    relays: Relays,
     placed: set[str],
 ) -> MapNode:
     first = group[0]
     name = f"{first.record.interface.name} " if first.record.interface else ""
     text = f"Interface {name}({interface_kind(first)}): {address} {_ids(group)}"
-    mapped = [c for c in candidates if c.record.candidate.type in MAPPED and _base(c) == address]
+    mapped = by_base.get(address, [])
     same = [c for c in mapped if canonical(c.facts.address) == address]  # a srflx equal to its host: no NAT
     placed.update(c.id for c in same)
-    children = _nat_layers([c for c in mapped if c not in same], nets, relays, placed)
+    children = _nat_layers([c for c in mapped if canonical(c.facts.address) != address], nets, relays, placed)
     if first.facts.address_class in PUBLIC_LIKE:
         children.insert(0, _isp(address, nets, relays, placed))
     return MapNode(text, "interface", tuple(children))
 
 
 def _nat_layers(
-    mapped: list[AuditedCandidate], nets: dict[str, NetworkInfo], relays: list[AuditedCandidate], placed: set[str]
+    mapped: list[AuditedCandidate], nets: dict[str, NetworkInfo], relays: Relays, placed: set[str]
 ) -> list[MapNode]:
     """Inner (private/CGNAT) mapped addresses first; the public NATs are drawn behind the last."""
     groups = _by_address(mapped)
     inner = [(a, g) for a, g in groups if g[0].facts.address_class not in PUBLIC_LIKE]
-    outer = [_nat(a, g, nets, relays, placed) for a, g in groups if (a, g) not in inner]
+    outer = [_nat(a, g, nets, relays, placed) for a, g in groups if g[0].facts.address_class in PUBLIC_LIKE]
     if not inner:
         return outer
     nodes = [_nat(a, g, nets, relays, placed) for a, g in inner[:-1]]
@@ -116,7 +128,7 @@ def _nat(
     address: str,
     group: list[AuditedCandidate],
     nets: dict[str, NetworkInfo],
-    relays: list[AuditedCandidate],
+    relays: Relays,
     placed: set[str],
     behind: tuple[MapNode, ...] = (),
 ) -> MapNode:
@@ -131,9 +143,9 @@ def _nat(
     return MapNode(f"{what} maps you to {address} {_ids(group)}", "nat", (_isp(address, nets, relays, placed),))
 
 
-def _isp(address: str, nets: dict[str, NetworkInfo], relays: list[AuditedCandidate], placed: set[str]) -> MapNode:
+def _isp(address: str, nets: dict[str, NetworkInfo], relays: Relays, placed: set[str]) -> MapNode:
     info = nets.get(address)
-    mine = [c for c in relays if c.related_facts is not None and canonical(c.related_facts.address) == address]
+    mine = relays.get(address, [])
     placed.update(c.id for c in mine)
     internet = MapNode("Internet", "internet", tuple(_relays(mine, nets)))
     if info is None:

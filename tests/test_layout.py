@@ -117,3 +117,16 @@ def test_tables_name_several_inputs_by_file_name_unless_two_share_one(tmp_path: 
     docs = [read_sdp_path(str(tmp_path / f / "offer.sdp")) for f in ("a", "b")]
     same = render(audit(docs, preset("default")), 0, 200).plain
     assert f"{tmp_path / 'a' / 'offer.sdp'}:2" in same and f"{tmp_path / 'b' / 'offer.sdp'}:2" in same
+
+
+def test_a_huge_offer_gives_a_bounded_report_that_says_what_it_left_out(tmp_path: Path) -> None:
+    lines = [f"a=candidate:{i} 1 udp 2122260223 10.{i // 250}.{i % 250}.1 {5000 + i} typ host\n" for i in range(600)]
+    lines += [f"a=candidate:s{i} 1 udp 1686052607 198.51.100.{i} 6000 typ srflx raddr 10.0.{i}.1 rport 5000\n"
+              for i in range(200)]  # fmt: skip
+    (tmp_path / "huge.sdp").write_text("v=0\n" + "".join(lines))
+    result = audit([read_sdp_path(str(tmp_path / "huge.sdp"))], preset("default"))
+    text = render(result, 1, 100).plain
+    assert "  … 300 more candidates in --format json" in text
+    assert "more lines of the map in --format mermaid" in text and "more exposures in --format json" in text
+    assert len(text.splitlines()) < 1800  # 500 rows, 300 map lines, 200 sentences with their wrapping
+    assert len(result.findings) > 0 and text.splitlines()[-1].startswith(f"{len(result.findings)} findings (")

@@ -53,8 +53,10 @@ NODE_STYLE = {
     "internet": "blue",
     "relay": "magenta",
 }
-MAX_ROWS = 500
+MAX_ROWS = 500  # table rows; past these caps a line says how many more --format json holds
 MAX_DIAGNOSTICS = 20
+MAX_SENTENCES = 200  # exposures, findings
+MAX_MAP_LINES = 300
 WIDTH = 80
 MIN_WIDTH = 60  # narrower terminals get 60-cell lines (and wrap them)
 Lines = Iterator[Text]
@@ -171,8 +173,7 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
     where = _where_title(names, [c.record.origin for c in cands])
     header = ("id", where, "type", "address", "port", "class", "details")
     yield from columns(header, rows, width, foldable=(1, 3))
-    if len(cands) > MAX_ROWS:
-        yield Text(f"  … {len(cands) - MAX_ROWS} more candidates in --format json", style="dim")
+    yield from _more(len(cands) - MAX_ROWS, "candidates", "--format json")
 
 
 def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
@@ -191,8 +192,7 @@ def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
     ]
     where = _where_title(names, [a.record.origin for a in addrs])
     yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3))
-    if len(addrs) > MAX_ROWS:
-        yield Text(f"  … {len(addrs) - MAX_ROWS} more addresses in --format json", style="dim")
+    yield from _more(len(addrs) - MAX_ROWS, "addresses", "--format json")
 
 
 def _attempts(result: AuditResult, width: int) -> Lines:
@@ -215,7 +215,9 @@ def _network_map(result: AuditResult, width: int) -> Lines:
     from icecheck.netmap import build_map
 
     yield from _heading("The network map an attacker can draw")
-    yield from map_lines(build_map(result.candidates, result.network_info), width)
+    lines = map_lines(build_map(result.candidates, result.network_info), width)
+    yield from lines[:MAX_MAP_LINES]
+    yield from _more(len(lines) - MAX_MAP_LINES, "lines of the map", "--format mermaid")
 
 
 def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:
@@ -236,7 +238,7 @@ def _exposures(result: AuditResult, width: int) -> Lines:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
         return
     party: str | None = None
-    for e in result.exposures:
+    for e in result.exposures[:MAX_SENTENCES]:
         if e.party != party and e.party is not None:
             yield from wrap(Text(safe(e.party), style="bold"), width, "  ")
         party = e.party
@@ -244,8 +246,14 @@ def _exposures(result: AuditResult, width: int) -> Lines:
         indent = "    " if party else "  "
         line = Text.assemble(safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
         yield from wrap(line, width, indent + "• ", indent + "  ")
+    yield from _more(len(result.exposures) - MAX_SENTENCES, "exposures", "--format json")
     for note in result.notes:
         yield from wrap(Text(safe(note)), width, "  • ", "    ")
+
+
+def _more(count: int, what: str, where: str) -> Lines:
+    if count > 0:
+        yield Text(f"  … {count} more {what} in {where}", style="dim")
 
 
 def _refs(refs: tuple[str, ...]) -> str:
@@ -259,7 +267,7 @@ def _findings(result: AuditResult, width: int) -> Lines:
         return
     order = sorted(result.findings, key=lambda f: (-f.severity.rank, f.rule))
     rule_width = max(len(f.rule) for f in order)
-    for f in order:
+    for f in order[:MAX_SENTENCES]:
         head = Text.assemble(
             (f"{f.severity.value.upper():6}", SEVERITY_STYLE[f.severity]), (f" {f.rule:{rule_width}} ", "bold")
         )
@@ -267,6 +275,7 @@ def _findings(result: AuditResult, width: int) -> Lines:
         first, *rest = wrap(line, width, " " * (2 + len(head)))
         yield Text.assemble("  ", head, first[2 + len(head) :])
         yield from rest
+    yield from _more(len(order) - MAX_SENTENCES, "findings", "--format json")
 
 
 def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
