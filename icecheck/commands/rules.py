@@ -22,11 +22,13 @@ def command(fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title="icecheck rules", title_justify="left")
-    for col in ("id", "severity", "name", "title"):
-        table.add_column(col, no_wrap=col != "title")
-    for r in CATALOGUE.values():
-        table.add_row(r.id, r.severity.value, r.name, r.title)
-    Console(highlight=False).print(table)
+    from icecheck.render.layout import columns
+    from icecheck.render.terminal import SEVERITY_STYLE
+
+    console = Console(highlight=False)
+    rows = [(Text(r.id), Text(r.severity.value, style=SEVERITY_STYLE[r.severity]), Text(r.name), Text(r.title))
+            for r in CATALOGUE.values()]  # fmt: skip
+    lines = columns(("id", "severity", "name", "title"), rows, console.width, indent=0)
+    console.print(Text("\n").join(lines), soft_wrap=True)
