@@ -10,9 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from icecheck.model import AuditResult, ExitCode, InputStatus
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class OutputFormat(StrEnum):
@@ -105,13 +108,21 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         write_json(result, code, stream)  # json.dumps(to_dict(...), indent=2) text, streamed in blocks
         stream.write("\n")
         return
-    from rich.console import Console
-
     from icecheck.render.terminal import render
 
+    show(lambda width: render(result, code, width), out)
+
+
+def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:
+    """Print lines laid out for the console's width: as they are to a file or a pipe; on a colour
+    terminal rich renders their styles (in one pass over the text: the lines are final, nothing
+    to wrap or crop)."""
+    from rich.console import Console
+    from rich.segment import Segments
+
     console = Console(file=out, highlight=False) if out else Console(highlight=False)
-    text = render(result, code, console.width)
-    if console.color_system is None:  # a file or a pipe: nothing to style, the lines are final
-        stream.write(text.plain + "\n")
+    text = lay_out(console.width)
+    if console.color_system is None:
+        console.file.write(text.plain + "\n")
     else:
-        console.print(text, soft_wrap=True)
+        console.print(Segments(text.render(console, end="\n")), soft_wrap=True)

@@ -55,12 +55,11 @@ def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: in
                   "elapsed": attempt.elapsed}]}  # fmt: skip
         (output or sys.stdout).write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         return
-    from rich.console import Console
     from rich.text import Text
 
     from icecheck.render.safe import safe
     from icecheck.render.terminal import nat_view
+    from icecheck.report import show
 
-    console = Console(file=output, highlight=False) if output else Console(highlight=False)
     asked = Text(safe(f"asked {attempt.target}: {attempt.status} in {attempt.elapsed * 1000:.0f} ms"), style="dim")
-    console.print(Text("\n").join([*nat_view(nat, console.width), asked]), soft_wrap=True)
+    show(lambda width: Text("\n").join([*nat_view(nat, width), asked]), output)

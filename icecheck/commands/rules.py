@@ -21,14 +21,12 @@ def command(fmt: str) -> None:
         ]  # fmt: skip
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.text import Text
 
     from icecheck.render.layout import columns
     from icecheck.render.terminal import SEVERITY_STYLE
+    from icecheck.report import show
 
-    console = Console(highlight=False)
-    rows = [(Text(r.id), Text(r.severity.value, style=SEVERITY_STYLE[r.severity]), Text(r.name), Text(r.title))
+    table = [(Text(r.id), Text(r.severity.value, style=SEVERITY_STYLE[r.severity]), Text(r.name), Text(r.title))
             for r in CATALOGUE.values()]  # fmt: skip
-    lines = columns(("id", "severity", "name", "title"), rows, console.width, indent=0)
-    console.print(Text("\n").join(lines), soft_wrap=True)
+    show(lambda width: Text("\n").join(columns(("id", "severity", "name", "title"), table, width, indent=0)))
