@@ -21,12 +21,7 @@ def command(fmt: str) -> None:
         ]  # fmt: skip
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.text import Text
-
-    from icecheck.render.layout import columns
-    from icecheck.render.terminal import SEVERITY_STYLE
+    from icecheck.render.terminal import catalogue
     from icecheck.report import show
 
-    table = [(Text(r.id), Text(r.severity.value, style=SEVERITY_STYLE[r.severity]), Text(r.name), Text(r.title))
-            for r in CATALOGUE.values()]  # fmt: skip
-    show(lambda width: Text("\n").join(columns(("id", "severity", "name", "title"), table, width, indent=0)))
+    show(lambda width: catalogue(CATALOGUE.values(), width))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -28,6 +28,7 @@ from icecheck.render.safe import safe
 
 if TYPE_CHECKING:
     from icecheck.netmap import MapNode
+    from icecheck.rules import Rule
 
 SEVERITY_STYLE = {
     Severity.HIGH: "bold red",
@@ -331,3 +332,10 @@ def nat_view(nat: NatBehaviour, width: int = WIDTH) -> Lines:
     rows.append((Text("what it means", style="bold"), Text(safe(explain(nat)))))
     yield from _heading("NAT behaviour (RFC 5780)")
     yield from columns(("", ""), rows, width)
+
+
+def catalogue(rules: Iterable[Rule], width: int = WIDTH) -> Text:
+    """``icecheck rules``: id, severity, name and title of each rule."""
+    rows = [(Text(r.id), Text(r.severity.value, style=SEVERITY_STYLE[r.severity]), Text(r.name), Text(r.title))
+            for r in rules]  # fmt: skip
+    return Text("\n").join(columns(("id", "severity", "name", "title"), rows, width, indent=0))
