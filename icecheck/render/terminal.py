@@ -64,7 +64,7 @@ Lines = Iterator[Text]
 
 
 def render(result: AuditResult, exit_code: int, width: int = WIDTH) -> Text:
-    """The whole terminal report, laid out for ``width`` cells (print it with ``soft_wrap=True``)."""
+    """The whole terminal report, laid out for ``width`` cells (``report.show`` prints it)."""
     return Text("\n").join(_parts(result, exit_code, max(width, MIN_WIDTH)))
 
 
