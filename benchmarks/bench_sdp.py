@@ -239,7 +239,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.only in (None, "parse"):
         print("1. candidate parsing (CPU time, best of runs)")
-        bench_parse(30_000 if args.quick else 200_000, 3 if args.quick else 7)
+        bench_parse(30_000 if args.quick else 200_000, 3 if args.quick else 15)
     if args.only in (None, "cold"):
         print("2. cold start (fresh processes, bytecode cached)")
         bench_cold_start(5 if args.quick else 21)
