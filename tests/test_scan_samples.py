@@ -34,6 +34,8 @@ def addrs(out, role: AddressRole) -> set[str]:  # type: ignore[no-untyped-def]
     ("sip-udp-nat-fragments.pcap", Format.PCAP), ("proxy-any-sll2.pcapng.gz", Format.PCAPNG),
     ("sip-tcp-sll.pcap", Format.PCAP), ("baresip-sip-trace.log", Format.SIP),
     ("browser-websocket.har", Format.HAR), ("webrtc-internals-dump.json", Format.WEBRTC_INTERNALS),
+    ("chromium-webrtc-internals-dump.txt", Format.WEBRTC_INTERNALS),
+    ("chromium-rtcstats-dump.gz", Format.RTCSTATSDUMP),
 ])
 def test_every_sample_is_recognised_by_content(name: str, fmt: Format) -> None:
     head, compressed = read_head(str(SAMPLES / name))
@@ -99,6 +101,30 @@ def test_webrtc_internals_dump_events_and_stats(tmp_path: Path) -> None:
     with gzip.open(gz, "wb") as f:
         f.write((SAMPLES / "webrtc-internals-dump.json").read_bytes())
     assert len(scan_file(str(gz)).document.candidates) == len(out.document.candidates)
+
+
+@pytest.mark.parametrize("name", ["chromium-webrtc-internals-dump.txt", "chromium-rtcstats-dump.gz"])
+def test_chromiums_own_downloads_give_the_offer_and_its_trickled_candidates(name: str) -> None:
+    """Files Chromium 156 wrote itself (chrome://webrtc-internals' two download buttons) for the
+    page's PeerConnection: its offer's addresses and the candidates it trickled."""
+    doc = scan(name).document
+    found = {(c.candidate.type, c.candidate.port) for c in doc.candidates}
+    assert {t for t, _ in found} == {"host", "srflx", "relay"}
+    assert all(c.origin.call and c.origin.call.startswith("PeerConnection ") for c in doc.candidates)
+    assert all("onicecandidate" in (c.origin.detail or "") or "icecandidate" in (c.origin.detail or "")
+               for c in doc.candidates)  # fmt: skip
+    host = next(c.candidate for c in doc.candidates if c.candidate.type == "host")
+    assert host.address.endswith(".local")  # Chromium's mDNS concealment, as in its offers
+    relay = next(c.candidate for c in doc.candidates if c.candidate.type == "relay")
+    assert relay.address == "203.0.113.10" and relay.related_address == "203.0.113.1"  # coturn, the NAT
+    assert {a.address for a in doc.addresses} >= {"127.0.0.1", "0.0.0.0"}  # the offer's o= and c=
+
+
+def test_both_chromium_downloads_agree() -> None:
+    internals, rtcstats = scan("chromium-webrtc-internals-dump.txt"), scan("chromium-rtcstats-dump.gz")
+    assert sorted(c.candidate.raw for c in internals.document.candidates) == sorted(
+        c.candidate.raw for c in rtcstats.document.candidates
+    )
 
 
 def test_cli_scans_the_folder_with_grouping_and_wire_notes(tmp_path: Path) -> None:

@@ -99,14 +99,21 @@ def columns(
     indent: int = 2,
     gap: int = 2,
     foldable: Sequence[int] = (),
+    optional: Sequence[int] = (),
     wrap_last: bool = True,
 ) -> list[Text]:
     """Rows as aligned columns under a bold header (no header when every title is empty).
 
     The last column, when ``wrap_last``, is word-wrapped in the room left; when that is under
     ``MIN_WRAP`` cells it moves to lines of its own below its row, under the second column.
-    ``foldable`` columns are cut when the others leave too little room (every piece is shown).
+    ``foldable`` columns are cut when the others leave too little room (every piece is shown);
+    ``optional`` columns are left out when every cell of theirs is empty.
     """
+    empty = {i for i in optional if not any(row[i].plain for row in rows)}
+    if empty:
+        keep = [i for i in range(len(header)) if i not in empty]
+        header, rows = [header[i] for i in keep], [[row[i] for i in keep] for row in rows]
+        foldable = [keep.index(i) for i in foldable if i in keep]
     count = len(header)
     natural = [width_of(h) for h in header]
     for row in rows:

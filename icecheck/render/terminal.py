@@ -144,13 +144,16 @@ def _where_title(names: dict[str, str], origins: list[Origin]) -> str:
 
 
 def _where(origin: Origin, names: dict[str, str]) -> str:
-    """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``."""
+    """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``.
+
+    Items of JSON inputs (HAR, dumps) have neither: their name alone, or nothing for a lone input
+    (``--format json`` gives each one's place in the document)."""
     name = names[origin.path]
     if origin.line is not None:
         return f"{name}:{origin.line}" if name else str(origin.line)
     if origin.packet is not None:
         return f"{name}#{origin.packet}"
-    return name or origin.path
+    return name
 
 
 def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
@@ -173,7 +176,7 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
         )
     where = _where_title(names, [c.record.origin for c in cands])
     header = ("id", where, "type", "address", "port", "class", "details")
-    yield from columns(header, rows, width, foldable=(1, 3))
+    yield from columns(header, rows, width, foldable=(1, 3), optional=(1,))
     yield from _more(len(cands) - MAX_ROWS, "candidates", "--format json")
 
 
@@ -192,7 +195,8 @@ def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
         for a in addrs[:MAX_ROWS]
     ]
     where = _where_title(names, [a.record.origin for a in addrs])
-    yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3))
+    yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
+                       optional=(1,))  # fmt: skip
     yield from _more(len(addrs) - MAX_ROWS, "addresses", "--format json")
 
 

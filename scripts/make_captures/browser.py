@@ -4,7 +4,9 @@ Chromium runs headless in alice's namespace with ``--remote-debugging-pipe`` (De
 protocol messages, NUL-terminated JSON, on file descriptors 3 and 4 — no debugging port is
 opened). The Network domain's WebSocket events become HAR 1.2 entries with Chromium's
 ``_webSocketMessages`` (the layout DevTools' "Save all as HAR" writes); the page POSTs its
-webrtc-internals-style dump to pagesink.py.
+webrtc-internals-style dump to pagesink.py. A second tab holds chrome://webrtc-internals from
+the start; when the page is done, its own download buttons are clicked (``#dump-click-target``,
+uncompressed; ``#dump-click-target-rtcstats``, gzip) and Chromium's files are kept as they are.
 """
 
 from __future__ import annotations
@@ -72,14 +74,18 @@ def browser_session(state: Path, out: Path, spawn: Callable[..., subprocess.Pope
     dump = state / "dump.json"
     if dump.exists():
         (out / "webrtc-internals-dump.json").write_text(dump.read_text())
+    for name, kept in (("webrtc_internals_dump.txt", "chromium-webrtc-internals-dump.txt"),
+                       ("rtcstats_dump.gz", "chromium-rtcstats-dump.gz")):  # fmt: skip
+        if (state / "downloads" / name).exists():
+            (out / kept).write_bytes((state / "downloads" / name).read_bytes())
     chrome.terminate()
     sink.terminate()
 
 
 def drive(pipe: Pipe, state: Path) -> list[dict[str, Any]]:
     pipe.send("Target.setDiscoverTargets", {"discover": True})
-    session = None
-    enabled = -1
+    session = internals = None
+    enabled = created = -1
     events: list[dict[str, Any]] = []
     deadline = time.time() + 40
     while time.time() < deadline and not (state / "done").exists():
@@ -91,14 +97,36 @@ def drive(pipe: Pipe, state: Path) -> list[dict[str, Any]]:
             elif msg.get("method") == "Target.attachedToTarget" and session is None:
                 session = msg["params"]["sessionId"]
                 enabled = pipe.send("Network.enable", {}, session)
-            elif session is not None and msg.get("id") == enabled:  # navigate once events are on
+            elif msg.get("method") == "Target.attachedToTarget":
+                internals = msg["params"]["sessionId"]
+            elif session is not None and msg.get("id") == enabled:  # chrome://webrtc-internals first
+                created = pipe.send("Target.createTarget", {"url": "chrome://webrtc-internals"})
+            elif msg.get("id") == created:  # then the page, which it then watches from its start
+                pipe.send("Target.attachToTarget", {"targetId": msg["result"]["targetId"], "flatten": True})
+                time.sleep(1)
                 pipe.send("Page.navigate", {"url": "http://127.0.0.1:8077/page.html"}, session)
             elif msg.get("method", "").startswith("Network."):
                 events.append(msg)
     for msg in pipe.messages(0.5):
         if msg.get("method", "").startswith("Network."):
             events.append(msg)
+    if internals is not None:
+        internals_downloads(pipe, internals, state / "downloads")
     return events
+
+
+def internals_downloads(pipe: Pipe, session: str, folder: Path) -> None:
+    """Click chrome://webrtc-internals' two download buttons; Chromium writes the files into ``folder``."""
+    folder.mkdir(exist_ok=True)
+    pipe.send("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    clicks = (("webrtc_internals_dump.txt", "document.getElementById('dump-checkbox').checked = false;"
+               "document.getElementById('dump-click-target').click()"),
+              ("rtcstats_dump.gz", "document.getElementById('dump-click-target-rtcstats').click()"))  # fmt: skip
+    for name, script in clicks:
+        pipe.send("Runtime.evaluate", {"expression": script}, session)
+        deadline = time.time() + 10
+        while time.time() < deadline and not (folder / name).exists():
+            pipe.messages(0.2)
 
 
 def har(events: list[dict[str, Any]]) -> dict[str, Any]:

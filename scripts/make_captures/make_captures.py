@@ -20,7 +20,8 @@ TCP on bob's side, STUN/TURN on the wire. Then headless Chromium in alice's name
 page.html, which sends its real offer as a SIP INVITE over WebSocket (RFC 7118) to kamailio
 (bob answers), and the same offer and trickled candidates as JSON over a second WebSocket to
 signalling.py; the DevTools protocol (``--remote-debugging-pipe``) records those messages
-as a HAR, and the page saves a webrtc-internals-style dump of its PeerConnection.
+as a HAR, and the page saves a webrtc-internals-style dump of its PeerConnection; a second tab
+on chrome://webrtc-internals gives Chromium's own two downloads of the same PeerConnection.
 tshark records: alice's LAN (Ethernet, pcap), the public namespace on "any" (Linux cooked
 v2, pcapng, gzipped) and bob's link (Linux cooked v1, pcap).
 """
