@@ -23,6 +23,12 @@ def shared() -> Path:
     return SHARED
 
 
+def unavailable(reason: str) -> None:
+    """A test's real component is missing: skip on a developer's machine, fail under CI (CI set),
+    where .ci/run installs and starts everything the suite needs."""
+    (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
+
+
 def run_cli(
     *args: str, stdin: bytes | None = None, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

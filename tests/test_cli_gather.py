@@ -23,7 +23,7 @@ import pytest
 
 from icecheck.gather import PUBLIC_STUN_URLS, parse_ice_url
 from icecheck.modes import Mode
-from tests.conftest import run_cli
+from tests.conftest import run_cli, unavailable
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import (
     CLIENT_CGN,
@@ -225,7 +225,7 @@ def test_nat_with_a_silent_server_is_inconclusive_and_fatal_under_strict(lab: Na
 def test_host_names_go_to_the_resolver_given_else_to_the_system_one(lab: NatLab, tmp_path: Path) -> None:
     dnsmasq = shutil.which("dnsmasq")
     if dnsmasq is None:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("dnsmasq (Debian dnsmasq-base) is missing")
+        unavailable("dnsmasq (Debian dnsmasq-base) is missing")
     conf = tmp_path / "lab.conf"
     conf.write_text(f"no-resolv\nno-hosts\nlocal=/#/\nhost-record=stun.lab.example,{PUBLIC_A}\n")
     proc = lab.spawn(lab.public, [dnsmasq, "--keep-in-foreground", f"--listen-address={PUBLIC_DNS}",

@@ -24,6 +24,7 @@ from icecheck.isp import isp_exposures
 from icecheck.model import Attempt, AuditedCandidate, NetworkInfo, Origin
 from icecheck.netmap import network_mermaid
 from icecheck.sdp import parse_sdp_text
+from tests.conftest import unavailable
 from tests.lab.dns import LabDns, fixture_zone
 from tests.lab.dns import Origin as CymruOrigin
 from tests.lab.rdap_proxy import RdapProxy
@@ -281,6 +282,6 @@ def _unreachable(address: str) -> bool:
 def test_no_network(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
     target = "198.18.0.1"  # RFC 2544 benchmarking range; only used when it has no route at all
     if not _unreachable(target):
-        pytest.skip("needs a namespace without routes (scripts/run-tests)")
+        unavailable("needs a namespace without routes (scripts/run-tests)")
     _, attempts = run([BT], config(lab, tmp_path, https_proxy=f"http://{target}:3128", resolver=target))
     assert {(a.kind, a.status) for a in attempts} == {("asn", "no-network"), ("ptr", "no-network")}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +21,7 @@ from icecheck.classify import classify
 from icecheck.gather import GatherConfig, TurnServer, gather, nameserver_resolver
 from icecheck.interfaces import ifaddr_addresses, local_addresses, netlink_addresses
 from icecheck.model import AddressClass, Attempt, CandidateRecord, InputDocument, InputStatus
+from tests.conftest import unavailable
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import (
     CLIENT_CGN,
@@ -231,7 +231,7 @@ def dns_answers(name: str) -> bool:
 def test_a_host_name_is_resolved_by_the_named_dns_server(lab: NatLab, tmp_path: Path) -> None:
     dnsmasq = shutil.which("dnsmasq")
     if dnsmasq is None:
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("dnsmasq (Debian dnsmasq-base) is missing")
+        unavailable("dnsmasq (Debian dnsmasq-base) is missing")
     conf = tmp_path / "lab.conf"
     conf.write_text(f"no-resolv\nno-hosts\nlocal=/#/\nhost-record=stun.lab.example,{PUBLIC_A}\n")
     proc = lab.spawn(lab.public, [str(dnsmasq), "--keep-in-foreground", f"--listen-address={PUBLIC_DNS}",
