@@ -68,15 +68,16 @@ def shape(cls: type) -> str:
 
 
 def _attach(cls: type, methods: tuple[Any, ...]) -> None:
+    fields = dataclasses.fields(cls)
     defaults = []
-    for f in dataclasses.fields(cls):
+    for f in fields:
         if f.default is not _MISSING:
             defaults.append(f.default)
         elif f.default_factory is not _MISSING:
             defaults.append(FACTORY)
     init, rep, eq, hash_ = methods
     init.__defaults__ = tuple(defaults) or None
-    init.__annotations__ = {f.name: f.type for f in dataclasses.fields(cls)} | {"return": None}
+    init.__annotations__ = {f.name: f.type for f in fields} | {"return": None}
     for name, fn in (("__init__", init), ("__repr__", rep), ("__eq__", eq), ("__hash__", hash_)):
         fn.__name__, fn.__qualname__ = name, f"{cls.__qualname__}.{name}"
         setattr(cls, name, fn)

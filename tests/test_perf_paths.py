@@ -26,20 +26,8 @@ def _reference(data: bytes, name: str) -> InputDocument:
     pieces = data.split(b"\n")
     if pieces[-1] == b"":
         pieces.pop()
-    for lineno, raw in enumerate(pieces, 1):
-        if len(raw) > sdpfile.MAX_LINE:
-            parser.problem(lineno, f"line longer than {sdpfile.MAX_LINE} bytes; skipped")
-            continue
-        raw = raw.rstrip(b"\r")
-        if b"\0" in raw:
-            parser.problem(lineno, "NUL byte in line; skipped")
-            continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            parser.problem(lineno, f"invalid UTF-8 at byte {exc.start + 1}; read with replacement characters")
-            line = raw.decode("utf-8", errors="replace")
-        parser.feed(line, lineno)
+    for lineno, raw in enumerate(pieces, 1):  # the reader's one-line path, for every line
+        sdpfile._feed_one(parser, raw, lineno)
     if not parser.found_anything:
         return parser.result(fatal="no SDP or ICE candidate lines found")
     return parser.result()

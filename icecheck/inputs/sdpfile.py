@@ -102,10 +102,7 @@ def _feed_lines(parser: SdpParser, block: bytes, pos: int, end: int, lineno: int
 
 def _feed_one(parser: SdpParser, raw: bytes | None, lineno: int) -> None:
     """One line, without LF (None: too long), with its own diagnostics."""
-    if raw is None:
-        parser.problem(lineno, f"line longer than {MAX_LINE} bytes; skipped")
-        return
-    if len(raw) > MAX_LINE:
+    if raw is None or len(raw) > MAX_LINE:
         parser.problem(lineno, f"line longer than {MAX_LINE} bytes; skipped")
         return
     raw = raw.rstrip(b"\r")
