@@ -105,7 +105,7 @@ def _best_cpu(fns: list[Callable[[str], object]], lines: list[str], runs: int) -
 def bench_parse(n: int, runs: int) -> None:
     from aioice.candidate import Candidate as AioCandidate
 
-    from icecheck.candidate import _parse_full, parse_candidate
+    from icecheck.inputs.candidate import _parse_full, parse_candidate
 
     lines = realistic_lines(n)
     for label, batch in (("realistic lines", lines), ("every priority new", _distinct_priorities(lines))):

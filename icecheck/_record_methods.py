@@ -12,6 +12,179 @@ _set = object.__setattr__
 FACTORY: Any = type("Factory", (), {"__repr__": lambda self: "<factory>"})()
 
 
+def icecheck_analysis_diff_Change__init__(self, gained, lost):
+    _set(self, 'gained', gained)
+    _set(self, 'lost', lost)
+
+
+def icecheck_analysis_diff_Change__repr__(self):
+    return f"{self.__class__.__qualname__}(gained={self.gained!r}, lost={self.lost!r})"
+
+
+def icecheck_analysis_diff_Change__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.gained,self.lost,) == (other.gained,other.lost,)
+    return NotImplemented
+
+
+def icecheck_analysis_diff_Change__hash__(self):
+    return hash((self.gained,self.lost,))
+
+
+def icecheck_analysis_diff_Diff__init__(self, a, b, exposures, findings, addresses, fail_on):
+    _set(self, 'a', a)
+    _set(self, 'b', b)
+    _set(self, 'exposures', exposures)
+    _set(self, 'findings', findings)
+    _set(self, 'addresses', addresses)
+    _set(self, 'fail_on', fail_on)
+
+
+def icecheck_analysis_diff_Diff__repr__(self):
+    return f"{self.__class__.__qualname__}(a={self.a!r}, b={self.b!r}, exposures={self.exposures!r}, findings={self.findings!r}, addresses={self.addresses!r}, fail_on={self.fail_on!r})"
+
+
+def icecheck_analysis_diff_Diff__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,) == (other.a,other.b,other.exposures,other.findings,other.addresses,other.fail_on,)
+    return NotImplemented
+
+
+def icecheck_analysis_diff_Diff__hash__(self):
+    return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,))
+
+
+def icecheck_analysis_isp_Network__init__(self, info, ids, mapped):
+    _set(self, 'info', info)
+    _set(self, 'ids', ids)
+    _set(self, 'mapped', mapped)
+
+
+def icecheck_analysis_isp_Network__repr__(self):
+    return f"{self.__class__.__qualname__}(info={self.info!r}, ids={self.ids!r}, mapped={self.mapped!r})"
+
+
+def icecheck_analysis_isp_Network__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.info,self.ids,self.mapped,) == (other.info,other.ids,other.mapped,)
+    return NotImplemented
+
+
+def icecheck_analysis_isp_Network__hash__(self):
+    return hash((self.info,self.ids,self.mapped,))
+
+
+def icecheck_analysis_netmap_MapNode__init__(self, label, kind, children):
+    _set(self, 'label', label)
+    _set(self, 'kind', kind)
+    _set(self, 'children', children)
+
+
+def icecheck_analysis_netmap_MapNode__repr__(self):
+    return f"{self.__class__.__qualname__}(label={self.label!r}, kind={self.kind!r}, children={self.children!r})"
+
+
+def icecheck_analysis_netmap_MapNode__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.label,self.kind,self.children,) == (other.label,other.kind,other.children,)
+    return NotImplemented
+
+
+def icecheck_analysis_netmap_MapNode__hash__(self):
+    return hash((self.label,self.kind,self.children,))
+
+
+def icecheck_analysis_parties_PartyGroup__init__(self, key, label, candidates, addresses):
+    _set(self, 'key', key)
+    _set(self, 'label', label)
+    _set(self, 'candidates', candidates)
+    _set(self, 'addresses', addresses)
+
+
+def icecheck_analysis_parties_PartyGroup__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, label={self.label!r}, candidates={self.candidates!r}, addresses={self.addresses!r})"
+
+
+def icecheck_analysis_parties_PartyGroup__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.label,self.candidates,self.addresses,) == (other.key,other.label,other.candidates,other.addresses,)
+    return NotImplemented
+
+
+def icecheck_analysis_parties_PartyGroup__hash__(self):
+    return hash((self.key,self.label,self.candidates,self.addresses,))
+
+
+def icecheck_analysis_policy_Policy__init__(self, name, description, disabled, severities, fail_on, preset, relays, allow, source):
+    _set(self, 'name', name)
+    _set(self, 'description', description)
+    _set(self, 'disabled', disabled)
+    if severities is FACTORY:
+        severities = self.__dataclass_fields__['severities'].default_factory()
+    _set(self, 'severities', severities)
+    _set(self, 'fail_on', fail_on)
+    _set(self, 'preset', preset)
+    _set(self, 'relays', relays)
+    _set(self, 'allow', allow)
+    _set(self, 'source', source)
+
+
+def icecheck_analysis_policy_Policy__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, description={self.description!r}, disabled={self.disabled!r}, severities={self.severities!r}, fail_on={self.fail_on!r}, preset={self.preset!r}, relays={self.relays!r}, allow={self.allow!r}, source={self.source!r})"
+
+
+def icecheck_analysis_policy_Policy__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.description,self.disabled,self.severities,self.fail_on,self.preset,self.relays,self.allow,self.source,) == (other.name,other.description,other.disabled,other.severities,other.fail_on,other.preset,other.relays,other.allow,other.source,)
+    return NotImplemented
+
+
+def icecheck_analysis_policy_Policy__hash__(self):
+    return hash((self.name,self.description,self.disabled,self.severities,self.fail_on,self.preset,self.relays,self.allow,self.source,))
+
+
+def icecheck_analysis_rules_Facts__init__(self, candidates, addresses, exposures):
+    _set(self, 'candidates', candidates)
+    _set(self, 'addresses', addresses)
+    _set(self, 'exposures', exposures)
+
+
+def icecheck_analysis_rules_Facts__repr__(self):
+    return f"{self.__class__.__qualname__}(candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r})"
+
+
+def icecheck_analysis_rules_Facts__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.candidates,self.addresses,self.exposures,) == (other.candidates,other.addresses,other.exposures,)
+    return NotImplemented
+
+
+def icecheck_analysis_rules_Facts__hash__(self):
+    return hash((self.candidates,self.addresses,self.exposures,))
+
+
+def icecheck_analysis_rules_Rule__init__(self, id, name, severity, title, doc):
+    _set(self, 'id', id)
+    _set(self, 'name', name)
+    _set(self, 'severity', severity)
+    _set(self, 'title', title)
+    _set(self, 'doc', doc)
+
+
+def icecheck_analysis_rules_Rule__repr__(self):
+    return f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, severity={self.severity!r}, title={self.title!r}, doc={self.doc!r})"
+
+
+def icecheck_analysis_rules_Rule__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.id,self.name,self.severity,self.title,self.doc,) == (other.id,other.name,other.severity,other.title,other.doc,)
+    return NotImplemented
+
+
+def icecheck_analysis_rules_Rule__hash__(self):
+    return hash((self.id,self.name,self.severity,self.title,self.doc,))
+
+
 def icecheck_config_ConfigFile__init__(self, path, table, text):
     _set(self, 'path', path)
     _set(self, 'table', table)
@@ -30,48 +203,6 @@ def icecheck_config_ConfigFile__eq__(self, other):
 
 def icecheck_config_ConfigFile__hash__(self):
     return hash((self.path,self.table,self.text,))
-
-
-def icecheck_diff_Change__init__(self, gained, lost):
-    _set(self, 'gained', gained)
-    _set(self, 'lost', lost)
-
-
-def icecheck_diff_Change__repr__(self):
-    return f"{self.__class__.__qualname__}(gained={self.gained!r}, lost={self.lost!r})"
-
-
-def icecheck_diff_Change__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.gained,self.lost,) == (other.gained,other.lost,)
-    return NotImplemented
-
-
-def icecheck_diff_Change__hash__(self):
-    return hash((self.gained,self.lost,))
-
-
-def icecheck_diff_Diff__init__(self, a, b, exposures, findings, addresses, fail_on):
-    _set(self, 'a', a)
-    _set(self, 'b', b)
-    _set(self, 'exposures', exposures)
-    _set(self, 'findings', findings)
-    _set(self, 'addresses', addresses)
-    _set(self, 'fail_on', fail_on)
-
-
-def icecheck_diff_Diff__repr__(self):
-    return f"{self.__class__.__qualname__}(a={self.a!r}, b={self.b!r}, exposures={self.exposures!r}, findings={self.findings!r}, addresses={self.addresses!r}, fail_on={self.fail_on!r})"
-
-
-def icecheck_diff_Diff__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,) == (other.a,other.b,other.exposures,other.findings,other.addresses,other.fail_on,)
-    return NotImplemented
-
-
-def icecheck_diff_Diff__hash__(self):
-    return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,))
 
 
 def icecheck_enrich_asn_kinds_AsnKind__init__(self, asn, kind, name, source):
@@ -434,27 +565,27 @@ def icecheck_inputs_websocket_WsMessage__hash__(self):
     return hash((self.opcode,self.payload,self.frames,self.masked,))
 
 
-def icecheck_interfaces_LocalAddress__init__(self, address, version, interface):
+def icecheck_live_interfaces_LocalAddress__init__(self, address, version, interface):
     _set(self, 'address', address)
     _set(self, 'version', version)
     _set(self, 'interface', interface)
 
 
-def icecheck_interfaces_LocalAddress__repr__(self):
+def icecheck_live_interfaces_LocalAddress__repr__(self):
     return f"{self.__class__.__qualname__}(address={self.address!r}, version={self.version!r}, interface={self.interface!r})"
 
 
-def icecheck_interfaces_LocalAddress__eq__(self, other):
+def icecheck_live_interfaces_LocalAddress__eq__(self, other):
     if other.__class__ is self.__class__:
         return (self.address,self.version,self.interface,) == (other.address,other.version,other.interface,)
     return NotImplemented
 
 
-def icecheck_interfaces_LocalAddress__hash__(self):
+def icecheck_live_interfaces_LocalAddress__hash__(self):
     return hash((self.address,self.version,self.interface,))
 
 
-def icecheck_interfaces_SysfsFacts__init__(self, name, arphrd, devtype, wireless, tun, bridge, physical, up):
+def icecheck_live_interfaces_SysfsFacts__init__(self, name, arphrd, devtype, wireless, tun, bridge, physical, up):
     _set(self, 'name', name)
     _set(self, 'arphrd', arphrd)
     _set(self, 'devtype', devtype)
@@ -465,79 +596,245 @@ def icecheck_interfaces_SysfsFacts__init__(self, name, arphrd, devtype, wireless
     _set(self, 'up', up)
 
 
-def icecheck_interfaces_SysfsFacts__repr__(self):
+def icecheck_live_interfaces_SysfsFacts__repr__(self):
     return f"{self.__class__.__qualname__}(name={self.name!r}, arphrd={self.arphrd!r}, devtype={self.devtype!r}, wireless={self.wireless!r}, tun={self.tun!r}, bridge={self.bridge!r}, physical={self.physical!r}, up={self.up!r})"
 
 
-def icecheck_interfaces_SysfsFacts__eq__(self, other):
+def icecheck_live_interfaces_SysfsFacts__eq__(self, other):
     if other.__class__ is self.__class__:
         return (self.name,self.arphrd,self.devtype,self.wireless,self.tun,self.bridge,self.physical,self.up,) == (other.name,other.arphrd,other.devtype,other.wireless,other.tun,other.bridge,other.physical,other.up,)
     return NotImplemented
 
 
-def icecheck_interfaces_SysfsFacts__hash__(self):
+def icecheck_live_interfaces_SysfsFacts__hash__(self):
     return hash((self.name,self.arphrd,self.devtype,self.wireless,self.tun,self.bridge,self.physical,self.up,))
 
 
-def icecheck_isp_Network__init__(self, info, ids, mapped):
+def icecheck_live_liveaudit__Shown__init__(self, info, addresses, refs):
     _set(self, 'info', info)
-    _set(self, 'ids', ids)
-    _set(self, 'mapped', mapped)
+    _set(self, 'addresses', addresses)
+    _set(self, 'refs', refs)
 
 
-def icecheck_isp_Network__repr__(self):
-    return f"{self.__class__.__qualname__}(info={self.info!r}, ids={self.ids!r}, mapped={self.mapped!r})"
+def icecheck_live_liveaudit__Shown__repr__(self):
+    return f"{self.__class__.__qualname__}(info={self.info!r}, addresses={self.addresses!r}, refs={self.refs!r})"
 
 
-def icecheck_isp_Network__eq__(self, other):
+def icecheck_live_liveaudit__Shown__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.info,self.ids,self.mapped,) == (other.info,other.ids,other.mapped,)
+        return (self.info,self.addresses,self.refs,) == (other.info,other.addresses,other.refs,)
     return NotImplemented
 
 
-def icecheck_isp_Network__hash__(self):
-    return hash((self.info,self.ids,self.mapped,))
+def icecheck_live_liveaudit__Shown__hash__(self):
+    return hash((self.info,self.addresses,self.refs,))
 
 
-def icecheck_live_Choice__init__(self, stun, turn, resolver, resolver_name):
+def icecheck_live_modes_Item__init__(self, record, facts):
+    _set(self, 'record', record)
+    _set(self, 'facts', facts)
+
+
+def icecheck_live_modes_Item__repr__(self):
+    return f"{self.__class__.__qualname__}(record={self.record!r}, facts={self.facts!r})"
+
+
+def icecheck_live_modes_Item__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.record,self.facts,) == (other.record,other.facts,)
+    return NotImplemented
+
+
+def icecheck_live_modes_Item__hash__(self):
+    return hash((self.record,self.facts,))
+
+
+def icecheck_live_modes_ModeComparison__init__(self, labels, views):
+    _set(self, 'labels', labels)
+    _set(self, 'views', views)
+
+
+def icecheck_live_modes_ModeComparison__repr__(self):
+    return f"{self.__class__.__qualname__}(labels={self.labels!r}, views={self.views!r})"
+
+
+def icecheck_live_modes_ModeComparison__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.labels,self.views,) == (other.labels,other.views,)
+    return NotImplemented
+
+
+def icecheck_live_modes_ModeComparison__hash__(self):
+    return hash((self.labels,self.views,))
+
+
+def icecheck_live_modes_ModeView__init__(self, mode, title, shown, candidates, addresses):
+    _set(self, 'mode', mode)
+    _set(self, 'title', title)
+    _set(self, 'shown', shown)
+    _set(self, 'candidates', candidates)
+    _set(self, 'addresses', addresses)
+
+
+def icecheck_live_modes_ModeView__repr__(self):
+    return f"{self.__class__.__qualname__}(mode={self.mode!r}, title={self.title!r}, shown={self.shown!r}, candidates={self.candidates!r}, addresses={self.addresses!r})"
+
+
+def icecheck_live_modes_ModeView__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.mode,self.title,self.shown,self.candidates,self.addresses,) == (other.mode,other.title,other.shown,other.candidates,other.addresses,)
+    return NotImplemented
+
+
+def icecheck_live_modes_ModeView__hash__(self):
+    return hash((self.mode,self.title,self.shown,self.candidates,self.addresses,))
+
+
+def icecheck_live_modes__Spec__init__(self, hosts, srflx, mdns, srflx_raddr, relay_raddr):
+    _set(self, 'hosts', hosts)
+    _set(self, 'srflx', srflx)
+    _set(self, 'mdns', mdns)
+    _set(self, 'srflx_raddr', srflx_raddr)
+    _set(self, 'relay_raddr', relay_raddr)
+
+
+def icecheck_live_modes__Spec__repr__(self):
+    return f"{self.__class__.__qualname__}(hosts={self.hosts!r}, srflx={self.srflx!r}, mdns={self.mdns!r}, srflx_raddr={self.srflx_raddr!r}, relay_raddr={self.relay_raddr!r})"
+
+
+def icecheck_live_modes__Spec__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.hosts,self.srflx,self.mdns,self.srflx_raddr,self.relay_raddr,) == (other.hosts,other.srflx,other.mdns,other.srflx_raddr,other.relay_raddr,)
+    return NotImplemented
+
+
+def icecheck_live_modes__Spec__hash__(self):
+    return hash((self.hosts,self.srflx,self.mdns,self.srflx_raddr,self.relay_raddr,))
+
+
+def icecheck_live_nat__Answer__init__(self, mapped, other, source):
+    _set(self, 'mapped', mapped)
+    _set(self, 'other', other)
+    _set(self, 'source', source)
+
+
+def icecheck_live_nat__Answer__repr__(self):
+    return f"{self.__class__.__qualname__}(mapped={self.mapped!r}, other={self.other!r}, source={self.source!r})"
+
+
+def icecheck_live_nat__Answer__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.mapped,self.other,self.source,) == (other.mapped,other.other,other.source,)
+    return NotImplemented
+
+
+def icecheck_live_nat__Answer__hash__(self):
+    return hash((self.mapped,self.other,self.source,))
+
+
+def icecheck_live_runner_Choice__init__(self, stun, turn, resolver, resolver_name):
     _set(self, 'stun', stun)
     _set(self, 'turn', turn)
     _set(self, 'resolver', resolver)
     _set(self, 'resolver_name', resolver_name)
 
 
-def icecheck_live_Choice__repr__(self):
+def icecheck_live_runner_Choice__repr__(self):
     return f"{self.__class__.__qualname__}(stun={self.stun!r}, turn={self.turn!r}, resolver_name={self.resolver_name!r})"
 
 
-def icecheck_live_Choice__eq__(self, other):
+def icecheck_live_runner_Choice__eq__(self, other):
     if other.__class__ is self.__class__:
         return (self.stun,self.turn,self.resolver_name,) == (other.stun,other.turn,other.resolver_name,)
     return NotImplemented
 
 
-def icecheck_live_Choice__hash__(self):
+def icecheck_live_runner_Choice__hash__(self):
     return hash((self.stun,self.turn,self.resolver_name,))
 
 
-def icecheck_liveaudit__Shown__init__(self, info, addresses, refs):
-    _set(self, 'info', info)
-    _set(self, 'addresses', addresses)
-    _set(self, 'refs', refs)
+def icecheck_live_stun_Allocation__init__(self, relayed, mapped, lifetime):
+    _set(self, 'relayed', relayed)
+    _set(self, 'mapped', mapped)
+    _set(self, 'lifetime', lifetime)
 
 
-def icecheck_liveaudit__Shown__repr__(self):
-    return f"{self.__class__.__qualname__}(info={self.info!r}, addresses={self.addresses!r}, refs={self.refs!r})"
+def icecheck_live_stun_Allocation__repr__(self):
+    return f"{self.__class__.__qualname__}(relayed={self.relayed!r}, mapped={self.mapped!r}, lifetime={self.lifetime!r})"
 
 
-def icecheck_liveaudit__Shown__eq__(self, other):
+def icecheck_live_stun_Allocation__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.info,self.addresses,self.refs,) == (other.info,other.addresses,other.refs,)
+        return (self.relayed,self.mapped,self.lifetime,) == (other.relayed,other.mapped,other.lifetime,)
     return NotImplemented
 
 
-def icecheck_liveaudit__Shown__hash__(self):
-    return hash((self.info,self.addresses,self.refs,))
+def icecheck_live_stun_Allocation__hash__(self):
+    return hash((self.relayed,self.mapped,self.lifetime,))
+
+
+def icecheck_live_stun_LongTermAuth__init__(self, username, realm, nonce, key):
+    _set(self, 'username', username)
+    _set(self, 'realm', realm)
+    _set(self, 'nonce', nonce)
+    _set(self, 'key', key)
+
+
+def icecheck_live_stun_LongTermAuth__repr__(self):
+    return f"{self.__class__.__qualname__}(username={self.username!r}, realm={self.realm!r}, nonce={self.nonce!r})"
+
+
+def icecheck_live_stun_LongTermAuth__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.username,self.realm,self.nonce,self.key,) == (other.username,other.realm,other.nonce,other.key,)
+    return NotImplemented
+
+
+def icecheck_live_stun_LongTermAuth__hash__(self):
+    return hash((self.username,self.realm,self.nonce,self.key,))
+
+
+def icecheck_live_urls_IceUrl__init__(self, scheme, host, port, transport):
+    _set(self, 'scheme', scheme)
+    _set(self, 'host', host)
+    _set(self, 'port', port)
+    _set(self, 'transport', transport)
+
+
+def icecheck_live_urls_IceUrl__repr__(self):
+    return f"{self.__class__.__qualname__}(scheme={self.scheme!r}, host={self.host!r}, port={self.port!r}, transport={self.transport!r})"
+
+
+def icecheck_live_urls_IceUrl__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.scheme,self.host,self.port,self.transport,) == (other.scheme,other.host,other.port,other.transport,)
+    return NotImplemented
+
+
+def icecheck_live_urls_IceUrl__hash__(self):
+    return hash((self.scheme,self.host,self.port,self.transport,))
+
+
+def icecheck_live_urls_TurnServer__init__(self, host, port, transport, username, password):
+    _set(self, 'host', host)
+    _set(self, 'port', port)
+    _set(self, 'transport', transport)
+    _set(self, 'username', username)
+    _set(self, 'password', password)
+
+
+def icecheck_live_urls_TurnServer__repr__(self):
+    return f"{self.__class__.__qualname__}(host={self.host!r}, port={self.port!r}, transport={self.transport!r}, username={self.username!r})"
+
+
+def icecheck_live_urls_TurnServer__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.host,self.port,self.transport,self.username,self.password,) == (other.host,other.port,other.transport,other.username,other.password,)
+    return NotImplemented
+
+
+def icecheck_live_urls_TurnServer__hash__(self):
+    return hash((self.host,self.port,self.transport,self.username,self.password,))
 
 
 def icecheck_model_AddressFacts__init__(self, address, address_class, version, hints, embedded_ipv4, mac, mac_vendor):
@@ -1009,315 +1306,42 @@ def icecheck_model_SectionContext__eq__(self, other):
 def icecheck_model_SectionContext__hash__(self):
     return hash((self.sdp_index,self.media_index,self.media,self.mid,self.ice_ufrag,))
 
-
-def icecheck_modes_Item__init__(self, record, facts):
-    _set(self, 'record', record)
-    _set(self, 'facts', facts)
-
-
-def icecheck_modes_Item__repr__(self):
-    return f"{self.__class__.__qualname__}(record={self.record!r}, facts={self.facts!r})"
-
-
-def icecheck_modes_Item__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.record,self.facts,) == (other.record,other.facts,)
-    return NotImplemented
-
-
-def icecheck_modes_Item__hash__(self):
-    return hash((self.record,self.facts,))
-
-
-def icecheck_modes_ModeComparison__init__(self, labels, views):
-    _set(self, 'labels', labels)
-    _set(self, 'views', views)
-
-
-def icecheck_modes_ModeComparison__repr__(self):
-    return f"{self.__class__.__qualname__}(labels={self.labels!r}, views={self.views!r})"
-
-
-def icecheck_modes_ModeComparison__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.labels,self.views,) == (other.labels,other.views,)
-    return NotImplemented
-
-
-def icecheck_modes_ModeComparison__hash__(self):
-    return hash((self.labels,self.views,))
-
-
-def icecheck_modes_ModeView__init__(self, mode, title, shown, candidates, addresses):
-    _set(self, 'mode', mode)
-    _set(self, 'title', title)
-    _set(self, 'shown', shown)
-    _set(self, 'candidates', candidates)
-    _set(self, 'addresses', addresses)
-
-
-def icecheck_modes_ModeView__repr__(self):
-    return f"{self.__class__.__qualname__}(mode={self.mode!r}, title={self.title!r}, shown={self.shown!r}, candidates={self.candidates!r}, addresses={self.addresses!r})"
-
-
-def icecheck_modes_ModeView__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.mode,self.title,self.shown,self.candidates,self.addresses,) == (other.mode,other.title,other.shown,other.candidates,other.addresses,)
-    return NotImplemented
-
-
-def icecheck_modes_ModeView__hash__(self):
-    return hash((self.mode,self.title,self.shown,self.candidates,self.addresses,))
-
-
-def icecheck_modes__Spec__init__(self, hosts, srflx, mdns, srflx_raddr, relay_raddr):
-    _set(self, 'hosts', hosts)
-    _set(self, 'srflx', srflx)
-    _set(self, 'mdns', mdns)
-    _set(self, 'srflx_raddr', srflx_raddr)
-    _set(self, 'relay_raddr', relay_raddr)
-
-
-def icecheck_modes__Spec__repr__(self):
-    return f"{self.__class__.__qualname__}(hosts={self.hosts!r}, srflx={self.srflx!r}, mdns={self.mdns!r}, srflx_raddr={self.srflx_raddr!r}, relay_raddr={self.relay_raddr!r})"
-
-
-def icecheck_modes__Spec__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.hosts,self.srflx,self.mdns,self.srflx_raddr,self.relay_raddr,) == (other.hosts,other.srflx,other.mdns,other.srflx_raddr,other.relay_raddr,)
-    return NotImplemented
-
-
-def icecheck_modes__Spec__hash__(self):
-    return hash((self.hosts,self.srflx,self.mdns,self.srflx_raddr,self.relay_raddr,))
-
-
-def icecheck_nat__Answer__init__(self, mapped, other, source):
-    _set(self, 'mapped', mapped)
-    _set(self, 'other', other)
-    _set(self, 'source', source)
-
-
-def icecheck_nat__Answer__repr__(self):
-    return f"{self.__class__.__qualname__}(mapped={self.mapped!r}, other={self.other!r}, source={self.source!r})"
-
-
-def icecheck_nat__Answer__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.mapped,self.other,self.source,) == (other.mapped,other.other,other.source,)
-    return NotImplemented
-
-
-def icecheck_nat__Answer__hash__(self):
-    return hash((self.mapped,self.other,self.source,))
-
-
-def icecheck_netmap_MapNode__init__(self, label, kind, children):
-    _set(self, 'label', label)
-    _set(self, 'kind', kind)
-    _set(self, 'children', children)
-
-
-def icecheck_netmap_MapNode__repr__(self):
-    return f"{self.__class__.__qualname__}(label={self.label!r}, kind={self.kind!r}, children={self.children!r})"
-
-
-def icecheck_netmap_MapNode__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.label,self.kind,self.children,) == (other.label,other.kind,other.children,)
-    return NotImplemented
-
-
-def icecheck_netmap_MapNode__hash__(self):
-    return hash((self.label,self.kind,self.children,))
-
-
-def icecheck_parties_PartyGroup__init__(self, key, label, candidates, addresses):
-    _set(self, 'key', key)
-    _set(self, 'label', label)
-    _set(self, 'candidates', candidates)
-    _set(self, 'addresses', addresses)
-
-
-def icecheck_parties_PartyGroup__repr__(self):
-    return f"{self.__class__.__qualname__}(key={self.key!r}, label={self.label!r}, candidates={self.candidates!r}, addresses={self.addresses!r})"
-
-
-def icecheck_parties_PartyGroup__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.key,self.label,self.candidates,self.addresses,) == (other.key,other.label,other.candidates,other.addresses,)
-    return NotImplemented
-
-
-def icecheck_parties_PartyGroup__hash__(self):
-    return hash((self.key,self.label,self.candidates,self.addresses,))
-
-
-def icecheck_policy_Policy__init__(self, name, description, disabled, severities, fail_on, preset, relays, allow, source):
-    _set(self, 'name', name)
-    _set(self, 'description', description)
-    _set(self, 'disabled', disabled)
-    if severities is FACTORY:
-        severities = self.__dataclass_fields__['severities'].default_factory()
-    _set(self, 'severities', severities)
-    _set(self, 'fail_on', fail_on)
-    _set(self, 'preset', preset)
-    _set(self, 'relays', relays)
-    _set(self, 'allow', allow)
-    _set(self, 'source', source)
-
-
-def icecheck_policy_Policy__repr__(self):
-    return f"{self.__class__.__qualname__}(name={self.name!r}, description={self.description!r}, disabled={self.disabled!r}, severities={self.severities!r}, fail_on={self.fail_on!r}, preset={self.preset!r}, relays={self.relays!r}, allow={self.allow!r}, source={self.source!r})"
-
-
-def icecheck_policy_Policy__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.name,self.description,self.disabled,self.severities,self.fail_on,self.preset,self.relays,self.allow,self.source,) == (other.name,other.description,other.disabled,other.severities,other.fail_on,other.preset,other.relays,other.allow,other.source,)
-    return NotImplemented
-
-
-def icecheck_policy_Policy__hash__(self):
-    return hash((self.name,self.description,self.disabled,self.severities,self.fail_on,self.preset,self.relays,self.allow,self.source,))
-
-
-def icecheck_rules_Facts__init__(self, candidates, addresses, exposures):
-    _set(self, 'candidates', candidates)
-    _set(self, 'addresses', addresses)
-    _set(self, 'exposures', exposures)
-
-
-def icecheck_rules_Facts__repr__(self):
-    return f"{self.__class__.__qualname__}(candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r})"
-
-
-def icecheck_rules_Facts__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.candidates,self.addresses,self.exposures,) == (other.candidates,other.addresses,other.exposures,)
-    return NotImplemented
-
-
-def icecheck_rules_Facts__hash__(self):
-    return hash((self.candidates,self.addresses,self.exposures,))
-
-
-def icecheck_rules_Rule__init__(self, id, name, severity, title, doc):
-    _set(self, 'id', id)
-    _set(self, 'name', name)
-    _set(self, 'severity', severity)
-    _set(self, 'title', title)
-    _set(self, 'doc', doc)
-
-
-def icecheck_rules_Rule__repr__(self):
-    return f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, severity={self.severity!r}, title={self.title!r}, doc={self.doc!r})"
-
-
-def icecheck_rules_Rule__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.id,self.name,self.severity,self.title,self.doc,) == (other.id,other.name,other.severity,other.title,other.doc,)
-    return NotImplemented
-
-
-def icecheck_rules_Rule__hash__(self):
-    return hash((self.id,self.name,self.severity,self.title,self.doc,))
-
-
-def icecheck_stun_Allocation__init__(self, relayed, mapped, lifetime):
-    _set(self, 'relayed', relayed)
-    _set(self, 'mapped', mapped)
-    _set(self, 'lifetime', lifetime)
-
-
-def icecheck_stun_Allocation__repr__(self):
-    return f"{self.__class__.__qualname__}(relayed={self.relayed!r}, mapped={self.mapped!r}, lifetime={self.lifetime!r})"
-
-
-def icecheck_stun_Allocation__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.relayed,self.mapped,self.lifetime,) == (other.relayed,other.mapped,other.lifetime,)
-    return NotImplemented
-
-
-def icecheck_stun_Allocation__hash__(self):
-    return hash((self.relayed,self.mapped,self.lifetime,))
-
-
-def icecheck_stun_LongTermAuth__init__(self, username, realm, nonce, key):
-    _set(self, 'username', username)
-    _set(self, 'realm', realm)
-    _set(self, 'nonce', nonce)
-    _set(self, 'key', key)
-
-
-def icecheck_stun_LongTermAuth__repr__(self):
-    return f"{self.__class__.__qualname__}(username={self.username!r}, realm={self.realm!r}, nonce={self.nonce!r})"
-
-
-def icecheck_stun_LongTermAuth__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.username,self.realm,self.nonce,self.key,) == (other.username,other.realm,other.nonce,other.key,)
-    return NotImplemented
-
-
-def icecheck_stun_LongTermAuth__hash__(self):
-    return hash((self.username,self.realm,self.nonce,self.key,))
-
-
-def icecheck_urls_IceUrl__init__(self, scheme, host, port, transport):
-    _set(self, 'scheme', scheme)
-    _set(self, 'host', host)
-    _set(self, 'port', port)
-    _set(self, 'transport', transport)
-
-
-def icecheck_urls_IceUrl__repr__(self):
-    return f"{self.__class__.__qualname__}(scheme={self.scheme!r}, host={self.host!r}, port={self.port!r}, transport={self.transport!r})"
-
-
-def icecheck_urls_IceUrl__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.scheme,self.host,self.port,self.transport,) == (other.scheme,other.host,other.port,other.transport,)
-    return NotImplemented
-
-
-def icecheck_urls_IceUrl__hash__(self):
-    return hash((self.scheme,self.host,self.port,self.transport,))
-
-
-def icecheck_urls_TurnServer__init__(self, host, port, transport, username, password):
-    _set(self, 'host', host)
-    _set(self, 'port', port)
-    _set(self, 'transport', transport)
-    _set(self, 'username', username)
-    _set(self, 'password', password)
-
-
-def icecheck_urls_TurnServer__repr__(self):
-    return f"{self.__class__.__qualname__}(host={self.host!r}, port={self.port!r}, transport={self.transport!r}, username={self.username!r})"
-
-
-def icecheck_urls_TurnServer__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.host,self.port,self.transport,self.username,self.password,) == (other.host,other.port,other.transport,other.username,other.password,)
-    return NotImplemented
-
-
-def icecheck_urls_TurnServer__hash__(self):
-    return hash((self.host,self.port,self.transport,self.username,self.password,))
-
 METHODS: dict[str, tuple[Any, ...]] = {
+    'icecheck.analysis.diff.Change': (
+        'gained:tuple[Item, ...];lost:tuple[Item, ...]',
+        icecheck_analysis_diff_Change__init__, icecheck_analysis_diff_Change__repr__, icecheck_analysis_diff_Change__eq__, icecheck_analysis_diff_Change__hash__,
+    ),
+    'icecheck.analysis.diff.Diff': (
+        'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity',
+        icecheck_analysis_diff_Diff__init__, icecheck_analysis_diff_Diff__repr__, icecheck_analysis_diff_Diff__eq__, icecheck_analysis_diff_Diff__hash__,
+    ),
+    'icecheck.analysis.isp.Network': (
+        'info:NetworkInfo;ids:tuple[str, ...];mapped:bool=',
+        icecheck_analysis_isp_Network__init__, icecheck_analysis_isp_Network__repr__, icecheck_analysis_isp_Network__eq__, icecheck_analysis_isp_Network__hash__,
+    ),
+    'icecheck.analysis.netmap.MapNode': (
+        'label:str;kind:str;children:tuple[MapNode, ...]=',
+        icecheck_analysis_netmap_MapNode__init__, icecheck_analysis_netmap_MapNode__repr__, icecheck_analysis_netmap_MapNode__eq__, icecheck_analysis_netmap_MapNode__hash__,
+    ),
+    'icecheck.analysis.parties.PartyGroup': (
+        'key:tuple[str, str, str];label:str;candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...]',
+        icecheck_analysis_parties_PartyGroup__init__, icecheck_analysis_parties_PartyGroup__repr__, icecheck_analysis_parties_PartyGroup__eq__, icecheck_analysis_parties_PartyGroup__hash__,
+    ),
+    'icecheck.analysis.policy.Policy': (
+        'name:str=;description:str=;disabled:frozenset[str]=;severities:dict[str, Severity]=field(False,dict,True,True,True,None,False);fail_on:Severity=;preset:str=;relays:tuple[str, ...]=;allow:tuple[str, ...]=;source:str | None=',
+        icecheck_analysis_policy_Policy__init__, icecheck_analysis_policy_Policy__repr__, icecheck_analysis_policy_Policy__eq__, icecheck_analysis_policy_Policy__hash__,
+    ),
+    'icecheck.analysis.rules.Facts': (
+        'candidates:Sequence[AuditedCandidate];addresses:Sequence[AuditedAddress];exposures:Sequence[Exposure]',
+        icecheck_analysis_rules_Facts__init__, icecheck_analysis_rules_Facts__repr__, icecheck_analysis_rules_Facts__eq__, icecheck_analysis_rules_Facts__hash__,
+    ),
+    'icecheck.analysis.rules.Rule': (
+        'id:str;name:str;severity:Severity;title:str;doc:str',
+        icecheck_analysis_rules_Rule__init__, icecheck_analysis_rules_Rule__repr__, icecheck_analysis_rules_Rule__eq__, icecheck_analysis_rules_Rule__hash__,
+    ),
     'icecheck.config.ConfigFile': (
         'path:Path;table:dict[str, Any];text:str',
         icecheck_config_ConfigFile__init__, icecheck_config_ConfigFile__repr__, icecheck_config_ConfigFile__eq__, icecheck_config_ConfigFile__hash__,
-    ),
-    'icecheck.diff.Change': (
-        'gained:tuple[Item, ...];lost:tuple[Item, ...]',
-        icecheck_diff_Change__init__, icecheck_diff_Change__repr__, icecheck_diff_Change__eq__, icecheck_diff_Change__hash__,
-    ),
-    'icecheck.diff.Diff': (
-        'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity',
-        icecheck_diff_Diff__init__, icecheck_diff_Diff__repr__, icecheck_diff_Diff__eq__, icecheck_diff_Diff__hash__,
     ),
     'icecheck.enrich.asn_kinds.AsnKind': (
         'asn:int;kind:str;name:str;source:str',
@@ -1383,25 +1407,57 @@ METHODS: dict[str, tuple[Any, ...]] = {
         'opcode:int;payload:bytes;frames:int;masked:bool',
         icecheck_inputs_websocket_WsMessage__init__, icecheck_inputs_websocket_WsMessage__repr__, icecheck_inputs_websocket_WsMessage__eq__, icecheck_inputs_websocket_WsMessage__hash__,
     ),
-    'icecheck.interfaces.LocalAddress': (
+    'icecheck.live.interfaces.LocalAddress': (
         'address:str;version:int;interface:InterfaceInfo',
-        icecheck_interfaces_LocalAddress__init__, icecheck_interfaces_LocalAddress__repr__, icecheck_interfaces_LocalAddress__eq__, icecheck_interfaces_LocalAddress__hash__,
+        icecheck_live_interfaces_LocalAddress__init__, icecheck_live_interfaces_LocalAddress__repr__, icecheck_live_interfaces_LocalAddress__eq__, icecheck_live_interfaces_LocalAddress__hash__,
     ),
-    'icecheck.interfaces.SysfsFacts': (
+    'icecheck.live.interfaces.SysfsFacts': (
         'name:str;arphrd:int | None=;devtype:str | None=;wireless:bool=;tun:bool=;bridge:bool=;physical:bool=;up:bool=',
-        icecheck_interfaces_SysfsFacts__init__, icecheck_interfaces_SysfsFacts__repr__, icecheck_interfaces_SysfsFacts__eq__, icecheck_interfaces_SysfsFacts__hash__,
+        icecheck_live_interfaces_SysfsFacts__init__, icecheck_live_interfaces_SysfsFacts__repr__, icecheck_live_interfaces_SysfsFacts__eq__, icecheck_live_interfaces_SysfsFacts__hash__,
     ),
-    'icecheck.isp.Network': (
-        'info:NetworkInfo;ids:tuple[str, ...];mapped:bool=',
-        icecheck_isp_Network__init__, icecheck_isp_Network__repr__, icecheck_isp_Network__eq__, icecheck_isp_Network__hash__,
-    ),
-    'icecheck.live.Choice': (
-        'stun:tuple[IceUrl, ...]=;turn:tuple[TurnServer, ...]=;resolver:Resolver | None=field(True,-,True,False,False,None,False);resolver_name:str=',
-        icecheck_live_Choice__init__, icecheck_live_Choice__repr__, icecheck_live_Choice__eq__, icecheck_live_Choice__hash__,
-    ),
-    'icecheck.liveaudit._Shown': (
+    'icecheck.live.liveaudit._Shown': (
         'info:InterfaceInfo;addresses:tuple[str, ...];refs:tuple[str, ...]',
-        icecheck_liveaudit__Shown__init__, icecheck_liveaudit__Shown__repr__, icecheck_liveaudit__Shown__eq__, icecheck_liveaudit__Shown__hash__,
+        icecheck_live_liveaudit__Shown__init__, icecheck_live_liveaudit__Shown__repr__, icecheck_live_liveaudit__Shown__eq__, icecheck_live_liveaudit__Shown__hash__,
+    ),
+    'icecheck.live.modes.Item': (
+        'record:CandidateRecord;facts:AddressFacts',
+        icecheck_live_modes_Item__init__, icecheck_live_modes_Item__repr__, icecheck_live_modes_Item__eq__, icecheck_live_modes_Item__hash__,
+    ),
+    'icecheck.live.modes.ModeComparison': (
+        'labels:tuple[str, ...];views:tuple[ModeView, ...]',
+        icecheck_live_modes_ModeComparison__init__, icecheck_live_modes_ModeComparison__repr__, icecheck_live_modes_ModeComparison__eq__, icecheck_live_modes_ModeComparison__hash__,
+    ),
+    'icecheck.live.modes.ModeView': (
+        'mode:Mode;title:str;shown:tuple[Shown, ...];candidates:tuple[CandidateRecord, ...];addresses:tuple[str, ...]',
+        icecheck_live_modes_ModeView__init__, icecheck_live_modes_ModeView__repr__, icecheck_live_modes_ModeView__eq__, icecheck_live_modes_ModeView__hash__,
+    ),
+    'icecheck.live.modes._Spec': (
+        'hosts:str;srflx:str;mdns:bool=;srflx_raddr:bool=;relay_raddr:str=',
+        icecheck_live_modes__Spec__init__, icecheck_live_modes__Spec__repr__, icecheck_live_modes__Spec__eq__, icecheck_live_modes__Spec__hash__,
+    ),
+    'icecheck.live.nat._Answer': (
+        'mapped:Address;other:Address | None;source:Address',
+        icecheck_live_nat__Answer__init__, icecheck_live_nat__Answer__repr__, icecheck_live_nat__Answer__eq__, icecheck_live_nat__Answer__hash__,
+    ),
+    'icecheck.live.runner.Choice': (
+        'stun:tuple[IceUrl, ...]=;turn:tuple[TurnServer, ...]=;resolver:Resolver | None=field(True,-,True,False,False,None,False);resolver_name:str=',
+        icecheck_live_runner_Choice__init__, icecheck_live_runner_Choice__repr__, icecheck_live_runner_Choice__eq__, icecheck_live_runner_Choice__hash__,
+    ),
+    'icecheck.live.stun.Allocation': (
+        'relayed:Address;mapped:Address;lifetime:int',
+        icecheck_live_stun_Allocation__init__, icecheck_live_stun_Allocation__repr__, icecheck_live_stun_Allocation__eq__, icecheck_live_stun_Allocation__hash__,
+    ),
+    'icecheck.live.stun.LongTermAuth': (
+        'username:str;realm:str;nonce:bytes;key:bytes=field(False,-,True,False,True,None,False)',
+        icecheck_live_stun_LongTermAuth__init__, icecheck_live_stun_LongTermAuth__repr__, icecheck_live_stun_LongTermAuth__eq__, icecheck_live_stun_LongTermAuth__hash__,
+    ),
+    'icecheck.live.urls.IceUrl': (
+        'scheme:str;host:str;port:int=;transport:str=',
+        icecheck_live_urls_IceUrl__init__, icecheck_live_urls_IceUrl__repr__, icecheck_live_urls_IceUrl__eq__, icecheck_live_urls_IceUrl__hash__,
+    ),
+    'icecheck.live.urls.TurnServer': (
+        'host:str;port:int=;transport:str=;username:str=;password:str=field(True,-,True,False,True,None,False)',
+        icecheck_live_urls_TurnServer__init__, icecheck_live_urls_TurnServer__repr__, icecheck_live_urls_TurnServer__eq__, icecheck_live_urls_TurnServer__hash__,
     ),
     'icecheck.model.AddressFacts': (
         'address:str;address_class:AddressClass;version:int | None=;hints:tuple[Hint, ...]=;embedded_ipv4:str | None=;mac:str | None=;mac_vendor:str | None=',
@@ -1482,61 +1538,5 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.model.SectionContext': (
         'sdp_index:int=;media_index:int | None=;media:str | None=;mid:str | None=;ice_ufrag:str | None=',
         icecheck_model_SectionContext__init__, icecheck_model_SectionContext__repr__, icecheck_model_SectionContext__eq__, icecheck_model_SectionContext__hash__,
-    ),
-    'icecheck.modes.Item': (
-        'record:CandidateRecord;facts:AddressFacts',
-        icecheck_modes_Item__init__, icecheck_modes_Item__repr__, icecheck_modes_Item__eq__, icecheck_modes_Item__hash__,
-    ),
-    'icecheck.modes.ModeComparison': (
-        'labels:tuple[str, ...];views:tuple[ModeView, ...]',
-        icecheck_modes_ModeComparison__init__, icecheck_modes_ModeComparison__repr__, icecheck_modes_ModeComparison__eq__, icecheck_modes_ModeComparison__hash__,
-    ),
-    'icecheck.modes.ModeView': (
-        'mode:Mode;title:str;shown:tuple[Shown, ...];candidates:tuple[CandidateRecord, ...];addresses:tuple[str, ...]',
-        icecheck_modes_ModeView__init__, icecheck_modes_ModeView__repr__, icecheck_modes_ModeView__eq__, icecheck_modes_ModeView__hash__,
-    ),
-    'icecheck.modes._Spec': (
-        'hosts:str;srflx:str;mdns:bool=;srflx_raddr:bool=;relay_raddr:str=',
-        icecheck_modes__Spec__init__, icecheck_modes__Spec__repr__, icecheck_modes__Spec__eq__, icecheck_modes__Spec__hash__,
-    ),
-    'icecheck.nat._Answer': (
-        'mapped:Address;other:Address | None;source:Address',
-        icecheck_nat__Answer__init__, icecheck_nat__Answer__repr__, icecheck_nat__Answer__eq__, icecheck_nat__Answer__hash__,
-    ),
-    'icecheck.netmap.MapNode': (
-        'label:str;kind:str;children:tuple[MapNode, ...]=',
-        icecheck_netmap_MapNode__init__, icecheck_netmap_MapNode__repr__, icecheck_netmap_MapNode__eq__, icecheck_netmap_MapNode__hash__,
-    ),
-    'icecheck.parties.PartyGroup': (
-        'key:tuple[str, str, str];label:str;candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...]',
-        icecheck_parties_PartyGroup__init__, icecheck_parties_PartyGroup__repr__, icecheck_parties_PartyGroup__eq__, icecheck_parties_PartyGroup__hash__,
-    ),
-    'icecheck.policy.Policy': (
-        'name:str=;description:str=;disabled:frozenset[str]=;severities:dict[str, Severity]=field(False,dict,True,True,True,None,False);fail_on:Severity=;preset:str=;relays:tuple[str, ...]=;allow:tuple[str, ...]=;source:str | None=',
-        icecheck_policy_Policy__init__, icecheck_policy_Policy__repr__, icecheck_policy_Policy__eq__, icecheck_policy_Policy__hash__,
-    ),
-    'icecheck.rules.Facts': (
-        'candidates:Sequence[AuditedCandidate];addresses:Sequence[AuditedAddress];exposures:Sequence[Exposure]',
-        icecheck_rules_Facts__init__, icecheck_rules_Facts__repr__, icecheck_rules_Facts__eq__, icecheck_rules_Facts__hash__,
-    ),
-    'icecheck.rules.Rule': (
-        'id:str;name:str;severity:Severity;title:str;doc:str',
-        icecheck_rules_Rule__init__, icecheck_rules_Rule__repr__, icecheck_rules_Rule__eq__, icecheck_rules_Rule__hash__,
-    ),
-    'icecheck.stun.Allocation': (
-        'relayed:Address;mapped:Address;lifetime:int',
-        icecheck_stun_Allocation__init__, icecheck_stun_Allocation__repr__, icecheck_stun_Allocation__eq__, icecheck_stun_Allocation__hash__,
-    ),
-    'icecheck.stun.LongTermAuth': (
-        'username:str;realm:str;nonce:bytes;key:bytes=field(False,-,True,False,True,None,False)',
-        icecheck_stun_LongTermAuth__init__, icecheck_stun_LongTermAuth__repr__, icecheck_stun_LongTermAuth__eq__, icecheck_stun_LongTermAuth__hash__,
-    ),
-    'icecheck.urls.IceUrl': (
-        'scheme:str;host:str;port:int=;transport:str=',
-        icecheck_urls_IceUrl__init__, icecheck_urls_IceUrl__repr__, icecheck_urls_IceUrl__eq__, icecheck_urls_IceUrl__hash__,
-    ),
-    'icecheck.urls.TurnServer': (
-        'host:str;port:int=;transport:str=;username:str=;password:str=field(True,-,True,False,True,None,False)',
-        icecheck_urls_TurnServer__init__, icecheck_urls_TurnServer__repr__, icecheck_urls_TurnServer__eq__, icecheck_urls_TurnServer__hash__,
     ),
 }

@@ -8,9 +8,12 @@ from contextlib import contextmanager
 from dataclasses import fields
 from operator import attrgetter
 
-from icecheck.candidate import decode_priority
+from icecheck.analysis.infer import infer
+from icecheck.analysis.parties import split
+from icecheck.analysis.policy import Policy, apply, violations
+from icecheck.analysis.rules import Facts, evaluate
 from icecheck.classify import classify
-from icecheck.infer import infer
+from icecheck.inputs.candidate import decode_priority
 from icecheck.model import (
     Attempt,
     AuditedAddress,
@@ -22,9 +25,6 @@ from icecheck.model import (
     NatBehaviour,
     NetworkInfo,
 )
-from icecheck.parties import split
-from icecheck.policy import Policy, apply, violations
-from icecheck.rules import Facts, evaluate
 
 
 def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, ...]:

@@ -38,8 +38,8 @@ import re
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 from typing import NamedTuple
 
+from icecheck.analysis.oui import GROUP, LOCALLY_ADMINISTERED, format_mac, mac_vendor
 from icecheck.model import AddressClass, AddressFacts, Hint
-from icecheck.oui import GROUP, LOCALLY_ADMINISTERED, format_mac, mac_vendor
 
 IPAddress = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network

@@ -24,10 +24,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from icecheck.analysis.policy import PRESETS, Policy, preset
+from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import Severity
-from icecheck.policy import PRESETS, Policy, preset
 from icecheck.records import record
-from icecheck.rules import CATALOGUE
 
 CONFIG_NAME = ".icecheck.toml"
 TOP_KEYS = ("preset", "fail-on", "rules", "allow")

@@ -23,7 +23,19 @@ from dataclasses import dataclass, field
 from aioice.candidate import candidate_foundation
 from aioice.stun import Message
 
-from icecheck.interfaces import describe_interfaces, host_addresses, interface_rank_key
+from icecheck.live.interfaces import describe_interfaces, host_addresses, interface_rank_key
+from icecheck.live.resolve import Resolver, nameserver_resolver, resolve_host, system_resolver
+from icecheck.live.stun import (
+    Address,
+    StunEndpoint,
+    StunError,
+    StunStream,
+    allocate,
+    binding_request,
+    mapped_address,
+    release,
+)
+from icecheck.live.urls import IceUrl, TurnServer, hostport, is_ip, parse_ice_url
 from icecheck.model import (
     Attempt,
     Candidate,
@@ -35,18 +47,6 @@ from icecheck.model import (
     Origin,
 )
 from icecheck.records import record
-from icecheck.resolve import Resolver, nameserver_resolver, resolve_host, system_resolver
-from icecheck.stun import (
-    Address,
-    StunEndpoint,
-    StunError,
-    StunStream,
-    allocate,
-    binding_request,
-    mapped_address,
-    release,
-)
-from icecheck.urls import IceUrl, TurnServer, hostport, is_ip, parse_ice_url
 
 __all__ = ["PUBLIC_STUN_URLS", "GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather",
            "nameserver_resolver", "parse_ice_url", "system_resolver"]  # fmt: skip

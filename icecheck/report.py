@@ -71,7 +71,7 @@ def _junit(result: AuditResult, code: int) -> str:
 
 
 def _mermaid(result: AuditResult, code: int) -> str:
-    from icecheck.netmap import network_mermaid
+    from icecheck.analysis.netmap import network_mermaid
 
     return network_mermaid(result.candidates, result.network_info) + "\n"
 

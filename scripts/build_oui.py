@@ -8,7 +8,7 @@ Usage (as root on a Debian machine)::
 
 The output is one ``<prefix hex>\\t<short vendor>`` line per IEEE assignment, sorted, gzipped with a
 fixed mtime so the same input always gives the same bytes. Prefixes are upper-case hex of 6 (MA-L),
-7 (MA-M) or 9 (MA-S and legacy IAB) digits; ``icecheck.oui`` looks up the longest one first.
+7 (MA-M) or 9 (MA-S and legacy IAB) digits; ``icecheck.analysis.oui`` looks up the longest one first.
 
 Dropped on purpose: ``Private`` registrations (the owner paid to stay unnamed), the MA-L blocks
 named ``IEEE Registration Authority`` (parents of MA-M/MA-S blocks, which name the real owner), and
@@ -123,7 +123,7 @@ edited by hand: `python3 scripts/build_oui.py` (see its docstring).
   prefixes with the group/local bit set are dropped; a prefix listed twice keeps both names joined by
   " / ".
 - Not from IEEE: locally administered prefixes such as QEMU/KVM's `52:54:00` are not IEEE assignments;
-  they live in a small explicit table in `icecheck/oui.py`.
+  they live in a small explicit table in `icecheck/analysis/oui.py`.
 - Size: {size} bytes compressed.
 
 | registry | prefixes |

@@ -89,8 +89,8 @@ def test_a_record_behaves_as_its_dataclass(key: str) -> None:
 
 
 def test_defaults_and_factories_are_those_of_the_class() -> None:
+    from icecheck.analysis.policy import Policy
     from icecheck.model import AuditResult, Origin
-    from icecheck.policy import Policy
 
     assert Origin("f.sdp").line is None and Origin("f.sdp", 3).line == 3
     p1, p2 = Policy("x", "d"), Policy("y", "d")

@@ -23,7 +23,7 @@ from icecheck.report import OutputFormat
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITIES = [s.value for s in Severity]
 FORMATS = [f.value for f in OutputFormat]
-_CONFIG, _NO_CONFIG, _POLICY = "icecheck.config", "icecheck.no_config", "icecheck.policy"
+_CONFIG, _NO_CONFIG, _POLICY = "icecheck.config", "icecheck.no_config", "icecheck.analysis.policy"
 
 
 class ConfigUsageError(click.ClickException):
@@ -123,7 +123,7 @@ def _given(ctx: click.Context | None, name: str) -> bool:
 
 def make_policy(policy: str, fail_on: str) -> Any:
     """The policy file's policy (if any) with command-line flags on top; remembered for ``finish``."""
-    from icecheck.policy import preset
+    from icecheck.analysis.policy import preset
 
     ctx = click.get_current_context(silent=True)
     result = load_file_policy(ctx)
@@ -142,7 +142,7 @@ def make_policy(policy: str, fail_on: str) -> Any:
 
 def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
     """Apply the policy's allowlists, write the report, explain unreadable inputs, exit."""
-    from icecheck.policy import drop_allowed
+    from icecheck.analysis.policy import drop_allowed
     from icecheck.report import exit_code, write
 
     ctx = click.get_current_context(silent=True)

@@ -29,7 +29,7 @@ def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: str, fail_
 
     Lists exposures, findings and addresses gained (in B only) and lost (in A only).
     """
-    from icecheck.diff import compare, to_dict, to_text
+    from icecheck.analysis.diff import compare, to_dict, to_text
 
     chosen = make_policy(policy, fail_on)
     sides = [_load(path, chosen) for path in (a, b)]
@@ -41,7 +41,7 @@ def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: str, fail_
 
 def _load(path: str, policy: Any) -> dict[str, Any]:
     """A JSON report as is, or the report of auditing the input (exit 2 when unreadable)."""
-    from icecheck.diff import is_report
+    from icecheck.analysis.diff import is_report
 
     try:
         raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
@@ -58,8 +58,8 @@ def _load(path: str, policy: Any) -> dict[str, Any]:
 
 
 def _audit(path: str, raw: bytes, policy: Any) -> dict[str, Any]:
+    from icecheck.analysis.policy import drop_allowed
     from icecheck.audit import audit
-    from icecheck.policy import drop_allowed
     from icecheck.render.json_report import to_dict
     from icecheck.report import exit_code
 

@@ -11,7 +11,7 @@ def command(rule: str) -> None:
     """Print a rule's doc, severity, sample and URL. RULE is an ID (ICE006) or a name (relay-raddr-leak)."""
     import textwrap
 
-    from icecheck.rules import CATALOGUE
+    from icecheck.analysis.rules import CATALOGUE
 
     wanted = rule.strip().lower()
     found = next((r for r in CATALOGUE.values() if wanted in (r.id.lower(), r.name)), None)

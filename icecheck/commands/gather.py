@@ -40,9 +40,9 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
     from functools import partial
 
     from icecheck.commands.lookups import audit_with_lookups
-    from icecheck.live import Progress, choose, run
-    from icecheck.liveaudit import live_audit
-    from icecheck.modes import Mode
+    from icecheck.live.liveaudit import live_audit
+    from icecheck.live.modes import Mode
+    from icecheck.live.runner import Progress, choose, run
 
     if offline and (stun or turn or public_stun or with_nat):
         usage("--offline sends no packet: drop --stun, --turn, --public-stun and --nat")

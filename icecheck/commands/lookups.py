@@ -87,10 +87,10 @@ def audit_with_lookups(
     Settings come from the command's ``lookup_options``; ``lookups`` overrides them (``gather``
     has its own --offline, --resolver and --strict, which mean the same for lookups).
     """
+    from icecheck.analysis.isp import isp_exposures
     from icecheck.audit import audit, audit_candidates
     from icecheck.enrich.config import EnrichConfig
     from icecheck.enrich.targets import public_addresses
-    from icecheck.isp import isp_exposures
 
     opts = settings() | (lookups or {})
     try:

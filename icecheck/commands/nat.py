@@ -26,7 +26,7 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: st
     """
     import asyncio
 
-    from icecheck.live import Progress, choose, discover
+    from icecheck.live.runner import Progress, choose, discover
 
     if not stun or len(stun) > 2:
         usage("nat takes one or two --stun URL (the first one ideally with two addresses, RFC 5780)")

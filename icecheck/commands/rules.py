@@ -11,7 +11,7 @@ def command(fmt: str) -> None:
     """List every rule: ID, severity, name and title (``icecheck explain ID`` for its doc)."""
     import json
 
-    from icecheck.rules import CATALOGUE
+    from icecheck.analysis.rules import CATALOGUE
 
     if fmt == "json":
         rows = [

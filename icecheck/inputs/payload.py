@@ -15,8 +15,8 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from icecheck.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs import jsonsig, sipmsg, stun
+from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.sink import Sink, WireFact
 from icecheck.model import AddressRecord, AddressRole, Origin, SectionContext
 

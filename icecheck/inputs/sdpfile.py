@@ -13,8 +13,8 @@ import sys
 from dataclasses import replace
 from typing import BinaryIO
 
+from icecheck.inputs.sdp import SdpParser
 from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
-from icecheck.sdp import SdpParser
 
 MAX_LINE = 1 << 20  # a longer line (in bytes, CRs included) is reported and skipped, never held whole
 BLOCK = 1 << 18  # at most MAX_LINE, as _SNIFF: a line within one block is never too long

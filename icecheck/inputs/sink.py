@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.model import (
     AddressRecord,
     Candidate,
@@ -23,7 +24,6 @@ from icecheck.model import (
     SectionContext,
 )
 from icecheck.records import record
-from icecheck.sdp import parse_sdp_text
 
 MAX_ITEMS = 50_000
 MAX_DIAGNOSTICS = 200

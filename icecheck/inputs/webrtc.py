@@ -22,7 +22,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from icecheck.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import WireFact
 from icecheck.model import Candidate, InterfaceInfo, Origin, SectionContext

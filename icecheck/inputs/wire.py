@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from icecheck.analysis.infer import PUBLIC_CLASSES, network_cost_meaning
 from icecheck.classify import classify
-from icecheck.infer import PUBLIC_CLASSES, network_cost_meaning
 from icecheck.inputs.sink import WireFact
 from icecheck.model import AddressRole, Exposure, InputDocument, Party
 

@@ -361,7 +361,7 @@ def mode_row_dict(row: ModeRow) -> dict[str, Any]:
 
 def nat_dict(nat: NatBehaviour) -> dict[str, Any]:
     """A NAT discovery result with its reasons and the plain-words explanation."""
-    from icecheck.natwords import explain
+    from icecheck.live.natwords import explain
 
     return {
         "mapping": nat.mapping,
@@ -376,7 +376,7 @@ def nat_dict(nat: NatBehaviour) -> dict[str, Any]:
 
 def _parties(result: AuditResult) -> list[dict[str, Any]]:
     """Each party (per input, call and side) with the ids of what it exposed."""
-    from icecheck.parties import split
+    from icecheck.analysis.parties import split
 
     return [
         {

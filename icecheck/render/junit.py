@@ -12,10 +12,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Finding, InputDocument, InputStatus, Origin
 from icecheck.render.locate import fails, finding_origins, finding_paths, origins
 from icecheck.render.safe import safe
-from icecheck.rules import CATALOGUE
 
 
 def to_junit(result: AuditResult, exit_code: int) -> str:

@@ -1,5 +1,5 @@
 """Markdown renderer (pure) for a pull-request comment: verdict, summary table, findings,
-what an attacker learns, the Mermaid network map (when ``icecheck.netmap`` offers one) and the
+what an attacker learns, the Mermaid network map (when ``icecheck.analysis.netmap`` offers one) and the
 candidates in a collapsed section.
 
 Every string from the input goes through ``md`` first: control characters are shown escaped
@@ -15,10 +15,10 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Finding, Origin
 from icecheck.render.locate import SEVERITY_ORDER, fails, finding_origins, ordered, origins, summary
 from icecheck.render.safe import safe
-from icecheck.rules import CATALOGUE
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")  # text never starts a line: '#', '-', '1.' are inert
 MAX_ROWS = 200
@@ -113,7 +113,7 @@ def _map(result: AuditResult) -> Iterator[str]:
     if not result.candidates:
         return
     try:
-        from icecheck import netmap
+        from icecheck.analysis import netmap
     except ImportError:
         return
     draw = getattr(netmap, "network_mermaid", None)

@@ -27,8 +27,8 @@ from icecheck.render.layout import columns, tree, wrap
 from icecheck.render.safe import safe
 
 if TYPE_CHECKING:
-    from icecheck.netmap import MapNode
-    from icecheck.rules import Rule
+    from icecheck.analysis.netmap import MapNode
+    from icecheck.analysis.rules import Rule
 
 SEVERITY_STYLE = {
     Severity.HIGH: "bold red",
@@ -217,7 +217,7 @@ def _network_map(result: AuditResult, width: int) -> Lines:
     """Device → interfaces → NAT → ISP → Internet → relay, as an attacker could draw it."""
     if not result.candidates:
         return
-    from icecheck.netmap import build_map
+    from icecheck.analysis.netmap import build_map
 
     yield from _heading("The network map an attacker can draw")
     lines = map_lines(build_map(result.candidates, result.network_info), width)
@@ -326,7 +326,7 @@ def nat_section(result: AuditResult, width: int = WIDTH) -> Lines:
 
 def nat_view(nat: NatBehaviour, width: int = WIDTH) -> Lines:
     """A NAT discovery result (RFC 5780) with its reasons and what it means, in plain words."""
-    from icecheck.natwords import explain
+    from icecheck.live.natwords import explain
 
     rows = []
     for part, value in (("mapping", nat.mapping), ("filtering", nat.filtering)):

@@ -21,7 +21,7 @@ def candidates(text: str) -> list[dict[str, str]]:
         c = {"foundation": f[0], "component": f[1], "transport": f[2].lower(),
              "priority": f[3], "address": f[4], "port": f[5], "type": f[7].lower()}
         rest = f[8:]
-        for k, v in zip(rest[::2], rest[1::2]):
+        for k, v in zip(rest[::2], rest[1::2], strict=False):
             c.setdefault(k, v)
         out.append(c)
     return out

@@ -25,7 +25,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, directory=HERE, **kwargs)
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    def do_POST(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         q = urllib.parse.parse_qs(url.query)
         name = q.get("name", [""])[0]

@@ -1,0 +1,291 @@
+"""What enrichment lets an attacker conclude about the user's network (pure).
+
+From audited candidates and the ``NetworkInfo`` that ``enrich`` found for their public
+addresses: the user's ISP, ASN and country; the access technology and point of presence its
+reverse DNS names; a VPN exit, and a VPN leak (a VPN/hosting address beside a residential
+ISP's, or a VPN interface beside a non-VPN server-reflexive address); who owns the /64 an IPv6
+address sits in; double NAT; who operates the TURN relay. Every exposure's evidence is the
+candidate ids (``c1``...). ``infer.py`` already reports the bare addresses, ``ipv6-prefix`` and
+``relay-server``; the kinds here add what the registries and PTR names say about them.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from icecheck.analysis.parties import split
+from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
+from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
+from icecheck.records import record
+
+EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
+VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
+MAPPED = frozenset({"srflx", "prflx"})
+CARRIERS = frozenset({AddressClass.SIX_TO_FOUR, AddressClass.TEREDO, AddressClass.IPV4_MAPPED})
+SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
+SEEN_BY = (*SDP_READERS, Party.TURN_SERVER)
+
+
+@record
+class Network:
+    """One public network of the user's, with the candidates that show it."""
+
+    info: NetworkInfo
+    ids: tuple[str, ...]
+    mapped: bool = False  # seen by a STUN/TURN server too (a server-reflexive or relay's raddr)
+
+
+def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[Exposure, ...]:
+    """Every ISP/topology exposure, per party (an offer and its answer are two networks), in a
+    stable order: ISP first, relay operator last. ``Exposure.party`` labels the party when the
+    candidates hold several."""
+    by_address = {canonical(i.address): i for i in info}
+    if not by_address and not any(_inner_mapped(c) for c in candidates):
+        return ()  # without lookups only a double NAT can show, and it needs an inner mapped address
+    out: list[Exposure] = []
+    for group in split(candidates, ()):
+        found = _one_party(group.candidates, by_address)
+        out += [replace(e, party=group.label) for e in found] if group.label else found
+    return tuple(out)
+
+
+def _one_party(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
+    user = user_networks(candidates, by_address)
+    homes = [n for n in user if n.info.network_kind not in EXIT_KINDS]
+    out = [*_operators(homes, "isp"), *_operators([n for n in user if n not in homes], "vpn-exit")]
+    out += _countries(homes)  # a VPN exit's country is the VPN's, not the user's
+    for net in homes:  # a VPN server's PTR and /64 say nothing about the user
+        out += _ptr_facts(net) + _prefix(net)
+    out += _vpn_leaks(user, candidates)
+    out += _double_nat(candidates)
+    out += _relay_operators(candidates, by_address)
+    return out
+
+
+def user_networks(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Network]:
+    """The user's own public addresses (srflx/prflx, public hosts, a relay's public raddr)."""
+    ids: dict[str, list[str]] = {}
+    mapped: set[str] = set()
+    for cand in candidates:
+        for address in _own_public(cand):
+            if address in by_address:
+                ids.setdefault(address, []).append(cand.id)
+                if cand.record.candidate.type != "host":
+                    mapped.add(address)
+    return [Network(by_address[a], tuple(dict.fromkeys(refs)), a in mapped) for a, refs in ids.items()]
+
+
+def _own_public(cand: AuditedCandidate) -> Iterable[str]:
+    kind = cand.record.candidate.type
+    if kind in MAPPED or (kind == "host" and cand.facts.address_class is AddressClass.PUBLIC):
+        yield canonical(cand.facts.address)
+    if kind != "relay" and cand.facts.address_class in CARRIERS and cand.facts.embedded_ipv4:
+        yield cand.facts.embedded_ipv4  # 6to4/Teredo carry the user's public IPv4
+    related = cand.related_facts
+    if kind == "relay" and related is not None and related.address_class is AddressClass.PUBLIC:
+        yield canonical(related.address)
+
+
+def _operators(nets: Sequence[Network], kind: str) -> list[Exposure]:
+    """One exposure per operator (ASN, else name): ``isp`` for the user's, ``vpn-exit`` for exits."""
+    groups: dict[str, list[Network]] = {}
+    for net in nets:
+        if net.info.asn is not None or net.info.as_name or net.info.network_name:
+            groups.setdefault(str(net.info.asn or label(net.info)), []).append(net)
+    out = []
+    for members in groups.values():
+        info, where = members[0].info, ", ".join(n.info.address for n in members)
+        network = f"a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
+        if kind == "isp":
+            summary = f"Your ISP is {label(info)}{_asn(info)}{', ' + network if network else ''} (from {where})."
+        else:
+            summary = f"Your public address {where} belongs to {label(info)}{_asn(info)}, {network}: you appear "
+            summary += "to use a VPN or proxy there."
+        out.append(_group(kind, summary, members, label(info)))
+    return out
+
+
+def _countries(nets: Sequence[Network]) -> list[Exposure]:
+    groups: dict[str, list[Network]] = {}
+    for net in nets:
+        if net.info.country:
+            groups.setdefault(net.info.country, []).append(net)
+    return [
+        _group(
+            "country",
+            f"Your address {', '.join(n.info.address for n in members)} is registered in {country}.",
+            members,
+            country,
+        )
+        for country, members in groups.items()
+    ]
+
+
+def _group(kind: str, summary: str, members: Sequence[Network], value: str) -> Exposure:
+    ids = tuple(dict.fromkeys(i for n in members for i in n.ids))
+    return Exposure(kind, summary, ids, SEEN_BY if any(n.mapped for n in members) else SDP_READERS, value)
+
+
+def _ptr_facts(net: Network) -> list[Exposure]:
+    info, out = net.info, []
+    hints = {h.kind: h for h in reversed(info.ptr_hints)}  # first hint of each kind wins
+    if ACCESS in hints or info.network_kind == "mobile":
+        tech = hints[ACCESS].value if ACCESS in hints else "mobile"
+        basis = f"reverse DNS {info.ptr}" if ACCESS in hints else "the network is a mobile carrier's"
+        out.append(_exp("access-technology", f"Your connection looks like {tech} access ({basis}).", net, tech))
+    if POP in hints:
+        out.append(_exp("location", f"Reverse DNS {info.ptr} names {hints[POP].detail}.", net, hints[POP].value))
+    if ASSIGNMENT in hints and hints[ASSIGNMENT].value == "static":
+        out.append(
+            _exp(
+                "static-address",
+                f"Reverse DNS {info.ptr} marks {info.address} as a static address: it identifies you across sessions.",
+                net,
+                info.address,
+            )
+        )
+    return out
+
+
+def _prefix(net: Network) -> list[Exposure]:
+    ip = ipaddress.ip_address(net.info.address)
+    if ip.version != 6:
+        return []
+    prefix = ipaddress.ip_network(f"{ip}/64", strict=False)
+    return [
+        _exp(
+            "ipv6-prefix-owner",
+            f"Your IPv6 prefix {prefix} is {label(net.info)}'s{_asn(net.info)}: "
+            "the /64 is delegated to one subscriber line.",
+            net,
+            str(prefix),
+        )
+    ]
+
+
+def _vpn_leaks(user: Sequence[Network], candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
+    exits = [n for n in user if n.info.network_kind in EXIT_KINDS]
+    homes = [n for n in user if n.info.network_kind in ("residential", "mobile")]
+    out: list[Exposure] = []
+    if exits and homes:
+        ids = tuple(dict.fromkeys(i for n in (*exits, *homes) for i in n.ids))
+        out.append(
+            Exposure(
+                "vpn-leak",
+                f"A VPN or hosting address ({_names(exits)}) appears beside your "
+                f"ISP's ({_names(homes)}): the peer learns both.",
+                ids,
+                SEEN_BY,
+                homes[0].info.address,
+            )
+        )
+    tunnels = [c for c in candidates if is_vpn_interface(c)]
+    mapped = [n for n in homes if any(i in _mapped_ids(candidates) for i in n.ids)]
+    if tunnels and mapped:
+        ids = tuple(dict.fromkeys([*(c.id for c in tunnels), *(i for n in mapped for i in n.ids)]))
+        out.append(
+            Exposure(
+                "vpn-leak",
+                f"A VPN interface is present, yet a STUN server saw your ISP's "
+                f"address ({_names(mapped)}): WebRTC bypasses the VPN.",
+                ids,
+                SEEN_BY,
+                mapped[0].info.address,
+            )
+        )
+    return out
+
+
+def is_vpn_interface(cand: AuditedCandidate) -> bool:
+    """A host candidate on a VPN tunnel: interface kind, VPN range hint or network-cost +1."""
+    if cand.record.candidate.type != "host":
+        return False
+    iface, cost = cand.record.interface, cand.record.candidate.network_cost
+    hinted = any(h.kind in VPN_RANGE_HINTS for h in cand.facts.hints)
+    return (iface is not None and iface.kind == "vpn") or hinted or (cost is not None and cost in {1, 11, 51, 901})
+
+
+def _double_nat(candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
+    """A mapped address that is itself private/CGNAT (not a host address) beside a public one."""
+    hosts = {canonical(c.facts.address) for c in candidates if c.record.candidate.type == "host"}
+    inner = [
+        c
+        for c in candidates
+        if c.record.candidate.type in MAPPED
+        and c.facts.address_class in (AddressClass.PRIVATE, AddressClass.CGNAT)
+        and canonical(c.facts.address) not in hosts
+    ]
+    outer = [
+        c for c in candidates if c.record.candidate.type in MAPPED and c.facts.address_class is AddressClass.PUBLIC
+    ]
+    if not inner or not outer:
+        return []
+    ids = tuple(c.id for c in (*inner, *outer))
+    summary = (
+        f"Two NAT layers: a STUN server inside the network saw you as {inner[0].facts.address}, the "
+        f"Internet sees {outer[0].facts.address} (double NAT, e.g. a router behind the ISP's CGNAT)."
+    )
+    return [Exposure("double-nat", summary, ids, value=inner[0].facts.address)]
+
+
+def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
+    groups: dict[str, list[str]] = {}
+    for cand in candidates:
+        address = canonical(cand.facts.address)
+        if cand.record.candidate.type == "relay" and address in by_address:
+            groups.setdefault(address, []).append(cand.id)
+    out = []
+    for address, ids in groups.items():
+        info = by_address[address]
+        kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
+        out.append(
+            Exposure(
+                "relay-operator",
+                f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}.",
+                tuple(ids),
+                value=label(info),
+            )
+        )
+    return out
+
+
+def label(info: NetworkInfo) -> str:
+    """A display name: organisation, else AS name without Cymru's ", CC", else network name."""
+    as_name = info.as_name.rsplit(", ", 1)[0] if info.as_name else None
+    return info.organisation or as_name or info.network_name or (f"AS{info.asn}" if info.asn else info.address)
+
+
+INNER = (AddressClass.PRIVATE, AddressClass.CGNAT)
+
+
+def _inner_mapped(cand: AuditedCandidate) -> bool:
+    return cand.record.candidate.type in MAPPED and cand.facts.address_class in INNER
+
+
+@functools.lru_cache(maxsize=65536)
+def canonical(address: str) -> str:
+    """``ipaddress`` text form, so ``2001:4860:4860:0::8888`` matches ``2001:4860:4860::8888``."""
+    text = address.strip().strip("[]").split("%")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def _mapped_ids(candidates: Sequence[AuditedCandidate]) -> set[str]:
+    return {c.id for c in candidates if c.record.candidate.type in MAPPED}
+
+
+def _asn(info: NetworkInfo) -> str:
+    return f" (AS{info.asn}{', ' + info.country if info.country else ''})" if info.asn else ""
+
+
+def _names(nets: Sequence[Network]) -> str:
+    return ", ".join(f"{n.info.address} {label(n.info)}" for n in nets)
+
+
+def _exp(kind: str, summary: str, net: Network, value: str | None) -> Exposure:
+    return Exposure(kind, summary, net.ids, SEEN_BY if net.mapped else SDP_READERS, value)

@@ -1,0 +1,226 @@
+"""The network map an attacker can draw from the candidates (pure).
+
+device → interfaces (with kinds) → NAT / CGNAT → ISP (ASN, country) → Internet → TURN relay,
+built once as ``MapNode`` values and drawn two ways: a tree of lines in the terminal report
+(``render.terminal.map_lines``, labels escaped there) and Mermaid ``flowchart LR`` text for
+Markdown here (quoted labels, entity codes for ``"#<>&```).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+
+from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
+from icecheck.analysis.parties import split
+from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
+from icecheck.records import record
+
+MAPPED = frozenset({"srflx", "prflx"})
+# Documentation ranges stand in for public addresses in labs and samples: drawn as public.
+PUBLIC_LIKE = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
+_CLASS_KIND = {
+    AddressClass.PRIVATE: "LAN",
+    AddressClass.ULA: "LAN, ULA",
+    AddressClass.LINK_LOCAL: "link-local",
+    AddressClass.CGNAT: "CGNAT or overlay",
+    AddressClass.PUBLIC: "public, no NAT",
+    AddressClass.DOCUMENTATION: "public (documentation range), no NAT",
+    AddressClass.MDNS: "concealed by mDNS",
+    AddressClass.LOOPBACK: "loopback",
+}
+Relays = dict[str | None, list["AuditedCandidate"]]  # relay candidates by their related (base) address
+_COST_KIND = {10: "Wi-Fi", 900: "cellular", 250: "cellular", 500: "cellular", 910: "cellular", 980: "cellular"}
+
+
+@record
+class MapNode:
+    """One box of the map; ``kind`` is device, interface, nat, isp, internet or relay."""
+
+    label: str
+    kind: str
+    children: tuple[MapNode, ...] = ()
+
+
+def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
+    """The map; several parties (an offer and its answer, a captured call) get a device each."""
+    groups = split(candidates, ())
+    if len(groups) <= 1:
+        return device_map(candidates, info)
+    devices = [replace(device_map(g.candidates, info), label=f"Device: {g.label}") for g in groups]
+    return MapNode("Parties", "device", tuple(devices))
+
+
+def device_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
+    """The map: one branch per host address, NATs under the interface they map, relays last.
+
+    Mapped candidates whose base address is unknown (mDNS-concealed host) hang off the device.
+    """
+    nets = {canonical(i.address): i for i in info}
+    relays = [c for c in candidates if c.record.candidate.type == "relay"]
+    by_related = _grouped(relays, _base)  # indexes: the map is drawn in one pass, also for 10,000 candidates
+    by_base = _grouped([c for c in candidates if c.record.candidate.type in MAPPED], _base)
+    placed: set[str] = set()
+    branches = [_interface(addr, group, by_base, nets, by_related, placed) for addr, group in _hosts(candidates)]
+    orphans = [c for c in candidates if c.record.candidate.type in MAPPED and c.id not in placed]
+    branches += [_nat(addr, group, nets, by_related, placed) for addr, group in _by_address(orphans)]
+    rest = [c for c in relays if c.id not in placed]
+    if rest:
+        branches.append(MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets))))
+    return MapNode("This device", "device", tuple(branches))
+
+
+def _hosts(candidates: Sequence[AuditedCandidate]) -> list[tuple[str, list[AuditedCandidate]]]:
+    return _by_address([c for c in candidates if c.record.candidate.type == "host"])
+
+
+def _by_address(cands: Sequence[AuditedCandidate]) -> list[tuple[str, list[AuditedCandidate]]]:
+    """Candidates grouped by canonical address, first-seen order (components, UDP/TCP fold)."""
+    groups: dict[str, list[AuditedCandidate]] = {}
+    for cand in cands:
+        groups.setdefault(canonical(cand.facts.address), []).append(cand)
+    return list(groups.items())
+
+
+def _grouped(
+    cands: Sequence[AuditedCandidate], key: Callable[[AuditedCandidate], str | None]
+) -> dict[str | None, list[AuditedCandidate]]:
+    groups: dict[str | None, list[AuditedCandidate]] = {}
+    for cand in cands:
+        groups.setdefault(key(cand), []).append(cand)
+    return groups
+
+
+def _interface(
+    address: str,
+    group: list[AuditedCandidate],
+    by_base: dict[str | None, list[AuditedCandidate]],
+    nets: dict[str, NetworkInfo],
+    relays: Relays,
+    placed: set[str],
+) -> MapNode:
+    first = group[0]
+    name = f"{first.record.interface.name} " if first.record.interface else ""
+    text = f"Interface {name}({interface_kind(first)}): {address} {_ids(group)}"
+    mapped = by_base.get(address, [])
+    same = [c for c in mapped if canonical(c.facts.address) == address]  # a srflx equal to its host: no NAT
+    placed.update(c.id for c in same)
+    children = _nat_layers([c for c in mapped if canonical(c.facts.address) != address], nets, relays, placed)
+    if first.facts.address_class in PUBLIC_LIKE:
+        children.insert(0, _isp(address, nets, relays, placed))
+    return MapNode(text, "interface", tuple(children))
+
+
+def _nat_layers(
+    mapped: list[AuditedCandidate], nets: dict[str, NetworkInfo], relays: Relays, placed: set[str]
+) -> list[MapNode]:
+    """Inner (private/CGNAT) mapped addresses first; the public NATs are drawn behind the last."""
+    groups = _by_address(mapped)
+    inner = [(a, g) for a, g in groups if g[0].facts.address_class not in PUBLIC_LIKE]
+    outer = [_nat(a, g, nets, relays, placed) for a, g in groups if g[0].facts.address_class in PUBLIC_LIKE]
+    if not inner:
+        return outer
+    nodes = [_nat(a, g, nets, relays, placed) for a, g in inner[:-1]]
+    return [*nodes, _nat(*inner[-1], nets, relays, placed, behind=tuple(outer))]
+
+
+def _nat(
+    address: str,
+    group: list[AuditedCandidate],
+    nets: dict[str, NetworkInfo],
+    relays: Relays,
+    placed: set[str],
+    behind: tuple[MapNode, ...] = (),
+) -> MapNode:
+    placed.update(c.id for c in group)
+    first = group[0]
+    cgnat = first.facts.address_class is AddressClass.CGNAT or (
+        first.related_facts is not None and first.related_facts.address_class is AddressClass.CGNAT
+    )
+    what = "CGNAT" if cgnat else "NAT"
+    if first.facts.address_class not in PUBLIC_LIKE:
+        return MapNode(f"{what} (inner layer) maps you to {address} {_ids(group)}", "nat", behind)
+    return MapNode(f"{what} maps you to {address} {_ids(group)}", "nat", (_isp(address, nets, relays, placed),))
+
+
+def _isp(address: str, nets: dict[str, NetworkInfo], relays: Relays, placed: set[str]) -> MapNode:
+    info = nets.get(address)
+    mine = relays.get(address, [])
+    placed.update(c.id for c in mine)
+    internet = MapNode("Internet", "internet", tuple(_relays(mine, nets)))
+    if info is None:
+        return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
+    role = "Exit network (VPN/hosting)" if info.network_kind in EXIT_KINDS else "ISP"
+    return MapNode(f"{role}: {describe(info)}", "isp", (internet,))
+
+
+def _relays(relays: list[AuditedCandidate], nets: dict[str, NetworkInfo]) -> Iterator[MapNode]:
+    for address, group in _by_address(relays):
+        info = nets.get(address)
+        owner = f" on {describe(info)}" if info else ""
+        yield MapNode(f"TURN relay {address}{owner} {_ids(group)}", "relay")
+
+
+def describe(info: NetworkInfo) -> str:
+    """``BT-UK-AS BTnet UK Regional network (AS2856, GB, residential)``."""
+    facts = [f"AS{info.asn}" if info.asn else None, info.country]
+    facts.append(info.network_kind if info.network_kind not in (None, "unknown") else None)
+    inside = ", ".join(f for f in facts if f)
+    return f"{label(info)} ({inside})" if inside else label(info)
+
+
+def interface_kind(cand: AuditedCandidate) -> str:
+    """Interface kind: as gathered, else from VPN/VM hints, network-cost, or the address class."""
+    if cand.record.interface is not None:
+        return cand.record.interface.kind
+    hints = {h.kind for h in cand.facts.hints}
+    if is_vpn_interface(cand) or hints & VPN_RANGE_HINTS:
+        return "VPN"
+    for hint, kind in (
+        ("tailscale", "Tailscale overlay"),
+        ("docker", "container"),
+        ("virtualbox", "VM"),
+        ("libvirt", "VM"),
+    ):
+        if hint in hints:
+            return kind
+    cost = cand.record.candidate.network_cost
+    return _COST_KIND.get(cost or -1) or _CLASS_KIND.get(cand.facts.address_class, str(cand.facts.address_class))
+
+
+def _base(cand: AuditedCandidate) -> str | None:
+    return canonical(cand.related_facts.address) if cand.related_facts is not None else None
+
+
+def _ids(group: Sequence[AuditedCandidate]) -> str:
+    return "[" + ", ".join(dict.fromkeys(c.id for c in group)) + "]"
+
+
+def to_mermaid(root: MapNode) -> str:
+    """Mermaid ``flowchart LR``: nodes ``n0..`` (pre-order) with quoted, entity-escaped labels, then edges."""
+    nodes: list[str] = []
+    edges: list[str] = []
+
+    def walk(node: MapNode) -> str:
+        me = f"n{len(nodes)}"
+        nodes.append(f'    {me}["{mermaid_escape(node.label)}"]')
+        for child in node.children:
+            edges.append(f"    {me} --> n{len(nodes)}")  # the id walk() is about to give the child
+            walk(child)
+        return me
+
+    walk(root)
+    return "\n".join(["flowchart LR", *nodes, *edges]) + "\n"
+
+
+def mermaid_escape(text: str) -> str:
+    """Make ``text`` safe inside a quoted Mermaid label (entity codes; one line)."""
+    text = text.replace("#", "#35;")
+    for char, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;"), ("`", "#96;")):
+        text = text.replace(char, code)
+    return " ".join(text.split())
+
+
+def network_mermaid(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> str:
+    """The map as Mermaid text (``--format mermaid``, embedded in Markdown)."""
+    return to_mermaid(build_map(candidates, info))

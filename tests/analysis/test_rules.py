@@ -1,0 +1,55 @@
+"""The rule catalogue: every rule documented, every rule triggered by its own sample."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from icecheck.analysis.rules import CATALOGUE, DOCS_URL, LOOKUP_RULES
+from tests.conftest import SAMPLES, run_json
+
+POLICY_FOR = {"ICE014": "relay-only"}
+
+
+def test_catalogue_is_well_formed() -> None:
+    assert len(CATALOGUE) >= 14
+    names = [r.name for r in CATALOGUE.values()]
+    assert len(set(names)) == len(names)
+    for rule in CATALOGUE.values():
+        assert re.fullmatch(r"ICE\d{3}", rule.id)
+        assert len(rule.doc) > 80 and rule.doc.endswith(".")
+        assert rule.help_uri == DOCS_URL + rule.id.lower()
+
+
+@pytest.mark.parametrize("rule_id", sorted(set(CATALOGUE) - LOOKUP_RULES))
+def test_each_rule_has_a_sample_that_triggers_it(rule_id: str) -> None:
+    sample = SAMPLES / "rules" / f"{rule_id}.sdp"
+    assert sample.is_file(), f"missing sample for {rule_id}"
+    code, report = run_json("sdp", str(sample), "--policy", POLICY_FOR.get(rule_id, "default"), "--fail-on", "info")
+    assert rule_id in {f["rule"] for f in report["findings"]}
+    assert code == 1
+
+
+def test_clean_relay_only_sample_passes_every_policy() -> None:
+    sample = str(SAMPLES / "rules" / "clean-relay-only.sdp")
+    for policy in ("default", "relay-only", "no-host-ip"):
+        code, report = run_json("sdp", sample, "--policy", policy, "--fail-on", "low")
+        assert (code, report["findings"]) == (0, []), policy
+
+
+def test_relay_only_policy_on_real_samples() -> None:
+    """Chromium's and Firefox's relay-only offers pass; the default offers violate it."""
+    for name in ("chromium-relay-only", "firefox-esr-relay-only", "aiortc-relay-only"):
+        code, report = run_json("sdp", str(SAMPLES / "real" / f"{name}.sdp"), "--policy", "relay-only")
+        assert code == 0, (name, report["findings"])
+    code, report = run_json("sdp", str(SAMPLES / "real" / "chromium-default-mdns.sdp"), "--policy", "relay-only")
+    violations = [f for f in report["findings"] if f["rule"] == "ICE014"]
+    assert code == 1 and len(violations) == 4  # 2 mDNS hosts, 1 srflx, 1 relay with raddr
+
+
+def test_no_host_ip_policy() -> None:
+    code, _ = run_json("sdp", str(SAMPLES / "real" / "firefox-esr-default.sdp"), "--policy", "no-host-ip")
+    assert code == 0  # concealed hosts, raddr 0.0.0.0
+    code, report = run_json("sdp", str(SAMPLES / "real" / "firefox-esr-raw.sdp"), "--policy", "no-host-ip")
+    assert code == 1 and any("192.168.77.10" in f["message"] for f in report["findings"] if f["rule"] == "ICE014")

@@ -1,0 +1,96 @@
+"""`icecheck sdp` with lookups, as a user points it at a resolver and an HTTPS proxy (real servers:
+dnsmasq and the RDAP proxy on loopback, serving recorded documents; the suite's netns keeps every
+packet home). The recorded addresses are lookup keys only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from icecheck.analysis.rules import LOOKUP_RULES
+from tests.conftest import SAMPLES, run_cli, run_json
+from tests.lab.dns import LabDns, fixture_zone
+from tests.lab.rdap_proxy import RdapProxy
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabDns, RdapProxy]]:
+    root = tmp_path_factory.mktemp("cli-lookups")
+    with LabDns(root / "dns", fixture_zone()) as dns, RdapProxy(root / "proxy") as proxy:
+        yield dns, proxy
+
+
+def lookup_env(proxy: RdapProxy, cache: Path) -> dict[str, str]:
+    return {
+        "ICECHECK_OFFLINE": "0",
+        "https_proxy": proxy.url,
+        "SSL_CERT_FILE": str(proxy.ca_file),
+        "XDG_CACHE_HOME": str(cache),
+    }
+
+
+def audit(sample: Path, servers: tuple[LabDns, RdapProxy], cache: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    import json
+
+    dns, proxy = servers
+    proc = run_cli(
+        "sdp",
+        str(sample),
+        "--resolver",
+        dns.address,
+        "--format",
+        "json",
+        "--fail-on",
+        "info",
+        *extra,
+        env=lookup_env(proxy, cache),
+    )
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_srflx_reports_isp_and_country(servers: tuple[LabDns, RdapProxy], tmp_path: Path) -> None:
+    _, report = audit(SAMPLES / "rules" / "ICE019.sdp", servers, tmp_path)
+    (info,) = [n for n in report["network_info"] if n["address"] == "62.239.237.1"]
+    assert info["asn"] == 2856 and info["country"] == "GB" and info["network_kind"] == "residential"
+    summaries = " ".join(e["summary"] for e in report["exposures"] if e["kind"] in ("isp", "country"))
+    assert "BT" in summaries or "British" in summaries
+    assert {a["status"] for a in report["attempts"] if a["target"] == "62.239.237.1"} == {"ok"}
+
+
+@pytest.mark.parametrize("rule_id", sorted(LOOKUP_RULES))
+def test_lookup_rule_samples_trigger_with_the_lab(
+    rule_id: str, servers: tuple[LabDns, RdapProxy], tmp_path: Path
+) -> None:
+    code, report = audit(SAMPLES / "rules" / f"{rule_id}.sdp", servers, tmp_path)
+    assert rule_id in {f["rule"] for f in report["findings"]}, report["exposures"]
+    assert code == 1
+
+
+def test_second_run_comes_from_the_cache(servers: tuple[LabDns, RdapProxy], tmp_path: Path) -> None:
+    dns, proxy = servers
+    audit(SAMPLES / "rules" / "ICE018.sdp", servers, tmp_path)
+    before_http, before_dns = proxy.stats()["requests"], dns.queries()
+    _, report = audit(SAMPLES / "rules" / "ICE018.sdp", servers, tmp_path)
+    assert (proxy.stats()["requests"], dns.queries()) == (before_http, before_dns)
+    assert {a["status"] for a in report["attempts"]} == {"cached"}
+    _, offline = audit(SAMPLES / "rules" / "ICE018.sdp", servers, tmp_path, "--offline")
+    assert "ICE018" in {f["rule"] for f in offline["findings"]}  # the cache answers offline too
+
+
+def test_strict_makes_a_failed_lookup_exit_3(tmp_path: Path) -> None:
+    """A resolver port where nothing listens: the lookups fail, and --strict turns that into exit 3."""
+    env = {"ICECHECK_OFFLINE": "0", "https_proxy": "http://127.0.0.1:9", "XDG_CACHE_HOME": str(tmp_path)}
+    sample = str(SAMPLES / "rules" / "ICE019.sdp")
+    args = ("sdp", sample, "--resolver", "127.0.0.1:9", "--lookup-timeout", "1")
+    assert run_cli(*args, env=env).returncode == 0
+    proc = run_cli(*args, "--strict", "--format", "json", env=env)
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr
+
+
+def test_offline_default_in_tests_sends_nothing() -> None:
+    _, report = run_json("sdp", str(SAMPLES / "rules" / "ICE019.sdp"))
+    assert report["attempts"] == [] and any("not looked up" in n for n in report["notes"])

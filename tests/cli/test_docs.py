@@ -1,0 +1,65 @@
+"""Docs stay true: docs/rules.md is generated from the catalogue, the JSON schema matches real output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from icecheck.analysis.rules import CATALOGUE
+from tests.conftest import REPO, SAMPLES, run_cli
+
+SCHEMA = REPO / "docs" / "schema" / "report.schema.json"
+INPUTS = sorted([*SAMPLES.glob("real/*.sdp"), *SAMPLES.glob("rules/*.sdp")])
+CAPTURES = sorted(p for p in SAMPLES.glob("captures/*") if p.is_file() and p.suffix != ".md")
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def test_rules_doc_is_current() -> None:
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_rules_doc.py"), "--check"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, "docs/rules.md is stale: run scripts/gen_rules_doc.py"
+    text = (REPO / "docs" / "rules.md").read_text()
+    for rule in CATALOGUE.values():
+        assert f"\n## {rule.id}\n" in text and rule.help_uri.endswith("#" + rule.id.lower())
+
+
+def _valid(validator: Draft202012Validator, report: dict[str, Any]) -> None:
+    errors = list(validator.iter_errors(report))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+
+
+@pytest.mark.parametrize("sample", INPUTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_schema_matches_sdp_reports(validator: Draft202012Validator, sample: Path) -> None:
+    _valid(validator, json.loads(run_cli("sdp", str(sample), "--format", "json", "--no-config").stdout))
+
+
+@pytest.mark.parametrize("sample", CAPTURES, ids=lambda p: p.name)
+def test_schema_matches_capture_reports(validator: Draft202012Validator, sample: Path) -> None:
+    proc = run_cli("scan", str(sample), "--format", "json", "--no-config")
+    _valid(validator, json.loads(proc.stdout))
+
+
+def test_schema_matches_unreadable_and_empty_reports(validator: Draft202012Validator, tmp_path: Path) -> None:
+    (tmp_path / "empty.sdp").write_text("v=0\n")
+    proc = run_cli("sdp", str(tmp_path / "missing.sdp"), str(tmp_path / "empty.sdp"), "--format", "json")
+    report = json.loads(proc.stdout)
+    assert report["exit_code"] == 2
+    _valid(validator, report)
+
+
+def test_schema_rejects_a_broken_report(validator: Draft202012Validator) -> None:
+    report = json.loads(run_cli("sdp", str(INPUTS[0]), "--format", "json", "--no-config").stdout)
+    report["findings"].append({"rule": "ICE001", "severity": "severe", "message": "x", "evidence": []})
+    assert list(validator.iter_errors(report))

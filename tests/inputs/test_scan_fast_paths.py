@@ -1,0 +1,301 @@
+"""The fast paths of ``icecheck scan`` give what the plain code gave: pcap record walk, JSON text, caches."""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import io
+import ipaddress
+import json
+import random
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from icecheck import audit as audit_module
+from icecheck.analysis import parties
+from icecheck.analysis.infer import _subnet_phrase
+from icecheck.analysis.policy import preset
+from icecheck.audit import audit, audit_candidates, gc_paused
+from icecheck.inputs import pcapfile, synth, wire
+from icecheck.inputs.pcapfile import PacketReader, media_over_ethernet
+from icecheck.inputs.scanner import scan_paths
+from icecheck.render.json_report import _encode, to_dict, write_json
+from tests.conftest import SAMPLES
+
+# -- pcap: the inlined media test and the buffer refills ---------------------------------------------
+
+
+def _frames(rng: random.Random) -> list[bytes]:
+    """Media and signalling frames of every shape the media test must tell apart."""
+    out = []
+    for _ in range(400):
+        kind = rng.randrange(9)
+        first = rng.choice([0x80, 0x90, 0xBF, 0x16, 0x14, 0x3F, 0x00, 0x01, 0x40, 0x49, 0xC0, 0x13, 0x7F])
+        payload = bytes([first]) + rng.randbytes(rng.randrange(0, 300))
+        if kind == 0:  # fragmented: the first piece is never skipped
+            out += [synth.link(p) for p in synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload * 8), 7, 300)]
+        elif kind == 1:  # IPv6 media takes the full path
+            out.append(synth.link(synth.ip(synth.udp("2001:db8::1", 1, "2001:db8::2", 2, payload))[0]))
+        elif kind == 2:  # VLAN-tagged
+            out.append(synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0], vlans=[5]))
+        elif kind == 3:  # TCP
+            out.append(synth.link(synth.ip(synth.tcp("10.0.0.1", 1, "10.0.0.2", 2, 1, payload))[0]))
+        elif kind == 4:  # runts and odd sizes, cut anywhere
+            frame = synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0])
+            out.append(frame[: rng.randrange(0, 60)])
+        elif kind == 5:  # IPv4 options: a longer header moves the first payload byte
+            frame = bytearray(synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0]))
+            frame[14] = 0x46
+            frame[34:34] = b"\x01\x01\x01\x01"
+            out.append(bytes(frame))
+        else:
+            out.append(synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0]))
+    return out
+
+
+def _reference(frames: list[bytes]) -> list[tuple[int, bytes]]:
+    """What the plain loop yielded: every record numbered, Ethernet/IPv4/UDP media left out."""
+    return [(n, f) for n, f in enumerate(frames, 1) if not media_over_ethernet(f, 0, len(f))]
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("nano", [False, True])
+@pytest.mark.parametrize("chunk", [64, 1500, 4 << 20])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_pcap_walk_skips_exactly_the_media_the_plain_test_skips(
+    monkeypatch: pytest.MonkeyPatch, order: str, nano: bool, chunk: int, gzipped: bool
+) -> None:
+    monkeypatch.setattr(pcapfile, "CHUNK", chunk)  # tiny chunks: records straddle every refill
+    frames = _frames(random.Random(f"{order}{nano}{chunk}"))
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf, order=order, nano=nano)
+    for i, frame in enumerate(frames):
+        writer.write(frame, 1_700_000_000 + i * 0.25)
+    data = gzip.compress(buf.getvalue()) if gzipped else buf.getvalue()
+    stream = gzip.GzipFile(fileobj=io.BytesIO(data)) if gzipped else io.BufferedReader(io.BytesIO(data))
+    problems: list[str] = []
+    reader = PacketReader(stream, lambda _n, msg, _lvl: problems.append(msg), skip_media=True)
+    got = [(n, frame) for n, _t, _lt, frame, _o in reader.packets()]
+    assert got == _reference(frames)
+    assert reader.number == len(frames) and not problems
+    # times survive the wide record read
+    reader = PacketReader(io.BufferedReader(io.BytesIO(buf.getvalue())), lambda *_: None)
+    times = [t for _n, t, _lt, _f, _o in reader.packets()]
+    assert times == pytest.approx([1_700_000_000 + i * 0.25 for i in range(len(frames))])
+
+
+def test_pcap_walk_reports_a_cut_record_after_a_refill(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pcapfile, "CHUNK", 100)
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    frame = synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 5060, b"OPTIONS " + b"x" * 300))[0])
+    for i in range(5):
+        writer.write(frame, i)
+    data = buf.getvalue()[:-30]
+    problems: list[tuple[int | None, str]] = []
+    reader = PacketReader(io.BufferedReader(io.BytesIO(data)), lambda n, msg, _lvl: problems.append((n, msg)))
+    assert [n for n, *_ in reader.packets()] == [1, 2, 3, 4]
+    assert problems and problems[0][0] == 5 and "truncated" in problems[0][1]
+
+
+def test_pcap_walk_resynchronises_after_a_corrupt_header() -> None:
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    frame = synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 5060, b"OPTIONS x"))[0])
+    for i in range(6):
+        writer.write(frame, 100 + i)
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<I", data, 24 + 2 * (16 + len(frame)) + 8, 1 << 30)  # record 3 claims 1 GiB
+    problems: list[str] = []
+    reader = PacketReader(io.BufferedReader(io.BytesIO(bytes(data))), lambda _n, msg, _l: problems.append(msg))
+    assert len(list(reader.packets())) == 5
+    assert "corrupt record header" in problems[0]
+
+
+# -- JSON: the streamed writer writes json.dumps(to_dict(...), indent=2) ------------------------------
+
+
+TRICKY: list[Any] = [
+    {"a": [1, 2.5, None, True, False, 'x\u2192"\\\n\x00\x1f', [], {}, [[]], [{}], {"b": {"c": [1]}}]},
+    {1: 2, 2.5: 3, None: 5, "k": (1, (), [()]), float("nan"): [float("inf"), -float("inf")]},
+    {True: 4, False: [True, False]},
+    [],
+    {},
+    "s",
+    7,
+    -0.0,
+    1e300,
+    [1, [2, [3, [4, [5, [6]]]]]],
+]
+
+
+@pytest.mark.parametrize("value", TRICKY, ids=range(len(TRICKY)))
+def test_encoder_writes_what_json_writes(value: Any) -> None:
+    assert _encode(value, 0) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_encoder_rejects_what_json_rejects() -> None:
+    for bad in ({"x": object()}, {(1, 2): 3}):
+        with pytest.raises(TypeError):
+            json.dumps(bad, indent=2)
+        with pytest.raises(TypeError):
+            _encode(bad, 0)
+
+
+def _inputs() -> list[Path]:
+    return sorted(p for p in SAMPLES.rglob("*") if p.is_file() and p.suffix != ".md")
+
+
+@pytest.mark.parametrize("sample", _inputs(), ids=lambda p: str(p.relative_to(SAMPLES)))
+def test_streamed_json_is_the_dumped_json(sample: Path) -> None:
+    result = _audit([str(sample)])
+    out = io.StringIO()
+    write_json(result, 1, out)
+    assert out.getvalue() == json.dumps(to_dict(result, 1), indent=2, ensure_ascii=False)
+
+
+def test_streamed_json_of_everything_at_once_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from icecheck.render import json_report
+
+    monkeypatch.setattr(json_report, "_BLOCK", 100)
+    result = _audit([str(p) for p in _inputs()])
+    writes: list[str] = []
+    stream = io.StringIO()
+    monkeypatch.setattr(stream, "write", lambda text: writes.append(text) or len(text))
+    write_json(result, 0, stream)
+    assert len(writes) > 10
+    assert "".join(writes) == json.dumps(to_dict(result, 0), indent=2, ensure_ascii=False)
+
+
+def _audit(paths: list[str]) -> Any:
+    outputs = list(scan_paths(paths, None, None))
+    docs = [o.document for o in outputs]
+    facts = [f for o in outputs for f in o.wire]
+    return audit(docs, preset("default"), extra_exposures=wire.wire_exposures(docs, facts))
+
+
+# -- caches and the collector --------------------------------------------------------------------------
+
+
+def test_remembered_results_follow_the_inputs() -> None:
+    a = _audit([str(SAMPLES / "captures" / "sip-tcp-sll.pcap")])
+    b = _audit([str(SAMPLES / "captures" / "sip-udp-nat-fragments.pcap")])
+    assert [c.record for c in a.candidates] != [c.record for c in b.candidates]
+    docs = list(b.inputs)
+    assert audit_candidates(docs) is audit_candidates(list(docs))  # same documents: same tuple
+    assert audit_candidates(list(a.inputs))[0].record.origin.path != docs[0].path
+    fresh = parties.split(list(b.candidates), list(b.addresses))  # lists are never remembered
+    assert [g.key for g in fresh] == [g.key for g in parties.split(b.candidates, b.addresses)]
+    audit_module._last_audited = None
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+
+
+def test_subnet_phrase_matches_ipaddress() -> None:
+    def plain(addr: str) -> str:
+        try:
+            ip = ipaddress.ip_address(addr.split("%")[0].strip("[]"))
+        except ValueError:
+            return "it shows the layout of your network."
+        net = ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False)
+        return f"it shows your LAN layout (likely subnet {net})."
+
+    rng = random.Random(4)
+    octets = ["0", "00", "1", "01", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "1000", ""]
+    cases = ["10.0.0.1", "[10.1.2.3]", "10.1.2.3%eth0", "fe80::1%eth0", "1.2.3.4\n", "a.local", "::ffff:1.2.3.4"]
+    cases += [".".join(rng.choice(octets) for _ in range(rng.choice([3, 4, 4, 5]))) for _ in range(3000)]
+    assert [_subnet_phrase(c) for c in cases] == [plain(c) for c in cases]
+
+
+def test_wire_ids_are_the_audit_ids(tmp_path: Path) -> None:
+    tx = b"abcdefghijkl"
+    invite = (
+        b"INVITE sip:b@198.51.100.7 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK1\r\n"
+        b"Call-ID: w1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+    )
+    packets = [synth.udp("192.168.1.10", 5060, "198.51.100.7", 5060, invite)]
+    for n in range(3):  # three public mapped addresses that no candidate carries, one twice
+        msg = synth.stun_message(0x0101, tx, [(0x0020, synth.xor_address(f"203.0.113.{n % 2 + 201}", 4000 + n, tx))])
+        packets.append(synth.udp("198.51.100.9", 3478, "192.168.1.10", 4000 + n, msg))
+    path = tmp_path / "w.pcap"
+    with open(path, "wb") as f:
+        writer = synth.PcapWriter(f)
+        for i, seg in enumerate(packets):
+            writer.write(synth.link(synth.ip(seg)[0]), i)
+    result = _audit([str(SAMPLES / "captures" / "sip-tcp-sll.pcap"), str(path)])
+    ids = {a.id: a.record for a in result.addresses}
+    wired = [e for e in result.exposures if e.kind == wire.KIND]
+    assert {e.value for e in wired} == {"203.0.113.201", "203.0.113.202"}
+    for exposure in wired:
+        assert all(ids[ref].address == exposure.value for ref in exposure.evidence)
+    assert [ref for ref, _d, _i in wire.address_ids(list(result.inputs))] == list(ids)
+
+
+def test_inference_without_candidates_is_the_address_part() -> None:
+    """``infer`` skips the candidate-only steps for a party seen in SIP headers only: each finds nothing."""
+    from icecheck.analysis import fingerprint, infer
+
+    for step in (
+        infer._public_addresses,
+        infer._relay_raddr,
+        infer._interfaces,
+        infer._interface_types,
+        infer._names,
+        infer._relay_servers,
+        infer._browser_mode,
+        fingerprint.guess_implementation,
+    ):
+        assert step(()) == [], step
+    result = _audit([str(SAMPLES / "captures")])
+    for group in parties.split(result.candidates, result.addresses):
+        if not group.candidates:
+            steps = (infer._mac_addresses, infer._embedded_ipv4, infer._local_addresses, infer._overlays)
+            expected = tuple(e for step in steps for e in step((), group.addresses))
+            assert infer.infer((), group.addresses) == expected
+
+
+def test_origins_built_directly_have_every_field() -> None:
+    """``payload.at`` and ``StreamFramer._origin`` build ``Origin`` positionally: a new field must be
+    added there too."""
+    from dataclasses import fields, replace
+
+    from icecheck.inputs.payload import at
+    from icecheck.model import Origin
+
+    assert [f.name for f in fields(Origin)] == ["path", "line", "packet", "time", "detail", "call", "party"]
+    o = Origin("p", 3, 4, 5.0, "d", "c", "x")
+    assert at(o, "e", "y") == replace(o, detail="e", party="y")
+
+
+@pytest.mark.parametrize("nano", [False, True])
+def test_synthetic_pcap_times_never_round_to_a_full_second(nano: bool) -> None:
+    """1700000135.9999998 once became 1700000135 s + 1000000 µs, a record the reader rightly calls corrupt
+    (bench_scan's captures past 1.3 million packets had one)."""
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf, nano=nano)
+    frame = synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 5060, b"OPTIONS x"))[0])
+    for t in (1700000135.9999998, 1700000135.9999999999, 1.5):
+        writer.write(frame, t)
+    problems: list[str] = []
+    reader = PacketReader(io.BufferedReader(io.BytesIO(buf.getvalue())), lambda _n, m, _l: problems.append(m))
+    times = [t for _n, t, *_ in reader.packets()]
+    assert not problems
+    assert times == pytest.approx([1700000136.0, 1700000136.0, 1.5], abs=1e-6)
