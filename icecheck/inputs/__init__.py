@@ -1,0 +1,40 @@
+"""Parsing: everything icecheck reads, turned into candidate and address records with their origin.
+
+``candidate`` is the RFC 8839 candidate grammar and ``sdp`` the SDP reader; ``sdpfile`` streams SDP
+files; ``scanner`` walks the paths of ``icecheck scan``, ``detect`` recognises each file by its content
+and the readers turn it into records in a ``sink``: captures (``pcapfile``, ``capture``, ``netdecode``,
+``fragments``, ``tcpstream``, ``appstream``, ``websocket``, ``http``, ``stun``, ``payload``, ``wire``),
+SIP (``sipmsg``, ``siplog``), JSON (``jsonfile``, ``jsonsig``, ``har``, ``webrtc``). ``grouping``
+groups what was read by call and by party; ``synth`` builds packets and captures for tests.
+Readers never raise on bad input: damage is a ``Diagnostic`` naming the file and line or packet.
+"""
+
+__all__ = [
+    "appstream",
+    "candidate",
+    "capture",
+    "detect",
+    "fragments",
+    "grouping",
+    "har",
+    "http",
+    "jsonfile",
+    "jsonsig",
+    "netdecode",
+    "payload",
+    "pcapfile",
+    "progress",
+    "scanner",
+    "sdp",
+    "sdpfile",
+    "sink",
+    "siplog",
+    "sipmsg",
+    "source",
+    "stun",
+    "synth",
+    "tcpstream",
+    "webrtc",
+    "websocket",
+    "wire",
+]

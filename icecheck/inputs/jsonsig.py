@@ -9,7 +9,7 @@ reports every object that carries:
 * an ``sdp`` string → ``SdpItem`` (the sibling ``type`` says offer/answer/pranswer);
 * a ``candidate`` string → ``CandidateItem`` (W3C ``RTCIceCandidateInit``: ``sdpMid``,
   ``sdpMLineIndex``, ``usernameFragment``; apprtc's ``id``/``label``). An empty string is the
-  end-of-candidates indication (W3C webrtc-pc §4.8.1.1; DESIGN.md §4).
+  end-of-candidates indication (W3C webrtc-pc §4.8.1.1; docs/architecture.md §5).
 
 The walk is bounded in depth and in the number of nodes visited.
 """

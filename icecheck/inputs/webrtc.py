@@ -1,4 +1,4 @@
-"""Chrome webrtc-internals dumps and the RTCStatsDump form (DESIGN.md §4, "Capture formats").
+"""Chrome webrtc-internals dumps and the RTCStatsDump form (docs/architecture.md §5, "Capture formats").
 
 webrtc-internals JSON: ``PeerConnections`` → ``{"<pid>-<lid>": {updateLog, stats, ...}}``.
 ``updateLog`` events carry strings: SDP events (``createOfferOnSuccess``,
