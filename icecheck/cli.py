@@ -11,6 +11,7 @@ import click
 from icecheck import __version__
 from icecheck.commands import COMMANDS
 from icecheck.model import ExitCode
+from icecheck.render.safe import safe
 
 
 class LazyGroup(click.Group):
@@ -46,6 +47,7 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        exc.message = "\n".join(safe(line) for line in exc.message.split("\n"))  # paths and values are input
         exc.show()
         sys.exit(int(ExitCode.USAGE))
     except click.exceptions.Abort:
@@ -55,7 +57,7 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:
-        click.echo(f"icecheck: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"icecheck: internal error: {type(exc).__name__}: {safe(str(exc))}", err=True)
         sys.exit(int(ExitCode.FAILURE))
     finally:
         # The process ends here. Shutdown would run full garbage collections over everything an

@@ -45,11 +45,10 @@ def exit_code(result: AuditResult) -> ExitCode:
 
 
 def _sarif(result: AuditResult, code: int) -> str:
-    import json
-
+    from icecheck.render.safe import json_dumps
     from icecheck.render.sarif import to_sarif
 
-    return json.dumps(to_sarif(result, code), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(to_sarif(result, code)) + "\n"
 
 
 def _markdown(result: AuditResult, code: int) -> str:

@@ -30,12 +30,13 @@ def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: str, fail_
     Lists exposures, findings and addresses gained (in B only) and lost (in A only).
     """
     from icecheck.analysis.diff import compare, to_dict, to_text
+    from icecheck.render.safe import json_dumps
 
     chosen = make_policy(policy, fail_on)
     sides = [_load(path, chosen) for path in (a, b)]
     d = compare(sides[0], sides[1], a, b, chosen.fail_on)
     stream = output or sys.stdout
-    stream.write(json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else to_text(d))
+    stream.write(json_dumps(to_dict(d)) + "\n" if fmt == "json" else to_text(d))
     sys.exit(int(ExitCode.FINDINGS if d.gating() else ExitCode.CLEAN))
 
 

@@ -24,8 +24,9 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     its format. A summary goes to stderr.
     """
 
-    from icecheck.redact.formats import redact_document
+    from icecheck.redact.formats import RedactError, redact_document
     from icecheck.redact.standins import StandIns
+    from icecheck.render.safe import safe
 
     try:
         standins = StandIns(keep)
@@ -34,15 +35,23 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     try:
         data = sys.stdin.buffer.read() if source == "-" else open(source, "rb").read()  # noqa: SIM115
     except OSError as exc:
-        click.echo(f"icecheck: {source}: {exc.strerror or exc}", err=True)
+        click.echo(f"icecheck: {safe(source)}: {exc.strerror or exc}", err=True)
         sys.exit(int(ExitCode.USAGE))
-    out, kind = redact_document(data, standins, scrub_secrets)
+    try:
+        out, kind = redact_document(data, standins, scrub_secrets)
+    except RedactError as exc:
+        click.echo(f"icecheck: {safe(source)}: {exc}; nothing written", err=True)
+        sys.exit(int(ExitCode.USAGE))
     if target == "-":
         sys.stdout.buffer.write(out)
         sys.stdout.buffer.flush()
     else:
-        with open(target, "wb") as fh:
-            fh.write(out)
+        try:
+            with open(target, "wb") as fh:
+                fh.write(out)
+        except OSError as exc:
+            click.echo(f"icecheck: cannot write {safe(target)}: {exc.strerror or exc}", err=True)
+            sys.exit(int(ExitCode.USAGE))
     counts = standins.counts()
     note = "; stand-ins reused (over 762 IPv4 addresses)" if standins.wrapped else ""
     click.echo(f"icecheck: redacted {kind}: {counts['addresses']} addresses, {counts['macs']} MACs, "

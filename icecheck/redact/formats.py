@@ -17,6 +17,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import struct
+import zlib
 from collections.abc import Callable
 
 from icecheck.redact.standins import StandIns
@@ -43,16 +45,29 @@ def detect(data: bytes) -> str:
     return "text"
 
 
+class RedactError(ValueError):
+    """The input cannot be redacted as a whole: nothing may be written (fail closed)."""
+
+
 def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tuple[bytes, str]:
-    """``(redacted bytes, detected kind)``; the first pass reserves every original address."""
+    """``(redacted bytes, detected kind)``; the first pass reserves every original address.
+
+    Raises ``RedactError`` for what it cannot read whole (a damaged gzip stream)."""
     kind = detect(data)
     if kind == "gzip":
-        inner, inner_kind = redact_document(gzip.decompress(data), standins, scrub)
+        try:
+            plain = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise RedactError(f"cannot redact: damaged gzip data ({exc})") from None
+        inner, inner_kind = redact_document(plain, standins, scrub)
         return gzip.compress(inner, mtime=0), f"{inner_kind}+gzip"
     if kind == "pcap":
         from icecheck.redact.pcap import redact_capture
 
-        return redact_capture(data, standins, scrub), kind
+        try:
+            return redact_capture(data, standins, scrub), kind
+        except (struct.error, IndexError, ValueError) as exc:
+            raise RedactError(f"cannot redact: damaged capture ({exc})") from None
     text = data.decode("utf-8", "surrogateescape")
     prepare(text, standins, scrub)
     out = _TEXT_KINDS[kind](text, standins, scrub)

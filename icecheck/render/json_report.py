@@ -19,6 +19,7 @@ from icecheck.model import (
     NetworkInfo,
     Origin,
 )
+from icecheck.render.safe import json_text
 
 SCHEMA_VERSION = 1
 
@@ -331,7 +332,7 @@ class _Blocks:
 
     def flush(self) -> None:
         if self.parts:
-            self.write("".join(self.parts))
+            self.write(json_text("".join(self.parts)))
             self.parts.clear()
             self.size = 0
 
