@@ -136,6 +136,8 @@ def _facts_from(db: OpenDatabase, address: str, failed: dict[str, list[str]]) ->
 
 def _merge(stated: dict[str, tuple[FactValue, GeoSource]], found: dict[str, FactValue], source: GeoSource) -> None:
     """Add ``found`` to ``stated`` by the precedence rules of the module docstring."""
+    if not found:  # most databases list most addresses not at all
+        return
     for group in FACT_GROUPS:
         if any(name in stated for name in group):
             for name in group:

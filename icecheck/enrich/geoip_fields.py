@@ -13,7 +13,6 @@ characters, and only the first subdivision is read (a record may hold thousands)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from enum import StrEnum
 
 FactValue = str | int | bool
@@ -89,7 +88,7 @@ def database_kind(database_type: str) -> DatabaseKind | None:
 
 def extract(kind: DatabaseKind, record: object) -> dict[str, FactValue]:
     """The facts ``record`` states; ``{}`` for a record that is not a map."""
-    if not isinstance(record, Mapping):
+    if not isinstance(record, dict):  # both readers decode maps to dicts
         return {}
     if kind is DatabaseKind.IPINFO:
         return _ipinfo(record)
@@ -99,7 +98,15 @@ def extract(kind: DatabaseKind, record: object) -> dict[str, FactValue]:
     return facts
 
 
-def _maxmind(record: Mapping[object, object]) -> dict[str, FactValue]:
+# MaxMind's key for each fact stated at the top of a record or under ``traits``.
+_KEYED = {
+    "autonomous_system_number": "asn", "autonomous_system_organization": "as_organisation", "isp": "isp",
+    "organization": "organisation", "domain": "domain", "connection_type": "connection_type",
+    "user_type": "user_type", "provider_name": "anonymizer_provider", **{flag: flag for flag in FLAG_FACTS},
+}  # fmt: skip
+
+
+def _maxmind(record: dict[object, object]) -> dict[str, FactValue]:
     """MaxMind's layout: location maps at the top, network facts at the top or under ``traits``."""
     traits = _map(record.get("traits"))
     subdivisions = record.get("subdivisions")
@@ -111,17 +118,13 @@ def _maxmind(record: Mapping[object, object]) -> dict[str, FactValue]:
         "country_name": _name(record.get("country")),
         "accuracy_radius_km": _radius(_map(record.get("location")).get("accuracy_radius")),
     }
-    for fact, key in (
-        ("asn", "autonomous_system_number"), ("as_organisation", "autonomous_system_organization"),
-        ("isp", "isp"), ("organisation", "organization"), ("domain", "domain"),
-        ("connection_type", "connection_type"), ("user_type", "user_type"), ("anonymizer_provider", "provider_name"),
-        *((flag, flag) for flag in FLAG_FACTS),
-    ):  # fmt: skip
-        found[fact] = _typed(fact, record.get(key, traits.get(key)))
+    for source in (traits, record):  # the top level wins over traits
+        for key in _KEYED.keys() & source.keys():
+            found[_KEYED[key]] = _typed(_KEYED[key], source[key])
     return {k: v for k, v in found.items() if v is not None}
 
 
-def _ipinfo(record: Mapping[object, object]) -> dict[str, FactValue]:
+def _ipinfo(record: dict[object, object]) -> dict[str, FactValue]:
     """IPinfo's flat layouts: lite (``country_code`` + ``country`` name), country-ASN and location
     (``country`` a code, ``country_name``), ASN (``asn`` as ``"AS1221"``) and privacy (``vpn``,
     ``proxy``, ``tor``, ``relay``, ``hosting`` as ``"true"``/``"false"``/``""``)."""
@@ -157,8 +160,8 @@ def _typed(fact: str, value: object) -> FactValue | None:
     return _text(value)
 
 
-def _map(value: object) -> Mapping[object, object]:
-    return value if isinstance(value, Mapping) else {}
+def _map(value: object) -> dict[object, object]:
+    return value if isinstance(value, dict) else {}
 
 
 def _name(value: object) -> str | None:
