@@ -19,11 +19,6 @@ FactValue = str | int | bool
 
 MAX_TEXT = 200  # longest text kept from a record; real names are far shorter
 MAX_RADIUS_KM = 20_038  # half the Earth's circumference: no accuracy radius is larger
-TEXT_FACTS = (
-    "city", "region", "country_code", "country_name", "as_organisation", "isp", "organisation",
-    "domain", "connection_type", "user_type", "anonymizer_provider",
-)  # fmt: skip
-INT_FACTS = ("accuracy_radius_km", "asn")
 FLAG_FACTS = (
     "is_anonymous", "is_anonymous_vpn", "is_hosting_provider", "is_tor_exit_node", "is_public_proxy",
     "is_residential_proxy",
@@ -120,7 +115,9 @@ def _maxmind(record: dict[object, object]) -> dict[str, FactValue]:
     }
     for source in (traits, record):  # the top level wins over traits
         for key in _KEYED.keys() & source.keys():
-            found[_KEYED[key]] = _typed(_KEYED[key], source[key])
+            value = _typed(_KEYED[key], source[key])
+            if value is not None:  # a wrong-typed value does not hide a good one under traits
+                found[_KEYED[key]] = value
     return {k: v for k, v in found.items() if v is not None}
 
 
