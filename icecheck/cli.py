@@ -10,7 +10,7 @@ import click
 
 from icecheck import __version__
 from icecheck.commands import COMMANDS
-from icecheck.model import ExitCode
+from icecheck.exitcodes import ExitCode
 from icecheck.render.safe import safe
 
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from icecheck.analysis.policy import PRESETS, Policy, preset
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.model import Severity
-from icecheck.records import record
+from icecheck.severity import Severity
 
 CONFIG_NAME = ".icecheck.toml"
 TOP_KEYS = ("preset", "fail-on", "rules", "allow")
@@ -44,7 +43,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ConfigFile:
     """The raw ``[tool.icecheck]``-style table of one file, with its text for line lookups."""
 

@@ -46,7 +46,6 @@ from icecheck.model import (
     InterfaceInfo,
     Origin,
 )
-from icecheck.records import record
 
 __all__ = ["PUBLIC_STUN_URLS", "GatherConfig", "IceUrl", "Resolver", "TurnServer", "gather",
            "nameserver_resolver", "parse_ice_url", "system_resolver"]  # fmt: skip
@@ -59,7 +58,7 @@ _STATUS_ORDER = ("refused", "no-network", "auth-failed", "unresolvable", "error"
 _TYPE_PREF = {"host": 126, "srflx": 100, "udp": 2, "tcp": 1}  # RFC 8445 §5.1.2.2; relay by transport (libwebrtc)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class GatherConfig:
     """What to gather. ``timeout`` (seconds) bounds the whole gathering; ``offline`` sends nothing."""
 

@@ -8,19 +8,11 @@ with an ``Origin``; ``classify`` turns addresses into ``AddressFacts``; ``infer`
 
 from __future__ import annotations
 
-from dataclasses import field
-from enum import IntEnum, StrEnum
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
 
-from icecheck.records import record
-
-
-class ExitCode(IntEnum):
-    """Process exit codes, documented in README."""
-
-    CLEAN = 0
-    FINDINGS = 1
-    USAGE = 2
-    FAILURE = 3
+from icecheck.severity import Severity
 
 
 class CandidateType(StrEnum):
@@ -55,20 +47,6 @@ class AddressClass(StrEnum):
     INVALID = "invalid"
 
 
-class Severity(StrEnum):
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
-
-
 class Party(StrEnum):
     """Who learns a thing (docs/architecture.md §1)."""
 
@@ -78,7 +56,7 @@ class Party(StrEnum):
     ON_PATH = "on-path-observer"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an item came from. ``line`` is 1-based; ``packet`` is 1-based for captures."""
 
@@ -99,14 +77,17 @@ class Origin:
         return self.path
 
 
-@record
-class Candidate:
+class Candidate(NamedTuple):
     """One parsed ICE candidate (RFC 8839 §5.1). Strings keep the case written, except ``type``.
 
     ``address`` has IPv6 brackets removed but is otherwise as written (it may be an FQDN or
     an mDNS ``<uuid>.local`` name, or even an invalid literal for ``related_address``).
     ``extensions`` holds every extension other than raddr/rport/tcptype/generation/ufrag/
     network-id/network-cost, in order, as written. ``raw`` is the text that was parsed.
+
+    A ``NamedTuple``, not a dataclass: parsers build one per candidate line, and a frozen
+    dataclass's ``__init__`` (16 ``object.__setattr__`` calls) cost half of a capture's parsing
+    (benchmarks/bench_sdp.py, "candidate parsing"). Change one with ``_replace``.
     """
 
     foundation: str
@@ -127,7 +108,7 @@ class Candidate:
     raw: str = ""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PriorityInfo:
     """RFC 8445 §5.1.2.1 decoding, plus libwebrtc's layout of local preference (docs/architecture.md §5)."""
 
@@ -140,7 +121,7 @@ class PriorityInfo:
     relay_protocol: str | None = None  # relay only: "udp", "tcp", "tls" (from type_pref)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Hint:
     """An extra fact about an address: ``kind`` is a stable token (eui64, embedded-ipv4, docker, ...)."""
 
@@ -149,7 +130,7 @@ class Hint:
     value: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AddressFacts:
     """Pure facts about one address string."""
 
@@ -165,7 +146,7 @@ class AddressFacts:
         return any(h.kind == kind for h in self.hints)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SectionContext:
     """The SDP context a candidate or address appeared in."""
 
@@ -176,7 +157,7 @@ class SectionContext:
     ice_ufrag: str | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class InterfaceInfo:
     """A local network interface behind a host candidate (live gathering only)."""
 
@@ -185,7 +166,7 @@ class InterfaceInfo:
     default_route: bool = False
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CandidateRecord:
     """A candidate as found in an input."""
 
@@ -200,7 +181,7 @@ FAILED_STATUSES = frozenset(
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One outward step that may fail (STUN/TURN request, RDAP or PTR lookup): failures are data."""
 
@@ -226,7 +207,7 @@ class AddressRole(StrEnum):
     STUN_PEER = "stun-peer"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AddressRecord:
     """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...)."""
 
@@ -237,7 +218,7 @@ class AddressRecord:
     port: int | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem with the input, located as precisely as known."""
 
@@ -253,7 +234,7 @@ class InputStatus(StrEnum):
     UNREADABLE = "unreadable"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class InputDocument:
     """What one input reader produced from one path."""
 
@@ -268,7 +249,7 @@ class InputDocument:
     attempts: tuple[Attempt, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AuditedCandidate:
     """A candidate with its facts. ``id`` (c1, c2...) is what evidence refers to."""
 
@@ -279,7 +260,7 @@ class AuditedCandidate:
     priority: PriorityInfo
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AuditedAddress:
     """An address outside candidates with its facts. ``id`` is a1, a2..."""
 
@@ -288,7 +269,7 @@ class AuditedAddress:
     facts: AddressFacts
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Exposure:
     """Something an attacker learns, with the items that show it and who learns it."""
 
@@ -300,7 +281,7 @@ class Exposure:
     party: str | None = None  # whose network it describes, when an input holds several parties
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule that matched: its severity, message and the ids of the evidence."""
 
@@ -310,7 +291,7 @@ class Finding:
     evidence: tuple[str, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class NetworkInfo:
     """What public registries and reverse DNS say about one public address (enrichment)."""
 
@@ -327,7 +308,7 @@ class NetworkInfo:
     ptr_hints: tuple[Hint, ...] = ()  # access technology, dynamic/static, POP/city, ISP domain
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class NatBehaviour:
     """RFC 5780 §4.3/4.4 results. Values: endpoint-independent, address-dependent,
     address-and-port-dependent, no-nat, inconclusive."""
@@ -340,7 +321,7 @@ class NatBehaviour:
     filtering_reason: str = ""  # the filtering half of ``reason``
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ModeRow:
     """What a browser in one privacy mode would signal, computed from a live gathering (``modes.py``)."""
 
@@ -354,7 +335,7 @@ class ModeRow:
     selected: bool = False  # the mode ``--as`` audited
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AuditResult:
     """Everything one run found: inputs, audited items, exposures, findings and the policy applied."""
 

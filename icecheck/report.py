@@ -12,10 +12,12 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING
 
-from icecheck.model import AuditResult, ExitCode, InputStatus
+from icecheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from icecheck.model import AuditResult
 
 
 class OutputFormat(StrEnum):
@@ -33,6 +35,8 @@ class OutputFormat(StrEnum):
 def exit_code(result: AuditResult) -> ExitCode:
     """0 clean, 1 findings at or above fail-on, 2 when no input could be audited,
     3 when ``--strict`` and a server or lookup attempt failed."""
+    from icecheck.model import InputStatus  # not at the top: ``--help`` imports this module for ``--format``
+
     if result.inputs and all(d.status is InputStatus.UNREADABLE for d in result.inputs):
         return ExitCode.USAGE
     if result.inputs and all(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs):

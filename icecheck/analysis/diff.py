@@ -8,15 +8,15 @@ addresses by candidate type (or field) and address. "Gained" means present in B 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from icecheck.model import Severity
-from icecheck.records import record
+from icecheck.severity import Severity
 
 Item = dict[str, Any]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Change:
     """Items present only in B (gained) and only in A (lost)."""
 
@@ -24,7 +24,7 @@ class Change:
     lost: tuple[Item, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Diff:
     """What changed between two reports: exposures, findings and addresses gained and lost."""
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from icecheck.analysis.parties import split
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
-from icecheck.records import record
 
 EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
 VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
@@ -29,7 +28,7 @@ SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
 SEEN_BY = (*SDP_READERS, Party.TURN_SERVER)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Network:
     """One public network of the user's, with the candidates that show it."""
 

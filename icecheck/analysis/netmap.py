@@ -9,12 +9,11 @@ Markdown here (quoted labels, entity codes for ``"#<>&```).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
 from icecheck.analysis.parties import split
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
-from icecheck.records import record
 
 MAPPED = frozenset({"srflx", "prflx"})
 # Documentation ranges stand in for public addresses in labs and samples: drawn as public.
@@ -33,7 +32,7 @@ Relays = dict[str | None, list["AuditedCandidate"]]  # relay candidates by their
 _COST_KIND = {10: "Wi-Fi", 900: "cellular", 250: "cellular", 500: "cellular", 910: "cellular", 980: "cellular"}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class MapNode:
     """One box of the map; ``kind`` is device, interface, nat, isp, internet or relay."""
 

@@ -10,13 +10,13 @@ the party when a text file holds several SDPs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from icecheck.model import AuditedAddress, AuditedCandidate, Origin, SectionContext
-from icecheck.records import record
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PartyGroup:
     """One party's items; ``label`` is empty when the whole audit is a single party."""
 

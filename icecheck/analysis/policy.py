@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 
-from icecheck.model import AddressClass, AuditedCandidate, AuditResult, Finding, Severity
-from icecheck.records import record
+from icecheck.model import AddressClass, AuditedCandidate, AuditResult, Finding
+from icecheck.severity import Severity
 
 UNSPECIFIED_RADDR = {"0.0.0.0", "::", None}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Policy:
     """Which rules apply at which severity, the preset, the fail-on level and the allowlists."""
 

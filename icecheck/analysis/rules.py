@@ -7,6 +7,7 @@ a sample under ``samples/rules/<ID>.sdp`` that triggers it (a test checks this).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from icecheck.analysis.infer import LOCAL_CLASSES, PUBLIC_CLASSES
 from icecheck.model import (
@@ -16,14 +17,13 @@ from icecheck.model import (
     AuditedCandidate,
     Exposure,
     Finding,
-    Severity,
 )
-from icecheck.records import record
+from icecheck.severity import Severity
 
 DOCS_URL = "https://github.com/icecheck/icecheck/blob/main/docs/rules.md#"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A catalogue entry: stable id, name, severity, title and doc."""
 
@@ -38,7 +38,7 @@ class Rule:
         return f"{DOCS_URL}{self.id.lower()}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything a rule may look at."""
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
-from icecheck.model import AuditResult, ExitCode, InputDocument, InputStatus, Severity
+from icecheck.exitcodes import ExitCode
 from icecheck.report import OutputFormat
+from icecheck.severity import Severity
+
+if TYPE_CHECKING:
+    from icecheck.model import AuditResult, InputDocument
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITIES = [s.value for s in Severity]
@@ -123,6 +126,8 @@ def _given(ctx: click.Context | None, name: str) -> bool:
 
 def make_policy(policy: str, fail_on: str) -> Any:
     """The policy file's policy (if any) with command-line flags on top; remembered for ``finish``."""
+    from dataclasses import replace
+
     from icecheck.analysis.policy import preset
 
     ctx = click.get_current_context(silent=True)
@@ -158,10 +163,11 @@ def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
 
 def report_unreadable(docs: Sequence[InputDocument]) -> None:
     """One line per input that yielded nothing, so a script sees why exit 2 happened."""
+    from icecheck.model import InputStatus
+    from icecheck.render.safe import safe
+
     for doc in docs:
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
-            from icecheck.render.safe import safe
-
             errors = [d for d in doc.diagnostics if d.level == "error"] or list(doc.diagnostics)
             d = errors[0] if errors else None
             where = d.origin.location() if d else doc.path

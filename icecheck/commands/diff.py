@@ -9,7 +9,7 @@ from typing import IO, Any
 import click
 
 from icecheck.commands.common import SEVERITIES, config_options, make_policy
-from icecheck.model import ExitCode
+from icecheck.exitcodes import ExitCode
 
 PRESET_NAMES = ["default", "relay-only", "no-host-ip"]
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from icecheck.model import Attempt, AuditResult, Exposure, InputDocument, NetworkInfo
+if TYPE_CHECKING:
+    from icecheck.model import Attempt, AuditResult, Exposure, InputDocument, NetworkInfo
 
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "icecheck.lookups"

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from icecheck.model import ExitCode
+from icecheck.exitcodes import ExitCode
 
 
 @click.command("redact")

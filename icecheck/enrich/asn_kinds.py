@@ -13,9 +13,8 @@ import functools
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import resources
-
-from icecheck.records import record
 
 KINDS = ("residential", "mobile", "hosting", "vpn", "cdn", "education")
 UNKNOWN = "unknown"
@@ -47,7 +46,7 @@ _NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class AsnKind:
     """One curated row."""
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from icecheck.records import record
 
 if TYPE_CHECKING:
     import sqlite3
@@ -32,7 +31,7 @@ CREATE TABLE IF NOT EXISTS entries (
 """
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A cached value and its age in seconds; ``stale`` means older than the TTL."""
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from dataclasses import dataclass
 from pathlib import Path
-
-from icecheck.records import record
 
 DEFAULT_TTL = 7 * 24 * 3600.0  # registry data changes rarely; a week keeps repeat audits offline-fast
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EnrichConfig:
     """How ``enrich`` behaves. Defaults suit a user on a normal network.
 

@@ -12,14 +12,13 @@ import re
 import socket
 import sys
 from collections.abc import Iterator
-
-from icecheck.records import record
+from dataclasses import dataclass
 
 _NO_NETWORK = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 _HTTP_CODE = re.compile(r"\b([1-5]\d\d)\b")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Failure:
     """A classified failure. ``kind`` is the step that failed (rdap, asn, ptr)."""
 

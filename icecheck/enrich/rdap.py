@@ -17,13 +17,12 @@ import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from icecheck.enrich.config import EnrichConfig, ca_file, https_proxy, parse_resolver
 from icecheck.enrich.errors import AsnStepError, Failure, classify_exception
 from icecheck.model import Attempt
-from icecheck.records import record
 
 if TYPE_CHECKING:
     from urllib.request import OpenerDirector
@@ -32,7 +31,7 @@ T = TypeVar("T")
 Runner = Callable[[Callable[[], T]], Awaitable[T]]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RdapData:
     """The registry facts icecheck keeps about one address (JSON-serialisable for the cache)."""
 

@@ -48,30 +48,9 @@ class _Bad(Exception):
 
 
 # parse_candidate is the hot loop of every capture reader, hence one function on purpose: a
-# clean, common line is checked inline (a call costs as much as a check) and built as a
-# layout-identical mutable twin that then takes its real class, because the frozen 16-field
-# dataclass __init__ alone costs as much as aioice's whole unvalidated parse. Anything unusual
-# goes to _parse_full, which checks everything and explains errors. Tests check both agree.
-#
-# Why the class switch is sound: CPython allows ``obj.__class__ = C`` only between classes of
-# the same layout (same base, same basic size, same __slots__ names, no __dict__/__weakref__
-# difference) and raises TypeError otherwise, so a mismatch cannot corrupt memory. The fast path
-# sets every slot of _WRITTEN, so no field is left unset, and it skips Candidate.__init__, which
-# is only right while that __init__ stores its arguments as given (no __post_init__). _FAST
-# checks the slots and the hook; a model change makes every line take _parse_full (a test says
-# so), and the property tests compare the two paths on generated and damaged lines.
-_WRITTEN = (
-    "foundation", "component", "transport", "priority", "address", "port", "type", "related_address",
-    "related_port", "tcptype", "generation", "ufrag", "network_id", "network_cost", "extensions", "raw",
-)  # fmt: skip
-_FAST = getattr(Candidate, "__slots__", None) == _WRITTEN and not hasattr(Candidate, "__post_init__")
-
-
-class _Twin:
-    __slots__ = _WRITTEN
-
-
-_COMPONENTS = {"1": 1, "2": 2} if _FAST else {}  # empty: the model no longer fits, every line goes to _parse_full
+# clean, common line is checked inline (a call costs as much as a check). Anything unusual goes
+# to _parse_full, which checks everything and explains errors. Tests check both agree.
+_COMPONENTS = {"1": 1, "2": 2}
 _FAST_TRANSPORTS = frozenset({"udp", "UDP", "tcp", "TCP"})
 _MDNS = re.compile(rf"{_LABEL}\.local").fullmatch  # RFC 8828 mDNS name: <uuid>.local
 _SMALL: dict[str | None, int | None] = {str(i): i for i in range(1000)}  # generation, network-id/cost
@@ -167,26 +146,9 @@ def parse_candidate(text: str) -> Candidate:
         raise  # from a _parse_full above, which has answered: not a second time
     except (KeyError, ValueError, OSError, IndexError):
         return _parse_full(text)
-    c: Any = _Twin()
-    c.foundation = f
-    c.component = component
-    c.transport = transport
-    c.priority = priority
-    c.address = addr
-    c.port = port_n
-    c.type = typ
-    c.related_address = raddr
-    c.related_port = rport
-    c.tcptype = tcptype
-    c.generation = gen
-    c.ufrag = ufrag
-    c.network_id = net_id
-    c.network_cost = cost
-    c.extensions = ()
-    c.raw = text
-    c.__class__ = Candidate
-    result: Candidate = c
-    return result
+    return Candidate(
+        f, component, transport, priority, addr, port_n, typ, raddr, rport, tcptype, gen, ufrag, net_id, cost, (), text
+    )
 
 
 def _plan(layout: str) -> _Pick | None:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from icecheck.records import record
-
 TIMEOUT = 30.0
 MAX_BYTES = 8 << 20
 MAX_DATAGRAM = 65535
@@ -34,7 +32,7 @@ class _Pending:
     size: int = 0
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Dropped:
     """A datagram given up on: ``reason`` says why, ``packet`` is its first fragment."""
 

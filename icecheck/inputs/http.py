@@ -9,15 +9,14 @@ read until the connection closes (§6.3 rule 8). ``Upgrade: websocket`` requests
 from __future__ import annotations
 
 import re
-
-from icecheck.records import record
+from dataclasses import dataclass
 
 START = re.compile(rb"^(?:([A-Z]+) (\S+) HTTP/1\.[01]|HTTP/1\.[01] (\d{3})(?: .*)?)\r?$")
 MAX_HEAD = 65536
 MAX_BODY = 16 << 20
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class HttpHead:
     """The start line and headers of one HTTP message (request or response)."""
 

@@ -17,15 +17,14 @@ The walk is bounded in depth and in the number of nodes visited.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
-
-from icecheck.records import record
 
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SdpItem:
     """An SDP document found in JSON signalling, with its type and JSON path."""
 
@@ -34,7 +33,7 @@ class SdpItem:
     path: str  # JSONPath-like location, e.g. "$.jsep.sdp"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CandidateItem:
     """A trickled candidate found in JSON signalling, with its m-line context."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from icecheck.inputs import jsonfile
 from icecheck.inputs.capture import CaptureScan
@@ -21,12 +22,11 @@ from icecheck.inputs.sink import Sink, WireFact
 from icecheck.inputs.siplog import read_sip_log
 from icecheck.inputs.source import Source, Tick, gzip_error, read_head
 from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
-from icecheck.records import record
 
 _KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump"}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ScanOutput:
     """One file's result: the document for ``audit``, wire facts, and a one-line summary."""
 

@@ -23,7 +23,6 @@ from icecheck.model import (
     Origin,
     SectionContext,
 )
-from icecheck.records import record
 
 MAX_ITEMS = 50_000
 MAX_DIAGNOSTICS = 200
@@ -33,7 +32,7 @@ _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WireFact:
     """Something a capture shows on the wire besides signalling (STUN attributes).
 

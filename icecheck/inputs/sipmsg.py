@@ -22,8 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-
-from icecheck.records import record
+from dataclasses import dataclass
 
 START_LINE = re.compile(rb"^(?:([A-Z][A-Z0-9_.!%*+`'~-]*) (\S+) SIP/2\.0|SIP/2\.0 (\d{3})(?: .*)?)\r?$")
 COMPACT = {
@@ -46,7 +45,7 @@ _TAG = re.compile(r";\s*tag\s*=\s*([^;,\s]+)", re.I)
 SENDER, PEER, PROXY = "sender", "peer", "proxy"  # owners of a header address; a proxy's is "proxy host:port"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SipMessage:
     """One message. ``method`` for requests, ``status`` for responses; header names lower-case."""
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import socket
 import struct
-
-from icecheck.records import record
+from dataclasses import dataclass
 
 MAGIC = 0x2112A442
 MAGIC_BYTES = b"\x21\x12\xa4\x42"
@@ -52,7 +51,7 @@ _METHODS = {
 }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StunAddress:
     """An address carried by a STUN attribute (XOR-MAPPED-ADDRESS, XOR-RELAYED-ADDRESS, ...)."""
 
@@ -61,7 +60,7 @@ class StunAddress:
     port: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StunMessage:
     """A decoded message: ``kind`` like "Binding success response", attributes of interest."""
 

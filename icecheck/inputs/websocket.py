@@ -11,15 +11,14 @@ inflate, context kept across messages unless ``no_context_takeover``) is undone.
 from __future__ import annotations
 
 import zlib
-
-from icecheck.records import record
+from dataclasses import dataclass
 
 MAX_MESSAGE = 4 << 20
 MAX_FRAMES = 1 << 16  # fragments of one message; real senders use a handful
 TEXT, BINARY, CLOSE = 1, 2, 8
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class WsMessage:
     """One whole message: ``opcode`` 1 (text) or 2 (binary), its payload, the frame count."""
 

@@ -18,12 +18,12 @@ import re
 import socket
 import struct
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import ifaddr
 
 from icecheck.model import InterfaceInfo
-from icecheck.records import record
 
 # <linux/if_arp.h> ARPHRD_* values that decide a kind on their own.
 _ARPHRD_KINDS = {772: "loopback", 519: "cellular", 512: "tunnel", 768: "tunnel", 769: "tunnel",
@@ -51,7 +51,7 @@ _IFA_UNUSABLE = 0x40 | 0x08  # IFA_F_TENTATIVE, IFA_F_DADFAILED
 _KIND_ORDER = ("ethernet", "wifi", "cellular", "unknown", "vpn", "tunnel", "bridge", "vm", "container", "loopback")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class SysfsFacts:
     """What /sys/class/net/<name> says about one interface."""
 
@@ -65,7 +65,7 @@ class SysfsFacts:
     up: bool = True  # IFF_UP in `flags`
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class LocalAddress:
     """An address a host candidate can be gathered on, with its interface."""
 

@@ -10,7 +10,7 @@ the ordinary pipeline (``audit.audit``), adding what only a live run knows: whic
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from icecheck.analysis.policy import Policy
 from icecheck.audit import audit, audit_candidates
@@ -26,7 +26,6 @@ from icecheck.model import (
     InterfaceInfo,
     NatBehaviour,
 )
-from icecheck.records import record
 
 __all__ = ["interface_exposures", "live_audit", "public_address_note"]
 
@@ -48,7 +47,7 @@ _HOW_TO_LEARN = (
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Shown:
     """One interface and what the candidates show of it."""
 

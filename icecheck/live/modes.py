@@ -23,13 +23,12 @@ import hashlib
 import ipaddress
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 from icecheck.inputs.candidate import format_candidate
 from icecheck.model import AddressClass, AddressFacts, Candidate, CandidateRecord, ModeRow
-from icecheck.records import record
 
 
 class Mode(StrEnum):
@@ -78,7 +77,7 @@ SHORT: dict[Mode, str] = {
 }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Spec:
     """What a privacy mode signals: which host addresses, srflx, mDNS concealment, raddr."""
 
@@ -111,7 +110,7 @@ class CandidateLike(Protocol):
     def facts(self) -> AddressFacts: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Item:
     """A ``CandidateLike`` made from a record and ``classify(record.candidate.address)``."""
 
@@ -119,7 +118,7 @@ class Item:
     facts: AddressFacts
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ModeView:
     """One mode: what becomes of each input candidate, what is signalled, which IPs the peer learns."""
 
@@ -130,7 +129,7 @@ class ModeView:
     addresses: tuple[str, ...]  # IP addresses in the signalled candidates (address or raddr)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ModeComparison:
     """Every mode side by side, for a comparison table and JSON."""
 
@@ -271,9 +270,9 @@ def mdns_name(address: str) -> str:
 
 
 def _with(record: CandidateRecord, **changes: Any) -> CandidateRecord:
-    cand: Candidate = replace(record.candidate, **changes)
+    cand: Candidate = record.candidate._replace(**changes)
     prefix = "a=" if record.candidate.raw.startswith("a=") else ""
-    return replace(record, candidate=replace(cand, raw=prefix + format_candidate(cand)))
+    return replace(record, candidate=cand._replace(raw=prefix + format_candidate(cand)))
 
 
 def _learned(records: Sequence[CandidateRecord]) -> tuple[str, ...]:

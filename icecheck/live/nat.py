@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from dataclasses import dataclass
 
 from icecheck.live.natwords import AD, APD, EIM, INCONCLUSIVE, NO_NAT, explain
 from icecheck.live.stun import (
@@ -26,7 +27,6 @@ from icecheck.live.stun import (
 )
 from icecheck.live.urls import hostport
 from icecheck.model import NatBehaviour
-from icecheck.records import record
 
 __all__ = ["AD", "APD", "EIM", "INCONCLUSIVE", "NO_NAT", "discover_nat", "explain"]
 
@@ -34,7 +34,7 @@ FILTER_WAIT = 1.0  # seconds to wait for an answer a filtering NAT may drop
 _FILTER_RTO = 0.25  # retransmit within that window, so one lost packet is not read as filtering
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Answer:
     """A STUN binding response: mapped address, OTHER-ADDRESS and where it came from."""
 

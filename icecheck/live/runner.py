@@ -13,7 +13,7 @@ import asyncio
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import field
+from dataclasses import dataclass, field
 
 from icecheck.gather import PUBLIC_STUN_URLS, GatherConfig, gather
 from icecheck.live.natwords import INCONCLUSIVE
@@ -21,14 +21,13 @@ from icecheck.live.resolve import Resolver, nameserver_resolver, resolve_host, s
 from icecheck.live.stun import StunError
 from icecheck.live.urls import IceUrl, TurnServer, hostport, is_ip, parse_host_port, parse_ice_url
 from icecheck.model import Attempt, InputDocument, NatBehaviour
-from icecheck.records import record
 
 __all__ = ["Choice", "Progress", "choose", "discover", "nat_attempt", "run"]
 
 _NAT_STATUSES = ("unresolvable", "no-network", "refused", "timeout", "error")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Choice:
     """The servers to ask and how to resolve their names; the TURN password stays out of repr."""
 

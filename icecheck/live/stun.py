@@ -20,12 +20,10 @@ import ipaddress
 import os
 import socket
 import struct
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from aioice.stun import Class, Message, Method, parse_message
-
-from icecheck.records import record
 
 Address = tuple[str, int]
 
@@ -268,7 +266,7 @@ def error_text(response: Message) -> str:
     return f"{code} {reason}".strip()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class LongTermAuth:
     """RFC 5389 §10.2 long-term credentials: key = MD5(username ":" realm ":" password)."""
 
@@ -283,7 +281,7 @@ class LongTermAuth:
         return message
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Allocation:
     """A TURN allocation (RFC 8656 §7.3): relayed and server-reflexive (mapped) addresses."""
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import field
-
-from icecheck.records import record
+from dataclasses import dataclass, field
 
 __all__ = ["DEFAULT_PORT", "IceUrl", "TurnServer", "hostport", "is_ip", "parse_host_port", "parse_ice_url"]
 
@@ -18,7 +16,7 @@ DEFAULT_PORT = 3478  # RFC 7064 §3.2 / RFC 7065 §3.2 (stun:, turn: without TLS
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class IceUrl:
     """A parsed ``stun:`` or ``turn:`` URL."""
 
@@ -115,7 +113,7 @@ def is_ip(text: str) -> bool:
     return True
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class TurnServer:
     """A TURN server and its long-term credentials; the password never appears in a repr or URL."""
 

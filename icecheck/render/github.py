@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.model import AuditResult, Diagnostic, Finding, Origin, Severity
+from icecheck.model import AuditResult, Diagnostic, Finding, Origin
 from icecheck.render.locate import finding_origins, ordered, origins, summary
 from icecheck.render.safe import safe
+from icecheck.severity import Severity
 
 COMMAND = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice", Severity.INFO: "notice"}
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from icecheck.model import AuditResult, Finding, Origin, Severity
+from icecheck.model import AuditResult, Finding, Origin
+from icecheck.severity import Severity
 
 SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 

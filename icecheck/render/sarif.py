@@ -16,9 +16,11 @@ from urllib.parse import quote
 
 from icecheck import __version__
 from icecheck.analysis.rules import CATALOGUE, Rule
-from icecheck.model import AuditResult, Diagnostic, ExitCode, Finding, Origin, Severity
+from icecheck.exitcodes import ExitCode
+from icecheck.model import AuditResult, Diagnostic, Finding, Origin
 from icecheck.render.locate import finding_origins, origins
 from icecheck.render.safe import safe
+from icecheck.severity import Severity
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/icecheck/icecheck"

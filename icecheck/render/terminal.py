@@ -21,10 +21,10 @@ from icecheck.model import (
     AuditResult,
     NatBehaviour,
     Origin,
-    Severity,
 )
 from icecheck.render.layout import columns, tree, wrap
 from icecheck.render.safe import safe
+from icecheck.severity import Severity
 
 if TYPE_CHECKING:
     from icecheck.analysis.netmap import MapNode

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from icecheck.config import ConfigError, find_config, load_policy
-from icecheck.model import Severity
+from icecheck.severity import Severity
 from tests.conftest import REPO, SAMPLES, run_cli
 
 CHROMIUM = str(SAMPLES / "real" / "chromium-default-mdns.sdp")  # srflx 203.0.113.1, relay .10 raddr .1

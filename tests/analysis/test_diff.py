@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from icecheck.analysis.diff import compare
-from icecheck.model import Severity
+from icecheck.severity import Severity
 from tests.conftest import SAMPLES, run_cli
 
 DEFAULT = str(SAMPLES / "real" / "chromium-default-mdns.sdp")  # srflx + relay with leaking raddr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import uuid
 
@@ -35,7 +34,7 @@ CLEAN = [CHROME_HOST, CHROME_SRFLX, CHROME_MDNS, CHROME_TCP, FIREFOX_HOST, FIREF
 
 
 def _no_raw(c: Candidate) -> Candidate:
-    return dataclasses.replace(c, raw="")
+    return c._replace(raw="")
 
 
 # -- accepted forms and fields -------------------------------------------------------------------
@@ -320,8 +319,7 @@ def test_arbitrary_text_raises_only_candidate_syntax_error(text: str) -> None:
 
 
 def test_fast_path_is_taken_for_common_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Guards the speed: the model still fits the twin, and clean lines never reach the full parser."""
-    assert mod._FAST, "model.Candidate fields changed: update the fast path in candidate.py"
+    """Guards the speed: clean lines never reach the full parser."""
     expected = {text: mod._parse_full(text) for text in CLEAN}
 
     def refuse(text: str) -> Candidate:
@@ -331,7 +329,7 @@ def test_fast_path_is_taken_for_common_lines(monkeypatch: pytest.MonkeyPatch) ->
     for text in CLEAN:
         fast = parse_candidate(text)
         assert type(fast) is Candidate and fast == expected[text] and hash(fast) == hash(expected[text])
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(AttributeError):  # immutable
             fast.port = 1  # type: ignore[misc]
 
 

@@ -11,11 +11,13 @@ import pytest
 from icecheck.analysis.policy import preset
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.audit import audit
+from icecheck.exitcodes import ExitCode
 from icecheck.inputs.sdpfile import read_sdp_path
-from icecheck.model import AuditResult, ExitCode, Finding, Origin, Severity
+from icecheck.model import AuditResult, Finding, Origin
 from icecheck.render.github import annotation, escape_data, escape_property
 from icecheck.render.markdown import md
 from icecheck.report import OutputFormat, exit_code, render_text
+from icecheck.severity import Severity
 from tests.conftest import SAMPLES, run_cli
 
 CHROMIUM = SAMPLES / "real" / "chromium-default-mdns.sdp"
