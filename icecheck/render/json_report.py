@@ -35,7 +35,7 @@ def origin_dict(o: Origin) -> dict[str, Any]:
 
 def _facts(f: AddressFacts) -> dict[str, Any]:
     return {
-        "address_class": f.address_class._value_,
+        "address_class": f.address_class.value,
         "hints": [{"kind": h.kind, "detail": h.detail, "value": h.value} for h in f.hints],
     }
 
@@ -85,7 +85,7 @@ def _candidate(a: AuditedCandidate, origin: Callable[[Origin], Any] = origin_dic
         "network_cost": c.network_cost,
         "extensions": [{"name": k, "value": v} for k, v in c.extensions],
         **_facts(a.facts),
-        "related_address_class": a.related_facts.address_class._value_ if a.related_facts else None,
+        "related_address_class": a.related_facts.address_class.value if a.related_facts else None,
         "mac": a.facts.mac,
         "mac_vendor": a.facts.mac_vendor,
         "embedded_ipv4": a.facts.embedded_ipv4,
@@ -103,7 +103,7 @@ def _address(a: AuditedAddress, origin: Callable[[Origin], Any] = origin_dict) -
     return {
         "id": a.id,
         "address": a.record.address,
-        "role": a.record.role._value_,
+        "role": a.record.role.value,
         "port": a.record.port,
         **_facts(a.facts),
         "origin": origin(a.record.origin),
@@ -169,7 +169,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
                     "summary": e.summary,
                     "value": e.value,
                     "evidence": list(e.evidence),
-                    "learned_by": [p._value_ for p in e.learned_by],
+                    "learned_by": [p.value for p in e.learned_by],
                     "party": e.party,
                 }
                 for e in result.exposures
@@ -178,7 +178,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         (
             "findings",
             (
-                {"rule": f.rule, "severity": f.severity._value_, "message": f.message, "evidence": list(f.evidence)}
+                {"rule": f.rule, "severity": f.severity.value, "message": f.message, "evidence": list(f.evidence)}
                 for f in result.findings
             ),
         ),
