@@ -20,8 +20,8 @@ shared, and CPU time is what load disturbs least. Wall time is shown beside it.
    --offline: the file holds thousands of public addresses, and lookups are not what is measured.
 4. Reports of a 10,000-candidate file in each kind of format (whole runs), so that no renderer
    grows faster than its input.
-Targets: parse >= aioice; JSON cold start <= 2.0x; terminal <= 1.3x; >= 20 MB/s with flat
-memory; < 300 MB peak RSS.
+Targets (issue 10): parse >= 0.9x aioice on realistic lines; JSON cold start <= 2.0x; terminal
+<= 1.5x; >= 20 MB/s with flat memory; < 300 MB peak RSS.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def bench_parse(n: int, runs: int) -> None:
         ours, theirs = _best_cpu([parse_candidate, AioCandidate.from_sdp], batch, runs)
         print(
             f"  {label:19} icecheck {n / ours:10,.0f} lines/s   aioice {n / theirs:10,.0f} lines/s   "
-            f"ratio {theirs / ours:.2f}x (target >= 1.0)"
+            f"ratio {theirs / ours:.2f}x (target >= 0.9 on realistic lines)"
         )
 
 
@@ -166,7 +166,7 @@ def bench_cold_start(runs: int) -> None:
             f"  {name:11} CPU best {min(cpu[name]):6.1f} ms, median {statistics.median(cpu[name]):6.1f} ms"
             f"   wall best {min(wall[name]):6.1f} ms, median {statistics.median(wall[name]):6.1f} ms"
         )
-    for ours, base, target in (("json", "click", 2.0), ("text", "click+rich", 1.3), ("text+colour", "click+rich", 1.3)):
+    for ours, base, target in (("json", "click", 2.0), ("text", "click+rich", 1.5), ("text+colour", "click+rich", 1.5)):
         best = min(cpu[ours]) / min(cpu[base])
         median = statistics.median(cpu[ours]) / statistics.median(cpu[base])
         print(f"  {ours:11} / {base}: {best:.2f}x on best CPU, {median:.2f}x on median CPU (target <= {target}x)")
