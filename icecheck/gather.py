@@ -38,10 +38,13 @@ from icecheck.live.stun import (
 from icecheck.live.urls import IceUrl, TurnServer, hostport, is_ip, parse_ice_url
 from icecheck.model import (
     Attempt,
+    AttemptStatus,
     Candidate,
     CandidateRecord,
     Diagnostic,
+    DiagnosticLevel,
     InputDocument,
+    InputKind,
     InputStatus,
     InterfaceInfo,
     Origin,
@@ -54,7 +57,14 @@ __all__ = ["PUBLIC_STUN_URLS", "GatherConfig", "IceUrl", "Resolver", "TurnServer
 # third party (Google, Cloudflare) and needs a resolver. Never used by the tests.
 PUBLIC_STUN_URLS = ("stun:stun.l.google.com:19302", "stun:stun1.l.google.com:19302", "stun:stun.cloudflare.com:3478")
 _ULA = ipaddress.ip_network("fc00::/7")
-_STATUS_ORDER = ("refused", "no-network", "auth-failed", "unresolvable", "error", "timeout")
+_STATUS_ORDER = (
+    AttemptStatus.REFUSED,
+    AttemptStatus.NO_NETWORK,
+    AttemptStatus.AUTH_FAILED,
+    AttemptStatus.UNRESOLVABLE,
+    AttemptStatus.ERROR,
+    AttemptStatus.TIMEOUT,
+)
 _TYPE_PREF = {"host": 126, "srflx": 100, "udp": 2, "tcp": 1}  # RFC 8445 §5.1.2.2; relay by transport (libwebrtc)
 
 
@@ -125,7 +135,7 @@ async def gather(config: GatherConfig) -> InputDocument:
         unique.setdefault(item.candidate, item)
     attempts = [attempt for attempt, _ in [*stun_results, *turn_results]]
     return InputDocument(
-        path="live", kind="gather", status=_status(list(unique.values()), attempts),
+        path="live", kind=InputKind.GATHER, status=_status(list(unique.values()), attempts),
         candidates=tuple(unique.values()), diagnostics=tuple(diagnostics + _notes(config, bases)),
         duplicates=len(records) - len(unique), attempts=tuple(attempts),
     )  # fmt: skip
@@ -164,7 +174,7 @@ async def _stun(
         version = ipaddress.ip_address(ip).version
         mine = [b for b in bases if (":" in b.endpoint.local[0]) == (version == 6)]
         if not mine:
-            raise StunError("no-network", f"no local IPv{version} address to send from")
+            raise StunError(AttemptStatus.NO_NETWORK, f"no local IPv{version} address to send from")
         outcomes = await _ask_all(mine, (ip, server[1]), deadline, config.timeout)
     except StunError as exc:
         return Attempt("stun", target, exc.status, exc.detail, loop.time() - start), []
@@ -181,15 +191,15 @@ async def _ask_all(
     pending = set(asked)
     while pending:
         done, pending = await asyncio.wait(pending, timeout=_left(deadline), return_when=asyncio.FIRST_COMPLETED)
-        if not done or any(_failed(f, "refused") for f in done):
+        if not done or any(_failed(f, AttemptStatus.REFUSED) for f in done):
             break  # deadline, or the server's host refuses: the other bases would wait in vain
     for fut in pending:
         fut.cancel()
-    late = StunError("timeout", f"no answer within the {timeout:g} s gathering timeout")
+    late = StunError(AttemptStatus.TIMEOUT, f"no answer within the {timeout:g} s gathering timeout")
     return [(b, late if f.cancelled() else _outcome(f)) for f, b in asked.items()]
 
 
-def _failed(fut: asyncio.Future[tuple[Message, Address]], status: str) -> bool:
+def _failed(fut: asyncio.Future[tuple[Message, Address]], status: AttemptStatus) -> bool:
     exc = None if fut.cancelled() else fut.exception()
     return isinstance(exc, StunError) and exc.status == status
 
@@ -197,14 +207,14 @@ def _failed(fut: asyncio.Future[tuple[Message, Address]], status: str) -> bool:
 def _outcome(fut: asyncio.Future[tuple[Message, Address]]) -> Address | StunError:
     exc = fut.exception()
     if exc is not None:
-        return exc if isinstance(exc, StunError) else StunError("error", repr(exc))
+        return exc if isinstance(exc, StunError) else StunError(AttemptStatus.ERROR, repr(exc))
     try:
         return mapped_address(fut.result()[0])
     except StunError as err:
         return err
 
 
-def _summary(outcomes: list[tuple[_Base, Address | StunError]]) -> tuple[str, str]:
+def _summary(outcomes: list[tuple[_Base, Address | StunError]]) -> tuple[AttemptStatus, str]:
     """Attempt status (ok if any base got an answer) and a detail naming every base's outcome."""
     parts, statuses = [], []
     for base, got in outcomes:
@@ -215,7 +225,7 @@ def _summary(outcomes: list[tuple[_Base, Address | StunError]]) -> tuple[str, st
         else:
             same = " (same as the host address: no NAT)" if got == base.endpoint.local else ""
             parts.append(f"{src} mapped to {hostport(*got)}{same}")
-    status = "ok" if len(statuses) < len(outcomes) else min(statuses, key=_STATUS_ORDER.index)
+    status = AttemptStatus.OK if len(statuses) < len(outcomes) else min(statuses, key=_STATUS_ORDER.index)
     return status, "; ".join(parts)
 
 
@@ -245,12 +255,12 @@ async def _turn(
         return Attempt("turn", server.url, exc.status, exc.detail, loop.time() - start), None
     except TimeoutError:
         detail = f"no answer within the {config.timeout:g} s gathering timeout"
-        return Attempt("turn", server.url, "timeout", detail, loop.time() - start), None
+        return Attempt("turn", server.url, AttemptStatus.TIMEOUT, detail, loop.time() - start), None
     finally:
         sent.set()
     detail = f"relayed {hostport(*allocation.relayed)}, mapped {hostport(*allocation.mapped)}"
     relay = _relay(allocation.relayed, allocation.mapped, server)
-    return Attempt("turn", server.url, "ok", detail, loop.time() - start), relay
+    return Attempt("turn", server.url, AttemptStatus.OK, detail, loop.time() - start), relay
 
 
 async def _open(transport: str, addr: Address) -> StunEndpoint | StunStream:
@@ -259,7 +269,7 @@ async def _open(transport: str, addr: Address) -> StunEndpoint | StunStream:
     try:
         return await StunEndpoint.bind("::" if ipaddress.ip_address(addr[0]).version == 6 else "0.0.0.0")
     except OSError as exc:
-        raise StunError("no-network", exc.strerror or str(exc)) from exc
+        raise StunError(AttemptStatus.NO_NETWORK, exc.strerror or str(exc)) from exc
 
 
 def _left(deadline: float) -> float:
@@ -310,7 +320,7 @@ def _relay(relayed: Address, mapped: Address, server: TurnServer) -> CandidateRe
 def _status(records: list[CandidateRecord], attempts: list[Attempt]) -> InputStatus:
     if not records:
         return InputStatus.EMPTY
-    return InputStatus.PARTIAL if any(a.status != "ok" for a in attempts) else InputStatus.OK
+    return InputStatus.PARTIAL if any(a.status is not AttemptStatus.OK for a in attempts) else InputStatus.OK
 
 
 def _report(config: GatherConfig, task: asyncio.Task[tuple[Attempt, object]]) -> None:
@@ -331,4 +341,4 @@ def _notes(config: GatherConfig, bases: list[_Base]) -> list[Diagnostic]:
 
 
 def _warning(message: str) -> Diagnostic:
-    return Diagnostic(Origin("live"), message, "warning")
+    return Diagnostic(Origin("live"), message, DiagnosticLevel.WARNING)

@@ -176,8 +176,32 @@ class CandidateRecord:
     interface: InterfaceInfo | None = None
 
 
+class AttemptStatus(StrEnum):
+    """How an outward step ended (``attempts[].status``). A missing PTR name (nxdomain) is an answer."""
+
+    OK = "ok"
+    CACHED = "cached"  # answered from the lookup cache
+    OFFLINE = "offline"  # not sent: --offline and not in the cache
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    AUTH_FAILED = "auth-failed"
+    UNRESOLVABLE = "unresolvable"
+    NXDOMAIN = "nxdomain"
+    RATE_LIMITED = "rate-limited"
+    NO_NETWORK = "no-network"
+    ERROR = "error"
+
+
 FAILED_STATUSES = frozenset(
-    {"timeout", "refused", "auth-failed", "unresolvable", "rate-limited", "no-network", "error"}
+    {
+        AttemptStatus.TIMEOUT,
+        AttemptStatus.REFUSED,
+        AttemptStatus.AUTH_FAILED,
+        AttemptStatus.UNRESOLVABLE,
+        AttemptStatus.RATE_LIMITED,
+        AttemptStatus.NO_NETWORK,
+        AttemptStatus.ERROR,
+    }
 )
 
 
@@ -185,10 +209,9 @@ FAILED_STATUSES = frozenset(
 class Attempt:
     """One outward step that may fail (STUN/TURN request, RDAP or PTR lookup): failures are data."""
 
-    kind: str  # stun, turn, rdap, ptr, asn, resolve
+    kind: str  # stun, turn, rdap, ptr, asn, resolve, nat
     target: str  # e.g. "stun:127.0.0.1:3478", an address for rdap/ptr
-    # ok, cached, offline, timeout, refused, auth-failed, unresolvable, nxdomain, rate-limited, no-network, error
-    status: str
+    status: AttemptStatus
     detail: str = ""
     elapsed: float | None = None
 
@@ -218,13 +241,33 @@ class AddressRecord:
     port: int | None = None
 
 
+class DiagnosticLevel(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem with the input, located as precisely as known."""
 
     origin: Origin
     message: str
-    level: str = "error"  # "error" or "warning"
+    level: DiagnosticLevel = DiagnosticLevel.ERROR
+
+
+class InputKind(StrEnum):
+    """What an input was (``inputs[].kind``): the format read, or a live gathering."""
+
+    SDP = "sdp"
+    SIP = "sip"
+    PCAP = "pcap"  # pcap or pcapng
+    HAR = "har"
+    WEBRTC_INTERNALS = "webrtc-internals"
+    RTCSTATSDUMP = "rtcstatsdump"
+    TRICKLE = "trickle"
+    JSON = "json"
+    GATHER = "gather"
+    UNKNOWN = "unknown"  # unrecognised or unreadable
 
 
 class InputStatus(StrEnum):
@@ -239,7 +282,7 @@ class InputDocument:
     """What one input reader produced from one path."""
 
     path: str
-    kind: str  # "sdp", "candidates", "sip", "pcap", ...
+    kind: InputKind
     status: InputStatus
     candidates: tuple[CandidateRecord, ...] = ()
     addresses: tuple[AddressRecord, ...] = ()
@@ -269,11 +312,45 @@ class AuditedAddress:
     facts: AddressFacts
 
 
+class ExposureKind(StrEnum):
+    """What an exposure is about (``exposures[].kind``); ``analysis.infer`` unless said otherwise."""
+
+    PUBLIC_ADDRESS = "public-address"
+    PUBLIC_HOST_ADDRESS = "public-host-address"
+    IPV6_PREFIX = "ipv6-prefix"
+    RELAY_RADDR_LEAK = "relay-raddr-leak"
+    MAC_ADDRESS = "mac-address"
+    EMBEDDED_IPV4 = "embedded-ipv4"
+    LOCAL_ADDRESS = "local-address"
+    VPN = "vpn"
+    VIRTUAL_INTERFACE = "virtual-interface"
+    CGNAT = "cgnat"
+    INTERFACE_COUNT = "interface-count"
+    INTERFACE_TYPE = "interface-type"
+    HOSTNAME = "hostname"
+    RELAY_SERVER = "relay-server"
+    PRIVACY_MODE = "privacy-mode"
+    IMPLEMENTATION = "implementation"  # analysis.fingerprint
+    # from lookups (analysis.isp)
+    ISP = "isp"
+    VPN_EXIT = "vpn-exit"
+    COUNTRY = "country"
+    ACCESS_TECHNOLOGY = "access-technology"
+    LOCATION = "location"
+    STATIC_ADDRESS = "static-address"
+    IPV6_PREFIX_OWNER = "ipv6-prefix-owner"
+    VPN_LEAK = "vpn-leak"
+    DOUBLE_NAT = "double-nat"
+    RELAY_OPERATOR = "relay-operator"
+    WIRE_EXPOSURE = "wire-exposure"  # captures (inputs.wire)
+    INTERFACE_EXPOSED = "interface-exposed"  # live runs (live.liveaudit)
+
+
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """Something an attacker learns, with the items that show it and who learns it."""
 
-    kind: str
+    kind: ExposureKind
     summary: str
     evidence: tuple[str, ...]
     learned_by: tuple[Party, ...] = (Party.SIGNALLING, Party.REMOTE_PEER)

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from icecheck.model import AuditedCandidate, Exposure
+from icecheck.model import AuditedCandidate, Exposure, ExposureKind
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _LIBWEBRTC_EXT = {"network-id", "network-cost", "ufrag"}
@@ -48,7 +48,7 @@ def guess_implementation(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     refs = tuple(c.id for c in cands if _vote(c) == name)
     return [
         Exposure(
-            "implementation",
+            ExposureKind.IMPLEMENTATION,
             f"The candidates were most likely written by {name} ({n} of {len(cands)} match its style).",
             refs,
             value=name,

@@ -19,6 +19,7 @@ from icecheck.model import (
     AuditedAddress,
     AuditedCandidate,
     Exposure,
+    ExposureKind,
     Party,
 )
 
@@ -98,7 +99,7 @@ def _public_addresses(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     for addr, refs in srflx.items():
         out.append(
             Exposure(
-                "public-address",
+                ExposureKind.PUBLIC_ADDRESS,
                 f"Your public (NAT) address is {addr}: it locates you to an ISP and a rough area.",
                 tuple(refs),
                 value=addr,
@@ -113,7 +114,7 @@ def _public_addresses(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
         kind = "IPv6 address" if ":" in addr else "address"
         out.append(
             Exposure(
-                "public-host-address",
+                ExposureKind.PUBLIC_HOST_ADDRESS,
                 f"A host candidate carries the public {kind} {addr}: this interface has no NAT in front.",
                 tuple(refs),
                 value=addr,
@@ -127,7 +128,7 @@ def _public_addresses(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
 def _ipv6_prefix(addr: str, refs: list[str]) -> Exposure:
     prefix = ipaddress.IPv6Network(f"{addr.split('%')[0].strip('[]')}/64", strict=False)
     return Exposure(
-        "ipv6-prefix",
+        ExposureKind.IPV6_PREFIX,
         f"The IPv6 prefix {prefix} identifies your subscriber line (it rarely changes).",
         tuple(refs),
         value=str(prefix),
@@ -149,7 +150,7 @@ def _relay_raddr(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
         relay, raddr = key.split("|")
         out.append(
             Exposure(
-                "relay-raddr-leak",
+                ExposureKind.RELAY_RADDR_LEAK,
                 f"The relay candidate {relay} names your own address {raddr} as its related address, "
                 "so relaying does not hide you.",
                 tuple(refs),
@@ -169,7 +170,7 @@ def _mac_addresses(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAdd
         vendor = f" ({vendors[mac]})" if vendors.get(mac) else ""
         out.append(
             Exposure(
-                "mac-address",
+                ExposureKind.MAC_ADDRESS,
                 f"An EUI-64 IPv6 address reveals the network card's MAC address {mac}{vendor}: "
                 "it identifies this device across networks.",
                 tuple(refs),
@@ -187,7 +188,7 @@ def _embedded_ipv4(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAdd
         addr, v4, cls = key.split("|")
         out.append(
             Exposure(
-                "embedded-ipv4",
+                ExposureKind.EMBEDDED_IPV4,
                 f"The {cls} address {addr} embeds the IPv4 address {v4}.",
                 tuple(refs),
                 value=v4,
@@ -211,7 +212,7 @@ def _local_addresses(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedA
     for addr, refs in _group(pairs).items():
         out.append(
             Exposure(
-                "local-address",
+                ExposureKind.LOCAL_ADDRESS,
                 f"Your local {classes[addr]} address {addr} is visible; {_subnet_phrase(addr)}",
                 tuple(refs),
                 value=addr,
@@ -242,16 +243,16 @@ def _overlays(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]
     facts = [(c.facts, c.id) for c in cands] + [(a.facts, a.id) for a in addrs]
     facts += [(c.related_facts, c.id) for c in cands if c.related_facts]
     out = []
-    for kind, wanted in (("vpn", VPN_HINTS), ("virtual-interface", VIRTUAL_HINTS)):
+    for kind, wanted in ((ExposureKind.VPN, VPN_HINTS), (ExposureKind.VIRTUAL_INTERFACE, VIRTUAL_HINTS)):
         groups = _group((h.detail, ref) for f, ref in facts for h in f.hints if h.kind in wanted)
         for detail, refs in groups.items():
-            what = "a VPN or overlay network" if kind == "vpn" else "a virtual machine or container network"
+            what = "a VPN or overlay network" if kind is ExposureKind.VPN else "a virtual machine or container network"
             out.append(Exposure(kind, f"An address points to {what}: {detail}.", tuple(refs), value=detail))
     cgnat = _group((f.address, ref) for f, ref in facts if f.address_class is AddressClass.CGNAT)
     for addr, refs in cgnat.items():
         out.append(
             Exposure(
-                "cgnat",
+                ExposureKind.CGNAT,
                 f"The address {addr} is in 100.64.0.0/10: your ISP uses carrier-grade NAT, "
                 "or you use an overlay such as Tailscale.",
                 tuple(refs),
@@ -296,7 +297,7 @@ def _interfaces(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     else:
         nets = f"; {len(net_ids)} networks by network-id" if len(net_ids) > 1 else ""
         summary = f"At least {count} network interfaces are revealed ({', '.join(basis)}{nets})."
-    return [Exposure("interface-count", summary, refs, value=str(max(count, 1)))]
+    return [Exposure(ExposureKind.INTERFACE_COUNT, summary, refs, value=str(max(count, 1)))]
 
 
 def _interface_types(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
@@ -311,7 +312,7 @@ def _interface_types(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
         via = " through a VPN" if vpn else ""
         out.append(
             Exposure(
-                "interface-type",
+                ExposureKind.INTERFACE_TYPE,
                 f"network-cost {cost} says the interface is {kind}{via}.",
                 tuple(refs),
                 value=f"{kind}{' +vpn' if vpn else ''}",
@@ -327,7 +328,9 @@ def _names(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
         if c.facts.has_hint("mdns-device-name") or c.facts.address_class is AddressClass.HOSTNAME
     )
     return [
-        Exposure("hostname", f"The candidate address {name} is a device or host name.", tuple(refs), value=name)
+        Exposure(
+            ExposureKind.HOSTNAME, f"The candidate address {name} is a device or host name.", tuple(refs), value=name
+        )
         for name, refs in groups.items()
     ]
 
@@ -336,7 +339,7 @@ def _relay_servers(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     groups = _group((c.facts.address, c.id) for c in cands if c.record.candidate.type == "relay")
     return [
         Exposure(
-            "relay-server",
+            ExposureKind.RELAY_SERVER,
             f"Your TURN relay is {addr}: it names the relay service you use. That TURN server itself "
             "sees your public address.",
             tuple(refs),
@@ -376,4 +379,4 @@ def _browser_mode(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
         text += "; some host candidates are mDNS-concealed, others raw"
     if any(c.record.candidate.network_cost == 999 for c in cands):
         text += "; network-cost 999 shows Chrome gathering on the any-address (no media permission granted)"
-    return [Exposure("privacy-mode", f"The candidate set reflects {text}.", refs, value=mode)]
+    return [Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", refs, value=mode)]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from icecheck.analysis.parties import split
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
-from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
+from icecheck.model import AddressClass, AuditedCandidate, Exposure, ExposureKind, NetworkInfo, Party
 
 EXIT_KINDS = frozenset({"vpn", "hosting", "cdn"})
 VPN_RANGE_HINTS = frozenset({"openvpn-default", "protonvpn", "mullvad", "warp"})  # not Tailscale: no exit
@@ -54,7 +54,8 @@ def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[Network
 def _one_party(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
     user = user_networks(candidates, by_address)
     homes = [n for n in user if n.info.network_kind not in EXIT_KINDS]
-    out = [*_operators(homes, "isp"), *_operators([n for n in user if n not in homes], "vpn-exit")]
+    out = [*_operators(homes, ExposureKind.ISP)]
+    out += _operators([n for n in user if n not in homes], ExposureKind.VPN_EXIT)
     out += _countries(homes)  # a VPN exit's country is the VPN's, not the user's
     for net in homes:  # a VPN server's PTR and /64 say nothing about the user
         out += _ptr_facts(net) + _prefix(net)
@@ -88,7 +89,7 @@ def _own_public(cand: AuditedCandidate) -> Iterable[str]:
         yield canonical(related.address)
 
 
-def _operators(nets: Sequence[Network], kind: str) -> list[Exposure]:
+def _operators(nets: Sequence[Network], kind: ExposureKind) -> list[Exposure]:
     """One exposure per operator (ASN, else name): ``isp`` for the user's, ``vpn-exit`` for exits."""
     groups: dict[str, list[Network]] = {}
     for net in nets:
@@ -98,7 +99,7 @@ def _operators(nets: Sequence[Network], kind: str) -> list[Exposure]:
     for members in groups.values():
         info, where = members[0].info, ", ".join(n.info.address for n in members)
         network = f"a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
-        if kind == "isp":
+        if kind is ExposureKind.ISP:
             summary = f"Your ISP is {label(info)}{_asn(info)}{', ' + network if network else ''} (from {where})."
         else:
             summary = f"Your public address {where} belongs to {label(info)}{_asn(info)}, {network}: you appear "
@@ -114,7 +115,7 @@ def _countries(nets: Sequence[Network]) -> list[Exposure]:
             groups.setdefault(net.info.country, []).append(net)
     return [
         _group(
-            "country",
+            ExposureKind.COUNTRY,
             f"Your address {', '.join(n.info.address for n in members)} is registered in {country}.",
             members,
             country,
@@ -123,7 +124,7 @@ def _countries(nets: Sequence[Network]) -> list[Exposure]:
     ]
 
 
-def _group(kind: str, summary: str, members: Sequence[Network], value: str) -> Exposure:
+def _group(kind: ExposureKind, summary: str, members: Sequence[Network], value: str) -> Exposure:
     ids = tuple(dict.fromkeys(i for n in members for i in n.ids))
     return Exposure(kind, summary, ids, SEEN_BY if any(n.mapped for n in members) else SDP_READERS, value)
 
@@ -134,13 +135,17 @@ def _ptr_facts(net: Network) -> list[Exposure]:
     if ACCESS in hints or info.network_kind == "mobile":
         tech = hints[ACCESS].value if ACCESS in hints else "mobile"
         basis = f"reverse DNS {info.ptr}" if ACCESS in hints else "the network is a mobile carrier's"
-        out.append(_exp("access-technology", f"Your connection looks like {tech} access ({basis}).", net, tech))
+        out.append(
+            _exp(ExposureKind.ACCESS_TECHNOLOGY, f"Your connection looks like {tech} access ({basis}).", net, tech)
+        )
     if POP in hints:
-        out.append(_exp("location", f"Reverse DNS {info.ptr} names {hints[POP].detail}.", net, hints[POP].value))
+        out.append(
+            _exp(ExposureKind.LOCATION, f"Reverse DNS {info.ptr} names {hints[POP].detail}.", net, hints[POP].value)
+        )
     if ASSIGNMENT in hints and hints[ASSIGNMENT].value == "static":
         out.append(
             _exp(
-                "static-address",
+                ExposureKind.STATIC_ADDRESS,
                 f"Reverse DNS {info.ptr} marks {info.address} as a static address: it identifies you across sessions.",
                 net,
                 info.address,
@@ -156,7 +161,7 @@ def _prefix(net: Network) -> list[Exposure]:
     prefix = ipaddress.ip_network(f"{ip}/64", strict=False)
     return [
         _exp(
-            "ipv6-prefix-owner",
+            ExposureKind.IPV6_PREFIX_OWNER,
             f"Your IPv6 prefix {prefix} is {label(net.info)}'s{_asn(net.info)}: "
             "the /64 is delegated to one subscriber line.",
             net,
@@ -173,7 +178,7 @@ def _vpn_leaks(user: Sequence[Network], candidates: Sequence[AuditedCandidate]) 
         ids = tuple(dict.fromkeys(i for n in (*exits, *homes) for i in n.ids))
         out.append(
             Exposure(
-                "vpn-leak",
+                ExposureKind.VPN_LEAK,
                 f"A VPN or hosting address ({_names(exits)}) appears beside your "
                 f"ISP's ({_names(homes)}): the peer learns both.",
                 ids,
@@ -187,7 +192,7 @@ def _vpn_leaks(user: Sequence[Network], candidates: Sequence[AuditedCandidate]) 
         ids = tuple(dict.fromkeys([*(c.id for c in tunnels), *(i for n in mapped for i in n.ids)]))
         out.append(
             Exposure(
-                "vpn-leak",
+                ExposureKind.VPN_LEAK,
                 f"A VPN interface is present, yet a STUN server saw your ISP's "
                 f"address ({_names(mapped)}): WebRTC bypasses the VPN.",
                 ids,
@@ -227,7 +232,7 @@ def _double_nat(candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
         f"Two NAT layers: a STUN server inside the network saw you as {inner[0].facts.address}, the "
         f"Internet sees {outer[0].facts.address} (double NAT, e.g. a router behind the ISP's CGNAT)."
     )
-    return [Exposure("double-nat", summary, ids, value=inner[0].facts.address)]
+    return [Exposure(ExposureKind.DOUBLE_NAT, summary, ids, value=inner[0].facts.address)]
 
 
 def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
@@ -242,7 +247,7 @@ def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[st
         kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
         out.append(
             Exposure(
-                "relay-operator",
+                ExposureKind.RELAY_OPERATOR,
                 f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}.",
                 tuple(ids),
                 value=label(info),
@@ -286,5 +291,5 @@ def _names(nets: Sequence[Network]) -> str:
     return ", ".join(f"{n.info.address} {label(n.info)}" for n in nets)
 
 
-def _exp(kind: str, summary: str, net: Network, value: str | None) -> Exposure:
+def _exp(kind: ExposureKind, summary: str, net: Network, value: str | None) -> Exposure:
     return Exposure(kind, summary, net.ids, SEEN_BY if net.mapped else SDP_READERS, value)

@@ -17,6 +17,7 @@ import click
 from click.core import ParameterSource
 
 from icecheck.exitcodes import ExitCode
+from icecheck.model import DiagnosticLevel
 from icecheck.report import OutputFormat
 from icecheck.severity import Severity
 
@@ -168,7 +169,7 @@ def report_unreadable(docs: Sequence[InputDocument]) -> None:
 
     for doc in docs:
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
-            errors = [d for d in doc.diagnostics if d.level == "error"] or list(doc.diagnostics)
+            errors = [d for d in doc.diagnostics if d.level is DiagnosticLevel.ERROR] or list(doc.diagnostics)
             d = errors[0] if errors else None
             where = d.origin.location() if d else doc.path
             click.echo(f"icecheck: {safe(where)}: {safe(d.message if d else 'nothing to audit')}", err=True)

@@ -50,7 +50,7 @@ def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: in
 
         report = {"schema_version": SCHEMA_VERSION, "tool": {"name": "icecheck", "version": __version__},
                   "exit_code": code, "nat": nat_dict(nat), "attempts": [{"kind": attempt.kind,
-                  "target": attempt.target, "status": attempt.status, "detail": attempt.detail,
+                  "target": attempt.target, "status": attempt.status.value, "detail": attempt.detail,
                   "elapsed": attempt.elapsed}]}  # fmt: skip
         (output or sys.stdout).write(json_dumps(report) + "\n")
         return

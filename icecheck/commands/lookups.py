@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from icecheck.model import AttemptStatus
+
 if TYPE_CHECKING:
     from icecheck.model import Attempt, AuditResult, Exposure, InputDocument, NetworkInfo
 
@@ -119,8 +121,8 @@ def audit_with_lookups(
     if config.resolve_hostnames:
         targets += [a for a in addresses if a not in targets]
     info, attempts = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
-    skipped = [a for a in attempts if a.status == "offline"]
-    shown = tuple(a for a in attempts if a.status != "offline")
+    skipped = [a for a in attempts if a.status is AttemptStatus.OFFLINE]
+    shown = tuple(a for a in attempts if a.status is not AttemptStatus.OFFLINE)
     if skipped:
         count = len({a.target for a in skipped})
         notes.append(f"{count} public address(es) not looked up: --offline and not in the cache.")

@@ -8,6 +8,7 @@ from typing import IO
 import click
 
 from icecheck.commands.liveopts import server_options, usage, write_nat
+from icecheck.model import AttemptStatus
 
 
 @click.command("nat")
@@ -37,6 +38,6 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: st
     progress = Progress((), choice.nat_targets, choice.resolver_name)
     with progress.shown():
         nat, attempt = asyncio.run(discover(choice, timeout, progress=progress))
-    code = 3 if strict and attempt.status != "ok" else 0
+    code = 3 if strict and attempt.status is not AttemptStatus.OK else 0
     write_nat(nat, attempt, fmt, output, code)
     sys.exit(code)

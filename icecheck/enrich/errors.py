@@ -1,6 +1,6 @@
 """Turn a failed lookup's exception into a status an audit report can show.
 
-Statuses are the ``model.Attempt.status`` tokens: timeout, refused, nxdomain, rate-limited,
+Statuses are ``model.AttemptStatus`` members: timeout, refused, nxdomain, rate-limited,
 no-network, error. ``retry`` marks the failures worth another try (rate limiting and server
 errors, the cases RDAP services document as transient).
 """
@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from icecheck.model import AttemptStatus
+
 _NO_NETWORK = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 _HTTP_CODE = re.compile(r"\b([1-5]\d\d)\b")
 
@@ -22,7 +24,7 @@ _HTTP_CODE = re.compile(r"\b([1-5]\d\d)\b")
 class Failure:
     """A classified failure. ``kind`` is the step that failed (rdap, asn, ptr)."""
 
-    status: str
+    status: AttemptStatus
     detail: str
     retry: bool = False
     retry_after: float | None = None
@@ -53,14 +55,14 @@ def classify_exception(exc: BaseException, kind: str = "rdap") -> Failure:
         failure = _classify_one(item, kind)
         if failure is not None:
             return failure
-    return Failure("error", _describe(exc), kind=kind)
+    return Failure(AttemptStatus.ERROR, _describe(exc), kind=kind)
 
 
 def _classify_one(exc: BaseException, kind: str) -> Failure | None:
     """One link of the chain, or ``None`` to look further down."""
     name = type(exc).__name__
     if name == "HTTPRateLimitError":
-        return Failure("rate-limited", "HTTP 429 / rate limit notice", True, _retry_after(exc), kind)
+        return Failure(AttemptStatus.RATE_LIMITED, "HTTP 429 / rate limit notice", True, _retry_after(exc), kind)
     if name == "HTTPError":
         return _http_failure(int(getattr(exc, "code", 0)), exc, kind)
     return _dns_failure(exc, kind) or _socket_failure(exc, kind)
@@ -69,10 +71,10 @@ def _classify_one(exc: BaseException, kind: str) -> Failure | None:
 def _http_failure(code: int, exc: BaseException, kind: str) -> Failure:
     """HTTP status → failure: 429 rate limited, 5xx retryable server error, others final."""
     if code == 429:
-        return Failure("rate-limited", "HTTP 429", True, _retry_after(exc), kind)
+        return Failure(AttemptStatus.RATE_LIMITED, "HTTP 429", True, _retry_after(exc), kind)
     if code == 404:
-        return Failure("error", "HTTP 404: the registry has no record", kind=kind)
-    return Failure("error", f"HTTP {code}", code >= 500, _retry_after(exc), kind)
+        return Failure(AttemptStatus.ERROR, "HTTP 404: the registry has no record", kind=kind)
+    return Failure(AttemptStatus.ERROR, f"HTTP {code}", code >= 500, _retry_after(exc), kind)
 
 
 def _dns_failure(exc: BaseException, kind: str) -> Failure | None:
@@ -80,18 +82,20 @@ def _dns_failure(exc: BaseException, kind: str) -> Failure | None:
     name = type(exc).__name__
     if name == "NXDOMAIN":
         what = "no ASN origin record (Team Cymru)" if kind == "asn" else "no such name"
-        return Failure("nxdomain", f"{what} (NXDOMAIN)", kind=kind)
+        return Failure(AttemptStatus.NXDOMAIN, f"{what} (NXDOMAIN)", kind=kind)
     if name == "NoAnswer":
-        return Failure("nxdomain", "name exists but has no record of that type", kind=kind)
+        return Failure(AttemptStatus.NXDOMAIN, "name exists but has no record of that type", kind=kind)
     if name in {"Timeout", "LifetimeTimeout"}:
-        return Failure("timeout", "DNS query timed out", kind=kind)
+        return Failure(AttemptStatus.TIMEOUT, "DNS query timed out", kind=kind)
     if name == "NoNameservers":
         for item in _server_errors(exc):  # the per-server errors say why (no route, refused...)
             found = _socket_failure(item, kind)
             if found is not None:
                 return found
-        status = "refused" if "REFUSED" in str(exc) else "error"
-        return Failure(status, "resolver answered " + ("REFUSED" if status == "refused" else "an error"), kind=kind)
+        status = AttemptStatus.REFUSED if "REFUSED" in str(exc) else AttemptStatus.ERROR
+        return Failure(
+            status, "resolver answered " + ("REFUSED" if status is AttemptStatus.REFUSED else "an error"), kind=kind
+        )
     return None
 
 
@@ -104,16 +108,16 @@ def _server_errors(exc: BaseException) -> list[BaseException]:
 def _socket_failure(exc: BaseException, kind: str) -> Failure | None:
     """Transport errors: timeouts, refusals, no route, TLS, a proxy refusing the tunnel."""
     if isinstance(exc, TimeoutError | socket.timeout):
-        return Failure("timeout", "connection timed out", kind=kind)
+        return Failure(AttemptStatus.TIMEOUT, "connection timed out", kind=kind)
     if isinstance(exc, ConnectionRefusedError):
-        return Failure("refused", "connection refused", kind=kind)
+        return Failure(AttemptStatus.REFUSED, "connection refused", kind=kind)
     if isinstance(exc, socket.gaierror):
-        return Failure("no-network", f"cannot resolve the server name ({exc.strerror})", kind=kind)
+        return Failure(AttemptStatus.NO_NETWORK, f"cannot resolve the server name ({exc.strerror})", kind=kind)
     ssl = sys.modules.get("ssl")  # loaded whenever a TLS error can exist; not imported for this
     if ssl is not None and isinstance(exc, ssl.SSLError):
-        return Failure("error", f"TLS: {getattr(exc, 'reason', None) or exc}", kind=kind)
+        return Failure(AttemptStatus.ERROR, f"TLS: {getattr(exc, 'reason', None) or exc}", kind=kind)
     if isinstance(exc, OSError) and exc.errno in _NO_NETWORK:
-        return Failure("no-network", exc.strerror or "network unreachable", kind=kind)
+        return Failure(AttemptStatus.NO_NETWORK, exc.strerror or "network unreachable", kind=kind)
     if isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
         return _tunnel_failure(str(exc), kind)
     return None
@@ -124,10 +128,10 @@ def _tunnel_failure(text: str, kind: str) -> Failure:
     match = _HTTP_CODE.search(text)
     code = int(match.group(1)) if match else 0
     if code == 429:
-        return Failure("rate-limited", f"proxy: {text}", True, None, kind)
+        return Failure(AttemptStatus.RATE_LIMITED, f"proxy: {text}", True, None, kind)
     if code >= 500:
-        return Failure("error", f"proxy: {text}", True, None, kind)
-    return Failure("refused", f"proxy: {text}", kind=kind)
+        return Failure(AttemptStatus.ERROR, f"proxy: {text}", True, None, kind)
+    return Failure(AttemptStatus.REFUSED, f"proxy: {text}", kind=kind)
 
 
 def _retry_after(exc: BaseException) -> float | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from icecheck.enrich.config import EnrichConfig, ca_file, https_proxy, parse_resolver
 from icecheck.enrich.errors import AsnStepError, Failure, classify_exception
-from icecheck.model import Attempt
+from icecheck.model import Attempt, AttemptStatus
 
 if TYPE_CHECKING:
     from urllib.request import OpenerDirector
@@ -77,15 +77,15 @@ class RdapClient:
     async def lookup(self, address: str, run: Runner[RdapData]) -> tuple[RdapData | None, Attempt]:
         """Look ``address`` up with timeout and retries; the outcome is always an ``Attempt``."""
         cfg, start, tries = self._config, time.monotonic(), 0
-        failure = Failure("error", "no attempt made")
+        failure = Failure(AttemptStatus.ERROR, "no attempt made")
         while tries <= cfg.retries:
             tries += 1
             try:
                 call = functools.partial(self.lookup_sync, address)
                 data = await asyncio.wait_for(run(call), cfg.lookup_timeout)
-                return data, _attempt("rdap", address, "ok", _ok_detail(data, tries), start)
+                return data, _attempt("rdap", address, AttemptStatus.OK, _ok_detail(data, tries), start)
             except TimeoutError:
-                failure = Failure("timeout", f"no answer within {cfg.lookup_timeout:g} s")
+                failure = Failure(AttemptStatus.TIMEOUT, f"no answer within {cfg.lookup_timeout:g} s")
             except Exception as exc:
                 failure = classify_exception(exc)
             if not failure.retry or tries > cfg.retries:
@@ -162,7 +162,7 @@ def _ok_detail(data: RdapData, tries: int) -> str:
     return f"{where}" + (f" after {tries} tries" if tries > 1 else "")
 
 
-def _attempt(kind: str, target: str, status: str, detail: str, start: float) -> Attempt:
+def _attempt(kind: str, target: str, status: AttemptStatus, detail: str, start: float) -> Attempt:
     return Attempt(kind, target, status, detail, round(time.monotonic() - start, 4))
 
 

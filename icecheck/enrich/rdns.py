@@ -15,7 +15,7 @@ from typing import Any
 from icecheck.enrich.config import EnrichConfig, parse_resolver
 from icecheck.enrich.errors import Failure, classify_exception
 from icecheck.enrich.ptr_hints import KINDS, ptr_hints
-from icecheck.model import Attempt
+from icecheck.model import Attempt, AttemptStatus
 
 __all__ = ["KINDS", "PtrClient", "ptr_hints"]
 
@@ -34,14 +34,14 @@ class PtrClient:
             answer = await asyncio.wait_for(self._get_resolver().resolve_address(address), self._config.lookup_timeout)
             name = str(answer[0].target.to_text(omit_final_dot=True)) if len(answer) else None
         except TimeoutError:
-            failure = Failure("timeout", f"no answer within {self._config.lookup_timeout:g} s", kind="ptr")
+            failure = Failure(AttemptStatus.TIMEOUT, f"no answer within {self._config.lookup_timeout:g} s", kind="ptr")
             return None, _attempt(address, failure.status, failure.detail, start)
         except Exception as exc:
             failure = classify_exception(exc, kind="ptr")
             return None, _attempt(address, failure.status, failure.detail, start)
         if name is None:
-            return None, _attempt(address, "nxdomain", "no PTR record", start)
-        return name, _attempt(address, "ok", name, start)
+            return None, _attempt(address, AttemptStatus.NXDOMAIN, "no PTR record", start)
+        return name, _attempt(address, AttemptStatus.OK, name, start)
 
     async def resolve_name(self, name: str) -> tuple[list[str], Attempt]:
         """A and AAAA of a candidate's host name (``--resolve-hostnames``; never ``.local``)."""
@@ -49,16 +49,18 @@ class PtrClient:
         outcomes = await asyncio.gather(self._addresses(name, "A"), self._addresses(name, "AAAA"))
         found = [a for addresses, _ in outcomes for a in addresses]
         if found:
-            return found, Attempt("resolve", name, "ok", "resolved to " + ", ".join(found), _since(start))
+            return found, Attempt("resolve", name, AttemptStatus.OK, "resolved to " + ", ".join(found), _since(start))
         failures = [f for _, f in outcomes if f is not None]
-        failure = next((f for f in failures if f.status != "nxdomain"), failures[0])
+        failure = next((f for f in failures if f.status is not AttemptStatus.NXDOMAIN), failures[0])
         return [], Attempt("resolve", name, failure.status, failure.detail, _since(start))
 
     async def _addresses(self, name: str, rdtype: str) -> tuple[list[str], Failure | None]:
         try:
             answer = await asyncio.wait_for(self._get_resolver().resolve(name, rdtype), self._config.lookup_timeout)
         except TimeoutError:
-            return [], Failure("timeout", f"no answer within {self._config.lookup_timeout:g} s", kind="resolve")
+            return [], Failure(
+                AttemptStatus.TIMEOUT, f"no answer within {self._config.lookup_timeout:g} s", kind="resolve"
+            )
         except Exception as exc:
             return [], classify_exception(exc, kind="resolve")
         return [str(r.address) for r in answer], None
@@ -81,7 +83,7 @@ def make_resolver(config: EnrichConfig) -> Any:
     return resolver
 
 
-def _attempt(address: str, status: str, detail: str, start: float) -> Attempt:
+def _attempt(address: str, status: AttemptStatus, detail: str, start: float) -> Attempt:
     return Attempt("ptr", address, status, detail, _since(start))
 
 

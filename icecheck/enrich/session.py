@@ -23,7 +23,7 @@ from icecheck.enrich.ptr_hints import ptr_hints
 from icecheck.enrich.rdap import RdapClient, RdapData
 from icecheck.enrich.rdns import PtrClient
 from icecheck.enrich.targets import public_addresses
-from icecheck.model import AddressClass, Attempt, NetworkInfo
+from icecheck.model import AddressClass, Attempt, AttemptStatus, NetworkInfo
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -60,7 +60,7 @@ async def resolve_hostnames(addresses: Sequence[str], config: EnrichConfig) -> t
 
     names = list(dict.fromkeys(a.strip() for a in addresses if classify(a).address_class is AddressClass.HOSTNAME))
     if config.offline:
-        return [], [Attempt("resolve", n, "offline", "offline mode resolves no name", 0.0) for n in names]
+        return [], [Attempt("resolve", n, AttemptStatus.OFFLINE, "offline mode resolves no name", 0.0) for n in names]
     client, slots = PtrClient(config), asyncio.Semaphore(config.concurrency)
 
     async def one(name: str) -> tuple[list[str], Attempt]:
@@ -114,7 +114,7 @@ class _Session:
             for address, entry in self.cache.get_many(kind, targets, self.config.offline).items():
                 what = "no record" if kind == "ptr" and not entry.value.get("ptr") else "answer"
                 detail = f"{what} from cache, {age_text(entry.age)} old" + (" (stale)" if entry.stale else "")
-                self.hits[kind, address] = entry.value, Attempt(kind, address, "cached", detail, 0.0)
+                self.hits[kind, address] = entry.value, Attempt(kind, address, AttemptStatus.CACHED, detail, 0.0)
 
     def from_cache(self, address: str) -> tuple[NetworkInfo, list[Attempt]] | None:
         """The whole answer when every enabled lookup is cached (no task, no await)."""
@@ -153,7 +153,9 @@ class _Session:
             return None, [_offline("ptr", address)]
         async with self.ptr_slots:
             name, attempt = await self.ptr.lookup(address)
-        if attempt.status in ("ok", "nxdomain") and self.cache is not None:  # definitive answers only
+        if (
+            attempt.status in (AttemptStatus.OK, AttemptStatus.NXDOMAIN) and self.cache is not None
+        ):  # definitive answers only
             self.cache.put("ptr", address, {"ptr": name})
         return name, [attempt]
 
@@ -189,4 +191,4 @@ def build_info(address: str, data: RdapData | None, ptr: str | None) -> NetworkI
 
 
 def _offline(kind: str, address: str) -> Attempt:
-    return Attempt(kind, address, "offline", "not in cache; offline mode sends nothing", 0.0)
+    return Attempt(kind, address, AttemptStatus.OFFLINE, "not in cache; offline mode sends nothing", 0.0)

@@ -18,7 +18,7 @@ from enum import Enum
 from icecheck.inputs import http, sipmsg, stun
 from icecheck.inputs.payload import Dispatcher, Where
 from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length, parse_frame
-from icecheck.model import Origin
+from icecheck.model import DiagnosticLevel, Origin
 
 MAX_BUFFER = http.MAX_BODY + http.MAX_HEAD
 
@@ -75,7 +75,9 @@ class StreamFramer:
         sink = self.conn.dispatcher.sink
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
         sink.problem(
-            self._origin(packet, None), f"TCP gap: {missing} bytes never captured before this packet{lost}", "warning"
+            self._origin(packet, None),
+            f"TCP gap: {missing} bytes never captured before this packet{lost}",
+            DiagnosticLevel.WARNING,
         )
         self.buf.clear()
         if self.mode in (Mode.WS, Mode.STUN):
@@ -260,7 +262,7 @@ class StreamFramer:
             self.conn.dispatcher.text(message.payload, where, self.receiver)
             self.first_packet = packet
         for problem in self.ws.problems:
-            self.conn.dispatcher.sink.problem(self._origin(packet, time), problem, "warning")
+            self.conn.dispatcher.sink.problem(self._origin(packet, time), problem, DiagnosticLevel.WARNING)
         self.ws.problems.clear()
         return True
 
@@ -299,7 +301,7 @@ class StreamFramer:
         return Origin(base.path, base.line, last, time, detail, self.conn.name, self.sender)
 
     def _give_up(self, packet: int, reason: str) -> None:
-        self.conn.dispatcher.sink.problem(self._origin(packet, None), reason, "warning")
+        self.conn.dispatcher.sink.problem(self._origin(packet, None), reason, DiagnosticLevel.WARNING)
         self.mode = Mode.IGNORE
         self.buf.clear()
 

@@ -25,7 +25,7 @@ from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.pcapfile import PacketReader
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.tcpstream import TcpDirection
-from icecheck.model import Origin
+from icecheck.model import DiagnosticLevel, Origin
 
 MAX_CONNECTIONS = 20_000
 _TCP = struct.Struct("!HHIIBB")
@@ -113,7 +113,7 @@ class CaptureScan:
                     where,
                     f"datagram cut by the capture's snapshot length "
                     f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
-                    "warning",
+                    DiagnosticLevel.WARNING,
                 )
             self.dispatcher.sip(payload, where, dst)
         elif 64 <= first <= 79:  # TURN ChannelData (RFC 7983 §7, RFC 8656 §12): relayed connectivity checks
@@ -179,7 +179,9 @@ class CaptureScan:
         for key in list(self.connections):
             self._close(key, self.packets, 0.0, both=False)
         for dropped in self.fragments.flush():
-            self._problem(dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", "warning")
+            self._problem(
+                dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", DiagnosticLevel.WARNING
+            )
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -187,15 +189,19 @@ class CaptureScan:
         if self.tick is not None:
             self.tick(0, packets)
         for dropped in self.fragments.expire(time):
-            self._problem(dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", "warning")
+            self._problem(
+                dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", DiagnosticLevel.WARNING
+            )
 
     def _where(self, number: int, time: float | None, detail: str, sender: str | None) -> Origin:
         return Origin(self.sink.path, packet=number, time=time, detail=detail, party=sender)
 
-    def _problem(self, number: int | None, time: float | None, message: str, level: str = "error") -> None:
+    def _problem(
+        self, number: int | None, time: float | None, message: str, level: DiagnosticLevel = DiagnosticLevel.ERROR
+    ) -> None:
         self.sink.problem(Origin(self.sink.path, packet=number, time=time), message, level)
 
-    def _report(self, number: int | None, message: str, level: str) -> None:
+    def _report(self, number: int | None, message: str, level: DiagnosticLevel) -> None:
         self._problem(number, None, message, level)
 
     def _unknown_link(self, linktype: int, number: int) -> None:

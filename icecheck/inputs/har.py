@@ -15,7 +15,7 @@ import binascii
 from typing import Any
 
 from icecheck.inputs.payload import Dispatcher
-from icecheck.model import Origin
+from icecheck.model import DiagnosticLevel, Origin
 
 
 def read_har(value: dict[str, Any], disp: Dispatcher) -> None:
@@ -23,7 +23,7 @@ def read_har(value: dict[str, Any], disp: Dispatcher) -> None:
     for i, entry in enumerate(value["log"]["entries"]):
         where = Origin(disp.sink.path, detail=f"$.log.entries[{i}]")
         if not isinstance(entry, dict):
-            disp.sink.problem(where, "HAR entry is not an object", "warning")
+            disp.sink.problem(where, "HAR entry is not an object", DiagnosticLevel.WARNING)
             continue
         request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
         url = str(request.get("url", "?"))
@@ -93,5 +93,5 @@ def _decode(text: str, encoding: Any, disp: Dispatcher, where: Origin) -> bytes 
     try:
         return base64.b64decode(text, validate=False)
     except (binascii.Error, ValueError) as exc:
-        disp.sink.problem(where, f"bad base64 data: {exc}", "warning")
+        disp.sink.problem(where, f"bad base64 data: {exc}", DiagnosticLevel.WARNING)
         return None

@@ -18,7 +18,7 @@ from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.source import Source
 from icecheck.inputs.webrtc import PeerConnectionReader
-from icecheck.model import Origin
+from icecheck.model import DiagnosticLevel, Origin
 
 MAX_JSON = 512 << 20
 MAX_LINE = 16 << 20
@@ -42,7 +42,9 @@ def read_json_document(source: Source, sink: Sink, forced: Format | None) -> For
     elif kind is Format.WEBRTC_INTERNALS:
         read_webrtc_internals(value, disp)
     elif not disp.json_value(value, Origin(sink.path)):
-        sink.problem(Origin(sink.path), "JSON holds no SDP and no ICE candidates (not signalling)", "warning")
+        sink.problem(
+            Origin(sink.path), "JSON holds no SDP and no ICE candidates (not signalling)", DiagnosticLevel.WARNING
+        )
     return kind
 
 
@@ -93,7 +95,7 @@ def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
         try:
             value = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            sink.problem(where, f"invalid JSON: {exc}", "warning")
+            sink.problem(where, f"invalid JSON: {exc}", DiagnosticLevel.WARNING)
             continue
         if statsdump and isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str):
             pc_id = str(value[1])
@@ -103,7 +105,7 @@ def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
         else:
             found += disp.json_value(value, where)
     if not found and not sink.found_anything:
-        sink.problem(Origin(sink.path), "no line holds SDP or ICE candidates", "warning")
+        sink.problem(Origin(sink.path), "no line holds SDP or ICE candidates", DiagnosticLevel.WARNING)
 
 
 def _time(value: Any) -> float | None:

@@ -18,7 +18,7 @@ from typing import Any
 from icecheck.inputs import jsonsig, sipmsg, stun
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.sink import Sink, WireFact
-from icecheck.model import AddressRecord, AddressRole, Origin, SectionContext
+from icecheck.model import AddressRecord, AddressRole, DiagnosticLevel, Origin, SectionContext
 
 MAX_CALLS = 10_000
 _STUN_ROLES = {
@@ -139,7 +139,9 @@ class Dispatcher:
         declared = msg.header("content-length")
         if declared and declared.isdigit() and int(declared) > len(msg.body):
             self.sink.problem(
-                where, f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes present", "warning"
+                where,
+                f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes present",
+                DiagnosticLevel.WARNING,
             )
 
     # -- JSON ------------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ class Dispatcher:
         try:
             value = json.loads(data)
         except (ValueError, RecursionError) as exc:
-            self.sink.problem(where, f"invalid JSON: {exc}", "warning")
+            self.sink.problem(where, f"invalid JSON: {exc}", DiagnosticLevel.WARNING)
             return
         self.json_value(value, where)
 
@@ -200,7 +202,7 @@ class Dispatcher:
         if (receiver is not None or relayed) and msg.kind.endswith("response"):
             origin = replace(origin, party=receiver)
         for problem in msg.problems:
-            self.sink.problem(origin, problem, "warning")
+            self.sink.problem(origin, problem, DiagnosticLevel.WARNING)
         for attr in msg.addresses:
             role = _STUN_ROLES.get(attr.attribute)
             if role is not None:

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from icecheck.inputs.source import gzip_error
+from icecheck.model import DiagnosticLevel
 
-Report = Callable[[int | None, str, str], None]
+Report = Callable[[int | None, str, DiagnosticLevel], None]
 Packet = tuple[int, float, int, bytes, int]
 
 PCAP_MAGICS = {
@@ -91,7 +92,7 @@ class PacketReader:
                 return self._readinto(view) or 0
             chunk = self._stream.read(len(view))
         except (EOFError, OSError, zlib.error) as exc:
-            self._report(self.number + 1, f"{gzip_error(exc) or exc}: reading stops here", "error")
+            self._report(self.number + 1, f"{gzip_error(exc) or exc}: reading stops here", DiagnosticLevel.ERROR)
             return 0
         view[: len(chunk)] = chunk
         return len(chunk)
@@ -104,7 +105,7 @@ class PacketReader:
     def packets(self) -> Iterator[Packet]:
         """Sniff the format from the first bytes and yield packets."""
         if not self._have(4):
-            self._report(None, "the file is too short to be a capture", "error")
+            self._report(None, "the file is too short to be a capture", DiagnosticLevel.ERROR)
             return
         magic = self._buf[:4]
         if magic in PCAP_MAGICS:
@@ -112,11 +113,11 @@ class PacketReader:
         elif magic == PCAPNG_MAGIC:
             yield from self._pcapng()
         else:
-            self._report(None, "not a pcap or pcapng file (unknown magic number)", "error")
+            self._report(None, "not a pcap or pcapng file (unknown magic number)", DiagnosticLevel.ERROR)
 
     def _pcap(self, order: str, unit: float) -> Iterator[Packet]:
         if not self._have(24):
-            self._report(None, "the pcap file header is cut short (24 bytes needed)", "error")
+            self._report(None, "the pcap file header is cut short (24 bytes needed)", DiagnosticLevel.ERROR)
             return
         snaplen, network = struct.unpack_from(order + "II", self._buf, 16)
         linktype = network & 0x0FFFFFFF  # upper bits: FCS length flags
@@ -181,7 +182,7 @@ class PacketReader:
             self.number + 1,
             f"the file ends inside this packet's record ({self._left()} of "
             f"{needed} bytes present): the capture is truncated",
-            "error",
+            DiagnosticLevel.ERROR,
         )
         self._pos = len(self._buf)
 
@@ -195,7 +196,7 @@ class PacketReader:
                     self.number + 1,
                     f"corrupt record header at byte {at} (claims {incl} bytes): "
                     f"skipped {skip} bytes to the next plausible record",
-                    "error",
+                    DiagnosticLevel.ERROR,
                 )
                 self._pos += skip
                 return True
@@ -203,7 +204,7 @@ class PacketReader:
             self.number + 1,
             f"corrupt record header at byte {at} (claims {incl} bytes) and no "
             "plausible record follows: the rest of the file is unreadable",
-            "error",
+            DiagnosticLevel.ERROR,
         )
         return False
 
@@ -239,7 +240,9 @@ class PacketReader:
                     packet = None
                 if packet is None:
                     self._report(
-                        self.number, "unusable packet block (too short, or its interface was never described)", "error"
+                        self.number,
+                        "unusable packet block (too short, or its interface was never described)",
+                        DiagnosticLevel.ERROR,
                     )
                     continue
                 time, linktype, data, orig = packet
@@ -272,7 +275,7 @@ class PacketReader:
                     self.number + 1,
                     f"corrupt block header at byte {at} (length {length}): "
                     f"skipped {skip} bytes to the next plausible block",
-                    "error",
+                    DiagnosticLevel.ERROR,
                 )
                 self._pos += skip
                 return self._pcapng_block(order) if self._have(12) else None
@@ -280,7 +283,7 @@ class PacketReader:
             self.number + 1,
             f"corrupt block header at byte {at} (length {length}) and no plausible "
             "block follows: the rest of the file is unreadable",
-            "error",
+            DiagnosticLevel.ERROR,
         )
         return None
 

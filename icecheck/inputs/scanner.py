@@ -21,9 +21,20 @@ from icecheck.inputs.sdpfile import read_sdp_stream
 from icecheck.inputs.sink import Sink, WireFact
 from icecheck.inputs.siplog import read_sip_log
 from icecheck.inputs.source import Source, Tick, gzip_error, read_head
-from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
+from icecheck.model import Diagnostic, InputDocument, InputKind, InputStatus, Origin
 
-_KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump"}
+_KIND = {  # the document kind of each format read
+    Format.PCAP: InputKind.PCAP,
+    Format.PCAPNG: InputKind.PCAP,
+    Format.HAR: InputKind.HAR,
+    Format.WEBRTC_INTERNALS: InputKind.WEBRTC_INTERNALS,
+    Format.RTCSTATSDUMP: InputKind.RTCSTATSDUMP,
+    Format.TRICKLE: InputKind.TRICKLE,
+    Format.JSON: InputKind.JSON,
+    Format.SIP: InputKind.SIP,
+    Format.SDP: InputKind.SDP,
+    Format.UNKNOWN: InputKind.UNKNOWN,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +80,7 @@ def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None)
             return _read(fmt, source, sink)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"
-        return ScanOutput(sink.document(_KIND.get(fmt, fmt.value), fatal=message), tuple(sink.wire.values()))
+        return ScanOutput(sink.document(_KIND[fmt], fatal=message), tuple(sink.wire.values()))
 
 
 def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
@@ -82,7 +93,7 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
             f"{c['reassembled']} reassembled datagrams"
         )
         return ScanOutput(
-            sink.document("pcap", empty="no signalling or STUN found in the capture"),
+            sink.document(InputKind.PCAP, empty="no signalling or STUN found in the capture"),
             tuple(sink.wire.values()),
             summary,
         )
@@ -90,14 +101,16 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
         return ScanOutput(read_sdp_stream(source.stream, sink.path))
     if fmt is Format.SIP:
         found = read_sip_log(source.stream, Dispatcher(sink))
-        return ScanOutput(sink.document("sip", empty=None if found else "no SIP message found"))
+        return ScanOutput(sink.document(InputKind.SIP, empty=None if found else "no SIP message found"))
     if fmt in (Format.TRICKLE, Format.RTCSTATSDUMP):
         jsonfile.read_json_lines(source, sink, fmt is Format.RTCSTATSDUMP)
         return ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values()))
     kind = jsonfile.read_json_document(source, sink, fmt)
-    return ScanOutput(sink.document(kind.value), tuple(sink.wire.values()))
+    return ScanOutput(sink.document(_KIND[kind]), tuple(sink.wire.values()))
 
 
 def _unreadable(path: str, message: str) -> ScanOutput:
-    doc = InputDocument(path, "unknown", InputStatus.UNREADABLE, diagnostics=(Diagnostic(Origin(path), message),))
+    doc = InputDocument(
+        path, InputKind.UNKNOWN, InputStatus.UNREADABLE, diagnostics=(Diagnostic(Origin(path), message),)
+    )
     return ScanOutput(doc)

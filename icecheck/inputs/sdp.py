@@ -19,7 +19,9 @@ from icecheck.model import (
     AddressRole,
     CandidateRecord,
     Diagnostic,
+    DiagnosticLevel,
     InputDocument,
+    InputKind,
     InputStatus,
     Origin,
     SectionContext,
@@ -44,7 +46,7 @@ class SdpParser:
     record nothing once the caps are reached.
     """
 
-    def __init__(self, base: Origin, kind: str = "sdp") -> None:
+    def __init__(self, base: Origin, kind: InputKind = InputKind.SDP) -> None:
         self._base = base
         self._plain_base = base == Origin(base.path)  # nothing but a path, whatever fields Origin gains
         self._kind = kind
@@ -83,7 +85,7 @@ class SdpParser:
         elif line[0].isdigit():
             self._candidate(line, lineno)  # a bare candidate value, as some logs write it
         else:
-            self.problem(lineno, "not an SDP line or an ICE candidate", level="warning")
+            self.problem(lineno, "not an SDP line or an ICE candidate", level=DiagnosticLevel.WARNING)
 
     def feed_many(self, lines: Iterable[str], first: int = 1) -> None:
         """``feed`` each of ``lines``, numbered from ``first``."""
@@ -91,7 +93,7 @@ class SdpParser:
         for lineno, line in enumerate(lines, first):
             feed(line, lineno)
 
-    def problem(self, lineno: int | None, message: str, level: str = "error") -> None:
+    def problem(self, lineno: int | None, message: str, level: DiagnosticLevel = DiagnosticLevel.ERROR) -> None:
         """Record a diagnostic for a line of this input (bounded in number)."""
         if len(self._diagnostics) >= MAX_DIAGNOSTICS:
             self._dropped_diagnostics += 1
@@ -109,7 +111,7 @@ class SdpParser:
         diagnostics = list(self._diagnostics)
         if self._dropped_diagnostics:
             diagnostics.append(
-                Diagnostic(self._base, f"{self._dropped_diagnostics} more problems not listed", "warning")
+                Diagnostic(self._base, f"{self._dropped_diagnostics} more problems not listed", DiagnosticLevel.WARNING)
             )
         if self._overflow:
             diagnostics.append(
@@ -117,7 +119,7 @@ class SdpParser:
                     self._base,
                     f"{self._overflow} candidate lines after the first {MAX_CANDIDATES} distinct candidates "
                     "were counted but not audited",
-                    "warning",
+                    DiagnosticLevel.WARNING,
                 )
             )
         if fatal is not None:
@@ -138,7 +140,7 @@ class SdpParser:
             return InputStatus.UNREADABLE
         if not self._candidates and not self._addresses:
             return InputStatus.UNREADABLE if diagnostics else InputStatus.EMPTY
-        if any(d.level == "error" for d in diagnostics):
+        if any(d.level is DiagnosticLevel.ERROR for d in diagnostics):
             return InputStatus.PARTIAL
         return InputStatus.OK
 
@@ -251,7 +253,7 @@ class SdpParser:
         # o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>  (§5.2)
         parts = value.split()
         if len(parts) != 6:
-            self.problem(lineno, "o= line needs six fields", level="warning")
+            self.problem(lineno, "o= line needs six fields", level=DiagnosticLevel.WARNING)
             return
         self._address(parts[5], AddressRole.ORIGIN, lineno)
 
@@ -261,7 +263,7 @@ class SdpParser:
         if len(parts) == 4 and parts[0].isdigit():
             self._address(parts[3], AddressRole.RTCP, lineno, int(parts[0]))
         elif len(parts) != 1 or not parts[0].isdigit():
-            self.problem(lineno, "a=rtcp needs '<port> [IN IP4|IP6 <address>]'", level="warning")
+            self.problem(lineno, "a=rtcp needs '<port> [IN IP4|IP6 <address>]'", level=DiagnosticLevel.WARNING)
 
     def _remote_candidates(self, rest: str, lineno: int) -> None:
         # a=remote-candidates:<component> <address> <port> ...  (RFC 8839 §5.2)
@@ -283,7 +285,7 @@ class SdpParser:
                 self._address(match, AddressRole.CNAME, lineno)
 
 
-def parse_sdp_text(text: str, base: Origin, kind: str = "sdp") -> InputDocument:
+def parse_sdp_text(text: str, base: Origin, kind: InputKind = InputKind.SDP) -> InputDocument:
     """Parse a whole SDP (or candidate list) held in memory, e.g. a SIP body or a JSON field.
 
     Items are located relative to ``base``: ``line`` is the line in ``text``, shifted by

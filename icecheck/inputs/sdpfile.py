@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import BinaryIO
 
 from icecheck.inputs.sdp import SdpParser
-from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
+from icecheck.model import Diagnostic, InputDocument, InputKind, InputStatus, Origin
 
 MAX_LINE = 1 << 20  # a longer line (in bytes, CRs included) is reported and skipped, never held whole
 BLOCK = 1 << 18  # at most MAX_LINE, as _SNIFF: a line within one block is never too long
@@ -130,4 +130,4 @@ def _status(doc: InputDocument, status: InputStatus, message: str) -> InputDocum
 
 
 def _unreadable(path: str, message: str) -> InputDocument:
-    return InputDocument(path, "sdp", InputStatus.UNREADABLE, diagnostics=(Diagnostic(Origin(path), message),))
+    return InputDocument(path, InputKind.SDP, InputStatus.UNREADABLE, diagnostics=(Diagnostic(Origin(path), message),))

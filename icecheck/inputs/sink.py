@@ -17,7 +17,9 @@ from icecheck.model import (
     Candidate,
     CandidateRecord,
     Diagnostic,
+    DiagnosticLevel,
     InputDocument,
+    InputKind,
     InputStatus,
     InterfaceInfo,
     Origin,
@@ -95,7 +97,7 @@ class Sink:
         """Record a wire fact once per (kind, value)."""
         self.wire.setdefault((fact.kind, fact.value), fact)
 
-    def problem(self, origin: Origin, message: str, level: str = "error") -> None:
+    def problem(self, origin: Origin, message: str, level: DiagnosticLevel = DiagnosticLevel.ERROR) -> None:
         """Record a diagnostic (bounded in number)."""
         if len(self.diagnostics) >= MAX_DIAGNOSTICS:
             self.dropped_diagnostics += 1
@@ -107,9 +109,9 @@ class Sink:
         inside one line or value (a JSON string), so its own line numbers go to the detail."""
         self.signalling_messages += 1
         if embedded or (base.line is None and base.packet is None):
-            doc = _lines_to_detail(parse_sdp_text(text, replace(base, line=None), "sdp"), base.line)
+            doc = _lines_to_detail(parse_sdp_text(text, replace(base, line=None)), base.line)
         else:
-            doc = parse_sdp_text(text, base, "sdp")
+            doc = parse_sdp_text(text, base)
         self.merge(doc)
 
     def merge(self, doc: InputDocument) -> None:
@@ -129,27 +131,29 @@ class Sink:
     def found_anything(self) -> bool:
         return bool(self.candidates or self.addresses or self.wire)
 
-    def document(self, kind: str, fatal: str | None = None, empty: str | None = None) -> InputDocument:
+    def document(self, kind: InputKind, fatal: str | None = None, empty: str | None = None) -> InputDocument:
         """Freeze into an ``InputDocument``. ``fatal``: the read stopped early for that reason;
         ``empty``: the message explaining an input that was readable but held nothing."""
         diags = list(self.diagnostics)
         if self.dropped_diagnostics:
             diags.append(
-                Diagnostic(Origin(self.path), f"{self.dropped_diagnostics} more problems not listed", "warning")
+                Diagnostic(
+                    Origin(self.path), f"{self.dropped_diagnostics} more problems not listed", DiagnosticLevel.WARNING
+                )
             )
         if self.dropped_items:
             diags.append(
                 Diagnostic(
                     Origin(self.path),
                     f"{self.dropped_items} items beyond the first {MAX_ITEMS} were counted but not audited",
-                    "warning",
+                    DiagnosticLevel.WARNING,
                 )
             )
         if fatal is not None:
             diags.append(Diagnostic(Origin(self.path), fatal))
         status = self._status(fatal, diags)
         if status is InputStatus.EMPTY and empty is not None:
-            diags.append(Diagnostic(Origin(self.path), empty, "warning"))
+            diags.append(Diagnostic(Origin(self.path), empty, DiagnosticLevel.WARNING))
         return InputDocument(
             path=self.path,
             kind=kind,
@@ -164,9 +168,9 @@ class Sink:
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
         if not has_items:
-            errors = fatal is not None or any(d.level == "error" for d in diags)
+            errors = fatal is not None or any(d.level is DiagnosticLevel.ERROR for d in diags)
             return InputStatus.UNREADABLE if errors and not self.signalling_messages else InputStatus.EMPTY
-        if fatal is not None or any(d.level == "error" for d in diags):
+        if fatal is not None or any(d.level is DiagnosticLevel.ERROR for d in diags):
             return InputStatus.PARTIAL
         return InputStatus.OK
 

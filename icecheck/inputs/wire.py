@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from icecheck.analysis.infer import PUBLIC_CLASSES, network_cost_meaning
 from icecheck.classify import classify
 from icecheck.inputs.sink import WireFact
-from icecheck.model import AddressRole, Exposure, InputDocument, Party
+from icecheck.model import AddressRole, Exposure, ExposureKind, InputDocument, Party
 
-KIND = "wire-exposure"
 _STUN_ROLES = (AddressRole.STUN_MAPPED, AddressRole.STUN_RELAYED)
 
 
@@ -49,7 +48,7 @@ def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> 
                 hidden.setdefault(rec.address, []).append(f"a{number}")
     out = [
         Exposure(
-            KIND,
+            ExposureKind.WIRE_EXPOSURE,
             f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
             tuple(refs),
             (Party.ON_PATH, Party.TURN_SERVER),
@@ -75,7 +74,7 @@ def _costs(facts: Sequence[WireFact], in_sdp: set[int]) -> list[Exposure]:
         via = " through a VPN" if vpn else ""
         out.append(
             Exposure(
-                KIND,
+                ExposureKind.WIRE_EXPOSURE,
                 f"STUN GOOG-NETWORK-INFO on the wire shows network cost {cost} ({kind}{via}), which no SDP "
                 "candidate carried.",
                 (fact.origin.location(),),

@@ -22,6 +22,7 @@ from icecheck.model import (
     AuditedCandidate,
     AuditResult,
     Exposure,
+    ExposureKind,
     InputDocument,
     InterfaceInfo,
     NatBehaviour,
@@ -129,7 +130,7 @@ def _exposure(shown: _Shown, vpns: list[str]) -> Exposure:
         text += f": {_MEANING[info.kind]}"
     if vpns and info.kind not in _HIDING:
         text += f". The VPN ({', '.join(vpns)}) does not hide it: the peer sees the network behind your VPN"
-    return Exposure("interface-exposed", text + ".", shown.refs, value=info.name)
+    return Exposure(ExposureKind.INTERFACE_EXPOSED, text + ".", shown.refs, value=info.name)
 
 
 def public_address_note(doc: InputDocument, offline: bool = False) -> str | None:

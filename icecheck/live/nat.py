@@ -26,7 +26,7 @@ from icecheck.live.stun import (
     norm,
 )
 from icecheck.live.urls import hostport
-from icecheck.model import NatBehaviour
+from icecheck.model import AttemptStatus, NatBehaviour
 
 __all__ = ["AD", "APD", "EIM", "INCONCLUSIVE", "NO_NAT", "discover_nat", "explain"]
 
@@ -85,7 +85,7 @@ async def _ask(
         request = ep.request(binding_request(change), server, rto=_FILTER_RTO if change else 0.5)
         response, source = await asyncio.wait_for(request, left if wait is None else min(wait, left))
     except TimeoutError:
-        raise StunError("timeout", f"no answer from {server[0]}:{server[1]}") from None
+        raise StunError(AttemptStatus.TIMEOUT, f"no answer from {server[0]}:{server[1]}") from None
     other = response.attributes.get("OTHER-ADDRESS") or response.attributes.get("CHANGED-ADDRESS")
     return _Answer(mapped_address(response), norm(other) if other else None, source)
 
@@ -167,4 +167,4 @@ async def _maybe(
     try:
         return await _ask(ep, server, deadline, change, wait)
     except StunError as exc:
-        return None if exc.status == "timeout" else exc
+        return None if exc.status is AttemptStatus.TIMEOUT else exc

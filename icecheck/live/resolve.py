@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from icecheck.live.stun import StunError
 from icecheck.live.urls import is_ip
+from icecheck.model import AttemptStatus
 
 __all__ = ["Resolver", "nameserver_resolver", "resolve_host", "system_resolver"]
 
@@ -30,17 +31,17 @@ async def resolve_host(host: str, resolver: Resolver | None, ipv6: bool, timeout
     with contextlib.suppress(ValueError):
         return ipaddress.ip_address(host).compressed
     if resolver is None:
-        raise StunError("unresolvable", f"{host} is a host name and no resolver was given")
+        raise StunError(AttemptStatus.UNRESOLVABLE, f"{host} is a host name and no resolver was given")
     try:
         found = await asyncio.wait_for(resolver(host), max(0.0, timeout))
     except TimeoutError:
-        raise StunError("unresolvable", f"lookup of {host} timed out") from None
+        raise StunError(AttemptStatus.UNRESOLVABLE, f"lookup of {host} timed out") from None
     except Exception as exc:  # a resolver is pluggable: whatever it raises is an unresolvable name
-        raise StunError("unresolvable", f"{host}: {exc or type(exc).__name__}") from exc
+        raise StunError(AttemptStatus.UNRESOLVABLE, f"{host}: {exc or type(exc).__name__}") from exc
     usable = sorted((ipaddress.ip_address(a) for a in found if is_ip(a)), key=lambda ip: ip.version)
     usable = [ip for ip in usable if ip.version == 4 or ipv6]
     if not usable:
-        raise StunError("unresolvable", f"{host} has no usable address")
+        raise StunError(AttemptStatus.UNRESOLVABLE, f"{host} has no usable address")
     return usable[0].compressed
 
 

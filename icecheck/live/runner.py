@@ -20,11 +20,17 @@ from icecheck.live.natwords import INCONCLUSIVE
 from icecheck.live.resolve import Resolver, nameserver_resolver, resolve_host, system_resolver
 from icecheck.live.stun import StunError
 from icecheck.live.urls import IceUrl, TurnServer, hostport, is_ip, parse_host_port, parse_ice_url
-from icecheck.model import Attempt, InputDocument, NatBehaviour
+from icecheck.model import Attempt, AttemptStatus, InputDocument, NatBehaviour
 
 __all__ = ["Choice", "Progress", "choose", "discover", "nat_attempt", "run"]
 
-_NAT_STATUSES = ("unresolvable", "no-network", "refused", "timeout", "error")
+_NAT_STATUSES = (
+    AttemptStatus.UNRESOLVABLE,
+    AttemptStatus.NO_NETWORK,
+    AttemptStatus.REFUSED,
+    AttemptStatus.TIMEOUT,
+    AttemptStatus.ERROR,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +123,9 @@ def nat_attempt(targets: Sequence[str], nat: NatBehaviour, elapsed: float) -> At
     """NAT discovery as an ``Attempt``: ok once a server answered, else the status its reason names."""
     target = ", ".join(targets)
     if nat.mapped_addresses:
-        return Attempt("nat", target, "ok", f"mapping {nat.mapping}, filtering {nat.filtering}", elapsed)
+        return Attempt("nat", target, AttemptStatus.OK, f"mapping {nat.mapping}, filtering {nat.filtering}", elapsed)
     reason = nat.mapping_reason or nat.reason
-    status = next((s for s in _NAT_STATUSES if f"{s}:" in reason), "error")
+    status = next((s for s in _NAT_STATUSES if f"{s}:" in reason), AttemptStatus.ERROR)
     return Attempt("nat", target, status, reason, elapsed)
 
 

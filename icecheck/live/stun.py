@@ -25,6 +25,8 @@ from typing import Any, Protocol, cast
 
 from aioice.stun import Class, Message, Method, parse_message
 
+from icecheck.model import AttemptStatus
+
 Address = tuple[str, int]
 
 RTO = 0.5  # RFC 5389 §7.2.1: initial retransmission timeout
@@ -34,14 +36,18 @@ CHANGE_IP, CHANGE_PORT = 0x04, 0x02  # RFC 5780 §7.2 CHANGE-REQUEST flags
 UDP_TRANSPORT = 17 << 24  # RFC 8656 §18.7 REQUESTED-TRANSPORT: protocol number, then RFFU
 AUTH_FAILED = {401, 431, 441}  # Unauthorized, Integrity Check Failure, Wrong Credentials (RFC 8656 §7.4)
 _IP_RECVERR, _IPV6_RECVERR = 11, 25  # <linux/in.h>, <linux/in6.h>
-_ERRNO_STATUS = {errno.ECONNREFUSED: "refused", errno.ENETUNREACH: "no-network",
-                 errno.EHOSTUNREACH: "no-network", errno.EADDRNOTAVAIL: "no-network"}  # fmt: skip
+_ERRNO_STATUS = {
+    errno.ECONNREFUSED: AttemptStatus.REFUSED,
+    errno.ENETUNREACH: AttemptStatus.NO_NETWORK,
+    errno.EHOSTUNREACH: AttemptStatus.NO_NETWORK,
+    errno.EADDRNOTAVAIL: AttemptStatus.NO_NETWORK,
+}
 
 
 class StunError(Exception):
     """A failed STUN/TURN exchange; ``status`` is an ``Attempt`` status token."""
 
-    def __init__(self, status: str, detail: str) -> None:
+    def __init__(self, status: AttemptStatus, detail: str) -> None:
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
@@ -49,7 +55,7 @@ class StunError(Exception):
 
 def os_error(exc: OSError) -> StunError:
     """Map a socket error to its ``StunError`` (refused, no-network or error)."""
-    return StunError(_ERRNO_STATUS.get(exc.errno or 0, "error"), exc.strerror or str(exc))
+    return StunError(_ERRNO_STATUS.get(exc.errno or 0, AttemptStatus.ERROR), exc.strerror or str(exc))
 
 
 def norm(addr: tuple[Any, ...]) -> Address:
@@ -126,7 +132,7 @@ class StunEndpoint(asyncio.DatagramProtocol):
             if fut.done():
                 return
             if sent == RC:
-                fut.set_exception(StunError("timeout", f"no answer after {RC} requests"))
+                fut.set_exception(StunError(AttemptStatus.TIMEOUT, f"no answer after {RC} requests"))
             else:
                 self._send(data, server)
                 timer = loop.call_later(delay if sent + 1 < RC else RM * rto, transmit, sent + 1, delay * 2)
@@ -187,7 +193,7 @@ class StunEndpoint(asyncio.DatagramProtocol):
             self._fail(self._sending, os_error(exc))
             return
         for dest, err in self._drain_errors():
-            self._fail(dest, StunError(_ERRNO_STATUS.get(err, "error"), os.strerror(err)))
+            self._fail(dest, StunError(_ERRNO_STATUS.get(err, AttemptStatus.ERROR), os.strerror(err)))
 
     def _drain_errors(self) -> list[tuple[Address, int]]:
         """Read the error queue: (original destination, errno) per ICMP error (ip(7) IP_RECVERR)."""
@@ -229,11 +235,11 @@ class StunStream:
                 if response.transaction_id == message.transaction_id:
                     return response, norm(server)
         except asyncio.IncompleteReadError as exc:
-            raise StunError("error", "connection closed by the server") from exc
+            raise StunError(AttemptStatus.ERROR, "connection closed by the server") from exc
         except OSError as exc:
             raise os_error(exc) from exc
         except (ValueError, struct.error) as exc:
-            raise StunError("error", f"malformed STUN message: {exc}") from exc
+            raise StunError(AttemptStatus.ERROR, f"malformed STUN message: {exc}") from exc
 
     def send(self, message: Message, server: Address) -> None:
         """Write without waiting for an answer."""
@@ -254,10 +260,10 @@ def binding_request(change: int = 0) -> Message:
 def mapped_address(response: Message) -> Address:
     """XOR-MAPPED-ADDRESS (RFC 5389 §15.2), else the RFC 3489 MAPPED-ADDRESS; ``StunError`` if neither."""
     if response.message_class == Class.ERROR:
-        raise StunError("error", f"error response {error_text(response)}")
+        raise StunError(AttemptStatus.ERROR, f"error response {error_text(response)}")
     value = response.attributes.get("XOR-MAPPED-ADDRESS") or response.attributes.get("MAPPED-ADDRESS")
     if value is None:
-        raise StunError("error", "Binding response without a mapped address")
+        raise StunError(AttemptStatus.ERROR, "Binding response without a mapped address")
     return norm(value)
 
 
@@ -298,9 +304,11 @@ async def allocate(
     when the credentials are refused (401/431/441 after signing), ``error`` otherwise."""
     response, _ = await client.request(_allocate_request(), server)
     if response.message_class == Class.RESPONSE:
-        raise StunError("error", "server allocated without authentication (not a TURN server with credentials)")
+        raise StunError(
+            AttemptStatus.ERROR, "server allocated without authentication (not a TURN server with credentials)"
+        )
     if response.error_code != 401 or not {"REALM", "NONCE"} <= response.attributes.keys():
-        raise StunError("error", f"Allocate refused: {error_text(response)}")
+        raise StunError(AttemptStatus.ERROR, f"Allocate refused: {error_text(response)}")
     realm: str = response.attributes["REALM"]
     key = hashlib.md5(f"{username}:{realm}:{password}".encode()).digest()
     auth = LongTermAuth(username, realm, response.attributes["NONCE"], key)
@@ -319,13 +327,15 @@ def _allocate_request() -> Message:
 
 def _allocation(response: Message, auth: LongTermAuth) -> Allocation:
     if response.message_class == Class.ERROR:
-        status = "auth-failed" if response.error_code in AUTH_FAILED else "error"
+        status = AttemptStatus.AUTH_FAILED if response.error_code in AUTH_FAILED else AttemptStatus.ERROR
         raise StunError(status, f"{error_text(response)} (user {auth.username!r}, realm {auth.realm!r})")
     if not response.check_message_integrity(auth.key):
-        raise StunError("error", "Allocate success response failed MESSAGE-INTEGRITY")
+        raise StunError(AttemptStatus.ERROR, "Allocate success response failed MESSAGE-INTEGRITY")
     attrs = response.attributes
     if "XOR-RELAYED-ADDRESS" not in attrs or "XOR-MAPPED-ADDRESS" not in attrs:
-        raise StunError("error", "Allocate success response lacks XOR-RELAYED-ADDRESS or XOR-MAPPED-ADDRESS")
+        raise StunError(
+            AttemptStatus.ERROR, "Allocate success response lacks XOR-RELAYED-ADDRESS or XOR-MAPPED-ADDRESS"
+        )
     return Allocation(norm(attrs["XOR-RELAYED-ADDRESS"]), norm(attrs["XOR-MAPPED-ADDRESS"]), attrs.get("LIFETIME", 0))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.model import AuditResult, Diagnostic, Finding, Origin
+from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
 from icecheck.render.locate import finding_origins, ordered, origins, summary
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
@@ -61,7 +61,7 @@ def _lines(result: AuditResult) -> Iterator[str]:
 
 
 def _diagnostic(d: Diagnostic) -> str:
-    command = "error" if d.level == "error" else "warning"
+    command = "error" if d.level is DiagnosticLevel.ERROR else "warning"
     return annotation(command, d.message, d.origin, "icecheck: input problem")
 
 

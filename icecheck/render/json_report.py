@@ -41,13 +41,13 @@ def _facts(f: AddressFacts) -> dict[str, Any]:
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
-    return {"level": d.level, "message": d.message, **origin_dict(d.origin)}
+    return {"level": d.level.value, "message": d.message, **origin_dict(d.origin)}
 
 
 def _input(doc: InputDocument) -> dict[str, Any]:
     return {
         "path": doc.path,
-        "kind": doc.kind,
+        "kind": doc.kind.value,
         "status": doc.status.value,
         "candidates": len(doc.candidates),
         "duplicates_folded": doc.duplicates,
@@ -165,7 +165,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
             "exposures",
             (
                 {
-                    "kind": e.kind,
+                    "kind": e.kind.value,
                     "summary": e.summary,
                     "value": e.value,
                     "evidence": list(e.evidence),
@@ -185,7 +185,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         (
             "attempts",
             [
-                {"kind": t.kind, "target": t.target, "status": t.status, "detail": t.detail, "elapsed": t.elapsed}
+                {"kind": t.kind, "target": t.target, "status": t.status.value, "detail": t.detail, "elapsed": t.elapsed}
                 for t in result.attempts
             ],
         ),

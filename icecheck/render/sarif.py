@@ -17,7 +17,7 @@ from urllib.parse import quote
 from icecheck import __version__
 from icecheck.analysis.rules import CATALOGUE, Rule
 from icecheck.exitcodes import ExitCode
-from icecheck.model import AuditResult, Diagnostic, Finding, Origin
+from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
 from icecheck.render.locate import finding_origins, origins
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
@@ -136,7 +136,7 @@ def _invocation(result: AuditResult, exit_code: int) -> dict[str, Any]:
 
 def _notification(d: Diagnostic) -> dict[str, Any]:
     return {
-        "level": "error" if d.level == "error" else "warning",
+        "level": "error" if d.level is DiagnosticLevel.ERROR else "warning",
         "message": {"text": safe(d.message)},
         "locations": [location(d.origin)],
     }

@@ -16,9 +16,11 @@ from rich.text import Text
 
 from icecheck.model import (
     AddressClass,
+    AttemptStatus,
     AuditedAddress,
     AuditedCandidate,
     AuditResult,
+    DiagnosticLevel,
     NatBehaviour,
     Origin,
 )
@@ -107,7 +109,7 @@ def _diagnostics(result: AuditResult, width: int) -> Lines:
                 yield Text(f"… {total - shown} more problems (see --format json)", style="dim")
                 return
             shown += 1
-            style = "red" if d.level == "error" else "yellow"
+            style = "red" if d.level is DiagnosticLevel.ERROR else "yellow"
             detail = f" ({d.origin.detail})" if d.origin.detail and d.origin.line is None else ""
             line = Text.assemble((f"{d.level}: ", style), safe(f"{d.origin.location()}{detail}: {d.message}"))
             yield from wrap(line, width, "", "  ")
@@ -207,7 +209,7 @@ def _attempts(result: AuditResult, width: int) -> Lines:
     rows = []
     for t in result.attempts:
         elapsed = f"{t.elapsed * 1000:.0f} ms" if t.elapsed is not None else ""
-        style = "green" if t.status in ("ok", "cached") else "red"
+        style = "green" if t.status in (AttemptStatus.OK, AttemptStatus.CACHED) else "red"
         rows.append((Text(t.kind), Text(safe(t.target)), Text(t.status, style=style), Text(elapsed),
                      Text(safe(t.detail), style="dim")))  # fmt: skip
     yield from columns(("kind", "target", "status", "time", "detail"), rows, width, foldable=(1,))

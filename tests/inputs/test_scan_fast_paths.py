@@ -22,6 +22,7 @@ from icecheck.audit import audit, audit_candidates, gc_paused
 from icecheck.inputs import pcapfile, synth, wire
 from icecheck.inputs.pcapfile import PacketReader, media_over_ethernet
 from icecheck.inputs.scanner import scan_paths
+from icecheck.model import ExposureKind
 from icecheck.render.json_report import _encode, to_dict, write_json
 from tests.conftest import SAMPLES
 
@@ -242,7 +243,7 @@ def test_wire_ids_are_the_audit_ids(tmp_path: Path) -> None:
             writer.write(synth.link(synth.ip(seg)[0]), i)
     result = _audit([str(SAMPLES / "captures" / "sip-tcp-sll.pcap"), str(path)])
     ids = {a.id: a.record for a in result.addresses}
-    wired = [e for e in result.exposures if e.kind == wire.KIND]
+    wired = [e for e in result.exposures if e.kind is ExposureKind.WIRE_EXPOSURE]
     assert {e.value for e in wired} == {"203.0.113.201", "203.0.113.202"}
     for exposure in wired:
         assert all(ids[ref].address == exposure.value for ref in exposure.evidence)

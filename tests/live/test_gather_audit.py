@@ -10,15 +10,17 @@ import json
 
 from icecheck.analysis.policy import preset
 from icecheck.audit import audit
+from icecheck.exitcodes import ExitCode
 from icecheck.inputs.candidate import parse_candidate
 from icecheck.live.liveaudit import interface_exposures, live_audit, public_address_note
 from icecheck.live.modes import Mode
 from icecheck.live.runner import Progress, choose, nat_attempt
 from icecheck.model import (
     Attempt,
+    AttemptStatus,
     CandidateRecord,
-    ExitCode,
     InputDocument,
+    InputKind,
     InputStatus,
     InterfaceInfo,
     NatBehaviour,
@@ -47,10 +49,10 @@ def laptop(*attempts: Attempt, relay: bool = True) -> InputDocument:
     ]
     if relay:
         records.append(record("candidate:5 1 udp 41885439 203.0.113.10 49160 typ relay raddr 198.51.100.7 rport 5"))
-    return InputDocument("live", "gather", InputStatus.OK, tuple(records), attempts=attempts)
+    return InputDocument("live", InputKind.GATHER, InputStatus.OK, tuple(records), attempts=attempts)
 
 
-OK_STUN = Attempt("stun", "stun:203.0.113.10:3478", "ok", "", 0.004)
+OK_STUN = Attempt("stun", "stun:203.0.113.10:3478", AttemptStatus.OK, "", 0.004)
 
 
 def test_each_exposed_interface_is_named_with_its_kind_and_addresses() -> None:
@@ -83,11 +85,11 @@ def test_interface_exposures_need_interface_facts() -> None:
 
 
 def test_the_public_address_note_says_why_and_how() -> None:
-    hosts_only = InputDocument("live", "gather", InputStatus.OK, laptop(relay=False).candidates[:3])
+    hosts_only = InputDocument("live", InputKind.GATHER, InputStatus.OK, laptop(relay=False).candidates[:3])
     assert "(no STUN server was asked)" in str(public_address_note(hosts_only))
     assert "(--offline sent no packet)" in str(public_address_note(hosts_only, offline=True))
-    silent = InputDocument("live", "gather", InputStatus.OK, hosts_only.candidates,
-                           attempts=(Attempt("stun", "stun:x", "timeout"),))  # fmt: skip
+    silent = InputDocument("live", InputKind.GATHER, InputStatus.OK, hosts_only.candidates,
+                           attempts=(Attempt("stun", "stun:x", AttemptStatus.TIMEOUT),))  # fmt: skip
     note = str(public_address_note(silent))
     assert "(no STUN server answered)" in note and "--stun stun:HOST[:PORT]" in note and "--public-stun" in note
     assert public_address_note(laptop(OK_STUN)) is None
@@ -109,7 +111,7 @@ def test_relay_only_without_a_relay_says_a_browser_could_not_connect() -> None:
 
 
 def test_strict_makes_a_failed_attempt_exit_3() -> None:
-    failed = Attempt("turn", "turn:x", "auth-failed")
+    failed = Attempt("turn", "turn:x", AttemptStatus.AUTH_FAILED)
     assert exit_code(live_audit(laptop(OK_STUN), preset("default"), strict=True)) != ExitCode.FAILURE
     assert exit_code(live_audit(laptop(OK_STUN, failed), preset("default"))) != ExitCode.FAILURE
     assert exit_code(live_audit(laptop(OK_STUN, failed), preset("default"), strict=True)) == ExitCode.FAILURE
@@ -119,7 +121,8 @@ def test_nat_discovery_is_an_attempt_failed_only_when_no_server_answered() -> No
     told = NatBehaviour("inconclusive", "inconclusive", ("198.51.100.7:5",), mapping_reason="no OTHER-ADDRESS")
     assert nat_attempt(["stun:a:1"], told, 0.1).status == "ok"
     silent = NatBehaviour("inconclusive", "inconclusive", mapping_reason="no usable answer (timeout: no answer)")
-    assert nat_attempt(["stun:a:1"], silent, 1.0) == Attempt("nat", "stun:a:1", "timeout", silent.mapping_reason, 1.0)
+    expected = Attempt("nat", "stun:a:1", AttemptStatus.TIMEOUT, silent.mapping_reason, 1.0)
+    assert nat_attempt(["stun:a:1"], silent, 1.0) == expected
     nowhere = NatBehaviour("inconclusive", "inconclusive", mapping_reason="no-network: cannot reach a: unreachable")
     assert nat_attempt(["stun:a:1", "stun:b:2"], nowhere, 0.0).status == "no-network"
     result = live_audit(laptop(OK_STUN), preset("default"), nat=silent, strict=True,
@@ -168,7 +171,7 @@ def test_progress_text_follows_the_attempts() -> None:
     progress = Progress(["stun:a:1", "turn:b:2?transport=udp"], ["stun:a:1"], "system")
     assert progress.text() == ("asking stun:a:1, turn:b:2?transport=udp (0 of 2 done); testing the NAT with "
                                "stun:a:1; host names through the system resolver")  # fmt: skip
-    progress.attempt(Attempt("stun", "stun:a:1", "ok"))
+    progress.attempt(Attempt("stun", "stun:a:1", AttemptStatus.OK))
     progress.nat_done()
     assert progress.text().startswith("asking turn:b:2?transport=udp (1 of 2 done)")
     with progress.shown(enabled=False) as same:
