@@ -1,12 +1,15 @@
 """The rule catalogue: stable IDs, severities, docs, and the checks that turn facts into findings.
 
-IDs never change meaning once published; a retired rule keeps its ID unused. Every rule has
-a sample under ``samples/rules/<ID>.sdp`` that triggers it (a test checks this).
+Each rule is one check function under ``@rule(id=..., name=..., severity=..., title=...)``; its
+docstring is the rule's doc (one paragraph: ``icecheck explain``, SARIF and docs/rules.md show
+it). ``RULES`` lists them in catalogue order. IDs never change meaning once published; a retired
+rule keeps its ID unused. Every rule has a sample under ``samples/rules/<ID>.sdp`` that triggers
+it (a test checks this).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from icecheck.analysis.infer import LOCAL_CLASSES, PUBLIC_CLASSES
@@ -16,26 +19,14 @@ from icecheck.model import (
     AuditedAddress,
     AuditedCandidate,
     Exposure,
+    ExposureKind,
     Finding,
 )
 from icecheck.severity import Severity
 
 DOCS_URL = "https://github.com/icecheck/icecheck/blob/main/docs/rules.md#"
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A catalogue entry: stable id, name, severity, title and doc."""
-
-    id: str
-    name: str
-    severity: Severity
-    title: str
-    doc: str
-
-    @property
-    def help_uri(self) -> str:
-        return f"{DOCS_URL}{self.id.lower()}"
+Found = list[tuple[str, tuple[str, ...]]]  # what a check found: (message, evidence ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +38,53 @@ class Facts:
     exposures: Sequence[Exposure]
 
 
-Check = Callable[[Facts], list[tuple[str, tuple[str, ...]]]]  # -> [(message, evidence)]
+Check = Callable[[Facts], Found]
 
 
-def _cands(
-    f: Facts, pred: Callable[[AuditedCandidate], bool], msg: Callable[[AuditedCandidate], str]
-) -> list[tuple[str, tuple[str, ...]]]:
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A catalogue entry: stable id, name, severity, title and doc, and the check that finds it."""
+
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    doc: str
+    check: Check
+
+    @property
+    def help_uri(self) -> str:
+        return f"{DOCS_URL}{self.id.lower()}"
+
+
+def rule(*, id: str, name: str, severity: Severity, title: str) -> Callable[[Check], Rule]:
+    """Make the decorated check a ``Rule``; its docstring, with the line breaks undone, is the doc."""
+
+    def make(check: Check) -> Rule:
+        if not check.__doc__:
+            raise ValueError(f"rule {id}: the check needs a docstring (the rule's doc)")
+        return Rule(id, name, severity, title, " ".join(check.__doc__.split()), check)
+
+    return make
+
+
+def _cands(f: Facts, pred: Callable[[AuditedCandidate], bool], msg: Callable[[AuditedCandidate], str]) -> Found:
     return [(msg(c), (c.id,)) for c in f.candidates if pred(c)]
 
 
-def _exposed(kind: str) -> Check:
-    return lambda f: [(e.summary, e.evidence) for e in f.exposures if e.kind == kind]
+def _exposed(f: Facts, *kinds: ExposureKind) -> Found:
+    return [(e.summary, e.evidence) for e in f.exposures if e.kind in kinds]
 
 
 def _is_host(c: AuditedCandidate) -> bool:
     return c.record.candidate.type == "host"
 
 
-def _v4_private_host(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+@rule(id="ICE001", name="private-ipv4-host", severity=Severity.MEDIUM, title="Private IPv4 host address exposed")
+def private_ipv4_host(f: Facts) -> Found:
+    """A host candidate carries an RFC 1918 address. Anyone who receives the SDP (signalling server, remote peer)
+    learns your LAN address and subnet, which helps fingerprint you and map your network. Browsers hide it behind an
+    mDNS name by default; native apps and softphones often do not."""
     return _cands(
         f,
         lambda c: _is_host(c) and c.facts.address_class is AddressClass.PRIVATE,
@@ -72,7 +92,10 @@ def _v4_private_host(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
     )
 
 
-def _public_host(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+@rule(id="ICE002", name="public-host-address", severity=Severity.HIGH, title="Public host address exposed (no NAT)")
+def public_host_address(f: Facts) -> Found:
+    """A host candidate carries a public address: the interface sits directly on the Internet. Its address identifies
+    your connection even when a relay or VPN is meant to hide it."""
     return _cands(
         f,
         lambda c: _is_host(c) and c.facts.version == 4 and c.facts.address_class in PUBLIC_CLASSES,
@@ -80,7 +103,18 @@ def _public_host(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
     )
 
 
-def _ipv6_global(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+@rule(id="ICE003", name="eui64-mac", severity=Severity.HIGH, title="MAC address exposed through EUI-64")
+def eui64_mac(f: Facts) -> Found:
+    """An IPv6 address built with modified EUI-64 (ff:fe in the middle of the interface identifier) contains the
+    network card's MAC address. It identifies the device across every network it joins; enable IPv6 privacy
+    extensions (RFC 8981) or stable-private addresses (RFC 7217)."""
+    return _exposed(f, ExposureKind.MAC_ADDRESS)
+
+
+@rule(id="ICE004", name="ipv6-global-host", severity=Severity.MEDIUM, title="Global IPv6 address exposed")
+def ipv6_global_host(f: Facts) -> Found:
+    """A host candidate carries a global IPv6 address. There is no NAT in IPv6: the address, and at least its /64
+    prefix, identifies your subscriber line and is reachable from the Internet."""
     return _cands(
         f,
         lambda c: _is_host(c) and c.facts.version == 6 and c.facts.address_class in PUBLIC_CLASSES,
@@ -88,7 +122,38 @@ def _ipv6_global(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
     )
 
 
-def _srflx_private_raddr(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+@rule(
+    id="ICE005",
+    name="srflx-public-address",
+    severity=Severity.MEDIUM,
+    title="Public address exposed by a server-reflexive candidate",
+)
+def srflx_public_address(f: Facts) -> Found:
+    """A srflx or prflx candidate carries your NAT's public address, learned from a STUN server. It tells the other
+    side your ISP and approximate location. It is the price of a direct connection; use a relay-only policy where
+    that is not acceptable."""
+    return _exposed(f, ExposureKind.PUBLIC_ADDRESS)
+
+
+@rule(
+    id="ICE006", name="relay-raddr-leak", severity=Severity.HIGH, title="Relay candidate's raddr exposes your address"
+)
+def relay_raddr_leak(f: Facts) -> Found:
+    """A relay candidate's related address (raddr) carries the address the client used towards the TURN server — your
+    public or local address. libwebrtc zeroes it only under iceTransportPolicy 'relay'. Relaying then hides nothing;
+    set the relay policy or strip raddr."""
+    return _exposed(f, ExposureKind.RELAY_RADDR_LEAK)
+
+
+@rule(
+    id="ICE007",
+    name="srflx-raddr-private",
+    severity=Severity.MEDIUM,
+    title="Server-reflexive raddr exposes a local address",
+)
+def srflx_raddr_private(f: Facts) -> Found:
+    """A srflx/prflx candidate's related address is its private base address. Even when host candidates are concealed,
+    this leaks the LAN address; the mDNS draft requires raddr 0.0.0.0 rport 9 here."""
     return _cands(
         f,
         lambda c: (
@@ -103,21 +168,53 @@ def _srflx_private_raddr(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
     )
 
 
-def _overlay(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
-    return [(e.summary, e.evidence) for e in f.exposures if e.kind == "cgnat"] + _cands(
+@rule(id="ICE008", name="cgnat-or-overlay", severity=Severity.LOW, title="CGNAT or overlay address exposed")
+def cgnat_or_overlay(f: Facts) -> Found:
+    """An address in 100.64.0.0/10 (or a Tailscale ULA) is exposed: your ISP uses carrier-grade NAT, or you are on an
+    overlay network such as Tailscale. Both narrow down who and where you are."""
+    return _exposed(f, ExposureKind.CGNAT) + _cands(
         f,
         lambda c: c.facts.address_class is AddressClass.ULA and c.facts.has_hint("tailscale"),
         lambda c: f"{c.facts.address} is a Tailscale overlay address",
     )
 
 
-def _vpn(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
-    out = [(e.summary, e.evidence) for e in f.exposures if e.kind == "vpn"]
-    out += [(e.summary, e.evidence) for e in f.exposures if e.kind == "interface-type" and "+vpn" in (e.value or "")]
+@rule(id="ICE009", name="vpn-interface", severity=Severity.HIGH, title="VPN or tunnel interface exposed")
+def vpn_interface(f: Facts) -> Found:
+    """A candidate shows a VPN or tunnel: an address in a VPN provider's default range, or network-cost marked as VPN.
+    When it appears beside a non-VPN address, the VPN does not hide your real network."""
+    out = _exposed(f, ExposureKind.VPN)
+    out += [
+        (e.summary, e.evidence)
+        for e in f.exposures
+        if e.kind is ExposureKind.INTERFACE_TYPE and "+vpn" in (e.value or "")
+    ]
     return out
 
 
-def _sdp_private(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+@rule(id="ICE010", name="multiple-interfaces", severity=Severity.LOW, title="Several network interfaces revealed")
+def multiple_interfaces(f: Facts) -> Found:
+    """The candidates reveal more than one network interface (network-id values, distinct host addresses, interface
+    ranks encoded in the priorities, or distinct mDNS names). That describes your device."""
+    return _exposed(f, ExposureKind.INTERFACE_COUNT)
+
+
+@rule(id="ICE011", name="interface-type", severity=Severity.INFO, title="Interface type revealed (network-cost)")
+def interface_type(f: Facts) -> Found:
+    """Chrome's network-cost extension tells the interface type: Wi-Fi, cellular, Ethernet, and +1 for a VPN. It tells
+    the other side how you are connected."""
+    return _exposed(f, ExposureKind.INTERFACE_TYPE)
+
+
+@rule(
+    id="ICE012",
+    name="sdp-private-address",
+    severity=Severity.MEDIUM,
+    title="Private address in c=, o=, a=rtcp or cname",
+)
+def sdp_private_address(f: Facts) -> Found:
+    """An address outside the candidate lines — the c= connection line, the o= origin, a=rtcp or an a=ssrc cname — is
+    private. SIP user agents often write their LAN address there even when the candidates are clean."""
     return [
         (f"{a.record.role.value} line exposes the {a.facts.address_class} address {a.facts.address}", (a.id,))
         for a in f.addresses
@@ -126,7 +223,10 @@ def _sdp_private(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
     ]
 
 
-def _ula_link_local(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+@rule(id="ICE013", name="ula-or-link-local", severity=Severity.LOW, title="ULA or link-local address exposed")
+def ula_or_link_local(f: Facts) -> Found:
+    """A unique-local (fc00::/7) or link-local (fe80::/10, 169.254/16) address is exposed. It is not routable, but it
+    is stable and identifies the local network or the device."""
     local6 = (AddressClass.ULA, AddressClass.LINK_LOCAL)
     out = _cands(
         f,
@@ -141,249 +241,98 @@ def _ula_link_local(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _virtual(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
-    return [(e.summary, e.evidence) for e in f.exposures if e.kind == "virtual-interface"]
+@rule(id="ICE014", name="policy-violation", severity=Severity.HIGH, title="Candidate violates the policy")
+def policy_violation(f: Facts) -> Found:
+    """The candidate is not allowed under the selected policy (for example anything other than a relay address under
+    relay-only, or a raw host address under no-host-ip)."""
+    return []  # the policy's checks find these (analysis/policy.py: ``violations``)
 
 
-RULES: tuple[tuple[Rule, Check], ...] = (
-    (
-        Rule(
-            "ICE001",
-            "private-ipv4-host",
-            Severity.MEDIUM,
-            "Private IPv4 host address exposed",
-            "A host candidate carries an RFC 1918 address. Anyone who receives the SDP (signalling server, "
-            "remote peer) learns your LAN address and subnet, which helps fingerprint you and map your network. "
-            "Browsers hide it behind an mDNS name by default; native apps and softphones often do not.",
-        ),
-        _v4_private_host,
-    ),
-    (
-        Rule(
-            "ICE002",
-            "public-host-address",
-            Severity.HIGH,
-            "Public host address exposed (no NAT)",
-            "A host candidate carries a public address: the interface sits directly on the Internet. Its address "
-            "identifies your connection even when a relay or VPN is meant to hide it.",
-        ),
-        _public_host,
-    ),
-    (
-        Rule(
-            "ICE003",
-            "eui64-mac",
-            Severity.HIGH,
-            "MAC address exposed through EUI-64",
-            "An IPv6 address built with modified EUI-64 (ff:fe in the middle of the interface identifier) "
-            "contains the network card's MAC address. It identifies the device across every network it joins; "
-            "enable IPv6 privacy extensions (RFC 8981) or stable-private addresses (RFC 7217).",
-        ),
-        _exposed("mac-address"),
-    ),
-    (
-        Rule(
-            "ICE004",
-            "ipv6-global-host",
-            Severity.MEDIUM,
-            "Global IPv6 address exposed",
-            "A host candidate carries a global IPv6 address. There is no NAT in IPv6: the address, and at least "
-            "its /64 prefix, identifies your subscriber line and is reachable from the Internet.",
-        ),
-        _ipv6_global,
-    ),
-    (
-        Rule(
-            "ICE005",
-            "srflx-public-address",
-            Severity.MEDIUM,
-            "Public address exposed by a server-reflexive candidate",
-            "A srflx or prflx candidate carries your NAT's public address, learned from a STUN server. It tells "
-            "the other side your ISP and approximate location. It is the price of a direct connection; use a "
-            "relay-only policy where that is not acceptable.",
-        ),
-        _exposed("public-address"),
-    ),
-    (
-        Rule(
-            "ICE006",
-            "relay-raddr-leak",
-            Severity.HIGH,
-            "Relay candidate's raddr exposes your address",
-            "A relay candidate's related address (raddr) carries the address the client used towards the TURN "
-            "server — your public or local address. libwebrtc zeroes it only under iceTransportPolicy 'relay'. "
-            "Relaying then hides nothing; set the relay policy or strip raddr.",
-        ),
-        _exposed("relay-raddr-leak"),
-    ),
-    (
-        Rule(
-            "ICE007",
-            "srflx-raddr-private",
-            Severity.MEDIUM,
-            "Server-reflexive raddr exposes a local address",
-            "A srflx/prflx candidate's related address is its private base address. Even when host candidates "
-            "are concealed, this leaks the LAN address; the mDNS draft requires raddr 0.0.0.0 rport 9 here.",
-        ),
-        _srflx_private_raddr,
-    ),
-    (
-        Rule(
-            "ICE008",
-            "cgnat-or-overlay",
-            Severity.LOW,
-            "CGNAT or overlay address exposed",
-            "An address in 100.64.0.0/10 (or a Tailscale ULA) is exposed: your ISP uses carrier-grade NAT, or "
-            "you are on an overlay network such as Tailscale. Both narrow down who and where you are.",
-        ),
-        _overlay,
-    ),
-    (
-        Rule(
-            "ICE009",
-            "vpn-interface",
-            Severity.HIGH,
-            "VPN or tunnel interface exposed",
-            "A candidate shows a VPN or tunnel: an address in a VPN provider's default range, or network-cost "
-            "marked as VPN. When it appears beside a non-VPN address, the VPN does not hide your real network.",
-        ),
-        _vpn,
-    ),
-    (
-        Rule(
-            "ICE010",
-            "multiple-interfaces",
-            Severity.LOW,
-            "Several network interfaces revealed",
-            "The candidates reveal more than one network interface (network-id values, distinct host addresses, "
-            "interface ranks encoded in the priorities, or distinct mDNS names). That describes your device.",
-        ),
-        _exposed("interface-count"),
-    ),
-    (
-        Rule(
-            "ICE011",
-            "interface-type",
-            Severity.INFO,
-            "Interface type revealed (network-cost)",
-            "Chrome's network-cost extension tells the interface type: Wi-Fi, cellular, Ethernet, and +1 for "
-            "a VPN. It tells the other side how you are connected.",
-        ),
-        _exposed("interface-type"),
-    ),
-    (
-        Rule(
-            "ICE012",
-            "sdp-private-address",
-            Severity.MEDIUM,
-            "Private address in c=, o=, a=rtcp or cname",
-            "An address outside the candidate lines — the c= connection line, the o= origin, a=rtcp or an "
-            "a=ssrc cname — is private. SIP user agents often write their LAN address there even when the "
-            "candidates are clean.",
-        ),
-        _sdp_private,
-    ),
-    (
-        Rule(
-            "ICE013",
-            "ula-or-link-local",
-            Severity.LOW,
-            "ULA or link-local address exposed",
-            "A unique-local (fc00::/7) or link-local (fe80::/10, 169.254/16) address is exposed. It is not "
-            "routable, but it is stable and identifies the local network or the device.",
-        ),
-        _ula_link_local,
-    ),
-    (
-        Rule(
-            "ICE014",
-            "policy-violation",
-            Severity.HIGH,
-            "Candidate violates the policy",
-            "The candidate is not allowed under the selected policy (for example anything other than a relay "
-            "address under relay-only, or a raw host address under no-host-ip).",
-        ),
-        lambda f: [],
-    ),  # produced by policy.py
-    (
-        Rule(
-            "ICE015",
-            "device-name",
-            Severity.MEDIUM,
-            "Device or host name exposed",
-            "A candidate address is a name such as 'janes-laptop.local' instead of a random mDNS UUID: it names "
-            "the device or its owner.",
-        ),
-        _exposed("hostname"),
-    ),
-    (
-        Rule(
-            "ICE016",
-            "embedded-ipv4",
-            Severity.MEDIUM,
-            "IPv4 address embedded in an IPv6 address",
-            "A Teredo, 6to4, NAT64 or IPv4-mapped address carries an IPv4 address inside it — for Teredo, the "
-            "client's public IPv4 address and port, lightly obfuscated.",
-        ),
-        _exposed("embedded-ipv4"),
-    ),
-    (
-        Rule(
-            "ICE017",
-            "virtual-interface",
-            Severity.LOW,
-            "Virtual machine or container network exposed",
-            "An address in a Docker or VirtualBox default range shows that the device runs containers or "
-            "virtual machines, and adds to its fingerprint.",
-        ),
-        _virtual,
-    ),
-    (
-        Rule(
-            "ICE018",
-            "vpn-leak",
-            Severity.HIGH,
-            "VPN leak: your ISP's address beside a VPN or hosting exit",
-            "The candidates carry both the public address of a VPN or hosting provider and one of a residential or "
-            "mobile ISP, or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough "
-            "location although you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection "
-            "or a relay-only policy.",
-        ),
-        _exposed("vpn-leak"),
-    ),
-    (
-        Rule(
-            "ICE019",
-            "isp-identified",
-            Severity.LOW,
-            "ISP, network and country identified",
-            "Registry data (RDAP) for a public address in the candidates names the operator, its autonomous system "
-            "and the country: anyone who receives the SDP can look the same up.",
-        ),
-        lambda f: [(e.summary, e.evidence) for e in f.exposures if e.kind in ("isp", "country")],
-    ),
-    (
-        Rule(
-            "ICE020",
-            "reverse-dns-details",
-            Severity.LOW,
-            "Reverse DNS reveals access technology or location",
-            "The reverse DNS name of a public address in the candidates tells the access technology (DSL, cable, "
-            "fibre, mobile), whether the address is static, or a city or POP code — details of your line.",
-        ),
-        lambda f: [
-            (e.summary, e.evidence)
-            for e in f.exposures
-            if e.kind in ("access-technology", "location", "static-address")
-        ],
-    ),
+@rule(id="ICE015", name="device-name", severity=Severity.MEDIUM, title="Device or host name exposed")
+def device_name(f: Facts) -> Found:
+    """A candidate address is a name such as 'janes-laptop.local' instead of a random mDNS UUID: it names the device or
+    its owner."""
+    return _exposed(f, ExposureKind.HOSTNAME)
+
+
+@rule(id="ICE016", name="embedded-ipv4", severity=Severity.MEDIUM, title="IPv4 address embedded in an IPv6 address")
+def embedded_ipv4(f: Facts) -> Found:
+    """A Teredo, 6to4, NAT64 or IPv4-mapped address carries an IPv4 address inside it — for Teredo, the client's public
+    IPv4 address and port, lightly obfuscated."""
+    return _exposed(f, ExposureKind.EMBEDDED_IPV4)
+
+
+@rule(
+    id="ICE017",
+    name="virtual-interface",
+    severity=Severity.LOW,
+    title="Virtual machine or container network exposed",
 )
+def virtual_interface(f: Facts) -> Found:
+    """An address in a Docker or VirtualBox default range shows that the device runs containers or virtual machines,
+    and adds to its fingerprint."""
+    return _exposed(f, ExposureKind.VIRTUAL_INTERFACE)
+
+
+@rule(
+    id="ICE018",
+    name="vpn-leak",
+    severity=Severity.HIGH,
+    title="VPN leak: your ISP's address beside a VPN or hosting exit",
+)
+def vpn_leak(f: Facts) -> Found:
+    """The candidates carry both the public address of a VPN or hosting provider and one of a residential or mobile
+    ISP, or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough location although
+    you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection or a relay-only policy."""
+    return _exposed(f, ExposureKind.VPN_LEAK)
+
+
+@rule(id="ICE019", name="isp-identified", severity=Severity.LOW, title="ISP, network and country identified")
+def isp_identified(f: Facts) -> Found:
+    """Registry data (RDAP) for a public address in the candidates names the operator, its autonomous system and the
+    country: anyone who receives the SDP can look the same up."""
+    return _exposed(f, ExposureKind.ISP, ExposureKind.COUNTRY)
+
+
+@rule(
+    id="ICE020",
+    name="reverse-dns-details",
+    severity=Severity.LOW,
+    title="Reverse DNS reveals access technology or location",
+)
+def reverse_dns_details(f: Facts) -> Found:
+    """The reverse DNS name of a public address in the candidates tells the access technology (DSL, cable, fibre,
+    mobile), whether the address is static, or a city or POP code — details of your line."""
+    return _exposed(f, ExposureKind.ACCESS_TECHNOLOGY, ExposureKind.LOCATION, ExposureKind.STATIC_ADDRESS)
+
+
+RULES: tuple[Rule, ...] = (
+    private_ipv4_host,
+    public_host_address,
+    eui64_mac,
+    ipv6_global_host,
+    srflx_public_address,
+    relay_raddr_leak,
+    srflx_raddr_private,
+    cgnat_or_overlay,
+    vpn_interface,
+    multiple_interfaces,
+    interface_type,
+    sdp_private_address,
+    ula_or_link_local,
+    policy_violation,
+    device_name,
+    embedded_ipv4,
+    virtual_interface,
+    vpn_leak,
+    isp_identified,
+    reverse_dns_details,
+)
+CATALOGUE: Mapping[str, Rule] = {r.id: r for r in RULES}
 
 # Rules over lookup results (RDAP, reverse DNS): their samples are audited against the lab's
-# DNS server and RDAP proxy (tests/test_cli_lookups.py), since offline they have nothing to see.
-LOOKUP_RULES = frozenset({"ICE018", "ICE019", "ICE020"})
-
-CATALOGUE: dict[str, Rule] = {rule.id: rule for rule, _ in RULES}
+# DNS server and RDAP proxy (tests/cli/test_cli_lookups.py), since offline they have nothing to see.
+LOOKUP_RULES = frozenset({vpn_leak.id, isp_identified.id, reverse_dns_details.id})
 
 
 def evaluate(facts: Facts, label: str | None = None) -> list[Finding]:
@@ -393,12 +342,12 @@ def evaluate(facts: Facts, label: str | None = None) -> list[Finding]:
     """
     out: list[Finding] = []
     prefix = f"{label}: " if label else ""
-    for rule, check in RULES:
-        found = check(facts)
+    for r in RULES:
+        found = r.check(facts)
         if not found:  # most rules find nothing in one party of a large capture
             continue
         merged: dict[str, dict[str, None]] = {}
         for message, evidence in found:
             merged.setdefault(message, {}).update(dict.fromkeys(evidence))
-        out += [Finding(rule.id, rule.severity, prefix + m, tuple(refs)) for m, refs in merged.items()]
+        out += [Finding(r.id, r.severity, prefix + m, tuple(refs)) for m, refs in merged.items()]
     return out

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from icecheck.analysis.rules import CATALOGUE, DOCS_URL, LOOKUP_RULES
+from icecheck.analysis.rules import CATALOGUE, DOCS_URL, LOOKUP_RULES, RULES, Facts, rule
+from icecheck.severity import Severity
 from tests.conftest import SAMPLES, run_json
 
 POLICY_FOR = {"ICE014": "relay-only"}
@@ -16,10 +17,28 @@ def test_catalogue_is_well_formed() -> None:
     assert len(CATALOGUE) >= 14
     names = [r.name for r in CATALOGUE.values()]
     assert len(set(names)) == len(names)
-    for rule in CATALOGUE.values():
-        assert re.fullmatch(r"ICE\d{3}", rule.id)
-        assert len(rule.doc) > 80 and rule.doc.endswith(".")
-        assert rule.help_uri == DOCS_URL + rule.id.lower()
+    for r in CATALOGUE.values():
+        assert re.fullmatch(r"ICE\d{3}", r.id)
+        assert len(r.doc) > 80 and r.doc.endswith(".")
+        assert r.help_uri == DOCS_URL + r.id.lower()
+
+
+def test_rules_are_listed_once_in_id_order() -> None:
+    ids = [r.id for r in RULES]
+    assert ids == sorted(set(ids)) and list(CATALOGUE) == ids
+
+
+def test_a_rule_takes_its_doc_from_the_check() -> None:
+    @rule(id="ICE999", name="example", severity=Severity.LOW, title="Example")
+    def example(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
+        """First line,
+        second line."""
+        return [("found", ("c1",))]
+
+    assert (example.id, example.doc) == ("ICE999", "First line, second line.")
+    assert example.check(Facts((), (), ())) == [("found", ("c1",))]
+    with pytest.raises(ValueError, match="ICE998"):
+        rule(id="ICE998", name="undocumented", severity=Severity.LOW, title="Undocumented")(lambda f: [])
 
 
 @pytest.mark.parametrize("rule_id", sorted(set(CATALOGUE) - LOOKUP_RULES))
