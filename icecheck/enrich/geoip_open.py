@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from icecheck.enrich.geoip_discover import DatabasePath
 from icecheck.enrich.geoip_fields import DatabaseKind, database_kind
+from icecheck.model import DiagnosticLevel
 
 if TYPE_CHECKING:
     from maxminddb import Reader
@@ -64,7 +65,7 @@ class GeoDiagnostic:
     path: str
     kind: str  # missing-package, not-found, unreadable, corrupt, unknown-type, duplicate, stale, ...
     message: str
-    level: str = "error"  # "error" (the file was left out) or "warning"
+    level: DiagnosticLevel = DiagnosticLevel.ERROR  # error: the file was left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ def open_databases(paths: Sequence[DatabasePath], now: datetime, mode: int | Non
         if db and first:
             db.reader.close()
             message = f"{entry.path}: skipped, {first.source.path} is also {db.source.database_type} and comes first"
-            diagnostics.append(GeoDiagnostic(entry.path, "duplicate", message, "warning"))
+            diagnostics.append(GeoDiagnostic(entry.path, "duplicate", message, DiagnosticLevel.WARNING))
         elif db:
             opened.append(db)
     return GeoDatabases(tuple(opened), tuple(diagnostics))
@@ -191,7 +192,8 @@ def _build_date(epoch: object) -> date | None:
 def _age_warnings(source: GeoSource, built: date | None, now: datetime) -> list[GeoDiagnostic]:
     path = source.path
     if built is None:
-        return [GeoDiagnostic(path, "bad-build-date", f"{path}: its build time is no date; age unknown", "warning")]
+        message = f"{path}: its build time is no date; age unknown"
+        return [GeoDiagnostic(path, "bad-build-date", message, DiagnosticLevel.WARNING)]
     days = (now.date() - built).days
     if days <= STALE_AFTER_DAYS:
         return []
@@ -199,7 +201,7 @@ def _age_warnings(source: GeoSource, built: date | None, now: datetime) -> list[
         f"{path}: stale, {source.database_type} was built {built.isoformat()}, {days} days before "
         f"{now.date().isoformat()}; networks change hands, so its facts may be out of date"
     )
-    return [GeoDiagnostic(path, "stale", message, "warning")]
+    return [GeoDiagnostic(path, "stale", message, DiagnosticLevel.WARNING)]
 
 
 def _reason(error: object) -> str:
