@@ -17,7 +17,6 @@ import click
 from click.core import ParameterSource
 
 from icecheck.exitcodes import ExitCode
-from icecheck.model import DiagnosticLevel
 from icecheck.report import OutputFormat
 from icecheck.severity import Severity
 
@@ -164,7 +163,7 @@ def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
 
 def report_unreadable(docs: Sequence[InputDocument]) -> None:
     """One line per input that yielded nothing, so a script sees why exit 2 happened."""
-    from icecheck.model import InputStatus
+    from icecheck.model import DiagnosticLevel, InputStatus
     from icecheck.render.safe import safe
 
     for doc in docs:

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from icecheck.model import AttemptStatus
-
 if TYPE_CHECKING:
     from icecheck.model import Attempt, AuditResult, Exposure, InputDocument, NetworkInfo
 
@@ -94,6 +92,7 @@ def audit_with_lookups(
     from icecheck.audit import audit, audit_candidates
     from icecheck.enrich.config import EnrichConfig
     from icecheck.enrich.targets import public_addresses
+    from icecheck.model import AttemptStatus
 
     opts = settings() | (lookups or {})
     try:

@@ -8,7 +8,6 @@ from typing import IO
 import click
 
 from icecheck.commands.liveopts import server_options, usage, write_nat
-from icecheck.model import AttemptStatus
 
 
 @click.command("nat")
@@ -28,6 +27,7 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: st
     import asyncio
 
     from icecheck.live.runner import Progress, choose, discover
+    from icecheck.model import AttemptStatus
 
     if not stun or len(stun) > 2:
         usage("nat takes one or two --stun URL (the first one ideally with two addresses, RFC 5780)")
