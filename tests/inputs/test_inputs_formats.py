@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from icecheck.cli import cli
 from icecheck.inputs.detect import Format, sniff
 from icecheck.inputs.scanner import scan_file
-from icecheck.model import InputStatus
+from icecheck.model import InputKind, InputStatus
 
 CAND = "candidate:1 1 udp 2122260223 192.168.1.20 50000 typ host generation 0 network-cost 10"
 SDP = f"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na={CAND}\r\n"
@@ -155,6 +155,13 @@ def test_bad_inputs_are_diagnosed_not_raised(tmp_path: Path, data: str | bytes, 
     doc = scan_file(put(tmp_path, "bad", data)).document
     assert doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY)
     assert any(why in d.message for d in doc.diagnostics), doc.diagnostics
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_every_format_forced_gives_a_document_of_its_kind(tmp_path: Path, fmt: Format) -> None:
+    """``--input-format`` may force any format on any file: the document still says what was read."""
+    doc = scan_file(put(tmp_path, "x", "v=0\n"), forced=fmt).document
+    assert doc.kind is (InputKind.PCAP if fmt is Format.PCAPNG else InputKind(fmt.value))
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
