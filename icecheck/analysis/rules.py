@@ -187,7 +187,7 @@ def vpn_interface(f: Facts) -> Found:
     out += [
         (e.summary, e.evidence)
         for e in f.exposures
-        if e.kind is ExposureKind.INTERFACE_TYPE and "+vpn" in (e.value or "")
+        if "+vpn" in (e.value or "") and e.kind is ExposureKind.INTERFACE_TYPE
     ]
     return out
 

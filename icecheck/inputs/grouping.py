@@ -55,7 +55,7 @@ def _group(docs: Sequence[InputDocument]) -> list[CallGroup]:
             party.add(party.candidates, rec.candidate.type, rec.candidate.address)
         for addr in doc.addresses:
             party = _party(calls, doc.path, addr.origin.call, addr.origin.party)
-            party.add(party.addresses, addr.role.value, addr.address)
+            party.add(party.addresses, addr.role, addr.address)  # a StrEnum: its value as a key
     return list(calls.values())
 
 

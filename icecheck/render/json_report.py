@@ -1,4 +1,8 @@
-"""JSON renderer (pure): ``AuditResult`` → a stable, documented dict (docs/json.md)."""
+"""JSON renderer (pure): ``AuditResult`` → a stable, documented dict (docs/json.md).
+
+Enum members (``StrEnum``) are written as ``str(member)``, their value as a plain ``str``: in
+Python 3.11 ``.value`` is a Python-level property, read here several times per item of a capture.
+"""
 
 from __future__ import annotations
 
@@ -35,20 +39,20 @@ def origin_dict(o: Origin) -> dict[str, Any]:
 
 def _facts(f: AddressFacts) -> dict[str, Any]:
     return {
-        "address_class": f.address_class.value,
+        "address_class": str(f.address_class),
         "hints": [{"kind": h.kind, "detail": h.detail, "value": h.value} for h in f.hints],
     }
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
-    return {"level": d.level.value, "message": d.message, **origin_dict(d.origin)}
+    return {"level": str(d.level), "message": d.message, **origin_dict(d.origin)}
 
 
 def _input(doc: InputDocument) -> dict[str, Any]:
     return {
         "path": doc.path,
-        "kind": doc.kind.value,
-        "status": doc.status.value,
+        "kind": str(doc.kind),
+        "status": str(doc.status),
         "candidates": len(doc.candidates),
         "duplicates_folded": doc.duplicates,
         "end_of_candidates": doc.end_of_candidates,
@@ -85,7 +89,7 @@ def _candidate(a: AuditedCandidate, origin: Callable[[Origin], Any] = origin_dic
         "network_cost": c.network_cost,
         "extensions": [{"name": k, "value": v} for k, v in c.extensions],
         **_facts(a.facts),
-        "related_address_class": a.related_facts.address_class.value if a.related_facts else None,
+        "related_address_class": str(a.related_facts.address_class) if a.related_facts else None,
         "mac": a.facts.mac,
         "mac_vendor": a.facts.mac_vendor,
         "embedded_ipv4": a.facts.embedded_ipv4,
@@ -103,7 +107,7 @@ def _address(a: AuditedAddress, origin: Callable[[Origin], Any] = origin_dict) -
     return {
         "id": a.id,
         "address": a.record.address,
-        "role": a.record.role.value,
+        "role": str(a.record.role),
         "port": a.record.port,
         **_facts(a.facts),
         "origin": origin(a.record.origin),
@@ -154,7 +158,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         ("schema_version", SCHEMA_VERSION),
         ("tool", {"name": "icecheck", "version": __version__}),
         ("policy", result.policy),
-        ("fail_on", result.fail_on.value),
+        ("fail_on", str(result.fail_on)),
         ("exit_code", exit_code),
         ("inputs", [_input(d) for d in result.inputs]),
         ("candidates", (_candidate(c, origin) for c in result.candidates)),
@@ -165,11 +169,11 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
             "exposures",
             (
                 {
-                    "kind": e.kind.value,
+                    "kind": str(e.kind),
                     "summary": e.summary,
                     "value": e.value,
                     "evidence": list(e.evidence),
-                    "learned_by": [p.value for p in e.learned_by],
+                    "learned_by": [str(p) for p in e.learned_by],
                     "party": e.party,
                 }
                 for e in result.exposures
@@ -178,14 +182,14 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         (
             "findings",
             (
-                {"rule": f.rule, "severity": f.severity.value, "message": f.message, "evidence": list(f.evidence)}
+                {"rule": f.rule, "severity": str(f.severity), "message": f.message, "evidence": list(f.evidence)}
                 for f in result.findings
             ),
         ),
         (
             "attempts",
             [
-                {"kind": t.kind, "target": t.target, "status": t.status.value, "detail": t.detail, "elapsed": t.elapsed}
+                {"kind": t.kind, "target": t.target, "status": str(t.status), "detail": t.detail, "elapsed": t.elapsed}
                 for t in result.attempts
             ],
         ),
