@@ -60,9 +60,12 @@ class Party(StrEnum):
     ON_PATH = "on-path-observer"
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where an item came from. ``line`` is 1-based; ``packet`` is 1-based for captures."""
+class Origin(NamedTuple):
+    """Where an item came from. ``line`` is 1-based; ``packet`` is 1-based for captures.
+
+    A ``NamedTuple``, like ``Candidate``: readers build one per item and per message of a capture
+    (change one with ``_replace``).
+    """
 
     path: str
     line: int | None = None

@@ -297,7 +297,7 @@ class StreamFramer:
         first, last = sorted((self.first_packet or packet, packet))
         span = f" (packets {first}-{last})" if first != last else ""
         detail = f"{self.flow}{span}" + (f", {what}" if what else "")
-        base = self.conn.base  # replace(base, packet=..., time=..., ...) built directly, as ``payload.at``
+        base = self.conn.base  # base._replace(packet=..., time=..., ...) built directly, as ``payload.at``
         return Origin(base.path, base.line, last, time, detail, self.conn.name, self.sender)
 
     def _give_up(self, packet: int, reason: str) -> None:

@@ -9,7 +9,6 @@ RTCStatsDump are read one line at a time. The decoded value decides the reader
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from icecheck.inputs import har
@@ -62,7 +61,7 @@ def read_webrtc_internals(dump: dict[str, Any], disp: Dispatcher) -> None:
         stats = pc.get("stats")
         if isinstance(stats, dict):
             for stats_id, attrs in _stats_objects(stats).items():
-                reader.candidate_stats(stats_id, attrs, replace(reader.base, detail=f"{pc_id} stats"))
+                reader.candidate_stats(stats_id, attrs, reader.base._replace(detail=f"{pc_id} stats"))
 
 
 def _stats_objects(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
 from icecheck.inputs import jsonsig, sipmsg, stun
@@ -77,7 +76,7 @@ class Dispatcher:
         self.sink.signalling_messages += 1
         sender = where.party
         call = msg.call_id or where.call
-        base = replace(where, call=call, detail=_join(where.detail, f"SIP {msg.summary}"))
+        base = where._replace(call=call, detail=_join(where.detail, f"SIP {msg.summary}"))
         body = sipmsg.sdp_body(msg)
         role = self._sip_role(msg, call) if body is not None else None
         own_tag, peer_tag = self._sip_tags(msg)
@@ -99,9 +98,9 @@ class Dispatcher:
             origin = at(base, _join(base.detail, header), parties.get(owner, owner))
             self.sink.address(AddressRecord(address, AddressRole.SIP_HEADER, origin, port=port))
         if body is not None:
-            body_base = replace(base, party=role)
+            body_base = base._replace(party=role)
             if where.line is not None:  # a log: the body starts after the head and the blank line
-                body_base = replace(body_base, line=where.line + data.split(b"\r\n\r\n", 1)[0].count(b"\n") + 2)
+                body_base = body_base._replace(line=where.line + data.split(b"\r\n\r\n", 1)[0].count(b"\n") + 2)
             self.sink.sdp(body, body_base)
         self._check_length(msg, base)
 
@@ -161,7 +160,7 @@ class Dispatcher:
         for item in jsonsig.find_signalling(value):
             count += 1
             self.sink.signalling_messages += 1
-            origin = replace(where, detail=_join(where.detail, item.path))
+            origin = where._replace(detail=_join(where.detail, item.path))
             if isinstance(item, jsonsig.SdpItem):
                 self._json_sdp(item, origin)
             else:
@@ -172,7 +171,7 @@ class Dispatcher:
         role = _ROLE_BY_JSEP.get(item.type or "")
         if role is not None:
             self._remember(origin.call, origin.party, role)
-        self.sink.sdp(item.sdp, replace(origin, party=role or origin.party), embedded=True)
+        self.sink.sdp(item.sdp, origin._replace(party=role or origin.party), embedded=True)
 
     def _json_candidate(self, item: jsonsig.CandidateItem, origin: Origin) -> None:
         if not item.candidate:
@@ -185,7 +184,7 @@ class Dispatcher:
             self.sink.problem(origin, f"malformed candidate: {exc}")
             return
         context = SectionContext(media_index=item.mline, mid=item.mid, ice_ufrag=item.ufrag)
-        self.sink.candidate(cand, replace(origin, party=party), context)
+        self.sink.candidate(cand, origin._replace(party=party), context)
 
     # -- STUN ------------------------------------------------------------------------------------
 
@@ -198,9 +197,9 @@ class Dispatcher:
         and the peer that XOR-PEER-ADDRESS names (RFC 8656 §11). ``relayed``: this message was
         itself carried so; its parties are then exactly ``where.party`` and ``receiver``."""
         msg = stun.decode(data)
-        origin = replace(where, detail=_join(where.detail, f"STUN {msg.kind}"))
+        origin = where._replace(detail=_join(where.detail, f"STUN {msg.kind}"))
         if (receiver is not None or relayed) and msg.kind.endswith("response"):
-            origin = replace(origin, party=receiver)
+            origin = origin._replace(party=receiver)
         for problem in msg.problems:
             self.sink.problem(origin, problem, DiagnosticLevel.WARNING)
         for attr in msg.addresses:
@@ -219,11 +218,11 @@ class Dispatcher:
             self._channels[(where.party, receiver, msg.channel)] = peer  # client, server, channel → peer
             self._trim(self._channels)
         if msg.data is not None and msg.kind in ("Send indication", "Data indication"):
-            inner = replace(where, detail=_join(origin.detail, "DATA"))
+            inner = where._replace(detail=_join(origin.detail, "DATA"))
             if msg.kind == "Send indication":  # client → server, for the peer
-                self._relayed(msg.data, replace(inner, party=where.party), peer)
+                self._relayed(msg.data, inner._replace(party=where.party), peer)
             else:  # server → client, from the peer
-                self._relayed(msg.data, replace(inner, party=peer), receiver)
+                self._relayed(msg.data, inner._replace(party=peer), receiver)
 
     def channel_data(self, data: bytes, where: Where, receiver: str | None = None) -> bool:
         """A TURN ChannelData message (RFC 8656 §12.4); the STUN it carries is read like a Send or
@@ -234,15 +233,15 @@ class Dispatcher:
             return False
         channel, inner = framed
         sender = where.party
-        inner_where = replace(where, detail=_join(where.detail, f"TURN ChannelData 0x{channel:04x}"))
+        inner_where = where._replace(detail=_join(where.detail, f"TURN ChannelData 0x{channel:04x}"))
         to_peer = self._channels.get((sender, receiver, channel))
         from_peer = self._channels.get((receiver, sender, channel))
         if to_peer is not None:
             self._relayed(inner, inner_where, to_peer)
         elif from_peer is not None:
-            self._relayed(inner, replace(inner_where, party=from_peer), receiver)
+            self._relayed(inner, inner_where._replace(party=from_peer), receiver)
         else:  # bound before the capture started: the peer, and so the direction, are unknown
-            self._relayed(inner, replace(inner_where, party=None), None)
+            self._relayed(inner, inner_where._replace(party=None), None)
         return True
 
     def _relayed(self, data: bytes, where: Where, receiver: str | None) -> None:
@@ -264,8 +263,8 @@ class Dispatcher:
 
 
 def at(o: Origin, detail: str | None, party: str | None) -> Origin:
-    """``replace(o, detail=detail, party=party)`` built directly, several times cheaper: it runs for
-    every address of every message (``tests/test_scan_fast_paths.py`` pins Origin's fields)."""
+    """``o._replace(detail=detail, party=party)``, built directly (cheaper): it runs for every
+    address of every message (``tests/inputs/test_scan_fast_paths.py`` pins Origin's fields)."""
     return Origin(o.path, o.line, o.packet, o.time, detail, o.call, party)
 
 

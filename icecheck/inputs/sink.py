@@ -109,7 +109,7 @@ class Sink:
         inside one line or value (a JSON string), so its own line numbers go to the detail."""
         self.signalling_messages += 1
         if embedded or (base.line is None and base.packet is None):
-            doc = _lines_to_detail(parse_sdp_text(text, replace(base, line=None)), base.line)
+            doc = _lines_to_detail(parse_sdp_text(text, base._replace(line=None)), base.line)
         else:
             doc = parse_sdp_text(text, base)
         self.merge(doc)
@@ -181,7 +181,7 @@ def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
     def move(o: Origin) -> Origin:
         if o.line is None or o.packet is not None:
             return o
-        return replace(o, line=line, detail=f"{o.detail}, SDP line {o.line}" if o.detail else f"SDP line {o.line}")
+        return o._replace(line=line, detail=f"{o.detail}, SDP line {o.line}" if o.detail else f"SDP line {o.line}")
 
     return replace(
         doc,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import replace
 from typing import Any
 
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
@@ -42,12 +41,12 @@ class PeerConnectionReader:
 
     def __init__(self, disp: Dispatcher, base: Origin, pc_id: str) -> None:
         self.disp = disp
-        self.base = replace(base, call=f"PeerConnection {pc_id}")
+        self.base = base._replace(call=f"PeerConnection {pc_id}")
         self.local_role: str | None = None
 
     def event(self, kind: str, value: Any, detail: str, time: float | None = None) -> None:
         """One updateLog/RTCStatsDump event."""
-        where = replace(self.base, detail=detail, time=time)
+        where = self.base._replace(detail=detail, time=time)
         lower = kind.lower()
         remote = "remote" in lower or "addicecandidate" in lower
         if isinstance(value, dict):
@@ -77,7 +76,7 @@ class PeerConnectionReader:
         role = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}.get(kind.group(1)) if kind else None
         if role is not None and not remote and self.local_role is None:
             self.local_role = role
-        self.disp.sink.sdp(sdp, replace(where, party=role or self._side(remote)))
+        self.disp.sink.sdp(sdp, where._replace(party=role or self._side(remote)))
 
     def _candidate(self, text: str, value: str, where: Origin, remote: bool) -> None:
         try:
@@ -91,7 +90,7 @@ class PeerConnectionReader:
             mid=mid.group(1).strip() if mid else None,
             ice_ufrag=ufrag.group(1) if ufrag else None,
         )
-        self.disp.sink.candidate(cand, replace(where, party=self._side(remote)), context)
+        self.disp.sink.candidate(cand, where._replace(party=self._side(remote)), context)
 
     def _object(self, kind: str, value: dict[str, Any], where: Origin, remote: bool) -> None:
         if kind == "getstats" or "stats" in kind:
@@ -102,7 +101,7 @@ class PeerConnectionReader:
         sdp_type = value.get("type")
         if isinstance(value.get("sdp"), str):
             match = _TYPE.search(f"type: {sdp_type}") if isinstance(sdp_type, str) else None
-            self._sdp(value["sdp"], match, replace(where, detail=f"{where.detail}, $.sdp"), remote)
+            self._sdp(value["sdp"], match, where._replace(detail=f"{where.detail}, $.sdp"), remote)
         elif isinstance(value.get("candidate"), str) and value["candidate"]:
             fields = ", ".join(f"{k}: {v}" for k, v in value.items() if k != "candidate")
             self._candidate(value["candidate"], fields, where, remote)
@@ -110,7 +109,7 @@ class PeerConnectionReader:
     def candidate_stats(self, stats_id: str, attrs: dict[str, Any], where: Origin) -> None:
         """An RTCIceCandidateStats object: its network facts, and the candidate when new."""
         remote = attrs.get("type") == "remote-candidate" or bool(attrs.get("isRemote"))
-        where = replace(where, party=self._side(remote), detail=f"{where.detail}, stats {stats_id}")
+        where = where._replace(party=self._side(remote), detail=f"{where.detail}, stats {stats_id}")
         cand = _stats_candidate(stats_id, attrs)
         if cand is None:
             return
