@@ -173,9 +173,8 @@ class InterfaceInfo:
     default_route: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateRecord:
-    """A candidate as found in an input."""
+class CandidateRecord(NamedTuple):
+    """A candidate as found in an input (a ``NamedTuple``, like ``Candidate``: one per candidate)."""
 
     candidate: Candidate
     origin: Origin
@@ -237,9 +236,11 @@ class AddressRole(StrEnum):
     STUN_PEER = "stun-peer"
 
 
-@dataclass(frozen=True, slots=True)
-class AddressRecord:
-    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...)."""
+class AddressRecord(NamedTuple):
+    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...).
+
+    A ``NamedTuple``, like ``Candidate``: a capture's readers make one per address of every message.
+    """
 
     address: str
     role: AddressRole

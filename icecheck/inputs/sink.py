@@ -185,7 +185,7 @@ def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
 
     return replace(
         doc,
-        candidates=tuple(replace(r, origin=move(r.origin)) for r in doc.candidates),
-        addresses=tuple(replace(a, origin=move(a.origin)) for a in doc.addresses),
+        candidates=tuple(r._replace(origin=move(r.origin)) for r in doc.candidates),
+        addresses=tuple(a._replace(origin=move(a.origin)) for a in doc.addresses),
         diagnostics=tuple(replace(d, origin=move(d.origin)) for d in doc.diagnostics),
     )
