@@ -354,9 +354,11 @@ class ExposureKind(StrEnum):
     INTERFACE_EXPOSED = "interface-exposed"  # live runs (live.liveaudit)
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
-    """Something an attacker learns, with the items that show it and who learns it."""
+class Exposure(NamedTuple):
+    """Something an attacker learns, with the items that show it and who learns it.
+
+    A ``NamedTuple``, like ``Candidate``: the analysis makes several per party of a capture.
+    """
 
     kind: ExposureKind
     summary: str

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from icecheck.analysis.parties import split
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
@@ -47,7 +47,7 @@ def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[Network
     out: list[Exposure] = []
     for group in split(candidates, ()):
         found = _one_party(group.candidates, by_address)
-        out += [replace(e, party=group.label) for e in found] if group.label else found
+        out += [e._replace(party=group.label) for e in found] if group.label else found
     return tuple(out)
 
 
