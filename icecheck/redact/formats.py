@@ -14,13 +14,12 @@ Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import struct
-import zlib
 from collections.abc import Callable
 
+from icecheck.redact.archive import RedactError
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
@@ -31,21 +30,26 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 def detect(data: bytes) -> str:
-    """gzip, pcap, json, sip or text."""
+    """gzip, xz, bz2, zip, pcap, json, sip or text; ``RedactError`` for binary data of any other kind."""
     if data[:2] == b"\x1f\x8b":
         return "gzip"
+    for magic, kind in _COMPRESSED:
+        if data.startswith(magic):
+            return kind
     if data[:4] in PCAP_MAGICS:
         return "pcap"
     head = data.lstrip()[:1]
     if head in (b"{", b"[") or data.startswith(b"RTCStatsDump"):
         return "json"
+    if b"\x00" in data:  # text never holds NUL: binary data redaction cannot read (fail closed)
+        raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
     if SIP_START.search(data[:65536].decode("latin-1")):
         return "sip"
     return "text"
 
 
-class RedactError(ValueError):
-    """The input cannot be redacted as a whole: nothing may be written (fail closed)."""
+_COMPRESSED = ((b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"))
+MAX_INFLATED = 256 << 20  # what one compressed input may inflate to; past it redaction refuses (a bomb)
 
 
 def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tuple[bytes, str]:
@@ -53,13 +57,15 @@ def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tup
 
     Raises ``RedactError`` for what it cannot read whole (a damaged gzip stream)."""
     kind = detect(data)
-    if kind == "gzip":
-        try:
-            plain = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise RedactError(f"cannot redact: damaged gzip data ({exc})") from None
-        inner, inner_kind = redact_document(plain, standins, scrub)
-        return gzip.compress(inner, mtime=0), f"{inner_kind}+gzip"
+    if kind == "zip":
+        from icecheck.redact.archive import redact_zip
+
+        return redact_zip(data, lambda member: redact_document(member, standins, scrub)[0], MAX_INFLATED), kind
+    if kind in ("gzip", "xz", "bz2"):
+        from icecheck.redact.archive import compress, inflate
+
+        inner, inner_kind = redact_document(inflate(kind, data, MAX_INFLATED), standins, scrub)
+        return compress(kind, inner), f"{inner_kind}+{kind}"
     if kind == "pcap":
         try:
             return redact_capture(data, standins, scrub), kind
