@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.common import finish, output_options
 from icecheck.commands.lookups import lookup_options
+
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
+    from icecheck.enrich.config import LookupSettings
 
 FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
 
@@ -23,7 +27,13 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 @output_options
 @lookup_options
 def command(
-    paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str, fail_on: str
+    paths: tuple[str, ...],
+    input_format: str | None,
+    fmt: str,
+    output: IO[str] | None,
+    policy: Policy,
+    lookups: LookupSettings,
+    strict: bool,
 ) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
@@ -32,6 +42,7 @@ def command(
     lines, JSON signalling, SDP. Public addresses are looked up (RDAP, reverse DNS) unless
     --offline; nothing else is sent.
     """
+    from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, wire
     from icecheck.inputs.detect import Format
@@ -45,7 +56,6 @@ def command(
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    result = audit_with_lookups(
-        docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts), notes=notes
-    )
-    finish(result, fmt, output)
+    settings = AuditSettings(policy, strict)
+    result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
+    finish(result, policy, fmt, output)
