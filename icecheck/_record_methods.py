@@ -31,27 +31,29 @@ def icecheck_analysis_diff_Change__hash__(self):
     return hash((self.gained,self.lost,))
 
 
-def icecheck_analysis_diff_Diff__init__(self, a, b, exposures, findings, addresses, fail_on):
+def icecheck_analysis_diff_Diff__init__(self, a, b, exposures, findings, addresses, fail_on, unread, partial):
     _set(self, 'a', a)
     _set(self, 'b', b)
     _set(self, 'exposures', exposures)
     _set(self, 'findings', findings)
     _set(self, 'addresses', addresses)
     _set(self, 'fail_on', fail_on)
+    _set(self, 'unread', unread)
+    _set(self, 'partial', partial)
 
 
 def icecheck_analysis_diff_Diff__repr__(self):
-    return f"{self.__class__.__qualname__}(a={self.a!r}, b={self.b!r}, exposures={self.exposures!r}, findings={self.findings!r}, addresses={self.addresses!r}, fail_on={self.fail_on!r})"
+    return f"{self.__class__.__qualname__}(a={self.a!r}, b={self.b!r}, exposures={self.exposures!r}, findings={self.findings!r}, addresses={self.addresses!r}, fail_on={self.fail_on!r}, unread={self.unread!r}, partial={self.partial!r})"
 
 
 def icecheck_analysis_diff_Diff__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,) == (other.a,other.b,other.exposures,other.findings,other.addresses,other.fail_on,)
+        return (self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,self.unread,self.partial,) == (other.a,other.b,other.exposures,other.findings,other.addresses,other.fail_on,other.unread,other.partial,)
     return NotImplemented
 
 
 def icecheck_analysis_diff_Diff__hash__(self):
-    return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,))
+    return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,self.unread,self.partial,))
 
 
 def icecheck_analysis_isp_Network__init__(self, info, ids, mapped):
@@ -1312,7 +1314,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_analysis_diff_Change__init__, icecheck_analysis_diff_Change__repr__, icecheck_analysis_diff_Change__eq__, icecheck_analysis_diff_Change__hash__,
     ),
     'icecheck.analysis.diff.Diff': (
-        'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity',
+        'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity;unread:tuple[str, ...]=;partial:tuple[str, ...]=',
         icecheck_analysis_diff_Diff__init__, icecheck_analysis_diff_Diff__repr__, icecheck_analysis_diff_Diff__eq__, icecheck_analysis_diff_Diff__hash__,
     ),
     'icecheck.analysis.isp.Network': (

@@ -136,7 +136,8 @@ def finish(result: AuditResult, policy: Policy, fmt: str, output: IO[str] | None
 
     result = drop_allowed(result, policy)
     code = int(exit_code(result))
-    if code != ExitCode.USAGE or fmt != "text":  # nothing audited: the stderr line says it all
+    audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
+    if audited or fmt != "text":  # nothing audited: the stderr lines say it all
         write(result, OutputFormat(fmt), output, code)
     report_unreadable(result.inputs)
     sys.exit(code)

@@ -39,7 +39,7 @@ def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: Policy) ->
     d = compare(sides[0], sides[1], a, b, policy.fail_on)
     stream = output or sys.stdout
     stream.write(json_dumps(to_dict(d)) + "\n" if fmt == "json" else to_text(d))
-    sys.exit(int(ExitCode.FINDINGS if d.gating() else ExitCode.CLEAN))
+    sys.exit(d.exit_code())
 
 
 def _load(path: str, policy: Policy) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
     docs = _read(path, raw)
     result = drop_allowed(audit(docs, AuditSettings(policy)), policy)
     code = exit_code(result)
-    if code == ExitCode.USAGE:
+    if code == ExitCode.USAGE:  # nothing to compare: the side gave nothing to audit
         from icecheck.commands.common import report_unreadable
 
         report_unreadable(result.inputs)

@@ -5,12 +5,20 @@ entries skipped, symlinked directories not followed); a file's format comes from
 (``detect``) unless forced. An unrecognised or unreadable file yields an UNREADABLE document
 with a diagnostic naming it, and the walk goes on. A reader that fails unexpectedly still
 yields a document (with the error as a diagnostic) rather than a traceback.
+
+``scan_inputs`` is what ``icecheck scan`` reads: the same, except that a file met while walking
+a folder that was read to its end and holds no signalling is skipped (its path listed, no
+document), and a folder in which no file held signalling yields one EMPTY document naming the
+folder. A file named on the command line always yields its document, so a run can tell the
+user which named input gave nothing. A file that could not be read (an I/O error, a reader that
+stopped) is never skipped: it might have held signalling.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from icecheck.inputs import jsonfile
 from icecheck.inputs.capture import CaptureScan
@@ -48,28 +56,70 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
                     yield os.path.join(root, name)
 
 
+@dataclass(frozen=True, slots=True)
+class ScanRun:
+    """What ``scan_inputs`` read: one output per input, and the folder files skipped (no signalling)."""
+
+    outputs: tuple[ScanOutput, ...]
+    skipped: tuple[str, ...]
+
+
 def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> Iterator[ScanOutput]:
     for path in walk(paths):
         yield scan_file(path, forced, tick)
 
 
+def scan_inputs(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> ScanRun:
+    """Read the paths named on the command line; folder files without signalling skipped (module doc)."""
+    outputs: list[ScanOutput] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            outputs.append(scan_file(path, forced, tick))
+            continue
+        kept, passed = len(outputs), len(skipped)
+        for name in walk((path,)):
+            out, no_signalling = _scan(name, forced, tick)
+            if no_signalling:
+                skipped.append(name)
+            else:
+                outputs.append(out)
+        if len(outputs) == kept:
+            n = len(skipped) - passed
+            what = f"no file in this folder holds signalling ({n} skipped)" if n else "no file in this folder"
+            doc = InputDocument(path, "folder", InputStatus.EMPTY, diagnostics=(Diagnostic(Origin(path), what),))
+            outputs.append(ScanOutput(doc))
+    return ScanRun(tuple(outputs), tuple(skipped))
+
+
 def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> ScanOutput:
     """Read one file. Every failure is data."""
+    return _scan(path, forced, tick)[0]
+
+
+def _scan(path: str, forced: Format | None, tick: Tick | None) -> tuple[ScanOutput, bool]:
+    """The file's output, and whether the file was read and holds no signalling: its content is
+    not recognised, or it was read to its end and gave nothing to audit (a text format that turned
+    out not to be signalling, a capture without any). A file that could not be read (an I/O
+    error, a reader that stopped, a capture whose records are broken) is not such a file."""
     try:
         head, _ = read_head(path)
     except OSError as exc:
-        return _unreadable(path, exc.strerror or str(exc))
+        return _unreadable(path, exc.strerror or str(exc)), False
     fmt = forced or sniff(head)
     if fmt is Format.UNKNOWN:
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
-        return _unreadable(path, f"{what}; skipped")
+        return _unreadable(path, what), True
     sink = Sink(path)
     try:
         with Source(path, tick) as source:
-            return _read(fmt, source, sink)
+            out = _read(fmt, source, sink)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"
-        return ScanOutput(sink.document(_KIND.get(fmt, fmt.value), fatal=message), tuple(sink.wire.values()))
+        return ScanOutput(sink.document(_KIND.get(fmt, fmt.value), fatal=message), tuple(sink.wire.values())), False
+    status = out.document.status
+    nothing = status is InputStatus.EMPTY or (status is InputStatus.UNREADABLE and fmt not in CAPTURES)
+    return out, nothing and not out.wire
 
 
 def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:

@@ -24,6 +24,7 @@ from icecheck.model import (
     Severity,
 )
 from icecheck.render.layout import columns, tree, wrap
+from icecheck.render.locate import input_problems
 from icecheck.render.safe import safe
 
 if TYPE_CHECKING:
@@ -293,6 +294,9 @@ def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
         why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
     else:
         why = f"--fail-on {result.fail_on.value}"
+    problems = input_problems(result, safe)
+    if problems:
+        why = f"{why}; {problems}"
     yield Text()
     n = len(result.findings)
     yield from wrap(Text(f"{n} finding{'s' * (n != 1)} ({what}); {why} → exit {exit_code}"), width)
