@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
     from icecheck.enrich.config import LookupSettings
 
-FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
+FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp", "text"]
 
 
 @click.command("scan")

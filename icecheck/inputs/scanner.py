@@ -28,10 +28,11 @@ from icecheck.inputs.sdpfile import read_sdp_stream
 from icecheck.inputs.sink import Sink, WireFact
 from icecheck.inputs.siplog import read_sip_log
 from icecheck.inputs.source import Source, Tick, gzip_error, read_head
+from icecheck.inputs.textlog import read_text_log
 from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
 from icecheck.records import record
 
-_KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump"}
+_KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump", Format.TEXT: "text"}
 
 
 @record
@@ -141,11 +142,27 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
     if fmt is Format.SIP:
         found = read_sip_log(source.stream, Dispatcher(sink))
         return ScanOutput(sink.document("sip", empty=None if found else "no SIP message found"))
+    if fmt is Format.TEXT:
+        found = read_text_log(source.stream, Dispatcher(sink))
+        empty = None if found else "no candidate, SDP, JSON signalling or Jingle found in the text"
+        return _noted(ScanOutput(sink.document("text", empty=empty), tuple(sink.wire.values())))
     if fmt in (Format.TRICKLE, Format.RTCSTATSDUMP):
         jsonfile.read_json_lines(source, sink, fmt is Format.RTCSTATSDUMP)
-        return ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values()))
+        return _noted(ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values())))
     kind = jsonfile.read_json_document(source, sink, fmt)
-    return ScanOutput(sink.document(kind.value), tuple(sink.wire.values()))
+    return _noted(ScanOutput(sink.document(kind.value), tuple(sink.wire.values())))
+
+
+def _noted(out: ScanOutput) -> ScanOutput:
+    """A note for an input whose only signalling is end-of-candidates: a valid audit of nothing."""
+    doc = out.document
+    if doc.candidates or not doc.end_of_candidates or doc.status is not InputStatus.OK:
+        return out
+    note = (
+        f"{doc.path}: {doc.end_of_candidates} end-of-candidates indication(s) and no candidate: "
+        "the application gathered none (e.g. a relay-only policy with no TURN server reachable)."
+    )
+    return ScanOutput(doc, out.wire, note if out.summary is None else f"{out.summary}; {note}")
 
 
 def _unreadable(path: str, message: str) -> ScanOutput:

@@ -35,6 +35,21 @@ def tcp(
     return src, dst, 6, header + payload
 
 
+def tcp_session(
+    client: tuple[str, int], server: tuple[str, int], exchanges: Iterable[tuple[bool, bytes]], mss: int = 1400
+) -> list[tuple[str, str, int, bytes]]:
+    """A TCP connection's segments: SYN, SYN-ACK, then each ``(from_client, data)`` cut into
+    segments of at most ``mss`` bytes, sequence numbers running on in each direction."""
+    seq = {True: 1000, False: 5000}
+    out = [tcp(*client, *server, seq[True] - 1, flags=0x02), tcp(*server, *client, seq[False] - 1, flags=0x12)]
+    for from_client, data in exchanges:
+        src, dst = (client, server) if from_client else (server, client)
+        for off in range(0, len(data), mss):
+            out.append(tcp(*src, *dst, seq[from_client] + off, data[off : off + mss]))
+        seq[from_client] += len(data)
+    return out
+
+
 def ip(segment: tuple[str, str, int, bytes], ident: int = 1, mtu: int | None = None) -> list[bytes]:
     """IPv4 or IPv6 packet(s) for a transport segment; fragmented when ``mtu`` is exceeded."""
     src, dst, proto, data = segment

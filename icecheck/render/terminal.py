@@ -242,6 +242,7 @@ def _exposures(result: AuditResult, width: int) -> Lines:
     yield from _heading("What an attacker learns")
     if not result.exposures:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
+        yield from _notes(result, width)
         return
     party: str | None = None
     for e in result.exposures[:MAX_SENTENCES]:
@@ -253,6 +254,10 @@ def _exposures(result: AuditResult, width: int) -> Lines:
         line = Text.assemble(safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
         yield from wrap(line, width, indent + "• ", indent + "  ")
     yield from _more(len(result.exposures) - MAX_SENTENCES, "exposures", "--format json")
+    yield from _notes(result, width)
+
+
+def _notes(result: AuditResult, width: int) -> Lines:
     for note in result.notes:
         yield from wrap(Text(safe(note)), width, "  • ", "    ")
 
