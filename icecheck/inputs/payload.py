@@ -27,6 +27,10 @@ _STUN_ROLES = {
     "MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
     "XOR-RELAYED-ADDRESS": AddressRole.STUN_RELAYED,
     "XOR-PEER-ADDRESS": AddressRole.STUN_PEER,
+    "MS-TURN MAPPED-ADDRESS": AddressRole.STUN_RELAYED,  # [MS-TURN] §2.2.2.1: the allocated relay address
+    "MS-TURN MS-ALT-MAPPED-ADDRESS": AddressRole.STUN_RELAYED,
+    "MS-TURN DESTINATION-ADDRESS": AddressRole.STUN_PEER,
+    "MS-TURN REMOTE-ADDRESS": AddressRole.STUN_PEER,
 }
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
 _OTHER = {"offerer": "answerer", "answerer": "offerer"}

@@ -132,6 +132,8 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
             f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
             f"{c['reassembled']} reassembled datagrams"
         )
+        if c["tunnelled"] or c["sctp"]:
+            summary += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
         return ScanOutput(
             sink.document("pcap", empty="no signalling or STUN found in the capture"),
             tuple(sink.wire.values()),
