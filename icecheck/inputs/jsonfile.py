@@ -20,7 +20,7 @@ from icecheck.inputs.detect import Format, classify_json
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.source import Source
-from icecheck.inputs.webrtc import PeerConnectionReader
+from icecheck.inputs.webrtc import PeerConnectionReader, is_log_event
 from icecheck.model import Origin
 
 MAX_JSON = 512 << 20
@@ -106,6 +106,9 @@ def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
             found += text_found
             continue
         if statsdump and isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str):
+            if value[1] is None and is_log_event(value[0].lower()):  # console output of no PeerConnection
+                found += disp.json_value(value[2], replace(where, detail=f"line {lineno} {value[0]}"))
+                continue
             pc_id = str(value[1])
             reader = readers.setdefault(pc_id, PeerConnectionReader(disp, Origin(sink.path), pc_id))
             reader.event(value[0], value[2], f"line {lineno} {value[0]}", _time(value[3]) if len(value) > 3 else None)
