@@ -140,7 +140,7 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
             summary,
         )
     if fmt is Format.SDP:
-        return ScanOutput(read_sdp_stream(source.stream, sink.path))
+        return _noted(ScanOutput(read_sdp_stream(source.stream, sink.path)))
     if fmt is Format.SIP:
         found = read_sip_log(source.stream, Dispatcher(sink))
         return ScanOutput(sink.document("sip", empty=None if found else "no SIP message found"))

@@ -79,6 +79,28 @@ def test_trickle_log_of_only_end_of_candidates_is_an_audit_of_nothing(tmp_path: 
     assert "end-of-candidates" in proc.stdout and "gathered none" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("janus.json", json.dumps([{"janus": "trickle", "transaction": "t", "candidate": {"completed": True}}])),
+        (
+            "whip-patch.sdpfrag",
+            "a=ice-ufrag:EsAw\r\na=ice-pwd:P2uYro0UCOQ4zxjKXaWCBui1\r\nm=audio 9 RTP/AVP 0\r\n"
+            "a=mid:0\r\na=end-of-candidates\r\n",
+        ),
+        ("matrix.json", json.dumps({"type": "m.call.candidates", "content": {"candidates": [{"candidate": ""}]}})),
+        ("null.jsonl", jsonl({"type": "candidate", "candidate": None, "sdpMid": "0"})),
+    ],
+)
+def test_other_end_of_candidates_shapes(tmp_path: Path, name: str, data: str) -> None:
+    path = put(tmp_path, name, data)
+    out = scan_file(path)
+    assert out.document.status is InputStatus.OK and out.document.end_of_candidates >= 1
+    assert run_cli("scan", "--offline", path).returncode == 0
+    if name.endswith(".sdpfrag"):
+        assert run_cli("sdp", "--offline", path).returncode == 0
+
+
 def test_end_of_candidates_beside_an_unreadable_part_is_not_clean(tmp_path: Path) -> None:
     out = scan(tmp_path, "t.jsonl", jsonl({"candidate": "", "sdpMid": "0"}, {"candidate": "candidate:x"}))
     assert out.document.status is not InputStatus.OK
