@@ -39,8 +39,8 @@ def command(
 
     PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
     (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
-    lines, JSON signalling, SDP. Public addresses are looked up (RDAP, reverse DNS) unless
-    --offline; nothing else is sent.
+    lines, JSON signalling of any shape, SDP, Jingle XML and text logs. Public addresses are
+    looked up (RDAP, reverse DNS) unless --offline; nothing else is sent.
 
     A file named in PATHS that cannot be read or holds nothing to audit makes the run exit 2
     after the report of the others; files in a folder that hold no signalling are skipped and
