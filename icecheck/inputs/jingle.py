@@ -20,10 +20,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from icecheck.inputs.candfields import from_fields
 from icecheck.model import Candidate
-from icecheck.records import record
 
 MAX_TAG = 8192  # a start tag longer than this is not read
 _TAG = re.compile(rf"<(/?)(?:[\w.-]+:)?(content|transport|candidate|remote-candidate)\b([^<>]{{0,{MAX_TAG}}})>")
@@ -31,7 +31,7 @@ _ATTR = re.compile(r"([\w.:-]+)\s*=\s*(?:'([^']*)'|\"([^\"]*)\")")
 MARKERS = ("<candidate", ":candidate ", "<remote-candidate")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class JingleItem:
     """A ``<candidate/>`` (``candidate`` set) or ``<remote-candidate/>`` (``remote`` set) found."""
 

@@ -3,7 +3,8 @@
 Text shapes (JSON of any shape, strings in strings, Jingle XML, text logs) are redacted: no
 original address survives and the redacted file still yields as many candidates. The capture
 shapes that ``redact`` does not rewrite yet are pinned as strict expected failures, so that the
-day redaction learns one, its test says so.
+day redaction learns one, its test says so; meanwhile ``icecheck redact`` refuses them (its
+output check sees what ``scan`` reads there), writing nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from icecheck.inputs import synth
 from icecheck.inputs.scanner import scan_file
 from icecheck.redact.formats import redact_document
 from icecheck.redact.standins import StandIns
+from tests.conftest import run_cli
 
 PRIVATE, PUBLIC, PUBLIC6 = "10.20.30.40", "81.2.3.4", "2a01:4f8::10"
 ORIGINALS = re.compile(r"10\.20\.30\.40|81\.2\.3\.4\b|2a01:4f8::10")
@@ -117,3 +119,12 @@ def test_capture_shapes_redact_does_not_rewrite_yet(tmp_path: Path, name: str) -
     after = scan_file(result).document
     assert not {c.candidate.address for c in after.candidates} & {PRIVATE, PUBLIC}
     assert not {a.address for a in after.addresses} & {PRIVATE, PUBLIC}
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURE_SHAPES))
+def test_redact_refuses_the_capture_shapes_it_cannot_rewrite(tmp_path: Path, name: str) -> None:
+    source, target = tmp_path / f"{name}.pcap", tmp_path / "out.pcap"
+    source.write_bytes(capture(CAPTURE_SHAPES[name]))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 3 and "nothing written" in proc.stderr, proc.stderr
+    assert not target.exists()
