@@ -396,48 +396,6 @@ def icecheck_inputs_http_HttpHead__hash__(self):
     return hash((self.method,self.target,self.status,self.headers,self.length,))
 
 
-def icecheck_inputs_jsonsig_CandidateItem__init__(self, candidate, mid, mline, ufrag, path):
-    _set(self, 'candidate', candidate)
-    _set(self, 'mid', mid)
-    _set(self, 'mline', mline)
-    _set(self, 'ufrag', ufrag)
-    _set(self, 'path', path)
-
-
-def icecheck_inputs_jsonsig_CandidateItem__repr__(self):
-    return f"{self.__class__.__qualname__}(candidate={self.candidate!r}, mid={self.mid!r}, mline={self.mline!r}, ufrag={self.ufrag!r}, path={self.path!r})"
-
-
-def icecheck_inputs_jsonsig_CandidateItem__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.candidate,self.mid,self.mline,self.ufrag,self.path,) == (other.candidate,other.mid,other.mline,other.ufrag,other.path,)
-    return NotImplemented
-
-
-def icecheck_inputs_jsonsig_CandidateItem__hash__(self):
-    return hash((self.candidate,self.mid,self.mline,self.ufrag,self.path,))
-
-
-def icecheck_inputs_jsonsig_SdpItem__init__(self, sdp, type, path):
-    _set(self, 'sdp', sdp)
-    _set(self, 'type', type)
-    _set(self, 'path', path)
-
-
-def icecheck_inputs_jsonsig_SdpItem__repr__(self):
-    return f"{self.__class__.__qualname__}(sdp={self.sdp!r}, type={self.type!r}, path={self.path!r})"
-
-
-def icecheck_inputs_jsonsig_SdpItem__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.sdp,self.type,self.path,) == (other.sdp,other.type,other.path,)
-    return NotImplemented
-
-
-def icecheck_inputs_jsonsig_SdpItem__hash__(self):
-    return hash((self.sdp,self.type,self.path,))
-
-
 def icecheck_inputs_scanner_ScanOutput__init__(self, document, wire, summary):
     _set(self, 'document', document)
     _set(self, 'wire', wire)
@@ -1376,14 +1334,6 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.inputs.http.HttpHead': (
         'method:str | None;target:str | None;status:int | None;headers:dict[str, str];length:int',
         icecheck_inputs_http_HttpHead__init__, icecheck_inputs_http_HttpHead__repr__, icecheck_inputs_http_HttpHead__eq__, icecheck_inputs_http_HttpHead__hash__,
-    ),
-    'icecheck.inputs.jsonsig.CandidateItem': (
-        'candidate:str;mid:str | None;mline:int | None;ufrag:str | None;path:str',
-        icecheck_inputs_jsonsig_CandidateItem__init__, icecheck_inputs_jsonsig_CandidateItem__repr__, icecheck_inputs_jsonsig_CandidateItem__eq__, icecheck_inputs_jsonsig_CandidateItem__hash__,
-    ),
-    'icecheck.inputs.jsonsig.SdpItem': (
-        'sdp:str;type:str | None;path:str',
-        icecheck_inputs_jsonsig_SdpItem__init__, icecheck_inputs_jsonsig_SdpItem__repr__, icecheck_inputs_jsonsig_SdpItem__eq__, icecheck_inputs_jsonsig_SdpItem__hash__,
     ),
     'icecheck.inputs.scanner.ScanOutput': (
         'document:InputDocument;wire:tuple[WireFact, ...]=;summary:str | None=',
