@@ -207,7 +207,7 @@ class Dispatcher:
             self.sink.problem(origin, f"malformed candidate: {exc}")
             return
         context = SectionContext(media_index=item.mline, mid=item.mid, ice_ufrag=item.ufrag)
-        self.sink.candidate(cand, at(origin, origin.detail, party), context)
+        self.sink.candidate(cand, origin if party == origin.party else at(origin, origin.detail, party), context)
 
     # -- STUN ------------------------------------------------------------------------------------
 
