@@ -51,6 +51,7 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     _write(target, out)
     counts = standins.counts()
     note = "; stand-ins reused (over 762 IPv4 addresses)" if standins.wrapped else ""
+    note += "".join(f"; {n} {why}" for why, n in sorted(standins.left_out.items()))
     click.echo(f"icecheck: redacted {kind}: {counts['addresses']} addresses, {counts['macs']} MACs, "
                f"{counts['names']} names, {counts['secrets']} secrets replaced; output checked{note}",
                err=True)  # fmt: skip
