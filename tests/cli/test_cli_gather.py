@@ -52,7 +52,8 @@ def lab() -> Iterator[NatLab]:
 
 def argv(*args: str, password: str | None = None) -> list[str]:
     """``python -m icecheck ARGS`` with a clean environment for the password and the terminal width."""
-    env = ["env", "-u", "ICECHECK_TURN_PASSWORD", f"PYTHONPATH={REPO}", "COLUMNS=200", "NO_COLOR=1"]
+    env = ["env", "-u", "ICECHECK_TURN_PASSWORD", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={REPO}", "COLUMNS=200",
+           "NO_COLOR=1"]  # fmt: skip
     if password is not None:
         env.append(f"ICECHECK_TURN_PASSWORD={password}")
     return [*env, sys.executable, "-m", "icecheck", *args]
@@ -134,9 +135,11 @@ def test_a_wrong_turn_password_is_auth_failed_and_fatal_under_strict(lab: NatLab
 
 
 def test_an_unreachable_server_is_reported_within_the_timeout(lab: NatLab) -> None:
+    """The wall time is a bound check, not a benchmark: 1.5 s of slack for interpreter start on a
+    loaded machine (aioice's own gathering would wait 5 s)."""
     timeout = 1.0
     proc, seconds = icecheck(lab, "gather", "--stun", SILENT, "--timeout", str(timeout), "--format", "json")
-    assert seconds < timeout + 0.5, seconds
+    assert seconds < timeout + 1.5, seconds
     data = json.loads(proc.stdout)
     (attempt,) = data["attempts"]
     assert attempt["status"] == "timeout" and timeout - 0.05 <= attempt["elapsed"] < timeout + 0.2
@@ -219,7 +222,7 @@ def test_nat_with_a_silent_server_is_inconclusive_and_fatal_under_strict(lab: Na
     nat, (attempt,) = data["nat"], data["attempts"]
     assert nat["mapping"] == "inconclusive" and "timeout" in nat["mapping_reason"] and proc.returncode == 3
     assert (attempt["kind"], attempt["status"], data["exit_code"]) == ("nat", "timeout", 3)
-    assert seconds < 0.5 + 0.5
+    assert seconds < 0.5 + 1.5  # a bound check with slack for interpreter start, not a benchmark
 
 
 def test_host_names_go_to_the_resolver_given_else_to_the_system_one(lab: NatLab, tmp_path: Path) -> None:
