@@ -4,11 +4,13 @@
 
 Runs in the netns NAT lab of tests/lab: the client namespace's only resolver is a UDP socket in
 the public namespace that reads queries and never answers (tests/lab/silent_dns.py), and coturn
-listens on 203.0.113.10. The client also carries the recorded public address 62.239.237.1 (a
-lookup key: no packet is ever sent to it), so a gathering has a public host candidate to look up.
+listens on 203.0.113.10. For the last rows the client gets the recorded public address 62.239.237.1
+(a lookup key: no packet is ever sent to it), so a gathering has a public host candidate to look up;
+a tree that has ``gather --lookup-timeout`` is given ``--lookup-timeout`` = ``--timeout`` there.
 Each row is a fresh ``python -m icecheck`` process in the client namespace, run from ``--repo``
 (default: this checkout), so the same script measures a tree before and after a change. Rule:
-wall time <= timeout + 0.5 s. Also prints the packets the client sent under ``ICECHECK_OFFLINE=1``.
+wall time <= timeout + 0.5 s (+ the lookup timeout where lookups follow the gathering). Also
+prints the packets the client sent under ``ICECHECK_OFFLINE=1``.
 Nothing leaves the lab; safest started from a private namespace, as CI does.
 """
 
@@ -34,8 +36,8 @@ def timed(lab: object, repo: Path, args: list[str], env: dict[str, str]) -> tupl
     from tests.lab.netns import NatLab
 
     assert isinstance(lab, NatLab)
-    argv = ["env", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={repo}", *(f"{k}={v}" for k, v in env.items()),
-            sys.executable, "-m", "icecheck", *args]  # fmt: skip
+    argv = ["env", "-C", str(repo), "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={repo}",
+            *(f"{k}={v}" for k, v in env.items()), sys.executable, "-m", "icecheck", *args]  # fmt: skip
     start = time.perf_counter()
     proc = lab.exec(lab.client, *argv, check=False, timeout=120)
     seconds = time.perf_counter() - start
@@ -59,29 +61,41 @@ def main() -> None:
     if problem := lab_problem():
         sys.exit(f"bench_deadline: {problem}")
     t = f"{args.timeout:g}"
-    plans = {
+    names = {
         "gather --stun stun:stun.example.net (system resolver)": ["gather", "--stun", "stun:stun.example.net"],
         "gather --stun stun:stun.example.net --resolver silent": [
             "gather", "--stun", "stun:stun.example.net", "--resolver", PUBLIC_DNS],
         "nat --stun stun:stun.example.net (system resolver)": ["nat", "--stun", "stun:stun.example.net"],
-        "gather --stun 203.0.113.10 + lookups (system resolver)": ["gather", "--stun", f"stun:{PUBLIC_A}"],
-        "gather --stun 203.0.113.10 + lookups --resolver silent": [
+        "nat --stun stun:stun.example.net --resolver silent": [
+            "nat", "--stun", "stun:stun.example.net", "--resolver", PUBLIC_DNS],
+    }  # fmt: skip
+    lookups = {
+        "gather --stun 203.0.113.10, lookups (system resolver)": ["gather", "--stun", f"stun:{PUBLIC_A}"],
+        "gather --stun 203.0.113.10, lookups --resolver silent": [
             "gather", "--stun", f"stun:{PUBLIC_A}", "--resolver", PUBLIC_DNS],
     }  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp, NatLab("cone") as lab:
         env = {"XDG_CACHE_HOME": tmp, "COLUMNS": "200"}
-        add_public_address(lab, PUBLIC_HOST)
         use_as_system_resolver(lab.client, PUBLIC_DNS)
         with Coturn(lab, lab.public, [PUBLIC_A, PUBLIC_B]), SilentDns(lab, lab.public, PUBLIC_DNS, Path(tmp) / "dns"):
-            print(f"tree: {args.repo}  (--timeout {t}; rule: wall <= {args.timeout + 0.5:g} s)")
-            print(f"{'command':<58} {'median s':>9} {'max s':>7}  report")
-            for name, argv in plans.items():
+            help_text = lab.exec(lab.client, "env", "-C", str(args.repo), sys.executable, "-m", "icecheck",
+                                 "gather", "--help").stdout.decode()  # fmt: skip
+            bounded = ["--lookup-timeout", t] if "--lookup-timeout" in help_text else []
+            print(f"tree: {args.repo}  (--timeout {t}; rule: wall <= {args.timeout + 0.5:g} s, "
+                  f"+ {t} s where lookups follow)")  # fmt: skip
+            print(f"{'command':<72} {'median s':>9} {'max s':>7}  report")
+            rows = [(name, argv) for name, argv in names.items()]
+            rows += [(name + (f" --lookup-timeout {t}" if bounded else ""), [*argv, *bounded])
+                     for name, argv in lookups.items()]  # fmt: skip
+            for i, (name, argv) in enumerate(rows):
+                if i == len(names):
+                    add_public_address(lab, PUBLIC_HOST)
                 times, shown = [], ""
                 for _ in range(args.runs):
                     seconds, out = timed(lab, args.repo, [*argv, "--timeout", t, "--format", "json"], env)
                     times.append(seconds)
                     shown = _summary(out)
-                print(f"{name:<58} {statistics.median(times):>9.2f} {max(times):>7.2f}  {shown}")
+                print(f"{name:<72} {statistics.median(times):>9.2f} {max(times):>7.2f}  {shown}")
             lab.count_client_egress()
             _, out = timed(lab, args.repo, ["gather", "--stun", f"stun:{PUBLIC_A}", "--format", "json"],
                            {**env, "ICECHECK_OFFLINE": "1"})  # fmt: skip
