@@ -39,14 +39,20 @@ from tests.lab.netns import (
 
 STUN = f"stun:{PUBLIC_A}:3478"
 TURN = f"turn:{PUBLIC_A}:3478"
-SILENT = "stun:203.0.113.99:3478"  # on the public link, nobody answers
+SILENT = "stun:203.0.113.99:3478"  # a public-namespace address that drops what it gets (see ``lab``)
 WRONG = "wrong-Secret-7f3a"
 
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[NatLab]:
+    """The NAT lab with coturn, and 203.0.113.99 silent for sure: an address of the public namespace
+    whose packets are dropped. Left unassigned, the router's failed ARP answers the client with
+    ICMP host unreachable about 3 s after a packet, which a later test's packets can meet."""
     require_lab()
     with NatLab("cone") as lab, Coturn(lab, lab.public, [PUBLIC_A, PUBLIC_B]):
+        lab.ip(lab.public, "addr", "add", "203.0.113.99/24", "dev", "p-wan")
+        lab.nft(lab.public, "table inet iclab_silent {\n  chain input {\n    type filter hook input priority 0;\n"
+                "    ip daddr 203.0.113.99 drop\n  }\n}\n")  # fmt: skip
         yield lab
 
 
