@@ -248,7 +248,7 @@ def icecheck_enrich_cache_Entry__hash__(self):
     return hash((self.value,self.age,self.stale,))
 
 
-def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh, cache_path, ttl, resolver, https_proxy, ca_file, timeout, lookup_timeout, retries, backoff, max_backoff, concurrency, rdap, ptr, resolve_hostnames):
+def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh, cache_path, ttl, resolver, https_proxy, ca_file, timeout, lookup_timeout, total_timeout, retries, backoff, max_backoff, concurrency, rdap, ptr, resolve_hostnames):
     _set(self, 'offline', offline)
     _set(self, 'no_cache', no_cache)
     _set(self, 'refresh', refresh)
@@ -259,6 +259,7 @@ def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh
     _set(self, 'ca_file', ca_file)
     _set(self, 'timeout', timeout)
     _set(self, 'lookup_timeout', lookup_timeout)
+    _set(self, 'total_timeout', total_timeout)
     _set(self, 'retries', retries)
     _set(self, 'backoff', backoff)
     _set(self, 'max_backoff', max_backoff)
@@ -270,17 +271,17 @@ def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh
 
 
 def icecheck_enrich_config_EnrichConfig__repr__(self):
-    return f"{self.__class__.__qualname__}(offline={self.offline!r}, no_cache={self.no_cache!r}, refresh={self.refresh!r}, cache_path={self.cache_path!r}, ttl={self.ttl!r}, resolver={self.resolver!r}, https_proxy={self.https_proxy!r}, ca_file={self.ca_file!r}, timeout={self.timeout!r}, lookup_timeout={self.lookup_timeout!r}, retries={self.retries!r}, backoff={self.backoff!r}, max_backoff={self.max_backoff!r}, concurrency={self.concurrency!r}, rdap={self.rdap!r}, ptr={self.ptr!r}, resolve_hostnames={self.resolve_hostnames!r})"
+    return f"{self.__class__.__qualname__}(offline={self.offline!r}, no_cache={self.no_cache!r}, refresh={self.refresh!r}, cache_path={self.cache_path!r}, ttl={self.ttl!r}, resolver={self.resolver!r}, https_proxy={self.https_proxy!r}, ca_file={self.ca_file!r}, timeout={self.timeout!r}, lookup_timeout={self.lookup_timeout!r}, total_timeout={self.total_timeout!r}, retries={self.retries!r}, backoff={self.backoff!r}, max_backoff={self.max_backoff!r}, concurrency={self.concurrency!r}, rdap={self.rdap!r}, ptr={self.ptr!r}, resolve_hostnames={self.resolve_hostnames!r})"
 
 
 def icecheck_enrich_config_EnrichConfig__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,) == (other.offline,other.no_cache,other.refresh,other.cache_path,other.ttl,other.resolver,other.https_proxy,other.ca_file,other.timeout,other.lookup_timeout,other.retries,other.backoff,other.max_backoff,other.concurrency,other.rdap,other.ptr,other.resolve_hostnames,)
+        return (self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.total_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,) == (other.offline,other.no_cache,other.refresh,other.cache_path,other.ttl,other.resolver,other.https_proxy,other.ca_file,other.timeout,other.lookup_timeout,other.total_timeout,other.retries,other.backoff,other.max_backoff,other.concurrency,other.rdap,other.ptr,other.resolve_hostnames,)
     return NotImplemented
 
 
 def icecheck_enrich_config_EnrichConfig__hash__(self):
-    return hash((self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,))
+    return hash((self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.total_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,))
 
 
 def icecheck_enrich_errors_Failure__init__(self, status, detail, retry, retry_after, kind):
@@ -1312,7 +1313,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_enrich_cache_Entry__init__, icecheck_enrich_cache_Entry__repr__, icecheck_enrich_cache_Entry__eq__, icecheck_enrich_cache_Entry__hash__,
     ),
     'icecheck.enrich.config.EnrichConfig': (
-        'offline:bool=;no_cache:bool=;refresh:bool=;cache_path:Path | None=;ttl:float=;resolver:str | None=;https_proxy:str | None=;ca_file:str | None=;timeout:float=;lookup_timeout:float=;retries:int=;backoff:float=;max_backoff:float=;concurrency:int=;rdap:bool=;ptr:bool=;resolve_hostnames:bool=;__post_init__',
+        'offline:bool=;no_cache:bool=;refresh:bool=;cache_path:Path | None=;ttl:float=;resolver:str | None=;https_proxy:str | None=;ca_file:str | None=;timeout:float=;lookup_timeout:float=;total_timeout:float | None=;retries:int=;backoff:float=;max_backoff:float=;concurrency:int=;rdap:bool=;ptr:bool=;resolve_hostnames:bool=;__post_init__',
         icecheck_enrich_config_EnrichConfig__init__, icecheck_enrich_config_EnrichConfig__repr__, icecheck_enrich_config_EnrichConfig__eq__, icecheck_enrich_config_EnrichConfig__hash__,
     ),
     'icecheck.enrich.errors.Failure': (

@@ -5,7 +5,7 @@
 run, ``AuditSettings.strict``). ``audit_with_lookups`` takes both settings objects as
 parameters. Lookups are on by default — a user wants to know which ISP an address gives away —
 and ``--offline`` (or ``ICECHECK_OFFLINE=1``) keeps every packet on the machine, answering from
-the cache only.
+the cache only; ``--no-lookups`` looks nothing up.
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ MAX_LOOKUPS = 256  # public addresses looked up per run; a capture of thousands 
 
 
 def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
-    """--offline, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames,
+    """--offline, --no-lookups, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames,
     --max-lookups (as ``lookups: LookupSettings``) and --strict (as ``strict: bool``)."""
 
     @functools.wraps(f)
     def command(
         *args: Any,
         offline: bool,
+        no_lookups: bool,
         no_cache: bool,
         refresh: bool,
         resolver: str | None,
@@ -54,7 +55,8 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         # A zero --lookup-timeout or --max-lookups has always meant the default.
         try:
             config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,
-                                  timeout=lookup_timeout or 5.0, resolve_hostnames=resolve_hostnames)  # fmt: skip
+                                  timeout=lookup_timeout or 5.0, resolve_hostnames=resolve_hostnames,
+                                  rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
         f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS), **kwargs)
@@ -64,6 +66,7 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
             "--offline",
             dict(is_flag=True, envvar="ICECHECK_OFFLINE", help="Send no packet: answer lookups from the cache only."),
         ),
+        ("--no-lookups", dict(is_flag=True, help="Look nothing up (no RDAP, no reverse DNS, no cache).")),
         ("--no-cache", dict(is_flag=True, help="Neither read nor write the lookup cache.")),
         ("--refresh", dict(is_flag=True, help="Ignore cached answers; store fresh ones.")),
         (
@@ -134,6 +137,9 @@ def audit_with_lookups(
         targets = targets[:limit]
     if config.resolve_hostnames:
         targets += [a for a in addresses if a not in targets]
+    if targets and not (config.rdap or config.ptr):
+        more_notes.append(f"{len(targets)} public address(es) not looked up: --no-lookups.")
+        targets = []
     info, found = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
     skipped = [a for a in found if a.status == "offline"]
     shown = tuple(a for a in found if a.status != "offline")
