@@ -4,6 +4,7 @@ checked for survivors before it is written."""
 
 from __future__ import annotations
 
+import base64
 import bz2
 import gzip
 import io
@@ -244,3 +245,24 @@ def test_binary_payloads_that_are_not_media_are_blanked(tmp_path: Path) -> None:
     proc, out = redact(tmp_path, "dns.pcap", _pcap([frame]))
     assert proc.returncode == 0, proc.stderr
     assert "1 payloads blanked" in proc.stderr and bytes.fromhex("0a4d0102") not in out.read_bytes()
+
+
+def test_har_base64_bodies_and_url_encoded_ice_servers_are_redacted(tmp_path: Path) -> None:
+    body = b"v=0\r\nc=IN IP4 10.77.7.7\r\na=candidate:1 1 udp 1 192.168.9.9 9 typ host\r\n"
+    har = {"log": {"entries": [{"request": {"url": "https://x/api?ice=turn%3A10.1.1.1%3A3478"},
+           "response": {"content": {"encoding": "base64", "text": base64.b64encode(body).decode()}}}]}}  # fmt: skip
+    proc, out = redact(tmp_path, "b64.har", json.dumps(har).encode())
+    assert proc.returncode == 0, proc.stderr
+    entry = json.loads(out.read_text())["log"]["entries"][0]
+    decoded = base64.b64decode(entry["response"]["content"]["text"])
+    assert b"10.77.7.7" not in decoded and b"192.168.9.9" not in decoded and decoded.startswith(b"v=0\r\nc=IN IP4 ")
+    assert "10.1.1.1" not in entry["request"]["url"] and "turn%3A" in entry["request"]["url"]
+
+
+@pytest.mark.parametrize(
+    "text", ['{"sdp": "v=0\nc=IN IP4 10.88.8.8\n"}\n', '{"a": "x"}\nplain line 10.88.8.8\n{"b": "y"}\n']
+)
+def test_what_is_not_json_inside_a_json_file_is_redacted_as_text(tmp_path: Path, text: str) -> None:
+    proc, out = redact(tmp_path, "odd.json", text.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert "10.88.8.8" not in out.read_text()
