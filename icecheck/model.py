@@ -274,6 +274,8 @@ class InputKind(StrEnum):
     RTCSTATSDUMP = "rtcstatsdump"
     TRICKLE = "trickle"
     JSON = "json"
+    TEXT = "text"  # a text log
+    FOLDER = "folder"  # a folder named on the command line that held nothing to audit
     GATHER = "gather"
     UNKNOWN = "unknown"  # unrecognised or unreadable
 

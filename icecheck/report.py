@@ -33,13 +33,12 @@ class OutputFormat(StrEnum):
 
 
 def exit_code(result: AuditResult) -> ExitCode:
-    """0 clean, 1 findings at or above fail-on, 2 when no input could be audited,
+    """0 clean, 1 findings at or above fail-on, 2 when an input could not be read or held nothing
+    to audit (the others are still reported: a typo in a CI path must not pass the gate),
     3 when ``--strict`` and a server or lookup attempt failed."""
     from icecheck.model import InputStatus  # not at the top: ``--help`` imports this module for ``--format``
 
-    if result.inputs and all(d.status is InputStatus.UNREADABLE for d in result.inputs):
-        return ExitCode.USAGE
-    if result.inputs and all(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs):
+    if any(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs):
         return ExitCode.USAGE
     if result.strict and result.failed_attempts():
         return ExitCode.FAILURE

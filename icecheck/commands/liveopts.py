@@ -1,5 +1,9 @@
 """Options shared by the live commands (``gather``, ``nat``), and their usage errors.
 
+``--offline`` (or ``ICECHECK_OFFLINE=1``, the same switch) means what it means for every
+command: no packet leaves the machine. ``gather`` then gathers host candidates only and refuses
+server options; ``nat``, which cannot test anything without sending, refuses to run.
+
 Only click is imported here, so listing commands stays fast.
 """
 
@@ -16,13 +20,36 @@ F = TypeVar("F", bound=Callable[..., Any])
 def server_options(f: F) -> F:
     """--stun (repeatable), --resolver, --timeout."""
     f = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=3.0, show_default=True,
-                     metavar="SECONDS", help="Bound on the whole run; silent servers are reported.")(f)  # fmt: skip
+                     metavar="SECONDS", help="Bound on resolving the servers' names and asking them (NAT test "
+                     "included); silent servers are reported.")(f)  # fmt: skip
     f = click.option("--resolver", metavar="IP[:PORT]", default=None,
-                     help="DNS server for STUN/TURN host names (default: the system resolver, "
-                          "asked only when a URL holds a name).")(f)  # fmt: skip
+                     help="DNS server for STUN/TURN host names, and for gather's reverse DNS and ASN lookups "
+                          "(default: the system resolver).")(f)  # fmt: skip
     f = click.option("--stun", "stun", multiple=True, metavar="URL",
                      help="STUN server, stun:HOST[:PORT]; repeatable.")(f)  # fmt: skip
     return f
+
+
+def offline_option(text: str) -> Callable[[F], F]:
+    """--offline, also set by ``ICECHECK_OFFLINE=1``; ``text`` says what it does to the command."""
+    return click.option("--offline", is_flag=True, envvar="ICECHECK_OFFLINE", show_envvar=True, help=text)
+
+
+def offline_words() -> str:
+    """How the user asked for offline: ``--offline`` or ``ICECHECK_OFFLINE=1`` (for usage errors)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    from_env = ctx is not None and ctx.get_parameter_source("offline") is ParameterSource.ENVIRONMENT
+    return "ICECHECK_OFFLINE=1" if from_env else "--offline"
+
+
+def lookup_time_option(f: F) -> F:
+    """--lookup-timeout for ``gather``: one bound on all the lookups after gathering."""
+    text = "Bound on all the lookups after gathering (RDAP, reverse DNS) together: the run takes at most --timeout "
+    text += "plus this."
+    return click.option("--lookup-timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
+                        show_default=True, metavar="SECONDS", help=text)(f)  # fmt: skip
 
 
 class LiveUsageError(click.ClickException):

@@ -7,7 +7,7 @@ from typing import IO
 
 import click
 
-from icecheck.commands.liveopts import server_options, usage, write_nat
+from icecheck.commands.liveopts import offline_option, server_options, usage, write_nat
 
 
 @click.command("nat")
@@ -15,17 +15,19 @@ from icecheck.commands.liveopts import server_options, usage, write_nat
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default=None, help="Write to FILE.")
 @click.option("--strict", is_flag=True, help="Exit 3 when no server answered.")
+@offline_option("Send no packet: nat then refuses to run (exit 2), as testing the NAT means sending packets.")
 def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: str, output: IO[str] | None,
-            strict: bool) -> None:  # fmt: skip
+            strict: bool, offline: bool) -> None:  # fmt: skip
     """Test the NAT between this machine and a STUN server: mapping and filtering (RFC 5780).
 
     The full test needs a server that returns OTHER-ADDRESS and honours CHANGE-REQUEST (coturn
     with two listening addresses). With two ordinary servers (--stun twice) the mapping is
     still told; filtering is then inconclusive. Exit 0 whatever the NAT; 3 under --strict when
-    no server answered.
+    no server answered. --timeout bounds the whole run, name resolution included.
     """
     import asyncio
 
+    from icecheck.commands.liveopts import offline_words
     from icecheck.live.runner import Progress, choose, discover
     from icecheck.model import AttemptStatus
 
@@ -35,6 +37,8 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: st
         choice = choose(stun, resolver=resolver)
     except ValueError as exc:
         usage(str(exc))
+    if offline:
+        usage(f"{offline_words()} sends no packet, and testing the NAT means sending some")
     progress = Progress((), choice.nat_targets, choice.resolver_name)
     with progress.shown():
         nat, attempt = asyncio.run(discover(choice, timeout, progress=progress))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.common import finish, output_options
 from icecheck.commands.lookups import lookup_options
 
-FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
+    from icecheck.enrich.config import LookupSettings
+
+FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp", "text"]
 
 
 @click.command("scan")
@@ -23,29 +27,43 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 @output_options
 @lookup_options
 def command(
-    paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str, fail_on: str
+    paths: tuple[str, ...],
+    input_format: str | None,
+    fmt: str,
+    output: IO[str] | None,
+    policy: Policy,
+    lookups: LookupSettings,
+    strict: bool,
 ) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
     PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
     (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
-    lines, JSON signalling, SDP. Public addresses are looked up (RDAP, reverse DNS) unless
-    --offline; nothing else is sent.
+    lines, JSON signalling of any shape, SDP, Jingle XML and text logs. Public addresses are
+    looked up (RDAP, reverse DNS) unless --offline; nothing else is sent.
+
+    A file named in PATHS that cannot be read or holds nothing to audit makes the run exit 2
+    after the report of the others; files in a folder that hold no signalling are skipped and
+    counted.
     """
+    from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, wire
     from icecheck.inputs.detect import Format
     from icecheck.inputs.progress import progress
-    from icecheck.inputs.scanner import scan_paths
+    from icecheck.inputs.scanner import scan_inputs
 
     forced = Format(input_format) if input_format else None
     with progress(paths) as tick:
-        outputs = list(scan_paths(paths, forced, tick))
+        run = scan_inputs(paths, forced, tick)
+    outputs = run.outputs
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    result = audit_with_lookups(
-        docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts), notes=notes
-    )
-    finish(result, fmt, output)
+    if run.skipped:
+        n = len(run.skipped)
+        notes.append(f"{n} file{'s' * (n != 1)} met in folders held no signalling and were skipped")
+    settings = AuditSettings(policy, strict)
+    result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
+    finish(result, policy, fmt, output)

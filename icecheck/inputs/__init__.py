@@ -3,14 +3,17 @@
 ``candidate`` is the RFC 8839 candidate grammar and ``sdp`` the SDP reader; ``sdpfile`` streams SDP
 files; ``scanner`` walks the paths of ``icecheck scan``, ``detect`` recognises each file by its content
 and the readers turn it into records in a ``sink``: captures (``pcapfile``, ``capture``, ``netdecode``,
-``fragments``, ``tcpstream``, ``appstream``, ``websocket``, ``http``, ``stun``, ``payload``, ``wire``),
-SIP (``sipmsg``, ``siplog``), JSON (``jsonfile``, ``jsonsig``, ``har``, ``webrtc``). ``grouping``
+``fragments``, ``tunnel``, ``tcpstream``, ``sctp``, ``appstream``, ``websocket``, ``http``, ``stun``,
+``payload``, ``wire``),
+SIP (``sipmsg``, ``siplog``), JSON (``jsonfile``, ``jsonsig``, ``har``, ``webrtc``), candidates written
+as fields (``candfields``) or Jingle XML (``jingle``), and text logs (``textlog``, ``textsig``). ``grouping``
 groups what was read by call and by party; ``synth`` builds packets and captures for tests.
 Readers never raise on bad input: damage is a ``Diagnostic`` naming the file and line or packet.
 """
 
 __all__ = [
     "appstream",
+    "candfields",
     "candidate",
     "capture",
     "detect",
@@ -18,6 +21,7 @@ __all__ = [
     "grouping",
     "har",
     "http",
+    "jingle",
     "jsonfile",
     "jsonsig",
     "netdecode",
@@ -25,6 +29,7 @@ __all__ = [
     "pcapfile",
     "progress",
     "scanner",
+    "sctp",
     "sdp",
     "sdpfile",
     "sink",
@@ -34,6 +39,9 @@ __all__ = [
     "stun",
     "synth",
     "tcpstream",
+    "textlog",
+    "textsig",
+    "tunnel",
     "webrtc",
     "websocket",
     "wire",

@@ -5,6 +5,13 @@ entries skipped, symlinked directories not followed); a file's format comes from
 (``detect``) unless forced. An unrecognised or unreadable file yields an UNREADABLE document
 with a diagnostic naming it, and the walk goes on. A reader that fails unexpectedly still
 yields a document (with the error as a diagnostic) rather than a traceback.
+
+``scan_inputs`` is what ``icecheck scan`` reads: the same, except that a file met while walking
+a folder that was read to its end and holds no signalling is skipped (its path listed, no
+document), and a folder in which no file held signalling yields one EMPTY document naming the
+folder. A file named on the command line always yields its document, so a run can tell the
+user which named input gave nothing. A file that could not be read (an I/O error, a reader that
+stopped) is never skipped: it might have held signalling.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from icecheck.inputs.sdpfile import read_sdp_stream
 from icecheck.inputs.sink import Sink, WireFact
 from icecheck.inputs.siplog import read_sip_log
 from icecheck.inputs.source import Source, Tick, gzip_error, read_head
+from icecheck.inputs.textlog import read_text_log
 from icecheck.model import Diagnostic, InputDocument, InputKind, InputStatus, Origin
 
 _KIND = {  # the document kind of each format read
@@ -33,6 +41,7 @@ _KIND = {  # the document kind of each format read
     Format.JSON: InputKind.JSON,
     Format.SIP: InputKind.SIP,
     Format.SDP: InputKind.SDP,
+    Format.TEXT: InputKind.TEXT,
     Format.UNKNOWN: InputKind.UNKNOWN,
 }
 
@@ -59,28 +68,72 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
                     yield os.path.join(root, name)
 
 
+@dataclass(frozen=True, slots=True)
+class ScanRun:
+    """What ``scan_inputs`` read: one output per input, and the folder files skipped (no signalling)."""
+
+    outputs: tuple[ScanOutput, ...]
+    skipped: tuple[str, ...]
+
+
 def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> Iterator[ScanOutput]:
     for path in walk(paths):
         yield scan_file(path, forced, tick)
 
 
+def scan_inputs(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> ScanRun:
+    """Read the paths named on the command line; folder files without signalling skipped (module doc)."""
+    outputs: list[ScanOutput] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            outputs.append(scan_file(path, forced, tick))
+            continue
+        kept, passed = len(outputs), len(skipped)
+        for name in walk((path,)):
+            out, no_signalling = _scan(name, forced, tick)
+            if no_signalling:
+                skipped.append(name)
+            else:
+                outputs.append(out)
+        if len(outputs) == kept:
+            n = len(skipped) - passed
+            what = f"no file in this folder holds signalling ({n} skipped)" if n else "no file in this folder"
+            doc = InputDocument(
+                path, InputKind.FOLDER, InputStatus.EMPTY, diagnostics=(Diagnostic(Origin(path), what),)
+            )
+            outputs.append(ScanOutput(doc))
+    return ScanRun(tuple(outputs), tuple(skipped))
+
+
 def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> ScanOutput:
     """Read one file. Every failure is data."""
+    return _scan(path, forced, tick)[0]
+
+
+def _scan(path: str, forced: Format | None, tick: Tick | None) -> tuple[ScanOutput, bool]:
+    """The file's output, and whether the file was read and holds no signalling: its content is
+    not recognised, or it was read to its end and gave nothing to audit (a text format that turned
+    out not to be signalling, a capture without any). A file that could not be read (an I/O
+    error, a reader that stopped, a capture whose records are broken) is not such a file."""
     try:
         head, _ = read_head(path)
     except OSError as exc:
-        return _unreadable(path, exc.strerror or str(exc))
+        return _unreadable(path, exc.strerror or str(exc)), False
     fmt = forced or sniff(head)
     if fmt is Format.UNKNOWN:
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
-        return _unreadable(path, f"{what}; skipped")
+        return _unreadable(path, what), True
     sink = Sink(path)
     try:
         with Source(path, tick) as source:
-            return _read(fmt, source, sink)
+            out = _read(fmt, source, sink)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"
-        return ScanOutput(sink.document(_KIND[fmt], fatal=message), tuple(sink.wire.values()))
+        return ScanOutput(sink.document(_KIND[fmt], fatal=message), tuple(sink.wire.values())), False
+    status = out.document.status
+    nothing = status is InputStatus.EMPTY or (status is InputStatus.UNREADABLE and fmt not in CAPTURES)
+    return out, nothing and not out.wire
 
 
 def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
@@ -92,21 +145,39 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
             f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
             f"{c['reassembled']} reassembled datagrams"
         )
+        if c["tunnelled"] or c["sctp"]:
+            summary += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
         return ScanOutput(
             sink.document(InputKind.PCAP, empty="no signalling or STUN found in the capture"),
             tuple(sink.wire.values()),
             summary,
         )
     if fmt is Format.SDP:
-        return ScanOutput(read_sdp_stream(source.stream, sink.path))
+        return _noted(ScanOutput(read_sdp_stream(source.stream, sink.path)))
     if fmt is Format.SIP:
         found = read_sip_log(source.stream, Dispatcher(sink))
         return ScanOutput(sink.document(InputKind.SIP, empty=None if found else "no SIP message found"))
+    if fmt is Format.TEXT:
+        found = read_text_log(source.stream, Dispatcher(sink))
+        empty = None if found else "no candidate, SDP, JSON signalling or Jingle found in the text"
+        return _noted(ScanOutput(sink.document(InputKind.TEXT, empty=empty), tuple(sink.wire.values())))
     if fmt in (Format.TRICKLE, Format.RTCSTATSDUMP):
         jsonfile.read_json_lines(source, sink, fmt is Format.RTCSTATSDUMP)
-        return ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values()))
+        return _noted(ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values())))
     kind = jsonfile.read_json_document(source, sink, fmt)
-    return ScanOutput(sink.document(_KIND[kind]), tuple(sink.wire.values()))
+    return _noted(ScanOutput(sink.document(_KIND[kind]), tuple(sink.wire.values())))
+
+
+def _noted(out: ScanOutput) -> ScanOutput:
+    """A note for an input whose only signalling is end-of-candidates: a valid audit of nothing."""
+    doc = out.document
+    if doc.candidates or not doc.end_of_candidates or doc.status is not InputStatus.OK:
+        return out
+    note = (
+        f"{doc.path}: {doc.end_of_candidates} end-of-candidates indication(s) and no candidate: "
+        "the application gathered none (e.g. a relay-only policy with no TURN server reachable)."
+    )
+    return ScanOutput(doc, out.wire, note if out.summary is None else f"{out.summary}; {note}")
 
 
 def _unreadable(path: str, message: str) -> ScanOutput:

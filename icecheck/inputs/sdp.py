@@ -77,7 +77,7 @@ class SdpParser:
         """Take one line (without its line ending). ``lineno`` is 1-based within the text."""
         if line.startswith(_CANDIDATE_PREFIXES):
             self._candidate(line, lineno)
-        elif not line or line.isspace() or (line[0] == ";" and self._kind == "sdp"):
+        elif not line or line.isspace() or (line[0] == ";" and self._kind is InputKind.SDP):
             return  # blank, or a comment line as in some example corpora
         elif line[1:2] == "=":
             self._sdp_line(line[0], line[2:], lineno)
@@ -138,6 +138,8 @@ class SdpParser:
         if fatal is not None and not self.found_anything:
             return InputStatus.UNREADABLE
         if not self._candidates and not self._addresses:
+            if self._end_of_candidates and not any(d.level is DiagnosticLevel.ERROR for d in diagnostics):
+                return InputStatus.OK  # gathering ended with nothing to offer: a valid audit of zero candidates
             return InputStatus.UNREADABLE if diagnostics else InputStatus.EMPTY
         if any(d.level is DiagnosticLevel.ERROR for d in diagnostics):
             return InputStatus.PARTIAL

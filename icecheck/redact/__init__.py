@@ -5,4 +5,4 @@ replaced by consistent documentation stand-ins, each format kept valid.
 ``icecheck redact`` is its command line.
 """
 
-__all__ = ["formats", "packet", "pcap", "pcapng", "standins", "stunattr", "text", "websocket"]
+__all__ = ["formats", "packet", "pcap", "pcapng", "sip", "standins", "stunattr", "text", "websocket"]

@@ -14,13 +14,13 @@ Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass
 
 from __future__ import annotations
 
-import gzip
+import base64
 import json
 import re
 import struct
-import zlib
 from collections.abc import Callable
 
+from icecheck.redact.archive import RedactError
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
@@ -31,21 +31,26 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 def detect(data: bytes) -> str:
-    """gzip, pcap, json, sip or text."""
+    """gzip, xz, bz2, zip, pcap, json, sip or text; ``RedactError`` for binary data of any other kind."""
     if data[:2] == b"\x1f\x8b":
         return "gzip"
+    for magic, kind in _COMPRESSED:
+        if data.startswith(magic):
+            return kind
     if data[:4] in PCAP_MAGICS:
         return "pcap"
     head = data.lstrip()[:1]
     if head in (b"{", b"[") or data.startswith(b"RTCStatsDump"):
         return "json"
+    if b"\x00" in data:  # text never holds NUL: binary data redaction cannot read (fail closed)
+        raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
     if SIP_START.search(data[:65536].decode("latin-1")):
         return "sip"
     return "text"
 
 
-class RedactError(ValueError):
-    """The input cannot be redacted as a whole: nothing may be written (fail closed)."""
+_COMPRESSED = ((b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"))
+MAX_INFLATED = 256 << 20  # what one compressed input may inflate to; past it redaction refuses (a bomb)
 
 
 def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tuple[bytes, str]:
@@ -53,13 +58,15 @@ def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tup
 
     Raises ``RedactError`` for what it cannot read whole (a damaged gzip stream)."""
     kind = detect(data)
-    if kind == "gzip":
-        try:
-            plain = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise RedactError(f"cannot redact: damaged gzip data ({exc})") from None
-        inner, inner_kind = redact_document(plain, standins, scrub)
-        return gzip.compress(inner, mtime=0), f"{inner_kind}+gzip"
+    if kind == "zip":
+        from icecheck.redact.archive import redact_zip
+
+        return redact_zip(data, lambda member: redact_document(member, standins, scrub)[0], MAX_INFLATED), kind
+    if kind in ("gzip", "xz", "bz2"):
+        from icecheck.redact.archive import compress, inflate
+
+        inner, inner_kind = redact_document(inflate(kind, data, MAX_INFLATED), standins, scrub)
+        return compress(kind, inner), f"{inner_kind}+{kind}"
     if kind == "pcap":
         try:
             return redact_capture(data, standins, scrub), kind
@@ -85,7 +92,15 @@ def redact_json_text(text: str, standins: StandIns, scrub: bool) -> str:
         from icecheck.redact.text import scrub_secrets
 
         text = scrub_secrets(text, standins)
-    return _STRING.sub(lambda m: _json_string(m.group(0), standins, scrub), text)
+    out, pos = [], 0
+    for m in _STRING.finditer(text):
+        # between literals: JSON punctuation, or what is not JSON (a plain log line, a string with a raw
+        # newline): redacted as text, so nothing is copied unread
+        out.append(redact_text(text[pos : m.start()], standins, scrub))
+        out.append(_json_string(m.group(0), standins, scrub))
+        pos = m.end()
+    out.append(redact_text(text[pos:], standins, scrub))
+    return "".join(out)
 
 
 def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
@@ -93,10 +108,32 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
         value = json.loads(literal)
     except ValueError:
         return redact_text(literal, standins, scrub)
-    new = redact_text(value, standins, scrub)
+    new = _base64_body(value, standins, scrub) or redact_text(value, standins, scrub)
     if new == value:
         return literal
     return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
+    """A base64 string (a HAR body with ``encoding: base64``) decoded, redacted and encoded again;
+    None when ``value`` is not base64 of text or of a format redaction reads."""
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw[:4096])
+    if raw[:2] != b"\x1f\x8b" and printable < 0.9 * min(len(raw), 4096):
+        return None  # an image, a font: binary redaction cannot read stays as it is (the check sees into it)
+    try:
+        new, _ = redact_document(raw, standins, scrub)
+    except RedactError:
+        return None
+    return base64.b64encode(new).decode("ascii")
 
 
 _TEXT_KINDS: dict[str, Callable[[str, StandIns, bool], str]] = {

@@ -17,6 +17,7 @@ import ipaddress
 import secrets
 import string
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -49,6 +50,7 @@ class StandIns:
         self._names: dict[str, str] = {}
         self._secrets: dict[str, str] = {}
         self.wrapped = False  # more distinct IPv4 addresses than stand-ins (762)
+        self.left_out: Counter[str] = Counter()  # what was dropped or blanked rather than rewritten, by reason
 
     # -- addresses ---------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from icecheck.model import (
     Origin,
 )
 from icecheck.render.layout import columns, tree, wrap
+from icecheck.render.locate import input_problems
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
 
@@ -243,6 +244,7 @@ def _exposures(result: AuditResult, width: int) -> Lines:
     yield from _heading("What an attacker learns")
     if not result.exposures:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
+        yield from _notes(result, width)
         return
     party: str | None = None
     for e in result.exposures[:MAX_SENTENCES]:
@@ -254,6 +256,10 @@ def _exposures(result: AuditResult, width: int) -> Lines:
         line = Text.assemble(safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
         yield from wrap(line, width, indent + "• ", indent + "  ")
     yield from _more(len(result.exposures) - MAX_SENTENCES, "exposures", "--format json")
+    yield from _notes(result, width)
+
+
+def _notes(result: AuditResult, width: int) -> Lines:
     for note in result.notes:
         yield from wrap(Text(safe(note)), width, "  • ", "    ")
 
@@ -295,6 +301,9 @@ def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
         why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
     else:
         why = f"--fail-on {result.fail_on.value}"
+    problems = input_problems(result, safe)
+    if problems:
+        why = f"{why}; {problems}"
     yield Text()
     n = len(result.findings)
     yield from wrap(Text(f"{n} finding{'s' * (n != 1)} ({what}); {why} → exit {exit_code}"), width)

@@ -39,20 +39,27 @@ from tests.lab.netns import (
 
 STUN = f"stun:{PUBLIC_A}:3478"
 TURN = f"turn:{PUBLIC_A}:3478"
-SILENT = "stun:203.0.113.99:3478"  # on the public link, nobody answers
+SILENT = "stun:203.0.113.99:3478"  # a public-namespace address that drops what it gets (see ``lab``)
 WRONG = "wrong-Secret-7f3a"
 
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[NatLab]:
+    """The NAT lab with coturn, and 203.0.113.99 silent for sure: an address of the public namespace
+    whose packets are dropped. Left unassigned, the router's failed ARP answers the client with
+    ICMP host unreachable about 3 s after a packet, which a later test's packets can meet."""
     require_lab()
     with NatLab("cone") as lab, Coturn(lab, lab.public, [PUBLIC_A, PUBLIC_B]):
+        lab.ip(lab.public, "addr", "add", "203.0.113.99/24", "dev", "p-wan")
+        lab.nft(lab.public, "table inet iclab_silent {\n  chain input {\n    type filter hook input priority 0;\n"
+                "    ip daddr 203.0.113.99 drop\n  }\n}\n")  # fmt: skip
         yield lab
 
 
 def argv(*args: str, password: str | None = None) -> list[str]:
     """``python -m icecheck ARGS`` with a clean environment for the password and the terminal width."""
-    env = ["env", "-u", "ICECHECK_TURN_PASSWORD", f"PYTHONPATH={REPO}", "COLUMNS=200", "NO_COLOR=1"]
+    env = ["env", "-u", "ICECHECK_TURN_PASSWORD", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={REPO}", "COLUMNS=200",
+           "NO_COLOR=1"]  # fmt: skip
     if password is not None:
         env.append(f"ICECHECK_TURN_PASSWORD={password}")
     return [*env, sys.executable, "-m", "icecheck", *args]
@@ -134,9 +141,11 @@ def test_a_wrong_turn_password_is_auth_failed_and_fatal_under_strict(lab: NatLab
 
 
 def test_an_unreachable_server_is_reported_within_the_timeout(lab: NatLab) -> None:
+    """The wall time is a bound check, not a benchmark: 1.5 s of slack for interpreter start on a
+    loaded machine (aioice's own gathering would wait 5 s)."""
     timeout = 1.0
     proc, seconds = icecheck(lab, "gather", "--stun", SILENT, "--timeout", str(timeout), "--format", "json")
-    assert seconds < timeout + 0.5, seconds
+    assert seconds < timeout + 1.5, seconds
     data = json.loads(proc.stdout)
     (attempt,) = data["attempts"]
     assert attempt["status"] == "timeout" and timeout - 0.05 <= attempt["elapsed"] < timeout + 0.2
@@ -219,7 +228,7 @@ def test_nat_with_a_silent_server_is_inconclusive_and_fatal_under_strict(lab: Na
     nat, (attempt,) = data["nat"], data["attempts"]
     assert nat["mapping"] == "inconclusive" and "timeout" in nat["mapping_reason"] and proc.returncode == 3
     assert (attempt["kind"], attempt["status"], data["exit_code"]) == ("nat", "timeout", 3)
-    assert seconds < 0.5 + 0.5
+    assert seconds < 0.5 + 1.5  # a bound check with slack for interpreter start, not a benchmark
 
 
 def test_host_names_go_to_the_resolver_given_else_to_the_system_one(lab: NatLab, tmp_path: Path) -> None:

@@ -118,7 +118,8 @@ def run_target(command: str, data: bytes, workdir: Path) -> str | None:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         exc = result.exception
         return f"{command}: {type(exc).__name__}: {exc}"
-    if result.exit_code not in (0, 1, 2):
+    refused = command == "redact" and result.exit_code == 3 and "redaction incomplete" in result.output
+    if result.exit_code not in (0, 1, 2) and not refused:  # redact's self-check refusing is failing closed
         return f"{command}: exit {result.exit_code}"
     bad = UNSAFE.search(result.stdout) if command != "redact" else None
     if bad:
