@@ -866,7 +866,7 @@ def icecheck_model_Attempt__hash__(self):
     return hash((self.kind,self.target,self.status,self.detail,self.elapsed,))
 
 
-def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes):
+def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes, geoip_databases):
     _set(self, 'inputs', inputs)
     _set(self, 'candidates', candidates)
     _set(self, 'addresses', addresses)
@@ -880,20 +880,21 @@ def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, expo
     _set(self, 'nat', nat)
     _set(self, 'strict', strict)
     _set(self, 'browser_modes', browser_modes)
+    _set(self, 'geoip_databases', geoip_databases)
 
 
 def icecheck_model_AuditResult__repr__(self):
-    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r})"
+    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r}, geoip_databases={self.geoip_databases!r})"
 
 
 def icecheck_model_AuditResult__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,)
+        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,other.geoip_databases,)
     return NotImplemented
 
 
 def icecheck_model_AuditResult__hash__(self):
-    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,))
+    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,))
 
 
 def icecheck_model_AuditedAddress__init__(self, id, record, facts):
@@ -1056,6 +1057,66 @@ def icecheck_model_Finding__hash__(self):
     return hash((self.rule,self.severity,self.message,self.evidence,))
 
 
+def icecheck_model_GeoFacts__init__(self, address, city, region, country_code, country_name, accuracy_radius_km, asn, as_organisation, isp, organisation, domain, connection_type, user_type, anonymizer_provider, is_anonymous, is_anonymous_vpn, is_hosting_provider, is_tor_exit_node, is_public_proxy, is_residential_proxy, sources):
+    _set(self, 'address', address)
+    _set(self, 'city', city)
+    _set(self, 'region', region)
+    _set(self, 'country_code', country_code)
+    _set(self, 'country_name', country_name)
+    _set(self, 'accuracy_radius_km', accuracy_radius_km)
+    _set(self, 'asn', asn)
+    _set(self, 'as_organisation', as_organisation)
+    _set(self, 'isp', isp)
+    _set(self, 'organisation', organisation)
+    _set(self, 'domain', domain)
+    _set(self, 'connection_type', connection_type)
+    _set(self, 'user_type', user_type)
+    _set(self, 'anonymizer_provider', anonymizer_provider)
+    _set(self, 'is_anonymous', is_anonymous)
+    _set(self, 'is_anonymous_vpn', is_anonymous_vpn)
+    _set(self, 'is_hosting_provider', is_hosting_provider)
+    _set(self, 'is_tor_exit_node', is_tor_exit_node)
+    _set(self, 'is_public_proxy', is_public_proxy)
+    _set(self, 'is_residential_proxy', is_residential_proxy)
+    _set(self, 'sources', sources)
+
+
+def icecheck_model_GeoFacts__repr__(self):
+    return f"{self.__class__.__qualname__}(address={self.address!r}, city={self.city!r}, region={self.region!r}, country_code={self.country_code!r}, country_name={self.country_name!r}, accuracy_radius_km={self.accuracy_radius_km!r}, asn={self.asn!r}, as_organisation={self.as_organisation!r}, isp={self.isp!r}, organisation={self.organisation!r}, domain={self.domain!r}, connection_type={self.connection_type!r}, user_type={self.user_type!r}, anonymizer_provider={self.anonymizer_provider!r}, is_anonymous={self.is_anonymous!r}, is_anonymous_vpn={self.is_anonymous_vpn!r}, is_hosting_provider={self.is_hosting_provider!r}, is_tor_exit_node={self.is_tor_exit_node!r}, is_public_proxy={self.is_public_proxy!r}, is_residential_proxy={self.is_residential_proxy!r}, sources={self.sources!r})"
+
+
+def icecheck_model_GeoFacts__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.address,self.city,self.region,self.country_code,self.country_name,self.accuracy_radius_km,self.asn,self.as_organisation,self.isp,self.organisation,self.domain,self.connection_type,self.user_type,self.anonymizer_provider,self.is_anonymous,self.is_anonymous_vpn,self.is_hosting_provider,self.is_tor_exit_node,self.is_public_proxy,self.is_residential_proxy,self.sources,) == (other.address,other.city,other.region,other.country_code,other.country_name,other.accuracy_radius_km,other.asn,other.as_organisation,other.isp,other.organisation,other.domain,other.connection_type,other.user_type,other.anonymizer_provider,other.is_anonymous,other.is_anonymous_vpn,other.is_hosting_provider,other.is_tor_exit_node,other.is_public_proxy,other.is_residential_proxy,other.sources,)
+    return NotImplemented
+
+
+def icecheck_model_GeoFacts__hash__(self):
+    return hash((self.address,self.city,self.region,self.country_code,self.country_name,self.accuracy_radius_km,self.asn,self.as_organisation,self.isp,self.organisation,self.domain,self.connection_type,self.user_type,self.anonymizer_provider,self.is_anonymous,self.is_anonymous_vpn,self.is_hosting_provider,self.is_tor_exit_node,self.is_public_proxy,self.is_residential_proxy,self.sources,))
+
+
+def icecheck_model_GeoSource__init__(self, path, database_type, kind, built, origin):
+    _set(self, 'path', path)
+    _set(self, 'database_type', database_type)
+    _set(self, 'kind', kind)
+    _set(self, 'built', built)
+    _set(self, 'origin', origin)
+
+
+def icecheck_model_GeoSource__repr__(self):
+    return f"{self.__class__.__qualname__}(path={self.path!r}, database_type={self.database_type!r}, kind={self.kind!r}, built={self.built!r}, origin={self.origin!r})"
+
+
+def icecheck_model_GeoSource__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.path,self.database_type,self.kind,self.built,self.origin,) == (other.path,other.database_type,other.kind,other.built,other.origin,)
+    return NotImplemented
+
+
+def icecheck_model_GeoSource__hash__(self):
+    return hash((self.path,self.database_type,self.kind,self.built,self.origin,))
+
+
 def icecheck_model_Hint__init__(self, kind, detail, value):
     _set(self, 'kind', kind)
     _set(self, 'detail', detail)
@@ -1170,7 +1231,7 @@ def icecheck_model_NatBehaviour__hash__(self):
     return hash((self.mapping,self.filtering,self.mapped_addresses,self.reason,self.mapping_reason,self.filtering_reason,))
 
 
-def icecheck_model_NetworkInfo__init__(self, address, asn, as_name, network_name, cidr, organisation, country, registry, network_kind, ptr, ptr_hints):
+def icecheck_model_NetworkInfo__init__(self, address, asn, as_name, network_name, cidr, organisation, country, registry, network_kind, ptr, ptr_hints, geoip):
     _set(self, 'address', address)
     _set(self, 'asn', asn)
     _set(self, 'as_name', as_name)
@@ -1182,20 +1243,21 @@ def icecheck_model_NetworkInfo__init__(self, address, asn, as_name, network_name
     _set(self, 'network_kind', network_kind)
     _set(self, 'ptr', ptr)
     _set(self, 'ptr_hints', ptr_hints)
+    _set(self, 'geoip', geoip)
 
 
 def icecheck_model_NetworkInfo__repr__(self):
-    return f"{self.__class__.__qualname__}(address={self.address!r}, asn={self.asn!r}, as_name={self.as_name!r}, network_name={self.network_name!r}, cidr={self.cidr!r}, organisation={self.organisation!r}, country={self.country!r}, registry={self.registry!r}, network_kind={self.network_kind!r}, ptr={self.ptr!r}, ptr_hints={self.ptr_hints!r})"
+    return f"{self.__class__.__qualname__}(address={self.address!r}, asn={self.asn!r}, as_name={self.as_name!r}, network_name={self.network_name!r}, cidr={self.cidr!r}, organisation={self.organisation!r}, country={self.country!r}, registry={self.registry!r}, network_kind={self.network_kind!r}, ptr={self.ptr!r}, ptr_hints={self.ptr_hints!r}, geoip={self.geoip!r})"
 
 
 def icecheck_model_NetworkInfo__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,) == (other.address,other.asn,other.as_name,other.network_name,other.cidr,other.organisation,other.country,other.registry,other.network_kind,other.ptr,other.ptr_hints,)
+        return (self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,self.geoip,) == (other.address,other.asn,other.as_name,other.network_name,other.cidr,other.organisation,other.country,other.registry,other.network_kind,other.ptr,other.ptr_hints,other.geoip,)
     return NotImplemented
 
 
 def icecheck_model_NetworkInfo__hash__(self):
-    return hash((self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,))
+    return hash((self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,self.geoip,))
 
 
 def icecheck_model_Origin__init__(self, path, line, packet, time, detail, call, party):
@@ -1425,7 +1487,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_Attempt__init__, icecheck_model_Attempt__repr__, icecheck_model_Attempt__eq__, icecheck_model_Attempt__hash__,
     ),
     'icecheck.model.AuditResult': (
-        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=',
+        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=;geoip_databases:tuple[GeoSource, ...]=',
         icecheck_model_AuditResult__init__, icecheck_model_AuditResult__repr__, icecheck_model_AuditResult__eq__, icecheck_model_AuditResult__hash__,
     ),
     'icecheck.model.AuditedAddress': (
@@ -1456,6 +1518,14 @@ METHODS: dict[str, tuple[Any, ...]] = {
         'rule:str;severity:Severity;message:str;evidence:tuple[str, ...]=',
         icecheck_model_Finding__init__, icecheck_model_Finding__repr__, icecheck_model_Finding__eq__, icecheck_model_Finding__hash__,
     ),
+    'icecheck.model.GeoFacts': (
+        'address:str;city:str | None=;region:str | None=;country_code:str | None=;country_name:str | None=;accuracy_radius_km:int | None=;asn:int | None=;as_organisation:str | None=;isp:str | None=;organisation:str | None=;domain:str | None=;connection_type:str | None=;user_type:str | None=;anonymizer_provider:str | None=;is_anonymous:bool | None=;is_anonymous_vpn:bool | None=;is_hosting_provider:bool | None=;is_tor_exit_node:bool | None=;is_public_proxy:bool | None=;is_residential_proxy:bool | None=;sources:tuple[tuple[str, GeoSource], ...]=',
+        icecheck_model_GeoFacts__init__, icecheck_model_GeoFacts__repr__, icecheck_model_GeoFacts__eq__, icecheck_model_GeoFacts__hash__,
+    ),
+    'icecheck.model.GeoSource': (
+        'path:str;database_type:str;kind:str;built:str | None;origin:str',
+        icecheck_model_GeoSource__init__, icecheck_model_GeoSource__repr__, icecheck_model_GeoSource__eq__, icecheck_model_GeoSource__hash__,
+    ),
     'icecheck.model.Hint': (
         'kind:str;detail:str;value:str | None=',
         icecheck_model_Hint__init__, icecheck_model_Hint__repr__, icecheck_model_Hint__eq__, icecheck_model_Hint__hash__,
@@ -1477,7 +1547,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_NatBehaviour__init__, icecheck_model_NatBehaviour__repr__, icecheck_model_NatBehaviour__eq__, icecheck_model_NatBehaviour__hash__,
     ),
     'icecheck.model.NetworkInfo': (
-        'address:str;asn:int | None=;as_name:str | None=;network_name:str | None=;cidr:str | None=;organisation:str | None=;country:str | None=;registry:str | None=;network_kind:str | None=;ptr:str | None=;ptr_hints:tuple[Hint, ...]=',
+        'address:str;asn:int | None=;as_name:str | None=;network_name:str | None=;cidr:str | None=;organisation:str | None=;country:str | None=;registry:str | None=;network_kind:str | None=;ptr:str | None=;ptr_hints:tuple[Hint, ...]=;geoip:GeoFacts | None=',
         icecheck_model_NetworkInfo__init__, icecheck_model_NetworkInfo__repr__, icecheck_model_NetworkInfo__eq__, icecheck_model_NetworkInfo__hash__,
     ),
     'icecheck.model.Origin': (

@@ -345,7 +345,8 @@ RULES: tuple[tuple[Rule, Check], ...] = (
             Severity.HIGH,
             "VPN leak: your ISP's address beside a VPN or hosting exit",
             "The candidates carry both the public address of a VPN or hosting provider and one of a residential or "
-            "mobile ISP, or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough "
+            "mobile ISP (as the registry's autonomous system, or a GeoIP database's anonymizer flags and connection "
+            "type, class them), or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough "
             "location although you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection "
             "or a relay-only policy.",
         ),
@@ -356,11 +357,16 @@ RULES: tuple[tuple[Rule, Check], ...] = (
             "ICE019",
             "isp-identified",
             Severity.LOW,
-            "ISP, network and country identified",
-            "Registry data (RDAP) for a public address in the candidates names the operator, its autonomous system "
-            "and the country: anyone who receives the SDP can look the same up.",
+            "ISP, network and location identified",
+            "Registry data (RDAP) or a geolocation database (GeoIP2/GeoLite2, DB-IP, IPinfo) for a public address "
+            "in the candidates names the operator, its autonomous system, the country, and with a database the "
+            "city and the kind of line (Cable/DSL, cellular): anyone who receives the SDP can look the same up.",
         ),
-        lambda f: [(e.summary, e.evidence) for e in f.exposures if e.kind in ("isp", "country")],
+        lambda f: [
+            (e.summary, e.evidence)
+            for e in f.exposures
+            if e.kind in ("isp", "country", "geolocation", "connection-type")
+        ],
     ),
     (
         Rule(
@@ -379,8 +385,9 @@ RULES: tuple[tuple[Rule, Check], ...] = (
     ),
 )
 
-# Rules over lookup results (RDAP, reverse DNS): their samples are audited against the lab's
-# DNS server and RDAP proxy (tests/test_cli_lookups.py), since offline they have nothing to see.
+# Rules over lookup results (RDAP, reverse DNS, GeoIP databases): their samples are audited against
+# the lab's DNS server and RDAP proxy (tests/test_cli_lookups.py), since offline and without a
+# database they have nothing to see.
 LOOKUP_RULES = frozenset({"ICE018", "ICE019", "ICE020"})
 
 CATALOGUE: dict[str, Rule] = {rule.id: rule for rule, _ in RULES}
