@@ -56,6 +56,27 @@ def icecheck_analysis_diff_Diff__hash__(self):
     return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,self.unread,self.partial,))
 
 
+def icecheck_analysis_geo_Disagreement__init__(self, fact, registry, database, source):
+    _set(self, 'fact', fact)
+    _set(self, 'registry', registry)
+    _set(self, 'database', database)
+    _set(self, 'source', source)
+
+
+def icecheck_analysis_geo_Disagreement__repr__(self):
+    return f"{self.__class__.__qualname__}(fact={self.fact!r}, registry={self.registry!r}, database={self.database!r}, source={self.source!r})"
+
+
+def icecheck_analysis_geo_Disagreement__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.fact,self.registry,self.database,self.source,) == (other.fact,other.registry,other.database,other.source,)
+    return NotImplemented
+
+
+def icecheck_analysis_geo_Disagreement__hash__(self):
+    return hash((self.fact,self.registry,self.database,self.source,))
+
+
 def icecheck_analysis_isp_Network__init__(self, info, ids, mapped):
     _set(self, 'info', info)
     _set(self, 'ids', ids)
@@ -1337,6 +1358,10 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.analysis.diff.Diff': (
         'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity;unread:tuple[str, ...]=;partial:tuple[str, ...]=',
         icecheck_analysis_diff_Diff__init__, icecheck_analysis_diff_Diff__repr__, icecheck_analysis_diff_Diff__eq__, icecheck_analysis_diff_Diff__hash__,
+    ),
+    'icecheck.analysis.geo.Disagreement': (
+        'fact:str;registry:str;database:str;source:GeoSource',
+        icecheck_analysis_geo_Disagreement__init__, icecheck_analysis_geo_Disagreement__repr__, icecheck_analysis_geo_Disagreement__eq__, icecheck_analysis_geo_Disagreement__hash__,
     ),
     'icecheck.analysis.isp.Network': (
         'info:NetworkInfo;ids:tuple[str, ...];mapped:bool=',

@@ -11,7 +11,8 @@ citing the database and its build date:
   an address the databases flag, ``anonymizer`` (VPN, Tor exit, proxy, hosting). A VPN exit's
   place is the VPN's, not the user's: exits get only the ``anonymizer`` sentence.
 - ``operator(info)``: the operator's name and AS number the databases give, for the ISP,
-  VPN-exit and relay-operator sentences when the registries gave none (``--offline``).
+  VPN-exit and relay-operator sentences when the registries gave none (``--offline``);
+  ``hosting_clause(info)`` says which database lists a relay's address as a hosting provider.
 - ``disagreements(info)``: the facts where registry and database differ (AS number, country).
 """
 
@@ -107,6 +108,14 @@ def _flags(facts: GeoFacts, ids: tuple[str, ...], learned_by: tuple[Party, ...])
 
 def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def hosting_clause(info: NetworkInfo) -> str:
+    """``, which GeoIP2-Anonymous-IP built … lists as a hosting provider`` for an address a
+    database flags as hosting (a relay's operator is then a hosting company), else ``""``."""
+    facts = info.geoip
+    source = facts.source("is_hosting_provider") if facts is not None and facts.is_hosting_provider else None
+    return f", which {source.label()} lists as a hosting provider" if source is not None else ""
 
 
 def operator(info: NetworkInfo) -> tuple[str | None, int | None, GeoSource | None]:

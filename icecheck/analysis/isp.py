@@ -18,7 +18,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from icecheck.analysis.geo import geo_exposures, operator
+from icecheck.analysis.geo import geo_exposures, hosting_clause, operator
 from icecheck.analysis.parties import split
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
@@ -246,11 +246,13 @@ def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[st
     out = []
     for address, ids in groups.items():
         info = by_address[address]
+        hosted = hosting_clause(info)
         kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
+        kind = f"{_cite(info)}{hosted}" if hosted else f"{kind}{_cite(info)}"
         out.append(
             Exposure(
                 "relay-operator",
-                f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}{_cite(info)}.",
+                f"Your TURN relay {address} runs on {label(info)}'s network{_asn(info)}{kind}.",
                 tuple(ids),
                 value=label(info),
             )

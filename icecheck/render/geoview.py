@@ -78,5 +78,5 @@ def _first_flag_source(facts: GeoFacts) -> GeoSource | None:
 def _cited(value: str, source: GeoSource | None) -> Text:
     if not value:
         return Text()
-    cite = f"  {source.label()}" if source is not None else ""
+    cite = f" ({source.label()})" if source is not None else ""
     return Text.assemble(safe(value), (safe(cite), "dim"))
