@@ -346,9 +346,9 @@ RULES: tuple[tuple[Rule, Check], ...] = (
             "VPN leak: your ISP's address beside a VPN or hosting exit",
             "The candidates carry both the public address of a VPN or hosting provider and one of a residential or "
             "mobile ISP (as the registry's autonomous system, or a GeoIP database's anonymizer flags and connection "
-            "type, class them), or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough "
-            "location although you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection "
-            "or a relay-only policy.",
+            "type, class them), or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and "
+            "rough location although you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak "
+            "protection or a relay-only policy.",
         ),
         _exposed("vpn-leak"),
     ),

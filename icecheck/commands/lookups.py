@@ -114,7 +114,7 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         databases = () if no_lookups else geoip  # --no-lookups: not even in a database
         f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS, databases), **kwargs)
 
-    options = (
+    options: tuple[tuple[str, dict[str, Any]], ...] = (
         (
             "--offline",
             dict(is_flag=True, envvar="ICECHECK_OFFLINE", help="Send no packet: answer lookups from the cache only."),
@@ -156,10 +156,10 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         *GEOIP_OPTIONS,
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
-    command = _with_geoip(command)
+    wrapped = _with_geoip(command)
     for flag, kwargs in reversed(options):
-        command = click.option(flag, **kwargs)(command)
-    return command
+        wrapped = click.option(flag, **kwargs)(wrapped)
+    return wrapped
 
 
 def audit_with_lookups(

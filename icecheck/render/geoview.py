@@ -1,9 +1,10 @@
 """The terminal's side-by-side view of registry and GeoIP database facts (pure).
 
 ``geo_lines(result, width)`` yields, for each public address that GeoIP databases were asked
-about, a small table: what the registries (RDAP, Team Cymru) and reverse DNS say in one column,
-what the databases say in the other, each database fact with the database and its build date;
-then a line for every fact on which they disagree (``analysis.geo.disagreements``). Nothing is
+about, a small table: what the registries (RDAP, Team Cymru) say in one column, what the
+databases say in the other, each database fact with the database and its build date; the
+address's reverse DNS name; then a line for every fact on which they disagree
+(``analysis.geo.disagreements``). Nothing is
 yielded when no database was read. Every string goes through ``safe`` into ``Text``.
 """
 
@@ -40,9 +41,11 @@ def _address(info: NetworkInfo, width: int) -> Lines:
     yield Text(f"  {safe(info.address)}", style="bold")
     rows = [(Text(name), Text(safe(left)), right) for name, left, right in _rows(info, facts) if left or right.plain]
     if rows:
-        yield from columns(("", "registry, reverse DNS", "GeoIP databases"), rows, width, indent=4)
-    else:
-        yield Text("    No database lists this address.", style="dim")
+        yield from columns(("", "registry (RDAP)", "GeoIP databases"), rows, width, indent=4, foldable=(1,))
+    if info.ptr:
+        yield from wrap(Text(f"reverse DNS: {safe(info.ptr)}"), width, "    ", "      ")
+    if not facts.sources:
+        yield Text("    No GeoIP database lists this address.", style="dim")
     for d in disagreements(info):
         yield from wrap(Text(safe(d.sentence(info.address)), style="yellow"), width, "    ! ", "      ")
 
@@ -63,7 +66,6 @@ def _rows(info: NetworkInfo, facts: GeoFacts) -> list[tuple[str, str, Text]]:
         ("place", "", _cited(radius + place, facts.source("city" if facts.city else "region"))),
         ("line", "", _cited(line or "", facts.source("connection_type" if facts.connection_type else "user_type"))),
         ("listed as", "", _cited(", ".join(flags), _first_flag_source(facts))),
-        ("reverse DNS", info.ptr or "", Text()),
     ]  # fmt: skip
 
 

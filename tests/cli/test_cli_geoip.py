@@ -115,7 +115,8 @@ def test_the_terminal_places_you_and_shows_both_sources_side_by_side(offer: Path
     proc = run_cli("sdp", "--offline", str(offer), *dbs(CITY, LINE, ANON, ISP))
     out = " ".join(proc.stdout.split())  # as one line: the report wraps at 200 columns
     assert proc.returncode == 1
-    assert f"Your public address {HOME} places you within 100 km of Boxford, GB, per GeoIP2-City built 2026-02-04." in out
+    placed = f"Your public address {HOME} places you within 100 km of Boxford, GB, per GeoIP2-City built 2026-02-04."
+    assert placed in out
     assert f"ISP: {HOME} (residential); within 100 km of Boxford, GB, per GeoIP2-City built 2026-02-04" in out
     assert "What registries and GeoIP databases say, side by side" in out
     assert "line Cable/DSL (GeoIP2-Connection-Type built 2026-02-04)" in out
