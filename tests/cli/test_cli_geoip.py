@@ -209,3 +209,23 @@ def test_the_report_with_databases_matches_the_schema(offer: Path) -> None:
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
     info(report, HOME)["geoip"]["facts"]["city"]["source"] = 7  # the schema does check the facts
     assert list(validator.iter_errors(report))
+
+
+def test_databases_in_a_standard_folder_are_found_unless_discovery_is_off(offer: Path, tmp_path: Path) -> None:
+    """geoipupdate's Windows folder is the one standard folder a test can place: it is read from
+    %ProgramData% (on every system), so the suite needs no write to /usr/share/GeoIP."""
+    folder = tmp_path / "MaxMind" / "GeoIPUpdate" / "GeoIP"
+    folder.mkdir(parents=True)
+    for name in (LINE.name, ANON.name):
+        (folder / name).write_bytes((MAXMIND / name).read_bytes())
+    env = {"PROGRAMDATA": str(tmp_path), "ICECHECK_NO_GEOIP_DISCOVERY": "0"}
+    code, report = audit(str(offer), env=env)
+    assert code == 1 and "ICE018" in rules(report)
+    assert [(Path(d["path"]).name, d["origin"]) for d in report["geoip_databases"]] == [
+        (ANON.name, "discovered"), (LINE.name, "discovered")]  # fmt: skip
+    proc = run_cli("sdp", "--offline", str(offer), env=env)
+    assert "(found in a standard folder)" in " ".join(proc.stdout.split())
+    _, off = audit(str(offer), "--no-geoip-discovery", env=env)
+    assert "geoip_databases" not in off and "ICE018" not in rules(off)
+    _, env_off = audit(str(offer), env={**env, "ICECHECK_NO_GEOIP_DISCOVERY": "1"})
+    assert "geoip_databases" not in env_off
