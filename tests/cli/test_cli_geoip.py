@@ -229,3 +229,9 @@ def test_databases_in_a_standard_folder_are_found_unless_discovery_is_off(offer:
     assert "geoip_databases" not in off and "ICE018" not in rules(off)
     _, env_off = audit(str(offer), env={**env, "ICECHECK_NO_GEOIP_DISCOVERY": "1"})
     assert "geoip_databases" not in env_off
+
+
+def test_no_lookups_reads_no_database_either(offer: Path) -> None:
+    code, report = audit(str(offer), "--no-lookups", *dbs(LINE, ANON))
+    assert code == 0 and "geoip_databases" not in report and "ICE018" not in rules(report)
+    assert not [a for a in report["attempts"] if a["kind"] == "geoip"]
