@@ -196,6 +196,10 @@ class AttemptStatus(StrEnum):
     RATE_LIMITED = "rate-limited"
     NO_NETWORK = "no-network"
     ERROR = "error"
+    # a GeoIP database that was read, with a warning (``enrich.geoip_open``)
+    STALE = "stale"
+    DUPLICATE = "duplicate"
+    BAD_BUILD_DATE = "bad-build-date"
 
 
 FAILED_STATUSES = frozenset(
@@ -352,6 +356,10 @@ class ExposureKind(StrEnum):
     VPN_LEAK = "vpn-leak"
     DOUBLE_NAT = "double-nat"
     RELAY_OPERATOR = "relay-operator"
+    # from GeoIP databases (analysis.geo)
+    GEOLOCATION = "geolocation"
+    CONNECTION_TYPE = "connection-type"
+    ANONYMIZER = "anonymizer"
     WIRE_EXPOSURE = "wire-exposure"  # captures (inputs.wire)
     INTERFACE_EXPOSED = "interface-exposed"  # live runs (live.liveaudit)
 
@@ -395,6 +403,73 @@ class NetworkInfo:
     network_kind: str | None = None  # residential, mobile, hosting, vpn, cdn, education, unknown
     ptr: str | None = None
     ptr_hints: tuple[Hint, ...] = ()  # access technology, dynamic/static, POP/city, ISP domain
+    geoip: GeoFacts | None = None  # what the GeoIP databases say; None when no database was read
+
+
+@dataclass(frozen=True, slots=True)
+class GeoSource:
+    """A GeoIP database that answered: its file, ``database_type``, kind, build date (ISO) and origin."""
+
+    path: str
+    database_type: str
+    kind: str  # an enrich.geoip_fields.DatabaseKind value
+    built: str | None  # "2026-02-04"; None when the metadata's build time is no date
+    origin: str  # an enrich.geoip_discover.PathOrigin value: explicit, env, discovered
+
+    def label(self) -> str:
+        """``GeoIP2-City built 2026-02-04``: what a report cites."""
+        return (
+            f"{self.database_type} built {self.built}" if self.built else f"{self.database_type} (build date unknown)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GeoFacts:
+    """What the GeoIP databases state about one public address; ``None`` = no database states it.
+
+    ``sources`` maps each stated fact's name to the database it came from (``source(name)``).
+    Flags are ``True`` when a database lists the address so, ``False`` only where a database says
+    so explicitly (IPinfo), ``None`` otherwise. ``accuracy_radius_km`` is MaxMind's radius around
+    the location within which the address is likely to be. The facts are the fields from ``city``
+    to ``is_residential_proxy``, in the order ``enrich.geoip_fields.FACTS`` lists them.
+    """
+
+    address: str
+    city: str | None = None
+    region: str | None = None  # the first (largest) subdivision
+    country_code: str | None = None  # ISO 3166-1 alpha-2
+    country_name: str | None = None
+    accuracy_radius_km: int | None = None
+    asn: int | None = None
+    as_organisation: str | None = None
+    isp: str | None = None
+    organisation: str | None = None
+    domain: str | None = None
+    connection_type: str | None = None  # MaxMind: Dialup, Cable/DSL, Corporate, Cellular, Satellite
+    user_type: str | None = None  # Enterprise: residential, business, hosting, cellular, ...
+    anonymizer_provider: str | None = None
+    is_anonymous: bool | None = None
+    is_anonymous_vpn: bool | None = None
+    is_hosting_provider: bool | None = None
+    is_tor_exit_node: bool | None = None
+    is_public_proxy: bool | None = None
+    is_residential_proxy: bool | None = None
+    sources: tuple[tuple[str, GeoSource], ...] = ()
+
+    def source(self, fact: str) -> GeoSource | None:
+        return next((s for name, s in self.sources if name == fact), None)
+
+    def stated(self) -> tuple[tuple[str, str | int | bool, GeoSource], ...]:
+        """``(fact, value, source)`` for every stated fact, in field order."""
+        given = dict(self.sources)
+        return tuple((n, getattr(self, n), given[n]) for n in GEO_FACTS if n in given)
+
+
+GEO_FACTS = (
+    "city", "region", "country_code", "country_name", "accuracy_radius_km", "asn", "as_organisation", "isp",
+    "organisation", "domain", "connection_type", "user_type", "anonymizer_provider", "is_anonymous",
+    "is_anonymous_vpn", "is_hosting_provider", "is_tor_exit_node", "is_public_proxy", "is_residential_proxy",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +516,7 @@ class AuditResult:
     nat: NatBehaviour | None = None
     strict: bool = False  # a failed attempt (server or lookup) makes the exit code 3
     browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
+    geoip_databases: tuple[GeoSource, ...] = ()  # the GeoIP databases read, in order of precedence
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""

@@ -281,17 +281,19 @@ def virtual_interface(f: Facts) -> Found:
     title="VPN leak: your ISP's address beside a VPN or hosting exit",
 )
 def vpn_leak(f: Facts) -> Found:
-    """The candidates carry both the public address of a VPN or hosting provider and one of a residential or mobile
-    ISP, or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough location although
-    you use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection or a relay-only policy."""
+    """The candidates carry both the public address of a VPN or hosting provider and one of a residential or mobile ISP
+    (as the registry's autonomous system, or a GeoIP database's anonymizer flags and connection type, class them),
+    or a VPN interface beside an srflx from your ISP. The peer learns your real ISP and rough location although you
+    use a VPN: WebRTC went around the tunnel. Use the VPN's WebRTC leak protection or a relay-only policy."""
     return _exposed(f, ExposureKind.VPN_LEAK)
 
 
-@rule(id="ICE019", name="isp-identified", severity=Severity.LOW, title="ISP, network and country identified")
+@rule(id="ICE019", name="isp-identified", severity=Severity.LOW, title="ISP, network and location identified")
 def isp_identified(f: Facts) -> Found:
-    """Registry data (RDAP) for a public address in the candidates names the operator, its autonomous system and the
-    country: anyone who receives the SDP can look the same up."""
-    return _exposed(f, ExposureKind.ISP, ExposureKind.COUNTRY)
+    """Registry data (RDAP) or a geolocation database (GeoIP2/GeoLite2, DB-IP, IPinfo) for a public address in the
+    candidates names the operator, its autonomous system, the country, and with a database the city and the kind of
+    line (Cable/DSL, cellular): anyone who receives the SDP can look the same up."""
+    return _exposed(f, ExposureKind.ISP, ExposureKind.COUNTRY, ExposureKind.GEOLOCATION, ExposureKind.CONNECTION_TYPE)
 
 
 @rule(
@@ -330,8 +332,9 @@ RULES: tuple[Rule, ...] = (
 )
 CATALOGUE: Mapping[str, Rule] = {r.id: r for r in RULES}
 
-# Rules over lookup results (RDAP, reverse DNS): their samples are audited against the lab's
-# DNS server and RDAP proxy (tests/cli/test_cli_lookups.py), since offline they have nothing to see.
+# Rules over lookup results (RDAP, reverse DNS, GeoIP databases): their samples are audited against
+# the lab's DNS server and RDAP proxy (tests/cli/test_cli_lookups.py), since offline and without a
+# database they have nothing to see.
 LOOKUP_RULES = frozenset({vpn_leak.id, isp_identified.id, reverse_dns_details.id})
 
 

@@ -8,9 +8,11 @@ import click
 
 from icecheck.commands.common import finish, output_options
 from icecheck.commands.liveopts import lookup_time_option, offline_option, server_options, usage
+from icecheck.commands.lookups import geoip_options
 
 if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
+    from icecheck.enrich.geoip_discover import DatabasePath
 
 MODES = ["mode1", "mode2", "mode3", "mode4", "chrome", "chrome-permission", "firefox", "relay-only"]  # modes.Mode
 
@@ -25,24 +27,27 @@ MODES = ["mode1", "mode2", "mode3", "mode4", "chrome", "chrome-permission", "fir
 @click.option("--public-stun", is_flag=True, help="Also ask public STUN servers (stun.l.google.com, "
               "stun1.l.google.com, stun.cloudflare.com): a third party then sees your address.")  # fmt: skip
 @offline_option("Send no packet at all: host candidates only; public addresses are looked up in the cache only.")
-@click.option("--no-lookups", is_flag=True, help="Look nothing up after gathering (no RDAP, no reverse DNS).")
+@click.option("--no-lookups", is_flag=True,
+              help="Look nothing up after gathering (no RDAP, no reverse DNS, no GeoIP database).")  # fmt: skip
 @lookup_time_option
 @click.option("--nat", "with_nat", is_flag=True, help="Also test the NAT (RFC 5780) with the first STUN server(s).")
 @click.option("--as", "as_mode", type=click.Choice(MODES), default=None,
               help="Audit what a browser in this privacy mode would signal.")  # fmt: skip
-@click.option("--strict", is_flag=True, help="Exit 3 when a server attempt failed.")
+@click.option("--strict", is_flag=True, help="Exit 3 when a server or lookup attempt failed.")
+@geoip_options
 @output_options
 def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: tuple[str, ...], turn_user: str,
             turn_password: str, ipv6: bool, public_stun: bool, offline: bool, no_lookups: bool, lookup_timeout: float,
-            with_nat: bool, as_mode: str | None, strict: bool, fmt: str, output: IO[str] | None,
-            policy: Policy) -> None:  # fmt: skip
+            with_nat: bool, as_mode: str | None, strict: bool, geoip: tuple[DatabasePath, ...], fmt: str,
+            output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
     """Gather this machine's ICE candidates and audit what a call would expose.
 
     Host candidates with their interfaces, the public address from --stun or --public-stun, a
     relay from --turn; every server attempt is shown, and a table shows what each browser
     privacy mode would signal. Without a server only host candidates are gathered. Public
     addresses are then looked up (RDAP, reverse DNS) unless --no-lookups or --offline: the
-    run takes at most --timeout plus --lookup-timeout seconds.
+    run takes at most --timeout plus --lookup-timeout seconds; and in the GeoIP databases
+    (--geoip-db, ICECHECK_GEOIP_DB, the standard folders) unless --no-lookups.
     """
     import asyncio
     from dataclasses import replace
@@ -66,7 +71,7 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
     try:  # the lookups take --offline and --resolver too; --lookup-timeout bounds all of them together
         config = EnrichConfig(offline=offline, resolver=resolver, timeout=lookup_timeout, total_timeout=lookup_timeout,
                               rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
-        lookups = LookupSettings(config, MAX_LOOKUPS)
+        lookups = LookupSettings(config, MAX_LOOKUPS, () if no_lookups else geoip)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     progress = Progress(choice.targets, choice.nat_targets if with_nat else (), choice.resolver_name)

@@ -1,18 +1,24 @@
-"""Lookup options (RDAP, reverse DNS) shared by the auditing commands, and the audit step with them.
+"""Lookup options (RDAP, reverse DNS, GeoIP databases) shared by the auditing commands, and the
+audit step with them.
 
 ``lookup_options`` adds the options and hands them to the command as one typed parameter,
 ``lookups: LookupSettings``; ``--strict`` reaches it as ``strict`` (a setting of the whole audit
 run, ``AuditSettings.strict``). ``audit_with_lookups`` takes both settings objects as
 parameters. Lookups are on by default — a user wants to know which ISP an address gives away —
 and ``--offline`` (or ``ICECHECK_OFFLINE=1``) keeps every packet on the machine, answering from
-the cache only; ``--no-lookups`` looks nothing up.
+the cache only; ``--no-lookups`` looks nothing up, not even in GeoIP databases. The GeoIP
+databases (``geoip_options``: ``--geoip-db``, ``ICECHECK_GEOIP_DB``, the standard folders) are
+files on this machine: they are read under ``--offline`` too.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,11 +26,13 @@ import click
 if TYPE_CHECKING:
     from icecheck.audit import AuditSettings
     from icecheck.enrich.config import EnrichConfig, LookupSettings
+    from icecheck.enrich.geoip_discover import DatabasePath
     from icecheck.model import (
         Attempt,
         AuditedCandidate,
         AuditResult,
         Exposure,
+        GeoSource,
         InputDocument,
         NatBehaviour,
         NetworkInfo,
@@ -33,9 +41,52 @@ if TYPE_CHECKING:
 MAX_LOOKUPS = 256  # public addresses looked up per run; a capture of thousands would take hours
 
 
+GEOIP_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "--geoip-db",
+        dict(
+            multiple=True,
+            metavar="PATH",
+            help="A GeoIP database (.mmdb: MaxMind GeoIP2/GeoLite2, DB-IP, IPinfo) or a folder of them, read "
+            "offline to say what an attacker's lookup finds; repeatable. Also ICECHECK_GEOIP_DB (a path list) "
+            "and the standard folders.",
+        ),
+    ),
+    (
+        "--no-geoip-discovery",
+        dict(
+            is_flag=True,
+            envvar="ICECHECK_NO_GEOIP_DISCOVERY",
+            help="Read only the GeoIP databases named by --geoip-db and ICECHECK_GEOIP_DB, none from the "
+            "standard folders (/usr/share/GeoIP, /var/lib/GeoIP, ...).",
+        ),
+    ),
+)
+
+
+def geoip_options(f: Callable[..., None]) -> Callable[..., None]:
+    """--geoip-db PATH (repeatable) and --no-geoip-discovery, with ``ICECHECK_GEOIP_DB``, as
+    ``geoip: tuple[DatabasePath, ...]``: the databases to read, in order of precedence."""
+    command = _with_geoip(f)
+    for flag, kwargs in reversed(GEOIP_OPTIONS):
+        command = click.option(flag, **kwargs)(command)
+    return command
+
+
+def _with_geoip(f: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(f)
+    def command(*args: Any, geoip_db: tuple[str, ...], no_geoip_discovery: bool, **kwargs: Any) -> None:
+        from icecheck.enrich.geoip_discover import discover_databases
+
+        f(*args, geoip=discover_databases(os.environ, geoip_db, standard=not no_geoip_discovery), **kwargs)
+
+    return command
+
+
 def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
     """--offline, --no-lookups, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames,
-    --max-lookups (as ``lookups: LookupSettings``) and --strict (as ``strict: bool``)."""
+    --max-lookups and the ``geoip_options`` (as ``lookups: LookupSettings``) and --strict (as
+    ``strict: bool``)."""
 
     @functools.wraps(f)
     def command(
@@ -48,6 +99,7 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         lookup_timeout: float,
         resolve_hostnames: bool,
         max_lookups: int,
+        geoip: tuple[DatabasePath, ...],
         **kwargs: Any,
     ) -> None:
         from icecheck.enrich.config import EnrichConfig, LookupSettings
@@ -59,14 +111,18 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
                                   rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
-        f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS), **kwargs)
+        databases = () if no_lookups else geoip  # --no-lookups: not even in a database
+        f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS, databases), **kwargs)
 
-    options = (
+    options: tuple[tuple[str, dict[str, Any]], ...] = (
         (
             "--offline",
             dict(is_flag=True, envvar="ICECHECK_OFFLINE", help="Send no packet: answer lookups from the cache only."),
         ),
-        ("--no-lookups", dict(is_flag=True, help="Look nothing up (no RDAP, no reverse DNS, no cache).")),
+        (
+            "--no-lookups",
+            dict(is_flag=True, help="Look nothing up (no RDAP, no reverse DNS, no cache, no GeoIP database)."),
+        ),
         ("--no-cache", dict(is_flag=True, help="Neither read nor write the lookup cache.")),
         ("--refresh", dict(is_flag=True, help="Ignore cached answers; store fresh ones.")),
         (
@@ -97,11 +153,13 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
                 help="Look up at most N public addresses (the first seen).",
             ),
         ),
+        *GEOIP_OPTIONS,
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
+    wrapped = _with_geoip(command)
     for flag, kwargs in reversed(options):
-        command = click.option(flag, **kwargs)(command)
-    return command
+        wrapped = click.option(flag, **kwargs)(wrapped)
+    return wrapped
 
 
 def audit_with_lookups(
@@ -115,7 +173,8 @@ def audit_with_lookups(
     nat: NatBehaviour | None = None,
     notes: Sequence[str] = (),
 ) -> AuditResult:
-    """``audit`` with RDAP/PTR facts for the public addresses and the ISP exposures they give.
+    """``audit`` with RDAP/PTR and GeoIP database facts for the public addresses and the ISP
+    exposures they give.
 
     ``candidates`` is ``audit_candidates(docs)`` when the caller has it already; the audit gets
     the classification made here either way. The other keywords are ``audit``'s.
@@ -144,10 +203,14 @@ def audit_with_lookups(
     info, found = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
     skipped = [a for a in found if a.status is AttemptStatus.OFFLINE]
     shown = tuple(a for a in found if a.status is not AttemptStatus.OFFLINE)
+    databases: tuple[GeoSource, ...] = ()
+    if lookups.geoip:  # a bad database named is reported even when nothing is public
+        info, shown, databases = _geoip([*targets, *(i.address for i in info)], info, shown, lookups.geoip)
     if skipped:
         count = len({a.target for a in skipped})
-        more_notes.append(f"{count} public address(es) not looked up: --offline and not in the cache.")
-    return audit(
+        where = " in registries or reverse DNS" if databases else ""
+        more_notes.append(f"{count} public address(es) not looked up{where}: --offline and not in the cache.")
+    result = audit(
         docs,
         settings,
         candidates=candidates,
@@ -157,6 +220,18 @@ def audit_with_lookups(
         nat=nat,
         notes=more_notes,
     )
+    return replace(result, geoip_databases=databases) if databases else result
+
+
+def _geoip(
+    addresses: Sequence[str], info: Sequence[NetworkInfo], found: Sequence[Attempt], paths: Sequence[DatabasePath]
+) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...], tuple[GeoSource, ...]]:
+    """``info`` with the databases' facts beside it, ``found`` with their attempts, and the databases read."""
+    from icecheck.enrich.geoip import geoip_report
+    from icecheck.enrich.geoip_attach import attach, attempts
+
+    report = geoip_report(addresses, paths, datetime.now(UTC))
+    return attach(info, report), (*found, *attempts(report)), report.databases
 
 
 def _lookup(targets: Sequence[str], config: EnrichConfig) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...]]:

@@ -1,8 +1,8 @@
 """Enrichment settings: what may be looked up, where, and how patiently.
 
 ``EnrichConfig`` is how ``enrich`` makes each lookup; ``LookupSettings`` is the lookup step of
-an audit run (``--offline``, ``--resolver``, ``--max-lookups``…): that config and how many
-public addresses to look up at most.
+an audit run (``--offline``, ``--resolver``, ``--max-lookups``, ``--geoip-db``…): that config,
+how many public addresses to look up at most, and the GeoIP databases to read.
 
 Everything that points a lookup somewhere is configuration (never monkeypatching): the DNS
 resolver for PTR and Team Cymru ASN TXT queries, the HTTPS proxy and CA file for RDAP, the
@@ -16,6 +16,8 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from icecheck.enrich.geoip_discover import DatabasePath
 
 DEFAULT_TTL = 7 * 24 * 3600.0  # registry data changes rarely; a week keeps repeat audits offline-fast
 
@@ -65,11 +67,15 @@ class EnrichConfig:
 
 @dataclass(frozen=True, slots=True)
 class LookupSettings:
-    """The lookup step of an audit run: ``config`` for each lookup, and ``max_lookups``, how many
-    public addresses are looked up at most (the first seen; a note says how many were not)."""
+    """The lookup step of an audit run: ``config`` for each lookup, ``max_lookups``, how many
+    public addresses are looked up at most (the first seen; a note says how many were not), and
+    ``geoip``, the GeoIP databases to read in order of precedence (``--geoip-db``,
+    ``ICECHECK_GEOIP_DB``, the standard folders: ``geoip_discover.discover_databases``). Reading
+    them sends nothing, so they are read under ``offline`` too."""
 
     config: EnrichConfig
     max_lookups: int
+    geoip: tuple[DatabasePath, ...] = ()
 
 
 def default_cache_dir() -> Path:

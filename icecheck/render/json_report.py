@@ -17,6 +17,8 @@ from icecheck.model import (
     AuditedCandidate,
     AuditResult,
     Diagnostic,
+    GeoFacts,
+    GeoSource,
     InputDocument,
     ModeRow,
     NatBehaviour,
@@ -336,13 +338,34 @@ class _Blocks:
 
 
 def _live(result: AuditResult) -> dict[str, Any]:
-    """``browser_modes`` and ``nat``, present only when a live gathering filled them."""
+    """``browser_modes`` and ``nat``, present only when a live gathering filled them, and
+    ``geoip_databases``, present only when GeoIP databases were read."""
     out: dict[str, Any] = {}
     if result.browser_modes:
         out["browser_modes"] = [mode_row_dict(r) for r in result.browser_modes]
     if result.nat is not None:
         out["nat"] = nat_dict(result.nat)
+    if result.geoip_databases:
+        out["geoip_databases"] = [_database(s) for s in result.geoip_databases]
     return out
+
+
+def _database(s: GeoSource) -> dict[str, Any]:
+    return {"path": s.path, "database_type": s.database_type, "kind": s.kind, "built": s.built, "origin": s.origin}
+
+
+def _geoip(n: NetworkInfo, facts: GeoFacts) -> dict[str, Any]:
+    """Each stated fact with the path of the database it came from (``geoip_databases[].path``),
+    and where the registry says otherwise."""
+    from icecheck.analysis.geo import disagreements
+
+    return {
+        "facts": {name: {"value": value, "source": source.path} for name, value, source in facts.stated()},
+        "disagreements": [
+            {"fact": d.fact, "registry": d.registry, "database": d.database, "source": d.source.path}
+            for d in disagreements(n)
+        ],
+    }
 
 
 def mode_row_dict(row: ModeRow) -> dict[str, Any]:
@@ -403,4 +426,5 @@ def _network(n: NetworkInfo) -> dict[str, Any]:
         "network_kind": n.network_kind,
         "ptr": n.ptr,
         "ptr_hints": [{"kind": h.kind, "detail": h.detail, "value": h.value} for h in n.ptr_hints],
+        **({"geoip": _geoip(n, n.geoip)} if n.geoip is not None else {}),
     }

@@ -24,6 +24,7 @@ from icecheck.model import (
     NatBehaviour,
     Origin,
 )
+from icecheck.render.geoview import geo_lines
 from icecheck.render.layout import columns, tree, wrap
 from icecheck.render.locate import input_problems
 from icecheck.render.safe import safe
@@ -82,6 +83,7 @@ def _parts(result: AuditResult, exit_code: int, width: int) -> Lines:
     yield from browser_modes(result, width)
     yield from nat_section(result, width)
     yield from _network_map(result, width)
+    yield from geo_lines(result, width)
     yield from _exposures(result, width)
     yield from _findings(result, width)
     yield from _summary(result, exit_code, width)

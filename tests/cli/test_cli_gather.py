@@ -59,7 +59,7 @@ def lab() -> Iterator[NatLab]:
 def argv(*args: str, password: str | None = None) -> list[str]:
     """``python -m icecheck ARGS`` with a clean environment for the password and the terminal width."""
     env = ["env", "-u", "ICECHECK_TURN_PASSWORD", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={REPO}", "COLUMNS=200",
-           "NO_COLOR=1"]  # fmt: skip
+           "NO_COLOR=1", "ICECHECK_NO_GEOIP_DISCOVERY=1"]  # fmt: skip
     if password is not None:
         env.append(f"ICECHECK_TURN_PASSWORD={password}")
     return [*env, sys.executable, "-m", "icecheck", *args]
@@ -161,6 +161,19 @@ def test_offline_sends_no_packet_and_learns_no_public_address(lab: NatLab) -> No
     assert of_type(data, "host") and not of_type(data, "srflx") and not data["attempts"]
     assert any("--offline sent no packet" in n for n in data["notes"])
     assert code in (0, 1)
+
+
+def test_offline_reads_geoip_databases_and_strict_fails_on_a_bad_one(lab: NatLab, tmp_path: Path) -> None:
+    city = REPO / "tests" / "data" / "maxmind" / "GeoIP2-City-Test.mmdb"
+    lab.count_client_egress()
+    code, data, _ = report(lab, "gather", "--offline", "--geoip-db", str(city))
+    assert lab.client_egress() == 0 and code in (0, 1)
+    assert [d["path"] for d in data["geoip_databases"]] == [str(city)]
+    read = [(a["kind"], a["status"]) for a in data["attempts"] if a["status"] != "stale"]  # stale after 2027-02
+    assert read == [("geoip", "ok")]
+    missing = tmp_path / "GeoLite2-ASN.mmdb"
+    code, data, _ = report(lab, "gather", "--offline", "--strict", "--geoip-db", str(missing))
+    assert code == 3 and [(a["target"], a["status"]) for a in data["attempts"]] == [(str(missing), "error")]
 
 
 def test_without_a_server_the_report_says_how_to_learn_the_public_address(lab: NatLab) -> None:
