@@ -16,8 +16,10 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from icecheck.enrich.geoip_discover import DatabasePath
+if TYPE_CHECKING:  # an annotation only: the sdp path need not import GeoIP discovery
+    from icecheck.enrich.geoip_discover import DatabasePath
 
 DEFAULT_TTL = 7 * 24 * 3600.0  # registry data changes rarely; a week keeps repeat audits offline-fast
 
