@@ -4,8 +4,11 @@ Data flows one way: input readers produce ``CandidateRecord`` and ``AddressRecor
 with an ``Origin``; ``classify`` turns addresses into ``AddressFacts``; ``infer`` derives
 ``Exposure`` values; ``rules``/``policy`` derive ``Finding`` values; renderers read an
 ``AuditResult``. Nothing here does I/O. Failures are data (``Diagnostic``), never aborts.
-Records are ``@dataclass(frozen=True, slots=True)``; ``Candidate``, built once per candidate
-line, is a ``NamedTuple``. Vocabularies are ``StrEnum``s, written to JSON as their values.
+Records are ``@dataclass(frozen=True, slots=True)``, except the values made per item of a
+capture, which are ``NamedTuple``s (``Candidate``, ``Origin``, ``CandidateRecord``,
+``AddressRecord``, ``Exposure``; changed with ``_replace``): a frozen dataclass's ``__init__``
+costs several times more (benchmarks/bench_sdp.py, candidate parsing; bench_scan.py).
+Vocabularies are ``StrEnum``s, written to JSON as their values.
 ``Severity`` (severity.py) and ``ExitCode`` (exitcodes.py) live apart: the command-line options
 need them, and ``icecheck --help`` loads no record class.
 """
