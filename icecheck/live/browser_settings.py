@@ -95,20 +95,20 @@ def _plist_policies(paths: Sequence[str]) -> tuple[list[Setting], list[str]]:
 
 
 def _windows_policies(key: str) -> tuple[list[Setting], list[str]]:  # pragma: no cover - Windows only
-    try:
-        import winreg
-    except ImportError:
+    if sys.platform != "win32":
         return [], []
+    import winreg
+
     found: list[Setting] = []
     subkey = _WINDOWS_KEYS.get(key)
     for hive, hive_name in ((winreg.HKEY_LOCAL_MACHINE, "HKLM"), (winreg.HKEY_CURRENT_USER, "HKCU")):
         if subkey is None:
             break
         try:
-            with winreg.OpenKey(hive, subkey) as handle:  # type: ignore[attr-defined,unused-ignore]
+            with winreg.OpenKey(hive, subkey) as handle:
                 for name in WEBRTC_POLICIES:
                     try:
-                        value, _ = winreg.QueryValueEx(handle, name)  # type: ignore[attr-defined,unused-ignore]
+                        value, _ = winreg.QueryValueEx(handle, name)
                     except OSError:
                         continue
                     found.append(Setting(name, json.dumps(value), f"{hive_name}\\{subkey}"))
