@@ -433,7 +433,7 @@ class BrowserComparison:
 
 @record
 class BrowserRun:
-    """One browser × scenario of ``icecheck browser`` (or one result posted to ``icecheck serve``).
+    """One browser x scenario of ``icecheck browser`` (or one result posted to ``icecheck serve``).
 
     ``outcome``: ok, missing (not installed), failed (did not start, or exited), timeout (no
     result in time) or skipped (the scenario needs what was not given, e.g. relay-only a TURN

@@ -154,7 +154,9 @@ def runs_exit_code(runs: Sequence[BrowserRun], strict: bool) -> tuple[ExitCode, 
     return ExitCode(worst), codes
 
 
-def write_runs(runs: Sequence[BrowserRun], fmt: OutputFormat, out: IO[str] | None, code: int, codes: Sequence[int]) -> None:
+def write_runs(
+    runs: Sequence[BrowserRun], fmt: OutputFormat, out: IO[str] | None, code: int, codes: Sequence[int]
+) -> None:
     """Write ``icecheck browser``'s report: one run (with a result) as the usual report plus its run
     (any format); several in text, JSON or HTML only (``RUN_FORMATS``)."""
     import json

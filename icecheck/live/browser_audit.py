@@ -55,13 +55,23 @@ def read_posted(payload: Mapping[str, Any]) -> Posted:
         raise ValueError("candidates and errors must be lists")
     if len(cands) > MAX_CANDIDATES or len(errors) > MAX_CANDIDATES:
         raise ValueError(f"more than {MAX_CANDIDATES} candidates or errors")
-    candidates = tuple((_text(c.get("candidate")), _optional(c.get("url"))) if isinstance(c, dict)
-                       else (_text(c), None) for c in cands)  # fmt: skip
-    problems = tuple((_optional(e.get("url")), _int(e.get("errorCode")), _text(e.get("errorText", "")))
-                     for e in errors if isinstance(e, dict))  # fmt: skip
+    candidates = tuple(
+        (_text(c.get("candidate")), _optional(c.get("url"))) if isinstance(c, dict) else (_text(c), None) for c in cands
+    )
+    problems = tuple(
+        (_optional(e.get("url")), _int(e.get("errorCode")), _text(e.get("errorText", "")))
+        for e in errors
+        if isinstance(e, dict)
+    )
     elapsed = payload.get("elapsedMs", 0)
-    return Posted(_text(payload.get("scenario", "")), _text(payload.get("userAgent", "")), candidates, problems,
-                  _text(payload.get("finished", "")), _int(elapsed))  # fmt: skip
+    return Posted(
+        _text(payload.get("scenario", "")),
+        _text(payload.get("userAgent", "")),
+        candidates,
+        problems,
+        _text(payload.get("finished", "")),
+        _int(elapsed),
+    )
 
 
 def _text(value: Any) -> str:
@@ -116,11 +126,15 @@ def server_attempts(posted: Posted, servers: Sequence[str]) -> list[Attempt]:
             out.append(Attempt(kind, url, "ok", f"{len(mine)} candidate(s) from it"))
         elif errors:
             code, text = errors[0]
-            out.append(Attempt(kind, url, _ERROR_STATUS.get(code, "error"), f"the browser reported {code} {text}".strip()))
+            out.append(
+                Attempt(kind, url, _ERROR_STATUS.get(code, "error"), f"the browser reported {code} {text}".strip())
+            )
         elif not any(u for _, u in posted.candidates) and _type_seen(posted, kind):
             out.append(Attempt(kind, url, "ok", "the browser named no server; a candidate of its kind came"))
         else:
-            out.append(Attempt(kind, url, "timeout", f"no candidate from it before gathering ended ({posted.finished})"))
+            out.append(
+                Attempt(kind, url, "timeout", f"no candidate from it before gathering ended ({posted.finished})")
+            )
     return out
 
 
@@ -137,8 +151,12 @@ def _type_seen(posted: Posted, kind: str) -> bool:
 def compare(browser: InputDocument, gathered: InputDocument) -> BrowserComparison:
     """The user's addresses in the browser's candidates against those of icecheck's own gathering."""
     mine, theirs = own_addresses(browser.candidates), own_addresses(gathered.candidates)
-    return BrowserComparison(theirs, tuple(a for a in theirs if a not in mine),
-                             tuple(a for a in mine if a not in theirs), len(_mdns(browser)))  # fmt: skip
+    return BrowserComparison(
+        theirs,
+        tuple(a for a in theirs if a not in mine),
+        tuple(a for a in mine if a not in theirs),
+        len(_mdns(browser)),
+    )
 
 
 def preference_effect(with_prefs: InputDocument, without: InputDocument | None) -> str:
@@ -160,14 +178,21 @@ def _shape(doc: InputDocument) -> str:
 
 def _mdns(doc: InputDocument) -> set[str]:
     """The distinct mDNS names of the host candidates (one per concealed address)."""
-    return {r.candidate.address.lower() for r in doc.candidates
-            if r.candidate.type == "host" and r.candidate.address.lower().endswith(".local")}  # fmt: skip
+    return {
+        r.candidate.address.lower()
+        for r in doc.candidates
+        if r.candidate.type == "host" and r.candidate.address.lower().endswith(".local")
+    }
 
 
 def audit_posted(
-    doc: InputDocument, policy: Any, notes: Sequence[str] = (), attempts: Sequence[Attempt] = (),
-    strict: bool = False, auditor: Callable[..., AuditResult] = audit,
-) -> AuditResult:  # fmt: skip
+    doc: InputDocument,
+    policy: Any,
+    notes: Sequence[str] = (),
+    attempts: Sequence[Attempt] = (),
+    strict: bool = False,
+    auditor: Callable[..., AuditResult] = audit,
+) -> AuditResult:
     """The usual audit of a browser's candidates, with the interface exposures of a live run."""
     exposures = interface_exposures(audit_candidates([doc]))
     said = [n for n in (public_address_note(doc),) if n]

@@ -10,6 +10,7 @@ removes the profile. ``Inbox`` hands results posted to the page server to the wa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -29,16 +30,30 @@ from icecheck.live.page import Scenario
 __all__ = ["Inbox", "Launch", "argv", "environment", "firefox_prefs"]
 
 _CHROMIUM_FLAGS = (
-    "--headless=new", "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-gpu", "--disable-extensions",
-    "--disable-default-apps", "--disable-domain-reliability", "--no-pings", "--disable-breakpad",
-    "--disable-dev-shm-usage", "--mute-audio", "--metrics-recording-only",
+    "--headless=new",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--disable-breakpad",
+    "--disable-dev-shm-usage",
+    "--mute-audio",
+    "--metrics-recording-only",
     "--disable-features=MediaRouter,OptimizationHints,Translate,AutofillServerCommunication",
-)  # fmt: skip
+)
 _CHROMIUM_PERMISSION = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
 # Firefox keeps to mDNS names unless a live capture is held AND these allow it without a prompt.
-_FIREFOX_PERMISSION = (("media.navigator.permission.disabled", "true"), ("media.navigator.streams.fake", "true"),
-                       ("media.navigator.permission.fake", "true"))  # fmt: skip
+_FIREFOX_PERMISSION = (
+    ("media.navigator.permission.disabled", "true"),
+    ("media.navigator.streams.fake", "true"),
+    ("media.navigator.permission.fake", "true"),
+)
 
 
 def argv(browser: Browser, scenario: Scenario, profile: str, url: str, as_root: bool = False) -> list[str]:
@@ -56,8 +71,9 @@ def argv(browser: Browser, scenario: Scenario, profile: str, url: str, as_root: 
 def environment(browser: Browser, profile: str, base: dict[str, str] | None = None) -> dict[str, str]:
     """The browser's environment: HOME and caches inside the throw-away profile, crash reports off."""
     env = dict(os.environ if base is None else base)
-    env.update(HOME=profile, XDG_CONFIG_HOME=os.path.join(profile, ".config"),
-               XDG_CACHE_HOME=os.path.join(profile, ".cache"))  # fmt: skip
+    env.update(
+        HOME=profile, XDG_CONFIG_HOME=os.path.join(profile, ".config"), XDG_CACHE_HOME=os.path.join(profile, ".cache")
+    )
     if browser.family == "firefox":
         env.update(MOZ_CRASHREPORTER_DISABLE="1", MOZ_DISABLE_AUTO_SAFE_MODE="1")
     return env
@@ -90,9 +106,14 @@ class Launch:
         command = argv(self.browser, self.scenario, self.profile, self.url, as_root)
         self._err = tempfile.TemporaryFile()
         try:
-            self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=self._err, env=environment(self.browser, self.profile),
-                                         **_new_group())  # fmt: skip
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._err,
+                env=environment(self.browser, self.profile),
+                **_new_group(),
+            )
         except OSError:
             self._cleanup()
             raise
@@ -137,17 +158,13 @@ def stop_group(proc: subprocess.Popen[bytes], grace: float = 2.0) -> None:
     while time.monotonic() < deadline and _group_alive(proc):
         time.sleep(0.02)
     _signal_group(proc.pid, signal.SIGKILL)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _group_alive(proc: subprocess.Popen[bytes]) -> bool:

@@ -1,4 +1,4 @@
-"""``icecheck browser`` end to end: servers → icecheck's own gathering → each browser × scenario → audits.
+"""``icecheck browser`` end to end: servers → icecheck's own gathering → each browser x scenario → audits.
 
 ``run_all`` resolves the STUN/TURN names the user gave (browsers get IP literals, so a name is
 looked up only through ``--resolver`` or the system resolver, as for ``gather``), gathers with
@@ -120,16 +120,25 @@ class Session:
             return Launched("ok", f"gathering {posted.get('finished', '')}", elapsed, posted)
         if exited:
             words = launch.last_words()
-            return Launched("failed", f"exited (code {code}) before the page sent a result" +
-                            (f": {words}" if words else ""), elapsed)  # fmt: skip
+            return Launched(
+                "failed",
+                f"exited (code {code}) before the page sent a result" + (f": {words}" if words else ""),
+                elapsed,
+            )
         return Launched("timeout", f"no result within {budget:.1f} s", elapsed)
 
 
 def run_all(
-    choice: Choice, plans: Sequence[tuple[Browser | Missing, Scenario]], prefs: Sequence[Setting], deadline: float,
-    policy: Any, style: str, strict: bool = False, auditor: Callable[..., AuditResult] | None = None,
-) -> tuple[list[BrowserRun], InputDocument]:  # fmt: skip
-    """Every browser × scenario in ``plans``, audited; and icecheck's own gathering they are compared with.
+    choice: Choice,
+    plans: Sequence[tuple[Browser | Missing, Scenario]],
+    prefs: Sequence[Setting],
+    deadline: float,
+    policy: Any,
+    style: str,
+    strict: bool = False,
+    auditor: Callable[..., AuditResult] | None = None,
+) -> tuple[list[BrowserRun], InputDocument]:
+    """Every browser x scenario in ``plans``, audited; and icecheck's own gathering they are compared with.
 
     ``prefs`` (Firefox prefs from --profile) apply to Firefox runs, each of which is then run once
     more without them to say what they changed.
@@ -146,16 +155,34 @@ def run_all(
 
 
 def _one(
-    session: Session, browser: Browser | Missing, scenario: Scenario, prefs: Sequence[Setting], deadline: float,
-    servers: Servers, gathered: InputDocument, policy: Any, strict: bool, auditor: Callable[..., AuditResult] | None,
-) -> BrowserRun:  # fmt: skip
+    session: Session,
+    browser: Browser | Missing,
+    scenario: Scenario,
+    prefs: Sequence[Setting],
+    deadline: float,
+    servers: Servers,
+    gathered: InputDocument,
+    policy: Any,
+    strict: bool,
+    auditor: Callable[..., AuditResult] | None,
+) -> BrowserRun:
     if isinstance(browser, Missing):
         where = ", ".join(browser.looked_at) or "nowhere known on this platform"
         return BrowserRun(browser.name, None, None, scenario.name, "missing", 0.0, f"not installed (looked at {where})")
-    policies = tuple((s.name, s.value) for s in managed_policies(browser.key)[0]) if browser.family == "chromium" else ()
+    policies = (
+        tuple((s.name, s.value) for s in managed_policies(browser.key)[0]) if browser.family == "chromium" else ()
+    )
     mine = tuple(prefs) if browser.family == "firefox" else ()
-    base = BrowserRun(browser.name, browser.version, browser.executable, scenario.name, "skipped", 0.0,
-                      policies=policies, preferences=tuple((s.name, s.value) for s in mine))  # fmt: skip
+    base = BrowserRun(
+        browser.name,
+        browser.version,
+        browser.executable,
+        scenario.name,
+        "skipped",
+        0.0,
+        policies=policies,
+        preferences=tuple((s.name, s.value) for s in mine),
+    )
     if scenario.needs_turn and not servers.turn:
         return _replace(base, detail="needs a TURN server: give --turn, --turn-user and a password")
     launched = _launch(session, browser, scenario, mine, deadline)
@@ -178,11 +205,14 @@ def _one(
     notes = [f"{browser.title} gathered for {posted.elapsed_ms} ms ({posted.finished})."]
     kwargs = {"auditor": auditor} if auditor is not None else {}
     result = audit_posted(doc, policy, notes, (attempt, *servers.failed), strict, **kwargs)
-    return _replace(run_, user_agent=posted.user_agent, preference_effect=effect, comparison=compare(doc, gathered),
-                    result=result)  # fmt: skip
+    return _replace(
+        run_, user_agent=posted.user_agent, preference_effect=effect, comparison=compare(doc, gathered), result=result
+    )
 
 
-def _launch(session: Session, browser: Browser, scenario: Scenario, prefs: Sequence[Setting], deadline: float) -> Launched:
+def _launch(
+    session: Session, browser: Browser, scenario: Scenario, prefs: Sequence[Setting], deadline: float
+) -> Launched:
     budget = min(RUN_LIMIT, deadline - time.monotonic())
     if budget <= 0:
         return Launched("timeout", "not started: the --timeout was used up", 0.0)

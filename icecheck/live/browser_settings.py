@@ -31,12 +31,20 @@ _LINUX_DIRS = {
     "edge": ("/etc/opt/edge/policies/managed",),
     "brave": ("/etc/brave/policies/managed",),
 }
-_MAC_DOMAINS = {"chromium": "org.chromium.Chromium", "chrome": "com.google.Chrome", "edge": "com.microsoft.Edge",
-                "brave": "com.brave.Browser"}  # fmt: skip
-_WINDOWS_KEYS = {"chromium": "SOFTWARE\\Policies\\Chromium", "chrome": "SOFTWARE\\Policies\\Google\\Chrome",
-                 "edge": "SOFTWARE\\Policies\\Microsoft\\Edge", "brave": "SOFTWARE\\Policies\\BraveSoftware\\Brave"}  # fmt: skip
+_MAC_DOMAINS = {
+    "chromium": "org.chromium.Chromium",
+    "chrome": "com.google.Chrome",
+    "edge": "com.microsoft.Edge",
+    "brave": "com.brave.Browser",
+}
+_WINDOWS_KEYS = {
+    "chromium": "SOFTWARE\\Policies\\Chromium",
+    "chrome": "SOFTWARE\\Policies\\Google\\Chrome",
+    "edge": "SOFTWARE\\Policies\\Microsoft\\Edge",
+    "brave": "SOFTWARE\\Policies\\BraveSoftware\\Brave",
+}
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
-_PREF_LINE = re.compile(rf'^\s*user_pref\(\s*({_STRING})\s*,\s*(true|false|-?\d+|{_STRING})\s*\)\s*;', re.M)
+_PREF_LINE = re.compile(rf"^\s*user_pref\(\s*({_STRING})\s*,\s*(true|false|-?\d+|{_STRING})\s*\)\s*;", re.M)
 
 
 @record
@@ -120,8 +128,9 @@ def _windows_policies(key: str) -> tuple[list[Setting], list[str]]:  # pragma: n
 def _webrtc(data: object, source: str) -> list[Setting]:
     if not isinstance(data, dict):
         return []
-    return [Setting(name, json.dumps(data[name], ensure_ascii=False), source) for name in WEBRTC_POLICIES
-            if name in data]  # fmt: skip
+    return [
+        Setting(name, json.dumps(data[name], ensure_ascii=False), source) for name in WEBRTC_POLICIES if name in data
+    ]
 
 
 def _last_wins(found: list[Setting]) -> list[Setting]:

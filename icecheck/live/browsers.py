@@ -39,24 +39,55 @@ class BrowserKind:
 
 
 KINDS: tuple[BrowserKind, ...] = (
-    BrowserKind("chromium", "Chromium", "chromium",
-                ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium"),
-                ("Chromium.app/Contents/MacOS/Chromium",), ("Chromium/Application/chrome.exe",)),
-    BrowserKind("chrome", "Google Chrome", "chromium",
-                ("/usr/bin/google-chrome", "/usr/bin/google-chrome-stable", "/opt/google/chrome/chrome"),
-                ("Google Chrome.app/Contents/MacOS/Google Chrome",), ("Google/Chrome/Application/chrome.exe",)),
-    BrowserKind("edge", "Microsoft Edge", "chromium",
-                ("/usr/bin/microsoft-edge", "/usr/bin/microsoft-edge-stable", "/opt/microsoft/msedge/msedge"),
-                ("Microsoft Edge.app/Contents/MacOS/Microsoft Edge",), ("Microsoft/Edge/Application/msedge.exe",)),
-    BrowserKind("brave", "Brave", "chromium",
-                ("/usr/bin/brave-browser", "/usr/bin/brave", "/opt/brave.com/brave/brave"),
-                ("Brave Browser.app/Contents/MacOS/Brave Browser",),
-                ("BraveSoftware/Brave-Browser/Application/brave.exe",)),
-    BrowserKind("firefox-esr", "Firefox ESR", "firefox", ("/usr/bin/firefox-esr", "/opt/firefox-esr/firefox"),
-                ("Firefox ESR.app/Contents/MacOS/firefox",), ("Mozilla Firefox ESR/firefox.exe",)),
-    BrowserKind("firefox", "Firefox", "firefox", ("/usr/bin/firefox", "/snap/bin/firefox", "/opt/firefox/firefox"),
-                ("Firefox.app/Contents/MacOS/firefox",), ("Mozilla Firefox/firefox.exe",)),
-)  # fmt: skip
+    BrowserKind(
+        "chromium",
+        "Chromium",
+        "chromium",
+        ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/snap/bin/chromium"),
+        ("Chromium.app/Contents/MacOS/Chromium",),
+        ("Chromium/Application/chrome.exe",),
+    ),
+    BrowserKind(
+        "chrome",
+        "Google Chrome",
+        "chromium",
+        ("/usr/bin/google-chrome", "/usr/bin/google-chrome-stable", "/opt/google/chrome/chrome"),
+        ("Google Chrome.app/Contents/MacOS/Google Chrome",),
+        ("Google/Chrome/Application/chrome.exe",),
+    ),
+    BrowserKind(
+        "edge",
+        "Microsoft Edge",
+        "chromium",
+        ("/usr/bin/microsoft-edge", "/usr/bin/microsoft-edge-stable", "/opt/microsoft/msedge/msedge"),
+        ("Microsoft Edge.app/Contents/MacOS/Microsoft Edge",),
+        ("Microsoft/Edge/Application/msedge.exe",),
+    ),
+    BrowserKind(
+        "brave",
+        "Brave",
+        "chromium",
+        ("/usr/bin/brave-browser", "/usr/bin/brave", "/opt/brave.com/brave/brave"),
+        ("Brave Browser.app/Contents/MacOS/Brave Browser",),
+        ("BraveSoftware/Brave-Browser/Application/brave.exe",),
+    ),
+    BrowserKind(
+        "firefox-esr",
+        "Firefox ESR",
+        "firefox",
+        ("/usr/bin/firefox-esr", "/opt/firefox-esr/firefox"),
+        ("Firefox ESR.app/Contents/MacOS/firefox",),
+        ("Mozilla Firefox ESR/firefox.exe",),
+    ),
+    BrowserKind(
+        "firefox",
+        "Firefox",
+        "firefox",
+        ("/usr/bin/firefox", "/snap/bin/firefox", "/opt/firefox/firefox"),
+        ("Firefox.app/Contents/MacOS/firefox",),
+        ("Mozilla Firefox/firefox.exe",),
+    ),
+)
 _BY_KEY = {k.key: k for k in KINDS}
 
 
@@ -91,8 +122,9 @@ def locations(kind: BrowserKind, platform: str, env: Mapping[str, str], home: st
     if platform.startswith("linux") or platform.startswith("freebsd"):
         return list(kind.linux)
     if platform == "darwin":
-        return [str(Path(root, rel)) for root in ("/Applications", str(Path(home, "Applications")))
-                for rel in kind.macos]  # fmt: skip
+        return [
+            str(Path(root, rel)) for root in ("/Applications", str(Path(home, "Applications"))) for rel in kind.macos
+        ]
     if platform == "win32":
         roots = [env[var] for var in _WINDOWS_ROOTS if env.get(var)]
         return [str(Path(root, rel)) for root in roots for rel in kind.windows]
@@ -126,7 +158,9 @@ def choose(
         if kind is not None:
             paths = locations(kind, platform, os.environ if env is None else env, _home())
             path = _first_existing(paths)
-            out.append(_identify(kind, path, timeout) if path else Missing(kind.key, kind.name, kind.family, tuple(paths)))
+            out.append(
+                _identify(kind, path, timeout) if path else Missing(kind.key, kind.name, kind.family, tuple(paths))
+            )
         elif os.sep in item or "/" in item:
             out.append(_by_path(item, timeout))
         else:
@@ -157,8 +191,14 @@ def _identify(kind: BrowserKind, path: str, timeout: float) -> Browser:
 def version_of(executable: str, timeout: float = 10.0) -> str | None:
     """The first line ``EXECUTABLE --version`` prints, or None (it failed, timed out or printed nothing)."""
     try:
-        proc = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+        proc = subprocess.run(
+            [executable, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
@@ -166,7 +206,7 @@ def version_of(executable: str, timeout: float = 10.0) -> str | None:
 
 
 def _parse_version(text: str) -> str | None:
-    """``Chromium 156.0.8078.114 built on Debian`` → ``156.0.8078.114``; ``Mozilla Firefox 153.8.0esr`` → ``153.8.0esr``."""
+    """``Chromium 156.0.8078.114 built on Debian`` → ``156.0.8078.114``; ``Firefox 153.8.0esr`` → ``153.8.0esr``."""
     match = _VERSION.search(text)
     return match.group(1) if match else None
 

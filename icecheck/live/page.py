@@ -52,9 +52,13 @@ def ice_servers(stun: Sequence[tuple[str, int]], turn: Sequence[TurnServer]) -> 
 
 
 def page_config(
-    base: str, servers: list[dict[str, Any]], scenarios: Sequence[Scenario], scenario: str | None = None,
-    run: str | None = None, wait_ms: int = WAIT_MS,
-) -> dict[str, Any]:  # fmt: skip
+    base: str,
+    servers: list[dict[str, Any]],
+    scenarios: Sequence[Scenario],
+    scenario: str | None = None,
+    run: str | None = None,
+    wait_ms: int = WAIT_MS,
+) -> dict[str, Any]:
     """The page's configuration: ``auto`` runs ``scenario`` at once (``icecheck browser``); ``serve``
     runs the scenarios without permission and offers a button for the permission one."""
     return {

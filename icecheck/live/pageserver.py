@@ -26,8 +26,10 @@ from icecheck.live.urls import hostport
 __all__ = ["CSP", "MAX_BODY", "PageServer"]
 
 MAX_BODY = 1 << 20  # 1 MB: a page's result is a few kilobytes
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")  # fmt: skip
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 _HEADERS = (
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
@@ -43,9 +45,13 @@ class PageServer:
     """Serves the page on ``listen`` (port 0: any free one) until ``close``; thread-safe."""
 
     def __init__(
-        self, listen: tuple[str, int], page: Callable[[str | None], str | None], script: str, style: str,
+        self,
+        listen: tuple[str, int],
+        page: Callable[[str | None], str | None],
+        script: str,
+        style: str,
         on_result: OnResult,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """``page(run)`` is the HTML for ``/TOKEN/`` (run None) or ``/TOKEN/run/RUN``, None if unknown."""
         self.token = secrets.token_urlsafe(18)
         self.page, self.script, self.style, self.on_result = page, script, style, on_result
@@ -185,5 +191,5 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silent: the command reports what matters."""

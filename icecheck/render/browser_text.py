@@ -96,8 +96,10 @@ def comparison_text(cmp: BrowserComparison) -> list[str]:
     if not cmp.gathered:
         out = ["icecheck's own gathering found no address of yours to compare with."]
     elif cmp.hidden:
-        out = [f"The browser kept back {len(cmp.hidden)} of the {len(cmp.gathered)} addresses icecheck's "
-               f"gathering found: {', '.join(cmp.hidden)}{names}."]  # fmt: skip
+        out = [
+            f"The browser kept back {len(cmp.hidden)} of the {len(cmp.gathered)} addresses icecheck's "
+            f"gathering found: {', '.join(cmp.hidden)}{names}."
+        ]
     else:
         out = [f"The browser showed every address icecheck's gathering found: {', '.join(cmp.gathered)}."]
     if cmp.only_browser:
@@ -120,7 +122,15 @@ def _table(runs: Sequence[BrowserRun], width: int) -> Lines:
             learned = Text(safe(" ".join(mine)) if mine else "none", style="" if mine else "green")
         name = f"{run.name} {run.version}" if run.version else run.name
         took = f"{run.duration:.1f} s" if run.duration else ""
-        rows.append((Text(safe(name)), Text(run.scenario), Text(run.outcome, style=_OUTCOME_STYLE.get(run.outcome, "red")),
-                     Text(took), *(Text(c) for c in counts), learned))  # fmt: skip
+        rows.append(
+            (
+                Text(safe(name)),
+                Text(run.scenario),
+                Text(run.outcome, style=_OUTCOME_STYLE.get(run.outcome, "red")),
+                Text(took),
+                *(Text(c) for c in counts),
+                learned,
+            )
+        )
     header = ("browser", "scenario", "outcome", "time", "host", "srflx", "relay", "your addresses the peer learns")
     yield from columns(header, rows, width, foldable=(0, 7))

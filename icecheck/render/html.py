@@ -59,10 +59,12 @@ def h(text: object) -> str:
 
 def document(title: str, body: str) -> str:
     """A whole self-contained HTML document around ``body``."""
-    return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<meta name="referrer" content="no-referrer">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{h(title)}</title>\n'
-            f"<style>{CSS}</style>\n</head>\n<body>\n<main class=\"icecheck\">\n{body}\n</main>\n</body>\n</html>\n")  # fmt: skip
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<meta name="referrer" content="no-referrer">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{h(title)}</title>\n'
+        f'<style>{CSS}</style>\n</head>\n<body>\n<main class="icecheck">\n{body}\n</main>\n</body>\n</html>\n'
+    )
 
 
 def to_html(result: AuditResult, exit_code: int) -> str:
@@ -75,14 +77,20 @@ def fragment(result: AuditResult, exit_code: int, heading: str = "icecheck repor
     return "\n".join(_parts(result, exit_code, heading))
 
 
-def runs_html(runs: Sequence[BrowserRun], codes: Sequence[int], exit_code: int, comparison: Sequence[Sequence[str]]) -> str:
+def runs_html(
+    runs: Sequence[BrowserRun], codes: Sequence[int], exit_code: int, comparison: Sequence[Sequence[str]]
+) -> str:
     """``icecheck browser``: a table of every run, then each run's report; ``comparison`` holds each
     run's comparison sentences (``browser_text.comparison_text``)."""
     parts = [f"<h1>icecheck browser: {len(runs)} run{'s' * (len(runs) != 1)}</h1>", _runs_table(runs)]
     for run, code, sentences in zip(runs, codes, comparison, strict=True):
         parts.append(f'<section class="run"><h2>{h(_title(run))}</h2>')
-        parts.append(f"<p>{h(run.outcome)}{h(f' in {run.duration:.1f} s' if run.duration else '')}: {h(run.detail)}</p>")
-        parts += [f"<p>enterprise policy in force: <code>{h(n)}</code> = <code>{h(v)}</code></p>" for n, v in run.policies]
+        parts.append(
+            f"<p>{h(run.outcome)}{h(f' in {run.duration:.1f} s' if run.duration else '')}: {h(run.detail)}</p>"
+        )
+        parts += [
+            f"<p>enterprise policy in force: <code>{h(n)}</code> = <code>{h(v)}</code></p>" for n, v in run.policies
+        ]
         parts += [f"<p>pref from --profile: <code>{h(n)}</code> = <code>{h(v)}</code></p>" for n, v in run.preferences]
         if run.preference_effect:
             parts.append(f"<p>what those prefs changed: {h(run.preference_effect)}</p>")
@@ -108,8 +116,10 @@ def _runs_table(runs: Sequence[BrowserRun]) -> str:
 def _parts(result: AuditResult, exit_code: int, heading: str) -> Iterator[str]:
     n, m = len(result.candidates), len(result.inputs)
     yield f"<h2>{h(heading)}</h2>"
-    yield (f"<p>{n} candidate{'s' * (n != 1)} and {len(result.addresses)} other addresses from {m} "
-           f"input{'s' * (m != 1)} (policy <code>{h(result.policy)}</code>).</p>")  # fmt: skip
+    yield (
+        f"<p>{n} candidate{'s' * (n != 1)} and {len(result.addresses)} other addresses from {m} "
+        f"input{'s' * (m != 1)} (policy <code>{h(result.policy)}</code>).</p>"
+    )
     yield from _diagnostics(result)
     yield from _candidates(result)
     yield from _addresses(result)
@@ -132,8 +142,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], more: int = 0, 
 
 
 def _diagnostics(result: AuditResult) -> Iterator[str]:
-    items = [f'<li class="{"bad" if d.level == "error" else "sev-medium"}">{h(d.level)}: '
-             f"{h(d.origin.location())}: {h(d.message)}</li>" for doc in result.inputs for d in doc.diagnostics]  # fmt: skip
+    items = [
+        f'<li class="{"bad" if d.level == "error" else "sev-medium"}">{h(d.level)}: '
+        f"{h(d.origin.location())}: {h(d.message)}</li>"
+        for doc in result.inputs
+        for d in doc.diagnostics
+    ]
     if items:
         yield "<h3>Input problems</h3><ul>" + "\n".join(items[:MAX_ROWS]) + "</ul>"
 
@@ -146,9 +160,17 @@ def _candidates(result: AuditResult) -> Iterator[str]:
     rows = []
     for c in cands[:MAX_ROWS]:
         cand, cls = c.record.candidate, c.facts.address_class.value
-        rows.append((h(c.id), h(where(c.record.origin, names)), h(f"{cand.type}/{cand.transport.lower()}"),
-                     f'<span class="addr c-{cls}">{h(cand.address)}</span>', h(cand.port),
-                     f'<span class="c-{cls}">{h(cls)}</span>', f'<span class="dim">{h(candidate_details(c))}</span>'))  # fmt: skip
+        rows.append(
+            (
+                h(c.id),
+                h(where(c.record.origin, names)),
+                h(f"{cand.type}/{cand.transport.lower()}"),
+                f'<span class="addr c-{cls}">{h(cand.address)}</span>',
+                h(cand.port),
+                f'<span class="c-{cls}">{h(cls)}</span>',
+                f'<span class="dim">{h(candidate_details(c))}</span>',
+            )
+        )
     header = ("id", where_title(names, [c.record.origin for c in cands]), "type", "address", "port", "class", "details")
     yield "<h3>Candidates</h3>"
     yield _table(header, rows, len(cands) - MAX_ROWS, "candidates")
@@ -158,10 +180,17 @@ def _addresses(result: AuditResult) -> Iterator[str]:
     if not result.addresses:
         return
     names = input_names({a.record.origin.path for a in result.addresses})
-    rows = [(h(a.id), h(where(a.record.origin, names)), h(a.record.role.value),
-             f'<span class="addr c-{a.facts.address_class.value}">{h(a.record.address)}</span>',
-             h(a.facts.address_class.value), f'<span class="dim">{h("; ".join(x.detail for x in a.facts.hints))}</span>')
-            for a in result.addresses[:MAX_ROWS]]  # fmt: skip
+    rows = [
+        (
+            h(a.id),
+            h(where(a.record.origin, names)),
+            h(a.record.role.value),
+            f'<span class="addr c-{a.facts.address_class.value}">{h(a.record.address)}</span>',
+            h(a.facts.address_class.value),
+            f'<span class="dim">{h("; ".join(x.detail for x in a.facts.hints))}</span>',
+        )
+        for a in result.addresses[:MAX_ROWS]
+    ]
     yield "<h3>Addresses outside candidates</h3>"
     yield _table(("id", "where", "field", "address", "class", "details"), rows, len(result.addresses) - MAX_ROWS)
 
@@ -169,9 +198,16 @@ def _addresses(result: AuditResult) -> Iterator[str]:
 def _attempts(result: AuditResult) -> Iterator[str]:
     if not result.attempts:
         return
-    rows = [(h(t.kind), h(t.target), f'<span class="{"ok" if t.status in ("ok", "cached") else "bad"}">{h(t.status)}</span>',
-             h(f"{t.elapsed * 1000:.0f} ms" if t.elapsed is not None else ""), f'<span class="dim">{h(t.detail)}</span>')
-            for t in result.attempts[:MAX_ROWS]]  # fmt: skip
+    rows = [
+        (
+            h(t.kind),
+            h(t.target),
+            f'<span class="{"ok" if t.status in ("ok", "cached") else "bad"}">{h(t.status)}</span>',
+            h(f"{t.elapsed * 1000:.0f} ms" if t.elapsed is not None else ""),
+            f'<span class="dim">{h(t.detail)}</span>',
+        )
+        for t in result.attempts[:MAX_ROWS]
+    ]
     yield "<h3>Server and lookup attempts</h3>"
     yield _table(("kind", "target", "status", "time", "detail"), rows, len(result.attempts) - MAX_ROWS)
 
@@ -184,8 +220,16 @@ def _modes(result: AuditResult) -> Iterator[str]:
         counts = dict(row.counts)
         host = f"{counts.get('host', 0)}" + (f" ({row.concealed} mDNS)" if row.concealed else "")
         mode = f"<strong>{h(row.mode)} *</strong>" if row.selected else h(row.mode)
-        rows.append((mode, h(row.short), h(host), h(counts.get("srflx", 0)), h(counts.get("relay", 0)),
-                     h(" ".join(row.addresses)) if row.addresses else '<span class="ok">none</span>'))  # fmt: skip
+        rows.append(
+            (
+                mode,
+                h(row.short),
+                h(host),
+                h(counts.get("srflx", 0)),
+                h(counts.get("relay", 0)),
+                h(" ".join(row.addresses)) if row.addresses else '<span class="ok">none</span>',
+            )
+        )
     yield "<h3>What a browser would signal in each privacy mode</h3>"
     yield _table(("--as", "setting", "host", "srflx", "relay", "your addresses the peer learns"), rows)
 
@@ -196,9 +240,12 @@ def _nat(result: AuditResult) -> Iterator[str]:
     from icecheck.live.natwords import explain
 
     nat = result.nat
-    rows = [("mapping", f"{h(nat.mapping)} <span class=\"dim\">{h(nat.mapping_reason or nat.reason)}</span>"),
-            ("filtering", f"{h(nat.filtering)} <span class=\"dim\">{h(nat.filtering_reason or nat.reason)}</span>"),
-            ("public address", h(", ".join(nat.mapped_addresses) or "not learned")), ("what it means", h(explain(nat)))]  # fmt: skip
+    rows = [
+        ("mapping", f'{h(nat.mapping)} <span class="dim">{h(nat.mapping_reason or nat.reason)}</span>'),
+        ("filtering", f'{h(nat.filtering)} <span class="dim">{h(nat.filtering_reason or nat.reason)}</span>'),
+        ("public address", h(", ".join(nat.mapped_addresses) or "not learned")),
+        ("what it means", h(explain(nat))),
+    ]
     yield "<h3>NAT behaviour (RFC 5780)</h3>"
     yield _table(("", ""), rows)
 
@@ -224,7 +271,8 @@ def _exposures(result: AuditResult) -> Iterator[str]:
     for e in result.exposures[:MAX_ROWS]:
         who = ", ".join(p.value.replace("-", " ") for p in e.learned_by)
         party = f"{h(e.party)}: " if e.party else ""
-        items.append(f'<li>{party}{h(e.summary)} <span class="dim">[{h(", ".join(e.evidence[:6]))}; seen by {h(who)}]</span></li>')
+        refs = h(", ".join(e.evidence[:6]))
+        items.append(f'<li>{party}{h(e.summary)} <span class="dim">[{refs}; seen by {h(who)}]</span></li>')
     items += [f"<li>{h(note)}</li>" for note in result.notes]
     if items:
         yield "<ul>" + "\n".join(items) + "</ul>"
@@ -240,6 +288,12 @@ def _findings(result: AuditResult) -> Iterator[str]:
         rule = CATALOGUE.get(f.rule)
         name = f'<a href="{h(rule.help_uri)}">{h(f.rule)}</a>' if rule else h(f.rule)
         sev = f.severity if isinstance(f.severity, Severity) else Severity.INFO
-        rows.append((f'<span class="sev-{sev.value}">{h(sev.value)}</span>', name, h(f.message),
-                     f'<span class="dim">{h(", ".join(f.evidence[:6]))}</span>'))  # fmt: skip
+        rows.append(
+            (
+                f'<span class="sev-{sev.value}">{h(sev.value)}</span>',
+                name,
+                h(f.message),
+                f'<span class="dim">{h(", ".join(f.evidence[:6]))}</span>',
+            )
+        )
     yield _table(("severity", "rule", "finding", "evidence"), rows, len(result.findings) - MAX_ROWS, "findings")

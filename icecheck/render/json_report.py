@@ -429,7 +429,7 @@ def _network(n: NetworkInfo) -> dict[str, Any]:
 
 
 def browser_run_dict(run: BrowserRun, code: int | None = None) -> dict[str, Any]:
-    """One browser × scenario: who, how it went, the settings in force, the comparison with icecheck's
+    """One browser x scenario: who, how it went, the settings in force, the comparison with icecheck's
     own gathering; with ``code`` (several runs) also its whole ``report`` (null when it gave none)."""
     cmp = run.comparison
     out: dict[str, Any] = {

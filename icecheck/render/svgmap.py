@@ -37,21 +37,29 @@ def svg_map(root: MapNode) -> tuple[str, int]:
         xs.append(xs[-1] + widths[depth - 1] + _GAP)
     rows = max((row for _, _, row in placed), default=0.0)
     width, height = xs[len(widths)] - _GAP + 2, (rows + 1) * _ROW + 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="netmap" role="img" width="{width:.0f}" '
-             f'height="{height:.0f}" viewBox="-1 -1 {width:.0f} {height:.0f}" aria-label="network map">']  # fmt: skip
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="netmap" role="img" width="{width:.0f}" '
+        f'height="{height:.0f}" viewBox="-1 -1 {width:.0f} {height:.0f}" aria-label="network map">'
+    ]
     for parent, child in edges:
         (_, pd, pr), (_, cd, cr) = placed[parent], placed[child]
         x1, y1, x2, y2 = xs[pd] + widths[pd], pr * _ROW + _BOX / 2, xs[cd], cr * _ROW + _BOX / 2
         mid = (x1 + x2) / 2
-        parts.append(f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} '
-                     f'{x2:.1f},{y2:.1f}"/>')  # fmt: skip
+        parts.append(
+            f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/>'
+        )
     parts += _boxes(placed, xs, widths)
     parts.append("</svg>")
     return "\n".join(parts), left_out
 
 
-def _place(node: MapNode, depth: int, placed: list[tuple[MapNode, int, float]], edges: list[tuple[int, int]],
-           next_row: list[int]) -> int:  # fmt: skip
+def _place(
+    node: MapNode,
+    depth: int,
+    placed: list[tuple[MapNode, int, float]],
+    edges: list[tuple[int, int]],
+    next_row: list[int],
+) -> int:
     """Depth-first: leaves take the next row; a parent sits level with its first and last child."""
     index = len(placed)
     placed.append((node, depth, float(next_row[0])))
@@ -79,9 +87,11 @@ def _boxes(placed: list[tuple[MapNode, int, float]], xs: list[float], widths: di
     for node, depth, row in placed:
         x, y, full = xs[depth], row * _ROW, safe(node.label)
         kind = node.kind if node.kind.isalnum() else "other"
-        yield (f'<g class="node k-{kind}"><title>{escape(full)}</title>'
-               f'<rect x="{x:.1f}" y="{y:.1f}" width="{widths[depth]:.1f}" height="{_BOX}" rx="5"/>'
-               f'<text x="{x + _PAD:.1f}" y="{y + _BOX / 2 + 4:.1f}">{escape(_label(node))}</text></g>')  # fmt: skip
+        yield (
+            f'<g class="node k-{kind}"><title>{escape(full)}</title>'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{widths[depth]:.1f}" height="{_BOX}" rx="5"/>'
+            f'<text x="{x + _PAD:.1f}" y="{y + _BOX / 2 + 4:.1f}">{escape(_label(node))}</text></g>'
+        )
 
 
 def _label(node: MapNode) -> str:
