@@ -197,3 +197,15 @@ def audit_posted(
     exposures = interface_exposures(audit_candidates([doc]))
     said = [n for n in (public_address_note(doc),) if n]
     return auditor([doc], policy, attempts=attempts, extra_exposures=exposures, notes=[*said, *notes], strict=strict)
+
+
+def user_agent_name(user_agent: str) -> tuple[str, str | None]:
+    """A browser's name and major version from its user agent (all a page can tell; ``serve`` only)."""
+    for token, name in (("Edg/", "Microsoft Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chromium-based")):
+        at = user_agent.find(token)
+        if at >= 0:
+            version = user_agent[at + len(token) :].split(" ", 1)[0]
+            return name, version or None
+    if "Safari/" in user_agent and "Version/" in user_agent:
+        return "Safari", user_agent.split("Version/", 1)[1].split(" ", 1)[0] or None
+    return "a browser", None

@@ -58,6 +58,13 @@ class PageServer:
         self._httpd = _Server(listen, _Handler)
         self._httpd.owner = self
         self._thread: threading.Thread | None = None
+        self.answered = threading.Condition()  # notified after each result was answered
+        self.results = 0
+
+    def wait_results(self, count: int, timeout: float) -> bool:
+        """True once ``count`` results have been answered (the page got its reply); False after ``timeout``."""
+        with self.answered:
+            return self.answered.wait_for(lambda: self.results >= count, timeout)
 
     @property
     def base(self) -> str:
@@ -151,8 +158,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(payload, dict):
             self._send(400, "expected a JSON object\n")
             return
-        fragment = self.server.owner.on_result(payload)
+        owner = self.server.owner
+        fragment = owner.on_result(payload)
         self._send(200, json.dumps({"ok": True, "html": fragment}), "application/json")
+        with owner.answered:
+            owner.results += 1
+            owner.answered.notify_all()
 
     def do_PUT(self) -> None:
         self._refuse()
