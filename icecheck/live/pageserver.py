@@ -83,13 +83,11 @@ class PageServer:
 
     def start(self) -> PageServer:
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="icecheck-page", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="icecheck-page", daemon=True
+        )
         self._thread.start()
         return self
-
-    def serve_forever(self) -> None:
-        """Serve in this thread until ``close`` is called from another one."""
-        self._httpd.serve_forever()
 
     def close(self) -> None:
         """Stop serving and close the socket (safe to call twice)."""
