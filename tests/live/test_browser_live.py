@@ -297,3 +297,11 @@ def test_html_report_in_headless_chromium_holds_every_address_and_no_injected_ma
     problems = [d["message"] for doc in data["inputs"] for d in doc["diagnostics"]]
     assert any("@team<b>&`.local" in p for p in problems) and all(safe(p) in text for p in problems)  # markup as text
     assert shot and (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # kept for a person
+
+
+def test_the_timeout_bounds_the_command_and_a_late_browser_is_a_timeout(lab: NatLab) -> None:
+    proc, _ = icecheck(lab, "browser", "--browser", "chromium", "--scenario", "default", "--timeout", "0.4",
+                       "--format", "json")  # fmt: skip
+    (run,) = json.loads(proc.stdout)["browser_runs"]
+    assert (run["outcome"], run["report"], proc.returncode) == ("timeout", None, 2)
+    assert proc.stderr.startswith("icecheck: Chromium (default): timeout: no result within")

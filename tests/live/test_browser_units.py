@@ -267,3 +267,31 @@ def test_the_exit_code_of_several_runs() -> None:
     assert runs_exit_code([run("ok", clean), run("missing")], strict=False) == (0, [0, 0])
     assert runs_exit_code([run("ok", clean), run("missing")], strict=True)[0] == 3
     assert runs_exit_code([run("ok", clean), run("skipped")], strict=True)[0] == 0
+
+
+def test_a_browser_that_does_not_start_is_a_failed_run(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    broken = executable(tmp_path / "bin/chromium-broken", "cannot open display\\n")  # exits at once
+    proc = run_cli("browser", "--browser", str(broken), "--scenario", "default", "--format", "json", "--strict")
+    (only,) = json.loads(proc.stdout)["browser_runs"]
+    assert (only["outcome"], only["report"], proc.returncode) == ("failed", None, 2)
+    assert "exited (code 0) before the page sent a result" in only["detail"]
+    assert proc.stderr.count("\n") == 1 and "failed: exited" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--browser", "netscape"], "not a browser icecheck knows"),
+        (["--browser", "/nonexistent/chrome", "--format", "sarif"], "--format sarif shows one run"),
+        (["--profile", "/nonexistent/profile"], "not a folder"),
+        (["--turn", "turn:203.0.113.10"], "--turn needs --turn-user"),
+    ],
+)
+def test_browser_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    from tests.conftest import run_cli
+
+    proc = run_cli("browser", *args)
+    assert proc.returncode == 2 and proc.stdout == "" and message in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("icecheck: ") and proc.stderr.count("\n") == 1
