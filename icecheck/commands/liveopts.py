@@ -92,7 +92,7 @@ def usage(message: str) -> NoReturn:
 
 
 def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: int) -> None:
-    """The ``icecheck nat`` report: the NAT section and the attempt, in the terminal or as JSON."""
+    """The ``icecheck nat`` report: the NAT section and the attempt, in the terminal, as JSON or HTML."""
     import sys
 
     if fmt == "json":
@@ -105,6 +105,13 @@ def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: in
                   "target": attempt.target, "status": attempt.status, "detail": attempt.detail,
                   "elapsed": attempt.elapsed}]}  # fmt: skip
         (output or sys.stdout).write(json_dumps(report) + "\n")
+        return
+    if fmt == "html":
+        from icecheck.render.html import document, h, nat_table
+
+        said = f"asked {attempt.target}: {attempt.status} in {attempt.elapsed * 1000:.0f} ms"
+        page = document("icecheck nat", f'{nat_table(nat)}\n<p class="dim">{h(said)}</p>\n<p>exit code {code}</p>')
+        (output or sys.stdout).write(page)
         return
     from rich.text import Text
 

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.model import AuditResult, BrowserRun, Severity
+from icecheck.model import AuditResult, BrowserRun, NatBehaviour, Severity
 from icecheck.render.locate import ordered, summary
 from icecheck.render.safe import safe
 from icecheck.render.terminal import candidate_details, input_names, where, where_title
 
-__all__ = ["CSS", "document", "fragment", "h", "runs_html", "to_html"]
+if TYPE_CHECKING:
+    from icecheck.analysis.rules import Rule
+
+__all__ = ["CSS", "document", "fragment", "h", "nat_table", "rules_html", "runs_html", "text_html", "to_html"]
 
 MAX_ROWS = 500
 CSS = """\
@@ -32,7 +36,8 @@ CSS = """\
 .icecheck th, .icecheck td { text-align: left; vertical-align: top; padding: .25em .6em;
   border-bottom: 1px solid #e3e6ec; overflow-wrap: anywhere; }
 .icecheck th { background: #f3f5f9; font-weight: 600; }
-.icecheck code, .icecheck .addr { font-family: ui-monospace, monospace; }
+.icecheck code, .icecheck .addr, .icecheck pre { font-family: ui-monospace, monospace; }
+.icecheck pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .icecheck .c-public, .icecheck .c-documentation, .icecheck .sev-high { color: #b3261e; font-weight: 600; }
 .icecheck .c-private, .icecheck .c-cgnat, .icecheck .c-ula, .icecheck .c-link-local, .icecheck .sev-medium {
   color: #8a5a00; }
@@ -235,19 +240,40 @@ def _modes(result: AuditResult) -> Iterator[str]:
 
 
 def _nat(result: AuditResult) -> Iterator[str]:
-    if result.nat is None:
-        return
+    if result.nat is not None:
+        yield nat_table(result.nat)
+
+
+def nat_table(nat: NatBehaviour) -> str:
+    """The NAT discovery result (RFC 5780) with its reasons and what it means (also ``icecheck nat``)."""
     from icecheck.live.natwords import explain
 
-    nat = result.nat
+    def why(value: str, reason: str) -> str:
+        return f'{h(value)} <span class="dim">{h(reason or nat.reason)}</span>'
+
     rows = [
-        ("mapping", f'{h(nat.mapping)} <span class="dim">{h(nat.mapping_reason or nat.reason)}</span>'),
-        ("filtering", f'{h(nat.filtering)} <span class="dim">{h(nat.filtering_reason or nat.reason)}</span>'),
+        ("mapping", why(nat.mapping, nat.mapping_reason)),
+        ("filtering", why(nat.filtering, nat.filtering_reason)),
         ("public address", h(", ".join(nat.mapped_addresses) or "not learned")),
         ("what it means", h(explain(nat))),
     ]
-    yield "<h3>NAT behaviour (RFC 5780)</h3>"
-    yield _table(("", ""), rows)
+    return "<h3>NAT behaviour (RFC 5780)</h3>\n" + _table(("", ""), rows)
+
+
+def rules_html(rules: Iterable[Rule]) -> str:
+    """``icecheck rules --format html``: the catalogue as a table, each rule linked to its doc."""
+    rows = [(f'<a href="{h(r.help_uri)}">{h(r.id)}</a>', _severity(r.severity), h(r.name), h(r.title)) for r in rules]
+    return document("icecheck rules", "<h1>icecheck rules</h1>\n" + _table(("id", "severity", "name", "title"), rows))
+
+
+def text_html(title: str, text: str) -> str:
+    """A plain-text report (``icecheck diff``) as a self-contained page, every line escaped."""
+    return document(title, f"<h1>{h(title)}</h1>\n<pre>{escape(safe_lines(text))}</pre>")
+
+
+def safe_lines(text: str) -> str:
+    """``safe`` for each line, keeping the line breaks."""
+    return "\n".join(safe(line) for line in text.split("\n"))
 
 
 def _map(result: AuditResult) -> Iterator[str]:
@@ -287,13 +313,11 @@ def _findings(result: AuditResult) -> Iterator[str]:
     for f in ordered(result)[:MAX_ROWS]:
         rule = CATALOGUE.get(f.rule)
         name = f'<a href="{h(rule.help_uri)}">{h(f.rule)}</a>' if rule else h(f.rule)
-        sev = f.severity if isinstance(f.severity, Severity) else Severity.INFO
-        rows.append(
-            (
-                f'<span class="sev-{sev.value}">{h(sev.value)}</span>',
-                name,
-                h(f.message),
-                f'<span class="dim">{h(", ".join(f.evidence[:6]))}</span>',
-            )
-        )
+        refs = f'<span class="dim">{h(", ".join(f.evidence[:6]))}</span>'
+        rows.append((_severity(f.severity), name, h(f.message), refs))
     yield _table(("severity", "rule", "finding", "evidence"), rows, len(result.findings) - MAX_ROWS, "findings")
+
+
+def _severity(severity: Severity) -> str:
+    """A severity, coloured by its class (the value is one of the enum's, never input text)."""
+    return f'<span class="sev-{severity.value}">{h(severity.value)}</span>'

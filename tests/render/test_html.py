@@ -114,3 +114,25 @@ def test_browser_runs_page_has_every_run_and_its_report() -> None:
     text = "".join(seen.text)
     assert "Firefox <ESR>" in text and "WebRtcIPHandling" in text and "kept back 1 of the 1" in text
     assert "203.0.113.1" in text
+
+
+def test_rules_diff_and_nat_write_html_too(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from icecheck.commands.liveopts import write_nat
+    from icecheck.model import Attempt, NatBehaviour
+
+    rules = run_cli("rules", "--format", "html").stdout
+    assert (
+        parsed(rules).tags <= ALLOWED
+        and 'href="https://github.com/icecheck/icecheck/blob/main/docs/rules.md#ice006"' in rules
+    )
+    hostile = tmp_path / "b<script>.sdp"
+    hostile.write_bytes(HOSTILE)
+    diff = run_cli("diff", str(SAMPLES / "real" / "chromium-relay-only.sdp"), str(hostile), "--format", "html")
+    assert diff.returncode in (0, 1) and "<script>" not in diff.stdout and "b&lt;script&gt;.sdp" in diff.stdout
+    assert "\x1b" not in diff.stdout and parsed(diff.stdout).tags <= ALLOWED | {"pre"}
+    out = StringIO()
+    nat = NatBehaviour("endpoint-independent", "address-dependent", ("203.0.113.1:4000",), mapping_reason="<i>x")
+    write_nat(nat, Attempt("nat", "stun:203.0.113.10:3478", "ok", "", 0.5), "html", out, 0)
+    assert "&lt;i&gt;x" in out.getvalue() and "203.0.113.1:4000" in out.getvalue() and "<i>" not in out.getvalue()
