@@ -159,7 +159,7 @@ def write_runs(
 ) -> None:
     """Write ``icecheck browser``'s report: one run (with a result) as the usual report plus its run
     (any format); several in text, JSON or HTML only (``RUN_FORMATS``)."""
-    import json
+    from icecheck.render.safe import json_dumps
 
     stream = out or sys.stdout
     single = runs[0] if len(runs) == 1 and runs[0].result is not None else None
@@ -170,7 +170,7 @@ def write_runs(
             report = to_dict(single.result, code) | {"browser_runs": [browser_run_dict(single)]}
         else:
             report = runs_dict(runs, codes, code)
-        stream.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        stream.write(json_dumps(report) + "\n")
     elif fmt is OutputFormat.TEXT:
         from icecheck.render.browser_text import render_runs
 

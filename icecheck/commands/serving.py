@@ -38,12 +38,13 @@ class Printer:
         stream = self.out or sys.stdout
         if self.fmt == "json":
             from icecheck.render.json_report import browser_run_dict, to_dict
+            from icecheck.render.safe import json_text
 
             name, version = user_agent_name(posted.user_agent)
             run = BrowserRun(name, version, None, posted.scenario, "ok", posted.elapsed_ms / 1000,
                              f"gathering {posted.finished}", posted.user_agent)  # fmt: skip
             line = to_dict(result, code) | {"browser_runs": [browser_run_dict(run)]}
-            stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+            stream.write(json_text(json.dumps(line, ensure_ascii=False)) + "\n")
         elif self.fmt == "text":
             from rich.text import Text
 
