@@ -87,13 +87,13 @@ class Session:
     def __init__(self, servers: Servers, style: str) -> None:
         self.servers, self.inbox = servers, Inbox()
         self._pages: dict[str, str] = {}
-        self.server = PageServer(("127.0.0.1", 0), self._page, page_script(), style, self._post)
+        self.server = PageServer(("127.0.0.1", 0), self._page, page_script(), style, self._answer, self.inbox.post)
 
     def _page(self, run: str | None) -> str | None:
         return self._pages.get(run) if run else None
 
-    def _post(self, payload: dict[str, Any]) -> None:
-        self.inbox.post(payload)
+    def _answer(self, payload: dict[str, Any]) -> None:
+        """Nothing for the page to show: the run's result is audited once the browser is stopped."""
 
     def __enter__(self) -> Session:
         self.server.start()

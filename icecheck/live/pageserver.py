@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,10 +52,14 @@ class PageServer:
         script: str,
         style: str,
         on_result: OnResult,
+        after_answer: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        """``page(run)`` is the HTML for ``/TOKEN/`` (run None) or ``/TOKEN/run/RUN``, None if unknown."""
+        """``page(run)`` is the HTML for ``/TOKEN/`` (run None) or ``/TOKEN/run/RUN``, None if unknown;
+        ``after_answer`` hears of each result once the page has its reply (so stopping the browser
+        then cuts no answer short)."""
         self.token = secrets.token_urlsafe(18)
         self.page, self.script, self.style, self.on_result = page, script, style, on_result
+        self.after_answer = after_answer
         self._httpd = _Server(listen, _Handler)
         self._httpd.owner = self
         self._thread: threading.Thread | None = None
@@ -107,6 +112,14 @@ class PageServer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     owner: PageServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a browser stopped as its run ended) is no error; anything else is
+        one line on stderr, never a traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):
+            return
+        sys.stderr.write(f"icecheck: page server: {type(exc).__name__}: {exc}\n")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -162,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
         with owner.answered:
             owner.results += 1
             owner.answered.notify_all()
+        if owner.after_answer is not None:
+            owner.after_answer(payload)
 
     def do_PUT(self) -> None:
         self._refuse()
