@@ -55,9 +55,12 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
         service = Service((host, port), servers, printer.audit, printer.report, fragment, CSS)
     except OSError as exc:
         usage(f"cannot listen on {listen}: {exc.strerror or exc}")
-    if warning := exposed_warning(host, service.server.address[1]):
-        click.echo(f"icecheck: {warning}", err=True)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else None
-    click.echo(f"icecheck: open {service.url(shown)} in the browser to check (Ctrl-C stops)", err=True)
-    codes = service.run(once)
+
+    def announce() -> None:
+        if warning := exposed_warning(host, service.server.address[1]):
+            click.echo(f"icecheck: {warning}", err=True)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else None
+        click.echo(f"icecheck: open {service.url(shown)} in the browser to check (Ctrl-C stops)", err=True)
+
+    codes = service.run(once, announce)
     sys.exit(max(codes, default=0))

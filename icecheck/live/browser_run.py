@@ -120,7 +120,8 @@ class Launch:
         return self
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        """True while the browser runs: any process of its group (a browser may restart itself)."""
+        return self.proc is not None and _group_alive(self.proc)
 
     def __exit__(self, *exc: object) -> None:
         self._cleanup()
@@ -168,13 +169,13 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 
 def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
-    """True while any process of the group lives (the leader is reaped as soon as it exits)."""
+    """True while a process of the group lives (the leader is reaped here as soon as it exits)."""
     proc.poll()
     try:
         os.killpg(proc.pid, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return proc.returncode is None or _members(proc.pid)
+    return _members(proc.pid)
 
 
 def _members(pgid: int) -> bool:

@@ -171,12 +171,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         owner = self.server.owner
         fragment = owner.on_result(payload)
-        self._send(200, json.dumps({"ok": True, "html": fragment}), "application/json")
-        with owner.answered:
-            owner.results += 1
-            owner.answered.notify_all()
-        if owner.after_answer is not None:
-            owner.after_answer(payload)
+        try:
+            self._send(200, json.dumps({"ok": True, "html": fragment}), "application/json")
+        finally:  # answered, or the page went away first: the result counts either way
+            with owner.answered:
+                owner.results += 1
+                owner.answered.notify_all()
+            if owner.after_answer is not None:
+                owner.after_answer(payload)
 
     def do_PUT(self) -> None:
         self._refuse()

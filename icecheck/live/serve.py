@@ -79,10 +79,12 @@ class Service:
     def url(self, host: str | None = None) -> str:
         return self.server.url(host)
 
-    def run(self, once: bool) -> list[int]:
-        """Serve until Ctrl-C (KeyboardInterrupt ends it cleanly), or until one result was answered."""
-        self.server.start()
+    def run(self, once: bool, announce: Callable[[], None]) -> list[int]:
+        """Serve, ``announce`` (print the URL), then wait until Ctrl-C (a KeyboardInterrupt from the
+        start on ends it cleanly) or, with ``once``, until one result was answered; the exit codes."""
         try:
+            self.server.start()
+            announce()
             while not self.server.wait_results(1 if once else 1 << 30, 0.2):
                 pass
         except KeyboardInterrupt:

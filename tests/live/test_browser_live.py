@@ -209,10 +209,13 @@ def visit(url: str, out: str, limit: float) -> dict[str, Any]:
 
 def test_serve_audits_what_a_browser_opening_its_url_posts(lab: NatLab, tmp_path: Path) -> None:
     out = tmp_path / "serve.jsonl"
-    command = ["ip", "netns", "exec", lab.client, *argv("serve", "--once", "--stun", STUN, "--turn", TURN,
-               "--turn-user", USER, "--format", "json", "-o", str(out), password=PASSWORD)]  # fmt: skip
+    args = ("serve", "--once", "--listen", "0.0.0.0:0", "--stun", STUN, "--turn", TURN, "--turn-user", USER,
+            "--format", "json", "-o", str(out))  # fmt: skip
+    command = ["ip", "netns", "exec", lab.client, *argv(*args, password=PASSWORD)]
     serve = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        warning = serve.stderr.readline() if serve.stderr else ""
+        assert warning.startswith("icecheck: warning: listening on 0.0.0.0:") and "anyone on your network" in warning
         line = serve.stderr.readline() if serve.stderr else ""
         url = re.search(r"http://127\.0\.0\.1:\d+/[\w-]+/", line)
         assert url, line

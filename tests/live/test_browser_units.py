@@ -295,3 +295,34 @@ def test_browser_usage_errors_are_one_line(args: list[str], message: str) -> Non
     proc = run_cli("browser", *args)
     assert proc.returncode == 2 and proc.stdout == "" and message in proc.stderr, proc.stderr
     assert proc.stderr.startswith("icecheck: ") and proc.stderr.count("\n") == 1
+
+
+def test_serve_stops_cleanly_on_ctrl_c() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "ICECHECK_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "icecheck", "serve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    try:
+        line = proc.stderr.readline() if proc.stderr else ""
+        assert line.startswith("icecheck: open http://127.0.0.1:") and "(Ctrl-C stops)" in line
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and out == "" and "Traceback" not in err
+
+
+def test_listening_beyond_loopback_is_warned_about() -> None:
+    from icecheck.live.serve import exposed_warning
+
+    assert exposed_warning("127.0.0.1", 8478) is None and exposed_warning("::1", 8478) is None
+    assert exposed_warning("localhost", 8478) is None
+    warning = exposed_warning("0.0.0.0", 8478)
+    assert warning is not None and "anyone on your network" in warning and "0.0.0.0:8478" in warning
+    assert exposed_warning("192.168.1.5", 1) is not None
