@@ -15,9 +15,12 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from icecheck.live.browser_audit import audit_posted, compare, posted_document, preference_effect, read_posted
+from icecheck.analysis.policy import Policy
+from icecheck.audit import audit
+from icecheck.live.browser_audit import Posted, audit_posted, compare, posted_document, preference_effect, read_posted
 from icecheck.live.browser_run import Inbox, Launch
 from icecheck.live.browser_settings import Setting, managed_policies
 from icecheck.live.browsers import Browser, Missing
@@ -133,93 +136,84 @@ def run_all(
     plans: Sequence[tuple[Browser | Missing, Scenario]],
     prefs: Sequence[Setting],
     deadline: float,
-    policy: Any,
+    policy: Policy,
     style: str,
     strict: bool = False,
-    auditor: Callable[..., AuditResult] | None = None,
+    auditor: Callable[..., AuditResult] = audit,
 ) -> tuple[list[BrowserRun], InputDocument]:
     """Every browser x scenario in ``plans``, audited; and icecheck's own gathering they are compared with.
 
     ``prefs`` (Firefox prefs from --profile) apply to Firefox runs, each of which is then run once
-    more without them to say what they changed.
+    more without them to say what they changed. ``auditor`` is the audit step (``audit``, or the
+    command's audit with lookups).
     """
     left = max(0.1, deadline - time.monotonic())
     servers = asyncio.run(resolve_servers(choice, min(left, GATHER_TIMEOUT)))
     gathered, _, _ = asyncio.run(run(choice, True, min(left, GATHER_TIMEOUT), False, False))
-    out = []
     with Session(servers, style) as session:
-        for browser, scenario in plans:
-            one = _one(session, browser, scenario, prefs, deadline, servers, gathered, policy, strict, auditor)
-            out.append(one)
-    return out, gathered
+        runs = _Runs(session, gathered, tuple(prefs), deadline, policy, strict, auditor)
+        return [runs.one(browser, scenario) for browser, scenario in plans], gathered
 
 
-def _one(
-    session: Session,
-    browser: Browser | Missing,
-    scenario: Scenario,
-    prefs: Sequence[Setting],
-    deadline: float,
-    servers: Servers,
-    gathered: InputDocument,
-    policy: Any,
-    strict: bool,
-    auditor: Callable[..., AuditResult] | None,
-) -> BrowserRun:
-    if isinstance(browser, Missing):
-        where = ", ".join(browser.looked_at) or "nowhere known on this platform"
-        return BrowserRun(browser.name, None, None, scenario.name, "missing", 0.0, f"not installed (looked at {where})")
-    policies = (
-        tuple((s.name, s.value) for s in managed_policies(browser.key)[0]) if browser.family == "chromium" else ()
-    )
-    mine = tuple(prefs) if browser.family == "firefox" else ()
-    base = BrowserRun(
-        browser.name,
-        browser.version,
-        browser.executable,
-        scenario.name,
-        "skipped",
-        0.0,
-        policies=policies,
-        preferences=tuple((s.name, s.value) for s in mine),
-    )
-    if scenario.needs_turn and not servers.turn:
-        return _replace(base, detail="needs a TURN server: give --turn, --turn-user and a password")
-    launched = _launch(session, browser, scenario, mine, deadline)
-    run_ = _replace(base, outcome=launched.outcome, detail=launched.detail, duration=launched.duration)
-    if launched.posted is None:
-        return run_
-    try:
-        posted = read_posted(launched.posted)
-    except ValueError as exc:
-        return _replace(run_, outcome="failed", detail=f"the page's result was not understood: {exc}")
-    path = f"{browser.title} ({scenario.name})"
-    asked = [u for u in servers.urls if u.startswith("turn:")] if scenario.policy == "relay" else servers.urls
-    doc = posted_document(posted, path, gathered, asked)
-    effect = ""
-    if mine:
-        plain = _launch(session, browser, scenario, (), deadline)
+class _Runs:
+    """What the runs of one command share: the page server, icecheck's gathering, the audit step."""
+
+    def __init__(self, session: Session, gathered: InputDocument, prefs: tuple[Setting, ...], deadline: float,
+                 policy: Policy, strict: bool, auditor: Callable[..., AuditResult]) -> None:  # fmt: skip
+        self.session, self.servers, self.gathered, self.prefs = session, session.servers, gathered, prefs
+        self.deadline, self.policy, self.strict, self.auditor = deadline, policy, strict, auditor
+
+    def one(self, browser: Browser | Missing, scenario: Scenario) -> BrowserRun:
+        """Launch ``browser`` for ``scenario`` and audit what it sent; a missing browser or a failed
+        launch is the run's outcome."""
+        if isinstance(browser, Missing):
+            where = ", ".join(browser.looked_at) or "nowhere known on this platform"
+            return BrowserRun(
+                browser.name, None, None, scenario.name, "missing", 0.0, f"not installed (looked at {where})"
+            )
+        prefs = self.prefs if browser.family == "firefox" else ()
+        policies = managed_policies(browser.key)[0] if browser.family == "chromium" else []
+        run_ = BrowserRun(browser.name, browser.version, browser.executable, scenario.name, "skipped", 0.0,
+                          policies=_pairs(policies), preferences=_pairs(prefs))  # fmt: skip
+        if scenario.needs_turn and not self.servers.turn:
+            return replace(run_, detail="needs a TURN server: give --turn, --turn-user and a password")
+        launched = self._launch(browser, scenario, prefs)
+        run_ = replace(run_, outcome=launched.outcome, detail=launched.detail, duration=launched.duration)
+        if launched.posted is None:
+            return run_
+        try:
+            posted = read_posted(launched.posted)
+        except ValueError as exc:
+            return replace(run_, outcome="failed", detail=f"the page's result was not understood: {exc}")
+        return self._audited(run_, browser, scenario, posted, prefs)
+
+    def _audited(
+        self, run_: BrowserRun, browser: Browser, scenario: Scenario, posted: Posted, prefs: Sequence[Setting]
+    ) -> BrowserRun:
+        path = f"{browser.title} ({scenario.name})"
+        asked = (
+            [u for u in self.servers.urls if u.startswith("turn:")] if scenario.policy == "relay" else self.servers.urls
+        )
+        doc = posted_document(posted, path, self.gathered, asked)
+        effect = self._effect(doc, browser, scenario, path) if prefs else ""
+        attempt = Attempt("browser", path, "ok", run_.detail, run_.duration)
+        notes = [f"{browser.title} gathered for {posted.elapsed_ms} ms ({posted.finished})."]
+        result = audit_posted(doc, self.policy, notes, (attempt, *self.servers.failed), self.strict, self.auditor)
+        compared = compare(doc, self.gathered)
+        return replace(run_, user_agent=posted.user_agent, preference_effect=effect, comparison=compared, result=result)
+
+    def _effect(self, doc: InputDocument, browser: Browser, scenario: Scenario, path: str) -> str:
+        """What the profile's prefs changed: the same scenario once more without them."""
+        plain = self._launch(browser, scenario, ())
         without = posted_document(read_posted(plain.posted), path) if plain.posted else None
-        effect = preference_effect(doc, without)
-    attempt = Attempt("browser", path, "ok", launched.detail, launched.duration)
-    notes = [f"{browser.title} gathered for {posted.elapsed_ms} ms ({posted.finished})."]
-    kwargs = {"auditor": auditor} if auditor is not None else {}
-    result = audit_posted(doc, policy, notes, (attempt, *servers.failed), strict, **kwargs)
-    return _replace(
-        run_, user_agent=posted.user_agent, preference_effect=effect, comparison=compare(doc, gathered), result=result
-    )
+        return preference_effect(doc, without)
+
+    def _launch(self, browser: Browser, scenario: Scenario, prefs: Sequence[Setting]) -> Launched:
+        budget = min(RUN_LIMIT, self.deadline - time.monotonic())
+        if budget <= 0:
+            return Launched("timeout", "not started: the --timeout was used up", 0.0)
+        return self.session.launch(browser, scenario, prefs, budget)
 
 
-def _launch(
-    session: Session, browser: Browser, scenario: Scenario, prefs: Sequence[Setting], deadline: float
-) -> Launched:
-    budget = min(RUN_LIMIT, deadline - time.monotonic())
-    if budget <= 0:
-        return Launched("timeout", "not started: the --timeout was used up", 0.0)
-    return session.launch(browser, scenario, prefs, budget)
-
-
-def _replace(run_: BrowserRun, **changes: Any) -> BrowserRun:
-    from dataclasses import replace
-
-    return replace(run_, **changes)
+def _pairs(settings: Sequence[Setting]) -> tuple[tuple[str, str], ...]:
+    return tuple((s.name, s.value) for s in settings)
