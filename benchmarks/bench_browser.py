@@ -40,8 +40,10 @@ def launches(
     processes) seconds for ``runs`` launches. CPU time tells what the machine's load hides; it is a
     lower bound (helpers the browser had not reaped when stopped are not counted)."""
     import resource
+    from functools import partial
 
     from icecheck.analysis.policy import preset
+    from icecheck.audit import AuditSettings, audit
     from icecheck.live.browser_session import run_all
     from icecheck.live.browsers import choose
     from icecheck.live.page import SCENARIOS as BY_NAME
@@ -49,10 +51,11 @@ def launches(
 
     (browser,) = choose([key])
     choice = servers([stun], [turn], user, password)
+    auditor = partial(audit, settings=AuditSettings(preset("default")))
     out = []
     for _ in range(runs):
         start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-        (run,), _ = run_all(choice, [(browser, BY_NAME[scenario])], [], time.monotonic() + 60, preset("default"), "")
+        (run,), _ = run_all(choice, [(browser, BY_NAME[scenario])], [], time.monotonic() + 60, "", auditor)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         assert run.outcome == "ok", run.detail
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime

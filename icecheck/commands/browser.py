@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish_runs, make_policy, output_options
+from icecheck.commands.common import finish_runs, output_options
 from icecheck.commands.liveopts import timed_server_options, turn_options, usage
+
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
 
 SCENARIOS = ["default", "permission", "relay-only"]  # page.SCENARIOS
 
@@ -29,8 +32,8 @@ SCENARIOS = ["default", "permission", "relay-only"]  # page.SCENARIOS
 @output_options
 def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[str, ...], resolver: str | None,
             timeout: float, turn: tuple[str, ...], turn_user: str, turn_password: str, public_stun: bool,
-            profile: str | None, offline: bool, strict: bool, fmt: str, output: IO[str] | None, policy: str,
-            fail_on: str) -> None:  # fmt: skip
+            profile: str | None, offline: bool, strict: bool, fmt: str, output: IO[str] | None,
+            policy: Policy) -> None:  # fmt: skip
     """Audit the candidates your installed browsers really produce.
 
     Each browser starts headless with a throw-away profile, opens a page icecheck serves on
@@ -39,9 +42,9 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
     Firefox profile's WebRTC prefs. Each run is compared with icecheck's own gathering.
     """
     import time
-    from functools import partial
 
-    from icecheck.commands.lookups import audit_with_lookups
+    from icecheck.audit import AuditSettings
+    from icecheck.commands.lookups import live_auditor
     from icecheck.live import browsers as found
     from icecheck.live.browser_session import run_all
     from icecheck.live.browser_settings import profile_prefs
@@ -62,6 +65,6 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
     plans = [(b, BY_NAME[s]) for b in chosen for s in (scenarios or SCENARIOS)]
     if OutputFormat(fmt) not in RUN_FORMATS and len(plans) != 1:
         usage(f"--format {fmt} shows one run: choose one --browser and one --scenario")
-    auditor = partial(audit_with_lookups, lookups={"offline": offline, "resolver": resolver, "strict": strict})
-    runs, _ = run_all(choice, plans, prefs, deadline, make_policy(policy, fail_on), CSS, strict, auditor)
-    finish_runs(runs, fmt, output, strict)
+    auditor = live_auditor(AuditSettings(policy, strict), offline, resolver)
+    runs, _ = run_all(choice, plans, prefs, deadline, CSS, auditor)
+    finish_runs(runs, policy, fmt, output, strict)

@@ -143,17 +143,14 @@ def finish(result: AuditResult, policy: Policy, fmt: str, output: IO[str] | None
     sys.exit(code)
 
 
-def finish_runs(runs: Sequence[BrowserRun], fmt: str, output: IO[str] | None, strict: bool) -> None:
+def finish_runs(runs: Sequence[BrowserRun], policy: Policy, fmt: str, output: IO[str] | None, strict: bool) -> None:
     """``finish`` for ``icecheck browser``: the policy's allowlists on every run, the report, a line
     on stderr for each run that gave no result, exit."""
     from icecheck.analysis.policy import drop_allowed
     from icecheck.render.safe import safe
     from icecheck.report import runs_exit_code, write_runs
 
-    ctx = click.get_current_context(silent=True)
-    policy = ctx.meta.get(_POLICY) if ctx is not None else None
-    if policy is not None:
-        runs = [replace(r, result=drop_allowed(r.result, policy)) if r.result else r for r in runs]
+    runs = [replace(r, result=drop_allowed(r.result, policy)) if r.result else r for r in runs]
     code, codes = runs_exit_code(runs, strict)
     write_runs(runs, OutputFormat(fmt), output, int(code), codes)
     for run in runs:

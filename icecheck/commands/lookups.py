@@ -162,6 +162,21 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
     return wrapped
 
 
+def live_auditor(settings: AuditSettings, offline: bool, resolver: str | None) -> Callable[..., AuditResult]:
+    """``audit_with_lookups`` with a live command's settings bound, for ``icecheck browser`` and
+    ``serve``: their --offline and --resolver serve the lookups too. Called as ``auditor(docs, *,
+    candidates=…, attempts=…, extra_exposures=…, notes=…)``; click.BadParameter for a bad resolver."""
+    from functools import partial
+
+    from icecheck.enrich.config import EnrichConfig, LookupSettings
+
+    try:
+        lookups = LookupSettings(EnrichConfig(offline=offline, resolver=resolver), MAX_LOOKUPS)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return partial(audit_with_lookups, settings=settings, lookups=lookups)
+
+
 def audit_with_lookups(
     docs: Sequence[InputDocument],
     settings: AuditSettings,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import make_policy, output_options
+from icecheck.commands.common import output_options
 from icecheck.commands.liveopts import timed_server_options, turn_options, usage
+
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
 
 
 @click.command("serve")
@@ -22,7 +25,7 @@ from icecheck.commands.liveopts import timed_server_options, turn_options, usage
 @output_options
 def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None, turn: tuple[str, ...],
             turn_user: str, turn_password: str, public_stun: bool, offline: bool, strict: bool, fmt: str,
-            output: IO[str] | None, policy: str, fail_on: str) -> None:  # fmt: skip
+            output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
     """Serve icecheck's page on this machine; open it in any browser to audit what it signals.
 
     The URL printed holds a one-time token (requests without it are refused). The page gathers
@@ -31,9 +34,9 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
     """
     import asyncio
     import sys
-    from functools import partial
 
-    from icecheck.commands.lookups import audit_with_lookups
+    from icecheck.audit import AuditSettings
+    from icecheck.commands.lookups import live_auditor
     from icecheck.commands.serving import Printer
     from icecheck.live.browser_session import resolve_servers
     from icecheck.live.runner import choose
@@ -49,8 +52,7 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
     except ValueError as exc:
         usage(str(exc))
     servers = asyncio.run(resolve_servers(choice, 5.0))
-    auditor = partial(audit_with_lookups, lookups={"offline": offline, "resolver": resolver, "strict": strict})
-    printer = Printer(make_policy(policy, fail_on), auditor, fmt, output)
+    printer = Printer(policy, live_auditor(AuditSettings(policy, strict), offline, resolver), fmt, output)
     try:
         service = Service((host, port), servers, printer.audit, printer.report, fragment, CSS)
     except OSError as exc:

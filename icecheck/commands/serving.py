@@ -29,7 +29,7 @@ class Printer:
         name, version = user_agent_name(posted.user_agent)
         who = f"{name} {version}" if version else name
         note = f"Gathered by {who} in {posted.elapsed_ms} ms ({posted.finished})."
-        result = drop_allowed(audit_posted(doc, self.policy, [note], auditor=self.auditor), self.policy)
+        result = drop_allowed(audit_posted(doc, self.auditor, [note]), self.policy)
         return result, int(exit_code(result))
 
     def report(self, result: AuditResult, code: int, posted: Posted, number: int) -> None:

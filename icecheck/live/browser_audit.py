@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from icecheck.audit import audit, audit_candidates
+from icecheck.audit import audit_candidates
 from icecheck.inputs.sdp import SdpParser
 from icecheck.live.liveaudit import interface_exposures, public_address_note
 from icecheck.live.modes import own_addresses
@@ -186,17 +186,17 @@ def _mdns(doc: InputDocument) -> set[str]:
 
 
 def audit_posted(
-    doc: InputDocument,
-    policy: Any,
-    notes: Sequence[str] = (),
-    attempts: Sequence[Attempt] = (),
-    strict: bool = False,
-    auditor: Callable[..., AuditResult] = audit,
+    doc: InputDocument, auditor: Callable[..., AuditResult], notes: Sequence[str] = (), attempts: Sequence[Attempt] = ()
 ) -> AuditResult:
-    """The usual audit of a browser's candidates, with the interface exposures of a live run."""
-    exposures = interface_exposures(audit_candidates([doc]))
+    """The usual audit of a browser's candidates, with the interface exposures of a live run.
+
+    ``auditor`` is ``audit`` (or ``audit_with_lookups``) with its settings bound:
+    ``auditor(docs, *, candidates, attempts, extra_exposures, notes)``.
+    """
+    candidates = audit_candidates([doc])
     said = [n for n in (public_address_note(doc),) if n]
-    return auditor([doc], policy, attempts=attempts, extra_exposures=exposures, notes=[*said, *notes], strict=strict)
+    return auditor([doc], candidates=candidates, attempts=attempts, extra_exposures=interface_exposures(candidates),
+                   notes=[*said, *notes])  # fmt: skip
 
 
 def user_agent_name(user_agent: str) -> tuple[str, str | None]:

@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from icecheck.analysis.policy import Policy
-from icecheck.audit import audit
 from icecheck.live.browser_audit import Posted, audit_posted, compare, posted_document, preference_effect, read_posted
 from icecheck.live.browser_run import Inbox, Launch
 from icecheck.live.browser_settings import Setting, managed_policies
@@ -136,22 +134,20 @@ def run_all(
     plans: Sequence[tuple[Browser | Missing, Scenario]],
     prefs: Sequence[Setting],
     deadline: float,
-    policy: Policy,
     style: str,
-    strict: bool = False,
-    auditor: Callable[..., AuditResult] = audit,
+    auditor: Callable[..., AuditResult],
 ) -> tuple[list[BrowserRun], InputDocument]:
     """Every browser x scenario in ``plans``, audited; and icecheck's own gathering they are compared with.
 
     ``prefs`` (Firefox prefs from --profile) apply to Firefox runs, each of which is then run once
-    more without them to say what they changed. ``auditor`` is the audit step (``audit``, or the
-    command's audit with lookups).
+    more without them to say what they changed. ``auditor`` is the audit step with its settings
+    bound (``browser_audit.audit_posted`` says how it is called).
     """
     left = max(0.1, deadline - time.monotonic())
     servers = asyncio.run(resolve_servers(choice, min(left, GATHER_TIMEOUT)))
     gathered, _, _ = asyncio.run(run(choice, True, min(left, GATHER_TIMEOUT), False, False))
     with Session(servers, style) as session:
-        runs = _Runs(session, gathered, tuple(prefs), deadline, policy, strict, auditor)
+        runs = _Runs(session, gathered, tuple(prefs), deadline, auditor)
         return [runs.one(browser, scenario) for browser, scenario in plans], gathered
 
 
@@ -159,9 +155,9 @@ class _Runs:
     """What the runs of one command share: the page server, icecheck's gathering, the audit step."""
 
     def __init__(self, session: Session, gathered: InputDocument, prefs: tuple[Setting, ...], deadline: float,
-                 policy: Policy, strict: bool, auditor: Callable[..., AuditResult]) -> None:  # fmt: skip
+                 auditor: Callable[..., AuditResult]) -> None:  # fmt: skip
         self.session, self.servers, self.gathered, self.prefs = session, session.servers, gathered, prefs
-        self.deadline, self.policy, self.strict, self.auditor = deadline, policy, strict, auditor
+        self.deadline, self.auditor = deadline, auditor
 
     def one(self, browser: Browser | Missing, scenario: Scenario) -> BrowserRun:
         """Launch ``browser`` for ``scenario`` and audit what it sent; a missing browser or a failed
@@ -198,7 +194,7 @@ class _Runs:
         effect = self._effect(doc, browser, scenario, path) if prefs else ""
         attempt = Attempt("browser", path, "ok", run_.detail, run_.duration)
         notes = [f"{browser.title} gathered for {posted.elapsed_ms} ms ({posted.finished})."]
-        result = audit_posted(doc, self.policy, notes, (attempt, *self.servers.failed), self.strict, self.auditor)
+        result = audit_posted(doc, self.auditor, notes, (attempt, *self.servers.failed))
         compared = compare(doc, self.gathered)
         return replace(run_, user_agent=posted.user_agent, preference_effect=effect, comparison=compared, result=result)
 

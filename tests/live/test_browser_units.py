@@ -259,10 +259,10 @@ def run(outcome: str, result: object = None) -> BrowserRun:
 
 
 def test_the_exit_code_of_several_runs() -> None:
-    from icecheck.audit import audit
+    from icecheck.audit import AuditSettings, audit
 
     clean = audit([InputDocument("b", "browser", InputStatus.OK, (record(CHROMIUM_DEFAULT[0]["candidate"]),))],
-                  preset("default"))  # fmt: skip
+                  AuditSettings(preset("default")))  # fmt: skip
     assert runs_exit_code([run("missing"), run("timeout")], strict=False)[0] == 2
     assert runs_exit_code([run("ok", clean), run("missing")], strict=False) == (0, [0, 0])
     assert runs_exit_code([run("ok", clean), run("missing")], strict=True)[0] == 3

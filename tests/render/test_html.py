@@ -15,7 +15,7 @@ from pathlib import Path
 
 from icecheck.analysis.netmap import MapNode
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.sdpfile import read_sdp_path
 from icecheck.model import BrowserComparison, BrowserRun
 from icecheck.render.html import CSS, fragment, runs_html, to_html
@@ -65,7 +65,7 @@ def test_hostile_sdp_is_text_never_markup(tmp_path: Path) -> None:
 
 
 def test_the_file_is_self_contained_and_its_style_is_allowed_by_hash() -> None:
-    result = audit([read_sdp_path(str(SAMPLES / "real" / "chromium-gum-raw.sdp"))], preset("default"))
+    result = audit([read_sdp_path(str(SAMPLES / "real" / "chromium-gum-raw.sdp"))], AuditSettings(preset("default")))
     page = to_html(result, 1)
     assert "<script" not in page and "<link" not in page and " src=" not in page and "url(" not in page
     digest = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
@@ -101,7 +101,9 @@ def test_a_map_too_large_says_how_much_is_left_out() -> None:
 
 
 def test_browser_runs_page_has_every_run_and_its_report() -> None:
-    result = audit([read_sdp_path(str(SAMPLES / "real" / "chromium-default-mdns.sdp"))], preset("default"))
+    result = audit(
+        [read_sdp_path(str(SAMPLES / "real" / "chromium-default-mdns.sdp"))], AuditSettings(preset("default"))
+    )
     cmp = BrowserComparison(("192.168.77.10",), ("192.168.77.10",), (), 1)
     runs = [
         BrowserRun("Chromium", "156.0", "/usr/bin/chromium", "default", "ok", 1.2, "gathering complete",
