@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from importlib.resources import files
-from typing import Any
+from typing import IO, Any
 
 from icecheck.live.browser_settings import Setting, user_js
 from icecheck.live.browsers import Browser
@@ -95,7 +95,8 @@ class Launch:
         self.browser, self.scenario, self.url, self.prefs = browser, scenario, url, prefs
         self.profile = ""
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = b""
+        self.log = b""  # the end of the browser's stderr, once stopped
+        self._err: IO[bytes] | None = None
 
     def __enter__(self) -> Launch:
         self.profile = tempfile.mkdtemp(prefix=f"icecheck-{self.browser.key}-")
@@ -129,10 +130,11 @@ class Launch:
     def _cleanup(self) -> None:
         if self.proc is not None:
             stop_group(self.proc)
-        if hasattr(self, "_err"):
+        if self._err is not None:
             self._err.seek(0)
             self.log = self._err.read()[-4000:]
             self._err.close()
+            self._err = None
         if self.profile:
             shutil.rmtree(self.profile, ignore_errors=True)
 
