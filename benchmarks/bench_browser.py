@@ -66,7 +66,7 @@ def launches(
 def command(key: str, scenario: str, stun: str, turn: str, user: str, password: str, runs: int) -> list[float]:
     """In the client namespace: wall seconds of ``icecheck browser`` for one browser x scenario."""
     argv = [sys.executable, "-m", "icecheck", "browser", "--browser", key, "--scenario", scenario, "--stun", stun,
-            "--turn", turn, "--turn-user", user, "--format", "json", "--offline"]  # fmt: skip
+            "--turn", turn, "--turn-user", user, "--format", "json", "--no-lookups"]  # fmt: skip
     env = {"PYTHONPATH": str(REPO), "ICECHECK_TURN_PASSWORD": password, "PATH": "/usr/bin:/bin"}
     out = []
     for _ in range(runs):

@@ -7,7 +7,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from icecheck.commands.common import output_options
-from icecheck.commands.liveopts import timed_server_options, turn_options, usage
+from icecheck.commands.liveopts import lookup_time_option, offline_option, timed_server_options, turn_options, usage
 
 if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 @click.option("--once", is_flag=True, help="Stop after the first result.")
 @timed_server_options(None)
 @turn_options
-@click.option("--offline", is_flag=True, envvar="ICECHECK_OFFLINE", help="Look nothing up (RDAP, reverse DNS).")
+@offline_option("Send no packet: no server options, loopback only; public addresses are looked up in the cache only.")
+@click.option("--no-lookups", is_flag=True, help="Look nothing up (no RDAP, no reverse DNS).")
+@lookup_time_option
 @click.option("--strict", is_flag=True, help="Exit 3 when a server attempt failed.")
 @output_options
 def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None, turn: tuple[str, ...],
-            turn_user: str, turn_password: str, public_stun: bool, offline: bool, strict: bool, fmt: str,
-            output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
+            turn_user: str, turn_password: str, public_stun: bool, offline: bool, no_lookups: bool,
+            lookup_timeout: float, strict: bool, fmt: str, output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
     """Serve icecheck's page on this machine; open it in any browser to audit what it signals.
 
     The URL printed holds a one-time token (requests without it are refused). The page gathers
@@ -36,6 +38,7 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
     import sys
 
     from icecheck.audit import AuditSettings
+    from icecheck.commands.liveopts import offline_words
     from icecheck.commands.lookups import live_auditor
     from icecheck.commands.serving import Printer
     from icecheck.live.browser_session import resolve_servers
@@ -51,8 +54,11 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
         host, port = parse_host_port(listen.removesuffix(":0"), 0)  # port 0: any free one
     except ValueError as exc:
         usage(str(exc))
+    if offline and (stun or turn or public_stun or exposed_warning(host, port)):
+        usage(f"{offline_words()} sends no packet: drop --stun, --turn and --public-stun, and listen on loopback")
     servers = asyncio.run(resolve_servers(choice, 5.0))
-    printer = Printer(policy, live_auditor(AuditSettings(policy, strict), offline, resolver), fmt, output)
+    auditor = live_auditor(AuditSettings(policy, strict), offline, resolver, no_lookups, lookup_timeout)
+    printer = Printer(policy, auditor, fmt, output)
     try:
         service = Service((host, port), servers, printer.audit, printer.report, fragment, CSS)
     except OSError as exc:

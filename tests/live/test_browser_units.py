@@ -273,7 +273,8 @@ def test_a_browser_that_does_not_start_is_a_failed_run(tmp_path: Path) -> None:
     from tests.conftest import run_cli
 
     broken = executable(tmp_path / "bin/chromium-broken", "cannot open display\\n")  # exits at once
-    proc = run_cli("browser", "--browser", str(broken), "--scenario", "default", "--format", "json", "--strict")
+    args = ("browser", "--browser", str(broken), "--scenario", "default", "--format", "json", "--strict")
+    proc = run_cli(*args, env={"ICECHECK_OFFLINE": ""})  # it gathers with no server: only host candidates
     (only,) = json.loads(proc.stdout)["browser_runs"]
     assert (only["outcome"], only["report"], proc.returncode) == ("failed", None, 2)
     assert "exited (code 0) before the page sent a result" in only["detail"]
@@ -287,6 +288,7 @@ def test_a_browser_that_does_not_start_is_a_failed_run(tmp_path: Path) -> None:
         (["--browser", "/nonexistent/chrome", "--format", "sarif"], "--format sarif shows one run"),
         (["--profile", "/nonexistent/profile"], "not a folder"),
         (["--turn", "turn:203.0.113.10"], "--turn needs --turn-user"),
+        (["--browser", "/nonexistent/chrome"], "ICECHECK_OFFLINE=1 sends no packet, and a browser announces its mDNS"),
     ],
 )
 def test_browser_usage_errors_are_one_line(args: list[str], message: str) -> None:
@@ -326,3 +328,14 @@ def test_listening_beyond_loopback_is_warned_about() -> None:
     warning = exposed_warning("0.0.0.0", 8478)
     assert warning is not None and "anyone on your network" in warning and "0.0.0.0:8478" in warning
     assert exposed_warning("192.168.1.5", 1) is not None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--stun", "stun:203.0.113.10"], ["--public-stun"], ["--listen", "0.0.0.0:0"]],
+)
+def test_serve_offline_sends_nothing_so_refuses_servers_and_other_listeners(args: list[str]) -> None:
+    from tests.conftest import run_cli
+
+    proc = run_cli("serve", "--offline", *args)
+    assert proc.returncode == 2 and proc.stderr.startswith("icecheck: --offline sends no packet"), proc.stderr
