@@ -30,6 +30,7 @@ from tests.lab.netns import (
     PUBLIC_A,
     PUBLIC_B,
     PUBLIC_DNS,
+    REPO,
     ROUTER_WAN,
     NatLab,
     require_lab,

@@ -16,9 +16,10 @@ from tests.lab.netns import REPO, NatLab
 
 
 def argv(*args: str, password: str | None = None) -> list[str]:
-    """``python -m icecheck ARGS`` with a clean environment for the password, offline and the terminal width."""
+    """``python -m icecheck ARGS`` with a clean environment for the password, offline, GeoIP discovery and the
+    terminal width."""
     env = ["env", "-u", "ICECHECK_TURN_PASSWORD", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={REPO}", "COLUMNS=200",
-           "NO_COLOR=1"]  # fmt: skip
+           "NO_COLOR=1", "ICECHECK_NO_GEOIP_DISCOVERY=1"]  # fmt: skip
     if password is not None:
         env.append(f"ICECHECK_TURN_PASSWORD={password}")
     return [*env, sys.executable, "-m", "icecheck", *args]
