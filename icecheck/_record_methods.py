@@ -547,6 +547,156 @@ def icecheck_inputs_websocket_WsMessage__hash__(self):
     return hash((self.opcode,self.payload,self.frames,self.masked,))
 
 
+def icecheck_live_browser_audit_Posted__init__(self, scenario, user_agent, candidates, errors, finished, elapsed_ms):
+    _set(self, 'scenario', scenario)
+    _set(self, 'user_agent', user_agent)
+    _set(self, 'candidates', candidates)
+    _set(self, 'errors', errors)
+    _set(self, 'finished', finished)
+    _set(self, 'elapsed_ms', elapsed_ms)
+
+
+def icecheck_live_browser_audit_Posted__repr__(self):
+    return f"{self.__class__.__qualname__}(scenario={self.scenario!r}, user_agent={self.user_agent!r}, candidates={self.candidates!r}, errors={self.errors!r}, finished={self.finished!r}, elapsed_ms={self.elapsed_ms!r})"
+
+
+def icecheck_live_browser_audit_Posted__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.scenario,self.user_agent,self.candidates,self.errors,self.finished,self.elapsed_ms,) == (other.scenario,other.user_agent,other.candidates,other.errors,other.finished,other.elapsed_ms,)
+    return NotImplemented
+
+
+def icecheck_live_browser_audit_Posted__hash__(self):
+    return hash((self.scenario,self.user_agent,self.candidates,self.errors,self.finished,self.elapsed_ms,))
+
+
+def icecheck_live_browser_session_Launched__init__(self, outcome, detail, duration, posted):
+    _set(self, 'outcome', outcome)
+    _set(self, 'detail', detail)
+    _set(self, 'duration', duration)
+    _set(self, 'posted', posted)
+
+
+def icecheck_live_browser_session_Launched__repr__(self):
+    return f"{self.__class__.__qualname__}(outcome={self.outcome!r}, detail={self.detail!r}, duration={self.duration!r}, posted={self.posted!r})"
+
+
+def icecheck_live_browser_session_Launched__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.outcome,self.detail,self.duration,self.posted,) == (other.outcome,other.detail,other.duration,other.posted,)
+    return NotImplemented
+
+
+def icecheck_live_browser_session_Launched__hash__(self):
+    return hash((self.outcome,self.detail,self.duration,self.posted,))
+
+
+def icecheck_live_browser_session_Servers__init__(self, stun, turn, failed):
+    _set(self, 'stun', stun)
+    _set(self, 'turn', turn)
+    _set(self, 'failed', failed)
+
+
+def icecheck_live_browser_session_Servers__repr__(self):
+    return f"{self.__class__.__qualname__}(stun={self.stun!r}, turn={self.turn!r}, failed={self.failed!r})"
+
+
+def icecheck_live_browser_session_Servers__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.stun,self.turn,self.failed,) == (other.stun,other.turn,other.failed,)
+    return NotImplemented
+
+
+def icecheck_live_browser_session_Servers__hash__(self):
+    return hash((self.stun,self.turn,self.failed,))
+
+
+def icecheck_live_browser_settings_Setting__init__(self, name, value, source):
+    _set(self, 'name', name)
+    _set(self, 'value', value)
+    _set(self, 'source', source)
+
+
+def icecheck_live_browser_settings_Setting__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, value={self.value!r}, source={self.source!r})"
+
+
+def icecheck_live_browser_settings_Setting__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.value,self.source,) == (other.name,other.value,other.source,)
+    return NotImplemented
+
+
+def icecheck_live_browser_settings_Setting__hash__(self):
+    return hash((self.name,self.value,self.source,))
+
+
+def icecheck_live_browsers_Browser__init__(self, key, name, family, executable, version):
+    _set(self, 'key', key)
+    _set(self, 'name', name)
+    _set(self, 'family', family)
+    _set(self, 'executable', executable)
+    _set(self, 'version', version)
+
+
+def icecheck_live_browsers_Browser__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, name={self.name!r}, family={self.family!r}, executable={self.executable!r}, version={self.version!r})"
+
+
+def icecheck_live_browsers_Browser__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.name,self.family,self.executable,self.version,) == (other.key,other.name,other.family,other.executable,other.version,)
+    return NotImplemented
+
+
+def icecheck_live_browsers_Browser__hash__(self):
+    return hash((self.key,self.name,self.family,self.executable,self.version,))
+
+
+def icecheck_live_browsers_BrowserKind__init__(self, key, name, family, linux, macos, windows):
+    _set(self, 'key', key)
+    _set(self, 'name', name)
+    _set(self, 'family', family)
+    _set(self, 'linux', linux)
+    _set(self, 'macos', macos)
+    _set(self, 'windows', windows)
+
+
+def icecheck_live_browsers_BrowserKind__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, name={self.name!r}, family={self.family!r}, linux={self.linux!r}, macos={self.macos!r}, windows={self.windows!r})"
+
+
+def icecheck_live_browsers_BrowserKind__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.name,self.family,self.linux,self.macos,self.windows,) == (other.key,other.name,other.family,other.linux,other.macos,other.windows,)
+    return NotImplemented
+
+
+def icecheck_live_browsers_BrowserKind__hash__(self):
+    return hash((self.key,self.name,self.family,self.linux,self.macos,self.windows,))
+
+
+def icecheck_live_browsers_Missing__init__(self, key, name, family, looked_at):
+    _set(self, 'key', key)
+    _set(self, 'name', name)
+    _set(self, 'family', family)
+    _set(self, 'looked_at', looked_at)
+
+
+def icecheck_live_browsers_Missing__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, name={self.name!r}, family={self.family!r}, looked_at={self.looked_at!r})"
+
+
+def icecheck_live_browsers_Missing__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.name,self.family,self.looked_at,) == (other.key,other.name,other.family,other.looked_at,)
+    return NotImplemented
+
+
+def icecheck_live_browsers_Missing__hash__(self):
+    return hash((self.key,self.name,self.family,self.looked_at,))
+
+
 def icecheck_live_interfaces_LocalAddress__init__(self, address, version, interface):
     _set(self, 'address', address)
     _set(self, 'version', version)
@@ -712,6 +862,28 @@ def icecheck_live_nat__Answer__eq__(self, other):
 
 def icecheck_live_nat__Answer__hash__(self):
     return hash((self.mapped,self.other,self.source,))
+
+
+def icecheck_live_page_Scenario__init__(self, name, title, policy, gum, needs_turn):
+    _set(self, 'name', name)
+    _set(self, 'title', title)
+    _set(self, 'policy', policy)
+    _set(self, 'gum', gum)
+    _set(self, 'needs_turn', needs_turn)
+
+
+def icecheck_live_page_Scenario__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, title={self.title!r}, policy={self.policy!r}, gum={self.gum!r}, needs_turn={self.needs_turn!r})"
+
+
+def icecheck_live_page_Scenario__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.title,self.policy,self.gum,self.needs_turn,) == (other.name,other.title,other.policy,other.gum,other.needs_turn,)
+    return NotImplemented
+
+
+def icecheck_live_page_Scenario__hash__(self):
+    return hash((self.name,self.title,self.policy,self.gum,self.needs_turn,))
 
 
 def icecheck_live_runner_Choice__init__(self, stun, turn, resolver, resolver_name):
@@ -958,6 +1130,57 @@ def icecheck_model_AuditedCandidate__eq__(self, other):
 
 def icecheck_model_AuditedCandidate__hash__(self):
     return hash((self.id,self.record,self.facts,self.related_facts,self.priority,))
+
+
+def icecheck_model_BrowserComparison__init__(self, gathered, hidden, only_browser, mdns_names):
+    _set(self, 'gathered', gathered)
+    _set(self, 'hidden', hidden)
+    _set(self, 'only_browser', only_browser)
+    _set(self, 'mdns_names', mdns_names)
+
+
+def icecheck_model_BrowserComparison__repr__(self):
+    return f"{self.__class__.__qualname__}(gathered={self.gathered!r}, hidden={self.hidden!r}, only_browser={self.only_browser!r}, mdns_names={self.mdns_names!r})"
+
+
+def icecheck_model_BrowserComparison__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.gathered,self.hidden,self.only_browser,self.mdns_names,) == (other.gathered,other.hidden,other.only_browser,other.mdns_names,)
+    return NotImplemented
+
+
+def icecheck_model_BrowserComparison__hash__(self):
+    return hash((self.gathered,self.hidden,self.only_browser,self.mdns_names,))
+
+
+def icecheck_model_BrowserRun__init__(self, name, version, executable, scenario, outcome, duration, detail, user_agent, policies, preferences, preference_effect, comparison, result):
+    _set(self, 'name', name)
+    _set(self, 'version', version)
+    _set(self, 'executable', executable)
+    _set(self, 'scenario', scenario)
+    _set(self, 'outcome', outcome)
+    _set(self, 'duration', duration)
+    _set(self, 'detail', detail)
+    _set(self, 'user_agent', user_agent)
+    _set(self, 'policies', policies)
+    _set(self, 'preferences', preferences)
+    _set(self, 'preference_effect', preference_effect)
+    _set(self, 'comparison', comparison)
+    _set(self, 'result', result)
+
+
+def icecheck_model_BrowserRun__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, version={self.version!r}, executable={self.executable!r}, scenario={self.scenario!r}, outcome={self.outcome!r}, duration={self.duration!r}, detail={self.detail!r}, user_agent={self.user_agent!r}, policies={self.policies!r}, preferences={self.preferences!r}, preference_effect={self.preference_effect!r}, comparison={self.comparison!r}, result={self.result!r})"
+
+
+def icecheck_model_BrowserRun__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.version,self.executable,self.scenario,self.outcome,self.duration,self.detail,self.user_agent,self.policies,self.preferences,self.preference_effect,self.comparison,self.result,) == (other.name,other.version,other.executable,other.scenario,other.outcome,other.duration,other.detail,other.user_agent,other.policies,other.preferences,other.preference_effect,other.comparison,other.result,)
+    return NotImplemented
+
+
+def icecheck_model_BrowserRun__hash__(self):
+    return hash((self.name,self.version,self.executable,self.scenario,self.outcome,self.duration,self.detail,self.user_agent,self.policies,self.preferences,self.preference_effect,self.comparison,self.result,))
 
 
 def icecheck_model_Candidate__init__(self, foundation, component, transport, priority, address, port, type, related_address, related_port, tcptype, generation, ufrag, network_id, network_cost, extensions, raw):
@@ -1447,6 +1670,34 @@ METHODS: dict[str, tuple[Any, ...]] = {
         'opcode:int;payload:bytes;frames:int;masked:bool',
         icecheck_inputs_websocket_WsMessage__init__, icecheck_inputs_websocket_WsMessage__repr__, icecheck_inputs_websocket_WsMessage__eq__, icecheck_inputs_websocket_WsMessage__hash__,
     ),
+    'icecheck.live.browser_audit.Posted': (
+        'scenario:str;user_agent:str;candidates:tuple[tuple[str, str | None], ...];errors:tuple[tuple[str | None, int, str], ...];finished:str;elapsed_ms:int=',
+        icecheck_live_browser_audit_Posted__init__, icecheck_live_browser_audit_Posted__repr__, icecheck_live_browser_audit_Posted__eq__, icecheck_live_browser_audit_Posted__hash__,
+    ),
+    'icecheck.live.browser_session.Launched': (
+        'outcome:str;detail:str;duration:float;posted:dict[str, Any] | None=',
+        icecheck_live_browser_session_Launched__init__, icecheck_live_browser_session_Launched__repr__, icecheck_live_browser_session_Launched__eq__, icecheck_live_browser_session_Launched__hash__,
+    ),
+    'icecheck.live.browser_session.Servers': (
+        'stun:tuple[tuple[str, int], ...]=;turn:tuple[TurnServer, ...]=;failed:tuple[Attempt, ...]=',
+        icecheck_live_browser_session_Servers__init__, icecheck_live_browser_session_Servers__repr__, icecheck_live_browser_session_Servers__eq__, icecheck_live_browser_session_Servers__hash__,
+    ),
+    'icecheck.live.browser_settings.Setting': (
+        'name:str;value:str;source:str',
+        icecheck_live_browser_settings_Setting__init__, icecheck_live_browser_settings_Setting__repr__, icecheck_live_browser_settings_Setting__eq__, icecheck_live_browser_settings_Setting__hash__,
+    ),
+    'icecheck.live.browsers.Browser': (
+        'key:str;name:str;family:str;executable:str;version:str | None=',
+        icecheck_live_browsers_Browser__init__, icecheck_live_browsers_Browser__repr__, icecheck_live_browsers_Browser__eq__, icecheck_live_browsers_Browser__hash__,
+    ),
+    'icecheck.live.browsers.BrowserKind': (
+        'key:str;name:str;family:str;linux:tuple[str, ...]=;macos:tuple[str, ...]=;windows:tuple[str, ...]=',
+        icecheck_live_browsers_BrowserKind__init__, icecheck_live_browsers_BrowserKind__repr__, icecheck_live_browsers_BrowserKind__eq__, icecheck_live_browsers_BrowserKind__hash__,
+    ),
+    'icecheck.live.browsers.Missing': (
+        'key:str;name:str;family:str;looked_at:tuple[str, ...]=',
+        icecheck_live_browsers_Missing__init__, icecheck_live_browsers_Missing__repr__, icecheck_live_browsers_Missing__eq__, icecheck_live_browsers_Missing__hash__,
+    ),
     'icecheck.live.interfaces.LocalAddress': (
         'address:str;version:int;interface:InterfaceInfo',
         icecheck_live_interfaces_LocalAddress__init__, icecheck_live_interfaces_LocalAddress__repr__, icecheck_live_interfaces_LocalAddress__eq__, icecheck_live_interfaces_LocalAddress__hash__,
@@ -1478,6 +1729,10 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.live.nat._Answer': (
         'mapped:Address;other:Address | None;source:Address',
         icecheck_live_nat__Answer__init__, icecheck_live_nat__Answer__repr__, icecheck_live_nat__Answer__eq__, icecheck_live_nat__Answer__hash__,
+    ),
+    'icecheck.live.page.Scenario': (
+        'name:str;title:str;policy:str=;gum:bool=;needs_turn:bool=',
+        icecheck_live_page_Scenario__init__, icecheck_live_page_Scenario__repr__, icecheck_live_page_Scenario__eq__, icecheck_live_page_Scenario__hash__,
     ),
     'icecheck.live.runner.Choice': (
         'stun:tuple[IceUrl, ...]=;turn:tuple[TurnServer, ...]=;resolver:Resolver | None=field(True,-,True,False,False,None,False);resolver_name:str=',
@@ -1522,6 +1777,14 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.model.AuditedCandidate': (
         'id:str;record:CandidateRecord;facts:AddressFacts;related_facts:AddressFacts | None;priority:PriorityInfo',
         icecheck_model_AuditedCandidate__init__, icecheck_model_AuditedCandidate__repr__, icecheck_model_AuditedCandidate__eq__, icecheck_model_AuditedCandidate__hash__,
+    ),
+    'icecheck.model.BrowserComparison': (
+        'gathered:tuple[str, ...];hidden:tuple[str, ...];only_browser:tuple[str, ...];mdns_names:int=',
+        icecheck_model_BrowserComparison__init__, icecheck_model_BrowserComparison__repr__, icecheck_model_BrowserComparison__eq__, icecheck_model_BrowserComparison__hash__,
+    ),
+    'icecheck.model.BrowserRun': (
+        'name:str;version:str | None;executable:str | None;scenario:str;outcome:str;duration:float;detail:str=;user_agent:str=;policies:tuple[tuple[str, str], ...]=;preferences:tuple[tuple[str, str], ...]=;preference_effect:str=;comparison:BrowserComparison | None=;result:AuditResult | None=',
+        icecheck_model_BrowserRun__init__, icecheck_model_BrowserRun__repr__, icecheck_model_BrowserRun__eq__, icecheck_model_BrowserRun__hash__,
     ),
     'icecheck.model.Candidate': (
         'foundation:str;component:int;transport:str;priority:int;address:str;port:int;type:str;related_address:str | None=;related_port:int | None=;tcptype:str | None=;generation:int | None=;ufrag:str | None=;network_id:int | None=;network_cost:int | None=;extensions:tuple[tuple[str, str], ...]=;raw:str=',

@@ -422,6 +422,40 @@ class ModeRow:
 
 
 @record
+class BrowserComparison:
+    """A browser's candidates against icecheck's own gathering on the same machine."""
+
+    gathered: tuple[str, ...]  # the user's addresses icecheck's own gathering found
+    hidden: tuple[str, ...]  # of those, the ones the browser did not signal
+    only_browser: tuple[str, ...]  # the user's addresses the browser signalled and the gathering did not find
+    mdns_names: int = 0  # host candidates the browser sent behind an mDNS name
+
+
+@record
+class BrowserRun:
+    """One browser x scenario of ``icecheck browser`` (or one result posted to ``icecheck serve``).
+
+    ``outcome``: ok, missing (not installed), failed (did not start, or exited), timeout (no
+    result in time) or skipped (the scenario needs what was not given, e.g. relay-only a TURN
+    server). ``result`` is the audit of the candidates the browser produced (None unless ok).
+    """
+
+    name: str  # Chromium, Firefox ESR, ...; under serve, the browser the page reported
+    version: str | None
+    executable: str | None
+    scenario: str  # default, permission, relay-only
+    outcome: str
+    duration: float  # seconds from launch (browser start included) to its result
+    detail: str = ""
+    user_agent: str = ""
+    policies: tuple[tuple[str, str], ...] = ()  # WebRTC enterprise policies in force: (name, JSON value)
+    preferences: tuple[tuple[str, str], ...] = ()  # Firefox prefs applied from --profile: (name, JSON value)
+    preference_effect: str = ""  # what those prefs changed, against a run without them
+    comparison: BrowserComparison | None = None
+    result: AuditResult | None = None
+
+
+@record
 class AuditResult:
     """Everything one run found: inputs, audited items, exposures, findings and the policy applied."""
 
