@@ -53,7 +53,7 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
               f"would survive: {shown}", ExitCode.FAILURE)  # fmt: skip
     _write(target, out)
     counts = standins.counts()
-    note = "; stand-ins reused (over 762 IPv4 addresses)" if standins.wrapped else ""
+    note = "; over 762 IPv4 addresses: the rest stand in from 240.0.0.0/4" if standins.wrapped else ""
     note += "".join(f"; {n} {why}" for why, n in sorted(standins.left_out.items()))
     click.echo(f"icecheck: redacted {kind}: {counts['addresses']} addresses, {counts['macs']} MACs, "
                f"{counts['names']} names, {counts['secrets']} secrets replaced; output checked{note}",
