@@ -282,6 +282,7 @@ class InputKind(StrEnum):
     TRICKLE = "trickle"
     JSON = "json"
     TEXT = "text"  # a text log
+    BROWSER = "browser"  # candidates a browser posted (``icecheck browser``, ``serve``)
     FOLDER = "folder"  # a folder named on the command line that held nothing to audit
     GATHER = "gather"
     UNKNOWN = "unknown"  # unrecognised or unreadable
@@ -500,6 +501,40 @@ class ModeRow:
     concealed: int = 0  # host candidates sent behind an mDNS name
     shown: tuple[tuple[str, str], ...] = ()  # per gathered candidate: (label, raw|mdns|raddr-hidden|dropped)
     selected: bool = False  # the mode ``--as`` audited
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserComparison:
+    """A browser's candidates against icecheck's own gathering on the same machine."""
+
+    gathered: tuple[str, ...]  # the user's addresses icecheck's own gathering found
+    hidden: tuple[str, ...]  # of those, the ones the browser did not signal
+    only_browser: tuple[str, ...]  # the user's addresses the browser signalled and the gathering did not find
+    mdns_names: int = 0  # host candidates the browser sent behind an mDNS name
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserRun:
+    """One browser x scenario of ``icecheck browser`` (or one result posted to ``icecheck serve``).
+
+    ``outcome``: ok, missing (not installed), failed (did not start, or exited), timeout (no
+    result in time) or skipped (the scenario needs what was not given, e.g. relay-only a TURN
+    server). ``result`` is the audit of the candidates the browser produced (None unless ok).
+    """
+
+    name: str  # Chromium, Firefox ESR, ...; under serve, the browser the page reported
+    version: str | None
+    executable: str | None
+    scenario: str  # default, permission, relay-only
+    outcome: str
+    duration: float  # seconds from launch (browser start included) to its result
+    detail: str = ""
+    user_agent: str = ""
+    policies: tuple[tuple[str, str], ...] = ()  # WebRTC enterprise policies in force: (name, JSON value)
+    preferences: tuple[tuple[str, str], ...] = ()  # Firefox prefs applied from --profile: (name, JSON value)
+    preference_effect: str = ""  # what those prefs changed, against a run without them
+    comparison: BrowserComparison | None = None
+    result: AuditResult | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,8 @@ from icecheck.report import OutputFormat
 from icecheck.severity import Severity
 
 if TYPE_CHECKING:
-    from icecheck.model import AuditResult, InputDocument
-
-if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
+    from icecheck.model import AuditResult, BrowserRun, InputDocument
 
 SEVERITIES = [s.value for s in Severity]
 FORMATS = [f.value for f in OutputFormat]
@@ -146,6 +144,22 @@ def finish(result: AuditResult, policy: Policy, fmt: str, output: IO[str] | None
         write(result, OutputFormat(fmt), output, code)
     report_unreadable(result.inputs)
     sys.exit(code)
+
+
+def finish_runs(runs: Sequence[BrowserRun], policy: Policy, fmt: str, output: IO[str] | None, strict: bool) -> None:
+    """``finish`` for ``icecheck browser``: the policy's allowlists on every run, the report, a line
+    on stderr for each run that gave no result, exit."""
+    from icecheck.analysis.policy import drop_allowed
+    from icecheck.render.safe import safe
+    from icecheck.report import runs_exit_code, write_runs
+
+    runs = [replace(r, result=drop_allowed(r.result, policy)) if r.result else r for r in runs]
+    code, codes = runs_exit_code(runs, strict)
+    write_runs(runs, OutputFormat(fmt), output, int(code), codes)
+    for run in runs:
+        if run.result is None and run.outcome != "ok":
+            click.echo(f"icecheck: {safe(run.name)} ({run.scenario}): {run.outcome}: {safe(run.detail)}", err=True)
+    sys.exit(int(code))
 
 
 def report_unreadable(docs: Sequence[InputDocument]) -> None:

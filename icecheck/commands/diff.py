@@ -20,7 +20,7 @@ PRESET_NAMES = ["default", "relay-only", "no-host-ip"]
 @click.command("diff")
 @click.argument("a", type=click.Path(allow_dash=True, dir_okay=False))
 @click.argument("b", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default=None, help="Write to FILE.")
 @click.option("--policy", default="default", show_default=True, type=click.Choice(PRESET_NAMES),
               help="Policy for sides that are inputs, not reports.")  # fmt: skip
@@ -38,7 +38,14 @@ def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: Policy) ->
     sides = [_load(path, policy) for path in (a, b)]
     d = compare(sides[0], sides[1], a, b, policy.fail_on)
     stream = output or sys.stdout
-    stream.write(json_dumps(to_dict(d)) + "\n" if fmt == "json" else to_text(d))
+    if fmt == "json":
+        stream.write(json_dumps(to_dict(d)) + "\n")
+    elif fmt == "html":
+        from icecheck.render.html import text_html
+
+        stream.write(text_html("icecheck diff", to_text(d)))
+    else:
+        stream.write(to_text(d))
     sys.exit(d.exit_code())
 
 

@@ -7,7 +7,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from icecheck.commands.common import finish, output_options
-from icecheck.commands.liveopts import lookup_time_option, offline_option, server_options, usage
+from icecheck.commands.liveopts import lookup_time_option, offline_option, server_options, turn_options, usage
 from icecheck.commands.lookups import geoip_options
 
 if TYPE_CHECKING:
@@ -19,13 +19,8 @@ MODES = ["mode1", "mode2", "mode3", "mode4", "chrome", "chrome-permission", "fir
 
 @click.command("gather")
 @server_options
-@click.option("--turn", multiple=True, metavar="URL", help="TURN server, turn:HOST[:PORT][?transport=udp|tcp].")
-@click.option("--turn-user", default="", metavar="NAME", help="TURN user name (long-term credentials).")
-@click.option("--turn-password", default="", envvar="ICECHECK_TURN_PASSWORD", show_envvar=True, metavar="SECRET",
-              help="TURN password; prefer the environment variable. Never printed.")  # fmt: skip
+@turn_options
 @click.option("--ipv6/--no-ipv6", default=True, show_default=True, help="Gather IPv6 host candidates too.")
-@click.option("--public-stun", is_flag=True, help="Also ask public STUN servers (stun.l.google.com, "
-              "stun1.l.google.com, stun.cloudflare.com): a third party then sees your address.")  # fmt: skip
 @offline_option("Send no packet at all: host candidates only; public addresses are looked up in the cache only.")
 @click.option("--no-lookups", is_flag=True,
               help="Look nothing up after gathering (no RDAP, no reverse DNS, no GeoIP database).")  # fmt: skip

@@ -162,6 +162,25 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
     return wrapped
 
 
+def live_auditor(
+    settings: AuditSettings, offline: bool, resolver: str | None, no_lookups: bool, lookup_timeout: float
+) -> Callable[..., AuditResult]:
+    """``audit_with_lookups`` with a live command's settings bound, for ``icecheck browser`` and
+    ``serve`` (as ``gather`` builds them: --offline and --resolver serve the lookups too,
+    --lookup-timeout bounds all of them together). Called as ``auditor(docs, *, candidates=…,
+    attempts=…, extra_exposures=…, notes=…)``; click.BadParameter for a bad resolver."""
+    from functools import partial
+
+    from icecheck.enrich.config import EnrichConfig, LookupSettings
+
+    try:
+        config = EnrichConfig(offline=offline, resolver=resolver, timeout=lookup_timeout, total_timeout=lookup_timeout,
+                              rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return partial(audit_with_lookups, settings=settings, lookups=LookupSettings(config, MAX_LOOKUPS))
+
+
 def audit_with_lookups(
     docs: Sequence[InputDocument],
     settings: AuditSettings,

@@ -12,7 +12,7 @@ from icecheck.commands.liveopts import offline_option, server_options, usage, wr
 
 @click.command("nat")
 @server_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default=None, help="Write to FILE.")
 @click.option("--strict", is_flag=True, help="Exit 3 when no server answered.")
 @offline_option("Send no packet: nat then refuses to run (exit 2), as testing the NAT means sending packets.")

@@ -6,7 +6,7 @@ import click
 
 
 @click.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 def command(fmt: str) -> None:
     """List every rule: ID, severity, name and title (``icecheck explain ID`` for its doc)."""
     from icecheck.analysis.rules import CATALOGUE
@@ -19,6 +19,11 @@ def command(fmt: str) -> None:
             for r in CATALOGUE.values()
         ]  # fmt: skip
         click.echo(json_dumps(rows))
+        return
+    if fmt == "html":
+        from icecheck.render.html import rules_html
+
+        click.echo(rules_html(CATALOGUE.values()), nl=False)
         return
     from icecheck.render.terminal import catalogue
     from icecheck.report import show

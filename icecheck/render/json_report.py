@@ -6,7 +6,8 @@ Python 3.11 ``.value`` is a Python-level property, read here several times per i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import INFINITY, encode_basestring
 from typing import IO, Any
 
@@ -16,6 +17,7 @@ from icecheck.model import (
     AuditedAddress,
     AuditedCandidate,
     AuditResult,
+    BrowserRun,
     Diagnostic,
     GeoFacts,
     GeoSource,
@@ -427,4 +429,39 @@ def _network(n: NetworkInfo) -> dict[str, Any]:
         "ptr": n.ptr,
         "ptr_hints": [{"kind": h.kind, "detail": h.detail, "value": h.value} for h in n.ptr_hints],
         **({"geoip": _geoip(n, n.geoip)} if n.geoip is not None else {}),
+    }
+
+
+def browser_run_dict(run: BrowserRun, code: int | None = None) -> dict[str, Any]:
+    """One browser x scenario: who, how it went, the settings in force, the comparison with icecheck's
+    own gathering; with ``code`` (several runs) also its whole ``report`` (null when it gave none)."""
+    cmp = run.comparison
+    out: dict[str, Any] = {
+        "name": run.name,
+        "version": run.version,
+        "executable": run.executable,
+        "scenario": run.scenario,
+        "duration": round(run.duration, 3),
+        "outcome": run.outcome,
+        "detail": run.detail,
+        "user_agent": run.user_agent,
+        "policies": {name: json.loads(value) for name, value in run.policies},
+        "preferences": {name: json.loads(value) for name, value in run.preferences},
+        "preference_effect": run.preference_effect or None,
+        "compared_with_gather": None if cmp is None else {
+            "gathered": list(cmp.gathered), "hidden": list(cmp.hidden), "only_in_browser": list(cmp.only_browser),
+            "mdns_names": cmp.mdns_names},
+    }  # fmt: skip
+    if code is not None:
+        out["report"] = None if run.result is None else to_dict(run.result, code)
+    return out
+
+
+def runs_dict(runs: Sequence[BrowserRun], codes: Sequence[int], exit_code: int) -> dict[str, Any]:
+    """``icecheck browser`` with several runs: each run with its report (``codes``: each one's exit code)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "icecheck", "version": __version__},
+        "exit_code": exit_code,
+        "browser_runs": [browser_run_dict(r, c) for r, c in zip(runs, codes, strict=True)],
     }

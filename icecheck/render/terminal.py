@@ -89,6 +89,18 @@ def _parts(result: AuditResult, exit_code: int, width: int) -> Lines:
     yield from _summary(result, exit_code, width)
 
 
+def run_sections(result: AuditResult, width: int = WIDTH) -> Lines:
+    """The parts of a report that differ from run to run: problems, candidates, attempts, what an
+    attacker learns and the findings (``icecheck browser`` shows these per browser and scenario)."""
+    width = max(width, MIN_WIDTH)
+    yield from _diagnostics(result, width)
+    if result.candidates:
+        yield from _candidate_table(result.candidates, width)
+    yield from _attempts(result, width)
+    yield from _exposures(result, width)
+    yield from _findings(result, width)
+
+
 def _heading(title: str) -> Lines:
     yield Text()
     yield Text(title, style="bold underline")
@@ -118,7 +130,7 @@ def _diagnostics(result: AuditResult, width: int) -> Lines:
             yield from wrap(line, width, "", "  ")
 
 
-def _hints(c: AuditedCandidate) -> str:
+def candidate_details(c: AuditedCandidate) -> str:
     parts = [h.detail for h in c.facts.hints]
     if c.record.candidate.related_address is not None:
         rf = c.related_facts
@@ -131,7 +143,7 @@ def _hints(c: AuditedCandidate) -> str:
     return "; ".join(parts)
 
 
-def _names(paths: set[str]) -> dict[str, str]:
+def input_names(paths: set[str]) -> dict[str, str]:
     """How tables name each input: nothing for a lone input, else its file name (its path if two share one)."""
     if len(paths) == 1:
         return dict.fromkeys(paths, "")
@@ -140,7 +152,7 @@ def _names(paths: set[str]) -> dict[str, str]:
     return {p: base[p] if counts[base[p]] == 1 else p for p in paths}
 
 
-def _where_title(names: dict[str, str], origins: list[Origin]) -> str:
+def where_title(names: dict[str, str], origins: list[Origin]) -> str:
     if any(names.values()):
         return "where"
     if all(o.line is not None for o in origins):
@@ -148,7 +160,7 @@ def _where_title(names: dict[str, str], origins: list[Origin]) -> str:
     return "packet" if all(o.packet is not None for o in origins) else "where"
 
 
-def _where(origin: Origin, names: dict[str, str]) -> str:
+def where(origin: Origin, names: dict[str, str]) -> str:
     """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``.
 
     Items of JSON inputs (HAR, dumps) have neither: their name alone, or nothing for a lone input
@@ -162,7 +174,7 @@ def _where(origin: Origin, names: dict[str, str]) -> str:
 
 
 def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
-    names = _names({c.record.origin.path for c in cands})
+    names = input_names({c.record.origin.path for c in cands})
     yield from _heading("Candidates")
     rows = []
     for c in cands[:MAX_ROWS]:
@@ -171,27 +183,27 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
         rows.append(
             (
                 Text(c.id),
-                Text(safe(_where(c.record.origin, names))),
+                Text(safe(where(c.record.origin, names))),
                 Text(safe(f"{cand.type}/{cand.transport.lower()}")),
                 Text(safe(cand.address), style=style),
                 Text(str(cand.port)),
                 Text(c.facts.address_class.value, style=style),
-                Text(safe(_hints(c)), style="dim"),
+                Text(safe(candidate_details(c)), style="dim"),
             )
         )
-    where = _where_title(names, [c.record.origin for c in cands])
-    header = ("id", where, "type", "address", "port", "class", "details")
+    place = where_title(names, [c.record.origin for c in cands])
+    header = ("id", place, "type", "address", "port", "class", "details")
     yield from columns(header, rows, width, foldable=(1, 3), optional=(1,))
     yield from _more(len(cands) - MAX_ROWS, "candidates", "--format json")
 
 
 def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
-    names = _names({a.record.origin.path for a in addrs})
+    names = input_names({a.record.origin.path for a in addrs})
     yield from _heading("Addresses outside candidates")
     rows = [
         (
             Text(a.id),
-            Text(safe(_where(a.record.origin, names))),
+            Text(safe(where(a.record.origin, names))),
             Text(a.record.role.value),
             Text(safe(a.record.address), style=CLASS_STYLE.get(a.facts.address_class, "")),
             Text(a.facts.address_class.value, style=CLASS_STYLE.get(a.facts.address_class, "")),
@@ -199,8 +211,8 @@ def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
         )
         for a in addrs[:MAX_ROWS]
     ]
-    where = _where_title(names, [a.record.origin for a in addrs])
-    yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
+    place = where_title(names, [a.record.origin for a in addrs])
+    yield from columns(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
                        optional=(1,))  # fmt: skip
     yield from _more(len(addrs) - MAX_ROWS, "addresses", "--format json")
 

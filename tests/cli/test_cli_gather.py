@@ -13,8 +13,6 @@ import os
 import pty
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import pytest
 from icecheck.gather import PUBLIC_STUN_URLS, parse_ice_url
 from icecheck.live.modes import Mode
 from tests.conftest import run_cli, unavailable
+from tests.lab.cli import argv, icecheck, report
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import (
     CLIENT_CGN,
@@ -54,32 +53,6 @@ def lab() -> Iterator[NatLab]:
         lab.nft(lab.public, "table inet iclab_silent {\n  chain input {\n    type filter hook input priority 0;\n"
                 "    ip daddr 203.0.113.99 drop\n  }\n}\n")  # fmt: skip
         yield lab
-
-
-def argv(*args: str, password: str | None = None) -> list[str]:
-    """``python -m icecheck ARGS`` with a clean environment for the password and the terminal width."""
-    env = ["env", "-u", "ICECHECK_TURN_PASSWORD", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={REPO}", "COLUMNS=200",
-           "NO_COLOR=1", "ICECHECK_NO_GEOIP_DISCOVERY=1"]  # fmt: skip
-    if password is not None:
-        env.append(f"ICECHECK_TURN_PASSWORD={password}")
-    return [*env, sys.executable, "-m", "icecheck", *args]
-
-
-def icecheck(lab: NatLab, *args: str, password: str | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Run the CLI in the client namespace: (process with text output, wall seconds)."""
-    start = time.perf_counter()
-    proc = lab.exec(lab.client, *argv(*args, password=password), check=False)
-    seconds = time.perf_counter() - start
-    out = subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
-    assert "Traceback" not in out.stderr, out.stderr
-    return out, seconds
-
-
-def report(lab: NatLab, *args: str, password: str | None = None) -> tuple[int, dict[str, Any], str]:
-    proc, _ = icecheck(lab, *args, "--format", "json", password=password)
-    data = json.loads(proc.stdout)
-    assert data["exit_code"] == proc.returncode
-    return proc.returncode, data, proc.stderr
 
 
 def of_type(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:

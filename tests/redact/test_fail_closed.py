@@ -266,3 +266,12 @@ def test_what_is_not_json_inside_a_json_file_is_redacted_as_text(tmp_path: Path,
     proc, out = redact(tmp_path, "odd.json", text.encode())
     assert proc.returncode == 0, proc.stderr
     assert "10.88.8.8" not in out.read_text()
+
+
+def test_more_addresses_than_documentation_stand_ins_stay_distinct() -> None:
+    originals = [f"10.9.{n // 250}.{n % 250 + 1}" for n in range(1000)] + [f"198.51.100.{n}" for n in range(1, 255)]
+    text = " ".join(originals)
+    out, _ = redact_document(text.encode(), (s := StandIns()))
+    replaced = out.decode().split()
+    assert len(set(replaced)) == len(originals) and not set(replaced) & set(originals)
+    assert s.wrapped and any(r.startswith("240.") for r in replaced)
