@@ -186,26 +186,27 @@ def icecheck_analysis_rules_Facts__hash__(self):
     return hash((self.candidates,self.addresses,self.exposures,))
 
 
-def icecheck_analysis_rules_Rule__init__(self, id, name, severity, title, doc):
+def icecheck_analysis_rules_Rule__init__(self, id, name, severity, title, doc, fix):
     _set(self, 'id', id)
     _set(self, 'name', name)
     _set(self, 'severity', severity)
     _set(self, 'title', title)
     _set(self, 'doc', doc)
+    _set(self, 'fix', fix)
 
 
 def icecheck_analysis_rules_Rule__repr__(self):
-    return f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, severity={self.severity!r}, title={self.title!r}, doc={self.doc!r})"
+    return f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, severity={self.severity!r}, title={self.title!r}, doc={self.doc!r}, fix={self.fix!r})"
 
 
 def icecheck_analysis_rules_Rule__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.id,self.name,self.severity,self.title,self.doc,) == (other.id,other.name,other.severity,other.title,other.doc,)
+        return (self.id,self.name,self.severity,self.title,self.doc,self.fix,) == (other.id,other.name,other.severity,other.title,other.doc,other.fix,)
     return NotImplemented
 
 
 def icecheck_analysis_rules_Rule__hash__(self):
-    return hash((self.id,self.name,self.severity,self.title,self.doc,))
+    return hash((self.id,self.name,self.severity,self.title,self.doc,self.fix,))
 
 
 def icecheck_config_ConfigFile__init__(self, path, table, text):
@@ -1059,7 +1060,7 @@ def icecheck_model_Attempt__hash__(self):
     return hash((self.kind,self.target,self.status,self.detail,self.elapsed,))
 
 
-def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes, geoip_databases):
+def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes, geoip_databases, policy_source):
     _set(self, 'inputs', inputs)
     _set(self, 'candidates', candidates)
     _set(self, 'addresses', addresses)
@@ -1074,20 +1075,21 @@ def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, expo
     _set(self, 'strict', strict)
     _set(self, 'browser_modes', browser_modes)
     _set(self, 'geoip_databases', geoip_databases)
+    _set(self, 'policy_source', policy_source)
 
 
 def icecheck_model_AuditResult__repr__(self):
-    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r}, geoip_databases={self.geoip_databases!r})"
+    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r}, geoip_databases={self.geoip_databases!r}, policy_source={self.policy_source!r})"
 
 
 def icecheck_model_AuditResult__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,other.geoip_databases,)
+        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,self.policy_source,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,other.geoip_databases,other.policy_source,)
     return NotImplemented
 
 
 def icecheck_model_AuditResult__hash__(self):
-    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,))
+    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,self.policy_source,))
 
 
 def icecheck_model_AuditedAddress__init__(self, id, record, facts):
@@ -1607,7 +1609,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_analysis_rules_Facts__init__, icecheck_analysis_rules_Facts__repr__, icecheck_analysis_rules_Facts__eq__, icecheck_analysis_rules_Facts__hash__,
     ),
     'icecheck.analysis.rules.Rule': (
-        'id:str;name:str;severity:Severity;title:str;doc:str',
+        'id:str;name:str;severity:Severity;title:str;doc:str;fix:str',
         icecheck_analysis_rules_Rule__init__, icecheck_analysis_rules_Rule__repr__, icecheck_analysis_rules_Rule__eq__, icecheck_analysis_rules_Rule__hash__,
     ),
     'icecheck.config.ConfigFile': (
@@ -1767,7 +1769,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_Attempt__init__, icecheck_model_Attempt__repr__, icecheck_model_Attempt__eq__, icecheck_model_Attempt__hash__,
     ),
     'icecheck.model.AuditResult': (
-        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=;geoip_databases:tuple[GeoSource, ...]=',
+        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=;geoip_databases:tuple[GeoSource, ...]=;policy_source:str | None=',
         icecheck_model_AuditResult__init__, icecheck_model_AuditResult__repr__, icecheck_model_AuditResult__eq__, icecheck_model_AuditResult__hash__,
     ),
     'icecheck.model.AuditedAddress': (

@@ -7,6 +7,7 @@ other format is a function ``(result, exit_code) -> str`` in ``_RENDERERS``.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -51,7 +52,7 @@ def _sarif(result: AuditResult, code: int) -> str:
     from icecheck.render.safe import json_dumps
     from icecheck.render.sarif import to_sarif
 
-    return json_dumps(to_sarif(result, code)) + "\n"
+    return json_dumps(to_sarif(result, code, os.getcwd())) + "\n"
 
 
 def _markdown(result: AuditResult, code: int) -> str:

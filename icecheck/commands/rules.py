@@ -13,12 +13,10 @@ def command(fmt: str) -> None:
     from icecheck.render.safe import json_dumps
 
     if fmt == "json":
-        rows = [
-            {"id": r.id, "name": r.name, "severity": r.severity.value, "title": r.title, "doc": r.doc,
-             "help_uri": r.help_uri, "sample": f"samples/rules/{r.id}.sdp"}
-            for r in CATALOGUE.values()
-        ]  # fmt: skip
-        click.echo(json_dumps(rows))
+        from icecheck.render.json_report import rule_dict
+        from icecheck.rulesamples import sample
+
+        click.echo(json_dumps([rule_dict(r) | {"sample": sample(r.id) or ""} for r in CATALOGUE.values()]))
         return
     if fmt == "html":
         from icecheck.render.html import rules_html

@@ -75,5 +75,5 @@ def _finding(f: Finding, where: dict[str, Origin]) -> str:
     if len(located) > 1:
         message += "; also at " + ", ".join(o.location() for o in located[1:6])
     if rule:
-        message += f"\n{rule.help_uri}"
+        message += f"\nFix: {rule.fix}" + (f"\n{rule.help_uri}" if rule.help_uri else "")
     return annotation(COMMAND[f.severity], message, located[0] if located else None, title)
