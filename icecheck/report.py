@@ -18,6 +18,8 @@ from icecheck.model import AuditResult, BrowserRun, ExitCode, InputStatus
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from icecheck.render.terminal import Detail
+
 
 NOT_READ = (InputStatus.UNREADABLE, InputStatus.EMPTY)  # an input that gave nothing to audit
 
@@ -95,19 +97,19 @@ _RENDERERS: dict[OutputFormat, Callable[[AuditResult, int], str]] = {
 }
 
 
-def render_text(result: AuditResult, fmt: OutputFormat, code: int) -> str:
+def render_text(result: AuditResult, fmt: OutputFormat, code: int, detail: Detail | None = None) -> str:
     """The report as one string (any format; used by tests and by ``write``)."""
     if fmt in _RENDERERS:
         return _RENDERERS[fmt](result, code)
     from io import StringIO
 
     buf = StringIO()
-    write(result, fmt, buf, code)
+    write(result, fmt, buf, code, detail)
     return buf.getvalue()
 
 
-def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int) -> None:
-    """Write the report to ``out`` (stdout when None)."""
+def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int, detail: Detail | None = None) -> None:
+    """Write the report to ``out`` (stdout when None); ``detail`` (``-q``, ``-v``) shapes the text report."""
     stream = out or sys.stdout
     if fmt in _RENDERERS:
         stream.write(_RENDERERS[fmt](result, code))
@@ -118,9 +120,9 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         write_json(result, code, stream)  # json.dumps(to_dict(...), indent=2) text, streamed in blocks
         stream.write("\n")
         return
-    from icecheck.render.terminal import render
+    from icecheck.render.terminal import Detail, render
 
-    show(lambda width: render(result, code, width), out)
+    show(lambda width: render(result, code, width, detail or Detail.NORMAL), out)
 
 
 def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:

@@ -32,7 +32,7 @@ def test_documentation_links_come_from_one_place() -> None:
     import tomllib
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"]["Documentation"]
-    assert DOCUMENTATION == declared
+    assert declared == DOCUMENTATION
     for path in (REPO / "icecheck").rglob("*.py"):
         assert "github.com/icecheck" not in path.read_text(), path
 
