@@ -128,13 +128,13 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
 def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:
     """Print lines laid out for the console's width: as they are to a file or a pipe; on a colour
     terminal rich renders their styles (in one pass over the text: the lines are final, nothing
-    to wrap or crop)."""
+    to wrap or crop). A file given as ``out`` never gets styles, whatever FORCE_COLOR says."""
     from rich.console import Console
     from rich.segment import Segments
 
     console = Console(file=out, highlight=False) if out else Console(highlight=False)
     text = lay_out(console.width)
-    if console.color_system is None:
+    if console.color_system is None or (out is not None and not out.isatty()):
         console.file.write(text.plain + "\n")
     else:
         console.print(Segments(text.render(console, end="\n")), soft_wrap=True)
