@@ -251,6 +251,7 @@ class InputStatus(StrEnum):
     PARTIAL = "partial"  # something was read, something was bad
     EMPTY = "empty"  # readable, but held nothing to audit
     UNREADABLE = "unreadable"
+    SKIPPED = "skipped"  # found in a folder, holds no signalling: left out quietly (scan DIR)
 
 
 @record

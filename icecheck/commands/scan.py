@@ -17,7 +17,7 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 
 
 @click.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option(
     "--input-format",
     type=click.Choice(FORMATS),
@@ -37,7 +37,8 @@ def command(
 ) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
-    PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
+    PATHS are files, directories (walked; files without signalling are skipped quietly, -v lists
+    them) or - for standard input. Formats are recognised by content: pcap/pcapng
     (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
     lines, JSON signalling of any shape, SDP, Jingle XML and text logs. Public addresses are
     looked up (RDAP, reverse DNS) unless --offline; nothing else is sent.
@@ -52,18 +53,18 @@ def command(
     from icecheck.inputs.detect import Format
     from icecheck.inputs.progress import progress
     from icecheck.inputs.scanner import scan_inputs
+    from icecheck.model import InputDocument, InputStatus
 
     forced = Format(input_format) if input_format else None
-    with progress(paths) as tick:
-        run = scan_inputs(paths, forced, tick)
+    stdin = click.get_binary_stream("stdin").read() if "-" in paths else None
+    with progress(p for p in paths if p != "-") as tick:
+        run = scan_inputs(paths, forced, tick, stdin)
     outputs = run.outputs
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    if run.skipped:
-        n = len(run.skipped)
-        notes.append(f"{n} file{'s' * (n != 1)} met in folders held no signalling and were skipped")
+    docs += [InputDocument(path, "unknown", InputStatus.SKIPPED) for path in run.skipped]  # counted, -v lists
     settings = AuditSettings(policy, strict)
     result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
     finish(result, policy, fmt, output)

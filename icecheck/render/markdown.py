@@ -65,10 +65,11 @@ def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
     source = f" from `{md(result.policy_source)}`" if result.policy_source else ""
     yield f"## icecheck: {verdict} (policy `{md(result.policy)}`{source}, fail-on `{result.fail_on.value}`)"
     yield ""
+    skipped = sum(d.status is InputStatus.SKIPPED for d in result.inputs)
     yield (
         f"{n} candidate{'s' * (n != 1)} and {len(result.addresses)} other addresses from "
-        f"{len(result.inputs)} input(s); {summary(result)}{'; ' + problems if problems else ''}; "
-        f"exit code {exit_code}."
+        f"{len(result.inputs) - skipped} input(s); {summary(result)}{'; ' + problems if problems else ''}; "
+        f"exit code {exit_code}." + (f" {skipped} file(s) without signalling skipped." if skipped else "")
     )
     yield ""
     counts = Counter(f.severity for f in result.findings)

@@ -107,6 +107,8 @@ def _parts(result: AuditResult, exit_code: int, width: int, detail: Detail) -> L
     if detail is Detail.QUIET:
         return
     yield from _diagnostics(result, width, detail)
+    if detail is Detail.VERBOSE:
+        yield from _skipped(result)
     yield from _exposures(result, width, detail)
     yield from browser_modes(result, width)
     yield from nat_section(result, width)
@@ -163,12 +165,22 @@ def verdict(result: AuditResult, exit_code: int) -> Text:
 
 
 def _scope(result: AuditResult) -> str:
-    """The second line: all findings by severity, what was audited, how many input problems."""
-    n, m, k = len(result.candidates), len(result.inputs), len(result.addresses)
+    """The second line: all findings by severity, what was audited, input problems, files skipped."""
+    skipped = sum(d.status is InputStatus.SKIPPED for d in result.inputs)
+    n, m, k = len(result.candidates), len(result.inputs) - skipped, len(result.addresses)
     problems = sum(len(d.diagnostics) for d in result.inputs)
     text = f"{summary(result).capitalize()} in {n} candidate{'s' * (n != 1)} and {k} other address{'es' * (k != 1)}"
     text += f" from {m} input{'s' * (m != 1)}"
-    return text + (f"; {problems} input problem{'s' * (problems != 1)}" if problems else "")
+    text += f"; {problems} input problem{'s' * (problems != 1)}" if problems else ""
+    return text + (f"; {skipped} file{'s' * (skipped != 1)} without signalling skipped" if skipped else "")
+
+
+def _skipped(result: AuditResult) -> Lines:
+    """``-v``: the files found in folders that held no signalling (left out quietly otherwise)."""
+    paths = [d.path for d in result.inputs if d.status is InputStatus.SKIPPED]
+    if paths:
+        yield from _heading("Skipped: no signalling found")
+        yield from (Text.assemble("  ", (safe(p), "dim")) for p in paths)
 
 
 def _diagnostics(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
