@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.scanner import scan_paths
 from icecheck.render.terminal import Detail, render
 from tests.conftest import REPO, SAMPLES, run_cli
@@ -39,7 +39,7 @@ def test_a_folder_skips_files_without_signalling_quietly(tmp_path: Path) -> None
     assert statuses == {"offer.sdp": "ok", "pyproject.toml": "skipped", "README.md": "skipped", "app.py": "skipped",
                         "settings.json": "skipped", "empty.txt": "skipped"}  # fmt: skip
     docs = [o.document for o in scan_paths([str(root)])]
-    verbose = render(audit(docs, preset("default")), 0, 100, Detail.VERBOSE).plain
+    verbose = render(audit(docs, AuditSettings(preset("default"))), 0, 100, Detail.VERBOSE).plain
     assert "Skipped: no signalling found" in verbose and str(root / "pyproject.toml") in verbose  # -v lists them
 
 

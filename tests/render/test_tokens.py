@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.scanner import scan_paths
 from icecheck.model import AuditResult
 from icecheck.render.layout import PARAGRAPH
@@ -48,7 +48,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @cache
 def audited(choice: str) -> AuditResult:
     docs = [o.document for o in scan_paths([str(SAMPLES / choice)], None, None)]
-    return audit(docs, preset("default"))
+    return audit(docs, AuditSettings(preset("default")))
 
 
 def _where(result: AuditResult, path: str, line: int | None, packet: int | None) -> str:
