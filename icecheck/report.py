@@ -122,7 +122,7 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         return
     from icecheck.render.terminal import Detail, render
 
-    show(lambda width: render(result, code, width, detail or Detail.NORMAL), out)
+    show(lambda width: render(result, code, width, Detail.NORMAL if detail is None else detail), out)
 
 
 def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:

@@ -17,24 +17,17 @@ def command(rule: str) -> None:
       icecheck explain relay-raddr-leak
       icecheck rules                      # every rule
     """
-    import difflib
-    import re
     import textwrap
 
     from icecheck.analysis.rules import CATALOGUE
+    from icecheck.commands.params import rule_id, unknown_rule
     from icecheck.render.safe import safe
     from icecheck.rulesamples import sample
 
-    wanted = rule.strip().lower()
-    number = re.fullmatch(r"ice0*(\d{1,3})", wanted)
-    if number:  # ICE6, ice06 and ICE006 name the same rule
-        wanted = f"ice{int(number.group(1)):03d}"
-    found = next((r for r in CATALOGUE.values() if wanted in (r.id.lower(), r.name)), None)
-    if found is None:
-        names = [r.id.lower() for r in CATALOGUE.values()] + [r.name for r in CATALOGUE.values()]
-        close = difflib.get_close_matches(wanted, names, n=1)
-        hint = f"; did you mean {close[0].upper() if close[0].startswith('ice') else close[0]}?" if close else ""
-        raise click.BadParameter(f"unknown rule '{safe(rule)}'{hint} (icecheck rules lists them)", param_hint="RULE")
+    found_id = rule_id(rule)
+    if found_id is None:
+        raise click.BadParameter(safe(unknown_rule(rule)), param_hint="RULE")
+    found = CATALOGUE[found_id]
     click.echo(f"{found.id} {found.name} — {found.title}")
     click.echo(f"severity: {found.severity.value}")
     click.echo("")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish, output_options
+from icecheck.commands.common import ReportSettings, finish, output_options
 from icecheck.commands.lookups import lookup_options
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp", "text"]
 
 
-@click.command("scan")
+@click.command("scan", short_help="Audit captures, SIP logs, HAR files and dumps.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option(
     "--input-format",
@@ -29,8 +29,7 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 def command(
     paths: tuple[str, ...],
     input_format: str | None,
-    fmt: str,
-    output: IO[str] | None,
+    report: ReportSettings,
     policy: Policy,
     lookups: LookupSettings,
     strict: bool,
@@ -46,6 +45,13 @@ def command(
     A file named in PATHS that cannot be read or holds nothing to audit makes the run exit 2
     after the report of the others; files in a folder that hold no signalling are skipped and
     counted.
+
+    \b
+    Examples:
+      icecheck scan call.pcapng
+      icecheck scan captures/ --offline -v         # every detail, skipped files listed
+      icecheck scan webrtc_internals_dump.txt -f markdown > report.md
+      tcpdump -w - port 5060 | icecheck scan -
     """
     from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
@@ -67,4 +73,4 @@ def command(
     docs += [InputDocument(path, "unknown", InputStatus.SKIPPED) for path in run.skipped]  # counted, -v lists
     settings = AuditSettings(policy, strict)
     result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
-    finish(result, policy, fmt, output)
+    finish(result, policy, report)
