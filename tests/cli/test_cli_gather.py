@@ -35,6 +35,7 @@ from tests.lab.netns import (
     NatLab,
     require_lab,
 )
+from tests.schemas import errors
 
 STUN = f"stun:{PUBLIC_A}:3478"
 TURN = f"turn:{PUBLIC_A}:3478"
@@ -182,6 +183,7 @@ def test_the_password_from_the_command_line_never_shows(lab: NatLab) -> None:
 
 def test_nat_is_endpoint_independent_behind_plain_masquerade(lab: NatLab) -> None:
     proc, _ = icecheck(lab, "nat", "--stun", STUN, "--format", "json")
+    assert errors("nat", json.loads(proc.stdout)) == []  # the published schema (docs/schema/nat.schema.json)
     nat = json.loads(proc.stdout)["nat"]
     assert proc.returncode == 0 and nat["mapping"] == "endpoint-independent"
     assert nat["filtering"] == "address-and-port-dependent" and nat["mapped_addresses"][0].startswith(ROUTER_WAN)
@@ -201,6 +203,7 @@ def test_nat_is_address_and_port_dependent_behind_fully_random_masquerade(lab: N
 
 def test_gather_nat_adds_the_nat_to_the_report(lab: NatLab) -> None:
     _, data, _ = report(lab, "gather", "--stun", STUN, "--nat", "--no-ipv6")
+    assert errors("report", data) == []
     assert data["nat"]["mapping"] == "endpoint-independent" and data["nat"]["explanation"]
     assert [(a["kind"], a["status"]) for a in data["attempts"]] == [("stun", "ok"), ("nat", "ok")]
     assert of_type(data, "srflx")
@@ -211,6 +214,7 @@ def test_gather_nat_adds_the_nat_to_the_report(lab: NatLab) -> None:
 def test_nat_with_a_silent_server_is_inconclusive_and_fatal_under_strict(lab: NatLab) -> None:
     proc, seconds = icecheck(lab, "nat", "--stun", SILENT, "--timeout", "0.5", "--strict", "--format", "json")
     data = json.loads(proc.stdout)
+    assert errors("nat", data) == []
     nat, (attempt,) = data["nat"], data["attempts"]
     assert nat["mapping"] == "inconclusive" and "timeout" in nat["mapping_reason"] and proc.returncode == 3
     assert (attempt["kind"], attempt["status"], data["exit_code"]) == ("nat", "timeout", 3)
