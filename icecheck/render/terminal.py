@@ -142,26 +142,26 @@ def _heading(title: str) -> Lines:
 
 
 def verdict(result: AuditResult, exit_code: int) -> Text:
-    """The first line: PASS or FAIL, the findings at the gate, the policy (and its file), the exit code."""
+    """The first line: PASS or FAIL, the findings at the gate, the policy (and its file), the inputs
+    not read or read in part, the exit code."""
     gate = sum(f.severity.rank >= result.fail_on.rank for f in result.findings)
     failed = len(result.failed_attempts())
-    level = result.fail_on.value
-    problems = input_problems(result, safe)
+    at_gate = f"{gate or 'no'} finding{'s' * (gate != 1)} at or above fail-on {result.fail_on.value}"
     if exit_code == ExitCode.USAGE:
         audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
-        word, style = ("INPUTS NOT READ", "bold yellow") if audited else ("NOTHING AUDITED", "bold yellow")
-        why = problems or "no input could be audited"
-        why += f"; {gate} finding{'s' * (gate != 1)} at or above fail-on {level}" if gate else ""
-        problems = ""
+        word, style, why = (
+            ("INCOMPLETE", "bold yellow", at_gate)
+            if audited
+            else ("NOTHING AUDITED", "bold yellow", "no input could be audited")
+        )
     elif exit_code == ExitCode.FAILURE and result.strict and failed:
         word, style, why = "FAIL", "bold red", f"{failed} failed attempt{'s' * (failed != 1)} under --strict"
-    elif gate:
-        word, style, why = "FAIL", "bold red", f"{gate} finding{'s' * (gate != 1)} at or above fail-on {level}"
     else:
-        word, style, why = "PASS", "bold green", f"no findings at or above fail-on {level}"
-    why += f"; {problems}" if problems else ""
+        word, style, why = ("FAIL", "bold red", at_gate) if gate else ("PASS", "bold green", at_gate)
     policy = f"policy {result.policy}" + (f" from {safe(result.policy_source)}" if result.policy_source else "")
-    return Text.assemble(("icecheck: ", "bold"), (word, style), f" — {why} ({policy}) → exit {exit_code}")
+    problems = input_problems(result, safe)
+    tail = f"; {problems}" if problems else ""
+    return Text.assemble(("icecheck: ", "bold"), (word, style), f" — {why} ({policy}){tail} → exit {exit_code}")
 
 
 def _scope(result: AuditResult) -> str:

@@ -277,7 +277,7 @@ def _drain(fd: int) -> str:
         (["--turn", "turn:icetest:Hunter2pw@203.0.113.10"], "credentials do not belong"),
         (["--offline", "--stun", STUN], "--offline sends no packet"),
         (["--nat"], "--nat needs a STUN server"),
-        (["--resolver", "dns.example"], "--resolver takes an IP address"),
+        (["--resolver", "dns.example"], "Invalid value for '--resolver': 'dns.example' is not an IP address"),
         (["--timeout", "0"], "not in the range x>0"),
     ],
 )
@@ -286,7 +286,7 @@ def test_a_usage_error_is_one_line_and_exit_2(args: list[str], message: str) -> 
     assert proc.returncode == 2 and proc.stdout == "" and message in proc.stderr, proc.stderr
     if "Hunter2pw" in " ".join(args):
         assert "Hunter2pw" not in proc.stderr
-    if "range" not in message:  # click's own type errors keep click's form
+    if "range" not in message and "Invalid value" not in message:  # click's own type errors keep click's form
         assert proc.stderr.startswith("icecheck: ") and proc.stderr.count("\n") == 1
 
 

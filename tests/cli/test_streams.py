@@ -9,7 +9,8 @@ from pathlib import Path
 
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
-from icecheck.inputs.scanner import scan_paths
+from icecheck.inputs.scanner import scan_inputs
+from icecheck.model import InputDocument, InputStatus
 from icecheck.render.terminal import Detail, render
 from tests.conftest import REPO, SAMPLES, run_cli
 
@@ -38,7 +39,8 @@ def test_a_folder_skips_files_without_signalling_quietly(tmp_path: Path) -> None
     statuses = {Path(d["path"]).name: d["status"] for d in report["inputs"]}
     assert statuses == {"offer.sdp": "ok", "pyproject.toml": "skipped", "README.md": "skipped", "app.py": "skipped",
                         "settings.json": "skipped", "empty.txt": "skipped"}  # fmt: skip
-    docs = [o.document for o in scan_paths([str(root)])]
+    run = scan_inputs([str(root)])
+    docs = [o.document for o in run.outputs] + [InputDocument(p, "unknown", InputStatus.SKIPPED) for p in run.skipped]
     verbose = render(audit(docs, AuditSettings(preset("default"))), 0, 100, Detail.VERBOSE).plain
     assert "Skipped: no signalling found" in verbose and str(root / "pyproject.toml") in verbose  # -v lists them
 

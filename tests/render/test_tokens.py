@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
-from icecheck.inputs.scanner import scan_paths
-from icecheck.model import AuditResult
+from icecheck.inputs.scanner import scan_inputs
+from icecheck.model import AuditResult, InputDocument, InputStatus
 from icecheck.render.layout import PARAGRAPH
 from icecheck.render.locate import finding_origins, origins, places_of
 from icecheck.render.terminal import Detail, render
@@ -47,7 +47,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 @cache
 def audited(choice: str) -> AuditResult:
-    docs = [o.document for o in scan_paths([str(SAMPLES / choice)], None, None)]
+    run = scan_inputs([str(SAMPLES / choice)])
+    docs = [o.document for o in run.outputs] + [InputDocument(p, "unknown", InputStatus.SKIPPED) for p in run.skipped]
     return audit(docs, AuditSettings(preset("default")))
 
 
