@@ -46,7 +46,8 @@ def to_github(result: AuditResult, exit_code: int) -> str:
     """Annotations, then a plain summary line."""
     lines = list(_lines(result))
     problems = input_problems(result, safe)
-    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}, fail-on {result.fail_on.value}"
+    source = f" from {safe(result.policy_source)}" if result.policy_source else ""
+    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}{source}, fail-on {result.fail_on.value}"
                  f"{'; ' + problems if problems else ''} → exit {exit_code}")  # fmt: skip
     return "\n".join(lines) + "\n"
 

@@ -90,7 +90,7 @@ def places_of(located: list[Origin]) -> str:
         mark = ":"
         if not numbers:
             numbers, mark = [str(o.packet) for o in group if o.packet is not None], "#"
-        numbers = list(dict.fromkeys(numbers))
+        numbers = sorted(dict.fromkeys(numbers), key=int)
         more = f"+{len(numbers) - MAX_PLACES}" if len(numbers) > MAX_PLACES else ""
         listed = ",".join(numbers[:MAX_PLACES]) + (f",{more}" if more else "")
         calls = list(dict.fromkeys(o.call for o in group if o.call))

@@ -382,13 +382,18 @@ def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -
     where, shows = origins(result), subjects(result)
     cap = len(result.findings) if detail is Detail.VERBOSE else MAX_SENTENCES
     shown = ordered(result)[:cap]
+    said: set[str] = set()  # two findings of a rule at the same place about the same thing: one line
     for i, f in enumerate(shown):
         rule = CATALOGUE.get(f.rule)
         if i == 0 or (f.rule, f.severity) != (shown[i - 1].rule, shown[i - 1].severity):
             head = Text.assemble((f.severity.value.upper(), SEVERITY_STYLE[f.severity]), " ", (f.rule, "bold"))
             head.append(safe(f" {rule.title}") if rule else "")
             yield from paragraph(head, width, "  ", "    ")
-        yield from paragraph(_finding_line(f, where, shows, detail), width, "    • ", "      ")
+            said.clear()
+        line = _finding_line(f, where, shows, detail)
+        if line.plain not in said:
+            said.add(line.plain)
+            yield from paragraph(line, width, "    • ", "      ")
         if rule is not None and (i + 1 == len(shown) or shown[i + 1].rule != f.rule):
             yield from paragraph(Text.assemble(("fix: ", "bold"), rule.fix), width, "    ", "      ")
     yield from _more(len(result.findings) - cap, "findings", "-v and --format json")

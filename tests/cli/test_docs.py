@@ -126,3 +126,19 @@ def test_every_schema_is_valid_and_every_command_printing_json_has_one() -> None
     assert names >= {"report", "nat", "rules", "diff"}
     for name in names:
         validator_of(name)  # checks the schema itself and its references
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "icecheck sdp --offline samples/real/chromium-default-mdns.sdp",
+        "icecheck scan --offline samples/captures -q --select ICE006,ICE012",
+    ],
+)
+def test_readme_shows_real_output(command: str) -> None:
+    """The README's offline examples are what the command prints at 100 columns, verbatim."""
+    readme = (REPO / "README.md").read_text()
+    start = readme.index(f"$ {command}\n") + len(command) + 3
+    shown = readme[start : readme.index("```", start)]
+    proc = run_cli(*command.split()[1:], env={"COLUMNS": "100"})
+    assert proc.stdout == shown
