@@ -20,7 +20,7 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option(
     "--input-format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(FORMATS, case_sensitive=False),
     default=None,
     help="Read every file as this format instead of recognising it by content.",
 )
