@@ -23,7 +23,7 @@ def _tree(root: Path) -> Path:
     (root / "offer.sdp").write_bytes(OFFER)
     (root / "pyproject.toml").write_text('[project]\nname = "x"\n')
     (root / "README.md").write_text("# x\n\nNothing here.\n")
-    (root / "src" / "app.py").write_text('LINE = "a=candidate:1 1 udp 1 10.0.0.1 5 typ host"\nprint(LINE)\n')
+    (root / "src" / "app.py").write_text('import sys\n\nprint("hello", file=sys.stderr)\n')
     (root / "src" / "settings.json").write_text('{"debug": true}\n')
     (root / "empty.txt").write_text("")
     return root
