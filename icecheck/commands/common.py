@@ -240,8 +240,7 @@ def write_to(path: str | None, inputs: Sequence[str], write: Callable[[IO[str] |
 
 
 def report_unreadable(docs: Sequence[InputDocument]) -> None:
-    """One line per input that yielded nothing, so a script sees why exit 2 happened; one line
-    when every file of the folders given held no signalling."""
+    """One line per input that yielded nothing, so a script sees why exit 2 happened."""
     from icecheck.render.safe import safe
 
     for doc in docs:
@@ -250,6 +249,3 @@ def report_unreadable(docs: Sequence[InputDocument]) -> None:
             d = errors[0] if errors else None
             where = d.origin.location() if d else doc.path
             click.echo(f"icecheck: {safe(where)}: {safe(d.message if d else 'nothing to audit')}", err=True)
-    if docs and all(doc.status is InputStatus.SKIPPED for doc in docs):
-        n = len(docs)
-        click.echo(f"icecheck: nothing to audit: {n} file{'s' * (n != 1)} without signalling found", err=True)
