@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from icecheck.commands.common import write_to
 from icecheck.commands.liveopts import offline_option, server_options, usage, write_nat
 
 
@@ -49,5 +48,7 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: st
     with progress.shown():
         nat, attempt = asyncio.run(discover(choice, timeout, progress=progress))
     code = 3 if strict and attempt.status != "ok" else 0
+    from icecheck.commands.common import write_to
+
     write_to(None if output == "-" else output, (), lambda out: write_nat(nat, attempt, fmt, out, code))
     sys.exit(code)
