@@ -45,7 +45,7 @@ def test_every_command_has_examples_a_whole_summary_and_one_metavar_per_meaning(
             ("--timeout", "SECONDS"),
             ("--lookup-timeout", "SECONDS"),
         ):
-            m = re.search(rf"^\s+{re.escape(flag)} (\S+)", text, re.M)
+            m = re.search(rf"^  {re.escape(flag)} (\S+)", text[text.index("Options:") :], re.M)
             assert m is None or m.group(1) == metavar, (name, flag, m.group(1) if m else None)
 
 
