@@ -110,7 +110,7 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         ctx = click.get_current_context()
         useless = ["refresh", "resolver", "lookup_timeout", "resolve_hostnames"]
         refuse_with(ctx, "offline", useless, "--offline looks nothing up (it answers from the cache)")
-        alone = [*useless, "offline", "no_cache", "max_lookups"]
+        alone = [*useless, "no_cache", "max_lookups"]
         refuse_with(ctx, "no_lookups", alone, "--no-lookups looks nothing up")
         refuse_with(ctx, "no_cache", ["refresh"], "--no-cache leaves the cache alone, --refresh would fill it")
         config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,

@@ -34,7 +34,7 @@ from icecheck.model import (
     Severity,
 )
 from icecheck.render.geoview import geo_lines
-from icecheck.render.layout import PARAGRAPH, columns, paragraph, tree
+from icecheck.render.layout import columns, paragraph, tree
 from icecheck.render.locate import (
     finding_origins,
     input_problems,
@@ -306,7 +306,7 @@ def _network_map(result: AuditResult, width: int, detail: Detail = Detail.NORMAL
     from icecheck.analysis.netmap import build_map
 
     yield from _heading("The network map an attacker can draw")
-    lines = map_lines(build_map(result.candidates, result.network_info), min(width, PARAGRAPH))
+    lines = map_lines(build_map(result.candidates, result.network_info), width)
     cap = len(lines) if detail is Detail.VERBOSE else MAX_MAP_LINES
     yield from lines[:cap]
     yield from _more(len(lines) - cap, "lines of the map", "-v and --format mermaid")

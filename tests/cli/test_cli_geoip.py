@@ -155,7 +155,7 @@ def test_strict_exit_3_for_a_missing_or_foreign_database_and_the_text_names_it(o
     for path in (missing, foreign):
         assert audit(str(offer), *dbs(path))[0] == 0  # medium findings only; the gap is an attempt
         proc = run_cli("sdp", "--offline", "--strict", str(offer), *dbs(path))
-        assert proc.returncode == 3 and str(path) in proc.stdout and "failed attempt(s) under --strict" in proc.stdout
+        assert proc.returncode == 3 and str(path) in proc.stdout and "1 failed attempt under --strict" in proc.stdout
 
 
 def test_a_stale_database_is_a_warning_not_a_failure(offer: Path) -> None:
