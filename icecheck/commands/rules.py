@@ -7,7 +7,8 @@ import click
 
 @click.command("rules", short_help="List every rule: ID, severity, name, title.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "html"], case_sensitive=False),
-              default="text", show_default=True, help="text, html, or json: each rule in full with its sample.")  # fmt: skip
+              default="text", show_default=True,
+              help="text, html, or json: each rule in full with its sample.")  # fmt: skip
 def command(fmt: str) -> None:
     """List every rule: ID, severity, name and title. icecheck explain ID prints one in full.
 
