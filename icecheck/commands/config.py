@@ -151,6 +151,20 @@ def settings(ctx: click.Context, policy: Policy, lookups: LookupSettings, strict
         ),
         Setting("CA file", os.environ.get("SSL_CERT_FILE") or "the system's", _env("SSL_CERT_FILE")),
         Setting("strict", "yes" if strict else "no", _origin(ctx, "strict")),
+        *_geoip(lookups),
+    ]
+
+
+_GEOIP_ORIGIN = {"explicit": "command line (--geoip-db)", "env": "environment (ICECHECK_GEOIP_DB)",
+                 "discovered": "standard folder"}  # fmt: skip
+
+
+def _geoip(lookups: LookupSettings) -> list[Setting]:
+    """One row per GeoIP database an audit would read (none: one row saying so)."""
+    if not lookups.geoip:
+        return [Setting("GeoIP databases", "none found", "default")]
+    return [
+        Setting("GeoIP database", db.path, _GEOIP_ORIGIN.get(str(db.origin), str(db.origin))) for db in lookups.geoip
     ]
 
 

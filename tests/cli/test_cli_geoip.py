@@ -235,3 +235,15 @@ def test_no_lookups_reads_no_database_either(offer: Path) -> None:
     code, report = audit(str(offer), "--no-lookups", *dbs(LINE, ANON))
     assert code == 0 and "geoip_databases" not in report and "ICE018" not in rules(report)
     assert not [a for a in report["attempts"] if a["kind"] == "geoip"]
+
+
+def test_config_lists_the_databases_and_where_each_came_from() -> None:
+    proc = run_cli("config", "-f", "json", "--geoip-db", str(CITY), env={"ICECHECK_GEOIP_DB": str(ISP)})
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for r in json.loads(proc.stdout)["settings"] if r["name"] == "GeoIP database"]
+    assert [(Path(r["value"]).name, r["source"]) for r in rows] == [
+        (CITY.name, "command line (--geoip-db)"),
+        (ISP.name, "environment (ICECHECK_GEOIP_DB)"),
+    ]
+    none = run_cli("config", "--no-geoip-discovery")
+    assert "GeoIP databases    none found" in none.stdout
