@@ -293,6 +293,7 @@ class InputStatus(StrEnum):
     PARTIAL = "partial"  # something was read, something was bad
     EMPTY = "empty"  # readable, but held nothing to audit
     UNREADABLE = "unreadable"
+    SKIPPED = "skipped"  # found in a folder, holds no signalling: left out quietly (scan DIR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,6 +556,7 @@ class AuditResult:
     strict: bool = False  # a failed attempt (server or lookup) makes the exit code 3
     browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
     geoip_databases: tuple[GeoSource, ...] = ()  # the GeoIP databases read, in order of precedence
+    policy_source: str | None = None  # the policy file the policy came from, when one was used
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""

@@ -7,6 +7,7 @@ other format is a function ``(result, exit_code) -> str`` in ``_RENDERERS``.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from icecheck.model import AuditResult, BrowserRun
+    from icecheck.render.terminal import Detail
 
 
 class OutputFormat(StrEnum):
@@ -52,7 +54,7 @@ def _sarif(result: AuditResult, code: int) -> str:
     from icecheck.render.safe import json_dumps
     from icecheck.render.sarif import to_sarif
 
-    return json_dumps(to_sarif(result, code)) + "\n"
+    return json_dumps(to_sarif(result, code, os.getcwd())) + "\n"
 
 
 def _markdown(result: AuditResult, code: int) -> str:
@@ -95,19 +97,19 @@ _RENDERERS: dict[OutputFormat, Callable[[AuditResult, int], str]] = {
 }
 
 
-def render_text(result: AuditResult, fmt: OutputFormat, code: int) -> str:
+def render_text(result: AuditResult, fmt: OutputFormat, code: int, detail: Detail | None = None) -> str:
     """The report as one string (any format; used by tests and by ``write``)."""
     if fmt in _RENDERERS:
         return _RENDERERS[fmt](result, code)
     from io import StringIO
 
     buf = StringIO()
-    write(result, fmt, buf, code)
+    write(result, fmt, buf, code, detail)
     return buf.getvalue()
 
 
-def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int) -> None:
-    """Write the report to ``out`` (stdout when None)."""
+def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int, detail: Detail | None = None) -> None:
+    """Write the report to ``out`` (stdout when None); ``detail`` (``-q``, ``-v``) shapes the text report."""
     stream = out or sys.stdout
     if fmt in _RENDERERS:
         stream.write(_RENDERERS[fmt](result, code))
@@ -118,21 +120,21 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         write_json(result, code, stream)  # json.dumps(to_dict(...), indent=2) text, streamed in blocks
         stream.write("\n")
         return
-    from icecheck.render.terminal import render
+    from icecheck.render.terminal import Detail, render
 
-    show(lambda width: render(result, code, width), out)
+    show(lambda width: render(result, code, width, Detail.NORMAL if detail is None else detail), out)
 
 
 def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:
     """Print lines laid out for the console's width: as they are to a file or a pipe; on a colour
     terminal rich renders their styles (in one pass over the text: the lines are final, nothing
-    to wrap or crop)."""
+    to wrap or crop). A file given as ``out`` never gets styles, whatever FORCE_COLOR says."""
     from rich.console import Console
     from rich.segment import Segments
 
     console = Console(file=out, highlight=False) if out else Console(highlight=False)
     text = lay_out(console.width)
-    if console.color_system is None:
+    if console.color_system is None or (out is not None and not out.isatty()):
         console.file.write(text.plain + "\n")
     else:
         console.print(Segments(text.render(console, end="\n")), soft_wrap=True)

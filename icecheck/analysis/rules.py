@@ -1,10 +1,11 @@
-"""The rule catalogue: stable IDs, severities, docs, and the checks that turn facts into findings.
+"""The rule catalogue: stable IDs, severities, docs, fixes, and the checks that turn facts into findings.
 
-Each rule is one check function under ``@rule(id=..., name=..., severity=..., title=...)``; its
-docstring is the rule's doc (one paragraph: ``icecheck explain``, SARIF and docs/rules.md show
+Each rule is one check function under ``@rule(id=..., name=..., severity=..., title=..., fix=...)``;
+its docstring is the rule's doc (one paragraph: ``icecheck explain``, SARIF and docs/rules.md show
 it). ``RULES`` lists them in catalogue order. IDs never change meaning once published; a retired
-rule keeps its ID unused. Every rule has a sample under ``samples/rules/<ID>.sdp`` that triggers
-it (a test checks this).
+rule keeps its ID unused. Every rule has a sample ``icecheck/data/rules/<ID>.sdp`` (also
+``samples/rules``) that triggers it (a test checks this); it is installed with the package, so
+``icecheck explain`` can print it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from icecheck.model import (
 )
 from icecheck.severity import Severity
 
-DOCS_URL = "https://github.com/icecheck/icecheck/blob/main/docs/rules.md#"
-
 Found = list[tuple[str, tuple[str, ...]]]  # what a check found: (message, evidence ids)
 
 
@@ -43,27 +42,32 @@ Check = Callable[[Facts], Found]
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A catalogue entry: stable id, name, severity, title and doc, and the check that finds it."""
+    """A catalogue entry: stable id, name, severity, title, doc, the fix in one sentence, and the
+    check that finds it."""
 
     id: str
     name: str
     severity: Severity
     title: str
     doc: str
+    fix: str
     check: Check
 
     @property
-    def help_uri(self) -> str:
-        return f"{DOCS_URL}{self.id.lower()}"
+    def help_uri(self) -> str | None:
+        """The rule's web page, from the package's one documentation URL (``icecheck.links``)."""
+        from icecheck.links import rule_url
+
+        return rule_url(self.id)
 
 
-def rule(*, id: str, name: str, severity: Severity, title: str) -> Callable[[Check], Rule]:
+def rule(*, id: str, name: str, severity: Severity, title: str, fix: str) -> Callable[[Check], Rule]:
     """Make the decorated check a ``Rule``; its docstring, with the line breaks undone, is the doc."""
 
     def make(check: Check) -> Rule:
         if not check.__doc__:
             raise ValueError(f"rule {id}: the check needs a docstring (the rule's doc)")
-        return Rule(id, name, severity, title, " ".join(check.__doc__.split()), check)
+        return Rule(id, name, severity, title, " ".join(check.__doc__.split()), fix, check)
 
     return make
 
@@ -76,11 +80,21 @@ def _exposed(f: Facts, *kinds: ExposureKind) -> Found:
     return [(e.summary, e.evidence) for e in f.exposures if e.kind in kinds]
 
 
+def _field_message(a: AuditedAddress) -> str:
+    return f"The {a.record.role.value} line exposes the {a.facts.address_class} address {a.facts.address}."
+
+
 def _is_host(c: AuditedCandidate) -> bool:
     return c.record.candidate.type == "host"
 
 
-@rule(id="ICE001", name="private-ipv4-host", severity=Severity.MEDIUM, title="Private IPv4 host address exposed")
+@rule(
+    id="ICE001",
+    name="private-ipv4-host",
+    severity=Severity.MEDIUM,
+    title="Private IPv4 host address exposed",
+    fix="Conceal host candidates behind mDNS names, or gather under a no-host-ip or relay-only policy.",
+)
 def private_ipv4_host(f: Facts) -> Found:
     """A host candidate carries an RFC 1918 address. Anyone who receives the SDP (signalling server, remote peer)
     learns your LAN address and subnet, which helps fingerprint you and map your network. Browsers hide it behind an
@@ -88,22 +102,34 @@ def private_ipv4_host(f: Facts) -> Found:
     return _cands(
         f,
         lambda c: _is_host(c) and c.facts.address_class is AddressClass.PRIVATE,
-        lambda c: f"host candidate exposes the private address {c.facts.address}",
+        lambda c: f"A host candidate exposes the private address {c.facts.address}.",
     )
 
 
-@rule(id="ICE002", name="public-host-address", severity=Severity.HIGH, title="Public host address exposed (no NAT)")
+@rule(
+    id="ICE002",
+    name="public-host-address",
+    severity=Severity.HIGH,
+    title="Public host address exposed (no NAT)",
+    fix="Keep WebRTC off the public interface (gather on the LAN or VPN one), or use a relay-only policy.",
+)
 def public_host_address(f: Facts) -> Found:
     """A host candidate carries a public address: the interface sits directly on the Internet. Its address identifies
     your connection even when a relay or VPN is meant to hide it."""
     return _cands(
         f,
         lambda c: _is_host(c) and c.facts.version == 4 and c.facts.address_class in PUBLIC_CLASSES,
-        lambda c: f"host candidate carries the public address {c.facts.address}: no NAT in front",
+        lambda c: f"A host candidate carries the public address {c.facts.address}: no NAT in front.",
     )
 
 
-@rule(id="ICE003", name="eui64-mac", severity=Severity.HIGH, title="MAC address exposed through EUI-64")
+@rule(
+    id="ICE003",
+    name="eui64-mac",
+    severity=Severity.HIGH,
+    title="MAC address exposed through EUI-64",
+    fix="Turn on IPv6 privacy extensions (RFC 8981) or stable-private addresses (RFC 7217).",
+)
 def eui64_mac(f: Facts) -> Found:
     """An IPv6 address built with modified EUI-64 (ff:fe in the middle of the interface identifier) contains the
     network card's MAC address. It identifies the device across every network it joins; enable IPv6 privacy
@@ -111,14 +137,20 @@ def eui64_mac(f: Facts) -> Found:
     return _exposed(f, ExposureKind.MAC_ADDRESS)
 
 
-@rule(id="ICE004", name="ipv6-global-host", severity=Severity.MEDIUM, title="Global IPv6 address exposed")
+@rule(
+    id="ICE004",
+    name="ipv6-global-host",
+    severity=Severity.MEDIUM,
+    title="Global IPv6 address exposed",
+    fix="Use temporary IPv6 addresses (RFC 8981), conceal host candidates behind mDNS names, or go relay-only.",
+)
 def ipv6_global_host(f: Facts) -> Found:
     """A host candidate carries a global IPv6 address. There is no NAT in IPv6: the address, and at least its /64
     prefix, identifies your subscriber line and is reachable from the Internet."""
     return _cands(
         f,
         lambda c: _is_host(c) and c.facts.version == 6 and c.facts.address_class in PUBLIC_CLASSES,
-        lambda c: f"host candidate exposes the global IPv6 address {c.facts.address}",
+        lambda c: f"A host candidate exposes the global IPv6 address {c.facts.address}.",
     )
 
 
@@ -127,6 +159,7 @@ def ipv6_global_host(f: Facts) -> Found:
     name="srflx-public-address",
     severity=Severity.MEDIUM,
     title="Public address exposed by a server-reflexive candidate",
+    fix="Accept it as the price of direct connections, or use a relay-only policy (iceTransportPolicy relay).",
 )
 def srflx_public_address(f: Facts) -> Found:
     """A srflx or prflx candidate carries your NAT's public address, learned from a STUN server. It tells the other
@@ -136,7 +169,11 @@ def srflx_public_address(f: Facts) -> Found:
 
 
 @rule(
-    id="ICE006", name="relay-raddr-leak", severity=Severity.HIGH, title="Relay candidate's raddr exposes your address"
+    id="ICE006",
+    name="relay-raddr-leak",
+    severity=Severity.HIGH,
+    title="Relay candidate's raddr exposes your address",
+    fix="Set iceTransportPolicy to relay, or write raddr 0.0.0.0 rport 0 in relay candidates.",
 )
 def relay_raddr_leak(f: Facts) -> Found:
     """A relay candidate's related address (raddr) carries the address the client used towards the TURN server — your
@@ -150,6 +187,7 @@ def relay_raddr_leak(f: Facts) -> Found:
     name="srflx-raddr-private",
     severity=Severity.MEDIUM,
     title="Server-reflexive raddr exposes a local address",
+    fix="Write raddr 0.0.0.0 rport 9 in srflx and prflx candidates (mDNS draft), or go relay-only.",
 )
 def srflx_raddr_private(f: Facts) -> Found:
     """A srflx/prflx candidate's related address is its private base address. Even when host candidates are concealed,
@@ -162,24 +200,36 @@ def srflx_raddr_private(f: Facts) -> Found:
             and c.related_facts.address_class in LOCAL_CLASSES
         ),
         lambda c: (
-            f"{c.record.candidate.type} candidate's raddr exposes the local address "
-            f"{c.related_facts.address if c.related_facts else ''}"
+            f"The {c.record.candidate.type} candidate's raddr exposes the local address "
+            f"{c.related_facts.address if c.related_facts else ''}."
         ),
     )
 
 
-@rule(id="ICE008", name="cgnat-or-overlay", severity=Severity.LOW, title="CGNAT or overlay address exposed")
+@rule(
+    id="ICE008",
+    name="cgnat-or-overlay",
+    severity=Severity.LOW,
+    title="CGNAT or overlay address exposed",
+    fix="Keep WebRTC off the overlay interface, or use a relay-only policy.",
+)
 def cgnat_or_overlay(f: Facts) -> Found:
     """An address in 100.64.0.0/10 (or a Tailscale ULA) is exposed: your ISP uses carrier-grade NAT, or you are on an
     overlay network such as Tailscale. Both narrow down who and where you are."""
     return _exposed(f, ExposureKind.CGNAT) + _cands(
         f,
         lambda c: c.facts.address_class is AddressClass.ULA and c.facts.has_hint("tailscale"),
-        lambda c: f"{c.facts.address} is a Tailscale overlay address",
+        lambda c: f"The address {c.facts.address} is a Tailscale overlay address.",
     )
 
 
-@rule(id="ICE009", name="vpn-interface", severity=Severity.HIGH, title="VPN or tunnel interface exposed")
+@rule(
+    id="ICE009",
+    name="vpn-interface",
+    severity=Severity.HIGH,
+    title="VPN or tunnel interface exposed",
+    fix="Turn on the VPN's WebRTC leak protection, or use a relay-only policy through the VPN.",
+)
 def vpn_interface(f: Facts) -> Found:
     """A candidate shows a VPN or tunnel: an address in a VPN provider's default range, or network-cost marked as VPN.
     When it appears beside a non-VPN address, the VPN does not hide your real network."""
@@ -192,14 +242,26 @@ def vpn_interface(f: Facts) -> Found:
     return out
 
 
-@rule(id="ICE010", name="multiple-interfaces", severity=Severity.LOW, title="Several network interfaces revealed")
+@rule(
+    id="ICE010",
+    name="multiple-interfaces",
+    severity=Severity.LOW,
+    title="Several network interfaces revealed",
+    fix="Gather on the default route only (RFC 8828 mode 2 or 3), or use a relay-only policy.",
+)
 def multiple_interfaces(f: Facts) -> Found:
     """The candidates reveal more than one network interface (network-id values, distinct host addresses, interface
     ranks encoded in the priorities, or distinct mDNS names). That describes your device."""
     return _exposed(f, ExposureKind.INTERFACE_COUNT)
 
 
-@rule(id="ICE011", name="interface-type", severity=Severity.INFO, title="Interface type revealed (network-cost)")
+@rule(
+    id="ICE011",
+    name="interface-type",
+    severity=Severity.INFO,
+    title="Interface type revealed (network-cost)",
+    fix="Leave network-cost out of signalled candidates, or accept it: it is informational.",
+)
 def interface_type(f: Facts) -> Found:
     """Chrome's network-cost extension tells the interface type: Wi-Fi, cellular, Ethernet, and +1 for a VPN. It tells
     the other side how you are connected."""
@@ -211,19 +273,26 @@ def interface_type(f: Facts) -> Found:
     name="sdp-private-address",
     severity=Severity.MEDIUM,
     title="Private address in c=, o=, a=rtcp or cname",
+    fix="Write 0.0.0.0 or the public address in c=, o= and a=rtcp, and use a random cname.",
 )
 def sdp_private_address(f: Facts) -> Found:
     """An address outside the candidate lines — the c= connection line, the o= origin, a=rtcp or an a=ssrc cname — is
     private. SIP user agents often write their LAN address there even when the candidates are clean."""
     return [
-        (f"{a.record.role.value} line exposes the {a.facts.address_class} address {a.facts.address}", (a.id,))
+        (_field_message(a), (a.id,))
         for a in f.addresses
         if a.record.role in (AddressRole.CONNECTION, AddressRole.ORIGIN, AddressRole.RTCP, AddressRole.CNAME)
         and a.facts.address_class in (AddressClass.PRIVATE, AddressClass.CGNAT)
     ]
 
 
-@rule(id="ICE013", name="ula-or-link-local", severity=Severity.LOW, title="ULA or link-local address exposed")
+@rule(
+    id="ICE013",
+    name="ula-or-link-local",
+    severity=Severity.LOW,
+    title="ULA or link-local address exposed",
+    fix="Do not gather on link-local or ULA interfaces (RFC 8828 mode 2 or 3), or conceal them behind mDNS names.",
+)
 def ula_or_link_local(f: Facts) -> Found:
     """A unique-local (fc00::/7) or link-local (fe80::/10, 169.254/16) address is exposed. It is not routable, but it
     is stable and identifies the local network or the device."""
@@ -231,31 +300,45 @@ def ula_or_link_local(f: Facts) -> Found:
     out = _cands(
         f,
         lambda c: c.facts.address_class in local6 and not c.facts.has_hint("tailscale"),
-        lambda c: f"candidate exposes the {c.facts.address_class} address {c.facts.address}",
+        lambda c: f"A candidate exposes the {c.facts.address_class} address {c.facts.address}.",
     )
-    out += [
-        (f"{a.record.role.value} line exposes the {a.facts.address_class} address {a.facts.address}", (a.id,))
-        for a in f.addresses
-        if a.facts.address_class in local6
-    ]
+    out += [(_field_message(a), (a.id,)) for a in f.addresses if a.facts.address_class in local6]
     return out
 
 
-@rule(id="ICE014", name="policy-violation", severity=Severity.HIGH, title="Candidate violates the policy")
+@rule(
+    id="ICE014",
+    name="policy-violation",
+    severity=Severity.HIGH,
+    title="Candidate violates the policy",
+    fix="Remove the candidate, or allow its address in the policy file (allow, relays) if it is yours.",
+)
 def policy_violation(f: Facts) -> Found:
     """The candidate is not allowed under the selected policy (for example anything other than a relay address under
     relay-only, or a raw host address under no-host-ip)."""
     return []  # the policy's checks find these (analysis/policy.py: ``violations``)
 
 
-@rule(id="ICE015", name="device-name", severity=Severity.MEDIUM, title="Device or host name exposed")
+@rule(
+    id="ICE015",
+    name="device-name",
+    severity=Severity.MEDIUM,
+    title="Device or host name exposed",
+    fix="Use random mDNS names (UUIDv4 .local) instead of the device's host name.",
+)
 def device_name(f: Facts) -> Found:
     """A candidate address is a name such as 'janes-laptop.local' instead of a random mDNS UUID: it names the device or
     its owner."""
     return _exposed(f, ExposureKind.HOSTNAME)
 
 
-@rule(id="ICE016", name="embedded-ipv4", severity=Severity.MEDIUM, title="IPv4 address embedded in an IPv6 address")
+@rule(
+    id="ICE016",
+    name="embedded-ipv4",
+    severity=Severity.MEDIUM,
+    title="IPv4 address embedded in an IPv6 address",
+    fix="Turn off Teredo and 6to4 tunnelling, or use a relay-only policy.",
+)
 def embedded_ipv4(f: Facts) -> Found:
     """A Teredo, 6to4, NAT64 or IPv4-mapped address carries an IPv4 address inside it — for Teredo, the client's public
     IPv4 address and port, lightly obfuscated."""
@@ -267,6 +350,7 @@ def embedded_ipv4(f: Facts) -> Found:
     name="virtual-interface",
     severity=Severity.LOW,
     title="Virtual machine or container network exposed",
+    fix="Keep WebRTC off container and virtual machine bridges: gather on the default route only.",
 )
 def virtual_interface(f: Facts) -> Found:
     """An address in a Docker or VirtualBox default range shows that the device runs containers or virtual machines,
@@ -279,6 +363,7 @@ def virtual_interface(f: Facts) -> Found:
     name="vpn-leak",
     severity=Severity.HIGH,
     title="VPN leak: your ISP's address beside a VPN or hosting exit",
+    fix="Turn on the VPN's WebRTC leak protection, or use a relay-only policy through the VPN.",
 )
 def vpn_leak(f: Facts) -> Found:
     """The candidates carry both the public address of a VPN or hosting provider and one of a residential or mobile ISP
@@ -288,7 +373,13 @@ def vpn_leak(f: Facts) -> Found:
     return _exposed(f, ExposureKind.VPN_LEAK)
 
 
-@rule(id="ICE019", name="isp-identified", severity=Severity.LOW, title="ISP, network and location identified")
+@rule(
+    id="ICE019",
+    name="isp-identified",
+    severity=Severity.LOW,
+    title="ISP, network and location identified",
+    fix="Use a relay-only policy where the ISP and its location must stay hidden.",
+)
 def isp_identified(f: Facts) -> Found:
     """Registry data (RDAP) or a geolocation database (GeoIP2/GeoLite2, DB-IP, IPinfo) for a public address in the
     candidates names the operator, its autonomous system, the country, and with a database the city and the kind of
@@ -301,6 +392,7 @@ def isp_identified(f: Facts) -> Found:
     name="reverse-dns-details",
     severity=Severity.LOW,
     title="Reverse DNS reveals access technology or location",
+    fix="Use a relay-only policy, or ask the ISP for a generic reverse DNS name.",
 )
 def reverse_dns_details(f: Facts) -> Found:
     """The reverse DNS name of a public address in the candidates tells the access technology (DSL, cable, fibre,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish_runs, output_options
+from icecheck.commands.common import ReportSettings, finish_runs, output_options
 from icecheck.commands.liveopts import lookup_time_option, offline_option, timed_server_options, turn_options, usage
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 SCENARIOS = ["default", "permission", "relay-only"]  # page.SCENARIOS
 
 
-@click.command("browser")
+@click.command("browser", short_help="Audit what your installed browsers signal.")
 @click.option("--browser", "browsers", multiple=True, metavar="NAME|PATH",
               help="chromium, chrome, edge, brave, firefox, firefox-esr or an executable; repeatable. "
                    "Default: every browser found.")  # fmt: skip
@@ -40,14 +40,20 @@ SCENARIOS = ["default", "permission", "relay-only"]  # page.SCENARIOS
 @output_options
 def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[str, ...], resolver: str | None,
             timeout: float, turn: tuple[str, ...], turn_user: str, turn_password: str, public_stun: bool,
-            profile: str | None, offline: bool, no_lookups: bool, lookup_timeout: float, strict: bool, fmt: str,
-            output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
+            profile: str | None, offline: bool, no_lookups: bool, lookup_timeout: float, strict: bool,
+            report: ReportSettings, policy: Policy) -> None:  # fmt: skip
     """Audit the candidates your installed browsers really produce.
 
     Each browser starts headless with a throw-away profile, opens a page icecheck serves on
     127.0.0.1 and gathers with RTCPeerConnection, asking only the --stun/--turn servers given
     (none by default). Enterprise WebRTC policies apply as in your browser; --profile brings a
     Firefox profile's WebRTC prefs. Each run is compared with icecheck's own gathering.
+
+    \b
+    Examples:
+      icecheck browser                              # every browser found, every scenario
+      icecheck browser --browser firefox --scenario default -q
+      icecheck browser --stun stun:stun.example.net -f html -o browsers.html
     """
     import time
 
@@ -72,10 +78,10 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
     if not chosen:
         usage("no browser found in the usual places; name one with --browser PATH")
     plans = [(b, BY_NAME[s]) for b in chosen for s in (scenarios or SCENARIOS)]
-    if OutputFormat(fmt) not in RUN_FORMATS and len(plans) != 1:
-        usage(f"--format {fmt} shows one run: choose one --browser and one --scenario")
+    if OutputFormat(report.fmt) not in RUN_FORMATS and len(plans) != 1:
+        usage(f"--format {report.fmt} shows one run: choose one --browser and one --scenario")
     if offline:
         usage(f"{offline_words()} sends no packet, and a browser announces its mDNS names on the local network")
     auditor = live_auditor(AuditSettings(policy, strict), offline, resolver, no_lookups, lookup_timeout)
     runs, _ = run_all(choice, plans, prefs, deadline, CSS, auditor)
-    finish_runs(runs, policy, fmt, output, strict)
+    finish_runs(runs, policy, report, strict)

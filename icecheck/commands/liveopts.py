@@ -16,6 +16,8 @@ from typing import IO, Any, NoReturn, TypeVar
 
 import click
 
+from icecheck.commands.params import RESOLVER
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -32,7 +34,7 @@ def timed_server_options(timeout: float | None, timeout_help: str = "") -> Calla
         if timeout is not None:
             f = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=timeout,
                              show_default=True, metavar="SECONDS", help=timeout_help)(f)  # fmt: skip
-        f = click.option("--resolver", metavar="IP[:PORT]", default=None,
+        f = click.option("--resolver", type=RESOLVER, default=None,
                          help="DNS server for STUN/TURN host names, and for the reverse DNS and ASN lookups "
                               "(default: the system resolver).")(f)  # fmt: skip
         f = click.option("--stun", "stun", multiple=True, metavar="URL",

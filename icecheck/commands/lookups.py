@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from icecheck.commands.params import RESOLVER
+
 if TYPE_CHECKING:
     from icecheck.audit import AuditSettings
     from icecheck.enrich.config import EnrichConfig, LookupSettings
@@ -102,17 +104,20 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         geoip: tuple[DatabasePath, ...],
         **kwargs: Any,
     ) -> None:
+        from icecheck.commands.params import refuse_with
         from icecheck.enrich.config import EnrichConfig, LookupSettings
 
-        # A zero --lookup-timeout or --max-lookups has always meant the default.
-        try:
-            config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,
-                                  timeout=lookup_timeout or 5.0, resolve_hostnames=resolve_hostnames,
-                                  rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+        ctx = click.get_current_context()
+        useless = ["refresh", "resolver", "lookup_timeout", "resolve_hostnames"]
+        refuse_with(ctx, "offline", useless, "--offline looks nothing up (it answers from the cache)")
+        alone = [*useless, "no_cache", "max_lookups"]
+        refuse_with(ctx, "no_lookups", alone, "--no-lookups looks nothing up")
+        refuse_with(ctx, "no_cache", ["refresh"], "--no-cache leaves the cache alone, --refresh would fill it")
+        config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,
+                              timeout=lookup_timeout, resolve_hostnames=resolve_hostnames,
+                              rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
         databases = () if no_lookups else geoip  # --no-lookups: not even in a database
-        f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS, databases), **kwargs)
+        f(*args, lookups=LookupSettings(config, max_lookups, databases), **kwargs)
 
     options: tuple[tuple[str, dict[str, Any]], ...] = (
         (
@@ -127,12 +132,12 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         ("--refresh", dict(is_flag=True, help="Ignore cached answers; store fresh ones.")),
         (
             "--resolver",
-            dict(metavar="IP[:PORT]", default=None, help="DNS server for PTR and ASN queries (default: the system's)."),
+            dict(type=RESOLVER, default=None, help="DNS server for PTR and ASN queries (default: the system's)."),
         ),
         (
             "--lookup-timeout",
             dict(
-                type=float,
+                type=click.FloatRange(min=0, min_open=True),
                 default=5.0,
                 show_default=True,
                 metavar="SECONDS",
@@ -146,11 +151,11 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         (
             "--max-lookups",
             dict(
-                type=int,
+                type=click.IntRange(min=0),
                 default=MAX_LOOKUPS,
                 show_default=True,
                 metavar="N",
-                help="Look up at most N public addresses (the first seen).",
+                help="Look up at most N public addresses (the first seen; 0: none).",
             ),
         ),
         *GEOIP_OPTIONS,

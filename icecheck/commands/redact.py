@@ -11,10 +11,10 @@ import click
 from icecheck.exitcodes import ExitCode
 
 
-@click.command("redact")
+@click.command("redact", short_help="Replace addresses in a capture before sharing it.")
 @click.argument("source", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("-o", "--output", "target", type=click.Path(allow_dash=True, dir_okay=False), default="-",
-              help="Write the redacted file here (default: stdout).")  # fmt: skip
+              metavar="FILE", help="Write the redacted file to FILE (default: stdout).")  # fmt: skip
 @click.option("--keep-relay", "keep", multiple=True, metavar="ADDR",
               help="Keep this relay address (or CIDR range) as it is; repeatable.")  # fmt: skip
 @click.option("--scrub-secrets", is_flag=True, help="Also replace ice-ufrag/ice-pwd, fingerprints and SDES keys.")
@@ -24,6 +24,11 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     Reads SDP, SIP text, HAR, webrtc-internals dumps (gzipped or not), JSON signalling and
     pcap/pcapng. The same address always gets the same stand-in; the output stays valid in
     its format. A summary goes to stderr.
+
+    \b
+    Examples:
+      icecheck redact call.pcapng -o call-redacted.pcapng
+      icecheck redact webrtc_internals_dump.txt --scrub-secrets > shareable.txt
     """
     from icecheck.redact.archive import RedactError
     from icecheck.redact.formats import redact_document

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import output_options
+from icecheck.commands.common import ReportSettings, output_options
 from icecheck.commands.liveopts import lookup_time_option, offline_option, timed_server_options, turn_options, usage
 
 if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
 
 
-@click.command("serve")
+@click.command("serve", short_help="Serve the gathering page for any browser.")
 @click.option("--listen", default="127.0.0.1:0", show_default=True, metavar="HOST:PORT",
               help="Where to listen (port 0: any free one). 0.0.0.0:PORT lets other devices in "
                    "(a warning says so).")  # fmt: skip
@@ -27,12 +27,18 @@ if TYPE_CHECKING:
 @output_options
 def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None, turn: tuple[str, ...],
             turn_user: str, turn_password: str, public_stun: bool, offline: bool, no_lookups: bool,
-            lookup_timeout: float, strict: bool, fmt: str, output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
+            lookup_timeout: float, strict: bool, report: ReportSettings, policy: Policy) -> None:  # fmt: skip
     """Serve icecheck's page on this machine; open it in any browser to audit what it signals.
 
     The URL printed holds a one-time token (requests without it are refused). The page gathers
     with the browser's RTCPeerConnection, asking only the --stun/--turn servers given, and sends
     the candidates back here: the audit shows in the page and here. Ctrl-C stops.
+
+    \b
+    Examples:
+      icecheck serve                                # open the URL it prints in your browser
+      icecheck serve --once -f json -o result.json
+      icecheck serve --listen 0.0.0.0:8443          # a phone on the same network (a warning says so)
     """
     import asyncio
     import sys
@@ -47,6 +53,7 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
     from icecheck.live.urls import parse_host_port
     from icecheck.render.html import CSS, fragment
 
+    fmt = report.fmt
     if fmt not in ("text", "json") and not once:
         usage(f"--format {fmt} writes one report: add --once (or use text or json, one report per result)")
     try:
@@ -58,6 +65,10 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
         usage(f"{offline_words()} sends no packet: drop --stun, --turn and --public-stun, and listen on loopback")
     servers = asyncio.run(resolve_servers(choice, 5.0))
     auditor = live_auditor(AuditSettings(policy, strict), offline, resolver, no_lookups, lookup_timeout)
+    try:
+        output = None if report.output is None else open(report.output, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        usage(f"cannot write the report to {report.output}: {exc.strerror or exc}")
     printer = Printer(policy, auditor, fmt, output)
     try:
         service = Service((host, port), servers, printer.audit, printer.report, fragment, CSS)

@@ -44,6 +44,7 @@ _KIND = {  # the document kind of each format read
     Format.TEXT: InputKind.TEXT,
     Format.UNKNOWN: InputKind.UNKNOWN,
 }
+STDIN = "<stdin>"  # the name standard input goes by in reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +82,17 @@ def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | 
         yield scan_file(path, forced, tick)
 
 
-def scan_inputs(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> ScanRun:
-    """Read the paths named on the command line; folder files without signalling skipped (module doc)."""
+def scan_inputs(
+    paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, stdin: bytes | None = None
+) -> ScanRun:
+    """Read the paths named on the command line; folder files without signalling skipped (module doc).
+    ``-`` is standard input (``stdin``, read by the caller), named ``<stdin>``."""
     outputs: list[ScanOutput] = []
     skipped: list[str] = []
     for path in paths:
+        if path == "-":
+            outputs.append(scan_file(STDIN, forced, tick, stdin or b""))
+            continue
         if not os.path.isdir(path):
             outputs.append(scan_file(path, forced, tick))
             continue
@@ -106,18 +113,20 @@ def scan_inputs(paths: Iterable[str], forced: Format | None = None, tick: Tick |
     return ScanRun(tuple(outputs), tuple(skipped))
 
 
-def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> ScanOutput:
-    """Read one file. Every failure is data."""
-    return _scan(path, forced, tick)[0]
+def scan_file(
+    path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
+) -> ScanOutput:
+    """Read one file (or ``data`` under the name ``path``). Every failure is data."""
+    return _scan(path, forced, tick, data)[0]
 
 
-def _scan(path: str, forced: Format | None, tick: Tick | None) -> tuple[ScanOutput, bool]:
+def _scan(path: str, forced: Format | None, tick: Tick | None, data: bytes | None = None) -> tuple[ScanOutput, bool]:
     """The file's output, and whether the file was read and holds no signalling: its content is
     not recognised, or it was read to its end and gave nothing to audit (a text format that turned
     out not to be signalling, a capture without any). A file that could not be read (an I/O
     error, a reader that stopped, a capture whose records are broken) is not such a file."""
     try:
-        head, _ = read_head(path)
+        head, _ = read_head(path, data=data)
     except OSError as exc:
         return _unreadable(path, exc.strerror or str(exc)), False
     fmt = forced or sniff(head)
@@ -126,7 +135,7 @@ def _scan(path: str, forced: Format | None, tick: Tick | None) -> tuple[ScanOutp
         return _unreadable(path, what), True
     sink = Sink(path)
     try:
-        with Source(path, tick) as source:
+        with Source(path, tick, data) as source:
             out = _read(fmt, source, sink)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"

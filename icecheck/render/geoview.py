@@ -16,7 +16,7 @@ from rich.text import Text
 
 from icecheck.analysis.geo import FLAG_WORDS, disagreements, operator
 from icecheck.model import AuditResult, GeoFacts, GeoSource, NetworkInfo
-from icecheck.render.layout import columns, wrap
+from icecheck.render.layout import columns, paragraph
 from icecheck.render.safe import safe
 
 MAX_ADDRESSES = 50  # tables; past this a line says how many more --format json holds
@@ -43,11 +43,11 @@ def _address(info: NetworkInfo, width: int) -> Lines:
     if rows:
         yield from columns(("", "registry (RDAP)", "GeoIP databases"), rows, width, indent=4, foldable=(1,))
     if info.ptr:
-        yield from wrap(Text(f"reverse DNS: {safe(info.ptr)}"), width, "    ", "      ")
+        yield from paragraph(Text(f"reverse DNS: {safe(info.ptr)}"), width, "    ", "      ")
     if not facts.sources:
         yield Text("    No GeoIP database lists this address.", style="dim")
     for d in disagreements(info):
-        yield from wrap(Text(safe(d.sentence(info.address)), style="yellow"), width, "    ! ", "      ")
+        yield from paragraph(Text(safe(d.sentence(info.address)), style="yellow"), width, "    ! ", "      ")
 
 
 def _rows(info: NetworkInfo, facts: GeoFacts) -> list[tuple[str, str, Text]]:

@@ -268,7 +268,7 @@ def nat_table(nat: NatBehaviour) -> str:
 
 def rules_html(rules: Iterable[Rule]) -> str:
     """``icecheck rules --format html``: the catalogue as a table, each rule linked to its doc."""
-    rows = [(f'<a href="{h(r.help_uri)}">{h(r.id)}</a>', _severity(r.severity), h(r.name), h(r.title)) for r in rules]
+    rows = [(_rule_link(r.id, r.help_uri), _severity(r.severity), h(r.name), h(r.title)) for r in rules]
     return document("icecheck rules", "<h1>icecheck rules</h1>\n" + _table(("id", "severity", "name", "title"), rows))
 
 
@@ -318,7 +318,7 @@ def _findings(result: AuditResult) -> Iterator[str]:
     rows = []
     for f in ordered(result)[:MAX_ROWS]:
         rule = CATALOGUE.get(f.rule)
-        name = f'<a href="{h(rule.help_uri)}">{h(f.rule)}</a>' if rule else h(f.rule)
+        name = _rule_link(f.rule, rule.help_uri) if rule else h(f.rule)
         refs = f'<span class="dim">{h(", ".join(f.evidence[:6]))}</span>'
         rows.append((_severity(f.severity), name, h(f.message), refs))
     yield _table(("severity", "rule", "finding", "evidence"), rows, len(result.findings) - MAX_ROWS, "findings")
@@ -327,3 +327,8 @@ def _findings(result: AuditResult) -> Iterator[str]:
 def _severity(severity: Severity) -> str:
     """A severity, coloured by its class (the value is one of the enum's, never input text)."""
     return f'<span class="sev-{severity.value}">{h(severity.value)}</span>'
+
+
+def _rule_link(rule_id: str, uri: str | None) -> str:
+    """The rule id, linked to its page when the package declares a documentation URL."""
+    return f'<a href="{h(uri)}">{h(rule_id)}</a>' if uri else h(rule_id)

@@ -12,6 +12,7 @@ from json.encoder import INFINITY, encode_basestring
 from typing import IO, Any
 
 from icecheck import __version__
+from icecheck.analysis.rules import CATALOGUE, Rule
 from icecheck.model import (
     AddressFacts,
     AuditedAddress,
@@ -27,6 +28,7 @@ from icecheck.model import (
     NetworkInfo,
     Origin,
 )
+from icecheck.render.locate import origins
 from icecheck.render.safe import json_text
 
 SCHEMA_VERSION = 1
@@ -156,6 +158,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         ("schema_version", SCHEMA_VERSION),
         ("tool", {"name": "icecheck", "version": __version__}),
         ("policy", result.policy),
+        ("policy_source", result.policy_source),
         ("fail_on", str(result.fail_on)),
         ("exit_code", exit_code),
         ("inputs", [_input(d) for d in result.inputs]),
@@ -177,13 +180,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
                 for e in result.exposures
             ),
         ),
-        (
-            "findings",
-            (
-                {"rule": f.rule, "severity": str(f.severity), "message": f.message, "evidence": list(f.evidence)}
-                for f in result.findings
-            ),
-        ),
+        ("findings", _findings(result)),
         (
             "attempts",
             [
@@ -192,8 +189,42 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
             ],
         ),
         ("notes", list(result.notes)),
+        ("rules", [rule_dict(CATALOGUE[r]) for r in dict.fromkeys(f.rule for f in result.findings) if r in CATALOGUE]),
         *_live(result).items(),
     ]
+
+
+def _findings(result: AuditResult) -> Iterator[dict[str, Any]]:
+    """Each finding with its rule's title and link and a location per evidence id."""
+    where = origins(result)
+    for f in result.findings:
+        rule = CATALOGUE.get(f.rule)
+        yield {
+            "rule": f.rule,
+            "severity": str(f.severity),
+            "title": rule.title if rule else None,
+            "message": f.message,
+            "evidence": list(f.evidence),
+            "locations": [_location(ref, where[ref]) for ref in f.evidence if ref in where],
+            "help_uri": rule.help_uri if rule else None,
+        }
+
+
+def _location(ref: str, o: Origin) -> dict[str, Any]:
+    return {"id": ref, "path": o.path, "line": o.line, "packet": o.packet}
+
+
+def rule_dict(rule: Rule) -> dict[str, Any]:
+    """A catalogue entry in full: what ``icecheck explain`` prints, so no reader needs a web page."""
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "severity": str(rule.severity),
+        "title": rule.title,
+        "doc": rule.doc,
+        "fix": rule.fix,
+        "help_uri": rule.help_uri,
+    }
 
 
 # -- the encoder -----------------------------------------------------------------------------------

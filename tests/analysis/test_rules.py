@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from icecheck.analysis.rules import CATALOGUE, DOCS_URL, LOOKUP_RULES, RULES, Facts, rule
+from icecheck.analysis.rules import CATALOGUE, LOOKUP_RULES, RULES, Facts, rule
+from icecheck.links import DOCUMENTATION
+from icecheck.rulesamples import sample as packaged_sample
 from icecheck.severity import Severity
-from tests.conftest import SAMPLES, run_json
+from tests.conftest import REPO, SAMPLES, run_json
 
 POLICY_FOR = {"ICE014": "relay-only"}
 
@@ -20,7 +22,10 @@ def test_catalogue_is_well_formed() -> None:
     for r in CATALOGUE.values():
         assert re.fullmatch(r"ICE\d{3}", r.id)
         assert len(r.doc) > 80 and r.doc.endswith(".")
-        assert r.help_uri == DOCS_URL + r.id.lower()
+        assert r.help_uri == f"{DOCUMENTATION}/rules.md#{r.id.lower()}"
+        assert r.fix.endswith(".") and len(r.fix) < 120 and r.fix not in r.doc
+        text = packaged_sample(r.id)  # installed with the package: explain can print it
+        assert text is not None and text == (SAMPLES / "rules" / f"{r.id}.sdp").read_text()
 
 
 def test_rules_are_listed_once_in_id_order() -> None:
@@ -29,16 +34,26 @@ def test_rules_are_listed_once_in_id_order() -> None:
 
 
 def test_a_rule_takes_its_doc_from_the_check() -> None:
-    @rule(id="ICE999", name="example", severity=Severity.LOW, title="Example")
+    @rule(id="ICE999", name="example", severity=Severity.LOW, title="Example", fix="Do this.")
     def example(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
         """First line,
         second line."""
         return [("found", ("c1",))]
 
-    assert (example.id, example.doc) == ("ICE999", "First line, second line.")
+    assert (example.id, example.doc, example.fix) == ("ICE999", "First line, second line.", "Do this.")
     assert example.check(Facts((), (), ())) == [("found", ("c1",))]
     with pytest.raises(ValueError, match="ICE998"):
-        rule(id="ICE998", name="undocumented", severity=Severity.LOW, title="Undocumented")(lambda f: [])
+        rule(id="ICE998", name="undocumented", severity=Severity.LOW, title="Undocumented", fix="Do.")(lambda f: [])
+
+
+def test_documentation_links_come_from_one_place() -> None:
+    """pyproject's [project.urls] Documentation; no other documentation address in the package."""
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"]["Documentation"]
+    assert declared == DOCUMENTATION
+    for path in (REPO / "icecheck").rglob("*.py"):
+        assert "github.com/icecheck" not in path.read_text(), path
 
 
 @pytest.mark.parametrize("rule_id", sorted(set(CATALOGUE) - LOOKUP_RULES))

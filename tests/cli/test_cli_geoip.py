@@ -155,7 +155,7 @@ def test_strict_exit_3_for_a_missing_or_foreign_database_and_the_text_names_it(o
     for path in (missing, foreign):
         assert audit(str(offer), *dbs(path))[0] == 0  # medium findings only; the gap is an attempt
         proc = run_cli("sdp", "--offline", "--strict", str(offer), *dbs(path))
-        assert proc.returncode == 3 and str(path) in proc.stdout and "failed attempt(s) under --strict" in proc.stdout
+        assert proc.returncode == 3 and str(path) in proc.stdout and "1 failed attempt under --strict" in proc.stdout
 
 
 def test_a_stale_database_is_a_warning_not_a_failure(offer: Path) -> None:
@@ -235,3 +235,15 @@ def test_no_lookups_reads_no_database_either(offer: Path) -> None:
     code, report = audit(str(offer), "--no-lookups", *dbs(LINE, ANON))
     assert code == 0 and "geoip_databases" not in report and "ICE018" not in rules(report)
     assert not [a for a in report["attempts"] if a["kind"] == "geoip"]
+
+
+def test_config_lists_the_databases_and_where_each_came_from() -> None:
+    proc = run_cli("config", "-f", "json", "--geoip-db", str(CITY), env={"ICECHECK_GEOIP_DB": str(ISP)})
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for r in json.loads(proc.stdout)["settings"] if r["name"] == "GeoIP database"]
+    assert [(Path(r["value"]).name, r["source"]) for r in rows] == [
+        (CITY.name, "command line (--geoip-db)"),
+        (ISP.name, "environment (ICECHECK_GEOIP_DB)"),
+    ]
+    none = run_cli("config", "--no-geoip-discovery")
+    assert "GeoIP databases    none found" in none.stdout
