@@ -192,7 +192,6 @@ def finish(result: AuditResult, policy: Policy, report: ReportSettings) -> None:
     """Apply the policy's allowlists, write the report, explain unreadable inputs, exit."""
     from icecheck.analysis.policy import drop_allowed
     from icecheck.model import InputStatus
-    from icecheck.render.terminal import Detail
     from icecheck.report import exit_code, write
 
     result = drop_allowed(result, policy)
@@ -201,7 +200,11 @@ def finish(result: AuditResult, policy: Policy, report: ReportSettings) -> None:
         code = int(ExitCode.CLEAN)
     audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
     if audited or report.fmt != "text":  # nothing audited: the stderr lines say it all
-        fmt, detail = OutputFormat(report.fmt), Detail(report.detail)
+        fmt, detail = OutputFormat(report.fmt), None
+        if fmt is OutputFormat.TEXT:  # only a text report needs the terminal renderer (and rich)
+            from icecheck.render.terminal import Detail
+
+            detail = Detail(report.detail)
         write_to(report.output, [d.path for d in result.inputs], lambda out: write(result, fmt, out, code, detail))
     report_unreadable(result.inputs)
     sys.exit(code)
