@@ -861,26 +861,28 @@ def icecheck_model_AddressFacts__hash__(self):
     return hash((self.address,self.address_class,self.version,self.hints,self.embedded_ipv4,self.mac,self.mac_vendor,))
 
 
-def icecheck_model_AddressRecord__init__(self, address, role, origin, context, port):
+def icecheck_model_AddressRecord__init__(self, address, role, origin, context, port, count, last):
     _set(self, 'address', address)
     _set(self, 'role', role)
     _set(self, 'origin', origin)
     _set(self, 'context', context)
     _set(self, 'port', port)
+    _set(self, 'count', count)
+    _set(self, 'last', last)
 
 
 def icecheck_model_AddressRecord__repr__(self):
-    return f"{self.__class__.__qualname__}(address={self.address!r}, role={self.role!r}, origin={self.origin!r}, context={self.context!r}, port={self.port!r})"
+    return f"{self.__class__.__qualname__}(address={self.address!r}, role={self.role!r}, origin={self.origin!r}, context={self.context!r}, port={self.port!r}, count={self.count!r}, last={self.last!r})"
 
 
 def icecheck_model_AddressRecord__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.address,self.role,self.origin,self.context,self.port,) == (other.address,other.role,other.origin,other.context,other.port,)
+        return (self.address,self.role,self.origin,self.context,self.port,self.count,self.last,) == (other.address,other.role,other.origin,other.context,other.port,other.count,other.last,)
     return NotImplemented
 
 
 def icecheck_model_AddressRecord__hash__(self):
-    return hash((self.address,self.role,self.origin,self.context,self.port,))
+    return hash((self.address,self.role,self.origin,self.context,self.port,self.count,self.last,))
 
 
 def icecheck_model_Attempt__init__(self, kind, target, status, detail, elapsed):
@@ -905,7 +907,7 @@ def icecheck_model_Attempt__hash__(self):
     return hash((self.kind,self.target,self.status,self.detail,self.elapsed,))
 
 
-def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes):
+def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes, allow_partial):
     _set(self, 'inputs', inputs)
     _set(self, 'candidates', candidates)
     _set(self, 'addresses', addresses)
@@ -919,20 +921,21 @@ def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, expo
     _set(self, 'nat', nat)
     _set(self, 'strict', strict)
     _set(self, 'browser_modes', browser_modes)
+    _set(self, 'allow_partial', allow_partial)
 
 
 def icecheck_model_AuditResult__repr__(self):
-    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r})"
+    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r}, allow_partial={self.allow_partial!r})"
 
 
 def icecheck_model_AuditResult__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,)
+        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.allow_partial,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,other.allow_partial,)
     return NotImplemented
 
 
 def icecheck_model_AuditResult__hash__(self):
-    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,))
+    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.allow_partial,))
 
 
 def icecheck_model_AuditedAddress__init__(self, id, record, facts):
@@ -1010,25 +1013,27 @@ def icecheck_model_Candidate__hash__(self):
     return hash((self.foundation,self.component,self.transport,self.priority,self.address,self.port,self.type,self.related_address,self.related_port,self.tcptype,self.generation,self.ufrag,self.network_id,self.network_cost,self.extensions,self.raw,))
 
 
-def icecheck_model_CandidateRecord__init__(self, candidate, origin, context, interface):
+def icecheck_model_CandidateRecord__init__(self, candidate, origin, context, interface, count, last):
     _set(self, 'candidate', candidate)
     _set(self, 'origin', origin)
     _set(self, 'context', context)
     _set(self, 'interface', interface)
+    _set(self, 'count', count)
+    _set(self, 'last', last)
 
 
 def icecheck_model_CandidateRecord__repr__(self):
-    return f"{self.__class__.__qualname__}(candidate={self.candidate!r}, origin={self.origin!r}, context={self.context!r}, interface={self.interface!r})"
+    return f"{self.__class__.__qualname__}(candidate={self.candidate!r}, origin={self.origin!r}, context={self.context!r}, interface={self.interface!r}, count={self.count!r}, last={self.last!r})"
 
 
 def icecheck_model_CandidateRecord__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.candidate,self.origin,self.context,self.interface,) == (other.candidate,other.origin,other.context,other.interface,)
+        return (self.candidate,self.origin,self.context,self.interface,self.count,self.last,) == (other.candidate,other.origin,other.context,other.interface,other.count,other.last,)
     return NotImplemented
 
 
 def icecheck_model_CandidateRecord__hash__(self):
-    return hash((self.candidate,self.origin,self.context,self.interface,))
+    return hash((self.candidate,self.origin,self.context,self.interface,self.count,self.last,))
 
 
 def icecheck_model_Diagnostic__init__(self, origin, message, level):
@@ -1115,7 +1120,7 @@ def icecheck_model_Hint__hash__(self):
     return hash((self.kind,self.detail,self.value,))
 
 
-def icecheck_model_InputDocument__init__(self, path, kind, status, candidates, addresses, diagnostics, end_of_candidates, duplicates, attempts):
+def icecheck_model_InputDocument__init__(self, path, kind, status, candidates, addresses, diagnostics, end_of_candidates, duplicates, attempts, unaudited):
     _set(self, 'path', path)
     _set(self, 'kind', kind)
     _set(self, 'status', status)
@@ -1125,20 +1130,21 @@ def icecheck_model_InputDocument__init__(self, path, kind, status, candidates, a
     _set(self, 'end_of_candidates', end_of_candidates)
     _set(self, 'duplicates', duplicates)
     _set(self, 'attempts', attempts)
+    _set(self, 'unaudited', unaudited)
 
 
 def icecheck_model_InputDocument__repr__(self):
-    return f"{self.__class__.__qualname__}(path={self.path!r}, kind={self.kind!r}, status={self.status!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, diagnostics={self.diagnostics!r}, end_of_candidates={self.end_of_candidates!r}, duplicates={self.duplicates!r}, attempts={self.attempts!r})"
+    return f"{self.__class__.__qualname__}(path={self.path!r}, kind={self.kind!r}, status={self.status!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, diagnostics={self.diagnostics!r}, end_of_candidates={self.end_of_candidates!r}, duplicates={self.duplicates!r}, attempts={self.attempts!r}, unaudited={self.unaudited!r})"
 
 
 def icecheck_model_InputDocument__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.path,self.kind,self.status,self.candidates,self.addresses,self.diagnostics,self.end_of_candidates,self.duplicates,self.attempts,) == (other.path,other.kind,other.status,other.candidates,other.addresses,other.diagnostics,other.end_of_candidates,other.duplicates,other.attempts,)
+        return (self.path,self.kind,self.status,self.candidates,self.addresses,self.diagnostics,self.end_of_candidates,self.duplicates,self.attempts,self.unaudited,) == (other.path,other.kind,other.status,other.candidates,other.addresses,other.diagnostics,other.end_of_candidates,other.duplicates,other.attempts,other.unaudited,)
     return NotImplemented
 
 
 def icecheck_model_InputDocument__hash__(self):
-    return hash((self.path,self.kind,self.status,self.candidates,self.addresses,self.diagnostics,self.end_of_candidates,self.duplicates,self.attempts,))
+    return hash((self.path,self.kind,self.status,self.candidates,self.addresses,self.diagnostics,self.end_of_candidates,self.duplicates,self.attempts,self.unaudited,))
 
 
 def icecheck_model_InterfaceInfo__init__(self, name, kind, default_route):
@@ -1464,7 +1470,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_AddressFacts__init__, icecheck_model_AddressFacts__repr__, icecheck_model_AddressFacts__eq__, icecheck_model_AddressFacts__hash__,
     ),
     'icecheck.model.AddressRecord': (
-        'address:str;role:AddressRole;origin:Origin;context:SectionContext=;port:int | None=',
+        'address:str;role:AddressRole;origin:Origin;context:SectionContext=;port:int | None=;count:int=;last:Origin | None=',
         icecheck_model_AddressRecord__init__, icecheck_model_AddressRecord__repr__, icecheck_model_AddressRecord__eq__, icecheck_model_AddressRecord__hash__,
     ),
     'icecheck.model.Attempt': (
@@ -1472,7 +1478,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_Attempt__init__, icecheck_model_Attempt__repr__, icecheck_model_Attempt__eq__, icecheck_model_Attempt__hash__,
     ),
     'icecheck.model.AuditResult': (
-        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=',
+        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=;allow_partial:bool=',
         icecheck_model_AuditResult__init__, icecheck_model_AuditResult__repr__, icecheck_model_AuditResult__eq__, icecheck_model_AuditResult__hash__,
     ),
     'icecheck.model.AuditedAddress': (
@@ -1488,7 +1494,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_Candidate__init__, icecheck_model_Candidate__repr__, icecheck_model_Candidate__eq__, icecheck_model_Candidate__hash__,
     ),
     'icecheck.model.CandidateRecord': (
-        'candidate:Candidate;origin:Origin;context:SectionContext=;interface:InterfaceInfo | None=',
+        'candidate:Candidate;origin:Origin;context:SectionContext=;interface:InterfaceInfo | None=;count:int=;last:Origin | None=',
         icecheck_model_CandidateRecord__init__, icecheck_model_CandidateRecord__repr__, icecheck_model_CandidateRecord__eq__, icecheck_model_CandidateRecord__hash__,
     ),
     'icecheck.model.Diagnostic': (
@@ -1508,7 +1514,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_Hint__init__, icecheck_model_Hint__repr__, icecheck_model_Hint__eq__, icecheck_model_Hint__hash__,
     ),
     'icecheck.model.InputDocument': (
-        'path:str;kind:str;status:InputStatus;candidates:tuple[CandidateRecord, ...]=;addresses:tuple[AddressRecord, ...]=;diagnostics:tuple[Diagnostic, ...]=;end_of_candidates:int=;duplicates:int=;attempts:tuple[Attempt, ...]=',
+        'path:str;kind:str;status:InputStatus;candidates:tuple[CandidateRecord, ...]=;addresses:tuple[AddressRecord, ...]=;diagnostics:tuple[Diagnostic, ...]=;end_of_candidates:int=;duplicates:int=;attempts:tuple[Attempt, ...]=;unaudited:int=',
         icecheck_model_InputDocument__init__, icecheck_model_InputDocument__repr__, icecheck_model_InputDocument__eq__, icecheck_model_InputDocument__hash__,
     ),
     'icecheck.model.InterfaceInfo': (

@@ -187,12 +187,16 @@ class InterfaceInfo:
 
 @record
 class CandidateRecord:
-    """A candidate as found in an input."""
+    """A candidate as found in an input: ``origin`` is where it was first seen; an input that
+    shows it again folds the repeats into ``count`` (sightings) and ``last`` (the last one's
+    origin, None when seen once). ``inputs.sink`` says what counts as the same candidate."""
 
     candidate: Candidate
     origin: Origin
     context: SectionContext = SectionContext()
     interface: InterfaceInfo | None = None
+    count: int = 1
+    last: Origin | None = None
 
 
 FAILED_STATUSES = frozenset(
@@ -228,13 +232,16 @@ class AddressRole(StrEnum):
 
 @record
 class AddressRecord:
-    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...)."""
+    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...);
+    ``origin``, ``count`` and ``last`` as for ``CandidateRecord``."""
 
     address: str
     role: AddressRole
     origin: Origin
     context: SectionContext = SectionContext()
     port: int | None = None
+    count: int = 1
+    last: Origin | None = None
 
 
 @record
@@ -264,8 +271,9 @@ class InputDocument:
     addresses: tuple[AddressRecord, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     end_of_candidates: int = 0
-    duplicates: int = 0  # identical candidate lines seen again and folded
+    duplicates: int = 0  # repeated sightings of candidates, folded into their ``count``
     attempts: tuple[Attempt, ...] = ()
+    unaudited: int = 0  # sightings of items past the input's bound (inputs.limits.MAX_ITEMS): counted only
 
 
 @record
@@ -371,6 +379,11 @@ class AuditResult:
     nat: NatBehaviour | None = None
     strict: bool = False  # a failed attempt (server or lookup) makes the exit code 3
     browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
+    allow_partial: bool = False  # items left unaudited (an input's bound) do not make the exit code 2
+
+    def unaudited(self) -> int:
+        """Items the inputs counted but could not hold (``InputDocument.unaudited``)."""
+        return sum(d.unaudited for d in self.inputs)
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""

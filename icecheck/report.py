@@ -31,11 +31,14 @@ class OutputFormat(StrEnum):
 
 
 def exit_code(result: AuditResult) -> ExitCode:
-    """0 clean, 1 findings at or above fail-on, 2 when no input could be audited,
-    3 when ``--strict`` and a server or lookup attempt failed."""
+    """0 clean, 1 findings at or above fail-on, 2 when no input could be audited or an input
+    holds items that were not audited (its bound on distinct items) unless partial audits are
+    allowed, 3 when ``--strict`` and a server or lookup attempt failed."""
     if result.inputs and all(d.status is InputStatus.UNREADABLE for d in result.inputs):
         return ExitCode.USAGE
     if result.inputs and all(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs):
+        return ExitCode.USAGE
+    if result.unaudited() and not result.allow_partial:
         return ExitCode.USAGE
     if result.strict and result.failed_attempts():
         return ExitCode.FAILURE

@@ -150,7 +150,8 @@ def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
     if policy is not None:
         result = drop_allowed(result, policy)
     code = int(exit_code(result))
-    if code != ExitCode.USAGE or fmt != "text":  # nothing audited: the stderr line says it all
+    nothing = code == ExitCode.USAGE and not result.unaudited()
+    if not nothing or fmt != "text":  # nothing audited: the stderr line says it all
         write(result, OutputFormat(fmt), output, code)
     report_unreadable(result.inputs)
     sys.exit(code)
@@ -159,6 +160,10 @@ def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
 def report_unreadable(docs: Sequence[InputDocument]) -> None:
     """One line per input that yielded nothing, so a script sees why exit 2 happened."""
     for doc in docs:
+        if doc.unaudited:
+            from icecheck.render.safe import safe
+
+            click.echo(f"icecheck: {safe(doc.path)}: {doc.unaudited} items not audited: partial audit", err=True)
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
             from icecheck.render.safe import safe
 

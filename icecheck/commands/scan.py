@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import IO
 
 import click
@@ -20,10 +21,21 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
     default=None,
     help="Read every file as this format instead of recognising it by content.",
 )
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Exit by the findings even when an input reached its bound on distinct items (else exit 2).",
+)
 @output_options
 @lookup_options
 def command(
-    paths: tuple[str, ...], input_format: str | None, fmt: str, output: IO[str] | None, policy: str, fail_on: str
+    paths: tuple[str, ...],
+    input_format: str | None,
+    allow_partial: bool,
+    fmt: str,
+    output: IO[str] | None,
+    policy: str,
+    fail_on: str,
 ) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
@@ -48,4 +60,4 @@ def command(
     result = audit_with_lookups(
         docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts), notes=notes
     )
-    finish(result, fmt, output)
+    finish(replace(result, allow_partial=allow_partial), fmt, output)

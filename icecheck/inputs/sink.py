@@ -1,16 +1,32 @@
-"""Accumulate what one scanned input yields: candidates, addresses, diagnostics — bounded.
+"""Accumulate what one scanned input yields: candidates, addresses, diagnostics — folded.
 
 Every reader of ``icecheck scan`` (pcap, SIP log, HAR, webrtc-internals, JSON) feeds one
-``Sink`` per path and turns it into an ``InputDocument`` at the end. The sink folds repeats
-(a SIP INVITE seen on both sides of a proxy, a retransmitted request, a STUN response per
-connectivity check) so the report lists each thing once, at its first sighting, and it keeps
-at most ``MAX_ITEMS`` items and ``MAX_DIAGNOSTICS`` diagnostics whatever the input's size.
+``Sink`` per path and turns it into an ``InputDocument`` at the end. Memory is bounded by what
+is distinct, not by how often it repeats: an item seen again (a SIP INVITE seen on both sides of
+a proxy, a retransmission, a re-INVITE repeating the offer, a STUN response per consent
+refresh) folds into the one already held, which keeps its first origin and gains a ``count``
+and its ``last`` origin. The fold keys:
+
+- a candidate: the candidate as written (every field of the RFC 8839 grammar, so the same
+  text), the call (``Origin.call``) and party (``Origin.party``) it belongs to, and its m-line
+  (media index and mid);
+- an address outside candidates: the address, its role (``c=``, SIP header, STUN mapped...),
+  its port, the call and the party;
+- a wire fact: its kind and value.
+
+Everything else about a sighting (packet, time, line, detail) is the origin's, not the item's.
+Nothing caps how many times items repeat; ``limits.MAX_ITEMS`` distinct items per input is a guard
+against pathological inputs (millions of distinct addresses): past it new items are counted as
+``unaudited`` and the input is ``partial``. Diagnostics are capped at ``MAX_DIAGNOSTICS``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
+from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.model import (
     AddressRecord,
@@ -25,12 +41,12 @@ from icecheck.model import (
 )
 from icecheck.records import record
 
-MAX_ITEMS = 50_000
 MAX_DIAGNOSTICS = 200
 _SESSION = SectionContext()
 
 _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
+_Item = TypeVar("_Item", CandidateRecord, AddressRecord)
 
 
 @record
@@ -49,16 +65,19 @@ class WireFact:
 
 @dataclass
 class Sink:
-    """Collects items for the input at ``path``; ``document(kind)`` freezes them."""
+    """Collects items for the input at ``path``; ``document(kind)`` freezes them.
+
+    ``candidates`` and ``addresses`` hold each distinct item's first sighting; ``repeats`` holds,
+    for items seen more than once, [count, last origin] under the same key."""
 
     path: str
     candidates: dict[_CandKey, CandidateRecord] = field(default_factory=dict)
     addresses: dict[_AddrKey, AddressRecord] = field(default_factory=dict)
+    repeats: dict[_CandKey | _AddrKey, list[Any]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     wire: dict[tuple[str, str], WireFact] = field(default_factory=dict)
     end_of_candidates: int = 0
-    duplicates: int = 0
-    dropped_items: int = 0
+    unaudited: int = 0
     dropped_diagnostics: int = 0
     signalling_messages: int = 0  # SDP bodies, SIP messages, JSON messages seen (even if empty)
 
@@ -70,27 +89,41 @@ class Sink:
         origin: Origin,
         context: SectionContext | None = None,
         interface: InterfaceInfo | None = None,
+        count: int = 1,
+        last: Origin | None = None,
     ) -> None:
-        """Add one candidate; the same candidate for the same call, party and m-line is folded."""
+        """Add one candidate (``count`` sightings, the last at ``last``; default: this one)."""
         context = context or _SESSION
         key = (cand, context.media_index, context.mid, origin.call, origin.party)
         if key in self.candidates:
-            self.duplicates += 1
-        elif len(self.candidates) + len(self.addresses) >= MAX_ITEMS:
-            self.dropped_items += 1
+            self._repeat(key, count, last or origin)
+        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            self.unaudited += 1
         else:
             self.candidates[key] = CandidateRecord(cand, origin, context, interface)
+            if count > 1:
+                self.repeats[key] = [count, last]
 
     def address(self, record: AddressRecord) -> None:
-        """Add an address seen outside a candidate; repeats for the same call and party fold."""
+        """Add an address seen outside a candidate (``record.count`` sightings)."""
         o = record.origin
-        key = (record.address, record.role.value, record.port, o.call, o.party)
+        key = (record.address, record.role._value_, record.port, o.call, o.party)
         if key in self.addresses:
-            return
-        if len(self.candidates) + len(self.addresses) >= MAX_ITEMS:
-            self.dropped_items += 1
-            return
-        self.addresses[key] = record
+            self._repeat(key, record.count, record.last or o)
+        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            self.unaudited += 1
+        else:
+            self.addresses[key] = record if record.count == 1 else replace(record, count=1, last=None)
+            if record.count > 1:
+                self.repeats[key] = [record.count, record.last]
+
+    def _repeat(self, key: _CandKey | _AddrKey, count: int, last: Origin) -> None:
+        seen = self.repeats.get(key)
+        if seen is None:
+            self.repeats[key] = [1 + count, last]
+        else:
+            seen[0] += count
+            seen[1] = last
 
     def fact(self, fact: WireFact) -> None:
         """Record a wire fact once per (kind, value)."""
@@ -116,13 +149,13 @@ class Sink:
     def merge(self, doc: InputDocument) -> None:
         """Fold another document's items and diagnostics into this sink."""
         for rec in doc.candidates:
-            self.candidate(rec.candidate, rec.origin, rec.context)
+            self.candidate(rec.candidate, rec.origin, rec.context, rec.interface, rec.count, rec.last)
         for addr in doc.addresses:
             self.address(addr)
         for d in doc.diagnostics:
             self.problem(d.origin, d.message, d.level)
         self.end_of_candidates += doc.end_of_candidates
-        self.duplicates += doc.duplicates
+        self.unaudited += doc.unaudited
 
     # -- result ------------------------------------------------------------------------------------
 
@@ -138,29 +171,32 @@ class Sink:
             diags.append(
                 Diagnostic(Origin(self.path), f"{self.dropped_diagnostics} more problems not listed", "warning")
             )
-        if self.dropped_items:
-            diags.append(
-                Diagnostic(
-                    Origin(self.path),
-                    f"{self.dropped_items} items beyond the first {MAX_ITEMS} were counted but not audited",
-                    "warning",
-                )
-            )
+        if self.unaudited:
+            diags.append(Diagnostic(Origin(self.path), limits.unaudited_message(self.unaudited)))
         if fatal is not None:
             diags.append(Diagnostic(Origin(self.path), fatal))
         status = self._status(fatal, diags)
         if status is InputStatus.EMPTY and empty is not None:
             diags.append(Diagnostic(Origin(self.path), empty, "warning"))
+        candidates = tuple(self._folded(self.candidates))
         return InputDocument(
             path=self.path,
             kind=kind,
             status=status,
-            candidates=tuple(self.candidates.values()),
-            addresses=tuple(self.addresses.values()),
+            candidates=candidates,
+            addresses=tuple(self._folded(self.addresses)),
             diagnostics=tuple(diags),
             end_of_candidates=self.end_of_candidates,
-            duplicates=self.duplicates,
+            duplicates=sum(r.count for r in candidates) - len(candidates),
+            unaudited=self.unaudited,
         )
+
+    def _folded(self, items: dict[Any, _Item]) -> Iterator[_Item]:
+        """The held records in first-seen order, with the count and last origin of repeats."""
+        repeats = self.repeats
+        for key, rec in items.items():
+            seen = repeats.get(key)
+            yield rec if seen is None else replace(rec, count=seen[0], last=seen[1])
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
@@ -182,7 +218,7 @@ def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
 
     return replace(
         doc,
-        candidates=tuple(replace(r, origin=move(r.origin)) for r in doc.candidates),
-        addresses=tuple(replace(a, origin=move(a.origin)) for a in doc.addresses),
+        candidates=tuple(replace(r, origin=move(r.origin), last=r.last and move(r.last)) for r in doc.candidates),
+        addresses=tuple(replace(a, origin=move(a.origin), last=a.last and move(a.last)) for a in doc.addresses),
         diagnostics=tuple(replace(d, origin=move(d.origin)) for d in doc.diagnostics),
     )

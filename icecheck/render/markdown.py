@@ -47,6 +47,8 @@ def _parts(result: AuditResult, exit_code: int) -> Iterator[str]:
 
 def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
     verdict = "❌ fails" if exit_code == 1 else ("⚠️ nothing audited" if exit_code == 2 else "✅ passes")
+    if result.unaudited():
+        verdict = f"⚠️ partial audit ({result.unaudited()} items not audited)" if exit_code == 2 else verdict
     n = len(result.candidates)
     yield f"## icecheck: {verdict} (policy `{md(result.policy)}`, fail-on `{result.fail_on.value}`)"
     yield ""

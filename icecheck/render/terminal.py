@@ -293,6 +293,10 @@ def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
         why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
     else:
         why = f"--fail-on {result.fail_on.value}"
+    unaudited = result.unaudited()
+    if unaudited:  # an input reached its bound on distinct items: say so where the verdict is
+        allowed = "allowed by --allow-partial" if result.allow_partial else "not allowed without --allow-partial"
+        why += f"; PARTIAL audit, {unaudited} items not audited ({allowed})"
     yield Text()
     n = len(result.findings)
     yield from wrap(Text(f"{n} finding{'s' * (n != 1)} ({what}); {why} → exit {exit_code}"), width)
