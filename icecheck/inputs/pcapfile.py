@@ -173,15 +173,15 @@ class PacketReader:
             if skip_media:
                 if ethernet and ethertype == ipv4 and incl >= 43:
                     if proto == 17 and not frag & unfragmented and ihl & 15 >= 5:
-                        header = (ihl & 15) * 4
-                        at = start + 22 + header
+                        hlen = (ihl & 15) * 4
+                        at = start + 22 + hlen
                         if at < end:
                             total = (buf[start + 16] << 8) | buf[start + 17]  # the payload ends there
-                            if total > header + 8 or total < header:  # (below: ignored, as netdecode)
+                            if total > hlen + 8 or total < hlen:  # (below: ignored, as netdecode)
                                 kind = first_byte[buf[at]]
                                 if kind == 1:
                                     continue
-                                stop = end if total < header else min(end, start + 14 + total)
+                                stop = end if total < hlen else min(end, start + 14 + total)
                                 if kind and media_payload(buf, at, stop):
                                     continue
                 elif media.is_media(buf, start, end, linktype):
