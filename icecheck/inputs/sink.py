@@ -30,6 +30,7 @@ from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.model import (
     AddressRecord,
+    AddressRole,
     Candidate,
     CandidateRecord,
     Diagnostic,
@@ -47,6 +48,7 @@ _SESSION = SectionContext()
 _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
 _Item = TypeVar("_Item", CandidateRecord, AddressRecord)
+_Last = Origin | tuple[Origin, str, str | None]  # a repeat's last origin, or what ``_at`` builds it from
 
 
 @record
@@ -117,7 +119,22 @@ class Sink:
             if record.count > 1:
                 self.repeats[key] = [record.count, record.last]
 
-    def _repeat(self, key: _CandKey | _AddrKey, count: int, last: Origin) -> None:
+    def address_at(
+        self, address: str, role: AddressRole, port: int | None, where: Origin, more: str, party: str | None
+    ) -> None:
+        """``address(AddressRecord(address, role, origin, port=port))`` with ``origin`` being
+        ``where`` with ``more`` added to its detail and ``party`` for its party — built only for
+        a new item: a repeat keeps (where, more, party) until ``document`` (the hot path of SIP
+        headers and STUN attributes, most of which repeat)."""
+        key = (address, role._value_, port, where.call, party)
+        if key in self.addresses:
+            self._repeat(key, 1, (where, more, party))
+        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            self.unaudited += 1
+        else:
+            self.addresses[key] = AddressRecord(address, role, _at(where, more, party), port=port)
+
+    def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
         seen = self.repeats.get(key)
         if seen is None:
             self.repeats[key] = [1 + count, last]
@@ -196,7 +213,11 @@ class Sink:
         repeats = self.repeats
         for key, rec in items.items():
             seen = repeats.get(key)
-            yield rec if seen is None else replace(rec, count=seen[0], last=seen[1])
+            if seen is None:
+                yield rec
+            else:
+                last = seen[1] if seen[1] is None or type(seen[1]) is Origin else _at(*seen[1])
+                yield replace(rec, count=seen[0], last=last)
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
@@ -206,6 +227,12 @@ class Sink:
         if fatal is not None or any(d.level == "error" for d in diags):
             return InputStatus.PARTIAL
         return InputStatus.OK
+
+
+def _at(where: Origin, more: str, party: str | None) -> Origin:
+    """``where`` with ``more`` joined to its detail and ``party`` as its party (built directly)."""
+    detail = f"{where.detail}, {more}" if where.detail else more
+    return Origin(where.path, where.line, where.packet, where.time, detail, where.call, party)
 
 
 def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
