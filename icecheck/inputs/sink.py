@@ -43,7 +43,9 @@ from icecheck.model import (
 from icecheck.records import record
 
 MAX_DIAGNOSTICS = 200
+SDP_MEMO = 4096  # SDP bodies of a capture remembered parsed (``Sink._parsed``)
 _SESSION = SectionContext()
+_BODY = Origin("", packet=0)  # where a capture's SDP body is parsed before it is placed
 
 _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
@@ -82,6 +84,7 @@ class Sink:
     unaudited: int = 0
     dropped_diagnostics: int = 0
     signalling_messages: int = 0  # SDP bodies, SIP messages, JSON messages seen (even if empty)
+    sdp_memo: dict[str, InputDocument] = field(default_factory=dict)
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -100,7 +103,7 @@ class Sink:
         if key in self.candidates:
             self._repeat(key, count, last or origin)
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
-            self.unaudited += 1
+            self.unaudited += count
         else:
             self.candidates[key] = CandidateRecord(cand, origin, context, interface)
             if count > 1:
@@ -113,26 +116,38 @@ class Sink:
         if key in self.addresses:
             self._repeat(key, record.count, record.last or o)
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
-            self.unaudited += 1
+            self.unaudited += record.count
         else:
             self.addresses[key] = record if record.count == 1 else replace(record, count=1, last=None)
             if record.count > 1:
                 self.repeats[key] = [record.count, record.last]
 
     def address_at(
-        self, address: str, role: AddressRole, port: int | None, where: Origin, more: str, party: str | None
+        self,
+        address: str,
+        role: AddressRole,
+        port: int | None,
+        where: Origin,
+        more: str,
+        party: str | None,
+        count: int = 1,
+        last_more: str | None = None,
+        context: SectionContext = _SESSION,
     ) -> None:
-        """``address(AddressRecord(address, role, origin, port=port))`` with ``origin`` being
+        """``address(AddressRecord(address, role, origin, context, port))`` with ``origin`` being
         ``where`` with ``more`` added to its detail and ``party`` for its party — built only for
         a new item: a repeat keeps (where, more, party) until ``document`` (the hot path of SIP
-        headers and STUN attributes, most of which repeat)."""
+        headers and STUN attributes, most of which repeat). ``count`` sightings, the last one's
+        detail ending with ``last_more`` (default ``more``)."""
         key = (address, role._value_, port, where.call, party)
         if key in self.addresses:
-            self._repeat(key, 1, (where, more, party))
+            self._repeat(key, count, (where, last_more or more, party))
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
-            self.unaudited += 1
+            self.unaudited += count
         else:
-            self.addresses[key] = AddressRecord(address, role, _at(where, more, party), port=port)
+            self.addresses[key] = AddressRecord(address, role, _at(where, more, party), context, port)
+            if count > 1:
+                self.repeats[key] = [count, (where, last_more or more, party)]
 
     def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
         seen = self.repeats.get(key)
@@ -157,11 +172,50 @@ class Sink:
         """Parse an SDP body found at ``base`` and merge what it holds. ``embedded``: the SDP sits
         inside one line or value (a JSON string), so its own line numbers go to the detail."""
         self.signalling_messages += 1
+        if base.packet is not None and base.line is None:  # in a capture: "SDP line N" in the detail
+            self._place(self._parsed(text), base)
+            return
         if embedded or (base.line is None and base.packet is None):
             doc = _lines_to_detail(parse_sdp_text(text, replace(base, line=None), "sdp"), base.line)
         else:
             doc = parse_sdp_text(text, base, "sdp")
         self.merge(doc)
+
+    def _parsed(self, text: str) -> InputDocument:
+        """``text`` parsed as found at ``_BODY``; the last ``SDP_MEMO`` bodies are remembered, so a
+        body seen again (a re-INVITE, a retransmission, both sides of a proxy) is not parsed again."""
+        doc = self.sdp_memo.get(text)
+        if doc is None:
+            doc = parse_sdp_text(text, _BODY, "sdp")
+            if len(self.sdp_memo) >= SDP_MEMO:
+                del self.sdp_memo[next(iter(self.sdp_memo))]
+            self.sdp_memo[text] = doc
+        return doc
+
+    def _place(self, doc: InputDocument, base: Origin) -> None:
+        """Merge a body parsed at ``_BODY`` as found at ``base``: each origin becomes ``base`` with
+        the body's "SDP line N" added to its detail (what parsing at ``base`` gives), built only
+        for new items."""
+        call, party = base.call, base.party
+        for rec in doc.candidates:
+            ctx = rec.context
+            key = (rec.candidate, ctx.media_index, ctx.mid, call, party)
+            last = (rec.last or rec.origin).detail or ""
+            if key in self.candidates:
+                self._repeat(key, rec.count, (base, last, party))
+            elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+                self.unaudited += rec.count
+            else:
+                self.candidates[key] = CandidateRecord(rec.candidate, _at(base, rec.origin.detail or "", party), ctx)
+                if rec.count > 1:
+                    self.repeats[key] = [rec.count, (base, last, party)]
+        for a in doc.addresses:
+            last = (a.last or a.origin).detail or ""
+            self.address_at(a.address, a.role, a.port, base, a.origin.detail or "", party, a.count, last, a.context)
+        for d in doc.diagnostics:
+            self.problem(base if d.origin == _BODY else _at(base, d.origin.detail or "", party), d.message, d.level)
+        self.end_of_candidates += doc.end_of_candidates
+        self.unaudited += doc.unaudited
 
     def merge(self, doc: InputDocument) -> None:
         """Fold another document's items and diagnostics into this sink."""

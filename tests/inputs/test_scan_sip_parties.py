@@ -126,11 +126,11 @@ class Recorder(Sink):
         self.seen.append(record)
         super().address(record)
 
-    def address_at(
-        self, address: str, role: AddressRole, port: int | None, where: Origin, more: str, party: str | None
+    def address_at(  # type: ignore[override]
+        self, address: str, role: AddressRole, port: int | None, where: Origin, more: str, party: str | None, *rest
     ) -> None:
         self.seen.append(AddressRecord(address, role, _at(where, more, party), port=port))
-        super().address_at(address, role, port, where, more, party)
+        super().address_at(address, role, port, where, more, party, *rest)
 
 
 def parties(sink: Recorder) -> dict[tuple[str, str, str], str | None]:
