@@ -20,6 +20,7 @@ from typing import BinaryIO
 from icecheck.inputs import sipmsg, stun
 from icecheck.inputs.appstream import Connection, StreamFramer
 from icecheck.inputs.fragments import Reassembler
+from icecheck.inputs.lanes import Lane
 from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.pcapfile import PacketReader
@@ -38,9 +39,10 @@ TcpKey = tuple[bytes, int, bytes, int]
 class CaptureScan:
     """Reads one capture into ``sink``. ``tick(bytes, packets)`` reports progress packets."""
 
-    def __init__(self, sink: Sink, tick: Callable[[int, int], None] | None = None) -> None:
+    def __init__(self, sink: Sink, tick: Callable[[int, int], None] | None = None, lane: Lane | None = None) -> None:
         self.sink = sink
         self.dispatcher = Dispatcher(sink)
+        self.lane = lane or Lane(sink)
         self.fragments = Reassembler()
         self.connections: dict[TcpKey, tuple[TcpDirection, StreamFramer]] = {}
         self.tick = tick
@@ -103,9 +105,12 @@ class CaptureScan:
         if first < 4 and stun.looks_like_stun(payload):
             self.counts["stun"] += 1
             src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-            self.dispatcher.stun(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+            if self.lane.take_pair(src, dst):
+                self.dispatcher.stun(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
         elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
             self.counts["sip-udp"] += 1
+            if not self.lane.take_sip(payload, None):
+                return
             src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
             where = self._where(number, time, f"udp {src} → {dst}", src)
             if ip.missing or len(payload) < length - 8:
@@ -120,7 +125,8 @@ class CaptureScan:
             framed = stun.channel_data(payload)
             if framed is not None and stun.looks_like_stun(framed[1]):  # relayed media stops here
                 src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-                self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+                if self.lane.take_pair(src, dst):
+                    self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
 
     # -- TCP -------------------------------------------------------------------------------------
 
@@ -156,7 +162,7 @@ class CaptureScan:
             conn = other[1].conn
             pairs = [(key, (a, b))]
         else:
-            conn = Connection(self.dispatcher, Origin(self.sink.path), f"tcp {a} ↔ {b}")
+            conn = Connection(self.dispatcher, self.lane, Origin(self.sink.path), f"tcp {a} ↔ {b}")
             pairs = [(key, (a, b)), (reverse, (b, a))]
         for k, (s, r) in pairs:
             framer = StreamFramer(conn, f"tcp {s} → {r}", s, r)
@@ -193,7 +199,8 @@ class CaptureScan:
         return Origin(self.sink.path, packet=number, time=time, detail=detail, party=sender)
 
     def _problem(self, number: int | None, time: float | None, message: str, level: str = "error") -> None:
-        self.sink.problem(Origin(self.sink.path, packet=number, time=time), message, level)
+        if self.lane.take_transport():
+            self.sink.problem(Origin(self.sink.path, packet=number, time=time), message, level)
 
     def _report(self, number: int | None, message: str, level: str) -> None:
         self._problem(number, None, message, level)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from icecheck.inputs import jsonfile
 from icecheck.inputs.capture import CaptureScan
 from icecheck.inputs.detect import CAPTURES, Format, sniff
+from icecheck.inputs.lanes import Lane
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sdpfile import read_sdp_stream
 from icecheck.inputs.sink import Sink, WireFact
@@ -48,7 +50,15 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
                     yield os.path.join(root, name)
 
 
-def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> Iterator[ScanOutput]:
+def scan_paths(
+    paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, jobs: int = 1
+) -> Iterator[ScanOutput]:
+    """Every file's output in walk order; ``jobs`` > 1 reads them in that many processes (``jobs``)."""
+    if jobs > 1:
+        from icecheck.inputs.jobs import scan_files
+
+        yield from scan_files(list(walk(paths)), forced, jobs)
+        return
     for path in walk(paths):
         yield scan_file(path, forced, tick)
 
@@ -58,11 +68,13 @@ def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None)
     try:
         head, _ = read_head(path)
     except OSError as exc:
-        return _unreadable(path, exc.strerror or str(exc))
+        return unreadable(path, exc.strerror or str(exc))
     fmt = forced or sniff(head)
     if fmt is Format.UNKNOWN:
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
-        return _unreadable(path, f"{what}; skipped")
+        return unreadable(path, f"{what}; skipped")
+    if fmt in CAPTURES:
+        return capture_output(read_capture(path, tick))
     sink = Sink(path)
     try:
         with Source(path, tick) as source:
@@ -72,20 +84,46 @@ def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None)
         return ScanOutput(sink.document(_KIND.get(fmt, fmt.value), fatal=message), tuple(sink.wire.values()))
 
 
+@dataclass
+class CapturePart:
+    """What one process read of a capture: its sink (all of the capture's items, or with
+    ``--jobs`` the part it dispatched, ``lanes``), the summary line, and why reading stopped
+    early (``fatal``) at which place in the global order (``failed_at``)."""
+
+    sink: Sink
+    summary: str | None = None
+    fatal: str | None = None
+    failed_at: int = -1
+
+
+def read_capture(path: str, tick: Tick | None = None, part: int = 0, parts: int = 1) -> CapturePart:
+    """Read a pcap/pcapng (or its gzip) as part ``part`` of ``parts``. Every failure is data."""
+    sink = Sink(path)
+    lane = Lane(sink, part, parts)
+    try:
+        with Source(path, tick) as source:
+            scan = CaptureScan(sink, source.tick, lane)
+            scan.run(source.stream)
+    except Exception as exc:  # failures are data: a bad file must not stop the scan
+        return CapturePart(sink, None, gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}", lane.ordinal)
+    c = scan.counts
+    summary = (
+        f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
+        f"{c['reassembled']} reassembled datagrams"
+    )
+    return CapturePart(sink, summary)
+
+
+def capture_output(read: CapturePart) -> ScanOutput:
+    """The ``ScanOutput`` of a capture read whole (or of its parts, merged)."""
+    sink = read.sink
+    if read.fatal is not None:
+        return ScanOutput(sink.document("pcap", fatal=read.fatal), tuple(sink.wire.values()))
+    empty = "no signalling or STUN found in the capture"
+    return ScanOutput(sink.document("pcap", empty=empty), tuple(sink.wire.values()), read.summary)
+
+
 def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
-    if fmt in CAPTURES:
-        scan = CaptureScan(sink, source.tick)
-        scan.run(source.stream)
-        c = scan.counts
-        summary = (
-            f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
-            f"{c['reassembled']} reassembled datagrams"
-        )
-        return ScanOutput(
-            sink.document("pcap", empty="no signalling or STUN found in the capture"),
-            tuple(sink.wire.values()),
-            summary,
-        )
     if fmt is Format.SDP:
         return ScanOutput(read_sdp_stream(source.stream, sink.path))
     if fmt is Format.SIP:
@@ -98,6 +136,7 @@ def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
     return ScanOutput(sink.document(kind.value), tuple(sink.wire.values()))
 
 
-def _unreadable(path: str, message: str) -> ScanOutput:
+def unreadable(path: str, message: str) -> ScanOutput:
+    """The output of a file that could not be read at all."""
     doc = InputDocument(path, "unknown", InputStatus.UNREADABLE, diagnostics=(Diagnostic(Origin(path), message),))
     return ScanOutput(doc)

@@ -68,11 +68,21 @@ class WireFact:
 
 
 @dataclass
+class Order:
+    """Where items were first seen, by ordinal (``Sink.track_order``); a repeat's last is in ``repeats``."""
+
+    candidates: list[int] = field(default_factory=list)  # in the order of ``Sink.candidates``
+    addresses: list[int] = field(default_factory=list)  # in the order of ``Sink.addresses``
+    diagnostics: list[int] = field(default_factory=list)
+    wire: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass
 class Sink:
     """Collects items for the input at ``path``; ``document(kind)`` freezes them.
 
     ``candidates`` and ``addresses`` hold each distinct item's first sighting; ``repeats`` holds,
-    for items seen more than once, [count, last origin] under the same key."""
+    for items seen more than once, [count, last origin, its ordinal] under the same key."""
 
     path: str
     candidates: dict[_CandKey, CandidateRecord] = field(default_factory=dict)
@@ -85,6 +95,8 @@ class Sink:
     dropped_diagnostics: int = 0
     signalling_messages: int = 0  # SDP bodies, SIP messages, JSON messages seen (even if empty)
     sdp_memo: dict[str, InputDocument] = field(default_factory=dict)
+    ordinal: int = 0  # the place of the message being read in the capture's global order (``lanes``)
+    order: Order | None = None
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -105,9 +117,7 @@ class Sink:
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
             self.unaudited += count
         else:
-            self.candidates[key] = CandidateRecord(cand, origin, context, interface)
-            if count > 1:
-                self.repeats[key] = [count, last]
+            self._new(self.candidates, key, CandidateRecord(cand, origin, context, interface), count, last)
 
     def address(self, record: AddressRecord) -> None:
         """Add an address seen outside a candidate (``record.count`` sightings)."""
@@ -118,9 +128,8 @@ class Sink:
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
             self.unaudited += record.count
         else:
-            self.addresses[key] = record if record.count == 1 else replace(record, count=1, last=None)
-            if record.count > 1:
-                self.repeats[key] = [record.count, record.last]
+            held = record if record.count == 1 else replace(record, count=1, last=None)
+            self._new(self.addresses, key, held, record.count, record.last)
 
     def address_at(
         self,
@@ -145,21 +154,32 @@ class Sink:
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
             self.unaudited += count
         else:
-            self.addresses[key] = AddressRecord(address, role, _at(where, more, party), context, port)
-            if count > 1:
-                self.repeats[key] = [count, (where, last_more or more, party)]
+            record = AddressRecord(address, role, _at(where, more, party), context, port)
+            self._new(self.addresses, key, record, count, (where, last_more or more, party))
+
+    def _new(self, items: dict[Any, Any], key: Any, record: Any, count: int, last: _Last | None) -> None:
+        items[key] = record
+        if count > 1:
+            self.repeats[key] = [count, last, self.ordinal]
+        if self.order is not None:
+            (self.order.candidates if items is self.candidates else self.order.addresses).append(self.ordinal)
 
     def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
         seen = self.repeats.get(key)
         if seen is None:
-            self.repeats[key] = [1 + count, last]
+            self.repeats[key] = [1 + count, last, self.ordinal]
         else:
             seen[0] += count
             seen[1] = last
+            seen[2] = self.ordinal
 
     def fact(self, fact: WireFact) -> None:
         """Record a wire fact once per (kind, value)."""
-        self.wire.setdefault((fact.kind, fact.value), fact)
+        key = (fact.kind, fact.value)
+        if key not in self.wire:
+            self.wire[key] = fact
+            if self.order is not None:
+                self.order.wire[key] = self.ordinal
 
     def problem(self, origin: Origin, message: str, level: str = "error") -> None:
         """Record a diagnostic (bounded in number)."""
@@ -167,6 +187,13 @@ class Sink:
             self.dropped_diagnostics += 1
             return
         self.diagnostics.append(Diagnostic(origin, message, level))
+        if self.order is not None:
+            self.order.diagnostics.append(self.ordinal)
+
+    def track_order(self) -> None:
+        """Remember from now on where in the global order (``ordinal``) each item, diagnostic and
+        wire fact was first seen, and each repeat last: what merging parts needs (``merge``)."""
+        self.order = Order()
 
     def sdp(self, text: str, base: Origin, embedded: bool = False) -> None:
         """Parse an SDP body found at ``base`` and merge what it holds. ``embedded``: the SDP sits
@@ -206,9 +233,8 @@ class Sink:
             elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
                 self.unaudited += rec.count
             else:
-                self.candidates[key] = CandidateRecord(rec.candidate, _at(base, rec.origin.detail or "", party), ctx)
-                if rec.count > 1:
-                    self.repeats[key] = [rec.count, (base, last, party)]
+                record = CandidateRecord(rec.candidate, _at(base, rec.origin.detail or "", party), ctx)
+                self._new(self.candidates, key, record, rec.count, (base, last, party))
         for a in doc.addresses:
             last = (a.last or a.origin).detail or ""
             self.address_at(a.address, a.role, a.port, base, a.origin.detail or "", party, a.count, last, a.context)
