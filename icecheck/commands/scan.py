@@ -22,6 +22,13 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
     help="Read every file as this format instead of recognising it by content.",
 )
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes reading in parallel: a folder's files, and a large capture split across them. "
+    "Default: the CPUs available. The report is the same whatever the number.",
+)
+@click.option(
     "--allow-partial",
     is_flag=True,
     help="Exit by the findings even when an input reached its bound on distinct items (else exit 2).",
@@ -31,6 +38,7 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 def command(
     paths: tuple[str, ...],
     input_format: str | None,
+    jobs: int | None,
     allow_partial: bool,
     fmt: str,
     output: IO[str] | None,
@@ -48,11 +56,12 @@ def command(
     from icecheck.inputs import grouping, wire
     from icecheck.inputs.detect import Format
     from icecheck.inputs.progress import progress
+    from icecheck.inputs.jobs import available_cpus
     from icecheck.inputs.scanner import scan_paths
 
     forced = Format(input_format) if input_format else None
     with progress(paths) as tick:
-        outputs = list(scan_paths(paths, forced, tick))
+        outputs = list(scan_paths(paths, forced, tick, jobs or available_cpus()))
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]

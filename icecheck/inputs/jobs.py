@@ -34,6 +34,25 @@ from icecheck.inputs.source import read_head
 SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (the default of ``--jobs``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
+    """Whether processes pay for themselves: the files hold at least ``split_from`` bytes."""
+    total = 0
+    for path in files:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            pass
+    return total >= split_from
+
+
 def scan_files(
     files: Sequence[str], forced: Format | None, jobs: int, split_from: int = SPLIT_FROM
 ) -> Iterator[ScanOutput]:

@@ -74,7 +74,8 @@ class Lane:
 
 
 def call_id_of(data: bytes) -> str | None:
-    """``parse_sip(data).call_id`` for a SIP message, read without parsing the rest (every part
+    """``parse_sip(data).call_id`` when ``data`` parses as SIP (what does not is routed by whatever
+    this returns, the same way in every part), read without parsing the rest (every part
     routes every message; one part parses it). A head with anything that ``parse_sip`` treats
     specially (control bytes, a lone CR, non-ASCII, a first header line that starts with white
     space) is parsed whole instead."""

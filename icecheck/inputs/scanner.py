@@ -54,12 +54,14 @@ def scan_paths(
     paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, jobs: int = 1
 ) -> Iterator[ScanOutput]:
     """Every file's output in walk order; ``jobs`` > 1 reads them in that many processes (``jobs``)."""
+    files = list(walk(paths))
     if jobs > 1:
-        from icecheck.inputs.jobs import scan_files
+        from icecheck.inputs import jobs as pool
 
-        yield from scan_files(list(walk(paths)), forced, jobs)
-        return
-    for path in walk(paths):
+        if pool.worth_it(files):
+            yield from pool.scan_files(files, forced, jobs)
+            return
+    for path in files:
         yield scan_file(path, forced, tick)
 
 
