@@ -55,8 +55,8 @@ def command(
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, wire
     from icecheck.inputs.detect import Format
-    from icecheck.inputs.progress import progress
     from icecheck.inputs.jobs import available_cpus
+    from icecheck.inputs.progress import progress
     from icecheck.inputs.scanner import scan_paths
 
     forced = Format(input_format) if input_format else None

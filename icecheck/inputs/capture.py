@@ -180,6 +180,8 @@ class CaptureScan:
             if entry is not None:
                 entry[0].finish()
                 entry[1].finish(number, time)
+                if (k[2], k[3], k[0], k[1]) not in self.connections:  # both directions done: the
+                    entry[1].conn.directions.clear()  # connection and its framers no longer form a cycle
 
     def _close_all(self) -> None:
         for key in list(self.connections):

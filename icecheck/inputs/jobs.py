@@ -13,6 +13,7 @@ pickling of slotted dataclasses costs several times more than building them agai
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import multiprocessing
@@ -27,7 +28,15 @@ from typing import Any
 from icecheck import model
 from icecheck.inputs.detect import CAPTURES, Format, sniff
 from icecheck.inputs.merge import merge
-from icecheck.inputs.scanner import CapturePart, ScanOutput, capture_output, read_capture, scan_file, unreadable
+from icecheck.inputs.scanner import (
+    CapturePart,
+    ScanOutput,
+    capture_output,
+    collector_paused,
+    read_capture,
+    scan_file,
+    unreadable,
+)
 from icecheck.inputs.sink import WireFact
 from icecheck.inputs.source import read_head
 
@@ -46,10 +55,8 @@ def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
     """Whether processes pay for themselves: the files hold at least ``split_from`` bytes."""
     total = 0
     for path in files:
-        try:
+        with contextlib.suppress(OSError):
             total += os.path.getsize(path)
-        except OSError:
-            pass
     return total >= split_from
 
 
@@ -68,11 +75,12 @@ def scan_files(
                 pending.append([pool.submit(_part, path, i, parts) for i in range(parts)])
         for (path, parts), futures in zip(plans, pending, strict=True):
             try:
-                results = [pickle.loads(f.result()) for f in futures]
+                with collector_paused():  # (see there: unpickling builds as many objects as reading)
+                    results = [pickle.loads(f.result()) for f in futures]
+                    output = results[0] if parts == 1 else capture_output(merged(results))
             except BrokenProcessPool:
-                yield unreadable(path, "a reading process died (out of memory?); the file was not read")
-                continue
-            yield results[0] if parts == 1 else capture_output(merged(results))
+                output = unreadable(path, "a reading process died (out of memory?); the file was not read")
+            yield output
 
 
 def merged(parts: Sequence[CapturePart]) -> CapturePart:
@@ -101,13 +109,15 @@ def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
 
 
 def _whole(path: str, forced: Format | None) -> bytes:
-    return _dumps(scan_file(path, forced))
+    with collector_paused():
+        return _dumps(scan_file(path, forced))
 
 
 def _part(path: str, part: int, parts: int) -> bytes:
     read = read_capture(path, None, part, parts)
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
-    return _dumps(read)
+    with collector_paused():
+        return _dumps(read)
 
 
 # -- transfer ----------------------------------------------------------------------------------------

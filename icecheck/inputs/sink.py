@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
@@ -49,7 +49,6 @@ _BODY = Origin("", packet=0)  # where a capture's SDP body is parsed before it i
 
 _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
-_Item = TypeVar("_Item", CandidateRecord, AddressRecord)
 _Last = Origin | tuple[Origin, str, str | None]  # a repeat's last origin, or what ``_at`` builds it from
 
 
@@ -275,29 +274,39 @@ class Sink:
         status = self._status(fatal, diags)
         if status is InputStatus.EMPTY and empty is not None:
             diags.append(Diagnostic(Origin(self.path), empty, "warning"))
-        candidates = tuple(self._folded(self.candidates))
+        candidates = tuple(self._folded_candidates())
         return InputDocument(
             path=self.path,
             kind=kind,
             status=status,
             candidates=candidates,
-            addresses=tuple(self._folded(self.addresses)),
+            addresses=tuple(self._folded_addresses()),
             diagnostics=tuple(diags),
             end_of_candidates=self.end_of_candidates,
             duplicates=sum(r.count for r in candidates) - len(candidates),
             unaudited=self.unaudited,
         )
 
-    def _folded(self, items: dict[Any, _Item]) -> Iterator[_Item]:
-        """The held records in first-seen order, with the count and last origin of repeats."""
+    def _folded_candidates(self) -> Iterator[CandidateRecord]:
+        """The held candidates in first-seen order, with the count and last origin of repeats
+        (as ``replace(rec, count=..., last=...)``, built directly: one per repeated item)."""
         repeats = self.repeats
-        for key, rec in items.items():
+        for key, rec in self.candidates.items():
             seen = repeats.get(key)
             if seen is None:
                 yield rec
             else:
-                last = seen[1] if seen[1] is None or type(seen[1]) is Origin else _at(*seen[1])
-                yield replace(rec, count=seen[0], last=last)
+                yield CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, seen[0], _last(seen))
+
+    def _folded_addresses(self) -> Iterator[AddressRecord]:
+        """The held addresses, as ``_folded_candidates``."""
+        repeats = self.repeats
+        for key, rec in self.addresses.items():
+            seen = repeats.get(key)
+            if seen is None:
+                yield rec
+            else:
+                yield AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, seen[0], _last(seen))
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
@@ -307,6 +316,12 @@ class Sink:
         if fatal is not None or any(d.level == "error" for d in diags):
             return InputStatus.PARTIAL
         return InputStatus.OK
+
+
+def _last(seen: list[Any]) -> Origin | None:
+    """A repeat's last origin, built now if it was kept as what builds it (``Sink.address_at``)."""
+    last = seen[1]
+    return last if last is None or type(last) is Origin else _at(*last)
 
 
 def _at(where: Origin, more: str, party: str | None) -> Origin:
