@@ -14,7 +14,6 @@ and direction.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from typing import BinaryIO
 
 from icecheck.inputs import sipmsg, stun
@@ -25,6 +24,7 @@ from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, 
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.pcapfile import PacketReader
 from icecheck.inputs.sink import Sink
+from icecheck.inputs.source import Tick
 from icecheck.inputs.tcpstream import TcpDirection
 from icecheck.model import Origin
 
@@ -37,9 +37,10 @@ TcpKey = tuple[bytes, int, bytes, int]
 
 
 class CaptureScan:
-    """Reads one capture into ``sink``. ``tick(bytes, packets)`` reports progress packets."""
+    """Reads one capture into ``sink``. ``tick(bytes, packets, items)`` reports progress: packets
+    read and items found since the last call (bytes are the ``Source``'s to count)."""
 
-    def __init__(self, sink: Sink, tick: Callable[[int, int], None] | None = None, lane: Lane | None = None) -> None:
+    def __init__(self, sink: Sink, tick: Tick | None = None, lane: Lane | None = None) -> None:
         self.sink = sink
         self.dispatcher = Dispatcher(sink)
         self.lane = lane or Lane(sink)
@@ -47,6 +48,7 @@ class CaptureScan:
         self.connections: dict[TcpKey, tuple[TcpDirection, StreamFramer]] = {}
         self.tick = tick
         self.packets = 0
+        self._items = 0  # items reported to ``tick`` so far
         self.counts = {"udp": 0, "tcp": 0, "stun": 0, "sip-udp": 0, "reassembled": 0}
         self._bad_links: set[int] = set()
 
@@ -76,7 +78,7 @@ class CaptureScan:
             elif ip.proto == 6:
                 self._tcp(ip, number, time)
         if self.tick is not None:
-            self.tick(0, reader.number - self.packets)
+            self.tick(0, reader.number - self.packets, self._new_items())
         self.packets = reader.number
         self._close_all()
 
@@ -193,9 +195,15 @@ class CaptureScan:
 
     def _housekeeping(self, time: float, packets: int) -> None:
         if self.tick is not None:
-            self.tick(0, packets)
+            self.tick(0, packets, self._new_items())
         for dropped in self.fragments.expire(time):
             self._problem(dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", "warning")
+
+    def _new_items(self) -> int:
+        """Distinct items found since the last call (for the progress line)."""
+        held = len(self.sink.candidates) + len(self.sink.addresses)
+        new, self._items = held - self._items, held
+        return new
 
     def _where(self, number: int, time: float | None, detail: str, sender: str | None) -> Origin:
         return Origin(self.sink.path, packet=number, time=time, detail=detail, party=sender)

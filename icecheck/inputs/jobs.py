@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from operator import attrgetter
 from typing import Any
@@ -38,7 +38,7 @@ from icecheck.inputs.scanner import (
     unreadable,
 )
 from icecheck.inputs.sink import WireFact
-from icecheck.inputs.source import read_head
+from icecheck.inputs.source import Tick, read_head
 
 SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
 
@@ -61,26 +61,84 @@ def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
 
 
 def scan_files(
-    files: Sequence[str], forced: Format | None, jobs: int, split_from: int = SPLIT_FROM
+    files: Sequence[str], forced: Format | None, jobs: int, split_from: int = SPLIT_FROM, tick: Tick | None = None
 ) -> Iterator[ScanOutput]:
-    """Every file's output, in order, read by ``jobs`` processes (see the module doc)."""
+    """Every file's output, in order, read by ``jobs`` processes (see the module doc). ``tick``
+    (the progress line) gets what the processes count, while the main process waits."""
     plans = [(path, _parts(path, forced, jobs, split_from)) for path in files]
     context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    tasks = sum(parts for _, parts in plans)
+    counters = (
+        context.Array("q", 3 * tasks, lock=False) if tick is not None else None
+    )  # per task: bytes, packets, items
+    meter = _Meter(counters, tick)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_share, initargs=(counters,)) as pool:
         pending: list[list[Future[bytes]]] = []
+        slot = 0
         for path, parts in plans:
             if parts == 1:
-                pending.append([pool.submit(_whole, path, forced)])
+                pending.append([pool.submit(_whole, path, forced, slot)])
             else:
-                pending.append([pool.submit(_part, path, i, parts) for i in range(parts)])
+                pending.append([pool.submit(_part, path, i, parts, slot + i) for i in range(parts)])
+            slot += parts
         for (path, parts), futures in zip(plans, pending, strict=True):
             try:
+                meter.wait(futures)
                 with collector_paused():  # (see there: unpickling builds as many objects as reading)
                     results = [pickle.loads(f.result()) for f in futures]
                     output = results[0] if parts == 1 else capture_output(merged(results))
             except BrokenProcessPool:
                 output = unreadable(path, "a reading process died (out of memory?); the file was not read")
             yield output
+
+
+class _Meter:
+    """Hands the processes' counts to ``tick`` while the main process waits for them."""
+
+    def __init__(self, counters: Any, tick: Tick | None) -> None:
+        self.counters, self.tick = counters, tick
+        self.shown = [0, 0, 0]
+
+    def wait(self, futures: Sequence[Future[bytes]]) -> None:
+        if self.tick is None:
+            return
+        while True:
+            done, _ = wait(futures, timeout=0.2)
+            self.show()
+            if len(done) == len(futures):
+                return
+
+    def show(self) -> None:
+        assert self.tick is not None
+        c = self.counters
+        now = [sum(c[i::3]) for i in range(3)]
+        self.tick(*(a - b for a, b in zip(now, self.shown, strict=True)))
+        self.shown = now
+
+
+_counters: Any = None  # in a reading process: the shared counters (set once, by the pool's initializer)
+
+
+def _share(counters: Any) -> None:
+    global _counters
+    _counters = counters
+
+
+def _task_tick(slot: int, whole: bool) -> Tick | None:
+    """What a task counts into its slot: bytes and packets only for part 0 of a split capture
+    (every part reads all of it), the items it found always."""
+    counters = _counters
+    if counters is None:
+        return None
+    at = 3 * slot
+
+    def tick(nbytes: int, packets: int, items: int) -> None:
+        if whole:
+            counters[at] += nbytes
+            counters[at + 1] += packets
+        counters[at + 2] += items
+
+    return tick
 
 
 def merged(parts: Sequence[CapturePart]) -> CapturePart:
@@ -108,13 +166,14 @@ def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
     return jobs if fmt in CAPTURES else 1
 
 
-def _whole(path: str, forced: Format | None) -> bytes:
+def _whole(path: str, forced: Format | None, slot: int) -> bytes:
+    output = scan_file(path, forced, _task_tick(slot, True))
     with collector_paused():
-        return _dumps(scan_file(path, forced))
+        return _dumps(output)
 
 
-def _part(path: str, part: int, parts: int) -> bytes:
-    read = read_capture(path, None, part, parts)
+def _part(path: str, part: int, parts: int, slot: int) -> bytes:
+    read = read_capture(path, _task_tick(slot, part == 0), part, parts)
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
     with collector_paused():
         return _dumps(read)

@@ -61,7 +61,7 @@ def scan_paths(
         from icecheck.inputs import jobs as pool
 
         if pool.worth_it(files):
-            yield from pool.scan_files(files, forced, jobs)
+            yield from pool.scan_files(files, forced, jobs, tick=tick)
             return
     for path in files:
         yield scan_file(path, forced, tick)
