@@ -34,14 +34,12 @@ def _scan(path: Path, *args: str, tty: bool) -> tuple[str, str]:
         return proc.stdout, proc.stderr
     main, child = pty.openpty()
     try:
-        proc = subprocess.run(
-            command, stdout=subprocess.PIPE, stderr=child, timeout=120, cwd=REPO, env=env, check=False
-        )
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, timeout=120, cwd=REPO, env=env, check=False)
         os.close(child)
         seen = _drain(main)
     finally:
         os.close(main)
-    return proc.stdout.decode(), seen
+    return run.stdout.decode(), seen
 
 
 def _drain(fd: int) -> str:
