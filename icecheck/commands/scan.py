@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from typing import IO
 
@@ -9,6 +10,7 @@ import click
 
 from icecheck.commands.common import finish, make_policy, output_options
 from icecheck.commands.lookups import lookup_options
+from icecheck.model import ExitCode
 
 FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
 
@@ -29,6 +31,13 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
     "Default: the CPUs available. The report is the same whatever the number.",
 )
 @click.option(
+    "--dask",
+    "dask",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Read on this Dask scheduler's workers (pip install 'icecheck[dask]'; they must see PATHS).",
+)
+@click.option(
     "--allow-partial",
     is_flag=True,
     help="Exit by the findings even when an input reached its bound on distinct items (else exit 2).",
@@ -39,6 +48,7 @@ def command(
     paths: tuple[str, ...],
     input_format: str | None,
     jobs: int | None,
+    dask: str | None,
     allow_partial: bool,
     fmt: str,
     output: IO[str] | None,
@@ -54,14 +64,19 @@ def command(
     """
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, wire
+    from icecheck.inputs.cluster import ClusterError
     from icecheck.inputs.detect import Format
     from icecheck.inputs.jobs import available_cpus
     from icecheck.inputs.progress import progress
     from icecheck.inputs.scanner import scan_paths
 
     forced = Format(input_format) if input_format else None
-    with progress(paths) as tick:
-        outputs = list(scan_paths(paths, forced, tick, jobs or available_cpus()))
+    try:
+        with progress(paths) as tick:
+            outputs = list(scan_paths(paths, forced, tick, jobs or available_cpus(), dask, jobs))
+    except ClusterError as exc:
+        click.echo(f"icecheck: {exc}", err=True)
+        sys.exit(ExitCode.USAGE)
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]

@@ -65,31 +65,49 @@ def scan_files(
 ) -> Iterator[ScanOutput]:
     """Every file's output, in order, read by ``jobs`` processes (see the module doc). ``tick``
     (the progress line) gets what the processes count, while the main process waits."""
-    plans = [(path, _parts(path, forced, jobs, split_from)) for path in files]
+    plans = plan(files, forced, jobs, split_from)
     context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
     tasks = sum(parts for _, parts in plans)
-    counters = (
-        context.Array("q", 3 * tasks, lock=False) if tick is not None else None
-    )  # per task: bytes, packets, items
+    counters = context.Array("q", 3 * tasks, lock=False) if tick is not None else None  # bytes, packets, items
     meter = _Meter(counters, tick)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_share, initargs=(counters,)) as pool:
-        pending: list[list[Future[bytes]]] = []
-        slot = 0
-        for path, parts in plans:
-            if parts == 1:
-                pending.append([pool.submit(_whole, path, forced, slot)])
-            else:
-                pending.append([pool.submit(_part, path, i, parts, slot + i) for i in range(parts)])
-            slot += parts
-        for (path, parts), futures in zip(plans, pending, strict=True):
+        pending = submit_all(pool.submit, plans, forced)
+        for (path, _), futures in zip(plans, pending, strict=True):
             try:
                 meter.wait(futures)
-                with collector_paused():  # (see there: unpickling builds as many objects as reading)
-                    results = [pickle.loads(f.result()) for f in futures]
-                    output = results[0] if parts == 1 else capture_output(merged(results))
+                output = collect([f.result() for f in futures])
             except BrokenProcessPool:
                 output = unreadable(path, "a reading process died (out of memory?); the file was not read")
             yield output
+
+
+def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: int) -> list[tuple[str, int]]:
+    """(path, how many tasks read it): ``parts`` for a capture of ``split_from`` bytes or more, else 1."""
+    return [(path, _parts(path, forced, parts, split_from)) for path in files]
+
+
+def submit_all(
+    submit: Callable[..., Any], plans: Sequence[tuple[str, int]], forced: Format | None, channel: str | None = None
+) -> list[list[Any]]:
+    """Submit every file's tasks (``submit(function, *args)``, as an executor's or a Dask client's);
+    their futures per file. Task ``slot`` numbers count progress; ``channel`` names the Dask queue
+    the tasks report it to (processes of this machine share counters instead)."""
+    pending: list[list[Any]] = []
+    slot = 0
+    for path, parts in plans:
+        if parts == 1:
+            pending.append([submit(_whole, path, forced, slot, channel)])
+        else:
+            pending.append([submit(_part, path, i, parts, slot + i, channel) for i in range(parts)])
+        slot += parts
+    return pending
+
+
+def collect(results: Sequence[bytes]) -> ScanOutput:
+    """One file's output from what its tasks sent back (one whole read, or the parts of a capture)."""
+    with collector_paused():  # (see there: unpickling builds as many objects as reading)
+        reads = [pickle.loads(r) for r in results]
+        return reads[0] if len(reads) == 1 else capture_output(merged(reads))
 
 
 class _Meter:
@@ -124,9 +142,14 @@ def _share(counters: Any) -> None:
     _counters = counters
 
 
-def _task_tick(slot: int, whole: bool) -> Tick | None:
-    """What a task counts into its slot: bytes and packets only for part 0 of a split capture
-    (every part reads all of it), the items it found always."""
+def _task_tick(slot: int, whole: bool, channel: str | None) -> Tick | None:
+    """What a task counts for the progress line: bytes and packets only for part 0 of a split
+    capture (every part reads all of it), the items it found always; into the counters shared
+    with this machine's main process, or to the Dask queue ``channel``."""
+    if channel is not None:
+        from icecheck.inputs.cluster import queue_tick
+
+        return queue_tick(channel, slot, whole)
     counters = _counters
     if counters is None:
         return None
@@ -166,17 +189,30 @@ def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
     return jobs if fmt in CAPTURES else 1
 
 
-def _whole(path: str, forced: Format | None, slot: int) -> bytes:
-    output = scan_file(path, forced, _task_tick(slot, True))
+def _whole(path: str, forced: Format | None, slot: int, channel: str | None = None) -> bytes:
+    """A task: one file read whole; its ``ScanOutput`` pickled."""
+    tick = _task_tick(slot, True, channel)
+    output = scan_file(path, forced, tick)
+    _flush(tick)
     with collector_paused():
         return _dumps(output)
 
 
-def _part(path: str, part: int, parts: int, slot: int) -> bytes:
-    read = read_capture(path, _task_tick(slot, part == 0), part, parts)
+def _part(path: str, part: int, parts: int, slot: int, channel: str | None = None) -> bytes:
+    """A task: part ``part`` of ``parts`` of a capture; its ``CapturePart`` pickled."""
+    tick = _task_tick(slot, part == 0, channel)
+    read = read_capture(path, tick, part, parts)
+    _flush(tick)
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
     with collector_paused():
         return _dumps(read)
+
+
+def _flush(tick: Tick | None) -> None:
+    """Send what a throttled tick (``cluster.queue_tick``) still holds."""
+    flush = getattr(tick, "flush", None)
+    if flush is not None:
+        flush()
 
 
 # -- transfer ----------------------------------------------------------------------------------------

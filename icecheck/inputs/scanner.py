@@ -53,10 +53,22 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
 
 
 def scan_paths(
-    paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, jobs: int = 1
+    paths: Iterable[str],
+    forced: Format | None = None,
+    tick: Tick | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
+    parts: int | None = None,
 ) -> Iterator[ScanOutput]:
-    """Every file's output in walk order; ``jobs`` > 1 reads them in that many processes (``jobs``)."""
+    """Every file's output in walk order; ``jobs`` > 1 reads them in that many processes
+    (``inputs.jobs``), ``dask`` on that Dask scheduler's workers (``inputs.cluster``: a large
+    capture in ``parts`` parts, by default one per worker thread)."""
     files = list(walk(paths))
+    if dask is not None:
+        from icecheck.inputs.cluster import scan_on_dask
+
+        yield from scan_on_dask(files, forced, dask, parts, tick=tick)
+        return
     if jobs > 1:
         from icecheck.inputs import jobs as pool
 
