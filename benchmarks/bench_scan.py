@@ -56,8 +56,10 @@ class Generator:
         self.n = 0
         self.tcp_seq = 1000
         self.ws_seq = 5000
-        self.rtp = [self._frame(synth.udp(ALICE, 40000, "198.51.100.20", 40002, bytes([0x80, 111]) +
-                                          self.rng.randbytes(size))) for size in (160, 200, 1100, 1200, 1250)]
+        self.rtp = [
+            self._frame(synth.udp(ALICE, 40000, "198.51.100.20", 40002, bytes([0x80, 111]) + self.rng.randbytes(size)))
+            for size in (160, 200, 1100, 1200, 1250)
+        ]
 
     def _frame(self, segment: tuple[str, str, int, bytes], ident: int = 1, mtu: int | None = None) -> bytes:
         return synth.link(synth.ip(segment, ident, mtu)[0])
@@ -69,16 +71,20 @@ class Generator:
     def sip(self) -> bytes:
         self.n += 1
         n = self.n
-        cands = [f"candidate:{n} 1 udp 2130706431 10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255} {10000 + n % 50000} "
-                 f"typ host", f"candidate:{n}s 1 udp 1694498815 198.51.100.{n % 250 + 1} {n % 60000 + 1024} typ srflx "
-                 f"raddr 10.0.0.1 rport 9"]
+        cands = [
+            f"candidate:{n} 1 udp 2130706431 10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255} {10000 + n % 50000} typ host",
+            f"candidate:{n}s 1 udp 1694498815 198.51.100.{n % 250 + 1} {n % 60000 + 1024} typ srflx "
+            f"raddr 10.0.0.1 rport 9",
+        ]
         self.candidates.update(cands)
         body = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n" + "".join(
-            f"a={c}\r\n" for c in cands)
-        return (f"INVITE sip:bob@{PROXY} SIP/2.0\r\nVia: SIP/2.0/UDP {ALICE}:5060;branch=z9hG4bK{n}\r\n"
-                f"From: <sip:alice@{PROXY}>;tag={n}\r\nTo: <sip:bob@{PROXY}>\r\nCall-ID: bench-{n}\r\n"
-                f"CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}"
-                ).encode()
+            f"a={c}\r\n" for c in cands
+        )
+        return (
+            f"INVITE sip:bob@{PROXY} SIP/2.0\r\nVia: SIP/2.0/UDP {ALICE}:5060;branch=z9hG4bK{n}\r\n"
+            f"From: <sip:alice@{PROXY}>;tag={n}\r\nTo: <sip:bob@{PROXY}>\r\nCall-ID: bench-{n}\r\n"
+            f"CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+        ).encode()
 
     def noise(self, nbytes: int) -> None:
         written = 0
@@ -101,8 +107,10 @@ class Generator:
         self.tcp_seq += len(data)
 
     def ws_start(self) -> None:
-        req = (b"GET / HTTP/1.1\r\nHost: p\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               b"Sec-WebSocket-Protocol: sip\r\n\r\n")
+        req = (
+            b"GET / HTTP/1.1\r\nHost: p\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Protocol: sip\r\n\r\n"
+        )
         resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
         self._write(self._frame(synth.tcp(ALICE, 40002, PROXY, 8080, self.ws_seq, req)))
         self._write(self._frame(synth.tcp(PROXY, 8080, ALICE, 40002, 1, resp)))
@@ -238,14 +246,26 @@ def main() -> int:
         truth = generate(cap, args.size_mb, args.seed) if args.mix == "default" else media(cap, args, truth_file)
         truth_file.write_text(json.dumps(truth))
     size = cap.stat().st_size
-    print(f"capture {cap} {size / 1e6:.0f} MB ({time.perf_counter() - t0:.1f} s): {truth.get('note', '')}"
-          f"{len(truth['candidates'])} candidates, {len(truth['mapped'])} STUN mapped addresses")
+    print(
+        f"capture {cap} {size / 1e6:.0f} MB ({time.perf_counter() - t0:.1f} s): {truth.get('note', '')}"
+        f"{len(truth['candidates'])} candidates, {len(truth['mapped'])} STUN mapped addresses"
+    )
     ok = True
     best = None
     for jobs in args.jobs or [None]:
         report = work / "report.json"
-        cmd = [sys.executable, "-m", "icecheck", "scan", str(cap), "--format", "json", "--fail-on", "high",
-               "--offline"]  # --offline: no lookup leaves the machine
+        cmd = [
+            sys.executable,
+            "-m",
+            "icecheck",
+            "scan",
+            str(cap),
+            "--format",
+            "json",
+            "--fail-on",
+            "high",
+            "--offline",
+        ]  # --offline: no lookup leaves the machine
         if jobs is not None:
             cmd += ["--jobs", str(jobs)]
         secs, rss, tree, rc = timed(cmd, report)
@@ -256,14 +276,18 @@ def main() -> int:
         rec_m = len(mapped & set(truth["mapped"])) / len(truth["mapped"])
         ok = ok and rec_c == 1.0 and rec_m == 1.0
         best = secs if best is None else min(best, secs)
-        print(f"icecheck --jobs {jobs or 'default'}: {secs:.1f} s, {size / 1e6 / secs:.0f} MB/s, peak RSS {rss} MB "
-              f"(process tree {tree} MB), exit {rc}, candidates recovered {rec_c:.2%}, "
-              f"STUN mapped recovered {rec_m:.2%}, status {data['inputs'][0]['status']}")
+        print(
+            f"icecheck --jobs {jobs or 'default'}: {secs:.1f} s, {size / 1e6 / secs:.0f} MB/s, peak RSS {rss} MB "
+            f"(process tree {tree} MB), exit {rc}, candidates recovered {rec_c:.2%}, "
+            f"STUN mapped recovered {rec_m:.2%}, status {data['inputs'][0]['status']}"
+        )
     assert best is not None
     if not args.skip_tshark:
         t_secs, t_rss, _, _ = timed(["tshark", "-r", str(cap), "-Y", "sdp", "-T", "fields", "-e", "sdp.media_attr"])
-        print(f"tshark -Y sdp: {t_secs:.1f} s, {size / 1e6 / t_secs:.1f} MB/s, peak RSS {t_rss} MB "
-              f"→ icecheck is {t_secs / best:.1f}x faster")
+        print(
+            f"tshark -Y sdp: {t_secs:.1f} s, {size / 1e6 / t_secs:.1f} MB/s, peak RSS {t_rss} MB "
+            f"→ icecheck is {t_secs / best:.1f}x faster"
+        )
     if not args.skip_dpkt:
         d_secs, d_rss, _, _ = timed([sys.executable, "-c", DPKT_LOOP, str(cap)])
         print(f"dpkt loop: {d_secs:.1f} s, {size / 1e6 / d_secs:.0f} MB/s, peak RSS {d_rss} MB")

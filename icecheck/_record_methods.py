@@ -31,27 +31,29 @@ def icecheck_analysis_diff_Change__hash__(self):
     return hash((self.gained,self.lost,))
 
 
-def icecheck_analysis_diff_Diff__init__(self, a, b, exposures, findings, addresses, fail_on):
+def icecheck_analysis_diff_Diff__init__(self, a, b, exposures, findings, addresses, fail_on, unread, partial):
     _set(self, 'a', a)
     _set(self, 'b', b)
     _set(self, 'exposures', exposures)
     _set(self, 'findings', findings)
     _set(self, 'addresses', addresses)
     _set(self, 'fail_on', fail_on)
+    _set(self, 'unread', unread)
+    _set(self, 'partial', partial)
 
 
 def icecheck_analysis_diff_Diff__repr__(self):
-    return f"{self.__class__.__qualname__}(a={self.a!r}, b={self.b!r}, exposures={self.exposures!r}, findings={self.findings!r}, addresses={self.addresses!r}, fail_on={self.fail_on!r})"
+    return f"{self.__class__.__qualname__}(a={self.a!r}, b={self.b!r}, exposures={self.exposures!r}, findings={self.findings!r}, addresses={self.addresses!r}, fail_on={self.fail_on!r}, unread={self.unread!r}, partial={self.partial!r})"
 
 
 def icecheck_analysis_diff_Diff__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,) == (other.a,other.b,other.exposures,other.findings,other.addresses,other.fail_on,)
+        return (self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,self.unread,self.partial,) == (other.a,other.b,other.exposures,other.findings,other.addresses,other.fail_on,other.unread,other.partial,)
     return NotImplemented
 
 
 def icecheck_analysis_diff_Diff__hash__(self):
-    return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,))
+    return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,self.unread,self.partial,))
 
 
 def icecheck_analysis_isp_Network__init__(self, info, ids, mapped):
@@ -392,48 +394,6 @@ def icecheck_inputs_http_HttpHead__eq__(self, other):
 
 def icecheck_inputs_http_HttpHead__hash__(self):
     return hash((self.method,self.target,self.status,self.headers,self.length,))
-
-
-def icecheck_inputs_jsonsig_CandidateItem__init__(self, candidate, mid, mline, ufrag, path):
-    _set(self, 'candidate', candidate)
-    _set(self, 'mid', mid)
-    _set(self, 'mline', mline)
-    _set(self, 'ufrag', ufrag)
-    _set(self, 'path', path)
-
-
-def icecheck_inputs_jsonsig_CandidateItem__repr__(self):
-    return f"{self.__class__.__qualname__}(candidate={self.candidate!r}, mid={self.mid!r}, mline={self.mline!r}, ufrag={self.ufrag!r}, path={self.path!r})"
-
-
-def icecheck_inputs_jsonsig_CandidateItem__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.candidate,self.mid,self.mline,self.ufrag,self.path,) == (other.candidate,other.mid,other.mline,other.ufrag,other.path,)
-    return NotImplemented
-
-
-def icecheck_inputs_jsonsig_CandidateItem__hash__(self):
-    return hash((self.candidate,self.mid,self.mline,self.ufrag,self.path,))
-
-
-def icecheck_inputs_jsonsig_SdpItem__init__(self, sdp, type, path):
-    _set(self, 'sdp', sdp)
-    _set(self, 'type', type)
-    _set(self, 'path', path)
-
-
-def icecheck_inputs_jsonsig_SdpItem__repr__(self):
-    return f"{self.__class__.__qualname__}(sdp={self.sdp!r}, type={self.type!r}, path={self.path!r})"
-
-
-def icecheck_inputs_jsonsig_SdpItem__eq__(self, other):
-    if other.__class__ is self.__class__:
-        return (self.sdp,self.type,self.path,) == (other.sdp,other.type,other.path,)
-    return NotImplemented
-
-
-def icecheck_inputs_jsonsig_SdpItem__hash__(self):
-    return hash((self.sdp,self.type,self.path,))
 
 
 def icecheck_inputs_scanner_ScanOutput__init__(self, document, wire, summary):
@@ -1318,7 +1278,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_analysis_diff_Change__init__, icecheck_analysis_diff_Change__repr__, icecheck_analysis_diff_Change__eq__, icecheck_analysis_diff_Change__hash__,
     ),
     'icecheck.analysis.diff.Diff': (
-        'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity',
+        'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity;unread:tuple[str, ...]=;partial:tuple[str, ...]=',
         icecheck_analysis_diff_Diff__init__, icecheck_analysis_diff_Diff__repr__, icecheck_analysis_diff_Diff__eq__, icecheck_analysis_diff_Diff__hash__,
     ),
     'icecheck.analysis.isp.Network': (
@@ -1380,14 +1340,6 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.inputs.http.HttpHead': (
         'method:str | None;target:str | None;status:int | None;headers:dict[str, str];length:int',
         icecheck_inputs_http_HttpHead__init__, icecheck_inputs_http_HttpHead__repr__, icecheck_inputs_http_HttpHead__eq__, icecheck_inputs_http_HttpHead__hash__,
-    ),
-    'icecheck.inputs.jsonsig.CandidateItem': (
-        'candidate:str;mid:str | None;mline:int | None;ufrag:str | None;path:str',
-        icecheck_inputs_jsonsig_CandidateItem__init__, icecheck_inputs_jsonsig_CandidateItem__repr__, icecheck_inputs_jsonsig_CandidateItem__eq__, icecheck_inputs_jsonsig_CandidateItem__hash__,
-    ),
-    'icecheck.inputs.jsonsig.SdpItem': (
-        'sdp:str;type:str | None;path:str',
-        icecheck_inputs_jsonsig_SdpItem__init__, icecheck_inputs_jsonsig_SdpItem__repr__, icecheck_inputs_jsonsig_SdpItem__eq__, icecheck_inputs_jsonsig_SdpItem__hash__,
     ),
     'icecheck.inputs.scanner.ScanOutput': (
         'document:InputDocument;wire:tuple[WireFact, ...]=;summary:str | None=',

@@ -1,11 +1,15 @@
-"""The pure pipeline: input documents → classified items → exposures → findings → ``AuditResult``."""
+"""The pure pipeline: input documents → classified items → exposures → findings → ``AuditResult``.
+
+``audit(docs, AuditSettings(policy, strict))`` runs it. What other steps learned (lookups,
+attempts, the wire, a NAT test) comes in as arguments; a step that has already classified the
+candidates (``audit_candidates``) hands them in too, so nothing is computed twice and nothing
+is remembered between calls.
+"""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from operator import attrgetter
 
 from icecheck.analysis.infer import infer
@@ -27,12 +31,18 @@ from icecheck.model import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """How one audit run judges what it found: ``policy`` (rules, severities, fail-on level,
+    allowlists), and ``strict``, under which a failed attempt (server or lookup) makes the exit
+    code 3 (``AuditResult.strict``)."""
+
+    policy: Policy
+    strict: bool = False
+
+
 def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, ...]:
     """Classify every candidate of every document; ids c1, c2... in input order."""
-    global _last_audited
-    last = _last_audited
-    if last is not None and len(last[0]) == len(docs) and all(a is b for a, b in zip(last[0], docs, strict=True)):
-        return last[1]  # documents are immutable: the lookups step and the audit ask for the same
     out: list[AuditedCandidate] = []
     for doc in docs:
         for rec in doc.candidates:
@@ -46,11 +56,7 @@ def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, .
                     priority=decode_priority(cand.priority, cand.type, cand.address),
                 )
             )
-    _last_audited = (tuple(docs), tuple(out))
-    return _last_audited[1]
-
-
-_last_audited: tuple[tuple[InputDocument, ...], tuple[AuditedCandidate, ...]] | None = None
+    return tuple(out)
 
 
 def audit_addresses(docs: Sequence[InputDocument]) -> tuple[AuditedAddress, ...]:
@@ -64,45 +70,22 @@ def audit_addresses(docs: Sequence[InputDocument]) -> tuple[AuditedAddress, ...]
 
 def audit(
     docs: Sequence[InputDocument],
-    policy: Policy,
+    settings: AuditSettings,
     *,
+    candidates: Sequence[AuditedCandidate] | None = None,
     attempts: Sequence[Attempt] = (),
     network_info: Sequence[NetworkInfo] = (),
     extra_exposures: Sequence[Exposure] = (),
     nat: NatBehaviour | None = None,
     notes: Sequence[str] = (),
-    strict: bool = False,
 ) -> AuditResult:
-    """Run classification, inference, rules and policy over already-read inputs."""
-    with gc_paused():
-        return _audit(docs, policy, attempts, network_info, extra_exposures, nat, notes, strict)
+    """Run classification, inference, rules and policy over already-read inputs.
 
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: building many small acyclic objects (an audit of a
-    large capture, its JSON) made CPython's collector walk every live object again and again, a
-    sixth of the run; reference counting still frees everything, and the collector runs after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _audit(
-    docs: Sequence[InputDocument],
-    policy: Policy,
-    attempts: Sequence[Attempt],
-    network_info: Sequence[NetworkInfo],
-    extra_exposures: Sequence[Exposure],
-    nat: NatBehaviour | None,
-    notes: Sequence[str],
-    strict: bool,
-) -> AuditResult:
-    candidates = audit_candidates(docs)
+    ``candidates`` is ``audit_candidates(docs)`` when the caller has it already (the lookup step
+    classifies them to find the public addresses); otherwise it is computed here.
+    """
+    policy = settings.policy
+    candidates = audit_candidates(docs) if candidates is None else tuple(candidates)
     addresses = audit_addresses(docs)
     exposures: list[Exposure] = []
     findings: list[Finding] = []
@@ -126,7 +109,7 @@ def _audit(
         attempts=all_attempts,
         network_info=tuple(network_info),
         nat=nat,
-        strict=strict,
+        strict=settings.strict,
     )
 
 

@@ -70,7 +70,7 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severit
 
 
 class Party(StrEnum):
-    """Who learns a thing (DESIGN.md §1)."""
+    """Who learns a thing (docs/architecture.md §1)."""
 
     SIGNALLING = "signalling-server"
     REMOTE_PEER = "remote-peer"
@@ -129,7 +129,7 @@ class Candidate:
 
 @record
 class PriorityInfo:
-    """RFC 8445 §5.1.2.1 decoding, plus libwebrtc's layout of local preference (DESIGN.md §4)."""
+    """RFC 8445 §5.1.2.1 decoding, plus libwebrtc's layout of local preference (docs/architecture.md §5)."""
 
     type_preference: int
     local_preference: int

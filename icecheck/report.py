@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
+NOT_READ = (InputStatus.UNREADABLE, InputStatus.EMPTY)  # an input that gave nothing to audit
+
+
 class OutputFormat(StrEnum):
     """Every output format; a test checks that each one renders."""
 
@@ -31,12 +34,11 @@ class OutputFormat(StrEnum):
 
 
 def exit_code(result: AuditResult) -> ExitCode:
-    """0 clean, 1 findings at or above fail-on, 2 when no input could be audited or an input
+    """0 clean, 1 findings at or above fail-on, 2 when an input could not be read or held nothing
+    to audit (the others are still reported: a typo in a CI path must not pass the gate), or
     holds items that were not audited (its bound on distinct items) unless partial audits are
     allowed, 3 when ``--strict`` and a server or lookup attempt failed."""
-    if result.inputs and all(d.status is InputStatus.UNREADABLE for d in result.inputs):
-        return ExitCode.USAGE
-    if result.inputs and all(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs):
+    if any(d.status in NOT_READ for d in result.inputs):
         return ExitCode.USAGE
     if result.unaudited() and not result.allow_partial:
         return ExitCode.USAGE
@@ -48,11 +50,10 @@ def exit_code(result: AuditResult) -> ExitCode:
 
 
 def _sarif(result: AuditResult, code: int) -> str:
-    import json
-
+    from icecheck.render.safe import json_dumps
     from icecheck.render.sarif import to_sarif
 
-    return json.dumps(to_sarif(result, code), indent=2, ensure_ascii=False) + "\n"
+    return json_dumps(to_sarif(result, code)) + "\n"
 
 
 def _markdown(result: AuditResult, code: int) -> str:

@@ -1,4 +1,4 @@
-"""Shared test helpers: where shared/ lives, and running the real CLI."""
+"""Shared test helpers: where the test data lives, and running the real CLI."""
 
 from __future__ import annotations
 
@@ -13,14 +13,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ICECHECK_SHARED", REPO.parent / "shared"))
+DATA = REPO / "tests" / "data"  # data from other projects, with provenance: tests/data/README.md
 SAMPLES = REPO / "samples"
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    assert SHARED.is_dir(), f"shared/ not found at {SHARED} (set ICECHECK_SHARED)"
-    return SHARED
 
 
 def unavailable(reason: str) -> None:

@@ -3,6 +3,10 @@
 A side is a JSON report (``--format json`` output) or anything that can be audited. Exposures
 match by kind and value (the summary when there is no value), findings by rule and message,
 addresses by candidate type (or field) and address. "Gained" means present in B and not in A.
+
+A side's inputs that were not read (status unreadable or empty) make the comparison incomplete:
+they are named in the verdict line and the exit code is 2, whatever was gained. Inputs only
+partly read are named too.
 """
 
 from __future__ import annotations
@@ -34,10 +38,16 @@ class Diff:
     findings: Change
     addresses: Change
     fail_on: Severity
+    unread: tuple[str, ...] = ()  # inputs of either side that were not read
+    partial: tuple[str, ...] = ()  # inputs of either side that were read in part
 
     def gating(self) -> list[Item]:
         """Gained findings at or above fail-on."""
         return [f for f in self.findings.gained if Severity(f["severity"]).rank >= self.fail_on.rank]
+
+    def exit_code(self) -> int:
+        """2 when an input of either side was not read, 1 when B gained a gating finding, else 0."""
+        return 2 if self.unread else (1 if self.gating() else 0)
 
 
 def _exposure_key(e: Item) -> tuple[str, str]:
@@ -77,7 +87,15 @@ def compare(a: Item, b: Item, a_name: str, b_name: str, fail_on: Severity) -> Di
         _change(a.get("findings", []), b.get("findings", []), _finding_key),
         _change(addresses(a), addresses(b), _address_key),
         fail_on,
+        (*_inputs(a, a_name, ("unreadable", "empty")), *_inputs(b, b_name, ("unreadable", "empty"))),
+        (*_inputs(a, a_name, ("partial",)), *_inputs(b, b_name, ("partial",))),
     )
+
+
+def _inputs(report: Item, side: str, statuses: tuple[str, ...]) -> list[str]:
+    """The report's inputs with one of ``statuses``: their path, after the side's when it differs."""
+    paths = [str(i.get("path")) for i in report.get("inputs", []) if i.get("status") in statuses]
+    return [p if p == side else f"{side}: {p}" for p in paths]
 
 
 def is_report(value: Any) -> bool:
@@ -96,7 +114,7 @@ def to_dict(d: Diff) -> Item:
         "findings": {"gained": list(d.findings.gained), "lost": list(d.findings.lost)},
         "addresses": {"gained": list(d.addresses.gained), "lost": list(d.addresses.lost)},
         "gating": len(d.gating()),
-        "exit_code": 1 if d.gating() else 0,
+        "exit_code": d.exit_code(),
     }
 
 
@@ -116,9 +134,14 @@ def to_text(d: Diff) -> str:
                 lines.append(f"{title} {word} ({len(items)}):")
                 lines += [f"  {sign} {safe(show(i))}" for i in items]
     gating = d.gating()
+    problems = "".join(
+        f"; {len(paths)} input{'s' * (len(paths) != 1)} {what}: {', '.join(safe(p) for p in paths)}"
+        for what, paths in (("not read", d.unread), ("partly read", d.partial))
+        if paths
+    )
     lines.append(
         f"{len(d.exposures.gained)} exposures gained, {len(d.exposures.lost)} lost; "
         f"{len(d.findings.gained)} findings gained ({len(gating)} at or above {d.fail_on.value}), "
-        f"{len(d.findings.lost)} lost → exit {1 if gating else 0}"
+        f"{len(d.findings.lost)} lost{problems} → exit {d.exit_code()}"
     )
     return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ VPN_HINTS = {
 }  # 100.64/10 alone is CGNAT-or-Tailscale: see "cgnat"
 VIRTUAL_HINTS = {"docker", "virtualbox", "libvirt"}
 
-# Chrome's network-cost values (libwebrtc rtc_base/network_constants.h; DESIGN.md §4).
+# Chrome's network-cost values (libwebrtc rtc_base/network_constants.h; docs/architecture.md §5).
 NETWORK_COST = {
     0: "Ethernet or loopback",
     10: "Wi-Fi",

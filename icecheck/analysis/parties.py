@@ -51,24 +51,14 @@ def _by_party(items: Sequence[Item]) -> dict[tuple[str, str, str], list[Item]]:
 
 def split(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> list[PartyGroup]:
     """Items grouped by party, in first-seen order."""
-    global _last
-    last = _last
-    if last is not None and last[0] is candidates and last[1] is addresses:
-        return list(last[2])  # the audit and its JSON report ask for the same split
     cands = _by_party(candidates)
     addrs = _by_party(addresses)
     keys = list(dict.fromkeys([*cands, *addrs]))
     multi = len(keys) > 1
     paths = len({k[0] for k in keys}) > 1
-    groups = [
+    return [
         PartyGroup(k, _label(k, paths) if multi else "", tuple(cands.get(k, ())), tuple(addrs.get(k, ()))) for k in keys
     ]
-    if isinstance(candidates, tuple) and isinstance(addresses, tuple):  # immutable: safe to remember
-        _last = (candidates, addresses, tuple(groups))
-    return groups
-
-
-_last: tuple[tuple[AuditedCandidate, ...], tuple[AuditedAddress, ...], tuple[PartyGroup, ...]] | None = None
 
 
 def _label(key: tuple[str, str, str], with_path: bool) -> str:

@@ -4,4 +4,6 @@ Modules import only click at module level: heavy libraries (aioice, ipwhois, dns
 are imported inside the command body, so ``icecheck --help`` and ``icecheck sdp`` start fast.
 """
 
+__all__ = ["COMMANDS"]
+
 COMMANDS = ("sdp", "scan", "gather", "nat", "redact", "diff", "rules", "explain")

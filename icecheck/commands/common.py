@@ -1,18 +1,19 @@
 """Options and the finishing step shared by every auditing command.
 
-``--config FILE`` / ``--no-config`` do not reach the command function (``expose_value=False``):
-they are kept in the click context, so every command that uses ``output_options`` gains policy
-files without a change to its signature. ``make_policy`` reads them, and flags given on the
-command line (``--policy``, ``--fail-on``) override the file.
+``config_options`` adds ``--config FILE`` / ``--no-config`` and hands the command one typed
+parameter in place of those two and its ``--policy`` and ``--fail-on``: ``policy: Policy``,
+the policy file's policy (if any) with the flags given on the command line on top
+(``make_policy``). ``finish`` takes that policy as a parameter.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -20,14 +21,16 @@ from click.core import ParameterSource
 from icecheck.model import AuditResult, ExitCode, InputDocument, InputStatus, Severity
 from icecheck.report import OutputFormat
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
+
 SEVERITIES = [s.value for s in Severity]
 FORMATS = [f.value for f in OutputFormat]
-_CONFIG, _NO_CONFIG, _POLICY = "icecheck.config", "icecheck.no_config", "icecheck.analysis.policy"
 
 
 class ConfigUsageError(click.ClickException):
-    """A bad policy file: one line on stderr, exit 2."""
+    """A bad policy file, or another setting that cannot be used (an unreachable Dask scheduler):
+    one line on stderr, exit 2."""
 
     exit_code = int(ExitCode.USAGE)
 
@@ -35,35 +38,28 @@ class ConfigUsageError(click.ClickException):
         click.echo(f"icecheck: {self.format_message()}", err=True, file=file)
 
 
-def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
-        if value:
-            ctx.meta[key] = value
+def config_options(f: Callable[..., None]) -> Callable[..., None]:
+    """--config FILE and --no-config; with the command's --policy and --fail-on they reach it as
+    one parameter, ``policy: Policy`` (``make_policy``)."""
 
-    return callback
+    @functools.wraps(f)
+    def command(*args: Any, policy: str, fail_on: str, config: str | None, no_config: bool, **kwargs: Any) -> None:
+        ctx = click.get_current_context()
+        given = {name for name in ("policy", "fail_on") if _given(ctx, name)}
+        f(*args, policy=make_policy(policy, fail_on, config, no_config, given), **kwargs)
 
-
-def config_options(f: F) -> F:
-    """--config FILE and --no-config, stored in the click context."""
-    f = click.option(
+    command = click.option(
         "--config",
         type=click.Path(dir_okay=False),
-        expose_value=False,
-        callback=_remember(_CONFIG),
         help="Policy file (.icecheck.toml or pyproject.toml). Default: the nearest one upward from here.",
-    )(f)
-    f = click.option(
-        "--no-config",
-        is_flag=True,
-        expose_value=False,
-        callback=_remember(_NO_CONFIG),
-        help="Ignore policy files.",
-    )(f)
-    return f
+    )(command)
+    command = click.option("--no-config", is_flag=True, help="Ignore policy files.")(command)
+    return command
 
 
-def output_options(f: F) -> F:
-    """--format, --output, --policy, --fail-on, --config, --no-config."""
+def output_options(f: Callable[..., None]) -> Callable[..., None]:
+    """--format and --output (as ``fmt`` and ``output``); --policy, --fail-on, --config and
+    --no-config (as ``policy: Policy``, ``config_options``)."""
     f = click.option(
         "--format",
         "fmt",
@@ -96,15 +92,13 @@ def output_options(f: F) -> F:
     return config_options(f)
 
 
-def load_file_policy(ctx: click.Context | None) -> Any:
-    """The policy from ``--config`` or the nearest policy file, or None (ConfigUsageError if bad)."""
+def load_file_policy(config: str | None, no_config: bool) -> Policy | None:
+    """The policy from ``config`` or the nearest policy file, or None (ConfigUsageError if bad)."""
     from icecheck.config import ConfigError, find_config, load_policy
 
-    meta = ctx.meta if ctx is not None else {}
-    if meta.get(_NO_CONFIG):
+    if no_config:
         return None
-    explicit = meta.get(_CONFIG)
-    path = Path(explicit) if explicit else find_config(Path.cwd())
+    path = Path(config) if config else find_config(Path.cwd())
     if path is None:
         return None
     try:
@@ -113,45 +107,38 @@ def load_file_policy(ctx: click.Context | None) -> Any:
         raise ConfigUsageError(str(exc)) from None
 
 
-def _given(ctx: click.Context | None, name: str) -> bool:
+def _given(ctx: click.Context, name: str) -> bool:
     """True when the user typed ``--name`` (or set it through the environment)."""
-    if ctx is None:
-        return True
     source = ctx.get_parameter_source(name)
     return source is not None and source not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
 
 
-def make_policy(policy: str, fail_on: str) -> Any:
-    """The policy file's policy (if any) with command-line flags on top; remembered for ``finish``."""
+def make_policy(policy: str, fail_on: str, config: str | None, no_config: bool, given: Collection[str]) -> Policy:
+    """The policy file's policy (if any) with command-line flags on top: ``policy`` (a preset
+    name) and ``fail_on`` override the file's when they are in ``given``; without a file they
+    make the policy."""
     from icecheck.analysis.policy import preset
 
-    ctx = click.get_current_context(silent=True)
-    result = load_file_policy(ctx)
+    result = load_file_policy(config, no_config)
     if result is None:
-        result = replace(preset(policy), fail_on=Severity(fail_on))
-    else:
-        if _given(ctx, "policy") and policy != result.preset:
-            keep = ("relays", "allow", "source", "disabled", "severities", "fail_on")
-            result = replace(preset(policy), **{key: getattr(result, key) for key in keep})
-        if _given(ctx, "fail_on"):
-            result = replace(result, fail_on=Severity(fail_on))
-    if ctx is not None:
-        ctx.meta[_POLICY] = result
+        return replace(preset(policy), fail_on=Severity(fail_on))
+    if "policy" in given and policy != result.preset:
+        keep = ("relays", "allow", "source", "disabled", "severities", "fail_on")
+        result = replace(preset(policy), **{key: getattr(result, key) for key in keep})
+    if "fail_on" in given:
+        result = replace(result, fail_on=Severity(fail_on))
     return result
 
 
-def finish(result: AuditResult, fmt: str, output: IO[str] | None) -> None:
+def finish(result: AuditResult, policy: Policy, fmt: str, output: IO[str] | None) -> None:
     """Apply the policy's allowlists, write the report, explain unreadable inputs, exit."""
     from icecheck.analysis.policy import drop_allowed
     from icecheck.report import exit_code, write
 
-    ctx = click.get_current_context(silent=True)
-    policy = ctx.meta.get(_POLICY) if ctx is not None else None
-    if policy is not None:
-        result = drop_allowed(result, policy)
+    result = drop_allowed(result, policy)
     code = int(exit_code(result))
-    nothing = code == ExitCode.USAGE and not result.unaudited()
-    if not nothing or fmt != "text":  # nothing audited: the stderr line says it all
+    audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
+    if audited or fmt != "text":  # nothing audited: the stderr lines say it all
         write(result, OutputFormat(fmt), output, code)
     report_unreadable(result.inputs)
     sys.exit(code)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from icecheck.commands.common import SEVERITIES, config_options, make_policy
+from icecheck.commands.common import SEVERITIES, config_options
 from icecheck.model import ExitCode
+
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
 
 PRESET_NAMES = ["default", "relay-only", "no-host-ip"]
 
@@ -24,22 +27,22 @@ PRESET_NAMES = ["default", "relay-only", "no-host-ip"]
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
               help="Exit 1 when B gained a finding of at least this severity.")  # fmt: skip
 @config_options
-def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: str, fail_on: str) -> None:
+def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: Policy) -> None:
     """Compare A and B: each a JSON report (icecheck … --format json) or an input to audit.
 
     Lists exposures, findings and addresses gained (in B only) and lost (in A only).
     """
     from icecheck.analysis.diff import compare, to_dict, to_text
+    from icecheck.render.safe import json_dumps
 
-    chosen = make_policy(policy, fail_on)
-    sides = [_load(path, chosen) for path in (a, b)]
-    d = compare(sides[0], sides[1], a, b, chosen.fail_on)
+    sides = [_load(path, policy) for path in (a, b)]
+    d = compare(sides[0], sides[1], a, b, policy.fail_on)
     stream = output or sys.stdout
-    stream.write(json.dumps(to_dict(d), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else to_text(d))
-    sys.exit(int(ExitCode.FINDINGS if d.gating() else ExitCode.CLEAN))
+    stream.write(json_dumps(to_dict(d)) + "\n" if fmt == "json" else to_text(d))
+    sys.exit(d.exit_code())
 
 
-def _load(path: str, policy: Any) -> dict[str, Any]:
+def _load(path: str, policy: Policy) -> dict[str, Any]:
     """A JSON report as is, or the report of auditing the input (exit 2 when unreadable)."""
     from icecheck.analysis.diff import is_report
 
@@ -57,16 +60,16 @@ def _load(path: str, policy: Any) -> dict[str, Any]:
     return _audit(path, raw, policy)
 
 
-def _audit(path: str, raw: bytes, policy: Any) -> dict[str, Any]:
+def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
     from icecheck.analysis.policy import drop_allowed
-    from icecheck.audit import audit
+    from icecheck.audit import AuditSettings, audit
     from icecheck.render.json_report import to_dict
     from icecheck.report import exit_code
 
     docs = _read(path, raw)
-    result = drop_allowed(audit(docs, policy), policy)
+    result = drop_allowed(audit(docs, AuditSettings(policy)), policy)
     code = exit_code(result)
-    if code == ExitCode.USAGE:
+    if code == ExitCode.USAGE:  # nothing to compare: the side gave nothing to audit
         from icecheck.commands.common import report_unreadable
 
         report_unreadable(result.inputs)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.common import finish, output_options
 from icecheck.commands.liveopts import server_options, usage
+
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
 
 MODES = ["mode1", "mode2", "mode3", "mode4", "chrome", "chrome-permission", "firefox", "relay-only"]  # modes.Mode
 
@@ -29,7 +32,7 @@ MODES = ["mode1", "mode2", "mode3", "mode4", "chrome", "chrome-permission", "fir
 @output_options
 def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: tuple[str, ...], turn_user: str,
             turn_password: str, ipv6: bool, public_stun: bool, offline: bool, with_nat: bool, as_mode: str | None,
-            strict: bool, fmt: str, output: IO[str] | None, policy: str, fail_on: str) -> None:  # fmt: skip
+            strict: bool, fmt: str, output: IO[str] | None, policy: Policy) -> None:  # fmt: skip
     """Gather this machine's ICE candidates and audit what a call would expose.
 
     Host candidates with their interfaces, the public address from --stun or --public-stun, a
@@ -37,10 +40,12 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
     privacy mode would signal. Without a server only host candidates are gathered.
     """
     import asyncio
-    from functools import partial
+    from dataclasses import replace
 
-    from icecheck.commands.lookups import audit_with_lookups
-    from icecheck.live.liveaudit import live_audit
+    from icecheck.audit import AuditSettings
+    from icecheck.commands.lookups import MAX_LOOKUPS, audit_with_lookups
+    from icecheck.enrich.config import EnrichConfig, LookupSettings
+    from icecheck.live.liveaudit import live_inputs
     from icecheck.live.modes import Mode
     from icecheck.live.runner import Progress, choose, run
 
@@ -52,12 +57,14 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
         choice = choose(stun, turn, turn_user, turn_password, public_stun, resolver)
     except ValueError as exc:
         usage(str(exc))
-    chosen = make_policy(policy, fail_on)
+    try:  # the lookups take --offline and --resolver too
+        lookups = LookupSettings(EnrichConfig(offline=offline, resolver=resolver), MAX_LOOKUPS)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     progress = Progress(choice.targets, choice.nat_targets if with_nat else (), choice.resolver_name)
     with progress.shown():
         doc, nat, more = asyncio.run(run(choice, ipv6, timeout, offline, with_nat, progress))
-    mode = Mode(as_mode) if as_mode else None
-    lookups = {"offline": offline, "resolver": resolver, "strict": strict}
-    auditor = partial(audit_with_lookups, lookups=lookups)
-    result = live_audit(doc, chosen, mode=mode, nat=nat, attempts=more, offline=offline, strict=strict, auditor=auditor)
-    finish(result, fmt, output)
+    live = live_inputs(doc, mode=Mode(as_mode) if as_mode else None, offline=offline)
+    result = audit_with_lookups([live.document], AuditSettings(policy, strict), lookups, candidates=live.candidates,
+                                attempts=more, extra_exposures=live.exposures, nat=nat, notes=live.notes)  # fmt: skip
+    finish(replace(result, browser_modes=live.browser_modes), policy, fmt, output)

@@ -44,16 +44,15 @@ def write_nat(nat: Any, attempt: Any, fmt: str, output: IO[str] | None, code: in
     import sys
 
     if fmt == "json":
-        import json
-
         from icecheck import __version__
         from icecheck.render.json_report import SCHEMA_VERSION, nat_dict
+        from icecheck.render.safe import json_dumps
 
         report = {"schema_version": SCHEMA_VERSION, "tool": {"name": "icecheck", "version": __version__},
                   "exit_code": code, "nat": nat_dict(nat), "attempts": [{"kind": attempt.kind,
                   "target": attempt.target, "status": attempt.status, "detail": attempt.detail,
                   "elapsed": attempt.elapsed}]}  # fmt: skip
-        (output or sys.stdout).write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        (output or sys.stdout).write(json_dumps(report) + "\n")
         return
     from rich.text import Text
 

@@ -1,35 +1,64 @@
 """Lookup options (RDAP, reverse DNS) shared by the auditing commands, and the audit step with them.
 
-The options do not reach the command function (``expose_value=False``): they are kept in the
-click context, and ``audit_with_lookups`` reads them. Lookups are on by default — a user wants
-to know which ISP an address gives away — and ``--offline`` (or ``ICECHECK_OFFLINE=1``) keeps
-every packet on the machine, answering from the cache only.
+``lookup_options`` adds the options and hands them to the command as one typed parameter,
+``lookups: LookupSettings``; ``--strict`` reaches it as ``strict`` (a setting of the whole audit
+run, ``AuditSettings.strict``). ``audit_with_lookups`` takes both settings objects as
+parameters. Lookups are on by default — a user wants to know which ISP an address gives away —
+and ``--offline`` (or ``ICECHECK_OFFLINE=1``) keeps every packet on the machine, answering from
+the cache only.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from icecheck.model import Attempt, AuditResult, Exposure, InputDocument, NetworkInfo
+if TYPE_CHECKING:
+    from icecheck.audit import AuditSettings
+    from icecheck.enrich.config import EnrichConfig, LookupSettings
+    from icecheck.model import (
+        Attempt,
+        AuditedCandidate,
+        AuditResult,
+        Exposure,
+        InputDocument,
+        NatBehaviour,
+        NetworkInfo,
+    )
 
-F = TypeVar("F", bound=Callable[..., Any])
-_KEY = "icecheck.lookups"
 MAX_LOOKUPS = 256  # public addresses looked up per run; a capture of thousands would take hours
 
 
-def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
-        ctx.meta.setdefault(_KEY, {})[name] = value
+def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
+    """--offline, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames,
+    --max-lookups (as ``lookups: LookupSettings``) and --strict (as ``strict: bool``)."""
 
-    return callback
+    @functools.wraps(f)
+    def command(
+        *args: Any,
+        offline: bool,
+        no_cache: bool,
+        refresh: bool,
+        resolver: str | None,
+        lookup_timeout: float,
+        resolve_hostnames: bool,
+        max_lookups: int,
+        **kwargs: Any,
+    ) -> None:
+        from icecheck.enrich.config import EnrichConfig, LookupSettings
 
+        # A zero --lookup-timeout or --max-lookups has always meant the default.
+        try:
+            config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,
+                                  timeout=lookup_timeout or 5.0, resolve_hostnames=resolve_hostnames)  # fmt: skip
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS), **kwargs)
 
-def lookup_options(f: F) -> F:
-    """--offline, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames, --strict."""
     options = (
         (
             "--offline",
@@ -68,75 +97,62 @@ def lookup_options(f: F) -> F:
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
     for flag, kwargs in reversed(options):
-        name = flag.lstrip("-").replace("-", "_")
-        f = click.option(flag, expose_value=False, callback=_store(name), **kwargs)(f)
-    return f
-
-
-def settings() -> dict[str, Any]:
-    """The lookup options of the running command (empty outside a command)."""
-    ctx = click.get_current_context(silent=True)
-    return dict(ctx.meta.get(_KEY, {})) if ctx is not None else {}
+        command = click.option(flag, **kwargs)(command)
+    return command
 
 
 def audit_with_lookups(
-    docs: Sequence[InputDocument], policy: Any, lookups: dict[str, Any] | None = None, **kwargs: Any
+    docs: Sequence[InputDocument],
+    settings: AuditSettings,
+    lookups: LookupSettings,
+    *,
+    candidates: Sequence[AuditedCandidate] | None = None,
+    attempts: Sequence[Attempt] = (),
+    extra_exposures: Sequence[Exposure] = (),
+    nat: NatBehaviour | None = None,
+    notes: Sequence[str] = (),
 ) -> AuditResult:
     """``audit`` with RDAP/PTR facts for the public addresses and the ISP exposures they give.
 
-    Settings come from the command's ``lookup_options``; ``lookups`` overrides them (``gather``
-    has its own --offline, --resolver and --strict, which mean the same for lookups).
+    ``candidates`` is ``audit_candidates(docs)`` when the caller has it already; the audit gets
+    the classification made here either way. The other keywords are ``audit``'s.
     """
     from icecheck.analysis.isp import isp_exposures
     from icecheck.audit import audit, audit_candidates
-    from icecheck.enrich.config import EnrichConfig
     from icecheck.enrich.targets import public_addresses
 
-    opts = settings() | (lookups or {})
-    try:
-        config = EnrichConfig(
-            offline=bool(opts.get("offline")),
-            no_cache=bool(opts.get("no_cache")),
-            refresh=bool(opts.get("refresh")),
-            resolver=opts.get("resolver"),
-            timeout=float(opts.get("lookup_timeout") or 5.0),
-            resolve_hostnames=bool(opts.get("resolve_hostnames")),
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    strict = bool(kwargs.pop("strict", False)) or bool(opts.get("strict"))
-    candidates = audit_candidates(docs)
+    config = lookups.config
+    candidates = audit_candidates(docs) if candidates is None else tuple(candidates)
     addresses = [c.facts.address for c in candidates] + [
         c.related_facts.address for c in candidates if c.related_facts is not None
     ]
-    notes = list(kwargs.pop("notes", ()))
+    more_notes = list(notes)
     targets = public_addresses(addresses)
-    limit = int(opts.get("max_lookups") or MAX_LOOKUPS)
+    limit = lookups.max_lookups
     if len(targets) > limit:
-        notes.append(f"{len(targets) - limit} more public addresses not looked up (--max-lookups {limit}).")
+        more_notes.append(f"{len(targets) - limit} more public addresses not looked up (--max-lookups {limit}).")
         targets = targets[:limit]
     if config.resolve_hostnames:
         targets += [a for a in addresses if a not in targets]
-    info, attempts = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
-    skipped = [a for a in attempts if a.status == "offline"]
-    shown = tuple(a for a in attempts if a.status != "offline")
+    info, found = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
+    skipped = [a for a in found if a.status == "offline"]
+    shown = tuple(a for a in found if a.status != "offline")
     if skipped:
         count = len({a.target for a in skipped})
-        notes.append(f"{count} public address(es) not looked up: --offline and not in the cache.")
-    extra: list[Exposure] = [*kwargs.pop("extra_exposures", ()), *isp_exposures(candidates, info)]
+        more_notes.append(f"{count} public address(es) not looked up: --offline and not in the cache.")
     return audit(
         docs,
-        policy,
-        attempts=(*kwargs.pop("attempts", ()), *shown),
+        settings,
+        candidates=candidates,
+        attempts=(*attempts, *shown),
         network_info=info,
-        extra_exposures=extra,
-        notes=notes,
-        strict=strict,
-        **kwargs,
+        extra_exposures=[*extra_exposures, *isp_exposures(candidates, info)],
+        nat=nat,
+        notes=more_notes,
     )
 
 
-def _lookup(targets: Sequence[str], config: Any) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...]]:
+def _lookup(targets: Sequence[str], config: EnrichConfig) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...]]:
     import asyncio
 
     from icecheck.enrich import enrich

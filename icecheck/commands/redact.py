@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -23,27 +25,67 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     pcap/pcapng. The same address always gets the same stand-in; the output stays valid in
     its format. A summary goes to stderr.
     """
-
+    from icecheck.redact.archive import RedactError
     from icecheck.redact.formats import redact_document
+    from icecheck.redact.selfcheck import survivors
     from icecheck.redact.standins import StandIns
+    from icecheck.render.safe import safe
 
+    _check_target(source, target)
     try:
         standins = StandIns(keep)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--keep-relay") from None
     try:
-        data = sys.stdin.buffer.read() if source == "-" else open(source, "rb").read()  # noqa: SIM115
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        out, kind = redact_document(data, standins, scrub_secrets)
     except OSError as exc:
-        click.echo(f"icecheck: {source}: {exc.strerror or exc}", err=True)
-        sys.exit(int(ExitCode.USAGE))
-    out, kind = redact_document(data, standins, scrub_secrets)
-    if target == "-":
-        sys.stdout.buffer.write(out)
-        sys.stdout.buffer.flush()
-    else:
-        with open(target, "wb") as fh:
-            fh.write(out)
+        _stop(f"{safe(source)}: {exc.strerror or exc}", ExitCode.USAGE)
+    except RedactError as exc:
+        _stop(f"{safe(source)}: {exc}; nothing written", ExitCode.USAGE)
+    left = survivors(data, out, standins.kept)  # fail closed: the output is checked before it is written
+    if left:
+        shown = ", ".join(safe(s) for s in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        _stop(f"{safe(source)}: redaction incomplete, nothing written: {len(left)} original identifier(s) "
+              f"would survive: {shown}", ExitCode.FAILURE)  # fmt: skip
+    _write(target, out)
     counts = standins.counts()
     note = "; stand-ins reused (over 762 IPv4 addresses)" if standins.wrapped else ""
     click.echo(f"icecheck: redacted {kind}: {counts['addresses']} addresses, {counts['macs']} MACs, "
-               f"{counts['names']} names, {counts['secrets']} secrets replaced{note}", err=True)  # fmt: skip
+               f"{counts['names']} names, {counts['secrets']} secrets replaced; output checked{note}",
+               err=True)  # fmt: skip
+
+
+def _check_target(source: str, target: str) -> None:
+    """Refuse what would destroy the input or spill binary data onto a terminal."""
+    if target == "-" and sys.stdout.isatty():
+        raise click.UsageError("refusing to write a redacted file to a terminal: give -o FILE or pipe the output")
+    if target != "-" and source != "-" and Path(target).resolve() == Path(source).resolve():
+        raise click.UsageError("-o names the input itself: write the redacted copy to another file")
+
+
+def _write(target: str, out: bytes) -> None:
+    """Write all or nothing: a temporary file beside the target, renamed over it when complete."""
+    from icecheck.render.safe import safe
+
+    if target == "-":
+        sys.stdout.buffer.write(out)
+        sys.stdout.buffer.flush()
+        return
+    dest = Path(target)
+    regular = not dest.exists() or dest.is_file()  # a device or pipe is written as it is, never replaced
+    tmp = dest.with_name(f".{dest.name}.icecheck-partial") if regular else dest
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(out)
+        if tmp != dest:
+            tmp.replace(dest)
+    except OSError as exc:
+        if tmp != dest:
+            tmp.unlink(missing_ok=True)
+        _stop(f"cannot write {safe(target)}: {exc.strerror or exc}", ExitCode.USAGE)
+
+
+def _stop(message: str, code: ExitCode) -> NoReturn:
+    click.echo(f"icecheck: {message}", err=True)
+    sys.exit(int(code))

@@ -9,9 +9,8 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def command(fmt: str) -> None:
     """List every rule: ID, severity, name and title (``icecheck explain ID`` for its doc)."""
-    import json
-
     from icecheck.analysis.rules import CATALOGUE
+    from icecheck.render.safe import json_dumps
 
     if fmt == "json":
         rows = [
@@ -19,7 +18,7 @@ def command(fmt: str) -> None:
              "help_uri": r.help_uri, "sample": f"samples/rules/{r.id}.sdp"}
             for r in CATALOGUE.values()
         ]  # fmt: skip
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json_dumps(rows))
         return
     from icecheck.render.terminal import catalogue
     from icecheck.report import show

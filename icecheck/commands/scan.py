@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.common import ConfigUsageError, finish, output_options
 from icecheck.commands.lookups import lookup_options
-from icecheck.model import ExitCode
 
-FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp"]
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
+    from icecheck.enrich.config import LookupSettings
+
+FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp", "text"]
 
 
 @click.command("scan")
@@ -32,7 +34,6 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 )
 @click.option(
     "--dask",
-    "dask",
     metavar="tcp://HOST:PORT",
     default=None,
     help="Read on this Dask scheduler's workers (pip install 'icecheck[dask]'; they must see PATHS).",
@@ -52,36 +53,43 @@ def command(
     allow_partial: bool,
     fmt: str,
     output: IO[str] | None,
-    policy: str,
-    fail_on: str,
+    policy: Policy,
+    lookups: LookupSettings,
+    strict: bool,
 ) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
     PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
     (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
-    lines, JSON signalling, SDP. Public addresses are looked up (RDAP, reverse DNS) unless
-    --offline; nothing else is sent.
+    lines, JSON signalling of any shape, SDP, Jingle XML and text logs. Public addresses are
+    looked up (RDAP, reverse DNS) unless --offline; nothing else is sent.
+
+    A file named in PATHS that cannot be read or holds nothing to audit makes the run exit 2
+    after the report of the others; files in a folder that hold no signalling are skipped and
+    counted.
     """
+    from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
-    from icecheck.inputs import grouping, wire
+    from icecheck.inputs import grouping, parallel, wire
     from icecheck.inputs.cluster import ClusterError
     from icecheck.inputs.detect import Format
-    from icecheck.inputs.jobs import available_cpus
     from icecheck.inputs.progress import progress
-    from icecheck.inputs.scanner import scan_paths
+    from icecheck.inputs.scanner import scan_inputs
 
     forced = Format(input_format) if input_format else None
     try:
         with progress(paths) as tick:
-            outputs = list(scan_paths(paths, forced, tick, jobs or available_cpus(), dask, jobs))
+            run = scan_inputs(paths, forced, tick, parallel.reader(forced, jobs, dask, tick))
     except ClusterError as exc:
-        click.echo(f"icecheck: {exc}", err=True)
-        sys.exit(ExitCode.USAGE)
+        raise ConfigUsageError(str(exc)) from None
+    outputs = run.outputs
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    result = audit_with_lookups(
-        docs, make_policy(policy, fail_on), extra_exposures=wire.wire_exposures(docs, facts), notes=notes
-    )
-    finish(replace(result, allow_partial=allow_partial), fmt, output)
+    if run.skipped:
+        n = len(run.skipped)
+        notes.append(f"{n} file{'s' * (n != 1)} met in folders held no signalling and were skipped")
+    settings = AuditSettings(policy, strict)
+    result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
+    finish(replace(result, allow_partial=allow_partial), policy, fmt, output)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import finish, make_policy, output_options
+from icecheck.commands.common import finish, output_options
 from icecheck.commands.lookups import lookup_options
+
+if TYPE_CHECKING:
+    from icecheck.analysis.policy import Policy
+    from icecheck.enrich.config import LookupSettings
 
 
 @click.command("sdp")
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @output_options
 @lookup_options
-def command(files: tuple[str, ...], fmt: str, output: IO[str] | None, policy: str, fail_on: str) -> None:
+def command(
+    files: tuple[str, ...], fmt: str, output: IO[str] | None, policy: Policy, lookups: LookupSettings, strict: bool
+) -> None:
     """Audit the candidates and addresses in SDP files (offers, answers, candidate lists).
 
     FILES may be '-' for standard input. Public addresses are looked up (RDAP, reverse DNS)
     unless --offline; nothing else is sent.
     """
+    from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs.sdpfile import read_sdp_path
 
     docs = [read_sdp_path(path) for path in files]
-    finish(audit_with_lookups(docs, make_policy(policy, fail_on)), fmt, output)
+    finish(audit_with_lookups(docs, AuditSettings(policy, strict), lookups), policy, fmt, output)

@@ -1,5 +1,9 @@
 """Enrichment settings: what may be looked up, where, and how patiently.
 
+``EnrichConfig`` is how ``enrich`` makes each lookup; ``LookupSettings`` is the lookup step of
+an audit run (``--offline``, ``--resolver``, ``--max-lookups``…): that config and how many
+public addresses to look up at most.
+
 Everything that points a lookup somewhere is configuration (never monkeypatching): the DNS
 resolver for PTR and Team Cymru ASN TXT queries, the HTTPS proxy and CA file for RDAP, the
 cache location. Unset values fall back to the standard environment variables a user already
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from icecheck.records import record
@@ -53,6 +58,15 @@ class EnrichConfig:
             raise ValueError("timeouts must be positive; ttl and backoff not negative")
         if self.resolver is not None:
             parse_resolver(self.resolver)  # fail early on a bad --resolver
+
+
+@dataclass(frozen=True, slots=True)
+class LookupSettings:
+    """The lookup step of an audit run: ``config`` for each lookup, and ``max_lookups``, how many
+    public addresses are looked up at most (the first seen; a note says how many were not)."""
+
+    config: EnrichConfig
+    max_lookups: int
 
 
 def default_cache_dir() -> Path:

@@ -1,4 +1,4 @@
-"""What a reverse DNS name gives away (pure; DESIGN.md §4, SpamAssassin ``20_dynrdns.cf`` style).
+"""What a reverse DNS name gives away (pure; docs/architecture.md §5, SpamAssassin ``20_dynrdns.cf`` style).
 
 ISPs name customer addresses by scheme: ``dsl-200-57-141-161-dyn.prod-infinitum.com.mx`` tells
 access technology (DSL), assignment (dynamic pool), the address itself and the ISP's domain;

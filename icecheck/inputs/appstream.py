@@ -4,8 +4,10 @@
 recognises what it carries from the first bytes: a SIP start line (messages framed by
 Content-Length, RFC 3261 §18.3, several per segment or one across many), an HTTP start line
 (bodies framed per RFC 9112 §6; ``Upgrade: websocket`` + ``101`` switch both directions to
-WebSocket frames, RFC 6455 §4.1-4.2, on any port), or STUN (TURN over TCP, RFC 8656 §12.5:
-STUN messages and ChannelData back to back). Anything else is ignored. After a gap, SIP and
+WebSocket frames, RFC 6455 §4.1-4.2, on any port), STUN (TURN over TCP, RFC 8656 §12.5:
+STUN messages and ChannelData back to back), or STUN behind RFC 4571 16-bit length prefixes
+(ICE-TCP, RFC 6544 §3: connectivity checks and media on one connection, the media passed
+over). Anything else is ignored. After a gap, SIP and
 HTTP resynchronise on the next start line; WebSocket and STUN framing cannot, so the rest of
 that direction is skipped with a diagnostic.
 """
@@ -32,6 +34,7 @@ class Mode(Enum):
     WS = 4
     STUN = 5
     IGNORE = 6
+    FRAMED = 7  # RFC 4571 length-prefixed packets: ICE-TCP (RFC 6544 §3)
 
 
 class Connection:
@@ -77,7 +80,7 @@ class StreamFramer:
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
         self._problem(packet, None, f"TCP gap: {missing} bytes never captured before this packet{lost}")
         self.buf.clear()
-        if self.mode in (Mode.WS, Mode.STUN):
+        if self.mode in (Mode.WS, Mode.STUN, Mode.FRAMED):
             self._give_up(packet, "framing lost after the gap; the rest of this direction is skipped")
         elif self.mode is not Mode.IGNORE:
             self.mode = Mode.DETECT
@@ -107,6 +110,8 @@ class StreamFramer:
             return self._ws(packet, time)
         if self.mode is Mode.STUN:
             return self._stun(packet, time)
+        if self.mode is Mode.FRAMED:
+            return self._framed(packet, time)
         return False  # WAIT_UPGRADE: hold the bytes until the server answers
 
     def _detect(self, packet: int) -> bool:
@@ -121,6 +126,10 @@ class StreamFramer:
             self.mode = Mode.HTTP
         elif stun.looks_like_stun(bytes(buf[:20])):
             self.mode = Mode.STUN
+        elif _framed_stun(buf):
+            self.mode = Mode.FRAMED
+        elif len(buf) < 22 and bytes(buf[6:10]) == stun.MAGIC_BYTES:
+            return False  # framed STUN whose header is not all there yet
         else:
             return self._resync(packet)
         return True
@@ -292,6 +301,21 @@ class StreamFramer:
             self.conn.dispatcher.stun(message, self._origin(packet, time), self.receiver)
         return True
 
+    def _framed(self, packet: int, time: float) -> bool:
+        """RFC 4571 §2: a 16-bit length, then the packet; STUN ones are read, media passed over."""
+        buf = self.buf
+        if len(buf) < 2:
+            return False
+        size = 2 + ((buf[0] << 8) | buf[1])
+        if len(buf) < size:
+            return False
+        frame = bytes(buf[2:size])
+        del buf[:size]
+        framed = stun.looks_like_stun(frame) and stun.message_length(frame) == len(frame)
+        if framed and self.conn.lane.take_pair(self.sender, self.receiver):
+            self.conn.dispatcher.stun(frame, self._origin(packet, time, "RFC 4571 framing"), self.receiver)
+        return True
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _origin(self, packet: int, time: float | None, what: str | None = None) -> Where:
@@ -310,6 +334,15 @@ class StreamFramer:
         """A framing problem: the same in every process, recorded by one (``Lane.take_transport``)."""
         if self.conn.lane.take_transport():
             self.conn.dispatcher.sink.problem(self._origin(packet, time), message, level)
+
+
+def _framed_stun(buf: bytearray) -> bool:
+    """A STUN message behind an RFC 4571 length that announces exactly it (ICE-TCP, RFC 6544)."""
+    return (
+        len(buf) >= 22
+        and stun.looks_like_stun(bytes(buf[2:22]))
+        and ((buf[0] << 8) | buf[1]) == stun.message_length(buf[2:22])
+    )
 
 
 def _decode_content(head: http.HttpHead, body: bytes) -> bytes:

@@ -1,7 +1,10 @@
 """pcap/pcapng → candidates, addresses and wire facts, streaming with bounded memory.
 
-The loop per packet: link layer → IP (fragments reassembled) → UDP or TCP. UDP payloads
-are tried as STUN (RFC 8489 §5 header test), SIP (start line) and TURN ChannelData (first
+The loop per packet: link layer → IP (fragments reassembled) → UDP, TCP or SCTP (``sctp``:
+SIP over SCTP, RFC 4168); GRE, ERSPAN and IP-in-IP (``tunnel``) are unwrapped and their inner
+packet read the same way. UDP payloads
+are tried as STUN (RFC 8489 §5 header test; RFC 3489 and MS-TURN by ``stun.looks_like_legacy``),
+SIP (start line) and TURN ChannelData (first
 byte 64-79, the STUN inside read); RTP/RTCP/DTLS are skipped
 by their first byte (RFC 7983 §7 demultiplexing: 128-191 RTP/RTCP, 20-63 DTLS) before any
 other work, which keeps media-heavy captures fast. TCP segments go to per-direction
@@ -16,7 +19,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from icecheck.inputs import sipmsg, stun
+from icecheck.inputs import sctp, sipmsg, stun, tunnel
 from icecheck.inputs.appstream import Connection, StreamFramer
 from icecheck.inputs.fragments import Reassembler
 from icecheck.inputs.lanes import Lane
@@ -49,7 +52,8 @@ class CaptureScan:
         self.tick = tick
         self.packets = 0
         self._items = 0  # items reported to ``tick`` so far
-        self.counts = {"udp": 0, "tcp": 0, "stun": 0, "sip-udp": 0, "reassembled": 0}
+        self.counts = {"udp": 0, "tcp": 0, "stun": 0, "sip-udp": 0, "reassembled": 0, "tunnelled": 0, "sctp": 0}
+        self.sctp = sctp.Reassembler()
         self._bad_links: set[int] = set()
 
     def run(self, stream: BinaryIO) -> None:
@@ -77,6 +81,8 @@ class CaptureScan:
                 self._udp(ip, number, time)
             elif ip.proto == 6:
                 self._tcp(ip, number, time)
+            else:
+                self._other(ip, number, time, 0)
         if self.tick is not None:
             self.tick(0, reader.number - self.packets, self._new_items())
         self.packets = reader.number
@@ -92,6 +98,54 @@ class CaptureScan:
         self.counts["reassembled"] += 1
         return ip._replace(payload=whole, frag_id=None, offset=0, more=False)
 
+    def _other(self, ip: IpPacket, number: int, time: float, depth: int) -> None:
+        """SCTP, and the tunnels of ``tunnel`` (GRE, ERSPAN, IP-in-IP): their inner packet is read
+        as if it had been captured itself."""
+        if ip.proto == 132:
+            self._sctp(ip, number, time)
+            return
+        if ip.proto not in tunnel.PROTOCOLS or depth >= tunnel.MAX_DEPTH:
+            return
+        found = tunnel.inner(ip.proto, ip.payload)
+        if isinstance(found, str):
+            self._problem(number, time, found, "warning")
+        if not isinstance(found, tuple):
+            return
+        inner = decode_ip(found[0])
+        if isinstance(inner, str):
+            self._problem(number, time, f"{found[1]}: inner {inner}", "warning")
+        if not isinstance(inner, IpPacket):
+            return
+        self.counts["tunnelled"] += 1
+        if inner.frag_id is not None:
+            inner = self._reassemble(inner, number, time)
+            if inner is None:
+                return
+        if inner.proto == 17:
+            self._udp(inner, number, time)
+        elif inner.proto == 6:
+            self._tcp(inner, number, time)
+        else:
+            self._other(inner, number, time, depth + 1)
+
+    # -- SCTP ------------------------------------------------------------------------------------
+
+    def _sctp(self, ip: IpPacket, number: int, time: float) -> None:
+        """SIP over SCTP (RFC 4168): each whole user message that starts like SIP."""
+        parsed = sctp.parse(ip.payload)
+        if isinstance(parsed, str):
+            self._problem(number, time, parsed, "warning")
+            return
+        sport, dport, chunks = parsed
+        for chunk in chunks:
+            for msg in self.sctp.add((ip.src, sport, ip.dst, dport), chunk):
+                self.counts["sctp"] += 1
+                if sipmsg.is_sip_start(msg.data) and self.lane.take_sip(msg.data, None):
+                    src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
+                    ppid = f", PPID {msg.ppid}" if msg.ppid else ""
+                    where = self._where(number, time, f"sctp {src} → {dst} stream {msg.stream}{ppid}", src)
+                    self.dispatcher.sip(msg.data, where, dst)
+
     # -- UDP -------------------------------------------------------------------------------------
 
     def _udp(self, ip: IpPacket, number: int, time: float) -> None:
@@ -104,7 +158,7 @@ class CaptureScan:
         self.counts["udp"] += 1
         sport, dport, length = _UDP.unpack_from(data)
         payload = data[8:length] if length >= 8 else data[8:]
-        if first < 4 and stun.looks_like_stun(payload):
+        if first < 4 and (stun.looks_like_stun(payload) or stun.looks_like_legacy(payload)):
             self.counts["stun"] += 1
             src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
             if self.lane.take_pair(src, dst):

@@ -6,8 +6,11 @@ magic numbers for pcap (both byte orders, micro- and nanosecond variants) and pc
 the first on its own line), refined by the keys visible in the head: HAR (``"log"`` with
 ``"entries"``), webrtc-internals (``"PeerConnections"``); SIP (a request line or status
 line, RFC 3261 §7.1/§7.2, anywhere at a line start: logs prefix messages with their own
-lines); SDP (a ``v=`` line first, or candidate lines). ``classify_json`` decides the same for
-a decoded JSON value, which is authoritative for JSON inputs whose head was inconclusive.
+lines); SDP (a ``v=`` line first, or candidate lines); any other text that mentions candidates,
+SDP or Jingle is a text log (``TEXT``: candidates found anywhere in it), and so is a file that
+starts like JSON but whose first line is not (``[12:00:01] …``). ``classify_json`` decides the
+same for a decoded JSON value, which is authoritative for JSON inputs whose head was
+inconclusive.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Format(StrEnum):
     JSON = "json"  # any JSON carrying SDP or candidates
     SIP = "sip"
     SDP = "sdp"
+    TEXT = "text"  # a log or any text holding candidates, SDP, JSON signalling or Jingle XML
     UNKNOWN = "unknown"
 
 
@@ -39,6 +43,7 @@ CAPTURES = frozenset({Format.PCAP, Format.PCAPNG})
 JSON_FORMATS = frozenset({Format.HAR, Format.WEBRTC_INTERNALS, Format.JSON, Format.TRICKLE})
 _SIP_LINE = re.compile(rb"^(?:[A-Z][A-Z0-9_.!%*+`'~-]* \S+ SIP/2\.0|SIP/2\.0 \d{3}\b)", re.M)
 _SDP_START = re.compile(rb"^\s*(?:v=\d|a=candidate:|candidate:|[a-z]=\S)")
+_TEXT_MARKERS = (b"candidate", b"v=0", b"urn:xmpp:jingle", b"m=audio", b"m=video", b"m=application")
 
 
 def sniff(head: bytes) -> Format:
@@ -58,13 +63,16 @@ def sniff(head: bytes) -> Format:
         return Format.SDP
     if _SIP_LINE.search(head):
         return Format.SIP
-    if b"candidate:" in head:
-        return Format.SDP
+    lower = head.lower()
+    if any(m in lower for m in _TEXT_MARKERS):
+        return Format.TEXT
     return Format.UNKNOWN
 
 
 def _sniff_json(text: bytes) -> Format:
     decoded = text.decode("utf-8", "replace")
+    if _not_json(decoded):
+        return Format.TEXT if not _binary(text) else Format.UNKNOWN
     if _is_json_lines(decoded):
         return Format.TRICKLE
     if '"PeerConnections"' in decoded:
@@ -72,6 +80,22 @@ def _sniff_json(text: bytes) -> Format:
     if re.search(r'"log"\s*:\s*\{', decoded) and '"entries"' in decoded:
         return Format.HAR
     return Format.JSON
+
+
+def _not_json(text: str) -> bool:
+    """A first line that breaks JSON before its end (``[INFO] …``, ``{x} …``): a log, not JSON.
+    A first line that is only cut short (``{`` of a pretty-printed document) says nothing."""
+    first, newline, _ = text.partition("\n")
+    if not newline:
+        return False
+    first = first.rstrip()
+    try:
+        json.loads(first)
+    except json.JSONDecodeError as exc:
+        return exc.pos < len(first)
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def _is_json_lines(text: str) -> bool:

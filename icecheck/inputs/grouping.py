@@ -41,13 +41,6 @@ class CallGroup:
 
 def group(docs: Sequence[InputDocument]) -> list[CallGroup]:
     """Calls in order of first appearance, per input path."""
-    from icecheck.audit import gc_paused
-
-    with gc_paused():  # a table per party of a large capture: see ``gc_paused``
-        return _group(docs)
-
-
-def _group(docs: Sequence[InputDocument]) -> list[CallGroup]:
     calls: dict[tuple[str, str], CallGroup] = {}
     for doc in docs:
         for rec in doc.candidates:

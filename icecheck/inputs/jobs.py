@@ -1,14 +1,17 @@
 """``icecheck scan --jobs N``: a folder's files in parallel, and a large capture across processes.
 
-``scan_files`` yields one ``ScanOutput`` per file, in the order given, as ``scanner.scan_file``
-would. Files run in a pool of ``jobs`` processes. A capture (pcap/pcapng, gzipped or not) of at
-least ``SPLIT_FROM`` bytes is read by ``jobs`` processes at once: each reads all of it and
-dispatches its share of the messages (``lanes``), and ``merge`` puts the parts together as one
-process would have read them — the same items, ids, order, findings whatever ``jobs``.
+``local_reader`` gives ``scanner.scan_inputs`` a reader: every file's ``(output, no signalling)``,
+in the order given, as ``scanner.read_file`` would give them. Files run in a pool of ``jobs``
+processes. A capture (pcap/pcapng, gzipped or not) of at least ``SPLIT_FROM`` bytes is read by
+``jobs`` processes at once: each reads all of it and dispatches its share of the messages
+(``lanes``), and ``merge`` puts the parts together as one process would have read them — the same
+items, ids, order, findings whatever ``jobs``. ``cluster`` runs the same tasks on Dask.
 
 What a process sends back is its folded items (records, counts, last origins), never packets:
 pickled by ``_dumps``, which writes each record as its class and field values (the default
-pickling of slotted dataclasses costs several times more than building them again).
+pickling of slotted dataclasses costs several times more than building them again). Progress:
+tasks put their counts on a queue they are given (a manager's here, Dask's on a cluster), at
+most twice a second; the main process drains it while it waits.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import io
 import multiprocessing
 import os
 import pickle
+import queue
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from operator import attrgetter
 from typing import Any
@@ -30,15 +35,18 @@ from icecheck.inputs.detect import CAPTURES, Format, sniff
 from icecheck.inputs.merge import merge
 from icecheck.inputs.scanner import (
     CapturePart,
+    Reader,
     ScanOutput,
-    capture_output,
-    collector_paused,
+    capture_result,
     read_capture,
-    scan_file,
+    read_file,
     unreadable,
 )
 from icecheck.inputs.sink import WireFact
 from icecheck.inputs.source import Tick, read_head
+
+Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no signalling (``read_file``)
+
 
 SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
 
@@ -49,6 +57,18 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def local_reader(forced: Format | None, jobs: int, tick: Tick | None, split_from: int = SPLIT_FROM) -> Reader:
+    """A ``scan_inputs`` reader: the files in ``jobs`` processes, or here when they are too small
+    to pay for processes (less than ``split_from`` bytes in all) or ``jobs`` is 1."""
+
+    def read(files: Sequence[str]) -> Iterator[Result]:
+        if jobs < 2 or not worth_it(files, split_from):
+            return (read_file(f, forced, tick) for f in files)
+        return scan_files(files, forced, jobs, split_from, tick)
+
+    return read
 
 
 def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
@@ -62,23 +82,23 @@ def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
 
 def scan_files(
     files: Sequence[str], forced: Format | None, jobs: int, split_from: int = SPLIT_FROM, tick: Tick | None = None
-) -> Iterator[ScanOutput]:
-    """Every file's output, in order, read by ``jobs`` processes (see the module doc). ``tick``
-    (the progress line) gets what the processes count, while the main process waits."""
+) -> Iterator[Result]:
+    """Every file's result, in order, read by ``jobs`` processes (see the module doc)."""
     plans = plan(files, forced, jobs, split_from)
     context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
-    tasks = sum(parts for _, parts in plans)
-    counters = context.Array("q", 3 * tasks, lock=False) if tick is not None else None  # bytes, packets, items
-    meter = _Meter(counters, tick)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_share, initargs=(counters,)) as pool:
-        pending = submit_all(pool.submit, plans, forced)
+    with contextlib.ExitStack() as stack:
+        counts = None
+        if tick is not None:
+            counts = stack.enter_context(context.Manager()).Queue()
+        pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=context))
+        pending = submit_all(pool.submit, plans, forced, counts)
+        meter = Meter(tick, lambda: _drain_local(counts))
         for (path, _), futures in zip(plans, pending, strict=True):
             try:
                 meter.wait(futures)
-                output = collect([f.result() for f in futures])
+                yield collect([f.result() for f in futures])
             except BrokenProcessPool:
-                output = unreadable(path, "a reading process died (out of memory?); the file was not read")
-            yield output
+                yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
 
 
 def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: int) -> list[tuple[str, int]]:
@@ -87,81 +107,29 @@ def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: in
 
 
 def submit_all(
-    submit: Callable[..., Any], plans: Sequence[tuple[str, int]], forced: Format | None, channel: str | None = None
+    submit: Callable[..., Any], plans: Sequence[tuple[str, int]], forced: Format | None, counts: Any = None
 ) -> list[list[Any]]:
     """Submit every file's tasks (``submit(function, *args)``, as an executor's or a Dask client's);
-    their futures per file. Task ``slot`` numbers count progress; ``channel`` names the Dask queue
-    the tasks report it to (processes of this machine share counters instead)."""
+    their futures per file. ``counts``: the queue the tasks put their progress on (task numbers
+    tell them apart), or None."""
     pending: list[list[Any]] = []
     slot = 0
     for path, parts in plans:
         if parts == 1:
-            pending.append([submit(_whole, path, forced, slot, channel)])
+            pending.append([submit(_whole, path, forced, slot, counts)])
         else:
-            pending.append([submit(_part, path, i, parts, slot + i, channel) for i in range(parts)])
+            pending.append([submit(_part, path, i, parts, slot + i, counts) for i in range(parts)])
         slot += parts
     return pending
 
 
-def collect(results: Sequence[bytes]) -> ScanOutput:
-    """One file's output from what its tasks sent back (one whole read, or the parts of a capture)."""
-    with collector_paused():  # (see there: unpickling builds as many objects as reading)
-        reads = [pickle.loads(r) for r in results]
-        return reads[0] if len(reads) == 1 else capture_output(merged(reads))
-
-
-class _Meter:
-    """Hands the processes' counts to ``tick`` while the main process waits for them."""
-
-    def __init__(self, counters: Any, tick: Tick | None) -> None:
-        self.counters, self.tick = counters, tick
-        self.shown = [0, 0, 0]
-
-    def wait(self, futures: Sequence[Future[bytes]]) -> None:
-        if self.tick is None:
-            return
-        while True:
-            done, _ = wait(futures, timeout=0.2)
-            self.show()
-            if len(done) == len(futures):
-                return
-
-    def show(self) -> None:
-        assert self.tick is not None
-        c = self.counters
-        now = [sum(c[i::3]) for i in range(3)]
-        self.tick(*(a - b for a, b in zip(now, self.shown, strict=True)))
-        self.shown = now
-
-
-_counters: Any = None  # in a reading process: the shared counters (set once, by the pool's initializer)
-
-
-def _share(counters: Any) -> None:
-    global _counters
-    _counters = counters
-
-
-def _task_tick(slot: int, whole: bool, channel: str | None) -> Tick | None:
-    """What a task counts for the progress line: bytes and packets only for part 0 of a split
-    capture (every part reads all of it), the items it found always; into the counters shared
-    with this machine's main process, or to the Dask queue ``channel``."""
-    if channel is not None:
-        from icecheck.inputs.cluster import queue_tick
-
-        return queue_tick(channel, slot, whole)
-    counters = _counters
-    if counters is None:
-        return None
-    at = 3 * slot
-
-    def tick(nbytes: int, packets: int, items: int) -> None:
-        if whole:
-            counters[at] += nbytes
-            counters[at + 1] += packets
-        counters[at + 2] += items
-
-    return tick
+def collect(results: Sequence[bytes]) -> Result:
+    """One file's result from what its tasks sent back (one whole read, or the parts of a capture)."""
+    reads = [pickle.loads(r) for r in results]
+    if len(reads) == 1:
+        whole: Result = reads[0]
+        return whole
+    return capture_result(merged(reads))
 
 
 def merged(parts: Sequence[CapturePart]) -> CapturePart:
@@ -174,6 +142,36 @@ def merged(parts: Sequence[CapturePart]) -> CapturePart:
         first.fatal if first else None,
         first.failed_at if first else -1,
     )
+
+
+class Meter:
+    """Hands the tasks' counts to ``tick`` while the main process waits (``drain`` gives the
+    (bytes, packets, items) entries queued since the last call)."""
+
+    def __init__(self, tick: Tick | None, drain: Callable[[], list[tuple[int, int, int]]]) -> None:
+        self.tick, self.drain = tick, drain
+
+    def wait(self, futures: Sequence[Any]) -> None:
+        """Until every future (of this machine's pool or of Dask) is done."""
+        while True:
+            finished = all(f.done() for f in futures)
+            if self.tick is not None:
+                for nbytes, packets, items in self.drain():
+                    self.tick(nbytes, packets, items)
+            if finished:
+                return
+            time.sleep(0.2)
+
+
+def _drain_local(counts: Any) -> list[tuple[int, int, int]]:
+    out = []
+    while counts is not None:
+        try:
+            _slot, nbytes, packets, items = counts.get_nowait()
+        except queue.Empty:
+            break
+        out.append((nbytes, packets, items))
+    return out
 
 
 def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
@@ -189,27 +187,51 @@ def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
     return jobs if fmt in CAPTURES else 1
 
 
-def _whole(path: str, forced: Format | None, slot: int, channel: str | None = None) -> bytes:
-    """A task: one file read whole; its ``ScanOutput`` pickled."""
-    tick = _task_tick(slot, True, channel)
-    output = scan_file(path, forced, tick)
+def _whole(path: str, forced: Format | None, slot: int, counts: Any) -> bytes:
+    """A task: one file read whole; its result pickled."""
+    tick = _task_tick(counts, slot, True)
+    result = read_file(path, forced, tick)
     _flush(tick)
-    with collector_paused():
-        return _dumps(output)
+    return _dumps(result)
 
 
-def _part(path: str, part: int, parts: int, slot: int, channel: str | None = None) -> bytes:
+def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
     """A task: part ``part`` of ``parts`` of a capture; its ``CapturePart`` pickled."""
-    tick = _task_tick(slot, part == 0, channel)
+    tick = _task_tick(counts, slot, part == 0)
     read = read_capture(path, tick, part, parts)
     _flush(tick)
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
-    with collector_paused():
-        return _dumps(read)
+    return _dumps(read)
+
+
+def _task_tick(counts: Any, slot: int, whole: bool) -> Tick | None:
+    """What a task counts for the progress line, put on ``counts`` at most twice a second: bytes
+    and packets only by part 0 of a split capture (every part reads all of it), the items it
+    found always. ``flush`` puts what is left."""
+    if counts is None:
+        return None
+    held = [0, 0, 0]
+    sent = [time.monotonic()]
+
+    def flush() -> None:
+        if any(held):
+            counts.put((slot, *held))
+            held[:] = [0, 0, 0]
+        sent[0] = time.monotonic()
+
+    def tick(nbytes: int, packets: int, items: int) -> None:
+        if whole:
+            held[0] += nbytes
+            held[1] += packets
+        held[2] += items
+        if time.monotonic() - sent[0] >= 0.5:
+            flush()
+
+    tick.flush = flush  # type: ignore[attr-defined]
+    return tick
 
 
 def _flush(tick: Tick | None) -> None:
-    """Send what a throttled tick (``cluster.queue_tick``) still holds."""
     flush = getattr(tick, "flush", None)
     if flush is not None:
         flush()

@@ -3,21 +3,24 @@
 Whole JSON documents are decoded in memory (capped at ``MAX_JSON`` bytes after gzip is
 undone — these are saved by browsers, not captured at line rate); JSON lines and
 RTCStatsDump are read one line at a time. The decoded value decides the reader
-(``detect.classify_json``), so a misnamed or forced file still lands in the right place.
+(``detect.classify_json``), so a misnamed or forced file still lands in the right place. A
+document that is not JSON after all, or a line of JSON lines that is not, is searched as text
+(``textlog``, ``Dispatcher.free_text``) before it is reported as invalid.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from typing import Any
 
-from icecheck.inputs import har
+from icecheck.inputs import har, textlog
 from icecheck.inputs.detect import Format, classify_json
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.source import Source
-from icecheck.inputs.webrtc import PeerConnectionReader
+from icecheck.inputs.webrtc import PeerConnectionReader, is_log_event
 from icecheck.model import Origin
 
 MAX_JSON = 512 << 20
@@ -33,7 +36,11 @@ def read_json_document(source: Source, sink: Sink, forced: Format | None) -> For
     try:
         value = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        sink.problem(Origin(sink.path, line=getattr(exc, "lineno", None)), f"invalid JSON: {exc}")
+        where = Origin(sink.path, line=getattr(exc, "lineno", None))
+        if textlog.read_text_log(io.BytesIO(data), Dispatcher(sink)):  # a log that starts like JSON
+            sink.problem(where, f"not one JSON document ({exc}); read as a text log", "warning")
+            return Format.TEXT
+        sink.problem(where, f"invalid JSON: {exc}")
         return forced or Format.JSON
     kind = classify_json(value)
     disp = Dispatcher(sink)
@@ -93,9 +100,15 @@ def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
         try:
             value = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            sink.problem(where, f"invalid JSON: {exc}", "warning")
+            text_found = disp.free_text(line.decode("utf-8", "replace"), where)  # a log line between
+            if not text_found:
+                sink.problem(where, f"invalid JSON: {exc}", "warning")
+            found += text_found
             continue
         if statsdump and isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str):
+            if value[1] is None and is_log_event(value[0].lower()):  # console output of no PeerConnection
+                found += disp.json_value(value[2], replace(where, detail=f"line {lineno} {value[0]}"))
+                continue
             pc_id = str(value[1])
             reader = readers.setdefault(pc_id, PeerConnectionReader(disp, Origin(sink.path), pc_id))
             reader.event(value[0], value[2], f"line {lineno} {value[0]}", _time(value[3]) if len(value) > 3 else None)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from icecheck.inputs import jsonsig, sipmsg, stun
+from icecheck.inputs import jingle, jsonsig, sipmsg, stun
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.sink import Sink, WireFact
-from icecheck.model import AddressRole, Origin, SectionContext
+from icecheck.model import AddressRecord, AddressRole, Origin, SectionContext
 
 MAX_CALLS = 10_000
 _STUN_ROLES = {
@@ -26,6 +27,10 @@ _STUN_ROLES = {
     "MAPPED-ADDRESS": AddressRole.STUN_MAPPED,
     "XOR-RELAYED-ADDRESS": AddressRole.STUN_RELAYED,
     "XOR-PEER-ADDRESS": AddressRole.STUN_PEER,
+    "MS-TURN MAPPED-ADDRESS": AddressRole.STUN_RELAYED,  # [MS-TURN] §2.2.2.1: the allocated relay address
+    "MS-TURN MS-ALT-MAPPED-ADDRESS": AddressRole.STUN_RELAYED,
+    "MS-TURN DESTINATION-ADDRESS": AddressRole.STUN_PEER,
+    "MS-TURN REMOTE-ADDRESS": AddressRole.STUN_PEER,
 }
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
 _OTHER = {"offerer": "answerer", "answerer": "offerer"}
@@ -56,8 +61,13 @@ class Dispatcher:
         elif data.lstrip().startswith((b"v=0", b"a=candidate:", b"candidate:")):
             self.sink.sdp(data.decode("utf-8", "replace"), where)
         else:
-            return False
+            return self.free_text(data.decode("utf-8", "replace"), where) > 0
         return True
+
+    def free_text(self, text: str, where: Where, scanner: jingle.JingleScanner | None = None) -> int:
+        """Text of no known framing (XMPP/Jingle XML, a log line, an SDP fragment): whatever
+        ``jsonsig.find_in_text`` finds in it. Returns how many items were found."""
+        return self._items(jsonsig.find_in_text(text, scanner), where)
 
     # -- SIP -------------------------------------------------------------------------------------
 
@@ -157,16 +167,30 @@ class Dispatcher:
 
     def json_value(self, value: object, where: Where) -> int:
         """Feed what ``jsonsig`` finds in a decoded value; returns how many items were found."""
+        return self._items(jsonsig.find_signalling(value), where)
+
+    def _items(self, items: Iterable[jsonsig.Item], where: Where) -> int:
         count = 0
-        for item in jsonsig.find_signalling(value):
+        for item in items:
             count += 1
             self.sink.signalling_messages += 1
-            origin = replace(where, detail=_join(where.detail, item.path))
-            if isinstance(item, jsonsig.SdpItem):
-                self._json_sdp(item, origin)
-            else:
-                self._json_candidate(item, origin)
+            self.json_item(item, at(where, _join(where.detail, item.path), where.party))
         return count
+
+    def json_item(self, item: jsonsig.Item, origin: Origin) -> None:
+        """One thing ``jsonsig`` (or a text search) found, located at ``origin``."""
+        if isinstance(item, jsonsig.SdpItem):
+            self._json_sdp(item, origin)
+        elif isinstance(item, jsonsig.CandidateItem):
+            self._json_candidate(item, origin)
+        elif isinstance(item, jsonsig.FieldsItem):
+            context = SectionContext(media_index=item.mline, mid=item.mid, ice_ufrag=item.ufrag)
+            party = self._roles.get((origin.call, origin.party)) or origin.party
+            self.sink.candidate(item.candidate, at(origin, origin.detail, party), context)
+        elif isinstance(item, jsonsig.AddressItem):
+            self.sink.address(AddressRecord(item.address, AddressRole.REMOTE_CANDIDATES, origin, port=item.port))
+        else:
+            self.sink.problem(origin, item.message, "warning")
 
     def _json_sdp(self, item: jsonsig.SdpItem, origin: Origin) -> None:
         role = _ROLE_BY_JSEP.get(item.type or "")
@@ -185,7 +209,7 @@ class Dispatcher:
             self.sink.problem(origin, f"malformed candidate: {exc}")
             return
         context = SectionContext(media_index=item.mline, mid=item.mid, ice_ufrag=item.ufrag)
-        self.sink.candidate(cand, replace(origin, party=party), context)
+        self.sink.candidate(cand, origin if party == origin.party else at(origin, origin.detail, party), context)
 
     # -- STUN ------------------------------------------------------------------------------------
 

@@ -5,14 +5,19 @@ entries skipped, symlinked directories not followed); a file's format comes from
 (``detect``) unless forced. An unrecognised or unreadable file yields an UNREADABLE document
 with a diagnostic naming it, and the walk goes on. A reader that fails unexpectedly still
 yields a document (with the error as a diagnostic) rather than a traceback.
+
+``scan_inputs`` is what ``icecheck scan`` reads: the same, except that a file met while walking
+a folder that was read to its end and holds no signalling is skipped (its path listed, no
+document), and a folder in which no file held signalling yields one EMPTY document naming the
+folder. A file named on the command line always yields its document, so a run can tell the
+user which named input gave nothing. A file that could not be read (an I/O error, a reader that
+stopped) is never skipped: it might have held signalling.
 """
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from icecheck.inputs import jsonfile
@@ -24,10 +29,12 @@ from icecheck.inputs.sdpfile import read_sdp_stream
 from icecheck.inputs.sink import Sink, WireFact
 from icecheck.inputs.siplog import read_sip_log
 from icecheck.inputs.source import Source, Tick, gzip_error, read_head
+from icecheck.inputs.textlog import read_text_log
 from icecheck.model import Diagnostic, InputDocument, InputStatus, Origin
 from icecheck.records import record
 
-_KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump"}
+Reader = Callable[[Sequence[str]], Iterator[tuple["ScanOutput", bool]]]  # files → (output, no signalling)
+_KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump", Format.TEXT: "text"}
 
 
 @record
@@ -52,52 +59,91 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
                     yield os.path.join(root, name)
 
 
-def scan_paths(
-    paths: Iterable[str],
-    forced: Format | None = None,
-    tick: Tick | None = None,
-    jobs: int = 1,
-    dask: str | None = None,
-    parts: int | None = None,
-) -> Iterator[ScanOutput]:
-    """Every file's output in walk order; ``jobs`` > 1 reads them in that many processes
-    (``inputs.jobs``), ``dask`` on that Dask scheduler's workers (``inputs.cluster``: a large
-    capture in ``parts`` parts, by default one per worker thread)."""
-    files = list(walk(paths))
-    if dask is not None:
-        from icecheck.inputs.cluster import scan_on_dask
+@dataclass(frozen=True, slots=True)
+class ScanRun:
+    """What ``scan_inputs`` read: one output per input, and the folder files skipped (no signalling)."""
 
-        yield from scan_on_dask(files, forced, dask, parts, tick=tick)
-        return
-    if jobs > 1:
-        from icecheck.inputs import jobs as pool
+    outputs: tuple[ScanOutput, ...]
+    skipped: tuple[str, ...]
 
-        if pool.worth_it(files):
-            yield from pool.scan_files(files, forced, jobs, tick=tick)
-            return
-    for path in files:
+
+def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None) -> Iterator[ScanOutput]:
+    for path in walk(paths):
         yield scan_file(path, forced, tick)
+
+
+def scan_inputs(
+    paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, read: Reader | None = None
+) -> ScanRun:
+    """Read the paths named on the command line; folder files without signalling skipped (module doc).
+    ``read`` reads a list of files in parallel (``inputs.parallel``): each file's output and
+    whether it held no signalling, in order, as ``read_file`` gives them."""
+    named = [(path, os.path.isdir(path)) for path in paths]
+    files = [name for path, folder in named for name in (walk((path,)) if folder else (path,))]
+    results = read(files) if read is not None else (read_file(name, forced, tick) for name in files)
+    outputs: list[ScanOutput] = []
+    skipped: list[str] = []
+    for path, folder in named:
+        if not folder:
+            outputs.append(next(results)[0])
+            continue
+        kept, passed = len(outputs), len(skipped)
+        for name in walk((path,)):
+            out, no_signalling = next(results)
+            if no_signalling:
+                skipped.append(name)
+            else:
+                outputs.append(out)
+        if len(outputs) == kept:
+            n = len(skipped) - passed
+            what = f"no file in this folder holds signalling ({n} skipped)" if n else "no file in this folder"
+            doc = InputDocument(path, "folder", InputStatus.EMPTY, diagnostics=(Diagnostic(Origin(path), what),))
+            outputs.append(ScanOutput(doc))
+    return ScanRun(tuple(outputs), tuple(skipped))
 
 
 def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> ScanOutput:
     """Read one file. Every failure is data."""
+    return read_file(path, forced, tick)[0]
+
+
+def read_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> tuple[ScanOutput, bool]:
+    """The file's output, and whether the file was read and holds no signalling: its content is
+    not recognised, or it was read to its end and gave nothing to audit (a text format that turned
+    out not to be signalling, a capture without any). A file that could not be read (an I/O
+    error, a reader that stopped, a capture whose records are broken) is not such a file."""
     try:
         head, _ = read_head(path)
     except OSError as exc:
-        return unreadable(path, exc.strerror or str(exc))
+        return unreadable(path, exc.strerror or str(exc)), False
     fmt = forced or sniff(head)
     if fmt is Format.UNKNOWN:
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
-        return unreadable(path, f"{what}; skipped")
+        return unreadable(path, what), True
     if fmt in CAPTURES:
-        return capture_output(read_capture(path, tick))
+        return capture_result(read_capture(path, tick))
     sink = Sink(path)
     try:
         with Source(path, tick) as source:
-            return _read(fmt, source, sink)
+            out = _read(fmt, source, sink)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"
-        return ScanOutput(sink.document(_KIND.get(fmt, fmt.value), fatal=message), tuple(sink.wire.values()))
+        return ScanOutput(sink.document(_KIND.get(fmt, fmt.value), fatal=message), tuple(sink.wire.values())), False
+    return no_signalling(out, fmt)
+
+
+def no_signalling(out: ScanOutput, fmt: Format) -> tuple[ScanOutput, bool]:
+    """``out``, and whether its file was read to its end and gave nothing to audit (see ``read_file``)."""
+    status = out.document.status
+    nothing = status is InputStatus.EMPTY or (status is InputStatus.UNREADABLE and fmt not in CAPTURES)
+    return out, nothing and not out.wire
+
+
+def capture_result(read: CapturePart) -> tuple[ScanOutput, bool]:
+    """A capture's output (read whole, or its parts merged) and whether it held no signalling; one
+    whose reading stopped early might have held some."""
+    out = capture_output(read)
+    return (out, False) if read.fatal is not None else no_signalling(out, Format.PCAP)
 
 
 @dataclass
@@ -117,7 +163,7 @@ def read_capture(path: str, tick: Tick | None = None, part: int = 0, parts: int 
     sink = Sink(path)
     lane = Lane(sink, part, parts)
     try:
-        with Source(path, tick) as source, collector_paused():
+        with Source(path, tick) as source:
             scan = CaptureScan(sink, source.tick, lane)
             scan.run(source.stream)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
@@ -127,23 +173,9 @@ def read_capture(path: str, tick: Tick | None = None, part: int = 0, parts: int 
         f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
         f"{c['reassembled']} reassembled datagrams"
     )
+    if c["tunnelled"] or c["sctp"]:
+        summary += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
     return CapturePart(sink, summary)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: a capture's reader builds a great many small acyclic
-    objects (records, origins, keys), which reference counting frees, and the collector walking
-    the growing heap again and again took a sixth of the read of a media-heavy capture (and most of
-    the unpickling of ``--jobs`` parts). The one cycle the reader makes, a TCP connection and its
-    two directions, is broken when the connection closes. The collector runs again after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def capture_output(read: CapturePart) -> ScanOutput:
@@ -157,15 +189,31 @@ def capture_output(read: CapturePart) -> ScanOutput:
 
 def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
     if fmt is Format.SDP:
-        return ScanOutput(read_sdp_stream(source.stream, sink.path))
+        return _noted(ScanOutput(read_sdp_stream(source.stream, sink.path)))
     if fmt is Format.SIP:
         found = read_sip_log(source.stream, Dispatcher(sink))
         return ScanOutput(sink.document("sip", empty=None if found else "no SIP message found"))
+    if fmt is Format.TEXT:
+        found = read_text_log(source.stream, Dispatcher(sink))
+        empty = None if found else "no candidate, SDP, JSON signalling or Jingle found in the text"
+        return _noted(ScanOutput(sink.document("text", empty=empty), tuple(sink.wire.values())))
     if fmt in (Format.TRICKLE, Format.RTCSTATSDUMP):
         jsonfile.read_json_lines(source, sink, fmt is Format.RTCSTATSDUMP)
-        return ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values()))
+        return _noted(ScanOutput(sink.document(_KIND[fmt]), tuple(sink.wire.values())))
     kind = jsonfile.read_json_document(source, sink, fmt)
-    return ScanOutput(sink.document(kind.value), tuple(sink.wire.values()))
+    return _noted(ScanOutput(sink.document(kind.value), tuple(sink.wire.values())))
+
+
+def _noted(out: ScanOutput) -> ScanOutput:
+    """A note for an input whose only signalling is end-of-candidates: a valid audit of nothing."""
+    doc = out.document
+    if doc.candidates or not doc.end_of_candidates or doc.status is not InputStatus.OK:
+        return out
+    note = (
+        f"{doc.path}: {doc.end_of_candidates} end-of-candidates indication(s) and no candidate: "
+        "the application gathered none (e.g. a relay-only policy with no TURN server reachable)."
+    )
+    return ScanOutput(doc, out.wire, note if out.summary is None else f"{out.summary}; {note}")
 
 
 def unreadable(path: str, message: str) -> ScanOutput:

@@ -149,6 +149,8 @@ class SdpParser:
         if fatal is not None and not self.found_anything:
             return InputStatus.UNREADABLE
         if not self._candidates and not self._addresses:
+            if self._end_of_candidates and not any(d.level == "error" for d in diagnostics):
+                return InputStatus.OK  # gathering ended with nothing to offer: a valid audit of zero candidates
             return InputStatus.UNREADABLE if diagnostics else InputStatus.EMPTY
         if any(d.level == "error" for d in diagnostics):
             return InputStatus.PARTIAL

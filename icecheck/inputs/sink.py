@@ -312,6 +312,8 @@ class Sink:
         has_items = bool(self.candidates or self.addresses)
         if not has_items:
             errors = fatal is not None or any(d.level == "error" for d in diags)
+            if self.end_of_candidates and not errors:
+                return InputStatus.OK  # gathering ended with nothing to offer: a valid audit of zero candidates
             return InputStatus.UNREADABLE if errors and not self.signalling_messages else InputStatus.EMPTY
         if fatal is not None or any(d.level == "error" for d in diags):
             return InputStatus.PARTIAL

@@ -5,13 +5,18 @@ another, often with their own lines in between (timestamps, "---- sent to 1.2.3.
 often with line endings rewritten. A message starts at a line that is a SIP request or
 status line; its header section ends at the first blank line; its body runs for
 Content-Length bytes (counting CRLF line ends) or, when line endings were rewritten or the
-length lies, up to the next blank line or start line. Lines are read one at a time (at most
+length lies, up to the next blank line or start line. Some logs write one blank line more
+before the body (and LF line ends): up to ``MAX_LEADING_BLANKS`` blank lines at the start of
+a body that Content-Length announces are kept as its first lines, not taken for its end, when
+what follows them starts like a body (SDP, JSON, XML, a multipart boundary) and not like a
+log's own line. Lines are read one at a time (at most
 ``MAX_LINE`` bytes each), so a log of any size streams through. Every item is located by the
 line number in the log; the offer/answer role comes from the message that carried the SDP.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -21,6 +26,8 @@ from icecheck.model import Origin
 
 MAX_LINE = 1 << 16
 MAX_MESSAGE_LINES = 4096
+MAX_LEADING_BLANKS = 4  # blank lines a log may put between the header section and the body
+_BODY_START = re.compile(rb"\s*(?:[a-z]=|[{\[<]|--)")  # SDP, JSON, XML, a multipart boundary
 
 
 def read_sip_log(stream: BinaryIO, disp: Dispatcher) -> int:
@@ -61,9 +68,13 @@ def _collect(start: bytes, lines: Iterator[tuple[int, bytes]]) -> tuple[bytes, t
         if pending is None:
             break
         text = pending[1].rstrip(b"\r\n")
-        if not text or START_LINE.match(text):
+        blank = not text.strip()
+        leading_blank = blank and len(body) < MAX_LEADING_BLANKS and not any(b.strip() for b in body)
+        if (blank and not leading_blank) or START_LINE.match(text):
             break
-        body.append(text)
+        if not blank and body and not any(b.strip() for b in body) and not _BODY_START.match(text):
+            break  # after extra blank lines only a body's first line continues the message, not log noise
+        body.append(text)  # a blank line before the body stays in it, so its lines keep their numbers
         size += len(text) + 2
         pending = None
     message = b"\r\n".join(head) + b"\r\n\r\n" + b"".join(b + b"\r\n" for b in body)

@@ -11,6 +11,16 @@ What a client relays through TURN is kept too, so that the STUN inside can be re
 attribute of Send and Data indications (RFC 8656 §11, §18.4) and CHANNEL-NUMBER (§18.1) of a
 ChannelBind; ``channel_data`` unwraps a ChannelData message (§12.4). ICE connectivity checks
 through a relay travel that way, and their responses name peer-reflexive addresses.
+
+Two older dialects are still on the wire (``looks_like_legacy``): classic STUN (RFC 3489: no
+magic cookie, a 128-bit transaction id, MAPPED-ADDRESS in the clear, SOURCE-ADDRESS and
+CHANGED-ADDRESS naming the server) and Microsoft's TURN ([MS-TURN], Skype for Business/Lync:
+a MAGIC-COOKIE attribute 0x000F = 0x72C64BC6 first, attributes not padded, its own message
+types). In an MS-TURN Allocate response MAPPED-ADDRESS is the *relayed* address the server
+allocated (§2.2.2.1, §3.2.5.1; MS-ALT-MAPPED-ADDRESS 0x8090 its IPv6 twin) and XOR-MAPPED-ADDRESS
+(0x8020) the client's reflexive address, XORed with the first 32 bits of the transaction id
+(§2.2.2.16); DESTINATION-ADDRESS and REMOTE-ADDRESS name the peer in the clear (§2.2.2.10-11).
+Their attribute names carry an ``MS-TURN`` prefix so that the reader gives them their roles.
 """
 
 from __future__ import annotations
@@ -26,12 +36,40 @@ MAGIC_BYTES = b"\x21\x12\xa4\x42"
 ADDRESS_ATTRS = {
     0x0001: "MAPPED-ADDRESS",
     0x0020: "XOR-MAPPED-ADDRESS",
+    0x8020: "XOR-MAPPED-ADDRESS",  # its code before RFC 5389 (draft-ietf-behave-rfc3489bis), still sent
     0x0016: "XOR-RELAYED-ADDRESS",
     0x0012: "XOR-PEER-ADDRESS",
     0x802B: "RESPONSE-ORIGIN",
     0x802C: "OTHER-ADDRESS",
 }
-_XORED = frozenset({0x0020, 0x0016, 0x0012})
+_XORED = frozenset({0x0020, 0x0016, 0x0012, 0x8020})
+_CLASSIC_ADDRESS_ATTRS = {
+    0x0001: "MAPPED-ADDRESS",
+    0x0004: "SOURCE-ADDRESS",
+    0x0005: "CHANGED-ADDRESS",
+    0x8020: "XOR-MAPPED-ADDRESS",
+}
+_MS_ADDRESS_ATTRS = {
+    0x0001: "MS-TURN MAPPED-ADDRESS",  # the relayed address (see the module doc)
+    0x8090: "MS-TURN MS-ALT-MAPPED-ADDRESS",
+    0x8020: "XOR-MAPPED-ADDRESS",
+    0x0011: "MS-TURN DESTINATION-ADDRESS",
+    0x0012: "MS-TURN REMOTE-ADDRESS",
+}
+MS_COOKIE_ATTR = b"\x00\x0f\x00\x04\x72\xc6\x4b\xc6"  # MAGIC-COOKIE, length 4, 0x72C64BC6 ([MS-TURN] 2.2.2.8)
+_MS_TYPES = {
+    0x0003: "Allocate request",
+    0x0103: "Allocate success response",
+    0x0113: "Allocate error response",
+    0x0004: "Send request",
+    0x0104: "Send success response",
+    0x0114: "Send error response",
+    0x0115: "Data indication",
+    0x0006: "Set Active Destination request",
+    0x0106: "Set Active Destination success response",
+    0x0116: "Set Active Destination error response",
+}
+_CLASSIC_TYPES = frozenset({0x0001, 0x0101, 0x0111, 0x0002, 0x0102, 0x0112})  # RFC 3489 §11.1
 SOFTWARE = 0x8022
 GOOG_NETWORK_INFO = 0xC057
 DATA = 0x0013
@@ -40,6 +78,7 @@ CHANNELS = range(0x4000, 0x8000)  # RFC 8656 §12 assigns 0x4000-0x4FFF; RFC 576
 _CLASSES = {0x000: "request", 0x010: "indication", 0x100: "success response", 0x110: "error response"}
 _METHODS = {
     1: "Binding",
+    2: "Shared Secret",
     3: "Allocate",
     4: "Refresh",
     6: "Send",
@@ -81,23 +120,46 @@ def looks_like_stun(data: bytes) -> bool:
     return len(data) >= 20 and data[0] < 0x40 and data[4:8] == MAGIC_BYTES and not (data[2] << 8 | data[3]) & 3
 
 
+def looks_like_legacy(data: bytes) -> bool:
+    """A whole RFC 3489 or [MS-TURN] message (see the module doc): a known message type, a length
+    that is exactly the rest of ``data``, and attributes that fill it exactly. Without a magic
+    cookie to go by, only a message that holds together this way is taken for STUN."""
+    if len(data) < 20 or data[0] > 1 or message_length(data) != len(data):
+        return False
+    mtype = (data[0] << 8) | data[1]
+    if data[20:28] == MS_COOKIE_ATTR:
+        return mtype in _MS_TYPES and _fills(data, padded=False)
+    return data[4:8] != MAGIC_BYTES and mtype in _CLASSIC_TYPES and _fills(data, padded=True)
+
+
+def _fills(data: bytes, padded: bool) -> bool:
+    pos, end = 20, len(data)
+    while pos + 4 <= end:
+        alen = (data[pos + 2] << 8) | data[pos + 3]
+        pos += 4 + ((alen + 3) & ~3 if padded else alen)
+    return pos == end
+
+
 def message_length(data: bytes | bytearray) -> int:
     """Total length (header + attributes) announced by a STUN header (for stream framing)."""
     return 20 + ((data[2] << 8) | data[3])
 
 
 def decode(data: bytes) -> StunMessage:
-    """Decode one message (``looks_like_stun`` must hold). Damage is listed in ``problems``."""
+    """Decode one message (``looks_like_stun`` or ``looks_like_legacy`` must hold). Damage is
+    listed in ``problems``."""
     mtype = (data[0] << 8) | data[1]
-    method = (mtype & 0x000F) | ((mtype & 0x00E0) >> 1) | ((mtype & 0x3E00) >> 2)
-    kind = f"{_METHODS.get(method, f'method 0x{method:03x}')} {_CLASSES[mtype & 0x0110]}"
-    txid = data[8:20]
+    ms_turn = data[20:28] == MS_COOKIE_ATTR
+    classic = not ms_turn and data[4:8] != MAGIC_BYTES
+    kind = _kind(mtype, ms_turn, classic)
+    txid = data[4:20] if classic or ms_turn else data[8:20]
     end = message_length(data)
     problems = []
     if end > len(data):
         problems.append(f"STUN message announces {end} bytes, {len(data)} present")
         end = len(data)
-    acc = _Acc()
+    acc = _Acc(_MS_ADDRESS_ATTRS if ms_turn else _CLASSIC_ADDRESS_ATTRS if classic else ADDRESS_ATTRS)
+    key = data[4:20]  # the XOR key: magic cookie ‖ transaction id (RFC 8489 §14.2); MS-TURN: its id
     pos = 20
     while pos + 4 <= end:
         atype, alen = struct.unpack_from("!HH", data, pos)
@@ -105,10 +167,10 @@ def decode(data: bytes) -> StunMessage:
         if len(value) < alen:
             problems.append(f"attribute 0x{atype:04x} cut short")
             break
-        problem = acc.attribute(atype, value, txid)
+        problem = acc.attribute(atype, value, key)
         if problem:
             problems.append(problem)
-        pos += 4 + (alen + 3) // 4 * 4  # §14: attributes are padded to 4 bytes
+        pos += 4 + (alen if ms_turn else (alen + 3) // 4 * 4)  # §14: padded to 4 bytes; MS-TURN: not
     return StunMessage(
         kind,
         txid,
@@ -120,6 +182,15 @@ def decode(data: bytes) -> StunMessage:
         acc.data,
         acc.channel,
     )
+
+
+def _kind(mtype: int, ms_turn: bool, classic: bool) -> str:
+    """``Binding success response``; ``MS-TURN Allocate success response``; ``RFC 3489 Binding request``."""
+    if ms_turn:
+        return f"MS-TURN {_MS_TYPES.get(mtype, f'message 0x{mtype:04x}')}"
+    method = (mtype & 0x000F) | ((mtype & 0x00E0) >> 1) | ((mtype & 0x3E00) >> 2)
+    kind = f"{_METHODS.get(method, f'method 0x{method:03x}')} {_CLASSES[mtype & 0x0110]}"
+    return f"RFC 3489 {kind}" if classic else kind
 
 
 def channel_data(data: bytes) -> tuple[int, bytes] | None:
@@ -135,9 +206,10 @@ def channel_data(data: bytes) -> tuple[int, bytes] | None:
 
 
 class _Acc:
-    """Attributes gathered while walking a message."""
+    """Attributes gathered while walking a message; ``names`` are its dialect's address attributes."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: dict[int, str]) -> None:
+        self.names = names
         self.addresses: list[StunAddress] = []
         self.software: str | None = None
         self.network_id: int | None = None
@@ -145,13 +217,14 @@ class _Acc:
         self.data: bytes | None = None
         self.channel: int | None = None
 
-    def attribute(self, atype: int, value: bytes, txid: bytes) -> str | None:
+    def attribute(self, atype: int, value: bytes, key: bytes) -> str | None:
         """Take one attribute; return a problem description or None."""
-        if atype in ADDRESS_ATTRS:
-            decoded = _address(value, atype in _XORED, txid)
+        name = self.names.get(atype)
+        if name is not None:
+            decoded = _address(value, atype in _XORED and not name.startswith("MS-TURN"), key)
             if decoded is None:
-                return f"malformed {ADDRESS_ATTRS[atype]}"
-            self.addresses.append(StunAddress(ADDRESS_ATTRS[atype], *decoded))
+                return f"malformed {name}"
+            self.addresses.append(StunAddress(name, *decoded))
         elif atype == SOFTWARE:
             self.software = value.decode("utf-8", "replace")
         elif atype == GOOG_NETWORK_INFO:
@@ -167,8 +240,8 @@ class _Acc:
         return None
 
 
-def _address(value: bytes, xored: bool, txid: bytes) -> tuple[str, int] | None:
-    """§14.1: reserved byte, family (1 IPv4, 2 IPv6), port, address."""
+def _address(value: bytes, xored: bool, key: bytes) -> tuple[str, int] | None:
+    """§14.1: reserved byte, family (1 IPv4, 2 IPv6), port, address; XORed (§14.2) with ``key``."""
     if len(value) < 8:
         return None
     family, port = value[1], (value[2] << 8) | value[3]
@@ -177,7 +250,6 @@ def _address(value: bytes, xored: bool, txid: bytes) -> tuple[str, int] | None:
     if not size or len(raw) != size:
         return None
     if xored:
-        port ^= MAGIC >> 16
-        key = MAGIC_BYTES + txid
+        port ^= (key[0] << 8) | key[1]
         raw = bytes(a ^ b for a, b in zip(raw, key, strict=False))
     return socket.inet_ntop(socket.AF_INET if size == 4 else socket.AF_INET6, raw), port

@@ -1,9 +1,10 @@
 """Build packets and capture files (pure byte builders): for tests, benchmarks and redaction.
 
-Frames for every link type the reader supports, IPv4/IPv6 with fragmentation, UDP and TCP
-segments, WebSocket frames (masked or not), STUN messages with XOR'd addresses, and writers
-for pcap (both byte orders, micro/nanosecond) and pcapng. Checksums are left zero: readers
-(ours, tshark by default, dpkt) do not verify them.
+Frames for every link type the reader supports, IPv4/IPv6 with fragmentation, UDP, TCP and
+SCTP segments, GRE/ERSPAN encapsulation (IP-in-IP needs nothing more than ``ip``), WebSocket
+frames (masked or not), STUN messages with XOR'd addresses (also RFC 3489 and MS-TURN ones),
+and writers for pcap (both byte orders, micro/nanosecond) and pcapng. Checksums are left zero
+(SCTP's CRC32c too): readers (ours, tshark by default, dpkt) do not verify them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ def tcp(
     """A TCP segment (default flags PSH|ACK) with a 20-byte header."""
     header = struct.pack("!HHIIBBHHH", sport, dport, seq % (1 << 32), ack, 5 << 4, flags, 65535, 0, 0)
     return src, dst, 6, header + payload
+
+
+def tcp_session(
+    client: tuple[str, int], server: tuple[str, int], exchanges: Iterable[tuple[bool, bytes]], mss: int = 1400
+) -> list[tuple[str, str, int, bytes]]:
+    """A TCP connection's segments: SYN, SYN-ACK, then each ``(from_client, data)`` cut into
+    segments of at most ``mss`` bytes, sequence numbers running on in each direction."""
+    seq = {True: 1000, False: 5000}
+    out = [tcp(*client, *server, seq[True] - 1, flags=0x02), tcp(*server, *client, seq[False] - 1, flags=0x12)]
+    for from_client, data in exchanges:
+        src, dst = (client, server) if from_client else (server, client)
+        for off in range(0, len(data), mss):
+            out.append(tcp(*src, *dst, seq[from_client] + off, data[off : off + mss]))
+        seq[from_client] += len(data)
+    return out
 
 
 def ip(segment: tuple[str, str, int, bytes], ident: int = 1, mtu: int | None = None) -> list[bytes]:
@@ -100,6 +116,76 @@ def xor_address(address: str, port: int, txid: bytes) -> bytes:
     key = MAGIC_BYTES + txid
     xored = bytes(a ^ b for a, b in zip(raw, key, strict=False))
     return struct.pack("!BBH", 0, 1 if len(raw) == 4 else 2, port ^ (MAGIC >> 16)) + xored
+
+
+def plain_address(address: str, port: int) -> bytes:
+    """A MAPPED-ADDRESS-style attribute value in the clear (RFC 8489 §14.1, RFC 3489 §11.2.1)."""
+    raw = _raw(address)
+    return struct.pack("!BBH", 0, 1 if len(raw) == 4 else 2, port) + raw
+
+
+def classic_stun(mtype: int, txid: bytes, attrs: Iterable[tuple[int, bytes]]) -> bytes:
+    """An RFC 3489 message: no magic cookie, a 16-byte transaction id, attributes padded to 4."""
+    body = b"".join(struct.pack("!HH", t, len(v)) + v + b"\0" * (-len(v) % 4) for t, v in attrs)
+    return struct.pack("!HH16s", mtype, len(body), txid) + body
+
+
+def ms_turn(mtype: int, txid: bytes, attrs: Iterable[tuple[int, bytes]]) -> bytes:
+    """An [MS-TURN] message: MAGIC-COOKIE (0x000F) first, attributes not padded (§2.2.2)."""
+    cookie = struct.pack("!HHI", 0x000F, 4, 0x72C64BC6)
+    body = cookie + b"".join(struct.pack("!HH", t, len(v)) + v for t, v in attrs)
+    return struct.pack("!HH16s", mtype, len(body), txid) + body
+
+
+def ms_xor_address(address: str, port: int, txid: bytes) -> bytes:
+    """[MS-TURN] §2.2.2.16 XOR-MAPPED-ADDRESS: XORed with the transaction id's leading bytes."""
+    raw = _raw(address)
+    xored = bytes(a ^ b for a, b in zip(raw, txid, strict=False))
+    return struct.pack("!BBH", 0, 1 if len(raw) == 4 else 2, port ^ ((txid[0] << 8) | txid[1])) + xored
+
+
+def gre(payload: bytes, ptype: int | None = None, key: int | None = None, seq: int | None = None) -> bytes:
+    """A GRE packet (RFC 2784/2890) around ``payload`` (an IP packet unless ``ptype`` says otherwise)."""
+    if ptype is None:
+        ptype = 0x86DD if payload[0] >> 4 == 6 else 0x0800
+    flags = (0x20 if key is not None else 0) | (0x10 if seq is not None else 0)
+    extra = (struct.pack("!I", key) if key is not None else b"") + (struct.pack("!I", seq) if seq is not None else b"")
+    return struct.pack("!BBH", flags, 0, ptype) + extra + payload
+
+
+def erspan2(frame: bytes, session: int = 1, seq: int = 1, vlan: int = 0) -> bytes:
+    """ERSPAN type II (draft-foschiano-erspan §4.1) over GRE with a sequence number: 8-byte header."""
+    header = struct.pack("!HHI", (1 << 12) | vlan, session & 0x3FF, 0)
+    return gre(header + frame, 0x88BE, seq=seq)
+
+
+def erspan3(frame: bytes, session: int = 1, seq: int = 1, subheader: bool = False, ip_frame: bool = False) -> bytes:
+    """ERSPAN type III (draft-foschiano-erspan §4.2): 12-byte header, optional 8-byte platform subheader;
+    ``ip_frame``: the frame type is IP (FT 2) rather than Ethernet."""
+    last = (2 << 10 if ip_frame else 0) | (1 if subheader else 0)  # P|FT(5)|HwID(6)|D|Gra(2)|O
+    header = struct.pack("!HHIHH", 2 << 12, session & 0x3FF, 0x01020304, 0, last)
+    return gre(header + (b"\0" * 8 if subheader else b"") + frame, 0x22EB, seq=seq)
+
+
+def sctp_data(tsn: int, stream: int, ssn: int, ppid: int, data: bytes, begin: bool = True, end: bool = True) -> bytes:
+    """A DATA chunk (RFC 9260 §3.3.1); B and E flags mark the first and last fragment."""
+    flags = (0x02 if begin else 0) | (0x01 if end else 0)
+    chunk = struct.pack("!BBHIHHI", 0, flags, 16 + len(data), tsn, stream, ssn, ppid) + data
+    return chunk + b"\0" * (-len(chunk) % 4)
+
+
+def sctp_idata(tsn: int, stream: int, mid: int, ppid_or_fsn: int, data: bytes, begin: bool, end: bool) -> bytes:
+    """An I-DATA chunk (RFC 8260 §2.1): PPID in the first fragment, fragment sequence number after."""
+    flags = (0x02 if begin else 0) | (0x01 if end else 0)
+    chunk = struct.pack("!BBHIHHII", 64, flags, 20 + len(data), tsn, stream, 0, mid, ppid_or_fsn) + data
+    return chunk + b"\0" * (-len(chunk) % 4)
+
+
+def sctp(
+    src: str, sport: int, dst: str, dport: int, chunks: Iterable[bytes], tag: int = 1
+) -> tuple[str, str, int, bytes]:
+    """(src, dst, 132, packet) for ``ip``: the common header (checksum left zero) and ``chunks``."""
+    return src, dst, 132, struct.pack("!HHII", sport, dport, tag, 0) + b"".join(chunks)
 
 
 def ws_frame(payload: bytes, opcode: int = 1, fin: bool = True, mask: bytes | None = None, rsv1: bool = False) -> bytes:

@@ -1,4 +1,4 @@
-"""Chrome webrtc-internals dumps and the RTCStatsDump form (DESIGN.md §4, "Capture formats").
+"""Chrome webrtc-internals dumps and the RTCStatsDump form (docs/architecture.md §5, "Capture formats").
 
 webrtc-internals JSON: ``PeerConnections`` → ``{"<pid>-<lid>": {updateLog, stats, ...}}``.
 ``updateLog`` events carry strings: SDP events (``createOfferOnSuccess``,
@@ -11,7 +11,10 @@ Chromium; candidate text never holds a comma). ``stats`` series are keyed
 
 RTCStatsDump: a ``RTCStatsDump`` line, ``{"fileFormat":N}``, then one JSON array per line,
 ``[event, pcId, value, timestamp]``; ``value`` is an object (``{type, sdp}``, an
-``RTCIceCandidateInit``, a ``getstats`` report) or a webrtc-internals style string.
+``RTCIceCandidateInit``, a ``getstats`` report) or a webrtc-internals style string. rtcstats
+dumps also carry the page's console output (``["logs", null, [line, {text, count}, …]]`` as
+Jitsi sends it, ``console.*`` entries): candidates and SDP there are found wherever they are in
+the text (``jsonsig``), with no side claimed for them.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import WireFact
-from icecheck.model import Candidate, InterfaceInfo, Origin, SectionContext
+from icecheck.model import Candidate, CandidateRecord, InterfaceInfo, Origin, SectionContext
 
 _CAND = re.compile(r"((?:a=)?candidate:[^\s,][^,\n]*)")
 _MID = re.compile(r"sdpMid:\s*([^,\n]+)")
@@ -49,6 +52,9 @@ class PeerConnectionReader:
         """One updateLog/RTCStatsDump event."""
         where = replace(self.base, detail=detail, time=time)
         lower = kind.lower()
+        if is_log_event(lower):  # console output the page logged: searched as text, whose side is unknown
+            self.disp.json_value(value, replace(where, party=None))
+            return
         remote = "remote" in lower or "addicecandidate" in lower
         if isinstance(value, dict):
             self._object(lower, value, where, remote)
@@ -108,28 +114,78 @@ class PeerConnectionReader:
             self._candidate(value["candidate"], fields, where, remote)
 
     def candidate_stats(self, stats_id: str, attrs: dict[str, Any], where: Origin) -> None:
-        """An RTCIceCandidateStats object: its network facts, and the candidate when new."""
+        """An RTCIceCandidateStats object: its network facts, and the candidate when new.
+
+        Chrome leaves ``address`` empty in the stats of a host candidate it conceals behind an
+        mDNS name: such a candidate is its signalled twin (same port, type, transport and
+        priority), which takes the stats' network facts; without a twin it is a candidate whose
+        address the dump does not show, told in a note and not audited as an address."""
         remote = attrs.get("type") == "remote-candidate" or bool(attrs.get("isRemote"))
         where = replace(where, party=self._side(remote), detail=f"{where.detail}, stats {stats_id}")
         cand = _stats_candidate(stats_id, attrs)
         if cand is None:
             return
-        facts = [
-            f"{k}={attrs[k]}"
-            for k in ("networkType", "networkAdapterType", "vpn", "relayProtocol", "url")
-            if attrs.get(k) not in (None, "")
-        ]
-        if facts:
-            self.disp.sink.fact(WireFact("network-type", f"{cand.address} " + " ".join(facts), where))
+        kind = "vpn" if attrs.get("vpn") is True else _KINDS.get(str(attrs.get("networkType")), "unknown")
+        iface = InterfaceInfo(str(attrs.get("networkAdapterType") or attrs.get("networkType") or "?"), kind)
+        if not cand.address:
+            twin = self._twin(cand)
+            name = (
+                twin.candidate.address
+                if twin
+                else f"a {cand.type} candidate ({cand.transport} port {cand.port}, address not shown)"
+            )
+            self._facts(attrs, name, where)
+            if twin is not None and not remote and kind != "unknown":
+                self._give_interface(twin, iface)
+            return
+        self._facts(attrs, cand.address, where)
         known = {
             (c.candidate.address, c.candidate.port, c.candidate.type)
             for c in self.disp.sink.candidates.values()
             if c.origin.call == self.base.call
         }
         if (cand.address, cand.port, cand.type) not in known:
-            kind = "vpn" if attrs.get("vpn") is True else _KINDS.get(str(attrs.get("networkType")), "unknown")
-            iface = InterfaceInfo(str(attrs.get("networkAdapterType") or attrs.get("networkType") or "?"), kind)
             self.disp.sink.candidate(cand, where, SectionContext(), iface if not remote else None)
+
+    def _facts(self, attrs: dict[str, Any], name: str, where: Origin) -> None:
+        facts = [
+            f"{k}={attrs[k]}"
+            for k in ("networkType", "networkAdapterType", "vpn", "relayProtocol", "url")
+            if attrs.get(k) not in (None, "")
+        ]
+        if facts:
+            self.disp.sink.fact(WireFact("network-type", f"{name} " + " ".join(facts), where))
+
+    def _twin(self, cand: Candidate) -> CandidateRecord | None:
+        """The signalled candidate of this PeerConnection that a stats object without an address
+        describes: same port, type and transport, same priority when the stats give one; an mDNS
+        name is preferred."""
+        best: CandidateRecord | None = None
+        for rec in self.disp.sink.candidates.values():
+            c = rec.candidate
+            if rec.origin.call != self.base.call or (c.port, c.type) != (cand.port, cand.type):
+                continue
+            if c.transport.lower() != cand.transport.lower() or (cand.priority and c.priority != cand.priority):
+                continue
+            if best is None or c.address.lower().endswith(".local"):
+                best = rec
+        return best
+
+    def _give_interface(self, twin: CandidateRecord, iface: InterfaceInfo) -> None:
+        """The twin learns the interface the stats name, unless it knows one already."""
+        if twin.interface is not None:
+            return
+        candidates = self.disp.sink.candidates
+        for key, rec in candidates.items():
+            if rec is twin:
+                candidates[key] = replace(rec, interface=iface)
+                return
+
+
+def is_log_event(kind: str) -> bool:
+    """An rtcstats entry carrying console output (``logs`` batches of Jitsi's log collector,
+    ``console.log``/``log`` entries), not a PeerConnection API call or event."""
+    return kind in ("logs", "log") or kind.startswith(("console", "log."))
 
 
 def _stats_candidate(stats_id: str, a: dict[str, Any]) -> Candidate | None:

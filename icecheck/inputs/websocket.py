@@ -15,6 +15,7 @@ import zlib
 from icecheck.records import record
 
 MAX_MESSAGE = 4 << 20
+MAX_FRAMES = 1 << 16  # fragments of one message; real senders use a handful
 TEXT, BINARY, CLOSE = 1, 2, 8
 
 
@@ -81,6 +82,7 @@ class WsReader:
         self._reset = reset_context
         self._inflater = zlib.decompressobj(-15) if deflate else None
         self._parts: list[bytes] = []
+        self._size = 0  # bytes in ``_parts``, kept as a sum: a flood of tiny frames stays linear
         self._opcode = 0
         self._compressed = False
         self._frames = 0
@@ -94,22 +96,28 @@ class WsReader:
         if opcode in (TEXT, BINARY):
             if self._parts:
                 self.problems.append("a new message started before the previous one finished")
-            self._parts, self._opcode, self._compressed, self._frames = [], opcode, rsv1, 0
+            self._parts, self._size, self._opcode, self._compressed, self._frames = [], 0, opcode, rsv1, 0
             self._masked = masked
         elif not self._opcode:
             self.problems.append("continuation frame without a message to continue")
             return None
         self._parts.append(payload)
+        self._size += len(payload)
         self._frames += 1
-        if sum(len(p) for p in self._parts) > MAX_MESSAGE:
-            self.problems.append(f"message larger than {MAX_MESSAGE >> 20} MiB skipped")
-            self._parts, self._opcode = [], 0
+        if self._size > MAX_MESSAGE or self._frames > MAX_FRAMES:
+            too = (
+                f"larger than {MAX_MESSAGE >> 20} MiB"
+                if self._size > MAX_MESSAGE
+                else f"in more than {MAX_FRAMES} frames"
+            )
+            self.problems.append(f"message {too} skipped")
+            self._parts, self._size, self._opcode = [], 0, 0
             return None
         return self._finish() if fin else None
 
     def _finish(self) -> WsMessage | None:
         data, opcode = b"".join(self._parts), self._opcode
-        self._parts, self._opcode = [], 0
+        self._parts, self._size, self._opcode = [], 0, 0
         if self._compressed:
             data = self._inflate(data)
         return WsMessage(opcode, data, self._frames, self._masked)

@@ -1,19 +1,19 @@
 """Auditing a live gathering (pure): interfaces exposed, browser modes, notes, strict failures.
 
-``live_audit`` turns the ``InputDocument`` of ``gather.gather`` into an ``AuditResult`` through
-the ordinary pipeline (``audit.audit``), adding what only a live run knows: which interface
-(and of which kind) each exposed address belongs to, the browser-mode comparison table
-(``AuditResult.browser_modes``), the NAT result, and plain notes on what was not learned. With
-``mode`` the audit covers the candidates a browser in that mode would signal (``--as MODE``).
+``live_inputs`` works out what only a live run knows, from the ``InputDocument`` of
+``gather.gather``: which interface (and of which kind) each exposed address belongs to, the
+browser-mode comparison table (``AuditResult.browser_modes``), and plain notes on what was not
+learned. With ``mode`` the audit covers the candidates a browser in that mode would signal
+(``--as MODE``). ``live_audit`` hands that to the ordinary pipeline (``audit.audit``) with the
+NAT result; ``icecheck gather`` hands it to the audit step with lookups instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from icecheck.analysis.policy import Policy
-from icecheck.audit import audit, audit_candidates
+from icecheck.audit import AuditSettings, audit, audit_candidates
 from icecheck.classify import classify
 from icecheck.live.modes import TITLES, Item, Mode, apply_mode, compare, mode_rows
 from icecheck.model import (
@@ -24,11 +24,12 @@ from icecheck.model import (
     Exposure,
     InputDocument,
     InterfaceInfo,
+    ModeRow,
     NatBehaviour,
 )
 from icecheck.records import record
 
-__all__ = ["interface_exposures", "live_audit", "public_address_note"]
+__all__ = ["LiveInputs", "interface_exposures", "live_audit", "live_inputs", "public_address_note"]
 
 KIND_WORDS = {"ethernet": "Ethernet", "wifi": "Wi-Fi", "vpn": "VPN", "tunnel": "tunnel", "bridge": "bridge",
               "container": "container", "vm": "virtual-machine", "cellular": "cellular", "loopback": "loopback",
@@ -57,32 +58,51 @@ class _Shown:
     refs: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class LiveInputs:
+    """What the audit of a live gathering is given: ``document`` (the candidates a browser in the
+    chosen mode would signal, or all of them), its ``candidates`` classified, the interfaces they
+    expose (``exposures``), ``notes``, and the ``browser_modes`` table."""
+
+    document: InputDocument
+    candidates: tuple[AuditedCandidate, ...]
+    exposures: tuple[Exposure, ...]
+    notes: tuple[str, ...]
+    browser_modes: tuple[ModeRow, ...]
+
+
+def live_inputs(doc: InputDocument, *, mode: Mode | None = None, offline: bool = False) -> LiveInputs:
+    """What a live run adds to the audit of its gathering ``doc``; ``mode`` as in ``--as MODE``."""
+    items = [Item(rec, classify(rec.candidate.address)) for rec in doc.candidates]
+    rows = mode_rows(compare(items), mode)
+    audited = doc if mode is None else replace(doc, candidates=apply_mode(mode, items))
+    notes = tuple(note for note in (public_address_note(doc, offline), _mode_note(doc, audited, mode)) if note)
+    candidates = audit_candidates([audited])
+    return LiveInputs(audited, candidates, tuple(interface_exposures(candidates)), notes, rows)
+
+
 def live_audit(
     doc: InputDocument,
-    policy: Policy,
+    settings: AuditSettings,
     *,
     mode: Mode | None = None,
     nat: NatBehaviour | None = None,
     attempts: Sequence[Attempt] = (),
     offline: bool = False,
-    strict: bool = False,
-    auditor: Callable[..., AuditResult] = audit,
 ) -> AuditResult:
-    """Audit a live gathering; with ``mode``, audit what a browser in that mode would signal.
-
-    ``attempts`` are attempts beyond the gathering's (NAT discovery); with ``strict`` any failed
-    attempt makes the exit code 3 (``AuditResult.strict``). ``auditor`` is the audit step: the
-    pure ``audit``, or the command's audit with lookups.
-    """
-    items = [Item(rec, classify(rec.candidate.address)) for rec in doc.candidates]
-    rows = mode_rows(compare(items), mode)
-    audited = doc if mode is None else replace(doc, candidates=apply_mode(mode, items))
-    notes = [note for note in (public_address_note(doc, offline), _mode_note(doc, audited, mode)) if note]
-    exposures = interface_exposures(audit_candidates([audited]))
-    result = auditor(
-        [audited], policy, attempts=attempts, extra_exposures=exposures, nat=nat, notes=notes, strict=strict
+    """Audit a live gathering, without lookups; with ``mode``, audit what a browser in that mode
+    would signal. ``attempts`` are attempts beyond the gathering's (NAT discovery)."""
+    live = live_inputs(doc, mode=mode, offline=offline)
+    result = audit(
+        [live.document],
+        settings,
+        candidates=live.candidates,
+        attempts=attempts,
+        extra_exposures=live.exposures,
+        nat=nat,
+        notes=live.notes,
     )
-    return replace(result, browser_modes=rows)
+    return replace(result, browser_modes=live.browser_modes)
 
 
 def interface_exposures(candidates: Sequence[AuditedCandidate]) -> list[Exposure]:

@@ -4,3 +4,5 @@ replaced by consistent documentation stand-ins, each format kept valid.
 ``redact_document(data, StandIns(keep=...), scrub=...)`` is the entry point (``formats.py``);
 ``icecheck redact`` is its command line.
 """
+
+__all__ = ["formats", "packet", "pcap", "pcapng", "sip", "standins", "stunattr", "text", "websocket"]

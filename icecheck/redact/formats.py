@@ -6,7 +6,7 @@
 - JSON (HAR, webrtc-internals, signalling, JSON lines, RTCStatsDump lines): every string
   literal is decoded, redacted as text and encoded again; everything outside string literals
   is kept byte for byte, so formatting survives and escaped SDP inside strings is handled.
-- SIP text: each message is redacted and its Content-Length recomputed (RFC 3261 §20.14).
+- SIP text: ``redact.sip``, each message with its Content-Length recomputed (RFC 3261 §20.14).
 - anything else (SDP, logs): text.
 
 Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass unchanged.
@@ -14,45 +14,63 @@ Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import struct
 from collections.abc import Callable
 
+from icecheck.redact.archive import RedactError
+from icecheck.redact.pcap import redact_capture
+from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
 from icecheck.redact.text import redact_text, scan_originals, ufrags
 
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_SIP_START = re.compile(r"^(?:[A-Z][A-Z0-9_.!%*+`'~-]* \S+ SIP/2\.0|SIP/2\.0 \d{3}\b)", re.M)
-_CONTENT_LENGTH = re.compile(r"^(Content-Length|l)([ \t]*:[ \t]*)(\d+)", re.M | re.I)
-_HEAD_END = re.compile(r"\r?\n\r?\n")
 
 
 def detect(data: bytes) -> str:
-    """gzip, pcap, json, sip or text."""
+    """gzip, xz, bz2, zip, pcap, json, sip or text; ``RedactError`` for binary data of any other kind."""
     if data[:2] == b"\x1f\x8b":
         return "gzip"
+    for magic, kind in _COMPRESSED:
+        if data.startswith(magic):
+            return kind
     if data[:4] in PCAP_MAGICS:
         return "pcap"
     head = data.lstrip()[:1]
     if head in (b"{", b"[") or data.startswith(b"RTCStatsDump"):
         return "json"
-    if _SIP_START.search(data[:65536].decode("latin-1")):
+    if b"\x00" in data:  # text never holds NUL: binary data redaction cannot read (fail closed)
+        raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
+    if SIP_START.search(data[:65536].decode("latin-1")):
         return "sip"
     return "text"
 
 
-def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tuple[bytes, str]:
-    """``(redacted bytes, detected kind)``; the first pass reserves every original address."""
-    kind = detect(data)
-    if kind == "gzip":
-        inner, inner_kind = redact_document(gzip.decompress(data), standins, scrub)
-        return gzip.compress(inner, mtime=0), f"{inner_kind}+gzip"
-    if kind == "pcap":
-        from icecheck.redact.pcap import redact_capture
+_COMPRESSED = ((b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"))
+MAX_INFLATED = 256 << 20  # what one compressed input may inflate to; past it redaction refuses (a bomb)
 
-        return redact_capture(data, standins, scrub), kind
+
+def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tuple[bytes, str]:
+    """``(redacted bytes, detected kind)``; the first pass reserves every original address.
+
+    Raises ``RedactError`` for what it cannot read whole (a damaged gzip stream)."""
+    kind = detect(data)
+    if kind == "zip":
+        from icecheck.redact.archive import redact_zip
+
+        return redact_zip(data, lambda member: redact_document(member, standins, scrub)[0], MAX_INFLATED), kind
+    if kind in ("gzip", "xz", "bz2"):
+        from icecheck.redact.archive import compress, inflate
+
+        inner, inner_kind = redact_document(inflate(kind, data, MAX_INFLATED), standins, scrub)
+        return compress(kind, inner), f"{inner_kind}+{kind}"
+    if kind == "pcap":
+        try:
+            return redact_capture(data, standins, scrub), kind
+        except (struct.error, IndexError, ValueError) as exc:
+            raise RedactError(f"cannot redact: damaged capture ({exc})") from None
     text = data.decode("utf-8", "surrogateescape")
     prepare(text, standins, scrub)
     out = _TEXT_KINDS[kind](text, standins, scrub)
@@ -85,45 +103,6 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
     if new == value:
         return literal
     return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style
-
-
-def redact_sip_text(text: str, standins: StandIns, scrub: bool) -> str:
-    """Redact each SIP message with its Content-Length fixed; text between messages as text."""
-    out: list[str] = []
-    pos = 0
-    for m in _SIP_START.finditer(text):
-        if m.start() < pos:
-            continue  # inside the previous message's body
-        out.append(redact_text(text[pos : m.start()], standins, scrub))
-        message, pos = _sip_message(text, m.start(), standins, scrub)
-        out.append(message)
-    out.append(redact_text(text[pos:], standins, scrub))
-    return "".join(out)
-
-
-def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tuple[str, int]:
-    """One message from ``start``: (redacted message, end offset)."""
-    end = _HEAD_END.search(text, start)
-    if end is None:
-        return redact_text(text[start:], standins, scrub), len(text)
-    head = text[start : end.end()]
-    length = _CONTENT_LENGTH.search(head)
-    body_end = _body_end(text, end.end(), int(length.group(3)) if length else None)
-    body = redact_text(text[end.end() : body_end], standins, scrub)
-    head = redact_text(head, standins, scrub)
-    if length:
-        size = len(body.encode("utf-8", "surrogateescape"))
-        head = _CONTENT_LENGTH.sub(lambda m: f"{m.group(1)}{m.group(2)}{size}", head, count=1)
-    return head + body, body_end
-
-
-def _body_end(text: str, body_start: int, length: int | None) -> int:
-    """Where the body ends: Content-Length bytes on, or at the next start line."""
-    if length is not None:
-        encoded = text[body_start:].encode("utf-8", "surrogateescape")[:length]
-        return body_start + len(encoded.decode("utf-8", "surrogateescape"))
-    nxt = _SIP_START.search(text, body_start)
-    return nxt.start() if nxt else len(text)
 
 
 _TEXT_KINDS: dict[str, Callable[[str, StandIns, bool], str]] = {

@@ -21,6 +21,8 @@ import struct
 from collections.abc import Iterator
 
 from icecheck.redact.packet import FrameRewriter
+from icecheck.redact.pcapng import pcapng_frames, rewrite_pcapng
+from icecheck.redact.sip import redact_sip_text
 from icecheck.redact.standins import StandIns
 from icecheck.redact.text import replace_known_ufrags, scan_originals, ufrags
 
@@ -63,12 +65,17 @@ class CaptureRewriter(FrameRewriter):
             for u in ufrags(text) if self.scrub else ():
                 self.standins.secret(u)
             return data
-        from icecheck.redact.formats import redact_sip_text
-
         out = redact_sip_text(text, self.standins, self.scrub)
         if self.scrub:
             out = replace_known_ufrags(out, self.standins)
         return out.encode("utf-8", "surrogateescape")
+
+    def kept(self, linktype: int, frame: bytes) -> bytes | None:
+        """``frame`` rewritten, or None for a fragment whose datagram went out with the first one."""
+        try:
+            return self.frame(linktype, frame)
+        except DropPacket:
+            return None
 
     def fixed(self, data: bytes) -> bytes:
         if self.collecting:
@@ -151,17 +158,14 @@ def redact_capture(data: bytes, standins: StandIns, scrub: bool = False) -> byte
 
 def _rewrite(data: bytes, rw: CaptureRewriter) -> Iterator[bytes]:
     if data[:4] == b"\x0a\x0d\x0d\x0a":
-        from icecheck.redact.pcapng import rewrite_pcapng
-
-        yield from rewrite_pcapng(data, rw)
+        yield from rewrite_pcapng(data, rw.kept)
         return
     order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
     linktype = struct.unpack_from(order + "I", data, 20)[0] & 0x0FFFFFFF
     yield data[:24]
     for header, frame in _pcap_records(data, order):
-        try:
-            new = rw.frame(linktype, frame)
-        except DropPacket:
+        new = rw.kept(linktype, frame)
+        if new is None:
             continue
         secs, frac, incl, orig = struct.unpack(order + "IIII", header)
         yield struct.pack(order + "IIII", secs, frac, len(new), max(orig + len(new) - incl, len(new))) + new
@@ -181,8 +185,6 @@ def _pcap_records(data: bytes, order: str) -> Iterator[tuple[bytes, bytes]]:
 def _frames(data: bytes) -> Iterator[Record]:
     """(linktype, frame) of every packet (pass one)."""
     if data[:4] == b"\x0a\x0d\x0d\x0a":
-        from icecheck.redact.pcapng import pcapng_frames
-
         yield from pcapng_frames(data)
         return
     order = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"

@@ -1,16 +1,13 @@
 """pcapng blocks for redaction (draft-ietf-opsawg-pcapng §4): read, filter, rewrite.
 
-See ``pcap.py`` for which blocks and options are kept. Each section keeps its byte order.
+See ``pcap.py`` for which blocks and options are kept, and for the frames' rewriting: this
+module knows blocks, not packets. Each section keeps its byte order.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from icecheck.redact.pcap import CaptureRewriter
+from collections.abc import Callable, Iterator
 
 SHB, IDB, PB, SPB, ISB, EPB = 0x0A0D0D0A, 1, 2, 3, 5, 6
 KEEP_IDB_OPTIONS = (9, 14)  # if_tsresol, if_tsoffset
@@ -76,10 +73,9 @@ def _packet(order: str, btype: int, body: bytes, links: list[int]) -> tuple[int,
     return (links[iface], body[20 : 20 + caplen], 20) if iface < len(links) else None
 
 
-def rewrite_pcapng(data: bytes, rw: CaptureRewriter) -> Iterator[bytes]:
-    """Every kept block, rewritten."""
-    from icecheck.redact.pcap import DropPacket
-
+def rewrite_pcapng(data: bytes, rewrite: Callable[[int, bytes], bytes | None]) -> Iterator[bytes]:
+    """Every kept block, rewritten; ``rewrite(linktype, frame)`` gives a packet's new frame, or
+    None to drop the packet."""
     links: list[int] = []
     for order, btype, body in blocks(data):
         if btype == SHB:
@@ -94,9 +90,8 @@ def rewrite_pcapng(data: bytes, rw: CaptureRewriter) -> Iterator[bytes]:
             packet = _packet(order, btype, body, links)
             if packet is None:
                 continue
-            try:
-                new = rw.frame(packet[0], packet[1])
-            except DropPacket:
+            new = rewrite(packet[0], packet[1])
+            if new is None:
                 continue
             yield _block(order, btype, _packet_body(order, btype, body, packet[1], new))
 

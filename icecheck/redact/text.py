@@ -15,10 +15,19 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
+from icecheck.redact.selfcheck import VERSION_BEFORE
 from icecheck.redact.standins import StandIns
 
-_V6 = r"(?<![\w:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f:]*[0-9A-Fa-f:.]*(?:%[\w.-]+)?(?![\w:])"
-_V4 = r"(?:(?<=\\[nrt])|(?<![\w.]))(?<![A-Za-z]/)(?:\d{1,3}\.){3}\d{1,3}(?!\w)(?!\.\d)"
+# An address may follow any non-address character: a ``name:`` prefix, ``%3D``, a path segment, the
+# end of a Via branch; a colon-hex run is taken whole from its first hex digit (``note:2001::`` as
+# ``e:2001::``: more is replaced, never less). A colon-hex run that continues a longer one (``…:c2:df``
+# of a DTLS fingerprint) is not a start. Zero-padded IPv4 counts. ``product/1.2.3.4`` versions are
+# skipped in ``_replace``.
+_V6 = (
+    r"(?<![0-9A-Fa-f.])(?<![0-9A-Fa-f]:)(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f:]*[0-9A-Fa-f:.]*"
+    r"(?:%[\w.-]+)?(?![\w:])"
+)
+_V4 = r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d)(?!\.\d)"
 _MAC_DASH = r"(?<![\w-])[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![\w-])"
 _NAME = r"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?i:local)(?![\w-])(?!\.[A-Za-z0-9])"
 TOKENS = re.compile(f"(?P<v6>{_V6})|(?P<v4>{_V4})|(?P<mac>{_MAC_DASH})|(?P<name>{_NAME})")
@@ -34,7 +43,27 @@ def redact_text(text: str, standins: StandIns, scrub: bool = False) -> str:
     """``text`` with every address, MAC and ``.local`` name replaced (and secrets, if ``scrub``)."""
     if scrub:
         text = scrub_secrets(text, standins)
+    if "%" in text:  # one pass, so that no stand-in is taken for an original and replaced again
+        return _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
+                                 else _replace(m, standins), text)  # fmt: skip
     return TOKENS.sub(lambda m: _replace(m, standins), text)
+
+
+# A run of address characters with percent-escapes among them (RFC 3986 §2.1): ``10%2E9%2E8%2E7``,
+# ``2a00%3A1450%3A…``, ``peer%3D10.1.2.3``.
+_PERCENT_RUN = r"(?:[0-9A-Za-z.:\-\[\]]|%[0-9A-Fa-f]{2})*%[0-9A-Fa-f]{2}(?:[0-9A-Za-z.:\-\[\]]|%[0-9A-Fa-f]{2})*"
+_WITH_PERCENT = re.compile(f"(?P<pct>{_PERCENT_RUN})|{TOKENS.pattern}")
+_ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _percent_run(run: str, standins: StandIns) -> str:
+    """The run decoded, redacted and encoded again: characters that were escaped are escaped again."""
+    escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
+    decoded = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), run)
+    new = TOKENS.sub(lambda m: _replace(m, standins), decoded)
+    if new == decoded:
+        return run
+    return "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in new)
 
 
 def redact_fixed(text: str, standins: StandIns) -> str:
@@ -54,14 +83,27 @@ def _replace(m: re.Match[str], standins: StandIns) -> str:
     if kind == "v6":
         return _v6_or_mac(token, standins)
     if kind == "v4":
-        return standins.ip_text(token) or token
+        if VERSION_BEFORE.search(m.string, max(0, m.start() - 64), m.start()):
+            return token
+        return standins.ip_text(_unpad(token)) or token
     if kind == "mac":
         return standins.mac_text(token)
     return standins.name(token)
 
 
+def _unpad(token: str) -> str:
+    """``010.001.002.003`` → ``10.1.2.3`` (``ipaddress`` rejects leading zeros)."""
+    return ".".join(str(int(part)) for part in token.split("."))
+
+
 def _v6_or_mac(token: str, standins: StandIns) -> str:
-    for text, rest in ((token, ""), (token.rstrip("."), token[len(token.rstrip(".")) :])):
+    tries = [(token, ""), (token.rstrip("."), token[len(token.rstrip(".")) :])]
+    head, _, port = token.rpartition(":")
+    if port.isdigit() and head.count(":") == 7 and "::" not in token:  # sip:user@fec0:0:…:22c:5060
+        tries.append((head, ":" + port))
+    if token.startswith(":") and not token.startswith("::"):  # the colon of a ``name:`` prefix
+        return ":" + _v6_or_mac(token[1:], standins)
+    for text, rest in tries:
         new = standins.ip_text(text)
         if new is not None:
             return new + rest
@@ -71,10 +113,13 @@ def _v6_or_mac(token: str, standins: StandIns) -> str:
 
 
 def scan_originals(text: str, standins: StandIns) -> None:
-    """First pass: reserve every address literal in ``text``."""
+    """First pass: reserve every address literal in ``text`` (percent-escaped ones too)."""
+    if "%" in text:
+        text += "\n" + _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
     for m in TOKENS.finditer(text):
         if m.lastgroup in ("v4", "v6"):
-            for candidate in (m.group(0), m.group(0).rstrip(".")):
+            token = _unpad(m.group(0)) if m.lastgroup == "v4" else m.group(0)
+            for candidate in (token, token.rstrip("."), token.rpartition(":")[0]):
                 try:
                     standins.reserve(ipaddress.ip_address(candidate.split("%", 1)[0]))
                     break

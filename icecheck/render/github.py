@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Diagnostic, Finding, Origin, Severity
-from icecheck.render.locate import finding_origins, ordered, origins, summary
+from icecheck.render.locate import finding_origins, input_problems, ordered, origins, summary
 from icecheck.render.safe import safe
 
 COMMAND = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice", Severity.INFO: "notice"}
@@ -45,8 +45,9 @@ def annotation(command: str, message: str, origin: Origin | None, title: str | N
 def to_github(result: AuditResult, exit_code: int) -> str:
     """Annotations, then a plain summary line."""
     lines = list(_lines(result))
-    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}, fail-on {result.fail_on.value} "
-                 f"→ exit {exit_code}")  # fmt: skip
+    problems = input_problems(result, safe)
+    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}, fail-on {result.fail_on.value}"
+                 f"{'; ' + problems if problems else ''} → exit {exit_code}")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

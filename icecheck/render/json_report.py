@@ -19,6 +19,7 @@ from icecheck.model import (
     NetworkInfo,
     Origin,
 )
+from icecheck.render.safe import json_text
 
 SCHEMA_VERSION = 1
 
@@ -130,13 +131,7 @@ def write_json(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
     exposures, findings) are encoded one item at a time and never held whole, and the text goes
     out in blocks of about a megabyte rather than the thousands of small writes of ``json.dump``.
     """
-    from icecheck.audit import gc_paused
-
-    with gc_paused():
-        _write_json(result, exit_code, _Blocks(stream))
-
-
-def _write_json(result: AuditResult, exit_code: int, out: _Blocks) -> None:
+    out = _Blocks(stream)
     out.add("{")
     first = True
     for key, value in _sections(result, exit_code, _same):  # origins stay objects: ``_encode_origin``
@@ -339,7 +334,7 @@ class _Blocks:
 
     def flush(self) -> None:
         if self.parts:
-            self.write("".join(self.parts))
+            self.write(json_text("".join(self.parts)))
             self.parts.clear()
             self.size = 0
 

@@ -7,10 +7,12 @@ Markdown). Evidence ids are the ``c1``/``a1`` ids of candidates and addresses.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
-from icecheck.model import AuditResult, Finding, Origin, Severity
+from icecheck.model import AuditResult, Finding, InputStatus, Origin, Severity
 
 SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+MAX_NAMED = 5  # inputs named in a verdict line; the rest are counted
 
 
 def origins(result: AuditResult) -> dict[str, Origin]:
@@ -52,3 +54,23 @@ def summary(result: AuditResult) -> str:
     parts = [f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s]]
     n = len(result.findings)
     return f"{n} finding{'s' * (n != 1)} ({', '.join(parts)})" if n else "no findings"
+
+
+def input_problems(result: AuditResult, show: Callable[[str], str]) -> str:
+    """For the verdict line: '1 input not read: a.sdp; 1 partly read: b.pcap', or ''.
+
+    "Not read" is an input that could not be read or held nothing to audit (it makes the run
+    exit 2); "partly read" one whose reader reported errors beside what it found. Paths go
+    through ``show`` (the renderer's escaping).
+    """
+    groups = (
+        ("not read", [d.path for d in result.inputs if d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY)]),
+        ("partly read", [d.path for d in result.inputs if d.status is InputStatus.PARTIAL]),
+    )
+    parts = []
+    for what, paths in groups:
+        if paths:
+            names = ", ".join(show(p) for p in paths[:MAX_NAMED])
+            more = f" and {len(paths) - MAX_NAMED} more" if len(paths) > MAX_NAMED else ""
+            parts.append(f"{len(paths)} input{'s' * (len(paths) != 1)} {what}: {names}{more}")
+    return "; ".join(parts)

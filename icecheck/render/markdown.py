@@ -16,8 +16,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.model import AuditResult, Finding, Origin
-from icecheck.render.locate import SEVERITY_ORDER, fails, finding_origins, ordered, origins, summary
+from icecheck.model import AuditResult, Finding, InputStatus, Origin
+from icecheck.render.locate import SEVERITY_ORDER, fails, finding_origins, input_problems, ordered, origins, summary
 from icecheck.render.safe import safe
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")  # text never starts a line: '#', '-', '1.' are inert
@@ -46,15 +46,19 @@ def _parts(result: AuditResult, exit_code: int) -> Iterator[str]:
 
 
 def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
-    verdict = "❌ fails" if exit_code == 1 else ("⚠️ nothing audited" if exit_code == 2 else "✅ passes")
-    if result.unaudited():
-        verdict = f"⚠️ partial audit ({result.unaudited()} items not audited)" if exit_code == 2 else verdict
+    audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
+    unread = "⚠️ inputs not read" if audited else "⚠️ nothing audited"
+    verdict = "❌ fails" if exit_code == 1 else (unread if exit_code == 2 else "✅ passes")
+    if result.unaudited() and exit_code == 2:
+        verdict = f"⚠️ partial audit ({result.unaudited()} items not audited)"
     n = len(result.candidates)
+    problems = input_problems(result, md)
     yield f"## icecheck: {verdict} (policy `{md(result.policy)}`, fail-on `{result.fail_on.value}`)"
     yield ""
     yield (
         f"{n} candidate{'s' * (n != 1)} and {len(result.addresses)} other addresses from "
-        f"{len(result.inputs)} input(s); {summary(result)}; exit code {exit_code}."
+        f"{len(result.inputs)} input(s); {summary(result)}{'; ' + problems if problems else ''}; "
+        f"exit code {exit_code}."
     )
     yield ""
     counts = Counter(f.severity for f in result.findings)

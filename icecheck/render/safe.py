@@ -8,8 +8,19 @@ issue where callers wrap results in ``rich.text.Text``; ``markup`` additionally 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
+
+# What JSON text may carry raw but a terminal, a log viewer or an editor would act on: C1 controls and
+# DEL (C0 is escaped by every JSON encoder), Unicode format characters (bidi embeddings, overrides and
+# isolates, zero-width characters, tag characters) and the line/paragraph separators. Outside strings
+# JSON text is ASCII, so escaping these anywhere in a document keeps it valid and equal in value.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -34,3 +45,23 @@ def markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(safe(text))
+
+
+def json_text(text: str) -> str:
+    """JSON ``text`` with every control and format character inside it written as a ``\\u`` escape."""
+    return _JSON_UNSAFE.sub(_json_escape, text) if _JSON_UNSAFE.search(text) else text
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # outside the BMP: a UTF-16 surrogate pair, as JSON spells it (RFC 8259 §7)
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_dumps(value: object) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` with ``json_text``'s escaping."""
+    import json
+
+    return json_text(json.dumps(value, indent=2, ensure_ascii=False))

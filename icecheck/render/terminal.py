@@ -24,6 +24,7 @@ from icecheck.model import (
     Severity,
 )
 from icecheck.render.layout import columns, tree, wrap
+from icecheck.render.locate import input_problems
 from icecheck.render.safe import safe
 
 if TYPE_CHECKING:
@@ -241,6 +242,7 @@ def _exposures(result: AuditResult, width: int) -> Lines:
     yield from _heading("What an attacker learns")
     if not result.exposures:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
+        yield from _notes(result, width)
         return
     party: str | None = None
     for e in result.exposures[:MAX_SENTENCES]:
@@ -252,6 +254,10 @@ def _exposures(result: AuditResult, width: int) -> Lines:
         line = Text.assemble(safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
         yield from wrap(line, width, indent + "• ", indent + "  ")
     yield from _more(len(result.exposures) - MAX_SENTENCES, "exposures", "--format json")
+    yield from _notes(result, width)
+
+
+def _notes(result: AuditResult, width: int) -> Lines:
     for note in result.notes:
         yield from wrap(Text(safe(note)), width, "  • ", "    ")
 
@@ -293,6 +299,9 @@ def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
         why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
     else:
         why = f"--fail-on {result.fail_on.value}"
+    problems = input_problems(result, safe)
+    if problems:
+        why = f"{why}; {problems}"
     unaudited = result.unaudited()
     if unaudited:  # an input reached its bound on distinct items: say so where the verdict is
         allowed = "allowed by --allow-partial" if result.allow_partial else "not allowed without --allow-partial"

@@ -86,12 +86,13 @@ def test_only_malformed_candidates_exit_2_with_token(tmp_path: Path) -> None:
 
 
 def test_one_bad_file_does_not_hide_a_good_one(tmp_path: Path) -> None:
+    """The good file is still audited and reported; the missing one fails the run (tests/cli/test_gate_inputs.py)."""
     good = tmp_path / "good.sdp"
     good.write_text(GOOD)
     proc = run_cli("sdp", str(tmp_path / "missing.sdp"), str(good), "--format", "json")
     report = json.loads(proc.stdout)
     assert [i["status"] for i in report["inputs"]] == ["unreadable", "ok"]
-    assert len(report["candidates"]) == 1 and proc.returncode == 0
+    assert len(report["candidates"]) == 1 and proc.returncode == report["exit_code"] == 2
 
 
 def test_usage_error_exits_2() -> None:

@@ -1,8 +1,11 @@
-"""Docs stay true: docs/rules.md is generated from the catalogue, the JSON schema matches real output."""
+"""Docs stay true: docs/rules.md is generated from the catalogue, the JSON schema matches real output,
+CONTRIBUTING.md names files that exist, the contributor hooks run the installed tools."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +66,26 @@ def test_schema_rejects_a_broken_report(validator: Draft202012Validator) -> None
     report = json.loads(run_cli("sdp", str(INPUTS[0]), "--format", "json", "--no-config").stdout)
     report["findings"].append({"rule": "ICE001", "severity": "severe", "message": "x", "evidence": []})
     assert list(validator.iter_errors(report))
+
+
+def test_contributing_names_only_files_that_exist() -> None:
+    text = (REPO / "CONTRIBUTING.md").read_text()
+    path = r"`((?:icecheck|tests|scripts|samples|docs|benchmarks)/[^`\s]*|\.[a-z-]+\.yaml|[A-Z]+\.md)`"
+    named = re.findall(path, text)
+    assert len(named) > 20
+    missing = [p for p in named if not any(c in p for c in "<*") and "nnn" not in p and not (REPO / p).exists()]
+    assert missing == []
+    assert "\n## [Unreleased]\n" in (REPO / "CHANGELOG.md").read_text()
+
+
+def test_contributor_hooks_run_the_installed_tools() -> None:
+    yaml = pytest.importorskip("yaml")
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    assert [r["repo"] for r in config["repos"]] == ["local"]  # pre-commit fetches nothing
+    hooks = {h["id"]: h for r in config["repos"] for h in r["hooks"]}
+    assert set(hooks) == {"ruff", "ruff-format", "mypy"}
+    for hook in hooks.values():
+        tool = hook["entry"].split()[0]
+        assert hook["language"] == "system" and importlib.util.find_spec(tool) is not None, hook
+    run_tests = (REPO / "scripts" / "run-tests").read_text()
+    assert "-m ruff check" in run_tests and '"$PYTHON" -m mypy' in run_tests  # the same tools gate the suite

@@ -1,6 +1,6 @@
 """Enrichment against real servers on loopback: dnsmasq (PTR, Cymru TXT) and the RDAP proxy.
 
-The recorded addresses in ../shared/rdap-fixtures are lookup keys only: the resolver and the
+The recorded addresses in tests/data/rdap-fixtures are lookup keys only: the resolver and the
 proxy are configured explicitly (never the system resolver), and the suite runs in a private
 network namespace (scripts/run-tests), where a stray packet fails instead of leaving.
 """

@@ -1,4 +1,4 @@
-"""icecheck's candidate parser against the peer vectors (shared/peer-vectors/candidates.jsonl).
+"""icecheck's candidate parser against the peer vectors (tests/data/peer-vectors/candidates.jsonl).
 
 Semantics and icecheck's choices where peers disagree: docs/conformance.md, whose verdict table
 is read here as DISAGREEMENTS = {vector_id: (icecheck_valid, reason)}.
@@ -7,29 +7,17 @@ is read here as DISAGREEMENTS = {vector_id: (icecheck_valid, reason)}.
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.model import Candidate
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _shared() -> Path:
-    beside = Path(__file__).resolve().parents[3] / "shared"
-    for place in (beside, Path(os.environ.get("ICECHECK_SHARED", beside))):
-        if (place / "peer-vectors" / "candidates.jsonl").is_file():
-            return place
-    pytest.fail(f"shared/peer-vectors not found at {beside} (set ICECHECK_SHARED)", pytrace=False)
-
+from tests.conftest import DATA, REPO
 
 VECTORS: list[dict[str, Any]] = [
-    json.loads(line) for line in (_shared() / "peer-vectors" / "candidates.jsonl").read_text("utf-8").splitlines()
+    json.loads(line) for line in (DATA / "peer-vectors" / "candidates.jsonl").read_text("utf-8").splitlines()
 ]
 ROW = re.compile(r"^\| ([a-z0-9/-]+-\d{3}) \| (valid|invalid) \| [^|]* \| (.+) \|$")
 DISAGREEMENTS: dict[str, tuple[bool, str]] = {

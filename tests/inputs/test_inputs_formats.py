@@ -163,7 +163,8 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["scan", bad])
     assert result.exit_code == 2 and "not signalling" in result.stderr
     good = put(tmp_path, "t.json", json.dumps({"type": "offer", "sdp": SDP}))
-    assert runner.invoke(cli, ["scan", good, bad, "--fail-on", "high"]).exit_code == 0
+    assert runner.invoke(cli, ["scan", good, bad, "--fail-on", "high"]).exit_code == 2  # a named input gave nothing
+    assert runner.invoke(cli, ["scan", good, "--fail-on", "high"]).exit_code == 0
     assert runner.invoke(cli, ["scan", good, "--fail-on", "info"]).exit_code == 1
     forced = runner.invoke(cli, ["scan", good, "--input-format", "pcap"])
     assert forced.exit_code == 2 and "not a pcap" in forced.stderr

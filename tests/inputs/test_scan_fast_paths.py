@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import gzip
 import io
 import ipaddress
@@ -14,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from icecheck import audit as audit_module
 from icecheck.analysis import parties
 from icecheck.analysis.infer import _subnet_phrase
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit, audit_candidates, gc_paused
+from icecheck.audit import AuditSettings, audit, audit_candidates
 from icecheck.inputs import pcapfile, synth, wire
 from icecheck.inputs.media import is_media
 from icecheck.inputs.netdecode import IpPacket, decode_ip, link_payload
@@ -235,39 +233,23 @@ def _audit(paths: list[str]) -> Any:
     outputs = list(scan_paths(paths, None, None))
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
-    return audit(docs, preset("default"), extra_exposures=wire.wire_exposures(docs, facts))
+    return audit(docs, AuditSettings(preset("default")), extra_exposures=wire.wire_exposures(docs, facts))
 
 
-# -- caches and the collector --------------------------------------------------------------------------
+# -- classified candidates handed along -----------------------------------------------------------------
 
 
-def test_remembered_results_follow_the_inputs() -> None:
-    a = _audit([str(SAMPLES / "captures" / "sip-tcp-sll.pcap")])
-    b = _audit([str(SAMPLES / "captures" / "sip-udp-nat-fragments.pcap")])
-    assert [c.record for c in a.candidates] != [c.record for c in b.candidates]
-    docs = list(b.inputs)
-    assert audit_candidates(docs) is audit_candidates(list(docs))  # same documents: same tuple
-    assert audit_candidates(list(a.inputs))[0].record.origin.path != docs[0].path
-    fresh = parties.split(list(b.candidates), list(b.addresses))  # lists are never remembered
-    assert [g.key for g in fresh] == [g.key for g in parties.split(b.candidates, b.addresses)]
-    audit_module._last_audited = None
-
-
-def test_gc_paused_restores_the_collector() -> None:
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    with pytest.raises(RuntimeError), gc_paused():
-        raise RuntimeError
-    assert gc.isenabled()
+def test_candidates_handed_to_the_audit_are_the_ones_it_reports() -> None:
+    """The lookup step classifies the candidates once and hands them to ``audit``: the report is
+    the one ``audit`` makes when it classifies them itself."""
+    outputs = list(scan_paths([str(SAMPLES / "captures")], None, None))
+    docs = [o.document for o in outputs]
+    settings = AuditSettings(preset("default"))
+    classified = audit_candidates(docs)
+    handed = audit(docs, settings, candidates=classified)
+    assert handed.candidates is classified
+    assert to_dict(handed, 0) == to_dict(audit(docs, settings), 0)
+    assert audit_candidates(docs) == classified and audit_candidates(docs) is not classified  # nothing remembered
 
 
 def test_subnet_phrase_matches_ipaddress() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks.mediamix import write_media_mix
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs import grouping, jobs, sipmsg, wire
 from icecheck.inputs.lanes import call_id_of
 from icecheck.inputs.scanner import ScanOutput, read_capture, scan_file
@@ -32,14 +32,15 @@ def _report(outputs: list[ScanOutput]) -> str:
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts), *(o.summary or "" for o in outputs)]
-    result = audit(docs, preset("default"), extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
+    settings = AuditSettings(preset("default"))
+    result = audit(docs, settings, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
     out = io.StringIO()
     write_json(result, 0, out)
     return out.getvalue()
 
 
 def _split(paths: list[Path], parts: int) -> str:
-    return _report(list(jobs.scan_files([str(p) for p in paths], None, parts, split_from=0)))
+    return _report([out for out, _ in jobs.scan_files([str(p) for p in paths], None, parts, split_from=0)])
 
 
 @pytest.fixture(scope="module")

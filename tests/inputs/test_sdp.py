@@ -10,7 +10,7 @@ import pytest
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.inputs.sdpfile import read_sdp_path
 from icecheck.model import AddressRole, InputStatus, Origin
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
 OFFER = (
     "v=0\r\no=- 1 2 IN IP4 192.168.1.5\r\ns=-\r\nt=0 0\r\na=ice-ufrag:sess\r\n"
@@ -98,14 +98,14 @@ def test_repeated_addresses_fold_with_their_count_and_last_line() -> None:
 
 
 def _index() -> list[dict[str, object]]:
-    path = SHARED / "peer-vectors" / "sdp" / "index.jsonl"
+    path = DATA / "peer-vectors" / "sdp" / "index.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 @pytest.mark.parametrize("entry", _index(), ids=lambda e: str(e["file"]))
 def test_peer_sdp_corpus(entry: dict[str, object]) -> None:
     """Every peer SDP reads without a crash, with the indexed candidate count and c=/o= addresses."""
-    path = SHARED / "peer-vectors" / "sdp" / str(entry["file"])
+    path = DATA / "peer-vectors" / "sdp" / str(entry["file"])
     doc = read_sdp_path(str(path))
     raw_lines = [ln for ln in path.read_bytes().splitlines() if ln.startswith(b"a=candidate:")]
     kept = len(doc.candidates) + doc.duplicates
@@ -126,10 +126,10 @@ def test_stdin_and_several_files(tmp_path: Path) -> None:
 
     f = tmp_path / "a.sdp"
     f.write_text(OFFER)
-    _, report = run_json("sdp", str(f), str(SHARED / "peer-vectors" / "sdp" / "aiortc-aiortc__test_audio_chrome.sdp"))
+    _, report = run_json("sdp", str(f), str(DATA / "peer-vectors" / "sdp" / "aiortc-aiortc__test_audio_chrome.sdp"))
     assert [i["path"] for i in report["inputs"]] == [
         str(f),
-        str(SHARED / "peer-vectors/sdp/aiortc-aiortc__test_audio_chrome.sdp"),
+        str(DATA / "peer-vectors/sdp/aiortc-aiortc__test_audio_chrome.sdp"),
     ]
     from tests.conftest import run_cli
 

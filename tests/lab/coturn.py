@@ -1,4 +1,4 @@
-"""coturn (Debian ``coturn``) started exactly as ../shared/LAB.md says, inside a lab namespace.
+"""coturn (Debian ``coturn``) started as CONTRIBUTING.md ("The lab") says, inside a lab namespace.
 
 ``turnserver -n`` skips /etc/turnserver.conf; no TLS, no CLI, long-term credentials. With two
 listening IPs coturn returns OTHER-ADDRESS and honours CHANGE-REQUEST (RFC 5780), on the

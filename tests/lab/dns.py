@@ -1,7 +1,7 @@
-"""A real DNS server for enrichment tests: dnsmasq on a free loopback port (../shared/LAB.md).
+"""A real DNS server for enrichment tests: dnsmasq on a free loopback port (CONTRIBUTING.md, "The lab").
 
 It answers PTR records and Team Cymru-style ASN TXT records (``<rev>.origin[6].asn.cymru.com``
-and ``AS<n>.asn.cymru.com``) built from the recorded ``asn_data`` in ../shared/rdap-fixtures.
+and ``AS<n>.asn.cymru.com``) built from the recorded ``asn_data`` in tests/data/rdap-fixtures.
 Unknown names get NXDOMAIN (``local=/#/``), or REFUSED when started with ``refuse_unknown``.
 Every query is logged, so a test can assert that none was sent.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.lab.rdap_proxy import shared_dir
+from tests.lab.rdap_proxy import FIXTURES
 
 # AS names in Team Cymru's "NAME - Description, CC" style for the fixture ASNs. Lab data: the
 # recorded fixtures carry origin data (asn_data) but not the AS name record.
@@ -75,15 +75,14 @@ def origin_name(address: str) -> str:
     return ".".join(reversed("".join(groups))) + ".origin6.asn.cymru.com"
 
 
-def fixture_zone(shared: Path | None = None) -> Zone:
+def fixture_zone() -> Zone:
     """PTRs, origins and AS names for the recorded addresses.
 
     The origin ASN comes from ``ipwhois-asn.json``; CIDR, country, registry and date from the
     ``asn_data`` recorded beside each RDAP document in ``ipwhois-rdap.json``.
     """
-    folder = (shared or shared_dir()) / "rdap-fixtures"
-    rdap = json.loads((folder / "ipwhois-rdap.json").read_text())
-    asns = json.loads((folder / "ipwhois-asn.json").read_text())
+    rdap = json.loads((FIXTURES / "ipwhois-rdap.json").read_text())
+    asns = json.loads((FIXTURES / "ipwhois-asn.json").read_text())
     zone = Zone(ptrs=dict(FIXTURE_PTRS), as_names=dict(AS_NAMES))
     for address, entry in rdap.items():
         meta = entry["asn_data"]
@@ -95,7 +94,7 @@ def fixture_zone(shared: Path | None = None) -> Zone:
 
 
 def config_lines(zone: Zone, refuse_unknown: bool = False) -> Iterable[str]:
-    """dnsmasq configuration; TXT records must live in the file (LAB.md)."""
+    """dnsmasq configuration; TXT records must live in the file (on the command line they split at commas)."""
     yield from ("no-resolv", "no-hosts", "cache-size=0")
     if not refuse_unknown:
         yield "local=/#/"

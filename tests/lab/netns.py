@@ -1,4 +1,4 @@
-"""The NAT lab of ../shared/LAB.md as plain Python (a context manager; needs root).
+"""The NAT lab (CONTRIBUTING.md, "The lab") as plain Python (a context manager; needs root).
 
     client ns                          router ns                         public ns
     c-lan 192.168.77.10/24  ────────── r-lan 192.168.77.1/24             p-wan 203.0.113.10/24

@@ -4,7 +4,7 @@ Clients reach it the way a user reaches a corporate proxy: ``https_proxy=http://
 and a CA bundle (``SSL_CERT_FILE``), or the same values passed explicitly. It answers ``CONNECT``
 for any host, terminates TLS with a certificate from a throw-away test CA (made with the openssl
 CLI, SANs for the RIR RDAP hosts) and serves ``/ip/<addr>`` and ``/entity/<handle>`` from
-../shared/rdap-fixtures. Nothing is forwarded: no packet leaves loopback.
+tests/data/rdap-fixtures (recorded by ipwhois; tests/data/README.md). Nothing is forwarded: no packet leaves loopback.
 
 Plain (non-CONNECT) requests control it: ``GET /_lab/stats``, ``POST /_lab/config`` (JSON:
 ``delay``, ``stall``, ``refuse``, ``ratelimit``, ``errors``, ``retry_after``, ``template``),
@@ -20,7 +20,6 @@ import copy
 import http.client
 import ipaddress
 import json
-import os
 import re
 import signal
 import ssl
@@ -42,10 +41,8 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def shared_dir() -> Path:
-    """``shared/`` beside the repository (CI clones elsewhere), or ``$ICECHECK_SHARED``."""
-    override = os.environ.get("ICECHECK_SHARED")
-    return Path(override) if override else Path(__file__).resolve().parents[3] / "shared"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "rdap-fixtures"
+"""The recorded RDAP and ASN documents (tests/data/README.md says where they come from)."""
 
 
 def make_certificates(workdir: Path) -> tuple[Path, Path, Path]:
@@ -105,8 +102,7 @@ def _openssl(*args: object) -> None:
 class Documents:
     """Recorded RDAP documents by address and entity handle, plus a template for any address."""
 
-    def __init__(self, shared: Path) -> None:
-        folder = shared / "rdap-fixtures"
+    def __init__(self, folder: Path) -> None:
         recorded = json.loads((folder / "ipwhois-rdap.json").read_text())
         self.ips = {_canonical(a): e["response"] for a, e in recorded.items()}
         entity = json.loads((folder / "ipwhois-entity.json").read_text())
@@ -233,7 +229,7 @@ def _respond(writer: asyncio.StreamWriter, code: int, doc: dict[str, Any], extra
 async def _serve_forever(args: argparse.Namespace) -> None:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(args.cert, args.key)
-    lab = Lab(Documents(Path(args.shared)), context)
+    lab = Lab(Documents(Path(args.fixtures)), context)
     server = await asyncio.start_server(lab.handle, "127.0.0.1", args.port, backlog=1024)
     print("READY", server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
@@ -245,8 +241,8 @@ async def _serve_forever(args: argparse.Namespace) -> None:
 class RdapProxy:
     """Starts the proxy process on a free loopback port; ``url``, ``ca_file``, stats and modes."""
 
-    def __init__(self, workdir: Path, shared: Path | None = None) -> None:
-        self.workdir, self.shared = workdir, shared or shared_dir()
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
         self.port = 0
         self._proc: subprocess.Popen[str] | None = None
 
@@ -268,8 +264,8 @@ class RdapProxy:
             str(self.workdir / "server.pem"),
             "--key",
             str(self.workdir / "server.key"),
-            "--shared",
-            str(self.shared),
+            "--fixtures",
+            str(FIXTURES),
         ]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None
@@ -315,7 +311,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
-    parser.add_argument("--shared", default=str(shared_dir()))
+    parser.add_argument("--fixtures", default=str(FIXTURES))
     asyncio.run(_serve_forever(parser.parse_args()))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.candidate import parse_candidate
 from icecheck.live.liveaudit import interface_exposures, live_audit, public_address_note
 from icecheck.live.modes import Mode
@@ -50,11 +50,13 @@ def laptop(*attempts: Attempt, relay: bool = True) -> InputDocument:
     return InputDocument("live", "gather", InputStatus.OK, tuple(records), attempts=attempts)
 
 
+SETTINGS = AuditSettings(preset("default"))
+STRICT = AuditSettings(preset("default"), strict=True)
 OK_STUN = Attempt("stun", "stun:203.0.113.10:3478", "ok", "", 0.004)
 
 
 def test_each_exposed_interface_is_named_with_its_kind_and_addresses() -> None:
-    result = live_audit(laptop(OK_STUN), preset("default"))
+    result = live_audit(laptop(OK_STUN), SETTINGS)
     found = {e.value: e for e in result.exposures if e.kind == "interface-exposed"}
     assert set(found) == {"wlan0", "tun0", "docker0"}
     assert found["tun0"].summary.startswith("Your VPN interface tun0 (10.8.0.6) is exposed: the peer learns")
@@ -65,19 +67,19 @@ def test_each_exposed_interface_is_named_with_its_kind_and_addresses() -> None:
 
 
 def test_concealed_or_zeroed_addresses_expose_no_interface() -> None:
-    result = live_audit(laptop(OK_STUN), preset("default"), mode=Mode.CHROME)
+    result = live_audit(laptop(OK_STUN), SETTINGS, mode=Mode.CHROME)
     assert [e for e in result.exposures if e.kind == "interface-exposed"] == []
     assert all(c.record.candidate.type != "host" or c.facts.address.endswith(".local") for c in result.candidates)
 
 
 def test_mode2_exposes_only_the_default_route_interface() -> None:
-    result = live_audit(laptop(OK_STUN), preset("default"), mode=Mode.MODE2)
+    result = live_audit(laptop(OK_STUN), SETTINGS, mode=Mode.MODE2)
     exposed = [e for e in result.exposures if e.kind == "interface-exposed"]
     assert [e.value for e in exposed] == ["wlan0"] and "does not hide" not in exposed[0].summary
 
 
 def test_interface_exposures_need_interface_facts() -> None:
-    result = live_audit(laptop(OK_STUN), preset("default"))
+    result = live_audit(laptop(OK_STUN), SETTINGS)
     plain = [c for c in result.candidates if c.record.interface is None]
     assert interface_exposures(plain) == []
 
@@ -94,7 +96,7 @@ def test_the_public_address_note_says_why_and_how() -> None:
 
 
 def test_mode_rows_mark_the_audited_mode_and_count_per_type() -> None:
-    result = live_audit(laptop(OK_STUN), preset("default"), mode=Mode.RELAY_ONLY)
+    result = live_audit(laptop(OK_STUN), SETTINGS, mode=Mode.RELAY_ONLY)
     rows = {r.mode: r for r in result.browser_modes}
     assert [r.mode for r in result.browser_modes] == [m.value for m in Mode]
     assert rows["relay-only"].selected and not rows["mode1"].selected
@@ -104,15 +106,15 @@ def test_mode_rows_mark_the_audited_mode_and_count_per_type() -> None:
 
 
 def test_relay_only_without_a_relay_says_a_browser_could_not_connect() -> None:
-    result = live_audit(laptop(OK_STUN, relay=False), preset("default"), mode=Mode.RELAY_ONLY)
+    result = live_audit(laptop(OK_STUN, relay=False), SETTINGS, mode=Mode.RELAY_ONLY)
     assert not result.candidates and any("could not connect" in n for n in result.notes)
 
 
 def test_strict_makes_a_failed_attempt_exit_3() -> None:
     failed = Attempt("turn", "turn:x", "auth-failed")
-    assert exit_code(live_audit(laptop(OK_STUN), preset("default"), strict=True)) != ExitCode.FAILURE
-    assert exit_code(live_audit(laptop(OK_STUN, failed), preset("default"))) != ExitCode.FAILURE
-    assert exit_code(live_audit(laptop(OK_STUN, failed), preset("default"), strict=True)) == ExitCode.FAILURE
+    assert exit_code(live_audit(laptop(OK_STUN), STRICT)) != ExitCode.FAILURE
+    assert exit_code(live_audit(laptop(OK_STUN, failed), SETTINGS)) != ExitCode.FAILURE
+    assert exit_code(live_audit(laptop(OK_STUN, failed), STRICT)) == ExitCode.FAILURE
 
 
 def test_nat_discovery_is_an_attempt_failed_only_when_no_server_answered() -> None:
@@ -122,7 +124,7 @@ def test_nat_discovery_is_an_attempt_failed_only_when_no_server_answered() -> No
     assert nat_attempt(["stun:a:1"], silent, 1.0) == Attempt("nat", "stun:a:1", "timeout", silent.mapping_reason, 1.0)
     nowhere = NatBehaviour("inconclusive", "inconclusive", mapping_reason="no-network: cannot reach a: unreachable")
     assert nat_attempt(["stun:a:1", "stun:b:2"], nowhere, 0.0).status == "no-network"
-    result = live_audit(laptop(OK_STUN), preset("default"), nat=silent, strict=True,
+    result = live_audit(laptop(OK_STUN), STRICT, nat=silent,
                         attempts=[nat_attempt(["stun:a:1"], silent, 1.0)])  # fmt: skip
     assert exit_code(result) == ExitCode.FAILURE and result.attempts[-1].kind == "nat"
 
@@ -130,17 +132,17 @@ def test_nat_discovery_is_an_attempt_failed_only_when_no_server_answered() -> No
 def test_json_has_browser_modes_and_nat_only_for_live_runs() -> None:
     nat = NatBehaviour("endpoint-independent", "address-and-port-dependent", ("198.51.100.7:50000",), "m; f",
                        mapping_reason="same mapping", filtering_reason="no answer")  # fmt: skip
-    data = to_dict(live_audit(laptop(OK_STUN), preset("default"), nat=nat), 1)
+    data = to_dict(live_audit(laptop(OK_STUN), SETTINGS, nat=nat), 1)
     assert data["nat"]["mapping_reason"] == "same mapping" and "peer learns" in data["nat"]["explanation"]
     assert data["browser_modes"][0]["counts"] == {"host": 3, "srflx": 1, "relay": 1}
-    plain = to_dict(audit([laptop(OK_STUN)], preset("default")), 1)  # what `icecheck sdp` and `scan` build
+    plain = to_dict(audit([laptop(OK_STUN)], SETTINGS), 1)  # what `icecheck sdp` and `scan` build
     assert "nat" not in plain and "browser_modes" not in plain
     json.dumps(data)
 
 
 def test_terminal_shows_the_mode_table_and_the_nat_in_plain_words() -> None:
     nat = NatBehaviour("address-and-port-dependent", "address-and-port-dependent", mapping_reason="tests II, III")
-    result = live_audit(laptop(OK_STUN), preset("default"), mode=Mode.FIREFOX, nat=nat)
+    result = live_audit(laptop(OK_STUN), SETTINGS, mode=Mode.FIREFOX, nat=nat)
     text = render(result, 0, 160).plain
     assert "What a browser would signal in each privacy mode" in text and "firefox *" in text
     assert "* the mode audited above (--as)" in text and "iceTransportPolicy relay" in text

@@ -1,4 +1,4 @@
-"""Live gathering against real coturn in the netns NAT lab (tests/lab/netns.py, ../shared/LAB.md).
+"""Live gathering against real coturn in the netns NAT lab (tests/lab/netns.py).
 
 Gathering runs in a fresh Python inside the client namespace (``NatLab.call``), so it sees the
 client's interfaces and routes as on a real laptop. Needs root; in CI (``CI`` set) a missing

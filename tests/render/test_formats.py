@@ -10,7 +10,7 @@ import pytest
 
 from icecheck.analysis.policy import preset
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.sdpfile import read_sdp_path
 from icecheck.model import AuditResult, ExitCode, Finding, Origin, Severity
 from icecheck.render.github import annotation, escape_data, escape_property
@@ -28,7 +28,7 @@ HOSTILE = (
 
 
 def result_for(path: Path, policy: str = "default") -> AuditResult:
-    return audit([read_sdp_path(str(path))], preset(policy))
+    return audit([read_sdp_path(str(path))], AuditSettings(preset(policy)))
 
 
 @pytest.mark.parametrize("fmt", list(OutputFormat), ids=str)

@@ -1,4 +1,7 @@
-"""Pinned JSON reports for every sample. Regenerate on purpose: ICECHECK_UPDATE_GOLDEN=1 pytest tests/test_golden.py"""
+"""Pinned JSON reports for every sample.
+
+Regenerate on purpose: ``ICECHECK_UPDATE_GOLDEN=1 python -m pytest tests/render/test_golden.py``.
+"""
 
 from __future__ import annotations
 

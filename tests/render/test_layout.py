@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from icecheck.analysis.policy import preset
-from icecheck.audit import audit
+from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.sdpfile import read_sdp_path
 from icecheck.render.layout import columns, fold, tree, wrap
 from icecheck.render.terminal import render
@@ -94,7 +94,7 @@ def test_tree_guides_and_wrapped_labels() -> None:
 @pytest.mark.parametrize("width", [60, 80, 132])
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
 def test_every_sample_report_fits_the_width(sample: Path, width: int) -> None:
-    result = audit([read_sdp_path(str(sample))], preset("default"))
+    result = audit([read_sdp_path(str(sample))], AuditSettings(preset("default")))
     text = render(result, 1, width)
     too_wide = [line for line in text.plain.splitlines() if cell_len(line) > width]
     assert too_wide == []
@@ -109,13 +109,13 @@ def test_tables_name_several_inputs_by_file_name_unless_two_share_one(tmp_path: 
     for folder, n in (("a", 1), ("b", 2)):
         (tmp_path / folder / "offer.sdp").write_text("v=0\n" + line.format(n))
     (tmp_path / "answer.sdp").write_text("v=0\n" + line.format(3))
-    one = render(audit([read_sdp_path(str(tmp_path / "answer.sdp"))], preset("default")), 0).plain
+    one = render(audit([read_sdp_path(str(tmp_path / "answer.sdp"))], AuditSettings(preset("default"))), 0).plain
     assert "  id  line  type" in one and "  c1  2     host/udp" in one
     docs = [read_sdp_path(str(p)) for p in (tmp_path / "a" / "offer.sdp", tmp_path / "answer.sdp")]
-    two = render(audit(docs, preset("default")), 0, 120).plain
+    two = render(audit(docs, AuditSettings(preset("default"))), 0, 120).plain
     assert "  id  where         type" in two and "offer.sdp:2 " in two and "answer.sdp:2 " in two
     docs = [read_sdp_path(str(tmp_path / f / "offer.sdp")) for f in ("a", "b")]
-    same = render(audit(docs, preset("default")), 0, 200).plain
+    same = render(audit(docs, AuditSettings(preset("default"))), 0, 200).plain
     assert f"{tmp_path / 'a' / 'offer.sdp'}:2" in same and f"{tmp_path / 'b' / 'offer.sdp'}:2" in same
 
 
@@ -124,7 +124,7 @@ def test_a_huge_offer_gives_a_bounded_report_that_says_what_it_left_out(tmp_path
     lines += [f"a=candidate:s{i} 1 udp 1686052607 198.51.100.{i} 6000 typ srflx raddr 10.0.{i}.1 rport 5000\n"
               for i in range(200)]  # fmt: skip
     (tmp_path / "huge.sdp").write_text("v=0\n" + "".join(lines))
-    result = audit([read_sdp_path(str(tmp_path / "huge.sdp"))], preset("default"))
+    result = audit([read_sdp_path(str(tmp_path / "huge.sdp"))], AuditSettings(preset("default")))
     text = render(result, 1, 100).plain
     assert "  … 300 more candidates in --format json" in text
     assert "more lines of the map in --format mermaid" in text and "more exposures in --format json" in text

@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 output validated against the official schema (shared/schemas), on every sample."""
+"""SARIF 2.1.0 output validated against the official schema (tests/data/schemas), on every sample."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
-from tests.conftest import SAMPLES, SHARED, run_cli
+from tests.conftest import DATA, SAMPLES, run_cli
 
 SAMPLE_FILES = sorted([*SAMPLES.glob("real/*.sdp"), *SAMPLES.glob("rules/*.sdp")])
 
 
 @pytest.fixture(scope="module")
 def validator() -> Draft4Validator:
-    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((DATA / "schemas" / "sarif-schema-2.1.0.json").read_text())
     Draft4Validator.check_schema(schema)
     return Draft4Validator(schema)
 

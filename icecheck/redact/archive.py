@@ -1,0 +1,124 @@
+"""Compressed and archived inputs for redaction: gzip, xz and bzip2 streams, zip archives.
+
+Everything is inflated with a bound (``limit`` bytes in all): past it, or on damaged data, the input is
+refused with ``RedactError``, never copied through. A zip comes out as a valid archive whose members
+are each redacted (directories kept, everything stored with deflate); an encrypted member is refused.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
+import zlib
+from collections.abc import Callable
+from typing import Protocol
+
+_STEP = 8 << 20  # bytes inflated at a time
+
+
+class RedactError(ValueError):
+    """The input cannot be redacted as a whole: nothing may be written (fail closed)."""
+
+
+def inflate(kind: str, data: bytes, limit: int) -> bytes:
+    """The content of a gzip, xz or bz2 stream; ``RedactError`` when damaged or over ``limit`` bytes."""
+    makers: dict[str, Callable[[], _Decompressor]] = {
+        "gzip": lambda: _Gzip(),
+        "xz": lambda: lzma.LZMADecompressor(),
+        "bz2": lambda: bz2.BZ2Decompressor(),
+    }
+    parts: list[bytes] = []
+    size, rest = 0, data
+    try:
+        while rest:  # concatenated members (gzip RFC 1952 §2.2, xz and bzip2 streams)
+            d, chunk = makers[kind](), rest
+            while not d.eof:  # in steps, so a bomb is stopped at the limit without a larger buffer
+                piece = d.decompress(chunk, _STEP)
+                chunk = b""
+                size += len(piece)
+                parts.append(piece)
+                if size > limit:
+                    raise RedactError(f"cannot redact: {kind} data inflates to more than {limit >> 20} MiB")
+                if not piece and not d.eof and d.needs_input:
+                    raise RedactError(f"cannot redact: damaged {kind} data (truncated stream)")
+            rest = d.unused_data.lstrip(b"\x00") if kind == "gzip" else d.unused_data
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        if isinstance(exc, RedactError):
+            raise
+        raise RedactError(f"cannot redact: damaged {kind} data ({exc})") from None
+    return b"".join(parts)
+
+
+def compress(kind: str, data: bytes) -> bytes:
+    """``data`` compressed as ``kind`` again (gzip with no time stamp, so output is reproducible)."""
+    if kind == "gzip":
+        return gzip.compress(data, mtime=0)
+    return lzma.compress(data) if kind == "xz" else bz2.compress(data)
+
+
+def redact_zip(data: bytes, redact: Callable[[bytes], bytes], limit: int) -> bytes:
+    """A zip archive with every member passed through ``redact``; ``RedactError`` if it cannot be read."""
+    out = io.BytesIO()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            total = 0
+            for info in src.infolist():
+                if info.flag_bits & 0x1:
+                    raise RedactError(f"cannot redact: zip member {info.filename!r} is encrypted")
+                total += info.file_size
+                if total > limit:
+                    raise RedactError(f"cannot redact: zip members inflate to more than {limit >> 20} MiB")
+                body = src.read(info) if not info.is_dir() else b""
+                if len(body) != info.file_size:  # a header that lies about the size
+                    raise RedactError(f"cannot redact: zip member {info.filename!r} is damaged")
+                new = zipfile.ZipInfo(_redacted_name(info.filename, redact), date_time=info.date_time)
+                new.external_attr, new.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
+                dst.writestr(new, redact(body) if body else b"")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
+        raise RedactError(f"cannot redact: damaged zip archive ({exc})") from None
+    return out.getvalue()
+
+
+def _redacted_name(name: str, redact: Callable[[bytes], bytes]) -> str:
+    """A member's name can carry an address too (``capture-10.1.2.3.pcap``)."""
+    return redact(name.encode()).decode("utf-8", "replace") if name else name
+
+
+class _Decompressor(Protocol):
+    """What ``inflate`` needs of a decompressor object (lzma's and bz2's have it; ``_Gzip`` adds it)."""
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
+
+    @property
+    def needs_input(self) -> bool: ...
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+class _Gzip:
+    """One gzip member (RFC 1952) through zlib, with ``eof`` and ``unused_data`` like the others."""
+
+    def __init__(self) -> None:
+        self._z = zlib.decompressobj(31)
+
+    @property
+    def eof(self) -> bool:
+        return self._z.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._z.unused_data
+
+    @property
+    def needs_input(self) -> bool:
+        return not self._z.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        return self._z.decompress(self._z.unconsumed_tail + data, max(0, max_length))

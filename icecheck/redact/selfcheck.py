@@ -1,0 +1,204 @@
+"""The always-on check of a redaction: does any original identifier survive in the output?
+
+Redaction fails closed: before anything is written, the identifiers of the input and of the output
+are listed the same deliberately liberal way, and any identifier of the input that is still in the
+output (and is not one the user chose to keep, such as a ``--keep-relay`` network or loopback) is a
+survivor. ``icecheck redact`` then writes nothing, names the survivors and exits 3.
+
+An identifier is an IPv4 address (dotted quad, zero padding allowed), an IPv6 address (brackets, zone,
+a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs with ``:``, ``-`` or
+``.``-separated triples) or a ``.local`` name, found in every view of the bytes:
+- the raw bytes read as Latin-1, and the same with percent (RFC 3986 §2.1, applied twice),
+  ``\\uXXXX``/``\\xXX`` and HTML character references undone;
+- the decoding of every base64 run of 16 characters or more, and the inflation of every gzip member
+  found inside (bounded, two levels deep);
+- for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
+  every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import io
+import ipaddress
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
+_V6 = re.compile(
+    r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,9}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
+)
+# A MAC is six hex pairs standing alone: not the tail or head of a longer colon-hex run (a DTLS
+# fingerprint, RFC 8122 §5, is 32 pairs and holds many six-pair windows).
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][:-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f])(?![:-][0-9A-Fa-f])"
+)
+# ``product/1.2.3.4`` (RFC 9110 §10.1.5, a User-Agent or Server token) is a version, not an address;
+# ``/path/10.1.2.3`` is an address.
+VERSION_BEFORE = re.compile(r"(?:^|[\s(;,\"'=])[A-Za-z][\w.+-]*/$")
+_NAME = re.compile(r"(?<![\w.-])[A-Za-z0-9](?:[A-Za-z0-9.-]{0,250}[A-Za-z0-9])?\.local(?![\w-])", re.I)
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
+_B64 = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
+_GZIP = re.compile(rb"\x1f\x8b\x08")
+MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
+PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+
+
+def survivors(original: bytes, redacted: bytes, kept: Callable[[IPAddress], bool]) -> list[str]:
+    """The identifiers of ``original`` still in ``redacted`` (sorted), less the kept addresses."""
+    before = {i for i in identifiers(original) if not _is_kept(i, kept)}
+    if not before:
+        return []
+    return sorted(before & identifiers(redacted))
+
+
+def identifiers(data: bytes) -> set[str]:
+    """Every identifier in every view of ``data`` (see the module doc), in canonical text form."""
+    found: set[str] = set()
+    budget = [MAX_INFLATE]
+    _collect(data, found, depth=0, budget=budget)
+    if data[:4] in PCAP_MAGICS:
+        found |= _capture_identifiers(data)
+    return found
+
+
+def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
+    text = data.decode("latin-1")
+    for view in _views(text):
+        found.update(_tokens(view))
+    if depth >= 2:
+        return
+    for m in _B64.finditer(data):
+        decoded = _b64(m.group())
+        if decoded:
+            _collect(decoded, found, depth + 1, budget)
+    for m in _GZIP.finditer(data):
+        inflated = _inflate(data[m.start() :], budget)
+        if inflated:
+            _collect(inflated, found, depth + 1, budget)
+
+
+def _views(text: str) -> Iterator[str]:
+    yield text
+    view = text
+    for _ in range(2):  # %25xx: encoded twice
+        if "%" not in view:
+            break
+        view = _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), view)
+        yield view
+    if "\\u" in text or "\\x" in text:
+        yield _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    if "&" in text:
+        yield html.unescape(text)
+
+
+def _tokens(text: str) -> Iterator[str]:
+    for m in _V4.finditer(text):
+        parts = [int(p) for p in m.groups()]
+        if all(p <= 255 for p in parts) and not VERSION_BEFORE.search(text, max(0, m.start() - 64), m.start()):
+            yield str(ipaddress.IPv4Address(".".join(map(str, parts))))
+    for m in _V6.finditer(text):
+        yield from _v6(m.group())
+    for m in _MAC.finditer(text):
+        yield "mac " + re.sub(r"[^0-9a-f]", "", m.group().lower())
+    for m in _NAME.finditer(text):
+        yield "name " + m.group().lower()
+
+
+def _v6(token: str) -> Iterator[str]:
+    """Parses of a colon-hex run: whole, less a trailing port group, less a leading label."""
+    groups = token.strip(":").split(":") if "::" not in token else None
+    tries = [token]
+    if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
+        tries.append(":".join(groups[:8]))
+    elif "::" in token:
+        tries += [token.rsplit(":", 1)[0], token.split(":", 1)[1]]
+    for attempt in tries:
+        try:
+            addr = ipaddress.IPv6Address(attempt)
+        except ValueError:
+            continue
+        yield str(addr.ipv4_mapped) if addr.ipv4_mapped else str(addr)
+        return
+
+
+def _b64(run: bytes) -> bytes | None:
+    try:
+        decoded = base64.b64decode(run + b"=" * (-len(run) % 4), altchars=b"-_" if b"-" in run or b"_" in run else None)
+    except (binascii.Error, ValueError):
+        return None
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in decoded)
+    return decoded if decoded and (decoded[:2] == b"\x1f\x8b" or printable >= 0.9 * len(decoded)) else None
+
+
+def _inflate(data: bytes, budget: list[int]) -> bytes | None:
+    if budget[0] <= 0:
+        return None
+    try:
+        out = zlib.decompressobj(31).decompress(data, budget[0])
+    except zlib.error:
+        return None
+    budget[0] -= len(out)
+    return out
+
+
+def _capture_identifiers(data: bytes) -> set[str]:
+    """Header addresses of every decodable frame, and what ``icecheck scan`` reads from the capture."""
+    from icecheck.inputs.netdecode import decode_ip, ip_text, link_payload
+    from icecheck.inputs.pcapfile import PacketReader
+
+    found: set[str] = set()
+    for _number, _time, linktype, frame, _length in PacketReader(io.BytesIO(data), lambda *_: None).packets():
+        if linktype == 1 and len(frame) >= 12:
+            found.update("mac " + frame[i : i + 6].hex() for i in (0, 6))
+        packet = link_payload(linktype, frame)
+        ip = decode_ip(packet) if packet else None
+        if ip is not None and not isinstance(ip, str):
+            found.update((ip_text(ip.src), ip_text(ip.dst)))
+    found.update(_scanned(data))
+    return {_canonical(i) for i in found}
+
+
+def _scanned(data: bytes) -> set[str]:
+    from icecheck.inputs.scanner import scan_file
+
+    fd, path = tempfile.mkstemp(suffix=".pcap")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        doc = scan_file(path).document
+    finally:
+        os.unlink(path)
+    return {c.candidate.address for c in doc.candidates} | {a.address for a in doc.addresses}
+
+
+def _canonical(text: str) -> str:
+    if text.startswith(("mac ", "name ")):
+        return text
+    try:
+        addr = ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return "name " + text.lower() if text.lower().endswith(".local") else text
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        return str(addr.ipv4_mapped)
+    return str(addr)
+
+
+def _is_kept(identifier: str, kept: Callable[[IPAddress], bool]) -> bool:
+    if identifier.startswith("mac "):  # group (multicast, broadcast) and all-zero MACs name no device
+        return int(identifier[4:6], 16) & 1 == 1 or identifier == "mac 000000000000"
+    if identifier.startswith("name "):
+        return False
+    try:
+        return kept(ipaddress.ip_address(identifier))
+    except ValueError:
+        return True  # not an address after all: nothing to keep secret

@@ -1,0 +1,56 @@
+"""SIP messages redacted one by one, each keeping a true Content-Length (RFC 3261 §20.14).
+
+``redact_sip_text`` redacts every message of a SIP text (a message log, a TCP stream's text)
+head and body, and recomputes Content-Length from the redacted body's UTF-8 length; text
+between messages is redacted as plain text. ``SIP_START`` matches a request or status line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from icecheck.redact.standins import StandIns
+from icecheck.redact.text import redact_text
+
+SIP_START = re.compile(r"^(?:[A-Z][A-Z0-9_.!%*+`'~-]* \S+ SIP/2\.0|SIP/2\.0 \d{3}\b)", re.M)
+_CONTENT_LENGTH = re.compile(r"^(Content-Length|l)([ \t]*:[ \t]*)(\d+)", re.M | re.I)
+_HEAD_END = re.compile(r"\r?\n\r?\n")
+
+
+def redact_sip_text(text: str, standins: StandIns, scrub: bool) -> str:
+    """Redact each SIP message with its Content-Length fixed; text between messages as text."""
+    out: list[str] = []
+    pos = 0
+    for m in SIP_START.finditer(text):
+        if m.start() < pos:
+            continue  # inside the previous message's body
+        out.append(redact_text(text[pos : m.start()], standins, scrub))
+        message, pos = _sip_message(text, m.start(), standins, scrub)
+        out.append(message)
+    out.append(redact_text(text[pos:], standins, scrub))
+    return "".join(out)
+
+
+def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tuple[str, int]:
+    """One message from ``start``: (redacted message, end offset)."""
+    end = _HEAD_END.search(text, start)
+    if end is None:
+        return redact_text(text[start:], standins, scrub), len(text)
+    head = text[start : end.end()]
+    length = _CONTENT_LENGTH.search(head)
+    body_end = _body_end(text, end.end(), int(length.group(3)) if length else None)
+    body = redact_text(text[end.end() : body_end], standins, scrub)
+    head = redact_text(head, standins, scrub)
+    if length:
+        size = len(body.encode("utf-8", "surrogateescape"))
+        head = _CONTENT_LENGTH.sub(lambda m: f"{m.group(1)}{m.group(2)}{size}", head, count=1)
+    return head + body, body_end
+
+
+def _body_end(text: str, body_start: int, length: int | None) -> int:
+    """Where the body ends: Content-Length bytes on, or at the next start line."""
+    if length is not None:
+        encoded = text[body_start:].encode("utf-8", "surrogateescape")[:length]
+        return body_start + len(encoded.decode("utf-8", "surrogateescape"))
+    nxt = SIP_START.search(text, body_start)
+    return nxt.start() if nxt else len(text)

@@ -1,0 +1,90 @@
+"""Fuzzing every reader through the commands users run: ``scan``, ``sdp`` and ``redact``.
+
+A short bounded run here (``ICECHECK_FUZZ_EXAMPLES`` examples a target, 40 by default, with a
+fixed seed so CI is reproducible); the long run is ``scripts/fuzz.py``. What must hold for any
+input: no exception escapes (no internal error, no traceback), the exit code is 0, 1 or 2, and no
+control or bidi character from the input reaches a report raw. Every input that ever broke one of
+these is kept in regressions/ and replayed by ``test_regressions``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from icecheck.inputs.candidate import parse_candidate
+from tests.fuzz.mutate import OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
+
+SEEDS = seeds()
+EXAMPLES = int(os.environ.get("ICECHECK_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+mutations = st.lists(
+    st.builds(Mutation, st.sampled_from(OPS), st.integers(0, 1 << 24), st.binary(min_size=1, max_size=12)),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _check(command: str, name: str, muts: list[Mutation], tmp_path: Path) -> None:
+    data = mutate(SEEDS[name], muts)
+    problem = run_target(command, data, tmp_path)
+    if problem:
+        REGRESSIONS.mkdir(exist_ok=True)
+        kept = REGRESSIONS / f"new-{command}-{abs(hash(data)) % 10**8}.bin"
+        kept.write_bytes(data)
+        pytest.fail(f"{problem} (input kept as {kept.relative_to(REGRESSIONS.parents[1])})")
+
+
+@pytest.mark.parametrize("command", ["scan", "redact"])
+@FUZZ
+@given(name=st.sampled_from(sorted(SEEDS)), muts=mutations)
+def test_scan_and_redact_hold_on_mutated_inputs(command: str, name: str, muts: list[Mutation], tmp_path: Path) -> None:
+    _check(command, name, muts, tmp_path)
+
+
+SDP_SEEDS = sorted(n for n in SEEDS if n.endswith(".sdp"))
+
+
+@FUZZ
+@given(name=st.sampled_from(SDP_SEEDS), muts=mutations)
+def test_sdp_holds_on_mutated_offers(name: str, muts: list[Mutation], tmp_path: Path) -> None:
+    _check("sdp", name, muts, tmp_path)
+
+
+@FUZZ
+@seed(8839)
+@given(st.text(max_size=300))
+def test_candidate_parser_raises_only_value_error(text: str) -> None:
+    with contextlib.suppress(ValueError):
+        parse_candidate(text)
+
+
+@FUZZ
+@seed(8839)
+@given(st.lists(st.sampled_from(
+    ["candidate:1", "1", "udp", "UDP", "tcp", "2122260223", "0", "99999999999", "192.0.2.1", "::1", "[::1]",
+     "x.local", "9", "typ", "host", "srflx", "relay", "raddr", "rport", "tcptype", "passive", "generation",
+     "network-cost", "\u202e", "\x00", "a" * 40, ""]), max_size=16))  # fmt: skip
+def test_candidate_parser_on_token_soup(tokens: list[str]) -> None:
+    with contextlib.suppress(ValueError):
+        parse_candidate(" ".join(tokens))
+
+
+REGRESSION_FILES = sorted(REGRESSIONS.glob("*.bin")) if REGRESSIONS.is_dir() else []
+
+
+@pytest.mark.parametrize("path", REGRESSION_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("command", ["scan", "sdp", "redact"])
+def test_regressions(command: str, path: Path, tmp_path: Path) -> None:
+    assert run_target(command, path.read_bytes(), tmp_path) is None
