@@ -18,7 +18,7 @@ import pytest
 from benchmarks.mediamix import write_media_mix
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
-from icecheck.inputs import grouping, jobs, sipmsg, wire
+from icecheck.inputs import grouping, jobs, sipmsg, synth, wire
 from icecheck.inputs.lanes import call_id_of
 from icecheck.inputs.scanner import ScanOutput, read_capture, scan_file
 from icecheck.render.json_report import write_json
@@ -152,3 +152,22 @@ def test_call_id_of_agrees_on_every_sample_message_and_mutations() -> None:
         parsed = sipmsg.parse_sip(data)
         if not isinstance(parsed, str):
             assert call_id_of(data) == parsed.call_id, data
+
+
+def test_tunnels_sctp_and_ice_tcp_give_the_same_report_split_or_not(tmp_path: Path) -> None:
+    from tests.inputs import test_capture_encapsulations as enc
+
+    frames = [synth.ip((*enc.MIRROR, proto, payload))[0] for proto, payload in enc.TUNNELS.values()]
+    msg = enc.sip("sctp-fragmented")
+    chunks = [synth.sctp_data(7 + i, 3, 1, 0, msg[i * 300 : i * 300 + 300], i == 0, i == 2) for i in range(3)]
+    frames += enc.packets(
+        *(enc.sctp(c) for c in (chunks[2], chunks[0], chunks[1])), enc.sctp(synth.sctp_data(1, 0, 0, 0, enc.sip("s")))
+    )
+    response = synth.stun_message(0x0101, enc.TX, [(0x0020, synth.xor_address("203.0.113.7", 9, enc.TX))])
+    framed = synth.tcp_session((enc.CLIENT, 9), (enc.SERVER, 50000), [(False, enc.framed(response) * 2)], mss=7)
+    frames += enc.packets(*framed)
+    path = Path(enc.write(tmp_path, frames))
+    whole = _report([scan_file(str(path))])
+    assert "SCTP messages" in whole and "unwrapped from GRE" in whole and "RFC 4571 framing" in whole
+    assert _split([path], 2) == whole
+    assert _split([path], 3) == whole
