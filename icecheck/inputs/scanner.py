@@ -78,17 +78,17 @@ def scan_inputs(
     """Read the paths named on the command line; folder files without signalling skipped (module doc).
     ``read`` reads a list of files in parallel (``inputs.parallel``): each file's output and
     whether it held no signalling, in order, as ``read_file`` gives them."""
-    named = [(path, os.path.isdir(path)) for path in paths]
-    files = [name for path, folder in named for name in (walk((path,)) if folder else (path,))]
+    named = [(path, list(walk((path,))) if os.path.isdir(path) else None) for path in paths]
+    files = [name for path, names in named for name in (names if names is not None else (path,))]
     results = read(files) if read is not None else (read_file(name, forced, tick) for name in files)
     outputs: list[ScanOutput] = []
     skipped: list[str] = []
-    for path, folder in named:
-        if not folder:
+    for path, names in named:
+        if names is None:
             outputs.append(next(results)[0])
             continue
         kept, passed = len(outputs), len(skipped)
-        for name in walk((path,)):
+        for name in names:
             out, no_signalling = next(results)
             if no_signalling:
                 skipped.append(name)
