@@ -64,10 +64,12 @@ def scan_on_dask(
         for (path, _), futures in zip(plans, pending, strict=True):
             meter.wait(futures)
             try:
-                results = client.gather(futures)
+                results = list(client.gather(futures))
             except Exception as exc:  # a worker died or could not run the task: that file is unread
                 yield unreadable(path, f"the Dask cluster could not read it: {type(exc).__name__}: {exc}"), False
                 continue
+            for future in futures:
+                future.release()  # the cluster may forget the bytes now
             yield tasks.collect(results)
     finally:
         client.close()

@@ -96,9 +96,12 @@ def scan_files(
         for (path, _), futures in zip(plans, pending, strict=True):
             try:
                 meter.wait(futures)
-                yield collect([f.result() for f in futures])
+                results = [f.result() for f in futures]
             except BrokenProcessPool:
                 yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
+                continue
+            futures.clear()  # the futures hold the bytes too: only ``results`` does now
+            yield collect(results)
 
 
 def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: int) -> list[tuple[str, int]]:
@@ -123,9 +126,12 @@ def submit_all(
     return pending
 
 
-def collect(results: Sequence[bytes]) -> Result:
-    """One file's result from what its tasks sent back (one whole read, or the parts of a capture)."""
-    reads = [pickle.loads(r) for r in results]
+def collect(results: list[bytes]) -> Result:
+    """One file's result from what its tasks sent back (one whole read, or the parts of a capture);
+    each part's bytes are let go once loaded."""
+    reads = []
+    while results:
+        reads.append(pickle.loads(results.pop(0)))
     if len(reads) == 1:
         whole: Result = reads[0]
         return whole
