@@ -56,6 +56,27 @@ def icecheck_analysis_diff_Diff__hash__(self):
     return hash((self.a,self.b,self.exposures,self.findings,self.addresses,self.fail_on,self.unread,self.partial,))
 
 
+def icecheck_analysis_geo_Disagreement__init__(self, fact, registry, database, source):
+    _set(self, 'fact', fact)
+    _set(self, 'registry', registry)
+    _set(self, 'database', database)
+    _set(self, 'source', source)
+
+
+def icecheck_analysis_geo_Disagreement__repr__(self):
+    return f"{self.__class__.__qualname__}(fact={self.fact!r}, registry={self.registry!r}, database={self.database!r}, source={self.source!r})"
+
+
+def icecheck_analysis_geo_Disagreement__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.fact,self.registry,self.database,self.source,) == (other.fact,other.registry,other.database,other.source,)
+    return NotImplemented
+
+
+def icecheck_analysis_geo_Disagreement__hash__(self):
+    return hash((self.fact,self.registry,self.database,self.source,))
+
+
 def icecheck_analysis_isp_Network__init__(self, info, ids, mapped):
     _set(self, 'info', info)
     _set(self, 'ids', ids)
@@ -165,26 +186,27 @@ def icecheck_analysis_rules_Facts__hash__(self):
     return hash((self.candidates,self.addresses,self.exposures,))
 
 
-def icecheck_analysis_rules_Rule__init__(self, id, name, severity, title, doc):
+def icecheck_analysis_rules_Rule__init__(self, id, name, severity, title, doc, fix):
     _set(self, 'id', id)
     _set(self, 'name', name)
     _set(self, 'severity', severity)
     _set(self, 'title', title)
     _set(self, 'doc', doc)
+    _set(self, 'fix', fix)
 
 
 def icecheck_analysis_rules_Rule__repr__(self):
-    return f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, severity={self.severity!r}, title={self.title!r}, doc={self.doc!r})"
+    return f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, severity={self.severity!r}, title={self.title!r}, doc={self.doc!r}, fix={self.fix!r})"
 
 
 def icecheck_analysis_rules_Rule__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.id,self.name,self.severity,self.title,self.doc,) == (other.id,other.name,other.severity,other.title,other.doc,)
+        return (self.id,self.name,self.severity,self.title,self.doc,self.fix,) == (other.id,other.name,other.severity,other.title,other.doc,other.fix,)
     return NotImplemented
 
 
 def icecheck_analysis_rules_Rule__hash__(self):
-    return hash((self.id,self.name,self.severity,self.title,self.doc,))
+    return hash((self.id,self.name,self.severity,self.title,self.doc,self.fix,))
 
 
 def icecheck_config_ConfigFile__init__(self, path, table, text):
@@ -248,7 +270,7 @@ def icecheck_enrich_cache_Entry__hash__(self):
     return hash((self.value,self.age,self.stale,))
 
 
-def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh, cache_path, ttl, resolver, https_proxy, ca_file, timeout, lookup_timeout, retries, backoff, max_backoff, concurrency, rdap, ptr, resolve_hostnames):
+def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh, cache_path, ttl, resolver, https_proxy, ca_file, timeout, lookup_timeout, total_timeout, retries, backoff, max_backoff, concurrency, rdap, ptr, resolve_hostnames):
     _set(self, 'offline', offline)
     _set(self, 'no_cache', no_cache)
     _set(self, 'refresh', refresh)
@@ -259,6 +281,7 @@ def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh
     _set(self, 'ca_file', ca_file)
     _set(self, 'timeout', timeout)
     _set(self, 'lookup_timeout', lookup_timeout)
+    _set(self, 'total_timeout', total_timeout)
     _set(self, 'retries', retries)
     _set(self, 'backoff', backoff)
     _set(self, 'max_backoff', max_backoff)
@@ -270,17 +293,17 @@ def icecheck_enrich_config_EnrichConfig__init__(self, offline, no_cache, refresh
 
 
 def icecheck_enrich_config_EnrichConfig__repr__(self):
-    return f"{self.__class__.__qualname__}(offline={self.offline!r}, no_cache={self.no_cache!r}, refresh={self.refresh!r}, cache_path={self.cache_path!r}, ttl={self.ttl!r}, resolver={self.resolver!r}, https_proxy={self.https_proxy!r}, ca_file={self.ca_file!r}, timeout={self.timeout!r}, lookup_timeout={self.lookup_timeout!r}, retries={self.retries!r}, backoff={self.backoff!r}, max_backoff={self.max_backoff!r}, concurrency={self.concurrency!r}, rdap={self.rdap!r}, ptr={self.ptr!r}, resolve_hostnames={self.resolve_hostnames!r})"
+    return f"{self.__class__.__qualname__}(offline={self.offline!r}, no_cache={self.no_cache!r}, refresh={self.refresh!r}, cache_path={self.cache_path!r}, ttl={self.ttl!r}, resolver={self.resolver!r}, https_proxy={self.https_proxy!r}, ca_file={self.ca_file!r}, timeout={self.timeout!r}, lookup_timeout={self.lookup_timeout!r}, total_timeout={self.total_timeout!r}, retries={self.retries!r}, backoff={self.backoff!r}, max_backoff={self.max_backoff!r}, concurrency={self.concurrency!r}, rdap={self.rdap!r}, ptr={self.ptr!r}, resolve_hostnames={self.resolve_hostnames!r})"
 
 
 def icecheck_enrich_config_EnrichConfig__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,) == (other.offline,other.no_cache,other.refresh,other.cache_path,other.ttl,other.resolver,other.https_proxy,other.ca_file,other.timeout,other.lookup_timeout,other.retries,other.backoff,other.max_backoff,other.concurrency,other.rdap,other.ptr,other.resolve_hostnames,)
+        return (self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.total_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,) == (other.offline,other.no_cache,other.refresh,other.cache_path,other.ttl,other.resolver,other.https_proxy,other.ca_file,other.timeout,other.lookup_timeout,other.total_timeout,other.retries,other.backoff,other.max_backoff,other.concurrency,other.rdap,other.ptr,other.resolve_hostnames,)
     return NotImplemented
 
 
 def icecheck_enrich_config_EnrichConfig__hash__(self):
-    return hash((self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,))
+    return hash((self.offline,self.no_cache,self.refresh,self.cache_path,self.ttl,self.resolver,self.https_proxy,self.ca_file,self.timeout,self.lookup_timeout,self.total_timeout,self.retries,self.backoff,self.max_backoff,self.concurrency,self.rdap,self.ptr,self.resolve_hostnames,))
 
 
 def icecheck_enrich_errors_Failure__init__(self, status, detail, retry, retry_after, kind):
@@ -525,6 +548,156 @@ def icecheck_inputs_websocket_WsMessage__hash__(self):
     return hash((self.opcode,self.payload,self.frames,self.masked,))
 
 
+def icecheck_live_browser_audit_Posted__init__(self, scenario, user_agent, candidates, errors, finished, elapsed_ms):
+    _set(self, 'scenario', scenario)
+    _set(self, 'user_agent', user_agent)
+    _set(self, 'candidates', candidates)
+    _set(self, 'errors', errors)
+    _set(self, 'finished', finished)
+    _set(self, 'elapsed_ms', elapsed_ms)
+
+
+def icecheck_live_browser_audit_Posted__repr__(self):
+    return f"{self.__class__.__qualname__}(scenario={self.scenario!r}, user_agent={self.user_agent!r}, candidates={self.candidates!r}, errors={self.errors!r}, finished={self.finished!r}, elapsed_ms={self.elapsed_ms!r})"
+
+
+def icecheck_live_browser_audit_Posted__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.scenario,self.user_agent,self.candidates,self.errors,self.finished,self.elapsed_ms,) == (other.scenario,other.user_agent,other.candidates,other.errors,other.finished,other.elapsed_ms,)
+    return NotImplemented
+
+
+def icecheck_live_browser_audit_Posted__hash__(self):
+    return hash((self.scenario,self.user_agent,self.candidates,self.errors,self.finished,self.elapsed_ms,))
+
+
+def icecheck_live_browser_session_Launched__init__(self, outcome, detail, duration, posted):
+    _set(self, 'outcome', outcome)
+    _set(self, 'detail', detail)
+    _set(self, 'duration', duration)
+    _set(self, 'posted', posted)
+
+
+def icecheck_live_browser_session_Launched__repr__(self):
+    return f"{self.__class__.__qualname__}(outcome={self.outcome!r}, detail={self.detail!r}, duration={self.duration!r}, posted={self.posted!r})"
+
+
+def icecheck_live_browser_session_Launched__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.outcome,self.detail,self.duration,self.posted,) == (other.outcome,other.detail,other.duration,other.posted,)
+    return NotImplemented
+
+
+def icecheck_live_browser_session_Launched__hash__(self):
+    return hash((self.outcome,self.detail,self.duration,self.posted,))
+
+
+def icecheck_live_browser_session_Servers__init__(self, stun, turn, failed):
+    _set(self, 'stun', stun)
+    _set(self, 'turn', turn)
+    _set(self, 'failed', failed)
+
+
+def icecheck_live_browser_session_Servers__repr__(self):
+    return f"{self.__class__.__qualname__}(stun={self.stun!r}, turn={self.turn!r}, failed={self.failed!r})"
+
+
+def icecheck_live_browser_session_Servers__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.stun,self.turn,self.failed,) == (other.stun,other.turn,other.failed,)
+    return NotImplemented
+
+
+def icecheck_live_browser_session_Servers__hash__(self):
+    return hash((self.stun,self.turn,self.failed,))
+
+
+def icecheck_live_browser_settings_Setting__init__(self, name, value, source):
+    _set(self, 'name', name)
+    _set(self, 'value', value)
+    _set(self, 'source', source)
+
+
+def icecheck_live_browser_settings_Setting__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, value={self.value!r}, source={self.source!r})"
+
+
+def icecheck_live_browser_settings_Setting__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.value,self.source,) == (other.name,other.value,other.source,)
+    return NotImplemented
+
+
+def icecheck_live_browser_settings_Setting__hash__(self):
+    return hash((self.name,self.value,self.source,))
+
+
+def icecheck_live_browsers_Browser__init__(self, key, name, family, executable, version):
+    _set(self, 'key', key)
+    _set(self, 'name', name)
+    _set(self, 'family', family)
+    _set(self, 'executable', executable)
+    _set(self, 'version', version)
+
+
+def icecheck_live_browsers_Browser__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, name={self.name!r}, family={self.family!r}, executable={self.executable!r}, version={self.version!r})"
+
+
+def icecheck_live_browsers_Browser__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.name,self.family,self.executable,self.version,) == (other.key,other.name,other.family,other.executable,other.version,)
+    return NotImplemented
+
+
+def icecheck_live_browsers_Browser__hash__(self):
+    return hash((self.key,self.name,self.family,self.executable,self.version,))
+
+
+def icecheck_live_browsers_BrowserKind__init__(self, key, name, family, linux, macos, windows):
+    _set(self, 'key', key)
+    _set(self, 'name', name)
+    _set(self, 'family', family)
+    _set(self, 'linux', linux)
+    _set(self, 'macos', macos)
+    _set(self, 'windows', windows)
+
+
+def icecheck_live_browsers_BrowserKind__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, name={self.name!r}, family={self.family!r}, linux={self.linux!r}, macos={self.macos!r}, windows={self.windows!r})"
+
+
+def icecheck_live_browsers_BrowserKind__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.name,self.family,self.linux,self.macos,self.windows,) == (other.key,other.name,other.family,other.linux,other.macos,other.windows,)
+    return NotImplemented
+
+
+def icecheck_live_browsers_BrowserKind__hash__(self):
+    return hash((self.key,self.name,self.family,self.linux,self.macos,self.windows,))
+
+
+def icecheck_live_browsers_Missing__init__(self, key, name, family, looked_at):
+    _set(self, 'key', key)
+    _set(self, 'name', name)
+    _set(self, 'family', family)
+    _set(self, 'looked_at', looked_at)
+
+
+def icecheck_live_browsers_Missing__repr__(self):
+    return f"{self.__class__.__qualname__}(key={self.key!r}, name={self.name!r}, family={self.family!r}, looked_at={self.looked_at!r})"
+
+
+def icecheck_live_browsers_Missing__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.key,self.name,self.family,self.looked_at,) == (other.key,other.name,other.family,other.looked_at,)
+    return NotImplemented
+
+
+def icecheck_live_browsers_Missing__hash__(self):
+    return hash((self.key,self.name,self.family,self.looked_at,))
+
+
 def icecheck_live_interfaces_LocalAddress__init__(self, address, version, interface):
     _set(self, 'address', address)
     _set(self, 'version', version)
@@ -690,6 +863,28 @@ def icecheck_live_nat__Answer__eq__(self, other):
 
 def icecheck_live_nat__Answer__hash__(self):
     return hash((self.mapped,self.other,self.source,))
+
+
+def icecheck_live_page_Scenario__init__(self, name, title, policy, gum, needs_turn):
+    _set(self, 'name', name)
+    _set(self, 'title', title)
+    _set(self, 'policy', policy)
+    _set(self, 'gum', gum)
+    _set(self, 'needs_turn', needs_turn)
+
+
+def icecheck_live_page_Scenario__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, title={self.title!r}, policy={self.policy!r}, gum={self.gum!r}, needs_turn={self.needs_turn!r})"
+
+
+def icecheck_live_page_Scenario__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.title,self.policy,self.gum,self.needs_turn,) == (other.name,other.title,other.policy,other.gum,other.needs_turn,)
+    return NotImplemented
+
+
+def icecheck_live_page_Scenario__hash__(self):
+    return hash((self.name,self.title,self.policy,self.gum,self.needs_turn,))
 
 
 def icecheck_live_runner_Choice__init__(self, stun, turn, resolver, resolver_name):
@@ -867,7 +1062,7 @@ def icecheck_model_Attempt__hash__(self):
     return hash((self.kind,self.target,self.status,self.detail,self.elapsed,))
 
 
-def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes, allow_partial):
+def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, exposures, findings, policy, fail_on, notes, attempts, network_info, nat, strict, browser_modes, geoip_databases, policy_source, allow_partial):
     _set(self, 'inputs', inputs)
     _set(self, 'candidates', candidates)
     _set(self, 'addresses', addresses)
@@ -881,21 +1076,23 @@ def icecheck_model_AuditResult__init__(self, inputs, candidates, addresses, expo
     _set(self, 'nat', nat)
     _set(self, 'strict', strict)
     _set(self, 'browser_modes', browser_modes)
+    _set(self, 'geoip_databases', geoip_databases)
+    _set(self, 'policy_source', policy_source)
     _set(self, 'allow_partial', allow_partial)
 
 
 def icecheck_model_AuditResult__repr__(self):
-    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r}, allow_partial={self.allow_partial!r})"
+    return f"{self.__class__.__qualname__}(inputs={self.inputs!r}, candidates={self.candidates!r}, addresses={self.addresses!r}, exposures={self.exposures!r}, findings={self.findings!r}, policy={self.policy!r}, fail_on={self.fail_on!r}, notes={self.notes!r}, attempts={self.attempts!r}, network_info={self.network_info!r}, nat={self.nat!r}, strict={self.strict!r}, browser_modes={self.browser_modes!r}, geoip_databases={self.geoip_databases!r}, policy_source={self.policy_source!r}, allow_partial={self.allow_partial!r})"
 
 
 def icecheck_model_AuditResult__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.allow_partial,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,other.allow_partial,)
+        return (self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,self.policy_source,self.allow_partial,) == (other.inputs,other.candidates,other.addresses,other.exposures,other.findings,other.policy,other.fail_on,other.notes,other.attempts,other.network_info,other.nat,other.strict,other.browser_modes,other.geoip_databases,other.policy_source,other.allow_partial,)
     return NotImplemented
 
 
 def icecheck_model_AuditResult__hash__(self):
-    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.allow_partial,))
+    return hash((self.inputs,self.candidates,self.addresses,self.exposures,self.findings,self.policy,self.fail_on,self.notes,self.attempts,self.network_info,self.nat,self.strict,self.browser_modes,self.geoip_databases,self.policy_source,self.allow_partial,))
 
 
 def icecheck_model_AuditedAddress__init__(self, id, record, facts):
@@ -938,6 +1135,57 @@ def icecheck_model_AuditedCandidate__eq__(self, other):
 
 def icecheck_model_AuditedCandidate__hash__(self):
     return hash((self.id,self.record,self.facts,self.related_facts,self.priority,))
+
+
+def icecheck_model_BrowserComparison__init__(self, gathered, hidden, only_browser, mdns_names):
+    _set(self, 'gathered', gathered)
+    _set(self, 'hidden', hidden)
+    _set(self, 'only_browser', only_browser)
+    _set(self, 'mdns_names', mdns_names)
+
+
+def icecheck_model_BrowserComparison__repr__(self):
+    return f"{self.__class__.__qualname__}(gathered={self.gathered!r}, hidden={self.hidden!r}, only_browser={self.only_browser!r}, mdns_names={self.mdns_names!r})"
+
+
+def icecheck_model_BrowserComparison__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.gathered,self.hidden,self.only_browser,self.mdns_names,) == (other.gathered,other.hidden,other.only_browser,other.mdns_names,)
+    return NotImplemented
+
+
+def icecheck_model_BrowserComparison__hash__(self):
+    return hash((self.gathered,self.hidden,self.only_browser,self.mdns_names,))
+
+
+def icecheck_model_BrowserRun__init__(self, name, version, executable, scenario, outcome, duration, detail, user_agent, policies, preferences, preference_effect, comparison, result):
+    _set(self, 'name', name)
+    _set(self, 'version', version)
+    _set(self, 'executable', executable)
+    _set(self, 'scenario', scenario)
+    _set(self, 'outcome', outcome)
+    _set(self, 'duration', duration)
+    _set(self, 'detail', detail)
+    _set(self, 'user_agent', user_agent)
+    _set(self, 'policies', policies)
+    _set(self, 'preferences', preferences)
+    _set(self, 'preference_effect', preference_effect)
+    _set(self, 'comparison', comparison)
+    _set(self, 'result', result)
+
+
+def icecheck_model_BrowserRun__repr__(self):
+    return f"{self.__class__.__qualname__}(name={self.name!r}, version={self.version!r}, executable={self.executable!r}, scenario={self.scenario!r}, outcome={self.outcome!r}, duration={self.duration!r}, detail={self.detail!r}, user_agent={self.user_agent!r}, policies={self.policies!r}, preferences={self.preferences!r}, preference_effect={self.preference_effect!r}, comparison={self.comparison!r}, result={self.result!r})"
+
+
+def icecheck_model_BrowserRun__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.name,self.version,self.executable,self.scenario,self.outcome,self.duration,self.detail,self.user_agent,self.policies,self.preferences,self.preference_effect,self.comparison,self.result,) == (other.name,other.version,other.executable,other.scenario,other.outcome,other.duration,other.detail,other.user_agent,other.policies,other.preferences,other.preference_effect,other.comparison,other.result,)
+    return NotImplemented
+
+
+def icecheck_model_BrowserRun__hash__(self):
+    return hash((self.name,self.version,self.executable,self.scenario,self.outcome,self.duration,self.detail,self.user_agent,self.policies,self.preferences,self.preference_effect,self.comparison,self.result,))
 
 
 def icecheck_model_Candidate__init__(self, foundation, component, transport, priority, address, port, type, related_address, related_port, tcptype, generation, ufrag, network_id, network_cost, extensions, raw):
@@ -1060,6 +1308,66 @@ def icecheck_model_Finding__hash__(self):
     return hash((self.rule,self.severity,self.message,self.evidence,))
 
 
+def icecheck_model_GeoFacts__init__(self, address, city, region, country_code, country_name, accuracy_radius_km, asn, as_organisation, isp, organisation, domain, connection_type, user_type, anonymizer_provider, is_anonymous, is_anonymous_vpn, is_hosting_provider, is_tor_exit_node, is_public_proxy, is_residential_proxy, sources):
+    _set(self, 'address', address)
+    _set(self, 'city', city)
+    _set(self, 'region', region)
+    _set(self, 'country_code', country_code)
+    _set(self, 'country_name', country_name)
+    _set(self, 'accuracy_radius_km', accuracy_radius_km)
+    _set(self, 'asn', asn)
+    _set(self, 'as_organisation', as_organisation)
+    _set(self, 'isp', isp)
+    _set(self, 'organisation', organisation)
+    _set(self, 'domain', domain)
+    _set(self, 'connection_type', connection_type)
+    _set(self, 'user_type', user_type)
+    _set(self, 'anonymizer_provider', anonymizer_provider)
+    _set(self, 'is_anonymous', is_anonymous)
+    _set(self, 'is_anonymous_vpn', is_anonymous_vpn)
+    _set(self, 'is_hosting_provider', is_hosting_provider)
+    _set(self, 'is_tor_exit_node', is_tor_exit_node)
+    _set(self, 'is_public_proxy', is_public_proxy)
+    _set(self, 'is_residential_proxy', is_residential_proxy)
+    _set(self, 'sources', sources)
+
+
+def icecheck_model_GeoFacts__repr__(self):
+    return f"{self.__class__.__qualname__}(address={self.address!r}, city={self.city!r}, region={self.region!r}, country_code={self.country_code!r}, country_name={self.country_name!r}, accuracy_radius_km={self.accuracy_radius_km!r}, asn={self.asn!r}, as_organisation={self.as_organisation!r}, isp={self.isp!r}, organisation={self.organisation!r}, domain={self.domain!r}, connection_type={self.connection_type!r}, user_type={self.user_type!r}, anonymizer_provider={self.anonymizer_provider!r}, is_anonymous={self.is_anonymous!r}, is_anonymous_vpn={self.is_anonymous_vpn!r}, is_hosting_provider={self.is_hosting_provider!r}, is_tor_exit_node={self.is_tor_exit_node!r}, is_public_proxy={self.is_public_proxy!r}, is_residential_proxy={self.is_residential_proxy!r}, sources={self.sources!r})"
+
+
+def icecheck_model_GeoFacts__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.address,self.city,self.region,self.country_code,self.country_name,self.accuracy_radius_km,self.asn,self.as_organisation,self.isp,self.organisation,self.domain,self.connection_type,self.user_type,self.anonymizer_provider,self.is_anonymous,self.is_anonymous_vpn,self.is_hosting_provider,self.is_tor_exit_node,self.is_public_proxy,self.is_residential_proxy,self.sources,) == (other.address,other.city,other.region,other.country_code,other.country_name,other.accuracy_radius_km,other.asn,other.as_organisation,other.isp,other.organisation,other.domain,other.connection_type,other.user_type,other.anonymizer_provider,other.is_anonymous,other.is_anonymous_vpn,other.is_hosting_provider,other.is_tor_exit_node,other.is_public_proxy,other.is_residential_proxy,other.sources,)
+    return NotImplemented
+
+
+def icecheck_model_GeoFacts__hash__(self):
+    return hash((self.address,self.city,self.region,self.country_code,self.country_name,self.accuracy_radius_km,self.asn,self.as_organisation,self.isp,self.organisation,self.domain,self.connection_type,self.user_type,self.anonymizer_provider,self.is_anonymous,self.is_anonymous_vpn,self.is_hosting_provider,self.is_tor_exit_node,self.is_public_proxy,self.is_residential_proxy,self.sources,))
+
+
+def icecheck_model_GeoSource__init__(self, path, database_type, kind, built, origin):
+    _set(self, 'path', path)
+    _set(self, 'database_type', database_type)
+    _set(self, 'kind', kind)
+    _set(self, 'built', built)
+    _set(self, 'origin', origin)
+
+
+def icecheck_model_GeoSource__repr__(self):
+    return f"{self.__class__.__qualname__}(path={self.path!r}, database_type={self.database_type!r}, kind={self.kind!r}, built={self.built!r}, origin={self.origin!r})"
+
+
+def icecheck_model_GeoSource__eq__(self, other):
+    if other.__class__ is self.__class__:
+        return (self.path,self.database_type,self.kind,self.built,self.origin,) == (other.path,other.database_type,other.kind,other.built,other.origin,)
+    return NotImplemented
+
+
+def icecheck_model_GeoSource__hash__(self):
+    return hash((self.path,self.database_type,self.kind,self.built,self.origin,))
+
+
 def icecheck_model_Hint__init__(self, kind, detail, value):
     _set(self, 'kind', kind)
     _set(self, 'detail', detail)
@@ -1175,7 +1483,7 @@ def icecheck_model_NatBehaviour__hash__(self):
     return hash((self.mapping,self.filtering,self.mapped_addresses,self.reason,self.mapping_reason,self.filtering_reason,))
 
 
-def icecheck_model_NetworkInfo__init__(self, address, asn, as_name, network_name, cidr, organisation, country, registry, network_kind, ptr, ptr_hints):
+def icecheck_model_NetworkInfo__init__(self, address, asn, as_name, network_name, cidr, organisation, country, registry, network_kind, ptr, ptr_hints, geoip):
     _set(self, 'address', address)
     _set(self, 'asn', asn)
     _set(self, 'as_name', as_name)
@@ -1187,20 +1495,21 @@ def icecheck_model_NetworkInfo__init__(self, address, asn, as_name, network_name
     _set(self, 'network_kind', network_kind)
     _set(self, 'ptr', ptr)
     _set(self, 'ptr_hints', ptr_hints)
+    _set(self, 'geoip', geoip)
 
 
 def icecheck_model_NetworkInfo__repr__(self):
-    return f"{self.__class__.__qualname__}(address={self.address!r}, asn={self.asn!r}, as_name={self.as_name!r}, network_name={self.network_name!r}, cidr={self.cidr!r}, organisation={self.organisation!r}, country={self.country!r}, registry={self.registry!r}, network_kind={self.network_kind!r}, ptr={self.ptr!r}, ptr_hints={self.ptr_hints!r})"
+    return f"{self.__class__.__qualname__}(address={self.address!r}, asn={self.asn!r}, as_name={self.as_name!r}, network_name={self.network_name!r}, cidr={self.cidr!r}, organisation={self.organisation!r}, country={self.country!r}, registry={self.registry!r}, network_kind={self.network_kind!r}, ptr={self.ptr!r}, ptr_hints={self.ptr_hints!r}, geoip={self.geoip!r})"
 
 
 def icecheck_model_NetworkInfo__eq__(self, other):
     if other.__class__ is self.__class__:
-        return (self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,) == (other.address,other.asn,other.as_name,other.network_name,other.cidr,other.organisation,other.country,other.registry,other.network_kind,other.ptr,other.ptr_hints,)
+        return (self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,self.geoip,) == (other.address,other.asn,other.as_name,other.network_name,other.cidr,other.organisation,other.country,other.registry,other.network_kind,other.ptr,other.ptr_hints,other.geoip,)
     return NotImplemented
 
 
 def icecheck_model_NetworkInfo__hash__(self):
-    return hash((self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,))
+    return hash((self.address,self.asn,self.as_name,self.network_name,self.cidr,self.organisation,self.country,self.registry,self.network_kind,self.ptr,self.ptr_hints,self.geoip,))
 
 
 def icecheck_model_Origin__init__(self, path, line, packet, time, detail, call, party):
@@ -1281,6 +1590,10 @@ METHODS: dict[str, tuple[Any, ...]] = {
         'a:str;b:str;exposures:Change;findings:Change;addresses:Change;fail_on:Severity;unread:tuple[str, ...]=;partial:tuple[str, ...]=',
         icecheck_analysis_diff_Diff__init__, icecheck_analysis_diff_Diff__repr__, icecheck_analysis_diff_Diff__eq__, icecheck_analysis_diff_Diff__hash__,
     ),
+    'icecheck.analysis.geo.Disagreement': (
+        'fact:str;registry:str;database:str;source:GeoSource',
+        icecheck_analysis_geo_Disagreement__init__, icecheck_analysis_geo_Disagreement__repr__, icecheck_analysis_geo_Disagreement__eq__, icecheck_analysis_geo_Disagreement__hash__,
+    ),
     'icecheck.analysis.isp.Network': (
         'info:NetworkInfo;ids:tuple[str, ...];mapped:bool=',
         icecheck_analysis_isp_Network__init__, icecheck_analysis_isp_Network__repr__, icecheck_analysis_isp_Network__eq__, icecheck_analysis_isp_Network__hash__,
@@ -1302,7 +1615,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_analysis_rules_Facts__init__, icecheck_analysis_rules_Facts__repr__, icecheck_analysis_rules_Facts__eq__, icecheck_analysis_rules_Facts__hash__,
     ),
     'icecheck.analysis.rules.Rule': (
-        'id:str;name:str;severity:Severity;title:str;doc:str',
+        'id:str;name:str;severity:Severity;title:str;doc:str;fix:str',
         icecheck_analysis_rules_Rule__init__, icecheck_analysis_rules_Rule__repr__, icecheck_analysis_rules_Rule__eq__, icecheck_analysis_rules_Rule__hash__,
     ),
     'icecheck.config.ConfigFile': (
@@ -1318,7 +1631,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_enrich_cache_Entry__init__, icecheck_enrich_cache_Entry__repr__, icecheck_enrich_cache_Entry__eq__, icecheck_enrich_cache_Entry__hash__,
     ),
     'icecheck.enrich.config.EnrichConfig': (
-        'offline:bool=;no_cache:bool=;refresh:bool=;cache_path:Path | None=;ttl:float=;resolver:str | None=;https_proxy:str | None=;ca_file:str | None=;timeout:float=;lookup_timeout:float=;retries:int=;backoff:float=;max_backoff:float=;concurrency:int=;rdap:bool=;ptr:bool=;resolve_hostnames:bool=;__post_init__',
+        'offline:bool=;no_cache:bool=;refresh:bool=;cache_path:Path | None=;ttl:float=;resolver:str | None=;https_proxy:str | None=;ca_file:str | None=;timeout:float=;lookup_timeout:float=;total_timeout:float | None=;retries:int=;backoff:float=;max_backoff:float=;concurrency:int=;rdap:bool=;ptr:bool=;resolve_hostnames:bool=;__post_init__',
         icecheck_enrich_config_EnrichConfig__init__, icecheck_enrich_config_EnrichConfig__repr__, icecheck_enrich_config_EnrichConfig__eq__, icecheck_enrich_config_EnrichConfig__hash__,
     ),
     'icecheck.enrich.errors.Failure': (
@@ -1365,6 +1678,34 @@ METHODS: dict[str, tuple[Any, ...]] = {
         'opcode:int;payload:bytes;frames:int;masked:bool',
         icecheck_inputs_websocket_WsMessage__init__, icecheck_inputs_websocket_WsMessage__repr__, icecheck_inputs_websocket_WsMessage__eq__, icecheck_inputs_websocket_WsMessage__hash__,
     ),
+    'icecheck.live.browser_audit.Posted': (
+        'scenario:str;user_agent:str;candidates:tuple[tuple[str, str | None], ...];errors:tuple[tuple[str | None, int, str], ...];finished:str;elapsed_ms:int=',
+        icecheck_live_browser_audit_Posted__init__, icecheck_live_browser_audit_Posted__repr__, icecheck_live_browser_audit_Posted__eq__, icecheck_live_browser_audit_Posted__hash__,
+    ),
+    'icecheck.live.browser_session.Launched': (
+        'outcome:str;detail:str;duration:float;posted:dict[str, Any] | None=',
+        icecheck_live_browser_session_Launched__init__, icecheck_live_browser_session_Launched__repr__, icecheck_live_browser_session_Launched__eq__, icecheck_live_browser_session_Launched__hash__,
+    ),
+    'icecheck.live.browser_session.Servers': (
+        'stun:tuple[tuple[str, int], ...]=;turn:tuple[TurnServer, ...]=;failed:tuple[Attempt, ...]=',
+        icecheck_live_browser_session_Servers__init__, icecheck_live_browser_session_Servers__repr__, icecheck_live_browser_session_Servers__eq__, icecheck_live_browser_session_Servers__hash__,
+    ),
+    'icecheck.live.browser_settings.Setting': (
+        'name:str;value:str;source:str',
+        icecheck_live_browser_settings_Setting__init__, icecheck_live_browser_settings_Setting__repr__, icecheck_live_browser_settings_Setting__eq__, icecheck_live_browser_settings_Setting__hash__,
+    ),
+    'icecheck.live.browsers.Browser': (
+        'key:str;name:str;family:str;executable:str;version:str | None=',
+        icecheck_live_browsers_Browser__init__, icecheck_live_browsers_Browser__repr__, icecheck_live_browsers_Browser__eq__, icecheck_live_browsers_Browser__hash__,
+    ),
+    'icecheck.live.browsers.BrowserKind': (
+        'key:str;name:str;family:str;linux:tuple[str, ...]=;macos:tuple[str, ...]=;windows:tuple[str, ...]=',
+        icecheck_live_browsers_BrowserKind__init__, icecheck_live_browsers_BrowserKind__repr__, icecheck_live_browsers_BrowserKind__eq__, icecheck_live_browsers_BrowserKind__hash__,
+    ),
+    'icecheck.live.browsers.Missing': (
+        'key:str;name:str;family:str;looked_at:tuple[str, ...]=',
+        icecheck_live_browsers_Missing__init__, icecheck_live_browsers_Missing__repr__, icecheck_live_browsers_Missing__eq__, icecheck_live_browsers_Missing__hash__,
+    ),
     'icecheck.live.interfaces.LocalAddress': (
         'address:str;version:int;interface:InterfaceInfo',
         icecheck_live_interfaces_LocalAddress__init__, icecheck_live_interfaces_LocalAddress__repr__, icecheck_live_interfaces_LocalAddress__eq__, icecheck_live_interfaces_LocalAddress__hash__,
@@ -1396,6 +1737,10 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.live.nat._Answer': (
         'mapped:Address;other:Address | None;source:Address',
         icecheck_live_nat__Answer__init__, icecheck_live_nat__Answer__repr__, icecheck_live_nat__Answer__eq__, icecheck_live_nat__Answer__hash__,
+    ),
+    'icecheck.live.page.Scenario': (
+        'name:str;title:str;policy:str=;gum:bool=;needs_turn:bool=',
+        icecheck_live_page_Scenario__init__, icecheck_live_page_Scenario__repr__, icecheck_live_page_Scenario__eq__, icecheck_live_page_Scenario__hash__,
     ),
     'icecheck.live.runner.Choice': (
         'stun:tuple[IceUrl, ...]=;turn:tuple[TurnServer, ...]=;resolver:Resolver | None=field(True,-,True,False,False,None,False);resolver_name:str=',
@@ -1430,7 +1775,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_Attempt__init__, icecheck_model_Attempt__repr__, icecheck_model_Attempt__eq__, icecheck_model_Attempt__hash__,
     ),
     'icecheck.model.AuditResult': (
-        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=;allow_partial:bool=',
+        'inputs:tuple[InputDocument, ...];candidates:tuple[AuditedCandidate, ...];addresses:tuple[AuditedAddress, ...];exposures:tuple[Exposure, ...];findings:tuple[Finding, ...];policy:str=;fail_on:Severity=;notes:tuple[str, ...]=field(True,-,True,True,True,None,False);attempts:tuple[Attempt, ...]=;network_info:tuple[NetworkInfo, ...]=;nat:NatBehaviour | None=;strict:bool=;browser_modes:tuple[ModeRow, ...]=;geoip_databases:tuple[GeoSource, ...]=;policy_source:str | None=;allow_partial:bool=',
         icecheck_model_AuditResult__init__, icecheck_model_AuditResult__repr__, icecheck_model_AuditResult__eq__, icecheck_model_AuditResult__hash__,
     ),
     'icecheck.model.AuditedAddress': (
@@ -1440,6 +1785,14 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.model.AuditedCandidate': (
         'id:str;record:CandidateRecord;facts:AddressFacts;related_facts:AddressFacts | None;priority:PriorityInfo',
         icecheck_model_AuditedCandidate__init__, icecheck_model_AuditedCandidate__repr__, icecheck_model_AuditedCandidate__eq__, icecheck_model_AuditedCandidate__hash__,
+    ),
+    'icecheck.model.BrowserComparison': (
+        'gathered:tuple[str, ...];hidden:tuple[str, ...];only_browser:tuple[str, ...];mdns_names:int=',
+        icecheck_model_BrowserComparison__init__, icecheck_model_BrowserComparison__repr__, icecheck_model_BrowserComparison__eq__, icecheck_model_BrowserComparison__hash__,
+    ),
+    'icecheck.model.BrowserRun': (
+        'name:str;version:str | None;executable:str | None;scenario:str;outcome:str;duration:float;detail:str=;user_agent:str=;policies:tuple[tuple[str, str], ...]=;preferences:tuple[tuple[str, str], ...]=;preference_effect:str=;comparison:BrowserComparison | None=;result:AuditResult | None=',
+        icecheck_model_BrowserRun__init__, icecheck_model_BrowserRun__repr__, icecheck_model_BrowserRun__eq__, icecheck_model_BrowserRun__hash__,
     ),
     'icecheck.model.Candidate': (
         'foundation:str;component:int;transport:str;priority:int;address:str;port:int;type:str;related_address:str | None=;related_port:int | None=;tcptype:str | None=;generation:int | None=;ufrag:str | None=;network_id:int | None=;network_cost:int | None=;extensions:tuple[tuple[str, str], ...]=;raw:str=',
@@ -1460,6 +1813,14 @@ METHODS: dict[str, tuple[Any, ...]] = {
     'icecheck.model.Finding': (
         'rule:str;severity:Severity;message:str;evidence:tuple[str, ...]=',
         icecheck_model_Finding__init__, icecheck_model_Finding__repr__, icecheck_model_Finding__eq__, icecheck_model_Finding__hash__,
+    ),
+    'icecheck.model.GeoFacts': (
+        'address:str;city:str | None=;region:str | None=;country_code:str | None=;country_name:str | None=;accuracy_radius_km:int | None=;asn:int | None=;as_organisation:str | None=;isp:str | None=;organisation:str | None=;domain:str | None=;connection_type:str | None=;user_type:str | None=;anonymizer_provider:str | None=;is_anonymous:bool | None=;is_anonymous_vpn:bool | None=;is_hosting_provider:bool | None=;is_tor_exit_node:bool | None=;is_public_proxy:bool | None=;is_residential_proxy:bool | None=;sources:tuple[tuple[str, GeoSource], ...]=',
+        icecheck_model_GeoFacts__init__, icecheck_model_GeoFacts__repr__, icecheck_model_GeoFacts__eq__, icecheck_model_GeoFacts__hash__,
+    ),
+    'icecheck.model.GeoSource': (
+        'path:str;database_type:str;kind:str;built:str | None;origin:str',
+        icecheck_model_GeoSource__init__, icecheck_model_GeoSource__repr__, icecheck_model_GeoSource__eq__, icecheck_model_GeoSource__hash__,
     ),
     'icecheck.model.Hint': (
         'kind:str;detail:str;value:str | None=',
@@ -1482,7 +1843,7 @@ METHODS: dict[str, tuple[Any, ...]] = {
         icecheck_model_NatBehaviour__init__, icecheck_model_NatBehaviour__repr__, icecheck_model_NatBehaviour__eq__, icecheck_model_NatBehaviour__hash__,
     ),
     'icecheck.model.NetworkInfo': (
-        'address:str;asn:int | None=;as_name:str | None=;network_name:str | None=;cidr:str | None=;organisation:str | None=;country:str | None=;registry:str | None=;network_kind:str | None=;ptr:str | None=;ptr_hints:tuple[Hint, ...]=',
+        'address:str;asn:int | None=;as_name:str | None=;network_name:str | None=;cidr:str | None=;organisation:str | None=;country:str | None=;registry:str | None=;network_kind:str | None=;ptr:str | None=;ptr_hints:tuple[Hint, ...]=;geoip:GeoFacts | None=',
         icecheck_model_NetworkInfo__init__, icecheck_model_NetworkInfo__repr__, icecheck_model_NetworkInfo__eq__, icecheck_model_NetworkInfo__hash__,
     ),
     'icecheck.model.Origin': (

@@ -105,6 +105,7 @@ def audit(
         findings=tuple(findings),
         policy=policy.name,
         fail_on=policy.fail_on,
+        policy_source=policy.source,
         notes=tuple(notes),
         attempts=all_attempts,
         network_info=tuple(network_info),

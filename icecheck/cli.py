@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import gc
 import importlib
 import sys
@@ -33,6 +34,18 @@ class LazyGroup(click.Group):
         command: click.Command = module.command
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click does, and a mistyped command name gets a "did you mean" (``scna`` → ``scan``)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1, cutoff=0.6) if args else []
+            if close:
+                exc.message = f"No such command '{args[0]}'. Did you mean '{close[0]}'?"
+            raise
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="icecheck")
@@ -50,7 +63,7 @@ def main() -> None:
     """
     gc.disable()
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="icecheck", complete_var="_ICECHECK_COMPLETE", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

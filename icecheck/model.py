@@ -258,6 +258,7 @@ class InputStatus(StrEnum):
     PARTIAL = "partial"  # something was read, something was bad
     EMPTY = "empty"  # readable, but held nothing to audit
     UNREADABLE = "unreadable"
+    SKIPPED = "skipped"  # found in a folder, holds no signalling: left out quietly (scan DIR)
 
 
 @record
@@ -333,6 +334,73 @@ class NetworkInfo:
     network_kind: str | None = None  # residential, mobile, hosting, vpn, cdn, education, unknown
     ptr: str | None = None
     ptr_hints: tuple[Hint, ...] = ()  # access technology, dynamic/static, POP/city, ISP domain
+    geoip: GeoFacts | None = None  # what the GeoIP databases say; None when no database was read
+
+
+@record
+class GeoSource:
+    """A GeoIP database that answered: its file, ``database_type``, kind, build date (ISO) and origin."""
+
+    path: str
+    database_type: str
+    kind: str  # an enrich.geoip_fields.DatabaseKind value
+    built: str | None  # "2026-02-04"; None when the metadata's build time is no date
+    origin: str  # an enrich.geoip_discover.PathOrigin value: explicit, env, discovered
+
+    def label(self) -> str:
+        """``GeoIP2-City built 2026-02-04``: what a report cites."""
+        return (
+            f"{self.database_type} built {self.built}" if self.built else f"{self.database_type} (build date unknown)"
+        )
+
+
+@record
+class GeoFacts:
+    """What the GeoIP databases state about one public address; ``None`` = no database states it.
+
+    ``sources`` maps each stated fact's name to the database it came from (``source(name)``).
+    Flags are ``True`` when a database lists the address so, ``False`` only where a database says
+    so explicitly (IPinfo), ``None`` otherwise. ``accuracy_radius_km`` is MaxMind's radius around
+    the location within which the address is likely to be. The facts are the fields from ``city``
+    to ``is_residential_proxy``, in the order ``enrich.geoip_fields.FACTS`` lists them.
+    """
+
+    address: str
+    city: str | None = None
+    region: str | None = None  # the first (largest) subdivision
+    country_code: str | None = None  # ISO 3166-1 alpha-2
+    country_name: str | None = None
+    accuracy_radius_km: int | None = None
+    asn: int | None = None
+    as_organisation: str | None = None
+    isp: str | None = None
+    organisation: str | None = None
+    domain: str | None = None
+    connection_type: str | None = None  # MaxMind: Dialup, Cable/DSL, Corporate, Cellular, Satellite
+    user_type: str | None = None  # Enterprise: residential, business, hosting, cellular, ...
+    anonymizer_provider: str | None = None
+    is_anonymous: bool | None = None
+    is_anonymous_vpn: bool | None = None
+    is_hosting_provider: bool | None = None
+    is_tor_exit_node: bool | None = None
+    is_public_proxy: bool | None = None
+    is_residential_proxy: bool | None = None
+    sources: tuple[tuple[str, GeoSource], ...] = ()
+
+    def source(self, fact: str) -> GeoSource | None:
+        return next((s for name, s in self.sources if name == fact), None)
+
+    def stated(self) -> tuple[tuple[str, str | int | bool, GeoSource], ...]:
+        """``(fact, value, source)`` for every stated fact, in field order."""
+        given = dict(self.sources)
+        return tuple((n, getattr(self, n), given[n]) for n in GEO_FACTS if n in given)
+
+
+GEO_FACTS = (
+    "city", "region", "country_code", "country_name", "accuracy_radius_km", "asn", "as_organisation", "isp",
+    "organisation", "domain", "connection_type", "user_type", "anonymizer_provider", "is_anonymous",
+    "is_anonymous_vpn", "is_hosting_provider", "is_tor_exit_node", "is_public_proxy", "is_residential_proxy",
+)  # fmt: skip
 
 
 @record
@@ -363,6 +431,40 @@ class ModeRow:
 
 
 @record
+class BrowserComparison:
+    """A browser's candidates against icecheck's own gathering on the same machine."""
+
+    gathered: tuple[str, ...]  # the user's addresses icecheck's own gathering found
+    hidden: tuple[str, ...]  # of those, the ones the browser did not signal
+    only_browser: tuple[str, ...]  # the user's addresses the browser signalled and the gathering did not find
+    mdns_names: int = 0  # host candidates the browser sent behind an mDNS name
+
+
+@record
+class BrowserRun:
+    """One browser x scenario of ``icecheck browser`` (or one result posted to ``icecheck serve``).
+
+    ``outcome``: ok, missing (not installed), failed (did not start, or exited), timeout (no
+    result in time) or skipped (the scenario needs what was not given, e.g. relay-only a TURN
+    server). ``result`` is the audit of the candidates the browser produced (None unless ok).
+    """
+
+    name: str  # Chromium, Firefox ESR, ...; under serve, the browser the page reported
+    version: str | None
+    executable: str | None
+    scenario: str  # default, permission, relay-only
+    outcome: str
+    duration: float  # seconds from launch (browser start included) to its result
+    detail: str = ""
+    user_agent: str = ""
+    policies: tuple[tuple[str, str], ...] = ()  # WebRTC enterprise policies in force: (name, JSON value)
+    preferences: tuple[tuple[str, str], ...] = ()  # Firefox prefs applied from --profile: (name, JSON value)
+    preference_effect: str = ""  # what those prefs changed, against a run without them
+    comparison: BrowserComparison | None = None
+    result: AuditResult | None = None
+
+
+@record
 class AuditResult:
     """Everything one run found: inputs, audited items, exposures, findings and the policy applied."""
 
@@ -379,6 +481,8 @@ class AuditResult:
     nat: NatBehaviour | None = None
     strict: bool = False  # a failed attempt (server or lookup) makes the exit code 3
     browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
+    geoip_databases: tuple[GeoSource, ...] = ()  # the GeoIP databases read, in order of precedence
+    policy_source: str | None = None  # the policy file the policy came from, when one was used
     allow_partial: bool = False  # items left unaudited (an input's bound) do not make the exit code 2
 
     def unaudited(self) -> int:

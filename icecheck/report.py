@@ -7,15 +7,18 @@ other format is a function ``(result, exit_code) -> str`` in ``_RENDERERS``.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING
 
-from icecheck.model import AuditResult, ExitCode, InputStatus
+from icecheck.model import AuditResult, BrowserRun, ExitCode, InputStatus
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from icecheck.render.terminal import Detail
 
 
 NOT_READ = (InputStatus.UNREADABLE, InputStatus.EMPTY)  # an input that gave nothing to audit
@@ -31,6 +34,7 @@ class OutputFormat(StrEnum):
     GITHUB = "github"
     JUNIT = "junit"
     MERMAID = "mermaid"
+    HTML = "html"
 
 
 def exit_code(result: AuditResult) -> ExitCode:
@@ -53,7 +57,7 @@ def _sarif(result: AuditResult, code: int) -> str:
     from icecheck.render.safe import json_dumps
     from icecheck.render.sarif import to_sarif
 
-    return json_dumps(to_sarif(result, code)) + "\n"
+    return json_dumps(to_sarif(result, code, os.getcwd())) + "\n"
 
 
 def _markdown(result: AuditResult, code: int) -> str:
@@ -80,7 +84,14 @@ def _mermaid(result: AuditResult, code: int) -> str:
     return network_mermaid(result.candidates, result.network_info) + "\n"
 
 
+def _html(result: AuditResult, code: int) -> str:
+    from icecheck.render.html import to_html
+
+    return to_html(result, code)
+
+
 _RENDERERS: dict[OutputFormat, Callable[[AuditResult, int], str]] = {
+    OutputFormat.HTML: _html,
     OutputFormat.MERMAID: _mermaid,
     OutputFormat.SARIF: _sarif,
     OutputFormat.MARKDOWN: _markdown,
@@ -89,19 +100,19 @@ _RENDERERS: dict[OutputFormat, Callable[[AuditResult, int], str]] = {
 }
 
 
-def render_text(result: AuditResult, fmt: OutputFormat, code: int) -> str:
+def render_text(result: AuditResult, fmt: OutputFormat, code: int, detail: Detail | None = None) -> str:
     """The report as one string (any format; used by tests and by ``write``)."""
     if fmt in _RENDERERS:
         return _RENDERERS[fmt](result, code)
     from io import StringIO
 
     buf = StringIO()
-    write(result, fmt, buf, code)
+    write(result, fmt, buf, code, detail)
     return buf.getvalue()
 
 
-def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int) -> None:
-    """Write the report to ``out`` (stdout when None)."""
+def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int, detail: Detail | None = None) -> None:
+    """Write the report to ``out`` (stdout when None); ``detail`` (``-q``, ``-v``) shapes the text report."""
     stream = out or sys.stdout
     if fmt in _RENDERERS:
         stream.write(_RENDERERS[fmt](result, code))
@@ -112,21 +123,69 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         write_json(result, code, stream)  # json.dumps(to_dict(...), indent=2) text, streamed in blocks
         stream.write("\n")
         return
-    from icecheck.render.terminal import render
+    from icecheck.render.terminal import Detail, render
 
-    show(lambda width: render(result, code, width), out)
+    show(lambda width: render(result, code, width, Detail.NORMAL if detail is None else detail), out)
 
 
 def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:
     """Print lines laid out for the console's width: as they are to a file or a pipe; on a colour
     terminal rich renders their styles (in one pass over the text: the lines are final, nothing
-    to wrap or crop)."""
+    to wrap or crop). A file given as ``out`` never gets styles, whatever FORCE_COLOR says."""
     from rich.console import Console
     from rich.segment import Segments
 
     console = Console(file=out, highlight=False) if out else Console(highlight=False)
     text = lay_out(console.width)
-    if console.color_system is None:
+    if console.color_system is None or (out is not None and not out.isatty()):
         console.file.write(text.plain + "\n")
     else:
         console.print(Segments(text.render(console, end="\n")), soft_wrap=True)
+
+
+# Formats that show several browser runs at once; the others take one run (one report).
+RUN_FORMATS = (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.HTML)
+_RUN_FAILED = frozenset({"failed", "timeout", "missing"})
+
+
+def runs_exit_code(runs: Sequence[BrowserRun], strict: bool) -> tuple[ExitCode, list[int]]:
+    """``icecheck browser``'s exit code and each run's own: 2 when no run gave a result to audit,
+    3 under ``strict`` when a browser was missing, failed or timed out; else the worst run's."""
+    codes = [int(exit_code(r.result)) if r.result is not None else int(ExitCode.CLEAN) for r in runs]
+    if not any(r.result is not None for r in runs):
+        return ExitCode.USAGE, codes
+    if strict and any(r.outcome in _RUN_FAILED for r in runs):
+        return ExitCode.FAILURE, codes
+    worst = max(c for r, c in zip(runs, codes, strict=True) if r.result is not None)
+    return ExitCode(worst), codes
+
+
+def write_runs(
+    runs: Sequence[BrowserRun], fmt: OutputFormat, out: IO[str] | None, code: int, codes: Sequence[int]
+) -> None:
+    """Write ``icecheck browser``'s report: one run (with a result) as the usual report plus its run
+    (any format); several in text, JSON or HTML only (``RUN_FORMATS``)."""
+    from icecheck.render.safe import json_dumps
+
+    stream = out or sys.stdout
+    single = runs[0] if len(runs) == 1 and runs[0].result is not None else None
+    if fmt is OutputFormat.JSON:
+        from icecheck.render.json_report import browser_run_dict, runs_dict, to_dict
+
+        if single is not None and single.result is not None:
+            report = to_dict(single.result, code) | {"browser_runs": [browser_run_dict(single)]}
+        else:
+            report = runs_dict(runs, codes, code)
+        stream.write(json_dumps(report) + "\n")
+    elif fmt is OutputFormat.TEXT:
+        from icecheck.render.browser_text import render_runs
+
+        show(lambda width: render_runs(runs, codes, code, width), out)
+    elif fmt is OutputFormat.HTML:
+        from icecheck.render.browser_text import comparison_text
+        from icecheck.render.html import runs_html
+
+        sentences = [comparison_text(r.comparison) if r.comparison is not None else [] for r in runs]
+        stream.write(runs_html(runs, codes, code, sentences))
+    elif single is not None and single.result is not None:
+        stream.write(_RENDERERS[fmt](single.result, code))

@@ -53,6 +53,8 @@ def _rule(rule: Rule) -> list[str]:
         "",
         *textwrap.wrap(rule.doc, width=110, break_on_hyphens=False),
         "",
+        *textwrap.wrap(f"**Fix:** {rule.fix}", width=110, break_on_hyphens=False),
+        "",
         f"Sample: [`{sample}`](../{sample}) — `icecheck sdp {sample}`",
         "",
     ]

@@ -35,13 +35,15 @@ def run_cli(
         timeout=timeout,
         cwd=REPO,
         # Tests never look anything up unless they say so: ICECHECK_OFFLINE keeps packets home, and a
-        # private cache directory keeps a developer's cache out of the results.
+        # private cache directory keeps a developer's cache out of the results, as reading no GeoIP
+        # database from the standard folders keeps a developer's databases out.
         env={
             "ICECHECK_OFFLINE": "1",
             **os.environ,
             "COLUMNS": "200",
             "NO_COLOR": "1",
             "XDG_CACHE_HOME": str(Path(tempfile.gettempdir()) / "icecheck-test-cache"),
+            "ICECHECK_NO_GEOIP_DISCOVERY": "1",
             **(env or {}),
         },
     )

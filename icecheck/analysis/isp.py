@@ -6,7 +6,9 @@ reverse DNS names; a VPN exit, and a VPN leak (a VPN/hosting address beside a re
 ISP's, or a VPN interface beside a non-VPN server-reflexive address); who owns the /64 an IPv6
 address sits in; double NAT; who operates the TURN relay. Every exposure's evidence is the
 candidate ids (``c1``...). ``infer.py`` already reports the bare addresses, ``ipv6-prefix`` and
-``relay-server``; the kinds here add what the registries and PTR names say about them.
+``relay-server``; the kinds here add what the registries and PTR names say about them, and what
+the GeoIP databases say (``geo``: place, line, anonymizer flags; the operator's name and AS
+number where the registries gave none, so that ``--offline`` with a database still names them).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from icecheck.analysis.geo import geo_exposures, hosting_clause, operator
 from icecheck.analysis.parties import split
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, NetworkInfo, Party
@@ -57,6 +60,8 @@ def _one_party(candidates: Sequence[AuditedCandidate], by_address: dict[str, Net
     homes = [n for n in user if n.info.network_kind not in EXIT_KINDS]
     out = [*_operators(homes, "isp"), *_operators([n for n in user if n not in homes], "vpn-exit")]
     out += _countries(homes)  # a VPN exit's country is the VPN's, not the user's
+    for net in user:
+        out += geo_exposures(net.info, net.ids, SEEN_BY if net.mapped else SDP_READERS, net not in homes)
     for net in homes:  # a VPN server's PTR and /64 say nothing about the user
         out += _ptr_facts(net) + _prefix(net)
     out += _vpn_leaks(user, candidates)
@@ -93,17 +98,18 @@ def _operators(nets: Sequence[Network], kind: str) -> list[Exposure]:
     """One exposure per operator (ASN, else name): ``isp`` for the user's, ``vpn-exit`` for exits."""
     groups: dict[str, list[Network]] = {}
     for net in nets:
-        if net.info.asn is not None or net.info.as_name or net.info.network_name:
-            groups.setdefault(str(net.info.asn or label(net.info)), []).append(net)
+        if net.info.asn is not None or net.info.as_name or net.info.network_name or any(operator(net.info)[:2]):
+            groups.setdefault(str(asn_of(net.info) or label(net.info)), []).append(net)
     out = []
     for members in groups.values():
         info, where = members[0].info, ", ".join(n.info.address for n in members)
         network = f"a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
         if kind == "isp":
-            summary = f"Your ISP is {label(info)}{_asn(info)}{', ' + network if network else ''} (from {where})."
+            summary = f"Your ISP is {label(info)}{_asn(info)}{', ' + network if network else ''} (from {where}"
+            summary += f"{_cite(info)})."
         else:
-            summary = f"Your public address {where} belongs to {label(info)}{_asn(info)}, {network}: you appear "
-            summary += "to use a VPN or proxy there."
+            summary = f"Your public address {where} belongs to {label(info)}{_asn(info)}{_cite(info)}, {network}: "
+            summary += "you appear to use a VPN or proxy there."
         out.append(_group(kind, summary, members, label(info)))
     return out
 
@@ -240,7 +246,9 @@ def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[st
     out = []
     for address, ids in groups.items():
         info = by_address[address]
+        hosted = hosting_clause(info)
         kind = f", a {info.network_kind} network" if info.network_kind not in (None, "unknown") else ""
+        kind = f"{_cite(info)}{hosted}" if hosted else f"{kind}{_cite(info)}"
         out.append(
             Exposure(
                 "relay-operator",
@@ -253,9 +261,24 @@ def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[st
 
 
 def label(info: NetworkInfo) -> str:
-    """A display name: organisation, else AS name without Cymru's ", CC", else network name."""
+    """A display name: organisation, else AS name without Cymru's ", CC", else network name, else
+    the GeoIP databases' operator name, else the AS number, else the address."""
     as_name = info.as_name.rsplit(", ", 1)[0] if info.as_name else None
-    return info.organisation or as_name or info.network_name or (f"AS{info.asn}" if info.asn else info.address)
+    asn = asn_of(info)
+    named = info.organisation or as_name or info.network_name or operator(info)[0]
+    return named or (f"AS{asn}" if asn else info.address)
+
+
+def asn_of(info: NetworkInfo) -> int | None:
+    """The AS number: the registry's, else the GeoIP databases'."""
+    return info.asn if info.asn is not None else operator(info)[1]
+
+
+def _cite(info: NetworkInfo) -> str:
+    """``, per GeoIP2-ISP built …`` when the name or AS number shown came from a database."""
+    name, asn, source = operator(info)
+    registry = info.organisation or info.as_name or info.network_name or info.asn is not None
+    return f", per {source.label()}" if source is not None and (name or asn) and not registry else ""
 
 
 INNER = (AddressClass.PRIVATE, AddressClass.CGNAT)
@@ -280,11 +303,12 @@ def _mapped_ids(candidates: Sequence[AuditedCandidate]) -> set[str]:
 
 
 def _asn(info: NetworkInfo) -> str:
-    return f" (AS{info.asn}{', ' + info.country if info.country else ''})" if info.asn else ""
+    asn = asn_of(info)
+    return f" (AS{asn}{', ' + info.country if info.country else ''})" if asn else ""
 
 
 def _names(nets: Sequence[Network]) -> str:
-    return ", ".join(f"{n.info.address} {label(n.info)}" for n in nets)
+    return ", ".join(n.info.address + ("" if label(n.info) == n.info.address else f" {label(n.info)}") for n in nets)
 
 
 def _exp(kind: str, summary: str, net: Network, value: str | None) -> Exposure:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
-from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, canonical, is_vpn_interface, label
+from icecheck.analysis.geo import place_phrase
+from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, asn_of, canonical, is_vpn_interface, label
 from icecheck.analysis.parties import split
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
 from icecheck.records import record
@@ -162,11 +163,14 @@ def _relays(relays: list[AuditedCandidate], nets: dict[str, NetworkInfo]) -> Ite
 
 
 def describe(info: NetworkInfo) -> str:
-    """``BT-UK-AS BTnet UK Regional network (AS2856, GB, residential)``."""
-    facts = [f"AS{info.asn}" if info.asn else None, info.country]
+    """``BT-UK-AS BTnet UK Regional network (AS2856, GB, residential)``, and where the GeoIP
+    databases place the address: ``; within 100 km of Boxford, GB, per GeoIP2-City built …``."""
+    asn = asn_of(info)
+    facts = [f"AS{asn}" if asn else None, info.country]
     facts.append(info.network_kind if info.network_kind not in (None, "unknown") else None)
     inside = ", ".join(f for f in facts if f)
-    return f"{label(info)} ({inside})" if inside else label(info)
+    place = place_phrase(info)
+    return (f"{label(info)} ({inside})" if inside else label(info)) + (f"; {place}" if place else "")
 
 
 def interface_kind(cand: AuditedCandidate) -> str:

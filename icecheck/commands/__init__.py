@@ -6,4 +6,17 @@ are imported inside the command body, so ``icecheck --help`` and ``icecheck sdp`
 
 __all__ = ["COMMANDS"]
 
-COMMANDS = ("sdp", "scan", "gather", "nat", "redact", "diff", "rules", "explain")
+COMMANDS = (
+    "sdp",
+    "scan",
+    "gather",
+    "nat",
+    "browser",
+    "serve",
+    "redact",
+    "diff",
+    "rules",
+    "explain",
+    "config",
+    "completion",
+)

@@ -4,41 +4,54 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from icecheck.commands.common import SEVERITIES, config_options
+from icecheck.commands.common import PRESETS, SEVERITIES, config_options, write_to
 from icecheck.model import ExitCode
 
 if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
 
-PRESET_NAMES = ["default", "relay-only", "no-host-ip"]
 
-
-@click.command("diff")
+@click.command("diff", short_help="Compare two audits: what was gained and lost.")
 @click.argument("a", type=click.Path(allow_dash=True, dir_okay=False))
 @click.argument("b", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default=None, help="Write to FILE.")
-@click.option("--policy", default="default", show_default=True, type=click.Choice(PRESET_NAMES),
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "html"], case_sensitive=False),
+              default="text", show_default=True, help="Report format (any case).")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE", default=None,
+              help="Write the report to FILE instead of stdout (never over A or B).")  # fmt: skip
+@click.option("--policy", default="default", show_default=True, type=click.Choice(PRESETS, case_sensitive=False),
               help="Policy for sides that are inputs, not reports.")  # fmt: skip
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="high", show_default=True,
-              help="Exit 1 when B gained a finding of at least this severity.")  # fmt: skip
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default="high", show_default=True,
+              metavar="SEVERITY", help="Exit 1 when B gained a finding of at least this severity: info, low, "
+              "medium, high.")  # fmt: skip
 @config_options
-def command(a: str, b: str, fmt: str, output: IO[str] | None, policy: Policy) -> None:
+def command(a: str, b: str, fmt: str, output: str | None, policy: Policy) -> None:
     """Compare A and B: each a JSON report (icecheck … --format json) or an input to audit.
 
     Lists exposures, findings and addresses gained (in B only) and lost (in A only).
+
+    \b
+    Examples:
+      icecheck diff before.json after.json
+      icecheck sdp offer.sdp -f json -o vpn-off.json; icecheck diff vpn-off.json vpn-on.sdp
     """
     from icecheck.analysis.diff import compare, to_dict, to_text
     from icecheck.render.safe import json_dumps
 
     sides = [_load(path, policy) for path in (a, b)]
     d = compare(sides[0], sides[1], a, b, policy.fail_on)
-    stream = output or sys.stdout
-    stream.write(json_dumps(to_dict(d)) + "\n" if fmt == "json" else to_text(d))
+    if fmt == "json":
+        text = json_dumps(to_dict(d)) + "\n"
+    elif fmt == "html":
+        from icecheck.render.html import text_html
+
+        text = text_html("icecheck diff", to_text(d))
+    else:
+        text = to_text(d)
+    write_to(None if output == "-" else output, (a, b), lambda out: (out or sys.stdout).write(text))
     sys.exit(d.exit_code())
 
 

@@ -1,26 +1,45 @@
-"""``icecheck explain RULE``: one rule's documentation."""
+"""``icecheck explain RULE``: one rule in full — doc, fix, a sample that triggers it, its link."""
 
 from __future__ import annotations
 
 import click
 
 
-@click.command("explain")
+@click.command("explain", short_help="Print a rule's doc, fix and sample.")
 @click.argument("rule")
 def command(rule: str) -> None:
-    """Print a rule's doc, severity, sample and URL. RULE is an ID (ICE006) or a name (relay-raddr-leak)."""
+    """Print a rule's doc, severity, fix, a sample SDP that triggers it and its web page.
+    RULE is an ID (ICE006) or a name (relay-raddr-leak), in any case.
+
+    \b
+    Examples:
+      icecheck explain ICE006
+      icecheck explain relay-raddr-leak
+      icecheck rules                      # every rule
+    """
     import textwrap
 
     from icecheck.analysis.rules import CATALOGUE
+    from icecheck.commands.params import rule_id, unknown_rule
+    from icecheck.render.safe import safe
+    from icecheck.rulesamples import sample
 
-    wanted = rule.strip().lower()
-    found = next((r for r in CATALOGUE.values() if wanted in (r.id.lower(), r.name)), None)
-    if found is None:
-        raise click.UsageError(f"unknown rule '{rule}' (icecheck rules lists them)")
+    found_id = rule_id(rule)
+    if found_id is None:
+        raise click.BadParameter(safe(unknown_rule(rule)), param_hint="RULE")
+    found = CATALOGUE[found_id]
     click.echo(f"{found.id} {found.name} — {found.title}")
     click.echo(f"severity: {found.severity.value}")
     click.echo("")
-    click.echo(textwrap.fill(found.doc, width=100))
+    click.echo(textwrap.fill(found.doc, width=100, break_on_hyphens=False, break_long_words=False))
     click.echo("")
-    click.echo(f"sample:   samples/rules/{found.id}.sdp (icecheck sdp samples/rules/{found.id}.sdp)")
-    click.echo(f"docs:     {found.help_uri}")
+    click.echo(textwrap.fill(f"Fix: {found.fix}", width=100, break_on_hyphens=False, break_long_words=False))
+    text = sample(found.id)
+    if text is not None:
+        click.echo("")
+        click.echo(f"A sample that triggers it (icecheck sdp on these lines reports {found.id}):")
+        click.echo("")
+        click.echo(textwrap.indent(text.rstrip("\n"), "    "))
+    if found.help_uri:
+        click.echo("")
+        click.echo(f"More: {found.help_uri}")

@@ -1,30 +1,40 @@
-"""Lookup options (RDAP, reverse DNS) shared by the auditing commands, and the audit step with them.
+"""Lookup options (RDAP, reverse DNS, GeoIP databases) shared by the auditing commands, and the
+audit step with them.
 
 ``lookup_options`` adds the options and hands them to the command as one typed parameter,
 ``lookups: LookupSettings``; ``--strict`` reaches it as ``strict`` (a setting of the whole audit
 run, ``AuditSettings.strict``). ``audit_with_lookups`` takes both settings objects as
 parameters. Lookups are on by default — a user wants to know which ISP an address gives away —
 and ``--offline`` (or ``ICECHECK_OFFLINE=1``) keeps every packet on the machine, answering from
-the cache only.
+the cache only; ``--no-lookups`` looks nothing up, not even in GeoIP databases. The GeoIP
+databases (``geoip_options``: ``--geoip-db``, ``ICECHECK_GEOIP_DB``, the standard folders) are
+files on this machine: they are read under ``--offline`` too.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from icecheck.commands.params import RESOLVER
+
 if TYPE_CHECKING:
     from icecheck.audit import AuditSettings
     from icecheck.enrich.config import EnrichConfig, LookupSettings
+    from icecheck.enrich.geoip_discover import DatabasePath
     from icecheck.model import (
         Attempt,
         AuditedCandidate,
         AuditResult,
         Exposure,
+        GeoSource,
         InputDocument,
         NatBehaviour,
         NetworkInfo,
@@ -33,47 +43,101 @@ if TYPE_CHECKING:
 MAX_LOOKUPS = 256  # public addresses looked up per run; a capture of thousands would take hours
 
 
+GEOIP_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "--geoip-db",
+        dict(
+            multiple=True,
+            metavar="PATH",
+            help="A GeoIP database (.mmdb: MaxMind GeoIP2/GeoLite2, DB-IP, IPinfo) or a folder of them, read "
+            "offline to say what an attacker's lookup finds; repeatable. Also ICECHECK_GEOIP_DB (a path list) "
+            "and the standard folders.",
+        ),
+    ),
+    (
+        "--no-geoip-discovery",
+        dict(
+            is_flag=True,
+            envvar="ICECHECK_NO_GEOIP_DISCOVERY",
+            help="Read only the GeoIP databases named by --geoip-db and ICECHECK_GEOIP_DB, none from the "
+            "standard folders (/usr/share/GeoIP, /var/lib/GeoIP, ...).",
+        ),
+    ),
+)
+
+
+def geoip_options(f: Callable[..., None]) -> Callable[..., None]:
+    """--geoip-db PATH (repeatable) and --no-geoip-discovery, with ``ICECHECK_GEOIP_DB``, as
+    ``geoip: tuple[DatabasePath, ...]``: the databases to read, in order of precedence."""
+    command = _with_geoip(f)
+    for flag, kwargs in reversed(GEOIP_OPTIONS):
+        command = click.option(flag, **kwargs)(command)
+    return command
+
+
+def _with_geoip(f: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(f)
+    def command(*args: Any, geoip_db: tuple[str, ...], no_geoip_discovery: bool, **kwargs: Any) -> None:
+        from icecheck.enrich.geoip_discover import discover_databases
+
+        f(*args, geoip=discover_databases(os.environ, geoip_db, standard=not no_geoip_discovery), **kwargs)
+
+    return command
+
+
 def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
-    """--offline, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames,
-    --max-lookups (as ``lookups: LookupSettings``) and --strict (as ``strict: bool``)."""
+    """--offline, --no-lookups, --no-cache, --refresh, --resolver, --lookup-timeout, --resolve-hostnames,
+    --max-lookups and the ``geoip_options`` (as ``lookups: LookupSettings``) and --strict (as
+    ``strict: bool``)."""
 
     @functools.wraps(f)
     def command(
         *args: Any,
         offline: bool,
+        no_lookups: bool,
         no_cache: bool,
         refresh: bool,
         resolver: str | None,
         lookup_timeout: float,
         resolve_hostnames: bool,
         max_lookups: int,
+        geoip: tuple[DatabasePath, ...],
         **kwargs: Any,
     ) -> None:
+        from icecheck.commands.params import refuse_with
         from icecheck.enrich.config import EnrichConfig, LookupSettings
 
-        # A zero --lookup-timeout or --max-lookups has always meant the default.
-        try:
-            config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,
-                                  timeout=lookup_timeout or 5.0, resolve_hostnames=resolve_hostnames)  # fmt: skip
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-        f(*args, lookups=LookupSettings(config, max_lookups or MAX_LOOKUPS), **kwargs)
+        ctx = click.get_current_context()
+        useless = ["refresh", "resolver", "lookup_timeout", "resolve_hostnames"]
+        refuse_with(ctx, "offline", useless, "--offline looks nothing up (it answers from the cache)")
+        alone = [*useless, "no_cache", "max_lookups"]
+        refuse_with(ctx, "no_lookups", alone, "--no-lookups looks nothing up")
+        refuse_with(ctx, "no_cache", ["refresh"], "--no-cache leaves the cache alone, --refresh would fill it")
+        config = EnrichConfig(offline=offline, no_cache=no_cache, refresh=refresh, resolver=resolver,
+                              timeout=lookup_timeout, resolve_hostnames=resolve_hostnames,
+                              rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
+        databases = () if no_lookups else geoip  # --no-lookups: not even in a database
+        f(*args, lookups=LookupSettings(config, max_lookups, databases), **kwargs)
 
-    options = (
+    options: tuple[tuple[str, dict[str, Any]], ...] = (
         (
             "--offline",
             dict(is_flag=True, envvar="ICECHECK_OFFLINE", help="Send no packet: answer lookups from the cache only."),
+        ),
+        (
+            "--no-lookups",
+            dict(is_flag=True, help="Look nothing up (no RDAP, no reverse DNS, no cache, no GeoIP database)."),
         ),
         ("--no-cache", dict(is_flag=True, help="Neither read nor write the lookup cache.")),
         ("--refresh", dict(is_flag=True, help="Ignore cached answers; store fresh ones.")),
         (
             "--resolver",
-            dict(metavar="IP[:PORT]", default=None, help="DNS server for PTR and ASN queries (default: the system's)."),
+            dict(type=RESOLVER, default=None, help="DNS server for PTR and ASN queries (default: the system's)."),
         ),
         (
             "--lookup-timeout",
             dict(
-                type=float,
+                type=click.FloatRange(min=0, min_open=True),
                 default=5.0,
                 show_default=True,
                 metavar="SECONDS",
@@ -87,18 +151,39 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         (
             "--max-lookups",
             dict(
-                type=int,
+                type=click.IntRange(min=0),
                 default=MAX_LOOKUPS,
                 show_default=True,
                 metavar="N",
-                help="Look up at most N public addresses (the first seen).",
+                help="Look up at most N public addresses (the first seen; 0: none).",
             ),
         ),
+        *GEOIP_OPTIONS,
         ("--strict", dict(is_flag=True, help="Exit 3 when a server or lookup attempt failed.")),
     )
+    wrapped = _with_geoip(command)
     for flag, kwargs in reversed(options):
-        command = click.option(flag, **kwargs)(command)
-    return command
+        wrapped = click.option(flag, **kwargs)(wrapped)
+    return wrapped
+
+
+def live_auditor(
+    settings: AuditSettings, offline: bool, resolver: str | None, no_lookups: bool, lookup_timeout: float
+) -> Callable[..., AuditResult]:
+    """``audit_with_lookups`` with a live command's settings bound, for ``icecheck browser`` and
+    ``serve`` (as ``gather`` builds them: --offline and --resolver serve the lookups too,
+    --lookup-timeout bounds all of them together). Called as ``auditor(docs, *, candidates=…,
+    attempts=…, extra_exposures=…, notes=…)``; click.BadParameter for a bad resolver."""
+    from functools import partial
+
+    from icecheck.enrich.config import EnrichConfig, LookupSettings
+
+    try:
+        config = EnrichConfig(offline=offline, resolver=resolver, timeout=lookup_timeout, total_timeout=lookup_timeout,
+                              rdap=not no_lookups, ptr=not no_lookups)  # fmt: skip
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return partial(audit_with_lookups, settings=settings, lookups=LookupSettings(config, MAX_LOOKUPS))
 
 
 def audit_with_lookups(
@@ -112,7 +197,8 @@ def audit_with_lookups(
     nat: NatBehaviour | None = None,
     notes: Sequence[str] = (),
 ) -> AuditResult:
-    """``audit`` with RDAP/PTR facts for the public addresses and the ISP exposures they give.
+    """``audit`` with RDAP/PTR and GeoIP database facts for the public addresses and the ISP
+    exposures they give.
 
     ``candidates`` is ``audit_candidates(docs)`` when the caller has it already; the audit gets
     the classification made here either way. The other keywords are ``audit``'s.
@@ -134,13 +220,20 @@ def audit_with_lookups(
         targets = targets[:limit]
     if config.resolve_hostnames:
         targets += [a for a in addresses if a not in targets]
+    if targets and not (config.rdap or config.ptr):
+        more_notes.append(f"{len(targets)} public address(es) not looked up: --no-lookups.")
+        targets = []
     info, found = _lookup(targets, config) if targets else ((), ())  # nothing public: no lookup machinery
     skipped = [a for a in found if a.status == "offline"]
     shown = tuple(a for a in found if a.status != "offline")
+    databases: tuple[GeoSource, ...] = ()
+    if lookups.geoip:  # a bad database named is reported even when nothing is public
+        info, shown, databases = _geoip([*targets, *(i.address for i in info)], info, shown, lookups.geoip)
     if skipped:
         count = len({a.target for a in skipped})
-        more_notes.append(f"{count} public address(es) not looked up: --offline and not in the cache.")
-    return audit(
+        where = " in registries or reverse DNS" if databases else ""
+        more_notes.append(f"{count} public address(es) not looked up{where}: --offline and not in the cache.")
+    result = audit(
         docs,
         settings,
         candidates=candidates,
@@ -150,6 +243,18 @@ def audit_with_lookups(
         nat=nat,
         notes=more_notes,
     )
+    return replace(result, geoip_databases=databases) if databases else result
+
+
+def _geoip(
+    addresses: Sequence[str], info: Sequence[NetworkInfo], found: Sequence[Attempt], paths: Sequence[DatabasePath]
+) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...], tuple[GeoSource, ...]]:
+    """``info`` with the databases' facts beside it, ``found`` with their attempts, and the databases read."""
+    from icecheck.enrich.geoip import geoip_report
+    from icecheck.enrich.geoip_attach import attach, attempts
+
+    report = geoip_report(addresses, paths, datetime.now(UTC))
+    return attach(info, report), (*found, *attempts(report)), report.databases
 
 
 def _lookup(targets: Sequence[str], config: EnrichConfig) -> tuple[tuple[NetworkInfo, ...], tuple[Attempt, ...]]:

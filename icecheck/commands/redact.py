@@ -11,10 +11,10 @@ import click
 from icecheck.model import ExitCode
 
 
-@click.command("redact")
+@click.command("redact", short_help="Replace addresses in a capture before sharing it.")
 @click.argument("source", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("-o", "--output", "target", type=click.Path(allow_dash=True, dir_okay=False), default="-",
-              help="Write the redacted file here (default: stdout).")  # fmt: skip
+              metavar="FILE", help="Write the redacted file to FILE (default: stdout).")  # fmt: skip
 @click.option("--keep-relay", "keep", multiple=True, metavar="ADDR",
               help="Keep this relay address (or CIDR range) as it is; repeatable.")  # fmt: skip
 @click.option("--scrub-secrets", is_flag=True, help="Also replace ice-ufrag/ice-pwd, fingerprints and SDES keys.")
@@ -24,10 +24,15 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     Reads SDP, SIP text, HAR, webrtc-internals dumps (gzipped or not), JSON signalling and
     pcap/pcapng. The same address always gets the same stand-in; the output stays valid in
     its format. A summary goes to stderr.
+
+    \b
+    Examples:
+      icecheck redact call.pcapng -o call-redacted.pcapng
+      icecheck redact webrtc_internals_dump.txt --scrub-secrets > shareable.txt
     """
     from icecheck.redact.archive import RedactError
     from icecheck.redact.formats import redact_document
-    from icecheck.redact.selfcheck import survivors
+    from icecheck.redact.selfcheck import addresses, identifiers, left_in
     from icecheck.redact.standins import StandIns
     from icecheck.render.safe import safe
 
@@ -38,19 +43,23 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
         raise click.BadParameter(str(exc), param_hint="--keep-relay") from None
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        before = identifiers(data)  # what the output check looks for; none of it may become a stand-in
+        for addr in addresses(before):
+            standins.reserve(addr)
         out, kind = redact_document(data, standins, scrub_secrets)
     except OSError as exc:
         _stop(f"{safe(source)}: {exc.strerror or exc}", ExitCode.USAGE)
     except RedactError as exc:
         _stop(f"{safe(source)}: {exc}; nothing written", ExitCode.USAGE)
-    left = survivors(data, out, standins.kept)  # fail closed: the output is checked before it is written
+    left = left_in(before, out, standins.kept)  # fail closed: the output is checked before it is written
     if left:
         shown = ", ".join(safe(s) for s in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
         _stop(f"{safe(source)}: redaction incomplete, nothing written: {len(left)} original identifier(s) "
               f"would survive: {shown}", ExitCode.FAILURE)  # fmt: skip
     _write(target, out)
     counts = standins.counts()
-    note = "; stand-ins reused (over 762 IPv4 addresses)" if standins.wrapped else ""
+    note = "; over 762 IPv4 addresses: the rest stand in from 240.0.0.0/4" if standins.wrapped else ""
+    note += "".join(f"; {n} {why}" for why, n in sorted(standins.left_out.items()))
     click.echo(f"icecheck: redacted {kind}: {counts['addresses']} addresses, {counts['macs']} MACs, "
                f"{counts['names']} names, {counts['secrets']} secrets replaced; output checked{note}",
                err=True)  # fmt: skip

@@ -5,20 +5,32 @@ from __future__ import annotations
 import click
 
 
-@click.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.command("rules", short_help="List every rule: ID, severity, name, title.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "html"], case_sensitive=False),
+              default="text", show_default=True,
+              help="text, html, or json: each rule in full with its sample.")  # fmt: skip
 def command(fmt: str) -> None:
-    """List every rule: ID, severity, name and title (``icecheck explain ID`` for its doc)."""
+    """List every rule: ID, severity, name and title. icecheck explain ID prints one in full.
+
+    \b
+    Examples:
+      icecheck rules
+      icecheck rules -f json        # doc, fix and sample of each rule
+      icecheck explain ICE006
+    """
     from icecheck.analysis.rules import CATALOGUE
     from icecheck.render.safe import json_dumps
 
     if fmt == "json":
-        rows = [
-            {"id": r.id, "name": r.name, "severity": r.severity.value, "title": r.title, "doc": r.doc,
-             "help_uri": r.help_uri, "sample": f"samples/rules/{r.id}.sdp"}
-            for r in CATALOGUE.values()
-        ]  # fmt: skip
-        click.echo(json_dumps(rows))
+        from icecheck.render.json_report import rule_dict
+        from icecheck.rulesamples import sample
+
+        click.echo(json_dumps([rule_dict(r) | {"sample": sample(r.id) or ""} for r in CATALOGUE.values()]))
+        return
+    if fmt == "html":
+        from icecheck.render.html import rules_html
+
+        click.echo(rules_html(CATALOGUE.values()), nl=False)
         return
     from icecheck.render.terminal import catalogue
     from icecheck.report import show

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import click
 
-from icecheck.commands.common import ConfigUsageError, finish, output_options
+from icecheck.commands.common import ConfigUsageError, ReportSettings, finish, output_options
 from icecheck.commands.lookups import lookup_options
 
 if TYPE_CHECKING:
@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle", "json", "sip", "sdp", "text"]
 
 
-@click.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.command("scan", short_help="Audit captures, SIP logs, HAR files and dumps.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option(
     "--input-format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(FORMATS, case_sensitive=False),
     default=None,
     help="Read every file as this format instead of recognising it by content.",
 )
@@ -51,15 +51,15 @@ def command(
     jobs: int | None,
     dask: str | None,
     allow_partial: bool,
-    fmt: str,
-    output: IO[str] | None,
+    report: ReportSettings,
     policy: Policy,
     lookups: LookupSettings,
     strict: bool,
 ) -> None:
     """Audit the candidates and addresses in captures and saved signalling.
 
-    PATHS are files or directories (walked). Formats are recognised by content: pcap/pcapng
+    PATHS are files, directories (walked; files without signalling are skipped quietly, -v lists
+    them) or - for standard input. Formats are recognised by content: pcap/pcapng
     (also gzipped), SIP message logs, HAR, webrtc-internals dumps, RTCStatsDump, trickle JSON
     lines, JSON signalling of any shape, SDP, Jingle XML and text logs. Public addresses are
     looked up (RDAP, reverse DNS) unless --offline; nothing else is sent.
@@ -67,6 +67,13 @@ def command(
     A file named in PATHS that cannot be read or holds nothing to audit makes the run exit 2
     after the report of the others; files in a folder that hold no signalling are skipped and
     counted.
+
+    \b
+    Examples:
+      icecheck scan call.pcapng
+      icecheck scan captures/ --offline -v         # every detail, skipped files listed
+      icecheck scan webrtc_internals_dump.txt -f markdown > report.md
+      tcpdump -w - port 5060 | icecheck scan -
     """
     from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
@@ -75,11 +82,13 @@ def command(
     from icecheck.inputs.detect import Format
     from icecheck.inputs.progress import progress
     from icecheck.inputs.scanner import scan_inputs
+    from icecheck.model import InputDocument, InputStatus
 
     forced = Format(input_format) if input_format else None
+    stdin = click.get_binary_stream("stdin").read() if "-" in paths else None
     try:
-        with progress(paths) as tick:
-            run = scan_inputs(paths, forced, tick, parallel.reader(forced, jobs, dask, tick))
+        with progress(p for p in paths if p != "-") as tick:
+            run = scan_inputs(paths, forced, tick, stdin, parallel.reader(forced, jobs, dask, tick))
     except ClusterError as exc:
         raise ConfigUsageError(str(exc)) from None
     outputs = run.outputs
@@ -87,9 +96,7 @@ def command(
     facts = [f for o in outputs for f in o.wire]
     notes = [*grouping.notes(grouping.group(docs)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
-    if run.skipped:
-        n = len(run.skipped)
-        notes.append(f"{n} file{'s' * (n != 1)} met in folders held no signalling and were skipped")
+    docs += [InputDocument(path, "unknown", InputStatus.SKIPPED) for path in run.skipped]  # counted, -v lists
     settings = AuditSettings(policy, strict)
     result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
-    finish(replace(result, allow_partial=allow_partial), policy, fmt, output)
+    finish(replace(result, allow_partial=allow_partial), policy, report)

@@ -1,8 +1,8 @@
 """Enrichment settings: what may be looked up, where, and how patiently.
 
 ``EnrichConfig`` is how ``enrich`` makes each lookup; ``LookupSettings`` is the lookup step of
-an audit run (``--offline``, ``--resolver``, ``--max-lookups``…): that config and how many
-public addresses to look up at most.
+an audit run (``--offline``, ``--resolver``, ``--max-lookups``, ``--geoip-db``…): that config,
+how many public addresses to look up at most, and the GeoIP databases to read.
 
 Everything that points a lookup somewhere is configuration (never monkeypatching): the DNS
 resolver for PTR and Team Cymru ASN TXT queries, the HTTPS proxy and CA file for RDAP, the
@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from icecheck.enrich.geoip_discover import DatabasePath
 from icecheck.records import record
 
 DEFAULT_TTL = 7 * 24 * 3600.0  # registry data changes rarely; a week keeps repeat audits offline-fast
@@ -30,7 +31,10 @@ class EnrichConfig:
     writes the cache; ``refresh`` skips reading it but stores fresh answers. ``resolver`` is
     ``IP``, ``IP:PORT`` or ``[IPv6]:PORT``; when ``None`` the system resolver is used (users only:
     tests always name a loopback resolver). ``timeout`` bounds each network operation,
-    ``lookup_timeout`` one address's whole RDAP or PTR lookup (retries excluded).
+    ``lookup_timeout`` one address's whole RDAP or PTR lookup (retries excluded), and
+    ``total_timeout``, when set, the whole run: what is unfinished then is reported ``timeout``
+    and left behind (a blocked lookup thread is abandoned, never waited for). ``rdap`` and
+    ``ptr`` off both means no lookup at all: not even the cache is read (``--no-lookups``).
     """
 
     offline: bool = False
@@ -43,6 +47,7 @@ class EnrichConfig:
     ca_file: str | None = None
     timeout: float = 5.0
     lookup_timeout: float = 15.0
+    total_timeout: float | None = None
     retries: int = 3
     backoff: float = 0.5
     max_backoff: float = 8.0
@@ -54,7 +59,8 @@ class EnrichConfig:
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.retries < 0:
             raise ValueError("concurrency must be >= 1 and retries >= 0")
-        if min(self.timeout, self.lookup_timeout) <= 0 or min(self.ttl, self.backoff, self.max_backoff) < 0:
+        total = 1.0 if self.total_timeout is None else self.total_timeout
+        if min(self.timeout, self.lookup_timeout, total) <= 0 or min(self.ttl, self.backoff, self.max_backoff) < 0:
             raise ValueError("timeouts must be positive; ttl and backoff not negative")
         if self.resolver is not None:
             parse_resolver(self.resolver)  # fail early on a bad --resolver
@@ -62,11 +68,15 @@ class EnrichConfig:
 
 @dataclass(frozen=True, slots=True)
 class LookupSettings:
-    """The lookup step of an audit run: ``config`` for each lookup, and ``max_lookups``, how many
-    public addresses are looked up at most (the first seen; a note says how many were not)."""
+    """The lookup step of an audit run: ``config`` for each lookup, ``max_lookups``, how many
+    public addresses are looked up at most (the first seen; a note says how many were not), and
+    ``geoip``, the GeoIP databases to read in order of precedence (``--geoip-db``,
+    ``ICECHECK_GEOIP_DB``, the standard folders: ``geoip_discover.discover_databases``). Reading
+    them sends nothing, so they are read under ``offline`` too."""
 
     config: EnrichConfig
     max_lookups: int
+    geoip: tuple[DatabasePath, ...] = ()
 
 
 def default_cache_dir() -> Path:

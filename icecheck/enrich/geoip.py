@@ -33,9 +33,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from icecheck.enrich.geoip_discover import DatabasePath, PathOrigin, discover_databases
-from icecheck.enrich.geoip_fields import FACT_GROUPS, FACTS, FactValue, extract
-from icecheck.enrich.geoip_open import GeoDatabases, GeoDiagnostic, GeoSource, OpenDatabase, open_databases
+from icecheck.enrich.geoip_fields import FACT_GROUPS, FactValue, extract
+from icecheck.enrich.geoip_open import GeoDatabases, GeoDiagnostic, OpenDatabase, open_databases
 from icecheck.enrich.targets import public_addresses
+from icecheck.model import GeoFacts, GeoSource
 
 if TYPE_CHECKING:
     from maxminddb import Reader
@@ -45,47 +46,6 @@ __all__ = [
     "discover_databases", "geoip_report", "location_phrase", "lookup", "network_kind", "open_databases",
     "read_record",
 ]  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class GeoFacts:
-    """What the databases state about one public address; ``None`` = no database states it.
-
-    ``sources`` maps each stated fact's name to the database it came from (``source(name)``).
-    Flags are ``True`` when a database lists the address so, ``False`` only where a database says
-    so explicitly (IPinfo), ``None`` otherwise. ``accuracy_radius_km`` is MaxMind's radius around
-    the location within which the address is likely to be.
-    """
-
-    address: str
-    city: str | None = None
-    region: str | None = None  # the first (largest) subdivision
-    country_code: str | None = None  # ISO 3166-1 alpha-2
-    country_name: str | None = None
-    accuracy_radius_km: int | None = None
-    asn: int | None = None
-    as_organisation: str | None = None
-    isp: str | None = None
-    organisation: str | None = None
-    domain: str | None = None
-    connection_type: str | None = None  # MaxMind: Dialup, Cable/DSL, Corporate, Cellular, Satellite
-    user_type: str | None = None  # Enterprise: residential, business, hosting, cellular, ...
-    anonymizer_provider: str | None = None
-    is_anonymous: bool | None = None
-    is_anonymous_vpn: bool | None = None
-    is_hosting_provider: bool | None = None
-    is_tor_exit_node: bool | None = None
-    is_public_proxy: bool | None = None
-    is_residential_proxy: bool | None = None
-    sources: tuple[tuple[str, GeoSource], ...] = ()
-
-    def source(self, fact: str) -> GeoSource | None:
-        return next((s for name, s in self.sources if name == fact), None)
-
-    def stated(self) -> tuple[tuple[str, FactValue, GeoSource], ...]:
-        """``(fact, value, source)`` for every stated fact, in ``geoip_fields.FACTS`` order."""
-        given = dict(self.sources)
-        return tuple((n, getattr(self, n), given[n]) for n in FACTS if n in given)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from icecheck.model import GEO_FACTS
+
 FactValue = str | int | bool
 
 MAX_TEXT = 200  # longest text kept from a record; real names are far shorter
@@ -23,10 +25,7 @@ FLAG_FACTS = (
     "is_anonymous", "is_anonymous_vpn", "is_hosting_provider", "is_tor_exit_node", "is_public_proxy",
     "is_residential_proxy",
 )  # fmt: skip
-FACTS = (
-    "city", "region", "country_code", "country_name", "accuracy_radius_km", "asn", "as_organisation", "isp",
-    "organisation", "domain", "connection_type", "user_type", "anonymizer_provider", *FLAG_FACTS,
-)  # fmt: skip
+FACTS = GEO_FACTS  # the fields of model.GeoFacts that hold facts, in order
 # Facts that only make sense together: a place is taken whole from one database, and so is an AS
 # number with its name (another database may place or number the same address differently).
 FACT_GROUPS = (("city", "region", "country_code", "country_name", "accuracy_radius_km"), ("asn", "as_organisation"))

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from icecheck.enrich.geoip_discover import DatabasePath
 from icecheck.enrich.geoip_fields import DatabaseKind, database_kind
+from icecheck.model import GeoSource
 
 if TYPE_CHECKING:
     from maxminddb import Reader
@@ -38,23 +39,6 @@ STALE_AFTER_DAYS = 365
 # reader can be made to spin or fill memory by a crafted file (MaxMind's *-dos test databases).
 MIN_MAXMINDDB = (3, 2)
 MAX_REASON = 200
-
-
-@dataclass(frozen=True, slots=True)
-class GeoSource:
-    """A database that answered: its file, ``database_type``, kind, build date (ISO) and origin."""
-
-    path: str
-    database_type: str
-    kind: str  # a DatabaseKind value
-    built: str | None  # "2026-02-04"; None when the metadata's build time is no date
-    origin: str  # a PathOrigin value: explicit, env, discovered
-
-    def label(self) -> str:
-        """``GeoIP2-City built 2026-02-04``: what a report cites."""
-        return (
-            f"{self.database_type} built {self.built}" if self.built else f"{self.database_type} (build date unknown)"
-        )
 
 
 @dataclass(frozen=True, slots=True)

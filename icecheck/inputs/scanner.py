@@ -35,6 +35,7 @@ from icecheck.records import record
 
 Reader = Callable[[Sequence[str]], Iterator[tuple["ScanOutput", bool]]]  # files → (output, no signalling)
 _KIND = {Format.PCAPNG: "pcap", Format.TRICKLE: "trickle", Format.RTCSTATSDUMP: "rtcstatsdump", Format.TEXT: "text"}
+STDIN = "<stdin>"  # the name standard input goes by in reports
 
 
 @record
@@ -73,17 +74,25 @@ def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | 
 
 
 def scan_inputs(
-    paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, read: Reader | None = None
+    paths: Iterable[str],
+    forced: Format | None = None,
+    tick: Tick | None = None,
+    stdin: bytes | None = None,
+    read: Reader | None = None,
 ) -> ScanRun:
     """Read the paths named on the command line; folder files without signalling skipped (module doc).
-    ``read`` reads a list of files in parallel (``inputs.parallel``): each file's output and
-    whether it held no signalling, in order, as ``read_file`` gives them."""
-    named = [(path, list(walk((path,))) if os.path.isdir(path) else None) for path in paths]
-    files = [name for path, names in named for name in (names if names is not None else (path,))]
+    ``-`` is standard input (``stdin``, read by the caller), named ``<stdin>``. ``read`` reads the
+    list of files in parallel (``inputs.parallel``): each file's output and whether it held no
+    signalling, in order, as ``read_file`` gives them."""
+    named = [(path, list(walk((path,))) if path != "-" and os.path.isdir(path) else None) for path in paths]
+    files = [name for path, names in named for name in (names if names is not None else (path,)) if name != "-"]
     results = read(files) if read is not None else (read_file(name, forced, tick) for name in files)
     outputs: list[ScanOutput] = []
     skipped: list[str] = []
     for path, names in named:
+        if path == "-":
+            outputs.append(scan_file(STDIN, forced, tick, stdin or b""))
+            continue
         if names is None:
             outputs.append(next(results)[0])
             continue
@@ -102,18 +111,22 @@ def scan_inputs(
     return ScanRun(tuple(outputs), tuple(skipped))
 
 
-def scan_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> ScanOutput:
-    """Read one file. Every failure is data."""
-    return read_file(path, forced, tick)[0]
+def scan_file(
+    path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
+) -> ScanOutput:
+    """Read one file (or ``data`` under the name ``path``). Every failure is data."""
+    return read_file(path, forced, tick, data)[0]
 
 
-def read_file(path: str, forced: Format | None = None, tick: Tick | None = None) -> tuple[ScanOutput, bool]:
+def read_file(
+    path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
+) -> tuple[ScanOutput, bool]:
     """The file's output, and whether the file was read and holds no signalling: its content is
     not recognised, or it was read to its end and gave nothing to audit (a text format that turned
     out not to be signalling, a capture without any). A file that could not be read (an I/O
     error, a reader that stopped, a capture whose records are broken) is not such a file."""
     try:
-        head, _ = read_head(path)
+        head, _ = read_head(path, data=data)
     except OSError as exc:
         return unreadable(path, exc.strerror or str(exc)), False
     fmt = forced or sniff(head)
@@ -121,10 +134,10 @@ def read_file(path: str, forced: Format | None = None, tick: Tick | None = None)
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
         return unreadable(path, what), True
     if fmt in CAPTURES:
-        return capture_result(read_capture(path, tick))
+        return capture_result(read_capture(path, tick, data=data))
     sink = Sink(path)
     try:
-        with Source(path, tick) as source:
+        with Source(path, tick, data) as source:
             out = _read(fmt, source, sink)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"
@@ -158,12 +171,15 @@ class CapturePart:
     failed_at: int = -1
 
 
-def read_capture(path: str, tick: Tick | None = None, part: int = 0, parts: int = 1) -> CapturePart:
-    """Read a pcap/pcapng (or its gzip) as part ``part`` of ``parts``. Every failure is data."""
+def read_capture(
+    path: str, tick: Tick | None = None, part: int = 0, parts: int = 1, data: bytes | None = None
+) -> CapturePart:
+    """Read a pcap/pcapng (or its gzip; or ``data`` under the name ``path``) as part ``part`` of
+    ``parts``. Every failure is data."""
     sink = Sink(path)
     lane = Lane(sink, part, parts)
     try:
-        with Source(path, tick) as source:
+        with Source(path, tick, data) as source:
             scan = CaptureScan(sink, source.tick, lane)
             scan.run(source.stream)
     except Exception as exc:  # failures are data: a bad file must not stop the scan

@@ -45,11 +45,12 @@ class CountingReader(io.RawIOBase):
 class Source:
     """An opened input. ``stream`` yields decompressed bytes; ``compressed`` tells if gzip was undone."""
 
-    def __init__(self, path: str, tick: Tick | None = None) -> None:
+    def __init__(self, path: str, tick: Tick | None = None, data: bytes | None = None) -> None:
+        """Open ``path``, or read ``data`` (standard input, already read) under that name."""
         self.path = path
         self.tick = tick
-        self.size = os.path.getsize(path)
-        raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.size = os.path.getsize(path) if data is None else len(data)
+        raw: BinaryIO = open(path, "rb") if data is None else io.BytesIO(data)  # noqa: SIM115 - closed by close()
         self._counter = CountingReader(raw, tick)
         buffered = io.BufferedReader(self._counter, 1 << 20)
         self.compressed = buffered.peek(2)[:2] == GZIP_MAGIC
@@ -67,12 +68,11 @@ class Source:
         self.close()
 
 
-def read_head(path: str, n: int = 65536) -> tuple[bytes, bool]:
-    """The first ``n`` bytes of ``path`` after undoing gzip (if it is gzip), and whether it was.
-
-    A corrupt or truncated gzip stream yields what could be decompressed before the damage.
+def read_head(path: str, n: int = 65536, data: bytes | None = None) -> tuple[bytes, bool]:
+    """The first ``n`` bytes of ``path`` (or of ``data``) after undoing gzip (if it is gzip), and
+    whether it was. A corrupt or truncated gzip stream yields what could be decompressed before the damage.
     """
-    with open(path, "rb") as f:
+    with open(path, "rb") if data is None else io.BytesIO(data) as f:
         raw = f.read(n)
         if raw[:2] != GZIP_MAGIC:
             return raw, False

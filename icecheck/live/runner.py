@@ -57,10 +57,10 @@ def choose(
     resolver: str | None = None,
 ) -> Choice:
     """Parse the URLs and the resolver; ValueError saying what is wrong. Sends nothing."""
-    stuns = [parse_ice_url(u) for u in [*stun, *(PUBLIC_STUN_URLS if public_stun else ())]]
+    stuns = [_parsed("--stun", u) for u in [*stun, *(PUBLIC_STUN_URLS if public_stun else ())]]
     if bad := [u for u in stuns if u.scheme != "stun"]:
         raise ValueError(f"--stun takes stun: URLs, not turn:{bad[0].host} (use --turn)")
-    turns = [TurnServer.from_url(u, user, password) for u in turn]
+    turns = [_turn(u, user, password) for u in turn]
     if turns and not (user and password):
         raise ValueError("--turn needs --turn-user and a password (--turn-password or ICECHECK_TURN_PASSWORD)")
     names = [h for h in [*(u.host for u in stuns), *(t.host for t in turns)] if not is_ip(h)]
@@ -70,6 +70,21 @@ def choose(
             raise ValueError(f"--resolver takes an IP address, not {host!r}")
         return Choice(tuple(stuns), tuple(turns), nameserver_resolver([host], port), hostport(host, port))
     return Choice(tuple(stuns), tuple(turns), system_resolver if names else None, "system" if names else "")
+
+
+def _turn(url: str, user: str, password: str) -> TurnServer:
+    try:
+        return TurnServer.from_url(url, user, password)
+    except ValueError as exc:
+        raise ValueError(f"--turn: {exc}") from None
+
+
+def _parsed(option: str, url: str) -> IceUrl:
+    """``parse_ice_url``, its error naming the option the URL came from."""
+    try:
+        return parse_ice_url(url)
+    except ValueError as exc:
+        raise ValueError(f"{option}: {exc}") from None
 
 
 async def run(

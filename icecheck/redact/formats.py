@@ -14,6 +14,7 @@ Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import struct
@@ -91,7 +92,15 @@ def redact_json_text(text: str, standins: StandIns, scrub: bool) -> str:
         from icecheck.redact.text import scrub_secrets
 
         text = scrub_secrets(text, standins)
-    return _STRING.sub(lambda m: _json_string(m.group(0), standins, scrub), text)
+    out, pos = [], 0
+    for m in _STRING.finditer(text):
+        # between literals: JSON punctuation, or what is not JSON (a plain log line, a string with a raw
+        # newline): redacted as text, so nothing is copied unread
+        out.append(redact_text(text[pos : m.start()], standins, scrub))
+        out.append(_json_string(m.group(0), standins, scrub))
+        pos = m.end()
+    out.append(redact_text(text[pos:], standins, scrub))
+    return "".join(out)
 
 
 def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
@@ -99,10 +108,32 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
         value = json.loads(literal)
     except ValueError:
         return redact_text(literal, standins, scrub)
-    new = redact_text(value, standins, scrub)
+    new = _base64_body(value, standins, scrub) or redact_text(value, standins, scrub)
     if new == value:
         return literal
     return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
+    """A base64 string (a HAR body with ``encoding: base64``) decoded, redacted and encoded again;
+    None when ``value`` is not base64 of text or of a format redaction reads."""
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw[:4096])
+    if raw[:2] != b"\x1f\x8b" and printable < 0.9 * min(len(raw), 4096):
+        return None  # an image, a font: binary redaction cannot read stays as it is (the check sees into it)
+    try:
+        new, _ = redact_document(raw, standins, scrub)
+    except RedactError:
+        return None
+    return base64.b64encode(new).decode("ascii")
 
 
 _TEXT_KINDS: dict[str, Callable[[str, StandIns, bool], str]] = {

@@ -1,11 +1,14 @@
-"""One captured frame rewritten: link-layer MACs, ARP, IPv4/IPv6 addresses, UDP/TCP/ICMP payloads.
+"""One captured frame rewritten: link-layer MACs, ARP, IPv4/IPv6 addresses, UDP/TCP/ICMP/IGMP, tunnels.
 
 Header checksums are recomputed (IPv4 RFC 791 §3.1; UDP RFC 768 and RFC 8200 §8.1 with their
 pseudo-headers; TCP RFC 9293 §3.1; ICMP RFC 792; ICMPv6 RFC 4443 §2.3). When a payload's length
 changes (a stand-in of another length), UDP and IP lengths follow, and TCP sequence and
 acknowledgement numbers of the flow are shifted by the bytes added so far. IPv4 fragments are
-handled by ``pcap.py``, which reassembles them first. Text payloads are redacted with
-``formats`` (SIP Content-Length kept right); binary payloads other than STUN pass unchanged.
+handled by ``pcap.py``, which reassembles them first. IP in IP and GRE (with ERSPAN II/III)
+are rewritten inside. Text payloads are redacted with ``formats`` (SIP Content-Length kept
+right); binary payloads other than STUN, RTP/RTCP and DTLS are blanked (zeroed, same length).
+What it does not understand (a link type, an EtherType, an IP protocol, an IPv6 fragment) is
+dropped, never copied (``DropPacket``); the caller counts both.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
 
 _VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
+_IPV6_EXT = (0, 43, 60)  # hop-by-hop, routing, destination options (RFC 8200 §4): walked to the transport
 Flow = tuple[bytes, bytes, int, int]
+
+
+class DropPacket(Exception):
+    """The frame is left out of the output: redaction does not understand it (the reason says what),
+    or a fragment whose datagram was written whole with the first fragment (no reason)."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def checksum(data: bytes) -> int:
@@ -79,7 +92,7 @@ class FrameRewriter:
             return self.ip(frame)
         if linktype in (0, 108) and len(frame) >= 5:
             return frame[:4] + self.ip(frame[4:])
-        return frame
+        raise DropPacket(f"link type {linktype}")
 
     def _ll_addr(self, field: bytes, halen: bytes) -> bytes:
         if int.from_bytes(halen, "big") == 6:
@@ -95,7 +108,7 @@ class FrameRewriter:
             return data[:2] + self.ip(data[2:])
         if etype == 0x0806:
             return data[:2] + self.arp(data[2:])
-        return data
+        raise DropPacket(f"EtherType 0x{etype:04x}")  # LLDP, CDP, … carry addresses redaction does not read
 
     def arp(self, p: bytes) -> bytes:
         """RFC 826: sender/target hardware and protocol addresses."""
@@ -118,7 +131,9 @@ class FrameRewriter:
             return self._ipv4(p, inner)
         if len(p) >= 40 and p[0] >> 4 == 6:
             return self._ipv6(p, inner)
-        return p
+        if inner:  # a quote inside ICMP that is not IP: blanked
+            return bytes(len(p))
+        raise DropPacket("not an IP packet")
 
     def _ipv4(self, p: bytes, inner: bool) -> bytes:
         ihl = (p[0] & 0x0F) * 4
@@ -154,14 +169,48 @@ class FrameRewriter:
         length = int.from_bytes(p[4:6], "big")
         end = 40 + length if length else len(p)
         src, dst, nxt = p[8:24], p[24:40], p[6]
-        body = p[40:end]
-        if nxt in (6, 17, 58):  # no extension headers: transport directly
-            body = self.transport(nxt, src, dst, body, inner)
+        body, ext = p[40:end], b""
+        while nxt in _IPV6_EXT and len(body) >= 8 and len(body) >= (body[1] + 1) * 8:
+            size = (body[1] + 1) * 8
+            nxt, ext, body = body[0], ext + body[:size], body[size:]
+        if nxt == 44:
+            if inner:
+                body = bytes(len(body))
+            else:
+                raise DropPacket("IPv6 fragment")  # not reassembled by redaction
+        else:
+            body = ext + self.transport(nxt, src, dst, body, inner)
         head = bytearray(p[:40])
         head[8:24], head[24:40] = self.addr(src), self.addr(dst)
         if not inner and length:
             head[4:6] = len(body).to_bytes(2, "big")
         return bytes(head) + body + p[end:]
+
+    # -- tunnels --------------------------------------------------------------------------------
+
+    def gre(self, seg: bytes) -> bytes:
+        """GRE (RFC 2784, keys and sequence numbers RFC 2890): IP, Ethernet and ERSPAN II/III inside."""
+        if len(seg) < 4 or seg[0] & 0x07 or seg[1] & 0x07:  # version 0 only
+            raise DropPacket("GRE version")
+        flags, proto = struct.unpack_from("!HH", seg)
+        start = 4 + 4 * sum(bool(flags & bit) for bit in (0x8000, 0x2000, 0x1000))
+        inner = seg[start:]
+        if proto in (0x0800, 0x86DD):
+            inner = self.ip(inner)
+        elif proto == 0x6558:  # transparent Ethernet bridging
+            inner = self.frame(1, inner)
+        elif proto == 0x88BE and len(inner) >= 8:  # ERSPAN type II: an 8-byte header, then Ethernet
+            inner = inner[:8] + self.frame(1, inner[8:])
+        elif proto == 0x22EB and len(inner) >= 12:  # ERSPAN type III: 12 bytes (+8 with the O bit)
+            skip = 20 if inner[11] & 0x01 else 12
+            inner = inner[:skip] + self.frame(1, inner[skip:])
+        else:
+            raise DropPacket(f"GRE protocol 0x{proto:04x}")
+        head = bytearray(seg[:start])
+        if flags & 0x8000:
+            head[4:6] = b"\x00\x00"
+            head[4:6] = checksum(bytes(head) + inner).to_bytes(2, "big")
+        return bytes(head) + inner
 
     # -- transport ------------------------------------------------------------------------------
 
@@ -174,7 +223,15 @@ class FrameRewriter:
             return self.tcp(seg, src, dst, nsrc, ndst)
         if proto in (1, 58) and len(seg) >= 8:
             return self.icmp(seg, proto, nsrc, ndst)
-        return seg
+        if inner:  # quoted inside ICMP: what is not rewritten is blanked
+            return bytes(len(seg))
+        if proto == 2 and len(seg) >= 8:
+            return self.igmp(seg)
+        if proto in (4, 41):  # IP in IP (RFC 2003, RFC 2473)
+            return self.ip(seg)
+        if proto == 47:
+            return self.gre(seg)
+        raise DropPacket(f"IP protocol {proto}")
 
     def udp(self, seg: bytes, nsrc: bytes, ndst: bytes, inner: bool = False) -> bytes:
         declared = int.from_bytes(seg[4:6], "big")
@@ -226,6 +283,27 @@ class FrameRewriter:
         out[2:4] = b"\x00\x00"
         prefix = pseudo(nsrc, ndst, 58, len(out)) if proto == 58 else b""
         out[2:4] = checksum(prefix + bytes(out)).to_bytes(2, "big")
+        return bytes(out)
+
+    def igmp(self, seg: bytes) -> bytes:
+        """IGMP (RFC 2236 §2; RFC 3376 §4.2 version 3 reports with their source lists)."""
+        out = bytearray(seg)
+        if seg[0] == 0x22 and len(seg) >= 8:  # v3 membership report: group records
+            pos = 8
+            for _ in range(int.from_bytes(seg[6:8], "big")):
+                if pos + 8 > len(seg):
+                    break
+                aux, count = seg[pos + 1], int.from_bytes(seg[pos + 2 : pos + 4], "big")
+                for at in range(pos + 4, min(pos + 8 + 4 * count, len(seg) - 3), 4):
+                    out[at : at + 4] = self.addr(bytes(seg[at : at + 4]))
+                pos += 8 + 4 * count + 4 * aux
+        else:
+            out[4:8] = self.addr(bytes(seg[4:8]))
+            if seg[0] == 0x11 and len(seg) >= 12:  # v3 query: source addresses follow
+                for at in range(12, len(seg) - 3, 4):
+                    out[at : at + 4] = self.addr(bytes(seg[at : at + 4]))
+        out[2:4] = b"\x00\x00"
+        out[2:4] = checksum(bytes(out)).to_bytes(2, "big")
         return bytes(out)
 
     def _nd_options(self, opts: bytes) -> bytes:

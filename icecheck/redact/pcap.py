@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from icecheck.redact.packet import FrameRewriter
+from icecheck.redact.packet import DropPacket, FrameRewriter
 from icecheck.redact.pcapng import pcapng_frames, rewrite_pcapng
 from icecheck.redact.sip import redact_sip_text
 from icecheck.redact.standins import StandIns
@@ -28,10 +28,6 @@ from icecheck.redact.text import replace_known_ufrags, scan_originals, ufrags
 
 FragKey = tuple[bytes, bytes, int, int]
 Record = tuple[int, bytes]  # (linktype, frame)
-
-
-class DropPacket(Exception):
-    """Raised for a fragment whose datagram was written whole with the first fragment."""
 
 
 class _Collector(StandIns):
@@ -58,7 +54,10 @@ class CaptureRewriter(FrameRewriter):
 
     def _text(self, data: bytes) -> bytes:
         if not _looks_text(data):
-            return data
+            if self.collecting or not any(data):
+                return data
+            self.standins.left_out["payloads blanked (binary, not understood)"] += 1
+            return bytes(len(data))  # fail closed: binary that is not STUN, RTP or DTLS
         text = data.decode("utf-8", "surrogateescape")
         if self.collecting:
             scan_originals(text, self.standins)
@@ -71,10 +70,12 @@ class CaptureRewriter(FrameRewriter):
         return out.encode("utf-8", "surrogateescape")
 
     def kept(self, linktype: int, frame: bytes) -> bytes | None:
-        """``frame`` rewritten, or None for a fragment whose datagram went out with the first one."""
+        """``frame`` rewritten, or None when it is left out (counted with its reason, in pass two)."""
         try:
             return self.frame(linktype, frame)
-        except DropPacket:
+        except DropPacket as drop:
+            if drop.reason and not self.collecting:
+                self.standins.left_out[f"packets dropped ({drop.reason})"] += 1
             return None
 
     def fixed(self, data: bytes) -> bytes:
@@ -145,7 +146,7 @@ def redact_capture(data: bytes, standins: StandIns, scrub: bool = False) -> byte
     collector = _Collector([str(n) for n in standins.keep])
     first = CaptureRewriter(collector, scrub, collecting=True)
     for linktype, frame in _frames(data):
-        first.frame(linktype, frame)
+        first.kept(linktype, frame)
     for addr in collector._reserved:  # hand the reservations over
         standins.reserve(addr)
     for secret in collector.secret_values():

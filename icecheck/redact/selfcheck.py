@@ -49,16 +49,32 @@ _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 _B64 = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
 _GZIP = re.compile(rb"\x1f\x8b\x08")
+_PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 
 
 def survivors(original: bytes, redacted: bytes, kept: Callable[[IPAddress], bool]) -> list[str]:
     """The identifiers of ``original`` still in ``redacted`` (sorted), less the kept addresses."""
-    before = {i for i in identifiers(original) if not _is_kept(i, kept)}
-    if not before:
-        return []
-    return sorted(before & identifiers(redacted))
+    return left_in(identifiers(original), redacted, kept)
+
+
+def left_in(before: set[str], redacted: bytes, kept: Callable[[IPAddress], bool]) -> list[str]:
+    """Which of the input's identifiers ``before`` are still in ``redacted`` (sorted), less the kept."""
+    secret = {i for i in before if not _is_kept(i, kept)}
+    return sorted(secret & identifiers(redacted)) if secret else []
+
+
+def addresses(found: set[str]) -> list[IPAddress]:
+    """The IP addresses among identifiers (to reserve them: no stand-in may equal an original)."""
+    out: list[IPAddress] = []
+    for identifier in found:
+        if not identifier.startswith(("mac ", "name ")):
+            try:
+                out.append(ipaddress.ip_address(identifier))
+            except ValueError:
+                continue
+    return out
 
 
 def identifiers(data: bytes) -> set[str]:
@@ -72,9 +88,11 @@ def identifiers(data: bytes) -> set[str]:
 
 
 def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
-    text = data.decode("latin-1")
-    for view in _views(text):
-        found.update(_tokens(view))
+    # Every identifier is printable ASCII of 7 characters or more (``1.2.3.4``, ``a.local``): only such
+    # runs are searched, which keeps binary captures fast without missing one.
+    for run in _PRINTABLE.findall(data.decode("latin-1")):
+        for view in _views(run):
+            found.update(_tokens(view))
     if depth >= 2:
         return
     for m in _B64.finditer(data):

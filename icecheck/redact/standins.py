@@ -17,11 +17,13 @@ import ipaddress
 import secrets
 import string
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
 V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
+OVERFLOW_BASE = int(ipaddress.IPv4Address("240.0.0.0"))
 _ICE_CHARS = string.ascii_letters + string.digits + "+/"
 _B64 = string.ascii_letters + string.digits + "+/"
 
@@ -48,7 +50,9 @@ class StandIns:
         self._mac: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._secrets: dict[str, str] = {}
-        self.wrapped = False  # more distinct IPv4 addresses than stand-ins (762)
+        self.wrapped = False  # more distinct IPv4 addresses than documentation stand-ins (762)
+        self._overflow = 0  # stand-ins taken from 240.0.0.0/4 after those
+        self.left_out: Counter[str] = Counter()  # what was dropped or blanked rather than rewritten, by reason
 
     # -- addresses ---------------------------------------------------------------------------
 
@@ -79,8 +83,14 @@ class StandIns:
                 addr = ipaddress.IPv4Address(text)
                 if addr not in self._reserved:
                     return addr
-        self.wrapped = True  # all 762 used: reuse (consistency kept, uniqueness lost)
-        return ipaddress.IPv4Address(f"{V4_PREFIXES[len(self._ip) % 3]}{1 + len(self._ip) % 254}")
+        # All 762 used: the reserved block 240.0.0.0/4 (RFC 1112 §4, never a host's address) takes over,
+        # so every original still gets a stand-in of its own that no original can equal.
+        self.wrapped = True
+        while True:
+            self._overflow += 1
+            addr = ipaddress.IPv4Address(OVERFLOW_BASE + self._overflow)
+            if addr not in self._reserved:
+                return addr
 
     def _new_v6(self) -> IPAddress:
         while True:

@@ -78,13 +78,16 @@ def _address(value: bytes, xored: bool, tid: bytes, addr: Addr) -> bytes:
 
 
 def is_rtcp(p: bytes) -> bool:
-    """RTCP (RFC 3550 §6.4): version 2 and a packet type 200-206 (SR, RR, SDES, BYE, APP, FB)."""
-    return len(p) >= 8 and p[0] >> 6 == 2 and 200 <= p[1] <= 206
+    """RTCP (RFC 3550 §6.4): version 2, a packet type 200-206 (SR, RR, SDES, BYE, APP, FB) and a
+    length (§6.4.1, in 32-bit words minus one) that fits."""
+    if len(p) < 8 or p[0] >> 6 != 2 or not 200 <= p[1] <= 206:
+        return False
+    return (int.from_bytes(p[2:4], "big") + 1) * 4 <= len(p)  # the first packet's length fits
 
 
 def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
-    """STUN, ChannelData carrying STUN, RTCP (SDES CNAMEs, through ``fixed``: same length), or
-    text (through ``text``); anything else unchanged."""
+    """STUN, ChannelData carrying STUN, RTCP (SDES CNAMEs, through ``fixed``: same length), RTP and
+    DTLS unchanged, anything else through ``text`` (which rewrites text and blanks binary)."""
     if fixed is not None and is_rtcp(p):
         return _same_length(p, fixed)
     if is_stun(p):
@@ -93,4 +96,15 @@ def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None)
         n = struct.unpack_from("!H", p, 2)[0]
         inner = p[4 : 4 + n]
         return p[:4] + _same_length(inner, lambda d: rewrite_payload(d, addr, text, fixed)) + p[4 + n :]
+    if is_media(p):
+        return p
     return text(p)
+
+
+def is_media(p: bytes) -> bool:
+    """RTP (RFC 3550 §5.1: version 2) or a DTLS record (RFC 9147 §4: content type 20-63, version
+    0xfeff/0xfefd): codec data and ciphertext, no identifiers of the network."""
+    if len(p) >= 12 and p[0] >> 6 == 2:  # and a header that holds together: CSRC list and padding fit
+        header = 12 + 4 * (p[0] & 0x0F)
+        return header <= len(p) and (not p[0] & 0x20 or 0 < p[-1] <= len(p) - header)
+    return len(p) >= 13 and 20 <= p[0] <= 63 and p[1:3] in (b"\xfe\xff", b"\xfe\xfd")

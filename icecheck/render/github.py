@@ -46,7 +46,8 @@ def to_github(result: AuditResult, exit_code: int) -> str:
     """Annotations, then a plain summary line."""
     lines = list(_lines(result))
     problems = input_problems(result, safe)
-    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}, fail-on {result.fail_on.value}"
+    source = f" from {safe(result.policy_source)}" if result.policy_source else ""
+    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}{source}, fail-on {result.fail_on.value}"
                  f"{'; ' + problems if problems else ''} → exit {exit_code}")  # fmt: skip
     return "\n".join(lines) + "\n"
 
@@ -75,5 +76,5 @@ def _finding(f: Finding, where: dict[str, Origin]) -> str:
     if len(located) > 1:
         message += "; also at " + ", ".join(o.location() for o in located[1:6])
     if rule:
-        message += f"\n{rule.help_uri}"
+        message += f"\nFix: {rule.fix}" + (f"\n{rule.help_uri}" if rule.help_uri else "")
     return annotation(COMMAND[f.severity], message, located[0] if located else None, title)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import INFINITY, encode_basestring
 from typing import IO, Any
 
 from icecheck import __version__
+from icecheck.analysis.rules import CATALOGUE, Rule
 from icecheck.model import (
     AddressFacts,
     AuditedAddress,
     AuditedCandidate,
     AuditResult,
+    BrowserRun,
     Diagnostic,
+    GeoFacts,
+    GeoSource,
     InputDocument,
     ModeRow,
     NatBehaviour,
     NetworkInfo,
     Origin,
 )
+from icecheck.render.locate import origins
 from icecheck.render.safe import json_text
 
 SCHEMA_VERSION = 1
@@ -156,6 +162,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         ("schema_version", SCHEMA_VERSION),
         ("tool", {"name": "icecheck", "version": __version__}),
         ("policy", result.policy),
+        ("policy_source", result.policy_source),
         ("fail_on", result.fail_on.value),
         ("exit_code", exit_code),
         ("inputs", [_input(d) for d in result.inputs]),
@@ -177,13 +184,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
                 for e in result.exposures
             ),
         ),
-        (
-            "findings",
-            (
-                {"rule": f.rule, "severity": f.severity._value_, "message": f.message, "evidence": list(f.evidence)}
-                for f in result.findings
-            ),
-        ),
+        ("findings", _findings(result)),
         (
             "attempts",
             [
@@ -192,8 +193,42 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
             ],
         ),
         ("notes", list(result.notes)),
+        ("rules", [rule_dict(CATALOGUE[r]) for r in dict.fromkeys(f.rule for f in result.findings) if r in CATALOGUE]),
         *_live(result).items(),
     ]
+
+
+def _findings(result: AuditResult) -> Iterator[dict[str, Any]]:
+    """Each finding with its rule's title and link and a location per evidence id."""
+    where = origins(result)
+    for f in result.findings:
+        rule = CATALOGUE.get(f.rule)
+        yield {
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "title": rule.title if rule else None,
+            "message": f.message,
+            "evidence": list(f.evidence),
+            "locations": [_location(ref, where[ref]) for ref in f.evidence if ref in where],
+            "help_uri": rule.help_uri if rule else None,
+        }
+
+
+def _location(ref: str, o: Origin) -> dict[str, Any]:
+    return {"id": ref, "path": o.path, "line": o.line, "packet": o.packet}
+
+
+def rule_dict(rule: Rule) -> dict[str, Any]:
+    """A catalogue entry in full: what ``icecheck explain`` prints, so no reader needs a web page."""
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "title": rule.title,
+        "doc": rule.doc,
+        "fix": rule.fix,
+        "help_uri": rule.help_uri,
+    }
 
 
 # -- the encoder -----------------------------------------------------------------------------------
@@ -340,13 +375,34 @@ class _Blocks:
 
 
 def _live(result: AuditResult) -> dict[str, Any]:
-    """``browser_modes`` and ``nat``, present only when a live gathering filled them."""
+    """``browser_modes`` and ``nat``, present only when a live gathering filled them, and
+    ``geoip_databases``, present only when GeoIP databases were read."""
     out: dict[str, Any] = {}
     if result.browser_modes:
         out["browser_modes"] = [mode_row_dict(r) for r in result.browser_modes]
     if result.nat is not None:
         out["nat"] = nat_dict(result.nat)
+    if result.geoip_databases:
+        out["geoip_databases"] = [_database(s) for s in result.geoip_databases]
     return out
+
+
+def _database(s: GeoSource) -> dict[str, Any]:
+    return {"path": s.path, "database_type": s.database_type, "kind": s.kind, "built": s.built, "origin": s.origin}
+
+
+def _geoip(n: NetworkInfo, facts: GeoFacts) -> dict[str, Any]:
+    """Each stated fact with the path of the database it came from (``geoip_databases[].path``),
+    and where the registry says otherwise."""
+    from icecheck.analysis.geo import disagreements
+
+    return {
+        "facts": {name: {"value": value, "source": source.path} for name, value, source in facts.stated()},
+        "disagreements": [
+            {"fact": d.fact, "registry": d.registry, "database": d.database, "source": d.source.path}
+            for d in disagreements(n)
+        ],
+    }
 
 
 def mode_row_dict(row: ModeRow) -> dict[str, Any]:
@@ -407,4 +463,40 @@ def _network(n: NetworkInfo) -> dict[str, Any]:
         "network_kind": n.network_kind,
         "ptr": n.ptr,
         "ptr_hints": [{"kind": h.kind, "detail": h.detail, "value": h.value} for h in n.ptr_hints],
+        **({"geoip": _geoip(n, n.geoip)} if n.geoip is not None else {}),
+    }
+
+
+def browser_run_dict(run: BrowserRun, code: int | None = None) -> dict[str, Any]:
+    """One browser x scenario: who, how it went, the settings in force, the comparison with icecheck's
+    own gathering; with ``code`` (several runs) also its whole ``report`` (null when it gave none)."""
+    cmp = run.comparison
+    out: dict[str, Any] = {
+        "name": run.name,
+        "version": run.version,
+        "executable": run.executable,
+        "scenario": run.scenario,
+        "duration": round(run.duration, 3),
+        "outcome": run.outcome,
+        "detail": run.detail,
+        "user_agent": run.user_agent,
+        "policies": {name: json.loads(value) for name, value in run.policies},
+        "preferences": {name: json.loads(value) for name, value in run.preferences},
+        "preference_effect": run.preference_effect or None,
+        "compared_with_gather": None if cmp is None else {
+            "gathered": list(cmp.gathered), "hidden": list(cmp.hidden), "only_in_browser": list(cmp.only_browser),
+            "mdns_names": cmp.mdns_names},
+    }  # fmt: skip
+    if code is not None:
+        out["report"] = None if run.result is None else to_dict(run.result, code)
+    return out
+
+
+def runs_dict(runs: Sequence[BrowserRun], codes: Sequence[int], exit_code: int) -> dict[str, Any]:
+    """``icecheck browser`` with several runs: each run with its report (``codes``: each one's exit code)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "icecheck", "version": __version__},
+        "exit_code": exit_code,
+        "browser_runs": [browser_run_dict(r, c) for r, c in zip(runs, codes, strict=True)],
     }

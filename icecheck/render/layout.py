@@ -3,23 +3,27 @@
 The terminal report is a column of styled lines laid out here, once, for the console's width;
 rich only styles and prints them. Rich's Table and Tree measure every cell several times, which
 cost more than the whole audit of a typical offer, and they break addresses mid-way to fit a
-column. Here an address stays whole unless it alone is wider than its column (a hostile 300-byte
-hostname); words are never split unless longer than a line. Widths are terminal cells
-(``rich.cells``), so wide characters in names keep the columns aligned.
+column. Here no token is ever broken: text wraps only at spaces, a word longer than a line gets
+a line of its own (it overflows rather than being cut), and a table cell too wide for its column
+moves, whole, to a line of its own below its row. Widths are terminal cells (``rich.cells``), so
+wide characters in names keep the columns aligned.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import islice, product
 from typing import TypeVar
 
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len
 from rich.text import Text
 
 N = TypeVar("N")
 _WORD = re.compile(r"\S+\s*")
 MIN_WRAP = 36  # a wrapped last column narrower than this moves to lines of its own
+PARAGRAPH = 100  # free text never runs wider than this, however wide the terminal
+MAX_LAYOUTS = 20_000  # combinations of foldable column widths tried
 
 
 def width_of(text: str) -> int:
@@ -27,15 +31,15 @@ def width_of(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
-def _fit(text: str, width: int) -> int:
-    """How many leading characters of ``text`` fit in ``width`` cells (at least one)."""
-    if text.isascii():
-        return max(1, min(len(text), width))
-    return max(1, len(chop_cells(text, width)[0]))
+def longest_word(text: str) -> int:
+    """Cells of the widest space-separated word of ``text`` (0 when blank)."""
+    return max((width_of(w) for w in text.split()), default=0)
 
 
 def wrap(text: Text, width: int, first: str = "", rest: str | None = None) -> list[Text]:
-    """``text`` word-wrapped to ``width`` cells: ``first`` before line one, ``rest`` before the others."""
+    """``text`` word-wrapped to ``width`` cells: ``first`` before line one, ``rest`` before the others.
+
+    Lines break only at spaces; a word wider than a whole line stands alone on its line, whole."""
     rest = " " * width_of(first) if rest is None else rest
     plain = text.plain
     room = max(1, width - width_of(first))
@@ -50,12 +54,6 @@ def wrap(text: Text, width: int, first: str = "", rest: str | None = None) -> li
         if start is not None and used + size > room:
             cuts += (start, end)
             room, start = max(1, width - width_of(rest)), None
-        while size > room:  # a word wider than a whole line: cut it
-            cut = _fit(word, room)
-            cuts += (at, at + cut)
-            room = max(1, width - width_of(rest))
-            at, word = at + cut, word[cut:]
-            size = width_of(word)
         if start is None:
             start, used = at, 0
         end = at + len(word)
@@ -65,30 +63,27 @@ def wrap(text: Text, width: int, first: str = "", rest: str | None = None) -> li
     return [_line(first if i == 0 else rest, pieces[2 * i + 1]) for i in range(len(cuts) // 2)]
 
 
+def paragraph(text: Text, width: int, first: str = "", rest: str | None = None) -> list[Text]:
+    """``wrap`` for free text: at most ``PARAGRAPH`` cells wide whatever the terminal's width."""
+    return wrap(text, min(width, PARAGRAPH), first, rest)
+
+
 def _line(prefix: str, piece: Text) -> Text:
     line = Text(prefix)
     line.append_text(piece)
     return line
 
 
-def fold(text: Text, width: int) -> list[Text]:
-    """``text`` cut into pieces of ``width`` cells (addresses: no word boundaries to respect)."""
-    plain = text.plain
-    if width_of(plain) <= width:
-        return [text]
-    out: list[Text] = []
-    start = 0
-    while start < len(plain):
-        cut = _fit(plain[start:], width)
-        out.append(text[start : start + cut])
-        start += cut
-    return out
-
-
 def _pad(text: Text, width: int) -> Text:
     padded = text.copy()
     padded.append(" " * max(0, width - width_of(text.plain)))
     return padded
+
+
+def _steps(cells: Sequence[int], title: int) -> list[int]:
+    """The widths a shrinkable column may take, widest first: each cell width that still fits its
+    title, then 0 (the column leaves the row line: every cell of it moves below)."""
+    return [w for w in sorted(set(cells), reverse=True) if w >= title] + [0]
 
 
 def columns(
@@ -104,10 +99,13 @@ def columns(
 ) -> list[Text]:
     """Rows as aligned columns under a bold header (no header when every title is empty).
 
-    The last column, when ``wrap_last``, is word-wrapped in the room left; when that is under
-    ``MIN_WRAP`` cells it moves to lines of its own below its row, under the second column.
-    ``foldable`` columns are cut when the others leave too little room (every piece is shown);
-    ``optional`` columns are left out when every cell of theirs is empty.
+    No cell is ever cut. The last column, when ``wrap_last``, is word-wrapped (at spaces, at most
+    ``PARAGRAPH`` cells) in the room left; when that is under ``MIN_WRAP`` cells, or narrower than
+    its longest word, it moves to lines of its own below its row, under the second column.
+    ``foldable`` columns narrow when the row would not fit: a cell wider than its column then
+    moves, whole, to a line of its own below its row (a column may move out entirely, its title
+    then on a header line of its own). ``optional`` columns are left out when every cell of
+    theirs is empty.
     """
     empty = {i for i in optional if not any(row[i].plain for row in rows)}
     if empty:
@@ -115,43 +113,67 @@ def columns(
         header, rows = [header[i] for i in keep], [[row[i] for i in keep] for row in rows]
         foldable = [keep.index(i) for i in foldable if i in keep]
     count = len(header)
-    natural = [width_of(h) for h in header]
-    for row in rows:
-        for i, cell in enumerate(row):
-            natural[i] = max(natural[i], width_of(cell.plain))
-    widths = list(natural)
     fixed = count - 1 if wrap_last else count
-    used = indent + sum(widths[:fixed]) + gap * (fixed - 1)
-    inline = wrap_last and width - used - gap >= min(MIN_WRAP, natural[-1])
-    over = used - width
-    for floor in (15, 8):  # an IPv4 address stays whole unless the terminal is very narrow
-        for i in sorted(foldable, key=lambda k: -widths[k]):
-            if over <= 0 or inline:
-                break
-            cut = min(over, widths[i] - max(floor, width_of(header[i])))
-            if cut > 0:
-                widths[i] -= cut
-                over -= cut
-    last_room = width - used - gap
-    shown = count if (inline or not wrap_last) else fixed
+    cells = [[width_of(row[i].plain) for row in rows] for i in range(count)]
+    widths = [max([width_of(header[i]), *cells[i]]) for i in range(count)]
+    steps = {i: _steps(cells[i], width_of(header[i])) for i in foldable if i < fixed and i > 0}
+
+    def used() -> int:
+        shown = [w for i, w in enumerate(widths[:fixed]) if w or i not in steps]
+        return indent + sum(shown) + gap * (len(shown) - 1)
+
+    if used() > width:
+        _narrow(widths, steps, cells, lambda: used() <= width)
+    last_room = min(width - used() - gap, PARAGRAPH)
+    last_words = max((longest_word(row[-1].plain) for row in rows), default=0) if wrap_last else 0
+    inline = wrap_last and last_room >= min(MIN_WRAP, widths[-1]) and last_room >= last_words
+    inline_cols = [i for i in range(fixed) if widths[i] or i not in steps]
+    moved = [i for i in range(fixed) if i not in inline_cols]
+    under = " " * (indent + (widths[0] + gap if count > 1 else 0))
     lines: list[Text] = []
-    if any(header[:shown]):
-        lines.append(_row([[Text(h, style="bold")] for h in header[:shown]], widths, indent, gap))
-    under = " " * (indent + widths[0] + gap)
-    if wrap_last and not inline and header[-1] and any(row[-1].plain for row in rows):  # its title moves too
-        lines.append(Text.assemble(under, (header[-1], "bold")))
+    titles = [header[i] for i in inline_cols] + ([header[-1]] if inline else [])
+    if any(header):
+        lines.append(_row([[Text(h, style="bold")] for h in titles], _sizes(widths, inline_cols), indent, gap))
+        below = [header[i] for i in moved] + ([header[-1]] if wrap_last and not inline else [])
+        lines += [Text.assemble(under, (h, "bold")) for h in below if h]
     for row in rows:
-        parts: list[list[Text]] = []
-        for i, cell in enumerate(row[:fixed]):
-            parts.append(fold(cell, widths[i]) if i in foldable else [cell])
-        if wrap_last and inline:
-            parts.append(wrap(row[-1], last_room) if row[-1].plain else [Text()])
-        height = max(len(p) for p in parts)
-        for k in range(height):
-            lines.append(_row([p[k : k + 1] for p in parts], widths, indent, gap))
+        shown = [[row[i]] if width_of(row[i].plain) <= widths[i] or i not in steps else [] for i in inline_cols]
+        if inline:
+            shown.append(wrap(row[-1], last_room) if row[-1].plain else [Text()])
+        height = max(len(p) for p in shown)
+        sizes = _sizes(widths, inline_cols)
+        lines += [_row([p[k : k + 1] for p in shown], sizes, indent, gap) for k in range(height)]
+        lines += [_line(under, row[i]) for i in range(fixed) if i in steps and width_of(row[i].plain) > widths[i]]
         if wrap_last and not inline and row[-1].plain:
-            lines.extend(wrap(row[-1], width, under, under))
+            lines.extend(wrap(row[-1], min(width, len(under) + PARAGRAPH), under, under))
     return lines
+
+
+def _narrow(widths: list[int], steps: dict[int, list[int]], cells: list[list[int]], fits: Callable[[], bool]) -> None:
+    """Set the foldable columns' widths (``steps``) so that the row ``fits`` moving the fewest cells
+    below, a cell of a column listed later counting more; a column whose cells would mostly move
+    below moves out whole instead (width 0)."""
+    choices = []
+    for k, (i, options) in enumerate(steps.items()):
+        filled = [c for c in cells[i] if c]
+        moved = {w: sum(c > w for c in filled) for w in options}
+        weight = 1 + 4 * k  # the columns listed first move first
+        choices.append([(w, weight * moved[w]) for w in options if w == 0 or 2 * moved[w] <= len(filled)])
+    best: tuple[int, int] | None = None
+    chosen: tuple[int, ...] = tuple(0 for _ in steps)
+    for combo in islice(product(*choices), MAX_LAYOUTS):
+        for i, (w, _) in zip(steps, combo, strict=True):
+            widths[i] = w
+        if fits():
+            score = (sum(m for _, m in combo), -sum(w for w, _ in combo))
+            if best is None or score < best:
+                best, chosen = score, tuple(w for w, _ in combo)
+    for i, w in zip(steps, chosen, strict=True):
+        widths[i] = w
+
+
+def _sizes(widths: Sequence[int], shown: Sequence[int]) -> list[int]:
+    return [widths[i] for i in shown]
 
 
 def _row(cells: Sequence[Sequence[Text]], widths: Sequence[int], indent: int, gap: int) -> Text:
@@ -159,7 +181,7 @@ def _row(cells: Sequence[Sequence[Text]], widths: Sequence[int], indent: int, ga
     last = max((i for i, c in enumerate(cells) if c and c[0].plain), default=-1)
     for i, cell in enumerate(cells[: last + 1]):
         piece = cell[0] if cell else Text()
-        line.append_text(piece if i == last else _pad(piece, widths[i]))
+        line.append_text(piece if i == last else _pad(piece, widths[i] if i < len(widths) else 0))
         if i < last:
             line.append(" " * gap)
     return line
@@ -168,7 +190,7 @@ def _row(cells: Sequence[Sequence[Text]], widths: Sequence[int], indent: int, ga
 def tree(
     root: N, label: Callable[[N], Text], children: Callable[[N], Sequence[N]], width: int, indent: str = ""
 ) -> list[Text]:
-    """Lines of a tree drawn with box guides; long labels wrap under their own guide."""
+    """Lines of a tree drawn with box guides; long labels wrap (at spaces) under their own guide."""
     lines = wrap(label(root), width, indent, indent + ("│   " if children(root) else "    "))
 
     def walk(node: N, prefix: str) -> None:

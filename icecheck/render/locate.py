@@ -1,7 +1,8 @@
 """Where a finding's evidence came from (pure): evidence ids → ``Origin`` values.
 
-Shared by the renderers that place findings in files (SARIF, GitHub annotations, JUnit,
-Markdown). Evidence ids are the ``c1``/``a1`` ids of candidates and addresses.
+Shared by the renderers that place findings in files (terminal, JSON, SARIF, GitHub
+annotations, JUnit, Markdown). Evidence ids are the ``c1``/``a1`` ids of candidates and addresses;
+``places_of`` and ``subjects`` say where and what in a few words.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from icecheck.model import AuditResult, Finding, InputStatus, Origin, Severity
 
 SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 MAX_NAMED = 5  # inputs named in a verdict line; the rest are counted
+MAX_PLACES = 6  # lines or packets named per input in one finding
+MAX_SUBJECTS = 4  # addresses named in one finding
 
 
 def origins(result: AuditResult) -> dict[str, Origin]:
@@ -74,3 +77,42 @@ def input_problems(result: AuditResult, show: Callable[[str], str]) -> str:
             more = f" and {len(paths) - MAX_NAMED} more" if len(paths) > MAX_NAMED else ""
             parts.append(f"{len(paths)} input{'s' * (len(paths) != 1)} {what}: {names}{more}")
     return "; ".join(parts)
+
+
+def places_of(located: list[Origin]) -> str:
+    """Origins as ``path:93,94``, ``capture.pcap#27,31``, ``live`` or ``path``, one entry per input."""
+    by_path: dict[str, list[Origin]] = {}
+    for o in located:
+        by_path.setdefault(o.path, []).append(o)
+    parts = []
+    for path, group in by_path.items():
+        numbers = [str(o.line) for o in group if o.line is not None]
+        mark = ":"
+        if not numbers:
+            numbers, mark = [str(o.packet) for o in group if o.packet is not None], "#"
+        numbers = sorted(dict.fromkeys(numbers), key=int)
+        more = f"+{len(numbers) - MAX_PLACES}" if len(numbers) > MAX_PLACES else ""
+        listed = ",".join(numbers[:MAX_PLACES]) + (f",{more}" if more else "")
+        calls = list(dict.fromkeys(o.call for o in group if o.call))
+        parts.append(f"{path}{mark}{listed}" if numbers else path + (f" (call {calls[0]})" if len(calls) == 1 else ""))
+    return ", ".join(parts)
+
+
+def subjects(result: AuditResult) -> dict[str, str]:
+    """Evidence id → what it shows in a few words: ``relay 203.0.113.10 raddr 192.168.77.10``, ``c= 10.0.0.1``."""
+    out = {}
+    for c in result.candidates:
+        cand = c.record.candidate
+        text = f"{cand.type} {cand.address}"
+        if cand.related_address not in (None, "0.0.0.0", "::"):
+            text += f" raddr {cand.related_address}"
+        out[c.id] = text
+    out.update({a.id: f"{a.record.role.value} {a.record.address}" for a in result.addresses})
+    return out
+
+
+def what_of(finding: Finding, shows: dict[str, str]) -> str:
+    """What a finding's evidence shows (``subjects``), the first few: ``host 10.0.0.1, host 10.0.0.2``."""
+    named = list(dict.fromkeys(shows[r] for r in finding.evidence if r in shows))
+    more = f" and {len(named) - MAX_SUBJECTS} more" if len(named) > MAX_SUBJECTS else ""
+    return ", ".join(named[:MAX_SUBJECTS]) + more

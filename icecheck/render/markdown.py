@@ -16,8 +16,19 @@ from collections import Counter
 from collections.abc import Iterator
 
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.model import AuditResult, Finding, InputStatus, Origin
-from icecheck.render.locate import SEVERITY_ORDER, fails, finding_origins, input_problems, ordered, origins, summary
+from icecheck.model import AuditResult, InputStatus
+from icecheck.render.locate import (
+    SEVERITY_ORDER,
+    fails,
+    finding_origins,
+    input_problems,
+    ordered,
+    origins,
+    places_of,
+    subjects,
+    summary,
+    what_of,
+)
 from icecheck.render.safe import safe
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")  # text never starts a line: '#', '-', '1.' are inert
@@ -53,12 +64,14 @@ def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
         verdict = f"⚠️ partial audit ({result.unaudited()} items not audited)"
     n = len(result.candidates)
     problems = input_problems(result, md)
-    yield f"## icecheck: {verdict} (policy `{md(result.policy)}`, fail-on `{result.fail_on.value}`)"
+    source = f" from `{md(result.policy_source)}`" if result.policy_source else ""
+    yield f"## icecheck: {verdict} (policy `{md(result.policy)}`{source}, fail-on `{result.fail_on.value}`)"
     yield ""
+    skipped = sum(d.status is InputStatus.SKIPPED for d in result.inputs)
     yield (
         f"{n} candidate{'s' * (n != 1)} and {len(result.addresses)} other addresses from "
-        f"{len(result.inputs)} input(s); {summary(result)}{'; ' + problems if problems else ''}; "
-        f"exit code {exit_code}."
+        f"{len(result.inputs) - skipped} input(s); {summary(result)}{'; ' + problems if problems else ''}; "
+        f"exit code {exit_code}." + (f" {skipped} file(s) without signalling skipped." if skipped else "")
     )
     yield ""
     counts = Counter(f.severity for f in result.findings)
@@ -81,25 +94,32 @@ def _problems(result: AuditResult) -> Iterator[str]:
         yield ""
 
 
-def _where(f: Finding, where: dict[str, Origin]) -> str:
-    return "<br>".join(md(o.location()) for o in finding_origins(f, where)[:5])
-
-
 def _findings(result: AuditResult) -> Iterator[str]:
+    """The rule, where and what of each finding, then each rule's fix once (the attacker's picture
+    is the next section's, in its own words)."""
     yield "### Findings"
     yield ""
     if not result.findings:
         yield "None."
         yield ""
         return
-    where = origins(result)
-    yield "| | severity | rule | finding | where |"
+    where, shows = origins(result), subjects(result)
+    yield "| | severity | rule | where | what |"
     yield "|---|---|---|---|---|"
-    for f in ordered(result)[:MAX_ROWS]:
+    shown = ordered(result)[:MAX_ROWS]
+    for f in shown:
         mark = "❌" if fails(f, result) else "·"
         rule = CATALOGUE.get(f.rule)
-        link = f"[{f.rule}]({rule.help_uri})" if rule else md(f.rule)
-        yield f"| {mark} | {f.severity.value} | {link} | {md(f.message)} | {_where(f, where)} |"
+        link = f"[{f.rule}]({rule.help_uri})" if rule and rule.help_uri else md(f.rule)
+        title = f" {md(rule.title)}" if rule else ""
+        place, what = places_of(finding_origins(f, where)), what_of(f, shows) or f.message
+        yield f"| {mark} | {f.severity.value} | {link}{title} | {md(place)} | {md(what)} |"
+    yield ""
+    yield "**How to fix**"
+    yield ""
+    for rule_id in dict.fromkeys(f.rule for f in shown):
+        if rule_id in CATALOGUE:
+            yield f"- {rule_id}: {md(CATALOGUE[rule_id].fix)}"
     yield ""
 
 

@@ -2,32 +2,40 @@
 
 Findings become results located by file and line (``physicalLocation``) or, for captures, by
 packet (``logicalLocation``, with the file as artifact); further evidence goes into
-``relatedLocations``. Rules appear once each in ``tool.driver.rules`` with their ``helpUri``.
-Severity → level: high → error, medium → warning, low and info → note. Input problems
-(unreadable files, bad lines) become ``toolExecutionNotifications`` of the invocation.
+``relatedLocations``. Paths are relative URIs against the base ``SRCROOT`` (``uriBaseId``): paths
+given relative stay so, absolute ones under ``root`` (the working directory) become relative,
+others are ``file:`` URIs; standard input is the artifact ``stdin``. Rules appear once each in
+``tool.driver.rules`` with their whole help (doc and fix, in text and Markdown), so nothing
+depends on a web page; ``helpUri`` comes from the package's documentation URL (``icecheck.links``)
+when it has one. Severity → level: high → error, medium → warning, low and info → note. Input
+problems (unreadable files, bad lines) become ``toolExecutionNotifications`` of the invocation.
 Strings from the input pass through ``safe`` so that no viewer shows control or bidi characters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from typing import Any
 from urllib.parse import quote
 
 from icecheck import __version__
 from icecheck.analysis.rules import CATALOGUE, Rule
+from icecheck.links import DOCUMENTATION
 from icecheck.model import AuditResult, Diagnostic, ExitCode, Finding, Origin, Severity
 from icecheck.render.locate import finding_origins, origins
 from icecheck.render.safe import safe
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFO_URI = "https://github.com/icecheck/icecheck"
+BASE = "SRCROOT"  # the uriBaseId of relative artifact URIs: the directory icecheck ran in
+STDIN = ("<stdin>", "-")  # how readers name standard input
 LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note", Severity.INFO: "note"}
 SECURITY_SEVERITY = {Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0", Severity.INFO: "1.0"}
 
 
-def to_sarif(result: AuditResult, exit_code: int) -> dict[str, Any]:
-    """The whole SARIF log: one run, one invocation."""
+def to_sarif(result: AuditResult, exit_code: int, root: str | None = None) -> dict[str, Any]:
+    """The whole SARIF log: one run, one invocation. ``root``: the working directory, under which
+    absolute paths are written relative to ``SRCROOT``."""
     rule_ids = list(dict.fromkeys(f.rule for f in result.findings))
     where = origins(result)
     return {
@@ -36,8 +44,8 @@ def to_sarif(result: AuditResult, exit_code: int) -> dict[str, Any]:
         "runs": [
             {
                 "tool": {"driver": _driver(rule_ids)},
-                "invocations": [_invocation(result, exit_code)],
-                "results": [_result(f, rule_ids.index(f.rule), where) for f in result.findings],
+                "invocations": [_invocation(result, exit_code, root)],
+                "results": [_result(f, rule_ids.index(f.rule), where, root) for f in result.findings],
                 "columnKind": "unicodeCodePoints",
                 "properties": {"policy": result.policy, "failOn": result.fail_on.value},
             }
@@ -46,34 +54,37 @@ def to_sarif(result: AuditResult, exit_code: int) -> dict[str, Any]:
 
 
 def _driver(rule_ids: list[str]) -> dict[str, Any]:
-    return {
-        "name": "icecheck",
-        "version": __version__,
-        "semanticVersion": __version__,
-        "informationUri": INFO_URI,
-        "rules": [_rule(CATALOGUE[r]) if r in CATALOGUE else {"id": r} for r in rule_ids],
-    }
+    out: dict[str, Any] = {"name": "icecheck", "version": __version__, "semanticVersion": __version__}
+    if DOCUMENTATION:
+        out["informationUri"] = DOCUMENTATION
+    out["rules"] = [_rule(CATALOGUE[r]) if r in CATALOGUE else {"id": r} for r in rule_ids]
+    return out
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
-    """A reportingDescriptor: the catalogue entry, its doc and its URL."""
-    return {
+    """A reportingDescriptor: the catalogue entry with its whole help (doc and fix) and its URL."""
+    link = rule.help_uri
+    text = f"{rule.title}\n\n{rule.doc}\n\nFix: {rule.fix}" + (f"\n\n{link}" if link else "")
+    markdown = f"**{rule.title}**\n\n{rule.doc}\n\n**Fix:** {rule.fix}" + (f"\n\n[{rule.id}]({link})" if link else "")
+    out: dict[str, Any] = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.doc},
-        "help": {"text": f"{rule.doc} See {rule.help_uri}", "markdown": f"{rule.doc}\n\n[{rule.id}]({rule.help_uri})"},
-        "helpUri": rule.help_uri,
-        "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "properties": {
-            "tags": ["security", "privacy", "webrtc"],
-            "precision": "high",
-            "security-severity": SECURITY_SEVERITY[rule.severity],
-        },
+        "help": {"text": text, "markdown": markdown},
     }
+    if link:
+        out["helpUri"] = link
+    out["defaultConfiguration"] = {"level": LEVEL[rule.severity]}
+    out["properties"] = {
+        "tags": ["security", "privacy", "webrtc"],
+        "precision": "high",
+        "security-severity": SECURITY_SEVERITY[rule.severity],
+    }
+    return out
 
 
-def _result(f: Finding, index: int, where: dict[str, Origin]) -> dict[str, Any]:
+def _result(f: Finding, index: int, where: dict[str, Origin], root: str | None) -> dict[str, Any]:
     located = finding_origins(f, where)
     out: dict[str, Any] = {
         "ruleId": f.rule,
@@ -84,9 +95,9 @@ def _result(f: Finding, index: int, where: dict[str, Origin]) -> dict[str, Any]:
         "properties": {"severity": f.severity.value, "evidence": list(f.evidence)},
     }
     if located:
-        out["locations"] = [location(located[0])]
+        out["locations"] = [location(located[0], root)]
     if len(located) > 1:
-        out["relatedLocations"] = [{"id": n, **location(o)} for n, o in enumerate(located[1:], 1)]
+        out["relatedLocations"] = [{"id": n, **location(o, root)} for n, o in enumerate(located[1:], 1)]
     return out
 
 
@@ -96,16 +107,25 @@ def _fingerprint(f: Finding, located: list[Origin]) -> str:
     return hashlib.sha256(f"{f.rule}|{f.message}|{paths}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-def artifact_uri(path: str) -> str:
-    """A URI reference for a path: absolute paths as file: URIs, relative ones percent-encoded."""
+def artifact(path: str, root: str | None = None) -> dict[str, Any]:
+    """An artifactLocation: ``stdin``; a relative URI against ``SRCROOT`` for a relative path or an
+    absolute one under ``root``; else a ``file:`` URI. Percent-encoded, bytes kept (surrogateescape)."""
+    if path in STDIN:
+        return {"uri": "stdin"}
     posix = path.replace("\\", "/")
+    if posix.startswith("/") and root:
+        base = root.replace("\\", "/").rstrip("/") + "/"
+        if posix.startswith(base):
+            posix = posix[len(base) :]
     encoded = quote(posix, safe="/", errors="surrogateescape")
-    return f"file://{encoded}" if posix.startswith("/") else encoded
+    if posix.startswith("/"):
+        return {"uri": f"file://{encoded}"}
+    return {"uri": posixpath.normpath(encoded) if encoded else ".", "uriBaseId": BASE}
 
 
-def location(o: Origin) -> dict[str, Any]:
+def location(o: Origin, root: str | None = None) -> dict[str, Any]:
     """A SARIF location: file and line, or file and packet (logical location)."""
-    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(o.path)}}
+    physical: dict[str, Any] = {"artifactLocation": artifact(o.path, root)}
     if o.line is not None:
         physical["region"] = {"startLine": max(1, o.line)}
     out: dict[str, Any] = {"physicalLocation": physical}
@@ -117,11 +137,11 @@ def location(o: Origin) -> dict[str, Any]:
     return out
 
 
-def _invocation(result: AuditResult, exit_code: int) -> dict[str, Any]:
-    notes = [_notification(d) for doc in result.inputs for d in doc.diagnostics]
+def _invocation(result: AuditResult, exit_code: int, root: str | None) -> dict[str, Any]:
+    notes = [_notification(d, root) for doc in result.inputs for d in doc.diagnostics]
     notes += [
         {"level": "error", "message": {"text": f"{safe(doc.path)}: nothing could be read"},
-         "locations": [location(Origin(doc.path))]}
+         "locations": [location(Origin(doc.path), root)]}
         for doc in result.inputs
         if doc.status.value == "unreadable" and not doc.diagnostics
     ]  # fmt: skip
@@ -132,9 +152,9 @@ def _invocation(result: AuditResult, exit_code: int) -> dict[str, Any]:
     }
 
 
-def _notification(d: Diagnostic) -> dict[str, Any]:
+def _notification(d: Diagnostic, root: str | None) -> dict[str, Any]:
     return {
         "level": "error" if d.level == "error" else "warning",
         "message": {"text": safe(d.message)},
-        "locations": [location(d.origin)],
+        "locations": [location(d.origin, root)],
     }

@@ -1,5 +1,10 @@
 """Terminal renderer (pure): ``AuditResult`` → one rich ``Text`` of lines laid out for a width.
 
+The report reads top down as a user needs it: the verdict line, the findings (rule, where, the
+fix), input problems, what an attacker learns (the attacker's picture, in other words than the
+findings'), then the inventory: candidates, addresses, the network map and the attempts.
+``Detail.QUIET`` stops after the findings; ``Detail.VERBOSE`` lifts every cap and shows the ids.
+
 Every string taken from the input goes through ``safe`` and into ``Text`` objects (never parsed
 as markup), so neither control characters nor rich markup from a hostile file reach the
 terminal. Layout (columns, wrapping, the map's tree) is ``layout``'s; printing is ``report``'s.
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,12 +25,26 @@ from icecheck.model import (
     AuditedAddress,
     AuditedCandidate,
     AuditResult,
+    ExitCode,
+    Finding,
+    InputStatus,
     NatBehaviour,
     Origin,
+    Party,
     Severity,
 )
-from icecheck.render.layout import columns, tree, wrap
-from icecheck.render.locate import input_problems
+from icecheck.render.geoview import geo_lines
+from icecheck.render.layout import columns, paragraph, tree
+from icecheck.render.locate import (
+    finding_origins,
+    input_problems,
+    ordered,
+    origins,
+    places_of,
+    subjects,
+    summary,
+    what_of,
+)
 from icecheck.render.safe import safe
 
 if TYPE_CHECKING:
@@ -55,34 +75,65 @@ NODE_STYLE = {
     "internet": "blue",
     "relay": "magenta",
 }
-MAX_ROWS = 500  # table rows; past these caps a line says how many more --format json holds
+MAX_ROWS = 500  # table rows; past these caps a line says how many more -v and --format json hold
 MAX_DIAGNOSTICS = 20
 MAX_SENTENCES = 200  # exposures, findings
 MAX_MAP_LINES = 300
 WIDTH = 80
-MIN_WIDTH = 60  # narrower terminals get 60-cell lines (and wrap them)
+MIN_WIDTH = 40  # narrower terminals get 40-cell lines
+DEFAULT_PARTIES = (Party.SIGNALLING, Party.REMOTE_PEER)
+PARTY_NAMES = {Party.SIGNALLING: "the signalling server", Party.REMOTE_PEER: "the remote peer",
+               Party.TURN_SERVER: "the TURN server", Party.ON_PATH: "on-path observers"}  # fmt: skip
 Lines = Iterator[Text]
 
 
-def render(result: AuditResult, exit_code: int, width: int = WIDTH) -> Text:
+class Detail(IntEnum):
+    """How much the text report shows: ``-q`` verdict and findings, ``-v`` everything, uncapped."""
+
+    QUIET = 0
+    NORMAL = 1
+    VERBOSE = 2
+
+
+def render(result: AuditResult, exit_code: int, width: int = WIDTH, detail: Detail = Detail.NORMAL) -> Text:
     """The whole terminal report, laid out for ``width`` cells (``report.show`` prints it)."""
-    return Text("\n").join(_parts(result, exit_code, max(width, MIN_WIDTH)))
+    return Text("\n").join(_parts(result, exit_code, max(width, MIN_WIDTH), detail))
 
 
-def _parts(result: AuditResult, exit_code: int, width: int) -> Lines:
-    yield from wrap(_header(result), width)
-    yield from _diagnostics(result, width)
-    if result.candidates:
-        yield from _candidate_table(result.candidates, width)
-    if result.addresses:
-        yield from _address_table(result.addresses, width)
-    yield from _attempts(result, width)
+def _parts(result: AuditResult, exit_code: int, width: int, detail: Detail) -> Lines:
+    yield from paragraph(verdict(result, exit_code), width)
+    yield from paragraph(Text(_scope(result), style="dim"), width)
+    yield from _findings(result, width, detail)
+    if detail is Detail.QUIET:
+        return
+    yield from _diagnostics(result, width, detail)
+    if detail is Detail.VERBOSE:
+        yield from _skipped(result)
+    yield from _exposures(result, width, detail)
     yield from browser_modes(result, width)
     yield from nat_section(result, width)
-    yield from _network_map(result, width)
-    yield from _exposures(result, width)
+    if result.candidates:
+        yield from _candidate_table(result.candidates, width, detail)
+    if result.addresses:
+        yield from _address_table(result.addresses, width, detail)
+    yield from _network_map(result, width, detail)
+    yield from geo_lines(result, width)
+    yield from _attempts(result, width)
+    yield Text()
+    yield from paragraph(verdict(result, exit_code), width)
+
+
+def run_sections(result: AuditResult, width: int = WIDTH) -> Lines:
+    """The parts of a report that differ from run to run, in the report's order: the findings,
+    problems, what an attacker learns, candidates and attempts (``icecheck browser`` shows these per
+    browser and scenario)."""
+    width = max(width, MIN_WIDTH)
     yield from _findings(result, width)
-    yield from _summary(result, exit_code, width)
+    yield from _diagnostics(result, width)
+    yield from _exposures(result, width)
+    if result.candidates:
+        yield from _candidate_table(result.candidates, width)
+    yield from _attempts(result, width)
 
 
 def _heading(title: str) -> Lines:
@@ -90,31 +141,67 @@ def _heading(title: str) -> Lines:
     yield Text(title, style="bold underline")
 
 
-def _header(result: AuditResult) -> Text:
-    n, m = len(result.candidates), len(result.inputs)
-    return Text.assemble(
-        ("icecheck", "bold"),
-        f" — {n} candidate{'s' * (n != 1)} and {len(result.addresses)} other address"
-        f"{'es' * (len(result.addresses) != 1)} from {m} input{'s' * (m != 1)} (policy {result.policy})",
-    )
+def verdict(result: AuditResult, exit_code: int) -> Text:
+    """The first line: PASS or FAIL, the findings at the gate, the policy (and its file), the inputs
+    not read or read in part, the exit code."""
+    gate = sum(f.severity.rank >= result.fail_on.rank for f in result.findings)
+    failed = len(result.failed_attempts())
+    at_gate = f"{gate or 'no'} finding{'s' * (gate != 1)} at or above fail-on {result.fail_on.value}"
+    if exit_code == ExitCode.USAGE:
+        audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
+        word, style, why = (
+            ("INCOMPLETE", "bold yellow", at_gate)
+            if audited
+            else ("NOTHING AUDITED", "bold yellow", "no input could be audited")
+        )
+    elif exit_code == ExitCode.FAILURE and result.strict and failed:
+        word, style, why = "FAIL", "bold red", f"{failed} failed attempt{'s' * (failed != 1)} under --strict"
+    else:
+        word, style, why = ("FAIL", "bold red", at_gate) if gate else ("PASS", "bold green", at_gate)
+    policy = f"policy {result.policy}" + (f" from {safe(result.policy_source)}" if result.policy_source else "")
+    problems = input_problems(result, safe)
+    tail = f"; {problems}" if problems else ""
+    unaudited = result.unaudited()
+    if unaudited:  # an input reached its bound on distinct items: the verdict says so
+        allowed = "allowed by --allow-partial" if result.allow_partial else "not allowed without --allow-partial"
+        tail += f"; PARTIAL audit, {unaudited} items not audited ({allowed})"
+    return Text.assemble(("icecheck: ", "bold"), (word, style), f" — {why} ({policy}){tail} → exit {exit_code}")
 
 
-def _diagnostics(result: AuditResult, width: int) -> Lines:
-    shown = 0
-    for doc in result.inputs:
-        for d in doc.diagnostics:
-            if shown == MAX_DIAGNOSTICS:
-                total = sum(len(x.diagnostics) for x in result.inputs)
-                yield Text(f"… {total - shown} more problems (see --format json)", style="dim")
-                return
-            shown += 1
-            style = "red" if d.level == "error" else "yellow"
-            detail = f" ({d.origin.detail})" if d.origin.detail and d.origin.line is None else ""
-            line = Text.assemble((f"{d.level}: ", style), safe(f"{d.origin.location()}{detail}: {d.message}"))
-            yield from wrap(line, width, "", "  ")
+def _scope(result: AuditResult) -> str:
+    """The second line: all findings by severity, what was audited, input problems, files skipped."""
+    skipped = sum(d.status is InputStatus.SKIPPED for d in result.inputs)
+    n, m, k = len(result.candidates), len(result.inputs) - skipped, len(result.addresses)
+    problems = sum(len(d.diagnostics) for d in result.inputs)
+    text = f"{summary(result).capitalize()} in {n} candidate{'s' * (n != 1)} and {k} other address{'es' * (k != 1)}"
+    text += f" from {m} input{'s' * (m != 1)}"
+    text += f"; {problems} input problem{'s' * (problems != 1)}" if problems else ""
+    return text + (f"; {skipped} file{'s' * (skipped != 1)} without signalling skipped" if skipped else "")
 
 
-def _hints(c: AuditedCandidate) -> str:
+def _skipped(result: AuditResult) -> Lines:
+    """``-v``: the files found in folders that held no signalling (left out quietly otherwise)."""
+    paths = [d.path for d in result.inputs if d.status is InputStatus.SKIPPED]
+    if paths:
+        yield from _heading("Skipped: no signalling found")
+        yield from (Text.assemble("  ", (safe(p), "dim")) for p in paths)
+
+
+def _diagnostics(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
+    found = [d for doc in result.inputs for d in doc.diagnostics]
+    if not found:
+        return
+    yield from _heading("Input problems")
+    cap = len(found) if detail is Detail.VERBOSE else MAX_DIAGNOSTICS
+    for d in found[:cap]:
+        style = "red" if d.level == "error" else "yellow"
+        extra = f" ({d.origin.detail})" if d.origin.detail and d.origin.line is None else ""
+        line = Text.assemble((f"{d.level}: ", style), safe(f"{d.origin.location()}{extra}: {d.message}"))
+        yield from paragraph(line, width, "  ", "    ")
+    yield from _more(len(found) - cap, "problems", "-v and --format json")
+
+
+def candidate_details(c: AuditedCandidate) -> str:
     parts = [h.detail for h in c.facts.hints]
     if c.record.candidate.related_address is not None:
         rf = c.related_facts
@@ -127,7 +214,7 @@ def _hints(c: AuditedCandidate) -> str:
     return "; ".join(parts)
 
 
-def _names(paths: set[str]) -> dict[str, str]:
+def input_names(paths: set[str]) -> dict[str, str]:
     """How tables name each input: nothing for a lone input, else its file name (its path if two share one)."""
     if len(paths) == 1:
         return dict.fromkeys(paths, "")
@@ -136,7 +223,7 @@ def _names(paths: set[str]) -> dict[str, str]:
     return {p: base[p] if counts[base[p]] == 1 else p for p in paths}
 
 
-def _where_title(names: dict[str, str], origins: list[Origin]) -> str:
+def where_title(names: dict[str, str], origins: list[Origin]) -> str:
     if any(names.values()):
         return "where"
     if all(o.line is not None for o in origins):
@@ -144,7 +231,7 @@ def _where_title(names: dict[str, str], origins: list[Origin]) -> str:
     return "packet" if all(o.packet is not None for o in origins) else "where"
 
 
-def _where(origin: Origin, names: dict[str, str]) -> str:
+def where(origin: Origin, names: dict[str, str]) -> str:
     """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``.
 
     Items of JSON inputs (HAR, dumps) have neither: their name alone, or nothing for a lone input
@@ -157,48 +244,50 @@ def _where(origin: Origin, names: dict[str, str]) -> str:
     return name
 
 
-def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int) -> Lines:
-    names = _names({c.record.origin.path for c in cands})
+def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int, detail: Detail = Detail.NORMAL) -> Lines:
+    names = input_names({c.record.origin.path for c in cands})
     yield from _heading("Candidates")
     rows = []
-    for c in cands[:MAX_ROWS]:
+    cap = len(cands) if detail is Detail.VERBOSE else MAX_ROWS
+    for c in cands[:cap]:
         cand = c.record.candidate
         style = CLASS_STYLE.get(c.facts.address_class, "")
         rows.append(
             (
                 Text(c.id),
-                Text(safe(_where(c.record.origin, names))),
+                Text(safe(where(c.record.origin, names))),
                 Text(safe(f"{cand.type}/{cand.transport.lower()}")),
                 Text(safe(cand.address), style=style),
                 Text(str(cand.port)),
                 Text(c.facts.address_class.value, style=style),
-                Text(safe(_hints(c)), style="dim"),
+                Text(safe(candidate_details(c)), style="dim"),
             )
         )
-    where = _where_title(names, [c.record.origin for c in cands])
-    header = ("id", where, "type", "address", "port", "class", "details")
+    place = where_title(names, [c.record.origin for c in cands])
+    header = ("id", place, "type", "address", "port", "class", "details")
     yield from columns(header, rows, width, foldable=(1, 3), optional=(1,))
-    yield from _more(len(cands) - MAX_ROWS, "candidates", "--format json")
+    yield from _more(len(cands) - cap, "candidates", "-v and --format json")
 
 
-def _address_table(addrs: tuple[AuditedAddress, ...], width: int) -> Lines:
-    names = _names({a.record.origin.path for a in addrs})
+def _address_table(addrs: tuple[AuditedAddress, ...], width: int, detail: Detail = Detail.NORMAL) -> Lines:
+    names = input_names({a.record.origin.path for a in addrs})
     yield from _heading("Addresses outside candidates")
+    cap = len(addrs) if detail is Detail.VERBOSE else MAX_ROWS
     rows = [
         (
             Text(a.id),
-            Text(safe(_where(a.record.origin, names))),
+            Text(safe(where(a.record.origin, names))),
             Text(a.record.role.value),
             Text(safe(a.record.address), style=CLASS_STYLE.get(a.facts.address_class, "")),
             Text(a.facts.address_class.value, style=CLASS_STYLE.get(a.facts.address_class, "")),
             Text(safe("; ".join(h.detail for h in a.facts.hints)), style="dim"),
         )
-        for a in addrs[:MAX_ROWS]
+        for a in addrs[:cap]
     ]
-    where = _where_title(names, [a.record.origin for a in addrs])
-    yield from columns(("id", where, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
+    place = where_title(names, [a.record.origin for a in addrs])
+    yield from columns(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
                        optional=(1,))  # fmt: skip
-    yield from _more(len(addrs) - MAX_ROWS, "addresses", "--format json")
+    yield from _more(len(addrs) - cap, "addresses", "-v and --format json")
 
 
 def _attempts(result: AuditResult, width: int) -> Lines:
@@ -214,7 +303,7 @@ def _attempts(result: AuditResult, width: int) -> Lines:
     yield from columns(("kind", "target", "status", "time", "detail"), rows, width, foldable=(1,))
 
 
-def _network_map(result: AuditResult, width: int) -> Lines:
+def _network_map(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
     """Device → interfaces → NAT → ISP → Internet → relay, as an attacker could draw it."""
     if not result.candidates:
         return
@@ -222,8 +311,9 @@ def _network_map(result: AuditResult, width: int) -> Lines:
 
     yield from _heading("The network map an attacker can draw")
     lines = map_lines(build_map(result.candidates, result.network_info), width)
-    yield from lines[:MAX_MAP_LINES]
-    yield from _more(len(lines) - MAX_MAP_LINES, "lines of the map", "--format mermaid")
+    cap = len(lines) if detail is Detail.VERBOSE else MAX_MAP_LINES
+    yield from lines[:cap]
+    yield from _more(len(lines) - cap, "lines of the map", "-v and --format mermaid")
 
 
 def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:
@@ -238,28 +328,42 @@ def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:
     return tree(root, label, children, width, "  ")
 
 
-def _exposures(result: AuditResult, width: int) -> Lines:
+def _exposures(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
+    """The attacker's picture: what each party's signalling tells, by whom it is seen."""
     yield from _heading("What an attacker learns")
     if not result.exposures:
         yield Text("  Nothing about your network: no candidates or addresses were found.")
         yield from _notes(result, width)
         return
+    yield from paragraph(Text("Seen by the signalling server and the remote peer unless another party is named.",
+                              style="dim"), width, "  ")  # fmt: skip
     party: str | None = None
-    for e in result.exposures[:MAX_SENTENCES]:
+    cap = len(result.exposures) if detail is Detail.VERBOSE else MAX_SENTENCES
+    for e in result.exposures[:cap]:
         if e.party != party and e.party is not None:
-            yield from wrap(Text(safe(e.party), style="bold"), width, "  ")
+            yield from paragraph(Text(safe(e.party), style="bold"), width, "  ")
         party = e.party
-        who = ", ".join(p.value.replace("-", " ") for p in e.learned_by)
         indent = "    " if party else "  "
-        line = Text.assemble(safe(e.summary), (f"  [{_refs(e.evidence)}; seen by {who}]", "dim"))
-        yield from wrap(line, width, indent + "• ", indent + "  ")
-    yield from _more(len(result.exposures) - MAX_SENTENCES, "exposures", "--format json")
+        line = Text(safe(e.summary))
+        if e.learned_by != DEFAULT_PARTIES:
+            line.append(f" ({_seen_by(e.learned_by)})", style="dim")
+        if detail is Detail.VERBOSE:
+            line.append(f" [{_refs(e.evidence)}]", style="dim")
+        yield from paragraph(line, width, indent + "• ", indent + "  ")
+    yield from _more(len(result.exposures) - cap, "exposures", "-v and --format json")
     yield from _notes(result, width)
 
 
 def _notes(result: AuditResult, width: int) -> Lines:
     for note in result.notes:
-        yield from wrap(Text(safe(note)), width, "  • ", "    ")
+        yield from paragraph(Text(safe(note)), width, "  • ", "    ")
+
+
+def _seen_by(parties: tuple[Party, ...]) -> str:
+    """``also seen by the turn server`` (beside the default two) or ``seen by …`` (instead of them)."""
+    also = all(p in parties for p in DEFAULT_PARTIES)
+    names = " and ".join(PARTY_NAMES.get(p, p.value) for p in parties if not also or p not in DEFAULT_PARTIES)
+    return f"{'also ' if also else ''}seen by {names}"
 
 
 def _more(count: int, what: str, where: str) -> Lines:
@@ -267,48 +371,45 @@ def _more(count: int, what: str, where: str) -> Lines:
         yield Text(f"  … {count} more {what} in {where}", style="dim")
 
 
-def _refs(refs: tuple[str, ...]) -> str:
-    return ", ".join(refs[:6]) + (f" +{len(refs) - 6}" if len(refs) > 6 else "")
+def _refs(refs: tuple[str, ...], cap: int = 6) -> str:
+    return ", ".join(refs[:cap]) + (f" +{len(refs) - cap}" if len(refs) > cap else "")
 
 
-def _findings(result: AuditResult, width: int) -> Lines:
+def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
+    """Findings by severity and rule: the rule's title, where each one is (and what), the fix."""
+    from icecheck.analysis.rules import CATALOGUE
+
     yield from _heading("Findings")
     if not result.findings:
         yield Text("  None.", style="green")
         return
-    order = sorted(result.findings, key=lambda f: (-f.severity.rank, f.rule))
-    rule_width = max(len(f.rule) for f in order)
-    for f in order[:MAX_SENTENCES]:
-        head = Text.assemble(
-            (f"{f.severity.value.upper():6}", SEVERITY_STYLE[f.severity]), (f" {f.rule:{rule_width}} ", "bold")
-        )
-        line = Text.assemble(safe(f.message), (f"  [{_refs(f.evidence)}]", "dim"))
-        first, *rest = wrap(line, width, " " * (2 + len(head)))
-        yield Text.assemble("  ", head, first[2 + len(head) :])
-        yield from rest
-    yield from _more(len(order) - MAX_SENTENCES, "findings", "--format json")
+    where, shows = origins(result), subjects(result)
+    cap = len(result.findings) if detail is Detail.VERBOSE else MAX_SENTENCES
+    shown = ordered(result)[:cap]
+    said: set[str] = set()  # two findings of a rule at the same place about the same thing: one line
+    for i, f in enumerate(shown):
+        rule = CATALOGUE.get(f.rule)
+        if i == 0 or (f.rule, f.severity) != (shown[i - 1].rule, shown[i - 1].severity):
+            head = Text.assemble((f.severity.value.upper(), SEVERITY_STYLE[f.severity]), " ", (f.rule, "bold"))
+            head.append(safe(f" {rule.title}") if rule else "")
+            yield from paragraph(head, width, "  ", "    ")
+            said.clear()
+        line = _finding_line(f, where, shows, detail)
+        if line.plain not in said:
+            said.add(line.plain)
+            yield from paragraph(line, width, "    • ", "      ")
+        if rule is not None and (i + 1 == len(shown) or shown[i + 1].rule != f.rule):
+            yield from paragraph(Text.assemble(("fix: ", "bold"), rule.fix), width, "    ", "      ")
+    yield from _more(len(result.findings) - cap, "findings", "-v and --format json")
 
 
-def _summary(result: AuditResult, exit_code: int, width: int) -> Lines:
-    counts = Counter(f.severity for f in result.findings)
-    parts = [
-        f"{counts[s]} {s.value}" for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO) if counts[s]
-    ]
-    what = ", ".join(parts) if parts else "no findings"
-    if exit_code == 3 and result.strict:
-        why = f"{len(result.failed_attempts())} failed attempt(s) under --strict"
-    else:
-        why = f"--fail-on {result.fail_on.value}"
-    problems = input_problems(result, safe)
-    if problems:
-        why = f"{why}; {problems}"
-    unaudited = result.unaudited()
-    if unaudited:  # an input reached its bound on distinct items: say so where the verdict is
-        allowed = "allowed by --allow-partial" if result.allow_partial else "not allowed without --allow-partial"
-        why += f"; PARTIAL audit, {unaudited} items not audited ({allowed})"
-    yield Text()
-    n = len(result.findings)
-    yield from wrap(Text(f"{n} finding{'s' * (n != 1)} ({what}); {why} → exit {exit_code}"), width)
+def _finding_line(f: Finding, where: dict[str, Origin], shows: dict[str, str], detail: Detail) -> Text:
+    """``path:95,97: relay 203.0.113.10 raddr 192.168.77.10`` (the message, when nothing locates it)."""
+    places, what = places_of(finding_origins(f, where)), what_of(f, shows)
+    line = Text(safe(f"{places}: {what}" if places and what else places or f.message))
+    if detail is Detail.VERBOSE and f.evidence:
+        line.append(f" [{_refs(f.evidence)}]", style="dim")
+    return line
 
 
 def browser_modes(result: AuditResult, width: int = WIDTH) -> Lines:

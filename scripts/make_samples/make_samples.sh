@@ -228,7 +228,7 @@ run_chromium() {  # run_chromium NAME QUERY
 run_firefox() {  # run_firefox NAME "WORD ..." (pref:NAME=VALUE or a page query part)
   local name=$1 opt=$2 prof query="" rc=0
   prof=$(mktemp -d "$STATE/profiles/firefox-XXXXXX")
-  cp "$HERE/firefox-user.js" "$prof/user.js"
+  cp "$REPO/icecheck/data/firefox-user.js" "$prof/user.js"
   {
     echo '// per-sample prefs (make_samples.sh)'
     echo 'user_pref("media.navigator.streams.fake", true);'          # fake microphone

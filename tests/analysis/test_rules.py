@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from icecheck.analysis.rules import CATALOGUE, DOCS_URL, LOOKUP_RULES
-from tests.conftest import SAMPLES, run_json
+from icecheck.analysis.rules import CATALOGUE, LOOKUP_RULES
+from icecheck.links import DOCUMENTATION
+from icecheck.rulesamples import sample as packaged_sample
+from tests.conftest import REPO, SAMPLES, run_json
 
 POLICY_FOR = {"ICE014": "relay-only"}
 
@@ -19,7 +21,20 @@ def test_catalogue_is_well_formed() -> None:
     for rule in CATALOGUE.values():
         assert re.fullmatch(r"ICE\d{3}", rule.id)
         assert len(rule.doc) > 80 and rule.doc.endswith(".")
-        assert rule.help_uri == DOCS_URL + rule.id.lower()
+        assert rule.help_uri == f"{DOCUMENTATION}/rules.md#{rule.id.lower()}"
+        assert rule.fix.endswith(".") and len(rule.fix) < 120 and rule.fix not in rule.doc
+        text = packaged_sample(rule.id)  # installed with the package: explain can print it
+        assert text is not None and text == (SAMPLES / "rules" / f"{rule.id}.sdp").read_text()
+
+
+def test_documentation_links_come_from_one_place() -> None:
+    """pyproject's [project.urls] Documentation; no other documentation address in the package."""
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"]["Documentation"]
+    assert declared == DOCUMENTATION
+    for path in (REPO / "icecheck").rglob("*.py"):
+        assert "github.com/icecheck" not in path.read_text(), path
 
 
 @pytest.mark.parametrize("rule_id", sorted(set(CATALOGUE) - LOOKUP_RULES))

@@ -118,6 +118,8 @@ def test_pre_commit_hook_and_action_describe_the_same_gate() -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "icecheck-sdp")
     assert hook["entry"].split()[:2] == ["icecheck", "sdp"] and hook["language"] == "python"
+    for each in hooks:  # a commit never looks a public address up
+        assert "--offline" in each["entry"].split(), each["id"]
     assert hook["files"] == r"\.sdp$"
     action = yaml.safe_load((REPO / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
@@ -125,6 +127,7 @@ def test_pre_commit_hook_and_action_describe_the_same_gate() -> None:
     assert any("upload-sarif" in str(s.get("uses", "")) for s in steps)
     script = "\n".join(str(s.get("run", "")) for s in steps)
     assert "--format sarif" in script and "${{ inputs." not in script  # inputs reach the shell only via env
+    assert action["inputs"]["offline"]["default"] == "true" and "args+=(--offline)" in script
 
 
 @pytest.mark.skipif(shutil.which("icecheck") is None and not os.environ.get("CI"),
@@ -136,7 +139,7 @@ def test_action_audit_step_runs(tmp_path: Path, sample: str, code: str) -> None:
 
     steps = yaml.safe_load((REPO / "action.yml").read_text())["runs"]["steps"]
     script = next(s["run"] for s in steps if s.get("id") == "audit")
-    env = {**os.environ, "FILES": f"samples/{sample}", "COMMAND": "sdp", "CONFIG": "", "FAIL_ON": "",
+    env = {**os.environ, "FILES": f"samples/{sample}", "COMMAND": "sdp", "CONFIG": "", "FAIL_ON": "", "OFFLINE": "true",
            "SARIF": str(tmp_path / "out.sarif"), "GITHUB_OUTPUT": str(tmp_path / "output"),
            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}  # fmt: skip
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)

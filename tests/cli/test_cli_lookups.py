@@ -4,6 +4,7 @@ packet home). The recorded addresses are lookup keys only."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from icecheck.analysis.rules import LOOKUP_RULES
-from tests.conftest import SAMPLES, run_cli, run_json
+from tests.conftest import REPO, SAMPLES, run_cli, run_json
 from tests.lab.dns import LabDns, fixture_zone
 from tests.lab.rdap_proxy import RdapProxy
 
@@ -76,8 +77,9 @@ def test_second_run_comes_from_the_cache(servers: tuple[LabDns, RdapProxy], tmp_
     _, report = audit(SAMPLES / "rules" / "ICE018.sdp", servers, tmp_path)
     assert (proxy.stats()["requests"], dns.queries()) == (before_http, before_dns)
     assert {a["status"] for a in report["attempts"]} == {"cached"}
-    _, offline = audit(SAMPLES / "rules" / "ICE018.sdp", servers, tmp_path, "--offline")
-    assert "ICE018" in {f["rule"] for f in offline["findings"]}  # the cache answers offline too
+    offline = run_cli("sdp", str(SAMPLES / "rules" / "ICE018.sdp"), "--offline", "-f", "json", "--fail-on", "info",
+                      env=lookup_env(proxy, tmp_path))  # fmt: skip
+    assert "ICE018" in {f["rule"] for f in json.loads(offline.stdout)["findings"]}  # the cache answers offline too
 
 
 def test_strict_makes_a_failed_lookup_exit_3(tmp_path: Path) -> None:
@@ -94,3 +96,29 @@ def test_strict_makes_a_failed_lookup_exit_3(tmp_path: Path) -> None:
 def test_offline_default_in_tests_sends_nothing() -> None:
     _, report = run_json("sdp", str(SAMPLES / "rules" / "ICE019.sdp"))
     assert report["attempts"] == [] and any("not looked up" in n for n in report["notes"])
+
+
+def test_registry_and_geoip_facts_side_by_side_and_where_they_disagree(
+    servers: tuple[LabDns, RdapProxy], tmp_path: Path
+) -> None:
+    """The lab's recorded RDAP says BT, AS2856, GB; a made database says Telstra, AS1221, AU."""
+    database = REPO / "tests" / "data" / "geoip" / "GeoIP2-Enterprise-Disagrees-Test.mmdb"
+    sample = SAMPLES / "rules" / "ICE019.sdp"
+    _, report = audit(sample, servers, tmp_path, "--geoip-db", str(database))
+    (info,) = [n for n in report["network_info"] if n["address"] == "62.239.237.1"]
+    assert (info["asn"], info["country"], info["network_kind"]) == (2856, "GB", "residential")
+    facts = info["geoip"]["facts"]
+    assert (facts["asn"]["value"], facts["country_code"]["value"], facts["city"]["value"]) == (1221, "AU", "Melbourne")
+    assert info["geoip"]["disagreements"] == [
+        {"fact": "asn", "registry": "AS2856", "database": "AS1221", "source": str(database)},
+        {"fact": "country", "registry": "GB", "database": "AU", "source": str(database)},
+    ]
+    isp = [e["summary"] for e in report["exposures"] if e["kind"] == "isp"]
+    assert len(isp) == 1 and "AS2856" in isp[0] and "per GeoIP2" not in isp[0]  # the registry's name comes first
+    dns, proxy = servers
+    proc = run_cli("sdp", str(sample), "--resolver", dns.address, "--geoip-db", str(database),
+                   env=lookup_env(proxy, tmp_path))  # fmt: skip
+    text = " ".join(proc.stdout.split())
+    assert "The registry and GeoIP2-Enterprise built 2025-12-01 disagree on the autonomous system of 62.239.237.1: " \
+           "AS2856 per the registry, AS1221 per the database." in text  # fmt: skip
+    assert "operator BT" in text and "Telstra Internet, AS1221 (GeoIP2-Enterprise built 2025-12-01)" in text

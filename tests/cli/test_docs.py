@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator
 
 from icecheck.analysis.rules import CATALOGUE
 from tests.conftest import REPO, SAMPLES, run_cli
+from tests.schemas import errors
+from tests.schemas import validator as validator_of
 
 SCHEMA = REPO / "docs" / "schema" / "report.schema.json"
 INPUTS = sorted([*SAMPLES.glob("real/*.sdp"), *SAMPLES.glob("rules/*.sdp")])
@@ -89,3 +91,54 @@ def test_contributor_hooks_run_the_installed_tools() -> None:
         assert hook["language"] == "system" and importlib.util.find_spec(tool) is not None, hook
     run_tests = (REPO / "scripts" / "run-tests").read_text()
     assert "-m ruff check" in run_tests and '"$PYTHON" -m mypy' in run_tests  # the same tools gate the suite
+
+
+def test_every_finding_is_located_titled_and_linked_and_its_rule_travels_with_it() -> None:
+    report = json.loads(run_cli("scan", str(SAMPLES / "captures"), "--format", "json", "--no-config").stdout)
+    where = {item["id"]: item["origin"] for item in [*report["candidates"], *report["addresses"]]}
+    packets = 0
+    for f in report["findings"]:
+        assert f["title"] == CATALOGUE[f["rule"]].title and f["help_uri"] == CATALOGUE[f["rule"]].help_uri
+        assert [loc["id"] for loc in f["locations"]] == [ref for ref in f["evidence"] if ref in where] != []
+        for loc in f["locations"]:
+            origin = where[loc["id"]]
+            assert (loc["path"], loc["line"], loc["packet"]) == (origin["path"], origin["line"], origin.get("packet"))
+            packets += loc["packet"] is not None
+    assert packets > 0  # captures are located by packet
+    rules = {r["id"]: r for r in report["rules"]}
+    assert set(rules) == {f["rule"] for f in report["findings"]}
+    for rid, rule in rules.items():
+        entry = CATALOGUE[rid]
+        assert (rule["doc"], rule["fix"], rule["title"]) == (entry.doc, entry.fix, entry.title)
+
+
+def test_schema_matches_the_rules_and_diff_commands_json() -> None:
+    rules = json.loads(run_cli("rules", "--format", "json").stdout)
+    assert errors("rules", rules) == [] and len(rules) == len(CATALOGUE)
+    a, b = str(SAMPLES / "real" / "chromium-default-mdns.sdp"), str(SAMPLES / "real" / "firefox-esr-raw.sdp")
+    diff = json.loads(run_cli("diff", a, b, "--format", "json", "--no-config").stdout)
+    assert errors("diff", diff) == [] and diff["findings"]["gained"]
+    assert errors("diff", {**diff, "exit_code": 7}) != []
+
+
+def test_every_schema_is_valid_and_every_command_printing_json_has_one() -> None:
+    names = {p.name.removesuffix(".schema.json") for p in SCHEMA.parent.glob("*.schema.json")}
+    assert names >= {"report", "nat", "rules", "diff"}
+    for name in names:
+        validator_of(name)  # checks the schema itself and its references
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "icecheck sdp --offline samples/real/chromium-default-mdns.sdp",
+        "icecheck scan --offline samples/captures -q --select ICE006,ICE012",
+    ],
+)
+def test_readme_shows_real_output(command: str) -> None:
+    """The README's offline examples are what the command prints at 100 columns, verbatim."""
+    readme = (REPO / "README.md").read_text()
+    start = readme.index(f"$ {command}\n") + len(command) + 3
+    shown = readme[start : readme.index("```", start)]
+    proc = run_cli(*command.split()[1:], env={"COLUMNS": "100"})
+    assert proc.stdout == shown

@@ -41,7 +41,7 @@ def partial(tmp_path: Path) -> Path:
 
 def test_sanity_the_clean_input_passes_alone() -> None:
     proc = run_cli("sdp", str(CLEAN), "--offline")
-    assert proc.returncode == 0 and _verdict(proc.stdout).endswith("--fail-on high → exit 0")
+    assert proc.returncode == 0 and _verdict(proc.stdout).endswith("(policy default) → exit 0")
 
 
 @pytest.mark.parametrize("command", ["sdp", "scan"])
@@ -50,7 +50,10 @@ def test_a_missing_input_fails_after_the_others_are_reported(tmp_path: Path, com
     proc = run_cli(command, str(CLEAN), str(missing), "--offline")
     assert proc.returncode == 2
     assert "198.51.100.200" in proc.stdout  # the clean input's report is written
-    assert _verdict(proc.stdout) == f"0 findings (no findings); --fail-on high; 1 input not read: {missing} → exit 2"
+    assert _verdict(proc.stdout) == (
+        f"icecheck: INCOMPLETE — no findings at or above fail-on high (policy default); 1 input not read: {missing}"
+        " → exit 2"
+    )
     assert f"icecheck: {missing}: No such file or directory" in proc.stderr
     code, report, _ = _json(command, str(CLEAN), str(missing))
     assert code == report["exit_code"] == 2 and len(report["candidates"]) == 1
@@ -92,7 +95,10 @@ def test_only_bad_inputs_write_no_text_report_but_json_still_says_why(tmp_path: 
 def test_a_partly_read_input_is_named_in_the_verdict(partial: Path) -> None:
     proc = run_cli("sdp", str(partial), "--offline")
     assert proc.returncode == 0  # what was read is clean: the gate judges it
-    assert _verdict(proc.stdout) == f"0 findings (no findings); --fail-on high; 1 input partly read: {partial} → exit 0"
+    assert _verdict(proc.stdout) == (
+        f"icecheck: PASS — no findings at or above fail-on high (policy default); 1 input partly read: {partial}"
+        " → exit 0"
+    )
 
 
 def test_the_verdict_names_both_kinds(tmp_path: Path, partial: Path) -> None:
@@ -137,19 +143,24 @@ def _folder(tmp_path: Path) -> Path:
 def test_files_without_signalling_in_a_folder_are_skipped_and_counted(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     code, report, stderr = _json("scan", str(folder), "--fail-on", "info")
-    assert [Path(i["path"]).name for i in report["inputs"]] == ["call.pcap"]
-    assert "3 files met in folders held no signalling and were skipped" in report["notes"]
+    assert [Path(i["path"]).name for i in report["inputs"] if i["status"] != "skipped"] == ["call.pcap"]
+    assert sorted(Path(i["path"]).name for i in report["inputs"] if i["status"] == "skipped") == [
+        "blob.bin",
+        "notes.txt",
+        "package.json",
+    ]
     assert code == report["exit_code"] == 1  # the capture's findings decide, not the skipped files
     assert "notes.txt" not in stderr and "blob.bin" not in stderr
     proc = run_cli("scan", str(folder), "--offline")
     assert "not read" not in _verdict(proc.stdout)
+    assert "3 files without signalling skipped" in " ".join(proc.stdout.split())
 
 
 def test_a_named_file_is_never_skipped(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     code, report, _ = _json("scan", str(folder), str(folder / "notes.txt"))
     assert code == 2
-    assert [(Path(i["path"]).name, i["status"]) for i in report["inputs"]] == [
+    assert [(Path(i["path"]).name, i["status"]) for i in report["inputs"] if i["status"] != "skipped"] == [
         ("call.pcap", "ok"),
         ("notes.txt", "unreadable"),
     ]
@@ -166,7 +177,8 @@ def test_a_folder_with_nothing_to_audit_fails(tmp_path: Path, files: list[str]) 
     assert _verdict(proc.stdout).endswith(f"1 input not read: {folder} → exit 2")
     assert f"icecheck: {folder}: no file in this folder" in proc.stderr
     code, report, _ = _json("scan", str(folder))
-    assert code == 2 and [(i["kind"], i["status"]) for i in report["inputs"]] == [("folder", "empty")]
+    shown = [(i["kind"], i["status"]) for i in report["inputs"] if i["status"] != "skipped"]
+    assert code == 2 and shown == [("folder", "empty")]
 
 
 def test_a_folder_file_that_cannot_be_read_fails_closed(tmp_path: Path) -> None:

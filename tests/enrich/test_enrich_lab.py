@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -213,6 +214,37 @@ def test_dns_timeout(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
         resolver = f"127.0.0.1:{hole.getsockname()[1]}"
         _, attempts = run([BT], config(lab, tmp_path, resolver=resolver, timeout=0.3, lookup_timeout=1.0))
     assert {(a.kind, a.status) for a in attempts} == {("asn", "timeout"), ("ptr", "timeout")}
+
+
+def test_total_timeout_ends_the_run_and_keeps_what_finished(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
+    """The RDAP answer stalls beyond ``total_timeout``: the run ends then, the PTR answer that came
+    is kept, and the ipwhois thread, blocked until its own 2 s socket timeout, is left behind."""
+    proxy.configure(stall=True)
+    info, attempts = run([BT], config(lab, tmp_path, timeout=2.0, lookup_timeout=15.0, total_timeout=0.5))
+    abandoned = [t for t in threading.enumerate() if t.name == "icecheck-rdap"]
+    rdap = next(a for a in attempts if a.kind == "rdap")
+    assert rdap.status == "timeout" and rdap.detail == "unfinished when the 0.5 s for all lookups ran out"
+    assert statuses(attempts, "ptr") == ["ok"] and info[0].ptr == "host62-239-237-1.range62-239.btcentralplus.com"
+    assert abandoned and all(t.daemon for t in abandoned)  # the run did not wait for it
+    for thread in abandoned:  # it ends with its socket timeout: the next test finds a quiet proxy
+        thread.join(10)
+
+
+def test_total_timeout_covers_host_name_resolution(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as hole:  # receives, never answers
+        hole.bind(("127.0.0.1", 0))
+        cfg = config(lab, tmp_path, resolver=f"127.0.0.1:{hole.getsockname()[1]}", timeout=5.0, total_timeout=0.3,
+                     resolve_hostnames=True)  # fmt: skip
+        _, attempts = run(["turn.lab.example"], cfg)
+    assert [(a.kind, a.target, a.status) for a in attempts] == [("resolve", "turn.lab.example", "timeout")]
+
+
+def test_no_lookups_asks_nothing_and_opens_no_cache(lab: Lab, proxy: RdapProxy, tmp_path: Path) -> None:
+    before = lab.dns.queries()
+    cfg = config(lab, tmp_path, rdap=False, ptr=False, resolve_hostnames=True)
+    assert run([BT, GOOGLE, "turn.lab.example"], cfg) == ((), ())
+    assert proxy.stats()["connects"] == 0 and lab.dns.queries() == before
+    assert not (tmp_path / "cache.sqlite3").exists()
 
 
 def test_dns_refused(tmp_path: Path, lab: Lab, proxy: RdapProxy) -> None:

@@ -4,6 +4,7 @@ checked for survivors before it is written."""
 
 from __future__ import annotations
 
+import base64
 import bz2
 import gzip
 import io
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from icecheck.inputs import synth
 from icecheck.redact.archive import RedactError, inflate
 from icecheck.redact.formats import redact_document
 from icecheck.redact.selfcheck import identifiers, survivors
@@ -202,3 +204,74 @@ def _count_planted() -> object:
     yield
     if PLANTED[0]:
         print(f"\nplanted identifiers tried: {PLANTED[0]}")
+
+
+# -- captures: what is not understood is dropped or blanked --------------------------------------
+
+
+def _pcap(frames: list[bytes], linktype: int = 1) -> bytes:
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf, linktype=linktype)
+    for n, frame in enumerate(frames):
+        writer.write(frame, 1.0 + n)
+    return buf.getvalue()
+
+
+def test_ipv6_extension_headers_are_walked_to_the_payload(tmp_path: Path) -> None:
+    udp = synth.udp("2001:db8:1::5", 5060, "2001:db8:2::7", 5060, b"REGISTER sip:x SIP/2.0\r\nVia: 10.44.0.9\r\n\r\n")
+    packet = synth.ip(udp)[0]
+    hop = bytes([17, 0]) + bytes(6)  # hop-by-hop options, then UDP
+    packet = packet[:4] + (len(packet) - 40 + 8).to_bytes(2, "big") + b"\x00" + packet[7:40] + hop + packet[40:]
+    proc, out = redact(tmp_path, "hbh.pcap", _pcap([synth.link(packet)]))
+    assert proc.returncode == 0, proc.stderr
+    assert b"10.44.0.9" not in out.read_bytes() and b"REGISTER" in out.read_bytes()
+
+
+def test_unknown_link_types_and_ethertypes_are_dropped_and_counted(tmp_path: Path) -> None:
+    lldp = b"\x01\x80\xc2\x00\x00\x0e" + bytes.fromhex("021122334455") + b"\x88\xcc" + b"mgmt 10.55.0.1" + bytes(20)
+    proc, out = redact(tmp_path, "lldp.pcap", _pcap([lldp]))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 packets dropped (EtherType 0x88cc)" in proc.stderr
+    assert b"10.55.0.1" not in out.read_bytes() and bytes.fromhex("021122334455") not in out.read_bytes()
+    nflog = b"\x02\x00\x00\x00" + synth.ip(synth.udp("10.66.0.1", 53, "10.66.0.2", 53, b"x" * 20))[0]
+    proc, out = redact(tmp_path, "nflog.pcap", _pcap([nflog], linktype=239))
+    assert proc.returncode == 0 and "packets dropped (link type 239)" in proc.stderr
+    assert len(out.read_bytes()) == 24  # the file header only
+
+
+def test_binary_payloads_that_are_not_media_are_blanked(tmp_path: Path) -> None:
+    dns = bytes.fromhex("abcd81800001000100000000") + b"\x03www\x00\x00\x01\x00\x01" + bytes.fromhex("0a4d0102")
+    frame = synth.link(synth.ip(synth.udp("198.51.100.53", 53, "192.0.2.10", 40000, dns))[0])
+    proc, out = redact(tmp_path, "dns.pcap", _pcap([frame]))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 payloads blanked" in proc.stderr and bytes.fromhex("0a4d0102") not in out.read_bytes()
+
+
+def test_har_base64_bodies_and_url_encoded_ice_servers_are_redacted(tmp_path: Path) -> None:
+    body = b"v=0\r\nc=IN IP4 10.77.7.7\r\na=candidate:1 1 udp 1 192.168.9.9 9 typ host\r\n"
+    har = {"log": {"entries": [{"request": {"url": "https://x/api?ice=turn%3A10.1.1.1%3A3478"},
+           "response": {"content": {"encoding": "base64", "text": base64.b64encode(body).decode()}}}]}}  # fmt: skip
+    proc, out = redact(tmp_path, "b64.har", json.dumps(har).encode())
+    assert proc.returncode == 0, proc.stderr
+    entry = json.loads(out.read_text())["log"]["entries"][0]
+    decoded = base64.b64decode(entry["response"]["content"]["text"])
+    assert b"10.77.7.7" not in decoded and b"192.168.9.9" not in decoded and decoded.startswith(b"v=0\r\nc=IN IP4 ")
+    assert "10.1.1.1" not in entry["request"]["url"] and "turn%3A" in entry["request"]["url"]
+
+
+@pytest.mark.parametrize(
+    "text", ['{"sdp": "v=0\nc=IN IP4 10.88.8.8\n"}\n', '{"a": "x"}\nplain line 10.88.8.8\n{"b": "y"}\n']
+)
+def test_what_is_not_json_inside_a_json_file_is_redacted_as_text(tmp_path: Path, text: str) -> None:
+    proc, out = redact(tmp_path, "odd.json", text.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert "10.88.8.8" not in out.read_text()
+
+
+def test_more_addresses_than_documentation_stand_ins_stay_distinct() -> None:
+    originals = [f"10.9.{n // 250}.{n % 250 + 1}" for n in range(1000)] + [f"198.51.100.{n}" for n in range(1, 255)]
+    text = " ".join(originals)
+    out, _ = redact_document(text.encode(), (s := StandIns()))
+    replaced = out.decode().split()
+    assert len(set(replaced)) == len(originals) and not set(replaced) & set(originals)
+    assert s.wrapped and any(r.startswith("240.") for r in replaced)

@@ -12,6 +12,7 @@ from icecheck.analysis.policy import preset
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.sdpfile import read_sdp_path
+from icecheck.links import rule_url
 from icecheck.model import AuditResult, ExitCode, Finding, Origin, Severity
 from icecheck.render.github import annotation, escape_data, escape_property
 from icecheck.render.markdown import md
@@ -83,8 +84,13 @@ def test_markdown_escapes_and_links(tmp_path: Path) -> None:
     for row in (r for r in text.splitlines() if r.startswith("| c")):
         assert row.count("|") - row.count("\\|") == 7, row  # no cell was split
     md_text = run_cli("sdp", str(CHROMIUM), "--format", "markdown").stdout
-    assert "[ICE006](https://github.com/icecheck/icecheck/blob/main/docs/rules.md#ice006)" in md_text
+    assert f"[ICE006]({rule_url('ICE006')}) Relay candidate" in md_text
     assert "| high | 1 | fails |" in md_text
+    assert f"- ICE006: {CATALOGUE['ICE006'].fix}" in md_text  # the fix, once per rule
+    findings = md_text[md_text.index("### Findings") : md_text.index("### What an attacker learns")]
+    learns = md_text[md_text.index("### What an attacker learns") :].split("###")[1]
+    for exposure in result_for(CHROMIUM).exposures:  # the two sections say different things
+        assert exposure.summary in learns and exposure.summary not in findings
 
 
 def test_markdown_has_the_mermaid_map_when_available() -> None:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
+from icecheck.analysis.rules import CATALOGUE
+from icecheck.links import rule_url
 from tests.conftest import DATA, SAMPLES, run_cli
 
 SAMPLE_FILES = sorted([*SAMPLES.glob("real/*.sdp"), *SAMPLES.glob("rules/*.sdp")])
@@ -51,7 +53,10 @@ def test_rules_deduplicated_with_help_uri_and_levels(validator: Draft4Validator)
     assert sorted(ids) == ["ICE005", "ICE006", "ICE014"]  # ICE014 has four results but one rule entry
     assert sum(r["ruleId"] == "ICE014" for r in run["results"]) == 4
     for rule in run["tool"]["driver"]["rules"]:
-        assert rule["helpUri"].endswith("docs/rules.md#" + rule["id"].lower())
+        assert rule.get("helpUri") == rule_url(rule["id"])  # from the package's one documentation URL
+        entry = CATALOGUE[rule["id"]]
+        for help_text in (rule["help"]["text"], rule["help"]["markdown"]):  # the whole help travels with the log
+            assert entry.title in help_text and entry.doc in help_text and entry.fix in help_text
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels == {"ICE005": "warning", "ICE006": "error", "ICE014": "error"}
     assert run["invocations"][0]["exitCode"] == code == 1
@@ -68,7 +73,7 @@ def test_low_and_info_are_notes() -> None:
 def test_location_is_file_and_line() -> None:
     _, log = sarif("samples/rules/ICE001.sdp")  # relative path → relative URI
     loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "samples/rules/ICE001.sdp"
+    assert loc["artifactLocation"] == {"uri": "samples/rules/ICE001.sdp", "uriBaseId": "SRCROOT"}
     assert loc["region"]["startLine"] == next(
         n for n, line in enumerate((SAMPLES / "rules" / "ICE001.sdp").read_text().splitlines(), 1) if "typ host" in line
     )
@@ -94,7 +99,7 @@ def test_packet_origin_is_a_logical_location(validator: Draft4Validator) -> None
 
     loc = location(Origin("call.pcapng", packet=42, detail="udp 192.0.2.1:5060 → 192.0.2.2:5060"))
     assert loc["logicalLocations"] == [{"name": "packet 42", "fullyQualifiedName": "call.pcapng#42", "kind": "packet"}]
-    assert loc["physicalLocation"] == {"artifactLocation": {"uri": "call.pcapng"}}
+    assert loc["physicalLocation"] == {"artifactLocation": {"uri": "call.pcapng", "uriBaseId": "SRCROOT"}}
     log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
            "results": [{"message": {"text": "m"}, "locations": [loc]}]}]}  # fmt: skip
     assert_valid(validator, log)
@@ -108,3 +113,34 @@ def test_hostile_text_is_escaped(tmp_path: Path, validator: Draft4Validator) -> 
     proc = run_cli("sdp", str(f), "--format", "sarif")
     assert "\u202e" not in proc.stdout
     assert_valid(validator, json.loads(proc.stdout))
+
+
+def test_uris_are_relative_to_the_working_directory_and_stdin_is_named_stdin(
+    validator: Draft4Validator, tmp_path: Path
+) -> None:
+    sample = SAMPLES / "rules" / "ICE001.sdp"
+    _, log = sarif(str(sample.absolute()))  # absolute, under the directory icecheck runs in (the repository)
+    where = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert where == {"uri": "samples/rules/ICE001.sdp", "uriBaseId": "SRCROOT"}
+    outside = tmp_path / "offer.sdp"
+    outside.write_bytes(sample.read_bytes())
+    _, log = sarif(str(outside))
+    where = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert where == {"uri": f"file://{outside}"}  # nothing to be relative to
+    proc = run_cli("sdp", "-", "--format", "sarif", stdin=sample.read_bytes())
+    log = json.loads(proc.stdout)
+    assert_valid(validator, log)
+    where = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert where == {"uri": "stdin"} and "%3C" not in proc.stdout
+
+
+def test_capture_findings_are_located_by_packet(validator: Draft4Validator) -> None:
+    proc = run_cli("scan", str(SAMPLES / "captures" / "sip-tcp-sll.pcap"), "--format", "sarif", "--offline")
+    log = json.loads(proc.stdout)
+    assert_valid(validator, log)
+    results = log["runs"][0]["results"]
+    assert results
+    for res in results:
+        loc = res["locations"][0]
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == "samples/captures/sip-tcp-sll.pcap"
+        assert loc["logicalLocations"][0]["name"].startswith("packet ")

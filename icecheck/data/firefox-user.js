@@ -1,6 +1,6 @@
-// Firefox ESR profile for the icecheck sample lab: no network service of its own.
-// The lab runs Firefox in a network namespace with no route off the machine; these
-// prefs keep it from even trying. make_samples.sh appends per-sample WebRTC prefs.
+// The throw-away Firefox profile of `icecheck browser` (and of scripts/make_samples): no network
+// service of its own, so the headless browser asks only the STUN/TURN servers the page names.
+// icecheck appends the scenario's prefs and the WebRTC prefs read from --profile after these.
 
 // First run, updates, add-ons
 user_pref("browser.shell.checkDefaultBrowser", false);
