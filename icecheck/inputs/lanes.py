@@ -13,6 +13,12 @@ its own messages, so its state for them is what a single process would have had.
 it when this process handles it, and says whether it does. Transport problems (damage, TCP
 gaps, framing lost) are the same in every process and recorded by part 0 only. With one part
 every event is taken and nothing else changes.
+
+Where the parts can differ from one process: the dispatcher forgets the oldest of its per-call
+entries past ``payload.MAX_CALLS`` (10,000), and a part holds fewer calls, so a call whose
+messages are more than that many other calls' entries apart may be judged differently; an
+input past its bound on distinct items is partial either way (``merge``); and after an
+unexpected reader error the other parts may have read further than the one that failed.
 """
 
 from __future__ import annotations
