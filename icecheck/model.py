@@ -4,10 +4,10 @@ Data flows one way: input readers produce ``CandidateRecord`` and ``AddressRecor
 with an ``Origin``; ``classify`` turns addresses into ``AddressFacts``; ``infer`` derives
 ``Exposure`` values; ``rules``/``policy`` derive ``Finding`` values; renderers read an
 ``AuditResult``. Nothing here does I/O. Failures are data (``Diagnostic``), never aborts.
-Records are ``@dataclass(frozen=True, slots=True)``, except the values made per item of a
-capture, which are ``NamedTuple``s (``Candidate``, ``Origin``, ``CandidateRecord``,
-``AddressRecord``, ``Exposure``; changed with ``_replace``): a frozen dataclass's ``__init__``
-costs several times more (benchmarks/bench_sdp.py, candidate parsing; bench_scan.py).
+Records are ``@dataclass(frozen=True, slots=True)``, except three values made per item of a
+capture, which are ``NamedTuple``s (``Candidate``, ``Origin``, ``Exposure``; changed with
+``_replace``): a frozen dataclass's ``__init__`` costs several times more
+(benchmarks/bench_sdp.py, candidate parsing; bench_scan.py).
 Vocabularies are ``StrEnum``s, written to JSON as their values.
 ``Severity`` (severity.py) and ``ExitCode`` (exitcodes.py) live apart: the command-line options
 need them, and ``icecheck --help`` loads no record class.
@@ -176,13 +176,18 @@ class InterfaceInfo:
     default_route: bool = False
 
 
-class CandidateRecord(NamedTuple):
-    """A candidate as found in an input (a ``NamedTuple``, like ``Candidate``: one per candidate)."""
+@dataclass(frozen=True, slots=True)
+class CandidateRecord:
+    """A candidate as found in an input: ``origin`` is where it was first seen; an input that
+    shows it again folds the repeats into ``count`` (sightings) and ``last`` (the last one's
+    origin, None when seen once). ``inputs.sink`` says what counts as the same candidate."""
 
     candidate: Candidate
     origin: Origin
     context: SectionContext = SectionContext()
     interface: InterfaceInfo | None = None
+    count: int = 1
+    last: Origin | None = None
 
 
 class AttemptStatus(StrEnum):
@@ -243,17 +248,18 @@ class AddressRole(StrEnum):
     STUN_PEER = "stun-peer"
 
 
-class AddressRecord(NamedTuple):
-    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...).
-
-    A ``NamedTuple``, like ``Candidate``: a capture's readers make one per address of every message.
-    """
+@dataclass(frozen=True, slots=True)
+class AddressRecord:
+    """An address found outside a candidate line (c=, o=, a=rtcp, cname, SIP headers, STUN...);
+    ``origin``, ``count`` and ``last`` as for ``CandidateRecord``."""
 
     address: str
     role: AddressRole
     origin: Origin
     context: SectionContext = SectionContext()
     port: int | None = None
+    count: int = 1
+    last: Origin | None = None
 
 
 class DiagnosticLevel(StrEnum):
@@ -307,8 +313,9 @@ class InputDocument:
     addresses: tuple[AddressRecord, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     end_of_candidates: int = 0
-    duplicates: int = 0  # identical candidate lines seen again and folded
+    duplicates: int = 0  # repeated sightings of candidates, folded into their ``count``
     attempts: tuple[Attempt, ...] = ()
+    unaudited: int = 0  # sightings of items past the input's bound (inputs.limits.MAX_ITEMS): counted only
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,6 +564,11 @@ class AuditResult:
     browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
     geoip_databases: tuple[GeoSource, ...] = ()  # the GeoIP databases read, in order of precedence
     policy_source: str | None = None  # the policy file the policy came from, when one was used
+    allow_partial: bool = False  # items left unaudited (an input's bound) do not make the exit code 2
+
+    def unaudited(self) -> int:
+        """Items the inputs counted but could not hold (``InputDocument.unaudited``)."""
+        return sum(d.unaudited for d in self.inputs)
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""

@@ -36,7 +36,8 @@ PRESETS = ["default", "relay-only", "no-host-ip"]
 
 
 class ConfigUsageError(click.ClickException):
-    """A bad policy file, or a report that cannot be written: one line on stderr, exit 2."""
+    """A bad policy file, a report that cannot be written, or another setting that cannot be used
+    (an unreachable Dask scheduler): one line on stderr, exit 2."""
 
     exit_code = int(ExitCode.USAGE)
 
@@ -251,6 +252,8 @@ def report_unreadable(docs: Sequence[InputDocument]) -> None:
     from icecheck.render.safe import safe
 
     for doc in docs:
+        if doc.unaudited:
+            click.echo(f"icecheck: {safe(doc.path)}: {doc.unaudited} items not audited: partial audit", err=True)
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
             errors = [d for d in doc.diagnostics if d.level is DiagnosticLevel.ERROR] or list(doc.diagnostics)
             d = errors[0] if errors else None

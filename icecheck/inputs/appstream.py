@@ -18,6 +18,7 @@ import zlib
 from enum import Enum
 
 from icecheck.inputs import http, sipmsg, stun
+from icecheck.inputs.lanes import Lane
 from icecheck.inputs.payload import Dispatcher, Where
 from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length, parse_frame
 from icecheck.model import DiagnosticLevel, Origin
@@ -39,8 +40,9 @@ class Mode(Enum):
 class Connection:
     """State shared by both directions: the WebSocket handshake and message numbering."""
 
-    def __init__(self, dispatcher: Dispatcher, base: Where, name: str) -> None:
+    def __init__(self, dispatcher: Dispatcher, lane: Lane, base: Where, name: str) -> None:
         self.dispatcher = dispatcher
+        self.lane = lane  # which of the messages this process dispatches (``scan --jobs``)
         self.base = base  # path; detail/party are filled per message
         self.name = name  # "tcp a:p ↔ b:q": the grouping key for WebSocket signalling
         self.upgrade: str | None = None  # extensions offered by the client when it asked to upgrade
@@ -75,13 +77,8 @@ class StreamFramer:
         self._process(packet, time)
 
     def gap(self, missing: int, packet: int) -> None:
-        sink = self.conn.dispatcher.sink
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
-        sink.problem(
-            self._origin(packet, None),
-            f"TCP gap: {missing} bytes never captured before this packet{lost}",
-            DiagnosticLevel.WARNING,
-        )
+        self._problem(packet, None, f"TCP gap: {missing} bytes never captured before this packet{lost}")
         self.buf.clear()
         if self.mode in (Mode.WS, Mode.STUN, Mode.FRAMED):
             self._give_up(packet, "framing lost after the gap; the rest of this direction is skipped")
@@ -161,16 +158,16 @@ class StreamFramer:
             return False
         if isinstance(framed, str) or not sipmsg.is_sip_start(bytes(self.buf[:2048])):
             reason = framed if isinstance(framed, str) else "stream does not continue with a SIP message"
-            self.conn.dispatcher.sink.problem(self._origin(packet, time), f"{reason}; resynchronising")
+            self._problem(packet, time, f"{reason}; resynchronising", DiagnosticLevel.ERROR)
             del self.buf[:1]
             self.mode = Mode.DETECT
             return True
         _, end = framed
         message = bytes(self.buf[:end])
-        where = self._origin(packet, time)
+        if self.conn.lane.take_sip(message, self.conn.name):
+            self.conn.dispatcher.sip(message, self._origin(packet, time), self.receiver)
         del self.buf[:end]
         self.first_packet = packet
-        self.conn.dispatcher.sip(message, where, self.receiver)
         return True
 
     def _http(self, packet: int, time: float) -> bool:
@@ -178,7 +175,7 @@ class StreamFramer:
         if head is None:
             return False
         if isinstance(head, str):
-            self.conn.dispatcher.sink.problem(self._origin(packet, time), f"{head}; resynchronising")
+            self._problem(packet, time, f"{head}; resynchronising", DiagnosticLevel.ERROR)
             del self.buf[:1]
             self.mode = Mode.DETECT
             return True
@@ -241,6 +238,8 @@ class StreamFramer:
         if not body.strip():
             return
         ctype = head.get("content-type").lower()
+        if not self.conn.lane.take_flow(self.conn.name):
+            return
         where = self._origin(packet, time, f"HTTP {head.summary}")
         disp = self.conn.dispatcher
         if "sdp" in ctype:  # application/sdp (WHIP/WHEP), application/trickle-ice-sdpfrag (RFC 8840)
@@ -267,11 +266,11 @@ class StreamFramer:
                 f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame"
                 f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
             )
-            where = self._origin(packet, time, detail)
-            self.conn.dispatcher.text(message.payload, where, self.receiver)
+            if self.conn.lane.take_text(message.payload, self.conn.name):
+                self.conn.dispatcher.text(message.payload, self._origin(packet, time, detail), self.receiver)
             self.first_packet = packet
         for problem in self.ws.problems:
-            self.conn.dispatcher.sink.problem(self._origin(packet, time), problem, DiagnosticLevel.WARNING)
+            self._problem(packet, time, problem)
         self.ws.problems.clear()
         return True
 
@@ -285,7 +284,8 @@ class StreamFramer:
                 return False
             message = bytes(buf[:size])
             del buf[:size]
-            self.conn.dispatcher.channel_data(message, self._origin(packet, time), self.receiver)
+            if self.conn.lane.take_pair(self.sender, self.receiver):
+                self.conn.dispatcher.channel_data(message, self._origin(packet, time), self.receiver)
             return True
         if len(buf) < 20:
             return False
@@ -297,7 +297,8 @@ class StreamFramer:
             return False
         message = bytes(buf[:size])
         del buf[:size]
-        self.conn.dispatcher.stun(message, self._origin(packet, time), self.receiver)
+        if self.conn.lane.take_pair(self.sender, self.receiver):
+            self.conn.dispatcher.stun(message, self._origin(packet, time), self.receiver)
         return True
 
     def _framed(self, packet: int, time: float) -> bool:
@@ -310,7 +311,8 @@ class StreamFramer:
             return False
         frame = bytes(buf[2:size])
         del buf[:size]
-        if stun.looks_like_stun(frame) and stun.message_length(frame) == len(frame):
+        framed = stun.looks_like_stun(frame) and stun.message_length(frame) == len(frame)
+        if framed and self.conn.lane.take_pair(self.sender, self.receiver):
             self.conn.dispatcher.stun(frame, self._origin(packet, time, "RFC 4571 framing"), self.receiver)
         return True
 
@@ -324,9 +326,16 @@ class StreamFramer:
         return Origin(base.path, base.line, last, time, detail, self.conn.name, self.sender)
 
     def _give_up(self, packet: int, reason: str) -> None:
-        self.conn.dispatcher.sink.problem(self._origin(packet, None), reason, DiagnosticLevel.WARNING)
+        self._problem(packet, None, reason)
         self.mode = Mode.IGNORE
         self.buf.clear()
+
+    def _problem(
+        self, packet: int, time: float | None, message: str, level: DiagnosticLevel = DiagnosticLevel.WARNING
+    ) -> None:
+        """A framing problem: the same in every process, recorded by one (``Lane.take_transport``)."""
+        if self.conn.lane.take_transport():
+            self.conn.dispatcher.sink.problem(self._origin(packet, time), message, level)
 
 
 def _framed_stun(buf: bytearray) -> bool:

@@ -17,16 +17,17 @@ and direction.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from typing import BinaryIO
 
 from icecheck.inputs import sctp, sipmsg, stun, tunnel
 from icecheck.inputs.appstream import Connection, StreamFramer
 from icecheck.inputs.fragments import Reassembler
+from icecheck.inputs.lanes import Lane
 from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.pcapfile import PacketReader
 from icecheck.inputs.sink import Sink
+from icecheck.inputs.source import Tick
 from icecheck.inputs.tcpstream import TcpDirection
 from icecheck.model import DiagnosticLevel, Origin
 
@@ -39,15 +40,18 @@ TcpKey = tuple[bytes, int, bytes, int]
 
 
 class CaptureScan:
-    """Reads one capture into ``sink``. ``tick(bytes, packets)`` reports progress packets."""
+    """Reads one capture into ``sink``. ``tick(bytes, packets, items)`` reports progress: packets
+    read and items found since the last call (bytes are the ``Source``'s to count)."""
 
-    def __init__(self, sink: Sink, tick: Callable[[int, int], None] | None = None) -> None:
+    def __init__(self, sink: Sink, tick: Tick | None = None, lane: Lane | None = None) -> None:
         self.sink = sink
         self.dispatcher = Dispatcher(sink)
+        self.lane = lane or Lane(sink)
         self.fragments = Reassembler()
         self.connections: dict[TcpKey, tuple[TcpDirection, StreamFramer]] = {}
         self.tick = tick
         self.packets = 0
+        self._items = 0  # items reported to ``tick`` so far
         self.counts = {"udp": 0, "tcp": 0, "stun": 0, "sip-udp": 0, "reassembled": 0, "tunnelled": 0, "sctp": 0}
         self.sctp = sctp.Reassembler()
         self._bad_links: set[int] = set()
@@ -80,7 +84,7 @@ class CaptureScan:
             else:
                 self._other(ip, number, time, 0)
         if self.tick is not None:
-            self.tick(0, reader.number - self.packets)
+            self.tick(0, reader.number - self.packets, self._new_items())
         self.packets = reader.number
         self._close_all()
 
@@ -136,7 +140,7 @@ class CaptureScan:
         for chunk in chunks:
             for msg in self.sctp.add((ip.src, sport, ip.dst, dport), chunk):
                 self.counts["sctp"] += 1
-                if sipmsg.is_sip_start(msg.data):
+                if sipmsg.is_sip_start(msg.data) and self.lane.take_sip(msg.data, None):
                     src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
                     ppid = f", PPID {msg.ppid}" if msg.ppid else ""
                     where = self._where(number, time, f"sctp {src} → {dst} stream {msg.stream}{ppid}", src)
@@ -157,9 +161,12 @@ class CaptureScan:
         if first < 4 and (stun.looks_like_stun(payload) or stun.looks_like_legacy(payload)):
             self.counts["stun"] += 1
             src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-            self.dispatcher.stun(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+            if self.lane.take_pair(src, dst):
+                self.dispatcher.stun(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
         elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
             self.counts["sip-udp"] += 1
+            if not self.lane.take_sip(payload, None):
+                return
             src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
             where = self._where(number, time, f"udp {src} → {dst}", src)
             if ip.missing or len(payload) < length - 8:
@@ -174,7 +181,8 @@ class CaptureScan:
             framed = stun.channel_data(payload)
             if framed is not None and stun.looks_like_stun(framed[1]):  # relayed media stops here
                 src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-                self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+                if self.lane.take_pair(src, dst):
+                    self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
 
     # -- TCP -------------------------------------------------------------------------------------
 
@@ -210,7 +218,7 @@ class CaptureScan:
             conn = other[1].conn
             pairs = [(key, (a, b))]
         else:
-            conn = Connection(self.dispatcher, Origin(self.sink.path), f"tcp {a} ↔ {b}")
+            conn = Connection(self.dispatcher, self.lane, Origin(self.sink.path), f"tcp {a} ↔ {b}")
             pairs = [(key, (a, b)), (reverse, (b, a))]
         for k, (s, r) in pairs:
             framer = StreamFramer(conn, f"tcp {s} → {r}", s, r)
@@ -228,6 +236,8 @@ class CaptureScan:
             if entry is not None:
                 entry[0].finish()
                 entry[1].finish(number, time)
+                if (k[2], k[3], k[0], k[1]) not in self.connections:  # both directions done: the
+                    entry[1].conn.directions.clear()  # connection and its framers no longer form a cycle
 
     def _close_all(self) -> None:
         for key in list(self.connections):
@@ -241,11 +251,17 @@ class CaptureScan:
 
     def _housekeeping(self, time: float, packets: int) -> None:
         if self.tick is not None:
-            self.tick(0, packets)
+            self.tick(0, packets, self._new_items())
         for dropped in self.fragments.expire(time):
             self._problem(
                 dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", DiagnosticLevel.WARNING
             )
+
+    def _new_items(self) -> int:
+        """Distinct items found since the last call (for the progress line)."""
+        held = len(self.sink.candidates) + len(self.sink.addresses)
+        new, self._items = held - self._items, held
+        return new
 
     def _where(self, number: int, time: float | None, detail: str, sender: str | None) -> Origin:
         return Origin(self.sink.path, packet=number, time=time, detail=detail, party=sender)
@@ -253,7 +269,8 @@ class CaptureScan:
     def _problem(
         self, number: int | None, time: float | None, message: str, level: DiagnosticLevel = DiagnosticLevel.ERROR
     ) -> None:
-        self.sink.problem(Origin(self.sink.path, packet=number, time=time), message, level)
+        if self.lane.take_transport():
+            self.sink.problem(Origin(self.sink.path, packet=number, time=time), message, level)
 
     def _report(self, number: int | None, message: str, level: DiagnosticLevel) -> None:
         self._problem(number, None, message, level)

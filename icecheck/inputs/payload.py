@@ -86,7 +86,9 @@ class Dispatcher:
         self.sink.signalling_messages += 1
         sender = where.party
         call = msg.call_id or where.call
-        base = where._replace(call=call, detail=_join(where.detail, f"SIP {msg.summary}"))
+        base = Origin(
+            where.path, where.line, where.packet, where.time, _join(where.detail, f"SIP {msg.summary}"), call, sender
+        )
         body = sipmsg.sdp_body(msg)
         role = self._sip_role(msg, call) if body is not None else None
         own_tag, peer_tag = self._sip_tags(msg)
@@ -104,14 +106,14 @@ class Dispatcher:
             or self._roles.get((call, receiver))
             or receiver,
         }
+        address_at = self.sink.address_at
         for address, header, port, owner in sipmsg.header_addresses(msg):
-            origin = at(base, _join(base.detail, header), parties.get(owner, owner))
-            self.sink.address(AddressRecord(address, AddressRole.SIP_HEADER, origin, port=port))
+            address_at(address, AddressRole.SIP_HEADER, port, base, header, parties.get(owner, owner))
         if body is not None:
-            body_base = base._replace(party=role)
-            if where.line is not None:  # a log: the body starts after the head and the blank line
-                body_base = body_base._replace(line=where.line + data.split(b"\r\n\r\n", 1)[0].count(b"\n") + 2)
-            self.sink.sdp(body, body_base)
+            line = where.line
+            if line is not None:  # a log: the body starts after the head and the blank line
+                line += data.split(b"\r\n\r\n", 1)[0].count(b"\n") + 2
+            self.sink.sdp(body, Origin(base.path, line, base.packet, base.time, base.detail, call, role))
         self._check_length(msg, base)
 
     @staticmethod
@@ -221,16 +223,14 @@ class Dispatcher:
         and the peer that XOR-PEER-ADDRESS names (RFC 8656 §11). ``relayed``: this message was
         itself carried so; its parties are then exactly ``where.party`` and ``receiver``."""
         msg = stun.decode(data)
-        origin = where._replace(detail=_join(where.detail, f"STUN {msg.kind}"))
-        if (receiver is not None or relayed) and msg.kind.endswith("response"):
-            origin = origin._replace(party=receiver)
+        party = receiver if (receiver is not None or relayed) and msg.kind.endswith("response") else where.party
+        origin = at(where, _join(where.detail, f"STUN {msg.kind}"), party)
         for problem in msg.problems:
             self.sink.problem(origin, problem, DiagnosticLevel.WARNING)
         for attr in msg.addresses:
             role = _STUN_ROLES.get(attr.attribute)
             if role is not None:
-                rec_origin = at(origin, _join(origin.detail, attr.attribute), origin.party)
-                self.sink.address(AddressRecord(attr.address, role, rec_origin, port=attr.port))
+                self.sink.address_at(attr.address, role, attr.port, origin, attr.attribute, party)
         if msg.software:
             self.sink.fact(WireFact("software", msg.software, origin))
         if msg.network_cost is not None:

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from icecheck.inputs import media
 from icecheck.inputs.source import gzip_error
 from icecheck.model import DiagnosticLevel
 
@@ -40,7 +41,7 @@ class PacketReader:
     """Iterates the packets of one pcap/pcapng stream. ``consumed`` is the byte offset reached."""
 
     def __init__(self, stream: BinaryIO, report: Report, skip_media: bool = False) -> None:
-        self.skip_media = skip_media  # drop RTP/RTCP/DTLS over Ethernet+IPv4+UDP before yielding
+        self.skip_media = skip_media  # drop media frames (``media.is_media``) before yielding them
         self._stream = stream
         self._report = report
         self._buf = b""
@@ -132,8 +133,9 @@ class PacketReader:
         limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
         prev_time = 0
         unpack, unpack_wide, frac_limit = header.unpack_from, wide.unpack_from, 1 / unit
-        skip_media = self.skip_media and linktype == 1
-        media = _MEDIA_FIRST_BYTE
+        skip_media = self.skip_media
+        ethernet = linktype == 1
+        first_byte, media_payload = media.FIRST, media.media_payload
         # The hot loop keeps the buffer, position and count in locals and writes them back before
         # anything else can look (a yield, a refill, a resync): most records are skipped media.
         buf, pos, size, number = self._buf, self._pos, len(self._buf), self.number
@@ -145,7 +147,7 @@ class PacketReader:
                 buf, pos, size = self._buf, self._pos, len(self._buf)
                 if size - pos < 40:  # the last record, shorter than a media frame
                     secs, frac, incl, orig = unpack(buf, pos)
-                    proto = 0
+                    ethertype = ihl = frag = proto = 0  # not read: the general test below looks
                 else:
                     secs, frac, incl, orig, ethertype, ihl, frag, proto = unpack_wide(buf, pos)
             else:
@@ -168,10 +170,22 @@ class PacketReader:
             pos = end
             number += 1
             prev_time = secs
-            # media_over_ethernet, inlined: never copied nor yielded, most of a call capture is RTP
-            if proto == 17 and skip_media and incl >= 43 and ethertype == ipv4 and not frag & unfragmented:
-                at = start + 22 + (ihl & 15) * 4
-                if at < end and media[buf[at]]:
+            # media.is_media, inlined for Ethernet/IPv4: never copied nor yielded, most of a call is RTP
+            if skip_media:
+                if ethernet and ethertype == ipv4 and incl >= 43:
+                    if proto == 17 and not frag & unfragmented and ihl & 15 >= 5:
+                        hlen = (ihl & 15) * 4
+                        at = start + 22 + hlen
+                        if at < end:
+                            total = (buf[start + 16] << 8) | buf[start + 17]  # the payload ends there
+                            if total > hlen + 8 or total < hlen:  # (below: ignored, as netdecode)
+                                kind = first_byte[buf[at]]
+                                if kind == 1:
+                                    continue
+                                stop = end if total < hlen else min(end, start + 14 + total)
+                                if kind and media_payload(buf, at, stop):
+                                    continue
+                elif media.is_media(buf, start, end, linktype):
                     continue
             self._pos, self.number = pos, number
             yield number, secs + frac * unit, linktype, buf[start:end], orig or incl
@@ -224,6 +238,10 @@ class PacketReader:
         order = "<"
         interfaces: list[tuple[int, float, float]] = []  # (linktype, resolution, offset)
         while self._have(12):
+            if interfaces:
+                yield from self._enhanced_blocks(order, interfaces)
+                if not self._have(12):
+                    return
             block = self._pcapng_block(order)
             if block is None:
                 return
@@ -246,7 +264,49 @@ class PacketReader:
                     )
                     continue
                 time, linktype, data, orig = packet
-                yield self.number, time, linktype, data, orig
+                if not (self.skip_media and media.is_media(data, 0, len(data), linktype)):
+                    yield self.number, time, linktype, data, orig
+
+    def _enhanced_blocks(self, order: str, interfaces: list[tuple[int, float, float]]) -> Iterator[Packet]:
+        """The hot path of ``_pcapng``: the Enhanced Packet Blocks (§4.3) that follow one another
+        whole in the buffer, media dropped unread (``media.is_media``). It stops at anything
+        else (another block type, a block cut by the buffer's end, damage, an unknown interface),
+        which ``_pcapng`` then takes the careful way."""
+        head, trailer = struct.Struct(order + "IIIIIII"), struct.Struct(order + "I")
+        unpack, unpack_trailer = head.unpack_from, trailer.unpack_from
+        skip_media, is_media = self.skip_media, media.is_media
+        first_byte, media_payload = media.FIRST, media.media_payload
+        known = len(interfaces)
+        buf, pos, size = self._buf, self._pos, len(self._buf)
+        while size - pos >= 32:
+            btype, length, iface, hi, lo, caplen, orig = unpack(buf, pos)
+            end = pos + length
+            if btype != 6 or length < 32 or length % 4 or end > size or iface >= known:
+                break
+            if unpack_trailer(buf, end - 4)[0] != length:
+                break
+            start = pos + 28
+            stop = start + min(caplen, length - 32)
+            pos = end
+            self.number += 1
+            linktype, resolution, offset = interfaces[iface]
+            if skip_media:
+                if linktype == 1 and stop - start >= 43 and buf[start + 12] == 8 and not buf[start + 13]:
+                    ihl = buf[start + 14] & 15  # Ethernet/IPv4, inlined as in ``_pcap``
+                    if buf[start + 23] == 17 and not buf[start + 20] & 0x3F and not buf[start + 21] and ihl >= 5:
+                        at = start + 22 + ihl * 4
+                        total = (buf[start + 16] << 8) | buf[start + 17]
+                        last = min(stop, start + 14 + total) if total >= ihl * 4 else stop
+                        if at < last:
+                            kind = first_byte[buf[at]]
+                            if kind == 1 or (kind and media_payload(buf, at, last)):
+                                continue
+                elif is_media(buf, start, stop, linktype):
+                    continue
+            self._pos = pos
+            yield self.number, ((hi << 32) | lo) * resolution + offset, linktype, buf[start:stop], orig
+            buf, size = self._buf, len(self._buf)  # unchanged unless the consumer read on
+        self._pos = pos
 
     def _pcapng_block(self, order: str) -> tuple[int, bytes, str] | None:
         """The next block's (type, body, byte order), or None at the end of what can be read."""
@@ -336,18 +396,3 @@ def _packet_block(
     linktype, resolution, offset = interfaces[iface]
     data = body[20 : 20 + min(caplen, len(body) - 20)]
     return ((hi << 32) | lo) * resolution + offset, linktype, data, orig
-
-
-# RFC 7983 §7: a first byte of 128-191 is RTP/RTCP, 20-63 DTLS
-_MEDIA_FIRST_BYTE = bytes(1 if 128 <= b < 192 or 20 <= b < 64 else 0 for b in range(256))
-
-
-def media_over_ethernet(buf: bytes, start: int, end: int) -> bool:
-    """Whether the frame ``buf[start:end]`` is an unfragmented IPv4 UDP datagram on Ethernet whose
-    first payload byte says RTP/RTCP or DTLS (RFC 7983 §7). Anything else takes the full path."""
-    if end - start < 43 or buf[start + 12] != 8 or buf[start + 13] or buf[start + 23] != 17:
-        return False
-    if buf[start + 20] & 0x3F or buf[start + 21]:
-        return False
-    at = start + 22 + (buf[start + 14] & 15) * 4
-    return at < end and (128 <= buf[at] < 192 or 20 <= buf[at] < 64)

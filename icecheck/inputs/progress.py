@@ -1,7 +1,11 @@
-"""A progress bar on stderr (bytes and packets) — only when stderr is a terminal.
+"""A progress line on stderr — bytes, packets, items found, time left — only when stderr is a terminal.
 
-``progress(paths)`` is a context manager giving a ``tick(bytes, packets)`` callback, or None
-when stderr is not a TTY (pipes, CI, tests) so that nothing but the report is written.
+``progress(paths)`` is a context manager giving a ``tick(bytes, packets, items)`` callback (each
+the amount since the last call), or None when stderr is not a TTY (pipes, CI, tests), so that
+nothing but the report is written. With ``--jobs`` the reading processes count into shared
+counters that the main process reads while it waits, and hands to the same callback
+(``jobs.scan_files``). Bytes are those of the files (compressed ones as stored), so the time
+left is right for gzipped captures too.
 """
 
 from __future__ import annotations
@@ -20,25 +24,26 @@ def progress(paths: Iterable[str]) -> Iterator[Tick | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from icecheck.inputs.scanner import walk
 
     total = sum(_size(p) for p in walk(paths))
-    columns = (
+    columns = (  # one line of 80 cells
         TextColumn("scanning"),
-        BarColumn(),
+        BarColumn(bar_width=12),
         DownloadColumn(),
-        TransferSpeedColumn(),
-        TextColumn("{task.fields[packets]} packets"),
+        TextColumn("{task.fields[packets]:,} packets, {task.fields[items]:,} items"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("scan", total=total or None, packets=0)
-        counts = [0]
+        task = bar.add_task("scan", total=total or None, packets=0, items=0)
+        counts = [0, 0]
 
-        def tick(nbytes: int, packets: int) -> None:
+        def tick(nbytes: int, packets: int, items: int = 0) -> None:
             counts[0] += packets
-            bar.update(task, advance=nbytes, packets=counts[0])
+            counts[1] += items
+            bar.update(task, advance=nbytes, packets=counts[0], items=counts[1])
 
         yield tick
 

@@ -17,12 +17,13 @@ stopped) is never skipped: it might have held signalling.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from icecheck.inputs import jsonfile
 from icecheck.inputs.capture import CaptureScan
 from icecheck.inputs.detect import CAPTURES, Format, sniff
+from icecheck.inputs.lanes import Lane
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sdpfile import read_sdp_stream
 from icecheck.inputs.sink import Sink, WireFact
@@ -31,6 +32,7 @@ from icecheck.inputs.source import Source, Tick, gzip_error, read_head
 from icecheck.inputs.textlog import read_text_log
 from icecheck.model import Diagnostic, InputDocument, InputKind, InputStatus, Origin
 
+Reader = Callable[[Sequence[str]], Iterator[tuple["ScanOutput", bool]]]  # files → (output, no signalling)
 _KIND = {  # the document kind of each format read
     Format.PCAP: InputKind.PCAP,
     Format.PCAPNG: InputKind.PCAP,
@@ -83,22 +85,31 @@ def scan_paths(paths: Iterable[str], forced: Format | None = None, tick: Tick | 
 
 
 def scan_inputs(
-    paths: Iterable[str], forced: Format | None = None, tick: Tick | None = None, stdin: bytes | None = None
+    paths: Iterable[str],
+    forced: Format | None = None,
+    tick: Tick | None = None,
+    stdin: bytes | None = None,
+    read: Reader | None = None,
 ) -> ScanRun:
     """Read the paths named on the command line; folder files without signalling skipped (module doc).
-    ``-`` is standard input (``stdin``, read by the caller), named ``<stdin>``."""
+    ``-`` is standard input (``stdin``, read by the caller), named ``<stdin>``. ``read`` reads the
+    list of files in parallel (``inputs.parallel``): each file's output and whether it held no
+    signalling, in order, as ``read_file`` gives them."""
+    named = [(path, list(walk((path,))) if path != "-" and os.path.isdir(path) else None) for path in paths]
+    files = [name for path, names in named for name in (names if names is not None else (path,)) if name != "-"]
+    results = read(files) if read is not None else (read_file(name, forced, tick) for name in files)
     outputs: list[ScanOutput] = []
     skipped: list[str] = []
-    for path in paths:
+    for path, names in named:
         if path == "-":
             outputs.append(scan_file(STDIN, forced, tick, stdin or b""))
             continue
-        if not os.path.isdir(path):
-            outputs.append(scan_file(path, forced, tick))
+        if names is None:
+            outputs.append(next(results)[0])
             continue
         kept, passed = len(outputs), len(skipped)
-        for name in walk((path,)):
-            out, no_signalling = _scan(name, forced, tick)
+        for name in names:
+            out, no_signalling = next(results)
             if no_signalling:
                 skipped.append(name)
             else:
@@ -117,10 +128,12 @@ def scan_file(
     path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
 ) -> ScanOutput:
     """Read one file (or ``data`` under the name ``path``). Every failure is data."""
-    return _scan(path, forced, tick, data)[0]
+    return read_file(path, forced, tick, data)[0]
 
 
-def _scan(path: str, forced: Format | None, tick: Tick | None, data: bytes | None = None) -> tuple[ScanOutput, bool]:
+def read_file(
+    path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
+) -> tuple[ScanOutput, bool]:
     """The file's output, and whether the file was read and holds no signalling: its content is
     not recognised, or it was read to its end and gave nothing to audit (a text format that turned
     out not to be signalling, a capture without any). A file that could not be read (an I/O
@@ -128,11 +141,13 @@ def _scan(path: str, forced: Format | None, tick: Tick | None, data: bytes | Non
     try:
         head, _ = read_head(path, data=data)
     except OSError as exc:
-        return _unreadable(path, exc.strerror or str(exc)), False
+        return unreadable(path, exc.strerror or str(exc)), False
     fmt = forced or sniff(head)
     if fmt is Format.UNKNOWN:
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
-        return _unreadable(path, what), True
+        return unreadable(path, what), True
+    if fmt in CAPTURES:
+        return capture_result(read_capture(path, tick, data=data))
     sink = Sink(path)
     try:
         with Source(path, tick, data) as source:
@@ -140,27 +155,68 @@ def _scan(path: str, forced: Format | None, tick: Tick | None, data: bytes | Non
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         message = gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}"
         return ScanOutput(sink.document(_KIND[fmt], fatal=message), tuple(sink.wire.values())), False
+    return no_signalling(out, fmt)
+
+
+def no_signalling(out: ScanOutput, fmt: Format) -> tuple[ScanOutput, bool]:
+    """``out``, and whether its file was read to its end and gave nothing to audit (see ``read_file``)."""
     status = out.document.status
     nothing = status is InputStatus.EMPTY or (status is InputStatus.UNREADABLE and fmt not in CAPTURES)
     return out, nothing and not out.wire
 
 
+def capture_result(read: CapturePart) -> tuple[ScanOutput, bool]:
+    """A capture's output (read whole, or its parts merged) and whether it held no signalling; one
+    whose reading stopped early might have held some."""
+    out = capture_output(read)
+    return (out, False) if read.fatal is not None else no_signalling(out, Format.PCAP)
+
+
+@dataclass
+class CapturePart:
+    """What one process read of a capture: its sink (all of the capture's items, or with
+    ``--jobs`` the part it dispatched, ``lanes``), the summary line, and why reading stopped
+    early (``fatal``) at which place in the global order (``failed_at``)."""
+
+    sink: Sink
+    summary: str | None = None
+    fatal: str | None = None
+    failed_at: int = -1
+
+
+def read_capture(
+    path: str, tick: Tick | None = None, part: int = 0, parts: int = 1, data: bytes | None = None
+) -> CapturePart:
+    """Read a pcap/pcapng (or its gzip; or ``data`` under the name ``path``) as part ``part`` of
+    ``parts``. Every failure is data."""
+    sink = Sink(path)
+    lane = Lane(sink, part, parts)
+    try:
+        with Source(path, tick, data) as source:
+            scan = CaptureScan(sink, source.tick, lane)
+            scan.run(source.stream)
+    except Exception as exc:  # failures are data: a bad file must not stop the scan
+        return CapturePart(sink, None, gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}", lane.ordinal)
+    c = scan.counts
+    summary = (
+        f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
+        f"{c['reassembled']} reassembled datagrams"
+    )
+    if c["tunnelled"] or c["sctp"]:
+        summary += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
+    return CapturePart(sink, summary)
+
+
+def capture_output(read: CapturePart) -> ScanOutput:
+    """The ``ScanOutput`` of a capture read whole (or of its parts, merged)."""
+    sink = read.sink
+    if read.fatal is not None:
+        return ScanOutput(sink.document(InputKind.PCAP, fatal=read.fatal), tuple(sink.wire.values()))
+    empty = "no signalling or STUN found in the capture"
+    return ScanOutput(sink.document(InputKind.PCAP, empty=empty), tuple(sink.wire.values()), read.summary)
+
+
 def _read(fmt: Format, source: Source, sink: Sink) -> ScanOutput:
-    if fmt in CAPTURES:
-        scan = CaptureScan(sink, source.tick)
-        scan.run(source.stream)
-        c = scan.counts
-        summary = (
-            f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
-            f"{c['reassembled']} reassembled datagrams"
-        )
-        if c["tunnelled"] or c["sctp"]:
-            summary += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
-        return ScanOutput(
-            sink.document(InputKind.PCAP, empty="no signalling or STUN found in the capture"),
-            tuple(sink.wire.values()),
-            summary,
-        )
     if fmt is Format.SDP:
         return _noted(ScanOutput(read_sdp_stream(source.stream, sink.path)))
     if fmt is Format.SIP:
@@ -189,7 +245,8 @@ def _noted(out: ScanOutput) -> ScanOutput:
     return ScanOutput(doc, out.wire, note if out.summary is None else f"{out.summary}; {note}")
 
 
-def _unreadable(path: str, message: str) -> ScanOutput:
+def unreadable(path: str, message: str) -> ScanOutput:
+    """The output of a file that could not be read at all."""
     doc = InputDocument(
         path, InputKind.UNKNOWN, InputStatus.UNREADABLE, diagnostics=(Diagnostic(Origin(path), message),)
     )

@@ -10,8 +10,11 @@ one, e.g. an offer then an answer) or only candidate lines (trickle logs).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any, TypeVar
 
+from icecheck.inputs import limits
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.model import (
     AddressRecord,
@@ -26,9 +29,9 @@ from icecheck.model import (
     SectionContext,
 )
 
+_Item = TypeVar("_Item", CandidateRecord, AddressRecord)
+
 MAX_DIAGNOSTICS = 200
-MAX_CANDIDATES = 10_000  # distinct candidates audited per input; the rest are counted (bounded memory)
-MAX_ADDRESSES = 10_000  # distinct (address, field) pairs kept per input
 _CANDIDATE_PREFIXES = ("a=candidate:", "candidate:")
 _Fields = tuple[int, int | None, str | None, str | None, str | None]  # SectionContext's, in order
 
@@ -53,10 +56,11 @@ class SdpParser:
         # included), so a repeated line is folded without parsing it again.
         self._candidates: dict[tuple[str, _Fields], CandidateRecord] = {}
         self._addresses: dict[tuple[str, AddressRole], AddressRecord] = {}
+        self._repeats: dict[tuple[str, _Fields] | tuple[str, AddressRole], list[Any]] = {}  # [count, last]
         self._diagnostics: list[Diagnostic] = []
         self._dropped_diagnostics = 0
         self._duplicates = 0
-        self._overflow = 0
+        self._overflow = 0  # distinct items past MAX_ITEMS: counted, not held
         self._end_of_candidates = 0
         self._sdp_index = -1
         self._media_count = 0
@@ -113,26 +117,35 @@ class SdpParser:
                 Diagnostic(self._base, f"{self._dropped_diagnostics} more problems not listed", DiagnosticLevel.WARNING)
             )
         if self._overflow:
-            diagnostics.append(
-                Diagnostic(
-                    self._base,
-                    f"{self._overflow} candidate lines after the first {MAX_CANDIDATES} distinct candidates "
-                    "were counted but not audited",
-                    DiagnosticLevel.WARNING,
-                )
-            )
+            diagnostics.append(Diagnostic(self._base, limits.unaudited_message(self._overflow)))
         if fatal is not None:
             diagnostics.append(Diagnostic(self._base, fatal))
         return InputDocument(
             path=self._base.path,
             kind=self._kind,
             status=self._status(fatal, diagnostics),
-            candidates=tuple(self._candidates.values()),
-            addresses=tuple(self._addresses.values()),
+            candidates=tuple(self._folded(self._candidates)),
+            addresses=tuple(self._folded(self._addresses)),
             diagnostics=tuple(diagnostics),
             end_of_candidates=self._end_of_candidates,
             duplicates=self._duplicates,
+            unaudited=self._overflow,
         )
+
+    def _folded(self, items: dict[Any, _Item]) -> Iterator[_Item]:
+        """Held records in first-seen order, repeats folded into ``count`` and ``last``."""
+        repeats = self._repeats
+        for key, rec in items.items():
+            seen = repeats.get(key)
+            yield rec if seen is None else replace(rec, count=seen[0], last=seen[1])
+
+    def _repeat(self, key: tuple[str, _Fields] | tuple[str, AddressRole], lineno: int) -> None:
+        seen = self._repeats.get(key)
+        if seen is None:
+            self._repeats[key] = [2, self._origin(lineno)]
+        else:
+            seen[0] += 1
+            seen[1] = self._origin(lineno)
 
     def _status(self, fatal: str | None, diagnostics: list[Diagnostic]) -> InputStatus:
         if fatal is not None and not self.found_anything:
@@ -175,13 +188,14 @@ class SdpParser:
 
     def _candidate(self, line: str, lineno: int) -> None:
         self._candidate_lines += 1
-        if len(self._candidates) >= MAX_CANDIDATES:
-            self._overflow += 1  # counted, not parsed: memory and time stay bounded
-            return
         ctx, where, fields = self._ctx or self._context()
         key = (line, fields)
         if key in self._candidates:
             self._duplicates += 1
+            self._repeat(key, lineno)
+            return
+        if len(self._candidates) + len(self._addresses) >= limits.MAX_ITEMS:
+            self._overflow += 1  # counted, not parsed: memory and time stay bounded
             return
         try:
             cand = parse_candidate(line)
@@ -237,8 +251,12 @@ class SdpParser:
             self._ssrc(rest, lineno)
 
     def _address(self, address: str, role: AddressRole, lineno: int, port: int | None = None) -> None:
-        key = (address, role)  # the first place an address shows in a field is evidence enough
-        if key not in self._addresses and len(self._addresses) < MAX_ADDRESSES:
+        key = (address, role)  # the first place an address shows in a field is its origin; repeats fold
+        if key in self._addresses:
+            self._repeat(key, lineno)
+        elif len(self._candidates) + len(self._addresses) >= limits.MAX_ITEMS:
+            self._overflow += 1
+        else:
             ctx, where, _ = self._context()
             self._addresses[key] = AddressRecord(address, role, self._origin(lineno, where), ctx, port)
 

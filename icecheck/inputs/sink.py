@@ -1,19 +1,36 @@
-"""Accumulate what one scanned input yields: candidates, addresses, diagnostics — bounded.
+"""Accumulate what one scanned input yields: candidates, addresses, diagnostics — folded.
 
 Every reader of ``icecheck scan`` (pcap, SIP log, HAR, webrtc-internals, JSON) feeds one
-``Sink`` per path and turns it into an ``InputDocument`` at the end. The sink folds repeats
-(a SIP INVITE seen on both sides of a proxy, a retransmitted request, a STUN response per
-connectivity check) so the report lists each thing once, at its first sighting, and it keeps
-at most ``MAX_ITEMS`` items and ``MAX_DIAGNOSTICS`` diagnostics whatever the input's size.
+``Sink`` per path and turns it into an ``InputDocument`` at the end. Memory is bounded by what
+is distinct, not by how often it repeats: an item seen again (a SIP INVITE seen on both sides of
+a proxy, a retransmission, a re-INVITE repeating the offer, a STUN response per consent
+refresh) folds into the one already held, which keeps its first origin and gains a ``count``
+and its ``last`` origin. The fold keys:
+
+- a candidate: the candidate as written (every field of the RFC 8839 grammar, so the same
+  text), the call (``Origin.call``) and party (``Origin.party``) it belongs to, and its m-line
+  (media index and mid);
+- an address outside candidates: the address, its role (``c=``, SIP header, STUN mapped...),
+  its port, the call and the party;
+- a wire fact: its kind and value.
+
+Everything else about a sighting (packet, time, line, detail) is the origin's, not the item's.
+Nothing caps how many times items repeat; ``limits.MAX_ITEMS`` distinct items per input is a guard
+against pathological inputs (millions of distinct addresses): past it new items are counted as
+``unaudited`` and the input is ``partial``. Diagnostics are capped at ``MAX_DIAGNOSTICS``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.model import (
     AddressRecord,
+    AddressRole,
     Candidate,
     CandidateRecord,
     Diagnostic,
@@ -26,12 +43,14 @@ from icecheck.model import (
     SectionContext,
 )
 
-MAX_ITEMS = 50_000
 MAX_DIAGNOSTICS = 200
+SDP_MEMO = 4096  # SDP bodies of a capture remembered parsed (``Sink._parsed``)
 _SESSION = SectionContext()
+_BODY = Origin("", packet=0)  # where a capture's SDP body is parsed before it is placed
 
 _CandKey = tuple[Candidate, int | None, str | None, str | None, str | None]
 _AddrKey = tuple[str, str, int | None, str | None, str | None]
+_Last = Origin | tuple[Origin, str, str | None]  # a repeat's last origin, or what ``_at`` builds it from
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +68,35 @@ class WireFact:
 
 
 @dataclass
+class Order:
+    """Where items were first seen, by ordinal (``Sink.track_order``); a repeat's last is in ``repeats``."""
+
+    candidates: list[int] = field(default_factory=list)  # in the order of ``Sink.candidates``
+    addresses: list[int] = field(default_factory=list)  # in the order of ``Sink.addresses``
+    diagnostics: list[int] = field(default_factory=list)
+    wire: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass
 class Sink:
-    """Collects items for the input at ``path``; ``document(kind)`` freezes them."""
+    """Collects items for the input at ``path``; ``document(kind)`` freezes them.
+
+    ``candidates`` and ``addresses`` hold each distinct item's first sighting; ``repeats`` holds,
+    for items seen more than once, [count, last origin, its ordinal] under the same key."""
 
     path: str
     candidates: dict[_CandKey, CandidateRecord] = field(default_factory=dict)
     addresses: dict[_AddrKey, AddressRecord] = field(default_factory=dict)
+    repeats: dict[_CandKey | _AddrKey, list[Any]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     wire: dict[tuple[str, str], WireFact] = field(default_factory=dict)
     end_of_candidates: int = 0
-    duplicates: int = 0
-    dropped_items: int = 0
+    unaudited: int = 0
     dropped_diagnostics: int = 0
     signalling_messages: int = 0  # SDP bodies, SIP messages, JSON messages seen (even if empty)
+    sdp_memo: dict[str, InputDocument] = field(default_factory=dict)
+    ordinal: int = 0  # the place of the message being read in the capture's global order (``lanes``)
+    order: Order | None = None
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -71,31 +106,80 @@ class Sink:
         origin: Origin,
         context: SectionContext | None = None,
         interface: InterfaceInfo | None = None,
+        count: int = 1,
+        last: Origin | None = None,
     ) -> None:
-        """Add one candidate; the same candidate for the same call, party and m-line is folded."""
+        """Add one candidate (``count`` sightings, the last at ``last``; default: this one)."""
         context = context or _SESSION
         key = (cand, context.media_index, context.mid, origin.call, origin.party)
         if key in self.candidates:
-            self.duplicates += 1
-        elif len(self.candidates) + len(self.addresses) >= MAX_ITEMS:
-            self.dropped_items += 1
+            self._repeat(key, count, last or origin)
+        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            self.unaudited += count
         else:
-            self.candidates[key] = CandidateRecord(cand, origin, context, interface)
+            self._new(self.candidates, key, CandidateRecord(cand, origin, context, interface), count, last)
 
     def address(self, record: AddressRecord) -> None:
-        """Add an address seen outside a candidate; repeats for the same call and party fold."""
+        """Add an address seen outside a candidate (``record.count`` sightings)."""
         o = record.origin
-        key = (record.address, record.role.value, record.port, o.call, o.party)
+        key = (record.address, str(record.role), record.port, o.call, o.party)
         if key in self.addresses:
-            return
-        if len(self.candidates) + len(self.addresses) >= MAX_ITEMS:
-            self.dropped_items += 1
-            return
-        self.addresses[key] = record
+            self._repeat(key, record.count, record.last or o)
+        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            self.unaudited += record.count
+        else:
+            held = record if record.count == 1 else replace(record, count=1, last=None)
+            self._new(self.addresses, key, held, record.count, record.last)
+
+    def address_at(
+        self,
+        address: str,
+        role: AddressRole,
+        port: int | None,
+        where: Origin,
+        more: str,
+        party: str | None,
+        count: int = 1,
+        last_more: str | None = None,
+        context: SectionContext = _SESSION,
+    ) -> None:
+        """``address(AddressRecord(address, role, origin, context, port))`` with ``origin`` being
+        ``where`` with ``more`` added to its detail and ``party`` for its party — built only for
+        a new item: a repeat keeps (where, more, party) until ``document`` (the hot path of SIP
+        headers and STUN attributes, most of which repeat). ``count`` sightings, the last one's
+        detail ending with ``last_more`` (default ``more``)."""
+        key = (address, str(role), port, where.call, party)
+        if key in self.addresses:
+            self._repeat(key, count, (where, last_more or more, party))
+        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            self.unaudited += count
+        else:
+            record = AddressRecord(address, role, _at(where, more, party), context, port)
+            self._new(self.addresses, key, record, count, (where, last_more or more, party))
+
+    def _new(self, items: dict[Any, Any], key: Any, record: Any, count: int, last: _Last | None) -> None:
+        items[key] = record
+        if count > 1:
+            self.repeats[key] = [count, last, self.ordinal]
+        if self.order is not None:
+            (self.order.candidates if items is self.candidates else self.order.addresses).append(self.ordinal)
+
+    def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
+        seen = self.repeats.get(key)
+        if seen is None:
+            self.repeats[key] = [1 + count, last, self.ordinal]
+        else:
+            seen[0] += count
+            seen[1] = last
+            seen[2] = self.ordinal
 
     def fact(self, fact: WireFact) -> None:
         """Record a wire fact once per (kind, value)."""
-        self.wire.setdefault((fact.kind, fact.value), fact)
+        key = (fact.kind, fact.value)
+        if key not in self.wire:
+            self.wire[key] = fact
+            if self.order is not None:
+                self.order.wire[key] = self.ordinal
 
     def problem(self, origin: Origin, message: str, level: DiagnosticLevel = DiagnosticLevel.ERROR) -> None:
         """Record a diagnostic (bounded in number)."""
@@ -103,27 +187,72 @@ class Sink:
             self.dropped_diagnostics += 1
             return
         self.diagnostics.append(Diagnostic(origin, message, level))
+        if self.order is not None:
+            self.order.diagnostics.append(self.ordinal)
+
+    def track_order(self) -> None:
+        """Remember from now on where in the global order (``ordinal``) each item, diagnostic and
+        wire fact was first seen, and each repeat last: what merging parts needs (``merge``)."""
+        self.order = Order()
 
     def sdp(self, text: str, base: Origin, embedded: bool = False) -> None:
         """Parse an SDP body found at ``base`` and merge what it holds. ``embedded``: the SDP sits
         inside one line or value (a JSON string), so its own line numbers go to the detail."""
         self.signalling_messages += 1
+        if base.packet is not None and base.line is None:  # in a capture: "SDP line N" in the detail
+            self._place(self._parsed(text), base)
+            return
         if embedded or (base.line is None and base.packet is None):
             doc = _lines_to_detail(parse_sdp_text(text, base._replace(line=None)), base.line)
         else:
             doc = parse_sdp_text(text, base)
         self.merge(doc)
 
+    def _parsed(self, text: str) -> InputDocument:
+        """``text`` parsed as found at ``_BODY``; the last ``SDP_MEMO`` bodies are remembered, so a
+        body seen again (a re-INVITE, a retransmission, both sides of a proxy) is not parsed again."""
+        doc = self.sdp_memo.get(text)
+        if doc is None:
+            doc = parse_sdp_text(text, _BODY)
+            if len(self.sdp_memo) >= SDP_MEMO:
+                del self.sdp_memo[next(iter(self.sdp_memo))]
+            self.sdp_memo[text] = doc
+        return doc
+
+    def _place(self, doc: InputDocument, base: Origin) -> None:
+        """Merge a body parsed at ``_BODY`` as found at ``base``: each origin becomes ``base`` with
+        the body's "SDP line N" added to its detail (what parsing at ``base`` gives), built only
+        for new items."""
+        call, party = base.call, base.party
+        for rec in doc.candidates:
+            ctx = rec.context
+            key = (rec.candidate, ctx.media_index, ctx.mid, call, party)
+            last = (rec.last or rec.origin).detail or ""
+            if key in self.candidates:
+                self._repeat(key, rec.count, (base, last, party))
+            elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+                self.unaudited += rec.count
+            else:
+                record = CandidateRecord(rec.candidate, _at(base, rec.origin.detail or "", party), ctx)
+                self._new(self.candidates, key, record, rec.count, (base, last, party))
+        for a in doc.addresses:
+            last = (a.last or a.origin).detail or ""
+            self.address_at(a.address, a.role, a.port, base, a.origin.detail or "", party, a.count, last, a.context)
+        for d in doc.diagnostics:
+            self.problem(base if d.origin == _BODY else _at(base, d.origin.detail or "", party), d.message, d.level)
+        self.end_of_candidates += doc.end_of_candidates
+        self.unaudited += doc.unaudited
+
     def merge(self, doc: InputDocument) -> None:
         """Fold another document's items and diagnostics into this sink."""
         for rec in doc.candidates:
-            self.candidate(rec.candidate, rec.origin, rec.context)
+            self.candidate(rec.candidate, rec.origin, rec.context, rec.interface, rec.count, rec.last)
         for addr in doc.addresses:
             self.address(addr)
         for d in doc.diagnostics:
             self.problem(d.origin, d.message, d.level)
         self.end_of_candidates += doc.end_of_candidates
-        self.duplicates += doc.duplicates
+        self.unaudited += doc.unaudited
 
     # -- result ------------------------------------------------------------------------------------
 
@@ -141,29 +270,46 @@ class Sink:
                     Origin(self.path), f"{self.dropped_diagnostics} more problems not listed", DiagnosticLevel.WARNING
                 )
             )
-        if self.dropped_items:
-            diags.append(
-                Diagnostic(
-                    Origin(self.path),
-                    f"{self.dropped_items} items beyond the first {MAX_ITEMS} were counted but not audited",
-                    DiagnosticLevel.WARNING,
-                )
-            )
+        if self.unaudited:
+            diags.append(Diagnostic(Origin(self.path), limits.unaudited_message(self.unaudited)))
         if fatal is not None:
             diags.append(Diagnostic(Origin(self.path), fatal))
         status = self._status(fatal, diags)
         if status is InputStatus.EMPTY and empty is not None:
             diags.append(Diagnostic(Origin(self.path), empty, DiagnosticLevel.WARNING))
+        candidates = tuple(self._folded_candidates())
         return InputDocument(
             path=self.path,
             kind=kind,
             status=status,
-            candidates=tuple(self.candidates.values()),
-            addresses=tuple(self.addresses.values()),
+            candidates=candidates,
+            addresses=tuple(self._folded_addresses()),
             diagnostics=tuple(diags),
             end_of_candidates=self.end_of_candidates,
-            duplicates=self.duplicates,
+            duplicates=sum(r.count for r in candidates) - len(candidates),
+            unaudited=self.unaudited,
         )
+
+    def _folded_candidates(self) -> Iterator[CandidateRecord]:
+        """The held candidates in first-seen order, with the count and last origin of repeats
+        (as ``replace(rec, count=..., last=...)``, built directly: one per repeated item)."""
+        repeats = self.repeats
+        for key, rec in self.candidates.items():
+            seen = repeats.get(key)
+            if seen is None:
+                yield rec
+            else:
+                yield CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, seen[0], _last(seen))
+
+    def _folded_addresses(self) -> Iterator[AddressRecord]:
+        """The held addresses, as ``_folded_candidates``."""
+        repeats = self.repeats
+        for key, rec in self.addresses.items():
+            seen = repeats.get(key)
+            if seen is None:
+                yield rec
+            else:
+                yield AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, seen[0], _last(seen))
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
@@ -177,6 +323,18 @@ class Sink:
         return InputStatus.OK
 
 
+def _last(seen: list[Any]) -> Origin | None:
+    """A repeat's last origin, built now if it was kept as what builds it (``Sink.address_at``)."""
+    last = seen[1]
+    return last if last is None or type(last) is Origin else _at(*last)
+
+
+def _at(where: Origin, more: str, party: str | None) -> Origin:
+    """``where`` with ``more`` joined to its detail and ``party`` as its party (built directly)."""
+    detail = f"{where.detail}, {more}" if where.detail else more
+    return Origin(where.path, where.line, where.packet, where.time, detail, where.call, party)
+
+
 def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
     """Move "line N of this SDP" from ``Origin.line`` into ``Origin.detail``; ``line`` is the file's."""
 
@@ -187,7 +345,7 @@ def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:
 
     return replace(
         doc,
-        candidates=tuple(r._replace(origin=move(r.origin)) for r in doc.candidates),
-        addresses=tuple(a._replace(origin=move(a.origin)) for a in doc.addresses),
+        candidates=tuple(replace(r, origin=move(r.origin), last=r.last and move(r.last)) for r in doc.candidates),
+        addresses=tuple(replace(a, origin=move(a.origin), last=a.last and move(a.last)) for a in doc.addresses),
         diagnostics=tuple(replace(d, origin=move(d.origin)) for d in doc.diagnostics),
     )

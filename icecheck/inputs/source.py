@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
-Tick = Callable[[int, int], None]  # (bytes read since last call, packets since last call)
+Tick = Callable[[int, int, int], None]  # bytes read, packets, items found: each since the last call
 
 
 class CountingReader(io.RawIOBase):
-    """A raw reader that reports every read's size to ``tick`` (packets = 0)."""
+    """A raw reader that reports every read's size to ``tick`` (no packets, no items)."""
 
     def __init__(self, raw: BinaryIO, tick: Tick | None) -> None:
         super().__init__()
@@ -34,7 +34,7 @@ class CountingReader(io.RawIOBase):
         n: int = self._raw.readinto(buffer) or 0  # type: ignore[attr-defined]
         self.consumed += n
         if self._tick is not None and n:
-            self._tick(n, 0)
+            self._tick(n, 0, 0)
         return n
 
     def close(self) -> None:

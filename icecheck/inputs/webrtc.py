@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
@@ -177,7 +178,7 @@ class PeerConnectionReader:
         candidates = self.disp.sink.candidates
         for key, rec in candidates.items():
             if rec is twin:
-                candidates[key] = rec._replace(interface=iface)
+                candidates[key] = replace(rec, interface=iface)
                 return
 
 

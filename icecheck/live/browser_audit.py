@@ -117,7 +117,7 @@ def _with_interface(rec: CandidateRecord, gathered: InputDocument) -> CandidateR
     cand = rec.candidate
     key = cand.address if cand.type == "host" else cand.related_address if cand.type == "srflx" else None
     info = by_address.get(key or "")
-    return rec._replace(interface=info) if info is not None else rec
+    return replace(rec, interface=info) if info is not None else rec
 
 
 def server_attempts(posted: Posted, servers: Sequence[str]) -> list[Attempt]:

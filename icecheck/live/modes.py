@@ -23,7 +23,7 @@ import hashlib
 import ipaddress
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -272,7 +272,7 @@ def mdns_name(address: str) -> str:
 def _with(record: CandidateRecord, **changes: Any) -> CandidateRecord:
     cand: Candidate = record.candidate._replace(**changes)
     prefix = "a=" if record.candidate.raw.startswith("a=") else ""
-    return record._replace(candidate=cand._replace(raw=prefix + format_candidate(cand)))
+    return replace(record, candidate=cand._replace(raw=prefix + format_candidate(cand)))
 
 
 def _learned(records: Sequence[CandidateRecord]) -> tuple[str, ...]:

@@ -61,6 +61,7 @@ def _input(doc: InputDocument) -> dict[str, Any]:
         "status": str(doc.status),
         "candidates": len(doc.candidates),
         "duplicates_folded": doc.duplicates,
+        "unaudited": doc.unaudited,
         "end_of_candidates": doc.end_of_candidates,
         "diagnostics": [_diagnostic(d) for d in doc.diagnostics],
     }
@@ -101,8 +102,11 @@ def _candidate(a: AuditedCandidate, origin: Callable[[Origin], Any] = origin_dic
         "embedded_ipv4": a.facts.embedded_ipv4,
         "media": {"sdp": ctx.sdp_index, "m_line": ctx.media_index, "kind": ctx.media, "mid": ctx.mid},
         "origin": origin(a.record.origin),
+        "count": a.record.count,
         "raw": c.raw,
     }
+    if a.record.last is not None:
+        out["last_origin"] = origin(a.record.last)
     if a.record.interface is not None:
         i = a.record.interface
         out["interface"] = {"name": i.name, "kind": i.kind, "default_route": i.default_route}
@@ -110,14 +114,18 @@ def _candidate(a: AuditedCandidate, origin: Callable[[Origin], Any] = origin_dic
 
 
 def _address(a: AuditedAddress, origin: Callable[[Origin], Any] = origin_dict) -> dict[str, Any]:
-    return {
+    out = {
         "id": a.id,
         "address": a.record.address,
         "role": str(a.record.role),
         "port": a.record.port,
         **_facts(a.facts),
         "origin": origin(a.record.origin),
+        "count": a.record.count,
     }
+    if a.record.last is not None:
+        out["last_origin"] = origin(a.record.last)
+    return out
 
 
 def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:

@@ -60,6 +60,8 @@ def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
     audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
     unread = "⚠️ inputs not read" if audited else "⚠️ nothing audited"
     verdict = "❌ fails" if exit_code == 1 else (unread if exit_code == 2 else "✅ passes")
+    if result.unaudited() and exit_code == 2:
+        verdict = f"⚠️ partial audit ({result.unaudited()} items not audited)"
     n = len(result.candidates)
     problems = input_problems(result, md)
     source = f" from `{md(result.policy_source)}`" if result.policy_source else ""

@@ -163,6 +163,10 @@ def verdict(result: AuditResult, exit_code: int) -> Text:
     policy = f"policy {result.policy}" + (f" from {safe(result.policy_source)}" if result.policy_source else "")
     problems = input_problems(result, safe)
     tail = f"; {problems}" if problems else ""
+    unaudited = result.unaudited()
+    if unaudited:  # an input reached its bound on distinct items: the verdict says so
+        allowed = "allowed by --allow-partial" if result.allow_partial else "not allowed without --allow-partial"
+        tail += f"; PARTIAL audit, {unaudited} items not audited ({allowed})"
     return Text.assemble(("icecheck: ", "bold"), (word, style), f" — {why} ({policy}){tail} → exit {exit_code}")
 
 

@@ -94,7 +94,7 @@ def test_vpn_interface_beside_isp_srflx_is_a_leak() -> None:
 def test_vpn_interface_from_gathering() -> None:
     cs = cands("192.168.9.9 5000 typ host", "62.239.237.1 5001 typ srflx raddr 192.168.1.5 rport 5001")
     wg = InterfaceInfo("wg0", "vpn")
-    first = dataclasses.replace(cs[0], record=cs[0].record._replace(interface=wg))
+    first = dataclasses.replace(cs[0], record=dataclasses.replace(cs[0].record, interface=wg))
     assert "vpn-leak" in by_kind(isp_exposures((first, cs[1]), [BT]))
 
 

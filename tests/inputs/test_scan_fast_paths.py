@@ -18,7 +18,9 @@ from icecheck.analysis.infer import _subnet_phrase
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit, audit_candidates
 from icecheck.inputs import pcapfile, synth, wire
-from icecheck.inputs.pcapfile import PacketReader, media_over_ethernet
+from icecheck.inputs.media import is_media
+from icecheck.inputs.netdecode import IpPacket, decode_ip, link_payload
+from icecheck.inputs.pcapfile import PacketReader
 from icecheck.inputs.scanner import scan_paths
 from icecheck.model import ExposureKind
 from icecheck.render.json_report import _encode, to_dict, write_json
@@ -27,13 +29,24 @@ from tests.conftest import SAMPLES
 # -- pcap: the inlined media test and the buffer refills ---------------------------------------------
 
 
-def _frames(rng: random.Random) -> list[bytes]:
+def _frames(rng: random.Random, linktype: int = 1) -> list[bytes]:
     """Media and signalling frames of every shape the media test must tell apart."""
     out = []
     for _ in range(400):
         kind = rng.randrange(9)
         first = rng.choice([0x80, 0x90, 0xBF, 0x16, 0x14, 0x3F, 0x00, 0x01, 0x40, 0x49, 0xC0, 0x13, 0x7F])
         payload = bytes([first]) + rng.randbytes(rng.randrange(0, 300))
+        if first in (0x40, 0x49) and rng.random() < 0.5:  # TURN ChannelData relaying RTP, or SIP text
+            payload = payload[:4] + bytes([rng.choice([0x80, 0xBF, 0x00, 0x16, 0x41])]) + payload[5:]
+        if linktype != 1:
+            if kind == 4:
+                frame = synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0], linktype)
+                out.append(frame[: rng.randrange(0, 40)])
+                continue
+            src, dst = ("2001:db8::1", "2001:db8::2") if kind % 2 else ("10.0.0.1", "10.0.0.2")
+            segment = synth.tcp(src, 1, dst, 2, 1, payload) if kind == 3 else synth.udp(src, 1, dst, 2, payload)
+            out += [synth.link(p, linktype) for p in synth.ip(segment, 7, 300 if kind == 0 else None)]
+            continue
         if kind == 0:  # fragmented: the first piece is never skipped
             out += [synth.link(p) for p in synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload * 8), 7, 300)]
         elif kind == 1:  # IPv6 media takes the full path
@@ -50,14 +63,62 @@ def _frames(rng: random.Random) -> list[bytes]:
             frame[14] = 0x46
             frame[34:34] = b"\x01\x01\x01\x01"
             out.append(bytes(frame))
+        elif kind == 6:  # TSO: the IPv4 total length is 0, the frame is trusted
+            frame = bytearray(synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0]))
+            frame[16:18] = b"\0\0"
+            out.append(bytes(frame))
         else:
             out.append(synth.link(synth.ip(synth.udp("10.0.0.1", 1, "10.0.0.2", 2, payload))[0]))
     return out
 
 
-def _reference(frames: list[bytes]) -> list[tuple[int, bytes]]:
-    """What the plain loop yielded: every record numbered, Ethernet/IPv4/UDP media left out."""
-    return [(n, f) for n, f in enumerate(frames, 1) if not media_over_ethernet(f, 0, len(f))]
+def _plain_media(frame: bytes, linktype: int) -> bool:
+    """RFC 7983 §7 on the fully decoded frame: an unfragmented UDP datagram (IPv6 without
+    extension headers) whose payload starts with RTP/RTCP or DTLS, or is ChannelData relaying RTP."""
+    packet = link_payload(linktype, frame)
+    ip = decode_ip(packet) if packet is not None else None
+    if not isinstance(ip, IpPacket) or ip.proto != 17 or ip.frag_id is not None or len(ip.payload) < 9:
+        return False
+    if ip.version == 6 and packet is not None and packet[6] != 17:
+        return False
+    data = ip.payload[8:]
+    not_sip = data[0] == 64 or b" " not in data[1:4]  # 65-79 may start a SIP method: its space comes early
+    relayed = 64 <= data[0] < 80 and len(data) > 4 and 128 <= data[4] < 192 and not_sip
+    return 128 <= data[0] < 192 or 20 <= data[0] < 64 or relayed
+
+
+def _reference(frames: list[bytes], linktype: int = 1) -> list[tuple[int, bytes]]:
+    """What the plain loop yielded: every record numbered, media left out."""
+    return [(n, f) for n, f in enumerate(frames, 1) if not _plain_media(f, linktype)]
+
+
+@pytest.mark.parametrize("linktype", [0, 1, 101, 108, 113, 276])
+def test_the_media_test_agrees_with_the_full_decoding(linktype: int) -> None:
+    frames = _frames(random.Random(linktype), linktype)
+    assert [is_media(f, 0, len(f), linktype) for f in frames] == [_plain_media(f, linktype) for f in frames]
+    assert any(is_media(f, 0, len(f), linktype) for f in frames)
+    assert not all(is_media(f, 0, len(f), linktype) for f in frames)
+
+
+@pytest.mark.parametrize("linktype", [1, 113])
+@pytest.mark.parametrize("chunk", [64, 1500, 4 << 20])
+def test_pcapng_walk_skips_exactly_the_media_the_plain_test_skips(
+    monkeypatch: pytest.MonkeyPatch, linktype: int, chunk: int
+) -> None:
+    monkeypatch.setattr(pcapfile, "CHUNK", chunk)
+    frames = _frames(random.Random(f"ng{linktype}{chunk}"), linktype)
+    buf = io.BytesIO()
+    writer = synth.PcapngWriter(buf, linktype)
+    for i, frame in enumerate(frames):
+        writer.write(frame, 1_700_000_000 + i * 0.25)
+    problems: list[str] = []
+    stream = io.BufferedReader(io.BytesIO(buf.getvalue()))
+    reader = PacketReader(stream, lambda _n, msg, _lvl: problems.append(msg), skip_media=True)
+    got = [(n, frame) for n, _t, _lt, frame, _o in reader.packets()]
+    assert got == _reference(frames, linktype) and reader.number == len(frames) and not problems
+    reader = PacketReader(io.BufferedReader(io.BytesIO(buf.getvalue())), lambda *_: None)
+    times = [t for _n, t, _lt, _f, _o in reader.packets()]
+    assert times == pytest.approx([1_700_000_000 + i * 0.25 for i in range(len(frames))])
 
 
 @pytest.mark.parametrize("order", ["<", ">"])

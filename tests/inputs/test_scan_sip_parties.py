@@ -9,7 +9,7 @@ import pytest
 from icecheck.inputs import sipmsg, synth
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.scanner import scan_file
-from icecheck.inputs.sink import Sink
+from icecheck.inputs.sink import Sink, _at
 from icecheck.model import AddressRecord, AddressRole, Origin
 from tests.conftest import SAMPLES
 
@@ -125,6 +125,12 @@ class Recorder(Sink):
     def address(self, record: AddressRecord) -> None:
         self.seen.append(record)
         super().address(record)
+
+    def address_at(  # type: ignore[override]
+        self, address: str, role: AddressRole, port: int | None, where: Origin, more: str, party: str | None, *rest
+    ) -> None:
+        self.seen.append(AddressRecord(address, role, _at(where, more, party), port=port))
+        super().address_at(address, role, port, where, more, party, *rest)
 
 
 def parties(sink: Recorder) -> dict[tuple[str, str, str], str | None]:

@@ -87,6 +87,14 @@ def test_duplicate_candidates_are_folded() -> None:
     line = "a=candidate:1 1 udp 2122260223 10.0.0.7 5000 typ host\n"
     doc = parse_sdp_text("m=audio 9 RTP/AVP 0\n" + line * 5, Origin("d.sdp"))
     assert len(doc.candidates) == 1 and doc.duplicates == 4
+    (rec,) = doc.candidates
+    assert rec.count == 5 and rec.origin.line == 2 and rec.last is not None and rec.last.line == 6
+
+
+def test_repeated_addresses_fold_with_their_count_and_last_line() -> None:
+    text = "v=0\nc=IN IP4 10.0.0.7\nm=audio 9 RTP/AVP 0\nc=IN IP4 10.0.0.7\nm=video 9 RTP/AVP 96\nc=IN IP4 10.0.0.7\n"
+    (rec,) = parse_sdp_text(text, Origin("d.sdp")).addresses
+    assert (rec.count, rec.origin.line, rec.last and rec.last.line) == (3, 2, 6)
 
 
 def _index() -> list[dict[str, object]]:

@@ -1,0 +1,275 @@
+"""``icecheck scan --jobs N``: a folder's files in parallel, and a large capture across processes.
+
+``local_reader`` gives ``scanner.scan_inputs`` a reader: every file's ``(output, no signalling)``,
+in the order given, as ``scanner.read_file`` would give them. Files run in a pool of ``jobs``
+processes. A capture (pcap/pcapng, gzipped or not) of at least ``SPLIT_FROM`` bytes is read by
+``jobs`` processes at once: each reads all of it and dispatches its share of the messages
+(``lanes``), and ``merge`` puts the parts together as one process would have read them — the same
+items, ids, order, findings whatever ``jobs``. ``cluster`` runs the same tasks on Dask.
+
+What a process sends back is its folded items (records, counts, last origins), never packets:
+pickled by ``_dumps``, which writes each record as its class and field values (the default
+pickling of slotted dataclasses costs several times more than building them again). Progress:
+tasks put their counts on a queue they are given (a manager's here, Dask's on a cluster), at
+most twice a second; the main process drains it while it waits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import multiprocessing
+import os
+import pickle
+import queue
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from operator import attrgetter
+from typing import Any
+
+from icecheck import model
+from icecheck.inputs.detect import CAPTURES, Format, sniff
+from icecheck.inputs.merge import merge
+from icecheck.inputs.scanner import (
+    CapturePart,
+    Reader,
+    ScanOutput,
+    capture_result,
+    read_capture,
+    read_file,
+    unreadable,
+)
+from icecheck.inputs.sink import WireFact
+from icecheck.inputs.source import Tick, read_head
+
+Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no signalling (``read_file``)
+
+
+SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (the default of ``--jobs``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def local_reader(forced: Format | None, jobs: int, tick: Tick | None, split_from: int = SPLIT_FROM) -> Reader:
+    """A ``scan_inputs`` reader: the files in ``jobs`` processes, or here when they are too small
+    to pay for processes (less than ``split_from`` bytes in all) or ``jobs`` is 1."""
+
+    def read(files: Sequence[str]) -> Iterator[Result]:
+        if jobs < 2 or not worth_it(files, split_from):
+            return (read_file(f, forced, tick) for f in files)
+        return scan_files(files, forced, jobs, split_from, tick)
+
+    return read
+
+
+def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
+    """Whether processes pay for themselves: the files hold at least ``split_from`` bytes."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(path)
+    return total >= split_from
+
+
+def scan_files(
+    files: Sequence[str], forced: Format | None, jobs: int, split_from: int = SPLIT_FROM, tick: Tick | None = None
+) -> Iterator[Result]:
+    """Every file's result, in order, read by ``jobs`` processes (see the module doc)."""
+    plans = plan(files, forced, jobs, split_from)
+    context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
+    with contextlib.ExitStack() as stack:
+        counts = None
+        if tick is not None:
+            counts = stack.enter_context(context.Manager()).Queue()
+        pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=context))
+        pending = submit_all(pool.submit, plans, forced, counts)
+        meter = Meter(tick, lambda: _drain_local(counts))
+        for (path, _), futures in zip(plans, pending, strict=True):
+            try:
+                meter.wait(futures)
+                results = [f.result() for f in futures]
+            except BrokenProcessPool:
+                yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
+                continue
+            futures.clear()  # the futures hold the bytes too: only ``results`` does now
+            yield collect(results)
+
+
+def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: int) -> list[tuple[str, int]]:
+    """(path, how many tasks read it): ``parts`` for a capture of ``split_from`` bytes or more, else 1."""
+    return [(path, _parts(path, forced, parts, split_from)) for path in files]
+
+
+def submit_all(
+    submit: Callable[..., Any], plans: Sequence[tuple[str, int]], forced: Format | None, counts: Any = None
+) -> list[list[Any]]:
+    """Submit every file's tasks (``submit(function, *args)``, as an executor's or a Dask client's);
+    their futures per file. ``counts``: the queue the tasks put their progress on (task numbers
+    tell them apart), or None."""
+    pending: list[list[Any]] = []
+    slot = 0
+    for path, parts in plans:
+        if parts == 1:
+            pending.append([submit(_whole, path, forced, slot, counts)])
+        else:
+            pending.append([submit(_part, path, i, parts, slot + i, counts) for i in range(parts)])
+        slot += parts
+    return pending
+
+
+def collect(results: list[bytes]) -> Result:
+    """One file's result from what its tasks sent back (one whole read, or the parts of a capture);
+    each part's bytes are let go once loaded."""
+    reads = []
+    while results:
+        reads.append(pickle.loads(results.pop(0)))
+    if len(reads) == 1:
+        whole: Result = reads[0]
+        return whole
+    return capture_result(merged(reads))
+
+
+def merged(parts: Sequence[CapturePart]) -> CapturePart:
+    """One capture's parts as one read: the merged sink, part 0's summary, the earliest failure."""
+    failed = [p for p in parts if p.fatal is not None]
+    first = min(failed, key=lambda p: p.failed_at) if failed else None
+    return CapturePart(
+        merge([p.sink for p in parts]),
+        parts[0].summary if first is None else None,
+        first.fatal if first else None,
+        first.failed_at if first else -1,
+    )
+
+
+class Meter:
+    """Hands the tasks' counts to ``tick`` while the main process waits (``drain`` gives the
+    (bytes, packets, items) entries queued since the last call)."""
+
+    def __init__(self, tick: Tick | None, drain: Callable[[], list[tuple[int, int, int]]]) -> None:
+        self.tick, self.drain = tick, drain
+
+    def wait(self, futures: Sequence[Any]) -> None:
+        """Until every future (of this machine's pool or of Dask) is done."""
+        while True:
+            finished = all(f.done() for f in futures)
+            if self.tick is not None:
+                for nbytes, packets, items in self.drain():
+                    self.tick(nbytes, packets, items)
+            if finished:
+                return
+            time.sleep(0.2)
+
+
+def _drain_local(counts: Any) -> list[tuple[int, int, int]]:
+    out = []
+    while counts is not None:
+        try:
+            _slot, nbytes, packets, items = counts.get_nowait()
+        except queue.Empty:
+            break
+        out.append((nbytes, packets, items))
+    return out
+
+
+def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
+    """How many processes read ``path``: ``jobs`` for a large capture, else 1."""
+    if jobs < 2:
+        return 1
+    try:
+        if os.path.getsize(path) < split_from:
+            return 1
+        fmt = forced or sniff(read_head(path, 8)[0])
+    except OSError:
+        return 1
+    return jobs if fmt in CAPTURES else 1
+
+
+def _whole(path: str, forced: Format | None, slot: int, counts: Any) -> bytes:
+    """A task: one file read whole; its result pickled."""
+    tick = _task_tick(counts, slot, True)
+    result = read_file(path, forced, tick)
+    _flush(tick)
+    return _dumps(result)
+
+
+def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
+    """A task: part ``part`` of ``parts`` of a capture; its ``CapturePart`` pickled."""
+    tick = _task_tick(counts, slot, part == 0)
+    read = read_capture(path, tick, part, parts)
+    _flush(tick)
+    read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
+    return _dumps(read)
+
+
+def _task_tick(counts: Any, slot: int, whole: bool) -> Tick | None:
+    """What a task counts for the progress line, put on ``counts`` at most twice a second: bytes
+    and packets only by part 0 of a split capture (every part reads all of it), the items it
+    found always. ``flush`` puts what is left."""
+    if counts is None:
+        return None
+    held = [0, 0, 0]
+    sent = [time.monotonic()]
+
+    def flush() -> None:
+        if any(held):
+            counts.put((slot, *held))
+            held[:] = [0, 0, 0]
+        sent[0] = time.monotonic()
+
+    def tick(nbytes: int, packets: int, items: int) -> None:
+        if whole:
+            held[0] += nbytes
+            held[1] += packets
+        held[2] += items
+        if time.monotonic() - sent[0] >= 0.5:
+            flush()
+
+    tick.flush = flush  # type: ignore[attr-defined]
+    return tick
+
+
+def _flush(tick: Tick | None) -> None:
+    flush = getattr(tick, "flush", None)
+    if flush is not None:
+        flush()
+
+
+# -- transfer ----------------------------------------------------------------------------------------
+
+
+def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = attrgetter(*names)
+    if len(names) == 1:
+        return lambda o: (cls, (values(o),))
+    return lambda o: (cls, values(o))
+
+
+_RECORDS = (  # the dataclasses; Origin and Candidate are NamedTuples, which pickle this way already
+    model.SectionContext,
+    model.InterfaceInfo,
+    model.CandidateRecord,
+    model.AddressRecord,
+    model.Diagnostic,
+    model.InputDocument,
+    WireFact,
+)
+_TABLE = {cls: _reducer(cls) for cls in _RECORDS}
+
+
+def _dumps(value: object) -> bytes:
+    """``pickle.dumps(value)``, with the frozen records written as (class, field values)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _TABLE  # type: ignore[assignment]
+    pickler.dump(value)
+    return out.getvalue()

@@ -1,0 +1,76 @@
+"""``icecheck scan`` shows its progress (bytes, packets, items found, time left) on a terminal only."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.mediamix import write_media_mix
+from icecheck.inputs import jobs
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("progress") / "calls.pcap"
+    with open(path, "wb") as f:  # above jobs.SPLIT_FROM: --jobs 2 splits it
+        write_media_mix(f, jobs.SPLIT_FROM + 300_000, seed=3, rtp_per_call=40)
+    return path
+
+
+def _scan(path: Path, *args: str, tty: bool) -> tuple[str, str]:
+    """(stdout, stderr) of a scan whose stderr is a terminal, or a pipe."""
+    command = [sys.executable, "-m", "icecheck", "scan", str(path), "--offline", "--format", "json", *args]
+    env = {**os.environ, "ICECHECK_OFFLINE": "1", "COLUMNS": "160"}
+    if not tty:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env, check=False)
+        return proc.stdout, proc.stderr
+    main, child = pty.openpty()
+    try:
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, timeout=120, cwd=REPO, env=env, check=False)
+        os.close(child)
+        seen = _drain(main)
+    finally:
+        os.close(main)
+    return run.stdout.decode(), seen
+
+
+def _drain(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("jobs_", ["1", "2"])
+def test_progress_counts_bytes_packets_and_items_on_a_terminal(capture: Path, jobs_: str) -> None:
+    out, err = _scan(capture, "--jobs", jobs_, tty=True)
+    report = json.loads(out)  # the report on stdout, untouched
+    held = len(report["candidates"]) + len(report["addresses"])
+    assert "scanning" in err and "MB" in err
+    packets = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) packets", err)]
+    items = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) items", err)]
+    summary = next(n for n in report["notes"] if " packets, " in n)
+    assert max(packets) == int(re.search(r": (\d+) packets", summary).group(1))  # type: ignore[union-attr]
+    if jobs_ == "1":
+        assert max(items) == held  # every distinct item, once
+    else:  # each process counts the items it found: one that two found counts twice
+        assert max(items) >= held
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(capture: Path) -> None:
+    out, err = _scan(capture, "--jobs", "2", tty=False)
+    assert json.loads(out)["candidates"] and err == ""
