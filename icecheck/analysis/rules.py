@@ -55,8 +55,8 @@ class Rule:
 
     @property
     def help_uri(self) -> str | None:
-        """The rule's web page, from the package's one documentation URL (``icecheck.links``)."""
-        from icecheck.links import rule_url
+        """The rule's web page, from the package's one documentation URL (``icecheck.analysis.links``)."""
+        from icecheck.analysis.links import rule_url
 
         return rule_url(self.id)
 

@@ -20,9 +20,9 @@ def command(rule: str) -> None:
     import textwrap
 
     from icecheck.analysis.rules import CATALOGUE
+    from icecheck.analysis.rulesamples import sample
     from icecheck.commands.params import rule_id, unknown_rule
     from icecheck.render.safe import safe
-    from icecheck.rulesamples import sample
 
     found_id = rule_id(rule)
     if found_id is None:

@@ -22,8 +22,8 @@ def command(fmt: str) -> None:
     from icecheck.render.safe import json_dumps
 
     if fmt == "json":
+        from icecheck.analysis.rulesamples import sample
         from icecheck.render.json_report import rule_dict
-        from icecheck.rulesamples import sample
 
         click.echo(json_dumps([rule_dict(r) | {"sample": sample(r.id) or ""} for r in CATALOGUE.values()]))
         return

@@ -6,7 +6,7 @@ packet (``logicalLocation``, with the file as artifact); further evidence goes i
 given relative stay so, absolute ones under ``root`` (the working directory) become relative,
 others are ``file:`` URIs; standard input is the artifact ``stdin``. Rules appear once each in
 ``tool.driver.rules`` with their whole help (doc and fix, in text and Markdown), so nothing
-depends on a web page; ``helpUri`` comes from the package's documentation URL (``icecheck.links``)
+depends on a web page; ``helpUri`` comes from the package's documentation URL (``icecheck.analysis.links``)
 when it has one. Severity → level: high → error, medium → warning, low and info → note. Input
 problems (unreadable files, bad lines) become ``toolExecutionNotifications`` of the invocation.
 Strings from the input pass through ``safe`` so that no viewer shows control or bidi characters.
@@ -20,9 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 from icecheck import __version__
+from icecheck.analysis.links import DOCUMENTATION
 from icecheck.analysis.rules import CATALOGUE, Rule
 from icecheck.exitcodes import ExitCode
-from icecheck.links import DOCUMENTATION
 from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
 from icecheck.render.locate import finding_origins, origins
 from icecheck.render.safe import safe

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from icecheck.analysis.links import DOCUMENTATION
 from icecheck.analysis.rules import CATALOGUE, LOOKUP_RULES, RULES, Facts, rule
-from icecheck.links import DOCUMENTATION
-from icecheck.rulesamples import sample as packaged_sample
+from icecheck.analysis.rulesamples import sample as packaged_sample
 from icecheck.severity import Severity
 from tests.conftest import REPO, SAMPLES, run_json
 

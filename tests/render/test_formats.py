@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from icecheck.analysis.links import rule_url
 from icecheck.analysis.policy import preset
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.audit import AuditSettings, audit
 from icecheck.exitcodes import ExitCode
 from icecheck.inputs.sdpfile import read_sdp_path
-from icecheck.links import rule_url
 from icecheck.model import AuditResult, Finding, Origin
 from icecheck.render.github import annotation, escape_data, escape_property
 from icecheck.render.markdown import md

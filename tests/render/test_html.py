@@ -13,11 +13,11 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+from icecheck.analysis.links import rule_url
 from icecheck.analysis.netmap import MapNode
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.sdpfile import read_sdp_path
-from icecheck.links import rule_url
 from icecheck.model import AttemptStatus, BrowserComparison, BrowserRun
 from icecheck.render.html import CSS, fragment, runs_html, to_html
 from icecheck.render.svgmap import MAX_NODES, svg_map

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
+from icecheck.analysis.links import rule_url
 from icecheck.analysis.rules import CATALOGUE
-from icecheck.links import rule_url
 from tests.conftest import DATA, SAMPLES, run_cli
 
 SAMPLE_FILES = sorted([*SAMPLES.glob("real/*.sdp"), *SAMPLES.glob("rules/*.sdp")])
