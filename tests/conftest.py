@@ -54,3 +54,17 @@ def run_cli(
 def run_json(*args: str) -> tuple[int, dict[str, Any]]:
     proc = run_cli(*args, "--format", "json")
     return proc.returncode, json.loads(proc.stdout)
+
+
+def drain(fd: int) -> str:
+    """Everything the other end of a pseudo-terminal wrote, until it closed."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace")

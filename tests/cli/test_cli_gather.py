@@ -21,7 +21,7 @@ import pytest
 
 from icecheck.gather import PUBLIC_STUN_URLS, parse_ice_url
 from icecheck.live.modes import Mode
-from tests.conftest import run_cli, unavailable
+from tests.conftest import drain, run_cli, unavailable
 from tests.lab.cli import argv, icecheck, report
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import (
@@ -247,24 +247,11 @@ def test_progress_names_the_servers_on_a_terminal_only(lab: NatLab) -> None:
                                                              "json")]  # fmt: skip
         proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, timeout=30, check=False)
         os.close(child)
-        seen = _drain(main)
+        seen = drain(main)
     finally:
         os.close(main)
     assert "asking stun:203.0.113.99:3478 (0 of 1 done)" in seen
     assert json.loads(proc.stdout)["attempts"][0]["status"] == "timeout"  # results on stdout, untouched
-
-
-def _drain(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the terminal's other end is closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks).decode(errors="replace")
 
 
 @pytest.mark.parametrize(

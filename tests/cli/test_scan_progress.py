@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.mediamix import write_media_mix
 from icecheck.inputs import jobs
-from tests.conftest import REPO
+from tests.conftest import REPO, drain
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +36,10 @@ def _scan(path: Path, *args: str, tty: bool) -> tuple[str, str]:
     try:
         run = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, timeout=120, cwd=REPO, env=env, check=False)
         os.close(child)
-        seen = _drain(main)
+        seen = drain(main)
     finally:
         os.close(main)
     return run.stdout.decode(), seen
-
-
-def _drain(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the terminal's other end is closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks).decode(errors="replace")
 
 
 @pytest.mark.parametrize("jobs_", ["1", "2"])

@@ -2,7 +2,7 @@
 
 Browsers run only inside the lab's client namespace (the CLI starts them there: it runs there),
 behind the masquerading router, with coturn in the public namespace: what they gather is what a
-laptop behind a NAT would signal (../shared/LAB.md, "Browsers in the NAT lab"). One ``icecheck
+laptop behind a NAT would signal (CONTRIBUTING.md, the lab). One ``icecheck
 browser`` run of both browsers x all scenarios (plus a browser that is not installed) is shared
 by the tests that read it; the profile, policy and serve tests launch their own. Needs root and
 the Debian packages ``chromium`` and ``firefox-esr``; in CI (``CI`` set) a missing one fails.
