@@ -56,7 +56,10 @@ class SipMessage:
     body: bytes
 
     def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
+        for key, value in self.headers:  # a plain loop: it runs several times per message of a capture
+            if key == name:
+                return value
+        return None
 
     def all(self, name: str) -> list[str]:
         return [v for k, v in self.headers if k == name]
@@ -144,32 +147,59 @@ def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None, str]]:
     """(address, header, port, owner) for every IP literal in Via/Contact/From/To and Via params.
 
     ``owner`` is ``SENDER`` (the side the message comes from), ``PEER`` (the other side) or
-    ``"proxy host:port"`` for a proxy's Via (see the module docstring)."""
+    ``"proxy host:port"`` for a proxy's Via (see the module docstring). What one header value
+    holds is read once per distinct value (``_via_entries``, ``_uri_entries``): the messages of
+    a call repeat their From, To, Contact and, within a transaction, their Vias."""
     out: list[tuple[str, str, int | None, str]] = []
     request = msg.method is not None
     register = msg.transaction_method == "REGISTER"
-    vias = [m for via in msg.all("via") for m in _VIA.finditer(via)]
-    for i, m in enumerate(vias):
-        if i == len(vias) - 1:
-            owner = SENDER if request else PEER
-        else:
-            owner = f"{PROXY} {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else "")
-        _add(out, m.group(1), "Via", m.group(2), owner)
-        for name, value in _PARAM.findall(m.group(3)):
-            if name.lower() == "received":
-                _add(out, value, "Via received", None, owner)
-            elif value.isdigit():
-                _add(out, m.group(1), "Via rport", value, owner)
+    vias = [entry for key, value in msg.headers if key == "via" for entry in _via_entries(value)]
+    last = len(vias) - 1
+    for i, (proxy, found) in enumerate(vias):
+        owner = (SENDER if request else PEER) if i == last else proxy
+        for address, header, port in found:
+            out.append((address, header, port, owner))
     owners = {
         "contact": PEER if register and not request else SENDER,
         "from": SENDER if request else PEER,
         "to": (SENDER if request else PEER) if register else (PEER if request else SENDER),
     }
+    headers = msg.headers
     for name, owner in owners.items():
-        for value in msg.all(name):
-            for m in _URI_HOST.finditer(value):
-                _add(out, m.group(1), name.capitalize(), m.group(2), owner)
+        for key, value in headers:
+            if key == name:
+                for address, header, port in _uri_entries(value, name):
+                    out.append((address, header, port, owner))
     return out
+
+
+Found = tuple[tuple[str, str, int | None], ...]  # (address, header, port) of what a header value exposes
+
+
+@functools.lru_cache(maxsize=8192)
+def _via_entries(value: str) -> tuple[tuple[str, Found], ...]:
+    """Per Via entry of one Via value: the owner it names as a proxy (``"proxy host:port"``) and its
+    IP literals: sent-by, ``received`` and ``rport`` (in that order, as written)."""
+    entries = []
+    for m in _VIA.finditer(value):
+        found: list[tuple[str, str, int | None]] = []
+        _add(found, m.group(1), "Via", m.group(2))
+        for name, param in _PARAM.findall(m.group(3)):
+            if name.lower() == "received":
+                _add(found, param, "Via received", None)
+            elif param.isdigit():
+                _add(found, m.group(1), "Via rport", param)
+        entries.append((f"{PROXY} {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else ""), tuple(found)))
+    return tuple(entries)
+
+
+@functools.lru_cache(maxsize=8192)
+def _uri_entries(value: str, name: str) -> Found:
+    """The IP literals of the URIs in one Contact, From or To value (``name``, lower-case)."""
+    found: list[tuple[str, str, int | None]] = []
+    for m in _URI_HOST.finditer(value):
+        _add(found, m.group(1), name.capitalize(), m.group(2))
+    return tuple(found)
 
 
 def header_tag(value: str | None) -> str | None:
@@ -180,10 +210,10 @@ def header_tag(value: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _add(out: list[tuple[str, str, int | None, str]], host: str, where: str, port: str | None, owner: str) -> None:
+def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
     host = host.strip("[]")
     if _is_ip(host):
-        out.append((host, where, int(port) if port and port.isdigit() else None, owner))
+        out.append((host, where, int(port) if port and port.isdigit() else None))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -41,11 +41,27 @@ def wrap(text: Text, width: int, first: str = "", rest: str | None = None) -> li
 
     Lines break only at spaces; a word wider than a whole line stands alone on its line, whole."""
     rest = " " * width_of(first) if rest is None else rest
-    plain = text.plain
-    room = max(1, width - width_of(first))
-    if width_of(plain) <= room and "\n" not in plain:  # most lines: nothing to wrap
+    cuts = _cuts(text.plain, width, first, rest)
+    if cuts is None:  # most lines: nothing to wrap
         return [_line(first, text)]
-    cuts: list[int] = []  # start, end of each line in turn (ends exclude trailing blanks)
+    pieces = text.divide(cuts)  # one pass: pieces 1, 3, 5... are the lines
+    return [_line(first if i == 0 else rest, pieces[2 * i + 1]) for i in range(len(cuts) // 2)]
+
+
+def wrapped_lines(plain: str, width: int, first: str = "", rest: str | None = None) -> int:
+    """How many lines ``wrap`` makes of a text whose plain form is ``plain`` (nothing built)."""
+    rest = " " * width_of(first) if rest is None else rest
+    cuts = _cuts(plain, width, first, rest)
+    return 1 if cuts is None else len(cuts) // 2
+
+
+def _cuts(plain: str, width: int, first: str, rest: str) -> list[int] | None:
+    """Start, end of each line of ``plain`` wrapped as ``wrap`` does (ends exclude trailing
+    blanks); None when it fits on its first line as it is."""
+    room = max(1, width - width_of(first))
+    if width_of(plain) <= room and "\n" not in plain:
+        return None
+    cuts: list[int] = []
     start: int | None = None
     end = used = 0
     for m in _WORD.finditer(plain):
@@ -59,8 +75,7 @@ def wrap(text: Text, width: int, first: str = "", rest: str | None = None) -> li
         end = at + len(word)
         used += size + len(m.group()) - len(m.group().rstrip())
     cuts += (start or 0, end)
-    pieces = text.divide(cuts)  # one pass: pieces 1, 3, 5... are the lines
-    return [_line(first if i == 0 else rest, pieces[2 * i + 1]) for i in range(len(cuts) // 2)]
+    return cuts
 
 
 def paragraph(text: Text, width: int, first: str = "", rest: str | None = None) -> list[Text]:
@@ -191,15 +206,37 @@ def tree(
     root: N, label: Callable[[N], Text], children: Callable[[N], Sequence[N]], width: int, indent: str = ""
 ) -> list[Text]:
     """Lines of a tree drawn with box guides; long labels wrap (at spaces) under their own guide."""
+    return tree_head(root, label, children, width, indent)[0]
+
+
+def tree_head(
+    root: N,
+    label: Callable[[N], Text],
+    children: Callable[[N], Sequence[N]],
+    width: int,
+    indent: str = "",
+    limit: int | None = None,
+    plain: Callable[[N], str] | None = None,
+) -> tuple[list[Text], int]:
+    """``tree``'s first ``limit`` lines (all when None) and how many lines the whole tree has.
+    Past ``limit`` lines are only counted, from ``plain`` (a label's plain text; default: the
+    label's): nothing styled is built for them."""
     lines = wrap(label(root), width, indent, indent + ("│   " if children(root) else "    "))
+    extra = 0
+    text_of = plain or (lambda node: label(node).plain)
 
     def walk(node: N, prefix: str) -> None:
+        nonlocal extra
         kids = children(node)
         for i, child in enumerate(kids):
             last = i == len(kids) - 1
             below = prefix + ("    " if last else "│   ")
-            lines.extend(wrap(label(child), width, prefix + ("└── " if last else "├── "), below))
+            head = prefix + ("└── " if last else "├── ")
+            if limit is not None and len(lines) >= limit:
+                extra += wrapped_lines(text_of(child), width, head, below)
+            else:
+                lines.extend(wrap(label(child), width, head, below))
             walk(child, below)
 
     walk(root, indent)
-    return lines
+    return (lines if limit is None else lines[:limit]), len(lines) + extra

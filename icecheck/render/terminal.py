@@ -35,7 +35,7 @@ from icecheck.model import (
     Party,
 )
 from icecheck.render.geoview import geo_lines
-from icecheck.render.layout import columns, paragraph, tree
+from icecheck.render.layout import columns, paragraph, tree_head
 from icecheck.render.locate import (
     finding_origins,
     input_problems,
@@ -312,22 +312,31 @@ def _network_map(result: AuditResult, width: int, detail: Detail = Detail.NORMAL
     from icecheck.analysis.netmap import build_map
 
     yield from _heading("The network map an attacker can draw")
-    lines = map_lines(build_map(result.candidates, result.network_info), width)
-    cap = len(lines) if detail is Detail.VERBOSE else MAX_MAP_LINES
-    yield from lines[:cap]
-    yield from _more(len(lines) - cap, "lines of the map", "-v and --format mermaid")
+    cap = None if detail is Detail.VERBOSE else MAX_MAP_LINES
+    lines, total = map_head(build_map(result.candidates, result.network_info), width, cap)
+    yield from lines
+    yield from _more(total - len(lines), "lines of the map", "-v and --format mermaid")
 
 
 def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:
     """The network map as tree lines, each label escaped and styled by its kind."""
+    return map_head(root, width)[0]
+
+
+def map_head(root: MapNode, width: int = WIDTH, limit: int | None = None) -> tuple[list[Text], int]:
+    """``map_lines``' first ``limit`` lines (all when None) and how many there are in all (the
+    lines past the limit are counted, not built: a capture's map may have tens of thousands)."""
 
     def label(node: MapNode) -> Text:
         return Text(safe(node.label), style=NODE_STYLE.get(node.kind, ""))
 
+    def plain(node: MapNode) -> str:
+        return safe(node.label)
+
     def children(node: MapNode) -> tuple[MapNode, ...]:
         return node.children
 
-    return tree(root, label, children, width, "  ")
+    return tree_head(root, label, children, width, "  ", limit, plain)
 
 
 def _exposures(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
