@@ -83,10 +83,14 @@ def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAdd
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """key → refs in first-seen order, without repeats (linear time: dicts as ordered sets)."""
-    groups: dict[str, dict[str, None]] = defaultdict(dict)
+    groups: dict[str, dict[str, None]] = {}
     for key, ref in pairs:
-        groups[key][ref] = None
-    return {key: list(refs) for key, refs in groups.items()}
+        refs = groups.get(key)
+        if refs is None:
+            groups[key] = {ref: None}
+        else:
+            refs[ref] = None
+    return {key: list(refs) for key, refs in groups.items()} if groups else {}
 
 
 def _public_addresses(cands: Sequence[AuditedCandidate]) -> list[Exposure]:

@@ -73,10 +73,14 @@ def rule(*, id: str, name: str, severity: Severity, title: str, fix: str) -> Cal
 
 
 def _cands(f: Facts, pred: Callable[[AuditedCandidate], bool], msg: Callable[[AuditedCandidate], str]) -> Found:
+    if not f.candidates:  # a party seen in SIP headers or STUN only: most of a large capture's
+        return []
     return [(msg(c), (c.id,)) for c in f.candidates if pred(c)]
 
 
 def _exposed(f: Facts, *kinds: ExposureKind) -> Found:
+    if not f.exposures:
+        return []
     return [(e.summary, e.evidence) for e in f.exposures if e.kind in kinds]
 
 

@@ -204,8 +204,12 @@ def _uri_entries(value: str, name: str) -> Found:
 
 def header_tag(value: str | None) -> str | None:
     """The ``tag`` parameter of a From or To value (RFC 3261 §19.3): a dialog side's name."""
-    if not value:
-        return None
+    return _tag(value) if value else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _tag(value: str) -> str | None:
+    """``header_tag`` of a value, once per distinct value (a call's messages repeat From and To)."""
     m = _TAG.search(value[value.rfind(">") + 1 :] if ">" in value else value)
     return m.group(1) if m else None
 

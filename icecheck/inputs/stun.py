@@ -25,6 +25,7 @@ Their attribute names carry an ``MS-TURN`` prefix so that the reader gives them 
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
 from dataclasses import dataclass
@@ -183,6 +184,7 @@ def decode(data: bytes) -> StunMessage:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def _kind(mtype: int, ms_turn: bool, classic: bool) -> str:
     """``Binding success response``; ``MS-TURN Allocate success response``; ``RFC 3489 Binding request``."""
     if ms_turn:
@@ -250,5 +252,5 @@ def _address(value: bytes, xored: bool, key: bytes) -> tuple[str, int] | None:
         return None
     if xored:
         port ^= (key[0] << 8) | key[1]
-        raw = bytes(a ^ b for a, b in zip(raw, key, strict=False))
+        raw = (int.from_bytes(raw) ^ int.from_bytes(key[:size])).to_bytes(size)
     return socket.inet_ntop(socket.AF_INET if size == 4 else socket.AF_INET6, raw), port
