@@ -97,11 +97,16 @@ def parse_sip(data: bytes) -> SipMessage | str:
     head, sep, body = data.partition(b"\r\n\r\n")
     if not sep:
         head, sep, body = data.partition(b"\n\n")
-    lines = head.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+    text = head.decode("utf-8", "replace").replace("\r\n", "\n")
+    lines = text.split("\n")
     m = START_LINE.match(lines[0].encode("utf-8", "replace"))
     if m is None:
         return "not a SIP start line"
-    headers = _headers(lines[1:])
+    if "\n " in text or "\n\t" in text:  # folded lines (§7.3.1): taken one by one
+        headers = _headers(lines[1:])
+    else:
+        parts = [line.partition(":") for line in lines[1:]]
+        headers = [(_header_name(name), value.strip()) for name, colon, value in parts if colon]
     method = m.group(1).decode() if m.group(1) else None
     uri = m.group(2).decode("utf-8", "replace") if m.group(2) else None
     status = int(m.group(3)) if m.group(3) else None
@@ -120,6 +125,13 @@ def _headers(lines: list[str]) -> list[tuple[str, str]]:
         key = name.strip().lower()
         out.append((COMPACT.get(key, key), value.strip()))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_name(name: str) -> str:
+    """A header's name as ``SipMessage.headers`` holds it: lower-case, compact forms expanded."""
+    key = name.strip().lower()
+    return COMPACT.get(key, key)
 
 
 def frame_sip(buf: bytes | bytearray) -> tuple[int, int] | str | None:
