@@ -167,8 +167,8 @@ class SdpParser:
             return base
         if base.packet is not None:
             # SDP inside a packet: keep the packet as the location, add the body's line.
-            prefix = f"{base.detail}, " if base.detail else ""
-            return base._replace(detail=f"{prefix}SDP line {lineno}")
+            detail = f"{base.detail}, SDP line {lineno}" if base.detail else f"SDP line {lineno}"
+            return Origin(base.path, base.line, base.packet, base.time, detail, base.call, base.party)
         if self._plain_base:  # a file of its own: build directly, cheaper than _replace()
             return Origin(path=base.path, line=lineno, detail=where)
         line = lineno if base.line is None else base.line + lineno - 1  # base.line: SDP embedded from there

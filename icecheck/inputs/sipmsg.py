@@ -244,7 +244,7 @@ def _is_ip(host: str) -> bool:
 
 def sdp_body(msg: SipMessage) -> str | None:
     """The SDP carried by a message: an application/sdp body or part of a multipart body."""
-    if not msg.body.strip():
+    if not msg.body or msg.body.isspace():  # (as ``not body.strip()``, without the copy)
         return None
     raw_type = msg.header("content-type") or ""
     ctype = raw_type.lower()
