@@ -16,6 +16,7 @@ most twice a second; the main process drains it while it waits.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import io
@@ -158,7 +159,10 @@ class Meter:
         self.tick, self.drain = tick, drain
 
     def wait(self, futures: Sequence[Any]) -> None:
-        """Until every future (of this machine's pool or of Dask) is done."""
+        """Until every future (of this machine's pool or of Dask) is done. This machine's futures
+        are waited on, so that the last one's result is taken as soon as it is ready (not at the
+        next poll); Dask's are polled."""
+        local = all(isinstance(f, concurrent.futures.Future) for f in futures)
         while True:
             finished = all(f.done() for f in futures)
             if self.tick is not None:
@@ -166,7 +170,10 @@ class Meter:
                     self.tick(nbytes, packets, items)
             if finished:
                 return
-            time.sleep(0.2)
+            if local:
+                concurrent.futures.wait(futures, timeout=0.2)
+            else:
+                time.sleep(0.2)
 
 
 def _drain_local(counts: Any) -> list[tuple[int, int, int]]:
