@@ -11,7 +11,7 @@ from rich.text import Text
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
 from icecheck.inputs.sdpfile import read_sdp_path
-from icecheck.render.layout import PARAGRAPH, columns, paragraph, tree, wrap
+from icecheck.render.layout import PARAGRAPH, columns, paragraph, tree, tree_head, wrap
 from icecheck.render.terminal import Detail, render
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,6 +97,20 @@ def test_tree_guides_and_wrapped_labels() -> None:
     assert plain[0] == "root" and plain[1].startswith("├── branch") and plain[-1] == "└── last"
     assert any(p.startswith("│   ") and "words" in p for p in plain)  # continuation under its own guide
     assert "│   └── leaf" in plain
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 7, 1000])
+@pytest.mark.parametrize("width", [12, 24, 80])
+def test_tree_head_builds_the_first_lines_and_counts_the_rest_as_tree_draws_them(width: int, limit: int) -> None:
+    long = "a label long enough to wrap at narrow widths " * 2
+    node = (
+        "root",
+        [(f"{i} {long if i % 2 else 'short'}", [(f"{i}.{j} {long}", []) for j in range(i)]) for i in range(4)],
+    )
+    whole = [line.plain for line in tree(node, lambda n: Text(n[0]), lambda n: n[1], width, "  ")]
+    head, total = tree_head(node, lambda n: Text(n[0]), lambda n: n[1], width, "  ", limit, lambda n: n[0])
+    assert total == len(whole) and len(whole) > 12
+    assert [line.plain for line in head] == whole[:limit]
 
 
 @pytest.mark.parametrize("width", [40, 60, 80, 132])
