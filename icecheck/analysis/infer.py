@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from icecheck.analysis.fingerprint import guess_implementation
 from icecheck.model import (
     AddressClass,
+    AddressFacts,
     AuditedAddress,
     AuditedCandidate,
     Exposure,
@@ -63,6 +64,8 @@ def network_cost_meaning(cost: int) -> tuple[str, bool]:
 
 def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> tuple[Exposure, ...]:
     """All exposures, in a stable order (most revealing first)."""
+    if not candidates and not any(_telling(a.facts) for a in addresses):
+        return ()  # what each step below looks for in an address alone: nothing to find
     out: list[Exposure] = []
     if candidates:  # each of these finds nothing without candidates (a party seen in SIP headers only)
         out += _public_addresses(candidates)
@@ -79,6 +82,15 @@ def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAdd
         out += _browser_mode(candidates)
         out += guess_implementation(candidates)
     return tuple(out)
+
+
+def _telling(f: AddressFacts) -> bool:
+    """Whether an address could give an exposure without candidates: a MAC address, an embedded
+    IPv4 address, a local or CGNAT class, or a hint (``_mac_addresses``, ``_embedded_ipv4``,
+    ``_local_addresses``, ``_overlays``). Most addresses of a capture's SIP headers and STUN do not."""
+    return bool(f.mac or f.embedded_ipv4 or f.hints or f.address_class in LOCAL_CLASSES) or (
+        f.address_class is AddressClass.CGNAT
+    )
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
