@@ -21,28 +21,33 @@ from icecheck.model import DiagnosticLevel, Origin
 def read_har(value: dict[str, Any], disp: Dispatcher) -> None:
     """Read every entry of a decoded HAR; malformed entries become diagnostics."""
     for i, entry in enumerate(value["log"]["entries"]):
+        read_entry(i, entry, disp)
+
+
+def read_entry(i: int, entry: Any, disp: Dispatcher) -> None:
+    """Read entry ``i`` of ``log.entries`` (decoded); a malformed entry becomes a diagnostic."""
+    if not isinstance(entry, dict):
         where = Origin(disp.sink.path, detail=f"$.log.entries[{i}]")
-        if not isinstance(entry, dict):
-            disp.sink.problem(where, "HAR entry is not an object", DiagnosticLevel.WARNING)
-            continue
-        request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
-        url = str(request.get("url", "?"))
-        label = f"entry {i} {request.get('method', '?')} {url}"
-        _post_data(
-            request.get("postData"),
+        disp.sink.problem(where, "HAR entry is not an object", DiagnosticLevel.WARNING)
+        return
+    request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
+    url = str(request.get("url", "?"))
+    label = f"entry {i} {request.get('method', '?')} {url}"
+    _post_data(
+        request.get("postData"),
+        disp,
+        Origin(disp.sink.path, detail=f"{label}, request body", call=f"http {url}", party="browser"),
+    )
+    response = entry.get("response")
+    if isinstance(response, dict):
+        _content(
+            response.get("content"),
             disp,
-            Origin(disp.sink.path, detail=f"{label}, request body", call=f"http {url}", party="browser"),
+            Origin(disp.sink.path, detail=f"{label}, response body", call=f"http {url}", party="server"),
         )
-        response = entry.get("response")
-        if isinstance(response, dict):
-            _content(
-                response.get("content"),
-                disp,
-                Origin(disp.sink.path, detail=f"{label}, response body", call=f"http {url}", party="server"),
-            )
-        messages = entry.get("_webSocketMessages")
-        if isinstance(messages, list):
-            _websocket(messages, disp, label, f"ws {url} (entry {i})")
+    messages = entry.get("_webSocketMessages")
+    if isinstance(messages, list):
+        _websocket(messages, disp, label, f"ws {url} (entry {i})")
 
 
 def _post_data(post: Any, disp: Dispatcher, where: Origin) -> None:

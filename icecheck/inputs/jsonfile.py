@@ -57,35 +57,50 @@ def read_json_document(source: Source, sink: Sink, forced: Format | None) -> For
 def read_webrtc_internals(dump: dict[str, Any], disp: Dispatcher) -> None:
     """Every PeerConnection's updateLog events, then its candidate stats series."""
     for pc_id, pc in dump["PeerConnections"].items():
-        if not isinstance(pc, dict):
-            continue
-        reader = PeerConnectionReader(disp, Origin(disp.sink.path), str(pc_id))
-        log = pc.get("updateLog")
-        for i, event in enumerate(log if isinstance(log, list) else []):
-            if isinstance(event, dict) and isinstance(event.get("type"), str):
-                detail = f"{pc_id} updateLog[{i}] {event['type']}"
-                reader.event(event["type"], event.get("value"), detail, _time(event.get("time")))
-        stats = pc.get("stats")
-        if isinstance(stats, dict):
-            for stats_id, attrs in _stats_objects(stats).items():
-                reader.candidate_stats(stats_id, attrs, reader.base._replace(detail=f"{pc_id} stats"))
+        if isinstance(pc, dict):
+            read_peer_connection(str(pc_id), pc, disp)
 
 
-def _stats_objects(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``<statsId>-<attr>`` series → {statsId: {attr: last value, "type": statsType}}."""
-    out: dict[str, dict[str, Any]] = {}
-    for key, series in stats.items():
-        if not isinstance(series, dict) or series.get("statsType") not in ("local-candidate", "remote-candidate"):
-            continue
-        stats_id, _, attr = key.rpartition("-")
-        try:
-            values = json.loads(series.get("values", "[]"))
-        except (TypeError, ValueError):
-            continue
-        if stats_id and isinstance(values, list) and values:
-            obj = out.setdefault(stats_id, {"type": series["statsType"]})
-            obj[attr] = values[-1]
-    return out
+def read_peer_connection(pc_id: str, pc: dict[str, Any], disp: Dispatcher) -> None:
+    """One PeerConnection of a webrtc-internals dump: its updateLog events, then its candidate stats."""
+    reader = PeerConnectionReader(disp, Origin(disp.sink.path), pc_id)
+    log = pc.get("updateLog")
+    for i, event in enumerate(log if isinstance(log, list) else []):
+        update_event(reader, pc_id, i, event)
+    stats = pc.get("stats")
+    if isinstance(stats, dict):
+        objects: dict[str, dict[str, Any]] = {}
+        for key, series in stats.items():
+            add_series(objects, key, series)
+        candidate_stats(reader, pc_id, objects)
+
+
+def update_event(reader: PeerConnectionReader, pc_id: str, i: int, event: Any) -> None:
+    """Event ``i`` of a PeerConnection's updateLog."""
+    if isinstance(event, dict) and isinstance(event.get("type"), str):
+        detail = f"{pc_id} updateLog[{i}] {event['type']}"
+        reader.event(event["type"], event.get("value"), detail, _time(event.get("time")))
+
+
+def candidate_stats(reader: PeerConnectionReader, pc_id: str, objects: dict[str, dict[str, Any]]) -> None:
+    """The candidate stats objects ``add_series`` gathered, read after the updateLog."""
+    for stats_id, attrs in objects.items():
+        reader.candidate_stats(stats_id, attrs, reader.base._replace(detail=f"{pc_id} stats"))
+
+
+def add_series(out: dict[str, dict[str, Any]], key: str, series: Any) -> None:
+    """A ``<statsId>-<attr>`` series of a candidate's stats → ``out[statsId][attr]`` = its last
+    value (and ``out[statsId]["type"]`` = its statsType); other series are left out."""
+    if not isinstance(series, dict) or series.get("statsType") not in ("local-candidate", "remote-candidate"):
+        return
+    stats_id, _, attr = key.rpartition("-")
+    try:
+        values = json.loads(series.get("values", "[]"))
+    except (TypeError, ValueError):
+        return
+    if stats_id and isinstance(values, list) and values:
+        obj = out.setdefault(stats_id, {"type": series["statsType"]})
+        obj[attr] = values[-1]
 
 
 def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:

@@ -89,13 +89,13 @@ class ProblemItem:
 
 
 Item = SdpItem | CandidateItem | FieldsItem | AddressItem | ProblemItem
-_Context = tuple[str | None, int | None, str | None]  # mid, m-line index, ufrag
-_NO_CONTEXT: _Context = (None, None, None)
+Context = tuple[str | None, int | None, str | None]  # mid, m-line index, ufrag
+NO_CONTEXT: Context = (None, None, None)
 
 
 def find_signalling(value: Any) -> Iterator[Item]:
     """Every SDP and candidate in ``value``, in document order."""
-    yield from _Walker().walk(value, "$", 0)
+    yield from Walker().walk(value, "$", 0)
 
 
 def find_in_text(text: str, scanner: jingle.JingleScanner | None = None) -> Iterator[Item]:
@@ -108,9 +108,9 @@ def find_in_text(text: str, scanner: jingle.JingleScanner | None = None) -> Iter
         yield SdpItem(text, None, "text")
         return
     if jingle.holds_jingle(text) or (scanner is not None and "<" in text):
-        yield from _jingle(text, "xml", _NO_CONTEXT, scanner)
+        yield from _jingle(text, "xml", NO_CONTEXT, scanner)
         return
-    walker, last = _Walker(), 0
+    walker, last = Walker(), 0
     for start, end, value in textsig.json_values(text) if "{" in text or "[" in text else ():
         yield from _candidates(text[last:start], last)
         yield from walker.walk(value, f"json@{start}" if start else "$", 0)
@@ -129,14 +129,14 @@ def looks_like_signalling(value: Any) -> bool:
     return next(find_signalling(value), None) is not None
 
 
-class _Walker:
-    """One walk's budgets: nodes visited and nested JSON bytes decoded."""
+class Walker:
+    """One walk and its budgets: nodes visited and nested JSON bytes decoded."""
 
     def __init__(self) -> None:
         self.nodes = MAX_NODES
         self.nested = MAX_NESTED_BYTES
 
-    def walk(self, value: Any, path: str, depth: int, context: _Context = _NO_CONTEXT) -> Iterator[Item]:
+    def walk(self, value: Any, path: str, depth: int, context: Context = NO_CONTEXT) -> Iterator[Item]:
         self.nodes -= 1
         if self.nodes < 0 or depth > MAX_DEPTH:
             return
@@ -149,33 +149,36 @@ class _Walker:
             yield from self.string(value, path, depth, context, None)
 
     def _object(self, obj: dict[str, Any], path: str, depth: int) -> Iterator[Item]:
-        context = _context(obj)
+        context = context_of(obj)
         found: list[str] = []  # candidate strings of this object's own values
         for key, item in obj.items():
-            where = f"{path}.{_key(key)}"
-            if key == "sdp" and isinstance(item, str):
-                kind = obj.get("type")
-                yield SdpItem(item, kind if isinstance(kind, str) else None, where)
-            elif key == "candidate" and not isinstance(item, (dict, list)) and not _text_like(item):
-                direct = _direct_candidate(obj, item, where, context)
-                if direct is not None:
-                    found.append(direct.candidate)
-                    yield direct
-            elif key == "candidate" and isinstance(item, dict) and item.get("completed") is True:
-                yield CandidateItem("", *context, where)  # Janus trickle: gathering completed
-            elif isinstance(item, str):
-                for got in self.string(item, where, depth + 1, context, key):
-                    if isinstance(got, CandidateItem):
-                        found.append(got.candidate)
-                    yield got
-            elif isinstance(item, (dict, list)):
-                yield from self.walk(item, where, depth + 1, context)
-        if candfields.has_address_fields(obj):
-            cand = candfields.from_fields(obj, "(candidate object)")
-            if cand is not None and not any(f" {cand.address} {cand.port} " in text for text in found):
-                yield FieldsItem(cand, *context, path)
+            yield from self.member(obj, key, item, f"{path}.{key_path(key)}", depth, context, found)
+        yield from fields_item(obj, path, context, found)
 
-    def string(self, text: str, path: str, depth: int, context: _Context, key: str | None) -> Iterator[Item]:
+    def member(
+        self, obj: dict[str, Any], key: str, item: Any, where: str, depth: int, context: Context, found: list[str]
+    ) -> Iterator[Item]:
+        """What one member of ``obj`` holds (``obj`` gives its siblings); candidate strings found
+        are added to ``found``."""
+        if key == "sdp" and isinstance(item, str):
+            kind = obj.get("type")
+            yield SdpItem(item, kind if isinstance(kind, str) else None, where)
+        elif key == "candidate" and not isinstance(item, (dict, list)) and not _text_like(item):
+            direct = _direct_candidate(obj, item, where, context)
+            if direct is not None:
+                found.append(direct.candidate)
+                yield direct
+        elif key == "candidate" and isinstance(item, dict) and item.get("completed") is True:
+            yield CandidateItem("", *context, where)  # Janus trickle: gathering completed
+        elif isinstance(item, str):
+            for got in self.string(item, where, depth + 1, context, key):
+                if isinstance(got, CandidateItem):
+                    found.append(got.candidate)
+                yield got
+        elif isinstance(item, (dict, list)):
+            yield from self.walk(item, where, depth + 1, context)
+
+    def string(self, text: str, path: str, depth: int, context: Context, key: str | None) -> Iterator[Item]:
         """Signalling inside one string value: nested JSON, an SDP, Jingle XML, candidate strings."""
         self.nodes -= 1
         if self.nodes < 0 or len(text) < 16 or not (textsig.may_hold_signalling(text) or "<" in text):
@@ -200,7 +203,16 @@ class _Walker:
                 yield CandidateItem(cand, *context, f"{path}@{offset}" if offset else path)
 
 
-def _direct_candidate(obj: dict[str, Any], item: Any, path: str, context: _Context) -> CandidateItem | None:
+def fields_item(obj: dict[str, Any], path: str, context: Context, found: list[str]) -> Iterator[FieldsItem]:
+    """The candidate ``obj``'s own fields describe, unless a candidate string in ``found`` names
+    its address and port."""
+    if candfields.has_address_fields(obj):
+        cand = candfields.from_fields(obj, "(candidate object)")
+        if cand is not None and not any(f" {cand.address} {cand.port} " in text for text in found):
+            yield FieldsItem(cand, *context, path)
+
+
+def _direct_candidate(obj: dict[str, Any], item: Any, path: str, context: Context) -> CandidateItem | None:
     """The value of a ``candidate`` key: a candidate string, "" or a trickle ``null`` (end of candidates)."""
     if isinstance(item, str):
         return CandidateItem(item.strip(), *context, path)
@@ -209,7 +221,7 @@ def _direct_candidate(obj: dict[str, Any], item: Any, path: str, context: _Conte
     return None
 
 
-def _jingle(text: str, path: str, context: _Context, scanner: jingle.JingleScanner | None = None) -> Iterator[Item]:
+def _jingle(text: str, path: str, context: Context, scanner: jingle.JingleScanner | None = None) -> Iterator[Item]:
     for n, found in enumerate((scanner or jingle.JingleScanner()).feed(text)):
         where = f"{path}<xml {n}>"
         if found.candidate is not None:
@@ -225,7 +237,7 @@ def _text_like(item: Any) -> bool:
     return isinstance(item, str) and (item.lstrip()[:1] in ("{", "[") or "\n" in item.strip())
 
 
-def _context(obj: dict[str, Any]) -> _Context:
+def context_of(obj: dict[str, Any]) -> Context:
     """W3C RTCIceCandidateInit fields of an object (and apprtc's ``id``/``label`` beside a candidate)."""
     trickle = "candidate" in obj
     mid = obj.get("sdpMid", obj.get("id") if trickle else None)
@@ -238,5 +250,6 @@ def _context(obj: dict[str, Any]) -> _Context:
     )
 
 
-def _key(key: str) -> str:
+def key_path(key: str) -> str:
+    """A key as a path shows it (long keys cut)."""
     return key if len(key) <= MAX_KEY else key[:MAX_KEY] + "…"

@@ -66,7 +66,7 @@ class Dispatcher:
     def free_text(self, text: str, where: Where, scanner: jingle.JingleScanner | None = None) -> int:
         """Text of no known framing (XMPP/Jingle XML, a log line, an SDP fragment): whatever
         ``jsonsig.find_in_text`` finds in it. Returns how many items were found."""
-        return self._items(jsonsig.find_in_text(text, scanner), where)
+        return self.items(jsonsig.find_in_text(text, scanner), where)
 
     # -- SIP -------------------------------------------------------------------------------------
 
@@ -168,9 +168,10 @@ class Dispatcher:
 
     def json_value(self, value: object, where: Where) -> int:
         """Feed what ``jsonsig`` finds in a decoded value; returns how many items were found."""
-        return self._items(jsonsig.find_signalling(value), where)
+        return self.items(jsonsig.find_signalling(value), where)
 
-    def _items(self, items: Iterable[jsonsig.Item], where: Where) -> int:
+    def items(self, items: Iterable[jsonsig.Item], where: Where) -> int:
+        """Feed what ``jsonsig`` found, each item located under ``where``; returns how many."""
         count = 0
         for item in items:
             count += 1

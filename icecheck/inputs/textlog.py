@@ -12,7 +12,7 @@ is read as one SDP, so its candidates keep their m-line. Every item is located b
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from icecheck.inputs.jingle import JingleScanner
@@ -29,16 +29,24 @@ _TAG_STARTS = ("<candidate", ":candidate", "<content", ":content", "<transport",
 
 def read_text_log(stream: BinaryIO, disp: Dispatcher) -> int:
     """Feed everything the log at ``stream`` holds to ``disp``; returns how many items were found."""
-    reader = _LogReader(disp)
-    for lineno, line in _lines(stream):
+    return read_lines(_lines(stream), disp)
+
+
+def read_lines(lines: Iterable[tuple[int, str]], disp: Dispatcher, within: Origin | None = None) -> int:
+    """``read_text_log`` of (line number, text) pairs. ``within``: the lines are those of a text
+    inside the file (a JSON string): items are located by ``within``'s detail and the line of
+    that text, not by a line of the file."""
+    reader = _LogReader(disp, within)
+    for lineno, line in lines:
         reader.line(line, lineno)
     reader.flush()
     return reader.found
 
 
 class _LogReader:
-    def __init__(self, disp: Dispatcher) -> None:
+    def __init__(self, disp: Dispatcher, within: Origin | None = None) -> None:
         self.disp = disp
+        self.within = within
         self.scanner = JingleScanner()
         self.sdp: list[str] = []
         self.sdp_line = 0
@@ -67,19 +75,24 @@ class _LogReader:
         elif _open_tag(line):
             self.tag, self.tag_line = [line], lineno
             return
-        self.found += self.disp.free_text(line, Origin(self.disp.sink.path, line=lineno), self.scanner)
+        self.found += self.disp.free_text(line, self._at(lineno), self.scanner)
+
+    def _at(self, lineno: int) -> Origin:
+        if self.within is None:
+            return Origin(self.disp.sink.path, line=lineno)
+        return self.within._replace(detail=f"{self.within.detail} line {lineno}")
 
     def flush(self) -> None:
         self._flush_sdp()
         if self.tag:
-            where = Origin(self.disp.sink.path, line=self.tag_line)
+            where = self._at(self.tag_line)
             self.found += self.disp.free_text(" ".join(self.tag), where, self.scanner)
             self.tag = []
 
     def _flush_sdp(self) -> None:
         if len(self.sdp) > 1:
             self.found += 1
-            self.disp.sink.sdp("\n".join(self.sdp), Origin(self.disp.sink.path, line=self.sdp_line))
+            self.disp.sink.sdp("\n".join(self.sdp), self._at(self.sdp_line))
         self.sdp = []
 
 

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Benchmark ``icecheck scan`` on large JSON inputs: time, peak RSS and recovery per input.
+
+usage: python benchmarks/bench_json.py [--dir /tmp/icecheck-json] [--size-mb 200] [--entries 1000000]
+                                       [--runs 1] [--only NAME ...] [--keep] [--reuse]
+
+Four deterministic inputs (the hostile shapes of issue 11 item 5, and two variants), each with its
+ground truth (the address:port of every distinct candidate written):
+
+- ``string.json``: ``{"log": "<size-mb of log text>"}``, one huge JSON string whose lines are log
+  noise with an ``a=candidate:`` line every ~25 KB (fewer than 10,000 candidate lines, so the
+  per-text cap of ``textsig`` does not hide any);
+- ``entries.har``: a HAR whose ``log.entries`` holds ``--entries`` tiny entries, every 1,000th a
+  POST with a JSON trickle body carrying a candidate;
+- ``trickle.jsonl``: JSON lines, ``--entries`` small messages (every 100th a trickle candidate) and
+  one line of ~40 MB holding a log string with candidate lines;
+- ``internals.json``: a webrtc-internals dump, two PeerConnections whose updateLog hold
+  ``--entries`` events in all (every 200th an ``icecandidate`` event) and candidate stats series.
+
+Each input is scanned with ``/usr/bin/time -f '%e %M' python -m icecheck scan --offline --format
+json`` (from this checkout); printed: wall time, peak RSS, candidates expected and found (by
+address and port), exit code. The load average is printed before and after: the machine is
+shared, so take the best of several runs (``--runs``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOISE = "2026-12-06T04:00:00.000Z INFO [pc-{n}] stats tick bytesSent={b} packetsLost=0 jitter=0.002 rtt=0.031\n"
+
+
+def _cand(i: int, prefix: str = "a=") -> tuple[str, str]:
+    addr = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+    port = 10000 + i % 50000
+    return f"{prefix}candidate:{i} 1 udp 2122260223 {addr} {port} typ host generation 0", f"{addr}:{port}"
+
+
+def gen_string(path: Path, size: int, rng: random.Random) -> set[str]:
+    """``{"log": "<size bytes of text>"}`` with a candidate line every ~25 KB (escaped newlines)."""
+    truth: set[str] = set()
+    with open(path, "w", encoding="ascii") as f:
+        f.write('{"log": "')
+        written, n = 0, 0
+        block = "".join(NOISE.format(n=k, b=k * 1000) for k in range(256)).replace("\n", "\\n")
+        while written < size:
+            f.write(block)
+            written += len(block)
+            line, key = _cand(n)
+            f.write(f"onicecandidate {line}\\r\\n")
+            truth.add(key)
+            n += 1
+        f.write('"}\n')
+    return truth
+
+
+def gen_har(path: Path, entries: int, rng: random.Random) -> set[str]:
+    truth: set[str] = set()
+    with open(path, "w", encoding="ascii") as f:
+        f.write('{"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": [')
+        for i in range(entries):
+            if i:
+                f.write(",")
+            if i % 1000 == 0:
+                line, key = _cand(i, "")
+                body = json.dumps({"candidate": line, "sdpMid": "0", "sdpMLineIndex": 0})
+                entry = {"request": {"method": "POST", "url": "https://sfu.example/t",
+                                     "postData": {"mimeType": "application/json", "text": body}}}  # fmt: skip
+                f.write(json.dumps(entry))
+                truth.add(key)
+            else:
+                f.write('{"request":{"url":"/%d"}}' % (i % 1000))
+        f.write("]}}\n")
+    return truth
+
+
+def gen_jsonl(path: Path, entries: int, rng: random.Random) -> set[str]:
+    truth: set[str] = set()
+    with open(path, "w", encoding="ascii") as f:
+        for i in range(entries):
+            if i % 100 == 0:
+                line, key = _cand(i, "")
+                f.write(json.dumps({"candidate": line, "sdpMid": "0", "sdpMLineIndex": 0}) + "\n")
+                truth.add(key)
+            else:
+                f.write('{"type":"ping","seq":%d}\n' % i)
+            if i == entries // 2:
+                tmp = path.with_suffix(".part")
+                truth |= gen_string(tmp, 40 << 20, rng)  # one long line: a log string
+                f.write(tmp.read_text().rstrip("\n") + "\n")
+                tmp.unlink()
+    return truth
+
+
+def gen_internals(path: Path, entries: int, rng: random.Random) -> set[str]:
+    truth: set[str] = set()
+    with open(path, "w", encoding="ascii") as f:
+        f.write('{"getUserMedia": [], "PeerConnections": {')
+        for pc in range(2):
+            if pc:
+                f.write(", ")
+            f.write(f'"1-{pc}": {{"rtcConfiguration": "{{}}", "stats": {{')
+            for s in range(50):
+                sid = f"I{pc}x{s}"
+                _, key = _cand(900_000 + pc * 100 + s)
+                addr, port = key.split(":")
+                series = {
+                    f"{sid}-address": {"statsType": "local-candidate", "values": json.dumps([addr])},
+                    f"{sid}-port": {"statsType": "local-candidate", "values": json.dumps([int(port)])},
+                    f"{sid}-candidateType": {"statsType": "local-candidate", "values": '["host"]'},
+                    f"{sid}-networkType": {"statsType": "local-candidate", "values": '["wifi"]'},
+                }
+                f.write(("" if s == 0 else ", ") + json.dumps(series)[1:-1])
+                truth.add(key)
+            f.write('}, "updateLog": [')
+            for i in range(entries // 2):
+                if i:
+                    f.write(", ")
+                if i % 200 == 0:
+                    line, key = _cand(pc * entries + i, "")
+                    value = f"sdpMid: 0, sdpMLineIndex: 0, candidate: {line}"
+                    f.write(json.dumps({"time": "4:00:00 AM", "type": "icecandidate", "value": value}))
+                    truth.add(key)
+                else:
+                    f.write('{"time": "4:00:00 AM", "type": "iceconnectionstatechange", "value": "checking"}')
+            f.write('], "url": "https://meet.example/"}')
+        f.write('}, "UserAgent": "bench"}\n')
+    return truth
+
+
+GENERATORS: dict[str, Callable[[Path, argparse.Namespace, random.Random], set[str]]] = {
+    "string.json": lambda p, a, r: gen_string(p, a.size_mb << 20, r),
+    "entries.har": lambda p, a, r: gen_har(p, a.entries, r),
+    "trickle.jsonl": lambda p, a, r: gen_jsonl(p, a.entries, r),
+    "internals.json": lambda p, a, r: gen_internals(p, a.entries, r),
+}
+
+
+def measure(path: Path) -> tuple[float, int, int, set[str]]:
+    """(seconds, peak RSS KB, exit code, address:port of each candidate reported)."""
+    with tempfile.NamedTemporaryFile("w+", suffix=".json") as out, tempfile.NamedTemporaryFile("w+") as tm:
+        cmd = ["/usr/bin/time", "-o", tm.name, "-f", "%e %M", sys.executable, "-m", "icecheck"]
+        cmd += ["scan", "--offline", "--format", "json", str(path)]
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.PIPE, text=True)
+        secs, kb = tm.read().split()[-2:]
+        out.seek(0)
+        try:
+            report = json.load(out)
+            found = {f"{c['address']}:{c['port']}" for c in report["candidates"]}
+        except (ValueError, KeyError):
+            found = set()
+        return float(secs), int(kb), proc.returncode, found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", default="/tmp/icecheck-json")
+    ap.add_argument("--size-mb", type=int, default=200)
+    ap.add_argument("--entries", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--only", nargs="*", default=list(GENERATORS))
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="keep inputs and truths from an earlier --keep run")
+    args = ap.parse_args()
+    d = Path(args.dir)
+    d.mkdir(parents=True, exist_ok=True)
+    print(f"load average before: {os.getloadavg()}")
+    for name in args.only:
+        path, truth_file = d / name, d / f"{name}.truth"
+        if args.reuse and path.exists() and truth_file.exists():
+            truth = set(truth_file.read_text().split())
+        else:
+            truth = GENERATORS[name](path, args, random.Random(1))
+            truth_file.write_text("\n".join(sorted(truth)))
+        best: tuple[float, int, int, set[str]] | None = None
+        for _ in range(args.runs):
+            got = measure(path)
+            best = got if best is None or got[1] < best[1] else best
+        assert best is not None
+        secs, kb, rc, found = best
+        size = path.stat().st_size / (1 << 20)
+        print(
+            f"{name:15} {size:7.1f} MB  {secs:6.2f} s  {kb / 1024:7.1f} MB RSS  exit {rc}  "
+            f"candidates expected {len(truth)} found {len(found & truth)} (extra {len(found - truth)})"
+        )
+        if not args.keep:
+            path.unlink()
+            truth_file.unlink()
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

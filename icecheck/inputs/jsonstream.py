@@ -1,0 +1,327 @@
+"""Read a JSON document of any size in bounded memory: small values whole, large ones in parts.
+
+``JsonReader`` pulls decoded text from an iterator of ``str`` chunks and is driven by its caller
+(a pull parser). At the cursor, ``value()`` decodes the next value with the standard library's
+``json.JSONDecoder.raw_decode`` when it is *small* — at most ``SMALL`` characters, or at most
+``BIG`` characters holding at most ``MAX_STRUCTURE`` commas, braces and brackets (a value's
+decoded size is bounded by its text and its number of containers and members) — and otherwise
+returns ``LARGE`` with the cursor unmoved. A large value is then entered: ``members()`` yields an
+object's keys (the cursor at each member's value), ``items()`` an array's indexes, and
+``string_pieces()`` a string's decoded text in pieces of at most ``PIECE`` characters (escapes,
+surrogate pairs and lone surrogates decoded as ``json`` does; a piece never ends inside an
+escape or between the two halves of a pair). A member or element the caller leaves unread is
+skipped. So memory is bounded by ``BIG`` and ``PIECE``, never by the document.
+
+The grammar is RFC 8259's, as strict as ``json.loads`` (control characters in strings are
+errors; ``NaN`` and ``Infinity`` are accepted, as ``json`` accepts them). Large containers nest at
+most ``MAX_NEST`` deep. Errors raise ``JsonStreamError`` with ``json``'s wording and the line,
+column and character where they were found; what the caller read before stays read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from typing import Any, BinaryIO, Final
+
+SMALL = 1 << 20  # characters: a value this short is always decoded whole
+BIG = 16 << 20  # characters: a value up to this long is decoded whole if it has few containers
+MAX_STRUCTURE = 200_000  # commas, braces and brackets in a value of SMALL to BIG characters
+PIECE = 1 << 20  # characters of a long string handed over at a time
+CHUNK = 1 << 18  # bytes read from the stream at a time
+MAX_NEST = 100  # large containers inside large containers
+MAX_KEY = 256  # characters of a key kept
+_FIRST_TRY = 1 << 16
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'(?:[^"\\]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+_HIGH_TAIL = re.compile(r"(\\+)u[dD][89abAB][0-9a-fA-F]{2}\Z")  # a piece ending with a high surrogate escape
+
+
+class _Large:
+    def __repr__(self) -> str:
+        return "LARGE"
+
+
+LARGE: Final = _Large()
+
+
+class JsonStreamError(Exception):
+    """Malformed JSON: ``message`` in ``json``'s words, with the ``line`` (1-based) it was found on."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def decoded_chunks(head: bytes, stream: BinaryIO) -> Iterator[str]:
+    """Text of ``head`` then of the rest of ``stream``, decoded in chunks as ``json.loads`` decodes
+    bytes (UTF-8, -16 or -32 by the first bytes, a UTF-8 BOM dropped, ``surrogatepass``).
+    Undecodable bytes raise ``UnicodeDecodeError``."""
+    first = head or stream.read(CHUNK)
+    decoder = codecs.getincrementaldecoder(json.detect_encoding(first))("surrogatepass")
+    data = first
+    while data:
+        for at in range(0, len(data), CHUNK):
+            text = decoder.decode(data[at : at + CHUNK])
+            if text:
+                yield text
+        data = stream.read(CHUNK)
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+class JsonReader:
+    """A cursor over one JSON text given as chunks (see the module docstring)."""
+
+    def __init__(self, chunks: Iterator[str]) -> None:
+        self._chunks = chunks
+        self._decoder = json.JSONDecoder()
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self._lines = 0  # newlines before buf[0]
+        self._column = 0  # characters between the last of those and buf[0]
+        self._chars = 0  # characters before buf[0]
+        self.depth = 0
+
+    # -- the caller's moves ----------------------------------------------------------------------
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end of the text)."""
+        self._ws()
+        return self.buf[self.pos] if self.pos < len(self.buf) else ""
+
+    def value(self) -> Any:
+        """The small value at the cursor, decoded (the cursor moves past it), or ``LARGE``."""
+        if not self.peek():
+            raise self._error("Expecting value", self.pos)
+        need = _FIRST_TRY
+        while True:
+            self._fill(need)
+            try:
+                value, end = self._decoder.raw_decode(self.buf, self.pos)
+            except RecursionError as exc:
+                raise self._error(str(exc), self.pos) from None
+            except ValueError as exc:
+                if self.eof:
+                    raise self._failure(exc) from None
+                have = len(self.buf) - self.pos
+                if have >= BIG or (have >= SMALL and self._structure() > MAX_STRUCTURE):
+                    if self.buf[self.pos] in '{["':
+                        return LARGE
+                    raise self._failure(exc) from None
+                need = have * 2
+                continue
+            if end == len(self.buf) and not self.eof:  # a number may go on in the next chunk
+                need = len(self.buf) - self.pos + CHUNK
+                continue
+            self.pos = end
+            return value
+
+    def members(self) -> Iterator[str]:
+        """At a large object: each key (``MAX_KEY`` characters at most), the cursor then at its value."""
+        self._open("{")
+        if self.peek() == "}":
+            self._close()
+            return
+        while True:
+            if self.peek() != '"':
+                raise self._error("Expecting property name enclosed in double quotes", self.pos)
+            key = self._key()
+            if self.peek() != ":":
+                raise self._error("Expecting ':' delimiter", self.pos)
+            self.pos += 1
+            if not self.peek():
+                raise self._error("Expecting value", self.pos)
+            mark = self._chars + self.pos
+            yield key
+            if self._chars + self.pos == mark:
+                self.skip()
+            if self._after_item("}"):
+                return
+
+    def items(self) -> Iterator[int]:
+        """At a large array: each index, the cursor then at that element."""
+        self._open("[")
+        if self.peek() == "]":
+            self._close()
+            return
+        index = 0
+        while True:
+            if not self.peek():
+                raise self._error("Expecting value", self.pos)
+            mark = self._chars + self.pos
+            yield index
+            if self._chars + self.pos == mark:
+                self.skip()
+            if self._after_item("]"):
+                return
+            index += 1
+
+    def string_pieces(self) -> Iterator[str]:
+        """At a string: its decoded text in pieces (see the module docstring)."""
+        if self.peek() != '"':
+            raise self._error("Expecting value", self.pos)
+        opened = self.pos
+        start_abs = self._chars + opened
+        self.pos += 1
+        while True:
+            if len(self.buf) - self.pos < 16:
+                self._fill(CHUNK)
+            end = min(len(self.buf), self.pos + PIECE)
+            stop = _STRING.match(self.buf, self.pos, end).end()
+            closed = stop < len(self.buf) and self.buf[stop] == '"'
+            if not closed and stop < end:  # stopped at a backslash: an escape cut by the buffer, or a bad one
+                if len(self.buf) - stop < 12 and not self.eof:
+                    if stop == self.pos:
+                        self._fill(len(self.buf) - self.pos + CHUNK)
+                        continue
+                else:
+                    raise self._string_error(stop, start_abs)
+            if not closed:
+                tail = _HIGH_TAIL.search(self.buf, max(self.pos, stop - 64), stop)
+                if tail is not None and len(tail.group(1)) % 2 == 1:
+                    stop = tail.end() - 6  # keep a high surrogate with its low half
+            if stop == self.pos and not closed:
+                if self.eof:
+                    raise self._error_abs("Unterminated string starting at", start_abs)
+                self._fill(len(self.buf) - self.pos + CHUNK)
+                continue
+            piece = self.buf[self.pos : stop]
+            try:
+                text: str = json.loads(f'"{piece}"')
+            except ValueError as exc:
+                at = getattr(exc, "pos", 1) - 1
+                raise self._error(getattr(exc, "msg", str(exc)), self.pos + max(at, 0)) from None
+            self.pos = stop + 1 if closed else stop
+            if text:
+                yield text
+            if closed:
+                return
+
+    def skip(self) -> None:
+        """Move past the value at the cursor, whatever its size."""
+        if self.value() is not LARGE:
+            return
+        head = self.peek()
+        if head == "{":
+            for _ in self.members():
+                pass
+        elif head == "[":
+            for _ in self.items():
+                pass
+        else:
+            for _ in self.string_pieces():
+                pass
+
+    def end(self) -> None:
+        """Only whitespace may follow the document's value."""
+        if self.peek():
+            raise self._error("Extra data", self.pos)
+
+    # -- inside --------------------------------------------------------------------------------
+
+    def _key(self) -> str:
+        key = self.value()
+        if key is LARGE:  # a key longer than SMALL: its start names it
+            parts: list[str] = []
+            for piece in self.string_pieces():
+                if not parts:
+                    parts.append(piece[:MAX_KEY])
+            return "".join(parts)
+        return str(key)[:MAX_KEY] if len(key) > MAX_KEY else str(key)
+
+    def _open(self, char: str) -> None:
+        if self.peek() != char:
+            raise self._error("Expecting value", self.pos)
+        if self.depth >= MAX_NEST:
+            raise self._error(f"large values nested deeper than {MAX_NEST} levels", self.pos)
+        self.depth += 1
+        self.pos += 1
+
+    def _close(self) -> None:
+        self.pos += 1
+        self.depth -= 1
+
+    def _after_item(self, closer: str) -> bool:
+        """After a member or element: True at the container's end (consumed), False after a comma."""
+        char = self.peek()
+        if char == closer:
+            self._close()
+            return True
+        if char != ",":
+            raise self._error("Expecting ',' delimiter", self.pos)
+        self.pos += 1
+        if closer == "}" and self.peek() != '"':
+            raise self._error("Expecting property name enclosed in double quotes", self.pos)
+        return False
+
+    def _ws(self) -> None:
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf) or self.eof:
+                return
+            self._fill(1)
+
+    def _structure(self) -> int:
+        buf, pos = self.buf, self.pos
+        return buf.count(",", pos) + buf.count("{", pos) + buf.count("[", pos)
+
+    def _fill(self, need: int) -> None:
+        """Read until ``need`` characters follow the cursor, or the text ends."""
+        if len(self.buf) - self.pos >= need or self.eof:
+            return
+        self._trim()
+        parts, have = [self.buf], len(self.buf)
+        while have < need:
+            try:
+                chunk = next(self._chunks, None)
+            except UnicodeDecodeError as exc:
+                raise self._error(str(exc), len(self.buf)) from None
+            if chunk is None:
+                self.eof = True
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        self.buf = "".join(parts)
+
+    def _trim(self) -> None:
+        """Forget the text before the cursor (keeping count of its lines)."""
+        pos = self.pos
+        if not pos:
+            return
+        newlines = self.buf.count("\n", 0, pos)
+        if newlines:
+            self._lines += newlines
+            self._column = pos - self.buf.rfind("\n", 0, pos) - 1
+        else:
+            self._column += pos
+        self._chars += pos
+        self.buf = self.buf[pos:]
+        self.pos = 0
+
+    def _failure(self, exc: ValueError) -> JsonStreamError:
+        if isinstance(exc, json.JSONDecodeError):
+            return self._error(exc.msg, exc.pos)
+        return self._error(str(exc), self.pos)
+
+    def _string_error(self, at: int, start_abs: int) -> JsonStreamError:
+        if at >= len(self.buf):
+            return self._error_abs("Unterminated string starting at", start_abs)
+        return self._error("Invalid \\escape", at) if self.buf[at] == "\\" else self._error("Invalid string", at)
+
+    def _error_abs(self, message: str, absolute: int) -> JsonStreamError:
+        return self._error(message, absolute - self._chars) if absolute >= self._chars else self._error(message, 0)
+
+    def _error(self, message: str, at: int) -> JsonStreamError:
+        """``json``'s ``msg: line L column C (char N)`` for position ``at`` of the buffer."""
+        at = min(max(at, 0), len(self.buf))
+        newlines = self.buf.count("\n", 0, at)
+        line = self._lines + newlines + 1
+        column = (at - self.buf.rfind("\n", 0, at)) if newlines else self._column + at + 1
+        return JsonStreamError(f"{message}: line {line} column {column} (char {self._chars + at})", line)
+
