@@ -1,8 +1,8 @@
 """JSON inputs: HAR, webrtc-internals, RTCStatsDump, trickle JSON lines, signalling JSON.
 
-Whole JSON documents are decoded in memory (capped at ``MAX_JSON`` bytes after gzip is
-undone — these are saved by browsers, not captured at line rate); JSON lines and
-RTCStatsDump are read one line at a time. The decoded value decides the reader
+A JSON document is decoded whole when it is small (``jsonstream.SMALL``, or ``jsonstream.BIG``
+with few values), else read in parts (``jsonlarge``: memory bounded whatever its size); JSON lines
+and RTCStatsDump are read one line at a time. The decoded value decides the reader
 (``detect.classify_json``), so a misnamed or forced file still lands in the right place. A
 document that is not JSON after all, or a line of JSON lines that is not, is searched as text
 (``textlog``, ``Dispatcher.free_text``) before it is reported as invalid.
@@ -12,26 +12,28 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
-from icecheck.inputs import har, textlog
-from icecheck.inputs.detect import Format, classify_json
+from icecheck.inputs import jsonlarge, jsonstream, textlog
+from icecheck.inputs.detect import Format
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.source import Source
-from icecheck.inputs.webrtc import PeerConnectionReader, is_log_event
+from icecheck.inputs.webrtc import PeerConnectionReader, event_time, is_log_event
 from icecheck.model import DiagnosticLevel, Origin
 
-MAX_JSON = 512 << 20
 MAX_LINE = 16 << 20
 
 
-def read_json_document(source: Source, sink: Sink, forced: Format | None) -> Format:
-    """Decode one JSON document and read it as HAR, webrtc-internals or signalling JSON."""
-    data = source.stream.read(MAX_JSON + 1)
-    if len(data) > MAX_JSON:
-        sink.problem(Origin(sink.path), f"JSON document larger than {MAX_JSON >> 20} MiB; not read")
-        return forced or Format.JSON
+def read_json_document(source: Source, sink: Sink, hint: Format | None) -> Format:
+    """Read one JSON document as HAR, webrtc-internals or signalling JSON; returns its kind.
+
+    A document of at most ``jsonstream.SMALL`` bytes, or of at most ``jsonstream.BIG`` bytes with
+    few values, is decoded whole (``jsonlarge.read_value``); a larger one is read in parts
+    (``jsonlarge.read_large``, guided by ``hint``, the format its head showed)."""
+    data = source.stream.read(jsonstream.BIG + 1)
+    values = data.count(b",") + data.count(b"{") + data.count(b"[")
+    if len(data) > jsonstream.BIG or (len(data) > jsonstream.SMALL and values > jsonstream.MAX_STRUCTURE):
+        return jsonlarge.read_large(data, source.stream, Dispatcher(sink), hint)
     try:
         value = json.loads(data)
     except (ValueError, RecursionError) as exc:
@@ -40,67 +42,8 @@ def read_json_document(source: Source, sink: Sink, forced: Format | None) -> For
             sink.problem(where, f"not one JSON document ({exc}); read as a text log", DiagnosticLevel.WARNING)
             return Format.TEXT
         sink.problem(where, f"invalid JSON: {exc}")
-        return forced or Format.JSON
-    kind = classify_json(value)
-    disp = Dispatcher(sink)
-    if kind is Format.HAR:
-        har.read_har(value, disp)
-    elif kind is Format.WEBRTC_INTERNALS:
-        read_webrtc_internals(value, disp)
-    elif not disp.json_value(value, Origin(sink.path)):
-        sink.problem(
-            Origin(sink.path), "JSON holds no SDP and no ICE candidates (not signalling)", DiagnosticLevel.WARNING
-        )
-    return kind
-
-
-def read_webrtc_internals(dump: dict[str, Any], disp: Dispatcher) -> None:
-    """Every PeerConnection's updateLog events, then its candidate stats series."""
-    for pc_id, pc in dump["PeerConnections"].items():
-        if isinstance(pc, dict):
-            read_peer_connection(str(pc_id), pc, disp)
-
-
-def read_peer_connection(pc_id: str, pc: dict[str, Any], disp: Dispatcher) -> None:
-    """One PeerConnection of a webrtc-internals dump: its updateLog events, then its candidate stats."""
-    reader = PeerConnectionReader(disp, Origin(disp.sink.path), pc_id)
-    log = pc.get("updateLog")
-    for i, event in enumerate(log if isinstance(log, list) else []):
-        update_event(reader, pc_id, i, event)
-    stats = pc.get("stats")
-    if isinstance(stats, dict):
-        objects: dict[str, dict[str, Any]] = {}
-        for key, series in stats.items():
-            add_series(objects, key, series)
-        candidate_stats(reader, pc_id, objects)
-
-
-def update_event(reader: PeerConnectionReader, pc_id: str, i: int, event: Any) -> None:
-    """Event ``i`` of a PeerConnection's updateLog."""
-    if isinstance(event, dict) and isinstance(event.get("type"), str):
-        detail = f"{pc_id} updateLog[{i}] {event['type']}"
-        reader.event(event["type"], event.get("value"), detail, _time(event.get("time")))
-
-
-def candidate_stats(reader: PeerConnectionReader, pc_id: str, objects: dict[str, dict[str, Any]]) -> None:
-    """The candidate stats objects ``add_series`` gathered, read after the updateLog."""
-    for stats_id, attrs in objects.items():
-        reader.candidate_stats(stats_id, attrs, reader.base._replace(detail=f"{pc_id} stats"))
-
-
-def add_series(out: dict[str, dict[str, Any]], key: str, series: Any) -> None:
-    """A ``<statsId>-<attr>`` series of a candidate's stats → ``out[statsId][attr]`` = its last
-    value (and ``out[statsId]["type"]`` = its statsType); other series are left out."""
-    if not isinstance(series, dict) or series.get("statsType") not in ("local-candidate", "remote-candidate"):
-        return
-    stats_id, _, attr = key.rpartition("-")
-    try:
-        values = json.loads(series.get("values", "[]"))
-    except (TypeError, ValueError):
-        return
-    if stats_id and isinstance(values, list) and values:
-        obj = out.setdefault(stats_id, {"type": series["statsType"]})
-        obj[attr] = values[-1]
+        return hint or Format.JSON
+    return jsonlarge.read_value(value, Dispatcher(sink))
 
 
 def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
@@ -127,16 +70,10 @@ def read_json_lines(source: Source, sink: Sink, statsdump: bool) -> None:
                 continue
             pc_id = str(value[1])
             reader = readers.setdefault(pc_id, PeerConnectionReader(disp, Origin(sink.path), pc_id))
-            reader.event(value[0], value[2], f"line {lineno} {value[0]}", _time(value[3]) if len(value) > 3 else None)
+            time = event_time(value[3]) if len(value) > 3 else None
+            reader.event(value[0], value[2], f"line {lineno} {value[0]}", time)
             found += 1
         else:
             found += disp.json_value(value, where)
     if not found and not sink.found_anything:
         sink.problem(Origin(sink.path), "no line holds SDP or ICE candidates", DiagnosticLevel.WARNING)
-
-
-def _time(value: Any) -> float | None:
-    """Epoch seconds from a number of seconds or milliseconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value / 1000.0 if value > 1e11 else float(value)
-    return None

@@ -36,6 +36,7 @@ MAX_KEY = 256  # characters of a key kept
 _FIRST_TRY = 1 << 16
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'(?:[^"\\]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})')
 _HIGH_TAIL = re.compile(r"(\\+)u[dD][89abAB][0-9a-fA-F]{2}\Z")  # a piece ending with a high surrogate escape
 
 
@@ -172,16 +173,15 @@ class JsonReader:
         while True:
             if len(self.buf) - self.pos < 16:
                 self._fill(CHUNK)
-            end = min(len(self.buf), self.pos + PIECE)
-            stop = _STRING.match(self.buf, self.pos, end).end()
+            end = min(len(self.buf), self.pos + max(PIECE, 12))
+            stop = _end(_STRING.match(self.buf, self.pos, end))
             closed = stop < len(self.buf) and self.buf[stop] == '"'
-            if not closed and stop < end:  # stopped at a backslash: an escape cut by the buffer, or a bad one
-                if len(self.buf) - stop < 12 and not self.eof:
-                    if stop == self.pos:
-                        self._fill(len(self.buf) - self.pos + CHUNK)
-                        continue
-                else:
+            if not closed and stop < end and not _ESCAPE.match(self.buf, stop):  # a bad escape, or one cut
+                if len(self.buf) - stop >= 6 or self.eof:
                     raise self._string_error(stop, start_abs)
+                if stop == self.pos:
+                    self._fill(len(self.buf) - self.pos + CHUNK)
+                    continue
             if not closed:
                 tail = _HIGH_TAIL.search(self.buf, max(self.pos, stop - 64), stop)
                 if tail is not None and len(tail.group(1)) % 2 == 1:
@@ -262,7 +262,7 @@ class JsonReader:
 
     def _ws(self) -> None:
         while True:
-            self.pos = _WS.match(self.buf, self.pos).end()
+            self.pos = _end(_WS.match(self.buf, self.pos))
             if self.pos < len(self.buf) or self.eof:
                 return
             self._fill(1)
@@ -325,3 +325,8 @@ class JsonReader:
         column = (at - self.buf.rfind("\n", 0, at)) if newlines else self._column + at + 1
         return JsonStreamError(f"{message}: line {line} column {column} (char {self._chars + at})", line)
 
+
+def _end(match: re.Match[str] | None) -> int:
+    """The end of a match of a pattern that matches the empty string (so never None)."""
+    assert match is not None
+    return match.end()

@@ -182,6 +182,55 @@ class PeerConnectionReader:
                 return
 
 
+def read_webrtc_internals(dump: dict[str, Any], disp: Dispatcher) -> None:
+    """Every PeerConnection's updateLog events, then its candidate stats series."""
+    for pc_id, pc in dump["PeerConnections"].items():
+        if isinstance(pc, dict):
+            read_peer_connection(str(pc_id), pc, disp)
+
+
+def read_peer_connection(pc_id: str, pc: dict[str, Any], disp: Dispatcher) -> None:
+    """One PeerConnection of a webrtc-internals dump: its updateLog events, then its candidate stats."""
+    reader = PeerConnectionReader(disp, Origin(disp.sink.path), pc_id)
+    log = pc.get("updateLog")
+    for i, event in enumerate(log if isinstance(log, list) else []):
+        update_event(reader, pc_id, i, event)
+    stats = pc.get("stats")
+    if isinstance(stats, dict):
+        objects: dict[str, dict[str, Any]] = {}
+        for key, series in stats.items():
+            add_series(objects, key, series)
+        candidate_stats(reader, pc_id, objects)
+
+
+def update_event(reader: PeerConnectionReader, pc_id: str, i: int, event: Any) -> None:
+    """Event ``i`` of a PeerConnection's updateLog."""
+    if isinstance(event, dict) and isinstance(event.get("type"), str):
+        detail = f"{pc_id} updateLog[{i}] {event['type']}"
+        reader.event(event["type"], event.get("value"), detail, event_time(event.get("time")))
+
+
+def candidate_stats(reader: PeerConnectionReader, pc_id: str, objects: dict[str, dict[str, Any]]) -> None:
+    """The candidate stats objects ``add_series`` gathered, read after the updateLog."""
+    for stats_id, attrs in objects.items():
+        reader.candidate_stats(stats_id, attrs, reader.base._replace(detail=f"{pc_id} stats"))
+
+
+def add_series(out: dict[str, dict[str, Any]], key: str, series: Any) -> None:
+    """A ``<statsId>-<attr>`` series of a candidate's stats → ``out[statsId][attr]`` = its last
+    value (and ``out[statsId]["type"]`` = its statsType); other series are left out."""
+    if not isinstance(series, dict) or series.get("statsType") not in ("local-candidate", "remote-candidate"):
+        return
+    stats_id, _, attr = key.rpartition("-")
+    try:
+        values = json.loads(series.get("values", "[]"))
+    except (TypeError, ValueError):
+        return
+    if stats_id and isinstance(values, list) and values:
+        obj = out.setdefault(stats_id, {"type": series["statsType"]})
+        obj[attr] = values[-1]
+
+
 def is_log_event(kind: str) -> bool:
     """An rtcstats entry carrying console output (``logs`` batches of Jitsi's log collector,
     ``console.log``/``log`` entries), not a PeerConnection API call or event."""
@@ -209,3 +258,10 @@ def _stats_candidate(stats_id: str, a: dict[str, Any]) -> Candidate | None:
         ufrag=a.get("usernameFragment") if isinstance(a.get("usernameFragment"), str) else None,
         raw=f"(candidate stats {stats_id})",
     )
+
+
+def event_time(value: Any) -> float | None:
+    """Epoch seconds from a number of seconds or milliseconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value / 1000.0 if value > 1e11 else float(value)
+    return None
