@@ -78,7 +78,7 @@ def gen_har(path: Path, entries: int, rng: random.Random) -> set[str]:
                 f.write(json.dumps(entry))
                 truth.add(key)
             else:
-                f.write('{"request":{"url":"/%d"}}' % (i % 1000))
+                f.write(f'{{"request":{{"url":"/{i % 1000}"}}}}')
         f.write("]}}\n")
     return truth
 
@@ -92,7 +92,7 @@ def gen_jsonl(path: Path, entries: int, rng: random.Random) -> set[str]:
                 f.write(json.dumps({"candidate": line, "sdpMid": "0", "sdpMLineIndex": 0}) + "\n")
                 truth.add(key)
             else:
-                f.write('{"type":"ping","seq":%d}\n' % i)
+                f.write(f'{{"type":"ping","seq":{i}}}\n')
             if i == entries // 2:
                 tmp = path.with_suffix(".part")
                 truth |= gen_string(tmp, 40 << 20, rng)  # one long line: a log string

@@ -94,7 +94,8 @@ class JsonReader:
     def peek(self) -> str:
         """The next character that is not whitespace ("" at the end of the text)."""
         self._ws()
-        return self.buf[self.pos] if self.pos < len(self.buf) else ""
+        pos = self.pos
+        return self.buf[pos] if pos < len(self.buf) else ""
 
     def value(self) -> Any:
         """The small value at the cursor, decoded (the cursor moves past it), or ``LARGE``."""
@@ -115,9 +116,9 @@ class JsonReader:
                     if self.buf[self.pos] in '{["':
                         return LARGE
                     raise self._failure(exc) from None
-                need = have * 2
+                need = min(have * 2, BIG)
                 continue
-            if end == len(self.buf) and not self.eof:  # a number may go on in the next chunk
+            if end + 3 > len(self.buf) and not self.eof:  # a number may go on ("1" "e+" "5") in the next chunk
                 need = len(self.buf) - self.pos + CHUNK
                 continue
             self.pos = end
@@ -229,9 +230,11 @@ class JsonReader:
         key = self.value()
         if key is LARGE:  # a key longer than SMALL: its start names it
             parts: list[str] = []
+            kept = 0
             for piece in self.string_pieces():
-                if not parts:
-                    parts.append(piece[:MAX_KEY])
+                if kept < MAX_KEY:
+                    parts.append(piece[: MAX_KEY - kept])
+                    kept += len(parts[-1])
             return "".join(parts)
         return str(key)[:MAX_KEY] if len(key) > MAX_KEY else str(key)
 
@@ -261,6 +264,9 @@ class JsonReader:
         return False
 
     def _ws(self) -> None:
+        pos = self.pos
+        if pos < len(self.buf) and self.buf[pos] not in " \t\n\r":  # the usual case: nothing to skip
+            return
         while True:
             self.pos = _end(_WS.match(self.buf, self.pos))
             if self.pos < len(self.buf) or self.eof:
