@@ -7,8 +7,9 @@ the first on its own line), refined by the keys visible in the head: HAR (``"log
 ``"entries"``), webrtc-internals (``"PeerConnections"``); SIP (a request line or status
 line, RFC 3261 §7.1/§7.2, anywhere at a line start: logs prefix messages with their own
 lines); SDP (a ``v=`` line first, or candidate lines); any other text that mentions candidates,
-SDP or Jingle is a text log (``TEXT``: candidates found anywhere in it), and so is a file that
-starts like JSON but whose first line is not (``[12:00:01] …``). ``classify_json`` decides the
+SDP or Jingle is a text log (``TEXT``: candidates found anywhere in it), and so is any text that
+goes on past the head (its signalling may come later), and a file that starts like JSON but whose
+first line is not (``[12:00:01] …``). ``classify_json`` decides the
 same for a decoded JSON value, which is authoritative for JSON inputs whose head was
 inconclusive.
 """
@@ -46,8 +47,10 @@ _SDP_START = re.compile(rb"^\s*(?:v=\d|a=candidate:|candidate:|[a-z]=\S)")
 _TEXT_MARKERS = (b"candidate", b"v=0", b"urn:xmpp:jingle", b"m=audio", b"m=video", b"m=application")
 
 
-def sniff(head: bytes) -> Format:
-    """The format of a file starting with ``head`` (decompressed), or ``UNKNOWN``."""
+def sniff(head: bytes, more: bool = False) -> Format:
+    """The format of a file starting with ``head`` (decompressed), or ``UNKNOWN``. ``more``: the
+    file goes on after ``head``, so a text head without any marker is a ``TEXT`` still (a log's
+    first candidate may come after its first 64 KB)."""
     if head[:4] in PCAP_MAGICS:
         return Format.PCAP
     if head[:4] == PCAPNG_MAGIC:
@@ -64,7 +67,7 @@ def sniff(head: bytes) -> Format:
     if _SIP_LINE.search(head):
         return Format.SIP
     lower = head.lower()
-    if any(m in lower for m in _TEXT_MARKERS):
+    if more or any(m in lower for m in _TEXT_MARKERS):
         return Format.TEXT
     return Format.UNKNOWN
 

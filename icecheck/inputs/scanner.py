@@ -47,6 +47,7 @@ _KIND = {  # the document kind of each format read
     Format.UNKNOWN: InputKind.UNKNOWN,
 }
 STDIN = "<stdin>"  # the name standard input goes by in reports
+HEAD = 65536  # bytes (decompressed) a file's format is recognised by
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +140,10 @@ def read_file(
     out not to be signalling, a capture without any). A file that could not be read (an I/O
     error, a reader that stopped, a capture whose records are broken) is not such a file."""
     try:
-        head, _ = read_head(path, data=data)
+        head, _ = read_head(path, HEAD, data=data)
     except OSError as exc:
         return unreadable(path, exc.strerror or str(exc)), False
-    fmt = forced or sniff(head)
+    fmt = forced or sniff(head, more=len(head) >= HEAD)
     if fmt is Format.UNKNOWN:
         what = "empty file" if not head else "unrecognised content (not a capture, SIP, SDP, HAR or signalling JSON)"
         return unreadable(path, what), True

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from icecheck.cli import cli
 from icecheck.inputs.detect import Format, sniff
-from icecheck.inputs.scanner import scan_file
+from icecheck.inputs.scanner import scan_file, scan_inputs
 from icecheck.model import InputKind, InputStatus
 
 CAND = "candidate:1 1 udp 2122260223 192.168.1.20 50000 typ host generation 0 network-cost 10"
@@ -175,3 +175,24 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["scan", good, "--fail-on", "info"]).exit_code == 1
     forced = runner.invoke(cli, ["scan", good, "--input-format", "pcap"])
     assert forced.exit_code == 2 and "not a pcap" in forced.stderr
+
+
+def test_a_log_whose_signalling_comes_after_its_first_64_kb_is_read(tmp_path: Path) -> None:
+    """Issue 11: a text file is recognised by its head, but a log's first candidate may come later."""
+    noise = "2026-12-06 04:00:00 INFO worker tick: queue=0 latency=1ms\n" * 2000  # ~120 KB, no marker
+    late = put(tmp_path, "late.log", noise + "offer: a=candidate:1 1 udp 2122260223 192.0.2.7 5000 typ host\n")
+    doc = scan_file(late).document
+    assert (doc.kind, doc.status) == (InputKind.TEXT, InputStatus.OK)
+    assert [c.candidate.address for c in doc.candidates] == ["192.0.2.7"]
+    assert doc.candidates[0].origin.line == 2001
+
+
+def test_text_without_signalling_is_still_skipped_in_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    noise = "2026-12-06 04:00:00 INFO worker tick: queue=0 latency=1ms\n"
+    (folder / "long.log").write_text(noise * 2000)  # read to its end: nothing
+    (folder / "short.log").write_text(noise)  # unrecognised, as before
+    run = scan_inputs([str(folder)])
+    assert sorted(Path(p).name for p in run.skipped) == ["long.log", "short.log"]
+    assert scan_file(str(folder / "short.log")).document.kind is InputKind.UNKNOWN
