@@ -101,6 +101,14 @@ class JsonReader:
         """The small value at the cursor, decoded (the cursor moves past it), or ``LARGE``."""
         if not self.peek():
             raise self._error("Expecting value", self.pos)
+        buf = self.buf
+        try:  # the usual case: the value is whole in the buffer, with more text after it
+            value, end = self._decoder.raw_decode(buf, self.pos)
+            if end + 3 <= len(buf):
+                self.pos = end
+                return value
+        except (ValueError, RecursionError):
+            pass
         need = _FIRST_TRY
         while True:
             self._fill(need)
@@ -252,6 +260,12 @@ class JsonReader:
 
     def _after_item(self, closer: str) -> bool:
         """After a member or element: True at the container's end (consumed), False after a comma."""
+        pos = self.pos
+        if pos + 1 < len(self.buf) and self.buf[pos] == "," and self.buf[pos + 1] not in " \t\n\r]}":
+            self.pos = pos + 1  # the usual case: a comma, then the next item
+            if closer == "}" and self.buf[pos + 1] != '"':
+                raise self._error("Expecting property name enclosed in double quotes", pos + 1)
+            return False
         char = self.peek()
         if char == closer:
             self._close()
