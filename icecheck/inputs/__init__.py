@@ -5,7 +5,8 @@ files; ``scanner`` walks the paths of ``icecheck scan``, ``detect`` recognises e
 and the readers turn it into records in a ``sink``: captures (``pcapfile``, ``capture``, ``netdecode``,
 ``fragments``, ``tunnel``, ``tcpstream``, ``sctp``, ``appstream``, ``websocket``, ``http``, ``stun``,
 ``payload``, ``wire``),
-SIP (``sipmsg``, ``siplog``), JSON (``jsonfile``, ``jsonsig``, ``har``, ``webrtc``), candidates written
+SIP (``sipmsg``, ``siplog``), JSON (``jsonfile``, ``jsonsig``, ``har``, ``webrtc``; large documents in
+parts: ``jsonstream``, ``jsonlarge``), candidates written
 as fields (``candfields``) or Jingle XML (``jingle``), and text logs (``textlog``, ``textsig``). ``grouping``
 groups what was read by call and by party; ``synth`` builds packets and captures for tests.
 Readers never raise on bad input: damage is a ``Diagnostic`` naming the file and line or packet.
@@ -23,7 +24,9 @@ __all__ = [
     "http",
     "jingle",
     "jsonfile",
+    "jsonlarge",
     "jsonsig",
+    "jsonstream",
     "netdecode",
     "payload",
     "pcapfile",

@@ -176,8 +176,7 @@ class JsonReader:
         """At a string: its decoded text in pieces (see the module docstring)."""
         if self.peek() != '"':
             raise self._error("Expecting value", self.pos)
-        opened = self.pos
-        start_abs = self._chars + opened
+        unterminated = self._error("Unterminated string starting at", self.pos)  # raised if the text ends
         self.pos += 1
         while True:
             if len(self.buf) - self.pos < 16:
@@ -186,8 +185,9 @@ class JsonReader:
             stop = _end(_STRING.match(self.buf, self.pos, end))
             closed = stop < len(self.buf) and self.buf[stop] == '"'
             if not closed and stop < end and not _ESCAPE.match(self.buf, stop):  # a bad escape, or one cut
-                if len(self.buf) - stop >= 6 or self.eof:
-                    raise self._string_error(stop, start_abs)
+                have = len(self.buf) - stop
+                if self.eof or have >= 6:
+                    raise unterminated if have < 2 else self._escape_error(stop)
                 if stop == self.pos:
                     self._fill(len(self.buf) - self.pos + CHUNK)
                     continue
@@ -197,7 +197,7 @@ class JsonReader:
                     stop = tail.end() - 6  # keep a high surrogate with its low half
             if stop == self.pos and not closed:
                 if self.eof:
-                    raise self._error_abs("Unterminated string starting at", start_abs)
+                    raise unterminated
                 self._fill(len(self.buf) - self.pos + CHUNK)
                 continue
             piece = self.buf[self.pos : stop]
@@ -329,13 +329,10 @@ class JsonReader:
             return self._error(exc.msg, exc.pos)
         return self._error(str(exc), self.pos)
 
-    def _string_error(self, at: int, start_abs: int) -> JsonStreamError:
-        if at >= len(self.buf):
-            return self._error_abs("Unterminated string starting at", start_abs)
-        return self._error("Invalid \\escape", at) if self.buf[at] == "\\" else self._error("Invalid string", at)
-
-    def _error_abs(self, message: str, absolute: int) -> JsonStreamError:
-        return self._error(message, absolute - self._chars) if absolute >= self._chars else self._error(message, 0)
+    def _escape_error(self, at: int) -> JsonStreamError:
+        if self.buf[at + 1] == "u":
+            return self._error("Invalid \\uXXXX escape", at + 1)
+        return self._error("Invalid \\escape", at)
 
     def _error(self, message: str, at: int) -> JsonStreamError:
         """``json``'s ``msg: line L column C (char N)`` for position ``at`` of the buffer."""

@@ -10,6 +10,7 @@ these is kept in regressions/ and replayed by ``test_regressions``.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -17,7 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from icecheck.inputs import jsonlarge, jsonstream
 from icecheck.inputs.candidate import parse_candidate
+from icecheck.inputs.detect import Format, sniff
+from icecheck.inputs.payload import Dispatcher
+from icecheck.inputs.sink import Sink
 from tests.fuzz.mutate import OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
 
 SEEDS = seeds()
@@ -88,3 +93,23 @@ REGRESSION_FILES = sorted(REGRESSIONS.glob("*.bin")) if REGRESSIONS.is_dir() els
 @pytest.mark.parametrize("command", ["scan", "sdp", "redact"])
 def test_regressions(command: str, path: Path, tmp_path: Path) -> None:
     assert run_target(command, path.read_bytes(), tmp_path) is None
+
+
+JSON_SEEDS = sorted(n for n in SEEDS if n.endswith((".har", ".json")) or "webrtc-internals" in n)
+
+
+@FUZZ
+@given(name=st.sampled_from(JSON_SEEDS), muts=mutations, limit=st.sampled_from([16, 64, 4096]))
+def test_json_read_in_parts_holds_on_mutated_documents(
+    name: str, muts: list[Mutation], limit: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader of large JSON documents (``jsonlarge``), run on the samples with limits so small
+    that their containers and strings are all read in parts: no exception escapes, whatever the
+    damage (malformed JSON is a diagnostic)."""
+    data = mutate(SEEDS[name], muts)
+    for attr, value in (("SMALL", limit), ("BIG", limit * 4), ("_FIRST_TRY", 4), ("PIECE", 7)):
+        monkeypatch.setattr(jsonstream, attr, value)
+    sink = Sink("fuzz.json")
+    hint = sniff(data)
+    kind = jsonlarge.read_large(data[:1], io.BytesIO(data[1:]), Dispatcher(sink), hint)
+    assert kind in (Format.HAR, Format.WEBRTC_INTERNALS, Format.JSON, hint)

@@ -119,6 +119,42 @@ def test_errors_say_what_json_says_where_it_says(tiny: None, text: str, size: in
     assert got.value.line == expected.value.lineno
 
 
+_DOC = json.dumps({"a": ["\ud83d\ude00x", 1.5e10, None, {"b": '\\"q\n'}], "c": {"d": [True, False, -0.5]}}, indent=1)
+_EDITS = st.lists(
+    st.tuples(
+        st.integers(0, len(_DOC)),
+        st.sampled_from(["del", "cut", *'{}[]",:\\ \n0eE.-+tu', "\\u", "\\ud83d", "null", "\x01"]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=_EDITS, size=st.sampled_from([1, 3, 10, 1000]))
+def test_damaged_json_gives_what_json_gives(tiny: None, edits: list[tuple[int, str]], size: int) -> None:
+    """The same value, or the same error at the same place, as ``json.loads`` on damaged text."""
+    text = _DOC
+    for at, edit in edits:
+        at = min(at, len(text))
+        text = (
+            text[:at] + text[at + 1 :]
+            if edit == "del"
+            else text[:at]
+            if edit == "cut"
+            else text[:at] + edit + text[at:]
+        )
+    try:
+        expected: tuple[str, Any] = ("value", json.loads(text))
+    except json.JSONDecodeError as exc:
+        expected = ("error", str(exc))
+    try:
+        got: tuple[str, Any] = ("value", _read(text, size))
+    except JsonStreamError as exc:
+        got = ("error", exc.message)
+    assert got == expected
+
+
 def test_large_containers_nest_only_so_deep(tiny: None) -> None:
     text = "[" * 300 + "1" + "]" * 300
     with pytest.raises(JsonStreamError, match="nested deeper"):
