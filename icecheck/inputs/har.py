@@ -31,8 +31,7 @@ def read_entry(i: int, entry: Any, disp: Dispatcher) -> None:
         disp.sink.problem(where, "HAR entry is not an object", DiagnosticLevel.WARNING)
         return
     request: dict[str, Any] = entry["request"] if isinstance(entry.get("request"), dict) else {}
-    url = str(request.get("url", "?"))
-    label = f"entry {i} {request.get('method', '?')} {url}"
+    label, url = entry_label(i, entry)
     _post_data(
         request.get("postData"),
         disp,
@@ -47,7 +46,15 @@ def read_entry(i: int, entry: Any, disp: Dispatcher) -> None:
         )
     messages = entry.get("_webSocketMessages")
     if isinstance(messages, list):
-        _websocket(messages, disp, label, f"ws {url} (entry {i})")
+        for j, msg in enumerate(messages, 1):
+            websocket_message(j, msg, disp, label, f"ws {url} (entry {i})")
+
+
+def entry_label(i: int, entry: dict[str, Any]) -> tuple[str, str]:
+    """(``entry <i> <method> <url>``, the url) of entry ``i``, from its request."""
+    request = entry["request"] if isinstance(entry.get("request"), dict) else {}
+    url = str(request.get("url", "?"))
+    return f"entry {i} {request.get('method', '?')} {url}", url
 
 
 def _post_data(post: Any, disp: Dispatcher, where: Origin) -> None:
@@ -73,23 +80,23 @@ def _body(body: bytes | None, mime: str, disp: Dispatcher, where: Origin) -> Non
         disp.text(body, where)
 
 
-def _websocket(messages: list[Any], disp: Dispatcher, label: str, call: str) -> None:
-    for j, msg in enumerate(messages, 1):
-        if not isinstance(msg, dict) or not isinstance(msg.get("data"), str):
-            continue
-        direction = "browser" if msg.get("type") == "send" else "server"
-        time = msg.get("time")
-        where = Origin(
-            disp.sink.path,
-            time=float(time) if isinstance(time, (int, float)) else None,
-            detail=f"{label}, WebSocket message {j} ({msg.get('type')})",
-            call=call,
-            party=direction,
-        )
-        binary = msg.get("opcode") == 2
-        data = _decode(msg["data"], "base64" if binary else None, disp, where)
-        if data:
-            disp.text(data, where, "server" if direction == "browser" else "browser")
+def websocket_message(j: int, msg: Any, disp: Dispatcher, label: str, call: str) -> None:
+    """Message ``j`` (from 1) of an entry's ``_webSocketMessages``."""
+    if not isinstance(msg, dict) or not isinstance(msg.get("data"), str):
+        return
+    direction = "browser" if msg.get("type") == "send" else "server"
+    time = msg.get("time")
+    where = Origin(
+        disp.sink.path,
+        time=float(time) if isinstance(time, (int, float)) else None,
+        detail=f"{label}, WebSocket message {j} ({msg.get('type')})",
+        call=call,
+        party=direction,
+    )
+    binary = msg.get("opcode") == 2
+    data = _decode(msg["data"], "base64" if binary else None, disp, where)
+    if data:
+        disp.text(data, where, "server" if direction == "browser" else "browser")
 
 
 def _decode(text: str, encoding: Any, disp: Dispatcher, where: Origin) -> bytes | None:

@@ -15,8 +15,10 @@ Where a value is large, the reading differs from reading whole, and only there:
   ``type`` of the siblings before them, not after;
 * a large string is read as a text log (``textlog``: candidate strings, SDP printed over lines,
   Jingle, JSON on a line), its items located by the JSON path and the line of the string;
-* a HAR entry too large to decode whole is walked as any JSON (a warning says so: its bodies are
-  searched as text, base64 is not decoded, no HTTP labels);
+* a HAR entry too large to decode whole is read member by member: its WebSocket messages one at a
+  time (before its request and response bodies, labelled by the request only if it came first); a
+  request or response too large to decode whole is walked as any JSON (a warning says so: its
+  body is searched as text, base64 is not decoded, no HTTP labels);
 * a document whose head looked like a HAR (a webrtc-internals dump) but that holds no
   ``log.entries`` (``PeerConnections``) is reported as an error: nothing else of it was read.
 
@@ -187,9 +189,35 @@ class _Document:
                 if entry is not LARGE:
                     har.read_entry(i, entry, self.disp)
                     continue
-                path = f"$.log.entries[{i}]"
-                self._problem(f"HAR entry of {_TOO_LARGE}: searched as any JSON", DiagnosticLevel.WARNING, path)
+                self._har_entry(i)
+
+    def _har_entry(self, i: int) -> None:
+        """A large HAR entry: its WebSocket messages one at a time (labelled by the request before
+        them), then its request and response as ``har.read_entry`` reads them; a large request or
+        response is searched as any JSON."""
+        r = self.reader
+        entry: dict[str, Any] = {}
+        for key in r.members():
+            value = r.value()
+            if value is not LARGE:
+                if key in ("request", "response", "_webSocketMessages"):
+                    entry[key] = value
+            elif key == "_webSocketMessages" and r.peek() == "[":
+                label, url = har.entry_label(i, entry)
+                for j in r.items():
+                    message = r.value()
+                    if message is LARGE:
+                        what = f"WebSocket message of {_TOO_LARGE}: searched as any JSON"
+                        path = f"{label}, WebSocket message {j + 1}"
+                        self._problem(what, DiagnosticLevel.WARNING, path)
+                        self._large(path, 4, jsonsig.NO_CONTEXT)
+                    else:
+                        har.websocket_message(j + 1, message, self.disp, label, f"ws {url} (entry {i})")
+            elif key in ("request", "response"):
+                path = f"$.log.entries[{i}].{key}"
+                self._problem(f"HAR {key} of {_TOO_LARGE}: searched as any JSON", DiagnosticLevel.WARNING, path)
                 self._large(path, 3, jsonsig.NO_CONTEXT)
+        har.read_entry(i, entry, self.disp)
 
     # -- webrtc-internals ----------------------------------------------------------------------
 

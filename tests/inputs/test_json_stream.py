@@ -311,3 +311,27 @@ def test_any_large_json_is_walked_member_by_member_as_when_whole(
     assert len(parts.candidates) == 1201
     monkeypatch.setattr(jsonstream, "MAX_STRUCTURE", 10**9)
     _same(parts, scan_file(str(path)).document)
+
+
+def test_a_har_entry_of_many_websocket_messages_is_read_message_by_message_as_when_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long call's signalling socket: one entry over ``MAX_STRUCTURE`` values, its messages read
+    one at a time, labelled by its request as when the entry is decoded whole."""
+    messages = []
+    for j in range(60_000):
+        data = json.dumps({"candidate": _candidate(j, ""), "sdpMid": "0"}) if j % 1000 == 0 else "ping"
+        messages.append({"type": "send" if j % 2 else "receive", "time": 1.0 + j, "opcode": 1, "data": data})
+    entry = {
+        "request": {"method": "GET", "url": "wss://sig.example/ws"},
+        "response": {"status": 101, "content": {}},
+        "_webSocketMessages": messages,
+    }
+    path = tmp_path / "ws.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [{"request": {"url": "/"}}, entry]}}))
+    parts = scan_file(str(path)).document
+    assert (parts.kind, parts.status) == (InputKind.HAR, InputStatus.OK)
+    assert _ports(parts) == {_port(j) for j in range(0, 60_000, 1000)}
+    assert {c.origin.call for c in parts.candidates} == {"ws wss://sig.example/ws (entry 1)"}
+    monkeypatch.setattr(jsonstream, "MAX_STRUCTURE", 10**9)
+    _same(parts, scan_file(str(path)).document)
