@@ -187,6 +187,7 @@ class JsonReader:
             if not closed and stop < end and not _ESCAPE.match(self.buf, stop):  # a bad escape, or one cut
                 have = len(self.buf) - stop
                 if self.eof or have >= 6:
+                    self._piece(stop)  # a control character before it is the first error
                     raise unterminated if have < 2 else self._escape_error(stop)
                 if stop == self.pos:
                     self._fill(len(self.buf) - self.pos + CHUNK)
@@ -200,17 +201,20 @@ class JsonReader:
                     raise unterminated
                 self._fill(len(self.buf) - self.pos + CHUNK)
                 continue
-            piece = self.buf[self.pos : stop]
-            try:
-                text: str = json.loads(f'"{piece}"')
-            except ValueError as exc:
-                at = getattr(exc, "pos", 1) - 1
-                raise self._error(getattr(exc, "msg", str(exc)), self.pos + max(at, 0)) from None
+            text = self._piece(stop)
             self.pos = stop + 1 if closed else stop
             if text:
                 yield text
             if closed:
                 return
+
+    def _piece(self, stop: int) -> str:
+        """The string's text from the cursor to ``stop`` (no escape cut), decoded."""
+        try:
+            text: str = json.loads(f'"{self.buf[self.pos : stop]}"')
+        except json.JSONDecodeError as exc:
+            raise self._error(exc.msg, self.pos + max(exc.pos - 1, 0)) from None
+        return text
 
     def skip(self) -> None:
         """Move past the value at the cursor, whatever its size."""
