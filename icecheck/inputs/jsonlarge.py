@@ -114,9 +114,8 @@ class _Document:
 
     # -- any JSON ------------------------------------------------------------------------------
 
-    def _walk(self, path: str, depth: int, context: jsonsig.Context) -> None:
-        """The value at the cursor, walked as ``jsonsig.Walker.walk`` walks it."""
-        value = self.reader.value()
+    def _walk(self, path: str, depth: int, context: jsonsig.Context, value: Any) -> None:
+        """``value`` (``LARGE``: the value at the cursor), walked as ``jsonsig.Walker.walk`` walks it."""
         if value is LARGE:
             self._large(path, depth, context)
         elif depth <= jsonsig.MAX_DEPTH:
@@ -129,8 +128,8 @@ class _Document:
         elif r.peek() == "{":
             self._object(path, depth)
         elif r.peek() == "[":
-            for i in r.items():
-                self._walk(f"{path}[{i}]", depth + 1, context)
+            for i, value in r.values():
+                self._walk(f"{path}[{i}]", depth + 1, context, value)
         else:
             self._text(path)
 
@@ -184,8 +183,7 @@ class _Document:
             if r.peek() != "[":
                 continue
             self.kind = Format.HAR
-            for i in r.items():
-                entry = r.value()
+            for i, entry in r.values():
                 if entry is not LARGE:
                     har.read_entry(i, entry, self.disp)
                     continue
@@ -204,8 +202,7 @@ class _Document:
                     entry[key] = value
             elif key == "_webSocketMessages" and r.peek() == "[":
                 label, url = har.entry_label(i, entry)
-                for j in r.items():
-                    message = r.value()
+                for j, message in r.values():
                     if message is LARGE:
                         what = f"WebSocket message of {_TOO_LARGE}: searched as any JSON"
                         path = f"{label}, WebSocket message {j + 1}"
@@ -257,8 +254,7 @@ class _Document:
                     for name, series in value.items():
                         self._series(objects, name, series, pc_id)
             elif key == "updateLog" and r.peek() == "[":
-                for i in r.items():
-                    event = r.value()
+                for i, event in r.values():
                     if event is LARGE:
                         self._problem(f"updateLog event of {_TOO_LARGE}: not read", detail=f"{pc_id} updateLog[{i}]")
                     else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import json.scanner
 import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO, Final
@@ -81,6 +82,8 @@ class JsonReader:
     def __init__(self, chunks: Iterator[str]) -> None:
         self._chunks = chunks
         self._decoder = json.JSONDecoder()
+        # what raw_decode calls, without its frame (typeshed types the context as a scanner)
+        self._scan = json.scanner.make_scanner(self._decoder)  # type: ignore[arg-type]
         self.buf = ""
         self.pos = 0
         self.eof = False
@@ -171,6 +174,22 @@ class JsonReader:
             if self._after_item("]"):
                 return
             index += 1
+
+    def values(self) -> Iterator[tuple[int, Any]]:
+        """At a large array: (index, element) per element, the element decoded when small, else
+        ``LARGE`` with the cursor at it (``items`` and ``value`` in one, faster)."""
+        scan = self._scan
+        for index in self.items():
+            buf, pos = self.buf, self.pos
+            try:
+                value, end = scan(buf, pos)
+            except (StopIteration, ValueError, RecursionError):
+                end = -1
+            if 0 <= end <= len(buf) - 3:
+                self.pos = end
+            else:
+                value = self.value()
+            yield index, value
 
     def string_pieces(self) -> Iterator[str]:
         """At a string: its decoded text in pieces (see the module docstring)."""
