@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 
 from icecheck.inputs import candfields, har, jsonsig, textlog, webrtc
 from icecheck.inputs.detect import Format, classify_json
-from icecheck.inputs.jsonstream import BIG, LARGE, MAX_STRUCTURE, JsonReader, JsonStreamError, decoded_chunks
+from icecheck.inputs.jsonstream import BIG, LARGE, MAX_STRUCTURE, SMALL, JsonReader, JsonStreamError, decoded_chunks
 from icecheck.inputs.payload import Dispatcher
 from icecheck.model import DiagnosticLevel, Origin
 
@@ -48,7 +48,7 @@ _KEPT = frozenset(
                           candfields.RELATED_ADDRESS, candfields.RELATED_PORT, candfields.TCPTYPE,
                           candfields.UFRAG, candfields.GENERATION, candfields.NETWORK) for name in names}
 )  # fmt: skip
-_TOO_LARGE = f"more than {BIG >> 20} Mi characters, or {MAX_STRUCTURE:,} values"
+_TOO_LARGE = f"more than {BIG >> 20} Mi characters, or more than {SMALL >> 20} Mi with over {MAX_STRUCTURE:,} values"
 
 
 def read_value(value: Any, disp: Dispatcher) -> Format:
