@@ -8,8 +8,7 @@ Four deterministic inputs (the hostile shapes of issue 11 item 5, and two varian
 ground truth (the address:port of every distinct candidate written):
 
 - ``string.json``: ``{"log": "<size-mb of log text>"}``, one huge JSON string whose lines are log
-  noise with an ``a=candidate:`` line every ~25 KB (fewer than 10,000 candidate lines, so the
-  per-text cap of ``textsig`` does not hide any);
+  noise with an ``a=candidate:`` line every ~25 KB;
 - ``entries.har``: a HAR whose ``log.entries`` holds ``--entries`` tiny entries, every 1,000th a
   POST with a JSON trickle body carrying a candidate;
 - ``trickle.jsonl``: JSON lines, ``--entries`` small messages (every 100th a trickle candidate) and

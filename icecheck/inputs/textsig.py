@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-MAX_CANDIDATES = 10_000  # per text; the rest are not returned
 MAX_JSON_TRIES = 16  # start positions tried per line by ``json_values``
 _TOKEN = r"[^\s\"'\\,;<>{}()\[\]]"
 CANDIDATE = re.compile(
@@ -31,10 +30,9 @@ _MARKERS = ("candidate", "sdp", "port", "v=0")
 
 
 def candidates(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, candidate text) for each candidate string in ``text`` (at most ``MAX_CANDIDATES``)."""
-    for n, m in enumerate(CANDIDATE.finditer(text)):
-        if n >= MAX_CANDIDATES:
-            return
+    """(offset, candidate text) for each candidate string in ``text``, however many: the sink folds
+    repeats and bounds what is distinct (``limits.MAX_ITEMS``)."""
+    for m in CANDIDATE.finditer(text):
         yield m.start(), m.group(0)
 
 

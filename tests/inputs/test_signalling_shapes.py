@@ -486,3 +486,12 @@ def test_hostile_json_nesting_and_repetition(tmp_path: Path) -> None:
     assert addresses(repeated) == {("192.0.2.10", 50000, "host")} and repeated.document.duplicates == 49_999
     proc = run_cli("scan", "--offline", put(tmp_path, "cut.json", json.dumps({"candidate": HOST})[:-9]))
     assert proc.returncode in (0, 1, 2)
+
+
+def test_a_string_with_more_than_ten_thousand_candidates_yields_them_all(tmp_path: Path) -> None:
+    # One JSON string (a logged blob, not SDP) with 12,000 distinct candidate strings: none is left
+    # unread (a per-text cap of 10,000 once dropped the rest without a word).
+    cands = [f"candidate:{n} 1 udp 2122260223 10.{n >> 8 & 255}.{n & 255}.1 {1024 + n} typ host" for n in range(12_000)]
+    out = scan(tmp_path, "blob.json", json.dumps({"log": " | ".join(cands)}))
+    assert out.document.status is InputStatus.OK
+    assert len({(c.candidate.address, c.candidate.port) for c in out.document.candidates}) == 12_000
