@@ -22,8 +22,9 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     """Replace every IP address, MAC and mDNS name in SOURCE with documentation stand-ins.
 
     Reads SDP, SIP text, HAR, webrtc-internals dumps (gzipped or not), JSON signalling and
-    pcap/pcapng. The same address always gets the same stand-in; the output stays valid in
-    its format. A summary goes to stderr.
+    pcap/pcapng (streamed: any size, bounded memory). The same address always gets the same
+    stand-in; the output stays valid in its format. The output is checked before it is kept: if an
+    original would survive, nothing is written (exit 3). A summary goes to stderr.
 
     \b
     Examples:
@@ -31,8 +32,7 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
       icecheck redact webrtc_internals_dump.txt --scrub-secrets > shareable.txt
     """
     from icecheck.redact.archive import RedactError
-    from icecheck.redact.formats import redact_document
-    from icecheck.redact.selfcheck import addresses, identifiers, left_in
+    from icecheck.redact.files import Incomplete, WriteError, redact_file
     from icecheck.redact.standins import StandIns
     from icecheck.render.safe import safe
 
@@ -42,21 +42,18 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--keep-relay") from None
     try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        before = identifiers(data)  # what the output check looks for; none of it may become a stand-in
-        for addr in addresses(before):
-            standins.reserve(addr)
-        out, kind = redact_document(data, standins, scrub_secrets)
+        kind = redact_file(source, target, standins, scrub_secrets)
+    except WriteError as exc:
+        _stop(f"cannot write {safe(target)}: {exc}", ExitCode.USAGE)
     except OSError as exc:
         _stop(f"{safe(source)}: {exc.strerror or exc}", ExitCode.USAGE)
     except RedactError as exc:
         _stop(f"{safe(source)}: {exc}; nothing written", ExitCode.USAGE)
-    left = left_in(before, out, standins.kept)  # fail closed: the output is checked before it is written
-    if left:
+    except Incomplete as exc:  # fail closed: the output was checked before it was kept
+        left = exc.left
         shown = ", ".join(safe(s) for s in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
         _stop(f"{safe(source)}: redaction incomplete, nothing written: {len(left)} original identifier(s) "
               f"would survive: {shown}", ExitCode.FAILURE)  # fmt: skip
-    _write(target, out)
     counts = standins.counts()
     note = "; over 762 IPv4 addresses: the rest stand in from 240.0.0.0/4" if standins.wrapped else ""
     note += "".join(f"; {n} {why}" for why, n in sorted(standins.left_out.items()))
@@ -71,28 +68,6 @@ def _check_target(source: str, target: str) -> None:
         raise click.UsageError("refusing to write a redacted file to a terminal: give -o FILE or pipe the output")
     if target != "-" and source != "-" and Path(target).resolve() == Path(source).resolve():
         raise click.UsageError("-o names the input itself: write the redacted copy to another file")
-
-
-def _write(target: str, out: bytes) -> None:
-    """Write all or nothing: a temporary file beside the target, renamed over it when complete."""
-    from icecheck.render.safe import safe
-
-    if target == "-":
-        sys.stdout.buffer.write(out)
-        sys.stdout.buffer.flush()
-        return
-    dest = Path(target)
-    regular = not dest.exists() or dest.is_file()  # a device or pipe is written as it is, never replaced
-    tmp = dest.with_name(f".{dest.name}.icecheck-partial") if regular else dest
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(out)
-        if tmp != dest:
-            tmp.replace(dest)
-    except OSError as exc:
-        if tmp != dest:
-            tmp.unlink(missing_ok=True)
-        _stop(f"cannot write {safe(target)}: {exc.strerror or exc}", ExitCode.USAGE)
 
 
 def _stop(message: str, code: ExitCode) -> NoReturn:

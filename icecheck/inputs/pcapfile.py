@@ -24,6 +24,7 @@ from icecheck.model import DiagnosticLevel
 
 Report = Callable[[int | None, str, DiagnosticLevel], None]
 Packet = tuple[int, float, int, bytes, int]
+RawRecord = tuple[str, int, bytes]  # (byte order, record or block type, bytes): ``PacketReader.records``
 
 PCAP_MAGICS = {
     b"\xd4\xc3\xb2\xa1": ("<", 1e-6),
@@ -346,6 +347,59 @@ class PacketReader:
             DiagnosticLevel.ERROR,
         )
         return None
+
+
+    # -- raw records (for a rewriter: icecheck.redact) ------------------------------------------
+
+    def records(self) -> Iterator[RawRecord]:
+        """Every record as stored, in file order, with the damage handling of ``packets()``
+        (resynchronisation, a cut-short end reported), for a rewriter that writes them back:
+        pcap → ``(order, -1, 24-byte file header)`` once, then ``(order, 0, 16-byte record header
+        + frame)`` per record; pcapng → ``(order, block type, block body)`` per block (the body is
+        what lies between the length fields; every block type, SHB and IDB included). ``number``
+        counts packet records as in ``packets()``; ``media`` skipping does not apply."""
+        if not self._have(4):
+            self._report(None, "the file is too short to be a capture", DiagnosticLevel.ERROR)
+            return
+        magic = self._buf[:4]
+        if magic in PCAP_MAGICS:
+            yield from self._pcap_records(*PCAP_MAGICS[magic])
+        elif magic == PCAPNG_MAGIC:
+            order = "<"
+            while self._have(12):
+                block = self._pcapng_block(order)
+                if block is None:
+                    return
+                btype, body, order = block
+                self.number += btype in (2, 3, 6)
+                yield order, btype, body
+        else:
+            self._report(None, "not a pcap or pcapng file (unknown magic number)", DiagnosticLevel.ERROR)
+
+    def _pcap_records(self, order: str, unit: float) -> Iterator[RawRecord]:
+        """``records()`` of a pcap file: the careful loop of ``_pcap``, without media skipping."""
+        if not self._have(24):
+            self._report(None, "the pcap file header is cut short (24 bytes needed)", DiagnosticLevel.ERROR)
+            return
+        yield order, -1, self._buf[:24]
+        snaplen = struct.unpack_from(order + "I", self._buf, 16)[0]
+        limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
+        header = struct.Struct(order + "IIII")
+        self._pos, prev_time = 24, 0
+        while self._have(16):
+            secs, frac, incl, orig = header.unpack_from(self._buf, self._pos)
+            if incl > limit or frac >= 1 / unit or (orig < incl and orig != 0):
+                if not self._pcap_resync(header, limit, prev_time, unit, incl):
+                    return
+                continue
+            if not self._have(16 + incl):
+                self._cut_short(incl + 16)
+                return
+            start = self._pos
+            self._pos += 16 + incl
+            self.number += 1
+            prev_time = secs
+            yield order, 0, self._buf[start : self._pos]
 
 
 def _plausible_block(buf: bytes, pos: int, order: str) -> bool:

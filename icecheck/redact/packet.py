@@ -4,7 +4,8 @@ Header checksums are recomputed (IPv4 RFC 791 §3.1; UDP RFC 768 and RFC 8200 §
 pseudo-headers; TCP RFC 9293 §3.1; ICMP RFC 792; ICMPv6 RFC 4443 §2.3). When a payload's length
 changes (a stand-in of another length), UDP and IP lengths follow, and TCP sequence and
 acknowledgement numbers of the flow are shifted by the bytes added so far. IPv4 fragments are
-handled by ``pcap.py``, which reassembles them first. IP in IP and GRE (with ERSPAN II/III)
+handled by ``pcap.py``, which reassembles them first; it also rewrites TCP payload through the
+reassembled stream (``tcp_body``). IP in IP and GRE (with ERSPAN II/III)
 are rewritten inside. Text payloads are redacted with ``formats`` (SIP Content-Length kept
 right); binary payloads other than STUN, RTP/RTCP and DTLS are blanked (zeroed, same length).
 What it does not understand (a link type, an EtherType, an IP protocol, an IPv6 fragment) is
@@ -253,9 +254,9 @@ class FrameRewriter:
             return seg
         sport, dport = struct.unpack_from("!HH", seg)
         flow, back = (src, dst, sport, dport), (dst, src, dport, sport)
-        body = self._tcp_payload(seg[off:]) if len(seg) > off else b""
-        head = bytearray(seg[:off])
         seq, ack = struct.unpack_from("!II", seg, 4)
+        body = self.tcp_body(flow, seq, seg[off:]) if len(seg) > off else b""
+        head = bytearray(seg[:off])
         struct.pack_into("!II", head, 4, (seq + self.tcp_shift.get(flow, 0)) & 0xFFFFFFFF,
                          (ack + self.tcp_shift.get(back, 0)) & 0xFFFFFFFF)  # fmt: skip
         self.tcp_shift[flow] = self.tcp_shift.get(flow, 0) + len(body) - (len(seg) - off)
@@ -264,11 +265,16 @@ class FrameRewriter:
         head[16:18] = value.to_bytes(2, "big")
         return bytes(head) + body
 
-    def _tcp_payload(self, data: bytes) -> bytes:
-        """WebSocket frames (client frames are masked) or any other payload."""
+    def tcp_body(self, flow: Flow, seq: int, data: bytes) -> bytes:
+        """The new payload of one segment (``pcap.CaptureRewriter`` rewrites through the stream)."""
+        return self.tcp_payload(data)
+
+    def tcp_payload(self, data: bytes, websocket: bool = False) -> bytes:
+        """WebSocket frames (client frames are masked) or any other payload. ``websocket``: the
+        connection was upgraded, so a fragmented message's first frame (FIN clear) counts too."""
         from icecheck.redact.websocket import rewrite
 
-        ws = rewrite(data, self.text) if data[0] & 0x70 == 0 and data[0] & 0x80 else None
+        ws = rewrite(data, self.text) if data[0] & 0x70 == 0 and (data[0] & 0x80 or websocket) else None
         return ws if ws is not None else self.payload(data)
 
     def icmp(self, seg: bytes, proto: int, nsrc: bytes, ndst: bytes) -> bytes:

@@ -14,6 +14,9 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   found inside (bounded, two levels deep);
 - for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
+
+A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
+bytes in pieces cut only where a printable run ends.
 """
 
 from __future__ import annotations
@@ -23,11 +26,10 @@ import binascii
 import html
 import io
 import ipaddress
-import os
 import re
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -61,7 +63,7 @@ def survivors(original: bytes, redacted: bytes, kept: Callable[[IPAddress], bool
 
 def left_in(before: set[str], redacted: bytes, kept: Callable[[IPAddress], bool]) -> list[str]:
     """Which of the input's identifiers ``before`` are still in ``redacted`` (sorted), less the kept."""
-    secret = {i for i in before if not _is_kept(i, kept)}
+    secret = {i for i in before if not is_kept(i, kept)}
     return sorted(secret & identifiers(redacted)) if secret else []
 
 
@@ -79,12 +81,54 @@ def addresses(found: set[str]) -> list[IPAddress]:
 
 def identifiers(data: bytes) -> set[str]:
     """Every identifier in every view of ``data`` (see the module doc), in canonical text form."""
+    if data[:4] in PCAP_MAGICS:
+        return capture_identifiers(lambda: io.BytesIO(data))
+    found: set[str] = set()
+    _collect(data, found, depth=0, budget=[MAX_INFLATE])
+    return found
+
+
+def capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
+    """``identifiers`` of a capture, read as a stream (three passes, each in bounded memory): the
+    raw bytes in pieces that keep every printable run whole, the header addresses of every frame,
+    and what ``icecheck scan`` reads from it."""
     found: set[str] = set()
     budget = [MAX_INFLATE]
-    _collect(data, found, depth=0, budget=budget)
-    if data[:4] in PCAP_MAGICS:
-        found |= _capture_identifiers(data)
+    with open_input() as stream:
+        for piece in pieces(stream):
+            _collect(piece, found, depth=0, budget=budget)
+    found |= _capture_identifiers(open_input)
     return found
+
+
+CHUNK = 8 << 20
+MAX_CARRY = 32 << 20  # a printable run longer than this is cut (with OVERLAP bytes read twice)
+OVERLAP = 1 << 20
+
+
+def pieces(stream: BinaryIO) -> Iterator[bytes]:
+    """``stream`` in pieces of about ``CHUNK`` bytes, each cut where a printable run ends (so no
+    identifier, base64 run or text view is split) and before a gzip header near its end."""
+    carry = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        buf = carry + chunk
+        cut = len(buf)
+        while cut > 0 and 0x20 <= buf[cut - 1] <= 0x7E:
+            cut -= 1
+        gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
+        if gz >= 0:
+            cut = min(cut, gz)
+        if len(buf) - cut > MAX_CARRY:
+            yield buf
+            carry = buf[-OVERLAP:]
+            continue
+        yield buf[:cut]
+        carry = buf[cut:]
 
 
 def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
@@ -169,34 +213,32 @@ def _inflate(data: bytes, budget: list[int]) -> bytes | None:
     return out
 
 
-def _capture_identifiers(data: bytes) -> set[str]:
+def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
     """Header addresses of every decodable frame, and what ``icecheck scan`` reads from the capture."""
+    from icecheck.inputs.capture import CaptureScan
     from icecheck.inputs.netdecode import decode_ip, ip_text, link_payload
     from icecheck.inputs.pcapfile import PacketReader
+    from icecheck.inputs.sink import Sink
+    from icecheck.model import InputKind
 
     found: set[str] = set()
-    for _number, _time, linktype, frame, _length in PacketReader(io.BytesIO(data), lambda *_: None).packets():
-        if linktype == 1 and len(frame) >= 12:
-            found.update("mac " + frame[i : i + 6].hex() for i in (0, 6))
-        packet = link_payload(linktype, frame)
-        ip = decode_ip(packet) if packet else None
-        if ip is not None and not isinstance(ip, str):
-            found.update((ip_text(ip.src), ip_text(ip.dst)))
-    found.update(_scanned(data))
+    with open_input() as stream:
+        for _number, _time, linktype, frame, _length in PacketReader(stream, lambda *_: None).packets():
+            if linktype == 1 and len(frame) >= 12:
+                found.update("mac " + frame[i : i + 6].hex() for i in (0, 6))
+            packet = link_payload(linktype, frame)
+            ip = decode_ip(packet) if packet else None
+            if ip is not None and not isinstance(ip, str):
+                found.update((ip_text(ip.src), ip_text(ip.dst)))
+    sink = Sink("capture")
+    with open_input() as stream:
+        try:
+            CaptureScan(sink).run(stream)
+        except Exception:  # noqa: BLE001 - what scan read before a failure still counts (as scan_file)
+            pass
+    doc = sink.document(InputKind.PCAP)
+    found |= {c.candidate.address for c in doc.candidates} | {a.address for a in doc.addresses}
     return {_canonical(i) for i in found}
-
-
-def _scanned(data: bytes) -> set[str]:
-    from icecheck.inputs.scanner import scan_file
-
-    fd, path = tempfile.mkstemp(suffix=".pcap")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        doc = scan_file(path).document
-    finally:
-        os.unlink(path)
-    return {c.candidate.address for c in doc.candidates} | {a.address for a in doc.addresses}
 
 
 def _canonical(text: str) -> str:
@@ -211,7 +253,7 @@ def _canonical(text: str) -> str:
     return str(addr)
 
 
-def _is_kept(identifier: str, kept: Callable[[IPAddress], bool]) -> bool:
+def is_kept(identifier: str, kept: Callable[[IPAddress], bool]) -> bool:
     if identifier.startswith("mac "):  # group (multicast, broadcast) and all-zero MACs name no device
         return int(identifier[4:6], 16) & 1 == 1 or identifier == "mac 000000000000"
     if identifier.startswith("name "):

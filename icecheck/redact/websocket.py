@@ -1,8 +1,10 @@
-"""WebSocket frames inside a TCP segment (RFC 6455 §5.2): text redacted, masking redone.
+"""WebSocket frames inside TCP payload (RFC 6455 §5.2): text redacted, masking redone.
 
-A segment is treated as WebSocket only when it is exactly a sequence of complete frames with
-known opcodes. Client frames are masked (§5.3): unmasked, redacted, masked again with their own
-key. A changed payload length is written back (the header grows or shrinks as §5.2 requires).
+A payload (a segment, or the reassembled bytes of held segments) is treated as WebSocket only when
+it is exactly a sequence of complete frames with known opcodes. Client frames are masked (§5.3):
+unmasked, redacted, masked again with their own key. A message is redacted whole, its fragments
+(§5.4) joined. A changed payload length is written back (the header grows or shrinks as §5.2
+requires).
 """
 
 from __future__ import annotations
@@ -75,8 +77,25 @@ def rewrite(seg: bytes, text: Callable[[bytes], bytes]) -> bytes | None:
 
 
 def _rewrite_frames(parsed: list[Frame], text: Callable[[bytes], bytes]) -> Iterator[bytes]:
+    """Each message redacted whole (a fragmented one, §5.4, joined first; an address may span its
+    frames), then cut back into its frames: each keeps its length, the last takes any change."""
+    message: list[tuple[int, bytes | None, bytes]] = []  # the data frames of the message under way
     for first, key, payload in parsed:
         clear = _mask(payload, key) if key else payload
-        if first & 0x0F in (0, 1, 2):
-            clear = text(clear)
-        yield _header(first, key, len(clear)) + (_mask(clear, key) if key else clear)
+        if first & 0x0F >= 8:  # a control frame (§5.5), possibly between fragments
+            yield _header(first, key, len(clear)) + payload
+            continue
+        message.append((first, key, clear))
+        if first & 0x80:
+            yield from _message(message, text)
+            message = []
+    if message:
+        yield from _message(message, text)
+
+
+def _message(frames: list[tuple[int, bytes | None, bytes]], text: Callable[[bytes], bytes]) -> Iterator[bytes]:
+    new, pos = text(b"".join(clear for _, _, clear in frames)), 0
+    for i, (first, key, clear) in enumerate(frames):
+        piece = new[pos:] if i == len(frames) - 1 else new[pos : pos + len(clear)]
+        pos += len(piece)
+        yield _header(first, key, len(piece)) + (_mask(piece, key) if key else piece)

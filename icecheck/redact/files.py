@@ -1,0 +1,235 @@
+"""One redaction run from a file to a file: all or nothing, checked before anything is kept.
+
+``redact_file(source, target, standins, scrub)``:
+- a pcap/pcapng capture, bare or inside gzip, xz or bzip2, is streamed (bounded memory whatever its
+  size): its identifiers are listed (``selfcheck.capture_identifiers``) and reserved, it is
+  redacted record by record (``pcap.redact_stream``, compressed again on the fly when it was) into
+  a temporary file beside the target, the output is listed the same way, and only when no
+  original survives is the temporary file renamed over the target (or copied to standard output);
+- anything else (text, JSON, zip; compressed text inflated up to ``formats.MAX_INFLATED``) is
+  redacted in memory by ``formats.redact_document`` and checked the same way.
+A compressed capture has no inflation limit: it never sits in memory, so a bomb costs time, not
+memory (a bomb of zeros is no capture and is refused from its first bytes). Standard input is
+spooled to a temporary file first (the capture is read more than once).
+
+Failures are exceptions: ``RedactError`` (the input cannot be redacted: exit 2),
+``Incomplete`` (originals would survive: exit 3), ``WriteError`` (exit 2), ``OSError`` from reading
+the input (exit 2). In every case
+the temporary file is removed and the target is untouched.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import shutil
+import sys
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from icecheck.redact.archive import RedactError
+from icecheck.redact.standins import StandIns
+
+HEAD = 1 << 16  # bytes read (after decompression) to tell what the input is
+_DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
+
+
+class Incomplete(Exception):
+    """Original identifiers would survive: nothing was written. ``left`` names them."""
+
+    def __init__(self, left: list[str]) -> None:
+        super().__init__(", ".join(left))
+        self.left = left
+
+
+def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> str:
+    """Redact ``source`` (``-``: standard input) to ``target`` (``-``: standard output); the kind
+    redacted (``pcap``, ``pcap+gzip``, ``sip``, ...)."""
+    with _spooled(source) as path:
+        compression = _compression(path)
+        head = _read_head(path, compression)
+        if head[:4] in _PCAP_MAGICS:
+            _stream_capture(path, compression, target, standins, scrub)
+            return "pcap" + (f"+{compression}" if compression else "")
+        return _in_memory(Path(path).read_bytes(), target, standins, scrub)
+
+
+def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str:
+    from icecheck.redact.formats import redact_document
+    from icecheck.redact.selfcheck import addresses, identifiers, left_in
+
+    before = identifiers(data)  # what the output check looks for; none of it may become a stand-in
+    for addr in addresses(before):
+        standins.reserve(addr)
+    out, kind = redact_document(data, standins, scrub)
+    left = left_in(before, out, standins.kept)  # fail closed: the output is checked before it is written
+    if left:
+        raise Incomplete(left)
+    with _written(target) as fh:
+        fh.write(out)
+    return kind
+
+
+def _stream_capture(path: str, compression: str, target: str, standins: StandIns, scrub: bool) -> None:
+    from icecheck.redact.pcap import redact_stream
+    from icecheck.redact.selfcheck import addresses, capture_identifiers
+
+    def opener(name: str) -> Callable[[], BinaryIO]:
+        return lambda: _open_read(name, compression)
+
+    try:
+        before = capture_identifiers(opener(path))  # the first pass reads the whole input: damage shows here
+    except _DAMAGE as exc:
+        raise RedactError(f"cannot redact: damaged {compression or 'capture'} data ({exc})") from None
+    for addr in addresses(before):
+        standins.reserve(addr)
+    secret = {i for i in before if not _kept(i, standins)}
+    with _written(target, check=lambda tmp: _check(tmp, compression, secret)) as fh:
+        with _compressing(fh, compression) as write:
+            redact_stream(opener(path), write, standins, scrub)
+
+
+def _check(tmp: str, compression: str, secret: set[str]) -> None:
+    from icecheck.redact.selfcheck import capture_identifiers
+
+    if not secret:
+        return
+    left = sorted(secret & capture_identifiers(lambda: _open_read(tmp, compression)))
+    if left:
+        raise Incomplete(left)
+
+
+def _kept(identifier: str, standins: StandIns) -> bool:
+    from icecheck.redact.selfcheck import is_kept
+
+    return is_kept(identifier, standins.kept)
+
+
+# -- files ------------------------------------------------------------------------------------------
+
+_PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+_COMPRESSIONS = ((b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"))
+
+
+def _compression(path: str) -> str:
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    return next((kind for prefix, kind in _COMPRESSIONS if magic.startswith(prefix)), "")
+
+
+def _read_head(path: str, compression: str) -> bytes:
+    """The first ``HEAD`` bytes after decompression (b"" when that already fails: the in-memory
+    path then says what is wrong)."""
+    try:
+        with _open_read(path, compression) as fh:
+            return fh.read(HEAD)
+    except _DAMAGE:
+        return b""
+
+
+def _open_read(path: str, compression: str) -> BinaryIO:
+    if compression == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile is a binary reader
+    if compression == "xz":
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    if compression == "bz2":
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+@contextmanager
+def _compressing(fh: _Target, compression: str) -> Iterator[Callable[[bytes], object]]:
+    """A write function into ``fh``, through a compressor when the input was compressed (gzip
+    without a name or a time stamp, so the output is reproducible)."""
+    if not compression:
+        yield fh.write
+        return
+    z: gzip.GzipFile | lzma.LZMAFile | bz2.BZ2File
+    if compression == "gzip":
+        z = gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0)  # type: ignore[arg-type]
+    elif compression == "xz":
+        z = lzma.LZMAFile(fh, "wb")  # type: ignore[arg-type]
+    else:
+        z = bz2.BZ2File(fh, "wb")  # type: ignore[arg-type]
+    with z:
+        yield z.write
+
+
+class WriteError(Exception):
+    """Writing the output failed (``icecheck redact`` says so in one line, exit 2)."""
+
+
+class _Target:
+    """The temporary output file; a failed write is a ``WriteError`` (not a reading error)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            raise WriteError(exc.strerror or str(exc)) from None
+
+    def flush(self) -> None:
+        self.write(b"")
+
+
+@contextmanager
+def _spooled(source: str) -> Iterator[str]:
+    """A path holding the input: the file itself, or standard input copied to a temporary file."""
+    if source != "-":
+        yield source
+        return
+    fd, path = tempfile.mkstemp(prefix="icecheck-redact-", suffix=".in")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+        yield path
+    finally:
+        os.unlink(path)
+
+
+@contextmanager
+def _written(target: str, check: Callable[[str], None] | None = None) -> Iterator[_Target]:
+    """A temporary file beside ``target`` (or in the temporary directory, for standard output or a
+    device); after the block and ``check(temporary path)`` pass, it replaces ``target`` (or is
+    copied to it). On any failure the temporary file is removed and ``target`` left alone."""
+    dest = None if target == "-" else Path(target)
+    regular = dest is not None and (not dest.exists() or dest.is_file())
+    if regular and dest is not None:
+        tmp = str(dest.with_name(f".{dest.name}.icecheck-partial"))
+    else:
+        fd, tmp = tempfile.mkstemp(prefix="icecheck-redact-", suffix=".out")
+        os.close(fd)
+    try:
+        try:
+            fh = open(tmp, "wb")  # noqa: SIM115 - closed below, before the check reads it
+        except OSError as exc:
+            raise WriteError(exc.strerror or str(exc)) from None
+        with fh:
+            yield _Target(fh)
+        if check is not None:
+            check(tmp)
+        try:
+            if regular and dest is not None:
+                os.replace(tmp, dest)
+                return
+            with open(tmp, "rb") as src:
+                if dest is None:
+                    shutil.copyfileobj(src, sys.stdout.buffer, 1 << 20)
+                    sys.stdout.buffer.flush()
+                else:
+                    with open(dest, "wb") as out:  # a device or pipe is written as it is, never replaced
+                        shutil.copyfileobj(src, out, 1 << 20)
+        except OSError as exc:
+            raise WriteError(exc.strerror or str(exc)) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
