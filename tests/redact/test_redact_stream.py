@@ -1,0 +1,244 @@
+"""Captures are redacted as a stream: messages split across TCP segments are rewritten through the
+reassembled stream (segment lengths kept), held packets are bounded by a window that fails closed,
+damaged records are skipped as scan skips them, and the output is checked before it is kept."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from icecheck.inputs import synth
+from icecheck.inputs.scanner import scan_file
+from icecheck.redact import window
+from icecheck.redact.packet import checksum, pseudo
+from icecheck.redact.pcap import redact_capture
+from icecheck.redact.standins import StandIns
+from tests.conftest import REPO, run_cli
+
+ALICE, PROXY = "10.20.30.40", "172.16.99.7"
+ORIGINALS = (b"10.20.30.40", b"172.16.99.7", b"10.77.88.99", b"192.168.201.202", b"laptop-7.local")
+
+
+def sip_message(n: int) -> bytes:
+    body = (
+        f"v=0\r\no=- {n} 1 IN IP4 10.77.88.99\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+        f"a=candidate:1 1 udp 2130706431 192.168.201.202 {4000 + n} typ host\r\n"
+        f"a=candidate:2 1 udp 2130706430 laptop-7.local {5000 + n} typ host\r\n"
+    )
+    return (
+        f"INVITE sip:bob@{PROXY} SIP/2.0\r\nVia: SIP/2.0/TCP {ALICE}:5060;branch=z9hG4bK{n}\r\n"
+        f"Call-ID: split-{n}\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
+    ).encode()
+
+
+def cut_everywhere(data: bytes, step: int) -> list[bytes]:
+    return [data[i : i + step] for i in range(0, len(data), step)]
+
+
+def pcap(segments: list[tuple[str, str, int, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    for i, segment in enumerate(segments):
+        for packet in synth.ip(segment, ident=i + 1):
+            writer.write(synth.link(packet), 1_700_000_000 + i / 10)
+    return buf.getvalue()
+
+
+def split_sip_capture() -> bytes:
+    """Two SIP messages over TCP cut into 7-byte segments (every address split somewhere), with the
+    other direction's ACKs and a UDP packet between them, and a WebSocket connection whose masked
+    client message is fragmented into two frames that are cut across three segments."""
+    stream = sip_message(1) + sip_message(2)
+    segments, seq = [], 1000
+    for i, piece in enumerate(cut_everywhere(stream, 7)):
+        segments.append(synth.tcp(ALICE, 40000, PROXY, 5060, seq, piece))
+        seq += len(piece)
+        if i % 10 == 0:
+            segments.append(synth.tcp(PROXY, 5060, ALICE, 40000, 1, b"", flags=0x10, ack=seq))
+            segments.append(synth.udp(PROXY, 3478, ALICE, 3478, b"\x00" * 4))
+    upgrade = b"GET / HTTP/1.1\r\nHost: p\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    accept = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    message = sip_message(3)
+    half = len(message) // 2 + 3  # inside an address or close to one
+    frames = synth.ws_frame(message[:half], 1, False, b"\x01\x02\x03\x04") + synth.ws_frame(
+        message[half:], 0, True, b"\x05\x06\x07\x08"
+    )
+    segments.append(synth.tcp(ALICE, 40001, PROXY, 8080, 1, upgrade))
+    segments.append(synth.tcp(PROXY, 8080, ALICE, 40001, 1, accept))
+    at = 1 + len(upgrade)
+    for piece in (frames[:100], frames[100:400], frames[400:]):
+        segments.append(synth.tcp(ALICE, 40001, PROXY, 8080, at, piece))
+        at += len(piece)
+    return pcap(segments)
+
+
+def records(data: bytes) -> list[bytes]:
+    out, pos = [], 24
+    while pos < len(data):
+        n = struct.unpack_from("<I", data, pos + 8)[0]
+        out.append(data[pos + 16 : pos + 16 + n])
+        pos += 16 + n
+    return out
+
+
+def tcp_payload_lengths(data: bytes, checked: bool = True) -> list[int]:
+    """Payload length of every TCP segment (Ethernet/IPv4), and its checksum checked."""
+    out = []
+    for frame in records(data):
+        ip = frame[14:]
+        if ip[9] != 6:
+            continue
+        ihl, total = (ip[0] & 15) * 4, int.from_bytes(ip[2:4], "big")
+        seg = ip[ihl:total]
+        assert not checked or checksum(pseudo(ip[12:16], ip[16:20], 6, len(seg)) + seg) == 0
+        out.append(len(seg) - (seg[12] >> 4) * 4)
+    return out
+
+
+def test_sip_and_websocket_split_across_segments_are_redacted(tmp_path: Path) -> None:
+    source, target = tmp_path / "split.pcap", tmp_path / "out.pcap"
+    source.write_bytes(split_sip_capture())
+    before = scan_file(str(source)).document
+    assert len(before.candidates) == 6  # two per message, three messages: scan reads across segments
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr  # refused before: split tokens survived per-segment rewriting
+    assert "output checked" in proc.stderr and "blanked" not in proc.stderr
+    out = target.read_bytes()
+    for original in ORIGINALS:
+        assert original not in out
+    after = scan_file(str(target)).document
+    assert len(after.candidates) == len(before.candidates)
+    assert not {c.candidate.address for c in after.candidates} & {"192.168.201.202", "laptop-7.local"}
+    # every segment keeps its length (checksums right) but the last of each held run, which takes the
+    # growth of the .local names' stand-ins (``<uuid4>.local``): the SIP stream's and the WebSocket's
+    new, old = tcp_payload_lengths(out), tcp_payload_lengths(source.read_bytes(), False)
+    assert len(new) == len(old) and sum(a != b for a, b in zip(new, old, strict=True)) == 2
+    assert len(records(out)) == len(records(source.read_bytes()))
+
+
+def test_packet_order_is_kept_while_segments_are_held() -> None:
+    original = split_sip_capture()
+    out = redact_capture(original, StandIns())
+    protocols = [frame[14 + 9] for frame in records(original)]
+    assert [frame[14 + 9] for frame in records(out)] == protocols
+    stamps = [rec[:8] for rec in _headers(original)]
+    assert [rec[:8] for rec in _headers(out)] == stamps
+
+
+def _headers(data: bytes) -> list[bytes]:
+    out, pos = [], 24
+    while pos < len(data):
+        out.append(data[pos : pos + 16])
+        pos += 16 + struct.unpack_from("<I", data, pos + 8)[0]
+    return out
+
+
+def unfinished_capture(extra: int) -> bytes:
+    """A SIP message whose body never arrives (Content-Length claims more), then ``extra`` packets."""
+    message = sip_message(1)
+    segments = [synth.tcp(ALICE, 40000, PROXY, 5060, 1, message[:60]), synth.tcp(ALICE, 40000, PROXY, 5060, 61, message[60:200])]
+    segments += [synth.udp(PROXY, 3478, ALICE, 3478, bytes(1000)) for _ in range(extra)]
+    return pcap(segments)
+
+
+def test_a_message_never_completed_is_blanked_at_the_end() -> None:
+    standins = StandIns()
+    out = redact_capture(unfinished_capture(3), standins)
+    assert standins.left_out["TCP payloads blanked (incomplete at the end of the capture)"] == 2
+    for original in ORIGINALS:
+        assert original not in out
+    assert tcp_payload_lengths(out) == [60, 140]
+    assert not any(records(out)[0][54:]) and not any(records(out)[1][54:])  # zeroed, same length
+    assert len(records(out)) == 5
+
+
+def test_the_window_overflow_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(window, "MAX_BYTES", 5000)
+    standins = StandIns()
+    out = redact_capture(unfinished_capture(20), standins)
+    assert standins.left_out["TCP payloads blanked (not complete within the window)"] == 2
+    assert len(records(out)) == 22  # nothing lost: the held packets were written, blanked, in their place
+    assert not any(records(out)[1][54:])
+    for original in ORIGINALS:
+        assert original not in out
+
+
+def test_a_duplicated_fragment_is_reassembled_and_rewritten(tmp_path: Path) -> None:
+    fragments = synth.ip(synth.udp(ALICE, 5060, PROXY, 5060, sip_message(1)), ident=9, mtu=300)
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    for n, packet in enumerate([fragments[0], *fragments[:2], *fragments[2:]]):
+        writer.write(synth.link(packet), 1.0 + n)
+    source, target = tmp_path / "dup.pcap", tmp_path / "out.pcap"
+    source.write_bytes(buf.getvalue())
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    for original in ORIGINALS:
+        assert original not in target.read_bytes()
+    assert len(scan_file(str(target)).document.candidates) == 2
+
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gz": lambda d: gzip.compress(d, mtime=0),
+    "xz": lzma.compress,
+    "bz2": bz2.compress,
+}
+DECOMPRESSORS: dict[str, Callable[[bytes], bytes]] = {"gz": gzip.decompress, "xz": lzma.decompress,
+                                                      "bz2": bz2.decompress}  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+def test_compressed_captures_stream_through_the_decompressor(tmp_path: Path, suffix: str) -> None:
+    source, target = tmp_path / f"split.pcap.{suffix}", tmp_path / f"out.pcap.{suffix}"
+    source.write_bytes(COMPRESSORS[suffix](split_sip_capture()))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert f"redacted pcap+{'gzip' if suffix == 'gz' else suffix}" in proc.stderr
+    inner = DECOMPRESSORS[suffix](target.read_bytes())
+    assert inner[:4] == b"\xd4\xc3\xb2\xa1" and not any(o in inner for o in ORIGINALS)
+
+
+def test_a_capture_on_standard_input(tmp_path: Path) -> None:
+    target = tmp_path / "out.pcap"
+    data = split_sip_capture()
+    proc = subprocess.run([sys.executable, "-m", "icecheck", "redact", "-", "-o", str(target)], input=data,
+                          capture_output=True, cwd=REPO, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_bytes()[:4] == data[:4] and b"10.20.30.40" not in target.read_bytes()
+
+
+def test_the_check_of_a_streamed_capture_refuses_and_keeps_nothing(tmp_path: Path) -> None:
+    """An address as HTML character references is read by the check, not rewritten by redaction."""
+    note = b"NOTIFY sip:a@b SIP/2.0\r\nX-Peer: 10&#46;77&#46;1&#46;2\r\nContent-Length: 0\r\n\r\n"
+    source, target = tmp_path / "entities.pcap", tmp_path / "out.pcap"
+    source.write_bytes(pcap([synth.udp(ALICE, 5060, PROXY, 5060, note)]))
+    target.write_bytes(b"before")
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 3
+    assert "redaction incomplete, nothing written" in proc.stderr and "10.77.1.2" in proc.stderr
+    assert target.read_bytes() == b"before"  # the target is untouched
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_damaged_records_are_skipped_and_the_rest_redacted(tmp_path: Path) -> None:
+    good = pcap([synth.udp(ALICE, 5060, PROXY, 5060, sip_message(n)) for n in range(3)])
+    first_end = 24 + 16 + struct.unpack_from("<I", good, 24 + 8)[0]
+    bad = bytearray(good)
+    struct.pack_into("<I", bad, first_end + 8, 0xFFFFFFFF)  # the second record claims 4 GiB
+    source, target = tmp_path / "damaged.pcap", tmp_path / "out.pcap"
+    source.write_bytes(bytes(bad))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert "damaged stretches of the capture skipped" in proc.stderr
+    assert len(records(target.read_bytes())) == 2  # the first and the third: the reader resynchronised
+    assert len(scan_file(str(target)).document.candidates) == len(scan_file(str(source)).document.candidates)
