@@ -8,7 +8,8 @@ their length; IPv6 from 2001:db8::/32 (RFC 3849), written with leading zeros or 
 block 00:00:5e:00:53:xx (RFC 7042 §2.1.2), then locally administered 02:00:5e:xx:xx:xx;
 mDNS names become fresh ``<uuid4>.local`` names. Addresses that identify nothing
 (unspecified, loopback, multicast, broadcast) and the ``keep`` networks stay as they are.
-Originals seen in a first pass are ``reserve``d, so no stand-in ever equals an original.
+Originals seen in a first pass are ``reserve``d, so no stand-in ever equals an original, nor
+reads as one when cut inside its first or last number (split between two packets).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class StandIns:
         for n in order:
             for text in self._v4[n]:
                 addr = ipaddress.IPv4Address(text)
-                if addr not in self._reserved:
+                if addr not in self._reserved and not self._shadows(text):
                     return addr
         # All 762 used: the reserved block 240.0.0.0/4 (RFC 1112 §4, never a host's address) takes over,
         # so every original still gets a stand-in of its own that no original can equal.
@@ -89,8 +90,17 @@ class StandIns:
         while True:
             self._overflow += 1
             addr = ipaddress.IPv4Address(OVERFLOW_BASE + self._overflow)
-            if addr not in self._reserved:
+            if addr not in self._reserved and not self._shadows(str(addr)):
                 return addr
+
+    def _shadows(self, text: str) -> bool:
+        """A piece of ``text`` cut inside its first or last number reads as an original address:
+        a stand-in split between two packets (``…@203.0.113.1`` | ``1>``) would show that original to
+        the output check, so it is not taken."""
+        first, *_, last = text.split(".")
+        cuts = [text[: -k] for k in range(1, len(last))] + [text[k:] for k in range(1, len(first))]
+        return any(ipaddress.IPv4Address(".".join(str(int(p)) for p in cut.split("."))) in self._reserved
+                   for cut in cuts)  # fmt: skip
 
     def _new_v6(self) -> IPAddress:
         while True:
