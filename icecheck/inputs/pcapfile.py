@@ -348,7 +348,6 @@ class PacketReader:
         )
         return None
 
-
     # -- raw records (for a rewriter: icecheck.redact) ------------------------------------------
 
     def records(self) -> Iterator[RawRecord]:

@@ -90,9 +90,11 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
     for addr in addresses(before):
         standins.reserve(addr)
     secret = {i for i in before if not _kept(i, standins)}
-    with _written(target, check=lambda tmp: _check(tmp, compression, secret)) as fh:
-        with _compressing(fh, compression) as write:
-            redact_stream(opener(path), write, standins, scrub)
+    with (
+        _written(target, check=lambda tmp: _check(tmp, compression, secret)) as fh,
+        _compressing(fh, compression) as write,
+    ):
+        redact_stream(opener(path), write, standins, scrub)
 
 
 def _check(tmp: str, compression: str, secret: set[str]) -> None:
@@ -140,7 +142,7 @@ def _open_read(path: str, compression: str) -> BinaryIO:
         return lzma.open(path, "rb")  # type: ignore[return-value]
     if compression == "bz2":
         return bz2.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(path, "rb")
 
 
 @contextmanager
@@ -152,11 +154,11 @@ def _compressing(fh: _Target, compression: str) -> Iterator[Callable[[bytes], ob
         return
     z: gzip.GzipFile | lzma.LZMAFile | bz2.BZ2File
     if compression == "gzip":
-        z = gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0)  # type: ignore[arg-type]
+        z = gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0)
     elif compression == "xz":
-        z = lzma.LZMAFile(fh, "wb")  # type: ignore[arg-type]
+        z = lzma.LZMAFile(fh, "wb")  # type: ignore[arg-type]  # noqa: SIM115 - closed below
     else:
-        z = bz2.BZ2File(fh, "wb")  # type: ignore[arg-type]
+        z = bz2.BZ2File(fh, "wb")
     with z:
         yield z.write
 

@@ -34,6 +34,7 @@ Name Resolution, Decryption Secrets and custom blocks are dropped: they hold nam
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 from collections.abc import Callable
@@ -330,10 +331,8 @@ def redact_stream(open_input: Opener, write: Callable[[bytes], object], standins
                 window.raw(record)
                 continue
             rw.current = record
-            try:
+            with contextlib.suppress(HoldPacket):  # held: finished later, in its place
                 record.finish(rw.kept(record.linktype, record.frame))
-            except HoldPacket:
-                pass
             rw.current = None
             window.put(record)
             while window.full() and rw.held:

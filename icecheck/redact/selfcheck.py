@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import html
 import io
 import ipaddress
@@ -231,11 +232,8 @@ def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
             if ip is not None and not isinstance(ip, str):
                 found.update((ip_text(ip.src), ip_text(ip.dst)))
     sink = Sink("capture")
-    with open_input() as stream:
-        try:
-            CaptureScan(sink).run(stream)
-        except Exception:  # noqa: BLE001 - what scan read before a failure still counts (as scan_file)
-            pass
+    with open_input() as stream, contextlib.suppress(Exception):  # what scan read before a failure counts
+        CaptureScan(sink).run(stream)
     doc = sink.document(InputKind.PCAP)
     found |= {c.candidate.address for c in doc.candidates} | {a.address for a in doc.addresses}
     return {_canonical(i) for i in found}

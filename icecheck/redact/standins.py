@@ -98,7 +98,7 @@ class StandIns:
         a stand-in split between two packets (``…@203.0.113.1`` | ``1>``) would show that original to
         the output check, so it is not taken."""
         first, *_, last = text.split(".")
-        cuts = [text[: -k] for k in range(1, len(last))] + [text[k:] for k in range(1, len(first))]
+        cuts = [text[:-k] for k in range(1, len(last))] + [text[k:] for k in range(1, len(first))]
         return any(ipaddress.IPv4Address(".".join(str(int(p)) for p in cut.split("."))) in self._reserved
                    for cut in cuts)  # fmt: skip
 

@@ -146,7 +146,10 @@ def _headers(data: bytes) -> list[bytes]:
 def unfinished_capture(extra: int) -> bytes:
     """A SIP message whose body never arrives (Content-Length claims more), then ``extra`` packets."""
     message = sip_message(1)
-    segments = [synth.tcp(ALICE, 40000, PROXY, 5060, 1, message[:60]), synth.tcp(ALICE, 40000, PROXY, 5060, 61, message[60:200])]
+    segments = [
+        synth.tcp(ALICE, 40000, PROXY, 5060, 1, message[:60]),
+        synth.tcp(ALICE, 40000, PROXY, 5060, 61, message[60:200]),
+    ]
     segments += [synth.udp(PROXY, 3478, ALICE, 3478, bytes(1000)) for _ in range(extra)]
     return pcap(segments)
 
