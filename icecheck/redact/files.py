@@ -94,7 +94,7 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
         _written(target, check=lambda tmp: _check(tmp, compression, secret)) as fh,
         _compressing(fh, compression) as write,
     ):
-        redact_stream(opener(path), write, standins, scrub)
+        redact_stream(opener(path), write, standins, scrub, media_reserved=True)
 
 
 def _check(tmp: str, compression: str, secret: set[str]) -> None:

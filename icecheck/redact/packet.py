@@ -8,8 +8,8 @@ handled by ``pcap.py``, which reassembles them first; it also rewrites TCP paylo
 reassembled stream (``tcp_body``). IP in IP and GRE (with ERSPAN II/III)
 are rewritten inside. Text payloads are redacted with ``formats`` (SIP Content-Length kept
 right); binary payloads other than STUN, RTP/RTCP and DTLS are blanked (zeroed, same length).
-What it does not understand (a link type, an EtherType, an IP protocol, an IPv6 fragment) is
-dropped, never copied (``DropPacket``); the caller counts both.
+What it does not understand (a link type, an EtherType, an IP protocol) is dropped, never
+copied (``DropPacket``); the caller counts both.
 """
 
 from __future__ import annotations
@@ -175,10 +175,9 @@ class FrameRewriter:
             size = (body[1] + 1) * 8
             nxt, ext, body = body[0], ext + body[:size], body[size:]
         if nxt == 44:
-            if inner:
-                body = bytes(len(body))
-            else:
-                raise DropPacket("IPv6 fragment")  # not reassembled by redaction
+            if not inner:
+                return self.ipv6_fragment(p[:end], 40 + len(ext)) + p[end:]
+            body = bytes(len(body))
         else:
             body = ext + self.transport(nxt, src, dst, body, inner)
         head = bytearray(p[:40])
@@ -186,6 +185,11 @@ class FrameRewriter:
         if not inner and length:
             head[4:6] = len(body).to_bytes(2, "big")
         return bytes(head) + body + p[end:]
+
+    def ipv6_fragment(self, p: bytes, at: int) -> bytes:
+        """An IPv6 fragment (RFC 8200 §4.5; its Fragment header at ``at``): dropped here, where it
+        cannot be reassembled (``pcap.CaptureRewriter`` reassembles)."""
+        raise DropPacket("IPv6 fragment")
 
     # -- tunnels --------------------------------------------------------------------------------
 

@@ -3,15 +3,16 @@
 Records are read by ``inputs.pcapfile.PacketReader`` (one wire layer: its resynchronisation after a
 damaged record and its handling of a cut-short end; each skip is counted in the summary). Pass
 one reads every frame without changing it: it reserves every original address (headers, STUN
-attributes, text) so no stand-in equals an original, and learns ICE ufrags when scrubbing; media
-frames are skipped there (``icecheck redact`` reserves their header addresses from the self-check's
-listing of the input). Pass two rewrites the records and writes them in input order through a
+attributes, text) so no stand-in equals an original, and learns ICE ufrags when scrubbing (media
+frames are skipped there when ``icecheck redact`` has reserved their header addresses from the
+self-check's listing of the input). Pass two rewrites the records and writes them in input order through a
 ``window.Window``, which holds packets back while they wait for later ones:
 
-- an IPv4 fragment waits for the rest of its datagram, which is then rewritten once: when its
-  length is unchanged the fragments get their slices of the new datagram (so the UDP checksum in
-  the first fragment is right); otherwise the datagram is written whole in place of its first
-  fragment and the other fragments are dropped. Exact duplicates of a fragment get the same slice;
+- an IPv4 or IPv6 fragment (RFC 791 §3.2, RFC 8200 §4.5) waits for the rest of its datagram, which
+  is then rewritten once: when its length is unchanged the fragments get their slices of the new
+  datagram (so the UDP checksum in the first fragment is right); otherwise the datagram is written
+  whole in place of its first fragment (IPv4: unfragmented, DF kept; IPv6: an atomic fragment, RFC
+  6946) and the other fragments are dropped. Exact duplicates of a fragment get the same slice;
 - TCP payload is rewritten through each direction's stream: an in-sequence segment that ends
   inside a message (``tcpmsg``: SIP/HTTP head and body, a WebSocket frame or fragmented message)
   waits for the segments that complete it; the reassembled bytes are then redacted as one and
@@ -50,7 +51,6 @@ from icecheck.redact.tcpmsg import complete, upgrades
 from icecheck.redact.text import replace_known_ufrags, scan_originals, ufrags
 from icecheck.redact.window import Entry, Window
 
-FragKey = tuple[bytes, bytes, int, int]
 Opener = Callable[[], BinaryIO]  # opens the (decompressed) capture again for each pass
 
 
@@ -69,10 +69,11 @@ class _Run:
 
 @dataclass(slots=True)
 class _Datagram:
-    """The held fragments of one IPv4 datagram."""
+    """The held fragments of one IPv4 or IPv6 datagram."""
 
-    pieces: list[tuple[int, bytes]] = field(default_factory=list)  # (offset, fragment packet)
+    pieces: list[tuple[int, bytes, bool]] = field(default_factory=list)  # (offset, payload, more follow)
     entries: list[Entry] = field(default_factory=list)
+    proto: int | None = None  # the transport, named by the first fragment
 
 
 class _Collector(StandIns):
@@ -89,7 +90,7 @@ class _Collector(StandIns):
 
 
 class CaptureRewriter(FrameRewriter):
-    """``FrameRewriter`` that reassembles IPv4 fragments and TCP messages (see the module doc).
+    """``FrameRewriter`` that reassembles IP fragments and TCP messages (see the module doc).
 
     ``current`` is the entry being rewritten (None while a held entry is finished, or inside a
     reassembled datagram: nothing is held then)."""
@@ -97,7 +98,7 @@ class CaptureRewriter(FrameRewriter):
     def __init__(self, standins: StandIns, scrub: bool, collecting: bool = False) -> None:
         super().__init__(standins, self._text)
         self.scrub, self.collecting = scrub, collecting
-        self.plan: dict[tuple[FragKey, int], bytes | None] = {}
+        self.plan: dict[tuple[tuple[object, ...], int], bytes | None] = {}
         self.held: dict[tuple[object, ...], _Run | _Datagram] = {}  # oldest first
         self.websocket: set[frozenset[tuple[bytes, int]]] = set()  # upgraded connections
         self.current: Entry | None = None
@@ -187,56 +188,81 @@ class CaptureRewriter(FrameRewriter):
             self.websocket.add(conn)
         return self.tcp_payload(data, ws)
 
-    # -- IPv4 fragments ---------------------------------------------------------------------------
+    # -- IP fragments -------------------------------------------------------------------------------
 
     def ipv4_fragment(self, p: bytes) -> bytes:
         if self.collecting:
             return p
-        key = _frag_key(p)
-        offset = (int.from_bytes(p[6:8], "big") & 0x1FFF) * 8
+        ihl, flags = (p[0] & 0x0F) * 4, int.from_bytes(p[6:8], "big")
+        key = ("frag", p[12:16], p[16:20], int.from_bytes(p[4:6], "big"), p[9])
+        return self._fragment(key, p, ihl, (flags & 0x1FFF) * 8, bool(flags & 0x2000), p[9])
+
+    def ipv6_fragment(self, p: bytes, at: int) -> bytes:
+        if self.collecting:
+            return p
+        if len(p) < at + 8:
+            raise DropPacket("IPv6 fragment header cut short")
+        field = int.from_bytes(p[at + 2 : at + 4], "big")
+        key = ("frag6", p[8:24], p[24:40], p[at + 4 : at + 8])
+        return self._fragment(key, p, at + 8, field & 0xFFF8, bool(field & 1), p[at])
+
+    def _fragment(self, key: tuple[object, ...], p: bytes, start: int, offset: int, more: bool, proto: int) -> bytes:
+        """One fragment (its payload from ``start``): rewritten from its datagram's plan, or held
+        until the datagram is complete, which is then planned and its held fragments finished."""
         if (key, offset) in self.plan:
-            return self._planned(p, self.plan[(key, offset)])
+            return self._planned(key, p, start, self.plan[(key, offset)])
         if self.current is None:  # a fragment inside a reassembled datagram: not reassembled again
-            raise DropPacket("IPv4 fragment inside a tunnel")
-        group = self.held.setdefault(("frag", *key), _Datagram())
+            raise DropPacket("IP fragment inside a tunnel")
+        group = self.held.setdefault(key, _Datagram())
         assert isinstance(group, _Datagram)
-        group.pieces.append((offset, p))
+        group.pieces.append((offset, p[start:], more))
         group.entries.append(self.current)
+        if offset == 0:
+            group.proto = proto  # the first fragment names the transport (RFC 8200 §4.5: its Next Header)
         datagram = _reassemble(group.pieces)
-        if datagram is None:
+        if datagram is None or group.proto is None:
             raise HoldPacket
-        del self.held[("frag", *key)]
-        self._plan(key, group.pieces, datagram)
+        del self.held[key]
+        self._plan(key, group, datagram)
         try:
             for entry in group.entries[:-1]:
                 self._finish(entry, None)
-            return self._planned(p, self.plan[(key, offset)])
+            return self._planned(key, p, start, self.plan[(key, offset)])
         finally:
-            for at, _ in group.pieces:
+            for at, _, _ in group.pieces:
                 self.plan.pop((key, at), None)
 
-    def _plan(self, key: FragKey, pieces: list[tuple[int, bytes]], datagram: bytes) -> None:
+    def _plan(self, key: tuple[object, ...], group: _Datagram, datagram: bytes) -> None:
         """Rewrite the datagram once; each fragment's new payload (None: dropped) by offset."""
         saved, self.current = self.current, None
         try:
-            new = self.transport(key[3], key[0], key[1], datagram)
+            src, dst = key[1], key[2]
+            assert isinstance(src, bytes) and isinstance(dst, bytes) and group.proto is not None
+            new = self.transport(group.proto, src, dst, datagram)
         finally:
             self.current = saved
-        for offset, p in pieces:
-            size = len(p) - (p[0] & 0x0F) * 4
+        for offset, data, _ in group.pieces:
             if len(new) == len(datagram):
-                self.plan[(key, offset)] = new[offset : offset + size]
+                self.plan[(key, offset)] = new[offset : offset + len(data)]
             else:
                 self.plan[(key, offset)] = new if offset == 0 else None
 
-    def _planned(self, p: bytes, body: bytes | None) -> bytes:
+    def _planned(self, key: tuple[object, ...], p: bytes, start: int, body: bytes | None) -> bytes:
+        """The fragment with its new payload: the whole datagram (unfragmented now: IPv4 with the
+        DF bit kept; IPv6 an atomic fragment, RFC 6946) when its length changed."""
         if body is None:
             raise DropPacket
-        ihl = (p[0] & 0x0F) * 4
-        head = bytearray(p[:ihl])
-        if len(body) != len(p) - ihl:  # the whole datagram, unfragmented now (DF bit kept)
-            head[6:8] = (int.from_bytes(p[6:8], "big") & 0x4000).to_bytes(2, "big")
-        return self.ipv4_header(bytes(head), body, False) + body
+        head = bytearray(p[:start])
+        whole = len(body) != len(p) - start
+        if key[0] == "frag":
+            if whole:
+                head[6:8] = (int.from_bytes(p[6:8], "big") & 0x4000).to_bytes(2, "big")
+            return self.ipv4_header(bytes(head), body, False) + body
+        if whole:
+            head[start - 6 : start - 4] = b"\x00\x00"  # offset 0, M clear
+        head[8:24], head[24:40] = self.addr(p[8:24]), self.addr(p[24:40])
+        head[4:6] = (len(head) - 40 + len(body)).to_bytes(2, "big")
+        return bytes(head) + body
 
     # -- giving up ----------------------------------------------------------------------------------
 
@@ -250,7 +276,7 @@ class CaptureRewriter(FrameRewriter):
         else:
             for entry in group.entries:
                 entry.finish(None)
-            self.standins.left_out[f"IPv4 fragments dropped ({why})"] += len(group.entries)
+            self.standins.left_out[f"IP fragments dropped ({why})"] += len(group.entries)
 
     def give_up_oldest(self, why: str) -> None:
         """Give up the group holding the oldest waiting packet."""
@@ -262,17 +288,12 @@ def _before(a: int, b: int) -> bool:
     return (b - a) & 0xFFFFFFFF < 1 << 31
 
 
-def _frag_key(p: bytes) -> FragKey:
-    return p[12:16], p[16:20], int.from_bytes(p[4:6], "big"), p[9]
-
-
-def _reassemble(pieces: list[tuple[int, bytes]]) -> bytes | None:
-    """The datagram when the fragments cover it without gaps and one ending it has MF clear;
-    an exact duplicate of a fragment is skipped, overlapping fragments that differ give None."""
+def _reassemble(pieces: list[tuple[int, bytes, bool]]) -> bytes | None:
+    """The datagram when the fragments cover it without gaps and one ending it says no more
+    follow; an exact duplicate of a fragment is skipped, overlapping fragments that differ give None."""
     out = bytearray()
     last = False
-    for offset, p in sorted(pieces, key=lambda piece: piece[0]):
-        data = p[(p[0] & 0x0F) * 4 :]
+    for offset, data, more in sorted(pieces, key=lambda piece: piece[0]):
         if offset < len(out):
             if out[offset : offset + len(data)] != data:
                 return None
@@ -280,7 +301,7 @@ def _reassemble(pieces: list[tuple[int, bytes]]) -> bytes | None:
         if offset != len(out):
             return None
         out += data
-        last = not int.from_bytes(p[6:8], "big") & 0x2000
+        last = not more
     return bytes(out) if last else None
 
 
@@ -300,15 +321,25 @@ def redact_capture(data: bytes, standins: StandIns, scrub: bool = False) -> byte
     return out.getvalue()
 
 
-def redact_stream(open_input: Opener, write: Callable[[bytes], object], standins: StandIns, scrub: bool = False) -> int:
+def redact_stream(
+    open_input: Opener,
+    write: Callable[[bytes], object],
+    standins: StandIns,
+    scrub: bool = False,
+    media_reserved: bool = False,
+) -> int:
     """Read the capture ``open_input()`` gives twice and ``write`` it redacted; the most bytes of
-    frames that waited behind a held packet at once (bounded by ``window.MAX_BYTES``)."""
+    frames that waited behind a held packet at once (bounded by ``window.MAX_BYTES``).
+    ``media_reserved``: the caller reserved every frame's header addresses already (from
+    ``selfcheck.capture_identifiers``), so pass one skips media frames."""
     from icecheck.inputs.pcapfile import PacketReader
 
     collector = _Collector([str(n) for n in standins.keep])
     first = CaptureRewriter(collector, scrub, collecting=True)
     with open_input() as stream:
-        for _number, _time, linktype, frame, _length in PacketReader(stream, _quiet, skip_media=True).packets():
+        for _number, _time, linktype, frame, _length in PacketReader(
+            stream, _quiet, skip_media=media_reserved
+        ).packets():
             first.kept(linktype, frame)
     for addr in collector._reserved:  # hand the reservations over
         standins.reserve(addr)

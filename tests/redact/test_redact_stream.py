@@ -245,3 +245,24 @@ def test_damaged_records_are_skipped_and_the_rest_redacted(tmp_path: Path) -> No
     assert "damaged stretches of the capture skipped" in proc.stderr
     assert len(records(target.read_bytes())) == 2  # the first and the third: the reader resynchronised
     assert len(scan_file(str(target)).document.candidates) == len(scan_file(str(source)).document.candidates)
+
+
+def test_fragmented_ipv6_sip_is_reassembled_and_rewritten(tmp_path: Path) -> None:
+    """SIP in an IPv6 datagram cut into fragments (RFC 8200 §4.5): dropped before, rewritten now."""
+    segment = synth.udp("fd00::1:2", 5060, "fd00::9:9", 5060, sip_message(1))
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    for n, packet in enumerate(synth.ip(segment, ident=77, mtu=200)):
+        writer.write(synth.link(packet), 1.0 + n)
+    source, target = tmp_path / "v6frag.pcap", tmp_path / "out.pcap"
+    source.write_bytes(buf.getvalue())
+    before = scan_file(str(source)).document
+    assert len(before.candidates) == 2
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert "dropped" not in proc.stderr
+    out = target.read_bytes()
+    assert not any(original in out for original in ORIGINALS)
+    after = scan_file(str(target)).document
+    assert len(after.candidates) == 2
+    assert not {a.address for a in after.addresses} & {"fd00::1:2", "fd00::9:9"}
