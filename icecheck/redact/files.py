@@ -102,7 +102,7 @@ def _check(tmp: str, compression: str, secret: set[str]) -> None:
 
     if not secret:
         return
-    left = sorted(secret & capture_identifiers(lambda: _open_read(tmp, compression)))
+    left = sorted(secret & capture_identifiers(lambda: _open_read(tmp, compression), by_record=True))
     if left:
         raise Incomplete(left)
 

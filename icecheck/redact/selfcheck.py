@@ -89,14 +89,17 @@ def identifiers(data: bytes) -> set[str]:
     return found
 
 
-def capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
+def capture_identifiers(open_input: Callable[[], BinaryIO], by_record: bool = False) -> set[str]:
     """``identifiers`` of a capture, read as a stream (three passes, each in bounded memory): the
     raw bytes in pieces that keep every printable run whole, the header addresses of every frame,
-    and what ``icecheck scan`` reads from it."""
+    and what ``icecheck scan`` reads from it. ``by_record`` (for redaction's own output, whose
+    records are all well formed): the bytes are read record by record instead, each frame apart from
+    the record's header and trailer, so text cut at a frame's end (a stand-in split between TCP
+    segments) is not read on into the next record's time stamp or a block's length."""
     found: set[str] = set()
     budget = [MAX_INFLATE]
     with open_input() as stream:
-        for piece in pieces(stream):
+        for piece in _record_views(stream) if by_record else pieces(stream):
             _collect(piece, found, depth=0, budget=budget)
     found |= _capture_identifiers(open_input)
     return found
@@ -130,6 +133,32 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
             continue
         yield buf[:cut]
         carry = buf[cut:]
+
+
+def _record_views(stream: BinaryIO) -> Iterator[bytes]:
+    """Every record's parts (header, frame, the rest), NUL-separated so that no printable run
+    joins two parts, batched into pieces of about ``CHUNK`` bytes."""
+    from icecheck.inputs.pcapfile import PacketReader
+
+    batch = bytearray()
+    for order, kind, body in PacketReader(stream, lambda *_: None).records():
+        if kind == 0:  # pcap: 16-byte record header, frame
+            parts = [body[:16], body[16:]]
+        elif kind in (2, 6) and len(body) >= 20:  # obsolete and Enhanced Packet Blocks: 20 bytes, frame, options
+            caplen = int.from_bytes(body[12:16], "little" if order == "<" else "big")
+            parts = [body[:20], body[20 : 20 + caplen], body[20 + caplen :]]
+        elif kind == 3:  # Simple Packet Block: original length, frame
+            parts = [body[:4], body[4:]]
+        else:
+            parts = [body]
+        for part in parts:
+            batch += part
+            batch += b"\x00"
+        if len(batch) >= CHUNK:
+            yield bytes(batch)
+            batch.clear()
+    if batch:
+        yield bytes(batch)
 
 
 def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
