@@ -57,6 +57,10 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
         if head[:4] in _PCAP_MAGICS:
             _stream_capture(path, compression, target, standins, scrub)
             return "pcap" + (f"+{compression}" if compression else "")
+        if compression and head:
+            from icecheck.redact.formats import detect
+
+            detect(head)  # binary content that is no capture is refused before anything is inflated whole
         return _in_memory(Path(path).read_bytes(), target, standins, scrub)
 
 

@@ -266,3 +266,20 @@ def test_fragmented_ipv6_sip_is_reassembled_and_rewritten(tmp_path: Path) -> Non
     after = scan_file(str(target)).document
     assert len(after.candidates) == 2
     assert not {a.address for a in after.addresses} & {"fd00::1:2", "fd00::9:9"}
+
+
+def test_a_gzip_bomb_that_is_no_capture_is_refused_from_its_first_bytes(tmp_path: Path) -> None:
+    source, target = tmp_path / "bomb.gz", tmp_path / "out"
+    source.write_bytes(gzip.compress(bytes(256 << 20)))  # 256 MiB of zeros in 250 KB
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 2 and "format not understood" in proc.stderr
+    assert not target.exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_a_capture_to_standard_output(tmp_path: Path) -> None:
+    source = tmp_path / "split.pcap"
+    source.write_bytes(split_sip_capture())
+    proc = subprocess.run([sys.executable, "-m", "icecheck", "redact", str(source)], capture_output=True, cwd=REPO,
+                          timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout[:4] == b"\xd4\xc3\xb2\xa1" and not any(o in proc.stdout for o in ORIGINALS)
