@@ -164,12 +164,14 @@ def _record_views(stream: BinaryIO) -> Iterator[bytes]:
 def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
     # Every identifier is printable ASCII of 7 characters or more (``1.2.3.4``, ``a.local``): only such
     # runs are searched, which keeps binary captures fast without missing one.
-    for run in _PRINTABLE.findall(data.decode("latin-1")):
+    runs = printable_runs(data)
+    for run in runs:
         for view in _views(run):
             found.update(_tokens(view))
     if depth >= 2:
         return
-    for m in _B64.finditer(data):
+    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data).
+    for m in (m for run in runs if len(run) >= 16 for m in _B64.finditer(run.encode("latin-1"))):
         decoded = _b64(m.group())
         if decoded:
             _collect(decoded, found, depth + 1, budget)
@@ -177,6 +179,25 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget)
+
+
+_MARK = bytes(0x61 if 0x20 <= b <= 0x7E else 0 for b in range(256))  # printable → "a", the rest → NUL
+
+
+def printable_runs(data: bytes) -> list[str]:
+    """``_PRINTABLE.findall`` of ``data`` read as Latin-1, found with ``bytes.find`` over a marked copy
+    (each printable byte an ``a``): binary data is passed over at memory speed, not byte by byte."""
+    marked = data.translate(_MARK)
+    runs: list[str] = []
+    pos = 0
+    while True:
+        pos = marked.find(b"aaaaaaa", pos)
+        if pos < 0:
+            return runs
+        end = marked.find(b"\x00", pos)
+        end = len(data) if end < 0 else end
+        runs.append(data[pos:end].decode("latin-1"))
+        pos = end
 
 
 def _views(text: str) -> Iterator[str]:

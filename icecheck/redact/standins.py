@@ -45,6 +45,7 @@ class StandIns:
     def __init__(self, keep: Iterable[str] = ()) -> None:
         self.keep = [ipaddress.ip_network(k.strip("[]"), strict=False) for k in keep]
         self._ip: dict[IPAddress, IPAddress] = {}
+        self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered
         self._reserved: set[IPAddress] = set()
         self._v4 = _v4_pool()
         self._v6_next = 1
@@ -71,10 +72,12 @@ class StandIns:
 
     def ip(self, addr: IPAddress, length: int | None = None) -> IPAddress:
         """The stand-in for ``addr`` (``addr`` itself when kept). ``length``: the original's text length."""
+        new = self._ip.get(addr)
+        if new is not None:
+            return new
         if self.kept(addr):
             return addr
-        if addr not in self._ip:
-            self._ip[addr] = self._new_v4(length or len(str(addr))) if addr.version == 4 else self._new_v6()
+        self._ip[addr] = self._new_v4(length or len(str(addr))) if addr.version == 4 else self._new_v6()
         return self._ip[addr]
 
     def _new_v4(self, length: int) -> IPAddress:
@@ -122,8 +125,11 @@ class StandIns:
         return str(new) if new.version == 4 else v6_text(new, len(text))
 
     def ip_bytes(self, raw: bytes) -> bytes:
-        """Stand-in for a 4- or 16-byte packed address."""
-        return self.ip(ipaddress.ip_address(raw)).packed
+        """Stand-in for a 4- or 16-byte packed address (remembered: a capture repeats its addresses)."""
+        packed = self._packed.get(raw)
+        if packed is None:
+            packed = self._packed[raw] = self.ip(ipaddress.ip_address(raw)).packed
+        return packed
 
     # -- MACs, names, secrets ------------------------------------------------------------------
 

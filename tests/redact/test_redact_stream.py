@@ -15,12 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icecheck.inputs import synth
 from icecheck.inputs.scanner import scan_file
 from icecheck.redact import window
 from icecheck.redact.packet import checksum, pseudo
 from icecheck.redact.pcap import redact_capture
+from icecheck.redact.selfcheck import _PRINTABLE, printable_runs
 from icecheck.redact.standins import StandIns
 from tests.conftest import REPO, run_cli
 
@@ -283,3 +286,10 @@ def test_a_capture_to_standard_output(tmp_path: Path) -> None:
                           timeout=120, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout[:4] == b"\xd4\xc3\xb2\xa1" and not any(o in proc.stdout for o in ORIGINALS)
+
+
+@given(st.binary(max_size=400), st.lists(st.sampled_from([b"10.1.2.3", b" ok\x00", b"\xff", b"a" * 9]), max_size=8))
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+def test_printable_runs_are_found_as_the_pattern_finds_them(noise: bytes, texts: list[bytes]) -> None:
+    data = noise + b"".join(texts) + noise[::-1]
+    assert printable_runs(data) == _PRINTABLE.findall(data.decode("latin-1"))
