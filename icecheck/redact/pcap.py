@@ -22,7 +22,8 @@ self-check's listing of the input). Pass two rewrites the records and writes the
 
 Giving up is fail closed and counted in the summary: held TCP payloads are blanked (zeroed, same
 length) and the fragments of a datagram never completed are dropped — when a run or datagram is
-still incomplete at the end of the capture, when a gap ends a run, or when more than
+still incomplete at the end of the capture, when a gap ends a run, when a run would pass
+``MAX_RUN`` bytes or ``MAX_SEGMENTS`` segments, or when more than
 ``window.MAX_BYTES`` of frames wait behind the oldest held packet (then that one is given up first).
 
 pcap (libpcap): global header kept, record lengths follow the new frames. pcapng
@@ -52,6 +53,8 @@ from icecheck.redact.text import replace_known_ufrags, scan_originals, ufrags
 from icecheck.redact.window import Entry, Window
 
 Opener = Callable[[], BinaryIO]  # opens the (decompressed) capture again for each pass
+MAX_RUN = 4 << 20  # bytes of one TCP direction held for one message (inputs.websocket.MAX_MESSAGE)
+MAX_SEGMENTS = 4096  # segments held for one message (each makes the held bytes be parsed again)
 
 
 class HoldPacket(Exception):
@@ -157,27 +160,29 @@ class CaptureRewriter(FrameRewriter):
         if self.collecting or self.current is None:
             return self.tcp_payload(data, ws)
         key = ("tcp", *flow)
-        run = self.held.get(key)
-        if run is not None and isinstance(run, _Run) and run.next_seq != seq:
+        held = self.held.get(key)
+        run = held if isinstance(held, _Run) else None
+        if run is not None and run.next_seq != seq:
             if _before(seq + len(data), run.next_seq):  # a retransmission of held bytes
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
                 return bytes(len(data))
             self.give_up(key, "a segment of the message missing")
+            run = None
+        if run is not None and (len(run.data) + len(data) > MAX_RUN or len(run.entries) >= MAX_SEGMENTS):
+            self.give_up(key, "a message too long to hold")
             run = None
         if run is None:
             if complete(data, ws):
                 return self._released(conn, data, ws)
             run = _Run(seq)
             self.held[key] = run
-        assert isinstance(run, _Run)
         run.data += data
         run.next_seq = (seq + len(data)) & 0xFFFFFFFF
         run.entries.append((self.current, len(data)))
-        whole = bytes(run.data)
-        if not complete(whole, ws):
+        if not complete(run.data, ws):
             raise HoldPacket
         del self.held[key]
-        new, pos = self._released(conn, whole, ws), 0
+        new, pos = self._released(conn, bytes(run.data), ws), 0
         for entry, length in run.entries[:-1]:
             self._finish(entry, new[pos : pos + length])
             pos += len(new[pos : pos + length])

@@ -29,7 +29,7 @@ MAX_LINE = 1024  # a start line longer than this is not waited for
 MAX_FRAME = 16 << 20  # a WebSocket frame claiming more is not WebSocket
 
 
-def complete(data: bytes, websocket: bool) -> bool:
+def complete(data: bytes | bytearray, websocket: bool) -> bool:
     """True when ``data`` ends at a message boundary or is not a framed message stream."""
     if websocket:
         state = _websocket(data)
@@ -43,7 +43,7 @@ def upgrades(data: bytes) -> bool:
     return _UPGRADE.search(data) is not None
 
 
-def _text(data: bytes) -> bool:
+def _text(data: bytes | bytearray) -> bool:
     pos, end = 0, len(data)
     while pos < end:
         while pos < end and data[pos] in b"\r\n":
@@ -63,7 +63,7 @@ def _text(data: bytes) -> bool:
     return True
 
 
-def _websocket(data: bytes) -> bool | None:
+def _websocket(data: bytes | bytearray) -> bool | None:
     """True: whole frames ending a message; False: a frame or message under way; None: not frames."""
     pos, end, open_message = 0, len(data), False
     while pos < end:

@@ -293,3 +293,27 @@ def test_a_capture_to_standard_output(tmp_path: Path) -> None:
 def test_printable_runs_are_found_as_the_pattern_finds_them(noise: bytes, texts: list[bytes]) -> None:
     data = noise + b"".join(texts) + noise[::-1]
     assert printable_runs(data) == _PRINTABLE.findall(data.decode("latin-1"))
+
+
+def test_retransmitted_and_missing_segments_of_a_held_message() -> None:
+    """A retransmission of held bytes is blanked; a gap gives the held run up (blanked); what follows
+    the gap has no start line and is redacted segment by segment, as a capture that starts mid-stream."""
+    message = sip_message(1)
+    a, b = message[:100], message[100:]
+    segments = [
+        synth.tcp(ALICE, 40000, PROXY, 5060, 1, a),
+        synth.tcp(ALICE, 40000, PROXY, 5060, 1, a),  # retransmitted while held
+        synth.tcp(ALICE, 40000, PROXY, 5060, 1 + len(a), b),  # completes the message
+        synth.tcp(ALICE, 40000, PROXY, 5060, 1 + len(message), a),  # the next message starts ...
+        synth.tcp(ALICE, 40000, PROXY, 5060, 1 + len(message) + len(a) + 50, b[50:]),  # ... and 50 bytes are lost
+    ]
+    standins = StandIns()
+    out = redact_capture(pcap(segments), standins)
+    assert standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] == 1
+    assert standins.left_out["TCP payloads blanked (a segment of the message missing)"] == 1
+    for original in ORIGINALS:
+        assert original not in out
+    frames = records(out)
+    assert not any(frames[1][54:]) and not any(frames[3][54:])
+    assert frames[0][54:].startswith(b"INVITE sip:bob@") and b"Content-Length" in frames[2][54:]
+    assert b"a=candidate:1 1 udp 2130706431 198.51.100." in frames[4]
