@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
+from icecheck.redact.selfcheck import PCAP_MAGICS
 from icecheck.redact.standins import StandIns
 
 HEAD = 1 << 16  # bytes read (after decompression) to tell what the input is
@@ -54,7 +55,7 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
     with _spooled(source) as path:
         compression = _compression(path)
         head = _read_head(path, compression)
-        if head[:4] in _PCAP_MAGICS:
+        if head[:4] in PCAP_MAGICS:
             _stream_capture(path, compression, target, standins, scrub)
             return "pcap" + (f"+{compression}" if compression else "")
         if compression and head:
@@ -119,7 +120,6 @@ def _kept(identifier: str, standins: StandIns) -> bool:
 
 # -- files ------------------------------------------------------------------------------------------
 
-_PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 _COMPRESSIONS = ((b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"))
 
 
