@@ -105,7 +105,7 @@ def capture_identifiers(open_input: Callable[[], BinaryIO], by_record: bool = Fa
     return found
 
 
-CHUNK = 8 << 20
+CHUNK = 1 << 20
 MAX_CARRY = 32 << 20  # a printable run longer than this is cut (with OVERLAP bytes read twice)
 OVERLAP = 1 << 20
 
