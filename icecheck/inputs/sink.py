@@ -15,6 +15,11 @@ and its ``last`` origin. The fold keys:
 - a wire fact: its kind and value.
 
 Everything else about a sighting (packet, time, line, detail) is the origin's, not the item's.
+
+What is held is held once: the strings of a new item (its origin's detail, call and party, its
+address, its candidate's address, type and transport) and of a repeat's last origin are taken
+from ``Sink.names``, one copy of each distinct value, when the item is first held — a capture's
+items repeat a handful of call ids, addresses and details thousands of times (``_share``).
 Nothing caps how many times items repeat; ``limits.MAX_ITEMS`` distinct items per input is a guard
 against pathological inputs (millions of distinct addresses): past it new items are counted as
 ``unaudited`` and the input is ``partial``. Diagnostics are capped at ``MAX_DIAGNOSTICS``.
@@ -97,6 +102,7 @@ class Sink:
     sdp_memo: dict[str, InputDocument] = field(default_factory=dict)
     ordinal: int = 0  # the place of the message being read in the capture's global order (``lanes``)
     order: Order | None = None
+    names: dict[Any, Any] = field(default_factory=dict)  # one copy of each held string (``_share``)
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -154,8 +160,12 @@ class Sink:
         elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
             self.unaudited += count
         else:
-            record = AddressRecord(address, role, _at(where, more, party), context, port)
-            self._new(self.addresses, key, record, count, (where, last_more or more, party))
+            names = self.names
+            origin = _at(where, more, party, names)
+            address = names.setdefault(address, address)
+            held = (address, names.setdefault(key[1], key[1]), port, origin.call, origin.party)  # shared strings
+            record = AddressRecord(address, role, origin, context, port)
+            self._new(self.addresses, held, record, count, (where, last_more or more, party))
 
     def _new(self, items: dict[Any, Any], key: Any, record: Any, count: int, last: _Last | None) -> None:
         items[key] = record
@@ -167,7 +177,8 @@ class Sink:
     def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
         seen = self.repeats.get(key)
         if seen is None:
-            self.repeats[key] = [1 + count, last, self.ordinal]
+            names = self.names  # the key held from the held values, not the packet's copies
+            self.repeats[tuple([names.get(part, part) for part in key])] = [1 + count, last, self.ordinal]  # type: ignore[index]
         else:
             seen[0] += count
             seen[1] = last
@@ -233,13 +244,17 @@ class Sink:
             elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
                 self.unaudited += rec.count
             else:
-                record = CandidateRecord(rec.candidate, _at(base, rec.origin.detail or "", party), ctx)
-                self._new(self.candidates, key, record, rec.count, (base, last, party))
+                origin = _at(base, rec.origin.detail or "", party, self.names)
+                cand = _share(rec.candidate, self.names)
+                record = CandidateRecord(cand, origin, ctx)
+                held = (cand, ctx.media_index, ctx.mid, origin.call, origin.party)  # shared values
+                self._new(self.candidates, held, record, rec.count, (base, last, party))
         for a in doc.addresses:
             last = (a.last or a.origin).detail or ""
             self.address_at(a.address, a.role, a.port, base, a.origin.detail or "", party, a.count, last, a.context)
         for d in doc.diagnostics:
-            self.problem(base if d.origin == _BODY else _at(base, d.origin.detail or "", party), d.message, d.level)
+            where = base if d.origin == _BODY else _at(base, d.origin.detail or "", party, self.names)
+            self.problem(where, d.message, d.level)
         self.end_of_candidates += doc.end_of_candidates
         self.unaudited += doc.unaudited
 
@@ -299,7 +314,9 @@ class Sink:
             if seen is None:
                 yield rec
             else:
-                yield CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, seen[0], _last(seen))
+                yield CandidateRecord(
+                    rec.candidate, rec.origin, rec.context, rec.interface, seen[0], _last(seen, self.names)
+                )
 
     def _folded_addresses(self) -> Iterator[AddressRecord]:
         """The held addresses, as ``_folded_candidates``."""
@@ -309,7 +326,9 @@ class Sink:
             if seen is None:
                 yield rec
             else:
-                yield AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, seen[0], _last(seen))
+                yield AddressRecord(
+                    rec.address, rec.role, rec.origin, rec.context, rec.port, seen[0], _last(seen, self.names)
+                )
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
@@ -323,16 +342,48 @@ class Sink:
         return InputStatus.OK
 
 
-def _last(seen: list[Any]) -> Origin | None:
+def _last(seen: list[Any], names: dict[Any, Any]) -> Origin | None:
     """A repeat's last origin, built now if it was kept as what builds it (``Sink.address_at``)."""
     last = seen[1]
-    return last if last is None or type(last) is Origin else _at(*last)
+    if last is None or type(last) is Origin:
+        return last
+    where, more, party = last
+    return _at(where, more, party, names)
 
 
-def _at(where: Origin, more: str, party: str | None) -> Origin:
-    """``where`` with ``more`` joined to its detail and ``party`` as its party (built directly)."""
+def _at(where: Origin, more: str, party: str | None, names: dict[Any, Any]) -> Origin:
+    """``where`` with ``more`` joined to its detail and ``party`` as its party (built directly),
+    its strings taken from ``names`` (``_share``)."""
     detail = f"{where.detail}, {more}" if where.detail else more
-    return Origin(where.path, where.line, where.packet, where.time, detail, where.call, party)
+    share = names.setdefault
+    return Origin(
+        where.path,
+        where.line,
+        where.packet,
+        where.time,
+        share(detail, detail),
+        share(where.call, where.call),
+        share(party, party),
+    )
+
+
+def _share(cand: Candidate, names: dict[Any, Any]) -> Candidate:
+    """``cand`` as held already (an equal candidate), or with its address, related address, type,
+    transport and foundation taken from ``names``: equal values held once (each parse of an SDP
+    body makes its own copies). The result is in ``names`` too."""
+    held = names.get(cand)
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    share = names.setdefault
+    held = cand._replace(
+        foundation=share(cand.foundation, cand.foundation),
+        transport=share(cand.transport, cand.transport),
+        address=share(cand.address, cand.address),
+        type=share(cand.type, cand.type),
+        related_address=share(cand.related_address, cand.related_address),
+    )
+    names[held] = held
+    return held
 
 
 def _lines_to_detail(doc: InputDocument, line: int | None) -> InputDocument:

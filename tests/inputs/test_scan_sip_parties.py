@@ -129,7 +129,7 @@ class Recorder(Sink):
     def address_at(  # type: ignore[override]
         self, address: str, role: AddressRole, port: int | None, where: Origin, more: str, party: str | None, *rest
     ) -> None:
-        self.seen.append(AddressRecord(address, role, _at(where, more, party), port=port))
+        self.seen.append(AddressRecord(address, role, _at(where, more, party, {}), port=port))
         super().address_at(address, role, port, where, more, party, *rest)
 
 
