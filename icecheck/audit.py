@@ -18,6 +18,7 @@ from icecheck.analysis.rules import Facts, evaluate
 from icecheck.classify import classify
 from icecheck.inputs.candidate import decode_priority
 from icecheck.model import (
+    AddressFacts,
     Attempt,
     AuditedAddress,
     AuditedCandidate,
@@ -27,6 +28,7 @@ from icecheck.model import (
     InputDocument,
     NatBehaviour,
     NetworkInfo,
+    PriorityInfo,
 )
 
 
@@ -41,30 +43,55 @@ class AuditSettings:
 
 
 def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, ...]:
-    """Classify every candidate of every document; ids c1, c2... in input order."""
+    """Classify every candidate of every document; ids c1, c2... in input order. Equal addresses
+    and priorities share one classification (``_Facts``): a capture repeats a few hundred
+    addresses across hundreds of thousands of items."""
     out: list[AuditedCandidate] = []
+    facts = _Facts()
+    priorities: dict[tuple[int, str, str], PriorityInfo] = {}
     for doc in docs:
         for rec in doc.candidates:
             cand = rec.candidate
+            key = (cand.priority, cand.type, cand.address)
+            priority = priorities.get(key)
+            if priority is None:
+                priority = priorities[key] = decode_priority(*key)
+            related = cand.related_address
             out.append(
                 AuditedCandidate(
                     id=f"c{len(out) + 1}",
                     record=rec,
-                    facts=classify(cand.address),
-                    related_facts=classify(cand.related_address) if cand.related_address is not None else None,
-                    priority=decode_priority(cand.priority, cand.type, cand.address),
+                    facts=facts.of(cand.address),
+                    related_facts=facts.of(related) if related is not None else None,
+                    priority=priority,
                 )
             )
     return tuple(out)
 
 
 def audit_addresses(docs: Sequence[InputDocument]) -> tuple[AuditedAddress, ...]:
-    """Classify every address found outside candidate lines; ids a1, a2..."""
+    """Classify every address found outside candidate lines; ids a1, a2... (shared as in
+    ``audit_candidates``)."""
     out: list[AuditedAddress] = []
+    facts = _Facts()
     for doc in docs:
         for rec in doc.addresses:
-            out.append(AuditedAddress(f"a{len(out) + 1}", rec, classify(rec.address)))
+            out.append(AuditedAddress(f"a{len(out) + 1}", rec, facts.of(rec.address)))
     return tuple(out)
+
+
+class _Facts:
+    """``classify`` once per distinct address of one call (it is pure): the same frozen facts
+    for every item naming that address."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, AddressFacts] = {}
+
+    def of(self, address: str) -> AddressFacts:
+        found = self.known.get(address)
+        if found is None:
+            found = self.known[address] = classify(address)
+        return found
 
 
 def audit(

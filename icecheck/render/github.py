@@ -9,7 +9,7 @@ hostile input can neither end the line and start a command of its own nor hide t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
@@ -67,7 +67,7 @@ def _diagnostic(d: Diagnostic) -> str:
     return annotation(command, d.message, d.origin, "icecheck: input problem")
 
 
-def _finding(f: Finding, where: dict[str, Origin]) -> str:
+def _finding(f: Finding, where: Mapping[str, Origin]) -> str:
     located = finding_origins(f, where)
     rule = CATALOGUE.get(f.rule)
     title = f"{f.rule} {rule.title}" if rule else f.rule

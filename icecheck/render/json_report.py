@@ -172,7 +172,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         ("inputs", [_input(d) for d in result.inputs]),
         ("candidates", (_candidate(c, origin) for c in result.candidates)),
         ("addresses", (_address(a, origin) for a in result.addresses)),
-        ("parties", iter(_parties(result))),
+        ("parties", _parties(result)),
         ("network_info", [_network(n) for n in result.network_info]),
         (
             "exposures",
@@ -437,12 +437,12 @@ def nat_dict(nat: NatBehaviour) -> dict[str, Any]:
     }
 
 
-def _parties(result: AuditResult) -> list[dict[str, Any]]:
-    """Each party (per input, call and side) with the ids of what it exposed."""
+def _parties(result: AuditResult) -> Iterator[dict[str, Any]]:
+    """Each party (per input, call and side) with the ids of what it exposed, built as it is written."""
     from icecheck.analysis.parties import split
 
-    return [
-        {
+    for g in split(result.candidates, result.addresses):
+        yield {
             "label": g.label,
             "path": g.key[0],
             "call": g.key[1] or None,
@@ -450,8 +450,6 @@ def _parties(result: AuditResult) -> list[dict[str, Any]]:
             "candidates": [c.id for c in g.candidates],
             "addresses": [a.id for a in g.addresses],
         }
-        for g in split(result.candidates, result.addresses)
-    ]
 
 
 def _network(n: NetworkInfo) -> dict[str, Any]:

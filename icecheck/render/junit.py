@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Mapping
 
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Finding, InputDocument, InputStatus, Origin
@@ -90,6 +91,6 @@ def _case(suite: ET.Element, path: str, rule_id: str, findings: list[Finding], r
     return 1 if failing else 0
 
 
-def _line(f: Finding, where: dict[str, Origin]) -> str:
+def _line(f: Finding, where: Mapping[str, Origin]) -> str:
     locs = ", ".join(o.location() for o in finding_origins(f, where))
     return safe(f"[{f.severity.value}] {f.rule} {f.message}" + (f" ({locs})" if locs else ""))

@@ -8,7 +8,7 @@ annotations, JUnit, Markdown). Evidence ids are the ``c1``/``a1`` ids of candida
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from icecheck.model import AuditResult, Finding, InputStatus, Origin
 from icecheck.severity import Severity
@@ -19,14 +19,39 @@ MAX_PLACES = 6  # lines or packets named per input in one finding
 MAX_SUBJECTS = 4  # addresses named in one finding
 
 
-def origins(result: AuditResult) -> dict[str, Origin]:
-    """Evidence id → origin, for every candidate and address of ``result``."""
-    out = {c.id: c.record.origin for c in result.candidates}
-    out.update({a.id: a.record.origin for a in result.addresses})
-    return out
+def origins(result: AuditResult) -> Mapping[str, Origin]:
+    """Evidence id → origin, for every candidate and address of ``result`` (``Origins``)."""
+    return Origins(result)
 
 
-def finding_origins(finding: Finding, where: dict[str, Origin]) -> list[Origin]:
+class Origins(Mapping[str, Origin]):
+    """Evidence id → origin without a table per item: the audit numbers candidates ``c1``, ``c2``...
+    and addresses ``a1``... in order, so ``cN`` is the N-th candidate; an id found elsewhere (a
+    result whose items were numbered otherwise) is looked up in a table built then, once."""
+
+    def __init__(self, result: AuditResult) -> None:
+        self.result = result
+        self.table: dict[str, Origin] | None = None
+
+    def __getitem__(self, ref: str) -> Origin:
+        items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
+        n = int(ref[1:]) if ref[1:].isdigit() else 0
+        if 0 < n <= len(items) and items[n - 1].id == ref:
+            return items[n - 1].record.origin
+        if self.table is None:
+            self.table = {c.id: c.record.origin for c in self.result.candidates}
+            self.table.update({a.id: a.record.origin for a in self.result.addresses})
+        return self.table[ref]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (c.id for c in self.result.candidates)
+        yield from (a.id for a in self.result.addresses)
+
+    def __len__(self) -> int:
+        return len(self.result.candidates) + len(self.result.addresses)
+
+
+def finding_origins(finding: Finding, where: Mapping[str, Origin]) -> list[Origin]:
     """The origins of a finding's evidence, in evidence order, without repeats."""
     seen: dict[tuple[str, int | None, int | None], Origin] = {}
     for ref in finding.evidence:
@@ -36,7 +61,7 @@ def finding_origins(finding: Finding, where: dict[str, Origin]) -> list[Origin]:
     return list(seen.values())
 
 
-def finding_paths(finding: Finding, where: dict[str, Origin], all_paths: list[str]) -> list[str]:
+def finding_paths(finding: Finding, where: Mapping[str, Origin], all_paths: list[str]) -> list[str]:
     """The inputs a finding belongs to: those of its evidence, or every input without evidence."""
     paths = list(dict.fromkeys(o.path for o in finding_origins(finding, where)))
     return paths or all_paths

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -86,7 +87,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
     return out
 
 
-def _result(f: Finding, index: int, where: dict[str, Origin], root: str | None) -> dict[str, Any]:
+def _result(f: Finding, index: int, where: Mapping[str, Origin], root: str | None) -> dict[str, Any]:
     located = finding_origins(f, where)
     out: dict[str, Any] = {
         "ruleId": f.rule,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -414,7 +414,7 @@ def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -
     yield from _more(len(result.findings) - cap, "findings", "-v and --format json")
 
 
-def _finding_line(f: Finding, where: dict[str, Origin], shows: dict[str, str], detail: Detail) -> Text:
+def _finding_line(f: Finding, where: Mapping[str, Origin], shows: dict[str, str], detail: Detail) -> Text:
     """``path:95,97: relay 203.0.113.10 raddr 192.168.77.10`` (the message, when nothing locates it)."""
     places, what = places_of(finding_origins(f, where)), what_of(f, shows)
     line = Text(safe(f"{places}: {what}" if places and what else places or f.message))
