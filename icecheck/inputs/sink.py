@@ -27,7 +27,6 @@ against pathological inputs (millions of distinct addresses): past it new items 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -276,7 +275,8 @@ class Sink:
         return bool(self.candidates or self.addresses or self.wire)
 
     def document(self, kind: InputKind, fatal: str | None = None, empty: str | None = None) -> InputDocument:
-        """Freeze into an ``InputDocument``. ``fatal``: the read stopped early for that reason;
+        """Freeze into an ``InputDocument``, once: the items move into it (the sink keeps its wire
+        facts and counters, no items). ``fatal``: the read stopped early for that reason;
         ``empty``: the message explaining an input that was readable but held nothing."""
         diags = list(self.diagnostics)
         if self.dropped_diagnostics:
@@ -292,43 +292,53 @@ class Sink:
         status = self._status(fatal, diags)
         if status is InputStatus.EMPTY and empty is not None:
             diags.append(Diagnostic(Origin(self.path), empty, DiagnosticLevel.WARNING))
-        candidates = tuple(self._folded_candidates())
+        candidates = self._folded_candidates()
+        addresses = self._folded_addresses()
+        self.names.clear()
         return InputDocument(
             path=self.path,
             kind=kind,
             status=status,
             candidates=candidates,
-            addresses=tuple(self._folded_addresses()),
+            addresses=addresses,
             diagnostics=tuple(diags),
             end_of_candidates=self.end_of_candidates,
             duplicates=sum(r.count for r in candidates) - len(candidates),
             unaudited=self.unaudited,
         )
 
-    def _folded_candidates(self) -> Iterator[CandidateRecord]:
+    def _folded_candidates(self) -> tuple[CandidateRecord, ...]:
         """The held candidates in first-seen order, with the count and last origin of repeats
-        (as ``replace(rec, count=..., last=...)``, built directly: one per repeated item)."""
-        repeats = self.repeats
-        for key, rec in self.candidates.items():
-            seen = repeats.get(key)
+        (as ``replace(rec, count=..., last=...)``, built directly: one per repeated item). The
+        sink hands them over: each leaves its tables as its folded record is made, so the input's
+        items are never held twice (``document`` is called once)."""
+        items, repeats, names = self.candidates, self.repeats, self.names
+        out: list[CandidateRecord] = []
+        while items:
+            key, rec = items.popitem()  # the last first: reversed below
+            seen = repeats.pop(key, None)
             if seen is None:
-                yield rec
+                out.append(rec)
             else:
-                yield CandidateRecord(
-                    rec.candidate, rec.origin, rec.context, rec.interface, seen[0], _last(seen, self.names)
-                )
+                last = _last(seen, names)
+                out.append(CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, seen[0], last))
+        out.reverse()
+        return tuple(out)
 
-    def _folded_addresses(self) -> Iterator[AddressRecord]:
+    def _folded_addresses(self) -> tuple[AddressRecord, ...]:
         """The held addresses, as ``_folded_candidates``."""
-        repeats = self.repeats
-        for key, rec in self.addresses.items():
-            seen = repeats.get(key)
+        items, repeats, names = self.addresses, self.repeats, self.names
+        out: list[AddressRecord] = []
+        while items:
+            key, rec = items.popitem()
+            seen = repeats.pop(key, None)
             if seen is None:
-                yield rec
+                out.append(rec)
             else:
-                yield AddressRecord(
-                    rec.address, rec.role, rec.origin, rec.context, rec.port, seen[0], _last(seen, self.names)
-                )
+                last = _last(seen, names)
+                out.append(AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, seen[0], last))
+        out.reverse()
+        return tuple(out)
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
         has_items = bool(self.candidates or self.addresses)
