@@ -214,6 +214,7 @@ def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
     read = read_capture(path, tick, part, parts)
     _flush(tick)
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
+    read.sink.names.clear()  # the held strings travel with the items (pickle keeps them shared)
     return _dumps(read)
 
 
