@@ -132,6 +132,11 @@ def looks_like_legacy(data: bytes) -> bool:
     return data[4:8] != MAGIC_BYTES and mtype in _CLASSIC_TYPES and _fills(data, padded=True)
 
 
+def legacy_address_attributes(ms_turn: bool) -> dict[int, str]:
+    """The address attributes of a legacy dialect, by code: [MS-TURN]'s or RFC 3489's."""
+    return _MS_ADDRESS_ATTRS if ms_turn else _CLASSIC_ADDRESS_ATTRS
+
+
 def _fills(data: bytes, padded: bool) -> bool:
     pos, end = 20, len(data)
     while pos + 4 <= end:

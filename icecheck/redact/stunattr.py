@@ -4,7 +4,12 @@ RFC 8489 §14.1/§14.2 (MAPPED-ADDRESS, XOR-MAPPED-ADDRESS: port XOR the cookie'
 IPv4 XOR the cookie, IPv6 XOR cookie‖transaction id), RFC 8656 §18 (XOR-PEER-ADDRESS,
 XOR-RELAYED-ADDRESS, DATA), RFC 5780 §7 (RESPONSE-ORIGIN, OTHER-ADDRESS), RFC 8489 §14.7
 FINGERPRINT (CRC-32 XOR 0x5354554e) is recomputed. MESSAGE-INTEGRITY cannot be recomputed
-without the key and no longer verifies. TURN ChannelData (RFC 8656 §12.4) is unwrapped.
+without the key and no longer verifies. TURN ChannelData (RFC 8656 §12.4) is unwrapped. The older
+dialects scan reads (``inputs.stun.looks_like_legacy``: RFC 3489 classic STUN, [MS-TURN]) have
+their address attributes rewritten the same way. A payload may hold several messages back to
+back (STUN and ChannelData over TCP, RFC 8656 §12.5) or RFC 4571 frames (ICE-TCP, RFC 6544 §3):
+each is rewritten; whatever follows that is none of these goes through ``text`` (binary is
+blanked), never copied.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
+
+from icecheck.inputs import stun
 
 COOKIE = 0x2112A442
 PLAIN = {0x0001, 0x8023, 0x802B, 0x802C, 0x0004, 0x0005}  # MAPPED, ALTERNATE-SERVER, RESPONSE-ORIGIN, OTHER
@@ -47,7 +54,7 @@ def rewrite_stun(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) ->
         if pos + 4 + alen > end:
             break
         if atype in PLAIN or atype in XORED:
-            out[value] = _address(p[value], atype in XORED, p[8:20], addr)
+            out[value] = _address(p[value], atype in XORED, p[4:20], addr)
         elif atype == DATA:
             out[value] = _same_length(p[value], lambda d: rewrite_payload(d, addr, text, fixed))
         elif atype in TEXT_ATTRS or atype == USERNAME:
@@ -65,12 +72,36 @@ def _same_length(value: bytes, fn: Callable[[bytes], bytes]) -> bytes:
     return new if len(new) == len(value) else value
 
 
-def _address(value: bytes, xored: bool, tid: bytes, addr: Addr) -> bytes:
-    """Family 1 (IPv4) or 2 (IPv6) address attribute; others unchanged."""
+def rewrite_legacy(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
+    """An RFC 3489 or [MS-TURN] message (``stun.looks_like_legacy``): the address attributes of its
+    dialect replaced (XOR-MAPPED-ADDRESS XORed with the 16 bytes after type and length, as scan
+    decodes it), DATA and text attributes rewritten at the same length. MS-TURN does not pad."""
+    out = bytearray(p)
+    ms_turn = p[20:28] == stun.MS_COOKIE_ATTR
+    names = stun.legacy_address_attributes(ms_turn)
+    pos, end = 20, len(p)
+    while pos + 4 <= end:
+        atype, alen = struct.unpack_from("!HH", p, pos)
+        value = slice(pos + 4, pos + 4 + alen)
+        if pos + 4 + alen > end:
+            break
+        if atype in names:
+            out[value] = _address(p[value], atype == 0x8020, p[4:20], addr)
+        elif atype == DATA:
+            out[value] = _same_length(p[value], lambda d: rewrite_payload(d, addr, text, fixed))
+        elif atype in TEXT_ATTRS or atype == USERNAME:
+            out[value] = _same_length(p[value], text)
+        pos += 4 + (alen if ms_turn else (alen + 3) // 4 * 4)
+    return bytes(out)
+
+
+def _address(value: bytes, xored: bool, key: bytes, addr: Addr) -> bytes:
+    """Family 1 (IPv4) or 2 (IPv6) address attribute; others unchanged. ``key``: the 16 bytes an
+    XORed address is masked with (magic cookie ‖ transaction id)."""
     if len(value) < 8 or value[1] not in (1, 2) or len(value) < (8 if value[1] == 1 else 20):
         return value
     size = 4 if value[1] == 1 else 16
-    mask = struct.pack("!I", COOKIE) + tid if xored else bytes(16)
+    mask = key if xored else bytes(16)
     raw = bytes(a ^ b for a, b in zip(value[4 : 4 + size], mask, strict=False))
     new = addr(raw)
     packed = bytes(a ^ b for a, b in zip(new, mask, strict=False))
@@ -86,19 +117,72 @@ def is_rtcp(p: bytes) -> bool:
 
 
 def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
-    """STUN, ChannelData carrying STUN, RTCP (SDES CNAMEs, through ``fixed``: same length), RTP and
-    DTLS unchanged, anything else through ``text`` (which rewrites text and blanks binary)."""
+    """STUN (also classic and MS-TURN), ChannelData carrying STUN, RTCP (SDES CNAMEs, through
+    ``fixed``: same length), RTP and DTLS unchanged, anything else through ``text`` (which rewrites
+    text and blanks binary). Messages back to back and RFC 4571 frames are each rewritten."""
     if fixed is not None and is_rtcp(p):
         return _same_length(p, fixed)
-    if is_stun(p):
-        return rewrite_stun(p, addr, text, fixed)
-    if is_channel_data(p):
-        n = struct.unpack_from("!H", p, 2)[0]
-        inner = p[4 : 4 + n]
-        return p[:4] + _same_length(inner, lambda d: rewrite_payload(d, addr, text, fixed)) + p[4 + n :]
+    if stun.looks_like_legacy(p):
+        return rewrite_legacy(p, addr, text, fixed)
+    if is_stun(p) or is_channel_data(p):
+        return _messages(p, addr, text, fixed)
+    if _framed(p):
+        return _frames(p, addr, text, fixed)
     if is_media(p):
         return p
     return text(p)
+
+
+def _messages(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
+    """STUN messages and ChannelData back to back (a TCP segment may carry several); ChannelData's
+    padding to 4 bytes (RFC 8656 §12.5) kept when it is zeros; any other rest through ``text``."""
+    parts: list[bytes] = []
+    pos = 0
+    while pos < len(p):
+        rest = p[pos:]
+        if is_stun(rest):
+            n = 20 + struct.unpack_from("!H", rest, 2)[0]
+            parts.append(rewrite_stun(rest[:n], addr, text, fixed))
+        elif is_channel_data(rest):
+            size = struct.unpack_from("!H", rest, 2)[0]
+            inner = _same_length(rest[4 : 4 + size], lambda d: rewrite_payload(d, addr, text, fixed))
+            n = 4 + size
+            pad = -size % 4
+            if pad and rest[n : n + pad] == bytes(pad) and len(rest) >= n + pad:
+                n += pad
+            parts.append(rest[:4] + inner + rest[4 + size : n])
+        else:
+            parts.append(text(rest))
+            break
+        pos += n
+    return b"".join(parts)
+
+
+def _framed(p: bytes) -> bool:
+    """The payload is whole RFC 4571 frames (a 16-bit length, then the packet), at least one of them
+    a STUN message of exactly the frame's length (how scan recognises ICE-TCP)."""
+    pos, seen = 0, False
+    while pos + 2 <= len(p):
+        size = int.from_bytes(p[pos : pos + 2], "big")
+        frame = p[pos + 2 : pos + 2 + size]
+        if len(frame) != size:
+            return False
+        seen = seen or (is_stun(frame) and 20 + struct.unpack_from("!H", frame, 2)[0] == size)
+        pos += 2 + size
+    return seen and pos == len(p)
+
+
+def _frames(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
+    """Each RFC 4571 frame's packet rewritten at the same length (else through ``text``, blanked)."""
+    parts: list[bytes] = []
+    pos = 0
+    while pos < len(p):
+        size = int.from_bytes(p[pos : pos + 2], "big")
+        frame = p[pos + 2 : pos + 2 + size]
+        new = rewrite_payload(frame, addr, text, fixed)
+        parts.append(p[pos : pos + 2] + (new if len(new) == size else bytes(size)))
+        pos += 2 + size
+    return b"".join(parts)
 
 
 def is_media(p: bytes) -> bool:

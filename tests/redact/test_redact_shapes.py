@@ -2,9 +2,9 @@
 
 Text shapes (JSON of any shape, strings in strings, Jingle XML, text logs) are redacted: no
 original address survives and the redacted file still yields as many candidates. The capture
-shapes are rewritten (IP in IP, GRE/ERSPAN: the inner packet) or, where redaction does not
-rewrite them (SCTP, STUN over TCP, classic STUN, MS-TURN), dropped or blanked and counted in
-the summary: never copied.
+shapes are rewritten (IP in IP, GRE/ERSPAN: the inner packet; STUN over TCP in RFC 4571 frames,
+classic STUN, MS-TURN: their address attributes) or, where redaction does not rewrite them
+(SCTP), dropped and counted in the summary: never copied.
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ CAPTURE_SHAPES = {
 
 
 REWRITTEN = {"erspan", "ip-in-ip"}  # tunnels: the inner packet is rewritten, its candidates kept
-LEFT_OUT = {"sctp": "packets dropped (IP protocol 132)", "ice-tcp": "payloads blanked",
-            "classic-stun": "payloads blanked", "ms-turn": "payloads blanked"}  # fmt: skip
+STUN_REWRITTEN = {"ice-tcp", "classic-stun", "ms-turn"}  # the mapped address becomes a stand-in
+LEFT_OUT = {"sctp": "packets dropped (IP protocol 132)"}
 
 
 @pytest.mark.parametrize("name", sorted(CAPTURE_SHAPES))
@@ -130,5 +130,27 @@ def test_capture_shapes_are_rewritten_or_left_out_never_copied(tmp_path: Path, n
     assert PRIVATE.encode() not in target.read_bytes() and PUBLIC.encode() not in target.read_bytes()
     if name in REWRITTEN:
         assert len(after.candidates) == len(before.candidates)
+    elif name in STUN_REWRITTEN:
+        assert [(a.role, a.port) for a in after.addresses] == [(a.role, a.port) for a in before.addresses]
+        assert "blanked" not in proc.stderr and "dropped" not in proc.stderr
     else:
         assert LEFT_OUT[name] in proc.stderr  # the summary says what was dropped or blanked
+
+
+def test_stun_messages_back_to_back_in_one_segment_are_each_rewritten(tmp_path: Path) -> None:
+    # TURN over TCP (RFC 8656 §12.5): two Binding responses and a ChannelData in one segment; the
+    # second message's XOR-MAPPED-ADDRESS once came through unchanged after the first was rewritten.
+    other = "81.2.3.99"
+    first = synth.stun_message(0x0101, TX, [(0x20, synth.xor_address(PUBLIC, 9, TX))])
+    second = synth.stun_message(0x0101, TX16[:12], [(0x20, synth.xor_address(other, 10, TX16[:12]))])
+    channel = struct.pack("!HH", 0x4000, 3) + b"abc\x00"
+    segments = synth.tcp_session(("192.0.2.1", 3478), ("192.0.2.7", 50000), [(False, first + second + channel)])
+    source, target = tmp_path / "turn-tcp.pcap", tmp_path / "out.pcap"
+    source.write_bytes(capture(segments))
+    before = scan_file(str(source)).document
+    assert {a.address for a in before.addresses} >= {PUBLIC, other}
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    after = scan_file(str(target)).document
+    assert len(after.addresses) == len(before.addresses)
+    assert not {a.address for a in after.addresses} & {PUBLIC, other, PRIVATE}
