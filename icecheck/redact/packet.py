@@ -6,10 +6,10 @@ changes (a stand-in of another length), UDP and IP lengths follow, and TCP seque
 acknowledgement numbers of the flow are shifted by the bytes added so far. IPv4 fragments are
 handled by ``pcap.py``, which reassembles them first; it also rewrites TCP payload through the
 reassembled stream (``tcp_body``). IP in IP and GRE (with ERSPAN II/III)
-are rewritten inside. Text payloads are redacted with ``formats`` (SIP Content-Length kept
-right); binary payloads other than STUN, RTP/RTCP and DTLS are blanked (zeroed, same length).
-What it does not understand (a link type, an EtherType, an IP protocol) is dropped, never
-copied (``DropPacket``); the caller counts both.
+are rewritten inside; SCTP chunk by chunk (``sctp.py``). Text payloads are redacted with
+``formats`` (SIP Content-Length kept right); binary payloads other than STUN, RTP/RTCP and
+DTLS are blanked (zeroed, same length). What it does not understand (a link type, an
+EtherType, an IP protocol) is dropped, never copied (``DropPacket``); the caller counts both.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from icecheck.redact.sctp import rewrite_sctp
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
 
@@ -236,6 +237,11 @@ class FrameRewriter:
             return self.ip(seg)
         if proto == 47:
             return self.gre(seg)
+        if proto == 132 and len(seg) >= 12:
+            new, blanked = rewrite_sctp(seg, self.addr, self.payload)
+            if blanked:
+                self.standins.left_out["SCTP chunks blanked (fragments, cookies, other chunk types)"] += blanked
+            return new
         raise DropPacket(f"IP protocol {proto}")
 
     def udp(self, seg: bytes, nsrc: bytes, ndst: bytes, inner: bool = False) -> bytes:

@@ -2,9 +2,9 @@
 
 Text shapes (JSON of any shape, strings in strings, Jingle XML, text logs) are redacted: no
 original address survives and the redacted file still yields as many candidates. The capture
-shapes are rewritten (IP in IP, GRE/ERSPAN: the inner packet; STUN over TCP in RFC 4571 frames,
-classic STUN, MS-TURN: their address attributes) or, where redaction does not rewrite them
-(SCTP), dropped and counted in the summary: never copied.
+shapes are rewritten (IP in IP, GRE/ERSPAN: the inner packet; SIP over SCTP: its DATA chunks;
+STUN over TCP in RFC 4571 frames, classic STUN, MS-TURN: their address attributes); what
+redaction does not rewrite is blanked or dropped and counted in the summary: never copied.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from icecheck.inputs import synth
 from icecheck.inputs.scanner import scan_file
 from icecheck.redact.formats import redact_document
 from icecheck.redact.standins import StandIns
-from tests.conftest import run_cli
+from tests.conftest import run_cli, unavailable
 
 PRIVATE, PUBLIC, PUBLIC6 = "10.20.30.40", "81.2.3.4", "2a01:4f8::10"
 ORIGINALS = re.compile(r"10\.20\.30\.40|81\.2\.3\.4\b|2a01:4f8::10")
@@ -111,9 +113,9 @@ CAPTURE_SHAPES = {
 }
 
 
-REWRITTEN = {"erspan", "ip-in-ip"}  # tunnels: the inner packet is rewritten, its candidates kept
+REWRITTEN = {"erspan", "ip-in-ip", "sctp"}  # the inner packet or chunk is rewritten, its candidates kept
 STUN_REWRITTEN = {"ice-tcp", "classic-stun", "ms-turn"}  # the mapped address becomes a stand-in
-LEFT_OUT = {"sctp": "packets dropped (IP protocol 132)"}
+LEFT_OUT: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", sorted(CAPTURE_SHAPES))
@@ -154,3 +156,34 @@ def test_stun_messages_back_to_back_in_one_segment_are_each_rewritten(tmp_path: 
     after = scan_file(str(target)).document
     assert len(after.addresses) == len(before.addresses)
     assert not {a.address for a in after.addresses} & {PUBLIC, other, PRIVATE}
+
+
+def test_sctp_association_set_up_and_fragments_are_rewritten_or_blanked_with_a_valid_checksum(tmp_path: Path) -> None:
+    # An INIT whose IPv4 Address parameter (RFC 9260 §3.3.2.1) names the private address, a State
+    # Cookie that repeats it (opaque: blanked), a message split over two DATA chunks (blanked, as
+    # redaction cannot rewrite text across chunks) and a whole SIP message (rewritten).
+    init_params = struct.pack("!HH4s", 5, 8, bytes(map(int, PRIVATE.split(".")))) + struct.pack("!HH", 7, 16)
+    init_params += f"ck {PRIVATE}".encode().ljust(12, b"\0")
+    init = struct.pack("!BBH", 1, 0, 4 + 16 + len(init_params)) + struct.pack("!IIHHI", 7, 65535, 1, 1, 1) + init_params
+    half = len(SIP) // 2
+    packets = [
+        synth.sctp(PRIVATE, 5060, "192.0.2.7", 5060, [init], tag=0),
+        synth.sctp(PRIVATE, 5060, "192.0.2.7", 5060, [synth.sctp_data(1, 0, 0, 0, SIP[:half], end=False)]),
+        synth.sctp(PRIVATE, 5060, "192.0.2.7", 5060, [synth.sctp_data(2, 0, 0, 0, SIP[half:], begin=False)]),
+        synth.sctp(PRIVATE, 5060, "192.0.2.7", 5060, [synth.sctp_data(3, 0, 1, 0, SIP)]),
+    ]
+    source, target = tmp_path / "sctp.pcap", tmp_path / "out.pcap"
+    source.write_bytes(capture(packets))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert "3 SCTP chunks blanked" in proc.stderr  # the INIT's cookie and the two fragments
+    out = target.read_bytes()
+    assert PRIVATE.encode() not in out and bytes(map(int, PRIVATE.split("."))) not in out
+    after = scan_file(str(target)).document
+    assert len(after.candidates) == 1 and not {c.candidate.address for c in after.candidates} & {PRIVATE}
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        unavailable("tshark not installed (.ci/run installs it)")
+    check = subprocess.run([tshark, "-r", str(target), "-o", "sctp.checksum:CRC-32C", "-T", "fields",
+                            "-e", "sctp.checksum.status"], capture_output=True, text=True, check=True)  # fmt: skip
+    assert check.stdout.split() == ["1", "1", "1", "1"], check.stdout  # 1: good
