@@ -13,6 +13,7 @@ __all__ = [
     "packet",
     "pcap",
     "pcapng",
+    "sctp",
     "selfcheck",
     "sip",
     "standins",
