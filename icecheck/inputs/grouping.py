@@ -9,6 +9,7 @@ the table; ``notes`` phrases it for the report until the renderer shows groups n
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,13 +24,12 @@ MAX_NOTES = 50
 class PartyExposure:
     """What one party of one call exposed: candidates by type, and other addresses by role."""
 
-    candidates: dict[str, list[str]] = field(default_factory=dict)  # type → addresses
-    addresses: dict[str, list[str]] = field(default_factory=dict)  # role → addresses
+    candidates: dict[str, dict[str, None]] = field(default_factory=dict)  # type → addresses (an ordered set)
+    addresses: dict[str, dict[str, None]] = field(default_factory=dict)  # role → addresses (an ordered set)
 
-    def add(self, table: dict[str, list[str]], key: str, address: str) -> None:
-        values = table.setdefault(key, [])
-        if address not in values:
-            values.append(address)
+    def add(self, table: dict[str, dict[str, None]], key: str, address: str) -> None:
+        """``address`` under ``key``, once (a set: a party with 100,000 addresses once made this quadratic)."""
+        table.setdefault(key, {})[address] = None
 
 
 @dataclass
@@ -81,5 +81,5 @@ def _describe(p: PartyExposure) -> str:
     return "; ".join(parts) or "nothing"
 
 
-def _few(values: list[str], n: int = 4) -> str:
-    return ", ".join(values[:n]) + (f" +{len(values) - n}" if len(values) > n else "")
+def _few(values: dict[str, None], n: int = 4) -> str:
+    return ", ".join(itertools.islice(values, n)) + (f" +{len(values) - n}" if len(values) > n else "")

@@ -1,0 +1,31 @@
+"""Calls and parties of a scan (``inputs.grouping``): each address once per party, in first-seen order."""
+
+from __future__ import annotations
+
+from icecheck.inputs.candidate import parse_candidate
+from icecheck.inputs.grouping import group, notes
+from icecheck.model import CandidateRecord, InputDocument, InputKind, InputStatus, Origin
+
+
+def record(n: int, call: str | None = "call-1", party: str | None = "offerer") -> CandidateRecord:
+    cand = parse_candidate(f"candidate:{n} 1 udp 2122260223 10.{n >> 8 & 255}.{n & 255}.1 {1024 + n} typ host")
+    return CandidateRecord(cand, Origin("x.log", line=n + 1, call=call, party=party))
+
+
+def test_a_party_with_many_addresses_lists_each_once_in_order() -> None:
+    # 30,000 distinct addresses in one party, each seen twice (two ports): once quadratic in the
+    # party's size (a list searched per item); now a set that keeps the first-seen order.
+    recs = tuple(record(n) for n in range(30_000)) + tuple(record(n) for n in range(30_000))
+    doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=recs)
+    (call,) = group([doc])
+    party = call.parties["offerer"]
+    assert list(party.candidates["host"])[:3] == ["10.0.0.1", "10.0.1.1", "10.0.2.1"]
+    assert len(party.candidates["host"]) == len({r.candidate.address for r in recs}) == 30_000
+    assert notes([call]) == [
+        "Call call-1 (x.log) — offerer: 30000 host (10.0.0.1, 10.0.1.1, 10.0.2.1, 10.0.3.1 +29996)."
+    ]
+
+
+def test_items_without_a_call_or_party_fall_in_their_own_groups() -> None:
+    doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=(record(1, None, None),))
+    assert notes(group([doc])) == ["Call (no call) (x.log) — (unknown party): 1 host (10.0.1.1)."]
