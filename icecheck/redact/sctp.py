@@ -77,7 +77,7 @@ def _init(value: bytes, addr: Addr) -> tuple[bytes, int]:
         ptype, plen = struct.unpack_from("!HH", value, pos)
         end = min(pos + max(plen, 4), len(value))
         body = slice(pos + 4, end)
-        if (ptype, plen) in ((_IPV4_PARAM, 8), (_IPV6_PARAM, 20)):
+        if (ptype, plen) in ((_IPV4_PARAM, 8), (_IPV6_PARAM, 20)) and end - pos == plen:
             out[body] = addr(value[body])
         elif ptype not in _PLAIN_PARAMS:
             out[body] = bytes(end - pos - 4)

@@ -187,3 +187,16 @@ def test_sctp_association_set_up_and_fragments_are_rewritten_or_blanked_with_a_v
     check = subprocess.run([tshark, "-r", str(target), "-o", "sctp.checksum:CRC-32C", "-T", "fields",
                             "-e", "sctp.checksum.status"], capture_output=True, text=True, check=True)  # fmt: skip
     assert check.stdout.split() == ["1", "1", "1", "1"], check.stdout  # 1: good
+
+
+def test_sctp_init_with_an_address_parameter_cut_short_is_blanked_not_a_crash(tmp_path: Path) -> None:
+    # Found by fuzzing the chunk rewriter: an IPv4 Address parameter whose 8 announced bytes run
+    # past its chunk (two of its four address bytes present) once reached the stand-in table.
+    params = struct.pack("!HH", 5, 8) + b"\x0a\x14"
+    init = struct.pack("!BBH", 1, 0, 4 + 16 + len(params)) + struct.pack("!IIHHI", 7, 65535, 1, 1, 1) + params
+    source, target = tmp_path / "cut.pcap", tmp_path / "out.pcap"
+    source.write_bytes(capture([synth.sctp(PRIVATE, 5060, "192.0.2.7", 5060, [init], tag=0)]))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    out = target.read_bytes()
+    assert b"\x00\x05\x00\x08\x0a\x14" not in out and bytes(map(int, PRIVATE.split("."))) not in out
