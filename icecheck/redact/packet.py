@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from icecheck.redact.sctp import rewrite_sctp
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
+
+if TYPE_CHECKING:
+    from icecheck.redact.websocket import Inflater
 
 _VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
 _IPV6_EXT = (0, 43, 60)  # hop-by-hop, routing, destination options (RFC 8200 §4): walked to the transport
@@ -59,6 +63,7 @@ class FrameRewriter:
         self.standins = standins
         self.text = text
         self.tcp_shift: dict[Flow, int] = {}
+        self.inflaters: dict[Flow, Inflater] = {}  # permessage-deflate contexts, by direction
 
     def addr(self, raw: bytes) -> bytes:
         return self.standins.ip_bytes(raw)
@@ -277,14 +282,26 @@ class FrameRewriter:
 
     def tcp_body(self, flow: Flow, seq: int, data: bytes) -> bytes:
         """The new payload of one segment (``pcap.CaptureRewriter`` rewrites through the stream)."""
-        return self.tcp_payload(data)
+        return self.tcp_payload(data, flow=flow)
 
-    def tcp_payload(self, data: bytes, websocket: bool = False) -> bytes:
+    def tcp_payload(self, data: bytes, websocket: bool = False, flow: Flow | None = None) -> bytes:
         """WebSocket frames (client frames are masked) or any other payload. ``websocket``: the
-        connection was upgraded, so a fragmented message's first frame (FIN clear) counts too."""
-        from icecheck.redact.websocket import rewrite
+        connection was upgraded, so a fragmented message's first frame (FIN clear) counts too.
+        ``flow``: the direction whose permessage-deflate context compressed messages continue."""
+        from icecheck.redact.websocket import Inflater, rewrite
 
-        ws = rewrite(data, self.text) if data[0] & 0x70 == 0 and (data[0] & 0x80 or websocket) else None
+        if data[0] & 0x30 or not (data[0] & 0x80 or websocket):
+            return self.payload(data)
+        inflater = self.inflaters.get(flow) if flow is not None else None
+        if inflater is None:
+            inflater = Inflater()
+            if flow is not None:
+                self.inflaters[flow] = inflater
+        blanked = inflater.blanked
+        ws = rewrite(data, self.text, inflater)
+        if inflater.blanked > blanked:
+            reason = "WebSocket messages blanked (compressed, and they do not inflate)"
+            self.standins.left_out[reason] += inflater.blanked - blanked
         return ws if ws is not None else self.payload(data)
 
     def icmp(self, seg: bytes, proto: int, nsrc: bytes, ndst: bytes) -> bytes:

@@ -158,7 +158,7 @@ class CaptureRewriter(FrameRewriter):
         conn = frozenset({(flow[0], flow[2]), (flow[1], flow[3])})
         ws = conn in self.websocket
         if self.collecting or self.current is None:
-            return self.tcp_payload(data, ws)
+            return self.tcp_payload(data, ws, flow)
         key = ("tcp", *flow)
         held = self.held.get(key)
         run = held if isinstance(held, _Run) else None
@@ -173,7 +173,7 @@ class CaptureRewriter(FrameRewriter):
             run = None
         if run is None:
             if complete(data, ws):
-                return self._released(conn, data, ws)
+                return self._released(conn, data, ws, flow)
             run = _Run(seq)
             self.held[key] = run
         run.data += data
@@ -182,16 +182,16 @@ class CaptureRewriter(FrameRewriter):
         if not complete(run.data, ws):
             raise HoldPacket
         del self.held[key]
-        new, pos = self._released(conn, bytes(run.data), ws), 0
+        new, pos = self._released(conn, bytes(run.data), ws, flow), 0
         for entry, length in run.entries[:-1]:
             self._finish(entry, new[pos : pos + length])
             pos += len(new[pos : pos + length])
         return new[pos:]
 
-    def _released(self, conn: frozenset[tuple[bytes, int]], data: bytes, ws: bool) -> bytes:
+    def _released(self, conn: frozenset[tuple[bytes, int]], data: bytes, ws: bool, flow: Flow) -> bytes:
         if not ws and upgrades(data):
             self.websocket.add(conn)
-        return self.tcp_payload(data, ws)
+        return self.tcp_payload(data, ws, flow)
 
     # -- IP fragments -------------------------------------------------------------------------------
 

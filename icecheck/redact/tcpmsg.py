@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from icecheck.redact.websocket import OPCODES
+from icecheck.redact.websocket import frame_start as _frame_start
 
 _START = re.compile(
     rb"(?:[A-Z][A-Z0-9_.!%*+`'~-]* [^ \r\n]+ (?:SIP/2\.0|HTTP/1\.[01])|(?:SIP/2\.0|HTTP/1\.[01]) \d{3})[^\r\n]*\r?\n"
@@ -68,7 +68,7 @@ def _websocket(data: bytes | bytearray) -> bool | None:
     pos, end, open_message = 0, len(data), False
     while pos < end:
         first = data[pos]
-        if first & 0x70 or first & 0x0F not in OPCODES:
+        if not _frame_start(first):
             return None
         if end - pos < 2:
             return False

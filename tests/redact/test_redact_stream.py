@@ -11,6 +11,7 @@ import lzma
 import struct
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -317,3 +318,57 @@ def test_retransmitted_and_missing_segments_of_a_held_message() -> None:
     assert not any(frames[1][54:]) and not any(frames[3][54:])
     assert frames[0][54:].startswith(b"INVITE sip:bob@") and b"Content-Length" in frames[2][54:]
     assert b"a=candidate:1 1 udp 2130706431 198.51.100." in frames[4]
+
+
+def deflate_capture(skip_first: bool = False) -> bytes:
+    """A WebSocket connection with permessage-deflate (RFC 7692) whose client sends three SIP
+    messages compressed with the context kept (the second and third refer back into the first),
+    the second fragmented into two frames with a ping between them, every frame cut across
+    segments. ``skip_first``: the first message is not in the capture (its context is missing)."""
+    ext = b"Sec-WebSocket-Extensions: permessage-deflate\r\n"
+    upgrade = b"GET / HTTP/1.1\r\nHost: p\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + ext + b"\r\n"
+    accept = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + ext + b"\r\n"
+    packer = zlib.compressobj(wbits=-15)
+    messages = []
+    for n in (1, 2, 3):
+        data = packer.compress(sip_message(n)) + packer.flush(zlib.Z_SYNC_FLUSH)
+        data = data[:-4]  # §7.2.1: the 00 00 ff ff tail is removed
+        if n == 2:
+            messages.append(
+                synth.ws_frame(data[:9], 1, False, b"\x01\x02\x03\x04", rsv1=True)
+                + synth.ws_frame(b"ping 10.20.30.40", 9, mask=b"\x09\x09\x09\x09")  # a control frame between
+                + synth.ws_frame(data[9:], 0, True, b"\x05\x06\x07\x08")
+            )
+        else:
+            messages.append(synth.ws_frame(data, 1, mask=bytes([n] * 4), rsv1=True))
+    stream = b"".join(messages[1:] if skip_first else messages)
+    segments = [synth.tcp(ALICE, 40001, PROXY, 8080, 1, upgrade), synth.tcp(PROXY, 8080, ALICE, 40001, 1, accept)]
+    at = 1 + len(upgrade)
+    for piece in cut_everywhere(stream, 50):
+        segments.append(synth.tcp(ALICE, 40001, PROXY, 8080, at, piece))
+        at += len(piece)
+    return pcap(segments)
+
+
+def test_permessage_deflate_messages_are_inflated_redacted_and_deflated_again(tmp_path: Path) -> None:
+    source, target = tmp_path / "deflate.pcap", tmp_path / "out.pcap"
+    source.write_bytes(deflate_capture())
+    before = scan_file(str(source)).document
+    assert len(before.candidates) == 6  # scan inflates with the context kept
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr  # blanked before: compressed payloads were not understood
+    assert "output checked" in proc.stderr and "blanked" not in proc.stderr
+    after = scan_file(str(target)).document
+    assert len(after.candidates) == len(before.candidates)
+    assert not {c.candidate.address for c in after.candidates} & {"192.168.201.202", "laptop-7.local"}
+    assert not {a.address for a in after.addresses} & {ALICE, PROXY, "10.77.88.99"}
+    assert b"10.20.30.40" not in target.read_bytes()  # the ping's data, redacted too
+
+
+def test_compressed_messages_whose_context_is_missing_are_blanked(tmp_path: Path) -> None:
+    source, target = tmp_path / "late.pcap", tmp_path / "out.pcap"
+    source.write_bytes(deflate_capture(skip_first=True))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    assert "2 WebSocket messages blanked (compressed, and they do not inflate)" in proc.stderr
+    assert not scan_file(str(target)).document.candidates
