@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
 from icecheck.analysis.rules import CATALOGUE
@@ -81,7 +82,6 @@ def test_contributing_names_only_files_that_exist() -> None:
 
 
 def test_contributor_hooks_run_the_installed_tools() -> None:
-    yaml = pytest.importorskip("yaml")
     config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
     assert [r["repo"] for r in config["repos"]] == ["local"]  # pre-commit fetches nothing
     hooks = {h["id"]: h for r in config["repos"] for h in r["hooks"]}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
 import socket
 import struct
@@ -18,7 +17,7 @@ import pytest
 from icecheck.redact.packet import checksum, pseudo
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.standins import StandIns
-from tests.conftest import SAMPLES, run_cli
+from tests.conftest import SAMPLES, run_cli, unavailable
 
 A, B = socket.inet_aton("10.0.0.1"), socket.inet_aton("10.0.0.2")
 MAC_A, MAC_B = bytes.fromhex("021122334455"), bytes.fromhex("026677889900")
@@ -151,8 +150,9 @@ def test_stun_xor_address_and_fingerprint(redacted: tuple[bytes, bytes]) -> None
     assert struct.unpack_from("!I", msg, len(msg) - 4)[0] == zlib.crc32(msg[:-8]) ^ 0x5354554E
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None and not os.environ.get("CI"), reason="tshark not installed")
 def test_tshark_agrees(redacted: tuple[bytes, bytes], tmp_path: Path) -> None:
+    if shutil.which("tshark") is None:
+        unavailable("tshark not installed (.ci/run installs it)")
     path = tmp_path / "out.pcap"
     path.write_bytes(redacted[1])
     checks = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
