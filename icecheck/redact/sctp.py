@@ -8,7 +8,7 @@ a message, the opaque parts of the association set-up (INIT/INIT-ACK parameters 
 IPv4/IPv6 address parameters, §3.3.2.1, which are rewritten; the State Cookie, which an
 implementation may fill with addresses), HEARTBEAT information, COOKIE-ECHO, error causes and
 any chunk type not listed here. The checksum (Appendix A: CRC32c, stored least significant byte
-first) is computed over the new packet.
+first) is computed over the new packet; a packet with nothing to rewrite is kept as it was.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def rewrite_sctp(seg: bytes, addr: Addr, payload: Payload) -> tuple[bytes, int]:
         pos += length + (-length % 4)
     if pos < len(seg):
         out += bytes(len(seg) - pos)  # trailing bytes shorter than a chunk header
+    if out[12:] == seg[12:]:
+        return seg, blanked  # nothing to rewrite: the packet and its checksum as they were
     out[8:12] = struct.pack("<I", crc32c(bytes(out[:8]) + bytes(4) + bytes(out[12:])))
     return bytes(out), blanked
 

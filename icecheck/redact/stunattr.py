@@ -148,7 +148,7 @@ def _messages(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
             inner = _same_length(rest[4 : 4 + size], lambda d: rewrite_payload(d, addr, text, fixed))
             n = 4 + size
             pad = -size % 4
-            if pad and rest[n : n + pad] == bytes(pad) and len(rest) >= n + pad:
+            if pad and rest[n : n + pad] == bytes(pad):
                 n += pad
             parts.append(rest[:4] + inner + rest[4 + size : n])
         else:

@@ -53,6 +53,8 @@ def deflate(data: bytes) -> bytes:
     packer = zlib.compressobj(wbits=-9)
     out = packer.compress(data) + packer.flush(zlib.Z_SYNC_FLUSH)
     return out[: -len(_TAIL)] if out.endswith(_TAIL) else out
+
+
 Frame = tuple[int, bytes | None, bytes]  # (first byte, mask key, payload as sent)
 
 

@@ -27,6 +27,7 @@ from icecheck.redact.pcap import redact_capture
 from icecheck.redact.selfcheck import _PRINTABLE, printable_runs
 from icecheck.redact.standins import StandIns
 from tests.conftest import REPO, run_cli
+from tests.redact.test_redact_pcap import records
 
 ALICE, PROXY = "10.20.30.40", "172.16.99.7"
 ORIGINALS = (b"10.20.30.40", b"172.16.99.7", b"10.77.88.99", b"192.168.201.202", b"laptop-7.local")
@@ -84,15 +85,6 @@ def split_sip_capture() -> bytes:
         segments.append(synth.tcp(ALICE, 40001, PROXY, 8080, at, piece))
         at += len(piece)
     return pcap(segments)
-
-
-def records(data: bytes) -> list[bytes]:
-    out, pos = [], 24
-    while pos < len(data):
-        n = struct.unpack_from("<I", data, pos + 8)[0]
-        out.append(data[pos + 16 : pos + 16 + n])
-        pos += 16 + n
-    return out
 
 
 def tcp_payload_lengths(data: bytes, checked: bool = True) -> list[int]:
