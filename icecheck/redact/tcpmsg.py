@@ -2,10 +2,10 @@
 is redacted whole (``pcap.CaptureRewriter`` holds the segments until then).
 
 ``complete(data, websocket)`` is False while a message is under way at the end of ``data``:
-- SIP or HTTP (RFC 3261 §7, RFC 9112 §2.1): a start line, a head ending in an empty line and
-  Content-Length bytes of body (none without the header: SIP over TCP always sends it, RFC 3261
-  §18.3); CRLF keep-alives between messages (RFC 5626 §3.5.1) are skipped; a line that could
-  still become a start line (no line end yet) is under way too;
+- SIP or HTTP (RFC 3261 §7, RFC 9112 §2.1): a start line, then the head and Content-Length bytes
+  of body as scan frames them (``inputs.sipmsg.frame_sip``; no body without the header: SIP over
+  TCP always sends it, RFC 3261 §18.3); CRLF keep-alives between messages (RFC 5626 §3.5.1) are
+  skipped; a line that could still become a start line (no line end yet) is under way too;
 - WebSocket (RFC 6455 §5.2, ``websocket``: the connection was upgraded): a frame whose header or
   payload is not all there yet, or a fragmented message (§5.4) whose last frame has not come.
 Anything else (binary data, text that is not framed this way) is complete as it stands: it is
@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import re
 
+from icecheck.inputs.sipmsg import frame_sip
 from icecheck.redact.websocket import frame_start as _frame_start
 
 _START = re.compile(
     rb"(?:[A-Z][A-Z0-9_.!%*+`'~-]* [^ \r\n]+ (?:SIP/2\.0|HTTP/1\.[01])|(?:SIP/2\.0|HTTP/1\.[01]) \d{3})[^\r\n]*\r?\n"
 )
 _UNDER_WAY = re.compile(rb"[A-Z][A-Z0-9_.!%*+`'~/-]*(?: [^\r\n]*)?\r?\Z")  # a start line not yet ended
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
-_LENGTH = re.compile(rb"^(?:Content-Length|l)[ \t]*:[ \t]*(\d+)", re.M | re.I)
 _UPGRADE = re.compile(rb"^Upgrade[ \t]*:[ \t]*websocket", re.M | re.I)
 MAX_LINE = 1024  # a start line longer than this is not waited for
 MAX_FRAME = 16 << 20  # a WebSocket frame claiming more is not WebSocket
@@ -53,13 +52,12 @@ def _text(data: bytes | bytearray) -> bool:
         start = _START.match(data, pos)
         if start is None:
             return not (end - pos < MAX_LINE and _UNDER_WAY.match(data, pos))
-        head = _HEAD_END.search(data, start.end() - 2)
-        if head is None:
+        framed = frame_sip(data[pos:])  # head and Content-Length body, as scan frames them
+        if framed is None:
             return False
-        length = _LENGTH.search(data[pos : head.start()])
-        pos = head.end() + (int(length.group(1)) if length else 0)
-        if pos > end:
-            return False
+        if isinstance(framed, str):  # a head scan gives up on: redacted as it stands
+            return True
+        pos += framed[1]
     return True
 
 
