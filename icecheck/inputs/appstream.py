@@ -7,9 +7,11 @@ Content-Length, RFC 3261 §18.3, several per segment or one across many), an HTT
 WebSocket frames, RFC 6455 §4.1-4.2, on any port), STUN (TURN over TCP, RFC 8656 §12.5:
 STUN messages and ChannelData back to back), or STUN behind RFC 4571 16-bit length prefixes
 (ICE-TCP, RFC 6544 §3: connectivity checks and media on one connection, the media passed
-over). Anything else is ignored. After a gap, SIP and
-HTTP resynchronise on the next start line; WebSocket and STUN framing cannot, so the rest of
-that direction is skipped with a diagnostic.
+over), or [MS-TURN] messages behind its TCP framing header (§2.1.4: control frames hold MS-TURN
+messages, end-to-end data frames what the client exchanges with its active destination), also
+after the pseudo-TLS handshake record each side may send first (§2.1.1). Anything else is ignored.
+After a gap, SIP and HTTP resynchronise on the next start line; WebSocket, STUN and MS-TURN
+framing cannot, so the rest of that direction is skipped with a diagnostic.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Mode(Enum):
     STUN = 5
     IGNORE = 6
     FRAMED = 7  # RFC 4571 length-prefixed packets: ICE-TCP (RFC 6544 §3)
+    MS_TURN = 8  # [MS-TURN] §2.1.4 TCP framing
 
 
 class Connection:
@@ -61,6 +64,7 @@ class StreamFramer:
         self.first_packet = 0
         self.ws: WsReader | None = None
         self.closing_body: http.HttpHead | None = None  # a response read until the stream ends
+        self.ms_turn = "MS-TURN TCP framing"  # how MS-TURN frames are named in the origin detail
         conn.directions.append(self)
 
     # -- tcpstream.Consumer ----------------------------------------------------------------------
@@ -80,7 +84,7 @@ class StreamFramer:
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
         self._problem(packet, None, f"TCP gap: {missing} bytes never captured before this packet{lost}")
         self.buf.clear()
-        if self.mode in (Mode.WS, Mode.STUN, Mode.FRAMED):
+        if self.mode in (Mode.WS, Mode.STUN, Mode.FRAMED, Mode.MS_TURN):
             self._give_up(packet, "framing lost after the gap; the rest of this direction is skipped")
         elif self.mode is not Mode.IGNORE:
             self.mode = Mode.DETECT
@@ -112,6 +116,8 @@ class StreamFramer:
             return self._stun(packet, time)
         if self.mode is Mode.FRAMED:
             return self._framed(packet, time)
+        if self.mode is Mode.MS_TURN:
+            return self._ms_turn(packet, time)
         return False  # WAIT_UPGRADE: hold the bytes until the server answers
 
     def _detect(self, packet: int) -> bool:
@@ -130,6 +136,12 @@ class StreamFramer:
             self.mode = Mode.FRAMED
         elif len(buf) < 22 and bytes(buf[6:10]) == stun.MAGIC_BYTES:
             return False  # framed STUN whose header is not all there yet
+        elif stun.looks_like_ms_tcp(buf):
+            self.mode = Mode.MS_TURN
+        elif len(buf) < 32 and bytes(buf[:2]) == b"\x02\x00":
+            return False  # an MS-TURN control frame whose message header is not all there yet
+        elif buf[0] == _TLS_HANDSHAKE:
+            return self._pseudo_tls(packet)
         else:
             return self._resync(packet)
         return True
@@ -316,6 +328,52 @@ class StreamFramer:
             self.conn.dispatcher.stun(frame, self._origin(packet, time, "RFC 4571 framing"), self.receiver)
         return True
 
+    def _ms_turn(self, packet: int, time: float) -> bool:
+        """[MS-TURN] §2.1.4: a control frame's MS-TURN message is read as over UDP, an end-to-end
+        data frame's content as what the active destination relays. A control frame that holds no
+        whole MS-TURN message is a problem and skipped (its length still frames the stream); a frame
+        of another type loses the framing (§3.1.10), and the rest of the direction is skipped."""
+        buf = self.buf
+        if len(buf) < 4:
+            return False
+        header = stun.ms_tcp_header(buf)
+        if header is None:
+            self._give_up(packet, f"MS-TURN TCP framing lost: frame type 0x{buf[0]:02x}, reserved 0x{buf[1]:02x}")
+            return False
+        kind, end = header
+        if len(buf) < end:
+            return False
+        frame = bytes(buf[4:end])
+        del buf[:end]
+        if kind == stun.MS_TCP_CONTROL and not stun.is_ms_turn(frame):
+            self._problem(packet, time, f"MS-TURN TCP control frame of {len(frame)} bytes holds no MS-TURN message")
+        elif self.conn.lane.take_pair(self.sender, self.receiver):
+            where = self._origin(packet, time, self.ms_turn)
+            if kind == stun.MS_TCP_CONTROL:
+                self.conn.dispatcher.stun(frame, where, self.receiver)
+            else:
+                self.conn.dispatcher.ms_turn_data(frame, where, self.receiver)
+        self.first_packet = packet
+        return True
+
+    def _pseudo_tls(self, packet: int) -> bool:
+        """[MS-TURN] §2.1.1: on port 443 each side may first send one pseudo-TLS handshake record
+        (ClientHello; ServerHello and ServerHelloDone in one record), then MS-TURN frames. The record
+        is skipped only once the bytes after it are seen to start an MS-TURN control frame; real TLS
+        goes on with more records and is ignored as binary."""
+        buf = self.buf
+        end = 5 + ((buf[3] << 8) | buf[4])
+        if buf[1] != 3 or end > _TLS_RECORD:
+            return self._resync(packet)
+        if len(buf) < end + 32:
+            return False  # the record, or the start of what follows it, is not all there yet
+        if not stun.looks_like_ms_tcp(buf[end:]):
+            return self._resync(packet)
+        del buf[:end]
+        self.mode = Mode.MS_TURN
+        self.ms_turn = "MS-TURN TCP framing after pseudo-TLS"
+        return True
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _origin(self, packet: int, time: float | None, what: str | None = None) -> Where:
@@ -336,6 +394,10 @@ class StreamFramer:
         """A framing problem: the same in every process, recorded by one (``Lane.take_transport``)."""
         if self.conn.lane.take_transport():
             self.conn.dispatcher.sink.problem(self._origin(packet, time), message, level)
+
+
+_TLS_HANDSHAKE = 0x16  # RFC 2246 §6.2.1 ContentType handshake
+_TLS_RECORD = 5 + (1 << 14) + 2048  # RFC 2246 §6.2.3: a record's fragment is at most 2^14 + 2048 bytes
 
 
 def _framed_stun(buf: bytearray) -> bool:

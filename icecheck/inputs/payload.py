@@ -31,6 +31,15 @@ _STUN_ROLES = {
     "MS-TURN DESTINATION-ADDRESS": AddressRole.STUN_PEER,
     "MS-TURN REMOTE-ADDRESS": AddressRole.STUN_PEER,
 }
+_PEER_ATTRS = frozenset({"XOR-PEER-ADDRESS", "MS-TURN DESTINATION-ADDRESS", "MS-TURN REMOTE-ADDRESS"})
+# messages whose DATA is relayed: True client → server (for the peer), False server → client (from it)
+_RELAYING = {
+    "Send indication": True,
+    "MS-TURN Send request": True,
+    "Data indication": False,
+    "MS-TURN Data indication": False,
+}
+ACTIVE_DESTINATION = -1  # the channel key of an [MS-TURN] active destination (end-to-end data, §2.1.4)
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
 _OTHER = {"offerer": "answerer", "answerer": "offerer"}
 
@@ -221,7 +230,8 @@ class Dispatcher:
         Addresses in a response describe its receiver (the client), so ``receiver`` becomes
         their party; attributes of requests and indications belong to the sender. The STUN a
         Send or Data indication relays (its DATA attribute) is read as well, between the client
-        and the peer that XOR-PEER-ADDRESS names (RFC 8656 §11). ``relayed``: this message was
+        and the peer that XOR-PEER-ADDRESS names (RFC 8656 §11); so for an [MS-TURN] Send request
+        (DESTINATION-ADDRESS) and Data indication (REMOTE-ADDRESS), §2.2.2.10-12. ``relayed``: this message was
         itself carried so; its parties are then exactly ``where.party`` and ``receiver``."""
         msg = stun.decode(data)
         party = receiver if (receiver is not None or relayed) and msg.kind.endswith("response") else where.party
@@ -238,13 +248,16 @@ class Dispatcher:
             self.sink.fact(WireFact("network-cost", f"{msg.network_id}/{msg.network_cost}", origin))
         if relayed:
             return
-        peer = next((_endpoint(a.address, a.port) for a in msg.addresses if a.attribute == "XOR-PEER-ADDRESS"), None)
+        peer = next((_endpoint(a.address, a.port) for a in msg.addresses if a.attribute in _PEER_ATTRS), None)
         if msg.kind == "ChannelBind request" and msg.channel is not None and peer is not None:
             self._channels[(where.party, receiver, msg.channel)] = peer  # client, server, channel → peer
             self._trim(self._channels)
-        if msg.data is not None and msg.kind in ("Send indication", "Data indication"):
+        elif msg.kind == "MS-TURN Set Active Destination request" and peer is not None:
+            self._channels[(where.party, receiver, ACTIVE_DESTINATION)] = peer
+            self._trim(self._channels)
+        if msg.data is not None and msg.kind in _RELAYING:
             inner = where._replace(detail=_join(origin.detail, "DATA"))
-            if msg.kind == "Send indication":  # client → server, for the peer
+            if _RELAYING[msg.kind]:  # client → server, for the peer
                 self._relayed(msg.data, inner._replace(party=where.party), peer)
             else:  # server → client, from the peer
                 self._relayed(msg.data, inner._replace(party=peer), receiver)
@@ -257,8 +270,19 @@ class Dispatcher:
         if framed is None:
             return False
         channel, inner = framed
-        sender = where.party
-        inner_where = where._replace(detail=_join(where.detail, f"TURN ChannelData 0x{channel:04x}"))
+        self._bound(
+            channel, inner, where._replace(detail=_join(where.detail, f"TURN ChannelData 0x{channel:04x}")), receiver
+        )
+        return True
+
+    def ms_turn_data(self, data: bytes, where: Where, receiver: str | None = None) -> None:
+        """End-to-end data of an [MS-TURN] TCP frame (§2.1.4, type 0x03): what the client exchanges
+        with the active destination its Set Active Destination request named, read like ChannelData."""
+        self._bound(ACTIVE_DESTINATION, data, where._replace(detail=_join(where.detail, "end-to-end data")), receiver)
+
+    def _bound(self, channel: int, inner: bytes, inner_where: Where, receiver: str | None) -> None:
+        """Relayed data on a channel bound to a peer (by ChannelBind, or the MS-TURN active destination)."""
+        sender = inner_where.party
         to_peer = self._channels.get((sender, receiver, channel))
         from_peer = self._channels.get((receiver, sender, channel))
         if to_peer is not None:
@@ -267,7 +291,6 @@ class Dispatcher:
             self._relayed(inner, inner_where._replace(party=from_peer), receiver)
         else:  # bound before the capture started: the peer, and so the direction, are unknown
             self._relayed(inner, inner_where._replace(party=None), None)
-        return True
 
     def _relayed(self, data: bytes, where: Where, receiver: str | None) -> None:
         """What TURN relays between a client and a peer: ICE connectivity checks are STUN."""

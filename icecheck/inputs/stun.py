@@ -19,8 +19,18 @@ a MAGIC-COOKIE attribute 0x000F = 0x72C64BC6 first, attributes not padded, its o
 types). In an MS-TURN Allocate response MAPPED-ADDRESS is the *relayed* address the server
 allocated (§2.2.2.1, §3.2.5.1; MS-ALT-MAPPED-ADDRESS 0x8090 its IPv6 twin) and XOR-MAPPED-ADDRESS
 (0x8020) the client's reflexive address, XORed with the first 32 bits of the transaction id
-(§2.2.2.16); DESTINATION-ADDRESS and REMOTE-ADDRESS name the peer in the clear (§2.2.2.10-11).
-Their attribute names carry an ``MS-TURN`` prefix so that the reader gives them their roles.
+(§2.2.2.16); DESTINATION-ADDRESS and REMOTE-ADDRESS name the peer in the clear (§2.2.2.10-11),
+ALTERNATE-SERVER (0x000E, §2.2.2.7) another TURN server. Their attribute names carry an ``MS-TURN``
+prefix so that the reader gives them their roles. The DATA (§2.2.2.12) of a Send request and of a
+Data indication is what the client exchanges with that peer.
+
+Over TCP, [MS-TURN] frames every message (§2.1.4, "TCP Framing Header"; §2.2.1 refers to it): a
+type byte (0x02 a TURN control message, 0x03 end-to-end data: what the client exchanges with its
+active destination, named by the DESTINATION-ADDRESS of a Set Active Destination request, §2.2.1,
+without Send/Data wrapping), a reserved byte (zero) and a 16-bit length of what follows.
+``ms_tcp_header`` reads one; ``looks_like_ms_tcp`` tells a stream that starts with a control frame
+holding an MS-TURN message. A frame of any other type loses the framing (§3.1.10: the connection
+SHOULD be disconnected).
 """
 
 from __future__ import annotations
@@ -55,7 +65,9 @@ _MS_ADDRESS_ATTRS = {
     0x8020: "XOR-MAPPED-ADDRESS",
     0x0011: "MS-TURN DESTINATION-ADDRESS",
     0x0012: "MS-TURN REMOTE-ADDRESS",
+    0x000E: "MS-TURN ALTERNATE-SERVER",  # §2.2.2.7: a TURN server's (not reported; redacted)
 }
+MS_TCP_CONTROL, MS_TCP_DATA = 0x02, 0x03  # [MS-TURN] §2.1.4 TCP framing header types
 MS_COOKIE_ATTR = b"\x00\x0f\x00\x04\x72\xc6\x4b\xc6"  # MAGIC-COOKIE, length 4, 0x72C64BC6 ([MS-TURN] 2.2.2.8)
 _MS_TYPES = {
     0x0003: "Allocate request",
@@ -130,6 +142,30 @@ def looks_like_legacy(data: bytes) -> bool:
     if data[20:28] == MS_COOKIE_ATTR:
         return mtype in _MS_TYPES and _fills(data, padded=False)
     return data[4:8] != MAGIC_BYTES and mtype in _CLASSIC_TYPES and _fills(data, padded=True)
+
+
+def ms_tcp_header(buf: bytes | bytearray, pos: int = 0) -> tuple[int, int] | None:
+    """([MS-TURN] §2.1.4) the type and end offset of the TCP frame at ``pos``, or None when the
+    4 bytes there are no framing header (type 0x02 or 0x03, reserved byte zero) or not all present."""
+    if len(buf) < pos + 4 or buf[pos] not in (MS_TCP_CONTROL, MS_TCP_DATA) or buf[pos + 1]:
+        return None
+    return buf[pos], pos + 4 + ((buf[pos + 2] << 8) | buf[pos + 3])
+
+
+def looks_like_ms_tcp(buf: bytes | bytearray) -> bool:
+    """A TCP stream that starts with an [MS-TURN] control frame (§2.1.4) around an MS-TURN message
+    header (§2.2.1: a type of this extension, a length that is exactly the frame's) and its
+    MAGIC-COOKIE attribute first (§2.2.2.8). The frame need not be all there yet."""
+    header = ms_tcp_header(buf)
+    if header is None or header[0] != MS_TCP_CONTROL or len(buf) < 32:
+        return False
+    mtype, length = (buf[4] << 8) | buf[5], (buf[6] << 8) | buf[7]
+    return mtype in _MS_TYPES and header[1] == 24 + length and bytes(buf[24:32]) == MS_COOKIE_ATTR
+
+
+def is_ms_turn(data: bytes) -> bool:
+    """A whole [MS-TURN] message (``looks_like_legacy`` of that dialect)."""
+    return data[20:28] == MS_COOKIE_ATTR and looks_like_legacy(data)
 
 
 def legacy_address_attributes(ms_turn: bool) -> dict[int, str]:
