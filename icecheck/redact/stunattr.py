@@ -7,9 +7,12 @@ FINGERPRINT (CRC-32 XOR 0x5354554e) is recomputed. MESSAGE-INTEGRITY cannot be r
 without the key and no longer verifies. TURN ChannelData (RFC 8656 §12.4) is unwrapped. The older
 dialects scan reads (``inputs.stun.looks_like_legacy``: RFC 3489 classic STUN, [MS-TURN]) have
 their address attributes rewritten the same way. A payload may hold several messages back to
-back (STUN and ChannelData over TCP, RFC 8656 §12.5) or RFC 4571 frames (ICE-TCP, RFC 6544 §3):
-each is rewritten; whatever follows that is none of these goes through ``text`` (binary is
-blanked), never copied.
+back (STUN and ChannelData over TCP, RFC 8656 §12.5), RFC 4571 frames (ICE-TCP, RFC 6544 §3) or
+[MS-TURN] TCP frames (§2.1.4: a control frame's MS-TURN message and an end-to-end data frame's
+content each rewritten at the same length, so the frame lengths hold; MS-TURN carries no
+FINGERPRINT; the pseudo-TLS record before them, §2.1.1, keeps its header only): each is
+rewritten; whatever follows that is none of these goes through ``text`` (binary is blanked),
+never copied.
 """
 
 from __future__ import annotations
@@ -128,6 +131,13 @@ def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None)
         return _messages(p, addr, text, fixed)
     if _framed(p):
         return _frames(p, addr, text, fixed)
+    if _ms_framed(p):
+        return _ms_frames(p, addr, text, fixed)
+    end = _pseudo_tls(p)
+    if end:
+        body = text(p[5:end])
+        rest = _ms_frames(p[end:], addr, text, fixed) if end < len(p) else b""
+        return p[:5] + (body if len(body) == end - 5 else bytes(end - 5)) + rest
     if is_media(p):
         return p
     return text(p)
@@ -183,6 +193,53 @@ def _frames(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
         parts.append(p[pos : pos + 2] + (new if len(new) == size else bytes(size)))
         pos += 2 + size
     return b"".join(parts)
+
+
+def _ms_framed(p: bytes) -> bool:
+    """The payload is whole [MS-TURN] TCP frames (§2.1.4), at least one of them understood: a
+    control frame holding an MS-TURN message, or end-to-end data holding STUN or media."""
+    pos, seen = 0, False
+    while pos < len(p):
+        header = stun.ms_tcp_header(p, pos)
+        if header is None or header[1] > len(p):
+            return False
+        seen = seen or _ms_understood(header[0], p[pos + 4 : header[1]])
+        pos = header[1]
+    return seen
+
+
+def _ms_understood(kind: int, content: bytes) -> bool:
+    if kind == stun.MS_TCP_CONTROL:
+        return stun.is_ms_turn(content)
+    return (is_stun(content) and 20 + struct.unpack_from("!H", content, 2)[0] == len(content)) or is_media(content)
+
+
+def _ms_frames(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
+    """Each [MS-TURN] TCP frame's content rewritten at the same length (a frame not understood,
+    ``_ms_understood``, through ``text``: binary is blanked), header kept, so the stream still frames;
+    a rewrite that would change a length is zeroed instead."""
+    parts: list[bytes] = []
+    pos = 0
+    while pos < len(p):
+        header = stun.ms_tcp_header(p, pos)
+        assert header is not None  # _ms_framed held
+        kind, end = header
+        content = p[pos + 4 : end]
+        new = rewrite_payload(content, addr, text, fixed) if _ms_understood(kind, content) else text(content)
+        parts.append(p[pos : pos + 4] + (new if len(new) == len(content) else bytes(len(content))))
+        pos = end
+    return b"".join(parts)
+
+
+def _pseudo_tls(p: bytes) -> int:
+    """The end of a whole TLS handshake record (RFC 2246 §6.2: type 0x16, version 3.x, length) that
+    is all of ``p`` or is followed by [MS-TURN] TCP frames, else 0: what an MS-TURN client and
+    server each send first on port 443 (§2.1.1 pseudo-TLS). Its header is kept so that the frames
+    after it are still found; its content goes through ``text`` (binary is blanked, counted)."""
+    if len(p) <= 5 or p[0] != 0x16 or p[1] != 3:
+        return 0
+    end = 5 + int.from_bytes(p[3:5], "big")
+    return end if end == len(p) or (end < len(p) and _ms_framed(p[end:])) else 0
 
 
 def is_media(p: bytes) -> bool:

@@ -7,7 +7,12 @@ is redacted whole (``pcap.CaptureRewriter`` holds the segments until then).
   TCP always sends it, RFC 3261 §18.3); CRLF keep-alives between messages (RFC 5626 §3.5.1) are
   skipped; a line that could still become a start line (no line end yet) is under way too;
 - WebSocket (RFC 6455 §5.2, ``websocket``: the connection was upgraded): a frame whose header or
-  payload is not all there yet, or a fragmented message (§5.4) whose last frame has not come.
+  payload is not all there yet, or a fragmented message (§5.4) whose last frame has not come;
+- [MS-TURN] TCP frames (§2.1.4, ``ms_turn_frames``): the data starts with a control frame whose
+  bytes so far fit an MS-TURN message (§2.2.1 header, MAGIC-COOKIE first, §2.2.2.8) or an
+  end-to-end data frame whose bytes so far fit a STUN message, and a frame is not all there yet;
+  a small TLS handshake record (the pseudo-TLS record MS-TURN may send first, §2.1.1) not all
+  there yet, or MS-TURN frames after it under way.
 Anything else (binary data, text that is not framed this way) is complete as it stands: it is
 redacted segment by segment, as before.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from icecheck.inputs import stun
 from icecheck.inputs.sipmsg import frame_sip
 from icecheck.redact.websocket import frame_start as _frame_start
 
@@ -34,6 +40,11 @@ def complete(data: bytes | bytearray, websocket: bool) -> bool:
         state = _websocket(data)
         if state is not None:
             return state
+    state = ms_turn_frames(data)
+    if state is None:
+        state = _pseudo_tls(data)
+    if state is not None:
+        return state
     return _text(data)
 
 
@@ -85,3 +96,56 @@ def _websocket(data: bytes | bytearray) -> bool | None:
             open_message = not first & 0x80
         pos = at + n
     return not open_message
+
+
+def ms_turn_frames(data: bytes | bytearray) -> bool | None:
+    """[MS-TURN] TCP frames (§2.1.4) from the start of ``data``: True when whole frames end it (or
+    what follows them is no frame: redacted as it stands), False while a frame is under way, None
+    when ``data`` does not start like MS-TURN (see the module doc)."""
+    if not _ms_turn_start(data):
+        return None
+    pos, end = 0, len(data)
+    while pos < end:
+        header = stun.ms_tcp_header(data, pos)
+        if header is None:  # no frame here: whole already, unless a frame header is under way
+            rest = bytes(data[pos : pos + 2])
+            return end - pos >= 4 or rest[:1] not in (b"\x02", b"\x03") or rest[1:] not in (b"", b"\x00")
+        if header[1] > end:
+            return False
+        pos = header[1]
+    return True
+
+
+def _ms_turn_start(data: bytes | bytearray) -> bool:
+    """The first frame's bytes so far fit [MS-TURN]: a control frame around an MS-TURN message (its
+    type's top byte 0 or 1, its length the frame's, MAGIC-COOKIE first), or end-to-end data around
+    STUN (top bits 00, the RFC 8489 magic cookie, its length the frame's)."""
+    if not data or data[0] not in (stun.MS_TCP_CONTROL, stun.MS_TCP_DATA) or data[1:2] not in (b"", b"\x00"):
+        return False
+    if len(data) < 4:
+        return True  # a frame header under way
+    size = (data[2] << 8) | data[3]
+    head = bytes(data[4:32])
+    if data[0] == stun.MS_TCP_CONTROL:
+        fits = head[:1] in (b"", b"\x00", b"\x01") and stun.MS_COOKIE_ATTR.startswith(head[20:28])
+        return fits and (len(head) < 4 or size == 20 + ((head[2] << 8) | head[3]))
+    fits = (not head or head[0] < 0x40) and stun.MAGIC_BYTES.startswith(head[4:8])
+    return fits and (len(head) < 4 or size == 20 + ((head[2] << 8) | head[3]))
+
+
+MAX_PSEUDO_TLS = 1024  # a handshake record announcing more is not waited for (real TLS: blanked as before)
+
+
+def _pseudo_tls(data: bytes | bytearray) -> bool | None:
+    """A TLS handshake record (RFC 2246 §6.2: 0x16, version 3.x, length) of at most
+    ``MAX_PSEUDO_TLS`` bytes at the start: False while it, or MS-TURN frames after it, are under
+    way; None when ``data`` does not start so."""
+    if len(data) < 5 or data[0] != 0x16 or data[1] != 3:
+        return None
+    end = 5 + ((data[3] << 8) | data[4])
+    if end > 5 + MAX_PSEUDO_TLS:
+        return None
+    if len(data) < end:
+        return False
+    after = ms_turn_frames(data[end:]) if len(data) > end else None
+    return True if after is None else after
