@@ -109,3 +109,13 @@ def test_a_frame_not_understood_is_blanked_and_the_framing_kept() -> None:
     assert len(new) == len(good + odd) and new[len(good) : len(good) + 4] == odd[:4]
     assert socket.inet_aton(RELAY[0]) not in new and socket.inet_aton(PEER[0]) not in new
     assert struct.unpack_from("!H", new, 6)[0] == struct.unpack_from("!H", good, 6)[0]
+
+
+def test_ms_turn_alternate_server_is_rewritten_over_udp() -> None:
+    """§2.2.2.7 ALTERNATE-SERVER (0x000E) names a TURN server in an Allocate error response (300 Try
+    Alternate, 401): scan decodes it with the other MS-TURN addresses, so redaction rewrites it."""
+    other = ("192.0.2.99", 443)
+    error = message(0x0113, TX[4], [(0x0009, b"\0\0\x03\x00"), (0x000E, address(other))])
+    new = stunattr.rewrite_payload(error, lambda raw: bytes(len(raw)), lambda d: bytes(len(d)))
+    assert len(new) == len(error) and socket.inet_aton(other[0]) not in new
+    assert new[-4:] == bytes(4) and new[-8:-4] == error[-8:-4]  # address zeroed, family and port kept
