@@ -202,3 +202,16 @@ def test_ms_tcp_framing_is_recognised_only_around_an_ms_turn_message() -> None:
     assert not stun.looks_like_ms_tcp(allocate[:2] + b"\x00\x30" + allocate[4:])  # lengths disagree
     assert not stun.looks_like_ms_tcp(b"\x03\x00" + allocate[2:])  # TPKT (RFC 1006) looks like this
     assert stun.ms_tcp_header(b"\x02\x01\x00\x00") is None  # reserved byte not zero
+
+
+def test_ms_turn_over_tcp_gives_the_same_report_split_or_not(tmp_path: Path) -> None:
+    """``scan --jobs``: the active destination learned from a control frame and the end-to-end data
+    that uses it are dispatched by the same part (``Lane.take_pair``), so the report is the same."""
+    from tests.inputs.test_scan_jobs import _report, _split
+
+    scan_session(tmp_path, conversation(), mss=33)
+    path = tmp_path / "ms-turn-tcp.pcap"
+    whole = _report([scan_file(str(path))])
+    assert "end-to-end data" in whole
+    assert _split([path], 2) == whole
+    assert _split([path], 3) == whole
