@@ -140,7 +140,7 @@ class StreamFramer:
             self.mode = Mode.MS_TURN
         elif len(buf) < 32 and bytes(buf[:2]) == b"\x02\x00":
             return False  # an MS-TURN control frame whose message header is not all there yet
-        elif buf[0] == _TLS_HANDSHAKE:
+        elif buf[0] == 0x16:  # RFC 2246 §6.2.1 ContentType handshake: perhaps [MS-TURN] pseudo-TLS
             return self._pseudo_tls(packet)
         else:
             return self._resync(packet)
@@ -359,11 +359,11 @@ class StreamFramer:
     def _pseudo_tls(self, packet: int) -> bool:
         """[MS-TURN] §2.1.1: on port 443 each side may first send one pseudo-TLS handshake record
         (ClientHello; ServerHello and ServerHelloDone in one record), then MS-TURN frames. The record
-        is skipped only once the bytes after it are seen to start an MS-TURN control frame; real TLS
-        goes on with more records and is ignored as binary."""
+        (at most ``stun.PSEUDO_TLS_MAX`` bytes) is skipped only once the bytes after it are seen to
+        start an MS-TURN control frame; real TLS goes on with more records and is ignored as binary."""
         buf = self.buf
-        end = 5 + ((buf[3] << 8) | buf[4])
-        if buf[1] != 3 or end > _TLS_RECORD:
+        end = stun.pseudo_tls_end(buf)
+        if end is None:
             return self._resync(packet)
         if len(buf) < end + 32:
             return False  # the record, or the start of what follows it, is not all there yet
@@ -394,10 +394,6 @@ class StreamFramer:
         """A framing problem: the same in every process, recorded by one (``Lane.take_transport``)."""
         if self.conn.lane.take_transport():
             self.conn.dispatcher.sink.problem(self._origin(packet, time), message, level)
-
-
-_TLS_HANDSHAKE = 0x16  # RFC 2246 §6.2.1 ContentType handshake
-_TLS_RECORD = 5 + (1 << 14) + 2048  # RFC 2246 §6.2.3: a record's fragment is at most 2^14 + 2048 bytes
 
 
 def _framed_stun(buf: bytearray) -> bool:

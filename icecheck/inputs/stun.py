@@ -163,6 +163,19 @@ def looks_like_ms_tcp(buf: bytes | bytearray) -> bool:
     return mtype in _MS_TYPES and header[1] == 24 + length and bytes(buf[24:32]) == MS_COOKIE_ATTR
 
 
+PSEUDO_TLS_MAX = 1024  # [MS-TURN] §2.1.1 pseudo-TLS records carry no extensions: a bigger one is real TLS
+
+
+def pseudo_tls_end(buf: bytes | bytearray) -> int | None:
+    """The end of the TLS handshake record (RFC 2246 §6.2: type 0x16, version 3.x, 16-bit length)
+    of at most ``PSEUDO_TLS_MAX`` bytes that starts ``buf``, as [MS-TURN] §2.1.1 pseudo-TLS sends
+    first on port 443; None when ``buf`` does not start so (the record need not be all there)."""
+    if len(buf) < 5 or buf[0] != 0x16 or buf[1] != 3:
+        return None
+    end = 5 + ((buf[3] << 8) | buf[4])
+    return end if end <= 5 + PSEUDO_TLS_MAX else None
+
+
 def is_ms_turn(data: bytes) -> bool:
     """A whole [MS-TURN] message (``looks_like_legacy`` of that dialect)."""
     return data[20:28] == MS_COOKIE_ATTR and looks_like_legacy(data)

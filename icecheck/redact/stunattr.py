@@ -232,14 +232,14 @@ def _ms_frames(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
 
 
 def _pseudo_tls(p: bytes) -> int:
-    """The end of a whole TLS handshake record (RFC 2246 §6.2: type 0x16, version 3.x, length) that
-    is all of ``p`` or is followed by [MS-TURN] TCP frames, else 0: what an MS-TURN client and
+    """The end of a whole small TLS handshake record (``stun.pseudo_tls_end``) that is all of ``p``
+    or is followed by [MS-TURN] TCP frames, else 0: what an MS-TURN client and
     server each send first on port 443 (§2.1.1 pseudo-TLS). Its header is kept so that the frames
     after it are still found; its content goes through ``text`` (binary is blanked, counted)."""
-    if len(p) <= 5 or p[0] != 0x16 or p[1] != 3:
+    end = stun.pseudo_tls_end(p)
+    if end is None or end > len(p):
         return 0
-    end = 5 + int.from_bytes(p[3:5], "big")
-    return end if end == len(p) or (end < len(p) and _ms_framed(p[end:])) else 0
+    return end if end == len(p) or _ms_framed(p[end:]) else 0
 
 
 def is_media(p: bytes) -> bool:

@@ -133,17 +133,11 @@ def _ms_turn_start(data: bytes | bytearray) -> bool:
     return fits and (len(head) < 4 or size == 20 + ((head[2] << 8) | head[3]))
 
 
-MAX_PSEUDO_TLS = 1024  # a handshake record announcing more is not waited for (real TLS: blanked as before)
-
-
 def _pseudo_tls(data: bytes | bytearray) -> bool | None:
-    """A TLS handshake record (RFC 2246 §6.2: 0x16, version 3.x, length) of at most
-    ``MAX_PSEUDO_TLS`` bytes at the start: False while it, or MS-TURN frames after it, are under
-    way; None when ``data`` does not start so."""
-    if len(data) < 5 or data[0] != 0x16 or data[1] != 3:
-        return None
-    end = 5 + ((data[3] << 8) | data[4])
-    if end > 5 + MAX_PSEUDO_TLS:
+    """A small TLS handshake record at the start (``inputs.stun.pseudo_tls_end``): False while it,
+    or MS-TURN frames after it, are under way; None when ``data`` does not start so."""
+    end = stun.pseudo_tls_end(data)
+    if end is None:
         return None
     if len(data) < end:
         return False

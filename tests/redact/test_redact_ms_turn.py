@@ -100,6 +100,11 @@ def test_tcpmsg_holds_an_ms_turn_frame_until_it_is_whole() -> None:
     assert tcpmsg.complete(whole + b"\x07\x00\x00\x01x", False)  # framing lost: redacted as it stands
     assert tcpmsg.complete(b"\x02\x00\x00\x30" + bytes(20), False)  # no MS-TURN message: not waited for
     assert tcpmsg.complete(b"\x03\x00\x00\x10" + b"\x80" * 8, False)  # data frame of RTP: not waited for
+    hello = pseudo_tls(1, bytes(40))
+    assert not tcpmsg.complete(hello[:20], False)  # a pseudo-TLS record (§2.1.1) under way
+    assert not tcpmsg.complete(hello + whole[:30], False)  # and the frames after it
+    assert tcpmsg.complete(hello + whole, False)
+    assert tcpmsg.complete(pseudo_tls(1, bytes(2000))[:100], False)  # a real TLS ClientHello: not waited for
 
 
 def test_a_frame_not_understood_is_blanked_and_the_framing_kept() -> None:
