@@ -10,8 +10,10 @@ STUN messages and ChannelData back to back), or STUN behind RFC 4571 16-bit leng
 over), or [MS-TURN] messages behind its TCP framing header (§2.1.4: control frames hold MS-TURN
 messages, end-to-end data frames what the client exchanges with its active destination), also
 after the pseudo-TLS handshake record each side may send first (§2.1.1). Anything else is ignored.
-After a gap, SIP and HTTP resynchronise on the next start line; WebSocket, STUN and MS-TURN
-framing cannot, so the rest of that direction is skipped with a diagnostic.
+After a gap, SIP and HTTP resynchronise on the next start line and MS-TURN on the next control
+frame (its MAGIC-COOKIE attribute, within ``MS_HUNT`` bytes; also in the first bytes of a capture
+that starts mid-connection); WebSocket and STUN framing cannot, so the rest of that direction is
+skipped with a diagnostic.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length
 from icecheck.model import DiagnosticLevel, Origin
 
 MAX_BUFFER = http.MAX_BODY + http.MAX_HEAD
+MS_HUNT = 1 << 16  # bytes searched for the next MS-TURN control frame after a gap
 
 
 class Mode(Enum):
@@ -65,6 +68,7 @@ class StreamFramer:
         self.ws: WsReader | None = None
         self.closing_body: http.HttpHead | None = None  # a response read until the stream ends
         self.ms_turn = "MS-TURN TCP framing"  # how MS-TURN frames are named in the origin detail
+        self.ms_hunt = 0  # after a gap in MS-TURN framing: bytes still searched for the next frame
         conn.directions.append(self)
 
     # -- tcpstream.Consumer ----------------------------------------------------------------------
@@ -84,7 +88,9 @@ class StreamFramer:
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
         self._problem(packet, None, f"TCP gap: {missing} bytes never captured before this packet{lost}")
         self.buf.clear()
-        if self.mode in (Mode.WS, Mode.STUN, Mode.FRAMED, Mode.MS_TURN):
+        if self.mode is Mode.MS_TURN:
+            self.mode, self.ms_hunt = Mode.DETECT, MS_HUNT  # look for the next control frame
+        elif self.mode in (Mode.WS, Mode.STUN, Mode.FRAMED):
             self._give_up(packet, "framing lost after the gap; the rest of this direction is skipped")
         elif self.mode is not Mode.IGNORE:
             self.mode = Mode.DETECT
@@ -143,7 +149,8 @@ class StreamFramer:
         elif buf[0] == 0x16:  # RFC 2246 §6.2.1 ContentType handshake: perhaps [MS-TURN] pseudo-TLS
             return self._pseudo_tls(packet)
         else:
-            return self._resync(packet)
+            found = self._ms_turn_resync(packet)
+            return self._resync(packet) if found is None else found
         return True
 
     def _resync(self, packet: int) -> bool:
@@ -355,6 +362,31 @@ class StreamFramer:
                 self.conn.dispatcher.ms_turn_data(frame, where, self.receiver)
         self.first_packet = packet
         return True
+
+    def _ms_turn_resync(self, packet: int) -> bool | None:
+        """Find an [MS-TURN] control frame further on by its MAGIC-COOKIE attribute (§2.2.2.8, the
+        first attribute of every message, 20 bytes after the message's start): in the first bytes of a
+        capture that starts mid-connection, or within ``MS_HUNT`` bytes after a gap in MS-TURN
+        framing. The bytes skipped are a problem. False while still looking after a gap; None when
+        none is found otherwise."""
+        buf = self.buf
+        pos = buf.find(stun.MS_COOKIE_ATTR, 24)
+        while pos >= 0:
+            if stun.looks_like_ms_tcp(buf[pos - 24 :]):
+                self._problem(packet, None, f"{pos - 24} bytes skipped before an MS-TURN TCP frame")
+                del buf[: pos - 24]
+                self.mode, self.ms_hunt = Mode.MS_TURN, 0
+                return True
+            pos = buf.find(stun.MS_COOKIE_ATTR, pos + 1)
+        if self.ms_hunt > len(buf):  # after a gap: keep looking in what comes next
+            keep = len(stun.MS_COOKIE_ATTR) + 23
+            self.ms_hunt -= max(0, len(buf) - keep)
+            del buf[:-keep]
+            return False
+        if not self.ms_hunt:
+            return None
+        self._give_up(packet, "no MS-TURN TCP frame found after the gap; the rest of this direction is skipped")
+        return False
 
     def _pseudo_tls(self, packet: int) -> bool:
         """[MS-TURN] §2.1.1: on port 443 each side may first send one pseudo-TLS handshake record

@@ -215,3 +215,51 @@ def test_ms_turn_over_tcp_gives_the_same_report_split_or_not(tmp_path: Path) -> 
     assert "end-to-end data" in whole
     assert _split([path], 2) == whole
     assert _split([path], 3) == whole
+
+
+def write_segments(tmp_path: Path, segments: list[tuple[str, str, int, bytes]]) -> ScanOutput:
+    path = tmp_path / "cut.pcap"
+    with open(path, "wb") as f:
+        writer = synth.PcapWriter(f)
+        for i, segment in enumerate(segments):
+            for packet in synth.ip(segment):
+                writer.write(synth.link(packet), 1_700_000_000 + i / 100)
+    return scan_file(str(path))
+
+
+def indications(*peers: tuple[str, int]) -> bytes:
+    return b"".join(
+        frame(CONTROL, message(DATA_IND, TX[i], [(REMOTE, address(p)), (DATA, check_response(RELAY))]))
+        for i, p in enumerate(peers)
+    )
+
+
+def test_a_capture_that_starts_mid_frame_finds_the_next_control_frame(tmp_path: Path) -> None:
+    stream = indications(PEER, PEER2)
+    tail = stream[len(stream) // 4 :]  # the first indication's end, then the second whole
+    segment = synth.tcp(*SERVER, *CLIENT, 77_000, tail)  # no SYN: the capture began mid-connection
+    out = write_segments(tmp_path, [segment])
+    assert found(out) == {(*PEER2, AddressRole.STUN_PEER, S), (*RELAY, AddressRole.STUN_MAPPED, C)}
+    skipped = len(stream) // 2 - len(stream) // 4
+    assert [d.message for d in out.document.diagnostics] == [f"{skipped} bytes skipped before an MS-TURN TCP frame"]
+
+
+def test_a_gap_in_ms_turn_framing_resynchronises_on_the_next_control_frame(tmp_path: Path) -> None:
+    stream = indications(PEER, ("192.0.2.46", 3482), PEER2)
+    third = stream[: len(stream) // 3 * 2]
+    segments = synth.tcp_session(CLIENT, SERVER, [(False, stream)], mss=20)
+    lost = 1 + (len(third) - 10) // 20  # a segment inside the second indication never captured
+    out = write_segments(tmp_path, segments[:lost] + segments[lost + 1 :])
+    peers = {(a.address, a.port) for a in out.document.addresses if a.role is AddressRole.STUN_PEER}
+    assert peers == {PEER, PEER2}  # the second indication is lost with the gap, the third is read
+    messages = [d.message for d in out.document.diagnostics]
+    assert any(m.startswith("TCP gap: 20 bytes never captured") for m in messages)
+    assert any("bytes skipped before an MS-TURN TCP frame" in m for m in messages)
+
+
+def test_after_a_gap_with_no_control_frame_the_direction_is_given_up(tmp_path: Path) -> None:
+    stream = indications(PEER) + frame(END_TO_END, b"\x80" + bytes(1199)) * 60  # then only media frames
+    segments = synth.tcp_session(CLIENT, SERVER, [(False, stream)], mss=1200)
+    out = write_segments(tmp_path, segments[:3] + segments[4:])
+    assert {(a.address, a.port) for a in out.document.addresses if a.role is AddressRole.STUN_PEER} == {PEER}
+    assert any("no MS-TURN TCP frame found after the gap" in d.message for d in out.document.diagnostics)
