@@ -124,3 +124,20 @@ def test_ms_turn_alternate_server_is_rewritten_over_udp() -> None:
     new = stunattr.rewrite_payload(error, lambda raw: bytes(len(raw)), lambda d: bytes(len(d)))
     assert len(new) == len(error) and socket.inet_aton(other[0]) not in new
     assert new[-4:] == bytes(4) and new[-8:-4] == error[-8:-4]  # address zeroed, family and port kept
+
+
+def test_ms_turn_ipv6_relay_over_tcp_is_rewritten(tmp_path: Path) -> None:
+    """§2.2.2.23 MS-ALT-MAPPED-ADDRESS (0x8090): the IPv6 relay address, laid out as MAPPED-ADDRESS."""
+    relay6 = "2001:db8:77::50"
+    value = struct.pack("!BBH", 0, 2, 52010) + socket.inet_pton(socket.AF_INET6, relay6)
+    allocated = frame(CONTROL, message(ALLOCATE_OK, TX[5], [(MAPPED, address(RELAY)), (0x8090, value)]))
+    source, target = tmp_path / "v6.pcap", tmp_path / "out.pcap"
+    source.write_bytes(capture([(False, allocated)], 9))
+    before = scan_file(str(source)).document
+    assert {(a.address, a.port) for a in before.addresses} == {RELAY, (relay6, 52010)}
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    out = target.read_bytes()
+    assert socket.inet_pton(socket.AF_INET6, relay6) not in out and socket.inet_aton(RELAY[0]) not in out
+    after = scan_file(str(target)).document
+    assert sorted(roles(after.addresses)) == sorted(roles(before.addresses))
