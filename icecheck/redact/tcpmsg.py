@@ -98,14 +98,20 @@ def _websocket(data: bytes | bytearray) -> bool | None:
     return not open_message
 
 
+MAX_MS_FRAMES = 256  # MS-TURN frames walked per call: a held run is walked again for each segment
+
+
 def ms_turn_frames(data: bytes | bytearray) -> bool | None:
     """[MS-TURN] TCP frames (§2.1.4) from the start of ``data``: True when whole frames end it (or
-    what follows them is no frame: redacted as it stands), False while a frame is under way, None
-    when ``data`` does not start like MS-TURN (see the module doc)."""
+    what follows them is no frame, or more than ``MAX_MS_FRAMES`` frames come before the end: redacted
+    as it stands), False while a frame is under way, None when ``data`` does not start like MS-TURN
+    (see the module doc)."""
     if not _ms_turn_start(data):
         return None
     pos, end = 0, len(data)
-    while pos < end:
+    for _ in range(MAX_MS_FRAMES):
+        if pos >= end:
+            return True
         header = stun.ms_tcp_header(data, pos)
         if header is None:  # no frame here: whole already, unless a frame header is under way
             rest = bytes(data[pos : pos + 2])
@@ -113,7 +119,7 @@ def ms_turn_frames(data: bytes | bytearray) -> bool | None:
         if header[1] > end:
             return False
         pos = header[1]
-    return True
+    return True  # more frames than are walked each time: redacted as it stands (binary is blanked)
 
 
 def _ms_turn_start(data: bytes | bytearray) -> bool:

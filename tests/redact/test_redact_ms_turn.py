@@ -20,6 +20,8 @@ from icecheck.inputs import synth
 from icecheck.inputs.scanner import scan_file
 from icecheck.model import AddressRecord
 from icecheck.redact import selfcheck, stunattr, tcpmsg
+from icecheck.redact.pcap import redact_capture
+from icecheck.redact.standins import StandIns
 from tests.conftest import run_cli
 from tests.inputs.test_ms_turn_tcp import (
     ALLOCATE_OK,
@@ -105,6 +107,24 @@ def test_tcpmsg_holds_an_ms_turn_frame_until_it_is_whole() -> None:
     assert not tcpmsg.complete(hello + whole[:30], False)  # and the frames after it
     assert tcpmsg.complete(hello + whole, False)
     assert tcpmsg.complete(pseudo_tls(1, bytes(2000))[:100], False)  # a real TLS ClientHello: not waited for
+    empty = b"\x03\x00\x00\x00"  # end-to-end data frames of nothing
+    assert not tcpmsg.complete(whole + empty * 100 + empty[:3], False)
+    assert tcpmsg.complete(whole + empty * tcpmsg.MAX_MS_FRAMES + empty[:3], False)  # not walked further
+
+
+def test_a_stream_of_tiny_frames_never_ending_on_a_segment_is_not_walked_again_and_again() -> None:
+    """Hostile input (issue 11 item 5): 50,000 four- or five-byte frames cut so that no segment ends
+    on a frame. Each held segment made ``tcpmsg`` walk every held frame again (a 1 MB capture took
+    34 s of CPU to redact); now at most ``MAX_MS_FRAMES`` are walked and the run is redacted as it
+    stands: what is not understood is blanked, and nothing original survives."""
+    first = frame(CONTROL, message(ALLOCATE_OK, TX[0], [(MAPPED, address(RELAY))]))
+    stream = bytearray(first)
+    while len(stream) < 200_000:
+        stream += b"\x03\x00\x00\x01x" if (len(stream) + 4) % 1000 == 0 else b"\x03\x00\x00\x00"
+    standins = StandIns()
+    out = redact_capture(capture([(False, bytes(stream))], 1000), standins)
+    assert socket.inet_aton(RELAY[0]) not in out and socket.inet_aton(CLIENT[0]) not in out
+    assert standins.left_out["payloads blanked (binary, not understood)"] > 0
 
 
 def test_a_frame_not_understood_is_blanked_and_the_framing_kept() -> None:
