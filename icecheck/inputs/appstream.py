@@ -366,8 +366,9 @@ class StreamFramer:
     def _ms_turn_resync(self, packet: int) -> bool | None:
         """Find an [MS-TURN] control frame further on by its MAGIC-COOKIE attribute (§2.2.2.8, the
         first attribute of every message, 20 bytes after the message's start): in the first bytes of a
-        capture that starts mid-connection, or within ``MS_HUNT`` bytes after a gap in MS-TURN
-        framing. The bytes skipped are a problem. False while still looking after a gap; None when
+        capture that starts mid-connection (also within ``MS_HUNT`` bytes when it starts with
+        end-to-end data frames, ``_ms_data_frames``), or within ``MS_HUNT`` bytes after a gap in
+        MS-TURN framing. The bytes skipped are a problem. False while still looking after a gap; None when
         none is found otherwise."""
         buf = self.buf
         pos = buf.find(stun.MS_COOKIE_ATTR, 24)
@@ -383,6 +384,9 @@ class StreamFramer:
             self.ms_hunt -= max(0, len(buf) - keep)
             del buf[:-keep]
             return False
+        if not self.ms_hunt and _ms_data_frames(buf):  # mid-connection: data frames before control
+            self.ms_hunt = MS_HUNT
+            return self._ms_turn_resync(packet)
         if not self.ms_hunt:
             return None
         self._give_up(packet, "no MS-TURN TCP frame found after the gap; the rest of this direction is skipped")
@@ -426,6 +430,16 @@ class StreamFramer:
         """A framing problem: the same in every process, recorded by one (``Lane.take_transport``)."""
         if self.conn.lane.take_transport():
             self.conn.dispatcher.sink.problem(self._origin(packet, time), message, level)
+
+
+def _ms_data_frames(buf: bytearray) -> bool:
+    """The buffer starts with two [MS-TURN] TCP frames (§2.1.4), the first one end-to-end data (0x03)
+    holding RTP or STUN (RFC 7983 §7: first byte 128-191 or 0-3), as a connection caught in the
+    middle of a call sends. Nothing is read from them: they only make the reader look further."""
+    first = stun.ms_tcp_header(buf)
+    if first is None or first[0] != stun.MS_TCP_DATA or first[1] == 4 or not (buf[4] < 4 or 128 <= buf[4] < 192):
+        return False
+    return stun.ms_tcp_header(buf, first[1]) is not None
 
 
 def _framed_stun(buf: bytearray) -> bool:

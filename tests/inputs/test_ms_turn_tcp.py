@@ -263,3 +263,15 @@ def test_after_a_gap_with_no_control_frame_the_direction_is_given_up(tmp_path: P
     out = write_segments(tmp_path, segments[:3] + segments[4:])
     assert {(a.address, a.port) for a in out.document.addresses if a.role is AddressRole.STUN_PEER} == {PEER}
     assert any("no MS-TURN TCP frame found after the gap" in d.message for d in out.document.diagnostics)
+
+
+def test_a_capture_that_starts_among_data_frames_looks_further_for_a_control_frame(tmp_path: Path) -> None:
+    rtp = frame(END_TO_END, b"\x80\x00" + bytes(158)) * 4  # end-to-end media (RFC 3550 version 2)
+    later = indications(PEER)
+    segments = [synth.tcp(*SERVER, *CLIENT, 9000, rtp), synth.tcp(*SERVER, *CLIENT, 9000 + len(rtp), later)]
+    out = write_segments(tmp_path, segments)
+    assert found(out) == {(*PEER, AddressRole.STUN_PEER, S), (*RELAY, AddressRole.STUN_MAPPED, C)}
+    # TPKT (RFC 1006, version 3: its length counts its own header) does not chain as MS-TURN frames
+    tpkt = b"\x03\x00\x00\x10" + b"\x80" + bytes(11) + b"\x03\x00\x00\x0c" + bytes(8)
+    tpkt_then = [synth.tcp(*SERVER, *CLIENT, 9000, tpkt), synth.tcp(*SERVER, *CLIENT, 9000 + len(tpkt), later)]
+    assert not write_segments(tmp_path, tpkt_then).document.addresses
