@@ -145,8 +145,10 @@ class FrameRewriter:
     def _ipv4(self, p: bytes, inner: bool) -> bytes:
         ihl = (p[0] & 0x0F) * 4
         total = int.from_bytes(p[2:4], "big") or len(p)
-        if ihl < 20 or len(p) < ihl:
-            return p
+        if ihl < 20 or len(p) < ihl or total < ihl:  # not a header redaction can place: fail closed
+            if inner:
+                return bytes(len(p))
+            raise DropPacket("IPv4 header length or total length not valid")
         src, dst, proto = p[12:16], p[16:20], p[9]
         if int.from_bytes(p[6:8], "big") & 0x3FFF and not inner:
             return self.ipv4_fragment(p[:total]) + p[total:]

@@ -239,6 +239,18 @@ def test_unknown_link_types_and_ethertypes_are_dropped_and_counted(tmp_path: Pat
     assert len(out.read_bytes()) == 24  # the file header only
 
 
+@pytest.mark.parametrize("total", [8, 19])
+def test_an_ipv4_total_length_shorter_than_its_header_is_dropped(tmp_path: Path, total: int) -> None:
+    """A fragment (or datagram) whose total length ends inside its own header: dropped and counted (was an
+    internal error, exit 3, found by the MS-TURN fuzz run)."""
+    header = bytes.fromhex("45000000000120004011000000000000") + bytes.fromhex("0a0000010a000002")
+    packet = header[:2] + total.to_bytes(2, "big") + header[4:] + bytes(8)
+    proc, out = redact(tmp_path, "short.pcap", _pcap([packet], linktype=101))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 packets dropped (IPv4 header length or total length not valid)" in proc.stderr
+    assert len(out.read_bytes()) == 24
+
+
 def test_binary_payloads_that_are_not_media_are_blanked(tmp_path: Path) -> None:
     dns = bytes.fromhex("abcd81800001000100000000") + b"\x03www\x00\x00\x01\x00\x01" + bytes.fromhex("0a4d0102")
     frame = synth.link(synth.ip(synth.udp("198.51.100.53", 53, "192.0.2.10", 40000, dns))[0])
