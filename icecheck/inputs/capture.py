@@ -17,6 +17,7 @@ and direction.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
 from icecheck.inputs import sctp, sipmsg, stun, tunnel
@@ -25,7 +26,7 @@ from icecheck.inputs.fragments import Reassembler
 from icecheck.inputs.lanes import Lane
 from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload
 from icecheck.inputs.payload import Dispatcher
-from icecheck.inputs.pcapfile import PacketReader
+from icecheck.inputs.pcapfile import Packet, PacketReader
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.source import Tick
 from icecheck.inputs.tcpstream import TcpDirection
@@ -59,7 +60,12 @@ class CaptureScan:
     def run(self, stream: BinaryIO) -> None:
         """Read every packet of ``stream``; damage becomes diagnostics in the sink."""
         reader = PacketReader(stream, self._report, skip_media=True)
-        for number, time, linktype, frame, orig in reader.packets():
+        self.run_packets(reader.packets(), lambda: reader.number)
+
+    def run_packets(self, packets: Iterable[Packet], total: Callable[[], int]) -> None:
+        """Read ``packets`` (as ``PacketReader.packets()`` yields them, media already left out);
+        ``total()``, asked once they are read, is how many records the capture held."""
+        for number, time, linktype, frame, orig in packets:
             if number - self.packets >= 4096:  # media packets are skipped by the reader: count by number
                 self._housekeeping(time, number - self.packets)
                 self.packets = number
@@ -83,10 +89,22 @@ class CaptureScan:
                 self._tcp(ip, number, time)
             else:
                 self._other(ip, number, time, 0)
+        count = total()
         if self.tick is not None:
-            self.tick(0, reader.number - self.packets, self._new_items())
-        self.packets = reader.number
+            self.tick(0, count - self.packets, self._new_items())
+        self.packets = count
         self._close_all()
+
+    def summary(self) -> str:
+        """The capture's one-line summary, once read: packets and what was found in them."""
+        c = self.counts
+        line = (
+            f"{self.sink.path}: {self.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
+            f"{c['reassembled']} reassembled datagrams"
+        )
+        if c["tunnelled"] or c["sctp"]:
+            line += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
+        return line
 
     # -- IP --------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ from operator import attrgetter
 from typing import Any
 
 from icecheck import model
+from icecheck.inputs import ranges
 from icecheck.inputs.detect import CAPTURES, Format, sniff
 from icecheck.inputs.merge import merge
 from icecheck.inputs.scanner import (
@@ -87,13 +89,21 @@ def scan_files(
     """Every file's result, in order, read by ``jobs`` processes (see the module doc)."""
     plans = plan(files, forced, jobs, split_from)
     context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
+    alone = len(plans) == 1 and plans[0][1] > 1  # one capture, split: this process reads a part too
     with contextlib.ExitStack() as stack:
         counts = None
         if tick is not None:
             counts = stack.enter_context(context.Manager()).Queue()
-        pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=context))
-        pending = submit_all(pool.submit, plans, forced, counts)
+        pool = stack.enter_context(ProcessPoolExecutor(jobs - 1 if alone else jobs, mp_context=context))
         meter = Meter(tick, lambda: _drain_local(counts))
+        if alone:
+            path, parts = plans[0]
+            try:
+                yield read_split(pool.submit, path, parts, tick, counts, meter)
+            except BrokenProcessPool:
+                yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
+            return
+        pending = submit_all(pool.submit, plans, forced, counts)
         for (path, _), futures in zip(plans, pending, strict=True):
             try:
                 meter.wait(futures)
@@ -103,6 +113,52 @@ def scan_files(
                 continue
             futures.clear()  # the futures hold the bytes too: only ``results`` does now
             yield collect(results)
+
+
+def read_split(
+    submit: Callable[..., Any], path: str, parts: int, tick: Tick | None, counts: Any, meter: Meter
+) -> Result:
+    """One capture read by ``parts`` processes, this one among them (it reads part 0; ``submit``
+    runs the others): by byte ranges (``ranges``) when the records allow it, else with every
+    process reading all of it (``lanes``). The same result either way."""
+    with tempfile.TemporaryDirectory(prefix="icecheck-") as spills:
+        bounds = ranges.cuts(path, parts)
+        kept: list[ranges.Kept | None] = [None]
+        if bounds is not None and len(bounds) > 2:
+            spill = [os.path.join(spills, str(i)) for i in range(len(bounds) - 1)]
+            later = range(1, len(bounds) - 1)
+            futures = [submit(_prefilter, path, bounds[i], bounds[i + 1], spill[i], i, counts) for i in later]
+            first = ranges.prefilter(path, bounds[0], bounds[1], spill[0], tick)
+            meter.wait(futures)
+            kept = [first, *(_or_none(f) for f in futures)]
+        if all(kept):
+            whole = [k for k in kept if k is not None]
+            futures = [submit(_kept_part, path, whole, i, parts, i, counts) for i in range(1, parts)]
+            own = ranges.read_kept(path, whole, 0, parts, _items_only(tick))
+        else:
+            futures = [submit(_part, path, i, parts, i, counts) for i in range(1, parts)]
+            own = read_capture(path, tick, 0, parts)
+        meter.wait(futures)
+        results = [f.result() for f in futures]
+    futures.clear()
+    return capture_result(merged([own, *(pickle.loads(results.pop(0)) for _ in range(len(results)))]))
+
+
+def _or_none(future: Any) -> Any:
+    """A future's result, or None if its task failed."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception:  # a range that could not be read: the capture is read the other way
+        return None
+
+
+def _items_only(tick: Tick | None) -> Tick | None:
+    """``tick`` without the packets (counted already by the reading of the ranges)."""
+    if tick is None:
+        return None
+    return lambda nbytes, _packets, items: tick(nbytes, 0, items)
 
 
 def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: int) -> list[tuple[str, int]]:
@@ -215,6 +271,24 @@ def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
     _flush(tick)
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
     read.sink.names.clear()  # the held strings travel with the items (pickle keeps them shared)
+    return _dumps(read)
+
+
+def _prefilter(path: str, start: int, end: int, spill: str, slot: int, counts: Any) -> ranges.Kept | None:
+    """A task: one byte range of a capture, its non-media records written to ``spill`` (``ranges``)."""
+    tick = _task_tick(counts, slot, True)
+    kept = ranges.prefilter(path, start, end, spill, tick)
+    _flush(tick)
+    return kept
+
+
+def _kept_part(path: str, kept: list[ranges.Kept], part: int, parts: int, slot: int, counts: Any) -> bytes:
+    """A task: part ``part`` of ``parts`` of a capture from its ranges' records; pickled."""
+    tick = _task_tick(counts, slot, False)
+    read = ranges.read_kept(path, kept, part, parts, tick)
+    _flush(tick)
+    read.sink.sdp_memo.clear()
+    read.sink.names.clear()
     return _dumps(read)
 
 

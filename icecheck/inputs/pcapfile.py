@@ -102,6 +102,12 @@ class PacketReader:
     def _left(self) -> int:
         return len(self._buf) - self._pos
 
+    @property
+    def offset(self) -> int:
+        """Bytes of the stream read past: once ``packets()`` has ended, where the last whole
+        record read ends (trailing bytes too short for a record header are not read past)."""
+        return self.consumed + self._pos
+
     # -- formats ---------------------------------------------------------------------------------
 
     def packets(self) -> Iterator[Packet]:
@@ -131,7 +137,7 @@ class PacketReader:
         wide = struct.Struct(order + "IIII12xHB5xHxB")
         ipv4 = 0x0800 if order == ">" else 0x0008
         unfragmented = 0x3FFF if order == ">" else 0xFF3F  # MF flag and fragment offset bits
-        limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
+        limit = record_limit(snaplen)
         prev_time = 0
         unpack, unpack_wide, frac_limit = header.unpack_from, wide.unpack_from, 1 / unit
         skip_media = self.skip_media
@@ -382,7 +388,7 @@ class PacketReader:
             return
         yield order, -1, self._buf[:24]
         snaplen = struct.unpack_from(order + "I", self._buf, 16)[0]
-        limit = max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
+        limit = record_limit(snaplen)
         header = struct.Struct(order + "IIII")
         self._pos, prev_time = 24, 0
         while self._have(16):
@@ -399,6 +405,11 @@ class PacketReader:
             self.number += 1
             prev_time = secs
             yield order, 0, self._buf[start : self._pos]
+
+
+def record_limit(snaplen: int) -> int:
+    """The largest captured length a pcap record may claim, given the file's snapshot length."""
+    return max(snaplen, 262144) if 0 < snaplen <= MAX_RECORD else MAX_RECORD
 
 
 def _plausible_block(buf: bytes, pos: int, order: str) -> bool:

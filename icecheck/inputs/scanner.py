@@ -198,14 +198,7 @@ def read_capture(
             scan.run(source.stream)
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         return CapturePart(sink, None, gzip_error(exc) or f"reading stopped: {type(exc).__name__}: {exc}", lane.ordinal)
-    c = scan.counts
-    summary = (
-        f"{sink.path}: {scan.packets} packets, {c['stun']} STUN, {c['sip-udp']} SIP over UDP, "
-        f"{c['reassembled']} reassembled datagrams"
-    )
-    if c["tunnelled"] or c["sctp"]:
-        summary += f", {c['tunnelled']} unwrapped from GRE/ERSPAN/IP-in-IP, {c['sctp']} SCTP messages"
-    return CapturePart(sink, summary)
+    return CapturePart(sink, scan.summary())
 
 
 def capture_output(read: CapturePart) -> ScanOutput:

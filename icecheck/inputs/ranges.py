@@ -1,0 +1,176 @@
+"""A pcap split across processes by byte ranges (``scan --jobs``): the reading itself shared out.
+
+Two phases. First, each process reads its own byte range of the capture (``prefilter``) with the
+reader a whole read uses, media dropped by its byte checks (``media``), and writes the records
+left (a small part of a call's capture) to a spill file, each with its number within the range,
+time, link type and lengths. Then every process reads those records in order (``read_kept``,
+packet numbers made global by adding the records of the ranges before) and does the transport
+work and its share of the dispatch as ``lanes`` says: the same report as one process's.
+
+Where ranges start (``cuts``): near equal shares of the file, at the first offset from which
+``CHAIN`` record headers in a row look sane (the reader's resynchronisation test). A guess is
+never trusted: a range is taken only when its reader reported nothing (no damage, no record
+running past the range's end) and ended exactly at the range's end. The first range starts
+right after the file header, so each range read this way proves the next one's start a record
+boundary. Anything else (damage anywhere, a wrong guess, pcapng, gzip, an I/O error) makes
+``prefilter`` give None, and the caller reads the capture the other way: every process reads
+all of it (``lanes``), which handles damage exactly as a whole read does.
+
+Classic pcap only, uncompressed: a gzip stream cannot be entered in the middle, and a pcapng
+range would need the section and interface blocks before it (not done yet).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO, cast
+
+from icecheck.inputs.capture import CaptureScan
+from icecheck.inputs.lanes import Lane
+from icecheck.inputs.pcapfile import PCAP_MAGICS, Packet, PacketReader, record_limit
+from icecheck.inputs.scanner import CapturePart
+from icecheck.inputs.sink import Sink
+from icecheck.inputs.source import Tick
+
+CHAIN = 8  # record headers in a row that must look sane where a range starts
+WINDOW = 1 << 20  # bytes searched for that, from each guess
+_SPILL = struct.Struct("<QdIII")  # number within the range, time, link type, original and captured length
+_PCAP = struct.Struct("IIII")
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What ``prefilter`` left of one range: how many records the range holds, and the spill file
+    holding its non-media ones."""
+
+    records: int
+    spill: str
+
+
+def cuts(path: str, parts: int) -> list[int] | None:
+    """Where ``parts`` ranges of the pcap at ``path`` start, and its size last (fewer ranges when
+    the file is small); None if it is no uncompressed classic pcap or no start was found."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+            if len(head) < 24 or head[:4] not in PCAP_MAGICS:
+                return None
+            order, unit = PCAP_MAGICS[head[:4]]
+            header = struct.Struct(order + "IIII")
+            limit = record_limit(struct.unpack_from(order + "I", head, 16)[0])
+            size = os.fstat(f.fileno()).st_size
+            starts = [24]
+            for k in range(1, parts):
+                guess = 24 + (size - 24) * k // parts
+                if guess <= starts[-1]:
+                    continue
+                f.seek(guess)
+                window = f.read(WINDOW)
+                at = _first_chain(window, header, limit, 1 / unit, size - guess)
+                if at is None:
+                    return None
+                if starts[-1] < guess + at < size:
+                    starts.append(guess + at)
+    except OSError:
+        return None
+    return [*starts, size]
+
+
+def _first_chain(buf: bytes, header: struct.Struct, limit: int, frac_limit: float, left: int) -> int | None:
+    """The first offset in ``buf`` (``left`` bytes remain of the file from its start) where
+    ``CHAIN`` sane record headers follow one another, or the file ends after fewer."""
+    for skip in range(max(len(buf) - 15, 0)):
+        pos, first = skip, None
+        for _ in range(CHAIN):
+            if pos == left:
+                return skip
+            if pos + 16 > len(buf):
+                break
+            secs, frac, incl, orig = header.unpack_from(buf, pos)
+            first = secs if first is None else first
+            if incl == 0 or incl > limit or frac >= frac_limit or orig < incl or abs(secs - first) > 86400:
+                break
+            pos += 16 + incl
+        else:
+            return skip
+    return None
+
+
+def prefilter(path: str, start: int, end: int, spill: str, tick: Tick | None = None) -> Kept | None:
+    """Read the records of ``path[start:end]``, media left out, into the file ``spill``; None when
+    the range cannot be trusted (see the module doc)."""
+    problems: list[object] = []
+    try:
+        with open(path, "rb", buffering=0) as raw, open(spill, "wb", buffering=1 << 20) as out:
+            head = raw.read(24)
+            raw.seek(start)
+            stream = cast(BinaryIO, _Range(raw, head, end - start, tick))
+            reader = PacketReader(stream, lambda *p: problems.append(p), True)
+            write, pack = out.write, _SPILL.pack
+            for number, time, linktype, frame, orig in reader.packets():
+                write(pack(number, time, linktype, orig, len(frame)))
+                write(frame)
+    except OSError:
+        return None
+    if tick is not None:
+        tick(0, reader.number, 0)
+    if problems or reader.offset != 24 + end - start:
+        return None
+    return Kept(reader.number, spill)
+
+
+def read_kept(path: str, kept: Sequence[Kept], part: int = 0, parts: int = 1, tick: Tick | None = None) -> CapturePart:
+    """Part ``part`` of ``parts`` of the capture at ``path`` from its ranges' records (``lanes``).
+    Every failure is data."""
+    sink = Sink(path)
+    lane = Lane(sink, part, parts)
+    scan = CaptureScan(sink, tick, lane)
+    try:
+        scan.run_packets(_records(kept), lambda: sum(k.records for k in kept))
+    except Exception as exc:  # failures are data: a bad file must not stop the scan
+        return CapturePart(sink, None, f"reading stopped: {type(exc).__name__}: {exc}", lane.ordinal)
+    return CapturePart(sink, scan.summary())
+
+
+def _records(kept: Sequence[Kept]) -> Iterator[Packet]:
+    """The ranges' records in order, numbered as in the whole capture."""
+    base = 0
+    size, unpack = _SPILL.size, _SPILL.unpack
+    for one in kept:
+        with open(one.spill, "rb", buffering=1 << 20) as f:
+            read = f.read
+            while head := read(size):
+                number, time, linktype, orig, length = unpack(head)
+                yield base + number, time, linktype, read(length), orig
+        base += one.records
+
+
+class _Range(io.RawIOBase):
+    """``head`` (a pcap file header), then ``length`` bytes of ``raw`` from where it stands;
+    each read's size is reported to ``tick``."""
+
+    def __init__(self, raw: io.FileIO, head: bytes, length: int, tick: Tick | None) -> None:
+        super().__init__()
+        self._raw, self._head, self._left, self._tick = raw, head, length, tick
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        n = min(len(buffer), self._left)
+        if n <= 0:
+            return 0
+        got = self._raw.readinto(memoryview(buffer)[:n]) or 0
+        self._left -= got
+        if self._tick is not None and got:
+            self._tick(got, 0, 0)
+        return got
