@@ -95,6 +95,13 @@ def call_id_of(data: bytes) -> str | None:
     m = _CALL_ID_LINE.search(head, second) if second else None
     if m is None:
         return None
+    eol = head.find(b"\n", m.end())
+    if eol < 0:
+        return head[m.end() :].decode().strip()
+    after = head.find(b"\n", eol + 1)
+    following = head[eol + 1 : after if after >= 0 else len(head)]
+    if following[:1] not in (b" ", b"\t") and b":" in following:  # the common case: a header follows
+        return head[m.end() : eol].decode().strip()
     lines = head[m.end() :].decode().replace("\r\n", "\n").split("\n")
     value = lines[0].strip()
     for line in lines[1:]:  # folded continuations (RFC 3261 §7.3.1), as parse_sip joins them

@@ -114,6 +114,8 @@ _SIP_HEADS = [
     "BYE sip:b@h SIP/2.0\r\ncall-id:   spaced \t\r\nCALL-ID: second\r\n",
     "ACK sip:b@h SIP/2.0\r\nCall-ID: folded\r\n  continued\r\n\tand more\r\nTo: x\r\n",
     "ACK sip:b@h SIP/2.0\r\nCall-ID: a\r\nno colon here\r\n more\r\n",
+    "ACK sip:b@h SIP/2.0\r\nCall-ID: b  \r\nTo: <sip:a@b>\r\n folded-to\r\n",
+    "ACK sip:b@h SIP/2.0\r\nCall-ID: last-line",
     "OPTIONS sip:b@h SIP/2.0\r\nCall-ID : name-space\r\n",
     "OPTIONS sip:b@h SIP/2.0\r\nX-Call-ID: not-it\r\n",
     "OPTIONS sip:b@h SIP/2.0\r\n Call-ID: first-line-indented\r\n",
