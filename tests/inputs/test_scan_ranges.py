@@ -1,0 +1,136 @@
+"""``ranges``: a pcap read by byte ranges, each range's records trusted only when they prove it.
+
+The ranges' non-media records, put together, are exactly the packets a whole read yields; the
+parts read from them give the report one process gives. A range whose start or end is no record
+boundary, damage, trailing bytes, pcapng or gzip: the range is refused (None), never misread.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from pathlib import Path
+
+import pytest
+
+from benchmarks.mediamix import write_media_mix
+from icecheck.inputs import jobs, ranges
+from icecheck.inputs.pcapfile import PacketReader
+from icecheck.inputs.scanner import capture_result, scan_file
+from tests.conftest import SAMPLES
+from tests.inputs.test_scan_jobs import _report
+
+
+@pytest.fixture(scope="module")
+def mix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ranges") / "mix.pcap"
+    with open(path, "wb") as f:
+        write_media_mix(f, 1_200_000, seed=3, rtp_per_call=20)
+    return path
+
+
+def _boundaries(path: Path) -> set[int]:
+    """Where each record of the pcap starts, walked from the file header."""
+    at, starts = 24, set()
+    with open(path, "rb") as f:
+        for _, kind, data in PacketReader(f, lambda *p: None).records():
+            if kind == 0:
+                starts.add(at)
+                at += len(data)
+    return starts
+
+
+def _whole(path: Path) -> list[tuple[int, float, int, bytes, int]]:
+    with open(path, "rb") as f:
+        return list(PacketReader(f, lambda *p: None, skip_media=True).packets())
+
+
+def _kept(path: Path, bounds: list[int], spills: Path) -> list[ranges.Kept | None]:
+    return [ranges.prefilter(str(path), bounds[i], bounds[i + 1], str(spills / str(i))) for i in range(len(bounds) - 1)]
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_cuts_fall_on_record_boundaries_and_the_ranges_give_the_whole_reads_packets(
+    mix: Path, tmp_path: Path, parts: int
+) -> None:
+    bounds = ranges.cuts(str(mix), parts)
+    assert bounds is not None and len(bounds) == parts + 1
+    assert bounds[0] == 24 and bounds[-1] == os.path.getsize(mix)
+    assert set(bounds[:-1]) <= _boundaries(mix)
+    kept = _kept(mix, bounds, tmp_path)
+    assert all(kept)
+    whole = _whole(mix)
+    assert 0 < len(whole) < sum(k.records for k in kept if k)  # media left out
+    assert list(ranges._records([k for k in kept if k])) == whole
+
+
+def test_the_parts_read_from_the_ranges_give_the_whole_report(mix: Path, tmp_path: Path) -> None:
+    whole = _report([scan_file(str(mix))])
+    bounds = ranges.cuts(str(mix), 3)
+    assert bounds is not None
+    kept = [k for k in _kept(mix, bounds, tmp_path) if k]
+    assert len(kept) == 3
+    assert _report([capture_result(ranges.read_kept(str(mix), kept))[0]]) == whole
+    for parts in (2, 3):
+        read = jobs.merged([ranges.read_kept(str(mix), kept, i, parts) for i in range(parts)])
+        assert _report([capture_result(read)[0]]) == whole
+
+
+def test_a_start_that_is_no_record_boundary_is_refused(mix: Path, tmp_path: Path) -> None:
+    bounds = ranges.cuts(str(mix), 2)
+    assert bounds is not None
+    starts = _boundaries(mix)
+    for shift in (1, 4, 16, 17):
+        wrong = bounds[1] + shift
+        assert wrong not in starts
+        before, _ = _kept(mix, [24, wrong, bounds[2]], tmp_path)
+        assert before is None  # its last record runs past the range's end: the cut is proven wrong
+
+
+def test_damage_or_trailing_bytes_refuse_the_range(mix: Path, tmp_path: Path) -> None:
+    data = bytearray(mix.read_bytes())
+    starts = sorted(_boundaries(mix))
+    cut, bad = starts[len(starts) // 2], starts[len(starts) // 2 + 50]
+    struct.pack_into("<I", data, bad + 8, 1 << 30)  # a record header of the second range claims 1 GiB
+    damaged = tmp_path / "damaged.pcap"
+    damaged.write_bytes(bytes(data))
+    first, second = _kept(damaged, [24, cut, len(data)], tmp_path)
+    assert first is not None and first.records == len(starts) // 2 and second is None
+    trailing = tmp_path / "trailing.pcap"
+    trailing.write_bytes(mix.read_bytes() + b"\0" * 9)  # too short for a record: a whole read ignores them
+    size = os.path.getsize(trailing)
+    assert _kept(trailing, [24, size], tmp_path) == [None]
+    split = _report([out for out, _ in jobs.scan_files([str(trailing)], None, 2, split_from=0)])
+    assert split == _report([scan_file(str(trailing))])
+
+
+def test_pcapng_gzip_and_short_files_are_not_cut(mix: Path, tmp_path: Path) -> None:
+    packed = tmp_path / "mix.pcap.gz"
+    packed.write_bytes(gzip.compress(mix.read_bytes()))
+    assert ranges.cuts(str(packed), 2) is None
+    assert ranges.cuts(str(SAMPLES / "captures" / "proxy-any-sll2.pcapng.gz"), 2) is None
+    short = tmp_path / "short.pcap"
+    short.write_bytes(mix.read_bytes()[:20])
+    assert ranges.cuts(str(short), 2) is None
+    assert ranges.cuts(str(tmp_path / "missing.pcap"), 2) is None
+
+
+def test_no_sane_chain_in_the_window_means_no_cut(tmp_path: Path) -> None:
+    noise = tmp_path / "noise.pcap"
+    header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    noise.write_bytes(header + bytes(range(256)) * 64)  # no record header chain anywhere
+    assert ranges.cuts(str(noise), 2) is None
+
+
+def test_a_range_reader_reports_the_bytes_it_read(mix: Path, tmp_path: Path) -> None:
+    bounds = ranges.cuts(str(mix), 2)
+    assert bounds is not None
+    counted = [0, 0]
+
+    def tick(nbytes: int, packets: int, _items: int) -> None:
+        counted[0] += nbytes
+        counted[1] += packets
+
+    kept = ranges.prefilter(str(mix), bounds[1], bounds[2], str(tmp_path / "spill"), tick)
+    assert kept is not None and counted == [bounds[2] - bounds[1], kept.records]
