@@ -127,10 +127,10 @@ def read_split(
         if bounds is not None and len(bounds) > 2:
             spill = [os.path.join(spills, str(i)) for i in range(len(bounds) - 1)]
             later = range(1, len(bounds) - 1)
-            futures = [submit(_prefilter, path, bounds[i], bounds[i + 1], spill[i], i, counts) for i in later]
-            first = ranges.prefilter(path, bounds[0], bounds[1], spill[0], tick)
+            futures = [submit(_prefilter, path, bounds, i, spill[i], i, counts) for i in later]
+            mine = ranges.prefilter(path, bounds[0], bounds[0], bounds[1], spill[0], tick)
             meter.wait(futures)
-            kept = [first, *(_or_none(f) for f in futures)]
+            kept = [mine, *(_or_none(f) for f in futures)]
         if all(kept):
             whole = [k for k in kept if k is not None]
             futures = [submit(_kept_part, path, whole, i, parts, i, counts) for i in range(1, parts)]
@@ -274,10 +274,10 @@ def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
     return _dumps(read)
 
 
-def _prefilter(path: str, start: int, end: int, spill: str, slot: int, counts: Any) -> ranges.Kept | None:
-    """A task: one byte range of a capture, its non-media records written to ``spill`` (``ranges``)."""
+def _prefilter(path: str, bounds: list[int], i: int, spill: str, slot: int, counts: Any) -> ranges.Kept | None:
+    """A task: byte range ``i`` of a capture (``ranges.cuts``), its non-media records written to ``spill``."""
     tick = _task_tick(counts, slot, True)
-    kept = ranges.prefilter(path, start, end, spill, tick)
+    kept = ranges.prefilter(path, bounds[0], bounds[i], bounds[i + 1], spill, tick)
     _flush(tick)
     return kept
 

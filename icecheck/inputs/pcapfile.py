@@ -55,6 +55,7 @@ class PacketReader:
         self._eof = False
         self.number = 0
         self.consumed = 0
+        self.described = 0  # pcapng Section Header and Interface Description Blocks read
 
     # -- buffer ----------------------------------------------------------------------------------
 
@@ -255,7 +256,9 @@ class PacketReader:
             btype, body, order = block
             if btype == 0x0A0D0D0A:
                 interfaces = []
+                self.described += 1
             elif btype == 1:
+                self.described += 1
                 interfaces.append(_idb(body, order) if len(body) >= 8 else (-1, 1e-6, 0.0))
             elif btype in (2, 3, 6):
                 self.number += 1

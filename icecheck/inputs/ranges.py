@@ -25,13 +25,13 @@ from __future__ import annotations
 import io
 import os
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from icecheck.inputs.capture import CaptureScan
 from icecheck.inputs.lanes import Lane
-from icecheck.inputs.pcapfile import PCAP_MAGICS, Packet, PacketReader, record_limit
+from icecheck.inputs.pcapfile import PCAP_MAGICS, PCAPNG_MAGIC, Packet, PacketReader, record_limit
 from icecheck.inputs.scanner import CapturePart
 from icecheck.inputs.sink import Sink
 from icecheck.inputs.source import Tick
@@ -39,7 +39,8 @@ from icecheck.inputs.source import Tick
 CHAIN = 8  # record headers in a row that must look sane where a range starts
 WINDOW = 1 << 20  # bytes searched for that, from each guess
 _SPILL = struct.Struct("<QdIII")  # number within the range, time, link type, original and captured length
-_PCAP = struct.Struct("IIII")
+_PACKET_BLOCKS = (2, 3, 6)  # pcapng: obsolete, simple and enhanced packet blocks
+_RANGE_BLOCKS = (2, 3, 5, 6)  # what may follow within a range: those and interface statistics
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,25 +53,25 @@ class Kept:
 
 
 def cuts(path: str, parts: int) -> list[int] | None:
-    """Where ``parts`` ranges of the pcap at ``path`` start, and its size last (fewer ranges when
-    the file is small); None if it is no uncompressed classic pcap or no start was found."""
+    """Where the capture's records start (after a pcap's file header, or a pcapng's blocks before
+    its first packet block), where ``parts`` ranges start after that, and the file's size last
+    (fewer ranges when the file is small); None if it is no uncompressed pcap or pcapng, or
+    a start was not found."""
     try:
         with open(path, "rb") as f:
-            head = f.read(24)
-            if len(head) < 24 or head[:4] not in PCAP_MAGICS:
-                return None
-            order, unit = PCAP_MAGICS[head[:4]]
-            header = struct.Struct(order + "IIII")
-            limit = record_limit(struct.unpack_from(order + "I", head, 16)[0])
             size = os.fstat(f.fileno()).st_size
-            starts = [24]
+            head = f.read(WINDOW)
+            found = _head(head)
+            if found is None:
+                return None
+            first, chain = found
+            starts = [first]
             for k in range(1, parts):
-                guess = 24 + (size - 24) * k // parts
+                guess = first + (size - first) * k // parts // 4 * 4  # pcapng blocks are 32-bit aligned
                 if guess <= starts[-1]:
                     continue
                 f.seek(guess)
-                window = f.read(WINDOW)
-                at = _first_chain(window, header, limit, 1 / unit, size - guess)
+                at = chain(f.read(WINDOW), size - guess)
                 if at is None:
                     return None
                 if starts[-1] < guess + at < size:
@@ -80,9 +81,31 @@ def cuts(path: str, parts: int) -> list[int] | None:
     return [*starts, size]
 
 
-def _first_chain(buf: bytes, header: struct.Struct, limit: int, frac_limit: float, left: int) -> int | None:
+def _head(data: bytes) -> tuple[int, Callable[[bytes, int], int | None]] | None:
+    """Where the records start in a file that begins with ``data``, and the test that finds a
+    record start in a window (``_pcap_chain`` or ``_pcapng_chain``, bound to the file's format)."""
+    if len(data) >= 24 and data[:4] in PCAP_MAGICS:
+        order, unit = PCAP_MAGICS[data[:4]]
+        header = struct.Struct(order + "IIII")
+        limit = record_limit(struct.unpack_from(order + "I", data, 16)[0])
+        return 24, lambda buf, left: _pcap_chain(buf, left, header, limit, 1 / unit)
+    if len(data) < 12 or data[:4] != PCAPNG_MAGIC:
+        return None
+    order = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+    pos = 0
+    while pos + 12 <= len(data):  # the section and interface blocks before the first packet block
+        btype, length = struct.unpack_from(order + "II", data, pos)
+        if btype in _PACKET_BLOCKS:
+            return pos, lambda buf, left: _pcapng_chain(buf, left, order)
+        if length < 12 or length % 4:
+            return None
+        pos += length
+    return None
+
+
+def _pcap_chain(buf: bytes, left: int, header: struct.Struct, limit: int, frac_limit: float) -> int | None:
     """The first offset in ``buf`` (``left`` bytes remain of the file from its start) where
-    ``CHAIN`` sane record headers follow one another, or the file ends after fewer."""
+    ``CHAIN`` sane pcap record headers follow one another, or the file ends after fewer."""
     for skip in range(max(len(buf) - 15, 0)):
         pos, first = skip, None
         for _ in range(CHAIN):
@@ -100,13 +123,41 @@ def _first_chain(buf: bytes, header: struct.Struct, limit: int, frac_limit: floa
     return None
 
 
-def prefilter(path: str, start: int, end: int, spill: str, tick: Tick | None = None) -> Kept | None:
+def _pcapng_chain(buf: bytes, left: int, order: str) -> int | None:
+    """The first 32-bit aligned offset in ``buf`` where ``CHAIN`` packet (or statistics) blocks
+    follow one another, each length repeated at its end, the first a packet block."""
+    lengths = struct.Struct(order + "II")
+    trailer = struct.Struct(order + "I")
+    for skip in range(0, max(len(buf) - 11, 0), 4):
+        pos = skip
+        for i in range(CHAIN):
+            if pos == left:
+                return skip if i else None
+            if pos + 12 > len(buf):
+                break
+            btype, length = lengths.unpack_from(buf, pos)
+            if btype not in (_PACKET_BLOCKS if i == 0 else _RANGE_BLOCKS) or length < 12 or length % 4:
+                break
+            if pos + length > len(buf) or trailer.unpack_from(buf, pos + length - 4)[0] != length:
+                break
+            pos += length
+        else:
+            return skip
+    return None
+
+
+def prefilter(path: str, first: int, start: int, end: int, spill: str, tick: Tick | None = None) -> Kept | None:
     """Read the records of ``path[start:end]``, media left out, into the file ``spill``; None when
-    the range cannot be trusted (see the module doc)."""
+    the range cannot be trusted (see the module doc). ``first``: where the file's records start
+    (what is before is put in front of the range, so the reader knows the file's format, and a
+    pcapng's sections and interfaces)."""
     problems: list[object] = []
     try:
         with open(path, "rb", buffering=0) as raw, open(spill, "wb", buffering=1 << 20) as out:
-            head = raw.read(24)
+            head = raw.read(first)
+            described = PacketReader(io.BytesIO(head), lambda *p: None)
+            if list(described.packets()):
+                return None
             raw.seek(start)
             stream = cast(BinaryIO, _Range(raw, head, end - start, tick))
             reader = PacketReader(stream, lambda *p: problems.append(p), True)
@@ -118,8 +169,8 @@ def prefilter(path: str, start: int, end: int, spill: str, tick: Tick | None = N
         return None
     if tick is not None:
         tick(0, reader.number, 0)
-    if problems or reader.offset != 24 + end - start:
-        return None
+    if problems or reader.offset != first + end - start or reader.described != described.described:
+        return None  # damage, a record past the end, or a pcapng section or interface in the range
     return Kept(reader.number, spill)
 
 

@@ -47,7 +47,10 @@ def _whole(path: Path) -> list[tuple[int, float, int, bytes, int]]:
 
 
 def _kept(path: Path, bounds: list[int], spills: Path) -> list[ranges.Kept | None]:
-    return [ranges.prefilter(str(path), bounds[i], bounds[i + 1], str(spills / str(i))) for i in range(len(bounds) - 1)]
+    return [
+        ranges.prefilter(str(path), bounds[0], bounds[i], bounds[i + 1], str(spills / str(i)))
+        for i in range(len(bounds) - 1)
+    ]
 
 
 @pytest.mark.parametrize("parts", [2, 3, 7])
@@ -132,5 +135,56 @@ def test_a_range_reader_reports_the_bytes_it_read(mix: Path, tmp_path: Path) -> 
         counted[0] += nbytes
         counted[1] += packets
 
-    kept = ranges.prefilter(str(mix), bounds[1], bounds[2], str(tmp_path / "spill"), tick)
+    kept = ranges.prefilter(str(mix), 24, bounds[1], bounds[2], str(tmp_path / "spill"), tick)
     assert kept is not None and counted == [bounds[2] - bounds[1], kept.records]
+
+
+# -- pcapng: the blocks before the first packet block are put in front of every range ------------
+
+
+@pytest.fixture(scope="module")
+def mixng(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ranges") / "mix.pcapng"
+    with open(path, "wb") as f:
+        write_media_mix(f, 1_200_000, seed=4, rtp_per_call=20, pcapng=True)
+    return path
+
+
+def _blocks(path: Path) -> list[tuple[int, int]]:
+    """(offset, type) of every pcapng block."""
+    at, out = 0, []
+    with open(path, "rb") as f:
+        for _, btype, body in PacketReader(f, lambda *p: None).records():
+            out.append((at, btype))
+            at += len(body) + 12
+    return out
+
+
+@pytest.mark.parametrize("parts", [2, 5])
+def test_pcapng_ranges_start_at_packet_blocks_and_give_the_whole_read(mixng: Path, tmp_path: Path, parts: int) -> None:
+    bounds = ranges.cuts(str(mixng), parts)
+    assert bounds is not None and len(bounds) == parts + 1
+    blocks = dict(_blocks(mixng))
+    first_packet = min(at for at, btype in blocks.items() if btype in (2, 3, 6))
+    assert bounds[0] == first_packet > 0
+    assert all(blocks.get(b) in (2, 3, 6) for b in bounds[:-1])
+    kept = _kept(mixng, bounds, tmp_path)
+    assert all(kept)
+    assert list(ranges._records([k for k in kept if k])) == _whole(mixng)
+    whole = _report([scan_file(str(mixng))])
+    assert _report([out for out, _ in jobs.scan_files([str(mixng)], None, parts, split_from=0)]) == whole
+
+
+def test_a_pcapng_interface_described_mid_file_refuses_its_range(mixng: Path, tmp_path: Path) -> None:
+    data = mixng.read_bytes()
+    blocks = _blocks(mixng)
+    at = blocks[len(blocks) * 3 // 4][0]
+    idb = struct.pack("<IIHHI", 1, 20, 1, 0, 65535) + struct.pack("<I", 20)  # a second Ethernet interface
+    moved = tmp_path / "idb.pcapng"
+    moved.write_bytes(data[:at] + idb + data[at:])
+    bounds = ranges.cuts(str(moved), 2)
+    assert bounds is not None and bounds[1] < at
+    first, second = _kept(moved, bounds, tmp_path)
+    assert first is not None and second is None
+    whole = _report([scan_file(str(moved))])
+    assert _report([out for out, _ in jobs.scan_files([str(moved)], None, 2, split_from=0)]) == whole
