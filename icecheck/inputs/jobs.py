@@ -3,9 +3,13 @@
 ``local_reader`` gives ``scanner.scan_inputs`` a reader: every file's ``(output, no signalling)``,
 in the order given, as ``scanner.read_file`` would give them. Files run in a pool of ``jobs``
 processes. A capture (pcap/pcapng, gzipped or not) of at least ``SPLIT_FROM`` bytes is read by
-``jobs`` processes at once: each reads all of it and dispatches its share of the messages
-(``lanes``), and ``merge`` puts the parts together as one process would have read them — the same
-items, ids, order, findings whatever ``jobs``. ``cluster`` runs the same tasks on Dask.
+``jobs`` processes at once, and each dispatches its share of the messages (``lanes``); ``merge``
+puts the parts together as one process would have read them — the same items, ids, order,
+findings whatever ``jobs``. When that capture is the only file (``read_split``), this process
+is one of the ``jobs`` and the reading itself is shared: each process reads a byte range of an
+uncompressed capture and keeps its non-media records (``ranges``), then each part reads those;
+otherwise (gzip, damage, a folder) each part reads all of the capture. ``cluster`` runs the
+same tasks on Dask.
 
 What a process sends back is its folded items (records, counts, last origins), never packets:
 pickled by ``_dumps``, which writes each record as its class and field values (the default
@@ -138,6 +142,8 @@ def read_split(
         else:
             futures = [submit(_part, path, i, parts, i, counts) for i in range(1, parts)]
             own = read_capture(path, tick, 0, parts)
+        own.sink.sdp_memo.clear()  # as the other parts do before sending theirs (``_part``)
+        own.sink.names.clear()
         meter.wait(futures)
         results = [f.result() for f in futures]
     futures.clear()

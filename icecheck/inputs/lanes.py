@@ -1,6 +1,7 @@
 """Which process handles which message of a capture split over processes (``scan --jobs``).
 
-Every process reads the whole capture and does the same transport work (packets, IP
+Every process reads the whole capture's non-media records (all of the capture, or what the
+byte ranges of ``ranges`` kept) and does the same transport work on them (packets, IP
 fragments, TCP streams, WebSocket frames), so each sees every message at the same place in
 one global order. Each message then goes to exactly one process, chosen by what the
 dispatcher's state for it depends on: a SIP message by its Call-ID (offer/answer roles and
