@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from icecheck.inputs import sctp, sipmsg, stun, tunnel
 from icecheck.inputs.appstream import Connection, StreamFramer
@@ -38,6 +38,50 @@ _UDP = struct.Struct("!HHH")
 _FIN, _SYN, _RST = 0x01, 0x02, 0x04
 
 TcpKey = tuple[bytes, int, bytes, int]
+
+
+OTHER, STUN, SIP, CHANNEL = range(4)  # what a UDP datagram carries (``datagram_of``)
+
+
+class Datagram(NamedTuple):
+    """A UDP datagram that is not media: ``kind`` (STUN, SIP, TURN ChannelData carrying STUN, or
+    OTHER: nothing read), its endpoints and payload, the payload length its UDP header
+    declares and whether the IP layer lost bytes (``IpPacket.missing``)."""
+
+    kind: int
+    src: str
+    dst: str
+    payload: bytes
+    declared: int
+    missing: int
+
+
+def datagram_of(ip: IpPacket) -> Datagram | None:
+    """The UDP datagram of ``ip`` (whole: not a fragment), or None for media and runts."""
+    data = ip.payload
+    if len(data) < 9:
+        return None
+    first = data[8]
+    if 128 <= first < 192 or 20 <= first < 64:  # RTP/RTCP, DTLS (RFC 7983 §7)
+        return None
+    sport, dport, length = _UDP.unpack_from(data)
+    payload = data[8:length] if length >= 8 else data[8:]
+    if first < 4 and (stun.looks_like_stun(payload) or stun.looks_like_legacy(payload)):
+        kind = STUN
+    elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
+        kind = SIP
+    elif 64 <= first <= 79:  # TURN ChannelData (RFC 7983 §7, RFC 8656 §12): relayed connectivity checks
+        framed = stun.channel_data(payload)
+        if framed is None or not stun.looks_like_stun(framed[1]):  # relayed media stops here
+            return _OTHER
+        kind = CHANNEL
+    else:
+        return _OTHER
+    return Datagram(kind, endpoint(ip.src, sport), endpoint(ip.dst, dport), payload, length - 8, ip.missing)
+
+
+_OTHER = Datagram(OTHER, "", "", b"", 0, 0)
+Routed = tuple[int, float, Datagram, int]  # (number, time, datagram, the part that dispatches it)
 
 
 class CaptureScan:
@@ -62,13 +106,20 @@ class CaptureScan:
         reader = PacketReader(stream, self._report, skip_media=True)
         self.run_packets(reader.packets(), lambda: reader.number)
 
-    def run_packets(self, packets: Iterable[Packet], total: Callable[[], int]) -> None:
+    def run_packets(self, packets: Iterable[Packet | Routed], total: Callable[[], int]) -> None:
         """Read ``packets`` (as ``PacketReader.packets()`` yields them, media already left out);
-        ``total()``, asked once they are read, is how many records the capture held."""
-        for number, time, linktype, frame, orig in packets:
+        ``total()``, asked once they are read, is how many records the capture held. An item
+        may also be ``(number, time, datagram, part)``: a UDP datagram ``ranges`` decoded, and
+        the part (``lanes``) that dispatches it."""
+        for item in packets:
+            number, time = item[0], item[1]
             if number - self.packets >= 4096:  # media packets are skipped by the reader: count by number
                 self._housekeeping(time, number - self.packets)
                 self.packets = number
+            if len(item) == 4:
+                self._routed(item[2], item[3], number, time)
+                continue
+            _, _, linktype, frame, orig = item
             packet = link_payload(linktype, frame)
             if packet is None:
                 self._unknown_link(linktype, number)
@@ -167,40 +218,48 @@ class CaptureScan:
     # -- UDP -------------------------------------------------------------------------------------
 
     def _udp(self, ip: IpPacket, number: int, time: float) -> None:
-        data = ip.payload
-        if len(data) < 9:
-            return
-        first = data[8]
-        if 128 <= first < 192 or 20 <= first < 64:  # RTP/RTCP, DTLS (RFC 7983 §7)
-            return
+        found = datagram_of(ip)
+        if found is not None:
+            self.datagram(found, number, time)
+
+    def datagram(self, d: Datagram, number: int, time: float, owned: bool = False) -> None:
+        """A UDP datagram (``datagram_of``); ``owned``: routed to this part already (``ranges``)."""
         self.counts["udp"] += 1
-        sport, dport, length = _UDP.unpack_from(data)
-        payload = data[8:length] if length >= 8 else data[8:]
-        if first < 4 and (stun.looks_like_stun(payload) or stun.looks_like_legacy(payload)):
+        lane = self.lane
+        if d.kind == STUN:
             self.counts["stun"] += 1
-            src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-            if self.lane.take_pair(src, dst):
-                self.dispatcher.stun(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
-        elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
+            if lane.take_owned() if owned else lane.take_pair(d.src, d.dst):
+                self.dispatcher.stun(d.payload, self._where(number, time, f"udp {d.src} → {d.dst}", d.src), d.dst)
+        elif d.kind == SIP:
             self.counts["sip-udp"] += 1
-            if not self.lane.take_sip(payload, None):
+            if not (lane.take_owned() if owned else lane.take_sip(d.payload, None)):
                 return
-            src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-            where = self._where(number, time, f"udp {src} → {dst}", src)
-            if ip.missing or len(payload) < length - 8:
+            where = self._where(number, time, f"udp {d.src} → {d.dst}", d.src)
+            if d.missing or len(d.payload) < d.declared:
                 self.sink.problem(
                     where,
                     f"datagram cut by the capture's snapshot length "
-                    f"({len(payload)} of {max(length - 8, 0)} bytes): SIP read as far as it goes",
+                    f"({len(d.payload)} of {max(d.declared, 0)} bytes): SIP read as far as it goes",
                     DiagnosticLevel.WARNING,
                 )
-            self.dispatcher.sip(payload, where, dst)
-        elif 64 <= first <= 79:  # TURN ChannelData (RFC 7983 §7, RFC 8656 §12): relayed connectivity checks
-            framed = stun.channel_data(payload)
-            if framed is not None and stun.looks_like_stun(framed[1]):  # relayed media stops here
-                src, dst = endpoint(ip.src, sport), endpoint(ip.dst, dport)
-                if self.lane.take_pair(src, dst):
-                    self.dispatcher.channel_data(payload, self._where(number, time, f"udp {src} → {dst}", src), dst)
+            self.dispatcher.sip(d.payload, where, d.dst)
+        elif d.kind == CHANNEL and (lane.take_owned() if owned else lane.take_pair(d.src, d.dst)):
+            where = self._where(number, time, f"udp {d.src} → {d.dst}", d.src)
+            self.dispatcher.channel_data(d.payload, where, d.dst)
+
+    def _routed(self, d: Datagram, part: int, number: int, time: float) -> None:
+        """A datagram ``ranges`` decoded, for ``part``: dispatched here if it is this part's,
+        else only counted (what ``datagram`` counts, and its place in the global order)."""
+        if part == self.lane.part or self.lane.parts == 1:
+            self.datagram(d, number, time, owned=self.lane.parts > 1)
+            return
+        self.counts["udp"] += 1
+        if d.kind == STUN:
+            self.counts["stun"] += 1
+        elif d.kind == SIP:
+            self.counts["sip-udp"] += 1
+        if d.kind != OTHER:
+            self.lane.skip()
 
     # -- TCP -------------------------------------------------------------------------------------
 

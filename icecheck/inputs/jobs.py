@@ -131,8 +131,8 @@ def read_split(
         if bounds is not None and len(bounds) > 2:
             spill = [os.path.join(spills, str(i)) for i in range(len(bounds) - 1)]
             later = range(1, len(bounds) - 1)
-            futures = [submit(_prefilter, path, bounds, i, spill[i], i, counts) for i in later]
-            mine = ranges.prefilter(path, bounds[0], bounds[0], bounds[1], spill[0], tick)
+            futures = [submit(_prefilter, path, bounds, i, spill[i], parts, i, counts) for i in later]
+            mine = ranges.prefilter(path, bounds[0], bounds[0], bounds[1], spill[0], parts, tick)
             meter.wait(futures)
             kept = [mine, *(_or_none(f) for f in futures)]
         if all(kept):
@@ -280,10 +280,13 @@ def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
     return _dumps(read)
 
 
-def _prefilter(path: str, bounds: list[int], i: int, spill: str, slot: int, counts: Any) -> ranges.Kept | None:
-    """A task: byte range ``i`` of a capture (``ranges.cuts``), its non-media records written to ``spill``."""
+def _prefilter(
+    path: str, bounds: list[int], i: int, spill: str, parts: int, slot: int, counts: Any
+) -> ranges.Kept | None:
+    """A task: byte range ``i`` of a capture (``ranges.cuts``), its non-media records written to
+    ``spill``, for ``parts`` parts."""
     tick = _task_tick(counts, slot, True)
-    kept = ranges.prefilter(path, bounds[0], bounds[i], bounds[i + 1], spill, tick)
+    kept = ranges.prefilter(path, bounds[0], bounds[i], bounds[i + 1], spill, parts, tick)
     _flush(tick)
     return kept
 

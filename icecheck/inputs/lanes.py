@@ -47,16 +47,27 @@ class Lane:
         self.ordinal += 1
         if self.parts == 1:
             return True
-        if zlib.crc32(key.encode("utf-8", "surrogateescape")) % self.parts != self.part:
+        if owner(key, self.parts) != self.part:
             return False
         self.sink.ordinal = self.ordinal
         return True
+
+    def take_owned(self) -> bool:
+        """A message already routed to this part (``owner`` of its key): taken."""
+        self.ordinal += 1
+        if self.parts > 1:
+            self.sink.ordinal = self.ordinal
+        return True
+
+    def skip(self) -> None:
+        """A message routed to another part: counted in the global order only."""
+        self.ordinal += 1
 
     def take_sip(self, data: bytes, call: str | None) -> bool:
         """A SIP message: by its Call-ID, else by ``call`` (the connection it came on)."""
         if self.parts == 1:
             return self._take("")
-        return self._take("sip " + (call_id_of(data) or call or ""))
+        return self._take(sip_key(data, call))
 
     def take_text(self, data: bytes, call: str | None) -> bool:
         """A message of unknown kind (``Dispatcher.text``): SIP by its Call-ID, else by ``call``."""
@@ -70,7 +81,7 @@ class Lane:
 
     def take_pair(self, a: str, b: str) -> bool:
         """STUN or TURN between endpoints ``a`` and ``b`` (either direction)."""
-        return self._take(f"stun {a} {b}" if a < b else f"stun {b} {a}")
+        return self._take(pair_key(a, b))
 
     def take_transport(self) -> bool:
         """A transport problem, the same in every part: part 0 records it."""
@@ -78,6 +89,21 @@ class Lane:
         if self.part == 0 and self.parts > 1:
             self.sink.ordinal = self.ordinal
         return self.part == 0
+
+
+def owner(key: str, parts: int) -> int:
+    """The part (of ``parts``) that dispatches the messages routed by ``key``."""
+    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % parts
+
+
+def sip_key(data: bytes, call: str | None) -> str:
+    """What a SIP message is routed by: its Call-ID, else ``call`` (the connection it came on)."""
+    return "sip " + (call_id_of(data) or call or "")
+
+
+def pair_key(a: str, b: str) -> str:
+    """What STUN or TURN between endpoints ``a`` and ``b`` is routed by (either direction)."""
+    return f"stun {a} {b}" if a < b else f"stun {b} {a}"
 
 
 def call_id_of(data: bytes) -> str | None:

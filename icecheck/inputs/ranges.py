@@ -29,8 +29,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
-from icecheck.inputs.capture import CaptureScan
+from icecheck.inputs import capture, lanes
+from icecheck.inputs.capture import CaptureScan, Datagram, Routed, datagram_of
 from icecheck.inputs.lanes import Lane
+from icecheck.inputs.netdecode import IpPacket, decode_ip, link_payload
 from icecheck.inputs.pcapfile import PCAP_MAGICS, PCAPNG_MAGIC, Packet, PacketReader, record_limit
 from icecheck.inputs.scanner import CapturePart
 from icecheck.inputs.sink import Sink
@@ -39,17 +41,20 @@ from icecheck.inputs.source import Tick
 CHAIN = 8  # record headers in a row that must look sane where a range starts
 WINDOW = 1 << 20  # bytes searched for that, from each guess
 _SPILL = struct.Struct("<QdIII")  # number within the range, time, link type, original and captured length
+_DATAGRAM = 0xFFFFFFFF  # in place of the link type: a decoded datagram; then its part and length
+_FIELDS = struct.Struct("<BiIHH")  # a datagram's kind, declared length, bytes missing, endpoint lengths
 _PACKET_BLOCKS = (2, 3, 6)  # pcapng: obsolete, simple and enhanced packet blocks
 _RANGE_BLOCKS = (2, 3, 5, 6)  # what may follow within a range: those and interface statistics
 
 
 @dataclass(frozen=True, slots=True)
 class Kept:
-    """What ``prefilter`` left of one range: how many records the range holds, and the spill file
-    holding its non-media ones."""
+    """What ``prefilter`` left of one range: how many records the range holds, the spill file
+    holding its non-media ones, and how many parts its datagrams were routed for."""
 
     records: int
     spill: str
+    parts: int = 1
 
 
 def cuts(path: str, parts: int) -> list[int] | None:
@@ -146,11 +151,14 @@ def _pcapng_chain(buf: bytes, left: int, order: str) -> int | None:
     return None
 
 
-def prefilter(path: str, first: int, start: int, end: int, spill: str, tick: Tick | None = None) -> Kept | None:
+def prefilter(
+    path: str, first: int, start: int, end: int, spill: str, parts: int = 1, tick: Tick | None = None
+) -> Kept | None:
     """Read the records of ``path[start:end]``, media left out, into the file ``spill``; None when
-    the range cannot be trusted (see the module doc). ``first``: where the file's records start
-    (what is before is put in front of the range, so the reader knows the file's format, and a
-    pcapng's sections and interfaces)."""
+    the range cannot be trusted (see the module doc). A whole UDP datagram is written decoded
+    (``capture.datagram_of``), with the part of ``parts`` that dispatches it (``lanes``).
+    ``first``: where the file's records start (what is before is put in front of the range, so
+    the reader knows the file's format, and a pcapng's sections and interfaces)."""
     problems: list[object] = []
     try:
         with open(path, "rb", buffering=0) as raw, open(spill, "wb", buffering=1 << 20) as out:
@@ -163,20 +171,28 @@ def prefilter(path: str, first: int, start: int, end: int, spill: str, tick: Tic
             reader = PacketReader(stream, lambda *p: problems.append(p), True)
             write, pack = out.write, _SPILL.pack
             for number, time, linktype, frame, orig in reader.packets():
-                write(pack(number, time, linktype, orig, len(frame)))
-                write(frame)
+                found = _datagram(linktype, frame)
+                if found is None:
+                    write(pack(number, time, linktype, orig, len(frame)))
+                    write(frame)
+                    continue
+                body = _encode(found)
+                write(pack(number, time, _DATAGRAM, _owner(found, parts), len(body)))
+                write(body)
     except OSError:
         return None
     if tick is not None:
         tick(0, reader.number, 0)
     if problems or reader.offset != first + end - start or reader.described != described.described:
         return None  # damage, a record past the end, or a pcapng section or interface in the range
-    return Kept(reader.number, spill)
+    return Kept(reader.number, spill, parts)
 
 
 def read_kept(path: str, kept: Sequence[Kept], part: int = 0, parts: int = 1, tick: Tick | None = None) -> CapturePart:
     """Part ``part`` of ``parts`` of the capture at ``path`` from its ranges' records (``lanes``).
     Every failure is data."""
+    if any(k.parts != parts for k in kept):
+        raise ValueError(f"ranges routed for {kept[0].parts} parts read as {parts}")
     sink = Sink(path)
     lane = Lane(sink, part, parts)
     scan = CaptureScan(sink, tick, lane)
@@ -187,7 +203,7 @@ def read_kept(path: str, kept: Sequence[Kept], part: int = 0, parts: int = 1, ti
     return CapturePart(sink, scan.summary())
 
 
-def _records(kept: Sequence[Kept]) -> Iterator[Packet]:
+def _records(kept: Sequence[Kept]) -> Iterator[Packet | Routed]:
     """The ranges' records in order, numbered as in the whole capture."""
     base = 0
     size, unpack = _SPILL.size, _SPILL.unpack
@@ -196,8 +212,41 @@ def _records(kept: Sequence[Kept]) -> Iterator[Packet]:
             read = f.read
             while head := read(size):
                 number, time, linktype, orig, length = unpack(head)
-                yield base + number, time, linktype, read(length), orig
+                if linktype == _DATAGRAM:
+                    yield base + number, time, _decode(read(length)), orig
+                else:
+                    yield base + number, time, linktype, read(length), orig
         base += one.records
+
+
+def _datagram(linktype: int, frame: bytes) -> Datagram | None:
+    """The frame's UDP datagram when it is a whole one that says what it carries, else None."""
+    packet = link_payload(linktype, frame)
+    ip = decode_ip(packet) if packet is not None else None
+    if not isinstance(ip, IpPacket) or ip.frag_id is not None or ip.proto != 17:
+        return None
+    return datagram_of(ip)
+
+
+def _owner(d: Datagram, parts: int) -> int:
+    """The part that dispatches ``d`` (``lanes``: as ``CaptureScan.datagram`` routes it)."""
+    if d.kind == capture.SIP:
+        return lanes.owner(lanes.sip_key(d.payload, None), parts)
+    if d.kind in (capture.STUN, capture.CHANNEL):
+        return lanes.owner(lanes.pair_key(d.src, d.dst), parts)
+    return 0
+
+
+def _encode(d: Datagram) -> bytes:
+    src, dst = d.src.encode(), d.dst.encode()
+    return _FIELDS.pack(d.kind, d.declared, d.missing, len(src), len(dst)) + src + dst + d.payload
+
+
+def _decode(body: bytes) -> Datagram:
+    kind, declared, missing, nsrc, ndst = _FIELDS.unpack_from(body)
+    at = _FIELDS.size
+    src, dst = body[at : at + nsrc].decode(), body[at + nsrc : at + nsrc + ndst].decode()
+    return Datagram(kind, src, dst, body[at + nsrc + ndst :], declared, missing)
 
 
 class _Range(io.RawIOBase):

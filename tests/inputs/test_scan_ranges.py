@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.mediamix import write_media_mix
-from icecheck.inputs import jobs, ranges
+from icecheck.inputs import jobs, ranges, synth
 from icecheck.inputs.pcapfile import PacketReader
 from icecheck.inputs.scanner import capture_result, scan_file
 from tests.conftest import SAMPLES
@@ -46,11 +46,26 @@ def _whole(path: Path) -> list[tuple[int, float, int, bytes, int]]:
         return list(PacketReader(f, lambda *p: None, skip_media=True).packets())
 
 
-def _kept(path: Path, bounds: list[int], spills: Path) -> list[ranges.Kept | None]:
+def _kept(path: Path, bounds: list[int], spills: Path, parts: int = 1) -> list[ranges.Kept | None]:
     return [
-        ranges.prefilter(str(path), bounds[0], bounds[i], bounds[i + 1], str(spills / str(i)))
+        ranges.prefilter(str(path), bounds[0], bounds[i], bounds[i + 1], str(spills / str(i)), parts)
         for i in range(len(bounds) - 1)
     ]
+
+
+def _same_records(kept: list[ranges.Kept | None], whole: list[tuple[int, float, int, bytes, int]]) -> None:
+    """The ranges' records are the whole read's packets, a whole UDP datagram decoded."""
+    records = list(ranges._records([k for k in kept if k]))
+    assert len(records) == len(whole)
+    decoded = 0
+    for record, packet in zip(records, whole, strict=True):
+        assert record[:2] == packet[:2]
+        if len(record) == 4:
+            assert record[2] == ranges._datagram(packet[2], packet[3])
+            decoded += 1
+        else:
+            assert record == packet and ranges._datagram(packet[2], packet[3]) is None
+    assert 0 < decoded < len(whole)
 
 
 @pytest.mark.parametrize("parts", [2, 3, 7])
@@ -65,7 +80,7 @@ def test_cuts_fall_on_record_boundaries_and_the_ranges_give_the_whole_reads_pack
     assert all(kept)
     whole = _whole(mix)
     assert 0 < len(whole) < sum(k.records for k in kept if k)  # media left out
-    assert list(ranges._records([k for k in kept if k])) == whole
+    _same_records(kept, whole)
 
 
 def test_the_parts_read_from_the_ranges_give_the_whole_report(mix: Path, tmp_path: Path) -> None:
@@ -76,8 +91,11 @@ def test_the_parts_read_from_the_ranges_give_the_whole_report(mix: Path, tmp_pat
     assert len(kept) == 3
     assert _report([capture_result(ranges.read_kept(str(mix), kept))[0]]) == whole
     for parts in (2, 3):
+        kept = [k for k in _kept(mix, bounds, tmp_path, parts) if k]
         read = jobs.merged([ranges.read_kept(str(mix), kept, i, parts) for i in range(parts)])
         assert _report([capture_result(read)[0]]) == whole
+    with pytest.raises(ValueError, match="routed for 3 parts"):
+        ranges.read_kept(str(mix), kept, 0, 2)
 
 
 def test_a_start_that_is_no_record_boundary_is_refused(mix: Path, tmp_path: Path) -> None:
@@ -135,7 +153,7 @@ def test_a_range_reader_reports_the_bytes_it_read(mix: Path, tmp_path: Path) -> 
         counted[0] += nbytes
         counted[1] += packets
 
-    kept = ranges.prefilter(str(mix), 24, bounds[1], bounds[2], str(tmp_path / "spill"), tick)
+    kept = ranges.prefilter(str(mix), 24, bounds[1], bounds[2], str(tmp_path / "spill"), tick=tick)
     assert kept is not None and counted == [bounds[2] - bounds[1], kept.records]
 
 
@@ -170,7 +188,7 @@ def test_pcapng_ranges_start_at_packet_blocks_and_give_the_whole_read(mixng: Pat
     assert all(blocks.get(b) in (2, 3, 6) for b in bounds[:-1])
     kept = _kept(mixng, bounds, tmp_path)
     assert all(kept)
-    assert list(ranges._records([k for k in kept if k])) == _whole(mixng)
+    _same_records(kept, _whole(mixng))
     whole = _report([scan_file(str(mixng))])
     assert _report([out for out, _ in jobs.scan_files([str(mixng)], None, parts, split_from=0)]) == whole
 
@@ -188,3 +206,39 @@ def test_a_pcapng_interface_described_mid_file_refuses_its_range(mixng: Path, tm
     assert first is not None and second is None
     whole = _report([scan_file(str(moved))])
     assert _report([out for out, _ in jobs.scan_files([str(moved)], None, 2, split_from=0)]) == whole
+
+
+def test_decoded_datagrams_give_the_whole_report_cut_sip_stun_channeldata_ipv6_fragments(tmp_path: Path) -> None:
+    """Datagrams ``ranges`` decodes (SIP cut by the snapshot length, STUN over IPv4 and IPv6,
+    ChannelData carrying STUN, other UDP) between packets it does not (IP fragments, TCP)."""
+    from tests.inputs.test_inputs_capture import frames, sip
+
+    path = tmp_path / "udp.pcap"
+    with open(path, "wb") as f:
+        w = synth.PcapWriter(f, snaplen=400)
+        t = 1.0
+        for n in range(300):
+            tx = n.to_bytes(12, "big")
+            mapped = synth.stun_message(0x0101, tx, [(0x0020, synth.xor_address(f"203.0.113.{n % 50}", n, tx))])
+            channel = struct.pack("!HH", 0x4000 + n % 3, len(mapped)) + mapped
+            segments = [
+                synth.udp("192.0.2.1", 5060, "192.0.2.2", 5060, sip(f"cut{n % 40}", pad=n % 5 * 100)),
+                synth.udp("198.51.100.1", 3478, "10.0.0.9", 40000 + n % 7, mapped),
+                synth.udp("2001:db8::1", 3478, "2001:db8::9", 40000 + n % 5, mapped),
+                synth.udp("198.51.100.1", 3478, "10.0.0.9", 50000, channel),
+                synth.udp("10.0.0.9", 9, "10.0.0.8", 9, b"\x05other"),
+            ]
+            for segment in segments:
+                for frame in frames(segment):
+                    t += 0.001
+                    w.write(frame[:400], t, orig_len=len(frame))
+            if n % 10 == 0:  # an INVITE in fragments, within the snapshot length
+                for frame in frames(synth.udp("192.0.2.7", 5060, "192.0.2.2", 5060, sip(f"frag{n}")), mtu=200):
+                    t += 0.001
+                    w.write(frame, t)
+    whole = _report([scan_file(str(path))])
+    assert "snapshot length" in whole and "XOR-MAPPED-ADDRESS" in whole and "ChannelData" in whole
+    bounds = ranges.cuts(str(path), 3)
+    assert bounds is not None and all(_kept(path, bounds, tmp_path, 3))
+    for parts in (2, 3):
+        assert _report([out for out, _ in jobs.scan_files([str(path)], None, parts, split_from=0)]) == whole
