@@ -132,7 +132,10 @@ def read_split(
             spill = [os.path.join(spills, str(i)) for i in range(len(bounds) - 1)]
             later = range(1, len(bounds) - 1)
             futures = [submit(_prefilter, path, bounds, i, spill[i], parts, i, counts) for i in later]
-            mine = ranges.prefilter(path, bounds[0], bounds[0], bounds[1], spill[0], parts, tick)
+            try:
+                mine = ranges.prefilter(path, bounds[0], bounds[0], bounds[1], spill[0], parts, tick)
+            except Exception:  # as ``_or_none``: the capture is read the other way
+                mine = None
             meter.wait(futures)
             kept = [mine, *(_or_none(f) for f in futures)]
         if all(kept):
