@@ -65,7 +65,20 @@ def seeds() -> dict[str, bytes]:
             if data[:2] == b"\x1f\x8b":
                 out[f"{path.parent.name}/{path.name}(inflated)"] = gzip.decompress(data)
     out["synth/stun-ws-fragments.pcap"] = _synthetic_capture()
+    out["synth/ms-turn-tcp.pcap"] = _ms_turn_capture()
     return out
+
+
+def _ms_turn_capture() -> bytes:
+    """[MS-TURN] over TCP, every frame split across 33-byte segments (tests/inputs/test_ms_turn_tcp.py)."""
+    from tests.inputs.test_ms_turn_tcp import CLIENT, SERVER, conversation
+
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    for n, segment in enumerate(synth.tcp_session(CLIENT, SERVER, conversation(), mss=33)):
+        for frame in synth.ip(segment):
+            writer.write(synth.link(frame), 1.0 + n)
+    return buf.getvalue()
 
 
 def _synthetic_capture() -> bytes:
