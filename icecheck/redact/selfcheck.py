@@ -220,15 +220,16 @@ def _tokens(text: str) -> Iterator[str]:
         if all(p <= 255 for p in parts) and not VERSION_BEFORE.search(text, max(0, m.start() - 64), m.start()):
             yield str(ipaddress.IPv4Address(".".join(map(str, parts))))
     for m in _V6.finditer(text):
-        yield from _v6(m.group())
+        yield from v6_readings(m.group())
     for m in _MAC.finditer(text):
         yield "mac " + re.sub(r"[^0-9a-f]", "", m.group().lower())
     for m in _NAME.finditer(text):
         yield "name " + m.group().lower()
 
 
-def _v6(token: str) -> Iterator[str]:
-    """Parses of a colon-hex run: whole, less a trailing port group, less a leading label."""
+def v6_readings(token: str) -> Iterator[str]:
+    """Parses of a colon-hex run: whole, less a trailing port group, less a leading label (the first
+    that parses, canonical; a mapped IPv4 address as IPv4)."""
     groups = token.strip(":").split(":") if "::" not in token else None
     tries = [token]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port

@@ -9,7 +9,10 @@ block 00:00:5e:00:53:xx (RFC 7042 §2.1.2), then locally administered 02:00:5e:x
 mDNS names become fresh ``<uuid4>.local`` names. Addresses that identify nothing
 (unspecified, loopback, multicast, broadcast) and the ``keep`` networks stay as they are.
 Originals seen in a first pass are ``reserve``d, so no stand-in ever equals an original, nor
-reads as one when cut inside its first or last number (split between two packets).
+reads as one when cut inside its first or last number (split between two packets). The same
+holds for IPv6: no piece of an IPv6 stand-in's text, cut anywhere, reads as an original the way the
+output check reads it (``selfcheck.v6_readings``); where a written form of the original's length
+would, another form of that length is taken, else the short form.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class StandIns:
         self._reserved: set[IPAddress] = set()
         self._v4 = _v4_pool()
         self._v6_next = 1
+        self._v6_texts: dict[tuple[IPAddress, int], str] = {}  # (stand-in, length) → its checked text
         self._mac: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._secrets: dict[str, str] = {}
@@ -109,8 +113,34 @@ class StandIns:
         while True:
             addr = ipaddress.IPv6Address(V6_BASE + self._v6_next)
             self._v6_next += 1
-            if addr not in self._reserved:
+            if addr not in self._reserved and not self._v6_shadows(str(addr)):
                 return addr
+
+    def _v6_shadows(self, text: str) -> bool:
+        """A piece of the IPv6 ``text``, cut anywhere (split between two packets), reads as an original
+        address to the output check (``2001:db8::10`` cut to ``2001:db8::1``, ``db8::10``, ...)."""
+        from icecheck.redact.selfcheck import v6_readings
+
+        if not self._reserved:
+            return False
+        for cut in range(1, len(text)):
+            for piece in (text[:cut], text[cut:]):
+                if "::" not in piece and piece.count(":") not in (7, 8):
+                    continue  # neither compressed nor eight groups (and a port): no reading
+                if any(ipaddress.ip_address(r) in self._reserved for r in v6_readings(piece)):
+                    return True
+        return False
+
+    def _v6_text(self, addr: IPAddress, length: int) -> str:
+        """``addr`` (a stand-in) written in ``length`` characters where a form of that length does not
+        shadow an original when cut (``_v6_shadows``), else its short form (checked when chosen)."""
+        key = (addr, length)
+        text = self._v6_texts.get(key)
+        if text is None:
+            short = str(addr)
+            text = next((t for t in v6_forms(addr, length) if t == short or not self._v6_shadows(t)), short)
+            self._v6_texts[key] = text
+        return text
 
     def ip_text(self, text: str) -> str | None:
         """Stand-in text for an address literal (same length where possible), None if not an address."""
@@ -122,7 +152,7 @@ class StandIns:
         new = self.ip(addr, len(text))
         if new == addr:
             return text
-        return str(new) if new.version == 4 else v6_text(new, len(text))
+        return str(new) if new.version == 4 else self._v6_text(new, len(text))
 
     def ip_bytes(self, raw: bytes) -> bytes:
         """Stand-in for a 4- or 16-byte packed address (remembered: a capture repeats its addresses)."""
@@ -182,19 +212,28 @@ class StandIns:
 
 def v6_text(addr: IPAddress, length: int) -> str:
     """``addr`` written in exactly ``length`` characters when possible (else its short form)."""
+    return next(v6_forms(addr, length), str(addr))
+
+
+def v6_forms(addr: IPAddress, length: int) -> Iterator[str]:
+    """The forms of ``addr`` of exactly ``length`` characters, preferred first: the short form, or
+    "::" over the longest zero run, then over shorter parts of it, then all eight groups, with
+    leading zeros added."""
     short = str(addr)
     if length <= len(short):
-        return short
+        if length == len(short):
+            yield short
+        return
     groups = [f"{int(addr) >> (112 - 16 * i) & 0xFFFF:x}" for i in range(8)]
     run = _zero_run(groups)
-    # "::" over the longest zero run, then over shorter parts of it, then all eight groups.
     subs = [(s, e) for s in range(run[0], run[1]) for e in range(s + 1, run[1] + 1)]
     layouts = [*sorted(subs, key=lambda r: r[0] - r[1]), (0, 0)]
+    seen = set()
     for layout in layouts:
         text = _pad(groups, layout, length)
-        if text is not None:
-            return text
-    return short
+        if text is not None and text not in seen:
+            seen.add(text)
+            yield text
 
 
 def _zero_run(groups: list[str]) -> tuple[int, int]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import ipaddress
 import lzma
+import re
 import struct
 import subprocess
 import sys
@@ -364,3 +366,50 @@ def test_compressed_messages_whose_context_is_missing_are_blanked(tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     assert "2 WebSocket messages blanked (compressed, and they do not inflate)" in proc.stderr
     assert not scan_file(str(target)).document.candidates
+
+
+V6_ORIGINALS = ["2001:db8::1", *(f"2a00:14{n:02x}::5" for n in range(17))]
+
+
+def test_no_ipv6_stand_in_reads_as_an_original_when_cut() -> None:
+    """IPv6 stand-ins get the IPv4 ones' protection: an original in the documentation range
+    (2001:db8::1) is never read in a piece of another's stand-in (``2001:db8::10`` cut after 11
+    characters), in any written form."""
+    from icecheck.redact.selfcheck import v6_readings
+
+    standins = StandIns()
+    for original in V6_ORIGINALS:
+        standins.reserve(ipaddress.ip_address(original))
+    for original in [*V6_ORIGINALS, "2a00:1450:0:0:0:0:0:5", "2a00:1450:0000:0000:0000:0000:0000:0005"]:
+        new = standins.ip_text(original) or ""
+        assert ipaddress.ip_address(new) != ipaddress.ip_address(original)
+        for cut in range(1, len(new)):
+            for piece in (new[:cut], new[cut:]):
+                assert not any(ipaddress.ip_address(r) in map(ipaddress.ip_address, V6_ORIGINALS)
+                               for r in v6_readings(piece)), (new, piece)  # fmt: skip
+
+
+def test_ipv6_stand_ins_cut_between_segments_pass_the_output_check(tmp_path: Path) -> None:
+    """SIP over TCP whose IPv6 addresses are each cut after 11 characters: with a stand-in
+    ``2001:db8::10`` the output check read the original ``2001:db8::1`` and refused (exit 3)."""
+    lines = "".join(f"a=candidate:{i} 1 udp 2130706431 {a} 4000 typ host\r\n" for i, a in enumerate(V6_ORIGINALS))
+    body = f"v=0\r\no=- 1 1 IN IP6 2001:db8::1\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n{lines}"
+    message = (
+        f"INVITE sip:bob@{PROXY} SIP/2.0\r\nVia: SIP/2.0/TCP {ALICE}:5060;branch=z9hG4bK1\r\n"
+        f"Call-ID: v6\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
+    ).encode()
+    cuts = sorted({m.start() + 11 for a in V6_ORIGINALS for m in re.finditer(re.escape(a.encode()), message)})
+    segments, prev = [], 0
+    for at in [*cuts, len(message)]:
+        segments.append(synth.tcp(ALICE, 40000, PROXY, 5060, 1000 + prev, message[prev:at]))
+        prev = at
+    source, target = tmp_path / "v6.pcap", tmp_path / "out.pcap"
+    source.write_bytes(pcap(segments))
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0, proc.stderr
+    out = target.read_bytes()
+    for original in V6_ORIGINALS:
+        assert original.encode() not in out
+    before, after = scan_file(str(source)).document, scan_file(str(target)).document
+    assert len(after.candidates) == len(before.candidates) == len(V6_ORIGINALS)
