@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAGIC = 0x2112A442
@@ -194,6 +195,62 @@ def _fills(data: bytes, padded: bool) -> bool:
     return pos == end
 
 
+def attributes(data: bytes | bytearray, end: int, padded: bool = True) -> Iterator[tuple[int, int, int]]:
+    """Where the attributes of the message at the start of ``data`` lie: (type, value start, value
+    end) in order, for those whose header starts before ``end`` (the message's end). A value may run
+    past ``end`` or ``data`` (cut short): the caller decides. ``padded``: values padded to 4 bytes
+    (RFC 8489 §14); [MS-TURN] does not pad. ``decode`` reads messages this way; ``redact`` rewrites
+    through these ranges."""
+    pos = 20
+    while pos + 4 <= end:
+        alen = (data[pos + 2] << 8) | data[pos + 3]
+        yield (data[pos] << 8) | data[pos + 1], pos + 4, pos + 4 + alen
+        pos += 4 + ((alen + 3) & ~3 if padded else alen)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a message's attributes are laid out and read: its dialect's address attributes (code →
+    name, and whether the address is XORed with ``key``), padding, and the 16-byte XOR key (RFC 8489
+    §14.2: magic cookie ‖ transaction id; the legacy dialects: their transaction id)."""
+
+    addresses: dict[int, tuple[str, bool]]
+    padded: bool
+    key: bytes
+
+
+# Address attributes scan does not report (they name a server), which redaction rewrites too:
+# ALTERNATE-SERVER (RFC 8489 §14.15) and RFC 3489's SOURCE-ADDRESS and CHANGED-ADDRESS, still sent
+# with the magic cookie by RFC 5780 servers' predecessors.
+_SERVER_ADDRESS_ATTRS = {0x8023: "ALTERNATE-SERVER", 0x0004: "SOURCE-ADDRESS", 0x0005: "CHANGED-ADDRESS"}
+
+
+def layout(data: bytes | bytearray) -> Layout:
+    """The ``Layout`` of a message (``looks_like_stun`` or ``looks_like_legacy``), with every
+    attribute that carries an address, reported by ``decode`` or not."""
+    ms_turn = data[20:28] == MS_COOKIE_ATTR
+    classic = not ms_turn and data[4:8] != MAGIC_BYTES
+    names = (
+        _MS_ADDRESS_ATTRS if ms_turn else _CLASSIC_ADDRESS_ATTRS if classic else ADDRESS_ATTRS | _SERVER_ADDRESS_ATTRS
+    )
+    table = {code: (name, _xored(code, name)) for code, name in names.items()}
+    return Layout(table, not ms_turn, bytes(data[4:20]))
+
+
+def _xored(atype: int, name: str) -> bool:
+    """Whether the address of an address attribute is XORed (§14.2; not [MS-TURN]'s own ones)."""
+    return atype in _XORED and not name.startswith("MS-TURN")
+
+
+def address_range(data: bytes | bytearray, start: int, stop: int) -> tuple[int, int] | None:
+    """Where the address of the address attribute value at ``start:stop`` lies (§14.1: reserved,
+    family 1 IPv4 or 2 IPv6, port, address): (offset, 4 or 16), or None when it is malformed."""
+    if stop - start < 8 or stop > len(data):
+        return None
+    size = 4 if data[start + 1] == 1 else 16 if data[start + 1] == 2 else 0
+    return (start + 4, size) if size and start + 4 + size <= stop else None
+
+
 def message_length(data: bytes | bytearray) -> int:
     """Total length (header + attributes) announced by a STUN header (for stream framing)."""
     return 20 + ((data[2] << 8) | data[3])
@@ -214,17 +271,13 @@ def decode(data: bytes) -> StunMessage:
         end = len(data)
     acc = _Acc(_MS_ADDRESS_ATTRS if ms_turn else _CLASSIC_ADDRESS_ATTRS if classic else ADDRESS_ATTRS)
     key = data[4:20]  # the XOR key: magic cookie ‖ transaction id (RFC 8489 §14.2); MS-TURN: its id
-    pos = 20
-    while pos + 4 <= end:
-        atype, alen = struct.unpack_from("!HH", data, pos)
-        value = data[pos + 4 : pos + 4 + alen]
-        if len(value) < alen:
+    for atype, start, stop in attributes(data, end, padded=not ms_turn):
+        if stop > len(data):
             problems.append(f"attribute 0x{atype:04x} cut short")
             break
-        problem = acc.attribute(atype, value, key)
+        problem = acc.attribute(atype, data[start:stop], key)
         if problem:
             problems.append(problem)
-        pos += 4 + (alen if ms_turn else (alen + 3) // 4 * 4)  # §14: padded to 4 bytes; MS-TURN: not
     return StunMessage(
         kind,
         txid,
@@ -276,7 +329,7 @@ class _Acc:
         """Take one attribute; return a problem description or None."""
         name = self.names.get(atype)
         if name is not None:
-            decoded = _address(value, atype in _XORED and not name.startswith("MS-TURN"), key)
+            decoded = _address(value, _xored(atype, name), key)
             if decoded is None:
                 return f"malformed {name}"
             self.addresses.append(StunAddress(name, *decoded))

@@ -1,5 +1,10 @@
 """STUN/TURN messages inside captured payloads: address attributes rewritten, FINGERPRINT fixed.
 
+One wire layer: a message is walked the way scan decodes it (``inputs.stun.attributes`` for where
+each attribute lies, ``stun.layout`` for its dialect's address attributes, padding and XOR key,
+``stun.address_range`` for the address inside a value); this module only decides what each
+attribute becomes.
+
 RFC 8489 §14.1/§14.2 (MAPPED-ADDRESS, XOR-MAPPED-ADDRESS: port XOR the cookie's top 16 bits,
 IPv4 XOR the cookie, IPv6 XOR cookie‖transaction id), RFC 8656 §18 (XOR-PEER-ADDRESS,
 XOR-RELAYED-ADDRESS, DATA), RFC 5780 §7 (RESPONSE-ORIGIN, OTHER-ADDRESS), RFC 8489 §14.7
@@ -23,9 +28,6 @@ from collections.abc import Callable
 
 from icecheck.inputs import stun
 
-COOKIE = 0x2112A442
-PLAIN = {0x0001, 0x8023, 0x802B, 0x802C, 0x0004, 0x0005}  # MAPPED, ALTERNATE-SERVER, RESPONSE-ORIGIN, OTHER
-XORED = {0x0020, 0x8020, 0x0012, 0x0016}  # XOR-MAPPED (and its pre-RFC code), XOR-PEER, XOR-RELAYED
 DATA, FINGERPRINT, USERNAME = 0x0013, 0x8028, 0x0006
 TEXT_ATTRS = {0x8022, 0x0014, 0x0015, 0x0009}  # SOFTWARE, REALM, NONCE, ERROR-CODE
 
@@ -34,38 +36,41 @@ Text = Callable[[bytes], bytes]  # payload → redacted payload (any length)
 
 
 def is_stun(p: bytes) -> bool:
-    """A STUN message: top bits 00, magic cookie, length that fits, multiple of 4."""
-    if len(p) < 20 or p[0] & 0xC0:
-        return False
-    length, cookie = struct.unpack_from("!HI", p, 2)
-    return bool(cookie == COOKIE) and length % 4 == 0 and 20 + length <= len(p)
+    """A STUN message (``stun.looks_like_stun``) whose announced length fits in ``p``."""
+    return stun.looks_like_stun(p) and stun.message_length(p) <= len(p)
 
 
 def is_channel_data(p: bytes) -> bool:
-    """TURN ChannelData: channel 0x4000-0x7FFF and a length that fits."""
-    return len(p) >= 4 and 0x40 <= p[0] <= 0x7F and 4 + struct.unpack_from("!H", p, 2)[0] <= len(p)
+    """TURN ChannelData (``stun.channel_data``): channel 0x4000-0x7FFF and a length that fits."""
+    return stun.channel_data(p) is not None
 
 
 def rewrite_stun(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
-    """The message with its address attributes replaced (same length), FINGERPRINT fixed."""
+    """One message (``is_stun``, or ``stun.looks_like_legacy``: RFC 3489, [MS-TURN]), rewritten
+    through the attribute ranges scan reads it by (``stun.attributes``, ``stun.layout``): the
+    address of each address attribute of its dialect replaced (same length, XORed back where it
+    was XORed), DATA and text attributes rewritten at the same length, FINGERPRINT fixed."""
     out = bytearray(p)
-    length = struct.unpack_from("!H", p, 2)[0]
-    pos, end = 20, 20 + length
-    while pos + 4 <= end:
-        atype, alen = struct.unpack_from("!HH", p, pos)
-        value = slice(pos + 4, pos + 4 + alen)
-        if pos + 4 + alen > end:
+    shape = stun.layout(p)
+    end = min(stun.message_length(p), len(p))
+    fingerprint = shape.padded and p[4:8] == stun.MAGIC_BYTES
+    for atype, start, stop in stun.attributes(p, end, shape.padded):
+        if stop > end:
             break
-        if atype in PLAIN or atype in XORED:
-            out[value] = _address(p[value], atype in XORED, p[4:20], addr)
+        if atype in shape.addresses:
+            at = stun.address_range(p, start, stop)
+            if at is not None:
+                pos, size = at
+                mask = shape.key[:size] if shape.addresses[atype][1] else bytes(size)
+                new = addr(bytes(a ^ b for a, b in zip(p[pos : pos + size], mask, strict=True)))
+                out[pos : pos + size] = bytes(a ^ b for a, b in zip(new, mask, strict=True))
         elif atype == DATA:
-            out[value] = _same_length(p[value], lambda d: rewrite_payload(d, addr, text, fixed))
+            out[start:stop] = _same_length(p[start:stop], lambda d: rewrite_payload(d, addr, text, fixed))
         elif atype in TEXT_ATTRS or atype == USERNAME:
-            out[value] = _same_length(p[value], text)
-        elif atype == FINGERPRINT and alen == 4:
-            crc = zlib.crc32(bytes(out[:pos])) ^ 0x5354554E
-            struct.pack_into("!I", out, pos + 4, crc & 0xFFFFFFFF)
-        pos += 4 + (alen + 3) // 4 * 4
+            out[start:stop] = _same_length(p[start:stop], text)
+        elif atype == FINGERPRINT and fingerprint and stop - start == 4:
+            crc = zlib.crc32(bytes(out[: start - 4])) ^ 0x5354554E
+            struct.pack_into("!I", out, start, crc & 0xFFFFFFFF)
     return bytes(out)
 
 
@@ -73,42 +78,6 @@ def _same_length(value: bytes, fn: Callable[[bytes], bytes]) -> bytes:
     """``fn(value)`` when it keeps the length (attribute lengths are fixed here), else ``value``."""
     new = fn(value)
     return new if len(new) == len(value) else value
-
-
-def rewrite_legacy(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
-    """An RFC 3489 or [MS-TURN] message (``stun.looks_like_legacy``): the address attributes of its
-    dialect replaced (XOR-MAPPED-ADDRESS XORed with the 16 bytes after type and length, as scan
-    decodes it), DATA and text attributes rewritten at the same length. MS-TURN does not pad."""
-    out = bytearray(p)
-    ms_turn = p[20:28] == stun.MS_COOKIE_ATTR
-    names = stun.legacy_address_attributes(ms_turn)
-    pos, end = 20, len(p)
-    while pos + 4 <= end:
-        atype, alen = struct.unpack_from("!HH", p, pos)
-        value = slice(pos + 4, pos + 4 + alen)
-        if pos + 4 + alen > end:
-            break
-        if atype in names:
-            out[value] = _address(p[value], atype == 0x8020, p[4:20], addr)
-        elif atype == DATA:
-            out[value] = _same_length(p[value], lambda d: rewrite_payload(d, addr, text, fixed))
-        elif atype in TEXT_ATTRS or atype == USERNAME:
-            out[value] = _same_length(p[value], text)
-        pos += 4 + (alen if ms_turn else (alen + 3) // 4 * 4)
-    return bytes(out)
-
-
-def _address(value: bytes, xored: bool, key: bytes, addr: Addr) -> bytes:
-    """Family 1 (IPv4) or 2 (IPv6) address attribute; others unchanged. ``key``: the 16 bytes an
-    XORed address is masked with (magic cookie ‖ transaction id)."""
-    if len(value) < 8 or value[1] not in (1, 2) or len(value) < (8 if value[1] == 1 else 20):
-        return value
-    size = 4 if value[1] == 1 else 16
-    mask = key if xored else bytes(16)
-    raw = bytes(a ^ b for a, b in zip(value[4 : 4 + size], mask, strict=False))
-    new = addr(raw)
-    packed = bytes(a ^ b for a, b in zip(new, mask, strict=False))
-    return value[:4] + packed + value[4 + size :]
 
 
 def is_rtcp(p: bytes) -> bool:
@@ -126,7 +95,7 @@ def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None)
     if fixed is not None and is_rtcp(p):
         return _same_length(p, fixed)
     if stun.looks_like_legacy(p):
-        return rewrite_legacy(p, addr, text, fixed)
+        return rewrite_stun(p, addr, text, fixed)
     if is_stun(p) or is_channel_data(p):
         return _messages(p, addr, text, fixed)
     if _framed(p):
@@ -151,10 +120,10 @@ def _messages(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:
     while pos < len(p):
         rest = p[pos:]
         if is_stun(rest):
-            n = 20 + struct.unpack_from("!H", rest, 2)[0]
+            n = stun.message_length(rest)
             parts.append(rewrite_stun(rest[:n], addr, text, fixed))
         elif is_channel_data(rest):
-            size = struct.unpack_from("!H", rest, 2)[0]
+            size = int.from_bytes(rest[2:4], "big")
             inner = _same_length(rest[4 : 4 + size], lambda d: rewrite_payload(d, addr, text, fixed))
             n = 4 + size
             pad = -size % 4
@@ -177,7 +146,7 @@ def _framed(p: bytes) -> bool:
         frame = p[pos + 2 : pos + 2 + size]
         if len(frame) != size:
             return False
-        seen = seen or (is_stun(frame) and 20 + struct.unpack_from("!H", frame, 2)[0] == size)
+        seen = seen or (is_stun(frame) and stun.message_length(frame) == size)
         pos += 2 + size
     return seen and pos == len(p)
 
