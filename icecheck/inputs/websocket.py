@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_MESSAGE = 4 << 20
 MAX_FRAMES = 1 << 16  # fragments of one message; real senders use a handful
 TEXT, BINARY, CLOSE = 1, 2, 8
+OPCODES = frozenset({0, 1, 2, 8, 9, 10})  # continuation, text, binary, close, ping, pong (§5.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,28 +39,53 @@ def unmask(data: bytes, key: bytes) -> bytes:
     return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(n, "big")
 
 
+class FrameLayout(NamedTuple):
+    """Where one frame lies (§5.2): its first byte (FIN, RSV1-3, opcode), its masking key (None:
+    not masked), and its payload at ``start:end`` (``end`` may lie past the bytes there are yet)."""
+
+    first: int
+    key: bytes | None
+    start: int
+    end: int
+
+
+def frame_layout(buf: bytes | bytearray, pos: int = 0) -> FrameLayout | None:
+    """The layout of the frame at ``pos``, or None while its header is not all there. Both
+    ``parse_frame`` and redaction read frames through it."""
+    if len(buf) - pos < 2:
+        return None
+    b1 = buf[pos + 1]
+    length, at = b1 & 0x7F, pos + 2
+    if length >= 126:
+        size = 2 if length == 126 else 8
+        if len(buf) - at < size:
+            return None
+        length, at = int.from_bytes(buf[at : at + size], "big"), at + size
+    key = None
+    if b1 & 0x80:
+        if len(buf) - at < 4:
+            return None
+        key, at = bytes(buf[at : at + 4]), at + 4
+    return FrameLayout(buf[pos], key, at, at + length)
+
+
+def frame_start(first: int) -> bool:
+    """Whether ``first`` can begin a frame: a known opcode (§5.2), RSV2 and RSV3 clear, and RSV1
+    (a permessage-deflate message, RFC 7692 §6.1) only on a text or binary frame; so an HTTP
+    response ("H": RSV1 on a close frame) is not taken for one."""
+    opcode = first & 0x0F
+    return not first & 0x30 and opcode in OPCODES and (not first & 0x40 or opcode in (TEXT, BINARY))
+
+
 def parse_frame(buf: bytes | bytearray, pos: int = 0) -> tuple[int, int, bool, bool, bytes] | None:
     """Parse one frame at ``pos`` (§5.2). Returns (end, opcode, fin, rsv1, payload) or None if
     incomplete. The payload is unmasked."""
-    if len(buf) - pos < 2:
+    frame = frame_layout(buf, pos)
+    if frame is None or frame.end > len(buf):
         return None
-    b0, b1 = buf[pos], buf[pos + 1]
-    length, at = b1 & 0x7F, pos + 2
-    if length == 126:
-        if len(buf) - at < 2:
-            return None
-        length, at = int.from_bytes(buf[at : at + 2], "big"), at + 2
-    elif length == 127:
-        if len(buf) - at < 8:
-            return None
-        length, at = int.from_bytes(buf[at : at + 8], "big"), at + 8
-    masked = bool(b1 & 0x80)
-    key = bytes(buf[at : at + 4]) if masked else b""
-    at += 4 if masked else 0
-    if len(buf) - at < length:
-        return None
-    payload = bytes(buf[at : at + length])
-    return at + length, b0 & 0x0F, bool(b0 & 0x80), bool(b0 & 0x40), unmask(payload, key) if masked else payload
+    first, key, start, end = frame
+    payload = bytes(buf[start:end])
+    return end, first & 0x0F, bool(first & 0x80), bool(first & 0x40), unmask(payload, key) if key else payload
 
 
 def frame_header_length(buf: bytes | bytearray, pos: int = 0) -> int | None:

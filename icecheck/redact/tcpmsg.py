@@ -23,7 +23,7 @@ import re
 
 from icecheck.inputs import stun
 from icecheck.inputs.sipmsg import frame_sip
-from icecheck.redact.websocket import frame_start as _frame_start
+from icecheck.inputs.websocket import frame_layout, frame_start
 
 _START = re.compile(
     rb"(?:[A-Z][A-Z0-9_.!%*+`'~-]* [^ \r\n]+ (?:SIP/2\.0|HTTP/1\.[01])|(?:SIP/2\.0|HTTP/1\.[01]) \d{3})[^\r\n]*\r?\n"
@@ -73,28 +73,22 @@ def _text(data: bytes | bytearray) -> bool:
 
 
 def _websocket(data: bytes | bytearray) -> bool | None:
-    """True: whole frames ending a message; False: a frame or message under way; None: not frames."""
+    """True: whole frames ending a message; False: a frame or message under way; None: not frames.
+    Frames are read through ``inputs.websocket.frame_layout``, as scan reads them."""
     pos, end, open_message = 0, len(data), False
     while pos < end:
-        first = data[pos]
-        if not _frame_start(first):
+        if not frame_start(data[pos]):
             return None
-        if end - pos < 2:
+        frame = frame_layout(data, pos)
+        if frame is None:
             return False
-        n, at = data[pos + 1] & 0x7F, pos + 2
-        if n >= 126:
-            size = 2 if n == 126 else 8
-            if end - at < size:
-                return False
-            n, at = int.from_bytes(data[at : at + size], "big"), at + size
-        at += 4 if data[pos + 1] & 0x80 else 0
-        if n > MAX_FRAME:
+        if frame.end - frame.start > MAX_FRAME:
             return None
-        if at + n > end:
+        if frame.end > end:
             return False
-        if first & 0x0F < 8:  # a data frame: FIN ends its message (§5.4)
-            open_message = not first & 0x80
-        pos = at + n
+        if frame.first & 0x0F < 8:  # a data frame: FIN ends its message (§5.4)
+            open_message = not frame.first & 0x80
+        pos = frame.end
     return not open_message
 
 

@@ -1,5 +1,8 @@
 """WebSocket frames inside TCP payload (RFC 6455 §5.2): text redacted, masking redone.
 
+One wire layer: frames are read where scan reads them (``inputs.websocket.frame_layout``, the
+first bytes it can start with ``frame_start``, unmasking ``unmask``); this module writes them anew.
+
 A payload (a segment, or the reassembled bytes of held segments) is treated as WebSocket only when
 it is exactly a sequence of complete frames with known opcodes. Client frames are masked (§5.3):
 unmasked, redacted, masked again with their own key. A message is redacted whole, its fragments
@@ -19,8 +22,9 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 
-OPCODES = frozenset({0, 1, 2, 8, 9, 10})
-MAX_INFLATED = 4 << 20  # a message inflating to more is not redacted: blanked (inputs.websocket.MAX_MESSAGE)
+from icecheck.inputs import websocket as ws
+
+MAX_INFLATED = ws.MAX_MESSAGE  # a message inflating to more is not redacted: blanked (scan skips it too)
 _TAIL = b"\x00\x00\xff\xff"  # RFC 7692 §7.2.2: removed by the sender, appended before inflating
 
 
@@ -58,53 +62,22 @@ def deflate(data: bytes) -> bytes:
 Frame = tuple[int, bytes | None, bytes]  # (first byte, mask key, payload as sent)
 
 
-def frame_start(first: int) -> bool:
-    """Whether ``first`` can begin a frame: a known opcode, RSV2 and RSV3 clear, and RSV1 (a
-    permessage-deflate message, RFC 7692 §6.1) only on a text or binary frame; so an HTTP response
-    ("H": RSV1 on a close frame) is not taken for one."""
-    opcode = first & 0x0F
-    return not first & 0x30 and opcode in OPCODES and (not first & 0x40 or opcode in (1, 2))
-
-
 def frames(seg: bytes) -> list[Frame] | None:
-    """The frames of ``seg``, or None when it is not exactly a run of WebSocket frames."""
+    """The frames of ``seg`` (read through ``inputs.websocket.frame_layout``, as scan reads them), or
+    None when it is not exactly a run of WebSocket frames (``frame_start``)."""
     out: list[Frame] = []
     pos = 0
     while pos < len(seg):
-        parsed = _frame(seg, pos)
-        if parsed is None:
+        frame = ws.frame_layout(seg, pos) if ws.frame_start(seg[pos]) else None
+        if frame is None or frame.end > len(seg):
             return None
-        frame, pos = parsed
-        out.append(frame)
+        out.append((frame.first, frame.key, seg[frame.start : frame.end]))
+        pos = frame.end
     return out or None
 
 
-def _frame(seg: bytes, pos: int) -> tuple[Frame, int] | None:
-    if pos + 2 > len(seg) or not frame_start(seg[pos]):
-        return None
-    masked, n = seg[pos + 1] & 0x80, seg[pos + 1] & 0x7F
-    pos += 2
-    if n >= 126:
-        size = 2 if n == 126 else 8
-        if pos + size > len(seg):
-            return None
-        n = int.from_bytes(seg[pos : pos + size], "big")
-        pos += size
-    key = seg[pos : pos + 4] if masked else None
-    pos += 4 if masked else 0
-    if pos + n > len(seg):
-        return None
-    return (_first(seg, pos, n, key), key, seg[pos : pos + n]), pos + n
-
-
-def _first(seg: bytes, pos: int, n: int, key: bytes | None) -> int:
-    """The first byte of the frame whose payload starts at ``pos`` (walk back over the header)."""
-    back = (4 if key is not None else 0) + (0 if n < 126 else 2 if n < 65536 else 8) + 2
-    return seg[pos - back]
-
-
 def _mask(data: bytes, key: bytes) -> bytes:
-    return bytes(b ^ key[i % 4] for i, b in enumerate(data))
+    return ws.unmask(data, key)  # §5.3: masking and unmasking are the same XOR
 
 
 def _header(first: int, key: bytes | None, n: int) -> bytes:
@@ -127,23 +100,30 @@ def rewrite(seg: bytes, text: Callable[[bytes], bytes], inflater: Inflater | Non
     return b"".join(_rewrite_frames(parsed, text, inflater or Inflater()))
 
 
-def _rewrite_frames(parsed: list[Frame], text: Callable[[bytes], bytes], inflater: Inflater) -> Iterator[bytes]:
+def _rewrite_frames(parsed: list[Frame], text: Callable[[bytes], bytes], inflater: Inflater) -> list[bytes]:
     """Each message redacted whole (a fragmented one, §5.4, joined first; an address may span its
-    frames), then cut back into its frames: each keeps its length, the last takes any change."""
+    frames), then cut back into its frames: each keeps its length, the last takes any change. The
+    frames stay in their order: a control frame between fragments stays between them."""
+    out: list[bytes] = []
     message: list[tuple[int, bytes | None, bytes]] = []  # the data frames of the message under way
+    slots: list[int] = []  # where they go in ``out``
     for first, key, payload in parsed:
         clear = _mask(payload, key) if key else payload
         if first & 0x0F >= 8:  # a control frame (§5.5), possibly between fragments
             new = clear[:2] + text(clear[2:]) if first & 0x0F == 8 else text(clear)
             new = new if len(new) <= 125 else bytes(len(clear))  # §5.5: at most 125 bytes
-            yield _header(first, key, len(new)) + (_mask(new, key) if key else new)
+            out.append(_header(first, key, len(new)) + (_mask(new, key) if key else new))
             continue
         message.append((first, key, clear))
+        slots.append(len(out))
+        out.append(b"")
         if first & 0x80:
-            yield from _message(message, text, inflater)
-            message = []
-    if message:
-        yield from _message(message, text, inflater)
+            for slot, frame in zip(slots, _message(message, text, inflater), strict=True):
+                out[slot] = frame
+            message, slots = [], []
+    for slot, frame in zip(slots, _message(message, text, inflater) if message else (), strict=True):
+        out[slot] = frame
+    return out
 
 
 def _message(

@@ -81,3 +81,48 @@ def test_every_address_scan_reads_is_rewritten_and_read_back_as_its_stand_in(mes
     assert after == [(name, str(standins.ip(ipaddress.ip_address(a)))) for name, a in before]
     read_back = {(a.attribute, str(ipaddress.ip_address(a.address))) for a in stun.decode(new).addresses}
     assert read_back == {(name, str(standins.ip(ipaddress.ip_address(a)))) for name, a in reported}
+
+
+_FRAME = st.tuples(
+    st.sampled_from(
+        [0x81, 0x82, 0x01, 0x80, 0x89, 0x8A, 0xC1]
+    ),  # text, binary, first fragment, last, ping, pong, deflated
+    st.one_of(st.none(), st.binary(min_size=4, max_size=4)),
+    st.one_of(st.binary(max_size=40), st.binary(min_size=126, max_size=300)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_FRAME, min_size=1, max_size=5))
+def test_websocket_frames_are_read_where_scan_reads_them(spec: list[tuple[int, bytes | None, bytes]]) -> None:
+    from icecheck.inputs.websocket import parse_frame
+    from icecheck.redact.websocket import Inflater, frames, rewrite
+
+    seg = b"".join(
+        synth.ws_frame(payload, first & 0x0F, bool(first & 0x80), key, rsv1=bool(first & 0x40))
+        for first, key, payload in spec
+    )
+    scanned, pos = [], 0
+    while pos < len(seg):
+        parsed = parse_frame(seg, pos)
+        assert parsed is not None
+        pos, opcode, fin, _rsv1, payload = parsed
+        scanned.append((opcode, fin, payload))
+    read = frames(seg)
+    assert read is not None and [(f & 0x0F, bool(f & 0x80)) for f, _, _ in read] == [(o, f) for o, f, _ in scanned]
+    plain = [
+        p if payload_key is None else bytes(b ^ payload_key[i % 4] for i, b in enumerate(p))
+        for _, payload_key, p in read
+    ]
+    assert plain == [p for _, _, p in scanned]
+    if not any(first & 0x40 or (first & 0x08 and len(p) > 125) for first, _, p in spec):
+        # identity text: the same frames written again (a control frame over 125 bytes, §5.5, is blanked)
+        assert rewrite(seg, lambda d: d, Inflater()) == seg
+
+
+def test_a_control_frame_between_fragments_stays_between_them() -> None:
+    """It was written before the message's first fragment (the fragments waited for the last)."""
+    from icecheck.redact.websocket import Inflater, rewrite
+
+    seg = synth.ws_frame(b"part one ", 1, False) + synth.ws_frame(b"ping", 9) + synth.ws_frame(b"part two", 0, True)
+    assert rewrite(seg, lambda d: d, Inflater()) == seg
