@@ -14,6 +14,7 @@ EtherType, an IP protocol) is dropped, never copied (``DropPacket``); the caller
 
 from __future__ import annotations
 
+import bisect
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -56,13 +57,40 @@ def pseudo(src: bytes, dst: bytes, proto: int, length: int) -> bytes:
     return src + dst + struct.pack("!I3xB", length, proto)
 
 
+class Shifts:
+    """Bytes added to (or taken from) one direction of a TCP stream by rewriting, by where in the
+    stream (its original sequence numbers): a segment's new sequence number, or an acknowledgement's,
+    is shifted by the changes made before it, in whatever order the segments were rewritten (a
+    segment that arrived out of order is rewritten with its run). Changes far behind (``KEEP``
+    later ones) are folded into one total."""
+
+    KEEP = 64
+    __slots__ = ("_base", "_folded", "_recent")
+
+    def __init__(self, seq: int) -> None:
+        self._base = (seq - (1 << 30)) & 0xFFFFFFFF  # sequence numbers are compared from here (RFC 9293 §3.4)
+        self._folded = 0
+        self._recent: list[tuple[int, int]] = []  # (where a change ends, relative; bytes added), in order
+
+    def at(self, seq: int) -> int:
+        """Bytes added before ``seq``."""
+        rel = (seq - self._base) & 0xFFFFFFFF
+        return self._folded + sum(delta for end, delta in self._recent if end <= rel)
+
+    def add(self, end: int, delta: int) -> None:
+        """The segment ending (originally) at sequence number ``end`` grew by ``delta`` bytes."""
+        bisect.insort(self._recent, ((end - self._base) & 0xFFFFFFFF, delta))
+        if len(self._recent) > self.KEEP:
+            self._folded += self._recent.pop(0)[1]
+
+
 class FrameRewriter:
     """Rewrites frames of one capture; keeps TCP sequence shifts per flow."""
 
     def __init__(self, standins: StandIns, text: Callable[[bytes], bytes]) -> None:
         self.standins = standins
         self.text = text
-        self.tcp_shift: dict[Flow, int] = {}
+        self.tcp_shift: dict[Flow, Shifts] = {}  # bytes added to each direction's stream so far
         self.inflaters: dict[Flow, Inflater] = {}  # permessage-deflate contexts, by direction
 
     def addr(self, raw: bytes) -> bytes:
@@ -272,15 +300,24 @@ class FrameRewriter:
         sport, dport = struct.unpack_from("!HH", seg)
         flow, back = (src, dst, sport, dport), (dst, src, dport, sport)
         seq, ack = struct.unpack_from("!II", seg, 4)
+        if seg[13] & 0x02:  # SYN (RFC 9293 §3.1): the stream's data starts at seq + 1
+            self.syn(flow, seq)
         body = self.tcp_body(flow, seq, seg[off:]) if len(seg) > off else b""
         head = bytearray(seg[:off])
-        struct.pack_into("!II", head, 4, (seq + self.tcp_shift.get(flow, 0)) & 0xFFFFFFFF,
-                         (ack + self.tcp_shift.get(back, 0)) & 0xFFFFFFFF)  # fmt: skip
-        self.tcp_shift[flow] = self.tcp_shift.get(flow, 0) + len(body) - (len(seg) - off)
+        shift, back_shift = self.tcp_shift.get(flow), self.tcp_shift.get(back)
+        struct.pack_into("!II", head, 4, (seq + (shift.at(seq) if shift else 0)) & 0xFFFFFFFF,
+                         (ack + (back_shift.at(ack) if back_shift else 0)) & 0xFFFFFFFF)  # fmt: skip
+        if len(body) != len(seg) - off:
+            if shift is None:
+                shift = self.tcp_shift[flow] = Shifts(seq)
+            shift.add(seq + len(seg) - off, len(body) - (len(seg) - off))
         head[16:18] = b"\x00\x00"
         value = checksum(pseudo(nsrc, ndst, 6, off + len(body)) + bytes(head) + body)
         head[16:18] = value.to_bytes(2, "big")
         return bytes(head) + body
+
+    def syn(self, flow: Flow, seq: int) -> None:
+        """A SYN of ``flow`` at ``seq`` (``pcap.CaptureRewriter`` starts the direction's stream there)."""
 
     def tcp_body(self, flow: Flow, seq: int, data: bytes) -> bytes:
         """The new payload of one segment (``pcap.CaptureRewriter`` rewrites through the stream)."""

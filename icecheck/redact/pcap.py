@@ -13,16 +13,21 @@ self-check's listing of the input). Pass two rewrites the records and writes the
   datagram (so the UDP checksum in the first fragment is right); otherwise the datagram is written
   whole in place of its first fragment (IPv4: unfragmented, DF kept; IPv6: an atomic fragment, RFC
   6946) and the other fragments are dropped. Exact duplicates of a fragment get the same slice;
-- TCP payload is rewritten through each direction's stream: an in-sequence segment that ends
-  inside a message (``tcpmsg``: SIP/HTTP head and body, a WebSocket frame or fragmented message)
-  waits for the segments that complete it; the reassembled bytes are then redacted as one and
-  written back into the segments, each keeping its length (stand-ins are chosen to fit; a change
-  of length goes to the last segment and shifts the flow's sequence numbers after it).
-  A retransmission of held bytes is blanked; a gap (a lost segment) gives up the held run.
+- TCP payload is rewritten through each direction's stream, put in sequence as scan's
+  ``inputs.tcpstream`` puts it (from the SYN, else from the first segment seen): a segment that
+  comes early, past a hole, waits until the hole fills (at most ``MAX_HOLE`` bytes of them, scan's
+  bound); a segment that ends inside a message (``tcpmsg``: SIP/HTTP head and body, a WebSocket
+  frame or fragmented message) waits for the segments that complete it; the reassembled bytes are
+  then redacted as one and written back into the segments, each keeping its length (stand-ins are
+  chosen to fit; a change of length goes to the last segment in sequence and shifts the sequence
+  numbers after it, ``packet.Shifts``, whatever order the segments were written in).
+  A retransmission of held bytes is blanked; one of bytes already released is redacted on its own.
+  A hole that does not fill (a lost segment) gives up the held message, and the stream is read on
+  from the segment after the hole, as scan reads on after a gap.
 
 Giving up is fail closed and counted in the summary: held TCP payloads are blanked (zeroed, same
 length) and the fragments of a datagram never completed are dropped — when a run or datagram is
-still incomplete at the end of the capture, when a gap ends a run, when a run would pass
+still incomplete at the end of the capture, when a hole ends a run, when a run would pass
 ``MAX_RUN`` bytes or ``MAX_SEGMENTS`` segments, or when more than
 ``window.MAX_BYTES`` of frames wait behind the oldest held packet (then that one is given up first).
 
@@ -43,6 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from icecheck.inputs.tcpstream import MAX_HELD
 from icecheck.model import DiagnosticLevel
 from icecheck.redact.packet import DropPacket, Flow, FrameRewriter
 from icecheck.redact.pcapng import rewrite_block
@@ -55,6 +61,7 @@ from icecheck.redact.window import Entry, Window
 Opener = Callable[[], BinaryIO]  # opens the (decompressed) capture again for each pass
 MAX_RUN = 4 << 20  # bytes of one TCP direction held for one message (inputs.websocket.MAX_MESSAGE)
 MAX_SEGMENTS = 4096  # segments held for one message (each makes the held bytes be parsed again)
+MAX_HOLE = MAX_HELD  # bytes of early segments held behind a hole in one direction (as scan holds them)
 
 
 class HoldPacket(Exception):
@@ -63,11 +70,13 @@ class HoldPacket(Exception):
 
 @dataclass(slots=True)
 class _Run:
-    """One TCP direction's held segments: their bytes, in sequence, and their entries."""
+    """One TCP direction's held segments: the message under way (its bytes, in sequence, and their
+    entries) and the segments that came early, past a hole in the sequence, by sequence number."""
 
-    next_seq: int
     data: bytearray = field(default_factory=bytearray)
     entries: list[tuple[Entry, int]] = field(default_factory=list)  # (held packet, payload length)
+    early: dict[int, tuple[Entry, bytes]] = field(default_factory=dict)
+    early_bytes: int = 0
 
 
 @dataclass(slots=True)
@@ -106,6 +115,8 @@ class CaptureRewriter(FrameRewriter):
         self.websocket: set[frozenset[tuple[bytes, int]]] = set()  # upgraded connections
         self.current: Entry | None = None
         self.override: bytes | None = None  # the payload a held TCP segment gets when finished
+        self.body: bytes | None = None  # the current TCP segment's new payload, once its message is released
+        self.expect: dict[Flow, int] = {}  # each direction's next sequence number
 
     def _text(self, data: bytes) -> bytes:
         if not _looks_text(data):
@@ -151,42 +162,109 @@ class CaptureRewriter(FrameRewriter):
 
     # -- TCP through the stream -------------------------------------------------------------------
 
+    def syn(self, flow: Flow, seq: int) -> None:
+        if not self.collecting:
+            self.expect[flow] = (seq + 1) & 0xFFFFFFFF
+
     def tcp_body(self, flow: Flow, seq: int, data: bytes) -> bytes:
         if self.override is not None:
             body, self.override = self.override, None
             return body
         conn = frozenset({(flow[0], flow[2]), (flow[1], flow[3])})
-        ws = conn in self.websocket
         if self.collecting or self.current is None:
-            return self.tcp_payload(data, ws, flow)
-        key = ("tcp", *flow)
+            return self.tcp_payload(data, conn in self.websocket, flow)
+        key, current = ("tcp", *flow), self.current
         held = self.held.get(key)
         run = held if isinstance(held, _Run) else None
-        if run is not None and run.next_seq != seq:
-            if _before(seq + len(data), run.next_seq):  # a retransmission of held bytes
+        ahead = _delta(seq, self.expect.get(flow, seq))
+        if ahead > 0:  # a hole before it: held until the hole fills, as scan's tcpstream holds it
+            if run is None:
+                run = self.held[key] = _Run()
+            if seq in run.early:  # the same early segment again
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
                 return bytes(len(data))
-            self.give_up(key, "a segment of the message missing")
-            run = None
-        if run is not None and (len(run.data) + len(data) > MAX_RUN or len(run.entries) >= MAX_SEGMENTS):
-            self.give_up(key, "a message too long to hold")
-            run = None
-        if run is None:
-            if complete(data, ws):
-                return self._released(conn, data, ws, flow)
-            run = _Run(seq)
-            self.held[key] = run
-        run.data += data
-        run.next_seq = (seq + len(data)) & 0xFFFFFFFF
-        run.entries.append((self.current, len(data)))
-        if not complete(run.data, ws):
+            run.early[seq] = (current, data)
+            run.early_bytes += len(data)
+            if run.early_bytes <= MAX_HOLE:
+                raise HoldPacket
+            self.give_up(key, "a segment of the message missing")  # the hole never filled: read on after it
+        elif ahead < 0:
+            if run is not None and run.entries and ahead + len(data) <= 0:  # a retransmission of held bytes
+                self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
+                return bytes(len(data))
+            if ahead + len(data) <= 0 or run is None or not run.entries:
+                return self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
+            self.give_up(key, "a segment of the message missing")  # overlaps the held message differently
+            self._take(key, seq, data, current)
+        else:
+            self._take(key, seq, data, current)
+        self._drain(key)
+        new, self.body = self.body, None
+        if new is None:
             raise HoldPacket
-        del self.held[key]
-        new, pos = self._released(conn, bytes(run.data), ws, flow), 0
-        for entry, length in run.entries[:-1]:
-            self._finish(entry, new[pos : pos + length])
-            pos += len(new[pos : pos + length])
-        return new[pos:]
+        return new
+
+    def _take(self, key: tuple[object, ...], seq: int, data: bytes, entry: Entry) -> None:
+        """The next segment of the direction's stream, in sequence: released with the message it
+        ends (each held segment its slice of the redacted message), or held while it is under way."""
+        flow = _flow(key)
+        self.expect[flow] = (seq + len(data)) & 0xFFFFFFFF
+        conn = frozenset({(flow[0], flow[2]), (flow[1], flow[3])})
+        ws = conn in self.websocket
+        held = self.held.get(key)
+        run = held if isinstance(held, _Run) else None
+        if (
+            run is not None
+            and run.entries
+            and (len(run.data) + len(data) > MAX_RUN or len(run.entries) >= MAX_SEGMENTS)
+        ):
+            self._blank(run, "a message too long to hold")
+        if run is None or not run.entries:
+            if complete(data, ws):
+                self._settle(entry, self._released(conn, data, ws, flow))
+                return
+            if run is None:
+                run = self.held[key] = _Run()
+        run.data += data
+        run.entries.append((entry, len(data)))
+        if not complete(run.data, ws):
+            return
+        new, entries = self._released(conn, bytes(run.data), ws, flow), run.entries
+        run.data, run.entries = bytearray(), []
+        if not run.early:
+            del self.held[key]
+        pos = 0
+        for i, (held_entry, length) in enumerate(entries):
+            piece = new[pos:] if i == len(entries) - 1 else new[pos : pos + length]
+            pos += len(piece)
+            self._settle(held_entry, piece)
+
+    def _drain(self, key: tuple[object, ...]) -> None:
+        """Take the early segments the stream has reached, in sequence."""
+        flow = _flow(key)
+        while True:
+            held = self.held.get(key)
+            if not isinstance(held, _Run) or self.expect[flow] not in held.early:
+                return
+            entry, data = held.early.pop(self.expect[flow])
+            held.early_bytes -= len(data)
+            if not held.early and not held.entries:
+                del self.held[key]
+            self._take(key, self.expect[flow], data, entry)
+
+    def _settle(self, entry: Entry, payload: bytes) -> None:
+        """A segment's new payload: the current packet's is returned by ``tcp_body``; a held one is finished."""
+        if entry is self.current:
+            self.body = payload
+        else:
+            self._finish(entry, payload)
+
+    def _blank(self, run: _Run, why: str) -> None:
+        """Blank the message under way (its segments' payloads zeroed, counted with ``why``)."""
+        entries, run.data, run.entries = run.entries, bytearray(), []
+        for entry, length in entries:
+            self._settle(entry, bytes(length))
+        self.standins.left_out[f"TCP payloads blanked ({why})"] += len(entries)
 
     def _released(self, conn: frozenset[tuple[bytes, int]], data: bytes, ws: bool, flow: Flow) -> bytes:
         if not ws and upgrades(data):
@@ -272,25 +350,40 @@ class CaptureRewriter(FrameRewriter):
     # -- giving up ----------------------------------------------------------------------------------
 
     def give_up(self, key: tuple[object, ...], why: str) -> None:
-        """Finish a held run (payloads blanked) or datagram (fragments dropped), counted with ``why``."""
-        group = self.held.pop(key)
+        """Give up a held TCP message (its payloads blanked; early segments past the hole are then
+        taken from the first of them on, as scan reads on after a gap) or IP datagram (its fragments
+        dropped), counted with ``why``."""
+        group = self.held[key]
         if isinstance(group, _Run):
-            for entry, length in group.entries:
-                self._finish(entry, bytes(length))
-            self.standins.left_out[f"TCP payloads blanked ({why})"] += len(group.entries)
-        else:
-            for entry in group.entries:
-                entry.finish(None)
-            self.standins.left_out[f"IP fragments dropped ({why})"] += len(group.entries)
+            self._blank(group, "a segment of the message missing" if group.early else why)
+            if not group.early:
+                del self.held[key]
+                return
+            flow = _flow(key)
+            self.expect[flow] = min(group.early, key=lambda seq: _delta(seq, self.expect[flow]))
+            self._drain(key)
+            return
+        del self.held[key]
+        for entry in group.entries:
+            entry.finish(None)
+        self.standins.left_out[f"IP fragments dropped ({why})"] += len(group.entries)
 
     def give_up_oldest(self, why: str) -> None:
         """Give up the group holding the oldest waiting packet."""
         self.give_up(next(iter(self.held)), why)
 
 
-def _before(a: int, b: int) -> bool:
-    """Sequence number ``a`` is at or before ``b`` (RFC 9293 §3.4, modulo 2^32)."""
-    return (b - a) & 0xFFFFFFFF < 1 << 31
+def _delta(a: int, b: int) -> int:
+    """Sequence number ``a`` less ``b`` (RFC 9293 §3.4, modulo 2^32), signed."""
+    d = (a - b) & 0xFFFFFFFF
+    return d - (1 << 32) if d >= 1 << 31 else d
+
+
+def _flow(key: tuple[object, ...]) -> Flow:
+    """The direction a held TCP run's key names."""
+    src, dst, sport, dport = key[1:]
+    assert isinstance(src, bytes) and isinstance(dst, bytes) and isinstance(sport, int) and isinstance(dport, int)
+    return src, dst, sport, dport
 
 
 def _reassemble(pieces: list[tuple[int, bytes, bool]]) -> bytes | None:

@@ -5,7 +5,9 @@ is redacted whole (``pcap.CaptureRewriter`` holds the segments until then).
 - SIP or HTTP (RFC 3261 §7, RFC 9112 §2.1): a start line, then the head and Content-Length bytes
   of body as scan frames them (``inputs.sipmsg.frame_sip``; no body without the header: SIP over
   TCP always sends it, RFC 3261 §18.3); CRLF keep-alives between messages (RFC 5626 §3.5.1) are
-  skipped; a line that could still become a start line (no line end yet) is under way too;
+  skipped; a line that could still become a start line (no line end yet) is under way too; text
+  that does not begin with a start line (the stream was joined mid-message: after a gap, or a
+  capture that began mid-connection) is read on to the next line that is one, as scan resynchronises;
 - WebSocket (RFC 6455 §5.2, ``websocket``: the connection was upgraded): a frame whose header or
   payload is not all there yet, or a fragmented message (§5.4) whose last frame has not come;
 - [MS-TURN] TCP frames (§2.1.4, ``ms_turn_frames``): the data starts with a control frame whose
@@ -28,6 +30,7 @@ from icecheck.inputs.websocket import frame_layout, frame_start
 _START = re.compile(
     rb"(?:[A-Z][A-Z0-9_.!%*+`'~-]* [^ \r\n]+ (?:SIP/2\.0|HTTP/1\.[01])|(?:SIP/2\.0|HTTP/1\.[01]) \d{3})[^\r\n]*\r?\n"
 )
+_RESTART = re.compile(rb"(?<=\n)" + _START.pattern)  # a start line after others (a gap, a capture begun mid-stream)
 _UNDER_WAY = re.compile(rb"[A-Z][A-Z0-9_.!%*+`'~/-]*(?: [^\r\n]*)?\r?\Z")  # a start line not yet ended
 _UPGRADE = re.compile(rb"^Upgrade[ \t]*:[ \t]*websocket", re.M | re.I)
 MAX_LINE = 1024  # a start line longer than this is not waited for
@@ -62,7 +65,14 @@ def _text(data: bytes | bytearray) -> bool:
             return True
         start = _START.match(data, pos)
         if start is None:
-            return not (end - pos < MAX_LINE and _UNDER_WAY.match(data, pos))
+            if end - pos < MAX_LINE and _UNDER_WAY.match(data, pos):
+                return False
+            later = _RESTART.search(data, pos)  # resynchronised on the next start line, as scan does
+            if later is None:
+                tail = data.rfind(b"\n", pos) + 1
+                return not (tail and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail))
+            pos = later.start()
+            continue
         framed = frame_sip(data[pos:])  # head and Content-Length body, as scan frames them
         if framed is None:
             return False
