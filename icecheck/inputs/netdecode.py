@@ -148,3 +148,96 @@ def endpoint(raw: bytes, port: int) -> str:
     """``1.2.3.4:5060`` or ``[2001:db8::1]:5060``."""
     text = ip_text(raw)
     return f"{text}:{port}" if len(raw) == 4 else f"[{text}]:{port}"
+
+
+# -- where the headers lie (for redaction, which rewrites frames in place; not the scan hot path) --
+
+
+class LinkLayout(NamedTuple):
+    """Where a frame's link layer lies: its link-layer addresses (offset, length) and where its
+    payload starts, with the payload's EtherType (a NULL/LOOP address family or a raw packet's IP
+    version given as the EtherType of that IP version), or None for one ``link_payload`` does not
+    know (then ``start`` is where the unknown EtherType's payload would start)."""
+
+    addresses: tuple[tuple[int, int], ...]
+    start: int
+    ethertype: int | None
+
+
+def link_layout(linktype: int, frame: bytes) -> LinkLayout | None:
+    """The ``LinkLayout`` of a frame of a link type ``link_payload`` reads (None for other link
+    types, or a frame too short for its header). Where it names an IP EtherType, the payload from
+    ``start`` is what ``link_payload`` returns."""
+    if linktype == 1 and len(frame) >= 14:
+        start, etype = _vlans(frame, 14, (frame[12] << 8) | frame[13])
+        return LinkLayout(((0, 6), (6, 6)), start, etype)
+    if linktype == 113 and len(frame) >= 16:  # LINUX_SLL: halen at 4, address at 6, protocol at 14
+        start, etype = _vlans(frame, 16, (frame[14] << 8) | frame[15])
+        return LinkLayout(((6, 6),) if (frame[4] << 8) | frame[5] == 6 else (), start, etype)
+    if linktype == 276 and len(frame) >= 20:  # LINUX_SLL2: protocol at 0, halen at 11, address at 12
+        start, etype = _vlans(frame, 20, (frame[0] << 8) | frame[1])
+        return LinkLayout(((12, 6),) if frame[11] == 6 else (), start, etype)
+    if linktype in (101, 12, 14, 228, 229):
+        version = frame[0] >> 4 if frame else 0
+        return LinkLayout((), 0, 0x0800 if version == 4 else 0x86DD if version == 6 else None)
+    if linktype in (0, 108) and len(frame) >= 5:
+        family = int.from_bytes(frame[:4], "big")
+        if linktype == 0 and family > 0xFFFF:
+            family = int.from_bytes(frame[:4], "little")
+        return LinkLayout((), 4, 0x0800 if family == 2 else 0x86DD if family in _AF_INET6 else None)
+    return None
+
+
+def _vlans(frame: bytes, start: int, etype: int) -> tuple[int, int | None]:
+    """Past 802.1Q/802.1ad tags (as ``_ethertype_payload`` walks them): (payload start, EtherType)."""
+    while etype in _VLAN and len(frame) >= start + 4:
+        etype = (frame[start + 2] << 8) | frame[start + 3]
+        start += 4
+    return start, None if etype in _VLAN else etype
+
+
+class IpLayout(NamedTuple):
+    """Where an IP packet's parts lie: addresses at ``src``/``dst`` (``size`` bytes each), the
+    transport (``proto``) from ``start`` to ``end`` (``end`` may pass the captured bytes), and for
+    a fragment the Fragment header's offset (IPv6) or 0 (IPv4) in ``fragment``, None otherwise."""
+
+    version: int
+    src: int
+    dst: int
+    size: int
+    proto: int
+    start: int
+    end: int
+    fragment: int | None
+
+
+def ip_layout(packet: bytes) -> IpLayout | str | None:
+    """The ``IpLayout`` of what ``decode_ip`` decodes (the same walk: IPv4 options, IPv6 extension
+    headers up to a Fragment header), a reason for a malformed packet, None for one that is not IP.
+    ``packet[start:end]`` is ``decode_ip``'s payload."""
+    version = packet[0] >> 4 if packet else 0
+    if version == 4:
+        ihl = (packet[0] & 0x0F) * 4
+        if ihl < 20 or len(packet) < ihl:
+            return "IPv4 header cut short or with a bad header length"
+        total = (packet[2] << 8) | packet[3]
+        total = len(packet) if total < ihl else total
+        fragment = 0 if ((packet[6] << 8) | packet[7]) & 0x3FFF else None
+        return IpLayout(4, 12, 16, 4, packet[9], ihl, total, fragment)
+    if version != 6:
+        return None
+    if len(packet) < 40:
+        return "IPv6 header cut short"
+    length = (packet[4] << 8) | packet[5]
+    end = 40 + length if length else len(packet)
+    nxt, pos = packet[6], 40
+    while nxt in _IPV6_EXT or nxt == 51:
+        if pos + 8 > len(packet):
+            return "IPv6 extension headers cut short"
+        size = (packet[pos + 1] + 2) * 4 if nxt == 51 else (packet[pos + 1] + 1) * 8
+        nxt, pos = packet[pos], pos + size
+    if nxt == 44:
+        if pos + 8 > len(packet):
+            return "IPv6 fragment header cut short"
+        return IpLayout(6, 8, 24, 16, packet[pos], pos + 8, end, pos)
+    return IpLayout(6, 8, 24, 16, nxt, pos, end, None)

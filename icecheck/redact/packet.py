@@ -1,5 +1,10 @@
 """One captured frame rewritten: link-layer MACs, ARP, IPv4/IPv6 addresses, UDP/TCP/ICMP/IGMP, tunnels.
 
+One wire layer: the link layer and the IP header are read where scan reads them
+(``inputs.netdecode.link_layout`` and ``ip_layout``, the same walks as ``link_payload`` and
+``decode_ip``: VLAN tags, IPv6 extension headers and AH up to the transport or a Fragment header);
+a header scan cannot decode is dropped, never copied. IPv6 extension headers are kept as they are.
+
 Header checksums are recomputed (IPv4 RFC 791 §3.1; UDP RFC 768 and RFC 8200 §8.1 with their
 pseudo-headers; TCP RFC 9293 §3.1; ICMP RFC 792; ICMPv6 RFC 4443 §2.3). When a payload's length
 changes (a stand-in of another length), UDP and IP lengths follow, and TCP sequence and
@@ -19,6 +24,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from icecheck.inputs.netdecode import IpLayout, ip_layout, link_layout
 from icecheck.redact.sctp import rewrite_sctp
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
@@ -26,9 +32,8 @@ from icecheck.redact.stunattr import rewrite_payload
 if TYPE_CHECKING:
     from icecheck.redact.websocket import Inflater
 
-_VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
-_IPV6_EXT = (0, 43, 60)  # hop-by-hop, routing, destination options (RFC 8200 §4): walked to the transport
 Flow = tuple[bytes, bytes, int, int]
+BAD_IPV4 = "IPv4 header length or total length not valid"
 
 
 class DropPacket(Exception):
@@ -108,42 +113,22 @@ class FrameRewriter:
     # -- link layer -----------------------------------------------------------------------------
 
     def frame(self, linktype: int, frame: bytes) -> bytes:
-        """The rewritten frame (unchanged for unknown link types)."""
-        if linktype == 1 and len(frame) >= 14:
-            macs = self.standins.mac_bytes(frame[:6]) + self.standins.mac_bytes(frame[6:12])
-            return macs + self._ethertype(frame[12:])
-        if linktype == 113 and len(frame) >= 16:  # Linux cooked v1: halen at 4, address at 6
-            return frame[:6] + self._ll_addr(frame[6:14], frame[4:6]) + self._ethertype(frame[14:])
-        if linktype == 276 and len(frame) >= 20:  # Linux cooked v2: protocol first, address at 12
-            body = self._ethertype(frame[0:2] + frame[20:])
-            return (
-                body[:2]
-                + frame[2:11]
-                + bytes([frame[11]])
-                + self._ll_addr(frame[12:20], b"\x00" + frame[11:12])
-                + body[2:]
-            )
-        if linktype in (101, 12, 14, 228, 229):
-            return self.ip(frame)
-        if linktype in (0, 108) and len(frame) >= 5:
-            return frame[:4] + self.ip(frame[4:])
-        raise DropPacket(f"link type {linktype}")
-
-    def _ll_addr(self, field: bytes, halen: bytes) -> bytes:
-        if int.from_bytes(halen, "big") == 6:
-            return self.standins.mac_bytes(field[:6]) + field[6:]
-        return field
-
-    def _ethertype(self, data: bytes) -> bytes:
-        """EtherType and what follows (VLAN tags walked)."""
-        etype = int.from_bytes(data[:2], "big")
-        if etype in _VLAN and len(data) >= 6:
-            return data[:4] + self._ethertype(data[4:])
-        if etype in (0x0800, 0x86DD):
-            return data[:2] + self.ip(data[2:])
-        if etype == 0x0806:
-            return data[:2] + self.arp(data[2:])
-        raise DropPacket(f"EtherType 0x{etype:04x}")  # LLDP, CDP, … carry addresses redaction does not read
+        """The rewritten frame, its link layer read where scan reads it (``netdecode.link_layout``):
+        link-layer addresses replaced, IP and ARP payloads rewritten, anything else dropped."""
+        layout = link_layout(linktype, frame)
+        if layout is None:
+            raise DropPacket(f"link type {linktype}")
+        head = bytearray(frame[: layout.start])
+        for at, size in layout.addresses:
+            head[at : at + size] = self.standins.mac_bytes(frame[at : at + size])
+        body = frame[layout.start :]
+        if layout.ethertype in (0x0800, 0x86DD):
+            return bytes(head) + self.ip(body)
+        if layout.ethertype == 0x0806:
+            return bytes(head) + self.arp(body)
+        if layout.ethertype is None:
+            raise DropPacket("not an IP packet" if not layout.addresses else "VLAN tags cut short")
+        raise DropPacket(f"EtherType 0x{layout.ethertype:04x}")  # LLDP, CDP, … carry addresses redaction does not read
 
     def arp(self, p: bytes) -> bytes:
         """RFC 826: sender/target hardware and protocol addresses."""
@@ -161,29 +146,30 @@ class FrameRewriter:
     # -- network layer --------------------------------------------------------------------------
 
     def ip(self, p: bytes, inner: bool = False) -> bytes:
-        """An IPv4 or IPv6 packet (``inner``: quoted inside ICMP, lengths left alone)."""
-        if len(p) >= 20 and p[0] >> 4 == 4:
-            return self._ipv4(p, inner)
-        if len(p) >= 40 and p[0] >> 4 == 6:
-            return self._ipv6(p, inner)
-        if inner:  # a quote inside ICMP that is not IP: blanked
-            return bytes(len(p))
-        raise DropPacket("not an IP packet")
-
-    def _ipv4(self, p: bytes, inner: bool) -> bytes:
-        ihl = (p[0] & 0x0F) * 4
-        total = int.from_bytes(p[2:4], "big") or len(p)
-        if ihl < 20 or len(p) < ihl or total < ihl:  # not a header redaction can place: fail closed
+        """An IPv4 or IPv6 packet read where scan reads it (``netdecode.ip_layout``: IPv4 options,
+        IPv6 extension headers walked to the transport or a Fragment header). ``inner``: quoted
+        inside ICMP, lengths left alone, and what is not rewritten is blanked."""
+        layout = ip_layout(p)
+        if layout is None or isinstance(layout, str):
             if inner:
                 return bytes(len(p))
-            raise DropPacket("IPv4 header length or total length not valid")
-        src, dst, proto = p[12:16], p[16:20], p[9]
-        if int.from_bytes(p[6:8], "big") & 0x3FFF and not inner:
-            return self.ipv4_fragment(p[:total]) + p[total:]
-        body, trailer = p[ihl:total], p[total:]
-        if not int.from_bytes(p[6:8], "big") & 0x3FFF:
-            body = self.transport(proto, src, dst, body, inner)
-        return self.ipv4_header(p[:ihl], body, inner) + body + trailer
+            raise DropPacket(BAD_IPV4 if layout is not None and p[0] >> 4 == 4 else layout or "not an IP packet")
+        return self._ipv4(p, layout, inner) if layout.version == 4 else self._ipv6(p, layout, inner)
+
+    def _ipv4(self, p: bytes, layout: IpLayout, inner: bool) -> bytes:
+        start, end = layout.start, layout.end
+        if 0 < int.from_bytes(p[2:4], "big") < start:  # a total length ending inside its header: fail closed
+            if inner:
+                return bytes(len(p))
+            raise DropPacket(BAD_IPV4)
+        if layout.fragment is not None and not inner:
+            return self.ipv4_fragment(p[:end]) + p[end:]
+        body, trailer = p[start:end], p[end:]
+        if layout.fragment is None:
+            body = self.transport(layout.proto, p[12:16], p[16:20], body, inner)
+        else:  # a fragment quoted inside ICMP
+            body = bytes(len(body))
+        return self.ipv4_header(p[:start], body, inner) + body + trailer
 
     def ipv4_fragment(self, p: bytes) -> bytes:
         """A fragment on its own: addresses only (``pcap.CaptureRewriter`` reassembles)."""
@@ -202,23 +188,18 @@ class FrameRewriter:
         head[10:12] = checksum(bytes(head)).to_bytes(2, "big")
         return bytes(head)
 
-    def _ipv6(self, p: bytes, inner: bool) -> bytes:
-        length = int.from_bytes(p[4:6], "big")
-        end = 40 + length if length else len(p)
-        src, dst, nxt = p[8:24], p[24:40], p[6]
-        body, ext = p[40:end], b""
-        while nxt in _IPV6_EXT and len(body) >= 8 and len(body) >= (body[1] + 1) * 8:
-            size = (body[1] + 1) * 8
-            nxt, ext, body = body[0], ext + body[:size], body[size:]
-        if nxt == 44:
+    def _ipv6(self, p: bytes, layout: IpLayout, inner: bool) -> bytes:
+        end = layout.end
+        src, dst = p[8:24], p[24:40]
+        if layout.fragment is not None:
             if not inner:
-                return self.ipv6_fragment(p[:end], 40 + len(ext)) + p[end:]
-            body = bytes(len(body))
-        else:
-            body = ext + self.transport(nxt, src, dst, body, inner)
+                return self.ipv6_fragment(p[:end], layout.fragment) + p[end:]
+            body = p[40 : layout.start] + bytes(len(p[layout.start : end]))
+        else:  # extension headers kept as they are (options and routing headers are not read)
+            body = p[40 : layout.start] + self.transport(layout.proto, src, dst, p[layout.start : end], inner)
         head = bytearray(p[:40])
         head[8:24], head[24:40] = self.addr(src), self.addr(dst)
-        if not inner and length:
+        if not inner and (p[4] or p[5]):
             head[4:6] = len(body).to_bytes(2, "big")
         return bytes(head) + body + p[end:]
 

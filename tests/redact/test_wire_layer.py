@@ -4,7 +4,9 @@ message, redaction rewrites, and what it writes scan reads back as the stand-ins
 
 from __future__ import annotations
 
+import io
 import ipaddress
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 from icecheck.inputs import stun, synth
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
+from tests.conftest import run_cli
 
 _V4 = st.integers(1, 2**32 - 2).map(lambda n: str(ipaddress.IPv4Address(n)))
 _V6 = st.integers(1, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n)))
@@ -126,3 +129,65 @@ def test_a_control_frame_between_fragments_stays_between_them() -> None:
 
     seg = synth.ws_frame(b"part one ", 1, False) + synth.ws_frame(b"ping", 9) + synth.ws_frame(b"part two", 0, True)
     assert rewrite(seg, lambda d: d, Inflater()) == seg
+
+
+def test_link_and_ip_layouts_are_where_scan_reads() -> None:
+    """``link_layout``/``ip_layout`` (redaction's) find what ``link_payload``/``decode_ip`` (scan's)
+    decode, for every link type and shape the capture tests use."""
+    from icecheck.inputs.netdecode import decode_ip, ip_layout, link_layout, link_payload
+
+    v4 = synth.ip(synth.udp("10.1.2.3", 5060, "10.4.5.6", 5060, b"x" * 30))[0]
+    v6 = synth.ip(synth.udp("2001:db8::7", 5060, "2001:db8::8", 5060, b"x" * 30))[0]
+    frag = synth.ip(synth.udp("2001:db8::7", 5060, "2001:db8::8", 5060, b"y" * 3000), mtu=1280)[1]
+    for packet in (v4, v6, frag):
+        for linktype, frame in [
+            *((lt, synth.link(packet, lt)) for lt in (0, 1, 101, 108, 113, 276)),
+            (1, synth.link(packet, 1, vlans=(7, 8))),
+        ]:
+            layout = link_layout(linktype, frame)
+            assert layout is not None and frame[layout.start :] == link_payload(linktype, frame)
+            ip, decoded = ip_layout(packet), decode_ip(packet)
+            assert not isinstance(ip, str | None) and not isinstance(decoded, str | None)
+            assert packet[ip.start : ip.end] == decoded.payload and ip.proto == decoded.proto
+            assert (packet[ip.src : ip.src + ip.size], packet[ip.dst : ip.dst + ip.size]) == (decoded.src, decoded.dst)
+            assert (ip.fragment is not None) == (decoded.frag_id is not None)
+
+
+def test_ipv6_behind_an_authentication_header_is_rewritten_as_scan_reads_it(tmp_path: Path) -> None:
+    """scan walks an IPv6 Authentication Header (RFC 4302) to the UDP inside and reads the SIP
+    there; redaction dropped the packet ("IP protocol 51"): its coverage is now scan's."""
+    from icecheck.inputs.scanner import scan_file
+
+    sdp = "v=0\r\no=- 1 1 IN IP4 10.9.8.7\r\na=candidate:1 1 udp 2130706431 10.9.8.7 4000 typ host\r\n"
+    sip = (
+        f"MESSAGE sip:b@example.org SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+    )
+    _, _, _, udp = synth.udp("2001:db8::7", 5060, "2001:db8::8", 5060, sip.encode())
+    packet = synth.ip(("2001:db8::7", "2001:db8::8", 17, udp))[0]
+    ah = bytes([17, 4, 0, 0]) + bytes(20)  # next header UDP, (4 + 2) * 4 = 24 bytes
+    packet = bytearray(packet[:40] + ah + packet[40:])
+    packet[6], packet[4:6] = 51, (len(packet) - 40).to_bytes(2, "big")
+    source, target = tmp_path / "ah.pcap", tmp_path / "out.pcap"
+    buf = io.BytesIO()
+    synth.PcapWriter(buf).write(synth.link(bytes(packet)), 1_700_000_000)
+    source.write_bytes(buf.getvalue())
+    proc = run_cli("redact", str(source), "-o", str(target))
+    assert proc.returncode == 0 and "dropped" not in proc.stderr, proc.stderr
+    before, after = scan_file(str(source)).document, scan_file(str(target)).document
+    assert [c.candidate.address for c in before.candidates] == ["10.9.8.7"]
+    assert len(after.candidates) == 1 and after.candidates[0].candidate.address != "10.9.8.7"
+
+
+def test_a_malformed_ipv4_header_is_dropped_not_copied() -> None:
+    """An IPv4 header whose header length passes the frame was copied through with its packed
+    addresses (which the output check, reading only decodable headers, did not see)."""
+    from icecheck.redact.pcap import redact_capture
+
+    packet = bytearray(synth.ip(synth.udp("10.1.2.3", 5060, "10.4.5.6", 5060, b"x"))[0])
+    packet[0] = 0x4F  # 60-byte header in a 29-byte packet
+    buf = io.BytesIO()
+    synth.PcapWriter(buf).write(synth.link(bytes(packet)), 1_700_000_000)
+    standins = StandIns()
+    out = redact_capture(buf.getvalue(), standins)
+    assert bytes([10, 1, 2, 3]) not in out and bytes([10, 4, 5, 6]) not in out
+    assert standins.left_out["packets dropped (IPv4 header length or total length not valid)"] == 1
