@@ -119,7 +119,8 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
     """A base64 string (a HAR body with ``encoding: base64``) decoded, redacted and encoded again;
-    None when ``value`` is not base64 of text or of a format redaction reads."""
+    None when ``value`` is not base64 of text or of a format redaction reads (a capture, an archive,
+    compressed data: these were taken for images and kept as they were)."""
     if len(value) % 4 or not _BASE64.fullmatch(value):
         return None
     try:
@@ -127,7 +128,8 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
     except ValueError:
         return None
     printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw[:4096])
-    if raw[:2] != b"\x1f\x8b" and printable < 0.9 * min(len(raw), 4096):
+    readable = raw[:2] == b"\x1f\x8b" or raw[:4] in PCAP_MAGICS or raw.startswith(tuple(m for m, _ in _COMPRESSED))
+    if not readable and printable < 0.9 * min(len(raw), 4096):
         return None  # an image, a font: binary redaction cannot read stays as it is (the check sees into it)
     try:
         new, _ = redact_document(raw, standins, scrub)

@@ -11,7 +11,7 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
 - the raw bytes read as Latin-1, and the same with percent (RFC 3986 §2.1, applied twice),
   ``\\uXXXX``/``\\xXX`` and HTML character references undone;
 - the decoding of every base64 run of 16 characters or more, and the inflation of every gzip member
-  found inside (bounded, two levels deep);
+  found inside (bounded, two levels deep); a capture found this way is listed as a capture;
 - for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
@@ -162,6 +162,9 @@ def _record_views(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
+    if depth and data[:4] in PCAP_MAGICS:  # a capture inside (base64 in a HAR body, a gzip member)
+        found |= capture_identifiers(lambda: io.BytesIO(data))
+        return
     # Every identifier is printable ASCII of 7 characters or more (``1.2.3.4``, ``a.local``): only such
     # runs are searched, which keeps binary captures fast without missing one.
     runs = printable_runs(data)
@@ -251,7 +254,8 @@ def _b64(run: bytes) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in decoded)
-    return decoded if decoded and (decoded[:2] == b"\x1f\x8b" or printable >= 0.9 * len(decoded)) else None
+    readable = decoded[:2] == b"\x1f\x8b" or decoded[:4] in PCAP_MAGICS  # gzip, a capture: read inside
+    return decoded if decoded and (readable or printable >= 0.9 * len(decoded)) else None
 
 
 def _inflate(data: bytes, budget: list[int]) -> bytes | None:

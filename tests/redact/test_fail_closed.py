@@ -287,3 +287,20 @@ def test_more_addresses_than_documentation_stand_ins_stay_distinct() -> None:
     replaced = out.decode().split()
     assert len(set(replaced)) == len(originals) and not set(replaced) & set(originals)
     assert s.wrapped and any(r.startswith("240.") for r in replaced)
+
+
+def test_a_capture_in_a_har_base64_body_is_redacted_and_checked(tmp_path: Path) -> None:
+    """A HAR body holding a pcap in base64 was taken for an image and copied as it was, addresses in
+    its SIP and headers included, and the output check did not look inside: exit 0, "output checked"."""
+    from tests.redact.test_redact_pcap import capture
+
+    cap = capture()
+    content = {"mimeType": "application/vnd.tcpdump.pcap", "encoding": "base64", "text": base64.b64encode(cap).decode()}
+    data = json.dumps({"log": {"entries": [{"response": {"content": content}}]}}).encode()
+    assert {"10.0.0.1", "10.0.0.2", "mac 021122334455"} <= identifiers(data)  # the check sees inside now
+    proc, out = redact(tmp_path, "pcap.har", data)
+    assert proc.returncode == 0, proc.stderr
+    decoded = base64.b64decode(json.loads(out.read_text())["log"]["entries"][0]["response"]["content"]["text"])
+    assert decoded[:4] == cap[:4] and len(decoded) >= len(cap)
+    for original in (b"10.0.0.1", bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), bytes.fromhex("021122334455")):
+        assert original not in decoded
