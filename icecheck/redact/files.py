@@ -6,8 +6,11 @@
   redacted record by record (``pcap.redact_stream``, compressed again on the fly when it was) into
   a temporary file beside the target, the output is listed the same way, and only when no
   original survives is the temporary file renamed over the target (or copied to standard output);
-- anything else (text, JSON, zip; compressed text inflated up to ``formats.MAX_INFLATED``) is
-  redacted in memory by ``formats.redact_document`` and checked the same way.
+- a zip archive is read member by member (``_stream_zip``): capture members are streamed as above,
+  into the new archive; the others are redacted in memory; every output member is checked;
+- anything else (text, JSON; compressed text or a compressed zip inflated up to
+  ``formats.MAX_INFLATED``) is redacted in memory by ``formats.redact_document`` and checked the
+  same way.
 A compressed capture has no inflation limit: it never sits in memory, so a bomb costs time, not
 memory (a bomb of zeros is no capture and is refused from its first bytes). Standard input is
 spooled to a temporary file first (the capture is read more than once).
@@ -27,11 +30,12 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.selfcheck import PCAP_MAGICS
@@ -58,6 +62,9 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
         if head[:4] in PCAP_MAGICS:
             _stream_capture(path, compression, target, standins, scrub)
             return "pcap" + (f"+{compression}" if compression else "")
+        if not compression and head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            _stream_zip(path, target, standins, scrub)
+            return "zip"
         if compression and head:
             from icecheck.redact.formats import detect
 
@@ -100,6 +107,96 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
         _compressing(fh, compression) as write,
     ):
         redact_stream(opener(path), write, standins, scrub, media_reserved=True)
+
+
+def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None:
+    """A zip archive, member by member: a capture member is streamed (listed, redacted into the new
+    archive and checked without ever being in memory whole); any other member is redacted in
+    memory (``formats.redact_document``, all of them together at most ``formats.MAX_INFLATED``).
+    Every member of the output is checked, deflated or not, against every original of the input."""
+    from icecheck.redact.archive import member_name
+    from icecheck.redact.formats import MAX_INFLATED, redact_document
+    from icecheck.redact.pcap import redact_stream
+    from icecheck.redact.selfcheck import addresses
+
+    try:
+        with zipfile.ZipFile(path) as src:
+            members = [(info, _is_capture(src, info)) for info in src.infolist()]
+            before: set[str] = set()
+            for _info, found in _listed(src, members, MAX_INFLATED):
+                before |= found
+            for addr in addresses(before):
+                standins.reserve(addr)
+            secret = {i for i in before if not _kept(i, standins)}
+            with (
+                _written(target, check=lambda tmp: _check_zip(tmp, secret)) as fh,
+                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,  # type: ignore[call-overload]  # a writer
+            ):
+                for info, capture in members:
+                    new = zipfile.ZipInfo(member_name(info.filename, standins, scrub), date_time=info.date_time)
+                    new.external_attr, new.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
+                    if capture:
+                        with dst.open(new, "w", force_zip64=True) as out:
+                            redact_stream(_member_opener(src, info), out.write, standins, scrub, media_reserved=True)
+                    else:
+                        body = _member(src, info)
+                        dst.writestr(new, redact_document(body, standins, scrub)[0] if body else b"")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        raise RedactError(f"cannot redact: damaged zip archive ({exc})") from None
+
+
+def _is_capture(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A member that is a pcap/pcapng capture (refused when encrypted)."""
+    if info.flag_bits & 0x1:
+        raise RedactError(f"cannot redact: zip member {info.filename!r} is encrypted")
+    if info.is_dir():
+        return False
+    with src.open(info) as fh:
+        return fh.read(4) in PCAP_MAGICS
+
+
+def _member_opener(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
+    return lambda: cast(BinaryIO, src.open(info))
+
+
+def _member(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    body = src.read(info) if not info.is_dir() else b""
+    if len(body) != info.file_size:  # a header that lies about the size
+        raise RedactError(f"cannot redact: zip member {info.filename!r} is damaged")
+    return body
+
+
+def _listed(
+    src: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, bool]], limit: int, by_record: bool = False
+) -> Iterator[tuple[zipfile.ZipInfo, set[str]]]:
+    """Each member's identifiers (its name's too): a capture's listed as a stream, any other's in
+    memory (their sizes together at most ``limit``, else ``RedactError``)."""
+    from icecheck.redact.selfcheck import capture_identifiers, identifiers
+
+    total = 0
+    for info, capture in members:
+        found = identifiers(info.filename.encode("utf-8", "surrogateescape"))
+        if capture:
+            found |= capture_identifiers(_member_opener(src, info), by_record=by_record)
+        elif not info.is_dir():
+            total += info.file_size
+            if total > limit:
+                raise RedactError(f"cannot redact: zip members inflate to more than {limit >> 20} MiB")
+            found |= identifiers(_member(src, info))
+        yield info, found
+
+
+def _check_zip(tmp: str, secret: set[str]) -> None:
+    """Every member of the written archive (and its name) listed; an original left is ``Incomplete``."""
+    if not secret:
+        return
+    left: set[str] = set()
+    with zipfile.ZipFile(tmp) as out:
+        members = [(info, _is_capture(out, info)) for info in out.infolist()]
+        for _info, found in _listed(out, members, 1 << 62, by_record=True):
+            left |= secret & found
+    if left:
+        raise Incomplete(sorted(left))
 
 
 def _check(tmp: str, compression: str, secret: set[str]) -> None:

@@ -13,6 +13,7 @@ import re
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -455,3 +456,44 @@ def test_segments_out_of_order_are_put_back_in_order_and_redacted(tmp_path: Path
     assert not {c.candidate.address for c in after.candidates} & {"192.168.201.202", "laptop-7.local"}
     new, old = tcp_payload_lengths(target.read_bytes()), tcp_payload_lengths(source.read_bytes(), False)
     assert len(new) == len(old) and sum(a != b for a, b in zip(new, old, strict=True)) <= 2
+
+
+def test_a_capture_in_a_zip_is_streamed_past_the_in_memory_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A capture member of a zip is redacted as a stream (it was inflated and redacted in memory,
+    refused past ``formats.MAX_INFLATED``); the other members as before; every output member checked."""
+    from icecheck.redact import files, formats
+
+    monkeypatch.setattr(formats, "MAX_INFLATED", 1 << 20)
+    capture = split_sip_capture()
+    noise = pcap([synth.udp(PROXY, 4000, ALICE, 4000, bytes([0x80]) + bytes(171)) for _ in range(6000)])
+    big = capture + noise[24:]  # one pcap: the split SIP, then 1.2 MB of media
+    assert len(big) > formats.MAX_INFLATED
+    source, target = tmp_path / "in.zip", tmp_path / "out.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("call-10.20.30.40.pcap", big)
+        z.writestr("notes.txt", "proxy at 172.16.99.7\n")
+    assert files.redact_file(str(source), str(target), StandIns(), False) == "zip"
+    with zipfile.ZipFile(target) as z:
+        assert z.testzip() is None
+        names = z.namelist()
+        cap, notes = z.read(names[0]), z.read(names[1])
+    assert "10.20.30.40" not in names[0] and names[0].endswith(".pcap")
+    for original in ORIGINALS:
+        assert original not in cap and original not in notes
+    assert len(records(cap)) == len(records(big))
+    (tmp_path / "member.pcap").write_bytes(cap)
+    assert len(scan_file(str(tmp_path / "member.pcap")).document.candidates) == 6
+
+
+def test_every_member_of_a_written_zip_is_checked(tmp_path: Path) -> None:
+    """The check read the archive's raw bytes, so a deflated member was opaque to it."""
+    from icecheck.redact import files
+
+    path = tmp_path / "out.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.txt", "left here: 10.20.30.40 " * 20)
+    with pytest.raises(files.Incomplete) as caught:
+        files._check_zip(str(path), {"10.20.30.40", "172.16.99.7"})
+    assert caught.value.left == ["10.20.30.40"]
