@@ -74,7 +74,7 @@ class _Run:
     entries) and the segments that came early, past a hole in the sequence, by sequence number."""
 
     data: bytearray = field(default_factory=bytearray)
-    entries: list[tuple[Entry, int]] = field(default_factory=list)  # (held packet, payload length)
+    entries: list[tuple[Entry, int, int]] = field(default_factory=list)  # (held packet, bytes taken, bytes skipped)
     early: dict[int, tuple[Entry, bytes]] = field(default_factory=dict)
     early_bytes: int = 0
 
@@ -188,14 +188,14 @@ class CaptureRewriter(FrameRewriter):
             if run.early_bytes <= MAX_HOLE:
                 raise HoldPacket
             self.give_up(key, "a segment of the message missing")  # the hole never filled: read on after it
-        elif ahead < 0:
-            if run is not None and run.entries and ahead + len(data) <= 0:  # a retransmission of held bytes
+        elif ahead + len(data) <= 0:  # all of it sent before
+            if run is not None and run.entries:  # a retransmission of held bytes
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
                 return bytes(len(data))
-            if ahead + len(data) <= 0 or run is None or not run.entries:
-                return self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
-            self.give_up(key, "a segment of the message missing")  # overlaps the held message differently
-            self._take(key, seq, data, current)
+            return self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
+        elif ahead < 0:  # partly sent before: those bytes blanked in this copy, the rest taken (scan trims)
+            self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
+            self._take(key, (seq - ahead) & 0xFFFFFFFF, data[-ahead:], current, -ahead)
         else:
             self._take(key, seq, data, current)
         self._drain(key)
@@ -204,9 +204,10 @@ class CaptureRewriter(FrameRewriter):
             raise HoldPacket
         return new
 
-    def _take(self, key: tuple[object, ...], seq: int, data: bytes, entry: Entry) -> None:
+    def _take(self, key: tuple[object, ...], seq: int, data: bytes, entry: Entry, skip: int = 0) -> None:
         """The next segment of the direction's stream, in sequence: released with the message it
-        ends (each held segment its slice of the redacted message), or held while it is under way."""
+        ends (each held segment its slice of the redacted message), or held while it is under way.
+        ``skip``: bytes before ``data`` in the segment, sent before in another (blanked here)."""
         flow = _flow(key)
         self.expect[flow] = (seq + len(data)) & 0xFFFFFFFF
         conn = frozenset({(flow[0], flow[2]), (flow[1], flow[3])})
@@ -221,12 +222,12 @@ class CaptureRewriter(FrameRewriter):
             self._blank(run, "a message too long to hold")
         if run is None or not run.entries:
             if complete(data, ws):
-                self._settle(entry, self._released(conn, data, ws, flow))
+                self._settle(entry, bytes(skip) + self._released(conn, data, ws, flow))
                 return
             if run is None:
                 run = self.held[key] = _Run()
         run.data += data
-        run.entries.append((entry, len(data)))
+        run.entries.append((entry, len(data), skip))
         if not complete(run.data, ws):
             return
         new, entries = self._released(conn, bytes(run.data), ws, flow), run.entries
@@ -234,23 +235,36 @@ class CaptureRewriter(FrameRewriter):
         if not run.early:
             del self.held[key]
         pos = 0
-        for i, (held_entry, length) in enumerate(entries):
+        for i, (held_entry, length, held_skip) in enumerate(entries):
             piece = new[pos:] if i == len(entries) - 1 else new[pos : pos + length]
             pos += len(piece)
-            self._settle(held_entry, piece)
+            self._settle(held_entry, bytes(held_skip) + piece)
 
     def _drain(self, key: tuple[object, ...]) -> None:
-        """Take the early segments the stream has reached, in sequence."""
+        """Take the early segments the stream has reached, in sequence (one that starts before where
+        the stream is now, sent again over bytes already taken, is trimmed as scan trims it; one
+        wholly before it is blanked)."""
         flow = _flow(key)
         while True:
             held = self.held.get(key)
-            if not isinstance(held, _Run) or self.expect[flow] not in held.early:
+            if not isinstance(held, _Run) or not held.early:
                 return
-            entry, data = held.early.pop(self.expect[flow])
+            expect = self.expect[flow]
+            seq = expect if expect in held.early else next((s for s in held.early if _delta(s, expect) < 0), None)
+            if seq is None:
+                return
+            entry, data = held.early.pop(seq)
             held.early_bytes -= len(data)
             if not held.early and not held.entries:
                 del self.held[key]
-            self._take(key, self.expect[flow], data, entry)
+            skip = -_delta(seq, expect)
+            if skip >= len(data):
+                self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
+                self._settle(entry, bytes(len(data)))
+                continue
+            if skip:
+                self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
+            self._take(key, expect, data[skip:], entry, skip)
 
     def _settle(self, entry: Entry, payload: bytes) -> None:
         """A segment's new payload: the current packet's is returned by ``tcp_body``; a held one is finished."""
@@ -262,8 +276,8 @@ class CaptureRewriter(FrameRewriter):
     def _blank(self, run: _Run, why: str) -> None:
         """Blank the message under way (its segments' payloads zeroed, counted with ``why``)."""
         entries, run.data, run.entries = run.entries, bytearray(), []
-        for entry, length in entries:
-            self._settle(entry, bytes(length))
+        for entry, length, skip in entries:
+            self._settle(entry, bytes(skip + length))
         self.standins.left_out[f"TCP payloads blanked ({why})"] += len(entries)
 
     def _released(self, conn: frozenset[tuple[bytes, int]], data: bytes, ws: bool, flow: Flow) -> bytes:
