@@ -131,11 +131,34 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
     readable = raw[:2] == b"\x1f\x8b" or raw[:4] in PCAP_MAGICS or raw.startswith(tuple(m for m, _ in _COMPRESSED))
     if not readable and printable < 0.9 * min(len(raw), 4096):
         return None  # an image, a font: binary redaction cannot read stays as it is (the check sees into it)
+    if raw[:4] in PCAP_MAGICS:
+        return _base64_capture(raw, standins, scrub)
     try:
         new, _ = redact_document(raw, standins, scrub)
     except RedactError:
         return None
     return base64.b64encode(new).decode("ascii")
+
+
+def _base64_capture(raw: bytes, standins: StandIns, scrub: bool) -> str:
+    """A capture from a base64 body, redacted as a stream through temporary files (``pcap.redact_stream``:
+    its copies are not held in memory beside the document's), then encoded again piece by piece."""
+    import tempfile
+    from pathlib import Path
+
+    from icecheck.redact.pcap import redact_stream
+
+    with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+        src, dst = Path(tmp) / "in.pcap", Path(tmp) / "out.pcap"
+        src.write_bytes(raw)
+        del raw
+        with dst.open("wb") as out:
+            redact_stream(lambda: src.open("rb"), out.write, standins, scrub)
+        parts = []
+        with dst.open("rb") as fh:
+            while piece := fh.read(3 << 20):  # a multiple of 3 bytes: the pieces' base64 joins
+                parts.append(base64.b64encode(piece).decode("ascii"))
+    return "".join(parts)
 
 
 _TEXT_KINDS: dict[str, Callable[[str, StandIns, bool], str]] = {
