@@ -230,16 +230,22 @@ def layout(data: bytes | bytearray) -> Layout:
     attribute that carries an address, reported by ``decode`` or not."""
     ms_turn = data[20:28] == MS_COOKIE_ATTR
     classic = not ms_turn and data[4:8] != MAGIC_BYTES
-    names = (
-        _MS_ADDRESS_ATTRS if ms_turn else _CLASSIC_ADDRESS_ATTRS if classic else ADDRESS_ATTRS | _SERVER_ADDRESS_ATTRS
-    )
-    table = {code: (name, _xored(code, name)) for code, name in names.items()}
+    table = _LAYOUT_MS if ms_turn else _LAYOUT_CLASSIC if classic else _LAYOUT_STUN
     return Layout(table, not ms_turn, bytes(data[4:20]))
 
 
 def _xored(atype: int, name: str) -> bool:
     """Whether the address of an address attribute is XORed (§14.2; not [MS-TURN]'s own ones)."""
     return atype in _XORED and not name.startswith("MS-TURN")
+
+
+def _table(names: dict[int, str]) -> dict[int, tuple[str, bool]]:
+    return {code: (name, _xored(code, name)) for code, name in names.items()}
+
+
+_LAYOUT_STUN = _table(ADDRESS_ATTRS | _SERVER_ADDRESS_ATTRS)  # built once: ``layout`` runs per message
+_LAYOUT_CLASSIC = _table(_CLASSIC_ADDRESS_ATTRS)
+_LAYOUT_MS = _table(_MS_ADDRESS_ATTRS)
 
 
 def address_range(data: bytes | bytearray, start: int, stop: int) -> tuple[int, int] | None:
