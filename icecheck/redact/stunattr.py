@@ -180,7 +180,7 @@ def _ms_framed(p: bytes) -> bool:
 def _ms_understood(kind: int, content: bytes) -> bool:
     if kind == stun.MS_TCP_CONTROL:
         return stun.is_ms_turn(content)
-    return (is_stun(content) and 20 + struct.unpack_from("!H", content, 2)[0] == len(content)) or is_media(content)
+    return (is_stun(content) and stun.message_length(content) == len(content)) or is_media(content)
 
 
 def _ms_frames(p: bytes, addr: Addr, text: Text, fixed: Text | None) -> bytes:

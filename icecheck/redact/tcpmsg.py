@@ -69,8 +69,8 @@ def _text(data: bytes | bytearray) -> bool:
                 return False
             later = _RESTART.search(data, pos)  # resynchronised on the next start line, as scan does
             if later is None:
-                tail = data.rfind(b"\n", pos) + 1
-                return not (tail and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail))
+                tail = data.rfind(b"\r\n", pos) + 2  # a line end of text (RFC 3261 §7), not a 0x0a in binary
+                return not (tail > 1 and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail))
             pos = later.start()
             continue
         framed = frame_sip(data[pos:])  # head and Content-Length body, as scan frames them
