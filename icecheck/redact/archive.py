@@ -14,10 +14,7 @@ import lzma
 import zipfile
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from icecheck.redact.standins import StandIns
+from typing import Protocol
 
 _STEP = 8 << 20  # bytes inflated at a time
 
@@ -88,13 +85,6 @@ def redact_zip(data: bytes, redact: Callable[[bytes], bytes], limit: int) -> byt
 def _redacted_name(name: str, redact: Callable[[bytes], bytes]) -> str:
     """A member's name can carry an address too (``capture-10.1.2.3.pcap``)."""
     return redact(name.encode()).decode("utf-8", "replace") if name else name
-
-
-def member_name(name: str, standins: StandIns, scrub: bool) -> str:
-    """``name`` of a zip member, redacted as text (as ``redact_zip`` redacts it)."""
-    from icecheck.redact.formats import redact_document
-
-    return _redacted_name(name, lambda raw: redact_document(raw, standins, scrub)[0])
 
 
 class _Decompressor(Protocol):

@@ -114,7 +114,6 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None
     archive and checked without ever being in memory whole); any other member is redacted in
     memory (``formats.redact_document``, all of them together at most ``formats.MAX_INFLATED``).
     Every member of the output is checked, deflated or not, against every original of the input."""
-    from icecheck.redact.archive import member_name
     from icecheck.redact.formats import MAX_INFLATED, redact_document
     from icecheck.redact.pcap import redact_stream
     from icecheck.redact.selfcheck import addresses
@@ -133,7 +132,10 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None
                 zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,  # type: ignore[call-overload]  # a writer
             ):
                 for info, capture in members:
-                    new = zipfile.ZipInfo(member_name(info.filename, standins, scrub), date_time=info.date_time)
+                    name = redact_document(info.filename.encode(), standins, scrub)[0] if info.filename else b""
+                    new = zipfile.ZipInfo(
+                        name.decode("utf-8", "replace"), date_time=info.date_time
+                    )  # names hold addresses too
                     new.external_attr, new.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
                     if capture:
                         with dst.open(new, "w", force_zip64=True) as out:
