@@ -241,3 +241,53 @@ def ip_layout(packet: bytes) -> IpLayout | str | None:
             return "IPv6 fragment header cut short"
         return IpLayout(6, 8, 24, 16, packet[pos], pos + 8, end, pos)
     return IpLayout(6, 8, 24, 16, nxt, pos, end, None)
+
+
+def ipv6_extension_fields(packet: bytes, stop: int) -> list[tuple[int, int, bool]]:
+    """What in an IPv6 packet's extension headers ``packet[40:stop]`` (as ``ip_layout`` walks them)
+    may name a host: ``(offset, length, address)`` — ``address`` a 16-byte address, else opaque data
+    that may hold one (RFC 8200 §4). Hop-by-Hop and Destination Options (§4.2): a Home Address
+    option (RFC 6275 §6.3) is an address, any other option's data but padding opaque. Routing
+    headers (§4.4): the addresses of types 0 and 2 (RFC 6275 §6.4) and a Segment Routing header's
+    segment list (RFC 8754 §2: Last Entry + 1 segments) are addresses, the rest of the data (RPL's
+    compressed addresses, SRH TLVs) opaque. Other extension headers (Mobility, HIP, Shim6,
+    experimental) are opaque past their first two bytes; AH (RFC 4302: an integrity value) names
+    no host. The walk stops at a Fragment header."""
+    out: list[tuple[int, int, bool]] = []
+    nxt, pos, stop = packet[6], 40, min(stop, len(packet))
+    while pos + 8 <= stop and nxt != 44:
+        size = (packet[pos + 1] + 2) * 4 if nxt == 51 else (packet[pos + 1] + 1) * 8
+        end = min(pos + size, stop)
+        if nxt in (0, 60):
+            _option_fields(packet, pos + 2, end, out)
+        elif nxt == 43:
+            kind, blocks = packet[pos + 2], pos + 8  # addresses in 16-byte blocks from byte 8 to ``blocks``
+            if kind in (0, 2):
+                blocks = end
+            elif kind == 4:
+                blocks = min(end, pos + 8 + 16 * (packet[pos + 4] + 1))
+            tail = pos + 8 + (blocks - pos - 8) // 16 * 16
+            out.extend((at, 16, True) for at in range(pos + 8, tail, 16))
+            out.append((tail, end - tail, False))
+        elif nxt != 51:
+            out.append((pos + 2, end - pos - 2, False))
+        nxt, pos = packet[pos], pos + size
+    return [field for field in out if field[1] > 0]
+
+
+def _option_fields(packet: bytes, pos: int, end: int, out: list[tuple[int, int, bool]]) -> None:
+    """TLV options (RFC 8200 §4.2) in ``packet[pos:end]``: Pad1 and PadN name nothing."""
+    while pos < end:
+        kind = packet[pos]
+        if kind == 0:  # Pad1
+            pos += 1
+            continue
+        if pos + 2 > end:
+            out.append((pos, end - pos, False))
+            return
+        stop = min(pos + 2 + packet[pos + 1], end)
+        if kind == 0xC9 and stop - pos == 18:  # Home Address
+            out.append((pos + 2, 16, True))
+        elif kind != 1:
+            out.append((pos + 2, stop - pos - 2, False))
+        pos = stop

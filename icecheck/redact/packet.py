@@ -3,7 +3,8 @@
 One wire layer: the link layer and the IP header are read where scan reads them
 (``inputs.netdecode.link_layout`` and ``ip_layout``, the same walks as ``link_payload`` and
 ``decode_ip``: VLAN tags, IPv6 extension headers and AH up to the transport or a Fragment header);
-a header scan cannot decode is dropped, never copied. IPv6 extension headers are kept as they are.
+a header scan cannot decode is dropped, never copied. IPv6 extension headers: what may name a host
+is rewritten or zeroed (``ipv6_extensions``).
 
 Header checksums are recomputed (IPv4 RFC 791 §3.1; UDP RFC 768 and RFC 8200 §8.1 with their
 pseudo-headers; TCP RFC 9293 §3.1; ICMP RFC 792; ICMPv6 RFC 4443 §2.3). When a payload's length
@@ -24,7 +25,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from icecheck.inputs.netdecode import IpLayout, ip_layout, link_layout
+from icecheck.inputs.netdecode import IpLayout, ip_layout, ipv6_extension_fields, link_layout
 from icecheck.redact.sctp import rewrite_sctp
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
@@ -194,14 +195,25 @@ class FrameRewriter:
         if layout.fragment is not None:
             if not inner:
                 return self.ipv6_fragment(p[:end], layout.fragment) + p[end:]
-            body = p[40 : layout.start] + bytes(len(p[layout.start : end]))
-        else:  # extension headers kept as they are (options and routing headers are not read)
-            body = p[40 : layout.start] + self.transport(layout.proto, src, dst, p[layout.start : end], inner)
+            body = self.ipv6_extensions(p, layout.start) + bytes(len(p[layout.start : end]))
+        else:
+            body = self.ipv6_extensions(p, layout.start) + self.transport(
+                layout.proto, src, dst, p[layout.start : end], inner
+            )
         head = bytearray(p[:40])
         head[8:24], head[24:40] = self.addr(src), self.addr(dst)
         if not inner and (p[4] or p[5]):
             head[4:6] = len(body).to_bytes(2, "big")
         return bytes(head) + body + p[end:]
+
+    def ipv6_extensions(self, p: bytes, stop: int) -> bytes:
+        """The extension headers ``p[40:stop]`` at the same length, what may name a host in them
+        (``netdecode.ipv6_extension_fields``) rewritten: addresses get stand-ins, opaque data is
+        zeroed. The Fragment header is the caller's."""
+        out = bytearray(p[:stop])
+        for at, size, address in ipv6_extension_fields(p, stop):
+            out[at : at + size] = self.addr(bytes(out[at : at + size])) if address else bytes(size)
+        return bytes(out[40:])
 
     def ipv6_fragment(self, p: bytes, at: int) -> bytes:
         """An IPv6 fragment (RFC 8200 §4.5; its Fragment header at ``at``): dropped here, where it

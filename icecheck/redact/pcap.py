@@ -358,6 +358,7 @@ class CaptureRewriter(FrameRewriter):
         if whole:
             head[start - 6 : start - 4] = b"\x00\x00"  # offset 0, M clear
         head[8:24], head[24:40] = self.addr(p[8:24]), self.addr(p[24:40])
+        head[40 : start - 8] = self.ipv6_extensions(p, start - 8)
         head[4:6] = (len(head) - 40 + len(body)).to_bytes(2, "big")
         return bytes(head) + body
 

@@ -270,7 +270,8 @@ def _inflate(data: bytes, budget: list[int]) -> bytes | None:
 
 
 def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
-    """Header addresses of every decodable frame, and what ``icecheck scan`` reads from the capture."""
+    """Header addresses of every decodable frame (IPv6 routing headers' and Home Address options'
+    too), and what ``icecheck scan`` reads from the capture."""
     from icecheck.inputs.capture import CaptureScan
     from icecheck.inputs.netdecode import decode_ip, ip_text, link_payload
     from icecheck.inputs.pcapfile import PacketReader
@@ -286,12 +287,25 @@ def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
             ip = decode_ip(packet) if packet else None
             if ip is not None and not isinstance(ip, str):
                 found.update((ip_text(ip.src), ip_text(ip.dst)))
+                if packet is not None and len(ip.src) == 16:  # routing headers, Home Address options
+                    found.update(_extension_addresses(packet))
     sink = Sink("capture")
     with open_input() as stream, contextlib.suppress(Exception):  # what scan read before a failure counts
         CaptureScan(sink).run(stream)
     doc = sink.document(InputKind.PCAP)
     found |= {c.candidate.address for c in doc.candidates} | {a.address for a in doc.addresses}
     return {_canonical(i) for i in found}
+
+
+def _extension_addresses(packet: bytes) -> list[str]:
+    """The addresses in an IPv6 packet's extension headers (``netdecode.ipv6_extension_fields``)."""
+    from icecheck.inputs.netdecode import ip_layout, ip_text, ipv6_extension_fields
+
+    layout = ip_layout(packet)
+    if layout is None or isinstance(layout, str):
+        return []
+    fields = ipv6_extension_fields(packet, layout.fragment or layout.start)
+    return [ip_text(packet[at : at + 16]) for at, _, address in fields if address]
 
 
 def _canonical(text: str) -> str:

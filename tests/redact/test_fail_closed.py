@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from icecheck.inputs import synth
 from icecheck.redact.archive import RedactError, inflate
 from icecheck.redact.formats import redact_document
-from icecheck.redact.selfcheck import identifiers, survivors
+from icecheck.redact.selfcheck import capture_identifiers, identifiers, survivors
 from icecheck.redact.standins import StandIns
 from tests.conftest import REPO, run_cli
 
@@ -225,6 +225,43 @@ def test_ipv6_extension_headers_are_walked_to_the_payload(tmp_path: Path) -> Non
     proc, out = redact(tmp_path, "hbh.pcap", _pcap([synth.link(packet)]))
     assert proc.returncode == 0, proc.stderr
     assert b"10.44.0.9" not in out.read_bytes() and b"REGISTER" in out.read_bytes()
+
+
+def _with_extensions(packet: bytes, headers: list[tuple[int, bytes]]) -> bytes:
+    """An IPv6 packet with extension headers ``(type, bytes from the Next Header byte on)`` put in
+    front of its payload, each pointing to the next, the last to the packet's own next header."""
+    chain, nxt = b"", packet[6]
+    for kind, body in reversed(headers):
+        chain, nxt = bytes([nxt]) + body[1:] + chain, kind
+    length = len(packet) - 40 + len(chain)
+    return packet[:4] + length.to_bytes(2, "big") + bytes([nxt]) + packet[7:40] + chain + packet[40:]
+
+
+def test_ipv6_extension_headers_naming_hosts_are_rewritten_or_zeroed(tmp_path: Path) -> None:
+    """Routing headers (type 2 and Segment Routing), a Home Address option and an unknown option
+    carry addresses: each gets a stand-in or is zeroed, also before a Fragment header (they were
+    copied as they were)."""
+    home, seg1, seg2, hidden = (ipaddress.IPv6Address(a).packed for a in (
+        "2a00:1450:4001:80b::200e", "2a02:8070:a1::1", "2a02:8070:a1::2", "2a01:4f8:c17:1::9"))  # fmt: skip
+    hao = bytes([0, 2, 0xC9, 16]) + home + bytes([1, 2, 0, 0])  # Destination Options, 24 bytes
+    rh2 = bytes([0, 2, 2, 1, 0, 0, 0, 0]) + home  # Routing type 2, 24 bytes
+    srh = bytes([0, 4, 4, 1, 1, 0, 0, 0]) + seg1 + seg2  # Segment Routing, Last Entry 1, 40 bytes
+    hbh = bytes([0, 2, 0x3E, 16]) + hidden + bytes([1, 2, 0, 0])  # Hop-by-Hop, an unknown option, 24 bytes
+    sip = b"REGISTER sip:x SIP/2.0\r\nVia: SIP/2.0/UDP 10.44.0.9\r\nContent-Length: 0\r\n\r\n"
+    plain = synth.ip(synth.udp("2001:db8:1::5", 5060, "2001:db8:2::7", 5060, sip))[0]
+    frames = [_with_extensions(plain, [(0, hbh), (60, hao), (43, rh2), (43, srh)])]
+    big = synth.ip(synth.udp("2001:db8:1::5", 5060, "2001:db8:2::7", 5060, sip + b"x" * 1400), mtu=600)
+    frames += [_with_extensions(f, [(60, hao)]) for f in big]  # before each Fragment header
+    proc, out = redact(tmp_path, "ext.pcap", _pcap([synth.link(f) for f in frames]))
+    assert proc.returncode == 0, proc.stderr
+    data = out.read_bytes()
+    for original in (home, seg1, seg2, hidden, b"10.44.0.9"):
+        assert original not in data
+    assert data.count(b"REGISTER") == 2 and "dropped" not in proc.stderr
+    scanned = run_cli("scan", "--offline", "--format", "json", str(out))
+    assert scanned.returncode in (0, 1), scanned.stderr
+    listed = capture_identifiers(lambda: (tmp_path / "ext.pcap").open("rb"))  # the output check sees them
+    assert {"2a00:1450:4001:80b::200e", "2a02:8070:a1::1", "2a02:8070:a1::2"} <= listed
 
 
 def test_unknown_link_types_and_ethertypes_are_dropped_and_counted(tmp_path: Path) -> None:
