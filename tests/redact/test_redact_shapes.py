@@ -18,9 +18,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from icecheck.inputs import synth
 from icecheck.inputs.scanner import scan_file
+from icecheck.redact import formats
 from icecheck.redact.formats import redact_document
 from icecheck.redact.standins import StandIns
 from tests.conftest import run_cli, unavailable
@@ -200,3 +203,14 @@ def test_sctp_init_with_an_address_parameter_cut_short_is_blanked_not_a_crash(tm
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     out = target.read_bytes()
     assert b"\x00\x05\x00\x08\x0a\x14" not in out and bytes(map(int, PRIVATE.split("."))) not in out
+
+
+_PER_CHARACTER = re.compile(r'"(?:[^"\\\n]|\\.)*"')  # the literal's grammar, one character at a time
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(alphabet='ab"\\\n\t\u00e9 ', max_size=40))
+def test_json_string_literals_are_found_as_one_character_at_a_time_would(text: str) -> None:
+    """``formats._STRING`` (unrolled, possessive: bounded memory on a 100 MB literal) finds the
+    same literals as the plain per-character pattern, which held a frame per character."""
+    assert [m.span() for m in formats._STRING.finditer(text)] == [m.span() for m in _PER_CHARACTER.finditer(text)]
