@@ -15,6 +15,7 @@ need them, and ``icecheck --help`` loads no record class.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -309,8 +310,8 @@ class InputDocument:
     path: str
     kind: InputKind
     status: InputStatus
-    candidates: tuple[CandidateRecord, ...] = ()
-    addresses: tuple[AddressRecord, ...] = ()
+    candidates: Sequence[CandidateRecord] = ()  # a tuple, or a ``spool.Spool`` for a large input
+    addresses: Sequence[AddressRecord] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     end_of_candidates: int = 0
     duplicates: int = 0  # repeated sightings of candidates, folded into their ``count``

@@ -57,11 +57,12 @@ def split(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAdd
     multi = len(keys) > 1
     paths = len({k[0] for k in keys}) > 1
     return [
-        PartyGroup(k, _label(k, paths) if multi else "", tuple(cands.get(k, ())), tuple(addrs.get(k, ()))) for k in keys
+        PartyGroup(k, label(k, paths) if multi else "", tuple(cands.get(k, ())), tuple(addrs.get(k, ()))) for k in keys
     ]
 
 
-def _label(key: tuple[str, str, str], with_path: bool) -> str:
+def label(key: tuple[str, str, str], with_path: bool) -> str:
+    """A party's label in a report that holds several: path (when several), call, party."""
     path, call, party = key
     parts = [path] if with_path else []
     if call:

@@ -27,10 +27,13 @@ against pathological inputs (millions of distinct addresses): past it new items 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from icecheck.inputs import limits
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.model import (
     AddressRecord,
@@ -46,6 +49,7 @@ from icecheck.model import (
     Origin,
     SectionContext,
 )
+from icecheck.spool import Spool
 
 MAX_DIAGNOSTICS = 200
 SDP_MEMO = 4096  # SDP bodies of a capture remembered parsed (``Sink._parsed``)
@@ -102,6 +106,7 @@ class Sink:
     ordinal: int = 0  # the place of the message being read in the capture's global order (``lanes``)
     order: Order | None = None
     names: dict[Any, Any] = field(default_factory=dict)  # one copy of each held string (``_share``)
+    store: ItemStore | None = None  # items moved out of memory (``_evict``), none with ``order``
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -119,7 +124,9 @@ class Sink:
         key = (cand, context.media_index, context.mid, origin.call, origin.party)
         if key in self.candidates:
             self._repeat(key, count, last or origin)
-        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+        elif self.store is not None and self.store.repeat((CANDIDATE, key), count, last or origin):
+            pass
+        elif self.held() >= limits.MAX_ITEMS:
             self.unaudited += count
         else:
             self._new(self.candidates, key, CandidateRecord(cand, origin, context, interface), count, last)
@@ -130,7 +137,9 @@ class Sink:
         key = (record.address, str(record.role), record.port, o.call, o.party)
         if key in self.addresses:
             self._repeat(key, record.count, record.last or o)
-        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+        elif self.store is not None and self.store.repeat((ADDRESS, key), record.count, record.last or o):
+            pass
+        elif self.held() >= limits.MAX_ITEMS:
             self.unaudited += record.count
         else:
             held = record if record.count == 1 else replace(record, count=1, last=None)
@@ -156,7 +165,11 @@ class Sink:
         key = (address, str(role), port, where.call, party)
         if key in self.addresses:
             self._repeat(key, count, (where, last_more or more, party))
-        elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+        elif self.store is not None and self.store.repeat(
+            (ADDRESS, key), count, _at(where, last_more or more, party, self.names)
+        ):
+            pass
+        elif self.held() >= limits.MAX_ITEMS:
             self.unaudited += count
         else:
             names = self.names
@@ -172,6 +185,32 @@ class Sink:
             self.repeats[key] = [count, last, self.ordinal]
         if self.order is not None:
             (self.order.candidates if items is self.candidates else self.order.addresses).append(self.ordinal)
+        elif len(self.candidates) + len(self.addresses) > limits.IN_MEMORY:
+            self._evict()
+
+    def held(self) -> int:
+        """Distinct items held, in memory and on disk."""
+        n = len(self.candidates) + len(self.addresses)
+        return n if self.store is None else n + sum(self.store.held)
+
+    def _evict(self) -> None:
+        """Move the oldest half of the candidates and of the addresses, with their folds, to
+        ``store``: what stays is newer than anything moved, so first-sighting order holds."""
+        if self.store is None:
+            self.store = ItemStore()
+        rows: list[tuple[int, Any, Any, int, Origin | None]] = []
+        tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, self.candidates), (ADDRESS, self.addresses))
+        for kind, items in tables:
+            for key in list(itertools.islice(items, (len(items) + 1) // 2)):
+                record = items.pop(key)
+                seen = self.repeats.pop(key, None)
+                rows.append(
+                    (kind, (kind, key), record, 1, None)
+                    if seen is None
+                    else (kind, (kind, key), record, seen[0], _last(seen, self.names))
+                )
+        self.store.add(rows)
+        self.names.clear()  # a memo of shared strings: the ones moved out need it no more
 
     def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
         seen = self.repeats.get(key)
@@ -240,7 +279,11 @@ class Sink:
             last = (rec.last or rec.origin).detail or ""
             if key in self.candidates:
                 self._repeat(key, rec.count, (base, last, party))
-            elif len(self.candidates) + len(self.addresses) >= limits.MAX_ITEMS:
+            elif self.store is not None and self.store.repeat(
+                (CANDIDATE, key), rec.count, _at(base, last, party, self.names)
+            ):
+                pass
+            elif self.held() >= limits.MAX_ITEMS:
                 self.unaudited += rec.count
             else:
                 origin = _at(base, rec.origin.detail or "", party, self.names)
@@ -272,7 +315,7 @@ class Sink:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self.candidates or self.addresses or self.wire)
+        return bool(self.held() or self.wire)
 
     def document(self, kind: InputKind, fatal: str | None = None, empty: str | None = None) -> InputDocument:
         """Freeze into an ``InputDocument``, once: the items move into it (the sink keeps its wire
@@ -292,9 +335,14 @@ class Sink:
         status = self._status(fatal, diags)
         if status is InputStatus.EMPTY and empty is not None:
             diags.append(Diagnostic(Origin(self.path), empty, DiagnosticLevel.WARNING))
-        candidates = self._folded_candidates()
-        addresses = self._folded_addresses()
+        candidates: Sequence[CandidateRecord] = self._folded_candidates()
+        addresses: Sequence[AddressRecord] = self._folded_addresses()
         self.names.clear()
+        if self.store is not None:
+            stored, self.store = self.store, None
+            candidates = Spool.of(itertools.chain(_stored(stored, CANDIDATE), candidates))
+            addresses = Spool.of(itertools.chain(_stored(stored, ADDRESS), addresses))
+            stored.close()
         return InputDocument(
             path=self.path,
             kind=kind,
@@ -341,7 +389,7 @@ class Sink:
         return tuple(out)
 
     def _status(self, fatal: str | None, diags: list[Diagnostic]) -> InputStatus:
-        has_items = bool(self.candidates or self.addresses)
+        has_items = bool(self.held())
         if not has_items:
             errors = fatal is not None or any(d.level is DiagnosticLevel.ERROR for d in diags)
             if self.end_of_candidates and not errors:
@@ -350,6 +398,17 @@ class Sink:
         if fatal is not None or any(d.level is DiagnosticLevel.ERROR for d in diags):
             return InputStatus.PARTIAL
         return InputStatus.OK
+
+
+def _stored(store: ItemStore, kind: int) -> Iterator[Any]:
+    """The items of ``kind`` moved to ``store``, folded as ``Sink._folded_candidates`` folds."""
+    for rec, count, last in store.items(kind):
+        if count == 1 and last is None:
+            yield rec
+        elif kind == CANDIDATE:
+            yield CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, count, last)
+        else:
+            yield AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, count, last)
 
 
 def _last(seen: list[Any], names: dict[Any, Any]) -> Origin | None:

@@ -1,0 +1,78 @@
+"""Where a ``Sink`` keeps the items it no longer holds in memory: a private temporary SQLite file.
+
+A sink holds up to ``Sink.hot`` distinct items as Python objects; past that it moves its oldest
+ones here (``Sink._evict``), so memory is bounded by that number, not by how many distinct
+items the input holds. Each item is kept with its fold, exactly: its key's digest (BLAKE2b of
+the key's ``repr``, 128 bits), whether it is a candidate or an address, its first-sighting
+record, its count and its last origin, in the order it was first seen. A repeat of an item
+kept here updates its count and last origin (``repeat``). ``items`` reads them back in
+first-sighting order. ``sqlite3.connect("")`` makes a database on disk that SQLite deletes when
+the connection closes (``close``, or when the store is collected, or the process ends).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from icecheck.model import Origin
+
+CANDIDATE, ADDRESS = 0, 1
+_PICKLE = pickle.HIGHEST_PROTOCOL
+
+
+def digest(key: Any) -> bytes:
+    """The digest an item is filed under: equal keys (str, int, None and tuples of them) give
+    equal ``repr`` text whichever objects hold the values."""
+    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class ItemStore:
+    """Items moved out of a sink (module docstring)."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")
+        self.db.execute(
+            "CREATE TABLE item (seq INTEGER PRIMARY KEY, digest BLOB UNIQUE, kind INTEGER, record BLOB,"
+            " count INTEGER, last BLOB)"
+        )
+        self.held = [0, 0]  # items kept here, by kind
+
+    def add(self, rows: list[tuple[int, Any, Any, int, Origin | None]]) -> None:
+        """File items (kind, key, first record, count, last origin or None), oldest first."""
+        self.db.executemany(
+            "INSERT INTO item (digest, kind, record, count, last) VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    digest(key),
+                    kind,
+                    pickle.dumps(record, _PICKLE),
+                    count,
+                    None if last is None else pickle.dumps(last, _PICKLE),
+                )
+                for kind, key, record, count, last in rows
+            ],
+        )
+        for kind, *_ in rows:
+            self.held[kind] += 1
+
+    def repeat(self, key: Any, count: int, last: Origin) -> bool:
+        """Fold ``count`` more sightings, the last at ``last``, into the item filed under ``key``;
+        False when there is none."""
+        cur = self.db.execute(
+            "UPDATE item SET count = count + ?, last = ? WHERE digest = ?",
+            (count, pickle.dumps(last, _PICKLE), digest(key)),
+        )
+        return cur.rowcount > 0
+
+    def items(self, kind: int) -> Iterator[tuple[Any, int, Origin | None]]:
+        """(first record, count, last origin or None) of each item of ``kind``, first seen first."""
+        rows = self.db.execute("SELECT record, count, last FROM item WHERE kind = ? ORDER BY seq", (kind,))
+        for record, count, last in rows:
+            yield pickle.loads(record), count, None if last is None else pickle.loads(last)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,53 @@
+"""Items grouped by party, one group in memory at a time (``analysis.parties.split``, bounded).
+
+``split`` holds every item of every party at once. ``party_groups`` yields the same groups, in
+the same order, with the same labels and items, but when there are more than ``IN_MEMORY``
+items it first files each item under its party in a private temporary SQLite database
+(``sqlite3.connect("")``: on disk, deleted when closed) and reads the parties back one by one:
+memory holds one party's items, plus one key per party. Each party's items come back in their
+order (candidates, then addresses).
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing
+
+from icecheck.analysis.parties import PartyGroup, label, party_key, split
+from icecheck.model import AuditedAddress, AuditedCandidate
+
+IN_MEMORY = 4096  # items grouped in memory (``split``) up to this many
+_CHUNK = 1024  # rows inserted at a time
+
+
+def party_groups(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> Iterator[PartyGroup]:
+    """``split(candidates, addresses)``, yielded group by group (see the module docstring)."""
+    if len(candidates) + len(addresses) <= IN_MEMORY:
+        yield from split(candidates, addresses)
+        return
+    with closing(sqlite3.connect("")) as db:
+        db.execute(
+            "CREATE TABLE item (grp INTEGER, kind INTEGER, seq INTEGER, data BLOB, PRIMARY KEY (grp, kind, seq))"
+        )
+        keys: dict[tuple[str, str, str], int] = {}
+        both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
+        for kind, items in enumerate(both):
+            rows = []
+            for seq, item in enumerate(items):
+                key = party_key(item.record.origin, item.record.context)
+                group = keys.setdefault(key, len(keys))
+                rows.append((group, kind, seq, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
+                if len(rows) >= _CHUNK:
+                    db.executemany("INSERT INTO item VALUES (?, ?, ?, ?)", rows)
+                    rows = []
+            db.executemany("INSERT INTO item VALUES (?, ?, ?, ?)", rows)
+        multi = len(keys) > 1
+        paths = len({k[0] for k in keys}) > 1
+        for key, group in keys.items():
+            cands: list[AuditedCandidate] = []
+            addrs: list[AuditedAddress] = []
+            for kind, data in db.execute("SELECT kind, data FROM item WHERE grp = ? ORDER BY kind, seq", (group,)):
+                (addrs if kind else cands).append(pickle.loads(data))
+            yield PartyGroup(key, label(key, paths) if multi else "", tuple(cands), tuple(addrs))
