@@ -8,15 +8,15 @@ is remembered between calls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from icecheck.analysis.infer import infer
-from icecheck.analysis.parties import split
 from icecheck.analysis.policy import Policy, apply, violations
 from icecheck.analysis.rules import Facts, evaluate
 from icecheck.classify import classify
+from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
 from icecheck.model import (
     AddressFacts,
@@ -31,6 +31,11 @@ from icecheck.model import (
     NetworkInfo,
     PriorityInfo,
 )
+from icecheck.partystore import party_groups
+from icecheck.spool import Spool, SpoolWriter
+
+T = TypeVar("T")
+MEMO = 50_000  # distinct addresses, priorities and sentences remembered at a time (shared objects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +48,16 @@ class AuditSettings:
     strict: bool = False
 
 
-def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, ...]:
+def audit_candidates(docs: Sequence[InputDocument]) -> Sequence[AuditedCandidate]:
     """Classify every candidate of every document; ids c1, c2... in input order. Equal addresses
     and priorities share one classification (``_Facts``): a capture repeats a few hundred
-    addresses across hundreds of thousands of items."""
-    out: list[AuditedCandidate] = []
+    addresses across hundreds of thousands of items. A tuple, or past ``limits.IN_MEMORY``
+    items a ``Spool`` (on disk, read back in order)."""
+    return _held(_audited_candidates(docs), sum(len(d.candidates) for d in docs))
+
+
+def _audited_candidates(docs: Sequence[InputDocument]) -> Iterator[AuditedCandidate]:
+    n = 0
     facts = _Facts()
     priorities: dict[tuple[int, str, str], PriorityInfo] = {}
     for doc in docs:
@@ -56,34 +66,48 @@ def audit_candidates(docs: Sequence[InputDocument]) -> tuple[AuditedCandidate, .
             key = (cand.priority, cand.type, cand.address)
             priority = priorities.get(key)
             if priority is None:
+                if len(priorities) >= MEMO:
+                    priorities.clear()
                 priority = priorities[key] = decode_priority(*key)
             related = cand.related_address
-            out.append(
-                AuditedCandidate(
-                    id=f"c{len(out) + 1}",
-                    record=rec,
-                    facts=facts.of(cand.address),
-                    related_facts=facts.of(related) if related is not None else None,
-                    priority=priority,
-                )
+            n += 1
+            yield AuditedCandidate(
+                id=f"c{n}",
+                record=rec,
+                facts=facts.of(cand.address),
+                related_facts=facts.of(related) if related is not None else None,
+                priority=priority,
             )
-    return tuple(out)
 
 
-def audit_addresses(docs: Sequence[InputDocument]) -> tuple[AuditedAddress, ...]:
-    """Classify every address found outside candidate lines; ids a1, a2... (shared as in
-    ``audit_candidates``)."""
-    out: list[AuditedAddress] = []
+def audit_addresses(docs: Sequence[InputDocument]) -> Sequence[AuditedAddress]:
+    """Classify every address found outside candidate lines; ids a1, a2... (shared, and held,
+    as in ``audit_candidates``)."""
+    return _held(_audited_addresses(docs), sum(len(d.addresses) for d in docs))
+
+
+def _audited_addresses(docs: Sequence[InputDocument]) -> Iterator[AuditedAddress]:
+    n = 0
     facts = _Facts()
     for doc in docs:
         for rec in doc.addresses:
-            out.append(AuditedAddress(f"a{len(out) + 1}", rec, facts.of(rec.address)))
-    return tuple(out)
+            n += 1
+            yield AuditedAddress(f"a{n}", rec, facts.of(rec.address))
+
+
+def _held(items: Iterable[T], n: int) -> Sequence[T]:
+    """``items`` as a tuple, or as a ``Spool`` when there are more than ``limits.IN_MEMORY``."""
+    return tuple(items) if n <= limits.IN_MEMORY else Spool.of(items)
+
+
+def _closed(writer: SpoolWriter[T]) -> Sequence[T]:
+    """What ``writer`` holds: a tuple when it all fits in memory (``_held``), else its spool."""
+    return tuple(writer.close()) if len(writer) <= limits.IN_MEMORY else writer.close()
 
 
 class _Facts:
-    """``classify`` once per distinct address of one call (it is pure): the same frozen facts
-    for every item naming that address."""
+    """``classify`` once per distinct address (it is pure): the same frozen facts for every item
+    naming that address, for the last ``MEMO`` distinct addresses."""
 
     def __init__(self) -> None:
         self.known: dict[str, AddressFacts] = {}
@@ -91,6 +115,8 @@ class _Facts:
     def of(self, address: str) -> AddressFacts:
         found = self.known.get(address)
         if found is None:
+            if len(self.known) >= MEMO:
+                self.known.clear()
             found = self.known[address] = classify(address)
         return found
 
@@ -112,25 +138,31 @@ def audit(
     classifies them to find the public addresses); otherwise it is computed here.
     """
     policy = settings.policy
-    candidates = audit_candidates(docs) if candidates is None else tuple(candidates)
+    candidates = audit_candidates(docs) if candidates is None else candidates
     addresses = audit_addresses(docs)
-    exposures: list[Exposure] = []
-    findings: list[Finding] = []
+    exposures: SpoolWriter[Exposure] = SpoolWriter()
+    findings: SpoolWriter[Finding] = SpoolWriter()
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
-    for group in split(candidates, addresses):  # never mix two parties' networks in one inference
+    for group in party_groups(candidates, addresses):  # never mix two parties' networks in one inference
+        if len(held) >= MEMO:
+            held.clear()
         found = _labelled(infer(group.candidates, group.addresses), group.label, held)
-        exposures += found
-        findings += _shared(evaluate(Facts(group.candidates, group.addresses, found), group.label), held)
-    exposures += extra_exposures
-    findings += evaluate(Facts((), (), tuple(extra_exposures)))  # lookups and the wire: exposure rules only
-    findings = list(apply(policy, [*findings, *violations(policy, candidates)]))
+        exposures.extend(found)
+        findings.extend(
+            apply(policy, _shared(evaluate(Facts(group.candidates, group.addresses, found), group.label), held))
+        )
+    exposures.extend(extra_exposures)
+    findings.extend(
+        apply(policy, evaluate(Facts((), (), tuple(extra_exposures))))
+    )  # lookups and the wire: exposure rules only
+    findings.extend(apply(policy, violations(policy, candidates)))
     all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
     return AuditResult(
         inputs=tuple(docs),
         candidates=candidates,
         addresses=addresses,
-        exposures=tuple(exposures),
-        findings=tuple(findings),
+        exposures=_closed(exposures),
+        findings=_closed(findings),
         policy=policy.name,
         fail_on=policy.fail_on,
         policy_source=policy.source,

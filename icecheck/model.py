@@ -551,10 +551,10 @@ class AuditResult:
     """Everything one run found: inputs, audited items, exposures, findings and the policy applied."""
 
     inputs: tuple[InputDocument, ...]
-    candidates: tuple[AuditedCandidate, ...]
-    addresses: tuple[AuditedAddress, ...]
-    exposures: tuple[Exposure, ...]
-    findings: tuple[Finding, ...]
+    candidates: Sequence[AuditedCandidate]  # each a tuple, or a ``spool.Spool`` (on disk) for a large run
+    addresses: Sequence[AuditedAddress]
+    exposures: Sequence[Exposure]
+    findings: Sequence[Finding]
     policy: str = "default"
     fail_on: Severity = Severity.HIGH
     notes: tuple[str, ...] = field(default=())

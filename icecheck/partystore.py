@@ -51,3 +51,22 @@ def party_groups(candidates: Sequence[AuditedCandidate], addresses: Sequence[Aud
             for kind, data in db.execute("SELECT kind, data FROM item WHERE grp = ? ORDER BY kind, seq", (group,)):
                 (addrs if kind else cands).append(pickle.loads(data))
             yield PartyGroup(key, label(key, paths) if multi else "", tuple(cands), tuple(addrs))
+
+
+def party_ids(
+    candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]
+) -> list[tuple[tuple[str, str, str], str, list[str], list[str]]]:
+    """What ``split`` gives reduced to ids: (key, label, candidate ids, address ids) per party,
+    in the same order: what a report lists per party, without holding the items."""
+    table: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
+    both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
+    for kind, items in enumerate(both):
+        for item in items:
+            key = party_key(item.record.origin, item.record.context)
+            ids = table.get(key)
+            if ids is None:
+                ids = table[key] = ([], [])
+            ids[kind].append(item.id)
+    multi = len(table) > 1
+    paths = len({k[0] for k in table}) > 1
+    return [(key, label(key, paths) if multi else "", c, a) for key, (c, a) in table.items()]

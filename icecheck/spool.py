@@ -28,7 +28,7 @@ BATCH = 2048  # items per pickled batch: what is in memory at a time while readi
 class Spool(Sequence[T], Generic[T]):
     """Items written once (``of``), then read in order. See the module docstring."""
 
-    __slots__ = ("_first", "_file", "_spans", "_length", "_cached", "__weakref__")
+    __slots__ = ("__weakref__", "_cached", "_file", "_first", "_length", "_spans")
 
     def __init__(self) -> None:
         self._first: list[T] = []
@@ -46,7 +46,7 @@ class Spool(Sequence[T], Generic[T]):
 
     def _flush(self, batch: list[T]) -> None:
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="icecheck-spool-")
+            self._file = tempfile.TemporaryFile(prefix="icecheck-spool-")  # noqa: SIM115 (lives as long as the spool)
         data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         offset = self._spans[-1][0] + self._spans[-1][1] if self._spans else 0
         os.pwrite(self._file.fileno(), data, offset)
@@ -116,7 +116,7 @@ class Spool(Sequence[T], Generic[T]):
 class SpoolWriter(Generic[T]):
     """Builds a ``Spool`` item by item (``append``/``extend``), then ``close`` hands it over."""
 
-    __slots__ = ("_spool", "_batch")
+    __slots__ = ("_batch", "_spool")
 
     def __init__(self) -> None:
         self._spool: Spool[T] = Spool()
@@ -133,7 +133,7 @@ class SpoolWriter(Generic[T]):
             self.append(item)
 
     def __len__(self) -> int:
-        return self._spool._length + (0 if self._batch is self._spool._first else len(self._batch))
+        return self._spool._length + len(self._batch)  # the batch being filled is not counted yet
 
     def _done(self, batch: list[T]) -> None:
         spool = self._spool

@@ -336,7 +336,7 @@ class CaptureScan:
 
     def _new_items(self) -> int:
         """Distinct items found since the last call (for the progress line)."""
-        held = len(self.sink.candidates) + len(self.sink.addresses)
+        held = self.sink.held()  # in memory and moved to disk
         new, self._items = held - self._items, held
         return new
 

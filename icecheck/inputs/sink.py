@@ -33,8 +33,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from icecheck.inputs import limits
-from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore
 from icecheck.inputs.sdp import parse_sdp_text
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore
 from icecheck.model import (
     AddressRecord,
     AddressRole,
@@ -107,6 +107,7 @@ class Sink:
     order: Order | None = None
     names: dict[Any, Any] = field(default_factory=dict)  # one copy of each held string (``_share``)
     store: ItemStore | None = None  # items moved out of memory (``_evict``), none with ``order``
+    spill: bool = True  # False: every item stays in ``candidates``/``addresses`` (``hold_all``)
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -185,8 +186,14 @@ class Sink:
             self.repeats[key] = [count, last, self.ordinal]
         if self.order is not None:
             (self.order.candidates if items is self.candidates else self.order.addresses).append(self.ordinal)
-        elif len(self.candidates) + len(self.addresses) > limits.IN_MEMORY:
+        elif self.spill and len(self.candidates) + len(self.addresses) > limits.IN_MEMORY:
             self._evict()
+
+    def hold_all(self) -> None:
+        """Keep every item in memory from now on: for a reader that looks back at the candidates
+        it added (webrtc-internals stats matched with signalled candidates). Items already moved
+        to disk stay there."""
+        self.spill = False
 
     def held(self) -> int:
         """Distinct items held, in memory and on disk."""

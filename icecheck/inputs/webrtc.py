@@ -45,6 +45,7 @@ class PeerConnectionReader:
 
     def __init__(self, disp: Dispatcher, base: Origin, pc_id: str) -> None:
         self.disp = disp
+        disp.sink.hold_all()  # stats are matched against the candidates held (``_twin``, ``known``)
         self.base = base._replace(call=f"PeerConnection {pc_id}")
         self.local_role: str | None = None
 

@@ -77,7 +77,7 @@ def live_inputs(doc: InputDocument, *, mode: Mode | None = None, offline: bool =
     rows = mode_rows(compare(items), mode)
     audited = doc if mode is None else replace(doc, candidates=apply_mode(mode, items))
     notes = tuple(note for note in (public_address_note(doc, offline), _mode_note(doc, audited, mode)) if note)
-    candidates = audit_candidates([audited])
+    candidates = tuple(audit_candidates([audited]))  # a live gathering: a few candidates
     return LiveInputs(audited, candidates, tuple(interface_exposures(candidates)), notes, rows)
 
 

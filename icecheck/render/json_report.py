@@ -439,16 +439,16 @@ def nat_dict(nat: NatBehaviour) -> dict[str, Any]:
 
 def _parties(result: AuditResult) -> Iterator[dict[str, Any]]:
     """Each party (per input, call and side) with the ids of what it exposed, built as it is written."""
-    from icecheck.analysis.parties import split
+    from icecheck.partystore import party_ids
 
-    for g in split(result.candidates, result.addresses):
+    for key, label, candidates, addresses in party_ids(result.candidates, result.addresses):
         yield {
-            "label": g.label,
-            "path": g.key[0],
-            "call": g.key[1] or None,
-            "party": g.key[2],
-            "candidates": [c.id for c in g.candidates],
-            "addresses": [a.id for a in g.addresses],
+            "label": label,
+            "path": key[0],
+            "call": key[1] or None,
+            "party": key[2],
+            "candidates": candidates,
+            "addresses": addresses,
         }
 
 

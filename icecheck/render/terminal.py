@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -246,7 +246,7 @@ def where(origin: Origin, names: dict[str, str]) -> str:
     return name
 
 
-def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int, detail: Detail = Detail.NORMAL) -> Lines:
+def _candidate_table(cands: Sequence[AuditedCandidate], width: int, detail: Detail = Detail.NORMAL) -> Lines:
     names = input_names({c.record.origin.path for c in cands})
     yield from _heading("Candidates")
     rows = []
@@ -271,7 +271,7 @@ def _candidate_table(cands: tuple[AuditedCandidate, ...], width: int, detail: De
     yield from _more(len(cands) - cap, "candidates", "-v and --format json")
 
 
-def _address_table(addrs: tuple[AuditedAddress, ...], width: int, detail: Detail = Detail.NORMAL) -> Lines:
+def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail = Detail.NORMAL) -> Lines:
     names = input_names({a.record.origin.path for a in addrs})
     yield from _heading("Addresses outside candidates")
     cap = len(addrs) if detail is Detail.VERBOSE else MAX_ROWS
