@@ -6,7 +6,9 @@ items the input holds. Each item is kept with its fold, exactly: its key's diges
 the key's ``repr``, 128 bits), whether it is a candidate or an address, its first-sighting
 record, its count and its last origin, in the order it was first seen. A repeat of an item
 kept here updates its count and last origin (``repeat``). ``items`` reads them back in
-first-sighting order. ``sqlite3.connect("")`` makes a database on disk that SQLite deletes when
+first-sighting order. A Bloom filter over the keys (``BLOOM_BITS`` bits, two probes from the
+key's ``hash``) answers most lookups of items never filed without asking SQLite: every new item
+is such a lookup. ``sqlite3.connect("")`` makes a database on disk that SQLite deletes when
 the connection closes (``close``, or when the store is collected, or the process ends).
 """
 
@@ -18,10 +20,11 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from icecheck.model import Origin
+from icecheck.model import AddressRecord, AddressRole, Candidate, CandidateRecord, Origin, SectionContext
 
 CANDIDATE, ADDRESS = 0, 1
 _PICKLE = pickle.HIGHEST_PROTOCOL
+BLOOM_BITS = 1 << 26  # 8 MB; about 2 % false positives (a needless SQLite lookup) at 10 million items
 
 
 def digest(key: Any) -> bytes:
@@ -40,6 +43,11 @@ class ItemStore:
             " count INTEGER, last BLOB)"
         )
         self.held = [0, 0]  # items kept here, by kind
+        self.bloom = bytearray(BLOOM_BITS >> 3)
+
+    def _probes(self, key: Any) -> tuple[int, int]:
+        h = hash(key)
+        return h & (BLOOM_BITS - 1), (h >> 32) & (BLOOM_BITS - 1)
 
     def add(self, rows: list[tuple[int, Any, Any, int, Origin | None]]) -> None:
         """File items (kind, key, first record, count, last origin or None), oldest first."""
@@ -49,22 +57,29 @@ class ItemStore:
                 (
                     digest(key),
                     kind,
-                    pickle.dumps(record, _PICKLE),
+                    pickle.dumps(_plain(record), _PICKLE),
                     count,
-                    None if last is None else pickle.dumps(last, _PICKLE),
+                    _last(last),
                 )
                 for kind, key, record, count, last in rows
             ],
         )
-        for kind, *_ in rows:
+        bloom = self.bloom
+        for kind, key, *_ in rows:
             self.held[kind] += 1
+            for bit in self._probes(key):
+                bloom[bit >> 3] |= 1 << (bit & 7)
 
     def repeat(self, key: Any, count: int, last: Origin) -> bool:
         """Fold ``count`` more sightings, the last at ``last``, into the item filed under ``key``;
         False when there is none."""
+        bloom = self.bloom
+        for bit in self._probes(key):
+            if not bloom[bit >> 3] & (1 << (bit & 7)):
+                return False
         cur = self.db.execute(
             "UPDATE item SET count = count + ?, last = ? WHERE digest = ?",
-            (count, pickle.dumps(last, _PICKLE), digest(key)),
+            (count, _last(last), digest(key)),
         )
         return cur.rowcount > 0
 
@@ -72,7 +87,29 @@ class ItemStore:
         """(first record, count, last origin or None) of each item of ``kind``, first seen first."""
         rows = self.db.execute("SELECT record, count, last FROM item WHERE kind = ? ORDER BY seq", (kind,))
         for record, count, last in rows:
-            yield pickle.loads(record), count, None if last is None else pickle.loads(last)
+            yield _record(pickle.loads(record)), count, None if last is None else Origin(*pickle.loads(last))
 
     def close(self) -> None:
         self.db.close()
+
+
+def _last(last: Origin | None) -> bytes | None:
+    return None if last is None else pickle.dumps(tuple(last), _PICKLE)
+
+
+def _plain(record: CandidateRecord | AddressRecord) -> tuple[Any, ...]:
+    """A first-sighting record as plain tuples of str, int and None (pickled by C code alone,
+    unlike named tuples, enums and dataclasses); ``_record`` rebuilds it."""
+    c = record.context
+    context = (c.sdp_index, c.media_index, c.media, c.mid, c.ice_ufrag)
+    if isinstance(record, CandidateRecord):
+        return (CANDIDATE, tuple(record.candidate), tuple(record.origin), context, record.interface)
+    return (ADDRESS, record.address, record.role.value, tuple(record.origin), context, record.port)
+
+
+def _record(plain: tuple[Any, ...]) -> CandidateRecord | AddressRecord:
+    if plain[0] == CANDIDATE:
+        _, cand, origin, context, interface = plain
+        return CandidateRecord(Candidate(*cand), Origin(*origin), SectionContext(*context), interface)
+    _, address, role, origin, context, port = plain
+    return AddressRecord(address, AddressRole(role), Origin(*origin), SectionContext(*context), port)
