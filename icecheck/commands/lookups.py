@@ -209,7 +209,7 @@ def audit_with_lookups(
     from icecheck.model import AttemptStatus
 
     config = lookups.config
-    candidates = audit_candidates(docs) if candidates is None else tuple(candidates)
+    candidates = audit_candidates(docs) if candidates is None else candidates  # a spool stays one
     addresses = [c.facts.address for c in candidates] + [
         c.related_facts.address for c in candidates if c.related_facts is not None
     ]

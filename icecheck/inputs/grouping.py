@@ -37,26 +37,35 @@ class CallGroup:
     path: str
     call: str
     parties: dict[str, PartyExposure] = field(default_factory=dict)
+    ordinal: int = 0  # its place among the calls, first seen first
 
 
-def group(docs: Sequence[InputDocument]) -> list[CallGroup]:
-    """Calls in order of first appearance, per input path."""
+def group(docs: Sequence[InputDocument], keep: int | None = None) -> list[CallGroup]:
+    """Calls in order of first appearance, per input path. With ``keep``, only the first
+    ``keep`` calls list what their parties exposed; the others are there, empty (``notes``
+    shows the first ``MAX_NOTES`` and counts the rest: memory stays bounded)."""
     calls: dict[tuple[str, str], CallGroup] = {}
     for doc in docs:
         for rec in doc.candidates:
-            party = _party(calls, doc.path, rec.origin.call, rec.origin.party)
-            party.add(party.candidates, rec.candidate.type, rec.candidate.address)
+            party = _party(calls, doc.path, rec.origin.call, rec.origin.party, keep)
+            if party is not None:
+                party.add(party.candidates, rec.candidate.type, rec.candidate.address)
         for addr in doc.addresses:
-            party = _party(calls, doc.path, addr.origin.call, addr.origin.party)
-            party.add(party.addresses, addr.role, addr.address)  # a StrEnum: its value as a key
+            party = _party(calls, doc.path, addr.origin.call, addr.origin.party, keep)
+            if party is not None:
+                party.add(party.addresses, addr.role, addr.address)  # a StrEnum: its value as a key
     return list(calls.values())
 
 
-def _party(calls: dict[tuple[str, str], CallGroup], path: str, call: str | None, party: str | None) -> PartyExposure:
+def _party(
+    calls: dict[tuple[str, str], CallGroup], path: str, call: str | None, party: str | None, keep: int | None
+) -> PartyExposure | None:
     key = (path, call or NO_CALL)
     entry = calls.get(key)
     if entry is None:  # built only when new: this runs once per item of a large capture
-        entry = calls[key] = CallGroup(path, key[1])
+        entry = calls[key] = CallGroup(path, key[1], ordinal=len(calls))
+    if keep is not None and entry.ordinal >= keep:
+        return None
     name = party or NO_PARTY
     found = entry.parties.get(name)
     if found is None:

@@ -32,9 +32,16 @@ def address_ids(docs: Sequence[InputDocument]) -> list[tuple[str, InputDocument,
 
 def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> list[Exposure]:
     """Public STUN-mapped/relayed addresses and network costs absent from every candidate."""
-    cands = [r.candidate for d in docs for r in d.candidates]
-    in_sdp = {c.address for c in cands} | {c.related_address for c in cands if c.related_address}
-    costs = {c.network_cost for c in cands if c.network_cost is not None}
+    in_sdp: set[str] = set()
+    costs: set[int] = set()
+    for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``spool``)
+        for r in d.candidates:
+            c = r.candidate
+            in_sdp.add(c.address)
+            if c.related_address:
+                in_sdp.add(c.related_address)
+            if c.network_cost is not None:
+                costs.add(c.network_cost)
     hidden: dict[str, list[str]] = {}
     number = 0  # ids as ``address_ids`` gives them, without building that list for every address
     for doc in docs:
