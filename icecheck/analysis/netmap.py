@@ -8,13 +8,14 @@ Markdown here (quoted labels, entity codes for ``"#<>&```).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from icecheck.analysis.geo import place_phrase
 from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, asn_of, canonical, is_vpn_interface, label
-from icecheck.analysis.parties import split
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
+from icecheck.partystore import party_groups
 
 MAPPED = frozenset({"srflx", "prflx"})
 # Documentation ranges stand in for public addresses in labs and samples: drawn as public.
@@ -44,10 +45,13 @@ class MapNode:
 
 def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
     """The map; several parties (an offer and its answer, a captured call) get a device each."""
-    groups = split(candidates, ())
-    if len(groups) <= 1:
+    groups = party_groups(candidates, ())  # one party's candidates at a time
+    first = list(itertools.islice(groups, 2))
+    if len(first) <= 1:
         return device_map(candidates, info)
-    devices = [replace(device_map(g.candidates, info), label=f"Device: {g.label}") for g in groups]
+    devices = [
+        replace(device_map(g.candidates, info), label=f"Device: {g.label}") for g in itertools.chain(first, groups)
+    ]
     return MapNode("Parties", "device", tuple(devices))
 
 

@@ -316,7 +316,7 @@ def _findings(result: AuditResult) -> Iterator[str]:
         yield '<p class="ok">None.</p>'
         return
     rows = []
-    for f in ordered(result)[:MAX_ROWS]:
+    for f in ordered(result, MAX_ROWS):
         rule = CATALOGUE.get(f.rule)
         name = _rule_link(f.rule, rule.help_uri) if rule else h(f.rule)
         refs = f'<span class="dim">{h(", ".join(f.evidence[:6]))}</span>'

@@ -7,10 +7,11 @@ annotations, JUnit, Markdown). Evidence ids are the ``c1``/``a1`` ids of candida
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 
-from icecheck.model import AuditResult, Finding, InputStatus, Origin
+from icecheck.model import AuditedAddress, AuditedCandidate, AuditResult, Finding, InputStatus, Origin
 from icecheck.severity import Severity
 
 SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -72,9 +73,16 @@ def fails(finding: Finding, result: AuditResult) -> bool:
     return finding.severity.rank >= result.fail_on.rank
 
 
-def ordered(result: AuditResult) -> list[Finding]:
-    """Findings by descending severity, then rule id (stable otherwise)."""
-    return sorted(result.findings, key=lambda f: (-f.severity.rank, f.rule))
+def ordered(result: AuditResult, limit: int | None = None) -> list[Finding]:
+    """Findings by descending severity, then rule id (stable otherwise); the first ``limit`` of
+    them when given, without sorting (or holding) the others."""
+    if limit is None:
+        return sorted(result.findings, key=_rank)
+    return heapq.nsmallest(limit, result.findings, key=_rank)  # documented as sorted(...)[:limit]
+
+
+def _rank(f: Finding) -> tuple[int, str]:
+    return (-f.severity.rank, f.rule)
 
 
 def summary(result: AuditResult) -> str:
@@ -124,20 +132,48 @@ def places_of(located: list[Origin]) -> str:
     return ", ".join(parts)
 
 
-def subjects(result: AuditResult) -> dict[str, str]:
-    """Evidence id → what it shows in a few words: ``relay 203.0.113.10 raddr 192.168.77.10``, ``c= 10.0.0.1``."""
-    out = {}
-    for c in result.candidates:
-        cand = c.record.candidate
-        text = f"{cand.type} {cand.address}"
-        if cand.related_address not in (None, "0.0.0.0", "::"):
-            text += f" raddr {cand.related_address}"
-        out[c.id] = text
-    out.update({a.id: f"{a.record.role.value} {a.record.address}" for a in result.addresses})
-    return out
+def subjects(result: AuditResult) -> Mapping[str, str]:
+    """Evidence id → what it shows in a few words: ``relay 203.0.113.10 raddr 192.168.77.10``,
+    ``c= 10.0.0.1`` — found by id as ``Origins`` finds origins, nothing built per item."""
+    return Subjects(result)
 
 
-def what_of(finding: Finding, shows: dict[str, str]) -> str:
+class Subjects(Mapping[str, str]):
+    """``subjects``: the item an id names, described when asked."""
+
+    def __init__(self, result: AuditResult) -> None:
+        self.result = result
+        self.table: dict[str, str] | None = None
+
+    def __getitem__(self, ref: str) -> str:
+        items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
+        n = int(ref[1:]) if ref[1:].isdigit() else 0
+        if 0 < n <= len(items) and items[n - 1].id == ref:
+            return _subject(items[n - 1])
+        if self.table is None:
+            self.table = {c.id: _subject(c) for c in self.result.candidates}
+            self.table.update({a.id: _subject(a) for a in self.result.addresses})
+        return self.table[ref]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (c.id for c in self.result.candidates)
+        yield from (a.id for a in self.result.addresses)
+
+    def __len__(self) -> int:
+        return len(self.result.candidates) + len(self.result.addresses)
+
+
+def _subject(item: AuditedCandidate | AuditedAddress) -> str:
+    if isinstance(item, AuditedAddress):
+        return f"{item.record.role.value} {item.record.address}"
+    cand = item.record.candidate
+    text = f"{cand.type} {cand.address}"
+    if cand.related_address not in (None, "0.0.0.0", "::"):
+        text += f" raddr {cand.related_address}"
+    return text
+
+
+def what_of(finding: Finding, shows: Mapping[str, str]) -> str:
     """What a finding's evidence shows (``subjects``), the first few: ``host 10.0.0.1, host 10.0.0.2``."""
     named = list(dict.fromkeys(shows[r] for r in finding.evidence if r in shows))
     more = f" and {len(named) - MAX_SUBJECTS} more" if len(named) > MAX_SUBJECTS else ""

@@ -106,7 +106,7 @@ def _findings(result: AuditResult) -> Iterator[str]:
     where, shows = origins(result), subjects(result)
     yield "| | severity | rule | where | what |"
     yield "|---|---|---|---|---|"
-    shown = ordered(result)[:MAX_ROWS]
+    shown = ordered(result, MAX_ROWS)
     for f in shown:
         mark = "❌" if fails(f, result) else "·"
         rule = CATALOGUE.get(f.rule)

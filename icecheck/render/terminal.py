@@ -396,7 +396,7 @@ def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -
         return
     where, shows = origins(result), subjects(result)
     cap = len(result.findings) if detail is Detail.VERBOSE else MAX_SENTENCES
-    shown = ordered(result)[:cap]
+    shown = ordered(result, cap)
     said: set[str] = set()  # two findings of a rule at the same place about the same thing: one line
     for i, f in enumerate(shown):
         rule = CATALOGUE.get(f.rule)
@@ -414,7 +414,7 @@ def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -
     yield from _more(len(result.findings) - cap, "findings", "-v and --format json")
 
 
-def _finding_line(f: Finding, where: Mapping[str, Origin], shows: dict[str, str], detail: Detail) -> Text:
+def _finding_line(f: Finding, where: Mapping[str, Origin], shows: Mapping[str, str], detail: Detail) -> Text:
     """``path:95,97: relay 203.0.113.10 raddr 192.168.77.10`` (the message, when nothing locates it)."""
     places, what = places_of(finding_origins(f, where)), what_of(f, shows)
     line = Text(safe(f"{places}: {what}" if places and what else places or f.message))
