@@ -9,13 +9,15 @@ one, e.g. an offer then an answer) or only candidate lines (trickle logs).
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded
 from icecheck.model import (
     AddressRecord,
     AddressRole,
@@ -28,6 +30,7 @@ from icecheck.model import (
     Origin,
     SectionContext,
 )
+from icecheck.spool import Spool
 
 _Item = TypeVar("_Item", CandidateRecord, AddressRecord)
 
@@ -74,6 +77,7 @@ class SdpParser:
         self._ctx_ufrag: str | None = None
         self._session_ufrag: str | None = None
         self._ctx: tuple[SectionContext, str | None, _Fields] | None = None  # built on demand
+        self._store: ItemStore | None = None  # past limits.IN_MEMORY items, the oldest half go here
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -107,7 +111,29 @@ class SdpParser:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self._candidates or self._addresses or self._sdp_lines or self._candidate_lines)
+        return bool(self._held() or self._sdp_lines or self._candidate_lines)
+
+    def _held(self) -> int:
+        """Distinct items held, in memory and on disk."""
+        n = len(self._candidates) + len(self._addresses)
+        return n if self._store is None else n + sum(self._store.held)
+
+    def _evict(self) -> None:
+        """Move the oldest half of the items, folded, to disk (``inputs.spill``; as ``Sink._evict``)."""
+        if self._store is None:
+            self._store = ItemStore()
+        rows: list[tuple[int, Any, Any, int, Origin | None]] = []
+        tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, self._candidates), (ADDRESS, self._addresses))
+        for kind, items in tables:
+            for key in list(itertools.islice(items, (len(items) + 1) // 2)):
+                seen = self._repeats.pop(key, None)
+                count, last = (1, None) if seen is None else (seen[0], seen[1])
+                rows.append((kind, (kind, key), items.pop(key), count, last))
+        self._store.add(rows)
+
+    def _stored_repeat(self, kind: int, key: Any, lineno: int) -> bool:
+        """A repeat of an item moved to disk, folded there; False when it is not there."""
+        return self._store is not None and self._store.repeat((kind, key), 1, self._origin(lineno))
 
     def result(self, fatal: str | None = None) -> InputDocument:
         """The document so far. ``fatal`` marks the input unreadable with that message."""
@@ -124,13 +150,19 @@ class SdpParser:
             path=self._base.path,
             kind=self._kind,
             status=self._status(fatal, diagnostics),
-            candidates=tuple(self._folded(self._candidates)),
-            addresses=tuple(self._folded(self._addresses)),
+            candidates=self._items(CANDIDATE, self._candidates),
+            addresses=self._items(ADDRESS, self._addresses),
             diagnostics=tuple(diagnostics),
             end_of_candidates=self._end_of_candidates,
             duplicates=self._duplicates,
             unaudited=self._overflow,
         )
+
+    def _items(self, kind: int, items: dict[Any, _Item]) -> Sequence[_Item]:
+        """The folded items of ``kind``: a tuple, or a ``Spool`` when some were moved to disk."""
+        if self._store is None:
+            return tuple(self._folded(items))
+        return Spool.of(itertools.chain(folded(self._store, kind), self._folded(items)))
 
     def _folded(self, items: dict[Any, _Item]) -> Iterator[_Item]:
         """Held records in first-seen order, repeats folded into ``count`` and ``last``."""
@@ -150,7 +182,7 @@ class SdpParser:
     def _status(self, fatal: str | None, diagnostics: list[Diagnostic]) -> InputStatus:
         if fatal is not None and not self.found_anything:
             return InputStatus.UNREADABLE
-        if not self._candidates and not self._addresses:
+        if not self._held():
             if self._end_of_candidates and not any(d.level is DiagnosticLevel.ERROR for d in diagnostics):
                 return InputStatus.OK  # gathering ended with nothing to offer: a valid audit of zero candidates
             return InputStatus.UNREADABLE if diagnostics else InputStatus.EMPTY
@@ -194,7 +226,10 @@ class SdpParser:
             self._duplicates += 1
             self._repeat(key, lineno)
             return
-        if len(self._candidates) + len(self._addresses) >= limits.MAX_ITEMS:
+        if self._stored_repeat(CANDIDATE, key, lineno):
+            self._duplicates += 1
+            return
+        if self._held() >= limits.MAX_ITEMS:
             self._overflow += 1  # counted, not parsed: memory and time stay bounded
             return
         try:
@@ -203,6 +238,8 @@ class SdpParser:
             self.problem(lineno, f"malformed candidate: {exc}")
             return
         self._candidates[key] = CandidateRecord(cand, self._origin(lineno, where), ctx)
+        if len(self._candidates) + len(self._addresses) > limits.IN_MEMORY:
+            self._evict()
 
     def _sdp_line(self, letter: str, value: str, lineno: int) -> None:
         self._sdp_lines += 1
@@ -254,11 +291,15 @@ class SdpParser:
         key = (address, role)  # the first place an address shows in a field is its origin; repeats fold
         if key in self._addresses:
             self._repeat(key, lineno)
-        elif len(self._candidates) + len(self._addresses) >= limits.MAX_ITEMS:
+        elif self._stored_repeat(ADDRESS, key, lineno):
+            pass
+        elif self._held() >= limits.MAX_ITEMS:
             self._overflow += 1
         else:
             ctx, where, _ = self._context()
             self._addresses[key] = AddressRecord(address, role, self._origin(lineno, where), ctx, port)
+            if len(self._candidates) + len(self._addresses) > limits.IN_MEMORY:
+                self._evict()
 
     def _connection(self, value: str, lineno: int) -> None:
         # c=<nettype> <addrtype> <connection-address>[/ttl][/count]  (RFC 8866 §5.7)

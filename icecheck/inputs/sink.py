@@ -28,13 +28,13 @@ against pathological inputs (millions of distinct addresses): past it new items 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
-from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded
 from icecheck.model import (
     AddressRecord,
     AddressRole,
@@ -347,8 +347,8 @@ class Sink:
         self.names.clear()
         if self.store is not None:
             stored, self.store = self.store, None
-            candidates = Spool.of(itertools.chain(_stored(stored, CANDIDATE), candidates))
-            addresses = Spool.of(itertools.chain(_stored(stored, ADDRESS), addresses))
+            candidates = Spool.of(itertools.chain(folded(stored, CANDIDATE), candidates))
+            addresses = Spool.of(itertools.chain(folded(stored, ADDRESS), addresses))
             stored.close()
         return InputDocument(
             path=self.path,
@@ -405,17 +405,6 @@ class Sink:
         if fatal is not None or any(d.level is DiagnosticLevel.ERROR for d in diags):
             return InputStatus.PARTIAL
         return InputStatus.OK
-
-
-def _stored(store: ItemStore, kind: int) -> Iterator[Any]:
-    """The items of ``kind`` moved to ``store``, folded as ``Sink._folded_candidates`` folds."""
-    for rec, count, last in store.items(kind):
-        if count == 1 and last is None:
-            yield rec
-        elif kind == CANDIDATE:
-            yield CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, count, last)
-        else:
-            yield AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, count, last)
 
 
 def _last(seen: list[Any], names: dict[Any, Any]) -> Origin | None:

@@ -113,3 +113,15 @@ def _record(plain: tuple[Any, ...]) -> CandidateRecord | AddressRecord:
         return CandidateRecord(Candidate(*cand), Origin(*origin), SectionContext(*context), interface)
     _, address, role, origin, context, port = plain
     return AddressRecord(address, AddressRole(role), Origin(*origin), SectionContext(*context), port)
+
+
+def folded(store: ItemStore, kind: int) -> Iterator[Any]:
+    """The items of ``kind`` filed in ``store``, first seen first, with their count and last
+    origin (the record as first seen when it was seen once)."""
+    for rec, count, last in store.items(kind):
+        if count == 1 and last is None:
+            yield rec
+        elif kind == CANDIDATE:
+            yield CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, count, last)
+        else:
+            yield AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, count, last)

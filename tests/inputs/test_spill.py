@@ -116,3 +116,21 @@ def test_the_same_with_two_processes(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     expected = _scan("--jobs", "1", *args)
     _bounded(monkeypatch)
     assert _scan("--jobs", "2", *args) == expected
+
+
+def test_an_sdp_file_that_spills_gives_the_document_it_would_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from icecheck.inputs.sdp import parse_sdp_text
+
+    lines = []
+    for round_ in range(3):  # each line again, long after it was moved to disk
+        for n in range(5):
+            lines += [f"a=candidate:1 1 udp 1 10.0.0.{n} {n} typ host", f"c=IN IP4 192.0.2.{n}"]
+        lines.append(f"a=candidate:2 1 udp 1 10.0.1.{round_} 9 typ host")
+    text = "\n".join(lines)
+    expected = parse_sdp_text(text, Origin("x.log"))
+    monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    doc = parse_sdp_text(text, Origin("x.log"))
+    assert isinstance(doc.candidates, Spool)
+    assert doc == expected and doc.duplicates == expected.duplicates == 10
+    assert [c.count for c in doc.candidates] == [3] * 5 + [1] * 3
+    assert [a.last for a in doc.addresses] == [a.last for a in expected.addresses]
