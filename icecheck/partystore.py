@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing
+from typing import Any
 
 from icecheck.analysis.parties import PartyGroup, label, party_key, split
 from icecheck.model import AuditedAddress, AuditedCandidate
@@ -23,34 +23,57 @@ _CHUNK = 1024  # rows inserted at a time
 
 
 def party_groups(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> Iterator[PartyGroup]:
-    """``split(candidates, addresses)``, yielded group by group (see the module docstring)."""
+    """``split(candidates, addresses)``, yielded group by group (see the module docstring). While
+    every item read belongs to one party, they are kept as they are: a single party is one group
+    whatever is done, and SQLite is opened only once a second party shows."""
     if len(candidates) + len(addresses) <= IN_MEMORY:
         yield from split(candidates, addresses)
         return
-    with closing(sqlite3.connect("")) as db:
-        db.execute(
-            "CREATE TABLE item (grp INTEGER, kind INTEGER, seq INTEGER, data BLOB, PRIMARY KEY (grp, kind, seq))"
-        )
-        keys: dict[tuple[str, str, str], int] = {}
+    keys: dict[tuple[str, str, str], int] = {}
+    single: tuple[list[Any], list[Any]] = ([], [])  # the items read while there is one party
+    db: sqlite3.Connection | None = None
+    try:
         both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
         for kind, items in enumerate(both):
-            rows = []
+            rows: list[tuple[int, int, int, bytes]] = []
             for seq, item in enumerate(items):
                 key = party_key(item.record.origin, item.record.context)
                 group = keys.setdefault(key, len(keys))
+                if db is None:
+                    if len(keys) == 1:
+                        single[kind].append(item)
+                        continue
+                    db = _filed(single)
                 rows.append((group, kind, seq, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
                 if len(rows) >= _CHUNK:
                     db.executemany("INSERT INTO item VALUES (?, ?, ?, ?)", rows)
                     rows = []
-            db.executemany("INSERT INTO item VALUES (?, ?, ?, ?)", rows)
-        multi = len(keys) > 1
+            if db is not None:
+                db.executemany("INSERT INTO item VALUES (?, ?, ?, ?)", rows)
+        if db is None:
+            yield PartyGroup(next(iter(keys)), "", tuple(single[0]), tuple(single[1]))
+            return
         paths = len({k[0] for k in keys}) > 1
         for key, group in keys.items():
             cands: list[AuditedCandidate] = []
             addrs: list[AuditedAddress] = []
             for kind, data in db.execute("SELECT kind, data FROM item WHERE grp = ? ORDER BY kind, seq", (group,)):
                 (addrs if kind else cands).append(pickle.loads(data))
-            yield PartyGroup(key, label(key, paths) if multi else "", tuple(cands), tuple(addrs))
+            yield PartyGroup(key, label(key, paths), tuple(cands), tuple(addrs))
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _filed(single: tuple[list[Any], list[Any]]) -> sqlite3.Connection:
+    """A new database holding the items of the first party (group 0), which ``single`` gives up."""
+    db = sqlite3.connect("")
+    db.execute("CREATE TABLE item (grp INTEGER, kind INTEGER, seq INTEGER, data BLOB, PRIMARY KEY (grp, kind, seq))")
+    for kind, items in enumerate(single):
+        rows = [(0, kind, seq, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)) for seq, item in enumerate(items)]
+        db.executemany("INSERT INTO item VALUES (?, ?, ?, ?)", rows)
+        items.clear()
+    return db
 
 
 def party_ids(

@@ -134,3 +134,19 @@ def test_an_sdp_file_that_spills_gives_the_document_it_would_hold(monkeypatch: p
     assert doc == expected and doc.duplicates == expected.duplicates == 10
     assert [c.count for c in doc.candidates] == [3] * 5 + [1] * 3
     assert [a.last for a in doc.addresses] == [a.last for a in expected.addresses]
+
+
+@pytest.mark.parametrize("calls", [1, 3])
+def test_party_groups_are_split_groups(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
+    from icecheck.analysis.parties import split
+    from icecheck.audit import audit_addresses, audit_candidates
+
+    sink = Sink("x.pcap")
+    for n in range(12):
+        where = Origin("x.pcap", packet=n, call=f"call-{n % calls}")
+        sink.sdp(f"v=0\r\nc=IN IP4 192.0.2.{n}\r\na=candidate:1 1 udp 1 10.0.0.{n} 9 typ host\r\n", where)
+    docs = [sink.document(InputKind.PCAP)]
+    cands, addrs = audit_candidates(docs), audit_addresses(docs)
+    monkeypatch.setattr(partystore, "IN_MEMORY", 1)
+    groups = list(partystore.party_groups(cands, addrs))
+    assert groups == split(cands, addrs) and len(groups) == calls
