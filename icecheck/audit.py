@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from icecheck.analysis.infer import infer
+from icecheck.analysis.partystore import party_groups
 from icecheck.analysis.policy import Policy, apply, violations
 from icecheck.analysis.rules import Facts, evaluate
 from icecheck.classify import classify
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
+from icecheck.inputs.spool import Spool, SpoolWriter
 from icecheck.model import (
     AddressFacts,
     Attempt,
@@ -31,8 +33,6 @@ from icecheck.model import (
     NetworkInfo,
     PriorityInfo,
 )
-from icecheck.partystore import party_groups
-from icecheck.spool import Spool, SpoolWriter
 
 T = TypeVar("T")
 MEMO = 50_000  # distinct addresses, priorities and sentences remembered at a time (shared objects)

@@ -26,7 +26,7 @@ from icecheck.severity import Severity
 class Pickled:
     """A base of the records made per item: pickled as their constructor's arguments. A slotted
     dataclass's own ``__getstate__`` calls ``dataclasses.fields`` for each object, which cost more
-    than half the time of moving a large input's items to disk (``spool``, ``inputs.spill``)."""
+    than half the time of moving a large input's items to disk (``inputs.spool``, ``inputs.spill``)."""
 
     __slots__ = ()
 

@@ -8,14 +8,15 @@ Markdown here (quoted labels, entity codes for ``"#<>&```).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import overload
 
 from icecheck.analysis.geo import place_phrase
 from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, asn_of, canonical, is_vpn_interface, label
+from icecheck.analysis.parties import party_key
+from icecheck.analysis.partystore import party_groups
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
-from icecheck.partystore import party_groups
 
 MAPPED = frozenset({"srflx", "prflx"})
 # Documentation ranges stand in for public addresses in labs and samples: drawn as public.
@@ -45,14 +46,37 @@ class MapNode:
 
 def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
     """The map; several parties (an offer and its answer, a captured call) get a device each."""
-    groups = party_groups(candidates, ())  # one party's candidates at a time
-    first = list(itertools.islice(groups, 2))
-    if len(first) <= 1:
+    parties = Parties(candidates, info)
+    if len(parties) <= 1:
         return device_map(candidates, info)
-    devices = [
-        replace(device_map(g.candidates, info), label=f"Device: {g.label}") for g in itertools.chain(first, groups)
-    ]
-    return MapNode("Parties", "device", tuple(devices))
+    return MapNode("Parties", "device", tuple(parties))
+
+
+class Parties(Sequence[MapNode]):
+    """Each party's device map, built as it is iterated (one party's candidates at a time,
+    ``partystore.party_groups``): what ``build_map`` puts under "Parties", for a reader that
+    draws the first lines of a capture's map and counts the others without holding them all.
+    ``len`` is the number of parties; indexing builds the maps up to that one."""
+
+    def __init__(self, candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> None:
+        self.candidates, self.info = candidates, info
+        self.size = len({party_key(c.record.origin, c.record.context) for c in candidates})
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[MapNode]:
+        for g in party_groups(self.candidates, ()):
+            yield replace(device_map(g.candidates, self.info), label=f"Device: {g.label}")
+
+    @overload
+    def __getitem__(self, index: int) -> MapNode: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[MapNode]: ...
+
+    def __getitem__(self, index: int | slice) -> MapNode | Sequence[MapNode]:
+        return tuple(self)[index]
 
 
 def device_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:

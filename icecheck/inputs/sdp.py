@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded
+from icecheck.inputs.spool import Spool
 from icecheck.model import (
     AddressRecord,
     AddressRole,
@@ -30,7 +31,6 @@ from icecheck.model import (
     Origin,
     SectionContext,
 )
-from icecheck.spool import Spool
 
 _Item = TypeVar("_Item", CandidateRecord, AddressRecord)
 

@@ -20,7 +20,10 @@ What is held is held once: the strings of a new item (its origin's detail, call 
 address, its candidate's address, type and transport) and of a repeat's last origin are taken
 from ``Sink.names``, one copy of each distinct value, when the item is first held — a capture's
 items repeat a handful of call ids, addresses and details thousands of times (``_share``).
-Nothing caps how many times items repeat; ``limits.MAX_ITEMS`` distinct items per input is a guard
+Memory holds at most ``limits.IN_MEMORY`` distinct items: past it the oldest half move, with
+their fold, to a temporary file (``inputs.spill``; not in a sink whose parts are merged,
+``track_order``), repeats of them fold there, and ``document`` reads them back first, in order,
+as a ``Spool``. Nothing caps how many times items repeat; ``limits.MAX_ITEMS`` distinct items per input is a guard
 against pathological inputs (millions of distinct addresses): past it new items are counted as
 ``unaudited`` and the input is ``partial``. Diagnostics are capped at ``MAX_DIAGNOSTICS``.
 """
@@ -35,6 +38,7 @@ from typing import Any
 from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded
+from icecheck.inputs.spool import Spool
 from icecheck.model import (
     AddressRecord,
     AddressRole,
@@ -49,7 +53,6 @@ from icecheck.model import (
     Origin,
     SectionContext,
 )
-from icecheck.spool import Spool
 
 MAX_DIAGNOSTICS = 200
 SDP_MEMO = 4096  # SDP bodies of a capture remembered parsed (``Sink._parsed``)

@@ -34,7 +34,7 @@ def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> 
     """Public STUN-mapped/relayed addresses and network costs absent from every candidate."""
     in_sdp: set[str] = set()
     costs: set[int] = set()
-    for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``spool``)
+    for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``inputs.spool``)
         for r in d.candidates:
             c = r.candidate
             in_sdp.add(c.address)

@@ -439,7 +439,7 @@ def nat_dict(nat: NatBehaviour) -> dict[str, Any]:
 
 def _parties(result: AuditResult) -> Iterator[dict[str, Any]]:
     """Each party (per input, call and side) with the ids of what it exposed, built as it is written."""
-    from icecheck.partystore import party_ids
+    from icecheck.analysis.partystore import party_ids
 
     for key, label, candidates, addresses in party_ids(result.candidates, result.addresses):
         yield {

@@ -309,11 +309,15 @@ def _network_map(result: AuditResult, width: int, detail: Detail = Detail.NORMAL
     """Device → interfaces → NAT → ISP → Internet → relay, as an attacker could draw it."""
     if not result.candidates:
         return
-    from icecheck.analysis.netmap import build_map
+    from icecheck.analysis.netmap import MapNode, Parties, device_map
 
     yield from _heading("The network map an attacker can draw")
     cap = None if detail is Detail.VERBOSE else MAX_MAP_LINES
-    lines, total = map_head(build_map(result.candidates, result.network_info), width, cap)
+    parties = Parties(result.candidates, result.network_info)  # build_map's, one party held at a time
+    if len(parties) <= 1:
+        lines, total = map_head(device_map(result.candidates, result.network_info), width, cap)
+    else:
+        lines, total = map_head(MapNode("Parties", "device"), width, cap, parties)
     yield from lines
     yield from _more(total - len(lines), "lines of the map", "-v and --format mermaid")
 
@@ -323,9 +327,12 @@ def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:
     return map_head(root, width)[0]
 
 
-def map_head(root: MapNode, width: int = WIDTH, limit: int | None = None) -> tuple[list[Text], int]:
+def map_head(
+    root: MapNode, width: int = WIDTH, limit: int | None = None, kids: Sequence[MapNode] | None = None
+) -> tuple[list[Text], int]:
     """``map_lines``' first ``limit`` lines (all when None) and how many there are in all (the
-    lines past the limit are counted, not built: a capture's map may have tens of thousands)."""
+    lines past the limit are counted, not built: a capture's map may have tens of thousands).
+    ``kids``: the root's children, when they are built as they are drawn (``netmap.Parties``)."""
 
     def label(node: MapNode) -> Text:
         return Text(safe(node.label), style=NODE_STYLE.get(node.kind, ""))
@@ -333,8 +340,8 @@ def map_head(root: MapNode, width: int = WIDTH, limit: int | None = None) -> tup
     def plain(node: MapNode) -> str:
         return safe(node.label)
 
-    def children(node: MapNode) -> tuple[MapNode, ...]:
-        return node.children
+    def children(node: MapNode) -> Sequence[MapNode]:
+        return kids if kids is not None and node is root else node.children
 
     return tree_head(root, label, children, width, "  ", limit, plain)
 

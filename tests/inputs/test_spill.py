@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from icecheck import partystore, spool
+from icecheck.analysis import partystore
 from icecheck.cli import cli
-from icecheck.inputs import limits
+from icecheck.inputs import limits, spool
 from icecheck.inputs.scanner import read_capture, scan_file
 from icecheck.inputs.sink import Sink
+from icecheck.inputs.spool import Spool, SpoolWriter
 from icecheck.model import AddressRole, InputKind, Origin
-from icecheck.spool import Spool, SpoolWriter
 from tests.conftest import SAMPLES
 
 
