@@ -177,7 +177,7 @@ def _candidates(result: AuditResult) -> Iterator[str]:
                 f'<span class="dim">{h(candidate_details(c))}</span>',
             )
         )
-    header = ("id", where_title(names, [c.record.origin for c in cands]), "type", "address", "port", "class", "details")
+    header = ("id", where_title(names, (c.record.origin for c in cands)), "type", "address", "port", "class", "details")
     yield "<h3>Candidates</h3>"
     yield _table(header, rows, len(cands) - MAX_ROWS, "candidates")
 

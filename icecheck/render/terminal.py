@@ -225,12 +225,18 @@ def input_names(paths: set[str]) -> dict[str, str]:
     return {p: base[p] if counts[base[p]] == 1 else p for p in paths}
 
 
-def where_title(names: dict[str, str], origins: list[Origin]) -> str:
+def where_title(names: dict[str, str], origins: Iterable[Origin]) -> str:
+    """The title of a table's place column: ``line`` when every origin has one, else ``packet``
+    when every one has one, else ``where`` (one pass over ``origins``: a large run's are on disk)."""
     if any(names.values()):
         return "where"
-    if all(o.line is not None for o in origins):
-        return "line"
-    return "packet" if all(o.packet is not None for o in origins) else "where"
+    lines = packets = True
+    for o in origins:
+        lines = lines and o.line is not None
+        packets = packets and o.packet is not None
+        if not (lines or packets):
+            break
+    return "line" if lines else "packet" if packets else "where"
 
 
 def where(origin: Origin, names: dict[str, str]) -> str:
@@ -265,7 +271,7 @@ def _candidate_table(cands: Sequence[AuditedCandidate], width: int, detail: Deta
                 Text(safe(candidate_details(c)), style="dim"),
             )
         )
-    place = where_title(names, [c.record.origin for c in cands])
+    place = where_title(names, (c.record.origin for c in cands))
     header = ("id", place, "type", "address", "port", "class", "details")
     yield from columns(header, rows, width, foldable=(1, 3), optional=(1,))
     yield from _more(len(cands) - cap, "candidates", "-v and --format json")
@@ -286,7 +292,7 @@ def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail =
         )
         for a in addrs[:cap]
     ]
-    place = where_title(names, [a.record.origin for a in addrs])
+    place = where_title(names, (a.record.origin for a in addrs))
     yield from columns(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
                        optional=(1,))  # fmt: skip
     yield from _more(len(addrs) - cap, "addresses", "-v and --format json")
