@@ -84,6 +84,7 @@ def device_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInf
 
     Mapped candidates whose base address is unknown (mDNS-concealed host) hang off the device.
     """
+    candidates = list(candidates)  # read once: a spool's items come back from disk on every pass
     nets = {canonical(i.address): i for i in info}
     relays = [c for c in candidates if c.record.candidate.type == "relay"]
     by_related = _grouped(relays, _base)  # indexes: the map is drawn in one pass, also for 10,000 candidates
