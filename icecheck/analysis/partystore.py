@@ -18,7 +18,7 @@ from typing import Any
 from icecheck.analysis.parties import PartyGroup, label, party_key, split
 from icecheck.model import AuditedAddress, AuditedCandidate
 
-IN_MEMORY = 4096  # items grouped in memory (``split``) up to this many
+IN_MEMORY = 50_000  # items grouped in memory (``split``) up to this many (as ``limits.IN_MEMORY``)
 _CHUNK = 1024  # rows inserted at a time
 
 

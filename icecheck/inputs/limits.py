@@ -11,7 +11,7 @@ time they need it, so a test can lower it in one place.
 from __future__ import annotations
 
 MAX_ITEMS = 10_000_000  # distinct candidates and addresses per input
-IN_MEMORY = 20_000  # distinct items a sink holds as objects; past it the oldest half go to disk (``inputs.spill``)
+IN_MEMORY = 50_000  # distinct items a sink holds as objects; past it the oldest half go to disk (``inputs.spill``)
 
 
 def unaudited_message(n: int) -> str:
