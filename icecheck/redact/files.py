@@ -8,7 +8,10 @@
   original survives is the temporary file renamed over the target (or copied to standard output);
 - a zip archive is read member by member (``_stream_zip``): capture members are streamed as above,
   into the new archive; the others are redacted in memory; every output member is checked;
-- anything else (text, JSON; compressed text or a compressed zip inflated up to
+- a text document (JSON, SIP, SDP, logs) larger than ``STREAM_DOCUMENT`` is streamed too
+  (``docstream``: listed, prepared and redacted piece by piece into the temporary file, which is
+  then listed as a stream), with the output ``formats.redact_document`` gives;
+- anything else (smaller text, JSON; compressed text or a compressed zip inflated up to
   ``formats.MAX_INFLATED``) is redacted in memory by ``formats.redact_document`` and checked the
   same way.
 A compressed capture has no inflation limit: it never sits in memory, so a bomb costs time, not
@@ -69,7 +72,42 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
             from icecheck.redact.formats import detect
 
             detect(head)  # binary content that is no capture is refused before anything is inflated whole
+        if not compression and os.path.getsize(path) > STREAM_DOCUMENT and head.strip():
+            from icecheck.redact.formats import detect
+
+            kind = detect(head)
+            if kind in ("json", "sip", "text"):
+                _stream_document(path, kind, target, standins, scrub)
+                return kind
         return _in_memory(Path(path).read_bytes(), target, standins, scrub)
+
+
+STREAM_DOCUMENT = 16 << 20  # a text document larger than this is redacted as a stream (``docstream``)
+
+
+def _stream_document(path: str, kind: str, target: str, standins: StandIns, scrub: bool) -> None:
+    """A large JSON, SIP or text document: listed, prepared, redacted and checked as streams
+    (``docstream``, ``selfcheck.stream_identifiers``), with the same output as ``_in_memory``."""
+    from icecheck.redact.docstream import chunks, prepare_stream, redact_stream
+    from icecheck.redact.selfcheck import addresses, stream_identifiers
+
+    def opener(name: str) -> Callable[[], BinaryIO]:
+        return lambda: cast(BinaryIO, open(name, "rb"))  # noqa: SIM115 - closed by the reader
+
+    before = stream_identifiers(opener(path), refuse_nul=True)
+    for addr in addresses(before):
+        standins.reserve(addr)
+    prepare_stream(chunks(opener(path)), kind, standins, scrub)
+    secret = {i for i in before if not _kept(i, standins)}
+
+    def check(tmp: str) -> None:
+        left = sorted(secret & stream_identifiers(opener(tmp))) if secret else []
+        if left:
+            raise Incomplete(left)
+
+    with _written(target, check=check) as fh:
+        redact_stream(chunks(opener(path)), lambda text: fh.write(text.encode("utf-8", "surrogateescape")),
+                      kind, standins, scrub)  # fmt: skip
 
 
 def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str:

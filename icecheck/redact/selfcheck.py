@@ -105,6 +105,25 @@ def capture_identifiers(open_input: Callable[[], BinaryIO], by_record: bool = Fa
     return found
 
 
+def stream_identifiers(open_input: Callable[[], BinaryIO], refuse_nul: bool = False) -> set[str]:
+    """``identifiers`` of a document (not a capture) read as a stream: its bytes in ``pieces``
+    (each cut where a printable run ends, a run longer than ``MAX_CARRY`` with an overlap), one
+    inflation budget for all. ``refuse_nul``: a NUL byte anywhere is ``RedactError`` (text never holds
+    one: ``formats.detect``'s rule, for a document not read whole)."""
+    from icecheck.redact.archive import RedactError
+
+    found: set[str] = set()
+    budget = [MAX_INFLATE]
+    with open_input() as stream:
+        for piece in pieces(stream):
+            if refuse_nul and b"\x00" in piece:
+                raise RedactError(
+                    "format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip"
+                )
+            _collect(piece, found, depth=0, budget=budget)
+    return found
+
+
 CHUNK = 1 << 20
 MAX_CARRY = 32 << 20  # a printable run longer than this is cut (with OVERLAP bytes read twice)
 OVERLAP = 1 << 20

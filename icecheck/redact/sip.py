@@ -31,6 +31,26 @@ def redact_sip_text(text: str, standins: StandIns, scrub: bool) -> str:
     return "".join(out)
 
 
+def message_ends(text: str) -> list[int]:
+    """Where each message ``redact_sip_text`` reads in ``text`` ends (a message whose end ``text`` does
+    not show ends at ``len(text)``)."""
+    ends, pos = [], 0
+    for m in SIP_START.finditer(text):
+        if m.start() < pos:
+            continue
+        pos = _message_end(text, m.start())
+        ends.append(pos)
+    return ends
+
+
+def _message_end(text: str, start: int) -> int:
+    end = _HEAD_END.search(text, start)
+    if end is None:
+        return len(text)
+    length = _CONTENT_LENGTH.search(text, start, end.end())
+    return _body_end(text, end.end(), int(length.group(3)) if length else None)
+
+
 def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tuple[str, int]:
     """One message from ``start``: (redacted message, end offset)."""
     end = _HEAD_END.search(text, start)
@@ -50,7 +70,9 @@ def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tupl
 def _body_end(text: str, body_start: int, length: int | None) -> int:
     """Where the body ends: Content-Length bytes on, or at the next start line."""
     if length is not None:
-        encoded = text[body_start:].encode("utf-8", "surrogateescape")[:length]
+        # at most ``length`` characters make ``length`` bytes (encoding only those: a long log is not
+        # encoded again for every message)
+        encoded = text[body_start : body_start + length].encode("utf-8", "surrogateescape")[:length]
         return body_start + len(encoded.decode("utf-8", "surrogateescape"))
     nxt = SIP_START.search(text, body_start)
     return nxt.start() if nxt else len(text)

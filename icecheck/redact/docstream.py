@@ -1,0 +1,346 @@
+"""Redaction of a large text document (JSON, SIP log, SDP, plain log) as a stream, in bounded memory.
+
+``redact_stream(open_text, write, kind, standins, scrub)`` gives the same output as
+``formats.redact_document`` on the whole document (after the same first pass), but reads the text in
+pieces and writes the result piece by piece. Pieces are cut only where no match of redaction's
+patterns can span the cut (``text.redact_text``, ``text.scrub_secrets``, ``text.scan_originals``):
+- before a line feed whose preceding character is not white space, ``"`` or ``:`` (no address, MAC,
+  name or percent run holds a line feed; ``"password"\\s*:\\s*"`` could span one only after those);
+- in raw JSON text, also before a backslash (no pattern holds one, and no escape is cut).
+A JSON string literal never holds a raw line feed, so lines of JSON are cut like text; a long line
+(a whole document on one line) is read literal by literal (``_JsonStream``): a literal too long to
+hold is spooled to a temporary file in pieces cut before a ``\\n`` escape, and written afterwards
+re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, changed ones with
+``json.dumps`` and the file's escaping style). SIP messages are cut between messages
+(``sip.redact_sip_text``), each message whole.
+
+What cannot be cut this way (a line or a literal of more than ``MAX_HELD`` characters with no
+allowed cut in it, one SIP message) is held whole: memory then grows with it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from icecheck.redact.standins import StandIns
+
+CHUNK = 1 << 20  # characters read at a time
+MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
+_BODY = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')  # the inside of a JSON string literal (formats._STRING)
+_NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
+
+
+def chunks(open_input: Callable[[], BinaryIO], size: int = CHUNK) -> Iterator[str]:
+    """The file decoded as UTF-8 with ``surrogateescape`` (as ``formats.redact_document`` does), in pieces."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    with open_input() as fh:
+        while block := fh.read(size):
+            text = decoder.decode(block)
+            if text:
+                yield text
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def line_cut(text: str, start: int = 0) -> int:
+    """The last allowed cut before a line feed in ``text[start:]`` (see the module doc), or -1."""
+    pos = len(text)
+    while True:
+        pos = text.rfind("\n", start, pos)
+        if pos <= start:
+            return -1
+        if text[pos - 1] not in _NO_CUT_AFTER:
+            return pos
+
+
+def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_HELD) -> Iterator[str]:
+    """``source`` re-cut at allowed places (before a line feed; in raw JSON, before a backslash when a
+    piece grows past ``held``)."""
+    buf = ""
+    for text in source:
+        buf += text
+        cut = line_cut(buf)
+        if cut < 0 and len(buf) > held:
+            cut = buf.rfind("\\") if raw_json else -1
+            cut = cut if cut > 0 else -1
+        if cut > 0:
+            yield buf[:cut]
+            buf = buf[cut:]
+    if buf:
+        yield buf
+
+
+def prepare_stream(source: Iterator[str], kind: str, standins: StandIns, scrub: bool, held: int = MAX_HELD) -> None:
+    """``formats.prepare`` over the whole text, piece by piece."""
+    from icecheck.redact.formats import prepare
+
+    for piece in line_pieces(source, raw_json=kind == "json", held=held):
+        prepare(piece, standins, scrub)
+
+
+def redact_stream(
+    source: Iterator[str], write: Callable[[str], object], kind: str, standins: StandIns, scrub: bool,
+    held: int = MAX_HELD,
+) -> None:  # fmt: skip
+    """The redacted text of ``source`` (``kind`` json, sip or text, as ``formats.detect`` said) to
+    ``write``; the first pass (``prepare_stream``) must have run."""
+    from icecheck.redact.text import redact_text
+
+    if kind == "sip":
+        _sip(source, write, standins, scrub, held)
+    elif kind == "json":
+        stream = _JsonStream(write, standins, scrub, held)
+        for piece in line_pieces(source, raw_json=True, held=held):
+            stream.feed(piece)
+        stream.finish()
+    else:
+        for piece in line_pieces(source, held=held):
+            write(redact_text(piece, standins, scrub))
+
+
+def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int) -> None:
+    """SIP text cut before a start line that ``sip.redact_sip_text`` would take as a message start
+    (not inside a body): the text before it is then complete messages and text between them."""
+    from icecheck.redact.sip import SIP_START, message_ends, redact_sip_text
+
+    buf = ""
+    for text in source:
+        buf += text
+        if len(buf) < held // 8:
+            continue
+        cut = -1
+        for end in message_ends(buf):
+            if end > len(buf) - 1:
+                break
+            nxt = SIP_START.match(buf, end)
+            if nxt is not None and end > 0 and buf[end - 1] == "\n":
+                cut = end
+        if cut > 0:
+            write(redact_sip_text(buf[:cut], standins, scrub))
+            buf = buf[cut:]
+    write(redact_sip_text(buf, standins, scrub))
+
+
+class _JsonStream:
+    """``formats.redact_json_text`` over pieces of raw JSON text, literal by literal."""
+
+    def __init__(self, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int) -> None:
+        self.write, self.standins, self.scrub, self.held = write, standins, scrub, held
+        self.buf = ""
+        self.gap: list[str] = []  # text between literals not yet redacted
+        self.gap_len = 0
+        self.literal: _Literal | None = None
+
+    def feed(self, piece: str) -> None:
+        if self.scrub:  # formats.redact_json_text scrubs the raw text first (pieces are cut where it may)
+            from icecheck.redact.text import scrub_secrets
+
+            piece = scrub_secrets(piece, self.standins)
+        self._run(piece, final=False)
+
+    def finish(self) -> None:
+        self._run("", final=True)
+        self._flush_gap()
+
+    def _run(self, piece: str, final: bool) -> None:
+        pending = deque([piece])
+        while pending:
+            text = pending.popleft()
+            if self.literal is not None:
+                rest = self.literal.feed(text, final and not pending)
+                if rest is None:
+                    continue  # all of it taken into the literal
+                literal, self.literal = self.literal, None
+                if literal.failed:  # a raw line feed (or the end) before the closing quote: not a literal,
+                    self._gap('"')  # read again as text from the character after the quote
+                    pending.extendleft(reversed([*literal.raw_pieces(), rest]))
+                    continue
+                self._flush_gap()
+                literal.emit(self.write)
+                text = rest
+            self.buf += text
+            self._scan(final and not pending)
+
+    def _scan(self, final: bool) -> None:
+        from icecheck.redact.formats import _json_string
+
+        buf, pos = self.buf, 0
+        while True:
+            q = buf.find('"', pos)
+            if q < 0:
+                self._gap(buf[pos:])
+                self.buf = ""
+                return
+            self._gap(buf[pos:q])
+            end = _BODY.match(buf, q + 1).end()  # type: ignore[union-attr]  # always matches
+            if end < len(buf) and buf[end] == '"':
+                self._flush_gap()
+                self.write(_json_string(buf[q : end + 1], self.standins, self.scrub))
+                pos = end + 1
+                continue
+            incomplete = end == len(buf) or (end == len(buf) - 1 and buf[end] == "\\")
+            if incomplete and not final:
+                if len(buf) - q > self.held:
+                    self.literal = _Literal(self.standins, self.scrub, self.held)
+                    self.buf = ""
+                    rest = self.literal.feed(buf[q + 1 :], final)
+                    if rest is not None:  # ended or failed at once (cannot happen: the body ran to the end)
+                        raise AssertionError("literal ended inside the held text")
+                    return
+                self.buf = buf[q:]
+                return
+            self._gap('"')  # not a literal (a raw line feed inside, or the end): text from the next character
+            pos = q + 1
+
+    def _gap(self, text: str) -> None:
+        if not text:
+            return
+        self.gap.append(text)
+        self.gap_len += len(text)
+        if self.gap_len > self.held:
+            from icecheck.redact.text import redact_text
+
+            joined = "".join(self.gap)
+            cut = line_cut(joined)
+            cut = cut if cut > 0 else joined.rfind("\\")
+            if cut > 0:
+                self.write(redact_text(joined[:cut], self.standins, self.scrub))
+                joined = joined[cut:]
+            self.gap, self.gap_len = [joined], len(joined)
+
+    def _flush_gap(self) -> None:
+        from icecheck.redact.text import redact_text
+
+        if self.gap:
+            self.write(redact_text("".join(self.gap), self.standins, self.scrub))
+        self.gap, self.gap_len = [], 0
+
+
+class _Literal:
+    """A long JSON string literal (after its opening quote), spooled in pieces cut before a ``\\n``
+    escape whose decoded character before is not white space, ``"`` or ``:``."""
+
+    def __init__(self, standins: StandIns, scrub: bool, held: int) -> None:
+        self.standins, self.scrub, self.held = standins, scrub, held
+        self.spool = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed in emit
+        self.sizes: list[int] = []  # each spooled piece's length in bytes (UTF-8, surrogatepass)
+        self.buf = ""
+        self.valid = True  # every piece decodes (else the literal is redacted as raw text)
+        self.ascii = True
+        self.failed = False
+        self.closed = False
+
+    def feed(self, text: str, final: bool) -> str | None:
+        """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
+        then ``raw_pieces`` gives back what it took), None when all was taken."""
+        buf = self.buf + text
+        end = _BODY.match(buf).end()  # type: ignore[union-attr]
+        if end < len(buf) and buf[end] == '"':
+            self._spool(buf[:end])
+            self.buf, self.closed = "", True
+            return buf[end + 1 :]
+        incomplete = end == len(buf) or (end == len(buf) - 1 and buf[end] == "\\")
+        if not incomplete or final:
+            self.buf, self.failed = buf, True
+            return ""
+        while len(buf) > self.held:
+            cut = self._cut(buf)
+            if cut <= 0:
+                break
+            self._spool(buf[:cut])
+            buf = buf[cut:]
+        self.buf = buf
+        return None
+
+    def _cut(self, buf: str) -> int:
+        pos = len(buf)
+        while (pos := buf.rfind("\\n", 0, pos)) > 0:
+            slashes = 0
+            while pos - slashes > 0 and buf[pos - slashes - 1] == "\\":
+                slashes += 1
+            if slashes % 2 == 0 and (last := _last_char(buf, pos)) and last not in _NO_CUT_AFTER:
+                return pos
+        return -1
+
+    def _spool(self, raw: str) -> None:
+        data = raw.encode("utf-8", "surrogatepass")
+        self.spool.write(data)
+        self.sizes.append(len(data))
+        self.ascii = self.ascii and raw.isascii()
+        if self.valid:
+            try:
+                json.loads('"' + raw + '"')
+            except ValueError:
+                self.valid = False
+
+    def raw_pieces(self) -> Iterator[str]:
+        self.spool.seek(0)
+        for size in self.sizes:
+            yield self.spool.read(size).decode("utf-8", "surrogatepass")
+        self.spool.close()
+        if self.buf:
+            yield self.buf
+
+    def emit(self, write: Callable[[str], object]) -> None:
+        """The literal redacted as ``formats._json_string`` would (quotes included)."""
+        from icecheck.redact.text import redact_text
+
+        try:
+            if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
+                pieces = list(self._pieces())
+                for i, raw in enumerate(pieces):
+                    text = ('"' if i == 0 else "") + raw + ('"' if i == len(pieces) - 1 else "")
+                    write(redact_text(text, self.standins, self.scrub))
+                if not pieces:
+                    write(redact_text('""', self.standins, self.scrub))
+                return
+            out = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed below
+            with out:
+                sizes, changed = [], False
+                for raw in self._pieces():
+                    value = json.loads('"' + raw + '"')
+                    new = redact_text(value, self.standins, self.scrub)
+                    changed = changed or new != value
+                    data = new.encode("utf-8", "surrogatepass")
+                    out.write(data)
+                    sizes.append(len(data))
+                write('"')
+                if not changed:
+                    for raw in self._pieces():
+                        write(raw)
+                else:
+                    out.seek(0)
+                    for size in sizes:
+                        new = out.read(size).decode("utf-8", "surrogatepass")
+                        write(json.dumps(new, ensure_ascii=self.ascii)[1:-1])
+                write('"')
+        finally:
+            self.spool.close()
+
+    def _pieces(self) -> Iterator[str]:
+        self.spool.seek(0)
+        for size in self.sizes:
+            yield self.spool.read(size).decode("utf-8", "surrogatepass")
+
+
+_ESCAPE_TAIL = frozenset("0123456789abcdefABCDEFu\\")
+
+
+def _last_char(raw: str, pos: int) -> str:
+    """The decoded character that ends ``raw[:pos]`` (an escape boundary), or "" when unsure."""
+    start = max(0, pos - 16)
+    while start > 0 and raw[start - 1] in _ESCAPE_TAIL:  # step back to a place no escape runs through
+        start -= 1
+        if pos - start > 80:
+            return ""
+    try:
+        return str(json.loads('"' + raw[start:pos] + '"'))[-1:]
+    except ValueError:
+        return ""
