@@ -92,7 +92,7 @@ def _stream_document(path: str, kind: str, target: str, standins: StandIns, scru
     from icecheck.redact.selfcheck import addresses, stream_identifiers
 
     def opener(name: str) -> Callable[[], BinaryIO]:
-        return lambda: cast(BinaryIO, open(name, "rb"))  # noqa: SIM115 - closed by the reader
+        return lambda: cast(BinaryIO, open(name, "rb"))
 
     before = stream_identifiers(opener(path), refuse_nul=True)
     for addr in addresses(before):
@@ -101,7 +101,7 @@ def _stream_document(path: str, kind: str, target: str, standins: StandIns, scru
     secret = {i for i in before if not _kept(i, standins)}
 
     def check(tmp: str) -> None:
-        left = sorted(secret & stream_identifiers(opener(tmp))) if secret else []
+        left = sorted(stream_identifiers(opener(tmp), among=secret)) if secret else []
         if left:
             raise Incomplete(left)
 

@@ -105,11 +105,14 @@ def capture_identifiers(open_input: Callable[[], BinaryIO], by_record: bool = Fa
     return found
 
 
-def stream_identifiers(open_input: Callable[[], BinaryIO], refuse_nul: bool = False) -> set[str]:
+def stream_identifiers(
+    open_input: Callable[[], BinaryIO], refuse_nul: bool = False, among: set[str] | None = None
+) -> set[str]:
     """``identifiers`` of a document (not a capture) read as a stream: its bytes in ``pieces``
     (each cut where a printable run ends, a run longer than ``MAX_CARRY`` with an overlap), one
     inflation budget for all. ``refuse_nul``: a NUL byte anywhere is ``RedactError`` (text never holds
-    one: ``formats.detect``'s rule, for a document not read whole)."""
+    one: ``formats.detect``'s rule, for a document not read whole). ``among``: only those identifiers
+    are kept (the output check: the set of the output's identifiers is never built whole)."""
     from icecheck.redact.archive import RedactError
 
     found: set[str] = set()
@@ -117,10 +120,13 @@ def stream_identifiers(open_input: Callable[[], BinaryIO], refuse_nul: bool = Fa
     with open_input() as stream:
         for piece in pieces(stream):
             if refuse_nul and b"\x00" in piece:
-                raise RedactError(
-                    "format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip"
-                )
-            _collect(piece, found, depth=0, budget=budget)
+                raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
+            if among is None:
+                _collect(piece, found, depth=0, budget=budget)
+            else:
+                here: set[str] = set()
+                _collect(piece, here, depth=0, budget=budget)
+                found |= here & among
     return found
 
 
@@ -140,9 +146,10 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
                 yield carry
             return
         buf = carry + chunk
-        cut = len(buf)
-        while cut > 0 and 0x20 <= buf[cut - 1] <= 0x7E:
-            cut -= 1
+        # the carry is one printable run: the cut is after the chunk's last byte that is not printable
+        # (found over a marked copy, not byte by byte: a long run cost a Python step per byte)
+        last = chunk.translate(_MARK).rfind(b"\x00")
+        cut = len(carry) + last + 1 if last >= 0 else carry.translate(_MARK).rfind(b"\x00") + 1
         gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
         if gz >= 0:
             cut = min(cut, gz)

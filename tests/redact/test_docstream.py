@@ -80,7 +80,7 @@ LINES = [
     "url /peer/192.168.1.{i}/offer; \u00e9t\u00e9 10.1.1.{i}",
     "",
     "   ",
-    "x-hwaddr:02:aa:bb:cc:dd:{i:02x} \"quoted\": 10.2.3.{i}:",
+    'x-hwaddr:02:aa:bb:cc:dd:{i:02x} "quoted": 10.2.3.{i}:',
 ]
 
 
@@ -98,7 +98,7 @@ def test_text_log_streams_as_whole(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_json_with_a_long_string_streams_as_whole(seed: int) -> None:
     rng = random.Random(seed)
-    doc = {"log": log_text(rng, 80), "n": 1, "b": [log_text(rng, 3), "plain", "\\\\n \" \u2028 \U0001f600"]}
+    doc = {"log": log_text(rng, 80), "n": 1, "b": [log_text(rng, 3), "plain", '\\\\n " \u2028 \U0001f600']}
     for ascii_ in (True, False):
         data = json.dumps(doc, ensure_ascii=ascii_).encode()
         out = same(data)
@@ -157,8 +157,9 @@ def test_sip_log_streams_as_whole(seed: int) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.sampled_from([*LINES, '{{"k": "v 10.0.0.{i}\\n"}}', '"', "\\", "\\n", '"x\\"y"', "%3A", "::"]),
-             max_size=40),
+    st.lists(
+        st.sampled_from([*LINES, '{{"k": "v 10.0.0.{i}\\n"}}', '"', "\\", "\\n", '"x\\"y"', "%3A", "::"]), max_size=40
+    ),
     st.integers(1, 50),
     st.booleans(),
 )
