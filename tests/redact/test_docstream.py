@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import uuid
 from pathlib import Path
 
@@ -208,3 +209,20 @@ def test_samples_stream_as_whole() -> None:
         if not data.strip() or data[:2] == b"\x1f\x8b" or detect(data) not in ("json", "sip", "text"):
             continue
         assert streamed(data, 97, 300) == whole(data), path
+
+
+_OLD_SCAN_STRING = re.compile(r'(?:[^"\\]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(['"', "\\", "n", "u", "0", "a", "F", "/", "x", "\n", "é"]), max_size=40),
+    st.integers(0, 5),
+)
+def test_scan_string_pattern_matches_what_the_old_one_did(text: str, start: int) -> None:
+    """``inputs.jsonstream._STRING`` (unrolled, possessive: bounded memory on a string of escapes)."""
+    from icecheck.inputs.jsonstream import _STRING
+
+    for end in (len(text), max(start, len(text) - 3)):
+        old, new = _OLD_SCAN_STRING.match(text, start, end), _STRING.match(text, start, end)
+        assert (old and old.span()) == (new and new.span())

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Redaction of a large text document: wall time, CPU and peak RSS of ``icecheck redact``.
+
+    python benchmarks/bench_redact_document.py --document json --size-mb 100 --dir /tmp/me
+    python benchmarks/bench_redact_document.py --document sip --size-mb 200 --distinct 1000
+
+Documents: ``json`` is ``{"log": "<one long string of log lines holding candidate lines>"}`` (the
+shape of a console dump); ``sip`` a SIP message log (INVITEs with SDP bodies, Content-Length set);
+``text`` a plain log of candidate lines. ``--distinct`` bounds how many different addresses the
+document holds (the stand-in table and the output check's set grow with it, not with the size).
+Large documents are redacted as a stream (``redact.docstream``). The load average is printed beside
+the figures: on a shared machine take the best of a few runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_redact import run  # a sibling script
+
+
+def _line(i: int, distinct: int) -> str:
+    a = i % distinct
+    return (f"2026-12-06 12:00:{i % 60:02d} peer {i} a=candidate:1 1 udp 2122260223 10.{a % 250}.{a // 250 % 250}.1 "
+            f"{50000 + i % 1000} typ host generation 0 ufrag abcd network-id 1\n")  # fmt: skip
+
+
+def generate(path: Path, document: str, size: int, distinct: int) -> None:
+    with path.open("w") as fh:
+        if document == "json":
+            fh.write('{"log": "')
+        written, i = 0, 0
+        while written < size:
+            if document == "sip":
+                body = "v=0\r\no=- 1 1 IN IP4 10.1.0.1\r\nc=IN IP4 10.1.0.2\r\n" + _line(i, distinct).replace(
+                    "\n", "\r\n"
+                )
+                text = (f"INVITE sip:bob@10.0.{i % distinct % 250}.1 SIP/2.0\r\n"
+                        f"Via: SIP/2.0/UDP 192.168.1.{i % 250}:5060\r\nContent-Type: application/sdp\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n{body}")  # fmt: skip
+            else:
+                text = _line(i, distinct)
+                text = json.dumps(text)[1:-1] if document == "json" else text
+            fh.write(text)
+            written, i = written + len(text), i + 1
+        if document == "json":
+            fh.write('"}\n')
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--document", choices=("json", "sip", "text"), default="json")
+    ap.add_argument("--size-mb", type=int, default=100)
+    ap.add_argument("--distinct", type=int, default=50000, help="different addresses in the document")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--dir", default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="icecheck-bench-redact-doc-", dir=args.dir) as tmp:
+        src, out = Path(tmp) / f"doc.{args.document}", Path(tmp) / f"out.{args.document}"
+        generate(src, args.document, args.size_mb << 20, args.distinct)
+        cmd = [sys.executable, "-m", "icecheck", "redact", str(src), "-o", str(out)]  # run from the checkout
+        code = 0
+        for _ in range(args.runs):
+            load = os.getloadavg()
+            seconds, rss, code, message = run(cmd)
+            print(f"redact {args.document} {src.stat().st_size / 2**20:.0f} MiB: {seconds:.1f} s, peak RSS {rss} MB, "
+                  f"exit {code} (load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")  # fmt: skip
+            print(f"  {message}")
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
