@@ -34,7 +34,7 @@ def run(cmd: list[str]) -> tuple[float, int, int, str]:
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
         child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        peak, done = [0], threading.Event()
+        peak, done = [0, 0], threading.Event()  # bench_scan._sample_tree: tree RSS, VmHWM
         sampler = threading.Thread(target=_sample_tree, args=(child.pid, peak, done), daemon=True)
         sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
