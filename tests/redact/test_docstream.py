@@ -32,12 +32,18 @@ class _Names:
         self.n += 1
         return uuid.UUID(int=self.n)
 
+    def choice(self, alphabet: str) -> str:  # as secrets.choice, numbered
+        self.n += 1
+        return alphabet[self.n % len(alphabet)]
+
 
 @pytest.fixture(autouse=True)
 def _numbered_names(monkeypatch: pytest.MonkeyPatch) -> None:
     import icecheck.redact.standins as module
 
-    monkeypatch.setattr(module, "uuid", _Names())
+    names = _Names()
+    monkeypatch.setattr(module, "uuid", names)
+    monkeypatch.setattr(module, "secrets", names)
 
 
 def _reset() -> None:
@@ -46,23 +52,23 @@ def _reset() -> None:
     module.uuid.n = 0  # type: ignore[attr-defined]
 
 
-def whole(data: bytes) -> bytes:
+def whole(data: bytes, scrub: bool = False) -> bytes:
     _reset()
     standins = StandIns()
     for addr in addresses(identifiers(data)):
         standins.reserve(addr)
-    return redact_document(data, standins)[0]
+    return redact_document(data, standins, scrub)[0]
 
 
-def streamed(data: bytes, chunk: int, held: int) -> bytes:
+def streamed(data: bytes, chunk: int, held: int, scrub: bool = False) -> bytes:
     _reset()
     standins = StandIns()
     for addr in addresses(stream_identifiers(lambda: io.BytesIO(data))):
         standins.reserve(addr)
     kind = detect(data)
-    prepare_stream(chunks(lambda: io.BytesIO(data), chunk), kind, standins, False, held)
+    prepare_stream(chunks(lambda: io.BytesIO(data), chunk), kind, standins, scrub, held)
     out: list[str] = []
-    redact_stream(chunks(lambda: io.BytesIO(data), chunk), out.append, kind, standins, False, held)
+    redact_stream(chunks(lambda: io.BytesIO(data), chunk), out.append, kind, standins, scrub, held)
     return "".join(out).encode("utf-8", "surrogateescape")
 
 
@@ -226,3 +232,25 @@ def test_scan_string_pattern_matches_what_the_old_one_did(text: str, start: int)
     for end in (len(text), max(start, len(text) - 3)):
         old, new = _OLD_SCAN_STRING.match(text, start, end), _STRING.match(text, start, end)
         assert (old and old.span()) == (new and new.span())
+
+
+SDP = (
+    "v=0\r\na=ice-ufrag:Ab3d\r\na=ice-pwd:{pwd}\r\na=fingerprint:sha-256 3F:9A:C2:7E\r\n"
+    "a=candidate:1 1 udp 1 10.0.0.{i} 9 typ host ufrag Ab3d\r\na=crypto:1 AES inline:{pwd}\r\n"
+)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_scrub_streams_as_whole(as_json: bool) -> None:
+    """--scrub: ufrags learned in the first pass, secrets in raw JSON and in decoded strings. (In JSON the
+    whole path draws the secrets in another order: the same secrets are replaced, by other random values.)"""
+    text = "".join(SDP.format(i=i, pwd="p" * 20 + str(i)) for i in range(1, 30))
+    data = (json.dumps({"sdp": text, "password": "hunter22", "ufrag": "Ab3d"}, indent=1) if as_json else text).encode()
+    expected = whole(data, scrub=True)
+    for chunk, held in ((7, 16), (64, 100)):
+        out = streamed(data, chunk, held, scrub=True)
+        if not as_json:
+            assert out == expected
+        assert len(out) == len(expected)
+        for original in (b"Ab3d", b"hunter22", b"p" * 20, b"3F:9A:C2:7E", b"10.0.0."):
+            assert original not in out and original not in expected
