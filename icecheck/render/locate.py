@@ -10,10 +10,12 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
 
 from icecheck.model import AuditedAddress, AuditedCandidate, AuditResult, Finding, InputStatus, Origin
 from icecheck.severity import Severity
 
+T = TypeVar("T")
 SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 MAX_NAMED = 5  # inputs named in a verdict line; the rest are counted
 MAX_PLACES = 6  # lines or packets named per input in one finding
@@ -21,27 +23,31 @@ MAX_SUBJECTS = 4  # addresses named in one finding
 
 
 def origins(result: AuditResult) -> Mapping[str, Origin]:
-    """Evidence id → origin, for every candidate and address of ``result`` (``Origins``)."""
-    return Origins(result)
+    """Evidence id → origin, for every candidate and address of ``result`` (``ById``)."""
+    return ById(result, _origin)
 
 
-class Origins(Mapping[str, Origin]):
-    """Evidence id → origin without a table per item: the audit numbers candidates ``c1``, ``c2``...
-    and addresses ``a1``... in order, so ``cN`` is the N-th candidate; an id found elsewhere (a
-    result whose items were numbered otherwise) is looked up in a table built then, once."""
+def _origin(item: AuditedCandidate | AuditedAddress) -> Origin:
+    return item.record.origin
 
-    def __init__(self, result: AuditResult) -> None:
-        self.result = result
-        self.table: dict[str, Origin] | None = None
 
-    def __getitem__(self, ref: str) -> Origin:
+class ById(Mapping[str, T]):
+    """Evidence id → ``describe(item)`` without a table per item: the audit numbers candidates
+    ``c1``, ``c2``... and addresses ``a1``... in order, so ``cN`` is the N-th candidate; an id found
+    elsewhere (a result whose items were numbered otherwise) is looked up in a table built then, once."""
+
+    def __init__(self, result: AuditResult, describe: Callable[[AuditedCandidate | AuditedAddress], T]) -> None:
+        self.result, self.describe = result, describe
+        self.table: dict[str, T] | None = None
+
+    def __getitem__(self, ref: str) -> T:
         items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
         n = int(ref[1:]) if ref[1:].isdigit() else 0
         if 0 < n <= len(items) and items[n - 1].id == ref:
-            return items[n - 1].record.origin
+            return self.describe(items[n - 1])
         if self.table is None:
-            self.table = {c.id: c.record.origin for c in self.result.candidates}
-            self.table.update({a.id: a.record.origin for a in self.result.addresses})
+            self.table = {c.id: self.describe(c) for c in self.result.candidates}
+            self.table.update({a.id: self.describe(a) for a in self.result.addresses})
         return self.table[ref]
 
     def __iter__(self) -> Iterator[str]:
@@ -134,33 +140,8 @@ def places_of(located: list[Origin]) -> str:
 
 def subjects(result: AuditResult) -> Mapping[str, str]:
     """Evidence id → what it shows in a few words: ``relay 203.0.113.10 raddr 192.168.77.10``,
-    ``c= 10.0.0.1`` — found by id as ``Origins`` finds origins, nothing built per item."""
-    return Subjects(result)
-
-
-class Subjects(Mapping[str, str]):
-    """``subjects``: the item an id names, described when asked."""
-
-    def __init__(self, result: AuditResult) -> None:
-        self.result = result
-        self.table: dict[str, str] | None = None
-
-    def __getitem__(self, ref: str) -> str:
-        items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
-        n = int(ref[1:]) if ref[1:].isdigit() else 0
-        if 0 < n <= len(items) and items[n - 1].id == ref:
-            return _subject(items[n - 1])
-        if self.table is None:
-            self.table = {c.id: _subject(c) for c in self.result.candidates}
-            self.table.update({a.id: _subject(a) for a in self.result.addresses})
-        return self.table[ref]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from (c.id for c in self.result.candidates)
-        yield from (a.id for a in self.result.addresses)
-
-    def __len__(self) -> int:
-        return len(self.result.candidates) + len(self.result.addresses)
+    ``c= 10.0.0.1`` — found by id as ``origins`` finds origins, nothing built per item."""
+    return ById(result, _subject)
 
 
 def _subject(item: AuditedCandidate | AuditedAddress) -> str:
