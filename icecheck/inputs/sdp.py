@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
-from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded, oldest_half
 from icecheck.inputs.spool import Spool
 from icecheck.model import (
     AddressRecord,
@@ -122,13 +122,8 @@ class SdpParser:
         """Move the oldest half of the items, folded, to disk (``inputs.spill``; as ``Sink._evict``)."""
         if self._store is None:
             self._store = ItemStore()
-        rows: list[tuple[int, Any, Any, int, Origin | None]] = []
         tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, self._candidates), (ADDRESS, self._addresses))
-        for kind, items in tables:
-            for key in list(itertools.islice(items, (len(items) + 1) // 2)):
-                seen = self._repeats.pop(key, None)
-                count, last = (1, None) if seen is None else (seen[0], seen[1])
-                rows.append((kind, (kind, key), items.pop(key), count, last))
+        rows = oldest_half(tables, self._repeats, lambda seen: seen[1])
         self._store.add(rows)
 
     def _stored_repeat(self, kind: int, key: Any, lineno: int) -> bool:

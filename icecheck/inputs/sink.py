@@ -37,7 +37,7 @@ from typing import Any
 
 from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
-from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded, oldest_half
 from icecheck.inputs.spool import Spool
 from icecheck.model import (
     AddressRecord,
@@ -208,17 +208,8 @@ class Sink:
         ``store``: what stays is newer than anything moved, so first-sighting order holds."""
         if self.store is None:
             self.store = ItemStore()
-        rows: list[tuple[int, Any, Any, int, Origin | None]] = []
         tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, self.candidates), (ADDRESS, self.addresses))
-        for kind, items in tables:
-            for key in list(itertools.islice(items, (len(items) + 1) // 2)):
-                record = items.pop(key)
-                seen = self.repeats.pop(key, None)
-                rows.append(
-                    (kind, (kind, key), record, 1, None)
-                    if seen is None
-                    else (kind, (kind, key), record, seen[0], _last(seen, self.names))
-                )
+        rows = oldest_half(tables, self.repeats, lambda seen: _last(seen, self.names))
         self.store.add(rows)
         self.names.clear()  # a memo of shared strings: the ones moved out need it no more
 

@@ -15,9 +15,10 @@ the connection closes (``close``, or when the store is collected, or the process
 from __future__ import annotations
 
 import hashlib
+import itertools
 import pickle
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from icecheck.model import AddressRecord, AddressRole, Candidate, CandidateRecord, Origin, SectionContext
@@ -91,6 +92,26 @@ class ItemStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def oldest_half(
+    tables: tuple[tuple[int, dict[Any, Any]], ...], repeats: dict[Any, Any], last: Callable[[Any], Origin | None]
+) -> list[tuple[int, Any, Any, int, Origin | None]]:
+    """The rows for ``ItemStore.add`` of the oldest half of each ``(kind, items)`` table (a dict in
+    first-sighting order, key → first record), popped from it with their folds from ``repeats``
+    (key → ``[count, ...]``, ``last(seen)`` the last origin): what stays is newer than anything
+    moved, so first-sighting order holds."""
+    rows: list[tuple[int, Any, Any, int, Origin | None]] = []
+    for kind, items in tables:
+        for key in list(itertools.islice(items, (len(items) + 1) // 2)):
+            record = items.pop(key)
+            seen = repeats.pop(key, None)
+            rows.append(
+                (kind, (kind, key), record, 1, None)
+                if seen is None
+                else (kind, (kind, key), record, seen[0], last(seen))
+            )
+    return rows
 
 
 def _last(last: Origin | None) -> bytes | None:
