@@ -1,7 +1,7 @@
 """Where a ``Sink`` keeps the items it no longer holds in memory: a private temporary SQLite file.
 
-A sink holds up to ``Sink.hot`` distinct items as Python objects; past that it moves its oldest
-ones here (``Sink._evict``), so memory is bounded by that number, not by how many distinct
+A sink holds up to ``limits.IN_MEMORY`` distinct items as Python objects; past that it moves its oldest
+ones here (``Sink._evict``, ``oldest_half``), so memory is bounded by that number, not by how many distinct
 items the input holds. Each item is kept with its fold, exactly: its key's digest (BLAKE2b of
 the key's ``repr``, 128 bits), whether it is a candidate or an address, its first-sighting
 record, its count and its last origin, in the order it was first seen. A repeat of an item
