@@ -31,7 +31,7 @@ from icecheck.inputs import sipmsg
 from icecheck.inputs.sink import Sink
 
 _CALL_ID_LINE = re.compile(rb"^(?:call-id|i)[ \t]*:", re.I | re.M)
-_ODD = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)")  # what str.strip() or the line split treat specially
+_PLAIN = bytes([9, 10, 13, *range(32, 127)])  # left out: what str.strip() or the line split treat specially
 
 
 class Lane:
@@ -116,7 +116,8 @@ def call_id_of(data: bytes) -> str | None:
     if not sep:
         head = data.partition(b"\n\n")[0]
     second = head.find(b"\n") + 1
-    if not head.isascii() or _ODD.search(head) or head[second : second + 1] in (b" ", b"\t"):
+    odd = head.translate(None, _PLAIN) or head.count(b"\r") != head.count(b"\r\n")  # a control byte, a lone CR
+    if odd or head[second : second + 1] in (b" ", b"\t"):
         msg = sipmsg.parse_sip(data)
         return None if isinstance(msg, str) else msg.call_id
     m = _CALL_ID_LINE.search(head, second) if second else None
