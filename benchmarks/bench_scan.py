@@ -4,6 +4,7 @@
 usage: python benchmarks/bench_scan.py [--mix default|media] [--size-mb 1024] [--format pcap|pcapng]
                                        [--jobs N ...] [--dir /tmp/icecheck-bench] [--seed 1]
                                        [--skip-tshark] [--skip-dpkt] [--keep] [--reuse] [--repeat N]
+                                       [--baseline DIR]
 
 Two deterministic mixes (``random.Random(seed)``), each with its ground truth (every candidate
 line and every STUN mapped address written):
@@ -26,7 +27,13 @@ and recovery (ground-truth candidates and STUN addresses found in that JSON repo
 tshark ``-Y sdp -T fields -e sdp.media_attr`` wall time; a dpkt loop that decodes every
 packet's Ethernet/IP/transport headers (dpkt is only used here, never by icecheck). The
 machine's load average is printed before and after: the figures mean little on a busy machine.
-``--repeat N`` runs each timed command N times and keeps the best.
+``--repeat N`` runs each timed command N times and keeps the best; the text runs and tshark's
+take turns (one round of each, N rounds), so that a load that comes and goes weighs on all of
+them alike. Beside the wall-time ratio, the CPU-time ratio (tshark's user+sys over icecheck's,
+its whole process tree's): steadier on a shared machine, and a bound on what the wall-time
+ratio would be on an idle one for ``--jobs 1``. ``--baseline DIR`` also times the text runs
+of the ``icecheck`` in DIR (another checkout, e.g. ``git worktree add /tmp/base main``) in the
+same rounds: a change's effect, measured under the same load.
 
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
@@ -175,16 +182,19 @@ def generate(path: Path, size_mb: int, seed: int) -> dict[str, list[str]]:
     return {"candidates": sorted(gen.candidates), "mapped": sorted(gen.mapped)}
 
 
-def timed(cmd: list[str], out: Path | None = None, pipe: bool = False) -> tuple[float, int, int, int, float]:
+def timed(
+    cmd: list[str], out: Path | None = None, pipe: bool = False, cwd: str | None = None
+) -> tuple[float, int, int, int, float]:
     """(seconds, peak RSS in MB of this child alone, peak of the summed RSS of the child and its
     descendants in MB (both sampled every 20 ms), exit code, CPU seconds (user + system, the
     child's and its descendants')). Standard output goes to ``out``, else to a pipe read to its
     end (``pipe``: as ``icecheck scan FILE | less`` would), else /dev/null. The child's own peak
     is its VmHWM, not ``ru_maxrss``: that counts the RSS this (large) process had when it
-    forked the child, before the child's exec."""
+    forked the child, before the child's exec. ``cwd``: where the child runs (``python -m
+    icecheck`` imports the package found there)."""
     start = time.perf_counter()
     with open(out, "wb") if out else open(os.devnull, "wb") as sink:
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE if pipe else sink, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE if pipe else sink, stderr=subprocess.DEVNULL, cwd=cwd)
         drain = threading.Thread(target=_drain, args=(child,), daemon=True)
         if pipe:
             drain.start()
@@ -213,6 +223,21 @@ def best_of(
 ) -> tuple[float, int, int, int, float]:
     """``timed`` ``repeat`` times: the fastest run's figures."""
     return min((timed(cmd, out, pipe) for _ in range(max(repeat, 1))), key=lambda r: r[0])
+
+
+Timed = tuple[float, int, int, int, float]  # ``timed``'s figures
+
+
+def rounds(repeat: int, runs: dict[str, tuple[list[str], str | None]]) -> dict[str, Timed]:
+    """Each run (name → (command, cwd), output to a pipe) ``repeat`` times, taking turns: the
+    fastest of each run's figures."""
+    best: dict[str, Timed] = {}
+    for _ in range(max(repeat, 1)):
+        for name, (cmd, cwd) in runs.items():
+            got = timed(cmd, pipe=True, cwd=cwd)
+            if name not in best or got[0] < best[name][0]:
+                best[name] = got
+    return best
 
 
 def _sample_tree(pid: int, peak: list[int], done: threading.Event) -> None:
@@ -277,8 +302,9 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--repeat", type=int, default=1, help="run each timed command N times, keep the best")
     ap.add_argument("--reuse", action="store_true", help="reuse a capture (and its truth) kept by --keep")
+    ap.add_argument("--baseline", metavar="DIR", help="also time the icecheck of this checkout, in the same rounds")
     args = ap.parse_args()
-    work = Path(args.dir)
+    work = Path(args.dir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     suffix = args.format if args.mix == "media" else "pcap"
     cap = work / f"bench-{args.mix}-{args.size_mb}mb-seed{args.seed}.{suffix}"
@@ -296,19 +322,36 @@ def main() -> int:
         f"{len(truth['candidates'])} candidates, {len(truth['mapped'])} STUN mapped addresses"
     )
     ok = True
-    best = None
+    trees = {"": None, "baseline ": str(Path(args.baseline).resolve())} if args.baseline else {"": None}
+    runs: dict[str, tuple[list[str], str | None]] = {}
     for jobs in args.jobs or [None]:
         # The default command: text report to a pipe (--offline: no lookup leaves the machine).
         cmd = [sys.executable, "-m", "icecheck", "scan", str(cap), "--offline"]
         if jobs is not None:
             cmd += ["--jobs", str(jobs)]
-        secs, rss, tree, rc, cpu = best_of(args.repeat, cmd, pipe=True)
-        best = secs if best is None else min(best, secs)
+        for tree, cwd in trees.items():
+            runs[f"{tree}icecheck scan --jobs {jobs or 'default'}"] = (cmd, cwd)
+    if not args.skip_tshark:
+        runs["tshark"] = (["tshark", "-r", str(cap), "-Y", "sdp", "-T", "fields", "-e", "sdp.media_attr"], None)
+    timings = rounds(args.repeat, runs)
+    tshark = timings.pop("tshark", None)
+    for name, (secs, rss, tree_rss, rc, cpu) in timings.items():
+        vs = f", tshark/this: wall {tshark[0] / secs:.2f}x, CPU {tshark[4] / cpu:.2f}x" if tshark else ""
         print(
-            f"icecheck scan --jobs {jobs or 'default'} (text to a pipe): {secs:.2f} s (CPU {cpu:.2f} s), "
-            f"{size / 1e6 / secs:.0f} MB/s, peak RSS {rss} MB (process tree {tree} MB), exit {rc}"
+            f"{name} (text to a pipe): {secs:.2f} s (CPU {cpu:.2f} s), {size / 1e6 / secs:.0f} MB/s, "
+            f"peak RSS {rss} MB (process tree {tree_rss} MB), exit {rc}{vs}"
         )
+    if tshark is not None:
+        best = min(t[0] for name, t in timings.items() if not name.startswith("baseline"))
+        print(
+            f"tshark -Y sdp: {tshark[0]:.2f} s (CPU {tshark[4]:.2f} s), {size / 1e6 / tshark[0]:.1f} MB/s, "
+            f"peak RSS {tshark[1]} MB → icecheck scan (text) is {tshark[0] / best:.1f}x faster"
+        )
+    for jobs in args.jobs or [None]:
         # The same with --format json to a file: recovery is measured in that report.
+        cmd = [sys.executable, "-m", "icecheck", "scan", str(cap), "--offline"]
+        if jobs is not None:
+            cmd += ["--jobs", str(jobs)]
         report = work / "report.json"
         j_secs, j_rss, j_tree, j_rc, j_cpu = best_of(
             args.repeat, [*cmd, "--format", "json", "--fail-on", "high"], report
@@ -322,18 +365,10 @@ def main() -> int:
         status = data["inputs"][0]["status"]
         del data, found, mapped  # this process forks the next runs: keep it small
         print(
-            f"  --format json ({report.stat().st_size / 1e6:.0f} MB): {j_secs:.2f} s (CPU {j_cpu:.2f} s), "
-            f"{size / 1e6 / j_secs:.0f} MB/s, "
+            f"icecheck scan --jobs {jobs or 'default'} --format json ({report.stat().st_size / 1e6:.0f} MB): "
+            f"{j_secs:.2f} s (CPU {j_cpu:.2f} s), {size / 1e6 / j_secs:.0f} MB/s, "
             f"peak RSS {j_rss} MB (process tree {j_tree} MB), exit {j_rc}, candidates recovered {rec_c:.2%}, "
             f"STUN mapped recovered {rec_m:.2%}, status {status}"
-        )
-    assert best is not None
-    if not args.skip_tshark:
-        cmd = ["tshark", "-r", str(cap), "-Y", "sdp", "-T", "fields", "-e", "sdp.media_attr"]
-        t_secs, t_rss, _, _, t_cpu = best_of(args.repeat, cmd)
-        print(
-            f"tshark -Y sdp: {t_secs:.2f} s (CPU {t_cpu:.2f} s), {size / 1e6 / t_secs:.1f} MB/s, peak RSS {t_rss} MB "
-            f"→ icecheck scan (text) is {t_secs / best:.1f}x faster"
         )
     if not args.skip_dpkt:
         d_secs, d_rss, _, _, _ = best_of(args.repeat, [sys.executable, "-c", DPKT_LOOP, str(cap)])
