@@ -38,6 +38,18 @@ same rounds: a change's effect, measured under the same load.
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
+- Later, with six sessions (load average 10-12, wall times three times the CPU times: only CPU
+  is worth quoting), ``--size-mb 100 --jobs 1 2 --skip-dpkt --repeat 3 --baseline`` (main at
+  eeedb2d) in the same rounds: --jobs 1 CPU 3.78 s (eeedb2d 3.86 s), --jobs 2 CPU 4.72 s over
+  the process tree (eeedb2d 4.96 s); tshark CPU 6.69 s. The merging process of --jobs 2 (CPU,
+  in-process phase timings): start-up 0.16 s, its byte range 0.28 s, its part 1.49 s, merge
+  0.09 s, document 0.15 s, audit 0.62 s, text report 0.25 s; the other process 1.77 s (it
+  starts after the start-up), so on an idle machine the wall time is about that 3.0 s: about
+  2.2x tshark. 5x (about 1.3 s) needs the audit and the report (0.9 s after the merge, in one
+  process), the SIP dispatch (parse, header addresses, folding: about 1.5 s in all) and the
+  transport every part repeats (0.4 s per part: TCP, WebSocket, IP fragments, routing) to shrink
+  several times, not the reading (0.13 s per part).
+
 - ``--size-mb 100 --jobs 1 2 --skip-dpkt --repeat 3``: --jobs 1 5.17 s (CPU 3.49 s), --jobs 2
   5.12 s (CPU 4.26 s; 107 MB RSS, 170 MB over the process tree); tshark 7.15 s (CPU 6.31 s,
   304 MB): 1.4x. JSON: 100 % of candidates and STUN mapped addresses, either --jobs.
