@@ -40,7 +40,8 @@ throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
 - Later, with six sessions (load average 10-12, wall times three times the CPU times: only CPU
   is worth quoting), ``--size-mb 100 --jobs 1 2 --skip-dpkt --repeat 3 --baseline`` (main at
-  eeedb2d) in the same rounds: --jobs 1 CPU 3.78 s (eeedb2d 3.86 s), --jobs 2 CPU 4.72 s over
+  eeedb2d) in the same rounds, a branch at 69a1554 (whose exit shortcut and unequal shares of
+  keys were not merged): --jobs 1 CPU 3.78 s (eeedb2d 3.86 s), --jobs 2 CPU 4.72 s over
   the process tree (eeedb2d 4.96 s); tshark CPU 6.69 s. The merging process of --jobs 2 (CPU,
   in-process phase timings): start-up 0.16 s, its byte range 0.28 s, its part 1.49 s, merge
   0.09 s, document 0.15 s, audit 0.62 s, text report 0.25 s; the other process 1.77 s (it

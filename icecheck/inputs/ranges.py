@@ -197,14 +197,16 @@ def read_kept(path: str, kept: Sequence[Kept], part: int = 0, parts: int = 1, ti
     lane = Lane(sink, part, parts)
     scan = CaptureScan(sink, tick, lane)
     try:
-        scan.run_packets(_records(kept), lambda: sum(k.records for k in kept))
+        scan.run_packets(_records(kept, part if parts > 1 else -1), lambda: sum(k.records for k in kept))
     except Exception as exc:  # failures are data: a bad file must not stop the scan
         return CapturePart(sink, None, f"reading stopped: {type(exc).__name__}: {exc}", lane.ordinal)
     return CapturePart(sink, scan.summary())
 
 
-def _records(kept: Sequence[Kept]) -> Iterator[Packet | Routed]:
-    """The ranges' records in order, numbered as in the whole capture."""
+def _records(kept: Sequence[Kept], part: int = -1) -> Iterator[Packet | Routed]:
+    """The ranges' records in order, numbered as in the whole capture. A datagram routed to
+    another part than ``part`` (-1: none) is not decoded: only its kind is read, all that part
+    ``part`` counts of it (``CaptureScan._routed``)."""
     base = 0
     size, unpack = _SPILL.size, _SPILL.unpack
     for one in kept:
@@ -213,7 +215,8 @@ def _records(kept: Sequence[Kept]) -> Iterator[Packet | Routed]:
             while head := read(size):
                 number, time, linktype, orig, length = unpack(head)
                 if linktype == _DATAGRAM:
-                    yield base + number, time, _decode(read(length)), orig
+                    body = read(length)
+                    yield base + number, time, _decode(body) if orig == part or part < 0 else _KINDS[body[0]], orig
                 else:
                     yield base + number, time, linktype, read(length), orig
         base += one.records
@@ -235,6 +238,9 @@ def _owner(d: Datagram, parts: int) -> int:
     if d.kind in (capture.STUN, capture.CHANNEL):
         return lanes.owner(lanes.pair_key(d.src, d.dst), parts)
     return 0
+
+
+_KINDS = {k: Datagram(k, "", "", b"", 0, 0) for k in (capture.OTHER, capture.STUN, capture.SIP, capture.CHANNEL)}
 
 
 def _encode(d: Datagram) -> bytes:
