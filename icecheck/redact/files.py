@@ -72,42 +72,108 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
             from icecheck.redact.formats import detect
 
             detect(head)  # binary content that is no capture is refused before anything is inflated whole
-        if not compression and os.path.getsize(path) > STREAM_DOCUMENT and head.strip():
-            from icecheck.redact.formats import detect
-
-            kind = detect(head)
-            if kind in ("json", "sip", "text"):
-                _stream_document(path, kind, target, standins, scrub)
-                return kind
+        large = (
+            _larger(lambda: _open_read(path, compression), STREAM_DOCUMENT)
+            if compression
+            else (os.path.getsize(path) > STREAM_DOCUMENT)
+        )
+        if head and large:
+            kind = document_kind(lambda: _open_read(path, compression), compression)
+            if kind is not None:
+                _stream_document(path, kind, target, standins, scrub, compression)
+                return kind + (f"+{compression}" if compression else "")
         return _in_memory(Path(path).read_bytes(), target, standins, scrub)
 
 
 STREAM_DOCUMENT = 16 << 20  # a text document larger than this is redacted as a stream (``docstream``)
 
 
-def _stream_document(path: str, kind: str, target: str, standins: StandIns, scrub: bool) -> None:
-    """A large JSON, SIP or text document: listed, prepared, redacted and checked as streams
-    (``docstream``, ``selfcheck.stream_identifiers``), with the same output as ``_in_memory``."""
-    from icecheck.redact.docstream import chunks, prepare_stream, redact_stream
-    from icecheck.redact.selfcheck import addresses, stream_identifiers
+def _stream_document(path: str, kind: str, target: str, standins: StandIns, scrub: bool, compression: str = "") -> None:
+    """A large JSON, SIP or text document (inflated on the fly when compressed, and compressed again
+    on the way out): listed, prepared, redacted and checked as streams (``docstream``,
+    ``selfcheck.stream_identifiers``), with the same output as ``_in_memory``."""
+    from icecheck.redact.selfcheck import stream_identifiers
 
     def opener(name: str) -> Callable[[], BinaryIO]:
-        return lambda: cast(BinaryIO, open(name, "rb"))
+        return lambda: _open_read(name, compression)
 
-    before = stream_identifiers(opener(path), refuse_nul=True)
+    try:
+        secret = _listed_document(opener(path), standins, scrub, kind)
+
+        def check(tmp: str) -> None:
+            left = sorted(stream_identifiers(opener(tmp), among=secret)) if secret else []
+            if left:
+                raise Incomplete(left)
+
+        with _written(target, check=check) as fh, _compressing(fh, compression) as write:
+            redact_document_stream(opener(path), kind, write, standins, scrub)
+    except RedactError:
+        raise
+    except _DAMAGE as exc:
+        raise RedactError(f"cannot redact: damaged {compression or 'text'} data ({exc})") from None
+
+
+def _listed_document(open_input: Callable[[], BinaryIO], standins: StandIns, scrub: bool, kind: str) -> set[str]:
+    """The first pass over a streamed document: its identifiers listed (addresses reserved) and
+    ``docstream.prepare_stream`` run; the identifiers the output check must not find."""
+    from icecheck.redact.docstream import chunks, prepare_stream
+    from icecheck.redact.selfcheck import addresses, stream_identifiers
+
+    before = stream_identifiers(open_input, refuse_nul=True)
     for addr in addresses(before):
         standins.reserve(addr)
-    prepare_stream(chunks(opener(path)), kind, standins, scrub)
-    secret = {i for i in before if not _kept(i, standins)}
+    prepare_stream(chunks(open_input), kind, standins, scrub)
+    return {i for i in before if not _kept(i, standins)}
 
-    def check(tmp: str) -> None:
-        left = sorted(stream_identifiers(opener(tmp), among=secret)) if secret else []
-        if left:
-            raise Incomplete(left)
 
-    with _written(target, check=check) as fh:
-        redact_stream(chunks(opener(path)), lambda text: fh.write(text.encode("utf-8", "surrogateescape")),
-                      kind, standins, scrub)  # fmt: skip
+def redact_document_stream(
+    open_input: Callable[[], BinaryIO], kind: str, write: Callable[[bytes], object], standins: StandIns, scrub: bool
+) -> None:
+    """The second pass: the document redacted piece by piece to ``write`` (``docstream.redact_stream``)."""
+    from icecheck.redact.docstream import chunks, redact_stream
+
+    redact_stream(chunks(open_input), lambda text: write(text.encode("utf-8", "surrogateescape")),
+                  kind, standins, scrub)  # fmt: skip
+
+
+def _larger(open_input: Callable[[], BinaryIO], limit: int) -> bool:
+    """The stream holds more than ``limit`` bytes (read through, never held; False when it cannot
+    be read: the in-memory path then says what is wrong)."""
+    size = 0
+    try:
+        with open_input() as fh:
+            while block := fh.read(1 << 20):
+                size += len(block)
+                if size > limit:
+                    return True
+    except _DAMAGE:
+        return False
+    return False
+
+
+def document_kind(open_input: Callable[[], BinaryIO], compression: str = "") -> str | None:
+    """``json``, ``sip`` or ``text`` when ``formats.detect`` would call the whole stream so (read
+    from its head, and past a head of white space only); None for anything else (a capture, an
+    archive, compressed data: left to their own paths). ``RedactError`` for binary data."""
+    from icecheck.redact.formats import detect
+
+    try:
+        with open_input() as fh:
+            head = fh.read(HEAD)
+            kind = detect(head) if head else "text"
+            if kind not in ("json", "sip", "text"):
+                return None
+            if head.strip() or len(head) < HEAD:
+                return kind
+            while block := fh.read(HEAD):  # detect looks at the first character that is not white space
+                rest = block.lstrip()
+                if rest:
+                    return "json" if rest[:1] in (b"{", b"[") else "text"
+            return "text"
+    except RedactError:
+        raise
+    except _DAMAGE as exc:
+        raise RedactError(f"cannot redact: damaged {compression or 'text'} data ({exc})") from None
 
 
 def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str:
@@ -149,16 +215,19 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
 
 def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None:
     """A zip archive, member by member: a capture member is streamed (listed, redacted into the new
-    archive and checked without ever being in memory whole); any other member is redacted in
-    memory (``formats.redact_document``, all of them together at most ``formats.MAX_INFLATED``).
-    Every member of the output is checked, deflated or not, against every original of the input."""
+    archive and checked without ever being in memory whole), and so is a text member (JSON, SIP,
+    SDP, logs: ``docstream``, with the output ``formats.redact_document`` gives); any other member
+    (a compressed file, an archive) is redacted in memory (``formats.redact_document``, all of them
+    together at most ``formats.MAX_INFLATED``). Every member of the output is checked, deflated or
+    not, against every original of the input."""
+    from icecheck.redact.docstream import chunks, prepare_stream
     from icecheck.redact.formats import MAX_INFLATED, redact_document
     from icecheck.redact.pcap import redact_stream
     from icecheck.redact.selfcheck import addresses
 
     try:
         with zipfile.ZipFile(path) as src:
-            members = [(info, _is_capture(src, info)) for info in src.infolist()]
+            members = [(info, _member_kind(src, info)) for info in src.infolist()]
             before: set[str] = set()
             for _info, found in _listed(src, members, MAX_INFLATED):
                 before |= found
@@ -169,15 +238,19 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None
                 _written(target, check=lambda tmp: _check_zip(tmp, secret)) as fh,
                 zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,  # type: ignore[call-overload]  # a writer
             ):
-                for info, capture in members:
+                for info, kind in members:
                     name = redact_document(info.filename.encode(), standins, scrub)[0] if info.filename else b""
                     new = zipfile.ZipInfo(
                         name.decode("utf-8", "replace"), date_time=info.date_time
                     )  # names hold addresses too
                     new.external_attr, new.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
-                    if capture:
+                    if kind == "pcap":
                         with dst.open(new, "w", force_zip64=True) as out:
                             redact_stream(_member_opener(src, info), out.write, standins, scrub, media_reserved=True)
+                    elif kind:  # as formats.redact_document: the first pass, then the redaction, in order
+                        prepare_stream(chunks(_member_opener(src, info)), kind, standins, scrub)
+                        with dst.open(new, "w", force_zip64=True) as out:
+                            redact_document_stream(_member_opener(src, info), kind, out.write, standins, scrub)
                     else:
                         body = _member(src, info)
                         dst.writestr(new, redact_document(body, standins, scrub)[0] if body else b"")
@@ -185,14 +258,18 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None
         raise RedactError(f"cannot redact: damaged zip archive ({exc})") from None
 
 
-def _is_capture(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """A member that is a pcap/pcapng capture (refused when encrypted)."""
+def _member_kind(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """``pcap`` for a capture member, ``json``/``sip``/``text`` for a text document (both streamed),
+    "" for anything else (a directory, an empty member, compressed data, an archive: in memory).
+    An encrypted member is refused."""
     if info.flag_bits & 0x1:
         raise RedactError(f"cannot redact: zip member {info.filename!r} is encrypted")
-    if info.is_dir():
-        return False
+    if info.is_dir() or not info.file_size:
+        return ""
     with src.open(info) as fh:
-        return fh.read(4) in PCAP_MAGICS
+        if fh.read(4) in PCAP_MAGICS:
+            return "pcap"
+    return document_kind(_member_opener(src, info)) or ""
 
 
 def _member_opener(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
@@ -207,17 +284,19 @@ def _member(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _listed(
-    src: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, bool]], limit: int, by_record: bool = False
+    src: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], limit: int, by_record: bool = False
 ) -> Iterator[tuple[zipfile.ZipInfo, set[str]]]:
-    """Each member's identifiers (its name's too): a capture's listed as a stream, any other's in
-    memory (their sizes together at most ``limit``, else ``RedactError``)."""
-    from icecheck.redact.selfcheck import capture_identifiers, identifiers
+    """Each member's identifiers (its name's too): a capture's and a text document's listed as a
+    stream, any other's in memory (their sizes together at most ``limit``, else ``RedactError``)."""
+    from icecheck.redact.selfcheck import capture_identifiers, identifiers, stream_identifiers
 
     total = 0
-    for info, capture in members:
+    for info, kind in members:
         found = identifiers(info.filename.encode("utf-8", "surrogateescape"))
-        if capture:
+        if kind == "pcap":
             found |= capture_identifiers(_member_opener(src, info), by_record=by_record)
+        elif kind:
+            found |= stream_identifiers(_member_opener(src, info), refuse_nul=True)
         elif not info.is_dir():
             total += info.file_size
             if total > limit:
@@ -232,11 +311,20 @@ def _check_zip(tmp: str, secret: set[str]) -> None:
         return
     left: set[str] = set()
     with zipfile.ZipFile(tmp) as out:
-        members = [(info, _is_capture(out, info)) for info in out.infolist()]
+        members = [(info, _written_kind(out, info)) for info in out.infolist()]
         for _info, found in _listed(out, members, 1 << 62, by_record=True):
             left |= secret & found
     if left:
         raise Incomplete(sorted(left))
+
+
+def _written_kind(out: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """A member of the written archive: as ``_member_kind``, binary text read in memory (the check
+    lists it, it does not refuse it)."""
+    try:
+        return _member_kind(out, info)
+    except RedactError:
+        return ""
 
 
 def _check(tmp: str, compression: str, secret: set[str]) -> None:
