@@ -14,8 +14,21 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 ``json.dumps`` and the file's escaping style). SIP messages are cut between messages
 (``sip.redact_sip_text``), each message whole.
 
-What cannot be cut this way (a line or a literal of more than ``MAX_HELD`` characters with no
-allowed cut in it, one SIP message) is held whole: memory then grows with it.
+Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
+- before a character that no pattern holds and that no look-around of one reads as part of it
+  (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);
+- before a white-space character, when the last character before that is not white space is
+  neither ``"`` nor ``:`` (the ``\\s*`` of the scrubbed ``"key" : "`` forms) and, for a space,
+  the text before does not end in ``a=fingerprint:<word>`` or `` ufrag`` (whose space a secret's
+  pattern holds); a look-behind reads at most two characters and none reads white space as part
+  of an address, so a match on either side is the same as in the whole text.
+A long literal is cut the same way (on its decoded text, before a raw character). What still has
+no allowed cut — one "word" of letters, digits and ``.:%-[]+/="`` (every pattern's characters:
+no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbounded) — is held
+up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
+written), except a JSON literal of base64 alone (a HAR body), which is spooled to disk and
+decoded, redacted and encoded again as a stream (``_Literal``). One SIP message is held whole
+(its Content-Length is written before its body), up to ``MAX_WHOLE``.
 """
 
 from __future__ import annotations
@@ -28,10 +41,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from icecheck.redact.archive import RedactError
 from icecheck.redact.standins import StandIns
 
 CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
+MAX_WHOLE = 16 << 20  # characters held with no allowed cut at most; past this, refused (fail closed)
 _BODY = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')  # the inside of a JSON string literal (formats._STRING)
 _NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
 
@@ -60,21 +75,72 @@ def line_cut(text: str, start: int = 0) -> int:
             return pos
 
 
+# Where a cut may fall: before a character no pattern holds, or in or before a run of white space.
+_CUTS = re.compile(r'(?P<p>[^\w\s.:%\-\[\]+/="])|(?P<s>\s+)')
+_SECRET_TAIL = re.compile(r"(?:a=fingerprint:[\w-]*|\sufrag)\Z")  # a space these end in is a pattern's
+_LONG_WORD = re.compile(r"[\w-]{256}\Z")  # too long a word to tell whether ``a=fingerprint:`` starts it
+
+
+def find_cut(text: str, start: int = 0, before: str = '"') -> int:
+    """The last allowed cut in ``text[start:]`` (see the module doc: after ``start``), or -1.
+    ``before``: the last character before ``text`` that is not white space (``"`` when unknown)."""
+    width = 1 << 16
+    while True:
+        lo = max(start, len(text) - width)
+        found = [m for m in _CUTS.finditer(text, lo)]
+        for m in reversed(found):
+            pos = m.start()
+            if m.lastgroup == "p":
+                if pos > start:
+                    return pos
+                continue
+            if pos == lo and lo > 0 and text[pos - 1].isspace():
+                continue  # a run that began before the window: its start is not seen here
+            prev = text[pos - 1] if pos > 0 else before
+            if prev in ('"', ":") or prev.isspace():
+                continue
+            if m.end() - pos >= 2 and m.end() - 1 > start:
+                return m.end() - 1  # inside the run
+            if pos > start and not (text[pos] == " " and _secret_tail(text, pos)):
+                return pos
+        if lo <= start:
+            return -1
+        width *= 4
+
+
+def _secret_tail(text: str, pos: int) -> bool:
+    """``text[:pos]`` may end where a scrubbed pattern holds the space that follows."""
+    lo = max(0, pos - 300)
+    return bool(_SECRET_TAIL.search(text, lo, pos) or _LONG_WORD.search(text, lo, pos))
+
+
 def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_HELD) -> Iterator[str]:
-    """``source`` re-cut at allowed places (before a line feed; in raw JSON, before a backslash when a
-    piece grows past ``held``)."""
-    buf = ""
+    """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, at any
+    allowed place, ``find_cut``); ``RedactError`` past ``MAX_WHOLE`` characters with no allowed cut."""
+    buf, before = "", ""
     for text in source:
         buf += text
         cut = line_cut(buf)
         if cut < 0 and len(buf) > held:
-            cut = buf.rfind("\\") if raw_json else -1
-            cut = cut if cut > 0 else -1
+            cut = find_cut(buf, 0, before or ",")
         if cut > 0:
-            yield buf[:cut]
+            piece = buf[:cut]
+            yield piece
             buf = buf[cut:]
+            solid = piece.rstrip()
+            before = solid[-1] if solid else before
+        elif len(buf) > MAX_WHOLE:
+            raise_unbounded("a line")
     if buf:
         yield buf
+
+
+def raise_unbounded(what: str) -> None:
+    """Fail closed on a stretch that cannot be cut (see the module doc)."""
+    raise RedactError(
+        f"cannot redact: {what} of more than {MAX_WHOLE >> 20} MiB characters with no place where it can be"
+        " cut safely (a single word of address characters)"
+    )
 
 
 def prepare_stream(source: Iterator[str], kind: str, standins: StandIns, scrub: bool, held: int = MAX_HELD) -> None:
@@ -125,6 +191,8 @@ def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandI
         if cut > 0:
             write(redact_sip_text(buf[:cut], standins, scrub))
             buf = buf[cut:]
+        elif len(buf) > MAX_WHOLE:
+            raise_unbounded("a SIP message")
     write(redact_sip_text(buf, standins, scrub))
 
 
@@ -209,10 +277,12 @@ class _JsonStream:
 
             joined = "".join(self.gap)
             cut = line_cut(joined)
-            cut = cut if cut > 0 else joined.rfind("\\")
+            cut = cut if cut > 0 else find_cut(joined)
             if cut > 0:
                 self.write(redact_text(joined[:cut], self.standins, self.scrub))
                 joined = joined[cut:]
+            elif len(joined) > MAX_WHOLE:
+                raise_unbounded("a stretch of JSON outside string literals")
             self.gap, self.gap_len = [joined], len(joined)
 
     def _flush_gap(self) -> None:

@@ -24,7 +24,7 @@ from icecheck.redact.archive import RedactError
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
-from icecheck.redact.text import redact_text, scan_originals, ufrags
+from icecheck.redact.text import learn_secrets, redact_text, scan_originals
 
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 # A JSON string literal, unrolled and possessive: one alternation per character made ``re`` keep a
@@ -81,11 +81,10 @@ def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tup
 
 
 def prepare(text: str, standins: StandIns, scrub: bool) -> None:
-    """First pass over text: reserve originals (and learn ufrags when scrubbing)."""
+    """First pass over text: reserve originals (and learn every secret when scrubbing)."""
     scan_originals(text, standins)
     if scrub:
-        for ufrag in ufrags(text):
-            standins.secret(ufrag)
+        learn_secrets(text, standins)
 
 
 def redact_json_text(text: str, standins: StandIns, scrub: bool) -> str:

@@ -17,6 +17,8 @@ would, another form of that length is taken, else the short form.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import secrets
 import string
@@ -56,6 +58,8 @@ class StandIns:
         self._mac: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._secrets: dict[str, str] = {}
+        self._secret_standins: set[str] = set()
+        self._key = secrets.token_bytes(32)  # the run's key for secrets (``_derived``)
         self.wrapped = False  # more distinct IPv4 addresses than documentation stand-ins (762)
         self._overflow = 0  # stand-ins taken from 240.0.0.0/4 after those
         self.left_out: Counter[str] = Counter()  # what was dropped or blanked rather than rewritten, by reason
@@ -188,17 +192,44 @@ class StandIns:
         return self._names[key]
 
     def secret(self, value: str, alphabet: str = _ICE_CHARS) -> str:
-        """A random value of the same length and alphabet, the same for the same value."""
+        """A random value of the same length and alphabet, the same for the same value: derived from
+        the value with this run's random key (so it does not depend on the order values are met in:
+        a document streamed in pieces gets the secrets the whole document gets). A stand-in met again
+        (a string redacted twice: raw JSON, then decoded) is kept, not replaced once more."""
         if value not in self._secrets:
-            self._secrets[value] = "".join(secrets.choice(alphabet) for _ in value)
+            if value in self._secret_standins:
+                return value
+            self._secrets[value] = self._derived(value, alphabet, "")
+            self._secret_standins.add(self._secrets[value])
         return self._secrets[value]
 
     def hex_secret(self, value: str) -> str:
         """A random fingerprint of the same shape (hex pairs, separators and case kept)."""
         if value not in self._secrets:
+            if value in self._secret_standins:
+                return value
             digits = "0123456789ABCDEF" if value.upper() == value else "0123456789abcdef"
-            self._secrets[value] = "".join(secrets.choice(digits) if c not in ":" else c for c in value)
+            self._secrets[value] = self._derived(value, digits, ":")
+            self._secret_standins.add(self._secrets[value])
         return self._secrets[value]
+
+    def _derived(self, value: str, alphabet: str, keep: str) -> str:
+        """HMAC-SHA256 (RFC 2104) of ``value`` under the run's key, in counter mode, as characters of
+        ``alphabet`` (64 or 16 of them: a byte modulo its size is uniform); ``keep`` characters stay."""
+        data = value.encode("utf-8", "surrogatepass")
+        out: list[str] = []
+        block = 0
+        stream = b""
+        for ch in value:
+            if ch in keep:
+                out.append(ch)
+                continue
+            if not stream:
+                stream = hmac.new(self._key, block.to_bytes(8, "big") + data, hashlib.sha256).digest()
+                block += 1
+            out.append(alphabet[stream[0] % len(alphabet)])
+            stream = stream[1:]
+        return "".join(out)
 
     def secret_values(self) -> list[str]:
         """Every original secret replaced so far."""

@@ -5,8 +5,9 @@ that is not an address may be a MAC), IPv4 literals, dashed MACs and ``.local`` 
 replaces each through ``StandIns``. ``scan_originals`` is the first pass that reserves every
 original address. With ``scrub`` set, ICE credentials (RFC 8839 §5.4 ``a=ice-ufrag``/
 ``a=ice-pwd``, candidate ``ufrag``), DTLS fingerprints (RFC 8122 §5) and SDES keys (RFC 4568
-§6.1 ``inline:``) are replaced by random values of the same shape; a ufrag is replaced
-wherever it appears again as a token (STUN USERNAME ``remote:local``, JSON fields).
+§6.1 ``inline:``) are replaced by random values of the same shape (``StandIns.secret``: derived
+from the value with the run's key); a secret is replaced wherever it appears again as a token
+(STUN USERNAME ``remote:local``, JSON fields): ``learn_secrets`` learns them all in the first pass.
 """
 
 from __future__ import annotations
@@ -131,6 +132,17 @@ def ufrags(text: str) -> Iterator[str]:
     """ICE ufrags named in ``text`` (to be replaced wherever they recur)."""
     for m in _UFRAG.finditer(text):
         yield m.group(2)
+
+
+def learn_secrets(text: str, standins: StandIns) -> None:
+    """First pass with ``scrub``: every secret ``scrub_secrets`` would replace in ``text`` is learned
+    (so a ufrag, password or key met as a bare token before the line that names it is replaced
+    there too, whether the document is read whole or in pieces)."""
+    for pattern in (_UFRAG, _PWD, _INLINE):
+        for m in pattern.finditer(text):
+            standins.secret(m.group(2))
+    for m in _FINGERPRINT.finditer(text):
+        standins.hex_secret(m.group(2))
 
 
 def scrub_secrets(text: str, standins: StandIns) -> str:
