@@ -39,7 +39,8 @@ import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from pathlib import Path
+from typing import BinaryIO, cast
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.standins import StandIns
@@ -205,6 +206,7 @@ class _JsonStream:
         self.gap: list[str] = []  # text between literals not yet redacted
         self.gap_len = 0
         self.literal: _Literal | None = None
+        self.before = ","  # the last character written that is not white space (``find_cut``)
 
     def feed(self, piece: str) -> None:
         if self.scrub:  # formats.redact_json_text scrubs the raw text first (pieces are cut where it may)
@@ -232,6 +234,7 @@ class _JsonStream:
                     continue
                 self._flush_gap()
                 literal.emit(self.write)
+                self.before = '"'
                 text = rest
             self.buf += text
             self._scan(final and not pending)
@@ -251,6 +254,7 @@ class _JsonStream:
             if end < len(buf) and buf[end] == '"':
                 self._flush_gap()
                 self.write(_json_string(buf[q : end + 1], self.standins, self.scrub))
+                self.before = '"'
                 pos = end + 1
                 continue
             incomplete = end == len(buf) or (end == len(buf) - 1 and buf[end] == "\\")
@@ -277,9 +281,11 @@ class _JsonStream:
 
             joined = "".join(self.gap)
             cut = line_cut(joined)
-            cut = cut if cut > 0 else find_cut(joined)
+            cut = cut if cut > 0 else find_cut(joined, 0, self.before)
             if cut > 0:
                 self.write(redact_text(joined[:cut], self.standins, self.scrub))
+                solid = joined[:cut].rstrip()
+                self.before = solid[-1] if solid else self.before
                 joined = joined[cut:]
             elif len(joined) > MAX_WHOLE:
                 raise_unbounded("a stretch of JSON outside string literals")
@@ -295,7 +301,10 @@ class _JsonStream:
 
 class _Literal:
     """A long JSON string literal (after its opening quote), spooled in pieces cut before a ``\\n``
-    escape whose decoded character before is not white space, ``"`` or ``:``."""
+    escape whose decoded character before is not white space, ``"`` or ``:``, or else before a raw
+    character ``find_cut`` would cut before in the decoded text. A literal of base64 characters alone
+    with no such place (a HAR body) is spooled whole (``opaque``) and handled as
+    ``formats._base64_body`` handles it, as a stream (``_emit_base64``)."""
 
     def __init__(self, standins: StandIns, scrub: bool, held: int) -> None:
         self.standins, self.scrub, self.held = standins, scrub, held
@@ -306,6 +315,7 @@ class _Literal:
         self.ascii = True
         self.failed = False
         self.closed = False
+        self.opaque = False  # base64 alone, spooled uncut
 
     def feed(self, text: str, final: bool) -> str | None:
         """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
@@ -321,8 +331,17 @@ class _Literal:
             self.buf, self.failed = buf, True
             return ""
         while len(buf) > self.held:
+            if self.opaque or (not self.sizes and _B64_BODY.fullmatch(buf)):
+                if not _B64_BODY.fullmatch(buf):
+                    raise_unbounded("a JSON string that is base64 and then not")
+                self.opaque = True
+                self._spool(buf)
+                buf = ""
+                break
             cut = self._cut(buf)
             if cut <= 0:
+                if len(buf) > MAX_WHOLE:
+                    raise_unbounded("a JSON string")
                 break
             self._spool(buf[:cut])
             buf = buf[cut:]
@@ -332,10 +351,17 @@ class _Literal:
     def _cut(self, buf: str) -> int:
         pos = len(buf)
         while (pos := buf.rfind("\\n", 0, pos)) > 0:
-            slashes = 0
-            while pos - slashes > 0 and buf[pos - slashes - 1] == "\\":
-                slashes += 1
-            if slashes % 2 == 0 and (last := _last_char(buf, pos)) and last not in _NO_CUT_AFTER:
+            if _even_slashes(buf, pos) and (last := _last_char(buf, pos)) and last not in _NO_CUT_AFTER:
+                return pos
+        lo = max(0, len(buf) - (1 << 16))
+        for m in reversed(list(_RAW_CUTS.finditer(buf, lo))):
+            pos = m.start()
+            if pos <= 0 or not _even_slashes(buf, pos):
+                continue
+            if m.group() != " ":
+                return pos  # a character no pattern holds, itself in the decoded text too
+            decoded = _decoded_tail(buf, pos)
+            if decoded and _space_cut_ok(decoded) and _space_cut_ok(buf[max(0, pos - 300) : pos]):
                 return pos
         return -1
 
@@ -362,6 +388,15 @@ class _Literal:
         """The literal redacted as ``formats._json_string`` would (quotes included)."""
         from icecheck.redact.text import redact_text
 
+        if self.buf:  # what was left after the last cut
+            self._spool(self.buf)
+            self.buf = ""
+        if self.opaque:
+            try:
+                self._emit_base64(write)
+            finally:
+                self.spool.close()
+            return
         try:
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
@@ -394,6 +429,81 @@ class _Literal:
         finally:
             self.spool.close()
 
+    def _emit_base64(self, write: Callable[[str], object]) -> None:
+        """As ``formats._base64_body``: base64 of text or of a capture decoded, redacted and encoded
+        again, all through temporary files; anything else kept as it is (as the whole path keeps an
+        image); a compressed file or an archive in a body this large is refused (fail closed)."""
+        import base64
+
+        from icecheck.redact.formats import _COMPRESSED, PCAP_MAGICS
+
+        if sum(self.sizes) % 4 or not self._padded_at_end():
+            self._write_raw(write)  # not base64: redacted as text, which changes nothing in it
+            return
+        with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+            raw, out = Path(tmp) / "raw", Path(tmp) / "out"
+            with raw.open("wb") as fh:
+                carry = ""
+                for piece in self._pieces():
+                    text = carry + piece
+                    keep = len(text) - len(text) % 4
+                    fh.write(base64.b64decode(text[:keep]))
+                    carry = text[keep:]
+            with raw.open("rb") as fh:
+                head = fh.read(4096)
+            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
+            magics = tuple(m for m, _ in _COMPRESSED)
+            readable = head[:2] == b"\x1f\x8b" or head[:4] in PCAP_MAGICS or head.startswith(magics)
+            if not readable and printable < 0.9 * len(head):
+                self._write_raw(write)  # an image, a font: kept (the output check sees into it)
+                return
+            if readable and head[:4] not in PCAP_MAGICS:
+                raise RedactError("cannot redact: a base64 body over 4 MiB that holds compressed data or an archive")
+            if head[:4] not in PCAP_MAGICS and _holds_nul(raw):
+                self._write_raw(write)  # formats.detect refuses it: the whole path keeps the body as it is
+                return
+            with out.open("wb") as dst:
+                if head[:4] in PCAP_MAGICS:
+                    from icecheck.redact.pcap import redact_stream as redact_capture
+
+                    redact_capture(lambda: cast(BinaryIO, raw.open("rb")), dst.write, self.standins, self.scrub)
+                else:
+                    from icecheck.redact.formats import detect
+
+                    kind = detect(head) if head.strip() else "text"
+                    prepare_stream(chunks(lambda: cast(BinaryIO, raw.open("rb"))), kind, self.standins, self.scrub)
+                    redact_stream(chunks(lambda: cast(BinaryIO, raw.open("rb"))),
+                                  lambda t: dst.write(t.encode("utf-8", "surrogateescape")),
+                                  kind, self.standins, self.scrub)  # fmt: skip
+            write('"')
+            with out.open("rb") as src:
+                while block := src.read(3 << 20):  # a multiple of 3 bytes: the pieces' base64 joins
+                    write(base64.b64encode(block).decode("ascii"))
+            write('"')
+
+    def _padded_at_end(self) -> bool:
+        """``=`` only among the last two characters (``formats._BASE64``'s shape)."""
+        seen = 0
+        for piece in self._pieces():
+            if seen and piece.strip("="):
+                return False
+            stripped = piece.rstrip("=")
+            if "=" in stripped:
+                return False
+            seen += len(piece) - len(stripped)
+        return seen <= 2 and sum(self.sizes) >= 16
+
+    def _write_raw(self, write: Callable[[str], object]) -> None:
+        write('"')
+        for raw in self._pieces():
+            write(raw)
+        write('"')
+
+    def _tail(self, n: int) -> str:
+        """The last ``n`` characters (at least 16) of the spooled literal, or the whole when shorter."""
+        self.spool.seek(max(0, sum(self.sizes) - n))
+        return self.spool.read().decode("utf-8", "surrogatepass")
+
     def _pieces(self) -> Iterator[str]:
         self.spool.seek(0)
         for size in self.sizes:
@@ -401,6 +511,44 @@ class _Literal:
 
 
 _ESCAPE_TAIL = frozenset("0123456789abcdefABCDEFu\\")
+_B64_BODY = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_RAW_CUTS = re.compile(r'[^\w\s.:%\-\[\]+/="\\]| ')
+
+
+def _holds_nul(path: Path) -> bool:
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            if b"\x00" in block:
+                return True
+    return False
+
+
+def _even_slashes(raw: str, pos: int) -> bool:
+    """``raw[pos]`` is not escaped (an even number of backslashes before it)."""
+    slashes = 0
+    while pos - slashes > 0 and raw[pos - slashes - 1] == "\\":
+        slashes += 1
+    return slashes % 2 == 0
+
+
+def _space_cut_ok(before: str) -> bool:
+    """A cut before a space after ``before`` is allowed (``find_cut``'s rule, ``before`` read alone)."""
+    return (
+        bool(before) and not before[-1].isspace() and before[-1] not in '":' and not _secret_tail(before, len(before))
+    )
+
+
+def _decoded_tail(raw: str, pos: int) -> str:
+    """The decoded text of about 300 raw characters before ``pos`` (an escape boundary), or ""."""
+    start = max(0, pos - 300)
+    while start > 0 and raw[start - 1] in _ESCAPE_TAIL:
+        start -= 1
+        if pos - start > 400:
+            return ""
+    try:
+        return str(json.loads('"' + raw[start:pos] + '"'))
+    except ValueError:
+        return ""
 
 
 def _last_char(raw: str, pos: int) -> str:
