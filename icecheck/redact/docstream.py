@@ -26,9 +26,9 @@ A long literal is cut the same way (on its decoded text, before a raw character)
 no allowed cut — one "word" of letters, digits and ``.:%-[]+/="`` (every pattern's characters:
 no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbounded) — is held
 up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
-written), except a JSON literal of base64 alone (a HAR body), which is spooled to disk and
-decoded, redacted and encoded again as a stream (``_Literal``). One SIP message is held whole
-(its Content-Length is written before its body), up to ``MAX_WHOLE``.
+written); so is a JSON literal of base64 alone (a HAR body, decoded, redacted and encoded again
+whole by ``formats._base64_body``). One SIP message is held whole (its Content-Length is written
+before its body), up to ``MAX_WHOLE``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.standins import StandIns
@@ -118,16 +117,17 @@ def _secret_tail(text: str, pos: int) -> bool:
 def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_HELD) -> Iterator[str]:
     """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, at any
     allowed place, ``find_cut``); ``RedactError`` past ``MAX_WHOLE`` characters with no allowed cut."""
-    buf, before = "", ""
+    buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     for text in source:
         buf += text
-        cut = line_cut(buf)
+        cut = line_cut(buf, max(0, searched - 1))
         if cut < 0 and len(buf) > held:
-            cut = find_cut(buf, 0, before or ",")
+            cut = find_cut(buf, max(0, searched - 1), before or ",")
+            searched = len(buf)
         if cut > 0:
             piece = buf[:cut]
             yield piece
-            buf = buf[cut:]
+            buf, searched = buf[cut:], 0
             solid = piece.rstrip()
             before = solid[-1] if solid else before
         elif len(buf) > MAX_WHOLE:
@@ -302,9 +302,7 @@ class _JsonStream:
 class _Literal:
     """A long JSON string literal (after its opening quote), spooled in pieces cut before a ``\\n``
     escape whose decoded character before is not white space, ``"`` or ``:``, or else before a raw
-    character ``find_cut`` would cut before in the decoded text. A literal of base64 characters alone
-    with no such place (a HAR body) is spooled whole (``opaque``) and handled as
-    ``formats._base64_body`` handles it, as a stream (``_emit_base64``)."""
+    character ``find_cut`` would cut before in the decoded text."""
 
     def __init__(self, standins: StandIns, scrub: bool, held: int) -> None:
         self.standins, self.scrub, self.held = standins, scrub, held
@@ -315,7 +313,6 @@ class _Literal:
         self.ascii = True
         self.failed = False
         self.closed = False
-        self.opaque = False  # base64 alone, spooled uncut
 
     def feed(self, text: str, final: bool) -> str | None:
         """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
@@ -331,13 +328,6 @@ class _Literal:
             self.buf, self.failed = buf, True
             return ""
         while len(buf) > self.held:
-            if self.opaque or (not self.sizes and _B64_BODY.fullmatch(buf)):
-                if not _B64_BODY.fullmatch(buf):
-                    raise_unbounded("a JSON string that is base64 and then not")
-                self.opaque = True
-                self._spool(buf)
-                buf = ""
-                break
             cut = self._cut(buf)
             if cut <= 0:
                 if len(buf) > MAX_WHOLE:
@@ -391,12 +381,6 @@ class _Literal:
         if self.buf:  # what was left after the last cut
             self._spool(self.buf)
             self.buf = ""
-        if self.opaque:
-            try:
-                self._emit_base64(write)
-            finally:
-                self.spool.close()
-            return
         try:
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
@@ -429,81 +413,6 @@ class _Literal:
         finally:
             self.spool.close()
 
-    def _emit_base64(self, write: Callable[[str], object]) -> None:
-        """As ``formats._base64_body``: base64 of text or of a capture decoded, redacted and encoded
-        again, all through temporary files; anything else kept as it is (as the whole path keeps an
-        image); a compressed file or an archive in a body this large is refused (fail closed)."""
-        import base64
-
-        from icecheck.redact.formats import _COMPRESSED, PCAP_MAGICS
-
-        if sum(self.sizes) % 4 or not self._padded_at_end():
-            self._write_raw(write)  # not base64: redacted as text, which changes nothing in it
-            return
-        with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
-            raw, out = Path(tmp) / "raw", Path(tmp) / "out"
-            with raw.open("wb") as fh:
-                carry = ""
-                for piece in self._pieces():
-                    text = carry + piece
-                    keep = len(text) - len(text) % 4
-                    fh.write(base64.b64decode(text[:keep]))
-                    carry = text[keep:]
-            with raw.open("rb") as fh:
-                head = fh.read(4096)
-            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
-            magics = tuple(m for m, _ in _COMPRESSED)
-            readable = head[:2] == b"\x1f\x8b" or head[:4] in PCAP_MAGICS or head.startswith(magics)
-            if not readable and printable < 0.9 * len(head):
-                self._write_raw(write)  # an image, a font: kept (the output check sees into it)
-                return
-            if readable and head[:4] not in PCAP_MAGICS:
-                raise RedactError("cannot redact: a base64 body over 4 MiB that holds compressed data or an archive")
-            if head[:4] not in PCAP_MAGICS and _holds_nul(raw):
-                self._write_raw(write)  # formats.detect refuses it: the whole path keeps the body as it is
-                return
-            with out.open("wb") as dst:
-                if head[:4] in PCAP_MAGICS:
-                    from icecheck.redact.pcap import redact_stream as redact_capture
-
-                    redact_capture(lambda: cast(BinaryIO, raw.open("rb")), dst.write, self.standins, self.scrub)
-                else:
-                    from icecheck.redact.formats import detect
-
-                    kind = detect(head) if head.strip() else "text"
-                    prepare_stream(chunks(lambda: cast(BinaryIO, raw.open("rb"))), kind, self.standins, self.scrub)
-                    redact_stream(chunks(lambda: cast(BinaryIO, raw.open("rb"))),
-                                  lambda t: dst.write(t.encode("utf-8", "surrogateescape")),
-                                  kind, self.standins, self.scrub)  # fmt: skip
-            write('"')
-            with out.open("rb") as src:
-                while block := src.read(3 << 20):  # a multiple of 3 bytes: the pieces' base64 joins
-                    write(base64.b64encode(block).decode("ascii"))
-            write('"')
-
-    def _padded_at_end(self) -> bool:
-        """``=`` only among the last two characters (``formats._BASE64``'s shape)."""
-        seen = 0
-        for piece in self._pieces():
-            if seen and piece.strip("="):
-                return False
-            stripped = piece.rstrip("=")
-            if "=" in stripped:
-                return False
-            seen += len(piece) - len(stripped)
-        return seen <= 2 and sum(self.sizes) >= 16
-
-    def _write_raw(self, write: Callable[[str], object]) -> None:
-        write('"')
-        for raw in self._pieces():
-            write(raw)
-        write('"')
-
-    def _tail(self, n: int) -> str:
-        """The last ``n`` characters (at least 16) of the spooled literal, or the whole when shorter."""
-        self.spool.seek(max(0, sum(self.sizes) - n))
-        return self.spool.read().decode("utf-8", "surrogatepass")
-
     def _pieces(self) -> Iterator[str]:
         self.spool.seek(0)
         for size in self.sizes:
@@ -511,16 +420,7 @@ class _Literal:
 
 
 _ESCAPE_TAIL = frozenset("0123456789abcdefABCDEFu\\")
-_B64_BODY = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _RAW_CUTS = re.compile(r'[^\w\s.:%\-\[\]+/="\\]| ')
-
-
-def _holds_nul(path: Path) -> bool:
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            if b"\x00" in block:
-                return True
-    return False
 
 
 def _even_slashes(raw: str, pos: int) -> bool:
