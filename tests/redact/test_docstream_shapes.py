@@ -205,6 +205,7 @@ def test_scrub_streams_as_whole_in_json_and_text() -> None:
     a password met bare before the line that names it replaced too."""
     sdp = "a=ice-ufrag:Ab3d\r\na=ice-pwd:{pwd}\r\na=fingerprint:sha-256 3F:9A:C2:7E\r\n"
     text = "early hunter22 here\n" + "".join(sdp.format(pwd="p" * 20 + str(i)) for i in range(12))
+    text += 'login {"password": "hunter22"}\n'  # named last: met bare first
     for data in (
         text.encode(),
         json.dumps({"sdp": text, "password": "hunter22", "ufrag": "Ab3d"}).encode(),
