@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from icecheck.analysis.infer import infer
+from icecheck.analysis.infer import Inference
 from icecheck.analysis.partystore import party_groups
-from icecheck.analysis.policy import Policy, apply, violations
-from icecheck.analysis.rules import Facts, evaluate
+from icecheck.analysis.policy import Policy, applied, apply, violations
+from icecheck.analysis.rules import Evaluation, Facts, evaluate
 from icecheck.classify import classify
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
@@ -144,18 +144,28 @@ def audit(
     findings: SpoolWriter[Finding] = SpoolWriter()
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
     for group in party_groups(candidates, addresses):  # never mix two parties' networks in one inference
-        if len(held) >= MEMO:
-            held.clear()
-        found = _labelled(infer(group.candidates, group.addresses), group.label, held)
-        exposures.extend(found)
-        findings.extend(
-            apply(policy, _shared(evaluate(Facts(group.candidates, group.addresses, found), group.label), held))
-        )
+        inference, evaluation = Inference(), Evaluation()  # one pass over the party's items
+        for c in group.candidates:
+            inference.candidate(c)
+            evaluation.candidate(c)
+        for a in group.addresses:
+            inference.address(a)
+            evaluation.address(a)
+        for e in inference.exposures():
+            if len(held) >= MEMO:
+                held.clear()
+            e = _labelled(e, group.label, held)
+            exposures.append(e)
+            evaluation.exposure(e)
+        for f in evaluation.findings(group.label):
+            if len(held) >= MEMO:
+                held.clear()
+            findings.extend(applied(policy, (_shared(f, held),)))
     exposures.extend(extra_exposures)
     findings.extend(
         apply(policy, evaluate(Facts((), (), tuple(extra_exposures))))
     )  # lookups and the wire: exposure rules only
-    findings.extend(apply(policy, violations(policy, candidates)))
+    findings.extend(applied(policy, violations(policy, candidates)))
     all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
     return AuditResult(
         inputs=tuple(docs),
@@ -174,20 +184,15 @@ def audit(
     )
 
 
-def _labelled(exposures: Sequence[Exposure], label: str, held: dict[Any, Any]) -> list[Exposure]:
-    """The exposures with ``label`` as their party, their summaries and evidence taken from
-    ``held``: in a capture of thousands of calls a few hundred sentences repeat per party."""
+def _labelled(e: Exposure, label: str, held: dict[Any, Any]) -> Exposure:
+    """The exposure with ``label`` as its party, its summary and evidence taken from ``held``: in
+    a capture of thousands of calls a few hundred sentences repeat per party."""
     share = held.setdefault
-    return [
-        e._replace(party=label or e.party, summary=share(e.summary, e.summary), evidence=share(e.evidence, e.evidence))
-        for e in exposures
-    ]
+    summary, evidence = share(e.summary, e.summary), share(e.evidence, e.evidence)
+    return e._replace(party=label or e.party, summary=summary, evidence=evidence)
 
 
-def _shared(findings: list[Finding], held: dict[Any, Any]) -> list[Finding]:
-    """The findings, each whose evidence equals one held already made with that one."""
-    out = []
-    for f in findings:
-        same = held.get(f.evidence)
-        out.append(f if same is None or same is f.evidence else Finding(f.rule, f.severity, f.message, same))
-    return out
+def _shared(f: Finding, held: dict[Any, Any]) -> Finding:
+    """The finding, made with the held evidence when one equal to its own is held."""
+    same = held.get(f.evidence)
+    return f if same is None or same is f.evidence else Finding(f.rule, f.severity, f.message, same)

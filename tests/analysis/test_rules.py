@@ -34,7 +34,7 @@ def test_rules_are_listed_once_in_id_order() -> None:
 
 
 def test_a_rule_takes_its_doc_from_the_check() -> None:
-    @rule(id="ICE999", name="example", severity=Severity.LOW, title="Example", fix="Do this.")
+    @rule(id="ICE999", reads=(), name="example", severity=Severity.LOW, title="Example", fix="Do this.")
     def example(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
         """First line,
         second line."""
