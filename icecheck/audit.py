@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from icecheck.analysis import partystore
 from icecheck.analysis.infer import Inference
+from icecheck.analysis.parties import party_key
 from icecheck.analysis.partystore import party_groups
 from icecheck.analysis.policy import Policy, applied, apply, violations
 from icecheck.analysis.rules import Evaluation, Facts, evaluate
@@ -143,21 +145,14 @@ def audit(
     exposures: SpoolWriter[Exposure] = SpoolWriter()
     findings: SpoolWriter[Finding] = SpoolWriter()
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
-    for group in party_groups(candidates, addresses):  # never mix two parties' networks in one inference
-        inference, evaluation = Inference(), Evaluation()  # one pass over the party's items
-        for c in group.candidates:
-            inference.candidate(c)
-            evaluation.candidate(c)
-        for a in group.addresses:
-            inference.address(a)
-            evaluation.address(a)
+    for label, inference, evaluation in _read_parties(candidates, addresses):
         for e in inference.exposures():
             if len(held) >= MEMO:
                 held.clear()
-            e = _labelled(e, group.label, held)
+            e = _labelled(e, label, held)
             exposures.append(e)
             evaluation.exposure(e)
-        for f in evaluation.findings(group.label):
+        for f in evaluation.findings(label):
             if len(held) >= MEMO:
                 held.clear()
             findings.extend(applied(policy, (_shared(f, held),)))
@@ -182,6 +177,51 @@ def audit(
         nat=nat,
         strict=settings.strict,
     )
+
+
+def _read_parties(
+    candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]
+) -> Iterator[tuple[str, Inference, Evaluation]]:
+    """Each party's label, inference and evaluation, fed with its items (never mix two parties'
+    networks in one inference). Past ``partystore.IN_MEMORY`` items, the items are first read
+    once as if they were one party's, the usual case of a large input: when an item of a second
+    party shows, that reading stops and the parties are grouped (``party_groups``)."""
+    if len(candidates) + len(addresses) > partystore.IN_MEMORY:
+        fed = _fed(candidates, addresses, single=True)
+        if fed is not None:
+            yield ("", *fed)
+            return
+    for group in party_groups(candidates, addresses):
+        fed = _fed(group.candidates, group.addresses, single=False)
+        assert fed is not None
+        yield (group.label, *fed)
+
+
+def _fed(
+    candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress], *, single: bool
+) -> tuple[Inference, Evaluation] | None:
+    """A new inference and evaluation, each fed every item, in one pass. With ``single``, None
+    as soon as an item is not of the first item's party."""
+    inference, evaluation = Inference(), Evaluation()
+    party: tuple[str, str, str] | None = None
+    both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
+    for kind, items in enumerate(both):
+        for item in items:
+            if single:
+                key = party_key(item.record.origin, item.record.context)
+                if party is None:
+                    party = key
+                elif key != party:
+                    return None
+            if kind == 0:
+                assert isinstance(item, AuditedCandidate)
+                inference.candidate(item)
+                evaluation.candidate(item)
+            else:
+                assert isinstance(item, AuditedAddress)
+                inference.address(item)
+                evaluation.address(item)
+    return inference, evaluation
 
 
 def _labelled(e: Exposure, label: str, held: dict[Any, Any]) -> Exposure:
