@@ -43,7 +43,9 @@ def test_a_rule_takes_its_doc_from_the_check() -> None:
     assert (example.id, example.doc, example.fix) == ("ICE999", "First line, second line.", "Do this.")
     assert example.check(Facts((), (), ())) == [("found", ("c1",))]
     with pytest.raises(ValueError, match="ICE998"):
-        rule(id="ICE998", reads=(), name="undocumented", severity=Severity.LOW, title="Undocumented", fix="Do.")(lambda f: [])
+        rule(id="ICE998", reads=(), name="undocumented", severity=Severity.LOW, title="Undocumented", fix="Do.")(
+            lambda f: []
+        )
 
 
 def test_documentation_links_come_from_one_place() -> None:
