@@ -191,3 +191,51 @@ def test_a_malformed_ipv4_header_is_dropped_not_copied() -> None:
     out = redact_capture(buf.getvalue(), standins)
     assert bytes([10, 1, 2, 3]) not in out and bytes([10, 4, 5, 6]) not in out
     assert standins.left_out["packets dropped (IPv4 header length or total length not valid)"] == 1
+
+
+@st.composite
+def _pcapng_files(draw: st.DrawFn) -> bytes:
+    """A pcapng section (either byte order) with one or two interfaces and Enhanced, Simple and
+    obsolete Packet Blocks whose captured lengths may pass their frames."""
+    import struct
+
+    from icecheck.redact.pcapng import block
+
+    order = draw(st.sampled_from("<>"))
+    out = block(order, 0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for _ in range(draw(st.integers(1, 2))):
+        resol = struct.pack(order + "HH", 9, 1) + bytes([draw(st.sampled_from([6, 9, 0x8A])), 0, 0, 0])
+        out += block(order, 1, struct.pack(order + "HHI", draw(st.sampled_from([1, 101, 113])), 0, 0) + resol)
+    for _ in range(draw(st.integers(0, 6))):
+        btype, frame = draw(st.sampled_from([2, 3, 6])), draw(st.binary(max_size=48))
+        caplen = draw(st.sampled_from([len(frame), len(frame) + 5, max(len(frame) - 3, 0)]))
+        padded = frame + bytes(-len(frame) % 4)
+        if btype == 3:
+            body = struct.pack(order + "I", caplen) + padded
+        else:
+            iface, hi, lo = draw(st.integers(0, 2)), draw(st.integers(0, 9)), draw(st.integers(0, 2**32 - 1))
+            fields = [iface, hi, lo] if btype == 6 else [iface, 0, hi, lo]
+            body = struct.pack(order + ("III" if btype == 6 else "HHII"), *fields)
+            body += struct.pack(order + "II", caplen, len(frame) + 9) + padded
+        out += block(order, btype, body)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pcapng_files())
+def test_pcapng_packets_are_where_packet_block_says(data: bytes) -> None:
+    """The reader's packets (its inline hot path for Enhanced Packet Blocks, the careful path for
+    the others) are the frames ``pcapfile.packet_block`` locates, which redaction rewrites."""
+    from icecheck.inputs.pcapfile import PACKET_BLOCKS, SPB, PacketReader, interface, packet_block
+
+    read = [(p[1], p[2], p[3], p[4]) for p in PacketReader(io.BytesIO(data), lambda *_: None).packets()]
+    expected, interfaces = [], []
+    for order, btype, body in PacketReader(io.BytesIO(data), lambda *_: None).records():
+        if btype == 1:
+            interfaces.append(interface(body, order))
+        layout = packet_block(btype, body, order) if btype in PACKET_BLOCKS else None
+        if layout is not None and layout.iface < len(interfaces):
+            linktype, resolution, offset = interfaces[layout.iface]
+            time = 0.0 if btype == SPB else layout.timestamp * resolution + offset
+            expected.append((time, linktype, body[layout.frame : layout.frame + layout.caplen], layout.orig))
+    assert read == expected
