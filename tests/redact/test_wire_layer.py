@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import itertools
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -239,3 +240,72 @@ def test_pcapng_packets_are_where_packet_block_says(data: bytes) -> None:
             time = 0.0 if btype == SPB else layout.timestamp * resolution + offset
             expected.append((time, linktype, body[layout.frame : layout.frame + layout.caplen], layout.orig))
     assert read == expected
+
+
+_SIP_TCP = (
+    b"MESSAGE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060\r\nContent-Type: application/sdp\r\n"
+    b"Content-Length: 67\r\n\r\nv=0\r\nc=IN IP4 10.9.8.7\r\na=candidate:1 1 udp 1 10.9.8.7 4 typ host\r\n"
+)
+
+
+@st.composite
+def _resent_tcp(draw: st.DrawFn) -> bytes:
+    """A pcap of one TCP direction carrying SIP messages, sent in pieces cut at random places,
+    reordered, and sent again cut elsewhere (retransmissions that overlap others)."""
+    stream = _SIP_TCP * draw(st.integers(1, 3))
+    base = draw(st.integers(0, 2**32 - 1))
+    pieces = []
+    for _ in range(draw(st.integers(1, 3))):  # each pass covers the stream, cut its own way
+        cuts = sorted(set(draw(st.lists(st.integers(1, len(stream) - 1), max_size=6))))
+        bounds = [0, *cuts, len(stream)]
+        pieces += [((base + a) & 0xFFFFFFFF, stream[a:b]) for a, b in itertools.pairwise(bounds)]
+    sent = draw(st.permutations(pieces))
+    segments = [synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, data) for seq, data in sent]
+    if draw(st.booleans()):
+        segments.insert(0, synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, base - 1, flags=0x02))
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    for n, segment in enumerate(segments):
+        for packet in synth.ip(segment):
+            writer.write(synth.link(packet), 1_700_000_000 + n)
+    return buf.getvalue()
+
+
+@settings(max_examples=150, deadline=None)
+@given(_resent_tcp())
+def test_tcp_segments_are_redacted_where_scan_reads_them(capture: bytes) -> None:
+    """Redaction puts a direction's segments in sequence by scan's rules (``tcpstream.place``,
+    ``drain_order``, ``resume_at``, ``supersedes``): whatever order and overlap the segments
+    come in, every candidate scan reads from the capture is read from the output as a stand-in."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    out = redact_capture(capture, StandIns())
+    before = scan_file("in.pcap", data=capture).document.candidates
+    after = scan_file("out.pcap", data=out).document.candidates
+    assert len(after) == len(before)
+    assert not {c.candidate.address for c in after} & {"10.9.8.7"}
+
+
+def test_a_longer_copy_of_a_held_segment_is_taken_as_scan_takes_it() -> None:
+    """An early segment sent again longer (same sequence number) replaces the held copy in scan
+    (``tcpstream.supersedes``); redaction blanked the longer copy and kept the shorter, so the
+    message never completed there and was blanked whole while scan read its candidate."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    pieces = [(10, _SIP_TCP[10:30]), (10, _SIP_TCP[10:]), (0, _SIP_TCP[:10])]
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    syn = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 6999, flags=0x02)  # the stream starts at 7000
+    writer.write(synth.link(synth.ip(syn)[0]), 1_700_000_000)
+    for n, (at, data) in enumerate(pieces):
+        segment = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 7000 + at, data)
+        writer.write(synth.link(synth.ip(segment)[0]), 1_700_000_001 + n)
+    standins = StandIns()
+    out = redact_capture(buf.getvalue(), standins)
+    before = scan_file("in.pcap", data=buf.getvalue()).document.candidates
+    after = scan_file("out.pcap", data=out).document.candidates
+    assert [c.candidate.address for c in before] == ["10.9.8.7"]
+    assert len(after) == 1 and after[0].candidate.address != "10.9.8.7"
+    assert standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] == 1
