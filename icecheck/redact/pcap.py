@@ -494,7 +494,8 @@ def _record(order: str, kind: int, body: bytes, links: list[int]) -> bytes | Ent
 
         def wrap(new: bytes) -> bytes:
             secs, frac, incl, orig = struct.unpack(order + "IIII", header)
-            return struct.pack(order + "IIII", secs, frac, len(new), max(orig + len(new) - incl, len(new))) + new
+            orig = min(max(orig + len(new) - incl, len(new)), 0xFFFFFFFF)  # the field's range
+            return struct.pack(order + "IIII", secs, frac, len(new), orig) + new
 
         return Entry(links[0], frame, wrap)
     return rewrite_block(order, kind, body, links)

@@ -73,7 +73,8 @@ def rewrite_block(order: str, btype: int, body: bytes, links: list[int]) -> byte
 def _packet_body(order: str, body: bytes, layout: PacketBlock, new: bytes) -> bytes:
     """The block body with the new frame and its lengths (options dropped)."""
     head = bytearray(body[: layout.frame])
-    struct.pack_into(order + "I", head, layout.orig_at, max(layout.orig + len(new) - layout.caplen, len(new)))
+    orig = min(max(layout.orig + len(new) - layout.caplen, len(new)), 0xFFFFFFFF)  # the field's range
+    struct.pack_into(order + "I", head, layout.orig_at, orig)
     if layout.caplen_at is not None:
         struct.pack_into(order + "I", head, layout.caplen_at, len(new))
     return bytes(head) + new

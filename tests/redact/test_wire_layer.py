@@ -16,6 +16,7 @@ from icecheck.inputs import stun, synth
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
 from tests.conftest import run_cli
+from tests.redact.test_redact_shapes import capture
 
 _V4 = st.integers(1, 2**32 - 2).map(lambda n: str(ipaddress.IPv4Address(n)))
 _V6 = st.integers(1, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n)))
@@ -263,12 +264,7 @@ def _resent_tcp(draw: st.DrawFn) -> bytes:
     segments = [synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, data) for seq, data in sent]
     if draw(st.booleans()):
         segments.insert(0, synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, base - 1, flags=0x02))
-    buf = io.BytesIO()
-    writer = synth.PcapWriter(buf)
-    for n, segment in enumerate(segments):
-        for packet in synth.ip(segment):
-            writer.write(synth.link(packet), 1_700_000_000 + n)
-    return buf.getvalue()
+    return capture(segments)
 
 
 @settings(max_examples=150, deadline=None)
@@ -295,17 +291,31 @@ def test_a_longer_copy_of_a_held_segment_is_taken_as_scan_takes_it() -> None:
     from icecheck.redact.pcap import redact_capture
 
     pieces = [(10, _SIP_TCP[10:30]), (10, _SIP_TCP[10:]), (0, _SIP_TCP[:10])]
-    buf = io.BytesIO()
-    writer = synth.PcapWriter(buf)
     syn = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 6999, flags=0x02)  # the stream starts at 7000
-    writer.write(synth.link(synth.ip(syn)[0]), 1_700_000_000)
-    for n, (at, data) in enumerate(pieces):
-        segment = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 7000 + at, data)
-        writer.write(synth.link(synth.ip(segment)[0]), 1_700_000_001 + n)
+    data = capture([syn, *(synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 7000 + at, d) for at, d in pieces)])
     standins = StandIns()
-    out = redact_capture(buf.getvalue(), standins)
-    before = scan_file("in.pcap", data=buf.getvalue()).document.candidates
+    out = redact_capture(data, standins)
+    before = scan_file("in.pcap", data=data).document.candidates
     after = scan_file("out.pcap", data=out).document.candidates
     assert [c.candidate.address for c in before] == ["10.9.8.7"]
     assert len(after) == 1 and after[0].candidate.address != "10.9.8.7"
     assert standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] == 1
+
+
+def test_an_original_length_at_its_limit_does_not_overflow_when_a_frame_grows() -> None:
+    """A record whose original length is 2^32 - 1 (the reader accepts it) and whose frame grows
+    (a longer stand-in) made packing the new length fail: an internal error, nothing written."""
+    import struct
+
+    from icecheck.redact.pcap import redact_capture
+
+    sip = b"MESSAGE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 10.9.8.7:5060\r\nContent-Length: 0\r\n\r\n"
+    buf = io.BytesIO()
+    synth.PcapWriter(buf).write(synth.link(synth.ip(synth.udp("10.1.2.3", 5060, "10.4.5.6", 5060, sip))[0]), 1)
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<I", data, 24 + 12, 0xFFFFFFFF)  # the first record's original length
+    standins = StandIns()
+    standins.reserve(ipaddress.ip_address("192.0.2.1"))  # stand-ins longer than the originals
+    out = redact_capture(bytes(data), standins)
+    incl, orig = struct.unpack_from("<II", out, 24 + 8)
+    assert len(out) == 24 + 16 + incl and incl > len(data) - 40 and orig == 0xFFFFFFFF
