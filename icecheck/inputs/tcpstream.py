@@ -6,6 +6,9 @@ the hole before them fills. A hole that does not fill — the held bytes exceed
 ``MAX_HELD``, or the stream ends — is a gap: the consumer is told how many bytes are missing
 (it resynchronises on the next message) and delivery goes on after the hole. A capture that
 starts mid-connection (no SYN) starts the stream at the first segment seen.
+
+The placement rules are functions (``place``, ``drain_order``, ``resume_at``, ``supersedes``) so
+that redaction, which writes each segment back, puts segments in sequence by the same rules.
 """
 
 from __future__ import annotations

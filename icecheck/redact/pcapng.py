@@ -1,9 +1,10 @@
 """pcapng blocks for redaction (draft-ietf-opsawg-pcapng §4): filtered and rewritten.
 
 Blocks are read by ``inputs.pcapfile.PacketReader.records`` (framing, resynchronisation after
-damage, a cut-short end); this module decides what each block becomes. See ``pcap.py`` for which
-blocks and options are kept, and for the frames' rewriting: this module knows blocks, not packets.
-Each section keeps its byte order.
+damage, a cut-short end) and their fields found where the reader finds them
+(``pcapfile.packet_block``, ``options``, ``interface``, the fixed fields' offsets); this module
+decides what each block becomes. See ``pcap.py`` for which blocks and options are kept, and for
+the frames' rewriting: this module knows blocks, not packets. Each section keeps its byte order.
 """
 
 from __future__ import annotations
