@@ -63,7 +63,8 @@ def datagram_of(ip: IpPacket) -> Datagram | None:
         return None
     udp = udp_layout(data)  # where redaction rewrites it too
     assert udp is not None
-    payload = data[8 : udp.end]
+    sport, dport, end, declared = udp
+    payload = data[8:end]
     if first < 4 and (stun.looks_like_stun(payload) or stun.looks_like_legacy(payload)):
         kind = STUN
     elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
@@ -75,8 +76,7 @@ def datagram_of(ip: IpPacket) -> Datagram | None:
         kind = CHANNEL
     else:
         return _OTHER
-    src, dst = endpoint(ip.src, udp.sport), endpoint(ip.dst, udp.dport)
-    return Datagram(kind, src, dst, payload, udp.declared - 8, ip.missing)
+    return Datagram(kind, endpoint(ip.src, sport), endpoint(ip.dst, dport), payload, declared - 8, ip.missing)
 
 
 _OTHER = Datagram(OTHER, "", "", b"", 0, 0)
@@ -267,8 +267,8 @@ class CaptureScan:
         tcp = tcp_layout(data)  # where redaction rewrites it too
         if tcp is None:
             return
-        sport, dport, seq, flags = tcp.sport, tcp.dport, tcp.seq, tcp.flags
-        payload = data[tcp.start :]
+        sport, dport, seq, _ack, flags, start = tcp
+        payload = data[start:]
         key = (ip.src, sport, ip.dst, dport)
         entry = self.connections.get(key)
         if entry is None:

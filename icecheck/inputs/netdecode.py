@@ -302,47 +302,29 @@ def _option_fields(packet: bytes, pos: int, end: int, out: list[tuple[int, int, 
 # -- transport headers (scan's ``capture`` decodes UDP and TCP through these; redaction rewrites) --
 
 
-class UdpLayout(NamedTuple):
-    """A UDP datagram's (RFC 768) ports, and its payload ``seg[8:end]``: up to the length its
-    header declares, or to the captured end when that length is below the header's 8 bytes or
-    passes what was captured. ``declared`` is the length field as stored; the length and the
-    checksum lie at ``UDP_LENGTH_AT`` and ``UDP_CHECKSUM_AT``."""
-
-    sport: int
-    dport: int
-    end: int
-    declared: int
+UdpLayout = tuple[int, int, int, int]  # ``udp_layout``: plain tuples, made per packet
+TcpLayout = tuple[int, int, int, int, int, int]  # ``tcp_layout``
 
 
 def udp_layout(seg: bytes) -> UdpLayout | None:
-    """The ``UdpLayout`` of a UDP header and what follows (None when 8 bytes are not there)."""
+    """A UDP datagram's (RFC 768) ``(sport, dport, end, declared)``, None when its 8-byte header is
+    not there: the payload is ``seg[8:end]``, up to the length the header declares, or to the
+    captured end when that length is below the header's 8 bytes or passes what was captured;
+    ``declared`` is the length field as stored. The length and the checksum lie at
+    ``UDP_LENGTH_AT`` and ``UDP_CHECKSUM_AT``."""
     if len(seg) < 8:
         return None
     sport, dport, declared = UDP_HEADER.unpack_from(seg)
-    return UdpLayout(sport, dport, declared if 8 <= declared <= len(seg) else len(seg), declared)
-
-
-class TcpLayout(NamedTuple):
-    """A TCP segment's (RFC 9293 §3.1) ports, sequence and acknowledgement numbers (stored at
-    ``TCP_SEQ_AT`` and 4 bytes later), flags, and where its payload starts: the data offset in
-    bytes, as stored (below 20, or past the captured end, in a damaged header); the checksum
-    lies at ``TCP_CHECKSUM_AT``."""
-
-    sport: int
-    dport: int
-    seq: int
-    ack: int
-    flags: int
-    start: int
-
-    @property
-    def syn(self) -> bool:
-        return bool(self.flags & TCP_SYN)
+    return sport, dport, declared if 8 <= declared <= len(seg) else len(seg), declared
 
 
 def tcp_layout(seg: bytes) -> TcpLayout | None:
-    """The ``TcpLayout`` of a TCP header (None when its 20 fixed bytes are not there)."""
+    """A TCP segment's (RFC 9293 §3.1) ``(sport, dport, seq, ack, flags, start)``, None when its 20
+    fixed header bytes are not there. The sequence and acknowledgement numbers are stored at
+    ``TCP_SEQ_AT`` and 4 bytes later, the checksum at ``TCP_CHECKSUM_AT``; the payload starts at
+    ``start``, the data offset in bytes as stored (below 20, or past the captured end, in a
+    damaged header)."""
     if len(seg) < 20:
         return None
     sport, dport, seq, ack, offset, flags = TCP_HEADER.unpack_from(seg)
-    return TcpLayout(sport, dport, seq, ack, flags, (offset >> 4) * 4)
+    return sport, dport, seq, ack, flags, (offset >> 4) * 4

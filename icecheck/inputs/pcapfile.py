@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 
 from icecheck.inputs import media
 from icecheck.inputs.source import gzip_error
@@ -451,42 +451,37 @@ def options(data: bytes, order: str) -> Iterator[tuple[int, bytes]]:
         pos += 4 + (length + 3) // 4 * 4
 
 
-class PacketBlock(NamedTuple):
-    """Where the parts of a packet block lie in its body (the bytes between its length fields):
-    the captured frame is ``body[frame : frame + caplen]`` (``caplen`` as stored, cut to the
-    body); the original length ``orig`` is stored at ``orig_at`` and the captured length at
-    ``caplen_at`` (None in a Simple Packet Block: implied by the block's length); ``timestamp``
-    is in the interface's units (0 in a Simple Packet Block, which has none); options, if any,
-    follow the frame padded to 32 bits."""
-
-    iface: int
-    timestamp: int
-    frame: int
-    caplen: int
-    orig: int
-    caplen_at: int | None
-    orig_at: int
+PacketBlock = tuple[int, int, int, int, int, int | None, int]  # ``packet_block``: a plain tuple, made per packet
+_EPB_FIELDS = {order: struct.Struct(order + "IIIII") for order in "<>"}  # interface, timestamp, lengths
+_PB_FIELDS = {order: struct.Struct(order + "HHIIII") for order in "<>"}  # interface, drops, timestamp, lengths
+_SPB_FIELDS = {order: struct.Struct(order + "I") for order in "<>"}  # original length
 
 
 def packet_block(btype: int, body: bytes, order: str) -> PacketBlock | None:
-    """The ``PacketBlock`` of an Enhanced (§4.3), Simple (§4.4) or obsolete Packet Block
-    (Appendix A), or None for one too short for its fixed fields. A Simple Packet Block belongs
-    to interface 0. ``PacketReader`` reads packets by it (its hot path, ``_enhanced_blocks``,
-    reads the same Enhanced Packet Block fields inline), a rewriter rewrites frames through it."""
+    """Where the parts of an Enhanced (§4.3), Simple (§4.4) or obsolete Packet Block (Appendix A)
+    lie in its body (the bytes between its length fields), or None for one too short for its fixed
+    fields: ``(iface, timestamp, frame, caplen, orig, caplen_at, orig_at)``. The captured frame is
+    ``body[frame : frame + caplen]`` (``caplen`` as stored, cut to the body); the original length
+    ``orig`` is stored at ``orig_at`` and the captured length at ``caplen_at`` (None in a Simple
+    Packet Block: implied by the block's length); ``timestamp`` is in the interface's units (0 in a
+    Simple Packet Block, which has none and belongs to interface 0); options, if any, follow the
+    frame padded to 32 bits. ``PacketReader`` reads packets by it (its hot path,
+    ``_enhanced_blocks``, reads the same Enhanced Packet Block fields inline), a rewriter rewrites
+    frames through it."""
     if btype == SPB:
         if len(body) < 4:
             return None
-        orig = struct.unpack_from(order + "I", body)[0]
-        return PacketBlock(0, 0, 4, min(orig, len(body) - 4), orig, None, 0)
+        orig = _SPB_FIELDS[order].unpack_from(body)[0]
+        return 0, 0, 4, min(orig, len(body) - 4), orig, None, 0
     if len(body) < 20:
         return None
     if btype == EPB:
-        iface, hi, lo, caplen, orig = struct.unpack_from(order + "IIIII", body)
+        iface, hi, lo, caplen, orig = _EPB_FIELDS[order].unpack_from(body)
     elif btype == PB:
-        iface, _drops, hi, lo, caplen, orig = struct.unpack_from(order + "HHIIII", body)
+        iface, _drops, hi, lo, caplen, orig = _PB_FIELDS[order].unpack_from(body)
     else:
         return None
-    return PacketBlock(iface, (hi << 32) | lo, 20, min(caplen, len(body) - 20), orig, 12, 16)
+    return iface, (hi << 32) | lo, 20, min(caplen, len(body) - 20), orig, 12, 16
 
 
 def _packet_block(
@@ -494,8 +489,9 @@ def _packet_block(
 ) -> tuple[float, int, bytes, int] | None:
     """A packet block → (time, linktype, data, orig_len), None when unusable."""
     block = packet_block(btype, body, order)
-    if block is None or block.iface >= len(interfaces):
+    if block is None or block[0] >= len(interfaces):
         return None
-    linktype, resolution, offset = interfaces[block.iface]
-    time = block.timestamp * resolution + offset if btype != SPB else 0.0
-    return time, linktype, body[block.frame : block.frame + block.caplen], block.orig
+    iface, timestamp, frame, caplen, orig, _caplen_at, _orig_at = block
+    linktype, resolution, offset = interfaces[iface]
+    time = timestamp * resolution + offset if btype != SPB else 0.0
+    return time, linktype, body[frame : frame + caplen], orig

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from icecheck.inputs.netdecode import (
     TCP_CHECKSUM_AT,
     TCP_SEQ_AT,
+    TCP_SYN,
     UDP_CHECKSUM_AT,
     UDP_LENGTH_AT,
     IpLayout,
@@ -289,10 +290,11 @@ class FrameRewriter:
 
     def udp(self, seg: bytes, layout: UdpLayout, nsrc: bytes, ndst: bytes, inner: bool = False) -> bytes:
         """A UDP datagram, its payload where scan reads it (``netdecode.udp_layout``)."""
-        if inner and layout.declared != len(seg):  # truncated quote inside ICMP: same-length rewrite only
+        _sport, _dport, end, declared = layout
+        if inner and declared != len(seg):  # truncated quote inside ICMP: same-length rewrite only
             new = self.payload(seg[8:])
             return seg[:8] + (new if len(new) == len(seg) - 8 else seg[8:])
-        body = self.payload(seg[8 : layout.end])
+        body = self.payload(seg[8:end])
         head = bytearray(seg[:8])
         head[UDP_LENGTH_AT : UDP_LENGTH_AT + 2] = (8 + len(body)).to_bytes(2, "big")
         at = UDP_CHECKSUM_AT
@@ -305,11 +307,11 @@ class FrameRewriter:
     def tcp(self, seg: bytes, layout: TcpLayout, src: bytes, dst: bytes, nsrc: bytes, ndst: bytes) -> bytes:
         """A TCP segment, read where scan reads it (``netdecode.tcp_layout``): its payload through
         the stream (``tcp_body``), its sequence numbers shifted, its checksum recomputed."""
-        off, seq, ack = layout.start, layout.seq, layout.ack
+        sport, dport, seq, ack, flags, off = layout
         if off < 20 or len(seg) < off:
             return seg
-        flow, back = (src, dst, layout.sport, layout.dport), (dst, src, layout.dport, layout.sport)
-        if layout.syn:  # RFC 9293 §3.1: the stream's data starts at seq + 1
+        flow, back = (src, dst, sport, dport), (dst, src, dport, sport)
+        if flags & TCP_SYN:  # RFC 9293 §3.1: the stream's data starts at seq + 1
             self.syn(flow, seq)
         body = self.tcp_body(flow, seq, seg[off:]) if len(seg) > off else b""
         head = bytearray(seg[:off])

@@ -62,20 +62,22 @@ def rewrite_block(order: str, btype: int, body: bytes, links: list[int]) -> byte
         return block(order, btype, body[:ISB_OPTIONS])
     if btype in PACKET_BLOCKS:
         layout = packet_block(btype, body, order)
-        if layout is None or layout.iface >= len(links):
+        if layout is None or layout[0] >= len(links):
             return None
-        frame = body[layout.frame : layout.frame + layout.caplen]
+        iface, _time, start, caplen = layout[:4]
         return Entry(
-            links[layout.iface], frame, lambda new: block(order, btype, _packet_body(order, body, layout, new))
+            links[iface],
+            body[start : start + caplen],
+            lambda new: block(order, btype, _packet_body(order, body, layout, new)),
         )
     return None
 
 
 def _packet_body(order: str, body: bytes, layout: PacketBlock, new: bytes) -> bytes:
     """The block body with the new frame and its lengths (options dropped)."""
-    head = bytearray(body[: layout.frame])
-    orig = min(max(layout.orig + len(new) - layout.caplen, len(new)), 0xFFFFFFFF)  # the field's range
-    struct.pack_into(order + "I", head, layout.orig_at, orig)
-    if layout.caplen_at is not None:
-        struct.pack_into(order + "I", head, layout.caplen_at, len(new))
+    _iface, _time, start, caplen, orig, caplen_at, orig_at = layout
+    head = bytearray(body[:start])
+    struct.pack_into(order + "I", head, orig_at, min(max(orig + len(new) - caplen, len(new)), 0xFFFFFFFF))
+    if caplen_at is not None:  # (the new original length is kept in the field's range)
+        struct.pack_into(order + "I", head, caplen_at, len(new))
     return bytes(head) + new

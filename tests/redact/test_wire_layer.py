@@ -236,10 +236,11 @@ def test_pcapng_packets_are_where_packet_block_says(data: bytes) -> None:
         if btype == 1:
             interfaces.append(interface(body, order))
         layout = packet_block(btype, body, order) if btype in PACKET_BLOCKS else None
-        if layout is not None and layout.iface < len(interfaces):
-            linktype, resolution, offset = interfaces[layout.iface]
-            time = 0.0 if btype == SPB else layout.timestamp * resolution + offset
-            expected.append((time, linktype, body[layout.frame : layout.frame + layout.caplen], layout.orig))
+        if layout is not None and layout[0] < len(interfaces):
+            iface, timestamp, frame, caplen, orig, _, _ = layout
+            linktype, resolution, offset = interfaces[iface]
+            time = 0.0 if btype == SPB else timestamp * resolution + offset
+            expected.append((time, linktype, body[frame : frame + caplen], orig))
     assert read == expected
 
 
