@@ -8,8 +8,8 @@ last origins — never its packets): a file read whole pickled, a part of a capt
 its items' SQLite file (``jobs._ship``: a worker's temporary files are not this machine's).
 This process takes the parts' results one at a time, writes each to a temporary file at once,
 and merges the files as streams as ``--jobs`` does, so the report is the one a single process
-gives and this process holds one part's bytes at a time, not every part's items. A large capture is split into as many parts
-as ``--jobs`` says, by default the cluster's worker threads.
+gives and this process holds one part's bytes at a time, not every part's items. A large
+capture is split into as many parts as ``--jobs`` says, by default the cluster's worker threads.
 
 Progress: tasks put their counts (bytes, packets, items) on a Dask queue named for the run, at
 most twice a second each (``jobs._task_tick``); this process reads it while it waits. Needs

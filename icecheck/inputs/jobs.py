@@ -56,8 +56,8 @@ from icecheck.inputs.scanner import (
     unreadable,
 )
 from icecheck.inputs.sink import WireFact
-from icecheck.inputs.spill import ItemStore
 from icecheck.inputs.source import Tick, read_head
+from icecheck.inputs.spill import ItemStore
 
 Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no signalling (``read_file``)
 Shipped = tuple[bytes, str | bytes]  # a part of a capture, pickled without its items, and its items' file (``_ship``)

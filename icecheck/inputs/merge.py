@@ -67,11 +67,13 @@ def seal(sink: Sink) -> ItemStore:
     assert order is not None, "only the sink of a part is sealed"
     store = sink.store = sink.store or ItemStore()
     tables = ((CANDIDATE, sink.candidates, order.candidates), (ADDRESS, sink.addresses, order.addresses))
+    items: dict[Any, Any]
+    repeats: dict[Any, list[Any]] = sink.repeats
     for kind, items, firsts in tables:
         rows: list[tuple[int, Any, Any, int, Origin | None]] = []
         ordinals: list[tuple[int, int]] = []
         for (key, record), first in zip(items.items(), firsts, strict=True):
-            seen = sink.repeats.get(key)
+            seen = repeats.get(key)
             if seen is None:
                 rows.append((kind, (kind, key), record, 1, None))
                 ordinals.append((first, first))
@@ -130,9 +132,7 @@ def _evict(out: Sink, held: dict[Any, list[Any]]) -> None:
     """Move the oldest half of the merged candidates and addresses, with their folds and last
     ordinals, to ``out``'s store (as ``Sink._evict``)."""
     tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, out.candidates), (ADDRESS, out.addresses))
-    ordinals = [
-        (0, held[key][2]) for _, items in tables for key in itertools.islice(items, (len(items) + 1) // 2)
-    ]
+    ordinals = [(0, held[key][2]) for _, items in tables for key in itertools.islice(items, (len(items) + 1) // 2)]
     rows = oldest_half(tables, held, lambda seen: seen[1] if seen[0] > 1 else None)
     out.store = out.store or ItemStore()
     out.store.add(rows, ordinals)
@@ -148,4 +148,3 @@ def _merge_diagnostics(parts: Sequence[Sink], out: Sink) -> None:
     kept = [d for _, _, _, d in entries[:MAX_DIAGNOSTICS]]
     out.diagnostics.extend(kept)
     out.dropped_diagnostics = sum(len(p.diagnostics) + p.dropped_diagnostics for p in parts) - len(kept)
-
