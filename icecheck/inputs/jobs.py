@@ -102,20 +102,16 @@ def scan_files(
     plans = plan(files, forced, jobs, split_from)
     context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
     alone = len(plans) == 1 and plans[0][1] > 1  # one capture, split: this process reads a part too
+    if alone:  # the processes end before the result is audited: they hold memory no more
+        yield _split_alone(plans[0][0], plans[0][1], context, tick)
+        return
     with contextlib.ExitStack() as stack:
         counts = None
         if tick is not None:
             counts = stack.enter_context(context.Manager()).Queue()
-        pool = stack.enter_context(ProcessPoolExecutor(jobs - 1 if alone else jobs, mp_context=context))
+        pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=context))
         where = stack.enter_context(tempfile.TemporaryDirectory(prefix="icecheck-"))
         meter = Meter(tick, lambda: _drain_local(counts))
-        if alone:
-            path, parts = plans[0]
-            try:
-                yield read_split(pool.submit, path, parts, tick, counts, meter)
-            except BrokenProcessPool:
-                yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
-            return
         pending = submit_all(pool.submit, plans, forced, counts, where)
         for (path, _), futures in zip(plans, pending, strict=True):
             try:
@@ -126,6 +122,20 @@ def scan_files(
                 continue
             futures.clear()  # the futures hold the bytes too: only ``results`` does now
             yield collect(results, where)
+
+
+def _split_alone(path: str, parts: int, context: Any, tick: Tick | None) -> Result:
+    """One capture read by ``parts`` processes, this one among them (``read_split``)."""
+    with contextlib.ExitStack() as stack:
+        counts = None
+        if tick is not None:
+            counts = stack.enter_context(context.Manager()).Queue()
+        pool = stack.enter_context(ProcessPoolExecutor(parts - 1, mp_context=context))
+        meter = Meter(tick, lambda: _drain_local(counts))
+        try:
+            return read_split(pool.submit, path, parts, tick, counts, meter)
+        except BrokenProcessPool:
+            return unreadable(path, "a reading process died (out of memory?); the file was not read"), False
 
 
 def read_split(
