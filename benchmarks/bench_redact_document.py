@@ -26,27 +26,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_redact import run  # a sibling script
 
 
-def _line(i: int, distinct: int) -> str:
+def _line(i: int, distinct: int, mix: str = "v4") -> str:
     a = i % distinct
-    return (f"2026-12-06 12:00:{i % 60:02d} peer {i} a=candidate:1 1 udp 2122260223 10.{a % 250}.{a // 250 % 250}.1 "
-            f"{50000 + i % 1000} typ host generation 0 ufrag abcd network-id 1\n")  # fmt: skip
+    if mix == "v4":  # 10.x.y.1: at most 62,500 different addresses
+        addr, extra = f"10.{a % 250}.{a // 250 % 250}.1", ""
+    else:  # IPv4 (even) and IPv6 (odd) addresses, all different; a MAC on every eighth line
+        b = a // 2 + 1
+        v6 = f"2a00:1450:4001:{b >> 16:x}::{b & 0xFFFF:x}"
+        addr = f"10.{b >> 16 & 255}.{b >> 8 & 255}.{b & 255}" if a % 2 == 0 else v6
+        m = a // 8 + 1
+        extra = f" hwaddr 02:00:5f:{m >> 16 & 255:02x}:{m >> 8 & 255:02x}:{m & 255:02x}" if a % 8 == 0 else ""
+    return (f"2026-12-06 12:00:{i % 60:02d} peer {i} a=candidate:1 1 udp 2122260223 {addr} "
+            f"{50000 + i % 1000} typ host generation 0 ufrag abcd network-id 1{extra}\n")  # fmt: skip
 
 
-def generate(path: Path, document: str, size: int, distinct: int) -> None:
+def generate(path: Path, document: str, size: int, distinct: int, mix: str = "v4") -> None:
     with path.open("w") as fh:
         if document == "json":
             fh.write('{"log": "')
         written, i = 0, 0
         while written < size:
             if document == "sip":
-                body = "v=0\r\no=- 1 1 IN IP4 10.1.0.1\r\nc=IN IP4 10.1.0.2\r\n" + _line(i, distinct).replace(
+                body = "v=0\r\no=- 1 1 IN IP4 10.1.0.1\r\nc=IN IP4 10.1.0.2\r\n" + _line(i, distinct, mix).replace(
                     "\n", "\r\n"
                 )
                 text = (f"INVITE sip:bob@10.0.{i % distinct % 250}.1 SIP/2.0\r\n"
                         f"Via: SIP/2.0/UDP 192.168.1.{i % 250}:5060\r\nContent-Type: application/sdp\r\n"
                         f"Content-Length: {len(body)}\r\n\r\n{body}")  # fmt: skip
             else:
-                text = _line(i, distinct)
+                text = _line(i, distinct, mix)
                 text = json.dumps(text)[1:-1] if document == "json" else text
             fh.write(text)
             written, i = written + len(text), i + 1
@@ -59,12 +67,18 @@ def main() -> int:
     ap.add_argument("--document", choices=("json", "sip", "text"), default="json")
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--distinct", type=int, default=50000, help="different addresses in the document")
+    ap.add_argument(
+        "--mix",
+        choices=("v4", "all"),
+        default="v4",
+        help="v4: 10.x.y.1 addresses (at most 62,500 different); all: IPv4, IPv6 and MACs, all different",
+    )
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="icecheck-bench-redact-doc-", dir=args.dir) as tmp:
         src, out = Path(tmp) / f"doc.{args.document}", Path(tmp) / f"out.{args.document}"
-        generate(src, args.document, args.size_mb << 20, args.distinct)
+        generate(src, args.document, args.size_mb << 20, args.distinct, args.mix)
         cmd = [sys.executable, "-m", "icecheck", "redact", str(src), "-o", str(out)]  # run from the checkout
         code = 0
         for _ in range(args.runs):
