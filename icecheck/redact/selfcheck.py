@@ -265,6 +265,12 @@ def _tokens(text: str) -> Iterator[str]:
 def v6_readings(token: str) -> Iterator[str]:
     """Parses of a colon-hex run: whole, less a trailing port group, less a leading label (the first
     that parses, canonical; a mapped IPv4 address as IPv4)."""
+    for addr in v6_reading_addresses(token):
+        yield str(addr)
+
+
+def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
+    """``v6_readings`` as addresses (a mapped IPv4 address as an ``IPv4Address``)."""
     groups = token.strip(":").split(":") if "::" not in token else None
     tries = [token]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
@@ -276,7 +282,7 @@ def v6_readings(token: str) -> Iterator[str]:
             addr = ipaddress.IPv6Address(attempt)
         except ValueError:
             continue
-        yield str(addr.ipv4_mapped) if addr.ipv4_mapped else str(addr)
+        yield addr.ipv4_mapped or addr
         return
 
 

@@ -149,7 +149,7 @@ class StandIns:
     def _v6_shadows(self, text: str) -> bool:
         """A piece of the IPv6 ``text``, cut anywhere (split between two packets), reads as an original
         address to the output check (``2001:db8::10`` cut to ``2001:db8::1``, ``db8::10``, ...)."""
-        from icecheck.redact.selfcheck import v6_readings
+        from icecheck.redact.selfcheck import v6_reading_addresses
 
         if not self._reserved:
             return False
@@ -157,7 +157,7 @@ class StandIns:
             for piece in (text[:cut], text[cut:]):
                 if "::" not in piece and piece.count(":") not in (7, 8):
                     continue  # neither compressed nor eight groups (and a port): no reading
-                if any(ipaddress.ip_address(r).packed in self._reserved for r in v6_readings(piece)):
+                if any(r.packed in self._reserved for r in v6_reading_addresses(piece)):
                     return True
         return False
 
