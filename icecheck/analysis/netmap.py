@@ -1,14 +1,17 @@
 """The network map an attacker can draw from the candidates (pure).
 
 device → interfaces (with kinds) → NAT / CGNAT → ISP (ASN, country) → Internet → TURN relay,
-built once as ``MapNode`` values and drawn two ways: a tree of lines in the terminal report
-(``render.terminal.map_lines``, labels escaped there) and Mermaid ``flowchart LR`` text for
-Markdown here (quoted labels, entity codes for ``"#<>&```).
+built as ``MapNode`` values and drawn three ways: a tree of lines in the terminal report
+(``render.terminal.map_lines``, labels escaped there), SVG in the HTML report (``render.svgmap``)
+and Mermaid ``flowchart LR`` text for Markdown here (quoted labels, entity codes for ``"#<>&```).
+A capture's map may have a device per party and tens of thousands of boxes: the drawings read it
+one party at a time (``drawn``, ``Parties``) and draw at most ``MAX_DRAWN`` boxes (the terminal
+``render.terminal.MAX_MAP_LINES`` lines unless -v), counting the rest and saying how many.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import overload
 
@@ -19,6 +22,7 @@ from icecheck.analysis.partystore import party_groups
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
 
 MAPPED = frozenset({"srflx", "prflx"})
+MAX_DRAWN = 300  # boxes a drawn map shows (Mermaid here, SVG in ``render.svgmap``); the rest are counted
 # Documentation ranges stand in for public addresses in labs and samples: drawn as public.
 PUBLIC_LIKE = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
 _CLASS_KIND = {
@@ -50,6 +54,17 @@ def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo
     if len(parties) <= 1:
         return device_map(candidates, info)
     return MapNode("Parties", "device", tuple(parties))
+
+
+def drawn(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[MapNode, Sequence[MapNode]]:
+    """``build_map``'s root and its children, for a drawing: with several parties the root has
+    no children of its own and the second value builds each party's map as it is iterated
+    (``Parties``), so a drawing holds one party's map at a time."""
+    parties = Parties(candidates, info)
+    if len(parties) <= 1:
+        root = device_map(candidates, info)
+        return root, root.children
+    return MapNode("Parties", "device"), parties
 
 
 class Parties(Sequence[MapNode]):
@@ -228,21 +243,36 @@ def _ids(group: Sequence[AuditedCandidate]) -> str:
     return "[" + ", ".join(dict.fromkeys(c.id for c in group)) + "]"
 
 
-def to_mermaid(root: MapNode) -> str:
-    """Mermaid ``flowchart LR``: nodes ``n0..`` (pre-order) with quoted, entity-escaped labels, then edges."""
+def to_mermaid(root: MapNode, kids: Iterable[MapNode] | None = None, limit: int | None = None) -> str:
+    """Mermaid ``flowchart LR``: nodes ``n0..`` (pre-order) with quoted, entity-escaped labels, then
+    edges. ``kids``: the root's children when they are built as they are drawn (``drawn``);
+    ``limit``: past that many nodes the rest are counted, and a last node says how many."""
     nodes: list[str] = []
     edges: list[str] = []
+    left_out = 0
 
-    def walk(node: MapNode) -> str:
+    def walk(node: MapNode, children: Iterable[MapNode]) -> None:
+        nonlocal left_out
         me = f"n{len(nodes)}"
         nodes.append(f'    {me}["{mermaid_escape(node.label)}"]')
-        for child in node.children:
+        for child in children:
+            if limit is not None and len(nodes) >= limit:
+                left_out += count_nodes(child)
+                continue
             edges.append(f"    {me} --> n{len(nodes)}")  # the id walk() is about to give the child
-            walk(child)
-        return me
+            walk(child, child.children)
 
-    walk(root)
+    walk(root, root.children if kids is None else kids)
+    if left_out:
+        nodes.append(
+            f'    more["… {left_out} more boxes of the map not drawn (the terminal report with -v lists them)"]'
+        )
     return "\n".join(["flowchart LR", *nodes, *edges]) + "\n"
+
+
+def count_nodes(node: MapNode) -> int:
+    """``node`` and all below it."""
+    return 1 + sum(count_nodes(c) for c in node.children)
 
 
 def mermaid_escape(text: str) -> str:
@@ -254,5 +284,7 @@ def mermaid_escape(text: str) -> str:
 
 
 def network_mermaid(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> str:
-    """The map as Mermaid text (``--format mermaid``, embedded in Markdown)."""
-    return to_mermaid(build_map(candidates, info))
+    """The map as Mermaid text (``--format mermaid``, embedded in Markdown): at most ``MAX_DRAWN``
+    boxes, read one party at a time (``drawn``)."""
+    root, kids = drawn(candidates, info)
+    return to_mermaid(root, kids, MAX_DRAWN)

@@ -89,7 +89,7 @@ def _stream_document(path: str, kind: str, target: str, standins: StandIns, scru
     """A large JSON, SIP or text document: listed, prepared, redacted and checked as streams
     (``docstream``, ``selfcheck.stream_identifiers``), with the same output as ``_in_memory``."""
     from icecheck.redact.docstream import chunks, prepare_stream, redact_stream
-    from icecheck.redact.selfcheck import addresses, stream_identifiers
+    from icecheck.redact.selfcheck import addresses, stream_identifiers, unkept
 
     def opener(name: str) -> Callable[[], BinaryIO]:
         return lambda: cast(BinaryIO, open(name, "rb"))
@@ -98,7 +98,8 @@ def _stream_document(path: str, kind: str, target: str, standins: StandIns, scru
     for addr in addresses(before):
         standins.reserve(addr)
     prepare_stream(chunks(opener(path)), kind, standins, scrub)
-    secret = {i for i in before if not _kept(i, standins)}
+    secret = unkept(before, standins.kept)  # bounded in memory (a TextSet), as ``before``
+    before.close()
 
     def check(tmp: str) -> None:
         left = sorted(stream_identifiers(opener(tmp), among=secret)) if secret else []
