@@ -308,8 +308,8 @@ class FrameRewriter:
         """A TCP segment, read where scan reads it (``netdecode.tcp_layout``): its payload through
         the stream (``tcp_body``), its sequence numbers shifted, its checksum recomputed."""
         sport, dport, seq, ack, flags, off = layout
-        if off < 20 or len(seg) < off:
-            return seg
+        if off < 20 or len(seg) < off:  # damaged: scan may still read text there; fail closed
+            raise DropPacket("TCP header damaged (data offset)")
         flow, back = (src, dst, sport, dport), (dst, src, dport, sport)
         if flags & TCP_SYN:  # RFC 9293 §3.1: the stream's data starts at seq + 1
             self.syn(flow, seq)

@@ -320,3 +320,17 @@ def test_an_original_length_at_its_limit_does_not_overflow_when_a_frame_grows() 
     out = redact_capture(bytes(data), standins)
     incl, orig = struct.unpack_from("<II", out, 24 + 8)
     assert len(out) == 24 + 16 + incl and incl > len(data) - 40 and orig == 0xFFFFFFFF
+
+
+def test_a_tcp_segment_whose_data_offset_is_damaged_is_dropped_not_copied() -> None:
+    """A data offset below 20 bytes was copied through as it was, text and all (scan reads a
+    payload there); it is dropped and counted."""
+    from icecheck.redact.pcap import redact_capture
+
+    src, dst, proto, seg = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 1000, _SIP_TCP)
+    damaged = bytearray(seg)
+    damaged[12] = 0x40  # 16 bytes
+    standins = StandIns()
+    out = redact_capture(capture([(src, dst, proto, bytes(damaged))]), standins)
+    assert b"10.9.8.7" not in out and bytes([10, 1, 2, 3]) not in out
+    assert standins.left_out["packets dropped (TCP header damaged (data offset))"] == 1
