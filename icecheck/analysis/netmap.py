@@ -134,6 +134,7 @@ def _seen(candidates: Iterable[AuditedCandidate]) -> list[_Seen]:
     disk on every pass)."""
     out: list[_Seen] = []
     hosts: set[str] = set()
+    words_held: dict[str, str] = {}  # one copy of each interface's words ("(LAN)")
     for c in candidates:
         kind, address, related = c.record.candidate.type, canonical(c.facts.address), c.related_facts
         cgnat = c.facts.address_class is AddressClass.CGNAT or (
@@ -144,6 +145,7 @@ def _seen(candidates: Iterable[AuditedCandidate]) -> list[_Seen]:
             hosts.add(address)
             name = f"{c.record.interface.name} " if c.record.interface else ""
             words = f"{name}({interface_kind(c)})"
+            words = words_held.setdefault(words, words)
         base = canonical(related.address) if related is not None else None
         out.append(_Seen(c.id, kind, address, base, c.facts.address_class in PUBLIC_LIKE, cgnat, words))
     return out
