@@ -12,10 +12,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from icecheck.analysis.infer import infer
+from icecheck.analysis import partystore
+from icecheck.analysis.infer import Inference
+from icecheck.analysis.parties import party_key
 from icecheck.analysis.partystore import party_groups
-from icecheck.analysis.policy import Policy, apply, violations
-from icecheck.analysis.rules import Facts, evaluate
+from icecheck.analysis.policy import Policy, applied, apply, violations
+from icecheck.analysis.rules import Evaluation, Facts, evaluate
 from icecheck.classify import classify
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
@@ -143,19 +145,22 @@ def audit(
     exposures: SpoolWriter[Exposure] = SpoolWriter()
     findings: SpoolWriter[Finding] = SpoolWriter()
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
-    for group in party_groups(candidates, addresses):  # never mix two parties' networks in one inference
-        if len(held) >= MEMO:
-            held.clear()
-        found = _labelled(infer(group.candidates, group.addresses), group.label, held)
-        exposures.extend(found)
-        findings.extend(
-            apply(policy, _shared(evaluate(Facts(group.candidates, group.addresses, found), group.label), held))
-        )
+    for label, inference, evaluation in _read_parties(candidates, addresses):
+        for e in inference.exposures():
+            if len(held) >= MEMO:
+                held.clear()
+            e = _labelled(e, label, held)
+            exposures.append(e)
+            evaluation.exposure(e)
+        for f in evaluation.findings(label):
+            if len(held) >= MEMO:
+                held.clear()
+            findings.extend(applied(policy, (_shared(f, held),)))
     exposures.extend(extra_exposures)
     findings.extend(
         apply(policy, evaluate(Facts((), (), tuple(extra_exposures))))
     )  # lookups and the wire: exposure rules only
-    findings.extend(apply(policy, violations(policy, candidates)))
+    findings.extend(applied(policy, violations(policy, candidates)))
     all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
     return AuditResult(
         inputs=tuple(docs),
@@ -174,20 +179,60 @@ def audit(
     )
 
 
-def _labelled(exposures: Sequence[Exposure], label: str, held: dict[Any, Any]) -> list[Exposure]:
-    """The exposures with ``label`` as their party, their summaries and evidence taken from
-    ``held``: in a capture of thousands of calls a few hundred sentences repeat per party."""
+def _read_parties(
+    candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]
+) -> Iterator[tuple[str, Inference, Evaluation]]:
+    """Each party's label, inference and evaluation, fed with its items (never mix two parties'
+    networks in one inference). Past ``partystore.IN_MEMORY`` items, the items are first read
+    once as if they were one party's, the usual case of a large input: when an item of a second
+    party shows, that reading stops and the parties are grouped (``party_groups``)."""
+    if len(candidates) + len(addresses) > partystore.IN_MEMORY:
+        fed = _fed(candidates, addresses, single=True)
+        if fed is not None:
+            yield ("", *fed)
+            return
+    for group in party_groups(candidates, addresses):
+        fed = _fed(group.candidates, group.addresses, single=False)
+        assert fed is not None
+        yield (group.label, *fed)
+
+
+def _fed(
+    candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress], *, single: bool
+) -> tuple[Inference, Evaluation] | None:
+    """A new inference and evaluation, each fed every item, in one pass. With ``single``, None
+    as soon as an item is not of the first item's party."""
+    inference, evaluation = Inference(), Evaluation()
+    party: tuple[str, str, str] | None = None
+    both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
+    for kind, items in enumerate(both):
+        for item in items:
+            if single:
+                key = party_key(item.record.origin, item.record.context)
+                if party is None:
+                    party = key
+                elif key != party:
+                    return None
+            if kind == 0:
+                assert isinstance(item, AuditedCandidate)
+                inference.candidate(item)
+                evaluation.candidate(item)
+            else:
+                assert isinstance(item, AuditedAddress)
+                inference.address(item)
+                evaluation.address(item)
+    return inference, evaluation
+
+
+def _labelled(e: Exposure, label: str, held: dict[Any, Any]) -> Exposure:
+    """The exposure with ``label`` as its party, its summary and evidence taken from ``held``: in
+    a capture of thousands of calls a few hundred sentences repeat per party."""
     share = held.setdefault
-    return [
-        e._replace(party=label or e.party, summary=share(e.summary, e.summary), evidence=share(e.evidence, e.evidence))
-        for e in exposures
-    ]
+    summary, evidence = share(e.summary, e.summary), share(e.evidence, e.evidence)
+    return e._replace(party=label or e.party, summary=summary, evidence=evidence)
 
 
-def _shared(findings: list[Finding], held: dict[Any, Any]) -> list[Finding]:
-    """The findings, each whose evidence equals one held already made with that one."""
-    out = []
-    for f in findings:
-        same = held.get(f.evidence)
-        out.append(f if same is None or same is f.evidence else Finding(f.rule, f.severity, f.message, same))
-    return out
+def _shared(f: Finding, held: dict[Any, Any]) -> Finding:
+    """The finding, made with the held evidence when one equal to its own is held."""
+    same = held.get(f.evidence)
+    return f if same is None or same is f.evidence else Finding(f.rule, f.severity, f.message, same)

@@ -14,7 +14,6 @@ Signals, from the implementations' serialisers:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 from icecheck.model import AuditedCandidate, Exposure, ExposureKind
@@ -37,20 +36,42 @@ def _vote(c: AuditedCandidate) -> str | None:
     return None
 
 
+class Votes:
+    """The votes of a party's candidates, one at a time (``add``): per implementation, the ids of
+    the candidates that point to it (each id under one name at most)."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self) -> None:
+        self.ids: dict[str, list[str]] = {}  # name → ids, names in first-seen order
+
+    def add(self, c: AuditedCandidate) -> None:
+        name = _vote(c)
+        if name is not None:
+            self.ids.setdefault(name, []).append(c.id)
+
+    def exposures(self, total: int) -> list[Exposure]:
+        """One ``implementation`` exposure when most of the ``total`` candidates point the same way
+        (the first name seen wins a tie)."""
+        if not self.ids:
+            return []
+        name, refs = max(self.ids.items(), key=lambda item: len(item[1]))
+        n = len(refs)
+        if n * 2 < total:
+            return []
+        return [
+            Exposure(
+                ExposureKind.IMPLEMENTATION,
+                f"The candidates were most likely written by {name} ({n} of {total} match its style).",
+                tuple(refs),
+                value=name,
+            )
+        ]
+
+
 def guess_implementation(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     """One ``implementation`` exposure when most candidates point the same way."""
-    votes = Counter(v for v in map(_vote, cands) if v is not None)
-    if not votes:
-        return []
-    name, n = votes.most_common(1)[0]
-    if n * 2 < len(cands):
-        return []
-    refs = tuple(c.id for c in cands if _vote(c) == name)
-    return [
-        Exposure(
-            ExposureKind.IMPLEMENTATION,
-            f"The candidates were most likely written by {name} ({n} of {len(cands)} match its style).",
-            refs,
-            value=name,
-        )
-    ]
+    votes = Votes()
+    for c in cands:
+        votes.add(c)
+    return votes.exposures(len(cands))

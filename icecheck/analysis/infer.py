@@ -3,6 +3,14 @@
 Each ``Exposure`` names its evidence (candidate ids ``cN``, address ids ``aN``) and who
 learns it. Whoever receives the SDP — the signalling server and the remote peer — learns
 everything in it; the TURN server additionally learns the client's public address.
+
+``Inference`` reads one party's items once, in order (candidates, then other addresses), into
+aggregates: refs grouped by the key they reveal (``groups.Groups``: per distinct address, name,
+cost...), the distinct IPv4 host addresses and mDNS names (they are counted), and the party's
+candidate ids (the evidence of the exposures about the whole set). It never holds the items
+themselves, so a party of a million candidates is read from a spool as it comes; what it holds
+grows with the distinct keys, which in a hostile input may be one per candidate.
+``infer`` is the same over sequences.
 """
 
 from __future__ import annotations
@@ -10,10 +18,10 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 
-from icecheck.analysis.fingerprint import guess_implementation
+from icecheck.analysis.fingerprint import Votes
+from icecheck.analysis.groups import Groups
 from icecheck.model import (
     AddressClass,
     AddressFacts,
@@ -66,22 +74,12 @@ def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAdd
     """All exposures, in a stable order (most revealing first)."""
     if not candidates and not any(_telling(a.facts) for a in addresses):
         return ()  # what each step below looks for in an address alone: nothing to find
-    out: list[Exposure] = []
-    if candidates:  # each of these finds nothing without candidates (a party seen in SIP headers only)
-        out += _public_addresses(candidates)
-        out += _relay_raddr(candidates)
-    out += _mac_addresses(candidates, addresses)
-    out += _embedded_ipv4(candidates, addresses)
-    out += _local_addresses(candidates, addresses)
-    out += _overlays(candidates, addresses)
-    if candidates:
-        out += _interfaces(candidates)
-        out += _interface_types(candidates)
-        out += _names(candidates)
-        out += _relay_servers(candidates)
-        out += _browser_mode(candidates)
-        out += guess_implementation(candidates)
-    return tuple(out)
+    inference = Inference()
+    for c in candidates:
+        inference.candidate(c)
+    for a in addresses:
+        inference.address(a)
+    return tuple(inference.exposures())
 
 
 def _telling(f: AddressFacts) -> bool:
@@ -93,148 +91,299 @@ def _telling(f: AddressFacts) -> bool:
     )
 
 
-def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """key → refs in first-seen order, without repeats (linear time: dicts as ordered sets)."""
-    groups: dict[str, dict[str, None]] = {}
-    for key, ref in pairs:
-        refs = groups.get(key)
-        if refs is None:
-            groups[key] = {ref: None}
+class Inference:
+    """One party's exposures from one pass over its items: every candidate (``candidate``), then
+    every other address (``address``), then ``exposures`` (read once). See the module docstring.
+
+    What is held: per distinct grouped key (the addresses that are public, local, relays, names,
+    MACs, embedded IPv4 addresses, overlay hints; network costs) its refs; the distinct IPv4 host
+    addresses and mDNS names (for the interface count); network-ids and NIC ranks (small
+    numbers); the candidate ids, and the host ones, once each.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []  # every candidate's id: the privacy mode's evidence
+        self.host_ids: list[str] = []
+        self.srflx: Groups[str] = Groups()
+        self.public_hosts: Groups[str] = Groups()
+        self.relay_raddr: Groups[tuple[str, str]] = Groups()
+        self.macs: Groups[str] = Groups(3)  # sources: candidates, their related addresses, addresses
+        self.vendors: dict[str, str | None] = {}
+        self.embedded: Groups[tuple[str, str, AddressClass]] = Groups(2)  # candidates, addresses
+        self.local: Groups[str] = Groups(3)  # candidates, their related addresses, addresses
+        self.classes: dict[str, AddressClass] = {}  # of the local addresses (a function of the address)
+        self.vpn: Groups[str] = Groups(3)  # candidates, addresses, the candidates' related addresses
+        self.virtual: Groups[str] = Groups(3)
+        self.cgnat: Groups[str] = Groups(3)
+        self.net_ids: set[int] = set()
+        self.ranks: set[int | None] = set()
+        self.v4: set[str] = set()  # IPv4 host addresses
+        self.mdns: dict[str, set[str]] = {}  # address family → lower-cased mDNS host names
+        self.costs: Groups[str] = Groups()
+        self.names: Groups[str] = Groups()
+        self.relays: Groups[str] = Groups()
+        self.not_relay = False  # a candidate of another type than relay
+        self.concealed = False  # an mDNS host
+        self.raw_v4: set[str] = set()  # up to two IPv4 addresses of raw hosts: one or more than one
+        self.raw = False  # a host that is not mDNS
+        self.any_address = False  # network-cost 999
+        self.votes = Votes()
+
+    def candidate(self, c: AuditedCandidate) -> None:
+        """Take one candidate into account (in the party's order)."""
+        cand = c.record.candidate
+        f, rf, ref, kind = c.facts, c.related_facts, c.id, cand.type
+        cls = f.address_class
+        self.ids.append(ref)
+        if kind in ("srflx", "prflx") and cls in PUBLIC_CLASSES:
+            self.srflx.add(f.address, ref)
+        elif kind == "host" and cls in PUBLIC_CLASSES:
+            self.public_hosts.add(f.address, ref)
+        if (
+            kind == "relay"
+            and rf is not None
+            and rf.address != f.address  # Firefox writes the relay's own address as raddr: nothing of yours.
+            and (rf.address_class in PUBLIC_CLASSES or rf.address_class in LOCAL_CLASSES)
+        ):
+            self.relay_raddr.add((f.address, rf.address), ref)
+        self._facts(f, ref, 0, 0, 0)
+        if rf is not None:
+            self._facts(rf, ref, 1, None, 2)
+        if cand.network_id is not None:
+            self.net_ids.add(cand.network_id)
+        if kind == "host":
+            self.host_ids.append(ref)
+            family = c.priority.address_family
+            if family == "ipv4":
+                self.ranks.add(c.priority.interface_rank)
+            if f.version == 4:
+                self.v4.add(f.address)
+            if cls is AddressClass.MDNS:
+                self.concealed = True
+                if family is not None:
+                    self.mdns.setdefault(family, set()).add(f.address.lower())
+            else:
+                self.raw = True
+                if f.version == 4 and len(self.raw_v4) < 2:
+                    self.raw_v4.add(f.address)
+        cost = cand.network_cost
+        if cost is not None and cost not in NO_TYPE_COSTS:
+            self.costs.add(str(cost), ref)
+        if cost == 999:
+            self.any_address = True
+        if f.has_hint("mdns-device-name") or cls is AddressClass.HOSTNAME:
+            self.names.add(f.address, ref)
+        if kind == "relay":
+            self.relays.add(f.address, ref)
         else:
-            refs[ref] = None
-    return {key: list(refs) for key, refs in groups.items()} if groups else {}
+            self.not_relay = True
+        self.votes.add(c)
 
+    def address(self, a: AuditedAddress) -> None:
+        """Take one address found outside the candidate lines into account (after the candidates)."""
+        if _telling(a.facts):  # the others give nothing here
+            self._facts(a.facts, a.id, 2, 1, 1)
 
-def _public_addresses(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    out = []
-    srflx = _group(
-        (c.facts.address, c.id)
-        for c in cands
-        if c.record.candidate.type in ("srflx", "prflx") and c.facts.address_class in PUBLIC_CLASSES
-    )
-    for addr, refs in srflx.items():
-        out.append(
-            Exposure(
+    def _facts(self, f: AddressFacts, ref: str, local: int, embedded: int | None, overlay: int) -> None:
+        """The steps that look at any address: MAC, embedded IPv4, local, overlays; the numbers
+        are the source each table files ``f`` under."""
+        if f.mac:
+            self.macs.add(f.mac, ref, local)
+            self.vendors[f.mac] = f.mac_vendor
+        if embedded is not None and f.embedded_ipv4:
+            self.embedded.add((f.address, f.embedded_ipv4, f.address_class), ref, embedded)
+        cls = f.address_class
+        if cls in LOCAL_CLASSES:
+            self.local.add(f.address, ref, local)
+            self.classes.setdefault(f.address, cls)
+        for h in f.hints:
+            if h.kind in VPN_HINTS:
+                self.vpn.add(h.detail, ref, overlay)
+            elif h.kind in VIRTUAL_HINTS:
+                self.virtual.add(h.detail, ref, overlay)
+        if cls is AddressClass.CGNAT:
+            self.cgnat.add(f.address, ref, overlay)
+
+    def exposures(self) -> Iterator[Exposure]:
+        """All exposures, in a stable order (most revealing first); read once."""
+        cands = bool(self.ids)
+        if cands:
+            yield from self._public_addresses()
+            yield from self._relay_raddr()
+        yield from self._mac_addresses()
+        yield from self._embedded_ipv4()
+        yield from self._local_addresses()
+        yield from self._overlays()
+        if cands:
+            yield from self._interfaces()
+            yield from self._interface_types()
+            yield from self._names()
+            yield from self._relay_servers()
+            yield self._browser_mode()
+            yield from self.votes.exposures(len(self.ids))
+
+    def _public_addresses(self) -> Iterator[Exposure]:
+        for addr, refs in self.srflx.items():
+            yield Exposure(
                 ExposureKind.PUBLIC_ADDRESS,
                 f"Your public (NAT) address is {addr}: it locates you to an ISP and a rough area.",
-                tuple(refs),
+                refs,
                 value=addr,
             )
-        )
-    hosts = _group(
-        (c.facts.address, c.id)
-        for c in cands
-        if c.record.candidate.type == "host" and c.facts.address_class in PUBLIC_CLASSES
-    )
-    for addr, refs in hosts.items():
-        kind = "IPv6 address" if ":" in addr else "address"
-        out.append(
-            Exposure(
+        for addr, refs in self.public_hosts.items():
+            kind = "IPv6 address" if ":" in addr else "address"
+            yield Exposure(
                 ExposureKind.PUBLIC_HOST_ADDRESS,
                 f"A host candidate carries the public {kind} {addr}: this interface has no NAT in front.",
-                tuple(refs),
+                refs,
                 value=addr,
             )
-        )
-        if ":" in addr:
-            out.append(_ipv6_prefix(addr, refs))
-    return out
+            if ":" in addr:
+                yield _ipv6_prefix(addr, refs)
+
+    def _relay_raddr(self) -> Iterator[Exposure]:
+        for (relay, raddr), refs in self.relay_raddr.items():
+            yield Exposure(
+                ExposureKind.RELAY_RADDR_LEAK,
+                f"The relay candidate {relay} names your own address {raddr} as its related address, "
+                "so relaying does not hide you.",
+                refs,
+                value=raddr,
+            )
+
+    def _mac_addresses(self) -> Iterator[Exposure]:
+        for mac, refs in self.macs.items():
+            vendor = f" ({self.vendors[mac]})" if self.vendors.get(mac) else ""
+            yield Exposure(
+                ExposureKind.MAC_ADDRESS,
+                f"An EUI-64 IPv6 address reveals the network card's MAC address {mac}{vendor}: "
+                "it identifies this device across networks.",
+                refs,
+                value=mac,
+            )
+
+    def _embedded_ipv4(self) -> Iterator[Exposure]:
+        for (addr, v4, cls), refs in self.embedded.items():
+            yield Exposure(
+                ExposureKind.EMBEDDED_IPV4, f"The {cls} address {addr} embeds the IPv4 address {v4}.", refs, value=v4
+            )
+
+    def _local_addresses(self) -> Iterator[Exposure]:
+        classes = self.classes
+        for addr, refs in self.local.items():
+            yield Exposure(
+                ExposureKind.LOCAL_ADDRESS,
+                f"Your local {classes[addr]} address {addr} is visible; {_subnet_phrase(addr)}",
+                refs,
+                value=addr,
+            )
+        classes.clear()
+
+    def _overlays(self) -> Iterator[Exposure]:
+        for kind, groups in ((ExposureKind.VPN, self.vpn), (ExposureKind.VIRTUAL_INTERFACE, self.virtual)):
+            what = "a VPN or overlay network" if kind is ExposureKind.VPN else "a virtual machine or container network"
+            for detail, refs in groups.items():
+                yield Exposure(kind, f"An address points to {what}: {detail}.", refs, value=detail)
+        for addr, refs in self.cgnat.items():
+            yield Exposure(
+                ExposureKind.CGNAT,
+                f"The address {addr} is in 100.64.0.0/10: your ISP uses carrier-grade NAT, "
+                "or you use an overlay such as Tailscale.",
+                refs,
+                value=addr,
+            )
+
+    def _interfaces(self) -> Iterator[Exposure]:
+        """Interfaces from distinct IPv4 hosts, libwebrtc NIC ranks, and mDNS names per address family.
+
+        network-id counts networks (libwebrtc gives an interface's IPv4 and each IPv6 prefix their
+        own id), so it is reported beside the interface estimate, not as one. libwebrtc ranks
+        networks, and an interface has one IPv4 network: IPv4 ranks only are counted. Without a
+        known family, two mDNS names may be one interface's IPv4 and IPv6 (Firefox does that).
+        """
+        net_ids, v4 = len(self.net_ids), len(self.v4)
+        ranks = len(self.ranks)
+        per_family = max((len(names) for names in self.mdns.values()), default=0)
+        count = max(v4, ranks, per_family)
+        if count < 2 and net_ids < 2:
+            return
+        basis = [
+            f"{n} {what}"
+            for n, what in (
+                (v4, "IPv4 host addresses"),
+                (ranks, "IPv4 interface ranks in the priorities"),
+                (per_family, "mDNS names of one address family"),
+            )
+            if n > 1
+        ]
+        refs = tuple(self.host_ids) or tuple(self.ids)
+        if count < 2:
+            summary = f"{net_ids} distinct networks are revealed (network-id)."
+        else:
+            nets = f"; {net_ids} networks by network-id" if net_ids > 1 else ""
+            summary = f"At least {count} network interfaces are revealed ({', '.join(basis)}{nets})."
+        yield Exposure(ExposureKind.INTERFACE_COUNT, summary, refs, value=str(max(count, 1)))
+
+    def _interface_types(self) -> Iterator[Exposure]:
+        for cost, refs in self.costs.items():
+            kind, vpn = network_cost_meaning(int(cost))
+            via = " through a VPN" if vpn else ""
+            yield Exposure(
+                ExposureKind.INTERFACE_TYPE,
+                f"network-cost {cost} says the interface is {kind}{via}.",
+                refs,
+                value=f"{kind}{' +vpn' if vpn else ''}",
+            )
+
+    def _names(self) -> Iterator[Exposure]:
+        for name, refs in self.names.items():
+            yield Exposure(
+                ExposureKind.HOSTNAME, f"The candidate address {name} is a device or host name.", refs, value=name
+            )
+
+    def _relay_servers(self) -> Iterator[Exposure]:
+        for addr, refs in self.relays.items():
+            yield Exposure(
+                ExposureKind.RELAY_SERVER,
+                f"Your TURN relay is {addr}: it names the relay service you use. That TURN server itself "
+                "sees your public address.",
+                refs,
+                learned_by=(*SDP_READERS, Party.TURN_SERVER),
+                value=addr,
+            )
+
+    def _browser_mode(self) -> Exposure:
+        if not self.not_relay:
+            mode, text = "4", "RFC 8828 mode 4 (relay only): no local or public address is offered"
+        elif not self.host_ids:
+            mode, text = "3", "RFC 8828 mode 3 (default route only, no host candidates)"
+        elif self.raw:
+            mode = "1" if len(self.raw_v4) > 1 else "1-or-2"
+            text = (
+                "RFC 8828 mode 1 (all interfaces exposed)"
+                if mode == "1"
+                else "RFC 8828 mode 1 or 2 (raw host addresses exposed)"
+            )
+        else:
+            mode, text = (
+                "1-mdns",
+                "RFC 8828 mode 1 with mDNS concealment (host addresses hidden behind .local names)",
+            )
+        if self.concealed and self.raw:
+            text += "; some host candidates are mDNS-concealed, others raw"
+        if self.any_address:
+            text += "; network-cost 999 shows Chrome gathering on the any-address (no media permission granted)"
+        return Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", tuple(self.ids), value=mode)
 
 
-def _ipv6_prefix(addr: str, refs: list[str]) -> Exposure:
+def _ipv6_prefix(addr: str, refs: tuple[str, ...]) -> Exposure:
     prefix = ipaddress.IPv6Network(f"{addr.split('%')[0].strip('[]')}/64", strict=False)
     return Exposure(
         ExposureKind.IPV6_PREFIX,
         f"The IPv6 prefix {prefix} identifies your subscriber line (it rarely changes).",
-        tuple(refs),
+        refs,
         value=str(prefix),
     )
-
-
-def _relay_raddr(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    leaks = _group(
-        (f"{c.facts.address}|{c.related_facts.address}", c.id)
-        for c in cands
-        if c.record.candidate.type == "relay"
-        and c.related_facts is not None
-        # Firefox writes the relay's own address as raddr: nothing of yours.
-        and c.related_facts.address != c.facts.address
-        and (c.related_facts.address_class in PUBLIC_CLASSES or c.related_facts.address_class in LOCAL_CLASSES)
-    )
-    out = []
-    for key, refs in leaks.items():
-        relay, raddr = key.split("|")
-        out.append(
-            Exposure(
-                ExposureKind.RELAY_RADDR_LEAK,
-                f"The relay candidate {relay} names your own address {raddr} as its related address, "
-                "so relaying does not hide you.",
-                tuple(refs),
-                value=raddr,
-            )
-        )
-    return out
-
-
-def _mac_addresses(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]) -> list[Exposure]:
-    facts = [(c.facts, c.id) for c in cands] + [(c.related_facts, c.id) for c in cands if c.related_facts]
-    facts += [(a.facts, a.id) for a in addrs]
-    macs = _group((f.mac, ref) for f, ref in facts if f.mac)
-    vendors = {f.mac: f.mac_vendor for f, _ in facts if f.mac}
-    out = []
-    for mac, refs in macs.items():
-        vendor = f" ({vendors[mac]})" if vendors.get(mac) else ""
-        out.append(
-            Exposure(
-                ExposureKind.MAC_ADDRESS,
-                f"An EUI-64 IPv6 address reveals the network card's MAC address {mac}{vendor}: "
-                "it identifies this device across networks.",
-                tuple(refs),
-                value=mac,
-            )
-        )
-    return out
-
-
-def _embedded_ipv4(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]) -> list[Exposure]:
-    facts = [(c.facts, c.id) for c in cands] + [(a.facts, a.id) for a in addrs]
-    groups = _group((f"{f.address}|{f.embedded_ipv4}|{f.address_class}", ref) for f, ref in facts if f.embedded_ipv4)
-    out = []
-    for key, refs in groups.items():
-        addr, v4, cls = key.split("|")
-        out.append(
-            Exposure(
-                ExposureKind.EMBEDDED_IPV4,
-                f"The {cls} address {addr} embeds the IPv4 address {v4}.",
-                tuple(refs),
-                value=v4,
-            )
-        )
-    return out
-
-
-def _local_addresses(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]) -> list[Exposure]:
-    pairs = [(c.facts.address, c.id) for c in cands if c.facts.address_class in LOCAL_CLASSES]
-    pairs += [
-        (c.related_facts.address, c.id)
-        for c in cands
-        if c.related_facts and c.related_facts.address_class in LOCAL_CLASSES
-    ]
-    pairs += [(a.facts.address, a.id) for a in addrs if a.facts.address_class in LOCAL_CLASSES]
-    classes = {c.facts.address: c.facts.address_class for c in cands}
-    classes |= {c.related_facts.address: c.related_facts.address_class for c in cands if c.related_facts}
-    classes |= {a.facts.address: a.facts.address_class for a in addrs}
-    out = []
-    for addr, refs in _group(pairs).items():
-        out.append(
-            Exposure(
-                ExposureKind.LOCAL_ADDRESS,
-                f"Your local {classes[addr]} address {addr} is visible; {_subnet_phrase(addr)}",
-                tuple(refs),
-                value=addr,
-            )
-        )
-    return out
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # 0-255 without leading zeros, as ipaddress
@@ -253,146 +402,3 @@ def _subnet_phrase(addr: str) -> str:
     bits = 24 if ip.version == 4 else 64
     net = ipaddress.ip_network(f"{ip}/{bits}", strict=False)
     return f"it shows your LAN layout (likely subnet {net})."
-
-
-def _overlays(cands: Sequence[AuditedCandidate], addrs: Sequence[AuditedAddress]) -> list[Exposure]:
-    facts = [(c.facts, c.id) for c in cands] + [(a.facts, a.id) for a in addrs]
-    facts += [(c.related_facts, c.id) for c in cands if c.related_facts]
-    out = []
-    for kind, wanted in ((ExposureKind.VPN, VPN_HINTS), (ExposureKind.VIRTUAL_INTERFACE, VIRTUAL_HINTS)):
-        groups = _group((h.detail, ref) for f, ref in facts for h in f.hints if h.kind in wanted)
-        for detail, refs in groups.items():
-            what = "a VPN or overlay network" if kind is ExposureKind.VPN else "a virtual machine or container network"
-            out.append(Exposure(kind, f"An address points to {what}: {detail}.", tuple(refs), value=detail))
-    cgnat = _group((f.address, ref) for f, ref in facts if f.address_class is AddressClass.CGNAT)
-    for addr, refs in cgnat.items():
-        out.append(
-            Exposure(
-                ExposureKind.CGNAT,
-                f"The address {addr} is in 100.64.0.0/10: your ISP uses carrier-grade NAT, "
-                "or you use an overlay such as Tailscale.",
-                tuple(refs),
-                value=addr,
-            )
-        )
-    return out
-
-
-def _interfaces(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    """Interfaces from distinct IPv4 hosts, libwebrtc NIC ranks, and mDNS names per address family.
-
-    network-id counts networks (libwebrtc gives an interface's IPv4 and each IPv6 prefix their
-    own id), so it is reported beside the interface estimate, not as one.
-    """
-    hosts = [c for c in cands if c.record.candidate.type == "host"]
-    net_ids = {c.record.candidate.network_id for c in cands if c.record.candidate.network_id is not None}
-    # libwebrtc ranks networks, and an interface has one IPv4 network: count IPv4 ranks only.
-    ranks = {c.priority.interface_rank for c in hosts if c.priority.address_family == "ipv4"}
-    v4 = {c.facts.address for c in hosts if c.facts.version == 4}
-    mdns: dict[str | None, set[str]] = defaultdict(set)
-    for c in hosts:
-        # Without a known family, two names may be one interface's IPv4 and IPv6 (Firefox does that).
-        if c.facts.address_class is AddressClass.MDNS and c.priority.address_family is not None:
-            mdns[c.priority.address_family].add(c.facts.address.lower())
-    per_family = max((len(names) for names in mdns.values()), default=0)
-    count = max(len(v4), len(ranks), per_family)
-    if count < 2 and len(net_ids) < 2:
-        return []
-    basis = [
-        f"{n} {what}"
-        for n, what in (
-            (len(v4), "IPv4 host addresses"),
-            (len(ranks), "IPv4 interface ranks in the priorities"),
-            (per_family, "mDNS names of one address family"),
-        )
-        if n > 1
-    ]
-    refs = tuple(c.id for c in hosts) or tuple(c.id for c in cands)
-    if count < 2:
-        summary = f"{len(net_ids)} distinct networks are revealed (network-id)."
-    else:
-        nets = f"; {len(net_ids)} networks by network-id" if len(net_ids) > 1 else ""
-        summary = f"At least {count} network interfaces are revealed ({', '.join(basis)}{nets})."
-    return [Exposure(ExposureKind.INTERFACE_COUNT, summary, refs, value=str(max(count, 1)))]
-
-
-def _interface_types(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    groups = _group(
-        (str(c.record.candidate.network_cost), c.id)
-        for c in cands
-        if c.record.candidate.network_cost is not None and c.record.candidate.network_cost not in NO_TYPE_COSTS
-    )
-    out = []
-    for cost, refs in groups.items():
-        kind, vpn = network_cost_meaning(int(cost))
-        via = " through a VPN" if vpn else ""
-        out.append(
-            Exposure(
-                ExposureKind.INTERFACE_TYPE,
-                f"network-cost {cost} says the interface is {kind}{via}.",
-                tuple(refs),
-                value=f"{kind}{' +vpn' if vpn else ''}",
-            )
-        )
-    return out
-
-
-def _names(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    groups = _group(
-        (c.facts.address, c.id)
-        for c in cands
-        if c.facts.has_hint("mdns-device-name") or c.facts.address_class is AddressClass.HOSTNAME
-    )
-    return [
-        Exposure(
-            ExposureKind.HOSTNAME, f"The candidate address {name} is a device or host name.", tuple(refs), value=name
-        )
-        for name, refs in groups.items()
-    ]
-
-
-def _relay_servers(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    groups = _group((c.facts.address, c.id) for c in cands if c.record.candidate.type == "relay")
-    return [
-        Exposure(
-            ExposureKind.RELAY_SERVER,
-            f"Your TURN relay is {addr}: it names the relay service you use. That TURN server itself "
-            "sees your public address.",
-            tuple(refs),
-            learned_by=(*SDP_READERS, Party.TURN_SERVER),
-            value=addr,
-        )
-        for addr, refs in groups.items()
-    ]
-
-
-def _browser_mode(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
-    if not cands:
-        return []
-    types = {c.record.candidate.type for c in cands}
-    hosts = [c for c in cands if c.record.candidate.type == "host"]
-    concealed = [c for c in hosts if c.facts.address_class is AddressClass.MDNS]
-    raw = [c for c in hosts if c.facts.address_class is not AddressClass.MDNS]
-    refs = tuple(c.id for c in cands)
-    if types == {"relay"}:
-        mode, text = "4", "RFC 8828 mode 4 (relay only): no local or public address is offered"
-    elif not hosts:
-        mode, text = "3", "RFC 8828 mode 3 (default route only, no host candidates)"
-    elif raw:
-        v4 = {c.facts.address for c in raw if c.facts.version == 4}
-        mode = "1" if len(v4) > 1 else "1-or-2"
-        text = (
-            "RFC 8828 mode 1 (all interfaces exposed)"
-            if mode == "1"
-            else "RFC 8828 mode 1 or 2 (raw host addresses exposed)"
-        )
-    else:
-        mode, text = (
-            "1-mdns",
-            "RFC 8828 mode 1 with mDNS concealment (host addresses hidden behind .local names)",
-        )
-    if concealed and raw:
-        text += "; some host candidates are mDNS-concealed, others raw"
-    if any(c.record.candidate.network_cost == 999 for c in cands):
-        text += "; network-cost 999 shows Chrome gathering on the any-address (no media permission granted)"
-    return [Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", refs, value=mode)]

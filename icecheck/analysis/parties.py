@@ -18,12 +18,13 @@ from icecheck.model import AuditedAddress, AuditedCandidate, Origin, SectionCont
 
 @dataclass(frozen=True, slots=True)
 class PartyGroup:
-    """One party's items; ``label`` is empty when the whole audit is a single party."""
+    """One party's items; ``label`` is empty when the whole audit is a single party. The items are
+    tuples from ``split``; ``partystore.party_groups`` may give sequences read from disk."""
 
     key: tuple[str, str, str]
     label: str
-    candidates: tuple[AuditedCandidate, ...]
-    addresses: tuple[AuditedAddress, ...]
+    candidates: Sequence[AuditedCandidate]
+    addresses: Sequence[AuditedAddress]
 
 
 def party_key(origin: Origin, context: SectionContext) -> tuple[str, str, str]:

@@ -13,7 +13,7 @@ addresses or ranges that may appear; a finding whose evidence shows only allowli
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from icecheck.model import AddressClass, AuditedCandidate, AuditResult, Finding
@@ -92,17 +92,16 @@ def preset(name: str) -> Policy:
     return PRESETS[name][0]
 
 
-def violations(policy: Policy, candidates: Sequence[AuditedCandidate]) -> list[Finding]:
-    """ICE014 findings for candidates the policy does not allow."""
+def violations(policy: Policy, candidates: Iterable[AuditedCandidate]) -> Iterator[Finding]:
+    """ICE014 findings for candidates the policy does not allow, one per candidate, as the
+    candidates are read (one pass)."""
     check = PRESETS.get(policy.preset, (policy, None))[1]
     if check is None:
-        return []
-    out = []
+        return
     for c in candidates:
         message = check(c) or _foreign_relay(policy, c)
         if message is not None:
-            out.append(Finding("ICE014", Severity.HIGH, f"{policy.name}: {message}", (c.id,)))
-    return out
+            yield Finding("ICE014", Severity.HIGH, f"{policy.name}: {message}", (c.id,))
 
 
 def _foreign_relay(policy: Policy, c: AuditedCandidate) -> str | None:
@@ -156,12 +155,15 @@ def _pairs(result: AuditResult) -> Iterator[tuple[str, tuple[str, ...]]]:
         yield a.id, (a.record.address,)
 
 
-def apply(policy: Policy, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+def apply(policy: Policy, findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Drop disabled rules and apply severity overrides."""
-    out = []
+    return tuple(applied(policy, findings))
+
+
+def applied(policy: Policy, findings: Iterable[Finding]) -> Iterator[Finding]:
+    """``apply``, finding by finding as they are read."""
     for f in findings:
         if f.rule in policy.disabled:
             continue
         sev = policy.severities.get(f.rule)
-        out.append(replace(f, severity=sev) if sev is not None else f)
-    return tuple(out)
+        yield replace(f, severity=sev) if sev is not None else f

@@ -10,9 +10,10 @@ rule keeps its ID unused. Every rule has a sample ``icecheck/data/rules/<ID>.sdp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from icecheck.analysis.groups import Groups
 from icecheck.analysis.infer import LOCAL_CLASSES, PUBLIC_CLASSES
 from icecheck.model import (
     AddressClass,
@@ -38,6 +39,7 @@ class Facts:
 
 
 Check = Callable[[Facts], Found]
+Read = str | ExposureKind  # "candidates", "addresses", or the kind of exposures a check reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class Rule:
     doc: str
     fix: str
     check: Check
+    reads: tuple[Read, ...] = ()  # what ``check`` reads, in its order (``Evaluation``)
 
     @property
     def help_uri(self) -> str | None:
@@ -61,13 +64,21 @@ class Rule:
         return rule_url(self.id)
 
 
-def rule(*, id: str, name: str, severity: Severity, title: str, fix: str) -> Callable[[Check], Rule]:
-    """Make the decorated check a ``Rule``; its docstring, with the line breaks undone, is the doc."""
+def rule(
+    *, id: str, reads: tuple[Read, ...], name: str, severity: Severity, title: str, fix: str
+) -> Callable[[Check], Rule]:
+    """Make the decorated check a ``Rule``; its docstring, with the line breaks undone, is the doc.
+
+    ``reads`` says what the check looks at, in the order it looks: ``"candidates"``,
+    ``"addresses"``, and the kinds of exposures it reads (in one pass over the exposures, where
+    the first kind stands). A check must find, for the whole facts, what it finds item by item
+    in that order (``Evaluation`` relies on it; tests/analysis/test_streamed.py checks it).
+    """
 
     def make(check: Check) -> Rule:
         if not check.__doc__:
             raise ValueError(f"rule {id}: the check needs a docstring (the rule's doc)")
-        return Rule(id, name, severity, title, " ".join(check.__doc__.split()), fix, check)
+        return Rule(id, name, severity, title, " ".join(check.__doc__.split()), fix, check, reads)
 
     return make
 
@@ -94,6 +105,7 @@ def _is_host(c: AuditedCandidate) -> bool:
 
 @rule(
     id="ICE001",
+    reads=("candidates",),
     name="private-ipv4-host",
     severity=Severity.MEDIUM,
     title="Private IPv4 host address exposed",
@@ -112,6 +124,7 @@ def private_ipv4_host(f: Facts) -> Found:
 
 @rule(
     id="ICE002",
+    reads=("candidates",),
     name="public-host-address",
     severity=Severity.HIGH,
     title="Public host address exposed (no NAT)",
@@ -129,6 +142,7 @@ def public_host_address(f: Facts) -> Found:
 
 @rule(
     id="ICE003",
+    reads=(ExposureKind.MAC_ADDRESS,),
     name="eui64-mac",
     severity=Severity.HIGH,
     title="MAC address exposed through EUI-64",
@@ -143,6 +157,7 @@ def eui64_mac(f: Facts) -> Found:
 
 @rule(
     id="ICE004",
+    reads=("candidates",),
     name="ipv6-global-host",
     severity=Severity.MEDIUM,
     title="Global IPv6 address exposed",
@@ -160,6 +175,7 @@ def ipv6_global_host(f: Facts) -> Found:
 
 @rule(
     id="ICE005",
+    reads=(ExposureKind.PUBLIC_ADDRESS,),
     name="srflx-public-address",
     severity=Severity.MEDIUM,
     title="Public address exposed by a server-reflexive candidate",
@@ -174,6 +190,7 @@ def srflx_public_address(f: Facts) -> Found:
 
 @rule(
     id="ICE006",
+    reads=(ExposureKind.RELAY_RADDR_LEAK,),
     name="relay-raddr-leak",
     severity=Severity.HIGH,
     title="Relay candidate's raddr exposes your address",
@@ -188,6 +205,7 @@ def relay_raddr_leak(f: Facts) -> Found:
 
 @rule(
     id="ICE007",
+    reads=("candidates",),
     name="srflx-raddr-private",
     severity=Severity.MEDIUM,
     title="Server-reflexive raddr exposes a local address",
@@ -212,6 +230,7 @@ def srflx_raddr_private(f: Facts) -> Found:
 
 @rule(
     id="ICE008",
+    reads=(ExposureKind.CGNAT, "candidates"),
     name="cgnat-or-overlay",
     severity=Severity.LOW,
     title="CGNAT or overlay address exposed",
@@ -229,6 +248,7 @@ def cgnat_or_overlay(f: Facts) -> Found:
 
 @rule(
     id="ICE009",
+    reads=(ExposureKind.VPN, ExposureKind.INTERFACE_TYPE),
     name="vpn-interface",
     severity=Severity.HIGH,
     title="VPN or tunnel interface exposed",
@@ -248,6 +268,7 @@ def vpn_interface(f: Facts) -> Found:
 
 @rule(
     id="ICE010",
+    reads=(ExposureKind.INTERFACE_COUNT,),
     name="multiple-interfaces",
     severity=Severity.LOW,
     title="Several network interfaces revealed",
@@ -261,6 +282,7 @@ def multiple_interfaces(f: Facts) -> Found:
 
 @rule(
     id="ICE011",
+    reads=(ExposureKind.INTERFACE_TYPE,),
     name="interface-type",
     severity=Severity.INFO,
     title="Interface type revealed (network-cost)",
@@ -274,6 +296,7 @@ def interface_type(f: Facts) -> Found:
 
 @rule(
     id="ICE012",
+    reads=("addresses",),
     name="sdp-private-address",
     severity=Severity.MEDIUM,
     title="Private address in c=, o=, a=rtcp or cname",
@@ -292,6 +315,7 @@ def sdp_private_address(f: Facts) -> Found:
 
 @rule(
     id="ICE013",
+    reads=("candidates", "addresses"),
     name="ula-or-link-local",
     severity=Severity.LOW,
     title="ULA or link-local address exposed",
@@ -312,6 +336,7 @@ def ula_or_link_local(f: Facts) -> Found:
 
 @rule(
     id="ICE014",
+    reads=(),
     name="policy-violation",
     severity=Severity.HIGH,
     title="Candidate violates the policy",
@@ -325,6 +350,7 @@ def policy_violation(f: Facts) -> Found:
 
 @rule(
     id="ICE015",
+    reads=(ExposureKind.HOSTNAME,),
     name="device-name",
     severity=Severity.MEDIUM,
     title="Device or host name exposed",
@@ -338,6 +364,7 @@ def device_name(f: Facts) -> Found:
 
 @rule(
     id="ICE016",
+    reads=(ExposureKind.EMBEDDED_IPV4,),
     name="embedded-ipv4",
     severity=Severity.MEDIUM,
     title="IPv4 address embedded in an IPv6 address",
@@ -351,6 +378,7 @@ def embedded_ipv4(f: Facts) -> Found:
 
 @rule(
     id="ICE017",
+    reads=(ExposureKind.VIRTUAL_INTERFACE,),
     name="virtual-interface",
     severity=Severity.LOW,
     title="Virtual machine or container network exposed",
@@ -364,6 +392,7 @@ def virtual_interface(f: Facts) -> Found:
 
 @rule(
     id="ICE018",
+    reads=(ExposureKind.VPN_LEAK,),
     name="vpn-leak",
     severity=Severity.HIGH,
     title="VPN leak: your ISP's address beside a VPN or hosting exit",
@@ -379,6 +408,7 @@ def vpn_leak(f: Facts) -> Found:
 
 @rule(
     id="ICE019",
+    reads=(ExposureKind.ISP, ExposureKind.COUNTRY, ExposureKind.GEOLOCATION, ExposureKind.CONNECTION_TYPE),
     name="isp-identified",
     severity=Severity.LOW,
     title="ISP, network and location identified",
@@ -393,6 +423,7 @@ def isp_identified(f: Facts) -> Found:
 
 @rule(
     id="ICE020",
+    reads=(ExposureKind.ACCESS_TECHNOLOGY, ExposureKind.LOCATION, ExposureKind.STATIC_ADDRESS),
     name="reverse-dns-details",
     severity=Severity.LOW,
     title="Reverse DNS reveals access technology or location",
@@ -450,3 +481,52 @@ def evaluate(facts: Facts, label: str | None = None) -> list[Finding]:
             merged.setdefault(message, {}).update(dict.fromkeys(evidence))
         out += [Finding(r.id, r.severity, prefix + m, tuple(refs)) for m, refs in merged.items()]
     return out
+
+
+class Evaluation:
+    """``evaluate`` over one party read once, item by item: every candidate (``candidate``), every
+    other address (``address``), then every exposure (``exposure``), then ``findings`` (read
+    once). Each rule's check is run on one item at a time, for the items it reads
+    (``Rule.reads``), and what it finds is merged by message as ``evaluate`` merges it: memory
+    holds one entry per distinct message (``groups.Groups``), not the items."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, Groups[str]] = {}
+        self.on_candidate: list[tuple[Check, Groups[str], int]] = []
+        self.on_address: list[tuple[Check, Groups[str], int]] = []
+        self.on_exposure: dict[ExposureKind, list[tuple[Check, Groups[str], int]]] = {}
+        for r in RULES:
+            sources = list(dict.fromkeys("exposures" if isinstance(x, ExposureKind) else x for x in r.reads))
+            groups: Groups[str] = Groups(len(sources))
+            self.groups[r.id] = groups
+            if "candidates" in sources:
+                self.on_candidate.append((r.check, groups, sources.index("candidates")))
+            if "addresses" in sources:
+                self.on_address.append((r.check, groups, sources.index("addresses")))
+            for kind in r.reads:
+                if isinstance(kind, ExposureKind):
+                    self.on_exposure.setdefault(kind, []).append((r.check, groups, sources.index("exposures")))
+
+    @staticmethod
+    def _run(checks: list[tuple[Check, Groups[str], int]], facts: Facts) -> None:
+        for check, groups, source in checks:
+            for message, evidence in check(facts):
+                groups.add_all(message, evidence, source)
+
+    def candidate(self, c: AuditedCandidate) -> None:
+        self._run(self.on_candidate, Facts((c,), (), ()))
+
+    def address(self, a: AuditedAddress) -> None:
+        self._run(self.on_address, Facts((), (a,), ()))
+
+    def exposure(self, e: Exposure) -> None:
+        checks = self.on_exposure.get(e.kind)
+        if checks:
+            self._run(checks, Facts((), (), (e,)))
+
+    def findings(self, label: str | None = None) -> Iterator[Finding]:
+        """What ``evaluate`` gives for the items read, in its order."""
+        prefix = f"{label}: " if label else ""
+        for r in RULES:
+            for message, refs in self.groups[r.id].items():
+                yield Finding(r.id, r.severity, prefix + message, refs)

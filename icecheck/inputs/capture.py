@@ -16,7 +16,6 @@ and direction.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterable
 from typing import BinaryIO, NamedTuple
 
@@ -24,7 +23,7 @@ from icecheck.inputs import sctp, sipmsg, stun, tunnel
 from icecheck.inputs.appstream import Connection, StreamFramer
 from icecheck.inputs.fragments import Reassembler
 from icecheck.inputs.lanes import Lane
-from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload
+from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload, tcp_layout, udp_layout
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.pcapfile import Packet, PacketReader
 from icecheck.inputs.sink import Sink
@@ -33,8 +32,6 @@ from icecheck.inputs.tcpstream import TcpDirection
 from icecheck.model import DiagnosticLevel, Origin
 
 MAX_CONNECTIONS = 20_000
-_TCP = struct.Struct("!HHIIBB")
-_UDP = struct.Struct("!HHH")
 _FIN, _SYN, _RST = 0x01, 0x02, 0x04
 
 TcpKey = tuple[bytes, int, bytes, int]
@@ -64,8 +61,10 @@ def datagram_of(ip: IpPacket) -> Datagram | None:
     first = data[8]
     if 128 <= first < 192 or 20 <= first < 64:  # RTP/RTCP, DTLS (RFC 7983 §7)
         return None
-    sport, dport, length = _UDP.unpack_from(data)
-    payload = data[8:length] if length >= 8 else data[8:]
+    udp = udp_layout(data)  # where redaction rewrites it too
+    assert udp is not None
+    sport, dport, end, declared = udp
+    payload = data[8:end]
     if first < 4 and (stun.looks_like_stun(payload) or stun.looks_like_legacy(payload)):
         kind = STUN
     elif 65 <= first <= 90 and sipmsg.is_sip_start(payload):
@@ -77,7 +76,7 @@ def datagram_of(ip: IpPacket) -> Datagram | None:
         kind = CHANNEL
     else:
         return _OTHER
-    return Datagram(kind, endpoint(ip.src, sport), endpoint(ip.dst, dport), payload, length - 8, ip.missing)
+    return Datagram(kind, endpoint(ip.src, sport), endpoint(ip.dst, dport), payload, declared - 8, ip.missing)
 
 
 _OTHER = Datagram(OTHER, "", "", b"", 0, 0)
@@ -265,10 +264,11 @@ class CaptureScan:
 
     def _tcp(self, ip: IpPacket, number: int, time: float) -> None:
         data = ip.payload
-        if len(data) < 20:
+        tcp = tcp_layout(data)  # where redaction rewrites it too
+        if tcp is None:
             return
-        sport, dport, seq, _ack, offset, flags = _TCP.unpack_from(data)
-        payload = data[(offset >> 4) * 4 :]
+        sport, dport, seq, _ack, flags, start = tcp
+        payload = data[start:]
         key = (ip.src, sport, ip.dst, dport)
         entry = self.connections.get(key)
         if entry is None:

@@ -3,10 +3,13 @@
 The tasks are those of ``--jobs`` (``jobs.submit_all``): a file read whole, or one part of a
 large capture (each part reads all of it and dispatches its share, ``lanes``). They run on the
 cluster's workers, which must see the files at the same paths (a shared file system) and run
-the same icecheck; each sends back its folded items, pickled (a capture's distinct items, with
-counts and last origins — never its packets), and this process merges them as ``--jobs`` does,
-so the report is the one a single process gives. A large capture is split into as many parts
-as ``--jobs`` says, by default the cluster's worker threads.
+the same icecheck; each sends back its folded items (a capture's distinct items, with counts and
+last origins — never its packets): a file read whole pickled, a part of a capture as the bytes of
+its items' SQLite file (``jobs._ship``: a worker's temporary files are not this machine's).
+This process takes the parts' results one at a time, writes each to a temporary file at once,
+and merges the files as streams as ``--jobs`` does, so the report is the one a single process
+gives and this process holds one part's bytes at a time, not every part's items. A large
+capture is split into as many parts as ``--jobs`` says, by default the cluster's worker threads.
 
 Progress: tasks put their counts (bytes, packets, items) on a Dask queue named for the run, at
 most twice a second each (``jobs._task_tick``); this process reads it while it waits. Needs
@@ -15,6 +18,7 @@ most twice a second each (``jobs._task_tick``); this process reads it while it w
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -63,16 +67,24 @@ def scan_on_dask(
         meter = tasks.Meter(tick, lambda: _drain(counts))
         for (path, _), futures in zip(plans, pending, strict=True):
             meter.wait(futures)
-            try:
-                results = list(client.gather(futures))
-            except Exception as exc:  # a worker died or could not run the task: that file is unread
-                yield unreadable(path, f"the Dask cluster could not read it: {type(exc).__name__}: {exc}"), False
-                continue
-            for future in futures:
-                future.release()  # the cluster may forget the bytes now
-            yield tasks.collect(results)
+            with tempfile.TemporaryDirectory(prefix="icecheck-") as where:
+                try:
+                    result = tasks.collect(_one_by_one(futures), where)
+                except Exception as exc:  # a worker died or could not run the task: that file is unread
+                    result = unreadable(path, f"the Dask cluster could not read it: {type(exc).__name__}: {exc}"), False
+            yield result
     finally:
         client.close()
+
+
+def _one_by_one(futures: list[Any]) -> Iterator[Any]:
+    """The futures' results in order, each future released (the cluster may forget its bytes)
+    once its result is here."""
+    while futures:
+        future = futures.pop(0)
+        result = future.result()
+        future.release()
+        yield result
 
 
 def _connect(address: str) -> Any:

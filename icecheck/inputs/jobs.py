@@ -11,9 +11,15 @@ uncompressed capture and keeps its non-media records (``ranges``), then each par
 otherwise (gzip, damage, a folder) each part reads all of the capture. ``cluster`` runs the
 same tasks on Dask.
 
-What a process sends back is its folded items (records, counts, last origins), never packets:
-pickled by ``_dumps``, which writes each record as its class and field values (the default
-pickling of slotted dataclasses costs several times more than building them again). Progress:
+What a process sends back is its folded items (records, counts, last origins), never packets.
+A part of a capture spills as one process does (past ``limits.IN_MEMORY`` items, to SQLite) and
+sends its items as that store, sealed (``merge.seal``) and written to a file (``_ship``): on this
+machine the file's path in a directory the main process made and deletes, on Dask the file's
+bytes (the worker's temporary files are not this machine's); the main process merges the files
+as streams (``merge``), so no process holds more than ``limits.IN_MEMORY`` items of a capture
+however many it has. The rest of a part (diagnostics, wire facts, counters) and a file read
+whole are pickled by ``_dumps``, which writes each record as its class and field values (the
+default pickling of slotted dataclasses costs several times more than building them again). Progress:
 tasks put their counts on a queue they are given (a manager's here, Dask's on a cluster), at
 most twice a second; the main process drains it while it waits.
 """
@@ -30,7 +36,7 @@ import pickle
 import queue
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from operator import attrgetter
@@ -39,7 +45,7 @@ from typing import Any
 from icecheck import model
 from icecheck.inputs import ranges
 from icecheck.inputs.detect import CAPTURES, Format, sniff
-from icecheck.inputs.merge import merge
+from icecheck.inputs.merge import merge, seal
 from icecheck.inputs.scanner import (
     CapturePart,
     Reader,
@@ -51,8 +57,10 @@ from icecheck.inputs.scanner import (
 )
 from icecheck.inputs.sink import WireFact
 from icecheck.inputs.source import Tick, read_head
+from icecheck.inputs.spill import ItemStore
 
 Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no signalling (``read_file``)
+Shipped = tuple[bytes, str | bytes]  # a part of a capture, pickled without its items, and its items' file (``_ship``)
 
 
 SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
@@ -94,20 +102,17 @@ def scan_files(
     plans = plan(files, forced, jobs, split_from)
     context = multiprocessing.get_context("fork")  # the workers start with the modules already imported
     alone = len(plans) == 1 and plans[0][1] > 1  # one capture, split: this process reads a part too
+    if alone:  # the processes end before the result is audited: they hold memory no more
+        yield _split_alone(plans[0][0], plans[0][1], context, tick)
+        return
     with contextlib.ExitStack() as stack:
         counts = None
         if tick is not None:
             counts = stack.enter_context(context.Manager()).Queue()
-        pool = stack.enter_context(ProcessPoolExecutor(jobs - 1 if alone else jobs, mp_context=context))
+        pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=context))
+        where = stack.enter_context(tempfile.TemporaryDirectory(prefix="icecheck-"))
         meter = Meter(tick, lambda: _drain_local(counts))
-        if alone:
-            path, parts = plans[0]
-            try:
-                yield read_split(pool.submit, path, parts, tick, counts, meter)
-            except BrokenProcessPool:
-                yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
-            return
-        pending = submit_all(pool.submit, plans, forced, counts)
+        pending = submit_all(pool.submit, plans, forced, counts, where)
         for (path, _), futures in zip(plans, pending, strict=True):
             try:
                 meter.wait(futures)
@@ -116,7 +121,21 @@ def scan_files(
                 yield unreadable(path, "a reading process died (out of memory?); the file was not read"), False
                 continue
             futures.clear()  # the futures hold the bytes too: only ``results`` does now
-            yield collect(results)
+            yield collect(results, where)
+
+
+def _split_alone(path: str, parts: int, context: Any, tick: Tick | None) -> Result:
+    """One capture read by ``parts`` processes, this one among them (``read_split``)."""
+    with contextlib.ExitStack() as stack:
+        counts = None
+        if tick is not None:
+            counts = stack.enter_context(context.Manager()).Queue()
+        pool = stack.enter_context(ProcessPoolExecutor(parts - 1, mp_context=context))
+        meter = Meter(tick, lambda: _drain_local(counts))
+        try:
+            return read_split(pool.submit, path, parts, tick, counts, meter)
+        except BrokenProcessPool:
+            return unreadable(path, "a reading process died (out of memory?); the file was not read"), False
 
 
 def read_split(
@@ -140,17 +159,17 @@ def read_split(
             kept = [mine, *(_or_none(f) for f in futures)]
         if all(kept):
             whole = [k for k in kept if k is not None]
-            futures = [submit(_kept_part, path, whole, i, parts, i, counts) for i in range(1, parts)]
+            futures = [submit(_kept_part, path, whole, i, parts, i, counts, spills) for i in range(1, parts)]
             own = ranges.read_kept(path, whole, 0, parts, _items_only(tick))
         else:
-            futures = [submit(_part, path, i, parts, i, counts) for i in range(1, parts)]
+            futures = [submit(_part, path, i, parts, i, counts, spills) for i in range(1, parts)]
             own = read_capture(path, tick, 0, parts)
         own.sink.sdp_memo.clear()  # as the other parts do before sending theirs (``_part``)
         own.sink.names.clear()
         meter.wait(futures)
         results = [f.result() for f in futures]
-    futures.clear()
-    return capture_result(merged([own, *(pickle.loads(results.pop(0)) for _ in range(len(results)))]))
+        futures.clear()
+        return capture_result(merged([own, *(load(r, spills) for r in results)]))
 
 
 def _or_none(future: Any) -> Any:
@@ -176,32 +195,52 @@ def plan(files: Sequence[str], forced: Format | None, parts: int, split_from: in
 
 
 def submit_all(
-    submit: Callable[..., Any], plans: Sequence[tuple[str, int]], forced: Format | None, counts: Any = None
+    submit: Callable[..., Any],
+    plans: Sequence[tuple[str, int]],
+    forced: Format | None,
+    counts: Any = None,
+    where: str | None = None,
 ) -> list[list[Any]]:
     """Submit every file's tasks (``submit(function, *args)``, as an executor's or a Dask client's);
     their futures per file. ``counts``: the queue the tasks put their progress on (task numbers
-    tell them apart), or None."""
+    tell them apart), or None; ``where``: the directory (on this machine) the parts of a capture
+    write their items to, or None to send them as bytes (``_ship``)."""
     pending: list[list[Any]] = []
     slot = 0
     for path, parts in plans:
         if parts == 1:
             pending.append([submit(_whole, path, forced, slot, counts)])
         else:
-            pending.append([submit(_part, path, i, parts, slot + i, counts) for i in range(parts)])
+            pending.append([submit(_part, path, i, parts, slot + i, counts, where) for i in range(parts)])
         slot += parts
     return pending
 
 
-def collect(results: list[bytes]) -> Result:
-    """One file's result from what its tasks sent back (one whole read, or the parts of a capture);
-    each part's bytes are let go once loaded."""
+def collect(results: Iterable[Any], where: str) -> Result:
+    """One file's result from what its tasks sent back (one whole read, pickled; or the parts of a
+    capture, ``_ship``, whose items' files are read from or written to ``where`` — delete it
+    after); each part's bytes are let go once loaded."""
     reads = []
-    while results:
-        reads.append(pickle.loads(results.pop(0)))
-    if len(reads) == 1:
-        whole: Result = reads[0]
-        return whole
+    for result in results:
+        if isinstance(result, bytes):
+            whole: Result = pickle.loads(result)
+            return whole
+        reads.append(load(result, where))
     return capture_result(merged(reads))
+
+
+def load(shipped: Shipped, where: str) -> CapturePart:
+    """A part of a capture as ``_ship`` sent it, its items in their store again (a file under
+    ``where`` when they came as bytes)."""
+    pickled, items = shipped
+    read: CapturePart = pickle.loads(pickled)
+    if isinstance(items, bytes):
+        fd, path = tempfile.mkstemp(dir=where, suffix=".items")
+        with os.fdopen(fd, "wb") as f:
+            f.write(items)
+        items = path
+    read.sink.store = ItemStore.open(items)
+    return read
 
 
 def merged(parts: Sequence[CapturePart]) -> CapturePart:
@@ -273,14 +312,12 @@ def _whole(path: str, forced: Format | None, slot: int, counts: Any) -> bytes:
     return _dumps(result)
 
 
-def _part(path: str, part: int, parts: int, slot: int, counts: Any) -> bytes:
-    """A task: part ``part`` of ``parts`` of a capture; its ``CapturePart`` pickled."""
+def _part(path: str, part: int, parts: int, slot: int, counts: Any, where: str | None = None) -> Shipped:
+    """A task: part ``part`` of ``parts`` of a capture; its ``CapturePart`` shipped (``_ship``)."""
     tick = _task_tick(counts, slot, part == 0)
     read = read_capture(path, tick, part, parts)
     _flush(tick)
-    read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
-    read.sink.names.clear()  # the held strings travel with the items (pickle keeps them shared)
-    return _dumps(read)
+    return _ship(read, where)
 
 
 def _prefilter(
@@ -294,14 +331,36 @@ def _prefilter(
     return kept
 
 
-def _kept_part(path: str, kept: list[ranges.Kept], part: int, parts: int, slot: int, counts: Any) -> bytes:
-    """A task: part ``part`` of ``parts`` of a capture from its ranges' records; pickled."""
+def _kept_part(
+    path: str, kept: list[ranges.Kept], part: int, parts: int, slot: int, counts: Any, where: str
+) -> Shipped:
+    """A task: part ``part`` of ``parts`` of a capture from its ranges' records; shipped."""
     tick = _task_tick(counts, slot, False)
     read = ranges.read_kept(path, kept, part, parts, tick)
     _flush(tick)
-    read.sink.sdp_memo.clear()
-    read.sink.names.clear()
-    return _dumps(read)
+    return _ship(read, where)
+
+
+def _ship(read: CapturePart, where: str | None) -> Shipped:
+    """What a part sends back: the part pickled without its items, and its items' store, sealed
+    (``merge.seal``) and written to a new file under ``where`` (its path), or with ``where``
+    None (a Dask worker) written to a temporary file whose bytes are sent."""
+    read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
+    store = seal(read.sink)
+    read.sink.store = None
+    try:
+        if where is not None:
+            fd, path = tempfile.mkstemp(dir=where, suffix=".items")
+            os.close(fd)  # an empty file: VACUUM INTO fills it
+            store.copy_to(path)
+            return _dumps(read), path
+        with tempfile.TemporaryDirectory(prefix="icecheck-") as scratch:
+            path = os.path.join(scratch, "items")
+            store.copy_to(path)
+            with open(path, "rb") as f:
+                return _dumps(read), f.read()
+    finally:
+        store.close()
 
 
 def _task_tick(counts: Any, slot: int, whole: bool) -> Tick | None:

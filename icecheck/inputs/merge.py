@@ -1,30 +1,49 @@
 """Merge the sinks of one capture read in parts (``scan --jobs``) into the sink one process fills.
 
 Each part's sink holds the items of the messages it dispatched (``lanes``), each with the
-ordinal of its first sighting, and its repeats with the ordinal of the last. One process adds
-items in ordinal order, so sorting every part's items by ordinal (ties cannot happen across
-parts: an ordinal is one message, dispatched by one part) gives its insertion order, hence the
-same ids in the report. An item that two parts both saw (an address keyed by a party that
-talks to two others) folds as it would have: the first sighting's record, the counts summed,
-the latest last origin. Diagnostics are ordered the same way and capped as one sink caps them;
-wire facts keep their first sighting. The bound on distinct items is applied again over the
-merged order (past it, parts may have split the sightings differently: the input is partial
-either way).
+ordinal of its first sighting, and its repeats with the ordinal of the last. ``seal`` moves all
+of a part's items to its store (``inputs.spill``: on disk, with both ordinals), where the
+oldest were already (a part spills as one process does), so a part is read back as two streams
+in first-sighting order, its candidates and its addresses. One process adds items in ordinal
+order, so a k-way merge of every part's streams by ordinal (``heapq.merge``; ties cannot happen
+across parts: an ordinal is one message, dispatched by one part) gives its insertion order,
+hence the same ids in the report. An item that two parts both saw (an address keyed by a party
+that talks to two others) folds as it would have: the first sighting's record, the counts
+summed, the latest last origin. The merged sink spills as a sink does (past
+``limits.IN_MEMORY`` items the oldest half go to its store), so the merge holds at most that
+many items whatever the capture holds. Diagnostics are ordered the same way and capped as one
+sink caps them; wire facts keep their first sighting. The bound on distinct items is applied
+again over the merged order (past it, parts may have split the sightings differently: the
+input is partial either way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from icecheck.inputs import limits
-from icecheck.inputs.sink import MAX_DIAGNOSTICS, Sink
+from icecheck.inputs.sink import MAX_DIAGNOSTICS, Sink, _last
+from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, oldest_half
+from icecheck.model import Origin
+
+BATCH = 5000  # items filed at once by ``seal``
+
+_Entry = tuple[int, int, Any, int, Origin | None, int]  # first ordinal, kind, record, count, last, last ordinal
 
 
 def merge(parts: Sequence[Sink]) -> Sink:
-    """One sink holding what the parts (of the same path, each with ``track_order``) hold."""
+    """One sink holding what the parts (of the same path, each with ``track_order``) hold. The
+    parts' items are read from their stores (``seal``), which are closed after."""
     out = Sink(parts[0].path)
-    _merge_items(parts, out)
+    stores = [seal(part) for part in parts]
+    try:
+        _merge_items(stores, out)
+    finally:
+        for store in stores:
+            store.close()
     _merge_diagnostics(parts, out)
     facts = sorted(
         ((part.order.wire[key], i, j), key, fact)
@@ -41,32 +60,82 @@ def merge(parts: Sequence[Sink]) -> Sink:
     return out
 
 
-def _merge_items(parts: Sequence[Sink], out: Sink) -> None:
-    entries: list[tuple[int, int, int, bool, Any, Any]] = []
-    for i, part in enumerate(parts):
-        assert part.order is not None
-        for j, (ordinal, (key, rec)) in enumerate(zip(part.order.candidates, part.candidates.items(), strict=True)):
-            entries.append((ordinal, i, j, True, key, rec))
-        n = len(part.candidates)
-        for j, (ordinal, (akey, arec)) in enumerate(zip(part.order.addresses, part.addresses.items(), strict=True)):
-            entries.append((ordinal, i, n + j, False, akey, arec))
-    entries.sort()  # (ordinal, part, index) is unique: the key and record are never compared
-    held: dict[Any, list[Any]] = {}  # key → [count, last origin (or what builds it), its ordinal]
-    bound = limits.MAX_ITEMS
-    for ordinal, i, _, is_candidate, key, rec in entries:
-        seen = parts[i].repeats.get(key)
-        count, last, last_at = (1, rec.origin, ordinal) if seen is None else seen
+def seal(sink: Sink) -> ItemStore:
+    """Move every item ``sink`` (with ``track_order``) holds in memory to its store, after those
+    moved there already, with their folds and ordinals; the store (the sink keeps it)."""
+    order = sink.order
+    assert order is not None, "only the sink of a part is sealed"
+    store = sink.store = sink.store or ItemStore()
+    tables = ((CANDIDATE, sink.candidates, order.candidates), (ADDRESS, sink.addresses, order.addresses))
+    items: dict[Any, Any]
+    repeats: dict[Any, list[Any]] = sink.repeats
+    for kind, items, firsts in tables:
+        rows: list[tuple[int, Any, Any, int, Origin | None]] = []
+        ordinals: list[tuple[int, int]] = []
+        for (key, record), first in zip(items.items(), firsts, strict=True):
+            seen = repeats.get(key)
+            if seen is None:
+                rows.append((kind, (kind, key), record, 1, None))
+                ordinals.append((first, first))
+            else:
+                rows.append((kind, (kind, key), record, seen[0], _last(seen, sink.names)))
+                ordinals.append((first, seen[2]))
+            if len(rows) >= BATCH:
+                store.add(rows, ordinals)
+                rows, ordinals = [], []
+        store.add(rows, ordinals)
+        items.clear()
+        firsts.clear()
+    sink.repeats.clear()
+    sink.names.clear()
+    return store
+
+
+def _stream(store: ItemStore, kind: int) -> Iterator[_Entry]:
+    for record, count, last, first_at, last_at in store.sighted(kind):
+        yield first_at, kind, record, count, last, last_at
+
+
+def _key(kind: int, record: Any) -> Any:
+    """The key a sink files ``record`` under (``Sink.candidate``, ``Sink.address``)."""
+    o = record.origin
+    if kind == CANDIDATE:
+        c = record.context
+        return (record.candidate, c.media_index, c.mid, o.call, o.party)
+    return (record.address, str(record.role), record.port, o.call, o.party)
+
+
+def _merge_items(stores: Sequence[ItemStore], out: Sink) -> None:
+    streams = [_stream(store, kind) for store in stores for kind in (CANDIDATE, ADDRESS)]
+    held: dict[Any, list[Any]] = {}  # key → [count, last origin, its ordinal], for the items in memory
+    for _, kind, record, count, last, last_at in heapq.merge(*streams, key=lambda e: (e[0], e[1])):
+        key = _key(kind, record)
+        last = last or record.origin
         tally = held.get(key)
         if tally is not None:  # first seen by another part
             tally[0] += count
             if last_at > tally[2]:
                 tally[1], tally[2] = last, last_at
-        elif len(held) >= bound:
+        elif out.store is not None and out.store.repeat((kind, key), count, last, last_at):
+            pass
+        elif out.held() >= limits.MAX_ITEMS:
             out.unaudited += count
         else:
-            (out.candidates if is_candidate else out.addresses)[key] = rec
+            (out.candidates if kind == CANDIDATE else out.addresses)[key] = record
             held[key] = [count, last, last_at]
+            if len(held) > limits.IN_MEMORY:
+                _evict(out, held)
     out.repeats.update((key, tally) for key, tally in held.items() if tally[0] > 1)
+
+
+def _evict(out: Sink, held: dict[Any, list[Any]]) -> None:
+    """Move the oldest half of the merged candidates and addresses, with their folds and last
+    ordinals, to ``out``'s store (as ``Sink._evict``)."""
+    tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, out.candidates), (ADDRESS, out.addresses))
+    ordinals = [(0, held[key][2]) for _, items in tables for key in itertools.islice(items, (len(items) + 1) // 2)]
+    rows = oldest_half(tables, held, lambda seen: seen[1] if seen[0] > 1 else None)
+    out.store = out.store or ItemStore()
+    out.store.add(rows, ordinals)
 
 
 def _merge_diagnostics(parts: Sequence[Sink], out: Sink) -> None:

@@ -12,6 +12,7 @@ with their fragment fields so that ``fragments.Reassembler`` can put them togeth
 from __future__ import annotations
 
 import socket
+import struct
 from typing import NamedTuple
 
 LINKTYPES = {
@@ -29,6 +30,11 @@ LINKTYPES = {
 _VLAN = (0x8100, 0x88A8, 0x9100, 0x9200)
 _AF_INET6 = (10, 24, 28, 30)  # Linux, NetBSD/OpenBSD, FreeBSD, macOS
 _IPV6_EXT = frozenset({0, 43, 60, 135, 139, 140, 253, 254})
+UDP_HEADER = struct.Struct("!HHH")  # RFC 768: source port, destination port, length (checksum at 6)
+TCP_HEADER = struct.Struct("!HHIIBB")  # RFC 9293 §3.1: ports, sequence, acknowledgement, data offset, flags
+UDP_LENGTH_AT, UDP_CHECKSUM_AT = 4, 6
+TCP_SEQ_AT, TCP_CHECKSUM_AT = 4, 16  # the acknowledgement number follows the sequence number
+TCP_SYN = 0x02
 
 
 class IpPacket(NamedTuple):
@@ -291,3 +297,34 @@ def _option_fields(packet: bytes, pos: int, end: int, out: list[tuple[int, int, 
         elif kind != 1:
             out.append((pos + 2, stop - pos - 2, False))
         pos = stop
+
+
+# -- transport headers (scan's ``capture`` decodes UDP and TCP through these; redaction rewrites) --
+
+
+UdpLayout = tuple[int, int, int, int]  # ``udp_layout``: plain tuples, made per packet
+TcpLayout = tuple[int, int, int, int, int, int]  # ``tcp_layout``
+
+
+def udp_layout(seg: bytes) -> UdpLayout | None:
+    """A UDP datagram's (RFC 768) ``(sport, dport, end, declared)``, None when its 8-byte header is
+    not there: the payload is ``seg[8:end]``, up to the length the header declares, or to the
+    captured end when that length is below the header's 8 bytes or passes what was captured;
+    ``declared`` is the length field as stored. The length and the checksum lie at
+    ``UDP_LENGTH_AT`` and ``UDP_CHECKSUM_AT``."""
+    if len(seg) < 8:
+        return None
+    sport, dport, declared = UDP_HEADER.unpack_from(seg)
+    return sport, dport, declared if 8 <= declared <= len(seg) else len(seg), declared
+
+
+def tcp_layout(seg: bytes) -> TcpLayout | None:
+    """A TCP segment's (RFC 9293 §3.1) ``(sport, dport, seq, ack, flags, start)``, None when its 20
+    fixed header bytes are not there. The sequence and acknowledgement numbers are stored at
+    ``TCP_SEQ_AT`` and 4 bytes later, the checksum at ``TCP_CHECKSUM_AT``; the payload starts at
+    ``start``, the data offset in bytes as stored (below 20, or past the captured end, in a
+    damaged header)."""
+    if len(seg) < 20:
+        return None
+    sport, dport, seq, ack, offset, flags = TCP_HEADER.unpack_from(seg)
+    return sport, dport, seq, ack, flags, (offset >> 4) * 4

@@ -36,6 +36,11 @@ PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 CHUNK = 4 << 20
 MAX_RECORD = 1 << 24  # no link layer carries a 16 MiB frame: a larger length is corruption
 RESYNC_WINDOW = 1 << 20
+SHB, IDB, PB, SPB, ISB, EPB = 0x0A0D0D0A, 1, 2, 3, 5, 6  # pcapng block types
+PACKET_BLOCKS = (PB, SPB, EPB)
+SHB_LENGTH_AT = 8  # Section Header Block: byte-order magic, version, then the section length (§4.1)
+IDB_OPTIONS = 8  # Interface Description Block: link type, reserved, snaplen, then options (§4.2)
+ISB_OPTIONS = 12  # Interface Statistics Block: interface id, timestamp, then options (§4.6)
 
 
 class PacketReader:
@@ -254,18 +259,15 @@ class PacketReader:
             if block is None:
                 return
             btype, body, order = block
-            if btype == 0x0A0D0D0A:
+            if btype == SHB:
                 interfaces = []
                 self.described += 1
-            elif btype == 1:
+            elif btype == IDB:
                 self.described += 1
-                interfaces.append(_idb(body, order) if len(body) >= 8 else (-1, 1e-6, 0.0))
-            elif btype in (2, 3, 6):
+                interfaces.append(interface(body, order) if len(body) >= IDB_OPTIONS else (-1, 1e-6, 0.0))
+            elif btype in PACKET_BLOCKS:
                 self.number += 1
-                try:
-                    packet = _packet_block(btype, body, order, interfaces)
-                except struct.error:
-                    packet = None
+                packet = _packet_block(btype, body, order, interfaces)
                 if packet is None:
                     self._report(
                         self.number,
@@ -279,9 +281,10 @@ class PacketReader:
 
     def _enhanced_blocks(self, order: str, interfaces: list[tuple[int, float, float]]) -> Iterator[Packet]:
         """The hot path of ``_pcapng``: the Enhanced Packet Blocks (§4.3) that follow one another
-        whole in the buffer, media dropped unread (``media.is_media``). It stops at anything
-        else (another block type, a block cut by the buffer's end, damage, an unknown interface),
-        which ``_pcapng`` then takes the careful way."""
+        whole in the buffer, media dropped unread (``media.is_media``). Their fields are read
+        inline, with the block header, where ``packet_block`` says they lie (a test holds them
+        to it). It stops at anything else (another block type, a block cut by the buffer's end,
+        damage, an unknown interface), which ``_pcapng`` then takes the careful way."""
         head, trailer = struct.Struct(order + "IIIIIII"), struct.Struct(order + "I")
         unpack, unpack_trailer = head.unpack_from, trailer.unpack_from
         skip_media, is_media = self.skip_media, media.is_media
@@ -321,7 +324,7 @@ class PacketReader:
     def _pcapng_block(self, order: str) -> tuple[int, bytes, str] | None:
         """The next block's (type, body, byte order), or None at the end of what can be read."""
         btype = struct.unpack_from(order + "I", self._buf, self._pos)[0]
-        if btype == 0x0A0D0D0A:
+        if btype == SHB:
             order = "<" if self._buf[self._pos + 8 : self._pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
         length = struct.unpack_from(order + "I", self._buf, self._pos + 4)[0]
         if length < 12 or length % 4 or length > MAX_RECORD:
@@ -379,7 +382,7 @@ class PacketReader:
                 if block is None:
                     return
                 btype, body, order = block
-                self.number += btype in (2, 3, 6)
+                self.number += btype in PACKET_BLOCKS
                 yield order, btype, body
         else:
             self._report(None, "not a pcap or pcapng file (unknown magic number)", DiagnosticLevel.ERROR)
@@ -417,16 +420,17 @@ def record_limit(snaplen: int) -> int:
 
 def _plausible_block(buf: bytes, pos: int, order: str) -> bool:
     btype, length = struct.unpack_from(order + "II", buf, pos)
-    if btype not in (1, 2, 3, 5, 6) or length < 12 or length % 4 or pos + length > len(buf):
+    if btype not in (IDB, PB, SPB, ISB, EPB) or length < 12 or length % 4 or pos + length > len(buf):
         return False
     return bool(struct.unpack_from(order + "I", buf, pos + length - 4)[0] == length)
 
 
-def _idb(body: bytes, order: str) -> tuple[int, float, float]:
-    """Interface Description Block (§4.2): link type, then options for time resolution/offset."""
+def interface(body: bytes, order: str) -> tuple[int, float, float]:
+    """Interface Description Block (§4.2) → (link type, time resolution, time offset): the link
+    type, then the ``if_tsresol`` and ``if_tsoffset`` options. ``body`` holds ``IDB_OPTIONS`` bytes."""
     linktype = struct.unpack_from(order + "H", body, 0)[0]
     resolution, offset = 1e-6, 0.0
-    for code, value in _options(body[8:], order):
+    for code, value in options(body[IDB_OPTIONS:], order):
         if code == 9 and value:  # if_tsresol: 10^-v, or 2^-v when the top bit is set
             v = value[0]
             resolution = 2.0 ** -(v & 0x7F) if v & 0x80 else 10.0**-v
@@ -435,7 +439,9 @@ def _idb(body: bytes, order: str) -> tuple[int, float, float]:
     return linktype, resolution, offset
 
 
-def _options(data: bytes, order: str) -> Iterator[tuple[int, bytes]]:
+def options(data: bytes, order: str) -> Iterator[tuple[int, bytes]]:
+    """A block's options (§3.5): ``(code, value)`` up to ``opt_endofopt`` or the end of ``data``
+    (the last value cut short when ``data`` ends inside it); values are padded to 32 bits."""
     pos = 0
     while pos + 4 <= len(data):
         code, length = struct.unpack_from(order + "HH", data, pos)
@@ -445,21 +451,47 @@ def _options(data: bytes, order: str) -> Iterator[tuple[int, bytes]]:
         pos += 4 + (length + 3) // 4 * 4
 
 
+PacketBlock = tuple[int, int, int, int, int, int | None, int]  # ``packet_block``: a plain tuple, made per packet
+_EPB_FIELDS = {order: struct.Struct(order + "IIIII") for order in "<>"}  # interface, timestamp, lengths
+_PB_FIELDS = {order: struct.Struct(order + "HHIIII") for order in "<>"}  # interface, drops, timestamp, lengths
+_SPB_FIELDS = {order: struct.Struct(order + "I") for order in "<>"}  # original length
+
+
+def packet_block(btype: int, body: bytes, order: str) -> PacketBlock | None:
+    """Where the parts of an Enhanced (§4.3), Simple (§4.4) or obsolete Packet Block (Appendix A)
+    lie in its body (the bytes between its length fields), or None for one too short for its fixed
+    fields: ``(iface, timestamp, frame, caplen, orig, caplen_at, orig_at)``. The captured frame is
+    ``body[frame : frame + caplen]`` (``caplen`` as stored, cut to the body); the original length
+    ``orig`` is stored at ``orig_at`` and the captured length at ``caplen_at`` (None in a Simple
+    Packet Block: implied by the block's length); ``timestamp`` is in the interface's units (0 in a
+    Simple Packet Block, which has none and belongs to interface 0); options, if any, follow the
+    frame padded to 32 bits. ``PacketReader`` reads packets by it (its hot path,
+    ``_enhanced_blocks``, reads the same Enhanced Packet Block fields inline), a rewriter rewrites
+    frames through it."""
+    if btype == SPB:
+        if len(body) < 4:
+            return None
+        orig = _SPB_FIELDS[order].unpack_from(body)[0]
+        return 0, 0, 4, min(orig, len(body) - 4), orig, None, 0
+    if len(body) < 20:
+        return None
+    if btype == EPB:
+        iface, hi, lo, caplen, orig = _EPB_FIELDS[order].unpack_from(body)
+    elif btype == PB:
+        iface, _drops, hi, lo, caplen, orig = _PB_FIELDS[order].unpack_from(body)
+    else:
+        return None
+    return iface, (hi << 32) | lo, 20, min(caplen, len(body) - 20), orig, 12, 16
+
+
 def _packet_block(
     btype: int, body: bytes, order: str, interfaces: list[tuple[int, float, float]]
 ) -> tuple[float, int, bytes, int] | None:
-    """Enhanced (6), Simple (3) or obsolete Packet Block (2) → (time, linktype, data, orig_len)."""
-    if btype == 3:  # SPB: interface 0, no timestamp, captured length implied by the block
-        if not interfaces or len(body) < 4:
-            return None
-        orig = struct.unpack_from(order + "I", body)[0]
-        return 0.0, interfaces[0][0], body[4 : 4 + min(orig, len(body) - 4)], orig
-    if btype == 6:
-        iface, hi, lo, caplen, orig = struct.unpack_from(order + "IIIII", body)
-    else:
-        iface, _drops, hi, lo, caplen, orig = struct.unpack_from(order + "HHIIII", body)
-    if iface >= len(interfaces):
+    """A packet block → (time, linktype, data, orig_len), None when unusable."""
+    block = packet_block(btype, body, order)
+    if block is None or block[0] >= len(interfaces):
         return None
+    iface, timestamp, frame, caplen, orig, _caplen_at, _orig_at = block
     linktype, resolution, offset = interfaces[iface]
-    data = body[20 : 20 + min(caplen, len(body) - 20)]
-    return ((hi << 32) | lo) * resolution + offset, linktype, data, orig
+    time = timestamp * resolution + offset if btype != SPB else 0.0
+    return time, linktype, body[frame : frame + caplen], orig

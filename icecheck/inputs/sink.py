@@ -21,8 +21,8 @@ address, its candidate's address, type and transport) and of a repeat's last ori
 from ``Sink.names``, one copy of each distinct value, when the item is first held — a capture's
 items repeat a handful of call ids, addresses and details thousands of times (``_share``).
 Memory holds at most ``limits.IN_MEMORY`` distinct items: past it the oldest half move, with
-their fold, to a temporary file (``inputs.spill``; not in a sink whose parts are merged,
-``track_order``), repeats of them fold there, and ``document`` reads them back first, in order,
+their fold, to a temporary file (``inputs.spill``; with their first and last ordinals in a sink
+whose parts are merged, ``track_order``), repeats of them fold there, and ``document`` reads them back first, in order,
 as a ``Spool``. Nothing caps how many times items repeat; ``limits.MAX_ITEMS`` distinct items per input is a guard
 against pathological inputs (millions of distinct addresses): past it new items are counted as
 ``unaudited`` and the input is ``partial``. Diagnostics are capped at ``MAX_DIAGNOSTICS``.
@@ -87,6 +87,18 @@ class Order:
     diagnostics: list[int] = field(default_factory=list)
     wire: dict[tuple[str, str], int] = field(default_factory=dict)
 
+    def moved(self, tables: tuple[tuple[int, dict[Any, Any]], ...], repeats: dict[Any, Any]) -> list[tuple[int, int]]:
+        """The (first, last) ordinals of the oldest half of each table (``spill.oldest_half``,
+        candidates then addresses), which leave these lists as they leave memory."""
+        out: list[tuple[int, int]] = []
+        for (_, items), firsts in zip(tables, (self.candidates, self.addresses), strict=True):
+            n = (len(items) + 1) // 2
+            for key, first in zip(itertools.islice(items, n), firsts, strict=False):
+                seen = repeats.get(key)
+                out.append((first, first if seen is None else seen[2]))
+            del firsts[:n]
+        return out
+
 
 @dataclass
 class Sink:
@@ -109,7 +121,7 @@ class Sink:
     ordinal: int = 0  # the place of the message being read in the capture's global order (``lanes``)
     order: Order | None = None
     names: dict[Any, Any] = field(default_factory=dict)  # one copy of each held string (``_share``)
-    store: ItemStore | None = None  # items moved out of memory (``_evict``), none with ``order``
+    store: ItemStore | None = None  # items moved out of memory (``_evict``), with ordinals with ``order``
     spill: bool = True  # False: every item stays in ``candidates``/``addresses`` (``hold_all``)
 
     # -- adding ----------------------------------------------------------------------------------
@@ -128,7 +140,7 @@ class Sink:
         key = (cand, context.media_index, context.mid, origin.call, origin.party)
         if key in self.candidates:
             self._repeat(key, count, last or origin)
-        elif self.store is not None and self.store.repeat((CANDIDATE, key), count, last or origin):
+        elif self.store is not None and self.store.repeat((CANDIDATE, key), count, last or origin, self.ordinal):
             pass
         elif self.held() >= limits.MAX_ITEMS:
             self.unaudited += count
@@ -141,7 +153,7 @@ class Sink:
         key = (record.address, str(record.role), record.port, o.call, o.party)
         if key in self.addresses:
             self._repeat(key, record.count, record.last or o)
-        elif self.store is not None and self.store.repeat((ADDRESS, key), record.count, record.last or o):
+        elif self.store is not None and self.store.repeat((ADDRESS, key), record.count, record.last or o, self.ordinal):
             pass
         elif self.held() >= limits.MAX_ITEMS:
             self.unaudited += record.count
@@ -170,7 +182,7 @@ class Sink:
         if key in self.addresses:
             self._repeat(key, count, (where, last_more or more, party))
         elif self.store is not None and self.store.repeat(
-            (ADDRESS, key), count, _at(where, last_more or more, party, self.names)
+            (ADDRESS, key), count, _at(where, last_more or more, party, self.names), self.ordinal
         ):
             pass
         elif self.held() >= limits.MAX_ITEMS:
@@ -189,7 +201,7 @@ class Sink:
             self.repeats[key] = [count, last, self.ordinal]
         if self.order is not None:
             (self.order.candidates if items is self.candidates else self.order.addresses).append(self.ordinal)
-        elif self.spill and len(self.candidates) + len(self.addresses) > limits.IN_MEMORY:
+        if self.spill and len(self.candidates) + len(self.addresses) > limits.IN_MEMORY:
             self._evict()
 
     def hold_all(self) -> None:
@@ -209,8 +221,9 @@ class Sink:
         if self.store is None:
             self.store = ItemStore()
         tables: tuple[tuple[int, dict[Any, Any]], ...] = ((CANDIDATE, self.candidates), (ADDRESS, self.addresses))
+        ordinals = None if self.order is None else self.order.moved(tables, self.repeats)
         rows = oldest_half(tables, self.repeats, lambda seen: _last(seen, self.names))
-        self.store.add(rows)
+        self.store.add(rows, ordinals)
         self.names.clear()  # a memo of shared strings: the ones moved out need it no more
 
     def _repeat(self, key: _CandKey | _AddrKey, count: int, last: _Last) -> None:
@@ -281,7 +294,7 @@ class Sink:
             if key in self.candidates:
                 self._repeat(key, rec.count, (base, last, party))
             elif self.store is not None and self.store.repeat(
-                (CANDIDATE, key), rec.count, _at(base, last, party, self.names)
+                (CANDIDATE, key), rec.count, _at(base, last, party, self.names), self.ordinal
             ):
                 pass
             elif self.held() >= limits.MAX_ITEMS:

@@ -6,10 +6,15 @@ items the input holds. Each item is kept with its fold, exactly: its key's diges
 the key's ``repr``, 128 bits), whether it is a candidate or an address, its first-sighting
 record, its count and its last origin, in the order it was first seen. A repeat of an item
 kept here updates its count and last origin (``repeat``). ``items`` reads them back in
-first-sighting order. A Bloom filter over the keys (``BLOOM_BITS`` bits, two probes from the
+first-sighting order. A sink whose parts are merged (``Sink.track_order``) files each item with the
+ordinals of its first and last sighting too, and a repeat replaces the last origin only when it
+is not older (``at``): the parts of a capture (``inputs.merge``) fold in that order, not in
+the order they are read. A Bloom filter over the keys (``BLOOM_BITS`` bits, two probes from the
 key's ``hash``) answers most lookups of items never filed without asking SQLite: every new item
 is such a lookup. ``sqlite3.connect("")`` makes a database on disk that SQLite deletes when
-the connection closes (``close``, or when the store is collected, or the process ends).
+the connection closes (``close``, or when the store is collected, or the process ends);
+``copy_to`` writes a store to a named file, which ``ItemStore.open`` reads in another process
+(the items a part of a capture sends back, ``inputs.jobs``).
 """
 
 from __future__ import annotations
@@ -37,23 +42,41 @@ def digest(key: Any) -> bytes:
 class ItemStore:
     """Items moved out of a sink (module docstring)."""
 
-    def __init__(self) -> None:
-        self.db = sqlite3.connect("")
-        self.db.execute(
-            "CREATE TABLE item (seq INTEGER PRIMARY KEY, digest BLOB UNIQUE, kind INTEGER, record BLOB,"
-            " count INTEGER, last BLOB)"
-        )
+    def __init__(self, db: sqlite3.Connection | None = None) -> None:
+        self.db = db or sqlite3.connect("")
         self.held = [0, 0]  # items kept here, by kind
-        self.bloom = bytearray(BLOOM_BITS >> 3)
+        if db is None:
+            self.db.execute(
+                "CREATE TABLE item (seq INTEGER PRIMARY KEY, digest BLOB UNIQUE, kind INTEGER, record BLOB,"
+                " count INTEGER, last BLOB, first_at INTEGER, last_at INTEGER)"
+            )
+            self.bloom = bytearray(BLOOM_BITS >> 3)
+        else:  # a store filed elsewhere (``open``): read, never added to
+            self.bloom = bytearray()
+            for kind, n in self.db.execute("SELECT kind, count(*) FROM item GROUP BY kind"):
+                self.held[kind] = n
+
+    @classmethod
+    def open(cls, path: str) -> ItemStore:
+        """The store ``copy_to`` wrote at ``path``, to read its items."""
+        return cls(sqlite3.connect(path))
+
+    def copy_to(self, path: str) -> None:
+        """Write this store's items to a new SQLite file at ``path`` (``open`` reads it)."""
+        self.db.commit()  # VACUUM cannot run inside the transaction the inserts opened
+        self.db.execute("VACUUM INTO ?", (path,))
 
     def _probes(self, key: Any) -> tuple[int, int]:
         h = hash(key)
         return h & (BLOOM_BITS - 1), (h >> 32) & (BLOOM_BITS - 1)
 
-    def add(self, rows: list[tuple[int, Any, Any, int, Origin | None]]) -> None:
-        """File items (kind, key, first record, count, last origin or None), oldest first."""
+    def add(
+        self, rows: list[tuple[int, Any, Any, int, Origin | None]], ordinals: list[tuple[int, int]] | None = None
+    ) -> None:
+        """File items (kind, key, first record, count, last origin or None), oldest first;
+        ``ordinals``: each one's (first, last) sighting in a capture's global order (default 0)."""
         self.db.executemany(
-            "INSERT INTO item (digest, kind, record, count, last) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO item (digest, kind, record, count, last, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     digest(key),
@@ -61,8 +84,11 @@ class ItemStore:
                     pickle.dumps(_plain(record), _PICKLE),
                     count,
                     _last(last),
+                    *at,
                 )
-                for kind, key, record, count, last in rows
+                for (kind, key, record, count, last), at in zip(
+                    rows, ordinals or itertools.repeat((0, 0)), strict=False
+                )
             ],
         )
         bloom = self.bloom
@@ -71,16 +97,18 @@ class ItemStore:
             for bit in self._probes(key):
                 bloom[bit >> 3] |= 1 << (bit & 7)
 
-    def repeat(self, key: Any, count: int, last: Origin) -> bool:
-        """Fold ``count`` more sightings, the last at ``last``, into the item filed under ``key``;
-        False when there is none."""
+    def repeat(self, key: Any, count: int, last: Origin, at: int = 0) -> bool:
+        """Fold ``count`` more sightings, the last at ``last`` (at ordinal ``at``), into the item
+        filed under ``key``; False when there is none. The last origin is replaced unless the
+        item's is newer."""
         bloom = self.bloom
         for bit in self._probes(key):
             if not bloom[bit >> 3] & (1 << (bit & 7)):
                 return False
         cur = self.db.execute(
-            "UPDATE item SET count = count + ?, last = ? WHERE digest = ?",
-            (count, _last(last), digest(key)),
+            "UPDATE item SET count = count + ?, last = CASE WHEN ? >= last_at THEN ? ELSE last END,"
+            " last_at = max(last_at, ?) WHERE digest = ?",
+            (count, at, _last(last), at, digest(key)),
         )
         return cur.rowcount > 0
 
@@ -89,6 +117,20 @@ class ItemStore:
         rows = self.db.execute("SELECT record, count, last FROM item WHERE kind = ? ORDER BY seq", (kind,))
         for record, count, last in rows:
             yield _record(pickle.loads(record)), count, None if last is None else Origin(*pickle.loads(last))
+
+    def sighted(self, kind: int) -> Iterator[tuple[Any, int, Origin | None, int, int]]:
+        """As ``items``, with each one's first and last ordinal (``add``)."""
+        rows = self.db.execute(
+            "SELECT record, count, last, first_at, last_at FROM item WHERE kind = ? ORDER BY seq", (kind,)
+        )
+        for record, count, last, first_at, last_at in rows:
+            yield (
+                _record(pickle.loads(record)),
+                count,
+                None if last is None else Origin(*pickle.loads(last)),
+                first_at,
+                last_at,
+            )
 
     def close(self) -> None:
         self.db.close()

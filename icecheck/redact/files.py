@@ -43,6 +43,7 @@ from typing import BinaryIO, cast
 from icecheck.redact.archive import RedactError
 from icecheck.redact.selfcheck import PCAP_MAGICS
 from icecheck.redact.standins import StandIns
+from icecheck.redact.table import TextSet
 
 HEAD = 1 << 16  # bytes read (after decompression) to tell what the input is
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
@@ -113,17 +114,19 @@ def _stream_document(path: str, kind: str, target: str, standins: StandIns, scru
         raise RedactError(f"cannot redact: damaged {compression or 'text'} data ({exc})") from None
 
 
-def _listed_document(open_input: Callable[[], BinaryIO], standins: StandIns, scrub: bool, kind: str) -> set[str]:
+def _listed_document(open_input: Callable[[], BinaryIO], standins: StandIns, scrub: bool, kind: str) -> TextSet:
     """The first pass over a streamed document: its identifiers listed (addresses reserved) and
     ``docstream.prepare_stream`` run; the identifiers the output check must not find."""
     from icecheck.redact.docstream import chunks, prepare_stream
-    from icecheck.redact.selfcheck import addresses, stream_identifiers
+    from icecheck.redact.selfcheck import addresses, stream_identifiers, unkept
 
     before = stream_identifiers(open_input, refuse_nul=True)
     for addr in addresses(before):
         standins.reserve(addr)
     prepare_stream(chunks(open_input), kind, standins, scrub)
-    return {i for i in before if not _kept(i, standins)}
+    secret = unkept(before, standins.kept)  # bounded in memory (a TextSet), as ``before``
+    before.close()
+    return secret
 
 
 def redact_document_stream(
@@ -296,7 +299,9 @@ def _listed(
         if kind == "pcap":
             found |= capture_identifiers(_member_opener(src, info), by_record=by_record)
         elif kind:
-            found |= stream_identifiers(_member_opener(src, info), refuse_nul=True)
+            listed = stream_identifiers(_member_opener(src, info), refuse_nul=True)
+            found.update(listed)
+            listed.close()
         elif not info.is_dir():
             total += info.file_size
             if total > limit:

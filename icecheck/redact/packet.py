@@ -25,7 +25,21 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from icecheck.inputs.netdecode import IpLayout, ip_layout, ipv6_extension_fields, link_layout
+from icecheck.inputs.netdecode import (
+    TCP_CHECKSUM_AT,
+    TCP_SEQ_AT,
+    TCP_SYN,
+    UDP_CHECKSUM_AT,
+    UDP_LENGTH_AT,
+    IpLayout,
+    TcpLayout,
+    UdpLayout,
+    ip_layout,
+    ipv6_extension_fields,
+    link_layout,
+    tcp_layout,
+    udp_layout,
+)
 from icecheck.redact.sctp import rewrite_sctp
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
@@ -251,10 +265,12 @@ class FrameRewriter:
     def transport(self, proto: int, src: bytes, dst: bytes, seg: bytes, inner: bool = False) -> bytes:
         """UDP, TCP, ICMP or ICMPv6 with its checksum over the new addresses."""
         nsrc, ndst = self.addr(src), self.addr(dst)
-        if proto == 17 and len(seg) >= 8:
-            return self.udp(seg, nsrc, ndst, inner)
-        if proto == 6 and len(seg) >= 20 and not inner:
-            return self.tcp(seg, src, dst, nsrc, ndst)
+        udp = udp_layout(seg) if proto == 17 else None
+        if udp is not None:
+            return self.udp(seg, udp, nsrc, ndst, inner)
+        tcp = tcp_layout(seg) if proto == 6 and not inner else None
+        if tcp is not None:
+            return self.tcp(seg, tcp, src, dst, nsrc, ndst)
         if proto in (1, 58) and len(seg) >= 8:
             return self.icmp(seg, proto, nsrc, ndst)
         if inner:  # quoted inside ICMP: what is not rewritten is blanked
@@ -272,41 +288,43 @@ class FrameRewriter:
             return new
         raise DropPacket(f"IP protocol {proto}")
 
-    def udp(self, seg: bytes, nsrc: bytes, ndst: bytes, inner: bool = False) -> bytes:
-        declared = int.from_bytes(seg[4:6], "big")
+    def udp(self, seg: bytes, layout: UdpLayout, nsrc: bytes, ndst: bytes, inner: bool = False) -> bytes:
+        """A UDP datagram, its payload where scan reads it (``netdecode.udp_layout``)."""
+        _sport, _dport, end, declared = layout
         if inner and declared != len(seg):  # truncated quote inside ICMP: same-length rewrite only
             new = self.payload(seg[8:])
             return seg[:8] + (new if len(new) == len(seg) - 8 else seg[8:])
-        body = self.payload(seg[8:declared] if 8 <= declared <= len(seg) else seg[8:])
+        body = self.payload(seg[8:end])
         head = bytearray(seg[:8])
-        head[4:6] = (8 + len(body)).to_bytes(2, "big")
-        if seg[6:8] != b"\x00\x00" or len(nsrc) == 16:  # a zero IPv4 UDP checksum means "none"
-            head[6:8] = b"\x00\x00"
+        head[UDP_LENGTH_AT : UDP_LENGTH_AT + 2] = (8 + len(body)).to_bytes(2, "big")
+        at = UDP_CHECKSUM_AT
+        if head[at : at + 2] != b"\x00\x00" or len(nsrc) == 16:  # a zero IPv4 UDP checksum means "none"
+            head[at : at + 2] = b"\x00\x00"
             value = checksum(pseudo(nsrc, ndst, 17, 8 + len(body)) + bytes(head) + body) or 0xFFFF
-            head[6:8] = value.to_bytes(2, "big")
+            head[at : at + 2] = value.to_bytes(2, "big")
         return bytes(head) + body
 
-    def tcp(self, seg: bytes, src: bytes, dst: bytes, nsrc: bytes, ndst: bytes) -> bytes:
-        off = (seg[12] >> 4) * 4
-        if off < 20 or len(seg) < off:
-            return seg
-        sport, dport = struct.unpack_from("!HH", seg)
+    def tcp(self, seg: bytes, layout: TcpLayout, src: bytes, dst: bytes, nsrc: bytes, ndst: bytes) -> bytes:
+        """A TCP segment, read where scan reads it (``netdecode.tcp_layout``): its payload through
+        the stream (``tcp_body``), its sequence numbers shifted, its checksum recomputed."""
+        sport, dport, seq, ack, flags, off = layout
+        if off < 20 or len(seg) < off:  # damaged: scan may still read text there; fail closed
+            raise DropPacket("TCP header damaged (data offset)")
         flow, back = (src, dst, sport, dport), (dst, src, dport, sport)
-        seq, ack = struct.unpack_from("!II", seg, 4)
-        if seg[13] & 0x02:  # SYN (RFC 9293 §3.1): the stream's data starts at seq + 1
+        if flags & TCP_SYN:  # RFC 9293 §3.1: the stream's data starts at seq + 1
             self.syn(flow, seq)
         body = self.tcp_body(flow, seq, seg[off:]) if len(seg) > off else b""
         head = bytearray(seg[:off])
         shift, back_shift = self.tcp_shift.get(flow), self.tcp_shift.get(back)
-        struct.pack_into("!II", head, 4, (seq + (shift.at(seq) if shift else 0)) & 0xFFFFFFFF,
+        struct.pack_into("!II", head, TCP_SEQ_AT, (seq + (shift.at(seq) if shift else 0)) & 0xFFFFFFFF,
                          (ack + (back_shift.at(ack) if back_shift else 0)) & 0xFFFFFFFF)  # fmt: skip
         if len(body) != len(seg) - off:
             if shift is None:
                 shift = self.tcp_shift[flow] = Shifts(seq)
             shift.add(seq + len(seg) - off, len(body) - (len(seg) - off))
-        head[16:18] = b"\x00\x00"
-        value = checksum(pseudo(nsrc, ndst, 6, off + len(body)) + bytes(head) + body)
-        head[16:18] = value.to_bytes(2, "big")
+        at = TCP_CHECKSUM_AT
+        head[at : at + 2] = b"\x00\x00"
+        head[at : at + 2] = checksum(pseudo(nsrc, ndst, 6, off + len(body)) + bytes(head) + body).to_bytes(2, "big")
         return bytes(head) + body
 
     def syn(self, flow: Flow, seq: int) -> None:

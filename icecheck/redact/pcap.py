@@ -48,7 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from icecheck.inputs.tcpstream import MAX_HELD
+from icecheck.inputs.tcpstream import MAX_HELD, drain_order, place, resume_at, supersedes
 from icecheck.model import DiagnosticLevel
 from icecheck.redact.packet import DropPacket, Flow, FrameRewriter
 from icecheck.redact.pcapng import rewrite_block
@@ -176,26 +176,30 @@ class CaptureRewriter(FrameRewriter):
         key, current = ("tcp", *flow), self.current
         held = self.held.get(key)
         run = held if isinstance(held, _Run) else None
-        ahead = _delta(seq, self.expect.get(flow, seq))
-        if ahead > 0:  # a hole before it: held until the hole fills, as scan's tcpstream holds it
+        hole, trim = place(self.expect.get(flow, seq), seq, len(data))  # scan's tcpstream rules
+        if hole:  # held until the hole fills, as scan's tcpstream holds it
             if run is None:
                 run = self.held[key] = _Run()
             if seq in run.early:  # the same early segment again
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
-                return bytes(len(data))
+                if not supersedes(len(run.early[seq][1]), len(data)):
+                    return bytes(len(data))
+                old, old_data = run.early.pop(seq)  # a longer copy: it is held instead (scan keeps it)
+                run.early_bytes -= len(old_data)
+                self._settle(old, bytes(len(old_data)))
             run.early[seq] = (current, data)
             run.early_bytes += len(data)
             if run.early_bytes <= MAX_HOLE:
                 raise HoldPacket
             self.give_up(key, "a segment of the message missing")  # the hole never filled: read on after it
-        elif ahead + len(data) <= 0:  # all of it sent before
+        elif trim == len(data):  # all of it sent before
             if run is not None and run.entries:  # a retransmission of held bytes
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
                 return bytes(len(data))
             return self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
-        elif ahead < 0:  # partly sent before: those bytes blanked in this copy, the rest taken (scan trims)
+        elif trim:  # partly sent before: those bytes blanked in this copy, the rest taken (scan trims)
             self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
-            self._take(key, (seq - ahead) & 0xFFFFFFFF, data[-ahead:], current, -ahead)
+            self._take(key, (seq + trim) & 0xFFFFFFFF, data[trim:], current, trim)
         else:
             self._take(key, seq, data, current)
         self._drain(key)
@@ -245,26 +249,23 @@ class CaptureRewriter(FrameRewriter):
         the stream is now, sent again over bytes already taken, is trimmed as scan trims it; one
         wholly before it is blanked)."""
         flow = _flow(key)
-        while True:
-            held = self.held.get(key)
-            if not isinstance(held, _Run) or not held.early:
-                return
-            expect = self.expect[flow]
-            seq = expect if expect in held.early else next((s for s in held.early if _delta(s, expect) < 0), None)
-            if seq is None:
-                return
-            entry, data = held.early.pop(seq)
-            held.early_bytes -= len(data)
-            if not held.early and not held.entries:
+        held = self.held.get(key)
+        if not isinstance(held, _Run):
+            return
+        run = held
+        for seq in drain_order(run.early, lambda: self.expect[flow]):  # as scan's tcpstream drains
+            entry, data = run.early.pop(seq)
+            run.early_bytes -= len(data)
+            if not run.early and not run.entries and self.held.get(key) is run:
                 del self.held[key]
-            skip = -_delta(seq, expect)
+            skip = place(self.expect[flow], seq, len(data))[1]
             if skip >= len(data):
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
                 self._settle(entry, bytes(len(data)))
                 continue
             if skip:
                 self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
-            self._take(key, expect, data[skip:], entry, skip)
+            self._take(key, self.expect[flow], data[skip:], entry, skip)
 
     def _settle(self, entry: Entry, payload: bytes) -> None:
         """A segment's new payload: the current packet's is returned by ``tcp_body``; a held one is finished."""
@@ -375,7 +376,7 @@ class CaptureRewriter(FrameRewriter):
                 del self.held[key]
                 return
             flow = _flow(key)
-            self.expect[flow] = min(group.early, key=lambda seq: _delta(seq, self.expect[flow]))
+            self.expect[flow] = resume_at(group.early, self.expect[flow])
             self._drain(key)
             return
         del self.held[key]
@@ -386,12 +387,6 @@ class CaptureRewriter(FrameRewriter):
     def give_up_oldest(self, why: str) -> None:
         """Give up the group holding the oldest waiting packet."""
         self.give_up(next(iter(self.held)), why)
-
-
-def _delta(a: int, b: int) -> int:
-    """Sequence number ``a`` less ``b`` (RFC 9293 §3.4, modulo 2^32), signed."""
-    d = (a - b) & 0xFFFFFFFF
-    return d - (1 << 32) if d >= 1 << 31 else d
 
 
 def _flow(key: tuple[object, ...]) -> Flow:
@@ -499,7 +494,8 @@ def _record(order: str, kind: int, body: bytes, links: list[int]) -> bytes | Ent
 
         def wrap(new: bytes) -> bytes:
             secs, frac, incl, orig = struct.unpack(order + "IIII", header)
-            return struct.pack(order + "IIII", secs, frac, len(new), max(orig + len(new) - incl, len(new))) + new
+            orig = min(max(orig + len(new) - incl, len(new)), 0xFFFFFFFF)  # the field's range
+            return struct.pack(order + "IIII", secs, frac, len(new), orig) + new
 
         return Entry(links[0], frame, wrap)
     return rewrite_block(order, kind, body, links)

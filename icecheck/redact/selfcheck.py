@@ -16,7 +16,9 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
-bytes in pieces cut only where a printable run ends.
+bytes in pieces cut only where a printable run ends. A large document's identifiers are listed as a
+stream too (``stream_identifiers``) into a ``table.TextSet``, which past ``limits.IN_MEMORY`` entries
+lives in a temporary SQLite file: memory stays bounded whatever number of distinct addresses it holds.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ import io
 import ipaddress
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
+
+from icecheck.redact.table import TextSet
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -68,16 +72,20 @@ def left_in(before: set[str], redacted: bytes, kept: Callable[[IPAddress], bool]
     return sorted(secret & identifiers(redacted)) if secret else []
 
 
-def addresses(found: set[str]) -> list[IPAddress]:
+def addresses(found: Iterable[str]) -> Iterator[IPAddress]:
     """The IP addresses among identifiers (to reserve them: no stand-in may equal an original)."""
-    out: list[IPAddress] = []
     for identifier in found:
         if not identifier.startswith(("mac ", "name ")):
             try:
-                out.append(ipaddress.ip_address(identifier))
+                yield ipaddress.ip_address(identifier)
             except ValueError:
                 continue
-    return out
+
+
+def unkept(found: Iterable[str], kept: Callable[[IPAddress], bool]) -> TextSet:
+    """The identifiers of ``found`` that must not survive (``is_kept`` says which stay), as a
+    ``TextSet`` (bounded in memory: a large document's output check)."""
+    return TextSet(i for i in found if not is_kept(i, kept))
 
 
 def identifiers(data: bytes) -> set[str]:
@@ -106,27 +114,25 @@ def capture_identifiers(open_input: Callable[[], BinaryIO], by_record: bool = Fa
 
 
 def stream_identifiers(
-    open_input: Callable[[], BinaryIO], refuse_nul: bool = False, among: set[str] | None = None
-) -> set[str]:
+    open_input: Callable[[], BinaryIO], refuse_nul: bool = False, among: set[str] | TextSet | None = None
+) -> TextSet:
     """``identifiers`` of a document (not a capture) read as a stream: its bytes in ``pieces``
     (each cut where a printable run ends, a run longer than ``MAX_CARRY`` with an overlap), one
     inflation budget for all. ``refuse_nul``: a NUL byte anywhere is ``RedactError`` (text never holds
     one: ``formats.detect``'s rule, for a document not read whole). ``among``: only those identifiers
-    are kept (the output check: the set of the output's identifiers is never built whole)."""
+    are kept (the output check: the set of the output's identifiers is never built whole). The
+    result is a ``TextSet``: bounded in memory however many distinct identifiers there are."""
     from icecheck.redact.archive import RedactError
 
-    found: set[str] = set()
+    found = TextSet()
     budget = [MAX_INFLATE]
     with open_input() as stream:
         for piece in pieces(stream):
             if refuse_nul and b"\x00" in piece:
                 raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
-            if among is None:
-                _collect(piece, found, depth=0, budget=budget)
-            else:
-                here: set[str] = set()
-                _collect(piece, here, depth=0, budget=budget)
-                found |= here & among
+            here: set[str] = set()
+            _collect(piece, here, depth=0, budget=budget)
+            found.update(here if among is None else (i for i in here if i in among))
     return found
 
 
@@ -259,6 +265,12 @@ def _tokens(text: str) -> Iterator[str]:
 def v6_readings(token: str) -> Iterator[str]:
     """Parses of a colon-hex run: whole, less a trailing port group, less a leading label (the first
     that parses, canonical; a mapped IPv4 address as IPv4)."""
+    for addr in v6_reading_addresses(token):
+        yield str(addr)
+
+
+def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
+    """``v6_readings`` as addresses (a mapped IPv4 address as an ``IPv4Address``)."""
     groups = token.strip(":").split(":") if "::" not in token else None
     tries = [token]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
@@ -270,7 +282,7 @@ def v6_readings(token: str) -> Iterator[str]:
             addr = ipaddress.IPv6Address(attempt)
         except ValueError:
             continue
-        yield str(addr.ipv4_mapped) if addr.ipv4_mapped else str(addr)
+        yield addr.ipv4_mapped or addr
         return
 
 

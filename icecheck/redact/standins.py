@@ -13,6 +13,11 @@ reads as one when cut inside its first or last number (split between two packets
 holds for IPv6: no piece of an IPv6 stand-in's text, cut anywhere, reads as an original the way the
 output check reads it (``selfcheck.v6_readings``); where a written form of the original's length
 would, another form of that length is taken, else the short form.
+
+Memory: the tables of a run (original → stand-in, the reserved originals, the IPv6 texts chosen,
+MACs) are ``table.Table``s keyed by packed addresses: past ``limits.IN_MEMORY`` entries each moves
+to a private temporary SQLite file, so a document with millions of distinct addresses redacts in
+bounded memory, with the same stand-ins in the same order as when all is held in memory.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import string
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
+
+from icecheck.redact.table import Table
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
@@ -44,18 +51,41 @@ def _v4_pool() -> dict[int, Iterator[str]]:
     return {n: iter(texts) for n, texts in sorted(by_len.items())}
 
 
+class Reserved:
+    """The originals no stand-in may equal, by packed address (a ``Table``: bounded in memory)."""
+
+    def __init__(self) -> None:
+        self._table = Table()
+
+    def add(self, addr: IPAddress) -> None:
+        if addr.packed not in self._table:
+            self._table.put(addr.packed, b"")
+
+    def __contains__(self, packed: object) -> bool:
+        return isinstance(packed, bytes) and packed in self._table
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __iter__(self) -> Iterator[IPAddress]:
+        return (ipaddress.ip_address(packed) for packed in self._table)
+
+
+PACKED_CACHE = 1 << 16  # ``ip_bytes`` answers remembered (then forgotten all at once: bounded memory)
+
+
 class StandIns:
     """The mapping of one redaction run."""
 
     def __init__(self, keep: Iterable[str] = ()) -> None:
         self.keep = [ipaddress.ip_network(k.strip("[]"), strict=False) for k in keep]
-        self._ip: dict[IPAddress, IPAddress] = {}
-        self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered
-        self._reserved: set[IPAddress] = set()
+        self._ip = Table()  # packed original → packed stand-in
+        self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered (at most PACKED_CACHE)
+        self._reserved = Reserved()
         self._v4 = _v4_pool()
         self._v6_next = 1
-        self._v6_texts: dict[tuple[IPAddress, int], str] = {}  # (stand-in, length) → its checked text
-        self._mac: dict[str, str] = {}
+        self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
+        self._mac = Table()  # 6 bytes → 6 bytes
         self._names: dict[str, str] = {}
         self._secrets: dict[str, str] = {}
         self._secret_standins: set[str] = set()
@@ -80,20 +110,21 @@ class StandIns:
 
     def ip(self, addr: IPAddress, length: int | None = None) -> IPAddress:
         """The stand-in for ``addr`` (``addr`` itself when kept). ``length``: the original's text length."""
-        new = self._ip.get(addr)
-        if new is not None:
-            return new
+        known = self._ip.get(addr.packed)
+        if known is not None:
+            return ipaddress.ip_address(known)
         if self.kept(addr):
             return addr
-        self._ip[addr] = self._new_v4(length or len(str(addr))) if addr.version == 4 else self._new_v6()
-        return self._ip[addr]
+        new = self._new_v4(length or len(str(addr))) if addr.version == 4 else self._new_v6()
+        self._ip.put(addr.packed, new.packed)
+        return new
 
     def _new_v4(self, length: int) -> IPAddress:
         order = sorted(self._v4, key=lambda n: (abs(n - length), -n))
         for n in order:
             for text in self._v4[n]:
                 addr = ipaddress.IPv4Address(text)
-                if addr not in self._reserved and not self._shadows(text):
+                if addr.packed not in self._reserved and not self._shadows(text):
                     return addr
         # All 762 used: the reserved block 240.0.0.0/4 (RFC 1112 §4, never a host's address) takes over,
         # so every original still gets a stand-in of its own that no original can equal.
@@ -101,7 +132,7 @@ class StandIns:
         while True:
             self._overflow += 1
             addr = ipaddress.IPv4Address(OVERFLOW_BASE + self._overflow)
-            if addr not in self._reserved and not self._shadows(str(addr)):
+            if addr.packed not in self._reserved and not self._shadows(str(addr)):
                 return addr
 
     def _shadows(self, text: str) -> bool:
@@ -110,20 +141,19 @@ class StandIns:
         the output check, so it is not taken."""
         first, *_, last = text.split(".")
         cuts = [text[:-k] for k in range(1, len(last))] + [text[k:] for k in range(1, len(first))]
-        return any(ipaddress.IPv4Address(".".join(str(int(p)) for p in cut.split("."))) in self._reserved
-                   for cut in cuts)  # fmt: skip
+        return any(bytes(int(p) for p in cut.split(".")) in self._reserved for cut in cuts)
 
     def _new_v6(self) -> IPAddress:
         while True:
             addr = ipaddress.IPv6Address(V6_BASE + self._v6_next)
             self._v6_next += 1
-            if addr not in self._reserved and not self._v6_shadows(str(addr)):
+            if addr.packed not in self._reserved and not self._v6_shadows(str(addr)):
                 return addr
 
     def _v6_shadows(self, text: str) -> bool:
         """A piece of the IPv6 ``text``, cut anywhere (split between two packets), reads as an original
         address to the output check (``2001:db8::10`` cut to ``2001:db8::1``, ``db8::10``, ...)."""
-        from icecheck.redact.selfcheck import v6_readings
+        from icecheck.redact.selfcheck import v6_reading_addresses
 
         if not self._reserved:
             return False
@@ -131,19 +161,20 @@ class StandIns:
             for piece in (text[:cut], text[cut:]):
                 if "::" not in piece and piece.count(":") not in (7, 8):
                     continue  # neither compressed nor eight groups (and a port): no reading
-                if any(ipaddress.ip_address(r) in self._reserved for r in v6_readings(piece)):
+                if any(r.packed in self._reserved for r in v6_reading_addresses(piece)):
                     return True
         return False
 
     def _v6_text(self, addr: IPAddress, length: int) -> str:
         """``addr`` (a stand-in) written in ``length`` characters where a form of that length does not
         shadow an original when cut (``_v6_shadows``), else its short form (checked when chosen)."""
-        key = (addr, length)
-        text = self._v6_texts.get(key)
-        if text is None:
-            short = str(addr)
-            text = next((t for t in v6_forms(addr, length) if t == short or not self._v6_shadows(t)), short)
-            self._v6_texts[key] = text
+        key = addr.packed + str(length).encode()
+        known = self._v6_texts.get(key)
+        if known is not None:
+            return known.decode()
+        short = str(addr)
+        text = next((t for t in v6_forms(addr, length) if t == short or not self._v6_shadows(t)), short)
+        self._v6_texts.put(key, text.encode())
         return text
 
     def ip_text(self, text: str) -> str | None:
@@ -162,6 +193,8 @@ class StandIns:
         """Stand-in for a 4- or 16-byte packed address (remembered: a capture repeats its addresses)."""
         packed = self._packed.get(raw)
         if packed is None:
+            if len(self._packed) >= PACKED_CACHE:
+                self._packed.clear()
             packed = self._packed[raw] = self.ip(ipaddress.ip_address(raw)).packed
         return packed
 
@@ -171,11 +204,13 @@ class StandIns:
         """Stand-in for a 6-byte MAC; broadcast, zero and multicast MACs stay."""
         if raw in (b"\xff" * 6, b"\x00" * 6) or raw[0] & 1:
             return raw
-        key = raw.hex()
-        if key not in self._mac:
+        key = bytes(raw)
+        new = self._mac.get(key)
+        if new is None:
             n = len(self._mac)
-            self._mac[key] = f"00005e0053{n:02x}" if n < 256 else f"02005e{n:06x}"
-        return bytes.fromhex(self._mac[key])
+            new = bytes.fromhex(f"00005e0053{n:02x}" if n < 256 else f"02005e{n:06x}")
+            self._mac.put(key, new)
+        return new
 
     def mac_text(self, text: str) -> str:
         """Stand-in for ``aa:bb:…`` or ``AA-BB-…``, keeping separator and case."""

@@ -285,14 +285,15 @@ def safe_lines(text: str) -> str:
 def _map(result: AuditResult) -> Iterator[str]:
     if not result.candidates:
         return
-    from icecheck.analysis.netmap import build_map
+    from icecheck.analysis.netmap import drawn
     from icecheck.render.svgmap import svg_map
 
-    svg, left_out = svg_map(build_map(result.candidates, result.network_info))
+    svg, left_out = svg_map(*drawn(result.candidates, result.network_info))  # one party's map at a time
     yield "<h3>The network map an attacker can draw</h3>"
     yield f'<div class="map">{svg}</div>'
     if left_out:
-        yield f'<p class="dim">… {left_out} more boxes of the map in --format mermaid</p>'
+        note = "more boxes of the map not drawn (the terminal report with -v lists them)"
+        yield f'<p class="dim">… {left_out} {note}</p>'
 
 
 def _exposures(result: AuditResult) -> Iterator[str]:

@@ -5,30 +5,33 @@ as its widest label), one row per leaf, a parent level with its first and last c
 ``<rect>`` and ``<text>`` with a class per node kind (the HTML report's style sheet colours them:
 no style attribute, so the strict Content-Security-Policy of ``serve`` allows the drawing). Labels
 are escaped and, when longer than ``MAX_LABEL`` characters, shortened with an ellipsis (the full
-label stays in a ``<title>`` tooltip). Past ``MAX_NODES`` boxes the rest is left out and said so.
+label stays in a ``<title>`` tooltip). Past ``MAX_NODES`` boxes the rest is left out, counted
+and said so; the root's children may be built as they are drawn (``netmap.drawn``: one party's
+map at a time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html import escape
 
-from icecheck.analysis.netmap import MapNode
+from icecheck.analysis.netmap import MAX_DRAWN, MapNode, count_nodes
 from icecheck.render.safe import safe
 
 __all__ = ["MAX_NODES", "svg_map"]
 
-MAX_NODES = 300
+MAX_NODES = MAX_DRAWN
 MAX_LABEL = 60
 _CHAR = 7.4  # px per character of the 12 px monospace font
 _ROW, _BOX, _GAP, _PAD = 30, 22, 36, 8
 
 
-def svg_map(root: MapNode) -> tuple[str, int]:
-    """The SVG text and how many nodes were left out (beyond ``MAX_NODES``)."""
+def svg_map(root: MapNode, kids: Iterable[MapNode] | None = None) -> tuple[str, int]:
+    """The SVG text and how many nodes were left out (beyond ``MAX_NODES``); ``kids``: the root's
+    children when they are built as they are drawn."""
     placed: list[tuple[MapNode, int, float]] = []  # node, depth, row
     edges: list[tuple[int, int]] = []
-    left_out = _place(root, 0, placed, edges, [0])
+    left_out = _place(root, 0, placed, edges, [0], kids)
     widths: dict[int, float] = {}
     for node, depth, _ in placed:
         widths[depth] = max(widths.get(depth, 0.0), len(_label(node)) * _CHAR + 2 * _PAD)
@@ -59,14 +62,15 @@ def _place(
     placed: list[tuple[MapNode, int, float]],
     edges: list[tuple[int, int]],
     next_row: list[int],
+    kids: Iterable[MapNode] | None = None,
 ) -> int:
     """Depth-first: leaves take the next row; a parent sits level with its first and last child."""
     index = len(placed)
     placed.append((node, depth, float(next_row[0])))
     left_out, rows = 0, []
-    for child in node.children:
+    for child in node.children if kids is None else kids:
         if len(placed) >= MAX_NODES:
-            left_out += _count(child)
+            left_out += count_nodes(child)
             continue
         edges.append((index, len(placed)))
         rows.append(len(placed))
@@ -77,10 +81,6 @@ def _place(
     else:
         next_row[0] += 1
     return left_out
-
-
-def _count(node: MapNode) -> int:
-    return 1 + sum(_count(c) for c in node.children)
 
 
 def _boxes(placed: list[tuple[MapNode, int, float]], xs: list[float], widths: dict[int, float]) -> Iterator[str]:

@@ -315,17 +315,14 @@ def _network_map(result: AuditResult, width: int, detail: Detail = Detail.NORMAL
     """Device → interfaces → NAT → ISP → Internet → relay, as an attacker could draw it."""
     if not result.candidates:
         return
-    from icecheck.analysis.netmap import MapNode, Parties, device_map
+    from icecheck.analysis.netmap import drawn
 
     yield from _heading("The network map an attacker can draw")
     cap = None if detail is Detail.VERBOSE else MAX_MAP_LINES
-    parties = Parties(result.candidates, result.network_info)  # build_map's, one party held at a time
-    if len(parties) <= 1:
-        lines, total = map_head(device_map(result.candidates, result.network_info), width, cap)
-    else:
-        lines, total = map_head(MapNode("Parties", "device"), width, cap, parties)
+    root, kids = drawn(result.candidates, result.network_info)  # build_map's, one party held at a time
+    lines, total = map_head(root, width, cap, kids)
     yield from lines
-    yield from _more(total - len(lines), "lines of the map", "-v and --format mermaid")
+    yield from _more(total - len(lines), "lines of the map", "-v")
 
 
 def map_lines(root: MapNode, width: int = WIDTH) -> list[Text]:

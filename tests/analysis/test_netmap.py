@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from icecheck.analysis.netmap import MapNode, build_map, mermaid_escape, network_mermaid, to_mermaid
+from icecheck.analysis.netmap import (
+    MAX_DRAWN,
+    MapNode,
+    build_map,
+    count_nodes,
+    drawn,
+    mermaid_escape,
+    network_mermaid,
+    to_mermaid,
+)
 from icecheck.audit import audit_candidates
 from icecheck.inputs.sdp import parse_sdp_text
 from icecheck.model import AuditedCandidate, NetworkInfo, Origin
+from icecheck.render.svgmap import svg_map
 from icecheck.render.terminal import map_lines
 
 HEAD = "v=0\no=- 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\nm=audio 9 UDP/TLS/RTP/SAVPF 111\nc=IN IP4 0.0.0.0\n"
@@ -125,3 +135,24 @@ def test_two_parties_get_a_device_each() -> None:
     cs = audit_candidates([parse_sdp_text(offer + answer, Origin("call.sdp"))])
     root = build_map(cs, [BT, GOOGLE])
     assert root.label == "Parties" and [c.label for c in root.children] == ["Device: sdp 1", "Device: sdp 2"]
+
+
+def test_a_map_of_many_parties_is_drawn_a_party_at_a_time_and_capped() -> None:
+    """A capture's map (a device per party): Mermaid and SVG draw the first ``MAX_DRAWN`` boxes
+    and say how many more there are; a small map is drawn whole, as ``build_map`` has it."""
+    lines = "".join(f"a=candidate:{n} 1 udp {2000 - n} {line}\n" for n, line in enumerate(LAPTOP, 1))
+    docs = [
+        parse_sdp_text(HEAD + lines, Origin("t.pcap", packet=i, call=f"call-{i}", party="offerer")) for i in range(80)
+    ]
+    cs = audit_candidates(docs)
+    whole = build_map(cs, [BT])
+    total = count_nodes(whole)
+    assert len(whole.children) == 80 and total > MAX_DRAWN
+    text = network_mermaid(cs, [BT])
+    assert text.count('["') == MAX_DRAWN + 1 and f"… {total - MAX_DRAWN} more boxes of the map not drawn" in text
+    assert text.startswith(to_mermaid(whole).split("\n    n0 -->")[0].split(f'\n    n{MAX_DRAWN}["')[0])
+    svg, left_out = svg_map(*drawn(cs, [BT]))
+    assert left_out == total - MAX_DRAWN and svg.count("<rect") == MAX_DRAWN
+    small = cs[:6]  # two parties
+    assert network_mermaid(small, [BT]) == to_mermaid(build_map(small, [BT]))
+    assert svg_map(*drawn(small, [BT])) == svg_map(build_map(small, [BT]))

@@ -34,7 +34,7 @@ def test_rules_are_listed_once_in_id_order() -> None:
 
 
 def test_a_rule_takes_its_doc_from_the_check() -> None:
-    @rule(id="ICE999", name="example", severity=Severity.LOW, title="Example", fix="Do this.")
+    @rule(id="ICE999", reads=(), name="example", severity=Severity.LOW, title="Example", fix="Do this.")
     def example(f: Facts) -> list[tuple[str, tuple[str, ...]]]:
         """First line,
         second line."""
@@ -43,7 +43,9 @@ def test_a_rule_takes_its_doc_from_the_check() -> None:
     assert (example.id, example.doc, example.fix) == ("ICE999", "First line, second line.", "Do this.")
     assert example.check(Facts((), (), ())) == [("found", ("c1",))]
     with pytest.raises(ValueError, match="ICE998"):
-        rule(id="ICE998", name="undocumented", severity=Severity.LOW, title="Undocumented", fix="Do.")(lambda f: [])
+        rule(id="ICE998", reads=(), name="undocumented", severity=Severity.LOW, title="Undocumented", fix="Do.")(
+            lambda f: []
+        )
 
 
 def test_documentation_links_come_from_one_place() -> None:

@@ -294,26 +294,19 @@ def test_wire_ids_are_the_audit_ids(tmp_path: Path) -> None:
 
 
 def test_inference_without_candidates_is_the_address_part() -> None:
-    """``infer`` skips the candidate-only steps for a party seen in SIP headers only: each finds nothing."""
-    from icecheck.analysis import fingerprint, infer
+    """A party seen in SIP headers only: the candidate-only steps find nothing, and what the
+    addresses give is what the whole-party inference gave."""
+    from icecheck.analysis import infer
+    from tests.analysis import wholeparty
 
-    for step in (
-        infer._public_addresses,
-        infer._relay_raddr,
-        infer._interfaces,
-        infer._interface_types,
-        infer._names,
-        infer._relay_servers,
-        infer._browser_mode,
-        fingerprint.guess_implementation,
-    ):
-        assert step(()) == [], step
+    assert list(infer.Inference().exposures()) == []
     result = _audit([str(SAMPLES / "captures")])
+    seen = 0
     for group in parties.split(result.candidates, result.addresses):
         if not group.candidates:
-            steps = (infer._mac_addresses, infer._embedded_ipv4, infer._local_addresses, infer._overlays)
-            expected = tuple(e for step in steps for e in step((), group.addresses))
-            assert infer.infer((), group.addresses) == expected
+            seen += 1
+            assert infer.infer((), group.addresses) == wholeparty.infer((), group.addresses)
+    assert seen
 
 
 def test_origins_built_directly_have_every_field() -> None:

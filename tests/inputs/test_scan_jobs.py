@@ -18,7 +18,7 @@ import pytest
 from benchmarks.mediamix import write_media_mix
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
-from icecheck.inputs import grouping, jobs, sipmsg, synth, wire
+from icecheck.inputs import grouping, jobs, limits, sipmsg, synth, wire
 from icecheck.inputs.lanes import call_id_of
 from icecheck.inputs.scanner import ScanOutput, read_capture, scan_file
 from icecheck.render.json_report import write_json
@@ -67,6 +67,17 @@ def test_a_synthetic_call_mix_gives_the_same_report_split_or_not(mix: Path) -> N
     assert '"count": 2' in whole and "WebSocket message" in whole and "packets " in whole  # split TCP
     assert _split([mix], 2) == whole
     assert _split([mix], 4) == whole
+
+
+def test_parts_that_spill_give_the_same_report(mix: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each part and the merge hold one item in memory (the processes are forked: the bound holds
+    in them), the rest go to disk, and travel as files."""
+    whole = _report([scan_file(str(mix))])
+    monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    part = read_capture(str(mix), None, 1, 2).sink
+    assert part.store is not None and sum(part.store.held) > 100 and len(part.candidates) + len(part.addresses) <= 1
+    assert _split([mix], 2) == whole
+    assert _split([mix], 3) == whole
 
 
 def test_each_part_dispatches_its_own_share(mix: Path) -> None:

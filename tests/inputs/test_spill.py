@@ -148,5 +148,8 @@ def test_party_groups_are_split_groups(monkeypatch: pytest.MonkeyPatch, calls: i
     docs = [sink.document(InputKind.PCAP)]
     cands, addrs = audit_candidates(docs), audit_addresses(docs)
     monkeypatch.setattr(partystore, "IN_MEMORY", 1)
-    groups = list(partystore.party_groups(cands, addrs))
-    assert groups == split(cands, addrs) and len(groups) == calls
+    expected = split(cands, addrs)
+    n = 0
+    for n, group in enumerate(partystore.party_groups(cands, addrs), 1):  # a group is read before the next
+        assert group == expected[n - 1] and list(group.candidates) == list(expected[n - 1].candidates)
+    assert n == len(expected) == calls

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import itertools
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from icecheck.inputs import stun, synth
 from icecheck.redact.standins import StandIns
 from icecheck.redact.stunattr import rewrite_payload
 from tests.conftest import run_cli
+from tests.redact.test_redact_shapes import capture
 
 _V4 = st.integers(1, 2**32 - 2).map(lambda n: str(ipaddress.IPv4Address(n)))
 _V6 = st.integers(1, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n)))
@@ -191,3 +193,144 @@ def test_a_malformed_ipv4_header_is_dropped_not_copied() -> None:
     out = redact_capture(buf.getvalue(), standins)
     assert bytes([10, 1, 2, 3]) not in out and bytes([10, 4, 5, 6]) not in out
     assert standins.left_out["packets dropped (IPv4 header length or total length not valid)"] == 1
+
+
+@st.composite
+def _pcapng_files(draw: st.DrawFn) -> bytes:
+    """A pcapng section (either byte order) with one or two interfaces and Enhanced, Simple and
+    obsolete Packet Blocks whose captured lengths may pass their frames."""
+    import struct
+
+    from icecheck.redact.pcapng import block
+
+    order = draw(st.sampled_from("<>"))
+    out = block(order, 0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for _ in range(draw(st.integers(1, 2))):
+        resol = struct.pack(order + "HH", 9, 1) + bytes([draw(st.sampled_from([6, 9, 0x8A])), 0, 0, 0])
+        out += block(order, 1, struct.pack(order + "HHI", draw(st.sampled_from([1, 101, 113])), 0, 0) + resol)
+    for _ in range(draw(st.integers(0, 6))):
+        btype, frame = draw(st.sampled_from([2, 3, 6])), draw(st.binary(max_size=48))
+        caplen = draw(st.sampled_from([len(frame), len(frame) + 5, max(len(frame) - 3, 0)]))
+        padded = frame + bytes(-len(frame) % 4)
+        if btype == 3:
+            body = struct.pack(order + "I", caplen) + padded
+        else:
+            iface, hi, lo = draw(st.integers(0, 2)), draw(st.integers(0, 9)), draw(st.integers(0, 2**32 - 1))
+            fields = [iface, hi, lo] if btype == 6 else [iface, 0, hi, lo]
+            body = struct.pack(order + ("III" if btype == 6 else "HHII"), *fields)
+            body += struct.pack(order + "II", caplen, len(frame) + 9) + padded
+        out += block(order, btype, body)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pcapng_files())
+def test_pcapng_packets_are_where_packet_block_says(data: bytes) -> None:
+    """The reader's packets (its inline hot path for Enhanced Packet Blocks, the careful path for
+    the others) are the frames ``pcapfile.packet_block`` locates, which redaction rewrites."""
+    from icecheck.inputs.pcapfile import PACKET_BLOCKS, SPB, PacketReader, interface, packet_block
+
+    read = [(p[1], p[2], p[3], p[4]) for p in PacketReader(io.BytesIO(data), lambda *_: None).packets()]
+    expected, interfaces = [], []
+    for order, btype, body in PacketReader(io.BytesIO(data), lambda *_: None).records():
+        if btype == 1:
+            interfaces.append(interface(body, order))
+        layout = packet_block(btype, body, order) if btype in PACKET_BLOCKS else None
+        if layout is not None and layout[0] < len(interfaces):
+            iface, timestamp, frame, caplen, orig, _, _ = layout
+            linktype, resolution, offset = interfaces[iface]
+            time = 0.0 if btype == SPB else timestamp * resolution + offset
+            expected.append((time, linktype, body[frame : frame + caplen], orig))
+    assert read == expected
+
+
+_SIP_TCP = (
+    b"MESSAGE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1:5060\r\nContent-Type: application/sdp\r\n"
+    b"Content-Length: 67\r\n\r\nv=0\r\nc=IN IP4 10.9.8.7\r\na=candidate:1 1 udp 1 10.9.8.7 4 typ host\r\n"
+)
+
+
+@st.composite
+def _resent_tcp(draw: st.DrawFn) -> bytes:
+    """A pcap of one TCP direction carrying SIP messages, sent in pieces cut at random places,
+    reordered, and sent again cut elsewhere (retransmissions that overlap others)."""
+    stream = _SIP_TCP * draw(st.integers(1, 3))
+    base = draw(st.integers(0, 2**32 - 1))
+    pieces = []
+    for _ in range(draw(st.integers(1, 3))):  # each pass covers the stream, cut its own way
+        cuts = sorted(set(draw(st.lists(st.integers(1, len(stream) - 1), max_size=6))))
+        bounds = [0, *cuts, len(stream)]
+        pieces += [((base + a) & 0xFFFFFFFF, stream[a:b]) for a, b in itertools.pairwise(bounds)]
+    sent = draw(st.permutations(pieces))
+    segments = [synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, data) for seq, data in sent]
+    if draw(st.booleans()):
+        segments.insert(0, synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, base - 1, flags=0x02))
+    return capture(segments)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_resent_tcp())
+def test_tcp_segments_are_redacted_where_scan_reads_them(capture: bytes) -> None:
+    """Redaction puts a direction's segments in sequence by scan's rules (``tcpstream.place``,
+    ``drain_order``, ``resume_at``, ``supersedes``): whatever order and overlap the segments
+    come in, every candidate scan reads from the capture is read from the output as a stand-in."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    out = redact_capture(capture, StandIns())
+    before = scan_file("in.pcap", data=capture).document.candidates
+    after = scan_file("out.pcap", data=out).document.candidates
+    assert len(after) == len(before)
+    assert not {c.candidate.address for c in after} & {"10.9.8.7"}
+
+
+def test_a_longer_copy_of_a_held_segment_is_taken_as_scan_takes_it() -> None:
+    """An early segment sent again longer (same sequence number) replaces the held copy in scan
+    (``tcpstream.supersedes``); redaction blanked the longer copy and kept the shorter, so the
+    message never completed there and was blanked whole while scan read its candidate."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    pieces = [(10, _SIP_TCP[10:30]), (10, _SIP_TCP[10:]), (0, _SIP_TCP[:10])]
+    syn = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 6999, flags=0x02)  # the stream starts at 7000
+    data = capture([syn, *(synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 7000 + at, d) for at, d in pieces)])
+    standins = StandIns()
+    out = redact_capture(data, standins)
+    before = scan_file("in.pcap", data=data).document.candidates
+    after = scan_file("out.pcap", data=out).document.candidates
+    assert [c.candidate.address for c in before] == ["10.9.8.7"]
+    assert len(after) == 1 and after[0].candidate.address != "10.9.8.7"
+    assert standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] == 1
+
+
+def test_an_original_length_at_its_limit_does_not_overflow_when_a_frame_grows() -> None:
+    """A record whose original length is 2^32 - 1 (the reader accepts it) and whose frame grows
+    (a longer stand-in) made packing the new length fail: an internal error, nothing written."""
+    import struct
+
+    from icecheck.redact.pcap import redact_capture
+
+    sip = b"MESSAGE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/UDP 10.9.8.7:5060\r\nContent-Length: 0\r\n\r\n"
+    buf = io.BytesIO()
+    synth.PcapWriter(buf).write(synth.link(synth.ip(synth.udp("10.1.2.3", 5060, "10.4.5.6", 5060, sip))[0]), 1)
+    data = bytearray(buf.getvalue())
+    struct.pack_into("<I", data, 24 + 12, 0xFFFFFFFF)  # the first record's original length
+    standins = StandIns()
+    standins.reserve(ipaddress.ip_address("192.0.2.1"))  # stand-ins longer than the originals
+    out = redact_capture(bytes(data), standins)
+    incl, orig = struct.unpack_from("<II", out, 24 + 8)
+    assert len(out) == 24 + 16 + incl and incl > len(data) - 40 and orig == 0xFFFFFFFF
+
+
+def test_a_tcp_segment_whose_data_offset_is_damaged_is_dropped_not_copied() -> None:
+    """A data offset below 20 bytes was copied through as it was, text and all (scan reads a
+    payload there); it is dropped and counted."""
+    from icecheck.redact.pcap import redact_capture
+
+    src, dst, proto, seg = synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, 1000, _SIP_TCP)
+    damaged = bytearray(seg)
+    damaged[12] = 0x40  # 16 bytes
+    standins = StandIns()
+    out = redact_capture(capture([(src, dst, proto, bytes(damaged))]), standins)
+    assert b"10.9.8.7" not in out and bytes([10, 1, 2, 3]) not in out
+    assert standins.left_out["packets dropped (TCP header damaged (data offset))"] == 1

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Benchmark ``icecheck scan`` of one party with many distinct candidates: time and peak RSS.
+
+usage: python benchmarks/bench_party.py [--dir /tmp/icecheck-party] [--candidates 277631]
+                                        [--json-candidates 95029] [--filler 2000]
+                                        [--formats json text] [--runs 1] [--keep] [--reuse]
+
+Two deterministic inputs, each a single party (one file, no call, no party name) whose every
+candidate line is distinct (issue 11 item 5: the party's items are inferred together):
+
+- ``party.log``: a text log of ``--candidates`` lines ``a=candidate:N 1 udp 2122260223 10.x.y.z
+  PORT typ host generation 0`` (distinct private addresses);
+- ``party.json``: ``{"log": "..."}``, one JSON string holding ``--json-candidates`` such lines,
+  each followed by ``--filler`` bytes of log noise (about 200 MB with the defaults).
+
+Each is scanned with ``/usr/bin/time -f '%e %U %S %M' python -m icecheck scan --offline
+--jobs 1 -f FORMAT`` from this checkout, for each format of ``--formats``; printed: wall time,
+CPU time (user + system), peak RSS, exit code, and the number of candidates in the JSON report.
+The load average is printed before and after: the machine is shared, so take the best of several
+runs (``--runs``); RSS and CPU time vary less than wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOISE = "2026-12-06T04:00:00.000Z INFO [pc-1] stats tick bytesSent=1000 packetsLost=0 jitter=0.002 rtt=0.031 "
+
+
+def line(i: int) -> str:
+    """The ``i``-th distinct candidate line."""
+    addr = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+    return f"a=candidate:{i} 1 udp 2122260223 {addr} {10000 + i % 50000} typ host generation 0"
+
+
+def gen_log(path: Path, n: int) -> None:
+    with open(path, "w", encoding="ascii") as f:
+        for i in range(n):
+            f.write(line(i) + "\n")
+
+
+def gen_json(path: Path, n: int, filler: int) -> None:
+    noise = (NOISE * (filler // len(NOISE) + 1))[:filler]
+    with open(path, "w", encoding="ascii") as f:
+        f.write('{"log": "')
+        for i in range(n):
+            f.write(line(i) + "\\n" + noise + "\\n")
+        f.write('"}\n')
+
+
+def run(path: Path, fmt: str, out: Path) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, peak RSS KB, exit code) of one scan; the report goes to ``out``."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as times, open(out, "w") as report:
+        cmd = ["/usr/bin/time", "-o", times.name, "-f", "%e %U %S %M"]
+        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", "1", "-f", fmt, str(path)]
+        code = subprocess.run(cmd, cwd=ROOT, stdout=report, check=False).returncode
+        wall, user, system, rss = times.read().split()[-4:]
+    return float(wall), float(user) + float(system), int(rss), code
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/icecheck-party"))
+    ap.add_argument("--candidates", type=int, default=277_631)
+    ap.add_argument("--json-candidates", type=int, default=95_029)
+    ap.add_argument("--filler", type=int, default=2000)
+    ap.add_argument("--formats", nargs="+", default=["json", "text"])
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--only", nargs="+", choices=["log", "json"], default=["log", "json"])
+    ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
+    ap.add_argument("--reuse", action="store_true", help="reuse inputs already generated")
+    args = ap.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    inputs = {
+        "log": (args.dir / "party.log", lambda p: gen_log(p, args.candidates), args.candidates),
+        "json": (
+            args.dir / "party.json",
+            lambda p: gen_json(p, args.json_candidates, args.filler),
+            args.json_candidates,
+        ),
+    }
+    print(f"load average before: {os.getloadavg()}")
+    for name in args.only:
+        path, make, expected = inputs[name]
+        if not (args.reuse and path.exists()):
+            make(path)
+        size = path.stat().st_size / 1e6
+        for fmt in args.formats:
+            best: tuple[float, float, int, int] | None = None
+            out = args.dir / f"report.{name}.{fmt}"
+            for _ in range(args.runs):
+                got = run(path, fmt, out)
+                best = got if best is None or got[1] < best[1] else best
+            assert best is not None
+            wall, cpu, rss, code = best
+            found = ""
+            if fmt == "json":
+                found = f", {len(json.loads(out.read_text())['candidates'])} of {expected} candidates"
+            figures = f"{wall:.1f} s wall, {cpu:.1f} s CPU, {rss / 1024:.0f} MB peak RSS, exit {code}{found}"
+            print(f"{name} ({size:.1f} MB) -f {fmt}: {figures}")
+            out.unlink()
+        if not args.keep:
+            path.unlink()
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""A bytes-to-bytes table of one redaction run, bounded in memory whatever the input holds.
+
+``Table`` holds up to ``limits.IN_MEMORY`` keys in a dict. Past that, every key moves into a
+private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
+closes or the process ends, as ``inputs.spill``); new keys wait in a dict of at most ``BATCH``
+entries and are written in one transaction. A Bloom filter over the keys (``BLOOM_BITS`` bits, two
+probes from the key's ``hash``) answers most lookups of keys never put without asking SQLite.
+What a lookup answers never depends on where the key is: only memory does.
+
+``TextSet`` is a set of ``str`` over a ``Table`` (the output check's identifiers).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+from icecheck.inputs import limits
+
+BATCH = 4096  # new keys held in memory before they are written to the file
+BLOOM_BITS = 1 << 24  # 2 MB; about 1 % false positives (a needless SQLite lookup) at a million keys
+
+
+class Table:
+    """``key → value`` (both bytes); ``get`` is None for a key never put. Keys are put once."""
+
+    def __init__(self) -> None:
+        self._dict: dict[bytes, bytes] = {}  # every key, until the table spills; then the newest ones
+        self._db: sqlite3.Connection | None = None
+        self._filed = 0  # keys in the file
+        self._bloom = bytearray()
+
+    def get(self, key: bytes) -> bytes | None:
+        value = self._dict.get(key)
+        if value is not None or self._db is None or not self._maybe(key):
+            return value
+        row = self._db.execute("SELECT v FROM t WHERE k = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def __contains__(self, key: bytes) -> bool:
+        return self.get(key) is not None
+
+    def put(self, key: bytes, value: bytes) -> None:
+        """File ``key`` (not in the table yet) with ``value``."""
+        self._dict[key] = value
+        if self._db is not None:
+            self._mark(key)
+            if len(self._dict) >= BATCH:
+                self._flush()
+        elif len(self._dict) > limits.IN_MEMORY:
+            self._db = sqlite3.connect("")
+            self._db.execute("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
+            self._bloom = bytearray(BLOOM_BITS >> 3)
+            for k in self._dict:
+                self._mark(k)
+            self._flush()
+
+    def __len__(self) -> int:
+        return self._filed + len(self._dict)
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Every key: first those in the file, then those in memory."""
+        if self._db is not None:
+            for (key,) in self._db.execute("SELECT k FROM t"):
+                yield bytes(key)
+        yield from list(self._dict)
+
+    def close(self) -> None:
+        """Delete the file (if the table spilled); the table is empty afterwards."""
+        if self._db is not None:
+            self._db.close()
+        self._db, self._dict, self._filed, self._bloom = None, {}, 0, bytearray()
+
+    def _flush(self) -> None:
+        assert self._db is not None
+        with self._db:
+            self._db.executemany("INSERT INTO t VALUES (?, ?)", self._dict.items())
+        self._filed += len(self._dict)
+        self._dict = {}
+
+    def _probes(self, key: bytes) -> tuple[int, int]:
+        h = hash(key)
+        return h & (BLOOM_BITS - 1), (h >> 32) & (BLOOM_BITS - 1)
+
+    def _mark(self, key: bytes) -> None:
+        for bit in self._probes(key):
+            self._bloom[bit >> 3] |= 1 << (bit & 7)
+
+    def _maybe(self, key: bytes) -> bool:
+        return all(self._bloom[bit >> 3] & (1 << (bit & 7)) for bit in self._probes(key))
+
+
+class TextSet:
+    """A set of ``str`` (stored UTF-8, lone surrogates kept) in a ``Table``: bounded in memory."""
+
+    def __init__(self, items: Iterable[str] = ()) -> None:
+        self._table = Table()
+        self.update(items)
+
+    def add(self, item: str) -> None:
+        key = item.encode("utf-8", "surrogatepass")
+        if key not in self._table:
+            self._table.put(key, b"")
+
+    def update(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and item.encode("utf-8", "surrogatepass") in self._table
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key.decode("utf-8", "surrogatepass") for key in self._table)
+
+    def close(self) -> None:
+        self._table.close()
