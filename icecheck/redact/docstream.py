@@ -136,11 +136,11 @@ def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_H
         yield buf
 
 
-def raise_unbounded(what: str) -> None:
-    """Fail closed on a stretch that cannot be cut (see the module doc)."""
+def raise_unbounded(what: str, why: str = "a run of characters that an address, a name or an encoded body may span") -> None:
+    """Fail closed on a stretch that cannot be cut (see the module doc): ``why`` says what it is."""
     raise RedactError(
         f"cannot redact: {what} of more than {MAX_WHOLE >> 20} MiB characters with no place where it can be"
-        " cut safely (a single word of address characters)"
+        f" cut safely ({why})"
     )
 
 
@@ -193,7 +193,7 @@ def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandI
             write(redact_sip_text(buf[:cut], standins, scrub))
             buf = buf[cut:]
         elif len(buf) > MAX_WHOLE:
-            raise_unbounded("a SIP message")
+            raise_unbounded("a SIP message", "one message is redacted whole: its body's length is in its head")
     write(redact_sip_text(buf, standins, scrub))
 
 
