@@ -136,7 +136,7 @@ def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_H
         yield buf
 
 
-def raise_unbounded(what: str, why: str = "a run of characters that an address, a name or an encoded body may span") -> None:
+def raise_unbounded(what: str, why: str = "characters an address, a name or an encoded body may span") -> None:
     """Fail closed on a stretch that cannot be cut (see the module doc): ``why`` says what it is."""
     raise RedactError(
         f"cannot redact: {what} of more than {MAX_WHOLE >> 20} MiB characters with no place where it can be"

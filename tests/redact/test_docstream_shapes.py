@@ -119,7 +119,7 @@ def test_one_sip_message_larger_than_the_bound_is_refused(monkeypatch: pytest.Mo
     monkeypatch.setattr(docstream, "MAX_WHOLE", 2000)
     body = "a=candidate:1 1 udp 1 10.1.1.1 9 typ host\r\n" * 100
     data = f"INVITE sip:b@10.0.0.1 SIP/2.0\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode()
-    with pytest.raises(RedactError, match="a SIP message .* redacted whole: its body's length is in its head"):
+    with pytest.raises(RedactError, match=r"a SIP message .* redacted whole: its body's length is in its head"):
         streamed(data, 64, 100)
 
 
