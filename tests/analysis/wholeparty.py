@@ -12,6 +12,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 from icecheck.analysis.fingerprint import _vote
+from icecheck.analysis.infer import (  # the tables are shared: the reference is of the steps
+    LOCAL_CLASSES,
+    NO_TYPE_COSTS,
+    PUBLIC_CLASSES,
+    SDP_READERS,
+    VIRTUAL_HINTS,
+    VPN_HINTS,
+    network_cost_meaning,
+)
 from icecheck.model import (
     AddressClass,
     AddressFacts,
@@ -21,43 +30,6 @@ from icecheck.model import (
     ExposureKind,
     Party,
 )
-
-SDP_READERS = (Party.SIGNALLING, Party.REMOTE_PEER)
-LOCAL_CLASSES = frozenset({AddressClass.PRIVATE, AddressClass.CGNAT, AddressClass.LINK_LOCAL, AddressClass.ULA})
-PUBLIC_CLASSES = frozenset({AddressClass.PUBLIC, AddressClass.DOCUMENTATION})
-VPN_HINTS = {
-    "openvpn-default",
-    "protonvpn",
-    "mullvad",
-    "warp",
-    "tailscale",
-}  # 100.64/10 alone is CGNAT-or-Tailscale: see "cgnat"
-VIRTUAL_HINTS = {"docker", "virtualbox", "libvirt"}
-
-# Chrome's network-cost values (libwebrtc rtc_base/network_constants.h; docs/architecture.md §5).
-NETWORK_COST = {
-    0: "Ethernet or loopback",
-    10: "Wi-Fi",
-    50: "unknown network type",
-    250: "cellular (5G)",
-    500: "cellular (4G)",
-    900: "cellular",
-    910: "cellular (3G)",
-    980: "cellular (2G)",
-    999: "any-address (wildcard) gathering",
-}
-
-
-NO_TYPE_COSTS = {50, 999}  # unknown type; any-address gathering (Chrome before media permission)
-
-
-def _network_cost_meaning(cost: int) -> tuple[str, bool]:
-    """(interface type, behind a VPN?) for a network-cost value; +1 marks a VPN."""
-    if cost in NETWORK_COST:
-        return NETWORK_COST[cost], False
-    if cost - 1 in NETWORK_COST:
-        return NETWORK_COST[cost - 1], True
-    return f"unrecognised cost {cost}", False
 
 
 def infer(candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]) -> tuple[Exposure, ...]:
@@ -322,7 +294,7 @@ def _interface_types(cands: Sequence[AuditedCandidate]) -> list[Exposure]:
     )
     out = []
     for cost, refs in groups.items():
-        kind, vpn = _network_cost_meaning(int(cost))
+        kind, vpn = network_cost_meaning(int(cost))
         via = " through a VPN" if vpn else ""
         out.append(
             Exposure(

@@ -8,7 +8,6 @@ import io
 import json
 import random
 import re
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,29 +19,12 @@ from icecheck.redact.formats import detect, redact_document
 from icecheck.redact.selfcheck import addresses, identifiers, stream_identifiers
 from icecheck.redact.standins import StandIns
 from tests.conftest import SAMPLES, run_cli
-
-
-class _Names:
-    """Stand-ins whose mDNS names are numbered, not random (uuid4), so two runs compare."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def uuid4(self) -> uuid.UUID:
-        self.n += 1
-        return uuid.UUID(int=self.n)
-
-    def token_bytes(self, n: int) -> bytes:  # the run's key for secrets: fixed, so two runs compare
-        return bytes(n)
+from tests.redact.numbered import install
 
 
 @pytest.fixture(autouse=True)
 def _numbered_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    import icecheck.redact.standins as module
-
-    names = _Names()
-    monkeypatch.setattr(module, "uuid", names)
-    monkeypatch.setattr(module, "secrets", names)
+    install(monkeypatch)
 
 
 def _reset() -> None:

@@ -9,7 +9,6 @@ import io
 import ipaddress
 import json
 import random
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,29 +23,12 @@ from icecheck.redact.selfcheck import addresses, identifiers, stream_identifiers
 from icecheck.redact.standins import StandIns
 from icecheck.redact.table import Table, TextSet
 from tests.conftest import SAMPLES
-
-
-class _Numbered:
-    """Numbered mDNS names and secrets instead of random ones, so two runs compare."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def uuid4(self) -> uuid.UUID:
-        self.n += 1
-        return uuid.UUID(int=self.n)
-
-    def token_bytes(self, n: int) -> bytes:  # the run's key for secrets: fixed, so two runs compare
-        return bytes(n)
+from tests.redact.numbered import install
 
 
 @pytest.fixture(autouse=True)
 def _numbered(monkeypatch: pytest.MonkeyPatch) -> None:
-    import icecheck.redact.standins as module
-
-    numbered = _Numbered()
-    monkeypatch.setattr(module, "uuid", numbered)
-    monkeypatch.setattr(module, "secrets", numbered)
+    install(monkeypatch)
 
 
 def _redact(data: bytes, spill: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, dict[str, int]]:
