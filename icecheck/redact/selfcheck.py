@@ -170,17 +170,16 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
 def _record_views(stream: BinaryIO) -> Iterator[bytes]:
     """Every record's parts (header, frame, the rest), NUL-separated so that no printable run
     joins two parts, batched into pieces of about ``CHUNK`` bytes."""
-    from icecheck.inputs.pcapfile import PacketReader
+    from icecheck.inputs.pcapfile import PacketReader, packet_block
 
     batch = bytearray()
     for order, kind, body in PacketReader(stream, lambda *_: None).records():
+        block = packet_block(kind, body, order) if kind else None  # where a pcapng packet block's frame lies
         if kind == 0:  # pcap: 16-byte record header, frame
             parts = [body[:16], body[16:]]
-        elif kind in (2, 6) and len(body) >= 20:  # obsolete and Enhanced Packet Blocks: 20 bytes, frame, options
-            caplen = int.from_bytes(body[12:16], "little" if order == "<" else "big")
-            parts = [body[:20], body[20 : 20 + caplen], body[20 + caplen :]]
-        elif kind == 3:  # Simple Packet Block: original length, frame
-            parts = [body[:4], body[4:]]
+        elif block is not None:  # fixed fields, frame, padding and options
+            frame, caplen = block[2], block[3]
+            parts = [body[:frame], body[frame : frame + caplen], body[frame + caplen :]]
         else:
             parts = [body]
         for part in parts:
