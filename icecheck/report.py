@@ -54,10 +54,18 @@ def exit_code(result: AuditResult) -> ExitCode:
 
 
 def _sarif(result: AuditResult, code: int) -> str:
-    from icecheck.render.safe import json_dumps
-    from icecheck.render.sarif import to_sarif
+    from io import StringIO
 
-    return json_dumps(to_sarif(result, code, os.getcwd())) + "\n"
+    buf = StringIO()
+    _write_sarif(result, code, buf)
+    return buf.getvalue()
+
+
+def _write_sarif(result: AuditResult, code: int, stream: IO[str]) -> None:
+    from icecheck.render.sarif import write_sarif
+
+    write_sarif(result, code, stream, os.getcwd())  # json_dumps(to_sarif(...)) text, streamed in blocks
+    stream.write("\n")
 
 
 def _markdown(result: AuditResult, code: int) -> str:
@@ -114,6 +122,9 @@ def render_text(result: AuditResult, fmt: OutputFormat, code: int, detail: Detai
 def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int, detail: Detail | None = None) -> None:
     """Write the report to ``out`` (stdout when None); ``detail`` (``-q``, ``-v``) shapes the text report."""
     stream = out or sys.stdout
+    if fmt is OutputFormat.SARIF:
+        _write_sarif(result, code, stream)
+        return
     if fmt in _RENDERERS:
         stream.write(_RENDERERS[fmt](result, code))
         return

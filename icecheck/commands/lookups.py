@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -210,17 +210,14 @@ def audit_with_lookups(
 
     config = lookups.config
     candidates = audit_candidates(docs) if candidates is None else candidates  # a spool stays one
-    addresses = [c.facts.address for c in candidates] + [
-        c.related_facts.address for c in candidates if c.related_facts is not None
-    ]
     more_notes = list(notes)
-    targets = public_addresses(addresses)
+    targets = public_addresses(_addresses(candidates))
     limit = lookups.max_lookups
     if len(targets) > limit:
         more_notes.append(f"{len(targets) - limit} more public addresses not looked up (--max-lookups {limit}).")
         targets = targets[:limit]
     if config.resolve_hostnames:
-        targets += [a for a in addresses if a not in targets]
+        targets += [a for a in _addresses(candidates) if a not in targets]
     if targets and not (config.rdap or config.ptr):
         more_notes.append(f"{len(targets)} public address(es) not looked up: --no-lookups.")
         targets = []
@@ -245,6 +242,13 @@ def audit_with_lookups(
         notes=more_notes,
     )
     return replace(result, geoip_databases=databases) if databases else result
+
+
+def _addresses(candidates: Sequence[AuditedCandidate]) -> Iterator[str]:
+    """Every candidate's address, then every related address, read as they are needed (a spool
+    of candidates is not held as a list of addresses)."""
+    yield from (c.facts.address for c in candidates)
+    yield from (c.related_facts.address for c in candidates if c.related_facts is not None)
 
 
 def _geoip(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from icecheck.model import AddressClass
 
 CARRIERS = frozenset({AddressClass.SIX_TO_FOUR, AddressClass.TEREDO, AddressClass.IPV4_MAPPED})
 
 
-def public_addresses(addresses: Sequence[str]) -> list[str]:
+def public_addresses(addresses: Iterable[str]) -> list[str]:
     """Distinct public addresses in first-seen order, canonical text (``2001:db8::1`` form).
 
     A 6to4, Teredo or IPv4-mapped address contributes the public IPv4 it carries.

@@ -7,7 +7,7 @@ Python 3.11 ``.value`` is a Python-level property, read here several times per i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from json.encoder import INFINITY, encode_basestring
 from typing import IO, Any
 
@@ -130,33 +130,72 @@ def _address(a: AuditedAddress, origin: Callable[[Origin], Any] = origin_dict) -
 
 def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
     """The whole report. Keys are stable within a ``schema_version``."""
-    sections = _sections(result, exit_code, origin_dict)
-    return {key: list(value) if isinstance(value, Iterator) else value for key, value in sections}
+    return {key: materialise(value) for key, value in _sections(result, exit_code, origin_dict)}
 
 
 def write_json(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
     """Write ``json.dumps(to_dict(result, exit_code), indent=2, ensure_ascii=False)`` to ``stream``.
 
     The same text, made faster and with bounded memory: the long lists (candidates, addresses,
-    exposures, findings) are encoded one item at a time and never held whole, and the text goes
-    out in blocks of about a megabyte rather than the thousands of small writes of ``json.dump``.
+    exposures, findings, a finding's locations) are encoded one item at a time and never held
+    whole, and the text goes out in blocks of about a megabyte rather than the thousands of small
+    writes of ``json.dump``.
     """
+    write_streamed(Streamed(_sections(result, exit_code, _same)), stream)  # origins stay objects: ``_encode_origin``
+
+
+class Streamed(dict[str, Any]):
+    """A dict whose iterator values (and ``Streamed`` values) ``write_streamed`` writes item by item.
+
+    A dict that holds an iterator or a ``Streamed``, at any depth, must itself be a ``Streamed``;
+    lists hold none (an iterator stands for a list)."""
+
+
+def materialise(value: Any) -> Any:
+    """``value`` with its iterators made lists and its ``Streamed`` dicts plain (what ``json.dumps``
+    takes); anything else as it is."""
+    if isinstance(value, Iterator):
+        return [materialise(v) for v in value]
+    if type(value) is Streamed:
+        return {k: materialise(v) for k, v in value.items()}
+    return value
+
+
+def write_streamed(value: Any, stream: IO[str]) -> None:
+    """Write ``json_dumps(materialise(value))`` to ``stream`` (``indent=2``, ``ensure_ascii=False``,
+    control and format characters escaped) without holding the iterators' items: each is encoded
+    when it comes, and the text goes out in blocks."""
     out = _Blocks(stream)
-    out.add("{")
-    first = True
-    for key, value in _sections(result, exit_code, _same):  # origins stay objects: ``_encode_origin``
-        out.add(("\n  " if first else ",\n  ") + _key(key))
-        first = False
-        if not isinstance(value, Iterator):
-            out.add(_encode(value, 1))
-            continue
-        empty = True
-        for item in value:
-            out.add(("[\n    " if empty else ",\n    ") + _encode(item, 2))
-            empty = False
-        out.add("[]" if empty else "\n  ]")
-    out.add("\n}" if not first else "}")
+    _stream(out, value, 0)
     out.flush()
+
+
+def _stream(out: _Blocks, value: Any, level: int) -> None:
+    if isinstance(value, Iterator):
+        inner, empty = _indent(level + 1), True
+        for item in value:
+            out.add(("[" if empty else ",") + inner)
+            empty = False
+            if type(item) is Streamed:
+                _stream(out, item, level + 1)
+            else:
+                out.add(_encode(item, level + 1))
+        out.add("[]" if empty else _indent(level) + "]")
+    elif type(value) is Streamed:
+        if not value:
+            out.add("{}")
+            return
+        inner, first = _indent(level + 1), True
+        for key, item in value.items():
+            out.add(("{" if first else ",") + inner + _key(key))
+            first = False
+            if type(item) is Streamed or isinstance(item, Iterator):
+                _stream(out, item, level + 1)
+            else:
+                out.add(_encode(item, level + 1))
+        out.add(_indent(level) + "}")
+    else:
+        out.add(_encode(value, level))
 
 
 def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], Any]) -> list[tuple[str, Any]]:
@@ -203,19 +242,32 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
 
 
 def _findings(result: AuditResult) -> Iterator[dict[str, Any]]:
-    """Each finding with its rule's title and link and a location per evidence id."""
+    """Each finding with its rule's title and link and a location per evidence id; a finding with
+    much evidence as a ``Streamed`` whose locations are found while they are written."""
     where = origins(result)
     for f in result.findings:
         rule = CATALOGUE.get(f.rule)
-        yield {
-            "rule": f.rule,
-            "severity": str(f.severity),
-            "title": rule.title if rule else None,
-            "message": f.message,
-            "evidence": list(f.evidence),
-            "locations": [_location(ref, where[ref]) for ref in f.evidence if ref in where],
-            "help_uri": rule.help_uri if rule else None,
-        }
+        many = len(f.evidence) > _FEW
+        locations = _locations(f.evidence, where)
+        yield (Streamed if many else dict)(
+            rule=f.rule,
+            severity=str(f.severity),
+            title=rule.title if rule else None,
+            message=f.message,
+            evidence=iter(f.evidence) if many else list(f.evidence),
+            locations=locations if many else list(locations),
+            help_uri=rule.help_uri if rule else None,
+        )
+
+
+_FEW = 64  # a finding with more evidence than this is written item by item
+
+
+def _locations(evidence: Sequence[str], where: Mapping[str, Origin]) -> Iterator[dict[str, Any]]:
+    for ref in evidence:
+        o = where.get(ref)
+        if o is not None:
+            yield _location(ref, o)
 
 
 def _location(ref: str, o: Origin) -> dict[str, Any]:

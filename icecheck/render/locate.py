@@ -60,12 +60,19 @@ class ById(Mapping[str, T]):
 
 def finding_origins(finding: Finding, where: Mapping[str, Origin]) -> list[Origin]:
     """The origins of a finding's evidence, in evidence order, without repeats."""
-    seen: dict[tuple[str, int | None, int | None], Origin] = {}
+    return list(iter_finding_origins(finding, where))
+
+
+def iter_finding_origins(finding: Finding, where: Mapping[str, Origin]) -> Iterator[Origin]:
+    """``finding_origins`` one at a time: only the (path, line, packet) of those given are kept."""
+    seen: set[tuple[str, int | None, int | None]] = set()
     for ref in finding.evidence:
         origin = where.get(ref)
         if origin is not None:
-            seen.setdefault((origin.path, origin.line, origin.packet), origin)
-    return list(seen.values())
+            key = (origin.path, origin.line, origin.packet)
+            if key not in seen:
+                seen.add(key)
+                yield origin
 
 
 def finding_paths(finding: Finding, where: Mapping[str, Origin], all_paths: list[str]) -> list[str]:

@@ -15,9 +15,10 @@ Strings from the input pass through ``safe`` so that no viewer shows control or 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import posixpath
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from icecheck import __version__
@@ -25,7 +26,8 @@ from icecheck.analysis.links import DOCUMENTATION
 from icecheck.analysis.rules import CATALOGUE, Rule
 from icecheck.exitcodes import ExitCode
 from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
-from icecheck.render.locate import finding_origins, origins
+from icecheck.render.json_report import Streamed, materialise, write_streamed
+from icecheck.render.locate import finding_origins, iter_finding_origins, origins
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
 
@@ -39,21 +41,30 @@ SECURITY_SEVERITY = {Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW:
 def to_sarif(result: AuditResult, exit_code: int, root: str | None = None) -> dict[str, Any]:
     """The whole SARIF log: one run, one invocation. ``root``: the working directory, under which
     absolute paths are written relative to ``SRCROOT``."""
+    log: dict[str, Any] = materialise(_log(result, exit_code, root))
+    return log
+
+
+def write_sarif(result: AuditResult, exit_code: int, stream: IO[str], root: str | None = None) -> None:
+    """Write ``json_dumps(to_sarif(result, exit_code, root))`` to ``stream``, the results (and a
+    result's many related locations) encoded one at a time, never held whole."""
+    write_streamed(_log(result, exit_code, root), stream)
+
+
+def _log(result: AuditResult, exit_code: int, root: str | None) -> Streamed:
     rule_ids = list(dict.fromkeys(f.rule for f in result.findings))
+    index = {r: n for n, r in enumerate(rule_ids)}
     where = origins(result)
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": _driver(rule_ids)},
-                "invocations": [_invocation(result, exit_code, root)],
-                "results": [_result(f, rule_ids.index(f.rule), where, root) for f in result.findings],
-                "columnKind": "unicodeCodePoints",
-                "properties": {"policy": result.policy, "failOn": result.fail_on.value},
-            }
-        ],
-    }
+    run = Streamed(
+        {
+            "tool": {"driver": _driver(rule_ids)},
+            "invocations": [_invocation(result, exit_code, root)],
+            "results": (_result(f, index[f.rule], where, root) for f in result.findings),
+            "columnKind": "unicodeCodePoints",
+            "properties": {"policy": result.policy, "failOn": result.fail_on.value},
+        }
+    )
+    return Streamed({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": iter([run])})
 
 
 def _driver(rule_ids: list[str]) -> dict[str, Any]:
@@ -88,26 +99,61 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def _result(f: Finding, index: int, where: Mapping[str, Origin], root: str | None) -> dict[str, Any]:
-    located = finding_origins(f, where)
+    """One result; with much evidence a ``Streamed`` whose related locations (and evidence) are
+    found while they are written: one pass for the fingerprint, another for the locations."""
+    if len(f.evidence) <= _FEW:
+        located = finding_origins(f, where)
+        paths, first, more = {o.path for o in located}, located[:1], len(located) > 1
+    else:
+        paths, first, more = _survey(f, where)
     out: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
         "level": LEVEL[f.severity],
         "message": {"text": safe(f.message)},
-        "partialFingerprints": {"icecheckFinding/v1": _fingerprint(f, located)},
-        "properties": {"severity": f.severity.value, "evidence": list(f.evidence)},
+        "partialFingerprints": {"icecheckFinding/v1": _fingerprint(f, paths)},
     }
-    if located:
-        out["locations"] = [location(located[0], root)]
-    if len(located) > 1:
-        out["relatedLocations"] = [{"id": n, **location(o, root)} for n, o in enumerate(located[1:], 1)]
-    return out
+    if len(f.evidence) <= _FEW:
+        out["properties"] = {"severity": f.severity.value, "evidence": list(f.evidence)}
+        if first:
+            out["locations"] = [location(first[0], root)]
+        if more:
+            out["relatedLocations"] = [{"id": n, **location(o, root)} for n, o in enumerate(located[1:], 1)]
+        return out
+    out["properties"] = Streamed({"severity": f.severity.value, "evidence": iter(f.evidence)})
+    if first:
+        out["locations"] = [location(first[0], root)]
+    if more:
+        related = enumerate(itertools.islice(iter_finding_origins(f, where), 1, None), 1)
+        out["relatedLocations"] = ({"id": n, **location(o, root)} for n, o in related)
+    return Streamed(out)
 
 
-def _fingerprint(f: Finding, located: list[Origin]) -> str:
+_FEW = 64  # a result with more evidence than this is written item by item
+
+
+def _survey(f: Finding, where: Mapping[str, Origin]) -> tuple[set[str], list[Origin], bool]:
+    """The paths of a finding's evidence, its first origin and whether it has another, in one
+    pass that keeps no origin per evidence id."""
+    paths: set[str] = set()
+    first: list[Origin] = []
+    more = False
+    for ref in f.evidence:
+        o = where.get(ref)
+        if o is None:
+            continue
+        paths.add(o.path)
+        if not first:
+            first.append(o)
+        elif not more and (o.path, o.line, o.packet) != (first[0].path, first[0].line, first[0].packet):
+            more = True
+    return paths, first, more
+
+
+def _fingerprint(f: Finding, paths: set[str]) -> str:
     """Stable across runs for the same finding in the same file (line numbers left out)."""
-    paths = "|".join(sorted({o.path for o in located}))
-    return hashlib.sha256(f"{f.rule}|{f.message}|{paths}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    joined = "|".join(sorted(paths))
+    return hashlib.sha256(f"{f.rule}|{f.message}|{joined}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def artifact(path: str, root: str | None = None) -> dict[str, Any]:
