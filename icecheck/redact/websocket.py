@@ -5,9 +5,12 @@ first bytes it can start with ``frame_start``, unmasking ``unmask``); this modul
 
 A payload (a segment, or the reassembled bytes of held segments) is treated as WebSocket only when
 it is exactly a sequence of complete frames with known opcodes. Client frames are masked (§5.3):
-unmasked, redacted, masked again with their own key. A message is redacted whole, its fragments
-(§5.4) joined. A changed payload length is written back (the header grows or shrinks as §5.2
-requires). Control frames (§5.5) are redacted too: a close frame's reason, a ping's or pong's data.
+unmasked, redacted, and masked again with the key 0 (``SENT_KEY``), so the output holds the text it
+carries as it is: its own bytes no longer spell chance tokens the output check would take for
+originals (the input's masked bytes do), and what is read from them is what was redacted. A
+message is redacted whole, its fragments (§5.4) joined. A changed payload length is written back
+(the header grows or shrinks as §5.2 requires). Control frames (§5.5) are redacted too: a close
+frame's reason, a ping's or pong's data.
 
 permessage-deflate (RFC 7692): a message with RSV1 on its first frame is inflated with its
 direction's context (``Inflater``: kept across messages, as a sender may keep it, §7.2.2), redacted,
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterator
 from icecheck.inputs import websocket as ws
 
 MAX_INFLATED = ws.MAX_MESSAGE  # a message inflating to more is not redacted: blanked (scan skips it too)
+SENT_KEY = bytes(4)  # the masking key of a rewritten client frame (a valid key: §5.3 XORs with it)
 _TAIL = b"\x00\x00\xff\xff"  # RFC 7692 §7.2.2: removed by the sender, appended before inflating
 
 
@@ -112,7 +116,7 @@ def _rewrite_frames(parsed: list[Frame], text: Callable[[bytes], bytes], inflate
         if first & 0x0F >= 8:  # a control frame (§5.5), possibly between fragments
             new = clear[:2] + text(clear[2:]) if first & 0x0F == 8 else text(clear)
             new = new if len(new) <= 125 else bytes(len(clear))  # §5.5: at most 125 bytes
-            out.append(_header(first, key, len(new)) + (_mask(new, key) if key else new))
+            out.append(_header(first, SENT_KEY if key else None, len(new)) + new)
             continue
         message.append((first, key, clear))
         slots.append(len(out))
@@ -143,4 +147,4 @@ def _message(
     for i, (first, key, clear) in enumerate(frames):
         piece = new[pos:] if i == len(frames) - 1 else new[pos : pos + len(clear)]
         pos += len(piece)
-        yield _header(first, key, len(piece)) + (_mask(piece, key) if key else piece)
+        yield _header(first, SENT_KEY if key else None, len(piece)) + piece

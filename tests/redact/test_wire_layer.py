@@ -101,7 +101,7 @@ _FRAME = st.tuples(
 @given(st.lists(_FRAME, min_size=1, max_size=5))
 def test_websocket_frames_are_read_where_scan_reads_them(spec: list[tuple[int, bytes | None, bytes]]) -> None:
     from icecheck.inputs.websocket import parse_frame
-    from icecheck.redact.websocket import Inflater, frames, rewrite
+    from icecheck.redact.websocket import SENT_KEY, Inflater, frames, rewrite
 
     seg = b"".join(
         synth.ws_frame(payload, first & 0x0F, bool(first & 0x80), key, rsv1=bool(first & 0x40))
@@ -121,8 +121,13 @@ def test_websocket_frames_are_read_where_scan_reads_them(spec: list[tuple[int, b
     ]
     assert plain == [p for _, _, p in scanned]
     if not any(first & 0x40 or (first & 0x08 and len(p) > 125) for first, _, p in spec):
-        # identity text: the same frames written again (a control frame over 125 bytes, §5.5, is blanked)
-        assert rewrite(seg, lambda d: d, Inflater()) == seg
+        # identity text: the same frames written again, client frames masked with the key 0 (a
+        # control frame over 125 bytes, §5.5, is blanked)
+        again = b"".join(
+            synth.ws_frame(payload, first & 0x0F, bool(first & 0x80), key and SENT_KEY, rsv1=bool(first & 0x40))
+            for first, key, payload in spec
+        )
+        assert rewrite(seg, lambda d: d, Inflater()) == again
 
 
 def test_a_control_frame_between_fragments_stays_between_them() -> None:
@@ -334,3 +339,19 @@ def test_a_tcp_segment_whose_data_offset_is_damaged_is_dropped_not_copied() -> N
     out = redact_capture(capture([(src, dst, proto, bytes(damaged))]), standins)
     assert b"10.9.8.7" not in out and bytes([10, 1, 2, 3]) not in out
     assert standins.left_out["packets dropped (TCP header damaged (data offset))"] == 1
+
+
+def test_masked_bytes_that_spell_an_address_do_not_stop_redaction(tmp_path: Path) -> None:
+    """A client frame's masked bytes spelled ``::3`` (text XOR its key): the output check read it in
+    the input's and the output's raw bytes alike, since the frame was masked again with its own key,
+    and refused the capture (exit 3). Masked again with the key 0, the output holds its text."""
+    key = b"\x01\x01\x01\x01"
+    text = bytes(b ^ 1 for b in b"+5>::3, ")  # b"*4?;;2-!": no address in what is sent
+    frame = synth.ws_frame(text, mask=key)
+    assert b"+5>::3, " in frame
+    src = tmp_path / "ws.pcap"
+    src.write_bytes(capture([synth.tcp("10.1.2.3", 40000, "10.4.5.6", 443, 1000, frame)]))
+    proc = run_cli("redact", str(src), "-o", str(tmp_path / "out.pcap"))
+    assert proc.returncode == 0, proc.stderr
+    out = (tmp_path / "out.pcap").read_bytes()
+    assert text in out and b"::3" not in out and bytes([10, 1, 2, 3]) not in out
