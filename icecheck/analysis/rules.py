@@ -491,36 +491,26 @@ class Evaluation:
     holds one entry per distinct message (``groups.Groups``), not the items."""
 
     def __init__(self) -> None:
-        self.groups: dict[str, Groups[str]] = {}
-        self.on_candidate: list[tuple[Check, Groups[str], int]] = []
-        self.on_address: list[tuple[Check, Groups[str], int]] = []
-        self.on_exposure: dict[ExposureKind, list[tuple[Check, Groups[str], int]]] = {}
-        for r in RULES:
-            sources = list(dict.fromkeys("exposures" if isinstance(x, ExposureKind) else x for x in r.reads))
-            groups: Groups[str] = Groups(len(sources))
-            self.groups[r.id] = groups
-            if "candidates" in sources:
-                self.on_candidate.append((r.check, groups, sources.index("candidates")))
-            if "addresses" in sources:
-                self.on_address.append((r.check, groups, sources.index("addresses")))
-            for kind in r.reads:
-                if isinstance(kind, ExposureKind):
-                    self.on_exposure.setdefault(kind, []).append((r.check, groups, sources.index("exposures")))
+        self.groups: dict[str, Groups[str]] = {}  # made when a rule first finds something
+        self.plan = PLAN
 
-    @staticmethod
-    def _run(checks: list[tuple[Check, Groups[str], int]], facts: Facts) -> None:
-        for check, groups, source in checks:
+    def _run(self, checks: tuple[_Step, ...], facts: Facts) -> None:
+        groups = self.groups
+        for rule_id, check, sources, source in checks:
             for message, evidence in check(facts):
-                groups.add_all(message, evidence, source)
+                held = groups.get(rule_id)
+                if held is None:
+                    held = groups[rule_id] = Groups(sources)
+                held.add_all(message, evidence, source)
 
     def candidate(self, c: AuditedCandidate) -> None:
-        self._run(self.on_candidate, Facts((c,), (), ()))
+        self._run(self.plan.on_candidate, Facts((c,), (), ()))
 
     def address(self, a: AuditedAddress) -> None:
-        self._run(self.on_address, Facts((), (a,), ()))
+        self._run(self.plan.on_address, Facts((), (a,), ()))
 
     def exposure(self, e: Exposure) -> None:
-        checks = self.on_exposure.get(e.kind)
+        checks = self.plan.on_exposure.get(e.kind)
         if checks:
             self._run(checks, Facts((), (), (e,)))
 
@@ -528,5 +518,38 @@ class Evaluation:
         """What ``evaluate`` gives for the items read, in its order."""
         prefix = f"{label}: " if label else ""
         for r in RULES:
-            for message, refs in self.groups[r.id].items():
+            groups = self.groups.get(r.id)
+            for message, refs in groups.items() if groups is not None else ():
                 yield Finding(r.id, r.severity, prefix + message, refs)
+
+
+_Step = tuple[str, Check, int, int]  # rule id, its check, how many sources it reads, which this is
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Which checks ``Evaluation`` runs on a candidate, an address, an exposure of each kind."""
+
+    on_candidate: tuple[_Step, ...]
+    on_address: tuple[_Step, ...]
+    on_exposure: Mapping[ExposureKind, tuple[_Step, ...]]
+
+
+def _plan() -> _Plan:
+    """``RULES`` read once (what each rule reads, ``Rule.reads``): the same for every party."""
+    on_candidate: list[_Step] = []
+    on_address: list[_Step] = []
+    on_exposure: dict[ExposureKind, list[_Step]] = {}
+    for r in RULES:
+        sources = list(dict.fromkeys("exposures" if isinstance(x, ExposureKind) else x for x in r.reads))
+        if "candidates" in sources:
+            on_candidate.append((r.id, r.check, len(sources), sources.index("candidates")))
+        if "addresses" in sources:
+            on_address.append((r.id, r.check, len(sources), sources.index("addresses")))
+        for kind in r.reads:
+            if isinstance(kind, ExposureKind):
+                on_exposure.setdefault(kind, []).append((r.id, r.check, len(sources), sources.index("exposures")))
+    return _Plan(tuple(on_candidate), tuple(on_address), {k: tuple(v) for k, v in on_exposure.items()})
+
+
+PLAN = _plan()  # a constant of the catalogue, read by every ``Evaluation``
