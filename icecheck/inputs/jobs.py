@@ -60,7 +60,7 @@ from icecheck.inputs.source import Tick, read_head
 from icecheck.inputs.spill import ItemStore
 
 Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no signalling (``read_file``)
-Shipped = tuple[bytes, str | bytes]  # a part of a capture, pickled without its items, and its items' file (``_ship``)
+Shipped = tuple[bytes, str | bytes | None]  # a part of a capture pickled, and its items' file if it spilled (``_ship``)
 
 
 SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
@@ -234,6 +234,8 @@ def load(shipped: Shipped, where: str) -> CapturePart:
     ``where`` when they came as bytes)."""
     pickled, items = shipped
     read: CapturePart = pickle.loads(pickled)
+    if items is None:  # it never spilled: its items came in the pickle
+        return read
     if isinstance(items, bytes):
         fd, path = tempfile.mkstemp(dir=where, suffix=".items")
         with os.fdopen(fd, "wb") as f:
@@ -344,8 +346,12 @@ def _kept_part(
 def _ship(read: CapturePart, where: str | None) -> Shipped:
     """What a part sends back: the part pickled without its items, and its items' store, sealed
     (``merge.seal``) and written to a new file under ``where`` (its path), or with ``where``
-    None (a Dask worker) written to a temporary file whose bytes are sent."""
+    None (a Dask worker) written to a temporary file whose bytes are sent. A part that never
+    spilled (at most ``limits.IN_MEMORY`` items) is pickled with its items, and None sent for the
+    file: cheaper than a store for the few items it holds."""
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
+    if read.sink.store is None:
+        return _dumps(read), None
     store = seal(read.sink)
     read.sink.store = None
     try:

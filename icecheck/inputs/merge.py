@@ -1,10 +1,11 @@
 """Merge the sinks of one capture read in parts (``scan --jobs``) into the sink one process fills.
 
 Each part's sink holds the items of the messages it dispatched (``lanes``), each with the
-ordinal of its first sighting, and its repeats with the ordinal of the last. ``seal`` moves all
-of a part's items to its store (``inputs.spill``: on disk, with both ordinals), where the
-oldest were already (a part spills as one process does), so a part is read back as two streams
-in first-sighting order, its candidates and its addresses. One process adds items in ordinal
+ordinal of its first sighting, and its repeats with the ordinal of the last. A part that spilled
+(as one process does) is sealed: ``seal`` moves all of its items to its store (``inputs.spill``:
+on disk, with both ordinals), where the oldest were already; a part that never spilled is read
+from memory (``_held``). Either way a part is read as two streams in first-sighting order, its
+candidates and its addresses. One process adds items in ordinal
 order, so a k-way merge of every part's streams by ordinal (``heapq.merge``; ties cannot happen
 across parts: an ordinal is one message, dispatched by one part) gives its insertion order,
 hence the same ids in the report. An item that two parts both saw (an address keyed by a party
@@ -38,12 +39,18 @@ def merge(parts: Sequence[Sink]) -> Sink:
     """One sink holding what the parts (of the same path, each with ``track_order``) hold. The
     parts' items are read from their stores (``seal``), which are closed after."""
     out = Sink(parts[0].path)
-    stores = [seal(part) for part in parts]
+    stores = [seal(part) if part.store is not None else None for part in parts]
     try:
-        _merge_items(stores, out)
+        streams = [
+            _stream(store, kind) if store is not None else _held(part, kind)
+            for part, store in zip(parts, stores, strict=True)
+            for kind in (CANDIDATE, ADDRESS)
+        ]
+        _merge_items(streams, out)
     finally:
         for store in stores:
-            store.close()
+            if store is not None:
+                store.close()
     _merge_diagnostics(parts, out)
     facts = sorted(
         ((part.order.wire[key], i, j), key, fact)
@@ -96,6 +103,22 @@ def _stream(store: ItemStore, kind: int) -> Iterator[_Entry]:
         yield first_at, kind, record, count, last, last_at
 
 
+def _held(sink: Sink, kind: int) -> Iterator[_Entry]:
+    """A part's items when it never spilled, held in memory: what ``_stream`` gives of its store
+    once sealed, without the store (the rows ``seal`` would file)."""
+    order = sink.order
+    assert order is not None, "only the sink of a part is merged"
+    items: dict[Any, Any] = sink.candidates if kind == CANDIDATE else sink.addresses
+    firsts = order.candidates if kind == CANDIDATE else order.addresses
+    repeats: dict[Any, list[Any]] = sink.repeats
+    for (key, record), first in zip(items.items(), firsts, strict=True):
+        seen = repeats.get(key)
+        if seen is None:
+            yield first, kind, record, 1, None, first
+        else:
+            yield first, kind, record, seen[0], _last(seen, sink.names), seen[2]
+
+
 def _key(kind: int, record: Any) -> Any:
     """The key a sink files ``record`` under (``Sink.candidate``, ``Sink.address``)."""
     o = record.origin
@@ -105,8 +128,7 @@ def _key(kind: int, record: Any) -> Any:
     return (record.address, str(record.role), record.port, o.call, o.party)
 
 
-def _merge_items(stores: Sequence[ItemStore], out: Sink) -> None:
-    streams = [_stream(store, kind) for store in stores for kind in (CANDIDATE, ADDRESS)]
+def _merge_items(streams: Sequence[Iterator[_Entry]], out: Sink) -> None:
     held: dict[Any, list[Any]] = {}  # key → [count, last origin, its ordinal], for the items in memory
     for _, kind, record, count, last, last_at in heapq.merge(*streams, key=lambda e: (e[0], e[1])):
         key = _key(kind, record)
