@@ -59,13 +59,14 @@ class Incomplete(Exception):
 
 def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> str:
     """Redact ``source`` (``-``: standard input) to ``target`` (``-``: standard output); the kind
-    redacted (``pcap``, ``pcap+gzip``, ``sip``, ...)."""
+    redacted (``pcap``, ``pcapng``, ``pcap+gzip``, ``sip``, ...)."""
     with _spooled(source) as path:
         compression = _compression(path)
         head = _read_head(path, compression)
         if head[:4] in PCAP_MAGICS:
             _stream_capture(path, compression, target, standins, scrub)
-            return "pcap" + (f"+{compression}" if compression else "")
+            label = "pcapng" if head[:4] == b"\x0a\x0d\x0d\x0a" else "pcap"  # the Section Header Block's type
+            return label + (f"+{compression}" if compression else "")
         if not compression and head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             _stream_zip(path, target, standins, scrub)
             return "zip"

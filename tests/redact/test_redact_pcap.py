@@ -176,4 +176,4 @@ def test_cli_on_gzipped_pcapng_and_dump(tmp_path: Path) -> None:
         if sample.endswith(".json"):
             json.loads(inner)
         else:
-            assert inner[:4] == b"\x0a\x0d\x0d\x0a"
+            assert inner[:4] == b"\x0a\x0d\x0d\x0a" and "redacted pcapng+gzip:" in proc.stderr
