@@ -70,31 +70,21 @@ def merge(parts: Sequence[Sink]) -> Sink:
 def seal(sink: Sink) -> ItemStore:
     """Move every item ``sink`` (with ``track_order``) holds in memory to its store, after those
     moved there already, with their folds and ordinals; the store (the sink keeps it)."""
-    order = sink.order
-    assert order is not None, "only the sink of a part is sealed"
     store = sink.store = sink.store or ItemStore()
-    tables = ((CANDIDATE, sink.candidates, order.candidates), (ADDRESS, sink.addresses, order.addresses))
-    items: dict[Any, Any]
-    repeats: dict[Any, list[Any]] = sink.repeats
-    for kind, items, firsts in tables:
+    for kind in (CANDIDATE, ADDRESS):
         rows: list[tuple[int, Any, Any, int, Origin | None]] = []
         ordinals: list[tuple[int, int]] = []
-        for (key, record), first in zip(items.items(), firsts, strict=True):
-            seen = repeats.get(key)
-            if seen is None:
-                rows.append((kind, (kind, key), record, 1, None))
-                ordinals.append((first, first))
-            else:
-                rows.append((kind, (kind, key), record, seen[0], _last(seen, sink.names)))
-                ordinals.append((first, seen[2]))
+        for key, (first, _, record, count, last, last_at) in _folded(sink, kind):
+            rows.append((kind, (kind, key), record, count, last))
+            ordinals.append((first, last_at))
             if len(rows) >= BATCH:
                 store.add(rows, ordinals)
                 rows, ordinals = [], []
         store.add(rows, ordinals)
-        items.clear()
-        firsts.clear()
-    sink.repeats.clear()
-    sink.names.clear()
+    order = sink.order
+    assert order is not None
+    for held in (sink.candidates, sink.addresses, order.candidates, order.addresses, sink.repeats, sink.names):
+        held.clear()
     return store
 
 
@@ -105,7 +95,14 @@ def _stream(store: ItemStore, kind: int) -> Iterator[_Entry]:
 
 def _held(sink: Sink, kind: int) -> Iterator[_Entry]:
     """A part's items when it never spilled, held in memory: what ``_stream`` gives of its store
-    once sealed, without the store (the rows ``seal`` would file)."""
+    once sealed, without the store."""
+    for _, entry in _folded(sink, kind):
+        yield entry
+
+
+def _folded(sink: Sink, kind: int) -> Iterator[tuple[Any, _Entry]]:
+    """The items of ``kind`` a part's sink holds in memory, each with its key, folded: first
+    sighting's ordinal and record, count, last origin (None: seen once) and its ordinal."""
     order = sink.order
     assert order is not None, "only the sink of a part is merged"
     items: dict[Any, Any] = sink.candidates if kind == CANDIDATE else sink.addresses
@@ -114,9 +111,9 @@ def _held(sink: Sink, kind: int) -> Iterator[_Entry]:
     for (key, record), first in zip(items.items(), firsts, strict=True):
         seen = repeats.get(key)
         if seen is None:
-            yield first, kind, record, 1, None, first
+            yield key, (first, kind, record, 1, None, first)
         else:
-            yield first, kind, record, seen[0], _last(seen, sink.names), seen[2]
+            yield key, (first, kind, record, seen[0], _last(seen, sink.names), seen[2])
 
 
 def _key(kind: int, record: Any) -> Any:
