@@ -268,6 +268,9 @@ class CaptureScan:
         if tcp is None:
             return
         sport, dport, seq, _ack, flags, start = tcp
+        if start < 20:  # damaged: no one can say where its payload starts (redaction drops it too)
+            self._problem(number, time, f"TCP header damaged (data offset {start} bytes): segment not read")
+            return
         payload = data[start:]
         key = (ip.src, sport, ip.dst, dport)
         entry = self.connections.get(key)

@@ -19,7 +19,9 @@ bytes (the worker's temporary files are not this machine's); the main process me
 as streams (``merge``), so no process holds more than ``limits.IN_MEMORY`` items of a capture
 however many it has. The rest of a part (diagnostics, wire facts, counters) and a file read
 whole are pickled by ``_dumps``, which writes each record as its class and field values (the
-default pickling of slotted dataclasses costs several times more than building them again). Progress:
+default pickling of slotted dataclasses costs several times more than building them again), and
+the items of a file read whole that spilled as their spools' files (``spool.export``: a file in
+that directory, or its bytes from Dask), not one by one. Progress:
 tasks put their counts on a queue they are given (a manager's here, Dask's on a cluster), at
 most twice a second; the main process drains it while it waits.
 """
@@ -58,6 +60,7 @@ from icecheck.inputs.scanner import (
 from icecheck.inputs.sink import WireFact
 from icecheck.inputs.source import Tick, read_head
 from icecheck.inputs.spill import ItemStore
+from icecheck.inputs.spool import BATCH, Spool, adopt, export
 
 Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no signalling (``read_file``)
 Shipped = tuple[bytes, str | bytes | None]  # a part of a capture pickled, and its items' file if it spilled (``_ship``)
@@ -209,7 +212,7 @@ def submit_all(
     slot = 0
     for path, parts in plans:
         if parts == 1:
-            pending.append([submit(_whole, path, forced, slot, counts)])
+            pending.append([submit(_whole, path, forced, slot, counts, where)])
         else:
             pending.append([submit(_part, path, i, parts, slot + i, counts, where) for i in range(parts)])
         slot += parts
@@ -223,7 +226,7 @@ def collect(results: Iterable[Any], where: str) -> Result:
     reads = []
     for result in results:
         if isinstance(result, bytes):
-            whole: Result = pickle.loads(result)
+            whole: Result = _loads(result)
             return whole
         reads.append(load(result, where))
     return capture_result(merged(reads))
@@ -233,7 +236,7 @@ def load(shipped: Shipped, where: str) -> CapturePart:
     """A part of a capture as ``_ship`` sent it, its items in their store again (a file under
     ``where`` when they came as bytes)."""
     pickled, items = shipped
-    read: CapturePart = pickle.loads(pickled)
+    read: CapturePart = _loads(pickled)
     if items is None:  # it never spilled: its items came in the pickle
         return read
     if isinstance(items, bytes):
@@ -306,12 +309,13 @@ def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
     return jobs if fmt in CAPTURES else 1
 
 
-def _whole(path: str, forced: Format | None, slot: int, counts: Any) -> bytes:
-    """A task: one file read whole; its result pickled."""
+def _whole(path: str, forced: Format | None, slot: int, counts: Any, where: str | None = None) -> bytes:
+    """A task: one file read whole; its result pickled, the items of a large one as their spools'
+    files (under ``where`` on this machine, else as bytes: ``_Pickler``)."""
     tick = _task_tick(counts, slot, True)
     result = read_file(path, forced, tick)
     _flush(tick)
-    return _dumps(result)
+    return _dumps(result, where)
 
 
 def _part(path: str, part: int, parts: int, slot: int, counts: Any, where: str | None = None) -> Shipped:
@@ -425,10 +429,40 @@ _RECORDS = (  # the dataclasses; Origin and Candidate are NamedTuples, which pic
 _TABLE = {cls: _reducer(cls) for cls in _RECORDS}
 
 
-def _dumps(value: object) -> bytes:
-    """``pickle.dumps(value)``, with the frozen records written as (class, field values)."""
+class _Pickler(pickle.Pickler):
+    """Writes a ``Spool`` whose items went to disk as its file (``spool.export``): copied to a new
+    file under ``where``, or with ``where`` None sent as bytes — not item by item."""
+
+    def __init__(self, out: io.BytesIO, where: str | None) -> None:
+        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dispatch_table = _TABLE  # type: ignore[assignment]
+        self.where = where
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is not Spool or len(obj) <= BATCH:
+            return None
+        path = None
+        if self.where is not None:
+            fd, path = tempfile.mkstemp(dir=self.where, suffix=".spool")
+            os.close(fd)
+        return export(obj, path)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads what ``_Pickler`` wrote: each spool exported is adopted (``spool.adopt``)."""
+
+    def persistent_load(self, pid: Any) -> Any:
+        return adopt(pid)
+
+
+def _dumps(value: object, where: str | None = None) -> bytes:
+    """``pickle.dumps(value)``, with the frozen records written as (class, field values) and the
+    spools that spilled as their files (``_Pickler``): under ``where``, or as bytes."""
     out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _TABLE  # type: ignore[assignment]
-    pickler.dump(value)
+    _Pickler(out, where).dump(value)
     return out.getvalue()
+
+
+def _loads(data: bytes) -> Any:
+    """What ``_dumps`` wrote."""
+    return _Unpickler(io.BytesIO(data)).load()

@@ -10,7 +10,7 @@ on a tuple (a slice is a list), and a spool equals any sequence with equal items
 
 Items read back are copies: objects shared between items of different batches (a frozen
 ``AddressFacts``) are no longer the same object, only equal ones. Pickling a spool (to another
-process) pickles its items.
+process) pickles its items; ``export`` and ``adopt`` hand its file over instead (``jobs``).
 """
 
 from __future__ import annotations
@@ -151,3 +151,38 @@ class SpoolWriter(Generic[T]):
 
 def _rebuild(items: list[Any]) -> Spool[Any]:
     return Spool.of(items)
+
+
+Exported = tuple[list[Any], list[tuple[int, int]], int, str | bytes | None]  # ``export``
+
+
+def export(spool: Spool[Any], path: str | None) -> Exported:
+    """What another process needs to read ``spool`` without its items being pickled one by one:
+    its first batch, the places of the others and their file — copied to ``path`` (a new file on
+    a disk both processes see), or with ``path`` None its bytes (``adopt`` reads either)."""
+    file = spool._file
+    if file is None:
+        return spool._first, [], spool._length, None
+    size = spool._spans[-1][0] + spool._spans[-1][1]
+    if path is None:
+        return spool._first, spool._spans, spool._length, os.pread(file.fileno(), size, 0)
+    with open(path, "wb") as out:
+        done = 0
+        while done < size:
+            done += os.sendfile(out.fileno(), file.fileno(), done, size - done)
+    return spool._first, spool._spans, spool._length, path
+
+
+def adopt(exported: Exported) -> Spool[Any]:
+    """The spool ``export`` described. A file named is opened and unlinked at once (it lives as long
+    as the spool, as the spool's own file does); bytes go to a new temporary file."""
+    first, spans, length, file = exported
+    spool: Spool[Any] = Spool()
+    spool._first, spool._spans, spool._length = first, spans, length
+    if isinstance(file, str):
+        spool._file = open(file, "rb")  # noqa: SIM115 (lives as long as the spool)
+        os.unlink(file)
+    elif file is not None:
+        spool._file = tempfile.TemporaryFile(prefix="icecheck-spool-")  # noqa: SIM115 (as above)
+        os.pwrite(spool._file.fileno(), file, 0)
+    return spool

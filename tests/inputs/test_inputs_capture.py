@@ -122,6 +122,21 @@ def test_tcp_gap_is_reported_and_the_stream_resynchronises(tmp_path: Path) -> No
     assert gap and gap[0].origin.packet is not None and "40 bytes" in gap[0].message
 
 
+def test_a_tcp_segment_whose_data_offset_is_damaged_is_reported_not_read(tmp_path: Path) -> None:
+    """A data offset below 20 bytes: where the payload starts is unknown. Scan read from there,
+    header bytes and all, while redaction drops the segment; both now leave it out, and scan says so."""
+    one = sip("a")
+    src, dst, proto, seg = synth.tcp("192.0.2.1", 40000, "192.0.2.2", 5060, 1000 + len(one), sip("b"))
+    damaged = bytearray(seg)
+    damaged[12] = 0x10  # 4 bytes
+    packets = [*tcp_packets([(0, one)]), *frames((src, dst, proto, bytes(damaged)))]
+    out = scan_file(write(tmp_path, packets))
+    assert calls(out) == {"a"}
+    found = [d for d in out.document.diagnostics if "TCP header damaged (data offset 4 bytes)" in d.message]
+    assert found and found[0].origin.packet == 3 and found[0].level == "error"
+    assert out.document.status is InputStatus.PARTIAL
+
+
 def test_snaplen_cut_packets(tmp_path: Path) -> None:
     frame = frames(synth.udp("192.0.2.1", 5060, "192.0.2.2", 5060, sip()))[0]
     path = tmp_path / "cut.pcap"

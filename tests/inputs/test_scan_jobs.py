@@ -184,3 +184,44 @@ def test_tunnels_sctp_and_ice_tcp_give_the_same_report_split_or_not(tmp_path: Pa
     assert "SCTP messages" in whole and "unwrapped from GRE" in whole and "RFC 4571 framing" in whole
     assert _split([path], 2) == whole
     assert _split([path], 3) == whole
+
+
+def _large_sdp(tmp_path: Path, n: int) -> Path:
+    """An SDP with ``n`` distinct host candidates."""
+    at = [f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}" for i in range(n)]
+    lines = [f"a=candidate:{i} 1 udp 2130706431 {a} 4000 typ host" for i, a in enumerate(at)]
+    path = tmp_path / "large.sdp"
+    head = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+    path.write_text(head + "\r\n".join(lines) + "\r\n")
+    return path
+
+
+def test_a_file_read_whole_sends_its_spilled_items_as_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file read whole that spilled (here past 100 items) came back as one pickle of all its items;
+    its spools now travel as their files: copied into the run's directory, or as bytes for Dask."""
+    from icecheck.inputs.spool import BATCH, Spool
+
+    monkeypatch.setattr(limits, "IN_MEMORY", 100)
+    sdp = _large_sdp(tmp_path, 3 * BATCH)
+    result = jobs.read_file(str(sdp))
+    items = result[0].document.candidates
+    assert isinstance(items, Spool) and len(items) == 3 * BATCH
+    where = tmp_path / "where"
+    where.mkdir()
+    sent = jobs._dumps(result, str(where))
+    assert len(sent) < len(jobs._dumps(items[:BATCH])) * 1.5  # the first batch, not the other two
+    assert [p.suffix for p in where.iterdir()] == [".spool"]
+    for shipped in (sent, jobs._dumps(result, None)):
+        back = jobs._loads(shipped)[0].document
+        assert isinstance(back.candidates, Spool) and list(back.candidates) == list(items)
+    assert not list(where.iterdir())  # adopted: unlinked, alive while the spool is
+
+
+def test_a_folder_with_a_file_that_spilled_gives_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from icecheck.inputs.spool import BATCH
+
+    monkeypatch.setattr(limits, "IN_MEMORY", 100)  # the forked processes see it too
+    files = [_large_sdp(tmp_path, 2 * BATCH + 5), *CAPTURES]
+    assert _split(files, 2) == _report([scan_file(str(p)) for p in files])
