@@ -4,9 +4,9 @@ The tasks are those of ``--jobs`` (``jobs.submit_all``): a file read whole, or o
 large capture (each part reads all of it and dispatches its share, ``lanes``). They run on the
 cluster's workers, which must see the files at the same paths (a shared file system) and run
 the same icecheck; each sends back its folded items (a capture's distinct items, with counts and
-last origins — never its packets): a file read whole pickled, a part of a capture as the bytes of
-its items' SQLite file (``jobs._ship``: a worker's temporary files are not this machine's).
-This process takes the parts' results one at a time, writes each to a temporary file at once,
+last origins — never its packets): a file read whole pickled (the items of a large one as its
+spools' files), a part of a capture as its items' SQLite file — files sent as their bytes,
+compressed (``jobs._pack``: a worker's temporary files are not this machine's). This process takes the parts' results one at a time, writes each to a temporary file at once,
 and merges the files as streams as ``--jobs`` does, so the report is the one a single process
 gives and this process holds one part's bytes at a time, not every part's items. A large
 capture is split into as many parts as ``--jobs`` says, by default the cluster's worker threads.
@@ -81,10 +81,14 @@ def _one_by_one(futures: list[Any]) -> Iterator[Any]:
     """The futures' results in order, each future released (the cluster may forget its bytes)
     once its result is here."""
     while futures:
-        future = futures.pop(0)
-        result = future.result()
-        future.release()
-        yield result
+        yield _taken(futures.pop(0))  # no reference kept here while the next one is fetched
+
+
+def _taken(future: Any) -> Any:
+    """The future's result, the future released."""
+    result = future.result()
+    future.release()
+    return result
 
 
 def _connect(address: str) -> Any:

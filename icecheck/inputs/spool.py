@@ -153,19 +153,17 @@ def _rebuild(items: list[Any]) -> Spool[Any]:
     return Spool.of(items)
 
 
-Exported = tuple[list[Any], list[tuple[int, int]], int, str | bytes | None]  # ``export``
+Exported = tuple[list[Any], list[tuple[int, int]], int, str | None]  # ``export``
 
 
-def export(spool: Spool[Any], path: str | None) -> Exported:
+def export(spool: Spool[Any], path: str) -> Exported:
     """What another process needs to read ``spool`` without its items being pickled one by one:
-    its first batch, the places of the others and their file — copied to ``path`` (a new file on
-    a disk both processes see), or with ``path`` None its bytes (``adopt`` reads either)."""
+    its first batch, the places of the others and their file, copied to ``path`` (a new file), or
+    None when it has no file (``adopt`` reads either)."""
     file = spool._file
     if file is None:
         return spool._first, [], spool._length, None
     size = spool._spans[-1][0] + spool._spans[-1][1]
-    if path is None:
-        return spool._first, spool._spans, spool._length, os.pread(file.fileno(), size, 0)
     with open(path, "wb") as out:
         done = 0
         while done < size:
@@ -174,15 +172,12 @@ def export(spool: Spool[Any], path: str | None) -> Exported:
 
 
 def adopt(exported: Exported) -> Spool[Any]:
-    """The spool ``export`` described. A file named is opened and unlinked at once (it lives as long
-    as the spool, as the spool's own file does); bytes go to a new temporary file."""
-    first, spans, length, file = exported
+    """The spool ``export`` described. Its file is opened and unlinked at once: it lives as long as
+    the spool, as the spool's own file does."""
+    first, spans, length, path = exported
     spool: Spool[Any] = Spool()
     spool._first, spool._spans, spool._length = first, spans, length
-    if isinstance(file, str):
-        spool._file = open(file, "rb")  # noqa: SIM115 (lives as long as the spool)
-        os.unlink(file)
-    elif file is not None:
-        spool._file = tempfile.TemporaryFile(prefix="icecheck-spool-")  # noqa: SIM115 (as above)
-        os.pwrite(spool._file.fileno(), file, 0)
+    if path is not None:
+        spool._file = open(path, "rb")  # noqa: SIM115 (lives as long as the spool)
+        os.unlink(path)
     return spool
