@@ -8,8 +8,11 @@ attribute becomes.
 RFC 8489 §14.1/§14.2 (MAPPED-ADDRESS, XOR-MAPPED-ADDRESS: port XOR the cookie's top 16 bits,
 IPv4 XOR the cookie, IPv6 XOR cookie‖transaction id), RFC 8656 §18 (XOR-PEER-ADDRESS,
 XOR-RELAYED-ADDRESS, DATA), RFC 5780 §7 (RESPONSE-ORIGIN, OTHER-ADDRESS), RFC 8489 §14.7
-FINGERPRINT (CRC-32 XOR 0x5354554e) is recomputed. MESSAGE-INTEGRITY cannot be recomputed
-without the key and no longer verifies. TURN ChannelData (RFC 8656 §12.4) is unwrapped. The older
+FINGERPRINT (CRC-32 XOR 0x5354554e) is recomputed. MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256
+(§14.5, §14.6) cannot be recomputed without the key; when anything before them changed they are
+zeroed, since the original HMAC would confirm a guess of the original address to anyone holding
+the key (for ICE checks, the ``a=ice-pwd`` of the same capture's SDP); a message left unchanged
+keeps them, and they still verify. TURN ChannelData (RFC 8656 §12.4) is unwrapped. The older
 dialects scan reads (``inputs.stun.looks_like_legacy``: RFC 3489 classic STUN, [MS-TURN]) have
 their address attributes rewritten the same way. A payload may hold several messages back to
 back (STUN and ChannelData over TCP, RFC 8656 §12.5), RFC 4571 frames (ICE-TCP, RFC 6544 §3) or
@@ -29,6 +32,7 @@ from collections.abc import Callable
 from icecheck.inputs import stun
 
 DATA, FINGERPRINT, USERNAME = 0x0013, 0x8028, 0x0006
+INTEGRITY = {0x0008, 0x001C}  # MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.5, §14.6)
 TEXT_ATTRS = {0x8022, 0x0014, 0x0015, 0x0009}  # SOFTWARE, REALM, NONCE, ERROR-CODE
 
 Addr = Callable[[bytes], bytes]  # packed address → packed stand-in
@@ -49,7 +53,8 @@ def rewrite_stun(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) ->
     """One message (``is_stun``, or ``stun.looks_like_legacy``: RFC 3489, [MS-TURN]), rewritten
     through the attribute ranges scan reads it by (``stun.attributes``, ``stun.layout``): the
     address of each address attribute of its dialect replaced (same length, XORed back where it
-    was XORed), DATA and text attributes rewritten at the same length, FINGERPRINT fixed."""
+    was XORed), DATA and text attributes rewritten at the same length, MESSAGE-INTEGRITY zeroed if
+    what it covers changed, FINGERPRINT fixed."""
     out = bytearray(p)
     shape = stun.layout(p)
     end = min(stun.message_length(p), len(p))
@@ -68,6 +73,8 @@ def rewrite_stun(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) ->
             out[start:stop] = _same_length(p[start:stop], lambda d: rewrite_payload(d, addr, text, fixed))
         elif atype in TEXT_ATTRS or atype == USERNAME:
             out[start:stop] = _same_length(p[start:stop], text)
+        elif atype in INTEGRITY and out[: start - 4] != p[: start - 4]:
+            out[start:stop] = bytes(stop - start)  # an HMAC of the original: a check of guesses at it
         elif atype == FINGERPRINT and fingerprint and stop - start == 4:
             crc = zlib.crc32(bytes(out[: start - 4])) ^ 0x5354554E
             struct.pack_into("!I", out, start, crc & 0xFFFFFFFF)

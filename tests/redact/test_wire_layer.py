@@ -355,3 +355,40 @@ def test_masked_bytes_that_spell_an_address_do_not_stop_redaction(tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     out = (tmp_path / "out.pcap").read_bytes()
     assert text in out and b"::3" not in out and bytes([10, 1, 2, 3]) not in out
+
+
+def test_message_integrity_is_zeroed_when_what_it_covers_changed() -> None:
+    """An HMAC over the original message lets anyone with the key (an ICE check's key is the
+    ``a=ice-pwd`` of the SDP beside it) test guesses of the original address: it is zeroed when
+    the message changed, kept when nothing before it did. FINGERPRINT is recomputed over the
+    zeroed value and still verifies."""
+    import hashlib
+    import hmac
+    import struct
+    import zlib
+
+    key, txid = b"a-password-from-the-sdp", b"\x01" * 12
+
+    def signed(attrs: list[tuple[int, bytes]]) -> bytes:
+        # RFC 8489 §14.5: the HMAC over the message up to MESSAGE-INTEGRITY, with its length counted
+        head = synth.stun_message(0x0101, txid, attrs)
+        covered = struct.pack("!H", len(head) - 20 + 24) + head[4:]
+        mac = hmac.new(key, head[:2] + covered, hashlib.sha1).digest()
+        whole = synth.stun_message(0x0101, txid, [*attrs, (0x0008, mac)])
+        crc = zlib.crc32(whole[:2] + struct.pack("!H", len(whole) - 20 + 8) + whole[4:]) ^ 0x5354554E
+        return synth.stun_message(0x0101, txid, [*attrs, (0x0008, mac), (0x8028, struct.pack("!I", crc))])
+
+    def parts(message: bytes) -> tuple[bytes, int, int]:
+        mac_at = message.index(b"\x00\x08\x00\x14") + 4
+        (crc,) = struct.unpack_from("!I", message, len(message) - 4)
+        return message[mac_at : mac_at + 20], crc, zlib.crc32(message[:-8]) ^ 0x5354554E
+
+    leaky = signed([(0x0020, synth.xor_address("10.9.8.7", 40000, txid))])
+    plain = signed([(0x8022, b"a-softphone")])
+    standins = StandIns()
+    for message, kept in ((leaky, False), (plain, True)):
+        mac, _, _ = parts(message)
+        new = rewrite_payload(message, standins.ip_bytes, lambda d: d)
+        new_mac, crc, expected = parts(new)
+        assert len(new) == len(message) and crc == expected & 0xFFFFFFFF
+        assert (new_mac == mac) is kept and (new_mac == bytes(20)) is not kept
