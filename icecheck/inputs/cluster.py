@@ -6,9 +6,10 @@ cluster's workers, which must see the files at the same paths (a shared file sys
 the same icecheck; each sends back its folded items (a capture's distinct items, with counts and
 last origins — never its packets): a file read whole pickled (the items of a large one as its
 spools' files), a part of a capture as its items' SQLite file — files sent as their bytes,
-compressed (``jobs._pack``: a worker's temporary files are not this machine's). This process takes the parts' results one at a time, writes each to a temporary file at once,
-and merges the files as streams as ``--jobs`` does, so the report is the one a single process
-gives and this process holds one part's bytes at a time, not every part's items. A large
+compressed (``jobs._pack``: a worker's temporary files are not this machine's). This process
+takes the parts' results one at a time, writes each to a temporary file at once, and merges the
+files as streams as ``--jobs`` does, so the report is the one a single process gives and this
+process holds one part's bytes at a time, not every part's items. A large
 capture is split into as many parts as ``--jobs`` says, by default the cluster's worker threads.
 
 Progress: tasks put their counts (bytes, packets, items) on a Dask queue named for the run, at
