@@ -318,10 +318,11 @@ class FrameRewriter:
         shift, back_shift = self.tcp_shift.get(flow), self.tcp_shift.get(back)
         struct.pack_into("!II", head, TCP_SEQ_AT, (seq + (shift.at(seq) if shift else 0)) & 0xFFFFFFFF,
                          (ack + (back_shift.at(ack) if back_shift else 0)) & 0xFFFFFFFF)  # fmt: skip
-        if len(body) != len(seg) - off:
+        grown = self.tcp_grown(len(body), len(seg) - off)
+        if grown:
             if shift is None:
                 shift = self.tcp_shift[flow] = Shifts(seq)
-            shift.add(seq + len(seg) - off, len(body) - (len(seg) - off))
+            shift.add(seq + len(seg) - off, grown)
         at = TCP_CHECKSUM_AT
         head[at : at + 2] = b"\x00\x00"
         head[at : at + 2] = checksum(pseudo(nsrc, ndst, 6, off + len(body)) + bytes(head) + body).to_bytes(2, "big")
@@ -333,6 +334,12 @@ class FrameRewriter:
     def tcp_body(self, flow: Flow, seq: int, data: bytes) -> bytes:
         """The new payload of one segment (``pcap.CaptureRewriter`` rewrites through the stream)."""
         return self.tcp_payload(data, flow=flow)
+
+    def tcp_grown(self, new: int, old: int) -> int:
+        """Bytes the segment whose payload ``tcp_body`` just gave (``new`` bytes, ``old`` before) added
+        to its stream, shifting the sequence numbers after it (``pcap.CaptureRewriter`` counts bytes
+        sent again, and padding that stands for growth already counted, as none)."""
+        return new - old
 
     def tcp_payload(self, data: bytes, websocket: bool = False, flow: Flow | None = None) -> bytes:
         """WebSocket frames (client frames are masked) or any other payload. ``websocket``: the

@@ -50,7 +50,7 @@ from typing import BinaryIO
 
 from icecheck.inputs.tcpstream import MAX_HELD, drain_order, place, resume_at, supersedes
 from icecheck.model import DiagnosticLevel
-from icecheck.redact.packet import DropPacket, Flow, FrameRewriter
+from icecheck.redact.packet import DropPacket, Flow, FrameRewriter, Shifts
 from icecheck.redact.pcapng import rewrite_block
 from icecheck.redact.sip import redact_sip_text
 from icecheck.redact.standins import StandIns
@@ -74,7 +74,8 @@ class _Run:
     entries) and the segments that came early, past a hole in the sequence, by sequence number."""
 
     data: bytearray = field(default_factory=bytearray)
-    entries: list[tuple[Entry, int, int]] = field(default_factory=list)  # (held packet, bytes taken, bytes skipped)
+    entries: list[tuple[Entry, int, int, int]] = field(default_factory=list)  # (held packet, bytes taken, its
+    # blanked prefix's length, the padding in that prefix: see ``CaptureRewriter._take``)
     early: dict[int, tuple[Entry, bytes]] = field(default_factory=dict)
     early_bytes: int = 0
 
@@ -114,7 +115,9 @@ class CaptureRewriter(FrameRewriter):
         self.held: dict[tuple[object, ...], _Run | _Datagram] = {}  # oldest first
         self.websocket: set[frozenset[tuple[bytes, int]]] = set()  # upgraded connections
         self.current: Entry | None = None
-        self.override: bytes | None = None  # the payload a held TCP segment gets when finished
+        self.override: tuple[bytes, int] | None = None  # the payload a held TCP segment gets when finished, its padding
+        self.segment: tuple[Flow, int, int] = (b"", b"", 0, 0), 0, 0  # the current TCP segment: flow, seq, length
+        self.growth: int | None = None  # what ``tcp_grown`` reports for the segment ``tcp_body`` just gave
         self.body: bytes | None = None  # the current TCP segment's new payload, once its message is released
         self.expect: dict[Flow, int] = {}  # each direction's next sequence number
 
@@ -151,7 +154,7 @@ class CaptureRewriter(FrameRewriter):
             return data
         return super().fixed(data)
 
-    def _finish(self, entry: Entry, override: bytes | None) -> None:
+    def _finish(self, entry: Entry, override: tuple[bytes, int] | None) -> None:
         """Rewrite a held entry now (its TCP payload given as ``override``, or its datagram planned)."""
         saved = self.current, self.override
         self.current, self.override = None, override
@@ -168,12 +171,14 @@ class CaptureRewriter(FrameRewriter):
 
     def tcp_body(self, flow: Flow, seq: int, data: bytes) -> bytes:
         if self.override is not None:
-            body, self.override = self.override, None
+            (body, pad), self.override = self.override, None
+            self.growth = len(body) - len(data) - pad
             return body
         conn = frozenset({(flow[0], flow[2]), (flow[1], flow[3])})
         if self.collecting or self.current is None:
             return self.tcp_payload(data, conn in self.websocket, flow)
         key, current = ("tcp", *flow), self.current
+        self.segment = flow, seq, len(data)
         held = self.held.get(key)
         run = held if isinstance(held, _Run) else None
         hole, trim = place(self.expect.get(flow, seq), seq, len(data))  # scan's tcpstream rules
@@ -192,27 +197,50 @@ class CaptureRewriter(FrameRewriter):
             if run.early_bytes <= MAX_HOLE:
                 raise HoldPacket
             self.give_up(key, "a segment of the message missing")  # the hole never filled: read on after it
-        elif trim == len(data):  # all of it sent before
+        elif trim == len(data):  # all of it sent before: adds nothing to the stream
+            self.growth = 0
+            span = self._span(flow, seq, len(data))
             if run is not None and run.entries:  # a retransmission of held bytes
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
-                return bytes(len(data))
-            return self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
+                return bytes(span)
+            new = self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
+            if len(new) > span:  # it would reach past where the stream is, in the output
+                self.standins.left_out["TCP payloads blanked (sent again, redacted to another length)"] += 1
+                return bytes(span)
+            return new
         elif trim:  # partly sent before: those bytes blanked in this copy, the rest taken (scan trims)
             self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
             self._take(key, (seq + trim) & 0xFFFFFFFF, data[trim:], current, trim)
         else:
             self._take(key, seq, data, current)
         self._drain(key)
-        new, self.body = self.body, None
-        if new is None:
+        out, self.body = self.body, None
+        if out is None:
             raise HoldPacket
-        return new
+        self.growth = 0  # counted when it was settled (``_settle``), before the segments finished after it
+        return out
+
+    def tcp_grown(self, new: int, old: int) -> int:
+        grown, self.growth = self.growth, None
+        return new - old if grown is None else grown
+
+    def _span(self, flow: Flow, seq: int, length: int) -> int:
+        """How many bytes ``length`` bytes of the stream from ``seq`` take in the output: their length
+        and what the segments ending among them added (``packet.Shifts``), so that a copy of bytes
+        already in the stream ends, in the output, where the stream has reached."""
+        shift = self.tcp_shift.get(flow)
+        if shift is None:
+            return length
+        return max(0, length + shift.at((seq + length) & 0xFFFFFFFF) - shift.at(seq))
 
     def _take(self, key: tuple[object, ...], seq: int, data: bytes, entry: Entry, skip: int = 0) -> None:
         """The next segment of the direction's stream, in sequence: released with the message it
         ends (each held segment its slice of the redacted message), or held while it is under way.
-        ``skip``: bytes before ``data`` in the segment, sent before in another (blanked here)."""
+        ``skip``: bytes before ``data`` in the segment, sent before in another: blanked here, as
+        many bytes as they take in the output (``_span``: the stream before may have grown; the
+        padding counts as no growth, so later sequence numbers shift by the stream's growth only)."""
         flow = _flow(key)
+        prefix = self._span(flow, (seq - skip) & 0xFFFFFFFF, skip) if skip else 0
         self.expect[flow] = (seq + len(data)) & 0xFFFFFFFF
         conn = frozenset({(flow[0], flow[2]), (flow[1], flow[3])})
         ws = conn in self.websocket
@@ -226,12 +254,12 @@ class CaptureRewriter(FrameRewriter):
             self._blank(run, "a message too long to hold")
         if run is None or not run.entries:
             if complete(data, ws):
-                self._settle(entry, bytes(skip) + self._released(conn, data, ws, flow))
+                self._settle(entry, bytes(prefix) + self._released(conn, data, ws, flow), prefix - skip)
                 return
             if run is None:
                 run = self.held[key] = _Run()
         run.data += data
-        run.entries.append((entry, len(data), skip))
+        run.entries.append((entry, len(data), prefix, prefix - skip))
         if not complete(run.data, ws):
             return
         new, entries = self._released(conn, bytes(run.data), ws, flow), run.entries
@@ -239,10 +267,10 @@ class CaptureRewriter(FrameRewriter):
         if not run.early:
             del self.held[key]
         pos = 0
-        for i, (held_entry, length, held_skip) in enumerate(entries):
+        for i, (held_entry, length, held_prefix, pad) in enumerate(entries):
             piece = new[pos:] if i == len(entries) - 1 else new[pos : pos + length]
             pos += len(piece)
-            self._settle(held_entry, bytes(held_skip) + piece)
+            self._settle(held_entry, bytes(held_prefix) + piece, pad)
 
     def _drain(self, key: tuple[object, ...]) -> None:
         """Take the early segments the stream has reached, in sequence (one that starts before where
@@ -261,24 +289,34 @@ class CaptureRewriter(FrameRewriter):
             skip = place(self.expect[flow], seq, len(data))[1]
             if skip >= len(data):
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
-                self._settle(entry, bytes(len(data)))
+                span = self._span(flow, seq, len(data))
+                self._settle(entry, bytes(span), span - len(data))
                 continue
             if skip:
                 self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
             self._take(key, self.expect[flow], data[skip:], entry, skip)
 
-    def _settle(self, entry: Entry, payload: bytes) -> None:
-        """A segment's new payload: the current packet's is returned by ``tcp_body``; a held one is finished."""
+    def _settle(self, entry: Entry, payload: bytes, pad: int = 0) -> None:
+        """A segment's new payload (``pad``: bytes of it that are no growth of the stream, see ``_take``):
+        the current packet's is returned by ``tcp_body``, its growth counted now (segments finished
+        after it, later in the stream, are shifted by it); a held one is finished."""
         if entry is self.current:
             self.body = payload
+            flow, seq, length = self.segment
+            grown = len(payload) - length - pad
+            if grown:
+                shift = self.tcp_shift.get(flow)
+                if shift is None:
+                    shift = self.tcp_shift[flow] = Shifts(seq)
+                shift.add((seq + length) & 0xFFFFFFFF, grown)
         else:
-            self._finish(entry, payload)
+            self._finish(entry, (payload, pad))
 
     def _blank(self, run: _Run, why: str) -> None:
         """Blank the message under way (its segments' payloads zeroed, counted with ``why``)."""
         entries, run.data, run.entries = run.entries, bytearray(), []
-        for entry, length, skip in entries:
-            self._settle(entry, bytes(skip + length))
+        for entry, length, prefix, pad in entries:
+            self._settle(entry, bytes(prefix + length), pad)
         self.standins.left_out[f"TCP payloads blanked ({why})"] += len(entries)
 
     def _released(self, conn: frozenset[tuple[bytes, int]], data: bytes, ws: bool, flow: Flow) -> bytes:

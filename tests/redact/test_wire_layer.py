@@ -392,3 +392,19 @@ def test_message_integrity_is_zeroed_when_what_it_covers_changed() -> None:
         new_mac, crc, expected = parts(new)
         assert len(new) == len(message) and crc == expected & 0xFFFFFFFF
         assert (new_mac == mac) is kept and (new_mac == bytes(20)) is not kept
+
+
+def test_a_gap_filled_before_a_retransmission_is_redacted_as_scan_reads_it() -> None:
+    """Hypothesis's falsifying example (2026-12-06): segment 7..186 first, then 0..7 (fills the
+    gap), then 0..376 again and 186..376. Scan reads the candidate from packets 1-3; redaction
+    blanked the 0..7 segment and the start of the retransmission, so the output held no message
+    scan reads."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    stream = _SIP_TCP * 2
+    sent = [(7, stream[7:186]), (0, stream[:7]), (0, stream), (186, stream[186:])]
+    data = capture([synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, part) for seq, part in sent])
+    before = scan_file("in.pcap", data=data).document.candidates
+    after = scan_file("out.pcap", data=redact_capture(data, StandIns())).document.candidates
+    assert len(before) == 1 and len(after) == len(before)
