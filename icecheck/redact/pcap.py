@@ -188,10 +188,11 @@ class CaptureRewriter(FrameRewriter):
             if seq in run.early:  # the same early segment again
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
                 if not supersedes(len(run.early[seq][1]), len(data)):
-                    return bytes(len(data))
-                old, old_data = run.early.pop(seq)  # a longer copy: it is held instead (scan keeps it)
+                    self.growth = 0
+                    return b""  # emptied: a copy of any length could take the held one's place in the output
+                old, old_data = run.early[seq]  # a longer copy: held instead, in the same place (as scan's)
                 run.early_bytes -= len(old_data)
-                self._settle(old, bytes(len(old_data)))
+                self._settle(old, b"", -len(old_data))  # emptied: it could outlast the new one, redacted
             run.early[seq] = (current, data)
             run.early_bytes += len(data)
             if run.early_bytes <= MAX_HOLE:
@@ -199,11 +200,11 @@ class CaptureRewriter(FrameRewriter):
             self.give_up(key, "a segment of the message missing")  # the hole never filled: read on after it
         elif trim == len(data):  # all of it sent before: adds nothing to the stream
             self.growth = 0
-            span = self._span(flow, seq, len(data))
-            if run is not None and run.entries:  # a retransmission of held bytes
+            if run is not None and run.entries:  # a retransmission of held bytes: emptied (the held
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
-                return bytes(span)
+                return b""  # message may yet shrink, and a blank as long as this copy would then outlast it)
             new = self.tcp_payload(data, conn in self.websocket, flow)  # sent again: redacted on its own
+            span = self._span(flow, seq, len(data))
             if len(new) > span:  # it would reach past where the stream is, in the output
                 self.standins.left_out["TCP payloads blanked (sent again, redacted to another length)"] += 1
                 return bytes(span)
@@ -289,8 +290,7 @@ class CaptureRewriter(FrameRewriter):
             skip = place(self.expect[flow], seq, len(data))[1]
             if skip >= len(data):
                 self.standins.left_out["TCP payloads blanked (retransmitted while a message was held)"] += 1
-                span = self._span(flow, seq, len(data))
-                self._settle(entry, bytes(span), span - len(data))
+                self._settle(entry, b"", -len(data))  # emptied, as a retransmission of held bytes
                 continue
             if skip:
                 self.standins.left_out["TCP payloads partly blanked (bytes sent before, in another segment)"] += 1
