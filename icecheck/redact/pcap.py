@@ -192,7 +192,8 @@ class CaptureRewriter(FrameRewriter):
                     return b""  # emptied: a copy of any length could take the held one's place in the output
                 old, old_data = run.early[seq]  # a longer copy: held instead, in the same place (as scan's)
                 run.early_bytes -= len(old_data)
-                self._settle(old, b"", -len(old_data))  # emptied: it could outlast the new one, redacted
+                # one zero byte: it stays held where it was in scan of the output, and the new copy, redacted,
+                self._settle(old, bytes(1), 1 - len(old_data))  # still takes its place (a longer copy)
             run.early[seq] = (current, data)
             run.early_bytes += len(data)
             if run.early_bytes <= MAX_HOLE:

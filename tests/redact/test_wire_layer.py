@@ -408,3 +408,23 @@ def test_a_gap_filled_before_a_retransmission_is_redacted_as_scan_reads_it() -> 
     before = scan_file("in.pcap", data=data).document.candidates
     after = scan_file("out.pcap", data=redact_capture(data, StandIns())).document.candidates
     assert len(before) == 1 and len(after) == len(before)
+
+
+def test_a_copy_of_a_held_segment_does_not_outlast_it_once_the_message_shrinks() -> None:
+    """Found with more hypothesis examples (longer originals than stand-ins): an early segment sent
+    twice was held once and its copy zeroed at its own length; the held one shrank when redacted, so
+    in the output the zeroed copy was the longer one and scan took it in its place (``supersedes``).
+    A copy of held bytes is emptied now."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    addr = "100.109.108.107"
+    body = f"v=0\r\nc=IN IP4 {addr}\r\na=candidate:1 1 udp 1 {addr} 4 typ host\r\n".encode()
+    head = f"MESSAGE sip:b@example.org SIP/2.0\r\nVia: SIP/2.0/TCP {addr}:5060\r\nContent-Length: {len(body)}\r\n\r\n"
+    stream = head.encode() + body
+    sent = [(0, stream[:3]), (4, stream[4:]), (4, stream[4:]), (3, stream[3:4])]
+    data = capture([synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, part) for seq, part in sent])
+    before = scan_file("in.pcap", data=data).document.candidates
+    after = scan_file("out.pcap", data=redact_capture(data, StandIns())).document.candidates
+    assert [c.candidate.address for c in before] == [addr]
+    assert len(after) == 1 and after[0].candidate.address != addr
