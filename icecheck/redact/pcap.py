@@ -21,7 +21,12 @@ self-check's listing of the input). Pass two rewrites the records and writes the
   then redacted as one and written back into the segments, each keeping its length (stand-ins are
   chosen to fit; a change of length goes to the last segment in sequence and shifts the sequence
   numbers after it, ``packet.Shifts``, whatever order the segments were written in).
-  A retransmission of held bytes is blanked; one of bytes already released is redacted on its own.
+  Bytes sent again add nothing to the stream, so they shift no sequence numbers: a copy of held
+  bytes (or of an early segment held already) is emptied (a zeroed copy could outlast the held one,
+  once redacted, and take its place in scan of the output); a longer early copy replaces the held one
+  in its place, the held one keeping one zero byte; one of bytes already released is redacted on its
+  own (blanked if it would then reach past where the stream is in the output); the part of a segment
+  sent before is blanked over as many bytes as the stream took there in the output (``_span``).
   A hole that does not fill (a lost segment) gives up the held message, and the stream is read on
   from the segment after the hole, as scan reads on after a gap.
 
