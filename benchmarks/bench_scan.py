@@ -50,12 +50,12 @@ throughout, so wall times follow CPU times; ``--mix media``, pcap):
   document 0.16 s; audit 0.68 s (per party: 9,545 parties); text report 0.28 s; start-up and
   the rest 0.30 s (imports 0.23 s). 5x tshark is about 1.27 s: start-up, walk, document, audit
   and report alone take 1.66 s, so no change to dispatch and transport reaches it; the audit
-  and the report (``analysis``, ``render``) must shrink too. Tried and not kept (each below
-  the noise of these rounds; instruction counts of the dispatch alone under ``valgrind
-  --tool=cachegrind``, which are repeatable on a shared machine, moved 0-2 %): header
-  addresses read as (owner, addresses) groups, a repeat of a repeated address folded with one
-  look-up, headers indexed by name, one pass over the headers, the start line matched without
-  re-encoding; in the audit, exposures and findings held in a list below ``limits.IN_MEMORY``
+  and the report (``analysis``, ``render``) must shrink too. Tried and not kept, each below
+  the noise of these rounds: header addresses read as (owner, addresses) groups with a repeat
+  of a repeated address folded in one look-up (-2 % of the dispatch's instructions under
+  ``valgrind --tool=cachegrind``, which counts the same on a busy machine), headers indexed
+  by name (0 %), one pass over the headers and the start line matched without re-encoding
+  (timed alone: no change); in the audit, exposures and findings held in a list below ``limits.IN_MEMORY``
   instead of pickled to a spool and read back (the audit phase unchanged within the noise).
   Garbage collection is off already (``cli.main``) and shutdown costs nothing.
 
