@@ -57,7 +57,10 @@ throughout, so wall times follow CPU times; ``--mix media``, pcap):
   by name (0 %), one pass over the headers and the start line matched without re-encoding
   (timed alone: no change); in the audit, exposures and findings held in a list below ``limits.IN_MEMORY``
   instead of pickled to a spool and read back (the audit phase unchanged within the noise).
-  Garbage collection is off already (``cli.main``) and shutdown costs nothing.
+  Garbage collection is off already (``cli.main``) and shutdown costs nothing. Then at e089ba3
+  (load average 5.6-7.6), the same command with ``--baseline`` 363dc0c: --jobs 1 CPU 3.42 s
+  (363dc0c 3.45 s), --jobs 2 CPU 4.46 s (4.25 s), tshark CPU 5.80 s; the JSON report of either
+  --jobs is byte for byte 363dc0c's.
 
 - Later, with six sessions (load average 10-12, wall times three times the CPU times: only CPU
   is worth quoting), ``--size-mb 100 --jobs 1 2 --skip-dpkt --repeat 3 --baseline`` (main at
