@@ -38,6 +38,30 @@ same rounds: a change's effect, measured under the same load.
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
+- Fifth session (load average 4.2-5.6 throughout: CPU figures only), main at 363dc0c,
+  ``--mix media --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``: --jobs 1
+  CPU 3.59 s, --jobs 2 CPU 4.82 s over the process tree, tshark CPU 6.58 s: 1.83x and 1.37x in
+  CPU (idle machine, the lead: --jobs 1 3.74 s wall against tshark 6.34 s, 1.70x). Where the
+  --jobs 1 CPU goes (in-process phase timings, best of 3; ``py-spy`` samples for the shares):
+  reading the capture 2.42 s = the record walk and media checks 0.24 s, IP/UDP/TCP/WebSocket
+  transport and framing 0.53 s, dispatch and folding 1.65 s (SIP 34 % of the run: SDP bodies
+  13 % (parsing the 4,772 distinct ones 7 %, placing all 9,544 5 %), header addresses 7 %,
+  folding the 133,616 address sightings 6 %, ``parse_sip`` 4 %; STUN 6 %); the capture's
+  document 0.16 s; audit 0.68 s (per party: 9,545 parties); text report 0.28 s; start-up and
+  the rest 0.30 s (imports 0.23 s). 5x tshark is about 1.27 s: start-up, walk, document, audit
+  and report alone take 1.66 s, so no change to dispatch and transport reaches it; the audit
+  and the report (``analysis``, ``render``) must shrink too. Tried and not kept, each below
+  the noise of these rounds: header addresses read as (owner, addresses) groups with a repeat
+  of a repeated address folded in one look-up (-2 % of the dispatch's instructions under
+  ``valgrind --tool=cachegrind``, which counts the same on a busy machine), headers indexed
+  by name (0 %), one pass over the headers and the start line matched without re-encoding
+  (timed alone: no change); in the audit, exposures and findings held in a list below ``limits.IN_MEMORY``
+  instead of pickled to a spool and read back (the audit phase unchanged within the noise).
+  Garbage collection is off already (``cli.main``) and shutdown costs nothing. Then at e089ba3
+  (load average 5.6-7.6), the same command with ``--baseline`` 363dc0c: --jobs 1 CPU 3.42 s
+  (363dc0c 3.45 s), --jobs 2 CPU 4.46 s (4.25 s), tshark CPU 5.80 s; the JSON report of either
+  --jobs is byte for byte 363dc0c's.
+
 - Later, with six sessions (load average 10-12, wall times three times the CPU times: only CPU
   is worth quoting), ``--size-mb 100 --jobs 1 2 --skip-dpkt --repeat 3 --baseline`` (main at
   eeedb2d) in the same rounds, a branch at 69a1554 (whose exit shortcut and unequal shares of
