@@ -458,8 +458,9 @@ def _reassemble(pieces: list[tuple[int, bytes, bool]]) -> bytes | None:
 
 
 def _looks_text(data: bytes) -> bool:
-    """Mostly printable ASCII (SIP, HTTP, JSON): binary media is left alone."""
-    if len(data) < 8:
+    """Mostly printable ASCII (SIP, HTTP, JSON), however short: the few bytes that end a line may be
+    what scan needs to find the next message (a capture that starts mid-stream with `` host\r\n``)."""
+    if not data:
         return False
     sample = data[:512]
     printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in sample)

@@ -428,3 +428,18 @@ def test_a_copy_of_a_held_segment_does_not_outlast_it_once_the_message_shrinks()
     after = scan_file("out.pcap", data=redact_capture(data, StandIns())).document.candidates
     assert [c.candidate.address for c in before] == [addr]
     assert len(after) == 1 and after[0].candidate.address != addr
+
+
+def test_a_short_text_segment_is_redacted_as_text_not_blanked() -> None:
+    """A capture that starts mid-stream with a 7-byte text segment: anything under 8 bytes was taken
+    for binary and zeroed, and with it the line end scan reads the next message after; the output
+    audited 0 candidates against 1 (found by a wider hypothesis strategy)."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    sent = [(1000, b" host\r\n"), (1007, _SIP_TCP)]
+    data = capture([synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, part) for seq, part in sent])
+    before = scan_file("in.pcap", data=data).document.candidates
+    out = redact_capture(data, StandIns())
+    after = scan_file("out.pcap", data=out).document.candidates
+    assert len(before) == 1 and len(after) == 1 and b" host\r\n" in out and b"10.9.8.7" not in out
