@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from icecheck.analysis.groups import RefList
 from icecheck.model import AuditedCandidate, Exposure, ExposureKind
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -43,12 +44,15 @@ class Votes:
     __slots__ = ("ids",)
 
     def __init__(self) -> None:
-        self.ids: dict[str, list[str]] = {}  # name → ids, names in first-seen order
+        self.ids: dict[str, RefList] = {}  # name → ids, names in first-seen order
 
     def add(self, c: AuditedCandidate) -> None:
         name = _vote(c)
         if name is not None:
-            self.ids.setdefault(name, []).append(c.id)
+            held = self.ids.get(name)
+            if held is None:
+                held = self.ids[name] = RefList()
+            held.append(c.id)
 
     def exposures(self, total: int) -> list[Exposure]:
         """One ``implementation`` exposure when most of the ``total`` candidates point the same way

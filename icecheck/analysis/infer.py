@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from icecheck.analysis.fingerprint import Votes
-from icecheck.analysis.groups import Groups
+from icecheck.analysis.groups import Distinct, Groups, RefList
 from icecheck.model import (
     AddressClass,
     AddressFacts,
@@ -102,22 +102,21 @@ class Inference:
     """
 
     def __init__(self) -> None:
-        self.ids: list[str] = []  # every candidate's id: the privacy mode's evidence
-        self.host_ids: list[str] = []
+        self.ids = RefList()  # every candidate's id: the privacy mode's evidence
+        self.host_ids = RefList()
         self.srflx: Groups[str] = Groups()
         self.public_hosts: Groups[str] = Groups()
-        self.relay_raddr: Groups[tuple[str, str]] = Groups()
+        self.relay_raddr: Groups[tuple[str, ...]] = Groups()  # (relay, related address)
         self.macs: Groups[str] = Groups(3)  # sources: candidates, their related addresses, addresses
         self.vendors: dict[str, str | None] = {}
-        self.embedded: Groups[tuple[str, str, AddressClass]] = Groups(2)  # candidates, addresses
-        self.local: Groups[str] = Groups(3)  # candidates, their related addresses, addresses
-        self.classes: dict[str, AddressClass] = {}  # of the local addresses (a function of the address)
+        self.embedded: Groups[tuple[str, ...]] = Groups(2)  # (address, IPv4, class); candidates, addresses
+        self.local: Groups[tuple[str, ...]] = Groups(3)  # (address, class); candidates, related addresses, addresses
         self.vpn: Groups[str] = Groups(3)  # candidates, addresses, the candidates' related addresses
         self.virtual: Groups[str] = Groups(3)
         self.cgnat: Groups[str] = Groups(3)
         self.net_ids: set[int] = set()
         self.ranks: set[int | None] = set()
-        self.v4: set[str] = set()  # IPv4 host addresses
+        self.v4 = Distinct()  # IPv4 host addresses
         self.mdns: dict[str, set[str]] = {}  # address family → lower-cased mDNS host names
         self.costs: Groups[str] = Groups()
         self.names: Groups[str] = Groups()
@@ -191,11 +190,10 @@ class Inference:
             self.macs.add(f.mac, ref, local)
             self.vendors[f.mac] = f.mac_vendor
         if embedded is not None and f.embedded_ipv4:
-            self.embedded.add((f.address, f.embedded_ipv4, f.address_class), ref, embedded)
+            self.embedded.add((f.address, f.embedded_ipv4, f.address_class.value), ref, embedded)
         cls = f.address_class
         if cls in LOCAL_CLASSES:
-            self.local.add(f.address, ref, local)
-            self.classes.setdefault(f.address, cls)
+            self.local.add((f.address, cls.value), ref, local)  # the class is a function of the address
         for h in f.hints:
             if h.kind in VPN_HINTS:
                 self.vpn.add(h.detail, ref, overlay)
@@ -269,15 +267,13 @@ class Inference:
             )
 
     def _local_addresses(self) -> Iterator[Exposure]:
-        classes = self.classes
-        for addr, refs in self.local.items():
+        for (addr, cls), refs in self.local.items():
             yield Exposure(
                 ExposureKind.LOCAL_ADDRESS,
-                f"Your local {classes[addr]} address {addr} is visible; {_subnet_phrase(addr)}",
+                f"Your local {cls} address {addr} is visible; {_subnet_phrase(addr)}",
                 refs,
                 value=addr,
             )
-        classes.clear()
 
     def _overlays(self) -> Iterator[Exposure]:
         for kind, groups in ((ExposureKind.VPN, self.vpn), (ExposureKind.VIRTUAL_INTERFACE, self.virtual)):
