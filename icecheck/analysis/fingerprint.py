@@ -54,9 +54,10 @@ class Votes:
                 held = self.ids[name] = RefList()
             held.append(c.id)
 
-    def exposures(self, total: int) -> list[Exposure]:
+    def exposures(self, total: int, every: tuple[str, ...] | None = None) -> list[Exposure]:
         """One ``implementation`` exposure when most of the ``total`` candidates point the same way
-        (the first name seen wins a tie)."""
+        (the first name seen wins a tie). ``every``: the ids of all ``total`` candidates, in order,
+        given when they are held already: the evidence when every candidate points the same way."""
         if not self.ids:
             return []
         name, refs = max(self.ids.items(), key=lambda item: len(item[1]))
@@ -67,7 +68,7 @@ class Votes:
             Exposure(
                 ExposureKind.IMPLEMENTATION,
                 f"The candidates were most likely written by {name} ({n} of {total} match its style).",
-                tuple(refs),
+                every if every is not None and n == total == len(every) else tuple(refs),
                 value=name,
             )
         ]

@@ -213,12 +213,13 @@ class Inference:
         yield from self._local_addresses()
         yield from self._overlays()
         if cands:
-            yield from self._interfaces()
+            every = tuple(self.ids)  # one tuple for the exposures about every candidate
+            yield from self._interfaces(every)
             yield from self._interface_types()
             yield from self._names()
             yield from self._relay_servers()
-            yield self._browser_mode()
-            yield from self.votes.exposures(len(self.ids))
+            yield self._browser_mode(every)
+            yield from self.votes.exposures(len(self.ids), every)
 
     def _public_addresses(self) -> Iterator[Exposure]:
         for addr, refs in self.srflx.items():
@@ -289,7 +290,7 @@ class Inference:
                 value=addr,
             )
 
-    def _interfaces(self) -> Iterator[Exposure]:
+    def _interfaces(self, every: tuple[str, ...]) -> Iterator[Exposure]:
         """Interfaces from distinct IPv4 hosts, libwebrtc NIC ranks, and mDNS names per address family.
 
         network-id counts networks (libwebrtc gives an interface's IPv4 and each IPv6 prefix their
@@ -312,7 +313,8 @@ class Inference:
             )
             if n > 1
         ]
-        refs = tuple(self.host_ids) or tuple(self.ids)
+        hosts = len(self.host_ids)
+        refs = every if hosts in (0, len(every)) else tuple(self.host_ids)  # every candidate a host: the same refs
         if count < 2:
             summary = f"{net_ids} distinct networks are revealed (network-id)."
         else:
@@ -348,7 +350,7 @@ class Inference:
                 value=addr,
             )
 
-    def _browser_mode(self) -> Exposure:
+    def _browser_mode(self, every: tuple[str, ...]) -> Exposure:
         if not self.not_relay:
             mode, text = "4", "RFC 8828 mode 4 (relay only): no local or public address is offered"
         elif not self.host_ids:
@@ -369,7 +371,7 @@ class Inference:
             text += "; some host candidates are mDNS-concealed, others raw"
         if self.any_address:
             text += "; network-cost 999 shows Chrome gathering on the any-address (no media permission granted)"
-        return Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", tuple(self.ids), value=mode)
+        return Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", every, value=mode)
 
 
 def _ipv6_prefix(addr: str, refs: tuple[str, ...]) -> Exposure:
