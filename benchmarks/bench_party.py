@@ -55,11 +55,17 @@ def gen_json(path: Path, n: int, filler: int) -> None:
         f.write('"}\n')
 
 
-def run(path: Path, fmt: str, out: Path) -> tuple[float, float, int, int]:
+def fitting(size_mb: float) -> int:
+    """How many candidate lines of ``gen_log`` fill about ``size_mb`` MB."""
+    average = len(line(5_000_000)) + 1
+    return int(size_mb * 1e6) // average
+
+
+def run(path: Path, fmt: str, out: Path, jobs: str = "1") -> tuple[float, float, int, int]:
     """(wall s, CPU s, peak RSS KB, exit code) of one scan; the report goes to ``out``."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as times, open(out, "w") as report:
         cmd = ["/usr/bin/time", "-o", times.name, "-f", "%e %U %S %M"]
-        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", "1", "-f", fmt, str(path)]
+        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", jobs, "-f", fmt, str(path)]
         code = subprocess.run(cmd, cwd=ROOT, stdout=report, check=False).returncode
         wall, user, system, rss = times.read().split()[-4:]
     return float(wall), float(user) + float(system), int(rss), code
@@ -69,6 +75,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/icecheck-party"))
     ap.add_argument("--candidates", type=int, default=277_631)
+    ap.add_argument("--size-mb", type=float, help="make party.log about this size instead (sets --candidates)")
+    ap.add_argument("--jobs", default="1", help="scan --jobs (default 1)")
     ap.add_argument("--json-candidates", type=int, default=95_029)
     ap.add_argument("--filler", type=int, default=2000)
     ap.add_argument("--formats", nargs="+", default=["json", "text"])
@@ -77,6 +85,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
     ap.add_argument("--reuse", action="store_true", help="reuse inputs already generated")
     args = ap.parse_args()
+    if args.size_mb:
+        args.candidates = fitting(args.size_mb)
     args.dir.mkdir(parents=True, exist_ok=True)
     inputs = {
         "log": (args.dir / "party.log", lambda p: gen_log(p, args.candidates), args.candidates),
@@ -96,7 +106,7 @@ def main() -> None:
             best: tuple[float, float, int, int] | None = None
             out = args.dir / f"report.{name}.{fmt}"
             for _ in range(args.runs):
-                got = run(path, fmt, out)
+                got = run(path, fmt, out, args.jobs)
                 best = got if best is None or got[1] < best[1] else best
             assert best is not None
             wall, cpu, rss, code = best

@@ -10,7 +10,9 @@ those of each source in turn, without repeats. That is what grouping the concate
 gives, without holding the sources.
 
 Memory: one entry per distinct key and source; a key with one ref holds that ref alone (most keys
-of a large party: one address, one candidate), a set of refs only from the second one. Past
+of a large party: one address, one candidate), a set of refs only from the second one; a new key
+given a tuple of refs (``add_all``: an exposure's evidence, perhaps every candidate of a party)
+holds that tuple, whose refs are its caller's, until another ref comes. Past
 ``limits.IN_MEMORY`` refs held (a party of a million distinct addresses), every entry moves into
 a private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
 closes or the process ends, as ``inputs.spill`` and ``redact.table``); new entries wait in a list
@@ -32,7 +34,9 @@ from typing import Generic, TypeVar
 from icecheck.inputs import limits
 
 K = TypeVar("K", str, tuple[str, ...])
-Refs = str | dict[str, None]  # one ref, or refs in first-seen order (a dict as an ordered set)
+Refs = (
+    str | dict[str, None] | tuple[str, ...]
+)  # one ref, refs in first-seen order (a dict as an ordered set), or a caller's tuple
 BATCH = 4096  # new entries held in memory, once spilled, before they are written to the file
 _SOURCE = 1 << 40  # sort position of a key: source * _SOURCE + its first entry's number
 
@@ -57,6 +61,9 @@ class Groups(Generic[K]):
             return
         part = self.parts[source]
         held = part.get(key)
+        if isinstance(held, tuple):
+            held = part[key] = dict.fromkeys(held)
+            self.held += len(held)
         if held is None:
             part[key] = ref
         elif isinstance(held, str):
@@ -73,6 +80,10 @@ class Groups(Generic[K]):
 
     def add_all(self, key: K, refs: Iterable[str], source: int = 0) -> None:
         """Each of ``refs`` under ``key``, from ``source``."""
+        if isinstance(refs, tuple) and len(refs) > 1 and self.db is None and all(key not in p for p in self.parts):
+            self.parts[source][key] = refs  # held as given (module docstring)
+            self.held += 1
+            return
         for ref in refs:
             self.add(key, ref, source)
 
@@ -115,14 +126,11 @@ class Groups(Generic[K]):
             for key, held in part.items():
                 more: list[Refs] = [p.pop(key) for p in later if key in p]
                 if not more:
-                    yield key, (held,) if isinstance(held, str) else tuple(held)
+                    yield key, _once(held)
                     continue
                 refs: dict[str, None] = {}
                 for h in (held, *more):
-                    if isinstance(h, str):
-                        refs[h] = None
-                    else:
-                        refs.update(h)
+                    refs.update(dict.fromkeys(_once(h)))
                 yield key, tuple(refs)
             part.clear()
 
@@ -146,6 +154,16 @@ class Groups(Generic[K]):
             yield _decoded(key), tuple(refs)
         self.db.close()
         self.db = None
+
+
+def _once(held: Refs) -> tuple[str, ...]:
+    """The refs held, in order, without repeats (a caller's tuple itself when it has none)."""
+    if isinstance(held, str):
+        return (held,)
+    if isinstance(held, tuple):
+        once = tuple(dict.fromkeys(held))
+        return held if len(once) == len(held) else once
+    return tuple(held)
 
 
 def _encoded(key: str | tuple[str, ...]) -> str | bytes:
