@@ -17,7 +17,24 @@ Each is scanned with ``/usr/bin/time -f '%e %U %S %M' python -m icecheck scan --
 --jobs 1 -f FORMAT`` from this checkout, for each format of ``--formats``; printed: wall time,
 CPU time (user + system), peak RSS, exit code, and the number of candidates in the JSON report.
 The load average is printed before and after: the machine is shared, so take the best of several
-runs (``--runs``); RSS and CPU time vary less than wall time.
+runs (``--runs``); RSS and CPU time vary less than wall time. ``--size-mb 200`` makes ``party.log``
+about that size (2,597,402 candidates); ``--candidates 1000000`` the million-candidate case (76 MB);
+``--json-candidates 1000000 --filler 100`` a JSON string of a million (about 180 MB); ``--jobs``
+passes scan's ``--jobs`` (``/usr/bin/time`` gives the largest process's peak, not the tree's sum).
+
+Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wall time is noise;
+``/usr/bin/time -f '%e s %U u %S s %M KB' python -m icecheck scan --offline --jobs 1 -f FMT``):
+
+- 1,000,000 candidates (``--candidates 1000000``), -f json: 363dc0c 528 MB peak RSS (197 s user);
+  aaa34bf+9f226da (groups spilled to SQLite, ids packed, one shared evidence tuple) 343 MB (189 s
+  user). Where the rest goes (an in-process RSS sampler): about 190 MB while the party is read;
+  the peak is when the audit closes its exposure and finding spools and pickles the last batch,
+  whose exposures and ICE010 finding carry a million refs each (the pickler's memo of a million
+  strings, and the bytes). -f text: 767 MB at 363dc0c, 775 MB after: the network map holds a
+  ``_Seen`` per candidate and builds a ``MapNode`` per host address (``netmap.device_map``) before
+  drawing 300 of them; not changed yet.
+- 277,631 candidates (the default), report ``cmp``-identical to main (b0b58aa) before the change:
+  -f json 195 → 157 MB; -f text 305 MB at main.
 """
 
 from __future__ import annotations
