@@ -17,7 +17,25 @@ Each is scanned with ``/usr/bin/time -f '%e %U %S %M' python -m icecheck scan --
 --jobs 1 -f FORMAT`` from this checkout, for each format of ``--formats``; printed: wall time,
 CPU time (user + system), peak RSS, exit code, and the number of candidates in the JSON report.
 The load average is printed before and after: the machine is shared, so take the best of several
-runs (``--runs``); RSS and CPU time vary less than wall time.
+runs (``--runs``); RSS and CPU time vary less than wall time. ``--size-mb 200`` makes ``party.log``
+about that size (2,597,402 candidates); ``--candidates 1000000`` the million-candidate case (76 MB);
+``--json-candidates 1000000 --filler 100`` a JSON string of a million (about 180 MB); ``--jobs``
+passes scan's ``--jobs`` (``/usr/bin/time`` gives the largest process's peak, not the tree's sum).
+
+Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wall time is noise;
+``/usr/bin/time -f '%e s %U u %S s %M KB' python -m icecheck scan --offline --jobs 1 -f FMT``):
+
+- 1,000,000 candidates (``--candidates 1000000``), -f json: 363dc0c 528 MB peak RSS (197 s user);
+  aaa34bf+9f226da (groups spilled to SQLite, ids packed, one shared evidence tuple) 343 MB (189 s
+  user). Where the rest goes (an in-process RSS sampler): about 190 MB while the party is read;
+  the peak is when the audit closes its exposure and finding spools and pickles the last batch,
+  whose exposures and ICE010 finding carry a million refs each (the pickler's memo of a million
+  strings, and the bytes). -f text: 767 MB at 363dc0c, 775 MB after: the network map holds a
+  ``_Seen`` per candidate and builds a ``MapNode`` per host address (``netmap.device_map``) before
+  drawing 300 of them; not changed yet. -f sarif after: 403 MB (190 s user; not measured before).
+- 277,631 candidates (the default), reports ``cmp``-identical to main (b0b58aa) before the change,
+  main → after: -f json 195 → 157 MB (52 → 58 s user); -f text 305 → 290 MB (41 → 47 s user);
+  -f markdown 276 → 287 MB (40 → 43 s user).
 """
 
 from __future__ import annotations
@@ -55,11 +73,17 @@ def gen_json(path: Path, n: int, filler: int) -> None:
         f.write('"}\n')
 
 
-def run(path: Path, fmt: str, out: Path) -> tuple[float, float, int, int]:
+def fitting(size_mb: float) -> int:
+    """How many candidate lines of ``gen_log`` fill about ``size_mb`` MB."""
+    average = len(line(5_000_000)) + 1
+    return int(size_mb * 1e6) // average
+
+
+def run(path: Path, fmt: str, out: Path, jobs: str = "1") -> tuple[float, float, int, int]:
     """(wall s, CPU s, peak RSS KB, exit code) of one scan; the report goes to ``out``."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as times, open(out, "w") as report:
         cmd = ["/usr/bin/time", "-o", times.name, "-f", "%e %U %S %M"]
-        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", "1", "-f", fmt, str(path)]
+        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", jobs, "-f", fmt, str(path)]
         code = subprocess.run(cmd, cwd=ROOT, stdout=report, check=False).returncode
         wall, user, system, rss = times.read().split()[-4:]
     return float(wall), float(user) + float(system), int(rss), code
@@ -69,6 +93,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/icecheck-party"))
     ap.add_argument("--candidates", type=int, default=277_631)
+    ap.add_argument("--size-mb", type=float, help="make party.log about this size instead (sets --candidates)")
+    ap.add_argument("--jobs", default="1", help="scan --jobs (default 1)")
     ap.add_argument("--json-candidates", type=int, default=95_029)
     ap.add_argument("--filler", type=int, default=2000)
     ap.add_argument("--formats", nargs="+", default=["json", "text"])
@@ -77,6 +103,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
     ap.add_argument("--reuse", action="store_true", help="reuse inputs already generated")
     args = ap.parse_args()
+    if args.size_mb:
+        args.candidates = fitting(args.size_mb)
     args.dir.mkdir(parents=True, exist_ok=True)
     inputs = {
         "log": (args.dir / "party.log", lambda p: gen_log(p, args.candidates), args.candidates),
@@ -96,7 +124,7 @@ def main() -> None:
             best: tuple[float, float, int, int] | None = None
             out = args.dir / f"report.{name}.{fmt}"
             for _ in range(args.runs):
-                got = run(path, fmt, out)
+                got = run(path, fmt, out, args.jobs)
                 best = got if best is None or got[1] < best[1] else best
             assert best is not None
             wall, cpu, rss, code = best

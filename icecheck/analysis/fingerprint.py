@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from icecheck.analysis.groups import RefList
 from icecheck.model import AuditedCandidate, Exposure, ExposureKind
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -43,16 +44,20 @@ class Votes:
     __slots__ = ("ids",)
 
     def __init__(self) -> None:
-        self.ids: dict[str, list[str]] = {}  # name → ids, names in first-seen order
+        self.ids: dict[str, RefList] = {}  # name → ids, names in first-seen order
 
     def add(self, c: AuditedCandidate) -> None:
         name = _vote(c)
         if name is not None:
-            self.ids.setdefault(name, []).append(c.id)
+            held = self.ids.get(name)
+            if held is None:
+                held = self.ids[name] = RefList()
+            held.append(c.id)
 
-    def exposures(self, total: int) -> list[Exposure]:
+    def exposures(self, total: int, every: tuple[str, ...] | None = None) -> list[Exposure]:
         """One ``implementation`` exposure when most of the ``total`` candidates point the same way
-        (the first name seen wins a tie)."""
+        (the first name seen wins a tie). ``every``: the ids of all ``total`` candidates, in order,
+        given when they are held already: the evidence when every candidate points the same way."""
         if not self.ids:
             return []
         name, refs = max(self.ids.items(), key=lambda item: len(item[1]))
@@ -63,7 +68,7 @@ class Votes:
             Exposure(
                 ExposureKind.IMPLEMENTATION,
                 f"The candidates were most likely written by {name} ({n} of {total} match its style).",
-                tuple(refs),
+                every if every is not None and n == total == len(every) else tuple(refs),
                 value=name,
             )
         ]

@@ -1,4 +1,5 @@
-"""Refs grouped by key in first-seen order, fed item by item from several sources (pure).
+"""Refs grouped by key in first-seen order, fed item by item from several sources (pure results,
+bounded memory).
 
 Inference and the rules read a party once, item by item (``infer.Inference``,
 ``rules.Evaluation``), but what they group follows a fixed order of sources: for example every
@@ -9,62 +10,230 @@ those of each source in turn, without repeats. That is what grouping the concate
 gives, without holding the sources.
 
 Memory: one entry per distinct key and source; a key with one ref holds that ref alone (most keys
-of a large party: one address, one candidate), a set of refs only from the second one.
+of a large party: one address, one candidate), a set of refs only from the second one; a new key
+given a tuple of refs (``add_all``: an exposure's evidence, perhaps every candidate of a party)
+holds that tuple, whose refs are its caller's, until another ref comes. Past
+``limits.IN_MEMORY`` refs held (a party of a million distinct addresses), every entry moves into
+a private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
+closes or the process ends, as ``inputs.spill`` and ``redact.table``); new entries wait in a list
+of at most ``BATCH`` and are written in one statement. What ``items`` gives never depends on where
+the entries are: only memory does.
+
+``Distinct`` counts distinct strings the same way; ``RefList`` holds a list of refs (``c12``,
+``a7``) as 8-byte numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator
+import json
+import sqlite3
+from array import array
+from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
-K = TypeVar("K", bound=Hashable)
-Refs = str | dict[str, None]  # one ref, or refs in first-seen order (a dict as an ordered set)
+from icecheck.inputs import limits
+
+K = TypeVar("K", str, tuple[str, ...])
+Refs = (
+    str | dict[str, None] | tuple[str, ...]
+)  # one ref, refs in first-seen order (a dict as an ordered set), or a caller's tuple
+BATCH = 4096  # new entries held in memory, once spilled, before they are written to the file
+_SOURCE = 1 << 40  # sort position of a key: source * _SOURCE + its first entry's number
 
 
 class Groups(Generic[K]):
-    """Keys → refs from ``sources`` sources (module docstring)."""
+    """Keys → refs from ``sources`` sources (module docstring). Keys are strings or tuples of
+    strings."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("db", "held", "parts", "pending", "seq")
 
     def __init__(self, sources: int = 1) -> None:
         self.parts: list[dict[K, Refs]] = [{} for _ in range(sources)]
+        self.held = 0  # refs in ``parts``
+        self.db: sqlite3.Connection | None = None  # once spilled
+        self.pending: list[tuple[str | bytes, int, str, int]] = []  # (key, source, ref, number), not yet written
+        self.seq = 0  # entries numbered once spilled: their first-seen order
 
     def add(self, key: K, ref: str, source: int = 0) -> None:
         """``ref`` under ``key``, from ``source``."""
+        if self.db is not None:
+            self._file(key, ref, source)
+            return
         part = self.parts[source]
         held = part.get(key)
+        if isinstance(held, tuple):
+            held = part[key] = dict.fromkeys(held)
+            self.held += len(held)
         if held is None:
             part[key] = ref
         elif isinstance(held, str):
-            if held != ref:
-                part[key] = {held: None, ref: None}
+            if held == ref:
+                return
+            part[key] = {held: None, ref: None}
+        elif ref in held:
+            return
         else:
             held[ref] = None
+        self.held += 1
+        if self.held > limits.IN_MEMORY:
+            self._spill()
 
     def add_all(self, key: K, refs: Iterable[str], source: int = 0) -> None:
         """Each of ``refs`` under ``key``, from ``source``."""
+        if isinstance(refs, tuple) and len(refs) > 1 and self.db is None and all(key not in p for p in self.parts):
+            self.parts[source][key] = refs  # held as given (module docstring)
+            self.held += 1
+            return
         for ref in refs:
             self.add(key, ref, source)
 
     def __bool__(self) -> bool:
-        return any(self.parts)
+        return self.db is not None or any(self.parts)
+
+    def _file(self, key: K, ref: str, source: int) -> None:
+        self.seq += 1
+        self.pending.append((_encoded(key), source, ref, self.seq))
+        if len(self.pending) >= BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        assert self.db is not None
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO g VALUES (?, ?, ?, ?)", self.pending)
+        self.pending.clear()
+
+    def _spill(self) -> None:
+        """Every entry into the file, in first-seen order per source."""
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE g (k, source INTEGER, ref TEXT, seq INTEGER, PRIMARY KEY (k, source, ref))")
+        for source, part in enumerate(self.parts):
+            for key, held in part.items():
+                for ref in (held,) if isinstance(held, str) else held:
+                    self._file(key, ref, source)
+            part.clear()
+        self.held = 0
+        self._write()
 
     def items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
         """(key, refs) in first-seen order over the sources in turn (read once: the tables are
         emptied)."""
+        if self.db is not None:
+            yield from self._filed_items()
+            return
         parts = self.parts
         for n, part in enumerate(parts):
             later = parts[n + 1 :]
             for key, held in part.items():
-                more = [p.pop(key) for p in later if key in p]
+                more: list[Refs] = [p.pop(key) for p in later if key in p]
                 if not more:
-                    yield key, (held,) if isinstance(held, str) else tuple(held)
+                    yield key, _once(held)
                     continue
                 refs: dict[str, None] = {}
                 for h in (held, *more):
-                    if isinstance(h, str):
-                        refs[h] = None
-                    else:
-                        refs.update(h)
+                    refs.update(dict.fromkeys(_once(h)))
                 yield key, tuple(refs)
             part.clear()
+
+    def _filed_items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
+        assert self.db is not None
+        self._write()
+        rows = self.db.execute(
+            "SELECT g.k, g.ref FROM g JOIN (SELECT k, MIN(source * ? + seq) AS pos FROM g GROUP BY k) AS f"
+            " ON g.k = f.k ORDER BY f.pos, g.source, g.seq",
+            (_SOURCE,),
+        )
+        key: str | bytes | None = None
+        refs: dict[str, None] = {}
+        for k, ref in rows:
+            if k != key:
+                if key is not None:
+                    yield _decoded(key), tuple(refs)
+                key, refs = k, {}
+            refs[ref] = None
+        if key is not None:
+            yield _decoded(key), tuple(refs)
+        self.db.close()
+        self.db = None
+
+
+def _once(held: Refs) -> tuple[str, ...]:
+    """The refs held, in order, without repeats (a caller's tuple itself when it has none)."""
+    if isinstance(held, str):
+        return (held,)
+    if isinstance(held, tuple):
+        once = tuple(dict.fromkeys(held))
+        return held if len(once) == len(held) else once
+    return tuple(held)
+
+
+def _encoded(key: str | tuple[str, ...]) -> str | bytes:
+    """A key as the file holds it: a string as it is, a tuple as JSON bytes (one spelling per
+    tuple of strings, and never equal to a string: SQLite tells text from blobs)."""
+    return key if isinstance(key, str) else json.dumps(key).encode()
+
+
+def _decoded(key: str | bytes) -> K:  # type: ignore[type-var]
+    return key if isinstance(key, str) else tuple(json.loads(key))  # type: ignore[return-value]
+
+
+class Distinct:
+    """How many distinct strings were added: a set, past ``limits.IN_MEMORY`` of them a table in
+    a private temporary SQLite file (as ``Groups``)."""
+
+    __slots__ = ("db", "pending", "seen")
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()  # every string until spilled; then those not yet written
+        self.db: sqlite3.Connection | None = None
+
+    def add(self, text: str) -> None:
+        self.seen.add(text)
+        if self.db is None and len(self.seen) > limits.IN_MEMORY:
+            self.db = sqlite3.connect("")
+            self.db.execute("CREATE TABLE d (k TEXT PRIMARY KEY) WITHOUT ROWID")
+            self._write()
+        elif self.db is not None and len(self.seen) >= BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        assert self.db is not None
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO d VALUES (?)", ((k,) for k in self.seen))
+        self.seen.clear()
+
+    def __len__(self) -> int:
+        if self.db is None:
+            return len(self.seen)
+        self._write()
+        return int(self.db.execute("SELECT COUNT(*) FROM d").fetchone()[0])
+
+
+class RefList:
+    """Refs appended in order, each held as one number: a letter and a decimal number (``c12``:
+    the audit's ids) as ``letter << 40 | number``; any other ref in a side list, its number
+    negative."""
+
+    __slots__ = ("odd", "packed")
+
+    def __init__(self) -> None:
+        self.packed = array("q")
+        self.odd: list[str] = []
+
+    def append(self, ref: str) -> None:
+        digits = ref[1:]
+        if 1 < len(ref) < 13 and ref[0].isascii() and digits.isascii() and digits.isdigit() and digits[0] != "0":
+            self.packed.append(ord(ref[0]) << 40 | int(digits))
+        else:
+            self.packed.append(-1 - len(self.odd))
+            self.odd.append(ref)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def __bool__(self) -> bool:
+        return bool(self.packed)
+
+    def __iter__(self) -> Iterator[str]:
+        odd, mask = self.odd, _SOURCE - 1
+        for n in self.packed:
+            yield odd[-1 - n] if n < 0 else chr(n >> 40) + str(n & mask)

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from icecheck.analysis.fingerprint import Votes
-from icecheck.analysis.groups import Groups
+from icecheck.analysis.groups import Distinct, Groups, RefList
 from icecheck.model import (
     AddressClass,
     AddressFacts,
@@ -102,22 +102,21 @@ class Inference:
     """
 
     def __init__(self) -> None:
-        self.ids: list[str] = []  # every candidate's id: the privacy mode's evidence
-        self.host_ids: list[str] = []
+        self.ids = RefList()  # every candidate's id: the privacy mode's evidence
+        self.host_ids = RefList()
         self.srflx: Groups[str] = Groups()
         self.public_hosts: Groups[str] = Groups()
-        self.relay_raddr: Groups[tuple[str, str]] = Groups()
+        self.relay_raddr: Groups[tuple[str, ...]] = Groups()  # (relay, related address)
         self.macs: Groups[str] = Groups(3)  # sources: candidates, their related addresses, addresses
         self.vendors: dict[str, str | None] = {}
-        self.embedded: Groups[tuple[str, str, AddressClass]] = Groups(2)  # candidates, addresses
-        self.local: Groups[str] = Groups(3)  # candidates, their related addresses, addresses
-        self.classes: dict[str, AddressClass] = {}  # of the local addresses (a function of the address)
+        self.embedded: Groups[tuple[str, ...]] = Groups(2)  # (address, IPv4, class); candidates, addresses
+        self.local: Groups[tuple[str, ...]] = Groups(3)  # (address, class); candidates, related addresses, addresses
         self.vpn: Groups[str] = Groups(3)  # candidates, addresses, the candidates' related addresses
         self.virtual: Groups[str] = Groups(3)
         self.cgnat: Groups[str] = Groups(3)
         self.net_ids: set[int] = set()
         self.ranks: set[int | None] = set()
-        self.v4: set[str] = set()  # IPv4 host addresses
+        self.v4 = Distinct()  # IPv4 host addresses
         self.mdns: dict[str, set[str]] = {}  # address family → lower-cased mDNS host names
         self.costs: Groups[str] = Groups()
         self.names: Groups[str] = Groups()
@@ -191,11 +190,10 @@ class Inference:
             self.macs.add(f.mac, ref, local)
             self.vendors[f.mac] = f.mac_vendor
         if embedded is not None and f.embedded_ipv4:
-            self.embedded.add((f.address, f.embedded_ipv4, f.address_class), ref, embedded)
+            self.embedded.add((f.address, f.embedded_ipv4, f.address_class.value), ref, embedded)
         cls = f.address_class
         if cls in LOCAL_CLASSES:
-            self.local.add(f.address, ref, local)
-            self.classes.setdefault(f.address, cls)
+            self.local.add((f.address, cls.value), ref, local)  # the class is a function of the address
         for h in f.hints:
             if h.kind in VPN_HINTS:
                 self.vpn.add(h.detail, ref, overlay)
@@ -215,12 +213,13 @@ class Inference:
         yield from self._local_addresses()
         yield from self._overlays()
         if cands:
-            yield from self._interfaces()
+            every = tuple(self.ids)  # one tuple for the exposures about every candidate
+            yield from self._interfaces(every)
             yield from self._interface_types()
             yield from self._names()
             yield from self._relay_servers()
-            yield self._browser_mode()
-            yield from self.votes.exposures(len(self.ids))
+            yield self._browser_mode(every)
+            yield from self.votes.exposures(len(self.ids), every)
 
     def _public_addresses(self) -> Iterator[Exposure]:
         for addr, refs in self.srflx.items():
@@ -269,15 +268,13 @@ class Inference:
             )
 
     def _local_addresses(self) -> Iterator[Exposure]:
-        classes = self.classes
-        for addr, refs in self.local.items():
+        for (addr, cls), refs in self.local.items():
             yield Exposure(
                 ExposureKind.LOCAL_ADDRESS,
-                f"Your local {classes[addr]} address {addr} is visible; {_subnet_phrase(addr)}",
+                f"Your local {cls} address {addr} is visible; {_subnet_phrase(addr)}",
                 refs,
                 value=addr,
             )
-        classes.clear()
 
     def _overlays(self) -> Iterator[Exposure]:
         for kind, groups in ((ExposureKind.VPN, self.vpn), (ExposureKind.VIRTUAL_INTERFACE, self.virtual)):
@@ -293,7 +290,7 @@ class Inference:
                 value=addr,
             )
 
-    def _interfaces(self) -> Iterator[Exposure]:
+    def _interfaces(self, every: tuple[str, ...]) -> Iterator[Exposure]:
         """Interfaces from distinct IPv4 hosts, libwebrtc NIC ranks, and mDNS names per address family.
 
         network-id counts networks (libwebrtc gives an interface's IPv4 and each IPv6 prefix their
@@ -316,7 +313,8 @@ class Inference:
             )
             if n > 1
         ]
-        refs = tuple(self.host_ids) or tuple(self.ids)
+        hosts = len(self.host_ids)
+        refs = every if hosts in (0, len(every)) else tuple(self.host_ids)  # every candidate a host: the same refs
         if count < 2:
             summary = f"{net_ids} distinct networks are revealed (network-id)."
         else:
@@ -352,7 +350,7 @@ class Inference:
                 value=addr,
             )
 
-    def _browser_mode(self) -> Exposure:
+    def _browser_mode(self, every: tuple[str, ...]) -> Exposure:
         if not self.not_relay:
             mode, text = "4", "RFC 8828 mode 4 (relay only): no local or public address is offered"
         elif not self.host_ids:
@@ -373,7 +371,7 @@ class Inference:
             text += "; some host candidates are mDNS-concealed, others raw"
         if self.any_address:
             text += "; network-cost 999 shows Chrome gathering on the any-address (no media permission granted)"
-        return Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", tuple(self.ids), value=mode)
+        return Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", every, value=mode)
 
 
 def _ipv6_prefix(addr: str, refs: tuple[str, ...]) -> Exposure:
