@@ -117,7 +117,7 @@ def stream_identifiers(
     open_input: Callable[[], BinaryIO], refuse_nul: bool = False, among: set[str] | TextSet | None = None
 ) -> TextSet:
     """``identifiers`` of a document (not a capture) read as a stream: its bytes in ``pieces``
-    (each cut where a printable run ends, a run longer than ``MAX_CARRY`` with an overlap), one
+    (each cut where a printable run ends, or inside a long run where it is safe: ``pieces``), one
     inflation budget for all. ``refuse_nul``: a NUL byte anywhere is ``RedactError`` (text never holds
     one: ``formats.detect``'s rule, for a document not read whole). ``among``: only those identifiers
     are kept (the output check: the set of the output's identifiers is never built whole). The
@@ -137,14 +137,28 @@ def stream_identifiers(
 
 
 CHUNK = 1 << 20
-MAX_CARRY = 32 << 20  # a printable run longer than this is cut (with OVERLAP bytes read twice)
+SOFT_CARRY = 1 << 20  # a printable run longer than this is cut before its last separator (exactly)
+# With no separator: cut after a byte outside base64's alphabets, OVERLAP bytes read twice. A base64
+# run longer than ``docstream.MAX_WHOLE`` is refused before anything is written, so every shorter one
+# fits whole in one piece; past this a run is cut anywhere (as it was: with the overlap).
+MAX_CARRY = (16 << 20) + (2 << 20)
 OVERLAP = 1 << 20
+# Printable bytes that no identifier, no encoding (percent, ``\\u``/``\\x``, an HTML reference) and no
+# base64 run holds, and that every view keeps as they are: a match in any view of a run lies wholly
+# before or wholly after one, and what a look-around reads across one is the same in a piece.
+SEPARATORS = tuple(bytes([b]) for b in b" !\"'()*,<>?@[]^`{|}~$")
+_NOT_B64 = bytes(0x61 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/=_-") else 0 for b in range(256))
 
 
 def pieces(stream: BinaryIO) -> Iterator[bytes]:
     """``stream`` in pieces of about ``CHUNK`` bytes, each cut where a printable run ends (so no
-    identifier, base64 run or text view is split) and before a gzip header near its end."""
+    identifier, base64 run or text view is split) and before a gzip header near its end. A printable
+    run longer than ``SOFT_CARRY`` is cut before a ``SEPARATORS`` byte (what any view finds is the same
+    as in the whole run); one with none for ``MAX_CARRY`` bytes after a byte outside base64's
+    alphabets, the next piece starting ``OVERLAP`` bytes before the cut (an identifier or an encoded one
+    across the cut is read whole there; a base64 run is not cut). Memory: a few copies of one piece."""
     carry = b""
+    searched = 0  # carry[:searched] was searched for a separator and holds none that may be cut at
     while True:
         chunk = stream.read(CHUNK)
         if not chunk:
@@ -159,12 +173,23 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
         if gz >= 0:
             cut = min(cut, gz)
+        if len(buf) - cut > SOFT_CARRY:
+            lo = max(cut + 1, searched)
+            sep = max(buf.rfind(s, lo) for s in SEPARATORS)
+            if sep > cut:
+                cut = sep
+            else:
+                searched = len(buf)
         if len(buf) - cut > MAX_CARRY:
-            yield buf
-            carry = buf[-OVERLAP:]
+            hard = buf.translate(_NOT_B64).rfind(b"\x00") + 1
+            if hard <= max(cut, 2 * OVERLAP):  # a base64-alphabet run too long to redact: cut anywhere
+                hard = len(buf)
+            yield buf[:hard]
+            carry, searched = buf[hard - OVERLAP :], 0
             continue
         yield buf[:cut]
         carry = buf[cut:]
+        searched = max(0, searched - cut)
 
 
 def _record_views(stream: BinaryIO) -> Iterator[bytes]:

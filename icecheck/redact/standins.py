@@ -15,9 +15,10 @@ output check reads it (``selfcheck.v6_readings``); where a written form of the o
 would, another form of that length is taken, else the short form.
 
 Memory: the tables of a run (original → stand-in, the reserved originals, the IPv6 texts chosen,
-MACs) are ``table.Table``s keyed by packed addresses: past ``limits.IN_MEMORY`` entries each moves
-to a private temporary SQLite file, so a document with millions of distinct addresses redacts in
-bounded memory, with the same stand-ins in the same order as when all is held in memory.
+MACs, mDNS names, secrets and their stand-ins) are ``table.Table``s keyed by packed addresses or
+UTF-8 text: past ``limits.IN_MEMORY`` entries each moves to a private temporary SQLite file, so a
+document with millions of distinct addresses, names or secrets redacts in bounded memory, with the
+same stand-ins in the same order as when all is held in memory.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ class StandIns:
         self._v6_next = 1
         self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
         self._mac = Table()  # 6 bytes → 6 bytes
-        self._names: dict[str, str] = {}
-        self._secrets: dict[str, str] = {}
-        self._secret_standins: set[str] = set()
+        self._names = Table()  # name (lower case, UTF-8) → its stand-in
+        self._secrets = Table()  # secret (UTF-8) → its stand-in
+        self._secret_standins = Table()  # stand-in → b""
+        self.secret_lengths: set[int] = set()  # the lengths of the secrets (``text.replace_known_ufrags``)
         self._key = secrets.token_bytes(32)  # the run's key for secrets (``_derived``)
         self.wrapped = False  # more distinct IPv4 addresses than documentation stand-ins (762)
         self._overflow = 0  # stand-ins taken from 240.0.0.0/4 after those
@@ -221,32 +223,41 @@ class StandIns:
 
     def name(self, text: str) -> str:
         """A fresh ``<uuid4>.local`` per distinct mDNS (or ``.local``) name."""
-        key = text.lower().rstrip(".")
-        if key not in self._names:
-            self._names[key] = f"{uuid.uuid4()}.local"
-        return self._names[key]
+        key = _utf8(text.lower().rstrip("."))
+        new = self._names.get(key)
+        if new is None:
+            new = f"{uuid.uuid4()}.local".encode()
+            self._names.put(key, new)
+        return new.decode()
 
     def secret(self, value: str, alphabet: str = _ICE_CHARS) -> str:
         """A random value of the same length and alphabet, the same for the same value: derived from
         the value with this run's random key (so it does not depend on the order values are met in:
         a document streamed in pieces gets the secrets the whole document gets). A stand-in met again
         (a string redacted twice: raw JSON, then decoded) is kept, not replaced once more."""
-        if value not in self._secrets:
-            if value in self._secret_standins:
-                return value
-            self._secrets[value] = self._derived(value, alphabet, "")
-            self._secret_standins.add(self._secrets[value])
-        return self._secrets[value]
+        return self._secret(value, alphabet, "")
 
     def hex_secret(self, value: str) -> str:
         """A random fingerprint of the same shape (hex pairs, separators and case kept)."""
-        if value not in self._secrets:
-            if value in self._secret_standins:
-                return value
-            digits = "0123456789ABCDEF" if value.upper() == value else "0123456789abcdef"
-            self._secrets[value] = self._derived(value, digits, ":")
-            self._secret_standins.add(self._secrets[value])
-        return self._secrets[value]
+        digits = "0123456789ABCDEF" if value.upper() == value else "0123456789abcdef"
+        return self._secret(value, digits, ":")
+
+    def _secret(self, value: str, alphabet: str, keep: str) -> str:
+        key = _utf8(value)
+        known = self._secrets.get(key)
+        if known is not None:
+            return known.decode("utf-8", "surrogatepass")
+        if key in self._secret_standins:
+            return value
+        new = self._derived(value, alphabet, keep)
+        self._secrets.put(key, _utf8(new))
+        self._secret_standins.put(_utf8(new), b"")
+        self.secret_lengths.add(len(value))
+        return new
+
+    def known_secret(self, value: str) -> bool:
+        """``value`` is a secret replaced so far (not a stand-in of one)."""
+        return _utf8(value) in self._secrets
 
     def _derived(self, value: str, alphabet: str, keep: str) -> str:
         """HMAC-SHA256 (RFC 2104) of ``value`` under the run's key, in counter mode, as characters of
@@ -266,14 +277,21 @@ class StandIns:
             stream = stream[1:]
         return "".join(out)
 
-    def secret_values(self) -> list[str]:
-        """Every original secret replaced so far."""
-        return list(self._secrets)
+    def secret_values(self) -> Iterator[str]:
+        """Every original secret replaced so far (read from its table: bounded in memory)."""
+        return (key.decode("utf-8", "surrogatepass") for key in self._secrets)
+
+    def secret_count(self) -> int:
+        return len(self._secrets)
 
     def counts(self) -> dict[str, int]:
         """How many distinct things were replaced, by kind (for the summary line)."""
         return {"addresses": len(self._ip), "macs": len(self._mac), "names": len(self._names),
                 "secrets": len(self._secrets)}  # fmt: skip
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 def v6_text(addr: IPAddress, length: int) -> str:

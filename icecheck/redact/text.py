@@ -154,11 +154,47 @@ def scrub_secrets(text: str, standins: StandIns) -> str:
     return replace_known_ufrags(text, standins)
 
 
+SECRET_PATTERN = 256  # known secrets matched with one regular expression at most; past it, looked up run by run
+_SECRET_EDGE = "A-Za-z0-9+/"  # a recurring secret is not preceded or followed by one of these
+_SECRET_RUN = re.compile(r"[A-Za-z0-9+/=._:-]{4,}")  # every secret's characters (the patterns above)
+_SECRET_SEP = re.compile(r"[=._:-]")  # those of them that are not ``_SECRET_EDGE``
+
+
 def replace_known_ufrags(text: str, standins: StandIns) -> str:
-    """Replace every ufrag already scrubbed wherever it recurs as a whole token (4+ characters)."""
-    known = [u for u in standins.secret_values() if len(u) >= 4]
-    if not known:
+    """Replace every secret already scrubbed wherever it recurs as a whole token (4+ characters): at
+    each place not preceded by ``_SECRET_EDGE``, the longest secret not followed by one, left to right.
+    Up to ``SECRET_PATTERN`` secrets, one regular expression finds them; past it (millions of secrets
+    would make a pattern of all of them), ``_recurring`` looks each possible token up in the table."""
+    lengths = sorted((n for n in standins.secret_lengths if n >= 4), reverse=True)
+    if not lengths:
         return text
-    pattern = re.compile(r"(?<![A-Za-z0-9+/])(" + "|".join(map(re.escape, sorted(known, key=len, reverse=True)))
-                         + r")(?![A-Za-z0-9+/])")  # fmt: skip
+    if standins.secret_count() > SECRET_PATTERN:
+        return _recurring(text, standins, lengths)
+    known = sorted((u for u in standins.secret_values() if len(u) >= 4), key=len, reverse=True)
+    pattern = re.compile(f"(?<![{_SECRET_EDGE}])(" + "|".join(map(re.escape, known)) + f")(?![{_SECRET_EDGE}])")
     return pattern.sub(lambda m: standins.secret(m.group(1)), text)
+
+
+def _recurring(text: str, standins: StandIns, lengths: list[int]) -> str:
+    """``replace_known_ufrags`` by lookups: a secret lies in a run of ``_SECRET_RUN`` and starts at
+    the run's start or after one of ``=._:-``; at each such start, the lengths are tried longest first."""
+    out: list[str] = []
+    done = 0  # text[:done] is in ``out``
+    for m in _SECRET_RUN.finditer(text):
+        start, end = m.span()
+        starts = [start, *(sep.end() for sep in _SECRET_SEP.finditer(text, start, end - 1))]
+        for p in starts:
+            if p < done:
+                continue
+            for n in lengths:
+                e = p + n
+                if e > end or (e < end and text[e] not in "=._:-"):
+                    continue
+                if standins.known_secret(text[p:e]):
+                    out += (text[done:p], standins.secret(text[p:e]))
+                    done = e
+                    break
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
