@@ -68,6 +68,9 @@ class Reserved:
     def __len__(self) -> int:
         return len(self._table)
 
+    def in_memory(self) -> int:
+        return self._table.in_memory()
+
     def __iter__(self) -> Iterator[IPAddress]:
         return (ipaddress.ip_address(packed) for packed in self._table)
 
@@ -283,6 +286,11 @@ class StandIns:
 
     def secret_count(self) -> int:
         return len(self._secrets)
+
+    def in_memory(self) -> int:
+        """Keys its tables hold in memory (bounded once they spill: ``table.Table.in_memory``)."""
+        tables = (self._ip, self._v6_texts, self._mac, self._names, self._secrets, self._secret_standins)
+        return sum(t.in_memory() for t in tables) + self._reserved.in_memory()
 
     def counts(self) -> dict[str, int]:
         """How many distinct things were replaced, by kind (for the summary line)."""

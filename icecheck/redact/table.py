@@ -65,6 +65,10 @@ class Table:
                 yield bytes(key)
         yield from list(self._dict)
 
+    def in_memory(self) -> int:
+        """How many keys are held in memory (all of them until the table spills, then at most ``BATCH``)."""
+        return len(self._dict)
+
     def close(self) -> None:
         """Delete the file (if the table spilled); the table is empty afterwards."""
         if self._db is not None:

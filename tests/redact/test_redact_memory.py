@@ -1,0 +1,136 @@
+"""Bounded memory of a redaction run (issue 11 item 5: any input of 200 MB under 300 MB RSS),
+tested with the limits lowered in one place, never by timing or measuring memory:
+- the output check reads a long printable run (a whole document on one line) in pieces of about
+  ``selfcheck.SOFT_CARRY`` bytes, cut before a separator, and finds exactly what it finds in the whole
+  run; with no separator it cuts after a byte outside base64's alphabets, so a base64 run is not cut;
+- mDNS names and secrets live in the run's spilling tables (``table.Table``), as addresses do, and a
+  secret recurring as a bare token is replaced the same way whether one regular expression of all the
+  secrets finds it or the lookups past ``text.SECRET_PATTERN`` do."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from icecheck.inputs import limits
+from icecheck.redact import selfcheck, table, text
+from icecheck.redact.formats import redact_document
+from icecheck.redact.selfcheck import identifiers, pieces, stream_identifiers
+from icecheck.redact.standins import StandIns
+from tests.redact.numbered import install
+
+
+@pytest.fixture(autouse=True)
+def _numbered(monkeypatch: pytest.MonkeyPatch) -> None:
+    install(monkeypatch)
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(selfcheck, "CHUNK", 64)
+    monkeypatch.setattr(selfcheck, "SOFT_CARRY", 128)
+    monkeypatch.setattr(selfcheck, "MAX_CARRY", 1024)
+    monkeypatch.setattr(selfcheck, "OVERLAP", 64)
+
+
+def _one_line(n: int) -> bytes:
+    rng = random.Random(n)
+    words = ["peer 10.1.2.3", "10%2E9%2E8%2E7", "via fe80::1:2", "hw 02:11:22:33:44:55", "h-1.local", "x",
+             "&#46;", "\\u002e", "2a00%3A1450%3A%3A1", "product/1.2.3.4", "10.1.2", "=", ";", "%"]  # fmt: skip
+    out = []
+    for _ in range(n):
+        word = rng.choice(words)
+        if rng.random() < 0.05:
+            word = base64.b64encode(f"host 10.{rng.randint(0, 255)}.3.{rng.randint(0, 255)} ok".encode()).decode()
+        out.append(word + rng.choice(["", "", " ", ",", "(", ".", ":", '"', "@", "a"]))
+    return "".join(out).encode()
+
+
+@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("seed", range(40))
+def test_a_long_line_is_read_in_small_pieces_that_find_what_the_whole_does(seed: int) -> None:
+    data = _one_line(300 + seed * 7)
+    assert b"\n" not in data and len(data) > 2000
+    cut = list(pieces(io.BytesIO(data)))
+    assert b"".join(cut) == data  # cut before separators: nothing read twice, nothing lost
+    assert max(map(len, cut)) <= selfcheck.SOFT_CARRY + 2 * selfcheck.CHUNK
+    assert set(stream_identifiers(lambda: io.BytesIO(data))) == identifiers(data)
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_base64_run_in_a_long_run_without_separators_is_not_cut() -> None:
+    """No separator for ``MAX_CARRY`` bytes (``&`` and ``;`` are parts of encodings): the cut falls after
+    a byte outside base64, so the run holding an address is decoded whole, at its own alignment."""
+    hidden = base64.b64encode(b"x" * 150 + b" relay at 10.77.88.99 port 3478 " + b"y" * 150).decode()
+    missed = []
+    for pad in range(0, 1200, 5):
+        data = ("a&b;" * 200 + "a&" * (pad // 2) + "q&" + hidden + "&" + "c;d&" * 400).encode()
+        if "10.77.88.99" not in set(stream_identifiers(lambda data=data: io.BytesIO(data))):
+            missed.append(pad)
+    assert "10.77.88.99" in identifiers(data)
+    assert not missed
+
+
+def _redact(data: bytes, monkeypatch: pytest.MonkeyPatch, spill: bool, pattern: int) -> tuple[bytes, StandIns]:
+    import icecheck.redact.standins as module
+
+    module.uuid.n = 0  # type: ignore[attr-defined]
+    with monkeypatch.context() as patch:
+        if spill:
+            patch.setattr(limits, "IN_MEMORY", 1)
+            patch.setattr(table, "BATCH", 3)
+        patch.setattr(text, "SECRET_PATTERN", pattern)
+        standins = StandIns()
+        return redact_document(data, standins, scrub=True)[0], standins
+
+
+def _names_and_secrets(n: int) -> bytes:
+    lines = []
+    for i in range(n):
+        lines += [f"a=candidate:{i} 1 udp 1 h{i}-x.local 5000 typ host", f"a=ice-ufrag:uf{i:04x}",
+                  f"a=ice-pwd:pw{i:022x}", f"log: remote uf{i:04x}:uf{(i + 1) % n:04x} pw{i:022x}.",
+                  f"again H{i}-X.local"]  # fmt: skip
+    return "\n".join(lines).encode()
+
+
+def test_names_and_secrets_spill_and_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _names_and_secrets(120)
+    held, held_standins = _redact(data, monkeypatch, spill=False, pattern=10_000)
+    spilled, standins = _redact(data, monkeypatch, spill=True, pattern=10_000)
+    looked_up, _ = _redact(data, monkeypatch, spill=True, pattern=0)
+    assert spilled == held == looked_up
+    assert standins.counts() == held_standins.counts() == {"addresses": 0, "macs": 0, "names": 120, "secrets": 240}
+    originals = (
+        [f"h{i}-x.local" for i in range(120)] + [f"uf{i:04x}" for i in range(120)] + [f"pw{i:022x}" for i in range(120)]
+    )
+    assert not [o for o in originals if o.encode() in held.lower()]
+    assert held_standins.in_memory() >= 480  # names, secrets and their stand-ins, all held
+    assert standins.in_memory() <= 7 * table.BATCH  # each table keeps fewer than BATCH keys once spilled
+
+
+_SECRET_CHARS = "ab0+/=._:-"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(_SECRET_CHARS, min_size=3, max_size=7), min_size=1, max_size=6),
+    st.lists(st.integers(0, 20), max_size=40),
+)
+def test_recurring_secrets_by_lookup_are_those_the_pattern_finds(secrets: list[str], picks: list[int]) -> None:
+    """``text._recurring`` (past ``SECRET_PATTERN``) replaces what the regular expression does."""
+    fillers = ["a", " ", ".", ":", "b0", "=", "x y", "/", "-"]
+    words = secrets + fillers
+    sample = "".join(words[i % len(words)] for i in picks)
+    standins = StandIns()
+    for secret in secrets:
+        standins.secret(secret)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text, "SECRET_PATTERN", 10_000)
+        by_pattern = text.replace_known_ufrags(sample, standins)
+        patch.setattr(text, "SECRET_PATTERN", 0)
+        assert text.replace_known_ufrags(sample, standins) == by_pattern
