@@ -10,6 +10,7 @@ tested with the limits lowered in one place, never by timing or measuring memory
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import random
 
@@ -70,9 +71,9 @@ def test_a_base64_run_in_a_long_run_without_separators_is_not_cut() -> None:
     missed = []
     for pad in range(0, 1200, 5):
         data = ("a&b;" * 200 + "a&" * (pad // 2) + "q&" + hidden + "&" + "c;d&" * 400).encode()
-        if "10.77.88.99" not in set(stream_identifiers(lambda data=data: io.BytesIO(data))):
+        assert "10.77.88.99" in identifiers(data)
+        if "10.77.88.99" not in set(stream_identifiers(functools.partial(io.BytesIO, data))):
             missed.append(pad)
-    assert "10.77.88.99" in identifiers(data)
     assert not missed
 
 
