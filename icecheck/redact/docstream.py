@@ -51,8 +51,10 @@ _BODY = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')  # the inside of a JSON str
 _NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
 
 
-def chunks(open_input: Callable[[], BinaryIO], size: int = CHUNK) -> Iterator[str]:
-    """The file decoded as UTF-8 with ``surrogateescape`` (as ``formats.redact_document`` does), in pieces."""
+def chunks(open_input: Callable[[], BinaryIO], size: int | None = None) -> Iterator[str]:
+    """The file decoded as UTF-8 with ``surrogateescape`` (as ``formats.redact_document`` does), in pieces
+    of ``size`` bytes (``CHUNK``: the limits are read when called, so a test lowers them in one place)."""
+    size = CHUNK if size is None else size
     decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     with open_input() as fh:
         while block := fh.read(size):
@@ -114,10 +116,13 @@ def _secret_tail(text: str, pos: int) -> bool:
     return bool(_SECRET_TAIL.search(text, lo, pos) or _LONG_WORD.search(text, lo, pos))
 
 
-def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_HELD) -> Iterator[str]:
-    """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, at any
-    allowed place, ``find_cut``); ``RedactError`` past ``MAX_WHOLE`` characters with no allowed cut."""
+def line_pieces(source: Iterator[str], raw_json: bool = False, held: int | None = None) -> Iterator[str]:
+    """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, ``MAX_HELD``
+    by default, at any allowed place, ``find_cut``); ``RedactError`` past ``MAX_WHOLE`` characters with
+    no allowed cut."""
+    held = MAX_HELD if held is None else held
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
+    offset = 0  # the document's bytes before ``buf``
     for text in source:
         buf += text
         cut = line_cut(buf, max(0, searched - 1))
@@ -127,24 +132,33 @@ def line_pieces(source: Iterator[str], raw_json: bool = False, held: int = MAX_H
         if cut > 0:
             piece = buf[:cut]
             yield piece
-            buf, searched = buf[cut:], 0
+            buf, searched, offset = buf[cut:], 0, offset + byte_size(piece)
             solid = piece.rstrip()
             before = solid[-1] if solid else before
         elif len(buf) > MAX_WHOLE:
-            raise_unbounded("a line")
+            raise_unbounded("a line", at=offset)
     if buf:
         yield buf
 
 
-def raise_unbounded(what: str, why: str = "characters an address, a name or an encoded body may span") -> None:
-    """Fail closed on a stretch that cannot be cut (see the module doc): ``why`` says what it is."""
+def byte_size(text: str) -> int:
+    """How many bytes of the document ``text`` was decoded from (``chunks``: UTF-8, ``surrogateescape``)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogateescape"))
+
+
+def raise_unbounded(
+    what: str, why: str = "characters an address, a name or an encoded body may span", at: int | None = None
+) -> None:
+    """Fail closed on a stretch that cannot be cut (see the module doc): ``why`` says what it is, ``at``
+    where it starts (a byte offset in the document, after decompression)."""
+    where = f" at byte {at}" if at is not None else ""
     raise RedactError(
-        f"cannot redact: {what} of more than {MAX_WHOLE >> 20} MiB characters with no place where it can be"
-        f" cut safely ({why})"
+        f"cannot redact: {what}{where} runs more than {MAX_WHOLE >> 20} MiB characters with no place where it"
+        f" can be cut safely ({why})"
     )
 
 
-def prepare_stream(source: Iterator[str], kind: str, standins: StandIns, scrub: bool, held: int = MAX_HELD) -> None:
+def prepare_stream(source: Iterator[str], kind: str, standins: StandIns, scrub: bool, held: int | None = None) -> None:
     """``formats.prepare`` over the whole text, piece by piece."""
     from icecheck.redact.formats import prepare
 
@@ -154,12 +168,13 @@ def prepare_stream(source: Iterator[str], kind: str, standins: StandIns, scrub: 
 
 def redact_stream(
     source: Iterator[str], write: Callable[[str], object], kind: str, standins: StandIns, scrub: bool,
-    held: int = MAX_HELD,
+    held: int | None = None,
 ) -> None:  # fmt: skip
     """The redacted text of ``source`` (``kind`` json, sip or text, as ``formats.detect`` said) to
     ``write``; the first pass (``prepare_stream``) must have run."""
     from icecheck.redact.text import redact_text
 
+    held = MAX_HELD if held is None else held
     if kind == "sip":
         _sip(source, write, standins, scrub, held)
     elif kind == "json":
@@ -177,7 +192,7 @@ def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandI
     (not inside a body): the text before it is then complete messages and text between them."""
     from icecheck.redact.sip import SIP_START, message_ends, redact_sip_text
 
-    buf = ""
+    buf, offset = "", 0  # offset: the document's bytes before ``buf``
     for text in source:
         buf += text
         if len(buf) < held // 8:
@@ -191,9 +206,10 @@ def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandI
                 cut = end
         if cut > 0:
             write(redact_sip_text(buf[:cut], standins, scrub))
-            buf = buf[cut:]
+            buf, offset = buf[cut:], offset + byte_size(buf[:cut])
         elif len(buf) > MAX_WHOLE:
-            raise_unbounded("a SIP message", "one message is redacted whole: its body's length is in its head")
+            why = "one message is redacted whole: its body's length is in its head"
+            raise_unbounded("a SIP message", why, at=offset)
     write(redact_sip_text(buf, standins, scrub))
 
 

@@ -13,6 +13,7 @@ import base64
 import functools
 import io
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -135,3 +136,37 @@ def test_recurring_secrets_by_lookup_are_those_the_pattern_finds(secrets: list[s
         by_pattern = text.replace_known_ufrags(sample, standins)
         patch.setattr(text, "SECRET_PATTERN", 0)
         assert text.replace_known_ufrags(sample, standins) == by_pattern
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "what", "at"),
+    [
+        ("one.log", b"ok 10.1.2.3\n" * 50 + b"x" * 3000 + b"\n", "a line", 599),
+        ("body.har", b'{"log": {"entries": [\n' + b'{"text": "' + base64.b64encode(b"10.9.9.9 " * 400) + b'"}]}}\n',
+         "a line", 22),
+        ("call.sip", b"INVITE sip:b@10.0.0.1 SIP/2.0\r\nContent-Length: 4400\r\n\r\n"
+         + b"a=candidate:1 1 udp 1 10.1.1.1 9 typ host\r\n" * 100, "a SIP message", 0),
+    ],
+)  # fmt: skip
+def test_an_uncuttable_stretch_is_refused_in_one_line_naming_file_and_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, data: bytes, what: str, at: int
+) -> None:
+    """Past ``docstream.MAX_WHOLE`` (lowered here) with no safe cut: exit 2, nothing written, one line
+    that names the file and the byte offset where the stretch starts."""
+    from click.testing import CliRunner
+
+    from icecheck.cli import cli
+    from icecheck.redact import docstream, files
+
+    monkeypatch.setattr(files, "STREAM_DOCUMENT", 100)
+    monkeypatch.setattr(docstream, "CHUNK", 64)
+    monkeypatch.setattr(docstream, "MAX_HELD", 500)
+    monkeypatch.setattr(docstream, "MAX_WHOLE", 2000)
+    src, out = tmp_path / name, tmp_path / f"out-{name}"
+    src.write_bytes(data)
+    result = CliRunner().invoke(cli, ["redact", str(src), "-o", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"icecheck: {src}: cannot redact: {what} at byte {at} runs more than ")
+    assert lines[0].endswith("; nothing written")
