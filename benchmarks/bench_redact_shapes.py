@@ -10,6 +10,11 @@ Shapes (each about ``--mb`` MB of input, written under ``--dir`` and deleted aft
   gzip     a gzip-compressed JSON-lines log (streamed through the decompressor)
   zip      a zip archive with one text member (streamed member)
   bomb     a gzip bomb: 1 GB of white space around two addresses (about 1 MB compressed)
+  onelog   one line of log text holding 500,000 IPv4 and 500,000 IPv6 addresses, all different
+  onejson  a JSON array of small records on one line, as many different addresses
+  sipmany  a SIP message log: 500,000 INVITEs, each with its own IPv4 and IPv6 candidates
+  har      a HAR, pretty-printed, of entries with SDP bodies, URLs and headers holding addresses
+  mdns     candidate lines whose mDNS names are all different (about 2.7 million)
 Each is run as ``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact IN -o OUT``; the script
 prints that line, the exit code and the load average. Budget (issue 11 item 5): < 300 MB RSS.
 """
@@ -40,8 +45,59 @@ def line(size: int) -> bytes:
     return "".join(parts).encode()
 
 
+def _v4(b: int) -> str:
+    return f"10.{b >> 16 & 255}.{b >> 8 & 255}.{b & 255}"
+
+
+def _v6(b: int) -> str:
+    return f"2a00:1450:4001:{b >> 16:x}::{b & 0xFFFF:x}"
+
+
+def _many(shape: str, i: int) -> str:
+    """The ``i``-th record of a shape holding many different identifiers."""
+    a = i % 500_000 + 1
+    if shape == "onelog":
+        return f"peer {_v4(a)} via {_v6(a)}; host-{i % 1000}.local (ok), "
+    if shape == "onejson":
+        record = {"ip": _v4(a), "msg": f"a=candidate:1 1 udp 2122260223 {_v6(a)} 5000 typ host", "n": i}
+        return ("," if i else "[") + json.dumps(record)
+    if shape == "sipmany":
+        body = (f"v=0\r\no=- {i} 1 IN IP4 {_v4(a)}\r\nc=IN IP4 {_v4(a)}\r\n"
+                f"a=candidate:1 1 udp 2122260223 {_v4(a)} 5000 typ host\r\n"
+                f"a=candidate:2 1 udp 2122260223 {_v6(a)} 5002 typ host\r\n")  # fmt: skip
+        return (f"INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP {_v4(a)}:5060\r\n"
+                f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}")  # fmt: skip
+    if shape == "har":
+        b = i % 200_000 + 1
+        sdp = f"v=0\r\no=- 1 1 IN IP4 {_v4(b)}\r\na=candidate:1 1 udp 2122260223 {_v6(b)} 5000 typ host\r\n"
+        entry = {"request": {"method": "POST", "url": f"https://sig.example.com/peer/{_v4(b + 6)}/offer?x=1",
+                             "headers": [{"name": "X-Forwarded-For", "value": _v4(b + 2)}]},
+                 "response": {"status": 200, "content": {"mimeType": "application/sdp", "text": sdp}}}  # fmt: skip
+        return (
+            ("" if i else '{"log": {"version": "1.2", "entries": [\n')
+            + ("," if i else "")
+            + json.dumps(entry, indent=2)
+            + "\n"
+        )
+    name = f"{(i * 0x9E3779B97F4A7C15) % (1 << 128):032x}"  # mdns: a different name on every line
+    name = f"{name[:8]}-{name[8:12]}-{name[12:16]}-{name[16:20]}-{name[20:]}.local"
+    return f"a=candidate:1 1 udp 2122260223 {name} 5000 typ host\n"
+
+
+def write_many(shape: str, path: Path, size: int) -> None:
+    with path.open("w") as fh:
+        written, i = 0, 0
+        while written < size:
+            text = _many(shape, i)
+            fh.write(text)
+            written, i = written + len(text), i + 1
+        fh.write({"onejson": "]", "har": "]}}\n"}.get(shape, ""))
+
+
 def write(shape: str, path: Path, size: int) -> None:
-    if shape == "line":
+    if shape in ("onelog", "onejson", "sipmany", "har", "mdns"):
+        write_many(shape, path, size)
+    elif shape == "line":
         path.write_bytes(line(size))
     elif shape == "literal":
         path.write_bytes(b'{"log": "' + line(size) + b'", "n": 1}')
@@ -75,7 +131,8 @@ def write(shape: str, path: Path, size: int) -> None:
 
 
 SUFFIX = {"line": "log", "literal": "json", "base64": "har", "sip": "sip", "gzip": "json.gz", "zip": "zip",
-          "bomb": "json.gz"}  # fmt: skip
+          "bomb": "json.gz", "onelog": "log", "onejson": "json", "sipmany": "sip", "har": "har",
+          "mdns": "log"}  # fmt: skip
 
 
 def main() -> None:
