@@ -17,6 +17,22 @@ Shapes (each about ``--mb`` MB of input, written under ``--dir`` and deleted aft
   mdns     candidate lines whose mDNS names are all different (about 2.7 million)
 Each is run as ``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact IN -o OUT``; the script
 prints that line, the exit code and the load average. Budget (issue 11 item 5): < 300 MB RSS.
+
+Figures (2026-12-06, 2 cores shared with two other engineers' runs; load average 5-7 during every run
+below, so wall times are long and noisy: compare RSS and user CPU). ``/usr/bin/time -f '%e s %U u %S s
+%M KB' python -m icecheck redact IN -o OUT`` on files of the shapes above (written by an equivalent
+script: same records; the SIP log repeats its first 500,000 messages to fill 200 MB). 363dc0c is main
+before this work, the other commit is the branch redact3:
+- onelog, 200 MB, 1,000,000 different addresses on one line: 363dc0c 304,828 KB, 556 s user (load
+  1.1 → 6); after: ONELOG_AFTER. The output check held a 32 MiB carry of the one printable run and
+  five copies of it (``selfcheck.pieces``); it now cuts a long run before a separator (exact, no
+  overlap), else after a byte outside base64 (``MAX_CARRY`` 18 MiB, with an overlap).
+- onejson, 200 MB (5,000 different addresses, so it runs in minutes): ONEJSON_AFTER. The same shape
+  with 1,000,000 addresses on 363dc0c had reached 240,260 KB when stopped during its second pass.
+- sipmany, 200 MB, 1,000,000 different candidate addresses: SIP_AFTER.
+- mdns, 40 MB, 476,626 different names: 363dc0c 147,688 KB, 27.8 s user; a066bbf 52,352 KB, 29.8 s
+  user (the names now live in a spilling ``table.Table``). 200 MB (about 2.4 million names):
+  MDNS_AFTER.
 """
 
 from __future__ import annotations
