@@ -18,21 +18,27 @@ Shapes (each about ``--mb`` MB of input, written under ``--dir`` and deleted aft
 Each is run as ``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact IN -o OUT``; the script
 prints that line, the exit code and the load average. Budget (issue 11 item 5): < 300 MB RSS.
 
-Figures (2026-12-06, 2 cores shared with two other engineers' runs; load average 5-7 during every run
-below, so wall times are long and noisy: compare RSS and user CPU). ``/usr/bin/time -f '%e s %U u %S s
-%M KB' python -m icecheck redact IN -o OUT`` on files of the shapes above (written by an equivalent
-script: same records; the SIP log repeats its first 500,000 messages to fill 200 MB). 363dc0c is main
-before this work, the other commit is the branch redact3:
-- onelog, 200 MB, 1,000,000 different addresses on one line: 363dc0c 304,828 KB, 556 s user (load
-  1.1 → 6); after: ONELOG_AFTER. The output check held a 32 MiB carry of the one printable run and
-  five copies of it (``selfcheck.pieces``); it now cuts a long run before a separator (exact, no
-  overlap), else after a byte outside base64 (``MAX_CARRY`` 18 MiB, with an overlap).
-- onejson, 200 MB (5,000 different addresses, so it runs in minutes): ONEJSON_AFTER. The same shape
-  with 1,000,000 addresses on 363dc0c had reached 240,260 KB when stopped during its second pass.
-- sipmany, 200 MB, 1,000,000 different candidate addresses: SIP_AFTER.
+Figures (2026-12-06; 2 cores shared with two other engineers' runs, load average 5-9 during every run
+but the first, so wall times are long and noisy: compare peak RSS and user CPU). Each is
+``/usr/bin/time -f '%e s %U u %S s %M KB' python -m icecheck redact IN -o OUT`` on a file of the shape
+above (written by an equivalent script: the same records; its SIP log repeats its first 500,000
+messages to fill 200 MB). 363dc0c is main before this work, a066bbf the branch redact3:
+- onelog, 200 MB on one line, 1,000,000 different addresses: 363dc0c 304,828 KB, 556 s user (load 1.1
+  at the start, 5-7 later); a066bbf 113,956 KB, 566 s user, 1,000,000 addresses and 1,000 names
+  replaced, output checked. The output check had carried the one printable run up to 32 MiB and held
+  five copies of it (``selfcheck.pieces``); it now cuts a long run before a separator (exactly, no
+  overlap) and, with none, after a byte outside base64 (``MAX_CARRY`` 18 MiB, with an overlap).
+- onejson, 200 MB on one line (``i % 5000``: 10,000 different addresses, so that it runs in minutes):
+  a066bbf 57,792 KB, 267 s user. The same shape with 1,000,000 addresses on 363dc0c had reached
+  240,260 KB when stopped during its second pass (before its output check).
+- sipmany, 200 MB, 1,000,000 different candidate addresses: a066bbf 66,248 KB, 424 s user. A 20 MB
+  file of this shape (streamed: over ``files.STREAM_DOCUMENT``) redacts to the same bytes on 363dc0c
+  and a066bbf (``cmp``).
 - mdns, 40 MB, 476,626 different names: 363dc0c 147,688 KB, 27.8 s user; a066bbf 52,352 KB, 29.8 s
-  user (the names now live in a spilling ``table.Table``). 200 MB (about 2.4 million names):
-  MDNS_AFTER.
+  user (names and secrets now live in spilling ``table.Table``s). 200 MB (about 2.4 million names):
+  not measured to the end (stopped after 49 s user at 42,476 KB; 363dc0c grows with the names, about
+  200 bytes each).
+- har, 200 MB pretty-printed: not measured this session.
 """
 
 from __future__ import annotations
