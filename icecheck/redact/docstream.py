@@ -78,7 +78,7 @@ def line_cut(text: str, start: int = 0) -> int:
 
 
 # Where a cut may fall: before a character no pattern holds, or in or before a run of white space.
-_CUTS = re.compile(r'(?P<p>[^\w\s.:%\-\[\]+/="])|(?P<s>\s+)')
+_CUTS = re.compile(r'(?P<p>[^\w\s.:%\-\[\]+/="\\])|(?P<s>\s+)')  # not before ``\``: a JSON escape in a secret
 _SECRET_TAIL = re.compile(r"(?:a=fingerprint:[\w-]*|\sufrag)\Z")  # a space these end in is a pattern's
 _LONG_WORD = re.compile(r"[\w-]{256}\Z")  # too long a word to tell whether ``a=fingerprint:`` starts it
 
@@ -92,6 +92,8 @@ def find_cut(text: str, start: int = 0, before: str = '"') -> int:
         found = [m for m in _CUTS.finditer(text, lo)]
         for m in reversed(found):
             pos = m.start()
+            if _in_secret(text, pos):
+                continue
             if m.lastgroup == "p":
                 if pos > start:
                     return pos
@@ -108,6 +110,15 @@ def find_cut(text: str, start: int = 0, before: str = '"') -> int:
         if lo <= start:
             return -1
         width *= 4
+
+
+_SECRET_OPEN = re.compile(r'"(?:password|credential|pwd|usernameFragment|ufrag)"\s*:\s*"(?:[^"\\\n]|\\[^\n])*\Z')
+
+
+def _in_secret(text: str, pos: int) -> bool:
+    """``pos`` lies inside a JSON secret's value (``text._PWD``, ``text._UFRAG``), which may hold any
+    character: no cut there (up to 1,024 characters back; a longer secret may be cut)."""
+    return bool(_SECRET_OPEN.search(text, max(0, pos - 1024), pos))
 
 
 def _secret_tail(text: str, pos: int) -> bool:

@@ -13,6 +13,7 @@ from the value with the run's key); a secret is replaced wherever it appears aga
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
 
@@ -34,8 +35,17 @@ _NAME = r"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?i:loc
 TOKENS = re.compile(f"(?P<v6>{_V6})|(?P<v4>{_V4})|(?P<mac>{_MAC_DASH})|(?P<name>{_NAME})")
 _MAC_COLON = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
 
-_UFRAG = re.compile(r"(a=ice-ufrag:|\sufrag |\"usernameFragment\"\s*:\s*\"|\"ufrag\"\s*:\s*\")([A-Za-z0-9+/]+)")
-_PWD = re.compile(r"(a=ice-pwd:|\"(?:password|credential|pwd)\"\s*:\s*\")([A-Za-z0-9+/=._-]+)")
+# In raw JSON a secret's characters may be escaped (``\/`` as PHP writes ``/``, ``\u0063``), and a
+# password or TURN credential may hold any character: its value runs to the closing quote (a streamed
+# piece is never cut inside it: ``docstream.find_cut``). Secrets are learned and replaced as their
+# decoded value (``_secret_value``), so a recurrence written another way is the same secret.
+_JSON_CHARS = r'(?:[^"\\\n]|\\u[0-9A-Fa-f]{4}|\\[^u\n])+'
+_UFRAG = re.compile(
+    r"(a=ice-ufrag:|\sufrag )((?:[A-Za-z0-9+/]|\\/)+)|(\"(?:usernameFragment|ufrag)\"\s*:\s*\")" f"({_JSON_CHARS})"
+)
+_PWD = re.compile(
+    r"(a=ice-pwd:)((?:[A-Za-z0-9+/=._-]|\\/)+)|(\"(?:password|credential|pwd)\"\s*:\s*\")" f"({_JSON_CHARS})"
+)
 _FINGERPRINT = re.compile(r"(a=fingerprint:[\w-]+ )([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})+)")
 _INLINE = re.compile(r"(inline:)([A-Za-z0-9+/=]+)")
 
@@ -128,27 +138,50 @@ def scan_originals(text: str, standins: StandIns) -> None:
                     continue
 
 
+def _secret_value(m: re.Match[str]) -> tuple[str, str]:
+    """(what comes before the secret, the secret decoded) of a ``_UFRAG``/``_PWD`` match: its JSON
+    escapes undone when it came from a JSON string (kept as written if they do not decode)."""
+    if m.group(1) is not None:  # an SDP line, maybe inside a JSON string: ``\/`` is ``/``
+        return m.group(1), m.group(2).replace("\\/", "/")
+    raw = m.group(4)
+    if "\\" in raw:
+        try:
+            decoded = json.loads(f'"{raw}"')
+        except ValueError:
+            return m.group(3), raw
+        if isinstance(decoded, str) and decoded:
+            return m.group(3), decoded
+    return m.group(3), raw
+
+
+def _scrubbed(m: re.Match[str], standins: StandIns) -> str:
+    head, value = _secret_value(m)
+    return head + standins.secret(value)  # ICE characters: nothing to escape in JSON
+
+
 def ufrags(text: str) -> Iterator[str]:
     """ICE ufrags named in ``text`` (to be replaced wherever they recur)."""
     for m in _UFRAG.finditer(text):
-        yield m.group(2)
+        yield _secret_value(m)[1]
 
 
 def learn_secrets(text: str, standins: StandIns) -> None:
     """First pass with ``scrub``: every secret ``scrub_secrets`` would replace in ``text`` is learned
     (so a ufrag, password or key met as a bare token before the line that names it is replaced
     there too, whether the document is read whole or in pieces)."""
-    for pattern in (_UFRAG, _PWD, _INLINE):
+    for pattern in (_UFRAG, _PWD):
         for m in pattern.finditer(text):
-            standins.secret(m.group(2))
+            standins.secret(_secret_value(m)[1])
+    for m in _INLINE.finditer(text):
+        standins.secret(m.group(2))
     for m in _FINGERPRINT.finditer(text):
         standins.hex_secret(m.group(2))
 
 
 def scrub_secrets(text: str, standins: StandIns) -> str:
     """Replace ufrag/pwd, fingerprints and SDES keys with same-shaped random values."""
-    text = _UFRAG.sub(lambda m: m.group(1) + standins.secret(m.group(2)), text)
-    text = _PWD.sub(lambda m: m.group(1) + standins.secret(m.group(2)), text)
+    text = _UFRAG.sub(lambda m: _scrubbed(m, standins), text)
+    text = _PWD.sub(lambda m: _scrubbed(m, standins), text)
     text = _FINGERPRINT.sub(lambda m: m.group(1) + standins.hex_secret(m.group(2)), text)
     text = _INLINE.sub(lambda m: m.group(1) + standins.secret(m.group(2)), text)
     return replace_known_ufrags(text, standins)

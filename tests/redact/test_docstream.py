@@ -233,3 +233,25 @@ def test_scrub_streams_as_whole(as_json: bool) -> None:
         assert out == expected
         for original in (b"Ab3d", b"hunter22", b"p" * 20, b"3F:9A:C2:7E", b"10.0.0."):
             assert original not in out and original not in expected
+
+
+@pytest.mark.parametrize(
+    ("data", "secret"),
+    [
+        (b'{"a": {"password": "ab\\/cd"}, "b": "x ab/cd y"}\n', "ab/cd"),  # PHP escapes / as \/
+        (b'{"x": "ab/cd", "a": {"credential": "ab\\/cd"}}\n', "ab/cd"),  # met bare before its key
+        (b'{"sdp": "a=ice-pwd:ab\\/cdefghijklmnopqrstuv\\r\\n", "log": "pwd ab/cdefghijklmnopqrstuv"}\n', "cdefgh"),
+        (b'{"credential": "s3\\u0063ret-value"} then s3cret-value\n', "ret-value"),
+        (b'{"iceServers": [{"urls": "turn:x", "username": "u", "credential": "p@ss#word!"}]}\n', "ss#word"),
+        (b'{"user": "u", "password": "correct horse, battery staple"}\n', "horse"),
+    ],
+)
+def test_a_secret_written_with_json_escapes_or_any_character_is_scrubbed_whole(data: bytes, secret: str) -> None:
+    """--scrub stopped a JSON secret at its first escape or at a character outside ICE's: ``ab\\/cd``
+    became ``O+\\/cd`` (``cd`` kept), ``p@ss#word!`` kept ``@ss#word!`` (a space ended one too), and the bare recurrence
+    ``ab/cd`` was not known. Secrets are now learned decoded, and replaced whole, streamed or not."""
+    out = whole(data, scrub=True)
+    assert secret.encode() not in out and b"\\u0063" not in out
+    json.loads(out.split(b" then ")[0])  # still JSON
+    for chunk, held in ((7, 16), (13, 40), (64, 100)):
+        assert streamed(data, chunk, held, scrub=True) == out, (chunk, held)
