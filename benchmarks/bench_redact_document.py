@@ -16,7 +16,7 @@ Figures (2026-12-06, load average 8-13 on 2 shared cores; ``/usr/bin/time -f '%e
 python -m icecheck redact IN -o OUT`` on a file this script generated):
 - 200 MB JSON, ``--mix all --distinct 1000000`` (1,000,000 addresses and 125,000 MACs): 247 MB peak
   RSS, 587 s user (2,420 s wall under that load); the stand-in tables and the output check's
-  identifiers are spilled to temporary SQLite files past ``limits.IN_MEMORY`` (``redact.table``).
+  identifiers are spilled to temporary SQLite files past ``limits.IN_MEMORY`` (``inputs.table``).
   What remains of the peak is the output check's pieces of one long printable run (``MAX_CARRY``).
 - 20 MB JSON, ``--mix all --distinct 200000`` (154,363 addresses, 19,296 MACs): 287 MB, 61 s user
   before the tables spilled (eeedb2d); 196 MB after, byte-identical output. 20 MB SIP log: 77 → 65 MB,

@@ -15,12 +15,11 @@ given a tuple of refs (``add_all``: an exposure's evidence, perhaps every candid
 holds that tuple, whose refs are its caller's, until another ref comes. Past
 ``limits.IN_MEMORY`` refs held (a party of a million distinct addresses), every entry moves into
 a private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
-closes or the process ends, as ``inputs.spill`` and ``redact.table``); new entries wait in a list
+closes or the process ends, as ``inputs.spill`` and ``inputs.table``); new entries wait in a list
 of at most ``BATCH`` and are written in one statement. What ``items`` gives never depends on where
 the entries are: only memory does.
 
-``Distinct`` counts distinct strings the same way; ``RefList`` holds a list of refs (``c12``,
-``a7``) as 8-byte numbers.
+``RefList`` holds a list of refs (``c12``, ``a7``) as 8-byte numbers.
 """
 
 from __future__ import annotations
@@ -174,38 +173,6 @@ def _encoded(key: str | tuple[str, ...]) -> str | bytes:
 
 def _decoded(key: str | bytes) -> K:  # type: ignore[type-var]
     return key if isinstance(key, str) else tuple(json.loads(key))  # type: ignore[return-value]
-
-
-class Distinct:
-    """How many distinct strings were added: a set, past ``limits.IN_MEMORY`` of them a table in
-    a private temporary SQLite file (as ``Groups``)."""
-
-    __slots__ = ("db", "pending", "seen")
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()  # every string until spilled; then those not yet written
-        self.db: sqlite3.Connection | None = None
-
-    def add(self, text: str) -> None:
-        self.seen.add(text)
-        if self.db is None and len(self.seen) > limits.IN_MEMORY:
-            self.db = sqlite3.connect("")
-            self.db.execute("CREATE TABLE d (k TEXT PRIMARY KEY) WITHOUT ROWID")
-            self._write()
-        elif self.db is not None and len(self.seen) >= BATCH:
-            self._write()
-
-    def _write(self) -> None:
-        assert self.db is not None
-        with self.db:
-            self.db.executemany("INSERT OR IGNORE INTO d VALUES (?)", ((k,) for k in self.seen))
-        self.seen.clear()
-
-    def __len__(self) -> int:
-        if self.db is None:
-            return len(self.seen)
-        self._write()
-        return int(self.db.execute("SELECT COUNT(*) FROM d").fetchone()[0])
 
 
 class RefList:

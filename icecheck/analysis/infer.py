@@ -21,7 +21,8 @@ import re
 from collections.abc import Iterator, Sequence
 
 from icecheck.analysis.fingerprint import Votes
-from icecheck.analysis.groups import Distinct, Groups, RefList
+from icecheck.analysis.groups import Groups, RefList
+from icecheck.inputs.table import TextSet
 from icecheck.model import (
     AddressClass,
     AddressFacts,
@@ -116,7 +117,7 @@ class Inference:
         self.cgnat: Groups[str] = Groups(3)
         self.net_ids: set[int] = set()
         self.ranks: set[int | None] = set()
-        self.v4 = Distinct()  # IPv4 host addresses
+        self.v4 = TextSet()  # IPv4 host addresses (counted)
         self.mdns: dict[str, set[str]] = {}  # address family → lower-cased mDNS host names
         self.costs: Groups[str] = Groups()
         self.names: Groups[str] = Groups()

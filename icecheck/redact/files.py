@@ -40,10 +40,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from icecheck.inputs.table import TextSet
 from icecheck.redact.archive import RedactError
 from icecheck.redact.selfcheck import PCAP_MAGICS
 from icecheck.redact.standins import StandIns
-from icecheck.redact.table import TextSet
 
 HEAD = 1 << 16  # bytes read (after decompression) to tell what the input is
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)

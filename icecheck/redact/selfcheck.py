@@ -34,7 +34,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from icecheck.redact.table import TextSet
+from icecheck.inputs.table import TextSet
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -32,7 +32,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from icecheck.redact.table import Table
+from icecheck.inputs.table import Table
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")

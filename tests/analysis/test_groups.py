@@ -1,6 +1,6 @@
-"""``groups.Groups``, ``Distinct`` and ``RefList`` past ``limits.IN_MEMORY``: spilled to SQLite,
-they give what they give in memory; and so does a whole report (issue 11 item 5: a party of a
-million distinct addresses)."""
+"""``groups.Groups``, ``RefList`` and the distinct-address count (``TextSet``) past
+``limits.IN_MEMORY``: spilled to SQLite, they give what they give in memory; and so does a whole
+report (issue 11 item 5: a party of a million distinct addresses)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from icecheck.analysis.groups import Distinct, Groups, RefList
+from icecheck.analysis.groups import Groups, RefList
 from icecheck.analysis.policy import preset
 from icecheck.audit import AuditSettings, audit
 from icecheck.inputs import limits
 from icecheck.inputs.scanner import scan_file
+from icecheck.inputs.table import TextSet
 from icecheck.render.json_report import write_json
 from tests.analysis.test_streamed import _check, _sdp
 from tests.conftest import SAMPLES
@@ -48,13 +49,14 @@ def test_spilled_groups_read_as_in_memory(seed: int, monkeypatch: pytest.MonkeyP
     assert len(held) > 30 and any(len(refs) > 3 for _, refs in held)
 
 
-def test_distinct_counts_past_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_distinct_addresses_are_counted_past_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What inference counts its IPv4 hosts with (``Inference.v4``)."""
     monkeypatch.setattr(limits, "IN_MEMORY", 5)
-    distinct = Distinct()
+    distinct = TextSet()
     for n in range(10_000):
         distinct.add(f"10.0.{n % 977 // 256}.{n % 977 % 256}")
     assert len(distinct) == 977
-    assert distinct.db is not None
+    assert distinct._table.in_memory() < 977
 
 
 def test_ref_list_gives_back_every_ref() -> None:

@@ -15,13 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icecheck.inputs import limits
-from icecheck.redact import table
+from icecheck.inputs import limits, table
+from icecheck.inputs.table import Table, TextSet
 from icecheck.redact.archive import RedactError
 from icecheck.redact.formats import redact_document
 from icecheck.redact.selfcheck import addresses, identifiers, stream_identifiers, unkept
 from icecheck.redact.standins import StandIns
-from icecheck.redact.table import Table, TextSet
 from tests.conftest import SAMPLES
 from tests.redact.numbered import install
 

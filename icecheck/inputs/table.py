@@ -1,4 +1,5 @@
-"""A bytes-to-bytes table of one redaction run, bounded in memory whatever the input holds.
+"""A bytes-to-bytes table of one run, bounded in memory whatever the input holds (redaction's
+stand-ins and output check, the distinct addresses of one party's inference).
 
 ``Table`` holds up to ``limits.IN_MEMORY`` keys in a dict. Past that, every key moves into a
 private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
@@ -7,7 +8,8 @@ entries and are written in one transaction. A Bloom filter over the keys (``BLOO
 probes from the key's ``hash``) answers most lookups of keys never put without asking SQLite.
 What a lookup answers never depends on where the key is: only memory does.
 
-``TextSet`` is a set of ``str`` over a ``Table`` (the output check's identifiers).
+``TextSet`` is a set of ``str`` over a ``Table`` (the output check's identifiers, a party's IPv4
+host addresses).
 """
 
 from __future__ import annotations
