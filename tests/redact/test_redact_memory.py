@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icecheck.inputs import limits
-from icecheck.redact import selfcheck, table, text
+from icecheck.inputs import limits, table
+from icecheck.redact import selfcheck, text
 from icecheck.redact.formats import redact_document
 from icecheck.redact.selfcheck import identifiers, pieces, stream_identifiers
 from icecheck.redact.standins import StandIns
