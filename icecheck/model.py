@@ -577,11 +577,17 @@ class AuditResult:
     browser_modes: tuple[ModeRow, ...] = ()  # live gathering only
     geoip_databases: tuple[GeoSource, ...] = ()  # the GeoIP databases read, in order of precedence
     policy_source: str | None = None  # the policy file the policy came from, when one was used
-    allow_partial: bool = False  # items left unaudited (an input's bound) do not make the exit code 2
+    allow_partial: bool = False  # inputs read in part (damage, or an input's bound) do not make the exit code 2
 
     def unaudited(self) -> int:
         """Items the inputs counted but could not hold (``InputDocument.unaudited``)."""
         return sum(d.unaudited for d in self.inputs)
+
+    def partly_read(self) -> int:
+        """Inputs read from files whose reader reported errors beside what it found (status
+        ``partial``). A live gathering is ``partial`` when a server failed: ``--strict`` judges that."""
+        live = (InputKind.GATHER, InputKind.BROWSER)
+        return sum(d.status is InputStatus.PARTIAL and d.kind not in live for d in self.inputs)
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""

@@ -37,14 +37,15 @@ class OutputFormat(StrEnum):
 
 def exit_code(result: AuditResult) -> ExitCode:
     """0 clean, 1 findings at or above fail-on, 2 when an input could not be read or held nothing
-    to audit (the others are still reported: a typo in a CI path must not pass the gate), or
-    holds items that were not audited (its bound on distinct items) unless partial audits are
-    allowed, 3 when ``--strict`` and a server or lookup attempt failed."""
+    to audit (the others are still reported: a typo in a CI path must not pass the gate), or was
+    read only in part (damaged parts it could not audit, or items past its bound on distinct
+    items) unless partial audits are allowed: what was not audited may hold the leak, so the gate
+    fails closed. 3 when ``--strict`` and a server or lookup attempt failed."""
     from icecheck.model import InputStatus  # not at the top: ``--help`` imports this module for ``--format``
 
     if any(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs):
         return ExitCode.USAGE
-    if result.unaudited() and not result.allow_partial:
+    if (result.unaudited() or result.partly_read()) and not result.allow_partial:
         return ExitCode.USAGE
     if result.strict and result.failed_attempts():
         return ExitCode.FAILURE

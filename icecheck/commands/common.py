@@ -207,7 +207,7 @@ def finish(result: AuditResult, policy: Policy, report: ReportSettings) -> None:
 
             detail = Detail(report.detail)
         write_to(report.output, [d.path for d in result.inputs], lambda out: write(result, fmt, out, code, detail))
-    report_unreadable(result.inputs)
+    report_unreadable(result.inputs, partial=not result.allow_partial)
     sys.exit(code)
 
 
@@ -246,14 +246,20 @@ def write_to(path: str | None, inputs: Sequence[str], write: Callable[[IO[str] |
         raise ConfigUsageError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
 
 
-def report_unreadable(docs: Sequence[InputDocument]) -> None:
-    """One line per input that yielded nothing, so a script sees why exit 2 happened."""
-    from icecheck.model import DiagnosticLevel, InputStatus
+def report_unreadable(docs: Sequence[InputDocument], partial: bool = False) -> None:
+    """One line per input that yielded nothing, so a script sees why exit 2 happened; with
+    ``partial``, one per input read only in part too (its first error and how many there were)."""
+    from icecheck.model import DiagnosticLevel, InputKind, InputStatus
     from icecheck.render.safe import safe
 
     for doc in docs:
         if doc.unaudited:
             click.echo(f"icecheck: {safe(doc.path)}: {doc.unaudited} items not audited: partial audit", err=True)
+        elif partial and doc.status is InputStatus.PARTIAL and doc.kind not in (InputKind.GATHER, InputKind.BROWSER):
+            errors = [d for d in doc.diagnostics if d.level is DiagnosticLevel.ERROR]
+            first = f"{safe(errors[0].origin.location())}: {safe(errors[0].message)}" if errors else safe(doc.path)
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            click.echo(f"icecheck: {first}{more}: read in part, exit 2 without --allow-partial", err=True)
         if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
             errors = [d for d in doc.diagnostics if d.level is DiagnosticLevel.ERROR] or list(doc.diagnostics)
             d = errors[0] if errors else None

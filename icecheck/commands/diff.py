@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -80,7 +81,7 @@ def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
     from icecheck.report import exit_code
 
     docs = _read(path, raw)
-    result = drop_allowed(audit(docs, AuditSettings(policy)), policy)
+    result = replace(drop_allowed(audit(docs, AuditSettings(policy)), policy), allow_partial=True)  # named in the diff
     code = exit_code(result)
     if code == ExitCode.USAGE:  # nothing to compare: the side gave nothing to audit
         from icecheck.commands.common import report_unreadable

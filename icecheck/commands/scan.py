@@ -41,7 +41,8 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
 @click.option(
     "--allow-partial",
     is_flag=True,
-    help="Exit by the findings even when an input reached its bound on distinct items (else exit 2).",
+    help="Exit by the findings even when an input was read only in part: damaged parts reported and "
+    "skipped, or its bound on distinct items reached (else exit 2).",
 )
 @output_options
 @lookup_options

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
@@ -16,10 +17,21 @@ if TYPE_CHECKING:
 
 @click.command("sdp", short_help="Audit SDP offers, answers and candidate lists.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Exit by the findings even when a file was read only in part (a malformed candidate or line "
+    "reported and skipped; else exit 2).",
+)
 @output_options
 @lookup_options
 def command(
-    files: tuple[str, ...], report: ReportSettings, policy: Policy, lookups: LookupSettings, strict: bool
+    files: tuple[str, ...],
+    allow_partial: bool,
+    report: ReportSettings,
+    policy: Policy,
+    lookups: LookupSettings,
+    strict: bool,
 ) -> None:
     """Audit the candidates and addresses in SDP files (offers, answers, candidate lists).
 
@@ -38,4 +50,5 @@ def command(
     from icecheck.inputs.sdpfile import read_sdp_path
 
     docs = [read_sdp_path(path) for path in files]
-    finish(audit_with_lookups(docs, AuditSettings(policy, strict), lookups), policy, report)
+    result = audit_with_lookups(docs, AuditSettings(policy, strict), lookups)
+    finish(replace(result, allow_partial=allow_partial), policy, report)

@@ -60,8 +60,10 @@ def _header(result: AuditResult, exit_code: int) -> Iterator[str]:
     audited = any(d.status in (InputStatus.OK, InputStatus.PARTIAL) for d in result.inputs)
     unread = "⚠️ inputs not read" if audited else "⚠️ nothing audited"
     verdict = "❌ fails" if exit_code == 1 else (unread if exit_code == 2 else "✅ passes")
-    if result.unaudited() and exit_code == 2:
-        verdict = f"⚠️ partial audit ({result.unaudited()} items not audited)"
+    unreadable = any(d.status in (InputStatus.UNREADABLE, InputStatus.EMPTY) for d in result.inputs)
+    if exit_code == 2 and not unreadable and (result.unaudited() or result.partly_read()):
+        left = f"{result.unaudited()} items not audited" if result.unaudited() else "inputs read in part"
+        verdict = f"⚠️ partial audit ({left}; exit by the findings with `--allow-partial`)"
     n = len(result.candidates)
     problems = input_problems(result, md)
     source = f" from `{md(result.policy_source)}`" if result.policy_source else ""

@@ -165,8 +165,9 @@ def verdict(result: AuditResult, exit_code: int) -> Text:
     tail = f"; {problems}" if problems else ""
     unaudited = result.unaudited()
     if unaudited:  # an input reached its bound on distinct items: the verdict says so
-        allowed = "allowed by --allow-partial" if result.allow_partial else "not allowed without --allow-partial"
-        tail += f"; PARTIAL audit, {unaudited} items not audited ({allowed})"
+        tail += f"; PARTIAL audit, {unaudited} items not audited"
+    if unaudited or result.partly_read():
+        tail += " (allowed by --allow-partial)" if result.allow_partial else " (not allowed without --allow-partial)"
     return Text.assemble(("icecheck: ", "bold"), (word, style), f" — {why} ({policy}){tail} → exit {exit_code}")
 
 

@@ -60,7 +60,9 @@ def test_invalid_utf8_and_nul_bytes_still_audit_the_rest(tmp_path: Path) -> None
     assert (3, "NUL byte in line") in messages
     assert [c["address"] for c in report["candidates"]] == ["192.168.1.9"]
     assert report["inputs"][0]["status"] == "partial"
-    assert proc.returncode == 0  # a medium finding; fail-on high
+    assert proc.returncode == report["exit_code"] == 2  # read in part: the gate fails closed
+    allowed = run_cli("sdp", str(f), "--format", "json", "--allow-partial")
+    assert allowed.returncode == json.loads(allowed.stdout)["exit_code"] == 0  # a medium finding; fail-on high
 
 
 def test_huge_line_is_skipped_with_its_line_number(tmp_path: Path) -> None:

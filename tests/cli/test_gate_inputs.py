@@ -92,20 +92,30 @@ def test_only_bad_inputs_write_no_text_report_but_json_still_says_why(tmp_path: 
     assert code == report["exit_code"] == 2 and report["inputs"][0]["status"] == "unreadable"
 
 
-def test_a_partly_read_input_is_named_in_the_verdict(partial: Path) -> None:
+def test_a_partly_read_input_fails_closed_unless_allowed(partial: Path) -> None:
     proc = run_cli("sdp", str(partial), "--offline")
-    assert proc.returncode == 0  # what was read is clean: the gate judges it
+    assert proc.returncode == 2  # what could not be read may hold the leak: the gate does not pass on it
     assert _verdict(proc.stdout) == (
-        f"icecheck: PASS — no findings at or above fail-on high (policy default); 1 input partly read: {partial}"
-        " → exit 0"
+        "icecheck: INCOMPLETE — no findings at or above fail-on high (policy default); 1 input partly read: "
+        f"{partial} (not allowed without --allow-partial) → exit 2"
     )
+    assert proc.stderr.startswith(f"icecheck: {partial}:") and "exit 2 without --allow-partial" in proc.stderr
+    allowed = run_cli("sdp", str(partial), "--offline", "--allow-partial")
+    assert allowed.returncode == 0  # what was read is clean: the gate judges it
+    assert _verdict(allowed.stdout) == (
+        f"icecheck: PASS — no findings at or above fail-on high (policy default); 1 input partly read: {partial}"
+        " (allowed by --allow-partial) → exit 0"
+    )
+    assert allowed.stderr == ""
 
 
 def test_the_verdict_names_both_kinds(tmp_path: Path, partial: Path) -> None:
     missing = tmp_path / "gone.sdp"
     proc = run_cli("sdp", str(partial), str(missing), "--offline")
     assert proc.returncode == 2
-    assert _verdict(proc.stdout).endswith(f"1 input not read: {missing}; 1 input partly read: {partial} → exit 2")
+    assert _verdict(proc.stdout).endswith(
+        f"1 input not read: {missing}; 1 input partly read: {partial} (not allowed without --allow-partial) → exit 2"
+    )
 
 
 def test_github_and_markdown_verdicts_name_the_input(tmp_path: Path) -> None:
