@@ -102,6 +102,7 @@ class StandIns:
         # ``ANCHOR`` characters (UTF-8) → b"", and their lengths (``text.replace_known_ufrags``)
         self._odd_anchors = Table()
         self.odd_lengths: set[int] = set()
+        self._odd_starts: tuple[int, re.Pattern[str]] | None = None  # ``odd_starts``, and how many anchors it has
         self._key = secrets.token_bytes(32)  # the run's key for secrets (``_derived``)
         self.wrapped = False  # more distinct IPv4 addresses than documentation stand-ins (762)
         self._overflow = 0  # stand-ins taken from 240.0.0.0/4 after those
@@ -270,6 +271,19 @@ class StandIns:
                 self._odd_anchors.put(anchor, b"")
             self.odd_lengths.add(len(value))
         return new
+
+    def odd_starts(self, before: str, limit: int) -> re.Pattern[str] | None:
+        """A pattern matching (empty) where one of at most ``limit`` anchors (``odd_anchor``) begins, not
+        after a character of the class ``before``: compiled again only when an anchor was added. None
+        past ``limit`` anchors (then each place is looked up)."""
+        count = len(self._odd_anchors)
+        if count > limit:
+            return None
+        if self._odd_starts is None or self._odd_starts[0] != count:
+            anchors = sorted((key.decode("utf-8", "surrogatepass") for key in self._odd_anchors), reverse=True)
+            alternatives = "|".join(map(re.escape, anchors))
+            self._odd_starts = count, re.compile(f"(?<![{before}])(?=({alternatives}))")
+        return self._odd_starts[1]
 
     def odd_anchor(self, text: str) -> bool:
         """``text`` (``ANCHOR`` characters) begins a known secret holding a character outside

@@ -249,11 +249,13 @@ def _plain_places(text: str, standins: StandIns, lengths: list[int]) -> Iterator
 def _odd_places(text: str, standins: StandIns) -> Iterator[tuple[int, int]]:
     """Each recurrence of a secret holding another character (``p@ss#word!``, ``correct horse``), the
     longest at each start: at a place not after ``_SECRET_EDGE`` whose first ``ANCHOR`` characters
-    begin such a secret (``StandIns.odd_anchor``), the lengths of those secrets are tried."""
+    begin such a secret (``StandIns.odd_starts``, or past ``SECRET_PATTERN`` such beginnings each place
+    looked up: ``StandIns.odd_anchor``), the lengths of those secrets are tried."""
     lengths = sorted(standins.odd_lengths, reverse=True)
     size = len(text)
-    for m in _ODD_START.finditer(text):
-        if not standins.odd_anchor(m.group(1)):
+    starts = standins.odd_starts(_SECRET_EDGE, SECRET_PATTERN)  # up to 256 anchors: one pattern finds them
+    for m in (starts or _ODD_START).finditer(text):
+        if starts is None and not standins.odd_anchor(m.group(1)):
             continue
         p = m.start()
         for n in lengths:

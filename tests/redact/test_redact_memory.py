@@ -192,13 +192,19 @@ def _many_secrets(n: int, as_json: bool) -> tuple[bytes, list[str]]:
     return "\n".join(lines).encode(), odd
 
 
+@pytest.mark.parametrize("anchors", ["one pattern", "looked up"])
 @pytest.mark.parametrize("as_json", [False, True])
-def test_past_the_pattern_a_password_of_any_characters_is_replaced_where_it_recurs(as_json: bool) -> None:
+def test_past_the_pattern_a_password_of_any_characters_is_replaced_where_it_recurs(
+    monkeypatch: pytest.MonkeyPatch, as_json: bool, anchors: str
+) -> None:
     """More than ``SECRET_PATTERN`` secrets: a bare recurrence of a password holding ``@``, ``#``, a
     space or a letter outside ASCII was missed (looked up only among runs of ICE's characters); it is
-    found by its first characters (``StandIns.odd_anchor``), read whole and streamed in pieces."""
+    found by its first characters (``StandIns.odd_starts``, or past ``SECRET_PATTERN`` of them, by
+    ``StandIns.odd_anchor`` at each place), read whole and streamed in pieces."""
     from tests.redact.test_docstream import streamed, whole
 
+    if anchors == "looked up":
+        monkeypatch.setattr(text, "SECRET_PATTERN", 10)
     data, odd = _many_secrets(400, as_json)
     out = whole(data, scrub=True)
     assert not [pw for pw in odd if pw.encode() in out or json.dumps(pw)[1:-1].encode() in out]
