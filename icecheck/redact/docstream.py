@@ -34,6 +34,7 @@ before its body), up to ``MAX_WHOLE``.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 import tempfile
@@ -66,14 +67,17 @@ def chunks(open_input: Callable[[], BinaryIO], size: int | None = None) -> Itera
         yield tail
 
 
-def line_cut(text: str, start: int = 0) -> int:
+Guard = Callable[[str, int], bool] | None  # a place where no cut may fall either (``text.inside_odd_secret``)
+
+
+def line_cut(text: str, start: int = 0, guard: Guard = None) -> int:
     """The last allowed cut before a line feed in ``text[start:]`` (see the module doc), or -1."""
     pos = len(text)
     while True:
         pos = text.rfind("\n", start, pos)
         if pos <= start:
             return -1
-        if text[pos - 1] not in _NO_CUT_AFTER:
+        if text[pos - 1] not in _NO_CUT_AFTER and not (guard and guard(text, pos)):
             return pos
 
 
@@ -83,7 +87,7 @@ _SECRET_TAIL = re.compile(r"(?:a=fingerprint:[\w-]*|\sufrag)\Z")  # a space thes
 _LONG_WORD = re.compile(r"[\w-]{256}\Z")  # too long a word to tell whether ``a=fingerprint:`` starts it
 
 
-def find_cut(text: str, start: int = 0, before: str = '"') -> int:
+def find_cut(text: str, start: int = 0, before: str = '"', guard: Guard = None) -> int:
     """The last allowed cut in ``text[start:]`` (see the module doc: after ``start``), or -1.
     ``before``: the last character before ``text`` that is not white space (``"`` when unknown)."""
     width = 1 << 16
@@ -92,7 +96,7 @@ def find_cut(text: str, start: int = 0, before: str = '"') -> int:
         found = [m for m in _CUTS.finditer(text, lo)]
         for m in reversed(found):
             pos = m.start()
-            if _in_secret(text, pos):
+            if _in_secret(text, pos) or (guard and guard(text, pos)):
                 continue
             if m.lastgroup == "p":
                 if pos > start:
@@ -103,7 +107,7 @@ def find_cut(text: str, start: int = 0, before: str = '"') -> int:
             prev = text[pos - 1] if pos > 0 else before
             if prev in ('"', ":") or prev.isspace():
                 continue
-            if m.end() - pos >= 2 and m.end() - 1 > start:
+            if m.end() - pos >= 2 and m.end() - 1 > start and not (guard and guard(text, m.end() - 1)):
                 return m.end() - 1  # inside the run
             if pos > start and not (text[pos] == " " and _secret_tail(text, pos)):
                 return pos
@@ -127,18 +131,20 @@ def _secret_tail(text: str, pos: int) -> bool:
     return bool(_SECRET_TAIL.search(text, lo, pos) or _LONG_WORD.search(text, lo, pos))
 
 
-def line_pieces(source: Iterator[str], raw_json: bool = False, held: int | None = None) -> Iterator[str]:
+def line_pieces(
+    source: Iterator[str], raw_json: bool = False, held: int | None = None, guard: Guard = None
+) -> Iterator[str]:
     """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, ``MAX_HELD``
-    by default, at any allowed place, ``find_cut``); ``RedactError`` past ``MAX_WHOLE`` characters with
-    no allowed cut."""
+    by default, at any allowed place, ``find_cut``), none where ``guard`` says no; ``RedactError`` past
+    ``MAX_WHOLE`` characters with no allowed cut."""
     held = MAX_HELD if held is None else held
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     offset = 0  # the document's bytes before ``buf``
     for text in source:
         buf += text
-        cut = line_cut(buf, max(0, searched - 1))
+        cut = line_cut(buf, max(0, searched - 1), guard)
         if cut < 0 and len(buf) > held:
-            cut = find_cut(buf, max(0, searched - 1), before or ",")
+            cut = find_cut(buf, max(0, searched - 1), before or ",", guard)
             searched = len(buf)
         if cut > 0:
             piece = buf[:cut]
@@ -158,11 +164,15 @@ def byte_size(text: str) -> int:
 
 
 def raise_unbounded(
-    what: str, why: str = "characters an address, a name or an encoded body may span", at: int | None = None
+    what: str,
+    why: str = "characters an address, a name or an encoded body may span",
+    at: int | None = None,
+    after: bool = False,
 ) -> None:
     """Fail closed on a stretch that cannot be cut (see the module doc): ``why`` says what it is, ``at``
-    where it starts (a byte offset in the document, after decompression)."""
-    where = f" at byte {at}" if at is not None else ""
+    where it starts (a byte offset in the document, after decompression; with ``after``, only a place
+    before its start is known)."""
+    where = f" {'after' if after else 'at'} byte {at}" if at is not None else ""
     raise RedactError(
         f"cannot redact: {what}{where} runs more than {MAX_WHOLE >> 20} MiB characters with no place where it"
         f" can be cut safely ({why})"
@@ -183,18 +193,20 @@ def redact_stream(
 ) -> None:  # fmt: skip
     """The redacted text of ``source`` (``kind`` json, sip or text, as ``formats.detect`` said) to
     ``write``; the first pass (``prepare_stream``) must have run."""
-    from icecheck.redact.text import redact_text
+    from icecheck.redact.text import inside_odd_secret, redact_text
 
     held = MAX_HELD if held is None else held
+    # a secret holding a space or punctuation (``correct horse``) may recur bare: no cut inside it
+    guard = functools.partial(inside_odd_secret, standins=standins) if scrub and standins.odd_lengths else None
     if kind == "sip":
         _sip(source, write, standins, scrub, held)
     elif kind == "json":
-        stream = _JsonStream(write, standins, scrub, held)
-        for piece in line_pieces(source, raw_json=True, held=held):
+        stream = _JsonStream(write, standins, scrub, held, guard)
+        for piece in line_pieces(source, raw_json=True, held=held, guard=guard):
             stream.feed(piece)
         stream.finish()
     else:
-        for piece in line_pieces(source, held=held):
+        for piece in line_pieces(source, held=held, guard=guard):
             write(redact_text(piece, standins, scrub))
 
 
@@ -227,19 +239,30 @@ def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandI
 class _JsonStream:
     """``formats.redact_json_text`` over pieces of raw JSON text, literal by literal."""
 
-    def __init__(self, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int) -> None:
-        self.write, self.standins, self.scrub, self.held = write, standins, scrub, held
+    def __init__(
+        self, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, guard: Guard
+    ) -> None:
+        self.write, self.standins, self.scrub, self.held, self.guard = write, standins, scrub, held, guard
         self.buf = ""
         self.gap: list[str] = []  # text between literals not yet redacted
         self.gap_len = 0
         self.literal: _Literal | None = None
         self.before = ","  # the last character written that is not white space (``find_cut``)
+        self.places = _Places()
+        self.consumed = 0  # bytes of scrubbed text moved out of ``buf`` (into the gap, a literal, or written)
+        self.gap_at = 0  # where the gap starts (scrubbed bytes)
+        self.literal_at = 0  # where the held literal's opening quote is (scrubbed bytes)
+        self.literal_taken = 0  # bytes fed to the held literal
 
     def feed(self, piece: str) -> None:
         if self.scrub:  # formats.redact_json_text scrubs the raw text first (pieces are cut where it may)
             from icecheck.redact.text import scrub_secrets
 
+            raw = byte_size(piece)
             piece = scrub_secrets(piece, self.standins)
+            self.places.fed(raw, byte_size(piece))
+        else:
+            self.places.fed(byte_size(piece), byte_size(piece))
         self._run(piece, final=False)
 
     def finish(self) -> None:
@@ -251,14 +274,17 @@ class _JsonStream:
         while pending:
             text = pending.popleft()
             if self.literal is not None:
+                self.literal_taken += byte_size(text)
                 rest = self.literal.feed(text, final and not pending)
                 if rest is None:
                     continue  # all of it taken into the literal
                 literal, self.literal = self.literal, None
                 if literal.failed:  # a raw line feed (or the end) before the closing quote: not a literal,
+                    self.consumed = self.literal_at
                     self._gap('"')  # read again as text from the character after the quote
                     pending.extendleft(reversed([*literal.raw_pieces(), rest]))
                     continue
+                self.consumed = self.literal_at + self.literal_taken - byte_size(rest)
                 self._flush_gap()
                 literal.emit(self.write)
                 self.before = '"'
@@ -281,13 +307,16 @@ class _JsonStream:
             if end < len(buf) and buf[end] == '"':
                 self._flush_gap()
                 self.write(_json_string(buf[q : end + 1], self.standins, self.scrub))
+                self.consumed += byte_size(buf[q : end + 1])
                 self.before = '"'
                 pos = end + 1
                 continue
             incomplete = end == len(buf) or (end == len(buf) - 1 and buf[end] == "\\")
             if incomplete and not final:
                 if len(buf) - q > self.held:
-                    self.literal = _Literal(self.standins, self.scrub, self.held)
+                    self.literal_at, self.literal_taken = self.consumed, byte_size(buf[q:])
+                    at, after = self.places.document(self.literal_at)
+                    self.literal = _Literal(self.standins, self.scrub, self.held, self.guard, at, after)
                     self.buf = ""
                     rest = self.literal.feed(buf[q + 1 :], final)
                     if rest is not None:  # ended or failed at once (cannot happen: the body ran to the end)
@@ -301,21 +330,28 @@ class _JsonStream:
     def _gap(self, text: str) -> None:
         if not text:
             return
+        if not self.gap:
+            self.gap_at = self.consumed
+            self.places.forget(self.gap_at)
+        self.consumed += byte_size(text)
         self.gap.append(text)
         self.gap_len += len(text)
         if self.gap_len > self.held:
             from icecheck.redact.text import redact_text
 
             joined = "".join(self.gap)
-            cut = line_cut(joined)
-            cut = cut if cut > 0 else find_cut(joined, 0, self.before)
+            cut = line_cut(joined, 0, self.guard)
+            cut = cut if cut > 0 else find_cut(joined, 0, self.before, self.guard)
             if cut > 0:
                 self.write(redact_text(joined[:cut], self.standins, self.scrub))
+                self.gap_at += byte_size(joined[:cut])
+                self.places.forget(self.gap_at)
                 solid = joined[:cut].rstrip()
                 self.before = solid[-1] if solid else self.before
                 joined = joined[cut:]
             elif len(joined) > MAX_WHOLE:
-                raise_unbounded("a stretch of JSON outside string literals")
+                at, after = self.places.document(self.gap_at)
+                raise_unbounded("a stretch of JSON outside string literals", at=at, after=after)
             self.gap, self.gap_len = [joined], len(joined)
 
     def _flush_gap(self) -> None:
@@ -326,13 +362,49 @@ class _JsonStream:
         self.gap, self.gap_len = [], 0
 
 
+class _Places:
+    """Byte offsets of the scrubbed text (``_JsonStream`` reads raw JSON after ``text.scrub_secrets``)
+    in the document: a scrubbed secret written with escapes or characters outside ASCII changes the
+    size of the piece it is in. Only those pieces are remembered, and only until ``forget``."""
+
+    def __init__(self) -> None:
+        self.scrubbed = 0  # bytes of scrubbed text fed
+        self.shift = 0  # document bytes minus scrubbed bytes before the pieces remembered
+        self.changed: deque[tuple[int, int, int]] = deque()  # (start, end, size change) of changed pieces
+
+    def fed(self, raw: int, scrubbed: int) -> None:
+        """A piece of ``raw`` document bytes became ``scrubbed`` bytes."""
+        if raw != scrubbed:
+            self.changed.append((self.scrubbed, self.scrubbed + scrubbed, raw - scrubbed))
+        self.scrubbed += scrubbed
+
+    def forget(self, at: int) -> None:
+        """No place before ``at`` will be asked for again."""
+        while self.changed and self.changed[0][1] <= at:
+            self.shift += self.changed.popleft()[2]
+
+    def document(self, at: int) -> tuple[int, bool]:
+        """(the document offset of scrubbed offset ``at``, False), or (the offset of the start of the
+        changed piece ``at`` lies in, True) when a secret before it in that piece may have moved it."""
+        shift = self.shift
+        for start, end, change in self.changed:
+            if end <= at:
+                shift += change
+            elif start < at:
+                return start + shift, True
+            else:
+                break
+        return at + shift, False
+
+
 class _Literal:
     """A long JSON string literal (after its opening quote), spooled in pieces cut before a ``\\n``
     escape whose decoded character before is not white space, ``"`` or ``:``, or else before a raw
     character ``find_cut`` would cut before in the decoded text."""
 
-    def __init__(self, standins: StandIns, scrub: bool, held: int) -> None:
-        self.standins, self.scrub, self.held = standins, scrub, held
+    def __init__(self, standins: StandIns, scrub: bool, held: int, guard: Guard, at: int, after: bool) -> None:
+        self.standins, self.scrub, self.held, self.guard = standins, scrub, held, guard
+        self.at, self.after = at, after  # where its opening quote is in the document (``_Places.document``)
         self.spool = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed in emit
         self.sizes: list[int] = []  # each spooled piece's length in bytes (UTF-8, surrogatepass)
         self.buf = ""
@@ -358,7 +430,7 @@ class _Literal:
             cut = self._cut(buf)
             if cut <= 0:
                 if len(buf) > MAX_WHOLE:
-                    raise_unbounded("a JSON string")
+                    raise_unbounded("a JSON string", at=self.at, after=self.after)
                 break
             self._spool(buf[:cut])
             buf = buf[cut:]
@@ -368,12 +440,13 @@ class _Literal:
     def _cut(self, buf: str) -> int:
         pos = len(buf)
         while (pos := buf.rfind("\\n", 0, pos)) > 0:
-            if _even_slashes(buf, pos) and (last := _last_char(buf, pos)) and last not in _NO_CUT_AFTER:
+            guarded = self.guard is not None and self.guard(buf, pos)
+            if _even_slashes(buf, pos) and (last := _last_char(buf, pos)) and last not in _NO_CUT_AFTER and not guarded:
                 return pos
         lo = max(0, len(buf) - (1 << 16))
         for m in reversed(list(_RAW_CUTS.finditer(buf, lo))):
             pos = m.start()
-            if pos <= 0 or not _even_slashes(buf, pos):
+            if pos <= 0 or not _even_slashes(buf, pos) or (self.guard and self.guard(buf, pos)):
                 continue
             if m.group() != " ":
                 return pos  # a character no pattern holds, itself in the decoded text too

@@ -4,7 +4,8 @@ One wire layer: the link layer and the IP header are read where scan reads them
 (``inputs.netdecode.link_layout`` and ``ip_layout``, the same walks as ``link_payload`` and
 ``decode_ip``: VLAN tags, IPv6 extension headers and AH up to the transport or a Fragment header);
 a header scan cannot decode is dropped, never copied. IPv6 extension headers: what may name a host
-is rewritten or zeroed (``ipv6_extensions``).
+is rewritten or zeroed (``ipv6_extensions``); an AH integrity value is zeroed when the packet changed
+(``ah_zeroed``).
 
 Header checksums are recomputed (IPv4 RFC 791 §3.1; UDP RFC 768 and RFC 8200 §8.1 with their
 pseudo-headers; TCP RFC 9293 §3.1; ICMP RFC 792; ICMPv6 RFC 4443 §2.3). When a payload's length
@@ -218,7 +219,29 @@ class FrameRewriter:
         head[8:24], head[24:40] = self.addr(src), self.addr(dst)
         if not inner and (p[4] or p[5]):
             head[4:6] = len(body).to_bytes(2, "big")
-        return bytes(head) + body + p[end:]
+        return self.ah_zeroed(p, bytes(head) + body + p[end:], layout.start)
+
+    def ah_zeroed(self, p: bytes, new: bytes, stop: int) -> bytes:
+        """``new`` (``p`` rewritten, its extension headers at the same places) with the Integrity Check
+        Value of each Authentication Header in ``p[40:stop]`` (RFC 4302 §2.6: after the Next Header,
+        Payload Len, Reserved, SPI and Sequence Number fields) zeroed when the packet changed: an
+        HMAC of the original under a key not in the capture no longer verifies, and would confirm a
+        guess at an original address to anyone with the key (as STUN's MESSAGE-INTEGRITY, ``stunattr``)."""
+        icvs: list[tuple[int, int]] = []
+        nxt, pos = p[6], 40
+        while pos + 8 <= min(stop, len(p)) and nxt != 44:
+            size = (p[pos + 1] + 2) * 4 if nxt == 51 else (p[pos + 1] + 1) * 8
+            if nxt == 51 and size > 12:
+                icvs.append((pos + 12, min(pos + size, stop)))
+            nxt, pos = p[pos], pos + size
+        if not icvs or new == p:
+            return new
+        out = bytearray(new)
+        for start, end in icvs:
+            out[start:end] = bytes(end - start)
+        if any(any(p[start:end]) for start, end in icvs):
+            self.standins.left_out["IPsec AH integrity values zeroed (what they cover changed)"] += 1
+        return bytes(out)
 
     def ipv6_extensions(self, p: bytes, stop: int) -> bytes:
         """The extension headers ``p[40:stop]`` at the same length, what may name a host in them

@@ -223,10 +223,11 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
         return
     # Every identifier is printable ASCII of 7 characters or more (``1.2.3.4``, ``a.local``): only such
     # runs are searched, which keeps binary captures fast without missing one.
+    # The runs are searched joined by line feeds (no identifier, and no decoding a view undoes, holds
+    # one; ``VERSION_BEFORE`` reads one as the start of a run): one search per view, not one per run.
     runs = printable_runs(data)
-    for run in runs:
-        for view in _views(run):
-            found.update(_tokens(view))
+    for view in _views("\n".join(runs)):
+        found.update(_tokens(view))
     if depth >= 2:
         return
     # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data).
@@ -310,12 +311,15 @@ def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
         return
 
 
+_TEXT_BYTES = bytes([9, 10, 13, *range(32, 127)])  # what ``_b64`` counts as printable
+
+
 def _b64(run: bytes) -> bytes | None:
     try:
         decoded = base64.b64decode(run + b"=" * (-len(run) % 4), altchars=b"-_" if b"-" in run or b"_" in run else None)
     except (binascii.Error, ValueError):
         return None
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in decoded)
+    printable = len(decoded) - len(decoded.translate(None, _TEXT_BYTES))
     readable = decoded[:2] == b"\x1f\x8b" or decoded[:4] in PCAP_MAGICS  # gzip, a capture: read inside
     return decoded if decoded and (readable or printable >= 0.9 * len(decoded)) else None
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 import string
 import uuid
@@ -40,6 +41,9 @@ V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
 OVERFLOW_BASE = int(ipaddress.IPv4Address("240.0.0.0"))
 _ICE_CHARS = string.ascii_letters + string.digits + "+/"
 _B64 = string.ascii_letters + string.digits + "+/"
+SECRET_RUN_CHARS = "A-Za-z0-9+/=._:-"  # every character of an SDP secret (``text._SECRET_RUN``)
+_PLAIN_SECRET = re.compile(f"[{SECRET_RUN_CHARS}]*")
+ANCHOR = 4  # a secret holding another character is indexed by its first ``ANCHOR`` characters
 
 
 def _v4_pool() -> dict[int, Iterator[str]]:
@@ -94,6 +98,11 @@ class StandIns:
         self._secrets = Table()  # secret (UTF-8) → its stand-in
         self._secret_standins = Table()  # stand-in → b""
         self.secret_lengths: set[int] = set()  # the lengths of the secrets (``text.replace_known_ufrags``)
+        # Secrets of ``ANCHOR``+ characters, one outside ``SECRET_RUN_CHARS`` (``p@ss#word!``): their first
+        # ``ANCHOR`` characters (UTF-8) → b"", and their lengths (``text.replace_known_ufrags``)
+        self._odd_anchors = Table()
+        self.odd_lengths: set[int] = set()
+        self._odd_starts: tuple[int, re.Pattern[str]] | None = None  # ``odd_starts``, and how many anchors it has
         self._key = secrets.token_bytes(32)  # the run's key for secrets (``_derived``)
         self.wrapped = False  # more distinct IPv4 addresses than documentation stand-ins (762)
         self._overflow = 0  # stand-ins taken from 240.0.0.0/4 after those
@@ -256,7 +265,30 @@ class StandIns:
         self._secrets.put(key, _utf8(new))
         self._secret_standins.put(_utf8(new), b"")
         self.secret_lengths.add(len(value))
+        if len(value) >= ANCHOR and not _PLAIN_SECRET.fullmatch(value):
+            anchor = _utf8(value[:ANCHOR])
+            if anchor not in self._odd_anchors:
+                self._odd_anchors.put(anchor, b"")
+            self.odd_lengths.add(len(value))
         return new
+
+    def odd_starts(self, before: str, limit: int) -> re.Pattern[str] | None:
+        """A pattern matching (empty) where one of at most ``limit`` anchors (``odd_anchor``) begins, not
+        after a character of the class ``before``: compiled again only when an anchor was added. None
+        past ``limit`` anchors (then each place is looked up)."""
+        count = len(self._odd_anchors)
+        if count > limit:
+            return None
+        if self._odd_starts is None or self._odd_starts[0] != count:
+            anchors = sorted((key.decode("utf-8", "surrogatepass") for key in self._odd_anchors), reverse=True)
+            alternatives = "|".join(map(re.escape, anchors))
+            self._odd_starts = count, re.compile(f"(?<![{before}])(?=({alternatives}))")
+        return self._odd_starts[1]
+
+    def odd_anchor(self, text: str) -> bool:
+        """``text`` (``ANCHOR`` characters) begins a known secret holding a character outside
+        ``SECRET_RUN_CHARS``."""
+        return _utf8(text) in self._odd_anchors
 
     def known_secret(self, value: str) -> bool:
         """``value`` is a secret replaced so far (not a stand-in of one)."""
@@ -289,7 +321,8 @@ class StandIns:
 
     def in_memory(self) -> int:
         """Keys its tables hold in memory (bounded once they spill: ``table.Table.in_memory``)."""
-        tables = (self._ip, self._v6_texts, self._mac, self._names, self._secrets, self._secret_standins)
+        tables = (self._ip, self._v6_texts, self._mac, self._names, self._secrets, self._secret_standins,
+                  self._odd_anchors)  # fmt: skip
         return sum(t.in_memory() for t in tables) + self._reserved.in_memory()
 
     def counts(self) -> dict[str, int]:

@@ -12,13 +12,15 @@ from the value with the run's key); a secret is replaced wherever it appears aga
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import json
 import re
+import string
 from collections.abc import Iterator
 
 from icecheck.redact.selfcheck import VERSION_BEFORE
-from icecheck.redact.standins import StandIns
+from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
 
 # An address may follow any non-address character: a ``name:`` prefix, ``%3D``, a path segment, the
 # end of a Via branch; a colon-hex run is taken whole from its first hex digit (``note:2001::`` as
@@ -187,17 +189,20 @@ def scrub_secrets(text: str, standins: StandIns) -> str:
     return replace_known_ufrags(text, standins)
 
 
-SECRET_PATTERN = 256  # known secrets matched with one regular expression at most; past it, looked up run by run
+SECRET_PATTERN = 256  # known secrets matched with one regular expression at most; past it, looked up
 _SECRET_EDGE = "A-Za-z0-9+/"  # a recurring secret is not preceded or followed by one of these
-_SECRET_RUN = re.compile(r"[A-Za-z0-9+/=._:-]{4,}")  # every secret's characters (the patterns above)
+_SECRET_RUN = re.compile(f"[{SECRET_RUN_CHARS}]{{4,}}")  # every SDP secret's characters (the patterns above)
 _SECRET_SEP = re.compile(r"[=._:-]")  # those of them that are not ``_SECRET_EDGE``
+_EDGE_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
+# Where a secret holding another character may start: not after ``_SECRET_EDGE``; its first characters
+_ODD_START = re.compile(f"(?<![{_SECRET_EDGE}])(?=(.{{{ANCHOR}}}))", re.S)
 
 
 def replace_known_ufrags(text: str, standins: StandIns) -> str:
     """Replace every secret already scrubbed wherever it recurs as a whole token (4+ characters): at
     each place not preceded by ``_SECRET_EDGE``, the longest secret not followed by one, left to right.
     Up to ``SECRET_PATTERN`` secrets, one regular expression finds them; past it (millions of secrets
-    would make a pattern of all of them), ``_recurring`` looks each possible token up in the table."""
+    would make a pattern of all of them), ``_recurring`` looks each possible token up in the tables."""
     lengths = sorted((n for n in standins.secret_lengths if n >= 4), reverse=True)
     if not lengths:
         return text
@@ -209,25 +214,74 @@ def replace_known_ufrags(text: str, standins: StandIns) -> str:
 
 
 def _recurring(text: str, standins: StandIns, lengths: list[int]) -> str:
-    """``replace_known_ufrags`` by lookups: a secret lies in a run of ``_SECRET_RUN`` and starts at
-    the run's start or after one of ``=._:-``; at each such start, the lengths are tried longest first."""
+    """``replace_known_ufrags`` by lookups: the places where a secret may recur (``_plain_places``,
+    ``_odd_places``), taken left to right, the longest at each start, none inside one taken."""
+    places: Iterator[tuple[int, int]] = _plain_places(text, standins, lengths)
+    if standins.odd_lengths:
+        places = heapq.merge(places, _odd_places(text, standins), key=lambda span: (span[0], -span[1]))
     out: list[str] = []
     done = 0  # text[:done] is in ``out``
+    for start, end in places:
+        if start >= done:
+            out += (text[done:start], standins.secret(text[start:end]))
+            done = end
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _plain_places(text: str, standins: StandIns, lengths: list[int]) -> Iterator[tuple[int, int]]:
+    """Each recurrence of a secret of ``SECRET_RUN_CHARS`` alone, the longest at each start: it lies
+    in a run of ``_SECRET_RUN`` and starts at the run's start or after one of ``=._:-``."""
     for m in _SECRET_RUN.finditer(text):
         start, end = m.span()
-        starts = [start, *(sep.end() for sep in _SECRET_SEP.finditer(text, start, end - 1))]
-        for p in starts:
-            if p < done:
-                continue
+        for p in (start, *(sep.end() for sep in _SECRET_SEP.finditer(text, start, end - 1))):
             for n in lengths:
                 e = p + n
                 if e > end or (e < end and text[e] not in "=._:-"):
                     continue
                 if standins.known_secret(text[p:e]):
-                    out += (text[done:p], standins.secret(text[p:e]))
-                    done = e
+                    yield p, e
                     break
-    if not out:
-        return text
-    out.append(text[done:])
-    return "".join(out)
+
+
+def _odd_places(text: str, standins: StandIns) -> Iterator[tuple[int, int]]:
+    """Each recurrence of a secret holding another character (``p@ss#word!``, ``correct horse``), the
+    longest at each start: at a place not after ``_SECRET_EDGE`` whose first ``ANCHOR`` characters
+    begin such a secret (``StandIns.odd_starts``, or past ``SECRET_PATTERN`` such beginnings each place
+    looked up: ``StandIns.odd_anchor``), the lengths of those secrets are tried."""
+    lengths = sorted(standins.odd_lengths, reverse=True)
+    size = len(text)
+    starts = standins.odd_starts(_SECRET_EDGE, SECRET_PATTERN)  # up to 256 anchors: one pattern finds them
+    for m in (starts or _ODD_START).finditer(text):
+        if starts is None and not standins.odd_anchor(m.group(1)):
+            continue
+        p = m.start()
+        for n in lengths:
+            e = p + n
+            if e > size or (e < size and text[e] in _EDGE_CHARS):
+                continue
+            if standins.known_secret(text[p:e]):
+                yield p, e
+                break
+
+
+def inside_odd_secret(text: str, pos: int, standins: StandIns) -> bool:
+    """A known secret holding a character outside ``SECRET_RUN_CHARS`` occurs in ``text`` starting at
+    or before ``pos`` and ending after it: a streamed piece is not cut at ``pos`` (``docstream``)."""
+    if not standins.odd_lengths:
+        return False
+    longest = max(standins.odd_lengths)
+    for p in range(max(0, pos - longest + 1), pos + 1):
+        anchor = text[p : p + ANCHOR]
+        if len(anchor) < ANCHOR:
+            return True  # unsure: one may run past the end of ``text``
+        if not standins.odd_anchor(anchor):
+            continue
+        for n in standins.odd_lengths:
+            if p + n > len(text):
+                return True  # unsure, as above
+            if p + n > pos and standins.known_secret(text[p : p + n]):
+                return True
+    return False

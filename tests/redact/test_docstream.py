@@ -244,6 +244,8 @@ def test_scrub_streams_as_whole(as_json: bool) -> None:
         (b'{"credential": "s3\\u0063ret-value"} then s3cret-value\n', "ret-value"),
         (b'{"iceServers": [{"urls": "turn:x", "username": "u", "credential": "p@ss#word!"}]}\n', "ss#word"),
         (b'{"user": "u", "password": "correct horse, battery staple"}\n', "horse"),
+        (b'{"credential": "p@ss#word!"} then log: p@ss#word! (p@ss#word!) failed\n', "ss#word"),
+        (b'{"password": "correct horse, battery staple"} then correct horse, battery staple!\n', "horse"),
     ],
 )
 def test_a_secret_written_with_json_escapes_or_any_character_is_scrubbed_whole(data: bytes, secret: str) -> None:

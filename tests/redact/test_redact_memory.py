@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import json
 import random
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_names_and_secrets_spill_and_give_the_same_output(monkeypatch: pytest.Mo
     assert standins.in_memory() <= 7 * table.BATCH  # each table keeps fewer than BATCH keys once spilled
 
 
-_SECRET_CHARS = "ab0+/=._:-"
+_SECRET_CHARS = "ab0+/=._:-@ #!ä"
 
 
 @settings(max_examples=200, deadline=None)
@@ -124,8 +125,9 @@ _SECRET_CHARS = "ab0+/=._:-"
     st.lists(st.integers(0, 20), max_size=40),
 )
 def test_recurring_secrets_by_lookup_are_those_the_pattern_finds(secrets: list[str], picks: list[int]) -> None:
-    """``text._recurring`` (past ``SECRET_PATTERN``) replaces what the regular expression does."""
-    fillers = ["a", " ", ".", ":", "b0", "=", "x y", "/", "-"]
+    """``text._recurring`` (past ``SECRET_PATTERN``) replaces what the regular expression does, secrets
+    holding characters outside ICE's (``@``, a space) included."""
+    fillers = ["a", " ", ".", ":", "b0", "=", "x y", "/", "-", "@", "#a", "! "]
     words = secrets + fillers
     sample = "".join(words[i % len(words)] for i in picks)
     standins = StandIns()
@@ -170,3 +172,102 @@ def test_an_uncuttable_stretch_is_refused_in_one_line_naming_file_and_byte(
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"icecheck: {src}: cannot redact: {what} at byte {at} runs more than ")
     assert lines[0].endswith("; nothing written")
+
+
+def _odd_password(i: int) -> str:
+    return [f"p@ss#word!{i}", f"correct horse {i}", f"pässwörd-{i}", f"{i}$ {i}&x", f"@lead{i}~"][i % 5]
+
+
+def _many_secrets(n: int, as_json: bool) -> tuple[bytes, list[str]]:
+    """``n`` passwords, one in seven holding a character outside ICE's, each recurring bare before and
+    after the key that names it (in a JSON string or in text between JSON lines)."""
+    odd = [_odd_password(i) for i in range(0, n, 7)]
+    passwords = [_odd_password(i) if i % 7 == 0 else f"pw{i:04d}plain" for i in range(n)]
+    mentions = [f"login with {odd[k]} failed ({k}), again:{odd[-1 - k]}" for k in range(len(odd))]
+    if as_json:
+        doc = {"before": mentions, "users": [{"user": f"u{i}", "password": pw} for i, pw in enumerate(passwords)],
+               "after": mentions[::-1]}  # fmt: skip
+        return json.dumps(doc, indent=1).encode(), odd
+    lines = [*mentions, *(json.dumps({"user": f"u{i}", "password": pw}) for i, pw in enumerate(passwords)), *mentions]
+    return "\n".join(lines).encode(), odd
+
+
+@pytest.mark.parametrize("anchors", ["one pattern", "looked up"])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_past_the_pattern_a_password_of_any_characters_is_replaced_where_it_recurs(
+    monkeypatch: pytest.MonkeyPatch, as_json: bool, anchors: str
+) -> None:
+    """More than ``SECRET_PATTERN`` secrets: a bare recurrence of a password holding ``@``, ``#``, a
+    space or a letter outside ASCII was missed (looked up only among runs of ICE's characters); it is
+    found by its first characters (``StandIns.odd_starts``, or past ``SECRET_PATTERN`` of them, by
+    ``StandIns.odd_anchor`` at each place), read whole and streamed in pieces."""
+    from tests.redact.test_docstream import streamed, whole
+
+    if anchors == "looked up":
+        monkeypatch.setattr(text, "SECRET_PATTERN", 10)
+    data, odd = _many_secrets(400, as_json)
+    out = whole(data, scrub=True)
+    assert not [pw for pw in odd if pw.encode() in out or json.dumps(pw)[1:-1].encode() in out]
+    assert b"pw0001plain" not in out and out.count(b"login with ") == 2 * len(odd)
+    for chunk, held in ((7, 16), (13, 40), (300, 500), (1 << 20, 1 << 20)):
+        assert streamed(data, chunk, held, scrub=True) == out, (chunk, held)
+    with pytest.MonkeyPatch.context() as patch:  # the anchors spill to SQLite as the secrets do
+        patch.setattr(limits, "IN_MEMORY", 1)
+        patch.setattr(table, "BATCH", 3)
+        assert whole(data, scrub=True) == out
+
+
+@pytest.mark.parametrize(
+    ("head", "scrub", "where"),
+    [
+        (b"", False, "at byte 6"),
+        (b'{"password": "s3\\u0063ret", "x": "10.1.2.3"}\n', True, "at byte 51"),  # scrubbed in an earlier piece
+        (b'{"password": "s3\\u0063r\xc3\xa9t", "q": "', True, "after byte 0"),  # in the same piece: moved
+    ],
+)
+def test_a_json_string_with_no_cut_is_refused_naming_its_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, head: bytes, scrub: bool, where: str
+) -> None:
+    """A literal the reader could cut (before raw tabs) that the JSON stream cannot (a raw tab is no cut
+    inside a string) was refused with no byte offset; the offset is its opening quote's, or the start
+    of the piece it is in when a secret scrubbed before it in that piece changed the piece's size."""
+    from click.testing import CliRunner
+
+    from icecheck.cli import cli
+    from icecheck.redact import docstream, files
+
+    monkeypatch.setattr(files, "STREAM_DOCUMENT", 100)
+    monkeypatch.setattr(docstream, "CHUNK", 64)
+    monkeypatch.setattr(docstream, "MAX_HELD", 500)
+    monkeypatch.setattr(docstream, "MAX_WHOLE", 2000)
+    body = (b"x" * 50 + b"\t") * 100 + b'"}\n'
+    data = head + body if head.endswith(b'"') else head + b'{"k": "' + body
+    src, out = tmp_path / "a.json", tmp_path / "out.json"
+    src.write_bytes(data)
+    result = CliRunner().invoke(cli, ["redact", str(src), "-o", str(out), *(["--scrub-secrets"] if scrub else [])])
+    assert result.exit_code == 2 and not out.exists()
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"icecheck: {src}: cannot redact: a JSON string {where} runs more than "), line
+
+
+@pytest.mark.parametrize("scrub", [False, True])
+def test_json_outside_literals_with_no_cut_is_refused_naming_its_byte(
+    monkeypatch: pytest.MonkeyPatch, scrub: bool
+) -> None:
+    """Text between two literals longer than ``MAX_WHOLE`` with no cut (``[[[…``): the reader refuses it
+    first as "a line"; fed to the JSON stream in pieces directly, the stream refuses it and names the
+    byte where that text starts (after a scrubbed secret written with an escape, in an earlier piece)."""
+    from icecheck.redact import docstream
+    from icecheck.redact.archive import RedactError
+
+    monkeypatch.setattr(docstream, "MAX_WHOLE", 2000)
+    standins = StandIns()
+    first = '[{"password": "s3\\u0063ret"}'  # 28 bytes; scrubbed, 5 fewer
+    if scrub:
+        text.learn_secrets(first, standins)
+    stream = docstream._JsonStream(lambda _: None, standins, scrub, 500, None)
+    stream.feed(first)
+    stream.feed(', "a"')  # the text outside literals starts after it, at byte 33
+    with pytest.raises(RedactError, match=r"a stretch of JSON outside string literals at byte 33 runs more than "):
+        for _ in range(30):
+            stream.feed("[" * 100)

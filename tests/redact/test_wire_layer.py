@@ -9,6 +9,7 @@ import ipaddress
 import itertools
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -443,3 +444,98 @@ def test_a_short_text_segment_is_redacted_as_text_not_blanked() -> None:
     out = redact_capture(data, StandIns())
     after = scan_file("out.pcap", data=out).document.candidates
     assert len(before) == 1 and len(after) == 1 and b" host\r\n" in out and b"10.9.8.7" not in out
+
+
+def _tcp_payloads(pcap: bytes) -> list[tuple[int, int]]:
+    """(sequence number, payload length) of each TCP segment of a pcap of Ethernet/IPv4 frames."""
+    import struct
+
+    out, pos = [], 24
+    while pos < len(pcap):
+        size = struct.unpack_from("<I", pcap, pos + 8)[0]
+        ip = pcap[pos + 16 + 14 : pos + 16 + size]
+        pos += 16 + size
+        tcp = ip[(ip[0] & 15) * 4 :]
+        out.append((struct.unpack_from("!I", tcp, 4)[0], len(tcp) - (tcp[12] >> 4) * 4))
+    return out
+
+
+@pytest.mark.parametrize("tail", [[10], [30, 20, 2]])
+def test_a_held_message_that_shrinks_by_more_than_its_last_segment_is_shared_out_whole(tail: list[int]) -> None:
+    """A SIP message over TCP whose last segments are shorter than what redaction takes off it (60-byte
+    mDNS names become 42-byte stand-ins): the earlier segments get the message, the last ones are left
+    empty, and the sequence numbers still follow one another, so the message after it is read too."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    names = [f"h{i}{'b' * 56}.local" for i in range(3)]
+    body = "v=0\r\n" + "".join(f"a=candidate:{i} 1 udp 1 {n} {4000 + i} typ host\r\n" for i, n in enumerate(names))
+    first = f"MESSAGE sip:b@example.org SIP/2.0\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode()
+    body = "v=0\r\na=candidate:9 1 udp 1 10.9.8.7 9 typ host\r\n"
+    second = (
+        f"MESSAGE sip:b@example.org SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    stream = first + (second + body).encode()
+    bounds = [0, *(len(first) - n for n in tail), len(first), len(first) + 20, len(stream)]
+    sent = [(1000 + a, stream[a:b]) for a, b in itertools.pairwise(bounds)]
+    data = capture([synth.tcp("10.1.2.3", 5060, "10.4.5.6", 5060, seq, part) for seq, part in sent])
+    out = redact_capture(data, StandIns())
+    before = scan_file("in.pcap", data=data).document.candidates
+    after = scan_file("out.pcap", data=out).document.candidates
+    assert len(before) == len(after) == 4
+    assert not [n for n in [*names, "10.9.8.7"] if n.encode() in out]
+    shrunk = len(first) - 3 * (len(names[0]) - 42)
+    assert _tcp_payloads(out)[: len(tail) + 1] == [(1000, shrunk)] + [(1000 + shrunk, 0)] * len(tail)
+    segments = _tcp_payloads(out)
+    assert all(a + n == b for (a, n), (b, _) in itertools.pairwise(segments))
+
+
+def _ah_packet(sip: str, icv: bytes) -> bytes:
+    """An IPv6 packet with an Authentication Header (RFC 4302: 12 bytes of fields, then ``icv``) before UDP."""
+    from icecheck.redact.packet import checksum, pseudo
+
+    _, _, _, udp = synth.udp("2001:db8::7", 5060, "2001:db8::8", 5060, sip.encode())
+    src, dst = (ipaddress.ip_address(a).packed for a in ("2001:db8::7", "2001:db8::8"))
+    value = checksum(pseudo(src, dst, 17, len(udp)) + udp[:6] + bytes(2) + udp[8:]) or 0xFFFF
+    udp = udp[:6] + value.to_bytes(2, "big") + udp[8:]  # as redaction writes it (RFC 8200 §8.1)
+    packet = synth.ip(("2001:db8::7", "2001:db8::8", 17, udp))[0]
+    ah = bytes([17, (12 + len(icv)) // 4 - 2, 0, 0]) + (0x1234).to_bytes(4, "big") + (7).to_bytes(4, "big") + icv
+    out = bytearray(packet[:40] + ah + packet[40:])
+    out[6], out[4:6] = 51, (len(out) - 40).to_bytes(2, "big")
+    return bytes(out)
+
+
+def test_an_ah_integrity_value_is_zeroed_when_the_packet_changed(tmp_path: Path) -> None:
+    """An IPsec AH integrity value (an HMAC over the packet, addresses included, under a key not in the
+    capture) was copied: it no longer verified, and would confirm a guess at the original addresses to
+    anyone with the key. It is zeroed when the packet changed (as STUN's MESSAGE-INTEGRITY), counted
+    in the summary; a packet redaction leaves as it was keeps its value."""
+    from icecheck.inputs.scanner import scan_file
+    from icecheck.redact.pcap import redact_capture
+
+    sdp = "v=0\r\no=- 1 1 IN IP4 10.9.8.7\r\na=candidate:1 1 udp 2130706431 10.9.8.7 4000 typ host\r\n"
+    sip = (
+        f"MESSAGE sip:b@example.org SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+    )
+    icv = bytes(range(0xA0, 0xAC))  # 96 bits, as HMAC-SHA1-96 (RFC 2404)
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    writer.write(synth.link(_ah_packet(sip, icv)), 1_700_000_000)
+    data = buf.getvalue()
+    standins = StandIns(keep=["2001:db8::/32"])
+    out = redact_capture(data, standins)
+    assert icv not in out and b"10.9.8.7" not in out
+    assert standins.left_out == {"IPsec AH integrity values zeroed (what they cover changed)": 1}
+    ah_at = out.index(bytes([17, 4, 0, 0]) + (0x1234).to_bytes(4, "big"))
+    assert out[ah_at + 12 : ah_at + 24] == bytes(12)
+    assert len(scan_file("out.pcap", data=out).document.candidates) == 1
+    (tmp_path / "ah.pcap").write_bytes(data)
+    proc = run_cli("redact", str(tmp_path / "ah.pcap"), "-o", str(tmp_path / "out.pcap"))
+    assert proc.returncode == 0 and "; 1 IPsec AH integrity values zeroed (what they cover changed)" in proc.stderr
+
+    quiet = "OPTIONS sip:b@example.org SIP/2.0\r\nContent-Length: 0\r\n\r\n"  # nothing to redact; addresses kept
+    buf = io.BytesIO()
+    synth.PcapWriter(buf).write(synth.link(_ah_packet(quiet, icv)), 1_700_000_000)
+    standins = StandIns(keep=["2001:db8::/32"])
+    out = redact_capture(buf.getvalue(), standins)
+    assert out.endswith(_ah_packet(quiet, icv)) and not standins.left_out  # the MACs changed, not the IP packet
