@@ -21,7 +21,7 @@ from icecheck.analysis.rules import Evaluation, Facts, evaluate
 from icecheck.classify import classify
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
-from icecheck.inputs.spool import Spool, SpoolWriter
+from icecheck.inputs.spool import HeldWriter, Spool
 from icecheck.model import (
     AddressFacts,
     Attempt,
@@ -103,9 +103,10 @@ def _held(items: Iterable[T], n: int) -> Sequence[T]:
     return tuple(items) if n <= limits.IN_MEMORY else Spool.of(items)
 
 
-def _closed(writer: SpoolWriter[T]) -> Sequence[T]:
-    """What ``writer`` holds: a tuple when it all fits in memory (``_held``), else its spool."""
-    return tuple(writer.close()) if len(writer) <= limits.IN_MEMORY else writer.close()
+def _closed(writer: HeldWriter[T]) -> Sequence[T]:
+    """What ``writer`` holds: a tuple when it all fits in memory (``limits.IN_MEMORY``, as
+    ``_held``), else its spool."""
+    return writer.close()
 
 
 class _Facts:
@@ -143,8 +144,8 @@ def audit(
     policy = settings.policy
     candidates = audit_candidates(docs) if candidates is None else candidates
     addresses = audit_addresses(docs)
-    exposures: SpoolWriter[Exposure] = SpoolWriter()
-    findings: SpoolWriter[Finding] = SpoolWriter()
+    exposures: HeldWriter[Exposure] = HeldWriter(limits.IN_MEMORY)
+    findings: HeldWriter[Finding] = HeldWriter(limits.IN_MEMORY)
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
     for label, inference, evaluation in _read_parties(candidates, addresses):
         for e in inference.exposures():
