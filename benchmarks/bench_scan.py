@@ -38,15 +38,16 @@ same rounds: a change's effect, measured under the same load.
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
-- Sixth session (three helpers on the 2 CPUs: load average 5.4-8.0, wall times twice the CPU
-  times: CPU figures only), branch speed4 at a463425 against main at 8b2e819 in the same rounds,
-  ``--mix media --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``: --jobs 1
-  CPU 3.94 s (main 4.11 s), peak RSS 102 MB (main 111 MB); --jobs 2 CPU 4.88 s over the process
-  tree (main 5.13 s); tshark CPU 7.14 s: 1.81x in CPU. Text and JSON reports byte for byte
-  main's (the capture, every file of samples/ and the folder, either --jobs). In-process phase
-  timings (CPU, three runs alternated with main): the audit 0.53-0.55 s (main 0.72-0.78 s):
-  a party's empty tables cost nothing (``groups.Groups`` makes its tables at the first item: an
-  empty party's ``Inference`` 24 us -> 6.5 us), the rules run over a party's items together
+- Sixth session (three helpers on the 2 CPUs: load average 6.4-7.6, wall times 1.5 times the
+  CPU times: CPU figures first), branch speed4 at 835c14e against main at 5e74d16 in the same
+  rounds, ``--mix media --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``:
+  --jobs 1 CPU 3.36 s (main 3.61 s), wall 5.02 s (main 5.70 s), peak RSS 105 MB (main 106 MB);
+  --jobs 2 CPU 4.25 s over the process tree (main 4.45 s); tshark CPU 5.87 s, wall 8.86 s:
+  1.75x in CPU, 1.77x in wall. Text (also -v) and JSON reports byte for byte main's (the
+  capture, every file of samples/ and the folder, either --jobs). In-process phase
+  timings (CPU, three runs alternated with main at 8b2e819, load 7.6): the audit 0.53-0.55 s
+  (main 0.72-0.78 s): a party's empty tables cost nothing (``groups.Groups`` makes its tables
+  at the first item: an empty party's ``Inference`` 24 us -> 6.5 us), the rules run over a party's items together
   (``Evaluation.candidates``/``addresses``) instead of one ``Facts`` and one call per check per
   item, and the exposures and findings stay objects up to ``limits.IN_MEMORY`` (``HeldWriter``)
   instead of being pickled to a spool and read back into a tuple (0.08 s); start-up of a small
