@@ -39,8 +39,9 @@ Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: loa
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
 - Sixth session (three helpers on the 2 CPUs: load average 6.4-7.6, wall times 1.5 times the
-  CPU times: CPU figures first), branch speed4 at 835c14e against main at 5e74d16 in the same
-  rounds, ``--mix media --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``:
+  CPU times: CPU figures first), branch speed4 at 835c14e (these changes before their rebase
+  onto later redaction commits) against main at 5e74d16 in the same rounds, ``--mix media
+  --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``:
   --jobs 1 CPU 3.36 s (main 3.61 s), wall 5.02 s (main 5.70 s), peak RSS 105 MB (main 106 MB);
   --jobs 2 CPU 4.25 s over the process tree (main 4.45 s); tshark CPU 5.87 s, wall 8.86 s:
   1.75x in CPU, 1.77x in wall. Text (also -v) and JSON reports byte for byte main's (the
