@@ -38,6 +38,35 @@ same rounds: a change's effect, measured under the same load.
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
+- Sixth session (three helpers on the 2 CPUs: load average 6.4-7.6, wall times 1.5 times the
+  CPU times: CPU figures first), branch speed4 at 835c14e (these changes before their rebase
+  onto later redaction commits) against main at 5e74d16 in the same rounds, ``--mix media
+  --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``:
+  --jobs 1 CPU 3.36 s (main 3.61 s), wall 5.02 s (main 5.70 s), peak RSS 105 MB (main 106 MB);
+  --jobs 2 CPU 4.25 s over the process tree (main 4.45 s); tshark CPU 5.87 s, wall 8.86 s:
+  1.75x in CPU, 1.77x in wall. Text (also -v) and JSON reports byte for byte main's (the
+  capture, every file of samples/ and the folder, either --jobs). In-process phase
+  timings (CPU, three runs alternated with main at 8b2e819, load 7.6): the audit 0.53-0.55 s
+  (main 0.72-0.78 s): a party's empty tables cost nothing (``groups.Groups`` makes its tables
+  at the first item: an empty party's ``Inference`` 24 us -> 6.5 us), the rules run over a party's items together
+  (``Evaluation.candidates``/``addresses``) instead of one ``Facts`` and one call per check per
+  item, and the exposures and findings stay objects up to ``limits.IN_MEMORY`` (``HeldWriter``)
+  instead of being pickled to a spool and read back into a tuple (0.08 s); start-up of a small
+  capture's scan (CPU, best of 15 alternated) --jobs 1 0.30 -> 0.27 s, default --jobs
+  0.31 -> 0.30 s (the readers of other formats, and with --jobs 1 the pool and cluster
+  modules, are imported only when used). What is left at --jobs 1 (CPU 3.6 s): the reading
+  2.4-2.5 s (dispatch, transport; unchanged), the audit 0.54 s (per party: grouping 0.04 s,
+  feeding 36,095 items to the inference and rules 0.28 s, exposures and findings 0.14 s), the
+  text report 0.25 s, about half of it the network map, which builds and lays out all 4,772
+  parties' maps to count the lines past the 300 it prints (``render``, ``analysis.netmap``:
+  another helper's files this session), start-up 0.27 s (Python and site alone 0.08 s; the
+  package's imports are spread over some 80 modules, ``model``'s dataclasses the largest at
+  about 20 ms). Not done: the audit split by party across the --jobs processes after the
+  merge: pickling the audited items and reading them back takes 0.46 s for all 36,095 (so
+  about 0.23 s for half), as much as the half of the audit it would move (0.27 s); a split
+  that pays would audit each part's parties in the process that read them, which needs the
+  ids (``c1``, ``a1``...) known before the merge.
+
 - Fifth session (load average 4.2-5.6 throughout: CPU figures only), main at 363dc0c,
   ``--mix media --size-mb 100 --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``: --jobs 1
   CPU 3.59 s, --jobs 2 CPU 4.82 s over the process tree, tshark CPU 6.58 s: 1.83x and 1.37x in

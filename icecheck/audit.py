@@ -8,7 +8,7 @@ is remembered between calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from icecheck.analysis.rules import Evaluation, Facts, evaluate
 from icecheck.classify import classify
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
-from icecheck.inputs.spool import Spool, SpoolWriter
+from icecheck.inputs.spool import HeldWriter, Spool
 from icecheck.model import (
     AddressFacts,
     Attempt,
@@ -38,6 +38,7 @@ from icecheck.model import (
 
 T = TypeVar("T")
 MEMO = 50_000  # distinct addresses, priorities and sentences remembered at a time (shared objects)
+CHUNK = 1024  # items of a party the rules are run over at a time (``Evaluation.candidates``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +103,10 @@ def _held(items: Iterable[T], n: int) -> Sequence[T]:
     return tuple(items) if n <= limits.IN_MEMORY else Spool.of(items)
 
 
-def _closed(writer: SpoolWriter[T]) -> Sequence[T]:
-    """What ``writer`` holds: a tuple when it all fits in memory (``_held``), else its spool."""
-    return tuple(writer.close()) if len(writer) <= limits.IN_MEMORY else writer.close()
+def _closed(writer: HeldWriter[T]) -> Sequence[T]:
+    """What ``writer`` holds: a tuple when it all fits in memory (``limits.IN_MEMORY``, as
+    ``_held``), else its spool."""
+    return writer.close()
 
 
 class _Facts:
@@ -142,8 +144,8 @@ def audit(
     policy = settings.policy
     candidates = audit_candidates(docs) if candidates is None else candidates
     addresses = audit_addresses(docs)
-    exposures: SpoolWriter[Exposure] = SpoolWriter()
-    findings: SpoolWriter[Finding] = SpoolWriter()
+    exposures: HeldWriter[Exposure] = HeldWriter(limits.IN_MEMORY)
+    findings: HeldWriter[Finding] = HeldWriter(limits.IN_MEMORY)
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
     for label, inference, evaluation in _read_parties(candidates, addresses):
         for e in inference.exposures():
@@ -200,28 +202,43 @@ def _read_parties(
 def _fed(
     candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress], *, single: bool
 ) -> tuple[Inference, Evaluation] | None:
-    """A new inference and evaluation, each fed every item, in one pass. With ``single``, None
-    as soon as an item is not of the first item's party."""
+    """A new inference and evaluation, each fed every item, in one pass (the evaluation up to
+    ``CHUNK`` items at a time). With ``single``, None as soon as an item is not of the first
+    item's party."""
     inference, evaluation = Inference(), Evaluation()
-    party: tuple[str, str, str] | None = None
-    both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
-    for kind, items in enumerate(both):
-        for item in items:
-            if single:
-                key = party_key(item.record.origin, item.record.context)
-                if party is None:
-                    party = key
-                elif key != party:
-                    return None
-            if kind == 0:
-                assert isinstance(item, AuditedCandidate)
-                inference.candidate(item)
-                evaluation.candidate(item)
-            else:
-                assert isinstance(item, AuditedAddress)
-                inference.address(item)
-                evaluation.address(item)
-    return inference, evaluation
+    party = None
+    if single:
+        first = next(iter(candidates), None) or next(iter(addresses), None)
+        party = party_key(first.record.origin, first.record.context) if first is not None else None
+    if _feed(candidates, inference.candidate, evaluation.candidates, party) and _feed(
+        addresses, inference.address, evaluation.addresses, party
+    ):
+        return inference, evaluation
+    return None
+
+
+Item = TypeVar("Item", AuditedCandidate, AuditedAddress)
+
+
+def _feed(
+    items: Sequence[Item],
+    take: Callable[[Item], None],
+    evaluate: Callable[[Sequence[Item]], None],
+    party: tuple[str, str, str] | None,
+) -> bool:
+    """Each item to ``take``, and to ``evaluate`` in chunks; False at once when ``party`` is given
+    and an item is not of it."""
+    chunk: list[Item] = []
+    for item in items:
+        if party is not None and party_key(item.record.origin, item.record.context) != party:
+            return False
+        take(item)
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            evaluate(chunk)
+            chunk = []
+    evaluate(chunk)
+    return True
 
 
 def _labelled(e: Exposure, label: str, held: dict[Any, Any]) -> Exposure:

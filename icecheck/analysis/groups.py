@@ -44,11 +44,12 @@ class Groups(Generic[K]):
     """Keys → refs from ``sources`` sources (module docstring). Keys are strings or tuples of
     strings."""
 
-    __slots__ = ("db", "held", "parts", "pending", "seq")
+    __slots__ = ("db", "held", "parts", "pending", "seq", "sources")
 
     def __init__(self, sources: int = 1) -> None:
-        self.parts: list[dict[K, Refs]] = [{} for _ in range(sources)]
-        self.held = 0  # refs in ``parts``
+        self.sources = sources
+        self.parts: list[dict[K, Refs]] = []  # one table per source, made at the first ``add``
+        self.held = 0  # refs in ``parts``: none while empty (a party's tables mostly are)
         self.db: sqlite3.Connection | None = None  # once spilled
         self.pending: list[tuple[str | bytes, int, str, int]] = []  # (key, source, ref, number), not yet written
         self.seq = 0  # entries numbered once spilled: their first-seen order
@@ -58,7 +59,7 @@ class Groups(Generic[K]):
         if self.db is not None:
             self._file(key, ref, source)
             return
-        part = self.parts[source]
+        part = (self.parts or self._tables())[source]
         held = part.get(key)
         if isinstance(held, tuple):
             held = part[key] = dict.fromkeys(held)
@@ -80,11 +81,15 @@ class Groups(Generic[K]):
     def add_all(self, key: K, refs: Iterable[str], source: int = 0) -> None:
         """Each of ``refs`` under ``key``, from ``source``."""
         if isinstance(refs, tuple) and len(refs) > 1 and self.db is None and all(key not in p for p in self.parts):
-            self.parts[source][key] = refs  # held as given (module docstring)
+            (self.parts or self._tables())[source][key] = refs  # held as given (module docstring)
             self.held += 1
             return
         for ref in refs:
             self.add(key, ref, source)
+
+    def _tables(self) -> list[dict[K, Refs]]:
+        self.parts = [{} for _ in range(self.sources)]
+        return self.parts
 
     def __bool__(self) -> bool:
         return self.db is not None or any(self.parts)
@@ -116,6 +121,11 @@ class Groups(Generic[K]):
     def items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
         """(key, refs) in first-seen order over the sources in turn (read once: the tables are
         emptied)."""
+        if self.db is None and not self.held:
+            return iter(())  # nothing was added: no generator to start (most tables of a party)
+        return self._items()
+
+    def _items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
         if self.db is not None:
             yield from self._filed_items()
             return

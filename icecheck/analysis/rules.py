@@ -509,6 +509,17 @@ class Evaluation:
     def address(self, a: AuditedAddress) -> None:
         self._run(self.plan.on_address, Facts((), (a,), ()))
 
+    def candidates(self, cs: Sequence[AuditedCandidate]) -> None:
+        """``candidate`` of each of ``cs`` in turn, each check run once over them all (a check finds
+        for several items what it finds for each in turn: ``rule``)."""
+        if cs:
+            self._run(self.plan.on_candidate, Facts(cs, (), ()))
+
+    def addresses(self, addresses: Sequence[AuditedAddress]) -> None:
+        """``address`` of each of ``addresses`` in turn, as ``candidates``."""
+        if addresses:
+            self._run(self.plan.on_address, Facts((), addresses, ()))
+
     def exposure(self, e: Exposure) -> None:
         checks = self.plan.on_exposure.get(e.kind)
         if checks:

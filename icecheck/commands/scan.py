@@ -79,10 +79,9 @@ def command(
     from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, parallel, wire
-    from icecheck.inputs.cluster import ClusterError
     from icecheck.inputs.detect import Format
     from icecheck.inputs.progress import progress
-    from icecheck.inputs.scanner import scan_inputs
+    from icecheck.inputs.scanner import ClusterError, scan_inputs
     from icecheck.model import InputDocument, InputKind, InputStatus
 
     forced = Format(input_format) if input_format else None

@@ -26,14 +26,10 @@ from typing import Any
 
 from icecheck.inputs import jobs as tasks
 from icecheck.inputs.detect import Format
-from icecheck.inputs.scanner import Reader, unreadable
+from icecheck.inputs.scanner import ClusterError, Reader, unreadable
 from icecheck.inputs.source import Tick
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler
-
-
-class ClusterError(Exception):
-    """The cluster cannot be used (not installed, unreachable): one line for the user."""
 
 
 def dask_reader(address: str, forced: Format | None, parts: int | None, tick: Tick | None) -> Reader:

@@ -17,6 +17,8 @@ def reader(forced: Format | None, jobs: int | None, dask: str | None, tick: Tick
         from icecheck.inputs.cluster import dask_reader
 
         return dask_reader(dask, forced, jobs, tick)
+    if jobs == 1:
+        return None  # read here: neither the pool nor its modules (multiprocessing, ranges, merge)
     from icecheck.inputs.jobs import available_cpus, local_reader
 
     n = jobs or available_cpus()

@@ -149,6 +149,41 @@ class SpoolWriter(Generic[T]):
         return self._spool
 
 
+class HeldWriter(Generic[T]):
+    """A ``SpoolWriter`` that holds up to ``limit`` items as they are, in a list: ``close`` gives
+    them as a tuple, without pickling them to disk and reading them back. Past ``limit`` items,
+    every item goes to a spool, as with ``SpoolWriter``, and ``close`` gives the spool. For items
+    a caller holds as a tuple when there are at most ``limit`` (``audit``: exposures, findings)."""
+
+    __slots__ = ("_items", "_limit", "_writer")
+
+    def __init__(self, limit: int) -> None:
+        self._items: list[T] = []
+        self._limit = limit
+        self._writer: SpoolWriter[T] | None = None
+
+    def append(self, item: T) -> None:
+        if self._writer is not None:
+            self._writer.append(item)
+            return
+        self._items.append(item)
+        if len(self._items) > self._limit:
+            self._writer = SpoolWriter()
+            self._writer.extend(self._items)
+            self._items = []
+
+    def extend(self, items: Iterable[T]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __len__(self) -> int:
+        return len(self._items) if self._writer is None else len(self._writer)
+
+    def close(self) -> Sequence[T]:
+        """A tuple of the items (at most ``limit``), or the spool of them (write no more)."""
+        return tuple(self._items) if self._writer is None else self._writer.close()
+
+
 def _rebuild(items: list[Any]) -> Spool[Any]:
     return Spool.of(items)
 

@@ -15,7 +15,7 @@ from icecheck.cli import cli
 from icecheck.inputs import limits, spool
 from icecheck.inputs.scanner import read_capture, scan_file
 from icecheck.inputs.sink import Sink
-from icecheck.inputs.spool import Spool, SpoolWriter
+from icecheck.inputs.spool import HeldWriter, Spool, SpoolWriter
 from icecheck.model import AddressRole, InputKind, Origin
 from tests.conftest import SAMPLES
 
@@ -42,6 +42,17 @@ def test_a_spool_reads_back_what_was_written(monkeypatch: pytest.MonkeyPatch, n:
     for item in items:
         writer.append(item)
     assert len(writer) == n and list(writer.close()) == items
+
+
+@pytest.mark.parametrize("n", [0, 2, 3, 7])
+def test_a_held_writer_gives_a_tuple_up_to_its_limit_then_a_spool(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    monkeypatch.setattr(spool, "BATCH", 2)
+    items = [("item", i) for i in range(n)]
+    writer: HeldWriter[tuple[str, int]] = HeldWriter(2)
+    writer.extend(items)
+    assert len(writer) == n
+    out = writer.close()
+    assert isinstance(out, tuple if n <= 2 else Spool) and list(out) == items
 
 
 def test_two_iterations_may_interleave(monkeypatch: pytest.MonkeyPatch) -> None:
