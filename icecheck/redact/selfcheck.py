@@ -138,9 +138,8 @@ def stream_identifiers(
 
 CHUNK = 1 << 20
 SOFT_CARRY = 1 << 20  # a printable run longer than this is cut before its last separator (exactly)
-# With no separator: cut after a byte outside base64's alphabets, OVERLAP bytes read twice. A base64
-# run longer than ``docstream.MAX_WHOLE`` is refused before anything is written, so every shorter one
-# fits whole in one piece; past this a run is cut anywhere (as it was: with the overlap).
+# With no separator: cut after a byte outside base64's alphabets, OVERLAP bytes read twice; a base64
+# run longer than this (a HAR body, streamed by ``docstream``) is cut inside, 4-aligned from its start.
 MAX_CARRY = (16 << 20) + (2 << 20)
 OVERLAP = 1 << 20
 # Printable bytes that no identifier, no encoding (percent, ``\\u``/``\\x``, an HTML reference) and no
@@ -156,7 +155,11 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
     run longer than ``SOFT_CARRY`` is cut before a ``SEPARATORS`` byte (what any view finds is the same
     as in the whole run); one with none for ``MAX_CARRY`` bytes after a byte outside base64's
     alphabets, the next piece starting ``OVERLAP`` bytes before the cut (an identifier or an encoded one
-    across the cut is read whole there; a base64 run is not cut). Memory: a few copies of one piece."""
+    across the cut is read whole there). A base64 run longer than ``MAX_CARRY`` is cut inside, each cut
+    a multiple of 4 characters from the run's start (carried from piece to piece: every next piece
+    starts a multiple of 4 after it), so every piece's part of the run decodes to a part of what the
+    whole run decodes to, and the decoded overlap (3/4 of ``OVERLAP``) holds any identifier across a
+    cut. Memory: a few copies of one piece."""
     carry = b""
     searched = 0  # carry[:searched] was searched for a separator and holds none that may be cut at
     while True:
@@ -181,11 +184,15 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
             else:
                 searched = len(buf)
         if len(buf) - cut > MAX_CARRY:
+            overlap = OVERLAP // 4 * 4
             hard = buf.translate(_NOT_B64).rfind(b"\x00") + 1
-            if hard <= max(cut, 2 * OVERLAP):  # a base64-alphabet run too long to redact: cut anywhere
-                hard = len(buf)
+            if hard <= max(cut, 2 * overlap):
+                # a base64-alphabet run too long to hold (a HAR body): cut inside it where a multiple of 4
+                # characters from its start (``hard``, or the carry's start, itself aligned) ends, so each
+                # piece's part decodes as the whole run's does, the next piece starting ``overlap`` before
+                hard += (len(buf) - hard) // 4 * 4
             yield buf[:hard]
-            carry, searched = buf[hard - OVERLAP :], 0
+            carry, searched = buf[hard - overlap :], 0
             continue
         yield buf[:cut]
         carry = buf[cut:]
