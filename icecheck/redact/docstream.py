@@ -49,6 +49,9 @@ CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
 MAX_WHOLE = 16 << 20  # characters held with no allowed cut at most; past this, refused (fail closed)
 _BODY = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')  # the inside of a JSON string literal (formats._STRING)
+B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+B64_MARGIN = 1024  # a long base64 run is cut this many characters (at least) before its end seen so far
+_B64_PIECE = re.compile(r"[A-Za-z0-9+/]*+={0,2}")
 _NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
 
 
@@ -140,22 +143,44 @@ def line_pieces(
     held = MAX_HELD if held is None else held
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     offset = 0  # the document's bytes before ``buf``
+    in_run = False  # ``buf`` starts inside a base64 run cut before (``base64_cut``)
     for text in source:
         buf += text
         cut = line_cut(buf, max(0, searched - 1), guard)
+        run_cut = False
         if cut < 0 and len(buf) > held:
             cut = find_cut(buf, max(0, searched - 1), before or ",", guard)
             searched = len(buf)
+            if cut < 0:
+                cut = base64_cut(buf, in_run, guard)
+                run_cut = cut > 0
         if cut > 0:
             piece = buf[:cut]
             yield piece
-            buf, searched, offset = buf[cut:], 0, offset + byte_size(piece)
+            buf, searched, offset, in_run = buf[cut:], 0, offset + byte_size(piece), run_cut
             solid = piece.rstrip()
             before = solid[-1] if solid else before
         elif len(buf) > MAX_WHOLE:
             raise_unbounded("a line", at=offset)
     if buf:
         yield buf
+
+
+def base64_cut(buf: str, in_run: bool, guard: Guard = None) -> int:
+    """A cut inside the run of base64 characters ``buf`` ends in (see the module doc), ``B64_MARGIN``
+    characters before its end at least, or -1: the run must have opened a JSON string (after a ``"``
+    that opens no secret's value, ``_in_secret``) or continue one cut so (``in_run``: ``buf`` starts
+    in it), hold ``2 * B64_MARGIN`` characters, and ``guard`` not refuse the place."""
+    run = len(buf) - len(buf.rstrip(B64_CHARS))
+    start = len(buf) - run
+    if run < 2 * B64_MARGIN:
+        return -1
+    if start == 0 and not in_run:
+        return -1
+    if start > 0 and (buf[start - 1] != '"' or _in_secret(buf, start)):
+        return -1
+    cut = len(buf) - B64_MARGIN
+    return -1 if guard is not None and guard(buf, cut) else cut
 
 
 def byte_size(text: str) -> int:
@@ -412,6 +437,9 @@ class _Literal:
         self.ascii = True
         self.failed = False
         self.closed = False
+        self.b64 = True  # every piece so far is base64 (only the last may end in padding): ``emit_base64``
+        self.padded = False
+        self.total = 0  # characters spooled
 
     def feed(self, text: str, final: bool) -> str | None:
         """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
@@ -428,6 +456,9 @@ class _Literal:
             return ""
         while len(buf) > self.held:
             cut = self._cut(buf)
+            if cut <= 0 and self.b64 and not self.padded and not buf.strip(B64_CHARS):
+                cut = (len(buf) - B64_MARGIN) // 4 * 4  # base64 alone: pieces of 4 characters (``emit``)
+                cut = -1 if self.guard is not None and self.guard(buf, cut) else cut
             if cut <= 0:
                 if len(buf) > MAX_WHOLE:
                     raise_unbounded("a JSON string", at=self.at, after=self.after)
@@ -459,6 +490,9 @@ class _Literal:
         data = raw.encode("utf-8", "surrogatepass")
         self.spool.write(data)
         self.sizes.append(len(data))
+        self.total += len(raw)
+        self.b64 = self.b64 and not self.padded and _B64_PIECE.fullmatch(raw) is not None
+        self.padded = raw.endswith("=")
         self.ascii = self.ascii and raw.isascii()
         if self.valid:
             try:
@@ -482,6 +516,8 @@ class _Literal:
             self._spool(self.buf)
             self.buf = ""
         try:
+            if self.b64 and self.total % 4 == 0 and self.total >= 16 and self._emit_base64(write):
+                return
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
                 for i, raw in enumerate(pieces):
@@ -512,6 +548,17 @@ class _Literal:
                 write('"')
         finally:
             self.spool.close()
+
+    def _emit_base64(self, write: Callable[[str], object]) -> bool:
+        """A literal of base64 alone (a HAR body): up to ``MAX_WHOLE`` held and redacted whole by
+        ``formats._json_string``; longer, streamed by ``formats.base64_body_stream`` (its pieces are a
+        multiple of 4 characters). False when it does not decode (then redacted as other text)."""
+        from icecheck.redact.formats import _json_string, base64_body_stream
+
+        if self.total <= MAX_WHOLE:
+            write(_json_string('"' + "".join(self._pieces()) + '"', self.standins, self.scrub))
+            return True
+        return base64_body_stream(self._pieces, write, self.standins, self.scrub)
 
     def _pieces(self) -> Iterator[str]:
         self.spool.seek(0)

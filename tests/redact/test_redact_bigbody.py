@@ -6,12 +6,26 @@ the output the whole-literal path gives. The limits are lowered, as the other st
 from __future__ import annotations
 
 import base64
+import bz2
+import gzip
 import io
+import json
+import lzma
 import random
+import zipfile
+from pathlib import Path
 
 import pytest
 
+import icecheck.redact.docstream as docstream
+import icecheck.redact.files as files
 import icecheck.redact.selfcheck as selfcheck
+from icecheck.redact.archive import RedactError
+from icecheck.redact.standins import StandIns
+from tests.conftest import SAMPLES
+from tests.redact.test_docstream import _numbered_names, _reset, log_text, streamed, whole
+
+__all__ = ["_numbered_names"]  # the autouse fixture: mDNS names and secrets numbered, so two runs compare
 
 
 @pytest.fixture
@@ -48,7 +62,7 @@ def test_an_original_anywhere_in_a_long_base64_run_is_found(prefix_pad: int) -> 
     across a cut too, is found in its decoding, whatever the run's offset in the document."""
     size = 30_000
     prefix = b'{"pad": "' + b"p" * prefix_pad + b'", "text": "'
-    offsets = list(range(0, size - 20, 1499)) + [size - 12]
+    offsets = [*range(0, size - 20, 1499), size - 12]
     misses = []
     for at in offsets:
         data = document(body_with(b"10.1.2.3", at, size, seed=at), prefix)
@@ -90,3 +104,117 @@ def test_every_piece_of_a_long_run_decodes_to_part_of_the_body() -> None:
             decoded = selfcheck._b64(m.group())
             if len(m.group()) > 1000:
                 assert decoded is not None and decoded[:-3] in body
+
+
+# -- redaction: a base64 literal past MAX_WHOLE streams, with the whole path's output ---------------------
+
+
+@pytest.fixture
+def small_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A literal is held whole up to 4 KiB; past that a base64 one streams (cut 1 KiB before its end);
+    a body's decoded text is itself cut past 3,000 characters (``MAX_HELD``, below ``MAX_WHOLE`` as by default)."""
+    monkeypatch.setattr(docstream, "MAX_WHOLE", 4096)
+    monkeypatch.setattr(docstream, "MAX_HELD", 3000)
+
+
+def har(body: bytes, sdp_address: str = "10.1.2.3") -> bytes:
+    """A HAR as Chrome saves it with content: one base64 response body, one SDP offer posted."""
+    sdp = f"v=0\r\no=- 1 2 IN IP4 {sdp_address}\r\na=candidate:1 1 udp 2122 {sdp_address} 5000 typ host\r\n"
+    entries = [
+        {"response": {"content": {"size": len(body), "encoding": "base64", "text": base64.b64encode(body).decode()}}},
+        {"request": {"postData": {"text": json.dumps({"type": "offer", "sdp": sdp})}}, "serverIPAddress": "10.9.9.9"},
+    ]
+    return json.dumps({"log": {"entries": entries}}).encode()
+
+
+def body_of(out: bytes) -> bytes:
+    return base64.b64decode(json.loads(out)["log"]["entries"][0]["response"]["content"]["text"])
+
+
+def same(data: bytes, scrub: bool = False) -> bytes:
+    """The streamed output (literal past MAX_WHOLE) equals the whole path's, at several piece sizes."""
+    expected = whole(data, scrub)
+    for chunk, held in ((64, 100), (1000, 1500), (2048, 3000)):  # held below MAX_WHOLE, as by default
+        assert streamed(data, chunk, held, scrub) == expected, (chunk, held)
+    return expected
+
+
+def text_body(seed: int, lines: int = 300) -> bytes:
+    return log_text(random.Random(seed), lines).encode()
+
+
+@pytest.mark.usefixtures("small_whole")
+@pytest.mark.parametrize("scrub", [False, True])
+def test_a_long_base64_body_of_text_streams_as_whole(scrub: bool) -> None:
+    body = text_body(1)
+    assert len(base64.b64encode(body)) > 4 * docstream.MAX_WHOLE
+    out = same(har(body), scrub)
+    new = body_of(out)
+    assert new != body and b"10.0.0." not in new and b"192.168.1." not in new
+    assert b"10.1.2.3" not in out and b"10.9.9.9" not in out
+
+
+@pytest.mark.usefixtures("small_whole")
+def test_a_long_base64_body_of_binary_data_is_kept() -> None:
+    body = random.Random(5).randbytes(30_000)
+    data = har(body)
+    out = same(data)
+    assert body_of(out) == body and b"10.1.2.3" not in out
+
+
+@pytest.mark.usefixtures("small_whole")
+def test_a_long_base64_body_of_a_capture_streams_as_whole() -> None:
+    capture = next(p for p in sorted((SAMPLES / "captures").glob("*.pcap")) if 8_000 < p.stat().st_size < 200_000)
+    out = same(har(capture.read_bytes()))
+    assert body_of(out)[:4] == capture.read_bytes()[:4] and body_of(out) != capture.read_bytes()
+
+
+def _zip(data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("call.log", data)
+    return buf.getvalue()
+
+
+@pytest.mark.usefixtures("small_whole")
+@pytest.mark.parametrize(
+    "pack",
+    [lambda b: gzip.compress(b, mtime=0), lzma.compress, bz2.compress, _zip],
+    ids=["gzip", "xz", "bz2", "zip"],
+)
+def test_a_long_base64_body_of_compressed_text_streams_as_whole(pack: object) -> None:
+    body = pack(text_body(2, 2000))  # type: ignore[operator]
+    assert len(body) > docstream.MAX_WHOLE
+    out = same(har(body))
+    assert body_of(out) != body
+
+
+@pytest.mark.usefixtures("small_whole")
+def test_a_long_base64_body_of_json_with_its_own_base64_streams_as_whole() -> None:
+    inner = har(text_body(3))  # a HAR inside a HAR body: its own body past the bound too
+    out = same(har(inner))
+    new = body_of(body_of(out))
+    assert b"10.0.0." not in new and b"192.168.1." not in new and b"10.1.2.3" not in body_of(out)
+
+
+@pytest.mark.usefixtures("small_whole")
+def test_a_long_base64_body_of_text_with_a_nul_is_kept_as_the_whole_path_keeps_it() -> None:
+    body = text_body(4) + b"\x00 10.7.7.7"
+    out = same(har(body))
+    assert body_of(out) == body  # redaction cannot read it: kept, and the check finds 10.7.7.7 (below)
+
+
+@pytest.mark.usefixtures("small_whole")
+def test_base64_that_does_not_decode_is_text_as_in_the_whole_path() -> None:
+    text = base64.b64encode(text_body(6)).decode()
+    bad = text[:-8] + "AAAAA==="  # padding where it cannot be
+    doc = json.dumps({"text": bad, "more": "x" * 10 + "A" * 20_000 + "B"}).encode()
+    assert same(doc) == doc
+
+
+@pytest.mark.usefixtures("small_whole")
+def test_a_long_base64_run_opening_a_secret_is_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A password holding base64 is a secret read whole: past the bound it is refused, never cut."""
+    doc = json.dumps({"password": base64.b64encode(text_body(7)).decode()}).encode()
+    with pytest.raises(RedactError, match="no place where it can be cut safely"):
+        streamed(doc, 64, 100, scrub=True)
