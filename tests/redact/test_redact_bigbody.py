@@ -23,7 +23,7 @@ import icecheck.redact.selfcheck as selfcheck
 from icecheck.redact.archive import RedactError
 from icecheck.redact.standins import StandIns
 from tests.conftest import SAMPLES
-from tests.redact.test_docstream import _numbered_names, _reset, log_text, streamed, whole
+from tests.redact.test_docstream import _numbered_names, log_text, streamed, whole
 
 __all__ = ["_numbered_names"]  # the autouse fixture: mDNS names and secrets numbered, so two runs compare
 
@@ -218,3 +218,37 @@ def test_a_long_base64_run_opening_a_secret_is_not_cut(monkeypatch: pytest.Monke
     doc = json.dumps({"password": base64.b64encode(text_body(7)).decode()}).encode()
     with pytest.raises(RedactError, match="no place where it can be cut safely"):
         streamed(doc, 64, 100, scrub=True)
+
+
+# -- a whole run (files.redact_file) with the limits lowered: streamed, redacted, checked ------------------
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch, small_whole: None, small_carry: None) -> None:
+    monkeypatch.setattr(files, "STREAM_DOCUMENT", 10_000)
+
+
+@pytest.mark.usefixtures("small_limits")
+def test_a_har_with_a_long_text_body_redacts_as_a_stream(tmp_path: Path) -> None:
+    src, dst = tmp_path / "big.har", tmp_path / "out.har"
+    body = text_body(8)
+    src.write_bytes(har(body))
+    assert files.redact_file(str(src), str(dst), StandIns(), False) == "json"
+    out = dst.read_bytes()
+    assert b"10.1.2.3" not in out and b"10.9.9.9" not in out
+    new = body_of(out)
+    assert new != body and b"10.0.0." not in new and b"192.168.1." not in new
+
+
+@pytest.mark.usefixtures("small_limits")
+@pytest.mark.parametrize("at", [5_000, 12_000, 20_001, 29_990])
+def test_an_original_in_a_long_body_redaction_keeps_is_caught(tmp_path: Path, at: int) -> None:
+    """A body taken for binary from its first bytes (kept, as the whole path keeps it) that holds text
+    with an original further on: the check decodes the whole run in pieces, finds it, nothing is written."""
+    src, dst = tmp_path / "big.har", tmp_path / "out.har"
+    body = random.Random(9).randbytes(600) + body_with(b"10.4.4.4", at, 30_000)
+    src.write_bytes(har(body))
+    with pytest.raises(files.Incomplete) as caught:
+        files.redact_file(str(src), str(dst), StandIns(), False)
+    assert caught.value.left == ["10.4.4.4"]
+    assert not dst.exists() and not list(tmp_path.glob(".out.har*"))
