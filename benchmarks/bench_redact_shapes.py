@@ -6,6 +6,8 @@ Shapes (each about ``--mb`` MB of input, written under ``--dir`` and deleted aft
   line     one line of log text with no line feed (words, commas, addresses)
   literal  a JSON document whose one string literal holds that line (no ``\\n`` escape)
   base64   a HAR whose one response body is base64 of a text log (decoded, redacted, re-encoded)
+  har-big-base64-body  a HAR saved with content: one response body of random bytes (a wasm file) in
+           base64, then an SDP offer posted with 10.1.2.3 (the body kept, the offer redacted)
   sip      one SIP message with a body of that size (refused past docstream.MAX_WHOLE: fail closed)
   gzip     a gzip-compressed JSON-lines log (streamed through the decompressor)
   zip      a zip archive with one text member (streamed member)
@@ -133,6 +135,8 @@ def write(shape: str, path: Path, size: int) -> None:
         path.write_text(
             json.dumps({"log": {"entries": [{"response": {"content": {"encoding": "base64", "text": body}}}]}})
         )
+    elif shape == "har-big-base64-body":
+        write_big_body(path, os.urandom(size * 3 // 4))
     elif shape == "sip":
         body = line(size)
         head = f"INVITE sip:b@10.0.0.1 SIP/2.0\r\nContent-Length: {len(body)}\r\n\r\n".encode()
@@ -157,9 +161,20 @@ def write(shape: str, path: Path, size: int) -> None:
             fh.write(b'{"b": "10.1.2.4"}\n')
 
 
+def write_big_body(path: Path, body: bytes) -> None:
+    """A HAR as Chrome's "Save all as HAR with content" writes it: a large base64 body, then an offer."""
+    sdp = "v=0\r\no=- 1 2 IN IP4 10.1.2.3\r\na=candidate:1 1 udp 2122260223 10.1.2.3 5000 typ host\r\n"
+    entries = [
+        {"response": {"content": {"size": len(body), "mimeType": "application/wasm", "encoding": "base64",
+                                  "text": base64.b64encode(body).decode()}}},
+        {"request": {"method": "POST", "postData": {"text": json.dumps({"type": "offer", "sdp": sdp})}}},
+    ]  # fmt: skip
+    path.write_text(json.dumps({"log": {"entries": entries}}))
+
+
 SUFFIX = {"line": "log", "literal": "json", "base64": "har", "sip": "sip", "gzip": "json.gz", "zip": "zip",
           "bomb": "json.gz", "onelog": "log", "onejson": "json", "sipmany": "sip", "har": "har",
-          "mdns": "log"}  # fmt: skip
+          "mdns": "log", "har-big-base64-body": "har"}  # fmt: skip
 
 
 def main() -> None:

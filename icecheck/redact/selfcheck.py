@@ -23,7 +23,6 @@ lives in a temporary SQLite file: memory stays bounded whatever number of distin
 
 from __future__ import annotations
 
-import base64
 import binascii
 import contextlib
 import html
@@ -191,11 +190,15 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
                 # characters from its start (``hard``, or the carry's start, itself aligned) ends, so each
                 # piece's part decodes as the whole run's does, the next piece starting ``overlap`` before
                 hard += (len(buf) - hard) // 4 * 4
-            yield buf[:hard]
-            carry, searched = buf[hard - overlap :], 0
+            piece, carry, searched = buf[:hard], buf[hard - overlap :], 0
+            del buf  # not held beside the piece while it is read
+            yield piece
+            del piece
             continue
-        yield buf[:cut]
-        carry = buf[cut:]
+        piece, carry = buf[:cut], buf[cut:]
+        del buf
+        yield piece
+        del piece
         searched = max(0, searched - cut)
 
 
@@ -232,20 +235,29 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
     # runs are searched, which keeps binary captures fast without missing one.
     # The runs are searched joined by line feeds (no identifier, and no decoding a view undoes, holds
     # one; ``VERSION_BEFORE`` reads one as the start of a run): one search per view, not one per run.
-    runs = printable_runs(data)
-    for view in _views("\n".join(runs)):
-        found.update(_tokens(view))
+    spans = _printable_spans(data)
+    _run_tokens("\n".join([data[start:end].decode("latin-1") for start, end in spans]), found)
     if depth >= 2:
         return
-    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data).
-    for m in (m for run in runs if len(run) >= 16 for m in _B64.finditer(run.encode("latin-1"))):
-        decoded = _b64(m.group())
+    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data),
+    # and is decoded from a view of ``data`` (a long HAR body: no copy of it beside the piece).
+    whole = memoryview(data)
+    for m in (m for start, end in spans if end - start >= 16 for m in _B64.finditer(data, start, end)):
+        start, end = m.span()
+        decoded = _b64(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
         if decoded:
             _collect(decoded, found, depth + 1, budget)
+            del decoded
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget)
+
+
+def _run_tokens(run: str, found: set[str]) -> None:
+    """The identifiers in every view of printable runs (no view outlives the call)."""
+    for view in _views(run):
+        found.update(_tokens(view))
 
 
 _MARK = bytes(0x61 if 0x20 <= b <= 0x7E else 0 for b in range(256))  # printable → "a", the rest → NUL
@@ -254,16 +266,21 @@ _MARK = bytes(0x61 if 0x20 <= b <= 0x7E else 0 for b in range(256))  # printable
 def printable_runs(data: bytes) -> list[str]:
     """``_PRINTABLE.findall`` of ``data`` read as Latin-1, found with ``bytes.find`` over a marked copy
     (each printable byte an ``a``): binary data is passed over at memory speed, not byte by byte."""
+    return [data[start:end].decode("latin-1") for start, end in _printable_spans(data)]
+
+
+def _printable_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where ``printable_runs`` lie in ``data`` (start, end)."""
     marked = data.translate(_MARK)
-    runs: list[str] = []
+    spans: list[tuple[int, int]] = []
     pos = 0
     while True:
         pos = marked.find(b"aaaaaaa", pos)
         if pos < 0:
-            return runs
+            return spans
         end = marked.find(b"\x00", pos)
         end = len(data) if end < 0 else end
-        runs.append(data[pos:end].decode("latin-1"))
+        spans.append((pos, end))
         pos = end
 
 
@@ -321,9 +338,18 @@ def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
 _TEXT_BYTES = bytes([9, 10, 13, *range(32, 127)])  # what ``_b64`` counts as printable
 
 
-def _b64(run: bytes) -> bytes | None:
+def _b64(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:
+    """A base64 run decoded (standard or URL-safe alphabet, padding added) when it decodes to text or
+    to what is read inside (gzip, a capture), else None. ``run`` is not copied unless it must be;
+    ``urlsafe``: it holds ``-`` or ``_`` (found here when None; say it for a memoryview)."""
+    if urlsafe is None:
+        urlsafe = b"-" in bytes(run) or b"_" in bytes(run)
     try:
-        decoded = base64.b64decode(run + b"=" * (-len(run) % 4), altchars=b"-_" if b"-" in run or b"_" in run else None)
+        if len(run) % 4:
+            run = bytes(run) + b"=" * (-len(run) % 4)
+        if urlsafe:
+            run = bytes(run).translate(bytes.maketrans(b"-_", b"+/"))
+        decoded = binascii.a2b_base64(run)
     except (binascii.Error, ValueError):
         return None
     printable = len(decoded) - len(decoded.translate(None, _TEXT_BYTES))
