@@ -26,9 +26,22 @@ A long literal is cut the same way (on its decoded text, before a raw character)
 no allowed cut — one "word" of letters, digits and ``.:%-[]+/="`` (every pattern's characters:
 no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbounded) — is held
 up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
-written); so is a JSON literal of base64 alone (a HAR body, decoded, redacted and encoded again
-whole by ``formats._base64_body``). One SIP message is held whole (its Content-Length is written
-before its body), up to ``MAX_WHOLE``.
+written). One SIP message is held whole (its Content-Length is written before its body), up to
+``MAX_WHOLE``.
+
+A run of base64 characters (``B64_CHARS``) that opens a JSON string (after a ``"`` that opens no
+secret's value) is the exception (a HAR body saved with content): no pattern matches inside such a run
+(every one needs a ``.``, ``:``, ``%``, ``-``, white space or a secret's prefix, none of them in it,
+and what may run on into it — a colon-hex or percent run — is not an address once it holds more than
+four hex digits in a row), so it is cut anywhere ``B64_MARGIN`` characters or more inside (``base64_cut``;
+the run goes on in the next piece). Its literal (``_Literal``) is spooled in pieces of a multiple of 4
+characters; when it closes as base64 alone (padding only at its end), up to ``MAX_WHOLE`` it is
+redacted whole by ``formats._json_string`` as before, and longer it is streamed by
+``formats.base64_body_stream`` with the same output: decoded to a temporary file, told apart from its
+first decoded bytes (``formats._base64_body``'s rule), then binary data kept as it was, a capture
+redacted by ``pcap.redact_stream``, text prepared and redacted by this module, gzip/xz/bzip2 inflated
+to a file and compressed again, and encoded again in pieces of 3 bytes. What that text holds is bound
+by the same limits (a word with no cut, one SIP message past ``MAX_WHOLE``: refused).
 """
 
 from __future__ import annotations
