@@ -16,9 +16,12 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
-bytes in pieces cut only where a printable run ends. A large document's identifiers are listed as a
-stream too (``stream_identifiers``) into a ``table.TextSet``, which past ``limits.IN_MEMORY`` entries
-lives in a temporary SQLite file: memory stays bounded whatever number of distinct addresses it holds.
+bytes in pieces cut only where a printable run ends. A base64 run longer than a piece (a HAR body) is
+cut 4-aligned from its start, so each piece of it decodes; one that decodes to gzip or a capture is
+also decoded whole to a temporary file and listed as a stream (``long_base64_identifiers``). A large
+document's identifiers are listed as a stream too (``stream_identifiers``) into a ``table.TextSet``,
+which past ``limits.IN_MEMORY`` entries lives in a temporary SQLite file: memory stays bounded whatever
+number of distinct addresses it holds.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import ipaddress
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
@@ -132,6 +136,98 @@ def stream_identifiers(
             here: set[str] = set()
             _collect(piece, here, depth=0, budget=budget)
             found.update(here if among is None else (i for i in here if i in among))
+    here = long_base64_identifiers(open_input)
+    found.update(here if among is None else (i for i in here if i in among))
+    return found
+
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_NOT_ALPHABET = re.compile(rb"[^A-Za-z0-9+/=]")
+
+
+def long_base64_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
+    """The identifiers inside every base64 run longer than ``MAX_CARRY`` that decodes to gzip or a
+    capture (a HAR body): ``pieces`` cuts such a run, so only its first piece would be read as one.
+    The run is decoded to a temporary file as it is read (from its start, after a byte outside the
+    standard alphabet) and listed whole as a stream: a capture by ``capture_identifiers``, gzip
+    inflated to a file (up to ``MAX_INFLATE`` bytes) and listed as ``stream_identifiers`` or
+    ``capture_identifiers`` does. Text runs are read in ``pieces`` already."""
+    import tempfile
+
+    found: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="icecheck-check-") as tmp, open_input() as stream:
+        path = Path(tmp) / "run"
+        carry = b""  # the run the data read so far ends in, while it is no longer than MAX_CARRY
+        out: BinaryIO | None = None  # the decoded run, once longer
+        pending = b""  # its characters not decoded yet (fewer than 4, or the run's start)
+        while True:
+            chunk = stream.read(CHUNK)
+            if out is not None:
+                m = _NOT_ALPHABET.search(chunk)
+                pending += chunk if m is None else chunk[: m.start()]
+                n = len(pending) // 4 * 4
+                out.write(binascii.a2b_base64(pending[:n]))
+                pending = pending[n:]
+                if m is None and chunk:
+                    continue
+                with contextlib.suppress(binascii.Error):
+                    out.write(binascii.a2b_base64(pending + b"=" * (-len(pending) % 4)))
+                out.close()
+                out, pending = None, b""
+                found |= _decoded_identifiers(path, Path(tmp))
+                chunk = chunk[m.start() :] if m is not None else b""
+            if not chunk:
+                return found
+            buf = carry + chunk
+            lead = len(buf) - len(buf.lstrip(_ALPHABET)) if carry else 0
+            if carry and lead < len(buf) and lead > MAX_CARRY:  # a long run that ended in this chunk
+                path.write_bytes(_b64_all(buf[:lead]))
+                found |= _decoded_identifiers(path, Path(tmp))
+            tail = len(buf) - len(buf.rstrip(_ALPHABET))
+            if tail > MAX_CARRY:
+                out = path.open("wb")
+                pending, carry = buf[len(buf) - tail :], b""
+                n = len(pending) // 4 * 4
+                out.write(binascii.a2b_base64(pending[:n]))
+                pending = pending[n:]
+            else:
+                carry = buf[len(buf) - tail :] if tail else b""
+
+
+def _b64_all(run: bytes) -> bytes:
+    try:
+        return binascii.a2b_base64(run + b"=" * (-len(run) % 4))
+    except binascii.Error:
+        return b""
+
+
+def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
+    """A long base64 run's decoding (``long_base64_identifiers``): a capture's or gzip's identifiers."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head[:4] in PCAP_MAGICS:
+        return capture_identifiers(lambda: path.open("rb"))
+    if head[:2] != b"\x1f\x8b":
+        return set()
+    inflated = tmp / "inflated"
+    with path.open("rb") as fh, inflated.open("wb") as out:
+        z, size = zlib.decompressobj(31), 0
+        with contextlib.suppress(zlib.error):
+            while size < MAX_INFLATE and (block := fh.read(1 << 20)):
+                piece = z.decompress(block, MAX_INFLATE - size)
+                out.write(piece)
+                size += len(piece)
+                while z.unconsumed_tail and size < MAX_INFLATE:
+                    piece = z.decompress(z.unconsumed_tail, MAX_INFLATE - size)
+                    out.write(piece)
+                    size += len(piece)
+    with inflated.open("rb") as fh:
+        head = fh.read(4)
+    if head in PCAP_MAGICS:
+        return capture_identifiers(lambda: inflated.open("rb"))
+    listed = stream_identifiers(lambda: inflated.open("rb"))
+    found = set(listed)
+    listed.close()
     return found
 
 

@@ -252,3 +252,27 @@ def test_an_original_in_a_long_body_redaction_keeps_is_caught(tmp_path: Path, at
         files.redact_file(str(src), str(dst), StandIns(), False)
     assert caught.value.left == ["10.4.4.4"]
     assert not dst.exists() and not list(tmp_path.glob(".out.har*"))
+
+
+@pytest.mark.usefixtures("small_carry")
+@pytest.mark.parametrize("at", [100, 20_000, 59_000])
+def test_gzip_in_a_long_base64_run_is_inflated_whole_by_the_check(at: int) -> None:
+    """A gzip body past MAX_CARRY: the pieces hold only its start, the check inflates the whole run."""
+    rng = random.Random(at)
+    text = bytearray(" ".join(rng.randbytes(8).hex() for _ in range(3500)).encode())
+    text[at : at + 10] = b" 10.6.6.6 "
+    data = document(gzip.compress(bytes(text), mtime=0))
+    assert len(data) > 3 * selfcheck.MAX_CARRY
+    found = selfcheck.stream_identifiers(lambda: io.BytesIO(data))
+    assert "10.6.6.6" in found
+    found.close()
+
+
+@pytest.mark.usefixtures("small_carry")
+def test_a_capture_in_a_long_base64_run_is_listed_whole_by_the_check() -> None:
+    capture = next(p for p in sorted((SAMPLES / "captures").glob("*.pcap")) if 40_000 < p.stat().st_size < 400_000)
+    raw = capture.read_bytes()
+    expected = selfcheck.capture_identifiers(lambda: io.BytesIO(raw))
+    found = selfcheck.stream_identifiers(lambda: io.BytesIO(document(raw)))
+    assert expected and expected <= set(found)
+    found.close()
