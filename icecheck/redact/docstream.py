@@ -53,6 +53,7 @@ import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
@@ -246,6 +247,19 @@ def redact_stream(
     else:
         for piece in line_pieces(source, held=held, guard=guard):
             write(redact_text(piece, standins, scrub))
+
+
+def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub: bool) -> None:
+    """The text file ``src`` (``kind`` json, sip or text) prepared and redacted into ``dst`` as a stream
+    (a base64 body's decoding: ``formats.base64_body_stream``)."""
+
+    def opener() -> BinaryIO:
+        return src.open("rb")
+
+    prepare_stream(chunks(opener), kind, standins, scrub)
+    with dst.open("wb") as out:
+        redact_stream(chunks(opener), lambda text: out.write(text.encode("utf-8", "surrogateescape")),
+                      kind, standins, scrub)  # fmt: skip
 
 
 def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int) -> None:
@@ -571,7 +585,10 @@ class _Literal:
         if self.total <= MAX_WHOLE:
             write(_json_string('"' + "".join(self._pieces()) + '"', self.standins, self.scrub))
             return True
-        return base64_body_stream(self._pieces, write, self.standins, self.scrub)
+        return base64_body_stream(
+            self._pieces, write, self.standins, self.scrub,
+            lambda src, dst, kind: redact_text_file(src, dst, kind, self.standins, self.scrub),
+        )  # fmt: skip
 
     def _pieces(self) -> Iterator[str]:
         self.spool.seek(0)

@@ -20,7 +20,6 @@ import re
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.pcap import redact_capture
@@ -161,15 +160,19 @@ def _base64_capture(raw: bytes, standins: StandIns, scrub: bool) -> str:
     return "".join(parts)
 
 
+TextFile = Callable[[Path, Path, str], None]  # (decoded text, redacted text, kind): ``docstream`` redacts it
+
+
 def base64_body_stream(
-    pieces: Callable[[], Iterator[str]], write: Callable[[str], object], standins: StandIns, scrub: bool
-) -> bool:
+    pieces: Callable[[], Iterator[str]], write: Callable[[str], object], standins: StandIns, scrub: bool,
+    text_file: TextFile,
+) -> bool:  # fmt: skip
     """``_base64_body``'s rule for a base64 string too long to hold (``docstream``: a JSON literal past
     ``docstream.MAX_WHOLE``), given as ``pieces()`` (each a multiple of 4 characters, the last one
     with the padding): writes what ``_json_string`` writes (the literal, quotes included), in pieces, through
     temporary files. Binary data redaction cannot read is written unchanged; a capture is redacted by
-    ``pcap.redact_stream`` (as ``_base64_capture``); text by ``docstream`` (prepared, then redacted,
-    as ``redact_document``); a gzip, xz or bzip2 stream inflated to a file (up to ``MAX_INFLATED``),
+    ``pcap.redact_stream`` (as ``_base64_capture``); text by ``text_file`` (``docstream``: prepared,
+    then redacted, as ``redact_document`` does); a gzip, xz or bzip2 stream inflated to a file (up to ``MAX_INFLATED``),
     its content redacted the same way and compressed again as ``archive.compress`` does; a zip
     archive in memory (``redact_document``). What ``redact_document`` would refuse is written
     unchanged, as ``_base64_body`` keeps it (the check sees into it). False, with nothing written,
@@ -195,7 +198,7 @@ def base64_body_stream(
                 redact_stream(lambda: raw.open("rb"), dst.write, standins, scrub)
             redacted = True
         else:
-            redacted = _redact_file(raw, out, standins, scrub)
+            redacted = _redact_file(raw, out, standins, scrub, text_file)
         write('"')
         if not redacted:
             for piece in pieces():
@@ -218,13 +221,11 @@ def _readable(raw: bytes, size: int) -> bool:
     return readable or printable >= 0.9 * min(size, 4096)
 
 
-def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool) -> bool:
+def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_file: TextFile) -> bool:
     """``redact_document`` of the file ``src`` into ``dst``, in bounded memory but for a zip archive;
     False (``dst`` then means nothing) where ``redact_document`` raises ``RedactError`` (binary data,
     a damaged or too large compressed stream). ``RedactError`` where only the stream cannot (a stretch
     of text with no safe cut past ``docstream.MAX_WHOLE``: refused, fail closed)."""
-    from icecheck.redact.docstream import chunks, prepare_stream, redact_stream
-
     with src.open("rb") as fh:
         head = fh.read(_HEAD)
     try:
@@ -249,29 +250,32 @@ def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool) -> bool:
     if kind in ("gzip", "xz", "bz2"):
         inner, new = src.with_name(src.name + ".inflated"), src.with_name(src.name + ".inner")
         try:
-            if not _inflate_file(kind, src, inner) or not _redact_file(inner, new, standins, scrub):
+            if not _inflate_file(kind, src, inner) or not _redact_file(inner, new, standins, scrub, text_file):
                 return False
             _compress_file(kind, new, dst)
         finally:
             inner.unlink(missing_ok=True)
             new.unlink(missing_ok=True)
         return True
-    from icecheck.redact.files import document_kind
-
-    def opener() -> BinaryIO:
-        return src.open("rb")
-
-    try:
-        kind = document_kind(opener) or kind  # past a head of white space, as ``detect`` reads it whole
-    except RedactError:
-        return False
+    kind = _whole_kind(src, head, kind)
     if kind != "json" and _holds_nul(src):  # ``detect``: text never holds NUL
         return False
-    prepare_stream(chunks(opener), kind, standins, scrub)
-    with dst.open("wb") as out:
-        redact_stream(chunks(opener), lambda text: out.write(text.encode("utf-8", "surrogateescape")),
-                      kind, standins, scrub)  # fmt: skip
+    text_file(src, dst, kind)
     return True
+
+
+def _whole_kind(src: Path, head: bytes, kind: str) -> str:
+    """``detect``'s kind of the whole file from ``kind``, its head's: past a head of white space only,
+    the first other character says JSON or text."""
+    if head.strip() or len(head) < _HEAD:
+        return kind
+    with src.open("rb") as fh:
+        fh.seek(len(head))
+        while block := fh.read(_HEAD):
+            rest = block.lstrip()
+            if rest:
+                return "json" if rest[:1] in (b"{", b"[") else "text"
+    return kind
 
 
 def _holds_nul(path: Path) -> bool:
