@@ -46,6 +46,18 @@ messages to fill 200 MB). 363dc0c is main before this work, a066bbf the branch r
   once per piece since) and to the SQLite tables of names; nothing grows faster than the input.
 - har, pretty-printed: 200 MB (400,006 different addresses) a066bbf 59,500 KB, 288 s user, 290 s wall
   (load 1.0 → 1.7); 40 MB (190,292) 58,528 KB, 75.9 s user (load 5).
+- base64 bodies past ``docstream.MAX_WHOLE`` (branch bigbody; 56f5e47, the same code as its last commit
+  but for how formats and docstream call each other; each run once, loads 6-8 from other engineers'
+  runs, so wall times are long): 5e74d16 refused both shapes at every size ("a line at byte N runs
+  more than 16 MiB characters ...", exit 2; 20 MB binary: 10.8 s, 139 MB RSS).
+  har-big-base64-body 20 MB: exit 0, 94,972 KB, 21.1 s user, 69 s wall (load 6.9); 200 MB: exit 0,
+  101,308 KB, 138.3 s user, 362 s wall (load 7.6): the body kept byte for byte, 10.1.2.3 replaced.
+  base64 (a text body, 125,000 addresses, 62,500 MACs, 250 names) 20 MB: exit 0, 181,660 KB, 78.5 s
+  user, 216 s wall (load 6.8); 200 MB: exit 0, 181,444 KB, 611.7 s user, 1,230 s wall (load 7 → 3.3).
+  The lead's file (15 MiB of random bytes as a wasm body and an offer, 20 MB; 77ef360): exit 0,
+  94,920 KB, 17.8 s user, 53.6 s wall (load 6.1-6.7), the output the input with 10.1.2.3 → 192.0.2.1.
+  Memory per 18 MiB piece of the output check (``selfcheck.MAX_CARRY``) was 185 MB listing the 20 MB
+  text body (the piece held twice, its run copied three times to decode it) and is 96 MB since 72d6de3.
 """
 
 from __future__ import annotations
