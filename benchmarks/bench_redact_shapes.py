@@ -6,6 +6,8 @@ Shapes (each about ``--mb`` MB of input, written under ``--dir`` and deleted aft
   line     one line of log text with no line feed (words, commas, addresses)
   literal  a JSON document whose one string literal holds that line (no ``\\n`` escape)
   base64   a HAR whose one response body is base64 of a text log (decoded, redacted, re-encoded)
+  har-big-base64-body  a HAR saved with content: one response body of random bytes (a wasm file) in
+           base64, then an SDP offer posted with 10.1.2.3 (the body kept, the offer redacted)
   sip      one SIP message with a body of that size (refused past docstream.MAX_WHOLE: fail closed)
   gzip     a gzip-compressed JSON-lines log (streamed through the decompressor)
   zip      a zip archive with one text member (streamed member)
@@ -44,6 +46,18 @@ messages to fill 200 MB). 363dc0c is main before this work, a066bbf the branch r
   once per piece since) and to the SQLite tables of names; nothing grows faster than the input.
 - har, pretty-printed: 200 MB (400,006 different addresses) a066bbf 59,500 KB, 288 s user, 290 s wall
   (load 1.0 → 1.7); 40 MB (190,292) 58,528 KB, 75.9 s user (load 5).
+- base64 bodies past ``docstream.MAX_WHOLE`` (branch bigbody; 56f5e47, the same code as its last commit
+  but for how formats and docstream call each other; each run once, loads 6-8 from other engineers'
+  runs, so wall times are long): 5e74d16 refused both shapes at every size ("a line at byte N runs
+  more than 16 MiB characters ...", exit 2; 20 MB binary: 10.8 s, 139 MB RSS).
+  har-big-base64-body 20 MB: exit 0, 94,972 KB, 21.1 s user, 69 s wall (load 6.9); 200 MB: exit 0,
+  101,308 KB, 138.3 s user, 362 s wall (load 7.6): the body kept byte for byte, 10.1.2.3 replaced.
+  base64 (a text body, 125,000 addresses, 62,500 MACs, 250 names) 20 MB: exit 0, 181,660 KB, 78.5 s
+  user, 216 s wall (load 6.8); 200 MB: exit 0, 181,444 KB, 611.7 s user, 1,230 s wall (load 7 → 3.3).
+  The lead's file (15 MiB of random bytes as a wasm body and an offer, 20 MB; 77ef360): exit 0,
+  94,920 KB, 17.8 s user, 53.6 s wall (load 6.1-6.7), the output the input with 10.1.2.3 → 192.0.2.1.
+  Memory per 18 MiB piece of the output check (``selfcheck.MAX_CARRY``) was 185 MB listing the 20 MB
+  text body (the piece held twice, its run copied three times to decode it) and is 96 MB since 72d6de3.
 """
 
 from __future__ import annotations
@@ -133,6 +147,8 @@ def write(shape: str, path: Path, size: int) -> None:
         path.write_text(
             json.dumps({"log": {"entries": [{"response": {"content": {"encoding": "base64", "text": body}}}]}})
         )
+    elif shape == "har-big-base64-body":
+        write_big_body(path, os.urandom(size * 3 // 4))
     elif shape == "sip":
         body = line(size)
         head = f"INVITE sip:b@10.0.0.1 SIP/2.0\r\nContent-Length: {len(body)}\r\n\r\n".encode()
@@ -157,9 +173,20 @@ def write(shape: str, path: Path, size: int) -> None:
             fh.write(b'{"b": "10.1.2.4"}\n')
 
 
+def write_big_body(path: Path, body: bytes) -> None:
+    """A HAR as Chrome's "Save all as HAR with content" writes it: a large base64 body, then an offer."""
+    sdp = "v=0\r\no=- 1 2 IN IP4 10.1.2.3\r\na=candidate:1 1 udp 2122260223 10.1.2.3 5000 typ host\r\n"
+    entries = [
+        {"response": {"content": {"size": len(body), "mimeType": "application/wasm", "encoding": "base64",
+                                  "text": base64.b64encode(body).decode()}}},
+        {"request": {"method": "POST", "postData": {"text": json.dumps({"type": "offer", "sdp": sdp})}}},
+    ]  # fmt: skip
+    path.write_text(json.dumps({"log": {"entries": entries}}))
+
+
 SUFFIX = {"line": "log", "literal": "json", "base64": "har", "sip": "sip", "gzip": "json.gz", "zip": "zip",
           "bomb": "json.gz", "onelog": "log", "onejson": "json", "sipmany": "sip", "har": "har",
-          "mdns": "log"}  # fmt: skip
+          "mdns": "log", "har-big-base64-body": "har"}  # fmt: skip
 
 
 def main() -> None:

@@ -26,9 +26,22 @@ A long literal is cut the same way (on its decoded text, before a raw character)
 no allowed cut — one "word" of letters, digits and ``.:%-[]+/="`` (every pattern's characters:
 no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbounded) — is held
 up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
-written); so is a JSON literal of base64 alone (a HAR body, decoded, redacted and encoded again
-whole by ``formats._base64_body``). One SIP message is held whole (its Content-Length is written
-before its body), up to ``MAX_WHOLE``.
+written). One SIP message is held whole (its Content-Length is written before its body), up to
+``MAX_WHOLE``.
+
+A run of base64 characters (``B64_CHARS``) that opens a JSON string (after a ``"`` that opens no
+secret's value) is the exception (a HAR body saved with content): no pattern matches inside such a run
+(every one needs a ``.``, ``:``, ``%``, ``-``, white space or a secret's prefix, none of them in it,
+and what may run on into it — a colon-hex or percent run — is not an address once it holds more than
+four hex digits in a row), so it is cut anywhere ``B64_MARGIN`` characters or more inside (``base64_cut``;
+the run goes on in the next piece). Its literal (``_Literal``) is spooled in pieces of a multiple of 4
+characters; when it closes as base64 alone (padding only at its end), up to ``MAX_WHOLE`` it is
+redacted whole by ``formats._json_string`` as before, and longer it is streamed by
+``formats.base64_body_stream`` with the same output: decoded to a temporary file, told apart from its
+first decoded bytes (``formats._base64_body``'s rule), then binary data kept as it was, a capture
+redacted by ``pcap.redact_stream``, text prepared and redacted by this module, gzip/xz/bzip2 inflated
+to a file and compressed again, and encoded again in pieces of 3 bytes. What that text holds is bound
+by the same limits (a word with no cut, one SIP message past ``MAX_WHOLE``: refused).
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
@@ -49,6 +63,9 @@ CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
 MAX_WHOLE = 16 << 20  # characters held with no allowed cut at most; past this, refused (fail closed)
 _BODY = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')  # the inside of a JSON string literal (formats._STRING)
+B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+B64_MARGIN = 1024  # a long base64 run is cut this many characters (at least) before its end seen so far
+_B64_PIECE = re.compile(r"[A-Za-z0-9+/]*+={0,2}")
 _NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
 
 
@@ -140,22 +157,44 @@ def line_pieces(
     held = MAX_HELD if held is None else held
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     offset = 0  # the document's bytes before ``buf``
+    in_run = False  # ``buf`` starts inside a base64 run cut before (``base64_cut``)
     for text in source:
         buf += text
         cut = line_cut(buf, max(0, searched - 1), guard)
+        run_cut = False
         if cut < 0 and len(buf) > held:
             cut = find_cut(buf, max(0, searched - 1), before or ",", guard)
             searched = len(buf)
+            if cut < 0:
+                cut = base64_cut(buf, in_run, guard)
+                run_cut = cut > 0
         if cut > 0:
             piece = buf[:cut]
             yield piece
-            buf, searched, offset = buf[cut:], 0, offset + byte_size(piece)
+            buf, searched, offset, in_run = buf[cut:], 0, offset + byte_size(piece), run_cut
             solid = piece.rstrip()
             before = solid[-1] if solid else before
         elif len(buf) > MAX_WHOLE:
             raise_unbounded("a line", at=offset)
     if buf:
         yield buf
+
+
+def base64_cut(buf: str, in_run: bool, guard: Guard = None) -> int:
+    """A cut inside the run of base64 characters ``buf`` ends in (see the module doc), ``B64_MARGIN``
+    characters before its end at least, or -1: the run must have opened a JSON string (after a ``"``
+    that opens no secret's value, ``_in_secret``) or continue one cut so (``in_run``: ``buf`` starts
+    in it), hold ``2 * B64_MARGIN`` characters, and ``guard`` not refuse the place."""
+    run = len(buf) - len(buf.rstrip(B64_CHARS))
+    start = len(buf) - run
+    if run < 2 * B64_MARGIN:
+        return -1
+    if start == 0 and not in_run:
+        return -1
+    if start > 0 and (buf[start - 1] != '"' or _in_secret(buf, start)):
+        return -1
+    cut = len(buf) - B64_MARGIN
+    return -1 if guard is not None and guard(buf, cut) else cut
 
 
 def byte_size(text: str) -> int:
@@ -208,6 +247,19 @@ def redact_stream(
     else:
         for piece in line_pieces(source, held=held, guard=guard):
             write(redact_text(piece, standins, scrub))
+
+
+def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub: bool) -> None:
+    """The text file ``src`` (``kind`` json, sip or text) prepared and redacted into ``dst`` as a stream
+    (a base64 body's decoding: ``formats.base64_body_stream``)."""
+
+    def opener() -> BinaryIO:
+        return src.open("rb")
+
+    prepare_stream(chunks(opener), kind, standins, scrub)
+    with dst.open("wb") as out:
+        redact_stream(chunks(opener), lambda text: out.write(text.encode("utf-8", "surrogateescape")),
+                      kind, standins, scrub)  # fmt: skip
 
 
 def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int) -> None:
@@ -412,6 +464,9 @@ class _Literal:
         self.ascii = True
         self.failed = False
         self.closed = False
+        self.b64 = True  # every piece so far is base64 (only the last may end in padding): ``emit_base64``
+        self.padded = False
+        self.total = 0  # characters spooled
 
     def feed(self, text: str, final: bool) -> str | None:
         """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
@@ -428,6 +483,9 @@ class _Literal:
             return ""
         while len(buf) > self.held:
             cut = self._cut(buf)
+            if cut <= 0 and self.b64 and not self.padded and not buf.strip(B64_CHARS):
+                cut = (len(buf) - B64_MARGIN) // 4 * 4  # base64 alone: pieces of 4 characters (``emit``)
+                cut = -1 if self.guard is not None and self.guard(buf, cut) else cut
             if cut <= 0:
                 if len(buf) > MAX_WHOLE:
                     raise_unbounded("a JSON string", at=self.at, after=self.after)
@@ -459,6 +517,9 @@ class _Literal:
         data = raw.encode("utf-8", "surrogatepass")
         self.spool.write(data)
         self.sizes.append(len(data))
+        self.total += len(raw)
+        self.b64 = self.b64 and not self.padded and _B64_PIECE.fullmatch(raw) is not None
+        self.padded = raw.endswith("=")
         self.ascii = self.ascii and raw.isascii()
         if self.valid:
             try:
@@ -482,6 +543,8 @@ class _Literal:
             self._spool(self.buf)
             self.buf = ""
         try:
+            if self.b64 and self.total % 4 == 0 and self.total >= 16 and self._emit_base64(write):
+                return
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
                 for i, raw in enumerate(pieces):
@@ -512,6 +575,20 @@ class _Literal:
                 write('"')
         finally:
             self.spool.close()
+
+    def _emit_base64(self, write: Callable[[str], object]) -> bool:
+        """A literal of base64 alone (a HAR body): up to ``MAX_WHOLE`` held and redacted whole by
+        ``formats._json_string``; longer, streamed by ``formats.base64_body_stream`` (its pieces are a
+        multiple of 4 characters). False when it does not decode (then redacted as other text)."""
+        from icecheck.redact.formats import _json_string, base64_body_stream
+
+        if self.total <= MAX_WHOLE:
+            write(_json_string('"' + "".join(self._pieces()) + '"', self.standins, self.scrub))
+            return True
+        return base64_body_stream(
+            self._pieces, write, self.standins, self.scrub,
+            lambda src, dst, kind: redact_text_file(src, dst, kind, self.standins, self.scrub),
+        )  # fmt: skip
 
     def _pieces(self) -> Iterator[str]:
         self.spool.seek(0)

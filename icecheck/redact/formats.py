@@ -18,7 +18,8 @@ import base64
 import json
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.pcap import redact_capture
@@ -128,9 +129,7 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
         raw = base64.b64decode(value, validate=True)
     except ValueError:
         return None
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw[:4096])
-    readable = raw[:2] == b"\x1f\x8b" or raw[:4] in PCAP_MAGICS or raw.startswith(tuple(m for m, _ in _COMPRESSED))
-    if not readable and printable < 0.9 * min(len(raw), 4096):
+    if not _readable(raw, len(raw)):
         return None  # an image, a font: binary redaction cannot read stays as it is (the check sees into it)
     if raw[:4] in PCAP_MAGICS:
         return _base64_capture(raw, standins, scrub)
@@ -145,7 +144,6 @@ def _base64_capture(raw: bytes, standins: StandIns, scrub: bool) -> str:
     """A capture from a base64 body, redacted as a stream through temporary files (``pcap.redact_stream``:
     its copies are not held in memory beside the document's), then encoded again piece by piece."""
     import tempfile
-    from pathlib import Path
 
     from icecheck.redact.pcap import redact_stream
 
@@ -160,6 +158,181 @@ def _base64_capture(raw: bytes, standins: StandIns, scrub: bool) -> str:
             while piece := fh.read(3 << 20):  # a multiple of 3 bytes: the pieces' base64 joins
                 parts.append(base64.b64encode(piece).decode("ascii"))
     return "".join(parts)
+
+
+TextFile = Callable[[Path, Path, str], None]  # (decoded text, redacted text, kind): ``docstream`` redacts it
+
+
+def base64_body_stream(
+    pieces: Callable[[], Iterator[str]], write: Callable[[str], object], standins: StandIns, scrub: bool,
+    text_file: TextFile,
+) -> bool:  # fmt: skip
+    """``_base64_body``'s rule for a base64 string too long to hold (``docstream``: a JSON literal past
+    ``docstream.MAX_WHOLE``), given as ``pieces()`` (each a multiple of 4 characters, the last one
+    with the padding): writes what ``_json_string`` writes (the literal, quotes included), in pieces, through
+    temporary files. Binary data redaction cannot read is written unchanged; a capture is redacted by
+    ``pcap.redact_stream`` (as ``_base64_capture``); text by ``text_file`` (``docstream``: prepared,
+    then redacted, as ``redact_document`` does); a gzip, xz or bzip2 stream inflated to a file (up to ``MAX_INFLATED``),
+    its content redacted the same way and compressed again as ``archive.compress`` does; a zip
+    archive in memory (``redact_document``). What ``redact_document`` would refuse is written
+    unchanged, as ``_base64_body`` keeps it (the check sees into it). False, with nothing written,
+    when the string does not decode (then it is not base64 for ``_base64_body`` either)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+        raw, out = Path(tmp) / "body", Path(tmp) / "redacted"
+        try:
+            with raw.open("wb") as fh:
+                for piece in pieces():
+                    fh.write(base64.b64decode(piece, validate=True))
+        except ValueError:
+            return False
+        with raw.open("rb") as fh:
+            head = fh.read(_HEAD)
+        if not _readable(head, raw.stat().st_size):
+            redacted = False  # an image, a font: kept as it is (the check sees into it)
+        elif head[:4] in PCAP_MAGICS:
+            from icecheck.redact.pcap import redact_stream
+
+            with out.open("wb") as dst:
+                redact_stream(lambda: raw.open("rb"), dst.write, standins, scrub)
+            redacted = True
+        else:
+            redacted = _redact_file(raw, out, standins, scrub, text_file)
+        write('"')
+        if not redacted:
+            for piece in pieces():
+                write(piece)
+        else:
+            with out.open("rb") as fh:
+                while block := fh.read(3 << 20):  # a multiple of 3 bytes: the pieces' base64 joins
+                    write(base64.b64encode(block).decode("ascii"))
+        write('"')
+    return True
+
+
+_HEAD = 1 << 16  # ``detect`` reads this much (a SIP start line)
+
+
+def _readable(raw: bytes, size: int) -> bool:
+    """``_base64_body``'s rule from the first decoded bytes: text, or a format redaction reads."""
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw[:4096])
+    readable = raw[:2] == b"\x1f\x8b" or raw[:4] in PCAP_MAGICS or raw.startswith(tuple(m for m, _ in _COMPRESSED))
+    return readable or printable >= 0.9 * min(size, 4096)
+
+
+def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_file: TextFile) -> bool:
+    """``redact_document`` of the file ``src`` into ``dst``, in bounded memory but for a zip archive;
+    False (``dst`` then means nothing) where ``redact_document`` raises ``RedactError`` (binary data,
+    a damaged or too large compressed stream). ``RedactError`` where only the stream cannot (a stretch
+    of text with no safe cut past ``docstream.MAX_WHOLE``: refused, fail closed)."""
+    with src.open("rb") as fh:
+        head = fh.read(_HEAD)
+    try:
+        kind = detect(head)
+    except RedactError:
+        return False
+    if kind == "pcap":
+        from icecheck.redact.pcap import redact_stream as redact_capture_stream
+
+        try:
+            with dst.open("wb") as out:
+                redact_capture_stream(lambda: src.open("rb"), out.write, standins, scrub)
+        except (struct.error, IndexError, ValueError):  # as redact_document: damaged, refused (RedactError too)
+            return False
+        return True
+    if kind == "zip":
+        try:
+            dst.write_bytes(redact_document(src.read_bytes(), standins, scrub)[0])
+        except RedactError:
+            return False
+        return True
+    if kind in ("gzip", "xz", "bz2"):
+        inner, new = src.with_name(src.name + ".inflated"), src.with_name(src.name + ".inner")
+        try:
+            if not _inflate_file(kind, src, inner) or not _redact_file(inner, new, standins, scrub, text_file):
+                return False
+            _compress_file(kind, new, dst)
+        finally:
+            inner.unlink(missing_ok=True)
+            new.unlink(missing_ok=True)
+        return True
+    kind = _whole_kind(src, head, kind)
+    if kind != "json" and _holds_nul(src):  # ``detect``: text never holds NUL
+        return False
+    text_file(src, dst, kind)
+    return True
+
+
+def _whole_kind(src: Path, head: bytes, kind: str) -> str:
+    """``detect``'s kind of the whole file from ``kind``, its head's: past a head of white space only,
+    the first other character says JSON or text."""
+    if head.strip() or len(head) < _HEAD:
+        return kind
+    with src.open("rb") as fh:
+        fh.seek(len(head))
+        while block := fh.read(_HEAD):
+            rest = block.lstrip()
+            if rest:
+                return "json" if rest[:1] in (b"{", b"[") else "text"
+    return kind
+
+
+def _holds_nul(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return any(b"\x00" in block for block in iter(lambda: fh.read(1 << 20), b""))
+
+
+def _inflate_file(kind: str, src: Path, dst: Path) -> bool:
+    """``archive.inflate`` into a file: False where it raises (damaged, or past ``MAX_INFLATED``)."""
+    import bz2
+    import gzip
+    import lzma
+    import zlib
+
+    size = 0
+    try:
+        fh: gzip.GzipFile | lzma.LZMAFile | bz2.BZ2File
+        if kind == "gzip":
+            fh = gzip.GzipFile(src, "rb")
+        elif kind == "xz":
+            fh = lzma.LZMAFile(src, "rb")  # noqa: SIM115 - closed below
+        else:
+            fh = bz2.BZ2File(src, "rb")
+        with fh, dst.open("wb") as out:
+            while block := fh.read(1 << 20):
+                size += len(block)
+                if size > MAX_INFLATED:
+                    return False
+                out.write(block)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
+        return False
+    return True
+
+
+def _compress_file(kind: str, src: Path, dst: Path) -> None:
+    """``archive.compress`` as a stream, the same bytes (gzip: ``gzip.compress``'s header, raw deflate
+    at level 9 fed in pieces, CRC-32 and length)."""
+    import bz2
+    import lzma
+    import zlib
+
+    with dst.open("wb") as out, src.open("rb") as fh:
+        if kind == "gzip":
+            import gzip
+
+            out.write(gzip.compress(b"", mtime=0)[:10])  # the header it writes (no name, no time stamp)
+            z = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+            crc, size = 0, 0
+            while block := fh.read(1 << 20):
+                crc, size = zlib.crc32(block, crc), size + len(block)
+                out.write(z.compress(block))
+            out.write(z.flush() + struct.pack("<LL", crc, size & 0xFFFFFFFF))
+            return
+        c = lzma.LZMACompressor() if kind == "xz" else bz2.BZ2Compressor()
+        while block := fh.read(1 << 20):
+            out.write(c.compress(block))
+        out.write(c.flush())
 
 
 _TEXT_KINDS: dict[str, Callable[[str, StandIns, bool], str]] = {

@@ -16,14 +16,16 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
-bytes in pieces cut only where a printable run ends. A large document's identifiers are listed as a
-stream too (``stream_identifiers``) into a ``table.TextSet``, which past ``limits.IN_MEMORY`` entries
-lives in a temporary SQLite file: memory stays bounded whatever number of distinct addresses it holds.
+bytes in pieces cut only where a printable run ends. A base64 run longer than a piece (a HAR body) is
+cut 4-aligned from its start, so each piece of it decodes; one that decodes to gzip or a capture is
+also decoded whole to a temporary file and listed as a stream (``long_base64_identifiers``). A large
+document's identifiers are listed as a stream too (``stream_identifiers``) into a ``table.TextSet``,
+which past ``limits.IN_MEMORY`` entries lives in a temporary SQLite file: memory stays bounded whatever
+number of distinct addresses it holds.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import contextlib
 import html
@@ -32,6 +34,7 @@ import ipaddress
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
@@ -133,14 +136,105 @@ def stream_identifiers(
             here: set[str] = set()
             _collect(piece, here, depth=0, budget=budget)
             found.update(here if among is None else (i for i in here if i in among))
+    here = long_base64_identifiers(open_input)
+    found.update(here if among is None else (i for i in here if i in among))
+    return found
+
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_NOT_ALPHABET = re.compile(rb"[^A-Za-z0-9+/=]")
+
+
+def long_base64_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
+    """The identifiers inside every base64 run longer than ``MAX_CARRY`` that decodes to gzip or a
+    capture (a HAR body): ``pieces`` cuts such a run, so only its first piece would be read as one.
+    The run is decoded to a temporary file as it is read (from its start, after a byte outside the
+    standard alphabet) and listed whole as a stream: a capture by ``capture_identifiers``, gzip
+    inflated to a file (up to ``MAX_INFLATE`` bytes) and listed as ``stream_identifiers`` or
+    ``capture_identifiers`` does. Text runs are read in ``pieces`` already."""
+    import tempfile
+
+    found: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="icecheck-check-") as tmp, open_input() as stream:
+        path = Path(tmp) / "run"
+        carry = b""  # the run the data read so far ends in, while it is no longer than MAX_CARRY
+        out: BinaryIO | None = None  # the decoded run, once longer
+        pending = b""  # its characters not decoded yet (fewer than 4, or the run's start)
+        while True:
+            chunk = stream.read(CHUNK)
+            if out is not None:
+                m = _NOT_ALPHABET.search(chunk)
+                pending += chunk if m is None else chunk[: m.start()]
+                n = len(pending) // 4 * 4
+                out.write(binascii.a2b_base64(pending[:n]))
+                pending = pending[n:]
+                if m is None and chunk:
+                    continue
+                with contextlib.suppress(binascii.Error):
+                    out.write(binascii.a2b_base64(pending + b"=" * (-len(pending) % 4)))
+                out.close()
+                out, pending = None, b""
+                found |= _decoded_identifiers(path, Path(tmp))
+                chunk = chunk[m.start() :] if m is not None else b""
+            if not chunk:
+                return found
+            buf = carry + chunk
+            lead = len(buf) - len(buf.lstrip(_ALPHABET)) if carry else 0
+            if carry and lead < len(buf) and lead > MAX_CARRY:  # a long run that ended in this chunk
+                path.write_bytes(_b64_all(buf[:lead]))
+                found |= _decoded_identifiers(path, Path(tmp))
+            tail = len(buf) - len(buf.rstrip(_ALPHABET))
+            if tail > MAX_CARRY:
+                out = path.open("wb")
+                pending, carry = buf[len(buf) - tail :], b""
+                n = len(pending) // 4 * 4
+                out.write(binascii.a2b_base64(pending[:n]))
+                pending = pending[n:]
+            else:
+                carry = buf[len(buf) - tail :] if tail else b""
+
+
+def _b64_all(run: bytes) -> bytes:
+    try:
+        return binascii.a2b_base64(run + b"=" * (-len(run) % 4))
+    except binascii.Error:
+        return b""
+
+
+def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
+    """A long base64 run's decoding (``long_base64_identifiers``): a capture's or gzip's identifiers."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head[:4] in PCAP_MAGICS:
+        return capture_identifiers(lambda: path.open("rb"))
+    if head[:2] != b"\x1f\x8b":
+        return set()
+    inflated = tmp / "inflated"
+    with path.open("rb") as fh, inflated.open("wb") as out:
+        z, size = zlib.decompressobj(31), 0
+        with contextlib.suppress(zlib.error):
+            while size < MAX_INFLATE and (block := fh.read(1 << 20)):
+                piece = z.decompress(block, MAX_INFLATE - size)
+                out.write(piece)
+                size += len(piece)
+                while z.unconsumed_tail and size < MAX_INFLATE:
+                    piece = z.decompress(z.unconsumed_tail, MAX_INFLATE - size)
+                    out.write(piece)
+                    size += len(piece)
+    with inflated.open("rb") as fh:
+        head = fh.read(4)
+    if head in PCAP_MAGICS:
+        return capture_identifiers(lambda: inflated.open("rb"))
+    listed = stream_identifiers(lambda: inflated.open("rb"))
+    found = set(listed)
+    listed.close()
     return found
 
 
 CHUNK = 1 << 20
 SOFT_CARRY = 1 << 20  # a printable run longer than this is cut before its last separator (exactly)
-# With no separator: cut after a byte outside base64's alphabets, OVERLAP bytes read twice. A base64
-# run longer than ``docstream.MAX_WHOLE`` is refused before anything is written, so every shorter one
-# fits whole in one piece; past this a run is cut anywhere (as it was: with the overlap).
+# With no separator: cut after a byte outside base64's alphabets, OVERLAP bytes read twice; a base64
+# run longer than this (a HAR body, streamed by ``docstream``) is cut inside, 4-aligned from its start.
 MAX_CARRY = (16 << 20) + (2 << 20)
 OVERLAP = 1 << 20
 # Printable bytes that no identifier, no encoding (percent, ``\\u``/``\\x``, an HTML reference) and no
@@ -156,7 +250,11 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
     run longer than ``SOFT_CARRY`` is cut before a ``SEPARATORS`` byte (what any view finds is the same
     as in the whole run); one with none for ``MAX_CARRY`` bytes after a byte outside base64's
     alphabets, the next piece starting ``OVERLAP`` bytes before the cut (an identifier or an encoded one
-    across the cut is read whole there; a base64 run is not cut). Memory: a few copies of one piece."""
+    across the cut is read whole there). A base64 run longer than ``MAX_CARRY`` is cut inside, each cut
+    a multiple of 4 characters from the run's start (carried from piece to piece: every next piece
+    starts a multiple of 4 after it), so every piece's part of the run decodes to a part of what the
+    whole run decodes to, and the decoded overlap (3/4 of ``OVERLAP``) holds any identifier across a
+    cut. Memory: a few copies of one piece."""
     carry = b""
     searched = 0  # carry[:searched] was searched for a separator and holds none that may be cut at
     while True:
@@ -181,14 +279,22 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
             else:
                 searched = len(buf)
         if len(buf) - cut > MAX_CARRY:
+            overlap = OVERLAP // 4 * 4
             hard = buf.translate(_NOT_B64).rfind(b"\x00") + 1
-            if hard <= max(cut, 2 * OVERLAP):  # a base64-alphabet run too long to redact: cut anywhere
-                hard = len(buf)
-            yield buf[:hard]
-            carry, searched = buf[hard - OVERLAP :], 0
+            if hard <= max(cut, 2 * overlap):
+                # a base64-alphabet run too long to hold (a HAR body): cut inside it where a multiple of 4
+                # characters from its start (``hard``, or the carry's start, itself aligned) ends, so each
+                # piece's part decodes as the whole run's does, the next piece starting ``overlap`` before
+                hard += (len(buf) - hard) // 4 * 4
+            piece, carry, searched = buf[:hard], buf[hard - overlap :], 0
+            del buf  # not held beside the piece while it is read
+            yield piece
+            del piece
             continue
-        yield buf[:cut]
-        carry = buf[cut:]
+        piece, carry = buf[:cut], buf[cut:]
+        del buf
+        yield piece
+        del piece
         searched = max(0, searched - cut)
 
 
@@ -225,20 +331,29 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
     # runs are searched, which keeps binary captures fast without missing one.
     # The runs are searched joined by line feeds (no identifier, and no decoding a view undoes, holds
     # one; ``VERSION_BEFORE`` reads one as the start of a run): one search per view, not one per run.
-    runs = printable_runs(data)
-    for view in _views("\n".join(runs)):
-        found.update(_tokens(view))
+    spans = _printable_spans(data)
+    _run_tokens("\n".join([data[start:end].decode("latin-1") for start, end in spans]), found)
     if depth >= 2:
         return
-    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data).
-    for m in (m for run in runs if len(run) >= 16 for m in _B64.finditer(run.encode("latin-1"))):
-        decoded = _b64(m.group())
+    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data),
+    # and is decoded from a view of ``data`` (a long HAR body: no copy of it beside the piece).
+    whole = memoryview(data)
+    for m in (m for start, end in spans if end - start >= 16 for m in _B64.finditer(data, start, end)):
+        start, end = m.span()
+        decoded = _b64(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
         if decoded:
             _collect(decoded, found, depth + 1, budget)
+            del decoded
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget)
+
+
+def _run_tokens(run: str, found: set[str]) -> None:
+    """The identifiers in every view of printable runs (no view outlives the call)."""
+    for view in _views(run):
+        found.update(_tokens(view))
 
 
 _MARK = bytes(0x61 if 0x20 <= b <= 0x7E else 0 for b in range(256))  # printable → "a", the rest → NUL
@@ -247,16 +362,21 @@ _MARK = bytes(0x61 if 0x20 <= b <= 0x7E else 0 for b in range(256))  # printable
 def printable_runs(data: bytes) -> list[str]:
     """``_PRINTABLE.findall`` of ``data`` read as Latin-1, found with ``bytes.find`` over a marked copy
     (each printable byte an ``a``): binary data is passed over at memory speed, not byte by byte."""
+    return [data[start:end].decode("latin-1") for start, end in _printable_spans(data)]
+
+
+def _printable_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where ``printable_runs`` lie in ``data`` (start, end)."""
     marked = data.translate(_MARK)
-    runs: list[str] = []
+    spans: list[tuple[int, int]] = []
     pos = 0
     while True:
         pos = marked.find(b"aaaaaaa", pos)
         if pos < 0:
-            return runs
+            return spans
         end = marked.find(b"\x00", pos)
         end = len(data) if end < 0 else end
-        runs.append(data[pos:end].decode("latin-1"))
+        spans.append((pos, end))
         pos = end
 
 
@@ -314,9 +434,18 @@ def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
 _TEXT_BYTES = bytes([9, 10, 13, *range(32, 127)])  # what ``_b64`` counts as printable
 
 
-def _b64(run: bytes) -> bytes | None:
+def _b64(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:
+    """A base64 run decoded (standard or URL-safe alphabet, padding added) when it decodes to text or
+    to what is read inside (gzip, a capture), else None. ``run`` is not copied unless it must be;
+    ``urlsafe``: it holds ``-`` or ``_`` (found here when None; say it for a memoryview)."""
+    if urlsafe is None:
+        urlsafe = b"-" in bytes(run) or b"_" in bytes(run)
     try:
-        decoded = base64.b64decode(run + b"=" * (-len(run) % 4), altchars=b"-_" if b"-" in run or b"_" in run else None)
+        if len(run) % 4:
+            run = bytes(run) + b"=" * (-len(run) % 4)
+        if urlsafe:
+            run = bytes(run).translate(bytes.maketrans(b"-_", b"+/"))
+        decoded = binascii.a2b_base64(run)
     except (binascii.Error, ValueError):
         return None
     printable = len(decoded) - len(decoded.translate(None, _TEXT_BYTES))

@@ -99,7 +99,9 @@ def test_a_base64_body_of_binary_data_is_kept_as_the_whole_path_keeps_it() -> No
 
 
 def test_a_base64_body_past_the_bound_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A base64 body has no safe cut: held (and redacted whole) up to MAX_WHOLE, refused past it."""
+    """A base64 body is cut only ``B64_MARGIN`` characters inside its run: with a bound below twice
+    that it is held (and redacted whole) up to MAX_WHOLE and refused past it (streamed past a larger
+    bound: tests/redact/test_redact_bigbody.py)."""
     data = har(log_text(random.Random(3), 40).encode())
     monkeypatch.setattr(docstream, "MAX_WHOLE", 1000)
     with pytest.raises(RedactError, match="no place where it can be cut safely"):
