@@ -15,11 +15,13 @@ Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.pcap import redact_capture
@@ -110,7 +112,8 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
         value = json.loads(literal)
     except ValueError:
         return redact_text(literal, standins, scrub)
-    new = _base64_body(value, standins, scrub) or redact_text(value, standins, scrub)
+    body = _base64_body(value, standins, scrub)
+    new = body if body is not None else redact_text(value, standins, scrub)
     if new == value:
         return literal
     return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style
@@ -121,8 +124,9 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
     """A base64 string (a HAR body with ``encoding: base64``) decoded, redacted and encoded again;
-    None when ``value`` is not base64 of text or of a format redaction reads (a capture, an archive,
-    compressed data: these were taken for images and kept as they were)."""
+    None when ``value`` is not base64, or is base64 of data redaction cannot read (an image, a font, a
+    damaged archive) that holds no identifier: kept as it is. Such data that holds one in its
+    printable text (the output check's matcher, ``unread_body``) is removed: ``""`` in its place."""
     if len(value) % 4 or not _BASE64.fullmatch(value):
         return None
     try:
@@ -130,14 +134,39 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
     except ValueError:
         return None
     if not _readable(raw, len(raw)):
-        return None  # an image, a font: binary redaction cannot read stays as it is (the check sees into it)
+        return unread_body(lambda: io.BytesIO(raw), standins)
     if raw[:4] in PCAP_MAGICS:
         return _base64_capture(raw, standins, scrub)
     try:
         new, _ = redact_document(raw, standins, scrub)
     except RedactError:
-        return None
+        return unread_body(lambda: io.BytesIO(raw), standins)
     return base64.b64encode(new).decode("ascii")
+
+
+REMOVED_BODIES = "base64 bodies removed (data redaction cannot read, with an address, MAC or name in its text)"
+
+
+def unread_body(open_body: Callable[[], BinaryIO], standins: StandIns) -> str | None:
+    """A decoded body redaction cannot read (binary, or refused): None (kept as it is) when the
+    output check's liberal matcher finds no identifier in it that must not survive (an image, a
+    font); else ``""`` (removed, counted): it cannot be rewritten in place, and copying it would
+    leave, say, an address in a binary's strings. The matcher reads it one level deeper than the
+    output check reads the encoded body, so whatever the check would find here is removed."""
+    from icecheck.redact.selfcheck import in_binary, stream_identifiers, unkept
+
+    found = stream_identifiers(open_body)
+    try:
+        secret = unkept((i for i in found if in_binary(i)), standins.kept)
+        try:
+            if not len(secret):
+                return None
+        finally:
+            secret.close()
+    finally:
+        found.close()
+    standins.left_out[REMOVED_BODIES] += 1
+    return ""
 
 
 def _base64_capture(raw: bytes, standins: StandIns, scrub: bool) -> str:
@@ -170,12 +199,13 @@ def base64_body_stream(
     """``_base64_body``'s rule for a base64 string too long to hold (``docstream``: a JSON literal past
     ``docstream.MAX_WHOLE``), given as ``pieces()`` (each a multiple of 4 characters, the last one
     with the padding): writes what ``_json_string`` writes (the literal, quotes included), in pieces, through
-    temporary files. Binary data redaction cannot read is written unchanged; a capture is redacted by
-    ``pcap.redact_stream`` (as ``_base64_capture``); text by ``text_file`` (``docstream``: prepared,
+    temporary files. Binary data redaction cannot read is written unchanged or removed
+    (``unread_body``); a capture is redacted by ``pcap.redact_stream`` (as ``_base64_capture``); text
+    by ``text_file`` (``docstream``: prepared,
     then redacted, as ``redact_document`` does); a gzip, xz or bzip2 stream inflated to a file (up to ``MAX_INFLATED``),
     its content redacted the same way and compressed again as ``archive.compress`` does; a zip
     archive in memory (``redact_document``). What ``redact_document`` would refuse is written
-    unchanged, as ``_base64_body`` keeps it (the check sees into it). False, with nothing written,
+    unchanged or removed, as ``_base64_body`` does. False, with nothing written,
     when the string does not decode (then it is not base64 for ``_base64_body`` either)."""
     import tempfile
 
@@ -190,7 +220,7 @@ def base64_body_stream(
         with raw.open("rb") as fh:
             head = fh.read(_HEAD)
         if not _readable(head, raw.stat().st_size):
-            redacted = False  # an image, a font: kept as it is (the check sees into it)
+            redacted = False  # an image, a font: kept as it is, or removed (``unread_body``)
         elif head[:4] in PCAP_MAGICS:
             from icecheck.redact.pcap import redact_stream
 
@@ -200,13 +230,13 @@ def base64_body_stream(
         else:
             redacted = _redact_file(raw, out, standins, scrub, text_file)
         write('"')
-        if not redacted:
-            for piece in pieces():
-                write(piece)
-        else:
+        if redacted:
             with out.open("rb") as fh:
                 while block := fh.read(3 << 20):  # a multiple of 3 bytes: the pieces' base64 joins
                     write(base64.b64encode(block).decode("ascii"))
+        elif unread_body(lambda: raw.open("rb"), standins) is None:  # else removed: ""
+            for piece in pieces():
+                write(piece)
         write('"')
     return True
 

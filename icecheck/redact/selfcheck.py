@@ -341,9 +341,13 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
     for m in (m for start, end in spans if end - start >= 16 for m in _B64.finditer(data, start, end)):
         start, end = m.span()
         decoded = _b64(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
-        if decoded:
+        if decoded and is_binary(decoded):  # its strings: only what names a network (``in_binary``)
+            inner: set[str] = set()
+            _collect(decoded, inner, depth + 1, budget)
+            found.update(i for i in inner if in_binary(i))
+        elif decoded:
             _collect(decoded, found, depth + 1, budget)
-            del decoded
+        del decoded
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
@@ -431,12 +435,10 @@ def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
         return
 
 
-_TEXT_BYTES = bytes([9, 10, 13, *range(32, 127)])  # what ``_b64`` counts as printable
-
-
 def _b64(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:
-    """A base64 run decoded (standard or URL-safe alphabet, padding added) when it decodes to text or
-    to what is read inside (gzip, a capture), else None. ``run`` is not copied unless it must be;
+    """A base64 run decoded (standard or URL-safe alphabet, padding added), else None: text, what is
+    read inside (gzip, a capture) and binary data alike, whose printable runs ``_collect`` searches (an
+    address in the strings of a binary body is found, ``in_binary``). ``run`` is not copied unless it must be;
     ``urlsafe``: it holds ``-`` or ``_`` (found here when None; say it for a memoryview)."""
     if urlsafe is None:
         urlsafe = b"-" in bytes(run) or b"_" in bytes(run)
@@ -448,9 +450,7 @@ def _b64(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:
         decoded = binascii.a2b_base64(run)
     except (binascii.Error, ValueError):
         return None
-    printable = len(decoded) - len(decoded.translate(None, _TEXT_BYTES))
-    readable = decoded[:2] == b"\x1f\x8b" or decoded[:4] in PCAP_MAGICS  # gzip, a capture: read inside
-    return decoded if decoded and (readable or printable >= 0.9 * len(decoded)) else None
+    return decoded or None
 
 
 def _inflate(data: bytes, budget: list[int]) -> bytes | None:
@@ -513,6 +513,33 @@ def _canonical(text: str) -> str:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         return str(addr.ipv4_mapped)
     return str(addr)
+
+
+_TEXT_BYTES = bytes([9, 10, 13, *range(32, 127)])
+_NAMING_V6 = tuple(ipaddress.IPv6Network(n) for n in ("2000::/3", "fc00::/7", "fe80::/10", "64:ff9b::/96"))
+
+
+def is_binary(data: bytes) -> bool:
+    """Decoded data that is neither text (90 % printable, in its first 4 KiB) nor read inside (gzip, a
+    capture): an image, a font, a program (``formats._readable``'s rule)."""
+    if data[:2] == b"\x1f\x8b" or data[:4] in PCAP_MAGICS:
+        return False
+    head = data[:4096]
+    return len(head) - len(head.translate(None, _TEXT_BYTES)) < 0.9 * len(head)
+
+
+def in_binary(identifier: str) -> bool:
+    """An identifier the strings of binary data can hold by chance or mean: IPv4 addresses, MACs and
+    names count; an IPv6 address only where it names a network (global unicast, unique-local,
+    link-local, NAT64) or embeds an IPv4 one (mapped, or compatible beyond 0.255.255.255). Random
+    bytes read as ``::d`` or ``1::f`` otherwise, and every image would be taken for a leak."""
+    try:
+        addr = ipaddress.ip_address(identifier)
+    except ValueError:
+        return True
+    if isinstance(addr, ipaddress.IPv4Address):
+        return True
+    return any(addr in net for net in _NAMING_V6) or bool(addr.ipv4_mapped) or (1 << 24) <= int(addr) < (1 << 32)
 
 
 def is_kept(identifier: str, kept: Callable[[IPAddress], bool]) -> bool:
