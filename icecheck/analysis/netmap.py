@@ -136,10 +136,13 @@ class Branches(Sequence[MapNode]):
         self.projection = projection
         self.nets = {canonical(i.address): i for i in info}
         self.spilled = projection.db is not None
+        self.size: int | None = None  # counted once: a drawing asks for it at every branch
 
     def __len__(self) -> int:
-        p = self.projection
-        return p.host_count() + p.orphan_count() + (1 if p.has_rest() else 0)
+        if self.size is None:
+            p = self.projection
+            self.size = p.host_count() + p.orphan_count() + (1 if p.has_rest() else 0)
+        return self.size
 
     def __iter__(self) -> Iterator[MapNode]:
         p, nets = self.projection, self.nets
