@@ -14,7 +14,7 @@ from icecheck.analysis.netmap import MAX_DRAWN, Branches, build_map, drawn, netw
 from icecheck.audit import audit_candidates
 from icecheck.inputs import limits
 from icecheck.inputs.sdp import parse_sdp_text
-from icecheck.model import AuditedCandidate, NetworkInfo, Origin
+from icecheck.model import AuditedCandidate, Origin
 from icecheck.render.svgmap import svg_map
 from icecheck.render.terminal import map_head
 from tests.analysis.test_netmap import BT, GOOGLE, HEAD, LAPTOP
@@ -71,10 +71,10 @@ def _drawings(cands: object) -> tuple[list[str], int, str, tuple[str, int], list
 def test_a_spilled_map_is_drawn_as_the_map_in_memory(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     cands = _cands(_lines(seed, 120))
     held_map, held = build_map(cands, [BT, GOOGLE]), _drawings(cands)
-    root, kids = drawn(cands, [BT, GOOGLE])
+    _, kids = drawn(cands, [BT, GOOGLE])
     assert isinstance(kids, tuple)  # in memory: the branches are built at once, as before
     monkeypatch.setattr(limits, "IN_MEMORY", 3)
-    root, kids = drawn(cands, [BT, GOOGLE])
+    _, kids = drawn(cands, [BT, GOOGLE])
     assert isinstance(kids, Branches) and kids.spilled
     assert build_map(cands, [BT, GOOGLE]) == held_map
     assert _drawings(cands) == held
