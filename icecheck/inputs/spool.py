@@ -11,10 +11,17 @@ on a tuple (a slice is a list), and a spool equals any sequence with equal items
 Items read back are copies: objects shared between items of different batches (a frozen
 ``AddressFacts``) are no longer the same object, only equal ones. Pickling a spool (to another
 process) pickles its items; ``export`` and ``adopt`` hand its file over instead (``jobs``).
+
+``SpoolWriter(memo=False)`` pickles each batch without the pickler's memo (``Pickler.fast``): for
+acyclic items that share few objects but may each hold a million strings (the audit's exposures
+and findings, whose evidence may name every candidate of a party), the memo would hold an entry
+per string while the batch is pickled; without it, objects shared between items are pickled
+once per item (read back equal, as always).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import tempfile
@@ -28,7 +35,7 @@ BATCH = 2048  # items per pickled batch: what is in memory at a time while readi
 class Spool(Sequence[T], Generic[T]):
     """Items written once (``of``), then read in order. See the module docstring."""
 
-    __slots__ = ("__weakref__", "_cached", "_file", "_first", "_length", "_spans")
+    __slots__ = ("__weakref__", "_cached", "_file", "_first", "_length", "_memo", "_spans")
 
     def __init__(self) -> None:
         self._first: list[T] = []
@@ -36,6 +43,7 @@ class Spool(Sequence[T], Generic[T]):
         self._spans: list[tuple[int, int]] = []  # (offset, size) of each batch on disk, after the first
         self._length = 0
         self._cached: tuple[int, list[T]] = (-1, [])  # the last batch read from disk (index, items)
+        self._memo = True  # batches pickled with the pickler's memo (``SpoolWriter``)
 
     @classmethod
     def of(cls, items: Iterable[T]) -> Spool[T]:
@@ -47,7 +55,14 @@ class Spool(Sequence[T], Generic[T]):
     def _flush(self, batch: list[T]) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="icecheck-spool-")  # noqa: SIM115 (lives as long as the spool)
-        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._memo:
+            data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            out = io.BytesIO()
+            pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True  # no memo (module docstring)
+            pickler.dump(batch)
+            data = out.getvalue()
         offset = self._spans[-1][0] + self._spans[-1][1] if self._spans else 0
         os.pwrite(self._file.fileno(), data, offset)
         self._spans.append((offset, len(data)))
@@ -114,12 +129,14 @@ class Spool(Sequence[T], Generic[T]):
 
 
 class SpoolWriter(Generic[T]):
-    """Builds a ``Spool`` item by item (``append``/``extend``), then ``close`` hands it over."""
+    """Builds a ``Spool`` item by item (``append``/``extend``), then ``close`` hands it over.
+    ``memo``: whether batches are pickled with the pickler's memo (module docstring)."""
 
     __slots__ = ("_batch", "_spool")
 
-    def __init__(self) -> None:
+    def __init__(self, memo: bool = True) -> None:
         self._spool: Spool[T] = Spool()
+        self._spool._memo = memo
         self._batch: list[T] = self._spool._first
 
     def append(self, item: T) -> None:
