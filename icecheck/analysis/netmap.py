@@ -6,7 +6,11 @@ built as ``MapNode`` values and drawn three ways: a tree of lines in the termina
 and Mermaid ``flowchart LR`` text for Markdown here (quoted labels, entity codes for ``"#<>&```).
 A capture's map may have a device per party and tens of thousands of boxes: the drawings read it
 one party at a time (``drawn``, ``Parties``) and draw at most ``MAX_DRAWN`` boxes (the terminal
-``render.terminal.MAX_MAP_LINES`` lines unless -v), counting the rest and saying how many.
+``render.terminal.MAX_MAP_LINES`` lines unless -v), counting the rest and saying how many. A
+party's candidates are read once into a projection (``_Projection``: what the map keeps of each),
+held in memory up to ``limits.IN_MEMORY`` candidates and past that filed in a temporary SQLite
+file; the boxes of such a party are built as they are drawn (``Branches``), so a party of a
+million distinct hosts is drawn in bounded memory, and the map is the same wherever it was held.
 """
 
 from __future__ import annotations
