@@ -1,21 +1,22 @@
-"""The audit's exposures and findings spooled without the pickler's memo (issue 11 item 5: the
-finding that names a million candidates held a memo entry per ref while its batch was pickled):
-read back equal, pickled without a memo opcode, and a whole report is the same spooled or not."""
+"""The audit's exposures and findings spooled with their long evidence packed (issue 11 item 5:
+the finding that names a million candidates held a pickler's memo entry per ref while its batch
+was pickled): read back equal and shared, and a whole report is the same spooled or not."""
 
 from __future__ import annotations
 
 import io
 import os
+import pickle
 import pickletools
 
 import pytest
 
 from icecheck.analysis.policy import preset
-from icecheck.audit import AuditSettings, audit
+from icecheck.audit import AuditSettings, _dumps, audit
 from icecheck.inputs import limits, spool
 from icecheck.inputs.scanner import scan_file
 from icecheck.inputs.spool import Spool, SpoolWriter
-from icecheck.model import Finding
+from icecheck.model import Exposure, ExposureKind, Finding
 from icecheck.render.json_report import write_json
 from icecheck.render.sarif import write_sarif
 from icecheck.severity import Severity
@@ -26,17 +27,32 @@ def _batches(s: Spool[Finding]) -> list[bytes]:
     return [os.pread(s._file.fileno(), size, offset) for offset, size in s._spans]
 
 
-def test_a_spool_without_memo_reads_back_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+def _strings(data: bytes) -> int:
+    """How many strings a pickled batch holds as strings."""
+    return sum(op.name.endswith("UNICODE") for op, _, _ in pickletools.genops(data))
+
+
+def test_long_evidence_is_pickled_packed_and_read_back_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spool, "BATCH", 4)
-    shared = tuple(f"c{n}" for n in range(1, 300))
+    shared = (*(f"c{n}" for n in range(1, 300)), "x", "c0")  # refs RefList packs, and two it keeps as text
     items = [Finding("ICE010", Severity.LOW, f"m{n % 3}", shared if n % 2 else shared[:n]) for n in range(11)]
-    for memo in (True, False):
-        writer: SpoolWriter[Finding] = SpoolWriter(memo=memo)
+    for dumps in (None, _dumps):
+        writer: SpoolWriter[Finding] = SpoolWriter(dumps)
         writer.extend(items)
         spooled = writer.close()
         assert list(spooled) == items and spooled[9] == items[9] and len(spooled._spans) == 2
-        ops = {op.name for data in _batches(spooled) for op, _, _ in pickletools.genops(data)}
-        assert ("MEMOIZE" in ops) is memo
+        strings = [_strings(data) for data in _batches(spooled)]
+        assert all(n > 300 for n in strings) if dumps is None else all(n < 60 for n in strings)
+        batch = spooled._batch(1)  # items 4 to 7: 5 and 7 shared one tuple
+        assert batch[1].evidence is batch[3].evidence
+
+
+def test_an_exposure_is_packed_too() -> None:
+    evidence = tuple(f"c{n}" for n in range(1, 200))
+    e = Exposure(ExposureKind.LOCAL_ADDRESS, "s", evidence, value="v", party="p")
+    data = _dumps([e, e._replace(summary="t")])
+    assert pickle.loads(data) == [e, e._replace(summary="t")]
+    assert _strings(data) < 40  # module and class names, not 199 refs
 
 
 def _reports(text: str, spooled: bool = False) -> tuple[str, str]:
@@ -44,8 +60,7 @@ def _reports(text: str, spooled: bool = False) -> tuple[str, str]:
     assert len(result.findings) > 300 and any(len(f.evidence) == 300 for f in result.findings)
     if spooled:  # the findings on disk, pickled without a memo
         assert isinstance(result.findings, Spool) and isinstance(result.exposures, Spool)
-        ops = {op.name for data in _batches(result.findings) for op, _, _ in pickletools.genops(data)}
-        assert "MEMOIZE" not in ops and "SHORT_BINUNICODE" in ops
+        assert all(_strings(data) < 300 * 4 for data in _batches(result.findings))  # ICE010's 300 refs packed
     json_out, sarif_out = io.StringIO(), io.StringIO()
     write_json(result, 1, json_out)
     write_sarif(result, 1, sarif_out, "/")
