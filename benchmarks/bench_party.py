@@ -32,7 +32,22 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   whose exposures and ICE010 finding carry a million refs each (the pickler's memo of a million
   strings, and the bytes). -f text: 767 MB at 363dc0c, 775 MB after: the network map holds a
   ``_Seen`` per candidate and builds a ``MapNode`` per host address (``netmap.device_map``) before
-  drawing 300 of them; not changed yet. -f sarif after: 403 MB (190 s user; not measured before).
+  drawing 300 of them (changed below). -f sarif after: 403 MB (190 s user; not measured before).
+- The same million (map4 branch, 2026-12-06; one run each, load average 0.6 to 8 on the 2 shared
+  cores: wall time is noise; ``/usr/bin/time -f '%e s %U u %S s %M KB' python -m icecheck scan
+  --offline --jobs 1 -f FMT /tmp/map4/party.log > out``), every report ``cmp``-identical to main's
+  (8b2e819), main → map4: -f text 781 → 279 MB (191 → 193 s user) with the map's candidates
+  projected to SQLite past ``limits.IN_MEMORY`` and its boxes built as they are drawn
+  (``netmap.Branches``), a finding's places and subjects read in bounded memory (``locate``); 248 MB
+  (188 s user) with the audit's spools pickled without a memo too. -f sarif 398 → 248 MB (210 →
+  216 s user) then (a finding's origins deduplicated in a spilling ``TextSet``); without a memo
+  -f json went 312 → 354 MB (a million-ref evidence read back once per item, unshared), so the
+  long evidence is now pickled packed (``audit._dumps``, ``groups.RefList``, shared tuples kept
+  shared): -f json 312 → 252 MB (217 → 195 s user; an exposure's evidence and a party's ids also
+  written ref by ref), -f sarif 398 → 250 MB (210 → 180 s user).
+- 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
+  -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
+  (before the packing); packed: -f json 143 MB, -f sarif 144 MB.
 - 277,631 candidates (the default), reports ``cmp``-identical to main (b0b58aa) before the change,
   main → after: -f json 195 → 157 MB (52 → 58 s user); -f text 305 → 290 MB (41 → 47 s user);
   -f markdown 276 → 287 MB (40 → 43 s user).

@@ -8,11 +8,14 @@ is remembered between calls.
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from icecheck.analysis import partystore
+from icecheck.analysis.groups import RefList
 from icecheck.analysis.infer import Inference
 from icecheck.analysis.parties import party_key
 from icecheck.analysis.partystore import party_groups
@@ -144,8 +147,8 @@ def audit(
     policy = settings.policy
     candidates = audit_candidates(docs) if candidates is None else candidates
     addresses = audit_addresses(docs)
-    exposures: HeldWriter[Exposure] = HeldWriter(limits.IN_MEMORY)
-    findings: HeldWriter[Finding] = HeldWriter(limits.IN_MEMORY)
+    exposures: HeldWriter[Exposure] = HeldWriter(limits.IN_MEMORY, _dumps)  # an item may name every candidate
+    findings: HeldWriter[Finding] = HeldWriter(limits.IN_MEMORY, _dumps)
     held: dict[Any, Any] = {}  # one copy of each summary and evidence tuple (``_labelled``, ``_shared``)
     for label, inference, evaluation in _read_parties(candidates, addresses):
         for e in inference.exposures():
@@ -247,6 +250,53 @@ def _labelled(e: Exposure, label: str, held: dict[Any, Any]) -> Exposure:
     share = held.setdefault
     summary, evidence = share(e.summary, e.summary), share(e.evidence, e.evidence)
     return e._replace(party=label or e.party, summary=summary, evidence=evidence)
+
+
+PACKED = 64  # evidence longer than this is pickled packed (``_dumps``)
+
+
+def _dumps(batch: list[Any]) -> bytes:
+    """A batch of exposures or findings pickled with each evidence longer than ``PACKED`` refs
+    packed (``groups.RefList``, 8 bytes a ref) instead of as its strings: the pickler's memo held
+    an entry per ref (a finding may name a million candidates). Items that shared an evidence
+    tuple still share it once read back (one ``_Packed`` per tuple, memoised)."""
+    out = io.BytesIO()
+    _Packer(out).dump(batch)
+    return out.getvalue()
+
+
+class _Packer(pickle.Pickler):
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.packed: dict[int, tuple[tuple[str, ...], _Packed]] = {}  # id(evidence) → (evidence, packed)
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is Exposure and len(obj.evidence) > PACKED:
+            return Exposure, (obj.kind, obj.summary, self._pack(obj.evidence), obj.learned_by, obj.value, obj.party)
+        if type(obj) is Finding and len(obj.evidence) > PACKED:
+            return Finding, (obj.rule, obj.severity, obj.message, self._pack(obj.evidence))
+        return NotImplemented
+
+    def _pack(self, evidence: tuple[str, ...]) -> _Packed:
+        held = self.packed.get(id(evidence))
+        if held is None:
+            refs = RefList()
+            for ref in evidence:
+                refs.append(ref)
+            held = self.packed[id(evidence)] = (evidence, _Packed(refs))
+        return held[1]
+
+
+class _Packed:
+    """An evidence tuple packed: read back as ``tuple(refs)``."""
+
+    __slots__ = ("refs",)
+
+    def __init__(self, refs: RefList) -> None:
+        self.refs = refs
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return tuple, (self.refs,)
 
 
 def _shared(f: Finding, held: dict[Any, Any]) -> Finding:

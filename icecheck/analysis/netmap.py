@@ -6,19 +6,26 @@ built as ``MapNode`` values and drawn three ways: a tree of lines in the termina
 and Mermaid ``flowchart LR`` text for Markdown here (quoted labels, entity codes for ``"#<>&```).
 A capture's map may have a device per party and tens of thousands of boxes: the drawings read it
 one party at a time (``drawn``, ``Parties``) and draw at most ``MAX_DRAWN`` boxes (the terminal
-``render.terminal.MAX_MAP_LINES`` lines unless -v), counting the rest and saying how many.
+``render.terminal.MAX_MAP_LINES`` lines unless -v), counting the rest and saying how many. A
+party's candidates are read once into a projection (``_Projection``: what the map keeps of each),
+held in memory up to ``limits.IN_MEMORY`` candidates and past that filed in a temporary SQLite
+file; the boxes of such a party are built as they are drawn (``Branches``), so a party of a
+million distinct hosts is drawn in bounded memory, and the map is the same wherever it was held.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import overload
 
 from icecheck.analysis.geo import place_phrase
 from icecheck.analysis.isp import EXIT_KINDS, VPN_RANGE_HINTS, asn_of, canonical, is_vpn_interface, label
 from icecheck.analysis.parties import party_key
 from icecheck.analysis.partystore import party_groups
+from icecheck.inputs import limits
 from icecheck.model import AddressClass, AuditedCandidate, NetworkInfo
 
 MAPPED = frozenset({"srflx", "prflx"})
@@ -35,7 +42,7 @@ _CLASS_KIND = {
     AddressClass.MDNS: "concealed by mDNS",
     AddressClass.LOOPBACK: "loopback",
 }
-Relays = dict[str | None, list["_Seen"]]  # relay candidates by their related (base) address
+BATCH = 4096  # rows held in memory, once the projection spilled, before they are written
 _COST_KIND = {10: "Wi-Fi", 900: "cellular", 250: "cellular", 500: "cellular", 910: "cellular", 980: "cellular"}
 
 
@@ -45,7 +52,7 @@ class MapNode:
 
     label: str
     kind: str
-    children: tuple[MapNode, ...] = ()
+    children: Sequence[MapNode] = ()  # a tuple, or ``Branches`` built as they are drawn (``drawn``)
 
 
 def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> MapNode:
@@ -53,17 +60,19 @@ def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo
     parties = Parties(candidates, info)
     if len(parties) <= 1:
         return device_map(candidates, info)
-    return MapNode("Parties", "device", tuple(parties))
+    return MapNode("Parties", "device", tuple(replace(p, children=tuple(p.children)) for p in parties))
 
 
 def drawn(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[MapNode, Sequence[MapNode]]:
     """``build_map``'s root and its children, for a drawing: with several parties the root has
     no children of its own and the second value builds each party's map as it is iterated
-    (``Parties``), so a drawing holds one party's map at a time."""
+    (``Parties``), so a drawing holds one party's map at a time; a party of more than
+    ``limits.IN_MEMORY`` candidates is projected to disk and its boxes are built as they are
+    drawn (``Branches``)."""
     parties = Parties(candidates, info)
     if len(parties) <= 1:
-        root = device_map(candidates, info)
-        return root, root.children
+        branches = Branches(_Projection(candidates), info)
+        return MapNode("This device", "device"), branches if branches.spilled else tuple(branches)
     return MapNode("Parties", "device"), parties
 
 
@@ -71,7 +80,9 @@ class Parties(Sequence[MapNode]):
     """Each party's device map, built as it is iterated (one party's candidates at a time,
     ``partystore.party_groups``): what ``build_map`` puts under "Parties", for a reader that
     draws the first lines of a capture's map and counts the others without holding them all.
-    ``len`` is the number of parties; indexing builds the maps up to that one."""
+    ``len`` is the number of parties; indexing builds the maps up to that one. The children of
+    a party of more than ``limits.IN_MEMORY`` candidates are ``Branches`` built as they are
+    iterated."""
 
     def __init__(self, candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> None:
         self.candidates, self.info = candidates, info
@@ -82,7 +93,8 @@ class Parties(Sequence[MapNode]):
 
     def __iter__(self) -> Iterator[MapNode]:
         for g in party_groups(self.candidates, ()):
-            yield replace(device_map(g.candidates, self.info), label=f"Device: {g.label}")
+            branches = Branches(_Projection(g.candidates), self.info)
+            yield MapNode(f"Device: {g.label}", "device", branches if branches.spilled else tuple(branches))
 
     @overload
     def __getitem__(self, index: int) -> MapNode: ...
@@ -97,8 +109,8 @@ class Parties(Sequence[MapNode]):
 @dataclass(frozen=True, slots=True)
 class _Seen:
     """What the map keeps of a candidate (``device_map`` reads each once): its id, type, canonical
-    address and base, whether it is drawn as public or CGNAT, and, for the first host candidate
-    of an address, its interface's words. Not the candidate: a party may have 100,000s."""
+    address and base, whether it is drawn as public or CGNAT, and, for a host candidate, its
+    interface's words. Not the candidate: a party may have 100,000s."""
 
     id: str
     type: str
@@ -114,45 +126,243 @@ def device_map(candidates: Iterable[AuditedCandidate], info: Sequence[NetworkInf
 
     Mapped candidates whose base address is unknown (mDNS-concealed host) hang off the device.
     """
-    seen = _seen(candidates)
-    nets = {canonical(i.address): i for i in info}
-    relays = [c for c in seen if c.type == "relay"]
-    by_related = _grouped(relays, lambda c: c.base)  # indexes: the map is drawn in one pass, also for 10,000 candidates
-    by_base = _grouped([c for c in seen if c.type in MAPPED], lambda c: c.base)
-    placed: set[str] = set()
-    branches = [_interface(addr, group, by_base, nets, by_related, placed) for addr, group in _hosts(seen)]
-    orphans = [c for c in seen if c.type in MAPPED and c.id not in placed]
-    branches += [_nat(addr, group, nets, by_related, placed) for addr, group in _by_address(orphans)]
-    rest = [c for c in relays if c.id not in placed]
-    if rest:
-        branches.append(MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets))))
-    return MapNode("This device", "device", tuple(branches))
+    return MapNode("This device", "device", tuple(Branches(_Projection(candidates), info)))
 
 
-def _seen(candidates: Iterable[AuditedCandidate]) -> list[_Seen]:
-    """Each candidate as the map keeps it, in order (read once: a spool's items come back from
-    disk on every pass)."""
-    out: list[_Seen] = []
-    hosts: set[str] = set()
+class Branches(Sequence[MapNode]):
+    """The device's branches, built as they are iterated from a ``_Projection``: an interface
+    per host address (first-seen order) with the NATs that map it (inner layers first, the public
+    ones behind the last) and the ISP of a public address; then the mapped candidates whose base
+    is not a host address (a NAT each); then the relays no drawn ISP leads to, under "Internet
+    (path not shown)". ``len`` is counted without building; indexing builds up to the index."""
+
+    def __init__(self, projection: _Projection, info: Sequence[NetworkInfo]) -> None:
+        self.projection = projection
+        self.nets = {canonical(i.address): i for i in info}
+        self.spilled = projection.db is not None
+        self.size: int | None = None  # counted once: a drawing asks for it at every branch
+
+    def __len__(self) -> int:
+        if self.size is None:
+            p = self.projection
+            self.size = p.host_count() + p.orphan_count() + (1 if p.has_rest() else 0)
+        return self.size
+
+    def __iter__(self) -> Iterator[MapNode]:
+        p, nets = self.projection, self.nets
+        for address, group in p.hosts():
+            yield _interface(address, group, p, nets)
+        for address, group in p.orphans():
+            yield _nat(address, group, p, nets)
+        rest = p.rest()
+        if rest:
+            yield MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets)))
+
+    @overload
+    def __getitem__(self, index: int) -> MapNode: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[MapNode]: ...
+
+    def __getitem__(self, index: int | slice) -> MapNode | Sequence[MapNode]:
+        return tuple(self)[index]
+
+
+_KINDS = {"host": "h", "srflx": "m", "prflx": "m", "relay": "r"}  # the types the map draws; others are left out
+_COLUMNS = "id, type, address, base, public, cgnat, interface"
+
+
+class _Projection:
+    """The candidates as the map draws them (``_Seen``), read once, grouped as ``Branches`` asks:
+    in lists and dicts up to ``limits.IN_MEMORY`` candidates; past that, every row moves into a
+    private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
+    closes or the process ends, as ``inputs.table``), new rows wait in a list of at most ``BATCH``,
+    and each grouping is a query. What it answers never depends on where the rows are: only memory
+    does. Strings are filed as UTF-8 bytes (lone surrogates kept)."""
+
+    def __init__(self, candidates: Iterable[AuditedCandidate]) -> None:
+        self.rows: list[_Seen] = []  # read, not yet grouped or filed
+        self.db: sqlite3.Connection | None = None
+        self.filed = 0
+        self.host_groups: list[tuple[str, list[_Seen]]] = []  # the groupings while in memory
+        self.orphan_groups: list[tuple[str, list[_Seen]]] = []
+        self.by_base: dict[str | None, list[_Seen]] = {}
+        self.by_related: dict[str | None, list[_Seen]] = {}
+        self.rest_relays: list[_Seen] = []
+        for row in _seen(candidates):
+            self.rows.append(row)
+            if self.db is not None:
+                if len(self.rows) >= BATCH:
+                    self._write()
+            elif len(self.rows) > limits.IN_MEMORY:
+                self.db = sqlite3.connect("")
+                self.db.execute(
+                    "CREATE TABLE r (n INTEGER PRIMARY KEY, kind TEXT, id BLOB, type BLOB, address BLOB,"
+                    " base BLOB, public INTEGER, cgnat INTEGER, interface BLOB)"
+                )
+                self._write()
+        if self.db is None:
+            self._group()
+        else:
+            self._write()
+            self._index()
+
+    def _write(self) -> None:
+        assert self.db is not None
+        rows = [
+            (self.filed + n, _KINDS[s.type], _b(s.id), _b(s.type), _b(s.address), _b(s.base), s.public, s.cgnat,
+             _b(s.interface))
+            for n, s in enumerate(self.rows)
+        ]  # fmt: skip
+        with self.db:
+            self.db.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.filed += len(rows)
+        self.rows = []
+
+    def _group(self) -> None:
+        """The in-memory groupings (indexes: the map is drawn in one pass, also for 10,000 candidates)."""
+        hosts = [c for c in self.rows if c.type == "host"]
+        mapped = [c for c in self.rows if c.type in MAPPED]
+        relays = [c for c in self.rows if c.type == "relay"]
+        self.host_groups = _by_address(hosts)
+        self.by_base = _grouped(mapped, lambda c: c.base)
+        self.by_related = _grouped(relays, lambda c: c.base)
+        host_addresses = {a for a, _ in self.host_groups}
+        self.orphan_groups = _by_address([c for c in mapped if c.base not in host_addresses])
+        isp = {c.address for c in hosts + mapped if c.public}  # the addresses an ISP box is drawn for
+        self.rest_relays = [c for c in relays if c.base not in isp]
+        self.rows = []
+
+    def _index(self) -> None:
+        assert self.db is not None
+        self.db.executescript(
+            """
+            CREATE INDEX r_address ON r (kind, address, n);
+            CREATE INDEX r_base ON r (kind, base, n);
+            CREATE TABLE host (address BLOB PRIMARY KEY, first INTEGER) WITHOUT ROWID;
+            INSERT INTO host SELECT address, MIN(n) FROM r WHERE kind = 'h' GROUP BY address;
+            CREATE INDEX host_first ON host (first);
+            CREATE TABLE orphan (address BLOB, n INTEGER, PRIMARY KEY (address, n)) WITHOUT ROWID;
+            INSERT INTO orphan SELECT address, n FROM r
+                WHERE kind = 'm' AND (base IS NULL OR base NOT IN (SELECT address FROM host));
+            CREATE TABLE orphan_address (address BLOB PRIMARY KEY, first INTEGER) WITHOUT ROWID;
+            INSERT INTO orphan_address SELECT address, MIN(n) FROM orphan GROUP BY address;
+            CREATE INDEX orphan_first ON orphan_address (first);
+            CREATE TABLE isp (address BLOB PRIMARY KEY) WITHOUT ROWID;
+            INSERT OR IGNORE INTO isp SELECT address FROM r WHERE kind IN ('h', 'm') AND public;
+            """
+        )
+
+    def _query(self, sql: str, *args: object) -> Iterator[_Seen]:
+        assert self.db is not None
+        for row in self.db.execute(sql, args):
+            yield _unfiled(row)
+
+    def host_count(self) -> int:
+        if self.db is None:
+            return len(self.host_groups)
+        return int(self.db.execute("SELECT COUNT(*) FROM host").fetchone()[0])
+
+    def orphan_count(self) -> int:
+        if self.db is None:
+            return len(self.orphan_groups)
+        return int(self.db.execute("SELECT COUNT(*) FROM orphan_address").fetchone()[0])
+
+    def has_rest(self) -> bool:
+        if self.db is None:
+            return bool(self.rest_relays)
+        return next(self._rest(" LIMIT 1"), None) is not None
+
+    def hosts(self) -> Iterator[tuple[str, list[_Seen]]]:
+        """Host candidates by address, first-seen order."""
+        if self.db is None:
+            return iter(self.host_groups)
+        return _runs(
+            self._query(
+                f"SELECT {_prefixed('r.')} FROM host JOIN r ON r.kind = 'h' AND r.address = host.address"
+                " ORDER BY host.first, r.n"
+            )
+        )
+
+    def orphans(self) -> Iterator[tuple[str, list[_Seen]]]:
+        """Mapped candidates whose base is not a host address, by address, first-seen order."""
+        if self.db is None:
+            return iter(self.orphan_groups)
+        return _runs(
+            self._query(
+                f"SELECT {_prefixed('r.')} FROM orphan_address AS o JOIN orphan ON orphan.address = o.address"
+                " JOIN r ON r.n = orphan.n ORDER BY o.first, orphan.n"
+            )
+        )
+
+    def mapped_on(self, base: str) -> list[_Seen]:
+        """The mapped candidates of ``base``, in order."""
+        if self.db is None:
+            return self.by_base.get(base, [])
+        return list(self._query(f"SELECT {_COLUMNS} FROM r WHERE kind = 'm' AND base = ? ORDER BY n", _b(base)))
+
+    def relays_on(self, base: str) -> list[_Seen]:
+        """The relay candidates whose related address is ``base``, in order."""
+        if self.db is None:
+            return self.by_related.get(base, [])
+        return list(self._query(f"SELECT {_COLUMNS} FROM r WHERE kind = 'r' AND base = ? ORDER BY n", _b(base)))
+
+    def rest(self) -> list[_Seen]:
+        """The relays no ISP box leads to (their base is unknown or no public address), in order."""
+        if self.db is None:
+            return self.rest_relays
+        return list(self._rest(""))
+
+    def _rest(self, limit: str) -> Iterator[_Seen]:
+        return self._query(
+            f"SELECT {_COLUMNS} FROM r WHERE kind = 'r' AND (base IS NULL OR base NOT IN (SELECT address FROM isp))"
+            f" ORDER BY n{limit}"
+        )
+
+
+def _b(text: str | None) -> bytes | None:
+    return None if text is None else text.encode("utf-8", "surrogatepass")
+
+
+def _s(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
+def _prefixed(prefix: str) -> str:
+    return ", ".join(prefix + c for c in _COLUMNS.split(", "))
+
+
+def _unfiled(row: tuple[bytes, bytes, bytes, bytes | None, int, int, bytes]) -> _Seen:
+    ident, kind, address, base, public, cgnat, interface = row
+    return _Seen(_s(ident), _s(kind), _s(address), None if base is None else _s(base), bool(public), bool(cgnat),
+                 _s(interface))  # fmt: skip
+
+
+def _runs(rows: Iterable[_Seen]) -> Iterator[tuple[str, list[_Seen]]]:
+    """Consecutive rows of one address, as (address, rows)."""
+    for address, group in groupby(rows, key=lambda c: c.address):
+        yield address, list(group)
+
+
+def _seen(candidates: Iterable[AuditedCandidate]) -> Iterator[_Seen]:
+    """Each candidate of a type the map draws as the map keeps it, in order (read once: a spool's
+    items come back from disk on every pass)."""
     words_held: dict[str, str] = {}  # one copy of each interface's words ("(LAN)")
     for c in candidates:
-        kind, address, related = c.record.candidate.type, canonical(c.facts.address), c.related_facts
+        kind = c.record.candidate.type
+        if kind not in _KINDS:
+            continue
+        address, related = canonical(c.facts.address), c.related_facts
         cgnat = c.facts.address_class is AddressClass.CGNAT or (
             related is not None and related.address_class is AddressClass.CGNAT
         )
         words = ""
-        if kind == "host" and address not in hosts:
-            hosts.add(address)
+        if kind == "host":
             name = f"{c.record.interface.name} " if c.record.interface else ""
             words = f"{name}({interface_kind(c)})"
             words = words_held.setdefault(words, words)
         base = canonical(related.address) if related is not None else None
-        out.append(_Seen(c.id, kind, address, base, c.facts.address_class in PUBLIC_LIKE, cgnat, words))
-    return out
-
-
-def _hosts(seen: Sequence[_Seen]) -> list[tuple[str, list[_Seen]]]:
-    return _by_address([c for c in seen if c.type == "host"])
+        yield _Seen(c.id, kind, address, base, c.facts.address_class in PUBLIC_LIKE, cgnat, words)
 
 
 def _by_address(cands: Sequence[_Seen]) -> list[tuple[str, list[_Seen]]]:
@@ -170,57 +380,40 @@ def _grouped(cands: Sequence[_Seen], key: Callable[[_Seen], str | None]) -> dict
     return groups
 
 
-def _interface(
-    address: str,
-    group: list[_Seen],
-    by_base: dict[str | None, list[_Seen]],
-    nets: dict[str, NetworkInfo],
-    relays: Relays,
-    placed: set[str],
-) -> MapNode:
+def _interface(address: str, group: list[_Seen], p: _Projection, nets: dict[str, NetworkInfo]) -> MapNode:
     first = group[0]
     text = f"Interface {first.interface}: {address} {_ids(group)}"
-    mapped = by_base.get(address, [])
-    same = [c for c in mapped if c.address == address]  # a srflx equal to its host: no NAT
-    placed.update(c.id for c in same)
-    children = _nat_layers([c for c in mapped if c.address != address], nets, relays, placed)
+    mapped = p.mapped_on(address)
+    children = _nat_layers([c for c in mapped if c.address != address], p, nets)  # a srflx equal to its host: no NAT
     if first.public:
-        children.insert(0, _isp(address, nets, relays, placed))
+        children.insert(0, _isp(address, p, nets))
     return MapNode(text, "interface", tuple(children))
 
 
-def _nat_layers(mapped: list[_Seen], nets: dict[str, NetworkInfo], relays: Relays, placed: set[str]) -> list[MapNode]:
+def _nat_layers(mapped: list[_Seen], p: _Projection, nets: dict[str, NetworkInfo]) -> list[MapNode]:
     """Inner (private/CGNAT) mapped addresses first; the public NATs are drawn behind the last."""
     groups = _by_address(mapped)
     inner = [(a, g) for a, g in groups if not g[0].public]
-    outer = [_nat(a, g, nets, relays, placed) for a, g in groups if g[0].public]
+    outer = [_nat(a, g, p, nets) for a, g in groups if g[0].public]
     if not inner:
         return outer
-    nodes = [_nat(a, g, nets, relays, placed) for a, g in inner[:-1]]
-    return [*nodes, _nat(*inner[-1], nets, relays, placed, behind=tuple(outer))]
+    nodes = [_nat(a, g, p, nets) for a, g in inner[:-1]]
+    return [*nodes, _nat(*inner[-1], p, nets, behind=tuple(outer))]
 
 
 def _nat(
-    address: str,
-    group: list[_Seen],
-    nets: dict[str, NetworkInfo],
-    relays: Relays,
-    placed: set[str],
-    behind: tuple[MapNode, ...] = (),
+    address: str, group: list[_Seen], p: _Projection, nets: dict[str, NetworkInfo], behind: tuple[MapNode, ...] = ()
 ) -> MapNode:
-    placed.update(c.id for c in group)
     first = group[0]
     what = "CGNAT" if first.cgnat else "NAT"
     if not first.public:
         return MapNode(f"{what} (inner layer) maps you to {address} {_ids(group)}", "nat", behind)
-    return MapNode(f"{what} maps you to {address} {_ids(group)}", "nat", (_isp(address, nets, relays, placed),))
+    return MapNode(f"{what} maps you to {address} {_ids(group)}", "nat", (_isp(address, p, nets),))
 
 
-def _isp(address: str, nets: dict[str, NetworkInfo], relays: Relays, placed: set[str]) -> MapNode:
+def _isp(address: str, p: _Projection, nets: dict[str, NetworkInfo]) -> MapNode:
     info = nets.get(address)
-    mine = relays.get(address, [])
-    placed.update(c.id for c in mine)
-    internet = MapNode("Internet", "internet", tuple(_relays(mine, nets)))
+    internet = MapNode("Internet", "internet", tuple(_relays(p.relays_on(address), nets)))
     if info is None:
         return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
     role = "Exit network (VPN/hosting)" if info.network_kind in EXIT_KINDS else "ISP"

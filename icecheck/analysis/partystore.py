@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TypeVar, overload
 
+from icecheck.analysis.groups import RefList
 from icecheck.analysis.parties import PartyGroup, label, party_key, split
 from icecheck.model import AuditedAddress, AuditedCandidate
 
@@ -117,17 +118,18 @@ class _Filed(Sequence[T]):
 
 def party_ids(
     candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]
-) -> list[tuple[tuple[str, str, str], str, list[str], list[str]]]:
+) -> list[tuple[tuple[str, str, str], str, RefList, RefList]]:
     """What ``split`` gives reduced to ids: (key, label, candidate ids, address ids) per party,
-    in the same order: what a report lists per party, without holding the items."""
-    table: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
+    in the same order: what a report lists per party, without holding the items (the ids packed,
+    ``groups.RefList``: 8 bytes each)."""
+    table: dict[tuple[str, str, str], tuple[RefList, RefList]] = {}
     both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
     for kind, items in enumerate(both):
         for item in items:
             key = party_key(item.record.origin, item.record.context)
             ids = table.get(key)
             if ids is None:
-                ids = table[key] = ([], [])
+                ids = table[key] = (RefList(), RefList())
             ids[kind].append(item.id)
     multi = len(table) > 1
     paths = len({k[0] for k in table}) > 1

@@ -11,6 +11,9 @@ on a tuple (a slice is a list), and a spool equals any sequence with equal items
 Items read back are copies: objects shared between items of different batches (a frozen
 ``AddressFacts``) are no longer the same object, only equal ones. Pickling a spool (to another
 process) pickles its items; ``export`` and ``adopt`` hand its file over instead (``jobs``).
+
+``SpoolWriter(dumps)`` pickles each batch with ``dumps`` instead of ``pickle.dumps`` (the audit
+packs an exposure's or a finding's long evidence: ``audit._dumps``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -28,7 +31,7 @@ BATCH = 2048  # items per pickled batch: what is in memory at a time while readi
 class Spool(Sequence[T], Generic[T]):
     """Items written once (``of``), then read in order. See the module docstring."""
 
-    __slots__ = ("__weakref__", "_cached", "_file", "_first", "_length", "_spans")
+    __slots__ = ("__weakref__", "_cached", "_dumps", "_file", "_first", "_length", "_spans")
 
     def __init__(self) -> None:
         self._first: list[T] = []
@@ -36,6 +39,7 @@ class Spool(Sequence[T], Generic[T]):
         self._spans: list[tuple[int, int]] = []  # (offset, size) of each batch on disk, after the first
         self._length = 0
         self._cached: tuple[int, list[T]] = (-1, [])  # the last batch read from disk (index, items)
+        self._dumps: Callable[[list[T]], bytes] | None = None  # how a batch is pickled (``SpoolWriter``)
 
     @classmethod
     def of(cls, items: Iterable[T]) -> Spool[T]:
@@ -47,7 +51,7 @@ class Spool(Sequence[T], Generic[T]):
     def _flush(self, batch: list[T]) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="icecheck-spool-")  # noqa: SIM115 (lives as long as the spool)
-        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+        data = self._dumps(batch) if self._dumps else pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         offset = self._spans[-1][0] + self._spans[-1][1] if self._spans else 0
         os.pwrite(self._file.fileno(), data, offset)
         self._spans.append((offset, len(data)))
@@ -114,12 +118,14 @@ class Spool(Sequence[T], Generic[T]):
 
 
 class SpoolWriter(Generic[T]):
-    """Builds a ``Spool`` item by item (``append``/``extend``), then ``close`` hands it over."""
+    """Builds a ``Spool`` item by item (``append``/``extend``), then ``close`` hands it over.
+    ``dumps``: how a batch is pickled, when not by ``pickle.dumps`` (module docstring)."""
 
     __slots__ = ("_batch", "_spool")
 
-    def __init__(self) -> None:
+    def __init__(self, dumps: Callable[[list[T]], bytes] | None = None) -> None:
         self._spool: Spool[T] = Spool()
+        self._spool._dumps = dumps
         self._batch: list[T] = self._spool._first
 
     def append(self, item: T) -> None:
@@ -153,13 +159,15 @@ class HeldWriter(Generic[T]):
     """A ``SpoolWriter`` that holds up to ``limit`` items as they are, in a list: ``close`` gives
     them as a tuple, without pickling them to disk and reading them back. Past ``limit`` items,
     every item goes to a spool, as with ``SpoolWriter``, and ``close`` gives the spool. For items
-    a caller holds as a tuple when there are at most ``limit`` (``audit``: exposures, findings)."""
+    a caller holds as a tuple when there are at most ``limit`` (``audit``: exposures, findings).
+    ``dumps``: how the spool pickles a batch, as ``SpoolWriter``'s."""
 
-    __slots__ = ("_items", "_limit", "_writer")
+    __slots__ = ("_dumps", "_items", "_limit", "_writer")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, dumps: Callable[[list[T]], bytes] | None = None) -> None:
         self._items: list[T] = []
         self._limit = limit
+        self._dumps = dumps  # how the spool pickles a batch (``SpoolWriter``)
         self._writer: SpoolWriter[T] | None = None
 
     def append(self, item: T) -> None:
@@ -168,7 +176,7 @@ class HeldWriter(Generic[T]):
             return
         self._items.append(item)
         if len(self._items) > self._limit:
-            self._writer = SpoolWriter()
+            self._writer = SpoolWriter(self._dumps)
             self._writer.extend(self._items)
             self._items = []
 

@@ -9,11 +9,12 @@ hostile input can neither end the line and start a command of its own nor hide t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
-from icecheck.render.locate import finding_origins, input_problems, ordered, origins, summary
+from icecheck.render.locate import input_problems, iter_finding_origins, ordered, origins, summary
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
 
@@ -68,7 +69,7 @@ def _diagnostic(d: Diagnostic) -> str:
 
 
 def _finding(f: Finding, where: Mapping[str, Origin]) -> str:
-    located = finding_origins(f, where)
+    located = list(itertools.islice(iter_finding_origins(f, where), 6))  # the first and five more are named
     rule = CATALOGUE.get(f.rule)
     title = f"{f.rule} {rule.title}" if rule else f.rule
     message = f.message

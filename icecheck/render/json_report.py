@@ -20,6 +20,7 @@ from icecheck.model import (
     AuditResult,
     BrowserRun,
     Diagnostic,
+    Exposure,
     GeoFacts,
     GeoSource,
     InputDocument,
@@ -215,17 +216,7 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         ("network_info", [_network(n) for n in result.network_info]),
         (
             "exposures",
-            (
-                {
-                    "kind": str(e.kind),
-                    "summary": e.summary,
-                    "value": e.value,
-                    "evidence": list(e.evidence),
-                    "learned_by": [str(p) for p in e.learned_by],
-                    "party": e.party,
-                }
-                for e in result.exposures
-            ),
+            (_exposure(e) for e in result.exposures),
         ),
         ("findings", _findings(result)),
         (
@@ -239,6 +230,19 @@ def _sections(result: AuditResult, exit_code: int, origin: Callable[[Origin], An
         ("rules", [rule_dict(CATALOGUE[r]) for r in dict.fromkeys(f.rule for f in result.findings) if r in CATALOGUE]),
         *_live(result).items(),
     ]
+
+
+def _exposure(e: Exposure) -> dict[str, Any]:
+    """An exposure; with much evidence a ``Streamed`` whose evidence is written ref by ref."""
+    many = len(e.evidence) > _FEW
+    return (Streamed if many else dict)(
+        kind=str(e.kind),
+        summary=e.summary,
+        value=e.value,
+        evidence=iter(e.evidence) if many else list(e.evidence),
+        learned_by=[str(p) for p in e.learned_by],
+        party=e.party,
+    )
 
 
 def _findings(result: AuditResult) -> Iterator[dict[str, Any]]:
@@ -494,14 +498,14 @@ def _parties(result: AuditResult) -> Iterator[dict[str, Any]]:
     from icecheck.analysis.partystore import party_ids
 
     for key, label, candidates, addresses in party_ids(result.candidates, result.addresses):
-        yield {
-            "label": label,
-            "path": key[0],
-            "call": key[1] or None,
-            "party": key[2],
-            "candidates": candidates,
-            "addresses": addresses,
-        }
+        yield Streamed(
+            label=label,
+            path=key[0],
+            call=key[1] or None,
+            party=key[2],
+            candidates=iter(candidates),  # written id by id: a party may have a million
+            addresses=iter(addresses),
+        )
 
 
 def _network(n: NetworkInfo) -> dict[str, Any]:

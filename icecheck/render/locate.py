@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
+from icecheck.inputs.table import TextSet
 from icecheck.model import AuditedAddress, AuditedCandidate, AuditResult, Finding, InputStatus, Origin
 from icecheck.severity import Severity
 
@@ -64,15 +65,19 @@ def finding_origins(finding: Finding, where: Mapping[str, Origin]) -> list[Origi
 
 
 def iter_finding_origins(finding: Finding, where: Mapping[str, Origin]) -> Iterator[Origin]:
-    """``finding_origins`` one at a time: only the (path, line, packet) of those given are kept."""
-    seen: set[tuple[str, int | None, int | None]] = set()
-    for ref in finding.evidence:
-        origin = where.get(ref)
-        if origin is not None:
-            key = (origin.path, origin.line, origin.packet)
-            if key not in seen:
-                seen.add(key)
-                yield origin
+    """``finding_origins`` one at a time: only the (path, line, packet) of those given are kept,
+    in a set bounded in memory (``inputs.table.TextSet``: a finding may name a million lines)."""
+    seen = TextSet()
+    try:
+        for ref in finding.evidence:
+            origin = where.get(ref)
+            if origin is not None:
+                key = f"{origin.line}\x00{origin.packet}\x00{origin.path}"  # the path last: no NUL before it
+                if key not in seen:
+                    seen.add(key)
+                    yield origin
+    finally:
+        seen.close()
 
 
 def finding_paths(finding: Finding, where: Mapping[str, Origin], all_paths: list[str]) -> list[str]:
@@ -126,23 +131,76 @@ def input_problems(result: AuditResult, show: Callable[[str], str]) -> str:
     return "; ".join(parts)
 
 
-def places_of(located: list[Origin]) -> str:
-    """Origins as ``path:93,94``, ``capture.pcap#27,31``, ``live`` or ``path``, one entry per input."""
-    by_path: dict[str, list[Origin]] = {}
-    for o in located:
-        by_path.setdefault(o.path, []).append(o)
+def places_of(located: Iterable[Origin]) -> str:
+    """Origins as ``path:93,94``, ``capture.pcap#27,31``, ``live`` or ``path``, one entry per input:
+    the ``MAX_PLACES`` lowest distinct lines (else packets) of each and how many more, read once
+    and held in bounded memory (``_Places``)."""
+    by_path: dict[str, _Places] = {}
+    distinct = TextSet()  # (path, line or packet) seen
+    try:
+        for o in located:
+            place = by_path.get(o.path)
+            if place is None:
+                place = by_path[o.path] = _Places()
+            place.add(o, distinct)
+    finally:
+        distinct.close()
     parts = []
-    for path, group in by_path.items():
-        numbers = [str(o.line) for o in group if o.line is not None]
-        mark = ":"
-        if not numbers:
-            numbers, mark = [str(o.packet) for o in group if o.packet is not None], "#"
-        numbers = sorted(dict.fromkeys(numbers), key=int)
-        more = f"+{len(numbers) - MAX_PLACES}" if len(numbers) > MAX_PLACES else ""
-        listed = ",".join(numbers[:MAX_PLACES]) + (f",{more}" if more else "")
-        calls = list(dict.fromkeys(o.call for o in group if o.call))
-        parts.append(f"{path}{mark}{listed}" if numbers else path + (f" (call {calls[0]})" if len(calls) == 1 else ""))
+    for path, place in by_path.items():
+        mark, count, lowest = (
+            (":", place.lines, place.low_lines) if place.lines else ("#", place.packets, place.low_packets)
+        )
+        numbers = [str(-n) for n in sorted(lowest, reverse=True)]
+        more = f"+{count - MAX_PLACES}" if count > MAX_PLACES else ""
+        listed = ",".join(numbers) + (f",{more}" if more else "")
+        one_call = place.call if place.call and not place.calls_differ else None
+        parts.append(f"{path}{mark}{listed}" if count else path + (f" (call {one_call})" if one_call else ""))
     return ", ".join(parts)
+
+
+class _Places:
+    """One input's origins as ``places_of`` words them: how many distinct lines and packets, the
+    ``MAX_PLACES`` lowest of each (negated, a heap of the largest kept), and its call when all
+    name one."""
+
+    __slots__ = ("call", "calls_differ", "lines", "low_lines", "low_packets", "packets")
+
+    def __init__(self) -> None:
+        self.lines = self.packets = 0
+        self.low_lines: list[int] = []
+        self.low_packets: list[int] = []
+        self.call: str | None = None
+        self.calls_differ = False
+
+    def add(self, o: Origin, distinct: TextSet) -> None:
+        if o.line is not None and _new(distinct, "L", o.line, o.path):
+            self.lines += 1
+            _keep_lowest(self.low_lines, o.line)
+        if o.packet is not None and _new(distinct, "P", o.packet, o.path):
+            self.packets += 1
+            _keep_lowest(self.low_packets, o.packet)
+        if o.call:
+            if self.call is None:
+                self.call = o.call
+            elif o.call != self.call:
+                self.calls_differ = True
+
+
+def _new(distinct: TextSet, kind: str, number: int, path: str) -> bool:
+    """True the first time ``number`` is seen as a ``kind`` of ``path`` (then it is remembered)."""
+    key = f"{kind}{number}\x00{path}"
+    if key in distinct:
+        return False
+    distinct.add(key)
+    return True
+
+
+def _keep_lowest(heap: list[int], number: int) -> None:
+    """Keep the ``MAX_PLACES`` lowest numbers in ``heap`` (negated: its top is the highest kept)."""
+    if len(heap) < MAX_PLACES:
+        heapq.heappush(heap, -number)
+    elif -heap[0] > number:
+        heapq.heapreplace(heap, -number)
 
 
 def subjects(result: AuditResult) -> Mapping[str, str]:
@@ -162,7 +220,19 @@ def _subject(item: AuditedCandidate | AuditedAddress) -> str:
 
 
 def what_of(finding: Finding, shows: Mapping[str, str]) -> str:
-    """What a finding's evidence shows (``subjects``), the first few: ``host 10.0.0.1, host 10.0.0.2``."""
-    named = list(dict.fromkeys(shows[r] for r in finding.evidence if r in shows))
-    more = f" and {len(named) - MAX_SUBJECTS} more" if len(named) > MAX_SUBJECTS else ""
-    return ", ".join(named[:MAX_SUBJECTS]) + more
+    """What a finding's evidence shows (``subjects``), the first few: ``host 10.0.0.1, host 10.0.0.2``
+    (and how many more, counted in a set bounded in memory)."""
+    named: list[str] = []
+    distinct = TextSet()
+    try:
+        for ref in finding.evidence:
+            shown = shows.get(ref)
+            if shown is not None and shown not in distinct:
+                distinct.add(shown)
+                if len(named) < MAX_SUBJECTS:
+                    named.append(shown)
+        count = len(distinct)
+    finally:
+        distinct.close()
+    more = f" and {count - MAX_SUBJECTS} more" if count > MAX_SUBJECTS else ""
+    return ", ".join(named) + more

@@ -20,8 +20,8 @@ from icecheck.model import AuditResult, InputStatus
 from icecheck.render.locate import (
     SEVERITY_ORDER,
     fails,
-    finding_origins,
     input_problems,
+    iter_finding_origins,
     ordered,
     origins,
     places_of,
@@ -114,7 +114,7 @@ def _findings(result: AuditResult) -> Iterator[str]:
         rule = CATALOGUE.get(f.rule)
         link = f"[{f.rule}]({rule.help_uri})" if rule and rule.help_uri else md(f.rule)
         title = f" {md(rule.title)}" if rule else ""
-        place, what = places_of(finding_origins(f, where)), what_of(f, shows) or f.message
+        place, what = places_of(iter_finding_origins(f, where)), what_of(f, shows) or f.message
         yield f"| {mark} | {f.severity.value} | {link}{title} | {md(place)} | {md(what)} |"
     yield ""
     yield "**How to fix**"

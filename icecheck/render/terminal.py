@@ -37,8 +37,8 @@ from icecheck.model import (
 from icecheck.render.geoview import geo_lines
 from icecheck.render.layout import columns, paragraph, tree_head
 from icecheck.render.locate import (
-    finding_origins,
     input_problems,
+    iter_finding_origins,
     ordered,
     origins,
     places_of,
@@ -427,7 +427,7 @@ def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -
 
 def _finding_line(f: Finding, where: Mapping[str, Origin], shows: Mapping[str, str], detail: Detail) -> Text:
     """``path:95,97: relay 203.0.113.10 raddr 192.168.77.10`` (the message, when nothing locates it)."""
-    places, what = places_of(finding_origins(f, where)), what_of(f, shows)
+    places, what = places_of(iter_finding_origins(f, where)), what_of(f, shows)
     line = Text(safe(f"{places}: {what}" if places and what else places or f.message))
     if detail is Detail.VERBOSE and f.evidence:
         line.append(f" [{_refs(f.evidence)}]", style="dim")
