@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from io import StringIO
 from typing import IO
 
@@ -41,14 +41,14 @@ def to_junit(result: AuditResult, exit_code: int) -> str:
 
 def write_junit(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
     """Write ``to_junit``'s document to ``stream``, the findings' lines streamed (see the module)."""
-    by_input = _findings_by_input(result)
-    texts: list[list[int]] = []  # per mark: the indices (in ``result.findings``) of the findings listed there
+    by_input = _cases_by_input(result)
+    texts: list[array[int]] = []  # per mark: the indices (in ``result.findings``) of the findings listed there
     root = ET.Element("testsuites", name="icecheck")
     totals = [0, 0, 0]
     for doc in result.inputs:
         if doc.status is InputStatus.SKIPPED:  # found in a folder, no signalling: not a test
             continue
-        suite = _suite(root, doc, by_input.get(doc.path, []), result, texts)
+        suite = _suite(root, doc, by_input.get(doc.path, {}), texts)
         for i, key in enumerate(("tests", "failures", "errors")):
             totals[i] += int(suite.get(key, "0"))
     for i, key in enumerate(("tests", "failures", "errors")):
@@ -65,22 +65,43 @@ def write_junit(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
             _write_blocks(stream, _case_text(result, texts[int(piece)], where))
 
 
-def _findings_by_input(result: AuditResult) -> dict[str, list[int]]:
-    """Input path → the indices of its findings: those of its evidence, or every input's when a
-    finding has no evidence located (``locate.finding_paths``, read once per finding)."""
+class _Case:
+    """One input's findings of one rule, as its case needs them: their indices in
+    ``result.findings`` (all, and those at or above fail-on) in compact arrays (a party may have a
+    million findings of a rule), and the worst failing one's severity and message."""
+
+    __slots__ = ("failing", "mine", "worst")
+
+    def __init__(self) -> None:
+        self.mine, self.failing = array("q"), array("q")
+        self.worst: tuple[Severity, str] | None = None
+
+    def add(self, n: int, f: Finding, failing: bool) -> None:
+        self.mine.append(n)
+        if failing:
+            self.failing.append(n)
+            if self.worst is None or f.severity.rank > self.worst[0].rank:  # the first of the highest, as max()
+                self.worst = (f.severity, f.message)
+
+
+def _cases_by_input(result: AuditResult) -> dict[str, dict[str, _Case]]:
+    """Input path → rule → its ``_Case``. A finding belongs to the inputs of its evidence, or to
+    every input when none of it is located (``locate.finding_paths``), read once per finding."""
     where = origins(result)
     paths = [d.path for d in result.inputs]
-    out: dict[str, list[int]] = {}
+    out: dict[str, dict[str, _Case]] = {}
     for n, f in enumerate(result.findings):
-        mine = list(dict.fromkeys(o.path for o in iter_finding_origins(f, where))) or paths
-        for path in mine:
-            out.setdefault(path, []).append(n)
+        failing = fails(f, result)
+        for path in list(dict.fromkeys(o.path for o in iter_finding_origins(f, where))) or paths:
+            rules = out.setdefault(path, {})
+            case = rules.get(f.rule)
+            if case is None:
+                case = rules[f.rule] = _Case()
+            case.add(n, f, failing)
     return out
 
 
-def _suite(
-    root: ET.Element, doc: InputDocument, findings: list[int], result: AuditResult, texts: list[list[int]]
-) -> ET.Element:
+def _suite(root: ET.Element, doc: InputDocument, cases: dict[str, _Case], texts: list[array[int]]) -> ET.Element:
     suite = ET.SubElement(root, "testsuite", name=safe(doc.path))
     if doc.status in (InputStatus.UNREADABLE, InputStatus.EMPTY):
         case = ET.SubElement(suite, "testcase", classname=_classname(doc.path), name="read input")
@@ -90,59 +111,40 @@ def _suite(
         suite.set("errors", "1")
         suite.set("failures", "0")
         return suite
-    facts = {n: _Facts(f.rule, f.severity, fails(f, result), f.message) for n, f in _each(result, findings)}
-    rule_ids = [*CATALOGUE, *sorted({x.rule for x in facts.values()} - set(CATALOGUE))]
-    failures = 0
-    for rule_id in rule_ids:
-        failures += _case(suite, doc.path, rule_id, [n for n in findings if facts[n].rule == rule_id], facts, texts)
+    rule_ids = [*CATALOGUE, *sorted(set(cases) - set(CATALOGUE))]  # every catalogue rule, and any other named
+    failures = sum(_case(suite, doc.path, rule_id, cases.get(rule_id), texts) for rule_id in rule_ids)
     suite.set("tests", str(len(rule_ids)))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     return suite
 
 
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    """What a case needs of a finding besides its lines (not its evidence: it may be long)."""
-
-    rule: str
-    severity: Severity
-    failing: bool
-    message: str
-
-
-def _each(result: AuditResult, indices: list[int]) -> Iterator[tuple[int, Finding]]:
-    for n in indices:
-        yield n, result.findings[n]
-
-
 def _classname(path: str) -> str:
     return "icecheck." + safe(path).replace(".", "_")
 
 
-def _case(
-    suite: ET.Element, path: str, rule_id: str, mine: list[int], facts: Mapping[int, _Facts], texts: list[list[int]]
-) -> int:
+def _case(suite: ET.Element, path: str, rule_id: str, found: _Case | None, texts: list[array[int]]) -> int:
     """Add one rule's case, its text a mark that ``write_junit`` replaces; 1 if it failed."""
     rule = CATALOGUE.get(rule_id)
     name = f"{rule_id} {rule.name}" if rule else rule_id
     case = ET.SubElement(suite, "testcase", classname=_classname(path), name=name)
-    failing = [n for n in mine if facts[n].failing]
-    if failing:
-        worst = facts[max(failing, key=lambda n: facts[n].severity.rank)]  # the first of the highest
-        failure = ET.SubElement(case, "failure", message=safe(worst.message), type=worst.severity.value)
-        failure.text = _mark(texts, failing)
-    elif mine:
-        ET.SubElement(case, "system-out").text = _mark(texts, mine)
-    return 1 if failing else 0
+    if found is None:
+        return 0
+    if found.worst is not None:
+        severity, message = found.worst
+        failure = ET.SubElement(case, "failure", message=safe(message), type=severity.value)
+        failure.text = _mark(texts, found.failing)
+        return 1
+    ET.SubElement(case, "system-out").text = _mark(texts, found.mine)
+    return 0
 
 
-def _mark(texts: list[list[int]], listed: list[int]) -> str:
+def _mark(texts: list[array[int]], listed: array[int]) -> str:
     texts.append(listed)
     return f"\x00{len(texts) - 1}\x00"
 
 
-def _case_text(result: AuditResult, listed: list[int], where: Mapping[str, Origin]) -> Iterator[str]:
+def _case_text(result: AuditResult, listed: array[int], where: Mapping[str, Origin]) -> Iterator[str]:
     """The findings' lines joined by newlines, XML-escaped, in pieces: ``[high] ICE010 message
     (path:1, path:2, …)`` with each location (``safe`` and the escaping work character by
     character, so escaping the pieces is escaping the whole)."""
