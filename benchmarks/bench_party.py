@@ -50,7 +50,12 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   load average 0.9 to 3.1 on the 2 shared cores): -f junit, main (dd42158) → map5 (9fc54f0),
   ``cmp``-identical: 595 → 253 MB (152 → 151 s user; 131 MB of XML): the findings' lines (a million
   ICE001 findings, and ICE010's million locations) written into an ElementTree skeleton as they are
-  read (``junit.write_junit``), the cases' findings kept as indices in arrays. The text report with
+  read (``junit.write_junit``), the cases' findings kept as indices in arrays. -f github, main
+  (dd42158, run from /work/main) → map5 (a692452), ``cmp``-identical: 1,886 → 276 MB (118 → 119 s
+  user; 324 MB of annotations): written a line at a time, the findings in ``locate.ordered``'s
+  order read from their indices grouped by severity and rule (``github.write_github``), not sorted
+  and joined whole. Unchanged from main, bounded already: -f markdown 251 MB (136 s user), -f html
+  256 MB (148 s user), at 9fc54f0; -f mermaid 249 MB (138 s user) at a692452. The text report with
   -v is not bounded: 666 MB at 100,000 candidates on main (dd42158; 27 s user, load 2.7 to 3.0),
   so some GB at a million: it sorts and holds every finding, builds every row of the candidate
   table before laying it out (``layout.columns``), every map line (``layout.tree_head``), and joins
