@@ -45,6 +45,21 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   long evidence is now pickled packed (``audit._dumps``, ``groups.RefList``, shared tuples kept
   shared): -f json 312 → 252 MB (217 → 195 s user; an exposure's evidence and a party's ids also
   written ref by ref), -f sarif 398 → 250 MB (210 → 180 s user).
+- The same million (map5 branch, 2026-12-06, ``/usr/bin/time -f '%e s %U u %S s %M KB' python -m
+  icecheck scan --offline --jobs 1 -f FMT /tmp/map5/party.log > out``, one run each, one at a time,
+  load average 0.9 to 3.1 on the 2 shared cores): -f junit, main (dd42158) → map5 (9fc54f0),
+  ``cmp``-identical: 595 → 253 MB (152 → 151 s user; 131 MB of XML): the findings' lines (a million
+  ICE001 findings, and ICE010's million locations) written into an ElementTree skeleton as they are
+  read (``junit.write_junit``), the cases' findings kept as indices in arrays. -f github, main
+  (dd42158, run from /work/main) → map5 (a692452), ``cmp``-identical: 1,886 → 276 MB (118 → 119 s
+  user; 324 MB of annotations): written a line at a time, the findings in ``locate.ordered``'s
+  order read from their indices grouped by severity and rule (``github.write_github``), not sorted
+  and joined whole. Unchanged from main, bounded already: -f markdown 251 MB (136 s user), -f html
+  256 MB (148 s user), at 9fc54f0; -f mermaid 249 MB (138 s user) at a692452. The text report with
+  -v is not bounded: 666 MB at 100,000 candidates on main (dd42158; 27 s user, load 2.7 to 3.0),
+  so some GB at a million: it sorts and holds every finding, builds every row of the candidate
+  table before laying it out (``layout.columns``), every map line (``layout.tree_head``), and joins
+  the whole report into one ``Text`` before printing (``report.show``).
 - 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
   -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
   (before the packing); packed: -f json 143 MB, -f sarif 144 MB.

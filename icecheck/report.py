@@ -126,6 +126,16 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
     if fmt is OutputFormat.SARIF:
         _write_sarif(result, code, stream)
         return
+    if fmt is OutputFormat.GITHUB:
+        from icecheck.render.github import write_github
+
+        write_github(result, code, stream)  # to_github's text, a line at a time
+        return
+    if fmt is OutputFormat.JUNIT:
+        from icecheck.render.junit import write_junit
+
+        write_junit(result, code, stream)  # to_junit's text, a finding's many locations streamed
+        return
     if fmt in _RENDERERS:
         stream.write(_RENDERERS[fmt](result, code))
         return

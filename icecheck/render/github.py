@@ -10,11 +10,14 @@ hostile input can neither end the line and start a command of its own nor hide t
 from __future__ import annotations
 
 import itertools
+from array import array
 from collections.abc import Iterator, Mapping
+from io import StringIO
+from typing import IO
 
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
-from icecheck.render.locate import input_problems, iter_finding_origins, ordered, origins, summary
+from icecheck.render.locate import input_problems, iter_finding_origins, origins, summary
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
 
@@ -46,12 +49,19 @@ def annotation(command: str, message: str, origin: Origin | None, title: str | N
 
 def to_github(result: AuditResult, exit_code: int) -> str:
     """Annotations, then a plain summary line."""
-    lines = list(_lines(result))
+    buf = StringIO()
+    write_github(result, exit_code, buf)
+    return buf.getvalue()
+
+
+def write_github(result: AuditResult, exit_code: int, stream: IO[str]) -> None:
+    """Write ``to_github``'s text to ``stream`` a line at a time (a party may have a million findings)."""
+    for line in _lines(result):
+        stream.write(line + "\n")
     problems = input_problems(result, safe)
     source = f" from {safe(result.policy_source)}" if result.policy_source else ""
-    lines.append(f"icecheck: {summary(result)}; policy {safe(result.policy)}{source}, fail-on {result.fail_on.value}"
-                 f"{'; ' + problems if problems else ''} → exit {exit_code}")  # fmt: skip
-    return "\n".join(lines) + "\n"
+    stream.write(f"icecheck: {summary(result)}; policy {safe(result.policy)}{source}, fail-on {result.fail_on.value}"
+                 f"{'; ' + problems if problems else ''} → exit {exit_code}\n")  # fmt: skip
 
 
 def _lines(result: AuditResult) -> Iterator[str]:
@@ -59,8 +69,23 @@ def _lines(result: AuditResult) -> Iterator[str]:
         for d in doc.diagnostics:
             yield _diagnostic(d)
     where = origins(result)
-    for f in ordered(result):
+    for f in _ordered(result):
         yield _finding(f, where)
+
+
+def _ordered(result: AuditResult) -> Iterator[Finding]:
+    """``locate.ordered(result)`` one at a time, without holding the findings: their indices by
+    (severity, rule) in compact arrays, then each group read in order (the sort is stable)."""
+    groups: dict[tuple[int, str], array[int]] = {}
+    for n, f in enumerate(result.findings):
+        key = (-f.severity.rank, f.rule)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = array("q")
+        group.append(n)
+    for key in sorted(groups):
+        for n in groups[key]:
+            yield result.findings[n]
 
 
 def _diagnostic(d: Diagnostic) -> str:
