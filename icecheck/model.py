@@ -330,6 +330,13 @@ class InputDocument:
     attempts: tuple[Attempt, ...] = ()
     unaudited: int = 0  # sightings of items past the input's bound (inputs.limits.MAX_ITEMS): counted only
 
+    @property
+    def read_in_part(self) -> bool:
+        """A file whose reader reported errors beside what it found (status ``partial``): it makes the
+        run exit 2 unless ``--allow-partial``. A live gathering is ``partial`` when a server failed:
+        ``--strict`` judges that instead."""
+        return self.status is InputStatus.PARTIAL and self.kind not in (InputKind.GATHER, InputKind.BROWSER)
+
 
 @dataclass(frozen=True, slots=True)
 class AuditedCandidate(Pickled):
@@ -584,10 +591,8 @@ class AuditResult:
         return sum(d.unaudited for d in self.inputs)
 
     def partly_read(self) -> int:
-        """Inputs read from files whose reader reported errors beside what it found (status
-        ``partial``). A live gathering is ``partial`` when a server failed: ``--strict`` judges that."""
-        live = (InputKind.GATHER, InputKind.BROWSER)
-        return sum(d.status is InputStatus.PARTIAL and d.kind not in live for d in self.inputs)
+        """Inputs read only in part (``InputDocument.read_in_part``)."""
+        return sum(d.read_in_part for d in self.inputs)
 
     def failed_attempts(self) -> tuple[Attempt, ...]:
         """Attempts that did not get an answer. A missing PTR name (nxdomain) is an answer."""

@@ -76,7 +76,20 @@ def drawn(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -
     return MapNode("Parties", "device"), parties
 
 
-class Parties(Sequence[MapNode]):
+class _Built(Sequence[MapNode]):
+    """Boxes built as they are iterated (``Parties``, ``Branches``): indexing builds up to the index."""
+
+    @overload
+    def __getitem__(self, index: int) -> MapNode: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[MapNode]: ...
+
+    def __getitem__(self, index: int | slice) -> MapNode | Sequence[MapNode]:
+        return tuple(self)[index]
+
+
+class Parties(_Built):
     """Each party's device map, built as it is iterated (one party's candidates at a time,
     ``partystore.party_groups``): what ``build_map`` puts under "Parties", for a reader that
     draws the first lines of a capture's map and counts the others without holding them all.
@@ -95,15 +108,6 @@ class Parties(Sequence[MapNode]):
         for g in party_groups(self.candidates, ()):
             branches = Branches(_Projection(g.candidates), self.info)
             yield MapNode(f"Device: {g.label}", "device", branches if branches.spilled else tuple(branches))
-
-    @overload
-    def __getitem__(self, index: int) -> MapNode: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[MapNode]: ...
-
-    def __getitem__(self, index: int | slice) -> MapNode | Sequence[MapNode]:
-        return tuple(self)[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +133,7 @@ def device_map(candidates: Iterable[AuditedCandidate], info: Sequence[NetworkInf
     return MapNode("This device", "device", tuple(Branches(_Projection(candidates), info)))
 
 
-class Branches(Sequence[MapNode]):
+class Branches(_Built):
     """The device's branches, built as they are iterated from a ``_Projection``: an interface
     per host address (first-seen order) with the NATs that map it (inner layers first, the public
     ones behind the last) and the ISP of a public address; then the mapped candidates whose base
@@ -157,15 +161,6 @@ class Branches(Sequence[MapNode]):
         rest = p.rest()
         if rest:
             yield MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets)))
-
-    @overload
-    def __getitem__(self, index: int) -> MapNode: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[MapNode]: ...
-
-    def __getitem__(self, index: int | slice) -> MapNode | Sequence[MapNode]:
-        return tuple(self)[index]
 
 
 _KINDS = {"host": "h", "srflx": "m", "prflx": "m", "relay": "r"}  # the types the map draws; others are left out

@@ -249,13 +249,13 @@ def write_to(path: str | None, inputs: Sequence[str], write: Callable[[IO[str] |
 def report_unreadable(docs: Sequence[InputDocument], partial: bool = False) -> None:
     """One line per input that yielded nothing, so a script sees why exit 2 happened; with
     ``partial``, one per input read only in part too (its first error and how many there were)."""
-    from icecheck.model import DiagnosticLevel, InputKind, InputStatus
+    from icecheck.model import DiagnosticLevel, InputStatus
     from icecheck.render.safe import safe
 
     for doc in docs:
         if doc.unaudited:
             click.echo(f"icecheck: {safe(doc.path)}: {doc.unaudited} items not audited: partial audit", err=True)
-        elif partial and doc.status is InputStatus.PARTIAL and doc.kind not in (InputKind.GATHER, InputKind.BROWSER):
+        elif partial and doc.read_in_part:
             errors = [d for d in doc.diagnostics if d.level is DiagnosticLevel.ERROR]
             first = f"{safe(errors[0].origin.location())}: {safe(errors[0].message)}" if errors else safe(doc.path)
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -133,7 +133,7 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
         raw = base64.b64decode(value, validate=True)
     except ValueError:
         return None
-    if not _readable(raw, len(raw)):
+    if not _readable(raw):
         return unread_body(lambda: io.BytesIO(raw), standins)
     if raw[:4] in PCAP_MAGICS:
         return _base64_capture(raw, standins, scrub)
@@ -219,7 +219,7 @@ def base64_body_stream(
             return False
         with raw.open("rb") as fh:
             head = fh.read(_HEAD)
-        if not _readable(head, raw.stat().st_size):
+        if not _readable(head):
             redacted = False  # an image, a font: kept as it is, or removed (``unread_body``)
         elif head[:4] in PCAP_MAGICS:
             from icecheck.redact.pcap import redact_stream
@@ -244,11 +244,12 @@ def base64_body_stream(
 _HEAD = 1 << 16  # ``detect`` reads this much (a SIP start line)
 
 
-def _readable(raw: bytes, size: int) -> bool:
-    """``_base64_body``'s rule from the first decoded bytes: text, or a format redaction reads."""
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw[:4096])
-    readable = raw[:2] == b"\x1f\x8b" or raw[:4] in PCAP_MAGICS or raw.startswith(tuple(m for m, _ in _COMPRESSED))
-    return readable or printable >= 0.9 * min(size, 4096)
+def _readable(raw: bytes) -> bool:
+    """``_base64_body``'s rule from the first decoded bytes: text, or a format redaction reads (the
+    output check's ``is_binary`` rule, which knows gzip and captures, and xz, bzip2 and zip)."""
+    from icecheck.redact.selfcheck import is_binary
+
+    return raw.startswith(tuple(m for m, _ in _COMPRESSED)) or not is_binary(raw)
 
 
 def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_file: TextFile) -> bool:
