@@ -310,7 +310,7 @@ def _parts(path: str, forced: Format | None, jobs: int, split_from: int) -> int:
 
 def _whole(path: str, forced: Format | None, slot: int, counts: Any, where: str | None = None) -> bytes:
     """A task: one file read whole; its result pickled, the items of a large one as their spools'
-    files (under ``where`` on this machine, else as bytes: ``_Pickler``)."""
+    files (under ``where`` on this machine, else as bytes: ``_SpoolPickler``)."""
     tick = _task_tick(counts, slot, True)
     result = read_file(path, forced, tick)
     _flush(tick)
@@ -354,7 +354,7 @@ def _ship(read: CapturePart, where: str | None) -> Shipped:
     file: cheaper than a store for the few items it holds."""
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
     if read.sink.store is None:
-        return _dumps(read), None
+        return _dumps_part(read), None
     store = seal(read.sink)
     read.sink.store = None
     try:
@@ -362,11 +362,11 @@ def _ship(read: CapturePart, where: str | None) -> Shipped:
             fd, path = tempfile.mkstemp(dir=where, suffix=".items")
             os.close(fd)  # an empty file: VACUUM INTO fills it
             store.copy_to(path)
-            return _dumps(read), path
+            return _dumps_part(read), path
         with tempfile.TemporaryDirectory(prefix="icecheck-") as scratch:
             path = os.path.join(scratch, "items")
             store.copy_to(path)
-            return _dumps(read), _pack(path)
+            return _dumps_part(read), _pack(path)
     finally:
         store.close()
 
@@ -428,13 +428,21 @@ _TABLE = {cls: _reducer(cls) for cls in _RECORDS}
 
 
 class _Pickler(pickle.Pickler):
-    """Writes a ``Spool`` whose items went to disk as its file (``spool.export``): copied to a new
-    file under ``where``, or with ``where`` None sent as its bytes, compressed (``_pack``) — not
-    item by item."""
+    """Writes the frozen records as (class, field values) (``_TABLE``)."""
 
-    def __init__(self, out: io.BytesIO, where: str | None) -> None:
+    def __init__(self, out: io.BytesIO) -> None:
         super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
         self.dispatch_table = _TABLE  # type: ignore[assignment]
+
+
+class _SpoolPickler(_Pickler):
+    """A ``_Pickler`` that also writes a ``Spool`` whose items went to disk as its file
+    (``spool.export``): copied to a new file under ``where``, or with ``where`` None sent as its
+    bytes, compressed (``_pack``) — not item by item. Its ``persistent_id`` runs for every object
+    pickled: a part of a capture, which holds no spool, is pickled without it (``_ship``)."""
+
+    def __init__(self, out: io.BytesIO, where: str | None) -> None:
+        super().__init__(out)
         self.where = where
 
     def persistent_id(self, obj: Any) -> Any:
@@ -450,7 +458,7 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    """Reads what ``_Pickler`` wrote: each spool exported is adopted (``spool.adopt``), its bytes
+    """Reads what ``_SpoolPickler`` wrote: each spool exported is adopted (``spool.adopt``), its bytes
     written to a file under ``where`` first."""
 
     def __init__(self, data: bytes, where: str | None) -> None:
@@ -466,9 +474,19 @@ class _Unpickler(pickle.Unpickler):
 
 def _dumps(value: object, where: str | None = None) -> bytes:
     """``pickle.dumps(value)``, with the frozen records written as (class, field values) and the
-    spools that spilled as their files (``_Pickler``): under ``where``, or as bytes."""
+    spools that spilled as their files (``_SpoolPickler``): under ``where``, or as bytes."""
     out = io.BytesIO()
-    _Pickler(out, where).dump(value)
+    _SpoolPickler(out, where).dump(value)
+    return out.getvalue()
+
+
+def _dumps_part(read: CapturePart) -> bytes:
+    """A part of a capture pickled as ``_dumps`` would, faster: it holds its items in dicts,
+    never in a spool. Its memo of shared strings (``Sink.names``) is left behind, as part 0's
+    is (``read_split``): the merge builds what it needs without it."""
+    read.sink.names.clear()
+    out = io.BytesIO()
+    _Pickler(out).dump(read)
     return out.getvalue()
 
 

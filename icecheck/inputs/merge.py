@@ -32,7 +32,7 @@ from icecheck.model import Origin
 
 BATCH = 5000  # items filed at once by ``seal``
 
-_Entry = tuple[int, int, Any, int, Origin | None, int]  # first ordinal, kind, record, count, last, last ordinal
+_Entry = tuple[int, int, Any, int, Origin | None, int, Any]  # first ordinal, kind, record, count, last, ordinal, key
 
 
 def merge(parts: Sequence[Sink]) -> Sink:
@@ -90,17 +90,17 @@ def seal(sink: Sink) -> ItemStore:
 
 def _stream(store: ItemStore, kind: int) -> Iterator[_Entry]:
     for record, count, last, first_at, last_at in store.sighted(kind):
-        yield first_at, kind, record, count, last, last_at
+        yield first_at, kind, record, count, last, last_at, _key(kind, record)
 
 
 def _held(sink: Sink, kind: int) -> Iterator[_Entry]:
     """A part's items when it never spilled, held in memory: what ``_stream`` gives of its store
-    once sealed, without the store."""
-    for _, entry in _folded(sink, kind):
-        yield entry
+    once sealed, without the store (the key as the sink filed the item: ``_key`` of its record)."""
+    for key, (first, kind_, record, count, last, last_at) in _folded(sink, kind):
+        yield first, kind_, record, count, last, last_at, key
 
 
-def _folded(sink: Sink, kind: int) -> Iterator[tuple[Any, _Entry]]:
+def _folded(sink: Sink, kind: int) -> Iterator[tuple[Any, tuple[int, int, Any, int, Origin | None, int]]]:
     """The items of ``kind`` a part's sink holds in memory, each with its key, folded: first
     sighting's ordinal and record, count, last origin (None: seen once) and its ordinal."""
     order = sink.order
@@ -127,8 +127,7 @@ def _key(kind: int, record: Any) -> Any:
 
 def _merge_items(streams: Sequence[Iterator[_Entry]], out: Sink) -> None:
     held: dict[Any, list[Any]] = {}  # key → [count, last origin, its ordinal], for the items in memory
-    for _, kind, record, count, last, last_at in heapq.merge(*streams, key=lambda e: (e[0], e[1])):
-        key = _key(kind, record)
+    for _, kind, record, count, last, last_at, key in heapq.merge(*streams, key=lambda e: (e[0], e[1])):
         last = last or record.origin
         tally = held.get(key)
         if tally is not None:  # first seen by another part

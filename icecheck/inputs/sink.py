@@ -179,7 +179,12 @@ class Sink:
         headers and STUN attributes, most of which repeat). ``count`` sightings, the last one's
         detail ending with ``last_more`` (default ``more``)."""
         key = (address, str(role), port, where.call, party)
-        if key in self.addresses:
+        seen = self.repeats.get(key)  # most sightings repeat an item seen twice already: one look-up
+        if seen is not None:
+            seen[0] += count
+            seen[1] = (where, last_more or more, party)
+            seen[2] = self.ordinal
+        elif key in self.addresses:
             self._repeat(key, count, (where, last_more or more, party))
         elif self.store is not None and self.store.repeat(
             (ADDRESS, key), count, _at(where, last_more or more, party, self.names), self.ordinal
