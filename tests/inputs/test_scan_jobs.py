@@ -88,6 +88,24 @@ def test_each_part_dispatches_its_own_share(mix: Path) -> None:
     assert set(parts[0].candidates) | set(parts[1].candidates) == set(whole.candidates)
 
 
+def test_a_part_that_never_spilled_travels_with_its_items_and_folds(mix: Path, tmp_path: Path) -> None:
+    """``_ship`` pickles such a part without the spool hook (``jobs._dumps_part``): every item,
+    fold and ordinal comes back; the memo of shared strings stays behind."""
+    read = read_capture(str(mix), None, 1, 2)
+    sink = read.sink
+    assert sink.store is None and sink.order is not None and sink.repeats and sink.names
+    held = (dict(sink.candidates), dict(sink.addresses), {k: list(v) for k, v in sink.repeats.items()})
+    order = (list(sink.order.candidates), list(sink.order.addresses), dict(sink.order.wire))
+    shipped, items = jobs._ship(read, str(tmp_path))
+    assert items is None
+    back = jobs.load((shipped, items), str(tmp_path)).sink
+    assert back.order is not None
+    assert (back.candidates, back.addresses, back.repeats) == held
+    assert (back.order.candidates, back.order.addresses, back.order.wire) == order
+    assert list(back.candidates) == list(held[0]) and list(back.addresses) == list(held[1])
+    assert not back.names
+
+
 def test_a_damaged_capture_gives_the_same_report_and_diagnostics_split_or_not(mix: Path, tmp_path: Path) -> None:
     data = bytearray(mix.read_bytes())
     rng = random.Random(3)
