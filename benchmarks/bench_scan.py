@@ -38,6 +38,37 @@ same rounds: a change's effect, measured under the same load.
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
+- Seventh session (three helpers on the 2 CPUs, load average 4.5-6.2), branch speed5 at 676c617
+  against main at d2673f5 (``--baseline``) in the same rounds, ``--mix media --size-mb 100
+  --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``, two runs: --jobs 1 CPU 3.95 s (main
+  3.88 s; the first run 3.69 / 3.48 s: noise), wall 5.78 s against tshark 9.90 s (CPU 6.91 s):
+  1.71x in wall, 1.75x in CPU; --jobs 2 CPU 4.61 s over the process tree (main 4.86 s; first run
+  4.29 / 4.48 s), wall 7.13 s (main 7.54 s): 1.39x in wall (on this busy machine --jobs 2 is
+  slower in wall than --jobs 1). Instructions (``valgrind --tool=cachegrind --cache-sim=no``,
+  which counts the same however busy the machine): --jobs 1 22.79 -> 22.67 G (-0.5 %); --jobs 2
+  the reading process 11.98 -> 11.14 G (-7 %), the merging one 19.00 -> 18.87 G. What changed:
+  a part of a capture is pickled without the ``persistent_id`` hook that looks for spools (it
+  ran for each of the 936,696 objects of a part; a part holds no spool) and without its memo of
+  shared strings: ``_ship`` 0.20 -> 0.12 s CPU in the reading process; the merge takes each
+  item's key from its part instead of building it again (-6 % of the merge's instructions);
+  ``Sink.address_at`` folds a repeat of an item seen twice already in one look-up (-2 % of the
+  SIP dispatch's instructions). Reports byte for byte main's (the capture's text, -v and JSON
+  with --jobs 1 and 2; every sample as text, -v, JSON and SARIF; the three folders with --jobs 2).
+  Where the CPU goes (in-process, best of 3, load 4-5): --jobs 1 reading 2.23 s = the record walk
+  and media checks 0.24 s, transport (IP, UDP, TCP, WebSocket, framing) 0.54 s, dispatch 1.45 s
+  (SIP 1.15 s: ``parse_sip`` 0.15 s, ``header_addresses`` 0.16 s, folding the header addresses
+  0.15 s, SDP bodies 0.29 s of which parsing the 4,772 distinct ones 0.12 s; the rest STUN and
+  the per-message glue); then the document 0.07 s, audit 0.54 s, text report 0.24 s, start-up
+  0.27 s. --jobs 2: each process prefilters half the bytes (0.24 s) and reads its part (1.3 s:
+  the TCP/WebSocket transport of every message, half the dispatch), the reading one ships its
+  part (0.12 s), then the merging one alone loads it (0.07 s), merges (0.13 s), makes the
+  document (0.07 s), audits (0.54 s) and writes the report (0.24 s). 5x tshark (CPU 5.9-6.9 s)
+  is 1.2-1.4 s: start-up, walk, document, audit and report alone take about 1.35 s at --jobs
+  1, and at --jobs 2 start-up and the work after the merge (one process) about 1.3 s, so no
+  change to the reading alone reaches it. Tried and not kept (no change in instructions): a
+  header index in ``SipMessage`` (name -> first value) for the nine look-ups a message gets;
+  ``header_addresses`` in one pass over the headers (slower: it builds per-name lists).
+
 - Sixth session (three helpers on the 2 CPUs: load average 6.4-7.6, wall times 1.5 times the
   CPU times: CPU figures first), branch speed4 at 835c14e (these changes before their rebase
   onto later redaction commits) against main at 5e74d16 in the same rounds, ``--mix media
