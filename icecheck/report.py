@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
+from itertools import islice
 from typing import IO, TYPE_CHECKING
 
 from icecheck.exitcodes import ExitCode
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
     from icecheck.model import AuditResult, BrowserRun
     from icecheck.render.terminal import Detail
+
+
+BLOCK = 1024  # text report lines printed at a time
 
 
 class OutputFormat(StrEnum):
@@ -145,24 +149,35 @@ def write(result: AuditResult, fmt: OutputFormat, out: IO[str] | None, code: int
         write_json(result, code, stream)  # json.dumps(to_dict(...), indent=2) text, streamed in blocks
         stream.write("\n")
         return
-    from icecheck.render.terminal import Detail, render
+    from icecheck.render.terminal import Detail, render_lines
 
-    show(lambda width: render(result, code, width, Detail.NORMAL if detail is None else detail), out)
+    show_lines(lambda width: render_lines(result, code, width, Detail.NORMAL if detail is None else detail), out)
 
 
 def show(lay_out: Callable[[int], Text], out: IO[str] | None = None) -> None:
-    """Print lines laid out for the console's width: as they are to a file or a pipe; on a colour
-    terminal rich renders their styles (in one pass over the text: the lines are final, nothing
-    to wrap or crop). A file given as ``out`` never gets styles, whatever FORCE_COLOR says."""
+    """Print a ``Text`` of lines laid out for the console's width (``show_lines``)."""
+    show_lines(lambda width: (lay_out(width),), out)
+
+
+def show_lines(lay_out: Callable[[int], Iterable[Text]], out: IO[str] | None = None) -> None:
+    """Print lines laid out for the console's width as they come, ``BLOCK`` lines at a time (a
+    report may have millions): as they are to a file or a pipe; on a colour terminal rich renders
+    their styles (in one pass over each block: the lines are final, nothing to wrap or crop). A
+    file given as ``out`` never gets styles, whatever FORCE_COLOR says."""
     from rich.console import Console
     from rich.segment import Segments
+    from rich.text import Text
 
     console = Console(file=out, highlight=False) if out else Console(highlight=False)
-    text = lay_out(console.width)
-    if console.color_system is None or (out is not None and not out.isatty()):
-        console.file.write(text.plain + "\n")
-    else:
-        console.print(Segments(text.render(console, end="\n")), soft_wrap=True)
+    lines = lay_out(console.width)
+    plain = console.color_system is None or (out is not None and not out.isatty())
+    it = iter(lines)
+    while block := list(islice(it, BLOCK)):
+        if plain:
+            console.file.write("".join(line.plain + "\n" for line in block))
+        else:
+            text = Text("\n").join(block)
+            console.print(Segments(text.render(console, end="\n")), soft_wrap=True)
 
 
 # Formats that show several browser runs at once; the others take one run (one report).

@@ -10,14 +10,13 @@ hostile input can neither end the line and start a command of its own nor hide t
 from __future__ import annotations
 
 import itertools
-from array import array
 from collections.abc import Iterator, Mapping
 from io import StringIO
 from typing import IO
 
 from icecheck.analysis.rules import CATALOGUE
 from icecheck.model import AuditResult, Diagnostic, DiagnosticLevel, Finding, Origin
-from icecheck.render.locate import input_problems, iter_finding_origins, origins, summary
+from icecheck.render.locate import in_order, input_problems, iter_finding_origins, origins, summary
 from icecheck.render.safe import safe
 from icecheck.severity import Severity
 
@@ -69,23 +68,8 @@ def _lines(result: AuditResult) -> Iterator[str]:
         for d in doc.diagnostics:
             yield _diagnostic(d)
     where = origins(result)
-    for f in _ordered(result):
+    for f in in_order(result):
         yield _finding(f, where)
-
-
-def _ordered(result: AuditResult) -> Iterator[Finding]:
-    """``locate.ordered(result)`` one at a time, without holding the findings: their indices by
-    (severity, rule) in compact arrays, then each group read in order (the sort is stable)."""
-    groups: dict[tuple[int, str], array[int]] = {}
-    for n, f in enumerate(result.findings):
-        key = (-f.severity.rank, f.rule)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = array("q")
-        group.append(n)
-    for key in sorted(groups):
-        for n in groups[key]:
-            yield result.findings[n]
 
 
 def _diagnostic(d: Diagnostic) -> str:

@@ -12,7 +12,8 @@ wide characters in names keep the columns aligned.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice, product
 from typing import TypeVar
 
@@ -95,10 +96,27 @@ def _pad(text: Text, width: int) -> Text:
     return padded
 
 
-def _steps(cells: Sequence[int], title: int) -> list[int]:
+def _steps(cells: Counter[int], title: int) -> list[int]:
     """The widths a shrinkable column may take, widest first: each cell width that still fits its
     title, then 0 (the column leaves the row line: every cell of it moves below)."""
-    return [w for w in sorted(set(cells), reverse=True) if w >= title] + [0]
+    return [w for w in sorted(cells, reverse=True) if w >= title] + [0]
+
+
+class Measure:
+    """What ``column_lines`` needs to know of all the rows before it lays out the first: per column,
+    how many cells have each width (a ``Counter``: a million rows have a few distinct widths), which
+    columns have a non-empty cell, and the longest word of the last column. One pass over the rows."""
+
+    def __init__(self, count: int, rows: Iterable[Sequence[Text]]) -> None:
+        self.cells: list[Counter[int]] = [Counter() for _ in range(count)]
+        self.filled = [False] * count
+        self.last_word = 0
+        for row in rows:
+            for i in range(count):
+                plain = row[i].plain
+                self.cells[i][width_of(plain)] += 1
+                self.filled[i] = self.filled[i] or bool(plain)
+            self.last_word = max(self.last_word, longest_word(row[-1].plain))
 
 
 def columns(
@@ -112,24 +130,43 @@ def columns(
     optional: Sequence[int] = (),
     wrap_last: bool = True,
 ) -> list[Text]:
-    """Rows as aligned columns under a bold header (no header when every title is empty).
+    """``column_lines`` as a list."""
+    return list(column_lines(header, rows, width, indent=indent, gap=gap, foldable=foldable, optional=optional,
+                             wrap_last=wrap_last))  # fmt: skip
+
+
+def column_lines(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Text]],
+    width: int,
+    *,
+    indent: int = 2,
+    gap: int = 2,
+    foldable: Sequence[int] = (),
+    optional: Sequence[int] = (),
+    wrap_last: bool = True,
+) -> Iterator[Text]:
+    """Rows as aligned columns under a bold header (no header when every title is empty), one line
+    at a time, in two passes over ``rows`` (an iterable read twice: a sequence, or rows built anew
+    on each pass): the first measures the cells (``Measure``), the second lays out each row.
 
     No cell is ever cut. The last column, when ``wrap_last``, is word-wrapped (at spaces, at most
     ``PARAGRAPH`` cells) in the room left; when that is under ``MIN_WRAP`` cells, or narrower than
     its longest word, it moves to lines of its own below its row, under the second column.
     ``foldable`` columns narrow when the row would not fit: a cell wider than its column then
     moves, whole, to a line of its own below its row (a column may move out entirely, its title
-    then on a header line of its own). ``optional`` columns are left out when every cell of
-    theirs is empty.
+    then on a header line of its own). ``optional`` columns (never the last) are left out when
+    every cell of theirs is empty.
     """
-    empty = {i for i in optional if not any(row[i].plain for row in rows)}
-    if empty:
-        keep = [i for i in range(len(header)) if i not in empty]
-        header, rows = [header[i] for i in keep], [[row[i] for i in keep] for row in rows]
-        foldable = [keep.index(i) for i in foldable if i in keep]
+    if optional and len(header) - 1 in optional:
+        raise ValueError("the last column cannot be optional")
+    measured = Measure(len(header), rows)
+    keep = [i for i in range(len(header)) if i not in optional or measured.filled[i]]
+    header = [header[i] for i in keep]
+    foldable = [keep.index(i) for i in foldable if i in keep]
     count = len(header)
     fixed = count - 1 if wrap_last else count
-    cells = [[width_of(row[i].plain) for row in rows] for i in range(count)]
+    cells = [measured.cells[i] for i in keep]
     widths = [max([width_of(header[i]), *cells[i]]) for i in range(count)]
     steps = {i: _steps(cells[i], width_of(header[i])) for i in foldable if i < fixed and i > 0}
 
@@ -140,40 +177,43 @@ def columns(
     if used() > width:
         _narrow(widths, steps, cells, lambda: used() <= width)
     last_room = min(width - used() - gap, PARAGRAPH)
-    last_words = max((longest_word(row[-1].plain) for row in rows), default=0) if wrap_last else 0
+    last_words = measured.last_word if wrap_last else 0
     inline = wrap_last and last_room >= min(MIN_WRAP, widths[-1]) and last_room >= last_words
     inline_cols = [i for i in range(fixed) if widths[i] or i not in steps]
     moved = [i for i in range(fixed) if i not in inline_cols]
     under = " " * (indent + (widths[0] + gap if count > 1 else 0))
-    lines: list[Text] = []
     titles = [header[i] for i in inline_cols] + ([header[-1]] if inline else [])
+    sizes = _sizes(widths, inline_cols)
     if any(header):
-        lines.append(_row([[Text(h, style="bold")] for h in titles], _sizes(widths, inline_cols), indent, gap))
+        yield _row([[Text(h, style="bold")] for h in titles], sizes, indent, gap)
         below = [header[i] for i in moved] + ([header[-1]] if wrap_last and not inline else [])
-        lines += [Text.assemble(under, (h, "bold")) for h in below if h]
-    for row in rows:
+        yield from (Text.assemble(under, (h, "bold")) for h in below if h)
+    for full in rows:
+        row = [full[i] for i in keep] if len(keep) < len(full) else full
         shown = [[row[i]] if width_of(row[i].plain) <= widths[i] or i not in steps else [] for i in inline_cols]
         if inline:
             shown.append(wrap(row[-1], last_room) if row[-1].plain else [Text()])
         height = max(len(p) for p in shown)
-        sizes = _sizes(widths, inline_cols)
-        lines += [_row([p[k : k + 1] for p in shown], sizes, indent, gap) for k in range(height)]
-        lines += [_line(under, row[i]) for i in range(fixed) if i in steps and width_of(row[i].plain) > widths[i]]
+        for k in range(height):
+            yield _row([p[k : k + 1] for p in shown], sizes, indent, gap)
+        yield from (_line(under, row[i]) for i in range(fixed) if i in steps and width_of(row[i].plain) > widths[i])
         if wrap_last and not inline and row[-1].plain:
-            lines.extend(wrap(row[-1], min(width, len(under) + PARAGRAPH), under, under))
-    return lines
+            yield from wrap(row[-1], min(width, len(under) + PARAGRAPH), under, under)
 
 
-def _narrow(widths: list[int], steps: dict[int, list[int]], cells: list[list[int]], fits: Callable[[], bool]) -> None:
+def _narrow(
+    widths: list[int], steps: dict[int, list[int]], cells: list[Counter[int]], fits: Callable[[], bool]
+) -> None:
     """Set the foldable columns' widths (``steps``) so that the row ``fits`` moving the fewest cells
     below, a cell of a column listed later counting more; a column whose cells would mostly move
-    below moves out whole instead (width 0)."""
+    below moves out whole instead (width 0). ``cells``: per column, how many cells have each width."""
     choices = []
     for k, (i, options) in enumerate(steps.items()):
-        filled = [c for c in cells[i] if c]
-        moved = {w: sum(c > w for c in filled) for w in options}
+        filled = {c: n for c, n in cells[i].items() if c}
+        total = sum(filled.values())
+        moved = {w: sum(n for c, n in filled.items() if c > w) for w in options}
         weight = 1 + 4 * k  # the columns listed first move first
-        choices.append([(w, weight * moved[w]) for w in options if w == 0 or 2 * moved[w] <= len(filled)])
+        choices.append([(w, weight * moved[w]) for w in options if w == 0 or 2 * moved[w] <= total])
     best: tuple[int, int] | None = None
     chosen: tuple[int, ...] = tuple(0 for _ in steps)
     for combo in islice(product(*choices), MAX_LAYOUTS):
@@ -206,7 +246,17 @@ def tree(
     root: N, label: Callable[[N], Text], children: Callable[[N], Sequence[N]], width: int, indent: str = ""
 ) -> list[Text]:
     """Lines of a tree drawn with box guides; long labels wrap (at spaces) under their own guide."""
-    return tree_head(root, label, children, width, indent)[0]
+    return list(tree_lines(root, label, children, width, indent))
+
+
+def tree_lines(
+    root: N, label: Callable[[N], Text], children: Callable[[N], Sequence[N]], width: int, indent: str = ""
+) -> Iterator[Text]:
+    """``tree``'s lines one at a time: the nodes are visited as ``children`` yields them (a node's
+    children may be built as they are iterated), and only the path from the root to the node drawn
+    is held."""
+    for node, head, below in _places(root, children, indent):
+        yield from wrap(label(node), width, head, below)
 
 
 def tree_head(
@@ -221,22 +271,32 @@ def tree_head(
     """``tree``'s first ``limit`` lines (all when None) and how many lines the whole tree has.
     Past ``limit`` lines are only counted, from ``plain`` (a label's plain text; default: the
     label's): nothing styled is built for them."""
-    lines = wrap(label(root), width, indent, indent + ("│   " if children(root) else "    "))
+    lines: list[Text] = []
     extra = 0
     text_of = plain or (lambda node: label(node).plain)
-
-    def walk(node: N, prefix: str) -> None:
-        nonlocal extra
-        kids = children(node)
-        for i, child in enumerate(kids):
-            last = i == len(kids) - 1
-            below = prefix + ("    " if last else "│   ")
-            head = prefix + ("└── " if last else "├── ")
-            if limit is not None and len(lines) >= limit:
-                extra += wrapped_lines(text_of(child), width, head, below)
-            else:
-                lines.extend(wrap(label(child), width, head, below))
-            walk(child, below)
-
-    walk(root, indent)
+    for n, (node, head, below) in enumerate(_places(root, children, indent)):
+        if limit is not None and len(lines) >= limit and n:  # the root is always drawn
+            extra += wrapped_lines(text_of(node), width, head, below)
+        else:
+            lines.extend(wrap(label(node), width, head, below))
     return (lines if limit is None else lines[:limit]), len(lines) + extra
+
+
+def _places(root: N, children: Callable[[N], Sequence[N]], indent: str) -> Iterator[tuple[N, str, str]]:
+    """Each node of the tree in drawing order (pre-order) with the guides before its first line and
+    before the others: ``├── `` / ``│   `` under a sibling that follows, ``└── `` / ``    `` for
+    the last. Children are iterated as they are drawn (each level's iterator is held, not its nodes)."""
+    yield root, indent, indent + ("│   " if children(root) else "    ")
+    stack = [(indent, len(kids := children(root)), enumerate(kids))]
+    while stack:
+        prefix, count, kids_left = stack[-1]
+        step = next(kids_left, None)
+        if step is None:
+            stack.pop()
+            continue
+        i, child = step
+        last = i == count - 1
+        below = prefix + ("    " if last else "│   ")
+        yield child, prefix + ("└── " if last else "├── "), below
+        grandchildren = children(child)
+        stack.append((below, len(grandchildren), enumerate(grandchildren)))

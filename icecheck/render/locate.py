@@ -8,6 +8,7 @@ annotations, JUnit, Markdown). Evidence ids are the ``c1``/``a1`` ids of candida
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
@@ -97,6 +98,22 @@ def ordered(result: AuditResult, limit: int | None = None) -> list[Finding]:
     if limit is None:
         return sorted(result.findings, key=_rank)
     return heapq.nsmallest(limit, result.findings, key=_rank)  # documented as sorted(...)[:limit]
+
+
+def in_order(result: AuditResult) -> Iterator[Finding]:
+    """``ordered(result)`` one at a time, without holding the findings (a party may have a million):
+    their indices by (severity, rule) in compact arrays, then each group read in order (the sort
+    is stable)."""
+    groups: dict[tuple[int, str], array[int]] = {}
+    for n, f in enumerate(result.findings):
+        key = _rank(f)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = array("q")
+        group.append(n)
+    for key in sorted(groups):
+        for n in groups[key]:
+            yield result.findings[n]
 
 
 def _rank(f: Finding) -> tuple[int, str]:

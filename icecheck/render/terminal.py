@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 
 from icecheck.exitcodes import ExitCode
+from icecheck.inputs.table import TextSet
 from icecheck.model import (
     AddressClass,
     AttemptStatus,
@@ -35,8 +37,9 @@ from icecheck.model import (
     Party,
 )
 from icecheck.render.geoview import geo_lines
-from icecheck.render.layout import columns, paragraph, tree_head
+from icecheck.render.layout import column_lines, columns, paragraph, tree_head, tree_lines
 from icecheck.render.locate import (
+    in_order,
     input_problems,
     iter_finding_origins,
     ordered,
@@ -87,6 +90,8 @@ DEFAULT_PARTIES = (Party.SIGNALLING, Party.REMOTE_PEER)
 PARTY_NAMES = {Party.SIGNALLING: "the signalling server", Party.REMOTE_PEER: "the remote peer",
                Party.TURN_SERVER: "the TURN server", Party.ON_PATH: "on-path observers"}  # fmt: skip
 Lines = Iterator[Text]
+Row = TypeVar("Row")
+Item = TypeVar("Item")
 
 
 class Detail(IntEnum):
@@ -98,8 +103,15 @@ class Detail(IntEnum):
 
 
 def render(result: AuditResult, exit_code: int, width: int = WIDTH, detail: Detail = Detail.NORMAL) -> Text:
-    """The whole terminal report, laid out for ``width`` cells (``report.show`` prints it)."""
-    return Text("\n").join(_parts(result, exit_code, max(width, MIN_WIDTH), detail))
+    """The whole terminal report, laid out for ``width`` cells, as one ``Text``."""
+    return Text("\n").join(render_lines(result, exit_code, width, detail))
+
+
+def render_lines(result: AuditResult, exit_code: int, width: int = WIDTH, detail: Detail = Detail.NORMAL) -> Lines:
+    """``render``'s lines one at a time (``report.show_lines`` prints them as they come): with -v a
+    run's every candidate, finding and box of the map is a line, and none of them is held after
+    it is printed."""
+    return _parts(result, exit_code, max(width, MIN_WIDTH), detail)
 
 
 def _parts(result: AuditResult, exit_code: int, width: int, detail: Detail) -> Lines:
@@ -253,37 +265,55 @@ def where(origin: Origin, names: dict[str, str]) -> str:
     return name
 
 
+class _Rows(Iterable[Row]):
+    """Table rows built anew from ``items`` on each pass (``layout.column_lines`` reads them twice:
+    a run's candidates are on disk, and a row of ``Text`` is built only while it is laid out)."""
+
+    def __init__(self, items: Iterable[Item], make: Callable[[Item], Row]) -> None:
+        self.items, self.make = items, make
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self.make, self.items)
+
+
 def _candidate_table(cands: Sequence[AuditedCandidate], width: int, detail: Detail = Detail.NORMAL) -> Lines:
     names = input_names({c.record.origin.path for c in cands})
     yield from _heading("Candidates")
-    rows = []
     cap = len(cands) if detail is Detail.VERBOSE else MAX_ROWS
-    for c in cands[:cap]:
+
+    def row(c: AuditedCandidate) -> tuple[Text, ...]:
         cand = c.record.candidate
         style = CLASS_STYLE.get(c.facts.address_class, "")
-        rows.append(
-            (
-                Text(c.id),
-                Text(safe(where(c.record.origin, names))),
-                Text(safe(f"{cand.type}/{cand.transport.lower()}")),
-                Text(safe(cand.address), style=style),
-                Text(str(cand.port)),
-                Text(c.facts.address_class.value, style=style),
-                Text(safe(candidate_details(c)), style="dim"),
-            )
+        return (
+            Text(c.id),
+            Text(safe(where(c.record.origin, names))),
+            Text(safe(f"{cand.type}/{cand.transport.lower()}")),
+            Text(safe(cand.address), style=style),
+            Text(str(cand.port)),
+            Text(c.facts.address_class.value, style=style),
+            Text(safe(candidate_details(c)), style="dim"),
         )
+
     place = where_title(names, (c.record.origin for c in cands))
     header = ("id", place, "type", "address", "port", "class", "details")
-    yield from columns(header, rows, width, foldable=(1, 3), optional=(1,))
+    rows = _Rows(_first(cands, cap), row)
+    yield from column_lines(header, rows, width, foldable=(1, 3), optional=(1,))
     yield from _more(len(cands) - cap, "candidates", "-v and --format json")
+
+
+def _first(items: Sequence[Item], count: int) -> Sequence[Item]:
+    """``items``' first ``count``: the sequence itself when that is all of them (read in place,
+    not copied: a spool's items stay on disk), else a list of them."""
+    return items if count >= len(items) else list(islice(items, count))
 
 
 def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail = Detail.NORMAL) -> Lines:
     names = input_names({a.record.origin.path for a in addrs})
     yield from _heading("Addresses outside candidates")
     cap = len(addrs) if detail is Detail.VERBOSE else MAX_ROWS
-    rows = [
-        (
+
+    def row(a: AuditedAddress) -> tuple[Text, ...]:
+        return (
             Text(a.id),
             Text(safe(where(a.record.origin, names))),
             Text(a.record.role.value),
@@ -291,11 +321,11 @@ def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail =
             Text(a.facts.address_class.value, style=CLASS_STYLE.get(a.facts.address_class, "")),
             Text(safe("; ".join(h.detail for h in a.facts.hints)), style="dim"),
         )
-        for a in addrs[:cap]
-    ]
+
     place = where_title(names, (a.record.origin for a in addrs))
-    yield from columns(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
-                       optional=(1,))  # fmt: skip
+    rows = _Rows(_first(addrs, cap), row)
+    yield from column_lines(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
+                            optional=(1,))  # fmt: skip
     yield from _more(len(addrs) - cap, "addresses", "-v and --format json")
 
 
@@ -319,9 +349,11 @@ def _network_map(result: AuditResult, width: int, detail: Detail = Detail.NORMAL
     from icecheck.analysis.netmap import drawn
 
     yield from _heading("The network map an attacker can draw")
-    cap = None if detail is Detail.VERBOSE else MAX_MAP_LINES
     root, kids = drawn(result.candidates, result.network_info)  # build_map's, one party held at a time
-    lines, total = map_head(root, width, cap, kids)
+    if detail is Detail.VERBOSE:
+        yield from tree_lines(root, _map_label, lambda node: kids if node is root else node.children, width, "  ")
+        return
+    lines, total = map_head(root, width, MAX_MAP_LINES, kids)
     yield from lines
     yield from _more(total - len(lines), "lines of the map", "-v")
 
@@ -338,16 +370,17 @@ def map_head(
     lines past the limit are counted, not built: a capture's map may have tens of thousands).
     ``kids``: the root's children, when they are built as they are drawn (``netmap.Parties``)."""
 
-    def label(node: MapNode) -> Text:
-        return Text(safe(node.label), style=NODE_STYLE.get(node.kind, ""))
-
     def plain(node: MapNode) -> str:
         return safe(node.label)
 
     def children(node: MapNode) -> Sequence[MapNode]:
         return kids if kids is not None and node is root else node.children
 
-    return tree_head(root, label, children, width, "  ", limit, plain)
+    return tree_head(root, _map_label, children, width, "  ", limit, plain)
+
+
+def _map_label(node: MapNode) -> Text:
+    return Text(safe(node.label), style=NODE_STYLE.get(node.kind, ""))
 
 
 def _exposures(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -> Lines:
@@ -361,7 +394,7 @@ def _exposures(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) 
                               style="dim"), width, "  ")  # fmt: skip
     party: str | None = None
     cap = len(result.exposures) if detail is Detail.VERBOSE else MAX_SENTENCES
-    for e in result.exposures[:cap]:
+    for e in islice(result.exposures, cap):
         if e.party != party and e.party is not None:
             yield from paragraph(Text(safe(e.party), style="bold"), width, "  ")
         party = e.party
@@ -407,22 +440,37 @@ def _findings(result: AuditResult, width: int, detail: Detail = Detail.NORMAL) -
         return
     where, shows = origins(result), subjects(result)
     cap = len(result.findings) if detail is Detail.VERBOSE else MAX_SENTENCES
-    shown = ordered(result, cap)
-    said: set[str] = set()  # two findings of a rule at the same place about the same thing: one line
-    for i, f in enumerate(shown):
-        rule = CATALOGUE.get(f.rule)
-        if i == 0 or (f.rule, f.severity) != (shown[i - 1].rule, shown[i - 1].severity):
-            head = Text.assemble((f.severity.value.upper(), SEVERITY_STYLE[f.severity]), " ", (f.rule, "bold"))
-            head.append(safe(f" {rule.title}") if rule else "")
-            yield from paragraph(head, width, "  ", "    ")
-            said.clear()
-        line = _finding_line(f, where, shows, detail)
-        if line.plain not in said:
-            said.add(line.plain)
-            yield from paragraph(line, width, "    • ", "      ")
-        if rule is not None and (i + 1 == len(shown) or shown[i + 1].rule != f.rule):
-            yield from paragraph(Text.assemble(("fix: ", "bold"), rule.fix), width, "    ", "      ")
+    shown = in_order(result) if detail is Detail.VERBOSE else iter(ordered(result, cap))
+    said = TextSet()  # two findings of a rule at the same place about the same thing: one line
+    try:
+        before: Finding | None = None
+        for f, after in _with_next(shown):
+            rule = CATALOGUE.get(f.rule)
+            if before is None or (f.rule, f.severity) != (before.rule, before.severity):
+                head = Text.assemble((f.severity.value.upper(), SEVERITY_STYLE[f.severity]), " ", (f.rule, "bold"))
+                head.append(safe(f" {rule.title}") if rule else "")
+                yield from paragraph(head, width, "  ", "    ")
+                said.close()
+                said = TextSet()
+            line = _finding_line(f, where, shows, detail)
+            if line.plain not in said:
+                said.add(line.plain)
+                yield from paragraph(line, width, "    • ", "      ")
+            if rule is not None and (after is None or after.rule != f.rule):
+                yield from paragraph(Text.assemble(("fix: ", "bold"), rule.fix), width, "    ", "      ")
+            before = f
+    finally:
+        said.close()
     yield from _more(len(result.findings) - cap, "findings", "-v and --format json")
+
+
+def _with_next(items: Iterator[Finding]) -> Iterator[tuple[Finding, Finding | None]]:
+    """Each item with the one after it (None after the last)."""
+    current = next(items, None)
+    while current is not None:
+        after = next(items, None)
+        yield current, after
+        current = after
 
 
 def _finding_line(f: Finding, where: Mapping[str, Origin], shows: Mapping[str, str], detail: Detail) -> Text:
