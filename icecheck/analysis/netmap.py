@@ -99,6 +99,7 @@ class Parties(_Built):
 
     def __init__(self, candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> None:
         self.candidates, self.info = candidates, info
+        self.nets = nets_of(info)  # once for all parties
         self.size = len({party_key(c.record.origin, c.record.context) for c in candidates})
 
     def __len__(self) -> int:
@@ -106,7 +107,7 @@ class Parties(_Built):
 
     def __iter__(self) -> Iterator[MapNode]:
         for g in party_groups(self.candidates, ()):
-            branches = Branches(_Projection(g.candidates), self.info)
+            branches = Branches(_Projection(g.candidates), self.info, self.nets)
             yield MapNode(f"Device: {g.label}", "device", branches if branches.spilled else tuple(branches))
 
 
@@ -138,11 +139,14 @@ class Branches(_Built):
     per host address (first-seen order) with the NATs that map it (inner layers first, the public
     ones behind the last) and the ISP of a public address; then the mapped candidates whose base
     is not a host address (a NAT each); then the relays no drawn ISP leads to, under "Internet
-    (path not shown)". ``len`` is counted without building; indexing builds up to the index."""
+    (path not shown)". ``len`` is counted without building; indexing builds up to the index.
+    ``nets``: ``nets_of(info)``, when the caller has it (``Parties``: made once for every party)."""
 
-    def __init__(self, projection: _Projection, info: Sequence[NetworkInfo]) -> None:
+    def __init__(
+        self, projection: _Projection, info: Sequence[NetworkInfo], nets: dict[str, NetworkInfo] | None = None
+    ) -> None:
         self.projection = projection
-        self.nets = {canonical(i.address): i for i in info}
+        self.nets = nets_of(info) if nets is None else nets
         self.spilled = projection.db is not None
         self.size: int | None = None  # counted once: a drawing asks for it at every branch
 
@@ -161,6 +165,11 @@ class Branches(_Built):
         rest = p.rest()
         if rest:
             yield MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets)))
+
+
+def nets_of(info: Sequence[NetworkInfo]) -> dict[str, NetworkInfo]:
+    """What the lookups found, by canonical address (``nets``: the given once, for every party)."""
+    return {canonical(i.address): i for i in info}
 
 
 _KINDS = {"host": "h", "srflx": "m", "prflx": "m", "relay": "r"}  # the types the map draws; others are left out
@@ -215,17 +224,25 @@ class _Projection:
         self.rows = []
 
     def _group(self) -> None:
-        """The in-memory groupings (indexes: the map is drawn in one pass, also for 10,000 candidates)."""
-        hosts = [c for c in self.rows if c.type == "host"]
-        mapped = [c for c in self.rows if c.type in MAPPED]
-        relays = [c for c in self.rows if c.type == "relay"]
-        self.host_groups = _by_address(hosts)
-        self.by_base = _grouped(mapped, lambda c: c.base)
-        self.by_related = _grouped(relays, lambda c: c.base)
-        host_addresses = {a for a, _ in self.host_groups}
-        self.orphan_groups = _by_address([c for c in mapped if c.base not in host_addresses])
-        isp = {c.address for c in hosts + mapped if c.public}  # the addresses an ISP box is drawn for
-        self.rest_relays = [c for c in relays if c.base not in isp]
+        """The in-memory groupings (indexes: the map is drawn in one pass, also for 10,000 candidates),
+        made in one pass over the rows (a capture's map has thousands of parties of a few candidates)."""
+        hosts: dict[str, list[_Seen]] = {}
+        mapped: list[_Seen] = []
+        relays: list[_Seen] = []
+        for c in self.rows:
+            if c.type == "host":
+                hosts.setdefault(c.address, []).append(c)
+            elif c.type == "relay":
+                relays.append(c)
+                self.by_related.setdefault(c.base, []).append(c)
+            else:  # MAPPED: _seen keeps only the types the map draws
+                mapped.append(c)
+                self.by_base.setdefault(c.base, []).append(c)
+        self.host_groups = list(hosts.items())
+        self.orphan_groups = _by_address([c for c in mapped if c.base not in hosts])
+        isp = {c.address for c in mapped if c.public}  # the addresses an ISP box is drawn for
+        isp.update(a for a, group in self.host_groups if any(c.public for c in group))
+        self.rest_relays = [c for c in relays if c.base not in isp] if relays else []
         self.rows = []
 
     def _index(self) -> None:
