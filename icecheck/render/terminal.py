@@ -1,4 +1,5 @@
-"""Terminal renderer (pure): ``AuditResult`` → one rich ``Text`` of lines laid out for a width.
+"""Terminal renderer (pure): ``AuditResult`` → rich ``Text`` lines laid out for a width, made one
+at a time (``render_lines``; ``render`` joins them).
 
 The report reads top down as a user needs it: the verdict line, the findings (rule, where, the
 fix), input problems, what an attacker learns (the attacker's picture, in other words than the
@@ -8,6 +9,9 @@ findings'), then the inventory: candidates, addresses, the network map and the a
 Every string taken from the input goes through ``safe`` and into ``Text`` objects (never parsed
 as markup), so neither control characters nor rich markup from a hostile file reach the
 terminal. Layout (columns, wrapping, the map's tree) is ``layout``'s; printing is ``report``'s.
+With -v a capture's report may have millions of lines: no section holds its items, rows or
+lines (tables are laid out in two passes over their rows, the findings read in order by index,
+the map drawn as its boxes are built), so the report is printed in bounded memory.
 """
 
 from __future__ import annotations
@@ -252,6 +256,19 @@ def where_title(names: dict[str, str], origins: Iterable[Origin]) -> str:
     return "line" if lines else "packet" if packets else "where"
 
 
+def placing(origins: Iterable[Origin]) -> tuple[dict[str, str], str]:
+    """``input_names`` of the origins' paths and ``where_title``, in one pass over ``origins``
+    (a large run's items are on disk: each pass reads them all)."""
+    paths: set[str] = set()
+    lines = packets = True
+    for o in origins:
+        paths.add(o.path)
+        lines = lines and o.line is not None
+        packets = packets and o.packet is not None
+    names = input_names(paths)
+    return names, "where" if any(names.values()) else "line" if lines else "packet" if packets else "where"
+
+
 def where(origin: Origin, names: dict[str, str]) -> str:
     """``line`` (or ``#packet``) after the input's table name: ``12``, ``offer.sdp:12``, ``call.pcap#40``.
 
@@ -277,7 +294,7 @@ class _Rows(Iterable[Row]):
 
 
 def _candidate_table(cands: Sequence[AuditedCandidate], width: int, detail: Detail = Detail.NORMAL) -> Lines:
-    names = input_names({c.record.origin.path for c in cands})
+    names, place = placing(c.record.origin for c in cands)
     yield from _heading("Candidates")
     cap = len(cands) if detail is Detail.VERBOSE else MAX_ROWS
 
@@ -294,7 +311,6 @@ def _candidate_table(cands: Sequence[AuditedCandidate], width: int, detail: Deta
             Text(safe(candidate_details(c)), style="dim"),
         )
 
-    place = where_title(names, (c.record.origin for c in cands))
     header = ("id", place, "type", "address", "port", "class", "details")
     rows = _Rows(_first(cands, cap), row)
     yield from column_lines(header, rows, width, foldable=(1, 3), optional=(1,))
@@ -308,7 +324,7 @@ def _first(items: Sequence[Item], count: int) -> Sequence[Item]:
 
 
 def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail = Detail.NORMAL) -> Lines:
-    names = input_names({a.record.origin.path for a in addrs})
+    names, place = placing(a.record.origin for a in addrs)
     yield from _heading("Addresses outside candidates")
     cap = len(addrs) if detail is Detail.VERBOSE else MAX_ROWS
 
@@ -322,7 +338,6 @@ def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail =
             Text(safe("; ".join(h.detail for h in a.facts.hints)), style="dim"),
         )
 
-    place = where_title(names, (a.record.origin for a in addrs))
     rows = _Rows(_first(addrs, cap), row)
     yield from column_lines(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
                             optional=(1,))  # fmt: skip
