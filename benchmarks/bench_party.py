@@ -60,6 +60,13 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   so some GB at a million: it sorts and holds every finding, builds every row of the candidate
   table before laying it out (``layout.columns``), every map line (``layout.tree_head``), and joins
   the whole report into one ``Text`` before printing (``report.show``).
+- The text report with -v (verbose branch, 2026-12-06, ``/usr/bin/time -f '%e s %U u %S s %M KB' python -m
+  icecheck scan --offline --jobs 1 -v FILE > out``, one run each, load average 1.8 to 6.2 on the 2 shared
+  cores), main (d2673f5) → verbose (328dbeb), ``cmp``-identical: 100,000 candidates 666 → 148 MB (31.2 →
+  33.6 s CPU, run back to back at load 4); 1,000,000 candidates 5,863 → 287 MB (325 → 370 s CPU; 304 MB of
+  text): lines written as they are made (``report.show_lines``), tables laid out in two passes over their
+  rows (``layout.column_lines``), findings read in order by index (``locate.in_order``), the map's tree
+  walked as its boxes are built (``layout.tree_lines``). Without -v, 1,000,000: 251 MB (210 s CPU).
 - 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
   -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
   (before the packing); packed: -f json 143 MB, -f sarif 144 MB.
