@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from icecheck.analysis.geo import geo_exposures, hosting_clause, operator
-from icecheck.analysis.parties import split
+from icecheck.analysis.partystore import party_groups
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, ExposureKind, NetworkInfo, Party
 
@@ -43,19 +43,23 @@ class Network:
 def isp_exposures(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[Exposure, ...]:
     """Every ISP/topology exposure, per party (an offer and its answer are two networks), in a
     stable order: ISP first, relay operator last. ``Exposure.party`` labels the party when the
-    candidates hold several."""
+    candidates hold several. The candidates are read party by party (``party_groups``: a spool of
+    one party is read as it comes, never held), and what is kept of them is their ids."""
     by_address = {canonical(i.address): i for i in info}
     if not by_address and not any(_inner_mapped(c) for c in candidates):
         return ()  # without lookups only a double NAT can show, and it needs an inner mapped address
     out: list[Exposure] = []
-    for group in split(candidates, ()):
+    for group in party_groups(candidates, ()):
         found = _one_party(group.candidates, by_address)
         out += [e._replace(party=group.label) for e in found] if group.label else found
     return tuple(out)
 
 
 def _one_party(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
-    user = user_networks(candidates, by_address)
+    seen = _Seen(by_address)
+    for cand in candidates:
+        seen.take(cand)
+    user = seen.networks()
     homes = [n for n in user if n.info.network_kind not in EXIT_KINDS]
     out = [*_operators(homes, ExposureKind.ISP)]
     out += _operators([n for n in user if n not in homes], ExposureKind.VPN_EXIT)
@@ -64,23 +68,50 @@ def _one_party(candidates: Sequence[AuditedCandidate], by_address: dict[str, Net
         out += geo_exposures(net.info, net.ids, SEEN_BY if net.mapped else SDP_READERS, net not in homes)
     for net in homes:  # a VPN server's PTR and /64 say nothing about the user
         out += _ptr_facts(net) + _prefix(net)
-    out += _vpn_leaks(user, candidates)
-    out += _double_nat(candidates)
-    out += _relay_operators(candidates, by_address)
+    out += _vpn_leaks(user, seen.tunnels, seen.stun)
+    out += _double_nat(candidates, seen.inner, seen.outer)
+    out += _relay_operators(seen.relays, by_address)
     return out
 
 
-def user_networks(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Network]:
-    """The user's own public addresses (srflx/prflx, public hosts, a relay's public raddr)."""
-    ids: dict[str, list[str]] = {}
-    mapped: set[str] = set()
-    for cand in candidates:
+class _Seen:
+    """What ``_one_party`` needs of a party's candidates, read once, one at a time (``take``): per
+    public address that was looked up, the ids that show it; the ids of VPN hosts; whether there
+    are inner and outer mapped addresses (``_double_nat``); the ids per relay that was looked up.
+    Ids and addresses, never the candidates: a spool of a million is read as it comes."""
+
+    def __init__(self, by_address: dict[str, NetworkInfo]) -> None:
+        self.by_address = by_address
+        self.ids: dict[str, list[str]] = {}  # looked-up public address → ids that show it
+        self.mapped: set[str] = set()  # of those, the ones a non-host candidate shows (a server saw them)
+        self.stun: set[str] = set()  # of those, the ones a server-reflexive or peer-reflexive candidate shows
+        self.tunnels: list[str] = []  # ids of host candidates on a VPN tunnel
+        self.inner = False  # a mapped candidate with a private or CGNAT address
+        self.outer = False  # a mapped candidate with a public address
+        self.relays: dict[str, list[str]] = {}  # looked-up relay address → ids
+
+    def take(self, cand: AuditedCandidate) -> None:
+        kind = cand.record.candidate.type
         for address in _own_public(cand):
-            if address in by_address:
-                ids.setdefault(address, []).append(cand.id)
-                if cand.record.candidate.type != "host":
-                    mapped.add(address)
-    return [Network(by_address[a], tuple(dict.fromkeys(refs)), a in mapped) for a, refs in ids.items()]
+            if address in self.by_address:
+                self.ids.setdefault(address, []).append(cand.id)
+                if kind != "host":
+                    self.mapped.add(address)
+                if kind in MAPPED:
+                    self.stun.add(address)
+        if is_vpn_interface(cand):
+            self.tunnels.append(cand.id)
+        self.inner = self.inner or _inner_mapped(cand)
+        self.outer = self.outer or _outer_mapped(cand)
+        if kind == "relay":
+            address = canonical(cand.facts.address)
+            if address in self.by_address:
+                self.relays.setdefault(address, []).append(cand.id)
+
+    def networks(self) -> list[Network]:
+        """The user's own public addresses (srflx/prflx, public hosts, a relay's public raddr)."""
+        info = self.by_address
+        return [Network(info[a], tuple(dict.fromkeys(refs)), a in self.mapped) for a, refs in self.ids.items()]
 
 
 def _own_public(cand: AuditedCandidate) -> Iterable[str]:
@@ -176,7 +207,9 @@ def _prefix(net: Network) -> list[Exposure]:
     ]
 
 
-def _vpn_leaks(user: Sequence[Network], candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
+def _vpn_leaks(user: Sequence[Network], tunnels: Sequence[str], stun: set[str]) -> list[Exposure]:
+    """``tunnels``: the ids of VPN hosts; ``stun``: the addresses a server-reflexive or peer-reflexive
+    candidate shows."""
     exits = [n for n in user if n.info.network_kind in EXIT_KINDS]
     homes = [n for n in user if n.info.network_kind in ("residential", "mobile")]
     out: list[Exposure] = []
@@ -192,10 +225,9 @@ def _vpn_leaks(user: Sequence[Network], candidates: Sequence[AuditedCandidate]) 
                 homes[0].info.address,
             )
         )
-    tunnels = [c for c in candidates if is_vpn_interface(c)]
-    mapped = [n for n in homes if any(i in _mapped_ids(candidates) for i in n.ids)]
+    mapped = [n for n in homes if canonical(n.info.address) in stun]
     if tunnels and mapped:
-        ids = tuple(dict.fromkeys([*(c.id for c in tunnels), *(i for n in mapped for i in n.ids)]))
+        ids = tuple(dict.fromkeys([*tunnels, *(i for n in mapped for i in n.ids)]))
         out.append(
             Exposure(
                 ExposureKind.VPN_LEAK,
@@ -218,35 +250,32 @@ def is_vpn_interface(cand: AuditedCandidate) -> bool:
     return (iface is not None and iface.kind == "vpn") or hinted or (cost is not None and cost in {1, 11, 51, 901})
 
 
-def _double_nat(candidates: Sequence[AuditedCandidate]) -> list[Exposure]:
-    """A mapped address that is itself private/CGNAT (not a host address) beside a public one."""
-    hosts = {canonical(c.facts.address) for c in candidates if c.record.candidate.type == "host"}
-    inner = [
-        c
-        for c in candidates
-        if c.record.candidate.type in MAPPED
-        and c.facts.address_class in (AddressClass.PRIVATE, AddressClass.CGNAT)
-        and canonical(c.facts.address) not in hosts
-    ]
-    outer = [
-        c for c in candidates if c.record.candidate.type in MAPPED and c.facts.address_class is AddressClass.PUBLIC
-    ]
-    if not inner or not outer:
+def _double_nat(candidates: Sequence[AuditedCandidate], inner: bool, outer: bool) -> list[Exposure]:
+    """A mapped address that is itself private/CGNAT (not a host address) beside a public one.
+
+    ``inner`` and ``outer``: whether the party has mapped candidates of each kind (``_Seen``); only
+    then are the candidates read again, for the ids and addresses of those and of the host addresses
+    among the inner ones (most parties, however large, have no inner mapped address)."""
+    if not (inner and outer):
         return []
-    ids = tuple(c.id for c in (*inner, *outer))
+    inside = [(c.id, c.facts.address) for c in candidates if _inner_mapped(c)]
+    addresses = {canonical(a) for _, a in inside}
+    hosts = {
+        a for c in candidates if c.record.candidate.type == "host" and (a := canonical(c.facts.address)) in addresses
+    }
+    inside = [(i, a) for i, a in inside if canonical(a) not in hosts]
+    if not inside:
+        return []
+    outside = [(c.id, c.facts.address) for c in candidates if _outer_mapped(c)]
+    ids = tuple(i for i, _ in (*inside, *outside))
     summary = (
-        f"Two NAT layers: a STUN server inside the network saw you as {inner[0].facts.address}, the "
-        f"Internet sees {outer[0].facts.address} (double NAT, e.g. a router behind the ISP's CGNAT)."
+        f"Two NAT layers: a STUN server inside the network saw you as {inside[0][1]}, the "
+        f"Internet sees {outside[0][1]} (double NAT, e.g. a router behind the ISP's CGNAT)."
     )
-    return [Exposure(ExposureKind.DOUBLE_NAT, summary, ids, value=inner[0].facts.address)]
+    return [Exposure(ExposureKind.DOUBLE_NAT, summary, ids, value=inside[0][1])]
 
 
-def _relay_operators(candidates: Sequence[AuditedCandidate], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
-    groups: dict[str, list[str]] = {}
-    for cand in candidates:
-        address = canonical(cand.facts.address)
-        if cand.record.candidate.type == "relay" and address in by_address:
-            groups.setdefault(address, []).append(cand.id)
+def _relay_operators(groups: dict[str, list[str]], by_address: dict[str, NetworkInfo]) -> list[Exposure]:
     out = []
     for address, ids in groups.items():
         info = by_address[address]
@@ -292,6 +321,10 @@ def _inner_mapped(cand: AuditedCandidate) -> bool:
     return cand.record.candidate.type in MAPPED and cand.facts.address_class in INNER
 
 
+def _outer_mapped(cand: AuditedCandidate) -> bool:
+    return cand.record.candidate.type in MAPPED and cand.facts.address_class is AddressClass.PUBLIC
+
+
 @functools.lru_cache(maxsize=65536)
 def canonical(address: str) -> str:
     """``ipaddress`` text form, so ``2001:4860:4860:0::8888`` matches ``2001:4860:4860::8888``."""
@@ -300,10 +333,6 @@ def canonical(address: str) -> str:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return text
-
-
-def _mapped_ids(candidates: Sequence[AuditedCandidate]) -> set[str]:
-    return {c.id for c in candidates if c.record.candidate.type in MAPPED}
 
 
 def _asn(info: NetworkInfo) -> str:
