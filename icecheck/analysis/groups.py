@@ -118,16 +118,18 @@ class Groups(Generic[K]):
         self.held = 0
         self._write()
 
-    def items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
+    def items(self, known: tuple[str, ...] = ()) -> Iterator[tuple[K, tuple[str, ...]]]:
         """(key, refs) in first-seen order over the sources in turn (read once: the tables are
-        emptied)."""
+        emptied). Once spilled, refs equal to ``known``, or to its beginning, are ``known`` itself
+        or a slice of it: the same strings, not a second copy (a party's every candidate id, when
+        one local address is the related address of a million candidates)."""
         if self.db is None and not self.held:
             return iter(())  # nothing was added: no generator to start (most tables of a party)
-        return self._items()
+        return self._items(known)
 
-    def _items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
+    def _items(self, known: tuple[str, ...]) -> Iterator[tuple[K, tuple[str, ...]]]:
         if self.db is not None:
-            yield from self._filed_items()
+            yield from self._filed_items(known)
             return
         parts = self.parts
         for n, part in enumerate(parts):
@@ -143,26 +145,53 @@ class Groups(Generic[K]):
                 yield key, tuple(refs)
             part.clear()
 
-    def _filed_items(self) -> Iterator[tuple[K, tuple[str, ...]]]:
+    def _filed_items(self, known: tuple[str, ...]) -> Iterator[tuple[K, tuple[str, ...]]]:
+        """The file's entries, each key's refs once (at their first place) in SQL, not in a dict."""
         assert self.db is not None
         self._write()
         rows = self.db.execute(
-            "SELECT g.k, g.ref FROM g JOIN (SELECT k, MIN(source * ? + seq) AS pos FROM g GROUP BY k) AS f"
-            " ON g.k = f.k ORDER BY f.pos, g.source, g.seq",
-            (_SOURCE,),
+            "SELECT r.k, r.ref FROM (SELECT k, ref, MIN(source * ? + seq) AS at FROM g GROUP BY k, ref) AS r"
+            " JOIN (SELECT k, MIN(source * ? + seq) AS pos FROM g GROUP BY k) AS f ON r.k = f.k"
+            " ORDER BY f.pos, r.at",
+            (_SOURCE, _SOURCE),
         )
         key: str | bytes | None = None
-        refs: dict[str, None] = {}
+        refs = _Known(known)
         for k, ref in rows:
             if k != key:
                 if key is not None:
-                    yield _decoded(key), tuple(refs)
-                key, refs = k, {}
-            refs[ref] = None
+                    yield _decoded(key), refs.done()
+                key, refs = k, _Known(known)
+            refs.append(ref)
         if key is not None:
-            yield _decoded(key), tuple(refs)
+            yield _decoded(key), refs.done()
         self.db.close()
         self.db = None
+
+
+class _Known:
+    """Refs appended one by one; while they are ``known``'s first ones only their number is held,
+    and ``done`` gives ``known`` or a slice of it (its strings), else a tuple of them."""
+
+    __slots__ = ("known", "matched", "refs")
+
+    def __init__(self, known: tuple[str, ...]) -> None:
+        self.known = known
+        self.matched = 0  # how many of the first refs are known's first ones (all of them while ``refs`` is None)
+        self.refs: list[str] | None = None
+
+    def append(self, ref: str) -> None:
+        if self.refs is None:
+            if self.matched < len(self.known) and self.known[self.matched] == ref:
+                self.matched += 1
+                return
+            self.refs = list(self.known[: self.matched])
+        self.refs.append(ref)
+
+    def done(self) -> tuple[str, ...]:
+        if self.refs is not None:
+            return tuple(self.refs)
+        return self.known if self.matched == len(self.known) else self.known[: self.matched]
 
 
 def _once(held: Refs) -> tuple[str, ...]:

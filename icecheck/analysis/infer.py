@@ -128,6 +128,7 @@ class Inference:
         self.raw = False  # a host that is not mDNS
         self.any_address = False  # network-cost 999
         self.votes = Votes()
+        self.every: tuple[str, ...] = ()  # the candidate ids, made once by ``exposures``
 
     def candidate(self, c: AuditedCandidate) -> None:
         """Take one candidate into account (in the party's order)."""
@@ -207,6 +208,9 @@ class Inference:
         """All exposures, in a stable order (most revealing first); read once."""
         cands = bool(self.ids)
         if cands:
+            # One tuple for the exposures about every candidate, made first: a table whose refs are
+            # every candidate gives this tuple too (``Groups.items``), not a second copy.
+            self.every = tuple(self.ids)
             yield from self._public_addresses()
             yield from self._relay_raddr()
         yield from self._mac_addresses()
@@ -214,7 +218,7 @@ class Inference:
         yield from self._local_addresses()
         yield from self._overlays()
         if cands:
-            every = tuple(self.ids)  # one tuple for the exposures about every candidate
+            every = self.every
             yield from self._interfaces(every)
             yield from self._interface_types()
             yield from self._names()
@@ -223,14 +227,14 @@ class Inference:
             yield from self.votes.exposures(len(self.ids), every)
 
     def _public_addresses(self) -> Iterator[Exposure]:
-        for addr, refs in self.srflx.items():
+        for addr, refs in self.srflx.items(self.every):
             yield Exposure(
                 ExposureKind.PUBLIC_ADDRESS,
                 f"Your public (NAT) address is {addr}: it locates you to an ISP and a rough area.",
                 refs,
                 value=addr,
             )
-        for addr, refs in self.public_hosts.items():
+        for addr, refs in self.public_hosts.items(self.every):
             kind = "IPv6 address" if ":" in addr else "address"
             yield Exposure(
                 ExposureKind.PUBLIC_HOST_ADDRESS,
@@ -242,7 +246,7 @@ class Inference:
                 yield _ipv6_prefix(addr, refs)
 
     def _relay_raddr(self) -> Iterator[Exposure]:
-        for (relay, raddr), refs in self.relay_raddr.items():
+        for (relay, raddr), refs in self.relay_raddr.items(self.every):
             yield Exposure(
                 ExposureKind.RELAY_RADDR_LEAK,
                 f"The relay candidate {relay} names your own address {raddr} as its related address, "
@@ -252,7 +256,7 @@ class Inference:
             )
 
     def _mac_addresses(self) -> Iterator[Exposure]:
-        for mac, refs in self.macs.items():
+        for mac, refs in self.macs.items(self.every):
             vendor = f" ({self.vendors[mac]})" if self.vendors.get(mac) else ""
             yield Exposure(
                 ExposureKind.MAC_ADDRESS,
@@ -263,13 +267,13 @@ class Inference:
             )
 
     def _embedded_ipv4(self) -> Iterator[Exposure]:
-        for (addr, v4, cls), refs in self.embedded.items():
+        for (addr, v4, cls), refs in self.embedded.items(self.every):
             yield Exposure(
                 ExposureKind.EMBEDDED_IPV4, f"The {cls} address {addr} embeds the IPv4 address {v4}.", refs, value=v4
             )
 
     def _local_addresses(self) -> Iterator[Exposure]:
-        for (addr, cls), refs in self.local.items():
+        for (addr, cls), refs in self.local.items(self.every):
             yield Exposure(
                 ExposureKind.LOCAL_ADDRESS,
                 f"Your local {cls} address {addr} is visible; {_subnet_phrase(addr)}",
@@ -280,9 +284,9 @@ class Inference:
     def _overlays(self) -> Iterator[Exposure]:
         for kind, groups in ((ExposureKind.VPN, self.vpn), (ExposureKind.VIRTUAL_INTERFACE, self.virtual)):
             what = "a VPN or overlay network" if kind is ExposureKind.VPN else "a virtual machine or container network"
-            for detail, refs in groups.items():
+            for detail, refs in groups.items(self.every):
                 yield Exposure(kind, f"An address points to {what}: {detail}.", refs, value=detail)
-        for addr, refs in self.cgnat.items():
+        for addr, refs in self.cgnat.items(self.every):
             yield Exposure(
                 ExposureKind.CGNAT,
                 f"The address {addr} is in 100.64.0.0/10: your ISP uses carrier-grade NAT, "
@@ -324,7 +328,7 @@ class Inference:
         yield Exposure(ExposureKind.INTERFACE_COUNT, summary, refs, value=str(max(count, 1)))
 
     def _interface_types(self) -> Iterator[Exposure]:
-        for cost, refs in self.costs.items():
+        for cost, refs in self.costs.items(self.every):
             kind, vpn = network_cost_meaning(int(cost))
             via = " through a VPN" if vpn else ""
             yield Exposure(
@@ -335,13 +339,13 @@ class Inference:
             )
 
     def _names(self) -> Iterator[Exposure]:
-        for name, refs in self.names.items():
+        for name, refs in self.names.items(self.every):
             yield Exposure(
                 ExposureKind.HOSTNAME, f"The candidate address {name} is a device or host name.", refs, value=name
             )
 
     def _relay_servers(self) -> Iterator[Exposure]:
-        for addr, refs in self.relays.items():
+        for addr, refs in self.relays.items(self.every):
             yield Exposure(
                 ExposureKind.RELAY_SERVER,
                 f"Your TURN relay is {addr}: it names the relay service you use. That TURN server itself "

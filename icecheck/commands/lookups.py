@@ -205,17 +205,16 @@ def audit_with_lookups(
     """
     from icecheck.analysis.isp import isp_exposures
     from icecheck.audit import audit, audit_candidates
-    from icecheck.enrich.targets import public_addresses
+    from icecheck.enrich.targets import first_public_addresses
     from icecheck.model import AttemptStatus
 
     config = lookups.config
     candidates = audit_candidates(docs) if candidates is None else candidates  # a spool stays one
     more_notes = list(notes)
-    targets = public_addresses(_addresses(candidates))
     limit = lookups.max_lookups
-    if len(targets) > limit:
-        more_notes.append(f"{len(targets) - limit} more public addresses not looked up (--max-lookups {limit}).")
-        targets = targets[:limit]
+    targets, public = first_public_addresses(_addresses(candidates), limit)  # a million are counted, not held
+    if public > limit:
+        more_notes.append(f"{public - limit} more public addresses not looked up (--max-lookups {limit}).")
     if config.resolve_hostnames:
         targets += [a for a in _addresses(candidates) if a not in targets]
     if targets and not (config.rdap or config.ptr):

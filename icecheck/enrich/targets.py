@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from icecheck.model import AddressClass
 
@@ -15,16 +15,41 @@ def public_addresses(addresses: Iterable[str]) -> list[str]:
 
     A 6to4, Teredo or IPv4-mapped address contributes the public IPv4 it carries.
     """
+    return list(dict.fromkeys(_public_ones(addresses)))
+
+
+def first_public_addresses(addresses: Iterable[str], limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` of ``public_addresses(addresses)``, and how many there are in all.
+
+    Only the first ``limit`` are held as a list; the others are counted in a ``TextSet``, which
+    spills to disk past ``limits.IN_MEMORY`` (an input may hold a million public addresses)."""
+    from icecheck.inputs.table import TextSet
+
+    first: dict[str, None] = {}
+    others = TextSet()
+    try:
+        for address in _public_ones(addresses):
+            if address in first:
+                continue
+            if len(first) < limit:
+                first[address] = None
+            else:
+                others.add(address)
+        return list(first), len(first) + len(others)
+    finally:
+        others.close()
+
+
+def _public_ones(addresses: Iterable[str]) -> Iterator[str]:
+    """``public_addresses``' addresses, repeats and all."""
     from icecheck.classify import classify
 
-    seen: dict[str, None] = {}
     for address in addresses:
         facts = classify(address)
         if facts.address_class is AddressClass.PUBLIC:
-            seen.setdefault(str(ipaddress.ip_address(address.strip().strip("[]").split("%")[0])), None)
+            yield str(ipaddress.ip_address(address.strip().strip("[]").split("%")[0]))
         elif facts.address_class in CARRIERS and _public(facts.embedded_ipv4):
-            seen.setdefault(str(facts.embedded_ipv4), None)
-    return list(seen)
+            yield str(facts.embedded_ipv4)
 
 
 def _public(address: str | None) -> bool:
