@@ -2,6 +2,7 @@
 """Benchmark ``icecheck scan`` of one party with many distinct candidates: time and peak RSS.
 
 usage: python benchmarks/bench_party.py [--dir /tmp/icecheck-party] [--candidates 277631]
+                                        [--shape host|srflx|relay|relay-bare]
                                         [--json-candidates 95029] [--filler 2000]
                                         [--formats json text] [--runs 1] [--keep] [--reuse]
 
@@ -12,6 +13,13 @@ candidate line is distinct (issue 11 item 5: the party's items are inferred toge
   PORT typ host generation 0`` (distinct private addresses);
 - ``party.json``: ``{"log": "..."}``, one JSON string holding ``--json-candidates`` such lines,
   each followed by ``--filler`` bytes of log noise (about 200 MB with the defaults).
+
+``--shape`` chooses the lines (``party.SHAPE.log``/``.json`` unless ``host``): ``host`` as above;
+``srflx``: ``a=candidate:N 1 udp 1686052607 A.B.C.7 PORT typ srflx raddr 10.0.0.1 rport 5000
+generation 0``, a distinct public address per line (A = 11 to 110), one private related address for
+all (so one ``local-address`` exposure names every candidate, and a ``public-address`` exposure and
+an ICE005 finding per line); ``relay``: ``... 41885439 A.B.C.9 PORT typ relay raddr 0.0.0.0 rport 0
+generation 0``, a distinct relay address per line; ``relay-bare``: the same without raddr.
 
 Each is scanned with ``/usr/bin/time -f '%e %U %S %M' python -m icecheck scan --offline
 --jobs 1 -f FORMAT`` from this checkout, for each format of ``--formats``; printed: wall time,
@@ -89,30 +97,42 @@ ROOT = Path(__file__).resolve().parents[1]
 NOISE = "2026-12-06T04:00:00.000Z INFO [pc-1] stats tick bytesSent=1000 packetsLost=0 jitter=0.002 rtt=0.031 "
 
 
-def line(i: int) -> str:
-    """The ``i``-th distinct candidate line."""
-    addr = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
-    return f"a=candidate:{i} 1 udp 2122260223 {addr} {10000 + i % 50000} typ host generation 0"
+def line(i: int, shape: str = "host") -> str:
+    """The ``i``-th distinct candidate line of ``shape`` (``SHAPES``)."""
+    if shape == "host":
+        addr = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+        return f"a=candidate:{i} 1 udp 2122260223 {addr} {10000 + i % 50000} typ host generation 0"
+    public = f"{11 + (i >> 16) % 100}.{(i >> 8) & 255}.{i & 255}"  # distinct up to 6,553,600 lines
+    if shape == "srflx":
+        return (
+            f"a=candidate:{i} 1 udp 1686052607 {public}.7 {10000 + i % 50000} typ srflx raddr 10.0.0.1 rport 5000"
+            " generation 0"
+        )
+    related = " raddr 0.0.0.0 rport 0" if shape == "relay" else ""
+    return f"a=candidate:{i} 1 udp 41885439 {public}.9 {10000 + i % 50000} typ relay{related} generation 0"
 
 
-def gen_log(path: Path, n: int) -> None:
+SHAPES = ("host", "srflx", "relay", "relay-bare")
+
+
+def gen_log(path: Path, n: int, shape: str = "host") -> None:
     with open(path, "w", encoding="ascii") as f:
         for i in range(n):
-            f.write(line(i) + "\n")
+            f.write(line(i, shape) + "\n")
 
 
-def gen_json(path: Path, n: int, filler: int) -> None:
+def gen_json(path: Path, n: int, filler: int, shape: str = "host") -> None:
     noise = (NOISE * (filler // len(NOISE) + 1))[:filler]
     with open(path, "w", encoding="ascii") as f:
         f.write('{"log": "')
         for i in range(n):
-            f.write(line(i) + "\\n" + noise + "\\n")
+            f.write(line(i, shape) + "\\n" + noise + "\\n")
         f.write('"}\n')
 
 
-def fitting(size_mb: float) -> int:
+def fitting(size_mb: float, shape: str = "host") -> int:
     """How many candidate lines of ``gen_log`` fill about ``size_mb`` MB."""
-    average = len(line(5_000_000)) + 1
+    average = len(line(5_000_000, shape)) + 1
     return int(size_mb * 1e6) // average
 
 
@@ -137,17 +157,19 @@ def main() -> None:
     ap.add_argument("--formats", nargs="+", default=["json", "text"])
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--only", nargs="+", choices=["log", "json"], default=["log", "json"])
+    ap.add_argument("--shape", choices=SHAPES, default="host", help="the candidate lines (module docstring)")
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
     ap.add_argument("--reuse", action="store_true", help="reuse inputs already generated")
     args = ap.parse_args()
     if args.size_mb:
-        args.candidates = fitting(args.size_mb)
+        args.candidates = fitting(args.size_mb, args.shape)
     args.dir.mkdir(parents=True, exist_ok=True)
+    stem = "party" if args.shape == "host" else f"party.{args.shape}"
     inputs = {
-        "log": (args.dir / "party.log", lambda p: gen_log(p, args.candidates), args.candidates),
+        "log": (args.dir / f"{stem}.log", lambda p: gen_log(p, args.candidates, args.shape), args.candidates),
         "json": (
-            args.dir / "party.json",
-            lambda p: gen_json(p, args.json_candidates, args.filler),
+            args.dir / f"{stem}.json",
+            lambda p: gen_json(p, args.json_candidates, args.filler, args.shape),
             args.json_candidates,
         ),
     }
