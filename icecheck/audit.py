@@ -157,7 +157,7 @@ def audit(
             e = _labelled(e, label, held)
             exposures.append(e)
             evaluation.exposure(e)
-        for f in evaluation.findings(label):
+        for f in evaluation.findings(label, inference.every):
             if len(held) >= MEMO:
                 held.clear()
             findings.extend(applied(policy, (_shared(f, held),)))

@@ -525,12 +525,14 @@ class Evaluation:
         if checks:
             self._run(checks, Facts((), (), (e,)))
 
-    def findings(self, label: str | None = None) -> Iterator[Finding]:
-        """What ``evaluate`` gives for the items read, in its order."""
+    def findings(self, label: str | None = None, every: tuple[str, ...] = ()) -> Iterator[Finding]:
+        """What ``evaluate`` gives for the items read, in its order. ``every``: the party's candidate
+        ids when held already (``Inference.every``): a finding naming them all gives that tuple as
+        its evidence, not a copy (``Groups.items``)."""
         prefix = f"{label}: " if label else ""
         for r in RULES:
             groups = self.groups.get(r.id)
-            for message, refs in groups.items() if groups is not None else ():
+            for message, refs in groups.items(every) if groups is not None else ():
                 yield Finding(r.id, r.severity, prefix + message, refs)
 
 
