@@ -16,8 +16,11 @@ holds that tuple, whose refs are its caller's, until another ref comes. Past
 ``limits.IN_MEMORY`` refs held (a party of a million distinct addresses), every entry moves into
 a private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
 closes or the process ends, as ``inputs.spill`` and ``inputs.table``); new entries wait in a list
-of at most ``BATCH`` and are written in one statement. What ``items`` gives never depends on where
-the entries are: only memory does.
+of at most ``BATCH`` and are written in one statement, and ``items`` reads each key's refs back
+once each in SQL. What ``items`` gives never depends on where the entries are: only memory does.
+Read from the file, refs equal to the caller's ``known`` tuple (a party's every candidate id), or
+to its beginning, are given as that tuple or a slice of it: one local address named by a million
+candidates costs no second million strings.
 
 ``RefList`` holds a list of refs (``c12``, ``a7``) as 8-byte numbers.
 """

@@ -8,8 +8,11 @@ everything in it; the TURN server additionally learns the client's public addres
 aggregates: refs grouped by the key they reveal (``groups.Groups``: per distinct address, name,
 cost...), the distinct IPv4 host addresses and mDNS names (they are counted), and the party's
 candidate ids (the evidence of the exposures about the whole set). It never holds the items
-themselves, so a party of a million candidates is read from a spool as it comes; what it holds
-grows with the distinct keys, which in a hostile input may be one per candidate.
+themselves, so a party of a million candidates is read from a spool as it comes; the tables of
+distinct keys (which in a hostile input may be one per candidate: a million public addresses)
+move to disk past ``limits.IN_MEMORY`` refs (``groups.Groups``). The exposures about every
+candidate share one tuple of their ids (``Inference.every``), as does any table's key that every
+candidate names.
 ``infer`` is the same over sequences.
 """
 
@@ -99,7 +102,9 @@ class Inference:
     What is held: per distinct grouped key (the addresses that are public, local, relays, names,
     MACs, embedded IPv4 addresses, overlay hints; network costs) its refs; the distinct IPv4 host
     addresses and mDNS names (for the interface count); network-ids and NIC ranks (small
-    numbers); the candidate ids, and the host ones, once each.
+    numbers); the candidate ids, and the host ones, once each (packed: ``groups.RefList``), and
+    from ``exposures`` on, ``every``: the candidate ids as one tuple, which the evidence naming
+    every candidate is (here and in the rules' findings, ``rules.Evaluation.findings``).
     """
 
     def __init__(self) -> None:
