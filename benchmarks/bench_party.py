@@ -75,6 +75,25 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   text): lines written as they are made (``report.show_lines``), tables laid out in two passes over their
   rows (``layout.column_lines``), findings read in order by index (``locate.in_order``), the map's tree
   walked as its boxes are built (``layout.tree_lines``). Without -v, 1,000,000: 251 MB (210 s CPU).
+- One party of 1,000,000 server-reflexive candidates, each with its own public address (``--shape
+  srflx``, 103 MB; srflx branch, 2026-12-06, ``/usr/bin/time -f '%e s %U u %S s %M KB' python -m
+  icecheck scan --offline --jobs 1 -f FMT /tmp/srflx/srflx1000000.log > out``, load average 1 to 5
+  on the 2 shared cores, one run each), main (d2673f5) → srflx (ed88af5/eed8f39, before its rebase),
+  every report ``cmp``-identical: -f text 1,557 → 218 MB (215 → 223 s user), json 1,557 → 218 MB
+  (248 → 254 s), sarif 1,557 → 220 MB (240 → 229 s), markdown 1,557 → 219 MB (204 → 205 s), junit
+  1,557 → 220 MB (229 → 216 s), github 1,557 → 277 MB (177 → 182 s). Where it went: the ISP step
+  grouped the candidates by party with ``parties.split``, holding every one of them as objects
+  whenever a public address was looked for (offline too: the first 256 get an empty
+  ``NetworkInfo``); now ``isp._Seen`` reads them once, keeping ids. The addresses to look up were a
+  list of a million (now the first ``--max-lookups`` and a count,
+  ``enrich.targets.first_public_addresses``); the ``local-address`` exposure of the shared raddr and
+  its finding named every candidate with a second million strings (now the party's ``every``
+  tuple, ``groups.Groups.items(known)``). At 10k/100k/300k lines, -f json: main 58/216/515 MB,
+  srflx 59/129/148 MB. A million relay candidates, each with its own relay address, -f json,
+  identical: ``--shape relay`` 1,556 → 207 MB (167 → 191 s user), ``--shape relay-bare`` 1,427 →
+  207 MB (171 → 175 s user). Still over budget: ``--shape relay`` -f text, 804 MB at eed8f39
+  (100,000: main 207 MB, srflx 160 MB, identical): the network map's relay branch builds a node per
+  relay address (``netmap._relays``, ``_by_address``).
 - 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
   -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
   (before the packing); packed: -f json 143 MB, -f sarif 144 MB.
