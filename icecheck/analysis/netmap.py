@@ -9,8 +9,9 @@ one party at a time (``drawn``, ``Parties``) and draw at most ``MAX_DRAWN`` boxe
 ``render.terminal.MAX_MAP_LINES`` lines unless -v), counting the rest and saying how many. A
 party's candidates are read once into a projection (``_Projection``: what the map keeps of each),
 held in memory up to ``limits.IN_MEMORY`` candidates and past that filed in a temporary SQLite
-file; the boxes of such a party are built as they are drawn (``Branches``), so a party of a
-million distinct hosts is drawn in bounded memory, and the map is the same wherever it was held.
+file; the boxes of such a party are built as they are drawn (``Branches``, and the relays under
+an "Internet" box: ``Relays``), so a party of a million distinct hosts or relay addresses is drawn
+in bounded memory, and the map is the same wherever it was held.
 """
 
 from __future__ import annotations
@@ -60,7 +61,15 @@ def build_map(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo
     parties = Parties(candidates, info)
     if len(parties) <= 1:
         return device_map(candidates, info)
-    return MapNode("Parties", "device", tuple(replace(p, children=tuple(p.children)) for p in parties))
+    return MapNode("Parties", "device", tuple(held(p) for p in parties))
+
+
+def held(node: MapNode) -> MapNode:
+    """``node`` with every box below it built and held in tuples (``build_map``: the whole map)."""
+    kids = tuple(held(c) for c in node.children)
+    if isinstance(node.children, tuple) and all(a is b for a, b in zip(kids, node.children, strict=True)):
+        return node
+    return replace(node, children=kids)
 
 
 def drawn(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> tuple[MapNode, Sequence[MapNode]]:
@@ -131,7 +140,7 @@ def device_map(candidates: Iterable[AuditedCandidate], info: Sequence[NetworkInf
 
     Mapped candidates whose base address is unknown (mDNS-concealed host) hang off the device.
     """
-    return MapNode("This device", "device", tuple(Branches(_Projection(candidates), info)))
+    return held(MapNode("This device", "device", tuple(Branches(_Projection(candidates), info))))
 
 
 class Branches(_Built):
@@ -140,7 +149,8 @@ class Branches(_Built):
     ones behind the last) and the ISP of a public address; then the mapped candidates whose base
     is not a host address (a NAT each); then the relays no drawn ISP leads to, under "Internet
     (path not shown)". ``len`` is counted without building; indexing builds up to the index.
-    ``nets``: ``nets_of(info)``, when the caller has it (``Parties``: made once for every party)."""
+    ``nets``: ``nets_of(info)``, when the caller has it (``Parties``: made once for every party).
+    Spilled, an "Internet" box's relays are ``Relays``, built as they are drawn; in memory, a tuple."""
 
     def __init__(
         self, projection: _Projection, info: Sequence[NetworkInfo], nets: dict[str, NetworkInfo] | None = None
@@ -162,9 +172,33 @@ class Branches(_Built):
             yield _interface(address, group, p, nets)
         for address, group in p.orphans():
             yield _nat(address, group, p, nets)
-        rest = p.rest()
-        if rest:
-            yield MapNode("Internet (path not shown)", "internet", tuple(_relays(rest, nets)))
+        if p.has_rest():
+            relays = Relays(p.rest, p.rest_count, nets)
+            yield MapNode("Internet (path not shown)", "internet", relays if self.spilled else tuple(relays))
+
+
+class Relays(_Built):
+    """The relay boxes under an "Internet" box, one per relay address (first-seen order), built as
+    they are iterated from ``groups`` (a party may have a million relay addresses); ``len`` is
+    ``count()``, counted once (a drawing asks for it at every box)."""
+
+    def __init__(
+        self,
+        groups: Callable[[], Iterator[tuple[str, list[_Seen]]]],
+        count: Callable[[], int],
+        nets: dict[str, NetworkInfo],
+    ) -> None:
+        self.groups, self.counter, self.nets = groups, count, nets
+        self.size: int | None = None
+
+    def __len__(self) -> int:
+        if self.size is None:
+            self.size = self.counter()
+        return self.size
+
+    def __iter__(self) -> Iterator[MapNode]:
+        for address, group in self.groups():
+            yield _relay(address, group, self.nets)
 
 
 def nets_of(info: Sequence[NetworkInfo]) -> dict[str, NetworkInfo]:
@@ -192,7 +226,7 @@ class _Projection:
         self.orphan_groups: list[tuple[str, list[_Seen]]] = []
         self.by_base: dict[str | None, list[_Seen]] = {}
         self.by_related: dict[str | None, list[_Seen]] = {}
-        self.rest_relays: list[_Seen] = []
+        self.rest_groups: list[tuple[str, list[_Seen]]] = []
         for row in _seen(candidates):
             self.rows.append(row)
             if self.db is not None:
@@ -242,7 +276,7 @@ class _Projection:
         self.orphan_groups = _by_address([c for c in mapped if c.base not in hosts])
         isp = {c.address for c in mapped if c.public}  # the addresses an ISP box is drawn for
         isp.update(a for a, group in self.host_groups if any(c.public for c in group))
-        self.rest_relays = [c for c in relays if c.base not in isp] if relays else []
+        self.rest_groups = _by_address([c for c in relays if c.base not in isp]) if relays else []
         self.rows = []
 
     def _index(self) -> None:
@@ -262,6 +296,12 @@ class _Projection:
             CREATE INDEX orphan_first ON orphan_address (first);
             CREATE TABLE isp (address BLOB PRIMARY KEY) WITHOUT ROWID;
             INSERT OR IGNORE INTO isp SELECT address FROM r WHERE kind IN ('h', 'm') AND public;
+            CREATE TABLE rest (address BLOB, n INTEGER, PRIMARY KEY (address, n)) WITHOUT ROWID;
+            INSERT INTO rest SELECT address, n FROM r
+                WHERE kind = 'r' AND (base IS NULL OR base NOT IN (SELECT address FROM isp));
+            CREATE TABLE rest_address (address BLOB PRIMARY KEY, first INTEGER) WITHOUT ROWID;
+            INSERT INTO rest_address SELECT address, MIN(n) FROM rest GROUP BY address;
+            CREATE INDEX rest_first ON rest_address (first);
             """
         )
 
@@ -282,8 +322,14 @@ class _Projection:
 
     def has_rest(self) -> bool:
         if self.db is None:
-            return bool(self.rest_relays)
-        return next(self._rest(" LIMIT 1"), None) is not None
+            return bool(self.rest_groups)
+        return self.db.execute("SELECT 1 FROM rest LIMIT 1").fetchone() is not None
+
+    def rest_count(self) -> int:
+        """How many relay addresses ``rest`` groups."""
+        if self.db is None:
+            return len(self.rest_groups)
+        return int(self.db.execute("SELECT COUNT(*) FROM rest_address").fetchone()[0])
 
     def hosts(self) -> Iterator[tuple[str, list[_Seen]]]:
         """Host candidates by address, first-seen order."""
@@ -313,22 +359,37 @@ class _Projection:
             return self.by_base.get(base, [])
         return list(self._query(f"SELECT {_COLUMNS} FROM r WHERE kind = 'm' AND base = ? ORDER BY n", _b(base)))
 
-    def relays_on(self, base: str) -> list[_Seen]:
-        """The relay candidates whose related address is ``base``, in order."""
+    def relays_on(self, base: str) -> Iterator[tuple[str, list[_Seen]]]:
+        """The relay candidates whose related address is ``base``, by address, first-seen order."""
         if self.db is None:
-            return self.by_related.get(base, [])
-        return list(self._query(f"SELECT {_COLUMNS} FROM r WHERE kind = 'r' AND base = ? ORDER BY n", _b(base)))
+            return iter(_by_address(self.by_related.get(base, [])))
+        return _runs(
+            self._query(
+                f"SELECT {_prefixed('r.')} FROM (SELECT address, MIN(n) AS first FROM r WHERE kind = 'r' AND base = ?"
+                " GROUP BY address) AS f JOIN r ON r.kind = 'r' AND r.address = f.address AND r.base = ?"
+                " ORDER BY f.first, r.n",
+                _b(base),
+                _b(base),
+            )
+        )
 
-    def rest(self) -> list[_Seen]:
-        """The relays no ISP box leads to (their base is unknown or no public address), in order."""
+    def relay_count_on(self, base: str) -> int:
+        """How many relay addresses ``relays_on(base)`` groups."""
         if self.db is None:
-            return self.rest_relays
-        return list(self._rest(""))
+            return len({c.address for c in self.by_related.get(base, [])})
+        sql = "SELECT COUNT(DISTINCT address) FROM r WHERE kind = 'r' AND base = ?"
+        return int(self.db.execute(sql, (_b(base),)).fetchone()[0])
 
-    def _rest(self, limit: str) -> Iterator[_Seen]:
-        return self._query(
-            f"SELECT {_COLUMNS} FROM r WHERE kind = 'r' AND (base IS NULL OR base NOT IN (SELECT address FROM isp))"
-            f" ORDER BY n{limit}"
+    def rest(self) -> Iterator[tuple[str, list[_Seen]]]:
+        """The relays no ISP box leads to (their base is unknown or no public address), by
+        address, first-seen order."""
+        if self.db is None:
+            return iter(self.rest_groups)
+        return _runs(
+            self._query(
+                f"SELECT {_prefixed('r.')} FROM rest_address AS a JOIN rest ON rest.address = a.address"
+                " JOIN r ON r.n = rest.n ORDER BY a.first, rest.n"
+            )
         )
 
 
@@ -425,18 +486,18 @@ def _nat(
 
 def _isp(address: str, p: _Projection, nets: dict[str, NetworkInfo]) -> MapNode:
     info = nets.get(address)
-    internet = MapNode("Internet", "internet", tuple(_relays(p.relays_on(address), nets)))
+    relays = Relays(lambda: p.relays_on(address), lambda: p.relay_count_on(address), nets)
+    internet = MapNode("Internet", "internet", relays if p.db is not None else tuple(relays))
     if info is None:
         return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
     role = "Exit network (VPN/hosting)" if info.network_kind in EXIT_KINDS else "ISP"
     return MapNode(f"{role}: {describe(info)}", "isp", (internet,))
 
 
-def _relays(relays: list[_Seen], nets: dict[str, NetworkInfo]) -> Iterator[MapNode]:
-    for address, group in _by_address(relays):
-        info = nets.get(address)
-        owner = f" on {describe(info)}" if info else ""
-        yield MapNode(f"TURN relay {address}{owner} {_ids(group)}", "relay")
+def _relay(address: str, group: list[_Seen], nets: dict[str, NetworkInfo]) -> MapNode:
+    info = nets.get(address)
+    owner = f" on {describe(info)}" if info else ""
+    return MapNode(f"TURN relay {address}{owner} {_ids(group)}", "relay")
 
 
 def describe(info: NetworkInfo) -> str:
