@@ -5,6 +5,7 @@ in memory, for maps with NATs, CGNAT layers, relays, orphans and repeats."""
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
@@ -117,3 +118,74 @@ def test_strings_the_file_cannot_encode_as_text_are_kept(monkeypatch: pytest.Mon
     spilled = Branches(netmap._Projection(()), [])
     assert spilled.spilled and [netmap.held(b) for b in spilled] == held
     assert held[0].label == "Interface (x\udc80): a\udcff.local [c1]"
+
+
+def _relay_lines(n: int) -> list[str]:
+    """A host, its srflx and ``n`` relays of distinct addresses (issue 11 item 5: a party of a
+    million relay candidates): every other one related to the srflx (drawn under its ISP), the
+    others to 0.0.0.0 (under "Internet (path not shown)"); every seventh address comes back later
+    (a second component), and one is Google's (looked up)."""
+    lines = ["192.168.1.20 5000 typ host", "62.239.237.1 5000 typ srflx raddr 192.168.1.20 rport 5000"]
+    for i in range(n):
+        address = "74.125.225.229" if i == 3 else f"11.{i // 256}.{i % 256}.9"
+        related = "62.239.237.1 rport 5000" if i % 2 else "0.0.0.0 rport 0"
+        lines.append(f"{address} {6000 + i} typ relay raddr {related}")
+        if i % 7 == 0 and i > 20:
+            lines.append(f"11.{(i - 20) // 256}.{(i - 20) % 256}.9 {9000 + i} typ relay raddr {related}")
+    return lines
+
+
+def test_spilled_relays_are_drawn_as_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    cands = _cands(_relay_lines(2 * MAX_DRAWN))
+    held_map, held = build_map(cands, [BT, GOOGLE]), _drawings(cands)
+    monkeypatch.setattr(limits, "IN_MEMORY", 5)
+    _, kids = drawn(cands, [BT, GOOGLE])
+    assert isinstance(kids, Branches) and kids.spilled
+    assert build_map(cands, [BT, GOOGLE]) == held_map
+    assert _drawings(cands) == held
+    internets = [n for n in _below(held_map) if n.kind == "internet"]
+    assert [n.label for n in internets] == ["Internet", "Internet (path not shown)"]
+    assert [len(n.children) for n in internets] == [MAX_DRAWN, MAX_DRAWN]  # one box per relay address
+    tree = "\n".join(held[0])
+    assert "TURN relay 74.125.225.229 on Google Inc." in tree
+    assert "TURN relay 11.0.1.9 [c4, c25]" in tree  # a repeated address: one box, both ids
+    boxes = len(_below(held_map))  # the device, its interface, NAT, ISP, two "Internet" boxes and the relays
+    assert boxes == 2 * MAX_DRAWN + 6 and f"{boxes - MAX_DRAWN} more boxes" in held[2] and held[3][1] > 0
+
+
+def _below(node: netmap.MapNode) -> list[netmap.MapNode]:
+    return [node, *(n for c in node.children for n in _below(c))]
+
+
+def _alive(kind: type) -> int:
+    gc.collect()
+    return sum(isinstance(o, kind) for o in gc.get_objects())
+
+
+def test_spilled_relays_are_built_as_they_are_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``limits.IN_MEMORY`` an "Internet" box's relays are neither read nor built all at
+    once: while the drawing is halfway through them, a few of their boxes and rows are alive."""
+    cands = _cands(_relay_lines(2 * MAX_DRAWN))
+    monkeypatch.setattr(limits, "IN_MEMORY", 5)
+    _, kids = drawn(cands, [BT, GOOGLE])
+    seen = []
+    for branch in kids:
+        for node in _below_internet(branch):
+            relays = node.children
+            for i, relay in enumerate(relays):
+                assert relay.kind == "relay"
+                if i == len(relays) // 2:
+                    seen.append((_alive(netmap._Seen), sum(1 for n in _alive_nodes() if n.kind == "relay")))
+    assert len(seen) == 2 and all(rows < 10 and boxes < 10 for rows, boxes in seen), seen
+
+
+def _below_internet(node: netmap.MapNode) -> list[netmap.MapNode]:
+    """The "Internet" boxes below ``node``, without building their relays."""
+    if node.kind == "internet":
+        return [node]
+    return [n for c in node.children for n in _below_internet(c)]
+
+
+def _alive_nodes() -> list[netmap.MapNode]:
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, netmap.MapNode)]
