@@ -91,9 +91,12 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   tuple, ``groups.Groups.items(known)``). At 10k/100k/300k lines, -f json: main 58/216/515 MB,
   srflx 59/129/148 MB. A million relay candidates, each with its own relay address, -f json,
   identical: ``--shape relay`` 1,556 → 207 MB (167 → 191 s user), ``--shape relay-bare`` 1,427 →
-  207 MB (171 → 175 s user). Still over budget: ``--shape relay`` -f text, 804 MB at eed8f39
-  (100,000: main 207 MB, srflx 160 MB, identical): the network map's relay branch builds a node per
-  relay address (``netmap._relays``, ``_by_address``).
+  207 MB (171 → 175 s user). As text, ``--shape relay`` was 804-813 MB
+  at 1,000,000 (the network map's relay branch built a box per relay address and grouped them all,
+  ``netmap._relays``): relaymap branch (8faa0f5 against main 7fafceb, load 0.5 to 4.8, identical
+  bytes), text 813 → 209 MB (191 → 188 s user), markdown 806 → 208 MB, -v 208 MB; at 100,000 text
+  160 → 125 MB, -v 161 → 126 MB: a spilled party's relays are grouped in SQLite and built as drawn
+  (``netmap.Relays``).
 - 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
   -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
   (before the packing); packed: -f json 143 MB, -f sarif 144 MB.
