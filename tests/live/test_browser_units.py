@@ -305,14 +305,25 @@ def test_serve_stops_cleanly_on_ctrl_c() -> None:
     import subprocess
     import sys
 
+    def as_from_a_shell() -> None:
+        """SIGINT as a terminal's shell leaves it: handled by default, not blocked. A child inherits
+        an ignored or blocked SIGINT from pytest's process, and the full suite's CI once hung here."""
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "ICECHECK_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "icecheck", "serve"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=as_from_a_shell)  # fmt: skip
     try:
         line = proc.stderr.readline() if proc.stderr else ""
         assert line.startswith("icecheck: open http://127.0.0.1:") and "(Ctrl-C stops)" in line
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)  # a hang guard (it exits in ~0.1 s): CI under load took >10 s once
+        try:
+            out, err = proc.communicate(timeout=60)  # a hang guard: it exits in ~0.1 s
+        except subprocess.TimeoutExpired:
+            with open(f"/proc/{proc.pid}/status") as status:
+                state = [row.strip() for row in status if row.startswith(("SigPnd", "ShdPnd", "SigBlk", "SigIgn"))]
+            raise AssertionError(f"serve did not stop on SIGINT: {state}") from None
     finally:
         if proc.poll() is None:
             proc.kill()
