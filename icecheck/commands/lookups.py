@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -146,7 +146,10 @@ def lookup_options(f: Callable[..., None]) -> Callable[..., None]:
         ),
         (
             "--resolve-hostnames",
-            dict(is_flag=True, help="Resolve host-name candidates (never .local) to look them up."),
+            dict(
+                is_flag=True,
+                help="Resolve host-name candidates (never .local; the first --max-lookups) to look them up.",
+            ),
         ),
         (
             "--max-lookups",
@@ -216,7 +219,10 @@ def audit_with_lookups(
     if public > limit:
         more_notes.append(f"{public - limit} more public addresses not looked up (--max-lookups {limit}).")
     if config.resolve_hostnames:
-        targets += [a for a in _addresses(candidates) if a not in targets]
+        names, named = _host_names(_addresses(candidates), limit)
+        targets += names
+        if named > limit:
+            more_notes.append(f"{named - limit} more host names not resolved (--max-lookups {limit}).")
     if targets and not (config.rdap or config.ptr):
         more_notes.append(f"{len(targets)} public address(es) not looked up: --no-lookups.")
         targets = []
@@ -248,6 +254,18 @@ def _addresses(candidates: Sequence[AuditedCandidate]) -> Iterator[str]:
     of candidates is not held as a list of addresses)."""
     yield from (c.facts.address for c in candidates)
     yield from (c.related_facts.address for c in candidates if c.related_facts is not None)
+
+
+def _host_names(addresses: Iterable[str], limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` distinct plain host names among ``addresses`` (never an mDNS ``.local``
+    name: ``classify`` tells them apart), and how many there are in all. Only names are added to
+    the lookups: which public addresses are looked up is ``first_public_addresses``' choice."""
+    from icecheck.classify import classify
+    from icecheck.inputs.table import first_distinct
+    from icecheck.model import AddressClass
+
+    names = (a.strip() for a in addresses if classify(a).address_class is AddressClass.HOSTNAME)
+    return first_distinct(names, limit)
 
 
 def _geoip(

@@ -123,3 +123,22 @@ class TextSet:
 
     def close(self) -> None:
         self._table.close()
+
+
+def first_distinct(items: Iterable[str], limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` distinct ``items`` in first-seen order, and how many distinct items
+    there are in all: only those first ones are held as a list, the others are counted in a
+    ``TextSet`` (a million distinct items stay bounded in memory)."""
+    first: dict[str, None] = {}
+    others = TextSet()
+    try:
+        for item in items:
+            if item in first:
+                continue
+            if len(first) < limit:
+                first[item] = None
+            else:
+                others.add(item)
+        return list(first), len(first) + len(others)
+    finally:
+        others.close()

@@ -122,3 +122,30 @@ def test_registry_and_geoip_facts_side_by_side_and_where_they_disagree(
     assert "The registry and GeoIP2-Enterprise built 2025-12-01 disagree on the autonomous system of 62.239.237.1: " \
            "AS2856 per the registry, AS1221 per the database." in text  # fmt: skip
     assert "operator BT" in text and "Telstra Internet, AS1221 (GeoIP2-Enterprise built 2025-12-01)" in text
+
+
+def test_resolve_hostnames_keeps_max_lookups(tmp_path: Path) -> None:
+    """With --resolve-hostnames, --max-lookups still caps what is looked up: the first public
+    address and the first host name, each over the cap counted in a note. (It once added every
+    address of the input to the lookups, public ones past the cap included.)"""
+    zone = fixture_zone()
+    zone.hosts["a.lab.example"] = ["74.125.225.229"]
+    zone.hosts["b.lab.example"] = ["62.239.237.1"]
+    sdp = tmp_path / "names.sdp"
+    sdp.write_text(
+        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
+        "a=candidate:1 1 udp 1686052607 2001:4860:4860::8888 5000 typ srflx raddr 10.0.0.2 rport 5000\r\n"
+        "a=candidate:2 1 udp 1686052607 62.239.237.1 5001 typ srflx raddr 10.0.0.2 rport 5001\r\n"
+        "a=candidate:3 1 udp 2122260223 a.lab.example 5002 typ host\r\n"
+        "a=candidate:4 1 udp 2122260223 b.lab.example 5003 typ host\r\n"
+    )
+    with LabDns(tmp_path / "dns", zone) as dns, RdapProxy(tmp_path / "proxy") as proxy:
+        proc = run_cli("sdp", str(sdp), "--resolver", dns.address, "--resolve-hostnames", "--max-lookups", "1",
+                       "-f", "json", env=lookup_env(proxy, tmp_path / "cache"))  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    looked = {(a["kind"], a["target"]) for a in report["attempts"]}
+    assert ("resolve", "a.lab.example") in looked and ("resolve", "b.lab.example") not in looked
+    assert {t for _, t in looked} == {"a.lab.example", "2001:4860:4860::8888", "74.125.225.229"}
+    assert "1 more public addresses not looked up (--max-lookups 1)." in report["notes"]
+    assert "1 more host names not resolved (--max-lookups 1)." in report["notes"]
