@@ -458,6 +458,7 @@ RULES: tuple[Rule, ...] = (
     reverse_dns_details,
 )
 CATALOGUE: Mapping[str, Rule] = {r.id: r for r in RULES}
+ORDER: Mapping[str, int] = {r.id: n for n, r in enumerate(RULES)}  # a rule's place in the catalogue
 
 # Rules over lookup results (RDAP, reverse DNS, GeoIP databases): their samples are audited against
 # the lab's DNS server and RDAP proxy (tests/cli/test_cli_lookups.py), since offline and without a
@@ -530,10 +531,11 @@ class Evaluation:
         ids when held already (``Inference.every``): a finding naming them all gives that tuple as
         its evidence, not a copy (``Groups.items``)."""
         prefix = f"{label}: " if label else ""
-        for r in RULES:
-            groups = self.groups.get(r.id)
-            for message, refs in groups.items(every) if groups is not None else ():
-                yield Finding(r.id, r.severity, prefix + message, refs)
+        found = self.groups
+        for rule_id in sorted(found, key=ORDER.__getitem__) if len(found) > 1 else found:  # catalogue order
+            severity = CATALOGUE[rule_id].severity
+            for message, refs in found[rule_id].items(every):
+                yield Finding(rule_id, severity, prefix + message, refs)
 
 
 _Step = tuple[str, Check, int, int]  # rule id, its check, how many sources it reads, which this is
