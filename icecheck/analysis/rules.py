@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from icecheck.analysis.groups import Groups
 from icecheck.analysis.infer import LOCAL_CLASSES, PUBLIC_CLASSES
@@ -29,9 +30,9 @@ from icecheck.severity import Severity
 Found = list[tuple[str, tuple[str, ...]]]  # what a check found: (message, evidence ids)
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """Everything a rule may look at."""
+class Facts(NamedTuple):
+    """Everything a rule may look at. A ``NamedTuple`` (as ``model.Candidate``): ``Evaluation``
+    makes one per party and per exposure of a capture."""
 
     candidates: Sequence[AuditedCandidate]
     addresses: Sequence[AuditedAddress]

@@ -48,7 +48,7 @@ from typing import Any
 from icecheck import model
 from icecheck.inputs import ranges
 from icecheck.inputs.detect import CAPTURES, Format, sniff
-from icecheck.inputs.merge import merge, seal
+from icecheck.inputs.merge import merge, seal, settle
 from icecheck.inputs.scanner import (
     CapturePart,
     Reader,
@@ -169,6 +169,8 @@ def read_split(
             futures = [submit(_part, path, i, parts, i, counts, spills) for i in range(1, parts)]
             own = read_capture(path, tick, 0, parts)
         own.sink.sdp_memo.clear()  # as the other parts do before sending theirs (``_part``)
+        if own.sink.store is None:
+            settle(own.sink)  # while the other parts still read or ship theirs, as they settle theirs
         own.sink.names.clear()
         meter.wait(futures)
         results = [f.result() for f in futures]
@@ -354,6 +356,7 @@ def _ship(read: CapturePart, where: str | None) -> Shipped:
     file: cheaper than a store for the few items it holds."""
     read.sink.sdp_memo.clear()  # parsed bodies: not needed by the merge
     if read.sink.store is None:
+        settle(read.sink)  # here, not in the merging process
         return _dumps_part(read), None
     store = seal(read.sink)
     read.sink.store = None

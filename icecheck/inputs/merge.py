@@ -92,6 +92,15 @@ def seal(sink: Sink) -> ItemStore:
     return store
 
 
+def settle(sink: Sink) -> None:
+    """Build now the last origin of each repeat that holds what builds it (``Sink.address_at``),
+    as the merge would (``_folded``): a part's reading process does it before it ships the part
+    (``jobs._ship``), so the merging process, which works alone, has that much less to do."""
+    names = sink.names
+    for seen in sink.repeats.values():
+        seen[1] = _last(seen, names)
+
+
 def _stream(store: ItemStore, kind: int) -> Iterator[_Entry]:
     for record, count, last, first_at, last_at in store.sighted(kind):
         yield first_at, kind, record, count, last, last_at, _key(kind, record)

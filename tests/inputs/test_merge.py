@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from icecheck.inputs import limits
-from icecheck.inputs.merge import merge
+from icecheck.inputs.merge import merge, settle
 from icecheck.inputs.sink import Sink
 from icecheck.model import AddressRole, InputKind, Origin
 
@@ -23,9 +23,10 @@ def _sighting(sink: Sink, ordinal: int, n: int) -> None:
     sink.sdp(f"v=0\r\nm=audio 9 RTP/AVP 0\r\na=candidate:1 1 udp 1 10.0.0.{n} {n} typ host\r\n", where)
 
 
+@pytest.mark.parametrize("settled", [False, True])  # the repeats' last origins built by the parts (``settle``)
 @pytest.mark.parametrize("in_memory", [1, 2, 3, 6, 50_000])  # 6: no part spills, their 12 items together would
 def test_items_two_parts_both_saw_fold_as_one_process_folds_them(
-    monkeypatch: pytest.MonkeyPatch, in_memory: int
+    monkeypatch: pytest.MonkeyPatch, in_memory: int, settled: bool
 ) -> None:
     monkeypatch.setattr(limits, "IN_MEMORY", in_memory)
     one = Sink("x.pcap")
@@ -39,6 +40,9 @@ def test_items_two_parts_both_saw_fold_as_one_process_folds_them(
         _sighting(parts[i], ordinal, n)
     assert in_memory > 3 or all(p.store is not None for p in parts)  # the parts spilled
     assert in_memory <= 3 or all(p.store is None for p in parts)  # else held: sorted, or merged as streams
+    if settled:
+        for part in parts:
+            settle(part)
     merged = merge(parts)
     assert in_memory > 6 or merged.store is not None  # the merge spilled
     doc = merged.document(InputKind.PCAP)

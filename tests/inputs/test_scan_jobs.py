@@ -21,6 +21,8 @@ from icecheck.audit import AuditSettings, audit
 from icecheck.inputs import grouping, jobs, limits, sipmsg, synth, wire
 from icecheck.inputs.lanes import call_id_of
 from icecheck.inputs.scanner import ScanOutput, read_capture, scan_file
+from icecheck.inputs.sink import _last
+from icecheck.model import Origin
 from icecheck.render.json_report import write_json
 from tests.conftest import SAMPLES, run_cli
 
@@ -90,11 +92,14 @@ def test_each_part_dispatches_its_own_share(mix: Path) -> None:
 
 def test_a_part_that_never_spilled_travels_with_its_items_and_folds(mix: Path, tmp_path: Path) -> None:
     """``_ship`` pickles such a part without the spool hook (``jobs._dumps_part``): every item,
-    fold and ordinal comes back; the memo of shared strings stays behind."""
+    fold and ordinal comes back, each repeat's last origin built (``merge.settle``, as the merge
+    builds it); the memo of shared strings stays behind."""
     read = read_capture(str(mix), None, 1, 2)
     sink = read.sink
     assert sink.store is None and sink.order is not None and sink.repeats and sink.names
-    held = (dict(sink.candidates), dict(sink.addresses), {k: list(v) for k, v in sink.repeats.items()})
+    assert any(type(seen[1]) is not Origin for seen in sink.repeats.values())  # what builds it, held
+    repeats = {k: [v[0], _last(v, sink.names), v[2]] for k, v in sink.repeats.items()}
+    held = (dict(sink.candidates), dict(sink.addresses), repeats)
     order = (list(sink.order.candidates), list(sink.order.addresses), dict(sink.order.wire))
     shipped, items = jobs._ship(read, str(tmp_path))
     assert items is None
@@ -104,6 +109,7 @@ def test_a_part_that_never_spilled_travels_with_its_items_and_folds(mix: Path, t
     assert (back.order.candidates, back.order.addresses, back.order.wire) == order
     assert list(back.candidates) == list(held[0]) and list(back.addresses) == list(held[1])
     assert not back.names
+    assert all(type(seen[1]) is Origin for seen in back.repeats.values())
 
 
 def test_a_damaged_capture_gives_the_same_report_and_diagnostics_split_or_not(mix: Path, tmp_path: Path) -> None:
