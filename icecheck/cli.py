@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import gc
 import importlib
 import sys
@@ -41,6 +40,8 @@ class LazyGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
+            import difflib  # only for a mistyped command: not on every start
+
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1, cutoff=0.6) if args else []
             if close:
                 exc.message = f"No such command '{args[0]}'. Did you mean '{close[0]}'?"
