@@ -29,7 +29,7 @@ from typing import Any
 from icecheck.inputs import limits
 from icecheck.inputs.sink import MAX_DIAGNOSTICS, Sink, _last
 from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, oldest_half
-from icecheck.model import Origin
+from icecheck.model import AddressRecord, CandidateRecord, Origin
 
 BATCH = 5000  # items filed at once by ``seal``
 
@@ -93,12 +93,31 @@ def seal(sink: Sink) -> ItemStore:
 
 
 def settle(sink: Sink) -> None:
-    """Build now the last origin of each repeat that holds what builds it (``Sink.address_at``),
-    as the merge would (``_folded``): a part's reading process does it before it ships the part
-    (``jobs._ship``), so the merging process, which works alone, has that much less to do."""
+    """Build now what the merge and the document would build of a part's repeats: each one's last
+    origin, where it holds what builds it (``Sink.address_at``), and, in a part that never
+    spilled, each repeated item's record with its count and last origin (what ``Sink.document``
+    makes of it; its fold stays in ``repeats`` too). A part's reading process does it before it
+    ships the part, the merging one while it waits for them (``jobs``): the merging process, which
+    works alone after, has that much less to do (``_merge_held`` keeps the records folded)."""
     names = sink.names
-    for seen in sink.repeats.values():
-        seen[1] = _last(seen, names)
+    candidates: dict[Any, CandidateRecord] = sink.candidates
+    addresses: dict[Any, AddressRecord] = sink.addresses
+    fold = sink.store is None
+    for key, seen in sink.repeats.items():
+        last = seen[1] = _last(seen, names)
+        if fold:
+            if key in candidates:
+                candidates[key] = _fold(CANDIDATE, candidates[key], seen[0], last)
+            else:
+                addresses[key] = _fold(ADDRESS, addresses[key], seen[0], last)
+
+
+def _fold(kind: int, rec: Any, count: int, last: Origin | None) -> Any:
+    """``rec`` (a record as first seen) with ``count`` sightings, the last at ``last`` (as
+    ``Sink.document`` and ``spill.folded`` build it)."""
+    if kind == CANDIDATE:
+        return CandidateRecord(rec.candidate, rec.origin, rec.context, rec.interface, count, last)
+    return AddressRecord(rec.address, rec.role, rec.origin, rec.context, rec.port, count, last)
 
 
 def _stream(store: ItemStore, kind: int) -> Iterator[_Entry]:
@@ -144,24 +163,31 @@ def _items(part: Sink) -> int:
 
 def _merge_held(parts: Sequence[Sink], out: Sink) -> None:
     """``_merge_items`` of parts that never spilled and hold at most ``limits.IN_MEMORY`` items
-    in all (the usual case: a capture's distinct items are few): what it gives, with one sort of
-    every part's entries by (first ordinal, kind) in place of a k-way merge of streams (the sort
-    is stable and no two streams share a (first ordinal, kind): the same order), and nothing
-    to spill or to count past ``limits.MAX_ITEMS``."""
+    in all (the usual case: a capture's distinct items are few), with one sort of every part's
+    entries by (first ordinal, kind) in place of a k-way merge of streams (the sort is stable
+    and no two streams share a (first ordinal, kind): the same order), nothing to spill or to
+    count past ``limits.MAX_ITEMS``, and each repeated item's record folded here (its count and
+    last origin: what ``Sink.document`` would make of it), or kept as its part folded it
+    (``settle``) when no other part saw it: ``out`` holds no repeats."""
     entries = [entry for part in parts for kind in (CANDIDATE, ADDRESS) for entry in _held(part, kind)]
     entries.sort(key=_first_seen)
     candidates, addresses = out.candidates, out.addresses
-    held: dict[Any, list[Any]] = {}  # key → [count, last origin, its ordinal]
+    held: dict[Any, list[Any]] = {}  # key → [count, last origin, its ordinal, kind]
     for _, kind, record, count, last, last_at, key in entries:
         tally = held.get(key)
         if tally is None:
             (candidates if kind == CANDIDATE else addresses)[key] = record
-            held[key] = [count, last or record.origin, last_at]
+            held[key] = [count, last or record.origin, last_at, kind]
         else:  # first seen by another part
             tally[0] += count
             if last_at > tally[2]:
                 tally[1], tally[2] = last or record.origin, last_at
-    out.repeats.update((key, tally) for key, tally in held.items() if tally[0] > 1)
+    for key, (count, last, _, kind) in held.items():
+        if count > 1:
+            table = candidates if kind == CANDIDATE else addresses
+            record = table[key]
+            if record.count != count or record.last is not last:  # not as its part folded it
+                table[key] = _fold(kind, record, count, last)
 
 
 _first_seen = itemgetter(0, 1)  # an entry's (first ordinal, kind)

@@ -11,7 +11,9 @@ import io
 import random
 import re
 import struct
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,14 +94,20 @@ def test_each_part_dispatches_its_own_share(mix: Path) -> None:
 
 def test_a_part_that_never_spilled_travels_with_its_items_and_folds(mix: Path, tmp_path: Path) -> None:
     """``_ship`` pickles such a part without the spool hook (``jobs._dumps_part``): every item,
-    fold and ordinal comes back, each repeat's last origin built (``merge.settle``, as the merge
-    builds it); the memo of shared strings stays behind."""
+    fold and ordinal comes back, each repeat's last origin built and its record folded
+    (``merge.settle``, as the merge and the document build them); the memo of shared strings
+    stays behind."""
     read = read_capture(str(mix), None, 1, 2)
     sink = read.sink
     assert sink.store is None and sink.order is not None and sink.repeats and sink.names
     assert any(type(seen[1]) is not Origin for seen in sink.repeats.values())  # what builds it, held
     repeats = {k: [v[0], _last(v, sink.names), v[2]] for k, v in sink.repeats.items()}
-    held = (dict(sink.candidates), dict(sink.addresses), repeats)
+
+    def folded(items: dict[Any, Any]) -> dict[Any, Any]:
+        return {k: replace(r, count=repeats[k][0], last=repeats[k][1]) if k in repeats else r for k, r in items.items()}
+
+    held = (folded(sink.candidates), folded(sink.addresses), repeats)
+    assert any(r.count > 1 for r in held[1].values())
     order = (list(sink.order.candidates), list(sink.order.addresses), dict(sink.order.wire))
     shipped, items = jobs._ship(read, str(tmp_path))
     assert items is None
