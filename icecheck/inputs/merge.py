@@ -15,7 +15,11 @@ summed, the latest last origin. The merged sink spills as a sink does (past
 many items whatever the capture holds. Diagnostics are ordered the same way and capped as one
 sink caps them; wire facts keep their first sighting. The bound on distinct items is applied
 again over the merged order (past it, parts may have split the sightings differently: the
-input is partial either way).
+input is partial either way). Parts that never spilled and hold at most ``limits.IN_MEMORY``
+items together (the usual case) are merged by one sort of their entries instead
+(``_merge_held``); each such part has built its repeats' last origins and folded records
+already (``settle``, in the process that read it), and the merged sink holds the records
+folded, so that its document builds nothing more.
 """
 
 from __future__ import annotations
