@@ -49,6 +49,8 @@ from icecheck import model
 from icecheck.inputs import ranges
 from icecheck.inputs.detect import CAPTURES, Format, sniff
 from icecheck.inputs.merge import merge, seal, settle
+from icecheck.inputs.parallel import SPLIT_FROM as SPLIT_FROM  # re-exported: tests and ``cluster`` read it here
+from icecheck.inputs.parallel import worth_it
 from icecheck.inputs.scanner import (
     CapturePart,
     Reader,
@@ -67,17 +69,6 @@ Result = tuple[ScanOutput, bool]  # a file's output, and whether it held no sign
 Shipped = tuple[bytes, str | bytes | None]  # a part pickled, and its items' file (or its bytes, packed) if it spilled
 
 
-SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on (the default of ``--jobs``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def local_reader(forced: Format | None, jobs: int, tick: Tick | None, split_from: int = SPLIT_FROM) -> Reader:
     """A ``scan_inputs`` reader: the files in ``jobs`` processes, or here when they are too small
     to pay for processes (less than ``split_from`` bytes in all) or ``jobs`` is 1."""
@@ -88,15 +79,6 @@ def local_reader(forced: Format | None, jobs: int, tick: Tick | None, split_from
         return scan_files(files, forced, jobs, split_from, tick)
 
     return read
-
-
-def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
-    """Whether processes pay for themselves: the files hold at least ``split_from`` bytes."""
-    total = 0
-    for path in files:
-        with contextlib.suppress(OSError):
-            total += os.path.getsize(path)
-    return total >= split_from
 
 
 def scan_files(

@@ -1,14 +1,22 @@
 """How ``icecheck scan`` reads its files: here, in processes (``--jobs``) or on Dask (``--dask``).
 
 ``reader`` gives ``scanner.scan_inputs`` what reads the list of files, or None to read them here
-one after the other. Whichever reads them, the report is the same.
+one after the other. Whichever reads them, the report is the same. Files of fewer than
+``SPLIT_FROM`` bytes in all are read here whatever ``--jobs`` says, without importing the pool's
+modules (``jobs``: multiprocessing, ranges, merge), which a start-up would pay for nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+
 from icecheck.inputs.detect import Format
-from icecheck.inputs.scanner import Reader
+from icecheck.inputs.scanner import Reader, ScanOutput, read_file
 from icecheck.inputs.source import Tick
+
+SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
 
 
 def reader(forced: Format | None, jobs: int | None, dask: str | None, tick: Tick | None) -> Reader | None:
@@ -17,9 +25,32 @@ def reader(forced: Format | None, jobs: int | None, dask: str | None, tick: Tick
         from icecheck.inputs.cluster import dask_reader
 
         return dask_reader(dask, forced, jobs, tick)
-    if jobs == 1:
-        return None  # read here: neither the pool nor its modules (multiprocessing, ranges, merge)
-    from icecheck.inputs.jobs import available_cpus, local_reader
-
     n = jobs or available_cpus()
-    return local_reader(forced, n, tick) if n > 1 else None
+    if n < 2:
+        return None  # read here: neither the pool nor its modules (multiprocessing, ranges, merge)
+
+    def read(files: Sequence[str]) -> Iterator[tuple[ScanOutput, bool]]:
+        if not worth_it(files):  # as ``jobs.local_reader``, without importing it
+            return (read_file(f, forced, tick) for f in files)
+        from icecheck.inputs.jobs import local_reader
+
+        return local_reader(forced, n, tick)(files)
+
+    return read
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (the default of ``--jobs``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
+    """Whether processes pay for themselves: the files hold at least ``split_from`` bytes."""
+    total = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(path)
+    return total >= split_from
