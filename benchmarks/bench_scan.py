@@ -44,6 +44,32 @@ process). The output says which folders were compiled.
 Figures (2026-12-06, the 2-CPU lab machine shared with three other sessions: load average 4.6-5.1
 throughout, so wall times follow CPU times; ``--mix media``, pcap):
 
+- Eighth session (three helpers on the 2 CPUs, load average 3.5-6.3: wall and CPU times are
+  noise; instructions count the same however busy the machine), branch tail against main at
+  e5ff539, ``--mix media --size-mb 100``, ``valgrind --tool=cachegrind --cache-sim=no python -m
+  icecheck scan FILE --offline --jobs N``: --jobs 1 22.10 -> 21.99 G; --jobs 2 the merging
+  process 18.25 -> 17.62 G (-3.5 %), the reading one 10.55 -> 11.06 G (+0.5 G: it now builds
+  what the merging one built after the wait). What changed: a part that never spilled builds
+  its repeats' last origins and folds its repeated records before the merge (``merge.settle``:
+  the reading process before it ships its part, the merging process on its own part before it
+  waits), the merge of such parts is one sort of their entries (no k-way merge of generators)
+  and keeps the records folded, so the merged sink's document builds nothing: load, merge and
+  document of the two parts 1.35 G -> 0.45 G in the merging process (in-process CPU, load 4-5:
+  merge 0.13-0.15 -> 0.07-0.09 s, document 0.07-0.08 -> 0.01-0.02 s); peak RSS of that process
+  110 -> 99 MB, of the process tree 183 -> 171 MB; the rules' per-party findings walk only
+  the rules that found something and ``rules.Facts`` is a NamedTuple (the audit and text report
+  alone, from the pickled documents: 7.97 -> 7.84 G). Start-up of a small capture's scan at the
+  default --jobs 794 -> 748 M instructions: files too small to split no longer import the pool's
+  modules (``parallel``), ``difflib`` only for a mistyped command. The runs now byte-compile
+  the timed packages first (see above). Where the serial tail of --jobs 2 goes now (CPU, best of
+  2 in-process, load 4-5): load the other part 0.07 s, merge 0.09 s, document 0.01 s, audit
+  0.47 s (per party, spread over the inference and the rules: 9,545 parties of a few items), text
+  report 0.22 s, of which 0.16 s the network map, which builds every party's map to count the
+  lines past the 300 it prints (``analysis.netmap``, ``render.layout``). Not changed: the
+  classification (650 distinct addresses: 0.02 s), the lookups step (no public address in this
+  mix). The reports are byte for byte main's (the capture with --jobs 1 and 2 and every sample
+  and folder of samples/, as text, -v, JSON and SARIF).
+
 - Seventh session (three helpers on the 2 CPUs, load average 4.5-6.2), branch speed5 at 676c617
   against main at d2673f5 (``--baseline``) in the same rounds, ``--mix media --size-mb 100
   --jobs 1 2 --skip-dpkt --reuse --repeat 3 --baseline``, two runs: --jobs 1 CPU 3.95 s (main
