@@ -49,8 +49,6 @@ from icecheck import model
 from icecheck.inputs import ranges
 from icecheck.inputs.detect import CAPTURES, Format, sniff
 from icecheck.inputs.merge import merge, seal, settle
-from icecheck.inputs.parallel import SPLIT_FROM as SPLIT_FROM  # re-exported: tests and ``cluster`` read it here
-from icecheck.inputs.parallel import worth_it
 from icecheck.inputs.scanner import (
     CapturePart,
     Reader,
@@ -61,6 +59,8 @@ from icecheck.inputs.scanner import (
     unreadable,
 )
 from icecheck.inputs.sink import WireFact
+from icecheck.inputs.sizing import SPLIT_FROM as SPLIT_FROM  # re-exported: tests and ``cluster`` read it here
+from icecheck.inputs.sizing import worth_it
 from icecheck.inputs.source import Tick, read_head
 from icecheck.inputs.spill import ItemStore
 from icecheck.inputs.spool import BATCH, Spool, adopt, export

@@ -2,21 +2,19 @@
 
 ``reader`` gives ``scanner.scan_inputs`` what reads the list of files, or None to read them here
 one after the other. Whichever reads them, the report is the same. Files of fewer than
-``SPLIT_FROM`` bytes in all are read here whatever ``--jobs`` says, without importing the pool's
-modules (``jobs``: multiprocessing, ranges, merge), which a start-up would pay for nothing.
+``sizing.SPLIT_FROM`` bytes in all are read here whatever ``--jobs`` says, without importing
+the pool's modules (``jobs``: multiprocessing, ranges, merge), which a start-up would pay for
+nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterator, Sequence
 
 from icecheck.inputs.detect import Format
 from icecheck.inputs.scanner import Reader, ScanOutput, read_file
+from icecheck.inputs.sizing import available_cpus, worth_it
 from icecheck.inputs.source import Tick
-
-SPLIT_FROM = 4 << 20  # smaller captures are not worth the processes: read whole
 
 
 def reader(forced: Format | None, jobs: int | None, dask: str | None, tick: Tick | None) -> Reader | None:
@@ -37,20 +35,3 @@ def reader(forced: Format | None, jobs: int | None, dask: str | None, tick: Tick
         return local_reader(forced, n, tick)(files)
 
     return read
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on (the default of ``--jobs``)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def worth_it(files: Sequence[str], split_from: int = SPLIT_FROM) -> bool:
-    """Whether processes pay for themselves: the files hold at least ``split_from`` bytes."""
-    total = 0
-    for path in files:
-        with contextlib.suppress(OSError):
-            total += os.path.getsize(path)
-    return total >= split_from
