@@ -41,6 +41,7 @@ MAX_HEAD = 65536
 _URI_HOST = re.compile(r"(?:sips?|tel):(?:[^@;>\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:;>\s?]+)(?::(\d+))?", re.I)
 _VIA = re.compile(r"SIP\s*/\s*2\.0\s*/\s*\w+\s+(\[[0-9A-Fa-f:.]+\]|[^:;\s,]+)(?::(\d+))?([^,]*)", re.I)
 _PARAM = re.compile(r";\s*(received|rport)\s*=\s*([^;\s,]+)", re.I)
+_BRANCH = re.compile(r";branch=[^;,\s]*(?=;|\Z)")  # one whose value ends at a ``;`` or the end (``_vias``)
 _TAG = re.compile(r";\s*tag\s*=\s*([^;,\s]+)", re.I)
 SENDER, PEER, PROXY = "sender", "peer", "proxy"  # owners of a header address; a proxy's is "proxy host:port"
 
@@ -165,7 +166,7 @@ def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None, str]]:
     out: list[tuple[str, str, int | None, str]] = []
     request = msg.method is not None
     register = msg.transaction_method == "REGISTER"
-    vias = [entry for key, value in msg.headers if key == "via" for entry in _via_entries(value)]
+    vias = [entry for key, value in msg.headers if key == "via" for entry in _vias(value)]
     last = len(vias) - 1
     for i, (proxy, found) in enumerate(vias):
         owner = (SENDER if request else PEER) if i == last else proxy
@@ -186,6 +187,34 @@ def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None, str]]:
 
 
 Found = tuple[tuple[str, str, int | None], ...]  # (address, header, port) of what a header value exposes
+
+
+def _vias(value: str) -> tuple[tuple[str, Found], ...]:
+    """``_via_entries(value)``, shared by the Vias that differ only in their ``branch`` (each
+    transaction has its own; a call repeats its sender's sent-by, ``rport`` and ``received``).
+
+    The branch parameter is left out of the cache key only where that cannot change the result:
+    a value of one entry (no comma) whose ``;branch=`` value ends at a ``;`` or at the end, lying
+    after the entry's sent-by (``_via_stripped`` checks that). Then the one ``_VIA`` match of the
+    value and of the value without it have the same sent-by, and their parameters differ only by
+    a ``;branch=...`` that ``_PARAM`` never matches, nor can a ``_PARAM`` match reach across it
+    (it ends before a ``;``, which the branch's place still holds after the cut)."""
+    m = _BRANCH.search(value) if "," not in value else None
+    if m is None:
+        return _via_entries(value)
+    at = m.start()
+    found = _via_stripped(value[:at] + value[m.end() :], at)
+    return _via_entries(value) if found is None else found
+
+
+@functools.lru_cache(maxsize=8192)
+def _via_stripped(value: str, at: int) -> tuple[tuple[str, Found], ...] | None:
+    """``_via_entries`` of a Via value from which ``_vias`` cut a ``;branch=...`` at ``at``, or
+    None when the value's sent-by does not end before ``at`` (the cut might change the result)."""
+    m = _VIA.match(value)
+    if m is None or m.start(3) > at:
+        return None
+    return _via_entries(value)
 
 
 @functools.lru_cache(maxsize=8192)
