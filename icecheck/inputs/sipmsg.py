@@ -22,7 +22,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 START_LINE = re.compile(rb"^(?:([A-Z][A-Z0-9_.!%*+`'~-]*) (\S+) SIP/2\.0|SIP/2\.0 (\d{3})(?: .*)?)\r?$")
 COMPACT = {
@@ -48,16 +49,21 @@ SENDER, PEER, PROXY = "sender", "peer", "proxy"  # owners of a header address; a
 
 @dataclass(frozen=True, slots=True)
 class SipMessage:
-    """One message. ``method`` for requests, ``status`` for responses; header names lower-case."""
+    """One message. ``method`` for requests, ``status`` for responses; header names lower-case.
+    ``first``: each header's first value by name, as ``parse_sip`` indexes them (``header`` looks
+    there when it is given: a message of a capture is asked for six headers or more)."""
 
     method: str | None
     uri: str | None
     status: int | None
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    first: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers:  # a plain loop: it runs several times per message of a capture
+        if self.first is not None:
+            return self.first.get(name)
+        for key, value in self.headers:
             if key == name:
                 return value
         return None
@@ -111,7 +117,7 @@ def parse_sip(data: bytes) -> SipMessage | str:
     method = m.group(1).decode() if m.group(1) else None
     uri = m.group(2).decode("utf-8", "replace") if m.group(2) else None
     status = int(m.group(3)) if m.group(3) else None
-    return SipMessage(method, uri, status, tuple(headers), body)
+    return SipMessage(method, uri, status, tuple(headers), body, dict(reversed(headers)))  # first value wins
 
 
 def _headers(lines: list[str]) -> list[tuple[str, str]]:
