@@ -286,12 +286,12 @@ class StreamFramer:
         message = self.ws.frame(opcode, fin, rsv1, payload, masked)
         if message is not None:
             self.conn.ws_messages += 1
-            kind = "text" if message.opcode == 1 else "binary"
-            detail = (
-                f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame"
-                f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
-            )
             if self.conn.lane.take_text(message.payload, self.conn.name):
+                kind = "text" if message.opcode == 1 else "binary"
+                detail = (
+                    f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame"
+                    f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
+                )
                 self.conn.dispatcher.text(message.payload, self._origin(packet, time, detail), self.receiver)
             self.first_packet = packet
         for problem in self.ws.problems:

@@ -61,10 +61,11 @@ class Dispatcher:
 
     def text(self, data: bytes, where: Where, receiver: str | None = None) -> bool:
         """A message of unknown kind: SIP, JSON or SDP by its first bytes. False if none fits."""
-        head = data.lstrip()[:1]
         if sipmsg.is_sip_start(data):
             self.sip(data, where, receiver)
-        elif head in (b"{", b"["):
+            return True
+        head = data.lstrip()[:1]
+        if head in (b"{", b"["):
             self.json_text(data, where)
         elif data.lstrip().startswith((b"v=0", b"a=candidate:", b"candidate:")):
             self.sink.sdp(data.decode("utf-8", "replace"), where)
