@@ -39,6 +39,7 @@ _RELAYING = {
     "Data indication": False,
     "MS-TURN Data indication": False,
 }
+_BINDS = frozenset({"ChannelBind request", "MS-TURN Set Active Destination request"})  # they bind a peer
 ACTIVE_DESTINATION = -1  # the channel key of an [MS-TURN] active destination (end-to-end data, §2.1.4)
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
 _OTHER = {"offerer": "answerer", "answerer": "offerer"}
@@ -158,7 +159,7 @@ class Dispatcher:
 
     def _check_length(self, msg: sipmsg.SipMessage, where: Where) -> None:
         declared = msg.header("content-length")
-        if declared and declared.isdigit() and int(declared) > len(msg.body):
+        if declared and declared.isdecimal() and int(declared) > len(msg.body):
             self.sink.problem(
                 where,
                 f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes present",
@@ -247,8 +248,8 @@ class Dispatcher:
             self.sink.fact(WireFact("software", msg.software, origin))
         if msg.network_cost is not None:
             self.sink.fact(WireFact("network-cost", f"{msg.network_id}/{msg.network_cost}", origin))
-        if relayed:
-            return
+        if relayed or not (msg.kind in _BINDS or (msg.data is not None and msg.kind in _RELAYING)):
+            return  # (what follows binds a channel or reads relayed data: most messages do neither)
         peer = next((_endpoint(a.address, a.port) for a in msg.addresses if a.attribute in _PEER_ATTRS), None)
         if msg.kind == "ChannelBind request" and msg.channel is not None and peer is not None:
             self._channels[(where.party, receiver, msg.channel)] = peer  # client, server, channel → peer

@@ -155,7 +155,7 @@ def frame_sip(buf: bytes | bytearray) -> tuple[int, int] | str | None:
     for line in head.split("\r\n")[1:]:
         name, _, value = line.partition(":")
         if name.strip().lower() in ("content-length", "l"):
-            if not value.strip().isdigit():
+            if not value.strip().isdecimal():  # (isdigit takes "²", which int() refuses)
                 return f"bad Content-Length {value.strip()!r}"
             length = int(value.strip())
     total = end + 4 + length
@@ -234,7 +234,7 @@ def _via_entries(value: str) -> tuple[tuple[str, Found], ...]:
         for name, param in _PARAM.findall(m.group(3)):
             if name.lower() == "received":
                 _add(found, param, "Via received", None)
-            elif param.isdigit():
+            elif param.isdecimal():
                 _add(found, m.group(1), "Via rport", param)
         entries.append((f"{PROXY} {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else ""), tuple(found)))
     return tuple(entries)
@@ -264,7 +264,7 @@ def _tag(value: str) -> str | None:
 def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
     host = host.strip("[]")
     if _is_ip(host):
-        out.append((host, where, int(port) if port and port.isdigit() else None))
+        out.append((host, where, int(port) if port and port.isdecimal() else None))
 
 
 @functools.lru_cache(maxsize=4096)
