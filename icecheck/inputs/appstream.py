@@ -168,25 +168,31 @@ class StreamFramer:
         return False
 
     def _sip(self, packet: int, time: float) -> bool:
-        while bytes(self.buf[:1]) in (b"\r", b"\n"):
-            del self.buf[:1]
-        if not self.buf:
+        buf = self.buf
+        while buf and buf[0] in (13, 10):  # CR, LF
+            del buf[:1]
+        if not buf:
             return False
-        framed = sipmsg.frame_sip(self.buf)
+        framed = sipmsg.frame_sip(buf)
         if framed is None:
             return False
-        if isinstance(framed, str) or not sipmsg.is_sip_start(bytes(self.buf[:2048])):
-            reason = framed if isinstance(framed, str) else "stream does not continue with a SIP message"
-            self._problem(packet, time, f"{reason}; resynchronising", DiagnosticLevel.ERROR)
-            del self.buf[:1]
-            self.mode = Mode.DETECT
-            return True
-        _, end = framed
-        message = bytes(self.buf[:end])
+        if isinstance(framed, str):
+            return self._resynchronise(packet, time, framed)
+        end = framed[1]
+        message = bytes(buf[:end])  # it holds its head's end: its first line reads as the buffer's would
+        if not sipmsg.is_sip_start(message):
+            return self._resynchronise(packet, time, "stream does not continue with a SIP message")
         if self.conn.lane.take_sip(message, self.conn.name):
             self.conn.dispatcher.sip(message, self._origin(packet, time), self.receiver)
         del self.buf[:end]
         self.first_packet = packet
+        return True
+
+    def _resynchronise(self, packet: int, time: float, reason: str) -> bool:
+        """SIP framing lost at the buffer's start: a problem, then the next start line is looked for."""
+        self._problem(packet, time, f"{reason}; resynchronising", DiagnosticLevel.ERROR)
+        del self.buf[:1]
+        self.mode = Mode.DETECT
         return True
 
     def _http(self, packet: int, time: float) -> bool:
@@ -280,12 +286,12 @@ class StreamFramer:
         message = self.ws.frame(opcode, fin, rsv1, payload, masked)
         if message is not None:
             self.conn.ws_messages += 1
-            kind = "text" if message.opcode == 1 else "binary"
-            detail = (
-                f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame"
-                f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
-            )
             if self.conn.lane.take_text(message.payload, self.conn.name):
+                kind = "text" if message.opcode == 1 else "binary"
+                detail = (
+                    f"WebSocket message {self.conn.ws_messages} ({kind}, {message.frames} frame"
+                    f"{'s' if message.frames > 1 else ''}{', masked' if message.masked else ''})"
+                )
                 self.conn.dispatcher.text(message.payload, self._origin(packet, time, detail), self.receiver)
             self.first_packet = packet
         for problem in self.ws.problems:

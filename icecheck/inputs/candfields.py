@@ -91,7 +91,7 @@ def _text(obj: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
 def _number(obj: Mapping[str, Any], names: tuple[str, ...], limit: int) -> int | None:
     for name in names:
         value = obj.get(name)
-        if isinstance(value, str) and value.isdigit() and len(value) <= 10:
+        if isinstance(value, str) and value.isdecimal() and len(value) <= 10:
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit:
             return value

@@ -71,7 +71,7 @@ def body_length(head: HttpHead, request_method: str | None = None) -> int | str 
     if "chunked" in head.get("transfer-encoding").lower():
         return "chunked"
     cl = head.get("content-length").split(",")[0].strip()
-    if cl.isdigit():
+    if cl.isdecimal():  # (isdigit takes "²", which int() refuses)
         return int(cl)
     return "close" if head.status is not None else None
 

@@ -82,7 +82,7 @@ class JingleScanner:
         ip, port = attrs.get("ip", ""), attrs.get("port", "")
         if not ip or len(ip) > 256:
             return JingleItem(self.mid, self.ufrag, problem="Jingle <remote-candidate/> without ip")
-        return JingleItem(self.mid, self.ufrag, remote=(ip, int(port) if port.isdigit() and len(port) < 6 else None))
+        return JingleItem(self.mid, self.ufrag, remote=(ip, int(port) if port.isdecimal() and len(port) < 6 else None))
 
 
 def _attributes(body: str) -> dict[str, str]:

@@ -77,10 +77,14 @@ class Lane:
 
     def take_flow(self, call: str | None) -> bool:
         """JSON, SDP or an HTTP body, by the connection (``Origin.call``) it came on."""
+        if self.parts == 1:  # (no key to build: every message is this part's)
+            return self._take("")
         return self._take("sip " + (call or ""))  # as a SIP message without a Call-ID on it
 
     def take_pair(self, a: str, b: str) -> bool:
         """STUN or TURN between endpoints ``a`` and ``b`` (either direction)."""
+        if self.parts == 1:
+            return self._take("")
         return self._take(pair_key(a, b))
 
     def take_transport(self) -> bool:

@@ -11,6 +11,7 @@ with their fragment fields so that ``fragments.Reassembler`` can put them togeth
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
 from typing import NamedTuple
@@ -150,8 +151,10 @@ def ip_text(raw: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET if len(raw) == 4 else socket.AF_INET6, raw)
 
 
+@functools.lru_cache(maxsize=4096)
 def endpoint(raw: bytes, port: int) -> str:
-    """``1.2.3.4:5060`` or ``[2001:db8::1]:5060``."""
+    """``1.2.3.4:5060`` or ``[2001:db8::1]:5060``. Cached: a capture's datagrams name the same
+    few endpoints again and again (each of its STUN and SIP datagrams names two)."""
     text = ip_text(raw)
     return f"{text}:{port}" if len(raw) == 4 else f"[{text}]:{port}"
 

@@ -39,6 +39,7 @@ _RELAYING = {
     "Data indication": False,
     "MS-TURN Data indication": False,
 }
+_BINDS = frozenset({"ChannelBind request", "MS-TURN Set Active Destination request"})  # they bind a peer
 ACTIVE_DESTINATION = -1  # the channel key of an [MS-TURN] active destination (end-to-end data, §2.1.4)
 _ROLE_BY_JSEP = {"offer": "offerer", "answer": "answerer", "pranswer": "answerer"}
 _OTHER = {"offerer": "answerer", "answerer": "offerer"}
@@ -61,10 +62,11 @@ class Dispatcher:
 
     def text(self, data: bytes, where: Where, receiver: str | None = None) -> bool:
         """A message of unknown kind: SIP, JSON or SDP by its first bytes. False if none fits."""
-        head = data.lstrip()[:1]
         if sipmsg.is_sip_start(data):
             self.sip(data, where, receiver)
-        elif head in (b"{", b"["):
+            return True
+        head = data.lstrip()[:1]
+        if head in (b"{", b"["):
             self.json_text(data, where)
         elif data.lstrip().startswith((b"v=0", b"a=candidate:", b"candidate:")):
             self.sink.sdp(data.decode("utf-8", "replace"), where)
@@ -157,7 +159,7 @@ class Dispatcher:
 
     def _check_length(self, msg: sipmsg.SipMessage, where: Where) -> None:
         declared = msg.header("content-length")
-        if declared and declared.isdigit() and int(declared) > len(msg.body):
+        if declared and declared.isdecimal() and int(declared) > len(msg.body):
             self.sink.problem(
                 where,
                 f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes present",
@@ -246,8 +248,8 @@ class Dispatcher:
             self.sink.fact(WireFact("software", msg.software, origin))
         if msg.network_cost is not None:
             self.sink.fact(WireFact("network-cost", f"{msg.network_id}/{msg.network_cost}", origin))
-        if relayed:
-            return
+        if relayed or not (msg.kind in _BINDS or (msg.data is not None and msg.kind in _RELAYING)):
+            return  # (what follows binds a channel or reads relayed data: most messages do neither)
         peer = next((_endpoint(a.address, a.port) for a in msg.addresses if a.attribute in _PEER_ATTRS), None)
         if msg.kind == "ChannelBind request" and msg.channel is not None and peer is not None:
             self._channels[(where.party, receiver, msg.channel)] = peer  # client, server, channel → peer

@@ -224,6 +224,9 @@ def _records(kept: Sequence[Kept], part: int = -1) -> Iterator[Packet | Routed]:
 
 def _datagram(linktype: int, frame: bytes) -> Datagram | None:
     """The frame's UDP datagram when it is a whole one that says what it carries, else None."""
+    ipv4 = linktype == 1 and len(frame) > 23 and frame[12] == 8 and not frame[13] and frame[14] >> 4 == 4
+    if ipv4 and frame[23] != 17:  # Ethernet/IPv4 of another protocol (TCP): none, known without decoding
+        return None
     packet = link_payload(linktype, frame)
     ip = decode_ip(packet) if packet is not None else None
     if not isinstance(ip, IpPacket) or ip.frag_id is not None or ip.proto != 17:

@@ -315,9 +315,9 @@ class SdpParser:
     def _rtcp(self, rest: str, lineno: int) -> None:
         # a=rtcp:<port> [<nettype> <addrtype> <connection-address>]  (RFC 3605 §2.1)
         parts = rest.split()
-        if len(parts) == 4 and parts[0].isdigit():
+        if len(parts) == 4 and parts[0].isdecimal():  # (isdigit takes "²", which int() refuses)
             self._address(parts[3], AddressRole.RTCP, lineno, int(parts[0]))
-        elif len(parts) != 1 or not parts[0].isdigit():
+        elif len(parts) != 1 or not parts[0].isdecimal():
             self.problem(lineno, "a=rtcp needs '<port> [IN IP4|IP6 <address>]'", level=DiagnosticLevel.WARNING)
 
     def _remote_candidates(self, rest: str, lineno: int) -> None:
@@ -326,7 +326,7 @@ class SdpParser:
         if len(parts) % 3:
             self.problem(lineno, "a=remote-candidates needs triples of component, address, port")
         for i in range(0, len(parts) - 2, 3):
-            port = int(parts[i + 2]) if parts[i + 2].isdigit() else None
+            port = int(parts[i + 2]) if parts[i + 2].isdecimal() else None
             self._address(parts[i + 1], AddressRole.REMOTE_CANDIDATES, lineno, port)
 
     def _ssrc(self, rest: str, lineno: int) -> None:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 START_LINE = re.compile(rb"^(?:([A-Z][A-Z0-9_.!%*+`'~-]*) (\S+) SIP/2\.0|SIP/2\.0 (\d{3})(?: .*)?)\r?$")
 COMPACT = {
@@ -41,22 +42,28 @@ MAX_HEAD = 65536
 _URI_HOST = re.compile(r"(?:sips?|tel):(?:[^@;>\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^:;>\s?]+)(?::(\d+))?", re.I)
 _VIA = re.compile(r"SIP\s*/\s*2\.0\s*/\s*\w+\s+(\[[0-9A-Fa-f:.]+\]|[^:;\s,]+)(?::(\d+))?([^,]*)", re.I)
 _PARAM = re.compile(r";\s*(received|rport)\s*=\s*([^;\s,]+)", re.I)
+_BRANCH = re.compile(r";branch=[^;,\s]*(?=;|\Z)")  # one whose value ends at a ``;`` or the end (``_vias``)
 _TAG = re.compile(r";\s*tag\s*=\s*([^;,\s]+)", re.I)
 SENDER, PEER, PROXY = "sender", "peer", "proxy"  # owners of a header address; a proxy's is "proxy host:port"
 
 
 @dataclass(frozen=True, slots=True)
 class SipMessage:
-    """One message. ``method`` for requests, ``status`` for responses; header names lower-case."""
+    """One message. ``method`` for requests, ``status`` for responses; header names lower-case.
+    ``first``: each header's first value by name, as ``parse_sip`` indexes them (``header`` looks
+    there when it is given: a message of a capture is asked for six headers or more)."""
 
     method: str | None
     uri: str | None
     status: int | None
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    first: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers:  # a plain loop: it runs several times per message of a capture
+        if self.first is not None:
+            return self.first.get(name)
+        for key, value in self.headers:
             if key == name:
                 return value
         return None
@@ -110,7 +117,7 @@ def parse_sip(data: bytes) -> SipMessage | str:
     method = m.group(1).decode() if m.group(1) else None
     uri = m.group(2).decode("utf-8", "replace") if m.group(2) else None
     status = int(m.group(3)) if m.group(3) else None
-    return SipMessage(method, uri, status, tuple(headers), body)
+    return SipMessage(method, uri, status, tuple(headers), body, dict(reversed(headers)))  # first value wins
 
 
 def _headers(lines: list[str]) -> list[tuple[str, str]]:
@@ -148,7 +155,7 @@ def frame_sip(buf: bytes | bytearray) -> tuple[int, int] | str | None:
     for line in head.split("\r\n")[1:]:
         name, _, value = line.partition(":")
         if name.strip().lower() in ("content-length", "l"):
-            if not value.strip().isdigit():
+            if not value.strip().isdecimal():  # (isdigit takes "²", which int() refuses)
                 return f"bad Content-Length {value.strip()!r}"
             length = int(value.strip())
     total = end + 4 + length
@@ -165,7 +172,7 @@ def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None, str]]:
     out: list[tuple[str, str, int | None, str]] = []
     request = msg.method is not None
     register = msg.transaction_method == "REGISTER"
-    vias = [entry for key, value in msg.headers if key == "via" for entry in _via_entries(value)]
+    vias = [entry for key, value in msg.headers if key == "via" for entry in _vias(value)]
     last = len(vias) - 1
     for i, (proxy, found) in enumerate(vias):
         owner = (SENDER if request else PEER) if i == last else proxy
@@ -188,6 +195,34 @@ def header_addresses(msg: SipMessage) -> list[tuple[str, str, int | None, str]]:
 Found = tuple[tuple[str, str, int | None], ...]  # (address, header, port) of what a header value exposes
 
 
+def _vias(value: str) -> tuple[tuple[str, Found], ...]:
+    """``_via_entries(value)``, shared by the Vias that differ only in their ``branch`` (each
+    transaction has its own; a call repeats its sender's sent-by, ``rport`` and ``received``).
+
+    The branch parameter is left out of the cache key only where that cannot change the result:
+    a value of one entry (no comma) whose ``;branch=`` value ends at a ``;`` or at the end, lying
+    after the entry's sent-by (``_via_stripped`` checks that). Then the one ``_VIA`` match of the
+    value and of the value without it have the same sent-by, and their parameters differ only by
+    a ``;branch=...`` that ``_PARAM`` never matches, nor can a ``_PARAM`` match reach across it
+    (it ends before a ``;``, which the branch's place still holds after the cut)."""
+    m = _BRANCH.search(value) if "," not in value else None
+    if m is None:
+        return _via_entries(value)
+    at = m.start()
+    found = _via_stripped(value[:at] + value[m.end() :], at)
+    return _via_entries(value) if found is None else found
+
+
+@functools.lru_cache(maxsize=8192)
+def _via_stripped(value: str, at: int) -> tuple[tuple[str, Found], ...] | None:
+    """``_via_entries`` of a Via value from which ``_vias`` cut a ``;branch=...`` at ``at``, or
+    None when the value's sent-by does not end before ``at`` (the cut might change the result)."""
+    m = _VIA.match(value)
+    if m is None or m.start(3) > at:
+        return None
+    return _via_entries(value)
+
+
 @functools.lru_cache(maxsize=8192)
 def _via_entries(value: str) -> tuple[tuple[str, Found], ...]:
     """Per Via entry of one Via value: the owner it names as a proxy (``"proxy host:port"``) and its
@@ -199,7 +234,7 @@ def _via_entries(value: str) -> tuple[tuple[str, Found], ...]:
         for name, param in _PARAM.findall(m.group(3)):
             if name.lower() == "received":
                 _add(found, param, "Via received", None)
-            elif param.isdigit():
+            elif param.isdecimal():
                 _add(found, m.group(1), "Via rport", param)
         entries.append((f"{PROXY} {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else ""), tuple(found)))
     return tuple(entries)
@@ -229,7 +264,7 @@ def _tag(value: str) -> str | None:
 def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
     host = host.strip("[]")
     if _is_ip(host):
-        out.append((host, where, int(port) if port and port.isdigit() else None))
+        out.append((host, where, int(port) if port and port.isdecimal() else None))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -98,7 +98,8 @@ class TcpDirection:
         if trim == len(data):
             return
         self._deliver(data[trim:], packet, time)
-        self._drain()
+        if self._held:
+            self._drain()
 
     def _deliver(self, data: bytes, packet: int, time: float) -> None:
         assert self.next_seq is not None
