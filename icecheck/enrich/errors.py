@@ -139,8 +139,8 @@ def _retry_after(exc: BaseException) -> float | None:
     for item in chain(exc):
         headers = getattr(item, "headers", None)
         value = headers.get("Retry-After") if headers is not None else None
-        if value is not None and str(value).strip().isdigit():
-            return float(str(value).strip())
+        if value is not None and (text := str(value).strip()).isascii() and text.isdigit():
+            return float(text)
     return None
 
 

@@ -149,7 +149,7 @@ def organisation(objects: dict[str, Any]) -> str | None:
 def _first_asn(value: object) -> int | None:
     """Cymru may list several origin ASNs ("2856 5400"); keep the first; "NA" → None."""
     token = str(value or "").split()[0] if str(value or "").split() else ""
-    return int(token) if token.isdigit() else None
+    return int(token) if token.isascii() and token.isdigit() else None
 
 
 def _text(value: object) -> str | None:

@@ -154,7 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(415, "expected application/json\n")
             return
         length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit() or "chunked" in self.headers.get("Transfer-Encoding", ""):
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "")
+        if length is None or not (length.isascii() and length.isdigit()) or chunked:
             self._send(411, "a Content-Length is required\n")
             return
         if int(length) > MAX_BODY:

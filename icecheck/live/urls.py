@@ -83,7 +83,7 @@ def parse_host_port(text: str, default_port: int, url: str | None = None) -> tup
             raise ValueError(f"{url!r}: {host!r} is neither an IP address nor a host name")
     if port_text is None:
         return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise ValueError(f"{url!r}: port must be a number from 1 to 65535, not {port_text!r}")
     return host, int(port_text)
 

@@ -94,6 +94,8 @@ def test_errors_http_codes() -> None:
     assert (limited.status, limited.retry, limited.retry_after) == ("rate-limited", True, 7.0)
     assert classify_exception(_http_error(503)).retry and classify_exception(_http_error(503)).status == "error"
     assert not classify_exception(_http_error(404)).retry
+    for odd in ("²", "٣", "1.5", "-1"):  # not delta-seconds (``"²".isdigit()`` is true; ``float("²")`` raises)
+        assert classify_exception(_http_error(429, odd)).retry_after is None
 
 
 def test_errors_follow_the_context_chain() -> None:
@@ -276,3 +278,8 @@ def test_transition_addresses_contribute_the_users_ipv4() -> None:
     assert public_addresses([six_to_four]) == ["62.239.237.1"]
     assert public_addresses([teredo]) == ["62.239.237.1"]
     assert public_addresses(["64:ff9b::808:808"]) == []  # NAT64 embeds the server's address
+
+
+def test_an_asn_of_odd_digits_is_no_asn() -> None:
+    """A registry's or Cymru's ASN "²" (a digit to ``str.isdigit``, refused by ``int``) reads as none."""
+    assert parse_result({"asn": "²"}).asn is None and parse_result({"asn": "2856 5400"}).asn == 2856

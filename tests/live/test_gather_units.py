@@ -237,3 +237,10 @@ def test_rtnetlink_payloads_are_parsed() -> None:
 
 def test_netlink_and_ifaddr_see_the_same_addresses() -> None:
     assert sorted(netlink_addresses()) == sorted(ifaddr_addresses())
+
+
+@pytest.mark.parametrize("port", ["²", "٥٣", "5³"])
+def test_a_port_of_digits_int_refuses_or_other_scripts_is_a_clear_error(port: str) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` raises: such a port is refused with the usual message."""
+    with pytest.raises(ValueError, match="port must be a number from 1 to 65535"):
+        parse_host_port(f"192.0.2.53:{port}", 53)

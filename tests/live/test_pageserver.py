@@ -109,6 +109,18 @@ def test_a_body_over_the_cap_is_refused_unread(server: tuple[PageServer, list[An
     status, _, _ = request(srv, "POST", srv.base + "result", b"{}", {"Content-Type": "application/json",
                                                                     "Transfer-Encoding": "chunked"})  # fmt: skip
     assert status == 411 and posted == []
+    for length in ("²", "1³"):  # digits to str.isdigit (headers read as Latin-1) that int() refuses
+        conn = http.client.HTTPConnection(*srv.address, timeout=5)
+        try:
+            conn.putrequest("POST", srv.base + "result")
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", length.encode("latin-1"))
+            conn.endheaders()
+            reply = conn.getresponse()
+            assert reply.status == 411 and reply.read() == b"a Content-Length is required\n"
+        finally:
+            conn.close()
+    assert posted == []
 
 
 def test_the_config_cannot_end_its_script_block() -> None:
