@@ -23,21 +23,9 @@ def first_public_addresses(addresses: Iterable[str], limit: int) -> tuple[list[s
 
     Only the first ``limit`` are held as a list; the others are counted in a ``TextSet``, which
     spills to disk past ``limits.IN_MEMORY`` (an input may hold a million public addresses)."""
-    from icecheck.inputs.table import TextSet
+    from icecheck.inputs.table import first_distinct
 
-    first: dict[str, None] = {}
-    others = TextSet()
-    try:
-        for address in _public_ones(addresses):
-            if address in first:
-                continue
-            if len(first) < limit:
-                first[address] = None
-            else:
-                others.add(address)
-        return list(first), len(first) + len(others)
-    finally:
-        others.close()
+    return first_distinct(_public_ones(addresses), limit)
 
 
 def _public_ones(addresses: Iterable[str]) -> Iterator[str]:
