@@ -18,7 +18,7 @@ from functools import lru_cache
 # JSON text is ASCII, so escaping these anywhere in a document keeps it valid and equal in value.
 _JSON_UNSAFE = re.compile(
     "[\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U0001d173-\U0001d17a"
+    "\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\U000110bd\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f]"
 )
 

@@ -54,6 +54,17 @@ def test_format_choice_is_the_enum() -> None:
         assert fmt.value in help_text
 
 
+def test_json_text_escapes_a_lone_surrogate() -> None:
+    """A JSON input's ``"\\udfff"`` decodes to a lone surrogate, which no UTF-8 stream takes: the JSON
+    report writes it as the escape it came as (it was an internal error, exit 3)."""
+    from icecheck.render.safe import json_dumps, json_text
+
+    assert json_text('"a\udfffb"') == '"a\\udfffb"'
+    text = json_dumps({"detail": "x\ud800y\U0001f600"})
+    text.encode("utf-8")  # strict: raises on a surrogate left raw
+    assert json.loads(text) == {"detail": "x\ud800y\U0001f600"} and "\U0001f600" in text
+
+
 def test_github_escaping() -> None:
     assert escape_data("100% done\r\nnext") == "100%25 done%0D%0Anext"
     assert escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
