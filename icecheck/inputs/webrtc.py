@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.numbers import decimal
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import WireFact
 from icecheck.model import Candidate, CandidateRecord, InterfaceInfo, Origin, SectionContext
@@ -94,7 +95,7 @@ class PeerConnectionReader:
             return
         mid, mline, ufrag = _MID.search(value), _MLINE.search(value), _UFRAG.search(value)
         context = SectionContext(
-            media_index=int(mline.group(1)) if mline else None,
+            media_index=decimal(mline.group(1)) if mline else None,
             mid=mid.group(1).strip() if mid else None,
             ice_ufrag=ufrag.group(1) if ufrag else None,
         )
