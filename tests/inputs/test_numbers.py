@@ -6,7 +6,8 @@ import pytest
 
 from icecheck.inputs import sipmsg
 from icecheck.inputs.http import HttpHead, body_length
-from icecheck.inputs.numbers import decimal
+from icecheck.inputs.numbers import decimal, finite
+from icecheck.inputs.webrtc import event_time
 
 NINES = "9" * 5000  # int() refuses over 4300 digits: isdecimal() then int() raised ValueError
 
@@ -44,3 +45,14 @@ def test_via_and_contact_ports_of_5000_digits_are_no_ports() -> None:
 
 def test_http_content_length_of_5000_digits_reads_to_the_end() -> None:
     assert body_length(HttpHead(None, None, 200, {"content-length": NINES}, 0)) == "close"
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(12, 12.0), (1.5, 1.5), (1_700_000_000_123, 1_700_000_000.123)])
+def test_event_times_in_seconds_or_milliseconds(value: object, seconds: float) -> None:
+    assert event_time(value) == seconds
+
+
+@pytest.mark.parametrize("value", [10**400, float("nan"), float("inf"), -float("inf"), True, "12", None])
+def test_an_event_time_that_is_no_finite_number_is_none(value: object) -> None:
+    assert event_time(value) is None  # 10**400 raised OverflowError: "reading stopped" for the whole dump
+    assert finite(value) is None
