@@ -56,3 +56,14 @@ def test_event_times_in_seconds_or_milliseconds(value: object, seconds: float) -
 def test_an_event_time_that_is_no_finite_number_is_none(value: object) -> None:
     assert event_time(value) is None  # 10**400 raised OverflowError: "reading stopped" for the whole dump
     assert finite(value) is None
+
+
+def test_a_url_port_and_an_asn_of_5000_digits_are_refused_cleanly() -> None:
+    """A STUN URL's port and a Cymru ASN token: int() of 5,000 digits raised its own ValueError
+    (the URL's message named no port), and the ASN reading raised."""
+    from icecheck.enrich.rdap import _first_asn
+    from icecheck.live.urls import parse_ice_url
+
+    with pytest.raises(ValueError, match="port must be a number from 1 to 65535"):
+        parse_ice_url(f"stun:192.0.2.1:{NINES}")
+    assert _first_asn(NINES) is None and _first_asn("2856 5400") == 2856 and _first_asn("\u0663") is None
