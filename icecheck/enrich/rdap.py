@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from icecheck.enrich.config import EnrichConfig, ca_file, https_proxy, parse_resolver
 from icecheck.enrich.errors import AsnStepError, Failure, classify_exception
+from icecheck.inputs.numbers import decimal
 from icecheck.model import Attempt, AttemptStatus
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def organisation(objects: dict[str, Any]) -> str | None:
 def _first_asn(value: object) -> int | None:
     """Cymru may list several origin ASNs ("2856 5400"); keep the first; "NA" → None."""
     token = str(value or "").split()[0] if str(value or "").split() else ""
-    return int(token) if token.isascii() and token.isdigit() else None
+    return decimal(token) if token.isascii() else None  # (not int(): 5,000 digits raised ValueError)
 
 
 def _text(value: object) -> str | None:

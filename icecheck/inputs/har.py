@@ -14,6 +14,7 @@ import base64
 import binascii
 from typing import Any
 
+from icecheck.inputs.numbers import finite
 from icecheck.inputs.payload import Dispatcher
 from icecheck.model import DiagnosticLevel, Origin
 
@@ -88,7 +89,7 @@ def websocket_message(j: int, msg: Any, disp: Dispatcher, label: str, call: str)
     time = msg.get("time")
     where = Origin(
         disp.sink.path,
-        time=float(time) if isinstance(time, (int, float)) else None,
+        time=finite(time),  # (float() of 10**400 raised OverflowError)
         detail=f"{label}, WebSocket message {j} ({msg.get('type')})",
         call=call,
         party=direction,

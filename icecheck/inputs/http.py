@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from icecheck.inputs.numbers import decimal
+
 START = re.compile(rb"^(?:([A-Z]+) (\S+) HTTP/1\.[01]|HTTP/1\.[01] (\d{3})(?: .*)?)\r?$")
 MAX_HEAD = 65536
 MAX_BODY = 16 << 20
@@ -71,8 +73,9 @@ def body_length(head: HttpHead, request_method: str | None = None) -> int | str 
     if "chunked" in head.get("transfer-encoding").lower():
         return "chunked"
     cl = head.get("content-length").split(",")[0].strip()
-    if cl.isdecimal():  # (isdigit takes "²", which int() refuses)
-        return int(cl)
+    length = decimal(cl)  # (not int(): "²", 5,000 digits)
+    if length is not None:
+        return length
     return "close" if head.status is not None else None
 
 

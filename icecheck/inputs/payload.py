@@ -17,6 +17,7 @@ from typing import Any
 
 from icecheck.inputs import jingle, jsonsig, sipmsg, stun
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.numbers import decimal
 from icecheck.inputs.sink import Sink, WireFact
 from icecheck.model import AddressRecord, AddressRole, DiagnosticLevel, Origin, SectionContext
 
@@ -159,7 +160,7 @@ class Dispatcher:
 
     def _check_length(self, msg: sipmsg.SipMessage, where: Where) -> None:
         declared = msg.header("content-length")
-        if declared and declared.isdecimal() and int(declared) > len(msg.body):
+        if declared and (size := decimal(declared)) is not None and size > len(msg.body):
             self.sink.problem(
                 where,
                 f"SIP body incomplete: Content-Length {declared}, {len(msg.body)} bytes present",

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.numbers import decimal
 from icecheck.inputs.spill import ADDRESS, CANDIDATE, ItemStore, folded, oldest_half
 from icecheck.inputs.spool import Spool
 from icecheck.model import (
@@ -315,9 +316,10 @@ class SdpParser:
     def _rtcp(self, rest: str, lineno: int) -> None:
         # a=rtcp:<port> [<nettype> <addrtype> <connection-address>]  (RFC 3605 §2.1)
         parts = rest.split()
-        if len(parts) == 4 and parts[0].isdecimal():  # (isdigit takes "²", which int() refuses)
-            self._address(parts[3], AddressRole.RTCP, lineno, int(parts[0]))
-        elif len(parts) != 1 or not parts[0].isdecimal():
+        port = decimal(parts[0]) if parts else None  # (not int(): "²", 5,000 digits)
+        if len(parts) == 4 and port is not None:
+            self._address(parts[3], AddressRole.RTCP, lineno, port)
+        elif len(parts) != 1 or port is None:
             self.problem(lineno, "a=rtcp needs '<port> [IN IP4|IP6 <address>]'", level=DiagnosticLevel.WARNING)
 
     def _remote_candidates(self, rest: str, lineno: int) -> None:
@@ -326,7 +328,7 @@ class SdpParser:
         if len(parts) % 3:
             self.problem(lineno, "a=remote-candidates needs triples of component, address, port")
         for i in range(0, len(parts) - 2, 3):
-            port = int(parts[i + 2]) if parts[i + 2].isdecimal() else None
+            port = decimal(parts[i + 2])
             self._address(parts[i + 1], AddressRole.REMOTE_CANDIDATES, lineno, port)
 
     def _ssrc(self, rest: str, lineno: int) -> None:

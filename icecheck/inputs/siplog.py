@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from icecheck.inputs.numbers import decimal
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sipmsg import START_LINE
 from icecheck.model import Origin
@@ -58,8 +59,8 @@ def _collect(start: bytes, lines: Iterator[tuple[int, bytes]]) -> tuple[bytes, t
         text = line.rstrip(b"\r\n")
         head.append(text)
         name, _, value = text.partition(b":")
-        if name.strip().lower() in (b"content-length", b"l") and value.strip().isdigit():
-            length = int(value.strip())
+        if name.strip().lower() in (b"content-length", b"l") and (number := decimal(value.strip())) is not None:
+            length = number
     body: list[bytes] = []
     size = 0
     pending: tuple[int, bytes] | None = None

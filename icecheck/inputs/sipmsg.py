@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from icecheck.inputs.numbers import decimal
+
 START_LINE = re.compile(rb"^(?:([A-Z][A-Z0-9_.!%*+`'~-]*) (\S+) SIP/2\.0|SIP/2\.0 (\d{3})(?: .*)?)\r?$")
 COMPACT = {
     "v": "via",
@@ -155,9 +157,10 @@ def frame_sip(buf: bytes | bytearray) -> tuple[int, int] | str | None:
     for line in head.split("\r\n")[1:]:
         name, _, value = line.partition(":")
         if name.strip().lower() in ("content-length", "l"):
-            if not value.strip().isdecimal():  # (isdigit takes "²", which int() refuses)
+            number = decimal(value.strip())  # (not int(): "²", 5,000 digits)
+            if number is None:
                 return f"bad Content-Length {value.strip()!r}"
-            length = int(value.strip())
+            length = number
     total = end + 4 + length
     return (end + 4, total) if len(buf) >= total else None
 
@@ -264,7 +267,7 @@ def _tag(value: str) -> str | None:
 def _add(out: list[tuple[str, str, int | None]], host: str, where: str, port: str | None) -> None:
     host = host.strip("[]")
     if _is_ip(host):
-        out.append((host, where, int(port) if port and port.isdecimal() else None))
+        out.append((host, where, decimal(port) if port else None))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
+from icecheck.inputs.numbers import decimal, finite
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import WireFact
 from icecheck.model import Candidate, CandidateRecord, InterfaceInfo, Origin, SectionContext
@@ -94,7 +95,7 @@ class PeerConnectionReader:
             return
         mid, mline, ufrag = _MID.search(value), _MLINE.search(value), _UFRAG.search(value)
         context = SectionContext(
-            media_index=int(mline.group(1)) if mline else None,
+            media_index=decimal(mline.group(1)) if mline else None,
             mid=mid.group(1).strip() if mid else None,
             ice_ufrag=ufrag.group(1) if ufrag else None,
         )
@@ -263,6 +264,7 @@ def _stats_candidate(stats_id: str, a: dict[str, Any]) -> Candidate | None:
 
 def event_time(value: Any) -> float | None:
     """Epoch seconds from a number of seconds or milliseconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value / 1000.0 if value > 1e11 else float(value)
-    return None
+    seconds = finite(value)  # (not NaN, an infinity or 10**400: "reading stopped: OverflowError")
+    if seconds is None:
+        return None
+    return seconds / 1000.0 if seconds > 1e11 else seconds

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from icecheck.inputs.numbers import decimal
 from icecheck.live.urls import hostport
 
 __all__ = ["CSP", "MAX_BODY", "PageServer"]
@@ -155,15 +156,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = self.headers.get("Content-Length")
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "")
-        if length is None or not (length.isascii() and length.isdigit()) or chunked:
+        size = decimal(length) if length is not None and length.isascii() else None  # (not int(): 5,000 digits)
+        if size is None or chunked:
             self._send(411, "a Content-Length is required\n")
             return
-        if int(length) > MAX_BODY:
+        if size > MAX_BODY:
             self.close_connection = True  # the body is never read
             self._send(413, f"at most {MAX_BODY} bytes\n")
             return
         try:
-            payload = json.loads(self.rfile.read(int(length)))
+            payload = json.loads(self.rfile.read(size))
         except (ValueError, UnicodeDecodeError):
             self._send(400, "not JSON\n")
             return

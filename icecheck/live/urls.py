@@ -10,6 +10,8 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from icecheck.inputs.numbers import decimal
+
 __all__ = ["DEFAULT_PORT", "IceUrl", "TurnServer", "hostport", "is_ip", "parse_host_port", "parse_ice_url"]
 
 DEFAULT_PORT = 3478  # RFC 7064 §3.2 / RFC 7065 §3.2 (stun:, turn: without TLS)
@@ -83,9 +85,10 @@ def parse_host_port(text: str, default_port: int, url: str | None = None) -> tup
             raise ValueError(f"{url!r}: {host!r} is neither an IP address nor a host name")
     if port_text is None:
         return host, default_port
-    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
+    port = decimal(port_text) if port_text.isascii() else None  # (not int(): 5,000 digits)
+    if port is None or not 0 < port < 65536:
         raise ValueError(f"{url!r}: port must be a number from 1 to 65535, not {port_text!r}")
-    return host, int(port_text)
+    return host, port
 
 
 def _transport(scheme: str, query: str, url: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from icecheck.inputs.numbers import decimal
 from icecheck.redact.standins import StandIns
 from icecheck.redact.text import redact_text
 
@@ -48,7 +49,7 @@ def _message_end(text: str, start: int) -> int:
     if end is None:
         return len(text)
     length = _CONTENT_LENGTH.search(text, start, end.end())
-    return _body_end(text, end.end(), int(length.group(3)) if length else None)
+    return _body_end(text, end.end(), decimal(length.group(3)) if length else None)
 
 
 def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tuple[str, int]:
@@ -58,7 +59,7 @@ def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tupl
         return redact_text(text[start:], standins, scrub), len(text)
     head = text[start : end.end()]
     length = _CONTENT_LENGTH.search(head)
-    body_end = _body_end(text, end.end(), int(length.group(3)) if length else None)
+    body_end = _body_end(text, end.end(), decimal(length.group(3)) if length else None)
     body = redact_text(text[end.end() : body_end], standins, scrub)
     head = redact_text(head, standins, scrub)
     if length:

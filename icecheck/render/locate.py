@@ -44,7 +44,8 @@ class ById(Mapping[str, T]):
 
     def __getitem__(self, ref: str) -> T:
         items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
-        n = int(ref[1:]) if ref[1:].isascii() and ref[1:].isdigit() else 0
+        digits = ref[1:]
+        n = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else 0  # int: ≤ 4300 digits
         if 0 < n <= len(items) and items[n - 1].id == ref:
             return self.describe(items[n - 1])
         if self.table is None:

@@ -2,9 +2,15 @@
 
 A case is a seed file from samples/ (or a capture built by ``icecheck.inputs.synth``) and a list of
 mutations: byte flips, cuts, insertions of bytes that parsers treat specially (huge lengths, zero
-lengths, NULs, bidi overrides), duplicated slices. ``run_target`` runs one icecheck command
-in-process on the mutated bytes and returns what went wrong, if anything: an exception that
-escaped (an internal error), or a report that wrote a control or bidi character raw.
+lengths, NULs, bidi overrides), duplicated slices, and structure-aware ones: a token from ``TOKENS``
+(digits ``int()`` refuses, huge numbers, NaN, empty values, invalid UTF-8, bidi/ESC/C1, rich
+markup, scoped and mapped addresses, ``.local`` names, deep nesting, overlong lines) put in place of,
+or before, the token that follows a boundary of the text (``:``, ``=``, a space, a quote, a bracket,
+a comma, a line start): a header or attribute value, a JSON value, a candidate field.
+``run_target`` runs one icecheck command in-process on the mutated bytes and returns what went
+wrong, if anything: an exception that escaped (an internal error), one a reader caught and reported
+as "reading stopped: <exception>" (an internal error all the same), or a report that wrote a control
+or bidi character raw.
 """
 
 from __future__ import annotations
@@ -41,7 +47,25 @@ SPECIAL = (
     b"Content-Length: 99999999\r\n",
     b"[[[[[[[[[[[[[[[[",
 )
-OPS = ("flip", "cut", "insert", "special", "duplicate", "delete")
+# Tokens spliced at token boundaries of the text (op "token"): values a field parser may mishandle.
+TOKENS = (
+    "\u00b2", "\u00b9", "\u00b3", "1\u00b2", "\u0663", "\uff13", "\u0663\u0664", "\u2460", "\u00bd",
+    str(2**64), "1" + "0" * 400, "-1", "-0", "+5", "0x10", " 7", "1_000", "1e999", "NaN", "Infinity", "-Infinity",
+    "", '""', "null", "true", "[]", "{}", "\\ud800", "\\udfff", "\udcff",
+    "\u202e", "\u2066", "\x1b[31m", "\x1b]8;;x\x07", "\x9b", "\x85", "\x00", "\r", "\t",
+    "[bold]", "[/]", "[link=x]", "]", "[",
+    "fe80::1%eth0", "[fe80::1%25eth0]", "::ffff:192.0.2.1", "::ffff:10.0.0.1", "64:ff9b::192.0.2.1", "0.0.0.0",
+    "::", "[::1]:5060", "192.0.2.1:", "256.1.1.1", "1.2.3", "a.local", ".local", "x" * 300 + ".local",
+    "\u0430.local", "[" * 3000, "{\"a\":" * 2000, "x" * 70000, ":" * 500, "=" * 500,
+    "sip:a@[fe80::1%eth0]:5060", "Content-Length: 0", "Content-Length: 99999",
+)  # fmt: skip
+# Bytes that are not UTF-8 at all, spliced the same way.
+RAW_TOKENS = (b"\xff\xfe", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x80")
+_BOUNDARY = re.compile(rb"(?:[:=,;\[{ \"/]|\r?\n)")
+_TOKEN_END = re.compile(rb"[\s:=,;\]}\"/]")
+# What a reader that raised leaves in the report (``inputs.scanner``): "reading stopped: ValueError: …".
+_STOPPED = re.compile(r"reading stopped: (\w+): ([^\n\"]*)")
+OPS = ("flip", "cut", "insert", "special", "duplicate", "delete", "token", "token", "line")
 # What must never reach a report raw: C0 (but tab, LF, CR), DEL, C1, bidi controls, separators.
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
@@ -116,7 +140,41 @@ def mutate(data: bytes, mutations: Sequence[Mutation]) -> bytes:
             buf[at:at] = piece * (1 + len(m.data) % 4)
         elif m.op == "delete":
             del buf[at : at + 1 + len(m.data) * 8]
+        elif m.op == "token":
+            _splice_token(buf, m)
+        elif m.op == "line":
+            _repeat_line(buf, m)
     return bytes(buf)
+
+
+def _hostile(pick: int) -> bytes:
+    """The hostile token numbered ``pick`` (modulo), as bytes."""
+    every = len(TOKENS) + len(RAW_TOKENS)
+    pick %= every
+    return TOKENS[pick].encode("utf-8", "surrogatepass") if pick < len(TOKENS) else RAW_TOKENS[pick - len(TOKENS)]
+
+
+def _splice_token(buf: bytearray, m: Mutation) -> None:
+    """Replace (or, when ``data[1]`` is odd, precede) the token after a boundary with a hostile token."""
+    bounds = [b.end() for b in _BOUNDARY.finditer(buf)]
+    if not bounds:
+        buf[0:0] = _hostile(m.data[0] if m.data else m.where)
+        return
+    start = bounds[m.where % len(bounds)]
+    end = start
+    if len(m.data) < 2 or not m.data[1] & 1:
+        found = _TOKEN_END.search(buf, start)
+        end = found.start() if found else len(buf)
+    buf[start:end] = _hostile((m.data[0] if m.data else 0) + (m.data[2] << 8 if len(m.data) > 2 else 0))
+
+
+def _repeat_line(buf: bytearray, m: Mutation) -> None:
+    """Repeat one line (a header, an attribute) in place: duplicated headers, many candidates."""
+    starts = [0] + [n.end() for n in re.finditer(rb"\n", buf)]
+    first = starts[m.where % len(starts)]
+    nl = buf.find(b"\n", first)
+    line = bytes(buf[first : nl + 1 if nl >= 0 else len(buf)])
+    buf[first:first] = line * (1 + (m.data[0] if m.data else 1) % 3)
 
 
 def run_target(command: str, data: bytes, workdir: Path) -> str | None:
@@ -134,6 +192,9 @@ def run_target(command: str, data: bytes, workdir: Path) -> str | None:
     refused = command == "redact" and result.exit_code == 3 and "redaction incomplete" in result.output
     if result.exit_code not in (0, 1, 2) and not refused:  # redact's self-check refusing is failing closed
         return f"{command}: exit {result.exit_code}"
+    stopped = _STOPPED.search(result.output)
+    if stopped:  # an exception a reader caught as data: an internal error all the same
+        return f"{command}: reading stopped by {stopped.group(1)}: {stopped.group(2)[:120]}"
     bad = UNSAFE.search(result.stdout) if command != "redact" else None
     if bad:
         return f"{command}: raw U+{ord(bad.group()):04X} in the report"

@@ -341,3 +341,30 @@ def test_a_capture_in_a_har_base64_body_is_redacted_and_checked(tmp_path: Path) 
     assert decoded[:4] == cap[:4] and len(decoded) >= len(cap)
     for original in (b"10.0.0.1", bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]), bytes.fromhex("021122334455")):
         assert original not in decoded
+
+
+def test_a_percent_run_is_tried_once_per_run_not_at_every_character() -> None:
+    """A long run of address characters with a ``%`` but no escape: the percent-run pattern tried at
+    each of its characters backtracked over the rest of the run every time (20 KB took 15 s). It now
+    starts only where the previous character cannot be part of a run; the escapes are still read."""
+    from icecheck.redact.text import _WITH_PERCENT
+
+    assert _WITH_PERCENT.match("ab%41", 1) is None  # inside a run: no start (it matched "b%41" before)
+    assert _WITH_PERCENT.match("ab%41", 0) is not None
+    assert survivors(ENCODED.encode(), redact_document(ENCODED.encode(), StandIns())[0], StandIns().kept) == []
+    text = "a=x:" + "a" * 20_000 + "% peer 10%2E9%2E8%2E7\n"
+    out = redact_document(text.encode(), StandIns())[0].decode()
+    assert "10%2E9%2E8%2E7" not in out and out.startswith("a=x:" + "a" * 20_000 + "% peer ")
+
+
+def test_a_colon_run_is_not_tried_again_from_each_colon() -> None:
+    """A run of colons before a letter: ``_V6`` tried from every colon, with two quantifiers splitting
+    the run every way, took seconds for 500 colons and minutes for 3,000 (a fuzz case). It is tried
+    from the run's first two colons only; what it matches is unchanged."""
+    from icecheck.redact.text import TOKENS
+
+    assert TOKENS.match("x:::::1", 3) is None  # tried from the third colon before
+    assert [m.group() for m in TOKENS.finditer("x ::::1 fe80::1%eth0 ::ffff:10.0.0.1 1::2::3")] == [
+        "::::1", "fe80::1%eth0", "::ffff:10.0.0.1", "1::2::3"]  # fmt: skip
+    out = redact_document(("peer " + ":" * 3000 + "g fe80::1 end\n").encode(), StandIns())[0].decode()
+    assert "fe80::1" not in out and out.startswith("peer " + ":" * 3000 + "g ")

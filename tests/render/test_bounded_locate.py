@@ -106,3 +106,16 @@ def test_every_report_of_a_large_party_is_the_same_spilled(monkeypatch: pytest.M
     assert _reports(text) == held
     assert "more lines of the map" in held[0] and "party.log:1,2,3,4,5,6,+394: host 10.0.0.0," in held[-1]
     assert "also at party.log:2, party.log:3, party.log:4, party.log:5, party.log:6%0A" in held[3]
+
+
+def test_an_id_past_int_s_digit_limit_is_looked_up_not_read_as_a_number() -> None:
+    """``ById`` reads ``cN`` as the N-th candidate; an id of 5,000 digits (int() refuses more than
+    4,300) is an unknown id (KeyError), not a ValueError."""
+    from icecheck.render.locate import ById
+
+    doc = scan_file("one.log", data=b"a=candidate:1 1 udp 2122260223 192.168.1.5 5000 typ host\n").document
+    result = audit([doc], AuditSettings(preset("default")))
+    by_id = ById(result, lambda item: item.id)
+    assert by_id["c1"] == "c1"
+    with pytest.raises(KeyError):
+        by_id["c" + "9" * 5000]
