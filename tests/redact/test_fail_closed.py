@@ -368,3 +368,16 @@ def test_a_colon_run_is_not_tried_again_from_each_colon() -> None:
         "::::1", "fe80::1%eth0", "::ffff:10.0.0.1", "1::2::3"]  # fmt: skip
     out = redact_document(("peer " + ":" * 3000 + "g fe80::1 end\n").encode(), StandIns())[0].decode()
     assert "fe80::1" not in out and out.startswith("peer " + ":" * 3000 + "g ")
+
+
+def test_a_colon_hex_run_is_read_64_characters_at_most() -> None:
+    """"1::" is a start at every repeat, and each start read the rest of the run: 30 KB of it before
+    a letter took 7 s (a fuzz case). A run is read 64 characters at most (no address is longer), so a
+    longer one is no longer taken whole; the longest address still is, and what follows a run is found."""
+    from icecheck.redact.text import TOKENS
+
+    assert TOKENS.search("a:" * 40 + " ") is None  # 80 characters: taken whole before (never an address)
+    longest = "0000:0000:0000:0000:0000:ffff:255.255.255.255%eth0"
+    assert [m.group() for m in TOKENS.finditer(f"x {longest} y")] == [longest]
+    out = redact_document(("peer " + "1::" * 10_000 + "g fe80::1 end\n").encode(), StandIns())[0].decode()
+    assert "fe80::1" not in out and out.startswith("peer 1::1::")
