@@ -371,7 +371,7 @@ def test_a_colon_run_is_not_tried_again_from_each_colon() -> None:
 
 
 def test_a_colon_hex_run_is_read_64_characters_at_most() -> None:
-    """"1::" is a start at every repeat, and each start read the rest of the run: 30 KB of it before
+    """ "1::" is a start at every repeat, and each start read the rest of the run: 30 KB of it before
     a letter took 7 s (a fuzz case). A run is read 64 characters at most (no address is longer), so a
     longer one is no longer taken whole; the longest address still is, and what follows a run is found."""
     from icecheck.redact.text import TOKENS
