@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from icecheck.analysis import partystore
-from icecheck.analysis.groups import RefList
+from icecheck.analysis.groups import PACKED, PackedRefs
 from icecheck.analysis.infer import Inference
 from icecheck.analysis.parties import party_key
 from icecheck.analysis.partystore import party_groups
@@ -246,20 +246,21 @@ def _feed(
 
 def _labelled(e: Exposure, label: str, held: dict[Any, Any]) -> Exposure:
     """The exposure with ``label`` as its party, its summary and evidence taken from ``held``: in
-    a capture of thousands of calls a few hundred sentences repeat per party."""
+    a capture of thousands of calls a few hundred sentences repeat per party. Packed evidence
+    (``groups.PackedRefs``: a party's every candidate) is shared as it is: hashing it would spell
+    out its refs."""
     share = held.setdefault
-    summary, evidence = share(e.summary, e.summary), share(e.evidence, e.evidence)
+    summary = share(e.summary, e.summary)
+    evidence = share(e.evidence, e.evidence) if isinstance(e.evidence, tuple) else e.evidence
     return e._replace(party=label or e.party, summary=summary, evidence=evidence)
 
 
-PACKED = 64  # evidence longer than this is pickled packed (``_dumps``)
-
-
 def _dumps(batch: list[Any]) -> bytes:
-    """A batch of exposures or findings pickled with each evidence longer than ``PACKED`` refs
-    packed (``groups.RefList``, 8 bytes a ref) instead of as its strings: the pickler's memo held
-    an entry per ref (a finding may name a million candidates). Items that shared an evidence
-    tuple still share it once read back (one ``_Packed`` per tuple, memoised)."""
+    """A batch of exposures or findings pickled with each evidence longer than ``groups.PACKED``
+    refs packed (``groups.PackedRefs``, a few bytes a ref, read back packed too) instead of as its
+    strings: the pickler's memo held an entry per ref (a finding may name a million candidates),
+    and each reading spelled them all out again. Items that shared an evidence tuple still share
+    it once read back (one ``PackedRefs`` per tuple, memoised)."""
     out = io.BytesIO()
     _Packer(out).dump(batch)
     return out.getvalue()
@@ -268,38 +269,26 @@ def _dumps(batch: list[Any]) -> bytes:
 class _Packer(pickle.Pickler):
     def __init__(self, file: io.BytesIO) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.packed: dict[int, tuple[tuple[str, ...], _Packed]] = {}  # id(evidence) → (evidence, packed)
+        self.packed: dict[int, tuple[Sequence[str], PackedRefs]] = {}  # id(evidence) → (evidence, packed)
 
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is Exposure and len(obj.evidence) > PACKED:
+        if type(obj) is Exposure and type(obj.evidence) is tuple and len(obj.evidence) > PACKED:
             return Exposure, (obj.kind, obj.summary, self._pack(obj.evidence), obj.learned_by, obj.value, obj.party)
-        if type(obj) is Finding and len(obj.evidence) > PACKED:
+        if type(obj) is Finding and type(obj.evidence) is tuple and len(obj.evidence) > PACKED:
             return Finding, (obj.rule, obj.severity, obj.message, self._pack(obj.evidence))
         return NotImplemented
 
-    def _pack(self, evidence: tuple[str, ...]) -> _Packed:
+    def _pack(self, evidence: tuple[str, ...]) -> PackedRefs:
         held = self.packed.get(id(evidence))
         if held is None:
-            refs = RefList()
-            for ref in evidence:
-                refs.append(ref)
-            held = self.packed[id(evidence)] = (evidence, _Packed(refs))
+            held = self.packed[id(evidence)] = (evidence, PackedRefs.of(evidence))
         return held[1]
 
 
-class _Packed:
-    """An evidence tuple packed: read back as ``tuple(refs)``."""
-
-    __slots__ = ("refs",)
-
-    def __init__(self, refs: RefList) -> None:
-        self.refs = refs
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return tuple, (self.refs,)
-
-
 def _shared(f: Finding, held: dict[Any, Any]) -> Finding:
-    """The finding, made with the held evidence when one equal to its own is held."""
+    """The finding, made with the held evidence when one equal to its own is held (tuples only:
+    packed evidence is shared as it is, ``_labelled``)."""
+    if not isinstance(f.evidence, tuple):
+        return f
     same = held.get(f.evidence)
     return f if same is None or same is f.evidence else Finding(f.rule, f.severity, f.message, same)

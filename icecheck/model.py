@@ -404,7 +404,7 @@ class Exposure(NamedTuple):
 
     kind: ExposureKind
     summary: str
-    evidence: tuple[str, ...]
+    evidence: Sequence[str]  # a tuple, or packed refs when long (``analysis.groups.PackedRefs``)
     learned_by: tuple[Party, ...] = (Party.SIGNALLING, Party.REMOTE_PEER)
     value: str | None = None  # the learned value in machine form (address, MAC, count, mode...)
     party: str | None = None  # whose network it describes, when an input holds several parties
@@ -417,7 +417,7 @@ class Finding(Pickled):
     rule: str
     severity: Severity
     message: str
-    evidence: tuple[str, ...] = ()
+    evidence: Sequence[str] = ()  # a tuple, or packed refs when long (``analysis.groups.PackedRefs``)
 
 
 @dataclass(frozen=True, slots=True)

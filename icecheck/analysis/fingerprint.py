@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from icecheck.analysis.groups import RefList
+from icecheck.analysis.groups import RefList, evidence
 from icecheck.model import AuditedCandidate, Exposure, ExposureKind
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -54,7 +54,7 @@ class Votes:
                 held = self.ids[name] = RefList()
             held.append(c.id)
 
-    def exposures(self, total: int, every: tuple[str, ...] | None = None) -> list[Exposure]:
+    def exposures(self, total: int, every: Sequence[str] | None = None) -> list[Exposure]:
         """One ``implementation`` exposure when most of the ``total`` candidates point the same way
         (the first name seen wins a tie). ``every``: the ids of all ``total`` candidates, in order,
         given when they are held already: the evidence when every candidate points the same way."""
@@ -68,7 +68,7 @@ class Votes:
             Exposure(
                 ExposureKind.IMPLEMENTATION,
                 f"The candidates were most likely written by {name} ({n} of {total} match its style).",
-                every if every is not None and n == total == len(every) else tuple(refs),
+                every if every is not None and n == total == len(every) else evidence(refs),
                 value=name,
             )
         ]

@@ -27,18 +27,18 @@ candidates costs no second million strings.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import sqlite3
 from array import array
-from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 from icecheck.inputs import limits
 
 K = TypeVar("K", str, tuple[str, ...])
-Refs = (
-    str | dict[str, None] | tuple[str, ...]
-)  # one ref, refs in first-seen order (a dict as an ordered set), or a caller's tuple
+Refs: TypeAlias = "str | dict[str, None] | tuple[str, ...] | PackedRefs"  # one ref, refs in first-seen order (a dict as an ordered set), or a caller's tuple (or packed refs)
 BATCH = 4096  # new entries held in memory, once spilled, before they are written to the file
 _SOURCE = 1 << 40  # sort position of a key: source * _SOURCE + its first entry's number
 
@@ -64,7 +64,7 @@ class Groups(Generic[K]):
             return
         part = (self.parts or self._tables())[source]
         held = part.get(key)
-        if isinstance(held, tuple):
+        if isinstance(held, tuple | PackedRefs):
             held = part[key] = dict.fromkeys(held)
             self.held += len(held)
         if held is None:
@@ -83,7 +83,12 @@ class Groups(Generic[K]):
 
     def add_all(self, key: K, refs: Iterable[str], source: int = 0) -> None:
         """Each of ``refs`` under ``key``, from ``source``."""
-        if isinstance(refs, tuple) and len(refs) > 1 and self.db is None and all(key not in p for p in self.parts):
+        if (
+            isinstance(refs, tuple | PackedRefs)
+            and len(refs) > 1
+            and self.db is None
+            and all(key not in p for p in self.parts)
+        ):
             (self.parts or self._tables())[source][key] = refs  # held as given (module docstring)
             self.held += 1
             return
@@ -121,7 +126,7 @@ class Groups(Generic[K]):
         self.held = 0
         self._write()
 
-    def items(self, known: tuple[str, ...] = ()) -> Iterator[tuple[K, tuple[str, ...]]]:
+    def items(self, known: Sequence[str] = ()) -> Iterator[tuple[K, Sequence[str]]]:
         """(key, refs) in first-seen order over the sources in turn (read once: the tables are
         emptied). Once spilled, refs equal to ``known``, or to its beginning, are ``known`` itself
         or a slice of it: the same strings, not a second copy (a party's every candidate id, when
@@ -130,7 +135,7 @@ class Groups(Generic[K]):
             return iter(())  # nothing was added: no generator to start (most tables of a party)
         return self._items(known)
 
-    def _items(self, known: tuple[str, ...]) -> Iterator[tuple[K, tuple[str, ...]]]:
+    def _items(self, known: Sequence[str]) -> Iterator[tuple[K, Sequence[str]]]:
         if self.db is not None:
             yield from self._filed_items(known)
             return
@@ -148,7 +153,7 @@ class Groups(Generic[K]):
                 yield key, tuple(refs)
             part.clear()
 
-    def _filed_items(self, known: tuple[str, ...]) -> Iterator[tuple[K, tuple[str, ...]]]:
+    def _filed_items(self, known: Sequence[str]) -> Iterator[tuple[K, Sequence[str]]]:
         """The file's entries, each key's refs once (at their first place) in SQL, not in a dict."""
         assert self.db is not None
         self._write()
@@ -174,33 +179,40 @@ class Groups(Generic[K]):
 
 class _Known:
     """Refs appended one by one; while they are ``known``'s first ones only their number is held,
-    and ``done`` gives ``known`` or a slice of it (its strings), else a tuple of them."""
+    and ``done`` gives ``known`` or its beginning (``PackedRefs.head``, or a slice of a tuple: its
+    strings), else a tuple of them."""
 
-    __slots__ = ("known", "matched", "refs")
+    __slots__ = ("known", "matched", "next", "refs")
 
-    def __init__(self, known: tuple[str, ...]) -> None:
+    def __init__(self, known: Sequence[str]) -> None:
         self.known = known
+        self.next = iter(known)  # known's refs after the matched ones
         self.matched = 0  # how many of the first refs are known's first ones (all of them while ``refs`` is None)
         self.refs: list[str] | None = None
 
     def append(self, ref: str) -> None:
         if self.refs is None:
-            if self.matched < len(self.known) and self.known[self.matched] == ref:
+            if self.matched < len(self.known) and next(self.next) == ref:
                 self.matched += 1
                 return
-            self.refs = list(self.known[: self.matched])
+            self.refs = list(itertools.islice(self.known, self.matched))
         self.refs.append(ref)
 
-    def done(self) -> tuple[str, ...]:
+    def done(self) -> Sequence[str]:
         if self.refs is not None:
             return tuple(self.refs)
-        return self.known if self.matched == len(self.known) else self.known[: self.matched]
+        known = self.known
+        if self.matched == len(known):
+            return known
+        return known.head(self.matched) if isinstance(known, PackedRefs) else tuple(known[: self.matched])
 
 
-def _once(held: Refs) -> tuple[str, ...]:
-    """The refs held, in order, without repeats (a caller's tuple itself when it has none)."""
+def _once(held: Refs) -> Sequence[str]:
+    """The refs held, in order, without repeats (a caller's tuple or packed refs itself when it has none)."""
     if isinstance(held, str):
         return (held,)
+    if isinstance(held, PackedRefs):
+        return held if held.distinct() else tuple(dict.fromkeys(held))
     if isinstance(held, tuple):
         once = tuple(dict.fromkeys(held))
         return held if len(once) == len(held) else once
@@ -218,31 +230,159 @@ def _decoded(key: str | bytes) -> K:  # type: ignore[type-var]
 
 
 class RefList:
-    """Refs appended in order, each held as one number: a letter and a decimal number (``c12``:
-    the audit's ids) as ``letter << 40 | number``; any other ref in a side list, its number
-    negative."""
+    """Refs appended in order, each coded as one number: a letter and a decimal number (``c12``:
+    the audit's ids) as ``letter << 40 | number``; any other ref in a side list (``odd``), its code
+    negative. Consecutive codes (``c7``, ``c8``, ``c9``: a party's ids, read in order) are held as
+    one run: two numbers (its first code, and how many refs there are up to its end) for the run,
+    however long; refs that do not follow on cost one run each (16 bytes)."""
 
-    __slots__ = ("odd", "packed")
+    __slots__ = ("ends", "odd", "starts")
 
     def __init__(self) -> None:
-        self.packed = array("q")
+        self.starts = array("q")  # each run's first code
+        self.ends = array("q")  # how many refs there are up to the end of each run
         self.odd: list[str] = []
 
     def append(self, ref: str) -> None:
         digits = ref[1:]
         if 1 < len(ref) < 13 and ref[0].isascii() and digits.isascii() and digits.isdigit() and digits[0] != "0":
-            self.packed.append(ord(ref[0]) << 40 | int(digits))
+            code = ord(ref[0]) << 40 | int(digits)
+            starts, ends = self.starts, self.ends
+            if starts and starts[-1] >= 0:
+                last = len(ends) - 1
+                before = ends[last - 1] if last else 0
+                if code == starts[-1] + ends[last] - before:  # the next number (numbers stay below 2**40)
+                    ends[last] += 1
+                    return
         else:
-            self.packed.append(-1 - len(self.odd))
+            code = -1 - len(self.odd)
             self.odd.append(ref)
+        self.starts.append(code)
+        self.ends.append(len(self) + 1)
 
     def __len__(self) -> int:
-        return len(self.packed)
+        return self.ends[-1] if self.ends else 0
 
     def __bool__(self) -> bool:
-        return bool(self.packed)
+        return bool(self.ends)
 
     def __iter__(self) -> Iterator[str]:
-        odd, mask = self.odd, _SOURCE - 1
-        for n in self.packed:
-            yield odd[-1 - n] if n < 0 else chr(n >> 40) + str(n & mask)
+        return _refs(self.starts, self.ends, self.odd, len(self))
+
+
+_MASK = _SOURCE - 1  # the number of a coded ref
+
+
+def _refs(starts: array[int], ends: array[int], odd: list[str], stop: int) -> Iterator[str]:
+    """The first ``stop`` refs of runs ``starts``/``ends`` (``RefList``)."""
+    before = 0
+    for start, end in zip(starts, ends, strict=True):
+        if before >= stop:
+            return
+        if start < 0:
+            yield odd[-1 - start]
+        else:
+            letter, number = chr(start >> 40), start & _MASK
+            for n in range(number, number + min(end, stop) - before):
+                yield letter + str(n)
+        before = end
+
+
+class PackedRefs(Sequence[str]):
+    """An evidence of many refs, read-only, held as a ``RefList`` (a run per stretch of consecutive
+    ids: a party's every candidate id is a few numbers, not a million strings). Equal to any
+    sequence of the same refs (a tuple too); iterating, indexing and ``len`` as on a tuple (a slice
+    is a tuple); pickled as its numbers. ``head(n)``: its first ``n`` refs, packed as well."""
+
+    __slots__ = ("_refs", "_stop")
+
+    def __init__(self, refs: RefList, stop: int | None = None) -> None:
+        self._refs = refs  # never appended to again
+        self._stop = len(refs) if stop is None else stop
+
+    @classmethod
+    def of(cls, refs: Iterable[str]) -> PackedRefs:
+        held = RefList()
+        for ref in refs:
+            held.append(ref)
+        return cls(held)
+
+    def __len__(self) -> int:
+        return self._stop
+
+    def __iter__(self) -> Iterator[str]:
+        r = self._refs
+        return _refs(r.starts, r.ends, r.odd, self._stop)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._stop)
+            if step == 1:
+                return tuple(itertools.islice(self, start, stop))
+            return tuple(self[i] for i in range(start, stop, step))
+        if index < 0:
+            index += self._stop
+        if not 0 <= index < self._stop:
+            raise IndexError("refs index out of range")
+        r = self._refs
+        run = bisect.bisect_right(r.ends, index)
+        start = r.starts[run]
+        if start < 0:
+            return r.odd[-1 - start]
+        offset = index - (r.ends[run - 1] if run else 0)
+        return chr(start >> 40) + str((start & _MASK) + offset)
+
+    def head(self, n: int) -> PackedRefs:
+        """The first ``n`` refs (sharing these numbers)."""
+        return PackedRefs(self._refs, max(0, min(n, self._stop)))
+
+    def distinct(self) -> bool:
+        """Whether no ref repeats, as far as the runs tell cheaply: coded refs in ascending order
+        and no odd ones (a party's ids); False when unsure."""
+        r, last = self._refs, -1
+        before = 0
+        for start, end in zip(r.starts, r.ends, strict=True):
+            if before >= self._stop:
+                break
+            if start <= last:
+                return False
+            last = start + min(end, self._stop) - before - 1
+            before = end
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # as the equal tuple's (rarely asked: it builds the strings)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(r) for r in self[:3])
+        return f"PackedRefs(({shown}{', ...' if len(self) > 3 else ''}), {len(self)} refs)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        r = self._refs
+        return _unpacked, (r.starts, r.ends, r.odd, self._stop)
+
+
+PACKED = 64  # refs past which an evidence is held packed (``evidence``)
+
+
+def evidence(refs: RefList) -> Sequence[str]:
+    """``refs`` as an evidence: a tuple of its strings up to ``PACKED`` refs, else ``PackedRefs``
+    (owning ``refs``: append no more)."""
+    return tuple(refs) if len(refs) <= PACKED else PackedRefs(refs)
+
+
+def _unpacked(starts: array[int], ends: array[int], odd: list[str], stop: int) -> PackedRefs:
+    refs = RefList()
+    refs.starts, refs.ends, refs.odd = starts, ends, odd
+    return PackedRefs(refs, stop)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from icecheck.analysis.fingerprint import Votes
-from icecheck.analysis.groups import Groups, RefList
+from icecheck.analysis.groups import Groups, RefList, evidence
 from icecheck.inputs.table import TextSet
 from icecheck.model import (
     AddressClass,
@@ -133,7 +133,7 @@ class Inference:
         self.raw = False  # a host that is not mDNS
         self.any_address = False  # network-cost 999
         self.votes = Votes()
-        self.every: tuple[str, ...] = ()  # the candidate ids, made once by ``exposures``
+        self.every: Sequence[str] = ()  # the candidate ids (packed when many), made once by ``exposures``
 
     def candidate(self, c: AuditedCandidate) -> None:
         """Take one candidate into account (in the party's order)."""
@@ -215,7 +215,7 @@ class Inference:
         if cands:
             # One tuple for the exposures about every candidate, made first: a table whose refs are
             # every candidate gives this tuple too (``Groups.items``), not a second copy.
-            self.every = tuple(self.ids)
+            self.every = evidence(self.ids)
             yield from self._public_addresses()
             yield from self._relay_raddr()
         yield from self._mac_addresses()
@@ -300,7 +300,7 @@ class Inference:
                 value=addr,
             )
 
-    def _interfaces(self, every: tuple[str, ...]) -> Iterator[Exposure]:
+    def _interfaces(self, every: Sequence[str]) -> Iterator[Exposure]:
         """Interfaces from distinct IPv4 hosts, libwebrtc NIC ranks, and mDNS names per address family.
 
         network-id counts networks (libwebrtc gives an interface's IPv4 and each IPv6 prefix their
@@ -324,7 +324,7 @@ class Inference:
             if n > 1
         ]
         hosts = len(self.host_ids)
-        refs = every if hosts in (0, len(every)) else tuple(self.host_ids)  # every candidate a host: the same refs
+        refs = every if hosts in (0, len(every)) else evidence(self.host_ids)  # every candidate a host: the same refs
         if count < 2:
             summary = f"{net_ids} distinct networks are revealed (network-id)."
         else:
@@ -360,7 +360,7 @@ class Inference:
                 value=addr,
             )
 
-    def _browser_mode(self, every: tuple[str, ...]) -> Exposure:
+    def _browser_mode(self, every: Sequence[str]) -> Exposure:
         if not self.not_relay:
             mode, text = "4", "RFC 8828 mode 4 (relay only): no local or public address is offered"
         elif not self.host_ids:
@@ -384,7 +384,7 @@ class Inference:
         return Exposure(ExposureKind.PRIVACY_MODE, f"The candidate set reflects {text}.", every, value=mode)
 
 
-def _ipv6_prefix(addr: str, refs: tuple[str, ...]) -> Exposure:
+def _ipv6_prefix(addr: str, refs: Sequence[str]) -> Exposure:
     prefix = ipaddress.IPv6Network(f"{addr.split('%')[0].strip('[]')}/64", strict=False)
     return Exposure(
         ExposureKind.IPV6_PREFIX,

@@ -27,7 +27,7 @@ from icecheck.model import (
 )
 from icecheck.severity import Severity
 
-Found = list[tuple[str, tuple[str, ...]]]  # what a check found: (message, evidence ids)
+Found = list[tuple[str, Sequence[str]]]  # what a check found: (message, evidence ids)
 
 
 class Facts(NamedTuple):
@@ -527,7 +527,7 @@ class Evaluation:
         if checks:
             self._run(checks, Facts((), (), (e,)))
 
-    def findings(self, label: str | None = None, every: tuple[str, ...] = ()) -> Iterator[Finding]:
+    def findings(self, label: str | None = None, every: Sequence[str] = ()) -> Iterator[Finding]:
         """What ``evaluate`` gives for the items read, in its order. ``every``: the party's candidate
         ids when held already (``Inference.every``): a finding naming them all gives that tuple as
         its evidence, not a copy (``Groups.items``)."""

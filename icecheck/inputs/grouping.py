@@ -5,31 +5,60 @@ connection or STUN exchange that carried the items (``Origin.call``; items witho
 in the input's ``(no call)`` group). Within a call a party is offerer/answerer when the
 offer/answer roles are known, else the sender's address (``Origin.party``). ``group`` builds
 the table; ``notes`` phrases it for the report until the renderer shows groups natively.
+
+Memory: a party lists, per candidate type and per address role, how many distinct addresses it
+showed and the first ``FEW`` of them, not every one; the distinct ones are told apart in one
+``inputs.table.TextSet`` of the run, which moves to disk past ``limits.IN_MEMORY`` (one party of
+a million distinct candidates held a dict of a million addresses).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from icecheck.inputs.table import TextSet
 from icecheck.model import InputDocument
 
 NO_CALL = "(no call)"
 NO_PARTY = "(unknown party)"
 MAX_NOTES = 50
+FEW = 4  # addresses a note names per candidate type or address role
+
+
+@dataclass
+class Listed:
+    """The distinct addresses of one candidate type or address role of a party: how many, and the
+    first ``FEW`` in first-seen order."""
+
+    count: int = 0
+    first: list[str] = field(default_factory=list)
 
 
 @dataclass
 class PartyExposure:
-    """What one party of one call exposed: candidates by type, and other addresses by role."""
+    """What one party of one call exposed: candidates by type, and other addresses by role.
+    ``number`` tells its addresses apart from other parties' in the run's ``TextSet``."""
 
-    candidates: dict[str, dict[str, None]] = field(default_factory=dict)  # type → addresses (an ordered set)
-    addresses: dict[str, dict[str, None]] = field(default_factory=dict)  # role → addresses (an ordered set)
+    number: str = ""  # call ordinal and party ordinal
+    candidates: dict[str, Listed] = field(default_factory=dict)  # type → its distinct addresses
+    addresses: dict[str, Listed] = field(default_factory=dict)  # role → its distinct addresses
 
-    def add(self, table: dict[str, dict[str, None]], key: str, address: str) -> None:
-        """``address`` under ``key``, once (a set: a party with 100,000 addresses once made this quadratic)."""
-        table.setdefault(key, {})[address] = None
+    def add(self, seen: TextSet, table: dict[str, Listed], key: str, address: str) -> None:
+        """``address`` under ``key``, counted once (``seen``: every (party, table, key, address)
+        already counted; a party with 100,000 addresses once made a list of them quadratic)."""
+        listed = table.get(key)
+        if listed is None:
+            listed = table[key] = Listed()
+        kind = "c" if table is self.candidates else "a"
+        entry = f"{self.number}{kind}{len(key)}:{key}{address}"  # one spelling per (party, table, key, address)
+        before = len(seen)
+        seen.add(entry)
+        if len(seen) == before:
+            return  # counted already
+        listed.count += 1
+        if len(listed.first) < FEW:
+            listed.first.append(address)
 
 
 @dataclass
@@ -45,15 +74,19 @@ def group(docs: Sequence[InputDocument], keep: int | None = None) -> list[CallGr
     ``keep`` calls list what their parties exposed; the others are there, empty (``notes``
     shows the first ``MAX_NOTES`` and counts the rest: memory stays bounded)."""
     calls: dict[tuple[str, str], CallGroup] = {}
-    for doc in docs:
-        for rec in doc.candidates:
-            party = _party(calls, doc.path, rec.origin.call, rec.origin.party, keep)
-            if party is not None:
-                party.add(party.candidates, rec.candidate.type, rec.candidate.address)
-        for addr in doc.addresses:
-            party = _party(calls, doc.path, addr.origin.call, addr.origin.party, keep)
-            if party is not None:
-                party.add(party.addresses, addr.role, addr.address)  # a StrEnum: its value as a key
+    seen = TextSet()
+    try:
+        for doc in docs:
+            for rec in doc.candidates:
+                party = _party(calls, doc.path, rec.origin.call, rec.origin.party, keep)
+                if party is not None:
+                    party.add(seen, party.candidates, rec.candidate.type, rec.candidate.address)
+            for addr in doc.addresses:
+                party = _party(calls, doc.path, addr.origin.call, addr.origin.party, keep)
+                if party is not None:
+                    party.add(seen, party.addresses, str(addr.role), addr.address)
+    finally:
+        seen.close()
     return list(calls.values())
 
 
@@ -69,7 +102,7 @@ def _party(
     name = party or NO_PARTY
     found = entry.parties.get(name)
     if found is None:
-        found = entry.parties[name] = PartyExposure()
+        found = entry.parties[name] = PartyExposure(f"{entry.ordinal}.{len(entry.parties)}")
     return found
 
 
@@ -85,10 +118,11 @@ def notes(groups: Sequence[CallGroup]) -> list[str]:
 
 
 def _describe(p: PartyExposure) -> str:
-    parts = [f"{len(v)} {k} ({_few(v)})" for k, v in p.candidates.items()]
+    parts = [f"{v.count} {k} ({_few(v)})" for k, v in p.candidates.items()]
     parts += [f"{k}: {_few(v)}" for k, v in p.addresses.items()]
     return "; ".join(parts) or "nothing"
 
 
-def _few(values: dict[str, None], n: int = 4) -> str:
-    return ", ".join(itertools.islice(values, n)) + (f" +{len(values) - n}" if len(values) > n else "")
+def _few(values: Listed) -> str:
+    more = values.count - len(values.first)
+    return ", ".join(values.first) + (f" +{more}" if more > 0 else "")

@@ -31,28 +31,38 @@ def address_ids(docs: Sequence[InputDocument]) -> list[tuple[str, InputDocument,
 
 
 def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> list[Exposure]:
-    """Public STUN-mapped/relayed addresses and network costs absent from every candidate."""
-    in_sdp: set[str] = set()
-    costs: set[int] = set()
-    for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``inputs.spool``)
-        for r in d.candidates:
-            c = r.candidate
-            in_sdp.add(c.address)
-            if c.related_address:
-                in_sdp.add(c.related_address)
-            if c.network_cost is not None:
-                costs.add(c.network_cost)
+    """Public STUN-mapped/relayed addresses and network costs absent from every candidate.
+
+    Memory follows the STUN addresses and the distinct network costs, not the candidates: the
+    public STUN addresses are gathered first, then one pass over the candidates (only when there
+    is something to compare them with) drops those a candidate carries (a party of a million
+    distinct candidates held them all as a set of a million strings)."""
     hidden: dict[str, list[str]] = {}
+    public: dict[str, bool] = {}  # each distinct STUN address classified once
     number = 0  # ids as ``address_ids`` gives them, without building that list for every address
     for doc in docs:
         for rec in doc.addresses:
             number += 1
-            if (
-                rec.role in _STUN_ROLES
-                and rec.address not in in_sdp
-                and classify(rec.address).address_class in PUBLIC_CLASSES
-            ):
-                hidden.setdefault(rec.address, []).append(f"a{number}")
+            if rec.role in _STUN_ROLES:
+                addr = rec.address
+                shown = public.get(addr)
+                if shown is None:
+                    shown = public[addr] = classify(addr).address_class in PUBLIC_CLASSES
+                if shown:
+                    hidden.setdefault(addr, []).append(f"a{number}")
+    public.clear()
+    costs: set[int] = set()
+    wants_costs = any(fact.kind == "network-cost" for fact in facts)
+    if hidden or wants_costs:
+        for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``inputs.spool``)
+            for r in d.candidates:
+                c = r.candidate
+                if hidden:
+                    hidden.pop(c.address, None)
+                    if c.related_address:
+                        hidden.pop(c.related_address, None)
+                if c.network_cost is not None:
+                    costs.add(c.network_cost)
     out = [
         Exposure(
             ExposureKind.WIRE_EXPOSURE,

@@ -441,7 +441,7 @@ def _more(count: int, what: str, where: str) -> Lines:
         yield Text(f"  … {count} more {what} in {where}", style="dim")
 
 
-def _refs(refs: tuple[str, ...], cap: int = 6) -> str:
+def _refs(refs: Sequence[str], cap: int = 6) -> str:
     return ", ".join(refs[:cap]) + (f" +{len(refs) - cap}" if len(refs) > cap else "")
 
 

@@ -19,8 +19,8 @@ def test_a_party_with_many_addresses_lists_each_once_in_order() -> None:
     doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=recs)
     (call,) = group([doc])
     party = call.parties["offerer"]
-    assert list(party.candidates["host"])[:3] == ["10.0.0.1", "10.0.1.1", "10.0.2.1"]
-    assert len(party.candidates["host"]) == len({r.candidate.address for r in recs}) == 30_000
+    assert party.candidates["host"].first[:3] == ["10.0.0.1", "10.0.1.1", "10.0.2.1"]
+    assert party.candidates["host"].count == len({r.candidate.address for r in recs}) == 30_000
     assert notes([call]) == [
         "Call call-1 (x.log) — offerer: 30000 host (10.0.0.1, 10.0.1.1, 10.0.2.1, 10.0.3.1 +29996)."
     ]
