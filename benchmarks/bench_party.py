@@ -135,6 +135,7 @@ def line(i: int, shape: str = "host") -> str:
 
 
 SHAPES = ("host", "srflx", "relay", "relay-bare")
+VERBOSE = "text-v"  # in --formats: the text report with -v
 
 
 def gen_log(path: Path, n: int, shape: str = "host") -> None:
@@ -162,7 +163,8 @@ def run(path: Path, fmt: str, out: Path, jobs: str = "1") -> tuple[float, float,
     """(wall s, CPU s, peak RSS KB, exit code) of one scan; the report goes to ``out``."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as times, open(out, "w") as report:
         cmd = ["/usr/bin/time", "-o", times.name, "-f", "%e %U %S %M"]
-        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", jobs, "-f", fmt, str(path)]
+        chosen = ["-v"] if fmt == VERBOSE else ["-f", fmt]
+        cmd += [sys.executable, "-m", "icecheck", "scan", "--offline", "--jobs", jobs, *chosen, str(path)]
         code = subprocess.run(cmd, cwd=ROOT, stdout=report, check=False).returncode
         wall, user, system, rss = times.read().split()[-4:]
     return float(wall), float(user) + float(system), int(rss), code
@@ -176,7 +178,7 @@ def main() -> None:
     ap.add_argument("--jobs", default="1", help="scan --jobs (default 1)")
     ap.add_argument("--json-candidates", type=int, default=95_029)
     ap.add_argument("--filler", type=int, default=2000)
-    ap.add_argument("--formats", nargs="+", default=["json", "text"])
+    ap.add_argument("--formats", nargs="+", default=["json", "text"], help=f"scan -f values; {VERBOSE}: -v")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--only", nargs="+", choices=["log", "json"], default=["log", "json"])
     ap.add_argument("--shape", choices=SHAPES, default="host", help="the candidate lines (module docstring)")
@@ -213,7 +215,7 @@ def main() -> None:
             if fmt == "json":
                 found = f", {len(json.loads(out.read_text())['candidates'])} of {expected} candidates"
             figures = f"{wall:.1f} s wall, {cpu:.1f} s CPU, {rss / 1024:.0f} MB peak RSS, exit {code}{found}"
-            print(f"{name} ({size:.1f} MB) -f {fmt}: {figures}")
+            print(f"{name} ({size:.1f} MB) {'-v' if fmt == VERBOSE else '-f ' + fmt}: {figures}")
             out.unlink()
         if not args.keep:
             path.unlink()

@@ -18,11 +18,13 @@ a private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when 
 closes or the process ends, as ``inputs.spill`` and ``inputs.table``); new entries wait in a list
 of at most ``BATCH`` and are written in one statement, and ``items`` reads each key's refs back
 once each in SQL. What ``items`` gives never depends on where the entries are: only memory does.
-Read from the file, refs equal to the caller's ``known`` tuple (a party's every candidate id), or
-to its beginning, are given as that tuple or a slice of it: one local address named by a million
-candidates costs no second million strings.
+Read from the file, refs equal to the caller's ``known`` refs (a party's every candidate id), or
+to their beginning, are given as those refs or their beginning: one local address named by a
+million candidates costs no second million ids.
 
-``RefList`` holds a list of refs (``c12``, ``a7``) as 8-byte numbers.
+``RefList`` holds a list of refs (``c12``, ``a7``) as numbers, a run of consecutive ones as two;
+``PackedRefs`` is an evidence over one (a read-only sequence equal to the tuple of its refs), what
+a long evidence is from the inference to the report (``evidence``).
 """
 
 from __future__ import annotations
@@ -129,8 +131,8 @@ class Groups(Generic[K]):
     def items(self, known: Sequence[str] = ()) -> Iterator[tuple[K, Sequence[str]]]:
         """(key, refs) in first-seen order over the sources in turn (read once: the tables are
         emptied). Once spilled, refs equal to ``known``, or to its beginning, are ``known`` itself
-        or a slice of it: the same strings, not a second copy (a party's every candidate id, when
-        one local address is the related address of a million candidates)."""
+        or its beginning (``PackedRefs.head``, a tuple's slice): not a second copy (a party's every
+        candidate id, when one local address is the related address of a million candidates)."""
         if self.db is None and not self.held:
             return iter(())  # nothing was added: no generator to start (most tables of a party)
         return self._items(known)

@@ -11,8 +11,9 @@ candidate ids (the evidence of the exposures about the whole set). It never hold
 themselves, so a party of a million candidates is read from a spool as it comes; the tables of
 distinct keys (which in a hostile input may be one per candidate: a million public addresses)
 move to disk past ``limits.IN_MEMORY`` refs (``groups.Groups``). The exposures about every
-candidate share one tuple of their ids (``Inference.every``), as does any table's key that every
-candidate names.
+candidate share one evidence of their ids (``Inference.every``), as does any table's key that every
+candidate names: past ``groups.PACKED`` ids it is ``groups.PackedRefs``, a run of numbers per
+stretch of consecutive ids (a party's million ids are a few numbers, not a million strings).
 ``infer`` is the same over sequences.
 """
 
@@ -103,8 +104,9 @@ class Inference:
     MACs, embedded IPv4 addresses, overlay hints; network costs) its refs; the distinct IPv4 host
     addresses and mDNS names (for the interface count); network-ids and NIC ranks (small
     numbers); the candidate ids, and the host ones, once each (packed: ``groups.RefList``), and
-    from ``exposures`` on, ``every``: the candidate ids as one tuple, which the evidence naming
-    every candidate is (here and in the rules' findings, ``rules.Evaluation.findings``).
+    from ``exposures`` on, ``every``: the candidate ids as one evidence (packed when many:
+    ``groups.evidence``), which the evidence naming every candidate is (here and in the rules'
+    findings, ``rules.Evaluation.findings``).
     """
 
     def __init__(self) -> None:
@@ -213,8 +215,8 @@ class Inference:
         """All exposures, in a stable order (most revealing first); read once."""
         cands = bool(self.ids)
         if cands:
-            # One tuple for the exposures about every candidate, made first: a table whose refs are
-            # every candidate gives this tuple too (``Groups.items``), not a second copy.
+            # One evidence for the exposures about every candidate, made first: a table whose refs are
+            # every candidate gives it too (``Groups.items``), not a second copy.
             self.every = evidence(self.ids)
             yield from self._public_addresses()
             yield from self._relay_raddr()

@@ -529,8 +529,8 @@ class Evaluation:
 
     def findings(self, label: str | None = None, every: Sequence[str] = ()) -> Iterator[Finding]:
         """What ``evaluate`` gives for the items read, in its order. ``every``: the party's candidate
-        ids when held already (``Inference.every``): a finding naming them all gives that tuple as
-        its evidence, not a copy (``Groups.items``)."""
+        ids when held already (``Inference.every``): a finding naming them all gives those as its
+        evidence, not a copy (``Groups.items``)."""
         prefix = f"{label}: " if label else ""
         found = self.groups
         for rule_id in sorted(found, key=ORDER.__getitem__) if len(found) > 1 else found:  # catalogue order
