@@ -40,7 +40,8 @@ from typing import Any, Generic, TypeAlias, TypeVar, overload
 from icecheck.inputs import limits
 
 K = TypeVar("K", str, tuple[str, ...])
-Refs: TypeAlias = "str | dict[str, None] | tuple[str, ...] | PackedRefs"  # one ref, refs in first-seen order (a dict as an ordered set), or a caller's tuple (or packed refs)
+# One ref, refs in first-seen order (a dict as an ordered set), or a caller's tuple or packed refs:
+Refs: TypeAlias = "str | dict[str, None] | tuple[str, ...] | PackedRefs"
 BATCH = 4096  # new entries held in memory, once spilled, before they are written to the file
 _SOURCE = 1 << 40  # sort position of a key: source * _SOURCE + its first entry's number
 
