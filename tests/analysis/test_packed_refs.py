@@ -150,6 +150,8 @@ def test_a_party_lists_its_first_addresses_and_counts_the_rest_past_the_limit(
     (call,) = grouping.group([doc])
     listed = call.parties["offerer"].candidates["host"]
     assert listed.count == 3000 and listed.first == ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"]
-    assert grouping.notes([call]) == held == [
-        "Call call-1 (x.log) — offerer: 3000 host (10.0.0.0, 10.0.0.1, 10.0.0.2, 10.0.0.3 +2996)."
-    ]
+    assert (
+        grouping.notes([call])
+        == held
+        == ["Call call-1 (x.log) — offerer: 3000 host (10.0.0.0, 10.0.0.1, 10.0.0.2, 10.0.0.3 +2996)."]
+    )
