@@ -97,6 +97,19 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   bytes), text 813 → 209 MB (191 → 188 s user), markdown 806 → 208 MB, -v 208 MB; at 100,000 text
   160 → 125 MB, -v 161 → 126 MB: a spilled party's relays are grouped in SQLite and built as drawn
   (``netmap.Relays``).
+- One party of 2,597,402 host candidates (``--size-mb 200``, 201 MB; onemil branch, 2026-12-06,
+  ``/usr/bin/time -f '%e s %U u %S s %M KB' python -m icecheck scan --offline --jobs 1 [-f FMT | -v]
+  /tmp/onemil/host200.log > out``, several at once, load average 4 to 12 on the 2 shared cores: wall time
+  is noise): main (e5ff539) text 483 MB (lead's figure) → onemil (0f9d885) 149 MB (542 s user); -f github
+  153 MB (516 s user); -f json, -f sarif and -v 128, 128 and 145 MB peak (``VmHWM``) while writing 5.6 GB,
+  2.5 GB and 0.2 GB of report. Where it went (an in-process sampler of RSS and the main thread's stack):
+  ``Inference.every``, the party's every candidate id as a tuple of strings (about 190 MB), and each
+  evidence naming them all rebuilt as one at each reading of the spools, are now ``groups.PackedRefs``
+  (a run of consecutive ids is two numbers); ``grouping.group`` held every address of the party (scan's
+  notes: now a count in a spilling ``TextSet`` and the first four), ``wire.wire_exposures`` a set of
+  every candidate address (370 MB peak at 2.6 M on main; now the STUN addresses only). At 1,000,000:
+  text 272 → 149 MB, identical bytes. ``--shape srflx --size-mb 200`` (1,941,747 candidates): text
+  136 MB (554 s user).
 - 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
   -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
   (before the packing); packed: -f json 143 MB, -f sarif 144 MB.
