@@ -101,8 +101,8 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   ``/usr/bin/time -f '%e s %U u %S s %M KB' python -m icecheck scan --offline --jobs 1 [-f FMT | -v]
   /tmp/onemil/host200.log > out``, several at once, load average 4 to 12 on the 2 shared cores: wall time
   is noise): main (e5ff539) text 483 MB (lead's figure) → onemil (0f9d885) 149 MB (542 s user); -f github
-  153 MB (516 s user); -f json, -f sarif and -v 128, 128 and 145 MB peak (``VmHWM``) while writing 5.6 GB,
-  2.5 GB and 0.2 GB of report. Where it went (an in-process sampler of RSS and the main thread's stack):
+  153 MB (516 s user); -f json 128 MB (723 s user, 5.6 GB of report), -f sarif 128 MB (686 s user,
+  2.5 GB), -v 147 MB (1,163 s user, 0.8 GB). Where it went (an in-process sampler of RSS and the main thread's stack):
   ``Inference.every``, the party's every candidate id as a tuple of strings (about 190 MB), and each
   evidence naming them all rebuilt as one at each reading of the spools, are now ``groups.PackedRefs``
   (a run of consecutive ids is two numbers); ``grouping.group`` held every address of the party (scan's
