@@ -13,10 +13,10 @@ addresses or ranges that may appear; a finding whose evidence shows only allowli
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from icecheck.model import AddressClass, AuditedCandidate, AuditResult, Finding
+from icecheck.model import AddressClass, AuditedAddress, AuditedCandidate, AuditResult, Finding
 from icecheck.severity import Severity
 
 UNSPECIFIED_RADDR = {"0.0.0.0", "::", None}
@@ -125,34 +125,39 @@ def in_networks(address: str | None, networks: Sequence[str]) -> bool:
 
 
 def drop_allowed(result: AuditResult, policy: Policy) -> AuditResult:
-    """Remove findings whose evidence shows only allowlisted addresses (idempotent)."""
+    """Remove findings whose evidence shows only allowlisted addresses (idempotent). Each finding's
+    evidence is read id by id (``byid.ById``), so that one naming a million candidates holds none
+    of their addresses."""
+    from icecheck.analysis.byid import ById
+
     allowed = (*policy.relays, *policy.allow)
     if not allowed:
         return result
-    items = _evidence_addresses(result)
-    kept = tuple(f for f in result.findings if not _all_allowed(f, items, allowed))
+    shown = ById(result, _shown)
+    kept = tuple(f for f in result.findings if not _all_allowed(f, shown, allowed))
     return result if len(kept) == len(result.findings) else replace(result, findings=kept)
 
 
-def _all_allowed(f: Finding, items: dict[str, tuple[str, ...]], allowed: Sequence[str]) -> bool:
-    addresses = [a for ref in f.evidence for a in items.get(ref, (ref,))]
-    return bool(addresses) and all(in_networks(a, allowed) for a in addresses)
+def _all_allowed(f: Finding, shown: Mapping[str, tuple[str, ...]], allowed: Sequence[str]) -> bool:
+    """True when ``f``'s evidence shows an address and every address it shows is allowed (an id
+    that names no item shows itself)."""
+    some = False
+    for ref in f.evidence:
+        for address in shown.get(ref, (ref,)):
+            if not in_networks(address, allowed):
+                return False
+            some = True
+    return some
 
 
-def _evidence_addresses(result: AuditResult) -> dict[str, tuple[str, ...]]:
-    """Evidence id → the addresses it shows (a candidate's raddr counts unless unspecified)."""
-    return dict(_pairs(result))
-
-
-def _pairs(result: AuditResult) -> Iterator[tuple[str, tuple[str, ...]]]:
-    for c in result.candidates:
-        cand = c.record.candidate
-        shown = [cand.address]
-        if cand.related_address not in UNSPECIFIED_RADDR and cand.type != "host":
-            shown.append(str(cand.related_address))
-        yield c.id, tuple(shown)
-    for a in result.addresses:
-        yield a.id, (a.record.address,)
+def _shown(item: AuditedCandidate | AuditedAddress) -> tuple[str, ...]:
+    """The addresses an evidence item shows (a candidate's raddr counts unless unspecified)."""
+    if isinstance(item, AuditedAddress):
+        return (item.record.address,)
+    cand = item.record.candidate
+    if cand.related_address not in UNSPECIFIED_RADDR and cand.type != "host":
+        return cand.address, str(cand.related_address)
+    return (cand.address,)
 
 
 def apply(policy: Policy, findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -11,13 +11,12 @@ import heapq
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TypeVar
 
+from icecheck.analysis.byid import ById
 from icecheck.inputs.table import TextSet
 from icecheck.model import AuditedAddress, AuditedCandidate, AuditResult, Finding, InputStatus, Origin
 from icecheck.severity import Severity
 
-T = TypeVar("T")
 SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 MAX_NAMED = 5  # inputs named in a verdict line; the rest are counted
 MAX_PLACES = 6  # lines or packets named per input in one finding
@@ -31,34 +30,6 @@ def origins(result: AuditResult) -> Mapping[str, Origin]:
 
 def _origin(item: AuditedCandidate | AuditedAddress) -> Origin:
     return item.record.origin
-
-
-class ById(Mapping[str, T]):
-    """Evidence id → ``describe(item)`` without a table per item: the audit numbers candidates
-    ``c1``, ``c2``... and addresses ``a1``... in order, so ``cN`` is the N-th candidate; an id found
-    elsewhere (a result whose items were numbered otherwise) is looked up in a table built then, once."""
-
-    def __init__(self, result: AuditResult, describe: Callable[[AuditedCandidate | AuditedAddress], T]) -> None:
-        self.result, self.describe = result, describe
-        self.table: dict[str, T] | None = None
-
-    def __getitem__(self, ref: str) -> T:
-        items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
-        digits = ref[1:]
-        n = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else 0  # int: ≤ 4300 digits
-        if 0 < n <= len(items) and items[n - 1].id == ref:
-            return self.describe(items[n - 1])
-        if self.table is None:
-            self.table = {c.id: self.describe(c) for c in self.result.candidates}
-            self.table.update({a.id: self.describe(a) for a in self.result.addresses})
-        return self.table[ref]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from (c.id for c in self.result.candidates)
-        yield from (a.id for a in self.result.addresses)
-
-    def __len__(self) -> int:
-        return len(self.result.candidates) + len(self.result.addresses)
 
 
 def finding_origins(finding: Finding, where: Mapping[str, Origin]) -> list[Origin]:

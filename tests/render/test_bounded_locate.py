@@ -111,7 +111,7 @@ def test_every_report_of_a_large_party_is_the_same_spilled(monkeypatch: pytest.M
 def test_an_id_past_int_s_digit_limit_is_looked_up_not_read_as_a_number() -> None:
     """``ById`` reads ``cN`` as the N-th candidate; an id of 5,000 digits (int() refuses more than
     4,300) is an unknown id (KeyError), not a ValueError."""
-    from icecheck.render.locate import ById
+    from icecheck.analysis.byid import ById
 
     doc = scan_file("one.log", data=b"a=candidate:1 1 udp 2122260223 192.168.1.5 5000 typ host\n").document
     result = audit([doc], AuditSettings(preset("default")))
