@@ -127,15 +127,21 @@ def in_networks(address: str | None, networks: Sequence[str]) -> bool:
 def drop_allowed(result: AuditResult, policy: Policy) -> AuditResult:
     """Remove findings whose evidence shows only allowlisted addresses (idempotent). Each finding's
     evidence is read id by id (``byid.ById``), so that one naming a million candidates holds none
-    of their addresses."""
+    of their addresses; the findings kept are held as ``audit`` holds them (a tuple up to
+    ``limits.IN_MEMORY``, then a spool: relay-only may find one per candidate of millions)."""
     from icecheck.analysis.byid import ById
+    from icecheck.inputs import limits
+    from icecheck.inputs.spool import HeldWriter
 
     allowed = (*policy.relays, *policy.allow)
     if not allowed:
         return result
     shown = ById(result, _shown)
-    kept = tuple(f for f in result.findings if not _all_allowed(f, shown, allowed))
-    return result if len(kept) == len(result.findings) else replace(result, findings=kept)
+    if not any(_all_allowed(f, shown, allowed) for f in result.findings):
+        return result
+    kept: HeldWriter[Finding] = HeldWriter(limits.IN_MEMORY)
+    kept.extend(f for f in result.findings if not _all_allowed(f, shown, allowed))
+    return replace(result, findings=kept.close())
 
 
 def _all_allowed(f: Finding, shown: Mapping[str, tuple[str, ...]], allowed: Sequence[str]) -> bool:

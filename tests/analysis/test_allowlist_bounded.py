@@ -8,8 +8,11 @@ from __future__ import annotations
 import tracemalloc
 from dataclasses import replace
 
+import pytest
+
 from icecheck.analysis.policy import drop_allowed, in_networks, preset
 from icecheck.audit import AuditSettings, audit
+from icecheck.inputs import limits
 from icecheck.inputs.scanner import scan_file
 from icecheck.model import AuditResult, Finding
 
@@ -57,3 +60,20 @@ def test_drop_allowed_as_the_table_said_without_the_table() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 500_000, peak  # the table of 20,000 candidates' addresses took 1.45 MB; id by id 0.15 MB
+
+
+def test_findings_kept_past_the_limit_are_spooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relay-only with a relay allowlist finds one ICE014 per foreign relay: the findings the
+    allowlist keeps go to a spool past ``limits.IN_MEMORY`` (a tuple of them all before)."""
+    monkeypatch.setattr(limits, "IN_MEMORY", 7)
+    lines = [f"a=candidate:{i} 1 udp 41885439 198.51.100.{i} {6000 + i} typ relay raddr 0.0.0.0 rport 0"
+             for i in range(1, 31)]  # fmt: skip
+    lines.append("a=candidate:99 1 udp 2122260223 10.0.0.1 5000 typ host")
+    doc = scan_file("relays.log", data=("\n".join(lines) + "\n").encode()).document
+    policy = replace(preset("relay-only"), relays=("192.0.2.0/24",), allow=("10.0.0.0/8",))
+    result = audit([doc], AuditSettings(policy))
+    kept = drop_allowed(result, policy).findings
+    assert not isinstance(kept, tuple) and sum(f.rule == "ICE014" for f in kept) >= 30
+    expected = _reference(result, (*policy.relays, *policy.allow))
+    assert [(f.rule, tuple(f.evidence)) for f in kept] == [(f.rule, tuple(f.evidence)) for f in expected]
+    assert len(expected) < len(result.findings)  # the allowlist dropped something
