@@ -89,16 +89,9 @@ def test_candidate_parser_on_token_soup(tokens: list[str]) -> None:
 REGRESSION_FILES = sorted(REGRESSIONS.glob("*.bin")) if REGRESSIONS.is_dir() else []
 
 
-# Kept inputs whose fault is in a module this suite's owners do not fix (name: where, as reported):
-# replayed as strict expected failures, so that the fix turns them into passes to be moved out.
-PENDING: dict[tuple[str, str], str] = {}
-
-
 @pytest.mark.parametrize("path", REGRESSION_FILES, ids=lambda p: p.name)
 @pytest.mark.parametrize("command", ["scan", "sdp", "redact"])
-def test_regressions(command: str, path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    if (command, path.name) in PENDING:
-        request.applymarker(pytest.mark.xfail(reason=PENDING[command, path.name], strict=True))
+def test_regressions(command: str, path: Path, tmp_path: Path) -> None:
     assert run_target(command, path.read_bytes(), tmp_path) is None
 
 
