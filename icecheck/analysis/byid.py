@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import TypeVar
 
+from icecheck.inputs.numbers import decimal
 from icecheck.model import AuditedAddress, AuditedCandidate, AuditResult
 
 T = TypeVar("T")
@@ -26,7 +27,7 @@ class ById(Mapping[str, T]):
     def __getitem__(self, ref: str) -> T:
         items = self.result.candidates if ref[:1] == "c" else self.result.addresses if ref[:1] == "a" else ()
         digits = ref[1:]
-        n = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else 0  # int: ≤ 4300 digits
+        n = (decimal(digits) if digits.isascii() else None) or 0
         if 0 < n <= len(items) and items[n - 1].id == ref:
             return self.describe(items[n - 1])
         if self.table is None:
