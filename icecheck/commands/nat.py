@@ -37,14 +37,14 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, fmt: st
     from icecheck.live.runner import Progress, choose, discover
     from icecheck.model import AttemptStatus
 
+    if offline:  # first: whatever else is given, offline refuses
+        usage(f"{offline_words()} sends no packet, and testing the NAT means sending some")
     if not stun or len(stun) > 2:
         usage("nat takes one or two --stun URL (the first one ideally with two addresses, RFC 5780)")
     try:
         choice = choose(stun, resolver=resolver)
     except ValueError as exc:
         usage(str(exc))
-    if offline:
-        usage(f"{offline_words()} sends no packet, and testing the NAT means sending some")
     progress = Progress((), choice.nat_targets, choice.resolver_name)
     with progress.shown():
         nat, attempt = asyncio.run(discover(choice, timeout, progress=progress))

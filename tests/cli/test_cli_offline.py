@@ -130,6 +130,7 @@ def test_online_the_same_audits_do_send_lookups(lab: NatLab, tmp_path: Path, com
     [
         (["gather", "--stun", STUN], "sends no packet: drop --stun, --turn, --public-stun and --nat"),
         (["nat", "--stun", STUN], "sends no packet, and testing the NAT means sending some"),
+        (["nat"], "sends no packet, and testing the NAT means sending some"),  # not "nat takes --stun"
     ],
 )
 def test_offline_refuses_to_ask_a_server(lab: NatLab, tmp_path: Path, args: list[str], message: str, how: str) -> None:
