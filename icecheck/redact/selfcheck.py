@@ -399,19 +399,29 @@ def _views(text: str) -> Iterator[str]:
 
 
 def _tokens(text: str) -> Iterator[str]:
+    dotted: dict[str, str | None] = {}  # a match's canonical address (None: a part past 255), per match text
     for m in _V4.finditer(text):
-        parts = [int(p) for p in m.groups()]
+        raw = m.group()
+        canonical = dotted.get(raw, "")
+        if canonical == "":
+            if len(dotted) >= _DOTTED:
+                dotted.clear()
+            parts = [int(p) for p in m.groups()]  # canonical already (``ipaddress`` cost 15 µs a token)
+            canonical = dotted[raw] = ".".join(map(str, parts)) if all(p <= 255 for p in parts) else None
         at = m.start()  # (a version ends in "/" or "/\n" before it: the search only then)
-        if all(p <= 255 for p in parts) and not (
+        if canonical is not None and not (
             "/" in text[at - 2 : at] and VERSION_BEFORE.search(text, max(0, at - 64), at)
         ):
-            yield ".".join(map(str, parts))  # canonical already (``ipaddress`` cost 15 µs a dotted run's token)
+            yield canonical
     for m in _V6.finditer(text):
         yield from v6_readings(m.group())
     for m in _MAC.finditer(text):
         yield "mac " + re.sub(r"[^0-9a-f]", "", m.group().lower())
     for m in _NAME.finditer(text):
         yield "name " + m.group().lower()
+
+
+_DOTTED = 1 << 12  # distinct dotted matches ``_tokens`` remembers at a time
 
 
 def v6_readings(token: str) -> Iterator[str]:

@@ -89,6 +89,7 @@ class StandIns:
         self.keep = [ipaddress.ip_network(k.strip("[]"), strict=False) for k in keep]
         self._ip = Table()  # packed original → packed stand-in
         self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered (at most PACKED_CACHE)
+        self._texts: dict[str, str | None] = {}  # ip_text, remembered (at most PACKED_CACHE)
         self._reserved = Reserved()
         self._v4 = _v4_pool()
         self._v6_next = 1
@@ -192,7 +193,18 @@ class StandIns:
         return text
 
     def ip_text(self, text: str) -> str | None:
-        """Stand-in text for an address literal (same length where possible), None if not an address."""
+        """Stand-in text for an address literal (same length where possible), None if not an address.
+        Remembered (at most ``PACKED_CACHE`` at a time): a document repeats its addresses, and an
+        address's stand-in, once taken, never changes."""
+        known = self._texts.get(text, "")
+        if known != "":
+            return known
+        if len(self._texts) >= PACKED_CACHE:
+            self._texts.clear()
+        new = self._texts[text] = self._ip_text(text)
+        return new
+
+    def _ip_text(self, text: str) -> str | None:
         bare = text.split("%", 1)[0]
         try:
             addr = ipaddress.ip_address(bare)

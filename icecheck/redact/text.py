@@ -118,6 +118,8 @@ def _replace(m: re.Match[str], standins: StandIns) -> str:
 
 def _unpad(token: str) -> str:
     """``010.001.002.003`` → ``10.1.2.3`` (``ipaddress`` rejects leading zeros)."""
+    if not token.startswith("0") and ".0" not in token:  # no part has a leading zero
+        return token
     return ".".join(str(int(part)) for part in token.split("."))
 
 
@@ -137,13 +139,23 @@ def _v6_or_mac(token: str, standins: StandIns) -> str:
     return token
 
 
+SEEN = 1 << 12  # distinct tokens ``scan_originals`` remembers at a time (then forgotten all at once)
+
+
 def scan_originals(text: str, standins: StandIns) -> None:
     """First pass: reserve every address literal in ``text`` (percent-escaped ones too)."""
     if "%" in text:
         text += "\n" + _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    seen: set[str] = set()  # tokens reserved already: a document repeats its few addresses
     for m in TOKENS.finditer(text):
         if m.lastgroup in ("v4", "v6"):
-            token = _unpad(m.group(0)) if m.lastgroup == "v4" else m.group(0)
+            token = m.group(0)
+            if token in seen:
+                continue
+            if len(seen) >= SEEN:
+                seen.clear()
+            seen.add(token)
+            token = _unpad(token) if m.lastgroup == "v4" else token
             for candidate in (token, token.rstrip("."), token.rpartition(":")[0]):
                 try:
                     standins.reserve(ipaddress.ip_address(candidate.split("%", 1)[0]))
