@@ -278,9 +278,10 @@ def test_a_usage_error_is_one_line_and_exit_2(args: list[str], message: str) -> 
 
 
 def test_nat_needs_one_or_two_stun_servers() -> None:
+    """Online (offline refuses first, tests/cli/test_cli_offline.py): a usage error, before any packet."""
     for args in ([], ["--stun", STUN] * 3):
-        proc = run_cli("nat", *args)
-        assert proc.returncode == 2 and proc.stderr.startswith("icecheck: nat takes one or two --stun")
+        proc = run_cli("nat", *args, env={"ICECHECK_OFFLINE": ""})
+        assert proc.returncode == 2 and proc.stderr.startswith("icecheck: nat takes one or two --stun"), proc.stderr
 
 
 def test_help_lists_every_mode_and_public_stun_server() -> None:
