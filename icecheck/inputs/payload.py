@@ -58,6 +58,7 @@ class Dispatcher:
         self._sides: OrderedDict[tuple[str | None, str], str] = OrderedDict()  # (call, dialog tag) → role
         # TURN channels: (client, server, channel number) → the peer bound to it
         self._channels: OrderedDict[tuple[str | None, str | None, int], str] = OrderedDict()
+        self._stun = stun.Decoder()  # a capture's STUN repeats: each distinct message decoded once
 
     # -- generic text --------------------------------------------------------------------------
 
@@ -236,7 +237,7 @@ class Dispatcher:
         and the peer that XOR-PEER-ADDRESS names (RFC 8656 §11); so for an [MS-TURN] Send request
         (DESTINATION-ADDRESS) and Data indication (REMOTE-ADDRESS), §2.2.2.10-12. ``relayed``: this message was
         itself carried so; its parties are then exactly ``where.party`` and ``receiver``."""
-        msg = stun.decode(data)
+        msg = self._stun.decode(data)
         party = receiver if (receiver is not None or relayed) and msg.kind.endswith("response") else where.party
         origin = at(where, _join(where.detail, f"STUN {msg.kind}"), party)
         for problem in msg.problems:

@@ -37,6 +37,7 @@ _Item = TypeVar("_Item", CandidateRecord, AddressRecord)
 
 MAX_DIAGNOSTICS = 200
 _CANDIDATE_PREFIXES = ("a=candidate:", "candidate:")
+_SECTION_LETTERS = frozenset("vmco")  # the lines besides a= that ``SdpParser`` reads
 _Fields = tuple[int, int | None, str | None, str | None, str | None]  # SectionContext's, in order
 
 # IPv4 dotted quads and IPv6 literals inside free text (a=ssrc cname values).
@@ -88,8 +89,13 @@ class SdpParser:
             self._candidate(line, lineno)
         elif not line or line.isspace() or (line[0] == ";" and self._kind is InputKind.SDP):
             return  # blank, or a comment line as in some example corpora
-        elif line[1:2] == "=":
-            self._sdp_line(line[0], line[2:], lineno)
+        elif line[1:2] == "=":  # an SDP line: a= ones and the section lines are read
+            self._sdp_lines += 1
+            letter = line[0]
+            if letter == "a":
+                self._attribute(line[2:], lineno)
+            elif letter in _SECTION_LETTERS:
+                self._section_line(letter, line[2:], lineno)
         elif line[0].isdigit():
             self._candidate(line, lineno)  # a bare candidate value, as some logs write it
         else:
@@ -237,17 +243,15 @@ class SdpParser:
         if len(self._candidates) + len(self._addresses) > limits.IN_MEMORY:
             self._evict()
 
-    def _sdp_line(self, letter: str, value: str, lineno: int) -> None:
-        self._sdp_lines += 1
-        if letter == "a":
-            self._attribute(value, lineno)
-        elif letter == "v":
+    def _section_line(self, letter: str, value: str, lineno: int) -> None:
+        """A v=, m=, c= or o= line (``_SECTION_LETTERS``); the other letters carry nothing read."""
+        if letter == "v":
             self._new_sdp()
         elif letter == "m":
             self._new_media(value)
         elif letter == "c":
             self._connection(value, lineno)
-        elif letter == "o":
+        else:
             self._origin_line(value, lineno)
 
     def _new_sdp(self) -> None:

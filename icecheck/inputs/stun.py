@@ -297,6 +297,50 @@ def decode(data: bytes) -> StunMessage:
     )
 
 
+class Decoder:
+    """``decode`` for one run of messages, each distinct message decoded once: a capture repeats
+    its STUN (every consent check and its response, every keepalive) with nothing new but the
+    transaction id. The last ``MEMO`` decodings of RFC 8489 messages are kept under the message
+    without its transaction id (type, length, cookie, attributes): what ``decode`` reads for all
+    but ``transaction`` and an XOR-encoded IPv6 address (XORed with cookie ‖ transaction id,
+    §14.2), so a message holding an IPv6 address is not kept. A repeat is the kept decoding with
+    its own ``transaction``. The legacy dialects are decoded each time (their XOR key is their
+    transaction id)."""
+
+    MEMO = 4096
+
+    def __init__(self) -> None:
+        self._memo: dict[bytes, StunMessage] = {}
+
+    def decode(self, data: bytes) -> StunMessage:
+        """``decode(data)``, equal to it."""
+        if data[4:8] != MAGIC_BYTES or data[20:28] == MS_COOKIE_ATTR:
+            return decode(data)
+        key = data[:8] + data[20:]
+        seen = self._memo.get(key)
+        if seen is None:
+            seen = decode(data)
+            if not any(":" in a.address for a in seen.addresses):
+                if len(self._memo) >= self.MEMO:
+                    del self._memo[next(iter(self._memo))]
+                self._memo[key] = seen
+            return seen
+        txid = data[8:20]
+        if seen.transaction == txid:
+            return seen
+        return StunMessage(
+            seen.kind,
+            txid,
+            seen.addresses,
+            seen.software,
+            seen.network_id,
+            seen.network_cost,
+            seen.problems,
+            seen.data,
+            seen.channel,
+        )
+
+
 @functools.lru_cache(maxsize=1024)
 def _kind(mtype: int, ms_turn: bool, classic: bool) -> str:
     """``Binding success response``; ``MS-TURN Allocate success response``; ``RFC 3489 Binding request``."""
