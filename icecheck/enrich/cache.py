@@ -103,7 +103,7 @@ class Cache:
             return None
         try:
             return Entry(json.loads(value), age, age > self.ttl)
-        except ValueError:  # a damaged row is a miss, never a crash
+        except (ValueError, RecursionError):  # a damaged row is a miss, never a crash
             return None
 
     def _prepare(self) -> None:

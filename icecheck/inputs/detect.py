@@ -108,7 +108,7 @@ def _is_json_lines(text: str) -> bool:
         return False
     try:
         json.loads(first[0])
-    except ValueError:
+    except (ValueError, RecursionError):  # (nested deeper than the decoder recurses: no JSON read here)
         return False
     rest = first[1].lstrip()
     return rest[:1] in ("{", "[")

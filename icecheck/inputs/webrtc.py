@@ -74,7 +74,7 @@ class PeerConnectionReader:
             self._sdp(value[sdp_at + 5 :], _TYPE.search(value[:sdp_at]), where, remote)
             return
         if value.lstrip().startswith("{"):
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, RecursionError):  # (too deeply nested to decode)
                 self._object("", json.loads(value), where, remote)
             return
         m = _CAND.search(value)
@@ -226,7 +226,7 @@ def add_series(out: dict[str, dict[str, Any]], key: str, series: Any) -> None:
     stats_id, _, attr = key.rpartition("-")
     try:
         values = json.loads(series.get("values", "[]"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return
     if stats_id and isinstance(values, list) and values:
         obj = out.setdefault(stats_id, {"type": series["statsType"]})

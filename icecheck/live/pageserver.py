@@ -166,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             payload = json.loads(self.rfile.read(size))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # (nested too deep to decode: refused too)
             self._send(400, "not JSON\n")
             return
         if not isinstance(payload, dict):

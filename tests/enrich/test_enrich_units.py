@@ -173,6 +173,8 @@ def test_cache_survives_reopen_and_damaged_rows(tmp_path: Path) -> None:
         assert entry is not None and entry.value == {"ptr": "x.example"}
         cache._db.execute("UPDATE entries SET value = 'not json'")
         assert cache.get("ptr", "1.2.3.4") is None
+        cache._db.execute("UPDATE entries SET value = ?", ("[" * 100_000,))  # deeper than json recurses
+        assert cache.get("ptr", "1.2.3.4") is None
 
 
 def test_age_text() -> None:

@@ -91,6 +91,8 @@ def test_results_are_json_within_the_cap(server: tuple[PageServer, list[dict[str
     assert request(srv, "POST", result, b"{}", {"Content-Type": "text/plain"})[0] == 415
     assert request(srv, "POST", result, b"not json", {"Content-Type": "application/json"})[0] == 400
     assert request(srv, "POST", result, b"[1]", {"Content-Type": "application/json"})[0] == 400
+    deep = b"[" * 100_000  # deeper than json recurses: refused as any bad body, the server goes on
+    assert request(srv, "POST", result, deep, {"Content-Type": "application/json"})[0] == 400
     assert len(posted) == 1
 
 
