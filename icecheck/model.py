@@ -166,7 +166,10 @@ class AddressFacts(Pickled):
     mac_vendor: str | None = None
 
     def has_hint(self, kind: str) -> bool:
-        return any(h.kind == kind for h in self.hints)
+        for h in self.hints:  # a loop, not ``any`` over a generator: asked of every candidate
+            if h.kind == kind:
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,23 +213,34 @@ class Inference:
 
     def exposures(self) -> Iterator[Exposure]:
         """All exposures, in a stable order (most revealing first); read once."""
+        # Each step only when its tables hold something: a capture's parties hold a few items,
+        # and most of their tables are empty.
         cands = bool(self.ids)
         if cands:
             # One evidence for the exposures about every candidate, made first: a table whose refs are
             # every candidate gives it too (``Groups.items``), not a second copy.
             self.every = evidence(self.ids)
-            yield from self._public_addresses()
-            yield from self._relay_raddr()
-        yield from self._mac_addresses()
-        yield from self._embedded_ipv4()
-        yield from self._local_addresses()
-        yield from self._overlays()
+            if self.srflx or self.public_hosts:
+                yield from self._public_addresses()
+            if self.relay_raddr:
+                yield from self._relay_raddr()
+        if self.macs:
+            yield from self._mac_addresses()
+        if self.embedded:
+            yield from self._embedded_ipv4()
+        if self.local:
+            yield from self._local_addresses()
+        if self.vpn or self.virtual or self.cgnat:
+            yield from self._overlays()
         if cands:
             every = self.every
             yield from self._interfaces(every)
-            yield from self._interface_types()
-            yield from self._names()
-            yield from self._relay_servers()
+            if self.costs:
+                yield from self._interface_types()
+            if self.names:
+                yield from self._names()
+            if self.relays:
+                yield from self._relay_servers()
             yield self._browser_mode(every)
             yield from self.votes.exposures(len(self.ids), every)
 
