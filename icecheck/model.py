@@ -166,10 +166,7 @@ class AddressFacts(Pickled):
     mac_vendor: str | None = None
 
     def has_hint(self, kind: str) -> bool:
-        for h in self.hints:  # a loop, not ``any`` over a generator: asked of every candidate
-            if h.kind == kind:
-                return True
-        return False
+        return bool(self.hints) and any(h.kind == kind for h in self.hints)  # most have none: no generator
 
 
 @dataclass(frozen=True, slots=True)
