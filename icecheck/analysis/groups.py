@@ -66,19 +66,19 @@ class Groups(Generic[K]):
             self._file(key, ref, source)
             return
         part = (self.parts or self._tables())[source]
-        held = part.get(key)
-        if isinstance(held, tuple | PackedRefs):
-            held = part[key] = dict.fromkeys(held)
-            self.held += len(held)
+        held = part.get(key)  # exact types below, not isinstance: PackedRefs is an ABC's, slow to test
         if held is None:
             part[key] = ref
-        elif isinstance(held, str):
+        elif type(held) is str:
             if held == ref:
                 return
             part[key] = {held: None, ref: None}
-        elif ref in held:
-            return
         else:
+            if type(held) is not dict:  # a caller's tuple or packed refs (``add_all``)
+                held = part[key] = dict.fromkeys(held)
+                self.held += len(held)
+            if ref in held:
+                return
             held[ref] = None
         self.held += 1
         if self.held > limits.IN_MEMORY:
@@ -146,7 +146,7 @@ class Groups(Generic[K]):
         for n, part in enumerate(parts):
             later = parts[n + 1 :]
             for key, held in part.items():
-                more: list[Refs] = [p.pop(key) for p in later if key in p]
+                more: list[Refs] = [p.pop(key) for p in later if key in p] if later else []
                 if not more:
                     yield key, _once(held)
                     continue
@@ -212,8 +212,10 @@ class _Known:
 
 def _once(held: Refs) -> Sequence[str]:
     """The refs held, in order, without repeats (a caller's tuple or packed refs itself when it has none)."""
-    if isinstance(held, str):
+    if type(held) is str:
         return (held,)
+    if type(held) is dict:
+        return tuple(held)
     if isinstance(held, PackedRefs):
         return held if held.distinct() else tuple(dict.fromkeys(held))
     if isinstance(held, tuple):

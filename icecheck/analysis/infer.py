@@ -408,13 +408,13 @@ def _ipv6_prefix(addr: str, refs: Sequence[str]) -> Exposure:
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # 0-255 without leading zeros, as ipaddress
-_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+IPV4_TEXT = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")  # an IPv4 address as ``ipaddress`` writes it
 
 
 @functools.lru_cache(maxsize=65536)
 def _subnet_phrase(addr: str) -> str:
     text = addr.split("%")[0].strip("[]")
-    if _IPV4.fullmatch(text):  # what ``ipaddress`` accepts as IPv4, without its cost
+    if IPV4_TEXT.fullmatch(text):  # what ``ipaddress`` accepts as IPv4, without its cost
         return f"it shows your LAN layout (likely subnet {text.rsplit('.', 1)[0]}.0/24)."
     try:
         ip = ipaddress.ip_address(text)

@@ -120,11 +120,12 @@ class Parties(_Built):
             yield MapNode(f"Device: {g.label}", "device", branches if branches.spilled else tuple(branches))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Seen:
     """What the map keeps of a candidate (``device_map`` reads each once): its id, type, canonical
     address and base, whether it is drawn as public or CGNAT, and, for a host candidate, its
-    interface's words. Not the candidate: a party may have 100,000s."""
+    interface's words. Not the candidate: a party may have 100,000s. Never changed once made; not
+    frozen, as a frozen dataclass's ``__init__`` costs twice as much (one per candidate drawn)."""
 
     id: str
     type: str
