@@ -124,7 +124,7 @@ class Inference:
         self.cgnat: Groups[str] = Groups(3)
         self.net_ids: set[int] = set()
         self.ranks: set[int | None] = set()
-        self.v4 = TextSet()  # IPv4 host addresses (counted)
+        self.v4: TextSet | None = None  # IPv4 host addresses (counted), made at the first
         self.mdns: dict[str, set[str]] = {}  # address family → lower-cased mDNS host names
         self.costs: Groups[str] = Groups()
         self.names: Groups[str] = Groups()
@@ -165,6 +165,8 @@ class Inference:
             if family == "ipv4":
                 self.ranks.add(c.priority.interface_rank)
             if f.version == 4:
+                if self.v4 is None:
+                    self.v4 = TextSet()
                 self.v4.add(f.address)
             if cls is AddressClass.MDNS:
                 self.concealed = True
@@ -321,7 +323,7 @@ class Inference:
         networks, and an interface has one IPv4 network: IPv4 ranks only are counted. Without a
         known family, two mDNS names may be one interface's IPv4 and IPv6 (Firefox does that).
         """
-        net_ids, v4 = len(self.net_ids), len(self.v4)
+        net_ids, v4 = len(self.net_ids), len(self.v4) if self.v4 is not None else 0
         ranks = len(self.ranks)
         per_family = max((len(names) for names in self.mdns.values()), default=0)
         count = max(v4, ranks, per_family)

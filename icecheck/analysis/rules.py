@@ -42,6 +42,7 @@ class Facts(NamedTuple):
 Check = Callable[[Facts], Found]
 EachCandidate = Callable[[AuditedCandidate], "str | None"]
 EachAddress = Callable[[AuditedAddress], "str | None"]
+EachExposure = Callable[[Exposure], "str | None"]
 Read = str | ExposureKind  # "candidates", "addresses", or the kind of exposures a check reads
 
 
@@ -60,6 +61,7 @@ class Rule:
     reads: tuple[Read, ...] = ()  # what ``check`` reads, in its order (``Evaluation``)
     each_candidate: EachCandidate | None = None  # ``check`` on one candidate, as a message or None (``rule``)
     each_address: EachAddress | None = None  # ``check`` on one address, as a message or None
+    each_exposure: EachExposure | None = None  # ``check`` on one exposure it reads (its evidence's message)
 
     @property
     def help_uri(self) -> str | None:
@@ -79,6 +81,7 @@ def rule(
     fix: str,
     each_candidate: EachCandidate | None = None,
     each_address: EachAddress | None = None,
+    each_exposure: EachExposure | None = None,
 ) -> Callable[[Check], Rule]:
     """Make the decorated check a ``Rule``; its docstring, with the line breaks undone, is the doc.
 
@@ -91,14 +94,16 @@ def rule(
     candidate alone), or one address, as its message (the evidence is the item's id) or None.
     The check reads its candidates (addresses) through it (``_cands``, ``_addrs``), and
     ``Evaluation`` calls it item by item: no ``Facts`` nor list per item and rule (a capture's
-    thousands of parties hold a few items each).
+    thousands of parties hold a few items each). ``each_exposure``: the same for one exposure of
+    a kind the rule reads (the evidence is the exposure's); ``_summary`` for a check that says
+    what the exposures of its kinds say (``_exposed``).
     """
 
     def make(check: Check) -> Rule:
         if not check.__doc__:
             raise ValueError(f"rule {id}: the check needs a docstring (the rule's doc)")
         doc = " ".join(check.__doc__.split())
-        return Rule(id, name, severity, title, doc, fix, check, reads, each_candidate, each_address)
+        return Rule(id, name, severity, title, doc, fix, check, reads, each_candidate, each_address, each_exposure)
 
     return make
 
@@ -111,6 +116,11 @@ def _cands(f: Facts, each: EachCandidate) -> Found:
 def _addrs(f: Facts, each: EachAddress) -> Found:
     """What ``each`` finds in each address, in order (``rule``: ``each_address``)."""
     return [(m, (a.id,)) for a in f.addresses if (m := each(a)) is not None]
+
+
+def _summary(e: Exposure) -> str:
+    """What a check that reports exposures as they are (``_exposed``) finds in one of its kinds."""
+    return e.summary
 
 
 def _exposed(f: Facts, *kinds: ExposureKind) -> Found:
@@ -171,6 +181,7 @@ def public_host_address(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE003",
     reads=(ExposureKind.MAC_ADDRESS,),
     name="eui64-mac",
@@ -207,6 +218,7 @@ def ipv6_global_host(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE005",
     reads=(ExposureKind.PUBLIC_ADDRESS,),
     name="srflx-public-address",
@@ -222,6 +234,7 @@ def srflx_public_address(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE006",
     reads=(ExposureKind.RELAY_RADDR_LEAK,),
     name="relay-raddr-leak",
@@ -265,6 +278,7 @@ def _tailscale(c: AuditedCandidate) -> str | None:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE008",
     reads=(ExposureKind.CGNAT, "candidates"),
     each_candidate=_tailscale,
@@ -279,9 +293,16 @@ def cgnat_or_overlay(f: Facts) -> Found:
     return _exposed(f, ExposureKind.CGNAT) + _cands(f, _tailscale)
 
 
+def _vpn_summary(e: Exposure) -> str | None:
+    if e.kind is ExposureKind.VPN or (e.kind is ExposureKind.INTERFACE_TYPE and "+vpn" in (e.value or "")):
+        return e.summary
+    return None
+
+
 @rule(
     id="ICE009",
     reads=(ExposureKind.VPN, ExposureKind.INTERFACE_TYPE),
+    each_exposure=_vpn_summary,
     name="vpn-interface",
     severity=Severity.HIGH,
     title="VPN or tunnel interface exposed",
@@ -300,6 +321,7 @@ def vpn_interface(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE010",
     reads=(ExposureKind.INTERFACE_COUNT,),
     name="multiple-interfaces",
@@ -314,6 +336,7 @@ def multiple_interfaces(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE011",
     reads=(ExposureKind.INTERFACE_TYPE,),
     name="interface-type",
@@ -395,6 +418,7 @@ def policy_violation(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE015",
     reads=(ExposureKind.HOSTNAME,),
     name="device-name",
@@ -409,6 +433,7 @@ def device_name(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE016",
     reads=(ExposureKind.EMBEDDED_IPV4,),
     name="embedded-ipv4",
@@ -423,6 +448,7 @@ def embedded_ipv4(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE017",
     reads=(ExposureKind.VIRTUAL_INTERFACE,),
     name="virtual-interface",
@@ -437,6 +463,7 @@ def virtual_interface(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE018",
     reads=(ExposureKind.VPN_LEAK,),
     name="vpn-leak",
@@ -453,6 +480,7 @@ def vpn_leak(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE019",
     reads=(ExposureKind.ISP, ExposureKind.COUNTRY, ExposureKind.GEOLOCATION, ExposureKind.CONNECTION_TYPE),
     name="isp-identified",
@@ -468,6 +496,7 @@ def isp_identified(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE020",
     reads=(ExposureKind.ACCESS_TECHNOLOGY, ExposureKind.LOCATION, ExposureKind.STATIC_ADDRESS),
     name="reverse-dns-details",
@@ -586,6 +615,10 @@ class Evaluation:
                 self._run(PLAN.on_address, Facts((), addresses, ()))
 
     def exposure(self, e: Exposure) -> None:
+        for rule_id, each, sources, source in PLAN.each_exposure.get(e.kind, ()):
+            message = each(e)
+            if message is not None:
+                self._held(rule_id, sources).add_all(message, e.evidence, source)
         checks = PLAN.on_exposure.get(e.kind)
         if checks:
             self._run(checks, Facts((), (), (e,)))
@@ -603,18 +636,19 @@ class Evaluation:
 
 
 _Step = tuple[str, Check, int, int]  # rule id, its check, how many sources it reads, which this is
-_Each = tuple[str, Callable[[Any], "str | None"], int, int]  # rule id, its each_candidate or each_address, as _Step
+_Each = tuple[str, Callable[[Any], "str | None"], int, int]  # rule id, its each_candidate, _address or _exposure
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """Which checks ``Evaluation`` runs on a candidate, an address, an exposure of each kind: a
-    rule's ``each_candidate`` (``each_address``) when it has one, else its check."""
+    rule's ``each_candidate`` (``each_address``, ``each_exposure``) when it has one, else its check."""
 
     each_candidate: tuple[_Each, ...]
     on_candidate: tuple[_Step, ...]
     each_address: tuple[_Each, ...]
     on_address: tuple[_Step, ...]
+    each_exposure: Mapping[ExposureKind, tuple[_Each, ...]]
     on_exposure: Mapping[ExposureKind, tuple[_Step, ...]]
 
 
@@ -624,6 +658,7 @@ def _plan() -> _Plan:
     on_candidate: list[_Step] = []
     each_address: list[_Each] = []
     on_address: list[_Step] = []
+    each_exposure: dict[ExposureKind, list[_Each]] = {}
     on_exposure: dict[ExposureKind, list[_Step]] = {}
     for r in RULES:
         sources = list(dict.fromkeys("exposures" if isinstance(x, ExposureKind) else x for x in r.reads))
@@ -641,12 +676,17 @@ def _plan() -> _Plan:
                 on_address.append((r.id, r.check, len(sources), at))
         for kind in r.reads:
             if isinstance(kind, ExposureKind):
-                on_exposure.setdefault(kind, []).append((r.id, r.check, len(sources), sources.index("exposures")))
+                at = sources.index("exposures")
+                if r.each_exposure is not None:
+                    each_exposure.setdefault(kind, []).append((r.id, r.each_exposure, len(sources), at))
+                else:
+                    on_exposure.setdefault(kind, []).append((r.id, r.check, len(sources), at))
     return _Plan(
         tuple(each_candidate),
         tuple(on_candidate),
         tuple(each_address),
         tuple(on_address),
+        {k: tuple(v) for k, v in each_exposure.items()},
         {k: tuple(v) for k, v in on_exposure.items()},
     )
 
