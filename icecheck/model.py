@@ -166,7 +166,7 @@ class AddressFacts(Pickled):
     mac_vendor: str | None = None
 
     def has_hint(self, kind: str) -> bool:
-        return any(h.kind == kind for h in self.hints)
+        return bool(self.hints) and any(h.kind == kind for h in self.hints)  # most have none: no generator
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,19 +66,19 @@ class Groups(Generic[K]):
             self._file(key, ref, source)
             return
         part = (self.parts or self._tables())[source]
-        held = part.get(key)
-        if isinstance(held, tuple | PackedRefs):
-            held = part[key] = dict.fromkeys(held)
-            self.held += len(held)
+        held = part.get(key)  # exact types below, not isinstance: PackedRefs is an ABC's, slow to test
         if held is None:
             part[key] = ref
-        elif isinstance(held, str):
+        elif type(held) is str:
             if held == ref:
                 return
             part[key] = {held: None, ref: None}
-        elif ref in held:
-            return
         else:
+            if type(held) is not dict:  # a caller's tuple or packed refs (``add_all``)
+                held = part[key] = dict.fromkeys(held)
+                self.held += len(held)
+            if ref in held:
+                return
             held[ref] = None
         self.held += 1
         if self.held > limits.IN_MEMORY:
@@ -103,7 +103,8 @@ class Groups(Generic[K]):
         return self.parts
 
     def __bool__(self) -> bool:
-        return self.db is not None or any(self.parts)
+        """Whether there is something to read (``items``)."""
+        return self.held > 0 or self.db is not None
 
     def _file(self, key: K, ref: str, source: int) -> None:
         self.seq += 1
@@ -134,27 +135,31 @@ class Groups(Generic[K]):
         emptied). Once spilled, refs equal to ``known``, or to its beginning, are ``known`` itself
         or its beginning (``PackedRefs.head``, a tuple's slice): not a second copy (a party's every
         candidate id, when one local address is the related address of a million candidates)."""
-        if self.db is None and not self.held:
-            return iter(())  # nothing was added: no generator to start (most tables of a party)
-        return self._items(known)
-
-    def _items(self, known: Sequence[str]) -> Iterator[tuple[K, Sequence[str]]]:
         if self.db is not None:
-            yield from self._filed_items(known)
-            return
+            return self._filed_items(known)
+        if not self.held:
+            return iter(())  # nothing was added (most tables of a party)
+        return iter(self._merged())
+
+    def _merged(self) -> list[tuple[K, Sequence[str]]]:
+        """The tables' (key, refs), in a list (in memory they hold at most ``limits.IN_MEMORY``
+        refs; a list, not a generator: a party's tables hold a key or two), the tables emptied."""
+        out: list[tuple[K, Sequence[str]]] = []
         parts = self.parts
         for n, part in enumerate(parts):
             later = parts[n + 1 :]
             for key, held in part.items():
-                more: list[Refs] = [p.pop(key) for p in later if key in p]
+                more: list[Refs] = [p.pop(key) for p in later if key in p] if later else []
                 if not more:
-                    yield key, _once(held)
+                    out.append((key, _once(held)))
                     continue
                 refs: dict[str, None] = {}
                 for h in (held, *more):
                     refs.update(dict.fromkeys(_once(h)))
-                yield key, tuple(refs)
+                out.append((key, tuple(refs)))
             part.clear()
+        self.held = 0
+        return out
 
     def _filed_items(self, known: Sequence[str]) -> Iterator[tuple[K, Sequence[str]]]:
         """The file's entries, each key's refs once (at their first place) in SQL, not in a dict."""
@@ -212,8 +217,10 @@ class _Known:
 
 def _once(held: Refs) -> Sequence[str]:
     """The refs held, in order, without repeats (a caller's tuple or packed refs itself when it has none)."""
-    if isinstance(held, str):
+    if type(held) is str:
         return (held,)
+    if type(held) is dict:
+        return tuple(held)
     if isinstance(held, PackedRefs):
         return held if held.distinct() else tuple(dict.fromkeys(held))
     if isinstance(held, tuple):

@@ -124,7 +124,7 @@ class Inference:
         self.cgnat: Groups[str] = Groups(3)
         self.net_ids: set[int] = set()
         self.ranks: set[int | None] = set()
-        self.v4 = TextSet()  # IPv4 host addresses (counted)
+        self.v4: TextSet | None = None  # IPv4 host addresses (counted), made at the first
         self.mdns: dict[str, set[str]] = {}  # address family → lower-cased mDNS host names
         self.costs: Groups[str] = Groups()
         self.names: Groups[str] = Groups()
@@ -165,6 +165,8 @@ class Inference:
             if family == "ipv4":
                 self.ranks.add(c.priority.interface_rank)
             if f.version == 4:
+                if self.v4 is None:
+                    self.v4 = TextSet()
                 self.v4.add(f.address)
             if cls is AddressClass.MDNS:
                 self.concealed = True
@@ -213,23 +215,34 @@ class Inference:
 
     def exposures(self) -> Iterator[Exposure]:
         """All exposures, in a stable order (most revealing first); read once."""
+        # Each step only when its tables hold something: a capture's parties hold a few items,
+        # and most of their tables are empty.
         cands = bool(self.ids)
         if cands:
             # One evidence for the exposures about every candidate, made first: a table whose refs are
             # every candidate gives it too (``Groups.items``), not a second copy.
             self.every = evidence(self.ids)
-            yield from self._public_addresses()
-            yield from self._relay_raddr()
-        yield from self._mac_addresses()
-        yield from self._embedded_ipv4()
-        yield from self._local_addresses()
-        yield from self._overlays()
+            if self.srflx or self.public_hosts:
+                yield from self._public_addresses()
+            if self.relay_raddr:
+                yield from self._relay_raddr()
+        if self.macs:
+            yield from self._mac_addresses()
+        if self.embedded:
+            yield from self._embedded_ipv4()
+        if self.local:
+            yield from self._local_addresses()
+        if self.vpn or self.virtual or self.cgnat:
+            yield from self._overlays()
         if cands:
             every = self.every
             yield from self._interfaces(every)
-            yield from self._interface_types()
-            yield from self._names()
-            yield from self._relay_servers()
+            if self.costs:
+                yield from self._interface_types()
+            if self.names:
+                yield from self._names()
+            if self.relays:
+                yield from self._relay_servers()
             yield self._browser_mode(every)
             yield from self.votes.exposures(len(self.ids), every)
 
@@ -310,7 +323,7 @@ class Inference:
         networks, and an interface has one IPv4 network: IPv4 ranks only are counted. Without a
         known family, two mDNS names may be one interface's IPv4 and IPv6 (Firefox does that).
         """
-        net_ids, v4 = len(self.net_ids), len(self.v4)
+        net_ids, v4 = len(self.net_ids), len(self.v4) if self.v4 is not None else 0
         ranks = len(self.ranks)
         per_family = max((len(names) for names in self.mdns.values()), default=0)
         count = max(v4, ranks, per_family)
@@ -397,13 +410,13 @@ def _ipv6_prefix(addr: str, refs: Sequence[str]) -> Exposure:
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # 0-255 without leading zeros, as ipaddress
-_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+IPV4_TEXT = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")  # an IPv4 address as ``ipaddress`` writes it
 
 
 @functools.lru_cache(maxsize=65536)
 def _subnet_phrase(addr: str) -> str:
     text = addr.split("%")[0].strip("[]")
-    if _IPV4.fullmatch(text):  # what ``ipaddress`` accepts as IPv4, without its cost
+    if IPV4_TEXT.fullmatch(text):  # what ``ipaddress`` accepts as IPv4, without its cost
         return f"it shows your LAN layout (likely subnet {text.rsplit('.', 1)[0]}.0/24)."
     try:
         ip = ipaddress.ip_address(text)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from icecheck.analysis.geo import geo_exposures, hosting_clause, operator
+from icecheck.analysis.infer import IPV4_TEXT
 from icecheck.analysis.partystore import party_groups
 from icecheck.enrich.ptr_hints import ACCESS, ASSIGNMENT, POP
 from icecheck.model import AddressClass, AuditedCandidate, Exposure, ExposureKind, NetworkInfo, Party
@@ -329,6 +330,8 @@ def _outer_mapped(cand: AuditedCandidate) -> bool:
 def canonical(address: str) -> str:
     """``ipaddress`` text form, so ``2001:4860:4860:0::8888`` matches ``2001:4860:4860::8888``."""
     text = address.strip().strip("[]").split("%")[0]
+    if IPV4_TEXT.fullmatch(text):  # already in that form (the map asks for every candidate's address)
+        return text
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:

@@ -120,11 +120,12 @@ class Parties(_Built):
             yield MapNode(f"Device: {g.label}", "device", branches if branches.spilled else tuple(branches))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Seen:
     """What the map keeps of a candidate (``device_map`` reads each once): its id, type, canonical
     address and base, whether it is drawn as public or CGNAT, and, for a host candidate, its
-    interface's words. Not the candidate: a party may have 100,000s."""
+    interface's words. Not the candidate: a party may have 100,000s. Never changed once made; not
+    frozen, as a frozen dataclass's ``__init__`` costs twice as much (one per candidate drawn)."""
 
     id: str
     type: str
@@ -486,8 +487,13 @@ def _nat(
 
 def _isp(address: str, p: _Projection, nets: dict[str, NetworkInfo]) -> MapNode:
     info = nets.get(address)
-    relays = Relays(lambda: p.relays_on(address), lambda: p.relay_count_on(address), nets)
-    internet = MapNode("Internet", "internet", relays if p.db is not None else tuple(relays))
+    if p.db is None:  # in memory: the relays at once (most parties have none)
+        on = p.by_related.get(address)
+        internet = MapNode("Internet", "internet", tuple(_relay(a, g, nets) for a, g in _by_address(on)) if on else ())
+    else:
+        internet = MapNode(
+            "Internet", "internet", Relays(lambda: p.relays_on(address), lambda: p.relay_count_on(address), nets)
+        )
     if info is None:
         return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
     role = "Exit network (VPN/hosting)" if info.network_kind in EXIT_KINDS else "ISP"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from icecheck.analysis.groups import Groups
 from icecheck.analysis.infer import LOCAL_CLASSES, PUBLIC_CLASSES
@@ -40,6 +40,9 @@ class Facts(NamedTuple):
 
 
 Check = Callable[[Facts], Found]
+EachCandidate = Callable[[AuditedCandidate], "str | None"]
+EachAddress = Callable[[AuditedAddress], "str | None"]
+EachExposure = Callable[[Exposure], "str | None"]
 Read = str | ExposureKind  # "candidates", "addresses", or the kind of exposures a check reads
 
 
@@ -56,6 +59,9 @@ class Rule:
     fix: str
     check: Check
     reads: tuple[Read, ...] = ()  # what ``check`` reads, in its order (``Evaluation``)
+    each_candidate: EachCandidate | None = None  # ``check`` on one candidate, as a message or None (``rule``)
+    each_address: EachAddress | None = None  # ``check`` on one address, as a message or None
+    each_exposure: EachExposure | None = None  # ``check`` on one exposure it reads (its evidence's message)
 
     @property
     def help_uri(self) -> str | None:
@@ -66,7 +72,16 @@ class Rule:
 
 
 def rule(
-    *, id: str, reads: tuple[Read, ...], name: str, severity: Severity, title: str, fix: str
+    *,
+    id: str,
+    reads: tuple[Read, ...],
+    name: str,
+    severity: Severity,
+    title: str,
+    fix: str,
+    each_candidate: EachCandidate | None = None,
+    each_address: EachAddress | None = None,
+    each_exposure: EachExposure | None = None,
 ) -> Callable[[Check], Rule]:
     """Make the decorated check a ``Rule``; its docstring, with the line breaks undone, is the doc.
 
@@ -74,20 +89,38 @@ def rule(
     ``"addresses"``, and the kinds of exposures it reads (in one pass over the exposures, where
     the first kind stands). A check must find, for the whole facts, what it finds item by item
     in that order (``Evaluation`` relies on it; tests/analysis/test_streamed.py checks it).
+
+    ``each_candidate`` and ``each_address``: what the check finds in one candidate (facts of that
+    candidate alone), or one address, as its message (the evidence is the item's id) or None.
+    The check reads its candidates (addresses) through it (``_cands``, ``_addrs``), and
+    ``Evaluation`` calls it item by item: no ``Facts`` nor list per item and rule (a capture's
+    thousands of parties hold a few items each). ``each_exposure``: the same for one exposure of
+    a kind the rule reads (the evidence is the exposure's); ``_summary`` for a check that says
+    what the exposures of its kinds say (``_exposed``).
     """
 
     def make(check: Check) -> Rule:
         if not check.__doc__:
             raise ValueError(f"rule {id}: the check needs a docstring (the rule's doc)")
-        return Rule(id, name, severity, title, " ".join(check.__doc__.split()), fix, check, reads)
+        doc = " ".join(check.__doc__.split())
+        return Rule(id, name, severity, title, doc, fix, check, reads, each_candidate, each_address, each_exposure)
 
     return make
 
 
-def _cands(f: Facts, pred: Callable[[AuditedCandidate], bool], msg: Callable[[AuditedCandidate], str]) -> Found:
-    if not f.candidates:  # a party seen in SIP headers or STUN only: most of a large capture's
-        return []
-    return [(msg(c), (c.id,)) for c in f.candidates if pred(c)]
+def _cands(f: Facts, each: EachCandidate) -> Found:
+    """What ``each`` finds in each candidate, in order (``rule``: ``each_candidate``)."""
+    return [(m, (c.id,)) for c in f.candidates if (m := each(c)) is not None]
+
+
+def _addrs(f: Facts, each: EachAddress) -> Found:
+    """What ``each`` finds in each address, in order (``rule``: ``each_address``)."""
+    return [(m, (a.id,)) for a in f.addresses if (m := each(a)) is not None]
+
+
+def _summary(e: Exposure) -> str:
+    """What a check that reports exposures as they are (``_exposed``) finds in one of its kinds."""
+    return e.summary
 
 
 def _exposed(f: Facts, *kinds: ExposureKind) -> Found:
@@ -104,9 +137,16 @@ def _is_host(c: AuditedCandidate) -> bool:
     return c.record.candidate.type == "host"
 
 
+def _private_ipv4_host(c: AuditedCandidate) -> str | None:
+    if c.facts.address_class is AddressClass.PRIVATE and _is_host(c):
+        return f"A host candidate exposes the private address {c.facts.address}."
+    return None
+
+
 @rule(
     id="ICE001",
     reads=("candidates",),
+    each_candidate=_private_ipv4_host,
     name="private-ipv4-host",
     severity=Severity.MEDIUM,
     title="Private IPv4 host address exposed",
@@ -116,16 +156,19 @@ def private_ipv4_host(f: Facts) -> Found:
     """A host candidate carries an RFC 1918 address. Anyone who receives the SDP (signalling server, remote peer)
     learns your LAN address and subnet, which helps fingerprint you and map your network. Browsers hide it behind an
     mDNS name by default; native apps and softphones often do not."""
-    return _cands(
-        f,
-        lambda c: _is_host(c) and c.facts.address_class is AddressClass.PRIVATE,
-        lambda c: f"A host candidate exposes the private address {c.facts.address}.",
-    )
+    return _cands(f, _private_ipv4_host)
+
+
+def _public_host_address(c: AuditedCandidate) -> str | None:
+    if _is_host(c) and c.facts.version == 4 and c.facts.address_class in PUBLIC_CLASSES:
+        return f"A host candidate carries the public address {c.facts.address}: no NAT in front."
+    return None
 
 
 @rule(
     id="ICE002",
     reads=("candidates",),
+    each_candidate=_public_host_address,
     name="public-host-address",
     severity=Severity.HIGH,
     title="Public host address exposed (no NAT)",
@@ -134,14 +177,11 @@ def private_ipv4_host(f: Facts) -> Found:
 def public_host_address(f: Facts) -> Found:
     """A host candidate carries a public address: the interface sits directly on the Internet. Its address identifies
     your connection even when a relay or VPN is meant to hide it."""
-    return _cands(
-        f,
-        lambda c: _is_host(c) and c.facts.version == 4 and c.facts.address_class in PUBLIC_CLASSES,
-        lambda c: f"A host candidate carries the public address {c.facts.address}: no NAT in front.",
-    )
+    return _cands(f, _public_host_address)
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE003",
     reads=(ExposureKind.MAC_ADDRESS,),
     name="eui64-mac",
@@ -156,9 +196,16 @@ def eui64_mac(f: Facts) -> Found:
     return _exposed(f, ExposureKind.MAC_ADDRESS)
 
 
+def _ipv6_global_host(c: AuditedCandidate) -> str | None:
+    if _is_host(c) and c.facts.version == 6 and c.facts.address_class in PUBLIC_CLASSES:
+        return f"A host candidate exposes the global IPv6 address {c.facts.address}."
+    return None
+
+
 @rule(
     id="ICE004",
     reads=("candidates",),
+    each_candidate=_ipv6_global_host,
     name="ipv6-global-host",
     severity=Severity.MEDIUM,
     title="Global IPv6 address exposed",
@@ -167,14 +214,11 @@ def eui64_mac(f: Facts) -> Found:
 def ipv6_global_host(f: Facts) -> Found:
     """A host candidate carries a global IPv6 address. There is no NAT in IPv6: the address, and at least its /64
     prefix, identifies your subscriber line and is reachable from the Internet."""
-    return _cands(
-        f,
-        lambda c: _is_host(c) and c.facts.version == 6 and c.facts.address_class in PUBLIC_CLASSES,
-        lambda c: f"A host candidate exposes the global IPv6 address {c.facts.address}.",
-    )
+    return _cands(f, _ipv6_global_host)
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE005",
     reads=(ExposureKind.PUBLIC_ADDRESS,),
     name="srflx-public-address",
@@ -190,6 +234,7 @@ def srflx_public_address(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE006",
     reads=(ExposureKind.RELAY_RADDR_LEAK,),
     name="relay-raddr-leak",
@@ -204,9 +249,17 @@ def relay_raddr_leak(f: Facts) -> Found:
     return _exposed(f, ExposureKind.RELAY_RADDR_LEAK)
 
 
+def _srflx_raddr_private(c: AuditedCandidate) -> str | None:
+    kind, related = c.record.candidate.type, c.related_facts
+    if kind in ("srflx", "prflx") and related is not None and related.address_class in LOCAL_CLASSES:
+        return f"The {kind} candidate's raddr exposes the local address {related.address}."
+    return None
+
+
 @rule(
     id="ICE007",
     reads=("candidates",),
+    each_candidate=_srflx_raddr_private,
     name="srflx-raddr-private",
     severity=Severity.MEDIUM,
     title="Server-reflexive raddr exposes a local address",
@@ -215,23 +268,20 @@ def relay_raddr_leak(f: Facts) -> Found:
 def srflx_raddr_private(f: Facts) -> Found:
     """A srflx/prflx candidate's related address is its private base address. Even when host candidates are concealed,
     this leaks the LAN address; the mDNS draft requires raddr 0.0.0.0 rport 9 here."""
-    return _cands(
-        f,
-        lambda c: (
-            c.record.candidate.type in ("srflx", "prflx")
-            and c.related_facts is not None
-            and c.related_facts.address_class in LOCAL_CLASSES
-        ),
-        lambda c: (
-            f"The {c.record.candidate.type} candidate's raddr exposes the local address "
-            f"{c.related_facts.address if c.related_facts else ''}."
-        ),
-    )
+    return _cands(f, _srflx_raddr_private)
+
+
+def _tailscale(c: AuditedCandidate) -> str | None:
+    if c.facts.address_class is AddressClass.ULA and c.facts.has_hint("tailscale"):
+        return f"The address {c.facts.address} is a Tailscale overlay address."
+    return None
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE008",
     reads=(ExposureKind.CGNAT, "candidates"),
+    each_candidate=_tailscale,
     name="cgnat-or-overlay",
     severity=Severity.LOW,
     title="CGNAT or overlay address exposed",
@@ -240,16 +290,19 @@ def srflx_raddr_private(f: Facts) -> Found:
 def cgnat_or_overlay(f: Facts) -> Found:
     """An address in 100.64.0.0/10 (or a Tailscale ULA) is exposed: your ISP uses carrier-grade NAT, or you are on an
     overlay network such as Tailscale. Both narrow down who and where you are."""
-    return _exposed(f, ExposureKind.CGNAT) + _cands(
-        f,
-        lambda c: c.facts.address_class is AddressClass.ULA and c.facts.has_hint("tailscale"),
-        lambda c: f"The address {c.facts.address} is a Tailscale overlay address.",
-    )
+    return _exposed(f, ExposureKind.CGNAT) + _cands(f, _tailscale)
+
+
+def _vpn_summary(e: Exposure) -> str | None:
+    if e.kind is ExposureKind.VPN or (e.kind is ExposureKind.INTERFACE_TYPE and "+vpn" in (e.value or "")):
+        return e.summary
+    return None
 
 
 @rule(
     id="ICE009",
     reads=(ExposureKind.VPN, ExposureKind.INTERFACE_TYPE),
+    each_exposure=_vpn_summary,
     name="vpn-interface",
     severity=Severity.HIGH,
     title="VPN or tunnel interface exposed",
@@ -268,6 +321,7 @@ def vpn_interface(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE010",
     reads=(ExposureKind.INTERFACE_COUNT,),
     name="multiple-interfaces",
@@ -282,6 +336,7 @@ def multiple_interfaces(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE011",
     reads=(ExposureKind.INTERFACE_TYPE,),
     name="interface-type",
@@ -295,9 +350,19 @@ def interface_type(f: Facts) -> Found:
     return _exposed(f, ExposureKind.INTERFACE_TYPE)
 
 
+_FIELDS = (AddressRole.CONNECTION, AddressRole.ORIGIN, AddressRole.RTCP, AddressRole.CNAME)
+
+
+def _sdp_private_address(a: AuditedAddress) -> str | None:
+    if a.facts.address_class in (AddressClass.PRIVATE, AddressClass.CGNAT) and a.record.role in _FIELDS:
+        return _field_message(a)
+    return None
+
+
 @rule(
     id="ICE012",
     reads=("addresses",),
+    each_address=_sdp_private_address,
     name="sdp-private-address",
     severity=Severity.MEDIUM,
     title="Private address in c=, o=, a=rtcp or cname",
@@ -306,17 +371,27 @@ def interface_type(f: Facts) -> Found:
 def sdp_private_address(f: Facts) -> Found:
     """An address outside the candidate lines — the c= connection line, the o= origin, a=rtcp or an a=ssrc cname — is
     private. SIP user agents often write their LAN address there even when the candidates are clean."""
-    return [
-        (_field_message(a), (a.id,))
-        for a in f.addresses
-        if a.record.role in (AddressRole.CONNECTION, AddressRole.ORIGIN, AddressRole.RTCP, AddressRole.CNAME)
-        and a.facts.address_class in (AddressClass.PRIVATE, AddressClass.CGNAT)
-    ]
+    return _addrs(f, _sdp_private_address)
+
+
+_LOCAL6 = (AddressClass.ULA, AddressClass.LINK_LOCAL)
+
+
+def _ula_or_link_local(c: AuditedCandidate) -> str | None:
+    if c.facts.address_class in _LOCAL6 and not c.facts.has_hint("tailscale"):
+        return f"A candidate exposes the {c.facts.address_class} address {c.facts.address}."
+    return None
+
+
+def _ula_or_link_local_field(a: AuditedAddress) -> str | None:
+    return _field_message(a) if a.facts.address_class in _LOCAL6 else None
 
 
 @rule(
     id="ICE013",
     reads=("candidates", "addresses"),
+    each_candidate=_ula_or_link_local,
+    each_address=_ula_or_link_local_field,
     name="ula-or-link-local",
     severity=Severity.LOW,
     title="ULA or link-local address exposed",
@@ -325,14 +400,7 @@ def sdp_private_address(f: Facts) -> Found:
 def ula_or_link_local(f: Facts) -> Found:
     """A unique-local (fc00::/7) or link-local (fe80::/10, 169.254/16) address is exposed. It is not routable, but it
     is stable and identifies the local network or the device."""
-    local6 = (AddressClass.ULA, AddressClass.LINK_LOCAL)
-    out = _cands(
-        f,
-        lambda c: c.facts.address_class in local6 and not c.facts.has_hint("tailscale"),
-        lambda c: f"A candidate exposes the {c.facts.address_class} address {c.facts.address}.",
-    )
-    out += [(_field_message(a), (a.id,)) for a in f.addresses if a.facts.address_class in local6]
-    return out
+    return _cands(f, _ula_or_link_local) + _addrs(f, _ula_or_link_local_field)
 
 
 @rule(
@@ -350,6 +418,7 @@ def policy_violation(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE015",
     reads=(ExposureKind.HOSTNAME,),
     name="device-name",
@@ -364,6 +433,7 @@ def device_name(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE016",
     reads=(ExposureKind.EMBEDDED_IPV4,),
     name="embedded-ipv4",
@@ -378,6 +448,7 @@ def embedded_ipv4(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE017",
     reads=(ExposureKind.VIRTUAL_INTERFACE,),
     name="virtual-interface",
@@ -392,6 +463,7 @@ def virtual_interface(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE018",
     reads=(ExposureKind.VPN_LEAK,),
     name="vpn-leak",
@@ -408,6 +480,7 @@ def vpn_leak(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE019",
     reads=(ExposureKind.ISP, ExposureKind.COUNTRY, ExposureKind.GEOLOCATION, ExposureKind.CONNECTION_TYPE),
     name="isp-identified",
@@ -423,6 +496,7 @@ def isp_identified(f: Facts) -> Found:
 
 
 @rule(
+    each_exposure=_summary,
     id="ICE020",
     reads=(ExposureKind.ACCESS_TECHNOLOGY, ExposureKind.LOCATION, ExposureKind.STATIC_ADDRESS),
     name="reverse-dns-details",
@@ -489,41 +563,63 @@ class Evaluation:
     """``evaluate`` over one party read once, item by item: every candidate (``candidate``), every
     other address (``address``), then every exposure (``exposure``), then ``findings`` (read
     once). Each rule's check is run on one item at a time, for the items it reads
-    (``Rule.reads``), and what it finds is merged by message as ``evaluate`` merges it: memory
+    (``Rule.reads``; on a candidate or an address, its ``each_candidate`` or ``each_address``
+    when it has one), and what it finds is merged by message as ``evaluate`` merges it: memory
     holds one entry per distinct message (``groups.Groups``), not the items."""
+
+    __slots__ = ("groups",)
 
     def __init__(self) -> None:
         self.groups: dict[str, Groups[str]] = {}  # made when a rule first finds something
-        self.plan = PLAN
 
     def _run(self, checks: tuple[_Step, ...], facts: Facts) -> None:
-        groups = self.groups
         for rule_id, check, sources, source in checks:
             for message, evidence in check(facts):
-                held = groups.get(rule_id)
-                if held is None:
-                    held = groups[rule_id] = Groups(sources)
-                held.add_all(message, evidence, source)
+                self._held(rule_id, sources).add_all(message, evidence, source)
+
+    def _each(self, steps: tuple[_Each, ...], items: Sequence[AuditedCandidate] | Sequence[AuditedAddress]) -> None:
+        for rule_id, each, sources, source in steps:
+            held = None
+            for item in items:
+                message = each(item)
+                if message is not None:
+                    if held is None:
+                        held = self._held(rule_id, sources)
+                    held.add(message, item.id, source)
+
+    def _held(self, rule_id: str, sources: int) -> Groups[str]:
+        held = self.groups.get(rule_id)
+        if held is None:
+            held = self.groups[rule_id] = Groups(sources)
+        return held
 
     def candidate(self, c: AuditedCandidate) -> None:
-        self._run(self.plan.on_candidate, Facts((c,), (), ()))
+        self.candidates((c,))
 
     def address(self, a: AuditedAddress) -> None:
-        self._run(self.plan.on_address, Facts((), (a,), ()))
+        self.addresses((a,))
 
     def candidates(self, cs: Sequence[AuditedCandidate]) -> None:
         """``candidate`` of each of ``cs`` in turn, each check run once over them all (a check finds
         for several items what it finds for each in turn: ``rule``)."""
         if cs:
-            self._run(self.plan.on_candidate, Facts(cs, (), ()))
+            self._each(PLAN.each_candidate, cs)
+            if PLAN.on_candidate:
+                self._run(PLAN.on_candidate, Facts(cs, (), ()))
 
     def addresses(self, addresses: Sequence[AuditedAddress]) -> None:
         """``address`` of each of ``addresses`` in turn, as ``candidates``."""
         if addresses:
-            self._run(self.plan.on_address, Facts((), addresses, ()))
+            self._each(PLAN.each_address, addresses)
+            if PLAN.on_address:
+                self._run(PLAN.on_address, Facts((), addresses, ()))
 
     def exposure(self, e: Exposure) -> None:
-        checks = self.plan.on_exposure.get(e.kind)
+        for rule_id, each, sources, source in PLAN.each_exposure.get(e.kind, ()):
+            message = each(e)
+            if message is not None:
+                self._held(rule_id, sources).add_all(message, e.evidence, source)
+        checks = PLAN.on_exposure.get(e.kind)
         if checks:
             self._run(checks, Facts((), (), (e,)))
 
@@ -540,32 +636,59 @@ class Evaluation:
 
 
 _Step = tuple[str, Check, int, int]  # rule id, its check, how many sources it reads, which this is
+_Each = tuple[str, Callable[[Any], "str | None"], int, int]  # rule id, its each_candidate, _address or _exposure
 
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """Which checks ``Evaluation`` runs on a candidate, an address, an exposure of each kind."""
+    """Which checks ``Evaluation`` runs on a candidate, an address, an exposure of each kind: a
+    rule's ``each_candidate`` (``each_address``, ``each_exposure``) when it has one, else its check."""
 
+    each_candidate: tuple[_Each, ...]
     on_candidate: tuple[_Step, ...]
+    each_address: tuple[_Each, ...]
     on_address: tuple[_Step, ...]
+    each_exposure: Mapping[ExposureKind, tuple[_Each, ...]]
     on_exposure: Mapping[ExposureKind, tuple[_Step, ...]]
 
 
 def _plan() -> _Plan:
     """``RULES`` read once (what each rule reads, ``Rule.reads``): the same for every party."""
+    each_candidate: list[_Each] = []
     on_candidate: list[_Step] = []
+    each_address: list[_Each] = []
     on_address: list[_Step] = []
+    each_exposure: dict[ExposureKind, list[_Each]] = {}
     on_exposure: dict[ExposureKind, list[_Step]] = {}
     for r in RULES:
         sources = list(dict.fromkeys("exposures" if isinstance(x, ExposureKind) else x for x in r.reads))
         if "candidates" in sources:
-            on_candidate.append((r.id, r.check, len(sources), sources.index("candidates")))
+            at = sources.index("candidates")
+            if r.each_candidate is not None:
+                each_candidate.append((r.id, r.each_candidate, len(sources), at))
+            else:
+                on_candidate.append((r.id, r.check, len(sources), at))
         if "addresses" in sources:
-            on_address.append((r.id, r.check, len(sources), sources.index("addresses")))
+            at = sources.index("addresses")
+            if r.each_address is not None:
+                each_address.append((r.id, r.each_address, len(sources), at))
+            else:
+                on_address.append((r.id, r.check, len(sources), at))
         for kind in r.reads:
             if isinstance(kind, ExposureKind):
-                on_exposure.setdefault(kind, []).append((r.id, r.check, len(sources), sources.index("exposures")))
-    return _Plan(tuple(on_candidate), tuple(on_address), {k: tuple(v) for k, v in on_exposure.items()})
+                at = sources.index("exposures")
+                if r.each_exposure is not None:
+                    each_exposure.setdefault(kind, []).append((r.id, r.each_exposure, len(sources), at))
+                else:
+                    on_exposure.setdefault(kind, []).append((r.id, r.check, len(sources), at))
+    return _Plan(
+        tuple(each_candidate),
+        tuple(on_candidate),
+        tuple(each_address),
+        tuple(on_address),
+        {k: tuple(v) for k, v in each_exposure.items()},
+        {k: tuple(v) for k, v in on_exposure.items()},
+    )
 
 
 PLAN = _plan()  # a constant of the catalogue, read by every ``Evaluation``

@@ -274,9 +274,17 @@ def tree_head(
     lines: list[Text] = []
     extra = 0
     text_of = plain or (lambda node: label(node).plain)
+    cells: dict[str, int] = {}  # the width of each guide (box-drawing characters: not ASCII, slow to measure)
     for n, (node, head, below) in enumerate(_places(root, children, indent)):
         if limit is not None and len(lines) >= limit and n:  # the root is always drawn
-            extra += wrapped_lines(text_of(node), width, head, below)
+            text = text_of(node)
+            used = cells.get(head)
+            if used is None:
+                used = cells[head] = width_of(head)
+            if text.isascii() and len(text) <= width - used and "\n" not in text:  # fits: one line (``_cuts``)
+                extra += 1
+            else:
+                extra += wrapped_lines(text, width, head, below)
         else:
             lines.extend(wrap(label(node), width, head, below))
     return (lines if limit is None else lines[:limit]), len(lines) + extra
@@ -299,4 +307,5 @@ def _places(root: N, children: Callable[[N], Sequence[N]], indent: str) -> Itera
         below = prefix + ("    " if last else "│   ")
         yield child, prefix + ("└── " if last else "├── "), below
         grandchildren = children(child)
-        stack.append((below, len(grandchildren), enumerate(grandchildren)))
+        if grandchildren:  # a leaf adds nothing to walk
+            stack.append((below, len(grandchildren), enumerate(grandchildren)))

@@ -312,9 +312,17 @@ def _candidate_table(cands: Sequence[AuditedCandidate], width: int, detail: Deta
         )
 
     header = ("id", place, "type", "address", "port", "class", "details")
-    rows = _Rows(_first(cands, cap), row)
+    rows = _rows(cands, cap, row, detail)
     yield from column_lines(header, rows, width, foldable=(1, 3), optional=(1,))
     yield from _more(len(cands) - cap, "candidates", "-v and --format json")
+
+
+def _rows(items: Sequence[Item], cap: int, make: Callable[[Item], Row], detail: Detail) -> Iterable[Row]:
+    """The table rows of ``items``' first ``cap``: with -v (every item: a run's may be millions)
+    built anew on each pass (``_Rows``), else built once (``MAX_ROWS`` at most)."""
+    if detail is Detail.VERBOSE:
+        return _Rows(_first(items, cap), make)
+    return [make(item) for item in islice(items, cap)]
 
 
 def _first(items: Sequence[Item], count: int) -> Sequence[Item]:
@@ -338,7 +346,7 @@ def _address_table(addrs: Sequence[AuditedAddress], width: int, detail: Detail =
             Text(safe("; ".join(h.detail for h in a.facts.hints)), style="dim"),
         )
 
-    rows = _Rows(_first(addrs, cap), row)
+    rows = _rows(addrs, cap, row, detail)
     yield from column_lines(("id", place, "field", "address", "class", "details"), rows, width, foldable=(1, 3),
                             optional=(1,))  # fmt: skip
     yield from _more(len(addrs) - cap, "addresses", "-v and --format json")
