@@ -121,6 +121,7 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -183,6 +184,72 @@ def run(path: Path, fmt: str, out: Path, jobs: str = "1") -> tuple[float, float,
     return float(wall), float(user) + float(system), int(rss), code
 
 
+FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "mermaid", "html")
+
+
+def matrix_cases(shapes: list[str]) -> list[tuple[str, str, list[str]]]:
+    """(shape, label, icecheck arguments before the input) of ``--matrix``: every scan format and -v
+    per shape; on ``host`` every policy preset, the exit-code options, ``sdp``; ``redact`` per shape."""
+    cases: list[tuple[str, str, list[str]]] = []
+    for shape in shapes:
+        for fmt in FORMATS:
+            cases.append((shape, f"scan -f {fmt}", ["scan", "-f", fmt]))
+        cases.append((shape, "scan -v", ["scan", "-v"]))
+        if shape == "host":
+            for preset in ("relay-only", "no-host-ip"):
+                for fmt in FORMATS:
+                    cases.append((shape, f"scan --policy {preset} -f {fmt}", ["scan", "--policy", preset, "-f", fmt]))
+                cases.append((shape, f"scan --policy {preset} -v", ["scan", "--policy", preset, "-v"]))
+            cases.append((shape, "scan --fail-on info", ["scan", "--fail-on", "info"]))
+            cases.append((shape, "scan --exit-zero -q", ["scan", "--exit-zero", "-q"]))
+            cases.append((shape, "sdp", ["sdp"]))
+            cases.append((shape, "sdp -f json", ["sdp", "-f", "json"]))
+        cases.append((shape, "redact", ["redact"]))
+    return cases
+
+
+def run_case(args: list[str], path: Path, jobs: str) -> tuple[float, float, int, int, int, str, str]:
+    """(wall s, CPU s, peak RSS KB, exit code, stdout bytes, stdout sha256, last stderr line) of
+    ``python -m icecheck ARGS [--offline --jobs J] PATH``; stdout is counted and hashed, not kept."""
+    extra = ["--offline", "--jobs", jobs] if args[0] == "scan" else ["--offline"] if args[0] == "sdp" else []
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as times, tempfile.TemporaryFile("w+") as err:
+        cmd = ["/usr/bin/time", "-o", times.name, "-f", "%e %U %S %M"]
+        cmd += [sys.executable, "-m", "icecheck", *args, *extra, str(path)]
+        digest = hashlib.sha256()
+        size = 0
+        with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err) as proc:
+            assert proc.stdout is not None
+            while chunk := proc.stdout.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        code = proc.returncode
+        wall, user, system, rss = times.read().split()[-4:]
+        err.seek(0)
+        lines = [x for x in err.read().splitlines() if x.strip() and "exited with non-zero" not in x]
+    return float(wall), float(user) + float(system), int(rss), code, size, digest.hexdigest()[:12], (lines or [""])[-1]
+
+
+def matrix(args: argparse.Namespace) -> None:
+    """``--matrix``: every case of ``matrix_cases`` on a log of ``--size-mb`` per shape; a table row each."""
+    args.dir.mkdir(parents=True, exist_ok=True)
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    for shape, label, icargs in matrix_cases(args.shapes):
+        if args.grep and not any(g in f"{shape} {label}" for g in args.grep):
+            continue
+        n = args.candidates if args.candidates_given else fitting(args.size_mb, shape)
+        path = args.dir / f"{shape}.{n}.log"
+        if not path.exists():
+            gen_log(path, n, shape)
+        wall, cpu, rss, code, size, digest, last = run_case(icargs, path, args.jobs)
+        load = os.getloadavg()[0]
+        print(
+            f"{shape}\t{label}\t{path.stat().st_size / 1e6:.1f} MB\t{rss / 1024:.0f} MB\t{cpu:.1f} s CPU\t"
+            f"{wall:.1f} s\texit {code}\t{size / 1e6:.1f} MB out\t{digest}\tload {load:.1f}\t{last[:100]}",
+            flush=True,
+        )
+    print(f"load average after: {os.getloadavg()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/icecheck-party"))
@@ -197,7 +264,15 @@ def main() -> None:
     ap.add_argument("--shape", choices=SHAPES, default="host", help="the candidate lines (module docstring)")
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
     ap.add_argument("--reuse", action="store_true", help="reuse inputs already generated")
+    ap.add_argument("--matrix", action="store_true", help="every format, preset, exit option, sdp and redact")
+    ap.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES), help="--matrix: these shapes")
+    ap.add_argument("--grep", nargs="+", help="--matrix: only the cases whose 'shape label' holds one of these")
     args = ap.parse_args()
+    args.candidates_given = any(a.startswith("--candidates") for a in sys.argv[1:])
+    if args.matrix:
+        args.size_mb = args.size_mb or 20
+        matrix(args)
+        return
     if args.size_mb:
         args.candidates = fitting(args.size_mb, args.shape)
     args.dir.mkdir(parents=True, exist_ok=True)
