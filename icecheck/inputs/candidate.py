@@ -7,6 +7,9 @@ column). ``format_candidate`` writes canonical text that parses back to an equal
 Choices where peers disagree are argued in ``docs/conformance.md``; in short: single-space tokens
 (two spaces = an empty value), an empty foundation is allowed, udp/tcp/ssltcp, four types,
 ``raddr`` is any non-empty token, and an IPv6 zone id (``%eth0``) stays in ``address``.
+A candidate longer than ``MAX_LENGTH`` characters is refused: each distinct candidate is held with
+its text (twice, ``raw`` and ``extensions``), up to ``limits.IN_MEMORY`` of them in memory, so a
+longer one would let 200 MB of input hold some 400 MB (issue 11's 300 MB budget).
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ _ICE_CHARS = re.compile(r"[A-Za-z0-9+/]{1,32}")  # RFC 8839 §5.1 ice-char
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # RFC 1123 §2.1 LDH label
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)*{_LABEL}\.?")
 _U32 = 0xFFFFFFFF
+# The longest candidate read (trailing CRLF included): the longest a peer writes is some 460
+# characters (a 32-character foundation, two IPv6 addresses, a 256-character ufrag); 50,000 held
+# candidates of 1,024 characters peak at about 270 MB (benchmarks/bench_party.py, long lines).
+MAX_LENGTH = 1024
 
 
 class CandidateSyntaxError(ValueError):
@@ -76,7 +83,10 @@ _PREFIXES = frozenset({"candidate", "a=candidate"})
 
 
 def parse_candidate(text: str) -> Candidate:
-    """Parse one candidate; raise ``CandidateSyntaxError`` at the first violation, left to right."""
+    """Parse one candidate; raise ``CandidateSyntaxError`` at the first violation, left to right
+    (first, a text longer than ``MAX_LENGTH``: its tokens are not read)."""
+    if len(text) > MAX_LENGTH:
+        raise CandidateSyntaxError(f"candidate longer than {MAX_LENGTH} characters", None, MAX_LENGTH)
     t = text.split(" ", 8)  # the eight head tokens, then the extensions as one string
     if len(t) < 8 or not text.isascii():
         return _parse_full(text)  # isascii is O(1) and keeps isdigit/isalnum below ASCII-only

@@ -112,3 +112,22 @@ def test_unreadable_permission(tmp_path: Path) -> None:
     else:
         proc = run_cli("sdp", str(f))
         assert proc.returncode == 2 and "Permission denied" in proc.stderr
+
+
+def test_a_candidate_longer_than_the_bound_is_one_diagnostic_not_held(tmp_path: Path) -> None:
+    """Issue 11's memory budget: a candidate is held with its text (twice), so one of a megabyte
+    each would let 200 MB of input hold some 400 MB; past ``candidate.MAX_LENGTH`` characters it
+    is a malformed candidate (named by line, its text not echoed) and the input is partial."""
+    from icecheck.inputs.candidate import MAX_LENGTH
+
+    head = "a=candidate:2 1 udp 2122260223 192.168.1.10 5000 typ host generation 0 x-pad "
+    f = tmp_path / "long.sdp"
+    f.write_text(GOOD + head + "Q" * (MAX_LENGTH + 1 - len(head)) + "\n")
+    proc = run_cli("scan", str(f), "--offline", "--format", "json")
+    assert proc.returncode == 2
+    report = json.loads(proc.stdout)
+    assert [c["address"] for c in report["candidates"]] == ["192.168.1.9"]
+    (diagnostic,) = report["inputs"][0]["diagnostics"]
+    assert diagnostic["line"] == 2
+    assert diagnostic["message"].startswith(f"malformed candidate: candidate longer than {MAX_LENGTH} characters")
+    assert "QQQQ" not in proc.stdout + proc.stderr

@@ -337,3 +337,15 @@ def test_uuid_mdns_names_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(mod, "_parse_full", lambda text: pytest.fail(f"slow path for {text!r}"))
     for _ in range(20):
         assert parse_candidate(f"1 1 udp 1 {uuid.uuid4()}.local 9 typ host").address.endswith(".local")
+
+
+def test_the_length_bound() -> None:
+    """A candidate of ``MAX_LENGTH`` characters parses; one more is refused before its tokens are
+    read (issue 11: each held candidate keeps its text, so the length bounds the memory)."""
+    head = CHROME_HOST + " x-pad "
+    fits = head + "Q" * (mod.MAX_LENGTH - len(head))
+    assert parse_candidate(fits).extensions[-1] == ("x-pad", "Q" * (mod.MAX_LENGTH - len(head)))
+    with pytest.raises(CandidateSyntaxError) as err:
+        parse_candidate(fits + "Q")
+    assert err.value.reason == f"candidate longer than {mod.MAX_LENGTH} characters"
+    assert (err.value.token, err.value.column) == (None, mod.MAX_LENGTH)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from icecheck.inputs import jsonlarge, jsonstream
+from icecheck.inputs import candidate, jsonlarge, jsonstream
 from icecheck.inputs.jsonstream import LARGE, JsonReader, JsonStreamError
 from icecheck.inputs.scanner import scan_file
 from icecheck.model import InputDocument, InputKind, InputStatus
@@ -205,9 +205,19 @@ def test_one_huge_string_of_log_lines_is_read_in_parts(tmp_path: Path) -> None:
 
 
 def test_a_line_longer_than_a_part_keeps_the_candidate_at_the_cut(tmp_path: Path) -> None:
-    """No newline in the string: the text is cut before a candidate, never through it."""
+    """No newline in the string: the text is cut before a candidate, never through it. The piece
+    from the cut is one candidate line whose tail is the next megabyte, longer than a candidate
+    may be (``candidate.MAX_LENGTH``, issue 11's memory budget): the candidate is named malformed
+    there (a cut through it would leave no candidate at all); ended by a newline, it is read."""
     text = "x" * (jsonlarge.MAX_LINE - 20) + " " + _candidate(7) + " " + "y" * (jsonstream.BIG + 100)
     path = tmp_path / "oneline.json"
+    path.write_text(json.dumps({"log": text}))
+    doc = scan_file(str(path)).document
+    assert _ports(doc) == set()
+    assert [d.message.split(" (")[0] for d in doc.diagnostics] == [
+        f"malformed candidate: candidate longer than {candidate.MAX_LENGTH} characters"
+    ]
+    text = "x" * (jsonlarge.MAX_LINE - 20) + " " + _candidate(7) + " y\n" + "y" * (jsonstream.BIG + 100)
     path.write_text(json.dumps({"log": text}))
     assert _ports(scan_file(str(path)).document) == {10007}
 
