@@ -130,6 +130,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from icecheck.inputs.candidate import MAX_LENGTH  # noqa: E402
+
 NOISE = "2026-12-06T04:00:00.000Z INFO [pc-1] stats tick bytesSent=1000 packetsLost=0 jitter=0.002 rtt=0.031 "
 
 
@@ -144,11 +147,15 @@ def line(i: int, shape: str = "host") -> str:
             f"a=candidate:{i} 1 udp 1686052607 {public}.7 {10000 + i % 50000} typ srflx raddr 10.0.0.1 rport 5000"
             " generation 0"
         )
+    if shape in ("wide", "overlong"):  # srflx padded by an extension to the longest read, or to a megabyte
+        port = 10000 + i % 50000
+        head = f"a=candidate:{i} 1 udp 1686052607 {public}.7 {port} typ srflx raddr 10.0.0.1 rport 5000 x-pad "
+        return head + "Q" * ((MAX_LENGTH if shape == "wide" else 1_000_000) - len(head))
     related = " raddr 0.0.0.0 rport 0" if shape == "relay" else ""
     return f"a=candidate:{i} 1 udp 41885439 {public}.9 {10000 + i % 50000} typ relay{related} generation 0"
 
 
-SHAPES = ("host", "srflx", "relay", "relay-bare")
+SHAPES = ("host", "srflx", "relay", "relay-bare", "wide", "overlong")
 VERBOSE = "text-v"  # in --formats: the text report with -v
 
 
