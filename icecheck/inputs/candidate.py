@@ -31,10 +31,12 @@ _ICE_CHARS = re.compile(r"[A-Za-z0-9+/]{1,32}")  # RFC 8839 §5.1 ice-char
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # RFC 1123 §2.1 LDH label
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$)(?:{_LABEL}\.)*{_LABEL}\.?")
 _U32 = 0xFFFFFFFF
-# The longest candidate read (trailing CRLF included): the longest a peer writes is some 460
-# characters (a 32-character foundation, two IPv6 addresses, a 256-character ufrag); 50,000 held
-# candidates of 1,024 characters peak at about 270 MB (benchmarks/bench_party.py, long lines).
-MAX_LENGTH = 1024
+# The longest candidate read (trailing CRLF included): every field at its longest but the address
+# (a 32-character foundation, two IPv6 addresses with zones, a 256-character ufrag, each known
+# extension) is some 530 characters. 48,000 held candidates of 640 characters peak at 254 MB with
+# the default --jobs (a worker's items are shipped pickled), 235 MB with --jobs 1; of 1,024
+# characters at 338 and 268 MB (benchmarks/bench_party.py --shape wide).
+MAX_LENGTH = 640
 
 
 class CandidateSyntaxError(ValueError):
