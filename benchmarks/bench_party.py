@@ -110,6 +110,22 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   every candidate address (370 MB peak at 2.6 M on main; now the STUN addresses only). At 1,000,000:
   text 272 → 149 MB, identical bytes. ``--shape srflx --size-mb 200`` (1,941,747 candidates): text
   136 MB (554 s user).
+- ``--matrix`` (measure11 branch, 2026-12-06, one run each, one at a time, load average 4.5 to 11 on the
+  2 shared cores: wall time is noise; ``python benchmarks/bench_party.py --matrix --size-mb 5`` at 0726fb1 (main c742572),
+  i.e. ``/usr/bin/time python -m icecheck ARGS --offline [--jobs 1] FILE``, stdout counted and hashed).
+  Peak RSS of every case at 5 MB (host 64,935 lines, srflx 48,543 held in memory, relay and
+  relay-bare about 51,000): host, every format, -v, --policy relay-only and no-host-ip in every
+  format and -v, --fail-on info, --exit-zero -q, sdp (text, json): 110 to 134 MB; srflx: 137 to
+  172 MB (text the most: its 48,543 items held as objects, under limits.IN_MEMORY); relay 102 to
+  109 MB; relay-bare 110 to 116 MB; redact 71 to 79 MB. At 20 MB host text 143 MB, json 119 MB,
+  sarif 119 MB, relay-only text 146 MB: flat. At 200 MB (2,597,402 host candidates), --policy
+  relay-only -f json (2,597,402 ICE014 findings): 125 MB, 807 s CPU, exit 1, 7.3 GB of JSON.
+  Long candidate lines: 24,500 lines with a 4 KB extension (100 MB) peaked at 296 MB (text) on
+  main, 100 lines of a megabyte (100 MB) at 231 MB (-f json 237 MB): each held candidate keeps its
+  text twice (``raw``, ``extensions``); now a candidate is at most ``candidate.MAX_LENGTH`` (640)
+  characters. ``--shape wide`` (lines of exactly that) at 48,000 lines (31 MB at 640): -f text
+  235 MB with --jobs 1, 254 MB with the default --jobs (every format the same: the peak is the
+  worker's items shipped pickled); at 1,024 characters it was 268 and 338 MB.
 - 277,631 candidates, same command, main (8b2e819) → map4, identical bytes: -f text 295 → 156 MB,
   -f markdown 293 → 154 MB, -f html 288 → 153 MB, -f json 159 → 143 MB, -f sarif 186 → 143 MB
   (before the packing); packed: -f json 143 MB, -f sarif 144 MB.
