@@ -110,9 +110,10 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   every candidate address (370 MB peak at 2.6 M on main; now the STUN addresses only). At 1,000,000:
   text 272 → 149 MB, identical bytes. ``--shape srflx --size-mb 200`` (1,941,747 candidates): text
   136 MB (554 s user).
-- ``--matrix`` (measure11 branch, 2026-12-06, one run each, one at a time, load average 4.5 to 11 on the
-  2 shared cores: wall time is noise; ``python benchmarks/bench_party.py --matrix --size-mb 5`` at 0726fb1 (main c742572),
-  i.e. ``/usr/bin/time python -m icecheck ARGS --offline [--jobs 1] FILE``, stdout counted and hashed).
+- ``--matrix`` (measure11 branch, 2026-12-06, one run each, one at a time, load average 4.5 to 11 on
+  the 2 shared cores: wall time is noise; ``python benchmarks/bench_party.py --matrix --size-mb 5`` at
+  0726fb1 (main c742572), i.e. ``/usr/bin/time python -m icecheck ARGS --offline [--jobs 1] FILE``,
+  stdout counted and hashed).
   Peak RSS of every case at 5 MB (host 64,935 lines, srflx 48,543 held in memory, relay and
   relay-bare about 51,000): host, every format, -v, --policy relay-only and no-host-ip in every
   format and -v, --fail-on info, --exit-zero -q, sdp (text, json): 110 to 134 MB; srflx: 137 to
