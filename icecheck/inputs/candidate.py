@@ -9,7 +9,7 @@ Choices where peers disagree are argued in ``docs/conformance.md``; in short: si
 ``raddr`` is any non-empty token, and an IPv6 zone id (``%eth0``) stays in ``address``.
 A candidate longer than ``MAX_LENGTH`` characters is refused: each distinct candidate is held with
 its text (twice, ``raw`` and ``extensions``), up to ``limits.IN_MEMORY`` of them in memory, so a
-longer one would let 200 MB of input hold some 400 MB (issue 11's 300 MB budget).
+longer one let 200 lines of a megabyte peak at 431 MB, 810 MB with two jobs (issue 11: 300 MB).
 """
 
 from __future__ import annotations
