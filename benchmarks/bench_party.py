@@ -126,7 +126,7 @@ Figures (2026-12-06, one run each, load average 5.6 to 9.2 on 2 shared cores: wa
   text twice (``raw``, ``extensions``); now a candidate is at most ``candidate.MAX_LENGTH`` (640)
   characters. ``--shape wide`` (lines of exactly that) at 48,000 lines (31 MB at 640): -f text
   235 MB with --jobs 1, 254 MB with the default --jobs (every format the same: the peak is the
-  worker's items shipped pickled); at 1,024 characters it was 268 and 338 MB. At 200 MB (195,121
+  worker's items shipped pickled); at 1,024 characters it was 268 and 338 MB. At 200 MB (312,012
   lines of 640, spilled): -f text 196 MB (107 s CPU), -f json 195 MB (112 s CPU, 1.1 GB). ``--shape overlong``,
   200 lines of a megabyte (200 MB): main (0e441ef) -f text 431 MB (810 MB with the default --jobs),
   -f json 438 MB (400 MB of report), exit 0; now 31 MB, exit 2, one line naming line 1 as a
