@@ -88,7 +88,9 @@ def parse_candidate(text: str) -> Candidate:
     """Parse one candidate; raise ``CandidateSyntaxError`` at the first violation, left to right
     (first, a text longer than ``MAX_LENGTH``: its tokens are not read)."""
     if len(text) > MAX_LENGTH:
-        raise CandidateSyntaxError(f"candidate longer than {MAX_LENGTH} characters", None, MAX_LENGTH)
+        raise CandidateSyntaxError(
+            f"candidate longer than {MAX_LENGTH} characters, the most icecheck reads: not audited", None, MAX_LENGTH
+        )
     t = text.split(" ", 8)  # the eight head tokens, then the extensions as one string
     if len(t) < 8 or not text.isascii():
         return _parse_full(text)  # isascii is O(1) and keeps isdigit/isalnum below ASCII-only

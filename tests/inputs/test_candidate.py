@@ -347,5 +347,7 @@ def test_the_length_bound() -> None:
     assert parse_candidate(fits).extensions[-1] == ("x-pad", "Q" * (mod.MAX_LENGTH - len(head)))
     with pytest.raises(CandidateSyntaxError) as err:
         parse_candidate(fits + "Q")
-    assert err.value.reason == f"candidate longer than {mod.MAX_LENGTH} characters"
+    assert (
+        err.value.reason == f"candidate longer than {mod.MAX_LENGTH} characters, the most icecheck reads: not audited"
+    )
     assert (err.value.token, err.value.column) == (None, mod.MAX_LENGTH)

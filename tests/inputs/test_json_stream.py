@@ -215,7 +215,8 @@ def test_a_line_longer_than_a_part_keeps_the_candidate_at_the_cut(tmp_path: Path
     doc = scan_file(str(path)).document
     assert _ports(doc) == set()
     assert [d.message.split(" (")[0] for d in doc.diagnostics] == [
-        f"malformed candidate: candidate longer than {candidate.MAX_LENGTH} characters"
+        f"malformed candidate: candidate longer than {candidate.MAX_LENGTH} characters, "
+        "the most icecheck reads: not audited"
     ]
     text = "x" * (jsonlarge.MAX_LINE - 20) + " " + _candidate(7) + " y\n" + "y" * (jsonstream.BIG + 100)
     path.write_text(json.dumps({"log": text}))
