@@ -34,10 +34,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from icecheck.inputs.table import Table
+from icecheck.redact.archive import RedactError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
 V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
+# Stand-ins tried in a row within one 2001:db8:K::/48 before the next K: an original that is a
+# prefix of them all (``2001:db8::`` itself, as documentation writes it) shadows every one there.
+V6_TRIES = 16
+V6_BLOCKS = 1 << 16  # the /48s of 2001:db8::/32
 OVERFLOW_BASE = int(ipaddress.IPv4Address("240.0.0.0"))
 _ICE_CHARS = string.ascii_letters + string.digits + "+/"
 _B64 = string.ascii_letters + string.digits + "+/"
@@ -93,6 +98,7 @@ class StandIns:
         self._reserved = Reserved()
         self._v4 = _v4_pool()
         self._v6_next = 1
+        self._v6_block = 0  # K of the 2001:db8:K::/48 the IPv6 stand-ins are taken from
         self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
         self._mac = Table()  # 6 bytes → 6 bytes
         self._names = Table()  # name (lower case, UTF-8) → its stand-in
@@ -159,11 +165,20 @@ class StandIns:
         return any(bytes(int(p) for p in cut.split(".")) in self._reserved for cut in cuts)
 
     def _new_v6(self) -> IPAddress:
+        """The next stand-in of 2001:db8::/32, in order, that is no original and shadows none
+        (``_v6_shadows``); past ``V6_TRIES`` refused in a row, taken from the next /48. ``RedactError``
+        when every /48 was left so (the input cannot be redacted: fail closed)."""
+        tries = 0
         while True:
-            addr = ipaddress.IPv6Address(V6_BASE + self._v6_next)
+            addr = ipaddress.IPv6Address(V6_BASE + (self._v6_block << 80) + self._v6_next)
             self._v6_next += 1
             if addr.packed not in self._reserved and not self._v6_shadows(str(addr)):
                 return addr
+            tries += 1
+            if tries >= V6_TRIES:
+                tries, self._v6_block, self._v6_next = 0, self._v6_block + 1, 1
+                if self._v6_block >= V6_BLOCKS:
+                    raise RedactError("no IPv6 stand-in left: each one would read as an original when cut")
 
     def _v6_shadows(self, text: str) -> bool:
         """A piece of the IPv6 ``text``, cut anywhere (split between two packets), reads as an original

@@ -7,6 +7,8 @@ before it) still read at each occurrence."""
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from icecheck.redact import selfcheck, standins, text
@@ -56,3 +58,25 @@ def test_a_version_number_is_judged_at_each_occurrence() -> None:
     assert "1.2.3.4" not in identifiers(b"Chrome/1.2.3.4 and Firefox/1.2.3.4")
     assert "1.2.3.4" in identifiers(b"1.2.3.4 first, then Chrome/1.2.3.4")
     assert "9.9.9.9" not in identifiers(b"999.9.9.9 999.9.9.9")  # a part past 255, twice: never an address
+
+
+def test_an_original_that_prefixes_every_stand_in_does_not_hang() -> None:
+    """``2001:db8::`` (documentation's prefix, as a GeoIP source file writes it) is a piece of every
+    stand-in ``2001:db8::N`` cut after its ``::``: the search for one that shadows no original never
+    ended. The stand-ins now come from the next /48."""
+    out = _redacted("net 2001:db8::/32 host 2001:db8::5 other 2001:db8::6\n")
+    text = out.decode()
+    for original in ("2001:db8::/", "2001:db8::5", "2001:db8::6"):
+        assert original not in text
+    assert text.count("2001:db8:1::") == 3
+
+
+def test_no_stand_in_left_is_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from icecheck.redact.archive import RedactError
+
+    monkeypatch.setattr(standins, "V6_BLOCKS", 2)
+    s = StandIns()
+    for prefix in ("2001:db8::", "2001:db8:1::"):
+        s.reserve(ipaddress.IPv6Address(prefix))
+    with pytest.raises(RedactError, match="no IPv6 stand-in left"):
+        s.ip(ipaddress.IPv6Address("fe80::1"))
