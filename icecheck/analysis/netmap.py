@@ -487,13 +487,11 @@ def _nat(
 
 def _isp(address: str, p: _Projection, nets: dict[str, NetworkInfo]) -> MapNode:
     info = nets.get(address)
-    if p.db is None:  # in memory: the relays at once (most parties have none)
-        on = p.by_related.get(address)
-        internet = MapNode("Internet", "internet", tuple(_relay(a, g, nets) for a, g in _by_address(on)) if on else ())
+    if p.db is None:  # in memory: the relays at once, no ``Relays`` (most parties have none)
+        relays: Sequence[MapNode] = tuple(_relay(a, g, nets) for a, g in p.relays_on(address))
     else:
-        internet = MapNode(
-            "Internet", "internet", Relays(lambda: p.relays_on(address), lambda: p.relay_count_on(address), nets)
-        )
+        relays = Relays(lambda: p.relays_on(address), lambda: p.relay_count_on(address), nets)
+    internet = MapNode("Internet", "internet", relays)
     if info is None:
         return MapNode(f"ISP: not looked up ({address})", "isp", (internet,))
     role = "Exit network (VPN/hosting)" if info.network_kind in EXIT_KINDS else "ISP"
