@@ -21,7 +21,7 @@ from __future__ import annotations
 import zlib
 from enum import Enum
 
-from icecheck.inputs import http, sipmsg, stun
+from icecheck.inputs import http, sipmsg, stun, tcpstream
 from icecheck.inputs.lanes import Lane
 from icecheck.inputs.payload import Dispatcher, Where
 from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length, parse_frame
@@ -84,9 +84,14 @@ class StreamFramer:
             return
         self._process(packet, time)
 
-    def gap(self, missing: int, packet: int) -> None:
+    def gap(self, missing: int, packet: int, given_up: bool = False) -> None:
         lost = f", {len(self.buf)} buffered bytes dropped" if self.buf else ""
-        self._problem(packet, None, f"TCP gap: {missing} bytes never captured before this packet{lost}")
+        if given_up:  # icecheck's bound, not the capture's loss: what those bytes held is not audited
+            held = f"{tcpstream.MAX_HELD >> 10} KiB"
+            message = f"TCP: {missing} bytes missing before this packet given up after {held} held out of order{lost}"
+            self._problem(packet, None, f"{message}; not audited", DiagnosticLevel.ERROR)
+        else:
+            self._problem(packet, None, f"TCP gap: {missing} bytes never captured before this packet{lost}")
         self.buf.clear()
         if self.mode is Mode.MS_TURN:
             self.mode, self.ms_hunt = Mode.DETECT, MS_HUNT  # look for the next control frame
@@ -426,7 +431,11 @@ class StreamFramer:
         return Origin(base.path, base.line, last, time, detail, self.conn.name, self.sender)
 
     def _give_up(self, packet: int, reason: str) -> None:
-        self._problem(packet, None, reason)
+        """Stop reading this direction: what follows is in the capture but not read, so not audited
+        (an error: the input is partial)."""
+        if "the rest of this direction" not in reason:
+            reason += "; the rest of this direction is skipped"
+        self._problem(packet, None, f"{reason}, not audited", DiagnosticLevel.ERROR)
         self.mode = Mode.IGNORE
         self.buf.clear()
 

@@ -21,7 +21,7 @@ from typing import BinaryIO, NamedTuple
 
 from icecheck.inputs import sctp, sipmsg, stun, tunnel
 from icecheck.inputs.appstream import Connection, StreamFramer
-from icecheck.inputs.fragments import Reassembler
+from icecheck.inputs.fragments import Dropped, Reassembler
 from icecheck.inputs.lanes import Lane
 from icecheck.inputs.netdecode import LINKTYPES, IpPacket, decode_ip, endpoint, link_payload, tcp_layout, udp_layout
 from icecheck.inputs.payload import Dispatcher
@@ -205,6 +205,7 @@ class CaptureScan:
             self._problem(number, time, parsed, DiagnosticLevel.WARNING)
             return
         sport, dport, chunks = parsed
+        dropped = self.sctp.dropped
         for chunk in chunks:
             for msg in self.sctp.add((ip.src, sport, ip.dst, dport), chunk):
                 self.counts["sctp"] += 1
@@ -213,6 +214,9 @@ class CaptureScan:
                     ppid = f", PPID {msg.ppid}" if msg.ppid else ""
                     where = self._where(number, time, f"sctp {src} → {dst} stream {msg.stream}{ppid}", src)
                     self.dispatcher.sip(msg.data, where, dst)
+        if self.sctp.dropped > dropped:
+            lost = self.sctp.dropped - dropped
+            self._problem(number, time, f"{lost} SCTP fragments given up for lack of room ({sctp.BOUNDS}); not audited")
 
     # -- UDP -------------------------------------------------------------------------------------
 
@@ -322,9 +326,13 @@ class CaptureScan:
     def _close_all(self) -> None:
         for key in list(self.connections):
             self._close(key, self.packets, 0.0, both=False)
-        for dropped in self.fragments.flush():
+        self._fragments_dropped(self.fragments.flush())
+        if self.sctp.pending():
             self._problem(
-                dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", DiagnosticLevel.WARNING
+                None,
+                None,
+                f"{self.sctp.pending()} SCTP fragments of incomplete messages at the end of the capture",
+                DiagnosticLevel.WARNING,
             )
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -332,10 +340,14 @@ class CaptureScan:
     def _housekeeping(self, time: float, packets: int) -> None:
         if self.tick is not None:
             self.tick(0, packets, self._new_items())
-        for dropped in self.fragments.expire(time):
-            self._problem(
-                dropped.packet, None, f"fragmented datagram dropped: {dropped.reason}", DiagnosticLevel.WARNING
-            )
+        self._fragments_dropped(self.fragments.expire(time))
+
+    def _fragments_dropped(self, dropped: list[Dropped]) -> None:
+        for d in dropped:
+            if d.bound:  # it may have been whole: not audited
+                self._problem(d.packet, None, f"fragmented datagram dropped: {d.reason}; not audited")
+            else:
+                self._problem(d.packet, None, f"fragmented datagram dropped: {d.reason}", DiagnosticLevel.WARNING)
 
     def _new_items(self) -> int:
         """Distinct items found since the last call (for the progress line)."""

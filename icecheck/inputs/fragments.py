@@ -9,7 +9,10 @@ an auditor wants to see whatever was sent); where they overlap, the lower offset
 Bounds: a datagram may not exceed 65535 bytes of payload; at most ``MAX_BYTES`` are held in
 all; a datagram whose first fragment is older than ``TIMEOUT`` seconds of capture time (RFC
 791's suggested 15 s is too short for captures with clock jumps; Linux uses 30 s) is dropped
-and returned by ``expire`` so the caller can report it.
+and returned by ``expire`` so the caller can report it. A receiver drops the same datagrams
+(they never reached an application), but one dropped because ``MAX_BYTES`` was reached may
+have been whole in the capture: ``Dropped.bound`` says so, and the caller reports it as not
+audited.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Dropped:
     key: FragKey
     packet: int
     reason: str
+    bound: bool = False  # dropped for icecheck's own bound (``MAX_BYTES``), not for the capture's loss
 
 
 class Reassembler:
@@ -100,12 +104,12 @@ class Reassembler:
     def _evict_oldest(self) -> None:
         while self._bytes > MAX_BYTES and self._pending:
             key = min(self._pending, key=lambda k: self._pending[k].first_time)
-            self._drop(key, f"fragment buffers full ({MAX_BYTES >> 20} MiB)")
+            self._drop(key, f"fragment buffers full ({MAX_BYTES >> 20} MiB)", bound=True)
 
-    def _drop(self, key: FragKey, reason: str) -> None:
+    def _drop(self, key: FragKey, reason: str, bound: bool = False) -> None:
         entry = self._pending.get(key)
         if entry is not None:
-            self.dropped.append(Dropped(key, entry.first_packet, reason))
+            self.dropped.append(Dropped(key, entry.first_packet, reason, bound))
             self._forget(key)
 
     def _forget(self, key: FragKey) -> None:

@@ -9,7 +9,8 @@ RFC 8260 §2.1) has a message id and, in first fragments, the PPID.
 
 ``Reassembler`` joins fragments (consecutive TSNs from a B to an E) per direction of an
 association and drops retransmitted TSNs it has delivered; it keeps at most ``MAX_PENDING_BYTES``
-per direction and ``MAX_FLOWS`` directions (the oldest is dropped to make room).
+per direction and ``MAX_FLOWS`` directions (the oldest is dropped to make room); ``dropped`` counts
+the fragments so given up, which the caller reports as not audited.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MAX_FLOWS = 1024
 MAX_PENDING_BYTES = 1 << 20
 MAX_FRAGMENTS = 1024
 MAX_DELIVERED = 256  # TSNs remembered per direction to drop retransmissions
+BOUNDS = f"at most {MAX_PENDING_BYTES >> 20} MiB and {MAX_FRAGMENTS} fragments per direction, {MAX_FLOWS} directions"
 DATA, I_DATA = 0, 64
 _B, _E = 0x02, 0x01
 
@@ -88,7 +90,11 @@ class Reassembler:
 
     def __init__(self) -> None:
         self._flows: OrderedDict[tuple[bytes, int, bytes, int], _Flow] = OrderedDict()
-        self.dropped = 0  # fragments given up for lack of room
+        self.dropped = 0  # fragments given up for lack of room (the caller reports them: not audited)
+
+    def pending(self) -> int:
+        """Fragments held that no message has completed yet."""
+        return sum(len(state.pending) for state in self._flows.values())
 
     def add(self, flow: tuple[bytes, int, bytes, int], chunk: Chunk) -> Iterator[Message]:
         """Take one chunk of ``flow`` (src, sport, dst, dport); yield the messages it completes."""

@@ -4,8 +4,9 @@
 consumer: retransmitted bytes are dropped (overlap trimmed), early segments are held until
 the hole before them fills. A hole that does not fill — the held bytes exceed
 ``MAX_HELD``, or the stream ends — is a gap: the consumer is told how many bytes are missing
-(it resynchronises on the next message) and delivery goes on after the hole. A capture that
-starts mid-connection (no SYN) starts the stream at the first segment seen.
+(it resynchronises on the next message) and delivery goes on after the hole. A hole given up
+for ``MAX_HELD`` is told apart (``given_up``): its bytes may still be in the capture, later. A
+capture that starts mid-connection (no SYN) starts the stream at the first segment seen.
 
 The placement rules are functions (``place``, ``drain_order``, ``resume_at``, ``supersedes``) so
 that redaction, which writes each segment back, puts segments in sequence by the same rules.
@@ -23,7 +24,7 @@ _MOD = 1 << 32
 class Consumer(Protocol):
     def data(self, chunk: bytes, packet: int, time: float) -> None: ...
 
-    def gap(self, missing: int, packet: int) -> None: ...
+    def gap(self, missing: int, packet: int, given_up: bool = False) -> None: ...
 
 
 def _delta(a: int, b: int) -> int:
@@ -114,7 +115,7 @@ class TcpDirection:
         self._held_bytes += len(data) - (len(old[0]) if old else 0)
         self._held[seq] = (data, packet, time)
         while self._held_bytes > MAX_HELD and self._held:
-            self._skip_gap()
+            self._skip_gap(given_up=True)
 
     def _drain(self) -> None:
         """Deliver held segments that have become contiguous."""
@@ -129,13 +130,15 @@ class TcpDirection:
         assert self.next_seq is not None
         return self.next_seq
 
-    def _skip_gap(self) -> None:
-        """Give up on the hole before the earliest held segment."""
+    def _skip_gap(self, given_up: bool = False) -> None:
+        """Give up on the hole before the earliest held segment: at the stream's end (the bytes were
+        never captured), or ``given_up`` when ``MAX_HELD`` is reached (they may come later: their
+        segments are then taken for retransmissions, so what they held is not audited)."""
         assert self.next_seq is not None
         first = resume_at(self._held, self.next_seq)
         missing = _delta(first, self.next_seq)
         self.gaps += 1
-        self.consumer.gap(missing, self._held[first][1])
+        self.consumer.gap(missing, self._held[first][1], given_up)
         self.next_seq = first
         self._drain()
 
