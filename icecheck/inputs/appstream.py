@@ -28,6 +28,7 @@ from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length
 from icecheck.model import DiagnosticLevel, Origin
 
 MAX_BUFFER = http.MAX_BODY + http.MAX_HEAD
+_INFLATE_STEP = 4096  # compressed bytes fed at a time: damage keeps what inflated before it
 MS_HUNT = 1 << 16  # bytes searched for the next MS-TURN control frame after a gap
 
 
@@ -264,7 +265,9 @@ class StreamFramer:
                 d._process(packet, time)
 
     def _body(self, head: http.HttpHead, body: bytes, packet: int, time: float) -> None:
-        body = _decode_content(head, body)
+        body, problem = _decode_content(head, body)
+        if problem is not None:
+            self._problem(packet, time, f"HTTP {head.summary}: {problem}", DiagnosticLevel.ERROR)
         if not body.strip():
             return
         ctype = head.get("content-type").lower()
@@ -276,6 +279,8 @@ class StreamFramer:
             disp.sink.sdp(body.decode("utf-8", "replace"), where)
         elif "json" in ctype or body.lstrip()[:1] in (b"{", b"["):
             disp.json_text(body, where)
+        else:  # XMPP over BOSH (XEP-0124: Jingle in XML), a form, a log: candidates in any text
+            disp.free_text(body.decode("utf-8", "replace"), where)
 
     def _ws(self, packet: int, time: float) -> bool:
         declared = frame_header_length(self.buf)
@@ -466,12 +471,22 @@ def _framed_stun(buf: bytearray) -> bool:
     )
 
 
-def _decode_content(head: http.HttpHead, body: bytes) -> bytes:
-    """Undo gzip/deflate Content-Encoding (bounded); other encodings are left alone."""
+def _decode_content(head: http.HttpHead, body: bytes) -> tuple[bytes, str | None]:
+    """Undo gzip/deflate Content-Encoding, at most ``http.MAX_BODY`` bytes; other encodings are
+    left alone. With what was decoded (up to damage: what came before it is kept), what could
+    not be (said as not audited), or None."""
     encoding = head.get("content-encoding").lower()
     if encoding not in ("gzip", "deflate", "x-gzip"):
-        return body
-    try:
-        return zlib.decompressobj(47 if "gzip" in encoding else 15).decompress(body, http.MAX_BODY)
-    except zlib.error:
-        return b""
+        return body, None
+    inflater = zlib.decompressobj(47 if "gzip" in encoding else 15)
+    out = bytearray()
+    for at in range(0, len(body), _INFLATE_STEP):
+        try:
+            out += inflater.decompress(
+                inflater.unconsumed_tail + body[at : at + _INFLATE_STEP], http.MAX_BODY - len(out)
+            )
+        except zlib.error as exc:
+            return bytes(out), f"its {encoding} Content-Encoding is damaged ({exc}): what follows is not audited"
+        if len(out) >= http.MAX_BODY and (inflater.unconsumed_tail or at + _INFLATE_STEP < len(body)):
+            return bytes(out), f"it inflates past {http.MAX_BODY >> 20} MiB: the rest is not audited"
+    return bytes(out), None

@@ -4,11 +4,14 @@ audited (an error: the input is ``partial``, the run exits 2), while data the ca
 
 from __future__ import annotations
 
+import gzip
+import random
 from pathlib import Path
 
 from icecheck.inputs import synth, tcpstream
 from icecheck.inputs.scanner import ScanOutput, scan_file
 from icecheck.model import Diagnostic, InputStatus
+from tests.inputs import test_signalling_shapes as shapes
 from tests.inputs.test_capture_encapsulations import packets, sctp
 from tests.inputs.test_capture_encapsulations import write as write_ip
 from tests.inputs.test_inputs_capture import calls, frames, sip, tcp_packets, write
@@ -96,3 +99,37 @@ def test_sctp_fragments_of_a_message_never_ended_are_a_warning(tmp_path: Path) -
     out = scan_file(write_ip(tmp_path, packets(sctp(synth.sctp_data(5, 0, 0, 0, message[:300], True, False)))))
     assert any("1 SCTP fragments of incomplete messages" in d.message for d in out.document.diagnostics)
     assert not errors(out)
+
+
+# -- HTTP bodies ----------------------------------------------------------------------------------
+
+
+def post(body: bytes, ctype: str, encoding: str | None = None) -> list[tuple[bool, bytes]]:
+    coding = f"Content-Encoding: {encoding}\r\n" if encoding else ""
+    head = f"POST /signal HTTP/1.1\r\nHost: s.example\r\nContent-Type: {ctype}\r\n{coding}"
+    return [(True, f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)]
+
+
+def test_jingle_in_an_xmpp_bosh_body_is_read(tmp_path: Path) -> None:
+    """XEP-0124/0206: XMPP over HTTP wraps stanzas in <body/>; its Content-Type is text/xml."""
+    bosh = f"<body rid='1573741824' sid='SomeSID' xmlns='http://jabber.org/protocol/httpbind'>{shapes.JINGLE}</body>"
+    out = scan_file(shapes.capture(tmp_path, post(bosh.encode(), "text/xml; charset=utf-8")))
+    assert ("192.0.2.10", 50000, "host") in shapes.addresses(out)
+
+
+def test_a_damaged_gzip_body_keeps_what_came_before_and_is_not_audited(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    filler = "".join(f"a=x-{rng.getrandbits(64):x}\r\n" for _ in range(3000))  # does not compress away
+    packed = bytearray(gzip.compress((shapes.SDP + filler).encode()))
+    packed[-2000:-1990] = b"\xff" * 10  # damage near the end
+    out = scan_file(shapes.capture(tmp_path, post(bytes(packed), "application/sdp", "gzip")))
+    assert ("192.0.2.10", 50000, "host") in shapes.addresses(out)  # before the damage: read
+    assert out.document.status is InputStatus.PARTIAL
+    assert any("gzip Content-Encoding is damaged" in d.message for d in errors(out))
+
+
+def test_a_gzip_body_past_the_bound_says_the_rest_is_not_audited(tmp_path: Path) -> None:
+    packed = gzip.compress(b" " * (17 << 20) + shapes.SDP.encode())
+    out = scan_file(shapes.capture(tmp_path, post(packed, "application/sdp", "gzip")))
+    assert out.document.status is not InputStatus.OK
+    assert any("inflates past 16 MiB: the rest is not audited" in d.message for d in errors(out))
