@@ -44,7 +44,7 @@ class LazyGroup(click.Group):
 
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1, cutoff=0.6) if args else []
             if close:
-                exc.message = f"No such command '{args[0]}'. Did you mean '{close[0]}'?"
+                raise click.UsageError(f"No such command '{args[0]}'. Did you mean '{close[0]}'?", exc.ctx) from None
             raise
 
 
@@ -68,7 +68,8 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.message = "\n".join(safe(line) for line in exc.message.split("\n"))  # paths and values are input
+        # Paths and values are input. Click ≥ 8.5 types ``message`` as Final, but every show() reads it.
+        vars(exc)["message"] = "\n".join(safe(line) for line in exc.message.split("\n"))
         exc.show()
         sys.exit(int(ExitCode.USAGE))
     except click.exceptions.Abort:

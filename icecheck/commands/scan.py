@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ FORMATS = ["pcap", "pcapng", "har", "webrtc-internals", "rtcstatsdump", "trickle
     "--input-format",
     type=click.Choice(FORMATS, case_sensitive=False),
     default=None,
-    help="Read every file as this format instead of recognising it by content.",
+    metavar="FORMAT",
+    help=f"Read every file as this format instead of recognising it by content: {', '.join(FORMATS)}.",
 )
 @click.option(
     "--jobs",
@@ -72,7 +74,7 @@ def command(
     \b
     Examples:
       icecheck scan call.pcapng
-      icecheck scan captures/ --offline -v         # every detail, skipped files listed
+      icecheck scan captures/ --offline -v    # every detail, skipped files listed
       icecheck scan webrtc_internals_dump.txt -f markdown > report.md
       tcpdump -w - port 5060 | icecheck scan -
     """
@@ -85,7 +87,7 @@ def command(
     from icecheck.model import InputDocument, InputKind, InputStatus
 
     forced = Format(input_format) if input_format else None
-    stdin = click.get_binary_stream("stdin").read() if "-" in paths else None
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
     try:
         with progress(p for p in paths if p != "-") as tick:
             run = scan_inputs(paths, forced, tick, stdin, parallel.reader(forced, jobs, dask, tick))

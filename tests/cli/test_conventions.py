@@ -186,3 +186,13 @@ def test_explain_prints_the_fix_and_the_sample_inline(tmp_path: Path) -> None:
     (tmp_path / "sample.sdp").write_text(sample)
     report = json.loads(run_cli("sdp", str(tmp_path / "sample.sdp"), "-f", "json").stdout)
     assert "ICE006" in {f["rule"] for f in report["findings"]}  # the sample shown triggers the rule
+
+
+def test_no_click_api_that_the_newest_click_deprecates_or_types_final() -> None:
+    """A fresh clone installs the newest click, and its tests start with mypy --strict: click 8.5
+    deprecates get_binary_stream (mypy: '"object" not callable') and types ClickException.message
+    Final (mypy: 'Cannot assign to final attribute'), so ./scripts/run-tests failed there."""
+    for path in sorted((REPO / "icecheck").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\bget_(binary|text)_stream\b", text), path
+        assert not re.search(r"\bexc\.message\s*=", text), path
