@@ -63,7 +63,9 @@ def _load(path: str, policy: Policy) -> dict[str, Any]:
     try:
         raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
     except OSError as exc:
-        click.echo(f"icecheck: {path}: {exc.strerror or exc}", err=True)
+        from icecheck.render.safe import safe
+
+        click.echo(f"icecheck: {safe(path)}: {safe(exc.strerror or str(exc))}", err=True)
         sys.exit(int(ExitCode.USAGE))
     try:
         value = json.loads(raw)

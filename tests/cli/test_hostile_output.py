@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from icecheck.inputs.websocket import MAX_FRAMES, WsReader
-from tests.conftest import run_cli
+from tests.conftest import SAMPLES, run_cli
 
 BIDI, CSI = "\u202e", "\u009b"
 SDP = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n" + (
@@ -35,10 +35,13 @@ def test_json_outputs_escape_bidi_and_c1_but_keep_the_value(tmp_path: Path, fmt:
         assert BIDI in json.dumps(json.loads(proc.stdout), ensure_ascii=False)
 
 
-@pytest.mark.parametrize("command", ["sdp", "scan", "redact"])
+@pytest.mark.parametrize("command", ["sdp", "scan", "redact", "diff"])
 def test_error_lines_escape_the_file_name(tmp_path: Path, command: str) -> None:
     name = str(tmp_path / f"missing{BIDI}\x1b]8;;http:x\x07y")
-    args = [command, name, "-o", str(tmp_path / "out")] if command == "redact" else [command, "--offline", name]
+    args = {
+        "redact": [command, name, "-o", str(tmp_path / "out")],
+        "diff": [command, str(SAMPLES / "real" / "chromium-relay-only.sdp"), name],
+    }.get(command, [command, "--offline", name])
     proc = run_cli(*args)
     assert proc.returncode == 2
     assert "\x1b" not in proc.stderr and BIDI not in proc.stderr and "\x07" not in proc.stderr
