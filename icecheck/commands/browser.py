@@ -51,7 +51,7 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
 
     \b
     Examples:
-      icecheck browser                              # every browser found, every scenario
+      icecheck browser           # every browser found, every scenario
       icecheck browser --browser firefox --scenario default -q
       icecheck browser --stun stun:stun.example.net -f html -o browsers.html
     """

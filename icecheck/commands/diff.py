@@ -37,7 +37,8 @@ def command(a: str, b: str, fmt: str, output: str | None, policy: Policy) -> Non
     \b
     Examples:
       icecheck diff before.json after.json
-      icecheck sdp offer.sdp -f json -o vpn-off.json; icecheck diff vpn-off.json vpn-on.sdp
+      icecheck sdp offer.sdp -f json -o vpn-off.json
+      icecheck diff vpn-off.json vpn-on.sdp
     """
     from icecheck.analysis.diff import compare, to_dict, to_text
     from icecheck.render.safe import json_dumps
@@ -52,6 +53,12 @@ def command(a: str, b: str, fmt: str, output: str | None, policy: Policy) -> Non
         text = text_html("icecheck diff", to_text(d))
     else:
         text = to_text(d)
+        if output in (None, "-") and sys.stdout.isatty():  # a terminal: lines no wider than it
+            import shutil
+
+            from icecheck.render.layout import fold
+
+            text = fold(text, shutil.get_terminal_size().columns)
     write_to(None if output == "-" else output, (a, b), lambda out: (out or sys.stdout).write(text))
     sys.exit(d.exit_code())
 

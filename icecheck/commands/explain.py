@@ -17,6 +17,8 @@ def command(rule: str) -> None:
       icecheck explain relay-raddr-leak
       icecheck rules                      # every rule
     """
+    import shutil
+    import sys
     import textwrap
 
     from icecheck.analysis.rules import CATALOGUE
@@ -28,16 +30,18 @@ def command(rule: str) -> None:
     if found_id is None:
         raise click.BadParameter(safe(unknown_rule(rule)), param_hint="RULE")
     found = CATALOGUE[found_id]
-    click.echo(f"{found.id} {found.name} — {found.title}")
+    width = min(shutil.get_terminal_size().columns, 100) if sys.stdout.isatty() else 100  # the sample stays whole
+    click.echo(textwrap.fill(f"{found.id} {found.name} — {found.title}", width=width, break_long_words=False))
     click.echo(f"severity: {found.severity.value}")
     click.echo("")
-    click.echo(textwrap.fill(found.doc, width=100, break_on_hyphens=False, break_long_words=False))
+    click.echo(textwrap.fill(found.doc, width=width, break_on_hyphens=False, break_long_words=False))
     click.echo("")
-    click.echo(textwrap.fill(f"Fix: {found.fix}", width=100, break_on_hyphens=False, break_long_words=False))
+    click.echo(textwrap.fill(f"Fix: {found.fix}", width=width, break_on_hyphens=False, break_long_words=False))
     text = sample(found.id)
     if text is not None:
         click.echo("")
-        click.echo(f"A sample that triggers it (icecheck sdp on these lines reports {found.id}):")
+        heading = f"A sample that triggers it (icecheck sdp on these lines reports {found.id}):"
+        click.echo(textwrap.fill(heading, width=width, break_on_hyphens=False, break_long_words=False))
         click.echo("")
         click.echo(textwrap.indent(text.rstrip("\n"), "    "))
     if found.help_uri:

@@ -46,9 +46,10 @@ def command(stun: tuple[str, ...], resolver: str | None, timeout: float, turn: t
 
     \b
     Examples:
-      icecheck gather --offline                    # host candidates only, no packet sent
+      icecheck gather --offline      # host candidates only, no packet sent
       icecheck gather --stun stun:stun.example.net --nat
-      ICECHECK_TURN_PASSWORD=… icecheck gather --turn turn:turn.example.net --turn-user me
+      export ICECHECK_TURN_PASSWORD=…
+      icecheck gather --turn turn:turn.example.net --turn-user me
     """
     import asyncio
     from dataclasses import replace

@@ -36,9 +36,9 @@ def command(listen: str, once: bool, stun: tuple[str, ...], resolver: str | None
 
     \b
     Examples:
-      icecheck serve                                # open the URL it prints in your browser
+      icecheck serve                         # open the URL it prints
       icecheck serve --once -f json -o result.json
-      icecheck serve --listen 0.0.0.0:8443          # a phone on the same network (a warning says so)
+      icecheck serve --listen 0.0.0.0:8443   # for a phone on your LAN (warned)
     """
     import asyncio
     import sys

@@ -84,6 +84,21 @@ def paragraph(text: Text, width: int, first: str = "", rest: str | None = None) 
     return wrap(text, min(width, PARAGRAPH), first, rest)
 
 
+_HANG = re.compile(r"\s*(?:[+•-] )?")
+
+
+def fold(text: str, width: int) -> str:
+    """Plain ``text`` with each line ``paragraph``-wrapped to ``width``: a line's continuations are
+    indented past its leading blanks and a leading ``+ ``, ``- `` or ``• `` sign, or by two more
+    blanks when it has no sign."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        head = _HANG.match(line).group()  # type: ignore[union-attr]  # the pattern matches any line
+        rest = " " * (width_of(head) + (0 if head.strip() else 2))
+        out += [piece.plain for piece in paragraph(Text(line[len(head) :]), width, head, rest)]
+    return "\n".join(out)
+
+
 def _line(prefix: str, piece: Text) -> Text:
     line = Text(prefix)
     line.append_text(piece)
