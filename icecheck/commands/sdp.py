@@ -13,6 +13,7 @@ from icecheck.commands.lookups import lookup_options
 if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
     from icecheck.enrich.config import LookupSettings
+    from icecheck.model import InputDocument
 
 
 @click.command("sdp", short_help="Audit SDP offers, answers and candidate lists.")
@@ -35,6 +36,9 @@ def command(
 ) -> None:
     """Audit the candidates and addresses in SDP files (offers, answers, candidate lists).
 
+    A file that holds no SDP text but signalling in another shape (an offer saved as JSON, a
+    candidate log, a SIP message) is read as icecheck scan reads it.
+
     FILES may be '-' for standard input. Public addresses are looked up (RDAP, reverse DNS)
     unless --offline; nothing else is sent.
 
@@ -47,8 +51,25 @@ def command(
     """
     from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
-    from icecheck.inputs.sdpfile import read_sdp_path
 
-    docs = [read_sdp_path(path) for path in files]
+    docs = [_read(path) for path in files]
     result = audit_with_lookups(docs, AuditSettings(policy, strict), lookups)
     finish(replace(result, allow_partial=allow_partial), policy, report)
+
+
+def _read(path: str) -> InputDocument:
+    """``path`` read as SDP text; a file that holds none but holds signalling in another shape — an
+    offer as JSON (``JSON.stringify(pc.localDescription)``), an application's candidate log, a SIP
+    message — read as ``icecheck scan`` reads it, since the audit is what was asked for."""
+    import os
+
+    from icecheck.inputs.sdpfile import read_sdp_path
+    from icecheck.model import InputStatus
+
+    doc = read_sdp_path(path)
+    if doc.status is not InputStatus.UNREADABLE or path == "-" or not os.path.isfile(path):
+        return doc
+    from icecheck.inputs.scanner import scan_file
+
+    found = scan_file(path).document
+    return found if found.candidates or found.addresses or found.end_of_candidates else doc

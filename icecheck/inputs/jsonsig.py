@@ -172,8 +172,8 @@ class Walker:
             yield CandidateItem("", *context, where)  # Janus trickle: gathering completed
         elif isinstance(item, str):
             for got in self.string(item, where, depth + 1, context, key):
-                if isinstance(got, CandidateItem):
-                    found.append(got.candidate)
+                if isinstance(got, (CandidateItem, SdpItem)):  # an SDP line ("a=candidate:…") names one too
+                    found.append(got.candidate if isinstance(got, CandidateItem) else got.sdp)
                 yield got
         elif isinstance(item, (dict, list)):
             yield from self.walk(item, where, depth + 1, context)
