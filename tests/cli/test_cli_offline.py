@@ -28,7 +28,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.lab.coturn import Coturn
-from tests.lab.netns import PUBLIC_A, PUBLIC_B, PUBLIC_DNS, REPO, NatLab, require_lab
+from tests.lab.netns import PUBLIC_A, PUBLIC_B, PUBLIC_DNS, REPO, NatLab, require_lab, wait_until
 from tests.lab.silent_dns import (
     SilentDns,
     add_public_address,
@@ -163,6 +163,44 @@ def test_no_lookups_on_the_file_commands_sends_nothing(lab: NatLab, tmp_path: Pa
     data = report(proc)
     assert data["attempts"] == [] and any("not looked up: --no-lookups" in n for n in data["notes"])
     assert not (tmp_path / "icecheck").exists()  # not even the cache was opened
+
+
+NEVER_SEND = {  # the commands that have nothing to look up or ask: they send nothing even online
+    "redact": ["redact", SDP, "-o", "{tmp}/shareable.sdp"],
+    "diff": ["diff", str(SAMPLES / "rules" / "ICE005.sdp"), SDP],
+    "config": ["config"],
+    "rules": ["rules"],
+    "explain": ["explain", "ICE019"],
+    "completion": ["completion", "bash"],
+}
+
+
+@pytest.mark.parametrize("how", ["online", "ICECHECK_OFFLINE=1"])
+@pytest.mark.parametrize("command", sorted(NEVER_SEND))
+def test_the_other_commands_send_no_packet(lab: NatLab, tmp_path: Path, command: str, how: str) -> None:
+    """Every command is under the counter: those above look up, refuse or gather; these never send."""
+    lab.count_client_egress()
+    args = [a.replace("{tmp}", str(tmp_path)) for a in NEVER_SEND[command]]
+    proc, _ = icecheck(lab, tmp_path, *args, offline_env=how != "online")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert lab.client_egress() == 0
+
+
+@pytest.mark.parametrize("how", ["--offline", "ICECHECK_OFFLINE=1"])
+def test_browser_offline_refuses_and_serve_offline_serves_loopback_only(lab: NatLab, tmp_path: Path, how: str) -> None:
+    flag = ["--offline"] if how == "--offline" else []
+    lab.count_client_egress()
+    proc, _ = icecheck(lab, tmp_path, "browser", *flag, offline_env=not flag)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"icecheck: {how} sends no packet"), proc.stderr
+    log = tmp_path / "serve.log"
+    env = ["env", "-u", "ICECHECK_OFFLINE", f"PYTHONPATH={REPO}", f"XDG_CACHE_HOME={tmp_path}"]
+    env += [] if flag else ["ICECHECK_OFFLINE=1"]
+    serving = lab.spawn(lab.client, [*env, sys.executable, "-m", "icecheck", "serve", *flag], log)
+    try:
+        assert wait_until(lambda: "in the browser to check" in log.read_text(), 30), log.read_text()
+    finally:
+        lab.forget(serving)
+    assert "http://127.0.0.1:" in log.read_text() and lab.client_egress() == 0
 
 
 # -- item 3: --timeout bounds the whole run -----------------------------------------------------------
