@@ -64,7 +64,8 @@ class ScanOutput:
 
 
 def walk(paths: Iterable[str]) -> Iterator[str]:
-    """Files named, and the files under directories named (sorted, hidden ones skipped)."""
+    """Files named, and the files under directories named (sorted; hidden ones, FIFOs, sockets and
+    devices skipped; a dangling link kept, to be reported unreadable)."""
     for path in paths:
         if not os.path.isdir(path):
             yield path
@@ -72,8 +73,9 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not name.startswith("."):
-                    yield os.path.join(root, name)
+                full = os.path.join(root, name)  # no FIFO, socket or device: reading one may never end
+                if not name.startswith(".") and (os.path.isfile(full) or not os.path.exists(full)):
+                    yield full
 
 
 @dataclass(frozen=True, slots=True)

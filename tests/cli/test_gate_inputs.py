@@ -7,6 +7,7 @@ signalling are skipped and counted, not errors. An input read only in part is na
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,18 @@ def test_a_folder_file_that_cannot_be_read_fails_closed(tmp_path: Path) -> None:
     proc = run_cli("scan", str(folder), "--offline")
     assert proc.returncode == 2  # it might have held signalling: never skipped
     assert _verdict(proc.stdout).endswith(f"1 input not read: {folder / 'moved.pcap'} → exit 2")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_fifo_in_a_folder_is_passed_over(tmp_path: Path, jobs: str) -> None:
+    """Walking a folder never opens a FIFO (nothing may ever write to it: the run hung), a socket or a
+    device; a dangling link is still read, and fails closed (the test above)."""
+    folder = tmp_path / "bug-report"
+    folder.mkdir()
+    shutil.copy(CLEAN, folder / "offer.sdp")
+    os.mkfifo(folder / "pipe")
+    proc = run_cli("scan", str(folder), "--offline", "--jobs", jobs, timeout=60)
+    assert proc.returncode == 0 and "198.51.100.200" in proc.stdout, proc.stderr
 
 
 def test_diff_names_an_unread_input_of_a_report_side(tmp_path: Path) -> None:
