@@ -230,6 +230,13 @@ def finish_runs(runs: Sequence[BrowserRun], policy: Policy, report: ReportSettin
     sys.exit(int(code))
 
 
+# ``--offline`` on the commands that never send a packet: accepted, so that ``--offline`` and
+# ICECHECK_OFFLINE=1 mean the same on every command (a script may pass it to all of them).
+offline_accepted = click.option(
+    "--offline", is_flag=True, expose_value=False, help="Accepted as on every command: this one never sends a packet."
+)
+
+
 def write_to(path: str | None, inputs: Sequence[str], write: Callable[[IO[str] | None], object]) -> None:
     """Run ``write`` on stdout (``path`` None) or on the file ``path``, which must not be one of
     ``inputs``. Nothing is written then; a write error is one line, exit 2 (``ConfigUsageError``)."""

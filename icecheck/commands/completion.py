@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import click
 
+from icecheck.commands.common import offline_accepted
+
 SHELLS = ("bash", "zsh", "fish")
 
 
 @click.command("completion", short_help="Print the shell completion script.")
 @click.argument("shell", type=click.Choice(SHELLS, case_sensitive=False))
+@offline_accepted
 def command(shell: str) -> None:
     """Print the script that completes icecheck's commands, options and their values in SHELL
     (bash, zsh or fish). Source it from your shell's start-up file.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from icecheck.commands.common import PRESETS, SEVERITIES, config_options, write_to
+from icecheck.commands.common import PRESETS, SEVERITIES, config_options, offline_accepted, write_to
 from icecheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
               metavar="SEVERITY", help="Exit 1 when B gained a finding of at least this severity: info, low, "
               "medium, high.")  # fmt: skip
 @config_options
+@offline_accepted
 def command(a: str, b: str, fmt: str, output: str | None, policy: Policy) -> None:
     """Compare A and B: each a JSON report (icecheck … --format json) or an input to audit.
 

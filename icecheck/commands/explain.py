@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
+from icecheck.commands.common import offline_accepted
+
 
 @click.command("explain", short_help="Print a rule's doc, fix and sample.")
 @click.argument("rule")
+@offline_accepted
 def command(rule: str) -> None:
     """Print a rule's doc, severity, fix, a sample SDP that triggers it and its web page.
     RULE is an ID (ICE006) or a name (relay-raddr-leak), in any case.

@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import click
 
+from icecheck.commands.common import offline_accepted
 from icecheck.exitcodes import ExitCode
 
 
@@ -18,6 +19,7 @@ from icecheck.exitcodes import ExitCode
 @click.option("--keep-relay", "keep", multiple=True, metavar="ADDR",
               help="Keep this relay address (or CIDR range) as it is; repeatable.")  # fmt: skip
 @click.option("--scrub-secrets", is_flag=True, help="Also replace ice-ufrag/ice-pwd, fingerprints and SDES keys.")
+@offline_accepted
 def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool) -> None:
     """Replace every IP address, MAC and mDNS name in SOURCE with documentation stand-ins.
 

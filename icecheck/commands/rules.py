@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import click
 
+from icecheck.commands.common import offline_accepted
+
 
 @click.command("rules", short_help="List every rule: ID, severity, name, title.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "html"], case_sensitive=False),
               default="text", show_default=True,
               help="text, html, or json: each rule in full with its sample.")  # fmt: skip
+@offline_accepted
 def command(fmt: str) -> None:
     """List every rule: ID, severity, name and title. icecheck explain ID prints one in full.
 

@@ -196,3 +196,21 @@ def test_no_click_api_that_the_newest_click_deprecates_or_types_final() -> None:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\bget_(binary|text)_stream\b", text), path
         assert not re.search(r"\bexc\.message\s*=", text), path
+
+
+def test_offline_is_accepted_by_every_command_and_means_what_the_variable_means(tmp_path: Path) -> None:
+    """``--offline`` and ICECHECK_OFFLINE=1 mean the same on every command (issue 11, item 2): on those
+    that never send a packet the flag is accepted (it was "No such option") and changes nothing."""
+    runs = {
+        "diff": ["diff", ICE001, CHROMIUM],
+        "redact": ["redact", ICE001, "-o", str(tmp_path / "out.sdp")],
+        "rules": ["rules"],
+        "explain": ["explain", "ICE001"],
+        "completion": ["completion", "bash"],
+    }
+    assert set(runs) | {"sdp", "scan", "gather", "nat", "browser", "serve", "config"} == set(COMMANDS)
+    for name, args in runs.items():
+        by_variable = run_cli(*args)  # run_cli sets ICECHECK_OFFLINE=1
+        by_flag = run_cli(*args, "--offline", env={"ICECHECK_OFFLINE": ""})
+        assert (by_flag.returncode, by_flag.stdout) == (by_variable.returncode, by_variable.stdout), name
+        assert by_flag.returncode in (0, 1) and "--offline" in run_cli(name, "--help").stdout, by_flag.stderr
