@@ -6,7 +6,8 @@ addresses by candidate type (or field) and address. "Gained" means present in B 
 
 A side's inputs that were not read (status unreadable or empty) make the comparison incomplete:
 they are named in the verdict line and the exit code is 2, whatever was gained. Inputs only
-partly read are named too.
+partly read are named too, and also exit 2 (what was not read may hold what B gained) unless
+``allow_partial`` (``--allow-partial``): then the exit code is the findings'.
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ class Diff:
     fail_on: Severity
     unread: tuple[str, ...] = ()  # inputs of either side that were not read
     partial: tuple[str, ...] = ()  # inputs of either side that were read in part
+    allow_partial: bool = False  # partly read inputs do not make the exit code 2
 
     def gating(self) -> list[Item]:
         """Gained findings at or above fail-on."""
         return [f for f in self.findings.gained if Severity(f["severity"]).rank >= self.fail_on.rank]
 
     def exit_code(self) -> int:
-        """2 when an input of either side was not read, 1 when B gained a gating finding, else 0."""
-        return 2 if self.unread else (1 if self.gating() else 0)
+        """2 when an input of either side was not read (or read in part, unless ``allow_partial``),
+        1 when B gained a gating finding, else 0."""
+        if self.unread or (self.partial and not self.allow_partial):
+            return 2
+        return 1 if self.gating() else 0
 
 
 def _exposure_key(e: Item) -> tuple[str, str]:
@@ -78,7 +83,7 @@ def addresses(report: Item) -> list[Item]:
     return out
 
 
-def compare(a: Item, b: Item, a_name: str, b_name: str, fail_on: Severity) -> Diff:
+def compare(a: Item, b: Item, a_name: str, b_name: str, fail_on: Severity, allow_partial: bool = False) -> Diff:
     """The differences between two JSON reports."""
     return Diff(
         a_name,
@@ -89,6 +94,7 @@ def compare(a: Item, b: Item, a_name: str, b_name: str, fail_on: Severity) -> Di
         fail_on,
         (*_inputs(a, a_name, ("unreadable", "empty")), *_inputs(b, b_name, ("unreadable", "empty"))),
         (*_inputs(a, a_name, ("partial",)), *_inputs(b, b_name, ("partial",))),
+        allow_partial,
     )
 
 
@@ -139,6 +145,8 @@ def to_text(d: Diff) -> str:
         for what, paths in (("not read", d.unread), ("partly read", d.partial))
         if paths
     )
+    if d.partial:
+        problems += " (allowed by --allow-partial)" if d.allow_partial else " (not allowed without --allow-partial)"
     lines.append(
         f"{len(d.exposures.gained)} exposures gained, {len(d.exposures.lost)} lost; "
         f"{len(d.findings.gained)} findings gained ({len(gating)} at or above {d.fail_on.value}), "

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 @click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False), default="high", show_default=True,
               metavar="SEVERITY", help="Exit 1 when B gained a finding of at least this severity: info, low, "
               "medium, high.")  # fmt: skip
+@click.option("--allow-partial", is_flag=True,
+              help="Exit by the findings even when an input of A or B was read in part (else exit 2).")  # fmt: skip
 @config_options
 @offline_accepted
-def command(a: str, b: str, fmt: str, output: str | None, policy: Policy) -> None:
+def command(a: str, b: str, fmt: str, output: str | None, allow_partial: bool, policy: Policy) -> None:
     """Compare A and B: each a JSON report (icecheck … --format json) or an input to audit.
 
     Lists exposures, findings and addresses gained (in B only) and lost (in A only).
@@ -45,7 +47,7 @@ def command(a: str, b: str, fmt: str, output: str | None, policy: Policy) -> Non
     from icecheck.render.safe import json_dumps
 
     sides = [_load(path, policy) for path in (a, b)]
-    d = compare(sides[0], sides[1], a, b, policy.fail_on)
+    d = compare(sides[0], sides[1], a, b, policy.fail_on, allow_partial)
     if fmt == "json":
         text = json_dumps(to_dict(d)) + "\n"
     elif fmt == "html":

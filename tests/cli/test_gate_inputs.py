@@ -223,10 +223,18 @@ def test_diff_names_an_unread_input_of_a_report_side(tmp_path: Path) -> None:
     assert run_cli("diff", str(before), str(before)).returncode == 0
 
 
-def test_diff_names_a_partly_read_side(partial: Path) -> None:
+def test_diff_with_a_partly_read_side_fails_closed_unless_allowed(partial: Path) -> None:
+    """What was not read may hold what B gained: exit 2, as sdp and scan, unless --allow-partial."""
     proc = run_cli("diff", str(CLEAN), str(partial))
-    assert proc.returncode == 0
-    assert proc.stdout.splitlines()[-1].endswith(f"1 input partly read: {partial} → exit 0")
+    assert proc.returncode == 2
+    tail = f"1 input partly read: {partial} (not allowed without --allow-partial) → exit 2"
+    assert proc.stdout.splitlines()[-1].endswith(tail)
+    allowed = run_cli("diff", str(CLEAN), str(partial), "--allow-partial")
+    assert allowed.returncode == 0
+    assert allowed.stdout.splitlines()[-1].endswith(
+        f"1 input partly read: {partial} (allowed by --allow-partial) → exit 0"
+    )
+    assert json.loads(run_cli("diff", str(CLEAN), str(partial), "--format", "json").stdout)["exit_code"] == 2
 
 
 @pytest.mark.parametrize("command", ["diff", "redact"])
