@@ -251,7 +251,7 @@ class RefList:
     def __init__(self) -> None:
         self.starts = array("q")  # each run's first code
         self.ends = array("q")  # how many refs there are up to the end of each run
-        self.odd: list[str] = []
+        self.odd: list[str] | None = None  # made at the first odd ref (a party's ids have none)
 
     def append(self, ref: str) -> None:
         digits = ref[1:]
@@ -265,6 +265,8 @@ class RefList:
                     ends[last] += 1
                     return
         else:
+            if self.odd is None:
+                self.odd = []
             code = -1 - len(self.odd)
             self.odd.append(ref)
         self.starts.append(code)
@@ -283,13 +285,14 @@ class RefList:
 _MASK = _SOURCE - 1  # the number of a coded ref
 
 
-def _refs(starts: array[int], ends: array[int], odd: list[str], stop: int) -> Iterator[str]:
+def _refs(starts: array[int], ends: array[int], odd: list[str] | None, stop: int) -> Iterator[str]:
     """The first ``stop`` refs of runs ``starts``/``ends`` (``RefList``)."""
     before = 0
     for start, end in zip(starts, ends, strict=True):
         if before >= stop:
             return
         if start < 0:
+            assert odd is not None  # a negative code is an odd ref's
             yield odd[-1 - start]
         else:
             letter, number = chr(start >> 40), start & _MASK
@@ -344,6 +347,7 @@ class PackedRefs(Sequence[str]):
         run = bisect.bisect_right(r.ends, index)
         start = r.starts[run]
         if start < 0:
+            assert r.odd is not None  # a negative code is an odd ref's
             return r.odd[-1 - start]
         offset = index - (r.ends[run - 1] if run else 0)
         return chr(start >> 40) + str((start & _MASK) + offset)
@@ -392,7 +396,7 @@ def evidence(refs: RefList) -> Sequence[str]:
     return tuple(refs) if len(refs) <= PACKED else PackedRefs(refs)
 
 
-def _unpacked(starts: array[int], ends: array[int], odd: list[str], stop: int) -> PackedRefs:
+def _unpacked(starts: array[int], ends: array[int], odd: list[str] | None, stop: int) -> PackedRefs:
     refs = RefList()
     refs.starts, refs.ends, refs.odd = starts, ends, odd
     return PackedRefs(refs, stop)

@@ -118,19 +118,26 @@ class _Filed(Sequence[T]):
 
 def party_ids(
     candidates: Sequence[AuditedCandidate], addresses: Sequence[AuditedAddress]
-) -> list[tuple[tuple[str, str, str], str, RefList, RefList]]:
+) -> Iterator[tuple[tuple[str, str, str], str, RefList, RefList]]:
     """What ``split`` gives reduced to ids: (key, label, candidate ids, address ids) per party,
     in the same order: what a report lists per party, without holding the items (the ids packed,
-    ``groups.RefList``: 8 bytes each)."""
-    table: dict[tuple[str, str, str], tuple[RefList, RefList]] = {}
+    ``groups.RefList``: 8 bytes each; a party's ids of a kind it lacks, and its label, made only
+    as it is given)."""
+    table: dict[tuple[str, str, str], list[RefList | None]] = {}
+    paths: dict[str, str] = {}  # one copy of each input's path for all its parties' keys
     both: tuple[Sequence[AuditedCandidate | AuditedAddress], ...] = (candidates, addresses)
     for kind, items in enumerate(both):
         for item in items:
             key = party_key(item.record.origin, item.record.context)
             ids = table.get(key)
             if ids is None:
-                ids = table[key] = (RefList(), RefList())
-            ids[kind].append(item.id)
+                path = paths.setdefault(key[0], key[0])
+                ids = table[(path, key[1], key[2])] = [None, None]
+            held = ids[kind]
+            if held is None:
+                held = ids[kind] = RefList()
+            held.append(item.id)
     multi = len(table) > 1
-    paths = len({k[0] for k in table}) > 1
-    return [(key, label(key, paths) if multi else "", c, a) for key, (c, a) in table.items()]
+    several = len(paths) > 1
+    for key, (c, a) in table.items():
+        yield key, label(key, several) if multi else "", c or RefList(), a or RefList()

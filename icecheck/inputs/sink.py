@@ -55,7 +55,7 @@ from icecheck.model import (
 )
 
 MAX_DIAGNOSTICS = 200
-SDP_MEMO = 4096  # SDP bodies of a capture remembered parsed (``Sink._parsed``)
+SDP_MEMO = 256  # SDP bodies of a capture remembered parsed (``Sink._parsed``): a repeat comes soon after
 _SESSION = SectionContext()
 _BODY = Origin("", packet=0)  # where a capture's SDP body is parsed before it is placed
 
