@@ -130,7 +130,8 @@ def test_rules_diff_and_nat_write_html_too(tmp_path: Path) -> None:
     hostile = tmp_path / "b<script>.sdp"
     hostile.write_bytes(HOSTILE)
     diff = run_cli("diff", str(SAMPLES / "real" / "chromium-relay-only.sdp"), str(hostile), "--format", "html")
-    assert diff.returncode in (0, 1) and "<script>" not in diff.stdout and "b&lt;script&gt;.sdp" in diff.stdout
+    assert diff.returncode == 2 and "(not allowed without --allow-partial)" in diff.stdout  # the hostile side: partial
+    assert "<script>" not in diff.stdout and "b&lt;script&gt;.sdp" in diff.stdout
     assert "\x1b" not in diff.stdout and parsed(diff.stdout).tags <= ALLOWED | {"pre"}
     out = StringIO()
     nat = NatBehaviour("endpoint-independent", "address-dependent", ("203.0.113.1:4000",), mapping_reason="<i>x")
