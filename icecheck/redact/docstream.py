@@ -69,6 +69,16 @@ _B64_PIECE = re.compile(r"[A-Za-z0-9+/]*+={0,2}")
 _NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
 
 
+def long_base64(raw: str) -> bool:
+    """The raw inside of a JSON string literal opens with a run of base64 characters longer than
+    ``B64_MARGIN``: a literal ``_Literal`` may cut inside that run. When it is not a body
+    (``formats._base64_body``), the text's base64 pass does not rewrite its runs on either path
+    (``text.redact_text`` at ``selfcheck.B64_DEPTH``): pieces of a run cannot be rewritten apart, so
+    the whole path does not rewrite them either (the same output; what the check reads in such a run
+    is refused, fail closed)."""
+    return len(raw) - len(raw.lstrip(B64_CHARS)) > B64_MARGIN
+
+
 def chunks(open_input: Callable[[], BinaryIO], size: int | None = None) -> Iterator[str]:
     """The file decoded as UTF-8 with ``surrogateescape`` (as ``formats.redact_document`` does), in pieces
     of ``size`` bytes (``CHUNK``: the limits are read when called, so a test lowers them in one place)."""
@@ -467,6 +477,7 @@ class _Literal:
         self.b64 = True  # every piece so far is base64 (only the last may end in padding): ``emit_base64``
         self.padded = False
         self.total = 0  # characters spooled
+        self.lead = 0  # of them, the run of base64 characters it opens with (``long_base64``)
 
     def feed(self, text: str, final: bool) -> str | None:
         """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
@@ -517,6 +528,8 @@ class _Literal:
         data = raw.encode("utf-8", "surrogatepass")
         self.spool.write(data)
         self.sizes.append(len(data))
+        if self.lead == self.total:  # all so far is base64 characters: the run that opens it goes on
+            self.lead += len(raw) - len(raw.lstrip(B64_CHARS))
         self.total += len(raw)
         self.b64 = self.b64 and not self.padded and _B64_PIECE.fullmatch(raw) is not None
         self.padded = raw.endswith("=")
@@ -537,6 +550,7 @@ class _Literal:
 
     def emit(self, write: Callable[[str], object]) -> None:
         """The literal redacted as ``formats._json_string`` would (quotes included)."""
+        from icecheck.redact.selfcheck import B64_DEPTH
         from icecheck.redact.text import redact_text
 
         if self.buf:  # what was left after the last cut
@@ -545,11 +559,12 @@ class _Literal:
         try:
             if self.b64 and self.total % 4 == 0 and self.total >= 16 and self._emit_base64(write):
                 return
+            depth = B64_DEPTH if self.lead > B64_MARGIN else 0  # ``long_base64``: not rewritten
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
                 for i, raw in enumerate(pieces):
                     text = ('"' if i == 0 else "") + raw + ('"' if i == len(pieces) - 1 else "")
-                    write(redact_text(text, self.standins, self.scrub))
+                    write(redact_text(text, self.standins, self.scrub, depth))
                 if not pieces:
                     write(redact_text('""', self.standins, self.scrub))
                 return
@@ -558,7 +573,7 @@ class _Literal:
                 sizes, changed = [], False
                 for raw in self._pieces():
                     value = json.loads('"' + raw + '"')
-                    new = redact_text(value, self.standins, self.scrub)
+                    new = redact_text(value, self.standins, self.scrub, depth)
                     changed = changed or new != value
                     data = new.encode("utf-8", "surrogatepass")
                     out.write(data)

@@ -112,8 +112,12 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
         value = json.loads(literal)
     except ValueError:
         return redact_text(literal, standins, scrub)
-    body = _base64_body(value, standins, scrub)
-    new = body if body is not None else redact_text(value, standins, scrub)
+    new = _base64_body(value, standins, scrub)
+    if new is None:  # opened by a long base64 run that is no body: not read inside (``docstream.long_base64``)
+        from icecheck.redact.docstream import long_base64
+        from icecheck.redact.selfcheck import B64_DEPTH
+
+        new = redact_text(value, standins, scrub, B64_DEPTH if long_base64(literal[1:-1]) else 0)
     if new == value:
         return literal
     return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style

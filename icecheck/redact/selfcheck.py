@@ -3,7 +3,9 @@
 Redaction fails closed: before anything is written, the identifiers of the input and of the output
 are listed the same deliberately liberal way, and any identifier of the input that is still in the
 output (and is not one the user chose to keep, such as a ``--keep-relay`` network or loopback) is a
-survivor. ``icecheck redact`` then writes nothing, names the survivors and exits 3.
+survivor. ``icecheck redact`` then writes nothing, names the survivors and exits 3. An IPv6 address
+of 0000::/8 with no IPv4 address inside names nothing and is kept (``standins.reserved_v6``: ``e::``
+in ``SdpType::kOffer``); a colon-hex run glued to letters is read as any other (``x2001:db8::1``).
 
 An identifier is an IPv4 address (dotted quad, zero padding allowed), an IPv6 address (brackets, zone,
 a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs with ``:``, ``-`` or
@@ -38,6 +40,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
+from icecheck.redact.standins import reserved_v6
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -57,7 +60,12 @@ VERSION_BEFORE = re.compile(r"(?:^|[\s(;,\"'=])[A-Za-z][\w.+-]*/$")
 _NAME = re.compile(r"(?<![\w.-])[A-Za-z0-9](?:[A-Za-z0-9.-]{0,250}[A-Za-z0-9])?\.local(?![\w-])", re.I)
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
-_B64 = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}")
+# A base64 run (standard or URL-safe alphabet, RFC 4648 §4 and §5), 16 characters or more: the one
+# definition of what the check decodes and what redaction rewrites (``text``'s base64 pass reads the
+# same runs, decoded by ``b64_decode``, down to the same ``B64_DEPTH``).
+B64_RUN = r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}"
+B64_DEPTH = 2  # base64 decodings read inside one another, at most (``_collect``'s ``depth``)
+_B64 = re.compile(B64_RUN.encode())
 _GZIP = re.compile(rb"\x1f\x8b\x08")
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
@@ -333,14 +341,14 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
     # one; ``VERSION_BEFORE`` reads one as the start of a run): one search per view, not one per run.
     spans = _printable_spans(data)
     _run_tokens("\n".join([data[start:end].decode("latin-1") for start, end in spans]), found)
-    if depth >= 2:
+    if depth >= B64_DEPTH:
         return
     # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data),
     # and is decoded from a view of ``data`` (a long HAR body: no copy of it beside the piece).
     whole = memoryview(data)
     for m in (m for start, end in spans if end - start >= 16 for m in _B64.finditer(data, start, end)):
         start, end = m.span()
-        decoded = _b64(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
+        decoded = b64_decode(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
         if decoded and is_binary(decoded):  # its strings: only what names a network (``in_binary``)
             inner: set[str] = set()
             _collect(decoded, inner, depth + 1, budget)
@@ -448,7 +456,7 @@ def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
         return
 
 
-def _b64(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:
+def b64_decode(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:
     """A base64 run decoded (standard or URL-safe alphabet, padding added), else None: text, what is
     read inside (gzip, a capture) and binary data alike, whose printable runs ``_collect`` searches (an
     address in the strings of a binary body is found, ``in_binary``). ``run`` is not copied unless it must be;
@@ -561,6 +569,7 @@ def is_kept(identifier: str, kept: Callable[[IPAddress], bool]) -> bool:
     if identifier.startswith("name "):
         return False
     try:
-        return kept(ipaddress.ip_address(identifier))
+        addr = ipaddress.ip_address(identifier)
     except ValueError:
         return True  # not an address after all: nothing to keep secret
+    return reserved_v6(addr) or kept(addr)  # 0000::/8 without IPv4 inside names nothing (``reserved_v6``)

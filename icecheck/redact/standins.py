@@ -7,7 +7,8 @@ their length; IPv6 from 2001:db8::/32 (RFC 3849), written with leading zeros or 
 ``::`` to match the original's length when it is long enough; MACs from the documentation
 block 00:00:5e:00:53:xx (RFC 7042 §2.1.2), then locally administered 02:00:5e:xx:xx:xx;
 mDNS names become fresh ``<uuid4>.local`` names. Addresses that identify nothing
-(unspecified, loopback, multicast, broadcast) and the ``keep`` networks stay as they are.
+(unspecified, loopback, multicast, broadcast, 0000::/8 with no IPv4 address inside: ``reserved_v6``)
+and the ``keep`` networks stay as they are.
 Originals seen in a first pass are ``reserve``d, so no stand-in ever equals an original, nor
 reads as one when cut inside its first or last number (split between two packets). The same
 holds for IPv6: no piece of an IPv6 stand-in's text, cut anywhere, reads as an original the way the
@@ -49,6 +50,47 @@ _B64 = string.ascii_letters + string.digits + "+/"
 SECRET_RUN_CHARS = "A-Za-z0-9+/=._:-"  # every character of an SDP secret (``text._SECRET_RUN``)
 _PLAIN_SECRET = re.compile(f"[{SECRET_RUN_CHARS}]*")
 ANCHOR = 4  # a secret holding another character is indexed by its first ``ANCHOR`` characters
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/32")  # RFC 6052's /96 and RFC 8215's 64:ff9b:1::/48: IPv4 inside
+
+
+def reserved_v6(addr: IPAddress) -> bool:
+    """An IPv6 address of 0000::/8 that embeds no IPv4 address: it names nothing, and is kept (by
+    ``StandIns.kept``, and so by the output check: ``selfcheck.is_kept``).
+
+    0000::/8 is reserved by the IETF (RFC 4291 §2.4, IANA's IPv6 address space registry); no
+    interface is numbered from it but ``::1``, and its only uses embed an IPv4 address: IPv4-mapped
+    and -compatible addresses and SIIT's ``::ffff:0:a.b.c.d`` (the IPv4 address in the last 32
+    bits: those past 0.255.255.255 are not reserved here) and NAT64 (64:ff9b::/32, any prefix
+    length, not reserved here). What is left is what text that is no address reads as: ``e::`` in
+    ``SdpType::kOffer``, ``de::dec`` in ``Code::Decode``, ``c::`` in ``rtc::Thread`` (a colon-hex
+    token glued to letters on both sides). A glued token elsewhere (``x2001:db8::1``, ``fe80::1z``)
+    is an address to both the redactor and the check, as any other: this rule goes by what an
+    address can name, not by what stands beside its text, so no glued address can slip through."""
+    if not isinstance(addr, ipaddress.IPv6Address):
+        return False
+    value = int(addr)
+    return value >> 120 == 0 and value & 0xFFFFFFFF < 1 << 24 and addr not in _NAT64
+
+
+_BLOCKS = 1 << 20  # the /24s of 240.0.0.0/4
+
+
+def overflow_address(n: int) -> int:
+    """The ``n``-th stand-in tried past the documentation ones (from 0): first each /24 of 240.0.0.0/4
+    in order, its .1 to .9, then each /24's .0 and .10 to .255. A last number of one digit cannot be cut
+    inside (``StandIns._shadows``), so an original rules out at most three of the first kind (itself,
+    and the two it reads as when its first number is cut: 240.1.2.3 by 40.1.2.3 and 0.1.2.3); taken in
+    plain order, originals 240.X.Y.0 to .9 ruled out all 256 of a /24 (240.X.Y.1 shadows .10 to .19 and
+    .100 to .199): 1 MB of them searched 25 s. ``RedactError`` past the last (2^28 - 1 of them)."""
+    if n < _BLOCKS * 9:
+        block, last = divmod(n, 9)
+        return OVERFLOW_BASE + (block << 8) + 1 + last
+    block, last = divmod(n - _BLOCKS * 9, 247)
+    if block >= _BLOCKS or (block == _BLOCKS - 1 and last == 246):  # 255.255.255.255 is broadcast
+        raise RedactError("no IPv4 stand-in left in 240.0.0.0/4")
+    return OVERFLOW_BASE + (block << 8) + (last + 9 if last else 0)
 
 
 def _v4_pool() -> dict[int, Iterator[str]]:
@@ -123,7 +165,7 @@ class StandIns:
 
     def kept(self, addr: IPAddress) -> bool:
         """True for addresses that stay as they are."""
-        if addr.is_unspecified or addr.is_loopback or addr.is_multicast:
+        if addr.is_unspecified or addr.is_loopback or addr.is_multicast or reserved_v6(addr):
             return True
         if isinstance(addr, ipaddress.IPv4Address) and int(addr) == 0xFFFFFFFF:
             return True
@@ -151,8 +193,8 @@ class StandIns:
         # so every original still gets a stand-in of its own that no original can equal.
         self.wrapped = True
         while True:
+            addr = ipaddress.IPv4Address(overflow_address(self._overflow))
             self._overflow += 1
-            addr = ipaddress.IPv4Address(OVERFLOW_BASE + self._overflow)
             if addr.packed not in self._reserved and not self._shadows(str(addr)):
                 return addr
 

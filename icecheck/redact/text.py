@@ -8,10 +8,13 @@ original address. With ``scrub`` set, ICE credentials (RFC 8839 §5.4 ``a=ice-uf
 §6.1 ``inline:``) are replaced by random values of the same shape (``StandIns.secret``: derived
 from the value with the run's key); a secret is replaced wherever it appears again as a token
 (STUN USERNAME ``remote:local``, JSON fields): ``learn_secrets`` learns them all in the first pass.
+Before that scan, every base64 token whose decoding is text (the output check reads it: ``selfcheck``)
+is decoded, redacted the same way and encoded again (``_base64_token``), as deep as the check reads.
 """
 
 from __future__ import annotations
 
+import base64
 import heapq
 import ipaddress
 import json
@@ -19,7 +22,7 @@ import re
 import string
 from collections.abc import Iterator
 
-from icecheck.redact.selfcheck import VERSION_BEFORE
+from icecheck.redact.selfcheck import B64_DEPTH, B64_RUN, PCAP_MAGICS, VERSION_BEFORE, b64_decode, is_binary
 from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
 
 # An address may follow any non-address character: a ``name:`` prefix, ``%3D``, a path segment, the
@@ -32,10 +35,14 @@ from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
 # 64 characters at most: "1::" is a start at each repeat, and each start read the rest of the run
 # (30 KB of "1::" before a letter took 7 s). No address is longer (45 characters and a zone), and a
 # run of more was never replaced whole; now a part of it may be. Runs of 64 or less match as before
-# (400,000 random strings compared).
+# (400,000 random strings compared). A run may be followed by a letter that is not a hex digit
+# (``2a00:1450::1x``, ``D6:4F:EF:48:EA:71:sip``), as the output check's ``_V6`` and ``_MAC`` allow:
+# such a run was left whole and the check, reading the address in it, refused the output.
+# (``SdpType::kOffer`` reads as ``e::`` to both: an address of 0000::/8 with no IPv4 inside, which
+# names nothing and is kept by both, ``standins.reserved_v6``.)
 _V6 = (
     r"(?<![0-9A-Fa-f.])(?<![0-9A-Fa-f]:)(?<![^0-9A-Fa-f]::)(?<!^::)"
-    r"(?=[0-9A-Fa-f:]{0,64}:[0-9A-Fa-f:]{0,64}:)[0-9A-Fa-f:.]{0,64}(?:%[\w.-]+)?(?![\w:])"
+    r"(?=[0-9A-Fa-f:]{0,64}:[0-9A-Fa-f:]{0,64}:)[0-9A-Fa-f:.]{0,64}(?:%[\w.-]+)?(?![0-9A-Fa-f:])"
 )
 _V4 = r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d)(?!\.\d)"
 _MAC_DASH = r"(?<![\w-])[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![\w-])"
@@ -58,14 +65,61 @@ _FINGERPRINT = re.compile(r"(a=fingerprint:[\w-]+ )([0-9A-Fa-f]{2}(?::[0-9A-Fa-f
 _INLINE = re.compile(r"(inline:)([A-Za-z0-9+/=]+)")
 
 
-def redact_text(text: str, standins: StandIns, scrub: bool = False) -> str:
-    """``text`` with every address, MAC and ``.local`` name replaced (and secrets, if ``scrub``)."""
+def redact_text(text: str, standins: StandIns, scrub: bool = False, depth: int = 0) -> str:
+    """``text`` with every address, MAC and ``.local`` name replaced (and secrets, if ``scrub``),
+    in base64 tokens too (``_base64_token``). ``depth``: how many base64 decodings ``text`` lies in."""
     if scrub:
         text = scrub_secrets(text, standins)
+    if depth < B64_DEPTH and len(text) >= 16:
+        text = _B64_TOKEN.sub(lambda m: _base64_token(m.group(0), standins, scrub, depth), text)
     if "%" in text:  # one pass, so that no stand-in is taken for an original and replaced again
         return _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
                                  else _replace(m, standins), text)  # fmt: skip
     return TOKENS.sub(lambda m: _replace(m, standins), text)
+
+
+# The output check decodes every base64 run (``selfcheck.B64_RUN``) and reads the decoded text
+# (``a=mediaclk:id=MDA6NjA6MmI6MjA6MTI6MWY=`` holds the text of a MAC): each is rewritten in place, down
+# to the depth the check reads (``selfcheck.B64_DEPTH``). A token of one alphabet is rewritten whole
+# (``_B64_TOKEN``): the check reads a URL-safe token's part before its first ``-`` or ``_`` as a run
+# of its own (``B64_RUN`` tries the standard alphabet first), which decodes to a prefix of the same
+# text, now redacted; a token mixing both alphabets is no base64 text, and each run the check reads
+# in it is rewritten apart.
+_B64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_B64_RUN = re.compile(B64_RUN)
+
+
+def _base64_token(token: str, standins: StandIns, scrub: bool, depth: int) -> str:
+    body = token.rstrip("=")
+    standard, urlsafe = "+" in body or "/" in body, "-" in body or "_" in body
+    if standard and urlsafe:
+        return _B64_RUN.sub(lambda m: _base64_run(m.group(0), standins, scrub, depth), token)
+    return _base64_run(token, standins, scrub, depth)
+
+
+def _base64_run(run: str, standins: StandIns, scrub: bool, depth: int) -> str:
+    """A base64 run whose decoding is text, that text redacted (``redact_text``, one level deeper)
+    and encoded again in the run's alphabet (URL-safe when it holds ``-`` or ``_``, else standard)
+    and padding style (``=`` written when the run was padded to a multiple of 4). Unchanged when
+    nothing in it changed, or when its decoding is binary data, gzip or a capture (not rewritten
+    here: what the check finds in it then stands, and the run is refused, fail closed), or when the
+    new run would not decode to the redacted text."""
+    decoded = b64_decode(run.encode("ascii"))
+    if decoded is None or is_binary(decoded) or decoded[:2] == b"\x1f\x8b" or decoded[:4] in PCAP_MAGICS:
+        return run
+    inner = decoded.decode("utf-8", "surrogateescape")
+    new = redact_text(inner, standins, scrub, depth + 1)
+    if new == inner:
+        return run
+    raw = new.encode("utf-8", "surrogateescape")
+    body = run.rstrip("=")
+    urlsafe = "-" in body or "_" in body
+    encoded = (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode("ascii").rstrip("=")
+    pad = run[len(body) :]
+    if pad and len(run) % 4 == 0:  # padded: padded again (else an ``=`` after it is kept as it was)
+        pad = "=" * (-len(encoded) % 4)
+    out = encoded + pad
+    return out if b64_decode(out.encode("ascii")) == raw else run
 
 
 # A run of address characters with percent-escapes among them (RFC 3986 §2.1): ``10%2E9%2E8%2E7``,
@@ -128,14 +182,21 @@ def _v6_or_mac(token: str, standins: StandIns) -> str:
     head, _, port = token.rpartition(":")
     if port.isdigit() and head.count(":") == 7 and "::" not in token:  # sip:user@fec0:0:…:22c:5060
         tries.append((head, ":" + port))
+    if "." in token:  # ``2a00::1.5x``: the address before the last dot (as ``_V6`` ended before one
+        cut = token.rfind(".")  # when a letter followed a run), then before the first (the check's reading)
+        tries += [(token[:cut], token[cut:]), (token[: token.find(".")], token[token.find(".") :])]
     if token.startswith(":") and not token.startswith("::"):  # the colon of a ``name:`` prefix
         return ":" + _v6_or_mac(token[1:], standins)
     for text, rest in tries:
-        new = standins.ip_text(text)
+        new = standins.ip_text(text) if text else None
         if new is not None:
             return new + rest
-    if _MAC_COLON.fullmatch(token):
-        return standins.mac_text(token)
+    mac = _MAC_COLON.match(token)
+    rest = token[17:] if mac else ""
+    # a MAC alone, or followed by a dot or by colons before no hex digit (``D6:4F:EF:48:EA:71:sip``):
+    # the check's ``_MAC`` reads one there
+    if mac and (not rest or rest[0] == "." or rest[:2] in (":", "::", ":.")):
+        return standins.mac_text(token[:17]) + rest
     return token
 
 
