@@ -34,7 +34,9 @@ secret's value) is the exception (a HAR body saved with content): no pattern mat
 (every one needs a ``.``, ``:``, ``%``, ``-``, white space or a secret's prefix, none of them in it,
 and what may run on into it — a colon-hex or percent run — is not an address once it holds more than
 four hex digits in a row), so it is cut anywhere ``B64_MARGIN`` characters or more inside (``base64_cut``;
-the run goes on in the next piece). Its literal (``_Literal``) is spooled in pieces of a multiple of 4
+the run goes on in the next piece). The text's base64 pass (``text._base64_token``) is the one pattern that
+does match inside it: a literal opened by such a run is not rewritten by that pass on either path
+(``long_base64``). Its literal (``_Literal``) is spooled in pieces of a multiple of 4
 characters; when it closes as base64 alone (padding only at its end), up to ``MAX_WHOLE`` it is
 redacted whole by ``formats._json_string`` as before, and longer it is streamed by
 ``formats.base64_body_stream`` with the same output: decoded to a temporary file, told apart from its

@@ -44,11 +44,14 @@ _V6 = (
     r"(?<![0-9A-Fa-f.])(?<![0-9A-Fa-f]:)(?<![^0-9A-Fa-f]::)(?<!^::)"
     r"(?=[0-9A-Fa-f:]{0,64}:[0-9A-Fa-f:]{0,64}:)[0-9A-Fa-f:.]{0,64}(?:%[\w.-]+)?(?![0-9A-Fa-f:])"
 )
-_V4 = r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d)(?!\.\d)"
+# A dotted quad as the output check reads one (``selfcheck._V4``): after a dot too (``host.10.1.2.3``),
+# and before ``.`` and a digit (tcpdump's ``10.1.2.3.5060``, address and port): both were left and refused.
+_V4 = r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)"
 _MAC_DASH = r"(?<![\w-])[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![\w-])"
 _NAME = r"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?i:local)(?![\w-])(?!\.[A-Za-z0-9])"
 TOKENS = re.compile(f"(?P<v6>{_V6})|(?P<v4>{_V4})|(?P<mac>{_MAC_DASH})|(?P<name>{_NAME})")
 _MAC_COLON = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+_MAC_GOES_ON = re.compile(r"[0-9A-Fa-f]|[:-][0-9A-Fa-f]")  # what ends a MAC for ``selfcheck._MAC``, negated
 
 # In raw JSON a secret's characters may be escaped (``\/`` as PHP writes ``/``, ``\u0063``), and a
 # password or TURN credential may hold any character: its value runs to the closing quote (a streamed
@@ -191,12 +194,10 @@ def _v6_or_mac(token: str, standins: StandIns) -> str:
         new = standins.ip_text(text) if text else None
         if new is not None:
             return new + rest
-    mac = _MAC_COLON.match(token)
-    rest = token[17:] if mac else ""
-    # a MAC alone, or followed by a dot or by colons before no hex digit (``D6:4F:EF:48:EA:71:sip``):
-    # the check's ``_MAC`` reads one there
-    if mac and (not rest or rest[0] == "." or rest[:2] in (":", "::", ":.")):
-        return standins.mac_text(token[:17]) + rest
+    # six pairs not followed by a hex digit nor by ``:``/``-`` and one: a MAC to the check's ``_MAC``
+    # (``D6:4F:EF:48:EA:71:sip``, ``…:e6.``, ``…:e6%eth0``), whatever follows in the run
+    if _MAC_COLON.match(token) and not _MAC_GOES_ON.match(token, 17):
+        return standins.mac_text(token[:17]) + token[17:]
     return token
 
 

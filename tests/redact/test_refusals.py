@@ -143,6 +143,9 @@ def test_cpp_names_in_peer_vector_notes_are_not_refused(name: str, tmp_path: Pat
         "x::ffff:10.1.2.3y",
         "::a01:203z",
         "2a00:1450::1.5x",
+        "12:00:01.000 IP 10.1.2.3.5060 > 10.9.9.9.41000: UDP, length 100",
+        "host.10.1.2.3 up",
+        "oid 1.10.1.2.3.4.5 end",
     ],
 )
 def test_real_addresses_glued_to_letters_never_survive(text: str) -> None:
@@ -186,7 +189,13 @@ def test_the_fuzzed_fingerprint_with_a_sip_uri_inside_is_redacted(tmp_path: Path
 
 @pytest.mark.parametrize(
     "text",
-    ["mac 00:1b:63:84:45:e6.", "D6:4F:EF:48:EA:71:sip", "00:1b:63:84:45:e6:.x", "at 00:1b:63:84:45:e6:g"],
+    [
+        "mac 00:1b:63:84:45:e6.",
+        "D6:4F:EF:48:EA:71:sip",
+        "00:1b:63:84:45:e6:.x",
+        "at 00:1b:63:84:45:e6:g",
+        "at 00:1b:63:84:45:e6%eth0 now",
+    ],
 )
 def test_a_mac_before_a_dot_or_a_colon_and_a_letter_is_replaced(text: str) -> None:
     out, left = redacted(text)
