@@ -36,7 +36,7 @@ and what may run on into it — a colon-hex or percent run — is not an address
 four hex digits in a row), so it is cut anywhere ``B64_MARGIN`` characters or more inside (``base64_cut``;
 the run goes on in the next piece). The text's base64 pass (``text._base64_token``) is the one pattern that
 does match inside it: a literal opened by such a run is not rewritten by that pass on either path
-(``long_base64``). Its literal (``_Literal``) is spooled in pieces of a multiple of 4
+(``formats.long_base64``). Its literal (``_Literal``) is spooled in pieces of a multiple of 4
 characters; when it closes as base64 alone (padding only at its end), up to ``MAX_WHOLE`` it is
 redacted whole by ``formats._json_string`` as before, and longer it is streamed by
 ``formats.base64_body_stream`` with the same output: decoded to a temporary file, told apart from its
@@ -59,26 +59,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
+from icecheck.redact.formats import B64_CHARS, B64_MARGIN
 from icecheck.redact.standins import StandIns
 
 CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
 MAX_WHOLE = 16 << 20  # characters held with no allowed cut at most; past this, refused (fail closed)
 _BODY = re.compile(r'[^"\\\n]*+(?:\\.[^"\\\n]*+)*+')  # the inside of a JSON string literal (formats._STRING)
-B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-B64_MARGIN = 1024  # a long base64 run is cut this many characters (at least) before its end seen so far
 _B64_PIECE = re.compile(r"[A-Za-z0-9+/]*+={0,2}")
 _NO_CUT_AFTER = frozenset(' \t\r\n\x0b\x0c":')
-
-
-def long_base64(raw: str) -> bool:
-    """The raw inside of a JSON string literal opens with a run of base64 characters longer than
-    ``B64_MARGIN``: a literal ``_Literal`` may cut inside that run. When it is not a body
-    (``formats._base64_body``), the text's base64 pass does not rewrite its runs on either path
-    (``text.redact_text`` at ``selfcheck.B64_DEPTH``): pieces of a run cannot be rewritten apart, so
-    the whole path does not rewrite them either (the same output; what the check reads in such a run
-    is refused, fail closed)."""
-    return len(raw) - len(raw.lstrip(B64_CHARS)) > B64_MARGIN
 
 
 def chunks(open_input: Callable[[], BinaryIO], size: int | None = None) -> Iterator[str]:
@@ -561,7 +550,7 @@ class _Literal:
         try:
             if self.b64 and self.total % 4 == 0 and self.total >= 16 and self._emit_base64(write):
                 return
-            depth = B64_DEPTH if self.lead > B64_MARGIN else 0  # ``long_base64``: not rewritten
+            depth = B64_DEPTH if self.lead > B64_MARGIN else 0  # ``formats.long_base64``: not rewritten
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
                 for i, raw in enumerate(pieces):

@@ -113,14 +113,27 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
     except ValueError:
         return redact_text(literal, standins, scrub)
     new = _base64_body(value, standins, scrub)
-    if new is None:  # opened by a long base64 run that is no body: not read inside (``docstream.long_base64``)
-        from icecheck.redact.docstream import long_base64
+    if new is None:  # opened by a long base64 run that is no body: not read inside (``long_base64``)
         from icecheck.redact.selfcheck import B64_DEPTH
 
         new = redact_text(value, standins, scrub, B64_DEPTH if long_base64(literal[1:-1]) else 0)
     if new == value:
         return literal
     return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style
+
+
+B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+B64_MARGIN = 1024  # ``docstream`` cuts a long base64 run this many characters (at least) before its end seen so far
+
+
+def long_base64(raw: str) -> bool:
+    """The raw inside of a JSON string literal opens with a run of base64 characters longer than
+    ``B64_MARGIN``: a literal ``docstream._Literal`` may cut inside that run. When it is not a body
+    (``_base64_body``), the text's base64 pass does not rewrite its runs on either path
+    (``text.redact_text`` at ``selfcheck.B64_DEPTH``): pieces of a run cannot be rewritten apart, so
+    the whole path does not rewrite them either (the same output; what the check reads in such a run
+    is refused, fail closed)."""
+    return len(raw) - len(raw.lstrip(B64_CHARS)) > B64_MARGIN
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")

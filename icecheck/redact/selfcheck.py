@@ -4,7 +4,7 @@ Redaction fails closed: before anything is written, the identifiers of the input
 are listed the same deliberately liberal way, and any identifier of the input that is still in the
 output (and is not one the user chose to keep, such as a ``--keep-relay`` network or loopback) is a
 survivor. ``icecheck redact`` then writes nothing, names the survivors and exits 3. An IPv6 address
-of 0000::/8 with no IPv4 address inside names nothing and is kept (``standins.reserved_v6``: ``e::``
+of 0000::/8 with no IPv4 address inside names nothing and is kept (``reserved_v6``: ``e::``
 in ``SdpType::kOffer``); a colon-hex run glued to letters is read as any other (``x2001:db8::1``).
 
 An identifier is an IPv4 address (dotted quad, zero padding allowed), an IPv6 address (brackets, zone,
@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
-from icecheck.redact.standins import reserved_v6
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -534,6 +533,28 @@ def _canonical(text: str) -> str:
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         return str(addr.ipv4_mapped)
     return str(addr)
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/32")  # RFC 6052's /96 and RFC 8215's 64:ff9b:1::/48: IPv4 inside
+
+
+def reserved_v6(addr: IPAddress) -> bool:
+    """An IPv6 address of 0000::/8 that embeds no IPv4 address: it names nothing, and is kept (by
+    ``standins.StandIns.kept``, and so by the output check: ``is_kept``).
+
+    0000::/8 is reserved by the IETF (RFC 4291 §2.4, IANA's IPv6 address space registry); no
+    interface is numbered from it but ``::1``, and its only uses embed an IPv4 address: IPv4-mapped
+    and -compatible addresses and SIIT's ``::ffff:0:a.b.c.d`` (the IPv4 address in the last 32
+    bits: those past 0.255.255.255 are not reserved here) and NAT64 (64:ff9b::/32, any prefix
+    length, not reserved here). What is left is what text that is no address reads as: ``e::`` in
+    ``SdpType::kOffer``, ``de::dec`` in ``Code::Decode``, ``c::`` in ``rtc::Thread`` (a colon-hex
+    token glued to letters on both sides). A glued token elsewhere (``x2001:db8::1``, ``fe80::1z``)
+    is an address to both the redactor and the check, as any other: this rule goes by what an
+    address can name, not by what stands beside its text, so no glued address can slip through."""
+    if not isinstance(addr, ipaddress.IPv6Address):
+        return False
+    value = int(addr)
+    return value >> 120 == 0 and value & 0xFFFFFFFF < 1 << 24 and addr not in _NAT64
 
 
 _TEXT_BYTES = bytes([9, 10, 13, *range(32, 127)])

@@ -7,7 +7,7 @@ their length; IPv6 from 2001:db8::/32 (RFC 3849), written with leading zeros or 
 ``::`` to match the original's length when it is long enough; MACs from the documentation
 block 00:00:5e:00:53:xx (RFC 7042 §2.1.2), then locally administered 02:00:5e:xx:xx:xx;
 mDNS names become fresh ``<uuid4>.local`` names. Addresses that identify nothing
-(unspecified, loopback, multicast, broadcast, 0000::/8 with no IPv4 address inside: ``reserved_v6``)
+(unspecified, loopback, multicast, broadcast, 0000::/8 with no IPv4 address inside: ``selfcheck.reserved_v6``)
 and the ``keep`` networks stay as they are.
 Originals seen in a first pass are ``reserve``d, so no stand-in ever equals an original, nor
 reads as one when cut inside its first or last number (split between two packets). The same
@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 
 from icecheck.inputs.table import Table
 from icecheck.redact.archive import RedactError
+from icecheck.redact.selfcheck import reserved_v6
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
@@ -50,28 +51,6 @@ _B64 = string.ascii_letters + string.digits + "+/"
 SECRET_RUN_CHARS = "A-Za-z0-9+/=._:-"  # every character of an SDP secret (``text._SECRET_RUN``)
 _PLAIN_SECRET = re.compile(f"[{SECRET_RUN_CHARS}]*")
 ANCHOR = 4  # a secret holding another character is indexed by its first ``ANCHOR`` characters
-
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/32")  # RFC 6052's /96 and RFC 8215's 64:ff9b:1::/48: IPv4 inside
-
-
-def reserved_v6(addr: IPAddress) -> bool:
-    """An IPv6 address of 0000::/8 that embeds no IPv4 address: it names nothing, and is kept (by
-    ``StandIns.kept``, and so by the output check: ``selfcheck.is_kept``).
-
-    0000::/8 is reserved by the IETF (RFC 4291 §2.4, IANA's IPv6 address space registry); no
-    interface is numbered from it but ``::1``, and its only uses embed an IPv4 address: IPv4-mapped
-    and -compatible addresses and SIIT's ``::ffff:0:a.b.c.d`` (the IPv4 address in the last 32
-    bits: those past 0.255.255.255 are not reserved here) and NAT64 (64:ff9b::/32, any prefix
-    length, not reserved here). What is left is what text that is no address reads as: ``e::`` in
-    ``SdpType::kOffer``, ``de::dec`` in ``Code::Decode``, ``c::`` in ``rtc::Thread`` (a colon-hex
-    token glued to letters on both sides). A glued token elsewhere (``x2001:db8::1``, ``fe80::1z``)
-    is an address to both the redactor and the check, as any other: this rule goes by what an
-    address can name, not by what stands beside its text, so no glued address can slip through."""
-    if not isinstance(addr, ipaddress.IPv6Address):
-        return False
-    value = int(addr)
-    return value >> 120 == 0 and value & 0xFFFFFFFF < 1 << 24 and addr not in _NAT64
 
 
 _BLOCKS = 1 << 20  # the /24s of 240.0.0.0/4

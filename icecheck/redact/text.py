@@ -39,7 +39,7 @@ from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
 # (``2a00:1450::1x``, ``D6:4F:EF:48:EA:71:sip``), as the output check's ``_V6`` and ``_MAC`` allow:
 # such a run was left whole and the check, reading the address in it, refused the output.
 # (``SdpType::kOffer`` reads as ``e::`` to both: an address of 0000::/8 with no IPv4 inside, which
-# names nothing and is kept by both, ``standins.reserved_v6``.)
+# names nothing and is kept by both, ``selfcheck.reserved_v6``.)
 _V6 = (
     r"(?<![0-9A-Fa-f.])(?<![0-9A-Fa-f]:)(?<![^0-9A-Fa-f]::)(?<!^::)"
     r"(?=[0-9A-Fa-f:]{0,64}:[0-9A-Fa-f:]{0,64}:)[0-9A-Fa-f:.]{0,64}(?:%[\w.-]+)?(?![0-9A-Fa-f:])"

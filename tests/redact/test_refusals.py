@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from icecheck.redact.formats import redact_document
-from icecheck.redact.selfcheck import identifiers, survivors
-from icecheck.redact.standins import StandIns, reserved_v6
+from icecheck.redact.selfcheck import identifiers, reserved_v6, survivors
+from icecheck.redact.standins import StandIns
 from icecheck.redact.text import redact_text
 from tests.conftest import REPO, run_cli
 
