@@ -9,15 +9,17 @@ address notation, candidate extension, link type, fragment and TCP oddity, encod
 the others from a sample; either is then mutated by tests/fuzz/mutate.py.
 
 Each case must hold as in tests/fuzz (no escaped exception, exit 0/1/2, no raw control or bidi
-character in the report) and finish within --slow seconds (5 by default: the budget for any input
+character in the report) and finish within --slow seconds of CPU time (5 by default: the budget for any input
 under 1 MB). A case that fails is kept in tests/fuzz/regressions/ (replayed by the test suite from
 then on) and named on stdout; the summary gives executions, failures and the slowest case per target.
-Runs in-process and offline: nothing is sent anywhere.
+A case that has not returned after --hang seconds (a loop) stops the run with the stack of every
+thread; the case is then in --current. Runs in-process and offline: nothing is sent anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import random
 import sys
 import tempfile
@@ -38,7 +40,11 @@ def main() -> int:
     ap.add_argument(
         "--generated", type=float, default=0.5, help="share of cases built by tests/fuzz/shapes.py (0 to 1)"
     )
-    ap.add_argument("--slow", type=float, default=5.0, help="seconds after which a case counts as a hang")
+    ap.add_argument("--slow", type=float, default=5.0, help="CPU seconds after which a case counts as a hang")
+    ap.add_argument(
+        "--hang", type=float, default=120.0, help="wall seconds after which the run stops, the case kept as --current"
+    )
+    ap.add_argument("--current", type=Path, default=Path(tempfile.gettempdir()) / "icecheck-fuzz-current.bin")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     corpus = seeds()
@@ -59,14 +65,17 @@ def main() -> int:
                 for _ in range(count)
             ]
             data = mutate(base, muts)
-            start = time.perf_counter()
+            args.current.write_bytes(data)  # what a hang that never returns leaves behind
+            faulthandler.dump_traceback_later(args.hang, exit=True)
+            start = time.process_time()  # CPU time: the machine is shared, wall time is noise
             problem = run_target(command, data, Path(tmp))
-            took = time.perf_counter() - start
+            took = time.process_time() - start
+            faulthandler.cancel_dump_traceback_later()
             runs += 1
             if took > slowest[command][0]:
                 slowest[command] = (took, name)
             if problem is None and took > args.slow:
-                problem = f"{command}: took {took:.1f} s on {len(data)} bytes"
+                problem = f"{command}: took {took:.1f} s of CPU on {len(data)} bytes"
             if problem:
                 failures += 1
                 kept = REGRESSIONS / f"new-{command}-{name.replace('/', '-')}-{runs}-{rng.randrange(10**6)}.bin"

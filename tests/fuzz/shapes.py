@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import random
 import struct
@@ -210,7 +211,8 @@ def _har(rng: random.Random) -> bytes:
     entries = []
     for _ in range(rng.randint(1, 6)):
         msgs = [
-            {"type": rng.choice(("send", "receive")), "time": rng.choice((1.0, 1e400, -1)), "opcode": rng.choice((1, 2, 9)),
+            {"type": rng.choice(("send", "receive")), "time": rng.choice((1.0, 1e400, -1)),
+             "opcode": rng.choice((1, 2, 9)),
              "data": rng.choice((json.dumps({"candidate": candidate(rng)}), sip(rng).decode("utf-8", "replace"),
                                  json.dumps({"sdp": sdp(rng, 1)}), ""))}
             for _ in range(rng.randint(0, 5))
@@ -300,7 +302,7 @@ def _ws_stream(rng: random.Random, payload: bytes) -> bytes:
     """``payload`` as WebSocket frames: fragmented, control frames between, masked or not, lying lengths."""
     mask = rng.randbytes(4) if rng.random() < 0.5 else None
     cut = sorted({0, len(payload), *(rng.randrange(len(payload) + 1) for _ in range(rng.randint(0, 5)))})
-    parts = [payload[a:b] for a, b in zip(cut, cut[1:], strict=False)] or [b""]
+    parts = [payload[a:b] for a, b in itertools.pairwise(cut)] or [b""]
     out = b""
     for n, part in enumerate(parts):
         out += synth.ws_frame(part, opcode=1 if n == 0 else 0, fin=n == len(parts) - 1, mask=mask)
