@@ -343,6 +343,17 @@ def pcap_tcp_reverse() -> bytes:
     return _pcap(synth.link(synth.ip(s)[0]) for s in [first, *segs])
 
 
+def pcap_tcp_holes() -> bytes:
+    """One TCP stream of ~14,000 one-byte segments, each after a one-byte hole: all held, given up one by one."""
+
+    def frames() -> Iterator[bytes]:
+        yield synth.link(synth.ip(synth.tcp("10.0.0.1", 40000, "10.0.0.2", 5060, 999, flags=0x02))[0])
+        for i in range(10**6):
+            yield synth.link(synth.ip(synth.tcp("10.0.0.1", 40000, "10.0.0.2", 5060, 1001 + 2 * i, b"I"))[0])
+
+    return _pcap(frames())
+
+
 def pcap_tcp_retrans() -> bytes:
     """One TCP stream: every 1-byte segment sent, then a growing retransmission of all before it."""
 
@@ -463,6 +474,17 @@ def gzip_bomb() -> bytes:
     return buf.getvalue()
 
 
+def gzip_pcap_bomb() -> bytes:
+    """A gzip bomb of a capture: a pcap header, one STUN answer, then ~1 GB of zeros (empty records)."""
+    comp = gzip.GzipFile(fileobj=(buf := io.BytesIO()), mode="wb", compresslevel=9)
+    comp.write(_pcap(iter([synth.link(synth.ip(synth.udp("10.0.0.1", 3478, "10.0.0.2", 40000, _stun(1)))[0])])))
+    block = bytes(16 * MB)
+    for _ in range(64):
+        comp.write(block)
+    comp.close()
+    return buf.getvalue()
+
+
 def gzip_nested() -> bytes:
     """A gzip of a gzip of ~1 GB of zeros after a pcap header (a bomb that nests)."""
     inner = gzip.GzipFile(fileobj=(buf := io.BytesIO()), mode="wb", compresslevel=9)
@@ -481,9 +503,10 @@ CASES: dict[str, Callable[[], bytes]] = {
         sdp_connections, sip_calls, sip_headers, sip_folded, sip_length, jingle_many, text_brackets, json_deep,
         json_keys, json_objects, json_nested_strings, json_lines, json_long_string, json_utf16, har_entries,
         har_ws_messages, internals_peers, internals_stats, pcap_flows, pcap_tiny, pcap_fragments,
-        pcap_frag_overlap, pcap_v6_fragments, pcap_tcp_streams, pcap_tcp_reverse, pcap_tcp_retrans, pcap_tcp_wrap,
+        pcap_frag_overlap, pcap_v6_fragments, pcap_tcp_streams, pcap_tcp_reverse, pcap_tcp_holes,
+        pcap_tcp_retrans, pcap_tcp_wrap,
         ws_continuations, ws_one_byte, ws_long_claim, stun_tcp_framed, stun_attrs, sctp_fragments, gre_nested,
-        pcapng_interfaces, pcap_snaplen0, gzip_bomb, gzip_nested,
+        pcapng_interfaces, pcap_snaplen0, gzip_bomb, gzip_pcap_bomb, gzip_nested,
     )
 }  # fmt: skip
 TEXT = ("cand-", "sdp-", "sip-", "jingle-", "text-")

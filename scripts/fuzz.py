@@ -6,11 +6,12 @@
 
 Half the cases (--generated) start from an input built afresh by tests/fuzz/shapes.py (every
 address notation, candidate extension, link type, fragment and TCP oddity, encoding, nesting),
-the others from a sample; either is then mutated by tests/fuzz/mutate.py.
+the others from a sample; either is then mutated by tests/fuzz/mutate.py. Reports are JSON, or
+(three cases in ten) any other format, with -v or not.
 
 Each case must hold as in tests/fuzz (no escaped exception, exit 0/1/2, no raw control or bidi
-character in the report) and finish within --slow seconds of CPU time (5 by default: the budget for any input
-under 1 MB). A case that fails is kept in tests/fuzz/regressions/ (replayed by the test suite from
+character in the report) and finish within --slow seconds of CPU time (5 by default: the budget
+for any input under 1 MB). A case that fails is kept in tests/fuzz/regressions/ (replayed by the test suite from
 then on) and named on stdout; the summary gives executions, failures and the slowest case per target.
 A case that has not returned after --hang seconds (a loop) stops the run with the stack of every
 thread; the case is then in --current. Runs in-process and offline: nothing is sent anywhere.
@@ -28,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fuzz.mutate import OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
+from tests.fuzz.mutate import FORMATS, OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
 from tests.fuzz.shapes import generate
 
 
@@ -68,7 +69,8 @@ def main() -> int:
             args.current.write_bytes(data)  # what a hang that never returns leaves behind
             faulthandler.dump_traceback_later(args.hang, exit=True)
             start = time.process_time()  # CPU time: the machine is shared, wall time is noise
-            problem = run_target(command, data, Path(tmp))
+            fmt = rng.choice(FORMATS) if rng.random() < 0.3 else "json"
+            problem = run_target(command, data, Path(tmp), fmt, verbose=rng.random() < 0.3)
             took = time.process_time() - start
             faulthandler.cancel_dump_traceback_later()
             runs += 1

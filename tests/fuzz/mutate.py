@@ -177,14 +177,18 @@ def _repeat_line(buf: bytearray, m: Mutation) -> None:
     buf[first:first] = line * (1 + (m.data[0] if m.data else 1) % 3)
 
 
-def run_target(command: str, data: bytes, workdir: Path) -> str | None:
-    """Run ``icecheck COMMAND`` on ``data``; a one-line problem, or None when it held."""
+FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "mermaid", "html")
+
+
+def run_target(command: str, data: bytes, workdir: Path, fmt: str = "json", verbose: bool = False) -> str | None:
+    """Run ``icecheck COMMAND`` on ``data`` (a report in ``fmt``, one of ``FORMATS``, with ``-v`` when
+    ``verbose``); a one-line problem, or None when it held."""
     src = workdir / "input.bin"
     src.write_bytes(data)
     if command == "redact":
         args = ["redact", str(src), "-o", str(workdir / "out.bin")]
     else:
-        args = [command, "--offline", "--no-config", "--format", "json", str(src)]
+        args = [command, "--offline", "--no-config", "--format", fmt, *(["-v"] if verbose else []), str(src)]
     result = CliRunner().invoke(cli, args, catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         exc = result.exception
@@ -197,5 +201,5 @@ def run_target(command: str, data: bytes, workdir: Path) -> str | None:
         return f"{command}: reading stopped by {stopped.group(1)}: {stopped.group(2)[:120]}"
     bad = UNSAFE.search(result.stdout) if command != "redact" else None
     if bad:
-        return f"{command}: raw U+{ord(bad.group()):04X} in the report"
+        return f"{command}: raw U+{ord(bad.group()):04X} in the {fmt} report"
     return None
