@@ -46,46 +46,44 @@ _TwinKey = tuple[int, str, str, int | None]  # port, type, transport (lower case
 
 
 class _Signalled:
-    """The candidates of one PeerConnection that the sink holds, indexed as they come: their
-    (address, port, type) for ``known``, and per ``_TwinKey`` the first one's key and the last
-    mDNS one's (``twin``). The sink holds them all (``Sink.hold_all``: none moved out, so its dict
-    only grows, at its end): each is indexed once, so 500,000 stats candidates cost no more than
-    reading them (a pass over every candidate held for each took hours)."""
+    """The candidates the sink holds, indexed by PeerConnection (``Origin.call``) as they come:
+    their (address, port, type) for ``known``, and per ``_TwinKey`` the first one's key and the
+    last mDNS one's (``twin``). One for the input (``Sink.signalled``), shared by its readers. The
+    sink holds them all (``Sink.hold_all``: none moved out, so its dict only grows, at its end):
+    each is indexed once, so 500,000 stats candidates cost no more than reading them (a pass over
+    every candidate held for each took hours)."""
 
-    def __init__(self, sink: Sink, call: str | None) -> None:
-        self._sink, self._call = sink, call
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
         self._seen = 0
-        self._known: set[tuple[str, int, str]] = set()
-        self._twins: dict[_TwinKey, tuple[Any, Any]] = {}
+        self._known: dict[str | None, set[tuple[str, int, str]]] = {}
+        self._twins: dict[tuple[str | None, _TwinKey], tuple[Any, Any]] = {}
 
     def _update(self) -> None:
         held = self._sink.candidates
         if len(held) < self._seen:  # not the growing dict assumed: index it again
-            self._seen, self._known, self._twins = 0, set(), {}
+            self._seen, self._known, self._twins = 0, {}, {}
         fresh = list(itertools.islice(reversed(held.items()), len(held) - self._seen))
         self._seen = len(held)
         for key, rec in reversed(fresh):
-            c = rec.candidate
-            if rec.origin.call != self._call:
-                continue
-            self._known.add((c.address, c.port, c.type))
+            c, call = rec.candidate, rec.origin.call
+            self._known.setdefault(call, set()).add((c.address, c.port, c.type))
             mdns = c.address.lower().endswith(".local")
             for priority in (None, c.priority):
-                twin = (c.port, c.type, c.transport.lower(), priority)
+                twin = (call, (c.port, c.type, c.transport.lower(), priority))
                 first, last_mdns = self._twins.get(twin, (None, None))
                 self._twins[twin] = (key if first is None else first, key if mdns else last_mdns)
 
-    def known(self, cand: Candidate) -> bool:
-        """Whether a candidate of this address, port and type is held."""
+    def known(self, call: str | None, cand: Candidate) -> bool:
+        """Whether a candidate of this PeerConnection with this address, port and type is held."""
         self._update()
-        return (cand.address, cand.port, cand.type) in self._known
+        return (cand.address, cand.port, cand.type) in self._known.get(call, ())
 
-    def twin(self, cand: Candidate) -> Any:
+    def twin(self, call: str | None, cand: Candidate) -> Any:
         """The key of the held candidate ``PeerConnectionReader._twin`` describes, or None."""
         self._update()
-        first, last_mdns = self._twins.get(
-            (cand.port, cand.type, cand.transport.lower(), cand.priority or None), (None, None)
-        )
+        twin = (call, (cand.port, cand.type, cand.transport.lower(), cand.priority or None))
+        first, last_mdns = self._twins.get(twin, (None, None))
         return last_mdns if last_mdns is not None else first
 
 
@@ -97,7 +95,9 @@ class PeerConnectionReader:
         disp.sink.hold_all()  # stats are matched against the candidates held (``_twin``, ``known``)
         self.base = base._replace(call=f"PeerConnection {pc_id}")
         self.local_role: str | None = None
-        self._signalled = _Signalled(disp.sink, self.base.call)
+        if disp.sink.signalled is None:
+            disp.sink.signalled = _Signalled(disp.sink)
+        self._signalled: _Signalled = disp.sink.signalled
 
     def event(self, kind: str, value: Any, detail: str, time: float | None = None) -> None:
         """One updateLog/RTCStatsDump event."""
@@ -190,7 +190,7 @@ class PeerConnectionReader:
                 self._give_interface(twin, iface)
             return
         self._facts(attrs, cand.address, where)
-        if not self._signalled.known(cand):
+        if not self._signalled.known(self.base.call, cand):
             self.disp.sink.candidate(cand, where, SectionContext(), iface if not remote else None)
 
     def _facts(self, attrs: dict[str, Any], name: str, where: Origin) -> None:
@@ -206,7 +206,7 @@ class PeerConnectionReader:
         """The key in the sink of the signalled candidate of this PeerConnection that a stats object
         without an address describes: same port, type and transport, same priority when the stats
         give one; the first such, or the last with an mDNS name."""
-        return self._signalled.twin(cand)
+        return self._signalled.twin(self.base.call, cand)
 
     def _give_interface(self, twin: Any, iface: InterfaceInfo) -> None:
         """The twin learns the interface the stats name, unless it knows one already."""

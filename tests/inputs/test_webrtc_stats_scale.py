@@ -82,3 +82,17 @@ def test_stats_candidates_cost_linear_work() -> None:
     twins = [r for r in records if r.candidate.address.endswith(".local")]
     assert len(twins) == N and all(r.interface is not None and r.interface.kind == "wifi" for r in twins)
     assert sink.candidates.looked < 10 * N
+
+
+def test_many_peer_connections_with_stats_cost_linear_work() -> None:
+    """N PeerConnections, each with one stats candidate: each looks at its own candidates only once."""
+    pcs = {
+        f"{n}-1": {"updateLog": [], "stats": _series(f"I{n}", {"address": f"10.0.{n >> 8}.{n & 255}", "port": 9,
+                                                             "candidateType": "host", "protocol": "udp"})}
+        for n in range(N)
+    }  # fmt: skip
+    sink = Sink("dump.json")
+    sink.candidates = _Counted()
+    read_webrtc_internals({"PeerConnections": pcs}, Dispatcher(sink))
+    assert len(sink.candidates) == N
+    assert sink.candidates.looked < 10 * N
