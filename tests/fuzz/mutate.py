@@ -1,8 +1,9 @@
 """Fuzzing helpers shared by the test suite's short runs and ``scripts/fuzz.py``'s long ones.
 
-A case is a seed file from samples/ (or a capture built by ``icecheck.inputs.synth``) and a list of
-mutations: byte flips, cuts, insertions of bytes that parsers treat specially (huge lengths, zero
-lengths, NULs, bidi overrides), duplicated slices, and structure-aware ones: a token from ``TOKENS``
+A case is a seed file from samples/ (or a capture built by ``icecheck.inputs.synth``, or an input
+built afresh by ``tests.fuzz.shapes``) and a list of mutations: byte flips, cuts, insertions of
+bytes that parsers treat specially (huge lengths, zero lengths, NULs, bidi overrides), duplicated
+slices, and structure-aware ones: a token from ``TOKENS``
 (digits ``int()`` refuses, huge numbers, NaN, empty values, invalid UTF-8, bidi/ESC/C1, rich
 markup, scoped and mapped addresses, ``.local`` names, deep nesting, overlong lines) put in place of,
 or before, the token that follows a boundary of the text (``:``, ``=``, a space, a quote, a bracket,
