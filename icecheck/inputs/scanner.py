@@ -17,6 +17,7 @@ stopped) is never skipped: it might have held signalling.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -78,6 +79,14 @@ def walk(paths: Iterable[str]) -> Iterator[str]:
                     yield full
 
 
+def _pipe(path: str) -> bool:
+    """Whether ``path`` names a pipe (``<(command)`` in a shell): read once, as standard input is."""
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class ScanRun:
     """What ``scan_inputs`` read: one output per input, and the folder files skipped (no signalling)."""
@@ -103,13 +112,22 @@ def scan_inputs(
     list of files in parallel (``inputs.parallel``): each file's output and whether it held no
     signalling, in order, as ``read_file`` gives them."""
     named = [(path, list(walk((path,))) if path != "-" and os.path.isdir(path) else None) for path in paths]
-    files = [name for path, names in named for name in (names if names is not None else (path,)) if name != "-"]
+    pipes = {path for path, names in named if names is None and path != "-" and _pipe(path)}
+    files = [
+        name
+        for path, names in named
+        for name in (names if names is not None else (path,))
+        if name != "-" and name not in pipes
+    ]
     results = read(files) if read is not None else (read_file(name, forced, tick) for name in files)
     outputs: list[ScanOutput] = []
     skipped: list[str] = []
     for path, names in named:
         if path == "-":
             outputs.append(scan_file(STDIN, forced, tick, stdin or b""))
+            continue
+        if path in pipes:
+            outputs.append(_read_pipe(path, forced, tick))
             continue
         if names is None:
             outputs.append(next(results)[0])
@@ -129,6 +147,16 @@ def scan_inputs(
             )
             outputs.append(ScanOutput(doc))
     return ScanRun(tuple(outputs), tuple(skipped))
+
+
+def _read_pipe(path: str, forced: Format | None, tick: Tick | None) -> ScanOutput:
+    """A pipe's output: what it gives, read whole once (a second open would find it drained)."""
+    try:
+        with open(path, "rb") as pipe:
+            data = pipe.read()
+    except OSError as exc:
+        return unreadable(path, exc.strerror or str(exc))
+    return scan_file(path, forced, tick, data)
 
 
 def scan_file(

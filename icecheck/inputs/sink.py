@@ -123,6 +123,7 @@ class Sink:
     names: dict[Any, Any] = field(default_factory=dict)  # one copy of each held string (``_share``)
     store: ItemStore | None = None  # items moved out of memory (``_evict``), with ordinals with ``order``
     spill: bool = True  # False: every item stays in ``candidates``/``addresses`` (``hold_all``)
+    signalled: Any = None  # webrtc's index of the candidates held, by PeerConnection (``webrtc._Signalled``)
 
     # -- adding ----------------------------------------------------------------------------------
 

@@ -3,6 +3,13 @@
 Nothing here loads a whole file: readers pull chunks from ``Source.stream``. The counter
 sees compressed bytes (what the file holds), so a progress bar against the file size is
 right for gzipped inputs too.
+
+A gzip stream that inflates past ``INFLATE_FROM`` bytes to more than ``INFLATE_RATIO`` times the
+compressed bytes taken so far is a decompression bomb (deflate reaches about 1,000 times; captures
+and logs 2 to 30): its stream raises ``InflationBound`` there, which readers report like a damaged
+gzip stream (reading stops, the input is partly read). Without the bound, 1 MB of gzip inflates to
+1 GB that takes minutes to read; with it, such a file stops within seconds. Inflated by the user
+(``gunzip``), the same bytes are read whole, as any large input.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
+INFLATE_FROM = 4 << 20  # inflated bytes read before the ratio is checked
+INFLATE_RATIO = 100
 Tick = Callable[[int, int, int], None]  # bytes read, packets, items found: each since the last call
 
 
@@ -42,6 +51,55 @@ class CountingReader(io.RawIOBase):
         super().close()
 
 
+class InflationBound(OSError):
+    """A gzip stream inflating like a decompression bomb (see the module doc)."""
+
+
+class _Fed(io.RawIOBase):
+    """The compressed side of a gzip stream: counts the bytes the decompressor takes."""
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
+        super().__init__()
+        self._raw = raw
+        self.taken = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.taken += len(data)
+        return data
+
+
+class _Bounded(io.RawIOBase):
+    """The inflated side of a gzip stream, stopped by ``InflationBound`` at a bomb's ratio."""
+
+    def __init__(self, inflated: gzip.GzipFile, fed: _Fed) -> None:
+        super().__init__()
+        self._inflated = inflated
+        self._fed = fed
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        n = self._inflated.readinto1(buffer)  # one inflation: damage after it loses nothing before it
+        self.given += n
+        if self.given > INFLATE_FROM and self.given > INFLATE_RATIO * self._fed.taken:
+            raise InflationBound(
+                f"the gzip stream inflates more than {INFLATE_RATIO} times ({self.given >> 20} MiB from "
+                f"{self._fed.taken >> 10} KiB), as a decompression bomb does: reading stops here "
+                "(inflate it with gunzip to read it all)"
+            )
+        return n
+
+    def close(self) -> None:
+        self._inflated.close()
+        super().close()
+
+
 class Source:
     """An opened input. ``stream`` yields decompressed bytes; ``compressed`` tells if gzip was undone."""
 
@@ -54,8 +112,11 @@ class Source:
         self._counter = CountingReader(raw, tick)
         buffered = io.BufferedReader(self._counter, 1 << 20)
         self.compressed = buffered.peek(2)[:2] == GZIP_MAGIC
-        stream = gzip.GzipFile(fileobj=buffered, mode="rb") if self.compressed else buffered
-        self.stream: BinaryIO = stream  # type: ignore[assignment]  # both are binary readers
+        stream: io.BufferedIOBase = buffered
+        if self.compressed:
+            fed = _Fed(buffered)
+            stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
+        self.stream: BinaryIO = stream  # type: ignore[assignment]  # a binary reader
 
     def close(self) -> None:
         self.stream.close()
@@ -88,7 +149,9 @@ def read_head(path: str, n: int = 65536, data: bytes | None = None) -> tuple[byt
 
 
 def gzip_error(exc: BaseException) -> str | None:
-    """A human message when ``exc`` comes from a corrupt or truncated gzip stream, else None."""
+    """A human message when ``exc`` comes from a corrupt, truncated or bomb-like gzip stream, else None."""
+    if isinstance(exc, InflationBound):
+        return str(exc)
     if isinstance(exc, EOFError):
         return "the gzip stream ends early (truncated file)"
     if isinstance(exc, (gzip.BadGzipFile, zlib.error)):

@@ -20,6 +20,7 @@ the text (``jsonsig``), with no side claimed for them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -28,8 +29,8 @@ from typing import Any
 from icecheck.inputs.candidate import CandidateSyntaxError, parse_candidate
 from icecheck.inputs.numbers import decimal, finite
 from icecheck.inputs.payload import Dispatcher
-from icecheck.inputs.sink import WireFact
-from icecheck.model import Candidate, CandidateRecord, InterfaceInfo, Origin, SectionContext
+from icecheck.inputs.sink import Sink, WireFact
+from icecheck.model import Candidate, InterfaceInfo, Origin, SectionContext
 
 _CAND = re.compile(r"((?:a=)?candidate:[^\s,][^,\n]*)")
 _MID = re.compile(r"sdpMid:\s*([^,\n]+)")
@@ -41,6 +42,51 @@ _KINDS = {"wifi": "wifi", "ethernet": "ethernet", "cellular": "cellular", "vpn":
 CANDIDATE_STATS = ("local-candidate", "remote-candidate")
 
 
+_TwinKey = tuple[int, str, str, int | None]  # port, type, transport (lower case), priority (None: any)
+
+
+class _Signalled:
+    """The candidates the sink holds, indexed by PeerConnection (``Origin.call``) as they come:
+    their (address, port, type) for ``known``, and per ``_TwinKey`` the first one's key and the
+    last mDNS one's (``twin``). One for the input (``Sink.signalled``), shared by its readers. The
+    sink holds them all (``Sink.hold_all``: none moved out, so its dict only grows, at its end):
+    each is indexed once, so 500,000 stats candidates cost no more than reading them (a pass over
+    every candidate held for each took hours)."""
+
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
+        self._seen = 0
+        self._known: dict[str | None, set[tuple[str, int, str]]] = {}
+        self._twins: dict[tuple[str | None, _TwinKey], tuple[Any, Any]] = {}
+
+    def _update(self) -> None:
+        held = self._sink.candidates
+        if len(held) < self._seen:  # not the growing dict assumed: index it again
+            self._seen, self._known, self._twins = 0, {}, {}
+        fresh = list(itertools.islice(reversed(held.items()), len(held) - self._seen))
+        self._seen = len(held)
+        for key, rec in reversed(fresh):
+            c, call = rec.candidate, rec.origin.call
+            self._known.setdefault(call, set()).add((c.address, c.port, c.type))
+            mdns = c.address.lower().endswith(".local")
+            for priority in (None, c.priority):
+                twin = (call, (c.port, c.type, c.transport.lower(), priority))
+                first, last_mdns = self._twins.get(twin, (None, None))
+                self._twins[twin] = (key if first is None else first, key if mdns else last_mdns)
+
+    def known(self, call: str | None, cand: Candidate) -> bool:
+        """Whether a candidate of this PeerConnection with this address, port and type is held."""
+        self._update()
+        return (cand.address, cand.port, cand.type) in self._known.get(call, ())
+
+    def twin(self, call: str | None, cand: Candidate) -> Any:
+        """The key of the held candidate ``PeerConnectionReader._twin`` describes, or None."""
+        self._update()
+        twin = (call, (cand.port, cand.type, cand.transport.lower(), cand.priority or None))
+        first, last_mdns = self._twins.get(twin, (None, None))
+        return last_mdns if last_mdns is not None else first
+
+
 class PeerConnectionReader:
     """Reads one PeerConnection's events; remembers which side made the offer."""
 
@@ -49,6 +95,9 @@ class PeerConnectionReader:
         disp.sink.hold_all()  # stats are matched against the candidates held (``_twin``, ``known``)
         self.base = base._replace(call=f"PeerConnection {pc_id}")
         self.local_role: str | None = None
+        if disp.sink.signalled is None:
+            disp.sink.signalled = _Signalled(disp.sink)
+        self._signalled: _Signalled = disp.sink.signalled
 
     def event(self, kind: str, value: Any, detail: str, time: float | None = None) -> None:
         """One updateLog/RTCStatsDump event."""
@@ -132,8 +181,8 @@ class PeerConnectionReader:
         if not cand.address:
             twin = self._twin(cand)
             name = (
-                twin.candidate.address
-                if twin
+                self.disp.sink.candidates[twin].candidate.address
+                if twin is not None
                 else f"a {cand.type} candidate ({cand.transport} port {cand.port}, address not shown)"
             )
             self._facts(attrs, name, where)
@@ -141,12 +190,7 @@ class PeerConnectionReader:
                 self._give_interface(twin, iface)
             return
         self._facts(attrs, cand.address, where)
-        known = {
-            (c.candidate.address, c.candidate.port, c.candidate.type)
-            for c in self.disp.sink.candidates.values()
-            if c.origin.call == self.base.call
-        }
-        if (cand.address, cand.port, cand.type) not in known:
+        if not self._signalled.known(self.base.call, cand):
             self.disp.sink.candidate(cand, where, SectionContext(), iface if not remote else None)
 
     def _facts(self, attrs: dict[str, Any], name: str, where: Origin) -> None:
@@ -158,30 +202,17 @@ class PeerConnectionReader:
         if facts:
             self.disp.sink.fact(WireFact("network-type", f"{name} " + " ".join(facts), where))
 
-    def _twin(self, cand: Candidate) -> CandidateRecord | None:
-        """The signalled candidate of this PeerConnection that a stats object without an address
-        describes: same port, type and transport, same priority when the stats give one; an mDNS
-        name is preferred."""
-        best: CandidateRecord | None = None
-        for rec in self.disp.sink.candidates.values():
-            c = rec.candidate
-            if rec.origin.call != self.base.call or (c.port, c.type) != (cand.port, cand.type):
-                continue
-            if c.transport.lower() != cand.transport.lower() or (cand.priority and c.priority != cand.priority):
-                continue
-            if best is None or c.address.lower().endswith(".local"):
-                best = rec
-        return best
+    def _twin(self, cand: Candidate) -> Any:
+        """The key in the sink of the signalled candidate of this PeerConnection that a stats object
+        without an address describes: same port, type and transport, same priority when the stats
+        give one; the first such, or the last with an mDNS name."""
+        return self._signalled.twin(self.base.call, cand)
 
-    def _give_interface(self, twin: CandidateRecord, iface: InterfaceInfo) -> None:
+    def _give_interface(self, twin: Any, iface: InterfaceInfo) -> None:
         """The twin learns the interface the stats name, unless it knows one already."""
-        if twin.interface is not None:
-            return
         candidates = self.disp.sink.candidates
-        for key, rec in candidates.items():
-            if rec is twin:
-                candidates[key] = replace(rec, interface=iface)
-                return
+        if candidates[twin].interface is None:
+            candidates[twin] = replace(candidates[twin], interface=iface)
 
 
 def read_webrtc_internals(dump: dict[str, Any], disp: Dispatcher) -> None:

@@ -1,8 +1,9 @@
 """Fuzzing helpers shared by the test suite's short runs and ``scripts/fuzz.py``'s long ones.
 
-A case is a seed file from samples/ (or a capture built by ``icecheck.inputs.synth``) and a list of
-mutations: byte flips, cuts, insertions of bytes that parsers treat specially (huge lengths, zero
-lengths, NULs, bidi overrides), duplicated slices, and structure-aware ones: a token from ``TOKENS``
+A case is a seed file from samples/ (or a capture built by ``icecheck.inputs.synth``, or an input
+built afresh by ``tests.fuzz.shapes``) and a list of mutations: byte flips, cuts, insertions of
+bytes that parsers treat specially (huge lengths, zero lengths, NULs, bidi overrides), duplicated
+slices, and structure-aware ones: a token from ``TOKENS``
 (digits ``int()`` refuses, huge numbers, NaN, empty values, invalid UTF-8, bidi/ESC/C1, rich
 markup, scoped and mapped addresses, ``.local`` names, deep nesting, overlong lines) put in place of,
 or before, the token that follows a boundary of the text (``:``, ``=``, a space, a quote, a bracket,
@@ -177,14 +178,18 @@ def _repeat_line(buf: bytearray, m: Mutation) -> None:
     buf[first:first] = line * (1 + (m.data[0] if m.data else 1) % 3)
 
 
-def run_target(command: str, data: bytes, workdir: Path) -> str | None:
-    """Run ``icecheck COMMAND`` on ``data``; a one-line problem, or None when it held."""
+FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "mermaid", "html")
+
+
+def run_target(command: str, data: bytes, workdir: Path, fmt: str = "json", verbose: bool = False) -> str | None:
+    """Run ``icecheck COMMAND`` on ``data`` (a report in ``fmt``, one of ``FORMATS``, with ``-v`` when
+    ``verbose``); a one-line problem, or None when it held."""
     src = workdir / "input.bin"
     src.write_bytes(data)
     if command == "redact":
         args = ["redact", str(src), "-o", str(workdir / "out.bin")]
     else:
-        args = [command, "--offline", "--no-config", "--format", "json", str(src)]
+        args = [command, "--offline", "--no-config", "--format", fmt, *(["-v"] if verbose else []), str(src)]
     result = CliRunner().invoke(cli, args, catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         exc = result.exception
@@ -197,5 +202,5 @@ def run_target(command: str, data: bytes, workdir: Path) -> str | None:
         return f"{command}: reading stopped by {stopped.group(1)}: {stopped.group(2)[:120]}"
     bad = UNSAFE.search(result.stdout) if command != "redact" else None
     if bad:
-        return f"{command}: raw U+{ord(bad.group()):04X} in the report"
+        return f"{command}: raw U+{ord(bad.group()):04X} in the {fmt} report"
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from icecheck.inputs.detect import Format, sniff
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink
 from tests.fuzz.mutate import OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
+from tests.fuzz.shapes import generate
 
 SEEDS = seeds()
 EXAMPLES = int(os.environ.get("ICECHECK_FUZZ_EXAMPLES", "40"))
@@ -65,6 +67,21 @@ SDP_SEEDS = sorted(n for n in SEEDS if n.endswith(".sdp"))
 @given(name=st.sampled_from(SDP_SEEDS), muts=mutations)
 def test_sdp_holds_on_mutated_offers(name: str, muts: list[Mutation], tmp_path: Path) -> None:
     _check("sdp", name, muts, tmp_path)
+
+
+@pytest.mark.parametrize("command", ["scan", "sdp", "redact"])
+@FUZZ
+@given(shape=st.integers(0, 2**32 - 1), muts=st.lists(st.builds(Mutation, st.sampled_from(OPS), st.integers(0, 1 << 24),
+       st.binary(min_size=1, max_size=12)), max_size=2))  # fmt: skip
+def test_generated_shapes_hold(command: str, shape: int, muts: list[Mutation], tmp_path: Path) -> None:
+    """Inputs built by ``shapes`` (address notations, link types, fragments, TCP oddities, encodings,
+    nestings, gzip), mutated a little or not at all."""
+    name, data = generate(random.Random(shape), sdp_only=command == "sdp")
+    problem = run_target(command, mutate(data, muts), tmp_path)
+    if problem:
+        kept = REGRESSIONS / f"new-{command}-{name.replace('/', '-')}-{shape}.bin"
+        kept.write_bytes(mutate(data, muts))
+        pytest.fail(f"{problem} (input kept as {kept.relative_to(REGRESSIONS.parents[1])})")
 
 
 @FUZZ
