@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
-from icecheck.redact.formats import B64_CHARS, B64_MARGIN
+from icecheck.redact.formats import B64_CHARS, B64_MARGIN, json_string
 from icecheck.redact.standins import StandIns
 
 CHUNK = 1 << 20  # characters read at a time
@@ -577,7 +577,7 @@ class _Literal:
                     out.seek(0)
                     for size in sizes:
                         new = out.read(size).decode("utf-8", "surrogatepass")
-                        write(json.dumps(new, ensure_ascii=self.ascii)[1:-1])
+                        write(json_string(new, self.ascii)[1:-1])
                 write('"')
         finally:
             self.spool.close()

@@ -119,7 +119,18 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
         new = redact_text(value, standins, scrub, B64_DEPTH if long_base64(literal[1:-1]) else 0)
     if new == value:
         return literal
-    return json.dumps(new, ensure_ascii=literal.isascii())  # keep the file's escaping style
+    return json_string(new, literal.isascii())
+
+
+_LONE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # surrogates that no undecodable byte stands for
+
+
+def json_string(value: str, ascii: bool) -> str:
+    """``value`` as a JSON string literal in the file's escaping style (``ascii``: escapes only).
+    A lone surrogate that a ``\\uD800`` escape gave is escaped again, whatever the style: written as
+    it is, it cannot be encoded. Those in U+DC80-U+DCFF stand for undecodable bytes (surrogateescape)
+    and are written as they are, giving the bytes back."""
+    return json.dumps(value, ensure_ascii=ascii or _LONE.search(value) is not None)
 
 
 B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
