@@ -87,7 +87,7 @@ def command(
     from icecheck.model import InputDocument, InputKind, InputStatus
 
     forced = Format(input_format) if input_format else None
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    stdin = sys.stdin.buffer if "-" in paths else None  # copied to a temporary file as it is read
     try:
         with progress(p for p in paths if p != "-") as tick:
             run = scan_inputs(paths, forced, tick, stdin, parallel.reader(forced, jobs, dask, tick))

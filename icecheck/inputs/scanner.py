@@ -20,13 +20,14 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from icecheck.inputs.capture import CaptureScan
 from icecheck.inputs.detect import CAPTURES, Format, sniff
 from icecheck.inputs.lanes import Lane
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink, WireFact
-from icecheck.inputs.source import Source, Tick, gzip_error, read_head
+from icecheck.inputs.source import Data, Source, Tick, gzip_error, read_head, spool
 from icecheck.model import Diagnostic, InputDocument, InputKind, InputStatus, Origin
 
 Reader = Callable[[Sequence[str]], Iterator[tuple["ScanOutput", bool]]]  # files → (output, no signalling)
@@ -104,11 +105,12 @@ def scan_inputs(
     paths: Iterable[str],
     forced: Format | None = None,
     tick: Tick | None = None,
-    stdin: bytes | None = None,
+    stdin: bytes | BinaryIO | None = None,
     read: Reader | None = None,
 ) -> ScanRun:
     """Read the paths named on the command line; folder files without signalling skipped (module doc).
-    ``-`` is standard input (``stdin``, read by the caller), named ``<stdin>``. ``read`` reads the
+    ``-`` is standard input (``stdin``: its bytes, or the stream, copied to a temporary file and
+    read from there), named ``<stdin>``. ``read`` reads the
     list of files in parallel (``inputs.parallel``): each file's output and whether it held no
     signalling, in order, as ``read_file`` gives them."""
     named = [(path, list(walk((path,))) if path != "-" and os.path.isdir(path) else None) for path in paths]
@@ -124,7 +126,7 @@ def scan_inputs(
     skipped: list[str] = []
     for path, names in named:
         if path == "-":
-            outputs.append(scan_file(STDIN, forced, tick, stdin or b""))
+            outputs.append(_read_once(STDIN, stdin if stdin is not None else b"", forced, tick))
             continue
         if path in pipes:
             outputs.append(_read_pipe(path, forced, tick))
@@ -150,24 +152,35 @@ def scan_inputs(
 
 
 def _read_pipe(path: str, forced: Format | None, tick: Tick | None) -> ScanOutput:
-    """A pipe's output: what it gives, read whole once (a second open would find it drained)."""
+    """A pipe's output: what it gives, read once (a second open would find it drained)."""
     try:
         with open(path, "rb") as pipe:
-            data = pipe.read()
+            return _read_once(path, pipe, forced, tick)
     except OSError as exc:
         return unreadable(path, exc.strerror or str(exc))
-    return scan_file(path, forced, tick, data)
+
+
+def _read_once(name: str, given: bytes | BinaryIO, forced: Format | None, tick: Tick | None) -> ScanOutput:
+    """An input that can be read once (``given``: its bytes, or its stream, which is first copied to
+    a temporary file, removed after: memory stays flat), read under ``name``."""
+    if isinstance(given, bytes):
+        return scan_file(name, forced, tick, given)
+    copied = spool(given)
+    try:
+        return scan_file(name, forced, tick, copied)
+    finally:
+        os.unlink(copied.file)
 
 
 def scan_file(
-    path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
+    path: str, forced: Format | None = None, tick: Tick | None = None, data: Data | None = None
 ) -> ScanOutput:
     """Read one file (or ``data`` under the name ``path``). Every failure is data."""
     return read_file(path, forced, tick, data)[0]
 
 
 def read_file(
-    path: str, forced: Format | None = None, tick: Tick | None = None, data: bytes | None = None
+    path: str, forced: Format | None = None, tick: Tick | None = None, data: Data | None = None
 ) -> tuple[ScanOutput, bool]:
     """The file's output, and whether the file was read and holds no signalling: its content is
     not recognised, or it was read to its end and gave nothing to audit (a text format that turned
@@ -220,7 +233,7 @@ class CapturePart:
 
 
 def read_capture(
-    path: str, tick: Tick | None = None, part: int = 0, parts: int = 1, data: bytes | None = None
+    path: str, tick: Tick | None = None, part: int = 0, parts: int = 1, data: Data | None = None
 ) -> CapturePart:
     """Read a pcap/pcapng (or its gzip; or ``data`` under the name ``path``) as part ``part`` of
     ``parts``. Every failure is data."""

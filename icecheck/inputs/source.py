@@ -17,8 +17,11 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -100,15 +103,45 @@ class _Bounded(io.RawIOBase):
         super().close()
 
 
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """An input that could be read only once (standard input, a pipe), copied to ``file``: read
+    from there under its own name (``spool``)."""
+
+    file: str
+
+
+Data = bytes | Spooled  # what is read under an input's name instead of opening it
+
+
+def spool(stream: BinaryIO) -> Spooled:
+    """``stream`` copied, a MiB at a time, to a new temporary file (the caller removes it): memory
+    stays flat whatever its size (reading it whole held it all)."""
+    with tempfile.NamedTemporaryFile(prefix="icecheck-input-", delete=False) as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
+    return Spooled(out.name)
+
+
+def _open(path: str, data: Data | None) -> BinaryIO:
+    if data is None:
+        return open(path, "rb")
+    if isinstance(data, Spooled):
+        return open(data.file, "rb")
+    return io.BytesIO(data)
+
+
 class Source:
     """An opened input. ``stream`` yields decompressed bytes; ``compressed`` tells if gzip was undone."""
 
-    def __init__(self, path: str, tick: Tick | None = None, data: bytes | None = None) -> None:
-        """Open ``path``, or read ``data`` (standard input, already read) under that name."""
+    def __init__(self, path: str, tick: Tick | None = None, data: Data | None = None) -> None:
+        """Open ``path``, or read ``data`` (standard input, already read or spooled) under that name."""
         self.path = path
         self.tick = tick
-        self.size = os.path.getsize(path) if data is None else len(data)
-        raw: BinaryIO = open(path, "rb") if data is None else io.BytesIO(data)  # noqa: SIM115 - closed by close()
+        if data is None or isinstance(data, Spooled):
+            self.size = os.path.getsize(path if data is None else data.file)
+        else:
+            self.size = len(data)
+        raw = _open(path, data)
         self._counter = CountingReader(raw, tick)
         buffered = io.BufferedReader(self._counter, 1 << 20)
         self.compressed = buffered.peek(2)[:2] == GZIP_MAGIC
@@ -129,11 +162,11 @@ class Source:
         self.close()
 
 
-def read_head(path: str, n: int = 65536, data: bytes | None = None) -> tuple[bytes, bool]:
+def read_head(path: str, n: int = 65536, data: Data | None = None) -> tuple[bytes, bool]:
     """The first ``n`` bytes of ``path`` (or of ``data``) after undoing gzip (if it is gzip), and
     whether it was. A corrupt or truncated gzip stream yields what could be decompressed before the damage.
     """
-    with open(path, "rb") if data is None else io.BytesIO(data) as f:
+    with _open(path, data) as f:
         raw = f.read(n)
         if raw[:2] != GZIP_MAGIC:
             return raw, False

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +68,15 @@ def test_scan_dash_reads_standard_input() -> None:
     assert report["candidates"] and all(c["origin"]["path"] == "<stdin>" for c in report["candidates"])
     text = run_cli("scan", "--offline", "--no-config", "-", stdin=OFFER).stdout
     assert "<stdin>:" in text and text.startswith("icecheck: PASS")
+
+
+def test_standard_input_is_copied_to_a_file_and_the_copy_removed(tmp_path: Path) -> None:
+    """stdin was read whole into memory (74 MB of it peaked at 140 MB, a file of it at 60 MB): it is
+    now copied to a temporary file as it is read, and that file is gone when the run ends."""
+    capture = gzip.compress((SAMPLES / "captures" / "sip-tcp-sll.pcap").read_bytes())
+    argv = [sys.executable, "-m", "icecheck", "scan", "--offline", "--no-config", "-", "--format", "json"]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(argv, input=capture, capture_output=True, cwd=REPO, timeout=120, check=False, env=env)
+    report = json.loads(proc.stdout)
+    assert report["inputs"][0]["path"] == "<stdin>" and report["candidates"]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("icecheck-input-")]
