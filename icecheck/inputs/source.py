@@ -54,6 +54,11 @@ class CountingReader(io.RawIOBase):
         super().close()
 
 
+def inflates_like_bomb(inflated: int, compressed: int) -> bool:
+    """The module doc's rule: ``inflated`` bytes from ``compressed`` bytes taken are a decompression bomb's."""
+    return inflated > INFLATE_FROM and inflated > INFLATE_RATIO * compressed
+
+
 class InflationBound(OSError):
     """A gzip stream inflating like a decompression bomb (see the module doc)."""
 
@@ -90,7 +95,7 @@ class _Bounded(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         n = self._inflated.readinto1(buffer)  # one inflation: damage after it loses nothing before it
         self.given += n
-        if self.given > INFLATE_FROM and self.given > INFLATE_RATIO * self._fed.taken:
+        if inflates_like_bomb(self.given, self._fed.taken):
             raise InflationBound(
                 f"the gzip stream inflates more than {INFLATE_RATIO} times ({self.given >> 20} MiB from "
                 f"{self._fed.taken >> 10} KiB), as a decompression bomb does: reading stops here "

@@ -1,7 +1,11 @@
 """Compressed and archived inputs for redaction: gzip, xz and bzip2 streams, zip archives.
 
 Everything is inflated with a bound (``limit`` bytes in all): past it, or on damaged data, the input is
-refused with ``RedactError``, never copied through. A zip comes out as a valid archive whose members
+refused with ``RedactError``, never copied through. A gzip stream is also refused as a decompression
+bomb where it inflates like one (``icecheck scan``'s rule, ``inputs.source.inflates_like_bomb``: past
+4 MiB at more than 100 times the compressed bytes taken), whether inflated in memory (``inflate``) or as
+a stream (``open_gzip``); and compressed or archived layers nest ``MAX_LAYERS`` deep at most
+(``layers``). A zip comes out as a valid archive whose members
 are each redacted (directories kept, everything stored with deflate); an encrypted member is refused.
 """
 
@@ -14,13 +18,43 @@ import lzma
 import zipfile
 import zlib
 from collections.abc import Callable
-from typing import Protocol
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from icecheck.inputs.source import INFLATE_RATIO, inflates_like_bomb
 
 _STEP = 8 << 20  # bytes inflated at a time
+MAX_LAYERS = 4  # compressed or archived layers inside one another (a gzip in a gzip is 2), at most
+COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"))
 
 
 class RedactError(ValueError):
     """The input cannot be redacted as a whole: nothing may be written (fail closed)."""
+
+
+def bomb(inflated: int, taken: int) -> RedactError:
+    """The refusal of a gzip stream that inflated ``inflated`` bytes from ``taken`` compressed ones."""
+    return RedactError(
+        f"cannot redact: gzip data inflates more than {INFLATE_RATIO} times ({inflated >> 20} MiB from "
+        f"{taken >> 10} KiB), as a decompression bomb does"
+    )
+
+
+def too_deep() -> RedactError:
+    return RedactError(f"cannot redact: compressed or archived data nests more than {MAX_LAYERS} layers deep")
+
+
+def layers(data: bytes, limit: int) -> None:
+    """``RedactError`` when ``data``, a gzip, xz or bzip2 stream, is a bomb, damaged, inflates past
+    ``limit`` or nests more than ``MAX_LAYERS`` layers of them (what ``formats.redact_document``
+    would refuse, found before the output check lists the input's identifiers through every layer)."""
+    for _depth in range(MAX_LAYERS + 1):
+        kind = next((k for magic, k in COMPRESSED if data.startswith(magic)), "")
+        if not kind:
+            return
+        data = inflate(kind, data, limit)
+    if any(data.startswith(magic) for magic, _ in COMPRESSED):
+        raise too_deep()
 
 
 def inflate(kind: str, data: bytes, limit: int) -> bytes:
@@ -42,6 +76,8 @@ def inflate(kind: str, data: bytes, limit: int) -> bytes:
                 parts.append(piece)
                 if size > limit:
                     raise RedactError(f"cannot redact: {kind} data inflates to more than {limit >> 20} MiB")
+                if isinstance(d, _Gzip) and inflates_like_bomb(size, len(data) - len(rest) + d.taken):
+                    raise bomb(size, len(data) - len(rest) + d.taken)
                 if not piece and not d.eof and d.needs_input:
                     raise RedactError(f"cannot redact: damaged {kind} data (truncated stream)")
             rest = d.unused_data.lstrip(b"\x00") if kind == "gzip" else d.unused_data
@@ -107,6 +143,12 @@ class _Gzip:
 
     def __init__(self) -> None:
         self._z = zlib.decompressobj(31)
+        self._given = 0
+
+    @property
+    def taken(self) -> int:
+        """Compressed bytes inflated so far."""
+        return self._given - len(self._z.unconsumed_tail) - len(self._z.unused_data)
 
     @property
     def eof(self) -> bool:
@@ -121,4 +163,57 @@ class _Gzip:
         return not self._z.unconsumed_tail
 
     def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        self._given += len(data)
         return self._z.decompress(self._z.unconsumed_tail + data, max(0, max_length))
+
+
+def open_gzip(path: str | Path) -> BinaryIO:
+    """A gzip file inflated as a stream, ``RedactError`` (``bomb``) where it inflates like a bomb."""
+    fed = _Fed(open(path, "rb"))  # noqa: SIM115 - closed with the stream
+    return io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
+
+
+class _Fed(io.RawIOBase):
+    """The compressed side of a gzip stream: counts the bytes the decompressor takes."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self.taken = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.taken += len(data)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Bounded(io.RawIOBase):
+    """The inflated side of a gzip stream, stopped by ``bomb`` at a bomb's ratio."""
+
+    def __init__(self, inflated: gzip.GzipFile, fed: _Fed) -> None:
+        super().__init__()
+        self._inflated = inflated
+        self._fed = fed
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        n = self._inflated.readinto1(buffer)
+        self.given += n
+        if inflates_like_bomb(self.given, self._fed.taken):
+            raise bomb(self.given, self._fed.taken)
+        return n
+
+    def close(self) -> None:
+        self._inflated.close()
+        self._fed.close()
+        super().close()

@@ -14,8 +14,9 @@
 - anything else (smaller text, JSON; compressed text or a compressed zip inflated up to
   ``formats.MAX_INFLATED``) is redacted in memory by ``formats.redact_document`` and checked the
   same way.
-A compressed capture has no inflation limit: it never sits in memory, so a bomb costs time, not
-memory (a bomb of zeros is no capture and is refused from its first bytes). Standard input is
+A compressed capture has no inflation limit: it never sits in memory; a gzip stream that inflates like
+a decompression bomb is refused wherever it is read (``archive.open_gzip``, ``archive.inflate``), and so
+is data compressed more than ``archive.MAX_LAYERS`` layers deep (``archive.layers``). Standard input is
 spooled to a temporary file first (the capture is read more than once).
 
 Failures are exceptions: ``RedactError`` (the input cannot be redacted: exit 2),
@@ -150,6 +151,8 @@ def _larger(open_input: Callable[[], BinaryIO], limit: int) -> bool:
                 size += len(block)
                 if size > limit:
                     return True
+    except RedactError:
+        raise
     except _DAMAGE:
         return False
     return False
@@ -181,9 +184,11 @@ def document_kind(open_input: Callable[[], BinaryIO], compression: str = "") -> 
 
 
 def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str:
-    from icecheck.redact.formats import redact_document
+    from icecheck.redact.archive import layers
+    from icecheck.redact.formats import MAX_INFLATED, redact_document
     from icecheck.redact.selfcheck import addresses, identifiers, left_in
 
+    layers(data, MAX_INFLATED)  # a bomb or too many layers refused before the check reads through them
     before = identifiers(data)  # what the output check looks for; none of it may become a stand-in
     for addr in addresses(before):
         standins.reserve(addr)
@@ -205,6 +210,8 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
 
     try:
         before = capture_identifiers(opener(path))  # the first pass reads the whole input: damage shows here
+    except RedactError:
+        raise
     except _DAMAGE as exc:
         raise RedactError(f"cannot redact: damaged {compression or 'capture'} data ({exc})") from None
     for addr in addresses(before):
@@ -372,7 +379,9 @@ def _read_head(path: str, compression: str) -> bytes:
 
 def _open_read(path: str, compression: str) -> BinaryIO:
     if compression == "gzip":
-        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile is a binary reader
+        from icecheck.redact.archive import open_gzip
+
+        return open_gzip(path)  # RedactError where it inflates like a bomb
     if compression == "xz":
         return lzma.open(path, "rb")  # type: ignore[return-value]
     if compression == "bz2":

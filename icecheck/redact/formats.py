@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from icecheck.redact.archive import RedactError
+from icecheck.redact.archive import MAX_LAYERS, RedactError, too_deep
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
@@ -58,19 +58,24 @@ _COMPRESSED = ((b"\xfd7zXZ\x00", "xz"), (b"BZh", "bz2"), (b"PK\x03\x04", "zip"),
 MAX_INFLATED = 256 << 20  # what one compressed input may inflate to; past it redaction refuses (a bomb)
 
 
-def redact_document(data: bytes, standins: StandIns, scrub: bool = False) -> tuple[bytes, str]:
-    """``(redacted bytes, detected kind)``; the first pass reserves every original address.
+def redact_document(data: bytes, standins: StandIns, scrub: bool = False, depth: int = 0) -> tuple[bytes, str]:
+    """``(redacted bytes, detected kind)``; the first pass reserves every original address. ``depth``:
+    the compressed or archived layers ``data`` was found in (at most ``archive.MAX_LAYERS``).
 
-    Raises ``RedactError`` for what it cannot read whole (a damaged gzip stream)."""
+    Raises ``RedactError`` for what it cannot read whole (a damaged gzip stream, a bomb, too many layers)."""
     kind = detect(data)
+    if kind in ("zip", "gzip", "xz", "bz2") and depth >= MAX_LAYERS:
+        raise too_deep()
     if kind == "zip":
         from icecheck.redact.archive import redact_zip
 
-        return redact_zip(data, lambda member: redact_document(member, standins, scrub)[0], MAX_INFLATED), kind
+        return redact_zip(
+            data, lambda member: redact_document(member, standins, scrub, depth + 1)[0], MAX_INFLATED
+        ), kind
     if kind in ("gzip", "xz", "bz2"):
         from icecheck.redact.archive import compress, inflate
 
-        inner, inner_kind = redact_document(inflate(kind, data, MAX_INFLATED), standins, scrub)
+        inner, inner_kind = redact_document(inflate(kind, data, MAX_INFLATED), standins, scrub, depth + 1)
         return compress(kind, inner), f"{inner_kind}+{kind}"
     if kind == "pcap":
         try:
@@ -280,7 +285,7 @@ def _readable(raw: bytes) -> bool:
     return raw.startswith(tuple(m for m, _ in _COMPRESSED)) or not is_binary(raw)
 
 
-def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_file: TextFile) -> bool:
+def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_file: TextFile, depth: int = 0) -> bool:
     """``redact_document`` of the file ``src`` into ``dst``, in bounded memory but for a zip archive;
     False (``dst`` then means nothing) where ``redact_document`` raises ``RedactError`` (binary data,
     a damaged or too large compressed stream). ``RedactError`` where only the stream cannot (a stretch
@@ -302,14 +307,18 @@ def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_fil
         return True
     if kind == "zip":
         try:
-            dst.write_bytes(redact_document(src.read_bytes(), standins, scrub)[0])
+            dst.write_bytes(redact_document(src.read_bytes(), standins, scrub, depth)[0])
         except RedactError:
             return False
         return True
+    if kind in ("zip", "gzip", "xz", "bz2") and depth >= MAX_LAYERS:
+        return False
     if kind in ("gzip", "xz", "bz2"):
         inner, new = src.with_name(src.name + ".inflated"), src.with_name(src.name + ".inner")
         try:
-            if not _inflate_file(kind, src, inner) or not _redact_file(inner, new, standins, scrub, text_file):
+            if not _inflate_file(kind, src, inner) or not _redact_file(
+                inner, new, standins, scrub, text_file, depth + 1
+            ):
                 return False
             _compress_file(kind, new, dst)
         finally:
@@ -343,17 +352,18 @@ def _holds_nul(path: Path) -> bool:
 
 
 def _inflate_file(kind: str, src: Path, dst: Path) -> bool:
-    """``archive.inflate`` into a file: False where it raises (damaged, or past ``MAX_INFLATED``)."""
+    """``archive.inflate`` into a file: False where it raises (damaged, a gzip bomb, or past ``MAX_INFLATED``)."""
     import bz2
-    import gzip
     import lzma
     import zlib
 
     size = 0
     try:
-        fh: gzip.GzipFile | lzma.LZMAFile | bz2.BZ2File
+        fh: BinaryIO | lzma.LZMAFile | bz2.BZ2File
         if kind == "gzip":
-            fh = gzip.GzipFile(src, "rb")
+            from icecheck.redact.archive import open_gzip
+
+            fh = open_gzip(src)
         elif kind == "xz":
             fh = lzma.LZMAFile(src, "rb")  # noqa: SIM115 - closed below
         else:
