@@ -88,10 +88,10 @@ def test_what_cannot_be_read_is_refused_and_nothing_written(tmp_path: Path, name
 
 
 def test_a_gzip_bomb_stops_at_the_limit() -> None:
-    bomb = gzip.compress(b"\x00" * (8 << 20))
+    bomb = gzip.compress(b"\x00" * (3 << 20))  # under 4 MiB: past it, the ratio refuses it (``test_gzip_bomb``)
     with pytest.raises(RedactError, match="more than 1 MiB"):
         inflate("gzip", bomb, 1 << 20)
-    assert len(inflate("gzip", bomb, 16 << 20)) == 8 << 20
+    assert len(inflate("gzip", bomb, 16 << 20)) == 3 << 20
 
 
 ENCODED = (
