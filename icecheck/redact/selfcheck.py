@@ -65,6 +65,9 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 B64_RUN = r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}"
 B64_DEPTH = 2  # base64 decodings read inside one another, at most (``_collect``'s ``depth``)
 _B64 = re.compile(B64_RUN.encode())
+# Two lines or more of one base64 run, from a line's start: each attempt starts only where no base64
+# character precedes and never backtracks into a line, so a long run is read once, not once per offset.
+_WRAPPED = re.compile(rb"(?<![A-Za-z0-9+/=])(?:[A-Za-z0-9+/]{16,}+\r?\n)+[A-Za-z0-9+/]++={0,2}")
 _GZIP = re.compile(rb"\x1f\x8b\x08")
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
@@ -355,6 +358,16 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
         elif decoded:
             _collect(decoded, found, depth + 1, budget)
         del decoded
+    # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): each line decodes alone above, so an
+    # identifier whose encoding crosses a line break is seen only with the lines joined.
+    for m in _WRAPPED.finditer(data):
+        decoded = b64_decode(m.group().replace(b"\r", b"").replace(b"\n", b""), False)
+        if decoded and is_binary(decoded):
+            inner = set()
+            _collect(decoded, inner, depth + 1, budget)
+            found.update(i for i in inner if in_binary(i))
+        elif decoded:
+            _collect(decoded, found, depth + 1, budget)
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
