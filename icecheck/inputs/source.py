@@ -63,10 +63,19 @@ class InflationBound(OSError):
     """A gzip stream inflating like a decompression bomb (see the module doc)."""
 
 
-class _Fed(io.RawIOBase):
+def inflation_bound(inflated: int, taken: int) -> Exception:
+    """What ``Bounded`` raises by default: ``InflationBound``, saying how far it went."""
+    return InflationBound(
+        f"the gzip stream inflates more than {INFLATE_RATIO} times ({inflated >> 20} MiB from "
+        f"{taken >> 10} KiB), as a decompression bomb does: reading stops here "
+        "(inflate it with gunzip to read it all)"
+    )
+
+
+class Fed(io.RawIOBase):
     """The compressed side of a gzip stream: counts the bytes the decompressor takes."""
 
-    def __init__(self, raw: io.BufferedIOBase) -> None:
+    def __init__(self, raw: BinaryIO) -> None:
         super().__init__()
         self._raw = raw
         self.taken = 0
@@ -79,14 +88,23 @@ class _Fed(io.RawIOBase):
         self.taken += len(data)
         return data
 
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
-class _Bounded(io.RawIOBase):
-    """The inflated side of a gzip stream, stopped by ``InflationBound`` at a bomb's ratio."""
 
-    def __init__(self, inflated: gzip.GzipFile, fed: _Fed) -> None:
+class Bounded(io.RawIOBase):
+    """The inflated side of a gzip stream, stopped at a bomb's ratio (``inflates_like_bomb``) by the
+    exception ``refuse`` makes of the bytes inflated and taken (``InflationBound`` for a reader;
+    ``redact`` refuses with its own)."""
+
+    def __init__(
+        self, inflated: gzip.GzipFile, fed: Fed, refuse: Callable[[int, int], Exception] = inflation_bound
+    ) -> None:
         super().__init__()
         self._inflated = inflated
         self._fed = fed
+        self._refuse = refuse
         self.given = 0
 
     def readable(self) -> bool:
@@ -96,15 +114,12 @@ class _Bounded(io.RawIOBase):
         n = self._inflated.readinto1(buffer)  # one inflation: damage after it loses nothing before it
         self.given += n
         if inflates_like_bomb(self.given, self._fed.taken):
-            raise InflationBound(
-                f"the gzip stream inflates more than {INFLATE_RATIO} times ({self.given >> 20} MiB from "
-                f"{self._fed.taken >> 10} KiB), as a decompression bomb does: reading stops here "
-                "(inflate it with gunzip to read it all)"
-            )
+            raise self._refuse(self.given, self._fed.taken)
         return n
 
     def close(self) -> None:
         self._inflated.close()
+        self._fed.close()
         super().close()
 
 
@@ -152,8 +167,8 @@ class Source:
         self.compressed = buffered.peek(2)[:2] == GZIP_MAGIC
         stream: io.BufferedIOBase = buffered
         if self.compressed:
-            fed = _Fed(buffered)
-            stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
+            fed = Fed(buffered)
+            stream = io.BufferedReader(Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
         self.stream: BinaryIO = stream  # type: ignore[assignment]  # a binary reader
 
     def close(self) -> None:

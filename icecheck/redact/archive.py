@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from icecheck.inputs.source import INFLATE_RATIO, inflates_like_bomb
+from icecheck.inputs.source import INFLATE_RATIO, Bounded, Fed, inflates_like_bomb
 
 _STEP = 8 << 20  # bytes inflated at a time
 MAX_LAYERS = 4  # compressed or archived layers inside one another (a gzip in a gzip is 2), at most
@@ -169,51 +169,5 @@ class _Gzip:
 
 def open_gzip(path: str | Path) -> BinaryIO:
     """A gzip file inflated as a stream, ``RedactError`` (``bomb``) where it inflates like a bomb."""
-    fed = _Fed(open(path, "rb"))  # noqa: SIM115 - closed with the stream
-    return io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
-
-
-class _Fed(io.RawIOBase):
-    """The compressed side of a gzip stream: counts the bytes the decompressor takes."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        super().__init__()
-        self._raw = raw
-        self.taken = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self.taken += len(data)
-        return data
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _Bounded(io.RawIOBase):
-    """The inflated side of a gzip stream, stopped by ``bomb`` at a bomb's ratio."""
-
-    def __init__(self, inflated: gzip.GzipFile, fed: _Fed) -> None:
-        super().__init__()
-        self._inflated = inflated
-        self._fed = fed
-        self.given = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        n = self._inflated.readinto1(buffer)
-        self.given += n
-        if inflates_like_bomb(self.given, self._fed.taken):
-            raise bomb(self.given, self._fed.taken)
-        return n
-
-    def close(self) -> None:
-        self._inflated.close()
-        self._fed.close()
-        super().close()
+    fed = Fed(open(path, "rb"))  # noqa: SIM115 - closed with the stream
+    return io.BufferedReader(Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed, bomb), 1 << 16)

@@ -9,14 +9,8 @@ share a sentence; ``-q`` stops after the findings.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import re
-import struct
-import subprocess
-import sys
-import termios
 from functools import cache
 
 from hypothesis import given, settings
@@ -29,7 +23,8 @@ from icecheck.model import AuditResult, InputDocument, InputKind, InputStatus
 from icecheck.render.layout import PARAGRAPH
 from icecheck.render.locate import finding_origins, origins, places_of
 from icecheck.render.terminal import Detail, render
-from tests.conftest import REPO, SAMPLES, run_cli
+from tests.cli.test_terminal_width import tty
+from tests.conftest import SAMPLES, run_cli
 
 CHOICES = [
     "captures",
@@ -42,7 +37,6 @@ CHOICES = [
     "rules/ICE003.sdp",
     "rules/ICE016.sdp",
 ]
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @cache
@@ -147,32 +141,8 @@ def test_the_verdict_comes_first_then_the_findings_with_their_places_then_the_re
     assert "[c3, c5]" not in "".join(_section(lines, "Findings"))
 
 
-def _tty(args: list[str], columns: int) -> str:
-    """What a terminal of ``columns`` cells shows for ``python -m icecheck ARGS`` (styles removed)."""
-    main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "icecheck", *args], stdout=child, stderr=subprocess.DEVNULL,
-                                cwd=REPO, env={**env, "TERM": "xterm-256color", "ICECHECK_OFFLINE": "1"})  # fmt: skip
-        os.close(child)
-        chunks = []
-        while True:
-            try:
-                data = os.read(main, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        proc.wait(timeout=60)
-    finally:
-        os.close(main)
-    return ANSI.sub("", b"".join(chunks).decode()).replace("\r\n", "\n")
-
-
 def test_a_terminal_shows_the_lines_a_pipe_gets_only_styled() -> None:
     args = ["scan", "--offline", "--no-config", str(SAMPLES / "captures")]
     for columns in (40, 97):
         piped = run_cli(*args, env={"COLUMNS": str(columns)}).stdout
-        assert _tty(args, columns) == piped
+        assert tty(*args, columns=columns)[0] == piped
