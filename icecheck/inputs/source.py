@@ -99,7 +99,7 @@ class Bounded(io.RawIOBase):
     ``redact`` refuses with its own)."""
 
     def __init__(
-        self, inflated: gzip.GzipFile, fed: Fed, refuse: Callable[[int, int], Exception] = inflation_bound
+        self, inflated: io.BufferedIOBase, fed: Fed, refuse: Callable[[int, int], Exception] = inflation_bound
     ) -> None:
         super().__init__()
         self._inflated = inflated

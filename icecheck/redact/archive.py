@@ -33,9 +33,9 @@ class RedactError(ValueError):
 
 
 def bomb(inflated: int, taken: int) -> RedactError:
-    """The refusal of a gzip stream that inflated ``inflated`` bytes from ``taken`` compressed ones."""
+    """The refusal of a compressed stream that inflated ``inflated`` bytes from ``taken`` compressed ones."""
     return RedactError(
-        f"cannot redact: gzip data inflates more than {INFLATE_RATIO} times ({inflated >> 20} MiB from "
+        f"cannot redact: compressed data inflates more than {INFLATE_RATIO} times ({inflated >> 20} MiB from "
         f"{taken >> 10} KiB), as a decompression bomb does"
     )
 
@@ -167,7 +167,15 @@ class _Gzip:
         return self._z.decompress(self._z.unconsumed_tail + data, max(0, max_length))
 
 
-def open_gzip(path: str | Path) -> BinaryIO:
-    """A gzip file inflated as a stream, ``RedactError`` (``bomb``) where it inflates like a bomb."""
+def open_gzip(path: str | Path, kind: str = "gzip") -> BinaryIO:
+    """A gzip (or ``kind`` ``xz``, ``bz2``) file inflated as a stream, ``RedactError`` (``bomb``) where
+    it inflates like a bomb: the same rule for the three, a streamed xz or bzip2 had no bound."""
     fed = Fed(open(path, "rb"))  # noqa: SIM115 - closed with the stream
-    return io.BufferedReader(Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed, bomb), 1 << 16)
+    inner: io.BufferedIOBase
+    if kind == "xz":
+        inner = lzma.LZMAFile(fed)  # type: ignore[arg-type]  # noqa: SIM115 - a binary reader, closed with the stream
+    elif kind == "bz2":
+        inner = bz2.BZ2File(fed)
+    else:
+        inner = gzip.GzipFile(fileobj=fed, mode="rb")
+    return io.BufferedReader(Bounded(inner, fed, bomb), 1 << 16)

@@ -378,14 +378,10 @@ def _read_head(path: str, compression: str) -> bytes:
 
 
 def _open_read(path: str, compression: str) -> BinaryIO:
-    if compression == "gzip":
+    if compression in ("gzip", "xz", "bz2"):
         from icecheck.redact.archive import open_gzip
 
-        return open_gzip(path)  # RedactError where it inflates like a bomb
-    if compression == "xz":
-        return lzma.open(path, "rb")  # type: ignore[return-value]
-    if compression == "bz2":
-        return bz2.open(path, "rb")  # type: ignore[return-value]
+        return open_gzip(path, compression)  # RedactError where it inflates like a bomb
     return open(path, "rb")
 
 

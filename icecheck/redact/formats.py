@@ -352,23 +352,16 @@ def _holds_nul(path: Path) -> bool:
 
 
 def _inflate_file(kind: str, src: Path, dst: Path) -> bool:
-    """``archive.inflate`` into a file: False where it raises (damaged, a gzip bomb, or past ``MAX_INFLATED``)."""
-    import bz2
+    """``archive.inflate`` into a file: False where it raises (damaged, or past ``MAX_INFLATED``); a
+    bomb is refused (``archive.bomb``)."""
     import lzma
     import zlib
 
+    from icecheck.redact.archive import open_gzip
+
     size = 0
     try:
-        fh: BinaryIO | lzma.LZMAFile | bz2.BZ2File
-        if kind == "gzip":
-            from icecheck.redact.archive import open_gzip
-
-            fh = open_gzip(src)
-        elif kind == "xz":
-            fh = lzma.LZMAFile(src, "rb")  # noqa: SIM115 - closed below
-        else:
-            fh = bz2.BZ2File(src, "rb")
-        with fh, dst.open("wb") as out:
+        with open_gzip(src, kind) as fh, dst.open("wb") as out:  # RedactError where it inflates like a bomb
             while block := fh.read(1 << 20):
                 size += len(block)
                 if size > MAX_INFLATED:

@@ -101,3 +101,23 @@ def test_open_gzip_streams_ordinary_data_and_stops_a_bomb(tmp_path: Path) -> Non
         assert fh.read() == data
     with open_gzip(bomb) as fh, pytest.raises(RedactError, match="decompression bomb"):
         fh.read()
+
+
+@pytest.mark.parametrize("kind", ["xz", "bz2"])
+def test_an_xz_or_bzip2_bomb_is_refused_as_gzip_is(tmp_path: Path, kind: str) -> None:
+    """A streamed xz or bzip2 input had no bound (31 KB of xz inflating to 200 MB of text: over two
+    minutes, then killed); the gzip rule now holds for the three."""
+    import bz2
+    import lzma
+
+    text = b"hello world line\n" * ((6 << 20) // 17)
+    packed = lzma.compress(text) if kind == "xz" else bz2.compress(text)
+    src = tmp_path / f"bomb.{kind}"
+    src.write_bytes(packed)
+    proc = run_cli("redact", str(src), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "inflates more than 100 times" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    ordinary = tmp_path / f"ok.{kind}"
+    sdp = b"v=0\r\na=candidate:1 1 udp 2130706431 192.168.1.10 4000 typ host\r\n"
+    ordinary.write_bytes(lzma.compress(sdp) if kind == "xz" else bz2.compress(sdp))
+    assert run_cli("redact", str(ordinary), "-o", str(tmp_path / "ok.out")).returncode == 0
