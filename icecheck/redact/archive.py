@@ -1,8 +1,8 @@
 """Compressed and archived inputs for redaction: gzip, xz and bzip2 streams, zip archives.
 
 Everything is inflated with a bound (``limit`` bytes in all): past it, or on damaged data, the input is
-refused with ``RedactError``, never copied through. A gzip stream is also refused as a decompression
-bomb where it inflates like one (``icecheck scan``'s rule, ``inputs.source.inflates_like_bomb``: past
+refused with ``RedactError``, never copied through. A gzip, xz or bzip2 stream is also refused as a
+decompression bomb where it inflates like one (``icecheck scan``'s rule, ``inputs.source.inflates_like_bomb``: past
 4 MiB at more than 100 times the compressed bytes taken), whether inflated in memory (``inflate``) or as
 a stream (``open_gzip``); and compressed or archived layers nest ``MAX_LAYERS`` deep at most
 (``layers``). A zip comes out as a valid archive whose members
@@ -61,8 +61,8 @@ def inflate(kind: str, data: bytes, limit: int) -> bytes:
     """The content of a gzip, xz or bz2 stream; ``RedactError`` when damaged or over ``limit`` bytes."""
     makers: dict[str, Callable[[], _Decompressor]] = {
         "gzip": lambda: _Gzip(),
-        "xz": lambda: lzma.LZMADecompressor(),
-        "bz2": lambda: bz2.BZ2Decompressor(),
+        "xz": lambda: _Counted(lzma.LZMADecompressor()),
+        "bz2": lambda: _Counted(bz2.BZ2Decompressor()),
     }
     parts: list[bytes] = []
     size, rest = 0, data
@@ -76,7 +76,7 @@ def inflate(kind: str, data: bytes, limit: int) -> bytes:
                 parts.append(piece)
                 if size > limit:
                     raise RedactError(f"cannot redact: {kind} data inflates to more than {limit >> 20} MiB")
-                if isinstance(d, _Gzip) and inflates_like_bomb(size, len(data) - len(rest) + d.taken):
+                if inflates_like_bomb(size, len(data) - len(rest) + d.taken):
                     raise bomb(size, len(data) - len(rest) + d.taken)
                 if not piece and not d.eof and d.needs_input:
                     raise RedactError(f"cannot redact: damaged {kind} data (truncated stream)")
@@ -124,7 +124,10 @@ def _redacted_name(name: str, redact: Callable[[bytes], bytes]) -> str:
 
 
 class _Decompressor(Protocol):
-    """What ``inflate`` needs of a decompressor object (lzma's and bz2's have it; ``_Gzip`` adds it)."""
+    """What ``inflate`` needs of a decompressor object (``_Gzip`` and ``_Counted`` give it)."""
+
+    @property
+    def taken(self) -> int: ...
 
     @property
     def eof(self) -> bool: ...
@@ -136,6 +139,36 @@ class _Decompressor(Protocol):
     def needs_input(self) -> bool: ...
 
     def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+class _Counted:
+    """An xz or bzip2 decompressor with ``taken``: the compressed bytes given less those left after its
+    stream. It keeps the rest of its input inside, so this is an upper bound: the bomb ratio errs
+    towards reading on."""
+
+    def __init__(self, d: lzma.LZMADecompressor | bz2.BZ2Decompressor) -> None:
+        self._d = d
+        self._given = 0
+
+    @property
+    def taken(self) -> int:
+        return self._given - len(self._d.unused_data)
+
+    @property
+    def eof(self) -> bool:
+        return self._d.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._d.unused_data
+
+    @property
+    def needs_input(self) -> bool:
+        return self._d.needs_input
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        self._given += len(data)
+        return self._d.decompress(data, max_length)
 
 
 class _Gzip:

@@ -121,3 +121,16 @@ def test_an_xz_or_bzip2_bomb_is_refused_as_gzip_is(tmp_path: Path, kind: str) ->
     sdp = b"v=0\r\na=candidate:1 1 udp 2130706431 192.168.1.10 4000 typ host\r\n"
     ordinary.write_bytes(lzma.compress(sdp) if kind == "xz" else bz2.compress(sdp))
     assert run_cli("redact", str(ordinary), "-o", str(tmp_path / "ok.out")).returncode == 0
+
+
+@pytest.mark.parametrize("kind", ["xz", "bz2"])
+def test_inflate_in_memory_refuses_an_xz_or_bzip2_bomb(kind: str) -> None:
+    """The in-memory path (a layer inside a document) applied the ratio to gzip only: 6 KB of xz
+    inflated to 40 MB, and up to 256 MiB."""
+    import bz2
+    import lzma
+
+    pack = lzma.compress if kind == "xz" else bz2.compress
+    with pytest.raises(RedactError, match="inflates more than 100 times"):
+        inflate(kind, pack(b"hello world line\n" * ((40 << 20) // 17)), 256 << 20)
+    assert inflate(kind, pack(b"v=0\r\n" * 1000), 256 << 20) == b"v=0\r\n" * 1000
