@@ -60,16 +60,34 @@ def command(
 def _read(path: str) -> InputDocument:
     """``path`` read as SDP text; a file that holds none but holds signalling in another shape — an
     offer as JSON (``JSON.stringify(pc.localDescription)``), an application's candidate log, a SIP
-    message — read as ``icecheck scan`` reads it, since the audit is what was asked for."""
+    message — read as ``icecheck scan`` reads it, since the audit is what was asked for. Standard
+    input (``-``) is copied to a temporary file first, so that it can be read both ways."""
+    import os
+    import sys
+
+    from icecheck.inputs.source import spool
+
+    if path != "-":
+        return _read_as(path, path)
+    copied = spool(sys.stdin.buffer)
+    try:
+        return _read_as(copied.file, "<stdin>")
+    finally:
+        os.unlink(copied.file)
+
+
+def _read_as(path: str, name: str) -> InputDocument:
+    """``_read`` of the file ``path``, named ``name`` in the report."""
     import os
 
     from icecheck.inputs.sdpfile import read_sdp_path
+    from icecheck.inputs.source import Spooled
     from icecheck.model import InputStatus
 
-    doc = read_sdp_path(path)
-    if doc.status is not InputStatus.UNREADABLE or path == "-" or not os.path.isfile(path):
+    doc = read_sdp_path(path, name)
+    if doc.status is not InputStatus.UNREADABLE or not os.path.isfile(path):
         return doc
     from icecheck.inputs.scanner import scan_file
 
-    found = scan_file(path).document
+    found = scan_file(name, data=None if name == path else Spooled(path)).document
     return found if found.candidates or found.addresses or found.end_of_candidates else doc

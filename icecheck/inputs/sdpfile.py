@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import BinaryIO
 
 from icecheck.inputs.sdp import SdpParser
+from icecheck.inputs.textenc import as_utf8
 from icecheck.model import Diagnostic, InputDocument, InputKind, InputStatus, Origin
 
 MAX_LINE = 1 << 20  # a longer line (in bytes, CRs included) is reported and skipped, never held whole
@@ -21,22 +22,24 @@ BLOCK = 1 << 18  # at most MAX_LINE, as _SNIFF: a line within one block is never
 _SNIFF = 8192
 
 
-def read_sdp_path(path: str) -> InputDocument:
-    """Read ``path`` (``-`` is stdin) as SDP text. Never raises for bad input: failures are data."""
+def read_sdp_path(path: str, name: str | None = None) -> InputDocument:
+    """Read ``path`` (``-`` is stdin) as SDP text, named ``name`` (default: ``path``). Never raises
+    for bad input: failures are data."""
     if path == "-":
-        return read_sdp_stream(sys.stdin.buffer, "<stdin>")
+        return read_sdp_stream(sys.stdin.buffer, name or "<stdin>")
     if os.path.isdir(path):
-        return _unreadable(path, "is a directory (icecheck sdp reads files; icecheck scan walks folders)")
+        return _unreadable(name or path, "is a directory (icecheck sdp reads files; icecheck scan walks folders)")
     try:
         with open(path, "rb") as stream:
-            return read_sdp_stream(stream, path)
+            return read_sdp_stream(stream, name or path)
     except OSError as exc:
-        return _unreadable(path, exc.strerror or str(exc))
+        return _unreadable(name or path, exc.strerror or str(exc))
 
 
 def read_sdp_stream(stream: BinaryIO, name: str) -> InputDocument:
-    """Parse an open binary stream line by line."""
+    """Parse an open binary stream line by line; text in UTF-16 or UTF-32 is read as UTF-8 (``textenc``)."""
     parser = SdpParser(Origin(name))
+    stream = as_utf8(stream)
     head = stream.read(_SNIFF)
     if not head:
         return _status(parser.result(), InputStatus.EMPTY, "the file is empty")

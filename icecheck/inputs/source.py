@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from icecheck.inputs.textenc import decode_head, utf8_stream, wide
+
 GZIP_MAGIC = b"\x1f\x8b"
 INFLATE_FROM = 4 << 20  # inflated bytes read before the ratio is checked
 INFLATE_RATIO = 100
@@ -151,7 +153,8 @@ def _open(path: str, data: Data | None) -> BinaryIO:
 
 
 class Source:
-    """An opened input. ``stream`` yields decompressed bytes; ``compressed`` tells if gzip was undone."""
+    """An opened input. ``stream`` yields decompressed bytes, as UTF-8 when the input is text in UTF-16
+    or UTF-32 (``wide`` says which); ``compressed`` tells if gzip was undone."""
 
     def __init__(self, path: str, tick: Tick | None = None, data: Data | None = None) -> None:
         """Open ``path``, or read ``data`` (standard input, already read or spooled) under that name."""
@@ -169,6 +172,9 @@ class Source:
         if self.compressed:
             fed = Fed(buffered)
             stream = io.BufferedReader(Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
+        self.wide = wide(stream.peek(64)[:64])  # type: ignore[attr-defined]  # a buffered reader peeks
+        if self.wide is not None:  # UTF-16 or UTF-32 text: read as UTF-8 (``textenc``)
+            stream = utf8_stream(stream, self.wide)  # type: ignore[arg-type,assignment]
         self.stream: BinaryIO = stream  # type: ignore[assignment]  # a binary reader
 
     def close(self) -> None:
@@ -184,8 +190,15 @@ class Source:
 
 def read_head(path: str, n: int = 65536, data: Data | None = None) -> tuple[bytes, bool]:
     """The first ``n`` bytes of ``path`` (or of ``data``) after undoing gzip (if it is gzip), and
-    whether it was. A corrupt or truncated gzip stream yields what could be decompressed before the damage.
+    whether it was; text in UTF-16 or UTF-32 as UTF-8 (``textenc``), as ``Source`` reads it. A corrupt
+    or truncated gzip stream yields what could be decompressed before the damage.
     """
+    head, compressed = _head(path, n, data)
+    found = wide(head)
+    return (head if found is None else decode_head(head, found)), compressed
+
+
+def _head(path: str, n: int, data: Data | None) -> tuple[bytes, bool]:
     with _open(path, data) as f:
         raw = f.read(n)
         if raw[:2] != GZIP_MAGIC:

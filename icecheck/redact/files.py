@@ -28,6 +28,7 @@ the temporary file is removed and the target is untouched.
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import lzma
 import os
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from icecheck.inputs.table import TextSet
+from icecheck.inputs.textenc import Wide, wide
 from icecheck.redact.archive import RedactError
 from icecheck.redact.selfcheck import PCAP_MAGICS
 from icecheck.redact.standins import StandIns
@@ -71,6 +73,14 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
         if not compression and head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             _stream_zip(path, target, standins, scrub)
             return "zip"
+        found = wide(head)
+        if found is not None:  # UTF-16 or UTF-32 text: redacted as UTF-8, written back as it was
+            if compression:
+                raise RedactError(
+                    f"cannot redact: {found.encoding.upper()} text inside {compression} "
+                    "(decompress it, then redact the text)"
+                )
+            return _redact_wide(path, found, target, standins, scrub)
         if compression and head:
             from icecheck.redact.formats import detect
 
@@ -89,6 +99,45 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
 
 
 STREAM_DOCUMENT = 16 << 20  # a text document larger than this is redacted as a stream (``docstream``)
+
+
+def _redact_wide(path: str, found: Wide, target: str, standins: StandIns, scrub: bool) -> str:
+    """Text in UTF-16 or UTF-32 (``inputs.textenc``): decoded strictly into a temporary UTF-8 file,
+    redacted and checked as any text (``redact_file``), and the output encoded back as the input was
+    (the same encoding and byte-order mark). Invalid text, or a NUL character (text in the text),
+    is refused: what cannot be decoded cannot be checked."""
+    with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+        plain, out = os.path.join(tmp, "in.txt"), os.path.join(tmp, "out.txt")
+        _transcode(path, plain, found)
+        kind = redact_file(plain, out, standins, scrub)
+        with _written(target) as fh, open(out, encoding="utf-8", newline="") as src:
+            fh.write(found.mark)
+            while text := src.read(1 << 18):
+                fh.write(text.encode(found.encoding))
+    return f"{kind}+{found.encoding}"
+
+
+def _transcode(path: str, plain: str, found: Wide) -> None:
+    """``path`` (text in ``found``'s encoding) written to ``plain`` as UTF-8; ``RedactError`` where
+    it is not valid text in that encoding or holds a NUL character."""
+    decoder = codecs.getincrementaldecoder(found.encoding)("strict")
+    name = found.encoding.upper()
+    taken = len(found.mark)
+    with open(path, "rb") as src, open(plain, "wb") as dst:
+        src.read(taken)
+        while True:
+            block = src.read(1 << 20)
+            held = len(decoder.getstate()[0])  # the bytes of a character the last block cut
+            try:
+                text = decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                raise RedactError(f"cannot redact: invalid {name} text at byte {taken - held + exc.start}") from None
+            if "\0" in text:
+                raise RedactError(f"cannot redact: a NUL character in {name} text (binary data?)")
+            dst.write(text.encode("utf-8"))
+            if not block:
+                return
+            taken += len(block)
 
 
 def _stream_document(path: str, kind: str, target: str, standins: StandIns, scrub: bool, compression: str = "") -> None:

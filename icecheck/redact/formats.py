@@ -44,11 +44,11 @@ def detect(data: bytes) -> str:
             return kind
     if data[:4] in PCAP_MAGICS:
         return "pcap"
+    if b"\x00" in data:  # text never holds NUL (JSON neither): binary data redaction cannot read (fail closed)
+        raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
     head = data.lstrip()[:1]
     if head in (b"{", b"[") or data.startswith(b"RTCStatsDump"):
         return "json"
-    if b"\x00" in data:  # text never holds NUL: binary data redaction cannot read (fail closed)
-        raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
     if SIP_START.search(data[:65536].decode("latin-1")):
         return "sip"
     return "text"
