@@ -2,9 +2,10 @@
 """Benchmark ``icecheck scan`` on large JSON inputs: time, peak RSS and recovery per input.
 
 usage: python benchmarks/bench_json.py [--dir /tmp/icecheck-json] [--size-mb 200] [--entries 1000000]
+                                       [--pcs 1000000] [--stats-every 10]
                                        [--runs 1] [--only NAME ...] [--keep] [--reuse]
 
-Four deterministic inputs (the hostile shapes of issue 11 item 5, and two variants), each with its
+Five deterministic inputs (the hostile shapes of issue 11 item 5, and two variants), each with its
 ground truth (the address:port of every distinct candidate written):
 
 - ``string.json``: ``{"log": "<size-mb of log text>"}``, one huge JSON string whose lines are log
@@ -14,12 +15,24 @@ ground truth (the address:port of every distinct candidate written):
 - ``trickle.jsonl``: JSON lines, ``--entries`` small messages (every 100th a trickle candidate) and
   one line of ~40 MB holding a log string with candidate lines;
 - ``internals.json``: a webrtc-internals dump, two PeerConnections whose updateLog hold
-  ``--entries`` events in all (every 200th an ``icecandidate`` event) and candidate stats series.
+  ``--entries`` events in all (every 200th an ``icecandidate`` event) and candidate stats series;
+- ``pcs.json`` (not run unless named with ``--only``): a webrtc-internals dump of ``--pcs``
+  PeerConnections (issue 11 item 5, the second hostile shape), each with an mDNS host candidate
+  and a srflx one in its updateLog and, every ``--stats-every``-th, candidate stats: the host's
+  without an address (its twin the mDNS one, which takes its network type) and the srflx one's.
 
 Each input is scanned with ``/usr/bin/time -f '%e %M' python -m icecheck scan --offline --format
 json`` (from this checkout); printed: wall time, peak RSS, candidates expected and found (by
 address and port), exit code. The load average is printed before and after: the machine is
 shared, so take the best of several runs (``--runs``).
+
+``pcs.json`` figures (2026-12-07, 700,000 PeerConnections, ``--stats-every 10``, 194 MB, 2 cores
+shared, load average 5-6): main 8cad00c held every item of the dump to match stats candidates
+with signalled ones (``Sink.hold_all`` for the whole input): 2.7 GB at the end of the read
+(``scanner.scan_paths`` alone, 54 s CPU). Matched per PeerConnection, the sink spilling between
+them: 134 MB read (130 s CPU: the items go to disk and back); the whole command
+(``--format json``) 863 s (555 s CPU), 582 MB, the rest in the audit of 1.4 million candidates
+in 700,000 calls (100,000 PeerConnections: 124 MB read, 165 MB after the audit).
 """
 
 from __future__ import annotations
@@ -136,12 +149,39 @@ def gen_internals(path: Path, entries: int, rng: random.Random) -> set[str]:
     return truth
 
 
+def gen_pcs(path: Path, pcs: int, stats_every: int) -> set[str]:
+    """``--pcs`` small PeerConnections, each with two candidates (``pcs.json`` in the docstring)."""
+    truth: set[str] = set()
+    with open(path, "w", encoding="ascii") as f:
+        f.write('{"getUserMedia": [], "PeerConnections": {')
+        for n in range(pcs):
+            addr, port = f"198.51.{n >> 8 & 255}.{n & 255}", 1024 + n % 60000
+            host = f"candidate:1 1 udp 2122260223 {n:x}-0.local {port} typ host"
+            srflx = f"candidate:2 1 udp 1686052607 {addr} {port} typ srflx"
+            truth |= {f"{n:x}-0.local:{port}", f"{addr}:{port}"}
+            log = [{"type": "icecandidate", "value": host}, {"type": "icecandidate", "value": srflx}]
+            stats: dict[str, dict[str, str]] = {}
+            if n % stats_every == 0:
+                for sid, attrs in (
+                    ("H", {"address": "", "port": port, "candidateType": "host", "networkType": "wifi"}),
+                    ("S", {"address": addr, "port": port, "candidateType": "srflx", "networkType": "wifi"}),
+                ):
+                    for k, v in attrs.items():
+                        stats[f"{sid}-{k}"] = {"statsType": "local-candidate", "values": json.dumps([v])}
+            pc = json.dumps({"updateLog": log, "stats": stats}, separators=(",", ":"))
+            f.write(("," if n else "") + json.dumps(f"{n}-1") + ":" + pc)
+        f.write('}, "UserAgent": "bench"}\n')
+    return truth
+
+
 GENERATORS: dict[str, Callable[[Path, argparse.Namespace, random.Random], set[str]]] = {
     "string.json": lambda p, a, r: gen_string(p, a.size_mb << 20, r),
     "entries.har": lambda p, a, r: gen_har(p, a.entries, r),
     "trickle.jsonl": lambda p, a, r: gen_jsonl(p, a.entries, r),
     "internals.json": lambda p, a, r: gen_internals(p, a.entries, r),
+    "pcs.json": lambda p, a, r: gen_pcs(p, a.pcs, a.stats_every),
 }
+DEFAULT = ["string.json", "entries.har", "trickle.jsonl", "internals.json"]
 
 
 def measure(path: Path) -> tuple[float, int, int, set[str]]:
@@ -166,7 +206,9 @@ def main() -> None:
     ap.add_argument("--size-mb", type=int, default=200)
     ap.add_argument("--entries", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--only", nargs="*", default=list(GENERATORS))
+    ap.add_argument("--pcs", type=int, default=700_000, help="PeerConnections of pcs.json")
+    ap.add_argument("--stats-every", type=int, default=10, help="pcs.json: every Nth PeerConnection has stats")
+    ap.add_argument("--only", nargs="*", default=DEFAULT, choices=list(GENERATORS))
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep inputs and truths from an earlier --keep run")
     args = ap.parse_args()

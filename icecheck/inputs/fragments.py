@@ -7,12 +7,15 @@ cover it without holes. Overlapping pieces are accepted (RFC 5722 forbids them f
 an auditor wants to see whatever was sent); where they overlap, the lower offset wins.
 
 Bounds: a datagram may not exceed 65535 bytes of payload; at most ``MAX_BYTES`` are held in
-all; a datagram whose first fragment is older than ``TIMEOUT`` seconds of capture time (RFC
-791's suggested 15 s is too short for captures with clock jumps; Linux uses 30 s) is dropped
-and returned by ``expire`` so the caller can report it. A receiver drops the same datagrams
-(they never reached an application), but one dropped because ``MAX_BYTES`` was reached may
-have been whole in the capture: ``Dropped.bound`` says so, and the caller reports it as not
-audited.
+all, for at most ``MAX_PENDING`` datagrams (each costs some 800 bytes beyond its data: a
+capture of 200,000 first fragments of 16 bytes (13 MB), each of its own datagram, held 170 MB
+within ``MAX_BYTES``; past the bound the one whose first fragment came first is dropped); a
+datagram whose first fragment is older than ``TIMEOUT`` seconds of capture time (RFC 791's
+suggested 15 s is too short for captures with clock jumps; Linux uses 30 s) is dropped and
+returned by ``expire`` so the caller can report it. A receiver drops the same datagrams
+(they never reached an application), but one dropped because ``MAX_BYTES`` or ``MAX_PENDING``
+was reached may have been whole in the capture: ``Dropped.bound`` says so, and the caller
+reports it as not audited (an error: the input is partial).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 
 TIMEOUT = 30.0
 MAX_BYTES = 8 << 20
+MAX_PENDING = 20_000  # datagrams awaiting fragments
 MAX_DATAGRAM = 65535
 
 FragKey = tuple[int, bytes, bytes, int, int]
@@ -57,6 +61,9 @@ class Reassembler:
         """Add one fragment (``offset`` in bytes). Returns the reassembled payload or None."""
         entry = self._pending.get(key)
         if entry is None:
+            if len(self._pending) >= MAX_PENDING:
+                oldest = next(iter(self._pending))
+                self._drop(oldest, f"more than {MAX_PENDING:,} datagrams awaiting fragments", bound=True)
             entry = self._pending[key] = _Pending(packet, time)
         if offset + len(data) > MAX_DATAGRAM:
             self._drop(key, "fragments claim more than 65535 bytes")

@@ -267,6 +267,7 @@ class _Document:
                     else:
                         self._series(objects, name, series, pc_id)
         webrtc.candidate_stats(reader, pc_id, objects)
+        reader.done()
 
     def _series(self, objects: dict[str, dict[str, Any]], name: str, series: Any, pc_id: str) -> None:
         if len(objects) < MAX_STATS or name.rpartition("-")[0] in objects:

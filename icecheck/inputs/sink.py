@@ -211,10 +211,16 @@ class Sink:
             self._evict()
 
     def hold_all(self) -> None:
-        """Keep every item in memory from now on: for a reader that looks back at the candidates
-        it added (webrtc-internals stats matched with signalled candidates). Items already moved
-        to disk stay there."""
+        """Keep every item in memory from now on (until ``release``): for a reader that looks back
+        at the candidates it added (webrtc-internals stats matched with signalled candidates).
+        Items already moved to disk stay there."""
         self.spill = False
+
+    def release(self) -> None:
+        """End ``hold_all``: items move to disk again past ``limits.IN_MEMORY``, the oldest at once."""
+        self.spill = True
+        while len(self.candidates) + len(self.addresses) > limits.IN_MEMORY:
+            self._evict()
 
     def held(self) -> int:
         """Distinct items held, in memory and on disk."""

@@ -46,16 +46,23 @@ _TwinKey = tuple[int, str, str, int | None]  # port, type, transport (lower case
 
 
 class _Signalled:
-    """The candidates the sink holds, indexed by PeerConnection (``Origin.call``) as they come:
-    their (address, port, type) for ``known``, and per ``_TwinKey`` the first one's key and the
-    last mDNS one's (``twin``). One for the input (``Sink.signalled``), shared by its readers. The
-    sink holds them all (``Sink.hold_all``: none moved out, so its dict only grows, at its end):
-    each is indexed once, so 500,000 stats candidates cost no more than reading them (a pass over
-    every candidate held for each took hours)."""
+    """The candidates the sink took in since this index was made, indexed by PeerConnection
+    (``Origin.call``) as they come: their (address, port, type) for ``known``, and per
+    ``_TwinKey`` the first one's key and the last mDNS one's (``twin``). A stats candidate is
+    only ever matched with a candidate of its own PeerConnection (the call is in every key),
+    and a PeerConnection's candidates all come after its reader is made, so an index made then
+    misses none of them. While it is used the sink holds its items in memory
+    (``Sink.hold_all``: none moved out, so its dict only grows, at its end), which the keys
+    refer to. A webrtc-internals dump gives each PeerConnection whole, one after the other: each
+    has its own index, dropped when it is read (``PeerConnectionReader.done``), after which the
+    sink may move items to disk again; an RTCStatsDump interleaves its PeerConnections' events,
+    so its readers share one index for the input (``Sink.signalled``). Each candidate is indexed
+    once, so 500,000 stats candidates cost no more than reading them (a pass over every
+    candidate held for each took hours)."""
 
     def __init__(self, sink: Sink) -> None:
         self._sink = sink
-        self._seen = 0
+        self._seen = len(sink.candidates)  # the candidates held already belong to other PeerConnections
         self._known: dict[str | None, set[tuple[str, int, str]]] = {}
         self._twins: dict[tuple[str | None, _TwinKey], tuple[Any, Any]] = {}
 
@@ -88,7 +95,8 @@ class _Signalled:
 
 
 class PeerConnectionReader:
-    """Reads one PeerConnection's events; remembers which side made the offer."""
+    """Reads one PeerConnection's events; remembers which side made the offer. A reader made for
+    a PeerConnection read whole (a webrtc-internals dump's) is ended with ``done``."""
 
     def __init__(self, disp: Dispatcher, base: Origin, pc_id: str) -> None:
         self.disp = disp
@@ -98,6 +106,14 @@ class PeerConnectionReader:
         if disp.sink.signalled is None:
             disp.sink.signalled = _Signalled(disp.sink)
         self._signalled: _Signalled = disp.sink.signalled
+
+    def done(self) -> None:
+        """The PeerConnection is read, all of it (a webrtc-internals dump gives each whole, one
+        after the other): its index of candidates is dropped and the sink may move items to disk
+        again (``Sink.release``), so memory follows the largest PeerConnection, not the dump."""
+        if self.disp.sink.signalled is self._signalled:
+            self.disp.sink.signalled = None
+        self.disp.sink.release()
 
     def event(self, kind: str, value: Any, detail: str, time: float | None = None) -> None:
         """One updateLog/RTCStatsDump event."""
@@ -234,6 +250,7 @@ def read_peer_connection(pc_id: str, pc: dict[str, Any], disp: Dispatcher) -> No
         for key, series in stats.items():
             add_series(objects, key, series)
         candidate_stats(reader, pc_id, objects)
+    reader.done()
 
 
 def update_event(reader: PeerConnectionReader, pc_id: str, i: int, event: Any) -> None:
