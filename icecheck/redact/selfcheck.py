@@ -65,10 +65,19 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 B64_RUN = r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}"
 B64_DEPTH = 2  # base64 decodings read inside one another, at most (``_collect``'s ``depth``)
 _B64 = re.compile(B64_RUN.encode())
-# Two lines or more of one base64 run, from a line's start: each attempt starts only where no base64
-# character precedes and never backtracks into a line, so a long run is read once, not once per offset.
-_WRAPPED = re.compile(rb"(?<![A-Za-z0-9+/=])(?:[A-Za-z0-9+/]{16,}+\r?\n)+[A-Za-z0-9+/]++={0,2}")
+# Two lines or more of one base64 run (``WRAPPED_RUN``, read by ``wrapped`` too): lines of 16 characters
+# or more but the last, joined by a line break (LF, CRLF) or by its JSON escape (``\\n``, ``\\r\\n``: a
+# JSON string holding a MIME body). An attempt starts only where no base64 character precedes (or right
+# after an escaped line break) and never backtracks into a line, so a long run is read once, not once
+# per offset. ``WRAPPED_SEP`` splits a run into its lines.
+WRAPPED_SEP = r"\r?\n|(?:\\r)?\\n"
+WRAPPED_RUN = (
+    r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nr]))(?:[A-Za-z0-9+/]{16,}+(?:" + WRAPPED_SEP + r"))+[A-Za-z0-9+/]++={0,2}"
+)
+_WRAPPED = re.compile(WRAPPED_RUN.encode())
+_WRAPPED_SEP = re.compile(WRAPPED_SEP.encode())
 _GZIP = re.compile(rb"\x1f\x8b\x08")
+B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
@@ -281,6 +290,8 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
         if gz >= 0:
             cut = min(cut, gz)
+        if splits_wrapped(buf, cut):  # not between two lines of a wrapped run: before the line it starts in
+            cut = buf.rfind(b"\n", 0, buf.translate(_NOT_WRAPPED).rfind(b"\x00", 0, cut) + 1) + 1
         if len(buf) - cut > SOFT_CARRY:
             lo = max(cut + 1, searched)
             sep = max(buf.rfind(s, lo) for s in SEPARATORS)
@@ -306,6 +317,18 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         yield piece
         del piece
         searched = max(0, searched - cut)
+
+
+_NOT_WRAPPED = bytes(0x61 if b in b"\r\n=" or chr(b) in B64_CHARS else 0 for b in range(256))  # what a run holds
+_RUN_LINE_END = re.compile(rb"[A-Za-z0-9+/]{16}(?:\r?\n|(?:\\r)?\\n)\Z")
+
+
+def splits_wrapped(buf: bytes, cut: int) -> bool:
+    """A cut at ``cut``, after a line break, would split a wrapped run (``_WRAPPED``): the line before
+    ends in 16 base64 characters and the next starts with one, or is not read yet."""
+    if not _RUN_LINE_END.search(buf, max(0, cut - 20), cut):
+        return False
+    return cut >= len(buf) or chr(buf[cut]) in B64_CHARS
 
 
 def _record_views(stream: BinaryIO) -> Iterator[bytes]:
@@ -359,19 +382,42 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
             _collect(decoded, found, depth + 1, budget)
         del decoded
     # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): each line decodes alone above, so an
-    # identifier whose encoding crosses a line break is seen only with the lines joined.
+    # identifier whose encoding crosses a line break is seen only with the lines joined (``wrapped_readings``).
     for m in _WRAPPED.finditer(data):
-        decoded = b64_decode(m.group().replace(b"\r", b"").replace(b"\n", b""), False)
-        if decoded and is_binary(decoded):
-            inner = set()
-            _collect(decoded, inner, depth + 1, budget)
-            found.update(i for i in inner if in_binary(i))
-        elif decoded:
-            _collect(decoded, found, depth + 1, budget)
+        for decoded in wrapped_readings(m.group()):
+            if is_binary(decoded):
+                inner = set()
+                _collect(decoded, inner, depth + 1, budget)
+                found.update(i for i in inner if in_binary(i))
+            else:
+                _collect(decoded, found, depth + 1, budget)
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget)
+
+
+def wrapped_readings(run: bytes) -> Iterator[bytes]:
+    """What a wrapped run (``_WRAPPED``) may encode, each decoding not empty: its lines joined, and
+    joined without the last line (a line that only looks like base64: ``INVITE`` after a SIP body, ``a``
+    of ``a=`` after an SDP value); each read from its first character and from its second, third and
+    fourth (``shifted``), so an identifier encoded at any of the 3 byte offsets of a quantum is read
+    whatever the run's first characters are (an address in base64 is found at all 3 offsets)."""
+    lines = _WRAPPED_SEP.split(run)
+    joined = b"".join(lines)
+    for whole in (joined, joined[: len(joined) - len(lines[-1])] if len(lines) > 2 else b""):
+        if whole:
+            yield from shifted(whole)
+
+
+def shifted(run: bytes) -> Iterator[bytes]:
+    """The decodings (``b64_decode``, standard alphabet) of ``run`` read from each of its first 4
+    characters (from the second on, its whole quanta only): those that decode and are not empty."""
+    for shift in range(4):
+        part = run[shift:] if not shift else run[shift : shift + (len(run) - shift) // 4 * 4]
+        decoded = b64_decode(part, False) if len(part) >= 4 else None
+        if decoded:
+            yield decoded
 
 
 def _run_tokens(run: str, found: set[str]) -> None:
