@@ -14,6 +14,8 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 ``json.dumps`` and the file's escaping style). SIP messages are cut between messages
 (``sip.redact_sip_text``), each message whole.
 
+No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
+so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line.
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);

@@ -8,6 +8,8 @@
   is kept byte for byte, so formatting survives and escaped SDP inside strings is handled.
 - SIP text: ``redact.sip``, each message with its Content-Length recomputed (RFC 3261 §20.14).
 - anything else (SDP, logs): text.
+In text, base64 wrapped over lines (a MIME body, a SIP body in base64) is rewritten whole in place
+(``redact.wrapped``); one that cannot be is refused naming its line (``wrapped.WrappedRefused``).
 
 Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass unchanged.
 """

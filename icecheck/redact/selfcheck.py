@@ -14,16 +14,20 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   ``\\uXXXX``/``\\xXX`` and HTML character references undone;
 - the decoding of every base64 run of 16 characters or more, and the inflation of every gzip member
   found inside (bounded, two levels deep); a capture found this way is listed as a capture;
+- the decoding of every base64 run wrapped over lines (``WRAPPED_RUN``: LF, CRLF or their JSON escapes),
+  its lines joined, with and without its last line, each read from each of its first four characters
+  (``wrapped_readings``: an address encoded at any of the 3 byte offsets of a quantum is read whatever
+  characters the run starts with; ``redact.wrapped`` rewrites such runs);
 - for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
-bytes in pieces cut only where a printable run ends. A base64 run longer than a piece (a HAR body) is
-cut 4-aligned from its start, so each piece of it decodes; one that decodes to gzip or a capture is
-also decoded whole to a temporary file and listed as a stream (``long_base64_identifiers``). A large
-document's identifiers are listed as a stream too (``stream_identifiers``) into a ``table.TextSet``,
-which past ``limits.IN_MEMORY`` entries lives in a temporary SQLite file: memory stays bounded whatever
-number of distinct addresses it holds.
+bytes in pieces cut only where a printable run ends, and not between two lines of a wrapped run (up to
+``MAX_CARRY``). A base64 run longer than a piece (a HAR body) is cut 4-aligned from its start, so each
+piece of it decodes; one that decodes to gzip or a capture is also decoded whole to a temporary file
+and listed as a stream (``long_base64_identifiers``). A large document's identifiers are listed as a
+stream too (``stream_identifiers``) into a ``table.TextSet``, which past ``limits.IN_MEMORY`` entries
+lives in a temporary SQLite file: memory stays bounded whatever number of distinct addresses it holds.
 """
 
 from __future__ import annotations
@@ -383,18 +387,39 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
         del decoded
     # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): each line decodes alone above, so an
     # identifier whose encoding crosses a line break is seen only with the lines joined (``wrapped_readings``).
-    for m in _WRAPPED.finditer(data):
+    # The readings are read together, NUL-separated (no view, token or run crosses one): one call each
+    # for text and binary data, not one per reading (a log whose lines end in long tokens has a run
+    # at every line); a capture or gzip stream alone.
+    texts: list[bytes] = []
+    binary: list[bytes] = []
+    for m in _WRAPPED.finditer(data) if may_wrap(data) else ():
         for decoded in wrapped_readings(m.group()):
-            if is_binary(decoded):
-                inner = set()
-                _collect(decoded, inner, depth + 1, budget)
-                found.update(i for i in inner if in_binary(i))
-            else:
+            if decoded[:4] in PCAP_MAGICS or decoded[:2] == b"\x1f\x8b":
                 _collect(decoded, found, depth + 1, budget)
+            else:
+                (binary if is_binary(decoded) else texts).append(decoded)
+    if texts:
+        _collect(b"\x00".join(texts), found, depth + 1, budget)
+    if binary:
+        inner = set()
+        _collect(b"\x00".join(binary), inner, depth + 1, budget)
+        found.update(i for i in inner if in_binary(i))
+    del texts, binary
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget)
+
+
+_LINE_MARK = bytes(0x61 if chr(b) in B64_CHARS else b if b in b"\r\n\\" else 0x20 for b in range(256))
+
+
+def may_wrap(data: bytes) -> bool:
+    """``data`` may hold a wrapped run (``_WRAPPED``): 16 base64 characters before a line break or a
+    backslash somewhere (found over a marked copy at memory speed; the pattern tried at every word
+    cost more than all the rest of a log's check)."""
+    marked = data.translate(_LINE_MARK)
+    return any(marked.find(b"a" * 16 + end) >= 0 for end in (b"\n", b"\r\n", b"\\"))
 
 
 def wrapped_readings(run: bytes) -> Iterator[bytes]:

@@ -40,6 +40,7 @@ from icecheck.redact.selfcheck import (
     in_binary,
     is_binary,
     is_kept,
+    may_wrap,
 )
 
 _RUN = re.compile(WRAPPED_RUN)
@@ -77,10 +78,12 @@ def redact_wrapped(
     ``redact_rest``, left to right (so stand-ins are drawn in the order of the text, whether it is read
     whole or in pieces); None when no run decodes to text (then the caller redacts ``text`` as it would
     have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original."""
+    if not may_wrap(text.encode("utf-8", "surrogatepass")):  # a probe: any lone surrogate encodes
+        return None
     out: list[str] = []
     done = 0
     for m in _RUN.finditer(text):
-        plan = _plan(m.group(), kept)
+        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept)
         if plan is None:
             continue
         lines, seps, decoded = plan
@@ -96,12 +99,18 @@ def redact_wrapped(
     return "".join(out)
 
 
-def _plan(run: str, kept: Kept) -> tuple[list[str], list[str], bytes] | None:
+def _plan(run: str, after: str, kept: Kept) -> tuple[list[str], list[str], bytes] | None:
     """(the lines of ``run`` that are one canonical encoding of text, the line breaks between them, the
     decoded text); None for a run left to the text around it: no canonical reading, or binary data, gzip
-    or a capture, when no original is read in it (else ``WrappedRefused``)."""
+    or a capture, when no original is read in it (else ``WrappedRefused``). ``after``: the character
+    after the run; unless it may end a base64 text (``LAST_END``) its last line is no part of it (``2026``
+    of a time stamp ``2026-12-06`` after a line that ends in a long token)."""
     parts = _SEP.split(run)
     lines, seps = parts[0::2], parts[1::2]
+    if after and after not in LAST_END and not run.endswith("="):
+        lines, seps = lines[:-1], seps[:-1]
+        if len(lines) < 2:
+            return None
     for n in (len(lines), len(lines) - 1):
         if n < 2:
             break
@@ -177,6 +186,7 @@ def _wrap(encoded: str, lines: list[str], seps: list[str], first: str) -> str:
     return seps[0].join(out)
 
 
+LAST_END = frozenset("\r\n\\\"',;)]}<>")  # what may follow the last line of a wrapped run (``_plan``)
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _B64_16 = re.compile(r"[A-Za-z0-9+/]{16}")
 _LINE_END = re.compile(r"[A-Za-z0-9+/]{16}(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a line break begun
@@ -184,17 +194,30 @@ _LINE_END = re.compile(r"[A-Za-z0-9+/]{16}(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # 
 
 def splits_run(text: str, pos: int) -> bool:
     """A cut at ``pos`` would fall inside a wrapped run (``_RUN``): inside or at either edge of a line
-    break that follows 16 base64 characters and precedes one (or the end of ``text``: not known yet).
+    break that follows 16 base64 characters and precedes a line of the run (``_next_line``; or the end
+    of ``text``: not known yet).
     A streamed document is not cut there (``docstream``), so each run is rewritten whole."""
     size = len(text)
     if pos <= 0:
         return False
     for m in _SEP.finditer(text, max(0, pos - 4), min(size, pos + 4)):
         start, end = m.span()
-        if start <= pos <= end and start >= 16 and _B64_16.fullmatch(text, start - 16, start):  # noqa: SIM102
-            if end >= size or text[end] in _B64_CHARS:
-                return True
+        if start <= pos <= end and start >= 16 and _B64_16.fullmatch(text, start - 16, start) and _next_line(text, end):
+            return True
     if size - pos <= 4:  # a line break begun (or ended) at the end: what follows is not known
         end_match = _LINE_END.search(text, max(0, size - 22))
         return end_match is not None and end_match.start() + 16 <= pos
     return False
+
+
+_B64_PREFIX = re.compile(r"[A-Za-z0-9+/]++")
+
+
+def _next_line(text: str, at: int) -> bool:
+    """The line at ``at`` goes on a wrapped run: base64 characters up to padding, a line break or
+    what may end a run (``LAST_END``), or up to the end of ``text`` (not known yet)."""
+    m = _B64_PREFIX.match(text, at)
+    if m is None:
+        return False
+    end = m.end()
+    return end >= len(text) or text[end] == "=" or text[end] in LAST_END
