@@ -22,12 +22,13 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
-bytes in pieces cut only where a printable run ends, and not between two lines of a wrapped run (up to
-``MAX_CARRY``). A base64 run longer than a piece (a HAR body) is cut 4-aligned from its start, so each
-piece of it decodes; one that decodes to gzip or a capture is also decoded whole to a temporary file
-and listed as a stream (``long_base64_identifiers``). A large document's identifiers are listed as a
-stream too (``stream_identifiers``) into a ``table.TextSet``, which past ``limits.IN_MEMORY`` entries
-lives in a temporary SQLite file: memory stays bounded whatever number of distinct addresses it holds.
+bytes in pieces cut only where a printable run ends (between two lines of a wrapped run, the next piece
+starting ``WRAPPED_OVERLAP`` bytes before the cut or more). A base64 run longer than a piece (a HAR
+body) is cut 4-aligned from its start, so each piece of it decodes; one that decodes to gzip or a
+capture is also decoded whole to a temporary file and listed as a stream (``long_base64_identifiers``).
+A large document's identifiers are listed as a stream too (``stream_identifiers``) into a
+``table.TextSet``, which past ``limits.IN_MEMORY`` entries lives in a temporary SQLite file: memory
+stays bounded whatever number of distinct addresses it holds.
 """
 
 from __future__ import annotations
@@ -294,8 +295,13 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
         if gz >= 0:
             cut = min(cut, gz)
-        if splits_wrapped(buf, cut):  # not between two lines of a wrapped run: before the line it starts in
-            cut = buf.rfind(b"\n", 0, buf.translate(_NOT_WRAPPED).rfind(b"\x00", 0, cut) + 1) + 1
+        back = buf.rfind(b"\n", 0, cut - WRAPPED_OVERLAP) + 1 if splits_wrapped(buf, cut) else 0
+        if back > 0:  # between two lines of a wrapped run: the next piece starts a few lines before the cut
+            piece, carry, searched = buf[:cut], buf[back:], 0
+            del buf
+            yield piece
+            del piece
+            continue
         if len(buf) - cut > SOFT_CARRY:
             lo = max(cut + 1, searched)
             sep = max(buf.rfind(s, lo) for s in SEPARATORS)
@@ -323,7 +329,10 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         searched = max(0, searched - cut)
 
 
-_NOT_WRAPPED = bytes(0x61 if b in b"\r\n=" or chr(b) in B64_CHARS else 0 for b in range(256))  # what a run holds
+# A wrapped run longer than a piece is cut between two lines, the next piece starting this many bytes
+# (or more) before the cut, at a line's start: an identifier across the cut is read whole there (an
+# encoded name is some 350 characters), from whichever of its first four characters it is aligned to.
+WRAPPED_OVERLAP = 1 << 10
 _RUN_LINE_END = re.compile(rb"[A-Za-z0-9+/]{16}(?:\r?\n|(?:\\r)?\\n)\Z")
 
 
@@ -387,24 +396,24 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
         del decoded
     # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): each line decodes alone above, so an
     # identifier whose encoding crosses a line break is seen only with the lines joined (``wrapped_readings``).
-    # The readings are read together, NUL-separated (no view, token or run crosses one): one call each
-    # for text and binary data, not one per reading (a log whose lines end in long tokens has a run
-    # at every line); a capture or gzip stream alone.
-    texts: list[bytes] = []
-    binary: list[bytes] = []
+    # The readings are read in batches, NUL-separated (no view, token or run crosses one): one call each
+    # for text and binary data per ``_BATCH`` bytes, not one per reading (a log whose lines end in long
+    # tokens has a run at every line); a capture or gzip stream alone.
+    readings: list[tuple[bool, bytes]] = []
+    held = 0
     for m in _WRAPPED.finditer(data) if may_wrap(data) else ():
         for decoded in wrapped_readings(m.group()):
             if decoded[:4] in PCAP_MAGICS or decoded[:2] == b"\x1f\x8b":
                 _collect(decoded, found, depth + 1, budget)
-            else:
-                (binary if is_binary(decoded) else texts).append(decoded)
-    if texts:
-        _collect(b"\x00".join(texts), found, depth + 1, budget)
-    if binary:
-        inner = set()
-        _collect(b"\x00".join(binary), inner, depth + 1, budget)
-        found.update(i for i in inner if in_binary(i))
-    del texts, binary
+                continue
+            readings.append((is_binary(decoded), decoded))
+            held += len(decoded)
+            del decoded
+            if held > _BATCH:
+                _read_batch(readings, found, depth + 1, budget)
+                readings, held = [], 0
+    _read_batch(readings, found, depth + 1, budget)
+    del readings
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
@@ -422,25 +431,55 @@ def may_wrap(data: bytes) -> bool:
     return any(marked.find(b"a" * 16 + end) >= 0 for end in (b"\n", b"\r\n", b"\\"))
 
 
+_BATCH = 1 << 20  # bytes of wrapped runs' readings read in one call (``_collect``), about
+
+
+def _read_batch(readings: list[tuple[bool, bytes]], found: set[str], depth: int, budget: list[int]) -> None:
+    """``_collect`` of decoded readings, (binary, data) pairs: the text ones together, the binary ones
+    together (only the identifiers binary data's strings can hold: ``in_binary``)."""
+    for binary in (False, True):
+        part = b"\x00".join(data for kind, data in readings if kind == binary)
+        if not part:
+            continue
+        if binary:
+            inner: set[str] = set()
+            _collect(part, inner, depth, budget)
+            found.update(i for i in inner if in_binary(i))
+        else:
+            _collect(part, found, depth, budget)
+        del part
+
+
 def wrapped_readings(run: bytes) -> Iterator[bytes]:
-    """What a wrapped run (``_WRAPPED``) may encode, each decoding not empty: its lines joined, and
-    joined without the last line (a line that only looks like base64: ``INVITE`` after a SIP body, ``a``
-    of ``a=`` after an SDP value); each read from its first character and from its second, third and
-    fourth (``shifted``), so an identifier encoded at any of the 3 byte offsets of a quantum is read
-    whatever the run's first characters are (an address in base64 is found at all 3 offsets)."""
+    """What a wrapped run (``_WRAPPED``) may encode, each decoding not empty: its lines joined; when
+    that does not decode, joined without the last line (a line that only looks like base64: ``INVITE``
+    after a SIP body, ``a`` of ``a=`` after an SDP value; else it decodes to more of the same bytes);
+    and unless it decodes to text (or gzip, a capture: the run starts where its encoding does), each
+    read from its second, third and fourth character too (``shifted``): an identifier encoded at any
+    of the 3 byte offsets of a quantum is read whatever characters the run starts with."""
     lines = _WRAPPED_SEP.split(run)
     joined = b"".join(lines)
-    for whole in (joined, joined[: len(joined) - len(lines[-1])] if len(lines) > 2 else b""):
-        if whole:
-            yield from shifted(whole)
+    whole = b64_decode(joined, False)
+    if whole is not None:
+        yield whole
+        if not is_binary(whole):
+            return
+        yield from shifted(joined)
+        return
+    yield from shifted(joined)
+    if len(lines) > 2:
+        shorter = joined[: len(joined) - len(lines[-1])]
+        if (decoded := b64_decode(shorter, False)) is not None:
+            yield decoded
+        yield from shifted(shorter)
 
 
 def shifted(run: bytes) -> Iterator[bytes]:
-    """The decodings (``b64_decode``, standard alphabet) of ``run`` read from each of its first 4
-    characters (from the second on, its whole quanta only): those that decode and are not empty."""
-    for shift in range(4):
-        part = run[shift:] if not shift else run[shift : shift + (len(run) - shift) // 4 * 4]
-        decoded = b64_decode(part, False) if len(part) >= 4 else None
+    """The decodings (``b64_decode``, standard alphabet) of ``run`` read from its second, third and
+    fourth characters (its whole quanta from there): those that decode and are not empty."""
+    for shift in range(1, 4):
+        part = run[shift : shift + (len(run) - shift) // 4 * 4]
+        decoded = b64_decode(part, False) if part else None
         if decoded:
             yield decoded
 

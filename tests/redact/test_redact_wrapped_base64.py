@@ -246,6 +246,63 @@ def test_an_address_across_a_line_break_is_rewritten_where_no_line_alone_holds_i
     assert_no_original(out, [V4])
 
 
+def test_secrets_in_a_wrapped_sdp_are_scrubbed(tmp_path: Path) -> None:
+    sdp = SDP + "a=ice-ufrag:Fh3kq9\r\na=ice-pwd:Zx81mQ0aa7Lr2vPq9cXn4kTe\r\n"
+    body = base64.encodebytes(sdp.encode()).decode()
+    src, out = tmp_path / "offer.txt", tmp_path / "out.txt"
+    src.write_text("offer:\n" + body)
+    proc = run_cli("redact", "--scrub-secrets", str(src), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    decoded = base64.b64decode(out.read_text().split("\n", 1)[1]).decode()
+    assert "a=ice-pwd:" in decoded and "Zx81mQ0aa7Lr2vPq9cXn4kTe" not in decoded and "Fh3kq9" not in decoded
+    assert_no_original(out.read_bytes())
+
+
+def test_a_last_line_that_only_looks_like_base64_is_left_to_the_text(tmp_path: Path) -> None:
+    """An unpadded body (a multiple of 3 bytes) right before a start line: ``INVITE`` is read as no part
+    of the run, and stays as it was."""
+    payload = (SDP + "x" * (-len(SDP) % 3)).encode()
+    body = base64.encodebytes(payload).decode()
+    assert not body.rstrip().endswith("=")
+    data = f"log\n{body}INVITE sip:bob@10.1.2.3 SIP/2.0\n".encode()
+    code, out, err = redact(tmp_path, "log.txt", data)
+    assert code == 0, err
+    text = out.decode()
+    assert text.startswith("log\n") and "\nINVITE sip:bob@" in text
+    new = text[4 : text.index("INVITE")]
+    assert [len(line) for line in new.split("\n")[:-2]] == [76] * (len(new.split("\n")) - 2)
+    assert base64.b64decode(new).decode().count("a=candidate:") == 4
+    assert_no_original(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_wraps_are_rewritten_and_stream_as_whole(seed: int) -> None:
+    """Runs of random widths (multiples of 4 or not), line breaks and padding among text lines: every
+    run decodes to its redacted text, keeps its widths, and the streamed path gives the same bytes."""
+    rng = random.Random(seed)
+    parts, widths, texts = [], [], []
+    for i in range(8):
+        sep = rng.choice(["\n", "\r\n"])
+        width = rng.choice([16, 30, 60, 64, 76, 77])
+        text = "".join(rng.sample(SDP.splitlines(keepends=True), 4)) + "#" * rng.randrange(3)
+        encoded = base64.b64encode(text.encode()).decode()
+        encoded = encoded if rng.random() < 0.5 else encoded.rstrip("=")
+        parts.append(f"record {i} at 10.0.{seed}.{i}{sep}" + wrap(encoded, width, sep) + sep)
+        widths.append(width)
+        texts.append(text)
+    data = "".join(parts).encode()
+    expected = whole(data)
+    assert_no_original(expected)
+    records = re.split(r"record \d+ at [\d.]+\r?\n", expected.decode())[1:]
+    for record, width, text in zip(records, widths, texts, strict=True):
+        lines = record.split("\r\n" if "\r\n" in record else "\n")[:-1]
+        assert all(len(line) == width for line in lines[:-1]) and 0 < len(lines[-1]) <= width
+        decoded = base64.b64decode("".join(lines) + "==").decode()
+        assert [line[:2] for line in decoded.split("\r\n")] == [line[:2] for line in text.split("\r\n")]
+    for chunk, held in ((7, 16), (64, 100)):
+        assert streamed(data, chunk, held) == expected, (chunk, held)
+
+
 # -- what still fails closed ------------------------------------------------------------------------
 
 
