@@ -295,13 +295,17 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
         if gz >= 0:
             cut = min(cut, gz)
-        back = buf.rfind(b"\n", 0, cut - WRAPPED_OVERLAP) + 1 if splits_wrapped(buf, cut) else 0
-        if back > 0:  # between two lines of a wrapped run: the next piece starts a few lines before the cut
-            piece, carry, searched = buf[:cut], buf[back:], 0
-            del buf
-            yield piece
-            del piece
-            continue
+        if splits_wrapped(buf, cut):  # between two lines of a wrapped run: the next piece starts lines before
+            back = buf.rfind(b"\n", 0, max(0, cut - WRAPPED_OVERLAP)) + 1
+            if back > 0:
+                piece, carry, searched = buf[:cut], buf[back:], 0
+                del buf
+                yield piece
+                del piece
+                continue
+            if len(buf) <= MAX_CARRY:  # too little read for an overlap: read on
+                carry = buf
+                continue
         if len(buf) - cut > SOFT_CARRY:
             lo = max(cut + 1, searched)
             sep = max(buf.rfind(s, lo) for s in SEPARATORS)

@@ -380,6 +380,21 @@ def test_the_check_reads_a_run_whose_last_line_only_looks_like_base64() -> None:
     assert "203.0.113.77" in identifiers(body + b"SIP/2.0 200 OK\r\n")
 
 
+@pytest.mark.parametrize("chunk", [300, 1000, 4096])
+def test_the_streamed_check_reads_every_address_of_a_run_longer_than_a_piece(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """The check's pieces cut a long wrapped run between two lines, the next one starting some lines
+    before: no byte is skipped, and an address across a cut is read whole in the next piece."""
+    import icecheck.redact.selfcheck as selfcheck
+
+    payload = b"".join(b"peer 10.%d.%d.7 " % (i % 200, i // 200) for i in range(3000))
+    data = b"head\n" + base64.encodebytes(payload) + b"end\n"
+    monkeypatch.setattr(selfcheck, "CHUNK", chunk)
+    found = stream_identifiers(lambda: io.BytesIO(data))
+    assert {f"10.{i % 200}.{i // 200}.7" for i in range(3000)} <= set(found)
+
+
 # -- streamed ----------------------------------------------------------------------------------------
 
 
