@@ -14,6 +14,8 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 ``json.dumps`` and the file's escaping style). SIP messages are cut between messages
 (``sip.redact_sip_text``), each message whole.
 
+No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
+so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line.
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);
@@ -233,21 +235,59 @@ def redact_stream(
 ) -> None:  # fmt: skip
     """The redacted text of ``source`` (``kind`` json, sip or text, as ``formats.detect`` said) to
     ``write``; the first pass (``prepare_stream``) must have run."""
-    from icecheck.redact.text import inside_odd_secret, redact_text
+    from icecheck.redact.text import redact_text
+    from icecheck.redact.wrapped import WrappedRefused
 
     held = MAX_HELD if held is None else held
-    # a secret holding a space or punctuation (``correct horse``) may recur bare: no cut inside it
-    guard = functools.partial(inside_odd_secret, standins=standins) if scrub and standins.odd_lengths else None
-    if kind == "sip":
-        _sip(source, write, standins, scrub, held)
-    elif kind == "json":
-        stream = _JsonStream(write, standins, scrub, held, guard)
-        for piece in line_pieces(source, raw_json=True, held=held, guard=guard):
-            stream.feed(piece)
-        stream.finish()
-    else:
-        for piece in line_pieces(source, held=held, guard=guard):
-            write(redact_text(piece, standins, scrub))
+    guard = _no_cut(standins, scrub)
+    seen = _Lines()
+    try:
+        if kind == "sip":
+            _sip(source, write, standins, scrub, held, seen)
+        elif kind == "json":
+            stream = _JsonStream(write, standins, scrub, held, guard)
+            for piece in seen.pieces(line_pieces(source, raw_json=True, held=held, guard=guard)):
+                stream.feed(piece)
+            seen.near = True  # a literal spooled before: after the line the last piece starts in
+            stream.finish()
+        else:
+            for piece in seen.pieces(line_pieces(source, held=held, guard=guard)):
+                write(redact_text(piece, standins, scrub))
+    except WrappedRefused as exc:  # named by its line in the document
+        raise exc.located(seen.current, seen.before, seen.near) from None
+
+
+def _no_cut(standins: StandIns, scrub: bool) -> Callable[[str, int], bool]:
+    """Where a piece may not be cut: inside base64 wrapped over lines (``wrapped.splits_run``: each run is
+    rewritten whole), nor inside a secret holding a space or punctuation (``correct horse``) that may
+    recur bare (``text.inside_odd_secret``)."""
+    from icecheck.redact.text import inside_odd_secret
+    from icecheck.redact.wrapped import splits_run
+
+    if not (scrub and standins.odd_lengths):
+        return splits_run
+    odd = functools.partial(inside_odd_secret, standins=standins)
+    return lambda text, pos: splits_run(text, pos) or odd(text, pos)
+
+
+class _Lines:
+    """The piece of a document being redacted and the line feeds before it (a refusal names its line)."""
+
+    def __init__(self) -> None:
+        self.current, self.before, self.near = "", 0, False
+
+    def pieces(self, source: Iterator[str]) -> Iterator[str]:
+        for piece in source:
+            self.before += self.current.count("\n")
+            self.current, self.near = piece, True
+            yield piece
+
+    def held(self, text: str) -> None:
+        """``text`` is what is held now, after all that came before it (``_sip``)."""
+        self.current, self.near = text, False
+
+    def wrote(self, text: str) -> None:
+        self.before += text.count("\n")
 
 
 def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub: bool) -> None:
@@ -263,7 +303,9 @@ def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub:
                       kind, standins, scrub)  # fmt: skip
 
 
-def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int) -> None:
+def _sip(
+    source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, seen: _Lines
+) -> None:
     """SIP text cut before a start line that ``sip.redact_sip_text`` would take as a message start
     (not inside a body): the text before it is then complete messages and text between them."""
     from icecheck.redact.sip import SIP_START, message_ends, redact_sip_text
@@ -281,11 +323,14 @@ def _sip(source: Iterator[str], write: Callable[[str], object], standins: StandI
             if nxt is not None and end > 0 and buf[end - 1] == "\n":
                 cut = end
         if cut > 0:
+            seen.held(buf)
             write(redact_sip_text(buf[:cut], standins, scrub))
+            seen.wrote(buf[:cut])
             buf, offset = buf[cut:], offset + byte_size(buf[:cut])
         elif len(buf) > MAX_WHOLE:
             why = "one message is redacted whole: its body's length is in its head"
             raise_unbounded("a SIP message", why, at=offset)
+    seen.held(buf)
     write(redact_sip_text(buf, standins, scrub))
 
 

@@ -8,6 +8,8 @@
   is kept byte for byte, so formatting survives and escaped SDP inside strings is handled.
 - SIP text: ``redact.sip``, each message with its Content-Length recomputed (RFC 3261 §20.14).
 - anything else (SDP, logs): text.
+In text, base64 wrapped over lines (a MIME body, a SIP body in base64) is rewritten whole in place
+(``redact.wrapped``); one that cannot be is refused naming its line (``wrapped.WrappedRefused``).
 
 Text is read as UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 pass unchanged.
 """
@@ -28,6 +30,7 @@ from icecheck.redact.pcap import redact_capture
 from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
 from icecheck.redact.text import learn_secrets, redact_text, scan_originals
+from icecheck.redact.wrapped import WrappedRefused
 
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 # A JSON string literal, unrolled and possessive: one alternation per character made ``re`` keep a
@@ -84,7 +87,10 @@ def redact_document(data: bytes, standins: StandIns, scrub: bool = False, depth:
             raise RedactError(f"cannot redact: damaged capture ({exc})") from None
     text = data.decode("utf-8", "surrogateescape")
     prepare(text, standins, scrub)
-    out = _TEXT_KINDS[kind](text, standins, scrub)
+    try:
+        out = _TEXT_KINDS[kind](text, standins, scrub)
+    except WrappedRefused as exc:  # named by its line in this text
+        raise exc.located(text) from None
     return out.encode("utf-8", "surrogateescape"), kind
 
 

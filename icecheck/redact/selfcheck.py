@@ -14,16 +14,21 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   ``\\uXXXX``/``\\xXX`` and HTML character references undone;
 - the decoding of every base64 run of 16 characters or more, and the inflation of every gzip member
   found inside (bounded, two levels deep); a capture found this way is listed as a capture;
+- the decoding of every base64 run wrapped over lines (``WRAPPED_RUN``: LF, CRLF or their JSON escapes),
+  its lines joined, with and without its last line, each read from each of its first four characters
+  (``wrapped_readings``: an address encoded at any of the 3 byte offsets of a quantum is read whatever
+  characters the run starts with; ``redact.wrapped`` rewrites such runs);
 - for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
-bytes in pieces cut only where a printable run ends. A base64 run longer than a piece (a HAR body) is
-cut 4-aligned from its start, so each piece of it decodes; one that decodes to gzip or a capture is
-also decoded whole to a temporary file and listed as a stream (``long_base64_identifiers``). A large
-document's identifiers are listed as a stream too (``stream_identifiers``) into a ``table.TextSet``,
-which past ``limits.IN_MEMORY`` entries lives in a temporary SQLite file: memory stays bounded whatever
-number of distinct addresses it holds.
+bytes in pieces cut only where a printable run ends (between two lines of a wrapped run, the next piece
+starting ``WRAPPED_OVERLAP`` bytes before the cut or more). A base64 run longer than a piece (a HAR
+body) is cut 4-aligned from its start, so each piece of it decodes; one that decodes to gzip or a
+capture is also decoded whole to a temporary file and listed as a stream (``long_base64_identifiers``).
+A large document's identifiers are listed as a stream too (``stream_identifiers``) into a
+``table.TextSet``, which past ``limits.IN_MEMORY`` entries lives in a temporary SQLite file: memory
+stays bounded whatever number of distinct addresses it holds.
 """
 
 from __future__ import annotations
@@ -65,10 +70,19 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 B64_RUN = r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{16,}={0,2}"
 B64_DEPTH = 2  # base64 decodings read inside one another, at most (``_collect``'s ``depth``)
 _B64 = re.compile(B64_RUN.encode())
-# Two lines or more of one base64 run, from a line's start: each attempt starts only where no base64
-# character precedes and never backtracks into a line, so a long run is read once, not once per offset.
-_WRAPPED = re.compile(rb"(?<![A-Za-z0-9+/=])(?:[A-Za-z0-9+/]{16,}+\r?\n)+[A-Za-z0-9+/]++={0,2}")
+# Two lines or more of one base64 run (``WRAPPED_RUN``, read by ``wrapped`` too): lines of 16 characters
+# or more but the last, joined by a line break (LF, CRLF) or by its JSON escape (``\\n``, ``\\r\\n``: a
+# JSON string holding a MIME body). An attempt starts only where no base64 character precedes (or right
+# after an escaped line break) and never backtracks into a line, so a long run is read once, not once
+# per offset. ``WRAPPED_SEP`` splits a run into its lines.
+WRAPPED_SEP = r"\r?\n|(?:\\r)?\\n"
+WRAPPED_RUN = (
+    r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nr]))(?:[A-Za-z0-9+/]{16,}+(?:" + WRAPPED_SEP + r"))+[A-Za-z0-9+/]++={0,2}"
+)
+_WRAPPED = re.compile(WRAPPED_RUN.encode())
+_WRAPPED_SEP = re.compile(WRAPPED_SEP.encode())
 _GZIP = re.compile(rb"\x1f\x8b\x08")
+B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
@@ -281,6 +295,17 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         gz = buf.rfind(b"\x1f\x8b\x08", max(0, len(buf) - 65536))
         if gz >= 0:
             cut = min(cut, gz)
+        if splits_wrapped(buf, cut):  # between two lines of a wrapped run: the next piece starts lines before
+            back = buf.rfind(b"\n", 0, max(0, cut - WRAPPED_OVERLAP)) + 1
+            if back > 0:
+                piece, carry, searched = buf[:cut], buf[back:], 0
+                del buf
+                yield piece
+                del piece
+                continue
+            if len(buf) <= MAX_CARRY:  # too little read for an overlap: read on
+                carry = buf
+                continue
         if len(buf) - cut > SOFT_CARRY:
             lo = max(cut + 1, searched)
             sep = max(buf.rfind(s, lo) for s in SEPARATORS)
@@ -306,6 +331,21 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
         yield piece
         del piece
         searched = max(0, searched - cut)
+
+
+# A wrapped run longer than a piece is cut between two lines, the next piece starting this many bytes
+# (or more) before the cut, at a line's start: an identifier across the cut is read whole there (an
+# encoded name is some 350 characters), from whichever of its first four characters it is aligned to.
+WRAPPED_OVERLAP = 1 << 10
+_RUN_LINE_END = re.compile(rb"[A-Za-z0-9+/]{16}(?:\r?\n|(?:\\r)?\\n)\Z")
+
+
+def splits_wrapped(buf: bytes, cut: int) -> bool:
+    """A cut at ``cut``, after a line break, would split a wrapped run (``_WRAPPED``): the line before
+    ends in 16 base64 characters and the next starts with one, or is not read yet."""
+    if not _RUN_LINE_END.search(buf, max(0, cut - 20), cut):
+        return False
+    return cut >= len(buf) or chr(buf[cut]) in B64_CHARS
 
 
 def _record_views(stream: BinaryIO) -> Iterator[bytes]:
@@ -359,19 +399,93 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
             _collect(decoded, found, depth + 1, budget)
         del decoded
     # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): each line decodes alone above, so an
-    # identifier whose encoding crosses a line break is seen only with the lines joined.
-    for m in _WRAPPED.finditer(data):
-        decoded = b64_decode(m.group().replace(b"\r", b"").replace(b"\n", b""), False)
-        if decoded and is_binary(decoded):
-            inner = set()
-            _collect(decoded, inner, depth + 1, budget)
-            found.update(i for i in inner if in_binary(i))
-        elif decoded:
-            _collect(decoded, found, depth + 1, budget)
+    # identifier whose encoding crosses a line break is seen only with the lines joined (``wrapped_readings``).
+    # The readings are read in batches, NUL-separated (no view, token or run crosses one): one call each
+    # for text and binary data per ``_BATCH`` bytes, not one per reading (a log whose lines end in long
+    # tokens has a run at every line); a capture or gzip stream alone.
+    readings: list[tuple[bool, bytes]] = []
+    held = 0
+    for m in _WRAPPED.finditer(data) if may_wrap(data) else ():
+        for decoded in wrapped_readings(m.group()):
+            if decoded[:4] in PCAP_MAGICS or decoded[:2] == b"\x1f\x8b":
+                _collect(decoded, found, depth + 1, budget)
+                continue
+            readings.append((is_binary(decoded), decoded))
+            held += len(decoded)
+            del decoded
+            if held > _BATCH:
+                _read_batch(readings, found, depth + 1, budget)
+                readings, held = [], 0
+    _read_batch(readings, found, depth + 1, budget)
+    del readings
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget)
+
+
+_LINE_MARK = bytes(0x61 if chr(b) in B64_CHARS else b if b in b"\r\n\\" else 0x20 for b in range(256))
+
+
+def may_wrap(data: bytes) -> bool:
+    """``data`` may hold a wrapped run (``_WRAPPED``): 16 base64 characters before a line break or a
+    backslash somewhere (found over a marked copy at memory speed; the pattern tried at every word
+    cost more than all the rest of a log's check)."""
+    marked = data.translate(_LINE_MARK)
+    return any(marked.find(b"a" * 16 + end) >= 0 for end in (b"\n", b"\r\n", b"\\"))
+
+
+_BATCH = 1 << 20  # bytes of wrapped runs' readings read in one call (``_collect``), about
+
+
+def _read_batch(readings: list[tuple[bool, bytes]], found: set[str], depth: int, budget: list[int]) -> None:
+    """``_collect`` of decoded readings, (binary, data) pairs: the text ones together, the binary ones
+    together (only the identifiers binary data's strings can hold: ``in_binary``)."""
+    for binary in (False, True):
+        part = b"\x00".join(data for kind, data in readings if kind == binary)
+        if not part:
+            continue
+        if binary:
+            inner: set[str] = set()
+            _collect(part, inner, depth, budget)
+            found.update(i for i in inner if in_binary(i))
+        else:
+            _collect(part, found, depth, budget)
+        del part
+
+
+def wrapped_readings(run: bytes) -> Iterator[bytes]:
+    """What a wrapped run (``_WRAPPED``) may encode, each decoding not empty: its lines joined; when
+    that does not decode, joined without the last line (a line that only looks like base64: ``INVITE``
+    after a SIP body, ``a`` of ``a=`` after an SDP value; else it decodes to more of the same bytes);
+    and unless it decodes to text (or gzip, a capture: the run starts where its encoding does), each
+    read from its second, third and fourth character too (``shifted``): an identifier encoded at any
+    of the 3 byte offsets of a quantum is read whatever characters the run starts with."""
+    lines = _WRAPPED_SEP.split(run)
+    joined = b"".join(lines)
+    whole = b64_decode(joined, False)
+    if whole is not None:
+        yield whole
+        if not is_binary(whole):
+            return
+        yield from shifted(joined)
+        return
+    yield from shifted(joined)
+    if len(lines) > 2:
+        shorter = joined[: len(joined) - len(lines[-1])]
+        if (decoded := b64_decode(shorter, False)) is not None:
+            yield decoded
+        yield from shifted(shorter)
+
+
+def shifted(run: bytes) -> Iterator[bytes]:
+    """The decodings (``b64_decode``, standard alphabet) of ``run`` read from its second, third and
+    fourth characters (its whole quanta from there): those that decode and are not empty."""
+    for shift in range(1, 4):
+        part = run[shift : shift + (len(run) - shift) // 4 * 4]
+        decoded = b64_decode(part, False) if part else None
+        if decoded:
+            yield decoded
 
 
 def _run_tokens(run: str, found: set[str]) -> None:

@@ -9,7 +9,8 @@ original address. With ``scrub`` set, ICE credentials (RFC 8839 §5.4 ``a=ice-uf
 from the value with the run's key); a secret is replaced wherever it appears again as a token
 (STUN USERNAME ``remote:local``, JSON fields): ``learn_secrets`` learns them all in the first pass.
 Before that scan, every base64 token whose decoding is text (the output check reads it: ``selfcheck``)
-is decoded, redacted the same way and encoded again (``_base64_token``), as deep as the check reads.
+is decoded, redacted the same way and encoded again (``_base64_token``), as deep as the check reads;
+base64 wrapped over lines first, each run whole (``wrapped.redact_wrapped``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,18 @@ def redact_text(text: str, standins: StandIns, scrub: bool = False, depth: int =
     in base64 tokens too (``_base64_token``). ``depth``: how many base64 decodings ``text`` lies in."""
     if scrub:
         text = scrub_secrets(text, standins)
+    if depth < B64_DEPTH and "\n" in text:  # base64 wrapped over lines: each run rewritten whole (``wrapped``)
+        from icecheck.redact.wrapped import redact_wrapped
+
+        done = redact_wrapped(text, lambda inner: redact_text(inner, standins, scrub, depth + 1),
+                              lambda rest: _unwrapped(rest, standins, scrub, depth), standins.kept)  # fmt: skip
+        if done is not None:
+            return done
+    return _unwrapped(text, standins, scrub, depth)
+
+
+def _unwrapped(text: str, standins: StandIns, scrub: bool, depth: int) -> str:
+    """``redact_text`` of text after its secrets were scrubbed, around wrapped base64 runs."""
     if depth < B64_DEPTH and len(text) >= 16:
         text = _B64_TOKEN.sub(lambda m: _base64_token(m.group(0), standins, scrub, depth), text)
     if "%" in text:  # one pass, so that no stand-in is taken for an original and replaced again

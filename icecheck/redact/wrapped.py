@@ -1,0 +1,231 @@
+"""Base64 wrapped over lines, rewritten in place: a MIME part or a SIP body with
+``Content-Transfer-Encoding: base64`` (76 columns, CRLF), a PEM-like block, a HAR body or a JSON
+string holding such text (its ``\\n`` escapes are line feeds once the string is decoded).
+
+A wrapped run is what the output check reads as one (``selfcheck.WRAPPED_RUN``): lines of 16 base64
+characters or more but the last, joined by a line break. Its lines are joined and decoded (the whole
+run, else the run less its last line, when that line only looks like base64: ``INVITE`` after a SIP
+body); only a canonical encoding is rewritten (encoding the decoded bytes again gives the run back, so
+the new run differs from the old only where the redacted text does). Decoded text is redacted as the
+text around it is (``text.redact_text``, one base64 level deeper), encoded again in the run's padding
+style and wrapped again as it was: the first line as long as it was, the others as long as the
+second, each line break the one the run used (all alike, else the same number of lines and the same
+breaks in order, when the new run is as long as the old).
+
+What cannot be rewritten so is refused (``WrappedRefused``, a ``RedactError``: nothing written), when
+the output check would find an original in it: a run whose decoding is binary data (its strings),
+gzip or a capture holding an address, a MAC or a name; lines of mixed widths, or mixed line breaks,
+that the new length cannot keep; a run with no canonical reading (cut short, ``=`` inside); text whose
+redaction leaves an original the check reads (so a refusal names the place, rather than the check
+naming only the address). A run whose decoding changes nothing is left byte for byte.
+
+``redact_wrapped`` rewrites the runs of a text and hands the text between them to the caller's
+redaction; ``splits_run`` tells a streamed document where it must not be cut (``docstream``).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+
+from icecheck.redact.archive import RedactError
+from icecheck.redact.selfcheck import (
+    PCAP_MAGICS,
+    WRAPPED_RUN,
+    WRAPPED_SEP,
+    IPAddress,
+    b64_decode,
+    identifiers,
+    in_binary,
+    is_binary,
+    is_kept,
+    may_wrap,
+)
+
+_RUN = re.compile(WRAPPED_RUN)
+_SEP = re.compile(f"({WRAPPED_SEP})")
+Kept = Callable[[IPAddress], bool]
+
+
+class WrappedRefused(RedactError):
+    """A wrapped base64 run that cannot be rewritten holds an original. ``first`` is its first line
+    (to find it in the document: ``located``), ``line`` its line number once known (``near``: only
+    that the piece of a streamed document it was found in starts there)."""
+
+    def __init__(self, first: str, why: str, line: int | None = None, near: bool = False) -> None:
+        self.first, self.why, self.line, self.near = first, why, line, near
+        where = "" if line is None else f"{'near ' if near else ''}line {line}: "
+        super().__init__(f"cannot redact: {where}base64 wrapped over lines {why}")
+
+    def located(self, text: str, line_before: int = 0, near: bool = False) -> WrappedRefused:
+        """This refusal with its line number: where its first line is in ``text`` (which starts after
+        ``line_before`` lines of the document), when not known yet; when not found there and ``near``,
+        near the line ``text`` starts in."""
+        if self.line is not None:
+            return self
+        at = text.find(self.first[:64])
+        if at >= 0:
+            return WrappedRefused(self.first, self.why, line_before + text.count("\n", 0, at) + 1)
+        return WrappedRefused(self.first, self.why, line_before + 1, near=True) if near else self
+
+
+def redact_wrapped(
+    text: str, redact_inner: Callable[[str], str], redact_rest: Callable[[str], str], kept: Kept
+) -> str | None:
+    """``text`` with each wrapped run that decodes to text rewritten (``redact_inner`` redacts its
+    decoded text; a run it leaves as it was is kept byte for byte) and the text around them redacted by
+    ``redact_rest``, left to right (so stand-ins are drawn in the order of the text, whether it is read
+    whole or in pieces); None when no run decodes to text (then the caller redacts ``text`` as it would
+    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original."""
+    if not may_wrap(text.encode("utf-8", "surrogatepass")):  # a probe: any lone surrogate encodes
+        return None
+    out: list[str] = []
+    done = 0
+    for m in _RUN.finditer(text):
+        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept)
+        if plan is None:
+            continue
+        lines, seps, decoded = plan
+        old = "".join(p for pair in zip(lines, [*seps, ""], strict=True) for p in pair)
+        out.append(redact_rest(text[done : m.start()]) if done < m.start() else "")
+        new = _redacted(decoded, lines[0], redact_inner, kept)
+        joined = "".join(lines)
+        out.append(old if new is None else _wrap(_encoded(new, joined), lines, seps, lines[0]))
+        done = m.start() + len(old)  # a last line read as no part of the run is redacted with what follows
+    if not out:
+        return None
+    out.append(redact_rest(text[done:]) if done < len(text) else "")
+    return "".join(out)
+
+
+def _plan(run: str, after: str, kept: Kept) -> tuple[list[str], list[str], bytes] | None:
+    """(the lines of ``run`` that are one canonical encoding of text, the line breaks between them, the
+    decoded text); None for a run left to the text around it: no canonical reading, or binary data, gzip
+    or a capture, when no original is read in it (else ``WrappedRefused``). ``after``: the character
+    after the run; unless it may end a base64 text (``LAST_END``) its last line is no part of it (``2026``
+    of a time stamp ``2026-12-06`` after a line that ends in a long token)."""
+    parts = _SEP.split(run)
+    lines, seps = parts[0::2], parts[1::2]
+    if after and after not in LAST_END and not run.endswith("="):
+        lines, seps = lines[:-1], seps[:-1]
+        if len(lines) < 2:
+            return None
+    for n in (len(lines), len(lines) - 1):
+        if n < 2:
+            break
+        joined = "".join(lines[:n])
+        decoded = b64_decode(joined.encode("ascii"), False)
+        if decoded is None or _encoded(decoded, joined) != joined:
+            continue
+        if decoded[:2] == b"\x1f\x8b" or decoded[:4] in PCAP_MAGICS or is_binary(decoded):
+            if _originals(decoded, kept):
+                kind = "gzip data" if decoded[:2] == b"\x1f\x8b" else "binary data"
+                kind = "a capture" if decoded[:4] in PCAP_MAGICS else kind
+                raise WrappedRefused(lines[0], f"decodes to {kind} holding an address, a MAC or a name, which"
+                                     " cannot be rewritten in place")  # fmt: skip
+            return None
+        return lines[:n], seps[: n - 1], decoded
+    for reading in _readings(lines):  # no canonical reading: refused only where the check reads an original
+        if _originals(reading, kept):
+            raise WrappedRefused(lines[0], "has no canonical encoding (cut short, or padding inside) and holds an"
+                                 " address, a MAC or a name")  # fmt: skip
+    return None
+
+
+def _readings(lines: list[str]) -> list[bytes]:
+    """What the output check decodes from the lines (``selfcheck.wrapped_readings``)."""
+    from icecheck.redact.selfcheck import wrapped_readings
+
+    return list(wrapped_readings("\n".join(lines).encode("ascii")))
+
+
+def _encoded(raw: bytes, like: str) -> str:
+    """``raw`` in base64, padded when ``like`` is (or needs no padding), else not."""
+    encoded = base64.b64encode(raw).decode("ascii")
+    return encoded if like.endswith("=") or len(like) % 4 == 0 else encoded.rstrip("=")
+
+
+def _originals(decoded: bytes, kept: Kept) -> list[str]:
+    """The identifiers the output check reads in a decoded run that must not survive (in binary data,
+    only those its strings can hold: ``selfcheck.in_binary``)."""
+    binary = is_binary(decoded)
+    return sorted(i for i in identifiers(decoded) if (in_binary(i) or not binary) and not is_kept(i, kept))
+
+
+def _redacted(decoded: bytes, first: str, redact_inner: Callable[[str], str], kept: Kept) -> bytes | None:
+    """Decoded text redacted, or None when nothing changes; ``WrappedRefused`` where an original the
+    output check reads would survive (looked for in runs of up to ``PRECHECK`` decoded bytes: in a
+    longer one the output check names it, and it doubled the time of a long run)."""
+    inner = decoded.decode("utf-8", "surrogateescape")
+    new = redact_inner(inner)
+    if new == inner:
+        return None
+    del inner
+    raw = new.encode("utf-8", "surrogateescape")
+    del new
+    before = _originals(decoded, kept) if len(decoded) <= PRECHECK else []
+    if before and set(before) & identifiers(raw):
+        raise WrappedRefused(first, "decodes to text whose redaction would leave an address, a MAC or a name")
+    return raw
+
+
+PRECHECK = 1 << 20
+
+
+def _wrap(encoded: str, lines: list[str], seps: list[str], first: str) -> str:
+    """``encoded`` cut into lines as ``lines`` were (the first as long, the others as long as the
+    second), joined by ``seps``' line break; lines of other widths, or mixed breaks, only when
+    ``encoded`` is as long as the old run (then cut and joined exactly as it was)."""
+    widths = [len(line) for line in lines]
+    if len(encoded) == sum(widths):
+        cuts, at = [], 0
+        for width in widths:
+            cuts.append(encoded[at : at + width])
+            at += width
+        return "".join(p for pair in zip(cuts, [*seps, ""], strict=True) for p in pair)
+    width = widths[1] if len(widths) > 2 else widths[0]
+    if any(w != width for w in widths[1:-1]) or widths[-1] > width or (len(widths) > 2 and widths[0] > width):
+        raise WrappedRefused(first, "has lines of mixed widths that its new length cannot keep")
+    if len(set(seps)) > 1:
+        raise WrappedRefused(first, "has mixed line breaks that its new length cannot keep")
+    out = [encoded[: widths[0]]]
+    out += [encoded[at : at + width] for at in range(widths[0], len(encoded), width)]
+    return seps[0].join(out)
+
+
+LAST_END = frozenset("\r\n\\\"',;)]}<>")  # what may follow the last line of a wrapped run (``_plan``)
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_B64_16 = re.compile(r"[A-Za-z0-9+/]{16}")
+_LINE_END = re.compile(r"[A-Za-z0-9+/]{16}(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a line break begun
+
+
+def splits_run(text: str, pos: int) -> bool:
+    """A cut at ``pos`` would fall inside a wrapped run (``_RUN``): inside or at either edge of a line
+    break that follows 16 base64 characters and precedes a line of the run (``_next_line``; or the end
+    of ``text``: not known yet).
+    A streamed document is not cut there (``docstream``), so each run is rewritten whole."""
+    size = len(text)
+    if pos <= 0:
+        return False
+    for m in _SEP.finditer(text, max(0, pos - 4), min(size, pos + 4)):
+        start, end = m.span()
+        if start <= pos <= end and start >= 16 and _B64_16.fullmatch(text, start - 16, start) and _next_line(text, end):
+            return True
+    if size - pos <= 4:  # a line break begun (or ended) at the end: what follows is not known
+        end_match = _LINE_END.search(text, max(0, size - 22))
+        return end_match is not None and end_match.start() + 16 <= pos
+    return False
+
+
+_B64_PREFIX = re.compile(r"[A-Za-z0-9+/]++")
+
+
+def _next_line(text: str, at: int) -> bool:
+    """The line at ``at`` goes on a wrapped run: base64 characters up to padding, a line break or
+    what may end a run (``LAST_END``), or up to the end of ``text`` (not known yet)."""
+    m = _B64_PREFIX.match(text, at)
+    if m is None:
+        return False
+    end = m.end()
+    return end >= len(text) or text[end] == "=" or text[end] in LAST_END
