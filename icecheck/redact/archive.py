@@ -40,8 +40,13 @@ def bomb(inflated: int, taken: int) -> RedactError:
     )
 
 
-def too_deep() -> RedactError:
-    return RedactError(f"cannot redact: compressed or archived data nests more than {MAX_LAYERS} layers deep")
+class TooDeep(RedactError):
+    """Data nested deeper than redaction reads: refused wherever it is met (a base64 body that holds it
+    is not kept or removed in its place: ``formats._base64_body``)."""
+
+
+def too_deep(what: str = "compressed or archived data nests") -> TooDeep:
+    return TooDeep(f"cannot redact: {what} more than {MAX_LAYERS} layers deep")
 
 
 def layers(data: bytes, limit: int) -> None:

@@ -306,9 +306,12 @@ def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub:
 def _sip(
     source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, seen: _Lines
 ) -> None:
-    """SIP text cut before a start line that ``sip.redact_sip_text`` would take as a message start
-    (not inside a body): the text before it is then complete messages and text between them."""
-    from icecheck.redact.sip import SIP_START, message_ends, redact_sip_text
+    """SIP text cut where a message that ``sip.redact_sip_text`` reads ends at a line's end (its body
+    whole in ``buf``): the text before it is then complete messages and text between them, and the
+    text after it, up to the next start line, is text between messages in the next piece as in the
+    whole. (A cut only before a start line refused a softphone's log, whose messages are followed
+    by its own log lines, past ``MAX_WHOLE``.)"""
+    from icecheck.redact.sip import message_ends, redact_sip_text
 
     buf, offset = "", 0  # offset: the document's bytes before ``buf``
     for text in source:
@@ -319,8 +322,7 @@ def _sip(
         for end in message_ends(buf):
             if end > len(buf) - 1:
                 break
-            nxt = SIP_START.match(buf, end)
-            if nxt is not None and end > 0 and buf[end - 1] == "\n":
+            if end > 0 and buf[end - 1] == "\n":
                 cut = end
         if cut > 0:
             seen.held(buf)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from icecheck.redact.archive import MAX_LAYERS, RedactError, too_deep
+from icecheck.redact.archive import MAX_LAYERS, RedactError, TooDeep, too_deep
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.sip import SIP_START, redact_sip_text
 from icecheck.redact.standins import StandIns
@@ -176,10 +176,17 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
         return unread_body(lambda: io.BytesIO(raw), standins)
     if raw[:4] in PCAP_MAGICS:
         return _base64_capture(raw, standins, scrub)
+    if standins.nesting >= MAX_LAYERS:  # a body in a body ...: each level held at once (400 levels: RecursionError)
+        raise too_deep("base64 bodies nest in one another")
+    standins.nesting += 1
     try:
         new, _ = redact_document(raw, standins, scrub)
+    except TooDeep:
+        raise
     except RedactError:
         return unread_body(lambda: io.BytesIO(raw), standins)
+    finally:
+        standins.nesting -= 1
     return base64.b64encode(new).decode("ascii")
 
 

@@ -135,6 +135,7 @@ class StandIns:
         self.wrapped = False  # more distinct IPv4 addresses than documentation stand-ins (762)
         self._overflow = 0  # stand-ins taken from 240.0.0.0/4 after those
         self.left_out: Counter[str] = Counter()  # what was dropped or blanked rather than rewritten, by reason
+        self.nesting = 0  # base64 bodies being redacted inside one another now (``formats._base64_body``)
 
     # -- addresses ---------------------------------------------------------------------------
 

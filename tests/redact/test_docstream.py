@@ -257,3 +257,18 @@ def test_a_secret_written_with_json_escapes_or_any_character_is_scrubbed_whole(d
     json.loads(out.split(b" then ")[0])  # still JSON
     for chunk, held in ((7, 16), (13, 40), (64, 100)):
         assert streamed(data, chunk, held, scrub=True) == out, (chunk, held)
+
+
+def test_a_softphone_log_is_cut_after_its_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """baresip's log: each SIP message is followed by the softphone's own lines, never directly by the
+    next start line. A stream was cut only before a start line, so a log past ``MAX_WHOLE`` (16 MiB:
+    a long-running softphone's) was refused ("a SIP message at byte 0 runs more than 16 MiB ...");
+    it is now cut after a message, with the same output as the whole document."""
+    import icecheck.redact.docstream as docstream
+
+    data = (SAMPLES / "captures" / "baresip-sip-trace.log").read_bytes() * 3
+    assert detect(data) == "sip"
+    expected = whole(data)
+    monkeypatch.setattr(docstream, "MAX_WHOLE", 4000)
+    for chunk, held in ((97, 300), (1000, 2000)):
+        assert streamed(data, chunk, held) == expected, (chunk, held)
