@@ -17,6 +17,13 @@ is redacted whole (``pcap.CaptureRewriter`` holds the segments until then).
   there yet, or MS-TURN frames after it under way.
 Anything else (binary data, text that is not framed this way) is complete as it stands: it is
 redacted segment by segment, as before.
+
+A held run is asked again after each segment it gains. ``Progress`` remembers, for one run, where
+the WebSocket and SIP/HTTP walks stopped at whole frames and messages (what lies before that place
+is settled: more bytes after it cannot change how it is read), so each segment costs the frames and
+messages it completes, not a walk over the whole run again (300,000 empty continuation frames held
+in 431 segments were walked 65 million times). [MS-TURN] frames are walked from the start each time,
+at most ``MAX_MS_FRAMES`` of them.
 """
 
 from __future__ import annotations
@@ -37,10 +44,40 @@ MAX_LINE = 1024  # a start line longer than this is not waited for
 MAX_FRAME = 16 << 20  # a WebSocket frame claiming more is not WebSocket
 
 
-def complete(data: bytes | bytearray, websocket: bool) -> bool:
-    """True when ``data`` ends at a message boundary or is not a framed message stream."""
+class Progress:
+    """How far ``complete`` has read one held run (see the module doc): the place after the last whole
+    WebSocket frame (and whether a fragmented message is open there, or the run is no frames), and
+    the place after the last whole SIP/HTTP message. Valid while the run only grows at its end, read
+    with one ``websocket`` setting; ``steps`` counts frames and messages read (for tests: it grows
+    with the run, not with the run times its segments)."""
+
+    __slots__ = ("frames_end", "length", "not_frames", "open_message", "steps", "text_end", "websocket")
+
+    def __init__(self) -> None:
+        self.websocket: bool | None = None
+        self.length = 0
+        self.frames_end = 0
+        self.open_message = False
+        self.not_frames = False
+        self.text_end = 0
+        self.steps = 0
+
+    def follow(self, data: bytes | bytearray, websocket: bool) -> None:
+        """Start again unless ``data`` is the run read before, grown, and read the same way."""
+        if websocket is not self.websocket or len(data) < self.length:
+            self.websocket, self.frames_end, self.open_message = websocket, 0, False
+            self.not_frames, self.text_end = False, 0
+        self.length = len(data)
+
+
+def complete(data: bytes | bytearray, websocket: bool, progress: Progress | None = None) -> bool:
+    """True when ``data`` ends at a message boundary or is not a framed message stream. ``progress``:
+    the run's reading so far, when ``data`` is a held run that only grows (see ``Progress``)."""
+    if progress is None:
+        progress = Progress()
+    progress.follow(data, websocket)
     if websocket:
-        state = _websocket(data)
+        state = _websocket(data, progress)
         if state is not None:
             return state
     state = ms_turn_frames(data)
@@ -48,7 +85,7 @@ def complete(data: bytes | bytearray, websocket: bool) -> bool:
         state = _pseudo_tls(data)
     if state is not None:
         return state
-    return _text(data)
+    return _text(data, progress)
 
 
 def upgrades(data: bytes) -> bool:
@@ -56,9 +93,12 @@ def upgrades(data: bytes) -> bool:
     return _UPGRADE.search(data) is not None
 
 
-def _text(data: bytes | bytearray) -> bool:
-    pos, end = 0, len(data)
+def _text(data: bytes | bytearray, progress: Progress) -> bool:
+    """Messages read from where ``progress`` left off: each place the loop starts from is settled
+    (whole messages, CR/LF and resynchronisations before it), so the next call starts there."""
+    pos, end = progress.text_end, len(data)
     while pos < end:
+        progress.text_end = pos
         while pos < end and data[pos] in b"\r\n":
             pos += 1
         if pos == end:
@@ -79,27 +119,39 @@ def _text(data: bytes | bytearray) -> bool:
         if isinstance(framed, str):  # a head scan gives up on: redacted as it stands
             return True
         pos += framed[1]
+        progress.steps += 1
+    progress.text_end = pos
     return True
 
 
-def _websocket(data: bytes | bytearray) -> bool | None:
+def _websocket(data: bytes | bytearray, progress: Progress) -> bool | None:
     """True: whole frames ending a message; False: a frame or message under way; None: not frames.
-    Frames are read through ``inputs.websocket.frame_layout``, as scan reads them."""
-    pos, end, open_message = 0, len(data), False
+    Frames are read through ``inputs.websocket.frame_layout``, as scan reads them, from where
+    ``progress`` left off (the whole frames before it are settled, and so is a place that is no frame)."""
+    if progress.not_frames:
+        return None
+    pos, end, open_message = progress.frames_end, len(data), progress.open_message
+    state: bool | None = None
     while pos < end:
         if not frame_start(data[pos]):
+            progress.not_frames = True
             return None
         frame = frame_layout(data, pos)
         if frame is None:
-            return False
+            state = False
+            break
         if frame.end - frame.start > MAX_FRAME:
+            progress.not_frames = True
             return None
         if frame.end > end:
-            return False
+            state = False
+            break
         if frame.first & 0x0F < 8:  # a data frame: FIN ends its message (§5.4)
             open_message = not frame.first & 0x80
         pos = frame.end
-    return not open_message
+        progress.steps += 1
+    progress.frames_end, progress.open_message = pos, open_message
+    return (not open_message) if state is None else state
 
 
 MAX_MS_FRAMES = 256  # MS-TURN frames walked per call: a held run is walked again for each segment
