@@ -85,7 +85,7 @@ class _Run:
     # blanked prefix's length, the padding in that prefix: see ``CaptureRewriter._take``)
     early: EarlySegments[tuple[Entry, bytes]] = field(default_factory=EarlySegments)
     early_bytes: int = 0
-    progress: Progress = field(default_factory=Progress)  # how far ``tcpmsg.complete`` has read ``data``
+    progress: Progress | None = None  # how far ``tcpmsg.complete`` has read ``data`` (from its second segment)
 
 
 @dataclass(slots=True)
@@ -318,18 +318,24 @@ class CaptureRewriter(FrameRewriter):
             and (len(run.data) + len(data) > MAX_RUN or len(run.entries) >= MAX_SEGMENTS)
         ):
             self._blank(run, "a message too long to hold")
-        if run is None or not run.entries:
+        first = run is None or not run.entries
+        if first:
             if complete(data, ws):
                 self._settle(entry, bytes(prefix) + self._released(conn, data, ws, flow), prefix - skip)
                 return
             if run is None:
                 run = self.held[key] = _Run()
+        assert run is not None
         run.data += data
         run.entries.append((entry, len(data), prefix, prefix - skip))
+        if first:
+            return  # the run is this segment alone, under way (read just now)
+        if run.progress is None:
+            run.progress = Progress()
         if not complete(run.data, ws, run.progress):
             return
         new, entries = self._released(conn, bytes(run.data), ws, flow), run.entries
-        run.data, run.entries, run.progress = bytearray(), [], Progress()
+        run.data, run.entries, run.progress = bytearray(), [], None
         if not run.early:
             del self.held[key]
         pos = 0
@@ -379,7 +385,7 @@ class CaptureRewriter(FrameRewriter):
 
     def _blank(self, run: _Run, why: str) -> None:
         """Blank the message under way (its segments' payloads zeroed, counted with ``why``)."""
-        entries, run.data, run.entries, run.progress = run.entries, bytearray(), [], Progress()
+        entries, run.data, run.entries, run.progress = run.entries, bytearray(), [], None
         for entry, length, prefix, pad in entries:
             self._settle(entry, bytes(prefix + length), pad)
         self.standins.left_out[f"TCP payloads blanked ({why})"] += len(entries)

@@ -73,9 +73,8 @@ class Progress:
 def complete(data: bytes | bytearray, websocket: bool, progress: Progress | None = None) -> bool:
     """True when ``data`` ends at a message boundary or is not a framed message stream. ``progress``:
     the run's reading so far, when ``data`` is a held run that only grows (see ``Progress``)."""
-    if progress is None:
-        progress = Progress()
-    progress.follow(data, websocket)
+    if progress is not None:
+        progress.follow(data, websocket)
     if websocket:
         state = _websocket(data, progress)
         if state is not None:
@@ -93,65 +92,79 @@ def upgrades(data: bytes) -> bool:
     return _UPGRADE.search(data) is not None
 
 
-def _text(data: bytes | bytearray, progress: Progress) -> bool:
-    """Messages read from where ``progress`` left off: each place the loop starts from is settled
-    (whole messages, CR/LF and resynchronisations before it), so the next call starts there."""
-    pos, end = progress.text_end, len(data)
+def _text(data: bytes | bytearray, progress: Progress | None) -> bool:
+    """SIP/HTTP messages read from where ``progress`` left off (``_messages``)."""
+    if progress is None:
+        return _messages(data, 0)[0]
+    state, progress.text_end, steps = _messages(data, progress.text_end)
+    progress.steps += steps
+    return state
+
+
+def _messages(data: bytes | bytearray, pos: int) -> tuple[bool, int, int]:
+    """``complete``'s answer for SIP/HTTP text read from ``pos``, the last place the loop started from
+    (settled: whole messages, CR/LF and resynchronisations before it, so the next call starts there),
+    and the messages read."""
+    end, settled, steps = len(data), pos, 0
     while pos < end:
-        progress.text_end = pos
+        settled = pos
         while pos < end and data[pos] in b"\r\n":
             pos += 1
         if pos == end:
-            return True
+            return True, settled, steps
         start = _START.match(data, pos)
         if start is None:
             if end - pos < MAX_LINE and _UNDER_WAY.match(data, pos):
-                return False
+                return False, settled, steps
             later = _RESTART.search(data, pos)  # resynchronised on the next start line, as scan does
             if later is None:
                 tail = data.rfind(b"\r\n", pos) + 2  # a line end of text (RFC 3261 §7), not a 0x0a in binary
-                return not (tail > 1 and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail))
+                return not (tail > 1 and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail)), settled, steps
             pos = later.start()
             continue
         framed = frame_sip(data[pos:])  # head and Content-Length body, as scan frames them
         if framed is None:
-            return False
+            return False, settled, steps
         if isinstance(framed, str):  # a head scan gives up on: redacted as it stands
-            return True
+            return True, settled, steps
         pos += framed[1]
-        progress.steps += 1
-    progress.text_end = pos
-    return True
+        steps += 1
+    return True, pos, steps
 
 
-def _websocket(data: bytes | bytearray, progress: Progress) -> bool | None:
+def _websocket(data: bytes | bytearray, progress: Progress | None) -> bool | None:
     """True: whole frames ending a message; False: a frame or message under way; None: not frames.
     Frames are read through ``inputs.websocket.frame_layout``, as scan reads them, from where
     ``progress`` left off (the whole frames before it are settled, and so is a place that is no frame)."""
+    if progress is None:
+        return _frames(data, 0, False)[0]
     if progress.not_frames:
         return None
-    pos, end, open_message = progress.frames_end, len(data), progress.open_message
-    state: bool | None = None
+    state, progress.frames_end, progress.open_message, steps = _frames(data, progress.frames_end, progress.open_message)
+    progress.not_frames = state is None
+    progress.steps += steps
+    return state
+
+
+def _frames(data: bytes | bytearray, pos: int, open_message: bool) -> tuple[bool | None, int, bool, int]:
+    """``_websocket``'s answer for frames read from ``pos`` (``open_message``: a fragmented message is
+    open there), where the last whole frame ends, whether a message is open there, and the frames read."""
+    end, steps = len(data), 0
     while pos < end:
         if not frame_start(data[pos]):
-            progress.not_frames = True
-            return None
+            return None, pos, open_message, steps
         frame = frame_layout(data, pos)
         if frame is None:
-            state = False
-            break
+            return False, pos, open_message, steps
         if frame.end - frame.start > MAX_FRAME:
-            progress.not_frames = True
-            return None
+            return None, pos, open_message, steps
         if frame.end > end:
-            state = False
-            break
+            return False, pos, open_message, steps
         if frame.first & 0x0F < 8:  # a data frame: FIN ends its message (§5.4)
             open_message = not frame.first & 0x80
         pos = frame.end
-        progress.steps += 1
-    progress.frames_end, progress.open_message = pos, open_message
-    return (not open_message) if state is None else state
+        steps += 1
+    return not open_message, pos, open_message, steps
 
 
 MAX_MS_FRAMES = 256  # MS-TURN frames walked per call: a held run is walked again for each segment
