@@ -353,8 +353,7 @@ class CaptureRewriter(FrameRewriter):
         if not isinstance(held, _Run):
             return
         run = held
-        for seq in run.early.drain_order(lambda: self.expect[flow]):  # as scan's tcpstream drains
-            entry, data = run.early.pop(seq)
+        for seq, (entry, data) in run.early.drain(lambda: self.expect[flow]):  # as scan's tcpstream drains
             run.early_bytes -= len(data)
             if not run.early and not run.entries and self.held.get(key) is run:
                 del self.held[key]

@@ -1,7 +1,7 @@
 """The early segments of one TCP direction held by redaction (``pcap.CaptureRewriter``): those that
 came past a hole in the sequence, by sequence number, taken in ``inputs.tcpstream``'s order.
 
-``EarlySegments`` answers ``tcpstream.resume_at`` and ``tcpstream.drain_order`` for what it holds,
+``EarlySegments`` answers ``tcpstream.resume_at`` and ``tcpstream.drain_order`` (``drain``) for what it holds,
 with the same results, without a pass over all of it each time: the sequence numbers are also kept
 sorted, so the first of them from any place in sequence space (modulo 2^32) is a bisection, and a
 drain looks only at the segments the stream reaches. Thousands of one-byte segments each past its
@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 _MOD = 1 << 32
 _HALF = 1 << 31
@@ -27,59 +27,46 @@ def _delta(a: int, b: int) -> int:
     return d - _MOD if d >= _HALF else d
 
 
-class EarlySegments(Generic[T]):
-    """Held segments by sequence number (``T``: what is held for each), in the order first held.
+class EarlySegments(dict[int, T]):
+    """Held segments by sequence number (``T``: what is held for each), in the order first held (a
+    dict: reading it costs what a dict costs; holding one and taking one out are counted here).
 
     The sequence numbers are also kept sorted, highest first (``_order``, negated: ascending for
     ``bisect``; those held since it was last sorted wait in ``_pending``): the first from any place,
     which a hole given up and a drain take, is then at the end of the list, where it is taken out
     without moving the rest. A drain leaves what it took in the list until it ends (``_tidy``).
-    ``steps`` counts the sequence numbers looked at by ``resume_at`` and ``drain_order`` (for tests:
+    ``steps`` counts the sequence numbers looked at by ``resume_at`` and ``drain`` (for tests:
     the work of a drain follows the segments it reaches, not all that are held)."""
 
-    __slots__ = ("_draining", "_held", "_order", "_pending", "_places", "steps")
+    __slots__ = ("_draining", "_order", "_pending", "_place", "_places", "steps")
 
     def __init__(self) -> None:
-        self._held: dict[int, tuple[T, int]] = {}  # by sequence number: (value, place first held)
+        super().__init__()
+        self._place: dict[int, int] = {}  # by sequence number: its place in the order first held
         self._order: list[int] = []  # sequence numbers negated, so highest first
         self._pending: list[int] = []  # held since ``_order`` was last sorted
         self._places = 0
         self._draining = False
         self.steps = 0
 
-    def __len__(self) -> int:
-        return len(self._held)
-
-    def __bool__(self) -> bool:
-        return bool(self._held)
-
-    def __contains__(self, seq: object) -> bool:
-        return seq in self._held
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._held)
-
-    def __getitem__(self, seq: int) -> T:
-        return self._held[seq][0]
-
     def __setitem__(self, seq: int, value: T) -> None:
         """Hold ``value`` at ``seq`` (in place of one held there already, keeping its place in the order)."""
-        old = self._held.get(seq)
-        if old is not None:
-            self._held[seq] = (value, old[1])
-            return
-        if self._draining:
-            raise RuntimeError("a segment held while the held ones are drained")
-        self._places += 1
-        self._held[seq] = (value, self._places)
-        self._pending.append(seq)
+        if seq not in self:
+            if self._draining:
+                raise RuntimeError("a segment held while the held ones are drained")
+            self._places += 1
+            self._place[seq] = self._places
+            self._pending.append(seq)
+        dict.__setitem__(self, seq, value)
 
-    def pop(self, seq: int) -> T:
-        """Take the segment at ``seq`` out (during a drain, one it gave: see ``drain_order``)."""
-        value, _ = self._held.pop(seq)
-        if not self._draining:
-            self._sorted()
-            del self._order[bisect.bisect_left(self._order, -seq)]
+    def pop(self, seq: int) -> T:  # type: ignore[override]
+        """Take the segment at ``seq`` out."""
+        if self._draining:
+            raise RuntimeError("a segment taken out while the held ones are drained")
+        value = dict.pop(self, seq)
+        del self._place[seq]
+        self._sorted()
+        del self._order[bisect.bisect_left(self._order, -seq)]
         return value
 
     def _sorted(self) -> list[int]:
@@ -101,17 +88,17 @@ class EarlySegments(Generic[T]):
         self.steps += 1
         return -order[k - 1] if k else -order[-1]
 
-    def drain_order(self, next_seq: Callable[[], int]) -> Iterator[int]:
-        """``tcpstream.drain_order(self, next_seq)``, the caller ``pop``-ping each segment given before
-        asking for the next (and holding none meanwhile). The segments wait in ascending distance
-        from ``base``, where the stream was at the start (as ``drain_order``'s heap): those from
-        ``base - 2^31`` up (A, the first ``k`` of the sorted list, read from its end), then round
-        from the lowest (B, the rest, read from the end of the list); ``taken`` counts what was
-        read of each."""
+    def drain(self, next_seq: Callable[[], int]) -> Iterator[tuple[int, T]]:
+        """The segments ``tcpstream.drain_order(self, next_seq)`` gives, taken out as they are given
+        (the caller holds none meanwhile). They wait in ascending distance from ``base``, where the
+        stream was at the start (as ``drain_order``'s heap): those from ``base - 2^31`` up (A, the
+        first ``k`` of the sorted list, read from its end), then round from the lowest (B, the rest,
+        read from the end of the list); ``from_a`` and ``from_b`` count what was read of each."""
         base = next_seq()
-        order, held = self._sorted(), self._held
+        order, places = self._sorted(), self._place
+        n = len(order)  # (it does not change before the drain ends)
         k = self._from((base - _HALF) % _MOD)
-        taken = [0, 0]
+        from_a = from_b = 0
         this_sweep: list[tuple[int, int]] = []
         next_sweep: list[tuple[int, int]] = []
         cursor = 0
@@ -121,18 +108,23 @@ class EarlySegments(Generic[T]):
                 reached = next_seq()
                 advance = _delta(reached, base)
                 while True:
-                    if taken[0] < k:
-                        seq, side = -order[k - 1 - taken[0]], 0
-                    elif taken[1] < len(order) - k:
-                        seq, side = -order[len(order) - 1 - taken[1]], 1
+                    if from_a < k:
+                        seq = -order[k - 1 - from_a]
+                    elif from_b < n - k:
+                        seq = -order[n - 1 - from_b]
                     else:
                         break
                     self.steps += 1
-                    if _delta(seq, base) > advance:
+                    ahead = (seq - base) % _MOD  # _delta(seq, base), inline
+                    if (ahead - _MOD if ahead >= _HALF else ahead) > advance:
                         break
-                    taken[side] += 1
-                    if _delta(seq, reached) <= 0:  # else 2^31 behind: ahead, modulo 2^32, for good
-                        place = held[seq][1]
+                    if from_a < k:
+                        from_a += 1
+                    else:
+                        from_b += 1
+                    ahead = (seq - reached) % _MOD
+                    if ahead == 0 or ahead >= _HALF:  # reached (else 2^31 behind: ahead, modulo 2^32, for good)
+                        place = places[seq]
                         heapq.heappush(this_sweep if place >= cursor else next_sweep, (place, seq))
                 if not this_sweep:
                     if not next_sweep:
@@ -141,21 +133,22 @@ class EarlySegments(Generic[T]):
                     continue
                 place, seq = heapq.heappop(this_sweep)
                 cursor = place + 1
-                if seq in held:
-                    yield seq
+                if seq in self:
+                    del places[seq]
+                    yield seq, dict.pop(self, seq)
         finally:
             self._draining = False
-            self._tidy(k, taken)
+            self._tidy(k, from_a, from_b)
 
-    def _tidy(self, k: int, taken: list[int]) -> None:
-        """After a drain: the sequence numbers it read and that were taken out leave the sorted list
-        (B's from its end, then A's, which come before them)."""
-        order, held = self._order, self._held
-        if taken[1]:
-            kept = [neg for neg in order[len(order) - taken[1] :] if -neg in held]
-            del order[len(order) - taken[1] :]
+    def _tidy(self, k: int, from_a: int, from_b: int) -> None:
+        """After a drain: the sequence numbers it read and took out leave the sorted list (B's from
+        its end, then A's, which come before them)."""
+        order = self._order
+        if from_b:
+            kept = [neg for neg in order[len(order) - from_b :] if -neg in self]
+            del order[len(order) - from_b :]
             order += kept
-        if taken[0]:
-            order[k - taken[0] : k] = [neg for neg in order[k - taken[0] : k] if -neg in held]
-        if len(order) + len(self._pending) != len(held):  # one taken out that the drain had not read
-            order[:] = [neg for neg in order if -neg in held]
+        if from_a:
+            order[k - from_a : k] = [neg for neg in order[k - from_a : k] if -neg in self]
+        if len(order) + len(self._pending) != len(self):  # one taken out that the drain had not read
+            order[:] = [neg for neg in order if -neg in self]

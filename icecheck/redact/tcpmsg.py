@@ -62,19 +62,19 @@ class Progress:
         self.text_end = 0
         self.steps = 0
 
-    def follow(self, data: bytes | bytearray, websocket: bool) -> None:
-        """Start again unless ``data`` is the run read before, grown, and read the same way."""
-        if websocket is not self.websocket or len(data) < self.length:
-            self.websocket, self.frames_end, self.open_message = websocket, 0, False
-            self.not_frames, self.text_end = False, 0
-        self.length = len(data)
+    def restart(self, websocket: bool) -> None:
+        """Read the run from its start (``websocket``: as WebSocket frames first)."""
+        self.websocket, self.frames_end, self.open_message = websocket, 0, False
+        self.not_frames, self.text_end = False, 0
 
 
 def complete(data: bytes | bytearray, websocket: bool, progress: Progress | None = None) -> bool:
     """True when ``data`` ends at a message boundary or is not a framed message stream. ``progress``:
     the run's reading so far, when ``data`` is a held run that only grows (see ``Progress``)."""
     if progress is not None:
-        progress.follow(data, websocket)
+        if websocket is not progress.websocket or len(data) < progress.length:
+            progress.restart(websocket)  # not the run read before, grown, and read the same way
+        progress.length = len(data)
     if websocket:
         state = _websocket(data, progress)
         if state is not None:
@@ -84,21 +84,16 @@ def complete(data: bytes | bytearray, websocket: bool, progress: Progress | None
         state = _pseudo_tls(data)
     if state is not None:
         return state
-    return _text(data, progress)
+    if progress is None:
+        return _messages(data, 0)[0]
+    whole, progress.text_end, steps = _messages(data, progress.text_end)  # from where it left off
+    progress.steps += steps
+    return whole
 
 
 def upgrades(data: bytes) -> bool:
     """An HTTP Upgrade to WebSocket (RFC 6455 §4.1/§4.2.2) among these messages."""
     return _UPGRADE.search(data) is not None
-
-
-def _text(data: bytes | bytearray, progress: Progress | None) -> bool:
-    """SIP/HTTP messages read from where ``progress`` left off (``_messages``)."""
-    if progress is None:
-        return _messages(data, 0)[0]
-    state, progress.text_end, steps = _messages(data, progress.text_end)
-    progress.steps += steps
-    return state
 
 
 def _messages(data: bytes | bytearray, pos: int) -> tuple[bool, int, int]:
