@@ -1,8 +1,8 @@
 """The early segments of one TCP direction held by redaction (``pcap.CaptureRewriter``): those that
 came past a hole in the sequence, by sequence number, taken in ``inputs.tcpstream``'s order.
 
-``EarlySegments`` answers ``tcpstream.resume_at`` and ``tcpstream.drain_order`` (``drain``) for what it holds,
-with the same results, without a pass over all of it each time: the sequence numbers are also kept
+``EarlySegments`` answers ``tcpstream.resume_at`` and ``tcpstream.drain_order`` (``drain``) for what
+it holds, with the same results, without a pass over all of it each time: the sequence numbers are also kept
 sorted, so the first of them from any place in sequence space (modulo 2^32) is a bisection, and a
 drain looks only at the segments the stream reaches. Thousands of one-byte segments each past its
 own hole, given up one by one at the end of a capture, were a pass over all held for each
@@ -28,8 +28,9 @@ def _delta(a: int, b: int) -> int:
 
 
 class EarlySegments(dict[int, T]):
-    """Held segments by sequence number (``T``: what is held for each), in the order first held (a
-    dict: reading it costs what a dict costs; holding one and taking one out are counted here).
+    """Held segments by sequence number (``T``: what is held for each), in the order first held: a
+    dict, read as one; held with ``[]=`` and taken out with ``pop`` or ``drain`` only (they keep
+    the order below; ``del``, ``update`` and the like would not).
 
     The sequence numbers are also kept sorted, highest first (``_order``, negated: ascending for
     ``bisect``; those held since it was last sorted wait in ``_pending``): the first from any place,
