@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import random
 import struct
+import sys
 
 from icecheck.inputs import synth
-from icecheck.redact.pcap import _Datagram, redact_capture
+from icecheck.redact.pcap import CaptureRewriter, _Datagram, redact_capture
 from icecheck.redact.standins import StandIns
 
 
@@ -102,3 +103,17 @@ def test_overlapping_fragments_in_a_capture_are_dropped() -> None:
     out = redact_capture(buf.getvalue(), standins)
     assert len(out) == 24  # the file header: every fragment dropped
     assert standins.left_out["IP fragments dropped (incomplete at the end of the capture)"] == 500
+
+
+def test_giving_up_the_oldest_again_and_again_does_not_walk_what_was_given_up() -> None:
+    """``give_up_oldest`` takes the first held group; a dict keeps the slots of the keys taken out, and
+    ``next(iter(...))`` walked over all of them each time (quadratic at the end of a capture of
+    14,000 incomplete datagrams). The held groups are copied anew as they go: the dict shrinks."""
+    rw = CaptureRewriter(StandIns(), False)
+    for n in range(8000):
+        rw.held[("frag", bytes(4), bytes(4), n, 17)] = _Datagram()
+    full = sys.getsizeof(rw.held)
+    while len(rw.held) > 500:
+        rw.give_up_oldest("test")
+    assert sys.getsizeof(rw.held) < full / 4  # no longer the slots of 8,000
+    assert list(rw.held) == [("frag", bytes(4), bytes(4), n, 17) for n in range(7500, 8000)]  # oldest first
