@@ -351,11 +351,10 @@ class CaptureRewriter(FrameRewriter):
         """Take the early segments the stream has reached, in sequence (one that starts before where
         the stream is now, sent again over bytes already taken, is trimmed as scan trims it; one
         wholly before it is blanked)."""
-        flow = _flow(key)
         held = self.held.get(key)
-        if not isinstance(held, _Run):
-            return
-        run = held
+        if not isinstance(held, _Run) or not held.early:
+            return  # (nothing early: nothing to take)
+        run, flow = held, _flow(key)
         for seq, (entry, data) in run.early.drain(lambda: self.expect[flow]):  # as scan's tcpstream drains
             run.early_bytes -= len(data)
             if not run.early and not run.entries and self.held.get(key) is run:
