@@ -15,6 +15,35 @@ The table gives, per case and command, the size, wall and user seconds, peak RSS
 under 1 MB, no internal error (exit 3 that is not ``redact`` failing closed). The machine is shared:
 the load average is printed beside the figures; user seconds and RSS are the steadier ones.
 Nothing is sent anywhere (``--offline``).
+
+Figures (2026-12-07, ``redact``, user seconds; 2 cores shared with other agents' runs, load average
+beside each; 8cad00c is main before the branch rspeed, outputs of both compared with ``cmp``: the same
+bytes wherever main wrote one):
+- ws-continuations: 8cad00c 45.0 s (load 4-5; over 60 s wall at load 3, killed); rspeed 2.2 s (load 5.7).
+  ``tcpmsg.complete`` walked every held frame again for each segment (65 million frame reads);
+  ``Progress`` reads each once. Of the 2.2 s, two scans by the self-check (input and output, each
+  0.8-1.0 s alone: ``inputs.appstream`` per frame) are most.
+- ws-one-byte: 8cad00c 62.2 s (load 4-5); rspeed 2.1 s (load 5.8); the same cause.
+- pcap-tcp-holes: 8cad00c 41.0 s (load 4-5); rspeed 1.4 s (load 5.8). ``resume_at`` and ``drain_order``
+  went over all held early segments for each hole given up; ``tcpearly.EarlySegments`` bisects.
+- pcap-frag-overlap: 8cad00c 20.0 s (load 3.6); rspeed 0.6 s (load 5.8). Every fragment sorted and
+  walked all held fragments of its datagram again; ``pcap._Datagram`` keeps the walk.
+- pcap-frag-tiled (added: the fragment walk's worst case): 8cad00c 57.0 s (load 6-7); rspeed 0.7 s.
+- pcap-sip-unaligned (added: SIP over TCP never ending on a message boundary): 8cad00c 3.0 s, rspeed
+  1.7 s (load 6-7); both refuse it (exit 3: ``stunattr`` takes a held run of SIP text of 22 KB or
+  more, which begins with a byte from 0x40 to 0x4f, for TURN ChannelData, so its addresses are
+  kept; the output check catches them).
+- sdp-connections: 8cad00c 4.7 s (load 5.3); rspeed 4.3 s (load 5.8), unchanged: most of it is
+  ``standins._v6_shadows`` (each new IPv6 stand-in parsed cut at every place, about 30 ``ipaddress``
+  parses each) and the output check, outside this branch's files.
+The other capture cases: instructions of ``pcap.redact_capture`` alone (``valgrind --tool=cachegrind
+--cache-sim=no``, modules byte-compiled beforehand, ``PYTHONHASHSEED=0``), 8cad00c -> rspeed:
+pcap-fragments 2.989 G -> 2.825 G (``give_up_oldest`` walked the dict slots of every group given up
+before it: 600 M instructions), pcap-tcp-wrap 7.105 G -> 6.942 G, pcap-tcp-streams 6.701 G ->
+6.556 G, pcap-tcp-retrans 4.148 G -> 4.137 G, stun-tcp-framed 5.804 G -> 5.770 G, gre-nested
+7.108 G -> 7.107 G, pcap-tcp-reverse 7.257 G -> 7.307 G (+0.7 %: one drain of 14,700 early
+segments, a little more per segment than ``tcpstream.drain_order``'s heap); user seconds of the
+text and JSON cases unchanged within the noise of the load.
 """
 
 from __future__ import annotations
@@ -311,6 +340,25 @@ def pcap_frag_overlap() -> bytes:
     return _pcap(frames())
 
 
+def pcap_frag_tiled() -> bytes:
+    """One IP id: 4,000 16-byte fragments tiling a datagram, one at its end that differs, a last one,
+    then ~11,000 copies of the tiles (each one a walk over all held, to fail at the end, before)."""
+    rng = random.Random(5)
+
+    def frag(off: int, data: bytes, more: bool = True) -> bytes:
+        head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 7, (0x2000 if more else 0) | off, 64, 17, 0,
+                           bytes(4), bytes(4))  # fmt: skip
+        return synth.link(head + data)
+
+    def frames() -> Iterator[bytes]:
+        yield from (frag(2 * k, bytes(16)) for k in range(4000))
+        yield frag(2 * 3999, b"\xff" * 16)
+        yield frag(8000, bytes(16), more=False)
+        yield from (frag(2 * rng.randrange(4000), bytes(16)) for _ in range(10**6))
+
+    return _pcap(frames())
+
+
 def pcap_v6_fragments() -> bytes:
     """~10,000 IPv6 first fragments, every one its own identification."""
 
@@ -365,6 +413,15 @@ def pcap_tcp_retrans() -> bytes:
             yield synth.link(synth.ip(synth.tcp("10.0.0.1", 40000, "10.0.0.2", 5060, 1000, data[: min(i, 1400)]))[0])
 
     return _pcap(frames())
+
+
+def pcap_sip_unaligned() -> bytes:
+    """SIP over TCP: ~8,000 INVITEs in 1,399-byte segments, a message under way at the end of every
+    one (each segment made the held run be read again from its start, before)."""
+    one = b"INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1:5060\r\nCall-ID: c\r\nContent-Length: 5\r\n\r\nv=0\r\n"
+    data = one * (900000 // len(one)) + one[:40]
+    return _pcap(synth.link(synth.ip(s)[0]) for s in synth.tcp_session(("10.0.0.1", 40000), ("10.0.0.2", 5060),
+                                                                        [(True, data)], mss=1399))  # fmt: skip
 
 
 def pcap_tcp_wrap() -> bytes:
@@ -503,8 +560,8 @@ CASES: dict[str, Callable[[], bytes]] = {
         sdp_connections, sip_calls, sip_headers, sip_folded, sip_length, jingle_many, text_brackets, json_deep,
         json_keys, json_objects, json_nested_strings, json_lines, json_long_string, json_utf16, har_entries,
         har_ws_messages, internals_peers, internals_stats, pcap_flows, pcap_tiny, pcap_fragments,
-        pcap_frag_overlap, pcap_v6_fragments, pcap_tcp_streams, pcap_tcp_reverse, pcap_tcp_holes,
-        pcap_tcp_retrans, pcap_tcp_wrap,
+        pcap_frag_overlap, pcap_frag_tiled, pcap_v6_fragments, pcap_tcp_streams, pcap_tcp_reverse, pcap_tcp_holes,
+        pcap_tcp_retrans, pcap_sip_unaligned, pcap_tcp_wrap,
         ws_continuations, ws_one_byte, ws_long_claim, stun_tcp_framed, stun_attrs, sctp_fragments, gre_nested,
         pcapng_interfaces, pcap_snaplen0, gzip_bomb, gzip_pcap_bomb, gzip_nested,
     )

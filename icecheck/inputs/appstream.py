@@ -24,6 +24,7 @@ from enum import Enum
 from icecheck.inputs import http, sipmsg, stun, tcpstream
 from icecheck.inputs.lanes import Lane
 from icecheck.inputs.payload import Dispatcher, Where
+from icecheck.inputs.sink import MAX_DIAGNOSTICS
 from icecheck.inputs.websocket import MAX_MESSAGE, WsReader, frame_header_length, parse_frame
 from icecheck.model import DiagnosticLevel, Origin
 
@@ -447,9 +448,15 @@ class StreamFramer:
     def _problem(
         self, packet: int, time: float | None, message: str, level: DiagnosticLevel = DiagnosticLevel.WARNING
     ) -> None:
-        """A framing problem: the same in every process, recorded by one (``Lane.take_transport``)."""
+        """A framing problem: the same in every process, recorded by one (``Lane.take_transport``).
+        Past ``sink.MAX_DIAGNOSTICS`` only counted, as ``Sink.problem`` does, without building its
+        origin (a flood of 300,000 stray WebSocket continuation frames is a problem each)."""
         if self.conn.lane.take_transport():
-            self.conn.dispatcher.sink.problem(self._origin(packet, time), message, level)
+            sink = self.conn.dispatcher.sink
+            if len(sink.diagnostics) >= MAX_DIAGNOSTICS:
+                sink.dropped_diagnostics += 1
+                return
+            sink.problem(self._origin(packet, time), message, level)
 
 
 def _ms_data_frames(buf: bytearray) -> bool:

@@ -17,6 +17,13 @@ is redacted whole (``pcap.CaptureRewriter`` holds the segments until then).
   there yet, or MS-TURN frames after it under way.
 Anything else (binary data, text that is not framed this way) is complete as it stands: it is
 redacted segment by segment, as before.
+
+A held run is asked again after each segment it gains. ``Progress`` remembers, for one run, where
+the WebSocket and SIP/HTTP walks stopped at whole frames and messages (what lies before that place
+is settled: more bytes after it cannot change how it is read), so each segment costs the frames and
+messages it completes, not a walk over the whole run again (300,000 empty continuation frames held
+in 431 segments were walked 65 million times). [MS-TURN] frames are walked from the start each time,
+at most ``MAX_MS_FRAMES`` of them.
 """
 
 from __future__ import annotations
@@ -37,10 +44,39 @@ MAX_LINE = 1024  # a start line longer than this is not waited for
 MAX_FRAME = 16 << 20  # a WebSocket frame claiming more is not WebSocket
 
 
-def complete(data: bytes | bytearray, websocket: bool) -> bool:
-    """True when ``data`` ends at a message boundary or is not a framed message stream."""
+class Progress:
+    """How far ``complete`` has read one held run (see the module doc): the place after the last whole
+    WebSocket frame (and whether a fragmented message is open there, or the run is no frames), and
+    the place after the last whole SIP/HTTP message. Valid while the run only grows at its end, read
+    with one ``websocket`` setting; ``steps`` counts frames and messages read (for tests: it grows
+    with the run, not with the run times its segments)."""
+
+    __slots__ = ("frames_end", "length", "not_frames", "open_message", "steps", "text_end", "websocket")
+
+    def __init__(self) -> None:
+        self.websocket: bool | None = None
+        self.length = 0
+        self.frames_end = 0
+        self.open_message = False
+        self.not_frames = False
+        self.text_end = 0
+        self.steps = 0
+
+    def restart(self, websocket: bool) -> None:
+        """Read the run from its start (``websocket``: as WebSocket frames first)."""
+        self.websocket, self.frames_end, self.open_message = websocket, 0, False
+        self.not_frames, self.text_end = False, 0
+
+
+def complete(data: bytes | bytearray, websocket: bool, progress: Progress | None = None) -> bool:
+    """True when ``data`` ends at a message boundary or is not a framed message stream. ``progress``:
+    the run's reading so far, when ``data`` is a held run that only grows (see ``Progress``)."""
+    if progress is not None:
+        if websocket is not progress.websocket or len(data) < progress.length:
+            progress.restart(websocket)  # not the run read before, grown, and read the same way
+        progress.length = len(data)
     if websocket:
-        state = _websocket(data)
+        state = _websocket(data, progress)
         if state is not None:
             return state
     state = ms_turn_frames(data)
@@ -48,7 +84,11 @@ def complete(data: bytes | bytearray, websocket: bool) -> bool:
         state = _pseudo_tls(data)
     if state is not None:
         return state
-    return _text(data)
+    if progress is None:
+        return _messages(data, 0)[0]
+    whole, progress.text_end, steps = _messages(data, progress.text_end)  # from where it left off
+    progress.steps += steps
+    return whole
 
 
 def upgrades(data: bytes) -> bool:
@@ -56,50 +96,70 @@ def upgrades(data: bytes) -> bool:
     return _UPGRADE.search(data) is not None
 
 
-def _text(data: bytes | bytearray) -> bool:
-    pos, end = 0, len(data)
+def _messages(data: bytes | bytearray, pos: int) -> tuple[bool, int, int]:
+    """``complete``'s answer for SIP/HTTP text read from ``pos``, the last place the loop started from
+    (settled: whole messages, CR/LF and resynchronisations before it, so the next call starts there),
+    and the messages read."""
+    end, settled, steps = len(data), pos, 0
     while pos < end:
+        settled = pos
         while pos < end and data[pos] in b"\r\n":
             pos += 1
         if pos == end:
-            return True
+            return True, settled, steps
         start = _START.match(data, pos)
         if start is None:
             if end - pos < MAX_LINE and _UNDER_WAY.match(data, pos):
-                return False
+                return False, settled, steps
             later = _RESTART.search(data, pos)  # resynchronised on the next start line, as scan does
             if later is None:
                 tail = data.rfind(b"\r\n", pos) + 2  # a line end of text (RFC 3261 §7), not a 0x0a in binary
-                return not (tail > 1 and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail))
+                return not (tail > 1 and end - tail < MAX_LINE and _UNDER_WAY.match(data, tail)), settled, steps
             pos = later.start()
             continue
         framed = frame_sip(data[pos:])  # head and Content-Length body, as scan frames them
         if framed is None:
-            return False
+            return False, settled, steps
         if isinstance(framed, str):  # a head scan gives up on: redacted as it stands
-            return True
+            return True, settled, steps
         pos += framed[1]
-    return True
+        steps += 1
+    return True, pos, steps
 
 
-def _websocket(data: bytes | bytearray) -> bool | None:
+def _websocket(data: bytes | bytearray, progress: Progress | None) -> bool | None:
     """True: whole frames ending a message; False: a frame or message under way; None: not frames.
-    Frames are read through ``inputs.websocket.frame_layout``, as scan reads them."""
-    pos, end, open_message = 0, len(data), False
+    Frames are read through ``inputs.websocket.frame_layout``, as scan reads them, from where
+    ``progress`` left off (the whole frames before it are settled, and so is a place that is no frame)."""
+    if progress is None:
+        return _frames(data, 0, False)[0]
+    if progress.not_frames:
+        return None
+    state, progress.frames_end, progress.open_message, steps = _frames(data, progress.frames_end, progress.open_message)
+    progress.not_frames = state is None
+    progress.steps += steps
+    return state
+
+
+def _frames(data: bytes | bytearray, pos: int, open_message: bool) -> tuple[bool | None, int, bool, int]:
+    """``_websocket``'s answer for frames read from ``pos`` (``open_message``: a fragmented message is
+    open there), where the last whole frame ends, whether a message is open there, and the frames read."""
+    end, steps = len(data), 0
     while pos < end:
         if not frame_start(data[pos]):
-            return None
+            return None, pos, open_message, steps
         frame = frame_layout(data, pos)
         if frame is None:
-            return False
+            return False, pos, open_message, steps
         if frame.end - frame.start > MAX_FRAME:
-            return None
+            return None, pos, open_message, steps
         if frame.end > end:
-            return False
+            return False, pos, open_message, steps
         if frame.first & 0x0F < 8:  # a data frame: FIN ends its message (§5.4)
             open_message = not frame.first & 0x80
         pos = frame.end
-    return not open_message
+        steps += 1
+    return not open_message, pos, open_message, steps
 
 
 MAX_MS_FRAMES = 256  # MS-TURN frames walked per call: a held run is walked again for each segment
