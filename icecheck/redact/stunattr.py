@@ -29,7 +29,7 @@ import struct
 import zlib
 from collections.abc import Callable
 
-from icecheck.inputs import stun
+from icecheck.inputs import http, sipmsg, stun
 
 DATA, FINGERPRINT, USERNAME = 0x0013, 0x8028, 0x0006
 INTEGRITY = {0x0008, 0x001C}  # MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.5, §14.6)
@@ -47,6 +47,14 @@ def is_stun(p: bytes) -> bool:
 def is_channel_data(p: bytes) -> bool:
     """TURN ChannelData (``stun.channel_data``): channel 0x4000-0x7FFF and a length that fits."""
     return stun.channel_data(p) is not None
+
+
+def _text_start(p: bytes) -> bool:
+    """``p`` starts with a SIP or HTTP start line, as scan tells them before STUN and ChannelData
+    (``capture.datagram_of``, ``appstream``): "INVITE sip:…" reads as ChannelData on channel 0x494E
+    of 22,089 bytes, so a held run of SIP text that long was rewritten as relayed data, its
+    addresses kept (the output check refused the file)."""
+    return 0x40 <= p[0] < 0x80 and (sipmsg.is_sip_start(p) or http.is_http_start(p)) if p else False
 
 
 def rewrite_stun(p: bytes, addr: Addr, text: Text, fixed: Text | None = None) -> bytes:
@@ -103,6 +111,8 @@ def rewrite_payload(p: bytes, addr: Addr, text: Text, fixed: Text | None = None)
         return _same_length(p, fixed)
     if stun.looks_like_legacy(p):
         return rewrite_stun(p, addr, text, fixed)
+    if _text_start(p):  # before ChannelData, whose channel numbers are ASCII '@' to 'O' (scan's order too)
+        return text(p)
     if is_stun(p) or is_channel_data(p):
         return _messages(p, addr, text, fixed)
     if _framed(p):
