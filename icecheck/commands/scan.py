@@ -96,7 +96,7 @@ def command(
     outputs = run.outputs
     docs = [o.document for o in outputs]
     facts = [f for o in outputs for f in o.wire]
-    notes = [*grouping.notes(grouping.group(docs, grouping.MAX_NOTES)), *wire.software_notes(facts)]
+    notes = [*grouping.notes(*grouping.counted(docs, grouping.MAX_NOTES)), *wire.software_notes(facts)]
     notes += [o.summary for o in outputs if o.summary]
     docs += [InputDocument(path, InputKind.UNKNOWN, InputStatus.SKIPPED) for path in run.skipped]  # counted, -v lists
     settings = AuditSettings(policy, strict)

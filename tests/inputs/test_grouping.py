@@ -29,3 +29,21 @@ def test_a_party_with_many_addresses_lists_each_once_in_order() -> None:
 def test_items_without_a_call_or_party_fall_in_their_own_groups() -> None:
     doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=(record(1, None, None),))
     assert notes(group([doc])) == ["Call (no call) (x.log) — (unknown party): 1 host (10.0.1.1)."]
+
+
+def test_calls_past_the_notes_are_counted_not_built() -> None:
+    """A capture of many STUN exchanges, each its own call: only the calls the notes show are built
+    (a ``CallGroup`` each, 181 MB for 300,000 of them); the others are counted, and the notes are
+    those of all the calls grouped."""
+    from icecheck.inputs.grouping import MAX_NOTES, counted
+
+    recs = tuple(record(n, call=f"call-{n % 5000}", party=f"p{n % 3}") for n in range(20_000))
+    doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=recs)
+    every = group([doc])
+    assert len(every) == 5000
+    built, total = counted([doc], MAX_NOTES)
+    assert len(built) == MAX_NOTES and total == 5000
+    assert notes(built, total) == notes(every)
+    assert notes(built, total)[-1] == f"{5000 - MAX_NOTES} more calls not listed."
+    few, total = counted([doc], 3)
+    assert len(few) == 3 and notes(few, total)[-1] == f"{5000 - 3} more calls not listed."
