@@ -47,3 +47,21 @@ def test_calls_past_the_notes_are_counted_not_built() -> None:
     assert notes(built, total)[-1] == f"{5000 - MAX_NOTES} more calls not listed."
     few, total = counted([doc], 3)
     assert len(few) == 3 and notes(few, total)[-1] == f"{5000 - 3} more calls not listed."
+
+
+def test_parties_past_the_notes_are_counted_not_built() -> None:
+    """A STUN server's exchanges with a client per flow: one call, a party per client. Every party
+    was built and given a note line (300,000 of them: 217 MB of a scan's 346 MB peak); past the
+    first ``keep`` they are counted, in one line."""
+    from icecheck.inputs.grouping import MAX_NOTES, counted
+
+    recs = tuple(record(n, call="stun", party=f"10.0.{n >> 8 & 255}.{n & 255}:{n}") for n in range(3000))
+    recs += tuple(record(n, call=f"sip-{n}", party="offerer") for n in range(3))
+    doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=recs)
+    built, total = counted([doc], MAX_NOTES)
+    assert total == 4 and len(built) == 4
+    assert len(built[0].parties) == MAX_NOTES and built[0].more_parties == 3000 - MAX_NOTES
+    lines = notes(built, total)
+    assert lines[MAX_NOTES] == f"Call stun (x.log) — {3000 - MAX_NOTES} more parties not listed."
+    assert lines[:MAX_NOTES] == notes(group([doc]))[:MAX_NOTES]
+    assert len(lines) == MAX_NOTES + 1 + 3
