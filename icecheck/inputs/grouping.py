@@ -84,7 +84,8 @@ def counted(docs: Sequence[InputDocument], keep: int | None = None) -> tuple[lis
     ``PartyExposure`` for each and ``notes`` wrote a line for each: 300,000 of them made 217 MB of
     the scan's 346 MB peak."""
     calls: dict[tuple[str, str], CallGroup] = {}
-    seen, others = TextSet(), TextSet()
+    seen, other_calls, other_parties = TextSet(), TextSet(), TextSet()
+    others = (other_calls, other_parties)  # the keys of the calls, and of a call's parties, past ``keep``
     try:
         for doc in docs:
             for rec in doc.candidates:
@@ -95,15 +96,16 @@ def counted(docs: Sequence[InputDocument], keep: int | None = None) -> tuple[lis
                 party = _party(calls, others, doc.path, addr.origin.call, addr.origin.party, keep)
                 if party is not None:
                     party.add(seen, party.addresses, str(addr.role), addr.address)
-        return list(calls.values()), len(calls) + len(others) - sum(c.more_parties for c in calls.values())
+        return list(calls.values()), len(calls) + len(other_calls)
     finally:
         seen.close()
-        others.close()
+        other_calls.close()
+        other_parties.close()
 
 
 def _party(
     calls: dict[tuple[str, str], CallGroup],
-    others: TextSet,
+    others: tuple[TextSet, TextSet],
     path: str,
     call: str | None,
     party: str | None,
@@ -113,16 +115,16 @@ def _party(
     entry = calls.get(key)
     if entry is None:  # built only when new: this runs once per item of a large capture
         if keep is not None and len(calls) >= keep:
-            others.add(f"{len(path)}:{path}{key[1]}")  # one spelling per (path, call)
+            others[0].add(f"{len(path)}:{path}{key[1]}")  # one spelling per (path, call)
             return None
         entry = calls[key] = CallGroup(path, key[1], ordinal=len(calls))
     name = party or NO_PARTY
     found = entry.parties.get(name)
     if found is None:
         if keep is not None and len(entry.parties) >= keep:  # one STUN server's call, a client per flow
-            before = len(others)
-            others.add(f"{entry.ordinal}.{name}")  # a spelling no call key has (those start with a length and ':')
-            entry.more_parties += len(others) - before
+            before = len(others[1])
+            others[1].add(f"{entry.ordinal}.{name}")  # one spelling per (call, party)
+            entry.more_parties += len(others[1]) - before
             return None
         found = entry.parties[name] = PartyExposure(f"{entry.ordinal}.{len(entry.parties)}")
     return found

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from icecheck.inputs.textenc import decode_head, utf8_stream, wide
+from icecheck.inputs.textenc import as_utf8, decode_head, wide
 
 GZIP_MAGIC = b"\x1f\x8b"
 INFLATE_FROM = 4 << 20  # inflated bytes read before the ratio is checked
@@ -154,7 +154,7 @@ def _open(path: str, data: Data | None) -> BinaryIO:
 
 class Source:
     """An opened input. ``stream`` yields decompressed bytes, as UTF-8 when the input is text in UTF-16
-    or UTF-32 (``wide`` says which); ``compressed`` tells if gzip was undone."""
+    or UTF-32; ``compressed`` tells if gzip was undone."""
 
     def __init__(self, path: str, tick: Tick | None = None, data: Data | None = None) -> None:
         """Open ``path``, or read ``data`` (standard input, already read or spooled) under that name."""
@@ -172,10 +172,7 @@ class Source:
         if self.compressed:
             fed = Fed(buffered)
             stream = io.BufferedReader(Bounded(gzip.GzipFile(fileobj=fed, mode="rb"), fed), 1 << 16)
-        self.wide = wide(stream.peek(64)[:64])  # type: ignore[attr-defined]  # a buffered reader peeks
-        if self.wide is not None:  # UTF-16 or UTF-32 text: read as UTF-8 (``textenc``)
-            stream = utf8_stream(stream, self.wide)  # type: ignore[arg-type,assignment]
-        self.stream: BinaryIO = stream  # type: ignore[assignment]  # a binary reader
+        self.stream: BinaryIO = as_utf8(stream)  # type: ignore[arg-type]  # UTF-16/32 text as UTF-8 (``textenc``)
 
     def close(self) -> None:
         self.stream.close()

@@ -21,12 +21,11 @@ from pathlib import Path
 import pytest
 
 from icecheck.redact import files
-from icecheck.redact.docstream import chunks, prepare_stream, redact_stream
-from icecheck.redact.formats import detect, redact_document
-from icecheck.redact.selfcheck import addresses, identifiers, stream_identifiers
+from icecheck.redact.selfcheck import identifiers, stream_identifiers
 from icecheck.redact.standins import StandIns
 from tests.conftest import run_cli
 from tests.redact.numbered import install
+from tests.redact.test_docstream import _reset, streamed, whole
 
 # An IPv4 address whose stand-in is longer (no stand-in has 8 characters), one of the same length, an
 # IPv6 address written exploded, a global one compressed, MACs both ways and an mDNS name.
@@ -398,30 +397,7 @@ def test_the_streamed_check_reads_every_address_of_a_run_longer_than_a_piece(
 # -- streamed ----------------------------------------------------------------------------------------
 
 
-def whole(data: bytes) -> bytes:
-    install_reset()
-    standins = StandIns()
-    for addr in addresses(identifiers(data)):
-        standins.reserve(addr)
-    return redact_document(data, standins)[0]
-
-
-def streamed(data: bytes, chunk: int, held: int) -> bytes:
-    install_reset()
-    standins = StandIns()
-    for addr in addresses(stream_identifiers(lambda: io.BytesIO(data))):
-        standins.reserve(addr)
-    kind = detect(data)
-    prepare_stream(chunks(lambda: io.BytesIO(data), chunk), kind, standins, False, held)
-    out: list[str] = []
-    redact_stream(chunks(lambda: io.BytesIO(data), chunk), out.append, kind, standins, False, held)
-    return "".join(out).encode("utf-8", "surrogateescape")
-
-
-def install_reset() -> None:
-    import icecheck.redact.standins as module
-
-    module.uuid.n = 0  # type: ignore[attr-defined]
+# ``whole`` and ``streamed`` (and ``_reset``) are test_docstream's: the same two paths, compared the same way.
 
 
 def _documents() -> list[bytes]:
@@ -457,7 +433,7 @@ def test_a_large_document_is_streamed_by_the_cli_and_rewritten(tmp_path: Path, m
         raise AssertionError("held in memory")
 
     monkeypatch.setattr(files, "_in_memory", no_memory)
-    install_reset()
+    _reset()
     assert files.redact_file(str(src), str(out), StandIns(), False) == "text"
     assert out.read_bytes() == expected
 
