@@ -25,6 +25,7 @@ def _bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
     monkeypatch.setattr(spool, "BATCH", 2)
     monkeypatch.setattr(partystore, "IN_MEMORY", 1)
+    monkeypatch.setattr(partystore, "_FEW", 1)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 7])
@@ -147,8 +148,12 @@ def test_an_sdp_file_that_spills_gives_the_document_it_would_hold(monkeypatch: p
     assert [a.last for a in doc.addresses] == [a.last for a in expected.addresses]
 
 
-@pytest.mark.parametrize("calls", [1, 3])
-def test_party_groups_are_split_groups(monkeypatch: pytest.MonkeyPatch, calls: int) -> None:
+@pytest.mark.parametrize("few", [1, 256])
+@pytest.mark.parametrize("calls", [1, 3, 12])
+def test_party_groups_are_split_groups(monkeypatch: pytest.MonkeyPatch, calls: int, few: int) -> None:
+    """Past ``IN_MEMORY`` items and parties (lowered to 1: the parties are numbered in SQLite), the
+    groups are ``split``'s, a party of more than ``_FEW`` items read from disk as it is iterated;
+    ``party_ids`` gives their ids and labels as it does with everything in memory."""
     from icecheck.analysis.parties import split
     from icecheck.audit import audit_addresses, audit_candidates
 
@@ -158,9 +163,18 @@ def test_party_groups_are_split_groups(monkeypatch: pytest.MonkeyPatch, calls: i
         sink.sdp(f"v=0\r\nc=IN IP4 192.0.2.{n}\r\na=candidate:1 1 udp 1 10.0.0.{n} 9 typ host\r\n", where)
     docs = [sink.document(InputKind.PCAP)]
     cands, addrs = audit_candidates(docs), audit_addresses(docs)
+    held_ids = [(k, label, list(c), list(a)) for k, label, c, a in partystore.party_ids(cands, addrs)]
     monkeypatch.setattr(partystore, "IN_MEMORY", 1)
+    monkeypatch.setattr(partystore, "_FEW", few)
     expected = split(cands, addrs)
     n = 0
     for n, group in enumerate(partystore.party_groups(cands, addrs), 1):  # a group is read before the next
         assert group == expected[n - 1] and list(group.candidates) == list(expected[n - 1].candidates)
+        if calls == 1:  # one party: not filed
+            assert group.candidates is cands and group.addresses is addrs
+        else:
+            assert isinstance(group.candidates, tuple) is (len(cands) + len(addrs) <= few * calls)
     assert n == len(expected) == calls
+    filed_ids = [(k, label, list(c), list(a)) for k, label, c, a in partystore.party_ids(cands, addrs)]
+    assert filed_ids == held_ids and [k for k, *_ in held_ids] == [g.key for g in expected]
+    assert sum(len(c) + len(a) for _, _, c, a in filed_ids) == len(cands) + len(addrs) == 24
