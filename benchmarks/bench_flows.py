@@ -32,6 +32,10 @@ Figures (2026-12-07, 2 cores shared, load average 4.5-6; ``%M`` of the whole com
   that is not the reader's: 300,000 flows (26 MB) peak at 109 MB read, 290 MB after
   ``grouping.group``, 367 MB after ``grouping.notes``, 473 MB after the JSON report was
   written; 2,200,000 flows reached 2.5 GB (main, 665 s, killed while writing the report).
+- ``--kind stun`` again after ``partystore`` numbered the parties on disk past 50,000 (the audit's
+  ``party_groups`` and the JSON report's ``party_ids`` held an entry per party: a party per client):
+  2,200,000 flows 1,305 MB (cba0caa, 497 s, load 1-4) -> 136 MB (835 s, 515 s CPU, load 6-7);
+  600,000 flows 134 MB, the JSON report byte-identical to cba0caa's (``cmp``).
 """
 
 from __future__ import annotations
