@@ -252,7 +252,7 @@ def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str
 
 def _stream_capture(path: str, compression: str, target: str, standins: StandIns, scrub: bool) -> None:
     from icecheck.redact.pcap import redact_stream
-    from icecheck.redact.selfcheck import addresses, capture_identifiers
+    from icecheck.redact.selfcheck import addresses, capture_identifiers, unkept
 
     def opener(name: str) -> Callable[[], BinaryIO]:
         return lambda: _open_read(name, compression)
@@ -265,7 +265,8 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
         raise RedactError(f"cannot redact: damaged {compression or 'capture'} data ({exc})") from None
     for addr in addresses(before):
         standins.reserve(addr)
-    secret = {i for i in before if not _kept(i, standins)}
+    secret = unkept(before, standins.kept)
+    before.close()
     with (
         _written(target, check=lambda tmp: _check(tmp, compression, secret)) as fh,
         _compressing(fh, compression) as write,
@@ -354,7 +355,9 @@ def _listed(
     for info, kind in members:
         found = identifiers(info.filename.encode("utf-8", "surrogateescape"))
         if kind == "pcap":
-            found |= capture_identifiers(_member_opener(src, info), by_record=by_record)
+            listed = capture_identifiers(_member_opener(src, info), by_record=by_record)
+            found.update(listed)
+            listed.close()
         elif kind:
             listed = stream_identifiers(_member_opener(src, info), refuse_nul=True)
             found.update(listed)
@@ -389,12 +392,15 @@ def _written_kind(out: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
         return ""
 
 
-def _check(tmp: str, compression: str, secret: set[str]) -> None:
+def _check(tmp: str, compression: str, secret: TextSet) -> None:
+    """The written capture listed; an original of ``secret`` left in it is ``Incomplete``."""
     from icecheck.redact.selfcheck import capture_identifiers
 
     if not secret:
         return
-    left = sorted(secret & capture_identifiers(lambda: _open_read(tmp, compression), by_record=True))
+    listed = capture_identifiers(lambda: _open_read(tmp, compression), by_record=True, among=secret)
+    left = sorted(listed)
+    listed.close()
     if left:
         raise Incomplete(left)
 

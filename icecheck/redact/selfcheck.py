@@ -118,25 +118,42 @@ def unkept(found: Iterable[str], kept: Callable[[IPAddress], bool]) -> TextSet:
 def identifiers(data: bytes) -> set[str]:
     """Every identifier in every view of ``data`` (see the module doc), in canonical text form."""
     if data[:4] in PCAP_MAGICS:
-        return capture_identifiers(lambda: io.BytesIO(data))
+        return _held(capture_identifiers(lambda: io.BytesIO(data)))
     found: set[str] = set()
     _collect(data, found, depth=0, budget=[MAX_INFLATE])
     return found
 
 
-def capture_identifiers(open_input: Callable[[], BinaryIO], by_record: bool = False) -> set[str]:
+def _held(listed: TextSet) -> set[str]:
+    """A listing's identifiers as a set in memory (for data held in memory already), its file closed."""
+    found = set(listed)
+    listed.close()
+    return found
+
+
+def capture_identifiers(
+    open_input: Callable[[], BinaryIO], by_record: bool = False, among: TextSet | None = None
+) -> TextSet:
     """``identifiers`` of a capture, read as a stream (three passes, each in bounded memory): the
     raw bytes in pieces that keep every printable run whole, the header addresses of every frame,
     and what ``icecheck scan`` reads from it. ``by_record`` (for redaction's own output, whose
     records are all well formed): the bytes are read record by record instead, each frame apart from
     the record's header and trailer, so text cut at a frame's end (a stand-in split between TCP
-    segments) is not read on into the next record's time stamp or a block's length."""
-    found: set[str] = set()
+    segments) is not read on into the next record's time stamp or a block's length. ``among``: only
+    those identifiers are kept (the output check). The result is a ``TextSet``: a capture of
+    millions of clients' addresses stays bounded in memory."""
+    found = TextSet()
+
+    def add(here: Iterable[str]) -> None:
+        found.update(here if among is None else (i for i in here if i in among))
+
     budget = [MAX_INFLATE]
     with open_input() as stream:
         for piece in _record_views(stream) if by_record else pieces(stream):
-            _collect(piece, found, depth=0, budget=budget)
-    found |= _capture_identifiers(open_input)
+            here: set[str] = set()
+            _collect(piece, here, depth=0, budget=budget)
+            add(here)
+    _capture_identifiers(open_input, add)
     return found
 
 
@@ -230,7 +247,7 @@ def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
     with path.open("rb") as fh:
         head = fh.read(4)
     if head[:4] in PCAP_MAGICS:
-        return capture_identifiers(lambda: path.open("rb"))
+        return _held(capture_identifiers(lambda: path.open("rb")))
     if head[:2] != b"\x1f\x8b":
         return set()
     inflated = tmp / "inflated"
@@ -248,11 +265,8 @@ def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
     with inflated.open("rb") as fh:
         head = fh.read(4)
     if head in PCAP_MAGICS:
-        return capture_identifiers(lambda: inflated.open("rb"))
-    listed = stream_identifiers(lambda: inflated.open("rb"))
-    found = set(listed)
-    listed.close()
-    return found
+        return _held(capture_identifiers(lambda: inflated.open("rb")))
+    return _held(stream_identifiers(lambda: inflated.open("rb")))
 
 
 CHUNK = 1 << 20
@@ -375,7 +389,7 @@ def _record_views(stream: BinaryIO) -> Iterator[bytes]:
 
 def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
     if depth and data[:4] in PCAP_MAGICS:  # a capture inside (base64 in a HAR body, a gzip member)
-        found |= capture_identifiers(lambda: io.BytesIO(data))
+        found |= _held(capture_identifiers(lambda: io.BytesIO(data)))
         return
     # Every identifier is printable ASCII of 7 characters or more (``1.2.3.4``, ``a.local``): only such
     # runs are searched, which keeps binary captures fast without missing one.
@@ -611,9 +625,10 @@ def _inflate(data: bytes, budget: list[int]) -> bytes | None:
     return out
 
 
-def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
+def _capture_identifiers(open_input: Callable[[], BinaryIO], add: Callable[[Iterable[str]], None]) -> None:
     """Header addresses of every decodable frame (IPv6 routing headers' and Home Address options'
-    too), and what ``icecheck scan`` reads from the capture."""
+    too), and what ``icecheck scan`` reads from the capture, to ``add`` in canonical form, up to
+    ``_BATCH_IDS`` distinct ones at a time."""
     from icecheck.inputs.capture import CaptureScan
     from icecheck.inputs.netdecode import decode_ip, ip_text, link_payload
     from icecheck.inputs.pcapfile import PacketReader
@@ -623,6 +638,9 @@ def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
     found: set[str] = set()
     with open_input() as stream:
         for _number, _time, linktype, frame, _length in PacketReader(stream, lambda *_: None).packets():
+            if len(found) >= _BATCH_IDS:
+                add({_canonical(i) for i in found})
+                found = set()
             if linktype == 1 and len(frame) >= 12:
                 found.update("mac " + frame[i : i + 6].hex() for i in (0, 6))
             packet = link_payload(linktype, frame)
@@ -634,9 +652,21 @@ def _capture_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
     sink = Sink("capture")
     with open_input() as stream, contextlib.suppress(Exception):  # what scan read before a failure counts
         CaptureScan(sink).run(stream)
+    add({_canonical(i) for i in found})
     doc = sink.document(InputKind.PCAP)
-    found |= {c.candidate.address for c in doc.candidates} | {a.address for a in doc.addresses}
-    return {_canonical(i) for i in found}
+    cands, addrs = (c.candidate.address for c in doc.candidates), (a.address for a in doc.addresses)
+    both: tuple[Iterable[str], ...] = (cands, addrs)
+    batch: set[str] = set()
+    for read in both:
+        for address in read:
+            batch.add(address)
+            if len(batch) >= _BATCH_IDS:
+                add({_canonical(i) for i in batch})
+                batch = set()
+    add({_canonical(i) for i in batch})
+
+
+_BATCH_IDS = 1 << 16  # distinct identifiers of a capture's headers and scan gathered before they are listed
 
 
 def _extension_addresses(packet: bytes) -> list[str]:

@@ -158,3 +158,73 @@ def test_the_input_listing_spilled_is_the_whole_listing(monkeypatch: pytest.Monk
     assert set(found) == expected
     secret = unkept(found, StandIns(["10.5.0.0/16"]).kept)
     assert set(secret) == {i for i in expected if not i.startswith("10.5.")}
+
+
+def _stun_capture(flows: int, extra: bytes = b"") -> bytes:
+    """A STUN server's Binding responses to ``flows`` clients (a distinct client and mapped address
+    each: the listing of a capture grows with its clients), and a SIP datagram holding ``extra``."""
+    from icecheck.inputs import synth
+
+    buf = io.BytesIO()
+    writer = synth.PcapWriter(buf)
+    for n in range(flows):
+        txid = n.to_bytes(12, "big")
+        stun = synth.stun_message(
+            0x0101, txid, [(0x0020, synth.xor_address(f"198.51.{n >> 8}.{n & 255}", 40000, txid))]
+        )
+        for packet in synth.ip(synth.udp("192.0.2.1", 3478, f"10.9.{n >> 8}.{n & 255}", 40000, stun), ident=n + 1):
+            writer.write(synth.link(packet), 1_700_000_000 + n / 10)
+    sip = b"MESSAGE sip:b@example.com SIP/2.0\r\nContent-Length: %d\r\n\r\n%s" % (len(extra), extra)
+    for packet in synth.ip(synth.udp("10.9.255.1", 5060, "10.9.255.2", 5060, sip), ident=flows + 1):
+        writer.write(synth.link(packet), 1_700_000_100)
+    return buf.getvalue()
+
+
+def test_a_capture_listing_spilled_is_the_whole_listing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A capture's identifiers listed with every table spilled and its header addresses and what
+    scan reads given three at a time are those listed in memory; ``among`` keeps only those asked for."""
+    import icecheck.redact.selfcheck as selfcheck
+
+    data = _stun_capture(300)
+    expected = identifiers(data)
+    clients, mapped = (
+        {f"10.9.{n >> 8}.{n & 255}" for n in range(300)},
+        {f"198.51.{n >> 8}.{n & 255}" for n in range(300)},
+    )
+    assert clients | mapped <= expected
+    monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    monkeypatch.setattr(selfcheck, "_BATCH_IDS", 3)
+    found = selfcheck.capture_identifiers(lambda: io.BytesIO(data))
+    assert len(found) == len(expected) and set(found) == expected
+    among = TextSet(["10.9.0.7", "198.51.1.2", "10.99.0.1"])
+    assert set(selfcheck.capture_identifiers(lambda: io.BytesIO(data), among=among)) == {"10.9.0.7", "198.51.1.2"}
+
+
+def test_a_capture_redacts_the_same_and_refuses_a_survivor_when_spilled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A capture of 300 clients redacts to the same bytes with its listing and output check
+    spilled; one whose redaction misses an original (an HTML entity the check decodes) is refused."""
+    import icecheck.redact.files as files
+    import icecheck.redact.selfcheck as selfcheck
+    import icecheck.redact.standins as module
+
+    src = tmp_path / "in.pcap"
+    src.write_bytes(_stun_capture(300, b"note 10.5.1.1"))
+
+    def redacted(name: str) -> bytes:
+        module.uuid.n = 0  # type: ignore[attr-defined]
+        assert files.redact_file(str(src), str(tmp_path / name), StandIns(), False) == "pcap"
+        return (tmp_path / name).read_bytes()
+
+    held = redacted("held.pcap")
+    assert b"10.5.1.1" not in held
+    monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    monkeypatch.setattr(table, "BATCH", 3)
+    monkeypatch.setattr(selfcheck, "_BATCH_IDS", 3)
+    assert redacted("spilled.pcap") == held
+    src.write_bytes(_stun_capture(300, b"x 10&#46;77&#46;1&#46;2"))
+    with pytest.raises(files.Incomplete) as caught:
+        files.redact_file(str(src), str(tmp_path / "out.pcap"), StandIns(), False)
+    assert caught.value.left == ["10.77.1.2"]
+    assert not (tmp_path / "out.pcap").exists()
