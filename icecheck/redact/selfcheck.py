@@ -49,7 +49,9 @@ from icecheck.inputs.table import TextSet
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
-_V6 = re.compile(
+# A colon-hex run as the check reads one (``v6_reading``); the redactor reads the same runs inside its
+# own tokens where it reads no address (``text._as_checked``).
+V6_RUN = _V6 = re.compile(
     r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,9}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
 )
 # A MAC is six hex pairs standing alone: not the tail or head of a longer colon-hex run (a DTLS
@@ -567,19 +569,29 @@ def v6_readings(token: str) -> Iterator[str]:
 
 def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
     """``v6_readings`` as addresses (a mapped IPv4 address as an ``IPv4Address``)."""
+    reading = v6_reading(token)
+    if reading is not None:
+        yield reading[2]
+
+
+def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
+    """The reading of a colon-hex run (``v6_readings``) and where its text lies in ``token`` (start,
+    end, address), or None: the redactor replaces that text when it reads no address in a run
+    (``text._as_checked``)."""
     groups = token.strip(":").split(":") if "::" not in token else None
-    tries = [token]
+    tries = [(0, len(token))]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
-        tries.append(":".join(groups[:8]))
+        start = len(token) - len(token.lstrip(":"))
+        tries.append((start, start + len(":".join(groups[:8]))))
     elif "::" in token:
-        tries += [token.rsplit(":", 1)[0], token.split(":", 1)[1]]
-    for attempt in tries:
+        tries += [(0, token.rfind(":")), (token.find(":") + 1, len(token))]  # less a trailing group, a label
+    for start, end in tries:
         try:
-            addr = ipaddress.IPv6Address(attempt)
+            addr = ipaddress.IPv6Address(token[start:end])
         except ValueError:
             continue
-        yield addr.ipv4_mapped or addr
-        return
+        return start, end, addr.ipv4_mapped or addr
+    return None
 
 
 def b64_decode(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:

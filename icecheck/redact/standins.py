@@ -143,6 +143,10 @@ class StandIns:
         """An original seen in the input: never hand it out as a stand-in."""
         self._reserved.add(addr)
 
+    def original(self, addr: IPAddress) -> bool:
+        """``addr`` was seen in the input (``reserve``): never a stand-in."""
+        return addr.packed in self._reserved
+
     def kept(self, addr: IPAddress) -> bool:
         """True for addresses that stay as they are."""
         if addr.is_unspecified or addr.is_loopback or addr.is_multicast or reserved_v6(addr):
