@@ -34,7 +34,7 @@ from icecheck.redact.selfcheck import (
     is_binary,
     v6_reading,
 )
-from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
+from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns, parse_address
 
 # An address may follow any non-address character: a ``name:`` prefix, ``%3D``, a path segment, the
 # end of a Via branch; a colon-hex run is taken whole from its first hex digit (``note:2001::`` as
@@ -323,11 +323,10 @@ def scan_originals(text: str, standins: StandIns) -> None:
             seen.add(token)
             token = _unpad(token) if m.lastgroup == "v4" else token
             for candidate in (token, token.rstrip("."), token.rpartition(":")[0]):
-                try:
-                    standins.reserve(ipaddress.ip_address(candidate.split("%", 1)[0]))
+                addr = parse_address(candidate.split("%", 1)[0])
+                if addr is not None:
+                    standins.reserve(addr)
                     break
-                except ValueError:
-                    continue
 
 
 def _secret_value(m: re.Match[str]) -> tuple[str, str]:
