@@ -49,7 +49,9 @@ from icecheck.inputs.table import TextSet
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
-_V6 = re.compile(
+# A colon-hex run as the check reads one (``v6_reading``); the redactor reads the same runs inside its
+# own tokens where it reads no address (``text._as_checked``).
+V6_RUN = _V6 = re.compile(
     r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,9}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
 )
 # A MAC is six hex pairs standing alone: not the tail or head of a longer colon-hex run (a DTLS
@@ -581,19 +583,85 @@ def v6_readings(token: str) -> Iterator[str]:
 
 def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
     """``v6_readings`` as addresses (a mapped IPv4 address as an ``IPv4Address``)."""
+    reading = v6_reading(token)
+    if reading is not None:
+        yield reading[2]
+
+
+def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
+    """The reading of a colon-hex run (``v6_readings``) and where its text lies in ``token`` (start,
+    end, address), or None: the redactor replaces that text when it reads no address in a run
+    (``text._as_checked``)."""
     groups = token.strip(":").split(":") if "::" not in token else None
-    tries = [token]
+    tries = [(0, len(token))]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
-        tries.append(":".join(groups[:8]))
+        start = len(token) - len(token.lstrip(":"))
+        tries.append((start, start + len(":".join(groups[:8]))))
     elif "::" in token:
-        tries += [token.rsplit(":", 1)[0], token.split(":", 1)[1]]
-    for attempt in tries:
-        try:
-            addr = ipaddress.IPv6Address(attempt)
-        except ValueError:
-            continue
-        yield addr.ipv4_mapped or addr
-        return
+        tries += [(0, token.rfind(":")), (token.find(":") + 1, len(token))]  # less a trailing group, a label
+    plain = not token.translate(_HEX_COLON)  # hex digits and colons only: ``v6_value`` parses it
+    for start, end in tries:
+        if plain:
+            value = v6_value(token[start:end])
+            if value is None:
+                continue
+            addr = ipaddress.IPv6Address(value)
+        else:
+            try:
+                addr = ipaddress.IPv6Address(token[start:end])
+            except ValueError:
+                continue
+        return start, end, addr.ipv4_mapped or addr
+    return None
+
+
+_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+
+
+def v6_value(text: str) -> int | None:
+    """``int(ipaddress.IPv6Address(text))``, None where that raises, for ``text`` of hex digits and colons
+    only: ``ipaddress``'s own steps (``_ip_int_from_string``) without its exceptions and objects, as a
+    colon-hex run is parsed many times over (``v6_reading``; ``standins`` reads each IPv6 stand-in cut
+    at every place). ``tests/redact/test_hostile_standins.py`` compares the two."""
+    parts = text.split(":")
+    count = len(parts)
+    if count < 3 or count > 9:
+        return None
+    skip = None
+    for i in range(1, count - 1):
+        if not parts[i]:
+            if skip is not None:
+                return None  # two "::"
+            skip = i
+    if skip is None:
+        if count != 8 or not parts[0] or not parts[-1]:
+            return None
+        high, low, skipped = parts, [], 0
+    else:
+        before, after = skip, count - skip - 1
+        if not parts[0]:
+            before -= 1
+            if before:
+                return None  # a leading ":" not of "::"
+        if not parts[-1]:
+            after -= 1
+            if after:
+                return None  # a trailing ":" not of "::"
+        skipped = 8 - before - after
+        if skipped < 1:
+            return None
+        high, low = parts[:before], parts[count - after :] if after else []
+    value = 0
+    for part in high:
+        if len(part) > 4:
+            return None
+        value = value << 16 | int(part, 16)
+    value <<= 16 * skipped
+    for part in low:
+        if len(part) > 4:
+            return None
+        value = value << 16 | int(part, 16)
+    return value
 
 
 def b64_decode(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:

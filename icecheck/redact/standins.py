@@ -95,6 +95,11 @@ class Reserved:
     def __contains__(self, packed: object) -> bool:
         return isinstance(packed, bytes) and packed in self._table
 
+    def any_of(self, packed: Iterable[bytes]) -> bool:
+        """One of ``packed`` is reserved (one lookup each, as ``in``)."""
+        get = self._table.get
+        return any(get(key) is not None for key in packed)
+
     def __len__(self) -> int:
         return len(self._table)
 
@@ -121,6 +126,10 @@ class StandIns:
         self._v6_next = 1
         self._v6_block = 0  # K of the 2001:db8:K::/48 the IPv6 stand-ins are taken from
         self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
+        self._v6_short = (b"", "")  # the newest IPv6 stand-in (packed) and its short form
+        # an IPv6 stand-in's text less its last group, that group's length and leading decimal digits →
+        # what the output check reads in its pieces (``_v6_stem_readings``), at most ``PACKED_CACHE``
+        self._v6_stems: dict[tuple[str, int, int], list[tuple[int, int, int]]] = {}
         self._mac = Table()  # 6 bytes → 6 bytes
         self._names = Table()  # name (lower case, UTF-8) → its stand-in
         self._secrets = Table()  # secret (UTF-8) → its stand-in
@@ -143,11 +152,19 @@ class StandIns:
         """An original seen in the input: never hand it out as a stand-in."""
         self._reserved.add(addr)
 
+    def original(self, addr: IPAddress) -> bool:
+        """``addr`` was seen in the input (``reserve``): never a stand-in."""
+        return addr.packed in self._reserved
+
     def kept(self, addr: IPAddress) -> bool:
-        """True for addresses that stay as they are."""
-        if addr.is_unspecified or addr.is_loopback or addr.is_multicast or reserved_v6(addr):
-            return True
-        if isinstance(addr, ipaddress.IPv4Address) and int(addr) == 0xFFFFFFFF:
+        """True for addresses that stay as they are: unspecified, loopback, multicast (``ipaddress``'s
+        ``is_unspecified``, ``is_loopback``, ``is_multicast``, as numbers), the IPv4 broadcast address,
+        ``reserved_v6`` and the ``keep`` networks."""
+        value = int(addr)
+        if addr.version == 4:
+            if value == 0 or value >> 24 == 127 or value >> 28 == 0xE or value == 0xFFFFFFFF:
+                return True
+        elif value <= 1 or value >> 120 == 0xFF or reserved_v6(addr):
             return True
         return any(addr in net for net in self.keep)
 
@@ -155,7 +172,7 @@ class StandIns:
         """The stand-in for ``addr`` (``addr`` itself when kept). ``length``: the original's text length."""
         known = self._ip.get(addr.packed)
         if known is not None:
-            return ipaddress.ip_address(known)
+            return ipaddress.IPv4Address(known) if len(known) == 4 else ipaddress.IPv6Address(known)
         if self.kept(addr):
             return addr
         new = self._new_v4(length or len(str(addr))) if addr.version == 4 else self._new_v6()
@@ -163,9 +180,8 @@ class StandIns:
         return new
 
     def _new_v4(self, length: int) -> IPAddress:
-        order = sorted(self._v4, key=lambda n: (abs(n - length), -n))
-        for n in order:
-            for text in self._v4[n]:
+        for n in () if self.wrapped else sorted(self._v4, key=lambda n: (abs(n - length), -n)):
+            for text in self._v4[n]:  # (all used once ``wrapped``: not looked at again)
                 addr = ipaddress.IPv4Address(text)
                 if addr.packed not in self._reserved and not self._shadows(text):
                     return addr
@@ -184,7 +200,7 @@ class StandIns:
         the output check, so it is not taken."""
         first, *_, last = text.split(".")
         cuts = [text[:-k] for k in range(1, len(last))] + [text[k:] for k in range(1, len(first))]
-        return any(bytes(int(p) for p in cut.split(".")) in self._reserved for cut in cuts)
+        return self._reserved.any_of(bytes(map(int, cut.split("."))) for cut in cuts)
 
     def _new_v6(self) -> IPAddress:
         """The next stand-in of 2001:db8::/32, in order, that is no original and shadows none
@@ -194,8 +210,11 @@ class StandIns:
         while True:
             addr = ipaddress.IPv6Address(V6_BASE + (self._v6_block << 80) + self._v6_next)
             self._v6_next += 1
-            if addr.packed not in self._reserved and not self._v6_shadows(str(addr)):
-                return addr
+            if addr.packed not in self._reserved:
+                text = str(addr)
+                if not self._v6_shadows(text):
+                    self._v6_short = (addr.packed, text)  # for ``_v6_text``, which writes it next
+                    return addr
             tries += 1
             if tries >= V6_TRIES:
                 tries, self._v6_block, self._v6_next = 0, self._v6_block + 1, 1
@@ -205,17 +224,19 @@ class StandIns:
     def _v6_shadows(self, text: str) -> bool:
         """A piece of the IPv6 ``text``, cut anywhere (split between two packets), reads as an original
         address to the output check (``2001:db8::10`` cut to ``2001:db8::1``, ``db8::10``, ...)."""
-        from icecheck.redact.selfcheck import v6_reading_addresses
-
         if not self._reserved:
             return False
-        for cut in range(1, len(text)):
-            for piece in (text[:cut], text[cut:]):
-                if "::" not in piece and piece.count(":") not in (7, 8):
-                    continue  # neither compressed nor eight groups (and a port): no reading
-                if any(r.packed in self._reserved for r in v6_reading_addresses(piece)):
-                    return True
-        return False
+        stem, _, last = text.rpartition(":")
+        digits = len(last) - len(last.lstrip(string.digits))
+        key = (stem, len(last), digits)
+        readings = self._v6_stems.get(key)
+        if readings is None:
+            if len(self._v6_stems) >= PACKED_CACHE:
+                self._v6_stems.clear()
+            readings = self._v6_stems[key] = _v6_stem_readings(stem, len(last), digits)
+        return self._reserved.any_of(
+            (value | int(last[:k], 16) if k else value).to_bytes(size, "big") for k, value, size in readings
+        )
 
     def _v6_text(self, addr: IPAddress, length: int) -> str:
         """``addr`` (a stand-in) written in ``length`` characters where a form of that length does not
@@ -224,8 +245,8 @@ class StandIns:
         known = self._v6_texts.get(key)
         if known is not None:
             return known.decode()
-        short = str(addr)
-        text = next((t for t in v6_forms(addr, length) if t == short or not self._v6_shadows(t)), short)
+        short = self._v6_short[1] if self._v6_short[0] == addr.packed else str(addr)
+        text = next((t for t in v6_forms(addr, length, short) if t == short or not self._v6_shadows(t)), short)
         self._v6_texts.put(key, text.encode())
         return text
 
@@ -242,10 +263,8 @@ class StandIns:
         return new
 
     def _ip_text(self, text: str) -> str | None:
-        bare = text.split("%", 1)[0]
-        try:
-            addr = ipaddress.ip_address(bare)
-        except ValueError:
+        addr = parse_address(text.split("%", 1)[0])
+        if addr is None:
             return None
         new = self.ip(addr, len(text))
         if new == addr:
@@ -380,6 +399,71 @@ class StandIns:
                 "secrets": len(self._secrets)}  # fmt: skip
 
 
+def _v6_stem_readings(stem: str, size: int, digits: int) -> list[tuple[int, int, int]]:
+    """What the output check reads (``selfcheck.v6_reading``) in each piece, cut anywhere, of an IPv6
+    text ``stem:G`` whose last group ``G`` has ``size`` hex digits, the first ``digits`` of them decimal:
+    ``(k, value, bytes)``, the address read being ``value | int(G[:k], 16)`` (k = 0: ``value``), packed
+    in ``bytes`` (4: a mapped IPv4 address). For ``StandIns._v6_shadows``, which read every piece of each
+    stand-in (some 30 parses each, 60 % of the time of redacting 40,000 addresses); stand-ins share
+    their stems (``2001:db8:1:``), and so these.
+
+    A piece holds the text's last group whole (a piece before the cut), a part of it (a piece after it),
+    or none of it; whether it reads as an address, and which part of it is read (whole, less a trailing
+    group or port, less a leading label), does not depend on that group's digits but on whether they
+    are all decimal (a port), and where the reading holds the group it is its last 16 bits. So each
+    piece is read with a digit put in for the group (``0``, or ``a`` where not all decimal) and the
+    group put in after. The pieces are those ``selfcheck.v6_reading`` is given: with ``::`` or with 7 or 8
+    colons (any other reads as nothing)."""
+    from icecheck.redact.selfcheck import v6_reading
+
+    head = f"{stem}:"  # the text is ``head`` and its last group
+    length = len(head) + size
+
+    def shown(k: int) -> str:  # the group's first k characters: as many digits, as decimal as they are
+        return ("0" if k <= digits else "a") * k
+
+    pieces: list[tuple[int, str]] = []  # (characters of the last group in it, the piece with ``shown``)
+    for cut in range(1, length):
+        k = max(0, cut - len(head))
+        pieces.append((k, head[:cut] + shown(k)))  # before the cut
+        if cut <= len(head):
+            pieces.append((size, head[cut:] + shown(size)))  # after it
+    found: list[tuple[int, int, int]] = []
+    for k, piece in pieces:
+        if not piece or ("::" not in piece and piece.count(":") not in (7, 8)):
+            continue
+        reading = v6_reading(piece)
+        if reading is None:
+            continue
+        value, size_of = int(reading[2]), 4 if reading[2].version == 4 else 16
+        item = (k, value & ~0xFFFF, size_of) if k and reading[1] == len(piece) else (0, value, size_of)
+        if item not in found:
+            found.append(item)
+    return found
+
+
+_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+
+
+def parse_address(text: str) -> IPAddress | None:
+    """``ipaddress.ip_address(text)``, None where it raises: an IPv4 address holds no colon and an IPv6
+    address two or more, and one of hex digits and colons only is parsed by ``selfcheck.v6_value``
+    (``ip_address`` tried IPv4 first and raised, for each of 40,000 IPv6 addresses)."""
+    from icecheck.redact.selfcheck import v6_value
+
+    if ":" not in text:  # a dotted quad as ``ipaddress`` takes one: 0 to 255, no leading zero
+        return ipaddress.IPv4Address(bytes(map(int, text.split(".")))) if _DOTTED_QUAD.fullmatch(text) else None
+    if not text.translate(_HEX_COLON):
+        value = v6_value(text)
+        return None if value is None else ipaddress.IPv6Address(value)
+    try:
+        return ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+
+
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
@@ -389,11 +473,11 @@ def v6_text(addr: IPAddress, length: int) -> str:
     return next(v6_forms(addr, length), str(addr))
 
 
-def v6_forms(addr: IPAddress, length: int) -> Iterator[str]:
-    """The forms of ``addr`` of exactly ``length`` characters, preferred first: the short form, or
-    "::" over the longest zero run, then over shorter parts of it, then all eight groups, with
-    leading zeros added."""
-    short = str(addr)
+def v6_forms(addr: IPAddress, length: int, short: str | None = None) -> Iterator[str]:
+    """The forms of ``addr`` of exactly ``length`` characters, preferred first: the short form
+    (``short``, ``str(addr)``), or "::" over the longest zero run, then over shorter parts of it, then
+    all eight groups, with leading zeros added."""
+    short = str(addr) if short is None else short
     if length <= len(short):
         if length == len(short):
             yield short

@@ -16,6 +16,7 @@ base64 wrapped over lines first, each run whole (``wrapped.redact_wrapped``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import heapq
 import ipaddress
 import json
@@ -23,8 +24,17 @@ import re
 import string
 from collections.abc import Iterator
 
-from icecheck.redact.selfcheck import B64_DEPTH, B64_RUN, PCAP_MAGICS, VERSION_BEFORE, b64_decode, is_binary
-from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
+from icecheck.redact.selfcheck import (
+    B64_DEPTH,
+    B64_RUN,
+    PCAP_MAGICS,
+    V6_RUN,
+    VERSION_BEFORE,
+    b64_decode,
+    is_binary,
+    v6_reading,
+)
+from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns, parse_address
 
 # An address may follow any non-address character: a ``name:`` prefix, ``%3D``, a path segment, the
 # end of a Via branch; a colon-hex run is taken whole from its first hex digit (``note:2001::`` as
@@ -42,7 +52,7 @@ from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns
 # (``SdpType::kOffer`` reads as ``e::`` to both: an address of 0000::/8 with no IPv4 inside, which
 # names nothing and is kept by both, ``selfcheck.reserved_v6``.)
 _V6 = (
-    r"(?<![0-9A-Fa-f.])(?<![0-9A-Fa-f]:)(?<![^0-9A-Fa-f]::)(?<!^::)"
+    r"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f]:)(?<![^0-9A-Fa-f]::)(?<!^::)"
     r"(?=[0-9A-Fa-f:]{0,64}:[0-9A-Fa-f:]{0,64}:)[0-9A-Fa-f:.]{0,64}(?:%[\w.-]+)?(?![0-9A-Fa-f:])"
 )
 # A dotted quad as the output check reads one (``selfcheck._V4``): after a dot too (``host.10.1.2.3``),
@@ -156,9 +166,39 @@ def _percent_run(run: str, standins: StandIns) -> str:
     escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
     decoded = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), run)
     new = TOKENS.sub(lambda m: _replace(m, standins), decoded)
-    if new == decoded:
+    if new != decoded:
+        run = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in new)
+    return _raw_originals(run, standins)
+
+
+_V4_RUN = re.compile(_V4)
+
+
+def _raw_originals(run: str, standins: StandIns) -> str:
+    """A percent run, its decoding redacted, with each address the output check still reads in its raw
+    text as an original (not kept) replaced: where escapes overlap an address, its decoding does not
+    show it (``::1%fe80:fe80:…:::1`` decodes to ``::1þ80:fe80:…``, an address that names nothing, and
+    was left whole). A stand-in never reads as an original (``StandIns.ip``), so none is replaced again."""
+    found: list[tuple[int, int]] = []
+    for m in V6_RUN.finditer(run):
+        reading = v6_reading(m.group())
+        if reading is not None and standins.original(reading[2]) and not standins.kept(reading[2]):
+            found.append((m.start() + reading[0], m.start() + reading[1]))
+    for m in _V4_RUN.finditer(run):
+        with contextlib.suppress(ValueError):
+            addr = ipaddress.IPv4Address(_unpad(m.group()))
+            if standins.original(addr) and not standins.kept(addr):
+                found.append(m.span())
+    out: list[str] = []
+    done = 0  # run[:done] is in ``out``
+    for start, end in sorted(found):
+        if start >= done:
+            out += (run[done:start], standins.ip_text(run[start:end]) or run[start:end])
+            done = end
+    if not out:
         return run
-    return "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in new)
+    out.append(run[done:])
+    return "".join(out)
 
 
 def redact_fixed(text: str, standins: StandIns) -> str:
@@ -176,7 +216,11 @@ def _replace(m: re.Match[str], standins: StandIns) -> str:
     token = m.group(0)
     kind = m.lastgroup
     if kind == "v6":
-        return _v6_or_mac(token, standins)
+        if m.string[m.start() - 1 : m.start()] == ".":  # read as before, unless the check reads an original
+            old = _after_dot(m, standins)
+            if not _reads_original(old, standins):
+                return old
+        return _v6_or_mac(token, standins, m.string, m.start())
     if kind == "v4":
         if VERSION_BEFORE.search(m.string, max(0, m.start() - 64), m.start()):
             return token
@@ -186,6 +230,30 @@ def _replace(m: re.Match[str], standins: StandIns) -> str:
     return standins.name(token)
 
 
+# ``TOKENS`` as it was before a colon-hex run could start after a dot (``host.2001:db8::1``, read by the
+# check, was left and refused): a run that starts after one is read this way first (``_after_dot``), and
+# kept so unless the check would still read an original in it: what was replaced then still is, the
+# same way (``a.22E::2b2:b:71::2b.82``: ``2b2:b:71::2b``, which the check does not read).
+_NO_DOT_START = re.compile(f"(?P<v6>(?<!\\.){_V6})|(?P<v4>{_V4})")
+
+
+def _after_dot(m: re.Match[str], standins: StandIns) -> str:
+    """A v6 token after a dot, its parts replaced as ``_NO_DOT_START`` reads them."""
+    out: list[str] = []
+    done = m.start()
+    for inner in _NO_DOT_START.finditer(m.string, m.start(), m.end()):
+        out += (m.string[done : inner.start()], _replace(inner, standins))
+        done = inner.end()
+    out.append(m.string[done : m.end()])
+    return "".join(out)
+
+
+def _reads_original(text: str, standins: StandIns) -> bool:
+    """The output check reads an original address that is not kept in ``text`` (a colon-hex run)."""
+    readings = (v6_reading(run.group()) for run in V6_RUN.finditer(text))
+    return any(r is not None and standins.original(r[2]) and not standins.kept(r[2]) for r in readings)
+
+
 def _unpad(token: str) -> str:
     """``010.001.002.003`` → ``10.1.2.3`` (``ipaddress`` rejects leading zeros)."""
     if not token.startswith("0") and ".0" not in token:  # no part has a leading zero
@@ -193,7 +261,8 @@ def _unpad(token: str) -> str:
     return ".".join(str(int(part)) for part in token.split("."))
 
 
-def _v6_or_mac(token: str, standins: StandIns) -> str:
+def _v6_or_mac(token: str, standins: StandIns, string: str, at: int) -> str:
+    """``token`` (at ``at`` in ``string``) with its address or MAC replaced."""
     tries = [(token, ""), (token.rstrip("."), token[len(token.rstrip(".")) :])]
     head, _, port = token.rpartition(":")
     if port.isdigit() and head.count(":") == 7 and "::" not in token:  # sip:user@fec0:0:…:22c:5060
@@ -202,16 +271,38 @@ def _v6_or_mac(token: str, standins: StandIns) -> str:
         cut = token.rfind(".")  # when a letter followed a run), then before the first (the check's reading)
         tries += [(token[:cut], token[cut:]), (token[: token.find(".")], token[token.find(".") :])]
     if token.startswith(":") and not token.startswith("::"):  # the colon of a ``name:`` prefix
-        return ":" + _v6_or_mac(token[1:], standins)
+        return ":" + _v6_or_mac(token[1:], standins, string, at + 1)
     for text, rest in tries:
         new = standins.ip_text(text) if text else None
-        if new is not None:
-            return new + rest
+        if new is not None:  # and what the check reads after a dot (``::1a.fda::``)
+            return new + (_as_checked(string, at + len(text), at + len(token), standins) or rest)
     # six pairs not followed by a hex digit nor by ``:``/``-`` and one: a MAC to the check's ``_MAC``
     # (``D6:4F:EF:48:EA:71:sip``, ``…:e6.``, ``…:e6%eth0``), whatever follows in the run
     if _MAC_COLON.match(token) and not _MAC_GOES_ON.match(token, 17):
         return standins.mac_text(token[:17]) + token[17:]
-    return token
+    return _as_checked(string, at, at + len(token), standins) or token
+
+
+def _as_checked(string: str, start: int, end: int, standins: StandIns) -> str | None:
+    """``string[start:end]`` (a token or what follows its address) with each address the output check
+    reads in it replaced: the check reads each colon-hex run (``selfcheck.V6_RUN``, after a dot too)
+    whole, else less a trailing group or port, else less a leading label (``selfcheck.v6_reading``): in
+    ``fe80:fe80:fe80:fe80:fe80:fe80:::1`` it reads ``fe80:fe80:fe80:fe80:fe80:fe80::``, which was left
+    and refused. None when it reads none there."""
+    found: list[tuple[int, int]] = []
+    for m in V6_RUN.finditer(string, start, end):
+        reading = v6_reading(m.group())
+        if reading is not None:
+            found.append((m.start() + reading[0], m.start() + reading[1]))
+    if not found:
+        return None
+    out: list[str] = []
+    done = start  # string[start:done] is in ``out``
+    for at, to in found:
+        out += (string[done:at], standins.ip_text(string[at:to]) or string[at:to])
+        done = to
+    out.append(string[done:end])
+    return "".join(out)
 
 
 SEEN = 1 << 12  # distinct tokens ``scan_originals`` remembers at a time (then forgotten all at once)
@@ -232,11 +323,10 @@ def scan_originals(text: str, standins: StandIns) -> None:
             seen.add(token)
             token = _unpad(token) if m.lastgroup == "v4" else token
             for candidate in (token, token.rstrip("."), token.rpartition(":")[0]):
-                try:
-                    standins.reserve(ipaddress.ip_address(candidate.split("%", 1)[0]))
+                addr = parse_address(candidate.split("%", 1)[0])
+                if addr is not None:
+                    standins.reserve(addr)
                     break
-                except ValueError:
-                    continue
 
 
 def _secret_value(m: re.Match[str]) -> tuple[str, str]:
