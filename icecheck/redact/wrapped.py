@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.selfcheck import (
     PCAP_MAGICS,
     WRAPPED_RUN,
+    WRAPPED_RUN_URLSAFE,
     WRAPPED_SEP,
     IPAddress,
     b64_decode,
@@ -44,6 +45,7 @@ from icecheck.redact.selfcheck import (
 )
 
 _RUN = re.compile(WRAPPED_RUN)
+_URLSAFE_RUN = re.compile(WRAPPED_RUN_URLSAFE)
 _SEP = re.compile(f"({WRAPPED_SEP})")
 Kept = Callable[[IPAddress], bool]
 
@@ -78,33 +80,68 @@ def redact_wrapped(
     ``redact_rest``, left to right (so stand-ins are drawn in the order of the text, whether it is read
     whole or in pieces); None when no run decodes to text (then the caller redacts ``text`` as it would
     have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original."""
-    if not may_wrap(text.encode("utf-8", "surrogatepass")):  # a probe: any lone surrogate encodes
+    probe = text.encode("utf-8", "surrogatepass")  # any lone surrogate encodes
+    standard, urlsafe = may_wrap(probe, "standard"), may_wrap(probe, "urlsafe")
+    del probe
+    if not (standard or urlsafe):
         return None
     out: list[str] = []
     done = 0
-    for m in _RUN.finditer(text):
-        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept)
-        if plan is None:
-            continue
-        lines, seps, decoded = plan
+    for start, plan in _plans(text, kept, standard, urlsafe):
+        if start < done:
+            continue  # a standard run inside a URL-safe one rewritten
+        lines, seps, decoded, url = plan
         old = "".join(p for pair in zip(lines, [*seps, ""], strict=True) for p in pair)
-        out.append(redact_rest(text[done : m.start()]) if done < m.start() else "")
+        out.append(redact_rest(text[done:start]) if done < start else "")
         new = _redacted(decoded, lines[0], redact_inner, kept)
         joined = "".join(lines)
-        out.append(old if new is None else _wrap(_encoded(new, joined), lines, seps, lines[0]))
-        done = m.start() + len(old)  # a last line read as no part of the run is redacted with what follows
+        out.append(old if new is None else _wrap(_encoded(new, joined, url), lines, seps, lines[0]))
+        done = start + len(old)  # a last line read as no part of the run is redacted with what follows
     if not out:
         return None
     out.append(redact_rest(text[done:]) if done < len(text) else "")
     return "".join(out)
 
 
-def _plan(run: str, after: str, kept: Kept) -> tuple[list[str], list[str], bytes] | None:
+Plan = tuple[list[str], list[str], bytes, bool]  # lines, line breaks, decoded text, URL-safe alphabet
+
+
+def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan]]:
+    """(where it starts, ``_plan``) of each run to rewrite, left to right: the URL-safe runs (holding
+    ``-`` or ``_`` in the lines rewritten) and the standard runs (``_RUN``), which lie outside them but
+    for those a URL-safe run holds (``redact_wrapped`` skips them: the alphabets' common characters)."""
+    url_plans: list[tuple[int, Plan]] = []
+    if urlsafe:
+        for m in _URLSAFE_RUN.finditer(text):
+            if "-" in m.group() or "_" in m.group():
+                plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, True)
+                if plan is not None:
+                    url_plans.append((m.start(), plan))
+    if not standard:
+        yield from url_plans
+        return
+    pending = iter(url_plans)
+    nxt = next(pending, None)
+    for m in _RUN.finditer(text):
+        while nxt is not None and nxt[0] <= m.start():
+            yield nxt
+            nxt = next(pending, None)
+        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, False)
+        if plan is not None:
+            yield m.start(), plan
+    if nxt is not None:
+        yield nxt
+    yield from pending
+
+
+def _plan(run: str, after: str, kept: Kept, urlsafe: bool) -> Plan | None:
     """(the lines of ``run`` that are one canonical encoding of text, the line breaks between them, the
-    decoded text); None for a run left to the text around it: no canonical reading, or binary data, gzip
-    or a capture, when no original is read in it (else ``WrappedRefused``). ``after``: the character
-    after the run; unless it may end a base64 text (``LAST_END``) its last line is no part of it (``2026``
-    of a time stamp ``2026-12-06`` after a line that ends in a long token)."""
+    decoded text, ``urlsafe``); None for a run left to the text around it: no canonical reading, or binary
+    data, gzip or a capture, when no original is read in it (else ``WrappedRefused``); with ``urlsafe``
+    (``run`` in the URL-safe alphabet), also when the lines to rewrite hold no ``-`` nor ``_`` (a standard
+    run: ``_RUN`` reads it). ``after``: the character after the run; unless it may end a base64 text
+    (``LAST_END``) its last line is no part of it (``2026`` of a time stamp ``2026-12-06`` after a line
+    that ends in a long token)."""
     parts = _SEP.split(run)
     lines, seps = parts[0::2], parts[1::2]
     if after and after not in LAST_END and not run.endswith("="):
@@ -115,8 +152,10 @@ def _plan(run: str, after: str, kept: Kept) -> tuple[list[str], list[str], bytes
         if n < 2:
             break
         joined = "".join(lines[:n])
-        decoded = b64_decode(joined.encode("ascii"), False)
-        if decoded is None or _encoded(decoded, joined) != joined:
+        if urlsafe and "-" not in joined and "_" not in joined:
+            return None
+        decoded = b64_decode(joined.encode("ascii"), urlsafe)
+        if decoded is None or _encoded(decoded, joined, urlsafe) != joined:
             continue
         if decoded[:2] == b"\x1f\x8b" or decoded[:4] in PCAP_MAGICS or is_binary(decoded):
             if _originals(decoded, kept):
@@ -125,7 +164,9 @@ def _plan(run: str, after: str, kept: Kept) -> tuple[list[str], list[str], bytes
                 raise WrappedRefused(lines[0], f"decodes to {kind} holding an address, a MAC or a name, which"
                                      " cannot be rewritten in place")  # fmt: skip
             return None
-        return lines[:n], seps[: n - 1], decoded
+        return lines[:n], seps[: n - 1], decoded, urlsafe
+    if urlsafe and not any("-" in line or "_" in line for line in lines):
+        return None
     for reading in _readings(lines):  # no canonical reading: refused only where the check reads an original
         if _originals(reading, kept):
             raise WrappedRefused(lines[0], "has no canonical encoding (cut short, or padding inside) and holds an"
@@ -137,12 +178,17 @@ def _readings(lines: list[str]) -> list[bytes]:
     """What the output check decodes from the lines (``selfcheck.wrapped_readings``)."""
     from icecheck.redact.selfcheck import wrapped_readings
 
-    return list(wrapped_readings("\n".join(lines).encode("ascii")))
+    run = "\n".join(lines).encode("ascii")
+    return list(wrapped_readings(run.translate(_TO_STANDARD)))
 
 
-def _encoded(raw: bytes, like: str) -> str:
-    """``raw`` in base64, padded when ``like`` is (or needs no padding), else not."""
-    encoded = base64.b64encode(raw).decode("ascii")
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def _encoded(raw: bytes, like: str, urlsafe: bool) -> str:
+    """``raw`` in base64 (the URL-safe alphabet with ``urlsafe``), padded when ``like`` is (or needs no
+    padding), else not."""
+    encoded = (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode("ascii")
     return encoded if like.endswith("=") or len(like) % 4 == 0 else encoded.rstrip("=")
 
 
@@ -196,12 +242,12 @@ def _wrap(encoded: str, lines: list[str], seps: list[str], first: str) -> str:
 
 LAST_END = frozenset("\r\n\\\"',;)]}<>")  # what may follow the last line of a wrapped run (``_plan``)
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_B64_16 = re.compile(r"[A-Za-z0-9+/]{16}")
-_LINE_END = re.compile(r"[A-Za-z0-9+/]{16}(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a line break begun
+_B64_16 = re.compile(r"[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16}")  # either alphabet (``_URLSAFE_RUN``)
+_LINE_END = re.compile(r"(?:[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16})(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a break begun
 
 
 def splits_run(text: str, pos: int) -> bool:
-    """A cut at ``pos`` would fall inside a wrapped run (``_RUN``): inside or at either edge of a line
+    """A cut at ``pos`` would fall inside a wrapped run (``_RUN``, ``_URLSAFE_RUN``): inside or at either edge of a line
     break that follows 16 base64 characters and precedes a line of the run (``_next_line``; or the end
     of ``text``: not known yet).
     A streamed document is not cut there (``docstream``), so each run is rewritten whole."""
@@ -218,7 +264,7 @@ def splits_run(text: str, pos: int) -> bool:
     return False
 
 
-_B64_PREFIX = re.compile(r"[A-Za-z0-9+/]++")
+_B64_PREFIX = re.compile(r"[A-Za-z0-9+/]++|[A-Za-z0-9_-]++")
 
 
 def _next_line(text: str, at: int) -> bool:
