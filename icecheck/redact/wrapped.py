@@ -26,10 +26,12 @@ redaction; ``splits_run`` tells a streamed document where it must not be cut (``
 from __future__ import annotations
 
 import base64
+import heapq
 import re
 from collections.abc import Callable, Iterator
 
 from icecheck.redact.archive import RedactError
+from icecheck.redact.longrun import LongRun
 from icecheck.redact.selfcheck import (
     PCAP_MAGICS,
     WRAPPED_RUN,
@@ -73,13 +75,16 @@ class WrappedRefused(RedactError):
 
 
 def redact_wrapped(
-    text: str, redact_inner: Callable[[str], str], redact_rest: Callable[[str], str], kept: Kept
-) -> str | None:
+    text: str, redact_inner: Callable[[str], str], redact_rest: Callable[[str], str], kept: Kept,
+    guard: Callable[[str, int], bool] | None = None,
+) -> str | None:  # fmt: skip
     """``text`` with each wrapped run that decodes to text rewritten (``redact_inner`` redacts its
     decoded text; a run it leaves as it was is kept byte for byte) and the text around them redacted by
     ``redact_rest``, left to right (so stand-ins are drawn in the order of the text, whether it is read
     whole or in pieces); None when no run decodes to text (then the caller redacts ``text`` as it would
-    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original."""
+    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original. A run longer
+    than ``LONG_RUN`` is rewritten in pieces (``longrun``: its decoded text cut where ``guard``, by
+    default ``splits_run``, allows), with the same output."""
     probe = text.encode("utf-8", "surrogatepass")  # any lone surrogate encodes
     standard, urlsafe = may_wrap(probe, "standard"), may_wrap(probe, "urlsafe")
     del probe
@@ -88,11 +93,15 @@ def redact_wrapped(
     out: list[str] = []
     done = 0
     for start, plan in _plans(text, kept, standard, urlsafe):
-        if start < done:
-            continue  # a standard run inside a URL-safe one rewritten
+        out.append(redact_rest(text[done:start]) if done < start else "")
+        if isinstance(plan, LongRun):
+            from icecheck.redact.docstream import MAX_HELD
+
+            plan.emit(out.append, redact_inner, guard or splits_run, MAX_HELD)
+            done = start + plan.used
+            continue
         lines, seps, decoded, url = plan
         old = "".join(p for pair in zip(lines, [*seps, ""], strict=True) for p in pair)
-        out.append(redact_rest(text[done:start]) if done < start else "")
         new = _redacted(decoded, lines[0], redact_inner, kept)
         joined = "".join(lines)
         out.append(old if new is None else _wrap(_encoded(new, joined, url), lines, seps, lines[0]))
@@ -104,44 +113,71 @@ def redact_wrapped(
 
 
 Plan = tuple[list[str], list[str], bytes, bool]  # lines, line breaks, decoded text, URL-safe alphabet
+LONG_RUN = 4 << 20  # characters of a run past which it is rewritten in pieces (``longrun``)
 
 
-def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan]]:
-    """(where it starts, ``_plan``) of each run to rewrite, left to right: the URL-safe runs (holding
-    ``-`` or ``_`` in the lines rewritten) and the standard runs (``_RUN``), which lie outside them but
-    for those a URL-safe run holds (``redact_wrapped`` skips them: the alphabets' common characters)."""
-    url_plans: list[tuple[int, Plan]] = []
-    if urlsafe:
-        for m in _URLSAFE_RUN.finditer(text):
-            if "-" in m.group() or "_" in m.group():
-                plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, True)
-                if plan is not None:
-                    url_plans.append((m.start(), plan))
-    if not standard:
-        yield from url_plans
-        return
-    pending = iter(url_plans)
-    nxt = next(pending, None)
-    for m in _RUN.finditer(text):
-        while nxt is not None and nxt[0] <= m.start():
-            yield nxt
-            nxt = next(pending, None)
-        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, False)
+def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan | LongRun]]:
+    """(where it starts, ``_plan`` or a ``LongRun``) of each run to rewrite, left to right: the URL-safe
+    runs (``-`` or ``_`` in the lines rewritten but the last) and the standard runs (``_RUN``), none
+    inside one yielded before (a standard run's part inside a URL-safe run: the alphabets' common
+    characters; nor a URL-safe run that starts inside a standard one)."""
+    runs = heapq.merge(
+        ((m.start(), 1, m) for m in (_RUN.finditer(text) if standard else ())),
+        ((m.start(), 0, m) for m in (_URLSAFE_RUN.finditer(text) if urlsafe else ())
+         if text.find("-", m.start(), m.end()) >= 0 or text.find("_", m.start(), m.end()) >= 0),
+    )  # fmt: skip
+    claimed = 0  # the end of the last run yielded
+    for start, kind, m in runs:
+        if start < claimed:
+            continue
+        plan: Plan | LongRun | None = _long(text, m) if m.end() - start > LONG_RUN else None
+        if plan is None:
+            plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, kind == 0)
         if plan is not None:
-            yield m.start(), plan
-    if nxt is not None:
-        yield nxt
-    yield from pending
+            claimed = start + (plan.used if isinstance(plan, LongRun) else _length(plan))
+            yield start, plan
+
+
+_DROPPED = re.compile(r"(?:\r?\n)[A-Za-z0-9+/_-]*+={0,2}")  # a last line read as no part of a run
+
+
+def _long(text: str, m: re.Match[str]) -> LongRun | None:
+    """The run ``m`` read as a ``LongRun`` when it starts a line and is planned so, ending where ``m``
+    does (or before its last line, ``_plan``'s rule); else None (``_plan`` reads it whole)."""
+    start = m.start()
+    if start > 0 and text[start - 1] != "\n":
+        return None
+    run = LongRun()
+    at, rest = start, None
+    while rest is None:
+        if at >= len(text):
+            rest = run.end()
+            break
+        rest = run.feed(text[at : at + LONG_FEED])
+        at += LONG_FEED
+    end = start + run.used
+    if run.ready and (end == m.end() or (end < m.end() and _DROPPED.fullmatch(text, end, m.end()))):
+        return run
+    run.close()
+    return None
+
+
+LONG_FEED = 1 << 20  # characters of a long run fed at a time
+
+
+def _length(plan: Plan) -> int:
+    """The characters of the run a plan rewrites."""
+    return sum(map(len, plan[0])) + sum(map(len, plan[1]))
 
 
 def _plan(run: str, after: str, kept: Kept, urlsafe: bool) -> Plan | None:
     """(the lines of ``run`` that are one canonical encoding of text, the line breaks between them, the
     decoded text, ``urlsafe``); None for a run left to the text around it: no canonical reading, or binary
     data, gzip or a capture, when no original is read in it (else ``WrappedRefused``); with ``urlsafe``
-    (``run`` in the URL-safe alphabet), also when the lines to rewrite hold no ``-`` nor ``_`` (a standard
-    run: ``_RUN`` reads it). ``after``: the character after the run; unless it may end a base64 text
-    (``LAST_END``) its last line is no part of it (``2026`` of a time stamp ``2026-12-06`` after a line
-    that ends in a long token)."""
+    (``run`` in the URL-safe alphabet), also when its lines to rewrite but the last hold no ``-`` nor ``_``
+    (a standard run, ``_RUN`` reads it, before a line such as ``--boundary--``). ``after``: the character
+    after the run; unless it may end a base64 text (``LAST_END``) its last line is no part of it (``2026``
+    of a time stamp ``2026-12-06`` after a line that ends in a long token)."""
     parts = _SEP.split(run)
     lines, seps = parts[0::2], parts[1::2]
     if after and after not in LAST_END and not run.endswith("="):
@@ -152,8 +188,8 @@ def _plan(run: str, after: str, kept: Kept, urlsafe: bool) -> Plan | None:
         if n < 2:
             break
         joined = "".join(lines[:n])
-        if urlsafe and "-" not in joined and "_" not in joined:
-            return None
+        if urlsafe and not any("-" in line or "_" in line for line in lines[: n - 1]):
+            return None  # a standard run before a line such as ``--boundary--`` (``_RUN`` reads it)
         decoded = b64_decode(joined.encode("ascii"), urlsafe)
         if decoded is None or _encoded(decoded, joined, urlsafe) != joined:
             continue
@@ -165,7 +201,7 @@ def _plan(run: str, after: str, kept: Kept, urlsafe: bool) -> Plan | None:
                                      " cannot be rewritten in place")  # fmt: skip
             return None
         return lines[:n], seps[: n - 1], decoded, urlsafe
-    if urlsafe and not any("-" in line or "_" in line for line in lines):
+    if urlsafe and not any("-" in line or "_" in line for line in lines[:-1]):
         return None
     for reading in _readings(lines):  # no canonical reading: refused only where the check reads an original
         if _originals(reading, kept):
@@ -242,8 +278,8 @@ def _wrap(encoded: str, lines: list[str], seps: list[str], first: str) -> str:
 
 LAST_END = frozenset("\r\n\\\"',;)]}<>")  # what may follow the last line of a wrapped run (``_plan``)
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_B64_16 = re.compile(r"[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16}")  # either alphabet (``_URLSAFE_RUN``)
-_LINE_END = re.compile(r"(?:[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16})(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a break begun
+_B64_16 = re.compile(r"[A-Za-z0-9+/_-]{16}")  # either alphabet (``_URLSAFE_RUN``), or both: no cut either way
+_LINE_END = re.compile(r"[A-Za-z0-9+/_-]{16}(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a line break begun
 
 
 def splits_run(text: str, pos: int) -> bool:
@@ -264,7 +300,7 @@ def splits_run(text: str, pos: int) -> bool:
     return False
 
 
-_B64_PREFIX = re.compile(r"[A-Za-z0-9+/]++|[A-Za-z0-9_-]++")
+_B64_PREFIX = re.compile(r"[A-Za-z0-9+/_-]++")
 
 
 def _next_line(text: str, at: int) -> bool:
