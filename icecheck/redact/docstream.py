@@ -15,7 +15,10 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 (``sip.redact_sip_text``), each message whole.
 
 No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
-so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line.
+so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line. In
+a text document (not JSON, not SIP), a run that grows past ``MAX_HELD`` from a line start is not held:
+it is read on as a ``longrun.LongRun`` (spooled to a temporary file, rewritten in pieces with the same
+output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before.
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);

@@ -305,7 +305,8 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
     a multiple of 4 characters from the run's start (carried from piece to piece: every next piece
     starts a multiple of 4 after it), so every piece's part of the run decodes to a part of what the
     whole run decodes to, and the decoded overlap (3/4 of ``OVERLAP``) holds any identifier across a
-    cut. Memory: a few copies of one piece."""
+    cut. A wrapped run in a JSON string (``\\n`` line breaks, one printable run) is cut as one over
+    lines is (``_escaped_break``). Memory: a few copies of one piece."""
     carry = b""
     searched = 0  # carry[:searched] was searched for a separator and holds none that may be cut at
     while True:
@@ -340,6 +341,14 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
                 cut = sep
             else:
                 searched = len(buf)
+                escaped = _escaped_break(buf, cut)
+                back = buf.rfind(b"\\n", cut, max(0, escaped - WRAPPED_OVERLAP)) + 2 if escaped > 0 else 0
+                if back >= cut + 2:  # a wrapped run in a JSON string: cut as between lines (see above)
+                    piece, carry, searched = buf[:escaped], buf[back:], 0
+                    del buf
+                    yield piece
+                    del piece
+                    continue
         if len(buf) - cut > MAX_CARRY:
             overlap = OVERLAP // 4 * 4
             hard = buf.translate(_NOT_B64).rfind(b"\x00") + 1
@@ -365,6 +374,22 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
 # encoded name is some 350 characters), from whichever of its first four characters it is aligned to.
 WRAPPED_OVERLAP = 1 << 10
 _RUN_LINE_END = re.compile(rb"(?:[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16})(?:\r?\n|(?:\\r)?\\n)\Z")
+
+
+def _escaped_break(buf: bytes, lo: int) -> int:
+    """The end of the last JSON-escaped line break (``\\n``) after ``lo`` between two lines of a wrapped
+    run (``splits_wrapped``; a few tried from the end), or -1. A printable run cut there, the next
+    piece starting ``WRAPPED_OVERLAP`` bytes before at a line's start, is read as a whole one is: no
+    identifier and no view holds a backslash, and a base64 token read from the ``n`` on is read in the
+    piece before."""
+    pos = len(buf)
+    for _ in range(64):
+        pos = buf.rfind(b"\\n", lo, pos)
+        if pos < 0:
+            return -1
+        if splits_wrapped(buf, pos + 2):
+            return pos + 2
+    return -1
 
 
 def splits_wrapped(buf: bytes, cut: int) -> bool:

@@ -3,7 +3,9 @@
 string holding such text (its ``\\n`` escapes are line feeds once the string is decoded).
 
 A wrapped run is what the output check reads as one (``selfcheck.WRAPPED_RUN``): lines of 16 base64
-characters or more but the last, joined by a line break. Its lines are joined and decoded (the whole
+characters or more but the last, joined by a line break; in the URL-safe alphabet too
+(``selfcheck.WRAPPED_RUN_URLSAFE``: a run with ``-`` or ``_`` in its lines but the last, rewritten in
+that alphabet; the standard runs inside it are not read apart). Its lines are joined and decoded (the whole
 run, else the run less its last line, when that line only looks like base64: ``INVITE`` after a SIP
 body); only a canonical encoding is rewritten (encoding the decoded bytes again gives the run back, so
 the new run differs from the old only where the redacted text does). Decoded text is redacted as the
@@ -20,7 +22,9 @@ redaction leaves an original the check reads (so a refusal names the place, rath
 naming only the address). A run whose decoding changes nothing is left byte for byte.
 
 ``redact_wrapped`` rewrites the runs of a text and hands the text between them to the caller's
-redaction; ``splits_run`` tells a streamed document where it must not be cut (``docstream``).
+redaction; ``splits_run`` tells a streamed document where it must not be cut (``docstream``). A run
+longer than ``LONG_RUN`` characters that starts a line is rewritten in pieces by ``longrun`` (same
+output, bounded memory), as is one that a streamed text document cannot hold (``docstream``).
 """
 
 from __future__ import annotations
@@ -86,7 +90,8 @@ def redact_wrapped(
     than ``LONG_RUN`` is rewritten in pieces (``longrun``: its decoded text cut where ``guard``, by
     default ``splits_run``, allows), with the same output."""
     probe = text.encode("utf-8", "surrogatepass")  # any lone surrogate encodes
-    standard, urlsafe = may_wrap(probe, "standard"), may_wrap(probe, "urlsafe")
+    standard = may_wrap(probe, "standard")
+    urlsafe = ("-" in text or "_" in text) and may_wrap(probe, "urlsafe")
     del probe
     if not (standard or urlsafe):
         return None
