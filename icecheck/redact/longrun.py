@@ -6,10 +6,11 @@ across a cut is read whole), encoded again in blocks of a multiple of 3 bytes an
 ``wrapped._wrap`` wraps (the first line as long as it was, the others as long as the second, the run's
 line break; mixed widths or line breaks only at the same length, else ``WrappedRefused``).
 
-``LongRun`` plans only what ``wrapped._plan`` would rewrite at its first reading: a run that starts a
-line (``run_start``: the line before does not end in 16 base64 characters), with LF or CRLF line
-breaks, in one alphabet (standard, or URL-safe holding ``-`` or ``_``), whose lines joined are one
-canonical encoding of text (not binary data, gzip nor a capture). It ends as ``selfcheck.WRAPPED_RUN``
+``LongRun`` plans only what ``wrapped._plan`` would rewrite: a run that starts a line (``run_start``:
+the line before does not end in 16 base64 characters), with LF or CRLF line breaks, in one alphabet
+(standard, or URL-safe with ``-`` or ``_`` before its last line), whose lines joined (or all but a last
+line that only looks like base64) are one canonical encoding of text (not binary data, gzip nor a
+capture). It ends as ``selfcheck.WRAPPED_RUN``
 ends: the first line that is not 16 base64 characters or more before a line break is its last (up to
 its ``=`` padding), kept only where what follows may end base64 (``wrapped.LAST_END``), else the line
 before is. Anything else is not ``ready``: the caller holds the text (``text``) and treats it as before
