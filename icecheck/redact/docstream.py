@@ -280,7 +280,7 @@ def redact_stream(
     from icecheck.redact.wrapped import WrappedRefused
 
     held = MAX_HELD if held is None else held
-    guard = no_cut(standins, scrub)
+    guard = _no_cut(standins, scrub)
     seen = _Lines()
     try:
         if kind == "sip":
@@ -297,12 +297,12 @@ def redact_stream(
                     write(redact_text(part, standins, scrub))
                 else:  # a wrapped run too long to hold, as ``wrapped.redact_wrapped`` rewrites one
                     part.emit(write, functools.partial(redact_text, standins=standins, scrub=scrub, depth=1),
-                               guard, held)  # fmt: skip
+                              lambda fh: line_pieces(chunks(lambda: fh), held=held, guard=guard))  # fmt: skip
     except WrappedRefused as exc:  # named by its line in the document
         raise exc.located(seen.current, seen.before, seen.near) from None
 
 
-def no_cut(standins: StandIns, scrub: bool) -> Callable[[str, int], bool]:
+def _no_cut(standins: StandIns, scrub: bool) -> Callable[[str, int], bool]:
     """Where a piece may not be cut: inside base64 wrapped over lines (``wrapped.splits_run``: each run is
     rewritten whole), nor inside a secret holding a space or punctuation (``correct horse``) that may
     recur bare (``text.inside_odd_secret``)."""

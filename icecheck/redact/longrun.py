@@ -234,20 +234,18 @@ class LongRun:
     # -- writing ------------------------------------------------------------------------------------
 
     def emit(
-        self, write: Callable[[str], object], redact_inner: Callable[[str], str], guard: Callable[[str, int], bool],
-        held: int,
+        self, write: Callable[[str], object], redact_inner: Callable[[str], str],
+        pieces: Callable[[BinaryIO], Iterator[str]],
     ) -> None:  # fmt: skip
-        """The run rewritten to ``write`` (``redact_inner`` redacts a piece of its decoded text), or as
-        it was when nothing changes; ``WrappedRefused`` where ``wrapped._wrap`` refuses."""
-        from icecheck.redact.docstream import chunks, line_pieces
-
+        """The run rewritten to ``write`` (``redact_inner`` redacts a piece of its decoded text, which
+        ``pieces`` cuts from its file where ``docstream`` would), or as it was when nothing changes;
+        ``WrappedRefused`` where ``wrapped._wrap`` refuses."""
         try:
             redacted = tempfile.TemporaryFile(prefix="icecheck-run-")  # noqa: SIM115 - closed below
             with redacted:
                 changed, size = False, 0
                 self.decoded.seek(0)
-                decoded = self.decoded
-                for piece in line_pieces(chunks(lambda: decoded), held=held, guard=guard):
+                for piece in pieces(self.decoded):
                     new = redact_inner(piece)
                     changed = changed or new != piece
                     data = new.encode("utf-8", "surrogateescape")

@@ -75,12 +75,10 @@ def redact_text(text: str, standins: StandIns, scrub: bool = False, depth: int =
     if scrub:
         text = scrub_secrets(text, standins)
     if depth < B64_DEPTH and "\n" in text:  # base64 wrapped over lines: each run rewritten whole (``wrapped``)
-        from icecheck.redact.docstream import no_cut
         from icecheck.redact.wrapped import redact_wrapped
 
         done = redact_wrapped(text, lambda inner: redact_text(inner, standins, scrub, depth + 1),
-                              lambda rest: _unwrapped(rest, standins, scrub, depth), standins.kept,
-                              no_cut(standins, scrub))  # fmt: skip
+                              lambda rest: _unwrapped(rest, standins, scrub, depth), standins.kept)  # fmt: skip
         if done is not None:
             return done
     return _unwrapped(text, standins, scrub, depth)

@@ -23,8 +23,8 @@ naming only the address). A run whose decoding changes nothing is left byte for 
 
 ``redact_wrapped`` rewrites the runs of a text and hands the text between them to the caller's
 redaction; ``splits_run`` tells a streamed document where it must not be cut (``docstream``). A run
-longer than ``LONG_RUN`` characters that starts a line is rewritten in pieces by ``longrun`` (same
-output, bounded memory), as is one that a streamed text document cannot hold (``docstream``).
+that a streamed text document cannot hold is rewritten in pieces by ``longrun`` (same output, bounded
+memory; ``docstream``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import re
 from collections.abc import Callable, Iterator
 
 from icecheck.redact.archive import RedactError
-from icecheck.redact.longrun import LongRun
 from icecheck.redact.selfcheck import (
     PCAP_MAGICS,
     WRAPPED_RUN,
@@ -79,16 +78,13 @@ class WrappedRefused(RedactError):
 
 
 def redact_wrapped(
-    text: str, redact_inner: Callable[[str], str], redact_rest: Callable[[str], str], kept: Kept,
-    guard: Callable[[str, int], bool] | None = None,
-) -> str | None:  # fmt: skip
+    text: str, redact_inner: Callable[[str], str], redact_rest: Callable[[str], str], kept: Kept
+) -> str | None:
     """``text`` with each wrapped run that decodes to text rewritten (``redact_inner`` redacts its
     decoded text; a run it leaves as it was is kept byte for byte) and the text around them redacted by
     ``redact_rest``, left to right (so stand-ins are drawn in the order of the text, whether it is read
     whole or in pieces); None when no run decodes to text (then the caller redacts ``text`` as it would
-    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original. A run longer
-    than ``LONG_RUN`` is rewritten in pieces (``longrun``: its decoded text cut where ``guard``, by
-    default ``splits_run``, allows), with the same output."""
+    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original."""
     probe = text.encode("utf-8", "surrogatepass")  # any lone surrogate encodes
     standard = may_wrap(probe, "standard")
     urlsafe = ("-" in text or "_" in text) and may_wrap(probe, "urlsafe")
@@ -99,12 +95,6 @@ def redact_wrapped(
     done = 0
     for start, plan in _plans(text, kept, standard, urlsafe):
         out.append(redact_rest(text[done:start]) if done < start else "")
-        if isinstance(plan, LongRun):
-            from icecheck.redact.docstream import MAX_HELD
-
-            plan.emit(out.append, redact_inner, guard or splits_run, MAX_HELD)
-            done = start + plan.used
-            continue
         lines, seps, decoded, url = plan
         old = "".join(p for pair in zip(lines, [*seps, ""], strict=True) for p in pair)
         new = _redacted(decoded, lines[0], redact_inner, kept)
@@ -118,11 +108,10 @@ def redact_wrapped(
 
 
 Plan = tuple[list[str], list[str], bytes, bool]  # lines, line breaks, decoded text, URL-safe alphabet
-LONG_RUN = 4 << 20  # characters of a run past which it is rewritten in pieces (``longrun``)
 
 
-def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan | LongRun]]:
-    """(where it starts, ``_plan`` or a ``LongRun``) of each run to rewrite, left to right: the URL-safe
+def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan]]:
+    """(where it starts, ``_plan``) of each run to rewrite, left to right: the URL-safe
     runs (``-`` or ``_`` in the lines rewritten but the last) and the standard runs (``_RUN``), none
     inside one yielded before (a standard run's part inside a URL-safe run: the alphabets' common
     characters; nor a URL-safe run that starts inside a standard one)."""
@@ -135,39 +124,10 @@ def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tup
     for start, kind, m in runs:
         if start < claimed:
             continue
-        plan: Plan | LongRun | None = _long(text, m) if m.end() - start > LONG_RUN else None
-        if plan is None:
-            plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, kind == 0)
+        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, kind == 0)
         if plan is not None:
-            claimed = start + (plan.used if isinstance(plan, LongRun) else _length(plan))
+            claimed = start + _length(plan)
             yield start, plan
-
-
-_DROPPED = re.compile(r"(?:\r?\n)[A-Za-z0-9+/_-]*+={0,2}")  # a last line read as no part of a run
-
-
-def _long(text: str, m: re.Match[str]) -> LongRun | None:
-    """The run ``m`` read as a ``LongRun`` when it starts a line and is planned so, ending where ``m``
-    does (or before its last line, ``_plan``'s rule); else None (``_plan`` reads it whole)."""
-    start = m.start()
-    if start > 0 and text[start - 1] != "\n":
-        return None
-    run = LongRun()
-    at, rest = start, None
-    while rest is None:
-        if at >= len(text):
-            rest = run.end()
-            break
-        rest = run.feed(text[at : at + LONG_FEED])
-        at += LONG_FEED
-    end = start + run.used
-    if run.ready and (end == m.end() or (end < m.end() and _DROPPED.fullmatch(text, end, m.end()))):
-        return run
-    run.close()
-    return None
-
-
-LONG_FEED = 1 << 20  # characters of a long run fed at a time
 
 
 def _length(plan: Plan) -> int:
