@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from icecheck.redact.archive import RedactError
 from icecheck.redact.selfcheck import PCAP_MAGICS, b64_decode, is_binary
 
 _ANY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_\r")
@@ -34,6 +35,41 @@ _STANDARD = re.compile(r"[A-Za-z0-9+/]*+")
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]*+")
 WINDOW = 3 << 18  # characters decoded (a multiple of 4) and bytes encoded (of 3) at a time
 LONGEST_LINE = 1 << 20  # a line of a run read at most; past it the run is not planned
+
+
+# What ``wrapped`` rewrites with and refuses by (here so that both read them without a cycle).
+
+
+class WrappedRefused(RedactError):
+    """A wrapped base64 run that cannot be rewritten holds an original. ``first`` is its first line
+    (to find it in the document: ``located``), ``line`` its line number once known (``near``: only
+    that the piece of a streamed document it was found in starts there)."""
+
+    def __init__(self, first: str, why: str, line: int | None = None, near: bool = False) -> None:
+        self.first, self.why, self.line, self.near = first, why, line, near
+        where = "" if line is None else f"{'near ' if near else ''}line {line}: "
+        super().__init__(f"cannot redact: {where}base64 wrapped over lines {why}")
+
+    def located(self, text: str, line_before: int = 0, near: bool = False) -> WrappedRefused:
+        """This refusal with its line number: where its first line is in ``text`` (which starts after
+        ``line_before`` lines of the document), when not known yet; when not found there and ``near``,
+        near the line ``text`` starts in."""
+        if self.line is not None:
+            return self
+        at = text.find(self.first[:64])
+        if at >= 0:
+            return WrappedRefused(self.first, self.why, line_before + text.count("\n", 0, at) + 1)
+        return WrappedRefused(self.first, self.why, line_before + 1, near=True) if near else self
+
+
+def _encoded(raw: bytes, like: str, urlsafe: bool) -> str:
+    """``raw`` in base64 (the URL-safe alphabet with ``urlsafe``), padded when ``like`` is (or needs no
+    padding), else not."""
+    encoded = (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode("ascii")
+    return encoded if like.endswith("=") or len(like) % 4 == 0 else encoded.rstrip("=")
+
+
+LAST_END = frozenset("\r\n\\\"',;)]}<>")  # what may follow the last line of a wrapped run (``_plan``)
 
 
 def run_start(buf: str, least: int) -> int:
@@ -160,8 +196,6 @@ class LongRun:
             return self._unplanned(rest)  # a JSON-escaped line break: the run may go on
         if not after and not at_end:
             after = "\n"
-        from icecheck.redact.wrapped import LAST_END
-
         if last and after and after not in LAST_END and not last.endswith("="):
             last = ""  # no part of the run (``2026`` of a time stamp): it goes with the text after
         sep, width = self.latest
@@ -198,8 +232,6 @@ class LongRun:
         raw = b64_decode(final.encode("ascii"), True)
         if raw is None:
             return False
-        from icecheck.redact.wrapped import _encoded
-
         if _encoded(raw, final, self.urlsafe) != final:
             return False
         self._decode_raw(raw)
@@ -280,8 +312,6 @@ class LongRun:
             yield len(self.last), ""
 
     def _encode(self, redacted: BinaryIO, size: int, write: Callable[[str], object]) -> None:
-        from icecheck.redact.wrapped import WrappedRefused
-
         padded = self.last.endswith("=") or self.chars % 4 == 0
         length = 4 * ((size + 2) // 3) - (0 if padded else (3 - size % 3) % 3)
         last = len(self.last) if self.last else self.latest[1]

@@ -23,18 +23,19 @@ naming only the address). A run whose decoding changes nothing is left byte for 
 
 ``redact_wrapped`` rewrites the runs of a text and hands the text between them to the caller's
 redaction; ``splits_run`` tells a streamed document where it must not be cut (``docstream``). A run
-that a streamed text document cannot hold is rewritten in pieces by ``longrun`` (same output, bounded
-memory; ``docstream``).
+longer than ``LONG_RUN`` characters that starts a line is rewritten in pieces by ``longrun`` (same
+output, bounded memory), as is one that a streamed text document cannot hold (``docstream``).
 """
 
 from __future__ import annotations
 
-import base64
 import heapq
 import re
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
-from icecheck.redact.archive import RedactError
+from icecheck.redact.longrun import LAST_END, LongRun, _encoded
+from icecheck.redact.longrun import WrappedRefused as WrappedRefused  # re-exported: the refusal of a run
 from icecheck.redact.selfcheck import (
     PCAP_MAGICS,
     WRAPPED_RUN,
@@ -55,28 +56,6 @@ _SEP = re.compile(f"({WRAPPED_SEP})")
 Kept = Callable[[IPAddress], bool]
 
 
-class WrappedRefused(RedactError):
-    """A wrapped base64 run that cannot be rewritten holds an original. ``first`` is its first line
-    (to find it in the document: ``located``), ``line`` its line number once known (``near``: only
-    that the piece of a streamed document it was found in starts there)."""
-
-    def __init__(self, first: str, why: str, line: int | None = None, near: bool = False) -> None:
-        self.first, self.why, self.line, self.near = first, why, line, near
-        where = "" if line is None else f"{'near ' if near else ''}line {line}: "
-        super().__init__(f"cannot redact: {where}base64 wrapped over lines {why}")
-
-    def located(self, text: str, line_before: int = 0, near: bool = False) -> WrappedRefused:
-        """This refusal with its line number: where its first line is in ``text`` (which starts after
-        ``line_before`` lines of the document), when not known yet; when not found there and ``near``,
-        near the line ``text`` starts in."""
-        if self.line is not None:
-            return self
-        at = text.find(self.first[:64])
-        if at >= 0:
-            return WrappedRefused(self.first, self.why, line_before + text.count("\n", 0, at) + 1)
-        return WrappedRefused(self.first, self.why, line_before + 1, near=True) if near else self
-
-
 def redact_wrapped(
     text: str, redact_inner: Callable[[str], str], redact_rest: Callable[[str], str], kept: Kept
 ) -> str | None:
@@ -84,7 +63,9 @@ def redact_wrapped(
     decoded text; a run it leaves as it was is kept byte for byte) and the text around them redacted by
     ``redact_rest``, left to right (so stand-ins are drawn in the order of the text, whether it is read
     whole or in pieces); None when no run decodes to text (then the caller redacts ``text`` as it would
-    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original."""
+    have). ``WrappedRefused`` for a run that cannot be rewritten and holds an original. A run longer
+    than ``LONG_RUN`` is rewritten by ``longrun`` (spooled, decoded and encoded in windows; its decoded
+    text redacted whole), with the same output."""
     probe = text.encode("utf-8", "surrogatepass")  # any lone surrogate encodes
     standard = may_wrap(probe, "standard")
     urlsafe = ("-" in text or "_" in text) and may_wrap(probe, "urlsafe")
@@ -95,6 +76,10 @@ def redact_wrapped(
     done = 0
     for start, plan in _plans(text, kept, standard, urlsafe):
         out.append(redact_rest(text[done:start]) if done < start else "")
+        if isinstance(plan, LongRun):
+            plan.emit(out.append, redact_inner, _whole_text)
+            done = start + plan.used
+            continue
         lines, seps, decoded, url = plan
         old = "".join(p for pair in zip(lines, [*seps, ""], strict=True) for p in pair)
         new = _redacted(decoded, lines[0], redact_inner, kept)
@@ -108,10 +93,11 @@ def redact_wrapped(
 
 
 Plan = tuple[list[str], list[str], bytes, bool]  # lines, line breaks, decoded text, URL-safe alphabet
+LONG_RUN = 4 << 20  # characters of a run past which it is rewritten in pieces (``longrun``)
 
 
-def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan]]:
-    """(where it starts, ``_plan``) of each run to rewrite, left to right: the URL-safe
+def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tuple[int, Plan | LongRun]]:
+    """(where it starts, ``_plan`` or a ``LongRun``) of each run to rewrite, left to right: the URL-safe
     runs (``-`` or ``_`` in the lines rewritten but the last) and the standard runs (``_RUN``), none
     inside one yielded before (a standard run's part inside a URL-safe run: the alphabets' common
     characters; nor a URL-safe run that starts inside a standard one)."""
@@ -124,10 +110,44 @@ def _plans(text: str, kept: Kept, standard: bool, urlsafe: bool) -> Iterator[tup
     for start, kind, m in runs:
         if start < claimed:
             continue
-        plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, kind == 0)
+        plan: Plan | LongRun | None = _long(text, m) if m.end() - start > LONG_RUN else None
+        if plan is None:
+            plan = _plan(m.group(), text[m.end() : m.end() + 1], kept, kind == 0)
         if plan is not None:
-            claimed = start + _length(plan)
+            claimed = start + (plan.used if isinstance(plan, LongRun) else _length(plan))
             yield start, plan
+
+
+_DROPPED = re.compile(r"(?:\r?\n)[A-Za-z0-9+/_-]*+={0,2}")  # a last line read as no part of a run
+
+
+def _long(text: str, m: re.Match[str]) -> LongRun | None:
+    """The run ``m`` read as a ``LongRun`` when it starts a line and is planned so, ending where ``m``
+    does (or before its last line, ``_plan``'s rule); else None (``_plan`` reads it whole)."""
+    start = m.start()
+    if start > 0 and text[start - 1] != "\n":
+        return None
+    run = LongRun()
+    at, rest = start, None
+    while rest is None:
+        if at >= len(text):
+            rest = run.end()
+            break
+        rest = run.feed(text[at : at + LONG_FEED])
+        at += LONG_FEED
+    end = start + run.used
+    if run.ready and (end == m.end() or (end < m.end() and _DROPPED.fullmatch(text, end, m.end()))):
+        return run
+    run.close()
+    return None
+
+
+LONG_FEED = 1 << 20  # characters of a long run fed at a time
+
+
+def _whole_text(decoded: BinaryIO) -> Iterator[str]:
+    """A run's decoded text in one piece (as ``_redacted`` reads it: what it is redacted as)."""
+    yield decoded.read().decode("utf-8", "surrogateescape")
 
 
 def _length(plan: Plan) -> int:
@@ -186,13 +206,6 @@ def _readings(lines: list[str]) -> list[bytes]:
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
-def _encoded(raw: bytes, like: str, urlsafe: bool) -> str:
-    """``raw`` in base64 (the URL-safe alphabet with ``urlsafe``), padded when ``like`` is (or needs no
-    padding), else not."""
-    encoded = (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode("ascii")
-    return encoded if like.endswith("=") or len(like) % 4 == 0 else encoded.rstrip("=")
-
-
 def _originals(decoded: bytes, kept: Kept) -> list[str]:
     """The identifiers the output check reads in a decoded run that must not survive (in binary data,
     only those its strings can hold: ``selfcheck.in_binary``)."""
@@ -241,7 +254,6 @@ def _wrap(encoded: str, lines: list[str], seps: list[str], first: str) -> str:
     return seps[0].join(out)
 
 
-LAST_END = frozenset("\r\n\\\"',;)]}<>")  # what may follow the last line of a wrapped run (``_plan``)
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _B64_16 = re.compile(r"[A-Za-z0-9+/_-]{16}")  # either alphabet (``_URLSAFE_RUN``), or both: no cut either way
 _LINE_END = re.compile(r"[A-Za-z0-9+/_-]{16}(?:\r?\n?|\\(?:r(?:\\n?)?|n)?)\Z")  # and a line break begun

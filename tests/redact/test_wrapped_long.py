@@ -119,3 +119,17 @@ def test_a_long_run_that_cannot_be_planned_is_still_refused() -> None:
     data = ("head\n" + wrap(base64.b64encode(blob).decode(), 76, "\n") + "\ntail\n").encode()
     with pytest.raises(RedactError, match="runs more than"):
         streamed(data, 4096, 2000)
+
+
+def test_a_long_run_of_a_document_held_whole_is_rewritten_in_pieces_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document redacted in memory: a run past ``wrapped.LONG_RUN`` is rewritten by ``longrun`` (not
+    joined, decoded and encoded whole), with the same bytes."""
+    import icecheck.redact.wrapped as wrapped
+
+    monkeypatch.setattr(docstream, "MAX_WHOLE", 16 << 20)  # as it is: its decoded text is cut past ``MAX_HELD``
+    std, url = _run(_text(300, 5), 76, "\r\n"), _run(_text(300, 6), 64, "\n", urlsafe=True)
+    data = f"a\r\n{std}\r\n--b--\r\nb 10.1.2.3\n{url}\nc\n".encode()
+    expected = whole(data)
+    assert "10.1.2.3" not in expected.decode() and len(std) > 20_000
+    monkeypatch.setattr(wrapped, "LONG_RUN", 1000)
+    assert whole(data) == expected
