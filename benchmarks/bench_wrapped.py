@@ -17,19 +17,21 @@ text holding none of the planted addresses (checked by decoding it here, apart f
 Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
 
 Figures (2026-12-07, 2 cores shared with other agents, load average 2-7: compare RSS and user CPU;
-main is cba0caa, the branch rb64b at 8a9ad3a unless said):
+main is cba0caa, the branch rb64b at f62a9a6 unless said):
 - text, 15 MB run (14.8 MiB document, redacted in memory): main 312,904 KB, 50.6 s user; branch
-  190,380 KB, 54.2 s user. The output check's listing of the document had held the run's lines, its
-  decoding and the decoding's printable runs at once (230 MB alone); now listed in pieces.
-- json, 15 MB run: main 315,996 KB, 42.0 s user; branch 213,568 KB, 42.0 s user.
-- sip, 15 MB run (one INVITE's body): main 326,888 KB, 59.9 s user; branch 201,088 KB, 53.7 s user.
+  209,380 KB, 46.2 s user (190,380 KB at 8a9ad3a, whose long runs in memory had their decoded text cut
+  by docstream: an import cycle, undone). The output check's listing of the document had held the
+  run's lines, its decoding and the decoding's printable runs at once (230 MB alone): now in pieces.
+- json, 15 MB run: main 315,996 KB, 42.0 s user; branch 236,764 KB, 35.7 s user.
+- sip, 15 MB run (one INVITE's body): main 326,888 KB, 59.9 s user; branch 225,612 KB, 46.9 s user.
 - text, 150 MB run (147.8 MiB document, streamed): main exit 2 ("a line at byte 92 runs more than 16
-  MiB characters"), 92,920 KB, 159.6 s user; branch (7ce40db, the same long-run code) exit 0, 133,396
-  KB, 393.8 s user, the output's run decoded here holding none of the planted addresses.
+  MiB characters"), 92,920 KB, 159.6 s user; branch (7ce40db, the same streamed long-run code) exit 0,
+  133,396 KB, 393.8 s user, the output's run decoded here holding none of the planted addresses.
 - json, 150 MB run: exit 2 on both (a JSON string literal is still held up to ``docstream.MAX_WHOLE``):
-  main 315,600 KB, 120.9 s user; branch 84,644 KB, 75.1 s user.
-- text, 15 MB URL-safe run: branch exit 0, 183,808 KB, 59.3 s user, rewritten in the URL-safe alphabet;
-  main refuses such a run (a 1 MB one: exit 2, "lines of mixed widths", its standard parts read apart).
+  main 315,600 KB, 120.9 s user; branch (8a9ad3a) 84,644 KB, 75.1 s user.
+- text, 15 MB URL-safe run: branch (8a9ad3a) exit 0, 183,808 KB, 59.3 s user, rewritten in the URL-safe
+  alphabet; main refuses such a run (a 1 MB one: exit 2, "lines of mixed widths", its standard parts
+  read apart).
 """
 
 from __future__ import annotations
