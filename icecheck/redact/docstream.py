@@ -15,7 +15,10 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 (``sip.redact_sip_text``), each message whole.
 
 No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
-so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line.
+so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line. In
+a text document (not JSON, not SIP), a run that grows past ``MAX_HELD`` from a line start is not held:
+it is read on as a ``longrun.LongRun`` (spooled to a temporary file, rewritten in pieces with the same
+output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before.
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);
@@ -58,11 +61,14 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from icecheck.redact.archive import RedactError
 from icecheck.redact.formats import B64_CHARS, B64_MARGIN, json_string
 from icecheck.redact.standins import StandIns
+
+if TYPE_CHECKING:
+    from icecheck.redact.longrun import LongRun
 
 CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
@@ -157,7 +163,21 @@ def line_pieces(
     """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, ``MAX_HELD``
     by default, at any allowed place, ``find_cut``), none where ``guard`` says no; ``RedactError`` past
     ``MAX_WHOLE`` characters with no allowed cut."""
+    for piece in _pieces(source, raw_json, held, guard, False):
+        assert isinstance(piece, str)  # no ``LongRun`` without ``long_runs``
+        yield piece
+
+
+def _pieces(
+    source: Iterator[str], raw_json: bool, held: int | None, guard: Guard, long_runs: bool
+) -> Iterator[str | LongRun]:
+    """``line_pieces``; with ``long_runs``, a wrapped base64 run that grows past ``held`` with no allowed
+    cut, from a line start (``longrun.run_start``), is read on as a ``LongRun`` (spooled, not held) and
+    handed over planned; one it cannot plan is held as before."""
+    from icecheck.redact.longrun import LongRun, run_start
+
     held = MAX_HELD if held is None else held
+    source = iter(source)
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     offset = 0  # the document's bytes before ``buf``
     in_run = False  # ``buf`` starts inside a base64 run cut before (``base64_cut``)
@@ -171,6 +191,27 @@ def line_pieces(
             if cut < 0:
                 cut = base64_cut(buf, in_run, guard)
                 run_cut = cut > 0
+            if cut < 0 and long_runs and (start := run_start(buf, held // 2)) >= 0:
+                if start > 0:
+                    yield buf[:start]
+                    offset += byte_size(buf[:start])
+                    before = buf[:start].rstrip()[-1:] or before
+                run = LongRun()
+                rest = run.feed(buf[start:])
+                while rest is None:
+                    more = next(source, None)
+                    rest = run.end() if more is None else run.feed(more)
+                if run.ready:
+                    yield run
+                    offset += run.used
+                    before = "="
+                    buf, searched, in_run = rest, 0, False
+                    continue
+                if run.size() + len(rest) > MAX_WHOLE:
+                    run.close()
+                    raise_unbounded("a line", at=offset)
+                buf, searched = run.text() + rest, 0
+                cut = line_cut(buf, 0, guard)
         if cut > 0:
             piece = buf[:cut]
             yield piece
@@ -251,8 +292,12 @@ def redact_stream(
             seen.near = True  # a literal spooled before: after the line the last piece starts in
             stream.finish()
         else:
-            for piece in seen.pieces(line_pieces(source, held=held, guard=guard)):
-                write(redact_text(piece, standins, scrub))
+            for part in seen.pieces(_pieces(source, False, held, guard, True)):
+                if isinstance(part, str):
+                    write(redact_text(part, standins, scrub))
+                else:  # a wrapped run too long to hold, as ``wrapped.redact_wrapped`` rewrites one
+                    part.emit(write, functools.partial(redact_text, standins=standins, scrub=scrub, depth=1),
+                              lambda fh: line_pieces(chunks(lambda: fh), held=held, guard=guard))  # fmt: skip
     except WrappedRefused as exc:  # named by its line in the document
         raise exc.located(seen.current, seen.before, seen.near) from None
 
@@ -270,16 +315,24 @@ def _no_cut(standins: StandIns, scrub: bool) -> Callable[[str, int], bool]:
     return lambda text, pos: splits_run(text, pos) or odd(text, pos)
 
 
+_Piece = TypeVar("_Piece", str, "str | LongRun")
+
+
 class _Lines:
     """The piece of a document being redacted and the line feeds before it (a refusal names its line)."""
 
     def __init__(self) -> None:
         self.current, self.before, self.near = "", 0, False
+        self.inside = 0  # line feeds inside the current piece when it is a ``LongRun``
 
-    def pieces(self, source: Iterator[str]) -> Iterator[str]:
+    def pieces(self, source: Iterator[_Piece]) -> Iterator[_Piece]:
         for piece in source:
-            self.before += self.current.count("\n")
-            self.current, self.near = piece, True
+            self.before += self.current.count("\n") + self.inside
+            if isinstance(piece, str):
+                self.current, self.inside = piece, 0
+            else:  # its first line (a refusal names it) and its line feeds
+                self.current, self.inside = piece.first, piece.newlines
+            self.near = True
             yield piece
 
     def held(self, text: str) -> None:

@@ -14,7 +14,8 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
   ``\\uXXXX``/``\\xXX`` and HTML character references undone;
 - the decoding of every base64 run of 16 characters or more, and the inflation of every gzip member
   found inside (bounded, two levels deep); a capture found this way is listed as a capture;
-- the decoding of every base64 run wrapped over lines (``WRAPPED_RUN``: LF, CRLF or their JSON escapes),
+- the decoding of every base64 run wrapped over lines (``WRAPPED_RUN``: LF, CRLF or their JSON escapes;
+  in the URL-safe alphabet too, ``WRAPPED_RUN_ANY``),
   its lines joined, with and without its last line, each read from each of its first four characters
   (``wrapped_readings``: an address encoded at any of the 3 byte offsets of a quantum is read whatever
   characters the run starts with; ``redact.wrapped`` rewrites such runs);
@@ -78,13 +79,27 @@ _B64 = re.compile(B64_RUN.encode())
 # after an escaped line break) and never backtracks into a line, so a long run is read once, not once
 # per offset. ``WRAPPED_SEP`` splits a run into its lines.
 WRAPPED_SEP = r"\r?\n|(?:\\r)?\\n"
-WRAPPED_RUN = (
-    r"(?:(?<![A-Za-z0-9+/\\])|(?<=\\[nr]))(?:[A-Za-z0-9+/]{16,}+(?:" + WRAPPED_SEP + r"))+[A-Za-z0-9+/]++={0,2}"
-)
+
+
+def _wrapped_run(chars: str) -> str:
+    """A wrapped run of the base64 characters ``chars`` (a character class's inside)."""
+    return rf"(?:(?<![{chars}\\])|(?<=\\[nr]))(?:[{chars}]{{16,}}+(?:{WRAPPED_SEP}))+[{chars}]++={{0,2}}"
+
+
+WRAPPED_RUN = _wrapped_run("A-Za-z0-9+/")
+# The same over both alphabets (RFC 4648 §5, URL-safe: ``-`` and ``_`` for ``+`` and ``/``): a run of it
+# that holds neither ``-`` nor ``_`` is a standard run (``_WRAPPED`` finds it alike), and every standard
+# run lies inside one of it. A run holding ``-`` or ``_`` is read whole as well (its lines are no
+# standard run: an address across one of its line breaks went unread) beside the standard runs inside.
+WRAPPED_RUN_ANY = _wrapped_run(r"A-Za-z0-9+/_\-")
+WRAPPED_RUN_URLSAFE = _wrapped_run(r"A-Za-z0-9_\-")  # ``redact.wrapped`` rewrites such a run
 _WRAPPED = re.compile(WRAPPED_RUN.encode())
+_WRAPPED_ANY = re.compile(WRAPPED_RUN_ANY.encode())
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 _WRAPPED_SEP = re.compile(WRAPPED_SEP.encode())
 _GZIP = re.compile(rb"\x1f\x8b\x08")
 B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_ANY_B64_CHARS = B64_CHARS + "-_"  # either alphabet (a wrapped run's lines: ``splits_wrapped``, ``may_wrap``)
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
@@ -118,12 +133,20 @@ def unkept(found: Iterable[str], kept: Callable[[IPAddress], bool]) -> TextSet:
 
 
 def identifiers(data: bytes) -> set[str]:
-    """Every identifier in every view of ``data`` (see the module doc), in canonical text form."""
+    """Every identifier in every view of ``data`` (see the module doc), in canonical text form. Past
+    ``LISTED_WHOLE`` bytes, listed in pieces as a streamed document is (``stream_identifiers``: a
+    document of one long wrapped run held its lines, its decoding and its decoding's printable runs at
+    once, 230 MB for 15 MB)."""
     if data[:4] in PCAP_MAGICS:
         return _held(capture_identifiers(lambda: io.BytesIO(data)))
+    if len(data) > LISTED_WHOLE:
+        return _held(stream_identifiers(lambda: io.BytesIO(data)))
     found: set[str] = set()
     _collect(data, found, depth=0, budget=[MAX_INFLATE])
     return found
+
+
+LISTED_WHOLE = 4 << 20  # bytes of a document ``identifiers`` lists whole, at most
 
 
 def _held(listed: TextSet) -> set[str]:
@@ -294,7 +317,8 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
     a multiple of 4 characters from the run's start (carried from piece to piece: every next piece
     starts a multiple of 4 after it), so every piece's part of the run decodes to a part of what the
     whole run decodes to, and the decoded overlap (3/4 of ``OVERLAP``) holds any identifier across a
-    cut. Memory: a few copies of one piece."""
+    cut. A wrapped run in a JSON string (``\\n`` line breaks, one printable run) is cut as one over
+    lines is (``_escaped_break``). Memory: a few copies of one piece."""
     carry = b""
     searched = 0  # carry[:searched] was searched for a separator and holds none that may be cut at
     while True:
@@ -329,6 +353,14 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
                 cut = sep
             else:
                 searched = len(buf)
+                escaped = _escaped_break(buf, cut)
+                back = buf.rfind(b"\\n", cut, max(0, escaped - WRAPPED_OVERLAP)) + 2 if escaped > 0 else 0
+                if back >= cut + 2:  # a wrapped run in a JSON string: cut as between lines (see above)
+                    piece, carry, searched = buf[:escaped], buf[back:], 0
+                    del buf
+                    yield piece
+                    del piece
+                    continue
         if len(buf) - cut > MAX_CARRY:
             overlap = OVERLAP // 4 * 4
             hard = buf.translate(_NOT_B64).rfind(b"\x00") + 1
@@ -353,7 +385,23 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
 # (or more) before the cut, at a line's start: an identifier across the cut is read whole there (an
 # encoded name is some 350 characters), from whichever of its first four characters it is aligned to.
 WRAPPED_OVERLAP = 1 << 10
-_RUN_LINE_END = re.compile(rb"[A-Za-z0-9+/]{16}(?:\r?\n|(?:\\r)?\\n)\Z")
+_RUN_LINE_END = re.compile(rb"(?:[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16})(?:\r?\n|(?:\\r)?\\n)\Z")
+
+
+def _escaped_break(buf: bytes, lo: int) -> int:
+    """The end of the last JSON-escaped line break (``\\n``) after ``lo`` between two lines of a wrapped
+    run (``splits_wrapped``; a few tried from the end), or -1. A printable run cut there, the next
+    piece starting ``WRAPPED_OVERLAP`` bytes before at a line's start, is read as a whole one is: no
+    identifier and no view holds a backslash, and a base64 token read from the ``n`` on is read in the
+    piece before."""
+    pos = len(buf)
+    for _ in range(64):
+        pos = buf.rfind(b"\\n", lo, pos)
+        if pos < 0:
+            return -1
+        if splits_wrapped(buf, pos + 2):
+            return pos + 2
+    return -1
 
 
 def splits_wrapped(buf: bytes, cut: int) -> bool:
@@ -361,7 +409,7 @@ def splits_wrapped(buf: bytes, cut: int) -> bool:
     ends in 16 base64 characters and the next starts with one, or is not read yet."""
     if not _RUN_LINE_END.search(buf, max(0, cut - 20), cut):
         return False
-    return cut >= len(buf) or chr(buf[cut]) in B64_CHARS
+    return cut >= len(buf) or chr(buf[cut]) in _ANY_B64_CHARS
 
 
 def _record_views(stream: BinaryIO) -> Iterator[bytes]:
@@ -421,8 +469,8 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
     # tokens has a run at every line); a capture or gzip stream alone.
     readings: list[tuple[bool, bytes]] = []
     held = 0
-    for m in _WRAPPED.finditer(data) if may_wrap(data) else ():
-        for decoded in wrapped_readings(m.group()):
+    for run in _wrapped_runs(data) if may_wrap(data) else ():
+        for decoded in wrapped_readings(run):
             if decoded[:4] in PCAP_MAGICS or decoded[:2] == b"\x1f\x8b":
                 _collect(decoded, found, depth + 1, budget)
                 continue
@@ -440,14 +488,34 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
             _collect(inflated, found, depth + 1, budget)
 
 
-_LINE_MARK = bytes(0x61 if chr(b) in B64_CHARS else b if b in b"\r\n\\" else 0x20 for b in range(256))
+def _wrapped_runs(data: bytes) -> Iterator[bytes]:
+    """The wrapped runs of ``data`` (``_WRAPPED``) and, as standard base64, those of either alphabet that
+    hold a ``-`` or ``_`` (``WRAPPED_RUN_ANY``): one pass over ``data``, the standard runs inside such
+    a run found in it alone."""
+    for m in _WRAPPED_ANY.finditer(data):
+        start, end = m.span()
+        if data.find(b"-", start, end) < 0 and data.find(b"_", start, end) < 0:
+            yield m.group()  # the standard run (``_WRAPPED``) found here
+            continue
+        yield m.group().translate(_TO_STANDARD)
+        for inner in _WRAPPED.finditer(data, start, end):
+            yield inner.group()
 
 
-def may_wrap(data: bytes) -> bool:
-    """``data`` may hold a wrapped run (``_WRAPPED``): 16 base64 characters before a line break or a
-    backslash somewhere (found over a marked copy at memory speed; the pattern tried at every word
-    cost more than all the rest of a log's check)."""
-    marked = data.translate(_LINE_MARK)
+def _line_mark(chars: str) -> bytes:
+    return bytes(0x61 if chr(b) in chars else b if b in b"\r\n\\" else 0x20 for b in range(256))
+
+
+_LINE_MARKS = (_line_mark(_ANY_B64_CHARS), _line_mark(B64_CHARS), _line_mark(B64_CHARS[:62] + "-_"))
+_ALPHABETS = ("any", "standard", "urlsafe")
+
+
+def may_wrap(data: bytes, alphabet: str = "any") -> bool:
+    """``data`` may hold a wrapped run (``_WRAPPED_ANY``; ``alphabet`` "standard": ``_WRAPPED``,
+    "urlsafe": its URL-safe twin): 16 base64 characters before a line break or a backslash somewhere
+    (found over a marked copy at memory speed; the pattern tried at every word cost more than all the
+    rest of a log's check)."""
+    marked = data.translate(_LINE_MARKS[_ALPHABETS.index(alphabet)])
     return any(marked.find(b"a" * 16 + end) >= 0 for end in (b"\n", b"\r\n", b"\\"))
 
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Peak RSS and time of ``icecheck redact`` on one long run of base64 wrapped over lines.
+
+    python benchmarks/bench_wrapped.py --document text --run-mb 15 --dir /tmp/me
+    python benchmarks/bench_wrapped.py --document json --run-mb 150 --urlsafe --keep
+
+The run encodes a text log of SDP candidate lines (``--distinct`` different IPv4 and IPv6 addresses, a
+MAC on every eighth line; no mDNS name: a line decoded alone may start inside one, ``5.local`` of
+``host-5.local``, and a stand-in, ``<uuid4>.local``, may end so too, which the output check refuses,
+exit 3, on main as well), wrapped at ``--width`` columns. Documents:
+``text`` a log with the run as a MIME part (CRLF); ``json`` JSON lines, one of whose string values is the
+run with ``\\n`` escapes; ``sip`` a SIP log with one INVITE whose body (Content-Transfer-Encoding:
+base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). Each is run as
+``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact --offline IN -o OUT`` from the checkout;
+the script prints that line, the exit code, the load average, and whether the output's run decodes to
+text holding none of the planted addresses (checked by decoding it here, apart from icecheck).
+Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
+
+Figures (2026-12-07, 2 cores shared with other agents, load average 2-7: compare RSS and user CPU;
+main is cba0caa, the branch rb64b at f62a9a6 unless said):
+- text, 15 MB run (14.8 MiB document, redacted in memory): main 312,904 KB, 50.6 s user; branch
+  209,380 KB, 46.2 s user (190,380 KB at 8a9ad3a, whose long runs in memory had their decoded text cut
+  by docstream: an import cycle, undone). The output check's listing of the document had held the
+  run's lines, its decoding and the decoding's printable runs at once (230 MB alone): now in pieces.
+- json, 15 MB run: main 315,996 KB, 42.0 s user; branch 236,764 KB, 35.7 s user.
+- sip, 15 MB run (one INVITE's body): main 326,888 KB, 59.9 s user; branch 225,612 KB, 46.9 s user.
+- text, 150 MB run (147.8 MiB document, streamed): main exit 2 ("a line at byte 92 runs more than 16
+  MiB characters"), 92,920 KB, 159.6 s user; branch (7ce40db, the same streamed long-run code) exit 0,
+  133,396 KB, 393.8 s user, the output's run decoded here holding none of the planted addresses.
+- json, 150 MB run: exit 2 on both (a JSON string literal is still held up to ``docstream.MAX_WHOLE``):
+  main 315,600 KB, 120.9 s user; branch (8a9ad3a) 84,644 KB, 75.1 s user.
+- text, 15 MB URL-safe run: branch (8a9ad3a) exit 0, 183,808 KB, 59.3 s user, rewritten in the URL-safe
+  alphabet; main refuses such a run (a 1 MB one: exit 2, "lines of mixed widths", its standard parts
+  read apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def _v4(b: int) -> str:
+    return f"10.{b >> 16 & 255}.{b >> 8 & 255}.{b & 255}"
+
+
+def _v6(b: int) -> str:
+    return f"2a00:1450:4001:{b >> 16:x}::{b & 0xFFFF:x}"
+
+
+def decoded_line(i: int, distinct: int) -> str:
+    a = i % distinct + 1
+    extra = f" hw 02:00:5f:{a >> 16 & 255:02x}:{a >> 8 & 255:02x}:{a & 255:02x}" if i % 8 == 0 else ""
+    return (f"a=candidate:{i} 1 udp 2122260223 {_v4(a)} {50000 + i % 1000} typ host{extra} rtt ~{i % 97}µs?>\r\n"
+            f"a=candidate:{i} 2 udp 2122260223 {_v6(a)} {50000 + i % 1000} typ host\r\n")  # fmt: skip
+
+
+def payload(size: int, distinct: int) -> bytes:
+    """About ``size`` bytes of decoded text (a multiple of 3 plus one: the encoding ends in ``==``)."""
+    parts, total, i = [], 0, 0
+    while total < size:
+        text = decoded_line(i, distinct)
+        parts.append(text)
+        total += len(text)
+        i += 1
+    raw = "".join(parts).encode()
+    return raw[: len(raw) // 3 * 3 - 2]
+
+
+def wrapped(raw: bytes, width: int, sep: str, urlsafe: bool) -> str:
+    encoded = (base64.urlsafe_b64encode(raw) if urlsafe else base64.b64encode(raw)).decode()
+    return sep.join(encoded[i : i + width] for i in range(0, len(encoded), width))
+
+
+def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, distinct: int) -> None:
+    raw = payload(run_bytes * 3 // 4, distinct)
+    with path.open("w", newline="") as fh:
+        if document == "text":
+            fh.write("2026-12-06 12:00:00 peer 10.200.0.1 sent a trace\r\n--b1\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n")  # fmt: skip
+            fh.write(wrapped(raw, width, "\r\n", urlsafe))
+            fh.write("\r\n--b1--\r\n2026-12-06 12:00:01 peer 10.200.0.2 done\r\n")
+        elif document == "json":
+            fh.write(json.dumps({"t": 0, "msg": "offer from 10.200.0.1"}) + "\n")
+            fh.write(json.dumps({"t": 1, "trace_b64": wrapped(raw, width, "\n", urlsafe)}) + "\n")
+            fh.write(json.dumps({"t": 2, "msg": "answer from 10.200.0.2"}) + "\n")
+        else:
+            body = wrapped(raw, width, "\r\n", urlsafe) + "\r\n"
+            fh.write("SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\nContent-Length: 0\r\n\r\n")
+            fh.write(f"INVITE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n"
+                     f"Content-Type: application/sdp\r\nContent-Transfer-Encoding: base64\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n")  # fmt: skip
+            fh.write(body)
+            fh.write("BYE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\nContent-Length: 0\r\n\r\n")
+
+
+_STANDARD = re.compile(r"(?:[A-Za-z0-9+/]{16,}(?:\r?\n|\\n))+[A-Za-z0-9+/]+=*")
+_URLSAFE = re.compile(r"(?:[A-Za-z0-9_-]{16,}(?:\r?\n|\\n))+[A-Za-z0-9_-]+=*")
+
+
+def verify(out: Path, urlsafe: bool, distinct: int) -> str:
+    """The output's longest run decoded here: its alphabet and whether a planted address is left."""
+    text = out.read_text(errors="surrogateescape")
+    run = max((_URLSAFE if urlsafe else _STANDARD).findall(text), key=len, default="")
+    joined = re.sub(r"\r|\n|\\n", "", run)
+    if not joined:
+        return "no run in the output"
+    alphabet = "urlsafe" if re.search(r"[-_]", joined) else "standard" if re.search(r"[+/]", joined) else "either"
+    widths = Counter(len(line) for line in re.split(r"\r?\n|\\n", run)).most_common(2)
+    decode = base64.urlsafe_b64decode if urlsafe else base64.b64decode
+    inner = decode(joined + "=" * (-len(joined) % 4)).decode("utf-8", "replace")
+    planted = {_v4(a + 1) for a in range(distinct)} | {_v6(a + 1) for a in range(distinct)}
+    left = len(planted & set(re.findall(r"(?<![\w.:])(?:10\.[\d.]+|2a00:[\da-f:]+)(?![\w.:])", inner)))
+    return f"run {len(run) / 2**20:.1f} MiB, alphabet {alphabet}, widths {widths}, planted addresses left: {left}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--document", choices=("text", "json", "sip"), default="text")
+    ap.add_argument("--run-mb", type=int, default=15, help="size of the wrapped run in MB (of base64)")
+    ap.add_argument("--width", type=int, default=76)
+    ap.add_argument("--urlsafe", action="store_true")
+    ap.add_argument("--distinct", type=int, default=50000)
+    ap.add_argument("--dir", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the input and output (printed)")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="icecheck-bench-wrapped-", dir=args.dir)
+    try:
+        src = Path(tmp) / f"in.{args.document}"
+        out = Path(tmp) / f"out.{args.document}"
+        write(args.document, src, args.run_mb * 1_000_000, args.width, args.urlsafe, args.distinct)
+        load = os.getloadavg()
+        cmd = ["/usr/bin/time", "-f", "%e s %U u %M KB", sys.executable, "-m", "icecheck", "redact", "--offline",
+               str(src), "-o", str(out)]  # fmt: skip
+        proc = subprocess.run(cmd, cwd=CHECKOUT, capture_output=True, text=True, check=False)
+        print(f"{args.document} run {args.run_mb} MB{' urlsafe' if args.urlsafe else ''}, input "
+              f"{src.stat().st_size / 2**20:.1f} MiB: exit {proc.returncode}; {proc.stderr.strip().splitlines()[-1]}"
+              f" (load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")  # fmt: skip
+        for line in proc.stderr.strip().splitlines()[:-1]:
+            print(f"  {line[:300]}")
+        if out.exists():
+            print(f"  {verify(out, args.urlsafe, args.distinct)}")
+        if args.keep:
+            print(f"  kept: {src} {out}")
+        return proc.returncode
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
