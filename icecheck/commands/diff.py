@@ -14,6 +14,7 @@ from icecheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from icecheck.analysis.policy import Policy
+    from icecheck.model import AuditResult
 
 
 @click.command("diff", short_help="Compare two audits: what was gained and lost.")
@@ -89,7 +90,6 @@ def _load(path: str, policy: Policy) -> dict[str, Any]:
 def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
     from icecheck.analysis.policy import drop_allowed
     from icecheck.audit import AuditSettings, audit
-    from icecheck.render.json_report import to_dict
     from icecheck.report import exit_code
 
     docs = _read(path, raw)
@@ -100,7 +100,22 @@ def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
 
         report_unreadable(result.inputs)
         sys.exit(int(ExitCode.USAGE))
-    return to_dict(result, int(code))
+    return _compared(result, int(code))
+
+
+def _compared(result: AuditResult, code: int) -> dict[str, Any]:
+    """What ``analysis.diff.compare`` reads of ``result``'s JSON report: its inputs, exposures and
+    findings as the report has them, and each candidate and address by what it is compared by (its
+    type or role, and address), not whole (the whole report of a capture of 150,000 STUN clients
+    held 892 MB)."""
+    from icecheck.render.json_report import to_dict
+
+    report = to_dict(result, code, only=("schema_version", "inputs", "exposures", "findings"))
+    report["candidates"] = [
+        {"type": c.record.candidate.type, "address": c.record.candidate.address} for c in result.candidates
+    ]
+    report["addresses"] = [{"role": str(a.record.role), "address": a.record.address} for a in result.addresses]
+    return report
 
 
 def _read(path: str, raw: bytes) -> list[Any]:

@@ -7,7 +7,7 @@ Python 3.11 ``.value`` is a Python-level property, read here several times per i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from json.encoder import INFINITY, encode_basestring
 from typing import IO, Any
 
@@ -129,9 +129,11 @@ def _address(a: AuditedAddress, origin: Callable[[Origin], Any] = origin_dict) -
     return out
 
 
-def to_dict(result: AuditResult, exit_code: int) -> dict[str, Any]:
-    """The whole report. Keys are stable within a ``schema_version``."""
-    return {key: materialise(value) for key, value in _sections(result, exit_code, origin_dict)}
+def to_dict(result: AuditResult, exit_code: int, only: Collection[str] | None = None) -> dict[str, Any]:
+    """The whole report (or its keys in ``only``: the others are not built). Keys are stable within
+    a ``schema_version``."""
+    sections = _sections(result, exit_code, origin_dict)
+    return {key: materialise(value) for key, value in sections if only is None or key in only}
 
 
 def write_json(result: AuditResult, exit_code: int, stream: IO[str]) -> None:

@@ -55,3 +55,20 @@ def test_compare_matches_by_kind_and_value() -> None:
     d = compare(a, b, "a", "b", Severity.HIGH)
     assert [e["value"] for e in d.exposures.gained] == ["198.51.100.2"] and d.exposures.lost == ()
     assert d.gating() == [] and compare(a, b, "a", "b", Severity.MEDIUM).gating()
+
+
+def test_an_input_against_its_own_report_changes_nothing(tmp_path: Path) -> None:
+    """An audited side keeps only what is compared of each candidate and address (its type or role,
+    and address): against the JSON report of the same input, nothing is gained or lost, both ways,
+    for an SDP and a capture (candidates, and addresses in several roles)."""
+    capture = str(SAMPLES / "captures" / "sip-udp-nat-fragments.pcap")
+    for i, src in enumerate((DEFAULT, capture)):
+        report = tmp_path / f"r{i}.json"
+        report.write_text(run_cli("scan", src, "--format", "json", "--no-config", "--offline").stdout)
+        listed = json.loads(report.read_text())
+        assert listed["candidates"] and (i == 0 or len({a["role"] for a in listed["addresses"]}) >= 2)
+        for a, b in ((src, str(report)), (str(report), src)):
+            code, d = diff_json(a, b)
+            assert code == 0 and all(
+                not d[k]["gained"] and not d[k]["lost"] for k in ("exposures", "findings", "addresses")
+            )
