@@ -49,11 +49,12 @@ from icecheck.inputs.table import TextSet
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
-# A colon-hex run as the check reads one (``v6_reading_spans``), of any length (a run of more than 10
-# groups was not read at all); the redactor reads the same runs inside its
-# own tokens where it reads no address (``text._as_checked``).
+# A colon-hex run as the check reads one (``v6_reading_spans``), of 65 groups at most (a run of more than
+# 10 was not read at all; ``sre`` keeps some 140 bytes a repeat for backtracking: 100 MB for a 1 MB run
+# unbounded); the redactor reads the same runs inside its own tokens where it reads no address
+# (``text._as_checked``).
 V6_RUN = _V6 = re.compile(
-    r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
+    r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,64}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
 )
 # A MAC is six hex pairs standing alone: not the tail or head of a longer colon-hex run (a DTLS
 # fingerprint, RFC 8122 §5, is 32 pairs and holds many six-pair windows).
@@ -602,7 +603,7 @@ def v6_reading_spans(token: str) -> Iterator[tuple[int, int, IPAddress]]:
     its first part; ``1:::2a00:1450:4001:82b:0:0:0:1`` as ``2a00:1450:4001:82b::1`` in its second
     part bare; ``::1::2a00:1450::5`` as ``2a00:1450::5`` in its last part with the text before it.
     The redactor replaces what is read here (``text._as_checked``). Linear in the run's length: a part
-    at a time (``V6_RUN`` matches a run of any length)."""
+    at a time."""
     first = v6_reading(token)
     if first is not None:
         yield first

@@ -35,6 +35,8 @@ DOCUMENTATION = ipaddress.IPv6Network("2001:db8::/32")
         ("t 2a00::2a01::1 and 2a00::2a01 u\n", "2a00::2a01"),  # the same address again, alone
         ("x 2a00:1450:4001:82b::200e::1:2:3:4:5:6 y\n", "2a00:1450:4001:82b::200e"),  # 12 groups
         ('{"peer": "2a00:1450:4001:82b::200e:::1"}\n', "2a00:1450:4001:82b::200e"),  # JSON
+        ("u=2a00%3A1450%3A4001%3A82b%3A%3A200e%3A%3A%3A1&x\n", "2a00:1450:4001:82b::200e"),  # percent-escaped
+        ("v [2a00:1450:4001:82b::200e:::1]:5060 w\n", "2a00:1450:4001:82b::200e"),  # in brackets
     ],
 )
 def test_an_address_in_a_run_of_two_double_colons_is_replaced(tmp_path: Path, text: str, original: str) -> None:
@@ -50,6 +52,18 @@ def test_an_address_in_a_run_of_two_double_colons_is_replaced(tmp_path: Path, te
     assert original not in found
     addresses = [ipaddress.ip_address(f) for f in found if not f.startswith(("mac ", "name "))]
     assert any(a in DOCUMENTATION for a in addresses if a.version == 6)  # a stand-in in its place
+
+
+def test_a_run_after_a_dot_is_replaced_whole(tmp_path: Path) -> None:
+    """After a dot the redactor first reads a token as it did before (``text._after_dot``): it replaced
+    ``200e::1`` and left ``2a00:1450:4001:82b::`` of the address in front of the stand-in."""
+    src, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    src.write_text("host.2a00:1450:4001:82b::200e::1.x\n")
+    proc = run_cli("redact", str(src), "-o", str(out), "--offline")
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "2a00" not in text and "1450" not in text and "200e" not in text
+    assert text.startswith("host.2001:db8:")
 
 
 def test_a_run_the_redactor_reads_only_in_part_is_refused(tmp_path: Path) -> None:
