@@ -50,10 +50,12 @@ from icecheck.inputs.table import TextSet
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
-# A colon-hex run as the check reads one (``v6_reading``); the redactor reads the same runs inside its
-# own tokens where it reads no address (``text._as_checked``).
+# A colon-hex run as the check reads one (``v6_reading_spans``), of 65 groups at most (a run of more than
+# 10 was not read at all; ``sre`` keeps some 140 bytes a repeat for backtracking: 100 MB for a 1 MB run
+# unbounded); the redactor reads the same runs inside its own tokens where it reads no address
+# (``text._as_checked``).
 V6_RUN = _V6 = re.compile(
-    r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,9}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
+    r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,64}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
 )
 # A MAC is six hex pairs standing alone: not the tail or head of a longer colon-hex run (a DTLS
 # fingerprint, RFC 8122 §5, is 32 pairs and holds many six-pair windows).
@@ -644,16 +646,71 @@ _DOTTED = 1 << 12  # distinct dotted matches ``_tokens`` remembers at a time
 
 def v6_readings(token: str) -> Iterator[str]:
     """Parses of a colon-hex run: whole, less a trailing port group, less a leading label (the first
-    that parses, canonical; a mapped IPv4 address as IPv4)."""
+    that parses, canonical; a mapped IPv4 address as IPv4), and those of its parts where it holds a
+    second ``::`` or a ``:::`` (``v6_reading_spans``)."""
     for addr in v6_reading_addresses(token):
         yield str(addr)
 
 
 def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
     """``v6_readings`` as addresses (a mapped IPv4 address as an ``IPv4Address``)."""
-    reading = v6_reading(token)
-    if reading is not None:
+    for reading in v6_reading_spans(token):
         yield reading[2]
+
+
+_SITE = re.compile(r"::+")  # a site of two colons or more in a colon-hex run
+
+
+def v6_reading_spans(token: str) -> Iterator[tuple[int, int, IPAddress]]:
+    """Each reading of a colon-hex run and where its text lies in ``token`` (start, end, address):
+    ``v6_reading``'s; and where the run holds a second ``::`` or a ``:::`` (which no address does),
+    those of its parts, cut where each such ``::`` starts: each part, the part without its leading
+    colons, and the part with the text after the site of colons before it, each read as a run
+    (``v6_reading``: whole, less a trailing group, less a leading label; ``::`` and ``::1`` left out).
+    ``2a00:1450:4001:82b::200e:::1`` reads as nothing whole, but as ``2a00:1450:4001:82b::200e`` in
+    its first part; ``1:::2a00:1450:4001:82b:0:0:0:1`` as ``2a00:1450:4001:82b::1`` in its second
+    part bare; ``::1::2a00:1450::5`` as ``2a00:1450::5`` in its last part with the text before it.
+    The redactor replaces what is read here (``text._as_checked``). Linear in the run's length: a part
+    at a time."""
+    first = v6_reading(token)
+    if first is not None:
+        yield first
+    if ":::" not in token and token.count("::") < 2:
+        return
+    done = {first[:2]} if first is not None else set()
+    start, site_end, before = 0, 0, 0  # the part's start, where its site ends (0: none), the text before it
+    after = 0  # where the text after the last site seen starts
+    for j, m in enumerate(_SITE.finditer(token)):  # one part at a time: no list of a long run's sites
+        if j or m.end() - m.start() > 2:  # a cut: the part before it ends
+            yield from _part_readings(token, start, site_end, before, m.start(), done)
+            start, site_end, before = m.start(), m.end(), after
+        after = m.end()
+    yield from _part_readings(token, start, site_end, before, len(token), done)
+
+
+def _part_readings(
+    token: str, start: int, site_end: int, before: int, stop: int, done: set[tuple[int, int]]
+) -> Iterator[tuple[int, int, IPAddress]]:
+    """``v6_reading_spans`` of one part ``token[start:stop]``: the part, and where it starts at a site
+    (ending at ``site_end``), the part bare and from ``before`` on; none read before (``done``, which
+    holds the spans of the part before it at most)."""
+    spans = [(start, stop), (site_end, stop), (before, stop)] if site_end else [(start, stop)]
+    found: set[tuple[int, int]] = set()
+    for at, end in spans:
+        text = token[at:end]
+        if end - at == len(token) or ("::" not in text and text.count(":") not in (7, 8) and "." not in text):
+            continue  # (what else ``v6_reading`` reads as nothing)
+        if text.strip(":").lstrip("0") in ("", "1"):  # at most ``::1`` (``:::1``), skipped below
+            continue
+        reading = v6_reading(text)
+        if reading is None or int(reading[2]) <= 1:  # ``::`` and ``::1`` name nothing (``is_kept``)
+            continue
+        span = (at + reading[0], at + reading[1])
+        if span not in done and span not in found:
+            found.add(span)
+            yield span[0], span[1], reading[2]
+    done.clear()
+    done |= found
 
 
 def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
@@ -691,6 +748,8 @@ def v6_value(text: str) -> int | None:
     only: ``ipaddress``'s own steps (``_ip_int_from_string``) without its exceptions and objects, as a
     colon-hex run is parsed many times over (``v6_reading``; ``standins`` reads each IPv6 stand-in cut
     at every place). ``tests/redact/test_hostile_standins.py`` compares the two."""
+    if text.count(":") > 8:  # (not split: a run may be long)
+        return None
     parts = text.split(":")
     count = len(parts)
     if count < 3 or count > 9:

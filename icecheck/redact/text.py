@@ -32,7 +32,7 @@ from icecheck.redact.selfcheck import (
     VERSION_BEFORE,
     b64_decode,
     is_binary,
-    v6_reading,
+    v6_reading_spans,
 )
 from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns, parse_address
 
@@ -181,9 +181,9 @@ def _raw_originals(run: str, standins: StandIns) -> str:
     was left whole). A stand-in never reads as an original (``StandIns.ip``), so none is replaced again."""
     found: list[tuple[int, int]] = []
     for m in V6_RUN.finditer(run):
-        reading = v6_reading(m.group())
-        if reading is not None and standins.original(reading[2]) and not standins.kept(reading[2]):
-            found.append((m.start() + reading[0], m.start() + reading[1]))
+        for at, to, addr in v6_reading_spans(m.group()):
+            if standins.original(addr) and not standins.kept(addr):
+                found.append((m.start() + at, m.start() + to))
     for m in _V4_RUN.finditer(run):
         with contextlib.suppress(ValueError):
             addr = ipaddress.IPv4Address(_unpad(m.group()))
@@ -216,7 +216,8 @@ def _replace(m: re.Match[str], standins: StandIns) -> str:
     token = m.group(0)
     kind = m.lastgroup
     if kind == "v6":
-        if m.string[m.start() - 1 : m.start()] == ".":  # read as before, unless the check reads an original
+        if m.string[m.start() - 1 : m.start()] == "." and not _in_parts(token):  # read as before, unless the
+            # check reads an original (or a run the check reads in parts: ``_as_checked`` reads them)
             old = _after_dot(m, standins)
             if not _reads_original(old, standins):
                 return old
@@ -248,10 +249,19 @@ def _after_dot(m: re.Match[str], standins: StandIns) -> str:
     return "".join(out)
 
 
+def _in_parts(token: str) -> bool:
+    """``token`` holds a colon-hex run the check reads in parts too (``selfcheck.v6_reading_spans``): with
+    a second ``::`` or a ``:::``. (After a dot, ``_after_dot`` replaced ``200e::1`` in
+    ``host.2a00:1450:4001:82b::200e::1``, and the rest of the address was left.)"""
+    if token.count("::") < 2 and ":::" not in token:
+        return False
+    return any(run.count("::") > 1 or ":::" in run for run in V6_RUN.findall(token))
+
+
 def _reads_original(text: str, standins: StandIns) -> bool:
     """The output check reads an original address that is not kept in ``text`` (a colon-hex run)."""
-    readings = (v6_reading(run.group()) for run in V6_RUN.finditer(text))
-    return any(r is not None and standins.original(r[2]) and not standins.kept(r[2]) for r in readings)
+    readings = (r for run in V6_RUN.finditer(text) for r in v6_reading_spans(run.group()))
+    return any(standins.original(r[2]) and not standins.kept(r[2]) for r in readings)
 
 
 def _unpad(token: str) -> str:
@@ -288,17 +298,25 @@ def _as_checked(string: str, start: int, end: int, standins: StandIns) -> str | 
     reads in it replaced: the check reads each colon-hex run (``selfcheck.V6_RUN``, after a dot too)
     whole, else less a trailing group or port, else less a leading label (``selfcheck.v6_reading``): in
     ``fe80:fe80:fe80:fe80:fe80:fe80:::1`` it reads ``fe80:fe80:fe80:fe80:fe80:fe80::``, which was left
-    and refused. None when it reads none there."""
+    and refused. Where a run holds a second ``::`` or a ``:::``, the check also reads its parts
+    (``selfcheck.v6_reading_spans``): each such reading that is not kept is replaced too, left to right,
+    none inside or across one replaced (``2a00:1450:4001:82b::200e:::1``: ``2a00:1450:4001:82b::200e``).
+    A run the check reads from the colon before ``start`` (``x:2a00:…``) is read from there. None when
+    it reads none there."""
     found: list[tuple[int, int]] = []
-    for m in V6_RUN.finditer(string, start, end):
-        reading = v6_reading(m.group())
-        if reading is not None:
-            found.append((m.start() + reading[0], m.start() + reading[1]))
+    scan = start - 1 if string[start - 1 : start] == ":" else start  # the run the check reads starts there
+    for m in V6_RUN.finditer(string, scan, end):
+        readings = list(v6_reading_spans(m.group()))
+        if len(readings) > 1 or m.start() < start:  # a run of parts, or from the colon: what is kept stays
+            readings = [r for r in readings if not standins.kept(r[2])]
+        found += sorted((m.start() + at, m.start() + to) for at, to, _ in readings if m.start() + at >= start)
     if not found:
         return None
     out: list[str] = []
     done = start  # string[start:done] is in ``out``
     for at, to in found:
+        if at < done:  # inside or across one replaced
+            continue
         out += (string[done:at], standins.ip_text(string[at:to]) or string[at:to])
         done = to
     out.append(string[done:end])
@@ -322,6 +340,11 @@ def scan_originals(text: str, standins: StandIns) -> None:
                 seen.clear()
             seen.add(token)
             token = _unpad(token) if m.lastgroup == "v4" else token
+            if m.lastgroup == "v6" and (token.count("::") > 1 or ":::" in token):  # a run read in parts too
+                for run in V6_RUN.finditer(token):
+                    if run.group().count("::") > 1 or ":::" in run.group():
+                        for _, _, part in v6_reading_spans(run.group()):
+                            standins.reserve(part)
             for candidate in (token, token.rstrip("."), token.rpartition(":")[0]):
                 addr = parse_address(candidate.split("%", 1)[0])
                 if addr is not None:
