@@ -45,6 +45,10 @@ bytes wherever main wrote one):
   ``fe80:…:fe80::`` to the check (less a trailing group), and ``%fe`` is also a percent escape, so the
   redactor read only the decoding (``::1þ80:…``, of 0000::/8: kept). rhostile: redacted, exit 0, 2.20 /
   2.22 s (load 3.8-3.9): ``text._as_checked`` and ``text._raw_originals`` replace what the check reads.
+Whole run after the branches rhostile, rb64b and rcolons2 were merged (1825ddb, 2026-12-07, load
+average 0.5-1.8, every case and command): no exit 3; the slowest ``sdp-connections`` redact 3.38 s
+(2.35 s user), ``cand-colons`` redact 2.83 s (2.61 s user, 171 MB: exit 0, was a refusal),
+``sdp-one-msection`` redact 2.21 s, ``sctp-fragments`` redact 2.06 s; every other case under 2 s.
 The other capture cases: instructions of ``pcap.redact_capture`` alone (``valgrind --tool=cachegrind
 --cache-sim=no``, modules byte-compiled beforehand, ``PYTHONHASHSEED=0``), 8cad00c -> rspeed:
 pcap-fragments 2.989 G -> 2.825 G (``give_up_oldest`` walked the dict slots of every group given up
