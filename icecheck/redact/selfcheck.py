@@ -39,6 +39,7 @@ import contextlib
 import html
 import io
 import ipaddress
+import itertools
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -824,41 +825,46 @@ def _capture_identifiers(open_input: Callable[[], BinaryIO], add: Callable[[Iter
     """Header addresses of every decodable frame (IPv6 routing headers' and Home Address options'
     too), and what ``icecheck scan`` reads from the capture, to ``add`` in canonical form, up to
     ``_BATCH_IDS`` distinct ones at a time."""
-    from icecheck.inputs.capture import CaptureScan
+    batch: set[str] = set()
+    for found in itertools.chain(_header_identifiers(open_input), _scanned_addresses(open_input)):
+        batch.update(found)
+        if len(batch) >= _BATCH_IDS:
+            add({_canonical(i) for i in batch})
+            batch = set()
+    add({_canonical(i) for i in batch})
+
+
+def _header_identifiers(open_input: Callable[[], BinaryIO]) -> Iterator[Iterable[str]]:
+    """Each decodable frame's MAC and IP header addresses (and its IPv6 extension headers')."""
     from icecheck.inputs.netdecode import decode_ip, ip_text, link_payload
     from icecheck.inputs.pcapfile import PacketReader
-    from icecheck.inputs.sink import Sink
-    from icecheck.model import InputKind
 
-    found: set[str] = set()
     with open_input() as stream:
         for _number, _time, linktype, frame, _length in PacketReader(stream, lambda *_: None).packets():
-            if len(found) >= _BATCH_IDS:
-                add({_canonical(i) for i in found})
-                found = set()
             if linktype == 1 and len(frame) >= 12:
-                found.update("mac " + frame[i : i + 6].hex() for i in (0, 6))
+                yield ("mac " + frame[0:6].hex(), "mac " + frame[6:12].hex())
             packet = link_payload(linktype, frame)
             ip = decode_ip(packet) if packet else None
             if ip is not None and not isinstance(ip, str):
-                found.update((ip_text(ip.src), ip_text(ip.dst)))
+                yield (ip_text(ip.src), ip_text(ip.dst))
                 if packet is not None and len(ip.src) == 16:  # routing headers, Home Address options
-                    found.update(_extension_addresses(packet))
+                    yield _extension_addresses(packet)
+
+
+def _scanned_addresses(open_input: Callable[[], BinaryIO]) -> Iterator[Iterable[str]]:
+    """The address of each candidate and address ``icecheck scan`` reads from the capture."""
+    from icecheck.inputs.capture import CaptureScan
+    from icecheck.inputs.sink import Sink
+    from icecheck.model import InputKind
+
     sink = Sink("capture")
     with open_input() as stream, contextlib.suppress(Exception):  # what scan read before a failure counts
         CaptureScan(sink).run(stream)
-    add({_canonical(i) for i in found})
     doc = sink.document(InputKind.PCAP)
-    cands, addrs = (c.candidate.address for c in doc.candidates), (a.address for a in doc.addresses)
-    both: tuple[Iterable[str], ...] = (cands, addrs)
-    batch: set[str] = set()
-    for read in both:
-        for address in read:
-            batch.add(address)
-            if len(batch) >= _BATCH_IDS:
-                add({_canonical(i) for i in batch})
-                batch = set()
-    add({_canonical(i) for i in batch})
+    for c in doc.candidates:
+        yield (c.candidate.address,)
+    for a in doc.addresses:
+        yield (a.address,)
 
 
 _BATCH_IDS = 1 << 16  # distinct identifiers of a capture's headers and scan gathered before they are listed
