@@ -69,6 +69,7 @@ from icecheck.redact.standins import StandIns
 
 if TYPE_CHECKING:
     from icecheck.redact.longrun import LongRun
+    from icecheck.redact.selfcheck import IPAddress
 
 CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
@@ -163,26 +164,41 @@ def line_pieces(
     """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, ``MAX_HELD``
     by default, at any allowed place, ``find_cut``), none where ``guard`` says no; ``RedactError`` past
     ``MAX_WHOLE`` characters with no allowed cut."""
-    for piece in _pieces(source, raw_json, held, guard, False):
+    for piece in _pieces(source, raw_json, held, guard, None):
         assert isinstance(piece, str)  # no ``LongRun`` without ``long_runs``
         yield piece
 
 
 def _pieces(
-    source: Iterator[str], raw_json: bool, held: int | None, guard: Guard, long_runs: bool
+    source: Iterator[str], raw_json: bool, held: int | None, guard: Guard, long_runs: Kept | None
 ) -> Iterator[str | LongRun]:
-    """``line_pieces``; with ``long_runs``, a wrapped base64 run that grows past ``held`` with no allowed
-    cut, from a line start (``longrun.run_start``), is read on as a ``LongRun`` (spooled, not held) and
-    handed over planned; one it cannot plan is held as before."""
+    """``line_pieces``; with ``long_runs`` (what the run keeps: ``StandIns.kept``), a wrapped base64 run
+    that grows past ``held`` with no allowed cut, from a line start (``longrun.run_start``), is read on as a
+    ``LongRun`` (spooled, not held) and handed over planned. One it cannot plan is held as before when a
+    reading of it holds an address, a MAC or a name (``LongRun.holds_original``; refused past
+    ``MAX_WHOLE``); else its lines are not base64 of anything the output check reads (one UUID, digest
+    or token a line): they are read again as text, cut before any of their line feeds but the last (as
+    the document held whole reads them: ``wrapped._plan`` leaves such a run to the text's redaction)."""
     from icecheck.redact.longrun import LongRun, run_start
 
     held = MAX_HELD if held is None else held
-    source = iter(source)
+    ahead: deque[Iterator[str]] = deque([iter(source)])  # what is read next: lines given back, then the rest
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     offset = 0  # the document's bytes before ``buf``
     in_run = False  # ``buf`` starts inside a base64 run cut before (``base64_cut``)
-    for text in source:
+    free = 0  # ``buf[:free]``: a run's lines given back, cut before any line feed there (not at ``free``)
+    while (text := _next(ahead)) is not None:
         buf += text
+        if free > 0:
+            cut = buf.rfind("\n", 1, min(free, len(buf)))
+            if cut > 0:
+                piece = buf[:cut]
+                yield piece
+                buf, offset, free = buf[cut:], offset + byte_size(piece), free - cut
+                before = piece.rstrip()[-1:] or before
+            if free > len(buf):
+                continue
+            free, searched, in_run = 0, 0, False  # the run's last line break and what follows: as text is cut
         cut = line_cut(buf, max(0, searched - 1), guard)
         run_cut = False
         if cut < 0 and len(buf) > held:
@@ -191,7 +207,7 @@ def _pieces(
             if cut < 0:
                 cut = base64_cut(buf, in_run, guard)
                 run_cut = cut > 0
-            if cut < 0 and long_runs and (start := run_start(buf, held // 2)) >= 0:
+            if cut < 0 and long_runs is not None and (start := run_start(buf, held // 2)) >= 0:
                 if start > 0:
                     yield buf[:start]
                     offset += byte_size(buf[:start])
@@ -199,7 +215,7 @@ def _pieces(
                 run = LongRun()
                 rest = run.feed(buf[start:])
                 while rest is None:
-                    more = next(source, None)
+                    more = _next(ahead)
                     rest = run.end() if more is None else run.feed(more)
                 if run.ready:
                     yield run
@@ -207,9 +223,14 @@ def _pieces(
                     before = "="
                     buf, searched, in_run = rest, 0, False
                     continue
+                if not run.holds_original(long_runs):
+                    free = run.size() - 1
+                    ahead.extendleft([iter([rest]), run.chunks()])  # read next: its lines, then the rest
+                    buf, searched, in_run = "", 0, False
+                    continue
                 if run.size() + len(rest) > MAX_WHOLE:
                     run.close()
-                    raise_unbounded("a line", at=offset)
+                    raise_unbounded("a line", _HOLDS_ORIGINAL, at=offset)
                 buf, searched = run.text() + rest, 0
                 cut = line_cut(buf, 0, guard)
         if cut > 0:
@@ -222,6 +243,22 @@ def _pieces(
             raise_unbounded("a line", at=offset)
     if buf:
         yield buf
+
+
+Kept = Callable[["IPAddress"], bool]
+_HOLDS_ORIGINAL = (
+    "base64 wrapped over lines that cannot be rewritten in pieces, and whose decoding holds an address, a MAC or a name"
+)
+
+
+def _next(ahead: deque[Iterator[str]]) -> str | None:
+    """The next text of the first of ``ahead`` not exhausted, or None at the end of all."""
+    while ahead:
+        text = next(ahead[0], None)
+        if text is not None:
+            return text
+        ahead.popleft()
+    return None
 
 
 def base64_cut(buf: str, in_run: bool, guard: Guard = None) -> int:
@@ -292,7 +329,7 @@ def redact_stream(
             seen.near = True  # a literal spooled before: after the line the last piece starts in
             stream.finish()
         else:
-            for part in seen.pieces(_pieces(source, False, held, guard, True)):
+            for part in seen.pieces(_pieces(source, False, held, guard, standins.kept)):
                 if isinstance(part, str):
                     write(redact_text(part, standins, scrub))
                 else:  # a wrapped run too long to hold, as ``wrapped.redact_wrapped`` rewrites one
