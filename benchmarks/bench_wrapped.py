@@ -3,6 +3,7 @@
 
     python benchmarks/bench_wrapped.py --document text --run-mb 15 --dir /tmp/me
     python benchmarks/bench_wrapped.py --document json --run-mb 150 --urlsafe --keep
+    python benchmarks/bench_wrapped.py --document tokens --token uuid --run-mb 18 [--crlf]
 
 The run encodes a text log of SDP candidate lines (``--distinct`` different IPv4 and IPv6 addresses, a
 MAC on every eighth line; no mDNS name: a line decoded alone may start inside one, ``5.local`` of
@@ -10,11 +11,18 @@ MAC on every eighth line; no mDNS name: a line decoded alone may start inside on
 exit 3, on main as well), wrapped at ``--width`` columns. Documents:
 ``text`` a log with the run as a MIME part (CRLF); ``json`` JSON lines, one of whose string values is the
 run with ``\\n`` escapes; ``sip`` a SIP log with one INVITE whose body (Content-Transfer-Encoding:
-base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). Each is run as
+base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). ``tokens`` is no
+base64 at all: a log of ``--run-mb`` MB of tokens one to a line (``--token``: UUIDs, 43-character
+base64url tokens, SHA-256 hex digests, 40-digit hex, 20-character ids, hex and UUIDs mixed; LF, or CRLF
+with ``--crlf``) between two lines holding an address, which reads as one long wrapped run that cannot
+be planned (the tokens must be kept, the two addresses replaced). Each is run as
 ``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact --offline IN -o OUT`` from the checkout;
 the script prints that line, the exit code, the load average, and whether the output's run decodes to
 text holding none of the planted addresses (checked by decoding it here, apart from icecheck).
 Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
+
+Figures of ``tokens`` (2026-12-07, branch rlong; main is 1903642, 7ce40db^ the last commit before long
+runs were spooled): see the end of this docstring.
 
 Figures (2026-12-07, 2 cores shared with other agents, load average 2-7: compare RSS and user CPU;
 main is cba0caa, the branch rb64b at f62a9a6 unless said):
@@ -38,13 +46,16 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -105,6 +116,51 @@ def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, 
             fh.write("BYE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\nContent-Length: 0\r\n\r\n")
 
 
+TOKEN_ADDRESSES = ("192.168.1.20", "10.1.2.3")
+
+
+def token(kind: str, rng: random.Random) -> str:
+    """One token of ``kind`` (``--token``)."""
+    if kind == "mixed":
+        kind = "hex40" if rng.random() < 0.5 else "uuid"
+    if kind == "uuid":
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if kind == "jwt":
+        return base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=").decode()
+    if kind == "sha256":
+        return hashlib.sha256(rng.randbytes(8)).hexdigest()
+    if kind == "hex40":
+        return rng.randbytes(20).hex()
+    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(20))
+
+
+def write_tokens(path: Path, size: int, kind: str, sep: str) -> None:
+    rng = random.Random(7)
+    with path.open("w", newline="") as fh:
+        fh.write(f"session start {TOKEN_ADDRESSES[0]}{sep}")
+        done = 0
+        while done < size:
+            block = "".join(token(kind, rng) + sep for _ in range(10000))
+            fh.write(block)
+            done += len(block)
+        fh.write(f"peer {TOKEN_ADDRESSES[1]} end{sep}")
+
+
+def verify_tokens(src: Path, out: Path) -> str:
+    """Every token line kept in place, the first and last lines' addresses replaced."""
+    with src.open(newline="") as a, out.open(newline="", errors="surrogateescape") as b:
+        first_in, first_out = a.readline(), b.readline()
+        lines, changed, last = 0, 0, ("", "")
+        for old, new in zip(a, b, strict=True):
+            if last[0]:
+                lines += 1
+                changed += last[0] != last[1]
+            last = (old, new)
+    left = [x for x in TOKEN_ADDRESSES if x in first_out + last[1]]
+    return (f"{lines} token lines, {changed} changed; first line {first_in.strip()!r} -> {first_out.strip()!r},"
+            f" last {last[0].strip()!r} -> {last[1].strip()!r}; addresses left: {left}")  # fmt: skip
+
+
 _STANDARD = re.compile(r"(?:[A-Za-z0-9+/]{16,}(?:\r?\n|\\n))+[A-Za-z0-9+/]+=*")
 _URLSAFE = re.compile(r"(?:[A-Za-z0-9_-]{16,}(?:\r?\n|\\n))+[A-Za-z0-9_-]+=*")
 
@@ -127,7 +183,9 @@ def verify(out: Path, urlsafe: bool, distinct: int) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--document", choices=("text", "json", "sip"), default="text")
+    ap.add_argument("--document", choices=("text", "json", "sip", "tokens"), default="text")
+    ap.add_argument("--token", choices=("uuid", "jwt", "sha256", "hex40", "id20", "mixed"), default="uuid")
+    ap.add_argument("--crlf", action="store_true", help="tokens: CRLF line breaks")
     ap.add_argument("--run-mb", type=int, default=15, help="size of the wrapped run in MB (of base64)")
     ap.add_argument("--width", type=int, default=76)
     ap.add_argument("--urlsafe", action="store_true")
@@ -139,18 +197,23 @@ def main() -> int:
     try:
         src = Path(tmp) / f"in.{args.document}"
         out = Path(tmp) / f"out.{args.document}"
-        write(args.document, src, args.run_mb * 1_000_000, args.width, args.urlsafe, args.distinct)
+        if args.document == "tokens":
+            write_tokens(src, args.run_mb * 1_000_000, args.token, "\r\n" if args.crlf else "\n")
+        else:
+            write(args.document, src, args.run_mb * 1_000_000, args.width, args.urlsafe, args.distinct)
         load = os.getloadavg()
         cmd = ["/usr/bin/time", "-f", "%e s %U u %M KB", sys.executable, "-m", "icecheck", "redact", "--offline",
                str(src), "-o", str(out)]  # fmt: skip
         proc = subprocess.run(cmd, cwd=CHECKOUT, capture_output=True, text=True, check=False)
-        print(f"{args.document} run {args.run_mb} MB{' urlsafe' if args.urlsafe else ''}, input "
+        what = f"{args.token}{' crlf' if args.crlf else ''}" if args.document == "tokens" else "run"
+        print(f"{args.document} {what} {args.run_mb} MB{' urlsafe' if args.urlsafe else ''}, input "
               f"{src.stat().st_size / 2**20:.1f} MiB: exit {proc.returncode}; {proc.stderr.strip().splitlines()[-1]}"
               f" (load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")  # fmt: skip
         for line in proc.stderr.strip().splitlines()[:-1]:
             print(f"  {line[:300]}")
         if out.exists():
-            print(f"  {verify(out, args.urlsafe, args.distinct)}")
+            done = verify_tokens(src, out) if args.document == "tokens" else verify(out, args.urlsafe, args.distinct)
+            print(f"  {done}")
         if args.keep:
             print(f"  kept: {src} {out}")
         return proc.returncode

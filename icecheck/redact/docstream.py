@@ -18,7 +18,10 @@ No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each r
 so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line. In
 a text document (not JSON, not SIP), a run that grows past ``MAX_HELD`` from a line start is not held:
 it is read on as a ``longrun.LongRun`` (spooled to a temporary file, rewritten in pieces with the same
-output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before.
+output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before when
+a reading of it holds an address, a MAC or a name (``LongRun.holds_original``; refused past
+``MAX_WHOLE``), else its lines are read again as text cut at their line feeds (lines of UUIDs, digests
+or tokens, one to a line, read as one run: the document held whole leaves such a run to the text).
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);

@@ -14,7 +14,10 @@ capture). It ends as ``selfcheck.WRAPPED_RUN``
 ends: the first line that is not 16 base64 characters or more before a line break is its last (up to
 its ``=`` padding), kept only where what follows may end base64 (``wrapped.LAST_END``), else the line
 before is. Anything else is not ``ready``: the caller holds the text (``text``) and treats it as before
-(rewritten whole, or refused past its bound: fail closed), never passing it through unread.
+(rewritten whole, or refused past its bound: fail closed), never passing it through unread; unless no
+reading of it holds an identifier (``holds_original``: lines of UUIDs or tokens, one to a line, decode
+to random bytes), when the caller reads its lines again as text (``chunks``), as ``wrapped._plan``
+leaves such a run to the text's redaction.
 """
 
 from __future__ import annotations

@@ -74,7 +74,17 @@ def _log(token: Callable[[random.Random], str], size: int, sep: str, seed: int =
 @pytest.mark.parametrize("sep", ["\n", "\r\n"])
 @pytest.mark.parametrize("kind", sorted(TOKENS))
 def test_lines_of_tokens_past_the_bound_are_redacted_as_text(kind: str, sep: str) -> None:
-    data, lines = _log(TOKENS[kind], 3 * BOUND, sep)
+    _tokens_as_text(kind, sep, 3 * BOUND)
+
+
+@pytest.mark.parametrize("kind", ["uuid", "jwt"])
+def test_lines_of_tokens_under_the_bound_are_not_held_either(kind: str) -> None:
+    """Past ``held`` but under ``MAX_WHOLE``: read again as text too (not held whole), the same bytes."""
+    _tokens_as_text(kind, "\n", BOUND // 2)
+
+
+def _tokens_as_text(kind: str, sep: str, size: int) -> None:
+    data, lines = _log(TOKENS[kind], size, sep)
     expected = whole(data)
     for chunk, held in ((4096, 2000), (1 << 16, 5000)):
         assert streamed(data, chunk, held) == expected, (chunk, held)
