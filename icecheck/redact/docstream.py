@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import json
 import re
 import tempfile
@@ -344,7 +345,7 @@ def redact_stream(
     seen = _Lines()
     try:
         if kind == "sip":
-            _sip(source, write, standins, scrub, held, seen)
+            _sip(source, write, standins, scrub, held, seen, guard)
         elif kind == "json":
             stream = _JsonStream(write, standins, scrub, held, guard)
             for piece in seen.pieces(line_pieces(source, raw_json=True, held=held, guard=guard, odd=odd)):
@@ -424,15 +425,20 @@ def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub:
 
 
 def _sip(
-    source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, seen: _Lines
-) -> None:
+    source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, seen: _Lines,
+    guard: Guard = None,
+) -> None:  # fmt: skip
     """SIP text cut where a message that ``sip.redact_sip_text`` reads ends at a line's end (its body
     whole in ``buf``): the text before it is then complete messages and text between them, and the
     text after it, up to the next start line, is text between messages in the next piece as in the
     whole. (A cut only before a start line refused a softphone's log, whose messages are followed
-    by its own log lines, past ``MAX_WHOLE``.)"""
-    from icecheck.redact.sip import message_ends, redact_sip_text
+    by its own log lines, past ``MAX_WHOLE``.) A message whose Content-Length runs more than ``held``
+    characters past what is held has its body redacted as a streamed text document is (``_sip_body``: a
+    long wrapped run in it read on as a ``LongRun``) to a temporary file, then its head with the new
+    Content-Length: the order ``sip._sip_message`` redacts in, so the same stand-ins."""
+    from icecheck.redact.sip import message_ends, open_message, redact_sip_text
 
+    source = iter(source)
     buf, offset = "", 0  # offset: the document's bytes before ``buf``
     for text in source:
         buf += text
@@ -449,11 +455,77 @@ def _sip(
             write(redact_sip_text(buf[:cut], standins, scrub))
             seen.wrote(buf[:cut])
             buf, offset = buf[cut:], offset + byte_size(buf[:cut])
+        elif len(buf) > held and (message := open_message(buf)) and message[1] + message[2] - len(buf) > held:
+            start, body_start, length = message
+            if start > 0:
+                seen.held(buf)
+                write(redact_sip_text(buf[:start], standins, scrub))
+                seen.wrote(buf[:start])
+            seen.held(buf[start:])
+            head, offset = buf[start:body_start], offset + byte_size(buf[:body_start]) + length
+            body = _Taken(itertools.chain([buf[body_start:]], source), length)
+            buf = _sip_body(head, body, write, standins, scrub, held, guard)
+            seen.wrote(head)
+            seen.before += body.newlines
         elif len(buf) > MAX_WHOLE:
             why = "one message is redacted whole: its body's length is in its head"
             raise_unbounded("a SIP message", why, at=offset)
     seen.held(buf)
     write(redact_sip_text(buf, standins, scrub))
+
+
+class _Taken:
+    """The first ``length`` bytes of ``source`` (UTF-8, ``surrogateescape``; ``sip._body_end``'s rule
+    at a character cut), then ``rest``: what follows, once read."""
+
+    def __init__(self, source: Iterator[str], length: int) -> None:
+        self.source, self.left, self.rest = source, length, ""
+        self.newlines = 0  # line feeds taken
+
+    def __iter__(self) -> Iterator[str]:
+        for text in self.source:
+            size = byte_size(text)
+            if size < self.left:
+                self.left -= size
+                self.newlines += text.count("\n")
+                yield text
+                continue
+            cut = len(text.encode("utf-8", "surrogateescape")[: self.left].decode("utf-8", "surrogateescape"))
+            head, self.rest, self.left = text[:cut], text[cut:], 0  # as many characters as those bytes decode to
+            self.newlines += head.count("\n")
+            if head:
+                yield head
+            return
+
+
+def _sip_body(
+    head: str, body: _Taken, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, guard: Guard
+) -> str:
+    """A message with a long body redacted (see ``_sip``); what follows its body, already read."""
+    from icecheck.redact.sip import content_length
+    from icecheck.redact.text import redact_text
+
+    out = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed below
+    with out:
+        size = 0
+
+        def spill(text: str) -> None:
+            nonlocal size
+            data = text.encode("utf-8", "surrogateescape")
+            out.write(data)
+            size += len(data)
+
+        for part in _pieces(iter(body), False, held, guard, standins.kept):
+            if isinstance(part, str):
+                spill(redact_text(part, standins, scrub))
+            else:
+                part.emit(spill, functools.partial(redact_text, standins=standins, scrub=scrub, depth=1),
+                          functools.partial(_decoded_pieces, held=held, guard=guard))  # fmt: skip
+        write(content_length(redact_text(head, standins, scrub), size))
+        out.seek(0)
+        while block := out.read(CHUNK):
+            write(block.decode("utf-8", "surrogateescape"))
+    return body.rest
 
 
 class _JsonStream:
