@@ -710,6 +710,7 @@ class _Literal:
         self.long_runs = long_runs  # what the run keeps (``LongRun.holds_original``); None: no run read on
         self.run: LongRun | None = None  # the run being read
         self.carry = ""  # an escape begun at the end of the text the run was fed
+        self.leading = True  # ``lead`` may grow (no run was read on)
         self.buf = ""
         self.valid = True  # every piece decodes (else the literal is redacted as raw text)
         self.ascii = True
@@ -744,12 +745,15 @@ class _Literal:
                 cut = (len(buf) - B64_MARGIN) // 4 * 4  # base64 alone: pieces of 4 characters (``emit``)
                 cut = -1 if self.guard is not None and self.guard(buf, cut) else cut
             if cut <= 0 and self.long_runs is not None and (start := _escaped_run_start(buf, self.held // 2)) >= 0:
-                lead = self.lead + len(buf) - len(buf.lstrip(B64_CHARS)) if self.lead == self.total else self.lead
+                lead = self.lead
+                if self.leading and self.lead == self.total:
+                    lead += len(buf) - len(buf.lstrip(B64_CHARS))
                 if lead <= B64_MARGIN:  # else its runs are not rewritten (``formats.long_base64``)
                     from icecheck.redact.longrun import LongRun
 
                     if start > 0:
                         self._spool(buf[:start])
+                    self.lead, self.leading = lead, False  # the run that opens it (if any) ends before
                     self.buf, self.b64, self.run = "", False, LongRun()
                     return self._feed_run(buf[start:], final)
             if cut <= 0:
@@ -772,13 +776,14 @@ class _Literal:
         if not final and _ESCAPE_BEGUN.fullmatch(after):
             self.carry, after = after, ""  # an escape cut at the end of ``text``: read with what follows
         read = raw[:plain].replace("\\r\\n", "\r\n").replace("\\n", "\n")
-        rest = run.feed(read + after)
-        if rest is None and (after or final):
+        stop, after = after[:1], after[1:]  # the run ends before it, whatever follows (``LAST_END``)
+        rest = run.feed(read + stop)
+        if rest is None and (stop or final):
             rest = run.end()
         if rest is None:
             return None
-        cut = len(rest) - len(after) if after else len(rest)
-        rest = _escaped(rest[:cut]) + rest[cut:] + self.carry
+        cut = len(rest) - len(stop)
+        rest = _escaped(rest[:cut]) + rest[cut:] + after + self.carry
         self.run, self.carry = None, ""
         if run.ready:
             self.sizes.append(run)
@@ -833,7 +838,7 @@ class _Literal:
         data = raw.encode("utf-8", "surrogatepass")
         self.spool.write(data)
         self.sizes.append(len(data))
-        if self.lead == self.total:  # all so far is base64 characters: the run that opens it goes on
+        if self.leading and self.lead == self.total:  # all so far is base64 characters: the run that opens it goes on
             self.lead += len(raw) - len(raw.lstrip(B64_CHARS))
         self.total += len(raw)
         self.b64 = self.b64 and not self.padded and _B64_PIECE.fullmatch(raw) is not None

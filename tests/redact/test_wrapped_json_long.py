@@ -121,3 +121,17 @@ def test_a_run_with_escaped_slashes_under_the_bound_is_cut_as_whole(monkeypatch:
     out = _same(data)
     decoded = base64.b64decode(json.loads(out)["b64"].replace("\n", "")).decode()
     assert decoded.count("a=candidate:") == 1000 and not re.search(r"10\.9\.\d+\.7", decoded)
+
+
+def test_base64_after_a_run_in_the_same_string_is_read_as_whole() -> None:
+    """The run that opens the string is its first line (``formats.long_base64``): a long stretch of base64
+    characters after the run does not make the string one that opens with a long run (a token in it
+    encoding an address is rewritten, as in the document held whole)."""
+    text = _text(1000).encode()
+    text += b"x" * (-len(text) % 3)  # no padding: the line of ``A`` after it is read as its last, then dropped
+    run = wrap(base64.b64encode(text).decode(), 76, "\n")
+    token = base64.b64encode(b"peer 10.1.2.9 here").decode()
+    data = (json.dumps({"b64": f"{run}\n{'A' * 1500} {token} end"}) + "\n").encode()
+    out = _same(data)
+    assert token not in out.decode()
+    assert_no_original(out, ["10.1.2.9"])
