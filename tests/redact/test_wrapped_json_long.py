@@ -135,3 +135,17 @@ def test_base64_after_a_run_in_the_same_string_is_read_as_whole() -> None:
     out = _same(data)
     assert token not in out.decode()
     assert_no_original(out, ["10.1.2.9"])
+
+
+def test_a_run_followed_by_a_long_stretch_on_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One JSON line: the run's string, then more than ``longrun.LONGEST_LINE`` characters of other
+    fields: the run is still read on (what follows its string is not read as a line of it)."""
+    import icecheck.redact.longrun as longrun
+
+    monkeypatch.setattr(longrun, "LONGEST_LINE", 3000)
+    run = wrap(base64.b64encode(_text(1000).encode()).decode(), 76, "\n")
+    record = {"b64": run, "more": " ".join(f"w{i}" for i in range(3000)) + " peer 10.1.2.9"}
+    out = _same((json.dumps(record) + "\n").encode())
+    decoded = base64.b64decode(_value(out, "b64").replace("\n", "")).decode()
+    assert decoded.count("a=candidate:") == 1000 and not re.search(r"10\.9\.\d+\.7", decoded)
+    assert_no_original(out, ["10.1.2.9"])
