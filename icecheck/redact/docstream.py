@@ -16,7 +16,10 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 
 No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
 so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line. In
-a text document (not JSON, not SIP), a run that grows past ``MAX_HELD`` from a line start is not held:
+a text document, in a SIP message's body too long to hold (``_sip``: the body redacted to a temporary
+file first, then its head with the new Content-Length), and in a JSON string (its line breaks ``\\n``
+or ``\\r\\n`` escapes, read as line breaks as the run is read and written again so: ``_Literal``; raw
+JSON is cut before such an escape, ``escape_cut``), a run that grows past ``MAX_HELD`` from a line start is not held:
 it is read on as a ``longrun.LongRun`` (spooled to a temporary file, rewritten in pieces with the same
 output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before when
 a reading of it holds an address, a MAC or a name (``LongRun.holds_original``; refused past
@@ -35,7 +38,8 @@ no allowed cut — one "word" of letters, digits and ``.:%-[]+/="`` (every patte
 no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbounded) — is held
 up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
 written). One SIP message is held whole (its Content-Length is written before its body), up to
-``MAX_WHOLE``.
+``MAX_WHOLE``, unless its Content-Length says its body runs more than ``MAX_HELD`` past what is held
+(then its body is redacted first, as above).
 
 A run of base64 characters (``B64_CHARS``) that opens a JSON string (after a ``"`` that opens no
 secret's value) is the exception (a HAR body saved with content): no pattern matches inside such a run
