@@ -21,8 +21,21 @@ the script prints that line, the exit code, the load average, and whether the ou
 text holding none of the planted addresses (checked by decoding it here, apart from icecheck).
 Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
 
-Figures of ``tokens`` (2026-12-07, branch rlong; main is 1903642, 7ce40db^ the last commit before long
-runs were spooled): see the end of this docstring.
+Figures of branch rlong (2026-12-07, 2 cores shared, load average 2.5-6.5: compare RSS and user CPU;
+main is 1903642, 7ce40db^ the last commit before long runs were spooled):
+- tokens, uuid, 18 MB (17.3 MiB): main exit 2 ("a line at byte 27 runs more than 16 MiB characters"),
+  81,568 KB, 12.9 s user; branch exit 0, 82,368 KB, 25.6 s user, 490,000 token lines unchanged, both
+  addresses replaced. The same shapes (17.8 MB, made by a script like ``write_tokens``) through the CLI,
+  7ce40db^ -> branch, output byte-identical (cmp): uuid 50,072 -> 77,640 KB, 25.8 -> 25.4 s user;
+  uuid CRLF 115,472 -> 91,336 KB, 22.5 -> 25.6 s; jwt 58,140 -> 76,760 KB, 32.1 -> 35.1 s; sha256
+  259,256 -> 62,576 KB, 20.6 -> 19.0 s; hex40 299,884 -> 73,068 KB, 24.3 -> 21.8 s; id20 61,288 ->
+  119,976 KB, 39.1 -> 43.6 s; mixed 50,284 -> 80,856 KB, 25.7 -> 28.1 s.
+- json, 20 MB run: main exit 2 ("a line at byte 49 runs more than 16 MiB"), 79,536 KB, 11.5 s user;
+  branch exit 0, 128,084 KB, 38.3 s user, planted addresses left: 0.
+- json, 150 MB run (147.8 MiB): branch exit 0, 148,424 KB, 244.8 s user (548 s wall), planted
+  addresses left: 0 (main refused it: see below).
+- sip, 20 MB run (one INVITE's body): main exit 2 ("a SIP message at byte 75 runs more than 16 MiB"),
+  114,100 KB, 21.5 s user; branch exit 0, 125,740 KB, 48.1 s user, planted addresses left: 0.
 
 Figures (2026-12-07, 2 cores shared with other agents, load average 2-7: compare RSS and user CPU;
 main is cba0caa, the branch rb64b at f62a9a6 unless said):
