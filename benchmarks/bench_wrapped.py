@@ -36,6 +36,8 @@ main is 1903642, 7ce40db^ the last commit before long runs were spooled):
   addresses left: 0 (main refused it: see below).
 - sip, 20 MB run (one INVITE's body): main exit 2 ("a SIP message at byte 75 runs more than 16 MiB"),
   114,100 KB, 21.5 s user; branch exit 0, 125,740 KB, 48.1 s user, planted addresses left: 0.
+- sip, 150 MB run (147.8 MiB): branch exit 0, 141,680 KB, 302.9 s user (953 s wall), planted
+  addresses left: 0, the INVITE's new Content-Length (155,071,394) ending right before the BYE.
 
 Figures (2026-12-07, 2 cores shared with other agents, load average 2-7: compare RSS and user CPU;
 main is cba0caa, the branch rb64b at f62a9a6 unless said):
