@@ -3,6 +3,7 @@
 
     python benchmarks/bench_wrapped.py --document text --run-mb 15 --dir /tmp/me
     python benchmarks/bench_wrapped.py --document json --run-mb 150 --urlsafe --keep
+    python benchmarks/bench_wrapped.py --document tokens --token uuid --run-mb 18 [--crlf]
 
 The run encodes a text log of SDP candidate lines (``--distinct`` different IPv4 and IPv6 addresses, a
 MAC on every eighth line; no mDNS name: a line decoded alone may start inside one, ``5.local`` of
@@ -10,11 +11,33 @@ MAC on every eighth line; no mDNS name: a line decoded alone may start inside on
 exit 3, on main as well), wrapped at ``--width`` columns. Documents:
 ``text`` a log with the run as a MIME part (CRLF); ``json`` JSON lines, one of whose string values is the
 run with ``\\n`` escapes; ``sip`` a SIP log with one INVITE whose body (Content-Transfer-Encoding:
-base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). Each is run as
+base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). ``tokens`` is no
+base64 at all: a log of ``--run-mb`` MB of tokens one to a line (``--token``: UUIDs, 43-character
+base64url tokens, SHA-256 hex digests, 40-digit hex, 20-character ids, hex and UUIDs mixed; LF, or CRLF
+with ``--crlf``) between two lines holding an address, which reads as one long wrapped run that cannot
+be planned (the tokens must be kept, the two addresses replaced). Each is run as
 ``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact --offline IN -o OUT`` from the checkout;
 the script prints that line, the exit code, the load average, and whether the output's run decodes to
 text holding none of the planted addresses (checked by decoding it here, apart from icecheck).
 Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
+
+Figures of branch rlong (2026-12-07, 2 cores shared, load average 2.5-6.5: compare RSS and user CPU;
+main is 1903642, 7ce40db^ the last commit before long runs were spooled):
+- tokens, uuid, 18 MB (17.3 MiB): main exit 2 ("a line at byte 27 runs more than 16 MiB characters"),
+  81,568 KB, 12.9 s user; branch exit 0, 82,368 KB, 25.6 s user, 490,000 token lines unchanged, both
+  addresses replaced. The same shapes (17.8 MB, made by a script like ``write_tokens``) through the CLI,
+  7ce40db^ -> branch, output byte-identical (cmp): uuid 50,072 -> 77,640 KB, 25.8 -> 25.4 s user;
+  uuid CRLF 115,472 -> 91,336 KB, 22.5 -> 25.6 s; jwt 58,140 -> 76,760 KB, 32.1 -> 35.1 s; sha256
+  259,256 -> 62,576 KB, 20.6 -> 19.0 s; hex40 299,884 -> 73,068 KB, 24.3 -> 21.8 s; id20 61,288 ->
+  119,976 KB, 39.1 -> 43.6 s; mixed 50,284 -> 80,856 KB, 25.7 -> 28.1 s.
+- json, 20 MB run: main exit 2 ("a line at byte 49 runs more than 16 MiB"), 79,536 KB, 11.5 s user;
+  branch exit 0, 128,084 KB, 38.3 s user, planted addresses left: 0.
+- json, 150 MB run (147.8 MiB): branch exit 0, 148,424 KB, 244.8 s user (548 s wall), planted
+  addresses left: 0 (main refused it: see below).
+- sip, 20 MB run (one INVITE's body): main exit 2 ("a SIP message at byte 75 runs more than 16 MiB"),
+  114,100 KB, 21.5 s user; branch exit 0, 125,740 KB, 48.1 s user, planted addresses left: 0.
+- sip, 150 MB run (147.8 MiB): branch exit 0, 141,680 KB, 302.9 s user (953 s wall), planted
+  addresses left: 0, the INVITE's new Content-Length (155,071,394) ending right before the BYE.
 
 Figures (2026-12-07, 2 cores shared with other agents, load average 2-7: compare RSS and user CPU;
 main is cba0caa, the branch rb64b at f62a9a6 unless said):
@@ -38,13 +61,16 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -105,6 +131,51 @@ def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, 
             fh.write("BYE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\nContent-Length: 0\r\n\r\n")
 
 
+TOKEN_ADDRESSES = ("192.168.1.20", "10.1.2.3")
+
+
+def token(kind: str, rng: random.Random) -> str:
+    """One token of ``kind`` (``--token``)."""
+    if kind == "mixed":
+        kind = "hex40" if rng.random() < 0.5 else "uuid"
+    if kind == "uuid":
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if kind == "jwt":
+        return base64.urlsafe_b64encode(rng.randbytes(32)).rstrip(b"=").decode()
+    if kind == "sha256":
+        return hashlib.sha256(rng.randbytes(8)).hexdigest()
+    if kind == "hex40":
+        return rng.randbytes(20).hex()
+    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(20))
+
+
+def write_tokens(path: Path, size: int, kind: str, sep: str) -> None:
+    rng = random.Random(7)
+    with path.open("w", newline="") as fh:
+        fh.write(f"session start {TOKEN_ADDRESSES[0]}{sep}")
+        done = 0
+        while done < size:
+            block = "".join(token(kind, rng) + sep for _ in range(10000))
+            fh.write(block)
+            done += len(block)
+        fh.write(f"peer {TOKEN_ADDRESSES[1]} end{sep}")
+
+
+def verify_tokens(src: Path, out: Path) -> str:
+    """Every token line kept in place, the first and last lines' addresses replaced."""
+    with src.open(newline="") as a, out.open(newline="", errors="surrogateescape") as b:
+        first_in, first_out = a.readline(), b.readline()
+        lines, changed, last = 0, 0, ("", "")
+        for old, new in zip(a, b, strict=True):
+            if last[0]:
+                lines += 1
+                changed += last[0] != last[1]
+            last = (old, new)
+    left = [x for x in TOKEN_ADDRESSES if x in first_out + last[1]]
+    return (f"{lines} token lines, {changed} changed; first line {first_in.strip()!r} -> {first_out.strip()!r},"
+            f" last {last[0].strip()!r} -> {last[1].strip()!r}; addresses left: {left}")  # fmt: skip
+
+
 _STANDARD = re.compile(r"(?:[A-Za-z0-9+/]{16,}(?:\r?\n|\\n))+[A-Za-z0-9+/]+=*")
 _URLSAFE = re.compile(r"(?:[A-Za-z0-9_-]{16,}(?:\r?\n|\\n))+[A-Za-z0-9_-]+=*")
 
@@ -127,7 +198,9 @@ def verify(out: Path, urlsafe: bool, distinct: int) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--document", choices=("text", "json", "sip"), default="text")
+    ap.add_argument("--document", choices=("text", "json", "sip", "tokens"), default="text")
+    ap.add_argument("--token", choices=("uuid", "jwt", "sha256", "hex40", "id20", "mixed"), default="uuid")
+    ap.add_argument("--crlf", action="store_true", help="tokens: CRLF line breaks")
     ap.add_argument("--run-mb", type=int, default=15, help="size of the wrapped run in MB (of base64)")
     ap.add_argument("--width", type=int, default=76)
     ap.add_argument("--urlsafe", action="store_true")
@@ -139,18 +212,23 @@ def main() -> int:
     try:
         src = Path(tmp) / f"in.{args.document}"
         out = Path(tmp) / f"out.{args.document}"
-        write(args.document, src, args.run_mb * 1_000_000, args.width, args.urlsafe, args.distinct)
+        if args.document == "tokens":
+            write_tokens(src, args.run_mb * 1_000_000, args.token, "\r\n" if args.crlf else "\n")
+        else:
+            write(args.document, src, args.run_mb * 1_000_000, args.width, args.urlsafe, args.distinct)
         load = os.getloadavg()
         cmd = ["/usr/bin/time", "-f", "%e s %U u %M KB", sys.executable, "-m", "icecheck", "redact", "--offline",
                str(src), "-o", str(out)]  # fmt: skip
         proc = subprocess.run(cmd, cwd=CHECKOUT, capture_output=True, text=True, check=False)
-        print(f"{args.document} run {args.run_mb} MB{' urlsafe' if args.urlsafe else ''}, input "
+        what = f"{args.token}{' crlf' if args.crlf else ''}" if args.document == "tokens" else "run"
+        print(f"{args.document} {what} {args.run_mb} MB{' urlsafe' if args.urlsafe else ''}, input "
               f"{src.stat().st_size / 2**20:.1f} MiB: exit {proc.returncode}; {proc.stderr.strip().splitlines()[-1]}"
               f" (load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")  # fmt: skip
         for line in proc.stderr.strip().splitlines()[:-1]:
             print(f"  {line[:300]}")
         if out.exists():
-            print(f"  {verify(out, args.urlsafe, args.distinct)}")
+            done = verify_tokens(src, out) if args.document == "tokens" else verify(out, args.urlsafe, args.distinct)
+            print(f"  {done}")
         if args.keep:
             print(f"  kept: {src} {out}")
         return proc.returncode

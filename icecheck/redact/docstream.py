@@ -16,9 +16,15 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 
 No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
 so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line. In
-a text document (not JSON, not SIP), a run that grows past ``MAX_HELD`` from a line start is not held:
+a text document, in a SIP message's body too long to hold (``_sip``: the body redacted to a temporary
+file first, then its head with the new Content-Length), and in a JSON string (its line breaks ``\\n``
+or ``\\r\\n`` escapes, read as line breaks as the run is read and written again so: ``_Literal``; raw
+JSON is cut before such an escape, ``escape_cut``), a run that grows past ``MAX_HELD`` from a line start is not held:
 it is read on as a ``longrun.LongRun`` (spooled to a temporary file, rewritten in pieces with the same
-output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before.
+output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before when
+a reading of it holds an address, a MAC or a name (``LongRun.holds_original``; refused past
+``MAX_WHOLE``), else its lines are read again as text cut at their line feeds (lines of UUIDs, digests
+or tokens, one to a line, read as one run: the document held whole leaves such a run to the text).
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);
@@ -32,7 +38,8 @@ no allowed cut — one "word" of letters, digits and ``.:%-[]+/="`` (every patte
 no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbounded) — is held
 up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
 written). One SIP message is held whole (its Content-Length is written before its body), up to
-``MAX_WHOLE``.
+``MAX_WHOLE``, unless its Content-Length says its body runs more than ``MAX_HELD`` past what is held
+(then its body is redacted first, as above).
 
 A run of base64 characters (``B64_CHARS``) that opens a JSON string (after a ``"`` that opens no
 secret's value) is the exception (a HAR body saved with content): no pattern matches inside such a run
@@ -55,6 +62,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import json
 import re
 import tempfile
@@ -69,6 +77,7 @@ from icecheck.redact.standins import StandIns
 
 if TYPE_CHECKING:
     from icecheck.redact.longrun import LongRun
+    from icecheck.redact.selfcheck import IPAddress
 
 CHUNK = 1 << 20  # characters read at a time
 MAX_HELD = 4 << 20  # past this, a piece is cut at the last allowed place found
@@ -158,31 +167,49 @@ def _secret_tail(text: str, pos: int) -> bool:
 
 
 def line_pieces(
-    source: Iterator[str], raw_json: bool = False, held: int | None = None, guard: Guard = None
+    source: Iterator[str], raw_json: bool = False, held: int | None = None, guard: Guard = None, odd: Guard = None
 ) -> Iterator[str]:
     """``source`` re-cut at allowed places (before a line feed; past ``held`` characters, ``MAX_HELD``
     by default, at any allowed place, ``find_cut``), none where ``guard`` says no; ``RedactError`` past
-    ``MAX_WHOLE`` characters with no allowed cut."""
-    for piece in _pieces(source, raw_json, held, guard, False):
+    ``MAX_WHOLE`` characters with no allowed cut. In raw JSON (``raw_json``) with no such place, also
+    before the escaped line break after a line of a wrapped run (``escape_cut``: ``_JsonStream`` joins
+    a literal's pieces again, and no pattern the raw text is scrubbed by holds one), where ``odd`` (a
+    secret's place, ``text.inside_odd_secret``) does not say no."""
+    for piece in _pieces(source, raw_json, held, guard, None, odd):
         assert isinstance(piece, str)  # no ``LongRun`` without ``long_runs``
         yield piece
 
 
 def _pieces(
-    source: Iterator[str], raw_json: bool, held: int | None, guard: Guard, long_runs: bool
+    source: Iterator[str], raw_json: bool, held: int | None, guard: Guard, long_runs: Kept | None, odd: Guard = None
 ) -> Iterator[str | LongRun]:
-    """``line_pieces``; with ``long_runs``, a wrapped base64 run that grows past ``held`` with no allowed
-    cut, from a line start (``longrun.run_start``), is read on as a ``LongRun`` (spooled, not held) and
-    handed over planned; one it cannot plan is held as before."""
+    """``line_pieces``; with ``long_runs`` (what the run keeps: ``StandIns.kept``), a wrapped base64 run
+    that grows past ``held`` with no allowed cut, from a line start (``longrun.run_start``), is read on as a
+    ``LongRun`` (spooled, not held) and handed over planned. One it cannot plan is held as before when a
+    reading of it holds an address, a MAC or a name (``LongRun.holds_original``; refused past
+    ``MAX_WHOLE``); else its lines are not base64 of anything the output check reads (one UUID, digest
+    or token a line): they are read again as text, cut before any of their line feeds but the last (as
+    the document held whole reads them: ``wrapped._plan`` leaves such a run to the text's redaction)."""
     from icecheck.redact.longrun import LongRun, run_start
 
     held = MAX_HELD if held is None else held
-    source = iter(source)
+    ahead: deque[Iterator[str]] = deque([iter(source)])  # what is read next: lines given back, then the rest
     buf, before, searched = "", "", 0  # buf[:searched] held no allowed cut (each part is searched once)
     offset = 0  # the document's bytes before ``buf``
     in_run = False  # ``buf`` starts inside a base64 run cut before (``base64_cut``)
-    for text in source:
+    free = 0  # ``buf[:free]``: a run's lines given back, cut before any line feed there (not at ``free``)
+    while (text := _next(ahead)) is not None:
         buf += text
+        if free > 0:
+            cut = buf.rfind("\n", 1, min(free, len(buf)))
+            if cut > 0:
+                piece = buf[:cut]
+                yield piece
+                buf, offset, free = buf[cut:], offset + byte_size(piece), free - cut
+                before = piece.rstrip()[-1:] or before
+            if free > len(buf):
+                continue
+            free, searched, in_run = 0, 0, False  # the run's last line break and what follows: as text is cut
         cut = line_cut(buf, max(0, searched - 1), guard)
         run_cut = False
         if cut < 0 and len(buf) > held:
@@ -191,7 +218,9 @@ def _pieces(
             if cut < 0:
                 cut = base64_cut(buf, in_run, guard)
                 run_cut = cut > 0
-            if cut < 0 and long_runs and (start := run_start(buf, held // 2)) >= 0:
+            if cut < 0 and raw_json:
+                cut = escape_cut(buf, odd)
+            if cut < 0 and long_runs is not None and (start := run_start(buf, held // 2)) >= 0:
                 if start > 0:
                     yield buf[:start]
                     offset += byte_size(buf[:start])
@@ -199,7 +228,7 @@ def _pieces(
                 run = LongRun()
                 rest = run.feed(buf[start:])
                 while rest is None:
-                    more = next(source, None)
+                    more = _next(ahead)
                     rest = run.end() if more is None else run.feed(more)
                 if run.ready:
                     yield run
@@ -207,9 +236,14 @@ def _pieces(
                     before = "="
                     buf, searched, in_run = rest, 0, False
                     continue
+                if not run.holds_original(long_runs):
+                    free = run.size() - 1
+                    ahead.extendleft([iter([rest]), run.chunks()])  # read next: its lines, then the rest
+                    buf, searched, in_run = "", 0, False
+                    continue
                 if run.size() + len(rest) > MAX_WHOLE:
                     run.close()
-                    raise_unbounded("a line", at=offset)
+                    raise_unbounded("a line", _HOLDS_ORIGINAL, at=offset)
                 buf, searched = run.text() + rest, 0
                 cut = line_cut(buf, 0, guard)
         if cut > 0:
@@ -222,6 +256,36 @@ def _pieces(
             raise_unbounded("a line", at=offset)
     if buf:
         yield buf
+
+
+Kept = Callable[["IPAddress"], bool]
+_HOLDS_ORIGINAL = (
+    "base64 wrapped over lines that cannot be rewritten in pieces, and whose decoding holds an address, a MAC or a name"
+)
+
+
+def _next(ahead: deque[Iterator[str]]) -> str | None:
+    """The next text of the first of ``ahead`` not exhausted, or None at the end of all."""
+    while ahead:
+        text = next(ahead[0], None)
+        if text is not None:
+            return text
+        ahead.popleft()
+    return None
+
+
+_ESCAPED_BREAK = re.compile(r"(?<=[A-Za-z0-9+/_-]{16})\\(?:r\\)?n")
+
+
+def escape_cut(buf: str, odd: Guard = None) -> int:
+    """The last place before a ``\\n`` or ``\\r\\n`` escape that follows 16 base64 characters (a
+    line of a run in a JSON string) in the last ``MAX_HELD`` characters of ``buf``, outside a JSON
+    secret's value (``_in_secret``) and where ``odd`` does not say no; or -1."""
+    found = [m.start() for m in _ESCAPED_BREAK.finditer(buf, max(0, len(buf) - MAX_HELD))]
+    for pos in reversed(found[-64:]):
+        if pos > 0 and not _in_secret(buf, pos) and not (odd and odd(buf, pos)):
+            return pos
+    return -1
 
 
 def base64_cut(buf: str, in_run: bool, guard: Guard = None) -> int:
@@ -281,18 +345,19 @@ def redact_stream(
 
     held = MAX_HELD if held is None else held
     guard = _no_cut(standins, scrub)
+    odd = _odd(standins, scrub)
     seen = _Lines()
     try:
         if kind == "sip":
-            _sip(source, write, standins, scrub, held, seen)
+            _sip(source, write, standins, scrub, held, seen, guard)
         elif kind == "json":
             stream = _JsonStream(write, standins, scrub, held, guard)
-            for piece in seen.pieces(line_pieces(source, raw_json=True, held=held, guard=guard)):
+            for piece in seen.pieces(line_pieces(source, raw_json=True, held=held, guard=guard, odd=odd)):
                 stream.feed(piece)
             seen.near = True  # a literal spooled before: after the line the last piece starts in
             stream.finish()
         else:
-            for part in seen.pieces(_pieces(source, False, held, guard, True)):
+            for part in seen.pieces(_pieces(source, False, held, guard, standins.kept)):
                 if isinstance(part, str):
                     write(redact_text(part, standins, scrub))
                 else:  # a wrapped run too long to hold, as ``wrapped.redact_wrapped`` rewrites one
@@ -300,6 +365,13 @@ def redact_stream(
                               lambda fh: line_pieces(chunks(lambda: fh), held=held, guard=guard))  # fmt: skip
     except WrappedRefused as exc:  # named by its line in the document
         raise exc.located(seen.current, seen.before, seen.near) from None
+
+
+def _odd(standins: StandIns, scrub: bool) -> Guard:
+    """``text.inside_odd_secret`` when it may say no (``_no_cut``), else None."""
+    from icecheck.redact.text import inside_odd_secret
+
+    return functools.partial(inside_odd_secret, standins=standins) if scrub and standins.odd_lengths else None
 
 
 def _no_cut(standins: StandIns, scrub: bool) -> Callable[[str, int], bool]:
@@ -357,15 +429,20 @@ def redact_text_file(src: Path, dst: Path, kind: str, standins: StandIns, scrub:
 
 
 def _sip(
-    source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, seen: _Lines
-) -> None:
+    source: Iterator[str], write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, seen: _Lines,
+    guard: Guard = None,
+) -> None:  # fmt: skip
     """SIP text cut where a message that ``sip.redact_sip_text`` reads ends at a line's end (its body
     whole in ``buf``): the text before it is then complete messages and text between them, and the
     text after it, up to the next start line, is text between messages in the next piece as in the
     whole. (A cut only before a start line refused a softphone's log, whose messages are followed
-    by its own log lines, past ``MAX_WHOLE``.)"""
-    from icecheck.redact.sip import message_ends, redact_sip_text
+    by its own log lines, past ``MAX_WHOLE``.) A message whose Content-Length runs more than ``held``
+    characters past what is held has its body redacted as a streamed text document is (``_sip_body``: a
+    long wrapped run in it read on as a ``LongRun``) to a temporary file, then its head with the new
+    Content-Length: the order ``sip._sip_message`` redacts in, so the same stand-ins."""
+    from icecheck.redact.sip import message_ends, open_message, redact_sip_text
 
+    source = iter(source)
     buf, offset = "", 0  # offset: the document's bytes before ``buf``
     for text in source:
         buf += text
@@ -382,11 +459,77 @@ def _sip(
             write(redact_sip_text(buf[:cut], standins, scrub))
             seen.wrote(buf[:cut])
             buf, offset = buf[cut:], offset + byte_size(buf[:cut])
+        elif len(buf) > held and (message := open_message(buf)) and message[1] + message[2] - len(buf) > held:
+            start, body_start, length = message
+            if start > 0:
+                seen.held(buf)
+                write(redact_sip_text(buf[:start], standins, scrub))
+                seen.wrote(buf[:start])
+            seen.held(buf[start:])
+            head, offset = buf[start:body_start], offset + byte_size(buf[:body_start]) + length
+            body = _Taken(itertools.chain([buf[body_start:]], source), length)
+            buf = _sip_body(head, body, write, standins, scrub, held, guard)
+            seen.wrote(head)
+            seen.before += body.newlines
         elif len(buf) > MAX_WHOLE:
             why = "one message is redacted whole: its body's length is in its head"
             raise_unbounded("a SIP message", why, at=offset)
     seen.held(buf)
     write(redact_sip_text(buf, standins, scrub))
+
+
+class _Taken:
+    """The first ``length`` bytes of ``source`` (UTF-8, ``surrogateescape``; ``sip._body_end``'s rule
+    at a character cut), then ``rest``: what follows, once read."""
+
+    def __init__(self, source: Iterator[str], length: int) -> None:
+        self.source, self.left, self.rest = source, length, ""
+        self.newlines = 0  # line feeds taken
+
+    def __iter__(self) -> Iterator[str]:
+        for text in self.source:
+            size = byte_size(text)
+            if size < self.left:
+                self.left -= size
+                self.newlines += text.count("\n")
+                yield text
+                continue
+            cut = len(text.encode("utf-8", "surrogateescape")[: self.left].decode("utf-8", "surrogateescape"))
+            head, self.rest, self.left = text[:cut], text[cut:], 0  # as many characters as those bytes decode to
+            self.newlines += head.count("\n")
+            if head:
+                yield head
+            return
+
+
+def _sip_body(
+    head: str, body: _Taken, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, guard: Guard
+) -> str:
+    """A message with a long body redacted (see ``_sip``); what follows its body, already read."""
+    from icecheck.redact.sip import content_length
+    from icecheck.redact.text import redact_text
+
+    out = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed below
+    with out:
+        size = 0
+
+        def spill(text: str) -> None:
+            nonlocal size
+            data = text.encode("utf-8", "surrogateescape")
+            out.write(data)
+            size += len(data)
+
+        for part in _pieces(iter(body), False, held, guard, standins.kept):
+            if isinstance(part, str):
+                spill(redact_text(part, standins, scrub))
+            else:
+                part.emit(spill, functools.partial(redact_text, standins=standins, scrub=scrub, depth=1),
+                          functools.partial(_decoded_pieces, held=held, guard=guard))  # fmt: skip
+        write(content_length(redact_text(head, standins, scrub), size))
+        out.seek(0)
+        while block := out.read(CHUNK):
+            write(block.decode("utf-8", "surrogateescape"))
+    return body.rest
 
 
 class _JsonStream:
@@ -469,7 +612,8 @@ class _JsonStream:
                 if len(buf) - q > self.held:
                     self.literal_at, self.literal_taken = self.consumed, byte_size(buf[q:])
                     at, after = self.places.document(self.literal_at)
-                    self.literal = _Literal(self.standins, self.scrub, self.held, self.guard, at, after)
+                    self.literal = _Literal(self.standins, self.scrub, self.held, self.guard, at, after,
+                                            self.standins.kept)  # fmt: skip
                     self.buf = ""
                     rest = self.literal.feed(buf[q + 1 :], final)
                     if rest is not None:  # ended or failed at once (cannot happen: the body ran to the end)
@@ -553,13 +697,24 @@ class _Places:
 class _Literal:
     """A long JSON string literal (after its opening quote), spooled in pieces cut before a ``\\n``
     escape whose decoded character before is not white space, ``"`` or ``:``, or else before a raw
-    character ``find_cut`` would cut before in the decoded text."""
+    character ``find_cut`` would cut before in the decoded text. A wrapped base64 run in it with no such
+    place, its line breaks ``\\n`` or ``\\r\\n`` escapes (a MIME body in a JSON log), that grows past
+    ``held`` from a line start is read on as a ``longrun.LongRun`` (``_escaped_run_start``; its escapes
+    read as the line breaks they stand for, as the run is read, and written again so), as a text
+    document's run is (``_pieces``): rewritten in pieces with the output of the literal redacted whole."""
 
-    def __init__(self, standins: StandIns, scrub: bool, held: int, guard: Guard, at: int, after: bool) -> None:
+    def __init__(
+        self, standins: StandIns, scrub: bool, held: int, guard: Guard, at: int, after: bool,
+        long_runs: Kept | None = None,
+    ) -> None:  # fmt: skip
         self.standins, self.scrub, self.held, self.guard = standins, scrub, held, guard
         self.at, self.after = at, after  # where its opening quote is in the document (``_Places.document``)
         self.spool = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed in emit
-        self.sizes: list[int] = []  # each spooled piece's length in bytes (UTF-8, surrogatepass)
+        self.sizes: list[int | LongRun] = []  # each spooled piece's length in bytes (UTF-8, surrogatepass), or a run
+        self.long_runs = long_runs  # what the run keeps (``LongRun.holds_original``); None: no run read on
+        self.run: LongRun | None = None  # the run being read
+        self.carry = ""  # an escape begun at the end of the text the run was fed
+        self.leading = True  # ``lead`` may grow (no run was read on)
         self.buf = ""
         self.valid = True  # every piece decodes (else the literal is redacted as raw text)
         self.ascii = True
@@ -573,6 +728,8 @@ class _Literal:
     def feed(self, text: str, final: bool) -> str | None:
         """Take ``text``; the text after the literal when it ended (``closed``) or failed (``failed``:
         then ``raw_pieces`` gives back what it took), None when all was taken."""
+        if self.run is not None:
+            return self._feed_run(text, final)
         buf = self.buf + text
         end = _BODY.match(buf).end()  # type: ignore[union-attr]
         if end < len(buf) and buf[end] == '"':
@@ -581,6 +738,9 @@ class _Literal:
             return buf[end + 1 :]
         incomplete = end == len(buf) or (end == len(buf) - 1 and buf[end] == "\\")
         if not incomplete or final:
+            if any(not isinstance(size, int) for size in self.sizes):  # a run read on cannot be given back
+                raise_unbounded("a JSON string", "a wrapped base64 run in a string that does not end", self.at,
+                                self.after)  # fmt: skip
             self.buf, self.failed = buf, True
             return ""
         while len(buf) > self.held:
@@ -588,6 +748,18 @@ class _Literal:
             if cut <= 0 and self.b64 and not self.padded and not buf.strip(B64_CHARS):
                 cut = (len(buf) - B64_MARGIN) // 4 * 4  # base64 alone: pieces of 4 characters (``emit``)
                 cut = -1 if self.guard is not None and self.guard(buf, cut) else cut
+            if cut <= 0 and self.long_runs is not None and (start := _escaped_run_start(buf, self.held // 2)) >= 0:
+                lead = self.lead
+                if self.leading and self.lead == self.total:
+                    lead += len(buf) - len(buf.lstrip(B64_CHARS))
+                if lead <= B64_MARGIN:  # else its runs are not rewritten (``formats.long_base64``)
+                    from icecheck.redact.longrun import LongRun
+
+                    if start > 0:
+                        self._spool(buf[:start])
+                    self.lead, self.leading = lead, False  # the run that opens it (if any) ends before
+                    self.buf, self.b64, self.run = "", False, LongRun()
+                    return self._feed_run(buf[start:], final)
             if cut <= 0:
                 if len(buf) > MAX_WHOLE:
                     raise_unbounded("a JSON string", at=self.at, after=self.after)
@@ -597,16 +769,55 @@ class _Literal:
         self.buf = buf
         return None
 
+    def _feed_run(self, text: str, final: bool) -> str | None:
+        """``feed`` while a run is read: its escaped line breaks read as line breaks; what follows the
+        run given back escaped again, and read on as the literal's text."""
+        run = self.run
+        assert run is not None and self.long_runs is not None
+        raw, self.carry = self.carry + text, ""
+        plain = _RUN_RAW.match(raw).end()  # type: ignore[union-attr]  # always matches
+        after = raw[plain:]  # from the first character no run holds (a quote, another escape), raw
+        if not final and _ESCAPE_BEGUN.fullmatch(after):
+            self.carry, after = after, ""  # an escape cut at the end of ``text``: read with what follows
+        read = raw[:plain].replace("\\r\\n", "\r\n").replace("\\n", "\n")
+        stop, after = after[:1], after[1:]  # the run ends before it, whatever follows (``LAST_END``)
+        rest = run.feed(read + stop)
+        if rest is None and (stop or final):
+            rest = run.end()
+        if rest is None:
+            return None
+        cut = len(rest) - len(stop)
+        rest = _escaped(rest[:cut]) + rest[cut:] + after + self.carry
+        self.run, self.carry = None, ""
+        if run.ready:
+            self.sizes.append(run)
+            return self.feed(rest, final)
+        if not run.holds_original(self.long_runs):  # its lines read again as the literal's text, cut between lines
+            pending = ""
+            for chunk in run.chunks():
+                pending += _escaped(chunk)
+                at = pending.rfind("\\n", 0, len(pending) - 2)
+                at = at - 2 if at >= 2 and pending[at - 2 : at] == "\\r" else at
+                if at > 0:
+                    self._spool(pending[:at])
+                    pending = pending[at:]
+            return self.feed(pending + rest, final)
+        if run.size() > MAX_WHOLE:
+            run.close()
+            raise_unbounded("a JSON string", _HOLDS_ORIGINAL, self.at, self.after)
+        self.long_runs = None  # held as before (rewritten whole, or refused past ``MAX_WHOLE``)
+        return self.feed(_escaped(run.text()) + rest, final)
+
     def _cut(self, buf: str) -> int:
         pos = len(buf)
         while (pos := buf.rfind("\\n", 0, pos)) > 0:
-            guarded = self.guard is not None and self.guard(buf, pos)
+            guarded = self._guarded(buf, pos)
             if _even_slashes(buf, pos) and (last := _last_char(buf, pos)) and last not in _NO_CUT_AFTER and not guarded:
                 return pos
         lo = max(0, len(buf) - (1 << 16))
         for m in reversed(list(_RAW_CUTS.finditer(buf, lo))):
             pos = m.start()
-            if pos <= 0 or not _even_slashes(buf, pos) or (self.guard and self.guard(buf, pos)):
+            if pos <= 0 or not _even_slashes(buf, pos) or self._guarded(buf, pos):
                 continue
             if m.group() != " ":
                 return pos  # a character no pattern holds, itself in the decoded text too
@@ -615,11 +826,23 @@ class _Literal:
                 return pos
         return -1
 
+    def _guarded(self, buf: str, pos: int) -> bool:
+        """``guard`` says no cut at ``pos``, read where ``\\/`` escapes near it are the ``/`` they stand
+        for (PHP escapes ``/``: a wrapped run whose lines hold one is a run of the decoded text, which
+        the guard would not see in the raw text)."""
+        if self.guard is None:
+            return False
+        lo, hi = max(0, pos - _NEAR), pos + _NEAR
+        if buf.find("\\/", lo, hi) < 0:
+            return self.guard(buf, pos)
+        before = buf[lo:pos].replace("\\/", "/")
+        return self.guard(before + buf[pos:hi].replace("\\/", "/"), len(before)) or self.guard(buf, pos)
+
     def _spool(self, raw: str) -> None:
         data = raw.encode("utf-8", "surrogatepass")
         self.spool.write(data)
         self.sizes.append(len(data))
-        if self.lead == self.total:  # all so far is base64 characters: the run that opens it goes on
+        if self.leading and self.lead == self.total:  # all so far is base64 characters: the run that opens it goes on
             self.lead += len(raw) - len(raw.lstrip(B64_CHARS))
         self.total += len(raw)
         self.b64 = self.b64 and not self.padded and _B64_PIECE.fullmatch(raw) is not None
@@ -634,6 +857,7 @@ class _Literal:
     def raw_pieces(self) -> Iterator[str]:
         self.spool.seek(0)
         for size in self.sizes:
+            assert isinstance(size, int)  # a literal with a run read on does not fail (``feed``)
             yield self.spool.read(size).decode("utf-8", "surrogatepass")
         self.spool.close()
         if self.buf:
@@ -651,6 +875,10 @@ class _Literal:
             if self.b64 and self.total % 4 == 0 and self.total >= 16 and self._emit_base64(write):
                 return
             depth = B64_DEPTH if self.lead > B64_MARGIN else 0  # ``formats.long_base64``: not rewritten
+            runs = any(not isinstance(size, int) for size in self.sizes)
+            if runs and not self.valid:  # what is no JSON string is redacted as raw text, which a run is not
+                raise_unbounded("a JSON string", "a wrapped base64 run in a string that is not valid JSON", self.at,
+                                self.after)  # fmt: skip
             if not self.valid:  # as formats._json_string: the whole literal redacted as raw text
                 pieces = list(self._pieces())
                 for i, raw in enumerate(pieces):
@@ -661,26 +889,49 @@ class _Literal:
                 return
             out = tempfile.TemporaryFile(prefix="icecheck-redact-")  # noqa: SIM115 - closed below
             with out:
-                sizes, changed = [], False
-                for raw in self._pieces():
-                    value = json.loads('"' + raw + '"')
-                    new = redact_text(value, self.standins, self.scrub, depth)
-                    changed = changed or new != value
-                    data = new.encode("utf-8", "surrogatepass")
-                    out.write(data)
-                    sizes.append(len(data))
+                sizes: list[tuple[int, bool]] = []  # each piece's redacted length, and whether it is a run
+                changed = [False]
+                for entry in self._entries():
+                    if isinstance(entry, str):
+                        value = json.loads('"' + entry + '"')
+                        new = redact_text(value, self.standins, self.scrub, depth)
+                        changed[0] = changed[0] or new != value
+                        data = new.encode("utf-8", "surrogatepass")
+                        out.write(data)
+                        sizes.append((len(data), False))
+                        continue
+                    start = out.tell()
+                    inner = functools.partial(self._inner, changed, depth + 1)
+                    cutter = functools.partial(_decoded_pieces, held=self.held, guard=self.guard)
+                    entry.emit(lambda t: out.write(t.encode("ascii")), inner, cutter)
+                    sizes.append((out.tell() - start, True))
                 write('"')
-                if not changed:
-                    for raw in self._pieces():
-                        write(raw)
-                else:
-                    out.seek(0)
-                    for size in sizes:
-                        new = out.read(size).decode("utf-8", "surrogatepass")
-                        write(json_string(new, self.ascii)[1:-1])
+                out.seek(0)
+                entries = self._entries()
+                for length, is_run in sizes:
+                    old = next(entries)
+                    if is_run:  # base64 and line breaks: escaped alike in either case (``_escaped``)
+                        while length > 0:
+                            block = out.read(min(length, 1 << 20))
+                            write(_escaped(block.decode("ascii")))
+                            length -= len(block)
+                        continue
+                    new = out.read(length).decode("utf-8", "surrogatepass")
+                    write(json_string(new, self.ascii)[1:-1] if changed[0] else str(old))
                 write('"')
         finally:
             self.spool.close()
+            for item in self.sizes:
+                if not isinstance(item, int):
+                    item.close()
+
+    def _inner(self, changed: list[bool], depth: int, text: str) -> str:
+        """A piece of a run's decoded text redacted (one base64 level deeper), ``changed`` set when it changes."""
+        from icecheck.redact.text import redact_text
+
+        new = redact_text(text, self.standins, self.scrub, depth)
+        changed[0] = changed[0] or new != text
+        return new
 
     def _emit_base64(self, write: Callable[[str], object]) -> bool:
         """A literal of base64 alone (a HAR body): up to ``MAX_WHOLE`` held and redacted whole by
@@ -697,9 +948,63 @@ class _Literal:
         )  # fmt: skip
 
     def _pieces(self) -> Iterator[str]:
+        """The spooled pieces (a literal with no run read on)."""
+        for piece in self._entries():
+            assert isinstance(piece, str)
+            yield piece
+
+    def _entries(self) -> Iterator[str | LongRun]:
+        """The spooled pieces and the runs read on, in order."""
         self.spool.seek(0)
         for size in self.sizes:
-            yield self.spool.read(size).decode("utf-8", "surrogatepass")
+            yield self.spool.read(size).decode("utf-8", "surrogatepass") if isinstance(size, int) else size
+
+
+def _decoded_pieces(fh: BinaryIO, held: int, guard: Guard) -> Iterator[str]:
+    """A run's decoded text (its file) in pieces cut as a text document is (``line_pieces``)."""
+    return line_pieces(chunks(lambda: fh), held=held, guard=guard)
+
+
+_NEAR = 1 << 12  # raw characters read on either side of a cut with ``\\/`` near it (``_Literal._guarded``)
+_RUN_RAW = re.compile(r"(?:[A-Za-z0-9+/=_-]++|\\n|\\r\\n)*+")  # a wrapped run in raw JSON, and its padding
+_ESCAPE_BEGUN = re.compile(r"\\(?:r(?:\\)?)?")  # the start of a ``\\n`` or ``\\r\\n`` escape
+_RUN_LINE = re.compile(r"[A-Za-z0-9+/_-]{16,}+")
+_LAST_LINE = re.compile(r"[A-Za-z0-9+/_-]*+(?:\\(?:r(?:\\)?)?)?")
+_LINE_TAIL = re.compile(r"[A-Za-z0-9+/_-]{16}\Z")
+
+
+def _escaped(text: str) -> str:
+    """A run's text (base64 characters, LF and CRLF line breaks) as its JSON string holds it."""
+    return text.replace("\r\n", "\\r\\n").replace("\n", "\\n")
+
+
+def _escaped_run_start(buf: str, least: int) -> int:
+    """``longrun.run_start`` over raw JSON (a literal's inside): where a wrapped run whose line breaks are
+    ``\\n`` or ``\\r\\n`` escapes, which ``buf`` ends inside, starts (at its start, or after such an
+    escape), when it holds two full lines and ``least`` characters or more; else -1, also when the line
+    before could be part of it (it ends in 16 base64 characters) or its escape is a ``\\\\`` and ``n``."""
+    from icecheck.redact.longrun import LONGEST_LINE
+
+    tail = buf.rfind("\\n") + 2
+    if tail < 2 or len(buf) - tail > LONGEST_LINE or not _LAST_LINE.fullmatch(buf, tail):
+        return -1
+    start, lines = tail, 0
+    while start > 0:
+        end = start - 2  # the escape before the line that starts at ``start``
+        end = end - 2 if buf[end - 2 : end] == "\\r" else end
+        prev = buf.rfind("\\n", 0, end) + 2 if end > 0 else 0
+        prev = prev if prev >= 2 else 0
+        if not _RUN_LINE.fullmatch(buf, prev, end):
+            break
+        start, lines = prev, lines + 1
+    if lines < 2 or len(buf) - start < least:
+        return -1
+    if start > 0:
+        end = start - 2
+        end = end - 2 if buf[end - 2 : end] == "\\r" else end
+        if not _even_slashes(buf, end) or _LINE_TAIL.search(buf, max(0, end - 16), end):
+            return -1
+    return start
 
 
 _ESCAPE_TAIL = frozenset("0123456789abcdefABCDEFu\\")

@@ -14,7 +14,10 @@ capture). It ends as ``selfcheck.WRAPPED_RUN``
 ends: the first line that is not 16 base64 characters or more before a line break is its last (up to
 its ``=`` padding), kept only where what follows may end base64 (``wrapped.LAST_END``), else the line
 before is. Anything else is not ``ready``: the caller holds the text (``text``) and treats it as before
-(rewritten whole, or refused past its bound: fail closed), never passing it through unread.
+(rewritten whole, or refused past its bound: fail closed), never passing it through unread; unless no
+reading of it holds an identifier (``holds_original``: lines of UUIDs or tokens, one to a line, decode
+to random bytes), when the caller reads its lines again as text (``chunks``), as ``wrapped._plan``
+leaves such a run to the text's redaction.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from icecheck.redact.archive import RedactError
-from icecheck.redact.selfcheck import PCAP_MAGICS, b64_decode, is_binary
+from icecheck.redact.selfcheck import PCAP_MAGICS, IPAddress, b64_decode, identifiers, in_binary, is_binary, is_kept
 
 _ANY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_\r")
 _FULL = re.compile(r"[A-Za-z0-9+/_-]{16,}+\r?")  # a line of a run, but its last (before its LF)
@@ -34,6 +37,7 @@ _TAIL = re.compile(r"[A-Za-z0-9+/_-]{16}\r?\Z")  # a line whose end could start 
 _STANDARD = re.compile(r"[A-Za-z0-9+/]*+")
 _URLSAFE = re.compile(r"[A-Za-z0-9_-]*+")
 WINDOW = 3 << 18  # characters decoded (a multiple of 4) and bytes encoded (of 3) at a time
+OVERLAP = 4096  # characters each window of ``holds_original`` shares with the next (a multiple of 4)
 LONGEST_LINE = 1 << 20  # a line of a run read at most; past it the run is not planned
 
 
@@ -247,6 +251,42 @@ class LongRun:
         self.done, self.ready = True, False
         return rest
 
+    def holds_original(self, kept: Callable[[IPAddress], bool]) -> bool:
+        """Whether a reading of the full lines read (a run not ``ready``) holds an identifier that must
+        not survive, as ``wrapped._plan`` refuses a run it cannot rewrite (in binary data, only those its
+        strings can hold: ``selfcheck.in_binary``): its characters joined (``-`` and ``_`` read as ``+``
+        and ``/``, as the output check reads both alphabets), decoded from each of its first four
+        characters, in windows of ``WINDOW`` characters that overlap by ``OVERLAP`` (an identifier
+        across a window's edge is read whole in the next). Lines of UUIDs, hex digests or tokens, one to
+        a line, read as one run decode to random bytes (no address): their lines go to the text's
+        redaction (``docstream``); one that holds an address is refused where it cannot be held."""
+        self.spool.seek(0)
+        chars = b""  # joined characters not read past yet (each window starts 4k characters in)
+        while True:
+            block = self.spool.read(WINDOW)
+            chars += block.translate(_TO_STANDARD, b"\r\n")
+            if block and len(chars) < WINDOW + OVERLAP:
+                continue
+            for shift in range(4):
+                part = chars[shift : shift + (len(chars) - shift) // 4 * 4]
+                raw = b64_decode(part, False) if part else None
+                if raw is not None and _unkept(raw, kept):
+                    return True
+            if not block:
+                return False
+            keep = len(chars) - OVERLAP
+            chars = chars[keep - keep % 4 :]
+
+    def chunks(self) -> Iterator[str]:
+        """The full lines read when not ``ready``, ``WINDOW`` characters at a time (the caller reads
+        them again as text, not held whole); the run is closed after."""
+        try:
+            self.spool.seek(0)
+            while block := self.spool.read(WINDOW):
+                yield block.decode("ascii")
+        finally:
+            self.close()
+
     def size(self) -> int:
         """Characters spooled (full lines and their line breaks)."""
         self.spool.seek(0, 2)
@@ -349,6 +389,15 @@ class LongRun:
                 write("".join(out))
                 out, held = [], 0
         write("".join(out))
+
+
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def _unkept(raw: bytes, kept: Callable[[IPAddress], bool]) -> bool:
+    """``raw`` (a reading of a run) holds an identifier that must not survive (``wrapped._originals``)."""
+    binary = is_binary(raw)
+    return any((in_binary(i) or not binary) and not is_kept(i, kept) for i in identifiers(raw))
 
 
 def _uniform(first: int, width: int, sep: str) -> Iterator[tuple[int, str]]:

@@ -44,6 +44,29 @@ def message_ends(text: str) -> list[int]:
     return ends
 
 
+def open_message(text: str) -> tuple[int, int, int] | None:
+    """(start, body start, Content-Length) of the last message ``redact_sip_text`` reads in ``text``
+    when ``text`` holds its head whole and its Content-Length runs past the end of ``text``; else None."""
+    pos, last = 0, -1
+    for m in SIP_START.finditer(text):
+        if m.start() < pos:
+            continue
+        last, pos = m.start(), _message_end(text, m.start())
+    if last < 0 or pos < len(text):
+        return None
+    end = _HEAD_END.search(text, last)
+    found = _CONTENT_LENGTH.search(text, last, end.end()) if end else None
+    length = decimal(found.group(3)) if found else None
+    if end is None or length is None or end.end() + length <= len(text):
+        return None
+    return last, end.end(), length
+
+
+def content_length(head: str, size: int) -> str:
+    """A redacted message head with its first Content-Length set to ``size`` (``_sip_message``)."""
+    return _CONTENT_LENGTH.sub(lambda m: f"{m.group(1)}{m.group(2)}{size}", head, count=1)
+
+
 def _message_end(text: str, start: int) -> int:
     end = _HEAD_END.search(text, start)
     if end is None:
@@ -64,7 +87,7 @@ def _sip_message(text: str, start: int, standins: StandIns, scrub: bool) -> tupl
     head = redact_text(head, standins, scrub)
     if length:
         size = len(body.encode("utf-8", "surrogateescape"))
-        head = _CONTENT_LENGTH.sub(lambda m: f"{m.group(1)}{m.group(2)}{size}", head, count=1)
+        head = content_length(head, size)
     return head + body, body_end
 
 
