@@ -24,9 +24,11 @@ import re
 import string
 from collections.abc import Iterator
 
+from icecheck.redact.colonrun import COLON_RUN, windows
 from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
+    LONG_V6_RUN,
     PCAP_MAGICS,
     V6_RUN,
     VERSION_BEFORE,
@@ -99,9 +101,37 @@ def _unwrapped(text: str, standins: StandIns, scrub: bool, depth: int) -> str:
     if depth < B64_DEPTH and len(text) >= 16:
         text = _B64_TOKEN.sub(lambda m: _base64_token(m.group(0), standins, scrub, depth), text)
     if "%" in text:  # one pass, so that no stand-in is taken for an original and replaced again
-        return _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
+        text = _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
                                  else _replace(m, standins), text)  # fmt: skip
-    return TOKENS.sub(lambda m: _replace(m, standins), text)
+    else:
+        text = TOKENS.sub(lambda m: _replace(m, standins), text)
+    return in_runs(text, standins)
+
+
+def in_runs(text: str, standins: StandIns) -> str:
+    """``text`` with each original (not kept) that a colon-hex run holds in a window replaced
+    (``colonrun.windows``: ``…:e032:2a00:1450:4001:82b::200e:fddb:…`` held ``2a00:1450:4001:82b::200e``,
+    read by no token, and went out so), left to right, none inside or across one replaced; the rest of the
+    run as it was. The output check looks for the originals in the same windows (``selfcheck``)."""
+    if ":" not in text:
+        return text
+    out: list[str] = []
+    done = 0  # text[:done] is in ``out``
+    for m in COLON_RUN.finditer(text):
+        found = []
+        for at, to, value in windows(m.group()):
+            v6 = ipaddress.IPv6Address(value)
+            addr = v6.ipv4_mapped or v6
+            if standins.original(addr) and not standins.kept(addr):
+                found.append((m.start() + at, m.start() + to))
+        for at, to in sorted(found, key=lambda span: (span[0], -span[1])):
+            if at >= done:
+                out += (text[done:at], standins.ip_text(text[at:to]) or text[at:to])
+                done = to
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 # The output check decodes every base64 run (``selfcheck.B64_RUN``) and reads the decoded text
@@ -165,7 +195,7 @@ def _percent_run(run: str, standins: StandIns) -> str:
     """The run decoded, redacted and encoded again: characters that were escaped are escaped again."""
     escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
     decoded = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), run)
-    new = TOKENS.sub(lambda m: _replace(m, standins), decoded)
+    new = in_runs(TOKENS.sub(lambda m: _replace(m, standins), decoded), standins)
     if new != decoded:
         run = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in new)
     return _raw_originals(run, standins)
@@ -350,6 +380,9 @@ def scan_originals(text: str, standins: StandIns) -> None:
                 if addr is not None:
                     standins.reserve(addr)
                     break
+    for run in LONG_V6_RUN.finditer(text):  # past 65 groups, in parts as the check reads it (no token holds it)
+        for _, _, part in v6_reading_spans(run.group()):
+            standins.reserve(part)
 
 
 def _secret_value(m: re.Match[str]) -> tuple[str, str]:
