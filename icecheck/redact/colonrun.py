@@ -37,7 +37,9 @@ COLON_RUN = re.compile(
 _PIECE = re.compile(r"[^:]+|:+")
 _DOTTED = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 _HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgotten all at once)
 _KEEP = 16  # groups of a run held at a time (a window spans 8 at most, 7 on either side of a site)
+_ALL = (1 << 128) - 1
 # a group: start, end, value (-1: no group a window may hold), width (2 for a dotted quad), colons before it
 _Group = tuple[int, int, int, int, int]
 _MAPPED = 0xFFFF  # ``::ffff:0:0/96`` (RFC 4291 §2.5.5.2): the value's bits 32 to 47 of a mapped IPv4 address
@@ -45,24 +47,42 @@ _MAPPED = 0xFFFF  # ``::ffff:0:0/96`` (RFC 4291 §2.5.5.2): the value's bits 32 
 
 def windows(run: str) -> Iterator[tuple[int, int, int]]:
     """Each window of a colon-hex run (``COLON_RUN``) that does not parse whole as an address, as (start,
-    end, value) with ``run[start:end]`` its text, in the order their ends come (the same window once)."""
+    end, value) with ``run[start:end]`` its text, in the order their ends come (the same window once).
+    Work per group is constant, plus one step per window yielded."""
     if run.count(":") <= 8 and _whole(run):
         return
     items: list[_Group] = []  # the run's latest groups
     colons = 0  # colons since the last group
+    streak = 0  # groups joined by single colons up to the last one (0: the last one is no group)
+    value = 0  # their value (the last eight groups)
+    first = 0  # where in ``items`` they start
     for m in _PIECE.finditer(run):
         piece = m.group()
         if piece[0] == ":":
             colons = len(piece)
-            if colons >= 2 and items:  # windows ending at this site: ``a:b::``
-                yield from _before_site(items)
+            if colons >= 2 and streak:  # windows ending at this site: ``a:b::``
+                yield from _left_of(items, len(items), 0, 0, m.start() + 2)
             continue
-        items.append((m.start(), m.end(), *_group(piece), colons))
+        group, width = _group(piece)
+        items.append((m.start(), m.end(), group, width, colons))
+        if group < 0:
+            streak = 0
+        elif colons == 1 and streak:
+            streak += width
+            value = (value << 16 * width | group) & _ALL
+        else:
+            streak, value, first = width, group, len(items) - 1
+        if streak >= 8:  # eight groups
+            yield items[-(9 - width)][0], m.end(), value
+        elif streak and items[first][4] >= 2:  # after a site: ``::`` and the groups after it, and before it
+            yield items[first][0] - 2, m.end(), value
+            if items[first][4] == 2:
+                yield from _left_of(items, first, streak, value, m.end())
         colons = 0
-        if items[-1][2] >= 0:
-            yield from _ending_at(items)
         if len(items) > 4 * _KEEP:
-            del items[:-_KEEP]
+            dropped = len(items) - _KEEP
+            del items[:dropped]
+            first -= dropped  # (read only while it is among the last eight)
 
 
 def _whole(run: str) -> bool:
@@ -88,38 +108,6 @@ def _group(piece: str) -> tuple[int, int]:
     if max(parts) > 255:
         return -1, 1
     return parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3], 2
-
-
-def _ending_at(items: list[_Group]) -> Iterator[tuple[int, int, int]]:
-    """The windows ending at the last group of ``items``: eight groups, or up to seven after the nearest
-    site of colons before it (and, where that site is ``::``, up to seven in all with groups before it)."""
-    end = items[-1][1]
-    right = groups = 0
-    k = len(items) - 1
-    while k >= 0:
-        start, _, value, width, colons = items[k]
-        if value < 0:
-            return
-        right |= value << 16 * groups
-        groups += width
-        if groups > 8:
-            return
-        if groups == 8:
-            yield start, end, right
-            return
-        if colons >= 2:  # a site before this group: ``::`` and the groups after it
-            yield start - 2, end, right
-            if colons == 2:
-                yield from _left_of(items, k, groups, right, end)
-            return
-        if colons == 0:  # the run's start
-            return
-        k -= 1
-
-
-def _before_site(items: list[_Group]) -> Iterator[tuple[int, int, int]]:
-    """The windows ending with ``::`` after the last group of ``items`` (``a:b::``)."""
-    yield from _left_of(items, len(items), 0, 0, items[-1][1] + 2)
 
 
 def _left_of(items: list[_Group], k: int, groups: int, right: int, end: int) -> Iterator[tuple[int, int, int]]:
@@ -150,15 +138,26 @@ class RunOriginals:
         self._v6: set[int] | None = None
 
     def found_in(self, text: str) -> Iterator[str]:
-        """The originals among the windows of ``text``'s colon-hex runs, canonical."""
+        """The originals among the windows of ``text``'s colon-hex runs, canonical (a run's answer
+        remembered while the call lasts, ``RUNS_SEEN`` runs at most: a log repeats its runs)."""
+        seen: dict[str, list[str]] = {}
         for m in COLON_RUN.finditer(text):
-            for _, _, value in windows(m.group()):
-                if value >> 32 == _MAPPED:
-                    v4 = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
-                    if v4 in self._among:
-                        yield v4
-                elif value in self._values():
-                    yield str(ipaddress.IPv6Address(value))
+            run = m.group()
+            found = seen.get(run)
+            if found is None:
+                if len(seen) >= RUNS_SEEN:
+                    seen.clear()
+                found = seen[run] = list(self._in_run(run))
+            yield from found
+
+    def _in_run(self, run: str) -> Iterator[str]:
+        for _, _, value in windows(run):
+            if value >> 32 == _MAPPED:
+                v4 = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+                if v4 in self._among:
+                    yield v4
+            elif value in self._values():
+                yield str(ipaddress.IPv6Address(value))
 
     def _values(self) -> set[int]:
         if self._v6 is None:

@@ -24,7 +24,7 @@ import re
 import string
 from collections.abc import Iterator
 
-from icecheck.redact.colonrun import COLON_RUN, windows
+from icecheck.redact.colonrun import COLON_RUN, RUNS_SEEN, windows
 from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
@@ -117,20 +117,40 @@ def in_runs(text: str, standins: StandIns) -> str:
         return text
     out: list[str] = []
     done = 0  # text[:done] is in ``out``
+    seen: dict[str, str] = {}  # a run → the same run redacted (``RUNS_SEEN`` at most: a log repeats its runs)
     for m in COLON_RUN.finditer(text):
-        found = []
-        for at, to, value in windows(m.group()):
-            v6 = ipaddress.IPv6Address(value)
-            addr = v6.ipv4_mapped or v6
-            if standins.original(addr) and not standins.kept(addr):
-                found.append((m.start() + at, m.start() + to))
-        for at, to in sorted(found, key=lambda span: (span[0], -span[1])):
-            if at >= done:
-                out += (text[done:at], standins.ip_text(text[at:to]) or text[at:to])
-                done = to
+        run = m.group()
+        new = seen.get(run)
+        if new is None:
+            if len(seen) >= RUNS_SEEN:
+                seen.clear()
+            new = seen[run] = _run_in_runs(run, standins)
+        if new != run:
+            out += (text[done : m.start()], new)
+            done = m.end()
     if not out:
         return text
     out.append(text[done:])
+    return "".join(out)
+
+
+def _run_in_runs(run: str, standins: StandIns) -> str:
+    """``in_runs`` of one colon-hex run (``run`` itself when nothing in it is replaced)."""
+    found = []
+    for at, to, value in windows(run):
+        v6 = ipaddress.IPv6Address(value)
+        addr = v6.ipv4_mapped or v6
+        if standins.original(addr) and not standins.kept(addr):
+            found.append((at, to))
+    if not found:
+        return run
+    out: list[str] = []
+    done = 0  # run[:done] is in ``out``
+    for at, to in sorted(found, key=lambda span: (span[0], -span[1])):
+        if at >= done:
+            out += (run[done:at], standins.ip_text(run[at:to]) or run[at:to])
+            done = to
+    out.append(run[done:])
     return "".join(out)
 
 
