@@ -28,7 +28,6 @@ from icecheck.redact.colonrun import COLON_RUN, RUNS_SEEN, windows
 from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
-    LONG_V6_RUN,
     PCAP_MAGICS,
     V6_RUN,
     VERSION_BEFORE,
@@ -138,6 +137,8 @@ def _run_in_runs(run: str, standins: StandIns) -> str:
     """``in_runs`` of one colon-hex run (``run`` itself when nothing in it is replaced)."""
     found = []
     for at, to, value in windows(run):
+        if value >> 32 != 0xFFFF and not standins.may_be_original(value):  # (a mapped IPv4 address is looked up)
+            continue
         v6 = ipaddress.IPv6Address(value)
         addr = v6.ipv4_mapped or v6
         if standins.original(addr) and not standins.kept(addr):
@@ -400,9 +401,6 @@ def scan_originals(text: str, standins: StandIns) -> None:
                 if addr is not None:
                     standins.reserve(addr)
                     break
-    for run in LONG_V6_RUN.finditer(text):  # past 65 groups, in parts as the check reads it (no token holds it)
-        for _, _, part in v6_reading_spans(run.group()):
-            standins.reserve(part)
 
 
 def _secret_value(m: re.Match[str]) -> tuple[str, str]:
