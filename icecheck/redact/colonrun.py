@@ -40,6 +40,7 @@ _HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
 RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgotten all at once)
 _KEEP = 16  # groups of a run held at a time (a window spans 8 at most, 7 on either side of a site)
 _ALL = (1 << 128) - 1
+FILTER_BITS = 1 << 20  # bits of ``RunOriginals``' filter (128 KB; 6 % of them set by 65,536 addresses)
 # a group: start, end, value (-1: no group a window may hold), width (2 for a dotted quad), colons before it
 _Group = tuple[int, int, int, int, int]
 _MAPPED = 0xFFFF  # ``::ffff:0:0/96`` (RFC 4291 §2.5.5.2): the value's bits 32 to 47 of a mapped IPv4 address
@@ -130,12 +131,14 @@ def _left_of(items: list[_Group], k: int, groups: int, right: int, end: int) -> 
 
 class RunOriginals:
     """The originals the output check looks for in the windows of colon-hex runs (``found_in``): the
-    input's identifiers that must not survive, as numbers (built at the first run that has windows:
-    most outputs have none; only IPv6 addresses, an IPv4 address being looked up as text)."""
+    input's identifiers that must not survive (``among``: a set, or a ``TextSet`` that may live on disk).
+    A window is looked up there where a filter of its IPv6 addresses says it may be one (a bit per
+    address by its value's hash: fixed memory whatever their number; built at the first run that has
+    windows, most outputs have none); an IPv4 address mapped into IPv6 is looked up as IPv4."""
 
     def __init__(self, among: Collection[str]) -> None:
         self._among = among
-        self._v6: set[int] | None = None
+        self._bits: bytearray | None = None
 
     def found_in(self, text: str) -> Iterator[str]:
         """The originals among the windows of ``text``'s colon-hex runs, canonical (a run's answer
@@ -153,23 +156,26 @@ class RunOriginals:
     def _in_run(self, run: str) -> Iterator[str]:
         for _, _, value in windows(run):
             if value >> 32 == _MAPPED:
-                v4 = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
-                if v4 in self._among:
-                    yield v4
-            elif value in self._values():
-                yield str(ipaddress.IPv6Address(value))
+                address = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+            elif self._may_be(value):
+                address = str(ipaddress.IPv6Address(value))
+            else:
+                continue
+            if address in self._among:
+                yield address
 
-    def _values(self) -> set[int]:
-        if self._v6 is None:
-            found: set[int] = set()
+    def _may_be(self, value: int) -> bool:
+        if self._bits is None:
+            self._bits = bytearray(FILTER_BITS >> 3)
             for identifier in self._among:
                 if ":" in identifier and not identifier.startswith(("mac ", "name ")):
                     try:
-                        found.add(int(ipaddress.IPv6Address(identifier)))
+                        bit = hash(int(ipaddress.IPv6Address(identifier))) & (FILTER_BITS - 1)
                     except ValueError:
                         continue
-            self._v6 = found
-        return self._v6
+                    self._bits[bit >> 3] |= 1 << (bit & 7)
+        bit = hash(value) & (FILTER_BITS - 1)
+        return bool(self._bits[bit >> 3] & (1 << (bit & 7)))
 
 
 def v6_value(text: str) -> int | None:

@@ -22,6 +22,12 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
 - for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
+A colon-hex run is read whole, less a trailing group or port, less a leading label, and in parts where
+it holds a second ``::`` (``v6_reading_spans``), whatever its length (``V6_RUN``, ``LONG_V6_RUN``). In the
+output, the check also looks for the input's identifiers in every window of a run (a stretch of its groups
+that parses as an address: ``colonrun``), in every view: an original inside a run that reads as no
+address whole (``…:e032:2a00:1450:4001:82b::200e:fddb:…``) is a survivor; the redactor replaces it.
+
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
 bytes in pieces cut only where a printable run ends (between two lines of a wrapped run, the next piece
 starting ``WRAPPED_OVERLAP`` bytes before the cut or more). A base64 run longer than a piece (a HAR
