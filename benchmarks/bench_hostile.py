@@ -25,7 +25,8 @@ bytes wherever main wrote one):
   0.8-1.0 s alone: ``inputs.appstream`` per frame) are most.
 - ws-one-byte: 8cad00c 62.2 s (load 4-5); rspeed 2.1 s (load 5.8); the same cause.
 - pcap-tcp-holes: 8cad00c 41.0 s (load 4-5); rspeed 1.4 s (load 5.8). ``resume_at`` and ``drain_order``
-  went over all held early segments for each hole given up; ``tcpearly.EarlySegments`` bisects.
+  went over all held early segments for each hole given up; ``tcpearly.EarlySegments`` bisects
+  (since moved to ``inputs.tcpheld.HeldSegments``, which scan's reassembly shares).
 - pcap-frag-overlap: 8cad00c 20.0 s (load 3.6); rspeed 0.6 s (load 5.8). Every fragment sorted and
   walked all held fragments of its datagram again; ``pcap._Datagram`` keeps the walk.
 - pcap-frag-tiled (added: the fragment walk's worst case): 8cad00c 57.0 s (load 6-7); rspeed 0.7 s.

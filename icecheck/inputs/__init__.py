@@ -3,7 +3,7 @@
 ``candidate`` is the RFC 8839 candidate grammar and ``sdp`` the SDP reader; ``sdpfile`` streams SDP
 files; ``scanner`` walks the paths of ``icecheck scan``, ``detect`` recognises each file by its content
 and the readers turn it into records in a ``sink``: captures (``pcapfile``, ``capture``, ``netdecode``,
-``fragments``, ``tunnel``, ``tcpstream``, ``sctp``, ``appstream``, ``websocket``, ``http``, ``stun``,
+``fragments``, ``tunnel``, ``tcpstream`` and ``tcpheld``, ``sctp``, ``appstream``, ``websocket``, ``http``, ``stun``,
 ``payload``, ``wire``),
 SIP (``sipmsg``, ``siplog``), JSON (``jsonfile``, ``jsonsig``, ``har``, ``webrtc``; large documents in
 parts: ``jsonstream``, ``jsonlarge``), candidates written
@@ -41,6 +41,7 @@ __all__ = [
     "source",
     "stun",
     "synth",
+    "tcpheld",
     "tcpstream",
     "textlog",
     "textsig",

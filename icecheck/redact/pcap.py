@@ -56,13 +56,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from icecheck.inputs.tcpheld import HeldSegments
 from icecheck.inputs.tcpstream import MAX_HELD, place, supersedes
 from icecheck.model import DiagnosticLevel
 from icecheck.redact.packet import DropPacket, Flow, FrameRewriter, Shifts
 from icecheck.redact.pcapng import rewrite_block
 from icecheck.redact.sip import redact_sip_text
 from icecheck.redact.standins import StandIns
-from icecheck.redact.tcpearly import EarlySegments
 from icecheck.redact.tcpmsg import Progress, complete, upgrades
 from icecheck.redact.text import replace_known_ufrags, scan_originals, ufrags
 from icecheck.redact.window import Entry, Window
@@ -85,7 +85,7 @@ class _Run:
     data: bytearray = field(default_factory=bytearray)
     entries: list[tuple[Entry, int, int, int]] = field(default_factory=list)  # (held packet, bytes taken, its
     # blanked prefix's length, the padding in that prefix: see ``CaptureRewriter._take``)
-    early: EarlySegments[tuple[Entry, bytes]] = field(default_factory=EarlySegments)
+    early: HeldSegments[tuple[Entry, bytes]] = field(default_factory=HeldSegments)
     early_bytes: int = 0
     progress: Progress | None = None  # how far ``tcpmsg.complete`` has read ``data`` (from its second segment)
 

@@ -478,27 +478,17 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int], within
     _run_tokens("\n".join([data[start:end].decode("latin-1") for start, end in spans]), found, within)
     if depth >= B64_DEPTH:
         return
-    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data),
-    # and is decoded from a view of ``data`` (a long HAR body: no copy of it beside the piece).
-    whole = memoryview(data)
-    for m in (m for start, end in spans if end - start >= 16 for m in _B64.finditer(data, start, end)):
-        start, end = m.span()
-        decoded = b64_decode(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
-        if decoded and is_binary(decoded):  # its strings: only what names a network (``in_binary``)
-            inner: set[str] = set()
-            _collect(decoded, inner, depth + 1, budget, within)
-            found.update(i for i in inner if in_binary(i))
-        elif decoded:
-            _collect(decoded, found, depth + 1, budget, within)
-        del decoded
-    # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): each line decodes alone above, so an
-    # identifier whose encoding crosses a line break is seen only with the lines joined (``wrapped_readings``).
-    # The readings are read in batches, NUL-separated (no view, token or run crosses one): one call each
-    # for text and binary data per ``_BATCH`` bytes, not one per reading (a log whose lines end in long
-    # tokens has a run at every line); a capture or gzip stream alone.
+    # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): an identifier whose encoding crosses a
+    # line break is seen only with the lines joined (``wrapped_readings``). The readings are read in
+    # batches, NUL-separated (no view, token or run crosses one): one call each for text and binary
+    # data per ``_BATCH`` bytes, not one per reading (a log whose lines end in long tokens has a run at
+    # every line); a capture or gzip stream alone.
     readings: list[tuple[bool, bytes]] = []
     held = 0
-    for run in _wrapped_runs(data) if may_wrap(data) else ():
+    joined: list[tuple[int, int]] = []  # where runs lie whose lines the joined reading decodes whole
+    for start, end, run in _wrapped_runs(data) if may_wrap(data) else ():
+        if start >= 0:
+            joined.append((start, end))
         for decoded in wrapped_readings(run):
             if decoded[:4] in PCAP_MAGICS or decoded[:2] == b"\x1f\x8b":
                 _collect(decoded, found, depth + 1, budget, within)
@@ -511,24 +501,56 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int], within
                 readings, held = [], 0
     _read_batch(readings, found, depth + 1, budget, within)
     del readings
+    # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data),
+    # and is decoded from a view of ``data`` (a long HAR body: no copy of it beside the piece). The
+    # lines of a wrapped run read whole above are not decoded again one by one: each decodes to a
+    # piece of that reading, and a line that starts inside an identifier reads its tail as one (the
+    # stand-in ``….local`` of a name cut as the original was: ``1.local`` both sides, a false refusal).
+    whole = memoryview(data)
+    at = 0  # the first of ``joined`` that may still hold a match
+    for m in (m for start, end in spans if end - start >= 16 for m in _B64.finditer(data, start, end)):
+        start, end = m.span()
+        while at < len(joined) and joined[at][1] <= start:
+            at += 1
+        if at < len(joined) and joined[at][0] <= start and end <= joined[at][1]:
+            continue
+        piece = b64_decode(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
+        if piece and is_binary(piece):  # its strings: only what names a network (``in_binary``)
+            inner: set[str] = set()
+            _collect(piece, inner, depth + 1, budget, within)
+            found.update(i for i in inner if in_binary(i))
+        elif piece:
+            _collect(piece, found, depth + 1, budget, within)
+        del piece
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
             _collect(inflated, found, depth + 1, budget, within)
 
 
-def _wrapped_runs(data: bytes) -> Iterator[bytes]:
+def _wrapped_runs(data: bytes) -> Iterator[tuple[int, int, bytes]]:
     """The wrapped runs of ``data`` (``_WRAPPED``) and, as standard base64, those of either alphabet that
     hold a ``-`` or ``_`` (``WRAPPED_RUN_ANY``): one pass over ``data``, the standard runs inside such
-    a run found in it alone."""
+    a run found in it alone. Each with where it lies when its lines are each a piece of its joined
+    reading (``aligned``), else -1, -1."""
     for m in _WRAPPED_ANY.finditer(data):
         start, end = m.span()
+        run = m.group()
         if data.find(b"-", start, end) < 0 and data.find(b"_", start, end) < 0:
-            yield m.group()  # the standard run (``_WRAPPED``) found here
+            yield (start, end, run) if aligned(run) else (-1, -1, run)  # the standard run (``_WRAPPED``) found here
             continue
-        yield m.group().translate(_TO_STANDARD)
+        run = run.translate(_TO_STANDARD)
+        yield (start, end, run) if aligned(run) else (-1, -1, run)
         for inner in _WRAPPED.finditer(data, start, end):
-            yield inner.group()
+            yield -1, -1, inner.group()  # (inside the run above)
+
+
+def aligned(run: bytes) -> bool:
+    """Whether each line of a wrapped run (standard alphabet) decodes alone to a piece of what its
+    lines joined decode to: they do, whole (``b64_decode``), and each line but the last is whole
+    quanta (a multiple of 4 characters; else a line read alone is read at another byte offset)."""
+    lines = _WRAPPED_SEP.split(run)
+    return all(len(line) % 4 == 0 for line in lines[:-1]) and b64_decode(b"".join(lines), False) is not None
 
 
 def _line_mark(chars: str) -> bytes:

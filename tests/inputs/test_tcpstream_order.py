@@ -1,11 +1,12 @@
-"""TCP reassembly (``inputs.tcpstream``): the same bytes in the same order as the plain sweeps, at a
-cost that does not grow with the square of the held segments.
+"""TCP reassembly (``inputs.tcpstream``, its early segments in ``inputs.tcpheld``): the same bytes in
+the same order as the plain sweeps, at a cost that does not grow with the square of the held segments.
 
 ``_Sweeps`` below is the reassembly as it was written first (sweeping every held segment for each
 one taken, a linear search for the earliest at each gap): the reference the heaps must agree with,
 event for event, on any sequence of segments (retransmissions, overlaps with other bytes, holes,
-cuts, sequence numbers that wrap). The work is counted in calls of ``_delta`` (one per segment
-compared), not timed: 1,500 one-byte segments in reverse order took 1.1 million before.
+cuts, sequence numbers that wrap). The work is counted in the sequence numbers ``HeldSegments``
+looks at (``steps``), not timed: 1,500 one-byte segments in reverse order took 1.1 million
+comparisons when every drain swept all held.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icecheck.inputs import tcpstream
-from icecheck.inputs.tcpstream import MAX_HELD, TcpDirection, _delta, drain_order, place, supersedes
+from icecheck.inputs.tcpheld import HeldSegments
+from icecheck.inputs.tcpheld import delta as _delta
+from icecheck.inputs.tcpstream import MAX_HELD, TcpDirection, place, supersedes
 
 _MOD = 1 << 32
 
@@ -150,15 +153,17 @@ def test_heaps_deliver_what_the_sweeps_delivered(
     base=st.sampled_from([5, _MOD - 20]),
 )
 def test_drain_order_is_the_sweeps_order(offsets: list[tuple[int, int]], base: int) -> None:
-    """The shared function redaction drains by (a caller that takes each segment given and moves
-    the stream to its end) gives the segments in the sweeps' order."""
+    """The drain scan and redaction share (a caller that takes each segment given and moves the
+    stream to its end) gives the segments in the sweeps' order."""
+    reference = {(base + off) % _MOD: n for off, n in offsets}
+    held: HeldSegments[int] = HeldSegments()
+    for seq, n in reference.items():
+        held[seq] = n
     orders = []
-    for order in (drain_order, _sweep_order):
-        held = {(base + off) % _MOD: n for off, n in offsets}
+    for drained in (held.drain, lambda at: ((seq, reference.pop(seq)) for seq in _sweep_order(reference, at))):
         reached = [base]
         taken = []
-        for seq in order(held, lambda r=reached: r[0]):  # type: ignore[misc]
-            n = held.pop(seq)
+        for seq, n in drained(lambda r=reached: r[0]):  # type: ignore[misc]
             end = (seq + n) % _MOD
             if _delta(end, reached[0]) > 0:
                 reached[0] = end
@@ -167,35 +172,27 @@ def test_drain_order_is_the_sweeps_order(offsets: list[tuple[int, int]], base: i
     assert orders[0] == orders[1]
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls = [0]
-
-    def counted(a: int, b: int) -> int:
-        calls[0] += 1
-        return _delta(a, b)
-
-    monkeypatch.setattr(tcpstream, "_delta", counted)
-    return calls
-
-
 N = 1500
 
 
-def test_segments_in_reverse_order_cost_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+def _steps(direction: TcpDirection) -> int:
+    held: HeldSegments[object] = direction._held  # the sequence numbers it looked at
+    return held.steps
+
+
+def test_segments_in_reverse_order_cost_linear_work() -> None:
     """1,500 one-byte segments sent last first: held, then all taken when the first arrives."""
-    calls = _counting(monkeypatch)
     log = _Log()
     direction = TcpDirection(log)
     direction.syn(999)
     for i in reversed(range(N)):
         direction.segment(1000 + i, b"x", i, 0.0)
     assert b"".join(e[1] for e in log.events if e[0] == "data") == b"x" * N  # type: ignore[misc]
-    assert calls[0] < 10 * N
+    assert _steps(direction) < 10 * N
 
 
-def test_thousands_of_holes_cost_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_thousands_of_holes_cost_linear_work() -> None:
     """1,500 segments each after a one-byte hole, given up at the end one gap at a time."""
-    calls = _counting(monkeypatch)
     log = _Log()
     direction = TcpDirection(log)
     direction.syn(999)
@@ -203,20 +200,20 @@ def test_thousands_of_holes_cost_linear_work(monkeypatch: pytest.MonkeyPatch) ->
         direction.segment(1001 + 2 * i, b"y", i, 0.0)
     direction.finish()
     assert [e[0] for e in log.events] == ["gap", "data"] * N
-    assert calls[0] < 10 * N
+    assert _steps(direction) < 10 * N
 
 
-def test_drain_order_of_a_reversed_run_costs_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = _counting(monkeypatch)
-    held = {1000 + i: None for i in reversed(range(N))}
+def test_drain_of_a_reversed_run_costs_linear_work() -> None:
+    held: HeldSegments[None] = HeldSegments()
+    for i in reversed(range(N)):
+        held[1000 + i] = None
     reached = [1000]
     taken = []
-    for seq in drain_order(held, lambda: reached[0]):
-        del held[seq]
+    for seq, _ in held.drain(lambda: reached[0]):
         reached[0] = seq + 1
         taken.append(seq)
     assert taken == list(range(1000, 1000 + N))
-    assert calls[0] < 10 * N
+    assert held.steps < 10 * N
 
 
 def test_a_segment_passed_in_a_sweep_waits_for_the_next_sweep() -> None:

@@ -2,9 +2,10 @@
 each time (issue 11 item 5: ``bench_hostile``'s pcap-tcp-holes, 14,000 one-byte segments each past
 its own hole, given up one by one at the end of the capture, ran past 60 s).
 
-``tcpearly.EarlySegments`` gives what ``inputs.tcpstream.resume_at`` and ``drain_order`` give for the
-same segments (compared on random streams, sequence numbers wrapping), and the sequence numbers it
-looks at (``steps``) follow the segments taken, not those held.
+``inputs.tcpheld.HeldSegments`` gives what a plain reference gives for the same segments (the first
+held from where the stream is, and sweeps over all held in the order held; compared on random
+streams, sequence numbers wrapping), and the sequence numbers it looks at (``steps``) follow the
+segments taken, not those held.
 """
 
 from __future__ import annotations
@@ -13,27 +14,37 @@ import io
 import random
 
 from icecheck.inputs import synth
-from icecheck.inputs.tcpstream import drain_order, place, resume_at
+from icecheck.inputs.tcpheld import HeldSegments, delta
+from icecheck.inputs.tcpstream import place
 from icecheck.redact.pcap import redact_capture
 from icecheck.redact.standins import StandIns
-from icecheck.redact.tcpearly import EarlySegments
 
 MOD = 1 << 32
 
 
+def resume_at(held: dict[int, int], expect: int) -> int:
+    """The reference: the held segment least far past where the stream is."""
+    return min(held, key=lambda seq: delta(seq, expect))
+
+
 def _drained(held: dict[int, int], expect: int) -> tuple[list[int], int]:
-    """Take what ``tcpstream.drain_order`` gives (popping each, moving the stream on past it, as
-    ``pcap._drain`` does)."""
+    """The reference: sweeps over all held in the order held, taking each the stream has reached
+    (popping it, moving the stream on past it, as ``pcap._drain`` does) until a sweep takes none."""
     box = [expect]
     taken = []
-    for seq in drain_order(held, lambda: box[0]):
-        _move(box, seq, held.pop(seq))
-        taken.append(seq)
+    progressed = True
+    while held and progressed:
+        progressed = False
+        for seq in list(held):
+            if seq in held and delta(seq, box[0]) <= 0:
+                _move(box, seq, held.pop(seq))
+                taken.append(seq)
+                progressed = True
     return taken, box[0]
 
 
-def _drained_early(early: EarlySegments[int], expect: int) -> tuple[list[int], int]:
-    """The same through ``EarlySegments.drain``, which takes each out itself."""
+def _drained_early(early: HeldSegments[int], expect: int) -> tuple[list[int], int]:
+    """The same through ``HeldSegments.drain``, which takes each out itself."""
     box = [expect]
     taken = []
     for seq, length in early.drain(lambda: box[0]):
@@ -53,7 +64,7 @@ def test_the_same_segments_in_the_same_order_as_scan_takes_them() -> None:
     for seed in range(3000):
         rng = random.Random(seed)
         ref: dict[int, int] = {}
-        mine: EarlySegments[int] = EarlySegments()
+        mine: HeldSegments[int] = HeldSegments()
         expect = rng.randrange(MOD)
         spread = rng.choice([8, 100, 5000, 1 << 31])
         for _ in range(rng.randrange(1, 60)):
@@ -77,7 +88,7 @@ def test_the_same_segments_in_the_same_order_as_scan_takes_them() -> None:
 
 def _holes(n: int) -> int:
     """Steps to give up ``n`` one-byte segments, each past a one-byte hole, one by one."""
-    early: EarlySegments[int] = EarlySegments()
+    early: HeldSegments[int] = HeldSegments()
     for i in range(n):
         early[1001 + 2 * i] = 1
     expect = 1000

@@ -277,8 +277,8 @@ def _resent_tcp(draw: st.DrawFn) -> bytes:
 @settings(max_examples=150, deadline=None)
 @given(_resent_tcp())
 def test_tcp_segments_are_redacted_where_scan_reads_them(capture: bytes) -> None:
-    """Redaction puts a direction's segments in sequence by scan's rules (``tcpstream.place``,
-    ``drain_order``, ``resume_at``, ``supersedes``): whatever order and overlap the segments
+    """Redaction puts a direction's segments in sequence by scan's rules (``tcpstream.place`` and
+    ``supersedes``, ``tcpheld.HeldSegments``): whatever order and overlap the segments
     come in, every candidate scan reads from the capture is read from the output as a stand-in."""
     from icecheck.inputs.scanner import scan_file
     from icecheck.redact.pcap import redact_capture

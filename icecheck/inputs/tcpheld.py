@@ -1,9 +1,13 @@
-"""The early segments of one TCP direction held by redaction (``pcap.CaptureRewriter``): those that
-came past a hole in the sequence, by sequence number, taken in ``inputs.tcpstream``'s order.
+"""The early segments of one TCP direction: those that came past a hole in the sequence, held by
+sequence number until the stream reaches them. Scan's reassembly (``tcpstream.TcpDirection``) and
+redaction's (``redact.pcap.CaptureRewriter``) both hold them here, so both take them in one order.
 
-``EarlySegments`` answers ``tcpstream.resume_at`` and ``tcpstream.drain_order`` (``drain``) for what
-it holds, with the same results, without a pass over all of it each time: the sequence numbers are also kept
-sorted, so the first of them from any place in sequence space (modulo 2^32) is a bisection, and a
+The order (RFC 9293 §3.4: sequence numbers modulo 2^32): when the stream moves on, ``drain`` sweeps
+the held segments in the order first held, giving each that starts at or before where the stream
+has reached (read again after each: the caller takes it and moves the stream on), until a sweep
+finds none. When the hole before them is given up, the stream resumes at ``resume_at``: the held
+segment least far past where it is. Neither is a pass over all that is held: the sequence numbers
+are also kept sorted, so the first of them from any place in sequence space is a bisection, and a
 drain looks only at the segments the stream reaches. Thousands of one-byte segments each past its
 own hole, given up one by one at the end of a capture, were a pass over all held for each
 (quadratic: 14,000 of them took over 60 s).
@@ -21,13 +25,13 @@ _HALF = 1 << 31
 T = TypeVar("T")
 
 
-def _delta(a: int, b: int) -> int:
-    """Signed distance a - b in sequence space (as ``tcpstream``)."""
+def delta(a: int, b: int) -> int:
+    """Signed distance a - b in sequence space."""
     d = (a - b) % _MOD
     return d - _MOD if d >= _HALF else d
 
 
-class EarlySegments(dict[int, T]):
+class HeldSegments(dict[int, T]):
     """Held segments by sequence number (``T``: what is held for each), in the order first held: a
     dict, read as one; held with ``[]=`` and taken out with ``pop`` or ``drain`` only (they keep
     the order below; ``del``, ``update`` and the like would not).
@@ -82,17 +86,17 @@ class EarlySegments(dict[int, T]):
         return bisect.bisect_right(self._sorted(), -seq)
 
     def resume_at(self, next_seq: int) -> int:
-        """``tcpstream.resume_at(self, next_seq)``: the held sequence number least far past
-        ``next_seq - 2^31``, modulo 2^32 (the first when the hole before them is given up)."""
+        """Where the stream goes on when the hole before the held segments is given up: the held
+        sequence number least far past ``next_seq - 2^31``, modulo 2^32 (the first of them)."""
         order = self._sorted()
         k = self._from((next_seq - _HALF) % _MOD)
         self.steps += 1
         return -order[k - 1] if k else -order[-1]
 
     def drain(self, next_seq: Callable[[], int]) -> Iterator[tuple[int, T]]:
-        """The segments ``tcpstream.drain_order(self, next_seq)`` gives, taken out as they are given
-        (the caller holds none meanwhile). They wait in ascending distance from ``base``, where the
-        stream was at the start (as ``drain_order``'s heap): those from ``base - 2^31`` up (A, the
+        """The segments the stream takes (the sweeps of the module's docstring; ``next_seq()``: where
+        it has reached), taken out as they are given (the caller holds none meanwhile). They wait in
+        ascending distance from ``base``, where the stream was at the start: those from ``base - 2^31`` up (A, the
         first ``k`` of the sorted list, read from its end), then round from the lowest (B, the rest,
         read from the end of the list); ``from_a`` and ``from_b`` count what was read of each."""
         base = next_seq()
@@ -107,7 +111,7 @@ class EarlySegments(dict[int, T]):
         try:
             while True:
                 reached = next_seq()
-                advance = _delta(reached, base)
+                advance = delta(reached, base)
                 while True:
                     if from_a < k:
                         seq = -order[k - 1 - from_a]
@@ -116,7 +120,7 @@ class EarlySegments(dict[int, T]):
                     else:
                         break
                     self.steps += 1
-                    ahead = (seq - base) % _MOD  # _delta(seq, base), inline
+                    ahead = (seq - base) % _MOD  # delta(seq, base), inline
                     if (ahead - _MOD if ahead >= _HALF else ahead) > advance:
                         break
                     if from_a < k:
