@@ -13,10 +13,15 @@ Cases: ``dump`` (random groups joined by single colons: an ``openssl`` dump, no 
 and the table gives size, wall and user seconds, peak RSS and exit code, with the load average (the
 machine is shared: user seconds are the steadier figure). Budget: < 5 s for any input under 1 MB.
 
-Figures (2026-12-07, load average 3-5, user seconds; main = 1903642, which reads no run past 65 groups
-and no original inside a run that reads as no address: it wrote ``with`` unredacted, exit 0):
-dump 0.73 -> 1.40 s, sprinkled 0.82 -> 2.04 s, dense 1.18 -> 8.9 s (42,765 originals replaced: most of
-it is their stand-ins, ``standins.ip_text``), cand-colons (``bench_hostile``) 2.59 -> 2.76 s.
+Figures (2026-12-07, user seconds, load average 4.9-5.6, main 1903642 -> rcolons3 9e8f2b8; main reads no
+run past 65 groups, nor an original inside a run that reads as no address: it wrote ``with`` with the
+original in it, exit 0): dump 0.72 -> 1.38 s, pairs 0.76 -> 1.85 s, sprinkled 0.78 -> 2.17 s (3,090
+addresses its parts read now replaced), with 0.75 -> 1.40 s (replaced), dense 1.10 -> 9.70 s (42,828
+addresses replaced: over budget; about a third is their stand-ins, ``standins.ip_text`` at some 70 us
+each, the rest the parts read in the input and windows looked up; the same line cut into runs of 50
+groups is refused by main, 39,439 survivors, 2.9 s). RSS 30-38 MB, dense 82 MB. ``bench_hostile``
+(redact, load 4.5-5.2, main 6833563 -> this branch merged with it): cand-colons 2.65 -> 2.83 s,
+sdp-connections 2.49 -> 2.67 s, cand-one-line 1.29 -> 1.39 s.
 """
 
 from __future__ import annotations
