@@ -22,6 +22,12 @@ a trailing port or a leading ``name:`` are tried away), a MAC (six hex pairs wit
 - for captures, the addresses in every decodable IP header and Ethernet header (packed, not text) and
   every address ``icecheck scan`` reads (STUN XOR addresses, SIP in TCP streams and fragments, ...).
 
+A colon-hex run is read whole, less a trailing group or port, less a leading label, and in parts where
+it holds a second ``::`` (``v6_reading_spans``), whatever its length (``V6_RUN``, ``LONG_V6_RUN``). In the
+output, the check also looks for the input's identifiers in every window of a run (a stretch of its groups
+that parses as an address: ``colonrun``), in every view: an original inside a run that reads as no
+address whole (``…:e032:2a00:1450:4001:82b::200e:fddb:…``) is a survivor; the redactor replaces it.
+
 A capture is listed as a stream (``capture_identifiers``: bounded memory whatever its size), its raw
 bytes in pieces cut only where a printable run ends (between two lines of a wrapped run, the next piece
 starting ``WRAPPED_OVERLAP`` bytes before the cut or more). A base64 run longer than a piece (a HAR
@@ -42,21 +48,30 @@ import ipaddress
 import itertools
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
+from icecheck.redact.colonrun import RunOriginals
+from icecheck.redact.colonrun import v6_value as v6_value
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
 # A colon-hex run as the check reads one (``v6_reading_spans``), of 65 groups at most (a run of more than
 # 10 was not read at all; ``sre`` keeps some 140 bytes a repeat for backtracking: 100 MB for a 1 MB run
-# unbounded); the redactor reads the same runs inside its own tokens where it reads no address
-# (``text._as_checked``).
+# unbounded; a longer run is ``LONG_V6_RUN``'s); the redactor reads the same runs inside its own tokens
+# where it reads no address (``text._as_checked``).
 V6_RUN = _V6 = re.compile(
     r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,64}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
+)
+# A run of the same shape past 65 groups, read the same way (``v6_readings``: in parts where it holds a
+# second ``::``; whole it reads as nothing): the repeat possessive, so ``sre`` keeps nothing a repeat, and the
+# dotted quad after a colon as ``V6_RUN`` takes it (a run of 65 groups or fewer is not matched).
+LONG_V6_RUN = re.compile(
+    r"(?<![0-9A-Fa-f:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){65,}+"
+    r"(?:(?:(?<=:\d)|(?<=:\d\d)|(?<=:\d\d\d))(?:\.\d{1,3}){3})?(?![0-9A-Fa-f:])"
 )
 # A MAC is six hex pairs standing alone: not the tail or head of a longer colon-hex run (a DTLS
 # fingerprint, RFC 8122 §5, is 32 pairs and holds many six-pair windows).
@@ -114,9 +129,10 @@ def survivors(original: bytes, redacted: bytes, kept: Callable[[IPAddress], bool
 
 
 def left_in(before: set[str], redacted: bytes, kept: Callable[[IPAddress], bool]) -> list[str]:
-    """Which of the input's identifiers ``before`` are still in ``redacted`` (sorted), less the kept."""
+    """Which of the input's identifiers ``before`` are still in ``redacted`` (sorted), less the kept: in
+    colon-hex runs' windows too (``colonrun``)."""
     secret = {i for i in before if not is_kept(i, kept)}
-    return sorted(secret & identifiers(redacted)) if secret else []
+    return sorted(secret & identifiers(redacted, among=secret)) if secret else []
 
 
 def addresses(found: Iterable[str]) -> Iterator[IPAddress]:
@@ -135,17 +151,18 @@ def unkept(found: Iterable[str], kept: Callable[[IPAddress], bool]) -> TextSet:
     return TextSet(i for i in found if not is_kept(i, kept))
 
 
-def identifiers(data: bytes) -> set[str]:
+def identifiers(data: bytes, among: Collection[str] | None = None) -> set[str]:
     """Every identifier in every view of ``data`` (see the module doc), in canonical text form. Past
     ``LISTED_WHOLE`` bytes, listed in pieces as a streamed document is (``stream_identifiers``: a
     document of one long wrapped run held its lines, its decoding and its decoding's printable runs at
-    once, 230 MB for 15 MB)."""
+    once, 230 MB for 15 MB). ``among`` (the output check: the originals it looks for): those of them in
+    the windows of colon-hex runs too (``colonrun``), and, past ``LISTED_WHOLE``, only those."""
     if data[:4] in PCAP_MAGICS:
-        return _held(capture_identifiers(lambda: io.BytesIO(data)))
+        return _held(capture_identifiers(lambda: io.BytesIO(data), among=among))
     if len(data) > LISTED_WHOLE:
-        return _held(stream_identifiers(lambda: io.BytesIO(data)))
+        return _held(stream_identifiers(lambda: io.BytesIO(data), among=among))
     found: set[str] = set()
-    _collect(data, found, depth=0, budget=[MAX_INFLATE])
+    _collect(data, found, depth=0, budget=[MAX_INFLATE], within=None if among is None else RunOriginals(among))
     return found
 
 
@@ -160,7 +177,10 @@ def _held(listed: TextSet) -> set[str]:
 
 
 def capture_identifiers(
-    open_input: Callable[[], BinaryIO], by_record: bool = False, among: TextSet | None = None
+    open_input: Callable[[], BinaryIO],
+    by_record: bool = False,
+    among: Collection[str] | None = None,
+    within: RunOriginals | None = None,
 ) -> TextSet:
     """``identifiers`` of a capture, read as a stream (three passes, each in bounded memory): the
     raw bytes in pieces that keep every printable run whole, the header addresses of every frame,
@@ -168,9 +188,11 @@ def capture_identifiers(
     records are all well formed): the bytes are read record by record instead, each frame apart from
     the record's header and trailer, so text cut at a frame's end (a stand-in split between TCP
     segments) is not read on into the next record's time stamp or a block's length. ``among``: only
-    those identifiers are kept (the output check). The result is a ``TextSet``: a capture of
-    millions of clients' addresses stays bounded in memory."""
+    those identifiers are kept (the output check), looked for in colon-hex runs' windows too (``within``,
+    given for a capture inside a document: the originals of the document's check). The result is a
+    ``TextSet``: a capture of millions of clients' addresses stays bounded in memory."""
     found = TextSet()
+    within = within if within is not None or among is None else RunOriginals(among)
 
     def add(here: Iterable[str]) -> None:
         found.update(here if among is None else (i for i in here if i in among))
@@ -179,31 +201,33 @@ def capture_identifiers(
     with open_input() as stream:
         for piece in _record_views(stream) if by_record else pieces(stream):
             here: set[str] = set()
-            _collect(piece, here, depth=0, budget=budget)
+            _collect(piece, here, depth=0, budget=budget, within=within)
             add(here)
     _capture_identifiers(open_input, add)
     return found
 
 
 def stream_identifiers(
-    open_input: Callable[[], BinaryIO], refuse_nul: bool = False, among: set[str] | TextSet | None = None
+    open_input: Callable[[], BinaryIO], refuse_nul: bool = False, among: Collection[str] | None = None
 ) -> TextSet:
     """``identifiers`` of a document (not a capture) read as a stream: its bytes in ``pieces``
     (each cut where a printable run ends, or inside a long run where it is safe: ``pieces``), one
     inflation budget for all. ``refuse_nul``: a NUL byte anywhere is ``RedactError`` (text never holds
     one: ``formats.detect``'s rule, for a document not read whole). ``among``: only those identifiers
-    are kept (the output check: the set of the output's identifiers is never built whole). The
+    are kept (the output check: the set of the output's identifiers is never built whole), looked for in
+    colon-hex runs' windows too (``colonrun``). The
     result is a ``TextSet``: bounded in memory however many distinct identifiers there are."""
     from icecheck.redact.archive import RedactError
 
     found = TextSet()
     budget = [MAX_INFLATE]
+    within = None if among is None else RunOriginals(among)
     with open_input() as stream:
         for piece in pieces(stream):
             if refuse_nul and b"\x00" in piece:
                 raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
             here: set[str] = set()
-            _collect(piece, here, depth=0, budget=budget)
+            _collect(piece, here, depth=0, budget=budget, within=within)
             found.update(here if among is None else (i for i in here if i in among))
     here = long_base64_identifiers(open_input)
     found.update(here if among is None else (i for i in here if i in among))
@@ -440,16 +464,18 @@ def _record_views(stream: BinaryIO) -> Iterator[bytes]:
         yield bytes(batch)
 
 
-def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> None:
+def _collect(data: bytes, found: set[str], depth: int, budget: list[int], within: RunOriginals | None = None) -> None:
+    """The identifiers of ``data`` into ``found``; ``within``: the originals the output check looks for in
+    colon-hex runs' windows (``colonrun``), None for the input's listing."""
     if depth and data[:4] in PCAP_MAGICS:  # a capture inside (base64 in a HAR body, a gzip member)
-        found |= _held(capture_identifiers(lambda: io.BytesIO(data)))
+        found |= _held(capture_identifiers(lambda: io.BytesIO(data), within=within))
         return
     # Every identifier is printable ASCII of 7 characters or more (``1.2.3.4``, ``a.local``): only such
     # runs are searched, which keeps binary captures fast without missing one.
     # The runs are searched joined by line feeds (no identifier, and no decoding a view undoes, holds
     # one; ``VERSION_BEFORE`` reads one as the start of a run): one search per view, not one per run.
     spans = _printable_spans(data)
-    _run_tokens("\n".join([data[start:end].decode("latin-1") for start, end in spans]), found)
+    _run_tokens("\n".join([data[start:end].decode("latin-1") for start, end in spans]), found, within)
     if depth >= B64_DEPTH:
         return
     # Base64 wrapped over lines (MIME bodies, PEM, 76 columns): an identifier whose encoding crosses a
@@ -465,15 +491,15 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
             joined.append((start, end))
         for decoded in wrapped_readings(run):
             if decoded[:4] in PCAP_MAGICS or decoded[:2] == b"\x1f\x8b":
-                _collect(decoded, found, depth + 1, budget)
+                _collect(decoded, found, depth + 1, budget, within)
                 continue
             readings.append((is_binary(decoded), decoded))
             held += len(decoded)
             del decoded
             if held > _BATCH:
-                _read_batch(readings, found, depth + 1, budget)
+                _read_batch(readings, found, depth + 1, budget, within)
                 readings, held = [], 0
-    _read_batch(readings, found, depth + 1, budget)
+    _read_batch(readings, found, depth + 1, budget, within)
     del readings
     # A base64 run is printable: it lies inside one of the runs (searched there, not in binary data),
     # and is decoded from a view of ``data`` (a long HAR body: no copy of it beside the piece). The
@@ -491,15 +517,15 @@ def _collect(data: bytes, found: set[str], depth: int, budget: list[int]) -> Non
         piece = b64_decode(whole[start:end], data.find(b"-", start, end) >= 0 or data.find(b"_", start, end) >= 0)
         if piece and is_binary(piece):  # its strings: only what names a network (``in_binary``)
             inner: set[str] = set()
-            _collect(piece, inner, depth + 1, budget)
+            _collect(piece, inner, depth + 1, budget, within)
             found.update(i for i in inner if in_binary(i))
         elif piece:
-            _collect(piece, found, depth + 1, budget)
+            _collect(piece, found, depth + 1, budget, within)
         del piece
     for m in _GZIP.finditer(data):
         inflated = _inflate(data[m.start() :], budget)
         if inflated:
-            _collect(inflated, found, depth + 1, budget)
+            _collect(inflated, found, depth + 1, budget, within)
 
 
 def _wrapped_runs(data: bytes) -> Iterator[tuple[int, int, bytes]]:
@@ -547,7 +573,9 @@ def may_wrap(data: bytes, alphabet: str = "any") -> bool:
 _BATCH = 1 << 20  # bytes of wrapped runs' readings read in one call (``_collect``), about
 
 
-def _read_batch(readings: list[tuple[bool, bytes]], found: set[str], depth: int, budget: list[int]) -> None:
+def _read_batch(
+    readings: list[tuple[bool, bytes]], found: set[str], depth: int, budget: list[int], within: RunOriginals | None
+) -> None:
     """``_collect`` of decoded readings, (binary, data) pairs: the text ones together, the binary ones
     together (only the identifiers binary data's strings can hold: ``in_binary``)."""
     for binary in (False, True):
@@ -556,10 +584,10 @@ def _read_batch(readings: list[tuple[bool, bytes]], found: set[str], depth: int,
             continue
         if binary:
             inner: set[str] = set()
-            _collect(part, inner, depth, budget)
+            _collect(part, inner, depth, budget, within)
             found.update(i for i in inner if in_binary(i))
         else:
-            _collect(part, found, depth, budget)
+            _collect(part, found, depth, budget, within)
         del part
 
 
@@ -597,10 +625,10 @@ def shifted(run: bytes) -> Iterator[bytes]:
             yield decoded
 
 
-def _run_tokens(run: str, found: set[str]) -> None:
+def _run_tokens(run: str, found: set[str], within: RunOriginals | None = None) -> None:
     """The identifiers in every view of printable runs (no view outlives the call)."""
     for view in _views(run):
-        found.update(_tokens(view))
+        found.update(_tokens(view, within))
 
 
 _MARK = bytes(0x61 if 0x20 <= b <= 0x7E else 0 for b in range(256))  # printable → "a", the rest → NUL
@@ -641,7 +669,7 @@ def _views(text: str) -> Iterator[str]:
         yield html.unescape(text)
 
 
-def _tokens(text: str) -> Iterator[str]:
+def _tokens(text: str, within: RunOriginals | None = None) -> Iterator[str]:
     dotted: dict[str, str | None] = {}  # a match's canonical address (None: a part past 255), per match text
     for m in _V4.finditer(text):
         raw = m.group()
@@ -658,6 +686,10 @@ def _tokens(text: str) -> Iterator[str]:
             yield canonical
     for m in _V6.finditer(text):
         yield from v6_readings(m.group())
+    for m in LONG_V6_RUN.finditer(text):
+        yield from v6_readings(m.group())
+    if within is not None:
+        yield from within.found_in(text)
     for m in _MAC.finditer(text):
         yield "mac " + re.sub(r"[^0-9a-f]", "", m.group().lower())
     for m in _NAME.finditer(text):
@@ -736,11 +768,14 @@ def _part_readings(
     done |= found
 
 
+_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+
+
 def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
     """The reading of a colon-hex run (``v6_readings``) and where its text lies in ``token`` (start,
     end, address), or None: the redactor replaces that text when it reads no address in a run
     (``text._as_checked``)."""
-    groups = token.strip(":").split(":") if "::" not in token else None
+    groups = token.strip(":").split(":") if "::" not in token and token.count(":") <= 10 else None
     tries = [(0, len(token))]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
         start = len(token) - len(token.lstrip(":"))
@@ -761,57 +796,6 @@ def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
                 continue
         return start, end, addr.ipv4_mapped or addr
     return None
-
-
-_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
-
-
-def v6_value(text: str) -> int | None:
-    """``int(ipaddress.IPv6Address(text))``, None where that raises, for ``text`` of hex digits and colons
-    only: ``ipaddress``'s own steps (``_ip_int_from_string``) without its exceptions and objects, as a
-    colon-hex run is parsed many times over (``v6_reading``; ``standins`` reads each IPv6 stand-in cut
-    at every place). ``tests/redact/test_hostile_standins.py`` compares the two."""
-    if text.count(":") > 8:  # (not split: a run may be long)
-        return None
-    parts = text.split(":")
-    count = len(parts)
-    if count < 3 or count > 9:
-        return None
-    skip = None
-    for i in range(1, count - 1):
-        if not parts[i]:
-            if skip is not None:
-                return None  # two "::"
-            skip = i
-    if skip is None:
-        if count != 8 or not parts[0] or not parts[-1]:
-            return None
-        high, low, skipped = parts, [], 0
-    else:
-        before, after = skip, count - skip - 1
-        if not parts[0]:
-            before -= 1
-            if before:
-                return None  # a leading ":" not of "::"
-        if not parts[-1]:
-            after -= 1
-            if after:
-                return None  # a trailing ":" not of "::"
-        skipped = 8 - before - after
-        if skipped < 1:
-            return None
-        high, low = parts[:before], parts[count - after :] if after else []
-    value = 0
-    for part in high:
-        if len(part) > 4:
-            return None
-        value = value << 16 | int(part, 16)
-    value <<= 16 * skipped
-    for part in low:
-        if len(part) > 4:
-            return None
-        value = value << 16 | int(part, 16)
-    return value
 
 
 def b64_decode(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | None:

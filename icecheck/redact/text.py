@@ -24,6 +24,7 @@ import re
 import string
 from collections.abc import Iterator
 
+from icecheck.redact.colonrun import COLON_RUN, RUNS_SEEN, windows
 from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
@@ -99,9 +100,59 @@ def _unwrapped(text: str, standins: StandIns, scrub: bool, depth: int) -> str:
     if depth < B64_DEPTH and len(text) >= 16:
         text = _B64_TOKEN.sub(lambda m: _base64_token(m.group(0), standins, scrub, depth), text)
     if "%" in text:  # one pass, so that no stand-in is taken for an original and replaced again
-        return _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
+        text = _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
                                  else _replace(m, standins), text)  # fmt: skip
-    return TOKENS.sub(lambda m: _replace(m, standins), text)
+    else:
+        text = TOKENS.sub(lambda m: _replace(m, standins), text)
+    return in_runs(text, standins)
+
+
+def in_runs(text: str, standins: StandIns) -> str:
+    """``text`` with each original (not kept) that a colon-hex run holds in a window replaced
+    (``colonrun.windows``: ``…:e032:2a00:1450:4001:82b::200e:fddb:…`` held ``2a00:1450:4001:82b::200e``,
+    read by no token, and went out so), left to right, none inside or across one replaced; the rest of the
+    run as it was. The output check looks for the originals in the same windows (``selfcheck``)."""
+    if ":" not in text:
+        return text
+    out: list[str] = []
+    done = 0  # text[:done] is in ``out``
+    seen: dict[str, str] = {}  # a run → the same run redacted (``RUNS_SEEN`` at most: a log repeats its runs)
+    for m in COLON_RUN.finditer(text):
+        run = m.group()
+        new = seen.get(run)
+        if new is None:
+            if len(seen) >= RUNS_SEEN:
+                seen.clear()
+            new = seen[run] = _run_in_runs(run, standins)
+        if new != run:
+            out += (text[done : m.start()], new)
+            done = m.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _run_in_runs(run: str, standins: StandIns) -> str:
+    """``in_runs`` of one colon-hex run (``run`` itself when nothing in it is replaced)."""
+    found = []
+    for at, to, value in windows(run):
+        if value >> 32 != 0xFFFF and not standins.may_be_original(value):  # (a mapped IPv4 address is looked up)
+            continue
+        v6 = ipaddress.IPv6Address(value)
+        addr = v6.ipv4_mapped or v6
+        if standins.original(addr) and not standins.kept(addr):
+            found.append((at, to))
+    if not found:
+        return run
+    out: list[str] = []
+    done = 0  # run[:done] is in ``out``
+    for at, to in sorted(found, key=lambda span: (span[0], -span[1])):
+        if at >= done:
+            out += (run[done:at], standins.ip_text(run[at:to]) or run[at:to])
+            done = to
+    out.append(run[done:])
+    return "".join(out)
 
 
 # The output check decodes every base64 run (``selfcheck.B64_RUN``) and reads the decoded text
@@ -165,7 +216,7 @@ def _percent_run(run: str, standins: StandIns) -> str:
     """The run decoded, redacted and encoded again: characters that were escaped are escaped again."""
     escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
     decoded = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), run)
-    new = TOKENS.sub(lambda m: _replace(m, standins), decoded)
+    new = in_runs(TOKENS.sub(lambda m: _replace(m, standins), decoded), standins)
     if new != decoded:
         run = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in new)
     return _raw_originals(run, standins)

@@ -1,0 +1,226 @@
+"""Addresses inside colon-hex runs of any length, as a reader who knows an address can take them out.
+
+The output check reads a colon-hex run whole, less a trailing group, less a leading label, and in parts
+where it holds a second ``::`` (``selfcheck.v6_reading_spans``). A run that reads as no address by those
+rules may still hold one: ``…:e032:2a00:1450:4001:82b::200e:fddb:…`` holds ``2a00:1450:4001:82b::200e``,
+and so does ``a:b:2a00:1450:4001:82b::200e:c:d``; both went out as they came in, "output checked", while
+the same address alone on the next line was replaced. Whoever knows the address finds it there.
+
+A *window* of a run is a stretch of its groups that parses as an address by itself (RFC 4291 §2.2):
+eight groups joined by single colons, or seven at most around one ``::`` (the first two colons of a
+longer site of colons, or its last two: ``fe80:1:::1`` holds ``fe80:1::`` and ``::1``), a dotted quad
+at the run's end counting as two groups. ``windows`` yields each window of a run that does not parse
+whole (a run that does is an address, read and replaced as one), where it lies and its value, a group
+at a time: linear time and bounded memory whatever the run's length (at most 37 windows end at a group).
+
+A window is an address only where it equals an original, an address the document names elsewhere: a hex
+dump's windows are no addresses by themselves (every SHA-512 fingerprint would be a list of them). So the
+output check looks for the input's identifiers among the windows of the output's runs
+(``RunOriginals``: ``selfcheck`` reads every view of the output so), and the redactor replaces each
+window that is an original (``text``); ``COLON_RUN`` finds the runs for both.
+
+``v6_value`` is the one parse of a colon-hex text both use (``ipaddress``'s own steps without its objects).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Collection, Iterator
+
+# A colon-hex run holding two colons or more, of any length, perhaps a dotted quad at its end: one
+# possessive repeat of a character class, so ``sre`` keeps nothing a repeat (``selfcheck.V6_RUN``'s
+# repeated group kept some 140 bytes each) and never backtracks.
+COLON_RUN = re.compile(
+    r"(?<![0-9A-Fa-f:])(?=[0-9A-Fa-f]*+:[0-9A-Fa-f]*+:)[0-9A-Fa-f:]++(?:(?:\.[0-9]{1,3}){3}(?![0-9A-Fa-f:.]))?+"
+)
+_PIECE = re.compile(r"[^:]+|:+")
+_DOTTED = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
+_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgotten all at once)
+_KEEP = 16  # groups of a run held at a time (a window spans 8 at most, 7 on either side of a site)
+_ALL = (1 << 128) - 1
+FILTER_BITS = 1 << 20  # bits of ``RunOriginals``' filter (128 KB; 6 % of them set by 65,536 addresses)
+# a group: start, end, value (-1: no group a window may hold), width (2 for a dotted quad), colons before it
+_Group = tuple[int, int, int, int, int]
+_MAPPED = 0xFFFF  # ``::ffff:0:0/96`` (RFC 4291 §2.5.5.2): the value's bits 32 to 47 of a mapped IPv4 address
+
+
+def windows(run: str) -> Iterator[tuple[int, int, int]]:
+    """Each window of a colon-hex run (``COLON_RUN``) that does not parse whole as an address, as (start,
+    end, value) with ``run[start:end]`` its text, in the order their ends come (the same window once).
+    Work per group is constant, plus one step per window yielded."""
+    if run.count(":") <= 8 and _whole(run):
+        return
+    items: list[_Group] = []  # the run's latest groups
+    colons = 0  # colons since the last group
+    streak = 0  # groups joined by single colons up to the last one (0: the last one is no group)
+    value = 0  # their value (the last eight groups)
+    first = 0  # where in ``items`` they start
+    for m in _PIECE.finditer(run):
+        piece = m.group()
+        if piece[0] == ":":
+            colons = len(piece)
+            if colons >= 2 and streak:  # windows ending at this site: ``a:b::``
+                yield from _left_of(items, len(items), 0, 0, m.start() + 2)
+            continue
+        group, width = _group(piece)
+        items.append((m.start(), m.end(), group, width, colons))
+        if group < 0:
+            streak = 0
+        elif colons == 1 and streak:
+            streak += width
+            value = (value << 16 * width | group) & _ALL
+        else:
+            streak, value, first = width, group, len(items) - 1
+        if streak >= 8:  # eight groups
+            yield items[-(9 - width)][0], m.end(), value
+        elif streak and items[first][4] >= 2:  # after a site: ``::`` and the groups after it, and before it
+            yield items[first][0] - 2, m.end(), value
+            if items[first][4] == 2:
+                yield from _left_of(items, first, streak, value, m.end())
+        colons = 0
+        if len(items) > 4 * _KEEP:
+            dropped = len(items) - _KEEP
+            del items[:dropped]
+            first -= dropped  # (read only while it is among the last eight)
+
+
+def _whole(run: str) -> bool:
+    """``run`` parses as an address as it stands."""
+    if not run.translate(_HEX_COLON):
+        return v6_value(run) is not None
+    try:
+        ipaddress.IPv6Address(run)
+    except ValueError:
+        return False
+    return True
+
+
+def _group(piece: str) -> tuple[int, int]:
+    """A piece between colons as (value, width in groups): 1 to 4 hex digits, or a dotted quad (two
+    groups); value -1 for anything else (five hex digits or more), which no window spans."""
+    if len(piece) <= 4 and "." not in piece:
+        return int(piece, 16), 1
+    m = _DOTTED.fullmatch(piece)
+    if m is None:
+        return -1, 1
+    parts = [int(p) for p in m.groups()]
+    if max(parts) > 255:
+        return -1, 1
+    return parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3], 2
+
+
+def _left_of(items: list[_Group], k: int, groups: int, right: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """Windows of groups ``items[i:k]`` (i < k), then ``::``, then ``groups`` groups of value ``right``,
+    ending at ``end``: seven groups in all at most."""
+    left = 0
+    taken = 0
+    i = k - 1
+    while i >= 0 and groups + taken < 7:
+        start, _, value, width, colons = items[i]
+        if value < 0 or width != 1:
+            return
+        left |= value << 16 * taken
+        taken += 1
+        yield start, end, left << 16 * (8 - taken) | right
+        if colons != 1:
+            return
+        i -= 1
+
+
+class RunOriginals:
+    """The originals the output check looks for in the windows of colon-hex runs (``found_in``): the
+    input's identifiers that must not survive (``among``: a set, or a ``TextSet`` that may live on disk).
+    A window is looked up there where a filter of its IPv6 addresses says it may be one (a bit per
+    address by its value's hash: fixed memory whatever their number; built at the first run that has
+    windows, most outputs have none); an IPv4 address mapped into IPv6 is looked up as IPv4."""
+
+    def __init__(self, among: Collection[str]) -> None:
+        self._among = among
+        self._bits: bytearray | None = None
+
+    def found_in(self, text: str) -> Iterator[str]:
+        """The originals among the windows of ``text``'s colon-hex runs, canonical (a run's answer
+        remembered while the call lasts, ``RUNS_SEEN`` runs at most: a log repeats its runs)."""
+        seen: dict[str, list[str]] = {}
+        for m in COLON_RUN.finditer(text):
+            run = m.group()
+            found = seen.get(run)
+            if found is None:
+                if len(seen) >= RUNS_SEEN:
+                    seen.clear()
+                found = seen[run] = list(self._in_run(run))
+            yield from found
+
+    def _in_run(self, run: str) -> Iterator[str]:
+        for _, _, value in windows(run):
+            if value >> 32 == _MAPPED:
+                address = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+            elif self._may_be(value):
+                address = str(ipaddress.IPv6Address(value))
+            else:
+                continue
+            if address in self._among:
+                yield address
+
+    def _may_be(self, value: int) -> bool:
+        if self._bits is None:
+            self._bits = bytearray(FILTER_BITS >> 3)
+            for identifier in self._among:
+                if ":" in identifier and not identifier.startswith(("mac ", "name ")):
+                    try:
+                        bit = hash(int(ipaddress.IPv6Address(identifier))) & (FILTER_BITS - 1)
+                    except ValueError:
+                        continue
+                    self._bits[bit >> 3] |= 1 << (bit & 7)
+        bit = hash(value) & (FILTER_BITS - 1)
+        return bool(self._bits[bit >> 3] & (1 << (bit & 7)))
+
+
+def v6_value(text: str) -> int | None:
+    """``int(ipaddress.IPv6Address(text))``, None where that raises, for ``text`` of hex digits and colons
+    only: ``ipaddress``'s own steps (``_ip_int_from_string``) without its exceptions and objects, as a
+    colon-hex run is parsed many times over (``selfcheck.v6_reading``; ``standins`` reads each IPv6 stand-in
+    cut at every place). ``tests/redact/test_hostile_standins.py`` compares the two."""
+    if text.count(":") > 8:  # (not split: a run may be long)
+        return None
+    parts = text.split(":")
+    count = len(parts)
+    if count < 3 or count > 9:
+        return None
+    skip = None
+    for i in range(1, count - 1):
+        if not parts[i]:
+            if skip is not None:
+                return None  # two "::"
+            skip = i
+    if skip is None:
+        if count != 8 or not parts[0] or not parts[-1]:
+            return None
+        high, low, skipped = parts, [], 0
+    else:
+        before, after = skip, count - skip - 1
+        if not parts[0]:
+            before -= 1
+            if before:
+                return None  # a leading ":" not of "::"
+        if not parts[-1]:
+            after -= 1
+            if after:
+                return None  # a trailing ":" not of "::"
+        skipped = 8 - before - after
+        if skipped < 1:
+            return None
+        high, low = parts[:before], parts[count - after :] if after else []
+    value = 0
+    for part in high:
+        if len(part) > 4:
+            return None
+        value = value << 16 | int(part, 16)
+    value <<= 16 * skipped
+    for part in low:
+        if len(part) > 4:
+            return None
+        value = value << 16 | int(part, 16)
+    return value
