@@ -307,10 +307,11 @@ class StandIns:
         return new
 
     def mac_text(self, text: str) -> str:
-        """Stand-in for ``aa:bb:…`` or ``AA-BB-…``, keeping separator and case."""
-        sep = text[2]
+        """Stand-in for ``aa:bb:…``, ``AA-BB-…`` or ``aabb.ccdd.eeff``, keeping separator and case."""
+        sep = text[4] if len(text) == 14 else text[2]
         new = self.mac_bytes(bytes.fromhex(text.replace(sep, ""))).hex()
-        out = sep.join(new[i : i + 2] for i in range(0, 12, 2))
+        step = 4 if sep == "." else 2
+        out = sep.join(new[i : i + step] for i in range(0, 12, step))
         return out.upper() if text.isupper() else out
 
     def name(self, text: str) -> str:

@@ -60,8 +60,15 @@ _V6 = (
 # and before ``.`` and a digit (tcpdump's ``10.1.2.3.5060``, address and port): both were left and refused.
 _V4 = r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)"
 _MAC_DASH = r"(?<![\w-])[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}(?![\w-])"
+# Three dotted groups of four (Cisco's ``4c39.ba63.0ca0``), bounded as the output check's ``_MAC``
+# bounds them: it read such a MAC and nothing replaced it, so a log that held one was refused.
+_MAC_DOTTED = (
+    r"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][:-])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
+    r"(?![0-9A-Fa-f])(?![:-][0-9A-Fa-f])"
+)
 _NAME = r"(?<![\w.-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?i:local)(?![\w-])(?!\.[A-Za-z0-9])"
-TOKENS = re.compile(f"(?P<v6>{_V6})|(?P<v4>{_V4})|(?P<mac>{_MAC_DASH})|(?P<name>{_NAME})")
+# (A name before a MAC: ``0011.2233.4455.local`` is a name, replaced whole.)
+TOKENS = re.compile(f"(?P<v6>{_V6})|(?P<v4>{_V4})|(?P<name>{_NAME})|(?P<mac>{_MAC_DASH}|{_MAC_DOTTED})")
 _MAC_COLON = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
 _MAC_GOES_ON = re.compile(r"[0-9A-Fa-f]|[:-][0-9A-Fa-f]")  # what ends a MAC for ``selfcheck._MAC``, negated
 
