@@ -99,7 +99,7 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
         ):
             in_order = False  # read again, for the addresses
             continue
-        if key != "candidates":  # candidates add to the addresses; the others replace an earlier list
+        if key not in ("candidates", "addresses"):  # a list given again replaces the earlier one
             collector.clear(side, "inputs" if key == "inputs" else _SECTION[key])
         problems[key] = _read_list(reader, collector, side, side_name, key)
     reader.end()
