@@ -34,6 +34,11 @@ SECTIONS = ("exposures", "findings", "addresses")  # the kinds of items compared
 PROBLEMS = {"unread": ("unreadable", "empty"), "partial": ("partial",)}  # input statuses the verdict names
 
 
+class BadReport(Exception):
+    """A JSON report that is not as icecheck writes it: a list that is not a list of objects, a
+    finding without a known severity (the message says which)."""
+
+
 def exposure_key(e: Item) -> tuple[str, str]:
     return str(e.get("kind")), str(e.get("value") if e.get("value") is not None else e.get("summary"))
 
@@ -119,7 +124,10 @@ class Collector:
         changes = {
             s: Change(self.pairs[s], self.pairs[s].count_only(1), self.pairs[s].count_only(0), s) for s in SECTIONS
         }
-        gating = sum(Severity(f["severity"]).rank >= fail_on.rank for f in changes["findings"].gained())
+        try:
+            gating = sum(Severity(str(f.get("severity"))).rank >= fail_on.rank for f in changes["findings"].gained())
+        except ValueError:
+            raise BadReport("a finding's severity is not info, low, medium or high") from None
         return Diff(
             a,
             b,

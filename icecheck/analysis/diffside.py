@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from icecheck.analysis.diff import Collector, Item, add_report, is_report
+from icecheck.analysis.diff import BadReport, Collector, Item, add_report, is_report
 from icecheck.inputs.jsonstream import LARGE, JsonReader, JsonStreamError, decoded_chunks
 
 if TYPE_CHECKING:
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
 _LISTS = ("candidates", "addresses", "exposures", "findings", "inputs")  # what a report's diff reads
 _SECTION = {"candidates": "addresses", "addresses": "addresses", "exposures": "exposures", "findings": "findings"}
-
-
-class BadReport(Exception):
-    """A JSON report whose lists are not lists of objects (the message names the list and item)."""
 
 
 def add_result(collector: Collector, side: int, side_name: str, result: AuditResult) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from icecheck.analysis.diff import Collector, Diff
     from icecheck.analysis.policy import Policy
     from icecheck.inputs.source import Spooled
+    from icecheck.severity import Severity
 
 
 @click.command("diff", short_help="Compare two audits: what was gained and lost.")
@@ -52,11 +53,22 @@ def command(a: str, b: str, fmt: str, output: str | None, allow_partial: bool, p
     try:
         for side, path in enumerate((a, b)):
             _load(collector, side, path, policy)
-        d = collector.diff(a, b, policy.fail_on, allow_partial)
+        d = _diffed(collector, a, b, policy.fail_on, allow_partial)
         write_to(None if output == "-" else output, (a, b), lambda out: _write(d, fmt, output, out or sys.stdout))
     finally:
         collector.close()
     sys.exit(d.exit_code())
+
+
+def _diffed(collector: Collector, a: str, b: str, fail_on: Severity, allow_partial: bool) -> Diff:
+    """``collector.diff``; a gained finding of no known severity is B's, a bad report (exit 2)."""
+    from icecheck.analysis.diff import BadReport
+    from icecheck.render.safe import safe
+
+    try:
+        return collector.diff(a, b, fail_on, allow_partial)
+    except BadReport as exc:
+        _fail(f"{safe(b)}: not a valid icecheck report: {safe(str(exc))}")
 
 
 def _write(d: Diff, fmt: str, output: str | None, out: IO[str]) -> None:
@@ -124,7 +136,8 @@ def _write_lines(out: IO[str], lines: Iterator[str], fold_to: int | None) -> Non
 
 def _load(collector: Collector, side: int, path: str, policy: Policy) -> None:
     """Put side ``side``: a JSON report, or the audit of an input (exit 2 when unreadable)."""
-    from icecheck.analysis.diffside import BadReport, add_report_file
+    from icecheck.analysis.diff import BadReport
+    from icecheck.analysis.diffside import add_report_file
     from icecheck.inputs.source import spool
     from icecheck.render.safe import safe
 

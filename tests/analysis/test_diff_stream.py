@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from icecheck.analysis import diffstore
-from icecheck.analysis.diff import Collector, add_report, compare, json_value, text_lines, to_dict, to_text
-from icecheck.analysis.diffside import BadReport, add_report_file
+from icecheck.analysis.diff import BadReport, Collector, add_report, compare, json_value, text_lines, to_dict, to_text
+from icecheck.analysis.diffside import add_report_file
 from icecheck.analysis.diffstore import KeyedPair
 from icecheck.inputs import jsonstream, limits
 from icecheck.render.json_report import write_streamed

@@ -110,6 +110,11 @@ def test_a_missing_side_and_a_bad_report_are_one_line_exit_2(tmp_path: Path) -> 
     proc = run_cli("diff", str(bad), str(SDP), "--no-config")
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.splitlines() == [f"icecheck: {bad}: not a valid icecheck report: findings is not a list"]
+    bad.write_text(json.dumps({"schema_version": 1, "exposures": [], "findings": [{"rule": "x", "severity": "dire"}]}))
+    proc = run_cli("diff", str(SDP), str(bad), "--no-config")
+    assert proc.returncode == 2 and proc.stdout == ""
+    what = "a finding's severity is not info, low, medium or high"
+    assert proc.stderr.splitlines() == [f"icecheck: {bad}: not a valid icecheck report: {what}"]
 
 
 HOSTILE = "\x1b[2J\x9b31m\u202eevil\u2028x\x00"
