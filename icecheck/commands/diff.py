@@ -1,4 +1,11 @@
-"""``icecheck diff A B``: what changed between two audits (VPN on/off, before/after a change)."""
+"""``icecheck diff A B``: what changed between two audits (VPN on/off, before/after a change).
+
+Each side is put into an ``analysis.diff.Collector`` in turn, so one side's audit is held at a time:
+a JSON report read in parts (``analysis.diffside.add_report_file``), else the audit of the input
+(read by the capture scanner from its path; standard input and pipes are first copied to a
+temporary file, read once). The diff is then counted and written as it is read back, line by line
+or JSON item by item, to stdout or ``-o``.
+"""
 
 from __future__ import annotations
 
