@@ -91,7 +91,7 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
         if key not in _LISTS:
             continue
         if key in ("candidates", "addresses") and (
-            seen[key] > 1 or (key == "addresses" and "candidates" not in seen) or not in_order
+            seen[key] > 1 or (key == "candidates" and "addresses" in seen) or not in_order
         ):
             in_order = False  # read again, for the addresses
             continue

@@ -269,6 +269,19 @@ def test_repeated_and_reordered_keys_count_as_json_loads_counts_them() -> None:
 
 
 @pytest.mark.usefixtures("large_lists")
+def test_a_report_without_candidates_is_read_once_for_its_addresses() -> None:
+    x = [{"role": "via", "address": f"10.0.0.{i}"} for i in range(9)]
+    text = '{"addresses": ' + json.dumps(x + x[:3]) + ', "exposures": [], "schema_version": 1, "findings": []}'
+    found, collector = _read_file(text.encode())
+    try:
+        assert found
+        assert _diff_of(collector) == _reference({}, json.loads(text), Severity.LOW, False)
+        assert collector.diff("A", "B", Severity.LOW).addresses.gained_count == 9
+    finally:
+        collector.close()
+
+
+@pytest.mark.usefixtures("large_lists")
 @pytest.mark.parametrize(
     "text",
     [
