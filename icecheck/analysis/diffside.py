@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from icecheck.analysis.diff import BadReport, Collector, Item, add_report, is_report
+from icecheck.analysis.diff import BadReport, Collector, Item
 from icecheck.inputs.jsonstream import LARGE, JsonReader, JsonStreamError, decoded_chunks
 
 if TYPE_CHECKING:
@@ -75,14 +75,6 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
     reader = _reader(stream)
     if reader.peek() != "{":
         return None
-    value = reader.value()
-    if value is not LARGE:
-        reader.end()
-        if not is_report(value):
-            return None
-        _check_small(value)
-        add_report(collector, side, side_name, value)
-        return True
     seen: dict[str, int] = {}
     problems: dict[str, str | None] = {}  # each list's problem, of its last occurrence (the one json.loads keeps)
     in_order = True
@@ -128,14 +120,7 @@ def _raise_first(problems: dict[str, str | None]) -> None:
 def _read_list(reader: JsonReader, collector: Collector, side: int, side_name: str, key: str) -> str | None:
     """Put each item of the list at the cursor; what is wrong with it (it is not a list of
     objects), or None."""
-    value = reader.value()
-    if value is not LARGE:
-        problem = _list_problem(key, value)
-        if problem is None:
-            for item in value:
-                _put(collector, side, side_name, key, item)
-        return problem
-    if reader.peek() != "[":
+    if reader.peek() != "[":  # read item by item, small or large (``value()`` would first try it whole)
         reader.skip()
         return f"{key} is not a list"
     problem = None
@@ -178,20 +163,3 @@ def _whole(reader: JsonReader) -> Any:
             items.append(_whole(reader))
         return items
     return "".join(reader.string_pieces())
-
-
-def _list_problem(key: str, value: Any) -> str | None:
-    if type(value) is not list:
-        return f"{key} is not a list"
-    for index, item in enumerate(value):
-        if type(item) is not dict:
-            return f"{key} item {index + 1} is not an object"
-    return None
-
-
-def _check_small(report: Item) -> None:
-    for key in _LISTS:
-        if key in report:
-            problem = _list_problem(key, report[key])
-            if problem is not None:
-                raise BadReport(problem)
