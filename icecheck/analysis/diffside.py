@@ -7,8 +7,11 @@ an object with ``schema_version``, ``findings`` and ``exposures`` (``diff.is_rep
 what was put is taken back and the caller audits the file as an input. An object's key given
 twice counts once, with its last value, as ``json.loads`` has it; the addresses compared are a
 report's ``candidates`` then its ``addresses``, whatever their order in the file (a report whose
-``addresses`` come first, or repeat, is read again for them). A report whose lists are not lists
-of objects is bad input (``BadReport``: one line, exit 2).
+``candidates`` follow its ``addresses``, or where either repeats, is read again for them). A
+report whose lists are not lists of objects is bad input (``BadReport``: one line, exit 2).
+Where ``jsonstream`` differs from ``json.loads`` this does too, on items longer than
+``jsonstream.SMALL`` characters only: their keys are cut to ``MAX_KEY`` characters, and their
+large containers nest at most ``MAX_NEST`` deep (deeper, the file is not read as a report).
 
 ``add_result`` puts an ``AuditResult``'s items: the exposures and findings as its JSON report has
 them (each made, and put, one at a time), each candidate by type and address, each other address
