@@ -1,11 +1,19 @@
-"""``icecheck diff A B``: what changed between two audits (VPN on/off, before/after a change)."""
+"""``icecheck diff A B``: what changed between two audits (VPN on/off, before/after a change).
+
+Each side is put into an ``analysis.diff.Collector`` in turn, so one side's audit is held at a time:
+a JSON report read in parts (``analysis.diffside.add_report_file``), else the audit of the input
+(read by the capture scanner from its path; standard input and pipes are first copied to a
+temporary file, read once). The diff is then counted and written as it is read back, line by line
+or JSON item by item, to stdout or ``-o``.
+"""
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -13,8 +21,10 @@ from icecheck.commands.common import PRESETS, SEVERITIES, config_options, offlin
 from icecheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from icecheck.analysis.diff import Collector, Diff
     from icecheck.analysis.policy import Policy
-    from icecheck.model import AuditResult
+    from icecheck.inputs.source import Spooled
+    from icecheck.severity import Severity
 
 
 @click.command("diff", short_help="Compare two audits: what was gained and lost.")
@@ -44,55 +54,133 @@ def command(a: str, b: str, fmt: str, output: str | None, allow_partial: bool, p
       icecheck sdp offer.sdp -f json -o vpn-off.json
       icecheck diff vpn-off.json vpn-on.sdp
     """
-    from icecheck.analysis.diff import compare, to_dict, to_text
-    from icecheck.render.safe import json_dumps
+    from icecheck.analysis.diff import Collector
 
-    sides = [_load(path, policy) for path in (a, b)]
-    d = compare(sides[0], sides[1], a, b, policy.fail_on, allow_partial)
-    if fmt == "json":
-        text = json_dumps(to_dict(d)) + "\n"
-    elif fmt == "html":
-        from icecheck.render.html import text_html
-
-        text = text_html("icecheck diff", to_text(d))
-    else:
-        text = to_text(d)
-        if output in (None, "-") and sys.stdout.isatty():  # a terminal: lines no wider than it
-            import shutil
-
-            from icecheck.render.layout import fold
-
-            text = fold(text, shutil.get_terminal_size().columns)
-    write_to(None if output == "-" else output, (a, b), lambda out: (out or sys.stdout).write(text))
+    collector = Collector()
+    try:
+        for side, path in enumerate((a, b)):
+            _load(collector, side, path, policy)
+        d = _diffed(collector, a, b, policy.fail_on, allow_partial)
+        write_to(None if output == "-" else output, (a, b), lambda out: _write(d, fmt, output, out or sys.stdout))
+    finally:
+        collector.close()
     sys.exit(d.exit_code())
 
 
-def _load(path: str, policy: Policy) -> dict[str, Any]:
-    """A JSON report as is, or the report of auditing the input (exit 2 when unreadable)."""
-    from icecheck.analysis.diff import is_report
+def _diffed(collector: Collector, a: str, b: str, fail_on: Severity, allow_partial: bool) -> Diff:
+    """``collector.diff``; a gained finding of no known severity is B's, a bad report (exit 2)."""
+    from icecheck.analysis.diff import BadReport
+    from icecheck.render.safe import safe
 
     try:
-        raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
-    except OSError as exc:
-        from icecheck.render.safe import safe
+        return collector.diff(a, b, fail_on, allow_partial)
+    except BadReport as exc:
+        _fail(f"{safe(b)}: not a valid icecheck report: {safe(str(exc))}")
 
-        click.echo(f"icecheck: {safe(path)}: {safe(exc.strerror or str(exc))}", err=True)
-        sys.exit(int(ExitCode.USAGE))
+
+def _write(d: Diff, fmt: str, output: str | None, out: IO[str]) -> None:
+    """The diff in ``fmt``, written as it is read (the gained and lost items one at a time)."""
+    from icecheck.analysis.diff import json_value, text_lines
+
+    if fmt == "json":
+        from icecheck.render.json_report import write_streamed
+
+        write_streamed(json_value(d), out)
+        out.write("\n")
+        return
+    lines: Iterator[str] = text_lines(d)
+    fold_to = None
+    if fmt == "html":
+        from icecheck.render.html import text_html
+
+        head, tail = text_html("icecheck diff", _MARK).split(_MARK)  # ``text_html``, line by line
+        lines = _html_lines(head, tail, lines)
+    elif output in (None, "-") and sys.stdout.isatty():  # a terminal: lines no wider than it
+        import shutil
+
+        fold_to = shutil.get_terminal_size().columns
+    _write_lines(out, lines, fold_to)
+
+
+_MARK = "ICECHECKDIFFTEXT"  # where ``text_html`` puts the text: left as it is by its escaping
+_BLOCK = 1 << 20  # characters written at a time
+
+
+def _html_lines(head: str, tail: str, lines: Iterator[str]) -> Iterator[str]:
+    """``text_html(title, text)`` of the text of ``lines`` (its page's head and tail given), each
+    line made safe and escaped as ``text_html`` does it: its last line holds the page's tail."""
+    from html import escape
+
+    from icecheck.render.safe import safe
+
+    first = True
+    for line in lines:
+        yield (head if first else "") + escape(safe(line))
+        first = False
+    yield (head if first else "") + tail.removesuffix("\n")  # the break after it is the last line's
+
+
+def _write_lines(out: IO[str], lines: Iterator[str], fold_to: int | None) -> None:
+    """Each of ``lines`` ended by a line break, each folded to ``fold_to`` columns when given (as
+    ``layout.fold`` folds the whole text), written in blocks."""
+    if fold_to is not None:
+        from icecheck.render.layout import fold
+
+        lines = (fold(line, fold_to) for line in lines)
+    parts: list[str] = []
+    size = 0
+    for line in lines:
+        parts.append(line)
+        size += len(line) + 1
+        if size >= _BLOCK:
+            out.write("\n".join(parts) + "\n")
+            parts, size = [], 0
+    if parts:
+        out.write("\n".join(parts) + "\n")
+    if fold_to is not None:
+        out.write(fold("", fold_to))  # the text's end: what ``fold`` makes of the empty line after the last break
+
+
+def _load(collector: Collector, side: int, path: str, policy: Policy) -> None:
+    """Put side ``side``: a JSON report, or the audit of an input (exit 2 when unreadable)."""
+    from icecheck.analysis.diff import BadReport
+    from icecheck.analysis.diffside import add_report_file
+    from icecheck.inputs.source import spool
+    from icecheck.render.safe import safe
+
+    copied: Spooled | None = None
     try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
-    if is_report(value):
-        return dict(value)
-    return _audit(path, raw, policy)
+        try:
+            if path == "-":  # read once (as a pipe), so copied first
+                copied = spool(sys.stdin.buffer)
+            elif not os.path.isfile(path):
+                with open(path, "rb") as pipe:
+                    copied = spool(pipe)
+            with open(copied.file if copied else path, "rb") as stream:
+                if add_report_file(collector, side, path, stream):
+                    return
+        except OSError as exc:
+            _fail(f"{safe(path)}: {safe(exc.strerror or str(exc))}")
+        except BadReport as exc:
+            _fail(f"{safe(path)}: not a valid icecheck report: {safe(str(exc))}")
+        _audit(collector, side, path, copied, policy)
+    finally:
+        if copied is not None:
+            os.unlink(copied.file)
 
 
-def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
+def _fail(message: str) -> NoReturn:
+    click.echo(f"icecheck: {message}", err=True)
+    sys.exit(int(ExitCode.USAGE))
+
+
+def _audit(collector: Collector, side: int, path: str, copied: Spooled | None, policy: Policy) -> None:
+    from icecheck.analysis.diffside import add_result
     from icecheck.analysis.policy import drop_allowed
     from icecheck.audit import AuditSettings, audit
     from icecheck.report import exit_code
 
-    docs = _read(path, raw)
+    docs = _read(path, copied)
     result = replace(drop_allowed(audit(docs, AuditSettings(policy)), policy), allow_partial=True)  # named in the diff
     code = exit_code(result)
     if code == ExitCode.USAGE:  # nothing to compare: the side gave nothing to audit
@@ -100,26 +188,11 @@ def _audit(path: str, raw: bytes, policy: Policy) -> dict[str, Any]:
 
         report_unreadable(result.inputs)
         sys.exit(int(ExitCode.USAGE))
-    return _compared(result, int(code))
+    add_result(collector, side, path, result)
 
 
-def _compared(result: AuditResult, code: int) -> dict[str, Any]:
-    """What ``analysis.diff.compare`` reads of ``result``'s JSON report: its inputs, exposures and
-    findings as the report has them, and each candidate and address by what it is compared by (its
-    type or role, and address), not whole (the whole report of a capture of 150,000 STUN clients
-    held 892 MB)."""
-    from icecheck.render.json_report import to_dict
-
-    report = to_dict(result, code, only=("schema_version", "inputs", "exposures", "findings"))
-    report["candidates"] = [
-        {"type": c.record.candidate.type, "address": c.record.candidate.address} for c in result.candidates
-    ]
-    report["addresses"] = [{"role": str(a.record.role), "address": a.record.address} for a in result.addresses]
-    return report
-
-
-def _read(path: str, raw: bytes) -> list[Any]:
-    """Read with the capture scanner when there is one, else as SDP."""
+def _read(path: str, copied: Spooled | None) -> list[Any]:
+    """Read with the capture scanner when there is one, else as SDP (standard input: as SDP)."""
     import importlib
 
     try:
@@ -127,9 +200,10 @@ def _read(path: str, raw: bytes) -> list[Any]:
     except ImportError:
         scanner = None
     if scanner is not None and path != "-":
+        if copied is not None:
+            return [scanner.scan_file(path, None, None, copied).document]
         return [o.document for o in scanner.scan_paths((path,), None, None)]
-    import io
-
     from icecheck.inputs.sdpfile import read_sdp_stream
 
-    return [read_sdp_stream(io.BytesIO(raw), path)]
+    with open(copied.file if copied else path, "rb") as stream:
+        return [read_sdp_stream(stream, path)]

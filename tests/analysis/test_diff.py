@@ -53,8 +53,9 @@ def test_compare_matches_by_kind_and_value() -> None:
                        {"kind": "public-address", "value": "198.51.100.2", "summary": "y"}],
          "findings": [{"rule": "ICE005", "severity": "medium", "message": "m"}]}  # fmt: skip
     d = compare(a, b, "a", "b", Severity.HIGH)
-    assert [e["value"] for e in d.exposures.gained] == ["198.51.100.2"] and d.exposures.lost == ()
-    assert d.gating() == [] and compare(a, b, "a", "b", Severity.MEDIUM).gating()
+    assert [e["value"] for e in d.exposures.gained()] == ["198.51.100.2"] and list(d.exposures.lost()) == []
+    assert d.exposures.gained_count == 1 and d.exposures.lost_count == 0
+    assert d.gating == 0 and compare(a, b, "a", "b", Severity.MEDIUM).gating == 1
 
 
 def test_an_input_against_its_own_report_changes_nothing(tmp_path: Path) -> None:
