@@ -178,10 +178,13 @@ def _audit(collector: Collector, side: int, path: str, copied: Spooled | None, p
     from icecheck.analysis.diffside import add_result
     from icecheck.analysis.policy import drop_allowed
     from icecheck.audit import AuditSettings, audit
+    from icecheck.inputs.wire import wire_exposures
     from icecheck.report import exit_code
 
-    docs = _read(path, copied)
-    result = replace(drop_allowed(audit(docs, AuditSettings(policy)), policy), allow_partial=True)  # named in the diff
+    docs, facts = _read(path, copied)
+    exposures = wire_exposures(docs, facts)  # as ``scan`` adds them: its report of the side is the same
+    audited = audit(docs, AuditSettings(policy), extra_exposures=exposures)
+    result = replace(drop_allowed(audited, policy), allow_partial=True)  # named in the diff
     code = exit_code(result)
     if code == ExitCode.USAGE:  # nothing to compare: the side gave nothing to audit
         from icecheck.commands.common import report_unreadable
@@ -191,8 +194,9 @@ def _audit(collector: Collector, side: int, path: str, copied: Spooled | None, p
     add_result(collector, side, path, result)
 
 
-def _read(path: str, copied: Spooled | None) -> list[Any]:
-    """Read with the capture scanner when there is one, else as SDP (standard input: as SDP)."""
+def _read(path: str, copied: Spooled | None) -> tuple[list[Any], list[Any]]:
+    """The documents read with the capture scanner when there is one, else as SDP (standard input:
+    as SDP), and the wire facts (STUN addresses, network costs) the scanner found beside them."""
     import importlib
 
     try:
@@ -200,10 +204,13 @@ def _read(path: str, copied: Spooled | None) -> list[Any]:
     except ImportError:
         scanner = None
     if scanner is not None and path != "-":
-        if copied is not None:
-            return [scanner.scan_file(path, None, None, copied).document]
-        return [o.document for o in scanner.scan_paths((path,), None, None)]
+        outputs = [scanner.scan_file(path, None, None, copied)] if copied is not None else scanner.scan_paths((path,))
+        docs, facts = [], []
+        for out in outputs:
+            docs.append(out.document)
+            facts += out.wire
+        return docs, facts
     from icecheck.inputs.sdpfile import read_sdp_stream
 
     with open(copied.file if copied else path, "rb") as stream:
-        return [read_sdp_stream(stream, path)]
+        return [read_sdp_stream(stream, path)], []

@@ -147,3 +147,24 @@ def test_hostile_strings_are_escaped_in_text_and_json(tmp_path: Path) -> None:
     d = json.loads(out.stdout)
     assert d["exposures"]["gained"][0]["summary"] == HOSTILE and d["findings"]["gained"][0]["rule"] == HOSTILE
     assert d["addresses"]["gained"] == [{"where": HOSTILE, "address": HOSTILE}] and d["exit_code"] == 2
+
+
+def test_a_capture_against_its_own_scan_report_changes_nothing(tmp_path: Path) -> None:
+    """A side that is a capture is audited as ``scan`` audits it, with the public addresses STUN
+    mapped that no candidate carries as exposures (``wire.wire_exposures``): without them, a capture
+    of STUN responses compared with its own report gained every one of them."""
+    from icecheck.inputs import synth
+
+    capture = tmp_path / "stun.pcap"
+    with open(capture, "wb") as f:
+        writer = synth.PcapWriter(f)
+        for n in range(3):
+            txid = bytes([n]) * 12
+            msg = synth.stun_message(0x0101, txid, [(0x0020, synth.xor_address(f"11.0.0.{n + 1}", 4000 + n, txid))])
+            udp = synth.udp("192.0.2.10", 3478, f"10.0.0.{n + 1}", 4000 + n, msg)[3]
+            writer.write(synth.link(synth.ip(("192.0.2.10", f"10.0.0.{n + 1}", 17, udp))[0]), 1_700_000_000 + n)
+    report = _report(capture, tmp_path / "stun.json")
+    assert len(json.loads(report.read_text())["exposures"]) == 3  # what this test is about
+    for a, b in ((capture, report), (report, capture)):
+        code, out = _diff(str(a), str(b))
+        assert code == 0 and out.splitlines()[-1].startswith("0 exposures gained, 0 lost;"), out
