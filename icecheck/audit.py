@@ -19,8 +19,8 @@ from icecheck.analysis.groups import PACKED, PackedRefs
 from icecheck.analysis.infer import Inference
 from icecheck.analysis.parties import party_key
 from icecheck.analysis.partystore import party_groups
-from icecheck.analysis.policy import Policy, applied, apply, violations
-from icecheck.analysis.rules import Evaluation, Facts, evaluate
+from icecheck.analysis.policy import Policy, applied, violations
+from icecheck.analysis.rules import Evaluation
 from icecheck.classify import classify
 from icecheck.inputs import limits
 from icecheck.inputs.candidate import decode_priority
@@ -135,11 +135,12 @@ def audit(
     candidates: Sequence[AuditedCandidate] | None = None,
     attempts: Sequence[Attempt] = (),
     network_info: Sequence[NetworkInfo] = (),
-    extra_exposures: Sequence[Exposure] = (),
+    extra_exposures: Iterable[Exposure] = (),
     nat: NatBehaviour | None = None,
     notes: Sequence[str] = (),
 ) -> AuditResult:
-    """Run classification, inference, rules and policy over already-read inputs.
+    """Run classification, inference, rules and policy over already-read inputs (``extra_exposures``
+    read once, one by one).
 
     ``candidates`` is ``audit_candidates(docs)`` when the caller has it already (the lookup step
     classifies them to find the public addresses); otherwise it is computed here.
@@ -158,10 +159,11 @@ def audit(
             exposures.append(e)
             evaluation.exposure(e)
         findings.extend(applied(policy, _sharing(evaluation.findings(label, inference.every), held)))
-    exposures.extend(extra_exposures)
-    findings.extend(
-        apply(policy, evaluate(Facts((), (), tuple(extra_exposures))))
-    )  # lookups and the wire: exposure rules only
+    extra = Evaluation()  # lookups and the wire: exposure rules only, read one by one (a capture may
+    for e in extra_exposures:  # show millions of public STUN addresses: ``wire.wire_exposures``)
+        exposures.append(e)
+        extra.exposure(e)
+    findings.extend(applied(policy, extra.findings()))
     findings.extend(applied(policy, violations(policy, candidates)))
     all_attempts = tuple(a for d in docs for a in d.attempts) + tuple(attempts)
     return AuditResult(

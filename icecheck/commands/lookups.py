@@ -14,6 +14,7 @@ files on this machine: they are read under ``--offline`` too.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -196,7 +197,7 @@ def audit_with_lookups(
     *,
     candidates: Sequence[AuditedCandidate] | None = None,
     attempts: Sequence[Attempt] = (),
-    extra_exposures: Sequence[Exposure] = (),
+    extra_exposures: Iterable[Exposure] = (),
     nat: NatBehaviour | None = None,
     notes: Sequence[str] = (),
 ) -> AuditResult:
@@ -242,7 +243,7 @@ def audit_with_lookups(
         candidates=candidates,
         attempts=(*attempts, *shown),
         network_info=info,
-        extra_exposures=[*extra_exposures, *isp_exposures(candidates, info)],
+        extra_exposures=itertools.chain(extra_exposures, isp_exposures(candidates, info)),
         nat=nat,
         notes=more_notes,
     )

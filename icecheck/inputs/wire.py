@@ -11,11 +11,13 @@ values of kind ``wire-exposure``, learned by the on-path observer, with the evid
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+from icecheck.analysis.groups import Groups
 from icecheck.analysis.infer import PUBLIC_CLASSES, network_cost_meaning
 from icecheck.classify import classify
 from icecheck.inputs.sink import WireFact
+from icecheck.inputs.table import TextSet
 from icecheck.model import AddressRole, Exposure, ExposureKind, InputDocument, Party
 
 _STUN_ROLES = (AddressRole.STUN_MAPPED, AddressRole.STUN_RELAYED)
@@ -30,15 +32,17 @@ def address_ids(docs: Sequence[InputDocument]) -> list[tuple[str, InputDocument,
     return out
 
 
-def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> list[Exposure]:
-    """Public STUN-mapped/relayed addresses and network costs absent from every candidate.
+def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> Iterator[Exposure]:
+    """Public STUN-mapped/relayed addresses and network costs absent from every candidate, one by one.
 
-    Memory follows the STUN addresses and the distinct network costs, not the candidates: the
-    public STUN addresses are gathered first, then one pass over the candidates (only when there
-    is something to compare them with) drops those a candidate carries (a party of a million
-    distinct candidates held them all as a set of a million strings)."""
-    hidden: dict[str, list[str]] = {}
-    public: dict[str, bool] = {}  # each distinct STUN address classified once
+    Memory is bounded whatever the capture holds: the public STUN addresses and their record ids are
+    gathered first into a ``Groups`` (first-seen order; on disk past ``limits.IN_MEMORY``), and only
+    when there are some, one pass over the candidates lists those a candidate carries (a ``TextSet``,
+    on disk past the same bound), among those addresses only. A STUN server's capture has a public
+    address per client: 2.2 million of them were a dict of lists, then as many exposures, in memory."""
+    hidden: Groups[str] = Groups()
+    stun = TextSet()  # the keys of ``hidden``, to ask
+    public: dict[str, bool] = {}  # each distinct STUN address classified once (a few thousand at a time)
     number = 0  # ids as ``address_ids`` gives them, without building that list for every address
     for doc in docs:
         for rec in doc.addresses:
@@ -47,34 +51,43 @@ def wire_exposures(docs: Sequence[InputDocument], facts: Sequence[WireFact]) -> 
                 addr = rec.address
                 shown = public.get(addr)
                 if shown is None:
+                    if len(public) >= _CLASSIFIED:
+                        public.clear()
                     shown = public[addr] = classify(addr).address_class in PUBLIC_CLASSES
                 if shown:
-                    hidden.setdefault(addr, []).append(f"a{number}")
+                    hidden.add(addr, f"a{number}")
+                    stun.add(addr)
     public.clear()
+    carried = TextSet()
     costs: set[int] = set()
     wants_costs = any(fact.kind == "network-cost" for fact in facts)
-    if hidden or wants_costs:
-        for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``inputs.spool``)
-            for r in d.candidates:
-                c = r.candidate
-                if hidden:
-                    hidden.pop(c.address, None)
-                    if c.related_address:
-                        hidden.pop(c.related_address, None)
-                if c.network_cost is not None:
-                    costs.add(c.network_cost)
-    out = [
-        Exposure(
-            ExposureKind.WIRE_EXPOSURE,
-            f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
-            tuple(refs),
-            (Party.ON_PATH, Party.TURN_SERVER),
-            value=addr,
-        )
-        for addr, refs in hidden.items()
-    ]
-    out += _costs(facts, costs)
-    return out
+    try:
+        if hidden or wants_costs:
+            for d in docs:  # one pass, no list of every candidate (a large input's are on disk: ``inputs.spool``)
+                for r in d.candidates:
+                    c = r.candidate
+                    if hidden:
+                        for carries in (c.address, c.related_address):
+                            if carries and carries in stun:
+                                carried.add(carries)
+                    if c.network_cost is not None:
+                        costs.add(c.network_cost)
+        for addr, refs in hidden.items():
+            if addr not in carried:
+                yield Exposure(
+                    ExposureKind.WIRE_EXPOSURE,
+                    f"STUN on the wire shows the public address {addr}, which no SDP candidate carried.",
+                    refs if len(refs) > 1 else tuple(refs),
+                    (Party.ON_PATH, Party.TURN_SERVER),
+                    value=addr,
+                )
+    finally:
+        stun.close()
+        carried.close()
+    yield from _costs(facts, costs)
+
+
+_CLASSIFIED = 1 << 16  # distinct STUN addresses whose class is remembered at a time
 
 
 def _costs(facts: Sequence[WireFact], in_sdp: set[int]) -> list[Exposure]:

@@ -137,7 +137,7 @@ def _records(n: int) -> list[CandidateRecord]:
 def test_the_wire_step_reads_no_candidate_without_stun_on_the_wire() -> None:
     cands = _Counted(_records(300))
     doc = InputDocument("x.log", InputKind.TEXT, InputStatus.OK, candidates=cands)  # type: ignore[arg-type]
-    assert wire.wire_exposures([doc], []) == [] and cands.reads == 0
+    assert list(wire.wire_exposures([doc], [])) == [] and cands.reads == 0
 
 
 def test_a_party_lists_its_first_addresses_and_counts_the_rest_past_the_limit(
