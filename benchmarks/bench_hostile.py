@@ -16,6 +16,10 @@ under 1 MB, no internal error (exit 3 that is not ``redact`` failing closed). Th
 the load average is printed beside the figures; user seconds and RSS are the steadier ones.
 Nothing is sent anywhere (``--offline``).
 
+Over the budget (14721a8, load 0.6): text-v6-distinct redact 7.36 s user, text-v6-dense-run redact
+9.42 s user (a stand-in per distinct address: ``standins._new_v6``, ``_v6_shadows``, and the output
+check's listing of both sides, each some 20-35 % of the time); every other case under 3 s.
+
 Figures (2026-12-07, ``redact``, user seconds; 2 cores shared with other agents' runs, load average
 beside each; 8cad00c is main before the branch rspeed, outputs of both compared with ``cmp``: the same
 bytes wherever main wrote one):
@@ -127,6 +131,16 @@ def cand_extensions() -> bytes:
 def cand_colons() -> bytes:
     """One line of hex and colons: IPv6 look-alikes everywhere."""
     return _fill(lambda n: "fe80:" if n % 7 else "::1%") + b"\n"
+
+
+def text_v6_distinct() -> bytes:
+    """About 92,000 distinct short IPv6 addresses, one a line: a stand-in each (``standins._new_v6``)."""
+    return _fill(lambda n: f"{0x2A00 + (n >> 16):x}::{n & 0xFFFF:x}\n")
+
+
+def text_v6_dense_run() -> bytes:
+    """One colon-hex run of 1 MB with ``::`` every 3 or 4 groups: every part an address, read in parts."""
+    return b"x " + _fill(lambda n: ":".join(f"{(n * 7 + i) * 2654435761 % 65536:x}" for i in range(3 + n % 2)) + "::")
 
 
 def sdp_msections() -> bytes:
@@ -570,7 +584,8 @@ def gzip_nested() -> bytes:
 CASES: dict[str, Callable[[], bytes]] = {
     f.__name__.replace("_", "-"): f
     for f in (
-        cand_many, cand_tiny, cand_one_line, cand_extensions, cand_colons, sdp_msections, sdp_one_msection,
+        cand_many, cand_tiny, cand_one_line, cand_extensions, cand_colons, text_v6_distinct, text_v6_dense_run,
+        sdp_msections, sdp_one_msection,
         sdp_connections, sip_calls, sip_headers, sip_folded, sip_length, jingle_many, text_brackets, json_deep,
         json_keys, json_objects, json_nested_strings, json_lines, json_long_string, json_utf16, har_entries,
         har_ws_messages, internals_peers, internals_stats, pcap_flows, pcap_tiny, pcap_fragments,
