@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # A colon-hex run holding two colons or more, of any length, perhaps a dotted quad at its end: one
 # possessive repeat of a character class, so ``sre`` keeps nothing a repeat (``selfcheck.V6_RUN``'s
@@ -40,7 +43,7 @@ _HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
 RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgotten all at once)
 _KEEP = 16  # groups of a run held at a time (a window spans 8 at most, 7 on either side of a site)
 _ALL = (1 << 128) - 1
-FILTER_BITS = 1 << 20  # bits of ``RunOriginals``' filter (128 KB; 6 % of them set by 65,536 addresses)
+FILTER_BITS = 1 << 20  # bits of a ``ValueFilter`` (128 KB; 6 % of them set by 65,536 addresses)
 # a group: start, end, value (-1: no group a window may hold), width (2 for a dotted quad), colons before it
 _Group = tuple[int, int, int, int, int]
 _MAPPED = 0xFFFF  # ``::ffff:0:0/96`` (RFC 4291 §2.5.5.2): the value's bits 32 to 47 of a mapped IPv4 address
@@ -138,19 +141,12 @@ class RunOriginals:
 
     def __init__(self, among: Collection[str]) -> None:
         self._among = among
-        self._bits: bytearray | None = None
+        self._filter: ValueFilter | None = None
 
     def found_in(self, text: str) -> Iterator[str]:
         """The originals among the windows of ``text``'s colon-hex runs, canonical (a run's answer
         remembered while the call lasts, ``RUNS_SEEN`` runs at most: a log repeats its runs)."""
-        seen: dict[str, list[str]] = {}
-        for m in COLON_RUN.finditer(text):
-            run = m.group()
-            found = seen.get(run)
-            if found is None:
-                if len(seen) >= RUNS_SEEN:
-                    seen.clear()
-                found = seen[run] = list(self._in_run(run))
+        for _, found in each_run(text, lambda run: list(self._in_run(run))):
             yield from found
 
     def _in_run(self, run: str) -> Iterator[str]:
@@ -165,17 +161,49 @@ class RunOriginals:
                 yield address
 
     def _may_be(self, value: int) -> bool:
-        if self._bits is None:
-            self._bits = bytearray(FILTER_BITS >> 3)
+        if self._filter is None:
+            self._filter = ValueFilter()
             for identifier in self._among:
                 if ":" in identifier and not identifier.startswith(("mac ", "name ")):
                     try:
-                        bit = hash(int(ipaddress.IPv6Address(identifier))) & (FILTER_BITS - 1)
+                        self._filter.add(int(ipaddress.IPv6Address(identifier)))
                     except ValueError:
                         continue
-                    self._bits[bit >> 3] |= 1 << (bit & 7)
+        return self._filter.may_hold(value)
+
+
+class ValueFilter:
+    """A bit per IPv6 address value added, by the value's hash, in ``FILTER_BITS`` bits whatever their
+    number: ``may_hold`` is True for every value added and False for most others (asked before a
+    table of originals for each of the many windows of colon-hex runs, most of which are none)."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self) -> None:
+        self._bits = bytearray(FILTER_BITS >> 3)
+
+    def add(self, value: int) -> None:
+        bit = hash(value) & (FILTER_BITS - 1)
+        self._bits[bit >> 3] |= 1 << (bit & 7)
+
+    def may_hold(self, value: int) -> bool:
         bit = hash(value) & (FILTER_BITS - 1)
         return bool(self._bits[bit >> 3] & (1 << (bit & 7)))
+
+
+def each_run(text: str, read: Callable[[str], T]) -> Iterator[tuple[re.Match[str], T]]:
+    """Each colon-hex run of ``text`` (``COLON_RUN``) with ``read(run)``, read once per distinct run while
+    the call lasts (``RUNS_SEEN`` runs at most, then forgotten all at once: a log repeats its runs)."""
+    seen: dict[str, T] = {}
+    for m in COLON_RUN.finditer(text):
+        run = m.group()
+        try:
+            answer = seen[run]
+        except KeyError:
+            if len(seen) >= RUNS_SEEN:
+                seen.clear()
+            answer = seen[run] = read(run)
+        yield m, answer
 
 
 def v6_value(text: str) -> int | None:

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 
 from icecheck.inputs.table import Table
 from icecheck.redact.archive import RedactError
+from icecheck.redact.colonrun import ValueFilter
 from icecheck.redact.selfcheck import reserved_v6
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -110,7 +111,6 @@ class Reserved:
         return (ipaddress.ip_address(packed) for packed in self._table)
 
 
-V6_BITS = 1 << 20  # bits of ``StandIns.may_be_original``'s filter (128 KB; 6 % of them set by 65,536 originals)
 PACKED_CACHE = 1 << 16  # ``ip_bytes`` answers remembered (then forgotten all at once: bounded memory)
 
 
@@ -123,7 +123,7 @@ class StandIns:
         self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered (at most PACKED_CACHE)
         self._texts: dict[str, str | None] = {}  # ip_text, remembered (at most PACKED_CACHE)
         self._reserved = Reserved()
-        self._v6_bits = bytearray(V6_BITS >> 3)  # a bit per IPv6 original, by its value's hash (``may_be_original``)
+        self._v6_values = ValueFilter()  # the IPv6 originals' values (``may_be_original``)
         self._v4 = _v4_pool()
         self._v6_next = 1
         self._v6_block = 0  # K of the 2001:db8:K::/48 the IPv6 stand-ins are taken from
@@ -154,15 +154,13 @@ class StandIns:
         """An original seen in the input: never hand it out as a stand-in."""
         self._reserved.add(addr)
         if addr.version == 6:
-            bit = hash(int(addr)) & (V6_BITS - 1)
-            self._v6_bits[bit >> 3] |= 1 << (bit & 7)
+            self._v6_values.add(int(addr))
 
     def may_be_original(self, value: int) -> bool:
         """False when no IPv6 original has the value ``value`` (an IPv4 original mapped into IPv6 is not
         counted): one bit per original, fixed memory, asked before ``original`` for each of the many
         windows of colon-hex runs (``text.in_runs``), most of which are no original."""
-        bit = hash(value) & (V6_BITS - 1)
-        return bool(self._v6_bits[bit >> 3] & (1 << (bit & 7)))
+        return self._v6_values.may_hold(value)
 
     def original(self, addr: IPAddress) -> bool:
         """``addr`` was seen in the input (``reserve``): never a stand-in."""

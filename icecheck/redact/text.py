@@ -24,7 +24,7 @@ import re
 import string
 from collections.abc import Iterator
 
-from icecheck.redact.colonrun import COLON_RUN, RUNS_SEEN, windows
+from icecheck.redact.colonrun import each_run, windows
 from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
@@ -123,15 +123,8 @@ def in_runs(text: str, standins: StandIns) -> str:
         return text
     out: list[str] = []
     done = 0  # text[:done] is in ``out``
-    seen: dict[str, str] = {}  # a run → the same run redacted (``RUNS_SEEN`` at most: a log repeats its runs)
-    for m in COLON_RUN.finditer(text):
-        run = m.group()
-        new = seen.get(run)
-        if new is None:
-            if len(seen) >= RUNS_SEEN:
-                seen.clear()
-            new = seen[run] = _run_in_runs(run, standins)
-        if new != run:
+    for m, new in each_run(text, lambda run: _run_in_runs(run, standins)):
+        if new != m.group():
             out += (text[done : m.start()], new)
             done = m.end()
     if not out:
