@@ -24,13 +24,15 @@ BLOOM_BITS = 1 << 24  # 2 MB; about 1 % false positives (a needless SQLite looku
 
 
 class Table:
-    """``key → value`` (both bytes); ``get`` is None for a key never put. Keys are put once."""
+    """``key → value`` (both bytes); ``get`` is None for a key never put. Keys are put once (``add``: or
+    added, once or more)."""
 
     def __init__(self) -> None:
         self._dict: dict[bytes, bytes] = {}  # every key, until the table spills; then the newest ones
         self._db: sqlite3.Connection | None = None
         self._filed = 0  # keys in the file
         self._bloom = bytearray()
+        self._added = False  # ``add`` put a key in memory past spilling (it may be in the file too)
 
     def get(self, key: bytes) -> bytes | None:
         value = self._dict.get(key)
@@ -51,11 +53,19 @@ class Table:
                 self._flush()
         elif len(self._dict) > limits.IN_MEMORY:
             self._db = sqlite3.connect("")
+            self._db.execute("PRAGMA journal_mode = OFF")  # (a private file no one reads after a failure)
             self._db.execute("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
             self._bloom = bytearray(BLOOM_BITS >> 3)
             for k in self._dict:
                 self._mark(k)
             self._flush()
+
+    def add(self, key: bytes) -> None:
+        """File ``key`` with the value ``b""`` unless it is filed: looked up in memory only, as a key
+        already in the file is left out when written; ``len`` counts it twice until then."""
+        if key not in self._dict:
+            self._added |= self._db is not None
+            self.put(key, b"")
 
     def __len__(self) -> int:
         return self._filed + len(self._dict)
@@ -65,7 +75,13 @@ class Table:
         if self._db is not None:
             for (key,) in self._db.execute("SELECT k FROM t"):
                 yield bytes(key)
-        yield from list(self._dict)
+        for key in list(self._dict):
+            if not (self._added and self._db is not None and self._filed_key(key)):
+                yield key
+
+    def _filed_key(self, key: bytes) -> bool:
+        assert self._db is not None
+        return self._db.execute("SELECT 1 FROM t WHERE k = ?", (key,)).fetchone() is not None
 
     def in_memory(self) -> int:
         """How many keys are held in memory (all of them until the table spills, then at most ``BATCH``)."""
@@ -75,13 +91,14 @@ class Table:
         """Delete the file (if the table spilled); the table is empty afterwards."""
         if self._db is not None:
             self._db.close()
-        self._db, self._dict, self._filed, self._bloom = None, {}, 0, bytearray()
+        self._db, self._dict, self._filed, self._bloom, self._added = None, {}, 0, bytearray(), False
 
     def _flush(self) -> None:
         assert self._db is not None
+        before = self._db.total_changes
         with self._db:
-            self._db.executemany("INSERT INTO t VALUES (?, ?)", self._dict.items())
-        self._filed += len(self._dict)
+            self._db.executemany("INSERT OR IGNORE INTO t VALUES (?, ?)", self._dict.items())
+        self._filed += self._db.total_changes - before
         self._dict = {}
 
     def _probes(self, key: bytes) -> tuple[int, int]:

@@ -19,15 +19,19 @@ output check looks for the input's identifiers among the windows of the output's
 (``RunOriginals``: ``selfcheck`` reads every view of the output so), and the redactor replaces each
 window that is an original (``text``); ``COLON_RUN`` finds the runs for both.
 
-``v6_value`` is the one parse of a colon-hex text both use (``ipaddress``'s own steps without its objects).
+``v6_value`` is the one parse of a colon-hex text both use (``ipaddress``'s own steps without its objects),
+``parse_address`` the one parse of an address literal, and ``v6_str`` the one writing of an IPv6 value.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Callable, Collection, Iterator
 from typing import TypeVar
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 T = TypeVar("T")
 
@@ -40,6 +44,8 @@ COLON_RUN = re.compile(
 _PIECE = re.compile(r"[^:]+|:+")
 _DOTTED = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 _HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgotten all at once)
 _KEEP = 16  # groups of a run held at a time (a window spans 8 at most, 7 on either side of a site)
 _ALL = (1 << 128) - 1
@@ -154,7 +160,7 @@ class RunOriginals:
             if value >> 32 == _MAPPED:
                 address = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
             elif self._may_be(value):
-                address = str(ipaddress.IPv6Address(value))
+                address = v6_str(value)
             else:
                 continue
             if address in self._among:
@@ -175,19 +181,26 @@ class RunOriginals:
 class ValueFilter:
     """A bit per IPv6 address value added, by the value's hash, in ``FILTER_BITS`` bits whatever their
     number: ``may_hold`` is True for every value added and False for most others (asked before a
-    table of originals for each of the many windows of colon-hex runs, most of which are none)."""
+    table of originals for each of the many windows of colon-hex runs, most of which are none). The
+    hash is a 1-tuple's, which mixes the bits: an int's own hash is the int modulo 2^61 - 1, and the
+    values of a /112's addresses less their last group (``standins``) all set bit 0 by it."""
 
     __slots__ = ("_bits",)
 
     def __init__(self) -> None:
         self._bits = bytearray(FILTER_BITS >> 3)
 
-    def add(self, value: int) -> None:
-        bit = hash(value) & (FILTER_BITS - 1)
-        self._bits[bit >> 3] |= 1 << (bit & 7)
+    def add(self, value: int) -> bool:
+        """Add ``value``: True when that changed the filter (its bit was not set)."""
+        bit = hash((value,)) & (FILTER_BITS - 1)
+        mask = 1 << (bit & 7)
+        if self._bits[bit >> 3] & mask:
+            return False
+        self._bits[bit >> 3] |= mask
+        return True
 
     def may_hold(self, value: int) -> bool:
-        bit = hash(value) & (FILTER_BITS - 1)
+        bit = hash((value,)) & (FILTER_BITS - 1)
         return bool(self._bits[bit >> 3] & (1 << (bit & 7)))
 
 
@@ -252,3 +265,28 @@ def v6_value(text: str) -> int | None:
             return None
         value = value << 16 | int(part, 16)
     return value
+
+
+def v6_str(value: int) -> str:
+    """``str(ipaddress.IPv6Address(value))`` (RFC 5952 §4), written by the C library's ``inet_ntop``
+    (POSIX): six times faster, and a megabyte of IPv6 addresses writes each several times (its reading
+    by the output check, its stand-in). Where ``inet_ntop`` ends in a dotted quad (``::ffff:1.2.3.4``,
+    ``::1.2.3.4``), which Python 3.11's ``ipaddress`` does not write, the text is ``ipaddress``'s.
+    ``tests/redact/test_hostile_standins.py`` compares the two."""
+    text = socket.inet_ntop(socket.AF_INET6, value.to_bytes(16, "big"))
+    return str(ipaddress.IPv6Address(value)) if "." in text else text
+
+
+def parse_address(text: str) -> IPAddress | None:
+    """``ipaddress.ip_address(text)``, None where it raises: an IPv4 address holds no colon and an IPv6
+    address two or more, and one of hex digits and colons only is parsed by ``v6_value``
+    (``ip_address`` tried IPv4 first and raised, for each of 40,000 IPv6 addresses)."""
+    if ":" not in text:  # a dotted quad as ``ipaddress`` takes one: 0 to 255, no leading zero
+        return ipaddress.IPv4Address(bytes(map(int, text.split(".")))) if _DOTTED_QUAD.fullmatch(text) else None
+    if not text.translate(_HEX_COLON):
+        value = v6_value(text)
+        return None if value is None else ipaddress.IPv6Address(value)
+    try:
+        return ipaddress.IPv6Address(text)
+    except ValueError:
+        return None

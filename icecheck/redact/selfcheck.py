@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
-from icecheck.redact.colonrun import RunOriginals
+from icecheck.redact.colonrun import RunOriginals, parse_address, v6_str
 from icecheck.redact.colonrun import v6_value as v6_value
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -139,10 +139,9 @@ def addresses(found: Iterable[str]) -> Iterator[IPAddress]:
     """The IP addresses among identifiers (to reserve them: no stand-in may equal an original)."""
     for identifier in found:
         if not identifier.startswith(("mac ", "name ")):
-            try:
-                yield ipaddress.ip_address(identifier)
-            except ValueError:
-                continue
+            addr = parse_address(identifier)
+            if addr is not None:
+                yield addr
 
 
 def unkept(found: Iterable[str], kept: Callable[[IPAddress], bool]) -> TextSet:
@@ -704,7 +703,7 @@ def v6_readings(token: str) -> Iterator[str]:
     that parses, canonical; a mapped IPv4 address as IPv4), and those of its parts where it holds a
     second ``::`` or a ``:::`` (``v6_reading_spans``)."""
     for addr in v6_reading_addresses(token):
-        yield str(addr)
+        yield v6_str(int(addr)) if addr.version == 6 else str(addr)
 
 
 def v6_reading_addresses(token: str) -> Iterator[IPAddress]:
@@ -953,8 +952,7 @@ def is_kept(identifier: str, kept: Callable[[IPAddress], bool]) -> bool:
         return int(identifier[4:6], 16) & 1 == 1 or identifier == "mac 000000000000"
     if identifier.startswith("name "):
         return False
-    try:
-        addr = ipaddress.ip_address(identifier)
-    except ValueError:
+    addr = parse_address(identifier)
+    if addr is None:
         return True  # not an address after all: nothing to keep secret
     return reserved_v6(addr) or kept(addr)  # 0000::/8 without IPv4 inside names nothing (``reserved_v6``)

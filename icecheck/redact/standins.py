@@ -36,7 +36,8 @@ from collections.abc import Iterable, Iterator
 
 from icecheck.inputs.table import Table
 from icecheck.redact.archive import RedactError
-from icecheck.redact.colonrun import ValueFilter
+from icecheck.redact.colonrun import ValueFilter, v6_str
+from icecheck.redact.colonrun import parse_address as parse_address
 from icecheck.redact.selfcheck import reserved_v6
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -90,8 +91,7 @@ class Reserved:
         self._table = Table()
 
     def add(self, addr: IPAddress) -> None:
-        if addr.packed not in self._table:
-            self._table.put(addr.packed, b"")
+        self._table.add(addr.packed)  # (an original is met twice or more: listed, then read by the redactor)
 
     def __contains__(self, packed: object) -> bool:
         return isinstance(packed, bytes) and packed in self._table
@@ -111,6 +111,7 @@ class Reserved:
         return (ipaddress.ip_address(packed) for packed in self._table)
 
 
+Readings = list[tuple[int, int, int]]  # ``_v6_stem_readings``: (k, value, bytes)
 PACKED_CACHE = 1 << 16  # ``ip_bytes`` answers remembered (then forgotten all at once: bounded memory)
 
 
@@ -124,14 +125,17 @@ class StandIns:
         self._texts: dict[str, str | None] = {}  # ip_text, remembered (at most PACKED_CACHE)
         self._reserved = Reserved()
         self._v6_values = ValueFilter()  # the IPv6 originals' values (``may_be_original``)
+        self._v6_prefixes = ValueFilter()  # the IPv6 originals' values less their last group (``_v6_shadows``)
+        self._filtered = 0  # how many times ``reserve`` changed those filters
         self._v4 = _v4_pool()
         self._v6_next = 1
         self._v6_block = 0  # K of the 2001:db8:K::/48 the IPv6 stand-ins are taken from
         self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
         self._v6_short = (b"", "")  # the newest IPv6 stand-in (packed) and its short form
         # an IPv6 stand-in's text less its last group, that group's length and leading decimal digits →
-        # what the output check reads in its pieces (``_v6_stem_readings``), at most ``PACKED_CACHE``
-        self._v6_stems: dict[tuple[str, int, int], list[tuple[int, int, int]]] = {}
+        # what the output check reads in its pieces (``_v6_stem_readings``), and those of them that may be
+        # originals when the filters were changed ``_filtered`` times (``_v6_shadows``); ``PACKED_CACHE`` at most
+        self._v6_stems: dict[tuple[str, int, int], tuple[Readings, int, Readings]] = {}
         self._mac = Table()  # 6 bytes → 6 bytes
         self._names = Table()  # name (lower case, UTF-8) → its stand-in
         self._secrets = Table()  # secret (UTF-8) → its stand-in
@@ -154,7 +158,9 @@ class StandIns:
         """An original seen in the input: never hand it out as a stand-in."""
         self._reserved.add(addr)
         if addr.version == 6:
-            self._v6_values.add(int(addr))
+            value = int(addr)
+            if self._v6_values.add(value) | self._v6_prefixes.add(value >> 16):
+                self._filtered += 1
 
     def may_be_original(self, value: int) -> bool:
         """False when no IPv6 original has the value ``value`` (an IPv4 original mapped into IPv6 is not
@@ -218,10 +224,11 @@ class StandIns:
         when every /48 was left so (the input cannot be redacted: fail closed)."""
         tries = 0
         while True:
-            addr = ipaddress.IPv6Address(V6_BASE + (self._v6_block << 80) + self._v6_next)
+            value = V6_BASE + (self._v6_block << 80) + self._v6_next
+            addr = ipaddress.IPv6Address(value)
             self._v6_next += 1
-            if addr.packed not in self._reserved:
-                text = str(addr)
+            if not (self._v6_values.may_hold(value) and addr.packed in self._reserved):
+                text = v6_str(value)
                 if not self._v6_shadows(text):
                     self._v6_short = (addr.packed, text)  # for ``_v6_text``, which writes it next
                     return addr
@@ -239,23 +246,36 @@ class StandIns:
         stem, _, last = text.rpartition(":")
         digits = len(last) - len(last.lstrip(string.digits))
         key = (stem, len(last), digits)
-        readings = self._v6_stems.get(key)
-        if readings is None:
-            if len(self._v6_stems) >= PACKED_CACHE:
+        known = self._v6_stems.get(key)
+        if known is None or known[1] != self._filtered:
+            if known is None and len(self._v6_stems) >= PACKED_CACHE:
                 self._v6_stems.clear()
-            readings = self._v6_stems[key] = _v6_stem_readings(stem, len(last), digits)
+            readings = known[0] if known is not None else _v6_stem_readings(stem, len(last), digits)
+            known = self._v6_stems[key] = (readings, self._filtered, self._may_shadow(readings))
         return self._reserved.any_of(
-            (value | int(last[:k], 16) if k else value).to_bytes(size, "big") for k, value, size in readings
+            (value | int(last[:k], 16) if k else value).to_bytes(size, "big") for k, value, size in known[2]
         )
+
+    def _may_shadow(self, readings: Readings) -> Readings:
+        """The ``readings`` of a stem that may be originals: an IPv6 one only where the filters hold its
+        value (no last group: ``k`` = 0) or, as its last group is the stand-in's, its value less that
+        group; a stem's readings are mostly in no original's /112, and then none is looked up."""
+        return [
+            (k, value, size)
+            for k, value, size in readings
+            if size == 4 or (self._v6_prefixes.may_hold(value >> 16) if k else self._v6_values.may_hold(value))
+        ]
 
     def _v6_text(self, addr: IPAddress, length: int) -> str:
         """``addr`` (a stand-in) written in ``length`` characters where a form of that length does not
         shadow an original when cut (``_v6_shadows``), else its short form (checked when chosen)."""
+        short = self._v6_short[1] if self._v6_short[0] == addr.packed else v6_str(int(addr))
+        if length <= len(short):  # no longer form: the short one, checked when chosen (``_new_v6``)
+            return short
         key = addr.packed + str(length).encode()
         known = self._v6_texts.get(key)
         if known is not None:
             return known.decode()
-        short = self._v6_short[1] if self._v6_short[0] == addr.packed else str(addr)
         text = next((t for t in v6_forms(addr, length, short) if t == short or not self._v6_shadows(t)), short)
         self._v6_texts.put(key, text.encode())
         return text
@@ -451,28 +471,6 @@ def _v6_stem_readings(stem: str, size: int, digits: int) -> list[tuple[int, int,
         if item not in found:
             found.append(item)
     return found
-
-
-_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_DOTTED_QUAD = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
-
-
-def parse_address(text: str) -> IPAddress | None:
-    """``ipaddress.ip_address(text)``, None where it raises: an IPv4 address holds no colon and an IPv6
-    address two or more, and one of hex digits and colons only is parsed by ``selfcheck.v6_value``
-    (``ip_address`` tried IPv4 first and raised, for each of 40,000 IPv6 addresses)."""
-    from icecheck.redact.selfcheck import v6_value
-
-    if ":" not in text:  # a dotted quad as ``ipaddress`` takes one: 0 to 255, no leading zero
-        return ipaddress.IPv4Address(bytes(map(int, text.split(".")))) if _DOTTED_QUAD.fullmatch(text) else None
-    if not text.translate(_HEX_COLON):
-        value = v6_value(text)
-        return None if value is None else ipaddress.IPv6Address(value)
-    try:
-        return ipaddress.IPv6Address(text)
-    except ValueError:
-        return None
 
 
 def _utf8(text: str) -> bytes:

@@ -16,6 +16,7 @@ import itertools
 import random
 from pathlib import Path
 
+from icecheck.redact.colonrun import v6_str
 from icecheck.redact.files import redact_file
 from icecheck.redact.selfcheck import identifiers, v6_value
 from icecheck.redact.standins import IPAddress, StandIns, parse_address, v6_forms
@@ -151,6 +152,33 @@ def test_v6_shadows_is_the_cut_by_cut_reading() -> None:
             checked += 1
             shadowing += expected
     assert shadowing > checked // 10
+
+
+def test_v6_str_is_ipaddress() -> None:
+    """``colonrun.v6_str`` (``inet_ntop``) writes what ``str(ipaddress.IPv6Address)`` writes: every
+    layout of zero groups, mapped and compatible IPv4 (dotted by ``inet_ntop``), NAT64, stand-ins."""
+    rng = random.Random(14)
+    values = [0, 1, 0xFFFF << 32, 0xFFFF << 32 | 0x01020304, 0x01020304, 0xFFFF, 0x10000, 0x64FF9B << 96 | 0xC0000201]
+    for layout in range(256):
+        for _ in range(40):
+            pick = [0, rng.getrandbits(16) | 1, rng.randrange(1, 16), 0xFFFF]
+            values.append(sum(0 if layout >> i & 1 else rng.choice(pick) << (16 * i) for i in range(8)))
+    values += [_random_v6(rng)._ip for _ in range(5_000)]
+    for value in values:
+        assert v6_str(value) == str(ipaddress.IPv6Address(value)), hex(value)
+
+
+def test_a_stem_read_before_an_original_is_reserved_is_read_again() -> None:
+    """``_v6_shadows`` remembers, per stem, which readings may be originals: an original reserved after
+    (a streamed document's next piece) is seen, in the same /112 as a reading and not."""
+    standins = StandIns()
+    standins.reserve(ipaddress.IPv6Address("2a00::1"))
+    assert not standins._v6_shadows("2001:db8::10")
+    standins.reserve(ipaddress.IPv6Address("2001:db8::1"))  # ``2001:db8::10`` cut after its ``1``
+    assert standins._v6_shadows("2001:db8::10") and standins._v6_shadows("2001:db8::1a")
+    assert not standins._v6_shadows("2001:db8::20")
+    standins.reserve(ipaddress.IPv6Address("::20"))  # ``2001:db8::20`` less its head
+    assert standins._v6_shadows("2001:db8::20") and standins._v6_shadows("2001:db8:5::20")
 
 
 def test_many_addresses_get_the_stand_ins_they_got_before(tmp_path: Path) -> None:

@@ -74,6 +74,28 @@ def test_a_spilled_table_answers_as_a_dict(pairs: list[tuple[bytes, bytes]], bat
         assert len(t) == 0 and t.get(next(iter(expected), b"x")) is None
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=3), max_size=80), st.integers(1, 5))
+def test_keys_added_twice_are_filed_once(keys: list[bytes], batch: int) -> None:
+    """``Table.add`` looks a key up in memory only: one met again once in the file is left out when
+    written, and the table is a set of its keys once written (``iter``; ``len`` after a write)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(limits, "IN_MEMORY", 1)
+        patch.setattr(table, "BATCH", batch)
+        t = Table()
+        for key in keys:
+            t.add(key)
+            assert t.get(key) == b""
+        assert sorted(t) == sorted(set(keys))
+        assert all(key in t for key in keys) and b"\x00" * 4 not in t
+        t.add(b"\x00" * 4)  # (written when the batch fills; the rest counted once when written)
+        if len(set(keys)) > 1:
+            for filler in range(batch):
+                t.add(b"\x01" * 5 + bytes([filler]))
+            assert len(t) == len(set(keys)) + 1 + batch
+        t.close()
+
+
 def test_a_text_set_spilled_is_a_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
     items = [f"10.0.{i}.1" for i in range(100)] + ["name a.local", "mac 021122334455", "\udcff odd"]
