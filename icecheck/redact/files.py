@@ -235,14 +235,13 @@ def document_kind(open_input: Callable[[], BinaryIO], compression: str = "") -> 
 def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str:
     from icecheck.redact.archive import layers
     from icecheck.redact.formats import MAX_INFLATED, redact_document
-    from icecheck.redact.selfcheck import addresses, identifiers, left_in
+    from icecheck.redact.selfcheck import identifiers, secret_of, still_in
 
     layers(data, MAX_INFLATED)  # a bomb or too many layers refused before the check reads through them
-    before = identifiers(data)  # what the output check looks for; none of it may become a stand-in
-    for addr in addresses(before):
-        standins.reserve(addr)
+    # what the output check looks for; none of the addresses listed may become a stand-in
+    secret = secret_of(identifiers(data), standins.kept, standins.reserve)
     out, kind = redact_document(data, standins, scrub)
-    left = left_in(before, out, standins.kept)  # fail closed: the output is checked before it is written
+    left = still_in(secret, out)  # fail closed: the output is checked before it is written
     if left:
         raise Incomplete(left)
     with _written(target) as fh:

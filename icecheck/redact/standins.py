@@ -131,6 +131,7 @@ class StandIns:
         self._v6_next = 1
         self._v6_block = 0  # K of the 2001:db8:K::/48 the IPv6 stand-ins are taken from
         self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
+        self._v6_plans: Plans = {}  # ``v6_forms``' layouts by shape, at most ``PACKED_CACHE``
         self._v6_short = (b"", "")  # the newest IPv6 stand-in (packed) and its short form
         # an IPv6 stand-in's text less its last group, that group's length and leading decimal digits →
         # what the output check reads in its pieces (``_v6_stem_readings``), and those of them that may be
@@ -276,7 +277,8 @@ class StandIns:
         known = self._v6_texts.get(key)
         if known is not None:
             return known.decode()
-        text = next((t for t in v6_forms(addr, length, short) if t == short or not self._v6_shadows(t)), short)
+        forms = v6_forms(addr, length, short, self._v6_plans)
+        text = next((t for t in forms if t == short or not self._v6_shadows(t)), short)
         self._v6_texts.put(key, text.encode())
         return text
 
@@ -482,25 +484,47 @@ def v6_text(addr: IPAddress, length: int) -> str:
     return next(v6_forms(addr, length), str(addr))
 
 
-def v6_forms(addr: IPAddress, length: int, short: str | None = None) -> Iterator[str]:
+def v6_forms(addr: IPAddress, length: int, short: str | None = None, plans: Plans | None = None) -> Iterator[str]:
     """The forms of ``addr`` of exactly ``length`` characters, preferred first: the short form
     (``short``, ``str(addr)``), or "::" over the longest zero run, then over shorter parts of it, then
-    all eight groups, with leading zeros added."""
+    all eight groups, with leading zeros added. ``plans``: where the layouts found for a shape (each
+    group's length, or 0 for a zero group, and ``length``) are remembered (``_layouts``)."""
     short = str(addr) if short is None else short
     if length <= len(short):
         if length == len(short):
             yield short
         return
     groups = [f"{int(addr) >> (112 - 16 * i) & 0xFFFF:x}" for i in range(8)]
-    run = _zero_run(groups)
-    subs = [(s, e) for s in range(run[0], run[1]) for e in range(s + 1, run[1] + 1)]
-    layouts = [*sorted(subs, key=lambda r: r[0] - r[1]), (0, 0)]
+    shape = (*(0 if g == "0" else len(g) for g in groups), length)
+    layouts = plans.get(shape) if plans is not None else None
+    if layouts is None:
+        layouts = _layouts(groups, length)
+        if plans is not None:
+            if len(plans) >= PACKED_CACHE:
+                plans.clear()
+            plans[shape] = layouts
     seen = set()
-    for layout in layouts:
-        text = _pad(groups, layout, length)
-        if text is not None and text not in seen:
+    for run, widths in layouts:
+        text = _render(groups, run, widths)
+        if text not in seen:
             seen.add(text)
             yield text
+
+
+Plans = dict[tuple[int, ...], list[tuple[tuple[int, int], dict[int, int]]]]
+
+
+def _layouts(groups: list[str], length: int) -> list[tuple[tuple[int, int], dict[int, int]]]:
+    """The zero runs written as "::" (``(0, 0)``: none) and the widths of the other groups of the forms
+    of ``length`` characters (``v6_forms``), preferred first: they depend on the groups' lengths only."""
+    run = _zero_run(groups)
+    subs = [(s, e) for s in range(run[0], run[1]) for e in range(s + 1, run[1] + 1)]
+    found = []
+    for layout in [*sorted(subs, key=lambda r: r[0] - r[1]), (0, 0)]:
+        widths = _pad(groups, layout, length)
+        if widths is not None:
+            found.append((layout, widths))
+    return found
 
 
 def _zero_run(groups: list[str]) -> tuple[int, int]:
@@ -516,18 +540,19 @@ def _zero_run(groups: list[str]) -> tuple[int, int]:
     return best
 
 
-def _pad(groups: list[str], run: tuple[int, int], length: int) -> str | None:
-    """Leading zeros on the visible groups until the text is ``length`` long, or None."""
+def _pad(groups: list[str], run: tuple[int, int], length: int) -> dict[int, int] | None:
+    """The widths of the visible groups, leading zeros added until the text is ``length`` long, or None."""
     visible = [i for i in range(8) if not run[0] <= i < run[1]]
     widths = {i: len(groups[i]) for i in visible}
-    extra = length - len(_render(groups, run, widths))
+    colons = 7 if run[0] == run[1] else max(run[0] - 1, 0) + 2 + max(7 - run[1], 0)  # (``_render``'s)
+    extra = length - sum(widths.values()) - colons
     if extra < 0 or extra > sum(4 - w for w in widths.values()):
         return None
     for i in reversed(visible):
         add = min(extra, 4 - widths[i])
         widths[i] += add
         extra -= add
-    return _render(groups, run, widths)
+    return widths
 
 
 def _render(groups: list[str], run: tuple[int, int], widths: dict[int, int]) -> str:
