@@ -171,10 +171,9 @@ class RunOriginals:
             self._filter = ValueFilter()
             for identifier in self._among:
                 if ":" in identifier and not identifier.startswith(("mac ", "name ")):
-                    try:
-                        self._filter.add(int(ipaddress.IPv6Address(identifier)))
-                    except ValueError:
-                        continue
+                    addr = parse_address(identifier)
+                    if addr is not None:
+                        self._filter.add(int(addr))
         return self._filter.may_hold(value)
 
 
