@@ -110,7 +110,7 @@ def wrapped(raw: bytes, width: int, sep: str, urlsafe: bool) -> str:
 
 
 def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, distinct: int) -> None:
-    raw = payload(run_bytes * 3 // 4, distinct)
+    raw = payload(run_bytes if document == "sip-sdp" else run_bytes * 3 // 4, distinct)
     with path.open("w", newline="") as fh:
         if document == "text":
             fh.write("2026-12-06 12:00:00 peer 10.200.0.1 sent a trace\r\n--b1\r\n"
@@ -121,6 +121,22 @@ def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, 
             fh.write(json.dumps({"t": 0, "msg": "offer from 10.200.0.1"}) + "\n")
             fh.write(json.dumps({"t": 1, "trace_b64": wrapped(raw, width, "\n", urlsafe)}) + "\n")
             fh.write(json.dumps({"t": 2, "msg": "answer from 10.200.0.2"}) + "\n")
+        elif document == "json-solidus":  # as PHP and Go's encoders write it: ``/`` escaped as ``\\/``
+            fh.write(json.dumps({"t": 0, "msg": "offer from 10.200.0.1 via /v1/call"}).replace("/", "\\/") + "\n")
+            fh.write(json.dumps({"t": 1, "trace_b64": wrapped(raw, width, "\n", urlsafe)}).replace("/", "\\/") + "\n")
+            fh.write(json.dumps({"t": 2, "msg": "answer from 10.200.0.2"}) + "\n")
+        elif document in ("sip-nolength", "sip-sdp"):  # no Content-Length: the body runs to the next start line
+            if document == "sip-nolength":
+                head, body = "Content-Transfer-Encoding: base64\r\n", wrapped(raw, width, "\r\n", urlsafe) + "\r\n"
+            else:
+                text = raw.decode(errors="ignore")
+                head, body = "", text[: text.rfind("\r\n") + 2]
+            fh.write("SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n\r\n")
+            fh.write(f"INVITE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n"
+                     f"Content-Type: application/sdp\r\n{head}\r\n")  # fmt: skip
+            fh.write(body)
+            fh.write("BYE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n\r\n")
+            fh.write("softphone: call ended with 10.200.0.3\r\n")
         else:
             body = wrapped(raw, width, "\r\n", urlsafe) + "\r\n"
             fh.write("SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\nContent-Length: 0\r\n\r\n")
@@ -180,9 +196,27 @@ _STANDARD = re.compile(r"(?:[A-Za-z0-9+/]{16,}(?:\r?\n|\\n))+[A-Za-z0-9+/]+=*")
 _URLSAFE = re.compile(r"(?:[A-Za-z0-9_-]{16,}(?:\r?\n|\\n))+[A-Za-z0-9_-]+=*")
 
 
-def verify(out: Path, urlsafe: bool, distinct: int) -> str:
-    """The output's longest run decoded here: its alphabet and whether a planted address is left."""
+def _planted(distinct: int) -> set[str]:
+    return {_v4(a + 1) for a in range(distinct)} | {_v6(a + 1) for a in range(distinct)}
+
+
+_PLANTED = re.compile(r"(?<![\w.:])(?:10\.[\d.]+|2a00:[\da-f:]+)(?![\w.:])")
+
+
+def verify_plain(out: Path, distinct: int) -> str:
+    """A body of SDP lines: how many candidate lines the output holds and whether a planted address is left."""
     text = out.read_text(errors="surrogateescape")
+    left = len(_planted(distinct) & set(_PLANTED.findall(text)))
+    return f"{text.count('a=candidate:')} candidate lines, planted addresses left: {left}"
+
+
+def verify(out: Path, urlsafe: bool, distinct: int) -> str:
+    """The output's longest run decoded here: its alphabet and whether a planted address is left (a run
+    in a JSON string with ``\\/`` escapes: read with them undone, and how many of its ``/`` are escaped)."""
+    text = out.read_text(errors="surrogateescape")
+    escaped = text.count("\\/")
+    raw_slashes = text.count("/") - escaped
+    text = text.replace("\\/", "/")
     run = max((_URLSAFE if urlsafe else _STANDARD).findall(text), key=len, default="")
     joined = re.sub(r"\r|\n|\\n", "", run)
     if not joined:
@@ -191,14 +225,15 @@ def verify(out: Path, urlsafe: bool, distinct: int) -> str:
     widths = Counter(len(line) for line in re.split(r"\r?\n|\\n", run)).most_common(2)
     decode = base64.urlsafe_b64decode if urlsafe else base64.b64decode
     inner = decode(joined + "=" * (-len(joined) % 4)).decode("utf-8", "replace")
-    planted = {_v4(a + 1) for a in range(distinct)} | {_v6(a + 1) for a in range(distinct)}
-    left = len(planted & set(re.findall(r"(?<![\w.:])(?:10\.[\d.]+|2a00:[\da-f:]+)(?![\w.:])", inner)))
-    return f"run {len(run) / 2**20:.1f} MiB, alphabet {alphabet}, widths {widths}, planted addresses left: {left}"
+    left = len(_planted(distinct) & set(_PLANTED.findall(inner)))
+    return (f"run {len(run) / 2**20:.1f} MiB, alphabet {alphabet}, widths {widths}, planted addresses left: {left}"
+            f"; in the output {escaped} ``\\/`` and {raw_slashes} ``/`` (the run: {run.count('/')})")  # fmt: skip
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--document", choices=("text", "json", "sip", "tokens"), default="text")
+    kinds = ("text", "json", "json-solidus", "sip", "sip-nolength", "sip-sdp", "tokens")
+    ap.add_argument("--document", choices=kinds, default="text")
     ap.add_argument("--token", choices=("uuid", "jwt", "sha256", "hex40", "id20", "mixed"), default="uuid")
     ap.add_argument("--crlf", action="store_true", help="tokens: CRLF line breaks")
     ap.add_argument("--run-mb", type=int, default=15, help="size of the wrapped run in MB (of base64)")
@@ -227,7 +262,12 @@ def main() -> int:
         for line in proc.stderr.strip().splitlines()[:-1]:
             print(f"  {line[:300]}")
         if out.exists():
-            done = verify_tokens(src, out) if args.document == "tokens" else verify(out, args.urlsafe, args.distinct)
+            if args.document == "tokens":
+                done = verify_tokens(src, out)
+            elif args.document == "sip-sdp":
+                done = verify_plain(out, args.distinct)
+            else:
+                done = verify(out, args.urlsafe, args.distinct)
             print(f"  {done}")
         if args.keep:
             print(f"  kept: {src} {out}")
