@@ -4,6 +4,7 @@
     python benchmarks/bench_wrapped.py --document text --run-mb 15 --dir /tmp/me
     python benchmarks/bench_wrapped.py --document json --run-mb 150 --urlsafe --keep
     python benchmarks/bench_wrapped.py --document tokens --token uuid --run-mb 18 [--crlf]
+    python benchmarks/bench_wrapped.py --document sip-nolength --run-mb 150   # or sip-sdp, json-solidus
 
 The run encodes a text log of SDP candidate lines (``--distinct`` different IPv4 and IPv6 addresses, a
 MAC on every eighth line; no mDNS name: a line decoded alone may start inside one, ``5.local`` of
@@ -11,7 +12,10 @@ MAC on every eighth line; no mDNS name: a line decoded alone may start inside on
 exit 3, on main as well), wrapped at ``--width`` columns. Documents:
 ``text`` a log with the run as a MIME part (CRLF); ``json`` JSON lines, one of whose string values is the
 run with ``\\n`` escapes; ``sip`` a SIP log with one INVITE whose body (Content-Transfer-Encoding:
-base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). ``tokens`` is no
+base64) is the run; ``sip-nolength`` the same INVITE with no Content-Length (its body runs to the next
+start line, the BYE), ``sip-sdp`` that INVITE's body the decoded text itself (SDP candidate lines, no
+base64); ``json-solidus`` the ``json`` document with each ``/`` written ``\\/`` (PHP's and Go's escaping).
+``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). ``tokens`` is no
 base64 at all: a log of ``--run-mb`` MB of tokens one to a line (``--token``: UUIDs, 43-character
 base64url tokens, SHA-256 hex digests, 40-digit hex, 20-character ids, hex and UUIDs mixed; LF, or CRLF
 with ``--crlf``) between two lines holding an address, which reads as one long wrapped run that cannot
@@ -20,6 +24,21 @@ be planned (the tokens must be kept, the two addresses replaced). Each is run as
 the script prints that line, the exit code, the load average, and whether the output's run decodes to
 text holding none of the planted addresses (checked by decoding it here, apart from icecheck).
 Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
+
+Figures of branch rlong2 (2026-12-07, 2 cores shared, load average 1.4-6.5: compare RSS and user CPU;
+main is b935f3b):
+- sip-nolength, 20 MB run (19.7 MiB): main exit 2 ("a SIP message at byte 56 runs more than 16 MiB
+  characters ... (one message is redacted whole: its body's length is in its head)"), 66,372 KB, 19.6 s
+  user; branch exit 0, 126,516 KB, 41.0 s user, planted addresses left: 0. 150 MB run (147.8 MiB):
+  branch exit 0, 137,312 KB, 253.6 s user (736 s wall), planted addresses left: 0.
+- sip-sdp, 20 MB body (19.2 MiB): main exit 2 (the same message), 72,208 KB, 16.8 s user; branch exit 0,
+  118,112 KB, 33.3 s user, 263,737 candidate lines, planted addresses left: 0. 150 MB
+  body (144.0 MiB): branch exit 0, 126,084 KB, 229.4 s user (838 s wall), 1,958,227 candidate lines,
+  planted addresses left: 0.
+- json-solidus, 20 MB run (19.7 MiB): main exit 2 ("a JSON string at byte 78 runs more than 16 MiB
+  characters"), 113,008 KB, 32.7 s user; branch exit 0, 125,960 KB, 45.5 s user, planted addresses
+  left: 0, every ``/`` of the output written ``\\/``. 150 MB run (148.0 MiB): branch exit 0, 138,924 KB,
+  300.9 s user (734 s wall), planted addresses left: 0, 243,248 ``\\/`` and no bare ``/``.
 
 Figures of branch rlong (2026-12-07, 2 cores shared, load average 2.5-6.5: compare RSS and user CPU;
 main is 1903642, 7ce40db^ the last commit before long runs were spooled):
