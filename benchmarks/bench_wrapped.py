@@ -4,6 +4,7 @@
     python benchmarks/bench_wrapped.py --document text --run-mb 15 --dir /tmp/me
     python benchmarks/bench_wrapped.py --document json --run-mb 150 --urlsafe --keep
     python benchmarks/bench_wrapped.py --document tokens --token uuid --run-mb 18 [--crlf]
+    python benchmarks/bench_wrapped.py --document sip-nolength --run-mb 150   # or sip-sdp, json-solidus
 
 The run encodes a text log of SDP candidate lines (``--distinct`` different IPv4 and IPv6 addresses, a
 MAC on every eighth line; no mDNS name: a line decoded alone may start inside one, ``5.local`` of
@@ -11,7 +12,10 @@ MAC on every eighth line; no mDNS name: a line decoded alone may start inside on
 exit 3, on main as well), wrapped at ``--width`` columns. Documents:
 ``text`` a log with the run as a MIME part (CRLF); ``json`` JSON lines, one of whose string values is the
 run with ``\\n`` escapes; ``sip`` a SIP log with one INVITE whose body (Content-Transfer-Encoding:
-base64) is the run. ``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). ``tokens`` is no
+base64) is the run; ``sip-nolength`` the same INVITE with no Content-Length (its body runs to the next
+start line, the BYE), ``sip-sdp`` that INVITE's body the decoded text itself (SDP candidate lines, no
+base64); ``json-solidus`` the ``json`` document with each ``/`` written ``\\/`` (PHP's and Go's escaping).
+``--urlsafe`` writes it in the URL-safe alphabet (RFC 4648 §5). ``tokens`` is no
 base64 at all: a log of ``--run-mb`` MB of tokens one to a line (``--token``: UUIDs, 43-character
 base64url tokens, SHA-256 hex digests, 40-digit hex, 20-character ids, hex and UUIDs mixed; LF, or CRLF
 with ``--crlf``) between two lines holding an address, which reads as one long wrapped run that cannot
@@ -20,6 +24,21 @@ be planned (the tokens must be kept, the two addresses replaced). Each is run as
 the script prints that line, the exit code, the load average, and whether the output's run decodes to
 text holding none of the planted addresses (checked by decoding it here, apart from icecheck).
 Budget (issue 11): any input of 200 MB or less under 300 MB RSS.
+
+Figures of branch rlong2 (2026-12-07, 2 cores shared, load average 1.4-6.5: compare RSS and user CPU;
+main is b935f3b):
+- sip-nolength, 20 MB run (19.7 MiB): main exit 2 ("a SIP message at byte 56 runs more than 16 MiB
+  characters ... (one message is redacted whole: its body's length is in its head)"), 66,372 KB, 19.6 s
+  user; branch exit 0, 126,516 KB, 41.0 s user, planted addresses left: 0. 150 MB run (147.8 MiB):
+  branch exit 0, 137,312 KB, 253.6 s user (736 s wall), planted addresses left: 0.
+- sip-sdp, 20 MB body (19.2 MiB): main exit 2 (the same message), 72,208 KB, 16.8 s user; branch exit 0,
+  118,112 KB, 33.3 s user, 263,737 candidate lines, planted addresses left: 0. 150 MB
+  body (144.0 MiB): branch exit 0, 126,084 KB, 229.4 s user (838 s wall), 1,958,227 candidate lines,
+  planted addresses left: 0.
+- json-solidus, 20 MB run (19.7 MiB): main exit 2 ("a JSON string at byte 78 runs more than 16 MiB
+  characters"), 113,008 KB, 32.7 s user; branch exit 0, 125,960 KB, 45.5 s user, planted addresses
+  left: 0, every ``/`` of the output written ``\\/``. 150 MB run (148.0 MiB): branch exit 0, 138,924 KB,
+  300.9 s user (734 s wall), planted addresses left: 0, 243,248 ``\\/`` and no bare ``/``.
 
 Figures of branch rlong (2026-12-07, 2 cores shared, load average 2.5-6.5: compare RSS and user CPU;
 main is 1903642, 7ce40db^ the last commit before long runs were spooled):
@@ -110,7 +129,7 @@ def wrapped(raw: bytes, width: int, sep: str, urlsafe: bool) -> str:
 
 
 def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, distinct: int) -> None:
-    raw = payload(run_bytes * 3 // 4, distinct)
+    raw = payload(run_bytes if document == "sip-sdp" else run_bytes * 3 // 4, distinct)
     with path.open("w", newline="") as fh:
         if document == "text":
             fh.write("2026-12-06 12:00:00 peer 10.200.0.1 sent a trace\r\n--b1\r\n"
@@ -121,6 +140,22 @@ def write(document: str, path: Path, run_bytes: int, width: int, urlsafe: bool, 
             fh.write(json.dumps({"t": 0, "msg": "offer from 10.200.0.1"}) + "\n")
             fh.write(json.dumps({"t": 1, "trace_b64": wrapped(raw, width, "\n", urlsafe)}) + "\n")
             fh.write(json.dumps({"t": 2, "msg": "answer from 10.200.0.2"}) + "\n")
+        elif document == "json-solidus":  # as PHP and Go's encoders write it: ``/`` escaped as ``\\/``
+            fh.write(json.dumps({"t": 0, "msg": "offer from 10.200.0.1 via /v1/call"}).replace("/", "\\/") + "\n")
+            fh.write(json.dumps({"t": 1, "trace_b64": wrapped(raw, width, "\n", urlsafe)}).replace("/", "\\/") + "\n")
+            fh.write(json.dumps({"t": 2, "msg": "answer from 10.200.0.2"}) + "\n")
+        elif document in ("sip-nolength", "sip-sdp"):  # no Content-Length: the body runs to the next start line
+            if document == "sip-nolength":
+                head, body = "Content-Transfer-Encoding: base64\r\n", wrapped(raw, width, "\r\n", urlsafe) + "\r\n"
+            else:
+                text = raw.decode(errors="ignore")
+                head, body = "", text[: text.rfind("\r\n") + 2]
+            fh.write("SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n\r\n")
+            fh.write(f"INVITE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n"
+                     f"Content-Type: application/sdp\r\n{head}\r\n")  # fmt: skip
+            fh.write(body)
+            fh.write("BYE sip:bob@10.200.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\n\r\n")
+            fh.write("softphone: call ended with 10.200.0.3\r\n")
         else:
             body = wrapped(raw, width, "\r\n", urlsafe) + "\r\n"
             fh.write("SIP/2.0 100 Trying\r\nVia: SIP/2.0/UDP 10.200.0.1:5060\r\nContent-Length: 0\r\n\r\n")
@@ -180,9 +215,27 @@ _STANDARD = re.compile(r"(?:[A-Za-z0-9+/]{16,}(?:\r?\n|\\n))+[A-Za-z0-9+/]+=*")
 _URLSAFE = re.compile(r"(?:[A-Za-z0-9_-]{16,}(?:\r?\n|\\n))+[A-Za-z0-9_-]+=*")
 
 
-def verify(out: Path, urlsafe: bool, distinct: int) -> str:
-    """The output's longest run decoded here: its alphabet and whether a planted address is left."""
+def _planted(distinct: int) -> set[str]:
+    return {_v4(a + 1) for a in range(distinct)} | {_v6(a + 1) for a in range(distinct)}
+
+
+_PLANTED = re.compile(r"(?<![\w.:])(?:10\.[\d.]+|2a00:[\da-f:]+)(?![\w.:])")
+
+
+def verify_plain(out: Path, distinct: int) -> str:
+    """A body of SDP lines: how many candidate lines the output holds and whether a planted address is left."""
     text = out.read_text(errors="surrogateescape")
+    left = len(_planted(distinct) & set(_PLANTED.findall(text)))
+    return f"{text.count('a=candidate:')} candidate lines, planted addresses left: {left}"
+
+
+def verify(out: Path, urlsafe: bool, distinct: int) -> str:
+    """The output's longest run decoded here: its alphabet and whether a planted address is left (a run
+    in a JSON string with ``\\/`` escapes: read with them undone, and how many of its ``/`` are escaped)."""
+    text = out.read_text(errors="surrogateescape")
+    escaped = text.count("\\/")
+    raw_slashes = text.count("/") - escaped
+    text = text.replace("\\/", "/")
     run = max((_URLSAFE if urlsafe else _STANDARD).findall(text), key=len, default="")
     joined = re.sub(r"\r|\n|\\n", "", run)
     if not joined:
@@ -191,14 +244,15 @@ def verify(out: Path, urlsafe: bool, distinct: int) -> str:
     widths = Counter(len(line) for line in re.split(r"\r?\n|\\n", run)).most_common(2)
     decode = base64.urlsafe_b64decode if urlsafe else base64.b64decode
     inner = decode(joined + "=" * (-len(joined) % 4)).decode("utf-8", "replace")
-    planted = {_v4(a + 1) for a in range(distinct)} | {_v6(a + 1) for a in range(distinct)}
-    left = len(planted & set(re.findall(r"(?<![\w.:])(?:10\.[\d.]+|2a00:[\da-f:]+)(?![\w.:])", inner)))
-    return f"run {len(run) / 2**20:.1f} MiB, alphabet {alphabet}, widths {widths}, planted addresses left: {left}"
+    left = len(_planted(distinct) & set(_PLANTED.findall(inner)))
+    return (f"run {len(run) / 2**20:.1f} MiB, alphabet {alphabet}, widths {widths}, planted addresses left: {left}"
+            f"; in the output {escaped} ``\\/`` and {raw_slashes} ``/`` (the run: {run.count('/')})")  # fmt: skip
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--document", choices=("text", "json", "sip", "tokens"), default="text")
+    kinds = ("text", "json", "json-solidus", "sip", "sip-nolength", "sip-sdp", "tokens")
+    ap.add_argument("--document", choices=kinds, default="text")
     ap.add_argument("--token", choices=("uuid", "jwt", "sha256", "hex40", "id20", "mixed"), default="uuid")
     ap.add_argument("--crlf", action="store_true", help="tokens: CRLF line breaks")
     ap.add_argument("--run-mb", type=int, default=15, help="size of the wrapped run in MB (of base64)")
@@ -227,7 +281,12 @@ def main() -> int:
         for line in proc.stderr.strip().splitlines()[:-1]:
             print(f"  {line[:300]}")
         if out.exists():
-            done = verify_tokens(src, out) if args.document == "tokens" else verify(out, args.urlsafe, args.distinct)
+            if args.document == "tokens":
+                done = verify_tokens(src, out)
+            elif args.document == "sip-sdp":
+                done = verify_plain(out, args.distinct)
+            else:
+                done = verify(out, args.urlsafe, args.distinct)
             print(f"  {done}")
         if args.keep:
             print(f"  kept: {src} {out}")

@@ -17,14 +17,16 @@ re-encoded (``formats._json_string``'s rule: unchanged literals byte for byte, c
 No piece is cut inside base64 wrapped over lines (``wrapped.splits_run``: each run is rewritten whole,
 so a run is held up to ``MAX_WHOLE`` characters as a word is), and a refusal of one names its line. In
 a text document, in a SIP message's body too long to hold (``_sip``: the body redacted to a temporary
-file first, then its head with the new Content-Length), and in a JSON string (its line breaks ``\\n``
-or ``\\r\\n`` escapes, read as line breaks as the run is read and written again so: ``_Literal``; raw
-JSON is cut before such an escape, ``escape_cut``), a run that grows past ``MAX_HELD`` from a line start is not held:
-it is read on as a ``longrun.LongRun`` (spooled to a temporary file, rewritten in pieces with the same
-output); one it cannot plan (both alphabets, binary data, no canonical encoding) is held as before when
-a reading of it holds an address, a MAC or a name (``LongRun.holds_original``; refused past
-``MAX_WHOLE``), else its lines are read again as text cut at their line feeds (lines of UUIDs, digests
-or tokens, one to a line, read as one run: the document held whole leaves such a run to the text).
+file first, then its head with the new Content-Length; or with no Content-Length, its body up to the next
+start line), and in a JSON string (its line breaks ``\\n`` or ``\\r\\n`` escapes, and its ``/`` when the
+run writes them ``\\/``, read as the characters they stand for as the run is read and written again so:
+``_Literal``; raw JSON is cut before such a line break, ``escape_cut``), a run that grows past
+``MAX_HELD`` from a line start is not held: it is read on as a ``longrun.LongRun`` (spooled to a
+temporary file, rewritten in pieces with the same output); one it cannot plan (both alphabets, binary
+data, no canonical encoding, ``/`` written both ways) is held as before when a reading of it holds an
+address, a MAC or a name (``LongRun.holds_original``; refused past ``MAX_WHOLE``), else its lines are
+read again as text cut at their line feeds (lines of UUIDs, digests or tokens, one to a line, read as
+one run: the document held whole leaves such a run to the text).
 Where a line grows past ``MAX_HELD`` with no such place, it is also cut (``find_cut``):
 - before a character that no pattern holds and that no look-around of one reads as part of it
   (``_NEUTRAL``: punctuation such as ``,;(){}<>!?&#*|~^`$'@\\``, bytes that are not UTF-8);
@@ -39,7 +41,10 @@ no bound ``K`` on a match exists there, a percent run or a colon-hex run is unbo
 up to ``MAX_WHOLE`` characters and past that refused (``RedactError``: fail closed, nothing
 written). One SIP message is held whole (its Content-Length is written before its body), up to
 ``MAX_WHOLE``, unless its Content-Length says its body runs more than ``MAX_HELD`` past what is held
-(then its body is redacted first, as above).
+(then its body is redacted first, as above), or it has no Content-Length and what is held grows past
+``MAX_HELD`` (its body, RFC 3261 §18.3 over a stream, runs to the next start line: read up to it,
+``_Unframed``, and redacted first the same way; a line that may still become a start line is held,
+and refused past ``MAX_WHOLE``).
 
 A run of base64 characters (``B64_CHARS``) that opens a JSON string (after a ``"`` that opens no
 secret's value) is the exception (a HAR body saved with content): no pattern matches inside such a run
@@ -72,7 +77,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from icecheck.redact.archive import RedactError
-from icecheck.redact.formats import B64_CHARS, B64_MARGIN, json_string
+from icecheck.redact.formats import B64_CHARS, B64_MARGIN, escapes_solidus, json_string
 from icecheck.redact.standins import StandIns
 
 if TYPE_CHECKING:
@@ -439,8 +444,10 @@ def _sip(
     by its own log lines, past ``MAX_WHOLE``.) A message whose Content-Length runs more than ``held``
     characters past what is held has its body redacted as a streamed text document is (``_sip_body``: a
     long wrapped run in it read on as a ``LongRun``) to a temporary file, then its head with the new
-    Content-Length: the order ``sip._sip_message`` redacts in, so the same stand-ins."""
-    from icecheck.redact.sip import message_ends, open_message, redact_sip_text
+    Content-Length: the order ``sip._sip_message`` redacts in, so the same stand-ins. So has a message
+    with no Content-Length whose head is held whole (``sip.open_unframed``) once ``buf`` grows past
+    ``held``: its body is read up to the next start line (``_Unframed``), its head written as redacted."""
+    from icecheck.redact.sip import message_ends, open_message, open_unframed, redact_sip_text, unended_head
 
     source = iter(source)
     buf, offset = "", 0  # offset: the document's bytes before ``buf``
@@ -471,8 +478,23 @@ def _sip(
             buf = _sip_body(head, body, write, standins, scrub, held, guard)
             seen.wrote(head)
             seen.before += body.newlines
+        elif len(buf) > held and (unframed := open_unframed(buf)):
+            start, body_start = unframed
+            if start > 0:
+                seen.held(buf)
+                write(redact_sip_text(buf[:start], standins, scrub))
+                seen.wrote(buf[:start])
+            seen.held(buf[start:])
+            head, offset = buf[start:body_start], offset + byte_size(buf[:body_start])
+            rest = _Unframed(itertools.chain([buf[body_start:]], source), offset)
+            buf = _sip_body(head, rest, write, standins, scrub, held, guard)
+            seen.wrote(head)
+            seen.before += rest.newlines
+            offset += rest.size
         elif len(buf) > MAX_WHOLE:
             why = "one message is redacted whole: its body's length is in its head"
+            if unended_head(buf):
+                why = "its head has no blank line: where its body starts is not known"
             raise_unbounded("a SIP message", why, at=offset)
     seen.held(buf)
     write(redact_sip_text(buf, standins, scrub))
@@ -502,10 +524,46 @@ class _Taken:
             return
 
 
+class _Unframed:
+    """The body of a message with no Content-Length (``sip.open_unframed``) from ``source``: up to the
+    next start line (``sip.unframed_prefix``, ``sip._body_end``'s rule), then ``rest``: what follows,
+    once read. ``at``: where the body starts in the document (bytes), for a refusal."""
+
+    def __init__(self, source: Iterator[str], at: int) -> None:
+        self.source, self.at, self.rest = source, at, ""
+        self.newlines = 0  # line feeds taken
+        self.size = 0  # bytes taken
+
+    def __iter__(self) -> Iterator[str]:
+        from icecheck.redact.sip import unframed_prefix
+
+        held, mid = "", False  # held: text not decided yet (from a line start, unless ``mid``)
+        while True:
+            text = next(self.source, None)
+            final = text is None
+            held += text or ""
+            n, ended = unframed_prefix(held, mid, final)
+            if n > 0:
+                taken = held[:n]
+                self.newlines += taken.count("\n")
+                self.size += byte_size(taken)
+                yield taken
+                mid = n == len(held) and not held.endswith("\n")
+                held = held[n:]
+            if ended or final:
+                self.rest = held
+                return
+            if len(held) > MAX_WHOLE:
+                why = "a line of a SIP body that may still become the next message's start line"
+                raise_unbounded("a SIP message", why, at=self.at + self.size)
+
+
 def _sip_body(
-    head: str, body: _Taken, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int, guard: Guard
-) -> str:
-    """A message with a long body redacted (see ``_sip``); what follows its body, already read."""
+    head: str, body: _Taken | _Unframed, write: Callable[[str], object], standins: StandIns, scrub: bool, held: int,
+    guard: Guard,
+) -> str:  # fmt: skip
+    """A message with a long body redacted (see ``_sip``); what follows its body, already read. A head
+    with no Content-Length is written as it is redacted (``sip.content_length`` changes nothing)."""
     from icecheck.redact.sip import content_length
     from icecheck.redact.text import redact_text
 
@@ -700,8 +758,11 @@ class _Literal:
     character ``find_cut`` would cut before in the decoded text. A wrapped base64 run in it with no such
     place, its line breaks ``\\n`` or ``\\r\\n`` escapes (a MIME body in a JSON log), that grows past
     ``held`` from a line start is read on as a ``longrun.LongRun`` (``_escaped_run_start``; its escapes
-    read as the line breaks they stand for, as the run is read, and written again so), as a text
-    document's run is (``_pieces``): rewritten in pieces with the output of the literal redacted whole."""
+    read as the line breaks they stand for, as the run is read, and written again so; its ``/`` too
+    when it writes them ``\\/``, as PHP's and Go's encoders do: ``run_solidus``), as a text
+    document's run is (``_pieces``): rewritten in pieces with the output of the literal redacted whole
+    (a changed literal that holds a ``\\/`` escape is written with each ``/`` escaped, as
+    ``formats._json_string`` writes it)."""
 
     def __init__(
         self, standins: StandIns, scrub: bool, held: int, guard: Guard, at: int, after: bool,
@@ -713,6 +774,9 @@ class _Literal:
         self.sizes: list[int | LongRun] = []  # each spooled piece's length in bytes (UTF-8, surrogatepass), or a run
         self.long_runs = long_runs  # what the run keeps (``LongRun.holds_original``); None: no run read on
         self.run: LongRun | None = None  # the run being read
+        self.run_solidus = False  # its ``/`` written ``\\/`` (``_RUN_RAW_SOLIDUS``)
+        self.styles: list[bool] = []  # that of each run read on, in order
+        self.solidus = False  # the literal holds a ``\\/`` escape: a changed one is written with them (``json_string``)
         self.carry = ""  # an escape begun at the end of the text the run was fed
         self.leading = True  # ``lead`` may grow (no run was read on)
         self.buf = ""
@@ -759,6 +823,7 @@ class _Literal:
                         self._spool(buf[:start])
                     self.lead, self.leading = lead, False  # the run that opens it (if any) ends before
                     self.buf, self.b64, self.run = "", False, LongRun()
+                    self.run_solidus = _solidus_first(buf, start)
                     return self._feed_run(buf[start:], final)
             if cut <= 0:
                 if len(buf) > MAX_WHOLE:
@@ -770,32 +835,39 @@ class _Literal:
         return None
 
     def _feed_run(self, text: str, final: bool) -> str | None:
-        """``feed`` while a run is read: its escaped line breaks read as line breaks; what follows the
-        run given back escaped again, and read on as the literal's text."""
-        run = self.run
+        """``feed`` while a run is read: its escaped line breaks read as line breaks (and, in a run whose
+        ``/`` are escaped, its ``\\/`` as ``/``: ``run_solidus``); what follows the run given back escaped
+        again, and read on as the literal's text. A ``/`` written the other way than the run's first
+        (``\\/`` in a run of raw ``/``, or the reverse) ends the run as a JSON escape does: not planned
+        (a run of one style is given back as it was read)."""
+        run, style = self.run, self.run_solidus
         assert run is not None and self.long_runs is not None
         raw, self.carry = self.carry + text, ""
-        plain = _RUN_RAW.match(raw).end()  # type: ignore[union-attr]  # always matches
+        plain = (_RUN_RAW_SOLIDUS if style else _RUN_RAW).match(raw).end()  # type: ignore[union-attr]  # always matches
         after = raw[plain:]  # from the first character no run holds (a quote, another escape), raw
         if not final and _ESCAPE_BEGUN.fullmatch(after):
             self.carry, after = after, ""  # an escape cut at the end of ``text``: read with what follows
         read = raw[:plain].replace("\\r\\n", "\r\n").replace("\\n", "\n")
+        read = read.replace("\\/", "/") if style else read
         stop, after = after[:1], after[1:]  # the run ends before it, whatever follows (``LAST_END``)
-        rest = run.feed(read + stop)
+        fed = "\\" if stop == "/" else stop  # a raw ``/`` in a run of ``\\/``: as an escape would, not planned
+        rest = run.feed(read + fed)
         if rest is None and (stop or final):
             rest = run.end()
         if rest is None:
             return None
-        cut = len(rest) - len(stop)
-        rest = _escaped(rest[:cut]) + rest[cut:] + after + self.carry
+        cut = len(rest) - len(fed)
+        rest = _escaped(rest[:cut], style) + stop + after + self.carry
         self.run, self.carry = None, ""
         if run.ready:
             self.sizes.append(run)
+            self.styles.append(style)
+            self.solidus = self.solidus or style
             return self.feed(rest, final)
         if not run.holds_original(self.long_runs):  # its lines read again as the literal's text, cut between lines
             pending = ""
             for chunk in run.chunks():
-                pending += _escaped(chunk)
+                pending += _escaped(chunk, style)
                 at = pending.rfind("\\n", 0, len(pending) - 2)
                 at = at - 2 if at >= 2 and pending[at - 2 : at] == "\\r" else at
                 if at > 0:
@@ -806,7 +878,7 @@ class _Literal:
             run.close()
             raise_unbounded("a JSON string", _HOLDS_ORIGINAL, self.at, self.after)
         self.long_runs = None  # held as before (rewritten whole, or refused past ``MAX_WHOLE``)
-        return self.feed(_escaped(run.text()) + rest, final)
+        return self.feed(_escaped(run.text(), style) + rest, final)
 
     def _cut(self, buf: str) -> int:
         pos = len(buf)
@@ -847,6 +919,7 @@ class _Literal:
         self.total += len(raw)
         self.b64 = self.b64 and not self.padded and _B64_PIECE.fullmatch(raw) is not None
         self.padded = raw.endswith("=")
+        self.solidus = self.solidus or escapes_solidus(raw)
         self.ascii = self.ascii and raw.isascii()
         if self.valid:
             try:
@@ -908,16 +981,20 @@ class _Literal:
                 write('"')
                 out.seek(0)
                 entries = self._entries()
+                styles = iter(self.styles)
                 for length, is_run in sizes:
                     old = next(entries)
-                    if is_run:  # base64 and line breaks: escaped alike in either case (``_escaped``)
+                    if is_run:  # base64 and line breaks: escaped alike in either case (``_escaped``); its
+                        # ``/`` as the literal writes them when it changed (``json_string``), else as it was
+                        solidus = next(styles)
+                        solidus = self.solidus if changed[0] else solidus
                         while length > 0:
                             block = out.read(min(length, 1 << 20))
-                            write(_escaped(block.decode("ascii")))
+                            write(_escaped(block.decode("ascii"), solidus))
                             length -= len(block)
                         continue
                     new = out.read(length).decode("utf-8", "surrogatepass")
-                    write(json_string(new, self.ascii)[1:-1] if changed[0] else str(old))
+                    write(json_string(new, self.ascii, self.solidus)[1:-1] if changed[0] else str(old))
                 write('"')
         finally:
             self.spool.close()
@@ -967,15 +1044,26 @@ def _decoded_pieces(fh: BinaryIO, held: int, guard: Guard) -> Iterator[str]:
 
 _NEAR = 1 << 12  # raw characters read on either side of a cut with ``\\/`` near it (``_Literal._guarded``)
 _RUN_RAW = re.compile(r"(?:[A-Za-z0-9+/=_-]++|\\n|\\r\\n)*+")  # a wrapped run in raw JSON, and its padding
+_RUN_RAW_SOLIDUS = re.compile(r"(?:[A-Za-z0-9+=_-]++|\\/|\\n|\\r\\n)*+")  # the same, its ``/`` escaped
+_FIRST_SLASH = re.compile(r"\\?/")
 _ESCAPE_BEGUN = re.compile(r"\\(?:r(?:\\)?)?")  # the start of a ``\\n`` or ``\\r\\n`` escape
-_RUN_LINE = re.compile(r"[A-Za-z0-9+/_-]{16,}+")
-_LAST_LINE = re.compile(r"[A-Za-z0-9+/_-]*+(?:\\(?:r(?:\\)?)?)?")
-_LINE_TAIL = re.compile(r"[A-Za-z0-9+/_-]{16}\Z")
+_RUN_LINE = re.compile(r"(?:[A-Za-z0-9+/_-]|\\/){16,}+")  # a ``\\/`` escape is the one character it stands for
+_LAST_LINE = re.compile(r"(?:[A-Za-z0-9+/_-]|\\/)*+(?:\\(?:r(?:\\)?)?)?")
+_LINE_TAIL = re.compile(r"(?:[A-Za-z0-9+/_-]|\\/){16}\Z")
 
 
-def _escaped(text: str) -> str:
-    """A run's text (base64 characters, LF and CRLF line breaks) as its JSON string holds it."""
-    return text.replace("\r\n", "\\r\\n").replace("\n", "\\n")
+def _escaped(text: str, solidus: bool = False) -> str:
+    """A run's text (base64 characters, LF and CRLF line breaks) as its JSON string holds it (with
+    ``solidus``, its ``/`` escaped: ``\\/``)."""
+    text = text.replace("\r\n", "\\r\\n").replace("\n", "\\n")
+    return text.replace("/", "\\/") if solidus else text
+
+
+def _solidus_first(raw: str, start: int) -> bool:
+    """The first ``/`` of the run at ``start`` in raw JSON is written ``\\/`` (then each of its ``/`` is
+    read so, ``_RUN_RAW_SOLIDUS``)."""
+    m = _FIRST_SLASH.search(raw, start)
+    return m is not None and m.group() == "\\/"
 
 
 def _escaped_run_start(buf: str, least: int) -> int:
@@ -1002,7 +1090,7 @@ def _escaped_run_start(buf: str, least: int) -> int:
     if start > 0:
         end = start - 2
         end = end - 2 if buf[end - 2 : end] == "\\r" else end
-        if not _even_slashes(buf, end) or _LINE_TAIL.search(buf, max(0, end - 16), end):
+        if not _even_slashes(buf, end) or _LINE_TAIL.search(buf, max(0, end - 32), end):
             return -1
     return start
 

@@ -130,18 +130,28 @@ def _json_string(literal: str, standins: StandIns, scrub: bool) -> str:
         new = redact_text(value, standins, scrub, B64_DEPTH if long_base64(literal[1:-1]) else 0)
     if new == value:
         return literal
-    return json_string(new, literal.isascii())
+    return json_string(new, literal.isascii(), escapes_solidus(literal))
 
 
 _LONE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # surrogates that no undecodable byte stands for
 
 
-def json_string(value: str, ascii: bool) -> str:
-    """``value`` as a JSON string literal in the file's escaping style (``ascii``: escapes only).
+def json_string(value: str, ascii: bool, solidus: bool = False) -> str:
+    """``value`` as a JSON string literal in the file's escaping style (``ascii``: escapes only;
+    ``solidus``: each ``/`` escaped, ``\\/``, as PHP's and other encoders write it).
     A lone surrogate that a ``\\uD800`` escape gave is escaped again, whatever the style: written as
     it is, it cannot be encoded. Those in U+DC80-U+DCFF stand for undecodable bytes (surrogateescape)
     and are written as they are, giving the bytes back."""
-    return json.dumps(value, ensure_ascii=ascii or _LONE.search(value) is not None)
+    literal = json.dumps(value, ensure_ascii=ascii or _LONE.search(value) is not None)
+    return literal.replace("/", "\\/") if solidus else literal  # no escape json.dumps writes holds a ``/``
+
+
+_SOLIDUS = re.compile(r"(?<!\\)(?:\\\\)*+\\/")
+
+
+def escapes_solidus(raw: str) -> bool:
+    """The raw JSON text ``raw`` (a literal or a piece of one) holds a ``\\/`` escape."""
+    return "\\/" in raw and _SOLIDUS.search(raw) is not None
 
 
 B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -62,6 +62,62 @@ def open_message(text: str) -> tuple[int, int, int] | None:
     return last, end.end(), length
 
 
+def open_unframed(text: str) -> tuple[int, int] | None:
+    """(start, body start) of the last message ``redact_sip_text`` reads in ``text`` when ``text`` holds
+    its head whole, its head has no Content-Length and no start line follows it in ``text`` (its body,
+    RFC 3261 §18.3 over a stream, runs to the next start line: past the end of ``text`` as far as
+    ``text`` shows); else None."""
+    pos, last = 0, -1
+    for m in SIP_START.finditer(text):
+        if m.start() < pos:
+            continue
+        last, pos = m.start(), _message_end(text, m.start())
+    if last < 0 or pos < len(text):
+        return None
+    end = _HEAD_END.search(text, last)
+    if end is None or _CONTENT_LENGTH.search(text, last, end.end()):
+        return None
+    return last, end.end()
+
+
+def unended_head(text: str) -> bool:
+    """The last message ``redact_sip_text`` reads in ``text`` has no blank line after its start line in
+    ``text``: where its head ends, and so its body, is not known (``_sip_message`` reads it to the end)."""
+    pos, last = 0, -1
+    for m in SIP_START.finditer(text):
+        if m.start() < pos:
+            continue
+        last, pos = m.start(), _message_end(text, m.start())
+    return last >= 0 and _HEAD_END.search(text, last) is None
+
+
+# What may still become a start line (``SIP_START``) once the line goes on: a method, a space and a
+# Request-URI, then a prefix of `` SIP/2.0``; or a prefix of ``SIP/2.0 `` and up to three digits.
+_START_BEGUN = re.compile(
+    r"[A-Z][A-Z0-9_.!%*+`'~-]*+(?: \S*+(?: (?:S(?:I(?:P(?:/(?:2(?:\.)?)?)?)?)?)?)?)?"
+    r"|S(?:I(?:P(?:/(?:2(?:\.(?:0(?: \d{0,3})?)?)?)?)?)?)?"
+)
+
+
+def unframed_prefix(text: str, mid: bool, final: bool) -> tuple[int, bool]:
+    """Of ``text``, the rest of an unframed body (``open_unframed``) from a line start (with ``mid``: from
+    inside a line no start line begins at): (where the next start line begins, True), or (how much of it
+    is body for sure, False): up to its last line, or all of it when that line cannot become a start line
+    however it goes on, or ``final`` (nothing follows: ``_body_end`` reads the same)."""
+    at = text.find("\n") + 1 if mid else 0
+    if mid and at == 0:
+        return len(text), False
+    m = SIP_START.search(text, at)
+    if m is not None and (final or m.end() < len(text)):
+        return m.start(), True
+    if final:
+        return len(text), False
+    line = m.start() if m is not None else max(at, text.rfind("\n") + 1)
+    if m is None and not _START_BEGUN.fullmatch(text, line):
+        return len(text), False
+    return line, False
+
+
 def content_length(head: str, size: int) -> str:
     """A redacted message head with its first Content-Length set to ``size`` (``_sip_message``)."""
     return _CONTENT_LENGTH.sub(lambda m: f"{m.group(1)}{m.group(2)}{size}", head, count=1)

@@ -146,7 +146,7 @@ def test_recurring_secrets_by_lookup_are_those_the_pattern_finds(secrets: list[s
         ("one.log", b"ok 10.1.2.3\n" * 50 + b"x" * 3000 + b"\n", "a line", 599),
         ("body.har", b'{"log": {"entries": [\n' + b'{"text": "' + base64.b64encode(b"10.9.9.9 " * 400) + b'"}]}}\n',
          "a line", 22),
-        ("call.sip", b"INVITE sip:b@10.0.0.1 SIP/2.0\r\n\r\n"  # no Content-Length: the body is held whole
+        ("call.sip", b"INVITE sip:b@10.0.0.1 SIP/2.0\r\n"  # no blank line: the message is held whole
          + b"a=candidate:1 1 udp 1 10.1.1.1 9 typ host\r\n" * 100, "a SIP message", 0),
     ],
 )  # fmt: skip

@@ -103,13 +103,16 @@ def test_a_run_of_binary_data_holding_an_address_in_a_json_string_is_still_refus
         streamed(data, 4096, 2000)
 
 
-def test_a_run_with_escaped_slashes_is_still_refused() -> None:
-    r"""``\/`` in the run's lines (PHP's escaping): not read on as a run, held as before (refused)."""
+def test_a_run_with_escaped_slashes_is_rewritten_with_them() -> None:
+    r"""``\/`` in the run's lines (PHP's escaping): read on as a run too (it was refused), written again
+    with each ``/`` escaped (``test_unframed_long`` has more)."""
     run = wrap(base64.b64encode(_text(1000).encode()).decode(), 76, "\n")
     assert "/" in run
     data = ('{"b64": ' + json.dumps(run).replace("/", "\\/") + "}\n").encode()
-    with pytest.raises(RedactError, match="runs more than"):
-        streamed(data, 4096, 2000)
+    out = _same(data)
+    assert b"\\/" in out and b"/" not in out.replace(b"\\/", b"")
+    decoded = base64.b64decode(json.loads(out)["b64"].replace("\n", "")).decode()
+    assert decoded.count("a=candidate:") == 1000 and not re.search(r"10\.9\.\d+\.7", decoded)
 
 
 def test_a_run_with_escaped_slashes_under_the_bound_is_cut_as_whole(monkeypatch: pytest.MonkeyPatch) -> None:
