@@ -84,11 +84,13 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
     for key in reader.members():
         seen[key] = seen.get(key, 0) + 1
         if key not in _LISTS:
+            _skip(reader)
             continue
         if key in ("candidates", "addresses") and (
             seen[key] > 1 or (key == "candidates" and "addresses" in seen) or not in_order
         ):
             in_order = False  # read again, for the addresses
+            _skip(reader)
             continue
         if key not in ("candidates", "addresses"):  # a list given again replaces the earlier one
             collector.clear(side, "inputs" if key == "inputs" else _SECTION[key])
@@ -103,7 +105,11 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
 def _reread(collector: Collector, side: int, side_name: str, stream: BinaryIO, name: str) -> None:
     """Put the last ``name`` list of the report (already read whole once) again."""
     stream.seek(0)
-    keys = list(_reader(stream).members())
+    keys = []
+    reader = _reader(stream)
+    for key in reader.members():
+        keys.append(key)
+        _skip(reader)
     if name not in keys:
         return
     last = len(keys) - 1 - keys[::-1].index(name)
@@ -112,6 +118,8 @@ def _reread(collector: Collector, side: int, side_name: str, stream: BinaryIO, n
     for index, key in enumerate(reader.members()):
         if index == last:
             _raise_first({key: _read_list(reader, collector, side, side_name, key)})
+        else:
+            _skip(reader)
 
 
 def _raise_first(problems: dict[str, str | None]) -> None:
@@ -127,24 +135,37 @@ def _read_list(reader: JsonReader, collector: Collector, side: int, side_name: s
         reader.skip()
         return f"{key} is not a list"
     problem = None
-    for index, item in reader.values():
-        if item is LARGE:
-            item = _whole(reader)
-        if type(item) is not dict:
-            problem = problem or f"{key} item {index + 1} is not an object"
-            continue
-        if problem is None:
-            _put(collector, side, side_name, key, item)
+    index = 0
+    for run in reader.runs():
+        for item in run:
+            index += 1
+            if item is LARGE:
+                item = _whole(reader)
+            if type(item) is not dict:
+                problem = problem or f"{key} item {index} is not an object"
+            elif problem is None:
+                _put(collector, side, side_name, key, item)
     return problem
+
+
+def _skip(reader: JsonReader) -> None:
+    """Move past the value at the cursor (a long list of objects faster than ``reader.skip()``)."""
+    if reader.peek() != "[":
+        reader.skip()
+        return
+    for _ in reader.runs():  # an element left unread (``LARGE``) is skipped
+        pass
 
 
 def _put(collector: Collector, side: int, side_name: str, key: str, item: Item) -> None:
     if key == "inputs":
         collector.add_input(side, side_name, str(item.get("path")), str(item.get("status")))
-    elif key == "candidates":
-        collector.add(side, "addresses", {"where": item.get("type"), "address": item.get("address")})
-    elif key == "addresses":
-        collector.add(side, "addresses", {"where": item.get("role"), "address": item.get("address")})
+    elif key == "candidates" or key == "addresses":
+        where, address = item.get("type" if key == "candidates" else "role"), item.get("address")
+        if type(where) is str and type(address) is str:
+            collector.add_address(side, where, address)
+        else:
+            collector.add(side, "addresses", {"where": where, "address": address})
     else:
         collector.add(side, key, item)
 
