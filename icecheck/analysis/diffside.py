@@ -134,18 +134,30 @@ def _read_list(reader: JsonReader, collector: Collector, side: int, side_name: s
     if reader.peek() != "[":  # read item by item, small or large (``value()`` would first try it whole)
         reader.skip()
         return f"{key} is not a list"
-    problem = None
     index = 0
-    for run in reader.runs():
+    where = "type" if key == "candidates" else "role"
+    is_address, is_item = key in ("candidates", "addresses"), key in ("exposures", "findings")
+    add, add_address = collector.add, collector.add_address
+    runs = reader.runs()
+    for run in runs:
         for item in run:
             index += 1
             if item is LARGE:
                 item = _whole(reader)
             if type(item) is not dict:
-                problem = problem or f"{key} item {index} is not an object"
-            elif problem is None:
-                _put(collector, side, side_name, key, item)
-    return problem
+                for _ in runs:  # the rest of the list is read, not put
+                    pass
+                return f"{key} item {index} is not an object"
+            if is_item:
+                add(side, key, item)
+                continue
+            if is_address:  # the usual case: two strings, the key says it all
+                kind, address = item.get(where), item.get("address")
+                if type(kind) is str and type(address) is str:
+                    add_address(side, kind, address)
+                    continue
+            _put(collector, side, side_name, key, item)
+    return None
 
 
 def _skip(reader: JsonReader) -> None:
@@ -160,12 +172,10 @@ def _skip(reader: JsonReader) -> None:
 def _put(collector: Collector, side: int, side_name: str, key: str, item: Item) -> None:
     if key == "inputs":
         collector.add_input(side, side_name, str(item.get("path")), str(item.get("status")))
-    elif key == "candidates" or key == "addresses":
-        where, address = item.get("type" if key == "candidates" else "role"), item.get("address")
-        if type(where) is str and type(address) is str:
-            collector.add_address(side, where, address)
-        else:
-            collector.add(side, "addresses", {"where": where, "address": address})
+    elif key == "candidates":
+        collector.add(side, "addresses", {"where": item.get("type"), "address": item.get("address")})
+    elif key == "addresses":
+        collector.add(side, "addresses", {"where": item.get("role"), "address": item.get("address")})
     else:
         collector.add(side, key, item)
 

@@ -207,9 +207,10 @@ class JsonReader:
         single_until = 0  # characters of the document before this are read one element at a time
         for _ in self.items():
             if self._chars + self.pos >= single_until:
-                self._fill(RUN)
+                size = min(RUN, SMALL)  # so each element of a run is small
+                self._fill(size)
                 buf, pos = self.buf, self.pos
-                end = _run_end(buf, pos, min(len(buf), pos + RUN))
+                end = _run_end(buf, pos, min(len(buf), pos + size))
                 if end > pos:
                     text = f"[{buf[pos:end]}]"
                     try:
@@ -220,7 +221,7 @@ class JsonReader:
                         self.pos = end
                         yield run
                         continue
-                single_until = self._chars + min(len(buf), pos + RUN)
+                single_until = self._chars + min(len(buf), pos + size)
             buf, pos = self.buf, self.pos
             try:
                 value, stop = scan(buf, pos)
