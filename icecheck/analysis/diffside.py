@@ -1,7 +1,10 @@
 """One side of ``icecheck diff`` put into a ``diff.Collector``: a JSON report read in parts, or an audit.
 
 ``add_report_file`` reads a file as a JSON report with ``inputs.jsonstream`` (memory bounded by
-one item of a list, never by the document), putting its items into the collector as it goes.
+one item of a list, never by the document), putting its items into the collector as it goes. A
+list is decoded in runs of elements (``JsonReader.runs``: up to ``jsonstream.RUN`` characters of
+elements at a time by ``json``'s own scanner, not token by token), the lists a diff does not compare
+(``parties``, ``attempts``, ...) too, only to be checked and passed over.
 The file is a report when the whole of it decodes as ``json.loads`` decodes bytes and its value is
 an object with ``schema_version``, ``findings`` and ``exposures`` (``diff.is_report``); otherwise
 what was put is taken back and the caller audits the file as an input. An object's key given

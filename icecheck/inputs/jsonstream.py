@@ -10,7 +10,9 @@ object's keys (the cursor at each member's value), ``items()`` an array's indexe
 ``string_pieces()`` a string's decoded text in pieces of at most ``PIECE`` characters (escapes,
 surrogate pairs and lone surrogates decoded as ``json`` does; a piece never ends inside an
 escape or between the two halves of a pair). A member or element the caller leaves unread is
-skipped. So memory is bounded by ``BIG`` and ``PIECE``, never by the document.
+skipped. So memory is bounded by ``BIG`` and ``PIECE``, never by the document. ``runs()`` reads a
+large array's elements as ``values()`` does, many at a time (``analysis.diffside`` reads a report's
+long lists with it; ``scan`` does not use it).
 
 The grammar is RFC 8259's, as strict as ``json.loads`` (control characters in strings are
 errors; ``NaN`` and ``Infinity`` are accepted, as ``json`` accepts them). Large containers nest at
