@@ -24,7 +24,11 @@ against this change, the outputs byte-identical, text and JSON):
   (159 and 75 MB) 1,406 -> 86 MB (2.0 -> 6.7 s CPU: read in parts, not by ``json.loads``);
 - 190,000 flows: captures 322 -> 134 MB (44.0 -> 45.1 s CPU); reports (201 and 203 MB)
   1,776 -> 85 MB (2.7 -> 8.6 s CPU); 77 MB, 7.4 s CPU once the report's lists were read item by item
-  from the start (load 2);
+  from the start (load 2); their lists decoded in runs (``jsonstream.JsonReader.runs``) and the
+  spilled keys appended, indexed once (``diffstore``): main b935f3b 8.15 s CPU, 77 MB -> 5.4-6.2 s
+  CPU, 50 MB (three runs each, interleaved, load 5-7; -f json, the same bytes); 14.10 -> 9.73 G
+  instructions on 30,000 flows (31 MB reports, ``valgrind --tool=cachegrind``); the captures
+  unchanged (139 MB, 65 -> 66 s CPU at load 7, the same bytes);
 - 600,000 flows, ``--shift 20000``, text: 820 -> 135 MB (137.8 -> 150.0 s CPU);
 - 2,200,000 flows (189 MB each), ``--shift 50000``, text, this change only: 139 MB, 526 s CPU,
   748 s wall.

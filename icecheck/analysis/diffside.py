@@ -1,7 +1,10 @@
 """One side of ``icecheck diff`` put into a ``diff.Collector``: a JSON report read in parts, or an audit.
 
 ``add_report_file`` reads a file as a JSON report with ``inputs.jsonstream`` (memory bounded by
-one item of a list, never by the document), putting its items into the collector as it goes.
+one item of a list, never by the document), putting its items into the collector as it goes. A
+list is decoded in runs of elements (``JsonReader.runs``: up to ``jsonstream.RUN`` characters of
+elements at a time by ``json``'s own scanner, not token by token), the lists a diff does not compare
+(``parties``, ``attempts``, ...) too, only to be checked and passed over.
 The file is a report when the whole of it decodes as ``json.loads`` decodes bytes and its value is
 an object with ``schema_version``, ``findings`` and ``exposures`` (``diff.is_report``); otherwise
 what was put is taken back and the caller audits the file as an input. An object's key given
@@ -84,11 +87,13 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
     for key in reader.members():
         seen[key] = seen.get(key, 0) + 1
         if key not in _LISTS:
+            _skip(reader)
             continue
         if key in ("candidates", "addresses") and (
             seen[key] > 1 or (key == "candidates" and "addresses" in seen) or not in_order
         ):
             in_order = False  # read again, for the addresses
+            _skip(reader)
             continue
         if key not in ("candidates", "addresses"):  # a list given again replaces the earlier one
             collector.clear(side, "inputs" if key == "inputs" else _SECTION[key])
@@ -103,7 +108,11 @@ def _first_reading(collector: Collector, side: int, side_name: str, stream: Bina
 def _reread(collector: Collector, side: int, side_name: str, stream: BinaryIO, name: str) -> None:
     """Put the last ``name`` list of the report (already read whole once) again."""
     stream.seek(0)
-    keys = list(_reader(stream).members())
+    keys = []
+    reader = _reader(stream)
+    for key in reader.members():
+        keys.append(key)
+        _skip(reader)
     if name not in keys:
         return
     last = len(keys) - 1 - keys[::-1].index(name)
@@ -112,6 +121,8 @@ def _reread(collector: Collector, side: int, side_name: str, stream: BinaryIO, n
     for index, key in enumerate(reader.members()):
         if index == last:
             _raise_first({key: _read_list(reader, collector, side, side_name, key)})
+        else:
+            _skip(reader)
 
 
 def _raise_first(problems: dict[str, str | None]) -> None:
@@ -126,16 +137,39 @@ def _read_list(reader: JsonReader, collector: Collector, side: int, side_name: s
     if reader.peek() != "[":  # read item by item, small or large (``value()`` would first try it whole)
         reader.skip()
         return f"{key} is not a list"
-    problem = None
-    for index, item in reader.values():
-        if item is LARGE:
-            item = _whole(reader)
-        if type(item) is not dict:
-            problem = problem or f"{key} item {index + 1} is not an object"
-            continue
-        if problem is None:
+    index = 0
+    where = "type" if key == "candidates" else "role"
+    is_address, is_item = key in ("candidates", "addresses"), key in ("exposures", "findings")
+    add, add_address = collector.add, collector.add_address
+    runs = reader.runs()
+    for run in runs:
+        for item in run:
+            index += 1
+            if item is LARGE:
+                item = _whole(reader)
+            if type(item) is not dict:
+                for _ in runs:  # the rest of the list is read, not put
+                    pass
+                return f"{key} item {index} is not an object"
+            if is_item:
+                add(side, key, item)
+                continue
+            if is_address:  # the usual case: two strings, the key says it all
+                kind, address = item.get(where), item.get("address")
+                if type(kind) is str and type(address) is str:
+                    add_address(side, kind, address)
+                    continue
             _put(collector, side, side_name, key, item)
-    return problem
+    return None
+
+
+def _skip(reader: JsonReader) -> None:
+    """Move past the value at the cursor (a long list of objects faster than ``reader.skip()``)."""
+    if reader.peek() != "[":
+        reader.skip()
+        return
+    for _ in reader.runs():  # an element left unread (``LARGE``) is skipped
+        pass
 
 
 def _put(collector: Collector, side: int, side_name: str, key: str, item: Item) -> None:
