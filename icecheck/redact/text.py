@@ -10,7 +10,9 @@ from the value with the run's key); a secret is replaced wherever it appears aga
 (STUN USERNAME ``remote:local``, JSON fields): ``learn_secrets`` learns them all in the first pass.
 Before that scan, every base64 token whose decoding is text (the output check reads it: ``selfcheck``)
 is decoded, redacted the same way and encoded again (``_base64_token``), as deep as the check reads;
-base64 wrapped over lines first, each run whole (``wrapped.redact_wrapped``).
+base64 wrapped over lines first, each run whole (``wrapped.redact_wrapped``). A run of address
+characters holding percent escapes is decoded, redacted and encoded again (``_percent_run``), as deep as
+the check decodes (twice: ``%25xx``).
 """
 
 from __future__ import annotations
@@ -106,12 +108,9 @@ def _unwrapped(text: str, standins: StandIns, scrub: bool, depth: int) -> str:
     """``redact_text`` of text after its secrets were scrubbed, around wrapped base64 runs."""
     if depth < B64_DEPTH and len(text) >= 16:
         text = _B64_TOKEN.sub(lambda m: _base64_token(m.group(0), standins, scrub, depth), text)
-    if "%" in text:  # one pass, so that no stand-in is taken for an original and replaced again
-        text = _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins) if m.lastgroup == "pct"
-                                 else _replace(m, standins), text)  # fmt: skip
-    else:
-        text = TOKENS.sub(lambda m: _replace(m, standins), text)
-    return in_runs(text, standins)
+    if "%" in text:
+        return _percent_layer(text, standins, 1)
+    return in_runs(TOKENS.sub(lambda m: _replace(m, standins), text), standins)
 
 
 def in_runs(text: str, standins: StandIns) -> str:
@@ -203,23 +202,68 @@ def _base64_run(run: str, standins: StandIns, scrub: bool, depth: int) -> str:
 # ``2a00%3A1450%3A…``, ``peer%3D10.1.2.3``.
 # It starts where the previous character cannot be part of it: tried at every character of a long run
 # without an escape, it backtracked over the rest of the run each time (quadratic: 15 s for 20 KB). A
-# run that starts right after a token (``_V6`` with a zone) is thereby read as tokens.
+# run that starts right after a token is thereby read as tokens (one without escapes: a zone never reaches
+# into a run with one, ``_RUN_ZONE``).
+# The output check decodes twice (``selfcheck._views``: ``%25xx``), so a ``%`` that is no escape is part
+# of a run where its decoding may begin one (``_PERCENT_LONE``: before an escape, or a hex digit and an
+# escape: ``5%d%44c30::10`` decodes to ``5%dDc30::10``, then to ``5\xddc30::10``, which reads as
+# ``c30::10``); a run never ends right after one, so no run starts there.
+# The run is read up to its first escape and then to its end, each possessive (a ``%`` alone is never an
+# escape): nothing is tried again, and ``sre`` keeps no backtracking frame per character (140 MB for a 1 MB
+# run, when the escape was found by backtracking from the run's end).
+_PERCENT_LONE = r"%(?=[0-9A-Fa-f]?%[0-9A-Fa-f]{2})"
+_PERCENT_PLAIN = rf"(?:[0-9A-Za-z.:\-\[\]]++|{_PERCENT_LONE})*+"
 _PERCENT_RUN = (
-    r"(?<![0-9A-Za-z.:\-\[\]])(?<!%[0-9A-Fa-f]{2})"
-    r"(?:[0-9A-Za-z.:\-\[\]]|%[0-9A-Fa-f]{2})*%[0-9A-Fa-f]{2}(?:[0-9A-Za-z.:\-\[\]]|%[0-9A-Fa-f]{2})*"
+    rf"(?<![0-9A-Za-z.:\-\[\]])(?<!%[0-9A-Fa-f]{{2}}){_PERCENT_PLAIN}%[0-9A-Fa-f]{{2}}"
+    rf"(?:[0-9A-Za-z.:\-\[\]]++|%[0-9A-Fa-f]{{2}}|{_PERCENT_LONE})*+"
 )
-_WITH_PERCENT = re.compile(f"(?P<pct>{_PERCENT_RUN})|{TOKENS.pattern}")
+# Beside percent runs, an address's zone (``fe80::1%eth0``) ends a run of address characters, but is not
+# taken where the run it reaches into holds an escape (``a::%B-::%A7%38d1E::``, ``z5::%g%25bc%35::d5f7``:
+# the zone ``B-``, ``g`` took the run's start, the rest of the run was read from where no run starts, and
+# its escapes were left, while the check decodes them); the address is then read without it. (Looked at
+# once, from the ``%``: the zone is shortened as before where an address character follows it.)
+# (``_V6``'s zone, replaced in ``TOKENS``' pattern: ``test_double_percent`` checks it is.)
+_ZONE = r"(?:%[\w.-]+)?"
+_RUN_ZONE = r"(?:%(?![\w.-]*+[0-9A-Za-z.:\-\[\]]*+%(?:[0-9A-Fa-f]{2}|[0-9A-Fa-f]?%[0-9A-Fa-f]{2}))[\w.-]+)?"
+_WITH_PERCENT = re.compile(f"(?P<pct>{_PERCENT_RUN})|{TOKENS.pattern.replace(_ZONE, _RUN_ZONE)}")
 _ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
+PERCENT_DEPTH = 2  # percent decodings the output check reads inside one another (``selfcheck._views``)
 
 
-def _percent_run(run: str, standins: StandIns) -> str:
-    """The run decoded, redacted and encoded again: characters that were escaped are escaped again."""
+def _percent_layer(text: str, standins: StandIns, layer: int) -> str:
+    """``text`` (holding a ``%``; ``layer``: how many percent decodings it lies in, the raw text being
+    the first) with its tokens replaced and each percent run rewritten (``_percent_run``), in one pass,
+    so that no stand-in is taken for an original and replaced again; then ``in_runs``."""
+    text = _WITH_PERCENT.sub(lambda m: _percent_run(m.group(0), standins, layer) if m.lastgroup == "pct"
+                             else _replace(m, standins), text)  # fmt: skip
+    return in_runs(text, standins)
+
+
+def _percent_run(run: str, standins: StandIns, layer: int = 1) -> str:
+    """The run decoded, redacted and encoded again: characters that were escaped are escaped again (and
+    a ``%`` that was none, where it would now begin an escape: ``_encoded``). Where the decoding holds
+    an escape the check decodes too (``PERCENT_DEPTH``), it is redacted as a text of percent runs one
+    layer deeper (``_percent_layer``): ``3%25ccdc2::`` decodes to ``3%ccdc2::``, whose own decoding
+    ``3\\xccdc2::`` reads as ``dc2::``, left before and refused."""
     escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
     decoded = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), run)
-    new = in_runs(TOKENS.sub(lambda m: _replace(m, standins), decoded), standins)
+    if layer < PERCENT_DEPTH and "%" in decoded and _ESCAPED.search(decoded):
+        new = _percent_layer(decoded, standins, layer + 1)
+    else:
+        new = in_runs(TOKENS.sub(lambda m: _replace(m, standins), decoded), standins)
     if new != decoded:
-        run = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in new)
+        run = _encoded(new, escaped)
     return _raw_originals(run, standins)
+
+
+def _encoded(text: str, escaped: set[str]) -> str:
+    """``text`` percent-encoded again: each character of ``escaped`` as an escape, the rest as it is,
+    unless a ``%`` that was no escape now stands before two hex digits (a stand-in's): then every ``%``
+    is escaped too, so the text decodes to ``text`` exactly."""
+    out = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in text)
+    if "%" in text and "%" not in escaped and _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), out) != text:
+        out = "".join(f"%{ord(ch):02X}" if ch in escaped or ch == "%" else ch for ch in text)
+    return out
 
 
 _V4_RUN = re.compile(_V4)
@@ -378,9 +422,13 @@ SEEN = 1 << 12  # distinct tokens ``scan_originals`` remembers at a time (then f
 
 
 def scan_originals(text: str, standins: StandIns) -> None:
-    """First pass: reserve every address literal in ``text`` (percent-escaped ones too)."""
-    if "%" in text:
-        text += "\n" + _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    """First pass: reserve every address literal in ``text`` (percent-escaped ones too, once or twice)."""
+    view = text
+    for _ in range(PERCENT_DEPTH):  # each decoding the output check reads (``selfcheck._views``)
+        if "%" not in view:
+            break
+        view = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), view)
+        text += "\n" + view
     seen: set[str] = set()  # tokens reserved already: a document repeats its few addresses
     for m in TOKENS.finditer(text):
         if m.lastgroup in ("v4", "v6"):
