@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 
 from icecheck.inputs.table import Table
 from icecheck.redact.archive import RedactError
-from icecheck.redact.colonrun import ValueFilter, v6_str
+from icecheck.redact.colonrun import ValueFilter, v6_str, windows
 from icecheck.redact.colonrun import parse_address as parse_address
 from icecheck.redact.selfcheck import reserved_v6
 
@@ -470,6 +470,13 @@ def _v6_stem_readings(stem: str, size: int, digits: int) -> list[tuple[int, int,
             continue
         value, size_of = int(reading[2]), 4 if reading[2].version == 4 else 16
         item = (k, value & ~0xFFFF, size_of) if k and reading[1] == len(piece) else (0, value, size_of)
+        if item not in found:
+            found.append(item)
+    # The windows of the text inside a longer run (``colonrun``: ``Db8:::`` replaced by ``2001:db8::1`` gave
+    # ``2001:db8::1:``, whose window ``db8::`` is the original): those that hold the last group are pieces
+    # after a cut, read above; the others lie in ``head``.
+    for _, _, value in windows(f":{head}"):
+        item = (0, value & 0xFFFFFFFF, 4) if value >> 32 == 0xFFFF else (0, value, 16)
         if item not in found:
             found.append(item)
     return found

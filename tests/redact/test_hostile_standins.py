@@ -16,7 +16,7 @@ import itertools
 import random
 from pathlib import Path
 
-from icecheck.redact.colonrun import v6_str
+from icecheck.redact.colonrun import v6_str, windows
 from icecheck.redact.files import redact_file
 from icecheck.redact.selfcheck import identifiers, v6_value
 from icecheck.redact.standins import IPAddress, StandIns, parse_address, v6_forms
@@ -48,6 +48,15 @@ def _reference_shadows(reserved: set[bytes], text: str) -> bool:
             reading = _reference_reading(piece)
             if reading is not None and reading.packed in reserved:
                 return True
+    return False
+
+
+def _reference_windows(reserved: set[bytes], text: str) -> bool:
+    """A window of ``text`` inside a longer run (``colonrun.windows``; not ``text`` whole) is an original."""
+    for at, to, value in windows(f":{text}:"):
+        key = (value & 0xFFFFFFFF).to_bytes(4, "big") if value >> 32 == 0xFFFF else value.to_bytes(16, "big")
+        if (at, to) != (1, len(text) + 1) and key in reserved:
+            return True
     return False
 
 
@@ -147,7 +156,7 @@ def test_v6_shadows_is_the_cut_by_cut_reading() -> None:
             standins.reserve(addr)
             reserved.add(addr.packed)
         for text in texts:
-            expected = _reference_shadows(reserved, text)
+            expected = _reference_shadows(reserved, text) or _reference_windows(reserved, text)
             assert standins._v6_shadows(text) == expected, text
             checked += 1
             shadowing += expected
@@ -179,6 +188,17 @@ def test_a_stem_read_before_an_original_is_reserved_is_read_again() -> None:
     assert not standins._v6_shadows("2001:db8::20")
     standins.reserve(ipaddress.IPv6Address("::20"))  # ``2001:db8::20`` less its head
     assert standins._v6_shadows("2001:db8::20") and standins._v6_shadows("2001:db8:5::20")
+
+
+def test_no_window_of_a_stand_in_is_an_original(tmp_path: Path) -> None:
+    """``Db8:::`` (the original ``db8::`` in a run that goes on) was replaced by ``2001:db8::1``, which
+    went on as ``2001:db8::1:``: its window ``db8::`` is the original, replaced again and again, and
+    the output check refused the file. Stand-ins of 2001:db8::/48 all hold ``db8::``: a /48 further on
+    is taken."""
+    src, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    src.write_text("x Db8::: y\n")
+    redact_file(str(src), str(out), StandIns(), scrub=False)
+    assert out.read_text() == "x 2001:db8:1::1: y\n"
 
 
 def test_many_addresses_get_the_stand_ins_they_got_before(tmp_path: Path) -> None:
