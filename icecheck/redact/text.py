@@ -316,7 +316,8 @@ def _replace(m: re.Match[str], standins: StandIns) -> str:
             old = _after_dot(m, standins)
             if not _reads_original(old, standins):
                 return old
-        return _v6_or_mac(token, standins, m.string, m.start())
+        new = _v6_or_mac(token, standins, m.string, m.start())
+        return _dotted_inside(new, standins) if "." in new else new
     if kind == "v4":
         if VERSION_BEFORE.search(m.string, max(0, m.start() - 64), m.start()):
             return token
@@ -386,6 +387,16 @@ def _v6_or_mac(token: str, standins: StandIns, string: str, at: int) -> str:
     if _MAC_COLON.match(token) and not _MAC_GOES_ON.match(token, 17):
         return standins.mac_text(token[:17]) + token[17:]
     return _as_checked(string, at, at + len(token), standins) or token
+
+
+_MAC_DOTTED_RUN = re.compile(_MAC_DOTTED)
+
+
+def _dotted_inside(token: str, standins: StandIns) -> str:
+    """A colon-hex token, its address replaced, with each dotted MAC and each original dotted quad that
+    the output check reads in it by itself (``selfcheck._MAC``, ``_V4``) replaced: ``::0466.5111.176D``
+    and ``:::9.104.91.36:.`` were left whole (they name no IPv6 address) and refused."""
+    return _raw_originals(_MAC_DOTTED_RUN.sub(lambda m: standins.mac_text(m.group()), token), standins)
 
 
 def _as_checked(string: str, start: int, end: int, standins: StandIns) -> str | None:
