@@ -47,19 +47,15 @@ def message_ends(text: str) -> list[int]:
 def open_message(text: str) -> tuple[int, int, int] | None:
     """(start, body start, Content-Length) of the last message ``redact_sip_text`` reads in ``text``
     when ``text`` holds its head whole and its Content-Length runs past the end of ``text``; else None."""
-    pos, last = 0, -1
-    for m in SIP_START.finditer(text):
-        if m.start() < pos:
-            continue
-        last, pos = m.start(), _message_end(text, m.start())
-    if last < 0 or pos < len(text):
+    last = _last_head(text)
+    if last is None:
         return None
-    end = _HEAD_END.search(text, last)
-    found = _CONTENT_LENGTH.search(text, last, end.end()) if end else None
+    start, body = last
+    found = _CONTENT_LENGTH.search(text, start, body)
     length = decimal(found.group(3)) if found else None
-    if end is None or length is None or end.end() + length <= len(text):
+    if length is None or body + length <= len(text):
         return None
-    return last, end.end(), length
+    return start, body, length
 
 
 def open_unframed(text: str) -> tuple[int, int] | None:
@@ -67,6 +63,15 @@ def open_unframed(text: str) -> tuple[int, int] | None:
     its head whole, its head has no Content-Length and no start line follows it in ``text`` (its body,
     RFC 3261 §18.3 over a stream, runs to the next start line: past the end of ``text`` as far as
     ``text`` shows); else None."""
+    last = _last_head(text)
+    if last is None or _CONTENT_LENGTH.search(text, *last):
+        return None
+    return last
+
+
+def _last_head(text: str) -> tuple[int, int] | None:
+    """(start, body start) of the last message ``redact_sip_text`` reads in ``text`` when it runs to the
+    end of ``text`` and ``text`` holds its head whole; else None."""
     pos, last = 0, -1
     for m in SIP_START.finditer(text):
         if m.start() < pos:
@@ -75,9 +80,7 @@ def open_unframed(text: str) -> tuple[int, int] | None:
     if last < 0 or pos < len(text):
         return None
     end = _HEAD_END.search(text, last)
-    if end is None or _CONTENT_LENGTH.search(text, last, end.end()):
-        return None
-    return last, end.end()
+    return None if end is None else (last, end.end())
 
 
 def unended_head(text: str) -> bool:
