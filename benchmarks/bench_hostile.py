@@ -19,7 +19,8 @@ Nothing is sent anywhere (``--offline``).
 Over the budget (14721a8, load 0.6): text-v6-distinct redact 7.36 s user, text-v6-dense-run redact
 9.42 s user (a stand-in per distinct address: ``standins._new_v6``, ``_v6_shadows``, and the output
 check's listing of both sides, each some 20-35 % of the time); every other case under 3 s.
-Since 22dba2a (load 3.3): text-v6-distinct 4.15 s user, text-v6-dense-run 6.8 s, the same output bytes
+Since 22dba2a (load 3.3): text-v6-distinct 4.15 s user, text-v6-dense-run 6.8 s; on 71ca428 (load 0.5-0.9)
+3.93 s and 6.44 s, every other case under 2.1 s, no exit 3; the same output bytes
 (IPv6 text written and parsed by ``inet_ntop``/``inet_pton``, stand-in shadows looked up only where a
 filter of the originals' /112 prefixes says one may be, each identifier parsed once). What is left in
 the dense run is spread: its million windows walked twice (redactor and check), 114,000 originals
