@@ -53,10 +53,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
+from icecheck.redact.colonrun import IPAddress as IPAddress
 from icecheck.redact.colonrun import RunOriginals, parse_address, v6_str
 from icecheck.redact.colonrun import v6_value as v6_value
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
 # A colon-hex run as the check reads one (``v6_reading_spans``), of 65 groups at most (a run of more than

@@ -36,11 +36,11 @@ from collections.abc import Iterable, Iterator
 
 from icecheck.inputs.table import Table
 from icecheck.redact.archive import RedactError
+from icecheck.redact.colonrun import IPAddress as IPAddress
 from icecheck.redact.colonrun import ValueFilter, v6_str, windows
 from icecheck.redact.colonrun import parse_address as parse_address
 from icecheck.redact.selfcheck import reserved_v6
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 V4_PREFIXES = ("192.0.2.", "198.51.100.", "203.0.113.")
 V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
 # Stand-ins tried in a row within one 2001:db8:K::/48 before the next K: an original that is a
@@ -518,10 +518,11 @@ def v6_forms(addr: IPAddress, length: int, short: str | None = None, plans: Plan
             yield text
 
 
-Plans = dict[tuple[int, ...], list[tuple[tuple[int, int], dict[int, int]]]]
+Layouts = list[tuple[tuple[int, int], dict[int, int]]]  # (the zero run written "::", the groups' widths)
+Plans = dict[tuple[int, ...], Layouts]
 
 
-def _layouts(groups: list[str], length: int) -> list[tuple[tuple[int, int], dict[int, int]]]:
+def _layouts(groups: list[str], length: int) -> Layouts:
     """The zero runs written as "::" (``(0, 0)``: none) and the widths of the other groups of the forms
     of ``length`` characters (``v6_forms``), preferred first: they depend on the groups' lengths only."""
     run = _zero_run(groups)

@@ -130,15 +130,20 @@ def _stretches(text: str) -> Iterator[tuple[int, int]]:
         yield start, len(text)
 
 
+def _tokens_in(text: str) -> Iterator[re.Match[str]]:
+    """``TOKENS.finditer(text)``, searched in ``_stretches`` (each match read in the whole ``text``: what
+    lies before a stretch is seen as it was)."""
+    for start, end in _stretches(text):
+        yield from TOKENS.finditer(text, start, end)
+
+
 def _replaced(text: str, standins: StandIns) -> str:
-    """``TOKENS.sub`` of ``text`` with ``_replace``, searched in ``_stretches`` (each match read in the
-    whole ``text``: what lies before a stretch is seen as it was)."""
+    """``TOKENS.sub`` of ``text`` with ``_replace`` (``_tokens_in``)."""
     out: list[str] = []
     done = 0  # text[:done] is in ``out``
-    for start, end in _stretches(text):
-        for m in TOKENS.finditer(text, start, end):
-            out += (text[done : m.start()], _replace(m, standins))
-            done = m.end()
+    for m in _tokens_in(text):
+        out += (text[done : m.start()], _replace(m, standins))
+        done = m.end()
     if not out:
         return text
     out.append(text[done:])
@@ -278,11 +283,11 @@ def _percent_run(run: str, standins: StandIns, layer: int = 1) -> str:
     layer deeper (``_percent_layer``): ``3%25ccdc2::`` decodes to ``3%ccdc2::``, whose own decoding
     ``3\\xccdc2::`` reads as ``dc2::``, left before and refused."""
     escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
-    decoded = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), run)
+    decoded = _unescaped(run)
     if layer < PERCENT_DEPTH and "%" in decoded and _ESCAPED.search(decoded):
         new = _percent_layer(decoded, standins, layer + 1)
     else:
-        new = in_runs(TOKENS.sub(lambda m: _replace(m, standins), decoded), standins)
+        new = in_runs(_replaced(decoded, standins), standins)
     if new != decoded:
         run = _encoded(new, escaped)
     return _raw_originals(run, standins)
@@ -293,9 +298,14 @@ def _encoded(text: str, escaped: set[str]) -> str:
     unless a ``%`` that was no escape now stands before two hex digits (a stand-in's): then every ``%``
     is escaped too, so the text decodes to ``text`` exactly."""
     out = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in text)
-    if "%" in text and "%" not in escaped and _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), out) != text:
+    if "%" in text and "%" not in escaped and _unescaped(out) != text:
         out = "".join(f"%{ord(ch):02X}" if ch in escaped or ch == "%" else ch for ch in text)
     return out
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with each percent escape decoded once (RFC 3986 §2.1)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 _V4_RUN = re.compile(_V4)
@@ -470,10 +480,10 @@ def scan_originals(text: str, standins: StandIns) -> None:
     for _ in range(PERCENT_DEPTH):  # each decoding the output check reads (``selfcheck._views``)
         if "%" not in view:
             break
-        view = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), view)
+        view = _unescaped(view)
         text += "\n" + view
     seen: set[str] = set()  # tokens reserved already: a document repeats its few addresses
-    for m in (m for start, end in _stretches(text) for m in TOKENS.finditer(text, start, end)):
+    for m in _tokens_in(text):
         if m.lastgroup in ("v4", "v6"):
             token = m.group(0)
             if token in seen:
