@@ -184,18 +184,21 @@ class JsonReader:
     def values(self) -> Iterator[tuple[int, Any]]:
         """At a large array: (index, element) per element, the element decoded when small, else
         ``LARGE`` with the cursor at it (``items`` and ``value`` in one, faster)."""
-        scan = self._scan
         for index in self.items():
-            buf, pos = self.buf, self.pos
-            try:
-                value, end = scan(buf, pos)
-            except (StopIteration, ValueError, RecursionError):
-                end = -1
-            if 0 <= end <= len(buf) - 3:
-                self.pos = end
-            else:
-                value = self.value()
-            yield index, value
+            yield index, self._element()
+
+    def _element(self) -> Any:
+        """The element at the cursor, as ``value`` reads it: scanned at once by ``json`` where that ends it
+        three characters or more before the buffer's end, else read by ``value``."""
+        buf, pos = self.buf, self.pos
+        try:
+            value, end = self._scan(buf, pos)
+        except (StopIteration, ValueError, RecursionError):
+            end = -1
+        if 0 <= end <= len(buf) - 3:
+            self.pos = end
+            return value
+        return self.value()
 
     def runs(self) -> Iterator[list[Any]]:
         """At a large array: its elements in runs of consecutive elements, each decoded as ``values()``
@@ -224,16 +227,7 @@ class JsonReader:
                         yield run
                         continue
                 single_until = self._chars + min(len(buf), pos + size)
-            buf, pos = self.buf, self.pos
-            try:
-                value, stop = scan(buf, pos)
-            except (StopIteration, ValueError, RecursionError):
-                stop = -1
-            if 0 <= stop <= len(buf) - 3:
-                self.pos = stop
-            else:
-                value = self.value()
-            yield [value]
+            yield [self._element()]
 
     def string_pieces(self) -> Iterator[str]:
         """At a string: its decoded text in pieces (see the module docstring)."""
