@@ -25,6 +25,7 @@ import json
 import re
 import string
 from collections.abc import Iterator
+from itertools import chain
 
 from icecheck.redact.colonrun import each_run, windows
 from icecheck.redact.selfcheck import (
@@ -117,17 +118,28 @@ def _unwrapped(text: str, standins: StandIns, scrub: bool, depth: int) -> str:
 # where they come 64 characters or longer (``_stretches``), as a base64 body's do (``TOKENS`` tried each
 # of their characters, 200 ns each; one search finds them, possessive: nothing kept per line).
 _SIGNLESS = re.compile(r"(?m)^(?:[^:.\-\n]{64,}+\n)++")
+# Nor does a match begin inside a run of hex digits and colons more than 64 characters before its end:
+# an IPv6 match reads 64 of them at most and must then stand before something else (a zone's ``%``, a
+# dot, the end); a dotted quad, a MAC and a name each need a dot or a dash within 64. Nor does a match
+# that begins before such a run reach into it where the character before the run is none a match holds
+# (no letter, digit, ``_``, ``.``, ``:``, ``-`` or ``%``: a space, a quote, ``=``): a ``_HEX_RUN``, long
+# enough to be worth it, is passed over but for its last 64 characters (a megabyte of one colon-hex run
+# had each of its characters tried, twice).
+_HEX_RUN = re.compile(r"(?<![\w.:%-])[0-9A-Fa-f:]{1024,}+")
 
 
 def _stretches(text: str) -> Iterator[tuple[int, int]]:
-    """Where ``TOKENS`` may match in ``text``: (start, end) between blocks of ``_SIGNLESS`` lines."""
+    """Where ``TOKENS`` may match in ``text``: (start, end), between blocks of ``_SIGNLESS`` lines and
+    around the insides of ``_HEX_RUN``s (which hold no line feed, so lie between the blocks)."""
     start = 0
-    for m in _SIGNLESS.finditer(text):
-        if m.start() > start:
-            yield start, m.start()
-        start = m.end()
-    if start < len(text):
-        yield start, len(text)
+    for block_start, block_end in chain((m.span() for m in _SIGNLESS.finditer(text)), [(len(text), len(text))]):
+        for run in _HEX_RUN.finditer(text, start, block_start):
+            if run.start() > start:
+                yield start, run.start()
+            start = run.end() - 64
+        if block_start > start:
+            yield start, block_start
+        start = block_end
 
 
 def _tokens_in(text: str) -> Iterator[re.Match[str]]:
