@@ -1,8 +1,10 @@
 """A bytes-to-bytes table of one run, bounded in memory whatever the input holds (redaction's
 stand-ins and output check, the distinct addresses of one party's inference).
 
-``Table`` holds up to ``limits.IN_MEMORY`` keys in a dict. Past that, every key moves into a
-private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
+``Table`` holds keys in a dict while its ``Budget`` allows: by itself, up to ``limits.IN_MEMORY`` keys;
+tables that share one (a redaction run's stand-ins, which fill unevenly: ``standins.StandIns``) hold
+as many together, and the one a key is put in when they hold more spills. Then every key of that table
+moves into a private temporary SQLite file (``sqlite3.connect("")``: on disk, deleted when the connection
 closes or the process ends, as ``inputs.spill``); new keys wait in a dict of at most ``BATCH``
 entries and are written in one transaction. A Bloom filter over the keys (``BLOOM_BITS`` bits, two
 probes from the key's ``hash``) answers most lookups of keys never put without asking SQLite.
@@ -23,11 +25,23 @@ BATCH = 4096  # new keys held in memory before they are written to the file
 BLOOM_BITS = 1 << 24  # 2 MB; about 1 % false positives (a needless SQLite lookup) at a million keys
 
 
+class Budget:
+    """How many keys the tables sharing it hold in memory together (``limit``) and hold now (``held``,
+    the keys of those that have not spilled)."""
+
+    __slots__ = ("held", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+
+
 class Table:
     """``key → value`` (both bytes); ``get`` is None for a key never put. Keys are put once (``add``: or
-    added, once or more)."""
+    added, once or more). ``budget``: shared with other tables (else one of its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget | None = None) -> None:
+        self._budget = Budget(limits.IN_MEMORY) if budget is None else budget
         self._dict: dict[bytes, bytes] = {}  # every key, until the table spills; then the newest ones
         self._db: sqlite3.Connection | None = None
         self._filed = 0  # keys in the file
@@ -51,7 +65,10 @@ class Table:
             self._mark(key)
             if len(self._dict) >= BATCH:
                 self._flush()
-        elif len(self._dict) > limits.IN_MEMORY:
+            return
+        self._budget.held += 1
+        if self._budget.held > self._budget.limit:
+            self._budget.held -= len(self._dict)
             self._db = sqlite3.connect("")
             self._db.execute("PRAGMA journal_mode = OFF")  # (a private file no one reads after a failure)
             self._db.execute("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
@@ -91,6 +108,8 @@ class Table:
         """Delete the file (if the table spilled); the table is empty afterwards."""
         if self._db is not None:
             self._db.close()
+        else:
+            self._budget.held -= len(self._dict)
         self._db, self._dict, self._filed, self._bloom, self._added = None, {}, 0, bytearray(), False
 
     def _flush(self) -> None:

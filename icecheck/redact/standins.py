@@ -17,9 +17,12 @@ would, another form of that length is taken, else the short form.
 
 Memory: the tables of a run (original → stand-in, the reserved originals, the IPv6 texts chosen,
 MACs, mDNS names, secrets and their stand-ins) are ``table.Table``s keyed by packed addresses or
-UTF-8 text: past ``limits.IN_MEMORY`` entries each moves to a private temporary SQLite file, so a
+UTF-8 text, which hold ``TABLES_HOLD`` times ``limits.IN_MEMORY`` keys in memory together (one
+``table.Budget``): past that, the one a key is put in moves to a private temporary SQLite file, so a
 document with millions of distinct addresses, names or secrets redacts in bounded memory, with the
-same stand-ins in the same order as when all is held in memory.
+same stand-ins in the same order as when all is held in memory. (Shared, as a run fills its tables
+unevenly: a megabyte of IPv6 addresses puts 114,000 originals, 57,000 stand-ins and their texts in
+three of them, which each spilled at ``limits.IN_MEMORY`` and were looked up on disk.)
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from icecheck.inputs.table import Table
+from icecheck.inputs import limits
+from icecheck.inputs.table import Budget, Table
 from icecheck.redact.archive import RedactError
 from icecheck.redact.colonrun import IPAddress as IPAddress
 from icecheck.redact.colonrun import ValueFilter, v6_str, windows
@@ -87,8 +91,8 @@ def _v4_pool() -> dict[int, Iterator[str]]:
 class Reserved:
     """The originals no stand-in may equal, by packed address (a ``Table``: bounded in memory)."""
 
-    def __init__(self) -> None:
-        self._table = Table()
+    def __init__(self, budget: Budget | None = None) -> None:
+        self._table = Table(budget)
 
     def add(self, addr: IPAddress) -> None:
         self._table.add(addr.packed)  # (an original is met twice or more: listed, then read by the redactor)
@@ -112,6 +116,7 @@ class Reserved:
 
 
 Readings = list[tuple[int, int, int]]  # ``_v6_stem_readings``: (k, value, bytes)
+TABLES_HOLD = 5  # a run's tables hold this many times ``limits.IN_MEMORY`` keys in memory together
 PACKED_CACHE = 1 << 16  # ``ip_bytes`` answers remembered (then forgotten all at once: bounded memory)
 
 
@@ -120,31 +125,32 @@ class StandIns:
 
     def __init__(self, keep: Iterable[str] = ()) -> None:
         self.keep = [ipaddress.ip_network(k.strip("[]"), strict=False) for k in keep]
-        self._ip = Table()  # packed original → packed stand-in
+        budget = Budget(TABLES_HOLD * limits.IN_MEMORY)  # (each table below: ~100-150 bytes a key in memory)
+        self._ip = Table(budget)  # packed original → packed stand-in
         self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered (at most PACKED_CACHE)
         self._texts: dict[str, str | None] = {}  # ip_text, remembered (at most PACKED_CACHE)
-        self._reserved = Reserved()
-        self._v6_values = ValueFilter()  # the IPv6 originals' values (``may_be_original``)
+        self._reserved = Reserved(budget)
+        self._v6_values = ValueFilter()  # the IPv6 originals' values (``original_window``)
         self._v6_prefixes = ValueFilter()  # the IPv6 originals' values less their last group (``_v6_shadows``)
         self._filtered = 0  # how many times ``reserve`` changed those filters
         self._v4 = _v4_pool()
         self._v6_next = 1
         self._v6_block = 0  # K of the 2001:db8:K::/48 the IPv6 stand-ins are taken from
-        self._v6_texts = Table()  # packed stand-in + its text length (decimal) → its checked text
+        self._v6_texts = Table(budget)  # packed stand-in + its text length (decimal) → its checked text
         self._v6_plans: Plans = {}  # ``v6_forms``' layouts by shape, at most ``PACKED_CACHE``
         self._v6_short = (b"", "")  # the newest IPv6 stand-in (packed) and its short form
         # an IPv6 stand-in's text less its last group, that group's length and leading decimal digits →
         # what the output check reads in its pieces (``_v6_stem_readings``), and those of them that may be
         # originals when the filters were changed ``_filtered`` times (``_v6_shadows``); ``PACKED_CACHE`` at most
         self._v6_stems: dict[tuple[str, int, int], tuple[Readings, int, Readings]] = {}
-        self._mac = Table()  # 6 bytes → 6 bytes
-        self._names = Table()  # name (lower case, UTF-8) → its stand-in
-        self._secrets = Table()  # secret (UTF-8) → its stand-in
-        self._secret_standins = Table()  # stand-in → b""
+        self._mac = Table(budget)  # 6 bytes → 6 bytes
+        self._names = Table(budget)  # name (lower case, UTF-8) → its stand-in
+        self._secrets = Table(budget)  # secret (UTF-8) → its stand-in
+        self._secret_standins = Table(budget)  # stand-in → b""
         self.secret_lengths: set[int] = set()  # the lengths of the secrets (``text.replace_known_ufrags``)
         # Secrets of ``ANCHOR``+ characters, one outside ``SECRET_RUN_CHARS`` (``p@ss#word!``): their first
         # ``ANCHOR`` characters (UTF-8) → b"", and their lengths (``text.replace_known_ufrags``)
-        self._odd_anchors = Table()
+        self._odd_anchors = Table(budget)
         self.odd_lengths: set[int] = set()
         self._odd_starts: tuple[int, re.Pattern[str]] | None = None  # ``odd_starts``, and how many anchors it has
         self._key = secrets.token_bytes(32)  # the run's key for secrets (``_derived``)
@@ -163,11 +169,20 @@ class StandIns:
             if self._v6_values.add(value) | self._v6_prefixes.add(value >> 16):
                 self._filtered += 1
 
-    def may_be_original(self, value: int) -> bool:
-        """False when no IPv6 original has the value ``value`` (an IPv4 original mapped into IPv6 is not
-        counted): one bit per original, fixed memory, asked before ``original`` for each of the many
-        windows of colon-hex runs (``text.in_runs``), most of which are no original."""
-        return self._v6_values.may_hold(value)
+    def original_window(self, value: int) -> IPAddress | None:
+        """The original, not kept, that a window of a colon-hex run names (``text.in_runs``; a mapped IPv4
+        address as IPv4), else None. Most windows are no original: a filter of the IPv6 originals'
+        values (one bit each, fixed memory) says so for most of them before anything is looked up."""
+        if value >> 32 == 0xFFFF:
+            packed = (value & 0xFFFFFFFF).to_bytes(4, "big")
+        elif self._v6_values.may_hold(value):
+            packed = value.to_bytes(16, "big")
+        else:
+            return None
+        if packed not in self._reserved:
+            return None
+        addr = ipaddress.ip_address(packed)
+        return None if self.kept(addr) else addr
 
     def original(self, addr: IPAddress) -> bool:
         """``addr`` was seen in the input (``reserve``): never a stand-in."""
@@ -501,7 +516,8 @@ def v6_forms(addr: IPAddress, length: int, short: str | None = None, plans: Plan
         if length == len(short):
             yield short
         return
-    groups = [f"{int(addr) >> (112 - 16 * i) & 0xFFFF:x}" for i in range(8)]
+    value = int(addr)
+    groups = [f"{value >> shift & 0xFFFF:x}" for shift in range(112, -1, -16)]
     shape = (*(0 if g == "0" else len(g) for g in groups), length)
     layouts = plans.get(shape) if plans is not None else None
     if layouts is None:

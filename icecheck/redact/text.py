@@ -185,11 +185,7 @@ def _run_in_runs(run: str, standins: StandIns) -> str:
     """``in_runs`` of one colon-hex run (``run`` itself when nothing in it is replaced)."""
     found = []
     for at, to, value in windows(run):
-        if value >> 32 != 0xFFFF and not standins.may_be_original(value):  # (a mapped IPv4 address is looked up)
-            continue
-        v6 = ipaddress.IPv6Address(value)
-        addr = v6.ipv4_mapped or v6
-        if standins.original(addr) and not standins.kept(addr):
+        if standins.original_window(value) is not None:
             found.append((at, to))
     if not found:
         return run

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from icecheck.inputs import limits, table
 from icecheck.redact import selfcheck, text
+from icecheck.redact import standins as standins_module
 from icecheck.redact.formats import redact_document
 from icecheck.redact.selfcheck import identifiers, pieces, stream_identifiers
 from icecheck.redact.standins import StandIns
@@ -86,6 +87,7 @@ def _redact(data: bytes, monkeypatch: pytest.MonkeyPatch, spill: bool, pattern: 
     with monkeypatch.context() as patch:
         if spill:
             patch.setattr(limits, "IN_MEMORY", 1)
+            patch.setattr(standins_module, "TABLES_HOLD", 1)
             patch.setattr(table, "BATCH", 3)
         patch.setattr(text, "SECRET_PATTERN", pattern)
         standins = StandIns()
@@ -213,6 +215,7 @@ def test_past_the_pattern_a_password_of_any_characters_is_replaced_where_it_recu
         assert streamed(data, chunk, held, scrub=True) == out, (chunk, held)
     with pytest.MonkeyPatch.context() as patch:  # the anchors spill to SQLite as the secrets do
         patch.setattr(limits, "IN_MEMORY", 1)
+        patch.setattr(standins_module, "TABLES_HOLD", 1)
         patch.setattr(table, "BATCH", 3)
         assert whole(data, scrub=True) == out
 

@@ -1,7 +1,8 @@
 """Stand-in tables and the output check's identifiers past ``limits.IN_MEMORY`` (issue 11 item 5,
 issue 12 item 2): spilled to a temporary SQLite file, they give the same stand-ins in the same order
 (the same output bytes) as when held in memory, and the output check still refuses a survivor.
-The threshold is lowered to 1 here, so every table spills at its second key."""
+The threshold is lowered to 1 here (and a run's tables share 1: ``standins.TABLES_HOLD``), so the
+tables spill once they hold a second key between them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icecheck.inputs import limits, table
-from icecheck.inputs.table import Table, TextSet
+from icecheck.inputs.table import Budget, Table, TextSet
+from icecheck.redact import standins as standins_module
 from icecheck.redact.archive import RedactError
 from icecheck.redact.formats import redact_document
 from icecheck.redact.selfcheck import addresses, identifiers, stream_identifiers, unkept
@@ -37,6 +39,7 @@ def _redact(data: bytes, spill: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[
     with monkeypatch.context() as patch:
         if spill:
             patch.setattr(limits, "IN_MEMORY", 1)
+            patch.setattr(standins_module, "TABLES_HOLD", 1)
             patch.setattr(table, "BATCH", 3)
         standins = StandIns()
         for addr in addresses(identifiers(data)):
@@ -58,6 +61,7 @@ def _same(data: bytes, monkeypatch: pytest.MonkeyPatch) -> bytes:
 def test_a_spilled_table_answers_as_a_dict(pairs: list[tuple[bytes, bytes]], batch: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(limits, "IN_MEMORY", 1)
+        patch.setattr(standins_module, "TABLES_HOLD", 1)
         patch.setattr(table, "BATCH", batch)
         t, expected = Table(), {}
         for key, value in pairs:
@@ -81,6 +85,7 @@ def test_keys_added_twice_are_filed_once(keys: list[bytes], batch: int) -> None:
     written, and the table is a set of its keys once written (``iter``; ``len`` after a write)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(limits, "IN_MEMORY", 1)
+        patch.setattr(standins_module, "TABLES_HOLD", 1)
         patch.setattr(table, "BATCH", batch)
         t = Table()
         for key in keys:
@@ -98,6 +103,7 @@ def test_keys_added_twice_are_filed_once(keys: list[bytes], batch: int) -> None:
 
 def test_a_text_set_spilled_is_a_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    monkeypatch.setattr(standins_module, "TABLES_HOLD", 1)
     items = [f"10.0.{i}.1" for i in range(100)] + ["name a.local", "mac 021122334455", "\udcff odd"]
     found = TextSet(items + items[:10])
     assert len(found) == len(items) and set(found) == set(items)
@@ -160,6 +166,8 @@ def test_the_output_check_refuses_a_survivor_when_spilled(tmp_path: Path, monkey
     import icecheck.redact.files as files
 
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
+
+    monkeypatch.setattr(standins_module, "TABLES_HOLD", 1)
     monkeypatch.setattr(files, "STREAM_DOCUMENT", 100)
     src, out = tmp_path / "log.txt", tmp_path / "out.txt"
     src.write_text("".join(f"peer 10.5.{i}.1 at 2001:4860::{i:x}\n" for i in range(200)) + "x 10&#46;77&#46;1&#46;2\n")
@@ -176,6 +184,7 @@ def test_the_input_listing_spilled_is_the_whole_listing(monkeypatch: pytest.Monk
     data = "".join(f"peer 10.5.{i}.1 at 2001:4860::{i:x} 02-11-22-33-44-{i % 256:02x}\n" for i in range(300)).encode()
     expected = identifiers(data)
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    monkeypatch.setattr(standins_module, "TABLES_HOLD", 1)
     found = stream_identifiers(lambda: io.BytesIO(data))
     assert set(found) == expected
     secret = unkept(found, StandIns(["10.5.0.0/16"]).kept)
@@ -215,6 +224,7 @@ def test_a_capture_listing_spilled_is_the_whole_listing(monkeypatch: pytest.Monk
     )
     assert clients | mapped <= expected
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    monkeypatch.setattr(standins_module, "TABLES_HOLD", 1)
     monkeypatch.setattr(selfcheck, "_BATCH_IDS", 3)
     found = selfcheck.capture_identifiers(lambda: io.BytesIO(data))
     assert len(found) == len(expected) and set(found) == expected
@@ -242,6 +252,7 @@ def test_a_capture_redacts_the_same_and_refuses_a_survivor_when_spilled(
     held = redacted("held.pcap")
     assert b"10.5.1.1" not in held
     monkeypatch.setattr(limits, "IN_MEMORY", 1)
+    monkeypatch.setattr(standins_module, "TABLES_HOLD", 1)
     monkeypatch.setattr(table, "BATCH", 3)
     monkeypatch.setattr(selfcheck, "_BATCH_IDS", 3)
     assert redacted("spilled.pcap") == held
@@ -250,3 +261,35 @@ def test_a_capture_redacts_the_same_and_refuses_a_survivor_when_spilled(
         files.redact_file(str(src), str(tmp_path / "out.pcap"), StandIns(), False)
     assert caught.value.left == ["10.77.1.2"]
     assert not (tmp_path / "out.pcap").exists()
+
+
+def test_tables_sharing_a_budget_hold_it_together() -> None:
+    """The table a key is put in past the shared limit spills; the others keep theirs in memory, and
+    every table answers as before."""
+    budget = Budget(10)
+    a, b = Table(budget), Table(budget)
+    for i in range(8):
+        a.put(bytes([i]), b"a")
+    for i in range(2):
+        b.put(bytes([i]), b"b")
+    assert (budget.held, a.in_memory(), b.in_memory()) == (10, 8, 2)
+    b.put(b"\x09", b"b")  # the eleventh key: ``b`` spills, ``a`` stays
+    assert (budget.held, a.in_memory()) == (8, 8) and b.in_memory() < table.BATCH
+    assert [b.get(bytes([i])) for i in (0, 1, 9, 5)] == [b"b", b"b", b"b", None] and len(b) == 3
+    a.put(b"\x08", b"a")  # nine: under the limit again
+    assert (budget.held, a.in_memory()) == (9, 9)
+    a.close()
+    assert budget.held == 0
+
+
+def test_a_megabyte_of_ipv6_originals_stays_in_memory() -> None:
+    """A run's tables share their limit (``TABLES_HOLD`` times ``limits.IN_MEMORY``): 120,000 IPv6
+    originals and 60,000 stand-ins are all held (each table spilled at 50,000 on its own, and the
+    dense colon-hex run of ``benchmarks/bench_hostile.py`` looked its originals up on disk)."""
+    standins = StandIns()
+    for n in range(120_000):
+        standins.reserve(ipaddress.IPv6Address(0x2A00 << 112 | n << 8))
+    for n in range(60_000):
+        standins.ip(ipaddress.IPv6Address(0x2A00 << 112 | n << 8))
+    assert standins.in_memory() == 180_000
+    assert standins.counts()["addresses"] == 60_000
