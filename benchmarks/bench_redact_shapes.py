@@ -17,6 +17,7 @@ Shapes (each about ``--mb`` MB of input, written under ``--dir`` and deleted aft
   sipmany  a SIP message log: 500,000 INVITEs, each with its own IPv4 and IPv6 candidates
   har      a HAR, pretty-printed, of entries with SDP bodies, URLs and headers holding addresses
   mdns     candidate lines whose mDNS names are all different (about 2.7 million)
+  v6lines  IPv6 addresses one a line, all different (run with ``--mb 12``: a document under 16 MiB)
 Each is run as ``/usr/bin/time -f '%e s %U u %M KB' python -m icecheck redact IN -o OUT``; the script
 prints that line, the exit code and the load average. Budget (issue 11 item 5): < 300 MB RSS.
 
@@ -58,6 +59,10 @@ messages to fill 200 MB). 363dc0c is main before this work, a066bbf the branch r
   94,920 KB, 17.8 s user, 53.6 s wall (load 6.1-6.7), the output the input with 10.1.2.3 → 192.0.2.1.
   Memory per 18 MiB piece of the output check (``selfcheck.MAX_CARRY``) was 185 MB listing the 20 MB
   text body (the piece held twice, its run copied three times to decode it) and is 96 MB since 72d6de3.
+- v6lines, 12 MB (1,151,048 addresses; 2026-12-07, load 1-2): 60eaede held it in memory (documents up
+  to 16 MiB were, and the output check listed both sides into sets): 302,960 KB, 70.0 s user; since
+  ``files.STREAM_DOCUMENT`` is 4 MiB it is streamed: 104,952 KB, 76.4 s user, the same bytes (``cmp``).
+  16 MB had peaked at 426,104 KB (103 s user); 17 MB, streamed already, 79,752 KB.
 """
 
 from __future__ import annotations
@@ -120,6 +125,8 @@ def _many(shape: str, i: int) -> str:
             + json.dumps(entry, indent=2)
             + "\n"
         )
+    if shape == "v6lines":
+        return f"{0x2A00 + (i >> 16):x}::{i & 0xFFFF:x}\n"
     name = f"{(i * 0x9E3779B97F4A7C15) % (1 << 128):032x}"  # mdns: a different name on every line
     name = f"{name[:8]}-{name[8:12]}-{name[12:16]}-{name[16:20]}-{name[20:]}.local"
     return f"a=candidate:1 1 udp 2122260223 {name} 5000 typ host\n"
@@ -136,7 +143,7 @@ def write_many(shape: str, path: Path, size: int) -> None:
 
 
 def write(shape: str, path: Path, size: int) -> None:
-    if shape in ("onelog", "onejson", "sipmany", "har", "mdns"):
+    if shape in ("onelog", "onejson", "sipmany", "har", "mdns", "v6lines"):
         write_many(shape, path, size)
     elif shape == "line":
         path.write_bytes(line(size))
@@ -186,7 +193,7 @@ def write_big_body(path: Path, body: bytes) -> None:
 
 SUFFIX = {"line": "log", "literal": "json", "base64": "har", "sip": "sip", "gzip": "json.gz", "zip": "zip",
           "bomb": "json.gz", "onelog": "log", "onejson": "json", "sipmany": "sip", "har": "har",
-          "mdns": "log", "har-big-base64-body": "har"}  # fmt: skip
+          "mdns": "log", "har-big-base64-body": "har", "v6lines": "log"}  # fmt: skip
 
 
 def main() -> None:

@@ -8,7 +8,7 @@
   original survives is the temporary file renamed over the target (or copied to standard output);
 - a zip archive is read member by member (``_stream_zip``): capture members are streamed as above,
   into the new archive; the others are redacted in memory; every output member is checked;
-- a text document (JSON, SIP, SDP, logs) larger than ``STREAM_DOCUMENT`` is streamed too
+- a text document (JSON, SIP, SDP, logs) larger than ``STREAM_DOCUMENT`` (4 MiB) is streamed too
   (``docstream``: listed, prepared and redacted piece by piece into the temporary file, which is
   then listed as a stream), with the output ``formats.redact_document`` gives;
 - anything else (smaller text, JSON; compressed text or a compressed zip inflated up to
@@ -98,7 +98,10 @@ def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> st
         return _in_memory(Path(path).read_bytes(), target, standins, scrub)
 
 
-STREAM_DOCUMENT = 16 << 20  # a text document larger than this is redacted as a stream (``docstream``)
+# A text document larger than this is redacted as a stream (``docstream``): the output check lists one
+# held in memory whole up to ``selfcheck.LISTED_WHOLE`` (4 MiB), and its identifiers as a set: 16 MB of
+# distinct IPv6 addresses, one a line, peaked at 426 MB held so (16 MiB was the limit), 80 MB streamed.
+STREAM_DOCUMENT = 4 << 20
 
 
 def _redact_wide(path: str, found: Wide, target: str, standins: StandIns, scrub: bool) -> str:

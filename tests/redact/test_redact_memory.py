@@ -274,3 +274,13 @@ def test_json_outside_literals_with_no_cut_is_refused_naming_its_byte(
     with pytest.raises(RedactError, match=r"a stretch of JSON outside string literals at byte 33 runs more than "):
         for _ in range(30):
             stream.feed("[" * 100)
+
+
+def test_a_document_the_check_cannot_list_whole_is_streamed() -> None:
+    """A document held in memory is listed by the output check into sets (``selfcheck.identifiers``),
+    past ``LISTED_WHOLE`` as a stream but held whole all the same: so one larger than that is redacted as
+    a stream (16 MB of distinct IPv6 addresses peaked at 426 MB held, 80 MB streamed;
+    ``benchmarks/bench_redact_shapes.py v6lines``)."""
+    from icecheck.redact import files, selfcheck
+
+    assert files.STREAM_DOCUMENT <= selfcheck.LISTED_WHOLE
