@@ -130,7 +130,7 @@ class StandIns:
         self._packed: dict[bytes, bytes] = {}  # ip_bytes, remembered (at most PACKED_CACHE)
         self._texts: dict[str, str | None] = {}  # ip_text, remembered (at most PACKED_CACHE)
         self._reserved = Reserved(budget)
-        self._v6_values = ValueFilter()  # the IPv6 originals' values (``original_window``)
+        self._v6_values = ValueFilter()  # the IPv6 originals' values (``originals_in``)
         self._v6_prefixes = ValueFilter()  # the IPv6 originals' values less their last group (``_v6_shadows``)
         self._filtered = 0  # how many times ``reserve`` changed those filters
         self._v4 = _v4_pool()
@@ -169,20 +169,23 @@ class StandIns:
             if self._v6_values.add(value) | self._v6_prefixes.add(value >> 16):
                 self._filtered += 1
 
-    def original_window(self, value: int) -> IPAddress | None:
-        """The original, not kept, that a window of a colon-hex run names (``text.in_runs``; a mapped IPv4
-        address as IPv4), else None. Most windows are no original: a filter of the IPv6 originals'
-        values (one bit each, fixed memory) says so for most of them before anything is looked up."""
-        if value >> 32 == 0xFFFF:
-            packed = (value & 0xFFFFFFFF).to_bytes(4, "big")
-        elif self._v6_values.may_hold(value):
-            packed = value.to_bytes(16, "big")
-        else:
-            return None
-        if packed not in self._reserved:
-            return None
-        addr = ipaddress.ip_address(packed)
-        return None if self.kept(addr) else addr
+    def originals_in(self, run: str) -> list[tuple[int, int]]:
+        """Where the windows of a colon-hex run (``colonrun.windows``) that are originals, not kept, lie
+        (``text.in_runs``; a mapped IPv4 address looked up as IPv4). Most windows are no original: a
+        filter of the IPv6 originals' values (one bit each, fixed memory) says so for most of them
+        before anything is looked up (a megabyte of one run has a million windows)."""
+        may_hold = self._v6_values.may_hold
+        found = []
+        for at, to, value in windows(run):
+            if value >> 32 == 0xFFFF:
+                packed = (value & 0xFFFFFFFF).to_bytes(4, "big")
+            elif may_hold(value):
+                packed = value.to_bytes(16, "big")
+            else:
+                continue
+            if packed in self._reserved and not self.kept(ipaddress.ip_address(packed)):
+                found.append((at, to))
+        return found
 
     def original(self, addr: IPAddress) -> bool:
         """``addr`` was seen in the input (``reserve``): never a stand-in."""

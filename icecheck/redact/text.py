@@ -27,7 +27,7 @@ import string
 from collections.abc import Iterator
 from itertools import chain
 
-from icecheck.redact.colonrun import each_run, windows
+from icecheck.redact.colonrun import each_run
 from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
@@ -183,10 +183,7 @@ def in_runs(text: str, standins: StandIns) -> str:
 
 def _run_in_runs(run: str, standins: StandIns) -> str:
     """``in_runs`` of one colon-hex run (``run`` itself when nothing in it is replaced)."""
-    found = []
-    for at, to, value in windows(run):
-        if standins.original_window(value) is not None:
-            found.append((at, to))
+    found = standins.originals_in(run)
     if not found:
         return run
     out: list[str] = []
