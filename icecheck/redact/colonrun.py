@@ -50,17 +50,22 @@ RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgo
 _KEEP = 16  # groups of a run held at a time (a window spans 8 at most, 7 on either side of a site)
 _ALL = (1 << 128) - 1
 FILTER_BITS = 1 << 23  # bits of a ``ValueFilter`` (1 MB; 1.4 % of them set by 114,000 addresses: 10 % at 1 << 20)
+_MODULUS = 8_388_593  # the largest prime below ``FILTER_BITS``: a value's bit is its remainder by it
 # a group: start, end, value (-1: no group a window may hold), width (2 for a dotted quad), colons before it
 _Group = tuple[int, int, int, int, int]
 _MAPPED = 0xFFFF  # ``::ffff:0:0/96`` (RFC 4291 §2.5.5.2): the value's bits 32 to 47 of a mapped IPv4 address
 
 
-def windows(run: str) -> Iterator[tuple[int, int, int]]:
+def windows(run: str, only: Callable[[], ValueFilter] | None = None) -> Iterator[tuple[int, int, int]]:
     """Each window of a colon-hex run (``COLON_RUN``) that does not parse whole as an address, as (start,
     end, value) with ``run[start:end]`` its text, in the order their ends come (the same window once).
-    Work per group is constant, plus one step per window yielded."""
+    Work per group is constant, plus one step per window yielded. ``only``: the filter of the values
+    looked for, asked for once the run has windows; a window whose value it does not hold is passed over
+    where it is found (a mapped IPv4 address is yielded whatever it holds): most windows are nothing, and
+    a megabyte of one run has a million."""
     if run.count(":") <= 8 and _whole(run):
         return
+    bits = None if only is None else only()._bits  # (``ValueFilter.may_hold``, written out below)
     items: list[_Group] = []  # the run's latest groups
     colons = 0  # colons since the last group
     streak = 0  # groups joined by single colons up to the last one (0: the last one is no group)
@@ -71,7 +76,7 @@ def windows(run: str) -> Iterator[tuple[int, int, int]]:
         if piece[0] == ":":
             colons = len(piece)
             if colons >= 2 and streak:  # windows ending at this site: ``a:b::``
-                yield from _left_of(items, len(items), 0, 0, m.start() + 2)
+                yield from _left_of(items, len(items), 0, 0, m.start() + 2, bits)
             continue
         group, width = _group(piece)
         items.append((m.start(), m.end(), group, width, colons))
@@ -83,11 +88,13 @@ def windows(run: str) -> Iterator[tuple[int, int, int]]:
         else:
             streak, value, first = width, group, len(items) - 1
         if streak >= 8:  # eight groups
-            yield items[-(9 - width)][0], m.end(), value
+            if bits is None or value >> 32 == _MAPPED or bits[(slot := value % _MODULUS) >> 3] >> (slot & 7) & 1:
+                yield items[-(9 - width)][0], m.end(), value
         elif streak and items[first][4] >= 2:  # after a site: ``::`` and the groups after it, and before it
-            yield items[first][0] - 2, m.end(), value
+            if bits is None or value >> 32 == _MAPPED or bits[(slot := value % _MODULUS) >> 3] >> (slot & 7) & 1:
+                yield items[first][0] - 2, m.end(), value
             if items[first][4] == 2:
-                yield from _left_of(items, first, streak, value, m.end())
+                yield from _left_of(items, first, streak, value, m.end(), bits)
         colons = 0
         if len(items) > 4 * _KEEP:
             dropped = len(items) - _KEEP
@@ -120,9 +127,11 @@ def _group(piece: str) -> tuple[int, int]:
     return parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3], 2
 
 
-def _left_of(items: list[_Group], k: int, groups: int, right: int, end: int) -> Iterator[tuple[int, int, int]]:
+def _left_of(
+    items: list[_Group], k: int, groups: int, right: int, end: int, bits: bytearray | None
+) -> Iterator[tuple[int, int, int]]:
     """Windows of groups ``items[i:k]`` (i < k), then ``::``, then ``groups`` groups of value ``right``,
-    ending at ``end``: seven groups in all at most."""
+    ending at ``end``: seven groups in all at most (those ``bits`` may hold: ``windows``)."""
     left = 0
     taken = 0
     i = k - 1
@@ -132,7 +141,9 @@ def _left_of(items: list[_Group], k: int, groups: int, right: int, end: int) -> 
             return
         left |= value << 16 * taken
         taken += 1
-        yield start, end, left << 16 * (8 - taken) | right
+        window = left << 16 * (8 - taken) | right
+        if bits is None or window >> 32 == _MAPPED or bits[(slot := window % _MODULUS) >> 3] >> (slot & 7) & 1:
+            yield start, end, window
         if colons != 1:
             return
         i -= 1
@@ -156,15 +167,8 @@ class RunOriginals:
             yield from found
 
     def _in_run(self, run: str) -> Iterator[str]:
-        may_hold = None  # the filter's, taken at the first window
-        for _, _, value in windows(run):
-            if value >> 32 == _MAPPED:
-                address = str(ipaddress.IPv4Address(value & 0xFFFFFFFF))
-            else:
-                may_hold = may_hold or self._originals_filter().may_hold
-                if not may_hold(value):
-                    continue
-                address = v6_str(value)
+        for _, _, value in windows(run, self._originals_filter):
+            address = str(ipaddress.IPv4Address(value & 0xFFFFFFFF)) if value >> 32 == _MAPPED else v6_str(value)
             if address in self._among:
                 yield address
 
@@ -180,11 +184,12 @@ class RunOriginals:
 
 
 class ValueFilter:
-    """A bit per IPv6 address value added, by the value's hash, in ``FILTER_BITS`` bits whatever their
-    number: ``may_hold`` is True for every value added and False for most others (asked before a
-    table of originals for each of the many windows of colon-hex runs, most of which are none). The
-    hash is a 1-tuple's, which mixes the bits: an int's own hash is the int modulo 2^61 - 1, and the
-    values of a /112's addresses less their last group (``standins``) all set bit 0 by it."""
+    """A bit per IPv6 address value added, in ``FILTER_BITS`` bits whatever their number: ``may_hold`` is
+    True for every value added and False for most others (asked before a table of originals for each of
+    the many windows of colon-hex runs, most of which are none: ``windows`` tests its bits itself). A
+    value's bit is its remainder by a prime, which spreads values that differ only in their high bits:
+    an int's own hash is the int modulo 2^61 - 1, and the values of a /112's addresses less their last
+    group (``standins``) all set bit 0 by it; a 1-tuple's hash spread them too, at 1.7 times the cost."""
 
     __slots__ = ("_bits",)
 
@@ -193,16 +198,16 @@ class ValueFilter:
 
     def add(self, value: int) -> bool:
         """Add ``value``: True when that changed the filter (its bit was not set)."""
-        bit = hash((value,)) & (FILTER_BITS - 1)
-        mask = 1 << (bit & 7)
-        if self._bits[bit >> 3] & mask:
+        slot = value % _MODULUS
+        mask = 1 << (slot & 7)
+        if self._bits[slot >> 3] & mask:
             return False
-        self._bits[bit >> 3] |= mask
+        self._bits[slot >> 3] |= mask
         return True
 
     def may_hold(self, value: int) -> bool:
-        bit = hash((value,)) & (FILTER_BITS - 1)
-        return bool(self._bits[bit >> 3] & (1 << (bit & 7)))
+        slot = value % _MODULUS
+        return bool(self._bits[slot >> 3] >> (slot & 7) & 1)
 
 
 def each_run(text: str, read: Callable[[str], T]) -> Iterator[tuple[re.Match[str], T]]:

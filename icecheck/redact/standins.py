@@ -174,15 +174,10 @@ class StandIns:
         (``text.in_runs``; a mapped IPv4 address looked up as IPv4). Most windows are no original: a
         filter of the IPv6 originals' values (one bit each, fixed memory) says so for most of them
         before anything is looked up (a megabyte of one run has a million windows)."""
-        may_hold = self._v6_values.may_hold
         found = []
-        for at, to, value in windows(run):
-            if value >> 32 == 0xFFFF:
-                packed = (value & 0xFFFFFFFF).to_bytes(4, "big")
-            elif may_hold(value):
-                packed = value.to_bytes(16, "big")
-            else:
-                continue
+        for at, to, value in windows(run, lambda: self._v6_values):
+            mapped = value >> 32 == 0xFFFF
+            packed = (value & 0xFFFFFFFF).to_bytes(4, "big") if mapped else value.to_bytes(16, "big")
             if packed in self._reserved and not self.kept(ipaddress.ip_address(packed)):
                 found.append((at, to))
         return found
