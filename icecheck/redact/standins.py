@@ -176,9 +176,8 @@ class StandIns:
         before anything is looked up (a megabyte of one run has a million windows)."""
         found = []
         for at, to, value in windows(run, lambda: self._v6_values):
-            mapped = value >> 32 == 0xFFFF
-            packed = (value & 0xFFFFFFFF).to_bytes(4, "big") if mapped else value.to_bytes(16, "big")
-            if packed in self._reserved and not self.kept(ipaddress.ip_address(packed)):
+            addr = ipaddress.IPv4Address(value & 0xFFFFFFFF) if value >> 32 == 0xFFFF else ipaddress.IPv6Address(value)
+            if addr.packed in self._reserved and not self.kept(addr):
                 found.append((at, to))
         return found
 
