@@ -201,17 +201,23 @@ def _base64_body(value: str, standins: StandIns, scrub: bool) -> str | None:
 
 
 REMOVED_BODIES = "base64 bodies removed (data redaction cannot read, with an address, MAC or name in its text)"
+UNREAD_BODIES = "base64 bodies removed (data redaction cannot read, compressed past what the check reads)"
 
 
 def unread_body(open_body: Callable[[], BinaryIO], standins: StandIns) -> str | None:
     """A decoded body redaction cannot read (binary, or refused): None (kept as it is) when the
     output check's liberal matcher finds no identifier in it that must not survive (an image, a
     font); else ``""`` (removed, counted): it cannot be rewritten in place, and copying it would
-    leave, say, an address in a binary's strings. The matcher reads it one level deeper than the
+    leave, say, an address in a binary's strings. Removed too where the matcher cannot read it through
+    (gzip inflating past ``selfcheck.MAX_INFLATE``). The matcher reads it one level deeper than the
     output check reads the encoded body, so whatever the check would find here is removed."""
-    from icecheck.redact.selfcheck import in_binary, stream_identifiers, unkept
+    from icecheck.redact.selfcheck import PastInflateBudget, in_binary, stream_identifiers, unkept
 
-    found = stream_identifiers(open_body)
+    try:
+        found = stream_identifiers(open_body)
+    except PastInflateBudget:  # (what it holds past that is not known: removed)
+        standins.left_out[UNREAD_BODIES] += 1
+        return ""
     try:
         secret = unkept((i for i in found if in_binary(i)), standins.kept)
         try:

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from icecheck.inputs.table import TextSet
+from icecheck.redact.archive import RedactError
 from icecheck.redact.colonrun import IPAddress as IPAddress
 from icecheck.redact.colonrun import RunOriginals, parse_address, v6_str
 from icecheck.redact.colonrun import v6_value as v6_value
@@ -118,7 +119,22 @@ _GZIP = re.compile(rb"\x1f\x8b\x08")
 B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _ANY_B64_CHARS = B64_CHARS + "-_"  # either alphabet (a wrapped run's lines: ``splits_wrapped``, ``may_wrap``)
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
-MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most
+MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most (``PastInflateBudget``)
+
+
+class PastInflateBudget(RedactError):
+    """Gzip data inside a document or capture inflates past ``MAX_INFLATE`` bytes in all: what lies past
+    that is not read, so the listing cannot say what it holds. Fail closed: the run is refused, and a
+    body redaction cannot read is removed (``formats.unread_body``). (Cut short without a word, a HAR body
+    of gzip inflating to 300 MB went out whole with the addresses at its end, "output checked".)"""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"cannot redact: compressed data inside inflates past {MAX_INFLATE >> 20} MiB in all, more than "
+            "the output check reads (decompress it and redact what is inside)"
+        )
+
+
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 
 
@@ -336,6 +352,8 @@ def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
                     piece = z.decompress(z.unconsumed_tail, MAX_INFLATE - size)
                     out.write(piece)
                     size += len(piece)
+        if size >= MAX_INFLATE and not z.eof:
+            raise PastInflateBudget()
     with inflated.open("rb") as fh:
         head = fh.read(4)
     if head in PCAP_MAGICS:
@@ -839,12 +857,15 @@ def b64_decode(run: bytes | memoryview, urlsafe: bool | None = None) -> bytes | 
 
 
 def _inflate(data: bytes, budget: list[int]) -> bytes | None:
-    if budget[0] <= 0:
-        return None
+    """The gzip member at the start of ``data`` inflated (None where it is none), taken from ``budget``;
+    ``PastInflateBudget`` where it inflates past what is left of it."""
+    z = zlib.decompressobj(31)
     try:
-        out = zlib.decompressobj(31).decompress(data, budget[0])
+        out = z.decompress(data, max(budget[0], 1))
     except zlib.error:
         return None
+    if len(out) > budget[0] or (len(out) == budget[0] and not z.eof and z.unconsumed_tail):
+        raise PastInflateBudget()
     budget[0] -= len(out)
     return out
 
