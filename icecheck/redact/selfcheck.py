@@ -119,7 +119,11 @@ _GZIP = re.compile(rb"\x1f\x8b\x08")
 B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _ANY_B64_CHARS = B64_CHARS + "-_"  # either alphabet (a wrapped run's lines: ``splits_wrapped``, ``may_wrap``)
 _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
-MAX_INFLATE = 64 << 20  # bytes inflated from gzip members inside one document, at most (``PastInflateBudget``)
+# Bytes inflated from gzip members inside one document or capture, at most (``PastInflateBudget``): 64 MiB,
+# and ``INFLATE_PER_BYTE`` more for each byte of it read (a capture of many small gzip responses is read
+# through, a small document holding a gzip bomb is not).
+MAX_INFLATE = 64 << 20
+INFLATE_PER_BYTE = 8
 
 
 class PastInflateBudget(RedactError):
@@ -130,8 +134,8 @@ class PastInflateBudget(RedactError):
 
     def __init__(self) -> None:
         super().__init__(
-            f"cannot redact: compressed data inside inflates past {MAX_INFLATE >> 20} MiB in all, more than "
-            "the output check reads (decompress it and redact what is inside)"
+            f"cannot redact: compressed data inside inflates past what the output check reads ({MAX_INFLATE >> 20} "
+            f"MiB, and {INFLATE_PER_BYTE} bytes for each byte of the input; decompress it and redact what is inside)"
         )
 
 
@@ -200,7 +204,8 @@ def identifiers(data: bytes, among: Collection[str] | None = None) -> set[str]:
     if len(data) > LISTED_WHOLE:
         return _held(stream_identifiers(lambda: io.BytesIO(data), among=among))
     found: set[str] = set()
-    _collect(data, found, depth=0, budget=[MAX_INFLATE], within=None if among is None else RunOriginals(among))
+    budget = [MAX_INFLATE + INFLATE_PER_BYTE * len(data)]
+    _collect(data, found, depth=0, budget=budget, within=None if among is None else RunOriginals(among))
     return found
 
 
@@ -239,6 +244,7 @@ def capture_identifiers(
     with open_input() as stream:
         for piece in _record_views(stream) if by_record else pieces(stream):
             here: set[str] = set()
+            budget[0] += INFLATE_PER_BYTE * len(piece)
             _collect(piece, here, depth=0, budget=budget, within=within)
             add(here)
     _capture_identifiers(open_input, add)
@@ -265,6 +271,7 @@ def stream_identifiers(
             if refuse_nul and b"\x00" in piece:
                 raise RedactError("format not understood: binary data that is not pcap, pcapng, gzip, xz, bzip2 or zip")
             here: set[str] = set()
+            budget[0] += INFLATE_PER_BYTE * len(piece)
             _collect(piece, here, depth=0, budget=budget, within=within)
             found.update(here if among is None else (i for i in here if i in among))
     here = long_base64_identifiers(open_input)
@@ -697,17 +704,33 @@ def _printable_spans(data: bytes) -> list[tuple[int, int]]:
 
 
 def _views(text: str) -> Iterator[str]:
+    """``text``, and each decoding of it by percent escapes, by ``\\u``/``\\x`` escapes and by HTML
+    character references, each kind layer after layer (``%252E``: twice) until nothing changes: what the
+    redactor left deeper than it rewrites (percent escapes two layers deep: ``text.PERCENT_DEPTH``) is
+    found in its output, which is then refused (an address percent-encoded three times went out unread,
+    "output checked"). Past ``VIEW_LAYERS`` layers of one kind, ``RedactError``."""
     yield text
+    yield from _layers(text, "%", lambda view: _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), view))
+    yield from _layers(text, "\\", lambda view: _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), view))
+    yield from _layers(text, "&", html.unescape)
+
+
+VIEW_LAYERS = 16  # decodings of one kind the check reads inside one another (``_views``), at most
+
+
+def _layers(text: str, sign: str, decode: Callable[[str], str]) -> Iterator[str]:
+    """The decodings of ``text`` by ``decode``, each of the one before, while it holds ``sign`` and changes."""
     view = text
-    for _ in range(2):  # %25xx: encoded twice
-        if "%" not in view:
-            break
-        view = _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), view)
-        yield view
-    if "\\u" in text or "\\x" in text:
-        yield _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    if "&" in text:
-        yield html.unescape(text)
+    for layer in range(VIEW_LAYERS + 1):
+        if sign not in view:
+            return
+        decoded = decode(view)
+        if decoded == view:
+            return
+        if layer == VIEW_LAYERS:
+            raise RedactError(f"cannot redact: escapes nested more than {VIEW_LAYERS} layers deep (not read through)")
+        yield decoded
+        view = decoded
 
 
 def _tokens(text: str, within: RunOriginals | None = None) -> Iterator[str]:

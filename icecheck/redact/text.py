@@ -34,6 +34,7 @@ from icecheck.redact.selfcheck import (
     PCAP_MAGICS,
     V6_RUN,
     VERSION_BEFORE,
+    VIEW_LAYERS,
     b64_decode,
     is_binary,
     v6_reading_spans,
@@ -269,7 +270,8 @@ _ZONE = r"(?:%[\w.-]+)?"
 _RUN_ZONE = r"(?:%(?![\w.-]*+[0-9A-Za-z.:\-\[\]]*+%(?:[0-9A-Fa-f]{2}|[0-9A-Fa-f]?%[0-9A-Fa-f]{2}))[\w.-]+)?"
 _WITH_PERCENT = re.compile(f"(?P<pct>{_PERCENT_RUN})|{TOKENS.pattern.replace(_ZONE, _RUN_ZONE)}")
 _ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
-PERCENT_DEPTH = 2  # percent decodings the output check reads inside one another (``selfcheck._views``)
+# Percent decodings read inside one another, as many as the output check reads (``selfcheck._views``).
+PERCENT_DEPTH = VIEW_LAYERS
 
 
 def _percent_layer(text: str, standins: StandIns, layer: int) -> str:
@@ -480,12 +482,13 @@ SEEN = 1 << 12  # distinct tokens ``scan_originals`` remembers at a time (then f
 
 
 def scan_originals(text: str, standins: StandIns) -> None:
-    """First pass: reserve every address literal in ``text`` (percent-escaped ones too, once or twice)."""
+    """First pass: reserve every address literal in ``text`` (percent-escaped ones too, in each layer)."""
     view = text
     for _ in range(PERCENT_DEPTH):  # each decoding the output check reads (``selfcheck._views``)
-        if "%" not in view:
+        decoded = _unescaped(view) if "%" in view else view
+        if decoded == view:
             break
-        view = _unescaped(view)
+        view = decoded
         text += "\n" + view
     seen: set[str] = set()  # tokens reserved already: a document repeats its few addresses
     for m in _tokens_in(text):

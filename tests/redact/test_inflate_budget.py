@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import random
 import zlib
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def _small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_har_body_past_the_limit_is_refused_and_nothing_written(tmp_path: Path) -> None:
     src, out = tmp_path / "bomb.har", tmp_path / "out.har"
     src.write_bytes(_har(_gzip(2 * LIMIT)))
-    with pytest.raises(RedactError, match="inflates past 1 MiB"):
+    with pytest.raises(RedactError, match="inflates past what the output check reads"):
         redact_file(str(src), str(out), StandIns(), scrub=False)
     assert not out.exists() and not list(tmp_path.glob(".*partial*"))
 
@@ -92,3 +93,19 @@ def test_a_body_the_matcher_cannot_read_through_is_removed() -> None:
     assert unread_body(lambda: io.BytesIO(_gzip(2 * LIMIT)), standins) == ""
     assert standins.left_out[UNREAD_BODIES] == 1
     assert unread_body(lambda: io.BytesIO(_gzip(LIMIT // 2, b"no address here")), standins) is None
+
+
+def test_many_small_members_are_read_through() -> None:
+    """The budget grows with the bytes read (``INFLATE_PER_BYTE``): 40 gzip members of 64 KB of text each,
+    2.5 MB inflated in all, past the (lowered) 1 MiB, are all read, and the address in the last is found."""
+    rng = random.Random(5)
+    members = []
+    for n in range(40):
+        text = "".join(rng.choice("0123456789abcdef \n") for _ in range(64 << 10)).encode()
+        members.append(_gzip(0, text + (b" 10.7.7.7 " if n == 39 else b"")))
+    data = b"\x00\x01".join(members)
+    found = selfcheck.stream_identifiers(lambda: io.BytesIO(data))
+    try:
+        assert "10.7.7.7" in found
+    finally:
+        found.close()
