@@ -109,3 +109,17 @@ def test_many_small_members_are_read_through() -> None:
         assert "10.7.7.7" in found
     finally:
         found.close()
+
+
+def test_one_member_is_held_up_to_its_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One gzip member is inflated in memory up to ``MEMBER_HELD``, whatever the budget left: a HAR body of
+    gzip of 12 MB of distinct IPv6 addresses, read whole, held 518 MB (it is refused at 44 MB)."""
+    monkeypatch.setattr(selfcheck, "MEMBER_HELD", 64 << 10)
+    src, out = tmp_path / "in.har", tmp_path / "out.har"
+    src.write_bytes(_har(_gzip((64 << 10) + 1)))
+    with pytest.raises(RedactError, match="a gzip member inside inflates past 0 MiB"):
+        redact_file(str(src), str(out), StandIns(), scrub=False)
+    assert not out.exists()
+    src.write_bytes(_har(_gzip((64 << 10) - len(TAIL) - 1)))
+    redact_file(str(src), str(out), StandIns(), scrub=False)
+    assert b"10.9.8.7" not in out.read_bytes()
