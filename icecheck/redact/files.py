@@ -373,6 +373,7 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool, spool: 
     try:
         with zipfile.ZipFile(path) as src, tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
             members = [(info, _member_kind(src, info)) for info in src.infolist()]
+            _count_streamed(members, spool, depth)
             spooled = [os.path.join(tmp, f"member{n}") for n in range(len(members))]
             before = TextSet()
             try:
@@ -403,7 +404,9 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool, spool: 
                                 )
                         elif kind == "nested":
                             redacted = at + ".out"
-                            _redact(at, redacted, standins, scrub, spool, depth + 1)
+                            # counted in ``spool`` by the first pass, through every layer: its own run
+                            # (which lists it again) has a ``Spool`` of its own
+                            _redact(at, redacted, standins, scrub, Spool(spool.limit), depth + 1)
                             os.unlink(at)
                             new.file_size = os.path.getsize(redacted)  # as ``writestr`` sets it: the same bytes
                             with dst.open(new, "w") as out, open(redacted, "rb") as body:
@@ -436,6 +439,16 @@ def _member_kind(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
     if _container(magic):
         return "nested"
     return document_kind(_member_opener(src, info)) or ""
+
+
+def _count_streamed(members: list[tuple[zipfile.ZipInfo, str]], spool: Spool, depth: int) -> None:
+    """A zip archive found inside another layer: its streamed members' sizes (as their headers give
+    them; ``zipfile`` reads no more) counted in ``spool`` before any is read, as the nested ones are
+    when spooled: a zip of zips of large text members (a bomb of nested zips) is refused from its
+    headers. A zip at the top is read as a stream whatever its size."""
+    if depth:
+        streamed = sum(info.file_size for info, kind in members if kind != "nested")
+        spool.take(streamed, "a zip archive inside another layer")
 
 
 def _member_opener(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
@@ -525,8 +538,10 @@ def _listed_zip(path: str, spool: Spool, depth: int, among: Collection[str] | No
     found = TextSet()
     try:
         with zipfile.ZipFile(path) as src, tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
-            for n, info in enumerate(src.infolist()):
-                kind = _member_kind(src, info) if among is None else _written_kind(src, info)
+            infos = src.infolist()
+            kinds = [_member_kind(src, info) if among is None else _written_kind(src, info) for info in infos]
+            _count_streamed(list(zip(infos, kinds, strict=True)), spool, depth)
+            for n, (info, kind) in enumerate(zip(infos, kinds, strict=True)):
                 at = os.path.join(tmp, f"member{n}")
                 if kind == "nested":
                     _spool_member(src, info, at, spool)
