@@ -21,7 +21,7 @@ layers spooled to temporary files and streamed; zip listings in ``TextSet``s):
   zipgz    96 KB                       645 MB                        109,576 KB, 109.5 s user (load 2.9)
   ziptext  2.3 MB                      403,296 KB, 71.7 s (load 1.4) 106,732 KB, 74.6 s user (load 3.1)
   zipzip   78 KB                       (not run: in memory as zipgz) 112,972 KB, 178.4 s user (load 3.5)
-  ziptext  100 MB inside               (not run)                     FIGURE100
+  ziptext  19 MB, 100 MB inside        (not run)                     106,312 KB, 689.3 s user (load 2.5)
 Every output passed the run's own check (exit 0, "output checked"). The user CPU of a nested member
 grows with its depth: each layer's run lists it again (the zip's first pass lists every layer, to
 reserve every original before any stand-in is chosen; the member's own run lists and checks it; the
