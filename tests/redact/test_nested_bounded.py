@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import io
 import lzma
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,11 +168,15 @@ def test_a_survivor_in_a_nested_member_fails_the_run(tmp_path: Path, monkeypatch
     src, out = tmp_path / "in.zip", tmp_path / "out.zip"
     src.write_bytes(SHAPES["zip-in-zip"]())
     _bounded(monkeypatch)
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))  # the layers' temporary files go here
     monkeypatch.setattr(files, "redact_document_stream", lambda open_input, kind, write, *_: write(open_input().read()))
     with pytest.raises(files.Incomplete) as caught:
         files.redact_file(str(src), str(out), StandIns(), False)
     assert "10.1.0.1" in caught.value.left
-    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+    assert not out.exists() and sorted(tmp_path.iterdir()) == [src, spools]
+    assert not list(spools.iterdir())  # every temporary file removed
 
 
 def _nested_bomb() -> bytes:
@@ -184,11 +189,15 @@ def _nested_bomb() -> bytes:
 def test_a_zip_of_zips_past_the_limit_in_all_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src, out = tmp_path / "bomb.zip", tmp_path / "out.zip"
     src.write_bytes(_nested_bomb())
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
     monkeypatch.setattr(formats, "MAX_INFLATED", 1 << 20)
     monkeypatch.setattr(files, "redact_document_stream", _forbid)  # refused before anything is redacted
     with pytest.raises(archive.RedactError, match=r"more than 1 MiB in all .*redact what is inside"):
         files.redact_file(str(src), str(out), StandIns(), False)
-    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+    assert not out.exists() and sorted(tmp_path.iterdir()) == [src, spools]
+    assert not list(spools.iterdir())
 
 
 def test_a_nested_member_past_the_limit_is_refused_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
