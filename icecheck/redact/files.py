@@ -6,17 +6,24 @@
   redacted record by record (``pcap.redact_stream``, compressed again on the fly when it was) into
   a temporary file beside the target, the output is listed the same way, and only when no
   original survives is the temporary file renamed over the target (or copied to standard output);
-- a zip archive is read member by member (``_stream_zip``): capture members are streamed as above,
-  into the new archive; the others are redacted in memory; every output member is checked;
+- a zip archive is read member by member (``_stream_zip``): capture and text members are streamed
+  as above, into the new archive; a member that is compressed data or an archive is inflated into a
+  private temporary file and redacted by this same function (``_redact``), its output stored as
+  the member; every original of every member, through every layer, is listed (into a bounded
+  ``TextSet``) and reserved before any stand-in is chosen, and every output member is checked;
+- compressed data that holds compressed data or a zip archive (a ``.gz.gz``, a ``.zip.gz``) is
+  inflated one layer into a temporary file, redacted by this same function and compressed again
+  (``_redact_layer``);
 - a text document (JSON, SIP, SDP, logs) larger than ``STREAM_DOCUMENT`` (4 MiB) is streamed too
   (``docstream``: listed, prepared and redacted piece by piece into the temporary file, which is
   then listed as a stream), with the output ``formats.redact_document`` gives;
-- anything else (smaller text, JSON; compressed text or a compressed zip inflated up to
-  ``formats.MAX_INFLATED``) is redacted in memory by ``formats.redact_document`` and checked the
-  same way.
+- anything else (smaller text, JSON, compressed or not) is redacted in memory by
+  ``formats.redact_document`` and checked the same way.
 A compressed capture has no inflation limit: it never sits in memory; a gzip stream that inflates like
 a decompression bomb is refused wherever it is read (``archive.open_gzip``, ``archive.inflate``), and so
-is data compressed more than ``archive.MAX_LAYERS`` layers deep (``archive.layers``). Standard input is
+is data compressed or archived more than ``archive.MAX_LAYERS`` layers deep. What nested layers are
+inflated into temporary files is bounded in all by ``formats.MAX_INFLATED`` (``Spool``: a zip of
+nested zips is refused). Standard input is
 spooled to a temporary file first (the capture is read more than once).
 
 Failures are exceptions: ``RedactError`` (the input cannot be redacted: exit 2),
@@ -37,14 +44,14 @@ import sys
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from icecheck.inputs.table import TextSet
 from icecheck.inputs.textenc import Wide, wide
-from icecheck.redact.archive import RedactError
+from icecheck.redact.archive import MAX_LAYERS, RedactError, too_deep
 from icecheck.redact.selfcheck import PCAP_MAGICS
 from icecheck.redact.standins import StandIns
 
@@ -63,39 +70,50 @@ class Incomplete(Exception):
 def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> str:
     """Redact ``source`` (``-``: standard input) to ``target`` (``-``: standard output); the kind
     redacted (``pcap``, ``pcapng``, ``pcap+gzip``, ``sip``, ...)."""
-    with _spooled(source) as path:
-        compression = _compression(path)
-        head = _read_head(path, compression)
-        if head[:4] in PCAP_MAGICS:
-            _stream_capture(path, compression, target, standins, scrub)
-            label = "pcapng" if head[:4] == b"\x0a\x0d\x0d\x0a" else "pcap"  # the Section Header Block's type
-            return label + (f"+{compression}" if compression else "")
-        if not compression and head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-            _stream_zip(path, target, standins, scrub)
-            return "zip"
-        found = wide(head)
-        if found is not None:  # UTF-16 or UTF-32 text: redacted as UTF-8, written back as it was
-            if compression:
-                raise RedactError(
-                    f"cannot redact: {found.encoding.upper()} text inside {compression} "
-                    "(decompress it, then redact the text)"
-                )
-            return _redact_wide(path, found, target, standins, scrub)
-        if compression and head:
-            from icecheck.redact.formats import detect
+    from icecheck.redact import formats
 
-            detect(head)  # binary content that is no capture is refused before anything is inflated whole
-        large = (
-            _larger(lambda: _open_read(path, compression), STREAM_DOCUMENT)
-            if compression
-            else (os.path.getsize(path) > STREAM_DOCUMENT)
-        )
-        if head and large:
-            kind = document_kind(lambda: _open_read(path, compression), compression)
-            if kind is not None:
-                _stream_document(path, kind, target, standins, scrub, compression)
-                return kind + (f"+{compression}" if compression else "")
-        return _in_memory(Path(path).read_bytes(), target, standins, scrub)
+    with _spooled(source) as path:
+        return _redact(path, target, standins, scrub, Spool(formats.MAX_INFLATED), 0)
+
+
+def _redact(path: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int) -> str:
+    """``redact_file`` of a path found inside ``depth`` compressed or archived layers (0: the input)."""
+    compression = _compression(path)
+    head = _read_head(path, compression)
+    if depth >= MAX_LAYERS and (compression or head[:4] in _ZIP_MAGICS):
+        raise too_deep()
+    if head[:4] in PCAP_MAGICS:
+        _stream_capture(path, compression, target, standins, scrub)
+        label = "pcapng" if head[:4] == b"\x0a\x0d\x0d\x0a" else "pcap"  # the Section Header Block's type
+        return label + (f"+{compression}" if compression else "")
+    if not compression and head[:4] in _ZIP_MAGICS:
+        _stream_zip(path, target, standins, scrub, spool, depth)
+        return "zip"
+    if compression and _container(head):
+        return _redact_layer(path, compression, target, standins, scrub, spool, depth)
+    found = wide(head)
+    if found is not None:  # UTF-16 or UTF-32 text: redacted as UTF-8, written back as it was
+        if compression:
+            raise RedactError(
+                f"cannot redact: {found.encoding.upper()} text inside {compression} "
+                "(decompress it, then redact the text)"
+            )
+        return _redact_wide(path, found, target, standins, scrub)
+    if compression and head:
+        from icecheck.redact.formats import detect
+
+        detect(head)  # binary content that is no capture is refused before anything is inflated whole
+    large = (
+        _larger(lambda: _open_read(path, compression), STREAM_DOCUMENT)
+        if compression
+        else (os.path.getsize(path) > STREAM_DOCUMENT)
+    )
+    if head and large:
+        kind = document_kind(lambda: _open_read(path, compression), compression)
+        if kind is not None:
+            _stream_document(path, kind, target, standins, scrub, compression)
+            return kind + (f"+{compression}" if compression else "")
+    return _in_memory(Path(path).read_bytes(), target, standins, scrub)
 
 
 # A text document larger than this is redacted as a stream (``docstream``): the output check lists one
@@ -276,122 +294,288 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
         redact_stream(opener(path), write, standins, scrub, media_reserved=True)
 
 
-def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool) -> None:
+class Spool:
+    """The bytes that nested layers (a compressed stream inside another, a compressed or archived zip
+    member) may still be inflated into temporary files during one run, all of them together: past
+    ``formats.MAX_INFLATED`` the input is refused as a bomb would be (``RedactError``). Every layer
+    is counted each time it is spooled (a zip's members once for both its passes)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def take(self, size: int, what: str) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise RedactError(
+                f"cannot redact: nested compressed or archived data inflates to more than {self.limit >> 20} MiB "
+                f"in all (at {what}); decompress or unzip it and redact what is inside"
+            )
+
+
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _container(head: bytes) -> bool:
+    """``head`` (what a compressed stream inflates to) is compressed again, or a zip archive."""
+    return head[:4] in _ZIP_MAGICS or any(head.startswith(magic) for magic, _kind in _COMPRESSIONS)
+
+
+def _redact_layer(
+    path: str, compression: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int
+) -> str:
+    """Compressed data that holds compressed data or a zip archive: one layer inflated (streamed,
+    ``archive.open_gzip``'s guard, counted in ``spool``) into a private temporary file, that file
+    redacted by ``_redact`` itself (which streams what is large and checks its own output), and the
+    output compressed again as ``formats.redact_document`` compresses (the same bytes)."""
+    from icecheck.redact.formats import _compress_file
+
+    with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+        inner, out, packed = (os.path.join(tmp, name) for name in ("inner", "out", "packed"))
+        _inflate_to(lambda: _open_read(path, compression), inner, spool, f"{compression} data")
+        kind = _redact(inner, out, standins, scrub, spool, depth + 1)
+        os.unlink(inner)
+        _compress_file(compression, Path(out), Path(packed))
+        os.unlink(out)
+        with _written(target) as fh, open(packed, "rb") as src:
+            while block := src.read(1 << 20):
+                fh.write(block)
+    return f"{kind}+{compression}"
+
+
+def _inflate_to(open_input: Callable[[], BinaryIO], dest: str, spool: Spool, what: str) -> None:
+    """One layer of compressed data written to ``dest`` as it inflates; ``RedactError`` when damaged,
+    a bomb (``archive.open_gzip``) or past what ``spool`` allows."""
+    try:
+        with open_input() as fh, open(dest, "wb") as out:
+            while block := fh.read(1 << 20):
+                spool.take(len(block), what)
+                out.write(block)
+    except RedactError:
+        raise
+    except _DAMAGE as exc:
+        raise RedactError(f"cannot redact: damaged {what} ({exc})") from None
+
+
+def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int = 0) -> None:
     """A zip archive, member by member: a capture member is streamed (listed, redacted into the new
     archive and checked without ever being in memory whole), and so is a text member (JSON, SIP,
-    SDP, logs: ``docstream``, with the output ``formats.redact_document`` gives); any other member
-    (a compressed file, an archive) is redacted in memory (``formats.redact_document``, all of them
-    together at most ``formats.MAX_INFLATED``). Every member of the output is checked, deflated or
-    not, against every original of the input."""
+    SDP, logs: ``docstream``, with the output ``formats.redact_document`` gives). A member that is
+    compressed data or an archive is inflated into a temporary file (``Spool``) and redacted by
+    ``_redact`` itself, its output stored as the new member. Every original of every member, nested
+    ones too, is listed (into a ``TextSet``) and reserved before any stand-in is chosen; every
+    member of the output is checked, deflated or not, against the originals (``_check_zip``)."""
     from icecheck.redact.docstream import chunks, prepare_stream
-    from icecheck.redact.formats import MAX_INFLATED, redact_document
+    from icecheck.redact.formats import redact_document
     from icecheck.redact.pcap import redact_stream
-    from icecheck.redact.selfcheck import addresses
+    from icecheck.redact.selfcheck import addresses, unkept
 
     try:
-        with zipfile.ZipFile(path) as src:
+        with zipfile.ZipFile(path) as src, tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
             members = [(info, _member_kind(src, info)) for info in src.infolist()]
-            before: set[str] = set()
-            for _info, found in _listed(src, members, MAX_INFLATED):
-                before |= found
-            for addr in addresses(before):
-                standins.reserve(addr)
-            secret = {i for i in before if not _kept(i, standins)}
-            with (
-                _written(target, check=lambda tmp: _check_zip(tmp, secret)) as fh,
-                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,  # type: ignore[call-overload]  # a writer
-            ):
-                for info, kind in members:
-                    name = redact_document(info.filename.encode(), standins, scrub)[0] if info.filename else b""
-                    new = zipfile.ZipInfo(
-                        name.decode("utf-8", "replace"), date_time=info.date_time
-                    )  # names hold addresses too
-                    new.external_attr, new.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
-                    if kind == "pcap":
-                        with dst.open(new, "w", force_zip64=True) as out:
-                            redact_stream(_member_opener(src, info), out.write, standins, scrub, media_reserved=True)
-                    elif kind:  # as formats.redact_document: the first pass, then the redaction, in order
-                        prepare_stream(chunks(_member_opener(src, info)), kind, standins, scrub)
-                        with dst.open(new, "w", force_zip64=True) as out:
-                            redact_document_stream(_member_opener(src, info), kind, out.write, standins, scrub)
-                    else:
-                        body = _member(src, info)
-                        dst.writestr(new, redact_document(body, standins, scrub)[0] if body else b"")
+            _count_streamed(members, spool, depth)
+            spooled = [os.path.join(tmp, f"member{n}") for n in range(len(members))]
+            before = TextSet()
+            try:
+                for (info, kind), at in zip(members, spooled, strict=True):
+                    if kind == "nested":
+                        _spool_member(src, info, at, spool)
+                    _list_member(src, info, kind, at, before, spool, depth)
+                for addr in addresses(before):
+                    standins.reserve(addr)
+                secret = unkept(before, standins.kept)
+            finally:
+                before.close()
+            try:
+                with (
+                    _written(target, check=lambda out: _check_zip(out, secret, depth)) as fh,
+                    zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,  # type: ignore[call-overload]  # a writer
+                ):
+                    for (info, kind), at in zip(members, spooled, strict=True):
+                        name = redact_document(info.filename.encode(), standins, scrub)[0] if info.filename else b""
+                        new = zipfile.ZipInfo(
+                            name.decode("utf-8", "replace"), date_time=info.date_time
+                        )  # names hold addresses too
+                        new.external_attr, new.compress_type = info.external_attr, zipfile.ZIP_DEFLATED
+                        if kind == "pcap":
+                            with dst.open(new, "w", force_zip64=True) as out:
+                                redact_stream(
+                                    _member_opener(src, info), out.write, standins, scrub, media_reserved=True
+                                )
+                        elif kind == "nested":
+                            redacted = at + ".out"
+                            # counted in ``spool`` by the first pass, through every layer: its own run
+                            # (which lists it again) has a ``Spool`` of its own
+                            _redact(at, redacted, standins, scrub, Spool(spool.limit), depth + 1)
+                            os.unlink(at)
+                            new.file_size = os.path.getsize(redacted)  # as ``writestr`` sets it: the same bytes
+                            with dst.open(new, "w") as out, open(redacted, "rb") as body:
+                                shutil.copyfileobj(body, out, 1 << 20)
+                            os.unlink(redacted)
+                        elif kind:  # as formats.redact_document: the first pass, then the redaction, in order
+                            prepare_stream(chunks(_member_opener(src, info)), kind, standins, scrub)
+                            with dst.open(new, "w", force_zip64=True) as out:
+                                redact_document_stream(_member_opener(src, info), kind, out.write, standins, scrub)
+                        else:  # a directory or an empty member
+                            dst.writestr(new, b"")
+            finally:
+                secret.close()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError) as exc:
         raise RedactError(f"cannot redact: damaged zip archive ({exc})") from None
 
 
 def _member_kind(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
     """``pcap`` for a capture member, ``json``/``sip``/``text`` for a text document (both streamed),
-    "" for anything else (a directory, an empty member, compressed data, an archive: in memory).
-    An encrypted member is refused."""
+    ``nested`` for compressed data or an archive (spooled to a file), "" for a directory or an empty
+    member. An encrypted member is refused, and so is binary data (``formats.detect``)."""
     if info.flag_bits & 0x1:
         raise RedactError(f"cannot redact: zip member {info.filename!r} is encrypted")
     if info.is_dir() or not info.file_size:
         return ""
     with src.open(info) as fh:
-        if fh.read(4) in PCAP_MAGICS:
-            return "pcap"
+        magic = fh.read(6)
+    if magic[:4] in PCAP_MAGICS:
+        return "pcap"
+    if _container(magic):
+        return "nested"
     return document_kind(_member_opener(src, info)) or ""
+
+
+def _count_streamed(members: list[tuple[zipfile.ZipInfo, str]], spool: Spool, depth: int) -> None:
+    """A zip archive found inside another layer: its streamed members' sizes (as their headers give
+    them; ``zipfile`` reads no more) counted in ``spool`` before any is read, as the nested ones are
+    when spooled: a zip of zips of large text members (a bomb of nested zips) is refused from its
+    headers. A zip at the top is read as a stream whatever its size."""
+    if depth:
+        streamed = sum(info.file_size for info, kind in members if kind != "nested")
+        spool.take(streamed, "a zip archive inside another layer")
 
 
 def _member_opener(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
     return lambda: cast(BinaryIO, src.open(info))
 
 
-def _member(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    body = src.read(info) if not info.is_dir() else b""
-    if len(body) != info.file_size:  # a header that lies about the size
-        raise RedactError(f"cannot redact: zip member {info.filename!r} is damaged")
-    return body
+def _spool_member(src: zipfile.ZipFile, info: zipfile.ZipInfo, dest: str, spool: Spool) -> None:
+    """A member inflated into the file ``dest`` (counted in ``spool``: refused past it before it is
+    read when its header says so); ``RedactError`` where the header lies about its size."""
+    what = f"zip member {info.filename!r}"
+    if info.file_size > spool.left:
+        spool.take(info.file_size, what)
+    size = 0
+    with src.open(info) as fh, open(dest, "wb") as out:
+        while block := fh.read(1 << 20):
+            spool.take(len(block), what)
+            size += len(block)
+            out.write(block)
+    if size != info.file_size:
+        raise RedactError(f"cannot redact: {what} is damaged")
 
 
-def _listed(
-    src: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], limit: int, by_record: bool = False
-) -> Iterator[tuple[zipfile.ZipInfo, set[str]]]:
-    """Each member's identifiers (its name's too): a capture's and a text document's listed as a
-    stream, any other's in memory (their sizes together at most ``limit``, else ``RedactError``)."""
+def _list_member(
+    src: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    kind: str,
+    spooled: str,
+    found: TextSet,
+    spool: Spool,
+    depth: int,
+    among: Collection[str] | None = None,
+) -> None:
+    """A member's identifiers (its name's too) into ``found``, each listed as a stream: a capture's,
+    a text document's, and those of a nested member through every layer (from ``spooled``, the file
+    it was inflated into: ``_listed_file``). ``among`` (the output check): only those, binary
+    members read as any data (not refused)."""
     from icecheck.redact.selfcheck import capture_identifiers, identifiers, stream_identifiers
 
-    total = 0
-    for info, kind in members:
-        found = identifiers(info.filename.encode("utf-8", "surrogateescape"))
-        if kind == "pcap":
-            listed = capture_identifiers(_member_opener(src, info), by_record=by_record)
-            found.update(listed)
-            listed.close()
-        elif kind:
-            listed = stream_identifiers(_member_opener(src, info), refuse_nul=True)
-            found.update(listed)
-            listed.close()
-        elif not info.is_dir():
-            total += info.file_size
-            if total > limit:
-                raise RedactError(f"cannot redact: zip members inflate to more than {limit >> 20} MiB")
-            found |= identifiers(_member(src, info))
-        yield info, found
+    name = identifiers(info.filename.encode("utf-8", "surrogateescape"), among=among)
+    found.update(name if among is None else (i for i in name if i in among))
+    output = among is not None
+    if kind == "pcap":
+        listed = capture_identifiers(_member_opener(src, info), by_record=output, among=among)
+    elif kind == "nested":
+        listed = _listed_file(spooled, spool, depth + 1, among)
+    elif kind:
+        listed = stream_identifiers(_member_opener(src, info), refuse_nul=not output, among=among)
+    else:
+        return
+    found.update(listed)
+    listed.close()
 
 
-def _check_zip(tmp: str, secret: set[str]) -> None:
-    """Every member of the written archive (and its name) listed; an original left is ``Incomplete``."""
+def _listed_file(path: str, spool: Spool, depth: int, among: Collection[str] | None = None) -> TextSet:
+    """The identifiers of a file found ``depth`` layers down, through every layer, each listed as a
+    stream (a nested layer spooled to a temporary file, counted in ``spool``). ``among``: the
+    output check (only those; a capture read record by record; binary data not refused)."""
+    from icecheck.redact.selfcheck import capture_identifiers, stream_identifiers
+
+    compression = _compression(path)
+    head = _read_head(path, compression)
+    if depth >= MAX_LAYERS and (compression or head[:4] in _ZIP_MAGICS):
+        raise too_deep()
+
+    def opener() -> BinaryIO:
+        return _open_read(path, compression)
+
+    try:
+        if head[:4] in PCAP_MAGICS:
+            return capture_identifiers(opener, by_record=among is not None, among=among)
+        if not compression and head[:4] in _ZIP_MAGICS:
+            return _listed_zip(path, spool, depth, among)
+        if compression and _container(head):
+            with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+                inner = os.path.join(tmp, "inner")
+                _inflate_to(opener, inner, spool, f"{compression} data")
+                return _listed_file(inner, spool, depth + 1, among)
+        return stream_identifiers(opener, refuse_nul=among is None, among=among)
+    except RedactError:
+        raise
+    except _DAMAGE as exc:
+        raise RedactError(f"cannot redact: damaged {compression or 'nested'} data ({exc})") from None
+
+
+def _listed_zip(path: str, spool: Spool, depth: int, among: Collection[str] | None = None) -> TextSet:
+    """``_listed_file`` of a zip archive: every member's identifiers (and its name's)."""
+    found = TextSet()
+    try:
+        with zipfile.ZipFile(path) as src, tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
+            infos = src.infolist()
+            kinds = [_member_kind(src, info) if among is None else _written_kind(src, info) for info in infos]
+            _count_streamed(list(zip(infos, kinds, strict=True)), spool, depth)
+            for n, (info, kind) in enumerate(zip(infos, kinds, strict=True)):
+                at = os.path.join(tmp, f"member{n}")
+                if kind == "nested":
+                    _spool_member(src, info, at, spool)
+                _list_member(src, info, kind, at, found, spool, depth, among)
+                if kind == "nested":
+                    os.unlink(at)
+    except BaseException:
+        found.close()
+        raise
+    return found
+
+
+def _check_zip(tmp: str, secret: Collection[str], depth: int = 0) -> None:
+    """Every member of the written archive (and its name) listed through every layer (a nested
+    member spooled again, with its own ``Spool``: the output is redaction's own); an original left
+    is ``Incomplete``."""
+    from icecheck.redact import formats
+
     if not secret:
         return
-    left: set[str] = set()
-    with zipfile.ZipFile(tmp) as out:
-        members = [(info, _written_kind(out, info)) for info in out.infolist()]
-        for _info, found in _listed(out, members, 1 << 62, by_record=True):
-            left |= secret & found
+    listed = _listed_zip(tmp, Spool(2 * formats.MAX_INFLATED), depth, among=secret)
+    left = sorted(listed)
+    listed.close()
     if left:
-        raise Incomplete(sorted(left))
+        raise Incomplete(left)
 
 
 def _written_kind(out: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
-    """A member of the written archive: as ``_member_kind``, binary text read in memory (the check
-    lists it, it does not refuse it)."""
+    """A member of the written archive: as ``_member_kind``, binary data ``binary`` (the check
+    lists it as a stream, it does not refuse it)."""
     try:
         return _member_kind(out, info)
     except RedactError:
-        return ""
+        return "binary"
 
 
 def _check(tmp: str, compression: str, secret: TextSet) -> None:
@@ -405,12 +589,6 @@ def _check(tmp: str, compression: str, secret: TextSet) -> None:
     listed.close()
     if left:
         raise Incomplete(left)
-
-
-def _kept(identifier: str, standins: StandIns) -> bool:
-    from icecheck.redact.selfcheck import is_kept
-
-    return is_kept(identifier, standins.kept)
 
 
 # -- files ------------------------------------------------------------------------------------------

@@ -181,7 +181,8 @@ def test_zip_text_members_are_streamed(tmp_path: Path, monkeypatch: pytest.Monke
     with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("call.log", member)
     expected = whole(member)
-    monkeypatch.setattr(files, "_member", _no_memory)  # a text member is never read whole
+    monkeypatch.setattr(files, "_in_memory", _no_memory)  # a text member is never read whole
+    monkeypatch.setattr(files, "_spool_member", _no_memory)  # nor inflated into a file
     out = tmp_path / "out.zip"
     _reset()
     assert files.redact_file(str(src), str(out), StandIns(), False) == "zip"
