@@ -279,8 +279,9 @@ def stream_identifiers(
             budget[0] += INFLATE_PER_BYTE * len(piece)
             _collect(piece, here, depth=0, budget=budget, within=within)
             found.update(here if among is None else (i for i in here if i in among))
-    here = long_base64_identifiers(open_input)
-    found.update(here if among is None else (i for i in here if i in among))
+    long_base64_identifiers(
+        open_input, lambda here: found.update(here if among is None else (i for i in here if i in among))
+    )
     return found
 
 
@@ -288,16 +289,15 @@ _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _NOT_ALPHABET = re.compile(rb"[^A-Za-z0-9+/=]")
 
 
-def long_base64_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
+def long_base64_identifiers(open_input: Callable[[], BinaryIO], add: Callable[[Iterable[str]], object]) -> None:
     """The identifiers inside every base64 run longer than ``MAX_CARRY`` that decodes to gzip or a
-    capture (a HAR body): ``pieces`` cuts such a run, so only its first piece would be read as one.
-    The run is decoded to a temporary file as it is read (from its start, after a byte outside the
-    standard alphabet) and listed whole as a stream: a capture by ``capture_identifiers``, gzip
-    inflated to a file (up to ``MAX_INFLATE`` bytes) and listed as ``stream_identifiers`` or
-    ``capture_identifiers`` does. Text runs are read in ``pieces`` already."""
+    capture (a HAR body), each run's handed to ``add`` as a ``TextSet``: ``pieces`` cuts such a run,
+    so only its first piece would be read as one. The run is decoded to a temporary file as it is read
+    (from its start, after a byte outside the standard alphabet) and listed whole as a stream: a capture
+    by ``capture_identifiers``, gzip inflated to a file (up to ``MAX_INFLATE`` bytes) and listed as
+    ``stream_identifiers`` or ``capture_identifiers`` does. Text runs are read in ``pieces`` already."""
     import tempfile
 
-    found: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="icecheck-check-") as tmp, open_input() as stream:
         path = Path(tmp) / "run"
         carry = b""  # the run the data read so far ends in, while it is no longer than MAX_CARRY
@@ -317,15 +317,15 @@ def long_base64_identifiers(open_input: Callable[[], BinaryIO]) -> set[str]:
                     out.write(binascii.a2b_base64(pending + b"=" * (-len(pending) % 4)))
                 out.close()
                 out, pending = None, b""
-                found |= _decoded_identifiers(path, Path(tmp))
+                _decoded_identifiers(path, Path(tmp), add)
                 chunk = chunk[m.start() :] if m is not None else b""
             if not chunk:
-                return found
+                return
             buf = carry + chunk
             lead = len(buf) - len(buf.lstrip(_ALPHABET)) if carry else 0
             if carry and lead < len(buf) and lead > MAX_CARRY:  # a long run that ended in this chunk
                 path.write_bytes(_b64_all(buf[:lead]))
-                found |= _decoded_identifiers(path, Path(tmp))
+                _decoded_identifiers(path, Path(tmp), add)
             tail = len(buf) - len(buf.rstrip(_ALPHABET))
             if tail > MAX_CARRY:
                 out = path.open("wb")
@@ -344,14 +344,16 @@ def _b64_all(run: bytes) -> bytes:
         return b""
 
 
-def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
-    """A long base64 run's decoding (``long_base64_identifiers``): a capture's or gzip's identifiers."""
+def _decoded_identifiers(path: Path, tmp: Path, add: Callable[[Iterable[str]], object]) -> None:
+    """A long base64 run's decoding (``long_base64_identifiers``): a capture's or gzip's identifiers, to
+    ``add`` from the listing's ``TextSet`` (never a set of them all: 60 MB inflated of distinct addresses)."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if head[:4] in PCAP_MAGICS:
-        return _held(capture_identifiers(lambda: path.open("rb")))
+        _added(capture_identifiers(lambda: path.open("rb")), add)
+        return
     if head[:2] != b"\x1f\x8b":
-        return set()
+        return
     inflated = tmp / "inflated"
     with path.open("rb") as fh, inflated.open("wb") as out:
         z, size = zlib.decompressobj(31), 0
@@ -369,8 +371,17 @@ def _decoded_identifiers(path: Path, tmp: Path) -> set[str]:
     with inflated.open("rb") as fh:
         head = fh.read(4)
     if head in PCAP_MAGICS:
-        return _held(capture_identifiers(lambda: inflated.open("rb")))
-    return _held(stream_identifiers(lambda: inflated.open("rb")))
+        _added(capture_identifiers(lambda: inflated.open("rb")), add)
+    else:
+        _added(stream_identifiers(lambda: inflated.open("rb")), add)
+
+
+def _added(listed: TextSet, add: Callable[[Iterable[str]], object]) -> None:
+    """``listed`` handed to ``add``, then its file closed."""
+    try:
+        add(listed)
+    finally:
+        listed.close()
 
 
 CHUNK = 1 << 20
