@@ -33,12 +33,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import os
 import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_redact_shapes import timed  # a sibling script
 
 SHAPES = ("gzgz", "zipgz", "ziptext", "zipzip")
 SUFFIX = {"gzgz": "log.gz.gz", "zipgz": "zip", "ziptext": "zip", "zipzip": "zip"}
@@ -86,15 +88,7 @@ def main() -> None:
         for shape in args.shapes:
             src, out = work / f"in.{SUFFIX[shape]}", work / f"out.{SUFFIX[shape]}"
             write(shape, src, args.mb * 1_000_000)
-            cmd = ["/usr/bin/time", "-f", "%e s %U u %M KB", sys.executable, "-m", "icecheck", "redact", "--offline",
-                   str(src), "-o", str(out)]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=args.cwd)
-            figures = proc.stderr.strip().splitlines() or [""]
-            print(f"{shape:8} in {src.stat().st_size >> 10} KB exit {proc.returncode}: {figures[-1]}"
-                  f" | load {os.getloadavg()[0]:.1f} | {figures[0][:160] if len(figures) > 1 else ''}",
-                  flush=True)  # fmt: skip
-            src.unlink()
-            out.unlink(missing_ok=True)
+            timed(shape, src, out, args.cwd)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -196,6 +196,19 @@ SUFFIX = {"line": "log", "literal": "json", "base64": "har", "sip": "sip", "gzip
           "mdns": "log", "har-big-base64-body": "har", "v6lines": "log"}  # fmt: skip
 
 
+def timed(shape: str, src: Path, out: Path, cwd: str | None = None) -> None:
+    """``icecheck redact --offline src -o out`` under ``/usr/bin/time`` (from ``cwd``): prints the shape,
+    the input's size, the exit code, the figures and the load average; then removes both files."""
+    cmd = ["/usr/bin/time", "-f", "%e s %U u %M KB", sys.executable, "-m", "icecheck", "redact", "--offline",
+           str(src), "-o", str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    figures = proc.stderr.strip().splitlines() or [""]
+    print(f"{shape:8} in {src.stat().st_size >> 10} KB exit {proc.returncode}: {figures[-1]}"
+          f" | load {os.getloadavg()[0]:.1f} | {figures[0][:160] if len(figures) > 1 else ''}", flush=True)  # fmt: skip
+    src.unlink()
+    out.unlink(missing_ok=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=200)
@@ -208,14 +221,7 @@ def main() -> None:
         for shape in args.shapes:
             src, out = work / f"in.{SUFFIX[shape]}", work / f"out.{SUFFIX[shape]}"
             write(shape, src, args.mb << 20)
-            cmd = ["/usr/bin/time", "-f", "%e s %U u %M KB", sys.executable, "-m", "icecheck", "redact", str(src),
-                   "-o", str(out)]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            figures = proc.stderr.strip().splitlines()
-            print(f"{shape:8} in {src.stat().st_size >> 20} MB exit {proc.returncode}: {figures[-1]}"
-                  f" | load {os.getloadavg()[0]:.1f} | {figures[0][:160] if len(figures) > 1 else ''}")  # fmt: skip
-            src.unlink()
-            out.unlink(missing_ok=True)
+            timed(shape, src, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
