@@ -26,7 +26,9 @@ filter of the originals' /112 prefixes says one may be, each identifier parsed o
 the dense run is spread: its million windows walked twice (redactor and check), 114,000 originals
 looked up in a table spilled to SQLite, and a stand-in form of each window's length.
 Since 9d50061 (2026-12-07, load 1.5, a helper's runs beside): text-v6-dense-run 4.49 s user (4.72 s wall),
-text-v6-distinct 3.70 s, every other case under 2.7 s; run for run against 60eaede (``redact`` alone,
+text-v6-distinct 3.70 s, every other case under 2.7 s. The whole run on ca101e8 (load 0.2-0.9): exit 0,
+text-v6-dense-run 3.95 s user (4.03 s wall), text-v6-distinct 3.32 s, every other case under 3.2 s
+(sctp-fragments 3.03 s; 2.2-2.5 s run for run against 60eaede, the same), none exited 3; run for run against 60eaede (``redact`` alone,
 interleaved, min of 3) 4.06 s against 6.64 s, the same bytes. The address search passes over the inside of
 long colon-hex runs (``text._HEX_RUN``), a run's stand-in tables share one in-memory limit
 (``table.Budget``), and each window is tested against a 1 MB filter of the originals where it is found

@@ -50,7 +50,7 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     except OSError as exc:
         _stop(f"{safe(source)}: {exc.strerror or exc}", ExitCode.USAGE)
     except RedactError as exc:
-        _stop(f"{safe(source)}: {exc}; nothing written", ExitCode.USAGE)
+        _stop(f"{safe(source)}: {safe(str(exc))}; nothing written", ExitCode.USAGE)  # (names member files)
     except Incomplete as exc:  # fail closed: the output was checked before it was kept
         left = exc.left
         shown = ", ".join(safe(s) for s in left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
