@@ -28,12 +28,12 @@ looked up in a table spilled to SQLite, and a stand-in form of each window's len
 Since 9d50061 (2026-12-07, load 1.5, a helper's runs beside): text-v6-dense-run 4.49 s user (4.72 s wall),
 text-v6-distinct 3.70 s, every other case under 2.7 s. The whole run on ca101e8 (load 0.2-0.9): exit 0,
 text-v6-dense-run 3.95 s user (4.03 s wall), text-v6-distinct 3.32 s, every other case under 3.2 s
-(sctp-fragments 3.03 s; 2.2-2.5 s run for run against 60eaede, the same), none exited 3; run for run against 60eaede (``redact`` alone,
-interleaved, min of 3) 4.06 s against 6.64 s, the same bytes. The address search passes over the inside of
-long colon-hex runs (``text._HEX_RUN``), a run's stand-in tables share one in-memory limit
-(``table.Budget``), and each window is tested against a 1 MB filter of the originals where it is found
-(``colonrun.windows(run, only)``); ``ipaddress.ip_address`` of packed bytes, which tried IPv4 first and
-raised, is gone from the loop.
+(sctp-fragments 3.03 s; 2.2-2.5 s run for run against 60eaede, the same), none exited 3. Run for run
+against 60eaede (``redact`` alone, interleaved, min of 3): 4.06 s against 6.64 s, the same bytes. The
+address search passes over the inside of long colon-hex runs (``text._HEX_RUN``), a run's stand-in
+tables share one in-memory limit (``table.Budget``), and each window is tested against a 1 MB filter of
+the originals where it is found (``colonrun.windows(run, only)``); ``ipaddress.ip_address`` of packed
+bytes, which tried IPv4 first and raised, is gone from the loop.
 
 Figures (2026-12-07, ``redact``, user seconds; 2 cores shared with other agents' runs, load average
 beside each; 8cad00c is main before the branch rspeed, outputs of both compared with ``cmp``: the same
