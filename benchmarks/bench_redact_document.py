@@ -18,6 +18,9 @@ python -m icecheck redact IN -o OUT`` on a file this script generated):
   RSS, 587 s user (2,420 s wall under that load); the stand-in tables and the output check's
   identifiers are spilled to temporary SQLite files past ``limits.IN_MEMORY`` (``inputs.table``).
   What remains of the peak is the output check's pieces of one long printable run (``MAX_CARRY``).
+  The same on 9d50061 (2026-12-07, load 2.5-3.5, a helper's runs beside): 158 MB peak RSS, 608 s wall,
+  exit 0, 1,000,000 addresses and 125,000 MACs replaced, output checked (the stand-in tables share one
+  in-memory limit since f216042, ``table.Budget``).
 - 20 MB JSON, ``--mix all --distinct 200000`` (154,363 addresses, 19,296 MACs): 287 MB, 61 s user
   before the tables spilled (eeedb2d); 196 MB after, byte-identical output. 20 MB SIP log: 77 → 65 MB,
   byte-identical.

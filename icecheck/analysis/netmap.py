@@ -571,11 +571,14 @@ def count_nodes(node: MapNode) -> int:
 
 
 def mermaid_escape(text: str) -> str:
-    """Make ``text`` safe inside a quoted Mermaid label (entity codes; one line)."""
-    text = text.replace("#", "#35;")
+    """Make ``text`` safe inside a quoted Mermaid label (entity codes; one line; control and format
+    characters escaped as ``render.safe`` does: a C1 control in an mDNS name went out raw)."""
+    from icecheck.render.safe import safe
+
+    text = safe(" ".join(text.split())).replace("#", "#35;")  # (one line first: a line feed is a space)
     for char, code in (('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;"), ("`", "#96;")):
         text = text.replace(char, code)
-    return " ".join(text.split())
+    return text
 
 
 def network_mermaid(candidates: Sequence[AuditedCandidate], info: Sequence[NetworkInfo]) -> str:

@@ -387,7 +387,7 @@ def _ip_packets(rng: random.Random) -> list[bytes]:
         for seg in _segments(rng, v6):
             packets += synth.ip(seg, ident=rng.randrange(65536), mtu=rng.choice((None, None, 68, 200, 576)))
     packets = _fragments(rng, packets)
-    if rng.random() < 0.15:  # IP-in-IP, GRE or ERSPAN around one
+    if packets and rng.random() < 0.15:  # IP-in-IP, GRE or ERSPAN around one (when a fragment is left)
         inner = packets[0]
         outer = rng.choice(
             (

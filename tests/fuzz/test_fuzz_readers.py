@@ -24,7 +24,7 @@ from icecheck.inputs.candidate import parse_candidate
 from icecheck.inputs.detect import Format, sniff
 from icecheck.inputs.payload import Dispatcher
 from icecheck.inputs.sink import Sink
-from tests.fuzz.mutate import OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
+from tests.fuzz.mutate import FORMATS, OPS, REGRESSIONS, Mutation, mutate, run_target, seeds
 from tests.fuzz.shapes import generate
 
 SEEDS = seeds()
@@ -110,6 +110,15 @@ REGRESSION_FILES = sorted(REGRESSIONS.glob("*.bin")) if REGRESSIONS.is_dir() els
 @pytest.mark.parametrize("command", ["scan", "sdp", "redact"])
 def test_regressions(command: str, path: Path, tmp_path: Path) -> None:
     assert run_target(command, path.read_bytes(), tmp_path) is None
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path", [p for p in REGRESSION_FILES if "-c1-in-name-" in p.name], ids=lambda p: p.name)
+def test_regressions_in_every_format(fmt: str, path: Path, tmp_path: Path) -> None:
+    """Inputs the long fuzz run found raw in one report format (a C1 control, U+009B, in a Jingle
+    candidate's name: the Mermaid map's labels, in ``--format mermaid`` and in Markdown), in all of them."""
+    assert run_target("scan", path.read_bytes(), tmp_path, fmt) is None
+    assert run_target("scan", path.read_bytes(), tmp_path, fmt, verbose=True) is None
 
 
 JSON_SEEDS = sorted(n for n in SEEDS if n.endswith((".har", ".json")) or "webrtc-internals" in n)
