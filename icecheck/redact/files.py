@@ -328,14 +328,14 @@ def _redact_layer(
     ``archive.open_gzip``'s guard, counted in ``spool``) into a private temporary file, that file
     redacted by ``_redact`` itself (which streams what is large and checks its own output), and the
     output compressed again as ``formats.redact_document`` compresses (the same bytes)."""
-    from icecheck.redact.formats import _compress_file
+    from icecheck.redact.formats import compress_file
 
     with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
         inner, out, packed = (os.path.join(tmp, name) for name in ("inner", "out", "packed"))
         _inflate_to(lambda: _open_read(path, compression), inner, spool, f"{compression} data")
         kind = _redact(inner, out, standins, scrub, spool, depth + 1)
         os.unlink(inner)
-        _compress_file(compression, Path(out), Path(packed))
+        compress_file(compression, Path(out), Path(packed))
         os.unlink(out)
         with _written(target) as fh, open(packed, "rb") as src:
             while block := src.read(1 << 20):

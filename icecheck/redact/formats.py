@@ -349,7 +349,7 @@ def _redact_file(src: Path, dst: Path, standins: StandIns, scrub: bool, text_fil
                 inner, new, standins, scrub, text_file, depth + 1
             ):
                 return False
-            _compress_file(kind, new, dst)
+            compress_file(kind, new, dst)
         finally:
             inner.unlink(missing_ok=True)
             new.unlink(missing_ok=True)
@@ -401,7 +401,7 @@ def _inflate_file(kind: str, src: Path, dst: Path) -> bool:
     return True
 
 
-def _compress_file(kind: str, src: Path, dst: Path) -> None:
+def compress_file(kind: str, src: Path, dst: Path) -> None:
     """``archive.compress`` as a stream, the same bytes (gzip: ``gzip.compress``'s header, raw deflate
     at level 9 fed in pieces, CRC-32 and length)."""
     import bz2

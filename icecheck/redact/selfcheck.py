@@ -83,7 +83,7 @@ _MAC = re.compile(
 # ``/path/10.1.2.3`` is an address.
 VERSION_BEFORE = re.compile(r"(?:^|[\s(;,\"'=])[A-Za-z][\w.+-]*/$")
 _NAME = re.compile(r"(?<![\w.-])[A-Za-z0-9](?:[A-Za-z0-9.-]{0,250}[A-Za-z0-9])?\.local(?![\w-])", re.I)
-_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")  # RFC 3986 §2.1 (``percent_decoded``)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 # A base64 run (standard or URL-safe alphabet, RFC 4648 §4 and §5), 16 characters or more: the one
 # definition of what the check decodes and what redaction rewrites (``text``'s base64 pass reads the
@@ -124,6 +124,7 @@ _PRINTABLE = re.compile(r"[\x20-\x7e]{7,}")
 # through, a small document holding a gzip bomb is not).
 MAX_INFLATE = 64 << 20
 INFLATE_PER_BYTE = 8
+MEMBER_HELD = 4 << 20  # bytes one gzip member inside is inflated to, in memory, at most (``PastInflateBudget``)
 
 
 class PastInflateBudget(RedactError):
@@ -143,7 +144,6 @@ class PastInflateBudget(RedactError):
         super().__init__(f"cannot redact: {what}; decompress it and redact what is inside apart")
 
 
-MEMBER_HELD = 4 << 20  # bytes one gzip member inside is inflated to, in memory, at most (``PastInflateBudget``)
 PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 
 
@@ -726,16 +726,22 @@ def _views(text: str) -> Iterator[str]:
     found in its output, which is then refused (an address percent-encoded three times went out unread,
     "output checked"). Past ``VIEW_LAYERS`` layers of one kind, ``RedactError``."""
     yield text
-    yield from _layers(text, "%", lambda view: _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), view))
-    yield from _layers(text, "\\", lambda view: _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), view))
-    yield from _layers(text, "&", html.unescape)
+    yield from decodings(text, "%", percent_decoded)
+    yield from decodings(text, "\\", lambda view: _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), view))
+    yield from decodings(text, "&", html.unescape)
 
 
 VIEW_LAYERS = 16  # decodings of one kind the check reads inside one another (``_views``), at most
 
 
-def _layers(text: str, sign: str, decode: Callable[[str], str]) -> Iterator[str]:
-    """The decodings of ``text`` by ``decode``, each of the one before, while it holds ``sign`` and changes."""
+def percent_decoded(text: str) -> str:
+    """``text`` with each percent escape decoded once (RFC 3986 §2.1)."""
+    return PERCENT_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def decodings(text: str, sign: str, decode: Callable[[str], str]) -> Iterator[str]:
+    """The decodings of ``text`` by ``decode``, each of the one before, while it holds ``sign`` and changes
+    (``VIEW_LAYERS`` at most, then ``RedactError``)."""
     view = text
     for layer in range(VIEW_LAYERS + 1):
         if sign not in view:

@@ -32,11 +32,14 @@ from icecheck.redact.selfcheck import (
     B64_DEPTH,
     B64_RUN,
     PCAP_MAGICS,
+    PERCENT_ESCAPE,
     V6_RUN,
     VERSION_BEFORE,
     VIEW_LAYERS,
     b64_decode,
+    decodings,
     is_binary,
+    percent_decoded,
     v6_reading_spans,
 )
 from icecheck.redact.standins import ANCHOR, SECRET_RUN_CHARS, StandIns, parse_address
@@ -269,7 +272,6 @@ _PERCENT_RUN = (
 _ZONE = r"(?:%[\w.-]+)?"
 _RUN_ZONE = r"(?:%(?![\w.-]*+[0-9A-Za-z.:\-\[\]]*+%(?:[0-9A-Fa-f]{2}|[0-9A-Fa-f]?%[0-9A-Fa-f]{2}))[\w.-]+)?"
 _WITH_PERCENT = re.compile(f"(?P<pct>{_PERCENT_RUN})|{TOKENS.pattern.replace(_ZONE, _RUN_ZONE)}")
-_ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
 # Percent decodings read inside one another, as many as the output check reads (``selfcheck._views``).
 PERCENT_DEPTH = VIEW_LAYERS
 
@@ -289,9 +291,9 @@ def _percent_run(run: str, standins: StandIns, layer: int = 1) -> str:
     an escape the check decodes too (``PERCENT_DEPTH``), it is redacted as a text of percent runs one
     layer deeper (``_percent_layer``): ``3%25ccdc2::`` decodes to ``3%ccdc2::``, whose own decoding
     ``3\\xccdc2::`` reads as ``dc2::``, left before and refused."""
-    escaped = {chr(int(h, 16)) for h in _ESCAPED.findall(run)}
-    decoded = _unescaped(run)
-    if layer < PERCENT_DEPTH and "%" in decoded and _ESCAPED.search(decoded):
+    escaped = {chr(int(h, 16)) for h in PERCENT_ESCAPE.findall(run)}
+    decoded = percent_decoded(run)
+    if layer < PERCENT_DEPTH and "%" in decoded and PERCENT_ESCAPE.search(decoded):
         new = _percent_layer(decoded, standins, layer + 1)
     else:
         new = in_runs(_replaced(decoded, standins), standins)
@@ -305,14 +307,9 @@ def _encoded(text: str, escaped: set[str]) -> str:
     unless a ``%`` that was no escape now stands before two hex digits (a stand-in's): then every ``%``
     is escaped too, so the text decodes to ``text`` exactly."""
     out = "".join(f"%{ord(ch):02X}" if ch in escaped else ch for ch in text)
-    if "%" in text and "%" not in escaped and _unescaped(out) != text:
+    if "%" in text and "%" not in escaped and percent_decoded(out) != text:
         out = "".join(f"%{ord(ch):02X}" if ch in escaped or ch == "%" else ch for ch in text)
     return out
-
-
-def _unescaped(text: str) -> str:
-    """``text`` with each percent escape decoded once (RFC 3986 §2.1)."""
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 _V4_RUN = re.compile(_V4)
@@ -483,12 +480,7 @@ SEEN = 1 << 12  # distinct tokens ``scan_originals`` remembers at a time (then f
 
 def scan_originals(text: str, standins: StandIns) -> None:
     """First pass: reserve every address literal in ``text`` (percent-escaped ones too, in each layer)."""
-    view = text
-    for _ in range(PERCENT_DEPTH):  # each decoding the output check reads (``selfcheck._views``)
-        decoded = _unescaped(view) if "%" in view else view
-        if decoded == view:
-            break
-        view = decoded
+    for view in decodings(text, "%", percent_decoded):  # each the output check reads (``selfcheck._views``)
         text += "\n" + view
     seen: set[str] = set()  # tokens reserved already: a document repeats its few addresses
     for m in _tokens_in(text):
