@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -83,5 +86,21 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
     if offline:
         usage(f"{offline_words()} sends no packet, and a browser announces its mDNS names on the local network")
     auditor = live_auditor(AuditSettings(policy, strict), offline, resolver, no_lookups, lookup_timeout)
-    runs, _ = run_all(choice, plans, prefs, deadline, CSS, auditor)
+    with _status() as say:
+        runs, _ = run_all(choice, plans, prefs, deadline, CSS, auditor, say)
     finish_runs(runs, policy, report, strict)
+
+
+@contextmanager
+def _status() -> Iterator[Callable[[str], object] | None]:
+    """A spinner on stderr saying which run is going on, when stderr is a terminal (else None)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    from icecheck.render.safe import safe
+
+    with Console(stderr=True).status("starting") as shown:
+        yield lambda text: shown.update(Text(safe(text)))  # a name given as --browser PATH is text, not markup

@@ -204,7 +204,13 @@ def _read(path: str, copied: Spooled | None) -> tuple[list[Any], list[Any]]:
     except ImportError:
         scanner = None
     if scanner is not None and path != "-":
-        outputs = [scanner.scan_file(path, None, None, copied)] if copied is not None else scanner.scan_paths((path,))
+        from icecheck.inputs.progress import progress
+
+        with progress([] if copied is not None else [path]) as tick:  # on a terminal: as ``scan`` shows it
+            if copied is not None:
+                outputs = [scanner.scan_file(path, None, tick, copied)]
+            else:
+                outputs = list(scanner.scan_paths((path,), None, tick))
         docs, facts = [], []
         for out in outputs:
             docs.append(out.document)

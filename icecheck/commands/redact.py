@@ -26,7 +26,8 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     Reads SDP, SIP text, HAR, webrtc-internals dumps (gzipped or not), JSON signalling and
     pcap/pcapng (streamed: any size, bounded memory). The same address always gets the same
     stand-in; the output stays valid in its format. The output is checked before it is kept: if an
-    original would survive, nothing is written (exit 3). A summary goes to stderr.
+    original would survive, nothing is written (exit 3). A summary goes to stderr, and on a
+    terminal a progress line while it works (each pass over the input, then the check).
 
     \b
     Examples:
@@ -35,6 +36,7 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     """
     from icecheck.redact.archive import RedactError
     from icecheck.redact.files import Incomplete, WriteError, redact_file
+    from icecheck.redact.progress import watching
     from icecheck.redact.standins import StandIns
     from icecheck.render.safe import safe
 
@@ -44,7 +46,8 @@ def command(source: str, target: str, keep: tuple[str, ...], scrub_secrets: bool
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--keep-relay") from None
     try:
-        kind = redact_file(source, target, standins, scrub_secrets)
+        with watching() as watch:  # a line on stderr when it is a terminal, gone before anything is said
+            kind = redact_file(source, target, standins, scrub_secrets, watch)
     except WriteError as exc:
         _stop(f"cannot write {safe(target)}: {exc}", ExitCode.USAGE)
     except OSError as exc:

@@ -135,19 +135,27 @@ def run_all(
     deadline: float,
     style: str,
     auditor: Callable[..., AuditResult],
+    say: Callable[[str], object] | None = None,
 ) -> tuple[list[BrowserRun], InputDocument]:
     """Every browser x scenario in ``plans``, audited; and icecheck's own gathering they are compared with.
 
     ``prefs`` (Firefox prefs from --profile) apply to Firefox runs, each of which is then run once
     more without them to say what they changed. ``auditor`` is the audit step with its settings
-    bound (``browser_audit.audit_posted`` says how it is called).
+    bound (``browser_audit.audit_posted`` says how it is called). ``say`` hears what is being done
+    (icecheck's own gathering, then each run: ``Chromium (relay-only): run 3 of 6``).
     """
+    tell = say or (lambda _text: None)
     left = max(0.1, deadline - time.monotonic())
+    tell("gathering icecheck's own candidates")
     servers = asyncio.run(resolve_servers(choice, min(left, GATHER_TIMEOUT)))
     gathered, _, _ = asyncio.run(run(choice, True, min(left, GATHER_TIMEOUT), False, False))
     with Session(servers, style) as session:
         runs = _Runs(session, gathered, tuple(prefs), deadline, auditor)
-        return [runs.one(browser, scenario) for browser, scenario in plans], gathered
+        done = []
+        for n, (browser, scenario) in enumerate(plans, 1):
+            tell(f"{browser.name} ({scenario.name}): run {n} of {len(plans)}")
+            done.append(runs.one(browser, scenario))
+        return done, gathered
 
 
 class _Runs:

@@ -205,10 +205,11 @@ class _Gzip:
         return self._z.decompress(self._z.unconsumed_tail + data, max(0, max_length))
 
 
-def open_gzip(path: str | Path, kind: str = "gzip") -> BinaryIO:
-    """A gzip (or ``kind`` ``xz``, ``bz2``) file inflated as a stream, ``RedactError`` (``bomb``) where
-    it inflates like a bomb: the same rule for the three, a streamed xz or bzip2 had no bound."""
-    fed = Fed(open(path, "rb"))  # noqa: SIM115 - closed with the stream
+def open_gzip(path: str | Path | BinaryIO, kind: str = "gzip") -> BinaryIO:
+    """A gzip (or ``kind`` ``xz``, ``bz2``) file (or an open binary reader of one, closed with the
+    stream) inflated as a stream, ``RedactError`` (``bomb``) where it inflates like a bomb: the same
+    rule for the three, a streamed xz or bzip2 had no bound."""
+    fed = Fed(open(path, "rb") if isinstance(path, str | Path) else path)  # noqa: SIM115 - closed with the stream
     inner: io.BufferedIOBase
     if kind == "xz":
         inner = lzma.LZMAFile(fed)  # type: ignore[arg-type]  # noqa: SIM115 - a binary reader, closed with the stream

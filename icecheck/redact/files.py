@@ -37,6 +37,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import io
 import lzma
 import os
 import shutil
@@ -47,13 +48,17 @@ import zlib
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
+from icecheck.inputs.source import CountingReader
 from icecheck.inputs.table import TextSet
 from icecheck.inputs.textenc import Wide, wide
 from icecheck.redact.archive import MAX_LAYERS, RedactError, too_deep
 from icecheck.redact.selfcheck import PCAP_MAGICS
 from icecheck.redact.standins import StandIns
+
+if TYPE_CHECKING:
+    from icecheck.redact.progress import Watch
 
 HEAD = 1 << 16  # bytes read (after decompression) to tell what the input is
 _DAMAGE = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
@@ -67,30 +72,34 @@ class Incomplete(Exception):
         self.left = left
 
 
-def redact_file(source: str, target: str, standins: StandIns, scrub: bool) -> str:
+def redact_file(source: str, target: str, standins: StandIns, scrub: bool, watch: Watch | None = None) -> str:
     """Redact ``source`` (``-``: standard input) to ``target`` (``-``: standard output); the kind
-    redacted (``pcap``, ``pcapng``, ``pcap+gzip``, ``sip``, ...)."""
+    redacted (``pcap``, ``pcapng``, ``pcap+gzip``, ``sip``, ...). ``watch`` hears of each pass over
+    the input and the output, and of the bytes each reads (``progress``)."""
     from icecheck.redact import formats
 
-    with _spooled(source) as path:
-        return _redact(path, target, standins, scrub, Spool(formats.MAX_INFLATED), 0)
+    with _spooled(source, watch) as path:
+        return _redact(path, target, standins, scrub, Spool(formats.MAX_INFLATED), 0, watch)
 
 
-def _redact(path: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int) -> str:
-    """``redact_file`` of a path found inside ``depth`` compressed or archived layers (0: the input)."""
+def _redact(
+    path: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int, watch: Watch | None = None
+) -> str:
+    """``redact_file`` of a path found inside ``depth`` compressed or archived layers (0: the input);
+    ``watch``: the input's passes (a nested layer's are not counted: it says what it is doing)."""
     compression = _compression(path)
     head = _read_head(path, compression)
     if depth >= MAX_LAYERS and (compression or head[:4] in _ZIP_MAGICS):
         raise too_deep()
     if head[:4] in PCAP_MAGICS:
-        _stream_capture(path, compression, target, standins, scrub)
+        _stream_capture(path, compression, target, standins, scrub, watch)
         label = "pcapng" if head[:4] == b"\x0a\x0d\x0d\x0a" else "pcap"  # the Section Header Block's type
         return label + (f"+{compression}" if compression else "")
     if not compression and head[:4] in _ZIP_MAGICS:
-        _stream_zip(path, target, standins, scrub, spool, depth)
+        _stream_zip(path, target, standins, scrub, spool, depth, watch)
         return "zip"
     if compression and _container(head):
-        return _redact_layer(path, compression, target, standins, scrub, spool, depth)
+        return _redact_layer(path, compression, target, standins, scrub, spool, depth, watch)
     found = wide(head)
     if found is not None:  # UTF-16 or UTF-32 text: redacted as UTF-8, written back as it was
         if compression:
@@ -98,7 +107,7 @@ def _redact(path: str, target: str, standins: StandIns, scrub: bool, spool: Spoo
                 f"cannot redact: {found.encoding.upper()} text inside {compression} "
                 "(decompress it, then redact the text)"
             )
-        return _redact_wide(path, found, target, standins, scrub)
+        return _redact_wide(path, found, target, standins, scrub, watch)
     if compression and head:
         from icecheck.redact.formats import detect
 
@@ -111,9 +120,9 @@ def _redact(path: str, target: str, standins: StandIns, scrub: bool, spool: Spoo
     if head and large:
         kind = document_kind(lambda: _open_read(path, compression), compression)
         if kind is not None:
-            _stream_document(path, kind, target, standins, scrub, compression)
+            _stream_document(path, kind, target, standins, scrub, compression, watch)
             return kind + (f"+{compression}" if compression else "")
-    return _in_memory(Path(path).read_bytes(), target, standins, scrub)
+    return _in_memory(Path(path).read_bytes(), target, standins, scrub, watch)
 
 
 # A text document larger than this is redacted as a stream (``docstream``): the output check lists one
@@ -122,15 +131,17 @@ def _redact(path: str, target: str, standins: StandIns, scrub: bool, spool: Spoo
 STREAM_DOCUMENT = 4 << 20
 
 
-def _redact_wide(path: str, found: Wide, target: str, standins: StandIns, scrub: bool) -> str:
+def _redact_wide(path: str, found: Wide, target: str, standins: StandIns, scrub: bool, watch: Watch | None) -> str:
     """Text in UTF-16 or UTF-32 (``inputs.textenc``): decoded strictly into a temporary UTF-8 file,
     redacted and checked as any text (``redact_file``), and the output encoded back as the input was
     (the same encoding and byte-order mark). Invalid text, or a NUL character (text in the text),
     is refused: what cannot be decoded cannot be checked."""
     with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
         plain, out = os.path.join(tmp, "in.txt"), os.path.join(tmp, "out.txt")
+        if watch is not None:
+            watch.begin(f"decoding {found.encoding.upper()}", None)
         _transcode(path, plain, found)
-        kind = redact_file(plain, out, standins, scrub)
+        kind = redact_file(plain, out, standins, scrub, watch)
         with _written(target) as fh, open(out, encoding="utf-8", newline="") as src:
             fh.write(found.mark)
             while text := src.read(1 << 18):
@@ -161,44 +172,43 @@ def _transcode(path: str, plain: str, found: Wide) -> None:
             taken += len(block)
 
 
-def _stream_document(path: str, kind: str, target: str, standins: StandIns, scrub: bool, compression: str = "") -> None:
+def _stream_document(
+    path: str,
+    kind: str,
+    target: str,
+    standins: StandIns,
+    scrub: bool,
+    compression: str = "",
+    watch: Watch | None = None,
+) -> None:
     """A large JSON, SIP or text document (inflated on the fly when compressed, and compressed again
     on the way out): listed, prepared, redacted and checked as streams (``docstream``,
     ``selfcheck.stream_identifiers``), with the same output as ``_in_memory``."""
-    from icecheck.redact.selfcheck import stream_identifiers
+    from icecheck.redact.docstream import chunks, prepare_stream
+    from icecheck.redact.selfcheck import addresses, stream_identifiers, unkept
 
-    def opener(name: str) -> Callable[[], BinaryIO]:
-        return lambda: _open_read(name, compression)
+    def opener(name: str, what: str) -> Callable[[], BinaryIO]:
+        return _passes(name, compression, watch, what)
 
     try:
-        secret = _listed_document(opener(path), standins, scrub, kind)
+        before = stream_identifiers(opener(path, LISTING), refuse_nul=True)
+        for addr in addresses(before):
+            standins.reserve(addr)
+        prepare_stream(chunks(opener(path, "preparing")), kind, standins, scrub)
+        secret = unkept(before, standins.kept)  # bounded in memory (a TextSet), as ``before``
+        before.close()
 
         def check(tmp: str) -> None:
-            left = sorted(stream_identifiers(opener(tmp), among=secret)) if secret else []
+            left = sorted(stream_identifiers(opener(tmp, CHECKING), among=secret)) if secret else []
             if left:
                 raise Incomplete(left)
 
         with _written(target, check=check) as fh, _compressing(fh, compression) as write:
-            redact_document_stream(opener(path), kind, write, standins, scrub)
+            redact_document_stream(opener(path, REWRITING), kind, write, standins, scrub)
     except RedactError:
         raise
     except _DAMAGE as exc:
         raise RedactError(f"cannot redact: damaged {compression or 'text'} data ({exc})") from None
-
-
-def _listed_document(open_input: Callable[[], BinaryIO], standins: StandIns, scrub: bool, kind: str) -> TextSet:
-    """The first pass over a streamed document: its identifiers listed (addresses reserved) and
-    ``docstream.prepare_stream`` run; the identifiers the output check must not find."""
-    from icecheck.redact.docstream import chunks, prepare_stream
-    from icecheck.redact.selfcheck import addresses, stream_identifiers, unkept
-
-    before = stream_identifiers(open_input, refuse_nul=True)
-    for addr in addresses(before):
-        standins.reserve(addr)
-    prepare_stream(chunks(open_input), kind, standins, scrub)
-    secret = unkept(before, standins.kept)  # bounded in memory (a TextSet), as ``before``
-    before.close()
-    return secret
 
 
 def redact_document_stream(
@@ -253,15 +263,18 @@ def document_kind(open_input: Callable[[], BinaryIO], compression: str = "") -> 
         raise RedactError(f"cannot redact: damaged {compression or 'text'} data ({exc})") from None
 
 
-def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str:
+def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool, watch: Watch | None = None) -> str:
     from icecheck.redact.archive import layers
     from icecheck.redact.formats import MAX_INFLATED, redact_document
     from icecheck.redact.selfcheck import identifiers, secret_of, still_in
 
     layers(data, MAX_INFLATED)  # a bomb or too many layers refused before the check reads through them
     # what the output check looks for; none of the addresses listed may become a stand-in
+    _begin(watch, LISTING)
     secret = secret_of(identifiers(data), standins.kept, standins.reserve)
+    _begin(watch, REWRITING)
     out, kind = redact_document(data, standins, scrub)
+    _begin(watch, CHECKING)
     left = still_in(secret, out)  # fail closed: the output is checked before it is written
     if left:
         raise Incomplete(left)
@@ -270,15 +283,15 @@ def _in_memory(data: bytes, target: str, standins: StandIns, scrub: bool) -> str
     return kind
 
 
-def _stream_capture(path: str, compression: str, target: str, standins: StandIns, scrub: bool) -> None:
+def _stream_capture(
+    path: str, compression: str, target: str, standins: StandIns, scrub: bool, watch: Watch | None = None
+) -> None:
     from icecheck.redact.pcap import redact_stream
     from icecheck.redact.selfcheck import addresses, capture_identifiers, unkept
 
-    def opener(name: str) -> Callable[[], BinaryIO]:
-        return lambda: _open_read(name, compression)
-
     try:
-        before = capture_identifiers(opener(path))  # the first pass reads the whole input: damage shows here
+        # the first pass reads the whole input: damage shows here
+        before = capture_identifiers(_passes(path, compression, watch, LISTING))
     except RedactError:
         raise
     except _DAMAGE as exc:
@@ -288,10 +301,10 @@ def _stream_capture(path: str, compression: str, target: str, standins: StandIns
     secret = unkept(before, standins.kept)
     before.close()
     with (
-        _written(target, check=lambda tmp: _check(tmp, compression, secret)) as fh,
+        _written(target, check=lambda tmp: _check(tmp, compression, secret, watch)) as fh,
         _compressing(fh, compression) as write,
     ):
-        redact_stream(opener(path), write, standins, scrub, media_reserved=True)
+        redact_stream(_passes(path, compression, watch, REWRITING), write, standins, scrub, media_reserved=True)
 
 
 class Spool:
@@ -322,7 +335,14 @@ def _container(head: bytes) -> bool:
 
 
 def _redact_layer(
-    path: str, compression: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int
+    path: str,
+    compression: str,
+    target: str,
+    standins: StandIns,
+    scrub: bool,
+    spool: Spool,
+    depth: int,
+    watch: Watch | None = None,
 ) -> str:
     """Compressed data that holds compressed data or a zip archive: one layer inflated (streamed,
     ``archive.open_gzip``'s guard, counted in ``spool``) into a private temporary file, that file
@@ -332,7 +352,8 @@ def _redact_layer(
 
     with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
         inner, out, packed = (os.path.join(tmp, name) for name in ("inner", "out", "packed"))
-        _inflate_to(lambda: _open_read(path, compression), inner, spool, f"{compression} data")
+        _inflate_to(_passes(path, compression, watch, f"inflating {compression}"), inner, spool, f"{compression} data")
+        _begin(watch, f"redacting inside {compression}")
         kind = _redact(inner, out, standins, scrub, spool, depth + 1)
         os.unlink(inner)
         compress_file(compression, Path(out), Path(packed))
@@ -357,7 +378,15 @@ def _inflate_to(open_input: Callable[[], BinaryIO], dest: str, spool: Spool, wha
         raise RedactError(f"cannot redact: damaged {what} ({exc})") from None
 
 
-def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool, spool: Spool, depth: int = 0) -> None:
+def _stream_zip(
+    path: str,
+    target: str,
+    standins: StandIns,
+    scrub: bool,
+    spool: Spool,
+    depth: int = 0,
+    watch: Watch | None = None,
+) -> None:
     """A zip archive, member by member: a capture member is streamed (listed, redacted into the new
     archive and checked without ever being in memory whole), and so is a text member (JSON, SIP,
     SDP, logs: ``docstream``, with the output ``formats.redact_document`` gives). A member that is
@@ -377,7 +406,8 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool, spool: 
             spooled = [os.path.join(tmp, f"member{n}") for n in range(len(members))]
             before = TextSet()
             try:
-                for (info, kind), at in zip(members, spooled, strict=True):
+                for n, ((info, kind), at) in enumerate(zip(members, spooled, strict=True), 1):
+                    _begin(watch, f"{LISTING}: member {n} of {len(members)}")
                     if kind == "nested":
                         _spool_member(src, info, at, spool)
                     _list_member(src, info, kind, at, before, spool, depth)
@@ -388,10 +418,11 @@ def _stream_zip(path: str, target: str, standins: StandIns, scrub: bool, spool: 
                 before.close()
             try:
                 with (
-                    _written(target, check=lambda out: _check_zip(out, secret, depth)) as fh,
+                    _written(target, check=lambda out: _check_zip(out, secret, depth, watch)) as fh,
                     zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst,  # type: ignore[call-overload]  # a writer
                 ):
-                    for (info, kind), at in zip(members, spooled, strict=True):
+                    for n, ((info, kind), at) in enumerate(zip(members, spooled, strict=True), 1):
+                        _begin(watch, f"{REWRITING}: member {n} of {len(members)}")
                         name = redact_document(info.filename.encode(), standins, scrub)[0] if info.filename else b""
                         new = zipfile.ZipInfo(
                             name.decode("utf-8", "replace"), date_time=info.date_time
@@ -554,7 +585,7 @@ def _listed_zip(path: str, spool: Spool, depth: int, among: Collection[str] | No
     return found
 
 
-def _check_zip(tmp: str, secret: Collection[str], depth: int = 0) -> None:
+def _check_zip(tmp: str, secret: Collection[str], depth: int = 0, watch: Watch | None = None) -> None:
     """Every member of the written archive (and its name) listed through every layer (a nested
     member spooled again, with its own ``Spool``: the output is redaction's own); an original left
     is ``Incomplete``."""
@@ -562,6 +593,7 @@ def _check_zip(tmp: str, secret: Collection[str], depth: int = 0) -> None:
 
     if not secret:
         return
+    _begin(watch, CHECKING)
     listed = _listed_zip(tmp, Spool(2 * formats.MAX_INFLATED), depth, among=secret)
     left = sorted(listed)
     listed.close()
@@ -578,13 +610,13 @@ def _written_kind(out: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
         return "binary"
 
 
-def _check(tmp: str, compression: str, secret: TextSet) -> None:
+def _check(tmp: str, compression: str, secret: TextSet, watch: Watch | None = None) -> None:
     """The written capture listed; an original of ``secret`` left in it is ``Incomplete``."""
     from icecheck.redact.selfcheck import capture_identifiers
 
     if not secret:
         return
-    listed = capture_identifiers(lambda: _open_read(tmp, compression), by_record=True, among=secret)
+    listed = capture_identifiers(_passes(tmp, compression, watch, CHECKING), by_record=True, among=secret)
     left = sorted(listed)
     listed.close()
     if left:
@@ -618,6 +650,36 @@ def _open_read(path: str, compression: str) -> BinaryIO:
 
         return open_gzip(path, compression)  # RedactError where it inflates like a bomb
     return open(path, "rb")
+
+
+# What a redaction is doing, as ``progress`` shows it
+LISTING, REWRITING, CHECKING = "listing originals", "rewriting", "checking the output"
+
+
+def _passes(path: str, compression: str, watch: Watch | None, what: str) -> Callable[[], BinaryIO]:
+    """An opener of ``path`` (inflated when compressed) whose every opening is a pass that ``watch``
+    hears of, with the bytes read of the file as stored (compressed ones for a compressed file)."""
+    if watch is None:
+        return lambda: _open_read(path, compression)
+    seen = watch
+
+    def opened() -> BinaryIO:
+        from icecheck.redact.archive import open_gzip
+
+        seen.begin(what, os.path.getsize(path))
+        stored = open(path, "rb")  # noqa: SIM115 - closed with the reader returned
+        counted = io.BufferedReader(CountingReader(stored, lambda nbytes, _packets, _items: seen.advance(nbytes)))
+        if compression in ("gzip", "xz", "bz2"):
+            return open_gzip(counted, compression)
+        return counted
+
+    return opened
+
+
+def _begin(watch: Watch | None, what: str) -> None:
+    """A stage whose bytes are not counted (a document held in memory, an archive's member)."""
+    if watch is not None:
+        watch.begin(what, None)
 
 
 @contextmanager
@@ -659,15 +721,19 @@ class _Target:
 
 
 @contextmanager
-def _spooled(source: str) -> Iterator[str]:
+def _spooled(source: str, watch: Watch | None = None) -> Iterator[str]:
     """A path holding the input: the file itself, or standard input copied to a temporary file."""
     if source != "-":
         yield source
         return
     fd, path = tempfile.mkstemp(prefix="icecheck-redact-", suffix=".in")
     try:
+        _begin(watch, "reading standard input")
         with os.fdopen(fd, "wb") as fh:
-            shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+            while block := sys.stdin.buffer.read(1 << 20):
+                fh.write(block)
+                if watch is not None:
+                    watch.advance(len(block))
         yield path
     finally:
         os.unlink(path)

@@ -27,14 +27,21 @@ def capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _scan(path: Path, *args: str, tty: bool) -> tuple[str, str]:
     """(stdout, stderr) of a scan whose stderr is a terminal, or a pipe."""
-    command = [sys.executable, "-m", "icecheck", "scan", str(path), "--offline", "--format", "json", *args]
-    env = {**os.environ, "ICECHECK_OFFLINE": "1", "COLUMNS": "160"}
+    return _run([str(path), "--offline", "--format", "json", *args], tty=tty)
+
+
+def _run(args: list[str], tty: bool, command: str = "scan", columns: str = "160") -> tuple[str, str]:
+    """(stdout, stderr) of ``icecheck COMMAND ARGS`` whose stderr is a terminal, or a pipe."""
+    command_line = [sys.executable, "-m", "icecheck", command, *args]
+    env = {**os.environ, "ICECHECK_OFFLINE": "1", "COLUMNS": columns}
     if not tty:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env, check=False)
+        proc = subprocess.run(command_line, capture_output=True, text=True, timeout=120, cwd=REPO, env=env, check=False)
         return proc.stdout, proc.stderr
     main, child = pty.openpty()
     try:
-        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, timeout=120, cwd=REPO, env=env, check=False)
+        run = subprocess.run(
+            command_line, stdout=subprocess.PIPE, stderr=child, timeout=120, cwd=REPO, env=env, check=False
+        )
         os.close(child)
         seen = drain(main)
     finally:
@@ -61,3 +68,12 @@ def test_progress_counts_bytes_packets_and_items_on_a_terminal(capture: Path, jo
 def test_no_progress_when_stderr_is_not_a_terminal(capture: Path) -> None:
     out, err = _scan(capture, "--jobs", "2", tty=False)
     assert json.loads(out)["candidates"] and err == ""
+
+
+def test_diff_shows_the_progress_of_each_side_it_scans(capture: Path) -> None:
+    args = [str(capture), str(capture), "--format", "json"]
+    out, seen = _run(args, tty=True, command="diff", columns="80")
+    json.loads(out)  # the diff on stdout, untouched
+    size = f"{capture.stat().st_size / 1e6:.1f}/{capture.stat().st_size / 1e6:.1f} MB"
+    assert seen.count(size) >= 2, seen[-400:]  # each side read to its end, counted against its size
+    assert _run(args, tty=False, command="diff") == (out, "")  # piped: the same diff, nothing on stderr

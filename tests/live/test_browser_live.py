@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.conftest import REPO, unavailable
+from tests.conftest import REPO, drain, unavailable
 from tests.lab.cli import argv, icecheck, report
 from tests.lab.coturn import PASSWORD, USER, Coturn
 from tests.lab.netns import CLIENT_CGN, CLIENT_LAN, PUBLIC_A, PUBLIC_B, ROUTER_WAN, NatLab, require_lab
@@ -308,3 +309,23 @@ def test_the_timeout_bounds_the_command_and_a_late_browser_is_a_timeout(lab: Nat
     (run,) = json.loads(proc.stdout)["browser_runs"]
     assert (run["outcome"], run["report"], proc.returncode) == ("timeout", None, 2)
     assert proc.stderr.startswith("icecheck: Chromium (default): timeout: no result within")
+
+
+def test_a_terminal_is_told_which_run_is_going_on(lab: NatLab) -> None:
+    hostile = "/nonexistent/\x1b[31mfox"  # a path given with --browser is shown as text, escaped
+    main, child = pty.openpty()
+    try:
+        command = ["ip", "netns", "exec", lab.client,
+                   *argv("browser", "--browser", "chromium", "--browser", hostile, "--scenario", "default",
+                         "--format", "json")]  # fmt: skip
+        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=child, timeout=120, check=False)
+        os.close(child)
+        seen = drain(main)
+    finally:
+        os.close(main)
+    runs = json.loads(proc.stdout)["browser_runs"]  # the report on stdout, untouched
+    assert [r["outcome"] for r in runs] == ["ok", "missing"]
+    assert "Chromium (default): run 1 of 2" in seen and "(default): run 2 of 2" in seen
+    assert "\x1b[31m" not in seen and "\\x1b[31mfox" in seen  # escaped wherever it is shown
+    piped, _ = icecheck(lab, "browser", "--browser", hostile, "--scenario", "default", "--format", "json")
+    assert "run 1 of 1" not in piped.stderr  # a pipe gets no spinner
