@@ -178,12 +178,14 @@ def _audit(collector: Collector, side: int, path: str, copied: Spooled | None, p
     from icecheck.analysis.diffside import add_result
     from icecheck.analysis.policy import drop_allowed
     from icecheck.audit import AuditSettings, audit
+    from icecheck.inputs.progress import auditing
     from icecheck.inputs.wire import wire_exposures
     from icecheck.report import exit_code
 
     docs, facts = _read(path, copied)
     exposures = wire_exposures(docs, facts)  # as ``scan`` adds them: its report of the side is the same
-    audited = audit(docs, AuditSettings(policy), extra_exposures=exposures)
+    with auditing(docs):
+        audited = audit(docs, AuditSettings(policy), extra_exposures=exposures)
     result = replace(drop_allowed(audited, policy), allow_partial=True)  # named in the diff
     code = exit_code(result)
     if code == ExitCode.USAGE:  # nothing to compare: the side gave nothing to audit

@@ -82,7 +82,7 @@ def command(
     from icecheck.commands.lookups import audit_with_lookups
     from icecheck.inputs import grouping, parallel, wire
     from icecheck.inputs.detect import Format
-    from icecheck.inputs.progress import progress
+    from icecheck.inputs.progress import auditing, progress
     from icecheck.inputs.scanner import ClusterError, scan_inputs
     from icecheck.model import InputDocument, InputKind, InputStatus
 
@@ -100,5 +100,7 @@ def command(
     notes += [o.summary for o in outputs if o.summary]
     docs += [InputDocument(path, InputKind.UNKNOWN, InputStatus.SKIPPED) for path in run.skipped]  # counted, -v lists
     settings = AuditSettings(policy, strict)
-    result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts), notes=notes)
+    with auditing(docs):
+        result = audit_with_lookups(docs, settings, lookups, extra_exposures=wire.wire_exposures(docs, facts),
+                                    notes=notes)  # fmt: skip
     finish(replace(result, allow_partial=allow_partial), policy, report)

@@ -51,9 +51,11 @@ def command(
     """
     from icecheck.audit import AuditSettings
     from icecheck.commands.lookups import audit_with_lookups
+    from icecheck.inputs.progress import auditing
 
     docs = [_read(path) for path in files]
-    result = audit_with_lookups(docs, AuditSettings(policy, strict), lookups)
+    with auditing(docs):
+        result = audit_with_lookups(docs, AuditSettings(policy, strict), lookups)
     finish(replace(result, allow_partial=allow_partial), policy, report)
 
 

@@ -6,6 +6,10 @@ nothing but the report is written. With ``--jobs`` the reading processes count i
 counters that the main process reads while it waits, and hands to the same callback
 (``jobs.scan_files``). Bytes are those of the files (compressed ones as stored), so the time
 left is right for gzipped captures too.
+
+``auditing(docs)`` is the spinner that follows it while what was read is audited (``scan``, ``sdp``,
+``diff``): shown for ``BUSY_FROM`` candidates and addresses or more (200,000 candidates take half a
+minute), on a terminal only.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from icecheck.inputs.source import Tick
+from icecheck.model import InputDocument
+
+BUSY_FROM = 10_000  # candidates and addresses read, from which their audit says it is going on
 
 
 @contextmanager
@@ -53,3 +60,17 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+@contextmanager
+def auditing(docs: Iterable[InputDocument]) -> Iterator[None]:
+    """A spinner on stderr while the block audits ``docs``' candidates and addresses, when there are at
+    least ``BUSY_FROM`` of them and stderr is a terminal."""
+    items = sum(len(doc.candidates) + len(doc.addresses) for doc in docs)
+    if items < BUSY_FROM or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"auditing {items:,} candidates and addresses"):
+        yield

@@ -77,3 +77,26 @@ def test_diff_shows_the_progress_of_each_side_it_scans(capture: Path) -> None:
     size = f"{capture.stat().st_size / 1e6:.1f}/{capture.stat().st_size / 1e6:.1f} MB"
     assert seen.count(size) >= 2, seen[-400:]  # each side read to its end, counted against its size
     assert _run(args, tty=False, command="diff") == (out, "")  # piped: the same diff, nothing on stderr
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A candidate list of ``progress.BUSY_FROM`` host candidates (10.x addresses, all different)."""
+    from icecheck.inputs.progress import BUSY_FROM
+
+    path = tmp_path_factory.mktemp("audit") / "candidates.txt"
+    line = "a=candidate:{n} 1 udp 2130706431 10.0.{a}.{b} {port} typ host\n"
+    lines = (line.format(n=n, a=n >> 8, b=n & 255, port=1024 + n) for n in range(BUSY_FROM))
+    path.write_text("".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("command", ["scan", "sdp"])
+def test_the_audit_of_many_candidates_says_it_is_going_on(many: Path, tmp_path: Path, command: str) -> None:
+    out, seen = _run([str(many), "--format", "json"], tty=True, command=command, columns="80")
+    assert len(json.loads(out)["candidates"]) == 10_000
+    assert "auditing 10,000 candidates and addresses" in seen
+    fewer = tmp_path / "fewer.txt"
+    fewer.write_text("".join(many.read_text().splitlines(keepends=True)[:-1]))
+    assert "auditing" not in _run([str(fewer), "--format", "json"], tty=True, command=command)[1]  # under BUSY_FROM
+    assert _run([str(many), "--format", "json"], tty=False, command=command)[1] == ""  # piped: nothing
