@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
@@ -72,10 +73,12 @@ def main() -> None:
         vars(exc)["message"] = "\n".join(safe(line) for line in exc.message.split("\n"))
         exc.show()
         sys.exit(int(ExitCode.USAGE))
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            _interrupted()
         sys.exit(int(ExitCode.USAGE))
     except KeyboardInterrupt:
-        sys.exit(130)
+        _interrupted()
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:
@@ -85,3 +88,10 @@ def main() -> None:
         # The process ends here. Shutdown would run full garbage collections over everything an
         # audit built (on a 1 GB capture, a seventh of the run); frozen objects are left out.
         gc.freeze()
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: one line and the shell's exit code for SIGINT (128 + 2), never a verdict's (``redact``
+    removes its temporary file: the target is left as it was)."""
+    click.echo("icecheck: interrupted", err=True)
+    sys.exit(130)
