@@ -327,7 +327,7 @@ def vpn_interface(f: Facts) -> Found:
     name="multiple-interfaces",
     severity=Severity.LOW,
     title="Several network interfaces revealed",
-    fix="Gather on the default route only (RFC 8828 mode 2 or 3), or use a relay-only policy.",
+    fix="Gather on the default route only (RFC 8828 mode 2 or 3; relay-only too: it allocates a relay per interface).",
 )
 def multiple_interfaces(f: Facts) -> Found:
     """The candidates reveal more than one network interface (network-id values, distinct host addresses, interface
