@@ -65,6 +65,23 @@ def test_json_text_escapes_a_lone_surrogate() -> None:
     assert json.loads(text) == {"detail": "x\ud800y\U0001f600"} and "\U0001f600" in text
 
 
+def test_json_text_ascii_path_escapes_as_the_pattern_does() -> None:
+    """ASCII text is looked at for DEL alone (the only character of the unsafe class in ASCII): the
+    same output as the pattern gives, over every ASCII character and seeded random texts."""
+    import random
+
+    from icecheck.render.safe import _JSON_UNSAFE, _json_escape, json_text
+
+    rng = random.Random(11)
+    texts = ["".join(chr(c) for c in range(128)), "\x7f", "a\x7f\x7fb", ""]
+    texts += [
+        "".join(chr(rng.choice([rng.randrange(128), 0x7F])) for _ in range(rng.randrange(60))) for _ in range(500)
+    ]
+    for text in texts:
+        assert json_text(text) == _JSON_UNSAFE.sub(_json_escape, text), repr(text)
+    assert json_text('{"x": "a\x7f\u202e"}') == '{"x": "a\\u007f\\u202e"}'  # not ASCII: the pattern
+
+
 def test_github_escaping() -> None:
     assert escape_data("100% done\r\nnext") == "100%25 done%0D%0Anext"
     assert escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
