@@ -84,6 +84,7 @@ _MAC = re.compile(
 # ``/path/10.1.2.3`` is an address.
 VERSION_BEFORE = re.compile(r"(?:^|[\s(;,\"'=])[A-Za-z][\w.+-]*/$")
 _NAME = re.compile(r"(?<![\w.-])[A-Za-z0-9](?:[A-Za-z0-9.-]{0,250}[A-Za-z0-9])?\.local(?![\w-])", re.I)
+_LOCAL = re.compile(r"\.local", re.I)
 PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")  # RFC 3986 §2.1 (``percent_decoded``)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 # A base64 run (standard or URL-safe alphabet, RFC 4648 §4 and §5), 16 characters or more: the one
@@ -790,8 +791,9 @@ def _tokens(text: str, within: RunOriginals | None = None) -> Iterator[str]:
         yield from within.found_in(text)
     for m in _MAC.finditer(text):
         yield "mac " + re.sub(r"[^0-9a-f]", "", m.group().lower())
-    for m in _NAME.finditer(text):
-        yield "name " + m.group().lower()
+    if _LOCAL.search(text):  # (in every ``_NAME`` match: a SIP log's every word was read to its end and back)
+        for m in _NAME.finditer(text):
+            yield "name " + m.group().lower()
 
 
 _DOTTED = 1 << 12  # distinct dotted matches ``_tokens`` remembers at a time

@@ -88,3 +88,28 @@ def test_v6_readings_read_as_the_address_readings() -> None:
     for run in _colon_runs(13, 20_000):
         expected = [v6_str(int(a)) if a.version == 6 else str(a) for a in v6_reading_addresses(run)]
         assert list(v6_readings(run)) == expected, run
+
+
+def _nameless(seed: int, count: int) -> list[str]:
+    """Texts of the same pieces, half of them with no ``.local`` in any case."""
+    texts = _texts(seed, count)
+    return [t.replace("local", "locale").replace("LOCAL", "LOCALE") if i % 2 else t for i, t in enumerate(texts)]
+
+
+def test_tokens_in_match_as_the_plain_alternation_with_and_without_names() -> None:
+    """``_tokens_in`` leaves the name alternative out where the text holds no ``.local``: the same matches."""
+    from icecheck.redact.text import _tokens_in
+
+    for text in [*_nameless(17, 6000), "a.local x", "A.LoCaL", "x.local.", "1.local"]:
+        assert [(m.span(), m.lastgroup) for m in _tokens_in(text)] == [
+            (m.span(), m.lastgroup) for m in PLAIN.finditer(text)
+        ], text
+
+
+def test_check_reads_names_only_where_local_is() -> None:
+    """``selfcheck._tokens`` reads names where ``.local`` is, as ``_NAME`` alone reads them."""
+    from icecheck.redact.selfcheck import _NAME, _tokens
+
+    for text in [*_nameless(19, 4000), "a.local x", "A.LoCaL", "host-1.Local:5060"]:
+        names = [t for t in _tokens(text) if t.startswith("name ")]
+        assert names == ["name " + m.group().lower() for m in _NAME.finditer(text)], text
