@@ -63,6 +63,27 @@ messages to fill 200 MB). 363dc0c is main before this work, a066bbf the branch r
   to 16 MiB were, and the output check listed both sides into sets): 302,960 KB, 70.0 s user; since
   ``files.STREAM_DOCUMENT`` is 4 MiB it is streamed: 104,952 KB, 76.4 s user, the same bytes (``cmp``).
   16 MB had peaked at 426,104 KB (103 s user); 17 MB, streamed already, 79,752 KB.
+- Branch rrate against a97c1ec, 2026-12-07, run for run (interleaved, min of 3 user seconds; load
+  1.4-3.9 from other agents' runs, and the VM's speed drifted some 20 % between sessions), the same
+  bytes each time (``cmp``). 1522beb: v6lines 1 MB (held in memory) 3.74 -> 3.24 s (cachegrind:
+  32.64 G -> 29.03 G instructions); v6lines 12 MB 67.5 -> 54.4 s, 103,200 -> 119,008 KB; sipmany
+  20 MB 32.1 -> 29.2 s, 83-85 MB both; har 20 MB 44.7 -> 33.4 s, 90 MB both. (a12066d, before names
+  were searched only where ``.local`` is, in an earlier session: v6lines 12 MB 60.1 -> 47.3 s, sipmany
+  28.7 -> 25.6 s.) Why 12 MB cost 1.5-1.8 times as much a MB as 1 MB (py-spy): past 4 MiB the document
+  is streamed, and its identifiers and the stand-ins' tables spill to SQLite (1 MB fits in memory); a
+  distinct address was filed five times (the listing's ``TextSet``, ``reserve`` from it, ``reserve``
+  again by ``scan_originals``, the check's copy less the kept ones, ``StandIns._ip``), one ``INSERT``
+  each by ``executemany``: 19 % of the time in ``Table._flush`` alone, and ``unkept`` 12 %. Now rows go
+  256 to a statement (``table._insert``: half the cost a key), the check's copy of the listing is
+  SQLite's backup less its few kept identifiers (``TextSet.without``), ``TextSet`` adds in one loop;
+  ``text.TOKENS`` tries its address alternatives only where a digit or colon begins (30 % of a pass
+  over a SIP log went to letters past ``f``), and neither it nor the check's ``_NAME`` looks for names
+  in text holding no ``.local`` (each word was read to its end and back); ``selfcheck.v6_readings``
+  reads a plain colon-hex run by value (no address object). Left (py-spy of sipmany 20 MB on 1522beb):
+  the regular expressions of the passes (``text._tokens_in`` 17 %; the check's ``_V4``, ``_V6``,
+  ``LONG_V6_RUN`` and ``_MAC`` 22 %, ``_B64`` 6 %), a parse of each identifier per pass, and the SQLite
+  ``INSERT``s (8 % of v6lines 6 MB); the extra 15 MB of RSS came with the multi-row ``INSERT``s
+  (``executemany`` with the rest of the branch: 105 MB; 64 rows a statement: the same 120 MB).
 """
 
 from __future__ import annotations

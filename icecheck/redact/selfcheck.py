@@ -52,6 +52,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from icecheck.inputs import limits
 from icecheck.inputs.table import TextSet
 from icecheck.redact.archive import RedactError
 from icecheck.redact.colonrun import IPAddress as IPAddress
@@ -83,6 +84,7 @@ _MAC = re.compile(
 # ``/path/10.1.2.3`` is an address.
 VERSION_BEFORE = re.compile(r"(?:^|[\s(;,\"'=])[A-Za-z][\w.+-]*/$")
 _NAME = re.compile(r"(?<![\w.-])[A-Za-z0-9](?:[A-Za-z0-9.-]{0,250}[A-Za-z0-9])?\.local(?![\w-])", re.I)
+_LOCAL = re.compile(r"\.local", re.I)
 PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")  # RFC 3986 §2.1 (``percent_decoded``)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})")
 # A base64 run (standard or URL-safe alphabet, RFC 4648 §4 and §5), 16 characters or more: the one
@@ -194,7 +196,18 @@ def addresses(found: Iterable[str]) -> Iterator[IPAddress]:
 
 def unkept(found: Iterable[str], kept: Callable[[IPAddress], bool]) -> TextSet:
     """The identifiers of ``found`` that must not survive (``is_kept`` says which stay), as a
-    ``TextSet`` (bounded in memory: a large document's output check)."""
+    ``TextSet`` (bounded in memory: a large document's output check). From a ``TextSet`` (a streamed
+    document's listing), a copy of it less the kept ones when they are few (``limits.IN_MEMORY`` at
+    most): not each identifier filed again."""
+    if isinstance(found, TextSet):
+        kept_ones: list[str] = []
+        for identifier in found:
+            if is_kept(identifier, kept):
+                kept_ones.append(identifier)
+                if len(kept_ones) > limits.IN_MEMORY:
+                    break
+        else:
+            return found.without(kept_ones)
     return TextSet(i for i in found if not is_kept(i, kept))
 
 
@@ -778,8 +791,9 @@ def _tokens(text: str, within: RunOriginals | None = None) -> Iterator[str]:
         yield from within.found_in(text)
     for m in _MAC.finditer(text):
         yield "mac " + re.sub(r"[^0-9a-f]", "", m.group().lower())
-    for m in _NAME.finditer(text):
-        yield "name " + m.group().lower()
+    if _LOCAL.search(text):  # (in every ``_NAME`` match: a SIP log's every word was read to its end and back)
+        for m in _NAME.finditer(text):
+            yield "name " + m.group().lower()
 
 
 _DOTTED = 1 << 12  # distinct dotted matches ``_tokens`` remembers at a time
@@ -788,7 +802,21 @@ _DOTTED = 1 << 12  # distinct dotted matches ``_tokens`` remembers at a time
 def v6_readings(token: str) -> Iterator[str]:
     """Parses of a colon-hex run: whole, less a trailing port group, less a leading label (the first
     that parses, canonical; a mapped IPv4 address as IPv4), and those of its parts where it holds a
-    second ``::`` or a ``:::`` (``v6_reading_spans``)."""
+    second ``::`` or a ``:::`` (``v6_reading_spans``). A run with neither has one reading at most: read
+    without the generators of its parts (the listing and the output check read every address so)."""
+    if ":::" not in token and token.count("::") < 2:
+        if not token.strip(_HEX_DIGITS_COLON):  # ``v6_reading``'s tries, by value: no address object
+            for start, end in _tries(token):
+                value = v6_value(token[start:end])
+                if value is not None:
+                    yield str(ipaddress.IPv4Address(value & 0xFFFFFFFF)) if value >> 32 == 0xFFFF else v6_str(value)
+                    return
+            return
+        reading = v6_reading(token)
+        if reading is not None:
+            addr = reading[2]
+            yield v6_str(int(addr)) if addr.version == 6 else str(addr)
+        return
     for addr in v6_reading_addresses(token):
         yield v6_str(int(addr)) if addr.version == 6 else str(addr)
 
@@ -857,10 +885,12 @@ def _part_readings(
 _HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
 
 
-def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
-    """The reading of a colon-hex run (``v6_readings``) and where its text lies in ``token`` (start,
-    end, address), or None: the redactor replaces that text when it reads no address in a run
-    (``text._as_checked``)."""
+_HEX_DIGITS_COLON = "0123456789abcdefABCDEF:"
+
+
+def _tries(token: str) -> list[tuple[int, int]]:
+    """Where ``v6_reading`` reads a colon-hex run, in order: whole; then less a trailing port group (an
+    unbracketed address and port) or, with ``::``, less a trailing group, less a leading label."""
     groups = token.strip(":").split(":") if "::" not in token and token.count(":") <= 10 else None
     tries = [(0, len(token))]
     if groups is not None and len(groups) == 9 and groups[-1].isdigit():  # an unbracketed address and port
@@ -868,8 +898,15 @@ def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
         tries.append((start, start + len(":".join(groups[:8]))))
     elif "::" in token:
         tries += [(0, token.rfind(":")), (token.find(":") + 1, len(token))]  # less a trailing group, a label
+    return tries
+
+
+def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
+    """The reading of a colon-hex run (``v6_readings``) and where its text lies in ``token`` (start,
+    end, address), or None: the redactor replaces that text when it reads no address in a run
+    (``text._as_checked``)."""
     plain = not token.translate(_HEX_COLON)  # hex digits and colons only: ``v6_value`` parses it
-    for start, end in tries:
+    for start, end in _tries(token):
         if plain:
             value = v6_value(token[start:end])
             if value is None:
