@@ -35,6 +35,11 @@ tables share one in-memory limit (``table.Budget``), and each window is tested a
 the originals where it is found (``colonrun.windows(run, only)``); ``ipaddress.ip_address`` of packed
 bytes, which tried IPv4 first and raised, is gone from the loop.
 
+The whole run on 4559e96 (2026-12-07, the merge of rrate, load 0.9-1.0): exit 0, none exited 3;
+text-v6-dense-run 4.28 s user (4.43 s wall, 113 MB), text-v6-distinct 3.28 s, sctp-fragments 3.06 s,
+every other case under 2.6 s. Run for run against 9cc202f (before rrate), dense-run 4.53-5.43 s
+against 4.72-5.34 s, the same bytes: the VM was slower then; alone, three runs took 4.07-4.45 s.
+
 Figures (2026-12-07, ``redact``, user seconds; 2 cores shared with other agents' runs, load average
 beside each; 8cad00c is main before the branch rspeed, outputs of both compared with ``cmp``: the same
 bytes wherever main wrote one):
