@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -63,6 +60,7 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
     from icecheck.audit import AuditSettings
     from icecheck.commands.liveopts import offline_words
     from icecheck.commands.lookups import live_auditor
+    from icecheck.inputs.progress import spinner
     from icecheck.live import browsers as found
     from icecheck.live.browser_session import run_all
     from icecheck.live.browser_settings import profile_prefs
@@ -86,21 +84,6 @@ def command(browsers: tuple[str, ...], scenarios: tuple[str, ...], stun: tuple[s
     if offline:
         usage(f"{offline_words()} sends no packet, and a browser announces its mDNS names on the local network")
     auditor = live_auditor(AuditSettings(policy, strict), offline, resolver, no_lookups, lookup_timeout)
-    with _status() as say:
+    with spinner("starting") as say:  # a name given as --browser PATH is shown escaped
         runs, _ = run_all(choice, plans, prefs, deadline, CSS, auditor, say)
     finish_runs(runs, policy, report, strict)
-
-
-@contextmanager
-def _status() -> Iterator[Callable[[str], object] | None]:
-    """A spinner on stderr saying which run is going on, when stderr is a terminal (else None)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    from icecheck.render.safe import safe
-
-    with Console(stderr=True).status("starting") as shown:
-        yield lambda text: shown.update(Text(safe(text)))  # a name given as --browser PATH is text, not markup

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from icecheck.inputs.source import Tick
-from icecheck.model import InputDocument
+
+if TYPE_CHECKING:
+    from icecheck.model import InputDocument
 
 BUSY_FROM = 10_000  # candidates and addresses read, from which their audit says it is going on
 
@@ -67,10 +70,24 @@ def auditing(docs: Iterable[InputDocument]) -> Iterator[None]:
     """A spinner on stderr while the block audits ``docs``' candidates and addresses, when there are at
     least ``BUSY_FROM`` of them and stderr is a terminal."""
     items = sum(len(doc.candidates) + len(doc.addresses) for doc in docs)
-    if items < BUSY_FROM or not sys.stderr.isatty():
+    if items < BUSY_FROM:
         yield
         return
-    from rich.console import Console
-
-    with Console(stderr=True).status(f"auditing {items:,} candidates and addresses"):
+    with spinner(f"auditing {items:,} candidates and addresses"):
         yield
+
+
+@contextmanager
+def spinner(text: str) -> Iterator[Callable[[str], object] | None]:
+    """A spinner on stderr saying ``text`` while the block runs, and a function that says another (text
+    from input: escaped, never read as markup); None, and nothing shown, when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    from icecheck.render.safe import safe
+
+    with Console(stderr=True).status(Text(safe(text))) as shown:
+        yield lambda new: shown.update(Text(safe(new)))

@@ -43,7 +43,7 @@ COLON_RUN = re.compile(
 )
 _PIECE = re.compile(r"[^:]+|:+")
 _DOTTED = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
-_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
+HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")  # ``not text.translate(HEX_COLON)``: hex and colons only
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _DOTTED_QUAD = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 RUNS_SEEN = 1 << 12  # distinct runs whose answer one call remembers (then forgotten all at once)
@@ -104,7 +104,7 @@ def windows(run: str, only: Callable[[], ValueFilter] | None = None) -> Iterator
 
 def _whole(run: str) -> bool:
     """``run`` parses as an address as it stands."""
-    if not run.translate(_HEX_COLON):
+    if not run.translate(HEX_COLON):
         return v6_value(run) is not None
     try:
         ipaddress.IPv6Address(run)
@@ -255,7 +255,7 @@ def parse_address(text: str) -> IPAddress | None:
     (``ip_address`` tried IPv4 first and raised, for each of 40,000 IPv6 addresses)."""
     if ":" not in text:  # a dotted quad as ``ipaddress`` takes one: 0 to 255, no leading zero
         return ipaddress.IPv4Address(bytes(map(int, text.split(".")))) if _DOTTED_QUAD.fullmatch(text) else None
-    if not text.translate(_HEX_COLON):
+    if not text.translate(HEX_COLON):
         value = v6_value(text)
         return None if value is None else ipaddress.IPv6Address(value)
     try:

@@ -138,8 +138,7 @@ def _redact_wide(path: str, found: Wide, target: str, standins: StandIns, scrub:
     is refused: what cannot be decoded cannot be checked."""
     with tempfile.TemporaryDirectory(prefix="icecheck-redact-") as tmp:
         plain, out = os.path.join(tmp, "in.txt"), os.path.join(tmp, "out.txt")
-        if watch is not None:
-            watch.begin(f"decoding {found.encoding.upper()}", None)
+        _begin(watch, f"decoding {found.encoding.upper()}")
         _transcode(path, plain, found)
         kind = redact_file(plain, out, standins, scrub, watch)
         with _written(target) as fh, open(out, encoding="utf-8", newline="") as src:
@@ -644,12 +643,16 @@ def _read_head(path: str, compression: str) -> bytes:
         return b""
 
 
-def _open_read(path: str, compression: str) -> BinaryIO:
+def _open_read(path: str, compression: str, seen: Callable[[int], None] | None = None) -> BinaryIO:
+    """``path`` opened, inflated when compressed; ``seen`` hears of the bytes read of the file as stored."""
+    stored = open(path, "rb")  # noqa: SIM115 - closed with the reader returned
+    if seen is not None:
+        stored = io.BufferedReader(CountingReader(stored, lambda nbytes, _packets, _items: seen(nbytes)))
     if compression in ("gzip", "xz", "bz2"):
         from icecheck.redact.archive import open_gzip
 
-        return open_gzip(path, compression)  # RedactError where it inflates like a bomb
-    return open(path, "rb")
+        return open_gzip(stored, compression)  # RedactError where it inflates like a bomb
+    return stored
 
 
 # What a redaction is doing, as ``progress`` shows it
@@ -664,14 +667,8 @@ def _passes(path: str, compression: str, watch: Watch | None, what: str) -> Call
     seen = watch
 
     def opened() -> BinaryIO:
-        from icecheck.redact.archive import open_gzip
-
         seen.begin(what, os.path.getsize(path))
-        stored = open(path, "rb")  # noqa: SIM115 - closed with the reader returned
-        counted = io.BufferedReader(CountingReader(stored, lambda nbytes, _packets, _items: seen.advance(nbytes)))
-        if compression in ("gzip", "xz", "bz2"):
-            return open_gzip(counted, compression)
-        return counted
+        return _open_read(path, compression, seen.advance)
 
     return opened
 

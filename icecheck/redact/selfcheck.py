@@ -55,8 +55,8 @@ from typing import BinaryIO
 from icecheck.inputs import limits
 from icecheck.inputs.table import TextSet
 from icecheck.redact.archive import RedactError
+from icecheck.redact.colonrun import HEX_COLON, RunOriginals, parse_address, v6_str
 from icecheck.redact.colonrun import IPAddress as IPAddress
-from icecheck.redact.colonrun import RunOriginals, parse_address, v6_str
 from icecheck.redact.colonrun import v6_value as v6_value
 
 _V4 = re.compile(r"(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])")
@@ -805,12 +805,11 @@ def v6_readings(token: str) -> Iterator[str]:
     second ``::`` or a ``:::`` (``v6_reading_spans``). A run with neither has one reading at most: read
     without the generators of its parts (the listing and the output check read every address so)."""
     if ":::" not in token and token.count("::") < 2:
-        if not token.strip(_HEX_DIGITS_COLON):  # ``v6_reading``'s tries, by value: no address object
-            for start, end in _tries(token):
-                value = v6_value(token[start:end])
-                if value is not None:
-                    yield str(ipaddress.IPv4Address(value & 0xFFFFFFFF)) if value >> 32 == 0xFFFF else v6_str(value)
-                    return
+        if not token.translate(HEX_COLON):  # ``v6_reading`` by value: no address object
+            found = _plain_reading(token)
+            if found is not None:
+                value = found[2]
+                yield str(ipaddress.IPv4Address(value & 0xFFFFFFFF)) if value >> 32 == 0xFFFF else v6_str(value)
             return
         reading = v6_reading(token)
         if reading is not None:
@@ -882,12 +881,6 @@ def _part_readings(
     done |= found
 
 
-_HEX_COLON = str.maketrans("", "", "0123456789abcdefABCDEF:")
-
-
-_HEX_DIGITS_COLON = "0123456789abcdefABCDEF:"
-
-
 def _tries(token: str) -> list[tuple[int, int]]:
     """Where ``v6_reading`` reads a colon-hex run, in order: whole; then less a trailing port group (an
     unbracketed address and port) or, with ``::``, less a trailing group, less a leading label."""
@@ -905,19 +898,27 @@ def v6_reading(token: str) -> tuple[int, int, IPAddress] | None:
     """The reading of a colon-hex run (``v6_readings``) and where its text lies in ``token`` (start,
     end, address), or None: the redactor replaces that text when it reads no address in a run
     (``text._as_checked``)."""
-    plain = not token.translate(_HEX_COLON)  # hex digits and colons only: ``v6_value`` parses it
+    if not token.translate(HEX_COLON):  # hex digits and colons only: ``v6_value`` parses it
+        found = _plain_reading(token)
+        if found is None:
+            return None
+        addr = ipaddress.IPv6Address(found[2])
+        return found[0], found[1], addr.ipv4_mapped or addr
     for start, end in _tries(token):
-        if plain:
-            value = v6_value(token[start:end])
-            if value is None:
-                continue
-            addr = ipaddress.IPv6Address(value)
-        else:
-            try:
-                addr = ipaddress.IPv6Address(token[start:end])
-            except ValueError:
-                continue
+        try:
+            addr = ipaddress.IPv6Address(token[start:end])
+        except ValueError:
+            continue
         return start, end, addr.ipv4_mapped or addr
+    return None
+
+
+def _plain_reading(token: str) -> tuple[int, int, int] | None:
+    """``v6_reading`` of a run of hex digits and colons, by value: (start, end, the address's value)."""
+    for start, end in _tries(token):
+        value = v6_value(token[start:end])
+        if value is not None:
+            return start, end, value
     return None
 
 
